@@ -1,0 +1,131 @@
+# SPDX-License-Identifier: Apache-2.0
+# qberg — one GNU Makefile. Targets: all (default), test, demo, asan, valgrind, bench, fuzz, install,
+# check-style, headertest, clean. Sources are discovered: add a .c file and it is built.
+
+CC      ?= cc
+BUILD   ?= build
+PREFIX  ?= /usr/local
+OPT     ?= -O2 -g
+SAN     ?=
+PKGS    := libcurl openssl json-c libzstd liblz4 libbrotlienc libbrotlidec zlib
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla -Wno-unused-parameter
+CPPFLAGS_ALL := -Iinclude -Isrc -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS_ALL   := -std=c11 $(WARN) $(OPT) $(SAN) -fPIC -fvisibility=hidden -pthread $(CFLAGS)
+LDLIBS_ALL   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lpthread -lm $(LDLIBS)
+LDFLAGS_ALL  := $(SAN) -pthread $(LDFLAGS)
+
+LIB_SRC   := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
+CLI_SRC   := $(sort $(wildcard src/cli/*.c))
+TEST_SRC  := $(sort $(shell find tests -name 'test_*.c'))
+TSUP_SRC  := tests/harness.c $(sort $(wildcard tests/support/*.c))
+FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TSUP_OBJ  := $(TSUP_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_BIN  := $(foreach t,$(TEST_SRC),$(BUILD)/tests/$(basename $(notdir $(t))))
+FUZZ_BIN  := $(foreach f,$(FUZZ_SRC),$(BUILD)/fuzz/replay_$(patsubst fuzz_%,%,$(basename $(notdir $(f)))))
+
+.PHONY: all lib test test-only demo asan valgrind bench fuzz install check-style headertest clean deps tests-bin
+all: $(BUILD)/qberg $(BUILD)/libqberg.a $(BUILD)/libqberg.so $(BUILD)/qberg.pc
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) -Itests $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libqberg.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libqberg.so: $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS_ALL) -Wl,-soname,libqberg.so.0 -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/qberg: $(CLI_OBJ) $(BUILD)/libqberg.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(BUILD)/libqberg.a $(LDLIBS_ALL)
+
+$(BUILD)/qberg.pc: Makefile
+	@mkdir -p $(dir $@)
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: qberg\nDescription: Apache Iceberg tables in C\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lqberg\nLibs.private: -lsnappy -lpthread -lm\nCflags: -I$${includedir}\n' \
+	  '$(PREFIX)' "$$(sed -n 's/^#define QB_VERSION "\(.*\)"/\1/p' include/qberg/common.h)" '$(PKGS)' > $@
+
+# One test binary per tests/<layer>/test_<module>.c, linked with the harness and the static library.
+define TEST_RULE
+$(BUILD)/tests/$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(TSUP_OBJ) $(BUILD)/libqberg.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(LDLIBS_ALL)
+endef
+$(foreach t,$(TEST_SRC),$(eval $(call TEST_RULE,$(t))))
+
+# fuzz/replay.c + fuzz_<target>.c: feeds every file of fuzz/corpus/<target>/ (runs under gcc in make test).
+define FUZZ_RULE
+$(BUILD)/fuzz/replay_$(patsubst fuzz_%,%,$(basename $(notdir $(1)))): $(BUILD)/obj/$(1:.c=.o) $(BUILD)/obj/fuzz/replay.o $(BUILD)/libqberg.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(LDLIBS_ALL)
+endef
+$(foreach f,$(FUZZ_SRC),$(eval $(call FUZZ_RULE,$(f))))
+
+tests-bin: all $(TEST_BIN) $(FUZZ_BIN)
+
+deps:
+	@scripts/deps.sh
+
+# make test: install what is missing, build, run every test; the last line is "N passed, N failed".
+test: deps
+	@$(MAKE) --no-print-directory tests-bin
+	@$(MAKE) --no-print-directory headertest check-style
+	@tests/run.sh $(BUILD)
+
+test-only: tests-bin
+	@tests/run.sh $(BUILD)
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
+	  SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' CFLAGS='-DQB_DEBUG_ARENA' tests-bin
+	@ASAN_OPTIONS=detect_leaks=1 QB_SANITIZED=1 tests/run.sh build-asan
+
+valgrind: tests-bin
+	@QB_VALGRIND=1 tests/run.sh $(BUILD)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh $(BUILD)
+
+bench: all
+	@for b in bench/*.sh; do echo "== $$b"; BUILD=$(BUILD) $$b || exit 1; done
+
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT='-O1 -g' \
+	  SAN='-fsanitize=fuzzer-no-link,address,undefined' lib-fuzz
+
+.PHONY: lib-fuzz
+lib-fuzz: $(BUILD)/libqberg.a
+	@mkdir -p $(BUILD)/fuzzers
+	@for f in $(FUZZ_SRC); do t=$$(basename $$f .c); \
+	  echo "clang $$t"; clang $(CPPFLAGS_ALL) -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined $$f \
+	    $(BUILD)/libqberg.a $(LDLIBS_ALL) -o $(BUILD)/fuzzers/$$t || exit 1; done
+	@echo "fuzzers in $(BUILD)/fuzzers; run e.g. $(BUILD)/fuzzers/fuzz_x fuzz/corpus/x -runs=1000000"
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/qberg
+	install -m 755 $(BUILD)/qberg $(DESTDIR)$(PREFIX)/bin/qberg
+	install -m 644 $(BUILD)/libqberg.a $(DESTDIR)$(PREFIX)/lib/libqberg.a
+	install -m 755 $(BUILD)/libqberg.so $(DESTDIR)$(PREFIX)/lib/libqberg.so.0
+	ln -sf libqberg.so.0 $(DESTDIR)$(PREFIX)/lib/libqberg.so
+	install -m 644 include/qberg/*.h $(DESTDIR)$(PREFIX)/include/qberg/
+	install -m 644 $(BUILD)/qberg.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/qberg.pc
+
+# Each public header compiles alone under -pedantic (libgit2 headertest).
+headertest:
+	@for h in include/qberg/*.h; do \
+	  printf '#include "%s"\nint main(void){return 0;}\n' "$${h#include/}" | \
+	  $(CC) -std=c11 -pedantic -Werror -Wall -Iinclude -x c - -o /dev/null || { echo "headertest: $$h"; exit 1; }; done
+
+# What clang-format cannot see: printing/exiting in the library, and includes of a higher layer.
+check-style:
+	@scripts/check-style.sh
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Export macro and plain value types shared by every public header. */
+#ifndef QBERG_COMMON_H
+#define QBERG_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define QB_API __attribute__((visibility("default")))
+#define QB_WUR __attribute__((warn_unused_result))
+#define QB_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define QB_API
+#define QB_WUR
+#define QB_PRINTF(f, a)
+#endif
+
+/** A borrowed run of bytes; never owns `p`. */
+typedef struct qb_slice {
+  const uint8_t *p;
+  size_t n;
+} qb_slice;
+
+#define QB_VERSION "0.1.0"
+
+#endif

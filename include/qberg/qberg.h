@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Umbrella header: includes the public headers of libqberg, nothing else. */
+#ifndef QBERG_QBERG_H
+#define QBERG_QBERG_H
+
+#include "qberg/common.h"
+#include "qberg/err.h"
+
+/** The library version, "MAJOR.MINOR.PATCH". */
+QB_API const char *qb_version(void);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Shared by the CLI's command files: the context and the helpers for errors and usage.
+ * The CLI uses only include/qberg/ (the public API). */
+#ifndef QB_CLI_H
+#define QB_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "qberg/qberg.h"
+
+enum { QB_EXIT_OK = 0, QB_EXIT_ERROR = 1, QB_EXIT_USAGE = 2 };
+
+typedef struct qb_cli {
+  const char *warehouse; /* -w/--warehouse or QBERG_WAREHOUSE; may be NULL */
+  const char *config;    /* --config FILE (qberg.conf) */
+  bool json;             /* --json: structured output */
+  int argc;              /* the verb's arguments: argv[0] is the verb */
+  char **argv;
+} qb_cli;
+
+typedef struct qb_cli_cmd {
+  const char *name;
+  const char *summary;
+  int (*run)(qb_cli *cli);
+} qb_cli_cmd;
+
+/* Print "qberg: QB_ECORRUPT: <chain>" to stderr and return the exit status for err. */
+int qb_cli_fail(const qb_err *err);
+/* Print "qberg VERB: <message>" and "try 'qberg VERB --help'"; returns QB_EXIT_USAGE. */
+int qb_cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* True when argv holds -h or --help. */
+bool qb_cli_wants_help(int argc, char **argv);
+
+#define QB_CLI_COMMAND(name, summary) int qb_cmd_##name(qb_cli *cli);
+#include "commands.h"
+#undef QB_CLI_COMMAND
+
+#endif

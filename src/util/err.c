@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* qb_err: codes, names and the context chain (outermost context first). */
+#include "qberg/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const code_names[QB_CODE_COUNT][2] = {
+    [QB_OK] = {"QB_OK", "success"},
+    [QB_ENOMEM] = {"QB_ENOMEM", "out of memory"},
+    [QB_EINVAL] = {"QB_EINVAL", "invalid argument"},
+    [QB_EIO] = {"QB_EIO", "I/O error"},
+    [QB_ENOTFOUND] = {"QB_ENOTFOUND", "not found"},
+    [QB_EEXISTS] = {"QB_EEXISTS", "already exists"},
+    [QB_ECORRUPT] = {"QB_ECORRUPT", "corrupt input"},
+    [QB_EUNSUPPORTED] = {"QB_EUNSUPPORTED", "unsupported"},
+    [QB_ECONFLICT] = {"QB_ECONFLICT", "commit conflict"},
+    [QB_ECOMMIT_UNKNOWN] = {"QB_ECOMMIT_UNKNOWN", "commit state unknown"},
+    [QB_EAUTH] = {"QB_EAUTH", "authentication failed"},
+    [QB_ENET] = {"QB_ENET", "network error"},
+    [QB_ELIMIT] = {"QB_ELIMIT", "limit exceeded"},
+    [QB_EINTERNAL] = {"QB_EINTERNAL", "internal error"},
+};
+
+const char *qb_code_name(qb_code code)
+{
+  if ((unsigned)code >= QB_CODE_COUNT) return "QB_E?";
+  return code_names[code][0];
+}
+
+const char *qb_strerror(qb_code code)
+{
+  static const char *const full[QB_CODE_COUNT] = {
+      [QB_OK] = "QB_OK: success",
+      [QB_ENOMEM] = "QB_ENOMEM: out of memory",
+      [QB_EINVAL] = "QB_EINVAL: invalid argument",
+      [QB_EIO] = "QB_EIO: I/O error",
+      [QB_ENOTFOUND] = "QB_ENOTFOUND: not found",
+      [QB_EEXISTS] = "QB_EEXISTS: already exists",
+      [QB_ECORRUPT] = "QB_ECORRUPT: corrupt input",
+      [QB_EUNSUPPORTED] = "QB_EUNSUPPORTED: unsupported",
+      [QB_ECONFLICT] = "QB_ECONFLICT: commit conflict",
+      [QB_ECOMMIT_UNKNOWN] = "QB_ECOMMIT_UNKNOWN: commit state unknown",
+      [QB_EAUTH] = "QB_EAUTH: authentication failed",
+      [QB_ENET] = "QB_ENET: network error",
+      [QB_ELIMIT] = "QB_ELIMIT: limit exceeded",
+      [QB_EINTERNAL] = "QB_EINTERNAL: internal error",
+  };
+  if ((unsigned)code >= QB_CODE_COUNT) return "QB_E?: unknown error code";
+  return full[code];
+}
+
+static int vset(qb_err *err, qb_code code, int os_code, const char *origin, const char *fmt, va_list ap)
+{
+  if (!err) return code;
+  err->code = code;
+  err->os_code = os_code;
+  err->origin = origin;
+  err->retryable = (code == QB_ECONFLICT);
+  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+  return code;
+}
+
+int qb_err_set(qb_err *err, qb_code code, const char *origin, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  int rc = vset(err, code, 0, origin, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+int qb_err_set_os(qb_err *err, qb_code code, int os_code, const char *origin, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  int rc = vset(err, code, os_code, origin, fmt, ap);
+  va_end(ap);
+  if (err && os_code) {
+    size_t n = strlen(err->msg);
+    snprintf(err->msg + n, sizeof err->msg - n, ": %s", strerror(os_code));
+  }
+  return rc;
+}
+
+int qb_err_wrap(qb_err *err, const char *fmt, ...)
+{
+  if (!err) return QB_EINTERNAL;
+  if (err->code == QB_OK) err->code = QB_EINTERNAL; /* wrapping a success is a bug; keep it visible */
+  char prefix[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(prefix, sizeof prefix, fmt, ap);
+  va_end(ap);
+  if (n < 0) return err->code;
+  size_t plen = strlen(prefix), mlen = strnlen(err->msg, sizeof err->msg - 1);
+  /* New message: prefix + ": " + old message, truncated to fit. */
+  if (plen + 2 >= sizeof err->msg) plen = sizeof err->msg - 3;
+  size_t keep = sizeof err->msg - 1 - plen - 2;
+  if (mlen > keep) mlen = keep;
+  memmove(err->msg + plen + 2, err->msg, mlen);
+  memcpy(err->msg, prefix, plen);
+  err->msg[plen] = ':';
+  err->msg[plen + 1] = ' ';
+  err->msg[plen + 2 + mlen] = '\0';
+  return err->code;
+}
+
+void qb_err_clear(qb_err *err)
+{
+  if (!err) return;
+  err->code = QB_OK;
+  err->os_code = 0;
+  err->retryable = false;
+  err->origin = NULL;
+  err->msg[0] = '\0';
+}
+
+int qb_err_exit_status(qb_code code) { return code == QB_OK ? 0 : 1; }

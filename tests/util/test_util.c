@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Tests of src/util: error chain, arena, buffer, hash map and set, clock overrides. */
+#include <stdlib.h>
+
+#include "harness.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/hash.h"
+#include "util/str.h"
+
+static int fail_deep(qb_err *err) { return QB_FAIL(err, QB_ECORRUPT, "sync marker mismatch"); }
+
+QB_TEST(err_chain)
+{
+  qb_err err = QB_ERR_INIT;
+  int rc = fail_deep(&err);
+  CHECK_EQ_INT(rc, QB_ECORRUPT);
+  CHECK_EQ_INT(qb_err_wrap(&err, "block %d", 3), QB_ECORRUPT);
+  CHECK_EQ_INT(qb_err_wrap(&err, "reading manifest %s", "m1.avro"), QB_ECORRUPT);
+  CHECK_EQ_STR(err.msg, "reading manifest m1.avro: block 3: sync marker mismatch");
+  CHECK(strstr(err.origin, "test_util.c") != NULL);
+  CHECK_EQ_STR(qb_strerror(QB_ECONFLICT), "QB_ECONFLICT: commit conflict");
+  CHECK_EQ_STR(qb_code_name(QB_ENOTFOUND), "QB_ENOTFOUND");
+  CHECK_EQ_STR(qb_code_name((qb_code)999), "QB_E?");
+  CHECK(QB_FAIL(NULL, QB_EIO, "x") == QB_EIO);
+}
+
+QB_TEST(err_truncates_long_chain)
+{
+  qb_err err = QB_ERR_INIT;
+  QB_FAIL(&err, QB_EIO, "root");
+  for (int i = 0; i < 200; i++) qb_err_wrap(&err, "context level %d", i);
+  CHECK(strlen(err.msg) < sizeof err.msg);
+  CHECK(qb_str_has_prefix(err.msg, "context level 199: context level 198"));
+}
+
+QB_TEST(err_errno)
+{
+  qb_err err = QB_ERR_INIT;
+  QB_FAIL_ERRNO(&err, QB_EIO, 2, "open %s", "x.parquet");
+  CHECK_EQ_STR(err.msg, "open x.parquet: No such file or directory");
+  CHECK_EQ_INT(err.os_code, 2);
+}
+
+QB_TEST(arena)
+{
+  qb_arena a;
+  qb_arena_init(&a, 128);
+  char *s = qb_arena_strdup(&a, "hello");
+  void *big = qb_arena_alloc(&a, 10000);
+  char *t = qb_arena_sprintf(&a, "%s-%d", s, 42);
+  CHECK(big != NULL);
+  CHECK_EQ_STR(s, "hello");
+  CHECK_EQ_STR(t, "hello-42");
+  CHECK(((uintptr_t)big & 15) == 0);
+  int *z = qb_arena_calloc(&a, 100, sizeof(int));
+  for (int i = 0; i < 100; i++) CHECK(z[i] == 0);
+  CHECK(qb_arena_calloc(&a, SIZE_MAX / 2, 4) == NULL);
+  qb_arena_release(&a);
+  qb_arena_release(&a);
+}
+
+QB_TEST(buf_limit)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_buf b;
+  qb_buf_init(&b, 10);
+  CHECK_OK(qb_buf_append(&b, "12345", 5, &err), &err);
+  CHECK_OK(qb_buf_printf(&b, &err, "%d", 678), &err);
+  CHECK_EQ_INT(b.n, 8);
+  CHECK_FAIL(qb_buf_append(&b, "abc", 3, &err), QB_ELIMIT, &err, "limit of 10 bytes");
+  CHECK(b.p == NULL && b.n == 0); /* a failed append frees */
+  qb_buf_free(&b);
+  uint8_t le[8];
+  qb_put_le64(le, 0x0102030405060708ULL);
+  CHECK(le[0] == 8 && qb_le64(le) == 0x0102030405060708ULL);
+}
+
+QB_TEST(map_and_set)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_map m;
+  qb_map_init(&m);
+  char key[32];
+  for (int i = 0; i < 5000; i++) {
+    snprintf(key, sizeof key, "k%d", i);
+    CHECK_OK(qb_map_put_str(&m, key, (void *)(intptr_t)(i + 1), &err), &err);
+  }
+  CHECK_EQ_INT(m.count, 5000);
+  CHECK_EQ_INT((intptr_t)qb_map_get_str(&m, "k4321"), 4322);
+  CHECK(!qb_map_has_str(&m, "k5000"));
+  bool existed = false;
+  CHECK_OK(qb_map_put(&m, "k7", 2, (void *)7, &existed, &err), &err);
+  CHECK(existed && m.count == 5000);
+  qb_map_free(&m);
+
+  qb_u64set s;
+  qb_u64set_init(&s);
+  for (uint64_t v = 0; v < 10000; v += 2) CHECK_OK(qb_u64set_add(&s, v * 0x9e3779b97f4a7c15ULL, &err), &err);
+  CHECK_EQ_INT(s.count, 5000);
+  CHECK(qb_u64set_has(&s, 0));
+  CHECK(qb_u64set_has(&s, 4 * 0x9e3779b97f4a7c15ULL));
+  CHECK(!qb_u64set_has(&s, 3 * 0x9e3779b97f4a7c15ULL));
+  qb_u64set_free(&s);
+}
+
+QB_TEST(clock_overrides)
+{
+  setenv("QB_TEST_NOW", "20150830T123600Z", 1);
+  CHECK_EQ_INT(qb_now_ms(), 1440938160000LL);
+  unsetenv("QB_TEST_NOW");
+  CHECK(qb_now_ms() > 1700000000000LL);
+  char u[37];
+  qb_uuid_v4(u);
+  CHECK(strlen(u) == 36 && u[14] == '4' && u[8] == '-');
+  int64_t v;
+  CHECK(qb_str_to_i64("-42", &v) && v == -42);
+  CHECK(!qb_str_to_i64("4x", &v));
+}
