@@ -32,7 +32,8 @@ all: $(BUILD)/qberg $(BUILD)/libqberg.a $(BUILD)/libqberg.so $(BUILD)/qberg.pc
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) -Itests $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	@echo 'CC $<'
+	@$(CC) $(CPPFLAGS_ALL) -Itests $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(BUILD)/libqberg.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)

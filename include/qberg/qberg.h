@@ -5,6 +5,7 @@
 
 #include "qberg/common.h"
 #include "qberg/err.h"
+#include "qberg/fileio.h"
 
 /** The library version, "MAJOR.MINOR.PATCH". */
 QB_API const char *qb_version(void);

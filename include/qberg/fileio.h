@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* FileIO: the storage interface everything above src/io speaks (local disk, S3).
+ * Paths are URIs (`s3://bucket/key`, `s3a://…`, `file:/…`, `file:///…`) or plain local paths. */
+#ifndef QBERG_FILEIO_H
+#define QBERG_FILEIO_H
+
+#include "qberg/common.h"
+#include "qberg/err.h"
+
+typedef struct qb_fileio qb_fileio; /* a storage backend instance */
+typedef struct qb_file qb_file;     /* an object open for (range) reads */
+typedef struct qb_writer qb_writer; /* an object being written; visible only after qb_writer_close */
+
+/** Optional capabilities; callers probe with qb_fileio_can and pick a fallback. */
+typedef enum {
+  QB_IO_CREATE_EXCL = 1 << 0, /* create-exclusive that is atomic against concurrent writers */
+  QB_IO_LIST = 1 << 1,        /* prefix listing */
+  QB_IO_RENAME = 1 << 2,      /* atomic rename (local only) */
+} qb_io_cap;
+
+typedef enum {
+  QB_CREATE_OVERWRITE = 0, /* replace whatever is there, atomically (readers see old or new) */
+  QB_CREATE_EXCLUSIVE = 1, /* fail with QB_EEXISTS if the path exists when publishing */
+} qb_create_mode;
+
+typedef struct qb_stat {
+  uint64_t size_bytes;
+  int64_t mtime_ms; /* last modification, ms since epoch; 0 if unknown */
+} qb_stat;
+
+/** The local-disk backend: fsync'd writes, create-exclusive via link(2). */
+QB_API int qb_fileio_local_new(qb_fileio **out, qb_err *err) QB_WUR;
+/** NULL-safe. */
+QB_API void qb_fileio_free(qb_fileio *io);
+QB_API bool qb_fileio_can(const qb_fileio *io, qb_io_cap cap);
+
+/** Open `path` for reads; QB_ENOTFOUND if it does not exist. */
+QB_API int qb_fileio_open_read(qb_file **out, qb_fileio *io, const char *path, qb_err *err) QB_WUR;
+QB_API uint64_t qb_file_size(const qb_file *f);
+/** Read exactly `n` bytes at `offset`; reading past the end is QB_ECORRUPT ("truncated"). */
+QB_API int qb_file_pread(qb_file *f, void *buf, size_t n, uint64_t offset, qb_err *err) QB_WUR;
+/** The path the file was opened with (borrowed, valid until close). */
+QB_API const char *qb_file_path(const qb_file *f);
+/** NULL-safe. */
+QB_API void qb_file_close(qb_file *f);
+
+/** Start writing `path`. Nothing is visible until qb_writer_close succeeds. */
+QB_API int qb_fileio_create(qb_writer **out, qb_fileio *io, const char *path, qb_create_mode mode,
+                            qb_err *err) QB_WUR;
+QB_API int qb_writer_write(qb_writer *w, const void *p, size_t n, qb_err *err) QB_WUR;
+/** Bytes written so far (the offset of the next byte). */
+QB_API uint64_t qb_writer_offset(const qb_writer *w);
+/**
+ * Publish the object (durably: fsync'd locally) and free `w` in every case.
+ * QB_EEXISTS: exclusive mode and the path existed; nothing of ours is visible.
+ */
+QB_API int qb_writer_close(qb_writer *w, qb_err *err) QB_WUR;
+/** Discard everything written; nothing becomes visible. Frees `w`. NULL-safe. */
+QB_API void qb_writer_abort(qb_writer *w);
+
+/** Whole-object helpers. read_all fails with QB_ELIMIT beyond max_bytes; *out is malloc'd (+1 NUL byte). */
+QB_API int qb_fileio_read_all(uint8_t **out, size_t *out_n, qb_fileio *io, const char *path, size_t max_bytes,
+                              qb_err *err) QB_WUR;
+QB_API int qb_fileio_write_all(qb_fileio *io, const char *path, const void *p, size_t n, qb_create_mode mode,
+                               qb_err *err) QB_WUR;
+/** QB_ENOTFOUND when absent. */
+QB_API int qb_fileio_stat(qb_fileio *io, const char *path, qb_stat *out, qb_err *err) QB_WUR;
+/** Delete one object; deleting an absent object is QB_OK. */
+QB_API int qb_fileio_delete(qb_fileio *io, const char *path, qb_err *err) QB_WUR;
+
+/**
+ * Call `fn` for every object under `prefix` (recursively, in no particular order), with its full path.
+ * A non-zero return from `fn` stops the listing and is returned.
+ */
+typedef int (*qb_list_fn)(void *ctx, const char *path, const qb_stat *st, qb_err *err);
+QB_API int qb_fileio_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err) QB_WUR;
+
+#endif

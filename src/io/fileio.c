@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* FileIO dispatch and the whole-object helpers (see include/qberg/fileio.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/fileio_int.h"
+
+void qb_fileio_free(qb_fileio *io)
+{
+  if (io && io->ops->free) io->ops->free(io);
+}
+
+bool qb_fileio_can(const qb_fileio *io, qb_io_cap cap) { return (io->ops->caps & (unsigned)cap) == (unsigned)cap; }
+
+int qb_fileio_open_read(qb_file **out, qb_fileio *io, const char *path, qb_err *err)
+{
+  *out = NULL;
+  return io->ops->open_read(io, path, out, err);
+}
+
+uint64_t qb_file_size(const qb_file *f) { return f->size; }
+const char *qb_file_path(const qb_file *f) { return f->path; }
+
+int qb_file_pread(qb_file *f, void *buf, size_t n, uint64_t offset, qb_err *err)
+{
+  if (offset > f->size || n > f->size - offset)
+    return QB_FAIL(err, QB_ECORRUPT, "%s: truncated: read of %zu bytes at offset %llu past the end (%llu bytes)",
+                   f->path, n, (unsigned long long)offset, (unsigned long long)f->size);
+  if (n == 0) return QB_OK;
+  return f->ops->pread(f, buf, n, offset, err);
+}
+
+void qb_file_close(qb_file *f)
+{
+  if (f) f->ops->close(f);
+}
+
+int qb_fileio_create(qb_writer **out, qb_fileio *io, const char *path, qb_create_mode mode, qb_err *err)
+{
+  *out = NULL;
+  if (!io->ops->create) return QB_FAIL(err, QB_EUNSUPPORTED, "%s: backend %s cannot write", path, io->ops->name);
+  return io->ops->create(io, path, mode, out, err);
+}
+
+int qb_writer_write(qb_writer *w, const void *p, size_t n, qb_err *err)
+{
+  int rc = w->ops->write(w, p, n, err);
+  if (rc == QB_OK) w->offset += n;
+  return rc;
+}
+
+uint64_t qb_writer_offset(const qb_writer *w) { return w->offset; }
+
+int qb_writer_close(qb_writer *w, qb_err *err) { return w->ops->close(w, err); }
+
+void qb_writer_abort(qb_writer *w)
+{
+  if (w) w->ops->abort(w);
+}
+
+int qb_fileio_read_all(uint8_t **out, size_t *out_n, qb_fileio *io, const char *path, size_t max_bytes, qb_err *err)
+{
+  *out = NULL;
+  *out_n = 0;
+  qb_file *f;
+  int rc = qb_fileio_open_read(&f, io, path, err);
+  if (rc) return rc;
+  uint64_t size = qb_file_size(f);
+  if (size > max_bytes) {
+    qb_file_close(f);
+    return QB_FAIL(err, QB_ELIMIT, "%s: %llu bytes is more than the limit of %zu", path, (unsigned long long)size,
+                   max_bytes);
+  }
+  uint8_t *p = malloc((size_t)size + 1);
+  if (!p) {
+    qb_file_close(f);
+    return QB_FAIL(err, QB_ENOMEM, "%s: out of memory reading %llu bytes", path, (unsigned long long)size);
+  }
+  rc = qb_file_pread(f, p, (size_t)size, 0, err);
+  qb_file_close(f);
+  if (rc) {
+    free(p);
+    return rc;
+  }
+  p[size] = '\0';
+  *out = p;
+  *out_n = (size_t)size;
+  return QB_OK;
+}
+
+int qb_fileio_write_all(qb_fileio *io, const char *path, const void *p, size_t n, qb_create_mode mode, qb_err *err)
+{
+  qb_writer *w;
+  int rc = qb_fileio_create(&w, io, path, mode, err);
+  if (rc) return rc;
+  if ((rc = qb_writer_write(w, p, n, err)) != QB_OK) {
+    qb_writer_abort(w);
+    return rc;
+  }
+  return qb_writer_close(w, err);
+}
+
+int qb_fileio_stat(qb_fileio *io, const char *path, qb_stat *out, qb_err *err)
+{
+  return io->ops->stat(io, path, out, err);
+}
+
+int qb_fileio_delete(qb_fileio *io, const char *path, qb_err *err)
+{
+  if (!io->ops->remove) return QB_FAIL(err, QB_EUNSUPPORTED, "%s: backend %s cannot delete", path, io->ops->name);
+  return io->ops->remove(io, path, err);
+}
+
+int qb_fileio_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err)
+{
+  if (!io->ops->list) return QB_FAIL(err, QB_EUNSUPPORTED, "%s: backend %s cannot list", prefix, io->ops->name);
+  return io->ops->list(io, prefix, fn, ctx, err);
+}

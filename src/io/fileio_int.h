@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The FileIO vtables shared by the backends (local.c, s3.c, faulty.c). A NULL slot means "cannot". */
+#ifndef QB_IO_FILEIO_INT_H
+#define QB_IO_FILEIO_INT_H
+
+#include "qberg/fileio.h"
+
+struct qb_fileio_ops {
+  const char *name;
+  unsigned caps; /* qb_io_cap bits */
+  int (*open_read)(qb_fileio *io, const char *path, qb_file **out, qb_err *err);
+  int (*create)(qb_fileio *io, const char *path, qb_create_mode mode, qb_writer **out, qb_err *err);
+  int (*stat)(qb_fileio *io, const char *path, qb_stat *out, qb_err *err);
+  int (*remove)(qb_fileio *io, const char *path, qb_err *err);
+  int (*list)(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err);
+  void (*free)(qb_fileio *io);
+};
+
+struct qb_fileio {
+  const struct qb_fileio_ops *ops;
+  void *impl;
+};
+
+struct qb_file_ops {
+  int (*pread)(qb_file *f, void *buf, size_t n, uint64_t offset, qb_err *err);
+  void (*close)(qb_file *f);
+};
+
+struct qb_file {
+  const struct qb_file_ops *ops;
+  uint64_t size;
+  char *path; /* owned */
+};
+
+struct qb_writer_ops {
+  int (*write)(qb_writer *w, const void *p, size_t n, qb_err *err);
+  int (*close)(qb_writer *w, qb_err *err); /* publish and free */
+  void (*abort)(qb_writer *w);             /* discard and free */
+};
+
+struct qb_writer {
+  const struct qb_writer_ops *ops;
+  uint64_t offset;
+  char *path; /* owned */
+};
+
+#endif

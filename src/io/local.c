@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Local-disk FileIO. Writes go to a hidden temporary file in the target directory, are fsync'd, then
+ * published with rename(2) (overwrite) or link(2) (create-exclusive: link fails with EEXIST atomically,
+ * even on NFS-less local filesystems), and the directory is fsync'd so the name survives a crash. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/fileio_int.h"
+#include "util/clock.h"
+#include "util/str.h"
+
+#define LOCAL_WBUF (256 * 1024)
+
+/* "file:///a/b" and "file:/a/b" -> "/a/b"; plain paths unchanged. Returns a pointer into `path`. */
+static const char *local_path(const char *path)
+{
+  if (qb_str_has_prefix(path, "file://")) return path + 7;
+  if (qb_str_has_prefix(path, "file:")) return path + 5;
+  return path;
+}
+
+typedef struct local_file {
+  qb_file base;
+  int fd;
+} local_file;
+
+static int lf_pread(qb_file *f, void *buf, size_t n, uint64_t offset, qb_err *err)
+{
+  local_file *lf = (local_file *)f;
+  uint8_t *p = buf;
+  while (n) {
+    ssize_t r = pread(lf->fd, p, n, (off_t)offset);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: read at offset %llu", f->path, (unsigned long long)offset);
+    }
+    if (r == 0)
+      return QB_FAIL(err, QB_ECORRUPT, "%s: truncated: file ended at offset %llu", f->path,
+                     (unsigned long long)offset);
+    p += r;
+    n -= (size_t)r;
+    offset += (uint64_t)r;
+  }
+  return QB_OK;
+}
+
+static void lf_close(qb_file *f)
+{
+  local_file *lf = (local_file *)f;
+  close(lf->fd);
+  free(f->path);
+  free(lf);
+}
+
+static const struct qb_file_ops local_file_ops = {lf_pread, lf_close};
+
+static int local_open_read(qb_fileio *io, const char *path, qb_file **out, qb_err *err)
+{
+  const char *p = local_path(path);
+  int fd = open(p, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return QB_FAIL_ERRNO(err, errno == ENOENT ? QB_ENOTFOUND : QB_EIO, errno, "%s: open", path);
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    int e = errno;
+    close(fd);
+    if (e == 0 || S_ISDIR(st.st_mode)) return QB_FAIL(err, QB_EINVAL, "%s: not a regular file", path);
+    return QB_FAIL_ERRNO(err, QB_EIO, e, "%s: stat", path);
+  }
+  local_file *lf = calloc(1, sizeof *lf);
+  char *pc = strdup(path);
+  if (!lf || !pc) {
+    free(lf);
+    free(pc);
+    close(fd);
+    return QB_FAIL(err, QB_ENOMEM, "%s: out of memory", path);
+  }
+  lf->base.ops = &local_file_ops;
+  lf->base.size = (uint64_t)st.st_size;
+  lf->base.path = pc;
+  lf->fd = fd;
+  *out = &lf->base;
+  return QB_OK;
+}
+
+/* mkdir -p of the parent directory of `p`. */
+static int make_parents(const char *p, qb_err *err)
+{
+  char tmp[PATH_MAX];
+  size_t n = strlen(p);
+  if (n >= sizeof tmp) return QB_FAIL(err, QB_EINVAL, "%s: path too long", p);
+  memcpy(tmp, p, n + 1);
+  for (char *s = tmp + 1; *s; s++) {
+    if (*s != '/') continue;
+    *s = '\0';
+    if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
+      int e = errno;
+      *s = '/';
+      return QB_FAIL_ERRNO(err, QB_EIO, e, "%s: creating directory %.*s", p, (int)(s - tmp), tmp);
+    }
+    *s = '/';
+  }
+  return QB_OK;
+}
+
+static int fsync_parent(const char *p)
+{
+  char dir[PATH_MAX];
+  const char *slash = strrchr(p, '/');
+  if (!slash) return fsync(AT_FDCWD) == 0 ? 0 : 0;
+  size_t n = slash == p ? 1 : (size_t)(slash - p);
+  if (n >= sizeof dir) return -1;
+  memcpy(dir, p, n);
+  dir[n] = '\0';
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int r = fsync(fd);
+  close(fd);
+  return r;
+}
+
+typedef struct local_writer {
+  qb_writer base;
+  int fd;
+  qb_create_mode mode;
+  char *final_path; /* local path to publish */
+  char *tmp_path;
+  size_t n;
+  uint8_t buf[LOCAL_WBUF];
+} local_writer;
+
+static int lw_flush(local_writer *w, qb_err *err)
+{
+  size_t off = 0;
+  while (off < w->n) {
+    ssize_t r = write(w->fd, w->buf + off, w->n - off);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: write", w->base.path);
+    }
+    off += (size_t)r;
+  }
+  w->n = 0;
+  return QB_OK;
+}
+
+static int lw_write(qb_writer *wb, const void *p, size_t n, qb_err *err)
+{
+  local_writer *w = (local_writer *)wb;
+  const uint8_t *s = p;
+  while (n) {
+    if (w->n == LOCAL_WBUF) {
+      int rc = lw_flush(w, err);
+      if (rc) return rc;
+    }
+    size_t k = LOCAL_WBUF - w->n;
+    if (k > n) k = n;
+    memcpy(w->buf + w->n, s, k);
+    w->n += k;
+    s += k;
+    n -= k;
+  }
+  return QB_OK;
+}
+
+static void lw_free(local_writer *w)
+{
+  free(w->base.path);
+  free(w->final_path);
+  free(w->tmp_path);
+  free(w);
+}
+
+static void lw_abort(qb_writer *wb)
+{
+  local_writer *w = (local_writer *)wb;
+  if (w->fd >= 0) close(w->fd);
+  unlink(w->tmp_path);
+  lw_free(w);
+}
+
+static int lw_close(qb_writer *wb, qb_err *err)
+{
+  local_writer *w = (local_writer *)wb;
+  int rc = lw_flush(w, err);
+  if (rc == QB_OK && fsync(w->fd) != 0) rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync", wb->path);
+  if (close(w->fd) != 0 && rc == QB_OK) rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: close", wb->path);
+  w->fd = -1;
+  if (rc == QB_OK) {
+    if (w->mode == QB_CREATE_EXCLUSIVE) {
+      if (link(w->tmp_path, w->final_path) != 0)
+        rc = errno == EEXIST ? QB_FAIL(err, QB_EEXISTS, "%s: already exists", wb->path)
+                             : QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: publishing (link)", wb->path);
+      unlink(w->tmp_path);
+    } else if (rename(w->tmp_path, w->final_path) != 0) {
+      rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: publishing (rename)", wb->path);
+    }
+  }
+  if (rc == QB_OK && fsync_parent(w->final_path) != 0)
+    rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync of the directory", wb->path);
+  if (rc != QB_OK) unlink(w->tmp_path);
+  lw_free(w);
+  return rc;
+}
+
+static const struct qb_writer_ops local_writer_ops = {lw_write, lw_close, lw_abort};
+
+static int local_create(qb_fileio *io, const char *path, qb_create_mode mode, qb_writer **out, qb_err *err)
+{
+  const char *p = local_path(path);
+  int rc = make_parents(p, err);
+  if (rc) return rc;
+  local_writer *w = calloc(1, sizeof *w);
+  if (!w) return QB_FAIL(err, QB_ENOMEM, "%s: out of memory", path);
+  w->fd = -1;
+  w->mode = mode;
+  const char *slash = strrchr(p, '/');
+  int dirlen = slash ? (int)(slash - p + 1) : 0;
+  w->base.ops = &local_writer_ops;
+  w->base.path = strdup(path);
+  w->final_path = strdup(p);
+  w->tmp_path = qb_str_printf("%.*s.%s.%016llx.tmp", dirlen, p, slash ? slash + 1 : p,
+                              (unsigned long long)qb_random_u64());
+  if (!w->base.path || !w->final_path || !w->tmp_path) {
+    lw_free(w);
+    return QB_FAIL(err, QB_ENOMEM, "%s: out of memory", path);
+  }
+  if (mode == QB_CREATE_EXCLUSIVE && access(p, F_OK) == 0) {
+    lw_free(w);
+    return QB_FAIL(err, QB_EEXISTS, "%s: already exists", path);
+  }
+  w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (w->fd < 0) {
+    rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: creating temporary file", path);
+    lw_free(w);
+    return rc;
+  }
+  *out = &w->base;
+  return QB_OK;
+}
+
+static int local_stat(qb_fileio *io, const char *path, qb_stat *out, qb_err *err)
+{
+  struct stat st;
+  if (stat(local_path(path), &st) != 0)
+    return QB_FAIL_ERRNO(err, errno == ENOENT ? QB_ENOTFOUND : QB_EIO, errno, "%s: stat", path);
+  out->size_bytes = (uint64_t)st.st_size;
+  out->mtime_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+  return QB_OK;
+}
+
+static int local_remove(qb_fileio *io, const char *path, qb_err *err)
+{
+  if (unlink(local_path(path)) != 0 && errno != ENOENT)
+    return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: delete", path);
+  return QB_OK;
+}
+
+/* Walk `dir` recursively; report regular files whose path starts with `prefix`. Hidden temporary files of
+ * unfinished writers (".name.<hex>.tmp") are reported too: orphan cleanup must see them. */
+static int walk(const char *dir, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err)
+{
+  DIR *d = opendir(dir);
+  if (!d) {
+    if (errno == ENOENT || errno == ENOTDIR) return QB_OK;
+    return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: list", dir);
+  }
+  int rc = QB_OK;
+  struct dirent *e;
+  size_t plen = strlen(prefix);
+  while (rc == QB_OK && (e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    char *p = qb_str_printf("%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
+    if (!p) {
+      rc = QB_FAIL(err, QB_ENOMEM, "out of memory listing %s", dir);
+      break;
+    }
+    struct stat st;
+    if (lstat(p, &st) == 0) {
+      size_t n = strlen(p);
+      bool under = strncmp(p, prefix, n < plen ? n : plen) == 0;
+      if (S_ISDIR(st.st_mode)) {
+        if (under) rc = walk(p, prefix, fn, ctx, err);
+      } else if (S_ISREG(st.st_mode) && n >= plen && under) {
+        qb_stat qs = {(uint64_t)st.st_size, (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000};
+        rc = fn(ctx, p, &qs, err);
+      }
+    }
+    free(p);
+  }
+  closedir(d);
+  return rc;
+}
+
+static int local_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err)
+{
+  const char *p = local_path(prefix);
+  struct stat st;
+  if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) return walk(p, p, fn, ctx, err);
+  /* a prefix that is not a directory: walk its parent and filter by the prefix */
+  char dir[PATH_MAX];
+  const char *slash = strrchr(p, '/');
+  size_t n = slash ? (slash == p ? 1 : (size_t)(slash - p)) : 1;
+  if (n >= sizeof dir) return QB_FAIL(err, QB_EINVAL, "%s: path too long", prefix);
+  if (slash)
+    memcpy(dir, p, n);
+  else
+    dir[0] = '.';
+  dir[n] = '\0';
+  return walk(dir, p, fn, ctx, err);
+}
+
+static void local_free(qb_fileio *io) { free(io); }
+
+static const struct qb_fileio_ops local_ops = {
+    "local", QB_IO_CREATE_EXCL | QB_IO_LIST | QB_IO_RENAME, local_open_read, local_create, local_stat,
+    local_remove, local_list, local_free,
+};
+
+int qb_fileio_local_new(qb_fileio **out, qb_err *err)
+{
+  qb_fileio *io = calloc(1, sizeof *io);
+  if (!io) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  io->ops = &local_ops;
+  *out = io;
+  return QB_OK;
+}

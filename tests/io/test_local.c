@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Local FileIO: atomic publish, create-exclusive, range reads, listing, URIs. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "qberg/fileio.h"
+#include "util/str.h"
+
+static int count_cb(void *ctx, const char *path, const qb_stat *st, qb_err *err)
+{
+  (*(int *)ctx)++;
+  return QB_OK;
+}
+
+QB_TEST(write_read_exclusive_list)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  CHECK(qb_fileio_can(io, QB_IO_CREATE_EXCL));
+  char *p = qb_str_printf("%s/a/b/c.txt", qb_test_tmpdir());
+  qb_writer *w;
+  CHECK_OK(qb_fileio_create(&w, io, p, QB_CREATE_EXCLUSIVE, &err), &err);
+  CHECK_OK(qb_writer_write(w, "hello ", 6, &err), &err);
+  qb_stat st;
+  CHECK_EQ_INT(qb_fileio_stat(io, p, &st, &err), QB_ENOTFOUND); /* not visible before close */
+  CHECK_OK(qb_writer_write(w, "world", 5, &err), &err);
+  CHECK_EQ_INT(qb_writer_offset(w), 11);
+  CHECK_OK(qb_writer_close(w, &err), &err);
+  CHECK_FAIL(qb_fileio_write_all(io, p, "x", 1, QB_CREATE_EXCLUSIVE, &err), QB_EEXISTS, &err, "already exists");
+
+  char *uri = qb_str_printf("file://%s", p);
+  qb_file *f;
+  CHECK_OK(qb_fileio_open_read(&f, io, uri, &err), &err);
+  CHECK_EQ_INT(qb_file_size(f), 11);
+  char buf[8] = {0};
+  CHECK_OK(qb_file_pread(f, buf, 5, 6, &err), &err);
+  CHECK_EQ_STR(buf, "world");
+  CHECK_FAIL(qb_file_pread(f, buf, 5, 7, &err), QB_ECORRUPT, &err, "truncated");
+  qb_file_close(f);
+
+  CHECK_OK(qb_fileio_write_all(io, p, "new", 3, QB_CREATE_OVERWRITE, &err), &err);
+  uint8_t *all;
+  size_t n;
+  CHECK_OK(qb_fileio_read_all(&all, &n, io, p, 100, &err), &err);
+  CHECK(n == 3 && !memcmp(all, "new", 3));
+  free(all);
+
+  char *dir = qb_str_printf("%s/a", qb_test_tmpdir() /* fresh dir: list the old one */);
+  free(dir);
+  char *root = strdup(p);
+  *strrchr(root, '/') = '\0';
+  int count = 0;
+  CHECK_OK(qb_fileio_write_all(io, qb_str_printf("%s/d/e.bin", root), "1", 1, QB_CREATE_OVERWRITE, &err), &err);
+  CHECK_OK(qb_fileio_list(io, root, count_cb, &count, &err), &err);
+  CHECK_EQ_INT(count, 2);
+  count = 0;
+  CHECK_OK(qb_fileio_list(io, qb_str_printf("%s/c", root), count_cb, &count, &err), &err);
+  CHECK_EQ_INT(count, 1);
+  CHECK_OK(qb_fileio_delete(io, p, &err), &err);
+  CHECK_OK(qb_fileio_delete(io, p, &err), &err); /* absent is fine */
+  CHECK_FAIL(qb_fileio_open_read(&f, io, p, &err), QB_ENOTFOUND, &err, "No such file");
+  qb_fileio_free(io);
+}
