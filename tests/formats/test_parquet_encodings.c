@@ -26,7 +26,7 @@ static bool bytes_eq(const qb_buf *b, const char *hex)
 {
   uint8_t want[512];
   size_t n = unhex(want, hex);
-  if (b->n != n || memcmp(b->p, want, n) != 0) {
+  if (b->n != n || (n && memcmp(b->p, want, n) != 0)) {
     fprintf(stderr, "  got:");
     for (size_t i = 0; i < b->n; i++) fprintf(stderr, " %02x", b->p[i]);
     fprintf(stderr, "\n  want: %s\n", hex);

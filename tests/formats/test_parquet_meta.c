@@ -17,11 +17,12 @@ static uint8_t *slurp(const char *name, size_t *n)
   fseek(f, 0, SEEK_END);
   long len = ftell(f);
   fseek(f, 0, SEEK_SET);
-  uint8_t *p = malloc(len > 0 ? (size_t)len : 1);
+  uint8_t *p = malloc((size_t)len + 1);
   if (p && fread(p, 1, (size_t)len, f) != (size_t)len) {
     free(p);
     p = NULL;
   }
+  if (p) p[len] = '\0'; /* JSON text is parsed as a C string */
   fclose(f);
   *n = (size_t)len;
   return p;
