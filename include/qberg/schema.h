@@ -156,6 +156,32 @@ QB_API int qb_bucket_hash(int32_t *out, const qb_type *source, const qb_value *v
 QB_API int qb_transform_human_string(char **out, const qb_transform *t, const qb_type *result, const qb_value *v,
                                      qb_err *err) QB_WUR;
 
+/* ---- single-value binary serialisation (spec Appendix D; manifest bounds) -------------------- */
+
+/**
+ * Serialise `v` of primitive type `t`: little-endian ints/dates/times/timestamps/floats, 1 byte boolean,
+ * UTF-8 strings, raw binary/fixed, 16 big-endian uuid bytes, decimals as minimal big-endian two's
+ * complement. `out` points into `v` (string, binary, fixed, uuid) or into `scratch`.
+ */
+QB_API int qb_bound_encode(qb_slice *out, uint8_t scratch[16], const qb_type *t, const qb_value *v, qb_err *err) QB_WUR;
+/**
+ * Decode a bound of type `t`. Promoted columns are tolerated as the spec asks: a 4-byte bound of a long
+ * column decodes as int, of a double column as float (both widened). Decimals come back as INT32 (P <= 9),
+ * INT64 (P <= 18) or big-endian BYTES. String/binary values point into `in`. QB_ECORRUPT on bad lengths.
+ */
+QB_API int qb_bound_decode(qb_value *out, const qb_type *t, qb_slice in, qb_err *err) QB_WUR;
+/** Lower bound under metrics mode truncate(width): strings to `width` code points, binary to `width` bytes. */
+QB_API int qb_bound_truncate_lower(qb_slice *out, const qb_type *t, qb_slice in, int32_t width, qb_err *err) QB_WUR;
+/** Bytes of scratch qb_bound_truncate_upper needs for `width`. */
+#define QB_BOUND_UPPER_SCRATCH(width) ((size_t)(width) * 4 + 4)
+/**
+ * Upper bound under truncate(width) (Java UnicodeUtil.truncateStringMax / BinaryUtil.truncateBinaryMax):
+ * unchanged when it fits, else the prefix with its last incrementable code point (byte) incremented,
+ * skipping the surrogate range. *present = false when no upper bound exists (all U+10FFFF / 0xFF).
+ */
+QB_API int qb_bound_truncate_upper(qb_slice *out, bool *present, uint8_t *scratch, size_t scratch_n, const qb_type *t,
+                                   qb_slice in, int32_t width, qb_err *err) QB_WUR;
+
 /* ---- partition specs ------------------------------------------------------------------------- */
 
 #define QB_PARTITION_FIELD_ID_START 1000

@@ -82,6 +82,12 @@ const qb_schema_entry *qb_schema__entry(const qb_schema *s, int32_t id);
 int qb_schema__from_json(qb_schema **out, qb_arena *a, const json_object *o, qb_err *err);
 void qb_schema__to_json(qb_jw *w, const qb_schema *s);
 
+/* bounds.c: decimal unscaled values (precision <= 38 fits in 127 bits). */
+typedef __int128 qb_i128;
+bool qb_ice__decimal_of(const qb_value *v, qb_i128 *out);
+/* Java BigInteger.toByteArray: minimal two's-complement big-endian bytes (0 -> 00, -1 -> ff, 128 -> 00 80). */
+size_t qb_ice__decimal_bytes(qb_i128 x, uint8_t out[16]);
+
 /* transform.c */
 int qb_transform__parse_keep(qb_transform *out, qb_arena *a, const char *s, qb_err *err);
 

@@ -16,7 +16,6 @@
 #define MICROS_PER_HOUR INT64_C(3600000000)
 #define MICROS_PER_DAY INT64_C(86400000000)
 
-typedef __int128 i128; /* decimal unscaled values: precision <= 38 fits in 127 bits */
 
 /* ---- names ----------------------------------------------------------------------------------- */
 
@@ -153,37 +152,6 @@ static bool int_of(const qb_value *v, int64_t *out)
   return true;
 }
 
-/* Unscaled decimal from INT32/INT64 or big-endian two's-complement bytes (<= 16). */
-static bool decimal_of(const qb_value *v, i128 *out)
-{
-  int64_t x;
-  if (int_of(v, &x)) {
-    *out = x;
-    return true;
-  }
-  if (v->kind != QB_V_BYTES || v->u.bytes.n == 0 || v->u.bytes.n > 16) return false;
-  i128 r = (v->u.bytes.p[0] & 0x80) ? -1 : 0;
-  for (size_t i = 0; i < v->u.bytes.n; i++) r = (i128)(((unsigned __int128)r << 8) | v->u.bytes.p[i]);
-  *out = r;
-  return true;
-}
-
-/* Java BigInteger.toByteArray: minimal two's-complement big-endian bytes (0 -> 00, -1 -> ff, 128 -> 00 80). */
-static size_t decimal_bytes(i128 x, uint8_t out[16])
-{
-  uint8_t full[16];
-  for (int i = 15; i >= 0; i--) {
-    full[i] = (uint8_t)(x & 0xff);
-    x >>= 8; /* arithmetic shift: sign bits come in */
-  }
-  size_t start = 0;
-  while (start < 15 && ((full[start] == 0x00 && !(full[start + 1] & 0x80)) ||
-                        (full[start] == 0xff && (full[start + 1] & 0x80))))
-    start++;
-  memcpy(out, full + start, 16 - start);
-  return 16 - start;
-}
-
 static int64_t floor_div(int64_t a, int64_t b)
 {
   int64_t q = a / b;
@@ -219,7 +187,7 @@ static int32_t hash_long(int64_t v)
 int qb_bucket_hash(int32_t *out, const qb_type *src, const qb_value *v, qb_err *err)
 {
   int64_t x;
-  i128 d;
+  qb_i128 d;
   switch (src->id) {
   case QB_T_INT:
   case QB_T_LONG:
@@ -233,8 +201,8 @@ int qb_bucket_hash(int32_t *out, const qb_type *src, const qb_value *v, qb_err *
     return QB_OK;
   case QB_T_DECIMAL: {
     uint8_t b[16];
-    if (!decimal_of(v, &d)) return bad_value(src, v, err);
-    size_t n = decimal_bytes(d, b);
+    if (!qb_ice__decimal_of(v, &d)) return bad_value(src, v, err);
+    size_t n = qb_ice__decimal_bytes(d, b);
     *out = (int32_t)qb_murmur3_x86_32(b, n, 0);
     return QB_OK;
   }
@@ -327,9 +295,9 @@ int qb_transform_apply(qb_value *out, uint8_t scratch[16], const qb_transform *t
       }
       return QB_OK;
     case QB_T_DECIMAL: {
-      i128 d;
-      if (!decimal_of(in, &d)) return bad_value(src, in, err);
-      i128 r = d % w;
+      qb_i128 d;
+      if (!qb_ice__decimal_of(in, &d)) return bad_value(src, in, err);
+      qb_i128 r = d % w;
       if (r < 0) r += w;
       d -= r;
       if (in->kind == QB_V_INT32) {
@@ -339,7 +307,7 @@ int qb_transform_apply(qb_value *out, uint8_t scratch[16], const qb_transform *t
         out->kind = QB_V_INT64;
         out->u.i64 = (int64_t)d;
       } else {
-        size_t n = decimal_bytes(d, scratch);
+        size_t n = qb_ice__decimal_bytes(d, scratch);
         out->kind = QB_V_BYTES;
         out->u.bytes.p = scratch;
         out->u.bytes.n = n;
@@ -446,7 +414,7 @@ static void base64(qb_buf *b, const uint8_t *p, size_t n, qb_err *err)
 }
 
 /* BigDecimal.toString: plain when scale >= 0 and the adjusted exponent >= -6, else scientific. */
-static void human_decimal(qb_buf *b, i128 unscaled, int32_t scale, qb_err *err)
+static void human_decimal(qb_buf *b, qb_i128 unscaled, int32_t scale, qb_err *err)
 {
   char digits[48];
   int n = 0;
@@ -541,7 +509,7 @@ static void human_floating(qb_buf *b, double v, bool is_float, qb_err *err)
 static int human_value(qb_buf *b, const qb_type *t, const qb_value *v, qb_err *err)
 {
   int64_t x;
-  i128 d;
+  qb_i128 d;
   switch (t->id) {
   case QB_T_BOOLEAN:
     if (v->kind != QB_V_BOOL) return bad_value(t, v, err);
@@ -559,7 +527,7 @@ static int human_value(qb_buf *b, const qb_type *t, const qb_value *v, qb_err *e
     human_floating(b, v->u.f64, false, err);
     return err->code;
   case QB_T_DECIMAL:
-    if (!decimal_of(v, &d)) return bad_value(t, v, err);
+    if (!qb_ice__decimal_of(v, &d)) return bad_value(t, v, err);
     human_decimal(b, d, t->scale, err);
     return err->code;
   case QB_T_DATE:
