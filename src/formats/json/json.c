@@ -18,6 +18,12 @@ int qb_json_parse(json_object **out, const char *text, size_t n, qb_err *err)
   json_object *obj = json_tokener_parse_ex(tok, text, (int)n);
   enum json_tokener_error jerr = json_tokener_get_error(tok);
   size_t used = json_tokener_get_parse_end(tok);
+  if (jerr == json_tokener_continue && !obj) {
+    /* a top-level number ("1234") is only complete once the tokener sees the end: feed a NUL */
+    obj = json_tokener_parse_ex(tok, "", 1);
+    jerr = json_tokener_get_error(tok);
+    used = n;
+  }
   json_tokener_free(tok);
   if (jerr == json_tokener_continue) {
     json_object_put(obj);
