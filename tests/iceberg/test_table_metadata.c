@@ -351,3 +351,266 @@ QB_TEST(every_golden_file)
   CHECK_EQ_INT(loaded + failed_as_expected, files);
   CHECK(files >= 90);
 }
+
+/* ---- summaries ------------------------------------------------------------------------------- */
+
+static const char *kv_get(const qb_kv *kv, size_t n, const char *k)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(kv[i].key, k)) return kv[i].value;
+  return NULL;
+}
+
+QB_TEST(summary_totals_match_java)
+{
+  /* Rebuild the summaries Java 1.8.1 wrote for icebird-java-bunnies from the same deltas. */
+  size_t n;
+  char *raw = slurp(data_path("icebird-java-bunnies__v5.metadata.json"), &n);
+  CHECK(raw != NULL);
+  qb_err err = QB_ERR_INIT;
+  qb_table_metadata *md;
+  CHECK_OK(qb_table_metadata_parse(&md, raw, n, &err), &err);
+  free(raw);
+  const qb_snapshot *s1 = qb_table_metadata_snapshot_at(md, 0), *s2 = qb_table_metadata_snapshot_at(md, 1),
+                    *s3 = qb_table_metadata_snapshot_at(md, 2);
+  qb_kv extra[] = {{"iceberg-version", qb_snapshot_summary_get(s1, "iceberg-version")}};
+  struct {
+    qb_summary_delta d;
+    const qb_snapshot *prev, *want;
+  } steps[] = {
+      {{.added_data_files = 1, .added_records = 21, .added_files_size = 3407, .changed_partition_count = 1}, NULL, s1},
+      {{.added_pos_delete_files = 1, .added_delete_files = 1, .added_files_size = 1376, .added_pos_deletes = 6,
+        .changed_partition_count = 1},
+       s1, s2},
+      {{.added_data_files = 1, .added_eq_delete_files = 1, .added_delete_files = 1, .added_records = 1,
+        .added_files_size = 5491, .added_eq_deletes = 1, .changed_partition_count = 1},
+       s2, s3},
+  };
+  for (size_t i = 0; i < 3; i++) {
+    qb_kv *kv;
+    size_t nkv;
+    /* Java appends the environment (iceberg-version) after the totals: emulate with extra at the end. */
+    CHECK_OK(qb_snapshot_summary_build(&kv, &nkv, &steps[i].d, NULL, 0, steps[i].prev, &err), &err);
+    CHECK_EQ_INT(nkv + 1, steps[i].want->n_summary);
+    for (size_t k = 0; k < nkv; k++) {
+      EXPECT(!strcmp(kv[k].key, steps[i].want->summary[k].key));
+      EXPECT(!strcmp(kv[k].value, steps[i].want->summary[k].value));
+    }
+    free(kv);
+  }
+  /* custom entries come first; a previous snapshot without totals yields no totals */
+  qb_snapshot bare = {.snapshot_id = 1, .operation = "append"};
+  qb_summary_delta d = {.added_data_files = 2, .added_records = 10, .changed_partition_count = -1};
+  qb_kv *kv;
+  size_t nkv;
+  CHECK_OK(qb_snapshot_summary_build(&kv, &nkv, &d, extra, 1, &bare, &err), &err);
+  CHECK_EQ_INT(nkv, 3);
+  CHECK_EQ_STR(kv[0].key, "iceberg-version");
+  CHECK_EQ_STR(kv[1].key, "added-data-files");
+  CHECK_EQ_STR(kv[2].value, "10");
+  CHECK(kv_get(kv, nkv, "total-records") == NULL);
+  free(kv);
+  /* removals below zero drop the total */
+  d = (qb_summary_delta){.deleted_records = 50, .deleted_data_files = 1, .changed_partition_count = 1};
+  CHECK_OK(qb_snapshot_summary_build(&kv, &nkv, &d, NULL, 0, s1, &err), &err);
+  CHECK(kv_get(kv, nkv, "total-records") == NULL);
+  CHECK_EQ_STR(kv_get(kv, nkv, "total-data-files"), "0");
+  CHECK_EQ_STR(kv_get(kv, nkv, "total-files-size"), "3407");
+  free(kv);
+  qb_kv dup[] = {{"added-records", "1"}};
+  d = (qb_summary_delta){.added_records = 1, .changed_partition_count = -1};
+  CHECK_FAIL(qb_snapshot_summary_build(&kv, &nkv, &d, dup, 1, NULL, &err), QB_EINVAL, &err,
+             "duplicate snapshot summary key 'added-records'");
+  qb_table_metadata_free(md);
+}
+
+/* ---- builder --------------------------------------------------------------------------------- */
+
+static qb_snapshot snap(int64_t id, int64_t parent, int64_t seq, int64_t ts_ms, const char *ml)
+{
+  qb_snapshot s = {.snapshot_id = id, .has_parent = parent != 0, .parent_id = parent, .sequence_number = seq,
+                   .timestamp_ms = ts_ms, .manifest_list = ml, .operation = "append", .has_schema_id = true};
+  return s;
+}
+
+QB_TEST(builder_new_table_and_commits)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_field cols[] = {
+      {.id = 1, .name = "run_id", .required = true, .type = qb_type_primitive(QB_T_LONG)},
+      {.id = 2, .name = "processing_date", .required = true, .type = qb_type_primitive(QB_T_DATE)},
+      {.id = 3, .name = "basis_set", .required = false, .type = qb_type_primitive(QB_T_STRING)},
+  };
+  qb_schema *schema;
+  CHECK_OK(qb_schema_new(&schema, 0, cols, 3, NULL, 0, &err), &err);
+  qb_partition_field pf[] = {{.source_id = 2, .name = "processing_date", .transform = {.kind = QB_TR_IDENTITY}},
+                             {.source_id = 3, .name = "basis_set", .transform = {.kind = QB_TR_IDENTITY}}};
+  qb_partition_spec spec = {0, 2, pf};
+  qb_metadata_builder *b;
+  CHECK_OK(qb_metadata_builder_new_table(&b, schema, &spec, NULL, "s3://lake/wh/chem/runs/",
+                                         "6f3c0000-0000-4000-8000-000000000001", &err),
+           &err);
+  qb_table_metadata *v1;
+  CHECK_OK(qb_metadata_builder_build(&v1, b, NULL, 1736499990000, &err), &err);
+  char *js;
+  size_t jn;
+  CHECK_OK(qb_table_metadata_to_json(&js, &jn, v1, 0, &err), &err);
+  /* Java's new-table layout: -1 current snapshot, 999 -> 1001 partition ids, zstd default, empty lists */
+  CHECK_EQ_STR(js,
+               "{\"format-version\":2,\"table-uuid\":\"6f3c0000-0000-4000-8000-000000000001\",\"location\":\"s3://"
+               "lake/wh/chem/runs\",\"last-sequence-number\":0,\"last-updated-ms\":1736499990000,\"last-column-id\":3,"
+               "\"current-schema-id\":0,\"schemas\":[{\"type\":\"struct\",\"schema-id\":0,\"fields\":[{\"id\":1,"
+               "\"name\":\"run_id\",\"required\":true,\"type\":\"long\"},{\"id\":2,\"name\":\"processing_date\","
+               "\"required\":true,\"type\":\"date\"},{\"id\":3,\"name\":\"basis_set\",\"required\":false,\"type\":"
+               "\"string\"}]}],\"default-spec-id\":0,\"partition-specs\":[{\"spec-id\":0,\"fields\":[{\"name\":"
+               "\"processing_date\",\"transform\":\"identity\",\"source-id\":2,\"field-id\":1000},{\"name\":"
+               "\"basis_set\",\"transform\":\"identity\",\"source-id\":3,\"field-id\":1001}]}],\"last-partition-id\":"
+               "1001,\"default-sort-order-id\":0,\"sort-orders\":[{\"order-id\":0,\"fields\":[]}],\"properties\":{"
+               "\"write.parquet.compression-codec\":\"zstd\"},\"current-snapshot-id\":-1,\"refs\":{},\"snapshots\":[],"
+               "\"statistics\":[],\"partition-statistics\":[],\"snapshot-log\":[],\"metadata-log\":[]}");
+  free(js);
+
+  /* commit 1: append + main */
+  CHECK_OK(qb_metadata_builder_from(&b, v1, &err), &err);
+  qb_snapshot s1 = snap(11, 0, 1, 1736500000100, "s3://lake/wh/chem/runs/metadata/snap-11-1-a.avro");
+  CHECK_OK(qb_metadata_builder_add_snapshot(b, &s1, &err), &err);
+  CHECK_OK(qb_metadata_builder_set_branch_snapshot(b, "main", 11, &err), &err);
+  qb_table_metadata *v2;
+  CHECK_OK(qb_metadata_builder_build(&v2, b, "s3://lake/wh/chem/runs/metadata/v1.metadata.json", 1736500000123, &err),
+           &err);
+  CHECK_EQ_INT(qb_table_metadata_current_snapshot_id(v2), 11);
+  CHECK_EQ_INT(qb_table_metadata_last_sequence_number(v2), 1);
+  CHECK(qb_table_metadata_ref(v2, "main")->snapshot_id == 11);
+  size_t n;
+  const qb_snapshot_log_entry *sl = qb_table_metadata_snapshot_log(v2, &n);
+  CHECK(n == 1 && sl[0].snapshot_id == 11 && sl[0].timestamp_ms == 1736500000100);
+  const qb_metadata_log_entry *ml = qb_table_metadata_metadata_log(v2, &n);
+  CHECK(n == 1 && ml[0].timestamp_ms == 1736499990000);
+  CHECK_EQ_STR(ml[0].metadata_file, "s3://lake/wh/chem/runs/metadata/v1.metadata.json");
+
+  /* commit 2: a stale sequence number is a retryable conflict and poisons the builder */
+  CHECK_OK(qb_metadata_builder_from(&b, v2, &err), &err);
+  qb_snapshot stale = snap(12, 11, 1, 1736500001000, "m2");
+  CHECK_FAIL(qb_metadata_builder_add_snapshot(b, &stale, &err), QB_ECONFLICT, &err,
+             "cannot add snapshot with sequence number 1 older than last sequence number 1");
+  qb_kv p = {"a", "b"};
+  CHECK_FAIL(qb_metadata_builder_set_properties(b, &p, 1, &err), QB_ECONFLICT, &err, "older than last sequence number");
+  qb_metadata_builder_free(b);
+
+  /* commit 2 again, plus a tag, properties, previous-versions-max 1, a new schema and spec */
+  CHECK_OK(qb_metadata_builder_from(&b, v2, &err), &err);
+  qb_snapshot s2 = snap(12, 11, 2, 1736500002000, "m2");
+  CHECK_OK(qb_metadata_builder_add_snapshot(b, &s2, &err), &err);
+  CHECK_OK(qb_metadata_builder_set_branch_snapshot(b, "main", 12, &err), &err);
+  qb_ref tag = QB_REF_INIT("v1.0", 11, QB_REF_TAG);
+  tag.max_ref_age_ms = 86400000;
+  CHECK_OK(qb_metadata_builder_set_ref(b, &tag, &err), &err);
+  qb_ref badtag = QB_REF_INIT("bad", 11, QB_REF_TAG);
+  badtag.min_snapshots_to_keep = 2;
+  CHECK_FAIL(qb_metadata_builder_set_ref(b, &badtag, &err), QB_EINVAL, &err,
+             "ref 'bad': tags do not support setting min-snapshots-to-keep");
+  qb_metadata_builder_free(b);
+  CHECK_OK(qb_metadata_builder_from(&b, v2, &err), &err);
+  CHECK_OK(qb_metadata_builder_add_snapshot(b, &s2, &err), &err);
+  CHECK_OK(qb_metadata_builder_set_branch_snapshot(b, "main", 12, &err), &err);
+  CHECK_OK(qb_metadata_builder_set_ref(b, &tag, &err), &err);
+  qb_kv props[] = {{"write.metadata.previous-versions-max", "1"}, {"owner", "qberg"}};
+  CHECK_OK(qb_metadata_builder_set_properties(b, props, 2, &err), &err);
+  qb_kv reserved = {"format-version", "3"};
+  CHECK_FAIL(qb_metadata_builder_set_properties(b, &reserved, 1, &err), QB_EINVAL, &err,
+             "table property 'format-version' is reserved and cannot be set");
+  qb_metadata_builder_free(b);
+  CHECK_OK(qb_metadata_builder_from(&b, v2, &err), &err);
+  CHECK_OK(qb_metadata_builder_add_snapshot(b, &s2, &err), &err);
+  CHECK_OK(qb_metadata_builder_set_branch_snapshot(b, "main", 12, &err), &err);
+  CHECK_OK(qb_metadata_builder_set_ref(b, &tag, &err), &err);
+  CHECK_OK(qb_metadata_builder_set_properties(b, props, 2, &err), &err);
+  qb_field cols2[] = {cols[0], cols[1], cols[2], {.id = 4, .name = "energy", .type = qb_type_primitive(QB_T_DOUBLE)}};
+  qb_schema *schema2;
+  CHECK_OK(qb_schema_new(&schema2, 0, cols2, 4, NULL, 0, &err), &err);
+  int32_t sid, spid;
+  CHECK_OK(qb_metadata_builder_add_schema(b, schema2, &sid, &err), &err);
+  CHECK_EQ_INT(sid, 1);
+  CHECK_OK(qb_metadata_builder_set_current_schema(b, -1, &err), &err);
+  qb_partition_field pf2[] = {pf[0], pf[1], {.source_id = 1, .name = "run_bucket", .transform = {.kind = QB_TR_BUCKET, .param = 8}}};
+  qb_partition_spec spec2 = {0, 3, pf2};
+  CHECK_OK(qb_metadata_builder_add_spec(b, &spec2, &spid, &err), &err);
+  CHECK_EQ_INT(spid, 1);
+  CHECK_OK(qb_metadata_builder_set_default_spec(b, spid, &err), &err);
+  qb_sort_field sf = {.transform = {.kind = QB_TR_IDENTITY}, .source_id = 1, .direction = QB_SORT_ASC, .null_order = QB_NULLS_FIRST};
+  qb_sort_order order = {0, 1, &sf};
+  int32_t oid;
+  CHECK_OK(qb_metadata_builder_add_sort_order(b, &order, &oid, &err), &err);
+  CHECK_EQ_INT(oid, 1);
+  qb_table_metadata *v3;
+  CHECK_OK(qb_metadata_builder_build(&v3, b, "s3://lake/wh/chem/runs/metadata/v2.metadata.json", 1736500002500, &err),
+           &err);
+  CHECK_EQ_INT(qb_table_metadata_last_column_id(v3), 4);
+  CHECK_EQ_INT(qb_table_metadata_current_schema(v3) == qb_table_metadata_schema_by_id(v3, 1), 1);
+  const qb_partition_spec *ds = qb_table_metadata_default_spec(v3);
+  CHECK(ds->spec_id == 1 && ds->fields[0].field_id == 1000 && ds->fields[1].field_id == 1001 && ds->fields[2].field_id == 1002);
+  CHECK_EQ_INT(qb_table_metadata_last_partition_id(v3), 1002);
+  ml = qb_table_metadata_metadata_log(v3, &n);
+  CHECK(n == 1 && !strcmp(ml[0].metadata_file, "s3://lake/wh/chem/runs/metadata/v2.metadata.json")); /* max 1 */
+  sl = qb_table_metadata_snapshot_log(v3, &n);
+  CHECK(n == 2 && sl[1].snapshot_id == 12);
+  CHECK(qb_table_metadata_ref(v3, "v1.0")->max_ref_age_ms == 86400000);
+  /* round trip of what the builder made */
+  CHECK_OK(qb_table_metadata_to_json(&js, &jn, v3, 0, &err), &err);
+  qb_table_metadata *back;
+  CHECK_OK(qb_table_metadata_parse(&back, js, jn, &err), &err);
+  CHECK(qb_table_metadata_equal(back, v3));
+  qb_table_metadata_free(back);
+  free(js);
+
+  /* expire snapshot 11: the tag pointing at it goes, and the log loses history before the gap */
+  CHECK_OK(qb_metadata_builder_from(&b, v3, &err), &err);
+  int64_t rm = 11;
+  CHECK_OK(qb_metadata_builder_remove_snapshots(b, &rm, 1, &err), &err);
+  const char *keys[] = {"owner"};
+  CHECK_OK(qb_metadata_builder_remove_properties(b, keys, 1, &err), &err);
+  qb_table_metadata *v4;
+  CHECK_OK(qb_metadata_builder_build(&v4, b, "s3://lake/wh/chem/runs/metadata/v3.metadata.json", 1736500003000, &err),
+           &err);
+  CHECK_EQ_INT(qb_table_metadata_n_snapshots(v4), 1);
+  CHECK(qb_table_metadata_ref(v4, "v1.0") == NULL);
+  CHECK(qb_table_metadata_ref(v4, "main") != NULL);
+  sl = qb_table_metadata_snapshot_log(v4, &n);
+  CHECK(n == 1 && sl[0].snapshot_id == 12);
+  CHECK(qb_table_metadata_property(v4, "owner") == NULL);
+  CHECK_EQ_STR(qb_table_metadata_property(v4, "write.metadata.previous-versions-max"), "1");
+
+  /* removing main leaves no current snapshot; writing gives -1 */
+  CHECK_OK(qb_metadata_builder_from(&b, v4, &err), &err);
+  CHECK_OK(qb_metadata_builder_remove_ref(b, "main", &err), &err);
+  qb_table_metadata *v5;
+  CHECK_OK(qb_metadata_builder_build(&v5, b, NULL, 1736500004000, &err), &err);
+  CHECK_EQ_INT(qb_table_metadata_current_snapshot_id(v5), -1);
+  CHECK_OK(qb_table_metadata_to_json(&js, &jn, v5, 0, &err), &err);
+  CHECK(strstr(js, "\"current-snapshot-id\":-1,\"refs\":{},") != NULL);
+  free(js);
+
+  qb_table_metadata_free(v1);
+  qb_table_metadata_free(v2);
+  qb_table_metadata_free(v3);
+  qb_table_metadata_free(v4);
+  qb_table_metadata_free(v5);
+  qb_schema_free(schema);
+  qb_schema_free(schema2);
+}
+
+QB_TEST(read_through_fileio_names_the_path)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  qb_table_metadata *md;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  CHECK_OK(qb_table_metadata_read(&md, io, data_path("duckdb-lineitem-v1-gz-nohint__v2.gz.metadata.json"), &err), &err);
+  CHECK_EQ_INT(qb_table_metadata_format_version(md), 1);
+  CHECK_EQ_INT(qb_table_metadata_current_snapshot_id(md), 4468019210336628573);
+  qb_table_metadata_free(md);
+  CHECK_FAIL(qb_table_metadata_read(&md, io, data_path("TableMetadataV2MissingSchemas.json"), &err), QB_ECORRUPT, &err,
+             "TableMetadataV2MissingSchemas.json: missing required field 'schemas' (required in format v2)");
+  CHECK_FAIL(qb_table_metadata_read(&md, io, data_path("nope.json"), &err), QB_ENOTFOUND, &err, "nope.json");
+  qb_fileio_free(io);
+}
