@@ -6,6 +6,7 @@
 #include "qberg/common.h"
 #include "qberg/err.h"
 #include "qberg/fileio.h"
+#include "qberg/parquet.h"
 #include "qberg/value.h"
 
 /** The library version, "MAJOR.MINOR.PATCH". */
