@@ -32,7 +32,7 @@ int qb_pq__col_open(qb_pq_colreader *c, qb_pq_reader *r, size_t rg, const qb_pq_
   c->codec = m->codec;
   c->meta_values = m->num_values;
   c->chunk_off = (uint64_t)qb_pq_column_meta_start(m); /* checked against the file at open */
-  c->chunk_len = (size_t)m->total_compressed_size;
+  c->chunk_len = m->num_values ? (size_t)m->total_compressed_size : 0; /* see validate() in reader.c */
   if ((uint64_t)c->chunk_len > r->opts.max_chunk_bytes)
     return QB_FAIL(err, QB_ELIMIT, "column chunk of %zu bytes is above the limit of %llu", c->chunk_len,
                    (unsigned long long)r->opts.max_chunk_bytes);
@@ -113,8 +113,7 @@ int qb_pq__read_dense(qb_pq_colreader *c, qb_pq_decoder *dec, void *out, size_t 
     for (size_t done = 0; done < k && !rc; done += QB_PQ_BATCH) {
       size_t m = k - done < QB_PQ_BATCH ? k - done : QB_PQ_BATCH;
       if ((rc = qb_pq_decoder_read_bytes(c->tmp, m, dec, err))) break;
-      for (size_t i = 0; i < m; i++)
-        if (!qb_pq__int96_to_micros(&((int64_t *)out)[done + i], c->tmp[i].p)) return out_of_range(err);
+      for (size_t i = 0; i < m; i++) qb_pq__int96_to_micros(&((int64_t *)out)[done + i], c->tmp[i].p);
     }
     return rc;
   case QB_PQ_FLOAT: return qb_pq_decoder_read_float(out, k, dec, err);

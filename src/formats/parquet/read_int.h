@@ -78,8 +78,8 @@ typedef enum {
   QB_PQ_CONV_FLOAT16      /* FLBA(2) -> float */
 } qb_pq_conv;
 
-/* INT96 (nanos of day, Julian day) -> micros since the epoch; false on int64 overflow. */
-bool qb_pq__int96_to_micros(int64_t *out, const uint8_t *p);
+/* INT96 (nanos of day, Julian day) -> micros since the epoch (wrapping, as Spark writes them). */
+void qb_pq__int96_to_micros(int64_t *out, const uint8_t *p);
 /* IEEE 754 half precision -> float (exact). */
 float qb_pq__half_to_float(uint16_t h);
 

@@ -13,15 +13,15 @@
 #define JULIAN_EPOCH 2440588
 #define US_PER_DAY 86400000000LL
 
-bool qb_pq__int96_to_micros(int64_t *out, const uint8_t *p)
+void qb_pq__int96_to_micros(int64_t *out, const uint8_t *p)
 {
   int64_t nanos = (int64_t)qb_le64(p);
-  int64_t day = (int64_t)(int32_t)qb_le32(p + 8) - JULIAN_EPOCH, us;
-  /* floor division keeps the instant monotonic for (never seen in practice) negative nanos */
+  int64_t day = (int64_t)(int32_t)qb_le32(p + 8) - JULIAN_EPOCH;
   int64_t nus = nanos / 1000 - (nanos % 1000 < 0);
-  if (__builtin_mul_overflow(day, US_PER_DAY, &us) || __builtin_add_overflow(us, nus, &us)) return false;
-  *out = us;
-  return true;
+  /* Spark computes days * 86400e6 + nanos / 1000 in wrapping int64 arithmetic when it writes timestamps
+   * beyond the nanosecond range (int96_from_spark.parquet: year 290000 is stored as day -105862232):
+   * the same wrapping arithmetic gives back its microseconds */
+  *out = (int64_t)((uint64_t)day * (uint64_t)US_PER_DAY + (uint64_t)nus);
 }
 
 float qb_pq__half_to_float(uint16_t h)
@@ -117,7 +117,10 @@ bool qb_pq__plain_to_value(qb_value *out, const qb_pq_field *leaf, qb_slice raw)
     if (raw.n != 8) return false;
     out->u.i64 = (int64_t)qb_le64(raw.p);
     return convert_i64(&out->u.i64, conv);
-  case QB_PQ_INT96: return raw.n == 12 && qb_pq__int96_to_micros(&out->u.i64, raw.p);
+  case QB_PQ_INT96:
+    if (raw.n != 12) return false;
+    qb_pq__int96_to_micros(&out->u.i64, raw.p);
+    return true;
   case QB_PQ_FLOAT: {
     if (raw.n != 4) return false;
     uint32_t b = qb_le32(raw.p);
