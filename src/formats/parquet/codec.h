@@ -12,7 +12,7 @@
 #include "qberg/parquet.h"
 #include "util/buf.h"
 
-/** Compression level meaning "the codec's default" (zstd 3, gzip 6, brotli 11 → we use 6 for speed). */
+/** Compression level meaning "the default": zstd 3, gzip 6 (zlib's), brotli 5 (not the slow 11). */
 #define QB_PQ_LEVEL_DEFAULT 0
 
 /**

@@ -68,8 +68,9 @@ const qb_pq_column *qb_pq_schema_column_info(const qb_pq_schema *s, size_t i);
 /**
  * Build a finished schema from FileMetaData.schema (depth-first, root first). Validates: n > 0, every
  * num_children consistent with the list (no missing or extra elements), leaves have a type, groups do not,
- * FIXED_LEN_BYTE_ARRAY has type_length > 0, non-root nodes have a repetition, names non-empty, depth
- * ≤ QB_PQ_MAX_SCHEMA_DEPTH, at least one leaf. Names are copied. Logical types are kept as decoded; a node
+ * FIXED_LEN_BYTE_ARRAY has type_length > 0, non-root nodes have a valid repetition, the root is a group,
+ * depth ≤ QB_PQ_MAX_SCHEMA_DEPTH. A group is an element with num_children > 0; anything else is a leaf and
+ * needs a type. Names are not checked for uniqueness (legacy files). Names are copied. Logical types are kept as decoded; a node
  * with only a converted type keeps logical.kind == QB_PQ_LT_NONE (interpretation is the reader's job).
  * @return QB_OK, QB_ECORRUPT ("schema element 7 (a.b): ..."), QB_ELIMIT (depth), QB_ENOMEM
  */
