@@ -33,8 +33,8 @@ typedef struct qb_pq_rle_decoder {
   bool in_rle;            /* current run kind */
   uint32_t run_left;      /* values left in the current run */
   uint32_t rle_value;
-  const uint8_t *bp;      /* bit-packed run: start of the current group of 8 */
-  uint32_t bp_pos;        /* index of the next value within that group (0..7) */
+  const uint8_t *bp;      /* bit-packed run: start of its data (p is already past it) */
+  uint32_t bp_pos;        /* index of the next value within that run */
 } qb_pq_rle_decoder;
 
 /** @return QB_OK, or QB_EINVAL for a bit width outside 0..32. */
