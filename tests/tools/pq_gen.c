@@ -5,10 +5,11 @@
  *
  *   pq_gen CASE OUT.parquet EXPECTED.jsonl TYPES.json [--rows N] [--seed N] [--codec NAME]
  *          [--page-version 1|2] [--no-dict] [--dict-bytes N] [--row-group-bytes N] [--page-bytes N]
- *          [--page-rows N] [--no-crc]
+ *          [--page-rows N] [--no-crc] [--aggregates]
  * CASE: alltypes (every physical/logical type, nulls, edge values; row API), nested (structs, lists,
  * maps, nulls at every level; row API), flat (int64/double/string/date/timestamp/bool/int32 through the
- * columnar batch API; EXPECTED then holds one line of aggregates instead of rows, so 10 M rows stay cheap).
+ * columnar batch API; with --aggregates EXPECTED holds one line of aggregates instead of rows, so 10 M
+ * rows stay cheap to check).
  *
  * Canonical JSON: int32/date as numbers; int64, timestamps (µs), INT96 (µs) and decimals (unscaled) as
  * strings; floats with %.9g/%.17g and "NaN"/"Infinity"/"-Infinity"; binary/fixed/uuid as lowercase hex
@@ -555,7 +556,8 @@ typedef struct flat_agg {
   uint64_t sum_len_s;
 } flat_agg;
 
-static int write_flat(qb_pq_writer *w, uint64_t rows, flat_agg *a, qb_err *e)
+/* With `rows_out`, also dump every row in canonical JSON (small tables). */
+static int write_flat(qb_pq_writer *w, uint64_t rows, flat_agg *a, FILE *rows_out, qb_err *e)
 {
   int64_t *id = malloc(FLAT_BATCH * sizeof *id), *ts = malloc(FLAT_BATCH * sizeof *ts);
   double *v = malloc(FLAT_BATCH * sizeof *v);
@@ -591,6 +593,19 @@ static int write_flat(qb_pq_writer *w, uint64_t rows, flat_agg *a, qb_err *e)
       if (valid[3][k]) a->n_d++, a->sum_d += d[k];
       if (valid[4][k]) a->n_ts++, a->sum_ts_ms += ts[k] / 1000;
       if (valid[5][k]) a->n_flag++, a->n_true += flag[k];
+      if (rows_out) {
+        fprintf(rows_out, "{\"id\":\"%" PRId64 "\",\"v\":", id[k]);
+        if (valid[1][k]) json_double(rows_out, v[k], false);
+        else fputs("null", rows_out);
+        fputs(",\"s\":", rows_out);
+        if (valid[2][k]) json_str(rows_out, (const uint8_t *)sdata + off[k], (size_t)len);
+        else fputs("null", rows_out);
+        if (valid[3][k]) fprintf(rows_out, ",\"d\":%d", d[k]);
+        else fputs(",\"d\":null", rows_out);
+        if (valid[4][k]) fprintf(rows_out, ",\"ts\":\"%" PRId64 "\"", ts[k]);
+        else fputs(",\"ts\":null", rows_out);
+        fprintf(rows_out, ",\"flag\":%s,\"n\":%d}\n", valid[5][k] ? (flag[k] ? "true" : "false") : "null", n[k]);
+      }
     }
     a->rows += nb;
     qb_pq_column_batch cols[7] = {
@@ -646,11 +661,13 @@ int main(int argc, char **argv)
   const char *cname = argv[1], *out = argv[2], *exp_path = argv[3], *types_path = argv[4];
   qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
   uint64_t rows = 100;
+  bool aggregates = false;
   qb_err e = QB_ERR_INIT;
   for (int i = 5; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--no-dict")) o.dictionary = false;
     else if (!strcmp(a, "--no-crc")) o.page_crc = false;
+    else if (!strcmp(a, "--aggregates")) aggregates = true;
     else if (!v) die(a, NULL);
     else if (!strcmp(a, "--rows")) rows = num_arg(v), i++;
     else if (!strcmp(a, "--seed")) rng ^= num_arg(v) * 0x2545F4914F6CDD1DULL, i++;
@@ -692,8 +709,9 @@ int main(int argc, char **argv)
   if (qb_pq_writer_open(&w, sink, s, &o, &e)) die("open", &e);
   if (!strcmp(cname, "flat")) {
     flat_agg a;
-    if (write_flat(w, rows, &a, &e)) die("write", &e);
-    fprintf(ef,
+    if (write_flat(w, rows, &a, aggregates ? NULL : ef, &e)) die("write", &e);
+    if (aggregates)
+      fprintf(ef,
             "{\"rows\":%" PRIu64 ",\"sum_id\":\"%" PRId64 "\",\"n_v\":%" PRIu64 ",\"sum_v\":%.17g,\"n_s\":%" PRIu64
             ",\"sum_len_s\":%" PRIu64 ",\"n_d\":%" PRIu64 ",\"sum_d\":\"%" PRId64 "\",\"n_ts\":%" PRIu64
             ",\"sum_ts_ms\":\"%" PRId64 "\",\"n_flag\":%" PRIu64 ",\"n_true\":%" PRIu64 ",\"sum_n\":\"%" PRId64

@@ -14,7 +14,8 @@
 #include "util/arena.h"
 #include "util/buf.h"
 
-/* Rows per columnar sub-batch: the row-group size is checked between sub-batches. */
+/* Rows per columnar sub-batch: the row-group size is checked between sub-batches, which are sized from
+ * the bytes per row seen so far (BATCH_ROWS_FIRST while nothing is known). */
 #define BATCH_ROWS_MAX 8192
 #define BATCH_ROWS_FIRST 1024
 
@@ -31,6 +32,7 @@ struct qb_pq_writer {
   qb_pq_row_group *rgs;
   size_t n_rgs, cap_rgs;
   uint64_t rg_rows, rows;
+  uint64_t bytes_per_row;      /* of the last row group written (0 before the first): batch sizing */
   bool flat;                   /* write_batch allowed */
   const char *not_flat;        /* else: the first column that is not flat */
   int poison_rc;               /* first non-input error; every later call returns it */
@@ -200,6 +202,7 @@ static int flush_row_group(qb_pq_writer *w, qb_err *err)
     w->col_values[i] += (uint64_t)cc->meta_data.num_values;
   }
   rg->num_rows = (int64_t)w->rg_rows;
+  w->bytes_per_row = (uint64_t)rg->total_compressed_size / w->rg_rows + 1;
   if (w->n_rgs <= INT16_MAX) {
     rg->has_ordinal = true;
     rg->ordinal = (int16_t)w->n_rgs;
@@ -275,8 +278,9 @@ int qb_pq_writer_write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, si
   while (row < n_rows) {
     /* size the sub-batch so the row group closes near its target: rows left at the current bytes/row */
     size_t sub = BATCH_ROWS_FIRST;
-    if (w->rg_rows) {
-      uint64_t have = buffered_bytes(w), per_row = have / w->rg_rows + 1;
+    uint64_t have = buffered_bytes(w);
+    uint64_t per_row = w->rg_rows ? have / w->rg_rows + 1 : w->bytes_per_row;
+    if (per_row) {
       uint64_t left = have < w->o.row_group_size_bytes ? (w->o.row_group_size_bytes - have) / per_row + 1 : 1;
       sub = left < BATCH_ROWS_MAX ? (size_t)left : BATCH_ROWS_MAX;
     }
