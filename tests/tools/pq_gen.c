@@ -224,7 +224,7 @@ static qb_value gen_decimal_bytes(int prec, int width)
   __int128 lim = 1;
   for (int k = 0; k < prec; k++) lim *= 10;
   unsigned __int128 r = ((unsigned __int128)rnd() << 64) | rnd();
-  __int128 x = (__int128)(r % (unsigned __int128)(2 * lim - 1)) - (lim - 1);
+  __int128 x = (__int128)(r % (2 * (unsigned __int128)lim - 1)) - (lim - 1);
   if (rnd() % 5 == 0) x = (__int128)(int64_t)rnd() % 1000; /* small: minimal encoding is short */
   uint8_t full[16];
   for (int k = 0; k < 16; k++) full[15 - k] = (uint8_t)((unsigned __int128)x >> (8 * k));

@@ -48,7 +48,7 @@ void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_o
   qb_pq_dict_init(&c->dict, c->width, numeric);
   qb_buf *bufs[] = {&c->def, &c->rep, &c->vals, &c->data, &c->pages, &c->body, &c->comp, &c->hdr, &c->slices};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) qb_buf_init(bufs[i], QB_BUF_NOLIMIT);
-  qb_pq_stats_init(&c->stats, leaf);
+  qb_pq_col_stats_init(&c->stats, leaf);
 }
 
 void qb_pq_colw_free(qb_pq_colw *c)
@@ -57,7 +57,7 @@ void qb_pq_colw_free(qb_pq_colw *c)
   qb_buf *bufs[] = {&c->def, &c->rep, &c->vals, &c->data, &c->pages, &c->body, &c->comp, &c->hdr, &c->slices};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) qb_buf_free(bufs[i]);
   qb_pq_dict_free(&c->dict);
-  qb_pq_stats_free(&c->stats);
+  qb_pq_col_stats_free(&c->stats);
 }
 
 /* ---- staging helpers -------------------------------------------------------------------------------- */
@@ -181,10 +181,10 @@ static inline int val_i32(qb_pq_colw *c, int32_t v, qb_err *err)
     bool added;
     int rc = qb_pq_dict_put_u32(&c->dict, (uint32_t)v, &idx, &added, err);
     if (rc) return rc;
-    if (added) qb_pq_stats_i32(&c->stats, v);
+    if (added) qb_pq_col_stats_i32(&c->stats, v);
     return stage_index(c, idx, added, err);
   }
-  qb_pq_stats_i32(&c->stats, v);
+  qb_pq_col_stats_i32(&c->stats, v);
   c->n_values++;
   return push(&c->vals, &v, 4, err);
 }
@@ -196,10 +196,10 @@ static inline int val_i64(qb_pq_colw *c, int64_t v, qb_err *err)
     bool added;
     int rc = qb_pq_dict_put_u64(&c->dict, (uint64_t)v, &idx, &added, err);
     if (rc) return rc;
-    if (added) qb_pq_stats_int(&c->stats, v);
+    if (added) qb_pq_col_stats_int(&c->stats, v);
     return stage_index(c, idx, added, err);
   }
-  qb_pq_stats_int(&c->stats, v);
+  qb_pq_col_stats_int(&c->stats, v);
   c->n_values++;
   return push(&c->vals, &v, 8, err);
 }
@@ -213,10 +213,10 @@ static inline int val_float(qb_pq_colw *c, float v, qb_err *err)
     memcpy(&bits, &v, 4);
     int rc = qb_pq_dict_put_u32(&c->dict, bits, &idx, &added, err);
     if (rc) return rc;
-    if (added || isnan(v)) qb_pq_stats_double(&c->stats, v);
+    if (added || isnan(v)) qb_pq_col_stats_double(&c->stats, v);
     return stage_index(c, idx, added, err);
   }
-  qb_pq_stats_double(&c->stats, v);
+  qb_pq_col_stats_double(&c->stats, v);
   c->n_values++;
   return push(&c->vals, &v, 4, err);
 }
@@ -230,10 +230,10 @@ static inline int val_double(qb_pq_colw *c, double v, qb_err *err)
     memcpy(&bits, &v, 8);
     int rc = qb_pq_dict_put_u64(&c->dict, bits, &idx, &added, err);
     if (rc) return rc;
-    if (added || isnan(v)) qb_pq_stats_double(&c->stats, v);
+    if (added || isnan(v)) qb_pq_col_stats_double(&c->stats, v);
     return stage_index(c, idx, added, err);
   }
-  qb_pq_stats_double(&c->stats, v);
+  qb_pq_col_stats_double(&c->stats, v);
   c->n_values++;
   return push(&c->vals, &v, 8, err);
 }
@@ -241,7 +241,7 @@ static inline int val_double(qb_pq_colw *c, double v, qb_err *err)
 static inline int val_bool(qb_pq_colw *c, bool v, qb_err *err)
 {
   uint8_t b = v ? 1 : 0;
-  qb_pq_stats_int(&c->stats, b);
+  qb_pq_col_stats_int(&c->stats, b);
   c->n_values++;
   return push(&c->vals, &b, 1, err);
 }
@@ -253,10 +253,10 @@ static inline int val_bytes(qb_pq_colw *c, const uint8_t *p, size_t n, qb_err *e
     uint32_t idx;
     bool added;
     if ((rc = qb_pq_dict_put_bytes(&c->dict, p, n, &idx, &added, err)) != QB_OK) return rc;
-    if (added && (rc = qb_pq_stats_bytes(&c->stats, p, n, err)) != QB_OK) return rc;
+    if (added && (rc = qb_pq_col_stats_bytes(&c->stats, p, n, err)) != QB_OK) return rc;
     return stage_index(c, idx, added, err);
   }
-  if ((rc = qb_pq_stats_bytes(&c->stats, p, n, err)) != QB_OK) return rc;
+  if ((rc = qb_pq_col_stats_bytes(&c->stats, p, n, err)) != QB_OK) return rc;
   c->n_values++;
   if (c->width) return push(&c->vals, p, n, err);
   if (n > UINT32_MAX) return QB_FAIL(err, QB_EINVAL, "value of %zu bytes exceeds the 4 GiB BYTE_ARRAY limit", n);
@@ -544,7 +544,7 @@ static void add_encoding(qb_pq_column_meta *m, qb_pq_encoding e)
 static void reset_chunk(qb_pq_colw *c)
 {
   qb_pq_dict_reset(&c->dict);
-  qb_pq_stats_reset(&c->stats);
+  qb_pq_col_stats_reset(&c->stats);
   qb_buf_reset(&c->pages);
   c->use_dict = c->dict_allowed;
   c->dict_pages = c->first_page_done = false;
@@ -553,7 +553,7 @@ static void reset_chunk(qb_pq_colw *c)
 }
 
 int qb_pq_colw_flush(qb_pq_column_chunk *cc, qb_pq_colw *c, qb_writer *sink, uint64_t base, qb_arena *a,
-                     qb_pq_stats *file_stats, qb_err *err)
+                     qb_pq_col_stats *file_stats, qb_err *err)
 {
   int rc;
   const qb_pq_write_options *o = c->o;
@@ -617,8 +617,8 @@ int qb_pq_colw_flush(qb_pq_column_chunk *cc, qb_pq_colw *c, qb_writer *sink, uin
   if (c->max_def || c->max_rep || !v2) add_encoding(m, QB_PQ_RLE);
 
   m->has_statistics = true;
-  if ((rc = qb_pq_stats_to_thrift(&m->statistics, &c->stats, a, err)) != QB_OK) return rc;
-  if ((rc = qb_pq_stats_merge(file_stats, &c->stats, err)) != QB_OK) return rc;
+  if ((rc = qb_pq_col_stats_to_thrift(&m->statistics, &c->stats, a, err)) != QB_OK) return rc;
+  if ((rc = qb_pq_col_stats_merge(file_stats, &c->stats, err)) != QB_OK) return rc;
   reset_chunk(c);
   return QB_OK;
 }

@@ -8,7 +8,7 @@
 #include "formats/parquet/dict_builder.h"
 #include "formats/parquet/meta.h"
 #include "formats/parquet/schema.h"
-#include "formats/parquet/stats.h"
+#include "formats/parquet/col_stats.h"
 #include "qberg/fileio.h"
 #include "qberg/parquet.h"
 #include "util/arena.h"
@@ -42,7 +42,7 @@ typedef struct qb_pq_colw {
   int64_t data_compressed;
   int32_t n_dict_pages_enc;       /* data pages dictionary-encoded */
   int32_t n_plain_pages;          /* data pages PLAIN */
-  qb_pq_stats stats;
+  qb_pq_col_stats stats;
 
   /* scratch reused for every page */
   qb_buf body, comp, hdr, slices;
@@ -87,6 +87,6 @@ uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c);
  * for the next row group. `base` is the sink offset of the file's first byte.
  */
 int qb_pq_colw_flush(qb_pq_column_chunk *cc, qb_pq_colw *c, qb_writer *sink, uint64_t base, qb_arena *a,
-                     qb_pq_stats *file_stats, qb_err *err);
+                     qb_pq_col_stats *file_stats, qb_err *err);
 
 #endif

@@ -9,7 +9,7 @@
 #include "formats/parquet/meta.h"
 #include "formats/parquet/schema.h"
 #include "formats/parquet/shred.h"
-#include "formats/parquet/stats.h"
+#include "formats/parquet/col_stats.h"
 #include "qberg/parquet.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -27,7 +27,7 @@ struct qb_pq_writer {
   qb_arena arena;              /* footer metadata: row groups, column chunks, statistics, key/values */
   qb_pq_colw *cols;
   size_t n_cols;
-  qb_pq_stats *file_stats;     /* per column, over all row groups */
+  qb_pq_col_stats *file_stats;     /* per column, over all row groups */
   uint64_t *col_bytes, *col_values;
   qb_pq_row_group *rgs;
   size_t n_rgs, cap_rgs;
@@ -57,7 +57,7 @@ static void writer_free(qb_pq_writer *w)
   if (!w) return;
   for (size_t i = 0; i < w->n_cols; i++) {
     qb_pq_colw_free(&w->cols[i]);
-    qb_pq_stats_free(&w->file_stats[i]);
+    qb_pq_col_stats_free(&w->file_stats[i]);
   }
   free(w->cols);
   free(w->file_stats);
@@ -127,7 +127,7 @@ int qb_pq_writer_open(qb_pq_writer **out, qb_writer *sink, const qb_pq_schema *s
   for (size_t i = 0; i < w->n_cols; i++) {
     const qb_pq_column *col = &schema->columns[i];
     qb_pq_colw_init(&w->cols[i], col, &w->o);
-    qb_pq_stats_init(&w->file_stats[i], col->leaf);
+    qb_pq_col_stats_init(&w->file_stats[i], col->leaf);
     if (w->flat && !column_is_flat(col)) {
       w->flat = false;
       w->not_flat = col->leaf->path;
@@ -379,7 +379,7 @@ static int make_result(qb_pq_write_result **out, const qb_pq_writer *w, qb_err *
   for (size_t i = 0; i < w->n_cols; i++) {
     qb_pq_column_metrics *m = &r->columns[i];
     const qb_pq_node *leaf = w->cols[i].col->leaf;
-    const qb_pq_stats *s = &w->file_stats[i];
+    const qb_pq_col_stats *s = &w->file_stats[i];
     m->field_id = leaf->has_field_id ? leaf->field_id : QB_PQ_NO_FIELD_ID;
     m->path = strdup(leaf->path);
     m->type = leaf->type;
@@ -394,7 +394,7 @@ static int make_result(qb_pq_write_result **out, const qb_pq_writer *w, qb_err *
     }
     m->has_bounds = s->has_minmax && s->order != QB_PQ_ORD_NONE;
     for (int k = 0; k < 2 && m->has_bounds; k++) {
-      if ((rc = qb_pq_stats_bound(&tmp, s, k == 1, err)) != QB_OK) goto done;
+      if ((rc = qb_pq_col_stats_bound(&tmp, s, k == 1, err)) != QB_OK) goto done;
       uint8_t *p = malloc(tmp.n ? tmp.n : 1);
       if (!p) {
         rc = QB_FAIL(err, QB_ENOMEM, "write result: out of memory");

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Writer statistics (see stats.h): sort orders per LogicalTypes.md, bounds in Statistics form. */
-#include "formats/parquet/stats.h"
+/* Column-chunk statistics as the writer accumulates them (see col_stats.h): sort orders per LogicalTypes.md,
+ * bounds in Statistics form. */
+#include "formats/parquet/col_stats.h"
 
 #include <string.h>
 
 #include "formats/parquet/schema.h"
 
-void qb_pq_stats_init(qb_pq_stats *s, const qb_pq_node *leaf)
+void qb_pq_col_stats_init(qb_pq_col_stats *s, const qb_pq_node *leaf)
 {
   memset(s, 0, sizeof *s);
   s->type = leaf->type;
@@ -34,7 +35,7 @@ void qb_pq_stats_init(qb_pq_stats *s, const qb_pq_node *leaf)
   }
 }
 
-void qb_pq_stats_reset(qb_pq_stats *s)
+void qb_pq_col_stats_reset(qb_pq_col_stats *s)
 {
   s->has_minmax = false;
   s->null_count = s->nan_count = 0;
@@ -42,7 +43,7 @@ void qb_pq_stats_reset(qb_pq_stats *s)
   qb_buf_reset(&s->max_b);
 }
 
-void qb_pq_stats_free(qb_pq_stats *s)
+void qb_pq_col_stats_free(qb_pq_col_stats *s)
 {
   if (!s) return;
   qb_buf_free(&s->min_b);
@@ -76,7 +77,7 @@ static int cmp_signed_be(const uint8_t *a, size_t an, const uint8_t *b, size_t b
   return an ? memcmp(a, b, an) : 0;
 }
 
-static int cmp_bytes(const qb_pq_stats *s, const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+static int cmp_bytes(const qb_pq_col_stats *s, const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 {
   return s->order == QB_PQ_ORD_BYTES_SIGNED ? cmp_signed_be(a, an, b, bn) : cmp_unsigned(a, an, b, bn);
 }
@@ -87,7 +88,7 @@ static int set_buf(qb_buf *b, const uint8_t *p, size_t n, qb_err *err)
   return qb_buf_append(b, p, n, err);
 }
 
-int qb_pq_stats_bytes(qb_pq_stats *s, const uint8_t *p, size_t n, qb_err *err)
+int qb_pq_col_stats_bytes(qb_pq_col_stats *s, const uint8_t *p, size_t n, qb_err *err)
 {
   int rc;
   if (s->order == QB_PQ_ORD_NONE) return QB_OK;
@@ -102,7 +103,7 @@ int qb_pq_stats_bytes(qb_pq_stats *s, const uint8_t *p, size_t n, qb_err *err)
   return QB_OK;
 }
 
-int qb_pq_stats_merge(qb_pq_stats *dst, const qb_pq_stats *src, qb_err *err)
+int qb_pq_col_stats_merge(qb_pq_col_stats *dst, const qb_pq_col_stats *src, qb_err *err)
 {
   int rc;
   dst->null_count += src->null_count;
@@ -111,22 +112,22 @@ int qb_pq_stats_merge(qb_pq_stats *dst, const qb_pq_stats *src, qb_err *err)
   switch (dst->order) {
   case QB_PQ_ORD_SIGNED:
   case QB_PQ_ORD_UNSIGNED64:
-    qb_pq_stats_int(dst, src->min_i);
-    qb_pq_stats_int(dst, src->max_i);
+    qb_pq_col_stats_int(dst, src->min_i);
+    qb_pq_col_stats_int(dst, src->max_i);
     return QB_OK;
   case QB_PQ_ORD_FLOAT:
-    qb_pq_stats_double(dst, src->min_d);
-    qb_pq_stats_double(dst, src->max_d);
+    qb_pq_col_stats_double(dst, src->min_d);
+    qb_pq_col_stats_double(dst, src->max_d);
     return QB_OK;
   case QB_PQ_ORD_BYTES:
   case QB_PQ_ORD_BYTES_SIGNED:
-    if ((rc = qb_pq_stats_bytes(dst, src->min_b.p, src->min_b.n, err)) != QB_OK) return rc;
-    return qb_pq_stats_bytes(dst, src->max_b.p, src->max_b.n, err);
+    if ((rc = qb_pq_col_stats_bytes(dst, src->min_b.p, src->min_b.n, err)) != QB_OK) return rc;
+    return qb_pq_col_stats_bytes(dst, src->max_b.p, src->max_b.n, err);
   default: return QB_OK;
   }
 }
 
-int qb_pq_stats_bound(qb_buf *out, const qb_pq_stats *s, bool max, qb_err *err)
+int qb_pq_col_stats_bound(qb_buf *out, const qb_pq_col_stats *s, bool max, qb_err *err)
 {
   qb_buf_reset(out);
   if (!s->has_minmax || s->order == QB_PQ_ORD_NONE) return QB_OK;
@@ -159,9 +160,9 @@ int qb_pq_stats_bound(qb_buf *out, const qb_pq_stats *s, bool max, qb_err *err)
   }
 }
 
-static int arena_bound(qb_slice *out, const qb_pq_stats *s, bool max, qb_buf *tmp, qb_arena *a, qb_err *err)
+static int arena_bound(qb_slice *out, const qb_pq_col_stats *s, bool max, qb_buf *tmp, qb_arena *a, qb_err *err)
 {
-  int rc = qb_pq_stats_bound(tmp, s, max, err);
+  int rc = qb_pq_col_stats_bound(tmp, s, max, err);
   if (rc) return rc;
   uint8_t *p = qb_arena_memdup(a, tmp->n ? tmp->p : (const uint8_t *)"", tmp->n);
   if (!p) return QB_FAIL(err, QB_ENOMEM, "statistics: out of memory");
@@ -170,7 +171,7 @@ static int arena_bound(qb_slice *out, const qb_pq_stats *s, bool max, qb_buf *tm
   return QB_OK;
 }
 
-int qb_pq_stats_to_thrift(qb_pq_statistics *out, const qb_pq_stats *s, qb_arena *a, qb_err *err)
+int qb_pq_col_stats_to_thrift(qb_pq_statistics *out, const qb_pq_col_stats *s, qb_arena *a, qb_err *err)
 {
   int rc = QB_OK;
   memset(out, 0, sizeof *out);
