@@ -383,4 +383,244 @@ QB_API uint64_t qb_pq_writer_bytes(const qb_pq_writer *w);
 /** NULL-safe. */
 QB_API void qb_pq_write_result_free(qb_pq_write_result *r);
 
+/* ---- reader ---------------------------------------------------------------------------------------- */
+/* Reading is footer first, then one column chunk at a time, one row group at a time (memory is bounded by
+ * the projected column chunks of one row group plus one decoded batch per column). Every offset and size
+ * from the file is checked against the file size before anything is allocated. Errors name the file, the
+ * row group, the column path and the page: "x.parquet: row group 0: column a.b: page 3: snappy: ...". */
+
+typedef struct qb_pq_reader qb_pq_reader;
+typedef struct qb_pq_scan qb_pq_scan;
+
+#define QB_PQ_READ_OPTIONS_VERSION 1
+/** Reader limits and switches; start from QB_PQ_READ_OPTIONS_INIT. */
+typedef struct qb_pq_read_options {
+  unsigned version;          /* QB_PQ_READ_OPTIONS_VERSION */
+  uint64_t max_footer_bytes; /* larger FileMetaData is QB_ELIMIT (default 64 MiB) */
+  uint64_t max_chunk_bytes;  /* larger compressed column chunk is QB_ELIMIT (default 2 GiB) */
+  uint64_t max_page_bytes;   /* larger uncompressed page (or DELTA/BSS expansion) is QB_ELIMIT (default 1 GiB) */
+  bool verify_crc;           /* check page CRC-32 where the writer stored one (default true) */
+} qb_pq_read_options;
+#define QB_PQ_READ_OPTIONS_INIT \
+  {QB_PQ_READ_OPTIONS_VERSION, (uint64_t)64 << 20, (uint64_t)2 << 30, (uint64_t)1 << 30, true}
+
+/** How a value read from a primitive column is to be understood; the qb_value kind is in brackets. */
+typedef enum {
+  QB_PQ_V_BOOL = 0,  /* [BOOL] */
+  QB_PQ_V_INT,       /* [INT32 | INT64] signed integer (INT32/INT64, INTEGER(signed), INT_n) */
+  QB_PQ_V_UINT,      /* [INT32 | INT64] unsigned integer in the same bits (INTEGER(unsigned), UINT_n) */
+  QB_PQ_V_FLOAT,     /* [FLOAT] FLOAT, and FLOAT16 widened */
+  QB_PQ_V_DOUBLE,    /* [DOUBLE] */
+  QB_PQ_V_STRING,    /* [STRING] STRING, ENUM, JSON (UTF-8 not validated) */
+  QB_PQ_V_BINARY,    /* [BYTES] BYTE_ARRAY / FIXED_LEN_BYTE_ARRAY without annotation, BSON, INTERVAL */
+  QB_PQ_V_DECIMAL,   /* [INT32 | INT64] unscaled, or [BYTES] big-endian two's complement; see scale/precision */
+  QB_PQ_V_DATE,      /* [INT32] days since 1970-01-01 */
+  QB_PQ_V_TIME,      /* [INT64] microseconds since midnight (MILLIS widened, NANOS floored) */
+  QB_PQ_V_TIMESTAMP, /* [INT64] microseconds since the epoch (MILLIS widened, NANOS floored, INT96 converted) */
+  QB_PQ_V_UUID       /* [BYTES] 16 bytes */
+} qb_pq_vtype;
+
+typedef enum { QB_PQ_F_PRIMITIVE = 0, QB_PQ_F_STRUCT, QB_PQ_F_LIST, QB_PQ_F_MAP } qb_pq_field_kind;
+
+/**
+ * A field of the rows a reader produces: the file schema with lists and maps recognised (3-level lists,
+ * legacy 2-level lists and bare repeated fields per LogicalTypes.md backward-compatibility rules, MAP and
+ * MAP_KEY_VALUE). Plain data owned by the reader or scan that returned it.
+ *   STRUCT   children = fields (row values: QB_V_STRUCT, items in this order)
+ *   LIST     children[0] = element (QB_V_LIST)
+ *   MAP      children[0] = key, children[1] = value (QB_V_MAP); a MAP whose key_value group has only a
+ *            key is read as a LIST of keys
+ */
+typedef struct qb_pq_field qb_pq_field;
+struct qb_pq_field {
+  const char *name;
+  const char *path;          /* dotted names from the top-level field ("a.list.element.x"); projection key */
+  qb_pq_field_kind kind;
+  bool nullable;
+  bool has_field_id;
+  int32_t field_id;
+  const qb_pq_node *node;    /* schema node it was built from (for a bare repeated field: that node) */
+  /* PRIMITIVE only */
+  qb_pq_vtype vtype;
+  int32_t scale, precision;  /* DECIMAL */
+  bool utc_adjusted;         /* TIME, TIMESTAMP (INT96: true) */
+  int column;                /* leaf column index in the file; -1 for groups */
+  /* STRUCT, LIST, MAP */
+  size_t n_children;
+  const qb_pq_field *const *children;
+};
+
+/**
+ * Open a Parquet file for reading: reads and validates the tail and the footer (schema, row groups,
+ * chunk offsets against the file size). `file` is borrowed and must outlive the reader.
+ * @param opts  NULL for QB_PQ_READ_OPTIONS_INIT
+ * @return QB_OK, QB_ECORRUPT (not Parquet, truncated, inconsistent footer), QB_EUNSUPPORTED (encrypted
+ *         footer, columns in other files), QB_ELIMIT, QB_EIO, QB_ENOMEM. Messages start with the file path.
+ */
+QB_API int qb_pq_reader_open(qb_pq_reader **out, qb_file *file, const qb_pq_read_options *opts,
+                             qb_err *err) QB_WUR;
+/** Same, opening `path` through `io`; the reader owns that file. */
+QB_API int qb_pq_reader_open_path(qb_pq_reader **out, qb_fileio *io, const char *path,
+                                  const qb_pq_read_options *opts, qb_err *err) QB_WUR;
+/** NULL-safe. Scans of this reader must be freed first. */
+QB_API void qb_pq_reader_close(qb_pq_reader *r);
+
+/* File-level getters: borrowed data valid until close. */
+QB_API const char *qb_pq_reader_path(const qb_pq_reader *r);
+QB_API uint64_t qb_pq_reader_file_size(const qb_pq_reader *r);
+QB_API const qb_pq_schema *qb_pq_reader_schema(const qb_pq_reader *r);
+/** FileMetaData.num_rows as written. */
+QB_API int64_t qb_pq_reader_num_rows(const qb_pq_reader *r);
+QB_API size_t qb_pq_reader_num_row_groups(const qb_pq_reader *r);
+QB_API int32_t qb_pq_reader_format_version(const qb_pq_reader *r);
+/** NULL when absent. */
+QB_API const char *qb_pq_reader_created_by(const qb_pq_reader *r);
+/** Footer length in bytes (FileMetaData without the 8-byte tail). */
+QB_API uint32_t qb_pq_reader_footer_size(const qb_pq_reader *r);
+QB_API size_t qb_pq_reader_num_kv(const qb_pq_reader *r);
+/** Key/value metadata entry i: *value NULL when the entry has no value. */
+QB_API void qb_pq_reader_kv(const qb_pq_reader *r, size_t i, const char **key, const char **value,
+                            size_t *value_len);
+/** Top-level fields of the rows (all columns). */
+QB_API size_t qb_pq_reader_num_fields(const qb_pq_reader *r);
+QB_API const qb_pq_field *qb_pq_reader_field(const qb_pq_reader *r, size_t i);
+/** The primitive field of leaf column i (NULL if out of range). */
+QB_API const qb_pq_field *qb_pq_reader_column_field(const qb_pq_reader *r, size_t i);
+/** The field (any depth) with this field id, or NULL. */
+QB_API const qb_pq_field *qb_pq_reader_field_by_id(const qb_pq_reader *r, int32_t field_id);
+
+/** Column statistics of a chunk, decoded. min/max only when usable per the reader rules: min_value/max_value
+ * under a type-defined (or absent) column order; deprecated min/max only for signed-order types; never for
+ * INT96, FLOAT16 or a NaN bound. Byte values are borrowed from the reader. */
+typedef struct qb_pq_stats {
+  bool has_null_count, has_distinct_count, has_nan_count;
+  int64_t null_count, distinct_count, nan_count;
+  bool has_min, has_max;
+  qb_value min, max;         /* in the column's value representation (see qb_pq_vtype) */
+  bool min_exact, max_exact; /* false when the writer said the bound was truncated */
+  bool from_deprecated;      /* taken from the deprecated min/max fields */
+  qb_slice raw_min, raw_max; /* the stored bytes (min_value/max_value, else min/max), even if unusable */
+} qb_pq_stats;
+
+typedef struct qb_pq_chunk_info {
+  size_t column;                 /* leaf column index */
+  const char *path;              /* dotted path_in_schema */
+  qb_pq_type type;
+  qb_pq_codec codec;
+  const qb_pq_encoding *encodings; /* as listed by the writer (not always complete) */
+  size_t n_encodings;
+  int64_t num_values;            /* level entries, not rows */
+  int64_t total_compressed_size, total_uncompressed_size; /* including page headers */
+  int64_t data_page_offset;
+  bool has_dictionary_page_offset;
+  int64_t dictionary_page_offset;
+  int64_t file_offset;           /* ColumnChunk.file_offset as written */
+  bool has_bloom_filter;
+  int64_t bloom_filter_offset;
+  int32_t bloom_filter_length;   /* -1 when not written */
+  bool has_column_index, has_offset_index;
+  bool has_stats;
+  qb_pq_stats stats;
+} qb_pq_chunk_info;
+
+typedef struct qb_pq_row_group_info {
+  int64_t num_rows;
+  int64_t total_byte_size;       /* uncompressed, as written */
+  int64_t total_compressed_size; /* -1 when not written */
+  int64_t file_offset;           /* -1 when not written */
+  int32_t ordinal;               /* -1 when not written */
+  size_t n_sorting_columns;
+} qb_pq_row_group_info;
+
+/** Row group i; QB_EINVAL when out of range. */
+QB_API int qb_pq_reader_row_group(qb_pq_row_group_info *out, const qb_pq_reader *r, size_t i,
+                                  qb_err *err) QB_WUR;
+/** Column chunk `column` of row group `rg`; QB_EINVAL when out of range. */
+QB_API int qb_pq_reader_chunk(qb_pq_chunk_info *out, const qb_pq_reader *r, size_t rg, size_t column,
+                              qb_err *err) QB_WUR;
+
+/** Comparison of a predicate; IS_NULL / NOT_NULL ignore the value. */
+typedef enum {
+  QB_PQ_OP_EQ = 0,
+  QB_PQ_OP_LT,
+  QB_PQ_OP_LE,
+  QB_PQ_OP_GT,
+  QB_PQ_OP_GE,
+  QB_PQ_OP_IS_NULL,
+  QB_PQ_OP_NOT_NULL
+} qb_pq_op;
+
+/** `column op value` on a non-repeated primitive column, used only to skip whole row groups by their
+ * statistics (rows of a row group that may match are all returned). The value is in the column's value
+ * representation (qb_pq_vtype): e.g. a TIMESTAMP as QB_V_INT64 micros, a STRING as QB_V_STRING; integers
+ * may be given as INT32 or INT64, floating point as FLOAT or DOUBLE. */
+typedef struct qb_pq_predicate {
+  const char *column; /* dotted path of the column (field path or path_in_schema), or NULL: use field_id */
+  int32_t field_id;
+  qb_pq_op op;
+  qb_value value;
+} qb_pq_predicate;
+
+#define QB_PQ_SCAN_OPTIONS_VERSION 1
+typedef struct qb_pq_scan_options {
+  unsigned version;                     /* QB_PQ_SCAN_OPTIONS_VERSION */
+  const char *const *columns;           /* projection by field path ("a", "a.b") or path_in_schema */
+  size_t n_columns;
+  const int32_t *field_ids;             /* projection by field id (any depth) */
+  size_t n_field_ids;                   /* no columns and no field ids: all fields */
+  const qb_pq_predicate *predicates;    /* AND of predicates: row groups that cannot match are skipped */
+  size_t n_predicates;
+} qb_pq_scan_options;
+#define QB_PQ_SCAN_OPTIONS_INIT {QB_PQ_SCAN_OPTIONS_VERSION, NULL, 0, NULL, 0, NULL, 0}
+
+/**
+ * Start reading rows. The projection keeps each selected field with its whole subtree, and the struct
+ * ancestors of nested selections with only the selected children; top-level fields come in the order of
+ * their first selection (all fields: schema order). Names or ids that match nothing are QB_ENOTFOUND.
+ * @param opts  NULL for all columns, no predicates
+ * @return QB_OK, QB_ENOTFOUND, QB_EINVAL (bad predicate: repeated/group column, value kind), QB_ENOMEM
+ */
+QB_API int qb_pq_scan_new(qb_pq_scan **out, qb_pq_reader *r, const qb_pq_scan_options *opts,
+                          qb_err *err) QB_WUR;
+/** NULL-safe. */
+QB_API void qb_pq_scan_free(qb_pq_scan *s);
+/** The projected top-level fields: a row is a QB_V_STRUCT with one item per field. */
+QB_API size_t qb_pq_scan_num_fields(const qb_pq_scan *s);
+QB_API const qb_pq_field *qb_pq_scan_field(const qb_pq_scan *s, size_t i);
+
+/**
+ * Next row, one row group at a time. *row is NULL at the end. The row and everything it points to stay
+ * valid until the next call on the scan (or its free).
+ * @return QB_OK, QB_ECORRUPT (message: file: row group: column: page: cause), QB_EUNSUPPORTED (codec or
+ *         encoding), QB_ELIMIT, QB_EIO, QB_ENOMEM. After an error the scan only returns that error again.
+ */
+QB_API int qb_pq_scan_next(const qb_value **row, qb_pq_scan *s, qb_err *err) QB_WUR;
+
+/** One column of a batch: row-aligned values of a non-repeated primitive column. */
+typedef struct qb_pq_batch_column {
+  const qb_pq_field *field; /* the primitive field */
+  qb_vkind kind;            /* BOOL (uint8_t 0/1), INT32, INT64, FLOAT, DOUBLE, BYTES or STRING (qb_slice) */
+  const void *values;       /* n_rows entries; the entry of a null row is unspecified */
+  const uint8_t *nulls;     /* NULL when no row of the batch is null, else nulls[i] != 0 for a null row */
+} qb_pq_batch_column;
+
+typedef struct qb_pq_batch {
+  size_t n_rows;                       /* 0 at the end */
+  size_t n_columns;                    /* one per projected leaf column, in file order */
+  const qb_pq_batch_column *columns;
+} qb_pq_batch;
+
+/**
+ * Columnar alternative to qb_pq_scan_next for scans whose projected columns are all non-repeated
+ * (nested structs are fine; a value is null when the column or any struct above it is null). Returns up to
+ * `max_rows` rows (fewer at page and row-group ends); n_rows 0 at the end. Valid until the next call.
+ * Do not mix with qb_pq_scan_next on one scan.
+ * @return as qb_pq_scan_next; QB_EUNSUPPORTED when a projected column is repeated
+ */
+QB_API int qb_pq_scan_next_batch(qb_pq_batch *out, qb_pq_scan *s, size_t max_rows, qb_err *err) QB_WUR;
+
+/** Row groups skipped by predicates so far, and row groups read (for tests and EXPLAIN-like output). */
+QB_API size_t qb_pq_scan_row_groups_skipped(const qb_pq_scan *s);
+QB_API size_t qb_pq_scan_row_groups_read(const qb_pq_scan *s);
+
 #endif

@@ -376,7 +376,16 @@ int qb_pq_column_meta_read(qb_pq_column_meta *out, qb_tc_reader *r, qb_arena *a,
       rc = qb_pq_page_encoding_stats_read(&out->encoding_stats[i], r, err);
     break;
   case 14: rc = rd_i64(&out->bloom_filter_offset, t, id, r, err); out->has_bloom_filter_offset = true; break;
-  case 15: rc = rd_i32(&out->bloom_filter_length, t, id, r, err); out->has_bloom_filter_length = true; break;
+  case 15:
+    /* dict-page-offset-zero.parquet (parquet-mr 1.12 era) has a list here: skip a field of another type,
+     * as Thrift-generated readers do */
+    if (t != QB_TC_I32) {
+      rc = qb_tc_skip(r, t, err);
+      break;
+    }
+    rc = rd_i32(&out->bloom_filter_length, t, id, r, err);
+    out->has_bloom_filter_length = true;
+    break;
   FIELDS_END
   static const struct {
     int id;
