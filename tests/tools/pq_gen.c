@@ -551,7 +551,7 @@ static void free_type(gtype *t)
 
 typedef struct flat_agg {
   uint64_t rows, n_v, n_s, n_d, n_ts, n_flag, n_true;
-  int64_t sum_id, sum_d, sum_n, sum_ts_ms;
+  int64_t sum_id, sum_d, sum_n, sum_ts_s;
   double sum_v;
   uint64_t sum_len_s;
 } flat_agg;
@@ -591,7 +591,7 @@ static int write_flat(qb_pq_writer *w, uint64_t rows, flat_agg *a, FILE *rows_ou
       if (valid[1][k]) a->n_v++, a->sum_v += v[k];
       if (valid[2][k]) a->n_s++, a->sum_len_s += (uint64_t)len;
       if (valid[3][k]) a->n_d++, a->sum_d += d[k];
-      if (valid[4][k]) a->n_ts++, a->sum_ts_ms += ts[k] / 1000;
+      if (valid[4][k]) a->n_ts++, a->sum_ts_s += ts[k] / 1000000 - 1600000000;
       if (valid[5][k]) a->n_flag++, a->n_true += flag[k];
       if (rows_out) {
         fprintf(rows_out, "{\"id\":\"%" PRId64 "\",\"v\":", id[k]);
@@ -714,9 +714,9 @@ int main(int argc, char **argv)
       fprintf(ef,
             "{\"rows\":%" PRIu64 ",\"sum_id\":\"%" PRId64 "\",\"n_v\":%" PRIu64 ",\"sum_v\":%.17g,\"n_s\":%" PRIu64
             ",\"sum_len_s\":%" PRIu64 ",\"n_d\":%" PRIu64 ",\"sum_d\":\"%" PRId64 "\",\"n_ts\":%" PRIu64
-            ",\"sum_ts_ms\":\"%" PRId64 "\",\"n_flag\":%" PRIu64 ",\"n_true\":%" PRIu64 ",\"sum_n\":\"%" PRId64
+            ",\"sum_ts_s\":\"%" PRId64 "\",\"n_flag\":%" PRIu64 ",\"n_true\":%" PRIu64 ",\"sum_n\":\"%" PRId64
             "\"}\n",
-            a.rows, a.sum_id, a.n_v, a.sum_v, a.n_s, a.sum_len_s, a.n_d, a.sum_d, a.n_ts, a.sum_ts_ms, a.n_flag,
+            a.rows, a.sum_id, a.n_v, a.sum_v, a.n_s, a.sum_len_s, a.n_d, a.sum_d, a.n_ts, a.sum_ts_s, a.n_flag,
             a.n_true, a.sum_n);
   } else {
     qb_value row;

@@ -27,12 +27,13 @@ static size_t value_width(const qb_pq_node *leaf)
   }
 }
 
-void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_options *o)
+void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_options *o, qb_pq_compressor *z)
 {
   memset(c, 0, sizeof *c);
   const qb_pq_node *leaf = col->leaf;
   c->col = col;
   c->o = o;
+  c->z = z;
   c->type = leaf->type;
   c->width = value_width(leaf);
   c->max_def = col->max_def;
@@ -413,7 +414,8 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
     h.data_page_header.encoding = enc;
     h.data_page_header.def_level_encoding = QB_PQ_RLE;
     h.data_page_header.rep_level_encoding = QB_PQ_RLE;
-    rc = qb_pq_page_write(&c->pages, &h, NULL, 0, body->p, body->n, true, o, &c->comp, &bytes, &ubytes, err);
+    rc = qb_pq_page_write(&c->pages, &h, NULL, 0, body->p, body->n, true, c->z, o->page_crc, &c->comp, &bytes, &ubytes,
+                          err);
   } else {
     size_t values_n = body->n;
     h.type = QB_PQ_PAGE_DATA_V2;
@@ -428,8 +430,8 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
     /* An empty values section is stored as nothing, not as an empty compressed stream, and flagged
      * uncompressed: readers must not feed 0 bytes to a decompressor (datapage_v2_empty_datapage). */
     h2->is_compressed = o->codec != QB_PQ_UNCOMPRESSED && values_n > 0;
-    rc = qb_pq_page_write(&c->pages, &h, lv->p, lv->n, body->p, values_n, h2->is_compressed, o, &c->comp, &bytes,
-                          &ubytes, err);
+    rc = qb_pq_page_write(&c->pages, &h, lv->p, lv->n, body->p, values_n, h2->is_compressed, c->z, o->page_crc,
+                          &c->comp, &bytes, &ubytes, err);
   }
   if (rc) return qb_err_wrap(err, "data page");
   c->data_compressed += bytes;
@@ -574,8 +576,8 @@ int qb_pq_colw_flush(qb_pq_column_chunk *cc, qb_pq_colw *c, qb_writer *sink, uin
     h.dictionary_page_header.num_values = (int32_t)c->dict.n;
     /* parquet-java v1 files say PLAIN_DICTIONARY for the dictionary page, v2 files PLAIN (same bytes) */
     h.dictionary_page_header.encoding = v2 ? QB_PQ_PLAIN : QB_PQ_PLAIN_DICTIONARY;
-    if ((rc = qb_pq_page_write(&c->hdr, &h, NULL, 0, c->body.p, c->body.n, true, o, &c->comp, &dict_bytes,
-                               &dict_ubytes, err)) != QB_OK)
+    if ((rc = qb_pq_page_write(&c->hdr, &h, NULL, 0, c->body.p, c->body.n, true, c->z, o->page_crc, &c->comp,
+                               &dict_bytes, &dict_ubytes, err)) != QB_OK)
       return qb_err_wrap(err, "dictionary page");
     if ((rc = sink_write(sink, &c->hdr, err)) != QB_OK) return rc;
     m->has_dictionary_page_offset = true;

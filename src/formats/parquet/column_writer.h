@@ -5,6 +5,7 @@
 #ifndef QB_FORMATS_PARQUET_COLUMN_WRITER_H
 #define QB_FORMATS_PARQUET_COLUMN_WRITER_H
 
+#include "formats/parquet/compressor.h"
 #include "formats/parquet/dict_builder.h"
 #include "formats/parquet/meta.h"
 #include "formats/parquet/schema.h"
@@ -17,6 +18,7 @@
 typedef struct qb_pq_colw {
   const qb_pq_column *col;        /* leaf and levels (borrowed from the schema) */
   const qb_pq_write_options *o;   /* the writer's options (borrowed) */
+  qb_pq_compressor *z;            /* the writer's compressor (borrowed) */
   qb_pq_type type;
   size_t width;                   /* bytes per staged value: 1 BOOLEAN, 4, 8, 12 INT96, L FLBA; 0 BYTE_ARRAY */
   int max_def, max_rep;
@@ -49,7 +51,7 @@ typedef struct qb_pq_colw {
 } qb_pq_colw;
 
 /** Set up for leaf column `col`. Cannot fail (allocation happens on first use). */
-void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_options *o);
+void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_options *o, qb_pq_compressor *z);
 /** NULL-safe. */
 void qb_pq_colw_free(qb_pq_colw *c);
 

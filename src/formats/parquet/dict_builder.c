@@ -7,11 +7,15 @@
 
 #define MIN_SLOTS 1024
 
-/* Fibonacci hashing: sequential ids and dates (the common dictionary keys) spread over all slots. */
+/* Full-avalanche finaliser (splitmix64): slots come from the low bits, and keys such as doubles with
+ * short mantissas (12.25) have all-zero low bits that a plain multiplicative hash would keep zero. */
 static inline uint64_t mix64(uint64_t x)
 {
-  x *= 0x9E3779B97F4A7C15ULL;
-  return x ^ (x >> 29);
+  x ^= x >> 30;
+  x *= 0xBF58476D1CE4E5B9ULL;
+  x ^= x >> 27;
+  x *= 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
 }
 
 static uint64_t hash_bytes(const uint8_t *p, size_t n)

@@ -7,15 +7,15 @@
 #include "formats/parquet/codec.h"
 
 int qb_pq_page_write(qb_buf *out, qb_pq_page_header *h, const uint8_t *raw, size_t raw_n, const uint8_t *body,
-                     size_t body_n, bool compress, const qb_pq_write_options *o, qb_buf *scratch,
+                     size_t body_n, bool compress, qb_pq_compressor *z, bool crc, qb_buf *scratch,
                      int64_t *out_bytes, int64_t *out_uncompressed, qb_err *err)
 {
   int rc;
   const uint8_t *stored = body;
   size_t stored_n = body_n;
-  if (compress && o->codec != QB_PQ_UNCOMPRESSED) {
+  if (compress && z->codec != QB_PQ_UNCOMPRESSED) {
     qb_buf_reset(scratch);
-    if ((rc = qb_pq_compress(scratch, o->codec, o->compression_level, body, body_n, err)) != QB_OK) return rc;
+    if ((rc = qb_pq_compressor_run(z, scratch, body, body_n, err)) != QB_OK) return rc;
     stored = scratch->p;
     stored_n = scratch->n;
   }
@@ -23,14 +23,14 @@ int qb_pq_page_write(qb_buf *out, qb_pq_page_header *h, const uint8_t *raw, size
     return QB_FAIL(err, QB_EINVAL, "page of %zu bytes exceeds the 2 GiB page limit", raw_n + body_n);
   h->uncompressed_page_size = (int32_t)(raw_n + body_n);
   h->compressed_page_size = (int32_t)(raw_n + stored_n);
-  h->has_crc = o->page_crc;
-  if (o->page_crc) {
+  h->has_crc = crc;
+  if (crc) {
     /* parquet.thrift: the CRC covers the page bytes after the header, as stored (compressed). Empty
      * parts are skipped: zlib's crc32() returns its initial value for a NULL buffer. */
-    uint32_t crc = 0;
-    if (raw_n) crc = qb_pq_crc32(crc, raw, raw_n);
-    if (stored_n) crc = qb_pq_crc32(crc, stored, stored_n);
-    h->crc = crc;
+    uint32_t sum = 0;
+    if (raw_n) sum = qb_pq_crc32(sum, raw, raw_n);
+    if (stored_n) sum = qb_pq_crc32(sum, stored, stored_n);
+    h->crc = sum;
   }
   size_t at = out->n;
   if ((rc = qb_pq_page_header_encode(out, h, err)) != QB_OK) return rc;

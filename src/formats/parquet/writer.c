@@ -6,6 +6,7 @@
 
 #include "formats/parquet/codec.h"
 #include "formats/parquet/column_writer.h"
+#include "formats/parquet/compressor.h"
 #include "formats/parquet/meta.h"
 #include "formats/parquet/schema.h"
 #include "formats/parquet/shred.h"
@@ -25,6 +26,7 @@ struct qb_pq_writer {
   const qb_pq_schema *schema;  /* borrowed */
   qb_pq_write_options o;       /* copy; key_value and created_by point into `arena` */
   qb_arena arena;              /* footer metadata: row groups, column chunks, statistics, key/values */
+  qb_pq_compressor z;          /* shared by every column: one page is compressed at a time */
   qb_pq_colw *cols;
   size_t n_cols;
   qb_pq_col_stats *file_stats;     /* per column, over all row groups */
@@ -64,6 +66,7 @@ static void writer_free(qb_pq_writer *w)
   free(w->col_bytes);
   free(w->col_values);
   free(w->rgs);
+  qb_pq_compressor_free(&w->z);
   qb_arena_release(&w->arena);
   free(w);
 }
@@ -111,6 +114,7 @@ int qb_pq_writer_open(qb_pq_writer **out, qb_writer *sink, const qb_pq_schema *s
   w->base = qb_writer_offset(sink);
   w->schema = schema;
   w->o = *opts;
+  qb_pq_compressor_init(&w->z, opts->codec, opts->compression_level);
   w->n_cols = schema->n_columns;
   w->cols = calloc(w->n_cols, sizeof *w->cols);
   w->file_stats = calloc(w->n_cols, sizeof *w->file_stats);
@@ -126,7 +130,7 @@ int qb_pq_writer_open(qb_pq_writer **out, qb_writer *sink, const qb_pq_schema *s
   w->flat = true;
   for (size_t i = 0; i < w->n_cols; i++) {
     const qb_pq_column *col = &schema->columns[i];
-    qb_pq_colw_init(&w->cols[i], col, &w->o);
+    qb_pq_colw_init(&w->cols[i], col, &w->o, &w->z);
     qb_pq_col_stats_init(&w->file_stats[i], col->leaf);
     if (w->flat && !column_is_flat(col)) {
       w->flat = false;
