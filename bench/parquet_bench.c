@@ -3,7 +3,8 @@
  * date, timestamp, bool; realistic cardinalities) written through the columnar batch API, and any Parquet
  * file of that shape read back through qb_pq_scan_next_batch. Prints one JSON line per run.
  *
- *   parquet_bench write OUT.parquet [--rows N] [--codec NAME] [--level N]
+ *   parquet_bench write OUT.parquet [--rows N] [--codec NAME] [--level N] [--page-rows N] [--page-version V]
+ *                                   [--no-dict 1]
  *       times the writer (open, write_batch calls, qb_pq_writer_close); the data of each 64 Ki-row batch is
  *       generated outside the timed region; publishing (fsync + rename) is timed separately.
  *   parquet_bench read FILE
@@ -135,7 +136,7 @@ static void fill(batch *b, uint64_t base, size_t n)
   }
 }
 
-static int cmd_write(const char *out, uint64_t rows, qb_pq_codec codec, int level)
+static int cmd_write(const char *out, uint64_t rows, const qb_pq_write_options *opts)
 {
   qb_err e = QB_ERR_INIT;
   qb_pq_schema *s = schema();
@@ -144,9 +145,7 @@ static int cmd_write(const char *out, uint64_t rows, qb_pq_codec codec, int leve
   qb_writer *sink = NULL;
   qb_pq_writer *w = NULL;
   qb_pq_write_result *res = NULL;
-  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
-  o.codec = codec;
-  o.compression_level = level;
+  qb_pq_write_options o = *opts;
   if (!b || qb_fileio_local_new(&io, &e)) die("setup", &e);
   timer t = {0}, pub = {0};
   t_start(&t);
@@ -230,19 +229,22 @@ int main(int argc, char **argv)
 {
   if (argc >= 3 && !strcmp(argv[1], "write")) {
     uint64_t rows = 5000000;
-    qb_pq_codec codec = QB_PQ_ZSTD;
-    int level = 0;
+    qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
     qb_err e = QB_ERR_INIT;
     for (int i = 3; i + 1 < argc; i += 2) {
       if (!strcmp(argv[i], "--rows")) rows = strtoull(argv[i + 1], NULL, 10);
       else if (!strcmp(argv[i], "--codec")) {
-        if (qb_pq_codec_parse(&codec, argv[i + 1], &e)) die("codec", &e);
-      } else if (!strcmp(argv[i], "--level")) level = atoi(argv[i + 1]);
+        if (qb_pq_codec_parse(&o.codec, argv[i + 1], &e)) die("codec", &e);
+      } else if (!strcmp(argv[i], "--level")) o.compression_level = atoi(argv[i + 1]);
+      else if (!strcmp(argv[i], "--page-rows")) o.page_row_limit = (uint32_t)strtoul(argv[i + 1], NULL, 10);
+      else if (!strcmp(argv[i], "--page-version")) o.data_page_version = atoi(argv[i + 1]);
+      else if (!strcmp(argv[i], "--no-dict")) o.dictionary = !!strcmp(argv[i + 1], "1");
       else die(argv[i], NULL);
     }
-    return cmd_write(argv[2], rows, codec, level);
+    return cmd_write(argv[2], rows, &o);
   }
   if (argc == 3 && !strcmp(argv[1], "read")) return cmd_read(argv[2]);
-  fprintf(stderr, "usage: parquet_bench write OUT [--rows N] [--codec C] [--level N] | read FILE\n");
+  fprintf(stderr, "usage: parquet_bench write OUT [--rows N] [--codec C] [--level N] [--page-rows N] "
+                  "[--page-version V] [--no-dict 1] | read FILE\n");
   return 2;
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "flat_agg.h"
 #include "qberg/qberg.h"
 #include "qberg/parquet.h"
 
@@ -549,12 +550,6 @@ static void free_type(gtype *t)
 
 #define FLAT_BATCH 65536
 
-typedef struct flat_agg {
-  uint64_t rows, n_v, n_s, n_d, n_ts, n_flag, n_true;
-  int64_t sum_id, sum_d, sum_n, sum_ts_s;
-  double sum_v;
-  uint64_t sum_len_s;
-} flat_agg;
 
 /* With `rows_out`, also dump every row in canonical JSON (small tables). */
 static int write_flat(qb_pq_writer *w, uint64_t rows, flat_agg *a, FILE *rows_out, qb_err *e)
@@ -710,14 +705,7 @@ int main(int argc, char **argv)
   if (!strcmp(cname, "flat")) {
     flat_agg a;
     if (write_flat(w, rows, &a, aggregates ? NULL : ef, &e)) die("write", &e);
-    if (aggregates)
-      fprintf(ef,
-            "{\"rows\":%" PRIu64 ",\"sum_id\":\"%" PRId64 "\",\"n_v\":%" PRIu64 ",\"sum_v\":%.17g,\"n_s\":%" PRIu64
-            ",\"sum_len_s\":%" PRIu64 ",\"n_d\":%" PRIu64 ",\"sum_d\":\"%" PRId64 "\",\"n_ts\":%" PRIu64
-            ",\"sum_ts_s\":\"%" PRId64 "\",\"n_flag\":%" PRIu64 ",\"n_true\":%" PRIu64 ",\"sum_n\":\"%" PRId64
-            "\"}\n",
-            a.rows, a.sum_id, a.n_v, a.sum_v, a.n_s, a.sum_len_s, a.n_d, a.sum_d, a.n_ts, a.sum_ts_s, a.n_flag,
-            a.n_true, a.sum_n);
+    if (aggregates) flat_agg_print(ef, &a);
   } else {
     qb_value row;
     for (uint64_t i = 0; i < rows; i++) {
