@@ -11,7 +11,7 @@
 #include "qberg/parquet.h"
 
 static const char usage_text[] =
-    "usage: qberg parquet cat FILE [--columns a,b.c] [--field-ids 1,2] [--limit N]\n"
+    "usage: qberg parquet cat FILE [--columns a,b.c] [--field-ids 1,2] [--limit N] [--count [--batch]]\n"
     "       qberg parquet meta FILE [--json]\n"
     "\n"
     "cat   print rows as JSON lines: integers exact, doubles round-trippable, dates \"YYYY-MM-DD\",\n"
@@ -303,8 +303,13 @@ static int cmd_cat(int argc, char **argv)
   const char *path = NULL;
   char *columns = NULL, *ids = NULL;
   long long limit = -1;
+  bool count = false, batch = false;
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
+    if (!strcmp(a, "--count") || !strcmp(a, "--batch")) {
+      *(a[2] == 'c' ? &count : &batch) = true;
+      continue;
+    }
     if ((!strcmp(a, "--columns") || !strcmp(a, "--field-ids") || !strcmp(a, "--limit")) && i + 1 >= argc)
       return qb_cli_usage_error("parquet", "%s needs a value", a);
     if (!strcmp(a, "--columns")) {
@@ -326,6 +331,7 @@ static int cmd_cat(int argc, char **argv)
     }
   }
   if (!path) return qb_cli_usage_error("parquet", "cat needs a FILE");
+  if (batch && !count) return qb_cli_usage_error("parquet", "--batch goes with --count");
   qb_err err = QB_ERR_INIT;
   qb_pq_scan_options so = QB_PQ_SCAN_OPTIONS_INIT;
   char **cols = NULL;
@@ -361,6 +367,30 @@ static int cmd_cat(int argc, char **argv)
   }
   if (open_reader(&r, &io, path, &err) || qb_pq_scan_new(&s, r, &so, &err)) {
     status = qb_cli_fail(&err);
+    goto done;
+  }
+  if (count) {
+    long long rows = 0;
+    for (;;) {
+      int rc;
+      size_t got = 0;
+      if (batch) {
+        qb_pq_batch b;
+        rc = qb_pq_scan_next_batch(&b, s, 4096, &err);
+        got = b.n_rows;
+      } else {
+        const qb_value *row;
+        rc = qb_pq_scan_next(&row, s, &err);
+        got = row != NULL;
+      }
+      if (rc) {
+        status = qb_cli_fail(&err);
+        goto done;
+      }
+      if (!got || (limit >= 0 && rows >= limit)) break;
+      rows += (long long)got;
+    }
+    printf("%lld\n", limit >= 0 && rows > limit ? limit : rows);
     goto done;
   }
   size_t nf = qb_pq_scan_num_fields(s);

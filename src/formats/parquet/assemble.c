@@ -109,10 +109,8 @@ static int alloc_values(qb_value **out, asm_ctx *x, size_t n)
 
 static int col_fail(asm_ctx *x, qb_pq_colreader *c) { return qb_err_wrap(x->err, "column %s", c->path); }
 
-/* Make the column's current entry available; running out inside a row group is corruption. */
-static int entry(asm_ctx *x, qb_pq_colreader *c)
+static int entry_slow(asm_ctx *x, qb_pq_colreader *c)
 {
-  if (c->pos < c->n) return QB_OK;
   int rc = qb_pq__col_fill(c, x->err);
   if (rc) return col_fail(x, c);
   if (!c->n) {
@@ -122,6 +120,9 @@ static int entry(asm_ctx *x, qb_pq_colreader *c)
   }
   return QB_OK;
 }
+
+/* Make the column's current entry available; running out inside a row group is corruption. */
+static inline int entry(asm_ctx *x, qb_pq_colreader *c) { return c->pos < c->n ? QB_OK : entry_slow(x, c); }
 
 /* Consume one entry of every leaf under f (a null or empty value has exactly one entry per leaf). */
 static int skip_one(asm_ctx *x, const qb_pq_rfield *f)
@@ -221,7 +222,7 @@ static int repeated(qb_value *out, asm_ctx *x, const qb_pq_rfield *f, int def)
   size_t n = x->s->stack_n - base;
   qb_value *items;
   if ((rc = alloc_values(&items, x, n))) return rc;
-  memcpy(items, x->s->stack + base, n * sizeof *items);
+  if (n) memcpy(items, x->s->stack + base, n * sizeof *items);
   x->s->stack_n = base;
   out->kind = map ? QB_V_MAP : QB_V_LIST;
   out->u.seq.items = items;
@@ -252,6 +253,7 @@ int qb_pq__assemble_row(qb_pq_scan *s, qb_err *err)
   /* every column must start the row: repetition level 0 (ARROW-GH-45185 starts with 1) */
   for (size_t i = 0; i < s->n_cols; i++) {
     qb_pq_colreader *c = &s->cols[i];
+    if (!c->max_rep) continue;
     int rc = entry(&x, c);
     if (rc) return rc;
     if (qb_pq__col_rep(c) != 0) {

@@ -98,7 +98,8 @@ static int gunzip(uint8_t *dst, size_t dst_len, const uint8_t *src, size_t src_l
       }
       continue;
     }
-    if (zr == Z_BUF_ERROR && z.avail_out == 0) {
+    /* Z_BUF_ERROR: no progress possible. Out of input means truncated; otherwise the output is full. */
+    if ((zr == Z_BUF_ERROR || zr == Z_OK) && z.avail_out == 0 && z.avail_in > 0) {
       rc = QB_FAIL(err, QB_ECORRUPT, "gzip: page decompresses to more than the %zu bytes the header says", dst_len);
     } else if (zr == Z_BUF_ERROR || zr == Z_OK) {
       rc = QB_FAIL(err, QB_ECORRUPT, "gzip: truncated stream after %zu of %zu bytes", dst_len - z.avail_out,

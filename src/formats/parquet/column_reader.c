@@ -16,6 +16,7 @@ int qb_pq__col_wrap_page(qb_pq_colreader *c, qb_err *err)
 int qb_pq__col_open(qb_pq_colreader *c, qb_pq_reader *r, size_t rg, const qb_pq_rfield *leaf, qb_err *err)
 {
   const qb_pq_node *n = leaf->pub.node;
+  bool fresh = !c->r; /* else the buffers of the column's previous chunk are reused */
   c->r = r;
   c->leaf = leaf;
   c->column = (size_t)leaf->pub.column;
@@ -26,8 +27,22 @@ int qb_pq__col_open(qb_pq_colreader *c, qb_pq_reader *r, size_t rg, const qb_pq_
   c->max_rep = leaf->max_rep;
   c->rg = rg;
   qb_pq__leaf_storage(&c->kind, &c->conv, &c->vsize, &leaf->pub);
-  qb_pq_decoder_init(&c->dec);
-  c->dec.max_scratch_bytes = (size_t)r->opts.max_page_bytes;
+  if (fresh) {
+    qb_pq_decoder_init(&c->dec);
+    c->dec.max_scratch_bytes = (size_t)r->opts.max_page_bytes;
+    size_t b = QB_PQ_BATCH;
+    c->vals = malloc(b * c->vsize);
+    c->nulls = malloc(b);
+    c->u32 = malloc(b * sizeof *c->u32);
+    if (c->max_def) c->def = malloc(b * sizeof *c->def);
+    if (c->max_rep) c->rep = malloc(b * sizeof *c->rep);
+    if (c->conv == QB_PQ_CONV_INT96 || c->conv == QB_PQ_CONV_FLOAT16) c->tmp = malloc(b * sizeof *c->tmp);
+    if (c->conv == QB_PQ_CONV_TIME_MILLIS) c->tmp32 = malloc(b * sizeof *c->tmp32);
+    if (!c->vals || !c->nulls || !c->u32 || (c->max_def && !c->def) || (c->max_rep && !c->rep) ||
+        ((c->conv == QB_PQ_CONV_INT96 || c->conv == QB_PQ_CONV_FLOAT16) && !c->tmp) ||
+        (c->conv == QB_PQ_CONV_TIME_MILLIS && !c->tmp32))
+      return QB_FAIL(err, QB_ENOMEM, "out of memory for column buffers");
+  }
   const qb_pq_column_meta *m = &r->meta.row_groups[rg].columns[c->column].meta_data;
   c->codec = m->codec;
   c->meta_values = m->num_values;
@@ -36,21 +51,15 @@ int qb_pq__col_open(qb_pq_colreader *c, qb_pq_reader *r, size_t rg, const qb_pq_
   if ((uint64_t)c->chunk_len > r->opts.max_chunk_bytes)
     return QB_FAIL(err, QB_ELIMIT, "column chunk of %zu bytes is above the limit of %llu", c->chunk_len,
                    (unsigned long long)r->opts.max_chunk_bytes);
-  size_t b = QB_PQ_BATCH;
-  c->chunk = malloc(c->chunk_len ? c->chunk_len : 1);
-  c->vals = malloc(b * c->vsize);
-  c->nulls = malloc(b);
-  c->u32 = malloc(b * sizeof *c->u32);
-  if (c->max_def) c->def = malloc(b * sizeof *c->def);
-  if (c->max_rep) c->rep = malloc(b * sizeof *c->rep);
-  if (c->conv == QB_PQ_CONV_INT96 || c->conv == QB_PQ_CONV_FLOAT16) c->tmp = malloc(b * sizeof *c->tmp);
-  if (c->conv == QB_PQ_CONV_TIME_MILLIS) c->tmp32 = malloc(b * sizeof *c->tmp32);
-  if (!c->chunk || !c->vals || !c->nulls || !c->u32 || (c->max_def && !c->def) || (c->max_rep && !c->rep) ||
-      ((c->conv == QB_PQ_CONV_INT96 || c->conv == QB_PQ_CONV_FLOAT16) && !c->tmp) ||
-      (c->conv == QB_PQ_CONV_TIME_MILLIS && !c->tmp32))
-    return QB_FAIL(err, QB_ENOMEM, "out of memory for a column chunk of %zu bytes", c->chunk_len);
-  int rc = qb_file_pread(r->file, c->chunk, c->chunk_len, c->chunk_off, err);
-  return rc;
+  if (!c->chunk || c->chunk_cap < c->chunk_len) {
+    free(c->chunk);
+    c->chunk_cap = c->chunk_len ? c->chunk_len : 1;
+    if (!(c->chunk = malloc(c->chunk_cap))) {
+      c->chunk_cap = 0;
+      return QB_FAIL(err, QB_ENOMEM, "out of memory for a column chunk of %zu bytes", c->chunk_len);
+    }
+  }
+  return qb_file_pread(r->file, c->chunk, c->chunk_len, c->chunk_off, err);
 }
 
 void qb_pq__col_release_retired(qb_pq_colreader *c)
@@ -64,15 +73,38 @@ void qb_pq__col_release_retired(qb_pq_colreader *c)
   }
 }
 
-void qb_pq__col_close(qb_pq_colreader *c)
+void qb_pq__col_end(qb_pq_colreader *c)
 {
   if (!c->r) return;
   qb_pq__page_drop(c, false);
-  qb_pq_decoder_release(&c->dec);
   qb_pq__col_release_retired(c);
-  free(c->chunk);
   free(c->dict_buf);
   free(c->dict);
+  /* everything of the chunk goes; the buffers stay */
+  qb_pq_colreader keep = *c;
+  memset(c, 0, sizeof *c);
+  c->r = keep.r;
+  c->dec = keep.dec;
+  c->chunk = keep.chunk;
+  c->chunk_cap = keep.chunk_cap;
+  c->page_buf = keep.page_buf;
+  c->page_cap = keep.page_cap;
+  c->def = keep.def;
+  c->rep = keep.rep;
+  c->vals = keep.vals;
+  c->nulls = keep.nulls;
+  c->u32 = keep.u32;
+  c->tmp = keep.tmp;
+  c->tmp32 = keep.tmp32;
+}
+
+void qb_pq__col_close(qb_pq_colreader *c)
+{
+  if (!c->r) return;
+  qb_pq__col_end(c);
+  qb_pq_decoder_release(&c->dec);
+  free(c->chunk);
+  free(c->page_buf);
   free(c->vals);
   free(c->nulls);
   free(c->u32);
@@ -192,6 +224,7 @@ static int decode_batch(qb_pq_colreader *c, size_t m, qb_err *err)
     k = 0;
     for (size_t i = 0; i < m; i++) k += c->def[i] == c->max_def;
   }
+  c->batch_nulls = k < m;
   if (k == 0) return QB_OK;
   if (c->dict_encoded) {
     if ((rc = qb_pq_decoder_read_indices(c->u32, k, (uint32_t)c->dict_n, &c->dec, err))) return qb_err_wrap(err, "values");

@@ -13,20 +13,24 @@ void qb_pq__page_drop(qb_pq_colreader *c, bool retire)
 {
   /* a row being assembled may still hold byte slices into the page buffer or the decoder's scratch
    * (DELTA_BYTE_ARRAY values): keep them until the caller is done with the row */
-  bool holds = (c->kind == QB_V_BYTES || c->kind == QB_V_STRING) && (c->page_buf || c->dec.scratch_live);
-  qb_pq_retired *t = retire && holds ? malloc(sizeof *t) : NULL;
+  bool bytes = c->kind == QB_V_BYTES || c->kind == QB_V_STRING;
+  bool keep_buf = retire && bytes && c->page_owned, keep_dec = retire && bytes && c->dec.scratch_live;
+  qb_pq_retired *t = keep_buf || keep_dec ? malloc(sizeof *t) : NULL;
   if (t) {
-    t->buf = c->page_buf;
+    t->buf = keep_buf ? c->page_buf : NULL;
     t->dec = c->dec;
     t->next = c->retired;
     c->retired = t;
+    if (keep_buf) {
+      c->page_buf = NULL;
+      c->page_cap = 0;
+    }
   } else {
-    free(c->page_buf);
     qb_pq_decoder_release(&c->dec);
   }
   qb_pq_decoder_init(&c->dec);
   c->dec.max_scratch_bytes = (size_t)c->r->opts.max_page_bytes;
-  c->page_buf = NULL;
+  c->page_owned = false;
   free(c->rep_lv.all);
   free(c->def_lv.all);
   memset(&c->rep_lv, 0, sizeof c->rep_lv);
@@ -35,12 +39,11 @@ void qb_pq__page_drop(qb_pq_colreader *c, bool retire)
   c->dict_encoded = false;
 }
 
-/* The decompressed bytes of a whole page (dictionary page, data page v1): borrowed from the chunk when
- * uncompressed, else a new buffer in *owned. */
-static int page_bytes(qb_pq_colreader *c, const uint8_t *src, size_t slen, int64_t ulen, uint8_t **owned,
+/* The decompressed bytes of a page (or of a v2 page's values): borrowed from the chunk when uncompressed,
+ * else in c->page_buf, or in a new buffer *dict_buf for a dictionary page (it lives as long as the chunk). */
+static int page_bytes(qb_pq_colreader *c, const uint8_t *src, size_t slen, int64_t ulen, uint8_t **dict_buf,
                       const uint8_t **data, size_t *len, qb_err *err)
 {
-  *owned = NULL;
   if (ulen < 0) return QB_FAIL(err, QB_ECORRUPT, "negative uncompressed size %lld", (long long)ulen);
   if ((uint64_t)ulen > c->r->opts.max_page_bytes)
     return QB_FAIL(err, QB_ELIMIT, "%lld bytes uncompressed is above the page limit of %llu", (long long)ulen,
@@ -52,14 +55,22 @@ static int page_bytes(qb_pq_colreader *c, const uint8_t *src, size_t slen, int64
     *len = slen;
     return QB_OK;
   }
-  uint8_t *buf = malloc(ulen ? (size_t)ulen : 1);
+  uint8_t *buf;
+  if (dict_buf) {
+    buf = *dict_buf = malloc(ulen ? (size_t)ulen : 1);
+  } else {
+    if (c->page_cap < (size_t)ulen || !c->page_buf) {
+      free(c->page_buf);
+      c->page_cap = ulen ? (size_t)ulen : 1;
+      c->page_buf = malloc(c->page_cap);
+      if (!c->page_buf) c->page_cap = 0;
+    }
+    buf = c->page_buf;
+  }
   if (!buf) return QB_FAIL(err, QB_ENOMEM, "out of memory for a page of %lld bytes", (long long)ulen);
   int rc = qb_pq_decompress(c->codec, buf, (size_t)ulen, src, slen, err);
-  if (rc) {
-    free(buf);
-    return rc;
-  }
-  *owned = buf;
+  if (rc) return rc;
+  c->page_owned = !dict_buf;
   *data = buf;
   *len = (size_t)ulen;
   return QB_OK;
@@ -147,7 +158,7 @@ static int data_page_v1(qb_pq_colreader *c, const qb_pq_page_header *h, const ui
   int rc;
   if (!h->has_data_page_header) return QB_FAIL(err, QB_ECORRUPT, "data page without data_page_header");
   if ((rc = check_count(c, d->num_values, err))) return rc;
-  if ((rc = page_bytes(c, src, slen, h->uncompressed_page_size, &c->page_buf, &data, &len, err))) return rc;
+  if ((rc = page_bytes(c, src, slen, h->uncompressed_page_size, NULL, &data, &len, err))) return rc;
   p = data;
   end = data + len;
   if (c->max_rep && (rc = levels_init(&c->rep_lv, c->max_rep, d->rep_level_encoding, true, &p, end, d->num_values, err)))
@@ -185,7 +196,7 @@ static int data_page_v2(qb_pq_colreader *c, const qb_pq_page_header *h, const ui
       if (ulen != 0) return QB_FAIL(err, QB_ECORRUPT, "empty values section, but %lld bytes uncompressed", (long long)ulen);
       len = 0;
     } else {
-      if ((rc = page_bytes(c, vsrc, vlen, ulen, &c->page_buf, &data, &len, err))) return rc;
+      if ((rc = page_bytes(c, vsrc, vlen, ulen, NULL, &data, &len, err))) return rc;
     }
   }
   if ((rc = values_init(c, d->encoding, data, len, err))) return rc;

@@ -90,7 +90,7 @@ void qb_pq__leaf_storage(qb_vkind *kind, qb_pq_conv *conv, size_t *size, const q
 bool qb_pq__plain_to_value(qb_value *out, const qb_pq_field *leaf, qb_slice raw);
 
 /* Level entries decoded per batch: bounds the memory of a column regardless of page sizes. */
-#define QB_PQ_BATCH 4096
+#define QB_PQ_BATCH 1024
 
 /* One level stream of a data page: RLE hybrid runs or, for the deprecated BIT_PACKED, the page's levels
  * decoded up front (their size is bounded by the page bytes). */
@@ -123,8 +123,8 @@ typedef struct qb_pq_colreader {
   /* the chunk */
   size_t rg;
   uint64_t chunk_off;
-  uint8_t *chunk;        /* the compressed chunk bytes (owned) */
-  size_t chunk_len;
+  uint8_t *chunk;        /* the compressed chunk bytes (owned, reused across row groups) */
+  size_t chunk_len, chunk_cap;
   qb_pq_codec codec;
   int64_t meta_values;   /* ColumnMetaData.num_values */
   size_t next;           /* offset in chunk of the next page header */
@@ -141,7 +141,9 @@ typedef struct qb_pq_colreader {
   size_t dict_n;
   /* the data page */
   int64_t page_left;     /* level entries not yet decoded */
-  uint8_t *page_buf;     /* decompressed page (owned; NULL when the page lives in chunk) */
+  uint8_t *page_buf;     /* decompressed pages go here (owned, reused page after page) */
+  size_t page_cap;
+  bool page_owned;       /* the current page lives in page_buf (else in chunk) */
   qb_pq_decoder dec;
   bool dict_encoded;
   qb_pq_levels rep_lv, def_lv;
@@ -150,6 +152,7 @@ typedef struct qb_pq_colreader {
   void *vals;
   uint8_t *nulls;        /* batch API */
   size_t n, pos;
+  bool batch_nulls;      /* some entry of the batch is below max_def */
   uint32_t *u32;         /* scratch: levels, dictionary indices */
   qb_slice *tmp;         /* scratch: INT96/FLOAT16 raw values */
   int32_t *tmp32;        /* scratch: TIME(MILLIS) raw values */
@@ -161,6 +164,8 @@ typedef struct qb_pq_colreader {
 int qb_pq__col_open(qb_pq_colreader *c, qb_pq_reader *r, size_t rg, const qb_pq_rfield *leaf, qb_err *err);
 /* Decode k values with `dec` into out (c's storage kind, converted). */
 int qb_pq__read_dense(qb_pq_colreader *c, qb_pq_decoder *dec, void *out, size_t k, qb_err *err);
+/* End of the row group: free its dictionary and pages, keep the buffers for the next chunk of the column. */
+void qb_pq__col_end(qb_pq_colreader *c);
 /* Free everything of c (NULL-safe fields); c is zeroed. */
 void qb_pq__col_close(qb_pq_colreader *c);
 /* Make c->pos < c->n by decoding the next batch; at the end of the chunk c->n == c->pos == 0 and done. */

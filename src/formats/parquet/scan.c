@@ -52,14 +52,14 @@ fail:
 
 static void close_rg(qb_pq_scan *s)
 {
-  for (size_t i = 0; i < s->n_cols; i++) qb_pq__col_close(&s->cols[i]);
+  for (size_t i = 0; i < s->n_cols; i++) qb_pq__col_end(&s->cols[i]);
   s->rg_open = false;
 }
 
 void qb_pq_scan_free(qb_pq_scan *s)
 {
   if (!s) return;
-  if (s->cols) close_rg(s);
+  for (size_t i = 0; s->cols && i < s->n_cols; i++) qb_pq__col_close(&s->cols[i]);
   free(s->cols);
   free(s->bcols);
   free(s->stack);
@@ -127,7 +127,8 @@ static int poisoned(qb_pq_scan *s, qb_err *err)
 
 static void release_retired(qb_pq_scan *s)
 {
-  for (size_t i = 0; i < s->n_cols; i++) qb_pq__col_release_retired(&s->cols[i]);
+  for (size_t i = 0; i < s->n_cols; i++)
+    if (s->cols[i].retired) qb_pq__col_release_retired(&s->cols[i]);
 }
 
 int qb_pq_scan_next(const qb_value **row, qb_pq_scan *s, qb_err *err)
@@ -159,7 +160,7 @@ static void batch_column(qb_pq_scan *s, size_t i, size_t n)
   b->kind = c->kind;
   b->values = (const uint8_t *)c->vals + c->pos * c->vsize;
   b->nulls = NULL;
-  if (c->max_def) {
+  if (c->batch_nulls) {
     const int16_t *def = c->def + c->pos;
     uint8_t *nulls = c->nulls + c->pos, any = 0;
     for (size_t k = 0; k < n; k++) any |= nulls[k] = def[k] != c->max_def;
