@@ -255,6 +255,134 @@ QB_API int qb_pq_node_column_index(const qb_pq_node *n);
 /** Dotted path from the root's child ("coords.list.element"); "" for the root. */
 QB_API const char *qb_pq_node_path(const qb_pq_node *n);
 
+/* ---- writer ---------------------------------------------------------------------------------------- */
+
+/**
+ * Streams a Parquet file to a qb_writer (any FileIO): "PAR1", row groups as they fill, footer on close.
+ * Memory is bounded by one row group's buffers: pages are encoded and compressed as they fill and a row
+ * group is written out when its buffered (compressed) size reaches row_group_size_bytes.
+ * Output: data page v1 (v2 on request), PLAIN or dictionary values (PLAIN dictionary page; v1 pages say
+ * PLAIN_DICTIONARY and v2 pages RLE_DICTIONARY, as parquet-java does), RLE levels, CRC-32 in page headers,
+ * column statistics with TypeDefinedOrder, field ids and logical + converted types from the schema.
+ * Not thread-safe; one writer per thread.
+ */
+typedef struct qb_pq_writer qb_pq_writer;
+
+/** One key/value pair of the footer's key_value_metadata (Iceberg puts "iceberg.schema" there). */
+typedef struct qb_pq_kv {
+  const char *key;
+  const char *value; /* NUL-terminated; NULL writes a key without value */
+} qb_pq_kv;
+
+#define QB_PQ_WRITE_OPTIONS_VERSION 1
+
+typedef struct qb_pq_write_options {
+  unsigned version;                  /* QB_PQ_WRITE_OPTIONS_VERSION */
+  qb_pq_codec codec;                 /* ZSTD (default), SNAPPY, GZIP, UNCOMPRESSED (also LZ4_RAW, BROTLI) */
+  int compression_level;             /* 0 = the codec's default (zstd 3, gzip 6) */
+  uint64_t row_group_size_bytes;     /* buffered bytes that close a row group; default 128 MiB */
+  uint32_t page_size_bytes;          /* encoded bytes that close a data page; default 1 MiB */
+  uint32_t page_row_limit;           /* rows that close a data page; default 20000 (parquet-java); 0 = none */
+  bool dictionary;                   /* dictionary-encode columns (not BOOLEAN); default true */
+  uint32_t dictionary_page_size_bytes; /* PLAIN dictionary size that makes a chunk fall back to PLAIN; 1 MiB */
+  int data_page_version;             /* 1 (default) or 2 */
+  bool page_crc;                     /* CRC-32 in every page header; default true */
+  const qb_pq_kv *key_value;         /* footer key_value_metadata, copied at open */
+  size_t n_key_value;
+  const char *created_by;            /* NULL = "qberg version <QB_VERSION>" */
+} qb_pq_write_options;
+
+#define QB_PQ_WRITE_OPTIONS_INIT                                                                          \
+  {QB_PQ_WRITE_OPTIONS_VERSION, QB_PQ_ZSTD, 0, (uint64_t)128 << 20, (uint32_t)1 << 20, 20000, true,      \
+   (uint32_t)1 << 20, 1, true, NULL, 0, NULL}
+
+/**
+ * Start a Parquet file on `sink` (writes "PAR1" now). Offsets in the file are relative to the sink's
+ * offset at this call.
+ * @param sink    borrowed; stays the caller's: after qb_pq_writer_close succeeds, publish it with
+ *                qb_writer_close; after any failure, qb_writer_abort it
+ * @param schema  a finished schema, borrowed: it must outlive the writer
+ * @param opts    NULL for the defaults
+ * @return QB_OK, QB_EINVAL (unfinished schema, bad options: unknown version, codec not writable, page
+ *         version not 1/2), QB_EIO (from the sink), QB_ENOMEM
+ */
+QB_API int qb_pq_writer_open(qb_pq_writer **out, qb_writer *sink, const qb_pq_schema *schema,
+                             const qb_pq_write_options *opts, qb_err *err) QB_WUR;
+
+/**
+ * Append one row: `row` is a QB_V_STRUCT with one item per child of the schema root, in schema order
+ * (see qberg/value.h for the kinds per type; BYTE_ARRAY takes QB_V_STRING or QB_V_BYTES, FLBA needs
+ * exactly type_length bytes except DECIMAL, which is sign-extended; LIST groups take QB_V_LIST, MAP
+ * groups QB_V_MAP, other groups QB_V_STRUCT; QB_V_NULL for an absent optional value).
+ * The row is checked against the schema before anything is written: a mismatch is QB_EINVAL naming the
+ * column ("column tags.list.element: expected STRING or BYTES, got INT64") and leaves the writer usable.
+ * Any other failure (QB_EIO, QB_ENOMEM) poisons the writer: later calls return the same error.
+ */
+QB_API int qb_pq_writer_write_row(qb_pq_writer *w, const qb_value *row, qb_err *err) QB_WUR;
+
+/**
+ * One column of a columnar batch (Arrow-like: null rows still have a slot in `values`).
+ *   BOOLEAN: uint8_t per row (0 false, else true); INT32/INT64/FLOAT/DOUBLE: the C type per row;
+ *   FIXED_LEN_BYTE_ARRAY / INT96: type_length (12) bytes per row; BYTE_ARRAY: the bytes of row i are
+ *   values[offsets[i] .. offsets[i+1]).
+ */
+typedef struct qb_pq_column_batch {
+  const void *values;
+  const int64_t *offsets;   /* BYTE_ARRAY only: n_rows + 1 non-decreasing offsets */
+  const uint8_t *valid;     /* NULL: every row has a value; else valid[i] == 0 means row i is null */
+} qb_pq_column_batch;
+
+/**
+ * Append `n_rows` rows given column by column: cols[i] feeds leaf column i (qb_pq_schema_column order).
+ * Only for flat schemas: no REPEATED node and no OPTIONAL group on any column's path (required groups
+ * are fine), else QB_EINVAL naming the column. Nulls in a REQUIRED column, decreasing or negative
+ * offsets are QB_EINVAL naming the column and row, detected before anything is written.
+ * Other failures poison the writer as in qb_pq_writer_write_row.
+ */
+QB_API int qb_pq_writer_write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows,
+                                    qb_err *err) QB_WUR;
+
+/** What Iceberg's data_file needs to know about one leaf column of a written file. */
+typedef struct qb_pq_column_metrics {
+  int32_t field_id;        /* QB_PQ_NO_FIELD_ID when the leaf has none */
+  const char *path;        /* dotted path_in_schema ("tags.list.element"), owned by the result */
+  qb_pq_type type;
+  int max_rep;             /* > 0: the column is inside a list or map */
+  uint64_t size_bytes;     /* sum of the chunks' total_compressed_size (pages with their headers) */
+  uint64_t value_count;    /* level entries, nulls and empty lists included (sum of num_values) */
+  uint64_t null_count;
+  uint64_t nan_count;      /* FLOAT/DOUBLE; 0 for other types */
+  bool has_bounds;         /* false: no non-null non-NaN value, or a type without order (INT96) */
+  qb_slice lower_bound;    /* Parquet statistics form: PLAIN little-endian numbers, BYTE_ARRAY/FLBA raw */
+  qb_slice upper_bound;    /*   bytes (never truncated here, even where the footer drops them) */
+} qb_pq_column_metrics;
+
+typedef struct qb_pq_write_result {
+  uint64_t record_count;
+  uint64_t file_size_bytes;
+  size_t n_columns;
+  qb_pq_column_metrics *columns; /* one per leaf column, in column order */
+  size_t n_split_offsets;
+  uint64_t *split_offsets;       /* start offset of each row group (Iceberg split_offsets), ascending */
+} qb_pq_write_result;
+
+/**
+ * Finish the file: flush the last row group, write the footer, free `w` in every case.
+ * @param out  OUT (may be NULL): the file's metrics; free with qb_pq_write_result_free
+ * @return QB_OK, or the writer's poisoning error, QB_EIO, QB_ENOMEM (the sink is then the caller's to abort)
+ */
+QB_API int qb_pq_writer_close(qb_pq_writer *w, qb_pq_write_result **out, qb_err *err) QB_WUR;
+
+/** Drop the writer without writing a footer (the caller aborts the sink). NULL-safe. */
+QB_API void qb_pq_writer_abort(qb_pq_writer *w);
+
+/** Rows written so far, and bytes the sink has received so far (for callers that roll files by size). */
+QB_API uint64_t qb_pq_writer_rows(const qb_pq_writer *w);
+QB_API uint64_t qb_pq_writer_bytes(const qb_pq_writer *w);
+
+/** NULL-safe. */
+QB_API void qb_pq_write_result_free(qb_pq_write_result *r);
+
 /* ---- reader ---------------------------------------------------------------------------------------- */
 /* Reading is footer first, then one column chunk at a time, one row group at a time (memory is bounded by
  * the projected column chunks of one row group plus one decoded batch per column). Every offset and size
