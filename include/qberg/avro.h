@@ -200,6 +200,13 @@ QB_API int qb_avro_writer_set_meta_str(qb_avro_writer *w, const char *key, const
  * poisons the writer: every later call returns that first error.
  */
 QB_API int qb_avro_writer_append(qb_avro_writer *w, const qb_value *v, qb_err *err) QB_WUR;
+/**
+ * Append one record given as JSON text in the layout qb_avro_value_to_json prints (records as objects;
+ * a missing field takes its schema default; unions unwrapped and routed by JSON type, or
+ * {"<branch type>": value} with wrap_unions; bytes/fixed as {"$hex": "…"}; "NaN"/"Infinity" for
+ * floats). QB_EINVAL names the record and field path of JSON that does not fit; the file is unchanged.
+ */
+QB_API int qb_avro_writer_append_json(qb_avro_writer *w, const char *json, size_t n, qb_err *err) QB_WUR;
 /** End the current block now (no-op when it is empty). */
 QB_API int qb_avro_writer_flush(qb_avro_writer *w, qb_err *err) QB_WUR;
 /** Write the last block (and the header if nothing was written yet) and free `w` in every case. */

@@ -105,4 +105,11 @@ int qb_avro__pick_branch(const qb_avro_node *u, const qb_value *v);
 /** Append the encoding of `v` as a value of `n`; QB_EINVAL with the field path when v does not fit. */
 int qb_avro__encode(qb_buf *b, const qb_avro_node *n, const qb_value *v, bool wrap_unions, qb_err *err);
 
+/* ---- JSON --------------------------------------------------------------------------------------- */
+
+/** A value of `n` from JSON in the layout qb_avro_value_to_json prints; items are allocated in `a`,
+ * strings point into `j`. QB_EINVAL names the field path of a value that does not fit. */
+int qb_avro__value_from_json(qb_value *out, const qb_avro_node *n, json_object *j, qb_arena *a, bool wrap_unions,
+                             qb_err *err);
+
 #endif

@@ -240,3 +240,35 @@ int qb_avro_writer_close(qb_avro_writer *w, qb_err *err)
   qb_avro_writer_abort(w);
   return rc;
 }
+
+int qb_avro_writer_append_json(qb_avro_writer *w, const char *json, size_t n, qb_err *err)
+{
+  qb_err local = QB_ERR_INIT;
+  if (!err) err = &local;
+  if (n > INT32_MAX) return QB_FAIL(err, QB_ELIMIT, "avro writer: JSON record of %zu bytes is too long", n);
+  json_tokener *tok = json_tokener_new_ex(4 * QB_AVRO_MAX_DEPTH);
+  if (!tok) return QB_FAIL(err, QB_ENOMEM, "avro writer: out of memory");
+  json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+  json_object *j = json_tokener_parse_ex(tok, json, (int)n);
+  enum json_tokener_error jerr = json_tokener_get_error(tok);
+  size_t end = json_tokener_get_parse_end(tok);
+  json_tokener_free(tok);
+  while (jerr == json_tokener_success && end < n && (json[end] == ' ' || json[end] == '\t' || json[end] == '\r' ||
+                                                     json[end] == '\n'))
+    end++;
+  if (jerr != json_tokener_success || end != n) {
+    json_object_put(j);
+    return QB_FAIL(err, QB_EINVAL, "avro writer: record %llu: invalid JSON at byte %zu: %s",
+                   (unsigned long long)w->records, end,
+                   jerr == json_tokener_success ? "trailing bytes" : json_tokener_error_desc(jerr));
+  }
+  qb_arena a;
+  qb_arena_init(&a, 4096);
+  qb_value v;
+  int rc = qb_avro__value_from_json(&v, w->schema->root, j, &a, w->opt.wrap_unions, err);
+  if (rc) qb_err_wrap(err, "avro writer: record %llu", (unsigned long long)w->records);
+  else rc = qb_avro_writer_append(w, &v, err);
+  qb_arena_release(&a);
+  json_object_put(j);
+  return rc;
+}
