@@ -189,7 +189,7 @@ QB_API int qb_avro_writer_open(qb_avro_writer **out, qb_writer *dst, const qb_av
 /**
  * Set header metadata `key` (replacing an earlier value) before the first record: Iceberg's "schema",
  * "partition-spec", "format-version", … "avro.schema" and "avro.codec" come from the schema and options
- * and are refused here (QB_EINVAL), as is any call after the header was written.
+ * and are refused here (QB_EINVAL), as is any call after the first record (or flush).
  */
 QB_API int qb_avro_writer_set_meta(qb_avro_writer *w, const char *key, const void *value, size_t n,
                                    qb_err *err) QB_WUR;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 static const char *const names[] = {"null", "deflate", "snappy", "zstandard"};
 
@@ -118,6 +119,11 @@ static int zstd_block(const uint8_t *in, size_t n, qb_buf *out, size_t max, qb_e
     if (rc) break;
     ZSTD_outBuffer ob = {out->p + out->n, r, 0};
     last = ZSTD_decompressStream(dc, &ob, &ib);
+    if (ZSTD_isError(last) && ZSTD_getErrorCode(last) == ZSTD_error_frameParameter_windowTooLarge) {
+      rc = QB_FAIL(err, QB_ELIMIT, "decompressed block exceeds the limit of %zu bytes (zstandard window too large)",
+                   max);
+      break;
+    }
     if (ZSTD_isError(last)) {
       rc = QB_FAIL(err, QB_ECORRUPT, "zstandard: %s", ZSTD_getErrorName(last));
       break;

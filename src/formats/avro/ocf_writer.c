@@ -90,7 +90,8 @@ uint64_t qb_avro_writer_records(const qb_avro_writer *w) { return w->records; }
 
 int qb_avro_writer_set_meta(qb_avro_writer *w, const char *key, const void *value, size_t n, qb_err *err)
 {
-  if (w->header_done) return QB_FAIL(err, QB_EINVAL, "avro writer: metadata '%s' set after the header was written", key);
+  if (w->header_done || w->records)
+    return QB_FAIL(err, QB_EINVAL, "avro writer: metadata '%s' set after the first record", key);
   /* Spec: "All metadata properties that start with "avro." are reserved." */
   if (!strncmp(key, "avro.", 5))
     return QB_FAIL(err, QB_EINVAL, "avro writer: metadata key '%s' is reserved (set by the schema and codec)", key);

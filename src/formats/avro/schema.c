@@ -334,6 +334,10 @@ int qb_avro_schema_parse(qb_avro_schema **out, const char *json, size_t n, qb_er
   json_object *doc = json_tokener_parse_ex(tok, json, (int)n);
   enum json_tokener_error jerr = json_tokener_get_error(tok);
   size_t end = json_tokener_get_parse_end(tok);
+  if (jerr == json_tokener_continue && end == n) { /* a bare number only ends at a terminator */
+    doc = json_tokener_parse_ex(tok, "", 1);
+    jerr = json_tokener_get_error(tok);
+  }
   json_tokener_free(tok);
   if (jerr != json_tokener_success) {
     json_object_put(doc);
