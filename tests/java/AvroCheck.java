@@ -2,11 +2,14 @@
 // Independent check of Avro files written by qberg, with Java's Avro (Debian libavro-java):
 // opens each FILE with DataFileReader + GenericDatumReader, reads every record, and prints
 //   FILE records=N codec=C
+//   digest SHA256            (of every record's GenericData toString: equal digests = equal values)
 //   meta KEY=VALUE            (header keys other than avro.*, sorted)
 //   id PATH=FIELD_ID          (schema.getField(x).getObjectProp("field-id"), depth-first;
 //                              element-id / key-id / value-id / logicalType of arrays and maps too)
 // Usage: java -cp ... AvroCheck FILE...
 import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -53,12 +56,17 @@ public class AvroCheck {
       try (DataFileReader<GenericRecord> r = new DataFileReader<>(new File(name), dr)) {
         long n = 0;
         GenericRecord rec = null;
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
         while (r.hasNext()) {
           rec = r.next(rec);
+          md.update((rec.toString() + "\n").getBytes(StandardCharsets.UTF_8));
           n++;
         }
         String codec = r.getMetaString("avro.codec");
         System.out.println(new File(name).getName() + " records=" + n + " codec=" + (codec == null ? "null" : codec));
+        StringBuilder hex = new StringBuilder();
+        for (byte b : md.digest()) hex.append(String.format("%02x", b));
+        System.out.println("digest " + hex);
         List<String> keys = new ArrayList<>(r.getMetaKeys());
         Collections.sort(keys);
         for (String k : keys)
