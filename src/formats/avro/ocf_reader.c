@@ -75,18 +75,21 @@ static int window(const uint8_t **out, qb_avro_reader *r, uint64_t off, size_t n
 
 /* ---- header ------------------------------------------------------------------------------------ */
 
-static int add_meta(qb_avro_reader *r, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn, size_t *cap,
-                    qb_err *err)
+/* `keys` maps a key to its index + 1, so a header of many entries costs linear time. */
+static int add_meta(qb_avro_reader *r, qb_map *keys, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn,
+                    size_t *cap, qb_err *err)
 {
   if (memchr(k, 0, kn)) return QB_FAIL(err, QB_ECORRUPT, "metadata key with a NUL byte");
   char *key = qb_arena_strndup(&r->arena, (const char *)k, kn);
   uint8_t *val = qb_arena_memdup(&r->arena, v, vn);
   if (!key || !val) return QB_FAIL(err, QB_ENOMEM, "out of memory reading metadata");
-  for (size_t i = 0; i < r->n_meta; i++)
-    if (!strcmp(r->meta[i].key, key)) { /* as Java's map: the last value wins */
-      r->meta[i].value = (qb_slice){val, vn};
-      return QB_OK;
-    }
+  void *hit = qb_map_get_str(keys, key);
+  if (hit) { /* as Java's map: the last value wins */
+    r->meta[(uintptr_t)hit - 1].value = (qb_slice){val, vn};
+    return QB_OK;
+  }
+  int rc = qb_map_put_str(keys, key, (void *)(uintptr_t)(r->n_meta + 1), err);
+  if (rc) return rc;
   if (r->n_meta == *cap) {
     size_t ncap = *cap ? 2 * *cap : 16;
     meta_entry *nm = qb_arena_alloc(&r->arena, ncap * sizeof *nm);
@@ -101,15 +104,33 @@ static int add_meta(qb_avro_reader *r, const uint8_t *k, size_t kn, const uint8_
 
 /* Parse the header from its first n bytes. QB_ECORRUPT may only mean "n was too short": the caller retries
  * with more bytes while the file has them. */
+static int parse_meta(qb_avro_reader *r, qb_avro_cur *c, qb_map *keys, qb_err *err);
+
 static int parse_header(qb_avro_reader *r, const uint8_t *p, size_t n, uint64_t *end, qb_err *err)
 {
   qb_avro_cur c = {p, p + n};
-  size_t cap = 0;
-  int rc;
   r->n_meta = 0;
   if (n < 4 || memcmp(p, "Obj\x01", 4))
     return QB_FAIL(err, QB_ECORRUPT, "not an Avro object container file (bad magic)");
   c.p += 4;
+  qb_map keys;
+  qb_map_init(&keys);
+  int rc = parse_meta(r, &c, &keys, err);
+  qb_map_free(&keys);
+  if (rc) return rc;
+  const uint8_t *sync;
+  if ((rc = qb_avro__read_fixed(&c, 16, &sync, err))) return qb_err_wrap(err, "header sync marker");
+  memcpy(r->sync, sync, 16);
+  *end = (uint64_t)(c.p - p);
+  return QB_OK;
+}
+
+/* The file metadata: an Avro map<bytes> (blocks of entries ending with a 0 count). */
+static int parse_meta(qb_avro_reader *r, qb_avro_cur *cur, qb_map *keys, qb_err *err)
+{
+  qb_avro_cur c = *cur;
+  size_t cap = 0;
+  int rc;
   for (;;) {
     int64_t count, size;
     if ((rc = qb_avro__read_long(&c, &count, err))) return qb_err_wrap(err, "metadata");
@@ -128,13 +149,10 @@ static int parse_header(qb_avro_reader *r, const uint8_t *p, size_t n, uint64_t 
       if ((rc = qb_avro__read_len(&c, &kn, err)) || (rc = qb_avro__read_fixed(&c, kn, &k, err)) ||
           (rc = qb_avro__read_len(&c, &vn, err)) || (rc = qb_avro__read_fixed(&c, vn, &v, err)))
         return qb_err_wrap(err, "metadata entry %lld", (long long)(r->n_meta));
-      if ((rc = add_meta(r, k, kn, v, vn, &cap, err))) return rc;
+      if ((rc = add_meta(r, keys, k, kn, v, vn, &cap, err))) return rc;
     }
   }
-  const uint8_t *sync;
-  if ((rc = qb_avro__read_fixed(&c, 16, &sync, err))) return qb_err_wrap(err, "header sync marker");
-  memcpy(r->sync, sync, 16);
-  *end = (uint64_t)(c.p - p);
+  *cur = c;
   return QB_OK;
 }
 
