@@ -1095,6 +1095,6 @@ QB_TEST(memory_file)
   char buf[4] = {0};
   CHECK_OK(qb_file_pread(f, buf, 3, 2, &err), &err);
   CHECK_EQ_STR(buf, "llo");
-  CHECK_FAIL(qb_file_pread(f, buf, 3, 3, &err), QB_ECORRUPT, &err, "memory: truncated");
+  CHECK_FAIL(qb_file_pread(f, buf, 3, 3, &err), QB_ECORRUPT, &err, "<memory>: truncated");
   qb_file_close(f);
 }
