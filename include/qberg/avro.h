@@ -12,7 +12,9 @@
  *   union -> the value of the chosen branch (QB_V_NULL for the null branch). With the `wrap_unions` option a
  *   union with two or more non-null branches is instead QB_V_STRUCT {QB_V_INT32 branch index, value}.
  * Logical types (date, timestamp-micros, decimal, uuid …) do not change the value kind; read them from the
- * schema with qb_avro_node_logical_type / qb_avro_node_prop_json. */
+ * schema with qb_avro_node_logical_type / qb_avro_node_prop_json.
+ * Threads: a parsed schema may be shared by readers and writers in several threads, except for the
+ * *_to_json and *_prop_json calls, which format into the schema (use them from one thread at a time). */
 #ifndef QBERG_AVRO_H
 #define QBERG_AVRO_H
 
