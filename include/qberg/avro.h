@@ -209,7 +209,7 @@ QB_API int qb_avro_writer_append(qb_avro_writer *w, const qb_value *v, qb_err *e
  * floats). QB_EINVAL names the record and field path of JSON that does not fit; the file is unchanged.
  */
 QB_API int qb_avro_writer_append_json(qb_avro_writer *w, const char *json, size_t n, qb_err *err) QB_WUR;
-/** End the current block now (no-op when it is empty). */
+/** End the current block now (none is written when it is empty); writes the header if not yet written. */
 QB_API int qb_avro_writer_flush(qb_avro_writer *w, qb_err *err) QB_WUR;
 /** Write the last block (and the header if nothing was written yet) and free `w` in every case. */
 QB_API int qb_avro_writer_close(qb_avro_writer *w, qb_err *err) QB_WUR;
