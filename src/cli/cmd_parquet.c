@@ -355,8 +355,8 @@ static int cmd_cat(int argc, char **argv)
       char *end;
       long v = strtol(parts[i], &end, 10);
       if (*end || v < INT32_MIN || v > INT32_MAX) {
-        free(parts);
         status = qb_cli_usage_error("parquet", "bad field id '%s'", parts[i]);
+        free(parts);
         goto done;
       }
       id_list[i] = (int32_t)v;
