@@ -921,6 +921,12 @@ QB_TEST(bad_options)
   qb_writer_abort(f.sink);
   qb_fileio_free(f.io);
   o = (qb_pq_write_options)QB_PQ_WRITE_OPTIONS_INIT;
+  o.codec = QB_PQ_GZIP;
+  o.compression_level = 12;
+  CHECK_FAIL(wopen(&f, s, &o, &e), QB_EINVAL, &e, "compression level 12 is out of range for GZIP");
+  qb_writer_abort(f.sink);
+  qb_fileio_free(f.io);
+  o = (qb_pq_write_options)QB_PQ_WRITE_OPTIONS_INIT;
   o.version = 99;
   CHECK_FAIL(wopen(&f, s, &o, &e), QB_EINVAL, &e, "write options version 99");
   qb_writer_abort(f.sink);

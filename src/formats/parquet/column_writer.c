@@ -105,7 +105,6 @@ static size_t page_estimate(const qb_pq_colw *c)
     int bw = qb_pq_bit_width(c->dict.n ? c->dict.n - 1 : 0);
     return levels + 1 + ((size_t)c->n_values * (size_t)bw + 7) / 8;
   }
-  if (c->width == 0) return levels + c->data.n + 4 * (size_t)c->n_values;
   return levels + plain_bytes(c);
 }
 
