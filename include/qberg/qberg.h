@@ -3,10 +3,13 @@
 #ifndef QBERG_QBERG_H
 #define QBERG_QBERG_H
 
+#include "qberg/avro.h"
 #include "qberg/common.h"
 #include "qberg/err.h"
 #include "qberg/fileio.h"
 #include "qberg/parquet.h"
+#include "qberg/schema.h"
+#include "qberg/table_metadata.h"
 #include "qberg/value.h"
 
 /** The library version, "MAJOR.MINOR.PATCH". */
