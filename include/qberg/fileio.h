@@ -21,6 +21,8 @@ typedef enum {
 typedef enum {
   QB_CREATE_OVERWRITE = 0, /* replace whatever is there, atomically (readers see old or new) */
   QB_CREATE_EXCLUSIVE = 1, /* fail with QB_EEXISTS if the path exists when publishing */
+  QB_CREATE_OVERWRITE_VOLATILE = 2, /* as OVERWRITE, but need not survive a power loss (locally: no fsync);
+                                       for hints and lock objects, which are rewritten anyway */
 } qb_create_mode;
 
 typedef struct qb_stat {

@@ -125,6 +125,9 @@ int qb_lock__acquire(qb_lock **out, qb_fileio *io, const char *meta_dir, const q
 /* Fencing check, right before acting under the lock: QB_OK only if our lease is still good (renewing it
  * when due) and our ticket is still there; QB_ECONFLICT if the lock was or may have been lost. */
 int qb_lock__check(qb_lock *l, qb_err *err);
+/* After writing under the lock: was the write over (at write_end_ns, a qb_mono_ns() time) before anyone
+ * could have broken the lock? If not, a writer that broke it may replace what we wrote. */
+bool qb_lock__held_since_write(const qb_lock *l, int64_t write_end_ns);
 /* Remove our ticket (best effort) and free. NULL-safe. */
 void qb_lock__release(qb_lock *l);
 

@@ -114,8 +114,17 @@ static int attempt_once(committer *c, qb_lock *lk, const qb_commit_base *base, q
                     c->exclusive};
     rc = qb_publish__version(&p, out_path, err);
     if (rc == QB_ECONFLICT) *retry = true;
+    /* A write that outlasted the lease may land after a writer that broke our lock checked that the
+     * version was free: that writer can still replace ours. Do not acknowledge it. */
+    if (rc == QB_OK && lk && !qb_lock__held_since_write(lk, qb_mono_ns()))
+      rc = QB_FAIL(err, QB_ECOMMIT_UNKNOWN,
+                   "%s: the commit lock's lease ran out while the version was written; another writer may "
+                   "replace it",
+                   *out_path);
   }
   if (rc) {
+    free(*out_path);
+    *out_path = NULL;
     free(doc);
     qb_meta_info_free(next);
     return rc;

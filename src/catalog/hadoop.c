@@ -312,7 +312,7 @@ int qb_hadoop__write_hint(qb_fileio *io, const char *meta_dir, int64_t version, 
   int n = snprintf(num, sizeof num, "%lld", (long long)version);
   /* one atomic overwrite: readers see the old or the new number, never a missing hint (Java deletes the
    * hint and then renames a new one in, so its readers can find none) */
-  int rc = qb_fileio_write_all(io, hp, num, (size_t)n, QB_CREATE_OVERWRITE, err);
+  int rc = qb_fileio_write_all(io, hp, num, (size_t)n, QB_CREATE_OVERWRITE_VOLATILE, err);
   free(hp);
   return rc;
 }

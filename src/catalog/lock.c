@@ -64,7 +64,7 @@ static int write_obj(qb_lock *l, const char *path, qb_err *err)
   char body[512];
   int n = snprintf(body, sizeof body, "{\"owner\":\"%s\",\"host\":\"%s\",\"pid\":%ld,\"written-ms\":%lld,\"write\":%llu}\n",
                    l->owner, host, (long)getpid(), (long long)qb_now_ms(), (unsigned long long)++l->writes);
-  return qb_fileio_write_all(l->io, path, body, (size_t)n, QB_CREATE_OVERWRITE, err);
+  return qb_fileio_write_all(l->io, path, body, (size_t)n, QB_CREATE_OVERWRITE_VOLATILE, err);
 }
 
 static void delete_quiet(qb_fileio *io, const char *path)
@@ -76,6 +76,7 @@ static void delete_quiet(qb_fileio *io, const char *path)
 
 typedef struct scan {
   qb_lock *l;
+  bool tickets;       /* this scan decides on tickets (else on choosing objects) */
   int64_t now_ns, now_ms;
   uint64_t max_number;
   bool own_present;
@@ -150,8 +151,8 @@ static int scan_cb(void *ctx, const char *path, const qb_stat *st, qb_err *err)
     free(p);
     return QB_OK;
   }
-  bool ahead = is_choosing;
-  if (is_ticket && l->ticket) {
+  bool ahead = is_choosing && !s->tickets;
+  if (is_ticket && s->tickets && l->ticket) {
     int c = owner ? strcmp(owner, l->owner) : 0;
     ahead = number < l->number || (number == l->number && c < 0);
   }
@@ -162,10 +163,11 @@ static int scan_cb(void *ctx, const char *path, const qb_stat *st, qb_err *err)
   return QB_OK;
 }
 
-static int do_scan(qb_lock *l, scan *s, qb_err *err)
+static int do_scan(qb_lock *l, scan *s, bool tickets, qb_err *err)
 {
   memset(s, 0, sizeof *s);
   s->l = l;
+  s->tickets = tickets;
   s->now_ns = qb_mono_ns();
   s->now_ms = qb_now_ms();
   return qb_fileio_list(l->io, l->dir, scan_cb, s, err);
@@ -185,7 +187,7 @@ static int doorway(qb_lock *l, bool *again, qb_err *err)
   int64_t start = qb_mono_ns();
   int rc = write_obj(l, l->choosing, err);
   scan s;
-  if (rc == QB_OK) rc = do_scan(l, &s, err);
+  if (rc == QB_OK) rc = do_scan(l, &s, true, err);
   if (rc == QB_OK) {
     l->number = s.max_number + 1;
     l->ticket = qb_str_printf("%st-%020llu-%s", l->dir, (unsigned long long)l->number, l->owner);
@@ -219,8 +221,10 @@ int qb_lock__acquire(qb_lock **out, qb_fileio *io, const char *meta_dir, const q
   l->dir = qb_str_printf("%s%s" LOCK_DIR "/", meta_dir, meta_dir[strlen(meta_dir) - 1] == '/' ? "" : "/");
   l->choosing = l->dir ? qb_str_printf("%sc-%s", l->dir, l->owner) : NULL;
   int rc = l->choosing ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
-  int64_t poll_max_ms = l->lease_ns / 1000000 / 8;
-  if (poll_max_ms > 200) poll_max_ms = 200;
+  /* waiters poll at most every lease/64 (100 ms for the default lease; LISTs cost requests on S3) */
+  int64_t poll_max_ms = l->lease_ns / 1000000 / 64;
+  if (poll_max_ms > 100) poll_max_ms = 100;
+  if (poll_max_ms < 2) poll_max_ms = 2;
   int64_t backoff_ms = 1;
   bool in_queue = false;
   char blocker[160] = "";
@@ -246,8 +250,12 @@ int qb_lock__acquire(qb_lock **out, qb_fileio *io, const char *meta_dir, const q
       l->renewed_ns = now;
       if ((rc = write_obj(l, l->ticket, err)) != QB_OK) break;
     }
+    /* The bakery reads every choosing[j] before the number[j] it then compares. One listing gives no
+     * order between two names (a directory is read in hash order while others create and delete), so:
+     * a first listing must show nobody choosing, and only a second, later listing is read for tickets. */
     scan s;
-    if ((rc = do_scan(l, &s, err)) != QB_OK) break;
+    if ((rc = do_scan(l, &s, false, err)) != QB_OK) break;
+    if (!s.blocked && (rc = do_scan(l, &s, true, err)) != QB_OK) break;
     if (!s.own_present || qb_mono_ns() - l->renewed_ns >= l->lease_ns / 2) {
       leave_queue(l);
       in_queue = false;
@@ -288,6 +296,12 @@ int qb_lock__check(qb_lock *l, qb_err *err)
   if (now - l->renewed_ns >= l->lease_ns / 2)
     return QB_FAIL(err, QB_ECONFLICT, "commit lock %s: lease lost while checking it", l->dir);
   return QB_OK;
+}
+
+bool qb_lock__held_since_write(const qb_lock *l, int64_t write_end_ns)
+{
+  /* nobody may break our ticket before a full lease after our last renewal started */
+  return write_end_ns - l->renewed_ns < l->lease_ns;
 }
 
 void qb_lock__release(qb_lock *l)

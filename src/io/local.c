@@ -190,7 +190,8 @@ static int lw_close(qb_writer *wb, qb_err *err)
 {
   local_writer *w = (local_writer *)wb;
   int rc = lw_flush(w, err);
-  if (rc == QB_OK && fsync(w->fd) != 0) rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync", wb->path);
+  bool durable = w->mode != QB_CREATE_OVERWRITE_VOLATILE;
+  if (rc == QB_OK && durable && fsync(w->fd) != 0) rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync", wb->path);
   if (close(w->fd) != 0 && rc == QB_OK) rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: close", wb->path);
   w->fd = -1;
   if (rc == QB_OK) {
@@ -203,7 +204,7 @@ static int lw_close(qb_writer *wb, qb_err *err)
       rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: publishing (rename)", wb->path);
     }
   }
-  if (rc == QB_OK && fsync_parent(w->final_path) != 0)
+  if (rc == QB_OK && durable && fsync_parent(w->final_path) != 0)
     rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync of the directory", wb->path);
   if (rc != QB_OK) unlink(w->tmp_path);
   lw_free(w);

@@ -60,7 +60,7 @@ int qbt_set_property(void *ctx, const qb_commit_base *base, uint8_t **out, size_
   qbt_setprop *sp = ctx;
   sp->calls++;
   sp->seen_version = base->version;
-  if (sp->sleep_ms) {
+  if (sp->sleep_ms && sp->calls == 1) {
     struct timespec ts = {sp->sleep_ms / 1000, (long)(sp->sleep_ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
   }

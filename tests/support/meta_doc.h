@@ -20,7 +20,7 @@ typedef struct qbt_setprop {
   const char *key;
   const char *value;
   int calls;           /* incremented per call (attempts) */
-  int sleep_ms;        /* pause inside the callback (to lose a lease), 0 = none */
+  int sleep_ms;        /* pause inside the first call (to lose a lease), 0 = none */
   int64_t seen_version; /* base->version of the last call */
 } qbt_setprop;
 
