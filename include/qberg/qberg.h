@@ -6,6 +6,8 @@
 #include "qberg/common.h"
 #include "qberg/err.h"
 #include "qberg/fileio.h"
+#include "qberg/schema.h"
+#include "qberg/table_metadata.h"
 #include "qberg/value.h"
 
 /** The library version, "MAJOR.MINOR.PATCH". */
