@@ -8,6 +8,8 @@
 #include "qberg/common.h"
 #include "qberg/err.h"
 #include "qberg/fileio.h"
+#include "qberg/schema.h"
+#include "qberg/table_metadata.h"
 
 typedef struct qb_catalog qb_catalog; /* a warehouse root and the FileIO to reach it */
 typedef struct qb_table qb_table;     /* one table: its directory and the metadata it was loaded at */
@@ -89,6 +91,12 @@ QB_API const char *qb_table_metadata_path(const qb_table *t);
 QB_API int64_t qb_table_version(const qb_table *t);
 /** The metadata JSON (decompressed; p[n] is a NUL byte). Borrowed, valid until the next refresh or commit. */
 QB_API qb_slice qb_table_metadata_json(const qb_table *t);
+/**
+ * The parsed metadata (parsed on first use: loading a table only locates and reads its file, so tables
+ * in formats qberg cannot parse, such as v3, can still be found and dropped). Borrowed, valid until the
+ * next refresh or commit. QB_ECORRUPT / QB_EUNSUPPORTED from the model, prefixed with the file.
+ */
+QB_API int qb_table_get_metadata(const qb_table_metadata **out, qb_table *t, qb_err *err) QB_WUR;
 
 /** Drop TABLE: remove its directory tree, metadata files first and oldest first, so an interrupted
  * drop never makes an older version current (Java HadoopCatalog semantics: the directory is the table). */
@@ -106,11 +114,12 @@ typedef struct qb_commit_base {
   const char *metadata_path;  /* the base metadata file; NULL when creating the table */
   int64_t version;            /* its version number; 0 when creating */
   qb_slice json;              /* the base metadata JSON; {NULL, 0} when creating */
+  const qb_table_metadata *metadata; /* the same, parsed; NULL when creating */
   int attempt;                /* 1 for the first try, 2 after the first lost race, ... */
 } qb_commit_base;
 
 /**
- * Build the next metadata document from `base`. Called once per attempt: after a lost race it is called
+ * Build the next metadata document (JSON bytes) from `base`. Called once per attempt: after a lost race it is called
  * again on the newer base, and must re-validate its change against it (an append never conflicts; an
  * overwrite or delete checks that its files are still live) and return QB_ECONFLICT if it cannot apply.
  * On QB_OK `*out` holds `*out_n` bytes of JSON allocated with malloc; the catalog frees them.
@@ -151,5 +160,34 @@ QB_API int qb_catalog_create_table(qb_table **out, qb_catalog *cat, const char *
  */
 QB_API int qb_table_commit(qb_table *t, qb_metadata_fn apply, void *ctx, qb_commit_info *info,
                            qb_err *err) QB_WUR;
+
+/**
+ * Apply a change to `b`, a metadata builder started from base->metadata (add a snapshot and move a
+ * branch, set refs or properties, evolve the schema...). Called once per attempt, like qb_metadata_fn,
+ * and must re-validate its change against each new base. The catalog builds the result with the base
+ * file recorded in metadata-log and last-updated-ms = now, and frees `b`.
+ */
+typedef int (*qb_metadata_update_fn)(void *ctx, const qb_commit_base *base, qb_metadata_builder *b, qb_err *err);
+
+/** qb_table_commit with a builder callback (the usual way to commit). */
+QB_API int qb_table_commit_update(qb_table *t, qb_metadata_update_fn update, void *ctx, qb_commit_info *info,
+                                  qb_err *err) QB_WUR;
+
+/** Set (`n_set` pairs) and remove (`n_remove` keys) table properties in one commit. */
+QB_API int qb_table_set_properties(qb_table *t, const qb_kv *set, size_t n_set, const char *const *remove,
+                                   size_t n_remove, qb_commit_info *info, qb_err *err) QB_WUR;
+
+/** What a new table starts with (a v2 table; its location is the table directory). */
+typedef struct qb_table_def {
+  const qb_schema *schema;         /* required; keeps its field ids, becomes schema 0 */
+  const qb_partition_spec *spec;   /* NULL = unpartitioned */
+  const qb_sort_order *order;      /* NULL = unsorted */
+  const qb_kv *properties;
+  size_t n_properties;
+} qb_table_def;
+
+/** qb_catalog_create_table with the first metadata built from `def`. */
+QB_API int qb_catalog_create_table_def(qb_table **out, qb_catalog *cat, const char *table, const qb_table_def *def,
+                                       qb_commit_info *info, qb_err *err) QB_WUR;
 
 #endif

@@ -5,9 +5,8 @@
 #define QB_CATALOG_INT_H
 
 #include "qberg/catalog.h"
+#include "qberg/table_metadata.h"
 
-/* A metadata document may be large (tens of thousands of snapshots): bound it, never trust a size. */
-#define QB_MAX_METADATA_BYTES ((size_t)1 << 30)
 #define QB_VERSION_HINT "version-hint.text"
 #define QB_DEFAULT_LEASE_MS 30000
 
@@ -29,6 +28,7 @@ struct qb_table {
   int64_t version; /* -1 when the file name carries no version */
   uint8_t *json;   /* NUL-terminated */
   size_t json_n;
+  qb_table_metadata *md; /* parsed on first use (qb_table_get_metadata) */
 };
 
 /* ---- metadata file names (hadoop.c) ---- */
@@ -60,7 +60,7 @@ int qb_hadoop__find_current(qb_fileio *io, const char *meta_dir, char **path_out
 /* Probe v<from+1>, v<from+2>, ... in every name form; *out = the last version that exists (>= from). */
 int qb_hadoop__probe_forward(qb_fileio *io, const char *meta_dir, int64_t from, int64_t *out, char **path_out,
                              qb_err *err);
-/* Read a metadata file, gunzipping it when it is gzip (by content, whatever the name says). */
+/* Read a metadata file, decompressing gzip or zstd (by content, whatever the name says). */
 int qb_hadoop__read_metadata(qb_fileio *io, const char *path, uint8_t **out, size_t *out_n, qb_err *err);
 /* Does dir/metadata hold a metadata file or a version hint? */
 int qb_hadoop__is_table_dir(qb_fileio *io, const char *dir, bool *out, qb_err *err);
@@ -70,8 +70,7 @@ int qb_hadoop__write_hint(qb_fileio *io, const char *meta_dir, int64_t version, 
 /* ---- what the catalog reads from a metadata document (meta_info.c) ---- */
 
 typedef struct qb_meta_info {
-  char *location;         /* "location" */
-  char *uuid;             /* "table-uuid", NULL if absent (v1) */
+  const qb_table_metadata *md; /* borrowed */
   int64_t retry_num;      /* commit.retry.num-retries */
   int64_t retry_min_ms;   /* commit.retry.min-wait-ms */
   int64_t retry_max_ms;   /* commit.retry.max-wait-ms */
@@ -79,14 +78,12 @@ typedef struct qb_meta_info {
   bool delete_after_commit;
   bool gzip;              /* write.metadata.compression-codec = gzip */
   bool has_metadata_path; /* write.metadata.path set (Hadoop tables cannot relocate metadata) */
-  char **log;             /* metadata-log file paths, oldest first */
-  size_t n_log;
 } qb_meta_info;
 
-/* Parse the catalog-relevant parts of `json`; Java's defaults for absent properties. `what` names the
- * document in errors. */
-int qb_meta_info_parse(qb_meta_info *out, const uint8_t *json, size_t n, const char *what, qb_err *err);
-void qb_meta_info_free(qb_meta_info *mi);
+/* Java's defaults for the commit properties (TableProperties.java) */
+void qb_meta_info_defaults(qb_meta_info *out);
+/* The catalog-relevant properties of `md`; a malformed integer fails as in Java. */
+int qb_meta_info_from(qb_meta_info *out, const qb_table_metadata *md, qb_err *err);
 
 /* ---- publishing one version (publish.c) ---- */
 
@@ -108,8 +105,9 @@ typedef struct qb_publish {
 int qb_publish__version(const qb_publish *p, char **path_out, qb_err *err);
 /* gzip-compress (RFC 1952) into a malloc'd buffer. */
 int qb_gzip__compress(const uint8_t *p, size_t n, uint8_t **out, size_t *out_n, qb_err *err);
-/* gunzip with a bound on the output; QB_ELIMIT beyond max_out, QB_ECORRUPT on bad data. NUL-terminated. */
-int qb_gzip__decompress(const uint8_t *p, size_t n, size_t max_out, uint8_t **out, size_t *out_n, qb_err *err);
+/* If p is gzip (1f 8b) or zstd (28 b5 2f fd), decompress it into *out (NUL-terminated, at most max_out
+ * bytes: QB_ELIMIT beyond, QB_ECORRUPT on bad data) and return QB_OK; *out stays NULL for other input. */
+int qb_metadata__decompress(const uint8_t *p, size_t n, size_t max_out, uint8_t **out, size_t *out_n, qb_err *err);
 
 /* ---- the lock for stores without create-exclusive (lock.c) ---- */
 

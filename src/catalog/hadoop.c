@@ -89,12 +89,18 @@ int qb_hadoop__read_metadata(qb_fileio *io, const char *path, uint8_t **out, siz
   size_t n;
   int rc = qb_fileio_read_all(&p, &n, io, path, QB_MAX_METADATA_BYTES, err);
   if (rc) return rc;
-  /* gzip by content (magic 1f 8b), whatever the name says: DuckDB and old Java name them differently.
-   * A JSON document never starts with these bytes. */
-  if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
-    rc = qb_gzip__decompress(p, n, QB_MAX_METADATA_BYTES, out, out_n, err);
+  /* compressed by content, whatever the name says: DuckDB and old Java name gzip files differently */
+  uint8_t *plain;
+  size_t plain_n;
+  rc = qb_metadata__decompress(p, n, QB_MAX_METADATA_BYTES, &plain, &plain_n, err);
+  if (rc) {
     free(p);
-    return rc ? qb_err_wrap(err, "%s", path) : QB_OK;
+    return qb_err_wrap(err, "%s", path);
+  }
+  if (plain) {
+    free(p);
+    p = plain;
+    n = plain_n;
   }
   *out = p;
   *out_n = n;

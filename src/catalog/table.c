@@ -10,6 +10,8 @@ void qb_table__set(qb_table *t, char *path, int64_t version, uint8_t *json, size
 {
   free(t->path);
   free(t->json);
+  qb_table_metadata_free(t->md);
+  t->md = NULL;
   t->path = path;
   t->version = version;
   t->json = json;
@@ -88,7 +90,19 @@ void qb_table_free(qb_table *t)
   free(t->meta_dir);
   free(t->path);
   free(t->json);
+  qb_table_metadata_free(t->md);
   free(t);
+}
+
+int qb_table_get_metadata(const qb_table_metadata **out, qb_table *t, qb_err *err)
+{
+  *out = NULL;
+  if (!t->md) {
+    int rc = qb_table_metadata_parse(&t->md, t->json, t->json_n, err);
+    if (rc) return qb_err_wrap(err, "table %s: %s", t->name, t->path);
+  }
+  *out = t->md;
+  return QB_OK;
 }
 
 const char *qb_table_name(const qb_table *t) { return t->name; }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* gzip (RFC 1952) for metadata files: Java writes v<N>.gz.metadata.json when
- * write.metadata.compression-codec=gzip, and older tables carry v<N>.metadata.json.gz. */
+/* Compressed metadata files: gzip (RFC 1952; Java writes v<N>.gz.metadata.json when
+ * write.metadata.compression-codec=gzip, older tables carry v<N>.metadata.json.gz) and zstd (newer Java
+ * codec option), recognised by magic. */
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "catalog/catalog_int.h"
 
@@ -38,7 +40,7 @@ int qb_gzip__compress(const uint8_t *p, size_t n, uint8_t **out, size_t *out_n, 
   return QB_OK;
 }
 
-int qb_gzip__decompress(const uint8_t *p, size_t n, size_t max_out, uint8_t **out, size_t *out_n, qb_err *err)
+static int gunzip(const uint8_t *p, size_t n, size_t max_out, uint8_t **out, size_t *out_n, qb_err *err)
 {
   *out = NULL;
   *out_n = 0;
@@ -90,5 +92,61 @@ int qb_gzip__decompress(const uint8_t *p, size_t n, size_t max_out, uint8_t **ou
   buf[used] = '\0';
   *out = buf;
   *out_n = used;
+  return QB_OK;
+}
+
+static int unzstd(const uint8_t *p, size_t n, size_t max_out, uint8_t **out, size_t *out_n, qb_err *err)
+{
+  ZSTD_DStream *d = ZSTD_createDStream();
+  if (!d) return QB_FAIL(err, QB_ENOMEM, "zstd: cannot start decompression");
+  size_t cap = n * 4 + 1024, used = 0;
+  if (cap > max_out + 1) cap = max_out + 1;
+  uint8_t *buf = malloc(cap + 1);
+  int rc = buf ? QB_OK : QB_FAIL(err, QB_ENOMEM, "zstd: out of memory");
+  ZSTD_inBuffer in = {p, n, 0};
+  size_t zr = 1;
+  while (rc == QB_OK && zr != 0) {
+    if (used == cap) {
+      if (cap > max_out) {
+        rc = QB_FAIL(err, QB_ELIMIT, "zstd: decompresses to more than %zu bytes", max_out);
+        break;
+      }
+      size_t ncap = cap * 2 > max_out + 1 ? max_out + 1 : cap * 2;
+      uint8_t *nb = realloc(buf, ncap + 1);
+      if (!nb) {
+        rc = QB_FAIL(err, QB_ENOMEM, "zstd: out of memory for %zu bytes", ncap);
+        break;
+      }
+      buf = nb;
+      cap = ncap;
+    }
+    ZSTD_outBuffer o = {buf + used, cap - used, 0};
+    zr = ZSTD_decompressStream(d, &o, &in);
+    used += o.pos;
+    if (ZSTD_isError(zr))
+      rc = QB_FAIL(err, QB_ECORRUPT, "zstd: corrupt data: %s", ZSTD_getErrorName(zr));
+    else if (zr != 0 && in.pos == in.size && o.pos < o.size)
+      rc = QB_FAIL(err, QB_ECORRUPT, "zstd: truncated after %zu compressed bytes", n);
+  }
+  ZSTD_freeDStream(d);
+  if (rc == QB_OK && used > max_out)
+    rc = QB_FAIL(err, QB_ELIMIT, "zstd: decompresses to more than %zu bytes", max_out);
+  if (rc) {
+    free(buf);
+    return rc;
+  }
+  buf[used] = '\0';
+  *out = buf;
+  *out_n = used;
+  return QB_OK;
+}
+
+int qb_metadata__decompress(const uint8_t *p, size_t n, size_t max_out, uint8_t **out, size_t *out_n, qb_err *err)
+{
+  *out = NULL;
+  *out_n = 0;
+  /* a JSON document starts with '{' or whitespace, never with these bytes */
+  if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) return gunzip(p, n, max_out, out, out_n, err);
+  if (n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd) return unzstd(p, n, max_out, out, out_n, err);
   return QB_OK;
 }
