@@ -45,6 +45,11 @@ QB_API int qb_file_pread(qb_file *f, void *buf, size_t n, uint64_t offset, qb_er
 QB_API const char *qb_file_path(const qb_file *f);
 /** NULL-safe. */
 QB_API void qb_file_close(qb_file *f);
+/**
+ * A read-only file over `n` bytes at `p`, which are BORROWED: keep them alive and unchanged until
+ * qb_file_close. `name` (copied; NULL = "memory") is what qb_file_path and error messages show.
+ */
+QB_API int qb_file_from_memory(qb_file **out, const void *p, size_t n, const char *name, qb_err *err) QB_WUR;
 
 /** Start writing `path`. Nothing is visible until qb_writer_close succeeds. */
 QB_API int qb_fileio_create(qb_writer **out, qb_fileio *io, const char *path, qb_create_mode mode,
