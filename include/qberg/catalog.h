@@ -98,9 +98,14 @@ QB_API qb_slice qb_table_metadata_json(const qb_table *t);
  */
 QB_API int qb_table_get_metadata(const qb_table_metadata **out, qb_table *t, qb_err *err) QB_WUR;
 
-/** Drop TABLE: remove its directory tree, metadata files first and oldest first, so an interrupted
- * drop never makes an older version current (Java HadoopCatalog semantics: the directory is the table). */
-QB_API int qb_catalog_drop_table(qb_catalog *cat, const char *table, qb_err *err) QB_WUR;
+/**
+ * Drop TABLE: remove its directory tree, metadata files first and oldest first, so an interrupted drop
+ * never makes an older version current (Java HadoopCatalog semantics: the directory is the table).
+ * `purge` first deletes the files the table references outside its directory, read from its manifest
+ * lists and manifests (Java CatalogUtil.dropTableData): data and delete files (kept when gc.enabled is
+ * false), manifests, manifest lists, statistics. Purging needs metadata qberg can parse.
+ */
+QB_API int qb_catalog_drop_table(qb_catalog *cat, const char *table, bool purge, qb_err *err) QB_WUR;
 /** Rename TABLE to NEW (an identifier or path) by moving its directory, never over an existing one.
  * Needs a FileIO with atomic rename (local disk); QB_EUNSUPPORTED on object stores. Paths recorded in
  * the metadata keep naming the old location (docs/CATALOG.md "Rename"). */

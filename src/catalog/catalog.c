@@ -389,7 +389,7 @@ static int remove_tree(qb_fileio *io, const char *dir, int depth, qb_err *err)
   return rc ? rc : qb_fileio_rmdir(io, dir, err);
 }
 
-int qb_catalog_drop_table(qb_catalog *cat, const char *table, qb_err *err)
+int qb_catalog_drop_table(qb_catalog *cat, const char *table, bool purge, qb_err *err)
 {
   char *root, *file, *meta = NULL;
   int rc = qb_catalog__resolve(cat, table, &root, &file, err);
@@ -400,6 +400,14 @@ int qb_catalog_drop_table(qb_catalog *cat, const char *table, qb_err *err)
   rc = qb_hadoop__is_table_dir(cat->io, root, &is_table, err);
   if (rc == QB_OK && !is_table) rc = QB_FAIL(err, QB_ENOTFOUND, "%s is not a table (no metadata in %s/metadata)",
                                              table, root);
+  if (rc == QB_OK && purge) {
+    qb_table *t;
+    int deleted;
+    if ((rc = qb_table__open(&t, cat, table, root, NULL, err)) == QB_OK) {
+      rc = qb_catalog__purge(t, &deleted, err);
+      qb_table_free(t);
+    }
+  }
   if (rc == QB_OK && !(meta = qb_path_join(root, "metadata"))) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
   if (rc == QB_OK) rc = qb_fileio_list_dir(cat->io, meta, md_cb, &m, err);
   if (rc == QB_OK && m.n) qsort(m.v, m.n, sizeof *m.v, cmp_md);

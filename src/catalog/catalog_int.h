@@ -129,6 +129,17 @@ bool qb_lock__held_since_write(const qb_lock *l, int64_t write_end_ns);
 /* Remove our ticket (best effort) and free. NULL-safe. */
 void qb_lock__release(qb_lock *l);
 
+/* ---- the files a table references (purge.c) ---- */
+
+typedef enum { QB_REF_DATA = 0, QB_REF_MANIFEST, QB_REF_MANIFEST_LIST, QB_REF_STATISTICS } qb_ref_kind;
+typedef int (*qb_ref_fn)(void *ctx, qb_ref_kind kind, const char *path, qb_err *err);
+
+/* Every file t's metadata references, once each, by kind; paths under the recorded location are given
+ * under the table's directory. Manifests already gone are skipped. */
+int qb_catalog__referenced_files(qb_table *t, qb_ref_fn fn, void *ctx, qb_err *err);
+/* Delete the referenced files that lie outside t's directory (data/delete files only if gc.enabled). */
+int qb_catalog__purge(qb_table *t, int *deleted, qb_err *err);
+
 /* ---- tables (table.c) ---- */
 
 /* Load the table at `root` (its current version, or `file` when given) into a new handle. */

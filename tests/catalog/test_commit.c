@@ -472,7 +472,7 @@ QB_TEST(table_replaced_under_a_handle)
   CHECK_OK(qb_catalog_create_table(NULL, cat, "db.t", qbt_make_table, NULL, NULL, &err), &err);
   qb_table *old;
   CHECK_OK(qb_table_load(&old, cat, "db.t", &err), &err);
-  CHECK_OK(qb_catalog_drop_table(cat, "db.t", &err), &err);
+  CHECK_OK(qb_catalog_drop_table(cat, "db.t", false, &err), &err);
   qb_table *t;
   CHECK_OK(qb_catalog_create_table(&t, cat, "db.t", qbt_make_table, NULL, NULL, &err), &err);
   qbt_setprop p = {"k", "v", 0, 0, 0};

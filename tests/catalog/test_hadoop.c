@@ -490,13 +490,13 @@ QB_TEST(list_drop_rename)
   char *data = qb_str_printf("%s/db/t1/data/x.parquet", wh);
   char *cmd = qb_str_printf("mkdir -p %s/db/t1/data && echo x > %s", wh, data);
   CHECK(system(cmd) == 0);
-  CHECK_OK(qb_catalog_drop_table(cat, "db.t1", &err), &err);
+  CHECK_OK(qb_catalog_drop_table(cat, "db.t1", false, &err), &err);
   char *t1 = qb_str_printf("%s/db/t1", wh);
   CHECK(!file_exists(t1));
   qb_table *t;
   CHECK_FAIL(qb_table_load(&t, cat, "db.t1", &err), QB_ENOTFOUND, &err, "no metadata");
-  CHECK_FAIL(qb_catalog_drop_table(cat, "db.t1", &err), QB_ENOTFOUND, &err, "is not a table");
-  CHECK_FAIL(qb_catalog_drop_table(cat, "db", &err), QB_ENOTFOUND, &err, "is not a table"); /* a namespace */
+  CHECK_FAIL(qb_catalog_drop_table(cat, "db.t1", false, &err), QB_ENOTFOUND, &err, "is not a table");
+  CHECK_FAIL(qb_catalog_drop_table(cat, "db", false, &err), QB_ENOTFOUND, &err, "is not a table"); /* a namespace */
   buf[0] = '\0';
   CHECK_OK(qb_catalog_list_tables(cat, NULL, collect_cb, buf, &err), &err);
   CHECK_EQ_STR(buf, "a.b.t3 db.t2 top");
@@ -554,7 +554,7 @@ QB_TEST(store_without_directories)
   CHECK_OK(qb_table_load(&t, cat, "db.t1", &err), &err);
   CHECK_EQ_INT(qb_table_version(t), 1);
   qb_table_free(t);
-  CHECK_OK(qb_catalog_drop_table(cat, "db.t1", &err), &err);
+  CHECK_OK(qb_catalog_drop_table(cat, "db.t1", false, &err), &err);
   CHECK_FAIL(qb_table_load(&t, cat, "db.t1", &err), QB_ENOTFOUND, &err, "no metadata");
   CHECK_FAIL(qb_catalog_rename_table(cat, "db.t2", "db.t4", &err), QB_EUNSUPPORTED, &err, "cannot rename");
   free(hp);
