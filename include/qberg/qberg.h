@@ -7,6 +7,7 @@
 #include "qberg/common.h"
 #include "qberg/err.h"
 #include "qberg/fileio.h"
+#include "qberg/parquet.h"
 #include "qberg/schema.h"
 #include "qberg/table_metadata.h"
 #include "qberg/value.h"
