@@ -4,8 +4,10 @@
 #define QBERG_QBERG_H
 
 #include "qberg/common.h"
+#include "qberg/config.h"
 #include "qberg/err.h"
 #include "qberg/fileio.h"
+#include "qberg/s3.h"
 #include "qberg/value.h"
 
 /** The library version, "MAJOR.MINOR.PATCH". */

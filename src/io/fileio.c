@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "io/fileio_int.h"
+#include "io/uri.h"
+#include "qberg/config.h"
 
 void qb_fileio_free(qb_fileio *io)
 {
@@ -170,4 +172,25 @@ int qb_fileio__copy_stream(qb_fileio *io, const char *src, const char *dst, qb_e
   free(buf);
   qb_file_close(f);
   return rc ? qb_err_wrap(err, "copying %s to %s", src, dst) : QB_OK;
+}
+
+int qb_fileio_for_uri(qb_fileio **out, const char *uri, const qb_config *cfg, qb_err *err)
+{
+  *out = NULL;
+  qb_uri u;
+  int rc = qb_uri__parse(&u, uri, err);
+  if (rc) return rc;
+  qb_uri_kind kind = u.kind;
+  qb_uri__free(&u);
+  if (kind == QB_URI_LOCAL) return qb_fileio_local_new(out, err);
+  qb_config *own = NULL;
+  if (!cfg) {
+    if ((rc = qb_config_load(&own, NULL, err)) != QB_OK) return qb_err_wrap(err, "opening %s", uri);
+    cfg = own;
+  }
+  qb_s3_options o;
+  rc = qb_config_s3_options(&o, cfg, err);
+  if (rc == QB_OK) rc = qb_fileio_s3_new(out, &o, err);
+  qb_config_free(own);
+  return rc ? qb_err_wrap(err, "opening %s", uri) : QB_OK;
 }

@@ -82,12 +82,13 @@ void qb_http_free(qb_http *h)
 
 const qb_http_opts *qb_http_options(const qb_http *h) { return &h->o; }
 
-static CURL *acquire(qb_http *h)
+static CURL *acquire(qb_http *h, bool *reused)
 {
   CURL *c = NULL;
   pthread_mutex_lock(&h->pool_mu);
   if (h->n_idle) c = h->idle[--h->n_idle];
   pthread_mutex_unlock(&h->pool_mu);
+  *reused = c != NULL;
   if (c)
     curl_easy_reset(c); /* keeps the live connection, drops every option */
   else
@@ -288,6 +289,7 @@ static CURLcode run_once(qb_http *h, CURL *c, const qb_http_req *q, const qb_htt
   if (!n) return CURLE_OUT_OF_MEMORY;
   *hl = n;
   curl_easy_setopt(c, CURLOPT_URL, at->url);
+  curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L); /* S3 keys may hold "/../" and "//": never squash them */
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hl);
   curl_easy_setopt(c, CURLOPT_SHARE, h->share);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -342,7 +344,8 @@ int qb_http_perform(qb_http *h, const qb_http_req *q, qb_http_prepare_fn prepare
       free_attempt(&at);
       return rc;
     }
-    CURL *c = acquire(h);
+    bool reused;
+    CURL *c = acquire(h, &reused);
     if (!c) {
       free_attempt(&at);
       return QB_FAIL(err, QB_ENOMEM, "%s: out of memory (curl handle)", what);
@@ -358,6 +361,11 @@ int qb_http_perform(qb_http *h, const qb_http_req *q, qb_http_prepare_fn prepare
     CURLcode cc = run_once(h, c, q, &at, &st, &hl, errbuf);
     curl_slist_free_all(hl);
     if (cc == CURLE_WRITE_ERROR && st.done_early) cc = CURLE_OK;
+    /* libcurl silently resends a request whose reused connection died before any answer: the server may have
+     * applied the first copy. A pooled handle that had to open a new connection may have done that. */
+    long connects = 0;
+    if (reused && curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
+      resp->ambiguous = true;
     release(h, c, cc == CURLE_OK);
     if (cc == CURLE_OK && resp->status == 0) cc = CURLE_WEIRD_SERVER_REPLY;
     char *url = at.url;
