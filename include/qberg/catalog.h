@@ -6,6 +6,7 @@
 #define QBERG_CATALOG_H
 
 #include "qberg/common.h"
+#include "qberg/config.h"
 #include "qberg/err.h"
 #include "qberg/fileio.h"
 #include "qberg/schema.h"
@@ -24,17 +25,19 @@ typedef enum {
 
 typedef struct qb_catalog_options {
   int version;                /* QB_CATALOG_OPTIONS_VERSION */
-  qb_fileio *io;              /* borrowed, must outlive the catalog; NULL = the local disk */
+  qb_fileio *io;              /* borrowed, must outlive the catalog; NULL = qb_fileio_for_uri(warehouse) */
   qb_commit_mode commit_mode; /* QB_COMMIT_AUTO */
   int64_t lock_lease_ms;      /* lock mode: a holder silent this long is presumed dead (0 = 30000) */
+  const qb_config *config;    /* for the FileIO of an s3:// warehouse (borrowed); NULL = qb_config_load defaults */
 } qb_catalog_options;
 
 #define QB_CATALOG_OPTIONS_VERSION 1
-#define QB_CATALOG_OPTIONS_INIT {QB_CATALOG_OPTIONS_VERSION, NULL, QB_COMMIT_AUTO, 0}
+#define QB_CATALOG_OPTIONS_INIT {QB_CATALOG_OPTIONS_VERSION, NULL, QB_COMMIT_AUTO, 0, NULL}
 
 /**
- * Open the catalog rooted at `warehouse` (a local path, `file:` URI or object-store URI; NULL when only
+ * Open the catalog rooted at `warehouse` (a local path, `file:` URI or s3:// URI; NULL when only
  * path-named tables will be used). A relative local path is made absolute against the working directory.
+ * Without opts->io the FileIO comes from qb_fileio_for_uri(warehouse) (local when NULL) and is owned.
  * `opts` may be NULL (defaults). Thread-safety: a catalog may be shared by threads; each thread uses its
  * own qb_table handles.
  */

@@ -49,11 +49,11 @@ int qb_catalog_open(qb_catalog **out, const char *warehouse, const qb_catalog_op
   if (rc == QB_OK && opts->io) {
     cat->io = opts->io;
   } else if (rc == QB_OK) {
-    if (cat->warehouse && is_uri(cat->warehouse) && !qb_str_has_prefix(cat->warehouse, "file:"))
-      rc = QB_FAIL(err, QB_EUNSUPPORTED, "warehouse %s: give a FileIO for this scheme (qb_catalog_options.io)",
-                   cat->warehouse);
-    else if ((rc = qb_fileio_local_new(&cat->io, err)) == QB_OK)
-      cat->own_io = true;
+    if (cat->warehouse)
+      rc = qb_fileio_for_uri(&cat->io, cat->warehouse, opts->config, err);
+    else
+      rc = qb_fileio_local_new(&cat->io, err);
+    cat->own_io = rc == QB_OK;
   }
   if (rc) {
     qb_catalog_free(cat);

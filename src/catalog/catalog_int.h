@@ -16,6 +16,7 @@ struct qb_catalog {
   bool own_io;
   qb_commit_mode mode;
   int64_t lease_ms;
+  int probed; /* the store's create-exclusive was probed (atomic flag; probing twice is harmless) */
 };
 
 struct qb_table {

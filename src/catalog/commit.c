@@ -20,8 +20,17 @@ typedef struct committer {
   qb_lock_opts lock;
 } committer;
 
-static int resolve_mode(qb_catalog *cat, bool *exclusive, qb_err *err)
+/* How to publish. An S3 store says it can create-exclusive only once probed (a conditional PUT tried
+ * twice: Garage ignores If-None-Match and overwrites): probe once, under the table's metadata prefix, when
+ * the answer matters. A failed probe leaves the lock. */
+static int resolve_mode(qb_catalog *cat, const char *meta_dir, bool *exclusive, qb_err *err)
 {
+  if (cat->mode != QB_COMMIT_LOCK && !qb_fileio_can(cat->io, QB_IO_CREATE_EXCL) &&
+      !__atomic_exchange_n(&cat->probed, 1, __ATOMIC_ACQ_REL)) {
+    qb_err e = QB_ERR_INIT;
+    int rc = qb_fileio_probe(cat->io, meta_dir, NULL, &e);
+    (void)rc;
+  }
   bool can = qb_fileio_can(cat->io, QB_IO_CREATE_EXCL);
   if (cat->mode == QB_COMMIT_EXCLUSIVE && !can)
     return QB_FAIL(err, QB_EUNSUPPORTED,
@@ -222,7 +231,7 @@ int qb_table_commit(qb_table *t, qb_metadata_fn apply, void *ctx, qb_commit_info
   if (!info) info = &dummy;
   memset(info, 0, sizeof *info);
   committer c = {t, t->cat, false, false, {t->cat->lease_ms, 0}};
-  int rc = resolve_mode(t->cat, &c.exclusive, err);
+  int rc = resolve_mode(t->cat, t->meta_dir, &c.exclusive, err);
   if (rc == QB_OK) rc = do_commit(&c, apply, ctx, info, err);
   return rc ? qb_err_wrap(err, "commit to table %s", t->name) : QB_OK;
 }
@@ -251,7 +260,7 @@ int qb_catalog_create_table(qb_table **out, qb_catalog *cat, const char *table, 
     t->cat = cat;
     t->version = -1;
     committer c = {t, cat, true, false, {cat->lease_ms, 0}};
-    rc = resolve_mode(cat, &c.exclusive, err);
+    rc = resolve_mode(cat, t->meta_dir, &c.exclusive, err);
     if (rc == QB_OK) rc = do_commit(&c, make, ctx, info, err);
     if (rc == QB_ECONFLICT) { /* v1 already there: another writer created the table first */
       qb_err_clear(err);

@@ -7,8 +7,16 @@
 #include <string.h>
 #include <time.h>
 
-int qb_cli_open_catalog(qb_cli *cli, const char *verb, qb_catalog **out)
+/* s3://, s3a://, s3n:// (not file:) */
+static bool is_remote(const char *s)
 {
+  const char *p = s ? strstr(s, "://") : NULL;
+  return p && strncmp(s, "file:", 5) != 0;
+}
+
+int qb_cli_catalog_open(qb_cli_catalog *c, qb_cli *cli, const char *verb, const char *table)
+{
+  memset(c, 0, sizeof *c);
   qb_catalog_options o = QB_CATALOG_OPTIONS_INIT;
   const char *mode = getenv("QBERG_COMMIT_MODE");
   if (mode && *mode) {
@@ -29,8 +37,31 @@ int qb_cli_open_catalog(qb_cli *cli, const char *verb, qb_catalog **out)
     o.lock_lease_ms = v;
   }
   qb_err err = QB_ERR_INIT;
-  if (qb_catalog_open(out, cli->warehouse, &o, &err)) return qb_cli_fail(&err);
+  qb_config_options co = QB_CONFIG_OPTIONS_INIT;
+  co.config_file = cli->config;
+  if (qb_config_load(&c->cfg, &co, &err)) return qb_cli_fail(&err);
+  const char *wh = cli->warehouse && *cli->warehouse ? cli->warehouse : qb_config_get(c->cfg, "warehouse");
+  /* a TABLE URI on a store the warehouse is not on: its own FileIO */
+  if (table && is_remote(table) && (!wh || !is_remote(wh) || strncmp(table, wh, strlen(wh)) != 0) &&
+      qb_fileio_for_uri(&c->io, table, c->cfg, &err)) {
+    qb_cli_catalog_close(c);
+    return qb_cli_fail(&err);
+  }
+  o.io = c->io;
+  o.config = c->cfg;
+  if (qb_catalog_open(&c->cat, c->io ? NULL : wh, &o, &err)) {
+    qb_cli_catalog_close(c);
+    return qb_cli_fail(&err);
+  }
   return QB_EXIT_OK;
+}
+
+void qb_cli_catalog_close(qb_cli_catalog *c)
+{
+  qb_catalog_free(c->cat);
+  qb_fileio_free(c->io);
+  qb_config_free(c->cfg);
+  memset(c, 0, sizeof *c);
 }
 
 int qb_cli_load_table(qb_catalog *cat, const char *table, qb_table **out)

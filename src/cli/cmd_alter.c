@@ -35,9 +35,10 @@ int qb_cmd_alter(qb_cli *cli)
     *eq = '\0';
     kv[k] = (qb_kv){args[i], eq + 1};
   }
-  qb_catalog *cat;
-  int st = qb_cli_open_catalog(cli, "alter", &cat);
+  qb_cli_catalog cc;
+  int st = qb_cli_catalog_open(&cc, cli, "alter", args[0]);
   if (st) return st;
+  qb_catalog *cat = cc.cat;
   qb_table *t;
   if ((st = qb_cli_load_table(cat, args[0], &t)) == QB_EXIT_OK) {
     qb_err err = QB_ERR_INIT;
@@ -55,6 +56,6 @@ int qb_cmd_alter(qb_cli *cli)
     }
     qb_table_free(t);
   }
-  qb_catalog_free(cat);
+  qb_cli_catalog_close(&cc);
   return st;
 }

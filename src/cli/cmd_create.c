@@ -82,12 +82,13 @@ int qb_cmd_create(qb_cli *cli)
     return qb_cli_fail(&err);
   }
   free(json);
-  qb_catalog *cat;
-  int st = qb_cli_open_catalog(cli, "create", &cat);
+  qb_cli_catalog cc;
+  int st = qb_cli_catalog_open(&cc, cli, "create", table);
   if (st) {
     qb_schema_free(schema);
     return st;
   }
+  qb_catalog *cat = cc.cat;
   qb_table_def def = {schema, NULL, NULL, props, np};
   qb_table *t;
   if (qb_catalog_create_table_def(&t, cat, table, &def, NULL, &err)) {
@@ -105,6 +106,6 @@ int qb_cmd_create(qb_cli *cli)
     qb_table_free(t);
   }
   qb_schema_free(schema);
-  qb_catalog_free(cat);
+  qb_cli_catalog_close(&cc);
   return st;
 }

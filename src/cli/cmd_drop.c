@@ -29,11 +29,12 @@ int qb_cmd_drop(qb_cli *cli)
       table = a;
   }
   if (!table) return qb_cli_usage_error("drop", "missing TABLE");
-  qb_catalog *cat;
-  int st = qb_cli_open_catalog(cli, "drop", &cat);
+  qb_cli_catalog cc;
+  int st = qb_cli_catalog_open(&cc, cli, "drop", table);
   if (st) return st;
+  qb_catalog *cat = cc.cat;
   qb_err err = QB_ERR_INIT;
   int rc = qb_catalog_drop_table(cat, table, purge, &err);
-  qb_catalog_free(cat);
+  qb_cli_catalog_close(&cc);
   return rc ? qb_cli_fail(&err) : QB_EXIT_OK;
 }

@@ -142,9 +142,10 @@ int qb_cmd_info(qb_cli *cli)
   int n = qb_cli_positional(cli, args, 1);
   if (n < 0) return qb_cli_usage_error("info", "unexpected argument '%s'", cli->argv[-1 - n]);
   if (n == 0) return qb_cli_usage_error("info", "missing TABLE");
-  qb_catalog *cat;
-  int st = qb_cli_open_catalog(cli, "info", &cat);
+  qb_cli_catalog cc;
+  int st = qb_cli_catalog_open(&cc, cli, "info", args[0]);
   if (st) return st;
+  qb_catalog *cat = cc.cat;
   qb_table *t;
   if ((st = qb_cli_load_table(cat, args[0], &t)) == QB_EXIT_OK) {
     const qb_table_metadata *md;
@@ -157,6 +158,6 @@ int qb_cmd_info(qb_cli *cli)
       text(t, md);
     qb_table_free(t);
   }
-  qb_catalog_free(cat);
+  qb_cli_catalog_close(&cc);
   return st;
 }

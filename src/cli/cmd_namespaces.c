@@ -22,14 +22,15 @@ static int print_name(void *ctx, const char *name, qb_err *err)
 
 int qb_cli_list_namespaces(qb_cli *cli, const char *verb, const char *parent)
 {
-  qb_catalog *cat;
-  int st = qb_cli_open_catalog(cli, verb, &cat);
+  qb_cli_catalog cc;
+  int st = qb_cli_catalog_open(&cc, cli, verb, NULL);
   if (st) return st;
+  qb_catalog *cat = cc.cat;
   lister l = {cli->json, 0};
   qb_err err = QB_ERR_INIT;
   int rc = qb_catalog_list_namespaces(cat, parent, print_name, &l, &err);
   if (cli->json && rc == QB_OK) printf("%s\n", l.n ? "]" : "[]");
-  qb_catalog_free(cat);
+  qb_cli_catalog_close(&cc);
   return rc ? qb_cli_fail(&err) : QB_EXIT_OK;
 }
 

@@ -29,11 +29,12 @@ int qb_cmd_ns(qb_cli *cli)
   bool create = !strcmp(args[0], "create");
   if (!create && strcmp(args[0], "drop")) return qb_cli_usage_error("ns", "unknown subcommand '%s'", args[0]);
   if (n < 2) return qb_cli_usage_error("ns", "%s needs a NAMESPACE", args[0]);
-  qb_catalog *cat;
-  int st = qb_cli_open_catalog(cli, "ns", &cat);
+  qb_cli_catalog cc;
+  int st = qb_cli_catalog_open(&cc, cli, "ns", NULL);
   if (st) return st;
+  qb_catalog *cat = cc.cat;
   qb_err err = QB_ERR_INIT;
   int rc = create ? qb_catalog_create_namespace(cat, args[1], &err) : qb_catalog_drop_namespace(cat, args[1], &err);
-  qb_catalog_free(cat);
+  qb_cli_catalog_close(&cc);
   return rc ? qb_cli_fail(&err) : QB_EXIT_OK;
 }

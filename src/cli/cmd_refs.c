@@ -25,14 +25,15 @@ int qb_cmd_refs(qb_cli *cli)
   int n = qb_cli_positional(cli, args, 1);
   if (n < 0) return qb_cli_usage_error("refs", "unexpected argument '%s'", cli->argv[-1 - n]);
   if (n == 0) return qb_cli_usage_error("refs", "missing TABLE");
-  qb_catalog *cat;
-  int st = qb_cli_open_catalog(cli, "refs", &cat);
+  qb_cli_catalog cc;
+  int st = qb_cli_catalog_open(&cc, cli, "refs", args[0]);
   if (st) return st;
+  qb_catalog *cat = cc.cat;
   qb_table *t;
   const qb_table_metadata *md;
   qb_err err = QB_ERR_INIT;
   if ((st = qb_cli_load_table(cat, args[0], &t)) != QB_EXIT_OK) {
-    qb_catalog_free(cat);
+    qb_cli_catalog_close(&cc);
     return st;
   }
   if (qb_table_get_metadata(&md, t, &err)) {
@@ -63,6 +64,6 @@ int qb_cmd_refs(qb_cli *cli)
     if (cli->json) printf("]\n");
   }
   qb_table_free(t);
-  qb_catalog_free(cat);
+  qb_cli_catalog_close(&cc);
   return st;
 }

@@ -16,11 +16,12 @@ int qb_cmd_rename(qb_cli *cli)
   int n = qb_cli_positional(cli, args, 2);
   if (n < 0) return qb_cli_usage_error("rename", "unexpected argument '%s'", cli->argv[-1 - n]);
   if (n < 2) return qb_cli_usage_error("rename", "needs TABLE and NEW");
-  qb_catalog *cat;
-  int st = qb_cli_open_catalog(cli, "rename", &cat);
+  qb_cli_catalog cc;
+  int st = qb_cli_catalog_open(&cc, cli, "rename", args[0]);
   if (st) return st;
+  qb_catalog *cat = cc.cat;
   qb_err err = QB_ERR_INIT;
   int rc = qb_catalog_rename_table(cat, args[0], args[1], &err);
-  qb_catalog_free(cat);
+  qb_cli_catalog_close(&cc);
   return rc ? qb_cli_fail(&err) : QB_EXIT_OK;
 }

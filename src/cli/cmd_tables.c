@@ -31,13 +31,14 @@ int qb_cmd_tables(qb_cli *cli)
   const char *args[1];
   int n = qb_cli_positional(cli, args, 1);
   if (n < 0) return qb_cli_usage_error("tables", "unexpected argument '%s'", cli->argv[-1 - n]);
-  qb_catalog *cat;
-  int st = qb_cli_open_catalog(cli, "tables", &cat);
+  qb_cli_catalog cc;
+  int st = qb_cli_catalog_open(&cc, cli, "tables", NULL);
   if (st) return st;
+  qb_catalog *cat = cc.cat;
   lister l = {cli->json, 0};
   qb_err err = QB_ERR_INIT;
   int rc = qb_catalog_list_tables(cat, n ? args[0] : NULL, print_name, &l, &err);
   if (cli->json && rc == QB_OK) printf("%s\n", l.n ? "]" : "[]");
-  qb_catalog_free(cat);
+  qb_cli_catalog_close(&cc);
   return rc ? qb_cli_fail(&err) : QB_EXIT_OK;
 }

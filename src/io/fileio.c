@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "io/fileio_int.h"
+#include "io/uri.h"
+#include "qberg/config.h"
 #include "util/hash.h"
 #include "util/str.h"
 
@@ -12,7 +14,17 @@ void qb_fileio_free(qb_fileio *io)
   if (io && io->ops->free) io->ops->free(io);
 }
 
-bool qb_fileio_can(const qb_fileio *io, qb_io_cap cap) { return (io->ops->caps & (unsigned)cap) == (unsigned)cap; }
+bool qb_fileio_can(const qb_fileio *io, qb_io_cap cap)
+{
+  return (__atomic_load_n(&io->caps, __ATOMIC_ACQUIRE) & (unsigned)cap) == (unsigned)cap;
+}
+
+int qb_fileio_probe(qb_fileio *io, const char *uri, unsigned *out_caps, qb_err *err)
+{
+  int rc = io->ops->probe ? io->ops->probe(io, uri, err) : QB_OK;
+  if (out_caps) *out_caps = __atomic_load_n(&io->caps, __ATOMIC_ACQUIRE);
+  return rc;
+}
 
 int qb_fileio_open_read(qb_file **out, qb_fileio *io, const char *path, qb_err *err)
 {
@@ -173,4 +185,70 @@ int qb_fileio_rename(qb_fileio *io, const char *from, const char *to, qb_err *er
   if (!qb_fileio_can(io, QB_IO_RENAME) || !io->dir || !io->dir->rename)
     return QB_FAIL(err, QB_EUNSUPPORTED, "%s: backend %s cannot rename", from, io->ops->name);
   return io->dir->rename(io, from, to, err);
+}
+
+int qb_fileio_delete_many(qb_fileio *io, const char *const *paths, size_t n, qb_err *err)
+{
+  if (n == 0) return QB_OK;
+  if (io->ops->remove_many) return io->ops->remove_many(io, paths, n, err);
+  if (!io->ops->remove) return QB_FAIL(err, QB_EUNSUPPORTED, "%s: backend %s cannot delete", paths[0], io->ops->name);
+  for (size_t i = 0; i < n; i++) {
+    int rc = io->ops->remove(io, paths[i], err);
+    if (rc) return qb_err_wrap(err, "deleting %zu objects (%zu done)", n, i);
+  }
+  return QB_OK;
+}
+
+int qb_fileio_copy(qb_fileio *io, const char *src, const char *dst, qb_err *err)
+{
+  return io->ops->copy ? io->ops->copy(io, src, dst, err) : qb_fileio__copy_stream(io, src, dst, err);
+}
+
+/* Streamed copy through a bounded buffer, for backends without a native copy. */
+int qb_fileio__copy_stream(qb_fileio *io, const char *src, const char *dst, qb_err *err)
+{
+  enum { CHUNK = 1 << 20 };
+  qb_file *f;
+  int rc = qb_fileio_open_read(&f, io, src, err);
+  if (rc) return rc;
+  qb_writer *w = NULL;
+  uint8_t *buf = malloc(CHUNK);
+  if (!buf) rc = QB_FAIL(err, QB_ENOMEM, "out of memory copying %s", src);
+  if (rc == QB_OK) rc = qb_fileio_create(&w, io, dst, QB_CREATE_OVERWRITE, err);
+  uint64_t size = qb_file_size(f);
+  for (uint64_t off = 0; rc == QB_OK && off < size; off += CHUNK) {
+    size_t k = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
+    rc = qb_file_pread(f, buf, k, off, err);
+    if (rc == QB_OK) rc = qb_writer_write(w, buf, k, err);
+  }
+  if (w) {
+    if (rc == QB_OK)
+      rc = qb_writer_close(w, err);
+    else
+      qb_writer_abort(w);
+  }
+  free(buf);
+  qb_file_close(f);
+  return rc ? qb_err_wrap(err, "copying %s to %s", src, dst) : QB_OK;
+}
+
+int qb_fileio_for_uri(qb_fileio **out, const char *uri, const qb_config *cfg, qb_err *err)
+{
+  *out = NULL;
+  qb_uri u;
+  int rc = qb_uri__parse(&u, uri, err);
+  if (rc) return rc;
+  qb_uri_kind kind = u.kind;
+  qb_uri__free(&u);
+  if (kind == QB_URI_LOCAL) return qb_fileio_local_new(out, err);
+  qb_config *own = NULL;
+  if (!cfg) {
+    if ((rc = qb_config_load(&own, NULL, err)) != QB_OK) return qb_err_wrap(err, "opening %s", uri);
+    cfg = own;
+  }
+  qb_s3_options o;
+  rc = qb_config_s3_options(&o, cfg, err);
+  if (rc == QB_OK) rc = qb_fileio_s3_new(out, &o, err);
+  qb_config_free(own);
+  return rc ? qb_err_wrap(err, "opening %s", uri) : QB_OK;
 }

@@ -380,8 +380,14 @@ static const struct qb_fileio_dir_ops local_dir_ops = {local_list_dir, local_mkd
 static void local_free(qb_fileio *io) { free(io); }
 
 static const struct qb_fileio_ops local_ops = {
-    "local", QB_IO_CREATE_EXCL | QB_IO_LIST | QB_IO_RENAME, local_open_read, local_create, local_stat,
-    local_remove, local_list, local_free,
+    .name = "local",
+    .caps = QB_IO_CREATE_EXCL | QB_IO_LIST | QB_IO_RENAME,
+    .open_read = local_open_read,
+    .create = local_create,
+    .stat = local_stat,
+    .remove = local_remove,
+    .list = local_list,
+    .free = local_free,
 };
 
 int qb_fileio_local_new(qb_fileio **out, qb_err *err)
@@ -390,6 +396,7 @@ int qb_fileio_local_new(qb_fileio **out, qb_err *err)
   if (!io) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   io->ops = &local_ops;
   io->dir = &local_dir_ops;
+  io->caps = local_ops.caps;
   *out = io;
   return QB_OK;
 }

@@ -168,6 +168,7 @@ static wrap_io *wrap_new(bool create_excl)
   w->ops.list = wr_list;
   w->ops.free = wr_free;
   w->base.ops = &w->ops;
+  w->base.caps = w->ops.caps;
   w->base.dir = w->inner->dir;
   return w;
 }
