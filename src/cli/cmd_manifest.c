@@ -180,7 +180,8 @@ static int rewrite_list(qb_fileio *io, const char *path, const char *out, qb_err
   return rc;
 }
 
-/* The snapshot id of the manifest's ADDED entries (the commit that wrote it), QB_UNASSIGNED if none. */
+/* The snapshot id of the commit that wrote a manifest: its ADDED entries' (else its DELETED entries'),
+ * QB_UNASSIGNED if it has neither. */
 static int added_snapshot(int64_t *out, qb_fileio *io, const char *path, const qb_manifest_read_options *o, qb_err *err)
 {
   qb_manifest_reader *r = NULL;
@@ -193,6 +194,7 @@ static int added_snapshot(int64_t *out, qb_fileio *io, const char *path, const q
       *out = e->snapshot_id;
       break;
     }
+    if (e->status == QB_ENTRY_DELETED && *out < 0) *out = e->snapshot_id;
   }
   qb_manifest_reader_close(r);
   return rc;
