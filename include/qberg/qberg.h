@@ -7,6 +7,7 @@
 #include "qberg/err.h"
 #include "qberg/fileio.h"
 #include "qberg/value.h"
+#include "qberg/vqe.h"
 
 /** The library version, "MAJOR.MINOR.PATCH". */
 QB_API const char *qb_version(void);
