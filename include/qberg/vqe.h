@@ -185,13 +185,15 @@ typedef struct qb_vqe_gen_options {
   uint64_t seed;           /* same seed and index, same bytes */
   uint64_t count;          /* files to write (qb_vqe_generate) */
   uint64_t first_counter;  /* {counter} of file 0, as Redpanda's count("s3_objects") starts at 1 */
-  int64_t start_unix_ns;   /* {unix_nano} of file 0; each later file is 40–80 s later */
+  int64_t start_unix_ns;   /* {unix_nano} of file 0; each later file is about a minute later */
   bool edge_cases;         /* also emit awkward but valid values: integral doubles, 1e-07, 2e+23, -0,
                               control characters in strings, absent/null optional fields */
+  uint32_t min_iterations; /* iterations per run, skewed towards the minimum (median ~ min + 12%) */
+  uint32_t max_iterations;
 } qb_vqe_gen_options;
 
 #define QB_VQE_GEN_OPTIONS_VERSION 1
-#define QB_VQE_GEN_OPTIONS_INIT {QB_VQE_GEN_OPTIONS_VERSION, 1, 1, 1, INT64_C(1764161042873512960), false}
+#define QB_VQE_GEN_OPTIONS_INIT {QB_VQE_GEN_OPTIONS_VERSION, 1, 1, 1, INT64_C(1764161042873512960), false, 50, 500}
 
 /**
  * Generate raw record number `index`: *out is the JSON text Redpanda Connect would write (one line, no

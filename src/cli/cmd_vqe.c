@@ -9,7 +9,8 @@
 static const char usage_text[] =
     "usage: qberg vqe rows FILE... [--table NAME] [--batch-id ID]\n"
     "       qberg vqe id FILE... [--text]\n"
-    "       qberg vqe gen --out DIR [--count N] [--seed S] [--first-counter N] [--edge-cases]\n"
+    "       qberg vqe gen --out DIR [--count N] [--seed S] [--first-counter N] [--iterations MIN-MAX]\n"
+    "                     [--edge-cases]\n"
     "\n"
     "rows  parse the raw VQEDecoratedResult files as one batch and print the rows of the feature\n"
     "      tables as JSON lines: {\"table\":NAME,\"row\":{...}}, or the bare rows of --table NAME.\n"
@@ -17,7 +18,8 @@ static const char usage_text[] =
     "id    print 'EXPERIMENT_ID  FILE' for every record (the batch is all FILEs), or with --text the\n"
     "      to_json text the id hashes. --json prints {\"file\":…,\"experiment_id\":…} objects.\n"
     "gen   write N realistic raw files (default 10) as DIR/experiment.vqe/{counter}-{unix_nano}.json,\n"
-    "      reproducibly for a seed (default 1); --edge-cases adds awkward but valid values.\n"
+    "      reproducibly for a seed (default 1); iterations per run MIN-MAX (default 50-500, most runs\n"
+    "      near MIN); --edge-cases adds awkward but valid values.\n"
     "\n"
     "A rejected file is reported on stderr and skipped; the exit status is then 1.\n";
 
@@ -141,6 +143,14 @@ static int cmd_gen(qb_cli *cli)
     if (!strcmp(a, "--json")) continue;
     if (!strcmp(a, "--edge-cases")) {
       o.edge_cases = true;
+    } else if (!strcmp(a, "--iterations") && has_val) {
+      const char *v = cli->argv[++i];
+      unsigned lo, hi;
+      char extra;
+      if (sscanf(v, "%u-%u%c", &lo, &hi, &extra) != 2 || lo < 1 || hi < lo)
+        return qb_cli_usage_error("vqe", "--iterations needs MIN-MAX with 1 <= MIN <= MAX, not '%s'", v);
+      o.min_iterations = lo;
+      o.max_iterations = hi;
     } else if (!strcmp(a, "--out") && has_val) {
       dir = cli->argv[++i];
     } else if ((!strcmp(a, "--count") || !strcmp(a, "--seed") || !strcmp(a, "--first-counter")) && has_val) {

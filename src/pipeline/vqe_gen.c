@@ -63,7 +63,7 @@ static const molecule molecules[] = {
      {14.007, 1.008, 1.008, 1.008}, 1, {8, 15, 29}, -55.45, 11.9621},
 };
 #define N_MOLECULES (sizeof molecules / sizeof molecules[0])
-#define MAX_QUBITS 24
+#define MAX_QUBITS 16
 
 static const char *const basis_sets[3] = {"sto3g", "6-31g", "cc-pvdz"};
 static const char *const optimizers[] = {"COBYLA", "L-BFGS-B", "SLSQP", "Powell", "Nelder-Mead"};
@@ -88,11 +88,17 @@ static void raw(out *o, const char *s)
 static void go_double(out *o, double v)
 {
   char e[40], digits[24];
-  int p;
-  for (p = 1; p <= 17; p++) {
-    snprintf(e, sizeof e, "%.*e", p - 1, v);
-    if (strtod(e, NULL) == v) break;
+  /* round-tripping is monotone in the digit count: binary search the shortest in 1..17 */
+  int lo = 1, hi = 17;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    snprintf(e, sizeof e, "%.*e", mid - 1, v);
+    if (strtod(e, NULL) == v)
+      hi = mid;
+    else
+      lo = mid + 1;
   }
+  snprintf(e, sizeof e, "%.*e", lo - 1, v);
   const char *s = e;
   bool neg = *s == '-';
   if (neg) s++;
@@ -275,21 +281,30 @@ static int hamiltonian(out *o, const exp_plan *pl, bool edge, rng *r)
   return rc;
 }
 
-static void plan(exp_plan *pl, rng *r, bool edge)
+static void plan(exp_plan *pl, rng *r, const qb_vqe_gen_options *opt)
 {
+  static const double weights[N_MOLECULES] = {0.3, 0.1, 0.1, 0.2, 0.1, 0.05, 0.05, 0.1};
   memset(pl, 0, sizeof *pl);
-  do {
-    pl->mol_id = (int)(next_u64(r) % N_MOLECULES);
-    double u = uniform(r);
-    pl->basis = u < 0.6 ? 0 : u < 0.85 ? 1 : 2;
-    pl->mol = &molecules[pl->mol_id];
-    pl->qubits = 2 * pl->mol->orbitals[pl->basis];
-  } while (pl->qubits > MAX_QUBITS);
+  double u = uniform(r), acc = 0;
+  pl->mol_id = N_MOLECULES - 1;
+  for (size_t i = 0; i < N_MOLECULES; i++)
+    if (u < (acc += weights[i])) {
+      pl->mol_id = (int)i;
+      break;
+    }
+  u = uniform(r);
+  pl->basis = u < 0.6 ? 0 : u < 0.85 ? 1 : 2;
+  pl->mol = &molecules[pl->mol_id];
+  /* VQE runs on an active space: at most MAX_QUBITS/2 spatial orbitals of the basis */
+  pl->qubits = 2 * pl->mol->orbitals[pl->basis];
+  if (pl->qubits > MAX_QUBITS) pl->qubits = MAX_QUBITS;
   pl->real_amplitudes = chance(r, 0.2);
-  pl->reps = int_in(r, 1, 3);
+  u = uniform(r);
+  pl->reps = u < 0.5 ? 1 : u < 0.85 ? 2 : 3;
   pl->n_params = pl->qubits * (pl->reps + 1) * (pl->real_amplitudes ? 1 : 2);
-  /* log-uniform in [50, 500]: most runs are short */
-  pl->n_iter = (int)exp(uniform_in(r, log(50.0), log(501.0)));
+  /* min..max, most runs short: min + (max-min) * u^3 */
+  u = uniform(r);
+  pl->n_iter = (int)opt->min_iterations + (int)((opt->max_iterations - opt->min_iterations) * u * u * u);
   if (pl->mol_id == 0 && pl->basis == 0)
     pl->n_terms = 15;
   else {
@@ -305,16 +320,19 @@ static void plan(exp_plan *pl, rng *r, bool edge)
   pl->optimizer = optimizers[next_u64(r) % (sizeof optimizers / sizeof optimizers[0])];
   pl->noise = chance(r, 0.15) ? (chance(r, 0.5) ? "ibm_brisbane" : "ibm_kyoto") : "undef";
   pl->hf = chance(r, 0.15);
+  bool edge = opt->edge_cases;
   pl->old_schema = edge && chance(r, 0.25); /* written with the first schema: optional fields absent */
   pl->nulls = edge && !pl->old_schema && chance(r, 0.3);
 }
 
-static int write_record(out *o, uint64_t seed, uint64_t index, bool edge)
+static int write_record(out *o, const qb_vqe_gen_options *opt, uint64_t index)
 {
+  uint64_t seed = opt->seed;
+  bool edge = opt->edge_cases;
   rng r = {seed * UINT64_C(0x9e3779b97f4a7c15) ^ (index + 1) * UINT64_C(0xc2b2ae3d27d4eb4f)};
   next_u64(&r);
   exp_plan pl;
-  plan(&pl, &r, edge);
+  plan(&pl, &r, opt);
   bool edge_rec = edge && chance(&r, 0.5);
   int np = pl.n_params, ni = pl.n_iter;
   double *init = calloc((size_t)np, sizeof *init), *cur = calloc((size_t)np, sizeof *cur),
@@ -467,10 +485,13 @@ int qb_vqe_gen_record(char **out_text, size_t *out_n, char name[64], const qb_vq
 {
   if (!opt || opt->version != QB_VQE_GEN_OPTIONS_VERSION)
     return QB_FAIL(err, QB_EINVAL, "qb_vqe_gen_options: wrong version");
+  if (opt->min_iterations < 1 || opt->max_iterations < opt->min_iterations || opt->max_iterations > 100000)
+    return QB_FAIL(err, QB_EINVAL, "iterations %u-%u: need 1 <= min <= max <= 100000", opt->min_iterations,
+                   opt->max_iterations);
   qb_buf b;
   qb_buf_init(&b, QB_VQE_MAX_FILE_BYTES);
   out o = {&b, err, QB_OK};
-  int rc = write_record(&o, opt->seed, index, opt->edge_cases);
+  int rc = write_record(&o, opt, index);
   if (!rc) rc = qb_buf_cstr(&b, err);
   if (rc) {
     qb_buf_free(&b);
