@@ -485,8 +485,8 @@ QB_TEST(duplicate_iterations_and_callback_errors)
   qb_arena a;
   qb_arena_init(&a, 0);
   qb_vqe_record r;
-  int rc = vqe_parse_one(&r, &a, "dup.json", text, &err);
-  free(text);
+  int rc = vqe_parse_one(&r, &a, "dup.json", text, &err); /* r borrows strings from text */
+  if (rc) free(text);
   CHECK_OK(rc, &err);
   qb_vqe_types t;
   qb_vqe_types_init(&t);
@@ -508,4 +508,5 @@ QB_TEST(duplicate_iterations_and_callback_errors)
   CHECK_FAIL(qb_vqe_rows(QB_VQE_PROCESSING_METADATA, &r, eid, &t, &m, count_rows, &c, &err), QB_EINVAL, &err,
              "not a feature table");
   qb_arena_release(&a);
+  free(text);
 }
