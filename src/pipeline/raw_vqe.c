@@ -335,7 +335,8 @@ static bool nonfinite_token(ps *s, numtok *t)
 static int parse_number(ps *s, numtok *t)
 {
   memset(t, 0, sizeof *t);
-  if (nonfinite_token(s, t)) return QB_OK;
+  uint8_t c0 = *s->p, c1 = s->p + 1 < s->end ? s->p[1] : 0;
+  if ((c0 == 'N' || c0 == 'I' || c0 == '+' || (c0 == '-' && c1 == 'I')) && nonfinite_token(s, t)) return QB_OK;
   const uint8_t *q = s->p;
   t->text = q;
   if (q < s->end && *q == '-') q++;
@@ -388,11 +389,17 @@ static int parse_number(ps *s, numtok *t)
 
 /* ---- typed readers: one per Avro type of the schema ---- */
 
+static bool at_number(const ps *s)
+{
+  if (s->p >= s->end) return false;
+  uint8_t c = *s->p;
+  return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == 'N' || c == 'I';
+}
+
 static int read_double(ps *s, double *out, unsigned float_bit)
 {
   ws(s);
-  const char *got = describe(s);
-  if (strcmp(got, "number")) return fail(s, "expected number, got %s", got);
+  if (!at_number(s)) return fail(s, "expected number, got %s", describe(s));
   numtok t;
   int rc = parse_number(s, &t);
   if (rc) return rc;
@@ -411,8 +418,7 @@ static int read_double(ps *s, double *out, unsigned float_bit)
 static int read_int(ps *s, int32_t *out)
 {
   ws(s);
-  const char *got = describe(s);
-  if (strcmp(got, "number")) return fail(s, "expected integer, got %s", got);
+  if (!at_number(s)) return fail(s, "expected integer, got %s", describe(s));
   numtok t;
   int rc = parse_number(s, &t);
   if (rc) return rc;
@@ -528,8 +534,11 @@ static int read_strings(ps *s, qb_vqe_str **out, size_t *out_n)
 
 typedef struct field {
   const char *name;
+  size_t len;
   bool required;
 } field;
+
+#define F(name, required) {name, sizeof name - 1, required}
 
 
 typedef struct obj {
@@ -576,7 +585,7 @@ static int obj_next(ps *s, obj *o, int *idx)
       *idx = -1;
       for (size_t i = 0; i < o->n_fields; i++)
         if (o->fields[i].required && !(o->seen & (1u << i))) {
-          push_key(s, o->fields[i].name, strlen(o->fields[i].name));
+          push_key(s, o->fields[i].name, o->fields[i].len);
           rc = fail(s, "missing required field");
           pop(s);
           return rc;
@@ -590,7 +599,7 @@ static int obj_next(ps *s, obj *o, int *idx)
     if ((rc = expect_char(s, ':', "':'"))) return rc;
     int found = -1;
     for (size_t i = 0; i < o->n_fields; i++)
-      if (strlen(o->fields[i].name) == key.n && !memcmp(o->fields[i].name, key.p, key.n)) {
+      if (o->fields[i].len == key.n && !memcmp(o->fields[i].name, key.p, key.n)) {
         found = (int)i;
         break;
       }
@@ -705,7 +714,7 @@ static int rd_masses(ps *s, void *d) { return read_doubles(s, d, QB_VQE_F_MASSES
 
 static int read_coefficients(ps *s, qb_vqe_term *t)
 {
-  static const field fields[] = {{"real", true}, {"imaginary", true}};
+  static const field fields[] = {F("real", true), F("imaginary", true)};
   obj o = OBJ(fields, true);
   int rc = obj_begin(s, "object (coefficients)"), idx;
   while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
@@ -718,7 +727,7 @@ static int read_coefficients(ps *s, qb_vqe_term *t)
 
 static int read_term(ps *s, qb_vqe_term *t)
 {
-  static const field fields[] = {{"label", true}, {"coefficients", true}};
+  static const field fields[] = {F("label", true), F("coefficients", true)};
   obj o = OBJ(fields, true);
   int rc = obj_begin(s, "object (HamiltonianTerm)"), idx;
   while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
@@ -751,10 +760,10 @@ static int read_hamiltonian(ps *s, qb_vqe_record *r)
 static int read_initial_data(ps *s, qb_vqe_record *r)
 {
   static const field fields[] = {
-      {"backend", true},      {"num_qubits", true},    {"hamiltonian", true},   {"num_parameters", true},
-      {"initial_parameters", true}, {"optimizer", true}, {"ansatz", true},      {"noise_backend", true},
-      {"default_shots", false}, {"ansatz_reps", true}, {"init_strategy", false}, {"seed", false},
-      {"ansatz_name", false}, {"exact_estimator", false}};
+      F("backend", true),      F("num_qubits", true),    F("hamiltonian", true),   F("num_parameters", true),
+      F("initial_parameters", true), F("optimizer", true), F("ansatz", true),      F("noise_backend", true),
+      F("default_shots", false), F("ansatz_reps", true), F("init_strategy", false), F("seed", false),
+      F("ansatz_name", false), F("exact_estimator", false)};
   obj o = OBJ(fields, true);
   int rc = obj_begin(s, "object (VQEInitialData)"), idx;
   while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
@@ -783,10 +792,10 @@ static int read_initial_data(ps *s, qb_vqe_record *r)
 
 static int read_iteration(ps *s, qb_vqe_iteration *it)
 {
-  static const field fields[] = {{"iteration", true},    {"parameters", true},
-                                 {"result", true},       {"std", true},
-                                 {"energy_delta", false}, {"parameter_delta_norm", false},
-                                 {"cumulative_min_energy", false}};
+  static const field fields[] = {F("iteration", true),    F("parameters", true),
+                                 F("result", true),       F("std", true),
+                                 F("energy_delta", false), F("parameter_delta_norm", false),
+                                 F("cumulative_min_energy", false)};
   obj o = OBJ(fields, false);
   int rc = obj_begin(s, "object (VQEProcess)"), idx;
   while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
@@ -830,16 +839,16 @@ static int read_iterations(ps *s, qb_vqe_record *r)
 
 static int read_vqe_result(ps *s, qb_vqe_record *r)
 {
-  static const field fields[] = {{"initial_data", true},
-                                 {"iteration_list", true},
-                                 {"minimum", true},
-                                 {"optimal_parameters", true},
-                                 {"maxcv", false},
-                                 {"minimization_time", true},
-                                 {"nuclear_repulsion_energy", false},
-                                 {"success", false},
-                                 {"nfev", false},
-                                 {"nit", false}};
+  static const field fields[] = {F("initial_data", true),
+                                 F("iteration_list", true),
+                                 F("minimum", true),
+                                 F("optimal_parameters", true),
+                                 F("maxcv", false),
+                                 F("minimization_time", true),
+                                 F("nuclear_repulsion_energy", false),
+                                 F("success", false),
+                                 F("nfev", false),
+                                 F("nit", false)};
   obj o = OBJ(fields, false);
   int rc = obj_begin(s, "object (VQEResult)"), idx;
   while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
@@ -883,8 +892,8 @@ static int read_coords(ps *s, qb_vqe_record *r)
 
 static int read_molecule_data(ps *s, qb_vqe_record *r)
 {
-  static const field fields[] = {{"symbols", true}, {"coords", true}, {"multiplicity", true},
-                                 {"charge", true},  {"units", true},  {"masses", false}};
+  static const field fields[] = {F("symbols", true), F("coords", true), F("multiplicity", true),
+                                 F("charge", true),  F("units", true),  F("masses", false)};
   obj o = OBJ(fields, true);
   int rc = obj_begin(s, "object (MoleculeData)"), idx;
   while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
@@ -903,7 +912,7 @@ static int read_molecule_data(ps *s, qb_vqe_record *r)
 
 static int read_molecule(ps *s, qb_vqe_record *r)
 {
-  static const field fields[] = {{"molecule_data", true}};
+  static const field fields[] = {F("molecule_data", true)};
   obj o = OBJ(fields, false);
   int rc = obj_begin(s, "object (MoleculeInfo)"), idx;
   while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
@@ -915,10 +924,10 @@ static int read_molecule(ps *s, qb_vqe_record *r)
 
 static int read_record(ps *s, qb_vqe_record *r)
 {
-  static const field fields[] = {{"vqe_result", true},      {"molecule", true},          {"basis_set", true},
-                                 {"hamiltonian_time", true}, {"mapping_time", true},      {"vqe_time", true},
-                                 {"total_time", true},       {"molecule_id", true},       {"performance_start", false},
-                                 {"performance_end", false}};
+  static const field fields[] = {F("vqe_result", true),      F("molecule", true),          F("basis_set", true),
+                                 F("hamiltonian_time", true), F("mapping_time", true),      F("vqe_time", true),
+                                 F("total_time", true),       F("molecule_id", true),       F("performance_start", false),
+                                 F("performance_end", false)};
   obj o = OBJ(fields, false);
   int rc = obj_begin(s, "object (a VQEDecoratedResult record)"), idx;
   while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
