@@ -6,6 +6,9 @@
 #include "qberg/common.h"
 #include "qberg/err.h"
 #include "qberg/fileio.h"
+#include "qberg/parquet.h"
+#include "qberg/schema.h"
+#include "qberg/table_metadata.h"
 #include "qberg/value.h"
 #include "qberg/vqe.h"
 
