@@ -9,6 +9,7 @@
 #include "qberg/common.h"
 #include "qberg/err.h"
 #include "qberg/fileio.h"
+#include "qberg/schema.h"
 #include "qberg/value.h"
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -74,6 +75,22 @@ QB_API int qb_vqe_table_lookup(qb_vqe_table *out, const char *name, qb_err *err)
 /** "string", "long", "int", "double", "boolean", "timestamptz", "date", "list<string>", "list<long>",
  *  "list<double>", "list<list<double>>". */
 QB_API const char *qb_vqe_type_name(qb_vqe_type t);
+
+/**
+ * The table's Iceberg schema (schema id 0) with the ids Iceberg assigns when Spark creates it (CTAS):
+ * top-level columns 1..n in order, then list element ids depth-first; every field optional, no docs,
+ * no identifier fields — so it equals the schema of a table the seed created. Free with qb_schema_free.
+ */
+QB_API int qb_vqe_table_schema(qb_schema **out, qb_vqe_table t, qb_err *err) QB_WUR;
+
+#define QB_VQE_MAX_PARTITION_FIELDS 3
+/**
+ * The table's partition spec (spec id 0): identity partitions named after their source columns, field ids
+ * 1000, 1001, … Source ids refer to qb_vqe_table_schema. `fields` is storage for out->fields.
+ * processing_metadata is unpartitioned (n_fields = 0).
+ */
+QB_API int qb_vqe_table_partition_spec(qb_partition_spec *out, qb_partition_field fields[QB_VQE_MAX_PARTITION_FIELDS],
+                                       qb_vqe_table t, qb_err *err) QB_WUR;
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Raw records                                                                                      */

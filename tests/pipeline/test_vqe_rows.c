@@ -510,3 +510,100 @@ QB_TEST(duplicate_iterations_and_callback_errors)
   qb_arena_release(&a);
   free(text);
 }
+
+QB_TEST(iceberg_schemas_and_specs)
+{
+  qb_err err = QB_ERR_INIT;
+  for (int t = 0; t < QB_VQE_TABLE_COUNT; t++) {
+    const qb_vqe_table_desc *d = qb_vqe_table_describe((qb_vqe_table)t);
+    qb_schema *s = NULL;
+    CHECK_OK(qb_vqe_table_schema(&s, (qb_vqe_table)t, &err), &err);
+    EXPECT(qb_schema_n_fields(s) == d->n_columns && qb_schema_id(s) == 0);
+    for (size_t i = 0; i < d->n_columns; i++) {
+      const qb_field *f = &qb_schema_fields(s)[i];
+      EXPECT(f->id == (int32_t)i + 1 && !strcmp(f->name, d->columns[i].name) && !f->required && !f->doc);
+    }
+    qb_partition_field pf[QB_VQE_MAX_PARTITION_FIELDS];
+    qb_partition_spec spec;
+    CHECK_OK(qb_vqe_table_partition_spec(&spec, pf, (qb_vqe_table)t, &err), &err);
+    int rc = qb_partition_spec_validate(&spec, s, &err);
+    if (rc) qb_schema_free(s);
+    CHECK_OK(rc, &err);
+    EXPECT(spec.n_fields == d->n_partition_columns);
+    for (size_t i = 0; i < spec.n_fields; i++)
+      EXPECT(spec.fields[i].field_id == 1000 + (int32_t)i && spec.fields[i].transform.kind == QB_TR_IDENTITY);
+    qb_schema_free(s);
+  }
+  /* nested ids after the 13 columns, outer list before inner, in column order (AssignFreshIds) */
+  qb_schema *s = NULL;
+  CHECK_OK(qb_vqe_table_schema(&s, QB_VQE_MOLECULES, &err), &err);
+  const qb_field *f = qb_schema_find_field_by_name(s, "atom_symbols.element");
+  EXPECT(f && f->id == 14 && f->type->id == QB_T_STRING && !f->required);
+  f = qb_schema_find_field_by_name(s, "coordinates.element");
+  EXPECT(f && f->id == 15 && f->type->id == QB_T_LIST);
+  f = qb_schema_find_field_by_name(s, "coordinates.element.element");
+  EXPECT(f && f->id == 16 && f->type->id == QB_T_DOUBLE);
+  f = qb_schema_find_field_by_name(s, "atomic_masses.element");
+  EXPECT(f && f->id == 17);
+  EXPECT(qb_schema_highest_field_id(s) == 17);
+  EXPECT(qb_schema_find_field_by_name(s, "processing_timestamp")->type->id == QB_T_TIMESTAMPTZ);
+  qb_schema_free(s);
+}
+
+typedef struct path_ctx {
+  const qb_schema *schema;
+  const qb_partition_spec *spec;
+  char *path;
+} path_ctx;
+
+static int partition_path(void *ctx, const qb_value *row, qb_err *err)
+{
+  path_ctx *c = ctx;
+  qb_value part[QB_VQE_MAX_PARTITION_FIELDS];
+  uint8_t scratch[QB_VQE_MAX_PARTITION_FIELDS][16];
+  int rc = qb_partition_spec_eval(part, scratch, c->spec, c->schema, row, err);
+  if (!rc && !c->path) rc = qb_partition_spec_path(&c->path, c->spec, c->schema, part, err);
+  return rc;
+}
+
+QB_TEST(rows_fit_their_partition_spec)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_arena a;
+  qb_arena_init(&a, 0);
+  qb_vqe_record r;
+  CHECK_OK(vqe_parse_one(&r, &a, "e1.json", vqe_e1_record, &err), &err);
+  qb_vqe_types t;
+  qb_vqe_types_init(&t);
+  qb_vqe_types_add(&t, &r);
+  qb_vqe_meta m;
+  qb_vqe_meta_init(&m, INT64_C(1764161500123456), "3f1c2d4e-0000-4000-8000-1234567890ab");
+  char eid[65];
+  CHECK_OK(qb_vqe_experiment_id(eid, &r, &t, &err), &err);
+  static const char *const want[QB_VQE_FEATURE_TABLES] = {
+      "processing_date=2025-11-26",
+      "processing_date=2025-11-26/basis_set=sto3g",
+      "processing_date=2025-11-26/basis_set=sto3g",
+      "processing_date=2025-11-26/basis_set=sto3g/backend=aer_simulator",
+      "processing_date=2025-11-26/basis_set=sto3g",
+      "processing_date=2025-11-26/basis_set=sto3g",
+      "processing_date=2025-11-26/basis_set=sto3g/backend=aer_simulator",
+      "processing_date=2025-11-26/basis_set=sto3g",
+      "processing_date=2025-11-26/basis_set=sto3g/backend=aer_simulator"};
+  for (int k = 0; k < QB_VQE_FEATURE_TABLES; k++) {
+    qb_schema *s = NULL;
+    qb_partition_field pf[QB_VQE_MAX_PARTITION_FIELDS];
+    qb_partition_spec spec;
+    CHECK_OK(qb_vqe_table_schema(&s, (qb_vqe_table)k, &err), &err);
+    path_ctx c = {s, &spec, NULL};
+    int rc = qb_vqe_table_partition_spec(&spec, pf, (qb_vqe_table)k, &err);
+    if (!rc) rc = qb_vqe_rows((qb_vqe_table)k, &r, eid, &t, &m, partition_path, &c, &err);
+    qb_schema_free(s);
+    if (rc) free(c.path);
+    CHECK_OK(rc, &err);
+    if (!c.path || strcmp(c.path, want[k])) fprintf(stderr, "  table %d: %s\n", k, c.path ? c.path : "(none)");
+    EXPECT(c.path && !strcmp(c.path, want[k]));
+    free(c.path);
+  }
+  qb_arena_release(&a);
+}
