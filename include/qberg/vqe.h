@@ -137,6 +137,12 @@ typedef struct qb_vqe_types {
 
 QB_API void qb_vqe_types_init(qb_vqe_types *t);
 QB_API void qb_vqe_types_add(qb_vqe_types *t, const qb_vqe_record *rec);
+/**
+ * Whether rec's ids are the same under types a and b. A record depends on the batch only through the
+ * fields where it holds integer tokens exclusively; an ingest that derived ids with the types seen so far
+ * re-derives only the records for which this is false against the final batch types.
+ */
+QB_API bool qb_vqe_types_equivalent(const qb_vqe_types *a, const qb_vqe_types *b, const qb_vqe_record *rec);
 
 /** experiment_id: sha2-256 hex (64 chars + NUL) of Spark's to_json(struct(molecule_data, basis_set,
  *  initial_data)) under the batch types (§6.4). */

@@ -22,6 +22,12 @@ void qb_vqe_types_add(qb_vqe_types *t, const qb_vqe_record *rec)
   t->n_records++;
 }
 
+bool qb_vqe_types_equivalent(const qb_vqe_types *a, const qb_vqe_types *b, const qb_vqe_record *rec)
+{
+  uint32_t differ = (a->float_fields ^ b->float_fields) & ~rec->float_fields;
+  return differ == 0 && (a->flags & QB_VQE_TYPES_AVRO) == (b->flags & QB_VQE_TYPES_AVRO);
+}
+
 size_t qb_vqe_number_string(char out[32], double v, bool as_long)
 {
   if (as_long) return (size_t)snprintf(out, 32, "%" PRId64, (int64_t)v);

@@ -211,6 +211,15 @@ QB_TEST(to_json_e1_e2)
   free(text);
   CHECK_OK(qb_vqe_experiment_id(eid, &r, &t, &err), &err);
   CHECK_EQ_STR(eid, "703e9d7449b8480d09d339b7ed16698dc271fca1a66f524a6fbb4ee6590f92c9");
+  /* e1's ids depend on the imaginary bit (it has only integer imaginary parts) but not on the coords bit */
+  qb_vqe_types alone;
+  qb_vqe_types_init(&alone);
+  qb_vqe_types_add(&alone, &r);
+  CHECK(!qb_vqe_types_equivalent(&alone, &t, &r));
+  CHECK(qb_vqe_types_equivalent(&t, &t, &r));
+  qb_vqe_types more_coords = alone;
+  more_coords.float_fields |= QB_VQE_F_COORDS; /* e1 already has a fractional coordinate */
+  CHECK(qb_vqe_types_equivalent(&alone, &more_coords, &r));
   qb_arena_release(&a);
 }
 
