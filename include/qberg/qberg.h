@@ -3,6 +3,7 @@
 #ifndef QBERG_QBERG_H
 #define QBERG_QBERG_H
 
+#include "qberg/avro.h"
 #include "qberg/common.h"
 #include "qberg/err.h"
 #include "qberg/fileio.h"
