@@ -13,6 +13,7 @@
 #include "qberg/table_metadata.h"
 #include "qberg/s3.h"
 #include "qberg/value.h"
+#include "qberg/vqe.h"
 
 /** The library version, "MAJOR.MINOR.PATCH". */
 QB_API const char *qb_version(void);
