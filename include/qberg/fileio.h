@@ -61,6 +61,11 @@ QB_API int qb_file_pread(qb_file *f, void *buf, size_t n, uint64_t offset, qb_er
 QB_API const char *qb_file_path(const qb_file *f);
 /** NULL-safe. */
 QB_API void qb_file_close(qb_file *f);
+/**
+ * A read-only qb_file over `n` bytes at `p` (borrowed: they must outlive the file), for readers that
+ * take a qb_file and for fuzzing. `name` (copied; NULL = "<memory>") is what error messages show.
+ */
+QB_API int qb_file_from_memory(qb_file **out, const void *p, size_t n, const char *name, qb_err *err) QB_WUR;
 
 /** Start writing `path`. Nothing is visible until qb_writer_close succeeds. */
 QB_API int qb_fileio_create(qb_writer **out, qb_fileio *io, const char *path, qb_create_mode mode,

@@ -47,19 +47,22 @@ QB_TEST(write_read_exclusive_list)
   CHECK(n == 3 && !memcmp(all, "new", 3));
   free(all);
 
-  char *dir = qb_str_printf("%s/a", qb_test_tmpdir() /* fresh dir: list the old one */);
-  free(dir);
-  char *root = strdup(p);
+  char root[512], sub[600];
+  snprintf(root, sizeof root, "%s", p);
   *strrchr(root, '/') = '\0';
   int count = 0;
-  CHECK_OK(qb_fileio_write_all(io, qb_str_printf("%s/d/e.bin", root), "1", 1, QB_CREATE_OVERWRITE, &err), &err);
+  snprintf(sub, sizeof sub, "%s/d/e.bin", root);
+  CHECK_OK(qb_fileio_write_all(io, sub, "1", 1, QB_CREATE_OVERWRITE, &err), &err);
   CHECK_OK(qb_fileio_list(io, root, count_cb, &count, &err), &err);
   CHECK_EQ_INT(count, 2);
   count = 0;
-  CHECK_OK(qb_fileio_list(io, qb_str_printf("%s/c", root), count_cb, &count, &err), &err);
+  snprintf(sub, sizeof sub, "%s/c", root);
+  CHECK_OK(qb_fileio_list(io, sub, count_cb, &count, &err), &err);
   CHECK_EQ_INT(count, 1);
   CHECK_OK(qb_fileio_delete(io, p, &err), &err);
   CHECK_OK(qb_fileio_delete(io, p, &err), &err); /* absent is fine */
   CHECK_FAIL(qb_fileio_open_read(&f, io, p, &err), QB_ENOTFOUND, &err, "No such file");
   qb_fileio_free(io);
+  free(p);
+  free(uri);
 }

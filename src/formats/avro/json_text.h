@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* JSON text output helpers (RFC 8259) for schemas and values: escaped strings and exact numbers. */
+#ifndef QB_FORMATS_AVRO_JSON_TEXT_H
+#define QB_FORMATS_AVRO_JSON_TEXT_H
+
+#include "util/buf.h"
+
+/** A quoted JSON string of n bytes of UTF-8; invalid UTF-8 sequences become U+FFFD. */
+int qb_avro__json_str(qb_buf *b, const char *s, size_t n, qb_err *err);
+/** True when the n bytes are valid UTF-8 (RFC 3629). */
+bool qb_avro__utf8_valid(const uint8_t *p, size_t n);
+/** The shortest decimal that reads back as exactly `d`; NaN and infinities as "NaN", "Infinity", "-Infinity". */
+int qb_avro__json_double(qb_buf *b, double d, qb_err *err);
+
+#endif

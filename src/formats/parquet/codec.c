@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Parquet page codecs (parquet-format Compression.md; formats.md §2.6) over snappy-c, zlib, libzstd, liblz4
+ * and libbrotli. Decompression targets a buffer of exactly the size the page header announces. */
+#include "formats/parquet/codec.h"
+
+#include <brotli/decode.h>
+#include <brotli/encode.h>
+#include <limits.h>
+#include <lz4.h>
+#include <snappy-c.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+
+/* ---- names ------------------------------------------------------------------------------------------------ */
+
+const char *qb_pq_codec_name(qb_pq_codec c)
+{
+  static const char *const names[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO", "BROTLI", "LZ4", "ZSTD", "LZ4_RAW"};
+  return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "?";
+}
+
+int qb_pq_codec_parse(qb_pq_codec *out, const char *name, qb_err *err)
+{
+  static const struct {
+    const char *name;
+    qb_pq_codec codec;
+  } names[] = {{"uncompressed", QB_PQ_UNCOMPRESSED}, {"none", QB_PQ_UNCOMPRESSED}, {"snappy", QB_PQ_SNAPPY},
+               {"gzip", QB_PQ_GZIP},   {"lzo", QB_PQ_LZO},   {"brotli", QB_PQ_BROTLI}, {"lz4", QB_PQ_LZ4},
+               {"zstd", QB_PQ_ZSTD},   {"lz4_raw", QB_PQ_LZ4_RAW}};
+  for (size_t i = 0; name && i < sizeof names / sizeof names[0]; i++) {
+    if (strcasecmp(name, names[i].name) == 0) {
+      *out = names[i].codec;
+      return QB_OK;
+    }
+  }
+  return QB_FAIL(err, QB_EINVAL, "unknown parquet codec '%s' (uncompressed, snappy, gzip, zstd, lz4_raw, brotli)",
+                 name ? name : "(null)");
+}
+
+bool qb_pq_codec_available(qb_pq_codec c, bool for_write)
+{
+  switch (c) {
+    case QB_PQ_UNCOMPRESSED:
+    case QB_PQ_SNAPPY:
+    case QB_PQ_GZIP:
+    case QB_PQ_BROTLI:
+    case QB_PQ_ZSTD:
+    case QB_PQ_LZ4_RAW: return true;
+    case QB_PQ_LZ4: return !for_write; /* deprecated: its framing is ambiguous across writers */
+    default: return false;
+  }
+}
+
+uint32_t qb_pq_crc32(uint32_t crc, const void *p, size_t n)
+{
+  const uint8_t *b = p;
+  uLong c = crc;
+  while (n > 0) {
+    uInt chunk = n > UINT_MAX ? UINT_MAX : (uInt)n;
+    c = crc32(c, b, chunk);
+    b += chunk;
+    n -= chunk;
+  }
+  return (uint32_t)c;
+}
+
+/* ---- decompression ------------------------------------------------------------------------------------- */
+
+static int size_mismatch(const char *codec, size_t got, size_t want, qb_err *err)
+{
+  return QB_FAIL(err, QB_ECORRUPT, "%s: page decompresses to %zu bytes, header says %zu", codec, got, want);
+}
+
+static int gunzip(uint8_t *dst, size_t dst_len, const uint8_t *src, size_t src_len, qb_err *err)
+{
+  if (src_len > UINT_MAX || dst_len > UINT_MAX)
+    return QB_FAIL(err, QB_EUNSUPPORTED, "gzip: pages over 4 GiB are not supported");
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  /* 15 + 32: accept gzip (and zlib) headers automatically. */
+  if (inflateInit2(&z, 15 + 32) != Z_OK) return QB_FAIL(err, QB_ENOMEM, "gzip: cannot initialise zlib");
+  z.next_in = (Bytef *)src;
+  z.avail_in = (uInt)src_len;
+  z.next_out = dst;
+  z.avail_out = (uInt)dst_len;
+  int rc = QB_OK;
+  for (;;) {
+    int zr = inflate(&z, Z_FINISH);
+    if (zr == Z_STREAM_END) {
+      /* Concatenated members (concatenated_gzip_members.parquet): start again on what is left. */
+      if (z.avail_in == 0) break;
+      if (inflateReset(&z) != Z_OK) {
+        rc = QB_FAIL(err, QB_ECORRUPT, "gzip: cannot reset for the next member");
+        break;
+      }
+      continue;
+    }
+    /* Z_BUF_ERROR: no progress possible. Out of input means truncated; otherwise the output is full. */
+    if ((zr == Z_BUF_ERROR || zr == Z_OK) && z.avail_out == 0 && z.avail_in > 0) {
+      rc = QB_FAIL(err, QB_ECORRUPT, "gzip: page decompresses to more than the %zu bytes the header says", dst_len);
+    } else if (zr == Z_BUF_ERROR || zr == Z_OK) {
+      rc = QB_FAIL(err, QB_ECORRUPT, "gzip: truncated stream after %zu of %zu bytes", dst_len - z.avail_out,
+                   dst_len);
+    } else if (zr == Z_MEM_ERROR) {
+      rc = QB_FAIL(err, QB_ENOMEM, "gzip: out of memory");
+    } else {
+      rc = QB_FAIL(err, QB_ECORRUPT, "gzip: %s at input byte %zu", z.msg ? z.msg : "invalid data",
+                   src_len - z.avail_in);
+    }
+    break;
+  }
+  size_t got = dst_len - z.avail_out;
+  inflateEnd(&z);
+  if (!rc && got != dst_len) rc = size_mismatch("gzip", got, dst_len, err);
+  return rc;
+}
+
+/* Hadoop's Lz4Codec framing: repeated [u32 BE uncompressed length][u32 BE compressed length][LZ4 block].
+ * Returns false (without an error) when the bytes are not in that framing. */
+static bool lz4_hadoop(uint8_t *dst, size_t dst_len, const uint8_t *src, size_t src_len)
+{
+  size_t out = 0;
+  while (src_len >= 8) {
+    uint32_t raw = qb_be32(src), comp = qb_be32(src + 4);
+    src += 8;
+    src_len -= 8;
+    if (comp > src_len || raw > dst_len - out || comp > INT_MAX || raw > INT_MAX) return false;
+    int got = LZ4_decompress_safe((const char *)src, (char *)dst + out, (int)comp, (int)raw);
+    if (got < 0 || (uint32_t)got != raw) return false;
+    src += comp;
+    src_len -= comp;
+    out += raw;
+  }
+  return src_len == 0 && out == dst_len;
+}
+
+static int lz4_raw(const char *name, uint8_t *dst, size_t dst_len, const uint8_t *src, size_t src_len, qb_err *err)
+{
+  if (src_len > INT_MAX || dst_len > INT_MAX) return QB_FAIL(err, QB_EUNSUPPORTED, "%s: pages over 2 GiB", name);
+  int got = LZ4_decompress_safe((const char *)src, (char *)dst, (int)src_len, (int)dst_len);
+  if (got < 0)
+    return QB_FAIL(err, QB_ECORRUPT, "%s: invalid block (or larger than the %zu bytes the header says)", name,
+                   dst_len);
+  if ((size_t)got != dst_len) return size_mismatch(name, (size_t)got, dst_len, err);
+  return QB_OK;
+}
+
+static int unbrotli(uint8_t *dst, size_t dst_len, const uint8_t *src, size_t src_len, qb_err *err)
+{
+  BrotliDecoderState *s = BrotliDecoderCreateInstance(NULL, NULL, NULL);
+  if (!s) return QB_FAIL(err, QB_ENOMEM, "brotli: cannot create a decoder");
+  size_t in_left = src_len, out_left = dst_len;
+  const uint8_t *in = src;
+  uint8_t *out = dst;
+  BrotliDecoderResult r = BrotliDecoderDecompressStream(s, &in_left, &in, &out_left, &out, NULL);
+  int rc = QB_OK;
+  if (r == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT)
+    rc = QB_FAIL(err, QB_ECORRUPT, "brotli: page decompresses to more than the %zu bytes the header says", dst_len);
+  else if (r == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT)
+    rc = QB_FAIL(err, QB_ECORRUPT, "brotli: truncated stream after %zu of %zu bytes", dst_len - out_left, dst_len);
+  else if (r != BROTLI_DECODER_RESULT_SUCCESS)
+    rc = QB_FAIL(err, QB_ECORRUPT, "brotli: %s", BrotliDecoderErrorString(BrotliDecoderGetErrorCode(s)));
+  else if (in_left != 0)
+    rc = QB_FAIL(err, QB_ECORRUPT, "brotli: %zu trailing bytes after the stream", in_left);
+  else if (out_left != 0)
+    rc = size_mismatch("brotli", dst_len - out_left, dst_len, err);
+  BrotliDecoderDestroyInstance(s);
+  return rc;
+}
+
+int qb_pq_decompress(qb_pq_codec codec, uint8_t *dst, size_t dst_len, const uint8_t *src, size_t src_len,
+                     qb_err *err)
+{
+  switch (codec) {
+    case QB_PQ_UNCOMPRESSED:
+      if (src_len != dst_len) return size_mismatch("uncompressed", src_len, dst_len, err);
+      if (dst_len) memmove(dst, src, dst_len);
+      return QB_OK;
+    case QB_PQ_SNAPPY: {
+      size_t n = 0;
+      if (snappy_uncompressed_length((const char *)src, src_len, &n) != SNAPPY_OK)
+        return QB_FAIL(err, QB_ECORRUPT, "snappy: invalid length preamble");
+      if (n != dst_len) return size_mismatch("snappy", n, dst_len, err);
+      if (dst_len == 0) return QB_OK;
+      if (snappy_uncompress((const char *)src, src_len, (char *)dst, &n) != SNAPPY_OK)
+        return QB_FAIL(err, QB_ECORRUPT, "snappy: invalid compressed data");
+      return n == dst_len ? QB_OK : size_mismatch("snappy", n, dst_len, err);
+    }
+    case QB_PQ_GZIP: return gunzip(dst, dst_len, src, src_len, err);
+    case QB_PQ_ZSTD: {
+      size_t n = ZSTD_decompress(dst, dst_len, src, src_len);
+      if (ZSTD_isError(n)) {
+        if (ZSTD_getErrorCode(n) == ZSTD_error_dstSize_tooSmall)
+          return QB_FAIL(err, QB_ECORRUPT, "zstd: page decompresses to more than the %zu bytes the header says",
+                         dst_len);
+        return QB_FAIL(err, QB_ECORRUPT, "zstd: %s", ZSTD_getErrorName(n));
+      }
+      return n == dst_len ? QB_OK : size_mismatch("zstd", n, dst_len, err);
+    }
+    case QB_PQ_LZ4_RAW: return lz4_raw("lz4_raw", dst, dst_len, src, src_len, err);
+    case QB_PQ_LZ4:
+      /* Hadoop framing first (parquet-java); old parquet-cpp wrote one raw block (non_hadoop_lz4_compressed). */
+      if (lz4_hadoop(dst, dst_len, src, src_len)) return QB_OK;
+      return lz4_raw("lz4 (neither Hadoop-framed nor a raw block)", dst, dst_len, src, src_len, err);
+    case QB_PQ_BROTLI: return unbrotli(dst, dst_len, src, src_len, err);
+    default: return QB_FAIL(err, QB_EUNSUPPORTED, "unsupported compression codec %s (%d)", qb_pq_codec_name(codec),
+                            (int)codec);
+  }
+}
+
+/* ---- compression ----------------------------------------------------------------------------------------- */
+
+static int gzip(qb_buf *out, int level, const uint8_t *src, size_t n, qb_err *err)
+{
+  if (n > UINT_MAX) return QB_FAIL(err, QB_EINVAL, "gzip: input of %zu bytes is over 4 GiB", n);
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  /* 15 + 16: RFC 1952 gzip wrapper, as Compression.md requires (not zlib, not raw deflate). */
+  if (deflateInit2(&z, level ? level : Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return QB_FAIL(err, QB_EINTERNAL, "gzip: cannot initialise zlib (level %d)", level);
+  size_t bound = deflateBound(&z, (uLong)n);
+  int rc = bound > UINT_MAX ? QB_FAIL(err, QB_EINVAL, "gzip: input too large") : qb_buf_reserve(out, bound, err);
+  if (!rc) {
+    z.next_in = (Bytef *)src;
+    z.avail_in = (uInt)n;
+    z.next_out = out->p + out->n;
+    z.avail_out = (uInt)bound;
+    if (deflate(&z, Z_FINISH) != Z_STREAM_END) rc = QB_FAIL(err, QB_EINTERNAL, "gzip: deflate did not finish");
+    else out->n += bound - z.avail_out;
+  }
+  deflateEnd(&z);
+  return rc;
+}
+
+int qb_pq_compress(qb_buf *out, qb_pq_codec codec, int level, const uint8_t *src, size_t n, qb_err *err)
+{
+  int rc;
+  switch (codec) {
+    case QB_PQ_UNCOMPRESSED: return qb_buf_append(out, src, n, err);
+    case QB_PQ_SNAPPY: {
+      size_t cap = snappy_max_compressed_length(n);
+      if ((rc = qb_buf_reserve(out, cap, err))) return rc;
+      if (snappy_compress((const char *)src, n, (char *)out->p + out->n, &cap) != SNAPPY_OK)
+        return QB_FAIL(err, QB_EINTERNAL, "snappy: compression failed");
+      out->n += cap;
+      return QB_OK;
+    }
+    case QB_PQ_GZIP: return gzip(out, level, src, n, err);
+    case QB_PQ_ZSTD: {
+      size_t cap = ZSTD_compressBound(n);
+      if ((rc = qb_buf_reserve(out, cap, err))) return rc;
+      size_t got = ZSTD_compress(out->p + out->n, cap, src, n, level ? level : ZSTD_CLEVEL_DEFAULT);
+      if (ZSTD_isError(got)) return QB_FAIL(err, QB_EINTERNAL, "zstd: %s", ZSTD_getErrorName(got));
+      out->n += got;
+      return QB_OK;
+    }
+    case QB_PQ_LZ4_RAW: {
+      if (n > LZ4_MAX_INPUT_SIZE) return QB_FAIL(err, QB_EINVAL, "lz4_raw: input of %zu bytes is too large", n);
+      int cap = LZ4_compressBound((int)n);
+      if ((rc = qb_buf_reserve(out, (size_t)cap, err))) return rc;
+      int got = LZ4_compress_default((const char *)src, (char *)out->p + out->n, (int)n, cap);
+      if (got <= 0) return QB_FAIL(err, QB_EINTERNAL, "lz4_raw: compression failed");
+      out->n += (size_t)got;
+      return QB_OK;
+    }
+    case QB_PQ_BROTLI: {
+      size_t cap = BrotliEncoderMaxCompressedSize(n);
+      if (cap == 0) return QB_FAIL(err, QB_EINVAL, "brotli: input of %zu bytes is too large", n);
+      if ((rc = qb_buf_reserve(out, cap, err))) return rc;
+      /* Quality 11 (the library's maximum and default) is far too slow for page-sized writes. */
+      int q = level ? level : 5;
+      if (!BrotliEncoderCompress(q, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_GENERIC, n, src, &cap, out->p + out->n))
+        return QB_FAIL(err, QB_EINTERNAL, "brotli: compression failed (quality %d)", q);
+      out->n += cap;
+      return QB_OK;
+    }
+    default:
+      return QB_FAIL(err, QB_EUNSUPPORTED, "cannot write compression codec %s (%d)", qb_pq_codec_name(codec),
+                     (int)codec);
+  }
+}

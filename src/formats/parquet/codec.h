@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Parquet page compression codecs and the page CRC (parquet-format Compression.md; formats.md §2.6):
+ * UNCOMPRESSED, SNAPPY (raw block), GZIP (RFC 1952, multi-member on read), ZSTD, LZ4_RAW, LZ4 (Hadoop
+ * framing, read only, raw-block fallback), BROTLI. */
+#ifndef QB_FORMATS_PARQUET_CODEC_H
+#define QB_FORMATS_PARQUET_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qberg/err.h"
+#include "qberg/parquet.h"
+#include "util/buf.h"
+
+/** Compression level meaning "the default": zstd 3, gzip 6 (zlib's), brotli 5 (not the slow 11). */
+#define QB_PQ_LEVEL_DEFAULT 0
+
+/**
+ * Decompress `src` into exactly `dst_len` bytes at `dst` (the page's uncompressed_page_size). Producing
+ * fewer or more bytes, trailing garbage after the last gzip member / zstd frame, or any codec error is
+ * QB_ECORRUPT ("snappy: page decompresses to 100 bytes, header says 120"). Never writes past dst+dst_len.
+ * For UNCOMPRESSED, src_len must equal dst_len. LZ4: tries Hadoop framing
+ * ([u32 BE raw len][u32 BE compressed len][block])…, then one raw LZ4 block.
+ * @return QB_OK, QB_ECORRUPT, QB_EUNSUPPORTED (LZO or an unknown codec number), QB_ENOMEM (zlib/brotli state)
+ */
+int qb_pq_decompress(qb_pq_codec codec, uint8_t *dst, size_t dst_len, const uint8_t *src, size_t src_len,
+                     qb_err *err);
+
+/**
+ * Append the compression of [src, src+n) to `out`. `level` is codec-specific (zstd 1..22, gzip 1..9,
+ * brotli 0..11), QB_PQ_LEVEL_DEFAULT for the default; ignored by the others. GZIP writes one RFC 1952 member.
+ * @return QB_OK, QB_EUNSUPPORTED (LZ4 Hadoop, LZO, unknown), QB_EINVAL (input above the codec's limit,
+ *         e.g. 2 GiB for LZ4), QB_ENOMEM/QB_ELIMIT (from `out`), QB_EINTERNAL (codec library failure)
+ */
+int qb_pq_compress(qb_buf *out, qb_pq_codec codec, int level, const uint8_t *src, size_t n, qb_err *err);
+
+/** CRC-32 (zlib/gzip polynomial) of a page's bytes after its header; start with crc = 0. */
+uint32_t qb_pq_crc32(uint32_t crc, const void *p, size_t n);
+
+#endif

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internals shared by the files of src/iceberg/: arena copies, JSON (de)serialisers of each object,
+ * and the layout of qb_schema. Not part of the public API. */
+#ifndef QB_ICEBERG_INT_H
+#define QB_ICEBERG_INT_H
+
+#include "formats/json/json.h"
+#include "qberg/schema.h"
+#include "qberg/table_metadata.h"
+#include "util/arena.h"
+
+/* Highest field id a user column may have: ids above are reserved for metadata columns. */
+#define QB_MAX_USER_FIELD_ID (INT32_MAX - 200)
+
+typedef struct qb_schema_entry {
+  int32_t id;
+  const qb_field *field;  /* for list elements and map keys/values a synthesized field */
+  const char *full_name;  /* "a.b.element" */
+  const uint32_t *path;   /* positions through structs from the root; valid when !in_collection */
+  size_t path_len;
+  bool in_collection;     /* inside a list or map */
+  bool optional_ancestor; /* some enclosing struct field is optional */
+} qb_schema_entry;
+
+struct qb_schema {
+  qb_arena *own; /* the arena this standalone schema owns; NULL when a metadata object owns it */
+  int32_t schema_id;
+  qb_type root;
+  int32_t *identifier_ids;
+  size_t n_identifier_ids;
+  qb_schema_entry *index; /* sorted by id */
+  size_t n_index;
+  int32_t highest_id;
+};
+
+/* The metadata object (table_metadata.c, metadata_json.c). Everything lives in `arena`. */
+struct qb_table_metadata {
+  qb_arena arena;
+  int format_version;
+  const char *uuid, *location;
+  int64_t last_sequence_number, last_updated_ms;
+  int32_t last_column_id, current_schema_id, default_spec_id, last_partition_id, default_sort_order_id;
+  qb_schema **schemas;
+  size_t n_schemas;
+  qb_partition_spec *specs;
+  size_t n_specs;
+  qb_sort_order *sort_orders;
+  size_t n_sort_orders;
+  qb_kv *properties;
+  size_t n_properties;
+  int64_t current_snapshot_id; /* -1: none */
+  qb_snapshot *snapshots;
+  size_t n_snapshots;
+  qb_ref *refs;
+  size_t n_refs;
+  qb_snapshot_log_entry *snapshot_log;
+  size_t n_snapshot_log;
+  qb_metadata_log_entry *metadata_log;
+  size_t n_metadata_log;
+  qb_statistics_file *statistics;
+  size_t n_statistics;
+  qb_statistics_file *partition_statistics;
+  size_t n_partition_statistics;
+};
+
+/* table_metadata.c: the cross-object rules a loaded or built metadata must satisfy. */
+int qb_table_metadata__validate(const qb_table_metadata *md, qb_err *err);
+qb_table_metadata *qb_table_metadata__alloc(void);
+
+/* types.c */
+int qb_type__copy(const qb_type **out, qb_arena *a, const qb_type *t, qb_err *err);
+bool qb_type__v3_name(const char *s);
+
+/* schema.c: build a schema in `a` from (already copied) fields; validates ids and identifier fields. */
+int qb_schema__build(qb_schema **out, qb_arena *a, int32_t schema_id, const qb_field *fields, size_t n,
+                     const int32_t *ids, size_t n_ids, qb_err *err);
+/* Deep copy into `a` under a (possibly new) schema id. */
+int qb_schema__copy(qb_schema **out, qb_arena *a, const qb_schema *src, int32_t schema_id, qb_err *err);
+const qb_schema_entry *qb_schema__entry(const qb_schema *s, int32_t id);
+
+/* schema_json.c */
+int qb_schema__from_json(qb_schema **out, qb_arena *a, const json_object *o, qb_err *err);
+void qb_schema__to_json(qb_jw *w, const qb_schema *s);
+
+/* bounds.c: decimal unscaled values (precision <= 38 fits in 127 bits). */
+typedef __int128 qb_i128;
+bool qb_ice__decimal_of(const qb_value *v, qb_i128 *out);
+/* Java BigInteger.toByteArray: minimal two's-complement big-endian bytes (0 -> 00, -1 -> ff, 128 -> 00 80). */
+size_t qb_ice__decimal_bytes(qb_i128 x, uint8_t out[16]);
+
+/* transform.c */
+int qb_transform__parse_keep(qb_transform *out, qb_arena *a, const char *s, qb_err *err);
+
+/* partition_spec.c */
+int qb_partition_spec__from_json(qb_partition_spec *out, qb_arena *a, const json_object *o, qb_err *err);
+/* v1 "partition-spec": the fields array alone; field ids default to 1000, 1001, … */
+int qb_partition_spec__fields_from_json(qb_partition_spec *out, qb_arena *a, int32_t spec_id,
+                                        const json_object *arr, qb_err *err);
+void qb_partition_spec__to_json(qb_jw *w, const qb_partition_spec *spec);
+void qb_partition_spec__fields_to_json(qb_jw *w, const qb_partition_spec *spec);
+int qb_partition_spec__copy(qb_partition_spec *out, qb_arena *a, const qb_partition_spec *src, qb_err *err);
+int32_t qb_partition_spec__last_field_id(const qb_partition_spec *spec);
+
+/* sort_order.c */
+int qb_sort_order__from_json(qb_sort_order *out, qb_arena *a, const json_object *o, qb_err *err);
+void qb_sort_order__to_json(qb_jw *w, const qb_sort_order *order);
+int qb_sort_order__copy(qb_sort_order *out, qb_arena *a, const qb_sort_order *src, qb_err *err);
+
+/* snapshot.c */
+int qb_snapshot__from_json(qb_snapshot *out, qb_arena *a, const json_object *o, qb_err *err);
+void qb_snapshot__to_json(qb_jw *w, const qb_snapshot *s);
+int qb_snapshot__copy(qb_snapshot *out, qb_arena *a, const qb_snapshot *src, qb_err *err);
+
+/* refs.c */
+int qb_ref__from_json(qb_ref *out, qb_arena *a, const char *name, const json_object *o, qb_err *err);
+void qb_ref__to_json(qb_jw *w, const qb_ref *r);
+int qb_ref__validate(const qb_ref *r, qb_err *err);
+
+/* summary.c */
+int qb_kv__copy(qb_kv **out, qb_arena *a, const qb_kv *src, size_t n, qb_err *err);
+
+/* Arena helpers that report ENOMEM through err. */
+void *qb_ice__alloc(qb_arena *a, size_t n, size_t size, qb_err *err);
+char *qb_ice__strdup(qb_arena *a, const char *s, qb_err *err);
+/* Compact JSON text of a json-c value (for fields kept verbatim). */
+char *qb_ice__json_text(qb_arena *a, const json_object *v, qb_err *err);
+
+#endif

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Parquet codecs: round trips, gzip multi-member, Hadoop-framed and raw LZ4, real pages, corrupt input, CRC. */
+#include <lz4.h>
+#include <zlib.h>
+
+#include "formats/parquet/codec.h"
+#include "formats/parquet/meta.h"
+#include "harness.h"
+
+static uint8_t *make_input(int kind, size_t n)
+{
+  uint8_t *p = malloc(n ? n : 1);
+  uint64_t x = 88172645463325252ull;
+  for (size_t i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    switch (kind) {
+      case 0: p[i] = (uint8_t)x; break;                         /* incompressible */
+      case 1: p[i] = (uint8_t)("parquet!"[i % 8]); break;       /* very repetitive */
+      default: p[i] = (uint8_t)(i / 100 + (x % 4)); break;      /* column-like */
+    }
+  }
+  return p;
+}
+
+QB_TEST(round_trip_every_writable_codec)
+{
+  static const qb_pq_codec codecs[] = {QB_PQ_UNCOMPRESSED, QB_PQ_SNAPPY, QB_PQ_GZIP, QB_PQ_ZSTD, QB_PQ_LZ4_RAW,
+                                       QB_PQ_BROTLI};
+  static const size_t sizes[] = {0, 1, 100, 65536, 300000};
+  static const int levels[] = {QB_PQ_LEVEL_DEFAULT, 1};
+  for (size_t c = 0; c < sizeof codecs / sizeof codecs[0]; c++) {
+    CHECK(qb_pq_codec_available(codecs[c], true) && qb_pq_codec_available(codecs[c], false));
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+      for (int kind = 0; kind < 3; kind++) {
+        for (size_t l = 0; l < 2; l++) {
+          qb_err err = QB_ERR_INIT;
+          uint8_t *in = make_input(kind, sizes[s]);
+          qb_buf b;
+          qb_buf_init(&b, QB_BUF_NOLIMIT);
+          CHECK_OK(qb_buf_append(&b, "hdr", 3, &err), &err); /* compress appends */
+          CHECK_OK(qb_pq_compress(&b, codecs[c], levels[l], in, sizes[s], &err), &err);
+          if (kind == 1 && sizes[s] >= 65536 && codecs[c] != QB_PQ_UNCOMPRESSED) CHECK(b.n < sizes[s] / 4);
+          uint8_t *out = malloc(sizes[s] + 1);
+          CHECK_OK(qb_pq_decompress(codecs[c], out, sizes[s], b.p + 3, b.n - 3, &err), &err);
+          CHECK(sizes[s] == 0 || memcmp(in, out, sizes[s]) == 0);
+          /* one byte more or less than the page says: corrupt */
+          if (sizes[s] > 0) {
+            CHECK_FAIL(qb_pq_decompress(codecs[c], out, sizes[s] - 1, b.p + 3, b.n - 3, &err), QB_ECORRUPT, &err, "");
+            uint8_t *big = malloc(sizes[s] + 1);
+            CHECK_FAIL(qb_pq_decompress(codecs[c], big, sizes[s] + 1, b.p + 3, b.n - 3, &err), QB_ECORRUPT, &err, "");
+            free(big);
+          }
+          free(out);
+          free(in);
+          qb_buf_free(&b);
+        }
+      }
+    }
+  }
+}
+
+QB_TEST(size_mismatch_messages)
+{
+  qb_err err = QB_ERR_INIT;
+  uint8_t *in = make_input(2, 1000), out[2000];
+  qb_buf b;
+  qb_buf_init(&b, QB_BUF_NOLIMIT);
+  CHECK_OK(qb_pq_compress(&b, QB_PQ_SNAPPY, 0, in, 1000, &err), &err);
+  CHECK_FAIL(qb_pq_decompress(QB_PQ_SNAPPY, out, 1200, b.p, b.n, &err), QB_ECORRUPT, &err,
+             "snappy: page decompresses to 1000 bytes, header says 1200");
+  qb_buf_reset(&b);
+  CHECK_OK(qb_pq_compress(&b, QB_PQ_ZSTD, 0, in, 1000, &err), &err);
+  CHECK_FAIL(qb_pq_decompress(QB_PQ_ZSTD, out, 1200, b.p, b.n, &err), QB_ECORRUPT, &err,
+             "zstd: page decompresses to 1000 bytes, header says 1200");
+  CHECK_FAIL(qb_pq_decompress(QB_PQ_ZSTD, out, 999, b.p, b.n, &err), QB_ECORRUPT, &err,
+             "zstd: page decompresses to more than the 999 bytes");
+  qb_buf_reset(&b);
+  CHECK_OK(qb_pq_compress(&b, QB_PQ_GZIP, 0, in, 1000, &err), &err);
+  CHECK_FAIL(qb_pq_decompress(QB_PQ_GZIP, out, 1200, b.p, b.n, &err), QB_ECORRUPT, &err,
+             "gzip: page decompresses to 1000 bytes, header says 1200");
+  CHECK_FAIL(qb_pq_decompress(QB_PQ_GZIP, out, 999, b.p, b.n, &err), QB_ECORRUPT, &err,
+             "gzip: page decompresses to more than the 999 bytes");
+  CHECK_FAIL(qb_pq_decompress(QB_PQ_GZIP, out, 1000, b.p, b.n - 3, &err), QB_ECORRUPT, &err, "gzip: truncated stream");
+  /* RFC 1952 header (1f 8b), not zlib */
+  CHECK(b.p[0] == 0x1f && b.p[1] == 0x8b);
+  qb_buf_reset(&b);
+  CHECK_OK(qb_pq_compress(&b, QB_PQ_BROTLI, 0, in, 1000, &err), &err);
+  CHECK_FAIL(qb_pq_decompress(QB_PQ_BROTLI, out, 999, b.p, b.n, &err), QB_ECORRUPT, &err,
+             "brotli: page decompresses to more than the 999 bytes");
+  CHECK_FAIL(qb_pq_decompress(QB_PQ_UNCOMPRESSED, out, 10, in, 11, &err), QB_ECORRUPT, &err,
+             "uncompressed: page decompresses to 11 bytes, header says 10");
+  qb_buf_free(&b);
+  free(in);
+}
+
+QB_TEST(corrupt_input_is_an_error)
+{
+  static const qb_pq_codec codecs[] = {QB_PQ_SNAPPY, QB_PQ_GZIP, QB_PQ_ZSTD, QB_PQ_LZ4_RAW, QB_PQ_LZ4, QB_PQ_BROTLI};
+  uint8_t *in = make_input(2, 5000);
+  for (size_t c = 0; c < sizeof codecs / sizeof codecs[0]; c++) {
+    qb_err err = QB_ERR_INIT;
+    qb_buf b;
+    qb_buf_init(&b, QB_BUF_NOLIMIT);
+    qb_pq_codec wc = codecs[c] == QB_PQ_LZ4 ? QB_PQ_LZ4_RAW : codecs[c];
+    CHECK_OK(qb_pq_compress(&b, wc, 0, in, 5000, &err), &err);
+    uint8_t *out = malloc(5000);
+    /* garbage, truncation and bit flips never crash; the first two always fail */
+    uint8_t junk[64];
+    memset(junk, 0xa5, sizeof junk);
+    EXPECT(qb_pq_decompress(codecs[c], out, 5000, junk, sizeof junk, &err) == QB_ECORRUPT);
+    EXPECT(qb_pq_decompress(codecs[c], out, 5000, b.p, b.n / 2, &err) == QB_ECORRUPT);
+    EXPECT(qb_pq_decompress(codecs[c], out, 5000, b.p, 0, &err) == QB_ECORRUPT);
+    for (size_t i = 0; i < b.n; i += 7) {
+      b.p[i] ^= 0x40;
+      int rc = qb_pq_decompress(codecs[c], out, 5000, b.p, b.n, &err);
+      EXPECT(rc == QB_OK || rc == QB_ECORRUPT);
+      b.p[i] ^= 0x40;
+    }
+    free(out);
+    qb_buf_free(&b);
+  }
+  free(in);
+}
+
+QB_TEST(gzip_multi_member)
+{
+  qb_err err = QB_ERR_INIT;
+  uint8_t *in = make_input(2, 30000);
+  qb_buf b;
+  qb_buf_init(&b, QB_BUF_NOLIMIT);
+  /* three members: 10000 + 0 + 20000 bytes */
+  CHECK_OK(qb_pq_compress(&b, QB_PQ_GZIP, 1, in, 10000, &err), &err);
+  CHECK_OK(qb_pq_compress(&b, QB_PQ_GZIP, 9, in + 10000, 0, &err), &err);
+  CHECK_OK(qb_pq_compress(&b, QB_PQ_GZIP, 0, in + 10000, 20000, &err), &err);
+  uint8_t *out = malloc(30000);
+  CHECK_OK(qb_pq_decompress(QB_PQ_GZIP, out, 30000, b.p, b.n, &err), &err);
+  CHECK(memcmp(out, in, 30000) == 0);
+  /* trailing garbage after the last member */
+  CHECK_OK(qb_buf_append(&b, "xyz", 3, &err), &err);
+  CHECK_FAIL(qb_pq_decompress(QB_PQ_GZIP, out, 30000, b.p, b.n, &err), QB_ECORRUPT, &err, "gzip: ");
+  free(out);
+  free(in);
+  qb_buf_free(&b);
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+
+QB_TEST(lz4_hadoop_framing_and_raw_fallback)
+{
+  qb_err err = QB_ERR_INIT;
+  uint8_t *in = make_input(2, 20000);
+  uint8_t *framed = malloc(2 * LZ4_compressBound(10000) + 16);
+  size_t fn = 0;
+  for (int part = 0; part < 2; part++) {
+    int c = LZ4_compress_default((const char *)in + part * 10000, (char *)framed + fn + 8, 10000,
+                                 LZ4_compressBound(10000));
+    CHECK(c > 0);
+    put_be32(framed + fn, 10000);
+    put_be32(framed + fn + 4, (uint32_t)c);
+    fn += 8 + (size_t)c;
+  }
+  uint8_t *out = malloc(20000);
+  CHECK_OK(qb_pq_decompress(QB_PQ_LZ4, out, 20000, framed, fn, &err), &err);
+  CHECK(memcmp(out, in, 20000) == 0);
+  /* one raw block (old parquet-cpp) */
+  int rn = LZ4_compress_default((const char *)in, (char *)framed, 20000, LZ4_compressBound(20000));
+  CHECK(rn > 0);
+  CHECK_OK(qb_pq_decompress(QB_PQ_LZ4, out, 20000, framed, (size_t)rn, &err), &err);
+  CHECK(memcmp(out, in, 20000) == 0);
+  CHECK_FAIL(qb_pq_decompress(QB_PQ_LZ4, out, 19999, framed, (size_t)rn, &err), QB_ECORRUPT, &err,
+             "lz4 (neither Hadoop-framed nor a raw block)");
+  CHECK_FAIL(qb_pq_compress(NULL, QB_PQ_LZ4, 0, in, 10, &err), QB_EUNSUPPORTED, &err, "cannot write compression codec LZ4");
+  CHECK(!qb_pq_codec_available(QB_PQ_LZ4, true) && qb_pq_codec_available(QB_PQ_LZ4, false));
+  free(out);
+  free(framed);
+  free(in);
+}
+
+static uint8_t *slurp(const char *name, size_t *n)
+{
+  char path[1024];
+  snprintf(path, sizeof path, "%s/parquet/%s", qb_test_data_dir(), name);
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long len = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *p = malloc((size_t)len);
+  if (fread(p, 1, (size_t)len, f) != (size_t)len) {
+    free(p);
+    p = NULL;
+  }
+  fclose(f);
+  *n = (size_t)len;
+  return p;
+}
+
+/* Every page of the codec files from parquet-testing decompresses to its announced size. */
+QB_TEST(real_pages_decompress)
+{
+  static const struct {
+    const char *file;
+    qb_pq_codec codec;
+  } files[] = {{"concatenated_gzip_members.parquet", QB_PQ_GZIP},
+               {"hadoop_lz4_compressed.parquet", QB_PQ_LZ4},
+               {"non_hadoop_lz4_compressed.parquet", QB_PQ_LZ4},
+               {"lz4_raw_compressed.parquet", QB_PQ_LZ4_RAW},
+               {"datapage_v2.snappy.parquet", QB_PQ_SNAPPY}};
+  for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+    qb_err err = QB_ERR_INIT;
+    size_t n;
+    uint8_t *file = slurp(files[f].file, &n);
+    CHECK(file);
+    qb_arena a;
+    qb_arena_init(&a, 0);
+    uint32_t len;
+    CHECK_OK(qb_pq_tail_parse(&len, file + n - 8, n, &err), &err);
+    qb_pq_file_meta m;
+    CHECK_OK(qb_pq_file_meta_decode(&m, file + n - 8 - len, len, n - 8 - len, &a, &err), &err);
+    int pages = 0;
+    for (uint32_t c = 0; c < m.row_groups[0].n_columns; c++) {
+      const qb_pq_column_meta *cm = &m.row_groups[0].columns[c].meta_data;
+      CHECK_EQ_INT(cm->codec, files[f].codec);
+      size_t pos = (size_t)qb_pq_column_meta_start(cm), end = pos + (size_t)cm->total_compressed_size;
+      while (pos < end) {
+        qb_pq_page_header h;
+        size_t hl;
+        CHECK_OK(qb_pq_page_header_decode(&h, &hl, file + pos, end - pos, pos, &err), &err);
+        pos += hl;
+        size_t skip = h.type == QB_PQ_PAGE_DATA_V2 ? (size_t)h.data_page_header_v2.def_levels_byte_length +
+                                                         (size_t)h.data_page_header_v2.rep_levels_byte_length
+                                                   : 0;
+        uint8_t *out = malloc((size_t)h.uncompressed_page_size + 1);
+        if ((size_t)h.compressed_page_size > skip)
+          CHECK_OK(qb_pq_decompress(cm->codec, out, (size_t)h.uncompressed_page_size - skip, file + pos + skip,
+                                    (size_t)h.compressed_page_size - skip, &err),
+                   &err);
+        free(out);
+        pos += (size_t)h.compressed_page_size;
+        pages++;
+      }
+    }
+    CHECK(pages >= 1);
+    qb_arena_release(&a);
+    free(file);
+  }
+}
+
+QB_TEST(names_and_parse)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_pq_codec c;
+  CHECK_OK(qb_pq_codec_parse(&c, "ZSTD", &err), &err);
+  CHECK_EQ_INT(c, QB_PQ_ZSTD);
+  CHECK_OK(qb_pq_codec_parse(&c, "lz4_raw", &err), &err);
+  CHECK_EQ_INT(c, QB_PQ_LZ4_RAW);
+  CHECK_OK(qb_pq_codec_parse(&c, "none", &err), &err);
+  CHECK_EQ_INT(c, QB_PQ_UNCOMPRESSED);
+  CHECK_FAIL(qb_pq_codec_parse(&c, "lzma", &err), QB_EINVAL, &err, "unknown parquet codec 'lzma'");
+  CHECK_EQ_STR(qb_pq_codec_name(QB_PQ_BROTLI), "BROTLI");
+  CHECK_EQ_STR(qb_pq_codec_name((qb_pq_codec)42), "?");
+  CHECK(!qb_pq_codec_available(QB_PQ_LZO, false));
+  uint8_t x[4] = {0};
+  CHECK_FAIL(qb_pq_decompress(QB_PQ_LZO, x, 4, x, 4, &err), QB_EUNSUPPORTED, &err, "LZO");
+  CHECK_FAIL(qb_pq_decompress((qb_pq_codec)9, x, 4, x, 4, &err), QB_EUNSUPPORTED, &err, "codec ? (9)");
+}
+
+QB_TEST(crc32)
+{
+  CHECK_EQ_INT(qb_pq_crc32(0, "123456789", 9), 0xCBF43926u); /* the CRC-32 check value */
+  CHECK_EQ_INT(qb_pq_crc32(qb_pq_crc32(0, "1234", 4), "56789", 5), 0xCBF43926u);
+  CHECK_EQ_INT(qb_pq_crc32(0, "", 0), 0);
+}
