@@ -9,6 +9,7 @@
 #include "qberg/err.h"
 #include "qberg/fileio.h"
 #include "qberg/parquet.h"
+#include "qberg/s3.h"
 #include "qberg/schema.h"
 #include "qberg/table_metadata.h"
 #include "qberg/s3.h"
