@@ -1140,11 +1140,11 @@ QB_TEST(memory_file)
   qb_err err = QB_ERR_INIT;
   qb_file *f;
   CHECK_OK(qb_file_from_memory(&f, "hello", 5, NULL, &err), &err);
-  CHECK_EQ_STR(qb_file_path(f), "memory");
+  CHECK_EQ_STR(qb_file_path(f), "<memory>");
   CHECK_EQ_INT(qb_file_size(f), 5);
   char buf[4] = {0};
   CHECK_OK(qb_file_pread(f, buf, 3, 2, &err), &err);
   CHECK_EQ_STR(buf, "llo");
-  CHECK_FAIL(qb_file_pread(f, buf, 3, 3, &err), QB_ECORRUPT, &err, "memory: truncated");
+  CHECK_FAIL(qb_file_pread(f, buf, 3, 3, &err), QB_ECORRUPT, &err, "<memory>: truncated");
   qb_file_close(f);
 }
