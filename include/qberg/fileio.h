@@ -23,6 +23,8 @@ typedef enum {
 typedef enum {
   QB_CREATE_OVERWRITE = 0, /* replace whatever is there, atomically (readers see old or new) */
   QB_CREATE_EXCLUSIVE = 1, /* fail with QB_EEXISTS if the path exists when publishing */
+  QB_CREATE_OVERWRITE_VOLATILE = 2, /* as OVERWRITE, but need not survive a power loss (locally: no fsync);
+                                       for hints and lock objects, which are rewritten anyway */
 } qb_create_mode;
 
 typedef struct qb_stat {
@@ -106,6 +108,27 @@ QB_API int qb_fileio_copy(qb_fileio *io, const char *src, const char *dst, qb_er
 typedef int (*qb_list_fn)(void *ctx, const char *path, const qb_stat *st, qb_err *err);
 QB_API int qb_fileio_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err) QB_WUR;
 
+/*
+ * Directories. Local disks have them; object stores only have key prefixes, so there a "directory" exists
+ * while some object lies under it: list_dir is emulated with a prefix listing, mkdir and rmdir do nothing.
+ */
+
+/** One entry of a directory: its name (no slash) and whether it is a directory (or a non-empty prefix). */
+typedef int (*qb_dir_fn)(void *ctx, const char *name, bool is_dir, qb_err *err);
+/**
+ * Call `fn` for every entry directly under `dir` (one level, no particular order, "." and ".." skipped).
+ * A missing directory is QB_ENOTFOUND. A non-zero return from `fn` stops the listing and is returned.
+ */
+QB_API int qb_fileio_list_dir(qb_fileio *io, const char *dir, qb_dir_fn fn, void *ctx, qb_err *err) QB_WUR;
+/** Create `dir` and its parents; an existing directory is QB_OK. No-op on object stores. */
+QB_API int qb_fileio_mkdir(qb_fileio *io, const char *dir, qb_err *err) QB_WUR;
+/** Remove the empty directory `dir`; absent is QB_OK, not empty is QB_EINVAL. No-op on object stores. */
+QB_API int qb_fileio_rmdir(qb_fileio *io, const char *dir, qb_err *err) QB_WUR;
+/**
+ * Atomically rename a file or directory without replacing anything: QB_EEXISTS if `to` exists.
+ * Parents of `to` are created. QB_EUNSUPPORTED unless qb_fileio_can(io, QB_IO_RENAME).
+ */
+QB_API int qb_fileio_rename(qb_fileio *io, const char *from, const char *to, qb_err *err) QB_WUR;
 /**
  * The one spelling of a storage URI, for comparing paths: s3a://b/k and s3n://b/k become s3://b/k; file:///p,
  * file:/p and p become p with "//" and "/./" collapsed and no trailing '/'. *out is malloc'd.

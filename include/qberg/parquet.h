@@ -279,7 +279,7 @@ typedef struct qb_pq_kv {
 typedef struct qb_pq_write_options {
   unsigned version;                  /* QB_PQ_WRITE_OPTIONS_VERSION */
   qb_pq_codec codec;                 /* ZSTD (default), SNAPPY, GZIP, UNCOMPRESSED (also LZ4_RAW, BROTLI) */
-  int compression_level;             /* 0 = the codec's default (zstd 3, gzip 6) */
+  int compression_level;             /* 0 = the codec's default (zstd 3, gzip 6); gzip 1..9, zstd ≤ 22 */
   uint64_t row_group_size_bytes;     /* buffered bytes that close a row group; default 128 MiB */
   uint32_t page_size_bytes;          /* encoded bytes that close a data page; default 1 MiB */
   uint32_t page_row_limit;           /* rows that close a data page; default 20000 (parquet-java); 0 = none */
@@ -376,8 +376,10 @@ QB_API int qb_pq_writer_close(qb_pq_writer *w, qb_pq_write_result **out, qb_err 
 /** Drop the writer without writing a footer (the caller aborts the sink). NULL-safe. */
 QB_API void qb_pq_writer_abort(qb_pq_writer *w);
 
-/** Rows written so far, and bytes the sink has received so far (for callers that roll files by size). */
+/** Rows accepted so far. */
 QB_API uint64_t qb_pq_writer_rows(const qb_pq_writer *w);
+/** Estimated file size so far: bytes already given to the sink plus the open row group's buffered pages,
+ * dictionaries and open-page estimates (for callers that roll files by size; the footer is not counted). */
 QB_API uint64_t qb_pq_writer_bytes(const qb_pq_writer *w);
 
 /** NULL-safe. */

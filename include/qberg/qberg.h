@@ -12,7 +12,9 @@
 #include "qberg/s3.h"
 #include "qberg/schema.h"
 #include "qberg/table_metadata.h"
+#include "qberg/s3.h"
 #include "qberg/value.h"
+#include "qberg/vqe.h"
 
 /** The library version, "MAJOR.MINOR.PATCH". */
 QB_API const char *qb_version(void);

@@ -6,6 +6,8 @@
 #include "io/fileio_int.h"
 #include "io/uri.h"
 #include "qberg/config.h"
+#include "util/hash.h"
+#include "util/str.h"
 
 void qb_fileio_free(qb_fileio *io)
 {
@@ -127,6 +129,62 @@ int qb_fileio_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, 
 {
   if (!io->ops->list) return QB_FAIL(err, QB_EUNSUPPORTED, "%s: backend %s cannot list", prefix, io->ops->name);
   return io->ops->list(io, prefix, fn, ctx, err);
+}
+
+/* list_dir on a store without directories: one prefix listing of "dir/", reduced to the first path segment
+ * of each key (a key with a further '/' means a sub-prefix, reported once as a directory). */
+typedef struct emu_dir {
+  size_t plen;
+  qb_map seen; /* name -> (void *)1 for files, (void *)2 for directories */
+} emu_dir;
+
+static int emu_dir_cb(void *ctx, const char *path, const qb_stat *st, qb_err *err)
+{
+  emu_dir *e = ctx;
+  const char *rest = path + e->plen;
+  const char *slash = strchr(rest, '/');
+  size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+  if (n == 0) return QB_OK;
+  void **v = qb_map_get(&e->seen, rest, n);
+  if (v) {
+    if (slash) *v = (void *)2;
+    return QB_OK;
+  }
+  return qb_map_put(&e->seen, rest, n, slash ? (void *)2 : (void *)1, NULL, err);
+}
+
+int qb_fileio_list_dir(qb_fileio *io, const char *dir, qb_dir_fn fn, void *ctx, qb_err *err)
+{
+  if (io->dir && io->dir->list_dir) return io->dir->list_dir(io, dir, fn, ctx, err);
+  size_t dn = strlen(dir);
+  char *prefix = qb_str_printf("%s%s", dir, dn && dir[dn - 1] == '/' ? "" : "/");
+  if (!prefix) return QB_FAIL(err, QB_ENOMEM, "%s: out of memory", dir);
+  emu_dir e = {strlen(prefix), {0}};
+  qb_map_init(&e.seen);
+  int rc = qb_fileio_list(io, prefix, emu_dir_cb, &e, err);
+  free(prefix);
+  if (rc == QB_OK && e.seen.count == 0) rc = QB_FAIL(err, QB_ENOTFOUND, "%s: no such directory", dir);
+  for (size_t i = 0; rc == QB_OK && i < e.seen.cap; i++)
+    if (e.seen.slots[i].key) rc = fn(ctx, e.seen.slots[i].key, e.seen.slots[i].value == (void *)2, err);
+  qb_map_free(&e.seen);
+  return rc;
+}
+
+int qb_fileio_mkdir(qb_fileio *io, const char *dir, qb_err *err)
+{
+  return io->dir && io->dir->mkdir ? io->dir->mkdir(io, dir, err) : QB_OK;
+}
+
+int qb_fileio_rmdir(qb_fileio *io, const char *dir, qb_err *err)
+{
+  return io->dir && io->dir->rmdir ? io->dir->rmdir(io, dir, err) : QB_OK;
+}
+
+int qb_fileio_rename(qb_fileio *io, const char *from, const char *to, qb_err *err)
+{
+  if (!qb_fileio_can(io, QB_IO_RENAME) || !io->dir || !io->dir->rename)
+    return QB_FAIL(err, QB_EUNSUPPORTED, "%s: backend %s cannot rename", from, io->ops->name);
+  return io->dir->rename(io, from, to, err);
 }
 
 int qb_fileio_delete_many(qb_fileio *io, const char *const *paths, size_t n, qb_err *err)

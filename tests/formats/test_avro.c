@@ -1066,6 +1066,18 @@ QB_TEST(writer_contract)
                                                                   vseq(QB_V_LIST, 2, vi64(1), vi64(2))))};
   CHECK_OK(read_ocf(file, fn, NULL, want, &count, NULL, &err), &err);
   CHECK_EQ_INT(count, 2);
+  qb_file *f;
+  qb_avro_reader *r;
+  char *mj;
+  size_t mn;
+  CHECK_OK(qb_file_from_memory(&f, file, fn, NULL, &err), &err);
+  CHECK_OK(qb_avro_reader_open(&r, f, NULL, &err), &err);
+  CHECK_OK(qb_avro_reader_meta_to_json(&mj, &mn, r, &err), &err);
+  CHECK(!strncmp(mj, "{\"avro.schema\":\"{\\\"type\\\":\\\"record\\\",", 33));
+  CHECK(strstr(mj, "\",\"avro.codec\":\"null\",\"k\":{\"$hex\":\"0001\"}}") && mj[mn - 1] == '}');
+  free(mj);
+  qb_avro_reader_close(r);
+  qb_file_close(f);
   free(file);
   /* a file with no records is a header only, and valid */
   CHECK_OK(qb_fileio_create(&w, io, path, QB_CREATE_OVERWRITE, &err), &err);
