@@ -64,8 +64,8 @@ QB_API const char *qb_file_path(const qb_file *f);
 /** NULL-safe. */
 QB_API void qb_file_close(qb_file *f);
 /**
- * A read-only file over `n` bytes at `p`, which are BORROWED: keep them alive and unchanged until
- * qb_file_close. `name` (copied; NULL = "memory") is what qb_file_path and error messages show.
+ * A read-only qb_file over `n` bytes at `p` (borrowed: they must outlive the file), for readers that
+ * take a qb_file and for fuzzing. `name` (copied; NULL = "<memory>") is what error messages show.
  */
 QB_API int qb_file_from_memory(qb_file **out, const void *p, size_t n, const char *name, qb_err *err) QB_WUR;
 

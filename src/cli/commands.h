@@ -2,6 +2,9 @@
 /* The list of CLI verbs, one line each: QB_CLI_COMMAND(verb, summary). Implemented in cmd_<verb>.c. */
 QB_CLI_COMMAND(version, "print the version of qberg and its libraries")
 QB_CLI_COMMAND(metadata, "show an Iceberg table metadata file (metadata show FILE [--json])")
+QB_CLI_COMMAND(vqe, "inspect VQE raw files: derived rows and ids; generate sample raw files")
+QB_CLI_COMMAND(parquet, "read Parquet files: cat rows as JSON lines, meta (schema, row groups, statistics)")
+QB_CLI_COMMAND(avro, "Avro files: avro cat FILE [--schema|--meta|--limit N], avro write OUT --schema S")
 QB_CLI_COMMAND(tables, "list the tables of the warehouse (tables [NAMESPACE])")
 QB_CLI_COMMAND(namespaces, "list namespaces (namespaces [PARENT])")
 QB_CLI_COMMAND(ns, "create, drop or list namespaces (ns create|drop|list NAMESPACE)")
@@ -14,3 +17,6 @@ QB_CLI_COMMAND(alter, "change table properties (alter TABLE set-property K=V | u
 QB_CLI_COMMAND(rename, "rename a table (rename TABLE NEW)")
 QB_CLI_COMMAND(avro, "Avro files: avro cat FILE [--schema|--meta|--limit N], avro write OUT --schema S")
 QB_CLI_COMMAND(drop, "drop a table (drop TABLE [--purge])")
+QB_CLI_COMMAND(manifest, "show an Iceberg manifest or manifest list (manifest FILE [--json] [--list LIST])")
+QB_CLI_COMMAND(garage, "set up a Garage cluster for qberg: buckets and a key (admin API v2)")
+QB_CLI_COMMAND(s3, "look at S3 buckets with qberg's configuration: mb, ls, cat, put, rm, probe, config")

@@ -257,7 +257,7 @@ static int compile_record(cctx *c, const qb_avro_node *w, const qb_avro_node *r,
   for (size_t j = 0; j < w->n; j++) p->wf[j].w = &w->fields[j], p->wf[j].rindex = -1;
   for (size_t i = 0; i < r->n; i++) {
     const qb_avro_field *rf = &r->fields[i];
-    int found = -1;
+    int found = w == r ? (int)i : -1; /* reading with the writer schema: no search (linear in hostile schemas) */
     for (size_t j = 0; found < 0 && rf->has_id && j < w->n; j++)
       if (w->fields[j].has_id && w->fields[j].id == rf->id && p->wf[j].rindex < 0) found = (int)j;
     /* By name (or the reader's aliases) unless both fields carry ids, which then differ: a column that
@@ -315,8 +315,8 @@ static int compile_direct(cctx *c, const qb_avro_node *w, const qb_avro_node *r,
     p->symmap = qb_arena_alloc(&c->ps->arena, (w->n + 1) * sizeof *p->symmap);
     if (!p->symmap) return oom(c);
     for (size_t i = 0; i < w->n; i++) {
-      p->symmap[i] = r->enum_default; /* spec: an unknown symbol takes the reader's default, else error */
-      for (size_t k = 0; k < r->n; k++)
+      p->symmap[i] = w == r ? (int32_t)i : r->enum_default; /* spec: an unknown symbol takes the default */
+      for (size_t k = 0; w != r && k < r->n; k++)
         if (!strcmp(w->symbols[i], r->symbols[k])) p->symmap[i] = (int32_t)k;
     }
     return QB_OK;
@@ -356,10 +356,11 @@ static int best_branch(const qb_avro_node *w, const qb_avro_node *u)
   return -1;
 }
 
-/* A non-union writer type into reader union `r`. */
-static int compile_into_union(cctx *c, const qb_avro_node *w, const qb_avro_node *r, const qb_avro_plan **out)
+/* A non-union writer type into reader union `r`; `same` >= 0 is the branch when the writer's union is the
+ * reader's. */
+static int compile_into_union(cctx *c, const qb_avro_node *w, const qb_avro_node *r, int same, const qb_avro_plan **out)
 {
-  int i = best_branch(w, r);
+  int i = same >= 0 ? same : best_branch(w, r);
   if (i < 0) return rfail(c, "writer type %s matches no branch of the reader union", desc(w));
   const qb_avro_plan *inner;
   int rc = compile_direct(c, w, r->branches[i], &inner);
@@ -380,7 +381,7 @@ static int compile_into_union(cctx *c, const qb_avro_node *w, const qb_avro_node
 static int compile(cctx *c, const qb_avro_node *w, const qb_avro_node *r, const qb_avro_plan **out)
 {
   if (w->type != QB_AVRO_UNION)
-    return r->type == QB_AVRO_UNION ? compile_into_union(c, w, r, out) : compile_direct(c, w, r, out);
+    return r->type == QB_AVRO_UNION ? compile_into_union(c, w, r, -1, out) : compile_direct(c, w, r, out);
   qb_avro_plan *p = new_plan(c, QB_AVRO_OP_UNION, w, r);
   if (!p) return oom(c);
   p->branch = qb_arena_calloc(&c->ps->arena, w->n, sizeof *p->branch);
@@ -394,7 +395,7 @@ static int compile(cctx *c, const qb_avro_node *w, const qb_avro_node *r, const 
   for (size_t i = 0; i < w->n; i++) {
     const qb_avro_node *b = w->branches[i];
     int rc;
-    if (r->type == QB_AVRO_UNION) rc = compile_into_union(c, b, r, &p->branch[i]);
+    if (r->type == QB_AVRO_UNION) rc = compile_into_union(c, b, r, w == r ? (int)i : -1, &p->branch[i]);
     else if (b->type == QB_AVRO_NULL && r->type != QB_AVRO_NULL)
       rc = (p->branch[i] = new_plan(c, QB_AVRO_OP_NULL, b, r)) ? QB_OK : oom(c); /* optional -> required */
     else rc = compile_direct(c, b, r, &p->branch[i]);

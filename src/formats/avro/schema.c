@@ -129,19 +129,26 @@ static int parse_record(pctx *c, qb_avro_node *n, json_object *j, int depth)
   n->n = json_object_array_length(fj);
   n->fields = qb_arena_calloc(&c->s->arena, n->n ? n->n : 1, sizeof *n->fields);
   if (!n->fields) return oom(c);
-  for (size_t i = 0; i < n->n; i++) {
-    json_object *f = json_object_array_get_idx(fj, i), *v;
+  qb_map seen; /* field names: a map, not a scan, so a huge hostile record costs linear time */
+  qb_map_init(&seen);
+  int rc = QB_OK;
+  for (size_t i = 0; !rc && i < n->n; i++) {
+    json_object *f = json_object_array_get_idx(fj, i);
     qb_avro_field *fd = &n->fields[i];
-    if (!json_object_is_type(f, json_type_object)) return perr(c, "field %zu is not an object", i);
+    if (!json_object_is_type(f, json_type_object)) rc = perr(c, "field %zu is not an object", i);
+    else if (!(fd->name = str_attr(f, "name")) || !fd->name[0]) rc = perr(c, "field %zu has no name", i);
+    else if (qb_map_has_str(&seen, fd->name)) rc = perr(c, "duplicate field name '%s'", fd->name);
+    else rc = qb_map_put_str(&seen, fd->name, fd, c->err);
     fd->json = f;
-    fd->name = str_attr(f, "name");
-    if (!fd->name || !fd->name[0]) return perr(c, "field %zu has no name", i);
-    for (size_t k = 0; k < i; k++)
-      if (!strcmp(n->fields[k].name, fd->name)) return perr(c, "duplicate field name '%s'", fd->name);
+  }
+  qb_map_free(&seen);
+  if (rc) return rc;
+  for (size_t i = 0; i < n->n; i++) {
+    json_object *f = n->fields[i].json, *v;
+    qb_avro_field *fd = &n->fields[i];
     if (!json_object_object_get_ex(f, "type", &v)) return perr(c, "field '%s' has no type", fd->name);
     size_t old = path_push(c, fd->name);
-    int rc = parse_node(c, v, n->space, depth + 1, &fd->type);
-    if (rc) return rc;
+    if ((rc = parse_node(c, v, n->space, depth + 1, &fd->type))) return rc;
     path_pop(c, old);
     fd->has_default = json_object_object_get_ex(f, "default", &fd->deflt);
     if (json_object_object_get_ex(f, "field-id", &v) && json_object_is_type(v, json_type_int)) {
@@ -172,21 +179,28 @@ static int parse_enum(pctx *c, qb_avro_node *n, json_object *j)
   n->n = json_object_array_length(sj);
   n->symbols = qb_arena_calloc(&c->s->arena, n->n ? n->n : 1, sizeof *n->symbols);
   if (!n->symbols) return oom(c);
-  for (size_t i = 0; i < n->n; i++) {
+  qb_map seen;
+  qb_map_init(&seen);
+  int rc = QB_OK;
+  for (size_t i = 0; !rc && i < n->n; i++) {
     json_object *e = json_object_array_get_idx(sj, i);
-    if (!json_object_is_type(e, json_type_string)) return perr(c, "enum %s: symbol %zu is not a string", n->name, i);
+    if (!json_object_is_type(e, json_type_string)) {
+      rc = perr(c, "enum %s: symbol %zu is not a string", n->name, i);
+      break;
+    }
     n->symbols[i] = json_object_get_string(e);
-    for (size_t k = 0; k < i; k++)
-      if (!strcmp(n->symbols[k], n->symbols[i])) return perr(c, "enum %s: duplicate symbol '%s'", n->name, n->symbols[i]);
+    if (qb_map_has_str(&seen, n->symbols[i])) rc = perr(c, "enum %s: duplicate symbol '%s'", n->name, n->symbols[i]);
+    else rc = qb_map_put_str(&seen, n->symbols[i], (void *)(uintptr_t)(i + 1), c->err);
   }
   n->enum_default = -1;
   const char *d = str_attr(j, "default");
-  if (d) {
-    for (size_t i = 0; i < n->n; i++)
-      if (!strcmp(n->symbols[i], d)) n->enum_default = (int32_t)i;
-    if (n->enum_default < 0) return perr(c, "enum %s: default '%s' is not a symbol", n->name, d);
+  if (!rc && d) {
+    void *hit = qb_map_get_str(&seen, d);
+    if (hit) n->enum_default = (int32_t)((uintptr_t)hit - 1);
+    else rc = perr(c, "enum %s: default '%s' is not a symbol", n->name, d);
   }
-  return QB_OK;
+  qb_map_free(&seen);
+  return rc;
 }
 
 static int parse_union(pctx *c, qb_avro_node *n, json_object *j, const char *ns, int depth)
@@ -196,26 +210,32 @@ static int parse_union(pctx *c, qb_avro_node *n, json_object *j, const char *ns,
   if (n->n == 0) return perr(c, "empty union");
   n->branches = qb_arena_calloc(&c->s->arena, n->n, sizeof *n->branches);
   if (!n->branches) return oom(c);
-  for (size_t i = 0; i < n->n; i++) {
+  /* Spec: "Unions may not immediately contain other unions" and may not hold two schemas of the same type,
+   * except named types with different names. Kinds seen in a bit set, names in a map: linear time. */
+  unsigned kinds = 0;
+  qb_map names;
+  qb_map_init(&names);
+  int rc = QB_OK;
+  for (size_t i = 0; !rc && i < n->n; i++) {
     char seg[32];
     snprintf(seg, sizeof seg, "[%zu]", i);
     size_t old = path_push(c, seg);
-    int rc = parse_node(c, json_object_array_get_idx(j, i), ns, depth + 1, &n->branches[i]);
-    if (rc) return rc;
+    if ((rc = parse_node(c, json_object_array_get_idx(j, i), ns, depth + 1, &n->branches[i]))) break;
     path_pop(c, old);
     qb_avro_node *b = n->branches[i];
-    /* Spec: "Unions may not immediately contain other unions" and may not hold two schemas of the same
-     * type, except named types with different names. */
-    if (b->type == QB_AVRO_UNION) return perr(c, "a union directly inside a union");
-    for (size_t k = 0; k < i; k++) {
-      const qb_avro_node *o = n->branches[k];
-      if (o->type != b->type) continue;
-      bool named = b->type == QB_AVRO_RECORD || b->type == QB_AVRO_ENUM || b->type == QB_AVRO_FIXED;
-      if (!named || (o->name && b->name && !strcmp(o->name, b->name)) || (!o->name && !b->name))
-        return perr(c, "union has two branches of type %s", b->name ? b->name : type_names[b->type]);
+    if (b->type == QB_AVRO_UNION) {
+      rc = perr(c, "a union directly inside a union");
+    } else if (b->name) {
+      if (qb_map_has_str(&names, b->name)) rc = perr(c, "union has two branches of type %s", b->name);
+      else rc = qb_map_put_str(&names, b->name, b, c->err);
+    } else if (kinds & (1u << b->type)) {
+      rc = perr(c, "union has two branches of type %s", type_names[b->type]);
+    } else {
+      kinds |= 1u << b->type;
     }
   }
-  return QB_OK;
+  qb_map_free(&names);
+  return rc;
 }
 
 static int parse_node(pctx *c, json_object *j, const char *ns, int depth, qb_avro_node **out)

@@ -18,8 +18,8 @@ typedef struct vctx {
 
 static int shape(vctx *c, const qb_avro_node *n, const qb_value *v)
 {
-  return QB_FAIL(c->err, QB_EINVAL, "value of kind %d does not fit schema type %s", (int)v->kind,
-                 qb_avro_type_name(n->type));
+  return QB_FAIL(c->err, QB_EINVAL, "a %s value does not fit schema type %s", qb_avro__kind_name(v->kind),
+                 n->name ? n->name : qb_avro_type_name(n->type));
 }
 
 static int put_hex(vctx *c, const uint8_t *p, size_t n)
@@ -65,7 +65,7 @@ static int put_union(vctx *c, const qb_avro_node *n, const qb_value *v, int dept
 static int put_value(vctx *c, const qb_avro_node *n, const qb_value *v, int depth)
 {
   int rc = QB_OK;
-  if (depth > 4 * QB_AVRO_MAX_DEPTH) return QB_FAIL(c->err, QB_ELIMIT, "value nested too deeply");
+  if (depth > 8 * QB_AVRO_MAX_DEPTH) return QB_FAIL(c->err, QB_ELIMIT, "value nested too deeply");
   if (n->type == QB_AVRO_UNION) return put_union(c, n, v, depth);
   switch (v->kind) {
   case QB_V_NULL: return qb_buf_puts(c->b, "null", c->err);
