@@ -4,6 +4,7 @@
 #define QBERG_QBERG_H
 
 #include "qberg/avro.h"
+#include "qberg/catalog.h"
 #include "qberg/common.h"
 #include "qberg/config.h"
 #include "qberg/err.h"
