@@ -20,13 +20,18 @@ CLI_SRC   := $(sort $(wildcard src/cli/*.c))
 TEST_SRC  := $(sort $(shell find tests -name 'test_*.c'))
 TSUP_SRC  := tests/harness.c $(sort $(wildcard tests/support/*.c))
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
+TOOL_SRC  := $(sort $(wildcard tests/tools/*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
 
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TSUP_OBJ  := $(TSUP_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN  := $(foreach t,$(TEST_SRC),$(BUILD)/tests/$(basename $(notdir $(t))))
 FUZZ_BIN  := $(foreach f,$(FUZZ_SRC),$(BUILD)/fuzz/replay_$(patsubst fuzz_%,%,$(basename $(notdir $(f)))))
+TOOL_BIN  := $(foreach t,$(TOOL_SRC),$(BUILD)/tools/$(basename $(notdir $(t))))
+BENCH_BIN := $(foreach b,$(BENCH_SRC),$(BUILD)/bench/$(basename $(notdir $(b))))
 
+.SECONDARY:
 .PHONY: all lib test test-only demo asan valgrind bench fuzz install check-style headertest clean deps tests-bin
 all: $(BUILD)/qberg $(BUILD)/libqberg.a $(BUILD)/libqberg.so $(BUILD)/qberg.pc
 
@@ -66,7 +71,17 @@ $(BUILD)/fuzz/replay_$(patsubst fuzz_%,%,$(basename $(notdir $(1)))): $(BUILD)/o
 endef
 $(foreach f,$(FUZZ_SRC),$(eval $(call FUZZ_RULE,$(f))))
 
-tests-bin: all $(TEST_BIN) $(FUZZ_BIN)
+# Helper programs of the script tests (tests/tools/<name>.c -> $(BUILD)/tools/<name>) and benchmark
+# programs (bench/<name>.c -> $(BUILD)/bench/<name>); script tests find them under $QB_BUILD.
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libqberg.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libqberg.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+tests-bin: all $(TEST_BIN) $(FUZZ_BIN) $(TOOL_BIN)
 
 deps:
 	@scripts/deps.sh
@@ -92,7 +107,7 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh $(BUILD)
 
-bench: all
+bench: all $(BENCH_BIN)
 	@for b in bench/*.sh; do echo "== $$b"; BUILD=$(BUILD) $$b || exit 1; done
 
 fuzz:

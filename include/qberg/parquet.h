@@ -6,6 +6,8 @@
 
 #include "qberg/common.h"
 #include "qberg/err.h"
+#include "qberg/fileio.h"
+#include "qberg/value.h"
 
 /* ---- enums: values are the parquet.thrift wire numbers ---------------------------------------------- */
 
@@ -252,5 +254,375 @@ QB_API int qb_pq_node_max_rep(const qb_pq_node *n);
 QB_API int qb_pq_node_column_index(const qb_pq_node *n);
 /** Dotted path from the root's child ("coords.list.element"); "" for the root. */
 QB_API const char *qb_pq_node_path(const qb_pq_node *n);
+
+/* ---- writer ---------------------------------------------------------------------------------------- */
+
+/**
+ * Streams a Parquet file to a qb_writer (any FileIO): "PAR1", row groups as they fill, footer on close.
+ * Memory is bounded by one row group's buffers: pages are encoded and compressed as they fill and a row
+ * group is written out when its buffered (compressed) size reaches row_group_size_bytes.
+ * Output: data page v1 (v2 on request), PLAIN or dictionary values (PLAIN dictionary page; v1 pages say
+ * PLAIN_DICTIONARY and v2 pages RLE_DICTIONARY, as parquet-java does), RLE levels, CRC-32 in page headers,
+ * column statistics with TypeDefinedOrder, field ids and logical + converted types from the schema.
+ * Not thread-safe; one writer per thread.
+ */
+typedef struct qb_pq_writer qb_pq_writer;
+
+/** One key/value pair of the footer's key_value_metadata (Iceberg puts "iceberg.schema" there). */
+typedef struct qb_pq_kv {
+  const char *key;
+  const char *value; /* NUL-terminated; NULL writes a key without value */
+} qb_pq_kv;
+
+#define QB_PQ_WRITE_OPTIONS_VERSION 1
+
+typedef struct qb_pq_write_options {
+  unsigned version;                  /* QB_PQ_WRITE_OPTIONS_VERSION */
+  qb_pq_codec codec;                 /* ZSTD (default), SNAPPY, GZIP, UNCOMPRESSED (also LZ4_RAW, BROTLI) */
+  int compression_level;             /* 0 = the codec's default (zstd 3, gzip 6); gzip 1..9, zstd ≤ 22 */
+  uint64_t row_group_size_bytes;     /* buffered bytes that close a row group; default 128 MiB */
+  uint32_t page_size_bytes;          /* encoded bytes that close a data page; default 1 MiB */
+  uint32_t page_row_limit;           /* rows that close a data page; default 20000 (parquet-java); 0 = none */
+  bool dictionary;                   /* dictionary-encode columns (not BOOLEAN); default true */
+  uint32_t dictionary_page_size_bytes; /* PLAIN dictionary size that makes a chunk fall back to PLAIN; 1 MiB */
+  int data_page_version;             /* 1 (default) or 2 */
+  bool page_crc;                     /* CRC-32 in every page header; default true */
+  const qb_pq_kv *key_value;         /* footer key_value_metadata, copied at open */
+  size_t n_key_value;
+  const char *created_by;            /* NULL = "qberg version <QB_VERSION>" */
+} qb_pq_write_options;
+
+#define QB_PQ_WRITE_OPTIONS_INIT                                                                          \
+  {QB_PQ_WRITE_OPTIONS_VERSION, QB_PQ_ZSTD, 0, (uint64_t)128 << 20, (uint32_t)1 << 20, 20000, true,      \
+   (uint32_t)1 << 20, 1, true, NULL, 0, NULL}
+
+/**
+ * Start a Parquet file on `sink` (writes "PAR1" now). Offsets in the file are relative to the sink's
+ * offset at this call.
+ * @param sink    borrowed; stays the caller's: after qb_pq_writer_close succeeds, publish it with
+ *                qb_writer_close; after any failure, qb_writer_abort it
+ * @param schema  a finished schema, borrowed: it must outlive the writer
+ * @param opts    NULL for the defaults
+ * @return QB_OK, QB_EINVAL (unfinished schema, bad options: unknown version, codec not writable, page
+ *         version not 1/2), QB_EIO (from the sink), QB_ENOMEM
+ */
+QB_API int qb_pq_writer_open(qb_pq_writer **out, qb_writer *sink, const qb_pq_schema *schema,
+                             const qb_pq_write_options *opts, qb_err *err) QB_WUR;
+
+/**
+ * Append one row: `row` is a QB_V_STRUCT with one item per child of the schema root, in schema order
+ * (see qberg/value.h for the kinds per type; BYTE_ARRAY takes QB_V_STRING or QB_V_BYTES, FLBA needs
+ * exactly type_length bytes except DECIMAL, which is sign-extended; LIST groups take QB_V_LIST, MAP
+ * groups QB_V_MAP, other groups QB_V_STRUCT; QB_V_NULL for an absent optional value).
+ * The row is checked against the schema before anything is written: a mismatch is QB_EINVAL naming the
+ * column ("column tags.list.element: expected STRING or BYTES, got INT64") and leaves the writer usable.
+ * Any other failure (QB_EIO, QB_ENOMEM) poisons the writer: later calls return the same error.
+ */
+QB_API int qb_pq_writer_write_row(qb_pq_writer *w, const qb_value *row, qb_err *err) QB_WUR;
+
+/**
+ * One column of a columnar batch (Arrow-like: null rows still have a slot in `values`).
+ *   BOOLEAN: uint8_t per row (0 false, else true); INT32/INT64/FLOAT/DOUBLE: the C type per row;
+ *   FIXED_LEN_BYTE_ARRAY / INT96: type_length (12) bytes per row; BYTE_ARRAY: the bytes of row i are
+ *   values[offsets[i] .. offsets[i+1]).
+ */
+typedef struct qb_pq_column_batch {
+  const void *values;
+  const int64_t *offsets;   /* BYTE_ARRAY only: n_rows + 1 non-decreasing offsets */
+  const uint8_t *valid;     /* NULL: every row has a value; else valid[i] == 0 means row i is null */
+} qb_pq_column_batch;
+
+/**
+ * Append `n_rows` rows given column by column: cols[i] feeds leaf column i (qb_pq_schema_column order).
+ * Only for flat schemas: no REPEATED node and no OPTIONAL group on any column's path (required groups
+ * are fine), else QB_EINVAL naming the column. Nulls in a REQUIRED column, decreasing or negative
+ * offsets are QB_EINVAL naming the column and row, detected before anything is written.
+ * Other failures poison the writer as in qb_pq_writer_write_row.
+ */
+QB_API int qb_pq_writer_write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows,
+                                    qb_err *err) QB_WUR;
+
+/** What Iceberg's data_file needs to know about one leaf column of a written file. */
+typedef struct qb_pq_column_metrics {
+  int32_t field_id;        /* QB_PQ_NO_FIELD_ID when the leaf has none */
+  const char *path;        /* dotted path_in_schema ("tags.list.element"), owned by the result */
+  qb_pq_type type;
+  int max_rep;             /* > 0: the column is inside a list or map */
+  uint64_t size_bytes;     /* sum of the chunks' total_compressed_size (pages with their headers) */
+  uint64_t value_count;    /* level entries, nulls and empty lists included (sum of num_values) */
+  uint64_t null_count;
+  uint64_t nan_count;      /* FLOAT/DOUBLE; 0 for other types */
+  bool has_bounds;         /* false: no non-null non-NaN value, or a type without order (INT96) */
+  qb_slice lower_bound;    /* Parquet statistics form: PLAIN little-endian numbers, BYTE_ARRAY/FLBA raw */
+  qb_slice upper_bound;    /*   bytes (never truncated here, even where the footer drops them) */
+} qb_pq_column_metrics;
+
+typedef struct qb_pq_write_result {
+  uint64_t record_count;
+  uint64_t file_size_bytes;
+  size_t n_columns;
+  qb_pq_column_metrics *columns; /* one per leaf column, in column order */
+  size_t n_split_offsets;
+  uint64_t *split_offsets;       /* start offset of each row group (Iceberg split_offsets), ascending */
+} qb_pq_write_result;
+
+/**
+ * Finish the file: flush the last row group, write the footer, free `w` in every case.
+ * @param out  OUT (may be NULL): the file's metrics; free with qb_pq_write_result_free
+ * @return QB_OK, or the writer's poisoning error, QB_EIO, QB_ENOMEM (the sink is then the caller's to abort)
+ */
+QB_API int qb_pq_writer_close(qb_pq_writer *w, qb_pq_write_result **out, qb_err *err) QB_WUR;
+
+/** Drop the writer without writing a footer (the caller aborts the sink). NULL-safe. */
+QB_API void qb_pq_writer_abort(qb_pq_writer *w);
+
+/** Rows accepted so far. */
+QB_API uint64_t qb_pq_writer_rows(const qb_pq_writer *w);
+/** Estimated file size so far: bytes already given to the sink plus the open row group's buffered pages,
+ * dictionaries and open-page estimates (for callers that roll files by size; the footer is not counted). */
+QB_API uint64_t qb_pq_writer_bytes(const qb_pq_writer *w);
+
+/** NULL-safe. */
+QB_API void qb_pq_write_result_free(qb_pq_write_result *r);
+
+/* ---- reader ---------------------------------------------------------------------------------------- */
+/* Reading is footer first, then one column chunk at a time, one row group at a time (memory is bounded by
+ * the projected column chunks of one row group plus one decoded batch per column). Every offset and size
+ * from the file is checked against the file size before anything is allocated. Errors name the file, the
+ * row group, the column path and the page: "x.parquet: row group 0: column a.b: page 3: snappy: ...". */
+
+typedef struct qb_pq_reader qb_pq_reader;
+typedef struct qb_pq_scan qb_pq_scan;
+
+#define QB_PQ_READ_OPTIONS_VERSION 1
+/** Reader limits and switches; start from QB_PQ_READ_OPTIONS_INIT. */
+typedef struct qb_pq_read_options {
+  unsigned version;          /* QB_PQ_READ_OPTIONS_VERSION */
+  uint64_t max_footer_bytes; /* larger FileMetaData is QB_ELIMIT (default 64 MiB) */
+  uint64_t max_chunk_bytes;  /* larger compressed column chunk is QB_ELIMIT (default 2 GiB) */
+  uint64_t max_page_bytes;   /* larger uncompressed page (or DELTA/BSS expansion) is QB_ELIMIT (default 1 GiB) */
+  bool verify_crc;           /* check page CRC-32 where the writer stored one (default true) */
+} qb_pq_read_options;
+#define QB_PQ_READ_OPTIONS_INIT \
+  {QB_PQ_READ_OPTIONS_VERSION, (uint64_t)64 << 20, (uint64_t)2 << 30, (uint64_t)1 << 30, true}
+
+/** How a value read from a primitive column is to be understood; the qb_value kind is in brackets. */
+typedef enum {
+  QB_PQ_V_BOOL = 0,  /* [BOOL] */
+  QB_PQ_V_INT,       /* [INT32 | INT64] signed integer (INT32/INT64, INTEGER(signed), INT_n) */
+  QB_PQ_V_UINT,      /* [INT32 | INT64] unsigned integer in the same bits (INTEGER(unsigned), UINT_n) */
+  QB_PQ_V_FLOAT,     /* [FLOAT] FLOAT, and FLOAT16 widened */
+  QB_PQ_V_DOUBLE,    /* [DOUBLE] */
+  QB_PQ_V_STRING,    /* [STRING] STRING, ENUM, JSON (UTF-8 not validated) */
+  QB_PQ_V_BINARY,    /* [BYTES] BYTE_ARRAY / FIXED_LEN_BYTE_ARRAY without annotation, BSON, INTERVAL */
+  QB_PQ_V_DECIMAL,   /* [INT32 | INT64] unscaled, or [BYTES] big-endian two's complement; see scale/precision */
+  QB_PQ_V_DATE,      /* [INT32] days since 1970-01-01 */
+  QB_PQ_V_TIME,      /* [INT64] microseconds since midnight (MILLIS widened, NANOS floored) */
+  QB_PQ_V_TIMESTAMP, /* [INT64] microseconds since the epoch (MILLIS widened, NANOS floored, INT96 converted) */
+  QB_PQ_V_UUID       /* [BYTES] 16 bytes */
+} qb_pq_vtype;
+
+typedef enum { QB_PQ_F_PRIMITIVE = 0, QB_PQ_F_STRUCT, QB_PQ_F_LIST, QB_PQ_F_MAP } qb_pq_field_kind;
+
+/**
+ * A field of the rows a reader produces: the file schema with lists and maps recognised (3-level lists,
+ * legacy 2-level lists and bare repeated fields per LogicalTypes.md backward-compatibility rules, MAP and
+ * MAP_KEY_VALUE). Plain data owned by the reader or scan that returned it.
+ *   STRUCT   children = fields (row values: QB_V_STRUCT, items in this order)
+ *   LIST     children[0] = element (QB_V_LIST)
+ *   MAP      children[0] = key, children[1] = value (QB_V_MAP); a MAP whose key_value group has only a
+ *            key is read as a LIST of keys
+ */
+typedef struct qb_pq_field qb_pq_field;
+struct qb_pq_field {
+  const char *name;
+  const char *path;          /* dotted names from the top-level field ("a.list.element.x"); projection key */
+  qb_pq_field_kind kind;
+  bool nullable;
+  bool has_field_id;
+  int32_t field_id;
+  const qb_pq_node *node;    /* schema node it was built from (for a bare repeated field: that node) */
+  /* PRIMITIVE only */
+  qb_pq_vtype vtype;
+  int32_t scale, precision;  /* DECIMAL */
+  bool utc_adjusted;         /* TIME, TIMESTAMP (INT96: true) */
+  int column;                /* leaf column index in the file; -1 for groups */
+  /* STRUCT, LIST, MAP */
+  size_t n_children;
+  const qb_pq_field *const *children;
+};
+
+/**
+ * Open a Parquet file for reading: reads and validates the tail and the footer (schema, row groups,
+ * chunk offsets against the file size). `file` is borrowed and must outlive the reader.
+ * @param opts  NULL for QB_PQ_READ_OPTIONS_INIT
+ * @return QB_OK, QB_ECORRUPT (not Parquet, truncated, inconsistent footer), QB_EUNSUPPORTED (encrypted
+ *         footer, columns in other files), QB_ELIMIT, QB_EIO, QB_ENOMEM. Messages start with the file path.
+ */
+QB_API int qb_pq_reader_open(qb_pq_reader **out, qb_file *file, const qb_pq_read_options *opts,
+                             qb_err *err) QB_WUR;
+/** Same, opening `path` through `io`; the reader owns that file. */
+QB_API int qb_pq_reader_open_path(qb_pq_reader **out, qb_fileio *io, const char *path,
+                                  const qb_pq_read_options *opts, qb_err *err) QB_WUR;
+/** NULL-safe. Scans of this reader must be freed first. */
+QB_API void qb_pq_reader_close(qb_pq_reader *r);
+
+/* File-level getters: borrowed data valid until close. */
+QB_API const char *qb_pq_reader_path(const qb_pq_reader *r);
+QB_API uint64_t qb_pq_reader_file_size(const qb_pq_reader *r);
+QB_API const qb_pq_schema *qb_pq_reader_schema(const qb_pq_reader *r);
+/** FileMetaData.num_rows as written. */
+QB_API int64_t qb_pq_reader_num_rows(const qb_pq_reader *r);
+QB_API size_t qb_pq_reader_num_row_groups(const qb_pq_reader *r);
+QB_API int32_t qb_pq_reader_format_version(const qb_pq_reader *r);
+/** NULL when absent. */
+QB_API const char *qb_pq_reader_created_by(const qb_pq_reader *r);
+/** Footer length in bytes (FileMetaData without the 8-byte tail). */
+QB_API uint32_t qb_pq_reader_footer_size(const qb_pq_reader *r);
+QB_API size_t qb_pq_reader_num_kv(const qb_pq_reader *r);
+/** Key/value metadata entry i: *value NULL when the entry has no value. */
+QB_API void qb_pq_reader_kv(const qb_pq_reader *r, size_t i, const char **key, const char **value,
+                            size_t *value_len);
+/** Top-level fields of the rows (all columns). */
+QB_API size_t qb_pq_reader_num_fields(const qb_pq_reader *r);
+QB_API const qb_pq_field *qb_pq_reader_field(const qb_pq_reader *r, size_t i);
+/** The primitive field of leaf column i (NULL if out of range). */
+QB_API const qb_pq_field *qb_pq_reader_column_field(const qb_pq_reader *r, size_t i);
+/** The field (any depth) with this field id, or NULL. */
+QB_API const qb_pq_field *qb_pq_reader_field_by_id(const qb_pq_reader *r, int32_t field_id);
+
+/** Column statistics of a chunk, decoded. min/max only when usable per the reader rules: min_value/max_value
+ * under a type-defined (or absent) column order; deprecated min/max only for signed-order types; never for
+ * INT96, FLOAT16 or a NaN bound. Byte values are borrowed from the reader. */
+typedef struct qb_pq_stats {
+  bool has_null_count, has_distinct_count, has_nan_count;
+  int64_t null_count, distinct_count, nan_count;
+  bool has_min, has_max;
+  qb_value min, max;         /* in the column's value representation (see qb_pq_vtype) */
+  bool min_exact, max_exact; /* false when the writer said the bound was truncated */
+  bool from_deprecated;      /* taken from the deprecated min/max fields */
+  qb_slice raw_min, raw_max; /* the stored bytes (min_value/max_value, else min/max), even if unusable */
+} qb_pq_stats;
+
+typedef struct qb_pq_chunk_info {
+  size_t column;                 /* leaf column index */
+  const char *path;              /* dotted path_in_schema */
+  qb_pq_type type;
+  qb_pq_codec codec;
+  const qb_pq_encoding *encodings; /* as listed by the writer (not always complete) */
+  size_t n_encodings;
+  int64_t num_values;            /* level entries, not rows */
+  int64_t total_compressed_size, total_uncompressed_size; /* including page headers */
+  int64_t data_page_offset;
+  bool has_dictionary_page_offset;
+  int64_t dictionary_page_offset;
+  int64_t file_offset;           /* ColumnChunk.file_offset as written */
+  bool has_bloom_filter;
+  int64_t bloom_filter_offset;
+  int32_t bloom_filter_length;   /* -1 when not written */
+  bool has_column_index, has_offset_index;
+  bool has_stats;
+  qb_pq_stats stats;
+} qb_pq_chunk_info;
+
+typedef struct qb_pq_row_group_info {
+  int64_t num_rows;
+  int64_t total_byte_size;       /* uncompressed, as written */
+  int64_t total_compressed_size; /* -1 when not written */
+  int64_t file_offset;           /* -1 when not written */
+  int32_t ordinal;               /* -1 when not written */
+  size_t n_sorting_columns;
+} qb_pq_row_group_info;
+
+/** Row group i; QB_EINVAL when out of range. */
+QB_API int qb_pq_reader_row_group(qb_pq_row_group_info *out, const qb_pq_reader *r, size_t i,
+                                  qb_err *err) QB_WUR;
+/** Column chunk `column` of row group `rg`; QB_EINVAL when out of range. */
+QB_API int qb_pq_reader_chunk(qb_pq_chunk_info *out, const qb_pq_reader *r, size_t rg, size_t column,
+                              qb_err *err) QB_WUR;
+
+/** Comparison of a predicate; IS_NULL / NOT_NULL ignore the value. */
+typedef enum {
+  QB_PQ_OP_EQ = 0,
+  QB_PQ_OP_LT,
+  QB_PQ_OP_LE,
+  QB_PQ_OP_GT,
+  QB_PQ_OP_GE,
+  QB_PQ_OP_IS_NULL,
+  QB_PQ_OP_NOT_NULL
+} qb_pq_op;
+
+/** `column op value` on a non-repeated primitive column, used only to skip whole row groups by their
+ * statistics (rows of a row group that may match are all returned). The value is in the column's value
+ * representation (qb_pq_vtype): e.g. a TIMESTAMP as QB_V_INT64 micros, a STRING as QB_V_STRING; integers
+ * may be given as INT32 or INT64, floating point as FLOAT or DOUBLE. */
+typedef struct qb_pq_predicate {
+  const char *column; /* dotted path of the column (field path or path_in_schema), or NULL: use field_id */
+  int32_t field_id;
+  qb_pq_op op;
+  qb_value value;
+} qb_pq_predicate;
+
+#define QB_PQ_SCAN_OPTIONS_VERSION 1
+typedef struct qb_pq_scan_options {
+  unsigned version;                     /* QB_PQ_SCAN_OPTIONS_VERSION */
+  const char *const *columns;           /* projection by field path ("a", "a.b") or path_in_schema */
+  size_t n_columns;
+  const int32_t *field_ids;             /* projection by field id (any depth) */
+  size_t n_field_ids;                   /* no columns and no field ids: all fields */
+  const qb_pq_predicate *predicates;    /* AND of predicates: row groups that cannot match are skipped */
+  size_t n_predicates;
+} qb_pq_scan_options;
+#define QB_PQ_SCAN_OPTIONS_INIT {QB_PQ_SCAN_OPTIONS_VERSION, NULL, 0, NULL, 0, NULL, 0}
+
+/**
+ * Start reading rows. The projection keeps each selected field with its whole subtree, and the struct
+ * ancestors of nested selections with only the selected children; top-level fields come in the order of
+ * their first selection (all fields: schema order). Names or ids that match nothing are QB_ENOTFOUND.
+ * @param opts  NULL for all columns, no predicates
+ * @return QB_OK, QB_ENOTFOUND, QB_EINVAL (bad predicate: repeated/group column, value kind), QB_ENOMEM
+ */
+QB_API int qb_pq_scan_new(qb_pq_scan **out, qb_pq_reader *r, const qb_pq_scan_options *opts,
+                          qb_err *err) QB_WUR;
+/** NULL-safe. */
+QB_API void qb_pq_scan_free(qb_pq_scan *s);
+/** The projected top-level fields: a row is a QB_V_STRUCT with one item per field. */
+QB_API size_t qb_pq_scan_num_fields(const qb_pq_scan *s);
+QB_API const qb_pq_field *qb_pq_scan_field(const qb_pq_scan *s, size_t i);
+
+/**
+ * Next row, one row group at a time. *row is NULL at the end. The row and everything it points to stay
+ * valid until the next call on the scan (or its free).
+ * @return QB_OK, QB_ECORRUPT (message: file: row group: column: page: cause), QB_EUNSUPPORTED (codec or
+ *         encoding), QB_ELIMIT, QB_EIO, QB_ENOMEM. After an error the scan only returns that error again.
+ */
+QB_API int qb_pq_scan_next(const qb_value **row, qb_pq_scan *s, qb_err *err) QB_WUR;
+
+/** One column of a batch: row-aligned values of a non-repeated primitive column. */
+typedef struct qb_pq_batch_column {
+  const qb_pq_field *field; /* the primitive field */
+  qb_vkind kind;            /* BOOL (uint8_t 0/1), INT32, INT64, FLOAT, DOUBLE, BYTES or STRING (qb_slice) */
+  const void *values;       /* n_rows entries; the entry of a null row is unspecified */
+  const uint8_t *nulls;     /* NULL when no row of the batch is null, else nulls[i] != 0 for a null row */
+} qb_pq_batch_column;
+
+typedef struct qb_pq_batch {
+  size_t n_rows;                       /* 0 at the end */
+  size_t n_columns;                    /* one per projected leaf column, in file order */
+  const qb_pq_batch_column *columns;
+} qb_pq_batch;
+
+/**
+ * Columnar alternative to qb_pq_scan_next for scans whose projected columns are all non-repeated
+ * (nested structs are fine; a value is null when the column or any struct above it is null). Returns up to
+ * `max_rows` rows (fewer at page and row-group ends); n_rows 0 at the end. Valid until the next call.
+ * Do not mix with qb_pq_scan_next on one scan.
+ * @return as qb_pq_scan_next; QB_EUNSUPPORTED when a projected column is repeated
+ */
+QB_API int qb_pq_scan_next_batch(qb_pq_batch *out, qb_pq_scan *s, size_t max_rows, qb_err *err) QB_WUR;
+
+/** Row groups skipped by predicates so far, and row groups read (for tests and EXPLAIN-like output). */
+QB_API size_t qb_pq_scan_row_groups_skipped(const qb_pq_scan *s);
+QB_API size_t qb_pq_scan_row_groups_read(const qb_pq_scan *s);
 
 #endif

@@ -1066,6 +1066,18 @@ QB_TEST(writer_contract)
                                                                   vseq(QB_V_LIST, 2, vi64(1), vi64(2))))};
   CHECK_OK(read_ocf(file, fn, NULL, want, &count, NULL, &err), &err);
   CHECK_EQ_INT(count, 2);
+  qb_file *f;
+  qb_avro_reader *r;
+  char *mj;
+  size_t mn;
+  CHECK_OK(qb_file_from_memory(&f, file, fn, NULL, &err), &err);
+  CHECK_OK(qb_avro_reader_open(&r, f, NULL, &err), &err);
+  CHECK_OK(qb_avro_reader_meta_to_json(&mj, &mn, r, &err), &err);
+  CHECK(!strncmp(mj, "{\"avro.schema\":\"{\\\"type\\\":\\\"record\\\",", 33));
+  CHECK(strstr(mj, "\",\"avro.codec\":\"null\",\"k\":{\"$hex\":\"0001\"}}") && mj[mn - 1] == '}');
+  free(mj);
+  qb_avro_reader_close(r);
+  qb_file_close(f);
   free(file);
   /* a file with no records is a header only, and valid */
   CHECK_OK(qb_fileio_create(&w, io, path, QB_CREATE_OVERWRITE, &err), &err);
@@ -1090,11 +1102,11 @@ QB_TEST(memory_file)
   qb_err err = QB_ERR_INIT;
   qb_file *f;
   CHECK_OK(qb_file_from_memory(&f, "hello", 5, NULL, &err), &err);
-  CHECK_EQ_STR(qb_file_path(f), "memory");
+  CHECK_EQ_STR(qb_file_path(f), "<memory>");
   CHECK_EQ_INT(qb_file_size(f), 5);
   char buf[4] = {0};
   CHECK_OK(qb_file_pread(f, buf, 3, 2, &err), &err);
   CHECK_EQ_STR(buf, "llo");
-  CHECK_FAIL(qb_file_pread(f, buf, 3, 3, &err), QB_ECORRUPT, &err, "memory: truncated");
+  CHECK_FAIL(qb_file_pread(f, buf, 3, 3, &err), QB_ECORRUPT, &err, "<memory>: truncated");
   qb_file_close(f);
 }

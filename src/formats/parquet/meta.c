@@ -16,46 +16,18 @@ static const char *type_name(uint8_t t)
   return t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
 
-static int check_type(qb_tc_reader *r, uint8_t got, uint8_t want, int16_t id, qb_err *err)
+static int rd_str(const char **out, qb_tc_reader *r, qb_arena *a, qb_err *err)
 {
-  bool ok = got == want || (want == QB_TC_TRUE && got == QB_TC_FALSE) || (want == QB_TC_LIST && got == QB_TC_SET);
-  if (ok) return QB_OK;
-  return QB_FAIL(err, QB_ECORRUPT, "field %d is %s, expected %s (byte %zu)", id, type_name(got), type_name(want),
-                 qb_tc_reader_offset(r));
-}
-
-static int rd_i32(int32_t *out, uint8_t t, int16_t id, qb_tc_reader *r, qb_err *err)
-{
-  int rc = check_type(r, t, QB_TC_I32, id, err);
-  return rc ? rc : qb_tc_read_i32(out, r, err);
-}
-
-static int rd_i64(int64_t *out, uint8_t t, int16_t id, qb_tc_reader *r, qb_err *err)
-{
-  int rc = check_type(r, t, QB_TC_I64, id, err);
-  return rc ? rc : qb_tc_read_i64(out, r, err);
-}
-
-static int rd_bool(bool *out, uint8_t t, int16_t id, qb_tc_reader *r, qb_err *err)
-{
-  int rc = check_type(r, t, QB_TC_TRUE, id, err);
-  return rc ? rc : qb_tc_read_bool(out, r, err);
-}
-
-static int rd_str(const char **out, uint8_t t, int16_t id, qb_tc_reader *r, qb_arena *a, qb_err *err)
-{
-  char *s;
-  int rc = check_type(r, t, QB_TC_BINARY, id, err);
-  if (!rc) rc = qb_tc_read_string(&s, NULL, r, a, err);
-  if (!rc) *out = s;
+  char *str;
+  int rc = qb_tc_read_string(&str, NULL, r, a, err);
+  if (!rc) *out = str;
   return rc;
 }
 
 /* Binary into the arena, or borrowed from the input when a is NULL (page headers). */
-static int rd_bin(qb_slice *out, uint8_t t, int16_t id, qb_tc_reader *r, qb_arena *a, qb_err *err)
+static int rd_bin(qb_slice *out, qb_tc_reader *r, qb_arena *a, qb_err *err)
 {
-  int rc = check_type(r, t, QB_TC_BINARY, id, err);
-  if (!rc) rc = qb_tc_read_binary(out, r, err);
+  int rc = qb_tc_read_binary(out, r, err);
   if (!rc && a) {
     void *copy = qb_arena_memdup(a, out->p, out->n);
     if (!copy) return QB_FAIL(err, QB_ENOMEM, "out of memory copying %zu bytes", out->n);
@@ -65,13 +37,12 @@ static int rd_bin(qb_slice *out, uint8_t t, int16_t id, qb_tc_reader *r, qb_aren
 }
 
 /* A list header whose elements must be `want`; *out allocated with n zeroed elements of `size` bytes. */
-static int rd_list(void **out, uint32_t *out_n, uint8_t want, size_t size, uint8_t t, int16_t id, qb_tc_reader *r,
-                   qb_arena *a, qb_err *err)
+static int rd_list(void **out, uint32_t *out_n, uint8_t want, size_t size, int16_t id, qb_tc_reader *r, qb_arena *a,
+                   qb_err *err)
 {
   uint8_t et;
   uint32_t n;
-  int rc = check_type(r, t, QB_TC_LIST, id, err);
-  if (!rc) rc = qb_tc_read_list_begin(&et, &n, r, err);
+  int rc = qb_tc_read_list_begin(&et, &n, r, err);
   if (rc) return rc;
   if (!(et == want || (want == QB_TC_TRUE && et == QB_TC_FALSE)))
     return QB_FAIL(err, QB_ECORRUPT, "field %d: list of %s, expected list of %s (byte %zu)", id, type_name(et),
@@ -92,15 +63,74 @@ static int missing(const char *strct, int id, const char *name, qb_err *err)
 
 #define SEEN(id) (seen & (UINT64_C(1) << (id)))
 
+/* Expected wire type per field id of each struct (parquet.thrift). As in Thrift's generated code, a known
+ * field id arriving with another type is skipped like an unknown field: a pre-release parquet-mr 1.12.0 wrote
+ * a list as ColumnMetaData field 15 (released format: bloom_filter_length i32; dict-page-offset-zero.parquet).
+ * Required-field checks then catch real damage. */
+#define B QB_TC_TRUE
+#define I8 QB_TC_I8
+#define I16 QB_TC_I16
+#define I32 QB_TC_I32
+#define I64 QB_TC_I64
+#define S QB_TC_BINARY
+#define L QB_TC_LIST
+#define T QB_TC_STRUCT
+static const uint8_t statistics_types[] = {[1] = S, [2] = S, [3] = I64, [4] = I64, [5] = S, [6] = S, [7] = B, [8] = B,
+    [9] = I64};
+static const uint8_t key_value_types[] = {[1] = S, [2] = S};
+static const uint8_t time_unit_types[] = {[1] = T, [2] = T, [3] = T};
+static const uint8_t time_types[] = {[1] = B, [2] = T};
+static const uint8_t decimal_types[] = {[1] = I32, [2] = I32};
+static const uint8_t integer_types[] = {[1] = I8, [2] = B};
+static const uint8_t logical_types[] = {[1] = T, [2] = T, [3] = T, [4] = T, [5] = T, [6] = T, [7] = T, [8] = T,
+    [10] = T, [11] = T, [12] = T, [13] = T, [14] = T, [15] = T};
+static const uint8_t schema_element_types[] = {[1] = I32, [2] = I32, [3] = I32, [4] = S, [5] = I32, [6] = I32,
+    [7] = I32, [8] = I32, [9] = I32, [10] = T};
+static const uint8_t column_order_types[] = {[1] = T, [2] = T, [3] = T};
+static const uint8_t page_encoding_stats_types[] = {[1] = I32, [2] = I32, [3] = I32};
+static const uint8_t column_meta_types[] = {[1] = I32, [2] = L, [3] = L, [4] = I32, [5] = I64, [6] = I64, [7] = I64,
+    [8] = L, [9] = I64, [10] = I64, [11] = I64, [12] = T, [13] = L, [14] = I64, [15] = I32};
+static const uint8_t column_chunk_types[] = {[1] = S, [2] = I64, [3] = T, [4] = I64, [5] = I32, [6] = I64, [7] = I32,
+    [8] = T, [9] = S};
+static const uint8_t sorting_column_types[] = {[1] = I32, [2] = B, [3] = B};
+static const uint8_t row_group_types[] = {[1] = L, [2] = I64, [3] = I64, [4] = L, [5] = I64, [6] = I64, [7] = I16};
+static const uint8_t file_meta_types[] = {[1] = I32, [2] = L, [3] = I64, [4] = L, [5] = L, [6] = S, [7] = L, [8] = T,
+    [9] = S};
+static const uint8_t data_page_header_types[] = {[1] = I32, [2] = I32, [3] = I32, [4] = I32, [5] = T};
+static const uint8_t dictionary_page_header_types[] = {[1] = I32, [2] = I32, [3] = B};
+static const uint8_t data_page_header_v2_types[] = {[1] = I32, [2] = I32, [3] = I32, [4] = I32, [5] = I32, [6] = I32,
+    [7] = B, [8] = T};
+static const uint8_t page_header_types[] = {[1] = I32, [2] = I32, [3] = I32, [4] = I32, [5] = T, [6] = T, [7] = T,
+    [8] = T};
+#undef B
+#undef I8
+#undef I16
+#undef I32
+#undef I64
+#undef S
+#undef L
+#undef T
+
+static bool known_type_ok(const uint8_t *types, size_t n, int16_t id, uint8_t t)
+{
+  if ((size_t)id >= n || types[id] == 0) return true; /* unknown field: the default case skips it */
+  uint8_t want = types[id];
+  return t == want || (want == QB_TC_TRUE && t == QB_TC_FALSE) || (want == QB_TC_LIST && t == QB_TC_SET);
+}
+
 /* The skeleton of every struct reader: begin, loop over fields until stop, end. */
-#define FIELDS_BEGIN                                                       \
-  int rc = qb_tc_read_struct_begin(r, err);                                \
-  uint64_t seen = 0;                                                       \
-  while (!rc) {                                                            \
-    int16_t id;                                                            \
-    uint8_t t;                                                             \
-    if ((rc = qb_tc_read_field(&id, &t, r, err)) || t == QB_TC_STOP) break; \
-    if (id < 64) seen |= UINT64_C(1) << id;                                \
+#define FIELDS_BEGIN(types)                                                          \
+  int rc = qb_tc_read_struct_begin(r, err);                                          \
+  uint64_t seen = 0;                                                                 \
+  while (!rc) {                                                                      \
+    int16_t id;                                                                      \
+    uint8_t t;                                                                       \
+    if ((rc = qb_tc_read_field(&id, &t, r, err)) || t == QB_TC_STOP) break;          \
+    if (!known_type_ok(types, sizeof types, id, t)) {                                \
+      rc = qb_tc_skip(r, t, err);                                                    \
+      continue;                                                                      \
+    }                                                                                \
+    if (id < 64) seen |= UINT64_C(1) << id;                                          \
     switch (id) {
 #define FIELDS_END                  \
   default:                          \
@@ -116,16 +146,16 @@ static int missing(const char *strct, int id, const char *name, qb_err *err)
 int qb_pq_statistics_read(qb_pq_statistics *out, qb_tc_reader *r, qb_arena *a, qb_err *err)
 {
   memset(out, 0, sizeof *out);
-  FIELDS_BEGIN
-  case 1: rc = rd_bin(&out->max, t, id, r, a, err); out->has_max = true; break;
-  case 2: rc = rd_bin(&out->min, t, id, r, a, err); out->has_min = true; break;
-  case 3: rc = rd_i64(&out->null_count, t, id, r, err); out->has_null_count = true; break;
-  case 4: rc = rd_i64(&out->distinct_count, t, id, r, err); out->has_distinct_count = true; break;
-  case 5: rc = rd_bin(&out->max_value, t, id, r, a, err); out->has_max_value = true; break;
-  case 6: rc = rd_bin(&out->min_value, t, id, r, a, err); out->has_min_value = true; break;
-  case 7: rc = rd_bool(&out->is_max_value_exact, t, id, r, err); out->has_is_max_value_exact = true; break;
-  case 8: rc = rd_bool(&out->is_min_value_exact, t, id, r, err); out->has_is_min_value_exact = true; break;
-  case 9: rc = rd_i64(&out->nan_count, t, id, r, err); out->has_nan_count = true; break;
+  FIELDS_BEGIN(statistics_types)
+  case 1: rc = rd_bin(&out->max, r, a, err); out->has_max = true; break;
+  case 2: rc = rd_bin(&out->min, r, a, err); out->has_min = true; break;
+  case 3: rc = qb_tc_read_i64(&out->null_count, r, err); out->has_null_count = true; break;
+  case 4: rc = qb_tc_read_i64(&out->distinct_count, r, err); out->has_distinct_count = true; break;
+  case 5: rc = rd_bin(&out->max_value, r, a, err); out->has_max_value = true; break;
+  case 6: rc = rd_bin(&out->min_value, r, a, err); out->has_min_value = true; break;
+  case 7: rc = qb_tc_read_bool(&out->is_max_value_exact, r, err); out->has_is_max_value_exact = true; break;
+  case 8: rc = qb_tc_read_bool(&out->is_min_value_exact, r, err); out->has_is_min_value_exact = true; break;
+  case 9: rc = qb_tc_read_i64(&out->nan_count, r, err); out->has_nan_count = true; break;
   FIELDS_END
   return rc;
 }
@@ -133,12 +163,11 @@ int qb_pq_statistics_read(qb_pq_statistics *out, qb_tc_reader *r, qb_arena *a, q
 int qb_pq_key_value_read(qb_pq_key_value *out, qb_tc_reader *r, qb_arena *a, qb_err *err)
 {
   memset(out, 0, sizeof *out);
-  FIELDS_BEGIN
-  case 1: rc = rd_str(&out->key, t, id, r, a, err); break;
+  FIELDS_BEGIN(key_value_types)
+  case 1: rc = rd_str(&out->key, r, a, err); break;
   case 2: {
     char *s;
-    rc = check_type(r, t, QB_TC_BINARY, id, err);
-    if (!rc) rc = qb_tc_read_string(&s, &out->value_len, r, a, err);
+    rc = qb_tc_read_string(&s, &out->value_len, r, a, err);
     if (!rc) {
       out->value = s;
       out->has_value = true;
@@ -150,21 +179,15 @@ int qb_pq_key_value_read(qb_pq_key_value *out, qb_tc_reader *r, qb_arena *a, qb_
   return rc;
 }
 
-/* A union member that is an empty struct (or one whose content we do not need): skip its fields. */
-static int skip_struct(uint8_t t, int16_t id, qb_tc_reader *r, qb_err *err)
-{
-  int rc = check_type(r, t, QB_TC_STRUCT, id, err);
-  return rc ? rc : qb_tc_skip(r, QB_TC_STRUCT, err);
-}
 
 static int time_unit_read(qb_pq_time_unit *out, qb_tc_reader *r, qb_err *err)
 {
   *out = QB_PQ_UNIT_NONE;
-  FIELDS_BEGIN
+  FIELDS_BEGIN(time_unit_types)
   case QB_PQ_MILLIS:
   case QB_PQ_MICROS:
   case QB_PQ_NANOS:
-    rc = skip_struct(t, id, r, err);
+    rc = qb_tc_skip(r, QB_TC_STRUCT, err);
     *out = (qb_pq_time_unit)id;
     break;
   FIELDS_END
@@ -174,11 +197,10 @@ static int time_unit_read(qb_pq_time_unit *out, qb_tc_reader *r, qb_err *err)
 /* TIME / TIMESTAMP: {1 isAdjustedToUTC bool, 2 unit TimeUnit}. */
 static int time_read(qb_pq_logical_type *out, qb_tc_reader *r, qb_err *err)
 {
-  FIELDS_BEGIN
-  case 1: rc = rd_bool(&out->utc_adjusted, t, id, r, err); break;
+  FIELDS_BEGIN(time_types)
+  case 1: rc = qb_tc_read_bool(&out->utc_adjusted, r, err); break;
   case 2:
-    rc = check_type(r, t, QB_TC_STRUCT, id, err);
-    if (!rc) rc = time_unit_read(&out->unit, r, err);
+    rc = time_unit_read(&out->unit, r, err);
     break;
   FIELDS_END
   if (!rc && !(SEEN(1) && SEEN(2))) rc = missing("TimeType/TimestampType", SEEN(1) ? 2 : 1,
@@ -188,9 +210,9 @@ static int time_read(qb_pq_logical_type *out, qb_tc_reader *r, qb_err *err)
 
 static int decimal_read(qb_pq_logical_type *out, qb_tc_reader *r, qb_err *err)
 {
-  FIELDS_BEGIN
-  case 1: rc = rd_i32(&out->scale, t, id, r, err); break;
-  case 2: rc = rd_i32(&out->precision, t, id, r, err); break;
+  FIELDS_BEGIN(decimal_types)
+  case 1: rc = qb_tc_read_i32(&out->scale, r, err); break;
+  case 2: rc = qb_tc_read_i32(&out->precision, r, err); break;
   FIELDS_END
   if (!rc && !(SEEN(1) && SEEN(2)))
     rc = missing("DecimalType", SEEN(1) ? 2 : 1, SEEN(1) ? "precision" : "scale", err);
@@ -199,12 +221,11 @@ static int decimal_read(qb_pq_logical_type *out, qb_tc_reader *r, qb_err *err)
 
 static int integer_read(qb_pq_logical_type *out, qb_tc_reader *r, qb_err *err)
 {
-  FIELDS_BEGIN
+  FIELDS_BEGIN(integer_types)
   case 1:
-    rc = check_type(r, t, QB_TC_I8, id, err);
-    if (!rc) rc = qb_tc_read_i8(&out->bit_width, r, err);
+    rc = qb_tc_read_i8(&out->bit_width, r, err);
     break;
-  case 2: rc = rd_bool(&out->is_signed, t, id, r, err); break;
+  case 2: rc = qb_tc_read_bool(&out->is_signed, r, err); break;
   FIELDS_END
   if (!rc && !(SEEN(1) && SEEN(2))) rc = missing("IntType", SEEN(1) ? 2 : 1, SEEN(1) ? "isSigned" : "bitWidth", err);
   return rc;
@@ -213,7 +234,7 @@ static int integer_read(qb_pq_logical_type *out, qb_tc_reader *r, qb_err *err)
 int qb_pq_logical_type_read(qb_pq_logical_type *out, qb_tc_reader *r, qb_err *err)
 {
   memset(out, 0, sizeof *out);
-  FIELDS_BEGIN
+  FIELDS_BEGIN(logical_types)
   case QB_PQ_LT_STRING:
   case QB_PQ_LT_MAP:
   case QB_PQ_LT_LIST:
@@ -224,23 +245,20 @@ int qb_pq_logical_type_read(qb_pq_logical_type *out, qb_tc_reader *r, qb_err *er
   case QB_PQ_LT_BSON:
   case QB_PQ_LT_UUID:
   case QB_PQ_LT_FLOAT16:
-    rc = skip_struct(t, id, r, err);
+    rc = qb_tc_skip(r, QB_TC_STRUCT, err);
     out->kind = (qb_pq_logical_kind)id;
     break;
   case QB_PQ_LT_DECIMAL:
-    rc = check_type(r, t, QB_TC_STRUCT, id, err);
-    if (!rc) rc = decimal_read(out, r, err);
+    rc = decimal_read(out, r, err);
     out->kind = QB_PQ_LT_DECIMAL;
     break;
   case QB_PQ_LT_TIME:
   case QB_PQ_LT_TIMESTAMP:
-    rc = check_type(r, t, QB_TC_STRUCT, id, err);
-    if (!rc) rc = time_read(out, r, err);
+    rc = time_read(out, r, err);
     out->kind = (qb_pq_logical_kind)id;
     break;
   case QB_PQ_LT_INTEGER:
-    rc = check_type(r, t, QB_TC_STRUCT, id, err);
-    if (!rc) rc = integer_read(out, r, err);
+    rc = integer_read(out, r, err);
     out->kind = QB_PQ_LT_INTEGER;
     break;
   default:
@@ -262,23 +280,22 @@ int qb_pq_schema_element_read(qb_pq_schema_element *out, qb_tc_reader *r, qb_are
   int32_t v = 0;
   memset(out, 0, sizeof *out);
   out->converted_type = QB_PQ_CT_NONE;
-  FIELDS_BEGIN
-  case 1: rc = rd_i32(&v, t, id, r, err); out->type = (qb_pq_type)v; out->has_type = true; break;
-  case 2: rc = rd_i32(&out->type_length, t, id, r, err); out->has_type_length = true; break;
-  case 3: rc = rd_i32(&v, t, id, r, err); out->repetition = (qb_pq_repetition)v; out->has_repetition = true; break;
-  case 4: rc = rd_str(&out->name, t, id, r, a, err); break;
-  case 5: rc = rd_i32(&out->num_children, t, id, r, err); out->has_num_children = true; break;
+  FIELDS_BEGIN(schema_element_types)
+  case 1: rc = qb_tc_read_i32(&v, r, err); out->type = (qb_pq_type)v; out->has_type = true; break;
+  case 2: rc = qb_tc_read_i32(&out->type_length, r, err); out->has_type_length = true; break;
+  case 3: rc = qb_tc_read_i32(&v, r, err); out->repetition = (qb_pq_repetition)v; out->has_repetition = true; break;
+  case 4: rc = rd_str(&out->name, r, a, err); break;
+  case 5: rc = qb_tc_read_i32(&out->num_children, r, err); out->has_num_children = true; break;
   case 6:
-    rc = rd_i32(&v, t, id, r, err);
+    rc = qb_tc_read_i32(&v, r, err);
     out->converted_type = (qb_pq_converted_type)v;
     out->has_converted_type = true;
     break;
-  case 7: rc = rd_i32(&out->scale, t, id, r, err); out->has_scale = true; break;
-  case 8: rc = rd_i32(&out->precision, t, id, r, err); out->has_precision = true; break;
-  case 9: rc = rd_i32(&out->field_id, t, id, r, err); out->has_field_id = true; break;
+  case 7: rc = qb_tc_read_i32(&out->scale, r, err); out->has_scale = true; break;
+  case 8: rc = qb_tc_read_i32(&out->precision, r, err); out->has_precision = true; break;
+  case 9: rc = qb_tc_read_i32(&out->field_id, r, err); out->has_field_id = true; break;
   case 10:
-    rc = check_type(r, t, QB_TC_STRUCT, id, err);
-    if (!rc) rc = qb_pq_logical_type_read(&out->logical_type, r, err);
+    rc = qb_pq_logical_type_read(&out->logical_type, r, err);
     out->has_logical_type = true;
     break;
   FIELDS_END
@@ -289,11 +306,11 @@ int qb_pq_schema_element_read(qb_pq_schema_element *out, qb_tc_reader *r, qb_are
 int qb_pq_column_order_read(qb_pq_column_order *out, qb_tc_reader *r, qb_err *err)
 {
   *out = QB_PQ_ORDER_UNKNOWN;
-  FIELDS_BEGIN
+  FIELDS_BEGIN(column_order_types)
   case QB_PQ_ORDER_TYPE_DEFINED:
   case QB_PQ_ORDER_IEEE754_TOTAL:
   case QB_PQ_ORDER_INT96_TIMESTAMP:
-    rc = skip_struct(t, id, r, err);
+    rc = qb_tc_skip(r, QB_TC_STRUCT, err);
     *out = (qb_pq_column_order)id;
     break;
   FIELDS_END
@@ -304,10 +321,10 @@ int qb_pq_page_encoding_stats_read(qb_pq_page_encoding_stats *out, qb_tc_reader 
 {
   int32_t v = 0;
   memset(out, 0, sizeof *out);
-  FIELDS_BEGIN
-  case 1: rc = rd_i32(&v, t, id, r, err); out->page_type = (qb_pq_page_type)v; break;
-  case 2: rc = rd_i32(&v, t, id, r, err); out->encoding = (qb_pq_encoding)v; break;
-  case 3: rc = rd_i32(&out->count, t, id, r, err); break;
+  FIELDS_BEGIN(page_encoding_stats_types)
+  case 1: rc = qb_tc_read_i32(&v, r, err); out->page_type = (qb_pq_page_type)v; break;
+  case 2: rc = qb_tc_read_i32(&v, r, err); out->encoding = (qb_pq_encoding)v; break;
+  case 3: rc = qb_tc_read_i32(&out->count, r, err); break;
   FIELDS_END
   if (!rc && !(SEEN(1) && SEEN(2) && SEEN(3)))
     rc = missing("PageEncodingStats", !SEEN(1) ? 1 : !SEEN(2) ? 2 : 3,
@@ -317,11 +334,11 @@ int qb_pq_page_encoding_stats_read(qb_pq_page_encoding_stats *out, qb_tc_reader 
 
 /* ---- ColumnMetaData, ColumnChunk, RowGroup, FileMetaData ------------------------------------------------- */
 
-static int key_values_read(qb_pq_key_value **out, uint32_t *out_n, uint8_t t, int16_t id, qb_tc_reader *r,
-                           qb_arena *a, qb_err *err)
+static int key_values_read(qb_pq_key_value **out, uint32_t *out_n, int16_t id, qb_tc_reader *r, qb_arena *a,
+                           qb_err *err)
 {
   void *arr;
-  int rc = rd_list(&arr, out_n, QB_TC_STRUCT, sizeof **out, t, id, r, a, err);
+  int rc = rd_list(&arr, out_n, QB_TC_STRUCT, sizeof **out, id, r, a, err);
   *out = arr;
   for (uint32_t i = 0; !rc && i < *out_n; i++)
     if ((rc = qb_pq_key_value_read(&(*out)[i], r, a, err))) rc = WRAP(rc, "key_value_metadata[%u]", i);
@@ -333,10 +350,10 @@ int qb_pq_column_meta_read(qb_pq_column_meta *out, qb_tc_reader *r, qb_arena *a,
   int32_t v = 0;
   void *arr;
   memset(out, 0, sizeof *out);
-  FIELDS_BEGIN
-  case 1: rc = rd_i32(&v, t, id, r, err); out->type = (qb_pq_type)v; break;
+  FIELDS_BEGIN(column_meta_types)
+  case 1: rc = qb_tc_read_i32(&v, r, err); out->type = (qb_pq_type)v; break;
   case 2:
-    rc = rd_list(&arr, &out->n_encodings, QB_TC_I32, sizeof *out->encodings, t, id, r, a, err);
+    rc = rd_list(&arr, &out->n_encodings, QB_TC_I32, sizeof *out->encodings, id, r, a, err);
     out->encodings = arr;
     for (uint32_t i = 0; !rc && i < out->n_encodings; i++) {
       rc = qb_tc_read_i32(&v, r, err);
@@ -344,7 +361,7 @@ int qb_pq_column_meta_read(qb_pq_column_meta *out, qb_tc_reader *r, qb_arena *a,
     }
     break;
   case 3:
-    rc = rd_list(&arr, &out->n_path, QB_TC_BINARY, sizeof *out->path_in_schema, t, id, r, a, err);
+    rc = rd_list(&arr, &out->n_path, QB_TC_BINARY, sizeof *out->path_in_schema, id, r, a, err);
     out->path_in_schema = arr;
     for (uint32_t i = 0; !rc && i < out->n_path; i++) {
       char *s;
@@ -352,31 +369,30 @@ int qb_pq_column_meta_read(qb_pq_column_meta *out, qb_tc_reader *r, qb_arena *a,
       if (!rc) out->path_in_schema[i] = s;
     }
     break;
-  case 4: rc = rd_i32(&v, t, id, r, err); out->codec = (qb_pq_codec)v; break;
-  case 5: rc = rd_i64(&out->num_values, t, id, r, err); break;
-  case 6: rc = rd_i64(&out->total_uncompressed_size, t, id, r, err); break;
-  case 7: rc = rd_i64(&out->total_compressed_size, t, id, r, err); break;
-  case 8: rc = key_values_read(&out->key_value_metadata, &out->n_key_value_metadata, t, id, r, a, err); break;
-  case 9: rc = rd_i64(&out->data_page_offset, t, id, r, err); break;
-  case 10: rc = rd_i64(&out->index_page_offset, t, id, r, err); out->has_index_page_offset = true; break;
+  case 4: rc = qb_tc_read_i32(&v, r, err); out->codec = (qb_pq_codec)v; break;
+  case 5: rc = qb_tc_read_i64(&out->num_values, r, err); break;
+  case 6: rc = qb_tc_read_i64(&out->total_uncompressed_size, r, err); break;
+  case 7: rc = qb_tc_read_i64(&out->total_compressed_size, r, err); break;
+  case 8: rc = key_values_read(&out->key_value_metadata, &out->n_key_value_metadata, id, r, a, err); break;
+  case 9: rc = qb_tc_read_i64(&out->data_page_offset, r, err); break;
+  case 10: rc = qb_tc_read_i64(&out->index_page_offset, r, err); out->has_index_page_offset = true; break;
   case 11:
-    rc = rd_i64(&out->dictionary_page_offset, t, id, r, err);
+    rc = qb_tc_read_i64(&out->dictionary_page_offset, r, err);
     out->has_dictionary_page_offset = true;
     break;
   case 12:
-    rc = check_type(r, t, QB_TC_STRUCT, id, err);
-    if (!rc) rc = qb_pq_statistics_read(&out->statistics, r, a, err);
+    rc = qb_pq_statistics_read(&out->statistics, r, a, err);
     if (rc) rc = WRAP(rc, "statistics");
     out->has_statistics = true;
     break;
   case 13:
-    rc = rd_list(&arr, &out->n_encoding_stats, QB_TC_STRUCT, sizeof *out->encoding_stats, t, id, r, a, err);
+    rc = rd_list(&arr, &out->n_encoding_stats, QB_TC_STRUCT, sizeof *out->encoding_stats, id, r, a, err);
     out->encoding_stats = arr;
     for (uint32_t i = 0; !rc && i < out->n_encoding_stats; i++)
       rc = qb_pq_page_encoding_stats_read(&out->encoding_stats[i], r, err);
     break;
-  case 14: rc = rd_i64(&out->bloom_filter_offset, t, id, r, err); out->has_bloom_filter_offset = true; break;
-  case 15: rc = rd_i32(&out->bloom_filter_length, t, id, r, err); out->has_bloom_filter_length = true; break;
+  case 14: rc = qb_tc_read_i64(&out->bloom_filter_offset, r, err); out->has_bloom_filter_offset = true; break;
+  case 15: rc = qb_tc_read_i32(&out->bloom_filter_length, r, err); out->has_bloom_filter_length = true; break;
   FIELDS_END
   static const struct {
     int id;
@@ -394,19 +410,18 @@ int qb_pq_column_meta_read(qb_pq_column_meta *out, qb_tc_reader *r, qb_arena *a,
 int qb_pq_column_chunk_read(qb_pq_column_chunk *out, qb_tc_reader *r, qb_arena *a, qb_err *err)
 {
   memset(out, 0, sizeof *out);
-  FIELDS_BEGIN
-  case 1: rc = rd_str(&out->file_path, t, id, r, a, err); out->has_file_path = true; break;
-  case 2: rc = rd_i64(&out->file_offset, t, id, r, err); break;
+  FIELDS_BEGIN(column_chunk_types)
+  case 1: rc = rd_str(&out->file_path, r, a, err); out->has_file_path = true; break;
+  case 2: rc = qb_tc_read_i64(&out->file_offset, r, err); break;
   case 3:
-    rc = check_type(r, t, QB_TC_STRUCT, id, err);
-    if (!rc) rc = qb_pq_column_meta_read(&out->meta_data, r, a, err);
+    rc = qb_pq_column_meta_read(&out->meta_data, r, a, err);
     if (rc) rc = WRAP(rc, "meta_data");
     out->has_meta_data = true;
     break;
-  case 4: rc = rd_i64(&out->offset_index_offset, t, id, r, err); out->has_offset_index_offset = true; break;
-  case 5: rc = rd_i32(&out->offset_index_length, t, id, r, err); out->has_offset_index_length = true; break;
-  case 6: rc = rd_i64(&out->column_index_offset, t, id, r, err); out->has_column_index_offset = true; break;
-  case 7: rc = rd_i32(&out->column_index_length, t, id, r, err); out->has_column_index_length = true; break;
+  case 4: rc = qb_tc_read_i64(&out->offset_index_offset, r, err); out->has_offset_index_offset = true; break;
+  case 5: rc = qb_tc_read_i32(&out->offset_index_length, r, err); out->has_offset_index_length = true; break;
+  case 6: rc = qb_tc_read_i64(&out->column_index_offset, r, err); out->has_column_index_offset = true; break;
+  case 7: rc = qb_tc_read_i32(&out->column_index_length, r, err); out->has_column_index_length = true; break;
   case 8:
   case 9:
     rc = QB_FAIL(err, QB_EUNSUPPORTED, "encrypted column chunks are not supported");
@@ -418,10 +433,10 @@ int qb_pq_column_chunk_read(qb_pq_column_chunk *out, qb_tc_reader *r, qb_arena *
 
 static int sorting_column_read(qb_pq_sorting_column *sc, qb_tc_reader *r, qb_err *err)
 {
-  FIELDS_BEGIN
-  case 1: rc = rd_i32(&sc->column_idx, t, id, r, err); break;
-  case 2: rc = rd_bool(&sc->descending, t, id, r, err); break;
-  case 3: rc = rd_bool(&sc->nulls_first, t, id, r, err); break;
+  FIELDS_BEGIN(sorting_column_types)
+  case 1: rc = qb_tc_read_i32(&sc->column_idx, r, err); break;
+  case 2: rc = qb_tc_read_bool(&sc->descending, r, err); break;
+  case 3: rc = qb_tc_read_bool(&sc->nulls_first, r, err); break;
   FIELDS_END
   if (!rc && !(SEEN(1) && SEEN(2) && SEEN(3)))
     rc = missing("SortingColumn", !SEEN(1) ? 1 : !SEEN(2) ? 2 : 3,
@@ -433,27 +448,26 @@ int qb_pq_row_group_read(qb_pq_row_group *out, qb_tc_reader *r, qb_arena *a, qb_
 {
   void *arr;
   memset(out, 0, sizeof *out);
-  FIELDS_BEGIN
+  FIELDS_BEGIN(row_group_types)
   case 1:
-    rc = rd_list(&arr, &out->n_columns, QB_TC_STRUCT, sizeof *out->columns, t, id, r, a, err);
+    rc = rd_list(&arr, &out->n_columns, QB_TC_STRUCT, sizeof *out->columns, id, r, a, err);
     out->columns = arr;
     for (uint32_t i = 0; !rc && i < out->n_columns; i++)
       if ((rc = qb_pq_column_chunk_read(&out->columns[i], r, a, err))) rc = WRAP(rc, "columns[%u]", i);
     break;
-  case 2: rc = rd_i64(&out->total_byte_size, t, id, r, err); break;
-  case 3: rc = rd_i64(&out->num_rows, t, id, r, err); break;
+  case 2: rc = qb_tc_read_i64(&out->total_byte_size, r, err); break;
+  case 3: rc = qb_tc_read_i64(&out->num_rows, r, err); break;
   case 4:
-    rc = rd_list(&arr, &out->n_sorting_columns, QB_TC_STRUCT, sizeof *out->sorting_columns, t, id, r, a, err);
+    rc = rd_list(&arr, &out->n_sorting_columns, QB_TC_STRUCT, sizeof *out->sorting_columns, id, r, a, err);
     out->sorting_columns = arr;
     out->has_sorting_columns = true;
     for (uint32_t i = 0; !rc && i < out->n_sorting_columns; i++)
       rc = sorting_column_read(&out->sorting_columns[i], r, err);
     break;
-  case 5: rc = rd_i64(&out->file_offset, t, id, r, err); out->has_file_offset = true; break;
-  case 6: rc = rd_i64(&out->total_compressed_size, t, id, r, err); out->has_total_compressed_size = true; break;
+  case 5: rc = qb_tc_read_i64(&out->file_offset, r, err); out->has_file_offset = true; break;
+  case 6: rc = qb_tc_read_i64(&out->total_compressed_size, r, err); out->has_total_compressed_size = true; break;
   case 7:
-    rc = check_type(r, t, QB_TC_I16, id, err);
-    if (!rc) rc = qb_tc_read_i16(&out->ordinal, r, err);
+    rc = qb_tc_read_i16(&out->ordinal, r, err);
     out->has_ordinal = true;
     break;
   FIELDS_END
@@ -469,28 +483,28 @@ int qb_pq_file_meta_read(qb_pq_file_meta *out, qb_tc_reader *r, qb_arena *a, qb_
 {
   void *arr;
   memset(out, 0, sizeof *out);
-  FIELDS_BEGIN
-  case 1: rc = rd_i32(&out->version, t, id, r, err); break;
+  FIELDS_BEGIN(file_meta_types)
+  case 1: rc = qb_tc_read_i32(&out->version, r, err); break;
   case 2:
-    rc = rd_list(&arr, &out->n_schema, QB_TC_STRUCT, sizeof *out->schema, t, id, r, a, err);
+    rc = rd_list(&arr, &out->n_schema, QB_TC_STRUCT, sizeof *out->schema, id, r, a, err);
     out->schema = arr;
     for (uint32_t i = 0; !rc && i < out->n_schema; i++)
       if ((rc = qb_pq_schema_element_read(&out->schema[i], r, a, err))) rc = WRAP(rc, "schema[%u]", i);
     break;
-  case 3: rc = rd_i64(&out->num_rows, t, id, r, err); break;
+  case 3: rc = qb_tc_read_i64(&out->num_rows, r, err); break;
   case 4:
-    rc = rd_list(&arr, &out->n_row_groups, QB_TC_STRUCT, sizeof *out->row_groups, t, id, r, a, err);
+    rc = rd_list(&arr, &out->n_row_groups, QB_TC_STRUCT, sizeof *out->row_groups, id, r, a, err);
     out->row_groups = arr;
     for (uint32_t i = 0; !rc && i < out->n_row_groups; i++)
       if ((rc = qb_pq_row_group_read(&out->row_groups[i], r, a, err))) rc = WRAP(rc, "row_groups[%u]", i);
     break;
   case 5:
-    rc = key_values_read(&out->key_value_metadata, &out->n_key_value_metadata, t, id, r, a, err);
+    rc = key_values_read(&out->key_value_metadata, &out->n_key_value_metadata, id, r, a, err);
     out->has_key_value_metadata = true;
     break;
-  case 6: rc = rd_str(&out->created_by, t, id, r, a, err); out->has_created_by = true; break;
+  case 6: rc = rd_str(&out->created_by, r, a, err); out->has_created_by = true; break;
   case 7:
-    rc = rd_list(&arr, &out->n_column_orders, QB_TC_STRUCT, sizeof *out->column_orders, t, id, r, a, err);
+    rc = rd_list(&arr, &out->n_column_orders, QB_TC_STRUCT, sizeof *out->column_orders, id, r, a, err);
     out->column_orders = arr;
     out->has_column_orders = true;
     for (uint32_t i = 0; !rc && i < out->n_column_orders; i++)
@@ -517,14 +531,13 @@ int qb_pq_file_meta_read(qb_pq_file_meta *out, qb_tc_reader *r, qb_arena *a, qb_
 static int data_page_header_read(qb_pq_data_page_header *out, qb_tc_reader *r, qb_err *err)
 {
   int32_t v = 0;
-  FIELDS_BEGIN
-  case 1: rc = rd_i32(&out->num_values, t, id, r, err); break;
-  case 2: rc = rd_i32(&v, t, id, r, err); out->encoding = (qb_pq_encoding)v; break;
-  case 3: rc = rd_i32(&v, t, id, r, err); out->def_level_encoding = (qb_pq_encoding)v; break;
-  case 4: rc = rd_i32(&v, t, id, r, err); out->rep_level_encoding = (qb_pq_encoding)v; break;
+  FIELDS_BEGIN(data_page_header_types)
+  case 1: rc = qb_tc_read_i32(&out->num_values, r, err); break;
+  case 2: rc = qb_tc_read_i32(&v, r, err); out->encoding = (qb_pq_encoding)v; break;
+  case 3: rc = qb_tc_read_i32(&v, r, err); out->def_level_encoding = (qb_pq_encoding)v; break;
+  case 4: rc = qb_tc_read_i32(&v, r, err); out->rep_level_encoding = (qb_pq_encoding)v; break;
   case 5:
-    rc = check_type(r, t, QB_TC_STRUCT, id, err);
-    if (!rc) rc = qb_pq_statistics_read(&out->statistics, r, NULL, err);
+    rc = qb_pq_statistics_read(&out->statistics, r, NULL, err);
     out->has_statistics = true;
     break;
   FIELDS_END
@@ -539,10 +552,10 @@ static int data_page_header_read(qb_pq_data_page_header *out, qb_tc_reader *r, q
 static int dictionary_page_header_read(qb_pq_dictionary_page_header *out, qb_tc_reader *r, qb_err *err)
 {
   int32_t v = 0;
-  FIELDS_BEGIN
-  case 1: rc = rd_i32(&out->num_values, t, id, r, err); break;
-  case 2: rc = rd_i32(&v, t, id, r, err); out->encoding = (qb_pq_encoding)v; break;
-  case 3: rc = rd_bool(&out->is_sorted, t, id, r, err); out->has_is_sorted = true; break;
+  FIELDS_BEGIN(dictionary_page_header_types)
+  case 1: rc = qb_tc_read_i32(&out->num_values, r, err); break;
+  case 2: rc = qb_tc_read_i32(&v, r, err); out->encoding = (qb_pq_encoding)v; break;
+  case 3: rc = qb_tc_read_bool(&out->is_sorted, r, err); out->has_is_sorted = true; break;
   FIELDS_END
   if (!rc && !SEEN(1)) rc = missing("DictionaryPageHeader", 1, "num_values", err);
   if (!rc && !SEEN(2)) rc = missing("DictionaryPageHeader", 2, "encoding", err);
@@ -554,17 +567,16 @@ static int data_page_header_v2_read(qb_pq_data_page_header_v2 *out, qb_tc_reader
 {
   int32_t v = 0;
   out->is_compressed = true; /* the thrift default */
-  FIELDS_BEGIN
-  case 1: rc = rd_i32(&out->num_values, t, id, r, err); break;
-  case 2: rc = rd_i32(&out->num_nulls, t, id, r, err); break;
-  case 3: rc = rd_i32(&out->num_rows, t, id, r, err); break;
-  case 4: rc = rd_i32(&v, t, id, r, err); out->encoding = (qb_pq_encoding)v; break;
-  case 5: rc = rd_i32(&out->def_levels_byte_length, t, id, r, err); break;
-  case 6: rc = rd_i32(&out->rep_levels_byte_length, t, id, r, err); break;
-  case 7: rc = rd_bool(&out->is_compressed, t, id, r, err); break;
+  FIELDS_BEGIN(data_page_header_v2_types)
+  case 1: rc = qb_tc_read_i32(&out->num_values, r, err); break;
+  case 2: rc = qb_tc_read_i32(&out->num_nulls, r, err); break;
+  case 3: rc = qb_tc_read_i32(&out->num_rows, r, err); break;
+  case 4: rc = qb_tc_read_i32(&v, r, err); out->encoding = (qb_pq_encoding)v; break;
+  case 5: rc = qb_tc_read_i32(&out->def_levels_byte_length, r, err); break;
+  case 6: rc = qb_tc_read_i32(&out->rep_levels_byte_length, r, err); break;
+  case 7: rc = qb_tc_read_bool(&out->is_compressed, r, err); break;
   case 8:
-    rc = check_type(r, t, QB_TC_STRUCT, id, err);
-    if (!rc) rc = qb_pq_statistics_read(&out->statistics, r, NULL, err);
+    rc = qb_pq_statistics_read(&out->statistics, r, NULL, err);
     out->has_statistics = true;
     break;
   FIELDS_END
@@ -582,25 +594,22 @@ int qb_pq_page_header_read(qb_pq_page_header *out, qb_tc_reader *r, qb_err *err)
 {
   int32_t v = 0;
   memset(out, 0, sizeof *out);
-  FIELDS_BEGIN
-  case 1: rc = rd_i32(&v, t, id, r, err); out->type = (qb_pq_page_type)v; break;
-  case 2: rc = rd_i32(&out->uncompressed_page_size, t, id, r, err); break;
-  case 3: rc = rd_i32(&out->compressed_page_size, t, id, r, err); break;
-  case 4: rc = rd_i32(&v, t, id, r, err); out->crc = (uint32_t)v; out->has_crc = true; break;
+  FIELDS_BEGIN(page_header_types)
+  case 1: rc = qb_tc_read_i32(&v, r, err); out->type = (qb_pq_page_type)v; break;
+  case 2: rc = qb_tc_read_i32(&out->uncompressed_page_size, r, err); break;
+  case 3: rc = qb_tc_read_i32(&out->compressed_page_size, r, err); break;
+  case 4: rc = qb_tc_read_i32(&v, r, err); out->crc = (uint32_t)v; out->has_crc = true; break;
   case 5:
-    rc = check_type(r, t, QB_TC_STRUCT, id, err);
-    if (!rc) rc = data_page_header_read(&out->data_page_header, r, err);
+    rc = data_page_header_read(&out->data_page_header, r, err);
     out->has_data_page_header = true;
     break;
-  case 6: rc = skip_struct(t, id, r, err); out->has_index_page_header = true; break;
+  case 6: rc = qb_tc_skip(r, QB_TC_STRUCT, err); out->has_index_page_header = true; break;
   case 7:
-    rc = check_type(r, t, QB_TC_STRUCT, id, err);
-    if (!rc) rc = dictionary_page_header_read(&out->dictionary_page_header, r, err);
+    rc = dictionary_page_header_read(&out->dictionary_page_header, r, err);
     out->has_dictionary_page_header = true;
     break;
   case 8:
-    rc = check_type(r, t, QB_TC_STRUCT, id, err);
-    if (!rc) rc = data_page_header_v2_read(&out->data_page_header_v2, r, err);
+    rc = data_page_header_v2_read(&out->data_page_header_v2, r, err);
     out->has_data_page_header_v2 = true;
     break;
   FIELDS_END

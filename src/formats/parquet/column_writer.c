@@ -1,0 +1,675 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Column chunk writer (see column_writer.h): stages one data page of levels and values, encodes and
+ * compresses it when it fills, keeps the chunk's pages until the row group is written out. Dictionary
+ * behaviour follows parquet-java's FallbackValuesWriter: start with a dictionary, fall back to PLAIN for the
+ * rest of the chunk when the dictionary outgrows its limit or does not pay off on the first page. */
+#include "formats/parquet/column_writer.h"
+
+#include <string.h>
+
+#include "formats/parquet/encodings.h"
+#include "formats/parquet/page_writer.h"
+
+/* Batch loops re-check the page size this often (values). */
+#define BATCH_CHECK_EVERY 512
+
+static size_t value_width(const qb_pq_node *leaf)
+{
+  switch (leaf->type) {
+  case QB_PQ_BOOLEAN: return 1;
+  case QB_PQ_INT32:
+  case QB_PQ_FLOAT: return 4;
+  case QB_PQ_INT64:
+  case QB_PQ_DOUBLE: return 8;
+  case QB_PQ_INT96: return 12;
+  case QB_PQ_FIXED_LEN_BYTE_ARRAY: return (size_t)leaf->type_length;
+  default: return 0;
+  }
+}
+
+void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_options *o, qb_pq_compressor *z)
+{
+  memset(c, 0, sizeof *c);
+  const qb_pq_node *leaf = col->leaf;
+  c->col = col;
+  c->o = o;
+  c->z = z;
+  c->type = leaf->type;
+  c->width = value_width(leaf);
+  c->max_def = col->max_def;
+  c->max_rep = col->max_rep;
+  c->def_bits = qb_pq_bit_width((uint64_t)col->max_def);
+  c->rep_bits = qb_pq_bit_width((uint64_t)col->max_rep);
+  /* parquet-java (DefaultV1ValuesWriterFactory): BOOLEAN is always PLAIN, and so is FIXED_LEN_BYTE_ARRAY
+   * in v1 files; the v2 factory dictionary-encodes FLBA. We do the same so readers see familiar files. */
+  c->dict_allowed = o->dictionary && c->type != QB_PQ_BOOLEAN &&
+                    !(c->type == QB_PQ_FIXED_LEN_BYTE_ARRAY && o->data_page_version == 1);
+  c->use_dict = c->dict_allowed;
+  bool numeric = c->type == QB_PQ_INT32 || c->type == QB_PQ_INT64 || c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
+  qb_pq_dict_init(&c->dict, c->width, numeric);
+  qb_buf *bufs[] = {&c->def, &c->rep, &c->vals, &c->data, &c->pages, &c->body, &c->comp, &c->hdr, &c->slices};
+  for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) qb_buf_init(bufs[i], QB_BUF_NOLIMIT);
+  qb_pq_col_stats_init(&c->stats, leaf);
+}
+
+void qb_pq_colw_free(qb_pq_colw *c)
+{
+  if (!c) return;
+  qb_buf *bufs[] = {&c->def, &c->rep, &c->vals, &c->data, &c->pages, &c->body, &c->comp, &c->hdr, &c->slices};
+  for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) qb_buf_free(bufs[i]);
+  qb_pq_dict_free(&c->dict);
+  qb_pq_col_stats_free(&c->stats);
+}
+
+/* ---- staging helpers -------------------------------------------------------------------------------- */
+
+static inline int push(qb_buf *b, const void *p, size_t n, qb_err *err)
+{
+  if (b->cap - b->n <= n) {
+    int rc = qb_buf_reserve(b, n, err);
+    if (rc) return rc;
+  }
+  memcpy(b->p + b->n, p, n);
+  b->n += n;
+  return QB_OK;
+}
+
+static inline int put_level(qb_pq_colw *c, int rep, int def, qb_err *err)
+{
+  int rc;
+  if (c->max_rep) {
+    int16_t r = (int16_t)rep;
+    if ((rc = push(&c->rep, &r, 2, err)) != QB_OK) return rc;
+  }
+  if (c->max_def) {
+    int16_t d = (int16_t)def;
+    if ((rc = push(&c->def, &d, 2, err)) != QB_OK) return rc;
+  }
+  if (rep == 0) c->n_rows++;
+  c->n_levels++;
+  return QB_OK;
+}
+
+/* Bytes the open page's values take in PLAIN encoding. */
+static size_t plain_bytes(const qb_pq_colw *c)
+{
+  if (c->type == QB_PQ_BOOLEAN) return ((size_t)c->n_values + 7) / 8;
+  if (c->width) return (size_t)c->n_values * c->width;
+  return c->data.n + 4 * (size_t)c->n_values;
+}
+
+static size_t page_estimate(const qb_pq_colw *c)
+{
+  size_t levels = ((size_t)c->n_levels * (size_t)(c->def_bits + c->rep_bits) + 7) / 8;
+  if (c->use_dict) {
+    int bw = qb_pq_bit_width(c->dict.n ? c->dict.n - 1 : 0);
+    return levels + 1 + ((size_t)c->n_values * (size_t)bw + 7) / 8;
+  }
+  return levels + plain_bytes(c);
+}
+
+/* The estimate counts levels and indices at their bit width, but they are staged as int16 / u32: a page of
+ * nulls or of one repeated dictionary value could grow without bound when there is no row limit. Staged
+ * memory beyond STAGED_PAGE_FACTOR page sizes closes the page too. */
+#define STAGED_PAGE_FACTOR 4
+
+static bool page_full(const qb_pq_colw *c)
+{
+  if (c->o->page_row_limit && c->n_rows >= c->o->page_row_limit) return true;
+  size_t staged = c->def.n + c->rep.n + c->vals.n + c->data.n;
+  return page_estimate(c) >= c->o->page_size_bytes || staged / STAGED_PAGE_FACTOR >= c->o->page_size_bytes;
+}
+
+uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c)
+{
+  uint64_t n = c->pages.n + page_estimate(c);
+  if (c->use_dict || c->dict_pages) n += c->dict.plain_bytes;
+  return n;
+}
+
+/* Turn the open page's dictionary indices into PLAIN values; the rest of the chunk stays PLAIN. */
+static int fall_back(qb_pq_colw *c, qb_err *err)
+{
+  int rc = QB_OK;
+  const uint32_t *idx = (const uint32_t *)(const void *)c->vals.p;
+  size_t n = c->n_values;
+  qb_buf plain;
+  qb_buf_init(&plain, QB_BUF_NOLIMIT);
+  qb_buf_reset(&c->data);
+  if (c->width) {
+    if ((rc = qb_buf_reserve(&plain, n * c->width, err)) != QB_OK) return rc;
+    for (size_t i = 0; i < n; i++) memcpy(plain.p + i * c->width, qb_pq_dict_fixed(&c->dict, idx[i]), c->width);
+    plain.n = n * c->width;
+  } else {
+    if ((rc = qb_buf_reserve(&plain, n * 4, err)) != QB_OK) return rc;
+    for (size_t i = 0; i < n && rc == QB_OK; i++) {
+      size_t len;
+      const uint8_t *p = qb_pq_dict_bytes(&c->dict, idx[i], &len);
+      uint32_t l32 = (uint32_t)len;
+      memcpy(plain.p + i * 4, &l32, 4);
+      rc = qb_buf_append(&c->data, p, len, err);
+    }
+    plain.n = n * 4;
+    if (rc) {
+      qb_buf_free(&plain);
+      return rc;
+    }
+  }
+  qb_buf_free(&c->vals);
+  c->vals = plain;
+  c->use_dict = false;
+  /* No page refers to the dictionary yet: drop it now (its memory counts against the row group). */
+  if (!c->dict_pages) qb_pq_dict_reset(&c->dict);
+  return QB_OK;
+}
+
+static inline bool dict_too_big(const qb_pq_colw *c)
+{
+  return c->dict.plain_bytes > c->o->dictionary_page_size_bytes || c->dict.n >= QB_PQ_DICT_MAX_ENTRIES;
+}
+
+/* Dictionary mode: stage index `idx` of a value; `added` says whether the dictionary grew. */
+static inline int stage_index(qb_pq_colw *c, uint32_t idx, bool added, qb_err *err)
+{
+  int rc = push(&c->vals, &idx, 4, err);
+  if (rc) return rc;
+  c->n_values++;
+  if (added && dict_too_big(c)) return fall_back(c, err);
+  return QB_OK;
+}
+
+/* ---- typed values --------------------------------------------------------------------------------- */
+
+static inline int val_i32(qb_pq_colw *c, int32_t v, qb_err *err)
+{
+  if (c->use_dict) {
+    uint32_t idx;
+    bool added;
+    int rc = qb_pq_dict_put_u32(&c->dict, (uint32_t)v, &idx, &added, err);
+    if (rc) return rc;
+    if (added) qb_pq_col_stats_i32(&c->stats, v);
+    return stage_index(c, idx, added, err);
+  }
+  qb_pq_col_stats_i32(&c->stats, v);
+  c->n_values++;
+  return push(&c->vals, &v, 4, err);
+}
+
+static inline int val_i64(qb_pq_colw *c, int64_t v, qb_err *err)
+{
+  if (c->use_dict) {
+    uint32_t idx;
+    bool added;
+    int rc = qb_pq_dict_put_u64(&c->dict, (uint64_t)v, &idx, &added, err);
+    if (rc) return rc;
+    if (added) qb_pq_col_stats_int(&c->stats, v);
+    return stage_index(c, idx, added, err);
+  }
+  qb_pq_col_stats_int(&c->stats, v);
+  c->n_values++;
+  return push(&c->vals, &v, 8, err);
+}
+
+/* NaN counts are per value, not per dictionary entry. */
+static inline int val_float(qb_pq_colw *c, float v, qb_err *err)
+{
+  if (c->use_dict) {
+    uint32_t bits, idx;
+    bool added;
+    memcpy(&bits, &v, 4);
+    int rc = qb_pq_dict_put_u32(&c->dict, bits, &idx, &added, err);
+    if (rc) return rc;
+    if (added || isnan(v)) qb_pq_col_stats_double(&c->stats, v);
+    return stage_index(c, idx, added, err);
+  }
+  qb_pq_col_stats_double(&c->stats, v);
+  c->n_values++;
+  return push(&c->vals, &v, 4, err);
+}
+
+static inline int val_double(qb_pq_colw *c, double v, qb_err *err)
+{
+  if (c->use_dict) {
+    uint64_t bits;
+    uint32_t idx;
+    bool added;
+    memcpy(&bits, &v, 8);
+    int rc = qb_pq_dict_put_u64(&c->dict, bits, &idx, &added, err);
+    if (rc) return rc;
+    if (added || isnan(v)) qb_pq_col_stats_double(&c->stats, v);
+    return stage_index(c, idx, added, err);
+  }
+  qb_pq_col_stats_double(&c->stats, v);
+  c->n_values++;
+  return push(&c->vals, &v, 8, err);
+}
+
+static inline int val_bool(qb_pq_colw *c, bool v, qb_err *err)
+{
+  uint8_t b = v ? 1 : 0;
+  qb_pq_col_stats_int(&c->stats, b);
+  c->n_values++;
+  return push(&c->vals, &b, 1, err);
+}
+
+static inline int val_bytes(qb_pq_colw *c, const uint8_t *p, size_t n, qb_err *err)
+{
+  int rc;
+  if (c->use_dict) {
+    uint32_t idx;
+    bool added;
+    if ((rc = qb_pq_dict_put_bytes(&c->dict, p, n, &idx, &added, err)) != QB_OK) return rc;
+    if (added && (rc = qb_pq_col_stats_bytes(&c->stats, p, n, err)) != QB_OK) return rc;
+    return stage_index(c, idx, added, err);
+  }
+  if ((rc = qb_pq_col_stats_bytes(&c->stats, p, n, err)) != QB_OK) return rc;
+  c->n_values++;
+  if (c->width) return push(&c->vals, p, n, err);
+  if (n > UINT32_MAX) return QB_FAIL(err, QB_EINVAL, "value of %zu bytes exceeds the 4 GiB BYTE_ARRAY limit", n);
+  uint32_t l32 = (uint32_t)n;
+  if ((rc = push(&c->vals, &l32, 4, err)) != QB_OK) return rc;
+  return n ? push(&c->data, p, n, err) : QB_OK;
+}
+
+int qb_pq_colw_put_null(qb_pq_colw *c, int rep, int def, qb_err *err)
+{
+  c->stats.null_count++;
+  return put_level(c, rep, def, err);
+}
+
+int qb_pq_colw_put_bool(qb_pq_colw *c, int rep, bool v, qb_err *err)
+{
+  int rc = put_level(c, rep, c->max_def, err);
+  return rc ? rc : val_bool(c, v, err);
+}
+
+int qb_pq_colw_put_i32(qb_pq_colw *c, int rep, int32_t v, qb_err *err)
+{
+  int rc = put_level(c, rep, c->max_def, err);
+  return rc ? rc : val_i32(c, v, err);
+}
+
+int qb_pq_colw_put_i64(qb_pq_colw *c, int rep, int64_t v, qb_err *err)
+{
+  int rc = put_level(c, rep, c->max_def, err);
+  return rc ? rc : val_i64(c, v, err);
+}
+
+int qb_pq_colw_put_float(qb_pq_colw *c, int rep, float v, qb_err *err)
+{
+  int rc = put_level(c, rep, c->max_def, err);
+  return rc ? rc : val_float(c, v, err);
+}
+
+int qb_pq_colw_put_double(qb_pq_colw *c, int rep, double v, qb_err *err)
+{
+  int rc = put_level(c, rep, c->max_def, err);
+  return rc ? rc : val_double(c, v, err);
+}
+
+int qb_pq_colw_put_bytes(qb_pq_colw *c, int rep, const uint8_t *p, size_t n, qb_err *err)
+{
+  int rc = put_level(c, rep, c->max_def, err);
+  return rc ? rc : val_bytes(c, p, n, err);
+}
+
+/* ---- pages ----------------------------------------------------------------------------------------------- */
+
+/* Slices over the staged PLAIN values of a byte column, for the PLAIN encoders. */
+static int stage_slices(qb_pq_colw *c, qb_err *err)
+{
+  size_t n = c->n_values;
+  qb_buf_reset(&c->slices);
+  int rc = qb_buf_reserve(&c->slices, n * sizeof(qb_slice), err);
+  if (rc) return rc;
+  qb_slice *s = (qb_slice *)(void *)c->slices.p;
+  if (c->width) {
+    for (size_t i = 0; i < n; i++) s[i] = (qb_slice){c->vals.p + i * c->width, c->width};
+  } else {
+    const uint32_t *len = (const uint32_t *)(const void *)c->vals.p;
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+      s[i] = (qb_slice){c->data.p + off, len[i]};
+      off += len[i];
+    }
+  }
+  return QB_OK;
+}
+
+static int encode_plain(qb_buf *out, qb_pq_colw *c, qb_err *err)
+{
+  size_t n = c->n_values;
+  const void *v = c->vals.p;
+  int rc;
+  switch (c->type) {
+  case QB_PQ_BOOLEAN: return qb_pq_plain_encode_bool(out, v, n, err);
+  case QB_PQ_INT32: return qb_pq_plain_encode_i32(out, v, n, err);
+  case QB_PQ_INT64: return qb_pq_plain_encode_i64(out, v, n, err);
+  case QB_PQ_FLOAT: return qb_pq_plain_encode_float(out, v, n, err);
+  case QB_PQ_DOUBLE: return qb_pq_plain_encode_double(out, v, n, err);
+  case QB_PQ_BYTE_ARRAY:
+    if ((rc = stage_slices(c, err)) != QB_OK) return rc;
+    return qb_pq_plain_encode_bytes(out, (const qb_slice *)(const void *)c->slices.p, n, err);
+  default:
+    if ((rc = stage_slices(c, err)) != QB_OK) return rc;
+    return qb_pq_plain_encode_fixed(out, (const qb_slice *)(const void *)c->slices.p, n, c->width, err);
+  }
+}
+
+/* Dictionary-encoded values section: 1 byte bit width, then RLE/bit-packed indices without length. */
+static int encode_indices(qb_buf *out, const qb_pq_colw *c, qb_err *err)
+{
+  int bw = qb_pq_bit_width(c->dict.n ? c->dict.n - 1 : 0);
+  int rc = qb_buf_putc(out, (uint8_t)bw, err);
+  if (rc) return rc;
+  return qb_pq_rle_encode(out, (const uint32_t *)(const void *)c->vals.p, c->n_values, bw, err);
+}
+
+static int encode_levels(qb_buf *out, const qb_pq_colw *c, bool len_prefixed, size_t *out_rep_n, qb_err *err)
+{
+  int rc;
+  size_t at = out->n;
+  if (c->max_rep &&
+      (rc = qb_pq_levels_encode(out, (const int16_t *)(const void *)c->rep.p, c->n_levels, c->max_rep, len_prefixed,
+                                err)) != QB_OK)
+    return rc;
+  *out_rep_n = out->n - at;
+  if (c->max_def &&
+      (rc = qb_pq_levels_encode(out, (const int16_t *)(const void *)c->def.p, c->n_levels, c->max_def, len_prefixed,
+                                err)) != QB_OK)
+    return rc;
+  return QB_OK;
+}
+
+static int finish_page(qb_pq_colw *c, qb_err *err)
+{
+  int rc;
+  if (c->n_levels == 0) return QB_OK;
+  const qb_pq_write_options *o = c->o;
+  bool v2 = o->data_page_version == 2;
+  qb_buf *body = &c->body, *lv = &c->hdr;
+  qb_buf_reset(body);
+  qb_buf_reset(lv);
+  size_t rep_n = 0;
+  if ((rc = encode_levels(v2 ? lv : body, c, !v2, &rep_n, err)) != QB_OK) return rc;
+  size_t values_at = body->n;
+
+  bool dict = c->use_dict && (c->n_values > 0 || c->dict.n > 0);
+  if (dict) {
+    if ((rc = encode_indices(body, c, err)) != QB_OK) return rc;
+    /* parquet-java FallbackValuesWriter: on the first page keep the dictionary only when indices plus
+     * dictionary are smaller than the PLAIN values. */
+    if (!c->first_page_done && (body->n - values_at) + c->dict.plain_bytes >= plain_bytes(c)) {
+      body->n = values_at;
+      if ((rc = fall_back(c, err)) != QB_OK) return rc;
+      dict = false;
+    }
+  }
+  if (!dict && (rc = encode_plain(body, c, err)) != QB_OK) return rc;
+  c->first_page_done = true;
+
+  qb_pq_encoding enc = dict ? (v2 ? QB_PQ_RLE_DICTIONARY : QB_PQ_PLAIN_DICTIONARY) : QB_PQ_PLAIN;
+  qb_pq_page_header h;
+  memset(&h, 0, sizeof h);
+  int64_t bytes, ubytes;
+  if (!v2) {
+    h.type = QB_PQ_PAGE_DATA;
+    h.has_data_page_header = true;
+    h.data_page_header.num_values = (int32_t)c->n_levels;
+    h.data_page_header.encoding = enc;
+    h.data_page_header.def_level_encoding = QB_PQ_RLE;
+    h.data_page_header.rep_level_encoding = QB_PQ_RLE;
+    rc = qb_pq_page_write(&c->pages, &h, NULL, 0, body->p, body->n, true, c->z, o->page_crc, &c->comp, &bytes, &ubytes,
+                          err);
+  } else {
+    size_t values_n = body->n;
+    h.type = QB_PQ_PAGE_DATA_V2;
+    h.has_data_page_header_v2 = true;
+    qb_pq_data_page_header_v2 *h2 = &h.data_page_header_v2;
+    h2->num_values = (int32_t)c->n_levels;
+    h2->num_nulls = (int32_t)(c->n_levels - c->n_values);
+    h2->num_rows = (int32_t)c->n_rows;
+    h2->encoding = enc;
+    h2->rep_levels_byte_length = (int32_t)rep_n;
+    h2->def_levels_byte_length = (int32_t)(lv->n - rep_n);
+    /* An empty values section is stored as nothing, not as an empty compressed stream, and flagged
+     * uncompressed: readers must not feed 0 bytes to a decompressor (datapage_v2_empty_datapage). */
+    h2->is_compressed = o->codec != QB_PQ_UNCOMPRESSED && values_n > 0;
+    rc = qb_pq_page_write(&c->pages, &h, lv->p, lv->n, body->p, values_n, h2->is_compressed, c->z, o->page_crc,
+                          &c->comp, &bytes, &ubytes, err);
+  }
+  if (rc) return qb_err_wrap(err, "data page");
+  c->data_compressed += bytes;
+  c->data_uncompressed += ubytes;
+  c->num_values += c->n_levels;
+  if (dict) {
+    c->dict_pages = true;
+    c->n_dict_pages_enc++;
+  } else {
+    c->n_plain_pages++;
+  }
+  qb_buf_reset(&c->def);
+  qb_buf_reset(&c->rep);
+  qb_buf_reset(&c->vals);
+  qb_buf_reset(&c->data);
+  c->n_levels = c->n_values = c->n_rows = 0;
+  return QB_OK;
+}
+
+int qb_pq_colw_end_rows(qb_pq_colw *c, qb_err *err)
+{
+  if (!page_full(c)) return QB_OK;
+  return finish_page(c, err);
+}
+
+/* ---- columnar fast path ------------------------------------------------------------------------------ */
+
+/* PLAIN fixed-width numbers: copy the run's non-null values at once, then fold their statistics. */
+#define PLAIN_RUN(T, STATS_ARRAY)                                                        \
+  do {                                                                                   \
+    const T *src = (const T *)b->values + i;                                             \
+    if ((rc = qb_buf_reserve(&c->vals, run * sizeof(T), err)) != QB_OK) return rc;       \
+    T *dst = (T *)(void *)(c->vals.p + c->vals.n);                                       \
+    size_t m = 0;                                                                        \
+    if (!valid) {                                                                        \
+      memcpy(dst, src, run * sizeof(T));                                                 \
+      m = run;                                                                           \
+    } else {                                                                             \
+      for (size_t k = 0; k < run; k++)                                                   \
+        if (valid[i + k]) dst[m++] = src[k];                                             \
+    }                                                                                    \
+    STATS_ARRAY(&c->stats, dst, m);                                                      \
+    c->vals.n += m * sizeof(T);                                                          \
+    c->n_values += (uint32_t)m;                                                          \
+    c->stats.null_count += run - m;                                                      \
+  } while (0)
+
+/* One value at a time (dictionary mode, strings, booleans); VAL may switch the chunk to PLAIN. */
+#define VALUE_RUN(EXPR)                                      \
+  do {                                                       \
+    for (size_t k = i; k < i + run; k++) {                   \
+      if (valid && !valid[k]) {                              \
+        c->stats.null_count++;                               \
+        continue;                                            \
+      }                                                      \
+      if ((rc = (EXPR)) != QB_OK) return rc;                 \
+    }                                                        \
+  } while (0)
+
+/* Rows [i, i + run) of a batch: values and null counts (levels are staged by the caller). */
+static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, qb_err *err)
+{
+  int rc;
+  const uint8_t *valid = b->valid;
+  switch (c->type) {
+  case QB_PQ_BOOLEAN: VALUE_RUN(val_bool(c, ((const uint8_t *)b->values)[k] != 0, err)); break;
+  case QB_PQ_INT32:
+    if (!c->use_dict) PLAIN_RUN(int32_t, qb_pq_col_stats_i32_array);
+    else VALUE_RUN(val_i32(c, ((const int32_t *)b->values)[k], err));
+    break;
+  case QB_PQ_INT64:
+    if (!c->use_dict) PLAIN_RUN(int64_t, qb_pq_col_stats_i64_array);
+    else VALUE_RUN(val_i64(c, ((const int64_t *)b->values)[k], err));
+    break;
+  case QB_PQ_FLOAT:
+    if (!c->use_dict) PLAIN_RUN(float, qb_pq_col_stats_float_array);
+    else VALUE_RUN(val_float(c, ((const float *)b->values)[k], err));
+    break;
+  case QB_PQ_DOUBLE:
+    if (!c->use_dict) PLAIN_RUN(double, qb_pq_col_stats_double_array);
+    else VALUE_RUN(val_double(c, ((const double *)b->values)[k], err));
+    break;
+  case QB_PQ_BYTE_ARRAY: {
+    const uint8_t *base = b->values;
+    const int64_t *off = b->offsets;
+    VALUE_RUN(val_bytes(c, base + off[k], (size_t)(off[k + 1] - off[k]), err));
+    break;
+  }
+  default: VALUE_RUN(val_bytes(c, (const uint8_t *)b->values + k * c->width, c->width, err)); break;
+  }
+  return QB_OK;
+}
+
+int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0, size_t n, qb_err *err)
+{
+  int rc;
+  size_t i = row0, end = row0 + n;
+  uint32_t limit = c->o->page_row_limit;
+  while (i < end) {
+    if (limit && c->n_rows >= limit && (rc = finish_page(c, err)) != QB_OK) return rc;
+    size_t run = end - i;
+    if (limit && run > limit - c->n_rows) run = limit - c->n_rows;
+    if (run > BATCH_CHECK_EVERY) run = BATCH_CHECK_EVERY;
+    if (c->max_def) {
+      if ((rc = qb_buf_reserve(&c->def, run * 2, err)) != QB_OK) return rc;
+      int16_t *d = (int16_t *)(void *)(c->def.p + c->def.n);
+      for (size_t k = 0; k < run; k++) d[k] = (int16_t)(b->valid ? b->valid[i + k] != 0 : 1);
+      c->def.n += run * 2;
+    }
+    if ((rc = batch_run(c, b, i, run, err)) != QB_OK) return rc;
+    i += run;
+    c->n_levels += (uint32_t)run;
+    c->n_rows += (uint32_t)run;
+    if (page_full(c) && (rc = finish_page(c, err)) != QB_OK) return rc;
+  }
+  return QB_OK;
+}
+
+/* ---- chunk -------------------------------------------------------------------------------------------------- */
+
+static int encode_dictionary(qb_buf *out, qb_pq_colw *c, qb_err *err)
+{
+  const qb_pq_dict *d = &c->dict;
+  const void *v = d->values.p;
+  int rc;
+  switch (c->type) {
+  case QB_PQ_INT32: return qb_pq_plain_encode_i32(out, v, d->n, err);
+  case QB_PQ_INT64: return qb_pq_plain_encode_i64(out, v, d->n, err);
+  case QB_PQ_FLOAT: return qb_pq_plain_encode_float(out, v, d->n, err);
+  case QB_PQ_DOUBLE: return qb_pq_plain_encode_double(out, v, d->n, err);
+  default: break;
+  }
+  qb_buf_reset(&c->slices);
+  if ((rc = qb_buf_reserve(&c->slices, (size_t)d->n * sizeof(qb_slice), err)) != QB_OK) return rc;
+  qb_slice *s = (qb_slice *)(void *)c->slices.p;
+  for (uint32_t i = 0; i < d->n; i++) {
+    if (d->width) s[i] = (qb_slice){qb_pq_dict_fixed(d, i), d->width};
+    else s[i].p = qb_pq_dict_bytes(d, i, &s[i].n);
+  }
+  if (c->type == QB_PQ_BYTE_ARRAY) return qb_pq_plain_encode_bytes(out, s, d->n, err);
+  return qb_pq_plain_encode_fixed(out, s, d->n, d->width, err);
+}
+
+static int sink_write(qb_writer *sink, const qb_buf *b, qb_err *err)
+{
+  return b->n ? qb_writer_write(sink, b->p, b->n, err) : QB_OK;
+}
+
+static void add_encoding(qb_pq_column_meta *m, qb_pq_encoding e)
+{
+  for (uint32_t i = 0; i < m->n_encodings; i++)
+    if (m->encodings[i] == e) return;
+  m->encodings[m->n_encodings++] = e;
+}
+
+static void reset_chunk(qb_pq_colw *c)
+{
+  qb_pq_dict_reset(&c->dict);
+  qb_pq_col_stats_reset(&c->stats);
+  qb_buf_reset(&c->pages);
+  c->use_dict = c->dict_allowed;
+  c->dict_pages = c->first_page_done = false;
+  c->num_values = c->data_uncompressed = c->data_compressed = 0;
+  c->n_dict_pages_enc = c->n_plain_pages = 0;
+}
+
+int qb_pq_colw_flush(qb_pq_column_chunk *cc, qb_pq_colw *c, qb_writer *sink, uint64_t base, qb_arena *a,
+                     qb_pq_col_stats *file_stats, qb_err *err)
+{
+  int rc;
+  const qb_pq_write_options *o = c->o;
+  bool v2 = o->data_page_version == 2;
+  if ((rc = finish_page(c, err)) != QB_OK) return rc;
+  memset(cc, 0, sizeof *cc);
+  qb_pq_column_meta *m = &cc->meta_data;
+  int64_t start = (int64_t)(qb_writer_offset(sink) - base);
+  int64_t dict_bytes = 0, dict_ubytes = 0;
+  if (c->dict_pages) {
+    qb_buf_reset(&c->body);
+    qb_buf_reset(&c->hdr);
+    if ((rc = encode_dictionary(&c->body, c, err)) != QB_OK) return qb_err_wrap(err, "dictionary page");
+    qb_pq_page_header h;
+    memset(&h, 0, sizeof h);
+    h.type = QB_PQ_PAGE_DICTIONARY;
+    h.has_dictionary_page_header = true;
+    h.dictionary_page_header.num_values = (int32_t)c->dict.n;
+    /* parquet-java v1 files say PLAIN_DICTIONARY for the dictionary page, v2 files PLAIN (same bytes) */
+    h.dictionary_page_header.encoding = v2 ? QB_PQ_PLAIN : QB_PQ_PLAIN_DICTIONARY;
+    if ((rc = qb_pq_page_write(&c->hdr, &h, NULL, 0, c->body.p, c->body.n, true, c->z, o->page_crc, &c->comp,
+                               &dict_bytes, &dict_ubytes, err)) != QB_OK)
+      return qb_err_wrap(err, "dictionary page");
+    if ((rc = sink_write(sink, &c->hdr, err)) != QB_OK) return rc;
+    m->has_dictionary_page_offset = true;
+    m->dictionary_page_offset = start;
+  }
+  m->data_page_offset = start + dict_bytes;
+  if ((rc = sink_write(sink, &c->pages, err)) != QB_OK) return rc;
+
+  cc->file_offset = start;
+  cc->has_meta_data = true;
+  m->type = c->type;
+  m->path_in_schema = c->col->path;
+  m->n_path = (uint32_t)c->col->path_len;
+  m->codec = o->codec;
+  m->num_values = c->num_values;
+  m->total_uncompressed_size = c->data_uncompressed + dict_ubytes;
+  m->total_compressed_size = c->data_compressed + dict_bytes;
+
+  /* encodings: every encoding of the chunk, levels included; encoding_stats: pages per (type, encoding) */
+  qb_pq_encoding dict_enc = v2 ? QB_PQ_RLE_DICTIONARY : QB_PQ_PLAIN_DICTIONARY;
+  qb_pq_encoding dict_page_enc = v2 ? QB_PQ_PLAIN : QB_PQ_PLAIN_DICTIONARY;
+  qb_pq_page_type data_type = v2 ? QB_PQ_PAGE_DATA_V2 : QB_PQ_PAGE_DATA;
+  m->encodings = qb_arena_calloc(a, 4, sizeof *m->encodings);
+  m->encoding_stats = qb_arena_calloc(a, 3, sizeof *m->encoding_stats);
+  if (!m->encodings || !m->encoding_stats) return QB_FAIL(err, QB_ENOMEM, "column metadata: out of memory");
+  if (c->dict_pages) {
+    add_encoding(m, dict_page_enc);
+    m->encoding_stats[m->n_encoding_stats++] = (qb_pq_page_encoding_stats){QB_PQ_PAGE_DICTIONARY, dict_page_enc, 1};
+  }
+  if (c->n_dict_pages_enc) {
+    add_encoding(m, dict_enc);
+    m->encoding_stats[m->n_encoding_stats++] = (qb_pq_page_encoding_stats){data_type, dict_enc, c->n_dict_pages_enc};
+  }
+  if (c->n_plain_pages) {
+    add_encoding(m, QB_PQ_PLAIN);
+    m->encoding_stats[m->n_encoding_stats++] = (qb_pq_page_encoding_stats){data_type, QB_PQ_PLAIN, c->n_plain_pages};
+  }
+  /* v1 page headers name RLE as the level encoding even when a column has no levels */
+  if (c->max_def || c->max_rep || !v2) add_encoding(m, QB_PQ_RLE);
+
+  m->has_statistics = true;
+  if ((rc = qb_pq_col_stats_to_thrift(&m->statistics, &c->stats, a, err)) != QB_OK) return rc;
+  if ((rc = qb_pq_col_stats_merge(file_stats, &c->stats, err)) != QB_OK) return rc;
+  reset_chunk(c);
+  return QB_OK;
+}

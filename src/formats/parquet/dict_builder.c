@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Writer-side column-chunk dictionary: open addressing over entry indices (see dict_builder.h). */
+#include "formats/parquet/dict_builder.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_SLOTS 1024
+
+/* Full-avalanche finaliser (splitmix64): slots come from the low bits, and keys such as doubles with
+ * short mantissas (12.25) have all-zero low bits that a plain multiplicative hash would keep zero. */
+static inline uint64_t mix64(uint64_t x)
+{
+  x ^= x >> 30;
+  x *= 0xBF58476D1CE4E5B9ULL;
+  x ^= x >> 27;
+  x *= 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+static uint64_t hash_bytes(const uint8_t *p, size_t n)
+{
+  uint64_t h = 0x243F6A8885A308D3ULL ^ ((uint64_t)n * 0x9E3779B97F4A7C15ULL);
+  while (n >= 8) {
+    uint64_t k;
+    memcpy(&k, p, 8);
+    h = (h ^ k) * 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 31;
+    p += 8;
+    n -= 8;
+  }
+  uint64_t k = 0;
+  memcpy(&k, p, n);
+  h = (h ^ k) * 0x94D049BB133111EBULL;
+  return h ^ (h >> 32);
+}
+
+void qb_pq_dict_init(qb_pq_dict *d, size_t width, bool numeric)
+{
+  memset(d, 0, sizeof *d);
+  d->width = width;
+  d->numeric = numeric;
+  qb_buf_init(&d->values, QB_BUF_NOLIMIT);
+  qb_buf_init(&d->ends, QB_BUF_NOLIMIT);
+  qb_buf_init(&d->hashes, QB_BUF_NOLIMIT);
+}
+
+void qb_pq_dict_reset(qb_pq_dict *d)
+{
+  if (d->slots) memset(d->slots, 0, (d->mask + 1) * sizeof *d->slots);
+  d->n = 0;
+  d->plain_bytes = 0;
+  qb_buf_reset(&d->values);
+  qb_buf_reset(&d->ends);
+  qb_buf_reset(&d->hashes);
+}
+
+void qb_pq_dict_free(qb_pq_dict *d)
+{
+  if (!d) return;
+  free(d->slots);
+  qb_buf_free(&d->values);
+  qb_buf_free(&d->ends);
+  qb_buf_free(&d->hashes);
+  d->slots = NULL;
+  d->mask = 0;
+  d->n = 0;
+}
+
+static uint64_t entry_hash(const qb_pq_dict *d, uint32_t i)
+{
+  if (d->width == 0) return ((const uint64_t *)(const void *)d->hashes.p)[i];
+  const uint8_t *v = qb_pq_dict_fixed(d, i);
+  if (!d->numeric) return hash_bytes(v, d->width);
+  if (d->width == 4) {
+    uint32_t b;
+    memcpy(&b, v, 4);
+    return mix64(b);
+  }
+  uint64_t b;
+  memcpy(&b, v, 8);
+  return mix64(b);
+}
+
+/* Keep the load factor at or below 1/2 so probe sequences stay short. */
+static int grow(qb_pq_dict *d, qb_err *err)
+{
+  size_t cap = d->slots ? (d->mask + 1) * 2 : MIN_SLOTS;
+  uint32_t *slots = calloc(cap, sizeof *slots);
+  if (!slots) return QB_FAIL(err, QB_ENOMEM, "dictionary: out of memory for %zu slots", cap);
+  size_t mask = cap - 1;
+  for (uint32_t i = 0; i < d->n; i++) {
+    size_t s = (size_t)entry_hash(d, i) & mask;
+    while (slots[s]) s = (s + 1) & mask;
+    slots[s] = i + 1;
+  }
+  free(d->slots);
+  d->slots = slots;
+  d->mask = mask;
+  return QB_OK;
+}
+
+int qb_pq_dict_put_u32(qb_pq_dict *d, uint32_t bits, uint32_t *out_idx, bool *out_new, qb_err *err)
+{
+  int rc;
+  if (!d->slots && (rc = grow(d, err)) != QB_OK) return rc;
+  const uint32_t *vals = (const uint32_t *)(const void *)d->values.p;
+  size_t s = (size_t)mix64(bits) & d->mask;
+  for (;;) {
+    uint32_t e = d->slots[s];
+    if (!e) break;
+    if (vals[e - 1] == bits) {
+      *out_idx = e - 1;
+      *out_new = false;
+      return QB_OK;
+    }
+    s = (s + 1) & d->mask;
+  }
+  if ((size_t)d->n + 1 > (d->mask + 1) / 2) {
+    if ((rc = grow(d, err)) != QB_OK) return rc;
+    s = (size_t)mix64(bits) & d->mask;
+    while (d->slots[s]) s = (s + 1) & d->mask;
+  }
+  if ((rc = qb_buf_append(&d->values, &bits, 4, err)) != QB_OK) return rc;
+  d->slots[s] = ++d->n;
+  d->plain_bytes += 4;
+  *out_idx = d->n - 1;
+  *out_new = true;
+  return QB_OK;
+}
+
+int qb_pq_dict_put_u64(qb_pq_dict *d, uint64_t bits, uint32_t *out_idx, bool *out_new, qb_err *err)
+{
+  int rc;
+  if (!d->slots && (rc = grow(d, err)) != QB_OK) return rc;
+  const uint64_t *vals = (const uint64_t *)(const void *)d->values.p;
+  size_t s = (size_t)mix64(bits) & d->mask;
+  for (;;) {
+    uint32_t e = d->slots[s];
+    if (!e) break;
+    if (vals[e - 1] == bits) {
+      *out_idx = e - 1;
+      *out_new = false;
+      return QB_OK;
+    }
+    s = (s + 1) & d->mask;
+  }
+  if ((size_t)d->n + 1 > (d->mask + 1) / 2) {
+    if ((rc = grow(d, err)) != QB_OK) return rc;
+    s = (size_t)mix64(bits) & d->mask;
+    while (d->slots[s]) s = (s + 1) & d->mask;
+  }
+  if ((rc = qb_buf_append(&d->values, &bits, 8, err)) != QB_OK) return rc;
+  d->slots[s] = ++d->n;
+  d->plain_bytes += 8;
+  *out_idx = d->n - 1;
+  *out_new = true;
+  return QB_OK;
+}
+
+int qb_pq_dict_put_bytes(qb_pq_dict *d, const uint8_t *p, size_t n, uint32_t *out_idx, bool *out_new,
+                         qb_err *err)
+{
+  int rc;
+  if (!d->slots && (rc = grow(d, err)) != QB_OK) return rc;
+  uint64_t h = hash_bytes(p, n);
+  size_t s = (size_t)h & d->mask;
+  for (;;) {
+    uint32_t e = d->slots[s];
+    if (!e) break;
+    size_t en;
+    const uint8_t *ev = d->width ? qb_pq_dict_fixed(d, e - 1) : qb_pq_dict_bytes(d, e - 1, &en);
+    if (d->width) en = d->width;
+    if (en == n && (n == 0 || memcmp(ev, p, n) == 0) && (d->width || entry_hash(d, e - 1) == h)) {
+      *out_idx = e - 1;
+      *out_new = false;
+      return QB_OK;
+    }
+    s = (s + 1) & d->mask;
+  }
+  if ((size_t)d->n + 1 > (d->mask + 1) / 2) {
+    if ((rc = grow(d, err)) != QB_OK) return rc;
+    s = (size_t)h & d->mask;
+    while (d->slots[s]) s = (s + 1) & d->mask;
+  }
+  if ((rc = qb_buf_append(&d->values, p, n, err)) != QB_OK) return rc;
+  if (d->width == 0) {
+    uint64_t end = d->values.n;
+    if ((rc = qb_buf_append(&d->ends, &end, 8, err)) != QB_OK) return rc;
+    if ((rc = qb_buf_append(&d->hashes, &h, 8, err)) != QB_OK) return rc;
+    d->plain_bytes += 4 + n;
+  } else {
+    d->plain_bytes += n;
+  }
+  d->slots[s] = ++d->n;
+  *out_idx = d->n - 1;
+  *out_new = true;
+  return QB_OK;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Writer-side dictionary of one column chunk: distinct values in first-seen order with a hash index,
+ * giving the indices of RLE_DICTIONARY data pages and the values of the PLAIN dictionary page
+ * (parquet-format Encodings.md "Dictionary Encoding"; formats.md §2.4). */
+#ifndef QB_FORMATS_PARQUET_DICT_BUILDER_H
+#define QB_FORMATS_PARQUET_DICT_BUILDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qberg/err.h"
+#include "util/buf.h"
+
+/** Entries beyond this make the column fall back to PLAIN (indices are u32, dict page num_values i32). */
+#define QB_PQ_DICT_MAX_ENTRIES ((uint32_t)1 << 30)
+
+/**
+ * Fixed-width values (INT32/FLOAT as 4 bytes, INT64/DOUBLE as 8, FLBA/INT96 as `width`) are keyed by
+ * their bytes, so -0.0 and +0.0, and NaNs with different payloads, are distinct entries (values are
+ * written back bit for bit). BYTE_ARRAY values (width 0) are keyed by their bytes.
+ */
+typedef struct qb_pq_dict {
+  size_t width;        /* value width in bytes; 0 = BYTE_ARRAY */
+  bool numeric;        /* 4/8-byte numbers (put_u32/put_u64), else keyed by bytes (put_bytes) */
+  uint32_t *slots;     /* hash index: 0 = empty, else entry + 1 */
+  size_t mask;         /* slot count - 1 (power of two) */
+  uint32_t n;          /* entries */
+  qb_buf values;       /* fixed width: n * width bytes; BYTE_ARRAY: the bytes of all entries back to back */
+  qb_buf ends;         /* BYTE_ARRAY: u64 end offset of each entry in `values` */
+  qb_buf hashes;       /* BYTE_ARRAY: u64 hash of each entry (rehash without re-reading bytes) */
+  size_t plain_bytes;  /* size of the PLAIN dictionary page these entries make */
+} qb_pq_dict;
+
+/** `numeric`: the column is INT32/FLOAT (width 4) or INT64/DOUBLE (width 8) and uses put_u32/put_u64. */
+void qb_pq_dict_init(qb_pq_dict *d, size_t width, bool numeric);
+/** Forget every entry; keep the allocations for the next column chunk. */
+void qb_pq_dict_reset(qb_pq_dict *d);
+/** NULL-safe. */
+void qb_pq_dict_free(qb_pq_dict *d);
+
+/**
+ * Look up a value, adding it when absent.
+ * @param out_idx  OUT: the value's entry index
+ * @param out_new  OUT: true when the value was added by this call
+ * @return QB_OK, QB_ENOMEM
+ */
+int qb_pq_dict_put_u32(qb_pq_dict *d, uint32_t bits, uint32_t *out_idx, bool *out_new, qb_err *err);
+int qb_pq_dict_put_u64(qb_pq_dict *d, uint64_t bits, uint32_t *out_idx, bool *out_new, qb_err *err);
+/** FLBA/INT96 (n == width) and BYTE_ARRAY (width 0). */
+int qb_pq_dict_put_bytes(qb_pq_dict *d, const uint8_t *p, size_t n, uint32_t *out_idx, bool *out_new,
+                         qb_err *err);
+
+/** Entry `i` of a BYTE_ARRAY dictionary (borrowed until the next put or reset). */
+static inline const uint8_t *qb_pq_dict_bytes(const qb_pq_dict *d, uint32_t i, size_t *out_n)
+{
+  const uint64_t *ends = (const uint64_t *)(const void *)d->ends.p;
+  uint64_t start = i ? ends[i - 1] : 0;
+  *out_n = (size_t)(ends[i] - start);
+  return d->values.p + start;
+}
+
+/** Entry `i` of a fixed-width dictionary. */
+static inline const uint8_t *qb_pq_dict_fixed(const qb_pq_dict *d, uint32_t i) { return d->values.p + (size_t)i * d->width; }
+
+#endif

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Parquet file writer: "PAR1", row groups of column chunks as they fill, FileMetaData footer, and the
+ * metrics Iceberg's data_file needs (parquet-format README "File format"; formats.md §2.1, §2.3, §2.7). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/parquet/codec.h"
+#include "formats/parquet/column_writer.h"
+#include "formats/parquet/compressor.h"
+#include "formats/parquet/meta.h"
+#include "formats/parquet/schema.h"
+#include "formats/parquet/shred.h"
+#include "formats/parquet/col_stats.h"
+#include "qberg/parquet.h"
+#include "util/arena.h"
+#include "util/buf.h"
+
+/* Rows per columnar sub-batch: the row-group size is checked between sub-batches, which are sized from
+ * the bytes per row seen so far (BATCH_ROWS_FIRST while nothing is known). */
+#define BATCH_ROWS_MAX 8192
+#define BATCH_ROWS_FIRST 1024
+
+struct qb_pq_writer {
+  qb_writer *sink;             /* borrowed */
+  uint64_t base;               /* sink offset of the file's "PAR1" */
+  const qb_pq_schema *schema;  /* borrowed */
+  qb_pq_write_options o;       /* copy; key_value and created_by point into `arena` */
+  qb_arena arena;              /* footer metadata: row groups, column chunks, statistics, key/values */
+  qb_pq_compressor z;          /* shared by every column: one page is compressed at a time */
+  qb_pq_colw *cols;
+  size_t n_cols;
+  qb_pq_col_stats *file_stats;     /* per column, over all row groups */
+  uint64_t *col_bytes, *col_values;
+  qb_pq_row_group *rgs;
+  size_t n_rgs, cap_rgs;
+  uint64_t rg_rows, rows;
+  uint64_t bytes_per_row;      /* of the last row group written (0 before the first): batch sizing */
+  bool flat;                   /* write_batch allowed */
+  const char *not_flat;        /* else: the first column that is not flat */
+  int poison_rc;               /* first non-input error; every later call returns it */
+  qb_err poison;
+};
+
+static int fail_poisoned(qb_pq_writer *w, qb_err *err)
+{
+  if (err) *err = w->poison;
+  return w->poison_rc;
+}
+
+static int poison(qb_pq_writer *w, int rc, qb_err *err)
+{
+  w->poison_rc = rc;
+  w->poison = *err;
+  return rc;
+}
+
+static void writer_free(qb_pq_writer *w)
+{
+  if (!w) return;
+  for (size_t i = 0; i < w->n_cols; i++) {
+    qb_pq_colw_free(&w->cols[i]);
+    qb_pq_col_stats_free(&w->file_stats[i]);
+  }
+  free(w->cols);
+  free(w->file_stats);
+  free(w->col_bytes);
+  free(w->col_values);
+  free(w->rgs);
+  qb_pq_compressor_free(&w->z);
+  qb_arena_release(&w->arena);
+  free(w);
+}
+
+void qb_pq_writer_abort(qb_pq_writer *w) { writer_free(w); }
+
+static int check_options(const qb_pq_write_options *o, qb_err *err)
+{
+  if (o->version != QB_PQ_WRITE_OPTIONS_VERSION)
+    return QB_FAIL(err, QB_EINVAL, "write options version %u, this library knows %d", o->version,
+                   QB_PQ_WRITE_OPTIONS_VERSION);
+  if (!qb_pq_codec_available(o->codec, true))
+    return QB_FAIL(err, QB_EINVAL, "codec %s cannot be written", qb_pq_codec_name(o->codec));
+  int lvl = o->compression_level;
+  if ((o->codec == QB_PQ_GZIP && (lvl < 0 || lvl > 9)) || (o->codec == QB_PQ_ZSTD && lvl > 22) ||
+      (o->codec == QB_PQ_BROTLI && (lvl < 0 || lvl > 11)))
+    return QB_FAIL(err, QB_EINVAL, "compression level %d is out of range for %s", lvl, qb_pq_codec_name(o->codec));
+  if (o->data_page_version != 1 && o->data_page_version != 2)
+    return QB_FAIL(err, QB_EINVAL, "data page version %d (want 1 or 2)", o->data_page_version);
+  if (o->row_group_size_bytes == 0 || o->page_size_bytes == 0)
+    return QB_FAIL(err, QB_EINVAL, "row group and page sizes must be > 0");
+  if (o->n_key_value && !o->key_value) return QB_FAIL(err, QB_EINVAL, "n_key_value > 0 without key_value");
+  for (size_t i = 0; i < o->n_key_value; i++)
+    if (!o->key_value[i].key) return QB_FAIL(err, QB_EINVAL, "key_value[%zu] has no key", i);
+  return QB_OK;
+}
+
+/* Flat for write_batch: no REPEATED node, and the leaf is the only node that may be OPTIONAL. */
+static bool column_is_flat(const qb_pq_column *col)
+{
+  return col->max_rep == 0 && col->max_def == (col->leaf->repetition == QB_PQ_OPTIONAL ? 1 : 0);
+}
+
+int qb_pq_writer_open(qb_pq_writer **out, qb_writer *sink, const qb_pq_schema *schema,
+                      const qb_pq_write_options *opts, qb_err *err)
+{
+  int rc;
+  *out = NULL;
+  qb_pq_write_options defaults = QB_PQ_WRITE_OPTIONS_INIT;
+  if (!opts) opts = &defaults;
+  if (!schema || !schema->finished || schema->n_columns == 0)
+    return QB_FAIL(err, QB_EINVAL, "parquet writer: the schema is not finished");
+  if ((rc = check_options(opts, err)) != QB_OK) return qb_err_wrap(err, "parquet writer");
+
+  qb_pq_writer *w = calloc(1, sizeof *w);
+  if (!w) return QB_FAIL(err, QB_ENOMEM, "parquet writer: out of memory");
+  qb_arena_init(&w->arena, 64 << 10);
+  w->sink = sink;
+  w->base = qb_writer_offset(sink);
+  w->schema = schema;
+  w->o = *opts;
+  qb_pq_compressor_init(&w->z, opts->codec, opts->compression_level);
+  w->n_cols = schema->n_columns;
+  w->cols = calloc(w->n_cols, sizeof *w->cols);
+  w->file_stats = calloc(w->n_cols, sizeof *w->file_stats);
+  w->col_bytes = calloc(w->n_cols, sizeof *w->col_bytes);
+  w->col_values = calloc(w->n_cols, sizeof *w->col_values);
+  if (!w->cols || !w->file_stats || !w->col_bytes || !w->col_values) {
+    free(w->cols);
+    w->cols = NULL;
+    w->n_cols = 0;
+    rc = QB_FAIL(err, QB_ENOMEM, "parquet writer: out of memory");
+    goto fail;
+  }
+  w->flat = true;
+  for (size_t i = 0; i < w->n_cols; i++) {
+    const qb_pq_column *col = &schema->columns[i];
+    qb_pq_colw_init(&w->cols[i], col, &w->o, &w->z);
+    qb_pq_col_stats_init(&w->file_stats[i], col->leaf);
+    if (w->flat && !column_is_flat(col)) {
+      w->flat = false;
+      w->not_flat = col->leaf->path;
+    }
+  }
+
+  /* copy what the options point to: the caller's strings need not outlive this call */
+  const char *created_by = opts->created_by;
+  w->o.created_by = created_by ? qb_arena_strdup(&w->arena, created_by) : "qberg version " QB_VERSION;
+  qb_pq_kv *kv = opts->n_key_value ? qb_arena_calloc(&w->arena, opts->n_key_value, sizeof *kv) : NULL;
+  if (!w->o.created_by || (opts->n_key_value && !kv)) {
+    rc = QB_FAIL(err, QB_ENOMEM, "parquet writer: out of memory");
+    goto fail;
+  }
+  for (size_t i = 0; i < opts->n_key_value; i++) {
+    kv[i].key = qb_arena_strdup(&w->arena, opts->key_value[i].key);
+    kv[i].value = opts->key_value[i].value ? qb_arena_strdup(&w->arena, opts->key_value[i].value) : NULL;
+    if (!kv[i].key || (opts->key_value[i].value && !kv[i].value)) {
+      rc = QB_FAIL(err, QB_ENOMEM, "parquet writer: out of memory");
+      goto fail;
+    }
+  }
+  w->o.key_value = kv;
+
+  if ((rc = qb_writer_write(sink, QB_PQ_MAGIC, 4, err)) != QB_OK) goto fail;
+  *out = w;
+  return QB_OK;
+fail:
+  writer_free(w);
+  return rc;
+}
+
+uint64_t qb_pq_writer_rows(const qb_pq_writer *w) { return w->rows; }
+
+static uint64_t buffered_bytes(const qb_pq_writer *w)
+{
+  uint64_t n = 0;
+  for (size_t i = 0; i < w->n_cols; i++) n += qb_pq_colw_buffered_bytes(&w->cols[i]);
+  return n;
+}
+
+uint64_t qb_pq_writer_bytes(const qb_pq_writer *w)
+{
+  return qb_writer_offset(w->sink) - w->base + buffered_bytes(w);
+}
+
+static int flush_row_group(qb_pq_writer *w, qb_err *err)
+{
+  int rc;
+  if (w->rg_rows == 0) return QB_OK;
+  if (w->n_rgs == w->cap_rgs) {
+    size_t cap = w->cap_rgs ? w->cap_rgs * 2 : 8;
+    qb_pq_row_group *r = realloc(w->rgs, cap * sizeof *r);
+    if (!r) return QB_FAIL(err, QB_ENOMEM, "row group %zu: out of memory", w->n_rgs);
+    w->rgs = r;
+    w->cap_rgs = cap;
+  }
+  qb_pq_row_group *rg = &w->rgs[w->n_rgs];
+  memset(rg, 0, sizeof *rg);
+  rg->columns = qb_arena_calloc(&w->arena, w->n_cols, sizeof *rg->columns);
+  if (!rg->columns) return QB_FAIL(err, QB_ENOMEM, "row group %zu: out of memory", w->n_rgs);
+  rg->n_columns = (uint32_t)w->n_cols;
+  rg->has_file_offset = rg->has_total_compressed_size = true;
+  rg->file_offset = (int64_t)(qb_writer_offset(w->sink) - w->base);
+  for (size_t i = 0; i < w->n_cols; i++) {
+    qb_pq_column_chunk *cc = &rg->columns[i];
+    rc = qb_pq_colw_flush(cc, &w->cols[i], w->sink, w->base, &w->arena, &w->file_stats[i], err);
+    if (rc) return qb_err_wrap(err, "row group %zu: column %s", w->n_rgs, w->cols[i].col->leaf->path);
+    rg->total_byte_size += cc->meta_data.total_uncompressed_size;
+    rg->total_compressed_size += cc->meta_data.total_compressed_size;
+    w->col_bytes[i] += (uint64_t)cc->meta_data.total_compressed_size;
+    w->col_values[i] += (uint64_t)cc->meta_data.num_values;
+  }
+  rg->num_rows = (int64_t)w->rg_rows;
+  w->bytes_per_row = (uint64_t)rg->total_compressed_size / w->rg_rows + 1;
+  if (w->n_rgs <= INT16_MAX) {
+    rg->has_ordinal = true;
+    rg->ordinal = (int16_t)w->n_rgs;
+  }
+  w->n_rgs++;
+  w->rg_rows = 0;
+  return QB_OK;
+}
+
+static int maybe_flush(qb_pq_writer *w, qb_err *err)
+{
+  if (buffered_bytes(w) < w->o.row_group_size_bytes) return QB_OK;
+  return flush_row_group(w, err);
+}
+
+int qb_pq_writer_write_row(qb_pq_writer *w, const qb_value *row, qb_err *err)
+{
+  int rc;
+  qb_err local = QB_ERR_INIT;
+  if (!err) err = &local;
+  if (w->poison_rc) return fail_poisoned(w, err);
+  if ((rc = qb_pq_shred_check(w->schema, row, err)) != QB_OK) return qb_err_wrap(err, "row %llu", (unsigned long long)w->rows);
+  if ((rc = qb_pq_shred_row(w->cols, w->schema, row, err)) != QB_OK) goto fail;
+  for (size_t i = 0; i < w->n_cols; i++)
+    if ((rc = qb_pq_colw_end_rows(&w->cols[i], err)) != QB_OK) {
+      qb_err_wrap(err, "column %s", w->cols[i].col->leaf->path);
+      goto fail;
+    }
+  w->rows++;
+  w->rg_rows++;
+  if ((rc = maybe_flush(w, err)) != QB_OK) goto fail;
+  return QB_OK;
+fail:
+  qb_err_wrap(err, "row %llu", (unsigned long long)w->rows);
+  return poison(w, rc, err);
+}
+
+static int check_batch(const qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
+{
+  if (!w->flat)
+    return QB_FAIL(err, QB_EINVAL,
+                   "column %s: write_batch needs flat columns (no lists, maps or optional groups); use write_row",
+                   w->not_flat);
+  if (n_rows == 0) return QB_OK;
+  if (!cols) return QB_FAIL(err, QB_EINVAL, "write_batch: no columns given");
+  for (size_t c = 0; c < w->n_cols; c++) {
+    const qb_pq_column_batch *b = &cols[c];
+    const qb_pq_node *leaf = w->cols[c].col->leaf;
+    if (!b->values) return QB_FAIL(err, QB_EINVAL, "column %s: no values", leaf->path);
+    if (b->valid && leaf->repetition == QB_PQ_REQUIRED)
+      for (size_t i = 0; i < n_rows; i++)
+        if (!b->valid[i]) return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: null in a REQUIRED column", leaf->path, i);
+    if (leaf->type == QB_PQ_BYTE_ARRAY) {
+      if (!b->offsets) return QB_FAIL(err, QB_EINVAL, "column %s: BYTE_ARRAY column without offsets", leaf->path);
+      if (b->offsets[0] < 0) return QB_FAIL(err, QB_EINVAL, "column %s: negative offset", leaf->path);
+      for (size_t i = 0; i < n_rows; i++)
+        if (b->offsets[i + 1] < b->offsets[i] || b->offsets[i + 1] - b->offsets[i] > (int64_t)UINT32_MAX)
+          return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: bad offsets %lld..%lld", leaf->path, i,
+                         (long long)b->offsets[i], (long long)b->offsets[i + 1]);
+    }
+  }
+  return QB_OK;
+}
+
+int qb_pq_writer_write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
+{
+  int rc;
+  qb_err local = QB_ERR_INIT;
+  if (!err) err = &local;
+  if (w->poison_rc) return fail_poisoned(w, err);
+  if ((rc = check_batch(w, cols, n_rows, err)) != QB_OK) return rc;
+  size_t row = 0;
+  while (row < n_rows) {
+    /* size the sub-batch so the row group closes near its target: rows left at the current bytes/row */
+    size_t sub = BATCH_ROWS_FIRST;
+    uint64_t have = buffered_bytes(w);
+    uint64_t per_row = w->rg_rows ? have / w->rg_rows + 1 : w->bytes_per_row;
+    if (per_row) {
+      uint64_t left = have < w->o.row_group_size_bytes ? (w->o.row_group_size_bytes - have) / per_row + 1 : 1;
+      sub = left < BATCH_ROWS_MAX ? (size_t)left : BATCH_ROWS_MAX;
+    }
+    if (sub > n_rows - row) sub = n_rows - row;
+    for (size_t c = 0; c < w->n_cols; c++)
+      if ((rc = qb_pq_colw_put_batch(&w->cols[c], &cols[c], row, sub, err)) != QB_OK) {
+        qb_err_wrap(err, "column %s", w->cols[c].col->leaf->path);
+        return poison(w, rc, err);
+      }
+    row += sub;
+    w->rows += sub;
+    w->rg_rows += sub;
+    if ((rc = maybe_flush(w, err)) != QB_OK) return poison(w, rc, err);
+  }
+  return QB_OK;
+}
+
+static int write_footer(qb_pq_writer *w, qb_err *err)
+{
+  int rc;
+  qb_pq_file_meta m;
+  memset(&m, 0, sizeof m);
+  /* FileMetaData.version: 1 for v1 pages (parquet-java); 2 when v2 pages are used (Arrow, DuckDB V2) */
+  m.version = w->o.data_page_version == 2 ? 2 : 1;
+  size_t n_el = 0;
+  if ((rc = qb_pq_schema_to_elements(&m.schema, &n_el, w->schema, &w->arena, err)) != QB_OK) return rc;
+  m.n_schema = (uint32_t)n_el;
+  m.num_rows = (int64_t)w->rows;
+  m.row_groups = w->rgs;
+  m.n_row_groups = (uint32_t)w->n_rgs;
+  if (w->o.n_key_value) {
+    m.has_key_value_metadata = true;
+    m.n_key_value_metadata = (uint32_t)w->o.n_key_value;
+    m.key_value_metadata = qb_arena_calloc(&w->arena, w->o.n_key_value, sizeof *m.key_value_metadata);
+    if (!m.key_value_metadata) return QB_FAIL(err, QB_ENOMEM, "footer: out of memory");
+    for (size_t i = 0; i < w->o.n_key_value; i++) {
+      const qb_pq_kv *kv = &w->o.key_value[i];
+      m.key_value_metadata[i].key = kv->key;
+      m.key_value_metadata[i].has_value = kv->value != NULL;
+      m.key_value_metadata[i].value = kv->value;
+      m.key_value_metadata[i].value_len = kv->value ? strlen(kv->value) : 0;
+    }
+  }
+  m.has_created_by = true;
+  m.created_by = w->o.created_by;
+  /* One TypeDefinedOrder per leaf: required for readers to use min_value/max_value. */
+  m.has_column_orders = true;
+  m.n_column_orders = (uint32_t)w->n_cols;
+  m.column_orders = qb_arena_calloc(&w->arena, w->n_cols, sizeof *m.column_orders);
+  if (!m.column_orders) return QB_FAIL(err, QB_ENOMEM, "footer: out of memory");
+  for (size_t i = 0; i < w->n_cols; i++) m.column_orders[i] = QB_PQ_ORDER_TYPE_DEFINED;
+
+  qb_buf b;
+  qb_buf_init(&b, (size_t)UINT32_MAX);
+  if ((rc = qb_pq_file_meta_encode(&b, &m, err)) == QB_OK) {
+    uint8_t tail[QB_PQ_TAIL_BYTES];
+    qb_put_le32(tail, (uint32_t)b.n);
+    memcpy(tail + 4, QB_PQ_MAGIC, 4);
+    if ((rc = qb_writer_write(w->sink, b.p, b.n, err)) == QB_OK) rc = qb_writer_write(w->sink, tail, sizeof tail, err);
+  }
+  qb_buf_free(&b);
+  return rc ? qb_err_wrap(err, "footer") : QB_OK;
+}
+
+void qb_pq_write_result_free(qb_pq_write_result *r)
+{
+  if (!r) return;
+  for (size_t i = 0; r->columns && i < r->n_columns; i++) {
+    free((void *)r->columns[i].path);
+    free((void *)r->columns[i].lower_bound.p);
+    free((void *)r->columns[i].upper_bound.p);
+  }
+  free(r->columns);
+  free(r->split_offsets);
+  free(r);
+}
+
+static int make_result(qb_pq_write_result **out, const qb_pq_writer *w, qb_err *err)
+{
+  int rc = QB_OK;
+  qb_buf tmp;
+  qb_buf_init(&tmp, QB_BUF_NOLIMIT);
+  qb_pq_write_result *r = calloc(1, sizeof *r);
+  if (!r) return QB_FAIL(err, QB_ENOMEM, "write result: out of memory");
+  r->record_count = w->rows;
+  r->file_size_bytes = qb_writer_offset(w->sink) - w->base;
+  r->n_columns = w->n_cols;
+  r->columns = calloc(w->n_cols, sizeof *r->columns);
+  r->n_split_offsets = w->n_rgs;
+  r->split_offsets = calloc(w->n_rgs ? w->n_rgs : 1, sizeof *r->split_offsets);
+  if (!r->columns || !r->split_offsets) {
+    rc = QB_FAIL(err, QB_ENOMEM, "write result: out of memory");
+    goto done;
+  }
+  for (size_t i = 0; i < w->n_rgs; i++) r->split_offsets[i] = (uint64_t)w->rgs[i].file_offset;
+  for (size_t i = 0; i < w->n_cols; i++) {
+    qb_pq_column_metrics *m = &r->columns[i];
+    const qb_pq_node *leaf = w->cols[i].col->leaf;
+    const qb_pq_col_stats *s = &w->file_stats[i];
+    m->field_id = leaf->has_field_id ? leaf->field_id : QB_PQ_NO_FIELD_ID;
+    m->path = strdup(leaf->path);
+    m->type = leaf->type;
+    m->max_rep = w->cols[i].max_rep;
+    m->size_bytes = w->col_bytes[i];
+    m->value_count = w->col_values[i];
+    m->null_count = s->null_count;
+    m->nan_count = s->nan_count;
+    if (!m->path) {
+      rc = QB_FAIL(err, QB_ENOMEM, "write result: out of memory");
+      goto done;
+    }
+    m->has_bounds = s->has_minmax && s->order != QB_PQ_ORD_NONE;
+    for (int k = 0; k < 2 && m->has_bounds; k++) {
+      if ((rc = qb_pq_col_stats_bound(&tmp, s, k == 1, err)) != QB_OK) goto done;
+      uint8_t *p = malloc(tmp.n ? tmp.n : 1);
+      if (!p) {
+        rc = QB_FAIL(err, QB_ENOMEM, "write result: out of memory");
+        goto done;
+      }
+      if (tmp.n) memcpy(p, tmp.p, tmp.n);
+      *(k ? &m->upper_bound : &m->lower_bound) = (qb_slice){p, tmp.n};
+    }
+  }
+done:
+  qb_buf_free(&tmp);
+  if (rc) {
+    qb_pq_write_result_free(r);
+    return rc;
+  }
+  *out = r;
+  return QB_OK;
+}
+
+int qb_pq_writer_close(qb_pq_writer *w, qb_pq_write_result **out, qb_err *err)
+{
+  int rc;
+  qb_err local = QB_ERR_INIT;
+  if (!err) err = &local;
+  if (out) *out = NULL;
+  if (w->poison_rc) {
+    rc = fail_poisoned(w, err);
+    goto done;
+  }
+  if ((rc = flush_row_group(w, err)) != QB_OK) goto done;
+  if ((rc = write_footer(w, err)) != QB_OK) goto done;
+  if (out) rc = make_result(out, w, err);
+done:
+  writer_free(w);
+  return rc ? qb_err_wrap(err, "writing parquet") : QB_OK;
+}

@@ -1,0 +1,940 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Parquet writer: Dremel levels of nested shapes (formats.md §2.5 table), statistics rules, dictionary
+ * fallback, page and row-group rolling, v1/v2 page headers, CRC, 0 and 1 row, the data_file metrics, and
+ * errors naming the column. Files are decoded here with the codec primitives (footer/page-header decode,
+ * decompress, level and value decoders), independently of the record reader. */
+#include <math.h>
+#include <zlib.h>
+
+#include "formats/parquet/codec.h"
+#include "formats/parquet/encodings.h"
+#include "formats/parquet/meta.h"
+#include "harness.h"
+#include "qberg/parquet.h"
+#include "util/arena.h"
+
+/* ---- values ------------------------------------------------------------------------------------------ */
+
+static qb_value V_NULL = {QB_V_NULL, {0}};
+static qb_value vi32(int32_t x) { qb_value v = {QB_V_INT32, {0}}; v.u.i32 = x; return v; }
+static qb_value vi64(int64_t x) { qb_value v = {QB_V_INT64, {0}}; v.u.i64 = x; return v; }
+static qb_value vf64(double x) { qb_value v = {QB_V_DOUBLE, {0}}; v.u.f64 = x; return v; }
+static qb_value vstr(const char *s)
+{
+  qb_value v = {QB_V_STRING, {0}};
+  v.u.bytes.p = (const uint8_t *)s;
+  v.u.bytes.n = strlen(s);
+  return v;
+}
+static qb_value vbin(const void *p, size_t n)
+{
+  qb_value v = {QB_V_BYTES, {0}};
+  v.u.bytes.p = p;
+  v.u.bytes.n = n;
+  return v;
+}
+static qb_value vseq(qb_vkind k, qb_value *items, size_t n)
+{
+  qb_value v = {k, {0}};
+  v.u.seq.items = items;
+  v.u.seq.n = n;
+  return v;
+}
+#define LIST(...) vseq(QB_V_LIST, (qb_value[]){__VA_ARGS__}, sizeof((qb_value[]){__VA_ARGS__}) / sizeof(qb_value))
+#define EMPTY_LIST vseq(QB_V_LIST, NULL, 0)
+#define ROW(...) vseq(QB_V_STRUCT, (qb_value[]){__VA_ARGS__}, sizeof((qb_value[]){__VA_ARGS__}) / sizeof(qb_value))
+
+/* ---- writing ----------------------------------------------------------------------------------------- */
+
+typedef struct wfile {
+  qb_fileio *io;
+  qb_writer *sink;
+  qb_pq_writer *w;
+  char path[512];
+} wfile;
+
+static int wopen(wfile *f, const qb_pq_schema *s, const qb_pq_write_options *o, qb_err *err)
+{
+  memset(f, 0, sizeof *f);
+  static int seq;
+  snprintf(f->path, sizeof f->path, "%s/t%d.parquet", qb_test_tmpdir(), seq++);
+  int rc = qb_fileio_local_new(&f->io, err);
+  if (!rc) rc = qb_fileio_create(&f->sink, f->io, f->path, QB_CREATE_OVERWRITE, err);
+  if (!rc) rc = qb_pq_writer_open(&f->w, f->sink, s, o, err);
+  return rc;
+}
+
+static int wclose(wfile *f, qb_pq_write_result **res, qb_err *err)
+{
+  int rc = qb_pq_writer_close(f->w, res, err);
+  f->w = NULL;
+  if (!rc) rc = qb_writer_close(f->sink, err);
+  else qb_writer_abort(f->sink);
+  f->sink = NULL;
+  qb_fileio_free(f->io);
+  f->io = NULL;
+  return rc;
+}
+
+static int write_rows(wfile *f, const qb_value *rows, size_t n, qb_err *err)
+{
+  for (size_t i = 0; i < n; i++) {
+    int rc = qb_pq_writer_write_row(f->w, &rows[i], err);
+    if (rc) return rc;
+  }
+  return QB_OK;
+}
+
+/* ---- reading back with the primitives ------------------------------------------------------------- */
+
+typedef struct pqfile {
+  uint8_t *p;
+  size_t n;
+  qb_arena a;
+  qb_pq_file_meta m;
+} pqfile;
+
+static int pq_load(pqfile *f, const char *path, qb_err *err)
+{
+  memset(f, 0, sizeof *f);
+  qb_arena_init(&f->a, 4096);
+  qb_fileio *io = NULL;
+  int rc = qb_fileio_local_new(&io, err);
+  if (!rc) rc = qb_fileio_read_all(&f->p, &f->n, io, path, 1 << 30, err);
+  qb_fileio_free(io);
+  if (rc) return rc;
+  if (f->n < 12 || memcmp(f->p, "PAR1", 4) != 0) return QB_FAIL(err, QB_ECORRUPT, "no leading magic");
+  uint32_t flen;
+  if ((rc = qb_pq_tail_parse(&flen, f->p + f->n - 8, f->n, err)) != QB_OK) return rc;
+  return qb_pq_file_meta_decode(&f->m, f->p + f->n - 8 - flen, flen, f->n - 8 - flen, &f->a, err);
+}
+
+static void pq_free(pqfile *f)
+{
+  free(f->p);
+  qb_arena_release(&f->a);
+}
+
+/* Everything in one column chunk: level entries, values (dictionary resolved), page kinds. */
+#define CHUNK_MAX 32768
+typedef struct chunk {
+  size_t n;               /* level entries */
+  int16_t rep[CHUNK_MAX], def[CHUNK_MAX];
+  size_t nv;              /* non-null values */
+  int64_t iv[CHUNK_MAX];  /* BOOLEAN, INT32, INT64 */
+  double dv[CHUNK_MAX];   /* FLOAT, DOUBLE */
+  char sv[CHUNK_MAX][48]; /* BYTE_ARRAY / FLBA (truncated copy, NUL-terminated) */
+  int dict_pages, data_pages, dict_data_pages, plain_data_pages;
+  int v1_pages, v2_pages;
+  int crc_pages, crc_ok;
+  int max_rows_in_page;
+} chunk;
+
+static int read_chunk(chunk *c, const pqfile *f, size_t rg, size_t col, int max_rep, int max_def, qb_err *err)
+{
+  memset(c, 0, sizeof *c);
+  const qb_pq_column_meta *m = &f->m.row_groups[rg].columns[col].meta_data;
+  int64_t pos = qb_pq_column_meta_start(m), end = pos + m->total_compressed_size;
+  qb_pq_decoder d;
+  qb_pq_decoder_init(&d);
+  int32_t width = 0;
+  int64_t dict_i[1024];
+  double dict_d[1024];
+  char dict_s[1024][48];
+  uint32_t dict_n = 0;
+  int rc = QB_OK;
+  while (pos < end && rc == QB_OK) {
+    qb_pq_page_header h;
+    size_t hl;
+    if ((rc = qb_pq_page_header_decode(&h, &hl, f->p + pos, (size_t)(end - pos), (uint64_t)pos, err))) break;
+    const uint8_t *body = f->p + pos + hl;
+    if (h.has_crc) {
+      c->crc_pages++;
+      c->crc_ok += (uint32_t)crc32(0, body, (uInt)h.compressed_page_size) == h.crc;
+    }
+    uint8_t *raw = malloc((size_t)h.uncompressed_page_size + 1);
+    size_t lv = 0;
+    int32_t nvals;
+    qb_pq_encoding enc;
+    bool v2 = h.type == QB_PQ_PAGE_DATA_V2;
+    if (v2) {
+      lv = (size_t)(h.data_page_header_v2.rep_levels_byte_length + h.data_page_header_v2.def_levels_byte_length);
+      memcpy(raw, body, lv);
+      if (h.data_page_header_v2.is_compressed)
+        rc = qb_pq_decompress(m->codec, raw + lv, (size_t)h.uncompressed_page_size - lv, body + lv,
+                              (size_t)h.compressed_page_size - lv, err);
+      else memcpy(raw + lv, body + lv, (size_t)h.compressed_page_size - lv);
+    } else {
+      rc = qb_pq_decompress(m->codec, raw, (size_t)h.uncompressed_page_size, body, (size_t)h.compressed_page_size, err);
+    }
+    const uint8_t *p = raw, *pend = raw + h.uncompressed_page_size;
+    if (rc) goto page_done;
+    if (h.type == QB_PQ_PAGE_DICTIONARY) {
+      c->dict_pages++;
+      dict_n = (uint32_t)h.dictionary_page_header.num_values;
+      width = m->type == QB_PQ_FIXED_LEN_BYTE_ARRAY ? 16 : 0;
+      if ((rc = qb_pq_decoder_reset(&d, m->type, width, QB_PQ_PLAIN, p, (size_t)(pend - p), err))) goto page_done;
+      for (uint32_t i = 0; i < dict_n && !rc; i++) {
+        if (m->type == QB_PQ_INT64) rc = qb_pq_decoder_read_i64(&dict_i[i], 1, &d, err);
+        else if (m->type == QB_PQ_INT32) {
+          int32_t x;
+          rc = qb_pq_decoder_read_i32(&x, 1, &d, err);
+          dict_i[i] = x;
+        } else if (m->type == QB_PQ_DOUBLE) rc = qb_pq_decoder_read_double(&dict_d[i], 1, &d, err);
+        else {
+          qb_slice s;
+          rc = qb_pq_decoder_read_bytes(&s, 1, &d, err);
+          snprintf(dict_s[i], 48, "%.*s", (int)(s.n < 47 ? s.n : 47), (const char *)s.p);
+        }
+      }
+      goto page_done;
+    }
+    c->data_pages++;
+    nvals = v2 ? h.data_page_header_v2.num_values : h.data_page_header.num_values;
+    enc = v2 ? h.data_page_header_v2.encoding : h.data_page_header.encoding;
+    v2 ? c->v2_pages++ : c->v1_pages++;
+    if (nvals < 0 || c->n + (size_t)nvals > CHUNK_MAX) {
+      rc = QB_FAIL(err, QB_ELIMIT, "test chunk holds at most %d entries", CHUNK_MAX);
+      goto page_done;
+    }
+    size_t used;
+    int16_t *rep = c->rep + c->n, *def = c->def + c->n;
+    if (v2) {
+      size_t rl = (size_t)h.data_page_header_v2.rep_levels_byte_length;
+      if ((rc = qb_pq_levels_decode(rep, (size_t)nvals, max_rep, QB_PQ_RLE, false, p, rl, &used, err))) goto page_done;
+      if ((rc = qb_pq_levels_decode(def, (size_t)nvals, max_def, QB_PQ_RLE, false, p + rl, lv - rl, &used, err)))
+        goto page_done;
+      p += lv;
+    } else {
+      if ((rc = qb_pq_levels_decode(rep, (size_t)nvals, max_rep, QB_PQ_RLE, true, p, (size_t)(pend - p), &used, err)))
+        goto page_done;
+      p += used;
+      if ((rc = qb_pq_levels_decode(def, (size_t)nvals, max_def, QB_PQ_RLE, true, p, (size_t)(pend - p), &used, err)))
+        goto page_done;
+      p += used;
+    }
+    int rows = 0;
+    size_t nn = 0;
+    for (int32_t i = 0; i < nvals; i++) {
+      rows += rep[i] == 0;
+      nn += def[i] == max_def;
+    }
+    if (rows > c->max_rows_in_page) c->max_rows_in_page = rows;
+    c->n += (size_t)nvals;
+    bool dict = enc == QB_PQ_PLAIN_DICTIONARY || enc == QB_PQ_RLE_DICTIONARY;
+    dict ? c->dict_data_pages++ : c->plain_data_pages++;
+    width = m->type == QB_PQ_FIXED_LEN_BYTE_ARRAY ? 16 : 0;
+    if ((rc = qb_pq_decoder_reset(&d, m->type, width, enc, p, (size_t)(pend - p), err))) goto page_done;
+    for (size_t i = 0; i < nn && !rc; i++, c->nv++) {
+      if (dict) {
+        uint32_t ix;
+        if ((rc = qb_pq_decoder_read_indices(&ix, 1, dict_n, &d, err))) break;
+        c->iv[c->nv] = dict_i[ix];
+        c->dv[c->nv] = dict_d[ix];
+        memcpy(c->sv[c->nv], dict_s[ix], 48);
+      } else if (m->type == QB_PQ_INT64) rc = qb_pq_decoder_read_i64(&c->iv[c->nv], 1, &d, err);
+      else if (m->type == QB_PQ_INT32) {
+        int32_t x;
+        rc = qb_pq_decoder_read_i32(&x, 1, &d, err);
+        c->iv[c->nv] = x;
+      } else if (m->type == QB_PQ_BOOLEAN) {
+        uint8_t x;
+        rc = qb_pq_decoder_read_bool(&x, 1, &d, err);
+        c->iv[c->nv] = x;
+      } else if (m->type == QB_PQ_DOUBLE) rc = qb_pq_decoder_read_double(&c->dv[c->nv], 1, &d, err);
+      else if (m->type == QB_PQ_FLOAT) {
+        float x;
+        rc = qb_pq_decoder_read_float(&x, 1, &d, err);
+        c->dv[c->nv] = x;
+      } else {
+        qb_slice s;
+        rc = qb_pq_decoder_read_bytes(&s, 1, &d, err);
+        if (!rc) snprintf(c->sv[c->nv], 48, "%.*s", (int)(s.n < 47 ? s.n : 47), (const char *)s.p);
+      }
+    }
+  page_done:
+    free(raw);
+    pos += (int64_t)hl + h.compressed_page_size;
+  }
+  qb_pq_decoder_release(&d);
+  return rc;
+}
+
+static bool levels_are(const chunk *c, const char *want)
+{
+  char got[8192] = "";
+  size_t k = 0;
+  for (size_t i = 0; i < c->n && k < sizeof got - 16; i++)
+    k += (size_t)snprintf(got + k, sizeof got - k, "%s(%d,%d)", i ? " " : "", c->rep[i], c->def[i]);
+  if (strcmp(got, want) != 0) {
+    fprintf(stderr, "  levels: got  %s\n          want %s\n", got, want);
+    return false;
+  }
+  return true;
+}
+
+/* ---- schema helpers --------------------------------------------------------------------------------- */
+
+static qb_pq_schema *new_schema(void)
+{
+  qb_pq_schema *s = NULL;
+  qb_err e = QB_ERR_INIT;
+  if (qb_pq_schema_new(&s, "schema", &e)) return NULL;
+  return s;
+}
+
+static qb_pq_node *prim(qb_pq_schema *s, qb_pq_node *parent, const char *name, qb_pq_repetition rep,
+                        qb_pq_type t, int32_t len, const qb_pq_logical_type *lt, int32_t id)
+{
+  qb_pq_node *n = NULL;
+  qb_err e = QB_ERR_INIT;
+  if (qb_pq_schema_add_primitive(&n, s, parent, name, rep, t, len, lt, id, &e))
+    fprintf(stderr, "  schema: %s\n", e.msg);
+  return n;
+}
+
+/* ---- Dremel levels ------------------------------------------------------------------------------------- */
+
+/* formats.md §2.5: optional list<optional list<optional double>>, checked against DuckDB output. */
+QB_TEST(levels_list_of_lists)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = new_schema();
+  qb_pq_node *outer, *inner;
+  CHECK_OK(qb_pq_schema_add_list(&outer, NULL, s, qb_pq_schema_root(s), "coords", QB_PQ_OPTIONAL, 1, &e), &e);
+  CHECK_OK(qb_pq_schema_add_list(&inner, NULL, s, outer, "element", QB_PQ_OPTIONAL, 2, &e), &e);
+  prim(s, inner, "element", QB_PQ_OPTIONAL, QB_PQ_DOUBLE, 0, NULL, 3);
+  CHECK_OK(qb_pq_schema_finish(s, &e), &e);
+  qb_value rows[] = {
+      ROW(LIST(LIST(vf64(1), vf64(2)), LIST(vf64(3)))),
+      ROW(V_NULL),
+      ROW(EMPTY_LIST),
+      ROW(LIST(EMPTY_LIST)),
+      ROW(LIST(V_NULL)),
+      ROW(LIST(LIST(V_NULL, vf64(4)))),
+  };
+  wfile f;
+  qb_pq_write_result *res = NULL;
+  CHECK_OK(wopen(&f, s, NULL, &e), &e);
+  CHECK_OK(write_rows(&f, rows, 6, &e), &e);
+  CHECK_OK(wclose(&f, &res, &e), &e);
+  pqfile pf;
+  chunk *c = malloc(sizeof *c);
+  CHECK_OK(pq_load(&pf, f.path, &e), &e);
+  CHECK_OK(read_chunk(c, &pf, 0, 0, 2, 5, &e), &e);
+  EXPECT(levels_are(c, "(0,5) (2,5) (1,5) (0,0) (0,1) (0,3) (0,2) (0,4) (2,5)"));
+  EXPECT(c->nv == 4 && c->dv[0] == 1 && c->dv[1] == 2 && c->dv[2] == 3 && c->dv[3] == 4);
+  CHECK_EQ_INT(pf.m.num_rows, 6);
+  CHECK_EQ_INT(pf.m.row_groups[0].columns[0].meta_data.num_values, 9);
+  CHECK_EQ_INT(pf.m.row_groups[0].columns[0].meta_data.statistics.null_count, 5);
+  CHECK_EQ_INT(res->columns[0].value_count, 9);
+  CHECK_EQ_INT(res->columns[0].null_count, 5);
+  CHECK_EQ_INT(res->columns[0].max_rep, 2);
+  CHECK_EQ_INT(res->columns[0].field_id, 3);
+  CHECK_EQ_STR(res->columns[0].path, "coords.list.element.list.element");
+  qb_pq_write_result_free(res);
+  pq_free(&pf);
+  free(c);
+  qb_pq_schema_free(s);
+}
+
+/* Map with optional values, a struct with a nested optional struct, and list<struct<x, list<string>>>. */
+QB_TEST(levels_map_struct_list_of_struct)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = new_schema();
+  qb_pq_node *root = qb_pq_schema_root(s), *kv, *st, *stb, *ls, *elem, *y;
+  qb_pq_logical_type str = QB_PQ_LOGICAL(QB_PQ_LT_STRING);
+  CHECK_OK(qb_pq_schema_add_map(&kv, NULL, s, root, "m", QB_PQ_OPTIONAL, 1, &e), &e);
+  prim(s, kv, "key", QB_PQ_REQUIRED, QB_PQ_BYTE_ARRAY, 0, &str, 2);
+  prim(s, kv, "value", QB_PQ_OPTIONAL, QB_PQ_INT32, 0, NULL, 3);
+  CHECK_OK(qb_pq_schema_add_group(&st, s, root, "st", QB_PQ_OPTIONAL, 4, &e), &e);
+  prim(s, st, "a", QB_PQ_REQUIRED, QB_PQ_INT32, 0, NULL, 5);
+  CHECK_OK(qb_pq_schema_add_group(&stb, s, st, "b", QB_PQ_OPTIONAL, 6, &e), &e);
+  prim(s, stb, "c", QB_PQ_OPTIONAL, QB_PQ_BYTE_ARRAY, 0, &str, 7);
+  CHECK_OK(qb_pq_schema_add_list(&ls, NULL, s, root, "ls", QB_PQ_REQUIRED, 8, &e), &e);
+  CHECK_OK(qb_pq_schema_add_group(&elem, s, ls, "element", QB_PQ_OPTIONAL, 9, &e), &e);
+  prim(s, elem, "x", QB_PQ_OPTIONAL, QB_PQ_INT64, 0, NULL, 10);
+  CHECK_OK(qb_pq_schema_add_list(&y, NULL, s, elem, "y", QB_PQ_OPTIONAL, 11, &e), &e);
+  prim(s, y, "element", QB_PQ_REQUIRED, QB_PQ_BYTE_ARRAY, 0, &str, 12);
+  CHECK_OK(qb_pq_schema_finish(s, &e), &e);
+
+  qb_value m1[] = {vstr("a"), vi32(1), vstr("b"), V_NULL};
+  qb_value rows[] = {
+      ROW(V_NULL, V_NULL, EMPTY_LIST),
+      ROW(vseq(QB_V_MAP, NULL, 0), ROW(vi32(1), V_NULL), LIST(V_NULL, ROW(V_NULL, V_NULL))),
+      ROW(vseq(QB_V_MAP, m1, 2), ROW(vi32(2), ROW(V_NULL)), LIST(ROW(vi64(7), EMPTY_LIST))),
+      ROW(V_NULL, ROW(vi32(3), ROW(vstr("x"))), LIST(ROW(vi64(8), LIST(vstr("p"), vstr("q"))), ROW(V_NULL, LIST(vstr("r"))))),
+  };
+  wfile f;
+  CHECK_OK(wopen(&f, s, NULL, &e), &e);
+  CHECK_OK(write_rows(&f, rows, 4, &e), &e);
+  CHECK_OK(wclose(&f, NULL, &e), &e);
+  pqfile pf;
+  chunk *c = malloc(sizeof *c);
+  CHECK_OK(pq_load(&pf, f.path, &e), &e);
+  /* m.key_value.key: max_def 2, max_rep 1 */
+  CHECK_OK(read_chunk(c, &pf, 0, 0, 1, 2, &e), &e);
+  EXPECT(levels_are(c, "(0,0) (0,1) (0,2) (1,2) (0,0)"));
+  EXPECT(c->nv == 2 && !strcmp(c->sv[0], "a") && !strcmp(c->sv[1], "b"));
+  /* m.key_value.value: max_def 3 */
+  CHECK_OK(read_chunk(c, &pf, 0, 1, 1, 3, &e), &e);
+  EXPECT(levels_are(c, "(0,0) (0,1) (0,3) (1,2) (0,0)"));
+  /* st.a: max_def 1 (a required); st.b.c: max_def 3 */
+  CHECK_OK(read_chunk(c, &pf, 0, 2, 0, 1, &e), &e);
+  EXPECT(levels_are(c, "(0,0) (0,1) (0,1) (0,1)"));
+  EXPECT(c->nv == 3 && c->iv[0] == 1 && c->iv[2] == 3);
+  CHECK_OK(read_chunk(c, &pf, 0, 3, 0, 3, &e), &e);
+  EXPECT(levels_are(c, "(0,0) (0,1) (0,2) (0,3)"));
+  /* ls.list.element.x: ls required (0), list (1), element optional (2), x optional (3) */
+  CHECK_OK(read_chunk(c, &pf, 0, 4, 1, 3, &e), &e);
+  EXPECT(levels_are(c, "(0,0) (0,1) (1,2) (0,3) (0,3) (1,2)"));
+  /* ls.list.element.y.list.element: + y optional (3), list repeated (4), element required */
+  CHECK_OK(read_chunk(c, &pf, 0, 5, 2, 4, &e), &e);
+  EXPECT(levels_are(c, "(0,0) (0,1) (1,2) (0,3) (0,4) (2,4) (1,4)"));
+  EXPECT(c->nv == 3 && !strcmp(c->sv[2], "r"));
+  pq_free(&pf);
+  free(c);
+  qb_pq_schema_free(s);
+}
+
+/* ---- statistics ---------------------------------------------------------------------------------------- */
+
+static double le_double(qb_slice s)
+{
+  double d = NAN;
+  if (s.n == 8) memcpy(&d, s.p, 8);
+  return d;
+}
+
+QB_TEST(stats_float_rules_and_bounds)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = new_schema();
+  qb_pq_node *root = qb_pq_schema_root(s);
+  qb_pq_logical_type str = QB_PQ_LOGICAL(QB_PQ_LT_STRING);
+  prim(s, root, "z", QB_PQ_OPTIONAL, QB_PQ_DOUBLE, 0, NULL, 1);    /* -0.0, 0.0, NaN, 1.5 */
+  prim(s, root, "zero", QB_PQ_OPTIONAL, QB_PQ_DOUBLE, 0, NULL, 2); /* +0.0 only */
+  prim(s, root, "nan", QB_PQ_OPTIONAL, QB_PQ_DOUBLE, 0, NULL, 3);  /* NaN only */
+  prim(s, root, "big", QB_PQ_OPTIONAL, QB_PQ_BYTE_ARRAY, 0, &str, 4);
+  prim(s, root, "i", QB_PQ_REQUIRED, QB_PQ_INT32, 0, NULL, 5);
+  CHECK_OK(qb_pq_schema_finish(s, &e), &e);
+  static char longs[5000];
+  memset(longs, 'z', sizeof longs - 1);
+  qb_value rows[] = {
+      ROW(vf64(-0.0), vf64(0.0), vf64(NAN), vstr("b"), vi32(-5)),
+      ROW(vf64(0.0), V_NULL, vf64(NAN), vstr(longs), vi32(7)),
+      ROW(vf64(NAN), vf64(0.0), V_NULL, vstr("a"), vi32(-9)),
+      ROW(vf64(1.5), V_NULL, vf64(NAN), V_NULL, vi32(3)),
+  };
+  wfile f;
+  qb_pq_write_result *res = NULL;
+  CHECK_OK(wopen(&f, s, NULL, &e), &e);
+  CHECK_OK(write_rows(&f, rows, 4, &e), &e);
+  CHECK_OK(wclose(&f, &res, &e), &e);
+  pqfile pf;
+  CHECK_OK(pq_load(&pf, f.path, &e), &e);
+  const qb_pq_column_chunk *cc = pf.m.row_groups[0].columns;
+  const qb_pq_statistics *z = &cc[0].meta_data.statistics;
+  /* min zero is written -0.0, max never NaN; deprecated min/max too (signed = type order) */
+  CHECK(z->has_min_value && z->has_max_value && z->has_min && z->has_max);
+  CHECK(signbit(le_double(z->min_value)) && le_double(z->min_value) == 0);
+  CHECK_EQ_INT((int64_t)le_double(z->max_value), 1);
+  CHECK(le_double(z->max_value) == 1.5);
+  CHECK_EQ_INT(z->nan_count, 1);
+  CHECK_EQ_INT(z->null_count, 0);
+  const qb_pq_statistics *zero = &cc[1].meta_data.statistics;
+  CHECK(signbit(le_double(zero->min_value)) && !signbit(le_double(zero->max_value)));
+  CHECK_EQ_INT(zero->null_count, 2);
+  const qb_pq_statistics *nan = &cc[2].meta_data.statistics;
+  CHECK(!nan->has_min_value && !nan->has_max_value && nan->has_nan_count && nan->nan_count == 3);
+  /* a 5000-byte max: footer drops min/max (parquet-java MAX_STATS_SIZE), metrics keep raw bounds */
+  const qb_pq_statistics *big = &cc[3].meta_data.statistics;
+  CHECK(!big->has_min_value && !big->has_max_value && big->null_count == 1);
+  CHECK(res->columns[3].has_bounds && res->columns[3].lower_bound.n == 1 && res->columns[3].upper_bound.n == 4999);
+  const qb_pq_statistics *i = &cc[4].meta_data.statistics;
+  int32_t lo, hi;
+  memcpy(&lo, i->min_value.p, 4);
+  memcpy(&hi, i->max_value.p, 4);
+  CHECK(lo == -9 && hi == 7 && i->has_min && i->has_max);
+  CHECK_EQ_INT(pf.m.n_column_orders, 5);
+  CHECK(pf.m.column_orders[0] == QB_PQ_ORDER_TYPE_DEFINED);
+  /* metrics */
+  CHECK_EQ_INT(res->columns[0].nan_count, 1);
+  CHECK_EQ_INT(res->columns[2].nan_count, 3);
+  CHECK(!res->columns[2].has_bounds);
+  CHECK(signbit(le_double(res->columns[1].lower_bound)) && !signbit(le_double(res->columns[1].upper_bound)));
+  pq_free(&pf);
+  qb_pq_write_result_free(res);
+  qb_pq_schema_free(s);
+}
+
+QB_TEST(stats_signed_decimal_unsigned_int_bool)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = new_schema();
+  qb_pq_node *root = qb_pq_schema_root(s);
+  qb_pq_logical_type dec = QB_PQ_LOGICAL_DECIMAL(38, 2), u32 = QB_PQ_LOGICAL_INTEGER(32, false);
+  prim(s, root, "dec", QB_PQ_REQUIRED, QB_PQ_FIXED_LEN_BYTE_ARRAY, 16, &dec, 1);
+  prim(s, root, "u", QB_PQ_REQUIRED, QB_PQ_INT32, 0, &u32, 2);
+  prim(s, root, "b", QB_PQ_REQUIRED, QB_PQ_BOOLEAN, 0, NULL, 3);
+  prim(s, root, "bin", QB_PQ_REQUIRED, QB_PQ_BYTE_ARRAY, 0, NULL, 4);
+  CHECK_OK(qb_pq_schema_finish(s, &e), &e);
+  uint8_t minus1[] = {0xFF}, plus1[] = {0x01}, big[] = {0x00, 0x80}; /* -1, 1, 128 (sign-extended) */
+  uint8_t hi[] = {0xFF, 0x00}, lo[] = {0x01};
+  qb_value rows[] = {
+      ROW(vbin(plus1, 1), vi32(-1), (qb_value){QB_V_BOOL, {.b = true}}, vbin(hi, 2)),
+      ROW(vbin(minus1, 1), vi32(5), (qb_value){QB_V_BOOL, {.b = true}}, vbin(lo, 1)),
+      ROW(vbin(big, 2), vi32(0), (qb_value){QB_V_BOOL, {.b = true}}, vbin(hi, 1)),
+  };
+  wfile f;
+  qb_pq_write_result *res = NULL;
+  CHECK_OK(wopen(&f, s, NULL, &e), &e);
+  CHECK_OK(write_rows(&f, rows, 3, &e), &e);
+  CHECK_OK(wclose(&f, &res, &e), &e);
+  pqfile pf;
+  CHECK_OK(pq_load(&pf, f.path, &e), &e);
+  const qb_pq_column_chunk *cc = pf.m.row_groups[0].columns;
+  /* decimal: signed big-endian order; -1 is the min; 16 bytes sign-extended; no deprecated min/max */
+  const qb_pq_statistics *d = &cc[0].meta_data.statistics;
+  CHECK(d->min_value.n == 16 && d->min_value.p[0] == 0xFF && d->min_value.p[15] == 0xFF);
+  CHECK(d->max_value.n == 16 && d->max_value.p[0] == 0x00 && d->max_value.p[14] == 0x00 && d->max_value.p[15] == 0x80);
+  CHECK(!d->has_min && !d->has_max);
+  /* UINT_32: unsigned order, 0xFFFFFFFF (-1) is the max; no deprecated (signed) min/max */
+  const qb_pq_statistics *u = &cc[1].meta_data.statistics;
+  uint32_t umin, umax;
+  memcpy(&umin, u->min_value.p, 4);
+  memcpy(&umax, u->max_value.p, 4);
+  CHECK(umin == 0 && umax == 0xFFFFFFFFu && !u->has_min);
+  const qb_pq_statistics *b = &cc[2].meta_data.statistics;
+  CHECK(b->min_value.n == 1 && b->min_value.p[0] == 1 && b->max_value.p[0] == 1);
+  /* BYTE_ARRAY: unsigned lexicographic, shorter prefix first */
+  const qb_pq_statistics *bin = &cc[3].meta_data.statistics;
+  CHECK(bin->min_value.n == 1 && bin->min_value.p[0] == 0x01);
+  CHECK(bin->max_value.n == 2 && bin->max_value.p[0] == 0xFF);
+  pq_free(&pf);
+  qb_pq_write_result_free(res);
+  qb_pq_schema_free(s);
+}
+
+/* ---- dictionary, pages, row groups ------------------------------------------------------------------ */
+
+/* Batches check page sizes every 512 values. */
+#define BATCH_SLACK 512
+
+static qb_pq_schema *one_column(qb_pq_type t, qb_pq_repetition rep)
+{
+  qb_pq_schema *s = new_schema();
+  qb_err e = QB_ERR_INIT;
+  qb_pq_logical_type str = QB_PQ_LOGICAL(QB_PQ_LT_STRING);
+  prim(s, qb_pq_schema_root(s), "c", rep, t, 0, t == QB_PQ_BYTE_ARRAY ? &str : NULL, 1);
+  if (qb_pq_schema_finish(s, &e)) fprintf(stderr, "  %s\n", e.msg);
+  return s;
+}
+
+QB_TEST(dictionary_then_fallback_mid_chunk)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = one_column(QB_PQ_BYTE_ARRAY, QB_PQ_OPTIONAL);
+  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+  o.page_row_limit = 100;
+  o.dictionary_page_size_bytes = 400; /* ~40 distinct 6-byte strings fit */
+  wfile f;
+  CHECK_OK(wopen(&f, s, &o, &e), &e);
+  char buf[32];
+  for (int i = 0; i < 1000; i++) {
+    /* first 300 rows: 10 distinct values (dictionary pays off); then unique values overflow it */
+    snprintf(buf, sizeof buf, "v%05d", i < 300 ? i % 10 : i);
+    qb_value row = ROW(i % 50 == 0 ? V_NULL : vstr(buf));
+    CHECK_OK(qb_pq_writer_write_row(f.w, &row, &e), &e);
+  }
+  CHECK_OK(wclose(&f, NULL, &e), &e);
+  pqfile pf;
+  chunk *c = malloc(sizeof *c);
+  CHECK_OK(pq_load(&pf, f.path, &e), &e);
+  CHECK_OK(read_chunk(c, &pf, 0, 0, 0, 1, &e), &e);
+  CHECK_EQ_INT(c->dict_pages, 1);
+  CHECK(c->dict_data_pages >= 3 && c->plain_data_pages >= 6);
+  CHECK_EQ_INT(c->dict_data_pages + c->plain_data_pages, 10);
+  CHECK_EQ_INT(c->max_rows_in_page, 100);
+  CHECK_EQ_INT(c->n, 1000);
+  CHECK_EQ_INT(c->nv, 980);
+  /* values survive both encodings */
+  size_t k = 0;
+  for (int i = 0; i < 1000; i++) {
+    if (i % 50 == 0) continue;
+    snprintf(buf, sizeof buf, "v%05d", i < 300 ? i % 10 : i);
+    if (strcmp(c->sv[k++], buf) != 0) {
+      fprintf(stderr, "  row %d: %s != %s\n", i, c->sv[k - 1], buf);
+      CHECK(0);
+    }
+  }
+  const qb_pq_column_meta *m = &pf.m.row_groups[0].columns[0].meta_data;
+  CHECK(m->has_dictionary_page_offset && m->dictionary_page_offset == 4 && m->data_page_offset > 4);
+  /* encoding_stats: 1 dictionary page, dictionary-encoded and PLAIN data pages (parquet-java v1 ids) */
+  CHECK_EQ_INT(m->n_encoding_stats, 3);
+  CHECK(m->encoding_stats[0].page_type == QB_PQ_PAGE_DICTIONARY &&
+        m->encoding_stats[0].encoding == QB_PQ_PLAIN_DICTIONARY && m->encoding_stats[0].count == 1);
+  CHECK(m->encoding_stats[1].page_type == QB_PQ_PAGE_DATA && m->encoding_stats[1].encoding == QB_PQ_PLAIN_DICTIONARY);
+  CHECK(m->encoding_stats[2].encoding == QB_PQ_PLAIN &&
+        m->encoding_stats[1].count + m->encoding_stats[2].count == 10);
+  CHECK_EQ_INT(c->crc_pages, 11);
+  CHECK_EQ_INT(c->crc_ok, 11);
+  pq_free(&pf);
+  free(c);
+  qb_pq_schema_free(s);
+}
+
+/* Without a row limit, a page of one repeated dictionary value (0-bit indices) or of nulls estimates at
+ * almost nothing; staged memory still closes it, so memory stays bounded by the page size. */
+QB_TEST(pages_close_on_staged_memory)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = one_column(QB_PQ_INT64, QB_PQ_OPTIONAL);
+  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+  o.page_row_limit = 0;
+  o.page_size_bytes = 4096;
+  wfile f;
+  CHECK_OK(wopen(&f, s, &o, &e), &e);
+  enum { N = 20000 };
+  static int64_t v[N];
+  static uint8_t valid[N];
+  for (int i = 0; i < N; i++) v[i] = 42, valid[i] = i < N / 2; /* one value, then nulls */
+  qb_pq_column_batch cols[1] = {{v, NULL, valid}};
+  CHECK_OK(qb_pq_writer_write_batch(f.w, cols, N, &e), &e);
+  CHECK_OK(wclose(&f, NULL, &e), &e);
+  pqfile pf;
+  chunk *c = malloc(sizeof *c);
+  CHECK_OK(pq_load(&pf, f.path, &e), &e);
+  CHECK_OK(read_chunk(c, &pf, 0, 0, 0, 1, &e), &e);
+  /* 6 bytes staged per value (int16 level + u32 index), 2 per null: pages of at most 16 KiB staged */
+  CHECK(c->data_pages >= (N / 2 * 6 + N / 2 * 2) / (4 * 4096));
+  CHECK(c->max_rows_in_page <= 4 * 4096 / 2 + BATCH_SLACK);
+  CHECK(c->dict_pages == 1 && c->nv == N / 2 && c->iv[N / 2 - 1] == 42);
+  pq_free(&pf);
+  free(c);
+  qb_pq_schema_free(s);
+}
+
+/* Unique values: the dictionary does not pay off on the first page, so no dictionary page at all. */
+QB_TEST(dictionary_dropped_on_first_page)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = one_column(QB_PQ_INT64, QB_PQ_REQUIRED);
+  wfile f;
+  CHECK_OK(wopen(&f, s, NULL, &e), &e);
+  for (int i = 0; i < 3000; i++) {
+    qb_value row = ROW(vi64((int64_t)i * 7919));
+    CHECK_OK(qb_pq_writer_write_row(f.w, &row, &e), &e);
+  }
+  CHECK_OK(wclose(&f, NULL, &e), &e);
+  pqfile pf;
+  chunk *c = malloc(sizeof *c);
+  CHECK_OK(pq_load(&pf, f.path, &e), &e);
+  CHECK_OK(read_chunk(c, &pf, 0, 0, 0, 0, &e), &e);
+  CHECK_EQ_INT(c->dict_pages, 0);
+  CHECK_EQ_INT(c->plain_data_pages, 1);
+  CHECK_EQ_INT(c->nv, 3000);
+  CHECK_EQ_INT(c->iv[2999], 2999 * 7919);
+  CHECK(!pf.m.row_groups[0].columns[0].meta_data.has_dictionary_page_offset);
+  pq_free(&pf);
+  free(c);
+  qb_pq_schema_free(s);
+}
+
+QB_TEST(pages_and_row_groups_roll_v2)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = new_schema();
+  qb_pq_node *root = qb_pq_schema_root(s), *l;
+  prim(s, root, "id", QB_PQ_REQUIRED, QB_PQ_INT64, 0, NULL, 1);
+  CHECK_OK(qb_pq_schema_add_list(&l, NULL, s, root, "l", QB_PQ_OPTIONAL, 2, &e), &e);
+  prim(s, l, "element", QB_PQ_OPTIONAL, QB_PQ_INT32, 0, NULL, 3);
+  CHECK_OK(qb_pq_schema_finish(s, &e), &e);
+  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+  o.data_page_version = 2;
+  o.page_size_bytes = 64;         /* a page closes after a row once its estimate reaches 64 bytes */
+  o.row_group_size_bytes = 2000;
+  o.codec = QB_PQ_SNAPPY;
+  wfile f;
+  qb_pq_write_result *res = NULL;
+  CHECK_OK(wopen(&f, s, &o, &e), &e);
+  uint64_t values = 0;
+  for (int i = 0; i < 600; i++) {
+    qb_value items[3] = {vi32(i), V_NULL, vi32(-i)};
+    qb_value row = ROW(vi64((int64_t)i * 1000003), i % 5 == 0 ? V_NULL : vseq(QB_V_LIST, items, (size_t)(i % 4)));
+    values += i % 5 == 0 || i % 4 == 0 ? 1 : (uint64_t)(i % 4);
+    CHECK_OK(qb_pq_writer_write_row(f.w, &row, &e), &e);
+  }
+  CHECK_EQ_INT(qb_pq_writer_rows(f.w), 600);
+  CHECK_OK(wclose(&f, &res, &e), &e);
+  pqfile pf;
+  CHECK_OK(pq_load(&pf, f.path, &e), &e);
+  CHECK(pf.m.n_row_groups >= 3);
+  CHECK_EQ_INT(pf.m.version, 2);
+  CHECK_EQ_INT(res->n_split_offsets, pf.m.n_row_groups);
+  int64_t rows = 0;
+  uint64_t list_values = 0, list_bytes = 0;
+  chunk *c = malloc(sizeof *c);
+  for (uint32_t g = 0; g < pf.m.n_row_groups; g++) {
+    const qb_pq_row_group *rg = &pf.m.row_groups[g];
+    CHECK(rg->has_file_offset && (uint64_t)rg->file_offset == res->split_offsets[g]);
+    CHECK_EQ_INT(qb_pq_column_meta_start(&rg->columns[0].meta_data), rg->file_offset);
+    CHECK(rg->has_ordinal && rg->ordinal == (int16_t)g);
+    rows += rg->num_rows;
+    CHECK_OK(read_chunk(c, &pf, g, 1, 1, 3, &e), &e);
+    CHECK(c->v1_pages == 0 && (c->v2_pages > 1 || g + 1 == pf.m.n_row_groups));
+    CHECK_EQ_INT(c->crc_ok, c->crc_pages);
+    int64_t starts = 0;
+    for (size_t i = 0; i < c->n; i++) starts += c->rep[i] == 0;
+    CHECK_EQ_INT(starts, rg->num_rows); /* v2 pages start at row boundaries: every row is whole */
+    list_values += (uint64_t)rg->columns[1].meta_data.num_values;
+    list_bytes += (uint64_t)rg->columns[1].meta_data.total_compressed_size;
+  }
+  CHECK_EQ_INT(rows, 600);
+  CHECK_EQ_INT(list_values, values);
+  CHECK_EQ_INT(res->columns[1].value_count, values);
+  CHECK_EQ_INT(res->columns[1].size_bytes, list_bytes);
+  CHECK_EQ_INT(res->record_count, 600);
+  CHECK_EQ_INT(res->file_size_bytes, pf.n);
+  pq_free(&pf);
+  free(c);
+  qb_pq_write_result_free(res);
+  qb_pq_schema_free(s);
+}
+
+QB_TEST(zero_rows_and_one_row)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = one_column(QB_PQ_BYTE_ARRAY, QB_PQ_OPTIONAL);
+  qb_pq_kv kv[] = {{"iceberg.schema", "{\"type\":\"struct\"}"}};
+  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+  o.key_value = kv;
+  o.n_key_value = 1;
+  wfile f;
+  qb_pq_write_result *res = NULL;
+  CHECK_OK(wopen(&f, s, &o, &e), &e);
+  CHECK_OK(wclose(&f, &res, &e), &e);
+  pqfile pf;
+  CHECK_OK(pq_load(&pf, f.path, &e), &e);
+  CHECK_EQ_INT(pf.m.num_rows, 0);
+  CHECK_EQ_INT(pf.m.n_row_groups, 0);
+  CHECK_EQ_INT(pf.m.n_key_value_metadata, 1);
+  CHECK_EQ_STR(pf.m.key_value_metadata[0].key, "iceberg.schema");
+  CHECK_EQ_STR(pf.m.created_by, "qberg version " QB_VERSION);
+  CHECK(res->record_count == 0 && res->n_split_offsets == 0 && res->columns[0].value_count == 0);
+  CHECK(!res->columns[0].has_bounds);
+  CHECK_EQ_INT(res->file_size_bytes, pf.n);
+  pq_free(&pf);
+  qb_pq_write_result_free(res);
+
+  CHECK_OK(wopen(&f, s, NULL, &e), &e);
+  qb_value row = ROW(vstr("only"));
+  CHECK_OK(qb_pq_writer_write_row(f.w, &row, &e), &e);
+  CHECK_OK(wclose(&f, &res, &e), &e);
+  chunk *c = malloc(sizeof *c);
+  CHECK_OK(pq_load(&pf, f.path, &e), &e);
+  CHECK_EQ_INT(pf.m.num_rows, 1);
+  CHECK_OK(read_chunk(c, &pf, 0, 0, 0, 1, &e), &e);
+  CHECK(c->nv == 1 && !strcmp(c->sv[0], "only"));
+  CHECK(res->columns[0].has_bounds && res->columns[0].lower_bound.n == 4 && !memcmp(res->columns[0].lower_bound.p, "only", 4));
+  CHECK_EQ_INT(res->split_offsets[0], 4);
+  pq_free(&pf);
+  free(c);
+  qb_pq_write_result_free(res);
+  qb_pq_schema_free(s);
+}
+
+/* ---- columnar batches --------------------------------------------------------------------------------- */
+
+QB_TEST(batch_matches_rows)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = new_schema();
+  qb_pq_node *root = qb_pq_schema_root(s);
+  qb_pq_logical_type str = QB_PQ_LOGICAL(QB_PQ_LT_STRING);
+  prim(s, root, "i", QB_PQ_REQUIRED, QB_PQ_INT64, 0, NULL, 1);
+  prim(s, root, "d", QB_PQ_OPTIONAL, QB_PQ_DOUBLE, 0, NULL, 2);
+  prim(s, root, "s", QB_PQ_OPTIONAL, QB_PQ_BYTE_ARRAY, 0, &str, 3);
+  prim(s, root, "b", QB_PQ_OPTIONAL, QB_PQ_BOOLEAN, 0, NULL, 4);
+  CHECK_OK(qb_pq_schema_finish(s, &e), &e);
+  enum { N = 3000 };
+  static int64_t iv[N], off[N + 1];
+  static double dv[N];
+  static uint8_t bv[N], valid[N];
+  static char data[N * 8];
+  off[0] = 0;
+  for (int i = 0; i < N; i++) {
+    iv[i] = i % 17;
+    dv[i] = i * 0.5;
+    bv[i] = i % 3 == 0;
+    valid[i] = i % 9 != 4;
+    off[i + 1] = off[i] + snprintf(data + off[i], 8, "%d", i % 100);
+  }
+  dv[5] = NAN; /* valid row: counted, never a bound */
+  dv[7] = -3.0;
+  qb_pq_column_batch cols[4] = {{iv, NULL, NULL}, {dv, NULL, valid}, {data, off, valid}, {bv, NULL, valid}};
+  wfile f;
+  qb_pq_write_result *res = NULL;
+  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+  o.page_row_limit = 1000;
+  CHECK_OK(wopen(&f, s, &o, &e), &e);
+  CHECK_OK(qb_pq_writer_write_batch(f.w, cols, 1234, &e), &e);
+  /* the rest as a second batch starting mid-way (slices of the same arrays) */
+  qb_pq_column_batch rest[4] = {{iv + 1234, NULL, NULL}, {dv + 1234, NULL, valid + 1234}, {data, off + 1234, valid + 1234},
+                                {bv + 1234, NULL, valid + 1234}};
+  CHECK_OK(qb_pq_writer_write_batch(f.w, rest, N - 1234, &e), &e);
+  CHECK_OK(wclose(&f, &res, &e), &e);
+  pqfile pf;
+  chunk *c = malloc(sizeof *c);
+  CHECK_OK(pq_load(&pf, f.path, &e), &e);
+  CHECK_OK(read_chunk(c, &pf, 0, 0, 0, 0, &e), &e);
+  CHECK(c->nv == N && c->iv[20] == 3 && c->dict_pages == 1);
+  CHECK_OK(read_chunk(c, &pf, 0, 1, 0, 1, &e), &e);
+  size_t k = 0, nulls = 0;
+  for (int i = 0; i < N; i++) {
+    CHECK_EQ_INT(c->def[i], valid[i] ? 1 : 0);
+    if (valid[i] && i != 5) CHECK(c->dv[k] == dv[i]);
+    if (valid[i]) k++;
+    else nulls++;
+  }
+  /* statistics of the columnar path: NaN counted, not a bound; min/max over the valid rows only */
+  const qb_pq_statistics *ds = &pf.m.row_groups[0].columns[1].meta_data.statistics;
+  CHECK(ds->nan_count == 1 && ds->null_count == (int64_t)nulls);
+  CHECK(le_double(ds->min_value) == -3.0 && le_double(ds->max_value) == (N - 1) * 0.5);
+  CHECK_EQ_INT(res->columns[1].nan_count, 1);
+  const qb_pq_statistics *is = &pf.m.row_groups[0].columns[0].meta_data.statistics;
+  int64_t imin, imax;
+  memcpy(&imin, is->min_value.p, 8);
+  memcpy(&imax, is->max_value.p, 8);
+  CHECK(imin == 0 && imax == 16);
+  CHECK_EQ_INT(res->columns[1].null_count, nulls);
+  CHECK_OK(read_chunk(c, &pf, 0, 2, 0, 1, &e), &e);
+  k = 0;
+  for (int i = 0; i < N; i++) {
+    if (!valid[i]) continue;
+    char want[8];
+    snprintf(want, sizeof want, "%d", i % 100);
+    CHECK_EQ_STR(c->sv[k++], want);
+  }
+  CHECK_OK(read_chunk(c, &pf, 0, 3, 0, 1, &e), &e);
+  k = 0;
+  for (int i = 0; i < N; i++)
+    if (valid[i]) CHECK_EQ_INT(c->iv[k++], bv[i]);
+  CHECK_EQ_INT(c->data_pages, 3);
+  pq_free(&pf);
+  free(c);
+  qb_pq_write_result_free(res);
+  qb_pq_schema_free(s);
+}
+
+/* ---- errors ---------------------------------------------------------------------------------------------- */
+
+QB_TEST(errors_name_the_column_and_keep_the_writer_usable)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = new_schema();
+  qb_pq_node *root = qb_pq_schema_root(s), *l, *st;
+  qb_pq_logical_type uuid = QB_PQ_LOGICAL(QB_PQ_LT_UUID);
+  prim(s, root, "id", QB_PQ_REQUIRED, QB_PQ_INT64, 0, NULL, 1);
+  CHECK_OK(qb_pq_schema_add_list(&l, NULL, s, root, "tags", QB_PQ_OPTIONAL, 2, &e), &e);
+  prim(s, l, "element", QB_PQ_REQUIRED, QB_PQ_BYTE_ARRAY, 0, NULL, 3);
+  CHECK_OK(qb_pq_schema_add_group(&st, s, root, "st", QB_PQ_REQUIRED, 4, &e), &e);
+  prim(s, st, "u", QB_PQ_OPTIONAL, QB_PQ_FIXED_LEN_BYTE_ARRAY, 16, &uuid, 5);
+  CHECK_OK(qb_pq_schema_finish(s, &e), &e);
+  wfile f;
+  CHECK_OK(wopen(&f, s, NULL, &e), &e);
+  qb_value good = ROW(vi64(1), LIST(vstr("a")), ROW(V_NULL));
+  CHECK_OK(qb_pq_writer_write_row(f.w, &good, &e), &e);
+  qb_value r1 = ROW(vi64(2), LIST(vi64(5)), ROW(V_NULL));
+  CHECK_FAIL(qb_pq_writer_write_row(f.w, &r1, &e), QB_EINVAL, &e, "row 1: column tags.list.element: expected STRING or BYTES, got INT64");
+  qb_value r2 = ROW(V_NULL, V_NULL, ROW(V_NULL));
+  CHECK_FAIL(qb_pq_writer_write_row(f.w, &r2, &e), QB_EINVAL, &e, "column id: null in a REQUIRED field");
+  qb_value r3 = ROW(vi64(3), LIST(V_NULL), ROW(V_NULL));
+  CHECK_FAIL(qb_pq_writer_write_row(f.w, &r3, &e), QB_EINVAL, &e, "column tags.list.element: null in a REQUIRED field");
+  qb_value r4 = ROW(vi64(4), V_NULL, ROW(vbin("short", 5)));
+  CHECK_FAIL(qb_pq_writer_write_row(f.w, &r4, &e), QB_EINVAL, &e, "column st.u: expected 16 bytes for FIXED_LEN_BYTE_ARRAY(16), got 5");
+  qb_value r5 = ROW(vi64(5), V_NULL);
+  CHECK_FAIL(qb_pq_writer_write_row(f.w, &r5, &e), QB_EINVAL, &e, "row: expected a STRUCT of 3 fields, got STRUCT of another size");
+  qb_value r6 = ROW(vi64(6), vstr("x"), ROW(V_NULL));
+  CHECK_FAIL(qb_pq_writer_write_row(f.w, &r6, &e), QB_EINVAL, &e, "field tags: expected LIST, got STRING");
+  qb_value r7 = ROW(vi64(7), V_NULL, V_NULL);
+  CHECK_FAIL(qb_pq_writer_write_row(f.w, &r7, &e), QB_EINVAL, &e, "field st: null in a REQUIRED field");
+  /* not flat: the batch API refuses, naming the first nested column */
+  qb_pq_column_batch cols[3] = {{NULL, NULL, NULL}, {NULL, NULL, NULL}, {NULL, NULL, NULL}};
+  CHECK_FAIL(qb_pq_writer_write_batch(f.w, cols, 1, &e), QB_EINVAL, &e, "column tags.list.element: write_batch needs flat columns");
+  /* rejected rows left nothing behind */
+  qb_value good2 = ROW(vi64(8), EMPTY_LIST, ROW(vbin("0123456789abcdef", 16)));
+  CHECK_OK(qb_pq_writer_write_row(f.w, &good2, &e), &e);
+  qb_pq_write_result *res = NULL;
+  CHECK_OK(wclose(&f, &res, &e), &e);
+  CHECK_EQ_INT(res->record_count, 2);
+  CHECK_EQ_INT(res->columns[0].value_count, 2);
+  CHECK_EQ_INT(res->columns[1].value_count, 2);
+  CHECK_EQ_INT(res->columns[2].null_count, 1);
+  qb_pq_write_result_free(res);
+  qb_pq_schema_free(s);
+}
+
+QB_TEST(batch_errors)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = new_schema();
+  qb_pq_node *root = qb_pq_schema_root(s);
+  prim(s, root, "i", QB_PQ_REQUIRED, QB_PQ_INT32, 0, NULL, 1);
+  prim(s, root, "s", QB_PQ_OPTIONAL, QB_PQ_BYTE_ARRAY, 0, NULL, 2);
+  CHECK_OK(qb_pq_schema_finish(s, &e), &e);
+  wfile f;
+  CHECK_OK(wopen(&f, s, NULL, &e), &e);
+  int32_t iv[3] = {1, 2, 3};
+  uint8_t valid[3] = {1, 0, 1};
+  int64_t bad_off[4] = {0, 2, 1, 3}, off[4] = {0, 1, 1, 3};
+  qb_pq_column_batch c1[2] = {{iv, NULL, valid}, {"abc", off, NULL}};
+  CHECK_FAIL(qb_pq_writer_write_batch(f.w, c1, 3, &e), QB_EINVAL, &e, "column i: row 1: null in a REQUIRED column");
+  qb_pq_column_batch c2[2] = {{iv, NULL, NULL}, {"abc", bad_off, NULL}};
+  CHECK_FAIL(qb_pq_writer_write_batch(f.w, c2, 3, &e), QB_EINVAL, &e, "column s: row 1: bad offsets 2..1");
+  qb_pq_column_batch c3[2] = {{iv, NULL, NULL}, {"abc", NULL, NULL}};
+  CHECK_FAIL(qb_pq_writer_write_batch(f.w, c3, 3, &e), QB_EINVAL, &e, "column s: BYTE_ARRAY column without offsets");
+  qb_pq_column_batch ok[2] = {{iv, NULL, NULL}, {"abc", off, valid}};
+  CHECK_OK(qb_pq_writer_write_batch(f.w, ok, 3, &e), &e);
+  qb_pq_write_result *res = NULL;
+  CHECK_OK(wclose(&f, &res, &e), &e);
+  CHECK_EQ_INT(res->record_count, 3);
+  CHECK_EQ_INT(res->columns[1].null_count, 1);
+  qb_pq_write_result_free(res);
+  qb_pq_schema_free(s);
+}
+
+QB_TEST(bad_options)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = one_column(QB_PQ_INT32, QB_PQ_REQUIRED);
+  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+  wfile f;
+  o.codec = QB_PQ_LZ4;
+  CHECK_FAIL(wopen(&f, s, &o, &e), QB_EINVAL, &e, "parquet writer: codec LZ4 cannot be written");
+  qb_writer_abort(f.sink);
+  qb_fileio_free(f.io);
+  o = (qb_pq_write_options)QB_PQ_WRITE_OPTIONS_INIT;
+  o.data_page_version = 3;
+  CHECK_FAIL(wopen(&f, s, &o, &e), QB_EINVAL, &e, "data page version 3");
+  qb_writer_abort(f.sink);
+  qb_fileio_free(f.io);
+  o = (qb_pq_write_options)QB_PQ_WRITE_OPTIONS_INIT;
+  o.codec = QB_PQ_GZIP;
+  o.compression_level = 12;
+  CHECK_FAIL(wopen(&f, s, &o, &e), QB_EINVAL, &e, "compression level 12 is out of range for GZIP");
+  qb_writer_abort(f.sink);
+  qb_fileio_free(f.io);
+  o = (qb_pq_write_options)QB_PQ_WRITE_OPTIONS_INIT;
+  o.version = 99;
+  CHECK_FAIL(wopen(&f, s, &o, &e), QB_EINVAL, &e, "write options version 99");
+  qb_writer_abort(f.sink);
+  qb_fileio_free(f.io);
+  qb_pq_schema *unfinished = new_schema();
+  CHECK_FAIL(wopen(&f, unfinished, NULL, &e), QB_EINVAL, &e, "the schema is not finished");
+  qb_writer_abort(f.sink);
+  qb_fileio_free(f.io);
+  qb_pq_schema_free(unfinished);
+  qb_pq_schema_free(s);
+}
