@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* FileIO: the storage interface everything above src/io speaks (local disk, S3).
- * Paths are URIs (`s3://bucket/key`, `s3a://…`, `file:/…`, `file:///…`) or plain local paths. */
+ * Paths are URIs (`s3://bucket/key`, `s3a://…`, `file:/…`, `file:///…`) or plain local paths.
+ * A qb_fileio may be used by several threads at once; one qb_file or qb_writer by one thread at a time. */
 #ifndef QBERG_FILEIO_H
 #define QBERG_FILEIO_H
 
@@ -10,6 +11,7 @@
 typedef struct qb_fileio qb_fileio; /* a storage backend instance */
 typedef struct qb_file qb_file;     /* an object open for (range) reads */
 typedef struct qb_writer qb_writer; /* an object being written; visible only after qb_writer_close */
+typedef struct qb_config qb_config; /* settings: include/qberg/config.h */
 
 /** Optional capabilities; callers probe with qb_fileio_can and pick a fallback. */
 typedef enum {
@@ -21,6 +23,8 @@ typedef enum {
 typedef enum {
   QB_CREATE_OVERWRITE = 0, /* replace whatever is there, atomically (readers see old or new) */
   QB_CREATE_EXCLUSIVE = 1, /* fail with QB_EEXISTS if the path exists when publishing */
+  QB_CREATE_OVERWRITE_VOLATILE = 2, /* as OVERWRITE, but need not survive a power loss (locally: no fsync);
+                                       for hints and lock objects, which are rewritten anyway */
 } qb_create_mode;
 
 typedef struct qb_stat {
@@ -30,9 +34,25 @@ typedef struct qb_stat {
 
 /** The local-disk backend: fsync'd writes, create-exclusive via link(2). */
 QB_API int qb_fileio_local_new(qb_fileio **out, qb_err *err) QB_WUR;
+/**
+ * The backend for `uri` by its scheme: s3://, s3a://, s3n:// → S3 (endpoint, region and credentials from `cfg`,
+ * see include/qberg/s3.h); file: and plain paths → local. `cfg` NULL: qb_config_load with default options.
+ */
+QB_API int qb_fileio_for_uri(qb_fileio **out, const char *uri, const qb_config *cfg, qb_err *err) QB_WUR;
 /** NULL-safe. */
 QB_API void qb_fileio_free(qb_fileio *io);
+/**
+ * Whether `io` can do `cap` now. QB_IO_CREATE_EXCL on S3 reflects the conditional-PUT probe (qb_fileio_probe),
+ * or the configuration when it says so: until probed it is false. Without it, QB_CREATE_EXCLUSIVE is only a
+ * check-then-write (racy): commits must take a lock instead.
+ */
 QB_API bool qb_fileio_can(const qb_fileio *io, qb_io_cap cap);
+/**
+ * Probe the store at `uri` (S3: writes, overwrites-conditionally and deletes a ".qberg-probe-<uuid>" object
+ * under that prefix) and update what qb_fileio_can reports. *out_caps (may be NULL) receives the qb_io_cap bits.
+ * Local: nothing to probe. Thread-safe.
+ */
+QB_API int qb_fileio_probe(qb_fileio *io, const char *uri, unsigned *out_caps, qb_err *err) QB_WUR;
 
 /** Open `path` for reads; QB_ENOTFOUND if it does not exist. */
 QB_API int qb_fileio_open_read(qb_file **out, qb_fileio *io, const char *path, qb_err *err) QB_WUR;
@@ -72,12 +92,47 @@ QB_API int qb_fileio_write_all(qb_fileio *io, const char *path, const void *p, s
 QB_API int qb_fileio_stat(qb_fileio *io, const char *path, qb_stat *out, qb_err *err) QB_WUR;
 /** Delete one object; deleting an absent object is QB_OK. */
 QB_API int qb_fileio_delete(qb_fileio *io, const char *path, qb_err *err) QB_WUR;
+/**
+ * Delete `n` objects (S3: DeleteObjects, 1,000 keys per request). Absent objects are fine. On failure the
+ * message names the first object that could not be deleted and how many failed; the others may be gone.
+ */
+QB_API int qb_fileio_delete_many(qb_fileio *io, const char *const *paths, size_t n, qb_err *err) QB_WUR;
+/** Copy `src` to `dst` (overwriting) on the same backend; S3: server-side CopyObject. */
+QB_API int qb_fileio_copy(qb_fileio *io, const char *src, const char *dst, qb_err *err) QB_WUR;
 
 /**
- * Call `fn` for every object under `prefix` (recursively, in no particular order), with its full path.
+ * Call `fn` for every object under `prefix` (recursively, in no particular order), with its full path
+ * (S3: "s3://bucket/key" whatever spelling the prefix used; the prefix is a plain string prefix of the key).
  * A non-zero return from `fn` stops the listing and is returned.
  */
 typedef int (*qb_list_fn)(void *ctx, const char *path, const qb_stat *st, qb_err *err);
 QB_API int qb_fileio_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err) QB_WUR;
+
+/*
+ * Directories. Local disks have them; object stores only have key prefixes, so there a "directory" exists
+ * while some object lies under it: list_dir is emulated with a prefix listing, mkdir and rmdir do nothing.
+ */
+
+/** One entry of a directory: its name (no slash) and whether it is a directory (or a non-empty prefix). */
+typedef int (*qb_dir_fn)(void *ctx, const char *name, bool is_dir, qb_err *err);
+/**
+ * Call `fn` for every entry directly under `dir` (one level, no particular order, "." and ".." skipped).
+ * A missing directory is QB_ENOTFOUND. A non-zero return from `fn` stops the listing and is returned.
+ */
+QB_API int qb_fileio_list_dir(qb_fileio *io, const char *dir, qb_dir_fn fn, void *ctx, qb_err *err) QB_WUR;
+/** Create `dir` and its parents; an existing directory is QB_OK. No-op on object stores. */
+QB_API int qb_fileio_mkdir(qb_fileio *io, const char *dir, qb_err *err) QB_WUR;
+/** Remove the empty directory `dir`; absent is QB_OK, not empty is QB_EINVAL. No-op on object stores. */
+QB_API int qb_fileio_rmdir(qb_fileio *io, const char *dir, qb_err *err) QB_WUR;
+/**
+ * Atomically rename a file or directory without replacing anything: QB_EEXISTS if `to` exists.
+ * Parents of `to` are created. QB_EUNSUPPORTED unless qb_fileio_can(io, QB_IO_RENAME).
+ */
+QB_API int qb_fileio_rename(qb_fileio *io, const char *from, const char *to, qb_err *err) QB_WUR;
+/**
+ * The one spelling of a storage URI, for comparing paths: s3a://b/k and s3n://b/k become s3://b/k; file:///p,
+ * file:/p and p become p with "//" and "/./" collapsed and no trailing '/'. *out is malloc'd.
+ */
+QB_API int qb_uri_normalize(char **out, const char *uri, qb_err *err) QB_WUR;
 
 #endif

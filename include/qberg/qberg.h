@@ -5,11 +5,13 @@
 
 #include "qberg/avro.h"
 #include "qberg/common.h"
+#include "qberg/config.h"
 #include "qberg/err.h"
 #include "qberg/fileio.h"
 #include "qberg/parquet.h"
 #include "qberg/schema.h"
 #include "qberg/table_metadata.h"
+#include "qberg/s3.h"
 #include "qberg/value.h"
 
 /** The library version, "MAJOR.MINOR.PATCH". */

@@ -4,13 +4,27 @@
 #include <string.h>
 
 #include "io/fileio_int.h"
+#include "io/uri.h"
+#include "qberg/config.h"
+#include "util/hash.h"
+#include "util/str.h"
 
 void qb_fileio_free(qb_fileio *io)
 {
   if (io && io->ops->free) io->ops->free(io);
 }
 
-bool qb_fileio_can(const qb_fileio *io, qb_io_cap cap) { return (io->ops->caps & (unsigned)cap) == (unsigned)cap; }
+bool qb_fileio_can(const qb_fileio *io, qb_io_cap cap)
+{
+  return (__atomic_load_n(&io->caps, __ATOMIC_ACQUIRE) & (unsigned)cap) == (unsigned)cap;
+}
+
+int qb_fileio_probe(qb_fileio *io, const char *uri, unsigned *out_caps, qb_err *err)
+{
+  int rc = io->ops->probe ? io->ops->probe(io, uri, err) : QB_OK;
+  if (out_caps) *out_caps = __atomic_load_n(&io->caps, __ATOMIC_ACQUIRE);
+  return rc;
+}
 
 int qb_fileio_open_read(qb_file **out, qb_fileio *io, const char *path, qb_err *err)
 {
@@ -115,4 +129,126 @@ int qb_fileio_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, 
 {
   if (!io->ops->list) return QB_FAIL(err, QB_EUNSUPPORTED, "%s: backend %s cannot list", prefix, io->ops->name);
   return io->ops->list(io, prefix, fn, ctx, err);
+}
+
+/* list_dir on a store without directories: one prefix listing of "dir/", reduced to the first path segment
+ * of each key (a key with a further '/' means a sub-prefix, reported once as a directory). */
+typedef struct emu_dir {
+  size_t plen;
+  qb_map seen; /* name -> (void *)1 for files, (void *)2 for directories */
+} emu_dir;
+
+static int emu_dir_cb(void *ctx, const char *path, const qb_stat *st, qb_err *err)
+{
+  emu_dir *e = ctx;
+  const char *rest = path + e->plen;
+  const char *slash = strchr(rest, '/');
+  size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+  if (n == 0) return QB_OK;
+  void **v = qb_map_get(&e->seen, rest, n);
+  if (v) {
+    if (slash) *v = (void *)2;
+    return QB_OK;
+  }
+  return qb_map_put(&e->seen, rest, n, slash ? (void *)2 : (void *)1, NULL, err);
+}
+
+int qb_fileio_list_dir(qb_fileio *io, const char *dir, qb_dir_fn fn, void *ctx, qb_err *err)
+{
+  if (io->dir && io->dir->list_dir) return io->dir->list_dir(io, dir, fn, ctx, err);
+  size_t dn = strlen(dir);
+  char *prefix = qb_str_printf("%s%s", dir, dn && dir[dn - 1] == '/' ? "" : "/");
+  if (!prefix) return QB_FAIL(err, QB_ENOMEM, "%s: out of memory", dir);
+  emu_dir e = {strlen(prefix), {0}};
+  qb_map_init(&e.seen);
+  int rc = qb_fileio_list(io, prefix, emu_dir_cb, &e, err);
+  free(prefix);
+  if (rc == QB_OK && e.seen.count == 0) rc = QB_FAIL(err, QB_ENOTFOUND, "%s: no such directory", dir);
+  for (size_t i = 0; rc == QB_OK && i < e.seen.cap; i++)
+    if (e.seen.slots[i].key) rc = fn(ctx, e.seen.slots[i].key, e.seen.slots[i].value == (void *)2, err);
+  qb_map_free(&e.seen);
+  return rc;
+}
+
+int qb_fileio_mkdir(qb_fileio *io, const char *dir, qb_err *err)
+{
+  return io->dir && io->dir->mkdir ? io->dir->mkdir(io, dir, err) : QB_OK;
+}
+
+int qb_fileio_rmdir(qb_fileio *io, const char *dir, qb_err *err)
+{
+  return io->dir && io->dir->rmdir ? io->dir->rmdir(io, dir, err) : QB_OK;
+}
+
+int qb_fileio_rename(qb_fileio *io, const char *from, const char *to, qb_err *err)
+{
+  if (!qb_fileio_can(io, QB_IO_RENAME) || !io->dir || !io->dir->rename)
+    return QB_FAIL(err, QB_EUNSUPPORTED, "%s: backend %s cannot rename", from, io->ops->name);
+  return io->dir->rename(io, from, to, err);
+}
+
+int qb_fileio_delete_many(qb_fileio *io, const char *const *paths, size_t n, qb_err *err)
+{
+  if (n == 0) return QB_OK;
+  if (io->ops->remove_many) return io->ops->remove_many(io, paths, n, err);
+  if (!io->ops->remove) return QB_FAIL(err, QB_EUNSUPPORTED, "%s: backend %s cannot delete", paths[0], io->ops->name);
+  for (size_t i = 0; i < n; i++) {
+    int rc = io->ops->remove(io, paths[i], err);
+    if (rc) return qb_err_wrap(err, "deleting %zu objects (%zu done)", n, i);
+  }
+  return QB_OK;
+}
+
+int qb_fileio_copy(qb_fileio *io, const char *src, const char *dst, qb_err *err)
+{
+  return io->ops->copy ? io->ops->copy(io, src, dst, err) : qb_fileio__copy_stream(io, src, dst, err);
+}
+
+/* Streamed copy through a bounded buffer, for backends without a native copy. */
+int qb_fileio__copy_stream(qb_fileio *io, const char *src, const char *dst, qb_err *err)
+{
+  enum { CHUNK = 1 << 20 };
+  qb_file *f;
+  int rc = qb_fileio_open_read(&f, io, src, err);
+  if (rc) return rc;
+  qb_writer *w = NULL;
+  uint8_t *buf = malloc(CHUNK);
+  if (!buf) rc = QB_FAIL(err, QB_ENOMEM, "out of memory copying %s", src);
+  if (rc == QB_OK) rc = qb_fileio_create(&w, io, dst, QB_CREATE_OVERWRITE, err);
+  uint64_t size = qb_file_size(f);
+  for (uint64_t off = 0; rc == QB_OK && off < size; off += CHUNK) {
+    size_t k = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
+    rc = qb_file_pread(f, buf, k, off, err);
+    if (rc == QB_OK) rc = qb_writer_write(w, buf, k, err);
+  }
+  if (w) {
+    if (rc == QB_OK)
+      rc = qb_writer_close(w, err);
+    else
+      qb_writer_abort(w);
+  }
+  free(buf);
+  qb_file_close(f);
+  return rc ? qb_err_wrap(err, "copying %s to %s", src, dst) : QB_OK;
+}
+
+int qb_fileio_for_uri(qb_fileio **out, const char *uri, const qb_config *cfg, qb_err *err)
+{
+  *out = NULL;
+  qb_uri u;
+  int rc = qb_uri__parse(&u, uri, err);
+  if (rc) return rc;
+  qb_uri_kind kind = u.kind;
+  qb_uri__free(&u);
+  if (kind == QB_URI_LOCAL) return qb_fileio_local_new(out, err);
+  qb_config *own = NULL;
+  if (!cfg) {
+    if ((rc = qb_config_load(&own, NULL, err)) != QB_OK) return qb_err_wrap(err, "opening %s", uri);
+    cfg = own;
+  }
+  qb_s3_options o;
+  rc = qb_config_s3_options(&o, cfg, err);
+  if (rc == QB_OK) rc = qb_fileio_s3_new(out, &o, err);
+  qb_config_free(own);
+  return rc ? qb_err_wrap(err, "opening %s", uri) : QB_OK;
 }

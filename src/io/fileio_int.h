@@ -14,11 +14,25 @@ struct qb_fileio_ops {
   int (*remove)(qb_fileio *io, const char *path, qb_err *err);
   int (*list)(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err);
   void (*free)(qb_fileio *io);
+  int (*remove_many)(qb_fileio *io, const char *const *paths, size_t n, qb_err *err); /* NULL: one by one */
+  int (*copy)(qb_fileio *io, const char *src, const char *dst, qb_err *err);         /* NULL: read + write */
+  int (*probe)(qb_fileio *io, const char *uri, qb_err *err); /* NULL: nothing to probe; updates io->caps */
+};
+
+/* Directory operations, optional as a whole (NULL on object stores: fileio.c emulates or skips them).
+ * Kept out of qb_fileio_ops so backends written before them need no change. */
+struct qb_fileio_dir_ops {
+  int (*list_dir)(qb_fileio *io, const char *dir, qb_dir_fn fn, void *ctx, qb_err *err);
+  int (*mkdir)(qb_fileio *io, const char *dir, qb_err *err);
+  int (*rmdir)(qb_fileio *io, const char *dir, qb_err *err);
+  int (*rename)(qb_fileio *io, const char *from, const char *to, qb_err *err); /* no-replace */
 };
 
 struct qb_fileio {
   const struct qb_fileio_ops *ops;
   void *impl;
+  const struct qb_fileio_dir_ops *dir; /* NULL: no directories */
+  unsigned caps; /* what qb_fileio_can reports: ops->caps, or the probe's finding */
 };
 
 struct qb_file_ops {
@@ -43,5 +57,8 @@ struct qb_writer {
   uint64_t offset;
   char *path; /* owned */
 };
+
+/** Copy src to dst through a bounded buffer (qb_fileio_copy's fallback). */
+int qb_fileio__copy_stream(qb_fileio *io, const char *src, const char *dst, qb_err *err);
 
 #endif

@@ -190,7 +190,8 @@ static int lw_close(qb_writer *wb, qb_err *err)
 {
   local_writer *w = (local_writer *)wb;
   int rc = lw_flush(w, err);
-  if (rc == QB_OK && fsync(w->fd) != 0) rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync", wb->path);
+  bool durable = w->mode != QB_CREATE_OVERWRITE_VOLATILE;
+  if (rc == QB_OK && durable && fsync(w->fd) != 0) rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync", wb->path);
   if (close(w->fd) != 0 && rc == QB_OK) rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: close", wb->path);
   w->fd = -1;
   if (rc == QB_OK) {
@@ -203,7 +204,7 @@ static int lw_close(qb_writer *wb, qb_err *err)
       rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: publishing (rename)", wb->path);
     }
   }
-  if (rc == QB_OK && fsync_parent(w->final_path) != 0)
+  if (rc == QB_OK && durable && fsync_parent(w->final_path) != 0)
     rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync of the directory", wb->path);
   if (rc != QB_OK) unlink(w->tmp_path);
   lw_free(w);
@@ -317,11 +318,76 @@ static int local_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ct
   return walk(dir, p, fn, ctx, err);
 }
 
+static int local_list_dir(qb_fileio *io, const char *dir, qb_dir_fn fn, void *ctx, qb_err *err)
+{
+  const char *p = local_path(dir);
+  DIR *d = opendir(p);
+  if (!d) return QB_FAIL_ERRNO(err, errno == ENOENT || errno == ENOTDIR ? QB_ENOTFOUND : QB_EIO, errno, "%s: list", dir);
+  int rc = QB_OK;
+  struct dirent *e;
+  while (rc == QB_OK && (e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    bool is_dir = e->d_type == DT_DIR;
+    if (e->d_type == DT_UNKNOWN || e->d_type == DT_LNK) {
+      struct stat st;
+      is_dir = fstatat(dirfd(d), e->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+    }
+    rc = fn(ctx, e->d_name, is_dir, err);
+  }
+  closedir(d);
+  return rc;
+}
+
+static int local_mkdir(qb_fileio *io, const char *dir, qb_err *err)
+{
+  const char *p = local_path(dir);
+  char *child = qb_str_printf("%s/.", p); /* make_parents creates every parent of its argument */
+  if (!child) return QB_FAIL(err, QB_ENOMEM, "%s: out of memory", dir);
+  int rc = make_parents(child, err);
+  free(child);
+  return rc;
+}
+
+static int local_rmdir(qb_fileio *io, const char *dir, qb_err *err)
+{
+  if (rmdir(local_path(dir)) == 0 || errno == ENOENT) return QB_OK;
+  if (errno == ENOTEMPTY || errno == EEXIST) return QB_FAIL(err, QB_EINVAL, "%s: directory not empty", dir);
+  return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: remove directory", dir);
+}
+
+/* renameat2(RENAME_NOREPLACE) where the filesystem supports it; elsewhere a check then rename(2), which for
+ * directories still refuses a non-empty target (only an empty target directory could be replaced). */
+static int local_rename(qb_fileio *io, const char *from, const char *to, qb_err *err)
+{
+  const char *pf = local_path(from), *pt = local_path(to);
+  int rc = make_parents(pt, err);
+  if (rc) return rc;
+  if (renameat2(AT_FDCWD, pf, AT_FDCWD, pt, RENAME_NOREPLACE) != 0) {
+    if (errno != EINVAL && errno != ENOSYS) {
+      if (errno == EEXIST) return QB_FAIL(err, QB_EEXISTS, "renaming %s: %s already exists", from, to);
+      return QB_FAIL_ERRNO(err, errno == ENOENT ? QB_ENOTFOUND : QB_EIO, errno, "renaming %s to %s", from, to);
+    }
+    if (access(pt, F_OK) == 0) return QB_FAIL(err, QB_EEXISTS, "renaming %s: %s already exists", from, to);
+    if (rename(pf, pt) != 0)
+      return QB_FAIL_ERRNO(err, errno == ENOENT ? QB_ENOTFOUND : QB_EIO, errno, "renaming %s to %s", from, to);
+  }
+  if (fsync_parent(pt) != 0) return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync of the directory", to);
+  return QB_OK;
+}
+
+static const struct qb_fileio_dir_ops local_dir_ops = {local_list_dir, local_mkdir, local_rmdir, local_rename};
+
 static void local_free(qb_fileio *io) { free(io); }
 
 static const struct qb_fileio_ops local_ops = {
-    "local", QB_IO_CREATE_EXCL | QB_IO_LIST | QB_IO_RENAME, local_open_read, local_create, local_stat,
-    local_remove, local_list, local_free,
+    .name = "local",
+    .caps = QB_IO_CREATE_EXCL | QB_IO_LIST | QB_IO_RENAME,
+    .open_read = local_open_read,
+    .create = local_create,
+    .stat = local_stat,
+    .remove = local_remove,
+    .list = local_list,
+    .free = local_free,
 };
 
 int qb_fileio_local_new(qb_fileio **out, qb_err *err)
@@ -329,6 +395,8 @@ int qb_fileio_local_new(qb_fileio **out, qb_err *err)
   qb_fileio *io = calloc(1, sizeof *io);
   if (!io) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   io->ops = &local_ops;
+  io->dir = &local_dir_ops;
+  io->caps = local_ops.caps;
   *out = io;
   return QB_OK;
 }

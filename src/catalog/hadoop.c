@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The Hadoop table layout (Java HadoopTableOperations, iceberg.md §5.1): metadata file names, the version
+ * hint, and finding a table's current metadata file: hint, probe forward, else list metadata/. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog_int.h"
+#include "util/str.h"
+
+char *qb_path_join(const char *dir, const char *name)
+{
+  size_t n = strlen(dir);
+  return qb_str_printf("%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", name);
+}
+
+const char *qb_path_base(const char *path)
+{
+  const char *s = strrchr(path, '/');
+  return s ? s + 1 : path;
+}
+
+/* 8-4-4-4-12 hex digits */
+static bool is_uuid(const char *s, size_t n)
+{
+  if (n != 36) return false;
+  for (size_t i = 0; i < n; i++) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return false;
+    } else if (!isxdigit((unsigned char)s[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+qb_mdname_kind qb_hadoop__parse_name(const char *name, int64_t *version)
+{
+  const char *p = name;
+  bool hadoop = *p == 'v';
+  if (hadoop) p++;
+  const char *digits = p;
+  while (*p >= '0' && *p <= '9') p++;
+  size_t nd = (size_t)(p - digits);
+  if (nd == 0 || nd > 10) return QB_MDNAME_NONE;
+  int64_t v = 0;
+  for (size_t i = 0; i < nd; i++) v = v * 10 + (digits[i] - '0');
+  if (v > INT32_MAX) return QB_MDNAME_NONE; /* Java parses versions as int */
+  qb_mdname_kind kind = QB_MDNAME_NONE;
+  if (hadoop) {
+    /* exactly v<digits><suffix>: "v3.1.metadata.json" or "vfinal.metadata.json" are not versions */
+    if (!strcmp(p, ".metadata.json"))
+      kind = QB_MDNAME_PLAIN;
+    else if (!strcmp(p, ".gz.metadata.json"))
+      kind = QB_MDNAME_GZ;
+    else if (!strcmp(p, ".metadata.json.gz"))
+      kind = QB_MDNAME_OLDGZ;
+  } else if (*p == '-') {
+    size_t n = strlen(name), stem;
+    if (qb_str_has_suffix(name, ".metadata.json"))
+      stem = n - strlen(".metadata.json");
+    else if (qb_str_has_suffix(name, ".metadata.json.gz"))
+      stem = n - strlen(".metadata.json.gz");
+    else
+      return QB_MDNAME_NONE;
+    if (qb_str_has_suffix(name, ".gz.metadata.json")) stem -= 3;
+    /* A bare "<uuid>.metadata.json" whose first group happens to be all digits is not "<N>-...": it is a
+     * Java temporary file of an unfinished commit, or DuckDB's own naming. */
+    if (stem > nd + 1 && !is_uuid(name, stem)) kind = QB_MDNAME_SEQ;
+  }
+  if (kind != QB_MDNAME_NONE) *version = v;
+  return kind;
+}
+
+char *qb_hadoop__version_path(const char *meta_dir, int64_t version, qb_mdname_kind kind)
+{
+  const char *suffix = kind == QB_MDNAME_GZ      ? ".gz.metadata.json"
+                       : kind == QB_MDNAME_OLDGZ ? ".metadata.json.gz"
+                                                 : ".metadata.json";
+  size_t n = strlen(meta_dir);
+  return qb_str_printf("%s%sv%lld%s", meta_dir, n && meta_dir[n - 1] == '/' ? "" : "/", (long long)version,
+                       suffix);
+}
+
+int qb_hadoop__read_metadata(qb_fileio *io, const char *path, uint8_t **out, size_t *out_n, qb_err *err)
+{
+  uint8_t *p;
+  size_t n;
+  int rc = qb_fileio_read_all(&p, &n, io, path, QB_MAX_METADATA_BYTES, err);
+  if (rc) return rc;
+  /* compressed by content, whatever the name says: DuckDB and old Java name gzip files differently */
+  uint8_t *plain;
+  size_t plain_n;
+  rc = qb_metadata__decompress(p, n, QB_MAX_METADATA_BYTES, &plain, &plain_n, err);
+  if (rc) {
+    free(p);
+    return qb_err_wrap(err, "%s", path);
+  }
+  if (plain) {
+    free(p);
+    p = plain;
+    n = plain_n;
+  }
+  *out = p;
+  *out_n = n;
+  return QB_OK;
+}
+
+/* QB_OK with *exists set, or an I/O error. */
+static int exists(qb_fileio *io, const char *path, bool *out, qb_err *err)
+{
+  qb_stat st;
+  int rc = qb_fileio_stat(io, path, &st, err);
+  *out = rc == QB_OK;
+  if (rc == QB_ENOTFOUND) {
+    qb_err_clear(err);
+    return QB_OK;
+  }
+  return rc;
+}
+
+/* The file of version v in any of Java's three name forms; *path_out NULL when none exists. */
+static int find_version_file(qb_fileio *io, const char *meta_dir, int64_t v, char **path_out, qb_err *err)
+{
+  static const qb_mdname_kind kinds[] = {QB_MDNAME_PLAIN, QB_MDNAME_GZ, QB_MDNAME_OLDGZ};
+  *path_out = NULL;
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    char *p = qb_hadoop__version_path(meta_dir, v, kinds[i]);
+    if (!p) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    bool e;
+    int rc = exists(io, p, &e, err);
+    if (rc || e) {
+      if (e) *path_out = p; else free(p);
+      return rc;
+    }
+    free(p);
+  }
+  return QB_OK;
+}
+
+int qb_hadoop__probe_forward(qb_fileio *io, const char *meta_dir, int64_t from, int64_t *out, char **path_out,
+                             qb_err *err)
+{
+  *out = from;
+  *path_out = NULL;
+  for (;;) {
+    char *p;
+    int rc = find_version_file(io, meta_dir, *out + 1, &p, err);
+    if (rc) return rc;
+    if (!p) return QB_OK;
+    free(*path_out);
+    *path_out = p;
+    (*out)++;
+  }
+}
+
+/* A hint that is not a number may name the file stem, as DuckDB writes it ("00001-<uuid>"): DuckDB opens
+ * "v<hint>.metadata.json", then "<hint>.metadata.json". Only plain file-name characters are accepted. */
+static bool is_stem(const char *s)
+{
+  if (!*s || *s == '.' || strlen(s) > 200 || strstr(s, "..")) return false;
+  for (; *s; s++)
+    if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.') return false;
+  return true;
+}
+
+typedef struct best_name {
+  int64_t version;
+  qb_mdname_kind kind;
+  char *name;
+} best_name;
+
+static int list_cb(void *ctx, const char *name, bool is_dir, qb_err *err)
+{
+  best_name *b = ctx;
+  int64_t v;
+  qb_mdname_kind k = is_dir ? QB_MDNAME_NONE : qb_hadoop__parse_name(name, &v);
+  if (k == QB_MDNAME_NONE) return QB_OK;
+  /* The highest version wins; at a tie the Hadoop name (this catalog's own) beats a metastore-style name,
+   * and among several "<N>-..." names of one N the greatest name wins (as DuckDB's version guessing). */
+  bool better = !b->name || v > b->version ||
+                (v == b->version && ((k != QB_MDNAME_SEQ && b->kind == QB_MDNAME_SEQ) ||
+                                     (k == b->kind && strcmp(name, b->name) > 0)));
+  if (!better) return QB_OK;
+  char *c = strdup(name);
+  if (!c) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  free(b->name);
+  b->name = c;
+  b->version = v;
+  b->kind = k;
+  return QB_OK;
+}
+
+static int read_hint(qb_fileio *io, const char *meta_dir, char **out, qb_err *err)
+{
+  *out = NULL;
+  char *hp = qb_path_join(meta_dir, QB_VERSION_HINT);
+  if (!hp) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  uint8_t *p;
+  size_t n;
+  int rc = qb_fileio_read_all(&p, &n, io, hp, 4096, err);
+  free(hp);
+  if (rc == QB_ENOTFOUND || rc == QB_ELIMIT) { /* absent, or too long to be a hint: list instead */
+    qb_err_clear(err);
+    return QB_OK;
+  }
+  if (rc) return rc;
+  /* Java writes the bare number; tolerate surrounding whitespace and a newline from hand-made hints */
+  size_t a = 0, b = n;
+  while (a < b && isspace(p[a])) a++;
+  while (b > a && isspace(p[b - 1])) b--;
+  memmove(p, p + a, b - a);
+  p[b - a] = '\0';
+  if (strlen((char *)p) != b - a) p[0] = '\0'; /* NUL bytes inside: garbage */
+  *out = (char *)p;
+  return QB_OK;
+}
+
+int qb_hadoop__find_current(qb_fileio *io, const char *meta_dir, char **path_out, int64_t *version_out,
+                            qb_err *err)
+{
+  *path_out = NULL;
+  *version_out = -1;
+  char *hint, *path = NULL;
+  int64_t version = -1;
+  int rc = read_hint(io, meta_dir, &hint, err);
+  if (rc) return qb_err_wrap(err, "reading the version hint");
+  int64_t hv;
+  if (hint && hint[0] >= '0' && hint[0] <= '9' && qb_str_to_i64(hint, &hv) && hv >= 0 && hv <= INT32_MAX) {
+    /* a hint naming a missing version (deleted files, a hint written by hand): fall back to listing,
+     * as iceberg-go does, rather than fail as Java does */
+    rc = find_version_file(io, meta_dir, hv, &path, err);
+    if (path) version = hv;
+  } else if (hint && is_stem(hint)) {
+    static const char *const forms[] = {"v%s.metadata.json", "%s.metadata.json", "v%s.gz.metadata.json",
+                                        "%s.gz.metadata.json"};
+    for (size_t i = 0; rc == QB_OK && !path && i < sizeof forms / sizeof forms[0]; i++) {
+      char name[256];
+      snprintf(name, sizeof name, forms[i], hint);
+      char *p = qb_path_join(meta_dir, name);
+      bool e = false;
+      if (!p) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+      else rc = exists(io, p, &e, err);
+      if (e) {
+        path = p;
+        int64_t v;
+        version = qb_hadoop__parse_name(name, &v) != QB_MDNAME_NONE ? v : -1;
+      } else {
+        free(p);
+      }
+    }
+  }
+  free(hint);
+  if (rc) return rc;
+  if (!path) {
+    best_name b = {-1, QB_MDNAME_NONE, NULL};
+    rc = qb_fileio_list_dir(io, meta_dir, list_cb, &b, err);
+    if (rc == QB_ENOTFOUND || (rc == QB_OK && !b.name)) {
+      free(b.name);
+      qb_err_clear(err);
+      return QB_FAIL(err, QB_ENOTFOUND, "%s: no metadata file (v<N>.metadata.json)", meta_dir);
+    }
+    if (rc == QB_OK && !(path = qb_path_join(meta_dir, b.name))) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+    version = b.version;
+    free(b.name);
+    if (rc) return rc;
+  }
+  /* the hint may be stale: later versions may exist (the hint is written after the version) */
+  if (version >= 0) {
+    int64_t last;
+    char *newer;
+    rc = qb_hadoop__probe_forward(io, meta_dir, version, &last, &newer, err);
+    if (rc) {
+      free(path);
+      return rc;
+    }
+    if (newer) {
+      free(path);
+      path = newer;
+      version = last;
+    }
+  }
+  *path_out = path;
+  *version_out = version;
+  return QB_OK;
+}
+
+static int is_table_cb(void *ctx, const char *name, bool is_dir, qb_err *err)
+{
+  int64_t v;
+  if (!is_dir && (!strcmp(name, QB_VERSION_HINT) || qb_hadoop__parse_name(name, &v) != QB_MDNAME_NONE)) {
+    *(bool *)ctx = true;
+    return 1; /* stop */
+  }
+  return QB_OK;
+}
+
+int qb_hadoop__is_table_dir(qb_fileio *io, const char *dir, bool *out, qb_err *err)
+{
+  *out = false;
+  char *md = qb_path_join(dir, "metadata");
+  if (!md) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  int rc = qb_fileio_list_dir(io, md, is_table_cb, out, err);
+  free(md);
+  if (rc == 1 || rc == QB_ENOTFOUND) {
+    qb_err_clear(err);
+    return QB_OK;
+  }
+  return rc;
+}
+
+int qb_hadoop__write_hint(qb_fileio *io, const char *meta_dir, int64_t version, qb_err *err)
+{
+  char *hp = qb_path_join(meta_dir, QB_VERSION_HINT);
+  if (!hp) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  char num[24];
+  int n = snprintf(num, sizeof num, "%lld", (long long)version);
+  /* one atomic overwrite: readers see the old or the new number, never a missing hint (Java deletes the
+   * hint and then renames a new one in, so its readers can find none) */
+  int rc = qb_fileio_write_all(io, hp, num, (size_t)n, QB_CREATE_OVERWRITE_VOLATILE, err);
+  free(hp);
+  return rc;
+}

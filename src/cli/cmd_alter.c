@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* qberg alter TABLE set-property K=V... | unset-property K...: metadata-only commits. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "cli_catalog.h"
+
+int qb_cmd_alter(qb_cli *cli)
+{
+  if (qb_cli_wants_help(cli->argc, cli->argv)) {
+    printf("usage: qberg [-w WAREHOUSE] alter TABLE set-property KEY=VALUE [KEY=VALUE]... [--json]\n"
+           "       qberg [-w WAREHOUSE] alter TABLE unset-property KEY [KEY]... [--json]\n\n"
+           "Commit a new metadata version that changes table properties (for example commit.retry.num-retries,\n"
+           "write.metadata.previous-versions-max, write.metadata.delete-after-commit.enabled). The commit\n"
+           "retries on top of concurrent commits as any other. Prints the new version (--json: an object).\n");
+    return QB_EXIT_OK;
+  }
+  const char *args[66];
+  int n = qb_cli_positional(cli, args, 66);
+  if (n < 0) return qb_cli_usage_error("alter", "unexpected argument '%s'", cli->argv[-1 - n]);
+  if (n < 3) return qb_cli_usage_error("alter", "needs TABLE, an action and its arguments");
+  bool set = !strcmp(args[1], "set-property");
+  if (!set && strcmp(args[1], "unset-property"))
+    return qb_cli_usage_error("alter", "unknown action '%s' (set-property, unset-property)", args[1]);
+  qb_kv kv[64];
+  const char *keys[64];
+  size_t k = 0;
+  for (int i = 2; i < n; i++, k++) {
+    if (!set) {
+      keys[k] = args[i];
+      continue;
+    }
+    char *eq = strchr(args[i], '=');
+    if (!eq || eq == args[i]) return qb_cli_usage_error("alter", "set-property wants KEY=VALUE, not '%s'", args[i]);
+    *eq = '\0';
+    kv[k] = (qb_kv){args[i], eq + 1};
+  }
+  qb_cli_catalog cc;
+  int st = qb_cli_catalog_open(&cc, cli, "alter", args[0]);
+  if (st) return st;
+  qb_catalog *cat = cc.cat;
+  qb_table *t;
+  if ((st = qb_cli_load_table(cat, args[0], &t)) == QB_EXIT_OK) {
+    qb_err err = QB_ERR_INIT;
+    qb_commit_info info;
+    int rc = set ? qb_table_set_properties(t, kv, k, NULL, 0, &info, &err)
+                 : qb_table_set_properties(t, NULL, 0, keys, k, &info, &err);
+    if (rc) {
+      st = qb_cli_fail(&err);
+    } else if (cli->json) {
+      printf("{\"version\":%" PRId64 ",\"attempts\":%d,\"metadata-file\":", info.version, info.attempts);
+      qb_cli_json_str(stdout, qb_table_metadata_path(t));
+      printf("}\n");
+    } else {
+      printf("%" PRId64 "\n", info.version);
+    }
+    qb_table_free(t);
+  }
+  qb_cli_catalog_close(&cc);
+  return st;
+}

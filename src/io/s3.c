@@ -1,0 +1,840 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* S3 FileIO (Amazon S3 API Reference: HeadObject, GetObject with Range, PutObject, DeleteObject, DeleteObjects,
+ * ListObjectsV2, CopyObject, Create/Upload/Complete/AbortMultipartUpload, CreateBucket, ListBuckets) over
+ * io/http.c, signed by io/s3_sigv4.c. Works with Garage (no conditional PUT), radosgw and AWS. */
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/fileio_int.h"
+#include "io/http.h"
+#include "io/s3_int.h"
+#include "io/s3_sigv4.h"
+#include "io/s3_xml.h"
+#include "io/uri.h"
+#include "qberg/s3.h"
+#include "util/clock.h"
+#include "util/str.h"
+
+#define S3_MIN_PART ((size_t)5 << 20)      /* S3: every part but the last is at least 5 MiB */
+#define S3_DEFAULT_PART ((size_t)8 << 20)
+#define S3_MAX_PART ((size_t)5 << 30)      /* S3: at most 5 GiB per part and per single PUT */
+#define S3_MAX_PARTS 10000
+#define S3_MAX_PARALLEL 16
+#define S3_EXCL_MAX ((size_t)64 << 20)     /* create-exclusive is one conditional PUT, buffered up to this */
+#define S3_READAHEAD ((size_t)1 << 20)     /* small reads fetch this much around them */
+#define S3_XML_MAX ((size_t)16 << 20)      /* one XML answer (a ListObjectsV2 page is ~300 KiB) */
+#define S3_DELETE_BATCH 1000               /* DeleteObjects takes at most 1,000 keys */
+#define S3_COND_CONFLICT_RETRIES 5         /* 409 ConditionalRequestConflict: another conditional write in flight */
+
+struct s3_io {
+  qb_fileio base;
+  qb_http *http;
+  char *scheme; /* "http" | "https" */
+  char *host;   /* "127.0.0.1:7480" */
+  bool path_style;
+  char *region, *akid, *secret, *token;
+  bool unsigned_payload;
+  size_t part_size;
+  int parallel;
+  qb_s3_cond_mode cond_mode;
+  int cond_state; /* qb_s3_cond_state; atomic */
+};
+
+static const struct qb_fileio_ops s3_ops;
+
+/* ---------------------------------------------------------------- requests */
+
+typedef struct sign_ctx {
+  s3_io *s;
+  const s3_req *r;
+  const char *phash;
+  char sha[65];
+} sign_ctx;
+
+static int prepare(void *ctx, qb_http_attempt *a, qb_err *err)
+{
+  sign_ctx *c = ctx;
+  s3_io *s = c->s;
+  const s3_req *r = c->r;
+  bool vhost = r->bucket && !s->path_style;
+  char *host = vhost ? qb_str_printf("%s.%s", r->bucket, s->host) : strdup(s->host);
+  char *path;
+  if (!r->bucket)
+    path = strdup("/");
+  else if (vhost)
+    path = qb_str_printf("/%s", r->key ? r->key : "");
+  else
+    path = r->key ? qb_str_printf("/%s/%s", r->bucket, r->key) : qb_str_printf("/%s", r->bucket);
+  int rc = (!host || !path) ? QB_FAIL(err, QB_ENOMEM, "out of memory") : QB_OK;
+  qb_sigv4_kv h[1 + S3_MAX_HDRS];
+  size_t nh = 0;
+  h[nh++] = (qb_sigv4_kv){"Host", host};
+  for (size_t i = 0; i < r->nh && i < S3_MAX_HDRS; i++) h[nh++] = r->hdrs[i];
+  /* anonymous requests are signed with a throw-away key only to get the canonical URL, and sent unsigned */
+  qb_sigv4_creds cr = {s->akid ? s->akid : "anonymous", s->secret ? s->secret : "", s->token, s->region, "s3"};
+  qb_sigv4_request sr = {r->method, path, false, r->query, r->nq, h, nh, c->phash, true, qb_now_ms()};
+  qb_sigv4_result sg = {0};
+  if (rc == QB_OK) rc = qb_sigv4_sign(&sg, &cr, &sr, err);
+  if (rc == QB_OK) {
+    a->url = qb_str_printf("%s://%s%s%s%s", s->scheme, host, sg.canonical_uri, sg.canonical_query[0] ? "?" : "",
+                           sg.canonical_query);
+    a->headers[a->n_headers++] = qb_str_printf("Host: %s", host);
+    if (s->akid) {
+      a->headers[a->n_headers++] = qb_str_printf("x-amz-date: %s", sg.amz_date);
+      a->headers[a->n_headers++] = qb_str_printf("x-amz-content-sha256: %s", c->phash);
+      if (s->token) a->headers[a->n_headers++] = qb_str_printf("x-amz-security-token: %s", s->token);
+      a->headers[a->n_headers++] = qb_str_printf("Authorization: %s", sg.authorization);
+    }
+    for (size_t i = 0; i < r->nh && i < S3_MAX_HDRS; i++)
+      a->headers[a->n_headers++] = qb_str_printf("%s: %s", r->hdrs[i].name, r->hdrs[i].value);
+    if (!a->url) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+    for (size_t i = 0; i < a->n_headers; i++)
+      if (!a->headers[i]) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+  }
+  qb_sigv4_result_free(&sg);
+  free(host);
+  free(path);
+  return rc;
+}
+
+int qb_s3__do(s3_io *s, const s3_req *r, qb_http_resp *resp, qb_err *err)
+{
+  sign_ctx c = {.s = s, .r = r};
+  if (!r->body || r->body_n == 0) {
+    c.phash = QB_SIGV4_EMPTY_SHA256;
+  } else if (s->unsigned_payload) {
+    c.phash = QB_SIGV4_UNSIGNED_PAYLOAD;
+  } else {
+    qb_sigv4_sha256_hex(c.sha, r->body, r->body_n);
+    c.phash = c.sha;
+  }
+  memset(resp, 0, sizeof *resp);
+  qb_http_req hr = {r->method, r->body, r->body_n, r->dst, r->dst_cap, r->dst_skip, r->sink, r->what};
+  return qb_http_perform(s->http, &hr, prepare, &c, resp, err);
+}
+
+/* An S3 error answer as a clear message: what, status, S3 code, message, request id, and a hint. */
+int qb_s3__fail(const qb_http_resp *resp, const char *what, qb_err *err)
+{
+  qb_s3_error e;
+  qb_err ignored = QB_ERR_INIT;
+  if (qb_s3_error_parse(&e, (const char *)resp->err_body.p, resp->err_body.n, &ignored) != QB_OK)
+    memset(&e, 0, sizeof e);
+  long st = resp->status;
+  qb_code code = st == 404                ? QB_ENOTFOUND
+                 : st == 401 || st == 403 ? QB_EAUTH
+                 : st == 412              ? QB_EEXISTS
+                 : st == 409              ? QB_ECONFLICT
+                 : st == 400              ? QB_EINVAL
+                                          : QB_EIO;
+  const char *scode = e.code[0] ? e.code
+                      : st == 404   ? "NotFound"
+                      : st == 403   ? "Forbidden"
+                      : st == 412   ? "PreconditionFailed"
+                      : st >= 500   ? "ServerError"
+                                    : "Error";
+  const char *hint = "";
+  if (!strcmp(scode, "SignatureDoesNotMatch"))
+    hint = " (check the secret key s3.secret-access-key, and s3.region)";
+  else if (!strcmp(scode, "InvalidAccessKeyId"))
+    hint = " (check the access key s3.access-key-id)";
+  else if (!strcmp(scode, "AccessDenied") || (st == 403 && !e.code[0]))
+    hint = " (check the credentials and the key's permissions on the bucket)";
+  else if (!strcmp(scode, "RequestTimeTooSkewed"))
+    hint = " (this machine's clock is off)";
+  else if (!strcmp(scode, "AuthorizationHeaderMalformed"))
+    hint = " (check s3.region: Garage wants its s3_region, usually \"garage\")";
+  else if (!strcmp(scode, "NoSuchBucket"))
+    hint = " (create it: qberg s3 mb)";
+  const char *rid = e.request_id[0] ? e.request_id : resp->request_id;
+  int rc = QB_FAIL(err, code, "%s: HTTP %ld %s%s%s%s%s%s%s", what, st, scode, e.message[0] ? ": " : "", e.message,
+                   hint, rid[0] ? " [request id " : "", rid, rid[0] ? "]" : "");
+  if (err) {
+    err->os_code = (int)st;
+    err->retryable = st >= 500 || st == 429 || st == 409;
+  }
+  return rc;
+}
+
+static bool ok2xx(const qb_http_resp *r) { return r->status >= 200 && r->status < 300; }
+
+/* A 200 answer whose body is an <Error> (CopyObject and CompleteMultipartUpload do this: the status line is
+ * sent before the work is done). */
+int qb_s3__error_in_body(const qb_buf *body, const char *what, qb_err *err)
+{
+  if (!body->n) return QB_OK;
+  qb_s3_error e;
+  qb_err ignored = QB_ERR_INIT;
+  if (qb_s3_error_parse(&e, (const char *)body->p, body->n, &ignored) != QB_OK || !e.code[0]) return QB_OK;
+  int rc = QB_FAIL(err, QB_EIO, "%s: %s: %s%s%s%s", what, e.code, e.message, e.request_id[0] ? " [request id " : "",
+                   e.request_id, e.request_id[0] ? "]" : "");
+  if (err) err->retryable = !strcmp(e.code, "InternalError") || !strcmp(e.code, "SlowDown");
+  return rc;
+}
+
+void qb_s3__md5(uint8_t out[16], const void *p, size_t n)
+{
+  unsigned len = 16;
+  EVP_Digest(p, n, out, &len, EVP_md5(), NULL);
+}
+
+void qb_s3__base64(char *out, const uint8_t *p, size_t n) { EVP_EncodeBlock((unsigned char *)out, p, (int)n); }
+
+/* Parse an S3 URI into out; it must name an object (or, with allow_empty_key, a bucket or prefix). */
+static int s3_uri(qb_uri *out, const char *path, bool allow_empty_key, qb_err *err)
+{
+  int rc = qb_uri__parse(out, path, err);
+  if (rc) return rc;
+  if (out->kind != QB_URI_S3) {
+    qb_uri__free(out);
+    return QB_FAIL(err, QB_EINVAL, "%s: not an s3:// path (this FileIO is for S3)", path);
+  }
+  if (!allow_empty_key && !out->key[0]) {
+    qb_uri__free(out);
+    return QB_FAIL(err, QB_EINVAL, "%s: names a bucket, not an object", path);
+  }
+  return QB_OK;
+}
+
+int qb_s3__head(s3_io *s, const char *bucket, const char *key, qb_http_resp *resp, const char *what, qb_err *err)
+{
+  s3_req r = {.method = "HEAD", .bucket = bucket, .key = key, .what = what};
+  int rc = qb_s3__do(s, &r, resp, err);
+  if (rc == QB_OK && !ok2xx(resp)) rc = qb_s3__fail(resp, what, err);
+  if (rc == QB_OK && !resp->has_length) rc = QB_FAIL(err, QB_ECORRUPT, "%s: no Content-Length in the answer", what);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- reads */
+
+typedef struct s3_file {
+  qb_file base;
+  s3_io *s;
+  qb_uri u;
+  uint8_t *ra; /* read-ahead window */
+  uint64_t ra_off;
+  size_t ra_n;
+} s3_file;
+
+static int fetch(s3_file *f, void *dst, size_t n, uint64_t off, qb_err *err)
+{
+  char range[64];
+  snprintf(range, sizeof range, "bytes=%llu-%llu", (unsigned long long)off, (unsigned long long)(off + n - 1));
+  qb_sigv4_kv h[] = {{"Range", range}};
+  char *what = qb_str_printf("GET %s (bytes %llu-%llu)", f->base.path, (unsigned long long)off,
+                             (unsigned long long)(off + n - 1));
+  if (!what) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  s3_req r = {.method = "GET", .bucket = f->u.bucket, .key = f->u.key, .hdrs = h, .nh = 1, .dst = dst,
+              .dst_cap = n, .dst_skip = off, .what = what};
+  qb_http_resp resp;
+  int rc = qb_s3__do(f->s, &r, &resp, err);
+  if (rc == QB_OK && resp.status == 416)
+    rc = QB_FAIL(err, QB_ECORRUPT, "%s: truncated: the object ends before offset %llu", what,
+                 (unsigned long long)off);
+  else if (rc == QB_OK && resp.status == 404)
+    rc = QB_FAIL(err, QB_ENOTFOUND, "%s: the object was deleted since it was opened", what);
+  else if (rc == QB_OK && !ok2xx(&resp))
+    rc = qb_s3__fail(&resp, what, err);
+  if (rc == QB_OK && resp.status == 206 && resp.content_range[0]) {
+    const char *slash = strrchr(resp.content_range, '/');
+    int64_t total;
+    if (slash && qb_str_to_i64(slash + 1, &total) && (uint64_t)total != f->base.size)
+      rc = QB_FAIL(err, QB_ECORRUPT, "%s: the object changed since it was opened (%lld bytes, was %llu)", what,
+                   (long long)total, (unsigned long long)f->base.size);
+  }
+  if (rc == QB_OK && resp.dst_n != n)
+    rc = QB_FAIL(err, QB_ECORRUPT, "%s: truncated: got %zu of %zu bytes", what, resp.dst_n, n);
+  qb_http_resp_free(&resp);
+  free(what);
+  return rc;
+}
+
+static int sf_pread(qb_file *fb, void *buf, size_t n, uint64_t offset, qb_err *err)
+{
+  s3_file *f = (s3_file *)fb;
+  if (n >= S3_READAHEAD) return fetch(f, buf, n, offset, err);
+  if (f->ra && offset >= f->ra_off && offset + n <= f->ra_off + f->ra_n) {
+    memcpy(buf, f->ra + (offset - f->ra_off), n);
+    return QB_OK;
+  }
+  if (!f->ra && !(f->ra = malloc(S3_READAHEAD))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  /* the window starts at the read, or ends at the end of the object: footers are read back to front */
+  size_t win = f->base.size < S3_READAHEAD ? (size_t)f->base.size : S3_READAHEAD;
+  uint64_t start = offset;
+  if (start + win > f->base.size) start = f->base.size - win;
+  f->ra_n = 0;
+  int rc = fetch(f, f->ra, win, start, err);
+  if (rc) return rc;
+  f->ra_off = start;
+  f->ra_n = win;
+  memcpy(buf, f->ra + (offset - start), n);
+  return QB_OK;
+}
+
+static void sf_close(qb_file *fb)
+{
+  s3_file *f = (s3_file *)fb;
+  qb_uri__free(&f->u);
+  free(f->ra);
+  free(fb->path);
+  free(f);
+}
+
+static const struct qb_file_ops s3_file_ops = {sf_pread, sf_close};
+
+static int s3_open_read(qb_fileio *io, const char *path, qb_file **out, qb_err *err)
+{
+  s3_io *s = (s3_io *)io;
+  s3_file *f = calloc(1, sizeof *f);
+  if (!f) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  f->base.ops = &s3_file_ops;
+  f->s = s;
+  int rc = s3_uri(&f->u, path, false, err);
+  if (rc) {
+    free(f);
+    return rc;
+  }
+  f->base.path = strdup(path);
+  char *what = qb_str_printf("HEAD %s", path);
+  qb_http_resp resp;
+  if (!f->base.path || !what) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+  if (rc == QB_OK) {
+    rc = qb_s3__head(s, f->u.bucket, f->u.key, &resp, what, err);
+    f->base.size = resp.content_length;
+    qb_http_resp_free(&resp);
+  }
+  free(what);
+  if (rc) {
+    sf_close(&f->base);
+    return rc;
+  }
+  *out = &f->base;
+  return QB_OK;
+}
+
+static int s3_stat(qb_fileio *io, const char *path, qb_stat *out, qb_err *err)
+{
+  qb_uri u;
+  int rc = s3_uri(&u, path, false, err);
+  if (rc) return rc;
+  char *what = qb_str_printf("HEAD %s", path);
+  qb_http_resp resp;
+  rc = what ? qb_s3__head((s3_io *)io, u.bucket, u.key, &resp, what, err) : QB_FAIL(err, QB_ENOMEM, "out of memory");
+  if (rc == QB_OK) {
+    out->size_bytes = resp.content_length;
+    int64_t t = qb_s3_parse_time(resp.last_modified);
+    out->mtime_ms = t > 0 ? t : 0;
+  }
+  if (what) qb_http_resp_free(&resp);
+  free(what);
+  qb_uri__free(&u);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- deletes */
+
+static int s3_remove(qb_fileio *io, const char *path, qb_err *err)
+{
+  qb_uri u;
+  int rc = s3_uri(&u, path, false, err);
+  if (rc) return rc;
+  char *what = qb_str_printf("DELETE %s", path);
+  s3_req r = {.method = "DELETE", .bucket = u.bucket, .key = u.key, .what = what};
+  qb_http_resp resp;
+  rc = what ? qb_s3__do((s3_io *)io, &r, &resp, err) : QB_FAIL(err, QB_ENOMEM, "out of memory");
+  if (rc == QB_OK && !ok2xx(&resp) && resp.status != 404) rc = qb_s3__fail(&resp, what, err);
+  if (what) qb_http_resp_free(&resp);
+  free(what);
+  qb_uri__free(&u);
+  return rc;
+}
+
+typedef struct delete_state {
+  char key[512], code[64], message[256];
+  char first_key[512], first_code[64], first_message[256];
+  size_t failed;
+} delete_state;
+
+static int delete_cb(void *ctx, qb_xml_event ev, const char *path, const char *t, size_t n, qb_err *err)
+{
+  delete_state *d = ctx;
+  if (ev == QB_XML_OPEN) {
+    if (!strcmp(path, "DeleteResult/Error")) d->key[0] = d->code[0] = d->message[0] = '\0';
+    return QB_OK;
+  }
+#define COPY(dst) snprintf(dst, sizeof dst, "%.*s", (int)n, t)
+  if (!strcmp(path, "DeleteResult/Error/Key")) COPY(d->key);
+  else if (!strcmp(path, "DeleteResult/Error/Code")) COPY(d->code);
+  else if (!strcmp(path, "DeleteResult/Error/Message")) COPY(d->message);
+  else if (!strcmp(path, "DeleteResult/Error") && strcmp(d->code, "NoSuchKey")) {
+    if (d->failed++ == 0) {
+      memcpy(d->first_key, d->key, sizeof d->key);
+      memcpy(d->first_code, d->code, sizeof d->code);
+      memcpy(d->first_message, d->message, sizeof d->message);
+    }
+  }
+#undef COPY
+  return QB_OK;
+}
+
+/* One DeleteObjects request for keys[0..n) of `bucket`. */
+static int delete_batch(s3_io *s, const char *bucket, char *const *keys, size_t n, qb_err *err)
+{
+  qb_buf body, answer;
+  qb_buf_init(&body, QB_BUF_NOLIMIT);
+  qb_buf_init(&answer, S3_XML_MAX);
+  int rc = qb_buf_puts(&body,
+                       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                       "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>",
+                       err);
+  for (size_t i = 0; i < n && rc == QB_OK; i++) {
+    rc = qb_buf_puts(&body, "<Object><Key>", err);
+    if (rc == QB_OK) rc = qb_xml_escape(&body, keys[i], err);
+    if (rc == QB_OK) rc = qb_buf_puts(&body, "</Key></Object>", err);
+  }
+  if (rc == QB_OK) rc = qb_buf_puts(&body, "</Delete>", err);
+  char *what = qb_str_printf("DeleteObjects s3://%s (%zu keys)", bucket, n);
+  if (rc == QB_OK && !what) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+  if (rc == QB_OK) {
+    /* S3 requires Content-MD5 (or a checksum) on DeleteObjects */
+    uint8_t md5[16];
+    char md5b64[32];
+    qb_s3__md5(md5, body.p, body.n);
+    qb_s3__base64(md5b64, md5, 16);
+    qb_sigv4_kv h[] = {{"Content-MD5", md5b64}, {"Content-Type", "application/xml"}};
+    qb_sigv4_kv q[] = {{"delete", ""}};
+    s3_req r = {.method = "POST", .bucket = bucket, .query = q, .nq = 1, .hdrs = h, .nh = 2, .body = body.p,
+                .body_n = body.n, .sink = &answer, .what = what};
+    qb_http_resp resp;
+    rc = qb_s3__do(s, &r, &resp, err);
+    if (rc == QB_OK && !ok2xx(&resp)) rc = qb_s3__fail(&resp, what, err);
+    qb_http_resp_free(&resp);
+  }
+  if (rc == QB_OK) {
+    delete_state d = {0};
+    rc = qb_xml_walk((const char *)answer.p, answer.n, delete_cb, &d, err);
+    if (rc == QB_OK && d.failed)
+      rc = QB_FAIL(err, QB_EIO, "%s: %zu not deleted, first s3://%s/%s: %s: %s", what, d.failed, bucket, d.first_key,
+                   d.first_code, d.first_message);
+    else if (rc)
+      rc = qb_err_wrap(err, "%s", what);
+  }
+  free(what);
+  qb_buf_free(&body);
+  qb_buf_free(&answer);
+  return rc;
+}
+
+static int s3_remove_many(qb_fileio *io, const char *const *paths, size_t n, qb_err *err)
+{
+  s3_io *s = (s3_io *)io;
+  int rc = QB_OK;
+  char **keys = calloc(n < S3_DELETE_BATCH ? n : S3_DELETE_BATCH, sizeof *keys);
+  char *bucket = NULL;
+  size_t nk = 0;
+  if (!keys) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  for (size_t i = 0; i <= n && rc == QB_OK; i++) {
+    qb_uri u = {0};
+    if (i < n && (rc = s3_uri(&u, paths[i], false, err)) != QB_OK) break;
+    /* send the batch when it is full, the bucket changes, or at the end */
+    if (nk && (i == n || nk == S3_DELETE_BATCH || strcmp(u.bucket, bucket))) {
+      rc = delete_batch(s, bucket, keys, nk, err);
+      for (size_t k = 0; k < nk; k++) free(keys[k]);
+      nk = 0;
+    }
+    if (i < n && rc == QB_OK) {
+      free(bucket);
+      bucket = u.bucket;
+      keys[nk++] = u.key;
+      u.bucket = u.key = NULL;
+    }
+    qb_uri__free(&u);
+  }
+  for (size_t k = 0; k < nk; k++) free(keys[k]);
+  free(keys);
+  free(bucket);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- listing */
+
+typedef struct list_ctx {
+  const char *bucket;
+  qb_list_fn fn;
+  void *ctx;
+  qb_buf path;
+} list_ctx;
+
+static int list_entry(void *ctx, const qb_s3_list_entry *e, qb_err *err)
+{
+  list_ctx *l = ctx;
+  qb_buf_reset(&l->path);
+  int rc = qb_buf_printf(&l->path, err, "s3://%s/", l->bucket);
+  if (rc == QB_OK) rc = qb_buf_append(&l->path, e->key, e->key_n, err);
+  if (rc == QB_OK) rc = qb_buf_cstr(&l->path, err);
+  if (rc) return rc;
+  qb_stat st = {e->size, e->mtime_ms};
+  return l->fn(l->ctx, (const char *)l->path.p, &st, err);
+}
+
+static int s3_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err)
+{
+  s3_io *s = (s3_io *)io;
+  qb_uri u;
+  int rc = s3_uri(&u, prefix, true, err);
+  if (rc) return rc;
+  list_ctx l = {u.bucket, fn, ctx, {0}};
+  qb_buf_init(&l.path, 1 << 20);
+  qb_buf page;
+  qb_buf_init(&page, S3_XML_MAX);
+  char *token = NULL;
+  char *what = qb_str_printf("ListObjectsV2 s3://%s/%s", u.bucket, u.key);
+  if (!what) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+  for (int pages = 0; rc == QB_OK; pages++) {
+    /* encoding-type=url: keys may hold bytes XML 1.0 cannot carry */
+    qb_sigv4_kv q[5] = {{"list-type", "2"}, {"prefix", u.key}, {"max-keys", "1000"}, {"encoding-type", "url"}};
+    size_t nq = 4;
+    if (token) q[nq++] = (qb_sigv4_kv){"continuation-token", token};
+    s3_req r = {.method = "GET", .bucket = u.bucket, .query = q, .nq = nq, .sink = &page, .what = what};
+    qb_http_resp resp;
+    rc = qb_s3__do(s, &r, &resp, err);
+    if (rc == QB_OK && !ok2xx(&resp)) rc = qb_s3__fail(&resp, what, err);
+    qb_http_resp_free(&resp);
+    if (rc) break;
+    qb_s3_list_page pg;
+    rc = qb_s3_list_parse(&pg, (const char *)page.p, page.n, list_entry, &l, err);
+    if (rc) {
+      if (rc == QB_ECORRUPT) qb_err_wrap(err, "%s: page %d", what, pages + 1);
+      break;
+    }
+    if (!pg.truncated) {
+      free(pg.next_token);
+      break;
+    }
+    if (token && !strcmp(token, pg.next_token)) {
+      free(pg.next_token);
+      rc = QB_FAIL(err, QB_ECORRUPT, "%s: the server repeats continuation token '%s'", what, token);
+      break;
+    }
+    free(token);
+    token = pg.next_token;
+  }
+  free(token);
+  free(what);
+  qb_buf_free(&page);
+  qb_buf_free(&l.path);
+  qb_uri__free(&u);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- copy */
+
+static int s3_copy(qb_fileio *io, const char *src, const char *dst, qb_err *err)
+{
+  s3_io *s = (s3_io *)io;
+  qb_uri a, b;
+  int rc = s3_uri(&a, src, false, err);
+  if (rc) return rc;
+  if ((rc = s3_uri(&b, dst, false, err)) != QB_OK) {
+    qb_uri__free(&a);
+    return rc;
+  }
+  char *what = qb_str_printf("CopyObject %s to %s", src, dst);
+  qb_http_resp resp;
+  qb_buf body, source;
+  qb_buf_init(&body, S3_XML_MAX);
+  qb_buf_init(&source, 1 << 20);
+  if (!what) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+  if (rc == QB_OK) {
+    rc = qb_s3__head(s, a.bucket, a.key, &resp, what, err);
+    uint64_t size = resp.content_length;
+    qb_http_resp_free(&resp);
+    if (rc == QB_OK && size > S3_MAX_PART) { /* CopyObject stops at 5 GiB: stream it instead */
+      free(what);
+      qb_buf_free(&body);
+      qb_buf_free(&source);
+      qb_uri__free(&a);
+      qb_uri__free(&b);
+      return qb_fileio__copy_stream(io, src, dst, err);
+    }
+  }
+  if (rc == QB_OK) rc = qb_buf_printf(&source, err, "/%s/", a.bucket);
+  if (rc == QB_OK) rc = qb_sigv4_uri_encode(&source, a.key, strlen(a.key), true, err);
+  if (rc == QB_OK) {
+    qb_sigv4_kv h[] = {{"x-amz-copy-source", (const char *)source.p}};
+    s3_req r = {.method = "PUT", .bucket = b.bucket, .key = b.key, .hdrs = h, .nh = 1, .sink = &body, .what = what};
+    rc = qb_s3__do(s, &r, &resp, err);
+    if (rc == QB_OK && !ok2xx(&resp)) rc = qb_s3__fail(&resp, what, err);
+    if (rc == QB_OK) rc = qb_s3__error_in_body(&body, what, err);
+    qb_http_resp_free(&resp);
+  }
+  free(what);
+  qb_buf_free(&body);
+  qb_buf_free(&source);
+  qb_uri__free(&a);
+  qb_uri__free(&b);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- probe */
+
+qb_s3_cond_state qb_fileio_s3_conditional_put(const qb_fileio *io)
+{
+  if (!io || io->ops != &s3_ops) return QB_S3_COND_UNKNOWN;
+  const s3_io *s = (const s3_io *)io;
+  return (qb_s3_cond_state)__atomic_load_n(&s->cond_state, __ATOMIC_ACQUIRE);
+}
+
+void qb_s3__set_cond_state(s3_io *s, qb_s3_cond_state st)
+{
+  __atomic_store_n(&s->cond_state, (int)st, __ATOMIC_RELEASE);
+  if (st == QB_S3_COND_HONOURED)
+    __atomic_or_fetch(&s->base.caps, (unsigned)QB_IO_CREATE_EXCL, __ATOMIC_ACQ_REL);
+  else
+    __atomic_and_fetch(&s->base.caps, ~(unsigned)QB_IO_CREATE_EXCL, __ATOMIC_ACQ_REL);
+}
+
+qb_s3_cond_state qb_s3__cond_state(const s3_io *s)
+{
+  return (qb_s3_cond_state)__atomic_load_n(&s->cond_state, __ATOMIC_ACQUIRE);
+}
+
+qb_s3_cond_mode qb_s3__cond_mode(const s3_io *s) { return s->cond_mode; }
+size_t qb_s3__part_size(const s3_io *s) { return s->part_size; }
+int qb_s3__parallel(const s3_io *s) { return s->parallel; }
+qb_http *qb_s3__http(const s3_io *s) { return s->http; }
+
+static int put_probe(s3_io *s, const char *bucket, const char *key, const char *body, qb_http_resp *resp,
+                     const char *what, qb_err *err)
+{
+  qb_sigv4_kv h[] = {{"If-None-Match", "*"}};
+  s3_req r = {.method = "PUT", .bucket = bucket, .key = key, .hdrs = h, .nh = 1, .body = body,
+              .body_n = strlen(body), .what = what};
+  return qb_s3__do(s, &r, resp, err);
+}
+
+/* PUT a fresh key twice with If-None-Match: *. A store that honours it answers the second with 412. */
+static int s3_probe(qb_fileio *io, const char *uri, qb_err *err)
+{
+  s3_io *s = (s3_io *)io;
+  if (s->cond_mode != QB_S3_COND_AUTO) return QB_OK;
+  qb_uri u;
+  int rc = s3_uri(&u, uri, true, err);
+  if (rc) return rc;
+  char id[37];
+  qb_uuid_v4(id);
+  size_t kl = strlen(u.key);
+  char *key = qb_str_printf("%s%s.qberg-probe-%s", u.key, kl && u.key[kl - 1] != '/' ? "/" : "", id);
+  char *what = key ? qb_str_printf("probing conditional PUT at s3://%s/%s", u.bucket, key) : NULL;
+  qb_http_resp resp;
+  if (!what) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+  if (rc == QB_OK) {
+    rc = put_probe(s, u.bucket, key, "qberg probe 1\n", &resp, what, err);
+    if (rc == QB_OK && !ok2xx(&resp)) rc = qb_s3__fail(&resp, what, err);
+    qb_http_resp_free(&resp);
+  }
+  if (rc == QB_OK) {
+    rc = put_probe(s, u.bucket, key, "qberg probe 2\n", &resp, what, err);
+    if (rc == QB_OK) {
+      if (resp.status == 412)
+        qb_s3__set_cond_state(s, QB_S3_COND_HONOURED);
+      else if (ok2xx(&resp) || resp.status == 501)
+        qb_s3__set_cond_state(s, QB_S3_COND_IGNORED);
+      else
+        rc = qb_s3__fail(&resp, what, err);
+    }
+    qb_http_resp_free(&resp);
+    qb_err ignored = QB_ERR_INIT;
+    s3_req r = {.method = "DELETE", .bucket = u.bucket, .key = key, .what = what};
+    if (qb_s3__do(s, &r, &resp, &ignored) == QB_OK) qb_http_resp_free(&resp);
+  }
+  free(key);
+  free(what);
+  qb_uri__free(&u);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- buckets */
+
+int qb_s3_bucket_create(qb_fileio *io, const char *uri, qb_err *err)
+{
+  if (!io || io->ops != &s3_ops) return QB_FAIL(err, QB_EINVAL, "%s: not an S3 FileIO", uri);
+  qb_uri u;
+  int rc = s3_uri(&u, uri, true, err);
+  if (rc) return rc;
+  char *what = qb_str_printf("CreateBucket s3://%s", u.bucket);
+  qb_http_resp resp;
+  s3_req r = {.method = "PUT", .bucket = u.bucket, .what = what};
+  rc = what ? qb_s3__do((s3_io *)io, &r, &resp, err) : QB_FAIL(err, QB_ENOMEM, "out of memory");
+  if (rc == QB_OK && !ok2xx(&resp)) {
+    qb_s3_error e;
+    qb_err ignored = QB_ERR_INIT;
+    if (qb_s3_error_parse(&e, (const char *)resp.err_body.p, resp.err_body.n, &ignored) != QB_OK) e.code[0] = '\0';
+    /* AWS outside us-east-1 answers 409 BucketAlreadyOwnedByYou; Garage and radosgw answer 200 */
+    if (!(resp.status == 409 && !strcmp(e.code, "BucketAlreadyOwnedByYou"))) {
+      rc = qb_s3__fail(&resp, what, err);
+      if (resp.status == 409 && err) err->code = rc = QB_EEXISTS;
+    }
+  }
+  if (what) qb_http_resp_free(&resp);
+  free(what);
+  qb_uri__free(&u);
+  return rc;
+}
+
+typedef struct buckets_ctx {
+  qb_s3_bucket_fn fn;
+  void *ctx;
+  char name[256];
+  int64_t created;
+} buckets_ctx;
+
+static int buckets_cb(void *ctx, qb_xml_event ev, const char *path, const char *t, size_t n, qb_err *err)
+{
+  buckets_ctx *b = ctx;
+  if (ev != QB_XML_CLOSE) return QB_OK;
+  if (!strcmp(path, "ListAllMyBucketsResult/Buckets/Bucket/Name")) {
+    snprintf(b->name, sizeof b->name, "%.*s", (int)n, t);
+  } else if (!strcmp(path, "ListAllMyBucketsResult/Buckets/Bucket/CreationDate")) {
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.*s", (int)n, t);
+    b->created = qb_s3_parse_time(tmp);
+  } else if (!strcmp(path, "ListAllMyBucketsResult/Buckets/Bucket")) {
+    int rc = b->fn(b->ctx, b->name, b->created, err);
+    b->name[0] = '\0';
+    b->created = 0;
+    return rc;
+  }
+  return QB_OK;
+}
+
+int qb_s3_bucket_list(qb_fileio *io, qb_s3_bucket_fn fn, void *ctx, qb_err *err)
+{
+  if (!io || io->ops != &s3_ops) return QB_FAIL(err, QB_EINVAL, "not an S3 FileIO");
+  qb_buf body;
+  qb_buf_init(&body, S3_XML_MAX);
+  s3_req r = {.method = "GET", .sink = &body, .what = "ListBuckets"};
+  qb_http_resp resp;
+  int rc = qb_s3__do((s3_io *)io, &r, &resp, err);
+  if (rc == QB_OK && !ok2xx(&resp)) rc = qb_s3__fail(&resp, "ListBuckets", err);
+  qb_http_resp_free(&resp);
+  buckets_ctx b = {fn, ctx, "", 0};
+  if (rc == QB_OK) rc = qb_xml_walk((const char *)body.p, body.n, buckets_cb, &b, err);
+  qb_buf_free(&body);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- construction */
+
+static void s3_free(qb_fileio *io)
+{
+  s3_io *s = (s3_io *)io;
+  qb_http_free(s->http);
+  free(s->scheme);
+  free(s->host);
+  free(s->region);
+  free(s->akid);
+  if (s->secret) OPENSSL_cleanse(s->secret, strlen(s->secret));
+  free(s->secret);
+  free(s->token);
+  free(s);
+}
+
+static const struct qb_fileio_ops s3_ops = {
+    .name = "s3",
+    .caps = QB_IO_LIST,
+    .open_read = s3_open_read,
+    .create = qb_s3__create,
+    .stat = s3_stat,
+    .remove = s3_remove,
+    .list = s3_list,
+    .free = s3_free,
+    .remove_many = s3_remove_many,
+    .copy = s3_copy,
+    .probe = s3_probe,
+};
+
+static char *dup_or_null(const char *s) { return s && *s ? strdup(s) : NULL; }
+
+/* "http://h:p", "https://h", "h:p" (scheme from ssl); a trailing '/' is fine, another path is not. */
+static int parse_endpoint(s3_io *s, const qb_s3_options *o, qb_err *err)
+{
+  const char *e = o->endpoint;
+  if (!e || !*e) {
+    s->scheme = strdup("https");
+    s->host = qb_str_printf("s3.%s.amazonaws.com", s->region);
+    return s->scheme && s->host ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
+  }
+  const char *h = e;
+  if (qb_str_has_prefix(e, "http://")) {
+    s->scheme = strdup("http");
+    h = e + 7;
+  } else if (qb_str_has_prefix(e, "https://")) {
+    s->scheme = strdup("https");
+    h = e + 8;
+  } else if (strstr(e, "://")) {
+    return QB_FAIL(err, QB_EINVAL, "S3 endpoint '%s': only http:// and https:// are supported", e);
+  } else {
+    s->scheme = strdup(o->ssl == 0 ? "http" : "https");
+  }
+  size_t n = strcspn(h, "/");
+  if (n == 0) return QB_FAIL(err, QB_EINVAL, "S3 endpoint '%s': no host", e);
+  if (h[n] && strcmp(h + n, "/"))
+    return QB_FAIL(err, QB_EINVAL, "S3 endpoint '%s': a path after the host is not supported", e);
+  s->host = strndup(h, n);
+  /* the port the scheme implies is left out, as HTTP clients send Host (and Garage signs Host as received) */
+  if (s->host && !strcmp(s->scheme, "http") && qb_str_has_suffix(s->host, ":80")) s->host[n - 3] = '\0';
+  if (s->host && !strcmp(s->scheme, "https") && qb_str_has_suffix(s->host, ":443")) s->host[n - 4] = '\0';
+  return s->scheme && s->host ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
+}
+
+int qb_fileio_s3_new(qb_fileio **out, const qb_s3_options *o, qb_err *err)
+{
+  *out = NULL;
+  qb_s3_options def = QB_S3_OPTIONS_INIT;
+  if (!o) o = &def;
+  if (o->version != 1) return QB_FAIL(err, QB_EINVAL, "qb_s3_options version %d is not supported", o->version);
+  if (o->part_size_bytes && (o->part_size_bytes < S3_MIN_PART || o->part_size_bytes > S3_MAX_PART))
+    return QB_FAIL(err, QB_EINVAL, "S3 part size %zu is outside 5 MiB..5 GiB", o->part_size_bytes);
+  if (o->parallel_parts < 0 || o->parallel_parts > S3_MAX_PARALLEL)
+    return QB_FAIL(err, QB_EINVAL, "S3 parallel parts %d is outside 1..%d", o->parallel_parts, S3_MAX_PARALLEL);
+  bool has_key = o->access_key_id && *o->access_key_id;
+  if (has_key != (o->secret_access_key && *o->secret_access_key))
+    return QB_FAIL(err, QB_EINVAL, "S3 credentials: %s is set but not %s", has_key ? "the access key" : "the secret key",
+                   has_key ? "the secret key" : "the access key");
+  s3_io *s = calloc(1, sizeof *s);
+  if (!s) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  s->base.ops = &s3_ops;
+  s->base.impl = s;
+  s->base.caps = s3_ops.caps;
+  s->region = strdup(o->region && *o->region ? o->region : "us-east-1");
+  s->akid = dup_or_null(o->access_key_id);
+  s->secret = dup_or_null(o->secret_access_key);
+  s->token = dup_or_null(o->session_token);
+  s->unsigned_payload = o->unsigned_payload;
+  s->part_size = o->part_size_bytes ? o->part_size_bytes : S3_DEFAULT_PART;
+  s->parallel = o->parallel_parts ? o->parallel_parts : 4;
+  s->cond_mode = o->conditional_put;
+  int rc = !s->region || (has_key && (!s->akid || !s->secret)) ? QB_FAIL(err, QB_ENOMEM, "out of memory") : QB_OK;
+  if (rc == QB_OK) rc = parse_endpoint(s, o, err);
+  s->path_style = o->path_style < 0 ? (o->endpoint && *o->endpoint) : o->path_style != 0;
+  if (rc == QB_OK) {
+    qb_http_opts ho = QB_HTTP_OPTS_INIT;
+    if (o->max_retries >= 0) ho.max_retries = o->max_retries;
+    if (o->connect_timeout_ms > 0) ho.connect_timeout_ms = o->connect_timeout_ms;
+    if (o->stall_timeout_ms > 0) ho.stall_timeout_ms = o->stall_timeout_ms;
+    if (o->retry_base_ms > 0) ho.retry_base_ms = o->retry_base_ms;
+    ho.tls_verify = !o->tls_no_verify;
+    rc = qb_http_new(&s->http, &ho, err);
+  }
+  if (rc) {
+    s3_free(&s->base);
+    return rc;
+  }
+  if (s->cond_mode == QB_S3_COND_ON) qb_s3__set_cond_state(s, QB_S3_COND_HONOURED);
+  if (s->cond_mode == QB_S3_COND_OFF) qb_s3__set_cond_state(s, QB_S3_COND_IGNORED);
+  *out = &s->base;
+  return QB_OK;
+}

@@ -1,0 +1,94 @@
+# The catalog verbs: namespaces, create, tables, info, alter, snapshots, history, refs, rename, drop, their
+# exit codes and JSON; concurrent 'qberg alter' processes in both commit modes land every commit once;
+# tables written by Spark and DuckDB are read through the hint, a DuckDB stem hint and listing.
+set -eu
+W=$TMPDIR/wh
+q() { "$QBERG" -w "$W" "$@"; }
+fail() { echo "FAIL: $*"; exit 1; }
+js() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+SCHEMA='{"type":"struct","fields":[{"id":1,"name":"x","required":true,"type":"long"},{"id":2,"name":"s","required":false,"type":"string"}]}'
+
+q ns create db
+q ns create db 2>"$TMPDIR/err" && fail "creating a namespace twice"
+grep -q '^qberg: QB_EEXISTS: creating namespace db: ' "$TMPDIR/err" || fail "namespace exists message: $(cat "$TMPDIR/err")"
+out=$(q create db.t --schema "$SCHEMA" --property a=b)
+[ "$out" = "$W/db/t/metadata/v1.metadata.json" ] || fail "create printed $out"
+[ "$(wc -c <"$W/db/t/metadata/version-hint.text")" = 1 ] || fail "the hint is not one byte"
+[ "$(cat "$W/db/t/metadata/version-hint.text")" = 1 ] || fail "hint"
+[ "$(q tables)" = db.t ] || fail "tables"
+[ "$(q tables db)" = db.t ] || fail "tables db"
+[ "$(q namespaces)" = db ] || fail "namespaces"
+[ "$(q ns list)" = db ] || fail "ns list"
+[ "$(q --json tables)" = '["db.t"]' ] || fail "tables --json"
+[ "$(q alter db.t set-property k=v c=d)" = 2 ] || fail "alter did not print version 2"
+[ "$(q alter db.t unset-property c)" = 3 ] || fail "unset"
+q --json info db.t | js 'p=d["properties"]; assert d["version"]==3 and p["k"]=="v" and p["a"]=="b" and "c" not in p and d["current-snapshot-id"]==-1, d'
+q info db.t | grep -q '^version: *3$' || fail "info text"
+q info "$W/db/t/metadata/v2.metadata.json" | grep -q '^version: *2$' || fail "info of an explicit metadata file"
+[ "$(q --json snapshots db.t)" = '[]' ] || fail "snapshots of an empty table"
+[ "$(q --json refs db.t)" = '[]' ] || fail "refs of an empty table"
+[ "$(q --json history db.t)" = '[]' ] || fail "history of an empty table"
+
+# errors: exit 1 with the code word, usage mistakes exit 2
+set +e
+q info db.nope 2>"$TMPDIR/err"; [ $? = 1 ] || fail "missing table exit"
+grep -q '^qberg: QB_ENOTFOUND: loading table db.nope: ' "$TMPDIR/err" || fail "missing table message"
+"$QBERG" info db.t 2>"$TMPDIR/err"; [ $? = 1 ] || fail "no warehouse exit"
+grep -q 'no warehouse is set' "$TMPDIR/err" || fail "no warehouse message"
+q info 2>/dev/null; [ $? = 2 ] || fail "info without TABLE"
+q alter db.t frobnicate x 2>/dev/null; [ $? = 2 ] || fail "alter with an unknown action"
+q create db.t --schema "$SCHEMA" 2>"$TMPDIR/err"; [ $? = 1 ] || fail "create twice"
+grep -q 'QB_EEXISTS' "$TMPDIR/err" || fail "create twice message"
+q create db.z --schema '{"type":"struct","fields":[{"id":1}]}' 2>"$TMPDIR/err"; [ $? = 1 ] || fail "bad schema"
+grep -q '^qberg: QB_ECORRUPT: --schema: ' "$TMPDIR/err" || fail "bad schema message: $(cat "$TMPDIR/err")"
+QBERG_COMMIT_MODE=sideways q alter db.t set-property k=w 2>/dev/null; [ $? = 2 ] || fail "bad QBERG_COMMIT_MODE"
+q ns drop db 2>"$TMPDIR/err"; [ $? = 1 ] || fail "dropping a non-empty namespace"
+grep -q 'is not empty' "$TMPDIR/err" || fail "non-empty namespace message"
+set -e
+
+# concurrent commits through the CLI: every one lands, exactly once, on a linear history
+for mode in exclusive lock; do
+  q create "db.c_$mode" --schema "$SCHEMA" --property commit.retry.num-retries=1000 \
+    --property commit.retry.min-wait-ms=1 --property commit.retry.max-wait-ms=20 >/dev/null
+  for i in 1 2 3 4 5 6; do
+    (for j in $(seq 1 15); do
+       QBERG_COMMIT_MODE=$mode QBERG_LOCK_LEASE_MS=2000 q alter "db.c_$mode" set-property "w-$i-$j=1" >/dev/null || exit 1
+     done) &
+  done
+  ok=1
+  for job in $(jobs -p); do wait "$job" || ok=0; done
+  [ $ok = 1 ] || fail "a concurrent alter failed ($mode)"
+  q --json info "db.c_$mode" | js 'assert d["version"]==91, d["version"]; assert sum(k.startswith("w-") for k in d["properties"])==90'
+  python3 - "$W/db/c_$mode/metadata" <<'EOF' || fail "history of $mode is not linear"
+import json, sys
+d = sys.argv[1]
+for v in range(2, 92):
+    cur = json.load(open(f"{d}/v{v}.metadata.json")); prev = json.load(open(f"{d}/v{v-1}.metadata.json"))
+    assert cur["metadata-log"][-1]["metadata-file"].endswith(f"/v{v-1}.metadata.json"), v
+    added = set(cur["properties"]) - set(prev["properties"])
+    assert len(added) == 1 and set(prev["properties"]) <= set(cur["properties"]), (v, added)
+EOF
+  [ -z "$(ls -A "$W/db/c_$mode/metadata/_qberg_lock" 2>/dev/null)" ] || fail "lock objects left behind ($mode)"
+done
+
+# rename and drop
+q rename db.t other.t
+[ "$(q tables)" = "db.c_exclusive
+db.c_lock
+other.t" ] || fail "tables after rename: $(q tables)"
+q --json info other.t | js 'assert d["version"]==3 and d["directory"].endswith("/other/t")'
+q drop other.t --purge
+q drop db.c_lock
+[ "$(q tables)" = db.c_exclusive ] || fail "tables after drop"
+[ ! -e "$W/other/t" ] || fail "dropped table directory still there"
+
+# tables written by other engines (tests/data/iceberg/PROVENANCE.md)
+D=$QB_TEST_DATA/iceberg
+"$QBERG" --json info "$D/icebird-spark-rename-column" | js 'assert d["version"]==3 and d["current-snapshot-id"]==5276958600260276572 and d["location"]=="s3a://hyperparam-iceberg/spark/rename_column"'
+"$QBERG" --json snapshots "$D/icebird-spark-rename-column" | js 'assert [s["snapshot-id"] for s in d]==[5276958600260276572] and d[0]["summary"]["total-records"]=="4"'
+"$QBERG" --json info "$D/duckdb-is-null" | js 'assert d["metadata-file"].endswith("/00001-43ceeb9a-cd0d-4556-b1e2-513b5bf88ff8.metadata.json") and d["version"]==1'
+"$QBERG" --json history "$D/duckdb-is-null" | js 'assert [(e["snapshot-id"], e["parent-id"], e["is-current-ancestor"]) for e in d]==[(1222714758486840798, 2353095958979530531, True)], d'
+"$QBERG" --json info "$D/icebird-athena-example" | js 'assert d["current-snapshot-id"]==6838723292707092922'
+"$QBERG" --json refs "$D/icebird-athena-example" | js 'assert d==[{"name":"main","type":"branch","snapshot-id":6838723292707092922,"max-ref-age-ms":None,"min-snapshots-to-keep":None,"max-snapshot-age-ms":None}], d'
+"$QBERG" --json info "$D/duckdb-lineitem-v1-gz-nohint" | js 'assert d["version"]==2 and d["format-version"]==1'
+echo "catalog.sh: all checks passed"

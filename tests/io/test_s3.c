@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* S3 FileIO against a real SigV4-validating server: radosgw on 127.0.0.1 (tests/s3/rgw-ctl). Run without
+ * QB_S3_ENDPOINT, the binary re-executes itself under `rgw-ctl run`, which starts radosgw if it is not running
+ * and stops it afterwards. Every operation, a 100 MiB multipart upload, 5,000 keys listed, a wrong secret,
+ * 10 racing create-exclusive writers, and a proxy that drops, delays and fails ~10% of requests. */
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "io/s3_sigv4.h"
+#include "qberg/config.h"
+#include "qberg/s3.h"
+#include "util/clock.h"
+#include "util/str.h"
+
+/* glibc hands constructors argc/argv: re-exec under rgw-ctl when no server is given */
+__attribute__((constructor)) static void need_server(int argc, char **argv)
+{
+  if (getenv("QB_S3_ENDPOINT")) return;
+  const char *root = getenv("QB_ROOT");
+  char *ctl = qb_str_printf("%s/tests/s3/rgw-ctl", root && *root ? root : ".");
+  char **av = calloc((size_t)argc + 5, sizeof *av);
+  int n = 0;
+  av[n++] = "bash";
+  av[n++] = ctl;
+  av[n++] = "run";
+  av[n++] = "--";
+  for (int i = 0; i < argc; i++) av[n++] = argv[i];
+  execvp("bash", av);
+  perror("exec rgw-ctl");
+  _exit(2);
+}
+
+static char bucket[64];
+
+static qb_fileio *open_io(const char *endpoint, const char *secret, int max_retries)
+{
+  qb_s3_options o = QB_S3_OPTIONS_INIT;
+  o.endpoint = endpoint ? endpoint : getenv("QB_S3_ENDPOINT");
+  o.region = "garage";
+  o.access_key_id = getenv("QB_S3_ACCESS_KEY");
+  o.secret_access_key = secret ? secret : getenv("QB_S3_SECRET_KEY");
+  o.part_size_bytes = 5 << 20;
+  o.max_retries = max_retries;
+  o.retry_base_ms = 10;
+  qb_fileio *io = NULL;
+  qb_err err = QB_ERR_INIT;
+  if (qb_fileio_s3_new(&io, &o, &err)) fprintf(stderr, "qb_fileio_s3_new: %s\n", err.msg);
+  return io;
+}
+
+static const char *test_bucket(void)
+{
+  if (!bucket[0]) {
+    snprintf(bucket, sizeof bucket, "qbtest-%08llx", (unsigned long long)(qb_random_u64() & 0xffffffff));
+    qb_fileio *io = open_io(NULL, NULL, -1);
+    qb_err err = QB_ERR_INIT;
+    char *u = qb_str_printf("s3://%s", bucket);
+    if (qb_s3_bucket_create(io, u, &err)) fprintf(stderr, "bucket: %s\n", err.msg);
+    free(u);
+    qb_fileio_free(io);
+  }
+  return bucket;
+}
+
+static char *uri(const char *key) { return qb_str_printf("s3://%s/%s", test_bucket(), key); }
+
+static void fill(uint8_t *p, size_t n, uint64_t seed)
+{
+  uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 1;
+  for (size_t i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    p[i] = (uint8_t)x;
+  }
+}
+
+static int count_cb(void *ctx, const char *path, const qb_stat *st, qb_err *err)
+{
+  (*(int *)ctx)++;
+  return QB_OK;
+}
+
+QB_TEST(every_operation)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io = open_io(NULL, NULL, -1);
+  CHECK(io);
+  CHECK(qb_fileio_can(io, QB_IO_LIST));
+  /* bucket create is idempotent for its owner */
+  char *b = qb_str_printf("s3://%s", test_bucket());
+  CHECK_OK(qb_s3_bucket_create(io, b, &err), &err);
+  free(b);
+
+  /* keys that need encoding: space, plus, unicode, percent, double slash, dots */
+  const char *keys[] = {"ops/plain.txt", "ops/with space+plus.txt", "ops/ünï©ødé.json", "ops/a//b/../c",
+                        "ops/100%.bin", "ops/~tilde_-.x"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    char *p = uri(keys[i]);
+    CHECK_OK(qb_fileio_write_all(io, p, keys[i], strlen(keys[i]), QB_CREATE_OVERWRITE, &err), &err);
+    uint8_t *got;
+    size_t n;
+    CHECK_OK(qb_fileio_read_all(&got, &n, io, p, 1000, &err), &err);
+    CHECK(n == strlen(keys[i]) && !memcmp(got, keys[i], n));
+    free(got);
+    free(p);
+  }
+  /* s3a:// names the same object */
+  char *s3a = qb_str_printf("s3a://%s/ops/plain.txt", test_bucket());
+  qb_stat st;
+  CHECK_OK(qb_fileio_stat(io, s3a, &st, &err), &err);
+  CHECK_EQ_INT(st.size_bytes, strlen("ops/plain.txt"));
+  CHECK(st.mtime_ms > qb_now_ms() - 600000 && st.mtime_ms < qb_now_ms() + 600000);
+  free(s3a);
+
+  /* range reads, small (read-ahead window) and large, against the same bytes held locally */
+  size_t size = 3 * 1024 * 1024 + 123;
+  uint8_t *data = malloc(size), *buf = malloc(size);
+  fill(data, size, 7);
+  char *p = uri("ops/ranges.bin");
+  CHECK_OK(qb_fileio_write_all(io, p, data, size, QB_CREATE_OVERWRITE, &err), &err);
+  qb_file *f;
+  CHECK_OK(qb_fileio_open_read(&f, io, p, &err), &err);
+  CHECK_EQ_INT(qb_file_size(f), size);
+  const struct {
+    uint64_t off;
+    size_t n;
+  } rr[] = {{0, 1}, {size - 8, 8}, {size - 1, 1}, {1000, 5000}, {1 << 20, 2 << 20}, {12345, size - 12345},
+            {size / 2, 17}, {0, size}};
+  for (size_t i = 0; i < sizeof rr / sizeof rr[0]; i++) {
+    memset(buf, 0, rr[i].n);
+    CHECK_OK(qb_file_pread(f, buf, rr[i].n, rr[i].off, &err), &err);
+    CHECK(!memcmp(buf, data + rr[i].off, rr[i].n));
+  }
+  CHECK_FAIL(qb_file_pread(f, buf, 10, size - 5, &err), QB_ECORRUPT, &err, "truncated");
+  qb_file_close(f);
+
+  /* zero bytes */
+  char *z = uri("ops/empty");
+  CHECK_OK(qb_fileio_write_all(io, z, "", 0, QB_CREATE_OVERWRITE, &err), &err);
+  CHECK_OK(qb_fileio_stat(io, z, &st, &err), &err);
+  CHECK_EQ_INT(st.size_bytes, 0);
+
+  /* overwrite replaces; copy; listing with a prefix */
+  CHECK_OK(qb_fileio_write_all(io, z, "new", 3, QB_CREATE_OVERWRITE, &err), &err);
+  char *c = uri("ops/copy/of-ranges.bin");
+  CHECK_OK(qb_fileio_copy(io, p, c, &err), &err);
+  uint8_t *got;
+  size_t n;
+  CHECK_OK(qb_fileio_read_all(&got, &n, io, c, size, &err), &err);
+  CHECK(n == size && !memcmp(got, data, size));
+  free(got);
+  CHECK_FAIL(qb_fileio_read_all(&got, &n, io, c, size - 1, &err), QB_ELIMIT, &err, "limit");
+  int count = 0;
+  char *pre = uri("ops/");
+  CHECK_OK(qb_fileio_list(io, pre, count_cb, &count, &err), &err);
+  CHECK_EQ_INT(count, 6 + 3);
+  count = 0;
+  char *pre2 = uri("ops/copy");
+  CHECK_OK(qb_fileio_list(io, pre2, count_cb, &count, &err), &err);
+  CHECK_EQ_INT(count, 1);
+
+  /* delete, delete of the absent, batch delete */
+  CHECK_OK(qb_fileio_delete(io, c, &err), &err);
+  CHECK_OK(qb_fileio_delete(io, c, &err), &err);
+  CHECK_FAIL(qb_fileio_open_read(&f, io, c, &err), QB_ENOTFOUND, &err, "404");
+  CHECK_FAIL(qb_fileio_stat(io, c, &st, &err), QB_ENOTFOUND, &err, "404");
+  CHECK_EQ_INT(err.os_code, 404);
+  char *all[16];
+  size_t na = 0;
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) all[na++] = uri(keys[i]);
+  all[na++] = strdup(p);
+  all[na++] = strdup(z);
+  all[na++] = uri("ops/never-existed");
+  CHECK_OK(qb_fileio_delete_many(io, (const char *const *)all, na, &err), &err);
+  count = 0;
+  CHECK_OK(qb_fileio_list(io, pre, count_cb, &count, &err), &err);
+  CHECK_EQ_INT(count, 0);
+  for (size_t i = 0; i < na; i++) free(all[i]);
+
+  /* not S3 paths, bucket-only paths */
+  CHECK_FAIL(qb_fileio_open_read(&f, io, "/tmp/x", &err), QB_EINVAL, &err, "not an s3:// path");
+  CHECK_FAIL(qb_fileio_open_read(&f, io, "s3://bucket", &err), QB_EINVAL, &err, "names a bucket");
+  free(pre);
+  free(pre2);
+  free(c);
+  free(z);
+  free(p);
+  free(data);
+  free(buf);
+  qb_fileio_free(io);
+}
+
+QB_TEST(multipart_100mib_streamed_and_abort)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io = open_io(NULL, NULL, -1);
+  CHECK(io);
+  const size_t total = 100u << 20, chunk = (1u << 20) + 37;
+  uint8_t *blk = malloc(chunk), *back = malloc(8u << 20);
+  char *p = uri("big/100mib.bin");
+  qb_writer *w;
+  int64_t t0 = qb_mono_ns();
+  CHECK_OK(qb_fileio_create(&w, io, p, QB_CREATE_OVERWRITE, &err), &err);
+  uint8_t h_in[32];
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+  for (size_t off = 0; off < total;) {
+    size_t k = total - off < chunk ? total - off : chunk;
+    fill(blk, k, off);
+    EVP_DigestUpdate(md, blk, k);
+    CHECK_OK(qb_writer_write(w, blk, k, &err), &err);
+    off += k;
+  }
+  unsigned hl;
+  EVP_DigestFinal_ex(md, h_in, &hl);
+  CHECK_OK(qb_writer_close(w, &err), &err);
+  double up_s = (double)(qb_mono_ns() - t0) / 1e9;
+  /* read it back in 8 MiB ranges */
+  t0 = qb_mono_ns();
+  qb_file *f;
+  CHECK_OK(qb_fileio_open_read(&f, io, p, &err), &err);
+  CHECK_EQ_INT(qb_file_size(f), total);
+  EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+  for (size_t off = 0; off < total; off += 8u << 20) {
+    size_t k = total - off < (8u << 20) ? total - off : (8u << 20);
+    CHECK_OK(qb_file_pread(f, back, k, off, &err), &err);
+    EVP_DigestUpdate(md, back, k);
+  }
+  uint8_t h_out[32];
+  EVP_DigestFinal_ex(md, h_out, &hl);
+  EVP_MD_CTX_free(md);
+  qb_file_close(f);
+  fprintf(stderr, "  100 MiB multipart: up %.2f s, down %.2f s\n", up_s, (double)(qb_mono_ns() - t0) / 1e9);
+  CHECK(!memcmp(h_in, h_out, 32));
+
+  /* an aborted writer publishes nothing, even after parts went up */
+  char *q = uri("big/aborted.bin");
+  CHECK_OK(qb_fileio_create(&w, io, q, QB_CREATE_OVERWRITE, &err), &err);
+  for (int i = 0; i < 12; i++) CHECK_OK(qb_writer_write(w, blk, chunk, &err), &err);
+  qb_writer_abort(w);
+  qb_stat st;
+  CHECK_FAIL(qb_fileio_stat(io, q, &st, &err), QB_ENOTFOUND, &err, "404");
+  CHECK_OK(qb_fileio_delete(io, p, &err), &err);
+  free(p);
+  free(q);
+  free(blk);
+  free(back);
+  qb_fileio_free(io);
+}
+
+typedef struct put_job {
+  qb_fileio *io;
+  int from, to;
+  int failed;
+  qb_err err;
+} put_job;
+
+static void *put_many(void *arg)
+{
+  put_job *j = arg;
+  for (int i = j->from; i < j->to && !j->failed; i++) {
+    char key[64];
+    snprintf(key, sizeof key, "many/k%05d", i);
+    char *p = uri(key);
+    if (qb_fileio_write_all(j->io, p, key, strlen(key), QB_CREATE_OVERWRITE, &j->err)) j->failed = 1;
+    free(p);
+  }
+  return NULL;
+}
+
+typedef struct seen_set {
+  uint8_t seen[5000];
+  int bad;
+} seen_set;
+
+static int seen_cb(void *ctx, const char *path, const qb_stat *st, qb_err *err)
+{
+  seen_set *s = ctx;
+  const char *k = strstr(path, "/many/k");
+  int i = k ? atoi(k + 7) : -1;
+  if (i < 0 || i >= 5000 || s->seen[i] || st->size_bytes != 11) s->bad++;
+  else s->seen[i] = 1;
+  return QB_OK;
+}
+
+QB_TEST(list_5000_keys)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io = open_io(NULL, NULL, -1);
+  CHECK(io);
+  enum { N = 5000, T = 8 };
+  put_job jobs[T];
+  pthread_t th[T];
+  int64_t t0 = qb_mono_ns();
+  for (int i = 0; i < T; i++) {
+    jobs[i] = (put_job){io, i * N / T, (i + 1) * N / T, 0, QB_ERR_INIT};
+    pthread_create(&th[i], NULL, put_many, &jobs[i]);
+  }
+  for (int i = 0; i < T; i++) pthread_join(th[i], NULL);
+  for (int i = 0; i < T; i++)
+    if (jobs[i].failed) fprintf(stderr, "  put: %s\n", jobs[i].err.msg);
+  for (int i = 0; i < T; i++) CHECK(!jobs[i].failed);
+  double put_s = (double)(qb_mono_ns() - t0) / 1e9;
+  t0 = qb_mono_ns();
+  seen_set *s = calloc(1, sizeof *s);
+  char *pre = uri("many/");
+  CHECK_OK(qb_fileio_list(io, pre, seen_cb, s, &err), &err);
+  int seen = 0;
+  for (int i = 0; i < N; i++) seen += s->seen[i];
+  fprintf(stderr, "  5000 keys: put %.2f s (8 threads), list %.2f s\n", put_s, (double)(qb_mono_ns() - t0) / 1e9);
+  CHECK_EQ_INT(s->bad, 0);
+  CHECK_EQ_INT(seen, N);
+  int count = 0;
+  char *pre2 = uri("many/k049"); /* k04900..k04999 */
+  CHECK_OK(qb_fileio_list(io, pre2, count_cb, &count, &err), &err);
+  CHECK_EQ_INT(count, 100);
+  /* batch delete: 5 DeleteObjects requests */
+  char **paths = calloc(N, sizeof *paths);
+  for (int i = 0; i < N; i++) {
+    char key[64];
+    snprintf(key, sizeof key, "many/k%05d", i);
+    paths[i] = uri(key);
+  }
+  CHECK_OK(qb_fileio_delete_many(io, (const char *const *)paths, N, &err), &err);
+  count = 0;
+  CHECK_OK(qb_fileio_list(io, pre, count_cb, &count, &err), &err);
+  CHECK_EQ_INT(count, 0);
+  for (int i = 0; i < N; i++) free(paths[i]);
+  free(paths);
+  free(pre);
+  free(pre2);
+  free(s);
+  qb_fileio_free(io);
+}
+
+QB_TEST(wrong_secret_is_a_clear_403)
+{
+  qb_err err = QB_ERR_INIT;
+  const char *secret = "WRONG-secret-0123456789-do-not-print";
+  qb_fileio *io = open_io(NULL, secret, -1);
+  CHECK(io);
+  char *p = uri("auth/x");
+  uint8_t *got;
+  size_t n;
+  CHECK_FAIL(qb_fileio_write_all(io, p, "x", 1, QB_CREATE_OVERWRITE, &err), QB_EAUTH, &err,
+             "HTTP 403 SignatureDoesNotMatch");
+  CHECK_EQ_INT(err.os_code, 403);
+  CHECK(strstr(err.msg, "check the secret key"));
+  CHECK(strstr(err.msg, "request id"));
+  CHECK(!strstr(err.msg, secret));
+  char *pre = uri("auth/");
+  CHECK_FAIL(qb_fileio_list(io, pre, count_cb, NULL, &err), QB_EAUTH, &err, "SignatureDoesNotMatch");
+  CHECK_FAIL(qb_fileio_read_all(&got, &n, io, p, 10, &err), QB_EAUTH, &err, "HTTP 403");
+  qb_fileio_free(io);
+  /* an unknown access key */
+  qb_s3_options o = QB_S3_OPTIONS_INIT;
+  o.endpoint = getenv("QB_S3_ENDPOINT");
+  o.access_key_id = "NOSUCHKEY";
+  o.secret_access_key = secret;
+  CHECK_OK(qb_fileio_s3_new(&io, &o, &err), &err);
+  CHECK_FAIL(qb_fileio_list(io, pre, count_cb, NULL, &err), QB_EAUTH, &err, "InvalidAccessKeyId");
+  CHECK(!strstr(err.msg, secret) && !strstr(err.msg, "NOSUCHKEY"));
+  qb_fileio_free(io);
+  free(p);
+  free(pre);
+}
+
+/* A closed port, a port that accepts but never answers, a bad endpoint, a 404: none of the messages may
+ * carry the secret, the session token or the access key. */
+QB_TEST(credentials_never_in_messages)
+{
+  const char *akid = "AKIDNEVERSHOWN42", *secret = "SECRETNEVERSHOWN42", *token = "TOKENNEVERSHOWN42";
+  int ls = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t al = sizeof a;
+  CHECK(bind(ls, (struct sockaddr *)&a, sizeof a) == 0 && listen(ls, 4) == 0);
+  getsockname(ls, (struct sockaddr *)&a, &al);
+  char *silent = qb_str_printf("http://127.0.0.1:%d", ntohs(a.sin_port));
+  int closed_fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in b = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t bl = sizeof b;
+  bind(closed_fd, (struct sockaddr *)&b, sizeof b);
+  getsockname(closed_fd, (struct sockaddr *)&b, &bl);
+  char *closed = qb_str_printf("http://127.0.0.1:%d", ntohs(b.sin_port));
+  close(closed_fd);
+  const char *endpoints[] = {closed, silent, getenv("QB_S3_ENDPOINT")};
+  for (size_t i = 0; i < 3; i++) {
+    qb_s3_options o = QB_S3_OPTIONS_INIT;
+    o.endpoint = endpoints[i];
+    o.access_key_id = akid;
+    o.secret_access_key = secret;
+    o.session_token = token;
+    o.max_retries = 1;
+    o.retry_base_ms = 1;
+    o.stall_timeout_ms = 1000;
+    qb_fileio *io;
+    qb_err err = QB_ERR_INIT;
+    CHECK_OK(qb_fileio_s3_new(&io, &o, &err), &err);
+    char *p = uri("secret/x");
+    int64_t t0 = qb_mono_ns();
+    int rc = qb_fileio_write_all(io, p, "x", 1, QB_CREATE_OVERWRITE, &err);
+    CHECK(rc != QB_OK);
+    if (i < 2) {
+      CHECK_EQ_INT(rc, QB_ENET);
+      CHECK(strstr(err.msg, "after 2 attempts"));
+      CHECK(qb_mono_ns() - t0 < 10000000000LL); /* the stall timeout fired */
+    }
+    CHECK(!strstr(err.msg, secret) && !strstr(err.msg, token) && !strstr(err.msg, akid));
+    qb_fileio_free(io);
+    free(p);
+  }
+  qb_s3_options o = QB_S3_OPTIONS_INIT;
+  o.endpoint = "ftp://x";
+  o.access_key_id = akid;
+  o.secret_access_key = secret;
+  qb_fileio *io;
+  qb_err err = QB_ERR_INIT;
+  CHECK_FAIL(qb_fileio_s3_new(&io, &o, &err), QB_EINVAL, &err, "only http:// and https://");
+  CHECK(!strstr(err.msg, secret));
+  o.endpoint = NULL;
+  o.secret_access_key = NULL;
+  CHECK_FAIL(qb_fileio_s3_new(&io, &o, &err), QB_EINVAL, &err, "not the secret key");
+  close(ls);
+  free(silent);
+  free(closed);
+}
+
+typedef struct race {
+  qb_fileio *io;
+  const char *path;
+  int id;
+  pthread_barrier_t *bar;
+  int rc;
+  qb_err err;
+} race;
+
+static void *racer(void *arg)
+{
+  race *r = arg;
+  char body[32];
+  snprintf(body, sizeof body, "writer %d", r->id);
+  qb_writer *w;
+  r->rc = qb_fileio_create(&w, r->io, r->path, QB_CREATE_EXCLUSIVE, &r->err);
+  if (r->rc) return NULL;
+  r->rc = qb_writer_write(w, body, strlen(body), &r->err);
+  pthread_barrier_wait(r->bar); /* all close (= PUT) together */
+  r->rc = r->rc ? (qb_writer_abort(w), r->rc) : qb_writer_close(w, &r->err);
+  return NULL;
+}
+
+QB_TEST(conditional_put_probe_and_race_of_10)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io = open_io(NULL, NULL, -1);
+  CHECK(io);
+  CHECK(!qb_fileio_can(io, QB_IO_CREATE_EXCL)); /* unknown until probed */
+  CHECK_EQ_INT(qb_fileio_s3_conditional_put(io), QB_S3_COND_UNKNOWN);
+  char *wh = uri("warehouse");
+  unsigned caps = 0;
+  CHECK_OK(qb_fileio_probe(io, wh, &caps, &err), &err);
+  /* radosgw (Ceph 16) honours If-None-Match: * on PUT */
+  CHECK_EQ_INT(qb_fileio_s3_conditional_put(io), QB_S3_COND_HONOURED);
+  CHECK(caps & QB_IO_CREATE_EXCL);
+  CHECK(qb_fileio_can(io, QB_IO_CREATE_EXCL));
+  int count = 0;
+  CHECK_OK(qb_fileio_list(io, wh, count_cb, &count, &err), &err);
+  CHECK_EQ_INT(count, 0); /* the probe object is gone */
+  for (int round = 0; round < 3; round++) {
+    char key[64];
+    snprintf(key, sizeof key, "race/v%d.metadata.json", round);
+    char *p = uri(key);
+    pthread_barrier_t bar;
+    pthread_barrier_init(&bar, NULL, 10);
+    race r[10];
+    pthread_t th[10];
+    for (int i = 0; i < 10; i++) {
+      r[i] = (race){io, p, i, &bar, 0, QB_ERR_INIT};
+      pthread_create(&th[i], NULL, racer, &r[i]);
+    }
+    int won = -1, lost = 0;
+    for (int i = 0; i < 10; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 10; i++) {
+      if (r[i].rc == QB_OK) won = won < 0 ? i : 99;
+      else if (r[i].rc == QB_EEXISTS) lost++;
+      else fprintf(stderr, "  racer %d: %s\n", i, r[i].err.msg);
+    }
+    pthread_barrier_destroy(&bar);
+    CHECK(won >= 0 && won < 10);
+    CHECK_EQ_INT(lost, 9);
+    uint8_t *got;
+    size_t n;
+    CHECK_OK(qb_fileio_read_all(&got, &n, io, p, 100, &err), &err);
+    char want[32];
+    snprintf(want, sizeof want, "writer %d", won);
+    CHECK_EQ_STR((char *)got, want);
+    free(got);
+    free(p);
+  }
+  free(wh);
+  qb_fileio_free(io);
+}
+
+/* ---- fault injection through tests/s3/faultproxy.py ---- */
+
+typedef struct proxy {
+  pid_t pid;
+  int in_fd;
+  int port;
+} proxy;
+
+static int proxy_start(proxy *px, double rate, const char *extra, const char *log)
+{
+  int in[2], out[2];
+  if (pipe(in) || pipe(out)) return -1;
+  const char *root = getenv("QB_ROOT");
+  char *script = qb_str_printf("%s/tests/s3/faultproxy.py", root && *root ? root : ".");
+  const char *ep = getenv("QB_S3_ENDPOINT");
+  const char *port = strrchr(ep, ':') + 1;
+  char rate_s[32];
+  snprintf(rate_s, sizeof rate_s, "%g", rate);
+  px->pid = fork();
+  if (px->pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    close(in[1]);
+    close(out[0]);
+    char *av[] = {"python3", script, (char *)port, "--rate", rate_s, "--seed", "5", "--max-seconds", "300",
+                  "--log", (char *)log, (char *)extra, NULL};
+    execvp("python3", av);
+    _exit(127);
+  }
+  free(script);
+  close(in[0]);
+  close(out[1]);
+  px->in_fd = in[1];
+  char line[64] = {0};
+  size_t k = 0;
+  while (k < sizeof line - 1 && read(out[0], line + k, 1) == 1 && line[k] != '\n') k++;
+  close(out[0]);
+  return sscanf(line, "PORT %d", &px->port) == 1 ? 0 : -1;
+}
+
+static void proxy_stop(proxy *px)
+{
+  close(px->in_fd);
+  int st;
+  waitpid(px->pid, &st, 0);
+}
+
+static int log_faults(const char *log)
+{
+  FILE *f = fopen(log, "r");
+  int n = 0;
+  char line[512];
+  while (f && fgets(line, sizeof line, f))
+    if (strncmp(line, "pass ", 5)) n++;
+  if (f) fclose(f);
+  return n;
+}
+
+QB_TEST(faults_10_percent_everything_still_correct)
+{
+  proxy px;
+  char *log = qb_str_printf("%s/faults.log", qb_test_tmpdir());
+  CHECK(proxy_start(&px, 0.10, NULL, log) == 0);
+  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
+  qb_fileio *io = open_io(ep, NULL, 10);
+  CHECK(io);
+  qb_err err = QB_ERR_INIT;
+  /* 60 small objects, each written, stat'ed, read back */
+  for (int i = 0; i < 60; i++) {
+    char key[64], body[64];
+    snprintf(key, sizeof key, "faults/small-%02d", i);
+    snprintf(body, sizeof body, "body of object %d", i);
+    char *p = uri(key);
+    CHECK_OK(qb_fileio_write_all(io, p, body, strlen(body), QB_CREATE_OVERWRITE, &err), &err);
+    qb_stat st;
+    CHECK_OK(qb_fileio_stat(io, p, &st, &err), &err);
+    CHECK_EQ_INT(st.size_bytes, strlen(body));
+    uint8_t *got;
+    size_t n;
+    CHECK_OK(qb_fileio_read_all(&got, &n, io, p, 100, &err), &err);
+    CHECK(n == strlen(body) && !memcmp(got, body, n));
+    free(got);
+    free(p);
+  }
+  /* create-exclusive: first succeeds exactly once (lost answers are recognised), second is EEXISTS */
+  for (int i = 0; i < 20; i++) {
+    char key[64];
+    snprintf(key, sizeof key, "faults/excl-%02d", i);
+    char *p = uri(key);
+    CHECK_OK(qb_fileio_write_all(io, p, key, strlen(key), QB_CREATE_EXCLUSIVE, &err), &err);
+    CHECK_FAIL(qb_fileio_write_all(io, p, "other", 5, QB_CREATE_EXCLUSIVE, &err), QB_EEXISTS, &err, "exists");
+    uint8_t *got;
+    size_t n;
+    CHECK_OK(qb_fileio_read_all(&got, &n, io, p, 100, &err), &err);
+    CHECK_EQ_STR((char *)got, key);
+    free(got);
+    free(p);
+  }
+  /* multipart (5 parts of 5 MiB + a tail), read back by ranges */
+  size_t size = 26u << 20;
+  uint8_t *data = malloc(size), *back = malloc(size);
+  fill(data, size, 99);
+  char *big = uri("faults/big.bin");
+  CHECK_OK(qb_fileio_write_all(io, big, data, size, QB_CREATE_OVERWRITE, &err), &err);
+  qb_file *f;
+  CHECK_OK(qb_fileio_open_read(&f, io, big, &err), &err);
+  for (size_t off = 0; off < size; off += 3u << 20) {
+    size_t k = size - off < (3u << 20) ? size - off : (3u << 20);
+    CHECK_OK(qb_file_pread(f, back + off, k, off, &err), &err);
+  }
+  for (int i = 0; i < 200; i++) { /* small reads through the read-ahead window */
+    uint64_t off = (qb_random_u64() % (size - 100));
+    CHECK_OK(qb_file_pread(f, back + off, 100, off, &err), &err);
+  }
+  qb_file_close(f);
+  CHECK(!memcmp(back, data, size));
+  /* copy, list, batch delete */
+  char *cp = uri("faults/copy.bin");
+  CHECK_OK(qb_fileio_copy(io, big, cp, &err), &err);
+  qb_stat st;
+  CHECK_OK(qb_fileio_stat(io, cp, &st, &err), &err);
+  CHECK_EQ_INT(st.size_bytes, size);
+  int count = 0;
+  char *pre = uri("faults/");
+  CHECK_OK(qb_fileio_list(io, pre, count_cb, &count, &err), &err);
+  CHECK_EQ_INT(count, 60 + 20 + 2);
+  char *paths[82];
+  int np = 0;
+  for (int i = 0; i < 60; i++) {
+    char key[64];
+    snprintf(key, sizeof key, "faults/small-%02d", i);
+    paths[np++] = uri(key);
+  }
+  for (int i = 0; i < 20; i++) {
+    char key[64];
+    snprintf(key, sizeof key, "faults/excl-%02d", i);
+    paths[np++] = uri(key);
+  }
+  paths[np++] = strdup(big);
+  paths[np++] = strdup(cp);
+  CHECK_OK(qb_fileio_delete_many(io, (const char *const *)paths, (size_t)np, &err), &err);
+  count = 0;
+  CHECK_OK(qb_fileio_list(io, pre, count_cb, &count, &err), &err);
+  CHECK_EQ_INT(count, 0);
+  for (int i = 0; i < np; i++) free(paths[i]);
+  qb_fileio_free(io);
+  proxy_stop(&px);
+  int faults = log_faults(log);
+  fprintf(stderr, "  faultproxy injected %d faults\n", faults);
+  CHECK(faults >= 20);
+  free(pre);
+  free(cp);
+  free(big);
+  free(data);
+  free(back);
+  free(ep);
+  free(log);
+}
+
+/* Through a proxy that turns 412 into 200 (a store that ignores If-None-Match, like Garage), the probe must
+ * say so, and create-exclusive must fall back to check-then-write. */
+QB_TEST(probe_detects_a_store_that_ignores_if_none_match)
+{
+  proxy px;
+  char *log = qb_str_printf("%s/ignore.log", qb_test_tmpdir());
+  CHECK(proxy_start(&px, 0.0, "--ignore-conditional", log) == 0);
+  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
+  qb_fileio *io = open_io(ep, NULL, 3);
+  CHECK(io);
+  qb_err err = QB_ERR_INIT;
+  char *wh = uri("warehouse2");
+  CHECK_OK(qb_fileio_probe(io, wh, NULL, &err), &err);
+  CHECK_EQ_INT(qb_fileio_s3_conditional_put(io), QB_S3_COND_IGNORED);
+  CHECK(!qb_fileio_can(io, QB_IO_CREATE_EXCL));
+  char *p = uri("warehouse2/v1.metadata.json");
+  CHECK_OK(qb_fileio_write_all(io, p, "one", 3, QB_CREATE_EXCLUSIVE, &err), &err);
+  CHECK_FAIL(qb_fileio_write_all(io, p, "two", 3, QB_CREATE_EXCLUSIVE, &err), QB_EEXISTS, &err, "already exists");
+  CHECK_OK(qb_fileio_delete(io, p, &err), &err);
+  qb_fileio_free(io);
+  proxy_stop(&px);
+  free(p);
+  free(wh);
+  free(ep);
+  free(log);
+}
+
+/* Configuration → qb_fileio_for_uri → a working S3 FileIO (spark-defaults.conf the way the seed writes it). */
+QB_TEST(fileio_for_uri_from_spark_defaults)
+{
+  char *conf = qb_str_printf("%s/spark-defaults.conf", qb_test_tmpdir());
+  FILE *f = fopen(conf, "w");
+  CHECK(f);
+  fprintf(f,
+          "spark.sql.catalog.features            org.apache.iceberg.spark.SparkCatalog\n"
+          "spark.sql.catalog.features.type       hadoop\n"
+          "spark.sql.catalog.features.warehouse  s3a://%s/warehouse\n"
+          "spark.hadoop.fs.s3a.endpoint          %s\n"
+          "spark.hadoop.fs.s3a.endpoint.region   garage\n"
+          "spark.hadoop.fs.s3a.path.style.access true\n"
+          "spark.hadoop.fs.s3a.connection.ssl.enabled false\n"
+          "spark.hadoop.fs.s3a.access.key        %s\n"
+          "spark.hadoop.fs.s3a.secret.key        %s\n",
+          test_bucket(), strstr(getenv("QB_S3_ENDPOINT"), "://") + 3, getenv("QB_S3_ACCESS_KEY"),
+          getenv("QB_S3_SECRET_KEY"));
+  fclose(f);
+  qb_config_options co = QB_CONFIG_OPTIONS_INIT;
+  co.ignore_env = true;
+  co.spark_defaults = conf;
+  qb_config *cfg;
+  qb_err err = QB_ERR_INIT;
+  CHECK_OK(qb_config_load(&cfg, &co, &err), &err);
+  const char *wh = qb_config_get(cfg, "warehouse");
+  CHECK(wh && qb_str_has_prefix(wh, "s3a://"));
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_for_uri(&io, wh, cfg, &err), &err);
+  char *p = qb_str_printf("%s/t/metadata/version-hint.text", wh);
+  CHECK_OK(qb_fileio_write_all(io, p, "1", 1, QB_CREATE_OVERWRITE, &err), &err);
+  char *same = qb_str_printf("s3://%s/warehouse/t/metadata/version-hint.text", test_bucket());
+  uint8_t *got;
+  size_t n;
+  CHECK_OK(qb_fileio_read_all(&got, &n, io, same, 10, &err), &err);
+  CHECK(n == 1 && got[0] == '1');
+  free(got);
+  CHECK_OK(qb_fileio_delete(io, same, &err), &err);
+  qb_fileio_free(io);
+  qb_config_free(cfg);
+  free(p);
+  free(same);
+  free(conf);
+}

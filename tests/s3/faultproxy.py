@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Fault-injecting HTTP/1.1 proxy for the S3 tests (127.0.0.1 only). Forwards each request unchanged (Host and
+signature intact) to UPSTREAM and, for about RATE of them, misbehaves instead:
+  drop-before  close the connection without forwarding
+  drop-after   forward (the server applies it), then close without answering: the client cannot know
+  cut-body     forward, then send the head and half the body, then close
+  503          answer 503 SlowDown without forwarding
+  500          answer 500 InternalError without forwarding
+and delays another RATE/2 of them by 0.1-0.6 s. Prints "PORT <n>" when listening; exits when stdin closes, or after --max-seconds.
+Usage: faultproxy.py UPSTREAM_PORT [--rate 0.1] [--seed 1] [--max-seconds 600] [--log FILE]"""
+import argparse, http.client, os, random, socket, sys, threading, time
+from socketserver import ThreadingMixIn, TCPServer, StreamRequestHandler
+
+ap = argparse.ArgumentParser()
+ap.add_argument("upstream", type=int)
+ap.add_argument("--rate", type=float, default=0.1)
+ap.add_argument("--seed", type=int, default=1)
+ap.add_argument("--max-seconds", type=float, default=600)
+ap.add_argument("--log")
+ap.add_argument("--ignore-conditional", action="store_true",
+                help="turn a 412 answer to a conditional PUT into 200, as a store ignoring If-None-Match would")
+args = ap.parse_args()
+rng = random.Random(args.seed)
+lock = threading.Lock()
+counts = {}
+logf = open(args.log, "a") if args.log else None
+
+def decide():
+    with lock:
+        r = rng.random()
+        rate = args.rate
+        if r < rate * 0.25: k = "drop-before"
+        elif r < rate * 0.5: k = "drop-after"
+        elif r < rate * 0.6: k = "cut-body"
+        elif r < rate * 0.8: k = "503"
+        elif r < rate: k = "500"
+        elif r < rate * 1.5: k = "delay"
+        else: k = "pass"
+        counts[k] = counts.get(k, 0) + 1
+        return k, 0.1 + rng.random() * 0.5
+
+ERR = ('<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>injected by faultproxy</Message>'
+       '<RequestId>faultproxy</RequestId></Error>')
+
+class Handler(StreamRequestHandler):
+    def handle(self):
+        up = None
+        try:
+            while True:
+                line = self.rfile.readline(65537)
+                if not line or line in (b"\r\n", b"\n"):
+                    return
+                method, target, _ = line.decode("latin-1").split(" ", 2)
+                headers = []
+                length = 0
+                while True:
+                    h = self.rfile.readline(65537)
+                    if h in (b"\r\n", b"\n", b""):
+                        break
+                    name, _, value = h.decode("latin-1").partition(":")
+                    value = value.strip()
+                    if name.lower() == "content-length":
+                        length = int(value)
+                    headers.append((name, value))
+                body = self.rfile.read(length) if length else b""
+                kind, delay = decide()
+                if logf:
+                    logf.write("%s %s %s\n" % (kind, method, target[:120])); logf.flush()
+                if kind == "drop-before":
+                    return
+                if kind in ("503", "500"):
+                    code = "SlowDown" if kind == "503" else "InternalError"
+                    b = (ERR % code).encode()
+                    self.wfile.write(("HTTP/1.1 %s %s\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n\r\n"
+                                      % (kind, "Slow Down" if kind == "503" else "Internal Server Error", len(b))).encode())
+                    if method != "HEAD":
+                        self.wfile.write(b)
+                    self.wfile.flush()
+                    continue
+                if kind == "delay":
+                    time.sleep(delay)
+                if up is None:
+                    up = http.client.HTTPConnection("127.0.0.1", args.upstream, timeout=60)
+                up.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+                for n, v in headers:
+                    up.putheader(n, v)
+                up.endheaders(body if body else None)
+                resp = up.getresponse()
+                data = resp.read()
+                if kind == "drop-after":
+                    return
+                status, reason = resp.status, resp.reason
+                if args.ignore_conditional and method == "PUT" and status == 412:
+                    status, reason, data = 200, "OK", b""
+                out = ["HTTP/1.1 %d %s" % (status, reason)]
+                for n, v in resp.getheaders():
+                    if n.lower() in ("transfer-encoding", "connection", "content-length"):
+                        continue
+                    out.append("%s: %s" % (n, v))
+                if method == "HEAD":
+                    cl = resp.getheader("Content-Length")
+                    if cl is not None:
+                        out.append("Content-Length: %s" % cl)
+                else:
+                    out.append("Content-Length: %d" % len(data))
+                self.wfile.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1"))
+                if method != "HEAD":
+                    if kind == "cut-body" and len(data) > 1:
+                        self.wfile.write(data[: len(data) // 2])
+                        self.wfile.flush()
+                        return
+                    self.wfile.write(data)
+                self.wfile.flush()
+        except (ConnectionError, socket.timeout, ValueError, http.client.HTTPException):
+            return
+        finally:
+            if up is not None:
+                up.close()
+
+class Server(ThreadingMixIn, TCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+srv = Server(("127.0.0.1", 0), Handler)
+print("PORT %d" % srv.server_address[1], flush=True)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+timer = threading.Timer(args.max_seconds, lambda: os._exit(3))  # bounded in time, whatever happens
+timer.daemon = True
+timer.start()
+try:
+    sys.stdin.read()  # the test closes our stdin when it is done
+finally:
+    srv.shutdown()
+    print("faultproxy: " + " ".join("%s=%d" % kv for kv in sorted(counts.items())), file=sys.stderr, flush=True)
