@@ -16,3 +16,4 @@ QB_CLI_COMMAND(alter, "change table properties (alter TABLE set-property K=V | u
 QB_CLI_COMMAND(rename, "rename a table (rename TABLE NEW)")
 QB_CLI_COMMAND(avro, "Avro files: avro cat FILE [--schema|--meta|--limit N], avro write OUT --schema S")
 QB_CLI_COMMAND(drop, "drop a table (drop TABLE [--purge])")
+QB_CLI_COMMAND(manifest, "show an Iceberg manifest or manifest list (manifest FILE [--json] [--list LIST])")
