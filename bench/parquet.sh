@@ -4,30 +4,42 @@
 # (int64 id/user_id/qty, double amount/price/disc with 10% nulls, strings name/category/comment,
 # date, timestamp, bool), zstd. qberg writes through the columnar batch API; DuckDB copies an in-memory
 # table of the same rows. Reads decode every column. Prints both timings and the ratios
-# (DuckDB time / qberg time: > 1 means qberg is faster). ROWS=N overrides the row count.
+# (DuckDB time / qberg time: > 1 means qberg is faster). ROWS=N overrides the row count, CODEC=snappy|gzip|
+# uncompressed the codec (both engines), REPEAT=N (default 3) the runs per step: the best run counts, as
+# usual on a shared machine.
 # Ratios use CPU seconds (robust on a shared machine); wall seconds are shown too.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
 ROWS=${ROWS:-5000000}
+CODEC=${CODEC:-zstd}
+REPEAT=${REPEAT:-3}
 cd "$root"
 make -s --no-print-directory "$BUILD/bench/parquet_bench" >/dev/null
 [ -d tests/oracles/node_modules ] || scripts/deps.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$BUILD/bench/parquet_bench" write "$tmp/q.parquet" --rows "$ROWS" >"$tmp/q_write.json"
-node bench/parquet_duck.mjs "$tmp/q.parquet" "$tmp/d.parquet" >"$tmp/duck.json"
-"$BUILD/bench/parquet_bench" read "$tmp/q.parquet" >"$tmp/q_read_own.json"
-"$BUILD/bench/parquet_bench" read "$tmp/d.parquet" >"$tmp/q_read_duck.json"
-node - "$tmp" <<'JS'
+for _ in $(seq "$REPEAT"); do
+  "$BUILD/bench/parquet_bench" write "$tmp/q.parquet" --rows "$ROWS" --codec "$CODEC" >>"$tmp/q_write.json"
+done
+node bench/parquet_duck.mjs "$tmp/q.parquet" "$tmp/d.parquet" "$CODEC" "$REPEAT" >"$tmp/duck.json"
+for _ in $(seq "$REPEAT"); do
+  "$BUILD/bench/parquet_bench" read "$tmp/q.parquet" >>"$tmp/q_read_own.json"
+  "$BUILD/bench/parquet_bench" read "$tmp/d.parquet" >>"$tmp/q_read_duck.json"
+done
+node - "$tmp" "$CODEC" <<'JS'
 const fs = require('fs');
 const dir = process.argv[2];
 const lines = (f) => fs.readFileSync(`${dir}/${f}`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-const [qw] = lines('q_write.json'), [qr] = lines('q_read_own.json'), [qd] = lines('q_read_duck.json');
-const [dw, dr, dq] = lines('duck.json');
+// best run by CPU time; wall time of that same run
+const best = (runs) => runs.reduce((a, b) => (b.cpu < a.cpu ? b : a));
+const [qw, qr, qd] = ['q_write.json', 'q_read_own.json', 'q_read_duck.json'].map((f) => best(lines(f)));
+const duck = lines('duck.json');
+const [dw, dr, dq] = ['write', 'read_own', 'read_qberg'].map((op) => best(duck.filter((x) => x.op === op)));
 const size = (f) => (fs.statSync(`${dir}/${f}`).size / 1e6).toFixed(1) + ' MB';
 const f = (x) => x.toFixed(2).padStart(7);
-console.log(`rows ${qw.rows}, 12 columns, zstd; qberg file ${size('q.parquet')} (${qw.row_groups} row groups), DuckDB file ${size('d.parquet')}`);
+console.log(`best of ${lines('q_write.json').length} runs per step`);
+console.log(`rows ${qw.rows}, 12 columns, ${process.argv[3]}; qberg file ${size('q.parquet')} (${qw.row_groups} row groups), DuckDB file ${size('d.parquet')}`);
 console.log('step                          qberg cpu/wall s    DuckDB cpu/wall s   ratio cpu (wall)');
 const row = (name, q, d) => console.log(`${name.padEnd(30)}${f(q.cpu)} /${f(q.wall)}   ${f(d.cpu)} /${f(d.wall)}   ${(d.cpu / q.cpu).toFixed(2)}x (${(d.wall / q.wall).toFixed(2)}x)`);
 row('write', qw, dw);

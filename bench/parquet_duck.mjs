@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: Apache-2.0
 // DuckDB half of bench/parquet.sh (threads=1): loads SRC (qberg's file) into an in-memory table (not
-// timed), times COPY of that table to OUT (zstd), then times full reads (every column decoded into an
-// aggregate) of OUT and of SRC. Prints one JSON line per timed step; cpu = this process's user+system time.
+// timed), times COPY of that table to OUT (CODEC, default zstd), then times full reads (every column decoded
+// into an aggregate) of OUT and of SRC, each REPEAT times. One JSON line per timed run; cpu = this process's
+// user+system time.
 import { duck, sqlStr } from '../tests/oracles/lib-duck.mjs';
 
-const [src, out] = process.argv.slice(2);
-if (!out) {
-  console.error('usage: parquet_duck.mjs QBERG.parquet OUT.parquet');
+const [src, out, codec = 'zstd', repeat = '1'] = process.argv.slice(2);
+if (!out || !/^[a-z_]+$/.test(codec)) {
+  console.error('usage: parquet_duck.mjs QBERG.parquet OUT.parquet [CODEC [REPEAT]]');
   process.exit(2);
 }
 const db = await duck();
@@ -26,8 +27,12 @@ const agg = (f) => `SELECT count(*) AS n, sum(id) AS id, sum(user_id) AS user_id
   sum(epoch_ms(d) // 86400000) AS d, sum(epoch_us(ts) % 1000000007) AS ts, count_if(flag) AS flag, sum(qty) AS qty,
   sum(disc) AS disc, count(disc) AS disc_n FROM read_parquet(${sqlStr(f)})`;
 
-const w = await timed('write', `COPY t TO ${sqlStr(out)} (FORMAT parquet, COMPRESSION zstd)`);
-delete w.result;
-console.log(JSON.stringify(w));
-console.log(JSON.stringify(await timed('read_own', agg(out))));
-console.log(JSON.stringify(await timed('read_qberg', agg(src))));
+for (let i = 0; i < Number(repeat); i++) {
+  const w = await timed('write', `COPY t TO ${sqlStr(out)} (FORMAT parquet, COMPRESSION ${codec})`);
+  delete w.result;
+  console.log(JSON.stringify(w));
+}
+for (let i = 0; i < Number(repeat); i++) {
+  console.log(JSON.stringify(await timed('read_own', agg(out))));
+  console.log(JSON.stringify(await timed('read_qberg', agg(src))));
+}

@@ -376,8 +376,10 @@ QB_API int qb_pq_writer_close(qb_pq_writer *w, qb_pq_write_result **out, qb_err 
 /** Drop the writer without writing a footer (the caller aborts the sink). NULL-safe. */
 QB_API void qb_pq_writer_abort(qb_pq_writer *w);
 
-/** Rows written so far, and bytes the sink has received so far (for callers that roll files by size). */
+/** Rows accepted so far. */
 QB_API uint64_t qb_pq_writer_rows(const qb_pq_writer *w);
+/** Estimated file size so far: bytes already given to the sink plus the open row group's buffered pages,
+ * dictionaries and open-page estimates (for callers that roll files by size; the footer is not counted). */
 QB_API uint64_t qb_pq_writer_bytes(const qb_pq_writer *w);
 
 /** NULL-safe. */

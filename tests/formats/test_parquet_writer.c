@@ -732,6 +732,8 @@ QB_TEST(batch_matches_rows)
     valid[i] = i % 9 != 4;
     off[i + 1] = off[i] + snprintf(data + off[i], 8, "%d", i % 100);
   }
+  dv[5] = NAN; /* valid row: counted, never a bound */
+  dv[7] = -3.0;
   qb_pq_column_batch cols[4] = {{iv, NULL, NULL}, {dv, NULL, valid}, {data, off, valid}, {bv, NULL, valid}};
   wfile f;
   qb_pq_write_result *res = NULL;
@@ -753,9 +755,20 @@ QB_TEST(batch_matches_rows)
   size_t k = 0, nulls = 0;
   for (int i = 0; i < N; i++) {
     CHECK_EQ_INT(c->def[i], valid[i] ? 1 : 0);
-    if (valid[i]) CHECK(c->dv[k++] == i * 0.5);
+    if (valid[i] && i != 5) CHECK(c->dv[k] == dv[i]);
+    if (valid[i]) k++;
     else nulls++;
   }
+  /* statistics of the columnar path: NaN counted, not a bound; min/max over the valid rows only */
+  const qb_pq_statistics *ds = &pf.m.row_groups[0].columns[1].meta_data.statistics;
+  CHECK(ds->nan_count == 1 && ds->null_count == (int64_t)nulls);
+  CHECK(le_double(ds->min_value) == -3.0 && le_double(ds->max_value) == (N - 1) * 0.5);
+  CHECK_EQ_INT(res->columns[1].nan_count, 1);
+  const qb_pq_statistics *is = &pf.m.row_groups[0].columns[0].meta_data.statistics;
+  int64_t imin, imax;
+  memcpy(&imin, is->min_value.p, 8);
+  memcpy(&imax, is->max_value.p, 8);
+  CHECK(imin == 0 && imax == 16);
   CHECK_EQ_INT(res->columns[1].null_count, nulls);
   CHECK_OK(read_chunk(c, &pf, 0, 2, 0, 1, &e), &e);
   k = 0;

@@ -81,6 +81,12 @@ static inline void qb_pq_col_stats_double(qb_pq_col_stats *s, double v)
   if (v > s->max_d) s->max_d = v;
 }
 
+/* Arrays of non-null values (columnar batches): same result as one call per value. */
+void qb_pq_col_stats_i32_array(qb_pq_col_stats *s, const int32_t *v, size_t n);
+void qb_pq_col_stats_i64_array(qb_pq_col_stats *s, const int64_t *v, size_t n);
+void qb_pq_col_stats_float_array(qb_pq_col_stats *s, const float *v, size_t n);
+void qb_pq_col_stats_double_array(qb_pq_col_stats *s, const double *v, size_t n);
+
 /** BYTE_ARRAY / FLBA values (copied when they become the new min or max). QB_OK or QB_ENOMEM. */
 int qb_pq_col_stats_bytes(qb_pq_col_stats *s, const uint8_t *p, size_t n, qb_err *err);
 

@@ -263,7 +263,7 @@ static inline int val_bytes(qb_pq_colw *c, const uint8_t *p, size_t n, qb_err *e
   if (n > UINT32_MAX) return QB_FAIL(err, QB_EINVAL, "value of %zu bytes exceeds the 4 GiB BYTE_ARRAY limit", n);
   uint32_t l32 = (uint32_t)n;
   if ((rc = push(&c->vals, &l32, 4, err)) != QB_OK) return rc;
-  return qb_buf_append(&c->data, p, n, err);
+  return n ? push(&c->data, p, n, err) : QB_OK;
 }
 
 int qb_pq_colw_put_null(qb_pq_colw *c, int rep, int def, qb_err *err)
@@ -459,21 +459,70 @@ int qb_pq_colw_end_rows(qb_pq_colw *c, qb_err *err)
 
 /* ---- columnar fast path ------------------------------------------------------------------------------ */
 
-static inline int batch_value(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, qb_err *err)
+/* PLAIN fixed-width numbers: copy the run's non-null values at once, then fold their statistics. */
+#define PLAIN_RUN(T, STATS_ARRAY)                                                        \
+  do {                                                                                   \
+    const T *src = (const T *)b->values + i;                                             \
+    if ((rc = qb_buf_reserve(&c->vals, run * sizeof(T), err)) != QB_OK) return rc;       \
+    T *dst = (T *)(void *)(c->vals.p + c->vals.n);                                       \
+    size_t m = 0;                                                                        \
+    if (!valid) {                                                                        \
+      memcpy(dst, src, run * sizeof(T));                                                 \
+      m = run;                                                                           \
+    } else {                                                                             \
+      for (size_t k = 0; k < run; k++)                                                   \
+        if (valid[i + k]) dst[m++] = src[k];                                             \
+    }                                                                                    \
+    STATS_ARRAY(&c->stats, dst, m);                                                      \
+    c->vals.n += m * sizeof(T);                                                          \
+    c->n_values += (uint32_t)m;                                                          \
+    c->stats.null_count += run - m;                                                      \
+  } while (0)
+
+/* One value at a time (dictionary mode, strings, booleans); VAL may switch the chunk to PLAIN. */
+#define VALUE_RUN(EXPR)                                      \
+  do {                                                       \
+    for (size_t k = i; k < i + run; k++) {                   \
+      if (valid && !valid[k]) {                              \
+        c->stats.null_count++;                               \
+        continue;                                            \
+      }                                                      \
+      if ((rc = (EXPR)) != QB_OK) return rc;                 \
+    }                                                        \
+  } while (0)
+
+/* Rows [i, i + run) of a batch: values and null counts (levels are staged by the caller). */
+static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, qb_err *err)
 {
+  int rc;
+  const uint8_t *valid = b->valid;
   switch (c->type) {
-  case QB_PQ_BOOLEAN: return val_bool(c, ((const uint8_t *)b->values)[i] != 0, err);
-  case QB_PQ_INT32: return val_i32(c, ((const int32_t *)b->values)[i], err);
-  case QB_PQ_INT64: return val_i64(c, ((const int64_t *)b->values)[i], err);
-  case QB_PQ_FLOAT: return val_float(c, ((const float *)b->values)[i], err);
-  case QB_PQ_DOUBLE: return val_double(c, ((const double *)b->values)[i], err);
+  case QB_PQ_BOOLEAN: VALUE_RUN(val_bool(c, ((const uint8_t *)b->values)[k] != 0, err)); break;
+  case QB_PQ_INT32:
+    if (!c->use_dict) PLAIN_RUN(int32_t, qb_pq_col_stats_i32_array);
+    else VALUE_RUN(val_i32(c, ((const int32_t *)b->values)[k], err));
+    break;
+  case QB_PQ_INT64:
+    if (!c->use_dict) PLAIN_RUN(int64_t, qb_pq_col_stats_i64_array);
+    else VALUE_RUN(val_i64(c, ((const int64_t *)b->values)[k], err));
+    break;
+  case QB_PQ_FLOAT:
+    if (!c->use_dict) PLAIN_RUN(float, qb_pq_col_stats_float_array);
+    else VALUE_RUN(val_float(c, ((const float *)b->values)[k], err));
+    break;
+  case QB_PQ_DOUBLE:
+    if (!c->use_dict) PLAIN_RUN(double, qb_pq_col_stats_double_array);
+    else VALUE_RUN(val_double(c, ((const double *)b->values)[k], err));
+    break;
   case QB_PQ_BYTE_ARRAY: {
     const uint8_t *base = b->values;
-    int64_t s = b->offsets[i], e = b->offsets[i + 1];
-    return val_bytes(c, base + s, (size_t)(e - s), err);
+    const int64_t *off = b->offsets;
+    VALUE_RUN(val_bytes(c, base + off[k], (size_t)(off[k + 1] - off[k]), err));
+    break;
   }
-  default: return val_bytes(c, (const uint8_t *)b->values + i * c->width, c->width, err);
+  default: VALUE_RUN(val_bytes(c, (const uint8_t *)b->values + k * c->width, c->width, err)); break;
   }
+  return QB_OK;
 }
 
 int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0, size_t n, qb_err *err)
@@ -492,13 +541,8 @@ int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0
       for (size_t k = 0; k < run; k++) d[k] = (int16_t)(b->valid ? b->valid[i + k] != 0 : 1);
       c->def.n += run * 2;
     }
-    for (size_t k = 0; k < run; k++, i++) {
-      if (b->valid && !b->valid[i]) {
-        c->stats.null_count++;
-        continue;
-      }
-      if ((rc = batch_value(c, b, i, err)) != QB_OK) return rc;
-    }
+    if ((rc = batch_run(c, b, i, run, err)) != QB_OK) return rc;
+    i += run;
     c->n_levels += (uint32_t)run;
     c->n_rows += (uint32_t)run;
     if (page_full(c) && (rc = finish_page(c, err)) != QB_OK) return rc;
