@@ -24,7 +24,8 @@ while IFS=$'\t' read -r f expect rows dd hr; do
   case $f in *large_string_map*) continue ;; esac
   if [ "$dd" = true ]; then duck+=("$D/$f"); elif [ -n "$hr" ]; then hyp+=("$D/$f"); fi
 done <"$W/list.tsv"
-node "$QB_ORACLES/parquet-rows-batch.mjs" "$W/duck" "${duck[@]}" || exit 1
+qfiles=("$D"/qberg/*.parquet) # fixtures written by DuckDB for qberg (see qberg/PROVENANCE.md)
+node "$QB_ORACLES/parquet-rows-batch.mjs" "$W/duck" "${duck[@]}" "${qfiles[@]}" || exit 1
 node "$QB_ORACLES/parquet-rows-batch.mjs" "$W/hyp" --hyparquet "${hyp[@]}" || exit 1
 
 meta_json=()
@@ -76,6 +77,15 @@ while IFS=$'\t' read -r f expect rows dd hr; do
   if node "$QB_ROOT/tests/lib/pq-compare.mjs" "$out" "$ref" $hopt 2>"$W/cmp.err"; then ok
   else bad "$f: rows differ from ${ref##*/}: $(head -n 3 "$W/cmp.err")"; fi
 done <"$W/list.tsv"
+
+# DuckDB-written fixtures: every row equal to DuckDB's reading
+for f in "${qfiles[@]}"; do
+  b=$(basename "$f")
+  if "$QBERG" parquet cat "$f" >"$W/ours/$b.jsonl" 2>"$W/ours/$b.err" &&
+     node "$QB_ROOT/tests/lib/pq-compare.mjs" "$W/ours/$b.jsonl" "$W/duck/$b.jsonl" 2>"$W/cmp.err"; then ok
+  else bad "qberg/$b: $(head -c 300 "$W/ours/$b.err") $(head -n 3 "$W/cmp.err")"; fi
+  meta_json+=("$f")
+done
 
 # meta on every readable file: text, and JSON that parses and agrees with the footer row count of cat
 for f in "${meta_json[@]}"; do

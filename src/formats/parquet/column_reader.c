@@ -25,7 +25,6 @@ int qb_pq__col_open(qb_pq_colreader *c, qb_pq_reader *r, size_t rg, const qb_pq_
   c->type_length = n->type_length;
   c->max_def = leaf->max_def;
   c->max_rep = leaf->max_rep;
-  c->rg = rg;
   qb_pq__leaf_storage(&c->kind, &c->conv, &c->vsize, &leaf->pub);
   if (fresh) {
     qb_pq_decoder_init(&c->dec);

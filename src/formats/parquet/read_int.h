@@ -121,7 +121,6 @@ typedef struct qb_pq_colreader {
   qb_pq_conv conv;
   size_t vsize;          /* bytes per stored value */
   /* the chunk */
-  size_t rg;
   uint64_t chunk_off;
   uint8_t *chunk;        /* the compressed chunk bytes (owned, reused across row groups) */
   size_t chunk_len, chunk_cap;

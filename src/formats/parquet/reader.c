@@ -6,12 +6,6 @@
 
 #include "formats/parquet/read_int.h"
 
-static int fail_rg(qb_pq_reader *r, size_t rg, size_t col, qb_err *err, const char *what, long long a, long long b)
-{
-  return QB_FAIL(err, QB_ECORRUPT, "row group %zu: column %s: %s (%lld, %lld)", rg,
-                 col < r->n_leaves ? qb_pq_node_path(qb_pq_schema_column(r->schema, col)) : "?", what, a, b);
-}
-
 /* Semantic checks the Thrift decoder cannot do: every row group has one chunk per leaf, of the leaf's type
  * and path, and every chunk lies between the leading magic and the footer. */
 static int validate(qb_pq_reader *r, qb_err *err)
@@ -20,7 +14,8 @@ static int validate(qb_pq_reader *r, qb_err *err)
   if (m->num_rows < 0) return QB_FAIL(err, QB_ECORRUPT, "negative num_rows %lld", (long long)m->num_rows);
   for (size_t g = 0; g < m->n_row_groups; g++) {
     const qb_pq_row_group *rg = &m->row_groups[g];
-    if (rg->num_rows < 0) return fail_rg(r, g, 0, err, "negative num_rows", rg->num_rows, 0);
+    if (rg->num_rows < 0)
+      return QB_FAIL(err, QB_ECORRUPT, "row group %zu: negative num_rows %lld", g, (long long)rg->num_rows);
     if (rg->n_columns != r->n_leaves)
       return QB_FAIL(err, QB_ECORRUPT, "row group %zu: %u column chunks for %zu schema columns", g,
                      rg->n_columns, r->n_leaves);
@@ -41,7 +36,9 @@ static int validate(qb_pq_reader *r, qb_err *err)
       if (!same)
         return QB_FAIL(err, QB_ECORRUPT, "row group %zu: column %zu: path_in_schema does not match schema column %s",
                        g, i, col->leaf->path);
-      if (cm->num_values < 0) return fail_rg(r, g, i, err, "negative num_values", cm->num_values, 0);
+      if (cm->num_values < 0)
+        return QB_FAIL(err, QB_ECORRUPT, "row group %zu: column %s: negative num_values %lld", g, col->leaf->path,
+                       (long long)cm->num_values);
       int64_t start = qb_pq_column_meta_start(cm), size = cm->total_compressed_size;
       /* a chunk without values is never read (column_chunk_key_value_metadata.parquet has offset 0) */
       if (cm->num_values == 0) continue;
@@ -50,7 +47,9 @@ static int validate(qb_pq_reader *r, qb_err *err)
                        "row group %zu: column %s: chunk at offset %lld of %lld bytes is outside the data area "
                        "[4, %llu)",
                        g, col->leaf->path, (long long)start, (long long)size, (unsigned long long)r->data_end);
-      if (size == 0) return fail_rg(r, g, i, err, "chunk of 0 bytes holds values", cm->num_values, size);
+      if (size == 0)
+        return QB_FAIL(err, QB_ECORRUPT, "row group %zu: column %s: a chunk of 0 bytes holds %lld values", g,
+                       col->leaf->path, (long long)cm->num_values);
     }
   }
   return QB_OK;
