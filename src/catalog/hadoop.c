@@ -120,11 +120,47 @@ static int exists(qb_fileio *io, const char *path, bool *out, qb_err *err)
   return rc;
 }
 
-/* The file of version v in any of Java's three name forms; *path_out NULL when none exists. */
+typedef struct version_scan {
+  int64_t version;
+  char *name;
+} version_scan;
+
+static int version_scan_cb(void *ctx, const char *path, const qb_stat *st, qb_err *err)
+{
+  version_scan *vs = ctx;
+  int64_t v;
+  const char *name = qb_path_base(path);
+  qb_mdname_kind k = qb_hadoop__parse_name(name, &v);
+  if (k == QB_MDNAME_NONE || k == QB_MDNAME_SEQ || v != vs->version) return QB_OK;
+  /* the forms in Java's probing order: plain, then .gz.metadata.json, then .metadata.json.gz */
+  if (vs->name) {
+    int64_t w;
+    if (qb_hadoop__parse_name(vs->name, &w) <= k) return QB_OK;
+    free(vs->name);
+  }
+  vs->name = strdup(name);
+  return vs->name ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
+}
+
+/* The file of version v in any of Java's three name forms; *path_out NULL when none exists. On a store
+ * without directories one prefix listing ("v<N>.") answers for all forms in one request instead of three
+ * HEADs; on a file system (QB_IO_RENAME) three stats are cheaper than reading a large metadata/. */
 static int find_version_file(qb_fileio *io, const char *meta_dir, int64_t v, char **path_out, qb_err *err)
 {
   static const qb_mdname_kind kinds[] = {QB_MDNAME_PLAIN, QB_MDNAME_GZ, QB_MDNAME_OLDGZ};
   *path_out = NULL;
+  if (!qb_fileio_can(io, QB_IO_RENAME) && qb_fileio_can(io, QB_IO_LIST)) {
+    size_t n = strlen(meta_dir);
+    char *prefix = qb_str_printf("%s%sv%lld.", meta_dir, n && meta_dir[n - 1] == '/' ? "" : "/", (long long)v);
+    if (!prefix) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    version_scan vs = {v, NULL};
+    int rc = qb_fileio_list(io, prefix, version_scan_cb, &vs, err);
+    free(prefix);
+    if (rc == QB_OK && vs.name && !(*path_out = qb_path_join(meta_dir, vs.name)))
+      rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+    free(vs.name);
+    return rc;
+  }
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
     char *p = qb_hadoop__version_path(meta_dir, v, kinds[i]);
     if (!p) return QB_FAIL(err, QB_ENOMEM, "out of memory");
@@ -197,15 +233,19 @@ static int read_hint(qb_fileio *io, const char *meta_dir, char **out, qb_err *er
   *out = NULL;
   char *hp = qb_path_join(meta_dir, QB_VERSION_HINT);
   if (!hp) return QB_FAIL(err, QB_ENOMEM, "out of memory");
-  uint8_t *p;
+  uint8_t *p = NULL;
   size_t n;
-  int rc = qb_fileio_read_all(&p, &n, io, hp, 4096, err);
+  /* Another writer may replace the hint while we read it (an S3 GET then sees a changed object): read
+   * again. The hint is only a shortcut, so a hint that cannot be read is no hint (Java: any error while
+   * reading it falls back to listing); listing reports a store that really fails. */
+  int rc = QB_EIO;
+  for (int tries = 0; tries < 3 && rc != QB_OK && rc != QB_ENOTFOUND && rc != QB_ELIMIT; tries++)
+    rc = qb_fileio_read_all(&p, &n, io, hp, 4096, err);
   free(hp);
-  if (rc == QB_ENOTFOUND || rc == QB_ELIMIT) { /* absent, or too long to be a hint: list instead */
+  if (rc) {
     qb_err_clear(err);
     return QB_OK;
   }
-  if (rc) return rc;
   /* Java writes the bare number; tolerate surrounding whitespace and a newline from hand-made hints */
   size_t a = 0, b = n;
   while (a < b && isspace(p[a])) a++;
@@ -225,7 +265,7 @@ int qb_hadoop__find_current(qb_fileio *io, const char *meta_dir, char **path_out
   char *hint, *path = NULL;
   int64_t version = -1;
   int rc = read_hint(io, meta_dir, &hint, err);
-  if (rc) return qb_err_wrap(err, "reading the version hint");
+  if (rc) return rc;
   int64_t hv;
   if (hint && hint[0] >= '0' && hint[0] <= '9' && qb_str_to_i64(hint, &hv) && hv >= 0 && hv <= INT32_MAX) {
     /* a hint naming a missing version (deleted files, a hint written by hand): fall back to listing,

@@ -62,8 +62,12 @@ static int write_obj(qb_lock *l, const char *path, qb_err *err)
   gethostname(host, sizeof host - 1);
   host[sizeof host - 1] = '\0';
   char body[512];
-  int n = snprintf(body, sizeof body, "{\"owner\":\"%s\",\"host\":\"%s\",\"pid\":%ld,\"written-ms\":%lld,\"write\":%llu}\n",
-                   l->owner, host, (long)getpid(), (long long)qb_now_ms(), (unsigned long long)++l->writes);
+  ++l->writes;
+  /* Observers compare (mtime, size). Some stores keep LastModified to the second, so a renewal also
+   * flips the size by one byte: every rewrite is visible as a change. */
+  int n = snprintf(body, sizeof body, "{\"owner\":\"%s\",\"host\":\"%s\",\"pid\":%ld,\"written-ms\":%lld,\"write\":\"%020llu\"}%s\n",
+                   l->owner, host, (long)getpid(), (long long)qb_now_ms(), (unsigned long long)l->writes,
+                   l->writes % 2 ? " " : "");
   return qb_fileio_write_all(l->io, path, body, (size_t)n, QB_CREATE_OVERWRITE_VOLATILE, err);
 }
 
@@ -151,8 +155,11 @@ static int scan_cb(void *ctx, const char *path, const qb_stat *st, qb_err *err)
     free(p);
     return QB_OK;
   }
+  /* A choosing object blocks only in the first listing, a smaller ticket in either: seen in the first,
+   * its holder is ahead of us now, and the second listing would not change that; only "nobody ahead"
+   * must be confirmed by a second listing made after the first (bakery read order). */
   bool ahead = is_choosing && !s->tickets;
-  if (is_ticket && s->tickets && l->ticket) {
+  if (is_ticket && l->ticket) {
     int c = owner ? strcmp(owner, l->owner) : 0;
     ahead = number < l->number || (number == l->number && c < 0);
   }

@@ -9,7 +9,7 @@
 #include "qberg/manifest.h"
 
 static const char usage[] =
-    "usage: qberg manifest FILE [--json] [--list LIST] [--limit N]\n"
+    "usage: qberg manifest FILE [--json] [--list LIST] [--limit N] [--rewrite OUT]\n"
     "\n"
     "Show an Iceberg manifest list (one line per manifest) or manifest (one line per entry, deleted\n"
     "entries included), v1 or v2, whichever FILE is. With --json, print one JSON object per line with\n"
@@ -17,7 +17,9 @@ static const char usage[] =
     "\n"
     "  --list LIST  the manifest list that references FILE: its entry supplies the inherited snapshot id\n"
     "               and sequence numbers (without it, null values stay null; v1 manifests read 0)\n"
-    "  --limit N    print at most N entries\n";
+    "  --limit N    print at most N entries\n"
+    "  --rewrite OUT  write FILE's entries (as read, with --list after inheritance) to OUT as a v2 manifest\n"
+    "               or manifest list with Java's schema and metadata, instead of printing them\n";
 
 static const char *const status_names[] = {"EXISTING", "ADDED", "DELETED"};
 static const char *const content_names[] = {"DATA", "POSITION_DELETES", "EQUALITY_DELETES"};
@@ -157,21 +159,89 @@ static int show_manifest(qb_fileio *io, const char *path, const char *list, bool
   return rc;
 }
 
+static int rewrite_list(qb_fileio *io, const char *path, const char *out, qb_err *err)
+{
+  qb_manifest_list_reader *r = NULL;
+  qb_manifest_list_writer *w = NULL;
+  int rc = qb_manifest_list_reader_open(&r, io, path, err);
+  if (!rc) {
+    int64_t seq = qb_manifest_list_reader_sequence_number(r);
+    rc = qb_manifest_list_writer_open(&w, io, out, qb_manifest_list_reader_snapshot_id(r),
+                                      qb_manifest_list_reader_parent_snapshot_id(r), seq < 0 ? 0 : seq, NULL, err);
+  }
+  while (!rc) {
+    const qb_manifest_file *m;
+    if ((rc = qb_manifest_list_reader_next(&m, r, err)) || !m) break;
+    rc = qb_manifest_list_writer_append(w, m, err);
+  }
+  if (!rc) rc = qb_manifest_list_writer_close(w, err);
+  else qb_manifest_list_writer_abort(w);
+  qb_manifest_list_reader_close(r);
+  return rc;
+}
+
+/* The snapshot id of the commit that wrote a manifest: its ADDED entries' (else its DELETED entries'),
+ * QB_UNASSIGNED if it has neither. */
+static int added_snapshot(int64_t *out, qb_fileio *io, const char *path, const qb_manifest_read_options *o, qb_err *err)
+{
+  qb_manifest_reader *r = NULL;
+  *out = QB_UNASSIGNED;
+  int rc = qb_manifest_reader_open(&r, io, path, o, err);
+  while (!rc) {
+    const qb_manifest_entry *e;
+    if ((rc = qb_manifest_reader_next(&e, r, err)) || !e) break;
+    if (e->status == QB_ENTRY_ADDED) {
+      *out = e->snapshot_id;
+      break;
+    }
+    if (e->status == QB_ENTRY_DELETED && *out < 0) *out = e->snapshot_id;
+  }
+  qb_manifest_reader_close(r);
+  return rc;
+}
+
+static int rewrite_manifest(qb_fileio *io, const char *path, const char *list, const char *out, qb_err *err)
+{
+  qb_manifest_reader *r = NULL;
+  qb_manifest_writer *w = NULL;
+  qb_manifest_file *m = NULL;
+  qb_manifest_read_options o = QB_MANIFEST_READ_OPTIONS_INIT;
+  int64_t sid = QB_UNASSIGNED;
+  int rc = list ? find_in_list(&m, io, list, path, err) : QB_OK;
+  o.manifest = m;
+  if (!rc) rc = added_snapshot(&sid, io, path, &o, err);
+  if (!rc) rc = qb_manifest_reader_open(&r, io, path, &o, err);
+  if (!rc && !qb_manifest_reader_schema(r)) rc = QB_FAIL(err, QB_EUNSUPPORTED, "%s has no table schema to rewrite with", path);
+  if (!rc)
+    rc = qb_manifest_writer_open(&w, io, out, qb_manifest_reader_schema(r), qb_manifest_reader_spec(r),
+                                 qb_manifest_reader_content(r), sid, NULL, err);
+  while (!rc) {
+    const qb_manifest_entry *e;
+    if ((rc = qb_manifest_reader_next(&e, r, err)) || !e) break;
+    rc = qb_manifest_writer_append(w, e, err);
+  }
+  if (!rc) rc = qb_manifest_writer_close(NULL, w, err);
+  else qb_manifest_writer_abort(w);
+  qb_manifest_reader_close(r);
+  qb_manifest_file_free(m);
+  return rc;
+}
+
 int qb_cmd_manifest(qb_cli *cli)
 {
   if (qb_cli_wants_help(cli->argc, cli->argv)) {
     fputs(usage, stdout);
     return QB_EXIT_OK;
   }
-  const char *file = NULL, *list = NULL;
+  const char *file = NULL, *list = NULL, *rewrite = NULL;
   long long limit = -1;
   for (int i = 1; i < cli->argc; i++) {
     const char *a = cli->argv[i];
     if (!strcmp(a, "--json")) continue;
-    if (!strcmp(a, "--list") || !strcmp(a, "--limit")) {
+    if (!strcmp(a, "--list") || !strcmp(a, "--limit") || !strcmp(a, "--rewrite")) {
       if (i + 1 >= cli->argc) return qb_cli_usage_error("manifest", "%s needs a value", a);
-      if (a[3] == 'i' && a[4] == 's') {
-        list = cli->argv[++i];
+      if (!strcmp(a, "--list") || !strcmp(a, "--rewrite")) {
+        *(a[2] == 'l' ? &list : &rewrite) = cli->argv[++i];
         continue;
       }
       char *end;
@@ -201,7 +271,9 @@ int qb_cmd_manifest(qb_cli *cli)
   }
   qb_avro_reader_close(probe);
   if (!rc && is_list && list) rc = QB_FAIL(&err, QB_EINVAL, "--list applies to a manifest, and %s is a manifest list", file);
-  if (!rc) rc = is_list ? show_list(io, file, cli->json, limit, &err) : show_manifest(io, file, list, cli->json, limit, &err);
+  if (!rc && rewrite) rc = is_list ? rewrite_list(io, file, rewrite, &err) : rewrite_manifest(io, file, list, rewrite, &err);
+  else if (!rc)
+    rc = is_list ? show_list(io, file, cli->json, limit, &err) : show_manifest(io, file, list, cli->json, limit, &err);
   qb_fileio_free(io);
   if (fflush(stdout) != 0 && !rc) rc = QB_FAIL(&err, QB_EIO, "writing to stdout failed");
   return rc ? qb_cli_fail(&err) : QB_EXIT_OK;

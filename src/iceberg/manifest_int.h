@@ -108,6 +108,11 @@ int qb_manifest__open_avro(qb_writer **dst, qb_avro_writer **avro, qb_fileio *io
 int qb_manifest_file__from_value(qb_manifest_file *out, const qb_value *v, qb_arena *a, qb_err *err);
 int qb_manifest_file__to_value(qb_value *out, const qb_manifest_file *m, qb_arena *a, qb_err *err);
 
+/* Readers over an open file, which they take over (closed on failure too): for fuzzing and memory files. */
+int qb_manifest_list_reader__open_file(qb_manifest_list_reader **out, qb_file *file, qb_err *err);
+int qb_manifest_reader__open_file(qb_manifest_reader **out, qb_file *file, const qb_manifest_read_options *opts,
+                                  qb_err *err);
+
 /* ---- partition_summary.c ---------------------------------------------------------------------------------- */
 
 /* Java's PartitionSummary: per partition field, whether a null / NaN was seen and the min and max of the

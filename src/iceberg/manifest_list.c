@@ -265,15 +265,18 @@ static const char *kind_of_file(const qb_avro_reader *r)
 
 const char *qb_manifest__file_kind(const qb_avro_reader *r) { return kind_of_file(r); }
 
-int qb_manifest_list_reader_open(qb_manifest_list_reader **out, qb_fileio *io, const char *path, qb_err *err)
+int qb_manifest_list_reader__open_file(qb_manifest_list_reader **out, qb_file *file, qb_err *err)
 {
   *out = NULL;
   qb_manifest_list_reader *r = calloc(1, sizeof *r);
-  if (!r) return QB_FAIL(err, QB_ENOMEM, "out of memory opening manifest list %s", path);
+  if (!r) {
+    qb_file_close(file);
+    return QB_FAIL(err, QB_ENOMEM, "out of memory opening a manifest list");
+  }
   qb_arena_init(&r->arena, 4096);
+  r->file = file;
   qb_avro_read_options o = QB_AVRO_READ_OPTIONS_INIT;
   int rc = qb_manifest__list_schema(&r->schema, QB_MANIFEST_SCHEMA_READ, err);
-  if (!rc) rc = qb_fileio_open_read(&r->file, io, path, err);
   if (!rc) {
     o.reader_schema = r->schema;
     rc = qb_avro_reader_open(&r->avro, r->file, &o, err);
@@ -297,10 +300,19 @@ int qb_manifest_list_reader_open(qb_manifest_list_reader **out, qb_fileio *io, c
   }
   if (rc) {
     qb_manifest_list_reader_close(r);
-    return qb_err_wrap(err, "reading manifest list %s", path);
+    return rc;
   }
   *out = r;
   return QB_OK;
+}
+
+int qb_manifest_list_reader_open(qb_manifest_list_reader **out, qb_fileio *io, const char *path, qb_err *err)
+{
+  qb_file *f = NULL;
+  *out = NULL;
+  int rc = qb_fileio_open_read(&f, io, path, err);
+  if (!rc) rc = qb_manifest_list_reader__open_file(out, f, err);
+  return rc ? qb_err_wrap(err, "reading manifest list %s", path) : QB_OK;
 }
 
 int qb_manifest_list_reader_open_snapshot(qb_manifest_list_reader **out, qb_fileio *io, const qb_snapshot *snapshot,

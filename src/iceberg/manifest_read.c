@@ -128,26 +128,32 @@ static int read_header(qb_manifest_reader *r, const qb_manifest_read_options *o,
   return spec_from_meta(r, o->manifest ? o->manifest->partition_spec_id : 0, err);
 }
 
-int qb_manifest_reader_open(qb_manifest_reader **out, qb_fileio *io, const char *path,
-                            const qb_manifest_read_options *opts, qb_err *err)
+int qb_manifest_reader__open_file(qb_manifest_reader **out, qb_file *file, const qb_manifest_read_options *opts,
+                                  qb_err *err)
 {
   *out = NULL;
   qb_manifest_read_options def = QB_MANIFEST_READ_OPTIONS_INIT;
   const qb_manifest_read_options *o = opts ? opts : &def;
-  if (o->version != QB_MANIFEST_READ_OPTIONS_VERSION)
+  if (o->version != QB_MANIFEST_READ_OPTIONS_VERSION) {
+    qb_file_close(file);
     return QB_FAIL(err, QB_EINVAL, "unknown qb_manifest_read_options version %u", o->version);
+  }
   qb_manifest_reader *r = calloc(1, sizeof *r);
-  if (!r) return QB_FAIL(err, QB_ENOMEM, "out of memory opening manifest %s", path);
+  if (!r) {
+    qb_file_close(file);
+    return QB_FAIL(err, QB_ENOMEM, "out of memory opening a manifest");
+  }
   qb_arena_init(&r->meta, 4096);
   qb_arena_init(&r->rec, 4096);
-  int rc = qb_fileio_open_read(&r->file, io, path, err);
+  r->file = file;
+  int rc = QB_OK;
   bool typed = false;
-  if (!rc && o->spec && o->schema) {
+  if (o->spec && o->schema) {
     /* the table's spec gives the value types; if it cannot (an unknown transform, a dropped source
      * column), the file's own partition record still can */
     typed = qb_manifest__partition_type(&r->ptype, &r->meta, o->spec, o->schema, NULL) == QB_OK;
   }
-  if (!rc && !typed) rc = partition_type_from_file(r, err);
+  if (!typed) rc = partition_type_from_file(r, err);
   if (!rc) rc = qb_manifest__entry_schema(&r->schema, &r->ptype, QB_MANIFEST_SCHEMA_READ, err);
   if (!rc) {
     qb_avro_read_options ao = QB_AVRO_READ_OPTIONS_INIT;
@@ -162,10 +168,20 @@ int qb_manifest_reader_open(qb_manifest_reader **out, qb_fileio *io, const char 
   }
   if (rc) {
     qb_manifest_reader_close(r);
-    return qb_err_wrap(err, "reading manifest %s", path);
+    return rc;
   }
   *out = r;
   return QB_OK;
+}
+
+int qb_manifest_reader_open(qb_manifest_reader **out, qb_fileio *io, const char *path,
+                            const qb_manifest_read_options *opts, qb_err *err)
+{
+  qb_file *f = NULL;
+  *out = NULL;
+  int rc = qb_fileio_open_read(&f, io, path, err);
+  if (!rc) rc = qb_manifest_reader__open_file(out, f, opts, err);
+  return rc ? qb_err_wrap(err, "reading manifest %s", path) : QB_OK;
 }
 
 static int decode(qb_manifest_reader *r, const qb_value *v, qb_err *err)

@@ -189,66 +189,12 @@ static int open_cat(qb_catalog **out, const char *wh, qb_commit_mode mode, int64
   return qb_catalog_open(out, wh, &o, err);
 }
 
-/*
- * The history of db.t must be linear and hold each expected key exactly once: every version v2..vN exists,
- * adds exactly one property to the one before (versions after count_from), and its metadata-log ends
- * with the one before.
- * Returns the number of versions, or -1 with a message.
- */
 static int64_t verify_history(qb_catalog *cat, const char *wh, int64_t expect_versions, int64_t count_from)
 {
-  qb_table *t;
-  qb_err err = QB_ERR_INIT;
-  if (qb_table_load(&t, cat, "db.t", &err)) {
-    fprintf(stderr, "  load: %s\n", err.msg);
-    return -1;
-  }
-  int64_t last = qb_table_version(t);
-  qb_table_free(t);
-  if (last != expect_versions) {
-    fprintf(stderr, "  current version %lld, expected %lld\n", (long long)last, (long long)expect_versions);
-    return -1;
-  }
-  char *prev_doc = NULL;
-  size_t prev_n = 0;
-  int64_t bad = 0;
-  for (int64_t v = 1; v <= last && !bad; v++) {
-    char *path = qb_str_printf("%s/db/t/metadata/v%lld.metadata.json", wh, (long long)v);
-    uint8_t *doc;
-    size_t n;
-    if (qb_fileio_read_all(&doc, &n, qb_catalog_io(cat), path, 1 << 24, &err)) {
-      fprintf(stderr, "  %s: %s\n", path, err.msg);
-      free(path);
-      bad = 1;
-      break;
-    }
-    if (v > 1) {
-      char *lf = NULL;
-      qbt_metadata_log(doc, n, &lf);
-      char *want = qb_str_printf("%s/db/t/metadata/v%lld.metadata.json", wh, (long long)(v - 1));
-      if (!lf || strcmp(lf, want)) {
-        fprintf(stderr, "  v%lld: metadata-log ends with %s, not %s\n", (long long)v, lf ? lf : "nothing", want);
-        bad = 1;
-      }
-      /* one new property per version: the count of "\"w" keys grows by exactly one */
-      int a = 0, b = 0;
-      for (const char *p = (const char *)prev_doc; (p = strstr(p, "\"w-")); p++) a++;
-      for (const char *p = (const char *)doc; (p = strstr(p, "\"w-")); p++) b++;
-      if (v > count_from && b != a + 1) {
-        fprintf(stderr, "  v%lld: %d commit keys after %d\n", (long long)v, b, a);
-        bad = 1;
-      }
-      free(lf);
-      free(want);
-    }
-    free(prev_doc);
-    prev_doc = (char *)doc;
-    prev_n = n;
-    free(path);
-  }
-  (void)prev_n;
-  free(prev_doc);
-  return bad ? -1 : last;
+  char *root = qb_str_printf("%s/db/t", wh);
+  int64_t r = qbt_verify_history(cat, root, expect_versions, count_from);
+  free(root);
+  return r;
 }
 
 /* Does the current metadata of db.t hold key? */

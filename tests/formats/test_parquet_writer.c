@@ -116,13 +116,14 @@ static void pq_free(pqfile *f)
 }
 
 /* Everything in one column chunk: level entries, values (dictionary resolved), page kinds. */
+#define CHUNK_MAX 32768
 typedef struct chunk {
   size_t n;               /* level entries */
-  int16_t rep[4096], def[4096];
+  int16_t rep[CHUNK_MAX], def[CHUNK_MAX];
   size_t nv;              /* non-null values */
-  int64_t iv[4096];       /* BOOLEAN, INT32, INT64 */
-  double dv[4096];        /* FLOAT, DOUBLE */
-  char sv[4096][48];      /* BYTE_ARRAY / FLBA (truncated copy, NUL-terminated) */
+  int64_t iv[CHUNK_MAX];  /* BOOLEAN, INT32, INT64 */
+  double dv[CHUNK_MAX];   /* FLOAT, DOUBLE */
+  char sv[CHUNK_MAX][48]; /* BYTE_ARRAY / FLBA (truncated copy, NUL-terminated) */
   int dict_pages, data_pages, dict_data_pages, plain_data_pages;
   int v1_pages, v2_pages;
   int crc_pages, crc_ok;
@@ -192,6 +193,10 @@ static int read_chunk(chunk *c, const pqfile *f, size_t rg, size_t col, int max_
     nvals = v2 ? h.data_page_header_v2.num_values : h.data_page_header.num_values;
     enc = v2 ? h.data_page_header_v2.encoding : h.data_page_header.encoding;
     v2 ? c->v2_pages++ : c->v1_pages++;
+    if (nvals < 0 || c->n + (size_t)nvals > CHUNK_MAX) {
+      rc = QB_FAIL(err, QB_ELIMIT, "test chunk holds at most %d entries", CHUNK_MAX);
+      goto page_done;
+    }
     size_t used;
     int16_t *rep = c->rep + c->n, *def = c->def + c->n;
     if (v2) {
@@ -514,6 +519,9 @@ QB_TEST(stats_signed_decimal_unsigned_int_bool)
 
 /* ---- dictionary, pages, row groups ------------------------------------------------------------------ */
 
+/* Batches check page sizes every 512 values. */
+#define BATCH_SLACK 512
+
 static qb_pq_schema *one_column(qb_pq_type t, qb_pq_repetition rep)
 {
   qb_pq_schema *s = new_schema();
@@ -572,6 +580,37 @@ QB_TEST(dictionary_then_fallback_mid_chunk)
         m->encoding_stats[1].count + m->encoding_stats[2].count == 10);
   CHECK_EQ_INT(c->crc_pages, 11);
   CHECK_EQ_INT(c->crc_ok, 11);
+  pq_free(&pf);
+  free(c);
+  qb_pq_schema_free(s);
+}
+
+/* Without a row limit, a page of one repeated dictionary value (0-bit indices) or of nulls estimates at
+ * almost nothing; staged memory still closes it, so memory stays bounded by the page size. */
+QB_TEST(pages_close_on_staged_memory)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = one_column(QB_PQ_INT64, QB_PQ_OPTIONAL);
+  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+  o.page_row_limit = 0;
+  o.page_size_bytes = 4096;
+  wfile f;
+  CHECK_OK(wopen(&f, s, &o, &e), &e);
+  enum { N = 20000 };
+  static int64_t v[N];
+  static uint8_t valid[N];
+  for (int i = 0; i < N; i++) v[i] = 42, valid[i] = i < N / 2; /* one value, then nulls */
+  qb_pq_column_batch cols[1] = {{v, NULL, valid}};
+  CHECK_OK(qb_pq_writer_write_batch(f.w, cols, N, &e), &e);
+  CHECK_OK(wclose(&f, NULL, &e), &e);
+  pqfile pf;
+  chunk *c = malloc(sizeof *c);
+  CHECK_OK(pq_load(&pf, f.path, &e), &e);
+  CHECK_OK(read_chunk(c, &pf, 0, 0, 0, 1, &e), &e);
+  /* 6 bytes staged per value (int16 level + u32 index), 2 per null: pages of at most 16 KiB staged */
+  CHECK(c->data_pages >= (N / 2 * 6 + N / 2 * 2) / (4 * 4096));
+  CHECK(c->max_rows_in_page <= 4 * 4096 / 2 + BATCH_SLACK);
+  CHECK(c->dict_pages == 1 && c->nv == N / 2 && c->iv[N / 2 - 1] == 42);
   pq_free(&pf);
   free(c);
   qb_pq_schema_free(s);
@@ -879,6 +918,12 @@ QB_TEST(bad_options)
   o = (qb_pq_write_options)QB_PQ_WRITE_OPTIONS_INIT;
   o.data_page_version = 3;
   CHECK_FAIL(wopen(&f, s, &o, &e), QB_EINVAL, &e, "data page version 3");
+  qb_writer_abort(f.sink);
+  qb_fileio_free(f.io);
+  o = (qb_pq_write_options)QB_PQ_WRITE_OPTIONS_INIT;
+  o.codec = QB_PQ_GZIP;
+  o.compression_level = 12;
+  CHECK_FAIL(wopen(&f, s, &o, &e), QB_EINVAL, &e, "compression level 12 is out of range for GZIP");
   qb_writer_abort(f.sink);
   qb_fileio_free(f.io);
   o = (qb_pq_write_options)QB_PQ_WRITE_OPTIONS_INIT;

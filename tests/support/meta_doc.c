@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "util/clock.h"
+#include "util/str.h"
 
 static int emit(json_object *doc, uint8_t **out, size_t *out_n, qb_err *err)
 {
@@ -112,4 +113,61 @@ int qbt_metadata_log(const uint8_t *json, size_t n, char **last_file)
   }
   json_object_put(doc);
   return count;
+}
+
+static int count_keys(const char *doc)
+{
+  int n = 0;
+  for (const char *p = doc; (p = strstr(p, "\"w-")); p++) n++;
+  return n;
+}
+
+int64_t qbt_verify_history(qb_catalog *cat, const char *root, int64_t expect_versions, int64_t count_from)
+{
+  qb_table *t;
+  qb_err err = QB_ERR_INIT;
+  if (qb_table_load(&t, cat, root, &err)) {
+    fprintf(stderr, "  load: %s\n", err.msg);
+    return -1;
+  }
+  int64_t last = qb_table_version(t);
+  qb_table_free(t);
+  if (last != expect_versions) {
+    fprintf(stderr, "  current version %lld, expected %lld\n", (long long)last, (long long)expect_versions);
+    return -1;
+  }
+  char *prev = NULL;
+  bool bad = false;
+  for (int64_t v = 1; v <= last && !bad; v++) {
+    char *path = qb_str_printf("%s/metadata/v%lld.metadata.json", root, (long long)v);
+    uint8_t *doc;
+    size_t n;
+    if (qb_fileio_read_all(&doc, &n, qb_catalog_io(cat), path, 1 << 24, &err)) {
+      fprintf(stderr, "  %s\n", err.msg);
+      free(path);
+      bad = true;
+      break;
+    }
+    if (v > 1) {
+      char *lf = NULL;
+      qbt_metadata_log(doc, n, &lf);
+      char *want = qb_str_printf("%s/metadata/v%lld.metadata.json", root, (long long)(v - 1));
+      if (!lf || strcmp(lf, want)) {
+        fprintf(stderr, "  v%lld: metadata-log ends with %s, not %s\n", (long long)v, lf ? lf : "nothing", want);
+        bad = true;
+      }
+      int a = count_keys(prev), b = count_keys((const char *)doc);
+      if (v > count_from && b != a + 1) {
+        fprintf(stderr, "  v%lld: %d commit keys after %d\n", (long long)v, b, a);
+        bad = true;
+      }
+      free(lf);
+      free(want);
+    }
+    free(prev);
+    prev = (char *)doc;
+    free(path);
+  }
+  free(prev);
+  return bad ? -1 : last;
 }

@@ -32,4 +32,12 @@ char *qbt_get_property(const uint8_t *json, size_t n, const char *key);
 /* number of metadata-log entries, and the last one's file (malloc'd, or NULL) */
 int qbt_metadata_log(const uint8_t *json, size_t n, char **last_file);
 
+/*
+ * The history of the table at `root` must be linear and hold each commit key ("w-...") exactly once:
+ * it is at version `expect_versions`, every version v2..vN exists, adds exactly one "w-" property to the
+ * one before (for versions after count_from), and its metadata-log ends with the one before.
+ * Returns the number of versions, or -1 after printing what is wrong.
+ */
+int64_t qbt_verify_history(qb_catalog *cat, const char *root, int64_t expect_versions, int64_t count_from);
+
 #endif

@@ -105,14 +105,19 @@ static size_t page_estimate(const qb_pq_colw *c)
     int bw = qb_pq_bit_width(c->dict.n ? c->dict.n - 1 : 0);
     return levels + 1 + ((size_t)c->n_values * (size_t)bw + 7) / 8;
   }
-  if (c->width == 0) return levels + c->data.n + 4 * (size_t)c->n_values;
   return levels + plain_bytes(c);
 }
+
+/* The estimate counts levels and indices at their bit width, but they are staged as int16 / u32: a page of
+ * nulls or of one repeated dictionary value could grow without bound when there is no row limit. Staged
+ * memory beyond STAGED_PAGE_FACTOR page sizes closes the page too. */
+#define STAGED_PAGE_FACTOR 4
 
 static bool page_full(const qb_pq_colw *c)
 {
   if (c->o->page_row_limit && c->n_rows >= c->o->page_row_limit) return true;
-  return page_estimate(c) >= c->o->page_size_bytes;
+  size_t staged = c->def.n + c->rep.n + c->vals.n + c->data.n;
+  return page_estimate(c) >= c->o->page_size_bytes || staged / STAGED_PAGE_FACTOR >= c->o->page_size_bytes;
 }
 
 uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c)
