@@ -18,3 +18,4 @@ QB_CLI_COMMAND(avro, "Avro files: avro cat FILE [--schema|--meta|--limit N], avr
 QB_CLI_COMMAND(drop, "drop a table (drop TABLE [--purge])")
 QB_CLI_COMMAND(manifest, "show an Iceberg manifest or manifest list (manifest FILE [--json] [--list LIST])")
 QB_CLI_COMMAND(scan, "read rows of a table (scan TABLE [--columns ...] [--where EXPR] [--as-of ID|REF|TIME] [--format table|csv|jsonl] [--limit N] [--explain])")
+QB_CLI_COMMAND(append, "append rows from JSON lines as one snapshot (append TABLE FILE.jsonl [--tag NAME] [--branch B])")

@@ -602,3 +602,32 @@ int qb_expr_to_string(char **out, const qb_expr *e, qb_err *err)
   *out = (char *)qb_buf_detach(&b, NULL);
   return QB_OK;
 }
+
+int qb_expr__copy(qb_expr **out, const qb_expr *e, qb_err *err)
+{
+  *out = NULL;
+  if (!e) return QB_OK;
+  qb_expr *l = NULL, *r = NULL;
+  int rc = qb_expr__copy(&l, e->left, err);
+  if (rc == QB_OK) rc = qb_expr__copy(&r, e->right, err);
+  if (rc) {
+    qb_expr_free(l);
+    return rc;
+  }
+  if (e->op == QB_EXPR_AND || e->op == QB_EXPR_OR || e->op == QB_EXPR_NOT) return combine(out, e->op, l, r, err);
+  if (e->op == QB_EXPR_TRUE || e->op == QB_EXPR_FALSE) {
+    *out = node(e->op);
+    return *out ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
+  }
+  qb_value *vals = e->n_lits ? calloc(e->n_lits, sizeof *vals) : NULL;
+  bool *texts = e->n_lits ? calloc(e->n_lits, sizeof *texts) : NULL;
+  if (e->n_lits && (!vals || !texts)) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+  for (size_t i = 0; rc == QB_OK && i < e->n_lits; i++) {
+    vals[i] = e->lits[i].v;
+    texts[i] = e->lits[i].number_text;
+  }
+  if (rc == QB_OK) rc = make_pred(out, e->op, e->column, vals, texts, e->n_lits, err);
+  free(vals);
+  free(texts);
+  return rc;
+}

@@ -42,6 +42,9 @@ struct qb_bexpr {
 
 extern const qb_bexpr qb_bexpr__true, qb_bexpr__false;
 
+/* expr.c: a deep copy (NULL copies to NULL). */
+int qb_expr__copy(qb_expr **out, const qb_expr *e, qb_err *err);
+
 /* ---- expr_bind.c ---- */
 
 /* Bind `e` to `schema` (names matched exactly against qb_schema_find_field_by_name). Only primitive
@@ -95,7 +98,7 @@ int qb_ice__value_parse(qb_value *out, const qb_type *t, const char *s, size_t n
 /* Append the text form (qb_value_to_text) of a primitive value. */
 int qb_ice__value_text(qb_buf *b, const qb_type *t, const qb_value *v, qb_err *err);
 /* Timestamp text to microseconds since the epoch ("2024-01-31", "2024-01-31T10:00:00.5", "... 10:00:00Z",
- * "...+02:00"); a zone is required for timestamptz only when `tz` is true... it is always accepted. */
+ * "...+02:00"); without a zone the time is taken as UTC. */
 int qb_ice__parse_timestamp(int64_t *out, const char *s, size_t n, qb_err *err);
 /* Date text ("2024-01-31") to days since the epoch. */
 int qb_ice__parse_date(int32_t *out, const char *s, size_t n, qb_err *err);

@@ -16,9 +16,19 @@ static size_t location_len(const char *loc)
   return n;
 }
 
+/* "./x" and "x" name the same relative location (DuckDB writes location "./lineitem_iceberg" and paths
+ * "lineitem_iceberg/metadata/..."). */
+static const char *skip_dot(const char *p)
+{
+  while (p[0] == '.' && p[1] == '/') p += 2;
+  return p;
+}
+
 int qb_tbl__path(char **out, const qb_tbl *t, const char *recorded, qb_err *err)
 {
   const char *loc = qb_table_metadata_location(t->md);
+  if (loc) loc = skip_dot(loc);
+  recorded = skip_dot(recorded);
   size_t ln = loc ? location_len(loc) : 0;
   if (ln && t->root && !strncmp(recorded, loc, ln) && recorded[ln] == '/') {
     size_t rn = location_len(t->root);
@@ -58,4 +68,10 @@ bool qb_tbl__prop_bool(const qb_table_metadata *md, const char *key, bool def)
   const char *v = qb_table_metadata_property(md, key);
   if (!v) return def;
   return !strcasecmp(v, "true"); /* Java Boolean.parseBoolean: anything else is false */
+}
+
+void qb_tbl__delete_quietly(qb_fileio *io, const char *path)
+{
+  qb_err e = QB_ERR_INIT;
+  if (qb_fileio_delete(io, path, &e) != QB_OK) qb_err_clear(&e);
 }

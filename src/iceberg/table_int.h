@@ -28,6 +28,8 @@ int qb_tbl__new_path(char **physical, char **recorded, const qb_tbl *t, const ch
 /* An integer table property (Java PropertyUtil.propertyAsLong): `def` when absent, QB_EINVAL when junk. */
 int qb_tbl__prop_i64(int64_t *out, const qb_table_metadata *md, const char *key, int64_t def, qb_err *err);
 bool qb_tbl__prop_bool(const qb_table_metadata *md, const char *key, bool def);
+/* Delete a file we wrote and no longer need; failures leave an orphan, nothing worse. */
+void qb_tbl__delete_quietly(qb_fileio *io, const char *path);
 
 /* ---- name_mapping.c (spec "Column Projection", schema.name-mapping.default) ---- */
 
