@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "iceberg/data_writer_int.h"
+#include "iceberg/evolve_int.h"
 #include "iceberg/scan_int.h"
 #include "iceberg/txn_int.h"
 
@@ -89,4 +90,73 @@ int qb_table_append_rows(qb_table *t, const qb_value *rows, size_t n, const char
     return rc;
   }
   return qb_txn_commit(txn, out, err);
+}
+
+/* ---- schema and partition spec evolution ---- */
+
+int qb_schema_change_begin(qb_schema_change **out, qb_table *t, qb_err *err)
+{
+  *out = NULL;
+  const qb_table_metadata *md;
+  int rc = qb_table_get_metadata(&md, t, err);
+  return rc ? rc : qb_schema_change__new(out, t, md, err);
+}
+
+static int schema_update(void *ctx, const qb_commit_base *base, qb_metadata_builder *b, qb_err *err)
+{
+  return qb_schema_change__apply(ctx, base->metadata, b, err);
+}
+
+int qb_schema_change_commit(qb_schema_change *c, qb_commit_info *info, qb_err *err)
+{
+  int rc = qb_table_commit_update(qb_schema_change__table(c), schema_update, c, info, err);
+  qb_schema_change__free(c);
+  return rc;
+}
+
+int qb_spec_change_begin(qb_spec_change **out, qb_table *t, qb_err *err)
+{
+  *out = NULL;
+  const qb_table_metadata *md;
+  int rc = qb_table_get_metadata(&md, t, err);
+  return rc ? rc : qb_spec_change__new(out, t, md, err);
+}
+
+static int spec_update(void *ctx, const qb_commit_base *base, qb_metadata_builder *b, qb_err *err)
+{
+  return qb_spec_change__apply(ctx, base->metadata, b, err);
+}
+
+int qb_spec_change_commit(qb_spec_change *c, qb_commit_info *info, qb_err *err)
+{
+  int rc = qb_table_commit_update(qb_spec_change__table(c), spec_update, c, info, err);
+  qb_spec_change__free(c);
+  return rc;
+}
+
+/* ---- refs ---- */
+
+typedef struct ref_change {
+  const qb_ref *ref;
+  bool replace;
+  const char *remove;
+} ref_change;
+
+static int ref_update(void *ctx, const qb_commit_base *base, qb_metadata_builder *b, qb_err *err)
+{
+  const ref_change *r = ctx;
+  return r->remove ? qb_refs__remove(r->remove, base->metadata, b, err)
+                   : qb_refs__set(r->ref, r->replace, base->metadata, b, err);
+}
+
+int qb_table_set_ref(qb_table *t, const qb_ref *ref, bool replace, qb_commit_info *info, qb_err *err)
+{
+  ref_change r = {ref, replace, NULL};
+  return qb_table_commit_update(t, ref_update, &r, info, err);
+}
+
+int qb_table_remove_ref(qb_table *t, const char *name, qb_commit_info *info, qb_err *err)
+{
+  ref_change r = {NULL, false, name};
+  return qb_table_commit_update(t, ref_update, &r, info, err);
 }
