@@ -344,6 +344,7 @@ int qb_data_reader__open(qb_data_reader **out, qb_fileio *io, const char *path, 
   const qb_type *st = qb_schema_struct(o->schema);
   size_t nf = st->n_fields;
   const qb_pq_field **kids = NULL, **sel = NULL;
+  qb_pq_predicate *preds = NULL;
   int32_t *ids = NULL;
   const char **names = NULL;
   int rc = qb_pq_reader_open_path(&r->pq, io, path, NULL, err);
@@ -388,8 +389,17 @@ int qb_data_reader__open(qb_data_reader **out, qb_fileio *io, const char *path, 
   if (all_ids) {
     so.field_ids = ids;
     so.n_field_ids = ns;
-    so.predicates = o->preds;
-    so.n_predicates = o->n_preds;
+    /* only predicates on columns this file has (a column added later is not in older files) */
+    preds = calloc(o->n_preds ? o->n_preds : 1, sizeof *preds);
+    if (!preds) {
+      rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+      goto done;
+    }
+    for (size_t i = 0; i < o->n_preds; i++) {
+      const qb_pq_field *pf = qb_pq_reader_field_by_id(r->pq, o->preds[i].field_id);
+      if (pf && pf->kind == QB_PQ_F_PRIMITIVE && qb_pq_node_max_rep(pf->node) == 0) preds[so.n_predicates++] = o->preds[i];
+    }
+    so.predicates = preds;
   } else {
     so.columns = names;
     so.n_columns = ns;
@@ -408,6 +418,7 @@ int qb_data_reader__open(qb_data_reader **out, qb_fileio *io, const char *path, 
   }
   r->last_rg = (size_t)-1;
 done:
+  free(preds);
   free(kids);
   free(sel);
   free(ids);
