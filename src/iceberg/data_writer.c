@@ -230,7 +230,7 @@ static int copy_value(qb_value *out, const qb_value *v, qb_arena *a, qb_err *err
 {
   *out = *v;
   if (v->kind == QB_V_STRING || v->kind == QB_V_BYTES) {
-    uint8_t *p = qb_arena_memdup(a, v->u.bytes.n ? v->u.bytes.p : (const uint8_t *)"", v->u.bytes.n + 1);
+    uint8_t *p = qb_ice__bytes_dup(a, v->u.bytes.p, v->u.bytes.n);
     if (!p) return QB_FAIL(err, QB_ENOMEM, "out of memory");
     out->u.bytes.p = p;
   }

@@ -85,6 +85,9 @@ bool qb_bexpr__summary_might_match(const qb_bexpr *e, const qb_manifest_file *m,
 
 /* ---- value_text.c: typed values ---- */
 
+/* n bytes copied into `a`, NUL-terminated (p may be NULL when n is 0). NULL on ENOMEM. */
+uint8_t *qb_ice__bytes_dup(qb_arena *a, const uint8_t *p, size_t n);
+
 /* Convert `in` to the canonical kind of primitive type `t` (INT32 for int/date, INT64 for long/time/
  * timestamps, DOUBLE for double, FLOAT for float, BYTES for decimals beyond 18 digits and binary/fixed/uuid,
  * STRING for strings, BOOL). Bytes are copied into `a`. QB_EINVAL if the kind cannot be that type. */

@@ -186,8 +186,8 @@ int qb_file_metrics__fill(qb_data_file *f, const qb_pq_write_result *r, const qb
         return qb_err_wrap(err, "bounds of column %s", fld->name);
     }
     /* the bounds point into the write result or scratch: copy them into the data file's arena */
-    uint8_t *lp = qb_arena_memdup(a, lo.n ? lo.p : (const uint8_t *)"", lo.n + 1);
-    uint8_t *hp = has_hi ? qb_arena_memdup(a, hi.n ? hi.p : (const uint8_t *)"", hi.n + 1) : NULL;
+    uint8_t *lp = qb_ice__bytes_dup(a, lo.p, lo.n);
+    uint8_t *hp = has_hi ? qb_ice__bytes_dup(a, hi.p, hi.n) : NULL;
     if (!lp || (has_hi && !hp)) return QB_FAIL(err, QB_ENOMEM, "out of memory");
     lower[nl++] = (qb_column_bound){m->field_id, {lp, lo.n}};
     if (has_hi) upper[nu++] = (qb_column_bound){m->field_id, {hp, hi.n}};

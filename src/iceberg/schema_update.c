@@ -203,7 +203,8 @@ int qb_schema_change__new(qb_schema_change **out, qb_table *t, const qb_table_me
   const int32_t *ids = qb_schema_identifier_field_ids(s, &n_ids);
   const qb_partition_spec *spec = qb_table_metadata_default_spec(md);
   c->root = copy_type(&c->arena, qb_schema_struct(s));
-  c->identifier = qb_arena_memdup(&c->arena, n_ids ? (const void *)ids : (const void *)"", (n_ids ? n_ids : 1) * sizeof *ids);
+  c->identifier = qb_arena_calloc(&c->arena, n_ids + 1, sizeof *ids);
+  if (c->identifier && n_ids) memcpy(c->identifier, ids, n_ids * sizeof *ids);
   c->n_identifier = n_ids;
   c->n_spec_sources = spec ? spec->n_fields : 0;
   c->spec_sources = qb_arena_calloc(&c->arena, c->n_spec_sources + 1, sizeof *c->spec_sources);

@@ -47,6 +47,15 @@ static int64_t floor_div(int64_t a, int64_t b)
   return q;
 }
 
+uint8_t *qb_ice__bytes_dup(qb_arena *a, const uint8_t *p, size_t n)
+{
+  uint8_t *q = qb_arena_alloc(a, n + 1);
+  if (!q) return NULL;
+  if (n) memcpy(q, p, n);
+  q[n] = 0;
+  return q;
+}
+
 /* ---- canonical kinds and ordering ------------------------------------------------------------------ */
 
 static bool int_of(const qb_value *v, int64_t *out)
@@ -139,7 +148,7 @@ int qb_ice__value_canon(qb_value *out, const qb_type *t, const qb_value *in, qb_
     if (t->id == QB_T_UUID && in->u.bytes.n != 16) return QB_FAIL(err, QB_EINVAL, "a uuid has 16 bytes, not %zu", in->u.bytes.n);
     if (t->id == QB_T_FIXED && in->u.bytes.n != (size_t)t->length)
       return QB_FAIL(err, QB_EINVAL, "fixed[%d] value has %zu bytes", t->length, in->u.bytes.n);
-    uint8_t *p = qb_arena_memdup(a, in->u.bytes.n ? in->u.bytes.p : (const uint8_t *)"", in->u.bytes.n + 1);
+    uint8_t *p = qb_ice__bytes_dup(a, in->u.bytes.p, in->u.bytes.n);
     if (!p) return QB_FAIL(err, QB_ENOMEM, "out of memory");
     out->kind = t->id == QB_T_STRING ? QB_V_STRING : QB_V_BYTES;
     out->u.bytes.p = p;
