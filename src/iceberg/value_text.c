@@ -567,9 +567,27 @@ int qb_ice__value_text(qb_buf *b, const qb_type *t, const qb_value *v, qb_err *e
     if (t->id == QB_T_TIMESTAMPTZ) qb_buf_puts(b, "+00:00", err);
     return err && err->code ? err->code : QB_OK;
   }
+  case QB_T_DECIMAL: { /* plain digits with the point at the scale: "0.00000000000", never "0E-11" */
+    qb_i128 u;
+    if (!qb_ice__decimal_of(v, &u)) break;
+    char digits[48];
+    int n = 0;
+    bool neg = u < 0;
+    unsigned __int128 a = neg ? (unsigned __int128)(-(u + 1)) + 1 : (unsigned __int128)u;
+    do {
+      digits[n++] = (char)('0' + (int)(a % 10));
+      a /= 10;
+    } while (a);
+    while (n <= t->scale) digits[n++] = '0';
+    if (neg) qb_buf_putc(b, '-', err);
+    for (int i = n - 1; i >= 0; i--) {
+      qb_buf_putc(b, (uint8_t)digits[i], err);
+      if (i == t->scale && i > 0) qb_buf_putc(b, '.', err);
+    }
+    return err && err->code ? err->code : QB_OK;
+  }
   case QB_T_FLOAT:
-  case QB_T_DOUBLE:
-  case QB_T_DECIMAL: {
+  case QB_T_DOUBLE: {
     qb_transform id = {QB_TR_IDENTITY, 0, NULL};
     char *s;
     int rc = qb_transform_human_string(&s, &id, t, v, err);
