@@ -13,6 +13,8 @@
 #include "qberg/schema.h"
 #include "qberg/table_metadata.h"
 #include "qberg/s3.h"
+#include "qberg/scan.h"
+#include "qberg/table.h"
 #include "qberg/value.h"
 #include "qberg/vqe.h"
 
