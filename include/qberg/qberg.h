@@ -17,6 +17,7 @@
 #include "qberg/scan.h"
 #include "qberg/table.h"
 #include "qberg/value.h"
+#include "qberg/pipeline.h"
 #include "qberg/vqe.h"
 
 /** The library version, "MAJOR.MINOR.PATCH". */
