@@ -13,7 +13,6 @@
 #include "qberg/s3.h"
 #include "qberg/schema.h"
 #include "qberg/table_metadata.h"
-#include "qberg/s3.h"
 #include "qberg/scan.h"
 #include "qberg/table.h"
 #include "qberg/value.h"
