@@ -8,6 +8,7 @@
 #include "qberg/config.h"
 #include "qberg/err.h"
 #include "qberg/fileio.h"
+#include "qberg/manifest.h"
 #include "qberg/parquet.h"
 #include "qberg/s3.h"
 #include "qberg/schema.h"
