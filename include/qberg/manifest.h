@@ -14,6 +14,7 @@
 #include "qberg/common.h"
 #include "qberg/err.h"
 #include "qberg/fileio.h"
+#include "qberg/parquet.h"
 #include "qberg/schema.h"
 #include "qberg/table_metadata.h"
 #include "qberg/value.h"
@@ -118,6 +119,21 @@ QB_API int qb_metrics_config_new(qb_metrics_config **out, const qb_schema *schem
 QB_API qb_metrics_mode qb_metrics_config_mode(const qb_metrics_config *c, int32_t field_id);
 /** NULL-safe. */
 QB_API void qb_metrics_config_free(qb_metrics_config *c);
+
+/**
+ * A data file (content data, format "PARQUET") for a Parquet file written with qberg's writer:
+ * record_count, file size, split offsets, and per leaf column (by field id) column_sizes, value_counts,
+ * null_value_counts, nan_value_counts (float/double) and bounds converted to Iceberg's single-value
+ * serialisation and truncated per the column's mode. Leaves inside a list or map get a column size only
+ * (Java: repeated fields have no counts or bounds); columns without field id or unknown to `schema`
+ * (and INT96 bounds) are skipped. The result owns copies of `path` and `partition` (a QB_V_STRUCT, one
+ * item per spec field, or NULL for an unpartitioned table) and may be edited (content, equality_ids,
+ * sort_order_id) before it is added to a manifest.
+ * @param cfg  NULL: truncate(16) for every column
+ */
+QB_API int qb_data_file_from_parquet(qb_data_file **out, const qb_pq_write_result *res, const char *path,
+                                     const qb_value *partition, const qb_schema *schema,
+                                     const qb_metrics_config *cfg, qb_err *err) QB_WUR;
 
 /* ---- manifest entries and manifest list entries -------------------------------------------------------- */
 
