@@ -12,7 +12,9 @@
  *   union -> the value of the chosen branch (QB_V_NULL for the null branch). With the `wrap_unions` option a
  *   union with two or more non-null branches is instead QB_V_STRUCT {QB_V_INT32 branch index, value}.
  * Logical types (date, timestamp-micros, decimal, uuid …) do not change the value kind; read them from the
- * schema with qb_avro_node_logical_type / qb_avro_node_prop_json. */
+ * schema with qb_avro_node_logical_type / qb_avro_node_prop_json.
+ * Threads: a parsed schema may be shared by readers and writers in several threads, except for the
+ * *_to_json and *_prop_json calls, which format into the schema (use them from one thread at a time). */
 #ifndef QBERG_AVRO_H
 #define QBERG_AVRO_H
 
@@ -207,7 +209,7 @@ QB_API int qb_avro_writer_append(qb_avro_writer *w, const qb_value *v, qb_err *e
  * floats). QB_EINVAL names the record and field path of JSON that does not fit; the file is unchanged.
  */
 QB_API int qb_avro_writer_append_json(qb_avro_writer *w, const char *json, size_t n, qb_err *err) QB_WUR;
-/** End the current block now (no-op when it is empty). */
+/** End the current block now (none is written when it is empty); writes the header if not yet written. */
 QB_API int qb_avro_writer_flush(qb_avro_writer *w, qb_err *err) QB_WUR;
 /** Write the last block (and the header if nothing was written yet) and free `w` in every case. */
 QB_API int qb_avro_writer_close(qb_avro_writer *w, qb_err *err) QB_WUR;

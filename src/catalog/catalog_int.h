@@ -129,6 +129,8 @@ int qb_lock__check(qb_lock *l, qb_err *err);
 bool qb_lock__held_since_write(const qb_lock *l, int64_t write_end_ns);
 /* Remove our ticket (best effort) and free. NULL-safe. */
 void qb_lock__release(qb_lock *l);
+/* Sleep (restarted after signals); for lock polling and commit backoff. */
+void qb_catalog__sleep_ms(int64_t ms);
 
 /* ---- the files a table references (purge.c) ---- */
 

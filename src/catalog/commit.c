@@ -6,7 +6,6 @@
  * and write.metadata.delete-after-commit (HadoopTableOperations.commit). */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "catalog/catalog_int.h"
 #include "util/clock.h"
@@ -37,13 +36,6 @@ static int resolve_mode(qb_catalog *cat, const char *meta_dir, bool *exclusive, 
                    "this store does not honour create-exclusive writes and the commit mode requires them");
   *exclusive = cat->mode == QB_COMMIT_EXCLUSIVE || (cat->mode == QB_COMMIT_AUTO && can);
   return QB_OK;
-}
-
-static void sleep_ms(int64_t ms)
-{
-  struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) != 0) {
-  }
 }
 
 /* Java Tasks: min-wait * 2^(k-1), capped at max-wait, plus up to 10% jitter. */
@@ -219,7 +211,7 @@ static int do_commit(committer *c, qb_metadata_fn fn, void *ctx, qb_commit_info 
     }
     qb_err_clear(err);
     rc = QB_OK;
-    sleep_ms(backoff_ms(&limits, failures));
+    qb_catalog__sleep_ms(backoff_ms(&limits, failures));
   }
   free(uuid);
   return rc;

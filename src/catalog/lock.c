@@ -1,21 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The commit lock for stores that ignore create-exclusive (Garage ignores If-None-Match on PUT,
- * s3-garage.md §1.1). With only plain PUT, GET, LIST and DELETE, a single lock object cannot be taken
- * atomically, so this is Lamport's bakery algorithm with one object per contender, under
- * <table>/metadata/_qberg_lock/ (a '_' name: Java's HiddenPathFilter and our orphan scans skip it):
- *
- *   doorway:  PUT c-<owner>; LIST; PUT t-<1 + highest ticket number>-<owner>; DELETE c-<owner>
- *   wait:     LIST until no c-* of anyone else and no t-* smaller than ours (number, then owner)
- *   release:  DELETE t-<n>-<owner>
- *
- * Among live contenders this excludes without any timing assumption (the bakery algorithm only needs
- * read/write registers). Crashed contenders leave objects behind, so each object has a lease: a contender
- * rewrites its own objects every lease/4, and an object seen unchanged (name, mtime, size) for a whole
- * lease on the observer's monotonic clock, or older than 3 leases by the observer's wall clock, is broken
- * (deleted). Fencing: a contender never acts (enters, renews, publishes) on an object it last wrote more
- * than lease/2 ago, since by then it may have been broken; it starts over instead. qb_lock__check is the
- * re-check right before publishing. Residual risks: docs/CATALOG.md "The lock". */
-#include <limits.h>
+ * s3-garage.md §1.1): Lamport's bakery algorithm over one object per contender, with a lease and fencing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +11,23 @@
 #include "util/clock.h"
 #include "util/hash.h"
 #include "util/str.h"
+
+/* With only plain PUT, GET, LIST and DELETE, a single lock object cannot be taken
+ * atomically, so this is Lamport's bakery algorithm with one object per contender, under
+ * <table>/metadata/_qberg_lock/ (a '_' name: Java's HiddenPathFilter and our orphan scans skip it):
+ *
+ *   doorway:  PUT c-<owner>; LIST; PUT t-<1 + highest ticket number>-<owner>; DELETE c-<owner>
+ *   wait:     LIST until no c-* of anyone else, then a later LIST must show no t-* smaller than ours
+ *             (number, then owner): the bakery reads choosing[j] before number[j]
+ *   release:  DELETE t-<n>-<owner>
+ *
+ * Among live contenders this excludes without any timing assumption (the bakery algorithm only needs
+ * read/write registers). Crashed contenders leave objects behind, so each object has a lease: a contender
+ * rewrites its own objects every lease/4, and an object seen unchanged (name, mtime, size) for a whole
+ * lease on the observer's monotonic clock, or older than 3 leases by the observer's wall clock, is broken
+ * (deleted). Fencing: a contender never acts (enters, renews, publishes) on an object it last wrote more
+ * than lease/2 ago, since by then it may have been broken; it starts over instead. qb_lock__check is the
+ * re-check right before publishing. Residual risks: docs/CATALOG.md "The lock". */
 
 #define LOCK_DIR "_qberg_lock"
 #define MIN_LEASE_MS 100
@@ -49,7 +51,7 @@ typedef struct observation {
   int64_t first_ns; /* when this (mtime, size) was first seen */
 } observation;
 
-static void sleep_ms(int64_t ms)
+void qb_catalog__sleep_ms(int64_t ms)
 {
   struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
   while (nanosleep(&ts, &ts) != 0) {
@@ -274,7 +276,7 @@ int qb_lock__acquire(qb_lock **out, qb_fileio *io, const char *meta_dir, const q
     }
     snprintf(blocker, sizeof blocker, "%s", s.blocker);
     int64_t ms = backoff_ms + (int64_t)(qb_random_u64() % (uint64_t)(backoff_ms + 1));
-    sleep_ms(ms);
+    qb_catalog__sleep_ms(ms);
     backoff_ms = backoff_ms * 2 > poll_max_ms ? poll_max_ms : backoff_ms * 2;
   }
   qb_lock__release(l);

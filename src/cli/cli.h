@@ -32,6 +32,12 @@ int qb_cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((fo
 /* True when argv holds -h or --help. */
 bool qb_cli_wants_help(int argc, char **argv);
 
+/* The configuration (cli_config.c): --config FILE, environment, qberg.conf, spark-defaults.conf, with
+ * -w/--warehouse as an explicit option. */
+int qb_cli_config(qb_config **out, const qb_cli *cli, qb_err *err);
+/* Apply a verb's "-o KEY=VALUE" as an explicit option. */
+int qb_cli_config_option(qb_config *cfg, const char *verb, const char *kv, qb_err *err);
+
 #define QB_CLI_COMMAND(name, summary) int qb_cmd_##name(qb_cli *cli);
 #include "commands.h"
 #undef QB_CLI_COMMAND

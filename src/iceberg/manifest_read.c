@@ -117,7 +117,9 @@ static int read_header(qb_manifest_reader *r, const qb_manifest_read_options *o,
      * does not stop the entries from being read */
     json_object *j = NULL;
     qb_schema *s = NULL;
-    if (qb_json_parse(&j, (const char *)v.p, v.n, NULL) == QB_OK && qb_schema__from_json(&s, &r->meta, j, NULL) == QB_OK)
+    qb_err ignored = QB_ERR_INIT;
+    if (qb_json_parse(&j, (const char *)v.p, v.n, &ignored) == QB_OK &&
+        qb_schema__from_json(&s, &r->meta, j, &ignored) == QB_OK)
       r->table_schema = s;
     json_object_put(j);
   }
@@ -151,7 +153,8 @@ int qb_manifest_reader__open_file(qb_manifest_reader **out, qb_file *file, const
   if (o->spec && o->schema) {
     /* the table's spec gives the value types; if it cannot (an unknown transform, a dropped source
      * column), the file's own partition record still can */
-    typed = qb_manifest__partition_type(&r->ptype, &r->meta, o->spec, o->schema, NULL) == QB_OK;
+    qb_err ignored = QB_ERR_INIT;
+    typed = qb_manifest__partition_type(&r->ptype, &r->meta, o->spec, o->schema, &ignored) == QB_OK;
   }
   if (!typed) rc = partition_type_from_file(r, err);
   if (!rc) rc = qb_manifest__entry_schema(&r->schema, &r->ptype, QB_MANIFEST_SCHEMA_READ, err);
@@ -201,6 +204,17 @@ static int decode(qb_manifest_reader *r, const qb_value *v, qb_err *err)
   if (e->data_file.partition.u.seq.n != r->ptype.n_fields)
     return QB_FAIL(err, QB_ECORRUPT, "partition has %zu values, the spec %zu fields", e->data_file.partition.u.seq.n,
                    r->ptype.n_fields);
+  /* every value must be one of its type (a decimal of at most 16 bytes within its precision, …), so that
+   * whatever is read can be compared, summarised and written again */
+  for (size_t i = 0; i < r->ptype.n_fields; i++) {
+    qb_value canon;
+    uint8_t scratch[16];
+    if (qb_manifest__partition_value(&canon, scratch, r->ptype.fields[i].type, &e->data_file.partition.u.seq.items[i],
+                                     err)) {
+      err->code = QB_ECORRUPT;
+      return qb_err_wrap(err, "data_file.partition.%s", r->ptype.fields[i].name);
+    }
+  }
   if (r->inherit) {
     /* Java InheritableMetadataFactory: a null snapshot id is the manifest's; a null sequence number is
      * the manifest's for ADDED entries, and for every entry when that is 0 (a v1 list) */

@@ -196,7 +196,8 @@ int qb_manifest__partition_type_from_avro(qb_type *out, qb_arena *a, const qb_av
     /* Java keeps the original name of a sanitised field in "iceberg-field-name" */
     const char *orig = qb_avro_node_field_prop_json(rec, i, "iceberg-field-name");
     json_object *j = NULL;
-    if (orig && qb_json_parse(&j, orig, strlen(orig), NULL) == QB_OK && json_object_is_type(j, json_type_string))
+    qb_err ignored = QB_ERR_INIT;
+    if (orig && qb_json_parse(&j, orig, strlen(orig), &ignored) == QB_OK && json_object_is_type(j, json_type_string))
       name = json_object_get_string(j);
     fields[i].name = qb_ice__strdup(a, name, err);
     json_object_put(j);

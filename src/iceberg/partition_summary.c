@@ -77,7 +77,8 @@ static int cmp_unsigned(qb_slice a, qb_slice b)
 int qb_manifest__compare_bound(const qb_type *t, qb_slice a, qb_slice b)
 {
   qb_value x, y;
-  if (qb_bound_decode(&x, t, a, NULL) || qb_bound_decode(&y, t, b, NULL)) return cmp_unsigned(a, b);
+  qb_err ignored = QB_ERR_INIT;
+  if (qb_bound_decode(&x, t, a, &ignored) || qb_bound_decode(&y, t, b, &ignored)) return cmp_unsigned(a, b);
   switch (t->id) {
   case QB_T_BOOLEAN: return (int)x.u.b - (int)y.u.b;
   case QB_T_INT:

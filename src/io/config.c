@@ -378,7 +378,8 @@ static bool exists(const char *p) { return p && access(p, R_OK) == 0; }
 /* Take from `l` what `c` does not have yet; credentials only as a set. */
 static void merge(qb_config *c, layer *l)
 {
-  bool creds_free = !c->value[K_ACCESS] && !c->value[K_SECRET] && !c->value[K_TOKEN];
+  /* a source provides credentials only when it has an access key, and only if no earlier one did */
+  bool creds_free = !c->value[K_ACCESS] && !c->value[K_SECRET] && !c->value[K_TOKEN] && l->value[K_ACCESS];
   for (int k = 0; k < K_COUNT; k++) {
     bool cred = k == K_ACCESS || k == K_SECRET || k == K_TOKEN;
     if (!l->value[k] || c->value[k] || (cred && !creds_free)) continue;

@@ -207,7 +207,7 @@ int qb_xml_walk(const char *doc, size_t n, qb_xml_fn fn, void *ctx, qb_err *err)
     } else {
       const char *ns = q, *ne = ns;
       while (ne < w.end && name_char(*ne)) ne++;
-      if (ne == ns) {
+      if (ne == ns || (*ns >= '0' && *ns <= '9') || *ns == '-' || *ns == '.') {
         rc = bad(&w, err, "bad tag name");
         break;
       }

@@ -15,16 +15,20 @@
 //        node manifest-compare.mjs entry LIST_AVSC.jsonl MANIFEST_BASENAME   (exit 0 iff the list references it)
 // Long integers of 16+ digits are compared exactly (as strings). Exit 0 when equal, 1 with a diff otherwise.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-const lines = (f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.trim())
-  .map((l) => JSON.parse(l.replace(/([:\[,]\s*)(-?\d{16,})(?=\s*[,\]\}])/g, '$1"$2"')));
+// JSON with integers of 16+ digits kept exact (as strings)
+export const parseExact = (text) => JSON.parse(text.replace(/([:\[,]\s*)(-?\d{16,})(?=\s*[,\]\}])/g, '$1"$2"'));
+export const parseLines = (text) => text.split('\n').filter((l) => l.trim()).map(parseExact);
+const lines = (f) => parseLines(readFileSync(f, 'utf8'));
 const big = (x) => (x === null || x === undefined ? x : String(x)); // compare ids as text
 const pick = (o, ...names) => { for (const n of names) if (o && o[n] !== undefined) return o[n]; return undefined; };
 const orNull = (x) => (x === undefined ? null : x);
 
-function listEntry(listFile, base) {
-  return lines(listFile).find((r) => r.manifest_path === base || r.manifest_path.endsWith('/' + base));
+export function findEntry(records, base) {
+  return records.find((r) => r.manifest_path === base || r.manifest_path.endsWith('/' + base));
 }
+const listEntry = (listFile, base) => findEntry(lines(listFile), base);
 
 function normList(r) {
   return {
@@ -54,10 +58,10 @@ function normList(r) {
 const DF_FIELDS = ['column_sizes', 'value_counts', 'null_value_counts', 'nan_value_counts', 'lower_bounds',
   'upper_bounds', 'key_metadata', 'split_offsets', 'equality_ids', 'sort_order_id', 'referenced_data_file'];
 
-let headerVersion;
-function normEntry(r, list) {
+// version: the manifest's "format-version" metadata, if known
+function normEntry(r, list, version) {
   const df = r.data_file;
-  const v1 = headerVersion ? headerVersion === '1' : !('sequence_number' in r);
+  const v1 = version ? version === '1' : !('sequence_number' in r);
   let sid = r.snapshot_id, seq = r.sequence_number, fseq = r.file_sequence_number;
   if (list) {
     const lseq = Number(list.sequence_number ?? 0);
@@ -90,15 +94,8 @@ function normEntry(r, list) {
   return out;
 }
 
-// our output, re-shaped identically (it is already v2-shaped; this only makes big ints strings)
-function normOurs(kind, o) {
-  if (kind === 'list') return normList(o);
-  const saved = headerVersion;
-  headerVersion = '2'; // leave our (already inherited) numbers alone
-  const out = normEntry(o, null);
-  headerVersion = saved;
-  return out;
-}
+// our output, re-shaped identically (it is already v2-shaped and inherited; this only makes big ints strings)
+function normOurs(kind, o) { return kind === 'list' ? normList(o) : normEntry(o, null, '2'); }
 
 function canon(v) {
   if (Array.isArray(v)) return v.map(canon);
@@ -106,29 +103,36 @@ function canon(v) {
   return typeof v === 'number' || typeof v === 'bigint' ? String(v) : v;
 }
 
-const argv = process.argv.slice(2);
-const hi = argv.indexOf('--header');
-if (hi >= 0) {
-  headerVersion = JSON.parse(readFileSync(argv[hi + 1], 'utf8')).metadata['format-version'];
-  argv.splice(hi, 2);
-}
-const [kind, a, b, c, d] = argv;
-if (kind === 'entry') process.exit(listEntry(a, b) ? 0 : 1);
-if (!['list', 'manifest'].includes(kind) || !a || !b) {
-  console.error('usage: manifest-compare.mjs list|manifest OURS AVSC [LIST_AVSC BASENAME]');
-  process.exit(2);
-}
-const list = c ? listEntry(c, d) : null;
-if (c && !list) { console.error(`${c} does not reference ${d}`); process.exit(1); }
-const ours = lines(a).map((o) => canon(normOurs(kind, o)));
-const theirs = lines(b).map((r) => canon(kind === 'list' ? normList(r) : normEntry(r, list)));
-let bad = ours.length !== theirs.length;
-if (bad) console.log(`entries: qberg ${ours.length}, avsc ${theirs.length}`);
-for (let i = 0; i < Math.min(ours.length, theirs.length); i++) {
-  const x = JSON.stringify(ours[i]), y = JSON.stringify(theirs[i]);
-  if (x !== y) {
-    bad = true;
-    console.log(`entry ${i} differs:\n  qberg ${x}\n  avsc  ${y}`);
+/* Compare qberg's records (v2 JSON) with avsc's (any layout): an array of difference messages. */
+export function compare(kind, ours, avsc, listRecord, version) {
+  const a = ours.map((o) => canon(normOurs(kind, o)));
+  const b = avsc.map((r) => canon(kind === 'list' ? normList(r) : normEntry(r, listRecord, version)));
+  const diffs = [];
+  if (a.length !== b.length) diffs.push(`entries: qberg ${a.length}, avsc ${b.length}`);
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = JSON.stringify(a[i]), y = JSON.stringify(b[i]);
+    if (x !== y) diffs.push(`entry ${i} differs:\n  qberg ${x}\n  avsc  ${y}`);
   }
+  return diffs;
 }
-process.exit(bad ? 1 : 0);
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const argv = process.argv.slice(2);
+  let version;
+  const hi = argv.indexOf('--header');
+  if (hi >= 0) {
+    version = JSON.parse(readFileSync(argv[hi + 1], 'utf8')).metadata['format-version'];
+    argv.splice(hi, 2);
+  }
+  const [kind, a, b, c, d] = argv;
+  if (kind === 'entry') process.exit(listEntry(a, b) ? 0 : 1);
+  if (!['list', 'manifest'].includes(kind) || !a || !b) {
+    console.error('usage: manifest-compare.mjs list|manifest OURS AVSC [LIST_AVSC BASENAME] [--header H]');
+    process.exit(2);
+  }
+  const list = c ? listEntry(c, d) : null;
+  if (c && !list) { console.error(`${c} does not reference ${d}`); process.exit(1); }
+  const diffs = compare(kind, lines(a), lines(b), list, version);
+  for (const m of diffs) console.log(m);
+  process.exit(diffs.length ? 1 : 0);
+}

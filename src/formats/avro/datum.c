@@ -326,13 +326,17 @@ typedef struct ectx {
   qb_avro_path path;
 } ectx;
 
-static const char *const kind_names[] = {"null",  "bool",  "int32",  "int64",  "float", "double",
-                                         "bytes", "string", "struct", "list", "map"};
+const char *qb_avro__kind_name(qb_vkind k)
+{
+  static const char *const names[] = {"null",  "bool",   "int32",  "int64", "float", "double",
+                                      "bytes", "string", "struct", "list",  "map"};
+  return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
+}
 
 static int mismatch(ectx *e, const qb_avro_node *n, const qb_value *v)
 {
-  const char *k = (unsigned)v->kind < sizeof kind_names / sizeof kind_names[0] ? kind_names[v->kind] : "?";
-  QB_FAIL(e->err, QB_EINVAL, "a %s value does not fit schema type %s", k, n->name ? n->name : qb_avro_type_name(n->type));
+  QB_FAIL(e->err, QB_EINVAL, "a %s value does not fit schema type %s", qb_avro__kind_name(v->kind),
+          n->name ? n->name : qb_avro_type_name(n->type));
   return qb_avro__path_wrap(&e->path, e->err);
 }
 

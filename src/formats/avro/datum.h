@@ -99,6 +99,8 @@ int qb_avro__skip(const qb_avro_node *n, qb_avro_cur *c, qb_avro_dec *d, qb_err 
 
 /* ---- encoding ------------------------------------------------------------------------------------ */
 
+/** "int32", "struct", … for messages. */
+const char *qb_avro__kind_name(qb_vkind k);
 /** The union branch an unwrapped value belongs to (null -> the null branch, then exact kinds, then
  * widening ones: int32 -> long, float -> double, bytes -> fixed of its size, string -> enum), or -1. */
 int qb_avro__pick_branch(const qb_avro_node *u, const qb_value *v);

@@ -75,14 +75,12 @@ static int window(const uint8_t **out, qb_avro_reader *r, uint64_t off, size_t n
 
 /* ---- header ------------------------------------------------------------------------------------ */
 
-/* `keys` maps a key to its index + 1, so a header of many entries costs linear time. */
-static int add_meta(qb_avro_reader *r, qb_map *keys, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn,
-                    size_t *cap, qb_err *err)
+/* `keys` maps a key to its index + 1, so a header of many entries costs linear time. `key` is in r->arena. */
+static int add_meta(qb_avro_reader *r, qb_map *keys, const char *key, const uint8_t *v, size_t vn, size_t *cap,
+                    qb_err *err)
 {
-  if (memchr(k, 0, kn)) return QB_FAIL(err, QB_ECORRUPT, "metadata key with a NUL byte");
-  char *key = qb_arena_strndup(&r->arena, (const char *)k, kn);
   uint8_t *val = qb_arena_memdup(&r->arena, v, vn);
-  if (!key || !val) return QB_FAIL(err, QB_ENOMEM, "out of memory reading metadata");
+  if (!val) return QB_FAIL(err, QB_ENOMEM, "out of memory reading metadata");
   void *hit = qb_map_get_str(keys, key);
   if (hit) { /* as Java's map: the last value wins */
     r->meta[(uintptr_t)hit - 1].value = (qb_slice){val, vn};
@@ -102,84 +100,93 @@ static int add_meta(qb_avro_reader *r, qb_map *keys, const uint8_t *k, size_t kn
   return QB_OK;
 }
 
-/* Parse the header from its first n bytes. QB_ECORRUPT may only mean "n was too short": the caller retries
- * with more bytes while the file has them. */
-static int parse_meta(qb_avro_reader *r, qb_avro_cur *c, qb_map *keys, qb_err *err);
-
-static int parse_header(qb_avro_reader *r, const uint8_t *p, size_t n, uint64_t *end, qb_err *err)
+/* The header is read in one pass straight from the file through the window (one range read per
+ * read_ahead_bytes); every length is checked against the file size and max_header_bytes first. */
+static int hdr_bytes(const uint8_t **out, qb_avro_reader *r, uint64_t pos, size_t n, qb_err *err)
 {
-  qb_avro_cur c = {p, p + n};
-  r->n_meta = 0;
-  if (n < 4 || memcmp(p, "Obj\x01", 4))
-    return QB_FAIL(err, QB_ECORRUPT, "not an Avro object container file (bad magic)");
-  c.p += 4;
-  qb_map keys;
-  qb_map_init(&keys);
-  int rc = parse_meta(r, &c, &keys, err);
-  qb_map_free(&keys);
+  if (n > r->size - pos)
+    return QB_FAIL(err, QB_ECORRUPT, "truncated: %zu bytes needed at offset %llu, the file has %llu", n,
+                   (unsigned long long)pos, (unsigned long long)r->size);
+  if (pos + n > r->opt.max_header_bytes)
+    return QB_FAIL(err, QB_ELIMIT, "header larger than the limit of %zu bytes", r->opt.max_header_bytes);
+  return window(out, r, pos, n, err);
+}
+
+static int hdr_long(int64_t *out, qb_avro_reader *r, uint64_t *pos, qb_err *err)
+{
+  uint64_t left = r->size - *pos;
+  size_t n = left < 10 ? (size_t)left : 10;
+  const uint8_t *p;
+  int rc = window(&p, r, *pos, n, err);
   if (rc) return rc;
-  const uint8_t *sync;
-  if ((rc = qb_avro__read_fixed(&c, 16, &sync, err))) return qb_err_wrap(err, "header sync marker");
-  memcpy(r->sync, sync, 16);
-  *end = (uint64_t)(c.p - p);
+  qb_avro_cur c = {p, p + n};
+  if ((rc = qb_avro__read_long(&c, out, err))) return rc;
+  *pos += (uint64_t)(c.p - p);
+  if (*pos > r->opt.max_header_bytes)
+    return QB_FAIL(err, QB_ELIMIT, "header larger than the limit of %zu bytes", r->opt.max_header_bytes);
   return QB_OK;
 }
 
-/* The file metadata: an Avro map<bytes> (blocks of entries ending with a 0 count). */
-static int parse_meta(qb_avro_reader *r, qb_avro_cur *cur, qb_map *keys, qb_err *err)
+/* A length-prefixed byte string of the metadata map. */
+static int hdr_string(const uint8_t **out, size_t *out_n, qb_avro_reader *r, uint64_t *pos, qb_err *err)
 {
-  qb_avro_cur c = *cur;
+  int64_t n;
+  int rc = hdr_long(&n, r, pos, err);
+  if (rc) return rc;
+  if (n < 0) return QB_FAIL(err, QB_ECORRUPT, "negative length %lld", (long long)n);
+  if ((uint64_t)n > r->size - *pos)
+    return QB_FAIL(err, QB_ECORRUPT, "length %lld exceeds the %llu bytes left in the file", (long long)n,
+                   (unsigned long long)(r->size - *pos));
+  if ((rc = hdr_bytes(out, r, *pos, (size_t)n, err))) return rc;
+  *out_n = (size_t)n;
+  *pos += (uint64_t)n;
+  return QB_OK;
+}
+
+/* Magic, the metadata map<bytes> (blocks of entries ending with a 0 count), the sync marker. */
+static int parse_header(qb_avro_reader *r, qb_map *keys, qb_err *err)
+{
+  const uint8_t *p;
+  uint64_t pos = 4;
   size_t cap = 0;
   int rc;
+  if (r->size < 4 || (rc = window(&p, r, 0, 4, err)) || memcmp(p, "Obj\x01", 4))
+    return QB_FAIL(err, QB_ECORRUPT, "not an Avro object container file (bad magic)");
   for (;;) {
     int64_t count, size;
-    if ((rc = qb_avro__read_long(&c, &count, err))) return qb_err_wrap(err, "metadata");
+    if ((rc = hdr_long(&count, r, &pos, err))) return qb_err_wrap(err, "metadata");
     if (count == 0) break;
-    if (count < 0) {
+    if (count < 0) { /* a block with its byte size, as arrays and maps may be written */
       if (count == INT64_MIN) return QB_FAIL(err, QB_ECORRUPT, "metadata: bad block count");
       count = -count;
-      if ((rc = qb_avro__read_long(&c, &size, err))) return qb_err_wrap(err, "metadata");
+      if ((rc = hdr_long(&size, r, &pos, err))) return qb_err_wrap(err, "metadata");
     }
-    if ((uint64_t)count > qb_avro__left(&c) / 2)
-      return QB_FAIL(err, QB_ECORRUPT, "metadata: %lld entries cannot fit in %zu bytes", (long long)count,
-                     qb_avro__left(&c));
+    if ((uint64_t)count > (r->size - pos) / 2) /* an entry takes at least two bytes */
+      return QB_FAIL(err, QB_ECORRUPT, "metadata: %lld entries cannot fit in %llu bytes", (long long)count,
+                     (unsigned long long)(r->size - pos));
     for (int64_t i = 0; i < count; i++) {
-      size_t kn, vn;
       const uint8_t *k, *v;
-      if ((rc = qb_avro__read_len(&c, &kn, err)) || (rc = qb_avro__read_fixed(&c, kn, &k, err)) ||
-          (rc = qb_avro__read_len(&c, &vn, err)) || (rc = qb_avro__read_fixed(&c, vn, &v, err)))
-        return qb_err_wrap(err, "metadata entry %lld", (long long)(r->n_meta));
-      if ((rc = add_meta(r, keys, k, kn, v, vn, &cap, err))) return rc;
+      size_t kn, vn;
+      char *key;
+      if ((rc = hdr_string(&k, &kn, r, &pos, err)) || !(key = qb_arena_strndup(&r->arena, (const char *)k, kn)) ||
+          (rc = hdr_string(&v, &vn, r, &pos, err)))
+        return rc ? qb_err_wrap(err, "metadata entry %zu", r->n_meta) : QB_FAIL(err, QB_ENOMEM, "out of memory");
+      if (strlen(key) != kn) return QB_FAIL(err, QB_ECORRUPT, "metadata entry %zu: key with a NUL byte", r->n_meta);
+      if ((rc = add_meta(r, keys, key, v, vn, &cap, err))) return rc;
     }
   }
-  *cur = c;
+  if ((rc = hdr_bytes(&p, r, pos, 16, err))) return qb_err_wrap(err, "header sync marker");
+  memcpy(r->sync, p, 16);
+  r->off = pos + 16;
   return QB_OK;
-}
-
-static int read_header(qb_avro_reader *r, qb_err *err)
-{
-  size_t n = r->opt.read_ahead_bytes;
-  for (;;) {
-    if (n > r->size) n = (size_t)r->size;
-    if (n > r->opt.max_header_bytes) n = r->opt.max_header_bytes;
-    const uint8_t *p;
-    int rc = window(&p, r, 0, n, err);
-    if (rc) return rc;
-    qb_arena_release(&r->arena);
-    qb_arena_init(&r->arena, 4096);
-    rc = parse_header(r, p, n, &r->off, err);
-    /* only a header cut short by the window is worth a longer read */
-    if (rc != QB_ECORRUPT || n == r->size || n < 4 || memcmp(p, "Obj\x01", 4)) return rc;
-    if (n >= r->opt.max_header_bytes)
-      return QB_FAIL(err, QB_ELIMIT, "header larger than the limit of %zu bytes", r->opt.max_header_bytes);
-    qb_err_clear(err);
-    n = n > SIZE_MAX / 4 ? SIZE_MAX : 4 * n;
-  }
 }
 
 static int setup(qb_avro_reader *r, qb_err *err)
 {
-  int rc = read_header(r, err);
+  qb_map keys;
+  qb_map_init(&keys);
+  int rc = parse_header(r, &keys, err);
+  qb_map_free(&keys);
   if (rc) return rc;
   qb_slice s;
   if (!qb_avro_reader_meta(r, "avro.schema", &s)) return QB_FAIL(err, QB_ECORRUPT, "header has no avro.schema");

@@ -18,8 +18,8 @@ typedef struct vctx {
 
 static int shape(vctx *c, const qb_avro_node *n, const qb_value *v)
 {
-  return QB_FAIL(c->err, QB_EINVAL, "value of kind %d does not fit schema type %s", (int)v->kind,
-                 qb_avro_type_name(n->type));
+  return QB_FAIL(c->err, QB_EINVAL, "a %s value does not fit schema type %s", qb_avro__kind_name(v->kind),
+                 n->name ? n->name : qb_avro_type_name(n->type));
 }
 
 static int put_hex(vctx *c, const uint8_t *p, size_t n)

@@ -1,0 +1,1001 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Parser of raw VQEDecoratedResult JSON records (pipeline-spec §1.2, §1.3; acceptance rules in
+ * docs/PIPELINE.md): a schema-driven recursive descent over the bytes, filling qb_vqe_record directly,
+ * with the path of every field for messages. Unions are bare as goavro writes them ("standard JSON
+ * full"); the Avro JSON encoding's {"double": 1.5} wrapper is also accepted. */
+#include "pipeline/raw_vqe.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PATH 16        /* the schema nests 6 deep; unknown subtrees are skipped, not pathed */
+#define MAX_SKIP_DEPTH 64  /* nesting allowed inside an ignored unknown field */
+#define MAX_NUMBER_CHARS 64 /* goavro writes at most 24; longer tokens are rejected as absurd */
+#define EXACT_INT_LIMIT (INT64_C(1) << 53)
+
+typedef struct seg {
+  const char *key; /* NULL: array index */
+  size_t key_n;
+  size_t idx;
+} seg;
+
+typedef struct ps {
+  const char *name;
+  const uint8_t *p, *end;
+  size_t line;
+  qb_arena *a;
+  qb_err *err;
+  seg path[MAX_PATH];
+  int depth;
+  unsigned float_fields;
+} ps;
+
+/* ---- errors ---- */
+
+static void format_path(const ps *s, char *out, size_t cap)
+{
+  size_t n = 0;
+  out[0] = '\0';
+  for (int i = 0; i < s->depth && i < MAX_PATH && n + 1 < cap; i++) {
+    int w;
+    if (s->path[i].key)
+      w = snprintf(out + n, cap - n, "%s%.*s", i ? "." : "", (int)s->path[i].key_n, s->path[i].key);
+    else
+      w = snprintf(out + n, cap - n, "[%zu]", s->path[i].idx);
+    if (w < 0) break;
+    n += (size_t)w;
+  }
+}
+
+static int fail(ps *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(ps *s, const char *fmt, ...)
+{
+  char path[320], what[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  format_path(s, path, sizeof path);
+  return QB_FAIL(s->err, QB_ECORRUPT, "%s: line %zu: %s%s%s", s->name, s->line, path, path[0] ? ": " : "",
+                 what);
+}
+
+static int fail_nomem(ps *s) { return QB_FAIL(s->err, QB_ENOMEM, "%s: out of memory parsing record", s->name); }
+
+static void push_key(ps *s, const char *key, size_t n)
+{
+  if (s->depth < MAX_PATH) s->path[s->depth] = (seg){key, n, 0};
+  s->depth++;
+}
+static void push_idx(ps *s, size_t i)
+{
+  if (s->depth < MAX_PATH) s->path[s->depth] = (seg){NULL, 0, i};
+  s->depth++;
+}
+static void pop(ps *s) { s->depth--; }
+
+/* ---- lexical level ---- */
+
+static void ws(ps *s)
+{
+  while (s->p < s->end) {
+    uint8_t c = *s->p;
+    if (c == '\n')
+      s->line++;
+    else if (c != ' ' && c != '\t' && c != '\r')
+      break;
+    s->p++;
+  }
+}
+
+/* What the next value is, for "expected X, got Y". */
+static const char *describe(const ps *s)
+{
+  if (s->p >= s->end) return "end of input";
+  switch (*s->p) {
+  case '{': return "object";
+  case '[': return "array";
+  case '"': return "string";
+  case 't':
+  case 'f': return "boolean";
+  case 'n': return "null";
+  case '-':
+  case '+':
+  case 'N':
+  case 'I': return "number";
+  default: return (*s->p >= '0' && *s->p <= '9') ? "number" : "invalid JSON";
+  }
+}
+
+static int expect_char(ps *s, char c, const char *what)
+{
+  ws(s);
+  if (s->p < s->end && *s->p == (uint8_t)c) {
+    s->p++;
+    return QB_OK;
+  }
+  if (s->p >= s->end) return fail(s, "unexpected end of input (truncated record?), expected %s", what);
+  return fail(s, "invalid JSON: expected %s, got '%c'", what, *s->p);
+}
+
+static bool is_delim(const ps *s)
+{
+  if (s->p >= s->end) return true;
+  uint8_t c = *s->p;
+  return c == ',' || c == ']' || c == '}' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int literal(ps *s, const char *lit)
+{
+  size_t n = strlen(lit);
+  if ((size_t)(s->end - s->p) < n || memcmp(s->p, lit, n) != 0) {
+    if ((size_t)(s->end - s->p) < n && !memcmp(s->p, lit, (size_t)(s->end - s->p)))
+      return fail(s, "unexpected end of input (truncated record?)");
+    return fail(s, "invalid JSON literal");
+  }
+  s->p += n;
+  if (!is_delim(s)) return fail(s, "invalid JSON literal");
+  return QB_OK;
+}
+
+/* Length of a valid UTF-8 sequence at p (1..4), 0 if invalid (overlong, surrogate, > U+10FFFF). */
+static size_t utf8_len(const uint8_t *p, const uint8_t *end)
+{
+  uint8_t c = p[0];
+  size_t n;
+  uint32_t cp;
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+    cp = c & 0x1f;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    cp = c & 0x0f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if ((size_t)(end - p) < n) return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((p[i] & 0xc0) != 0x80) return 0;
+    cp = cp << 6 | (p[i] & 0x3f);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return n;
+}
+
+static int hex4(const uint8_t *p, uint32_t *out)
+{
+  uint32_t v = 0;
+  for (int i = 0; i < 4; i++) {
+    uint8_t c = p[i];
+    v <<= 4;
+    if (c >= '0' && c <= '9')
+      v |= (uint32_t)(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      v |= (uint32_t)(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      v |= (uint32_t)(c - 'A' + 10);
+    else
+      return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+static size_t put_utf8(char *o, uint32_t cp)
+{
+  if (cp < 0x80) {
+    o[0] = (char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    o[0] = (char)(0xc0 | cp >> 6);
+    o[1] = (char)(0x80 | (cp & 0x3f));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    o[0] = (char)(0xe0 | cp >> 12);
+    o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+    o[2] = (char)(0x80 | (cp & 0x3f));
+    return 3;
+  }
+  o[0] = (char)(0xf0 | cp >> 18);
+  o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+  o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+  o[3] = (char)(0x80 | (cp & 0x3f));
+  return 4;
+}
+
+/* A JSON string at s->p (which is '"'). Without escapes the result points into the input. */
+static int parse_string(ps *s, qb_vqe_str *out)
+{
+  const uint8_t *start = ++s->p, *q = start;
+  bool escaped = false;
+  /* pass 1: find the closing quote, validating UTF-8 and control characters */
+  for (;;) {
+    if (q >= s->end) return fail(s, "unexpected end of input inside a string (truncated record?)");
+    uint8_t c = *q;
+    if (c == '"') break;
+    if (c < 0x20) return fail(s, "control character U+%04X must be escaped in a JSON string", c);
+    if (c == '\\') {
+      escaped = true;
+      if (q + 1 >= s->end) return fail(s, "unexpected end of input inside a string (truncated record?)");
+      q += 2;
+      continue;
+    }
+    if (c >= 0x80) {
+      size_t n = utf8_len(q, s->end);
+      if (!n) return fail(s, "invalid UTF-8 in string at byte offset %zu", (size_t)(q - s->p) + (size_t)(s->p - start));
+      q += n;
+      continue;
+    }
+    q++;
+  }
+  size_t raw_n = (size_t)(q - start);
+  if (!escaped) {
+    out->p = (const char *)start;
+    out->n = raw_n;
+    s->p = q + 1;
+    return QB_OK;
+  }
+  /* pass 2: decode escapes; the decoded text is never longer than the escaped one */
+  char *o = qb_arena_alloc(s->a, raw_n + 1);
+  if (!o) return fail_nomem(s);
+  size_t n = 0;
+  for (const uint8_t *r = start; r < q;) {
+    if (*r != '\\') {
+      o[n++] = (char)*r++;
+      continue;
+    }
+    uint8_t e = r[1];
+    r += 2;
+    switch (e) {
+    case '"': o[n++] = '"'; break;
+    case '\\': o[n++] = '\\'; break;
+    case '/': o[n++] = '/'; break;
+    case 'b': o[n++] = '\b'; break;
+    case 'f': o[n++] = '\f'; break;
+    case 'n': o[n++] = '\n'; break;
+    case 'r': o[n++] = '\r'; break;
+    case 't': o[n++] = '\t'; break;
+    case 'u': {
+      uint32_t cp, lo;
+      if (q - r < 4 || hex4(r, &cp)) return fail(s, "invalid \\u escape in string");
+      r += 4;
+      if (cp >= 0xdc00 && cp <= 0xdfff) return fail(s, "invalid \\u escape in string: unpaired surrogate");
+      if (cp >= 0xd800 && cp <= 0xdbff) {
+        if (q - r < 6 || r[0] != '\\' || r[1] != 'u' || hex4(r + 2, &lo) || lo < 0xdc00 || lo > 0xdfff)
+          return fail(s, "invalid \\u escape in string: unpaired surrogate");
+        r += 6;
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+      }
+      n += put_utf8(o + n, cp);
+      break;
+    }
+    default: return fail(s, "invalid escape '\\%c' in string", e);
+    }
+  }
+  o[n] = '\0';
+  out->p = o;
+  out->n = n;
+  s->p = q + 1;
+  return QB_OK;
+}
+
+/* ---- numbers ---- */
+
+typedef struct numtok {
+  const uint8_t *text;
+  size_t len;
+  bool is_int;    /* no fraction, no exponent */
+  bool int_fits;  /* is_int and within int64 */
+  bool special;   /* a NaN/Infinity/INF token (Spark's allowNonNumericNumbers) */
+  bool nonfinite; /* special, or a number beyond the double range such as 1e400 */
+  int64_t i;
+  double d;
+} numtok;
+
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static locale_t c_locale;
+static void c_locale_init(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
+
+/* Spark reads with allowNonNumericNumbers: NaN, Infinity, +Infinity, -Infinity, INF, +INF, -INF. */
+static bool nonfinite_token(ps *s, numtok *t)
+{
+  static const char *const toks[] = {"NaN", "Infinity", "+Infinity", "-Infinity", "INF", "+INF", "-INF"};
+  for (size_t i = 0; i < sizeof toks / sizeof toks[0]; i++) {
+    size_t n = strlen(toks[i]);
+    if ((size_t)(s->end - s->p) >= n && !memcmp(s->p, toks[i], n)) {
+      const uint8_t *save = s->p;
+      s->p += n;
+      if (!is_delim(s)) {
+        s->p = save;
+        continue;
+      }
+      t->text = save;
+      t->len = n;
+      t->special = t->nonfinite = true;
+      t->d = toks[i][0] == 'N' ? NAN : toks[i][0] == '-' ? -INFINITY : INFINITY;
+      return true;
+    }
+  }
+  return false;
+}
+
+static int parse_number(ps *s, numtok *t)
+{
+  memset(t, 0, sizeof *t);
+  uint8_t c0 = *s->p, c1 = s->p + 1 < s->end ? s->p[1] : 0;
+  if ((c0 == 'N' || c0 == 'I' || c0 == '+' || (c0 == '-' && c1 == 'I')) && nonfinite_token(s, t)) return QB_OK;
+  const uint8_t *q = s->p;
+  t->text = q;
+  if (q < s->end && *q == '-') q++;
+  if (q >= s->end) return fail(s, "unexpected end of input in a number (truncated record?)");
+  if (*q == '0') {
+    q++;
+    if (q < s->end && *q >= '0' && *q <= '9') return fail(s, "invalid number: leading zero");
+  } else if (*q >= '1' && *q <= '9') {
+    while (q < s->end && *q >= '0' && *q <= '9') q++;
+  } else {
+    return fail(s, "invalid JSON: expected a value");
+  }
+  t->is_int = true;
+  if (q < s->end && *q == '.') {
+    t->is_int = false;
+    q++;
+    if (q >= s->end || *q < '0' || *q > '9') return fail(s, "invalid number: no digit after '.'");
+    while (q < s->end && *q >= '0' && *q <= '9') q++;
+  }
+  if (q < s->end && (*q == 'e' || *q == 'E')) {
+    t->is_int = false;
+    q++;
+    if (q < s->end && (*q == '+' || *q == '-')) q++;
+    if (q >= s->end || *q < '0' || *q > '9') return fail(s, "invalid number: no digit in the exponent");
+    while (q < s->end && *q >= '0' && *q <= '9') q++;
+  }
+  t->len = (size_t)(q - t->text);
+  s->p = q;
+  if (!is_delim(s)) return fail(s, "invalid number");
+  if (t->len > MAX_NUMBER_CHARS) return fail(s, "number token of %zu characters is not accepted", t->len);
+  char buf[MAX_NUMBER_CHARS + 1];
+  memcpy(buf, t->text, t->len);
+  buf[t->len] = '\0';
+  if (t->is_int) {
+    errno = 0;
+    long long v = strtoll(buf, NULL, 10);
+    t->int_fits = errno == 0;
+    t->i = v;
+    if (t->int_fits) {
+      t->d = (double)v; /* Spark converts the long: the token -0 becomes +0.0 */
+      return QB_OK;
+    }
+  }
+  pthread_once(&c_locale_once, c_locale_init);
+  if (!c_locale) return fail_nomem(s);
+  t->d = strtod_l(buf, NULL, c_locale); /* the C locale: '.' whatever the process locale says */
+  if (!isfinite(t->d)) t->nonfinite = true;
+  return QB_OK;
+}
+
+/* ---- typed readers: one per Avro type of the schema ---- */
+
+static bool at_number(const ps *s)
+{
+  if (s->p >= s->end) return false;
+  uint8_t c = *s->p;
+  return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == 'N' || c == 'I';
+}
+
+static int read_double(ps *s, double *out, unsigned float_bit)
+{
+  ws(s);
+  if (!at_number(s)) return fail(s, "expected number, got %s", describe(s));
+  numtok t;
+  int rc = parse_number(s, &t);
+  if (rc) return rc;
+  if (t.special) return fail(s, "non-finite number %.*s is not accepted", (int)t.len, t.text);
+  if (t.nonfinite) return fail(s, "number %.*s is out of the range of a double", (int)t.len, t.text);
+  if (t.is_int) {
+    if (!t.int_fits || t.i > EXACT_INT_LIMIT || t.i < -EXACT_INT_LIMIT)
+      return fail(s, "integer %.*s has no exact double value (|x| > 2^53)", (int)t.len, t.text);
+  } else {
+    s->float_fields |= float_bit;
+  }
+  *out = t.d;
+  return QB_OK;
+}
+
+static int read_int(ps *s, int32_t *out)
+{
+  ws(s);
+  if (!at_number(s)) return fail(s, "expected integer, got %s", describe(s));
+  numtok t;
+  int rc = parse_number(s, &t);
+  if (rc) return rc;
+  if (!t.is_int) return fail(s, "expected integer, got number %.*s", (int)t.len, t.text);
+  if (!t.int_fits || t.i < INT32_MIN || t.i > INT32_MAX)
+    return fail(s, "integer %.*s is out of range for an Avro int (32 bits)", (int)t.len, t.text);
+  *out = (int32_t)t.i;
+  return QB_OK;
+}
+
+static int read_bool(ps *s, bool *out)
+{
+  ws(s);
+  if (s->p < s->end && *s->p == 't') {
+    *out = true;
+    return literal(s, "true");
+  }
+  if (s->p < s->end && *s->p == 'f') {
+    *out = false;
+    return literal(s, "false");
+  }
+  return fail(s, "expected boolean, got %s", describe(s));
+}
+
+static int read_string(ps *s, qb_vqe_str *out)
+{
+  ws(s);
+  if (s->p >= s->end || *s->p != '"') return fail(s, "expected string, got %s", describe(s));
+  return parse_string(s, out);
+}
+
+/* Arrays: '[' then elements; *more says whether an element follows. */
+static int array_begin(ps *s, const char *what, bool *more)
+{
+  ws(s);
+  if (s->p >= s->end || *s->p != '[') return fail(s, "expected %s, got %s", what, describe(s));
+  s->p++;
+  ws(s);
+  if (s->p < s->end && *s->p == ']') {
+    s->p++;
+    *more = false;
+    return QB_OK;
+  }
+  *more = true;
+  return QB_OK;
+}
+
+static int array_after(ps *s, bool *more)
+{
+  ws(s);
+  if (s->p < s->end && *s->p == ',') {
+    s->p++;
+    *more = true;
+    return QB_OK;
+  }
+  *more = false;
+  return expect_char(s, ']', "',' or ']'");
+}
+
+/* Grow an arena array geometrically (the old block stays in the arena until it is released). */
+static int grow(ps *s, void **v, size_t *cap, size_t used, size_t elem)
+{
+  if (used < *cap) return QB_OK;
+  size_t ncap = *cap ? *cap * 2 : 8;
+  if (ncap > SIZE_MAX / elem) return fail_nomem(s);
+  void *nv = qb_arena_alloc(s->a, ncap * elem);
+  if (!nv) return fail_nomem(s);
+  if (used) memcpy(nv, *v, used * elem);
+  *v = nv;
+  *cap = ncap;
+  return QB_OK;
+}
+
+static int read_doubles(ps *s, qb_vqe_doubles *out, unsigned float_bit)
+{
+  bool more;
+  int rc = array_begin(s, "array of numbers", &more);
+  double *v = NULL;
+  size_t n = 0, cap = 0;
+  while (!rc && more) {
+    if ((rc = grow(s, (void **)&v, &cap, n, sizeof *v))) return rc;
+    push_idx(s, n);
+    rc = read_double(s, &v[n], float_bit);
+    pop(s);
+    n++;
+    if (!rc) rc = array_after(s, &more);
+  }
+  out->v = v;
+  out->n = n;
+  return rc;
+}
+
+static int read_strings(ps *s, qb_vqe_str **out, size_t *out_n)
+{
+  bool more;
+  int rc = array_begin(s, "array of strings", &more);
+  qb_vqe_str *v = NULL;
+  size_t n = 0, cap = 0;
+  while (!rc && more) {
+    if ((rc = grow(s, (void **)&v, &cap, n, sizeof *v))) return rc;
+    push_idx(s, n);
+    rc = read_string(s, &v[n]);
+    pop(s);
+    n++;
+    if (!rc) rc = array_after(s, &more);
+  }
+  *out = v;
+  *out_n = n;
+  return rc;
+}
+
+/* ---- objects ---- */
+
+typedef struct field {
+  const char *name;
+  size_t len;
+  bool required;
+} field;
+
+#define F(name, required) {name, sizeof name - 1, required}
+
+
+typedef struct obj {
+  const field *fields;
+  size_t n_fields;
+  bool strict; /* unknown members are errors: in Spark they would become part of experiment_id */
+  bool first;
+  uint32_t seen; /* bit per field */
+} obj;
+
+#define OBJ(fields, strict) {fields, sizeof fields / sizeof fields[0], strict, true, 0}
+
+static int skip_value(ps *s, int depth);
+
+static int obj_begin(ps *s, const char *what)
+{
+  ws(s);
+  if (s->p >= s->end || *s->p != '{') return fail(s, "expected %s, got %s", what, describe(s));
+  s->p++;
+  return QB_OK;
+}
+
+/* Next member: *idx = its field index, or -1 after '}' (then required fields are checked). The member's
+ * key is on the path until the caller's pop(). Unknown members of a lenient object are skipped here. */
+static int obj_next(ps *s, obj *o, int *idx)
+{
+  int rc;
+  for (;;) {
+    ws(s);
+    bool end = s->p < s->end && *s->p == '}';
+    if (!o->first && !end) {
+      if (s->p < s->end && *s->p == ',') {
+        s->p++;
+        ws(s);
+      } else if (s->p >= s->end) {
+        return fail(s, "unexpected end of input (truncated record?), expected ',' or '}'");
+      } else {
+        return fail(s, "invalid JSON: expected ',' or '}', got '%c'", *s->p);
+      }
+    }
+    o->first = false;
+    if (end) {
+      s->p++;
+      *idx = -1;
+      for (size_t i = 0; i < o->n_fields; i++)
+        if (o->fields[i].required && !(o->seen & (1u << i))) {
+          push_key(s, o->fields[i].name, o->fields[i].len);
+          rc = fail(s, "missing required field");
+          pop(s);
+          return rc;
+        }
+      return QB_OK;
+    }
+    if (s->p >= s->end) return fail(s, "unexpected end of input (truncated record?), expected a field name");
+    if (*s->p != '"') return fail(s, "invalid JSON: expected a field name, got '%c'", *s->p);
+    qb_vqe_str key;
+    if ((rc = parse_string(s, &key))) return rc;
+    if ((rc = expect_char(s, ':', "':'"))) return rc;
+    int found = -1;
+    for (size_t i = 0; i < o->n_fields; i++)
+      if (o->fields[i].len == key.n && !memcmp(o->fields[i].name, key.p, key.n)) {
+        found = (int)i;
+        break;
+      }
+    push_key(s, key.p, key.n);
+    if (found < 0 && o->strict) {
+      rc = fail(s, "unknown field (not in the VQEDecoratedResult schema; it would change experiment_id)");
+      pop(s);
+      return rc;
+    }
+    if (found < 0) {
+      rc = skip_value(s, 1);
+      pop(s);
+      if (rc) return rc;
+      continue;
+    }
+    if (o->seen & (1u << found)) {
+      rc = fail(s, "duplicate field");
+      pop(s);
+      return rc;
+    }
+    o->seen |= 1u << found;
+    *idx = found;
+    return QB_OK;
+  }
+}
+
+/* Any JSON value, validated and dropped (members the schema does not know, outside the id's structs). */
+static int skip_value(ps *s, int depth)
+{
+  int rc;
+  bool more;
+  ws(s);
+  if (depth > MAX_SKIP_DEPTH) return fail(s, "JSON nested deeper than %d levels", MAX_SKIP_DEPTH);
+  if (s->p >= s->end) return fail(s, "unexpected end of input (truncated record?)");
+  switch (*s->p) {
+  case '{':
+    s->p++;
+    ws(s);
+    if (s->p < s->end && *s->p == '}') {
+      s->p++;
+      return QB_OK;
+    }
+    for (;;) {
+      qb_vqe_str key;
+      ws(s);
+      if (s->p >= s->end) return fail(s, "unexpected end of input (truncated record?), expected a field name");
+      if (*s->p != '"') return fail(s, "invalid JSON: expected a field name, got '%c'", *s->p);
+      if ((rc = parse_string(s, &key))) return rc;
+      if ((rc = expect_char(s, ':', "':'"))) return rc;
+      if ((rc = skip_value(s, depth + 1))) return rc;
+      ws(s);
+      if (s->p < s->end && *s->p == ',') {
+        s->p++;
+        continue;
+      }
+      return expect_char(s, '}', "',' or '}'");
+    }
+  case '[':
+    if ((rc = array_begin(s, "array", &more))) return rc;
+    while (more) {
+      if ((rc = skip_value(s, depth + 1))) return rc;
+      if ((rc = array_after(s, &more))) return rc;
+    }
+    return QB_OK;
+  case '"': {
+    qb_vqe_str str;
+    return parse_string(s, &str);
+  }
+  case 't': return literal(s, "true");
+  case 'f': return literal(s, "false");
+  case 'n': return literal(s, "null");
+  default: {
+    numtok t;
+    return parse_number(s, &t);
+  }
+  }
+}
+
+/* ["null", T] and ["T", "null"]: bare null or value as goavro writes, or the Avro JSON encoding's
+ * {"T": value} wrapper. */
+typedef int (*reader_fn)(ps *s, void *dst);
+
+static int read_nullable(ps *s, const char *branch, reader_fn fn, void *dst, bool *has)
+{
+  ws(s);
+  *has = false;
+  if (s->p < s->end && *s->p == 'n') return literal(s, "null");
+  int rc;
+  if (s->p < s->end && *s->p == '{') {
+    qb_vqe_str key;
+    s->p++;
+    ws(s);
+    if (s->p >= s->end || *s->p != '"') return fail(s, "expected %s or null, got object", branch);
+    if ((rc = parse_string(s, &key))) return rc;
+    if (key.n != strlen(branch) || memcmp(key.p, branch, key.n))
+      return fail(s, "union branch \"%.*s\" is not in the schema (expected \"%s\" or null)", (int)key.n, key.p,
+                  branch);
+    if ((rc = expect_char(s, ':', "':'")) || (rc = fn(s, dst)) || (rc = expect_char(s, '}', "'}'"))) return rc;
+    *has = true;
+    return QB_OK;
+  }
+  if ((rc = fn(s, dst))) return rc;
+  *has = true;
+  return QB_OK;
+}
+
+static int rd_double(ps *s, void *d) { return read_double(s, d, 0); }
+static int rd_int(ps *s, void *d) { return read_int(s, d); }
+static int rd_bool(ps *s, void *d) { return read_bool(s, d); }
+static int rd_string(ps *s, void *d) { return read_string(s, d); }
+static int rd_masses(ps *s, void *d) { return read_doubles(s, d, QB_VQE_F_MASSES); }
+
+static int read_coefficients(ps *s, qb_vqe_term *t)
+{
+  static const field fields[] = {F("real", true), F("imaginary", true)};
+  obj o = OBJ(fields, true);
+  int rc = obj_begin(s, "object (coefficients)"), idx;
+  while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
+    rc = idx == 0 ? read_double(s, &t->real, QB_VQE_F_COEFF_REAL)
+                  : read_double(s, &t->imaginary, QB_VQE_F_COEFF_IMAG);
+    pop(s);
+  }
+  return rc;
+}
+
+static int read_term(ps *s, qb_vqe_term *t)
+{
+  static const field fields[] = {F("label", true), F("coefficients", true)};
+  obj o = OBJ(fields, true);
+  int rc = obj_begin(s, "object (HamiltonianTerm)"), idx;
+  while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
+    rc = idx == 0 ? read_string(s, &t->label) : read_coefficients(s, t);
+    pop(s);
+  }
+  return rc;
+}
+
+static int read_hamiltonian(ps *s, qb_vqe_record *r)
+{
+  bool more;
+  int rc = array_begin(s, "array of Hamiltonian terms", &more);
+  qb_vqe_term *v = NULL;
+  size_t n = 0, cap = 0;
+  while (!rc && more) {
+    if ((rc = grow(s, (void **)&v, &cap, n, sizeof *v))) return rc;
+    memset(&v[n], 0, sizeof v[n]);
+    push_idx(s, n);
+    rc = read_term(s, &v[n]);
+    pop(s);
+    n++;
+    if (!rc) rc = array_after(s, &more);
+  }
+  r->hamiltonian = v;
+  r->n_hamiltonian = n;
+  return rc;
+}
+
+static int read_initial_data(ps *s, qb_vqe_record *r)
+{
+  static const field fields[] = {
+      F("backend", true),      F("num_qubits", true),    F("hamiltonian", true),   F("num_parameters", true),
+      F("initial_parameters", true), F("optimizer", true), F("ansatz", true),      F("noise_backend", true),
+      F("default_shots", false), F("ansatz_reps", true), F("init_strategy", false), F("seed", false),
+      F("ansatz_name", false), F("exact_estimator", false)};
+  obj o = OBJ(fields, true);
+  int rc = obj_begin(s, "object (VQEInitialData)"), idx;
+  while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
+    switch (idx) {
+    case 0: rc = read_string(s, &r->backend); break;
+    case 1: rc = read_int(s, &r->num_qubits); break;
+    case 2: rc = read_hamiltonian(s, r); break;
+    case 3: rc = read_int(s, &r->num_parameters); break;
+    case 4: rc = read_doubles(s, &r->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS); break;
+    case 5: rc = read_string(s, &r->optimizer); break;
+    case 6: rc = read_string(s, &r->ansatz); break;
+    case 7: rc = read_string(s, &r->noise_backend); break;
+    case 8: rc = read_nullable(s, "int", rd_int, &r->default_shots, &r->has_default_shots); break;
+    case 9: rc = read_int(s, &r->ansatz_reps); break;
+    case 10: rc = read_nullable(s, "string", rd_string, &r->init_strategy, &r->has_init_strategy); break;
+    case 11: rc = read_nullable(s, "int", rd_int, &r->seed, &r->has_seed); break;
+    case 12: rc = read_nullable(s, "string", rd_string, &r->ansatz_name, &r->has_ansatz_name); break;
+    default: /* a plain boolean added with a default: absent in old records, never null */
+      rc = read_bool(s, &r->exact_estimator);
+      r->has_exact_estimator = true;
+    }
+    pop(s);
+  }
+  return rc;
+}
+
+static int read_iteration(ps *s, qb_vqe_iteration *it)
+{
+  static const field fields[] = {F("iteration", true),    F("parameters", true),
+                                 F("result", true),       F("std", true),
+                                 F("energy_delta", false), F("parameter_delta_norm", false),
+                                 F("cumulative_min_energy", false)};
+  obj o = OBJ(fields, false);
+  int rc = obj_begin(s, "object (VQEProcess)"), idx;
+  while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
+    switch (idx) {
+    case 0: rc = read_int(s, &it->iteration); break;
+    case 1: rc = read_doubles(s, &it->parameters, 0); break;
+    case 2: rc = read_double(s, &it->result, 0); break;
+    case 3: rc = read_double(s, &it->std, 0); break;
+    case 4: rc = read_nullable(s, "double", rd_double, &it->energy_delta, &it->has_energy_delta); break;
+    case 5:
+      rc = read_nullable(s, "double", rd_double, &it->parameter_delta_norm, &it->has_parameter_delta_norm);
+      break;
+    default:
+      rc = read_nullable(s, "double", rd_double, &it->cumulative_min_energy, &it->has_cumulative_min_energy);
+    }
+    pop(s);
+  }
+  return rc;
+}
+
+static int read_iterations(ps *s, qb_vqe_record *r)
+{
+  bool more;
+  int rc = array_begin(s, "array of iterations", &more);
+  qb_vqe_iteration *v = NULL;
+  size_t n = 0, cap = 0;
+  while (!rc && more) {
+    if ((rc = grow(s, (void **)&v, &cap, n, sizeof *v))) return rc;
+    memset(&v[n], 0, sizeof v[n]);
+    push_idx(s, n);
+    rc = read_iteration(s, &v[n]);
+    pop(s);
+    n++;
+    if (!rc) rc = array_after(s, &more);
+  }
+  if (!rc && n == 0) rc = fail(s, "empty iteration list: a VQE run without iterations is not accepted");
+  r->iterations = v;
+  r->n_iterations = n;
+  return rc;
+}
+
+static int read_vqe_result(ps *s, qb_vqe_record *r)
+{
+  static const field fields[] = {F("initial_data", true),
+                                 F("iteration_list", true),
+                                 F("minimum", true),
+                                 F("optimal_parameters", true),
+                                 F("maxcv", false),
+                                 F("minimization_time", true),
+                                 F("nuclear_repulsion_energy", false),
+                                 F("success", false),
+                                 F("nfev", false),
+                                 F("nit", false)};
+  obj o = OBJ(fields, false);
+  int rc = obj_begin(s, "object (VQEResult)"), idx;
+  while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
+    switch (idx) {
+    case 0: rc = read_initial_data(s, r); break;
+    case 1: rc = read_iterations(s, r); break;
+    case 2: rc = read_double(s, &r->minimum, 0); break;
+    case 3: rc = read_doubles(s, &r->optimal_parameters, QB_VQE_F_OPTIMAL_PARAMETERS); break;
+    case 4: rc = read_nullable(s, "double", rd_double, &r->maxcv, &r->has_maxcv); break;
+    case 5: rc = read_double(s, &r->minimization_time, 0); break;
+    case 6:
+      rc = read_nullable(s, "double", rd_double, &r->nuclear_repulsion_energy, &r->has_nuclear_repulsion_energy);
+      break;
+    case 7: rc = read_nullable(s, "boolean", rd_bool, &r->success, &r->has_success); break;
+    case 8: rc = read_nullable(s, "int", rd_int, &r->nfev, &r->has_nfev); break;
+    default: rc = read_nullable(s, "int", rd_int, &r->nit, &r->has_nit);
+    }
+    pop(s);
+  }
+  return rc;
+}
+
+static int read_coords(ps *s, qb_vqe_record *r)
+{
+  bool more;
+  int rc = array_begin(s, "array of arrays of numbers", &more);
+  qb_vqe_doubles *v = NULL;
+  size_t n = 0, cap = 0;
+  while (!rc && more) {
+    if ((rc = grow(s, (void **)&v, &cap, n, sizeof *v))) return rc;
+    push_idx(s, n);
+    rc = read_doubles(s, &v[n], QB_VQE_F_COORDS);
+    pop(s);
+    n++;
+    if (!rc) rc = array_after(s, &more);
+  }
+  r->coords = v;
+  r->n_coords = n;
+  return rc;
+}
+
+static int read_molecule_data(ps *s, qb_vqe_record *r)
+{
+  static const field fields[] = {F("symbols", true), F("coords", true), F("multiplicity", true),
+                                 F("charge", true),  F("units", true),  F("masses", false)};
+  obj o = OBJ(fields, true);
+  int rc = obj_begin(s, "object (MoleculeData)"), idx;
+  while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
+    switch (idx) {
+    case 0: rc = read_strings(s, &r->symbols, &r->n_symbols); break;
+    case 1: rc = read_coords(s, r); break;
+    case 2: rc = read_int(s, &r->multiplicity); break;
+    case 3: rc = read_int(s, &r->charge); break;
+    case 4: rc = read_string(s, &r->units); break;
+    default: rc = read_nullable(s, "array", rd_masses, &r->masses, &r->has_masses);
+    }
+    pop(s);
+  }
+  return rc;
+}
+
+static int read_molecule(ps *s, qb_vqe_record *r)
+{
+  static const field fields[] = {F("molecule_data", true)};
+  obj o = OBJ(fields, false);
+  int rc = obj_begin(s, "object (MoleculeInfo)"), idx;
+  while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
+    rc = read_molecule_data(s, r);
+    pop(s);
+  }
+  return rc;
+}
+
+static int read_record(ps *s, qb_vqe_record *r)
+{
+  static const field fields[] = {F("vqe_result", true),      F("molecule", true),          F("basis_set", true),
+                                 F("hamiltonian_time", true), F("mapping_time", true),      F("vqe_time", true),
+                                 F("total_time", true),       F("molecule_id", true),       F("performance_start", false),
+                                 F("performance_end", false)};
+  obj o = OBJ(fields, false);
+  int rc = obj_begin(s, "object (a VQEDecoratedResult record)"), idx;
+  while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
+    switch (idx) {
+    case 0: rc = read_vqe_result(s, r); break;
+    case 1: rc = read_molecule(s, r); break;
+    case 2: rc = read_string(s, &r->basis_set); break;
+    case 3: rc = read_double(s, &r->hamiltonian_time, 0); break;
+    case 4: rc = read_double(s, &r->mapping_time, 0); break;
+    case 5: rc = read_double(s, &r->vqe_time, 0); break;
+    case 6: rc = read_double(s, &r->total_time, 0); break;
+    case 7: rc = read_int(s, &r->molecule_id); break;
+    case 8:
+      rc = read_nullable(s, "string", rd_string, &r->performance_start, &r->has_performance_start);
+      break;
+    default: rc = read_nullable(s, "string", rd_string, &r->performance_end, &r->has_performance_end);
+    }
+    pop(s);
+  }
+  return rc;
+}
+
+bool qb_vqe_utf8_valid(const char *p, size_t n)
+{
+  const uint8_t *q = (const uint8_t *)p, *end = q + n;
+  while (q < end) {
+    if (*q < 0x80) {
+      q++;
+      continue;
+    }
+    size_t k = utf8_len(q, end);
+    if (!k) return false;
+    q += k;
+  }
+  return true;
+}
+
+void qb_vqe_json_cursor_init(qb_vqe_json_cursor *c, const char *name, const void *p, size_t n)
+{
+  memset(c, 0, sizeof *c);
+  c->name = name ? name : "(raw record)";
+  c->p = p;
+  c->n = n;
+  c->line = 1;
+  if (n >= 3 && !memcmp(p, "\xef\xbb\xbf", 3)) c->off = 3; /* a UTF-8 byte order mark, as Jackson skips it */
+}
+
+int qb_vqe_json_next(qb_vqe_record *out, bool *out_got, qb_vqe_json_cursor *c, qb_arena *a, qb_err *err)
+{
+  memset(out, 0, sizeof *out);
+  *out_got = false;
+  ps s = {.name = c->name, .p = c->p + c->off, .end = c->p + c->n, .line = c->line, .a = a, .err = err};
+  ws(&s);
+  if (s.p >= s.end) {
+    c->off = c->n;
+    c->line = s.line;
+    return QB_OK;
+  }
+  int rc = read_record(&s, out);
+  if (rc) {
+    c->off = c->n; /* the file is rejected as a whole; do not resynchronise */
+    return rc;
+  }
+  out->source = QB_VQE_SRC_JSON;
+  out->float_fields = s.float_fields;
+  c->off = (size_t)(s.p - c->p);
+  c->line = s.line;
+  c->n_records++;
+  *out_got = true;
+  return QB_OK;
+}

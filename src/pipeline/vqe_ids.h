@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The ids of the feature tables exactly as the seed's Spark job computes them (pipeline-spec §3, §4.5–4.9,
+ * §6): experiment_id = sha2(to_json(struct(molecule_data, basis_set, initial_data)), 256) under the batch's
+ * inferred types, and the hash buckets hash(concat(experiment_id, x)) % 1000000. */
+#ifndef QB_PIPELINE_VQE_IDS_H
+#define QB_PIPELINE_VQE_IDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pipeline/raw_vqe.h"
+#include "pipeline/spark_hash.h"
+#include "util/buf.h"
+
+#define QB_VQE_ID_BUCKETS 1000000 /* the seed's `% 1000000` */
+#define QB_VQE_TYPES_AVRO 1u      /* qb_vqe_types.flags: the batch came from .avro files (§2.1) */
+
+/* Whether field `bit` (QB_VQE_F_*) is typed bigint for this record in this batch: no non-integer token
+ * anywhere in the batch. The record's own bits are included so a caller cannot print a fraction as a long. */
+static inline bool qb_vqe_types_as_long(const qb_vqe_types *t, const qb_vqe_record *r, unsigned bit)
+{
+  return !((t->float_fields | r->float_fields) & bit);
+}
+
+/* Append the to_json text that experiment_id hashes to b (reusable across records). */
+int qb_vqe_experiment_text_buf(qb_buf *b, const qb_vqe_record *r, const qb_vqe_types *t, qb_err *err);
+
+/* hash(concat(experiment_id, s)) for many s: the murmur state after the 64 id bytes is kept. */
+typedef struct qb_vqe_idhash {
+  qb_spark_murmur after_id;
+} qb_vqe_idhash;
+
+void qb_vqe_idhash_init(qb_vqe_idhash *h, const char *experiment_id, size_t n);
+int32_t qb_vqe_idhash_str(const qb_vqe_idhash *h, const char *p, size_t n);
+/* hash(…) % 1000000, Java's remainder: in (-1000000, 1000000) */
+static inline int32_t qb_vqe_bucket(int32_t hash) { return qb_java_rem(hash, QB_VQE_ID_BUCKETS); }
+
+/* cast(value as string) under the column's batch type: Long.toString for bigint, Double.toString for double. */
+size_t qb_vqe_number_string(char out[32], double v, bool as_long);
+
+#endif

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The rows of the nine feature tables derived from one raw record (pipeline-spec §4.1–§4.9) and the
+ * processing_metadata row (§4.11), as qb_value structs in the column order of vqe_tables.c. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pipeline/raw_vqe.h"
+#include "pipeline/vqe_ids.h"
+#include "util/arena.h"
+#include "util/clock.h"
+#include "util/hash.h"
+
+#define MAX_COLS 24
+#define ID_MAX 128 /* "<64 hex>_iter_-999999_param_2147483647" */
+
+typedef struct rows {
+  const qb_vqe_record *r;
+  const char *eid;
+  size_t eid_n;
+  const qb_vqe_types *types;
+  const qb_vqe_meta *meta;
+  qb_vqe_row_fn fn;
+  void *ctx;
+  qb_err *err;
+  qb_arena *a;
+  qb_value items[MAX_COLS];
+  size_t n;
+} rows;
+
+static void put(rows *w, qb_value v) { w->items[w->n++] = v; }
+
+static qb_value v_str(const char *p, size_t n)
+{
+  qb_value v;
+  v.kind = QB_V_STRING;
+  v.u.bytes.p = (const uint8_t *)p;
+  v.u.bytes.n = n;
+  return v;
+}
+static qb_value v_vstr(qb_vqe_str s) { return v_str(s.p, s.n); }
+static qb_value v_cstr(const char *s) { return v_str(s, strlen(s)); }
+static qb_value v_i64(int64_t x)
+{
+  qb_value v;
+  v.kind = QB_V_INT64;
+  v.u.i64 = x;
+  return v;
+}
+static qb_value v_i32(int32_t x)
+{
+  qb_value v;
+  v.kind = QB_V_INT32;
+  v.u.i32 = x;
+  return v;
+}
+static qb_value v_f64(double x)
+{
+  qb_value v;
+  v.kind = QB_V_DOUBLE;
+  v.u.f64 = x;
+  return v;
+}
+static qb_value v_bool(bool x)
+{
+  qb_value v;
+  v.kind = QB_V_BOOL;
+  v.u.b = x;
+  return v;
+}
+static qb_value v_list(qb_value *items, size_t n)
+{
+  qb_value v;
+  v.kind = QB_V_LIST;
+  v.u.seq.items = items;
+  v.u.seq.n = n;
+  return v;
+}
+static qb_value v_opt_f64(bool has, double x) { return has ? v_f64(x) : qb_value_null(); }
+static qb_value v_opt_i64(bool has, int64_t x) { return has ? v_i64(x) : qb_value_null(); }
+
+static int emit(rows *w)
+{
+  qb_value row;
+  row.kind = QB_V_STRUCT;
+  row.u.seq.items = w->items;
+  row.u.seq.n = w->n;
+  int rc = w->fn(w->ctx, &row, w->err);
+  w->n = 0;
+  return rc;
+}
+
+static void put_meta(rows *w)
+{
+  put(w, v_i64(w->meta->processing_timestamp_us));
+  put(w, v_i32(w->meta->processing_date));
+  put(w, v_cstr(w->meta->processing_batch_id));
+  put(w, v_cstr(w->meta->processing_name ? w->meta->processing_name : QB_VQE_PROCESSING_NAME));
+}
+
+/* experiment_id, molecule_id, basis_set[, backend[, num_qubits]] */
+static void put_prefix(rows *w, int n)
+{
+  put(w, v_str(w->eid, w->eid_n));
+  put(w, v_i64(w->r->molecule_id));
+  if (n > 2) put(w, v_vstr(w->r->basis_set));
+  if (n > 3) put(w, v_vstr(w->r->backend));
+  if (n > 4) put(w, v_i64(w->r->num_qubits));
+}
+
+static qb_value *alloc_values(rows *w, size_t n)
+{
+  qb_value *v = qb_arena_calloc(w->a, n ? n : 1, sizeof *v);
+  if (!v) QB_FAIL(w->err, QB_ENOMEM, "out of memory building a row");
+  return v;
+}
+
+static qb_value doubles_list(rows *w, const qb_vqe_doubles *d, bool *ok)
+{
+  qb_value *items = alloc_values(w, d->n);
+  *ok = items != NULL;
+  if (!items) return qb_value_null();
+  for (size_t i = 0; i < d->n; i++) items[i] = v_f64(d->v[i]);
+  return v_list(items, d->n);
+}
+
+static int molecules(rows *w)
+{
+  const qb_vqe_record *r = w->r;
+  bool ok = true;
+  qb_value *symbols = alloc_values(w, r->n_symbols), *coords = alloc_values(w, r->n_coords);
+  size_t name_n = 0;
+  for (size_t i = 0; i < r->n_symbols; i++) name_n += r->symbols[i].n;
+  char *name = qb_arena_alloc(w->a, name_n + 1);
+  if (!symbols || !coords || !name) return QB_FAIL(w->err, QB_ENOMEM, "out of memory building a row");
+  name_n = 0;
+  for (size_t i = 0; i < r->n_symbols; i++) { /* array_join(symbols, ''): in order, no separator */
+    symbols[i] = v_vstr(r->symbols[i]);
+    memcpy(name + name_n, r->symbols[i].p, r->symbols[i].n);
+    name_n += r->symbols[i].n;
+  }
+  for (size_t i = 0; ok && i < r->n_coords; i++) coords[i] = doubles_list(w, &r->coords[i], &ok);
+  qb_value masses = r->has_masses ? doubles_list(w, &r->masses, &ok) : qb_value_null();
+  if (!ok) return w->err->code;
+  put_prefix(w, 2);
+  put(w, v_list(symbols, r->n_symbols));
+  put(w, v_str(name, name_n));
+  put(w, v_list(coords, r->n_coords));
+  put(w, v_i64(r->multiplicity));
+  put(w, v_i64(r->charge));
+  put(w, v_vstr(r->units));
+  put(w, masses);
+  put_meta(w);
+  return emit(w);
+}
+
+static qb_value ansatz_name(const qb_vqe_record *r)
+{
+  return r->has_ansatz_name ? v_vstr(r->ansatz_name) : v_cstr("EfficientSU2"); /* coalesce(…, 'EfficientSU2') */
+}
+static qb_value init_strategy(const qb_vqe_record *r)
+{
+  return r->has_init_strategy ? v_vstr(r->init_strategy) : v_cstr("random"); /* coalesce(…, 'random') */
+}
+
+static int ansatz_info(rows *w)
+{
+  put_prefix(w, 3);
+  put(w, v_vstr(w->r->ansatz));
+  put(w, v_i64(w->r->ansatz_reps));
+  put(w, ansatz_name(w->r));
+  put(w, init_strategy(w->r));
+  put_meta(w);
+  return emit(w);
+}
+
+static int performance_metrics(rows *w)
+{
+  const qb_vqe_record *r = w->r;
+  put_prefix(w, 3);
+  put(w, v_f64(r->hamiltonian_time));
+  put(w, v_f64(r->mapping_time));
+  put(w, v_f64(r->vqe_time));
+  put(w, v_f64(r->total_time));
+  put(w, v_f64(r->minimization_time));
+  double sum = r->hamiltonian_time + r->mapping_time; /* left to right, as Spark adds */
+  sum = sum + r->vqe_time;
+  put(w, v_f64(sum));
+  put_meta(w);
+  return emit(w);
+}
+
+static int vqe_results(rows *w)
+{
+  const qb_vqe_record *r = w->r;
+  put_prefix(w, 5);
+  put(w, v_vstr(r->optimizer));
+  put(w, v_vstr(r->noise_backend));
+  put(w, v_opt_i64(r->has_default_shots, r->default_shots));
+  put(w, v_i64(r->ansatz_reps));
+  put(w, ansatz_name(r));
+  put(w, init_strategy(r));
+  put(w, v_opt_i64(r->has_seed, r->seed));
+  put(w, v_f64(r->minimum));
+  put(w, v_opt_f64(r->has_maxcv, r->maxcv));
+  put(w, v_opt_f64(r->has_nuclear_repulsion_energy, r->nuclear_repulsion_energy));
+  put(w, r->has_success ? v_bool(r->success) : qb_value_null());
+  put(w, v_opt_i64(r->has_nfev, r->nfev));
+  put(w, v_opt_i64(r->has_nit, r->nit));
+  put(w, v_i32((int32_t)r->n_iterations));
+  put_meta(w);
+  return emit(w);
+}
+
+/* initial_parameters / optimal_parameters: one row per element, parameter_index a hash bucket of the
+ * value's string form under the batch type (Double.toString for double, Long.toString for bigint). */
+static int parameters(rows *w, const qb_vqe_doubles *d, unsigned bit, const char *tag)
+{
+  bool as_long = qb_vqe_types_as_long(w->types, w->r, bit);
+  qb_vqe_idhash h;
+  qb_vqe_idhash_init(&h, w->eid, w->eid_n);
+  for (size_t i = 0; i < d->n; i++) {
+    char num[32], id[ID_MAX];
+    size_t num_n = qb_vqe_number_string(num, d->v[i], as_long);
+    int32_t index = qb_vqe_bucket(qb_vqe_idhash_str(&h, num, num_n));
+    int id_n = snprintf(id, sizeof id, "%.*s%s%" PRId32, (int)w->eid_n, w->eid, tag, index);
+    put_prefix(w, 5);
+    put(w, v_f64(d->v[i]));
+    put_meta(w);
+    put(w, v_i32(index));
+    put(w, v_str(id, (size_t)id_n));
+    int rc = emit(w);
+    if (rc) return rc;
+  }
+  return QB_OK;
+}
+
+static size_t iteration_id(char out[ID_MAX], const rows *w, const qb_vqe_idhash *h, int32_t step)
+{
+  char num[16];
+  int num_n = snprintf(num, sizeof num, "%" PRId32, step); /* cast(bigint as string) */
+  int32_t bucket = qb_vqe_bucket(qb_vqe_idhash_str(h, num, (size_t)num_n));
+  return (size_t)snprintf(out, ID_MAX, "%.*s_iter_%" PRId32, (int)w->eid_n, w->eid, bucket);
+}
+
+static bool steps_increasing(const qb_vqe_record *r)
+{
+  for (size_t i = 1; i < r->n_iterations; i++)
+    if (r->iterations[i].iteration <= r->iterations[i - 1].iteration) return false;
+  return true;
+}
+
+/* dropDuplicates(experiment_id, iteration_step): Spark keeps an arbitrary row of each pair; we keep the
+ * first in file order. Steps normally increase, which needs no set. */
+static int vqe_iterations(rows *w)
+{
+  const qb_vqe_record *r = w->r;
+  qb_vqe_idhash h;
+  qb_vqe_idhash_init(&h, w->eid, w->eid_n);
+  qb_u64set seen;
+  qb_u64set_init(&seen);
+  bool check = !steps_increasing(r);
+  int rc = QB_OK;
+  for (size_t i = 0; !rc && i < r->n_iterations; i++) {
+    const qb_vqe_iteration *it = &r->iterations[i];
+    if (check) {
+      uint64_t key = (uint64_t)(uint32_t)it->iteration;
+      if (qb_u64set_has(&seen, key)) continue;
+      if ((rc = qb_u64set_add(&seen, key, w->err))) break;
+    }
+    char id[ID_MAX];
+    size_t id_n = iteration_id(id, w, &h, it->iteration);
+    put_prefix(w, 5);
+    put(w, v_i64(it->iteration));
+    put(w, v_f64(it->result));
+    put(w, v_f64(it->std));
+    put(w, v_opt_f64(it->has_energy_delta, it->energy_delta));
+    put(w, v_opt_f64(it->has_parameter_delta_norm, it->parameter_delta_norm));
+    put(w, v_opt_f64(it->has_cumulative_min_energy, it->cumulative_min_energy));
+    put_meta(w);
+    put(w, v_str(id, id_n));
+    rc = emit(w);
+  }
+  qb_u64set_free(&seen);
+  return rc;
+}
+
+/* posexplode(iteration_list) × posexplode(parameters): no de-duplication (§4.8) */
+static int iteration_parameters(rows *w)
+{
+  const qb_vqe_record *r = w->r;
+  qb_vqe_idhash h;
+  qb_vqe_idhash_init(&h, w->eid, w->eid_n);
+  for (size_t i = 0; i < r->n_iterations; i++) {
+    const qb_vqe_iteration *it = &r->iterations[i];
+    char iter_id[ID_MAX], param_id[ID_MAX];
+    size_t iter_n = iteration_id(iter_id, w, &h, it->iteration);
+    for (size_t k = 0; k < it->parameters.n; k++) {
+      int param_n = snprintf(param_id, sizeof param_id, "%s_param_%zu", iter_id, k);
+      put_prefix(w, 5);
+      put(w, v_i64(it->iteration));
+      put(w, v_i32((int32_t)k));
+      put(w, v_f64(it->parameters.v[k]));
+      put_meta(w);
+      put(w, v_str(iter_id, iter_n));
+      put(w, v_str(param_id, (size_t)param_n));
+      int rc = emit(w);
+      if (rc) return rc;
+    }
+  }
+  return QB_OK;
+}
+
+static int hamiltonian_terms(rows *w)
+{
+  const qb_vqe_record *r = w->r;
+  qb_vqe_idhash h;
+  qb_vqe_idhash_init(&h, w->eid, w->eid_n);
+  for (size_t i = 0; i < r->n_hamiltonian; i++) {
+    const qb_vqe_term *t = &r->hamiltonian[i];
+    int32_t index = qb_vqe_bucket(qb_vqe_idhash_str(&h, t->label.p, t->label.n));
+    char id[ID_MAX];
+    int id_n = snprintf(id, sizeof id, "%.*s_term_%" PRId32, (int)w->eid_n, w->eid, index);
+    put_prefix(w, 4);
+    put(w, v_vstr(t->label));
+    put(w, v_f64(t->real));
+    put(w, v_f64(t->imaginary));
+    put_meta(w);
+    put(w, v_i32(index));
+    put(w, v_str(id, (size_t)id_n));
+    int rc = emit(w);
+    if (rc) return rc;
+  }
+  return QB_OK;
+}
+
+int qb_vqe_rows(qb_vqe_table t, const qb_vqe_record *rec, const char *experiment_id, const qb_vqe_types *types,
+                const qb_vqe_meta *meta, qb_vqe_row_fn fn, void *ctx, qb_err *err)
+{
+  if ((unsigned)t >= QB_VQE_FEATURE_TABLES) return QB_FAIL(err, QB_EINVAL, "table %d is not a feature table", t);
+  if (!rec || !experiment_id || !types || !meta || !meta->processing_batch_id || !fn)
+    return QB_FAIL(err, QB_EINVAL, "qb_vqe_rows: missing argument");
+  qb_arena a;
+  qb_arena_init(&a, 16 * 1024);
+  rows w = {.r = rec,
+            .eid = experiment_id,
+            .eid_n = strnlen(experiment_id, 64),
+            .types = types,
+            .meta = meta,
+            .fn = fn,
+            .ctx = ctx,
+            .err = err,
+            .a = &a};
+  int rc;
+  switch (t) {
+  case QB_VQE_MOLECULES: rc = molecules(&w); break;
+  case QB_VQE_ANSATZ_INFO: rc = ansatz_info(&w); break;
+  case QB_VQE_PERFORMANCE_METRICS: rc = performance_metrics(&w); break;
+  case QB_VQE_VQE_RESULTS: rc = vqe_results(&w); break;
+  case QB_VQE_INITIAL_PARAMETERS:
+    rc = parameters(&w, &rec->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS, "_init_");
+    break;
+  case QB_VQE_OPTIMAL_PARAMETERS:
+    rc = parameters(&w, &rec->optimal_parameters, QB_VQE_F_OPTIMAL_PARAMETERS, "_opt_");
+    break;
+  case QB_VQE_VQE_ITERATIONS: rc = vqe_iterations(&w); break;
+  case QB_VQE_ITERATION_PARAMETERS: rc = iteration_parameters(&w); break;
+  default: rc = hamiltonian_terms(&w);
+  }
+  qb_arena_release(&a);
+  return rc;
+}
+
+void qb_vqe_meta_init(qb_vqe_meta *m, int64_t timestamp_us, const char *batch_id)
+{
+  const int64_t day_us = INT64_C(86400000000);
+  int64_t days = timestamp_us / day_us;
+  if (timestamp_us % day_us < 0) days--; /* floor for instants before 1970 */
+  m->processing_timestamp_us = timestamp_us;
+  m->processing_date = (int32_t)days;
+  m->processing_batch_id = batch_id;
+  m->processing_name = QB_VQE_PROCESSING_NAME;
+}
+
+void qb_vqe_meta_now(qb_vqe_meta *m, char batch_id[37])
+{
+  qb_uuid_v4(batch_id);
+  qb_vqe_meta_init(m, qb_now_ms() * 1000, batch_id);
+}
+
+int qb_vqe_metadata_row(const qb_vqe_meta *meta, const char *const versions[QB_VQE_FEATURE_TABLES],
+                        const int64_t counts[QB_VQE_FEATURE_TABLES], const char *topic, qb_vqe_row_fn fn,
+                        void *ctx, qb_err *err)
+{
+  if (!meta || !meta->processing_batch_id || !versions || !counts || !fn)
+    return QB_FAIL(err, QB_EINVAL, "qb_vqe_metadata_row: missing argument");
+  qb_value names[QB_VQE_FEATURE_TABLES], vers[QB_VQE_FEATURE_TABLES], cnts[QB_VQE_FEATURE_TABLES], items[8];
+  for (int i = 0; i < QB_VQE_FEATURE_TABLES; i++) {
+    if (!versions[i]) return QB_FAIL(err, QB_EINVAL, "qb_vqe_metadata_row: no version for table %d", i);
+    names[i] = v_cstr(qb_vqe_table_describe((qb_vqe_table)i)->name);
+    vers[i] = v_cstr(versions[i]);
+    cnts[i] = v_i64(counts[i]);
+  }
+  char info[256];
+  int info_n = snprintf(info, sizeof info, "Incremental VQE simulation data processing%s%s",
+                        topic && *topic ? " from topic " : "", topic && *topic ? topic : "");
+  if (info_n < 0 || (size_t)info_n >= sizeof info) return QB_FAIL(err, QB_EINVAL, "topic name too long");
+  items[0] = v_cstr(meta->processing_batch_id);
+  items[1] = v_cstr(meta->processing_name ? meta->processing_name : QB_VQE_PROCESSING_NAME);
+  items[2] = v_i64(meta->processing_timestamp_us);
+  items[3] = v_i32(meta->processing_date);
+  items[4] = v_list(names, QB_VQE_FEATURE_TABLES);
+  items[5] = v_list(vers, QB_VQE_FEATURE_TABLES);
+  items[6] = v_list(cnts, QB_VQE_FEATURE_TABLES);
+  items[7] = v_str(info, (size_t)info_n);
+  qb_value row;
+  row.kind = QB_V_STRUCT;
+  row.u.seq.items = items;
+  row.u.seq.n = 8;
+  return fn(ctx, &row, err);
+}

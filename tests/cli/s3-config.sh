@@ -1,0 +1,94 @@
+# Configuration precedence, seen through `qberg s3 config`: flags > environment > qberg.conf > spark-defaults.conf;
+# credentials come as a set from one source; secrets are never shown.
+set -eu
+cd "$TMPDIR"
+for v in $(env | sed -n 's/^\(S3_[A-Z_]*\|AWS_[A-Z_]*\|QBERG_[A-Z_]*\|SPARK_[A-Z_]*\|GARAGE_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+export HOME=$TMPDIR/home XDG_CONFIG_HOME=
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+val() { sed -n "s/^$1 *= \(.*\)    # .*/\1/p" "$2"; }
+src() { sed -n "s/^$1 *= .*    # \(.*\)/\1/p" "$2"; }
+
+mkdir -p spark home
+cat >spark/spark-defaults.conf <<'CONF'
+# the seed's Spark settings
+spark.sql.catalog.features            org.apache.iceberg.spark.SparkCatalog
+spark.sql.catalog.features.type       hadoop
+spark.sql.catalog.features.warehouse  s3a://features/warehouse
+spark.hadoop.fs.s3a.endpoint          http://garage:3901
+spark.hadoop.fs.s3a.path.style.access true
+spark.hadoop.fs.s3a.connection.ssl.enabled=false
+spark.hadoop.fs.s3a.access.key        GKsparkkey
+spark.hadoop.fs.s3a.secret.key        sparksecret
+CONF
+export SPARK_CONF_DIR=$TMPDIR/spark
+"$QBERG" s3 config >c1
+[ "$(val warehouse c1)" = "s3a://features/warehouse" ] && [ "$(src warehouse c1)" = "spark-defaults.conf:4" ] && ok || bad "spark warehouse: $(cat c1)"
+[ "$(val s3.endpoint c1)" = "http://garage:3901" ] && ok || bad "spark endpoint"
+[ "$(val s3.path-style-access c1)" = "true" ] && [ "$(val s3.ssl-enabled c1)" = "false" ] && ok || bad "spark flags"
+[ "$(val s3.access-key-id c1)" = "GKsparkkey" ] && [ "$(val s3.secret-access-key c1)" = "(hidden)" ] && ok || bad "spark creds"
+! grep -q sparksecret c1 && ok || bad "secret shown"
+
+cat >qberg.conf <<'CONF'
+# qberg.conf: key = value
+s3.endpoint = http://garage:3900
+s3.region   = "garage"
+s3.secret-access-key = confsecret
+CONF
+"$QBERG" s3 config >c2
+[ "$(val s3.endpoint c2)" = "http://garage:3900" ] && [ "$(src s3.endpoint c2)" = "qberg.conf:2" ] && ok || bad "conf endpoint: $(cat c2)"
+[ "$(val s3.region c2)" = "garage" ] && ok || bad "quoted value"
+# qberg.conf has a secret but no access key: the credential set stays Spark's
+[ "$(src s3.access-key-id c2)" = "spark-defaults.conf:8" ] && [ "$(src s3.secret-access-key c2)" = "spark-defaults.conf:9" ] \
+  && ok || bad "credentials mixed across sources: $(cat c2)"
+
+S3_ENDPOINT=http://env:3900 S3_ACCESS_KEY=GKenv AWS_ACCESS_KEY_ID=GKaws AWS_SECRET_ACCESS_KEY=awssecret \
+  "$QBERG" s3 config >c3
+[ "$(val s3.endpoint c3)" = "http://env:3900" ] && [ "$(src s3.endpoint c3)" = "env S3_ENDPOINT" ] && ok || bad "env endpoint"
+# S3_ACCESS_KEY without S3_SECRET_KEY: the key is env's, and no secret is borrowed from elsewhere
+[ "$(val s3.access-key-id c3)" = "GKenv" ] && [ -z "$(val s3.secret-access-key c3)" ] && ok || bad "env creds set: $(cat c3)"
+AWS_ACCESS_KEY_ID=GKaws AWS_SECRET_ACCESS_KEY=awssecret AWS_SESSION_TOKEN=tok AWS_ENDPOINT_URL=https://aws.example \
+  "$QBERG" s3 config >c4
+[ "$(val s3.access-key-id c4)" = "GKaws" ] && [ "$(src s3.session-token c4)" = "env AWS_SESSION_TOKEN" ] && ok || bad "aws creds: $(cat c4)"
+[ "$(src s3.endpoint c4)" = "env AWS_ENDPOINT_URL" ] && ok || bad "AWS_ENDPOINT_URL"
+
+S3_ENDPOINT=http://env:3900 QBERG_WAREHOUSE=s3://env/wh QBERG_S3_CONDITIONAL_PUT=false \
+  "$QBERG" -w s3://flag/wh s3 --endpoint http://flag:3900 -o s3.region=flagregion config >c5
+[ "$(val s3.endpoint c5)" = "http://flag:3900" ] && [ "$(src s3.endpoint c5)" = "option" ] && ok || bad "flag endpoint: $(cat c5)"
+[ "$(val warehouse c5)" = "s3://flag/wh" ] && ok || bad "-w wins over QBERG_WAREHOUSE"
+[ "$(val s3.region c5)" = "flagregion" ] && ok || bad "-o"
+[ "$(src s3.conditional-put c5)" = "env QBERG_S3_CONDITIONAL_PUT" ] && ok || bad "QBERG_<KEY>"
+QBERG_WAREHOUSE=s3://env/wh "$QBERG" s3 config >c6
+[ "$(src warehouse c6)" = "env QBERG_WAREHOUSE" ] && ok || bad "QBERG_WAREHOUSE"
+
+# --config names the file; a typo is an error naming file:line
+printf 'warehouse = /data/wh\ns3.endpiont = x\n' >bad.conf
+set +e
+"$QBERG" --config bad.conf s3 config >/dev/null 2>err; rc=$?
+"$QBERG" --config nonexistent.conf s3 config >/dev/null 2>err2; rc2=$?
+set -e
+[ $rc = 1 ] && grep -q "QB_EINVAL: bad.conf:2: unknown key 's3.endpiont'" err && ok || bad "typo: $(cat err)"
+[ $rc2 = 1 ] && grep -q "nonexistent.conf" err2 && ok || bad "missing --config file"
+
+# two Spark catalogs with a warehouse: ambiguous unless one is chosen
+rm qberg.conf
+cat >>spark/spark-defaults.conf <<'CONF'
+spark.sql.catalog.raw.warehouse       s3a://raw-results/warehouse
+CONF
+set +e
+"$QBERG" s3 config >/dev/null 2>err; rc=$?
+set -e
+[ $rc = 1 ] && grep -q "several Spark catalogs define a warehouse" err && ok || bad "ambiguous catalogs: $(cat err)"
+echo "spark.sql.defaultCatalog raw" >>spark/spark-defaults.conf
+"$QBERG" s3 config >c7
+[ "$(val warehouse c7)" = "s3a://raw-results/warehouse" ] && ok || bad "defaultCatalog: $(cat c7)"
+echo "spark-catalog = features" >qberg.conf
+"$QBERG" s3 config >c8
+[ "$(val warehouse c8)" = "s3a://features/warehouse" ] && ok || bad "spark-catalog key: $(cat c8)"
+QBERG_WAREHOUSE=/local/wh "$QBERG" s3 --json config | python3 -c '
+import json, sys
+rows = {d["key"]: d for d in map(json.loads, sys.stdin)}
+assert rows["warehouse"]["value"] == "/local/wh" and rows["s3.secret-access-key"]["value"] == "(hidden)"' && ok || bad "json"
+echo "s3-config: $pass passed, $fail failed"
+[ $fail = 0 ]

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The S3 XML walker and the answers built on it: ListObjectsV2 (plain and encoding-type=url), <Error>,
+ * timestamps, escaping; malformed and hostile documents are QB_ECORRUPT, never a crash. */
+#include "harness.h"
+#include "io/s3_xml.h"
+
+typedef struct collected {
+  char keys[8][128];
+  uint64_t sizes[8];
+  int64_t mtimes[8];
+  char etags[8][64];
+  int n;
+} collected;
+
+static int collect(void *ctx, const qb_s3_list_entry *e, qb_err *err)
+{
+  collected *c = ctx;
+  if (c->n < 8) {
+    snprintf(c->keys[c->n], 128, "%.*s", (int)e->key_n, e->key);
+    c->sizes[c->n] = e->size;
+    c->mtimes[c->n] = e->mtime_ms;
+    snprintf(c->etags[c->n], 64, "%s", e->etag);
+  }
+  c->n++;
+  return QB_OK;
+}
+
+QB_TEST(list_objects_v2_page)
+{
+  /* the shape AWS documents for ListObjectsV2 (API Reference, "Examples") with entities in a key */
+  const char *doc =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\n"
+      "  <Name>features</Name><Prefix>warehouse/</Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys>\n"
+      "  <IsTruncated>true</IsTruncated><NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM="
+      "</NextContinuationToken>\n"
+      "  <Contents><Key>warehouse/a&amp;b &lt;1&gt;.json</Key><LastModified>2009-10-12T17:50:30.000Z</LastModified>"
+      "<ETag>&quot;fba9dede5f27731c9771645a39863328&quot;</ETag><Size>434234</Size>"
+      "<StorageClass>STANDARD</StorageClass></Contents>\n"
+      "  <Contents><Key><![CDATA[warehouse/c]]></Key><LastModified>2009-10-12T17:50:30.5Z</LastModified>"
+      "<ETag>\"x-2\"</ETag><Size>0</Size></Contents>\n"
+      "</ListBucketResult>";
+  collected c = {0};
+  qb_s3_list_page pg;
+  qb_err err = QB_ERR_INIT;
+  CHECK_OK(qb_s3_list_parse(&pg, doc, strlen(doc), collect, &c, &err), &err);
+  CHECK_EQ_INT(c.n, 2);
+  CHECK_EQ_INT(pg.n_keys, 2);
+  CHECK(pg.truncated);
+  CHECK_EQ_STR(pg.next_token, "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=");
+  CHECK_EQ_STR(c.keys[0], "warehouse/a&b <1>.json");
+  CHECK_EQ_INT(c.sizes[0], 434234);
+  CHECK_EQ_INT(c.mtimes[0], 1255369830000LL); /* date -d 2009-10-12T17:50:30Z +%s */
+  CHECK_EQ_STR(c.etags[0], "fba9dede5f27731c9771645a39863328");
+  CHECK_EQ_STR(c.keys[1], "warehouse/c");
+  CHECK_EQ_INT(c.mtimes[1], 1255369830500LL);
+  free(pg.next_token);
+}
+
+QB_TEST(list_url_encoded_keys_are_decoded_only_when_announced)
+{
+  /* EncodingType may follow the entries; '+' is a space in AWS's form encoding, %2B a plus */
+  const char *enc = "<ListBucketResult><Contents><Key>a%20b%2Bc+d%C3%BC%01</Key><Size>1</Size></Contents>"
+                    "<EncodingType>url</EncodingType><IsTruncated>false</IsTruncated></ListBucketResult>";
+  const char *plain = "<ListBucketResult><Contents><Key>a%20b+c</Key><Size>1</Size></Contents></ListBucketResult>";
+  collected c = {0};
+  qb_s3_list_page pg;
+  qb_err err = QB_ERR_INIT;
+  CHECK_OK(qb_s3_list_parse(&pg, enc, strlen(enc), collect, &c, &err), &err);
+  CHECK_EQ_STR(c.keys[0], "a b+c d\xc3\xbc\x01");
+  CHECK(!pg.truncated && !pg.next_token);
+  c.n = 0;
+  CHECK_OK(qb_s3_list_parse(&pg, plain, strlen(plain), collect, &c, &err), &err);
+  CHECK_EQ_STR(c.keys[0], "a%20b+c");
+}
+
+static int noop(void *ctx, qb_xml_event ev, const char *path, const char *t, size_t n, qb_err *err) { return QB_OK; }
+
+QB_TEST(errors_and_bad_documents)
+{
+  const char *e = "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature "
+                  "we calculated does not match</Message><StringToSign>AWS4</StringToSign>"
+                  "<RequestId>tx0001</RequestId><HostId>h</HostId></Error>";
+  qb_s3_error se;
+  qb_err err = QB_ERR_INIT;
+  CHECK_OK(qb_s3_error_parse(&se, e, strlen(e), &err), &err);
+  CHECK_EQ_STR(se.code, "SignatureDoesNotMatch");
+  CHECK_EQ_STR(se.message, "The request signature we calculated does not match");
+  CHECK_EQ_STR(se.request_id, "tx0001");
+  static const struct {
+    const char *doc, *msg;
+  } bad[] = {
+      {"<a><b></a>", "closing tag does not match"},
+      {"<a>", "ends inside an element"},
+      {"", "no root element"},
+      {"<a/><b/>", "second root element"},
+      {"<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>", "DOCTYPE"},
+      {"<a>&bogus;</a>", "unknown entity"},
+      {"<a>&#0;</a>", "invalid character reference"},
+      {"<a>&#x110000;</a>", "out of range"},
+      {"<a>&amp</a>", "unterminated entity"},
+      {"<a", "unterminated tag"},
+      {"<a><!-- x</a>", "unterminated comment"},
+      {"text<a/>", "text outside the root"},
+      {"<a b='>'", "unterminated tag"},
+      {"<1/>", "bad tag name"},
+      {"<a></>", "bad closing tag"},
+      {"<a><b><c><d><e><f><g><h><i><j><k><l><m><n><o><p><q></q></p></o></n></m></l></k></j></i></h></g></f></e>"
+       "</d></c></b></a>",
+       "nested too deep"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    qb_err e2 = QB_ERR_INIT;
+    int rc = qb_xml_walk(bad[i].doc, strlen(bad[i].doc), noop, NULL, &e2);
+    if (rc != QB_ECORRUPT || !strstr(e2.msg, bad[i].msg)) fprintf(stderr, "  case %zu: %s\n", i, e2.msg);
+    EXPECT(rc == QB_ECORRUPT && strstr(e2.msg, bad[i].msg));
+  }
+  /* a list page that is not one, or truncated without a token */
+  qb_s3_list_page pg;
+  CHECK_FAIL(qb_s3_list_parse(&pg, e, strlen(e), NULL, NULL, &err), QB_ECORRUPT, &err, "not a ListObjectsV2");
+  const char *t = "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>";
+  CHECK_FAIL(qb_s3_list_parse(&pg, t, strlen(t), NULL, NULL, &err), QB_ECORRUPT, &err, "without NextContinuationToken");
+  const char *s = "<ListBucketResult><Contents><Key>k</Key><Size>-1</Size></Contents></ListBucketResult>";
+  CHECK_FAIL(qb_s3_list_parse(&pg, s, strlen(s), NULL, NULL, &err), QB_ECORRUPT, &err, "bad Size");
+}
+
+QB_TEST(times_and_escaping)
+{
+  CHECK_EQ_INT(qb_s3_parse_time("Mon, 12 Oct 2009 17:50:30 GMT"), 1255369830000LL);
+  CHECK_EQ_INT(qb_s3_parse_time("2026-11-26T13:52:23.119Z"), 1795701143119LL);
+  CHECK_EQ_INT(qb_s3_parse_time("yesterday"), -1);
+  qb_buf b;
+  qb_buf_init(&b, 1000);
+  qb_err err = QB_ERR_INIT;
+  CHECK_OK(qb_xml_escape(&b, "a&b<c>\"d'", &err), &err);
+  CHECK_EQ_STR((char *)b.p, "a&amp;b&lt;c&gt;&quot;d&apos;");
+  qb_buf_reset(&b);
+  CHECK_FAIL(qb_xml_escape(&b, "bad\x01key", &err), QB_EINVAL, &err, "cannot be sent in an XML request");
+  qb_buf_free(&b);
+}

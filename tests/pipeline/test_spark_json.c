@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Java 17 Double.toString and Spark's to_json text of the experiment struct (pipeline-spec §6.3, §6.4).
+ * The Double.toString column was produced by JDK 17.0.15 (tests/data/vqe/tools/SparkRef.java, mode dtoa);
+ * the to_json texts and hashes E1–E3 are the spec's worked examples. */
+#include <math.h>
+
+#include "harness.h"
+#include "pipeline/java_double.h"
+#include "pipeline/spark_json.h"
+#include "pipeline/vqe_ids.h"
+#include "support/vqe_support.h"
+
+static double from_bits(uint64_t b)
+{
+  double d;
+  memcpy(&d, &b, sizeof d);
+  return d;
+}
+
+static const struct {
+  uint64_t bits;
+  const char *java;
+} dtoa_table[] = {
+    {UINT64_C(0x0000000000000000), "0.0"},
+    {UINT64_C(0x8000000000000000), "-0.0"},
+    {UINT64_C(0x3ff0000000000000), "1.0"},
+    {UINT64_C(0xbff0000000000000), "-1.0"},
+    {UINT64_C(0x416312d000000000), "1.0E7"}, /* 1e7: the first E-form value above */
+    {UINT64_C(0x416312cfe0000000), "9999999.0"},
+    {UINT64_C(0x416312cfffffffff), "9999999.999999998"},
+    {UINT64_C(0x3f50624dd2f1a9fc), "0.001"}, /* 1e-3: the smallest plain value */
+    {UINT64_C(0x3f50624dd2f1a9fb), "9.999999999999998E-4"},
+    {UINT64_C(0x3f1a36e2eb1c432d), "1.0E-4"},
+    {UINT64_C(0x3f589374bc6a7efa), "0.0015"},
+    {UINT64_C(0x7ff8000000000000), "NaN"},
+    {UINT64_C(0x7ff0000000000000), "Infinity"},
+    {UINT64_C(0xfff0000000000000), "-Infinity"},
+    {UINT64_C(0x0000000000000001), "4.9E-324"}, /* smallest subnormal */
+    {UINT64_C(0x8000000000000001), "-4.9E-324"},
+    {UINT64_C(0x0000000000000003), "1.5E-323"},
+    {UINT64_C(0x0000000000003039), "6.099E-320"},
+    {UINT64_C(0x000fffffffffffff), "2.225073858507201E-308"}, /* largest subnormal */
+    {UINT64_C(0x0010000000000000), "2.2250738585072014E-308"},
+    {UINT64_C(0x7fefffffffffffff), "1.7976931348623157E308"},
+    {UINT64_C(0x44c52d02c7e14af6), "1.9999999999999998E23"}, /* 2e23: JDK 17 is not shortest */
+    {UINT64_C(0x44b52d02c7e14af6), "9.999999999999999E22"},  /* 1e23 */
+    {UINT64_C(0x43a16769309944e2), "6.2704333934837376E17"},
+    {UINT64_C(0x438f67ea69ed3795), "2.82879384806159008E17"}, /* 18 digits */
+    {UINT64_C(0x4059000000000000), "100.0"},
+    {UINT64_C(0x3fb999999999999a), "0.1"},
+    {UINT64_C(0x3fd5555555555555), "0.3333333333333333"},
+    {UINT64_C(0x444b1ae4d6e2ef50), "1.0E21"},
+    {UINT64_C(0x4480f0cf064dd592), "1.0E22"},
+    {UINT64_C(0x419d6f3454000000), "1.23456789E8"},
+    {UINT64_C(0x412e848000000000), "1000000.0"},
+    {UINT64_C(0x3fe7ae147ae147ae), "0.74"},
+    {UINT64_C(0x4007dc2bbfa74084), "2.982505318919779"},
+    {UINT64_C(0xbff0d68547d2fd68), "-1.0523732"},
+    {UINT64_C(0x3f871a0564c3cef7), "0.0112801"},
+    {UINT64_C(0x3ee4f8b588e368f1), "1.0E-5"},
+    {UINT64_C(0x3e7ad7f29abcaf48), "1.0E-7"},
+    {UINT64_C(0x437b69b4ba630f35), "1.2345678901234568E17"},
+    {UINT64_C(0x4340000000000000), "9.007199254740992E15"},
+    {UINT64_C(0x3e9d313e3b79fe9f), "4.35E-7"},
+    {UINT64_C(0x3f689374bc6a7efa), "0.003"},
+    {UINT64_C(0x41678c29dccccccd), "1.23456789E7"},
+    {UINT64_C(0x3fe0000000000000), "0.5"},
+    {UINT64_C(0x3ff999999999999a), "1.6"},
+    {UINT64_C(0x40787e6a7ef9db22), "391.90099999999995"},
+    {UINT64_C(0x4014b9db22d0e560), "5.1815"},
+    {UINT64_C(0x43e0000000000000), "9.223372036854776E18"},
+    {UINT64_C(0x43f0000000000000), "1.8446744073709552E19"},
+    {UINT64_C(0x7e37e43c8800759c), "1.0E300"},
+    {UINT64_C(0x01a792bc89ab7215), "1.1E-300"},
+};
+
+QB_TEST(double_to_string_matches_jdk17)
+{
+  for (size_t i = 0; i < sizeof dtoa_table / sizeof dtoa_table[0]; i++) {
+    char s[QB_JAVA_DOUBLE_MAX];
+    size_t n = qb_java_double_to_string(s, from_bits(dtoa_table[i].bits));
+    if (strcmp(s, dtoa_table[i].java))
+      fprintf(stderr, "  %016llx: got %s, want %s\n", (unsigned long long)dtoa_table[i].bits, s, dtoa_table[i].java);
+    EXPECT(!strcmp(s, dtoa_table[i].java));
+    EXPECT(n == strlen(dtoa_table[i].java));
+  }
+}
+
+QB_TEST(double_to_string_round_trips)
+{
+  /* Java's text always parses back to the same double (it is sometimes longer than needed, never wrong) */
+  uint64_t x = 88172645463325252ULL;
+  for (int i = 0; i < 200000; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    double d = from_bits(x);
+    if (!isfinite(d)) continue;
+    char s[QB_JAVA_DOUBLE_MAX];
+    qb_java_double_to_string(s, d);
+    double back = strtod(s, NULL);
+    if (memcmp(&back, &d, sizeof d)) fprintf(stderr, "  %016llx -> %s\n", (unsigned long long)x, s);
+    CHECK(!memcmp(&back, &d, sizeof d));
+    CHECK(strlen(s) < QB_JAVA_DOUBLE_MAX);
+  }
+}
+
+static void jstr(char *out, size_t cap, const char *p, size_t n)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_buf b;
+  qb_buf_init(&b, QB_BUF_NOLIMIT);
+  if (qb_spark_json_string(&b, p, n, &err) || qb_buf_cstr(&b, &err)) {
+    snprintf(out, cap, "error: %.100s", err.msg);
+  } else {
+    snprintf(out, cap, "%s", (const char *)b.p);
+  }
+  qb_buf_free(&b);
+}
+
+QB_TEST(jackson_string_escapes)
+{
+  char s[256];
+  jstr(s, sizeof s, "a\"b\\c\td\x01\xc3\xa9\xce\xb8", 12);
+  CHECK_EQ_STR(s, "\"a\\\"b\\\\c\\td\\u0001\xc3\xa9\xce\xb8\"");
+  jstr(s, sizeof s, "\b\f\n\r/\x1f\x7f", 7); /* '/' and DEL raw; hex upper case */
+  CHECK_EQ_STR(s, "\"\\b\\f\\n\\r/\\u001F\x7f\"");
+  jstr(s, sizeof s, "a\0b", 3);
+  CHECK_EQ_STR(s, "\"a\\u0000b\"");
+  jstr(s, sizeof s, "", 0);
+  CHECK_EQ_STR(s, "\"\"");
+}
+
+QB_TEST(json_numbers)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_buf b;
+  qb_buf_init(&b, QB_BUF_NOLIMIT);
+  bool first = true;
+  CHECK_OK(qb_buf_putc(&b, '{', &err), &err);
+  CHECK_OK(qb_spark_json_key(&b, &first, "nan", &err), &err);
+  CHECK_OK(qb_spark_json_double(&b, NAN, &err), &err);
+  CHECK_OK(qb_spark_json_key(&b, &first, "inf", &err), &err);
+  CHECK_OK(qb_spark_json_double(&b, -INFINITY, &err), &err);
+  CHECK_OK(qb_spark_json_key(&b, &first, "d", &err), &err);
+  CHECK_OK(qb_spark_json_double(&b, 1e-5, &err), &err);
+  CHECK_OK(qb_spark_json_key(&b, &first, "l", &err), &err);
+  CHECK_OK(qb_spark_json_long(&b, INT64_MIN, &err), &err);
+  CHECK_OK(qb_spark_json_key(&b, &first, "b", &err), &err);
+  CHECK_OK(qb_spark_json_bool(&b, false, &err), &err);
+  CHECK_OK(qb_buf_putc(&b, '}', &err), &err);
+  CHECK_OK(qb_buf_cstr(&b, &err), &err);
+  CHECK_EQ_STR((const char *)b.p,
+               "{\"nan\":\"NaN\",\"inf\":\"-Infinity\",\"d\":1.0E-5,\"l\":-9223372036854775808,\"b\":false}");
+  qb_buf_free(&b);
+}
+
+static const char e1_text[] =
+    "{\"molecule_data\":{\"charge\":0,\"coords\":[[0.0,0.0,0.0],[0.0,0.0,0.74]],\"masses\":[1.008,1.008],"
+    "\"multiplicity\":1,\"symbols\":[\"H\",\"H\"],\"units\":\"angstrom\"},\"basis_set\":\"sto3g\",\"initial_data\":"
+    "{\"ansatz\":\"OPENQASM 3.0;\\n\",\"ansatz_name\":\"EfficientSU2\",\"ansatz_reps\":1,\"backend\":"
+    "\"aer_simulator\",\"default_shots\":1024,\"exact_estimator\":false,\"hamiltonian\":[{\"coefficients\":"
+    "{\"imaginary\":0,\"real\":-1.0523732},\"label\":\"II\"},{\"coefficients\":{\"imaginary\":0,\"real\":"
+    "0.0112801},\"label\":\"ZZ\"}],\"init_strategy\":\"random\",\"initial_parameters\":[0.1,1.0E-5,2.0,0.0],"
+    "\"noise_backend\":\"undef\",\"num_parameters\":4,\"num_qubits\":2,\"optimizer\":\"COBYLA\"}}";
+
+static int text_of(char **out, const qb_vqe_record *r, const qb_vqe_types *t, qb_err *err)
+{
+  size_t n;
+  return qb_vqe_experiment_text(out, &n, r, t, err);
+}
+
+QB_TEST(to_json_e1_e2)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_arena a;
+  qb_arena_init(&a, 0);
+  qb_vqe_record r;
+  CHECK_OK(vqe_parse_one(&r, &a, "e1.json", vqe_e1_record, &err), &err);
+  qb_vqe_types t;
+  qb_vqe_types_init(&t);
+  qb_vqe_types_add(&t, &r);
+  char *text = NULL, eid[65];
+  CHECK_OK(text_of(&text, &r, &t, &err), &err);
+  EXPECT(!strcmp(text, e1_text));
+  if (strcmp(text, e1_text)) fprintf(stderr, "  got  %s\n  want %s\n", text, e1_text);
+  free(text);
+  CHECK_OK(qb_vqe_experiment_id(eid, &r, &t, &err), &err);
+  CHECK_EQ_STR(eid, "17b06fb336a7f3b3db608e83b1edde550e9090d0044e17ea6a5f767ac1f43548");
+
+  /* E2: another file of the batch has a non-integral imaginary part: "imaginary":0.0 everywhere */
+  qb_vqe_record other;
+  char *other_text = strdup(vqe_e1_record);
+  char *im = strstr(other_text, "\"imaginary\":0}");
+  CHECK(im != NULL);
+  memcpy(im, "\"imaginary\":5}", 14);
+  CHECK_OK(vqe_parse_one(&other, &a, "other.json", other_text, &err), &err);
+  CHECK(!(other.float_fields & QB_VQE_F_COEFF_IMAG)); /* 5 is an integer token: still bigint */
+  free(other_text);
+  const char *half = "\"imaginary\":0.5}";
+  size_t base = strlen(vqe_e1_record);
+  other_text = calloc(1, base + 8);
+  const char *at = strstr(vqe_e1_record, "\"imaginary\":0}");
+  memcpy(other_text, vqe_e1_record, (size_t)(at - vqe_e1_record));
+  strcat(other_text, half);
+  strcat(other_text, at + strlen("\"imaginary\":0}"));
+  CHECK_OK(vqe_parse_one(&other, &a, "other.json", other_text, &err), &err);
+  CHECK(other.float_fields & QB_VQE_F_COEFF_IMAG);
+  free(other_text);
+  qb_vqe_types_add(&t, &other);
+  CHECK_OK(text_of(&text, &r, &t, &err), &err);
+  CHECK(strstr(text, "{\"imaginary\":0.0,\"real\":-1.0523732}") != NULL);
+  free(text);
+  CHECK_OK(qb_vqe_experiment_id(eid, &r, &t, &err), &err);
+  CHECK_EQ_STR(eid, "703e9d7449b8480d09d339b7ed16698dc271fca1a66f524a6fbb4ee6590f92c9");
+  /* e1's ids depend on the imaginary bit (it has only integer imaginary parts) but not on the coords bit */
+  qb_vqe_types alone;
+  qb_vqe_types_init(&alone);
+  qb_vqe_types_add(&alone, &r);
+  CHECK(!qb_vqe_types_equivalent(&alone, &t, &r));
+  CHECK(qb_vqe_types_equivalent(&t, &t, &r));
+  qb_vqe_types more_coords = alone;
+  more_coords.float_fields |= QB_VQE_F_COORDS; /* e1 already has a fractional coordinate */
+  CHECK(qb_vqe_types_equivalent(&alone, &more_coords, &r));
+  qb_arena_release(&a);
+}
+
+static const char e3_record[] =
+    "{\"vqe_result\":{\"initial_data\":{\"backend\":\"aer_simulator\",\"num_qubits\":2,\"hamiltonian\":[],"
+    "\"num_parameters\":4,\"initial_parameters\":[],\"optimizer\":\"COBYLA\","
+    "\"ansatz\":\"a\\\"b\\\\c\\td\\u0001\\u00e9\xce\xb8\",\"noise_backend\":\"undef\",\"default_shots\":null,"
+    "\"ansatz_reps\":1,\"init_strategy\":null,\"seed\":7,\"ansatz_name\":null,\"exact_estimator\":true},"
+    "\"iteration_list\":[{\"iteration\":1,\"parameters\":[],\"result\":-1,\"std\":0}],\"minimum\":-1,"
+    "\"optimal_parameters\":[],\"minimization_time\":0},"
+    "\"molecule\":{\"molecule_data\":{\"symbols\":[\"Li\",\"H\"],"
+    "\"coords\":[[1e-07,0,-0],[1.23456789e+08,2e+23,1.6]],\"multiplicity\":1,\"charge\":-1,\"units\":\"bohr\","
+    "\"masses\":null}},\"basis_set\":\"6-31g\",\"hamiltonian_time\":0,\"mapping_time\":0,\"vqe_time\":0,"
+    "\"total_time\":0,\"molecule_id\":3}";
+
+static const char e3_text[] =
+    "{\"molecule_data\":{\"charge\":-1,\"coords\":[[1.0E-7,0.0,0.0],[1.23456789E8,1.9999999999999998E23,1.6]],"
+    "\"multiplicity\":1,\"symbols\":[\"Li\",\"H\"],\"units\":\"bohr\"},\"basis_set\":\"6-31g\",\"initial_data\":"
+    "{\"ansatz\":\"a\\\"b\\\\c\\td\\u0001\xc3\xa9\xce\xb8\",\"ansatz_reps\":1,\"backend\":\"aer_simulator\","
+    "\"exact_estimator\":true,\"hamiltonian\":[],\"initial_parameters\":[],\"noise_backend\":\"undef\","
+    "\"num_parameters\":4,\"num_qubits\":2,\"optimizer\":\"COBYLA\",\"seed\":7}}";
+
+QB_TEST(to_json_e3_formatting_escapes_nulls)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_arena a;
+  qb_arena_init(&a, 0);
+  qb_vqe_record r;
+  CHECK_OK(vqe_parse_one(&r, &a, "e3.json", e3_record, &err), &err);
+  qb_vqe_types t;
+  qb_vqe_types_init(&t);
+  qb_vqe_types_add(&t, &r);
+  char *text = NULL, eid[65];
+  CHECK_OK(text_of(&text, &r, &t, &err), &err);
+  EXPECT(!strcmp(text, e3_text));
+  if (strcmp(text, e3_text)) fprintf(stderr, "  got  %s\n  want %s\n", text, e3_text);
+  free(text);
+  CHECK_OK(qb_vqe_experiment_id(eid, &r, &t, &err), &err);
+  CHECK_EQ_STR(eid, "be81f148e74efba084377e422252e9cbc92ed3549e8b8f62f9ecb5bbc675ddb9");
+  qb_arena_release(&a);
+}
+
+QB_TEST(to_json_integral_batch_prints_longs)
+{
+  /* the HF sample alone: every initial parameter is the token 0, so the column is bigint (EXPECTED.md) */
+  qb_err err = QB_ERR_INIT;
+  qb_arena a;
+  qb_arena_init(&a, 0);
+  size_t n;
+  char *data = vqe_read_data(vqe_good_samples[3], &n);
+  CHECK(data != NULL);
+  qb_vqe_record r;
+  int rc = vqe_parse_one(&r, &a, "4.json", data, &err);
+  if (rc) free(data);
+  CHECK_OK(rc, &err);
+  qb_vqe_types alone;
+  qb_vqe_types_init(&alone);
+  qb_vqe_types_add(&alone, &r);
+  char *text = NULL, eid[65];
+  rc = text_of(&text, &r, &alone, &err);
+  if (!rc) rc = qb_vqe_experiment_id(eid, &r, &alone, &err);
+  free(data);
+  CHECK_OK(rc, &err);
+  EXPECT(strstr(text, "\"initial_parameters\":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,") != NULL);
+  free(text);
+  CHECK_EQ_STR(eid, "8463c70b416746e9d449fd0e557cfe91494e170efd3fb8e74d2dcb467f6a5bd3");
+  qb_arena_release(&a);
+}
+
+QB_TEST(to_json_avro_source_order)
+{
+  /* .avro input: Spark keeps the Avro schema's field order and the writer's double type */
+  qb_err err = QB_ERR_INIT;
+  qb_arena a;
+  qb_arena_init(&a, 0);
+  qb_vqe_record r;
+  CHECK_OK(vqe_parse_one(&r, &a, "e1.json", vqe_e1_record, &err), &err);
+  r.source = QB_VQE_SRC_AVRO;
+  r.float_fields = QB_VQE_F_ALL;
+  qb_vqe_types t;
+  qb_vqe_types_init(&t);
+  qb_vqe_types_add(&t, &r);
+  char *text = NULL;
+  CHECK_OK(text_of(&text, &r, &t, &err), &err);
+  CHECK_EQ_STR(text,
+               "{\"molecule_data\":{\"symbols\":[\"H\",\"H\"],\"coords\":[[0.0,0.0,0.0],[0.0,0.0,0.74]],"
+               "\"multiplicity\":1,\"charge\":0,\"units\":\"angstrom\",\"masses\":[1.008,1.008]},\"basis_set\":"
+               "\"sto3g\",\"initial_data\":{\"backend\":\"aer_simulator\",\"num_qubits\":2,\"hamiltonian\":["
+               "{\"label\":\"II\",\"coefficients\":{\"real\":-1.0523732,\"imaginary\":0.0}},{\"label\":\"ZZ\","
+               "\"coefficients\":{\"real\":0.0112801,\"imaginary\":0.0}}],\"num_parameters\":4,"
+               "\"initial_parameters\":[0.1,1.0E-5,2.0,0.0],\"optimizer\":\"COBYLA\",\"ansatz\":\"OPENQASM 3.0;\\n\","
+               "\"noise_backend\":\"undef\",\"default_shots\":1024,\"ansatz_reps\":1,\"init_strategy\":\"random\","
+               "\"ansatz_name\":\"EfficientSU2\",\"exact_estimator\":false}}");
+  free(text);
+  qb_arena_release(&a);
+}
+
+QB_TEST(number_strings_follow_the_batch_type)
+{
+  char s[32];
+  CHECK_EQ_INT(qb_vqe_number_string(s, 0.0, false), 3);
+  CHECK_EQ_STR(s, "0.0");
+  qb_vqe_number_string(s, 0.0, true);
+  CHECK_EQ_STR(s, "0");
+  qb_vqe_number_string(s, -3.0, true);
+  CHECK_EQ_STR(s, "-3");
+  qb_vqe_number_string(s, 2.982505318919779, false);
+  CHECK_EQ_STR(s, "2.982505318919779");
+}
