@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* qberg append TABLE FILE.jsonl|- [--tag NAME] [--branch B] [--fast] [--overwrite-partitions]
- * [--target-file-size BYTES]: rows as JSON lines, written through the partitioned writer and committed as
- * one snapshot. */
+/* qberg append TABLE FILE.jsonl|- [--tag NAME] [--branch B] [--fast] [--replace-partitions] [--overwrite EXPR]:
+ * rows as JSON lines, written through the partitioned writer and committed as one snapshot. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +12,7 @@
 static void usage(void)
 {
   printf("usage: qberg [-w WAREHOUSE] append TABLE FILE.jsonl|- [--tag NAME] [--branch NAME] [--fast]\n"
-         "                                   [--replace-partitions] [--summary K=V]... [--json]\n\n"
+         "                                   [--replace-partitions | --overwrite EXPR] [--summary K=V]... [--json]\n\n"
          "Append rows given as JSON objects, one per line (members named like the columns; dates, timestamps,\n"
          "decimals and uuids as strings, binary as hex), to TABLE in one snapshot. Rows are routed to one\n"
          "Parquet file per partition and files roll at write.target-file-size-bytes.\n"
@@ -21,6 +20,8 @@ static void usage(void)
          "  --branch NAME         commit to this branch (created at the new snapshot if absent)\n"
          "  --fast                fast append: never merge manifests\n"
          "  --replace-partitions  replace every file in the partitions the rows fall in (dynamic overwrite)\n"
+         "  --overwrite EXPR      remove the files whose rows all match EXPR in the same commit (a file where\n"
+         "                        only some rows match fails the commit)\n"
          "  --summary K=V         extra snapshot summary entry\n"
          "Prints the new snapshot id (--json: an object with the counts).\n");
 }
@@ -31,7 +32,7 @@ int qb_cmd_append(qb_cli *cli)
     usage();
     return QB_EXIT_OK;
   }
-  const char *table = NULL, *file = NULL, *tag = NULL, *branch = NULL;
+  const char *table = NULL, *file = NULL, *tag = NULL, *branch = NULL, *overwrite = NULL;
   const char *summary[32];
   size_t n_summary = 0;
   qb_txn_op op = QB_TXN_APPEND;
@@ -42,10 +43,11 @@ int qb_cmd_append(qb_cli *cli)
       op = QB_TXN_FAST_APPEND;
     } else if (!strcmp(a, "--replace-partitions")) {
       op = QB_TXN_REPLACE_PARTITIONS;
-    } else if (!strcmp(a, "--tag") || !strcmp(a, "--branch") || !strcmp(a, "--summary")) {
+    } else if (!strcmp(a, "--tag") || !strcmp(a, "--branch") || !strcmp(a, "--summary") || !strcmp(a, "--overwrite")) {
       if (i + 1 >= cli->argc) return qb_cli_usage_error("append", "%s needs a value", a);
       const char *v = cli->argv[++i];
-      if (a[2] == 't') tag = v;
+      if (a[2] == 'o') overwrite = v, op = QB_TXN_OVERWRITE;
+      else if (a[2] == 't') tag = v;
       else if (a[2] == 'b') branch = v;
       else if (n_summary < 32 && strchr(v, '=') && v[0] != '=') summary[n_summary++] = v;
       else return qb_cli_usage_error("append", "--summary wants KEY=VALUE (at most 32)");
@@ -60,15 +62,21 @@ int qb_cmd_append(qb_cli *cli)
     }
   }
   if (!table || !file) return qb_cli_usage_error("append", "needs TABLE and FILE.jsonl (or - for stdin)");
+  qb_err err = QB_ERR_INIT;
+  qb_expr *filter = NULL;
+  if (overwrite && qb_expr_parse(&filter, overwrite, &err)) return qb_cli_usage_error("append", "%s", err.msg);
   FILE *in = strcmp(file, "-") ? fopen(file, "rb") : stdin;
-  if (!in) return qb_cli_usage_error("append", "cannot open %s", file);
+  if (!in) {
+    qb_expr_free(filter);
+    return qb_cli_usage_error("append", "cannot open %s", file);
+  }
   qb_cli_catalog cc;
   int st = qb_cli_catalog_open(&cc, cli, "append", table);
   if (st) {
     if (in != stdin) fclose(in);
+    qb_expr_free(filter);
     return st;
   }
-  qb_err err = QB_ERR_INIT;
   qb_table *t = NULL;
   qb_txn *txn = NULL;
   qb_row_decoder *dec = NULL;
@@ -80,7 +88,8 @@ int qb_cmd_append(qb_cli *cli)
   qb_txn_options o = QB_TXN_OPTIONS_INIT;
   o.branch = branch;
   if (qb_table_get_metadata(&md, t, &err) || qb_txn_begin(&txn, t, op, &o, &err) ||
-      qb_row_decoder_new(&dec, qb_table_metadata_current_schema(md), &err))
+      qb_row_decoder_new(&dec, qb_table_metadata_current_schema(md), &err) ||
+      (filter && qb_txn_remove_where(txn, filter, &err)))
     goto fail;
   for (size_t i = 0; i < n_summary; i++) {
     char *kv = strdup(summary[i]);
@@ -123,6 +132,7 @@ out:
   qb_table_free(t);
   qb_cli_catalog_close(&cc);
   free(line);
+  qb_expr_free(filter);
   if (in != stdin) fclose(in);
   return st;
 }

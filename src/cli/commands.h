@@ -24,5 +24,6 @@ QB_CLI_COMMAND(append, "append rows from JSON lines as one snapshot (append TABL
 QB_CLI_COMMAND(files, "list the data files of a snapshot with their deletes (files TABLE [--as-of X] [--where EXPR])")
 QB_CLI_COMMAND(tag, "create, move or remove a tag or branch (tag TABLE NAME [--snapshot ID] [--branch] [--remove])")
 QB_CLI_COMMAND(schema, "show a table's schema and partition specs (schema TABLE [--as-of X] [--json])")
+QB_CLI_COMMAND(delete, "remove the data files whose rows all match a filter (delete TABLE --where EXPR)")
 QB_CLI_COMMAND(ingest, "run one incremental batch of the VQE pipeline (ingest --raw DIR|URI)")
 QB_CLI_COMMAND(generate, "write realistic raw VQE result files (generate --experiments N --out DIR)")

@@ -50,7 +50,7 @@ while read -r t m snap want; do
   [ "$snap" != - ] && sargs+=(--as-of "$snap")
   "$QBERG" schema "${sargs[@]}" >"$TMPDIR/schema.$k" || { bad "$t: qberg schema failed"; continue; }
   mv "$TMPDIR/ours.jsonl" "$TMPDIR/ours.$k"
-  echo "$TMPDIR/schema.$k $TMPDIR/ours.$k $TMPDIR/exp.$k $t $m $snap" >>"$TMPDIR/compare-cases"
+  echo "$TMPDIR/schema.$k $TMPDIR/ours.$k $TMPDIR/exp.$k 0 $t $m $snap" >>"$TMPDIR/compare-cases"
 done <"$TMPDIR/cases"
 
 # directory names in the test data hold no spaces, so the batch files split on them safely

@@ -64,6 +64,8 @@ function normScalar(t, v) {
   if (ty === 'float') return typeof v === 'string' && !/^-?[\d.eE+-]+$/.test(v) ? v : String(Math.fround(Number(v)));
   if (ty === 'double') return typeof v === 'string' && !/^-?[\d.eE+-]+$/.test(v) ? v : String(Number(v));
   if (ty.startsWith('decimal')) { // exact: drop trailing fraction zeros
+    // readers that hand decimals out as doubles (hyparquet): round to the scale first
+    if (typeof v === 'number') v = v.toFixed(Number((ty.match(/,\s*(\d+)/) ?? [0, 0])[1]));
     let s = String(v);
     const sci = s.match(/^(-?)(\d+)(?:\.(\d+))?E([+-]?\d+)$/i); // BigDecimal.toString: 0E-11, 1.2E+3
     if (sci) {
