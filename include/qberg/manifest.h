@@ -6,7 +6,8 @@
  *
  * Absent values: an optional long or int that is null in the file is QB_UNASSIGNED (-1, never a valid
  * snapshot id, sequence number, count or sort order id); an optional array is a NULL pointer (a present but
- * empty array has a non-NULL pointer and n == 0); optional bytes are a qb_slice with p == NULL. */
+ * empty array has a non-NULL pointer and n == 0); optional bytes are a qb_slice with p == NULL.
+ * Thread-safety: readers and writers are used by one thread at a time; distinct ones run concurrently. */
 #ifndef QBERG_MANIFEST_H
 #define QBERG_MANIFEST_H
 
@@ -14,6 +15,7 @@
 #include "qberg/common.h"
 #include "qberg/err.h"
 #include "qberg/fileio.h"
+#include "qberg/parquet.h"
 #include "qberg/schema.h"
 #include "qberg/table_metadata.h"
 #include "qberg/value.h"
@@ -119,6 +121,21 @@ QB_API qb_metrics_mode qb_metrics_config_mode(const qb_metrics_config *c, int32_
 /** NULL-safe. */
 QB_API void qb_metrics_config_free(qb_metrics_config *c);
 
+/**
+ * A data file (content data, format "PARQUET") for a Parquet file written with qberg's writer:
+ * record_count, file size, split offsets, and per leaf column (by field id) column_sizes, value_counts,
+ * null_value_counts, nan_value_counts (float/double) and bounds converted to Iceberg's single-value
+ * serialisation and truncated per the column's mode. Leaves inside a list or map get a column size only
+ * (Java: repeated fields have no counts or bounds); columns without field id or unknown to `schema`
+ * (and INT96 bounds) are skipped. The result owns copies of `path` and `partition` (a QB_V_STRUCT, one
+ * item per spec field, or NULL for an unpartitioned table) and may be edited (content, equality_ids,
+ * sort_order_id) before it is added to a manifest.
+ * @param cfg  NULL: truncate(16) for every column
+ */
+QB_API int qb_data_file_from_parquet(qb_data_file **out, const qb_pq_write_result *res, const char *path,
+                                     const qb_value *partition, const qb_schema *schema,
+                                     const qb_metrics_config *cfg, qb_err *err) QB_WUR;
+
 /* ---- manifest entries and manifest list entries -------------------------------------------------------- */
 
 typedef struct qb_manifest_entry {
@@ -188,7 +205,7 @@ typedef struct qb_manifest_read_options {
  * name), so the layouts of Java, Spark, PyIceberg, Rust, Go and DuckDB all read.
  * @return QB_OK; QB_ENOTFOUND; QB_ECORRUPT (not an Avro file, not a manifest: the message says what the
  *         file holds, e.g. a manifest list; bad partition-spec metadata); QB_EUNSUPPORTED (format-version 3+);
- *         QB_EINVAL (the given spec does not fit the file's partition record); QB_EIO
+ *         QB_EINVAL (the given spec is not the one the file names, or does not fit its partition record); QB_EIO
  */
 QB_API int qb_manifest_reader_open(qb_manifest_reader **out, qb_fileio *io, const char *path,
                                    const qb_manifest_read_options *opts, qb_err *err) QB_WUR;

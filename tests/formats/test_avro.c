@@ -445,6 +445,7 @@ QB_TEST(schema_errors)
       {"{\"type\":\"enum\",\"symbols\":[\"A\"]}", "enum without a name"},
       {"{\"type\":\"array\"}", "array without \"items\""},
       {"{\"type\":\"fixed\",\"name\":\"int\",\"size\":1}", "a named type cannot be called 'int'"},
+      {"{\"type\":\"fixed\",\"name\":\"ns.\",\"size\":1}", "empty name in 'ns.'"}, /* fuzz finding */
   };
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
     qb_err err = QB_ERR_INIT;

@@ -832,6 +832,14 @@ QB_TEST(partitioned_write_read_many_entries)
     CHECK_EQ_INT(n, N);
     qb_manifest_reader_close(r);
   }
+  /* the spec the caller gives must be the one the file was written with */
+  qb_partition_spec other = {4, 4, pf};
+  qb_manifest_read_options o = QB_MANIFEST_READ_OPTIONS_INIT;
+  o.spec = &other;
+  o.schema = schema;
+  qb_manifest_reader *r;
+  CHECK_FAIL(qb_manifest_reader_open(&r, io, out, &o, &err), QB_EINVAL, &err,
+             "the manifest was written with partition spec 3, not 4");
   qb_schema_free(schema);
   qb_fileio_free(io);
 }

@@ -115,6 +115,7 @@ static int parse_name(pctx *c, qb_avro_node *n, json_object *j, const char *ns)
     n->space = has_ns ? json_object_get_string(nsj) : ns;
   }
   if (n->space && !n->space[0]) n->space = NULL; /* "" (also ".name") is the null namespace, as in Java */
+  if (!n->short_name[0]) return perr(c, "empty name in '%s'", name); /* "ns." */
   n->name = n->space ? qb_arena_sprintf(&c->s->arena, "%s.%s", n->space, n->short_name) : n->short_name;
   if (!n->name) return oom(c);
   if (prim_type(n->name) >= 0) return perr(c, "a named type cannot be called '%s'", n->name);
