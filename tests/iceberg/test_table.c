@@ -117,7 +117,7 @@ static int scan_count(scan_out *out, qb_table *t, const char *where, const char 
     const qb_value *row;
     if ((rc = qb_scan_next(&row, s, err)) || !row) break;
     out->rows++;
-    out->id_sum += row->u.seq.items[0].u.i64;
+    if (row->u.seq.items[0].kind == QB_V_INT64) out->id_sum += row->u.seq.items[0].u.i64;
   }
   if (s) qb_scan_get_metrics(s, &out->m);
   qb_scan_free(s);
