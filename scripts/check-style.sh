@@ -8,6 +8,10 @@ if grep -rnE '(^|[^a-z_>.])(printf|puts|putchar|perror|exit|abort)\s*\(|\b(stdou
      --include='*.c' --include='*.h' | grep -v '^src/cli/'; then
   echo "check-style: the library must not print or exit (above)"; bad=1
 fi
+# libcurl belongs to the io layer's HTTP glue alone: everything else speaks FileIO
+if grep -rlE '#include <curl/' src tests bench fuzz --include='*.c' --include='*.h' 2>/dev/null | grep -vx 'src/io/http.c'; then
+  echo "check-style: only src/io/http.c may use libcurl (above)"; bad=1
+fi
 rank() { case $1 in util) echo 0;; io) echo 1;; formats) echo 2;; iceberg) echo 3;; catalog) echo 4;;
   pipeline|maintenance) echo 5;; cli) echo 6;; *) echo 9;; esac; }
 while IFS= read -r f; do

@@ -4,6 +4,7 @@
 #define QBERG_QBERG_H
 
 #include "qberg/avro.h"
+#include "qberg/catalog.h"
 #include "qberg/common.h"
 #include "qberg/config.h"
 #include "qberg/err.h"
@@ -13,8 +14,10 @@
 #include "qberg/s3.h"
 #include "qberg/schema.h"
 #include "qberg/table_metadata.h"
-#include "qberg/s3.h"
+#include "qberg/scan.h"
+#include "qberg/table.h"
 #include "qberg/value.h"
+#include "qberg/pipeline.h"
 #include "qberg/vqe.h"
 
 /** The library version, "MAJOR.MINOR.PATCH". */

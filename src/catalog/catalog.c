@@ -377,9 +377,46 @@ static int tree_cb(void *ctx, const char *name, bool is_dir, qb_err *err)
   return rc;
 }
 
+/* On a store without directories: one listing of the prefix, deleted in batches (S3 DeleteObjects). */
+typedef struct batch {
+  qb_fileio *io;
+  char *paths[1000];
+  size_t n;
+} batch;
+
+static int batch_flush(batch *b, qb_err *err)
+{
+  int rc = qb_fileio_delete_many(b->io, (const char *const *)b->paths, b->n, err);
+  for (size_t i = 0; i < b->n; i++) free(b->paths[i]);
+  b->n = 0;
+  return rc;
+}
+
+static int batch_cb(void *ctx, const char *path, const qb_stat *st, qb_err *err)
+{
+  batch *b = ctx;
+  if (!(b->paths[b->n] = strdup(path))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  return ++b->n == sizeof b->paths / sizeof b->paths[0] ? batch_flush(b, err) : QB_OK;
+}
+
 static int remove_tree(qb_fileio *io, const char *dir, int depth, qb_err *err)
 {
   if (depth > 64) return QB_FAIL(err, QB_ELIMIT, "%s: directories nested more than 64 deep", dir);
+  if (!qb_fileio_can(io, QB_IO_RENAME)) {
+    char *prefix = qb_str_printf("%s/", dir);
+    batch *b = prefix ? calloc(1, sizeof *b) : NULL;
+    if (!b) {
+      free(prefix);
+      return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    }
+    b->io = io;
+    int rc = qb_fileio_list(io, prefix, batch_cb, b, err);
+    if (rc == QB_OK) rc = batch_flush(b, err);
+    for (size_t i = 0; i < b->n; i++) free(b->paths[i]);
+    free(b);
+    free(prefix);
+    return rc;
+  }
   tree_ctx t = {io, dir, depth};
   int rc = qb_fileio_list_dir(io, dir, tree_cb, &t, err);
   if (rc == QB_ENOTFOUND) {

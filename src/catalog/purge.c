@@ -111,18 +111,24 @@ static int delete_outside(refs *r, qb_map *m, int *deleted, qb_err *err)
   const char *root = qb_table_location(r->t);
   size_t rn = strlen(root);
   const char *scheme_end = strstr(root, "://");
-  for (size_t i = 0; i < m->cap; i++) {
-    const char *p = m->slots[i].key;
-    if (!p || (!strncmp(p, root, rn) && p[rn] == '/')) continue;
-    const char *pe = strstr(p, "://");
-    bool same_scheme = scheme_end ? pe && pe - p == scheme_end - root && !strncmp(p, root, (size_t)(pe - p))
-                                  : !pe || qb_str_has_prefix(p, "file:");
-    if (!same_scheme) continue;
-    int rc = qb_fileio_delete(qb_catalog_io(r->t->cat), p, err);
-    if (rc) return qb_err_wrap(err, "purging");
-    (*deleted)++;
+  const char *batch[1000]; /* S3 DeleteObjects takes 1,000 keys per request */
+  size_t n = 0;
+  int rc = QB_OK;
+  for (size_t i = 0; rc == QB_OK && i <= m->cap; i++) {
+    const char *p = i < m->cap ? m->slots[i].key : NULL;
+    if (p && !(!strncmp(p, root, rn) && p[rn] == '/')) {
+      const char *pe = strstr(p, "://");
+      bool same_scheme = scheme_end ? pe && pe - p == scheme_end - root && !strncmp(p, root, (size_t)(pe - p))
+                                    : !pe || qb_str_has_prefix(p, "file:");
+      if (same_scheme) batch[n++] = p;
+    }
+    if (n == sizeof batch / sizeof batch[0] || (i == m->cap && n)) {
+      rc = qb_fileio_delete_many(qb_catalog_io(r->t->cat), batch, n, err);
+      if (rc == QB_OK) *deleted += (int)n;
+      n = 0;
+    }
   }
-  return QB_OK;
+  return rc ? qb_err_wrap(err, "purging") : QB_OK;
 }
 
 static void refs_free(refs *r)

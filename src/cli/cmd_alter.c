@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli_catalog.h"
+#include "cli_evolve.h"
 
 int qb_cmd_alter(qb_cli *cli)
 {
@@ -12,16 +13,18 @@ int qb_cmd_alter(qb_cli *cli)
            "       qberg [-w WAREHOUSE] alter TABLE unset-property KEY [KEY]... [--json]\n\n"
            "Commit a new metadata version that changes table properties (for example commit.retry.num-retries,\n"
            "write.metadata.previous-versions-max, write.metadata.delete-after-commit.enabled). The commit\n"
-           "retries on top of concurrent commits as any other. Prints the new version (--json: an object).\n");
+           "retries on top of concurrent commits as any other. Prints the new version (--json: an object).\n\n");
+    qb_cli_alter_evolve_usage();
     return QB_EXIT_OK;
   }
   const char *args[66];
   int n = qb_cli_positional(cli, args, 66);
   if (n < 0) return qb_cli_usage_error("alter", "unexpected argument '%s'", cli->argv[-1 - n]);
   if (n < 3) return qb_cli_usage_error("alter", "needs TABLE, an action and its arguments");
+  if (qb_cli_is_evolve_action(args[1])) return qb_cli_alter_evolve(cli, args, n);
   bool set = !strcmp(args[1], "set-property");
   if (!set && strcmp(args[1], "unset-property"))
-    return qb_cli_usage_error("alter", "unknown action '%s' (set-property, unset-property)", args[1]);
+    return qb_cli_usage_error("alter", "unknown action '%s' (set-property, unset-property, add-column, rename-column, drop-column, widen, make-optional, move-column, add-partition-field, drop-partition-field)", args[1]);
   qb_kv kv[64];
   const char *keys[64];
   size_t k = 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli_catalog.h"
+#include "cli_evolve.h"
 
 /* JSON text given inline or as @FILE; *out malloc'd */
 static int read_arg(const char *arg, char **out, size_t *n)
@@ -38,19 +39,28 @@ static int read_arg(const char *arg, char **out, size_t *n)
 int qb_cmd_create(qb_cli *cli)
 {
   if (qb_cli_wants_help(cli->argc, cli->argv)) {
-    printf("usage: qberg [-w WAREHOUSE] create TABLE --schema JSON|@FILE [--property KEY=VALUE]... [--json]\n\n"
-           "Create an empty, unpartitioned v2 table: version 1 of its metadata, published create-exclusive.\n"
+    printf("usage: qberg [-w WAREHOUSE] create TABLE --schema JSON|@FILE [--partition SPEC] [--property KEY=VALUE]...\n"
+           "                                   [--json]\n\n"
+           "Create an empty v2 table: version 1 of its metadata, published create-exclusive. --partition takes\n"
+           "comma-separated fields: col (identity), identity(col), bucket(N,col), truncate(W,col), year(col),\n"
+           "month(col), day(col), hour(col); e.g. --partition \"day(ts),identity(basis),bucket(16,id)\".\n"
            "The schema is Iceberg's JSON form, e.g.\n"
            "  {\"type\":\"struct\",\"fields\":[{\"id\":1,\"name\":\"x\",\"required\":true,\"type\":\"long\"}]}\n"
            "Prints the new metadata file (--json: {\"table\":…,\"metadata-file\":…,\"version\":1}).\n");
     return QB_EXIT_OK;
   }
   const char *table = NULL, *schema_arg = NULL;
+  char *partition_arg = NULL;
   qb_kv props[64];
   size_t np = 0;
   for (int i = 1; i < cli->argc; i++) {
     const char *a = cli->argv[i];
     if (!strcmp(a, "--json")) continue;
+    if (!strcmp(a, "--partition")) {
+      if (i + 1 >= cli->argc) return qb_cli_usage_error("create", "%s needs a value", a);
+      partition_arg = cli->argv[++i];
+      continue;
+    }
     if (!strcmp(a, "--schema") || !strcmp(a, "--property")) {
       if (i + 1 >= cli->argc) return qb_cli_usage_error("create", "%s needs a value", a);
       const char *v = cli->argv[++i];
@@ -89,7 +99,14 @@ int qb_cmd_create(qb_cli *cli)
     return st;
   }
   qb_catalog *cat = cc.cat;
-  qb_table_def def = {schema, NULL, NULL, props, np};
+  qb_partition_field pfields[64];
+  qb_partition_spec spec = {0, 0, pfields};
+  if (partition_arg && (st = qb_cli_parse_partition(&spec, pfields, 64, partition_arg, schema, "create"))) {
+    qb_schema_free(schema);
+    qb_cli_catalog_close(&cc);
+    return st;
+  }
+  qb_table_def def = {schema, partition_arg ? &spec : NULL, NULL, props, np};
   qb_table *t;
   if (qb_catalog_create_table_def(&t, cat, table, &def, NULL, &err)) {
     st = qb_cli_fail(&err);
@@ -105,6 +122,7 @@ int qb_cmd_create(qb_cli *cli)
     }
     qb_table_free(t);
   }
+  for (size_t i = 0; i < spec.n_fields; i++) free((char *)pfields[i].name);
   qb_schema_free(schema);
   qb_cli_catalog_close(&cc);
   return st;

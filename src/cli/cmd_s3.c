@@ -141,8 +141,23 @@ static int do_rm(qb_fileio *io, char **uris, int n, bool recursive, qb_err *err)
 {
   collect c = {0};
   int rc = QB_OK;
-  for (int i = 0; i < n && rc == QB_OK; i++)
-    rc = recursive ? qb_fileio_list(io, uris[i], collect_cb, &c, err) : collect_cb(&c, uris[i], NULL, err);
+  for (int i = 0; i < n && rc == QB_OK; i++) {
+    if (!recursive) {
+      rc = collect_cb(&c, uris[i], NULL, err);
+      continue;
+    }
+    /* "rm -r s3://b/dir" means dir/ and below, never dir2/: list with a trailing '/' (the bucket root aside) */
+    const char *u = uris[i], *after = strstr(u, "://");
+    const char *slash = after ? strchr(after + 3, '/') : NULL;
+    size_t len = strlen(u);
+    char *prefix = (slash && slash[1] && u[len - 1] != '/') ? malloc(len + 2) : NULL;
+    if (prefix) {
+      memcpy(prefix, u, len);
+      memcpy(prefix + len, "/", 2);
+    }
+    rc = qb_fileio_list(io, prefix ? prefix : u, collect_cb, &c, err);
+    free(prefix);
+  }
   if (rc == QB_OK) rc = qb_fileio_delete_many(io, (const char *const *)c.p, c.n, err);
   if (rc == QB_OK && recursive) fprintf(stderr, "qberg s3 rm: %zu objects deleted\n", c.n);
   for (size_t i = 0; i < c.n; i++) free(c.p[i]);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "iceberg/iceberg_int.h"
+#include "util/hash.h"
 #include "util/clock.h"
 #include "util/str.h"
 
@@ -280,17 +281,27 @@ int qb_table_metadata__validate(const qb_table_metadata *md, qb_err *err)
   if (!qb_table_metadata_default_sort_order(md))
     return QB_FAIL(err, QB_ECORRUPT, "default-sort-order-id %d not found in 'sort-orders'",
                    (int)md->default_sort_order_id);
+  /* a set, not a pairwise scan: metadata with 10,000s of snapshots is validated on every commit */
+  qb_u64set seen;
+  qb_u64set_init(&seen);
   for (size_t i = 0; i < md->n_snapshots; i++) {
     const qb_snapshot *s = &md->snapshots[i];
-    for (size_t j = 0; j < i; j++)
-      if (md->snapshots[j].snapshot_id == s->snapshot_id)
-        return QB_FAIL(err, QB_ECORRUPT, "duplicate snapshot id %lld", (long long)s->snapshot_id);
+    int rc = qb_u64set_has(&seen, (uint64_t)s->snapshot_id)
+                 ? QB_FAIL(err, QB_ECORRUPT, "duplicate snapshot id %lld", (long long)s->snapshot_id)
+                 : qb_u64set_add(&seen, (uint64_t)s->snapshot_id, err);
+    if (rc) {
+      qb_u64set_free(&seen);
+      return rc;
+    }
     /* Java indexAndValidateSnapshots */
-    if (s->sequence_number > md->last_sequence_number)
+    if (s->sequence_number > md->last_sequence_number) {
+      qb_u64set_free(&seen);
       return QB_FAIL(err, QB_ECORRUPT,
                      "invalid snapshot %lld: sequence number %lld greater than last-sequence-number %lld",
                      (long long)s->snapshot_id, (long long)s->sequence_number, (long long)md->last_sequence_number);
+    }
   }
+  qb_u64set_free(&seen);
   if (md->current_snapshot_id != -1 && !qb_table_metadata_current_snapshot(md))
     return QB_FAIL(err, QB_ECORRUPT, "current-snapshot-id %lld not found in 'snapshots'",
                    (long long)md->current_snapshot_id);

@@ -71,7 +71,9 @@ static int call(garage *g, const char *method, const char *op, const char *query
   int rc = url && what ? qb_http_perform(g->http, &r, prepare, &c, &resp, err) : QB_FAIL(err, QB_ENOMEM, "out of memory");
   if (rc == QB_OK && (resp.status < 200 || resp.status >= 300)) {
     /* Garage's admin errors: {"code": "...", "message": "...", "region": ..., "path": ...} */
-    json_object *e = resp.err_body.n ? json_tokener_parse((const char *)resp.err_body.p) : NULL;
+    json_object *e = resp.err_body.n && qb_buf_cstr(&resp.err_body, NULL) == QB_OK
+                         ? json_tokener_parse((const char *)resp.err_body.p)
+                         : NULL;
     json_object *jc = NULL, *jm = NULL;
     if (e) {
       json_object_object_get_ex(e, "code", &jc);

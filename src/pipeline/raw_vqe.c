@@ -950,6 +950,21 @@ static int read_record(ps *s, qb_vqe_record *r)
   return rc;
 }
 
+bool qb_vqe_utf8_valid(const char *p, size_t n)
+{
+  const uint8_t *q = (const uint8_t *)p, *end = q + n;
+  while (q < end) {
+    if (*q < 0x80) {
+      q++;
+      continue;
+    }
+    size_t k = utf8_len(q, end);
+    if (!k) return false;
+    q += k;
+  }
+  return true;
+}
+
 void qb_vqe_json_cursor_init(qb_vqe_json_cursor *c, const char *name, const void *p, size_t n)
 {
   memset(c, 0, sizeof *c);

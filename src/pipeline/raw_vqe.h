@@ -124,4 +124,18 @@ void qb_vqe_json_cursor_init(qb_vqe_json_cursor *c, const char *name, const void
  */
 int qb_vqe_json_next(qb_vqe_record *out, bool *out_got, qb_vqe_json_cursor *c, qb_arena *a, qb_err *err);
 
+/* ---- the .avro (Kafka Connect) source ---- */
+
+/* The VQEDecoratedResult Avro schema qberg reads .avro files with (spec §1.3; ints widened to long so int
+ * and long writers both resolve, then range-checked). It has no defaults: a field the file's writer schema
+ * lacks reads as null, exactly as an absent field of a JSON record. */
+extern const char qb_vqe_avro_schema_json[];
+
+/* Fill `out` from one Avro record shaped by qb_vqe_avro_schema_json, with the JSON path's acceptance rules.
+ * Strings stay borrowed from `v`; arrays are copied into `a`. `where` ("x.avro: record 3") prefixes errors. */
+int qb_vqe_record_from_avro(qb_vqe_record *out, const qb_value *v, const char *where, qb_arena *a, qb_err *err);
+
+/* Whether p[0..n) is valid UTF-8 (no overlong forms, surrogates or code points above U+10FFFF). */
+bool qb_vqe_utf8_valid(const char *p, size_t n);
+
 #endif

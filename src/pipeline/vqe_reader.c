@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* qb_vqe_reader: the public, one-record-at-a-time face of the raw record parser (raw_vqe.c). Each record
- * lives in an arena that is emptied when the next one is read, so memory follows the largest record. */
+/* qb_vqe_reader: the public, one-record-at-a-time face of the raw record parsers — JSON text (raw_vqe.c) or
+ * an Avro Object Container File (raw_vqe_avro.c), told apart by the OCF magic. Each record lives in an arena
+ * that is emptied when the next one is read, so memory follows the largest record (or Avro block). */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/raw_vqe.h"
+#include "qberg/avro.h"
 #include "util/arena.h"
 
 struct qb_vqe_reader {
@@ -13,7 +18,41 @@ struct qb_vqe_reader {
   qb_vqe_record rec;
   char *name;
   bool done;
+  /* .avro */
+  qb_file *file;
+  qb_avro_reader *avro;
+  uint64_t n_records;
 };
+
+/* The reader schema is parsed once per process (it is constant); parsing it per file doubled the cost of
+ * opening a small .avro file. Read-only after the first use, so readers on several threads share it. */
+static pthread_once_t schema_once = PTHREAD_ONCE_INIT;
+static qb_avro_schema *schema;
+static qb_err schema_err;
+static void parse_schema(void)
+{
+  qb_err_clear(&schema_err);
+  if (qb_avro_schema_parse(&schema, qb_vqe_avro_schema_json, strlen(qb_vqe_avro_schema_json), &schema_err))
+    schema = NULL;
+}
+
+static int open_avro(qb_vqe_reader *r, const void *data, size_t n, qb_err *err)
+{
+  pthread_once(&schema_once, parse_schema);
+  if (!schema) {
+    if (err) *err = schema_err;
+    return qb_err_wrap(err, "%s: VQEDecoratedResult schema", r->name);
+  }
+  int rc = qb_file_from_memory(&r->file, data, n, r->name, err);
+  if (rc) return rc;
+  qb_avro_read_options o = QB_AVRO_READ_OPTIONS_INIT;
+  o.reader_schema = schema;
+  o.max_record_bytes = QB_VQE_MAX_FILE_BYTES;
+  rc = qb_avro_reader_open(&r->avro, r->file, &o, err);
+  /* a writer schema that cannot become a VQEDecoratedResult is bad input, not a bad call */
+  if (rc == QB_EINVAL) err->code = QB_ECORRUPT;
+  return rc ? qb_err_wrap(err, "%s: not a VQEDecoratedResult container", r->name) : QB_OK;
+}
 
 int qb_vqe_reader_open(qb_vqe_reader **out, const char *name, const void *data, size_t n, qb_err *err)
 {
@@ -32,8 +71,29 @@ int qb_vqe_reader_open(qb_vqe_reader **out, const char *name, const void *data, 
   }
   r->name = copy;
   qb_arena_init(&r->arena, 64 * 1024);
-  qb_vqe_json_cursor_init(&r->cursor, r->name, data ? data : "", n);
+  if (n >= 4 && !memcmp(data, "Obj\x01", 4)) {
+    int rc = open_avro(r, data, n, err);
+    if (rc) {
+      qb_vqe_reader_close(r);
+      return rc;
+    }
+  } else {
+    qb_vqe_json_cursor_init(&r->cursor, r->name, data ? data : "", n);
+  }
   *out = r;
+  return QB_OK;
+}
+
+static int next_avro(const qb_vqe_record **out, qb_vqe_reader *r, qb_err *err)
+{
+  const qb_value *v;
+  int rc = qb_avro_reader_next(&v, r->avro, err);
+  if (rc || !v) return rc;
+  char where[320];
+  snprintf(where, sizeof where, "%s: record %" PRIu64, r->name, r->n_records);
+  if ((rc = qb_vqe_record_from_avro(&r->rec, v, where, &r->arena, err))) return rc;
+  r->n_records++;
+  *out = &r->rec;
   return QB_OK;
 }
 
@@ -43,19 +103,23 @@ int qb_vqe_reader_next(const qb_vqe_record **out, qb_vqe_reader *r, qb_err *err)
   if (r->done) return QB_OK;
   qb_arena_release(&r->arena);
   qb_arena_init(&r->arena, 64 * 1024);
-  bool got;
-  int rc = qb_vqe_json_next(&r->rec, &got, &r->cursor, &r->arena, err);
-  if (rc || !got) {
-    r->done = true;
-    return rc;
+  int rc;
+  if (r->avro) {
+    rc = next_avro(out, r, err);
+  } else {
+    bool got;
+    rc = qb_vqe_json_next(&r->rec, &got, &r->cursor, &r->arena, err);
+    if (!rc && got) *out = &r->rec;
   }
-  *out = &r->rec;
-  return QB_OK;
+  if (rc || !*out) r->done = true;
+  return rc;
 }
 
 void qb_vqe_reader_close(qb_vqe_reader *r)
 {
   if (!r) return;
+  qb_avro_reader_close(r->avro);
+  qb_file_close(r->file);
   qb_arena_release(&r->arena);
   free(r->name);
   free(r);

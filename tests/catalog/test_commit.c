@@ -32,6 +32,13 @@ static int scaled(int n)
   return n;
 }
 
+/* ...and their waits grow with the slowdown */
+static int slowdown(void)
+{
+  if (getenv("QB_VALGRIND") && *getenv("QB_VALGRIND") == '1') return 30;
+  return getenv("QB_SANITIZED") ? 3 : 1;
+}
+
 static bool file_exists(const char *path) { return access(path, F_OK) == 0; }
 
 /* ---- a FileIO wrapper: hides capabilities, injects outcome-unknown writes, kills itself at call N ---- */
@@ -724,7 +731,7 @@ static void crash_child(const char *wh, qb_commit_mode mode, long kill_at, int f
   wrap_io *w = wrap_new(true);
   qb_err err = QB_ERR_INIT;
   qb_catalog *cat;
-  if (!w || open_cat(&cat, wh, mode, 300, &w->base, &err)) _exit(3);
+  if (!w || open_cat(&cat, wh, mode, 300 * slowdown(), &w->base, &err)) _exit(3);
   qb_table *t;
   if (qb_table_load(&t, cat, "db.t", &err)) _exit(4);
   w->kill_at = kill_at ? w->calls + kill_at : 0;
@@ -743,7 +750,7 @@ static void crash_rounds(qb_commit_mode mode, int rounds, int max_delay_ms, int 
   qb_err err = QB_ERR_INIT;
   char *wh = qb_str_printf("%s/wh", qb_test_tmpdir());
   qb_catalog *cat;
-  CHECK_OK(open_cat(&cat, wh, mode, 300, NULL, &err), &err);
+  CHECK_OK(open_cat(&cat, wh, mode, 300 * slowdown(), NULL, &err), &err);
   CHECK_OK(qb_catalog_create_table(NULL, cat, "db.t", qbt_make_table, NULL, NULL, &err), &err);
   int64_t acked = 1, landed_unacked = 0;
   srand(12345);
@@ -761,7 +768,7 @@ static void crash_rounds(qb_commit_mode mode, int rounds, int max_delay_ms, int 
       crash_child(wh, mode, kill_at, fds[1]);
     }
     close(fds[1]);
-    if (!kill_at) usleep((useconds_t)(rand() % max_delay_ms) * 1000);
+    if (!kill_at) usleep((useconds_t)(rand() % (max_delay_ms * slowdown())) * 1000);
     kill(pid, SIGKILL);
     int st;
     CHECK(waitpid(pid, &st, 0) == pid);

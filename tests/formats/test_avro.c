@@ -375,6 +375,44 @@ QB_TEST(schema_to_json_java_order_and_every_attribute)
   qb_avro_schema_free(s2);
 }
 
+QB_TEST(schema_namespaces_round_trip)
+{
+  static const struct {
+    const char *in, *out;
+  } tab[] = {
+      /* ".a" and "" are the null namespace (Java's Name); the JSON is stable after one pass (fuzz finding) */
+      {"{\"type\":\"record\",\"name\":\".a\",\"fields\":[{\"name\":\"b\",\"type\":{\"type\":\"record\",\"name\":"
+       "\"c\",\"namespace\":\"\",\"fields\":[]}}]}",
+       "{\"type\":\"record\",\"name\":\"a\",\"fields\":[{\"name\":\"b\",\"type\":{\"type\":\"record\",\"name\":"
+       "\"c\",\"fields\":[]}}]}"},
+      /* a null-namespace type used inside a namespace that has a type of the same short name */
+      {"{\"type\":\"record\",\"name\":\"r\",\"fields\":[{\"name\":\"x\",\"type\":{\"type\":\"fixed\",\"name\":"
+       "\"f\",\"size\":1}},{\"name\":\"y\",\"type\":{\"type\":\"record\",\"name\":\"s\",\"namespace\":\"n\","
+       "\"fields\":[{\"name\":\"z\",\"type\":{\"type\":\"fixed\",\"name\":\"f\",\"size\":2}},{\"name\":\"w\","
+       "\"type\":\".f\"},{\"name\":\"v\",\"type\":\"f\"}]}}]}",
+       "{\"type\":\"record\",\"name\":\"r\",\"fields\":[{\"name\":\"x\",\"type\":{\"type\":\"fixed\",\"name\":"
+       "\"f\",\"size\":1}},{\"name\":\"y\",\"type\":{\"type\":\"record\",\"name\":\"s\",\"namespace\":\"n\","
+       "\"fields\":[{\"name\":\"z\",\"type\":{\"type\":\"fixed\",\"name\":\"f\",\"size\":2}},{\"name\":\"w\","
+       "\"type\":\".f\"},{\"name\":\"v\",\"type\":\"f\"}]}}]}"},
+  };
+  for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+    qb_err err = QB_ERR_INIT;
+    qb_avro_schema *s;
+    char *json;
+    size_t n;
+    CHECK_OK(parse(&s, tab[i].in, &err), &err);
+    CHECK_OK(qb_avro_schema_to_json(&json, &n, s, &err), &err);
+    CHECK_EQ_STR(json, tab[i].out);
+    free(json);
+    if (i == 1) { /* w is the 1-byte fixed f, v the 2-byte n.f */
+      const qb_avro_node *rec = qb_avro_node_child(qb_avro_schema_root(s), 1);
+      CHECK_EQ_INT(qb_avro_node_size(qb_avro_node_child(rec, 1)), 1);
+      CHECK_EQ_INT(qb_avro_node_size(qb_avro_node_child(rec, 2)), 2);
+    }
+    qb_avro_schema_free(s);
+  }
+}
+
 QB_TEST(schema_errors)
 {
   static const struct {
@@ -407,6 +445,7 @@ QB_TEST(schema_errors)
       {"{\"type\":\"enum\",\"symbols\":[\"A\"]}", "enum without a name"},
       {"{\"type\":\"array\"}", "array without \"items\""},
       {"{\"type\":\"fixed\",\"name\":\"int\",\"size\":1}", "a named type cannot be called 'int'"},
+      {"{\"type\":\"fixed\",\"name\":\"ns.\",\"size\":1}", "empty name in 'ns.'"}, /* fuzz finding */
   };
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
     qb_err err = QB_ERR_INIT;

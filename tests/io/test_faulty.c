@@ -39,6 +39,7 @@ QB_TEST(fail_at_each_call_of_a_write_leaves_old_or_new)
     free(got);
     qb_fileio_free(io);
   }
+  free(p);
 }
 
 QB_TEST(fail_after_publish_and_truncation_and_stall)

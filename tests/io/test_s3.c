@@ -738,3 +738,73 @@ QB_TEST(fileio_for_uri_from_spark_defaults)
   free(same);
   free(conf);
 }
+
+static int log_count(const char *log, const char *needle)
+{
+  FILE *f = fopen(log, "r");
+  int n = 0;
+  char line[512];
+  while (f && fgets(line, sizeof line, f))
+    if (strstr(line, needle)) n++;
+  if (f) fclose(f);
+  return n;
+}
+
+/* 4xx answers are final: one request each (counted by the proxy), while 5xx are retried. */
+QB_TEST(no_retry_on_4xx)
+{
+  proxy px;
+  char *log = qb_str_printf("%s/4xx.log", qb_test_tmpdir());
+  CHECK(proxy_start(&px, 0.0, NULL, log) == 0);
+  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
+  qb_fileio *bad = open_io(ep, "not-the-secret", 5), *io = open_io(ep, NULL, 5);
+  CHECK(bad && io);
+  qb_err err = QB_ERR_INIT;
+  char *p = uri("no-retry/obj");
+  CHECK_FAIL(qb_fileio_write_all(bad, p, "x", 1, QB_CREATE_OVERWRITE, &err), QB_EAUTH, &err, "403");
+  qb_stat st;
+  CHECK_FAIL(qb_fileio_stat(io, p, &st, &err), QB_ENOTFOUND, &err, "404");
+  CHECK_OK(qb_fileio_write_all(io, p, "x", 1, QB_CREATE_EXCLUSIVE, &err), &err);
+  CHECK_FAIL(qb_fileio_write_all(io, p, "y", 1, QB_CREATE_EXCLUSIVE, &err), QB_EEXISTS, &err, "exists");
+  CHECK_OK(qb_fileio_delete(io, p, &err), &err);
+  qb_fileio_free(bad);
+  qb_fileio_free(io);
+  proxy_stop(&px);
+  /* unprobed, create-exclusive looks first: the second one stops at its HEAD */
+  CHECK_EQ_INT(log_count(log, "PUT /"), 2);  /* the 403, the create */
+  CHECK_EQ_INT(log_count(log, "HEAD /"), 3); /* the 404, the two exclusive checks */
+  free(p);
+  free(ep);
+  free(log);
+}
+
+/* A part that keeps failing: close reports the error, the upload is aborted, nothing becomes visible. */
+QB_TEST(multipart_failure_aborts_the_upload)
+{
+  proxy px;
+  char *log = qb_str_printf("%s/abort.log", qb_test_tmpdir());
+  CHECK(proxy_start(&px, 0.0, "--fail-match=partNumber=2&", log) == 0);
+  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
+  qb_fileio *io = open_io(ep, NULL, 2);
+  CHECK(io);
+  qb_err err = QB_ERR_INIT;
+  size_t size = 12u << 20; /* parts 1, 2 (fails), 3 */
+  uint8_t *data = malloc(size);
+  fill(data, size, 3);
+  char *p = uri("abort/obj");
+  int rc = qb_fileio_write_all(io, p, data, size, QB_CREATE_OVERWRITE, &err);
+  CHECK_EQ_INT(rc, QB_EIO);
+  CHECK(strstr(err.msg, "(part 2, 5242880 bytes): HTTP 500 InternalError"));
+  CHECK(err.retryable && err.os_code == 500);
+  qb_stat st;
+  CHECK_FAIL(qb_fileio_stat(io, p, &st, &err), QB_ENOTFOUND, &err, "404");
+  qb_fileio_free(io);
+  proxy_stop(&px);
+  CHECK_EQ_INT(log_count(log, "partNumber=2&"), 3); /* first try + 2 retries */
+  CHECK_EQ_INT(log_count(log, "DELETE /"), 1);      /* AbortMultipartUpload */
+  CHECK_EQ_INT(log_count(log, "POST /") - log_count(log, "?uploads"), 0); /* never completed */
+  free(p);
+  free(data);
+  free(ep);
+  free(log);
+}

@@ -33,7 +33,10 @@ set +e
 "$QBERG" s3 cat "s3://$B/dir/hello.txt" >/dev/null 2>err; rc=$?
 set -e
 [ $rc = 1 ] && grep -q "QB_ENOTFOUND: HEAD s3://$B/dir/hello.txt: HTTP 404" err && ok || bad "cat deleted: $(cat err)"
-"$QBERG" s3 rm -r "s3://$B/" 2>err && grep -q "2 objects deleted" err && ok || bad "rm -r: $(cat err)"
+printf x | "$QBERG" s3 put - "s3://$B/dir2/keep" && ok || bad "put dir2/keep"
+"$QBERG" s3 rm -r "s3://$B/dir" 2>err && grep -q "2 objects deleted" err && ok || bad "rm -r dir: $(cat err)"
+[ "$("$QBERG" s3 cat "s3://$B/dir2/keep")" = x ] && ok || bad "rm -r s3://b/dir deleted dir2/"
+"$QBERG" s3 rm -r "s3://$B/" 2>err && grep -q "1 objects deleted" err && ok || bad "rm -r bucket: $(cat err)"
 [ -z "$("$QBERG" s3 ls "s3://$B/" 2>/dev/null)" ] && ok || bad "bucket not empty"
 # a wrong secret: exit 1 with the S3 error code, and the secret is nowhere in the output
 set +e

@@ -18,6 +18,7 @@ ap.add_argument("--rate", type=float, default=0.1)
 ap.add_argument("--seed", type=int, default=1)
 ap.add_argument("--max-seconds", type=float, default=600)
 ap.add_argument("--log")
+ap.add_argument("--fail-match", help="answer 500 to every request whose target contains this")
 ap.add_argument("--ignore-conditional", action="store_true",
                 help="turn a 412 answer to a conditional PUT into 200, as a store ignoring If-None-Match would")
 args = ap.parse_args()
@@ -65,6 +66,8 @@ class Handler(StreamRequestHandler):
                     headers.append((name, value))
                 body = self.rfile.read(length) if length else b""
                 kind, delay = decide()
+                if args.fail_match and args.fail_match in target:
+                    kind = "500"
                 if logf:
                     logf.write("%s %s %s\n" % (kind, method, target[:120])); logf.flush()
                 if kind == "drop-before":

@@ -78,6 +78,7 @@ static const char *str_attr(json_object *j, const char *key)
  * the null namespace when that finds nothing. */
 static qb_avro_node *lookup(pctx *c, const char *name, const char *ns)
 {
+  if (name[0] == '.') return qb_map_get_str(&c->s->names, name + 1); /* ".x": x in the null namespace */
   if (!strchr(name, '.') && ns) {
     char full[512];
     int n = snprintf(full, sizeof full, "%s.%s", ns, name);
@@ -108,12 +109,13 @@ static int parse_name(pctx *c, qb_avro_node *n, json_object *j, const char *ns)
   if (dot) {
     n->space = qb_arena_strndup(&c->s->arena, name, (size_t)(dot - name));
     n->short_name = dot + 1;
+    if (!n->space) return oom(c);
   } else {
     n->short_name = name;
     n->space = has_ns ? json_object_get_string(nsj) : ns;
-    if (n->space && !n->space[0]) n->space = NULL; /* "" is the null namespace */
   }
-  if (dot && !n->space) return oom(c);
+  if (n->space && !n->space[0]) n->space = NULL; /* "" (also ".name") is the null namespace, as in Java */
+  if (!n->short_name[0]) return perr(c, "empty name in '%s'", name); /* "ns." */
   n->name = n->space ? qb_arena_sprintf(&c->s->arena, "%s.%s", n->space, n->short_name) : n->short_name;
   if (!n->name) return oom(c);
   if (prim_type(n->name) >= 0) return perr(c, "a named type cannot be called '%s'", n->name);

@@ -6,10 +6,12 @@
 
 #include "formats/avro/json_text.h"
 #include "formats/avro/schema.h"
+#include "util/str.h"
 
 typedef struct jctx {
   qb_buf *b;
-  qb_map emitted; /* full names of the named types already defined */
+  qb_map emitted;     /* full names of the named types already defined */
+  const qb_map *names; /* every named type of the schema */
   qb_err *err;
 } jctx;
 
@@ -106,8 +108,20 @@ static int put_node(jctx *c, const qb_avro_node *n, const char *ns)
     return rc ? rc : put(c, "]");
   }
   bool named = n->type == QB_AVRO_RECORD || n->type == QB_AVRO_ENUM || n->type == QB_AVRO_FIXED;
-  if (named && n->name && qb_map_has_str(&c->emitted, n->name)) /* a later use: reference by name */
-    return put_str(c, !n->space || (ns && !strcmp(n->space, ns)) ? n->short_name : n->name);
+  if (named && n->name && qb_map_has_str(&c->emitted, n->name)) { /* a later use: reference by name */
+    if (n->space) return put_str(c, ns && !strcmp(n->space, ns) ? n->short_name : n->name);
+    /* Java writes the bare name even where it would resolve to ns.name; ".name" says "null namespace" */
+    char *full = ns ? qb_str_printf("%s.%s", ns, n->short_name) : NULL;
+    if (ns && !full) return QB_FAIL(c->err, QB_ENOMEM, "schema to JSON: out of memory");
+    bool shadowed = full && qb_map_has_str(c->names, full);
+    free(full);
+    if (!shadowed) return put_str(c, n->short_name);
+    char *dotted = qb_str_printf(".%s", n->short_name);
+    if (!dotted) return QB_FAIL(c->err, QB_ENOMEM, "schema to JSON: out of memory");
+    rc = put_str(c, dotted);
+    free(dotted);
+    return rc;
+  }
   if (!n->json) return put_str(c, qb_avro_type_name(n->type));
   if (named && n->name && (rc = qb_map_put_str(&c->emitted, n->name, (void *)n, c->err))) return rc;
 
@@ -171,7 +185,7 @@ int qb_avro_schema_to_json(char **out, size_t *out_n, const qb_avro_schema *s, q
   *out_n = 0;
   qb_buf b;
   qb_buf_init(&b, QB_BUF_NOLIMIT);
-  jctx c = {.b = &b, .err = err};
+  jctx c = {.b = &b, .names = &s->names, .err = err};
   qb_map_init(&c.emitted);
   int rc = put_node(&c, s->root, NULL);
   if (!rc) rc = qb_buf_cstr(&b, err);

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Append-commit latency as a table's history grows, and storage requests per commit (bench/commit_bench.c).
+# Local: on tmpfs (/dev/shm, so fsync noise of a shared disk does not hide the algorithmic cost) at 10, 1,000
+# and 10,000 snapshots, fast appends; the ratio 10,000 : 10 of the median CPU time and of the wall time is
+# printed (goal <= 2x). A cross-check builds the 1,000-snapshot history by real commits. S3: if radosgw is
+# installed (tests/s3/rgw-ctl), the same on a bucket, with the HTTP requests per commit (goal <= 8).
+# CHECKPOINTS=10,1000,10000 SAMPLES=20 S3=auto|no override the defaults.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+CHECKPOINTS=${CHECKPOINTS:-10,1000,10000}
+SAMPLES=${SAMPLES:-20}
+S3=${S3:-auto}
+cd "$root"
+make -s --no-print-directory "$BUILD/bench/commit_bench" >/dev/null
+base=/dev/shm
+[ -d "$base" ] && [ -w "$base" ] || base=${TMPDIR:-/tmp}
+tmp=$(mktemp -d "$base/qberg-commit.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+summary() { # JSON lines -> table + ratio
+  python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print("%-10s %-10s %12s %14s %10s" % ("snapshots", "history", "median ms", "median CPU ms", "requests"))
+for r in rows:
+    print("%-10d %-10s %12.2f %14.2f %10.1f" % (r["snapshots"], r["history"], r["median_ms"], r["median_cpu_ms"], r["requests"]["total"]))
+syn = [r for r in rows if r["history"] == "synthetic"]
+if len(syn) >= 2:
+    a, b = syn[0], syn[-1]
+    print("ratio %d -> %d snapshots: CPU %.1fx, wall %.1fx (goal <= 2x)" % (a["snapshots"], b["snapshots"],
+          b["median_cpu_ms"] / a["median_cpu_ms"], b["median_ms"] / a["median_ms"]))
+print("requests per append commit: max %.1f (goal <= 8)" % max(r["requests"]["total"] for r in rows))
+' "$1"
+}
+
+echo "== local ($base), fast appends"
+"$BUILD/bench/commit_bench" "$tmp/wh" "$CHECKPOINTS" --samples "$SAMPLES" | tee "$tmp/local.jsonl" >/dev/null
+"$BUILD/bench/commit_bench" "$tmp/wh" 10,1000 --samples "$SAMPLES" --real | tee -a "$tmp/local.jsonl" >/dev/null
+summary "$tmp/local.jsonl"
+
+if [ "$S3" != no ] && command -v radosgw >/dev/null; then
+  echo "== S3 (radosgw on 127.0.0.1), fast appends"
+  bash tests/s3/rgw-ctl run -- bash -c '
+    export S3_ENDPOINT=$QB_S3_ENDPOINT S3_ACCESS_KEY=$QB_S3_ACCESS_KEY S3_SECRET_KEY=$QB_S3_SECRET_KEY S3_REGION=garage
+    unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_ENDPOINT_URL QBERG_CONFIG
+    b=qbbench-$$
+    "$1" s3 mb "s3://$b" >/dev/null
+    "$2" "s3://$b/wh" "$3" --samples "$4"
+  ' _ "$BUILD/qberg" "$BUILD/bench/commit_bench" "10,1000" 10 | tee "$tmp/s3.jsonl" >/dev/null
+  summary "$tmp/s3.jsonl"
+fi

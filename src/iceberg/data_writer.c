@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The partitioned data writer (Java FanoutDataWriter + OutputFileFactory + RollingFileWriter): each row
+ * goes to the open Parquet file of its partition (the spec's transforms), files roll over at
+ * write.target-file-size-bytes, and every finished file becomes a data_file with its metrics. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "iceberg/data_writer_int.h"
+#include "iceberg/manifest_int.h"
+#include "util/clock.h"
+#include "util/hash.h"
+#include "util/str.h"
+
+#define DEFAULT_TARGET_FILE_SIZE ((uint64_t)512 << 20)
+#define DEFAULT_MAX_OPEN_FILES 64
+
+typedef struct part_file {
+  qb_arena arena;       /* the partition tuple and paths */
+  qb_value partition;   /* QB_V_STRUCT of the spec's values (copied) */
+  uint8_t *key;         /* the map key (in arena) */
+  size_t key_n;
+  char *physical, *recorded;
+  qb_writer *sink;
+  qb_pq_writer *pq;
+  uint64_t rows;
+  uint64_t last_used;
+} part_file;
+
+struct qb_data_writer {
+  qb_tbl tbl;           /* tbl.md is only used while opening: the writer may outlive that version */
+  qb_arena arena;       /* copies of the schema, spec, location and root */
+  const char *location, *root;
+  const qb_schema *schema;
+  const qb_partition_spec *spec;
+  qb_pq_schema *pq_schema;
+  qb_pq_write_options wo;
+  qb_pq_kv footer[1];
+  char *schema_json;
+  qb_file_metrics_config *metrics;
+  uint64_t target;
+  size_t max_open;
+  int32_t sort_order_id;
+  qb_map open;          /* partition key -> part_file */
+  size_t n_open;
+  qb_data_file **files; /* finished */
+  size_t n_files, cap_files;
+  char **written;       /* physical paths of finished files (abort deletes them) */
+  uint64_t rows, tick;
+  qb_value *norm;       /* scratch: a normalised row */
+  uint8_t (*pscratch)[16];
+  qb_value *pvals;
+  qb_buf key;
+  int rc;
+  qb_err first;
+};
+
+/* ---- options from table properties ------------------------------------------------------------------- */
+
+static int options(qb_data_writer *w, const qb_data_writer_options *o, qb_err *err)
+{
+  const qb_table_metadata *md = w->tbl.md;
+  qb_pq_write_options wo = QB_PQ_WRITE_OPTIONS_INIT;
+  const char *codec = qb_table_metadata_property(md, "write.parquet.compression-codec");
+  int64_t v;
+  int rc;
+  if (codec && (rc = qb_pq_codec_parse(&wo.codec, codec, err)))
+    return qb_err_wrap(err, "table property write.parquet.compression-codec");
+  if ((rc = qb_tbl__prop_i64(&v, md, "write.parquet.compression-level", 0, err))) return rc;
+  wo.compression_level = (int)v;
+  if ((rc = qb_tbl__prop_i64(&v, md, "write.parquet.row-group-size-bytes", (int64_t)128 << 20, err))) return rc;
+  if (v <= 0) return QB_FAIL(err, QB_EINVAL, "write.parquet.row-group-size-bytes must be positive");
+  wo.row_group_size_bytes = (uint64_t)v;
+  if ((rc = qb_tbl__prop_i64(&v, md, "write.parquet.page-size-bytes", 1 << 20, err))) return rc;
+  if (v <= 0 || v > INT32_MAX) return QB_FAIL(err, QB_EINVAL, "write.parquet.page-size-bytes is out of range");
+  wo.page_size_bytes = (uint32_t)v;
+  if ((rc = qb_tbl__prop_i64(&v, md, "write.parquet.page-row-limit", 20000, err))) return rc;
+  if (v < 0 || v > INT32_MAX) return QB_FAIL(err, QB_EINVAL, "write.parquet.page-row-limit is out of range");
+  wo.page_row_limit = (uint32_t)v;
+  if ((rc = qb_tbl__prop_i64(&v, md, "write.parquet.dict-size-bytes", 2 << 20, err))) return rc;
+  if (v <= 0 || v > INT32_MAX) return QB_FAIL(err, QB_EINVAL, "write.parquet.dict-size-bytes is out of range");
+  wo.dictionary_page_size_bytes = (uint32_t)v;
+  if (o->target_file_size_bytes) {
+    w->target = o->target_file_size_bytes;
+  } else {
+    if ((rc = qb_tbl__prop_i64(&v, md, "write.target-file-size-bytes", (int64_t)DEFAULT_TARGET_FILE_SIZE, err)))
+      return rc;
+    if (v <= 0) return QB_FAIL(err, QB_EINVAL, "write.target-file-size-bytes must be positive");
+    w->target = (uint64_t)v;
+  }
+  w->max_open = o->max_open_files ? o->max_open_files : DEFAULT_MAX_OPEN_FILES;
+  /* Java writes the table schema into the footer as "iceberg.schema" */
+  if ((rc = qb_schema_to_json(&w->schema_json, w->schema, err))) return rc;
+  w->footer[0] = (qb_pq_kv){"iceberg.schema", w->schema_json};
+  wo.key_value = w->footer;
+  wo.n_key_value = 1;
+  w->wo = wo;
+  return QB_OK;
+}
+
+int qb_data_writer__open(qb_data_writer **out, const qb_tbl *t, const qb_schema *schema, const qb_partition_spec *spec,
+                         const qb_data_writer_options *o, qb_err *err)
+{
+  *out = NULL;
+  qb_data_writer_options defaults = QB_DATA_WRITER_OPTIONS_INIT;
+  if (!o) o = &defaults;
+  if (o->version != QB_DATA_WRITER_OPTIONS_VERSION)
+    return QB_FAIL(err, QB_EINVAL, "data writer options version %u, expected %u", o->version,
+                   QB_DATA_WRITER_OPTIONS_VERSION);
+  qb_data_writer *w = calloc(1, sizeof *w);
+  if (!w) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  w->tbl = *t;
+  qb_arena_init(&w->arena, 4096);
+  qb_map_init(&w->open);
+  qb_schema *sc = NULL;
+  qb_partition_spec *sp = qb_arena_calloc(&w->arena, 1, sizeof *sp);
+  const char *loc = qb_table_metadata_location(t->md);
+  w->location = qb_arena_strdup(&w->arena, loc);
+  w->root = qb_arena_strdup(&w->arena, t->root ? t->root : loc);
+  int rc = sp && w->location && w->root ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
+  for (char *e = rc ? NULL : (char *)w->location + strlen(w->location); e && e > w->location + 1 && e[-1] == '/';) *--e = 0;
+  for (char *e = rc ? NULL : (char *)w->root + strlen(w->root); e && e > w->root + 1 && e[-1] == '/';) *--e = 0;
+  if (rc == QB_OK) rc = qb_schema__copy(&sc, &w->arena, schema, qb_schema_id(schema), err);
+  if (rc == QB_OK) rc = qb_partition_spec__copy(sp, &w->arena, spec, err);
+  if (rc) {
+    qb_data_writer_free(w);
+    return rc;
+  }
+  w->schema = sc;
+  w->spec = spec = sp;
+  schema = sc;
+  qb_buf_init(&w->key, 1 << 20);
+  const qb_sort_order *so = qb_table_metadata_default_sort_order(t->md);
+  w->sort_order_id = so ? so->order_id : 0;
+  size_t nf = qb_schema_n_fields(schema), np = spec->n_fields;
+  w->norm = calloc(nf ? nf : 1, sizeof *w->norm);
+  w->pscratch = calloc(np ? np : 1, sizeof *w->pscratch);
+  w->pvals = calloc(np ? np : 1, sizeof *w->pvals);
+  rc = w->norm && w->pscratch && w->pvals ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
+  if (rc == QB_OK) rc = qb_partition_spec_validate(spec, schema, err);
+  if (rc == QB_OK) rc = options(w, o, err);
+  if (rc == QB_OK) rc = qb_data_writer__parquet_schema(&w->pq_schema, schema, err);
+  if (rc == QB_OK) rc = qb_file_metrics__config(&w->metrics, schema, t->md, err);
+  if (rc) {
+    qb_data_writer_free(w);
+    return qb_err_wrap(err, "data writer for %s", t->name ? t->name : qb_table_metadata_location(t->md));
+  }
+  w->tbl.md = NULL;
+  *out = w;
+  return QB_OK;
+}
+
+/* ---- rows --------------------------------------------------------------------------------------------- */
+
+/* A top-level value in the kind the Parquet column wants (ints/longs, floats/doubles, decimal widths). */
+static int normalise(qb_value *out, const qb_field *f, const qb_value *v, qb_err *err)
+{
+  *out = *v;
+  if (v->kind == QB_V_NULL) return QB_OK;
+  const qb_type *t = f->type;
+  switch (t->id) {
+  case QB_T_INT:
+  case QB_T_DATE:
+    if (v->kind == QB_V_INT64) {
+      if (v->u.i64 < INT32_MIN || v->u.i64 > INT32_MAX)
+        return QB_FAIL(err, QB_EINVAL, "column %s: %lld does not fit an int", f->name, (long long)v->u.i64);
+      *out = (qb_value){.kind = QB_V_INT32, .u.i32 = (int32_t)v->u.i64};
+    }
+    return QB_OK;
+  case QB_T_LONG:
+  case QB_T_TIME:
+  case QB_T_TIMESTAMP:
+  case QB_T_TIMESTAMPTZ:
+    if (v->kind == QB_V_INT32) *out = (qb_value){.kind = QB_V_INT64, .u.i64 = v->u.i32};
+    return QB_OK;
+  case QB_T_FLOAT:
+    if (v->kind == QB_V_DOUBLE) *out = (qb_value){.kind = QB_V_FLOAT, .u.f32 = (float)v->u.f64};
+    return QB_OK;
+  case QB_T_DOUBLE:
+    if (v->kind == QB_V_FLOAT) *out = (qb_value){.kind = QB_V_DOUBLE, .u.f64 = v->u.f32};
+    else if (v->kind == QB_V_INT32 || v->kind == QB_V_INT64)
+      *out = (qb_value){.kind = QB_V_DOUBLE, .u.f64 = v->kind == QB_V_INT32 ? v->u.i32 : (double)v->u.i64};
+    return QB_OK;
+  case QB_T_DECIMAL: {
+    qb_i128 x;
+    if (!qb_ice__decimal_of(v, &x)) return QB_FAIL(err, QB_EINVAL, "column %s: a decimal needs INT32, INT64 or BYTES", f->name);
+    if (t->precision <= 9) *out = (qb_value){.kind = QB_V_INT32, .u.i32 = (int32_t)x};
+    else if (t->precision <= 18) *out = (qb_value){.kind = QB_V_INT64, .u.i64 = (int64_t)x};
+    else if (v->kind != QB_V_BYTES) return QB_FAIL(err, QB_EINVAL, "column %s: decimal(%d) values are BYTES", f->name, t->precision);
+    if ((t->precision <= 9 && (qb_i128)out->u.i32 != x) || (t->precision <= 18 && t->precision > 9 && (qb_i128)out->u.i64 != x))
+      return QB_FAIL(err, QB_EINVAL, "column %s: decimal value out of range", f->name);
+    return QB_OK;
+  }
+  default: return QB_OK;
+  }
+}
+
+/* The map key of a partition tuple: kind-tagged bytes of each value. */
+static int partition_key(qb_buf *b, const qb_value *vals, size_t n, qb_err *err)
+{
+  qb_buf_reset(b);
+  int rc = qb_buf_putc(b, 'p', err);
+  for (size_t i = 0; rc == QB_OK && i < n; i++) {
+    const qb_value *v = &vals[i];
+    uint8_t tmp[9] = {(uint8_t)v->kind};
+    switch (v->kind) {
+    case QB_V_NULL: rc = qb_buf_append(b, tmp, 1, err); break;
+    case QB_V_BOOL: tmp[1] = v->u.b; rc = qb_buf_append(b, tmp, 2, err); break;
+    case QB_V_INT32: qb_put_le64(tmp + 1, (uint64_t)(int64_t)v->u.i32); rc = qb_buf_append(b, tmp, 9, err); break;
+    case QB_V_INT64: qb_put_le64(tmp + 1, (uint64_t)v->u.i64); rc = qb_buf_append(b, tmp, 9, err); break;
+    case QB_V_FLOAT: {
+      double d = v->u.f32;
+      memcpy(tmp + 1, &d, 8);
+      rc = qb_buf_append(b, tmp, 9, err);
+      break;
+    }
+    case QB_V_DOUBLE: memcpy(tmp + 1, &v->u.f64, 8); rc = qb_buf_append(b, tmp, 9, err); break;
+    case QB_V_BYTES:
+    case QB_V_STRING:
+      qb_put_le64(tmp + 1, v->u.bytes.n);
+      rc = qb_buf_append(b, tmp, 9, err);
+      if (rc == QB_OK) rc = qb_buf_append(b, v->u.bytes.p, v->u.bytes.n, err);
+      break;
+    default: rc = QB_FAIL(err, QB_EINTERNAL, "a partition value of kind %d", (int)v->kind);
+    }
+  }
+  return rc;
+}
+
+static int copy_value(qb_value *out, const qb_value *v, qb_arena *a, qb_err *err)
+{
+  *out = *v;
+  if (v->kind == QB_V_STRING || v->kind == QB_V_BYTES) {
+    uint8_t *p = qb_ice__bytes_dup(a, v->u.bytes.p, v->u.bytes.n);
+    if (!p) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    out->u.bytes.p = p;
+  }
+  return QB_OK;
+}
+
+static void part_free(part_file *p)
+{
+  if (!p) return;
+  qb_pq_writer_abort(p->pq);
+  qb_writer_abort(p->sink);
+  free(p->physical);
+  free(p->recorded);
+  qb_arena_release(&p->arena);
+  free(p);
+}
+
+/* Finish the file of `p`: footer, publish, data_file with metrics. Frees p. */
+static int finish(qb_data_writer *w, part_file *p, qb_err *err)
+{
+  qb_pq_write_result *res = NULL;
+  qb_data_file *f = NULL;
+  qb_arena *fa;
+  int rc = qb_pq_writer_close(p->pq, &res, err);
+  p->pq = NULL;
+  if (rc == QB_OK) {
+    rc = qb_writer_close(p->sink, err);
+    p->sink = NULL;
+  }
+  if (rc == QB_OK && w->n_files == w->cap_files) {
+    size_t nc = w->cap_files ? w->cap_files * 2 : 16;
+    qb_data_file **nf = realloc(w->files, nc * sizeof *nf);
+    char **nw = nf ? realloc(w->written, nc * sizeof *nw) : NULL;
+    if (nf) w->files = nf;
+    if (nw) w->written = nw;
+    if (!nf || !nw) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+    else w->cap_files = nc;
+  }
+  if (rc == QB_OK) rc = qb_data_file__new_owned(&f, &fa, err);
+  if (rc == QB_OK) {
+    f->content = QB_CONTENT_DATA;
+    f->file_format = "PARQUET"; /* as Java writes it */
+    f->record_count = (int64_t)res->record_count;
+    f->file_size_in_bytes = (int64_t)res->file_size_bytes;
+    f->sort_order_id = w->sort_order_id;
+    f->file_path = qb_arena_strdup(fa, p->recorded);
+    size_t np = p->partition.u.seq.n;
+    qb_value *items = qb_arena_calloc(fa, np ? np : 1, sizeof *items);
+    int64_t *splits = qb_arena_calloc(fa, res->n_split_offsets ? res->n_split_offsets : 1, sizeof *splits);
+    if (!f->file_path || !items || !splits) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == QB_OK && i < np; i++) rc = copy_value(&items[i], &p->partition.u.seq.items[i], fa, err);
+    if (rc == QB_OK) {
+      f->partition = (qb_value){.kind = QB_V_STRUCT, .u.seq = {items, np}};
+      for (size_t i = 0; i < res->n_split_offsets; i++) splits[i] = (int64_t)res->split_offsets[i];
+      f->split_offsets = splits;
+      f->n_split_offsets = res->n_split_offsets;
+      rc = qb_file_metrics__fill(f, res, w->schema, w->metrics, fa, err);
+    }
+  }
+  if (rc == QB_OK) {
+    w->files[w->n_files] = f;
+    w->written[w->n_files++] = p->physical;
+    p->physical = NULL;
+    f = NULL;
+  } else {
+    qb_err_wrap(err, "%s", p->physical);
+    if (p->physical) {
+      qb_tbl__delete_quietly(w->tbl.io, p->physical);
+    }
+  }
+  qb_data_file_free(f);
+  qb_pq_write_result_free(res);
+  if (p->key) {
+    void **slot = qb_map_get(&w->open, p->key, p->key_n);
+    if (slot) *slot = NULL; /* the map keeps the key; a NULL value means "no open file" */
+    w->n_open--;
+  }
+  part_free(p);
+  return rc;
+}
+
+static int start_file(part_file **out, qb_data_writer *w, const qb_value *vals, size_t n, qb_err *err)
+{
+  part_file *p = calloc(1, sizeof *p);
+  if (!p) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  qb_arena_init(&p->arena, 1024);
+  qb_value *items = qb_arena_calloc(&p->arena, n ? n : 1, sizeof *items);
+  int rc = items ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
+  for (size_t i = 0; rc == QB_OK && i < n; i++) rc = copy_value(&items[i], &vals[i], &p->arena, err);
+  p->partition = (qb_value){.kind = QB_V_STRUCT, .u.seq = {items, n}};
+  char *ppath = NULL, *rel = NULL, uuid[37];
+  qb_uuid_v4(uuid);
+  if (rc == QB_OK && n) rc = qb_partition_spec_path(&ppath, w->spec, w->schema, &items[0], err);
+  if (rc == QB_OK) {
+    rel = n ? qb_str_printf("data/%s/%s.parquet", ppath, uuid) : qb_str_printf("data/%s.parquet", uuid);
+    if (!rel) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+  }
+  if (rc == QB_OK) {
+    p->physical = qb_str_printf("%s/%s", w->root, rel);
+    p->recorded = qb_str_printf("%s/%s", w->location, rel);
+    if (!p->physical || !p->recorded) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+  }
+  if (rc == QB_OK) rc = qb_fileio_create(&p->sink, w->tbl.io, p->physical, QB_CREATE_EXCLUSIVE, err);
+  if (rc == QB_OK) rc = qb_pq_writer_open(&p->pq, p->sink, w->pq_schema, &w->wo, err);
+  free(ppath);
+  free(rel);
+  if (rc) {
+    if (p->physical) qb_err_wrap(err, "%s", p->physical);
+    part_free(p);
+    return rc;
+  }
+  *out = p;
+  return QB_OK;
+}
+
+/* The least recently written open file (finished to make room). */
+static part_file *lru(qb_data_writer *w)
+{
+  part_file *best = NULL;
+  for (size_t i = 0; i < w->open.cap; i++) {
+    part_file *p = w->open.slots[i].key ? w->open.slots[i].value : NULL;
+    if (p && (!best || p->last_used < best->last_used)) best = p;
+  }
+  return best;
+}
+
+static int poison(qb_data_writer *w, int rc, qb_err *err)
+{
+  w->rc = rc;
+  if (err) w->first = *err;
+  else w->first.code = (qb_code)rc;
+  return rc;
+}
+
+int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
+{
+  if (w->rc) {
+    if (err) *err = w->first;
+    return w->rc;
+  }
+  const qb_type *st = qb_schema_struct(w->schema);
+  if (!row || row->kind != QB_V_STRUCT || row->u.seq.n != st->n_fields)
+    return QB_FAIL(err, QB_EINVAL, "a row is a struct of %zu columns", st->n_fields);
+  int rc;
+  for (size_t i = 0; i < st->n_fields; i++) {
+    if (row->u.seq.items[i].kind == QB_V_NULL && st->fields[i].required)
+      return QB_FAIL(err, QB_EINVAL, "column %s is required but null", st->fields[i].name);
+    if ((rc = normalise(&w->norm[i], &st->fields[i], &row->u.seq.items[i], err))) return rc;
+  }
+  qb_value nrow = {.kind = QB_V_STRUCT, .u.seq = {w->norm, st->n_fields}};
+  size_t np = w->spec->n_fields;
+  if (np && (rc = qb_partition_spec_eval(w->pvals, w->pscratch, w->spec, w->schema, &nrow, err)))
+    return qb_err_wrap(err, "partitioning a row");
+  if ((rc = partition_key(&w->key, w->pvals, np, err))) return poison(w, rc, err);
+  void **slot = qb_map_get(&w->open, w->key.p, w->key.n);
+  part_file *p = slot ? *slot : NULL;
+  if (!p) {
+    if (w->n_open >= w->max_open && (rc = finish(w, lru(w), err))) return poison(w, rc, err);
+    if ((rc = start_file(&p, w, w->pvals, np, err))) return poison(w, rc, err);
+    if (!(p->key = qb_arena_memdup(&p->arena, w->key.p, w->key.n))) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+    if (rc == QB_OK) rc = qb_map_put(&w->open, w->key.p, w->key.n, p, NULL, err);
+    if (rc) {
+      part_free(p);
+      return poison(w, rc, err);
+    }
+    p->key_n = w->key.n;
+    w->n_open++;
+  }
+  rc = qb_pq_writer_write_row(p->pq, &nrow, err);
+  if (rc == QB_EINVAL) return qb_err_wrap(err, "writing a row"); /* the writer stays usable */
+  if (rc) return poison(w, rc, err);
+  p->rows++;
+  p->last_used = ++w->tick;
+  w->rows++;
+  if (qb_pq_writer_bytes(p->pq) >= w->target && (rc = finish(w, p, err))) return poison(w, rc, err);
+  return QB_OK;
+}
+
+int qb_data_writer_close(qb_data_writer *w, qb_err *err)
+{
+  if (w->rc) {
+    if (err) *err = w->first;
+    return w->rc;
+  }
+  part_file *p;
+  while ((p = lru(w))) {
+    int rc = finish(w, p, err);
+    if (rc) return poison(w, rc, err);
+  }
+  return QB_OK;
+}
+
+size_t qb_data_writer_n_files(const qb_data_writer *w) { return w->n_files; }
+const qb_data_file *qb_data_writer_file(const qb_data_writer *w, size_t i) { return i < w->n_files ? w->files[i] : NULL; }
+uint64_t qb_data_writer_rows(const qb_data_writer *w) { return w->rows; }
+
+static void release(qb_data_writer *w, bool delete_files)
+{
+  for (size_t i = 0; i < w->open.cap; i++) {
+    part_file *p = w->open.slots[i].key ? w->open.slots[i].value : NULL;
+    if (p) part_free(p); /* nothing was published for it */
+  }
+  qb_map_free(&w->open);
+  for (size_t i = 0; i < w->n_files; i++) {
+    if (delete_files) {
+      qb_tbl__delete_quietly(w->tbl.io, w->written[i]);
+    }
+    free(w->written[i]);
+    qb_data_file_free(w->files[i]);
+  }
+  free(w->written);
+  free(w->files);
+  free(w->norm);
+  free(w->pscratch);
+  free(w->pvals);
+  free(w->schema_json);
+  qb_buf_free(&w->key);
+  qb_pq_schema_free(w->pq_schema);
+  qb_file_metrics__config_free(w->metrics);
+  qb_arena_release(&w->arena);
+  free(w);
+}
+
+void qb_data_writer_free(qb_data_writer *w)
+{
+  if (w) release(w, false);
+}
+
+void qb_data_writer_abort(qb_data_writer *w)
+{
+  if (w) release(w, true);
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The table layer's view of one table (table.c): its metadata, the FileIO, and the directory it is in
+ * now; plus the pieces the scan and the writers share: name mapping (name_mapping.c), reading a data file
+ * onto a schema by field id (data_reader.c), and the deletes that apply to a data file (deletes.c). */
+#ifndef QB_ICEBERG_TABLE_INT_H
+#define QB_ICEBERG_TABLE_INT_H
+
+#include "iceberg/expr_int.h"
+#include "qberg/fileio.h"
+#include "qberg/manifest.h"
+#include "qberg/parquet.h"
+#include "qberg/table_metadata.h"
+
+typedef struct qb_tbl {
+  qb_fileio *io;
+  const qb_table_metadata *md;
+  const char *root; /* the table's directory now; files recorded under the metadata's location live here */
+  const char *name; /* for messages */
+} qb_tbl;
+
+/* Where a path recorded in the metadata (manifest list, manifest, data or delete file) is now: a path
+ * under the recorded table location is taken under `root` (tables moved, renamed, or copied from another
+ * store: the corpus tables record s3a:// and relative locations). *out is malloc'd. */
+int qb_tbl__path(char **out, const qb_tbl *t, const char *recorded, qb_err *err);
+/* A new file `rel` ("data/x=1/f.parquet", "metadata/snap-….avro") of the table: where to write it and the
+ * path to record (the recorded location + rel). Both malloc'd. */
+int qb_tbl__new_path(char **physical, char **recorded, const qb_tbl *t, const char *rel, qb_err *err);
+/* An integer table property (Java PropertyUtil.propertyAsLong): `def` when absent, QB_EINVAL when junk. */
+int qb_tbl__prop_i64(int64_t *out, const qb_table_metadata *md, const char *key, int64_t def, qb_err *err);
+bool qb_tbl__prop_bool(const qb_table_metadata *md, const char *key, bool def);
+/* Delete a file we wrote and no longer need; failures leave an orphan, nothing worse. */
+void qb_tbl__delete_quietly(qb_fileio *io, const char *path);
+
+/* ---- name_mapping.c (spec "Column Projection", schema.name-mapping.default) ---- */
+
+typedef struct qb_name_mapping qb_name_mapping;
+struct qb_name_mapping {
+  int32_t field_id; /* -1: names without an id */
+  size_t n_names;
+  const char **names;
+  size_t n_fields;
+  const qb_name_mapping *fields; /* nested: struct fields, list "element", map "key"/"value" */
+};
+
+/* Parse the JSON of schema.name-mapping.default into `a`: *out is the top level (n_fields entries). */
+int qb_name_mapping__parse(const qb_name_mapping **out, const char *json, qb_arena *a, qb_err *err);
+/* The entry of `level` that lists `name`, or NULL. */
+const qb_name_mapping *qb_name_mapping__find(const qb_name_mapping *level, const char *name);
+
+/* ---- data_reader.c ---- */
+
+typedef struct qb_data_reader qb_data_reader;
+
+typedef struct qb_data_reader_opts {
+  const qb_schema *schema;          /* rows come out in this schema's top-level layout */
+  const bool *needed;               /* per top-level field; false ones are null and not read (NULL: all) */
+  const qb_name_mapping *mapping;   /* for files without field ids (NULL: match by name) */
+  const qb_partition_spec *spec;    /* with `partition`: identity partition values fill missing columns */
+  const qb_value *partition;        /* QB_V_STRUCT of spec's fields, or NULL */
+  const qb_pq_predicate *preds;     /* row-group pruning by field id (only used when the file has ids) */
+  size_t n_preds;
+} qb_data_reader_opts;
+
+/* Open a Parquet data or delete file; values of a column missing from the file come from the identity
+ * partition, else the field's initial-default, else null; int→long and float→double are widened. */
+int qb_data_reader__open(qb_data_reader **out, qb_fileio *io, const char *path, const qb_data_reader_opts *o,
+                         qb_err *err);
+/* The next row (QB_V_STRUCT with one item per top-level schema field) and its position in the file
+ * (0-based, counting rows of skipped row groups). *row NULL at the end; valid until the next call. */
+int qb_data_reader__next(const qb_value **row, int64_t *pos, qb_data_reader *r, qb_err *err);
+void qb_data_reader__counts(const qb_data_reader *r, uint64_t *rg_read, uint64_t *rg_skipped);
+void qb_data_reader__close(qb_data_reader *r);
+
+/* The value of field `id` (any depth outside lists/maps) in a row of `schema`'s layout; NULL when an
+ * enclosing struct is null. */
+const qb_value *qb_row__lookup(const qb_schema *schema, const qb_value *row, int32_t id);
+
+/* ---- deletes.c: v2 row-level deletes (spec "Scan Planning", "Delete Formats") ---- */
+
+typedef struct qb_delete_index qb_delete_index;
+
+typedef struct qb_delete_file {
+  qb_data_file *file; /* owned copy */
+  int32_t spec_id;
+  int64_t data_seq;
+} qb_delete_file;
+
+int qb_delete_index__new(qb_delete_index **out, const qb_tbl *t, const qb_schema *schema,
+                         const qb_name_mapping *mapping, qb_err *err);
+/* Take a live delete file of the snapshot (its entry's sequence number inherited). */
+int qb_delete_index__add(qb_delete_index *x, const qb_manifest_entry *e, int32_t spec_id, qb_err *err);
+size_t qb_delete_index__count(const qb_delete_index *x);
+/* The delete files that apply to data file `f` (sequence number `data_seq`, spec `spec_id`): position
+ * deletes with seq >= data_seq in the same partition or naming the file, equality deletes with
+ * seq > data_seq in the same partition or from an unpartitioned spec. *out borrowed until the next call. */
+int qb_delete_index__for(const qb_delete_file *const **out, size_t *n, qb_delete_index *x, const qb_data_file *f,
+                         int32_t spec_id, int64_t data_seq, qb_err *err);
+/* Prepare to filter the rows of data file `f`: loads the positions deleted from it and the equality
+ * delete sets (cached across files). Then qb_delete_index__deleted says whether a row is gone. */
+int qb_delete_index__begin_file(qb_delete_index *x, const qb_data_file *f, const qb_delete_file *const *dels,
+                                size_t n, qb_err *err);
+bool qb_delete_index__deleted(qb_delete_index *x, const qb_value *row, int64_t pos);
+/* Field ids the equality deletes of the current file need in rows. */
+void qb_delete_index__free(qb_delete_index *x);
+
+#endif

@@ -1,0 +1,101 @@
+# The table-layer verbs: create --partition, append (tag, branch, fast, overwrite, replace-partitions),
+# scan (formats, columns, where, as-of, limit, explain), files, schema, tag, delete, alter evolution actions;
+# their output, JSON and exit codes (1 for library errors with the code word, 2 for usage).
+set -eu
+W=$TMPDIR/wh
+q() { "$QBERG" -w "$W" "$@"; }
+fail() { echo "FAIL: $*"; exit 1; }
+js() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+SCHEMA='{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"},{"id":2,"name":"basis","required":false,"type":"string"},{"id":3,"name":"ts","required":false,"type":"timestamptz"},{"id":4,"name":"e","required":false,"type":"decimal(9,3)"}]}'
+
+q ns create db
+q create db.t --schema "$SCHEMA" --partition "day(ts),basis" >/dev/null
+q schema db.t | grep -q '^\*partition spec 0:' || fail "schema shows the spec"
+q schema db.t | grep -q '1000 *ts_day = day(ts)' || fail "day field"
+q schema db.t | grep -q '1001 *basis = identity(basis)' || fail "identity field"
+printf '%s\n' '{"id":1,"basis":"a","ts":"2024-01-01T10:00:00Z","e":"1.5"}' '{"id":2,"basis":"b","ts":"2024-01-02 11:30:00+01:00","e":"-0.125"}' \
+  '{"id":3,"basis":"a","ts":"2024-01-02T00:00:00Z","e":null}' >"$TMPDIR/r1.jsonl"
+s1=$(q append db.t "$TMPDIR/r1.jsonl" --tag first)
+q --json append db.t "$TMPDIR/r1.jsonl" | js 'assert d["added-records"]==3 and d["added-files"]==3 and d["sequence-number"]==2, d'
+
+# formats
+q scan db.t --format csv --where "id = 2" | head -1 | grep -qx 'id,basis,ts,e' || fail "csv header"
+[ "$(q scan db.t --format csv --where 'id = 2' | sed -n 2p)" = '2,b,2024-01-02T10:30:00+00:00,-0.125' ] || fail "csv row: $(q scan db.t --format csv --where 'id = 2')"
+[ "$(q scan db.t --format csv --where 'id = 3' | sed -n 2p)" = '3,a,2024-01-02T00:00:00+00:00,' ] || fail "csv null"
+[ "$(q scan db.t --format jsonl --where 'id = 1' --limit 1)" = '{"id":1,"basis":"a","ts":"2024-01-01T10:00:00+00:00","e":"1.500"}' ] || fail "jsonl: $(q scan db.t --format jsonl --where 'id = 1' --limit 1)"
+q scan db.t | tail -1 | grep -qx '(6 rows)' || fail "table footer"
+[ "$(q scan db.t --format jsonl --columns basis,id --where "basis IN ('b')" | head -1)" = '{"basis":"b","id":2}' ] || fail "columns"
+[ "$(q scan db.t --format jsonl --as-of first | wc -l)" = 3 ] || fail "as-of tag"
+[ "$(q scan db.t --format jsonl --as-of "$s1" | wc -l)" = 3 ] || fail "as-of id"
+[ "$(q scan db.t --format jsonl --limit 4 | wc -l)" = 4 ] || fail "limit"
+
+# explain: a point query on one basis and day reads one file of six
+q --json scan db.t --explain --where "basis = 'a' AND ts < '2024-01-02'" |
+  js 'f=d["data-files"]; assert f["total"]==6 and f["scanned"]==2 and f["pruned-by-partition"]==4, d'
+q scan db.t --explain --where "id > 100" | grep -q 'data files:   6 total, 0 pruned by partition, 6 pruned by metrics, 0 to read' || fail "metrics pruning"
+
+# files
+[ "$(q --json files db.t --where "basis = 'b'" | wc -l)" = 2 ] || fail "files --where"
+q --json files db.t | head -1 | js 'assert d["partition"].startswith("ts_day=2024-01-0") and d["record_count"]==1 and d["deletes"]==[], d'
+
+# tags and branches
+[ "$(q tag db.t v1)" -gt 0 ] || fail "tag"
+set +e
+q tag db.t v1 2>"$TMPDIR/err"; [ $? = 1 ] || fail "tag twice exit"
+grep -q '^qberg: QB_EEXISTS: .*ref .v1. already exists' "$TMPDIR/err" || fail "tag twice message: $(cat "$TMPDIR/err")"
+set -e
+q tag db.t v1 --snapshot "$s1" --replace >/dev/null
+[ "$(q scan db.t --format jsonl --as-of v1 | wc -l)" = 3 ] || fail "moved tag"
+q tag db.t dev --branch >/dev/null
+q append db.t "$TMPDIR/r1.jsonl" --branch dev >/dev/null
+[ "$(q scan db.t --format jsonl --as-of dev | wc -l)" = 9 ] || fail "branch"
+[ "$(q scan db.t --format jsonl | wc -l)" = 6 ] || fail "main untouched"
+q tag db.t dev --remove >/dev/null
+q --json refs db.t | js 'assert sorted(r["name"] for r in d)==["first","main","v1"], d'
+
+# overwrite, replace partitions, delete
+printf '%s\n' '{"id":10,"basis":"a","ts":"2024-01-01T01:00:00Z","e":"0"}' >"$TMPDIR/r2.jsonl"
+q --json append db.t "$TMPDIR/r2.jsonl" --overwrite "basis = 'a'" | js 'assert d["removed-files"]==4 and d["added-files"]==1, d'
+[ "$(q scan db.t --format jsonl --where "basis = 'a'")" = '{"id":10,"basis":"a","ts":"2024-01-01T01:00:00+00:00","e":"0.000"}' ] || fail "overwrite"
+q --json append db.t "$TMPDIR/r2.jsonl" --replace-partitions | js 'assert d["removed-files"]==1, d'
+q --json delete db.t --where "basis = 'b'" | js 'assert d["removed-files"]==2 and d["removed-records"]==2, d'
+[ "$(q scan db.t --format jsonl | wc -l)" = 1 ] || fail "after delete"
+q --json snapshots db.t | js 'ops=[s["operation"] for s in d]; assert ops==["append","append","append","overwrite","overwrite","delete"], ops'
+
+# evolution
+q alter db.t add-column note string "a comment" >/dev/null
+q alter db.t add-column pos '{"type":"struct","fields":[{"id":1,"name":"x","required":false,"type":"double"}]}' >/dev/null
+q alter db.t add-column pos.y float >/dev/null
+q alter db.t rename-column e energy >/dev/null
+q alter db.t widen energy 'decimal(12,3)' >/dev/null
+q alter db.t move-column note first >/dev/null
+q --json schema db.t | js 'n=[f["name"] for f in d["fields"]]; assert n==["note","id","basis","ts","energy","pos"], n; assert d["fields"][4]["type"]=="decimal(12, 3)"'
+[ "$(q scan db.t --format jsonl)" = '{"note":null,"id":10,"basis":"a","ts":"2024-01-01T01:00:00+00:00","energy":"0.000","pos":null}' ] || fail "old row in the new schema: $(q scan db.t --format jsonl)"
+printf '%s\n' '{"note":"n","id":11,"basis":"c","ts":"2024-01-03T00:00:00Z","energy":"123456789.5","pos":{"x":1.5,"y":2.5}}' | q append db.t - >/dev/null
+[ "$(q scan db.t --format jsonl --where 'id = 11')" = '{"note":"n","id":11,"basis":"c","ts":"2024-01-03T00:00:00+00:00","energy":"123456789.500","pos":{"x":1.5,"y":2.5}}' ] || fail "new row: $(q scan db.t --format jsonl --where 'id = 11')"
+[ "$(q scan db.t --format jsonl --columns pos.y --where 'pos.y > 2')" = '{"pos.y":2.5}' ] || fail "nested column"
+q alter db.t add-partition-field 'bucket(4,id)' >/dev/null
+q alter db.t drop-partition-field basis >/dev/null
+q schema db.t | grep -q '^\*partition spec 2:' || fail "new default spec"
+q schema db.t | grep -A3 '^\*partition spec 2:' | grep -q 'id_bucket = bucket\[4\](id)' || fail "bucket field"
+q append db.t - <<<'{"id":12,"basis":"c","ts":"2024-01-03T00:00:00Z"}' >/dev/null
+[ "$(q scan db.t --format jsonl | wc -l)" = 3 ] || fail "rows across specs"
+[ "$(q scan db.t --format jsonl --where "basis = 'c'" | wc -l)" = 2 ] || fail "filter across specs"
+
+# errors and usage
+set +e
+q scan db.t --where "id ==" 2>"$TMPDIR/err"; [ $? = 2 ] || fail "bad filter exit"
+grep -q 'expected a literal' "$TMPDIR/err" || fail "bad filter message"
+q scan db.t --where "nope = 1" 2>"$TMPDIR/err"; [ $? = 1 ] || fail "unknown column exit"
+grep -q "^qberg: QB_EINVAL: .*no column 'nope'" "$TMPDIR/err" || fail "unknown column message: $(cat "$TMPDIR/err")"
+q scan db.t --as-of nosuchtag 2>"$TMPDIR/err"; [ $? = 1 ] || fail "as-of exit"
+grep -q 'QB_ENOTFOUND' "$TMPDIR/err" || fail "as-of message"
+q scan db.t --format xml 2>/dev/null; [ $? = 2 ] || fail "format exit"
+echo '{"id":"x"}' | q append db.t - 2>"$TMPDIR/err"; [ $? = 1 ] || fail "bad row exit"
+grep -q "stdin line 1: column id: 'x' is not a long" "$TMPDIR/err" || fail "bad row message: $(cat "$TMPDIR/err")"
+q alter db.t widen basis long 2>"$TMPDIR/err"; [ $? = 1 ] || fail "bad widen exit"
+grep -q "cannot change 'basis' from string to long" "$TMPDIR/err" || fail "widen message"
+q alter db.t add-column 2>/dev/null; [ $? = 2 ] || fail "add-column usage"
+q delete db.t 2>/dev/null; [ $? = 2 ] || fail "delete without --where"
+set -e
+echo "table cli: ok"

@@ -1,0 +1,759 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The table layer end to end on local tables: writes (append, fast append, merge append, overwrite by
+ * filter, delete, replace partitions, rewrite, tags, branches), conflicts between concurrent
+ * transactions, time travel, schema and partition evolution reading old and new files, and pruning
+ * counted by the scan's metrics. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "qberg/qberg.h"
+
+#define SCHEMA_JSON                                                                                              \
+  "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["                                                            \
+  "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"                                              \
+  "{\"id\":2,\"name\":\"basis\",\"required\":false,\"type\":\"string\"},"                                        \
+  "{\"id\":3,\"name\":\"ts\",\"required\":false,\"type\":\"timestamptz\"},"                                      \
+  "{\"id\":4,\"name\":\"energy\",\"required\":false,\"type\":\"double\"},"                                       \
+  "{\"id\":5,\"name\":\"n\",\"required\":false,\"type\":\"int\"}]}"
+
+#define DAY_US INT64_C(86400000000)
+#define TS0 INT64_C(1704067200000000) /* 2024-01-01T00:00:00Z */
+
+typedef struct fixture {
+  qb_catalog *cat;
+  qb_table *t;
+  qb_schema *schema;
+} fixture;
+
+/* A fresh table "db.t" partitioned by `partition` ("" = unpartitioned) in a new warehouse. */
+static int setup(fixture *f, const char *partition, const qb_kv *props, size_t n_props, qb_err *err)
+{
+  memset(f, 0, sizeof *f);
+  int rc = qb_catalog_open(&f->cat, qb_test_tmpdir(), NULL, err);
+  if (rc == QB_OK) rc = qb_catalog_create_namespace(f->cat, "db", err);
+  if (rc == QB_OK) rc = qb_schema_parse_json(&f->schema, SCHEMA_JSON, strlen(SCHEMA_JSON), err);
+  if (rc) return rc;
+  qb_partition_field fields[8];
+  qb_partition_spec spec = {0, 0, fields};
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s", partition);
+  for (char *tok = strtok(buf, ","); tok && spec.n_fields < 8; tok = strtok(NULL, ",")) {
+    qb_transform tr;
+    char *src;
+    if ((rc = qb_spec_parse_field(&tr, &src, tok, err))) return rc;
+    const qb_field *fld = qb_schema_find_field_by_name(f->schema, src);
+    if (!fld) return QB_FAIL(err, QB_EINVAL, "no column %s", src);
+    char *name = malloc(64);
+    snprintf(name, 64, "%s_%d", src, (int)spec.n_fields);
+    fields[spec.n_fields++] = (qb_partition_field){fld->id, 0, name, tr};
+  }
+  qb_table_def def = {f->schema, spec.n_fields ? &spec : NULL, NULL, props, n_props};
+  rc = qb_catalog_create_table_def(&f->t, f->cat, "db.t", &def, NULL, err);
+  for (size_t i = 0; i < spec.n_fields; i++) free((char *)fields[i].name);
+  return rc;
+}
+
+static void teardown(fixture *f)
+{
+  qb_table_free(f->t);
+  qb_schema_free(f->schema);
+  qb_catalog_free(f->cat);
+}
+
+static qb_value row_of(qb_value *items, int64_t id, const char *basis, int64_t ts, double e, int32_t n)
+{
+  items[0] = (qb_value){.kind = QB_V_INT64, .u.i64 = id};
+  items[1] = basis ? (qb_value){.kind = QB_V_STRING, .u.bytes = {(const uint8_t *)basis, strlen(basis)}} : qb_value_null();
+  items[2] = (qb_value){.kind = QB_V_INT64, .u.i64 = ts};
+  items[3] = (qb_value){.kind = QB_V_DOUBLE, .u.f64 = e};
+  items[4] = (qb_value){.kind = QB_V_INT32, .u.i32 = n};
+  return (qb_value){.kind = QB_V_STRUCT, .u.seq = {items, 5}};
+}
+
+static const char *const bases[] = {"sto-3g", "6-31g", "cc-pvdz"};
+
+/* Append ids [from, to) in one snapshot: basis by id % 3, day by id % 4. */
+static int append_range(qb_table *t, qb_txn_op op, int64_t from, int64_t to, const char *tag, qb_txn_result *res,
+                        qb_err *err)
+{
+  qb_txn *txn;
+  int rc = qb_txn_begin(&txn, t, op, NULL, err);
+  if (rc) return rc;
+  qb_value items[5];
+  for (int64_t i = from; rc == QB_OK && i < to; i++) {
+    qb_value r = row_of(items, i, bases[i % 3], TS0 + (i % 4) * DAY_US + i, (double)i / 2, (int32_t)i);
+    rc = qb_txn_write(txn, &r, err);
+  }
+  if (rc == QB_OK && tag) rc = qb_txn_tag(txn, tag, -1, err);
+  if (rc) {
+    qb_txn_abort(txn);
+    return rc;
+  }
+  return qb_txn_commit(txn, res, err);
+}
+
+/* Scan with an optional filter/as-of; count rows and sum ids. */
+typedef struct scan_out {
+  uint64_t rows;
+  int64_t id_sum;
+  qb_scan_metrics m;
+} scan_out;
+
+static int scan_count(scan_out *out, qb_table *t, const char *where, const char *as_of, qb_err *err)
+{
+  memset(out, 0, sizeof *out);
+  qb_expr *e = NULL;
+  qb_scan *s = NULL;
+  const qb_table_metadata *md;
+  qb_scan_options o = QB_SCAN_OPTIONS_INIT;
+  int rc = where ? qb_expr_parse(&e, where, err) : QB_OK;
+  o.filter = e;
+  if (rc == QB_OK) rc = qb_table_get_metadata(&md, t, err);
+  if (rc == QB_OK && as_of) rc = qb_scan_options_as_of(&o, md, as_of, err);
+  if (rc == QB_OK) rc = qb_scan_new(&s, t, &o, err);
+  while (rc == QB_OK) {
+    const qb_value *row;
+    if ((rc = qb_scan_next(&row, s, err)) || !row) break;
+    out->rows++;
+    out->id_sum += row->u.seq.items[0].u.i64;
+  }
+  if (s) qb_scan_get_metrics(s, &out->m);
+  qb_scan_free(s);
+  qb_expr_free(e);
+  return rc;
+}
+
+static int64_t sum_ids(int64_t from, int64_t to) { return (from + to - 1) * (to - from) / 2; }
+
+/* ---- expressions ----------------------------------------------------------------------------------- */
+
+QB_TEST(expr_parse_print_roundtrip)
+{
+  static const struct {
+    const char *in, *out;
+  } cases[] = {
+      {"a = 1", "a = 1"},
+      {"a==1 and b<>'x'", "a = 1 AND b != 'x'"},
+      {"NOT (a < 1.5 OR b IS NULL)", "NOT (a < 1.5 OR b IS NULL)"},
+      {"x in (1, 2,3) or y not in ('a')", "x IN (1, 2, 3) OR y NOT IN ('a')"},
+      {"\"Breed Name\" = 'it''s'", "\"Breed Name\" = 'it''s'"},
+      {"s.inner >= -3e2 AND f IS NOT NAN", "s.inner >= -3e2 AND f IS NOT NAN"},
+      {"true and (false or a is not null)", "true AND (false OR a IS NOT NULL)"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    qb_err err = QB_ERR_INIT;
+    qb_expr *e;
+    char *s;
+    CHECK_OK(qb_expr_parse(&e, cases[i].in, &err), &err);
+    CHECK_OK(qb_expr_to_string(&s, e, &err), &err);
+    EXPECT(!strcmp(s, cases[i].out));
+    if (strcmp(s, cases[i].out)) fprintf(stderr, "  got '%s' want '%s'\n", s, cases[i].out);
+    qb_expr *e2;
+    char *s2;
+    CHECK_OK(qb_expr_parse(&e2, s, &err), &err);
+    CHECK_OK(qb_expr_to_string(&s2, e2, &err), &err);
+    EXPECT(!strcmp(s, s2));
+    free(s);
+    free(s2);
+    qb_expr_free(e);
+    qb_expr_free(e2);
+  }
+}
+
+QB_TEST(expr_parse_errors)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_expr *e;
+  CHECK_FAIL(qb_expr_parse(&e, "a = ", &err), QB_EINVAL, &err, "at the end of the filter: expected a literal");
+  CHECK_FAIL(qb_expr_parse(&e, "a ~ 1", &err), QB_EINVAL, &err, "at offset 2");
+  CHECK_FAIL(qb_expr_parse(&e, "(a = 1", &err), QB_EINVAL, &err, "expected ')'");
+  CHECK_FAIL(qb_expr_parse(&e, "a in (1,", &err), QB_EINVAL, &err, "expected a literal");
+  CHECK_FAIL(qb_expr_parse(&e, "a = 'x", &err), QB_EINVAL, &err, "closing quote");
+  CHECK_FAIL(qb_expr_parse(&e, "a = 1 b", &err), QB_EINVAL, &err, "AND, OR or the end");
+  char deep[400];
+  memset(deep, '(', 200);
+  strcpy(deep + 200, "a = 1");
+  CHECK_FAIL(qb_expr_parse(&e, deep, &err), QB_ELIMIT, &err, "nested deeper");
+}
+
+/* ---- writes and reads ------------------------------------------------------------------------------ */
+
+QB_TEST(append_and_scan_unpartitioned)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, "", NULL, 0, &err), &err);
+  qb_txn_result r1, r2;
+  CHECK_OK(append_range(f.t, QB_TXN_APPEND, 0, 100, NULL, &r1, &err), &err);
+  CHECK_OK(append_range(f.t, QB_TXN_FAST_APPEND, 100, 150, NULL, &r2, &err), &err);
+  CHECK_EQ_INT(r1.added_records, 100);
+  CHECK_EQ_INT(r1.sequence_number, 1);
+  CHECK_EQ_INT(r2.sequence_number, 2);
+  CHECK_EQ_INT(r2.attempts, 1);
+  scan_out s;
+  CHECK_OK(scan_count(&s, f.t, NULL, NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 150);
+  CHECK_EQ_INT(s.id_sum, sum_ids(0, 150));
+  CHECK_OK(scan_count(&s, f.t, "id >= 140 OR n < 3", NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 13);
+  CHECK_EQ_INT(s.m.rows_filtered, 137);
+  /* the snapshot summary carries Java's counters and totals */
+  const qb_table_metadata *md;
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  const qb_snapshot *cur = qb_table_metadata_current_snapshot(md);
+  CHECK_EQ_STR(cur->operation, "append");
+  CHECK_EQ_STR(qb_snapshot_summary_get(cur, "total-records"), "150");
+  CHECK_EQ_STR(qb_snapshot_summary_get(cur, "added-records"), "50");
+  CHECK_EQ_STR(qb_snapshot_summary_get(cur, "total-data-files"), "2");
+  teardown(&f);
+}
+
+QB_TEST(partitioned_routing_and_pruning)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, "day(ts),basis", NULL, 0, &err), &err);
+  qb_txn_result r;
+  CHECK_OK(append_range(f.t, QB_TXN_APPEND, 0, 120, NULL, &r, &err), &err);
+  CHECK_EQ_INT(r.added_files, 12); /* 4 days x 3 bases */
+  scan_out s;
+  /* a point query on one basis and one day reads only that partition's file */
+  CHECK_OK(scan_count(&s, f.t, "basis = 'sto-3g' AND ts >= '2024-01-02' AND ts < '2024-01-03'", NULL, &err), &err);
+  CHECK_EQ_INT(s.m.data_files_total, 12);
+  CHECK_EQ_INT(s.m.data_files_scanned, 1);
+  CHECK_EQ_INT(s.m.data_files_pruned_partition, 11);
+  int64_t want = 0, rows = 0;
+  for (int64_t i = 0; i < 120; i++)
+    if (i % 3 == 0 && i % 4 == 1) want += i, rows++;
+  CHECK_EQ_INT(s.rows, rows);
+  CHECK_EQ_INT(s.id_sum, want);
+  /* a filter on a date prunes day partitions through the transform (one day of four) */
+  CHECK_OK(scan_count(&s, f.t, "ts < '2024-01-02T00:00:00Z'", NULL, &err), &err);
+  CHECK_EQ_INT(s.m.data_files_scanned, 3);
+  CHECK_EQ_INT(s.rows, 30);
+  /* column bounds prune files: the file of residue k = id % 12 holds ids k, k+12, ..., so only the files
+   * with k <= 7 can hold id 7 */
+  CHECK_OK(scan_count(&s, f.t, "id = 7", NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 1);
+  CHECK_EQ_INT(s.m.data_files_scanned, 8);
+  CHECK_EQ_INT(s.m.data_files_pruned_metrics, 4);
+  CHECK_OK(scan_count(&s, f.t, "basis IN ('6-31g', 'nope')", NULL, &err), &err);
+  CHECK_EQ_INT(s.m.data_files_scanned, 4);
+  CHECK_EQ_INT(s.rows, 40);
+  CHECK_OK(scan_count(&s, f.t, "basis IS NULL", NULL, &err), &err);
+  CHECK_EQ_INT(s.m.data_files_scanned, 0);
+  teardown(&f);
+}
+
+QB_TEST(rolling_files_at_target_size)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  qb_kv props[] = {{"write.target-file-size-bytes", "4096"}, {"write.parquet.compression-codec", "snappy"},
+                   {"write.parquet.page-row-limit", "100"}};
+  CHECK_OK(setup(&f, "", props, 3, &err), &err);
+  qb_txn_result r;
+  CHECK_OK(append_range(f.t, QB_TXN_APPEND, 0, 3000, NULL, &r, &err), &err);
+  CHECK(r.added_files > 3);
+  scan_out s;
+  CHECK_OK(scan_count(&s, f.t, NULL, NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 3000);
+  CHECK_EQ_INT(s.id_sum, sum_ids(0, 3000));
+  teardown(&f);
+}
+
+QB_TEST(time_travel_by_id_tag_and_time)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, "basis", NULL, 0, &err), &err);
+  qb_txn_result r1, r2, r3;
+  CHECK_OK(append_range(f.t, QB_TXN_APPEND, 0, 10, "batch-1", &r1, &err), &err);
+  CHECK_OK(append_range(f.t, QB_TXN_APPEND, 10, 30, "batch-2", &r2, &err), &err);
+  CHECK_OK(append_range(f.t, QB_TXN_APPEND, 30, 60, NULL, &r3, &err), &err);
+  scan_out s;
+  char id[32];
+  snprintf(id, sizeof id, "%lld", (long long)r1.snapshot_id);
+  CHECK_OK(scan_count(&s, f.t, NULL, id, &err), &err);
+  CHECK_EQ_INT(s.rows, 10);
+  CHECK_OK(scan_count(&s, f.t, NULL, "batch-2", &err), &err);
+  CHECK_EQ_INT(s.rows, 30);
+  CHECK_EQ_INT(s.id_sum, sum_ids(0, 30));
+  const qb_table_metadata *md;
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  const qb_snapshot *s2 = qb_table_metadata_snapshot_by_id(md, r2.snapshot_id);
+  char when[32];
+  snprintf(when, sizeof when, "%lld", (long long)s2->timestamp_ms);
+  CHECK_OK(scan_count(&s, f.t, NULL, when, &err), &err);
+  CHECK(s.rows == 30 || s.rows == 60); /* snapshots committed in the same millisecond */
+  CHECK_OK(scan_count(&s, f.t, NULL, NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 60);
+  qb_scan *sc;
+  qb_scan_options o = QB_SCAN_OPTIONS_INIT;
+  CHECK_FAIL(qb_scan_options_as_of(&o, md, "no-such-tag", &err), QB_ENOTFOUND, &err, "neither a snapshot id");
+  CHECK_OK(qb_scan_options_as_of(&o, md, "1999-01-01T00:00:00Z", &err), &err);
+  CHECK_FAIL(qb_scan_new(&sc, f.t, &o, &err), QB_ENOTFOUND, &err, "no snapshot was current");
+  teardown(&f);
+}
+
+QB_TEST(overwrite_delete_replace_rewrite)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, "basis", NULL, 0, &err), &err);
+  qb_txn_result r;
+  CHECK_OK(append_range(f.t, QB_TXN_APPEND, 0, 60, NULL, &r, &err), &err);
+  CHECK_OK(append_range(f.t, QB_TXN_APPEND, 60, 90, NULL, &r, &err), &err);
+  scan_out s;
+
+  /* overwrite by a filter on the identity partition column: decided from partition values */
+  qb_txn *txn;
+  qb_expr *e;
+  CHECK_OK(qb_expr_parse(&e, "basis = 'sto-3g'", &err), &err);
+  CHECK_OK(qb_txn_begin(&txn, f.t, QB_TXN_OVERWRITE, NULL, &err), &err);
+  CHECK_OK(qb_txn_remove_where(txn, e, &err), &err);
+  qb_value items[5];
+  qb_value row = row_of(items, 1000, "sto-3g", TS0, 1.0, 1);
+  CHECK_OK(qb_txn_write(txn, &row, &err), &err);
+  CHECK_OK(qb_txn_commit(txn, &r, &err), &err);
+  qb_expr_free(e);
+  CHECK_EQ_INT(r.removed_files, 2);
+  CHECK_EQ_INT(r.removed_records, 30);
+  CHECK_OK(scan_count(&s, f.t, NULL, NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 61);
+  CHECK_OK(scan_count(&s, f.t, "basis = 'sto-3g'", NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 1);
+  const qb_table_metadata *md;
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  CHECK_EQ_STR(qb_table_metadata_current_snapshot(md)->operation, "overwrite");
+
+  /* a filter on a non-partition column: files are read; a file where only some rows match is refused */
+  CHECK_OK(qb_expr_parse(&e, "id < 10", &err), &err);
+  CHECK_OK(qb_txn_begin(&txn, f.t, QB_TXN_DELETE, NULL, &err), &err);
+  CHECK_OK(qb_txn_remove_where(txn, e, &err), &err);
+  CHECK_FAIL(qb_txn_commit(txn, &r, &err), QB_EINVAL, &err, "some, but not all, of its rows match");
+  qb_expr_free(e);
+  CHECK_OK(qb_expr_parse(&e, "id >= 1000", &err), &err); /* exactly the one new file */
+  CHECK_OK(qb_txn_begin(&txn, f.t, QB_TXN_DELETE, NULL, &err), &err);
+  CHECK_OK(qb_txn_remove_where(txn, e, &err), &err);
+  CHECK_OK(qb_txn_commit(txn, &r, &err), &err);
+  qb_expr_free(e);
+  CHECK_EQ_INT(r.removed_files, 1);
+  CHECK_OK(scan_count(&s, f.t, NULL, NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 60);
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  CHECK_EQ_STR(qb_table_metadata_current_snapshot(md)->operation, "delete");
+
+  /* replace partitions: the 6-31g partition gets exactly the new rows */
+  CHECK_OK(qb_txn_begin(&txn, f.t, QB_TXN_REPLACE_PARTITIONS, NULL, &err), &err);
+  row = row_of(items, 2000, "6-31g", TS0, 1.0, 1);
+  CHECK_OK(qb_txn_write(txn, &row, &err), &err);
+  CHECK_OK(qb_txn_commit(txn, &r, &err), &err);
+  CHECK_OK(scan_count(&s, f.t, "basis = '6-31g'", NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 1);
+  CHECK_EQ_INT(s.id_sum, 2000);
+  CHECK_OK(scan_count(&s, f.t, NULL, NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 31);
+
+  /* rewrite: the cc-pvdz files replaced by one file with the same rows, under the old sequence number */
+  qb_scan *sc;
+  qb_scan_options o = QB_SCAN_OPTIONS_INIT;
+  CHECK_OK(qb_expr_parse(&e, "basis = 'cc-pvdz'", &err), &err);
+  o.filter = e;
+  CHECK_OK(qb_scan_new(&sc, f.t, &o, &err), &err);
+  CHECK_OK(qb_txn_begin(&txn, f.t, QB_TXN_REWRITE, NULL, &err), &err);
+  qb_data_writer *w;
+  CHECK_OK(qb_data_writer_open(&w, f.t, NULL, &err), &err);
+  size_t old_files = 0;
+  const qb_scan_task *task;
+  for (;;) {
+    CHECK_OK(qb_scan_next_file(&task, sc, &err), &err);
+    if (!task) break;
+    CHECK_OK(qb_txn_remove_file(txn, task->entry->data_file.file_path, &err), &err);
+    old_files++;
+  }
+  qb_scan_free(sc);
+  CHECK_OK(qb_scan_new(&sc, f.t, &o, &err), &err);
+  for (;;) {
+    const qb_value *rw;
+    CHECK_OK(qb_scan_next(&rw, sc, &err), &err);
+    if (!rw) break;
+    CHECK_OK(qb_data_writer_write(w, rw, &err), &err);
+  }
+  qb_scan_free(sc);
+  qb_expr_free(e);
+  CHECK_OK(qb_data_writer_close(w, &err), &err);
+  CHECK_EQ_INT(qb_data_writer_n_files(w), 1);
+  CHECK_OK(qb_txn_add_file(txn, qb_data_writer_file(w, 0), -1, &err), &err);
+  qb_data_writer_free(w);
+  CHECK_OK(qb_txn_commit(txn, &r, &err), &err);
+  CHECK_EQ_INT(old_files, 2);
+  CHECK_EQ_INT(r.removed_files, 2);
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  const qb_snapshot *cur = qb_table_metadata_current_snapshot(md);
+  CHECK_EQ_STR(cur->operation, "replace");
+  CHECK_EQ_STR(qb_snapshot_summary_get(cur, "total-records"), "31");
+  CHECK_OK(scan_count(&s, f.t, NULL, NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 31);
+  CHECK_OK(scan_count(&s, f.t, "basis = 'cc-pvdz'", NULL, &err), &err);
+  CHECK_EQ_INT(s.m.data_files_scanned, 1);
+  teardown(&f);
+}
+
+QB_TEST(conflicts_between_transactions)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, "basis", NULL, 0, &err), &err);
+  qb_txn_result r;
+  CHECK_OK(append_range(f.t, QB_TXN_APPEND, 0, 30, NULL, &r, &err), &err);
+  qb_table *t2;
+  CHECK_OK(qb_table_load(&t2, f.cat, "db.t", &err), &err);
+
+  /* appends never conflict: A began first, B committed, A retries on top */
+  qb_txn *a;
+  CHECK_OK(qb_txn_begin(&a, f.t, QB_TXN_FAST_APPEND, NULL, &err), &err);
+  qb_value items[5];
+  qb_value row = row_of(items, 100, "sto-3g", TS0, 1, 1);
+  CHECK_OK(qb_txn_write(a, &row, &err), &err);
+  CHECK_OK(append_range(t2, QB_TXN_APPEND, 200, 210, NULL, &r, &err), &err);
+  CHECK_OK(qb_txn_commit(a, &r, &err), &err);
+  CHECK_EQ_INT(r.attempts, 2);
+  scan_out s;
+  CHECK_OK(scan_count(&s, f.t, NULL, NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 41);
+
+  /* a delete of a file another writer already removed fails */
+  qb_scan *sc;
+  const qb_scan_task *task;
+  CHECK_OK(qb_scan_new(&sc, f.t, NULL, &err), &err);
+  CHECK_OK(qb_scan_next_file(&task, sc, &err), &err);
+  char *victim = strdup(task->entry->data_file.file_path);
+  qb_scan_free(sc);
+  CHECK_OK(qb_table_refresh(t2, &err), &err);
+  qb_txn *d1, *d2;
+  CHECK_OK(qb_txn_begin(&d1, f.t, QB_TXN_DELETE, NULL, &err), &err);
+  CHECK_OK(qb_txn_remove_file(d1, victim, &err), &err);
+  CHECK_OK(qb_txn_begin(&d2, t2, QB_TXN_DELETE, NULL, &err), &err);
+  CHECK_OK(qb_txn_remove_file(d2, victim, &err), &err);
+  CHECK_OK(qb_txn_commit(d2, &r, &err), &err);
+  CHECK_FAIL(qb_txn_commit(d1, &r, &err), QB_ECONFLICT, &err, "is not in the table (any more)");
+  free(victim);
+
+  /* an overwrite by filter fails when a concurrent append added matching rows (serializable) */
+  CHECK_OK(qb_table_refresh(f.t, &err), &err);
+  CHECK_OK(qb_table_refresh(t2, &err), &err);
+  qb_expr *e;
+  CHECK_OK(qb_expr_parse(&e, "basis = '6-31g'", &err), &err);
+  qb_txn *ow;
+  CHECK_OK(qb_txn_begin(&ow, f.t, QB_TXN_OVERWRITE, NULL, &err), &err);
+  CHECK_OK(qb_txn_remove_where(ow, e, &err), &err);
+  CHECK_OK(append_range(t2, QB_TXN_APPEND, 301, 302, NULL, &r, &err), &err); /* 301 % 3 == 1: 6-31g */
+  CHECK_FAIL(qb_txn_commit(ow, &r, &err), QB_ECONFLICT, &err, "would have covered");
+  /* ...and succeeds when the concurrent rows are elsewhere */
+  CHECK_OK(qb_table_refresh(f.t, &err), &err);
+  CHECK_OK(qb_txn_begin(&ow, f.t, QB_TXN_OVERWRITE, NULL, &err), &err);
+  CHECK_OK(qb_txn_remove_where(ow, e, &err), &err);
+  CHECK_OK(append_range(t2, QB_TXN_APPEND, 300, 301, NULL, &r, &err), &err); /* sto-3g */
+  CHECK_OK(qb_txn_commit(ow, &r, &err), &err);
+  CHECK_EQ_INT(r.attempts, 2);
+  qb_expr_free(e);
+  CHECK_OK(scan_count(&s, f.t, "basis = '6-31g'", NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 0);
+  qb_table_free(t2);
+  teardown(&f);
+}
+
+QB_TEST(poisoned_transaction)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, "", NULL, 0, &err), &err);
+  qb_txn *txn;
+  CHECK_OK(qb_txn_begin(&txn, f.t, QB_TXN_APPEND, NULL, &err), &err);
+  CHECK_FAIL(qb_txn_remove_file(txn, "x", &err), QB_EINVAL, &err, "removes no files");
+  qb_value items[5];
+  qb_value row = row_of(items, 1, "a", TS0, 1, 1);
+  CHECK_FAIL(qb_txn_write(txn, &row, &err), QB_EINVAL, &err, "removes no files");
+  CHECK_FAIL(qb_txn_commit(txn, NULL, &err), QB_EINVAL, &err, "removes no files");
+  /* a row that does not fit the schema is refused without poisoning */
+  CHECK_OK(qb_txn_begin(&txn, f.t, QB_TXN_APPEND, NULL, &err), &err);
+  row.u.seq.items[0] = qb_value_null();
+  CHECK_FAIL(qb_txn_write(txn, &row, &err), QB_EINVAL, &err, "column id is required");
+  row = row_of(items, 1, "a", TS0, 1, 1);
+  CHECK_OK(qb_txn_write(txn, &row, &err), &err);
+  qb_txn_result r;
+  CHECK_OK(qb_txn_commit(txn, &r, &err), &err);
+  CHECK_EQ_INT(r.added_records, 1);
+  teardown(&f);
+}
+
+QB_TEST(merge_append_bounds_manifests)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  qb_kv props[] = {{"commit.manifest.min-count-to-merge", "4"}};
+  CHECK_OK(setup(&f, "", props, 1, &err), &err);
+  qb_txn_result r;
+  for (int i = 0; i < 12; i++) CHECK_OK(append_range(f.t, QB_TXN_APPEND, i * 10, i * 10 + 10, NULL, &r, &err), &err);
+  scan_out s;
+  CHECK_OK(scan_count(&s, f.t, NULL, NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 120);
+  CHECK_EQ_INT(s.id_sum, sum_ids(0, 120));
+  CHECK(s.m.manifests_total < 4);
+  /* fast appends never merge */
+  for (int i = 12; i < 16; i++) CHECK_OK(append_range(f.t, QB_TXN_FAST_APPEND, i * 10, i * 10 + 10, NULL, &r, &err), &err);
+  CHECK_OK(scan_count(&s, f.t, NULL, NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 160);
+  CHECK(s.m.manifests_total >= 5);
+  teardown(&f);
+}
+
+QB_TEST(refs_and_branches)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, "", NULL, 0, &err), &err);
+  qb_txn_result r1, r2;
+  CHECK_OK(append_range(f.t, QB_TXN_APPEND, 0, 5, NULL, &r1, &err), &err);
+  qb_ref tag = QB_REF_INIT("v1", -1, QB_REF_TAG);
+  CHECK_OK(qb_table_set_ref(f.t, &tag, false, NULL, &err), &err);
+  CHECK_FAIL(qb_table_set_ref(f.t, &tag, false, NULL, &err), QB_EEXISTS, &err, "already exists");
+  tag.min_snapshots_to_keep = 3;
+  CHECK_FAIL(qb_table_set_ref(f.t, &tag, true, NULL, &err), QB_EINVAL, &err, "tags have no snapshot retention");
+  /* write to a branch: main does not move */
+  qb_txn *txn;
+  qb_txn_options o = QB_TXN_OPTIONS_INIT;
+  o.branch = "dev";
+  CHECK_OK(qb_txn_begin(&txn, f.t, QB_TXN_APPEND, &o, &err), &err);
+  qb_value items[5];
+  qb_value row = row_of(items, 99, "x", TS0, 1, 1);
+  CHECK_OK(qb_txn_write(txn, &row, &err), &err);
+  CHECK_OK(qb_txn_commit(txn, &r2, &err), &err);
+  scan_out s;
+  CHECK_OK(scan_count(&s, f.t, NULL, NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 5);
+  CHECK_OK(scan_count(&s, f.t, NULL, "dev", &err), &err);
+  CHECK_EQ_INT(s.rows, 6);
+  CHECK_OK(scan_count(&s, f.t, NULL, "v1", &err), &err);
+  CHECK_EQ_INT(s.rows, 5);
+  /* move the tag to the branch head, with an age limit */
+  qb_ref moved = QB_REF_INIT("v1", r2.snapshot_id, QB_REF_TAG);
+  moved.max_ref_age_ms = 86400000;
+  CHECK_OK(qb_table_set_ref(f.t, &moved, true, NULL, &err), &err);
+  CHECK_OK(scan_count(&s, f.t, NULL, "v1", &err), &err);
+  CHECK_EQ_INT(s.rows, 6);
+  const qb_table_metadata *md;
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  CHECK_EQ_INT(qb_table_metadata_ref(md, "v1")->max_ref_age_ms, 86400000);
+  CHECK_OK(qb_table_remove_ref(f.t, "v1", NULL, &err), &err);
+  CHECK_FAIL(qb_table_remove_ref(f.t, "v1", NULL, &err), QB_ENOTFOUND, &err, "no branch or tag");
+  CHECK_FAIL(qb_table_remove_ref(f.t, "main", NULL, &err), QB_EINVAL, &err, "main cannot be removed");
+  teardown(&f);
+}
+
+/* ---- evolution ------------------------------------------------------------------------------------- */
+
+QB_TEST(schema_evolution_reads_old_and_new_files)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, "basis", NULL, 0, &err), &err);
+  qb_txn_result r;
+  CHECK_OK(append_range(f.t, QB_TXN_APPEND, 0, 10, "before", &r, &err), &err);
+  qb_schema_change *c;
+  CHECK_OK(qb_schema_change_begin(&c, f.t, &err), &err);
+  CHECK_OK(qb_schema_add_column(c, NULL, "note", qb_type_primitive(QB_T_STRING), "added later", &err), &err);
+  qb_field inner[] = {{1, "lat", true, qb_type_primitive(QB_T_DOUBLE), NULL, NULL, NULL},
+                      {2, "lon", false, qb_type_primitive(QB_T_DOUBLE), NULL, NULL, NULL}};
+  qb_type st = {.id = QB_T_STRUCT, .n_fields = 2, .fields = inner};
+  CHECK_OK(qb_schema_add_column(c, NULL, "pos", &st, NULL, &err), &err);
+  CHECK_OK(qb_schema_rename_column(c, "energy", "e_hartree", &err), &err);
+  CHECK_OK(qb_schema_widen_column(c, "n", qb_type_primitive(QB_T_LONG), &err), &err);
+  CHECK_OK(qb_schema_drop_column(c, "ts", &err), &err);
+  CHECK_OK(qb_schema_move_column(c, "note", NULL, &err), &err);
+  CHECK_FAIL(qb_schema_drop_column(c, "basis", &err), QB_EINVAL, &err, "the current partition spec uses field 2");
+  qb_schema_change_abort(c); /* poisoned: start again */
+  CHECK_OK(qb_schema_change_begin(&c, f.t, &err), &err);
+  CHECK_OK(qb_schema_add_column(c, NULL, "note", qb_type_primitive(QB_T_STRING), "added later", &err), &err);
+  CHECK_OK(qb_schema_add_column(c, NULL, "pos", &st, NULL, &err), &err);
+  CHECK_OK(qb_schema_add_column(c, "pos", "alt", qb_type_primitive(QB_T_FLOAT), NULL, &err), &err);
+  CHECK_OK(qb_schema_rename_column(c, "energy", "e_hartree", &err), &err);
+  CHECK_OK(qb_schema_widen_column(c, "n", qb_type_primitive(QB_T_LONG), &err), &err);
+  CHECK_OK(qb_schema_drop_column(c, "ts", &err), &err);
+  CHECK_OK(qb_schema_move_column(c, "note", NULL, &err), &err);
+  CHECK_FAIL(qb_schema_widen_column(c, "basis", qb_type_primitive(QB_T_LONG), &err), QB_EINVAL, &err,
+             "cannot change 'basis' from string to long");
+  qb_schema_change_abort(c);
+  CHECK_OK(qb_schema_change_begin(&c, f.t, &err), &err);
+  CHECK_OK(qb_schema_add_column(c, NULL, "note", qb_type_primitive(QB_T_STRING), "added later", &err), &err);
+  CHECK_OK(qb_schema_add_column(c, NULL, "pos", &st, NULL, &err), &err);
+  CHECK_OK(qb_schema_add_column(c, "pos", "alt", qb_type_primitive(QB_T_FLOAT), NULL, &err), &err);
+  CHECK_OK(qb_schema_rename_column(c, "energy", "e_hartree", &err), &err);
+  CHECK_OK(qb_schema_widen_column(c, "n", qb_type_primitive(QB_T_LONG), &err), &err);
+  CHECK_OK(qb_schema_drop_column(c, "ts", &err), &err);
+  CHECK_OK(qb_schema_move_column(c, "note", NULL, &err), &err);
+  CHECK_OK(qb_schema_change_commit(c, NULL, &err), &err);
+  const qb_table_metadata *md;
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  const qb_schema *s1 = qb_table_metadata_current_schema(md);
+  CHECK_EQ_INT(qb_schema_id(s1), 1);
+  CHECK_EQ_STR(qb_schema_fields(s1)[0].name, "note");
+  CHECK_EQ_INT(qb_schema_fields(s1)[0].id, 6);
+  CHECK(qb_schema_find_field_by_name(s1, "pos.alt") != NULL);
+  CHECK_EQ_INT(qb_schema_find_field_by_name(s1, "pos.alt")->id, 10);
+  CHECK(qb_schema_find_field_by_name(s1, "ts") == NULL);
+  CHECK_EQ_INT(qb_table_metadata_last_column_id(md), 10);
+
+  /* new rows in the new layout: note, id, basis, e_hartree, n(long), pos{lat, lon, alt} */
+  qb_txn *txn;
+  CHECK_OK(qb_txn_begin(&txn, f.t, QB_TXN_APPEND, NULL, &err), &err);
+  qb_value pos[3] = {{.kind = QB_V_DOUBLE, .u.f64 = 1.5}, qb_value_null(), {.kind = QB_V_FLOAT, .u.f32 = 2.5f}};
+  qb_value items[6] = {{.kind = QB_V_STRING, .u.bytes = {(const uint8_t *)"hi", 2}},
+                       {.kind = QB_V_INT64, .u.i64 = 500},
+                       {.kind = QB_V_STRING, .u.bytes = {(const uint8_t *)"sto-3g", 6}},
+                       {.kind = QB_V_DOUBLE, .u.f64 = -1.25},
+                       {.kind = QB_V_INT64, .u.i64 = INT64_C(5000000000)},
+                       {.kind = QB_V_STRUCT, .u.seq = {pos, 3}}};
+  qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 6}};
+  CHECK_OK(qb_txn_write(txn, &row, &err), &err);
+  CHECK_OK(qb_txn_commit(txn, &r, &err), &err);
+
+  /* every row reads in the new schema: old files give null for new columns and long for the int */
+  qb_scan *sc;
+  CHECK_OK(qb_scan_new(&sc, f.t, NULL, &err), &err);
+  const qb_type *rt = qb_scan_row_type(sc);
+  CHECK_EQ_INT(rt->n_fields, 6);
+  CHECK_EQ_STR(rt->fields[3].name, "e_hartree");
+  int seen = 0;
+  for (;;) {
+    const qb_value *rw;
+    CHECK_OK(qb_scan_next(&rw, sc, &err), &err);
+    if (!rw) break;
+    seen++;
+    const qb_value *v = rw->u.seq.items;
+    CHECK_EQ_INT(v[4].kind, QB_V_INT64);
+    if (v[1].u.i64 == 500) {
+      CHECK_EQ_INT(v[0].kind, QB_V_STRING);
+      CHECK_EQ_INT(v[4].u.i64, INT64_C(5000000000));
+      CHECK_EQ_INT(v[5].kind, QB_V_STRUCT);
+      CHECK(v[5].u.seq.items[2].kind == QB_V_FLOAT && v[5].u.seq.items[2].u.f32 == 2.5f);
+    } else {
+      CHECK_EQ_INT(v[0].kind, QB_V_NULL);
+      CHECK_EQ_INT(v[5].kind, QB_V_NULL);
+      CHECK_EQ_INT(v[4].u.i64, v[1].u.i64);
+      CHECK(v[3].u.f64 == (double)v[1].u.i64 / 2);
+    }
+  }
+  qb_scan_free(sc);
+  CHECK_EQ_INT(seen, 11);
+  /* the old snapshot reads with its own schema (ts still there) */
+  qb_scan_options o = QB_SCAN_OPTIONS_INIT;
+  o.ref = "before";
+  CHECK_OK(qb_scan_new(&sc, f.t, &o, &err), &err);
+  CHECK_EQ_INT(qb_scan_row_type(sc)->n_fields, 5);
+  CHECK_EQ_STR(qb_scan_row_type(sc)->fields[2].name, "ts");
+  qb_scan_free(sc);
+  /* filters use the new names; renamed columns prune old files by id */
+  scan_out so;
+  CHECK_OK(scan_count(&so, f.t, "e_hartree < 0", NULL, &err), &err);
+  CHECK_EQ_INT(so.rows, 1);
+  CHECK_OK(scan_count(&so, f.t, "note IS NULL", NULL, &err), &err);
+  CHECK_EQ_INT(so.rows, 10);
+  /* a concurrent schema change is a conflict, not a silent overwrite */
+  qb_table *t2;
+  CHECK_OK(qb_table_load(&t2, f.cat, "db.t", &err), &err);
+  qb_schema_change *c1, *c2;
+  CHECK_OK(qb_schema_change_begin(&c1, f.t, &err), &err);
+  CHECK_OK(qb_schema_change_begin(&c2, t2, &err), &err);
+  CHECK_OK(qb_schema_add_column(c1, NULL, "x1", qb_type_primitive(QB_T_INT), NULL, &err), &err);
+  CHECK_OK(qb_schema_add_column(c2, NULL, "x2", qb_type_primitive(QB_T_INT), NULL, &err), &err);
+  CHECK_OK(qb_schema_change_commit(c2, NULL, &err), &err);
+  CHECK_FAIL(qb_schema_change_commit(c1, NULL, &err), QB_ECONFLICT, &err, "the schema changed concurrently");
+  qb_table_free(t2);
+  teardown(&f);
+}
+
+QB_TEST(partition_evolution_reads_both_specs)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, "basis", NULL, 0, &err), &err);
+  qb_txn_result r;
+  CHECK_OK(append_range(f.t, QB_TXN_APPEND, 0, 30, NULL, &r, &err), &err);
+  qb_spec_change *c;
+  CHECK_OK(qb_spec_change_begin(&c, f.t, &err), &err);
+  qb_transform day = {QB_TR_DAY, 0, NULL}, bucket = {QB_TR_BUCKET, 8, NULL};
+  CHECK_OK(qb_spec_add_field(c, "ts", &day, NULL, &err), &err);
+  CHECK_FAIL(qb_spec_add_field(c, "ts", &day, "again", &err), QB_EINVAL, &err, "already partitions by");
+  qb_spec_change_abort(c);
+  CHECK_OK(qb_spec_change_begin(&c, f.t, &err), &err);
+  CHECK_OK(qb_spec_add_field(c, "ts", &day, NULL, &err), &err);
+  CHECK_OK(qb_spec_add_field(c, "id", &bucket, NULL, &err), &err);
+  CHECK_OK(qb_spec_remove_field(c, "basis_0", &err), &err);
+  CHECK_OK(qb_spec_change_commit(c, NULL, &err), &err);
+  const qb_table_metadata *md;
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  const qb_partition_spec *sp = qb_table_metadata_default_spec(md);
+  CHECK_EQ_INT(sp->spec_id, 1);
+  CHECK_EQ_INT(sp->n_fields, 2);
+  CHECK_EQ_STR(sp->fields[0].name, "ts_day");
+  CHECK_EQ_INT(sp->fields[0].field_id, 1001);
+  CHECK_OK(append_range(f.t, QB_TXN_APPEND, 30, 70, NULL, &r, &err), &err);
+  CHECK_EQ_INT(r.added_files > 4, 1);
+  scan_out s;
+  CHECK_OK(scan_count(&s, f.t, NULL, NULL, &err), &err);
+  CHECK_EQ_INT(s.rows, 70);
+  CHECK_EQ_INT(s.id_sum, sum_ids(0, 70));
+  /* a basis filter prunes the old spec's files by partition, the new spec's only by metrics */
+  CHECK_OK(scan_count(&s, f.t, "basis = '6-31g'", NULL, &err), &err);
+  int64_t want = 0, rows = 0;
+  for (int64_t i = 0; i < 70; i++)
+    if (i % 3 == 1) want += i, rows++;
+  CHECK_EQ_INT(s.rows, rows);
+  CHECK_EQ_INT(s.id_sum, want);
+  CHECK(s.m.data_files_pruned_partition >= 2);
+  /* a day filter prunes the new spec's files by partition */
+  CHECK_OK(scan_count(&s, f.t, "ts >= '2024-01-04'", NULL, &err), &err);
+  rows = 0;
+  for (int64_t i = 0; i < 70; i++) rows += i % 4 == 3;
+  CHECK_EQ_INT(s.rows, rows);
+  CHECK(s.m.data_files_pruned_partition > 0);
+  teardown(&f);
+}
+
+QB_TEST(values_text_and_json_rows)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_schema *s;
+  const char *js = "{\"type\":\"struct\",\"fields\":["
+                   "{\"id\":1,\"name\":\"d\",\"required\":false,\"type\":\"date\"},"
+                   "{\"id\":2,\"name\":\"t\",\"required\":false,\"type\":\"timestamp\"},"
+                   "{\"id\":3,\"name\":\"m\",\"required\":false,\"type\":\"decimal(9,2)\"},"
+                   "{\"id\":4,\"name\":\"u\",\"required\":false,\"type\":\"uuid\"},"
+                   "{\"id\":5,\"name\":\"b\",\"required\":false,\"type\":\"binary\"},"
+                   "{\"id\":6,\"name\":\"l\",\"required\":false,\"type\":{\"type\":\"list\",\"element-id\":8,"
+                   "\"element-required\":false,\"element\":\"int\"}},"
+                   "{\"id\":7,\"name\":\"f\",\"required\":false,\"type\":\"double\"}]}";
+  CHECK_OK(qb_schema_parse_json(&s, js, strlen(js), &err), &err);
+  qb_row_decoder *d;
+  CHECK_OK(qb_row_decoder_new(&d, s, &err), &err);
+  const char *line = "{\"d\":\"1969-12-31\",\"t\":\"2024-02-29T23:59:59.5\",\"m\":\"-12.30\","
+                     "\"u\":\"f79c3e09-677c-4bbd-a479-3f349cb785e7\",\"b\":\"00ff\",\"l\":[1,null,3],\"f\":\"NaN\"}";
+  const qb_value *row;
+  CHECK_OK(qb_row_decoder_parse(&row, d, line, strlen(line), &err), &err);
+  CHECK_EQ_INT(row->u.seq.items[0].u.i32, -1);
+  char *out;
+  size_t n;
+  CHECK_OK(qb_row_to_json(&out, &n, qb_schema_struct(s), row, &err), &err);
+  CHECK_EQ_STR(out, "{\"d\":\"1969-12-31\",\"t\":\"2024-02-29T23:59:59.5\",\"m\":\"-12.30\","
+                    "\"u\":\"f79c3e09-677c-4bbd-a479-3f349cb785e7\",\"b\":\"00ff\",\"l\":[1,null,3],\"f\":\"NaN\"}");
+  free(out);
+  CHECK_FAIL(qb_row_decoder_parse(&row, d, "{\"zz\":1}", 8, &err), QB_EINVAL, &err, "no column named 'zz'");
+  CHECK_FAIL(qb_row_decoder_parse(&row, d, "{\"d\":\"2023-02-29\"}", 18, &err), QB_EINVAL, &err, "is not a date");
+  CHECK_FAIL(qb_row_decoder_parse(&row, d, "{\"m\":\"1.234\"}", 13, &err), QB_EINVAL, &err, "more than 2 digits");
+  qb_row_decoder_free(d);
+  qb_schema_free(s);
+}

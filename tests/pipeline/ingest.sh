@@ -1,0 +1,63 @@
+# qberg ingest end to end on the spec's samples (8 good + 6 bad raw files in one batch):
+# row counts and ids of EXPECTED.md, rejections recorded, rerun appends nothing, new files append exactly
+# their rows, icebird reads the tables and DuckDB the data files.
+set -eu
+D="$QB_TEST_DATA/vqe"
+W="$TMPDIR/wh"
+R="$TMPDIR/raw/experiments"
+mkdir -p "$R"
+cp -r "$D/experiments/experiment.vqe" "$R/"
+cp "$D"/bad/*.json "$R/experiment.vqe/"
+pass=0 fail=0
+check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+counts() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join(str(t["rows"]) for t in d["tables"]), d["files_new"], d["files_rejected"])'; }
+
+set +e
+"$QBERG" -w "$W" ingest --raw "$R" --json >"$TMPDIR/run1.json"; rc=$?
+set -e
+check "first run exits 1 because files were rejected" '[ $rc = 1 ]'
+# EXPECTED.md: molecules 8, ansatz_info 8, performance_metrics 8, vqe_results 8, initial_parameters 408,
+# optimal_parameters 408, vqe_iterations 171, iteration_parameters 9768, hamiltonian_terms 360
+check "first run row counts" '[ "$(counts <"$TMPDIR/run1.json")" = "8 8 8 8 408 408 171 9768 360 14 6" ]'
+check "first run tags are v_<hex32>" \
+  '[ "$(python3 -c "import json,sys,re; d=json.load(open(sys.argv[1])); print(all(re.fullmatch(r\"v_[0-9a-f]{32}\", t[\"version\"]) for t in d[\"tables\"]))" "$TMPDIR/run1.json")" = True ]'
+grep -E '^\* experiment_id = ' "$D/EXPECTED.md" | grep -oE '[0-9a-f]{64}' | sort >"$TMPDIR/want_ids"
+"$QBERG" -w "$W" scan quantum_features.molecules --columns experiment_id --format csv | tail -n +2 | sort >"$TMPDIR/got_ids"
+check "the experiment ids of EXPECTED.md are stored" '[ -z "$(comm -23 "$TMPDIR/want_ids" "$TMPDIR/got_ids")" ] && [ $(wc -l <"$TMPDIR/want_ids") -ge 3 ]'
+check "8 distinct experiments" '[ "$(sort -u "$TMPDIR/got_ids" | wc -l)" = 8 ]'
+"$QBERG" -w "$W" scan quantum_features.rejected_inputs --format jsonl >"$TMPDIR/rejects"
+check "6 rejections recorded" '[ "$(wc -l <"$TMPDIR/rejects")" = 6 ]'
+check "rejection names file and field" 'grep -q "03-missing-required.json: line 1: vqe_result.minimum: missing required field" "$TMPDIR/rejects"'
+check "nan energy rejected" 'grep -q "04-nan-energy.json.*non-finite" "$TMPDIR/rejects"'
+
+"$QBERG" -w "$W" ingest --raw "$R" --json >"$TMPDIR/run2.json"
+check "rerun appends nothing and retries no rejected file" '[ "$(counts <"$TMPDIR/run2.json")" = "0 0 0 0 0 0 0 0 0 0 0" ]'
+check "rerun says no_changes" '[ "$(grep -o no_changes "$TMPDIR/run2.json" | wc -l)" = 9 ]'
+"$QBERG" -w "$W" scan quantum_features.processing_metadata --format jsonl >"$TMPDIR/meta"
+check "one processing_metadata row per run" '[ "$(wc -l <"$TMPDIR/meta")" = 2 ]'
+check "audit row has the record counts" 'grep -q "\[8,8,8,8,408,408,171,9768,360\]" "$TMPDIR/meta"'
+
+# three new files: exactly their rows (initial_parameters may share keys with stored rows: rows + duplicates)
+mkdir -p "$TMPDIR/new"
+"$QBERG" generate --experiments 3 --first-counter 100 --seed 7 --out "$TMPDIR/new" >/dev/null
+cp "$TMPDIR"/new/experiment.vqe/*.json "$R/experiment.vqe/"
+"$QBERG" vqe rows "$TMPDIR"/new/experiment.vqe/*.json | python3 -c '
+import json,sys,collections
+c=collections.Counter(json.loads(l)["table"] for l in sys.stdin)
+print(" ".join(str(c[t]) for t in ["molecules","ansatz_info","performance_metrics","vqe_results","initial_parameters","optimal_parameters","vqe_iterations","iteration_parameters","hamiltonian_terms"]))' >"$TMPDIR/want3"
+"$QBERG" -w "$W" ingest --raw "$R" --json >"$TMPDIR/run3.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(str(t["rows"]+t["duplicates"]) for t in d["tables"]))' "$TMPDIR/run3.json" >"$TMPDIR/got3"
+check "new files append exactly their rows" '[ "$(cat "$TMPDIR/got3")" = "$(cat "$TMPDIR/want3")" ]'
+check "incremental tags v_incr_" 'grep -q "\"version\":\"v_incr_[0-9a-f]\{32\}\"" "$TMPDIR/run3.json"'
+check "3 files new" '[ "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[\"files_new\"])" "$TMPDIR/run3.json")" = 3 ]'
+
+# independent readers: icebird scans the tables, DuckDB reads the data files
+for t in molecules iteration_parameters hamiltonian_terms; do
+  n=$("$QBERG" -w "$W" scan "quantum_features.$t" --format csv | tail -n +2 | wc -l)
+  ib=$(node "$QB_ORACLES/iceberg-scan.mjs" "$W/quantum_features/$t" --count 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["rows"])')
+  check "icebird reads $t ($ib rows, qberg $n)" '[ "$ib" = "$n" ] && [ "$n" -gt 0 ]'
+done
+f=$(find "$W/quantum_features/vqe_results/data" -name '*.parquet' | head -n 1)
+check "DuckDB reads a vqe_results data file" 'node "$QB_ORACLES/parquet-rows.mjs" "$f" >/dev/null 2>&1'
+echo "ingest.sh: $pass passed, $fail failed"
+[ "$fail" = 0 ]
