@@ -48,6 +48,6 @@ if [ "$S3" != no ] && command -v radosgw >/dev/null; then
     b=qbbench-$$
     "$1" s3 mb "s3://$b" >/dev/null
     "$2" "s3://$b/wh" "$3" --samples "$4"
-  ' _ "$BUILD/qberg" "$BUILD/bench/commit_bench" "10,1000" 10 | tee "$tmp/s3.jsonl" >/dev/null
+  ' _ "$BUILD/qberg" "$BUILD/bench/commit_bench" "$CHECKPOINTS" 10 | tee "$tmp/s3.jsonl" >/dev/null
   summary "$tmp/s3.jsonl"
 fi

@@ -11,8 +11,9 @@
  *     --merge      merge appends (QB_TXN_APPEND) instead of fast appends
  *     --real       build the history by N real commits (slow for large N); default: one real append, then
  *                  one commit adding N-1 snapshots in fast-append shape (the head's manifest list holds N
- *                  manifests, every snapshot has its summary and snapshot-log entry), so the metadata and the
- *                  parent list a commit reads and rewrites are as large as after N real fast appends
+ *                  distinct manifest entries, every snapshot has its summary), so the metadata and the parent
+ *                  list a commit reads and rewrites are nearly as large as after N real fast appends (the
+ *                  snapshot log and metadata log stay short: the builder logs one entry per commit)
  * Prints one JSON object per checkpoint: {"snapshots":N,"median_ms":…,"mean_ms":…,"requests":{…}}. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -187,7 +188,17 @@ static int synth_update(void *ctx, const qb_commit_base *base, qb_metadata_build
   int64_t last_id = head->snapshot_id, id0 = (int64_t)0x1000000000LL;
   qb_manifest_list_writer *w;
   int rc = qb_manifest_list_writer_open(&w, sy->io, list, id0 + sy->n, id0 + sy->n - 1, seq + sy->n - have, NULL, err);
-  for (int64_t k = 0; rc == QB_OK && k < sy->n; k++) rc = qb_manifest_list_writer_append(w, sy->m, err);
+  /* distinct paths, so the list is as large as a real one (appends never open these manifests) */
+  size_t pl = strlen(sy->m->manifest_path) + 24;
+  char *mp = malloc(pl);
+  if (!mp) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+  for (int64_t k = 0; rc == QB_OK && k < sy->n; k++) {
+    qb_manifest_file m = *sy->m;
+    snprintf(mp, pl, "%.*s-%lld.avro", (int)(strlen(sy->m->manifest_path) - 5), sy->m->manifest_path, (long long)k);
+    m.manifest_path = mp;
+    rc = qb_manifest_list_writer_append(w, &m, err);
+  }
+  free(mp);
   if (rc == QB_OK) rc = qb_manifest_list_writer_close(w, err);
   else qb_manifest_list_writer_abort(w);
   int64_t ts = qb_now_ms() - sy->n;

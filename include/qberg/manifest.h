@@ -6,7 +6,8 @@
  *
  * Absent values: an optional long or int that is null in the file is QB_UNASSIGNED (-1, never a valid
  * snapshot id, sequence number, count or sort order id); an optional array is a NULL pointer (a present but
- * empty array has a non-NULL pointer and n == 0); optional bytes are a qb_slice with p == NULL. */
+ * empty array has a non-NULL pointer and n == 0); optional bytes are a qb_slice with p == NULL.
+ * Thread-safety: readers and writers are used by one thread at a time; distinct ones run concurrently. */
 #ifndef QBERG_MANIFEST_H
 #define QBERG_MANIFEST_H
 
@@ -204,7 +205,7 @@ typedef struct qb_manifest_read_options {
  * name), so the layouts of Java, Spark, PyIceberg, Rust, Go and DuckDB all read.
  * @return QB_OK; QB_ENOTFOUND; QB_ECORRUPT (not an Avro file, not a manifest: the message says what the
  *         file holds, e.g. a manifest list; bad partition-spec metadata); QB_EUNSUPPORTED (format-version 3+);
- *         QB_EINVAL (the given spec does not fit the file's partition record); QB_EIO
+ *         QB_EINVAL (the given spec is not the one the file names, or does not fit its partition record); QB_EIO
  */
 QB_API int qb_manifest_reader_open(qb_manifest_reader **out, qb_fileio *io, const char *path,
                                    const qb_manifest_read_options *opts, qb_err *err) QB_WUR;

@@ -146,6 +146,17 @@ QB_API void qb_txn_abort(qb_txn *txn);
 QB_API int qb_table_append_rows(qb_table *t, const qb_value *rows, size_t n, const char *tag, qb_txn_result *out,
                                 qb_err *err) QB_WUR;
 
+/** A source of rows: sets *row to the next one (valid until the next call), or NULL at the end. */
+typedef int (*qb_row_source_fn)(void *ctx, const qb_value **row, qb_err *err);
+
+/**
+ * Append every row `next` produces (streamed: memory stays bounded by the open files' row groups) as one
+ * snapshot, tagged `tag` (NULL: no tag) in the same commit. An error from `next` aborts the transaction
+ * and deletes the files written so far.
+ */
+QB_API int qb_table_append_stream(qb_table *t, qb_row_source_fn next, void *ctx, const char *tag, qb_txn_result *out,
+                                  qb_err *err) QB_WUR;
+
 /* ---- schema evolution (Java UpdateSchema) --------------------------------------------------------------- */
 
 typedef struct qb_schema_change qb_schema_change;

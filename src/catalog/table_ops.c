@@ -77,19 +77,43 @@ int qb_txn_commit(qb_txn *txn, qb_txn_result *out, qb_err *err)
   return rc;
 }
 
-int qb_table_append_rows(qb_table *t, const qb_value *rows, size_t n, const char *tag, qb_txn_result *out,
-                         qb_err *err)
+int qb_table_append_stream(qb_table *t, qb_row_source_fn next, void *ctx, const char *tag, qb_txn_result *out,
+                           qb_err *err)
 {
   qb_txn *txn;
   int rc = qb_txn_begin(&txn, t, QB_TXN_APPEND, NULL, err);
   if (rc) return rc;
-  for (size_t i = 0; rc == QB_OK && i < n; i++) rc = qb_txn_write(txn, &rows[i], err);
+  for (;;) {
+    const qb_value *row;
+    if ((rc = next(ctx, &row, err)) || !row) break;
+    if ((rc = qb_txn_write(txn, row, err))) break;
+  }
   if (rc == QB_OK && tag) rc = qb_txn_tag(txn, tag, -1, err);
   if (rc) {
     qb_txn_abort(txn);
     return rc;
   }
   return qb_txn_commit(txn, out, err);
+}
+
+typedef struct array_source {
+  const qb_value *rows;
+  size_t n, i;
+} array_source;
+
+static int next_of_array(void *ctx, const qb_value **row, qb_err *err)
+{
+  (void)err;
+  array_source *a = ctx;
+  *row = a->i < a->n ? &a->rows[a->i++] : NULL;
+  return QB_OK;
+}
+
+int qb_table_append_rows(qb_table *t, const qb_value *rows, size_t n, const char *tag, qb_txn_result *out,
+                         qb_err *err)
+{
+  array_source a = {rows, n, 0};
+  return qb_table_append_stream(t, next_of_array, &a, tag, out, err);
 }
 
 /* ---- schema and partition spec evolution ---- */

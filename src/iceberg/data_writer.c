@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The partitioned data writer (Java FanoutDataWriter + OutputFileFactory + RollingFileWriter): each row
  * goes to the open Parquet file of its partition (the spec's transforms), files roll over at
- * write.target-file-size-bytes, and every finished file becomes a data_file with its metrics. */
+ * write.target-file-size-bytes, and every finished file becomes a data_file with its metrics
+ * (qb_data_file_from_parquet under the table's metrics config). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +37,7 @@ struct qb_data_writer {
   qb_pq_write_options wo;
   qb_pq_kv footer[1];
   char *schema_json;
-  qb_file_metrics_config *metrics;
+  qb_metrics_config *metrics;
   uint64_t target;
   size_t max_open;
   int32_t sort_order_id;
@@ -139,7 +140,9 @@ int qb_data_writer__open(qb_data_writer **out, const qb_tbl *t, const qb_schema 
   if (rc == QB_OK) rc = qb_partition_spec_validate(spec, schema, err);
   if (rc == QB_OK) rc = options(w, o, err);
   if (rc == QB_OK) rc = qb_data_writer__parquet_schema(&w->pq_schema, schema, err);
-  if (rc == QB_OK) rc = qb_file_metrics__config(&w->metrics, schema, t->md, err);
+  if (rc == QB_OK)
+    rc = qb_metrics_config_new(&w->metrics, schema, qb_table_metadata_properties(t->md), qb_table_metadata_n_properties(t->md),
+                               qb_table_metadata_default_sort_order(t->md), err);
   if (rc) {
     qb_data_writer_free(w);
     return qb_err_wrap(err, "data writer for %s", t->name ? t->name : qb_table_metadata_location(t->md));
@@ -253,7 +256,6 @@ static int finish(qb_data_writer *w, part_file *p, qb_err *err)
 {
   qb_pq_write_result *res = NULL;
   qb_data_file *f = NULL;
-  qb_arena *fa;
   int rc = qb_pq_writer_close(p->pq, &res, err);
   p->pq = NULL;
   if (rc == QB_OK) {
@@ -269,27 +271,10 @@ static int finish(qb_data_writer *w, part_file *p, qb_err *err)
     if (!nf || !nw) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
     else w->cap_files = nc;
   }
-  if (rc == QB_OK) rc = qb_data_file__new_owned(&f, &fa, err);
-  if (rc == QB_OK) {
-    f->content = QB_CONTENT_DATA;
-    f->file_format = "PARQUET"; /* as Java writes it */
-    f->record_count = (int64_t)res->record_count;
-    f->file_size_in_bytes = (int64_t)res->file_size_bytes;
-    f->sort_order_id = w->sort_order_id;
-    f->file_path = qb_arena_strdup(fa, p->recorded);
-    size_t np = p->partition.u.seq.n;
-    qb_value *items = qb_arena_calloc(fa, np ? np : 1, sizeof *items);
-    int64_t *splits = qb_arena_calloc(fa, res->n_split_offsets ? res->n_split_offsets : 1, sizeof *splits);
-    if (!f->file_path || !items || !splits) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
-    for (size_t i = 0; rc == QB_OK && i < np; i++) rc = copy_value(&items[i], &p->partition.u.seq.items[i], fa, err);
-    if (rc == QB_OK) {
-      f->partition = (qb_value){.kind = QB_V_STRUCT, .u.seq = {items, np}};
-      for (size_t i = 0; i < res->n_split_offsets; i++) splits[i] = (int64_t)res->split_offsets[i];
-      f->split_offsets = splits;
-      f->n_split_offsets = res->n_split_offsets;
-      rc = qb_file_metrics__fill(f, res, w->schema, w->metrics, fa, err);
-    }
-  }
+  if (rc == QB_OK)
+    rc = qb_data_file_from_parquet(&f, res, p->recorded, p->partition.u.seq.n ? &p->partition : NULL, w->schema,
+                                   w->metrics, err);
+  if (rc == QB_OK) f->sort_order_id = w->sort_order_id;
   if (rc == QB_OK) {
     w->files[w->n_files] = f;
     w->written[w->n_files++] = p->physical;
@@ -449,7 +434,7 @@ static void release(qb_data_writer *w, bool delete_files)
   free(w->schema_json);
   qb_buf_free(&w->key);
   qb_pq_schema_free(w->pq_schema);
-  qb_file_metrics__config_free(w->metrics);
+  qb_metrics_config_free(w->metrics);
   qb_arena_release(&w->arena);
   free(w);
 }

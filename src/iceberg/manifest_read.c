@@ -124,6 +124,13 @@ static int read_header(qb_manifest_reader *r, const qb_manifest_read_options *o,
     json_object_put(j);
   }
   if (o->spec) {
+    /* Java's ManifestReader decodes with the spec the file names: a different one given here is a bug in
+     * the caller that would silently read the partition tuple wrong */
+    int64_t id;
+    if ((rc = qb_manifest__meta_i64(&id, r->avro, "partition-spec-id", err))) return rc;
+    if (id != QB_UNASSIGNED && id != o->spec->spec_id)
+      return QB_FAIL(err, QB_EINVAL, "the manifest was written with partition spec %" PRId64 ", not %d", id,
+                     (int)o->spec->spec_id);
     r->spec = o->spec;
     return QB_OK;
   }

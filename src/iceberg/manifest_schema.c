@@ -220,22 +220,33 @@ typedef struct gen {
   qb_jw w;
   qb_manifest_schema_mode mode;
   const qb_type *partition;
-  char named[64][48]; /* named types defined so far: Avro allows one definition per name */
-  size_t n_named;
 } gen;
 
-/* true when `name` was defined before (then it is referenced by name); records it otherwise */
-static bool seen(gen *g, const char *name)
+/* The Avro name TypeToSchema gives a named type (uuid_fixed, fixed_L, decimal_P_S); false for the others. */
+static bool type_name(char *buf, size_t n, const qb_type *t)
 {
-  for (size_t i = 0; i < g->n_named; i++)
-    if (!strcmp(g->named[i], name)) return true;
-  if (g->n_named < sizeof g->named / sizeof g->named[0]) snprintf(g->named[g->n_named++], sizeof g->named[0], "%s", name);
+  switch (t->id) {
+  case QB_T_UUID: snprintf(buf, n, "uuid_fixed"); return true;
+  case QB_T_FIXED: snprintf(buf, n, "fixed_%d", (int)t->length); return true;
+  case QB_T_DECIMAL: snprintf(buf, n, "decimal_%d_%d", (int)t->precision, (int)t->scale); return true;
+  default: return false;
+  }
+}
+
+/* Avro allows one definition per name: a partition field whose named type an earlier field defined
+ * refers to it by name (as Java's Schema.toString prints it). */
+static bool defined_before(const gen *g, size_t field, const char *name)
+{
+  char other[48];
+  for (size_t k = 0; k < field; k++)
+    if (type_name(other, sizeof other, g->partition->fields[k].type) && !strcmp(other, name)) return true;
   return false;
 }
 
-static void fixed_type(gen *g, const char *name, int64_t size, const char *logical, int32_t precision, int32_t scale)
+static void fixed_type(gen *g, size_t field, const char *name, int64_t size, const char *logical, int32_t precision,
+                       int32_t scale)
 {
-  if (seen(g, name)) {
+  if (defined_before(g, field, name)) {
     qb_jw_str(&g->w, name);
     return;
   }
@@ -281,10 +292,11 @@ int32_t qb_manifest__decimal_width(int32_t precision)
   return n;
 }
 
-/* Avro type of a partition value of Iceberg type t (TypeToSchema.primitive). */
-static void primitive_type(gen *g, const qb_type *t)
+/* Avro type of partition field `field` whose value has Iceberg type t (TypeToSchema.primitive). */
+static void primitive_type(gen *g, size_t field, const qb_type *t)
 {
   char name[48];
+  type_name(name, sizeof name, t);
   switch (t->id) {
   case QB_T_BOOLEAN: qb_jw_str(&g->w, "boolean"); break;
   case QB_T_INT: qb_jw_str(&g->w, "int"); break;
@@ -297,14 +309,10 @@ static void primitive_type(gen *g, const qb_type *t)
   case QB_T_TIMESTAMPTZ: logical_prim(g, "long", "timestamp-micros", 1); break;
   case QB_T_STRING: qb_jw_str(&g->w, "string"); break;
   case QB_T_BINARY: qb_jw_str(&g->w, "bytes"); break;
-  case QB_T_UUID: fixed_type(g, "uuid_fixed", 16, "uuid", 0, 0); break;
-  case QB_T_FIXED:
-    snprintf(name, sizeof name, "fixed_%d", (int)t->length);
-    fixed_type(g, name, t->length, NULL, 0, 0);
-    break;
+  case QB_T_UUID: fixed_type(g, field, name, 16, "uuid", 0, 0); break;
+  case QB_T_FIXED: fixed_type(g, field, name, t->length, NULL, 0, 0); break;
   case QB_T_DECIMAL:
-    snprintf(name, sizeof name, "decimal_%d_%d", (int)t->precision, (int)t->scale);
-    fixed_type(g, name, qb_manifest__decimal_width(t->precision), "decimal", t->precision, t->scale);
+    fixed_type(g, field, name, qb_manifest__decimal_width(t->precision), "decimal", t->precision, t->scale);
     break;
   default: qb_jw_str(&g->w, "null"); break; /* not reached: partition types are primitive */
   }
@@ -313,12 +321,14 @@ static void primitive_type(gen *g, const qb_type *t)
 /* AvroSchemaUtil.makeCompatibleName: [A-Za-z_][A-Za-z0-9_]*, other characters as _x<HEX>, a leading digit
  * as _<digit>. Java keeps non-ASCII letters; they are escaped here too, since Avro readers other than Java's
  * (avsc, ours) accept only ASCII names. */
-static void avro_name(char *out, size_t cap, const char *name, bool *changed)
+static char *avro_name(const char *name, bool *changed)
 {
   const unsigned char *p = (const unsigned char *)name;
-  size_t o = 0;
+  size_t o = 0, cap = 8 * strlen(name) + 1; /* a byte grows to at most "_x10FFFF" */
+  char *out = malloc(cap);
   *changed = false;
-  for (size_t i = 0; p[i] && o + 16 < cap;) {
+  if (!out) return NULL;
+  for (size_t i = 0; p[i];) {
     unsigned char c = p[i];
     bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
     bool digit = c >= '0' && c <= '9';
@@ -339,6 +349,7 @@ static void avro_name(char *out, size_t cap, const char *name, bool *changed)
     o += (size_t)snprintf(out + o, cap - o, "_x%X", (unsigned)cp);
   }
   out[o] = 0;
+  return out;
 }
 
 static void type_of(gen *g, const mfield *f);
@@ -413,16 +424,20 @@ static void partition_record(gen *g)
   qb_jw_begin_array(&g->w);
   for (size_t i = 0; p && i < p->n_fields; i++) {
     const qb_field *f = &p->fields[i];
-    char name[512];
     bool changed;
-    avro_name(name, sizeof name, f->name, &changed);
+    char *name = avro_name(f->name, &changed);
+    if (!name) {
+      g->w.rc = g->w.rc ? g->w.rc : QB_FAIL(g->w.err, QB_ENOMEM, "out of memory naming partition field %s", f->name);
+      return;
+    }
     qb_jw_begin_object(&g->w);
     qb_jw_key(&g->w, "name");
     qb_jw_str(&g->w, name);
+    free(name);
     qb_jw_key(&g->w, "type");
     qb_jw_begin_array(&g->w);
     qb_jw_str(&g->w, "null");
-    primitive_type(g, f->type);
+    primitive_type(g, i, f->type);
     /* other writers store decimals and fixed values as bytes: let the read schema take either */
     if (g->mode == QB_MANIFEST_SCHEMA_READ && (f->type->id == QB_T_DECIMAL || f->type->id == QB_T_FIXED))
       qb_jw_str(&g->w, "bytes");

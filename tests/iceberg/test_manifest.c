@@ -832,6 +832,14 @@ QB_TEST(partitioned_write_read_many_entries)
     CHECK_EQ_INT(n, N);
     qb_manifest_reader_close(r);
   }
+  /* the spec the caller gives must be the one the file was written with */
+  qb_partition_spec other = {4, 4, pf};
+  qb_manifest_read_options o = QB_MANIFEST_READ_OPTIONS_INIT;
+  o.spec = &other;
+  o.schema = schema;
+  qb_manifest_reader *r;
+  CHECK_FAIL(qb_manifest_reader_open(&r, io, out, &o, &err), QB_EINVAL, &err,
+             "the manifest was written with partition spec 3, not 4");
   qb_schema_free(schema);
   qb_fileio_free(io);
 }
@@ -963,5 +971,61 @@ QB_TEST(corrupt_entries_are_clear_errors)
   }
   CHECK(rc == QB_ECORRUPT && strstr(err.msg, "cut.avro"));
   qb_manifest_reader_close(r);
+  qb_fileio_free(io);
+}
+
+QB_TEST(named_partition_types_defined_once)
+{
+  /* two uuid and two decimal(9, 2) partition fields: Avro allows one definition of uuid_fixed and
+   * decimal_9_2, later fields refer to them by name (as Java's Schema.toString prints them) */
+  qb_fileio *io = io_new();
+  qb_err err = QB_ERR_INIT;
+  static const char sj[] =
+      "{\"type\":\"struct\",\"schema-id\":0,\"fields\":[{\"id\":1,\"name\":\"a\",\"required\":false,\"type\":\"uuid\"},"
+      "{\"id\":2,\"name\":\"b\",\"required\":false,\"type\":\"uuid\"},"
+      "{\"id\":3,\"name\":\"c\",\"required\":false,\"type\":\"decimal(9, 2)\"},"
+      "{\"id\":4,\"name\":\"d\",\"required\":false,\"type\":\"decimal(9, 2)\"}]}";
+  qb_schema *schema;
+  CHECK_OK(qb_schema_parse_json(&schema, sj, strlen(sj), &err), &err);
+  qb_partition_field pf[4] = {{1, 1000, "a", {QB_TR_IDENTITY, 0, NULL}},
+                              {2, 1001, "b", {QB_TR_IDENTITY, 0, NULL}},
+                              {3, 1002, "c", {QB_TR_IDENTITY, 0, NULL}},
+                              {4, 1003, "d", {QB_TR_IDENTITY, 0, NULL}}};
+  qb_partition_spec spec = {0, 4, pf};
+  char out[1024];
+  snprintf(out, sizeof out, "%s/named.avro", qb_test_tmpdir());
+  qb_manifest_writer *w;
+  CHECK_OK(qb_manifest_writer_open(&w, io, out, schema, &spec, QB_MANIFEST_DATA, 1, NULL, &err), &err);
+  qb_value part[4] = {vbin("0123456789abcdef", 16), vbin("fedcba9876543210", 16), vi32(-7), vi64(12345)};
+  qb_data_file f;
+  memset(&f, 0, sizeof f);
+  f.file_path = "a.parquet";
+  f.file_format = "PARQUET";
+  f.partition.kind = QB_V_STRUCT;
+  f.partition.u.seq.items = part;
+  f.partition.u.seq.n = 4;
+  f.sort_order_id = QB_UNASSIGNED;
+  CHECK_OK(qb_manifest_writer_add(w, &f, &err), &err);
+  qb_manifest_file *m;
+  CHECK_OK(qb_manifest_writer_close(&m, w, &err), &err);
+  qb_manifest_file_free(m);
+  qb_avro_reader *ar;
+  qb_slice s;
+  CHECK_OK(qb_avro_reader_open_path(&ar, io, out, NULL, &err), &err);
+  CHECK(qb_avro_reader_meta(ar, "avro.schema", &s));
+  CHECK(memmem(s.p, s.n, "{\"name\":\"b\",\"type\":[\"null\",\"uuid_fixed\"]", 40));
+  CHECK(memmem(s.p, s.n, "{\"name\":\"d\",\"type\":[\"null\",\"decimal_9_2\"]", 41));
+  qb_avro_reader_close(ar);
+  qb_manifest_reader *r;
+  const qb_manifest_entry *e;
+  CHECK_OK(qb_manifest_reader_open(&r, io, out, NULL, &err), &err);
+  CHECK_OK(qb_manifest_reader_next(&e, r, &err), &err);
+  CHECK(e);
+  const qb_value *p = e->data_file.partition.u.seq.items;
+  qb_i128 c, d;
+  CHECK(p[1].kind == QB_V_BYTES && p[1].u.bytes.n == 16 && !memcmp(p[1].u.bytes.p, "fedcba9876543210", 16));
+  CHECK(qb_ice__decimal_of(&p[2], &c) && c == -7 && qb_ice__decimal_of(&p[3], &d) && d == 12345);
+  qb_manifest_reader_close(r);
+  qb_schema_free(schema);
   qb_fileio_free(io);
 }

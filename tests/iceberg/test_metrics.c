@@ -337,7 +337,7 @@ QB_TEST(metrics_config_wide_tables_and_sort_orders)
   qb_err err = QB_ERR_INIT;
   /* 150 long columns: without an explicit default only the first 100 get truncate(16) */
   qb_field *fields = calloc(150, sizeof *fields);
-  char names[150][8];
+  char names[150][16];
   for (int i = 0; i < 150; i++) {
     snprintf(names[i], sizeof names[i], "c%d", i + 1);
     fields[i] = (qb_field){i + 1, names[i], false, qb_type_primitive(QB_T_LONG), NULL, NULL, NULL};
