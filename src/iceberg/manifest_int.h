@@ -80,7 +80,7 @@ int32_t qb_manifest__decimal_width(int32_t precision);
 /* ---- data_file.c ------------------------------------------------------------------------------------------ */
 
 /* Decode a data_file read with the READ schema (positions QB_DF_*). Strings and bytes point into `v`;
- * arrays are allocated in `a`. `where` names the value in errors is prefixed by the caller. */
+ * arrays are allocated in `a`. Errors name the field; the caller prefixes the file and entry. */
 int qb_data_file__from_value(qb_data_file *out, const qb_value *v, qb_arena *a, qb_err *err);
 /* Encode `f` as a value of the WRITE schema's r2 record with partition type `ptype`; allocated in `a`. */
 int qb_data_file__to_value(qb_value *out, const qb_data_file *f, const qb_type *ptype, qb_arena *a, qb_err *err);
@@ -105,6 +105,8 @@ const char *qb_manifest__file_kind(const qb_avro_reader *r);
 int qb_manifest__open_avro(qb_writer **dst, qb_avro_writer **avro, qb_fileio *io, const char *path,
                            const qb_avro_schema *schema, const qb_manifest_write_options *opts, qb_err *err);
 
+/* A manifest_file record of the READ list schema (v1 defaults applied: sequence numbers 0, content data) and
+ * the WRITE list schema's record for `m` (every v2 field present); allocations in `a`. */
 int qb_manifest_file__from_value(qb_manifest_file *out, const qb_value *v, qb_arena *a, qb_err *err);
 int qb_manifest_file__to_value(qb_value *out, const qb_manifest_file *m, qb_arena *a, qb_err *err);
 
