@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Paths as maintenance compares and deletes them (iceberg.md §7.4, PART III pain point 7: orphan removal that
+ * deleted live files because "s3a://b/k" and "s3://b/k", or "file:/p" and "/p", were compared as strings).
+ * Every spelling of an object maps to one key; only paths inside the table directory are ever deleted. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "catalog/catalog_int.h"
+#include "maintenance/maintenance_int.h"
+#include "util/str.h"
+
+int qb_maint__open(qb_maint_tbl *m, qb_table *t, qb_err *err)
+{
+  memset(m, 0, sizeof *m);
+  const qb_table_metadata *md;
+  int rc = qb_table_get_metadata(&md, t, err);
+  if (rc) return rc;
+  m->t = t;
+  m->io = qb_catalog_io(t->cat);
+  m->view = (qb_tbl){m->io, md, qb_table_location(t), qb_table_name(t)};
+  char *root;
+  if ((rc = qb_uri_normalize(&root, qb_table_location(t), err))) return rc;
+  size_t n = strlen(root);
+  /* a table at the root of a file system or bucket would make every path "inside" */
+  if (n == 0 || !strcmp(root, "/") || !strcmp(root, ".")) {
+    free(root);
+    return QB_FAIL(err, QB_EINVAL, "table directory '%s' is a root: refusing to maintain it", qb_table_location(t));
+  }
+  m->root_norm = qb_str_printf("%s%s", root, root[n - 1] == '/' ? "" : "/");
+  free(root);
+  if (!m->root_norm) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  if ((rc = qb_maint__schemas_parse(m, err))) qb_maint__close(m);
+  return rc;
+}
+
+void qb_maint__close(qb_maint_tbl *m)
+{
+  free(m->root_norm);
+  m->root_norm = NULL;
+  qb_maint__schemas_free(m);
+}
+
+static int hexval(char c)
+{
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Decoding can only merge distinct names into one key (a file named "a%20b" and one named "a b"): that keeps
+ * a file that is not referenced, never deletes one that is. */
+static void percent_decode(char *s)
+{
+  char *o = s;
+  for (const char *p = s; *p; p++) {
+    int h, l;
+    if (p[0] == '%' && (h = hexval(p[1])) >= 0 && (l = hexval(p[2])) >= 0 && (h || l)) {
+      *o++ = (char)(h * 16 + l);
+      p += 2;
+    } else {
+      *o++ = *p;
+    }
+  }
+  *o = '\0';
+}
+
+int qb_maint__key(char **out, const qb_maint_tbl *m, const char *recorded, qb_err *err)
+{
+  char *phys;
+  int rc = qb_tbl__path(&phys, &m->view, recorded, err);
+  if (rc) return rc;
+  qb_err e = QB_ERR_INIT;
+  if (qb_uri_normalize(out, phys, &e) == QB_OK) {
+    free(phys);
+  } else {
+    if (e.code == QB_ENOMEM) {
+      free(phys);
+      return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    }
+    *out = phys; /* an unknown scheme is nothing we list or delete: its own key */
+  }
+  percent_decode(*out);
+  return QB_OK;
+}
+
+bool qb_maint__inside(const qb_maint_tbl *m, const char *p)
+{
+  size_t rn = strlen(m->root_norm);
+  if (strncmp(p, m->root_norm, rn) || !p[rn]) return false;
+  /* ".." is kept by normalisation (symlinks): a/b/../../x may leave the directory */
+  for (const char *s = p + rn; *s;) {
+    const char *e = strchr(s, '/');
+    size_t len = e ? (size_t)(e - s) : strlen(s);
+    if (len == 2 && s[0] == '.' && s[1] == '.') return false;
+    if (len >= 6) { /* percent-encoded dots are decoded by some stores */
+      char seg[7];
+      memcpy(seg, s, 6);
+      seg[6] = '\0';
+      if (len == 6 && !strcasecmp(seg, "%2e%2e")) return false;
+    }
+    s = e ? e + 1 : s + len;
+  }
+  return true;
+}
+
+int qb_maint__deletable(char **out, const qb_maint_tbl *m, const char *recorded, qb_err *err)
+{
+  *out = NULL;
+  char *phys;
+  int rc = qb_tbl__path(&phys, &m->view, recorded, err);
+  if (rc) return rc;
+  qb_err e = QB_ERR_INIT;
+  char *norm;
+  rc = qb_uri_normalize(&norm, phys, &e);
+  free(phys);
+  if (rc) return rc == QB_ENOMEM ? QB_FAIL(err, QB_ENOMEM, "out of memory") : QB_OK;
+  if (qb_maint__inside(m, norm)) *out = norm;
+  else free(norm);
+  return QB_OK;
+}

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Maintenance on real local tables: expiration (refs, retention, exactly the unreachable files deleted,
+ * rows unchanged at every kept snapshot), manifest rewrite (same rows, fewer manifests, replace snapshot),
+ * orphans (window, dry run, never outside the table), metadata cleanup, and odd manifests that name files
+ * outside the table. Expected deletions are computed here with the public manifest readers, independently of
+ * the maintenance code's projected reads. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "qberg/maintenance.h"
+#include "qberg/qberg.h"
+
+#define SCHEMA_JSON                                                                     \
+  "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["                                   \
+  "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"                     \
+  "{\"id\":2,\"name\":\"basis\",\"required\":false,\"type\":\"string\"}]}"
+
+#define DAY_MS INT64_C(86400000)
+#define T0 INT64_C(1767225600000) /* 2026-01-01 */
+
+static const char *const bases[] = {"sto-3g", "6-31g", "cc-pvdz"};
+
+typedef struct fixture {
+  qb_catalog *cat;
+  qb_table *t;
+  qb_schema *schema;
+  char dir[512];
+} fixture;
+
+static void set_now(int64_t ms)
+{
+  char b[32];
+  snprintf(b, sizeof b, "%lld", (long long)ms);
+  setenv("QB_TEST_NOW", b, 1);
+}
+
+static int setup(fixture *f, bool partitioned, qb_err *err)
+{
+  memset(f, 0, sizeof *f);
+  int rc = qb_catalog_open(&f->cat, qb_test_tmpdir(), NULL, err);
+  if (rc == QB_OK) rc = qb_catalog_create_namespace(f->cat, "db", err);
+  if (rc == QB_OK) rc = qb_schema_parse_json(&f->schema, SCHEMA_JSON, strlen(SCHEMA_JSON), err);
+  if (rc) return rc;
+  qb_partition_field pf = {2, 0, "basis", {QB_TR_IDENTITY, 0, NULL}};
+  qb_partition_spec spec = {0, 1, &pf};
+  qb_table_def def = {f->schema, partitioned ? &spec : NULL, NULL, NULL, 0};
+  set_now(T0);
+  if ((rc = qb_catalog_create_table_def(&f->t, f->cat, "db.t", &def, NULL, err))) return rc;
+  snprintf(f->dir, sizeof f->dir, "%s", qb_table_location(f->t));
+  return QB_OK;
+}
+
+static void teardown(fixture *f)
+{
+  qb_table_free(f->t);
+  qb_schema_free(f->schema);
+  qb_catalog_free(f->cat);
+  unsetenv("QB_TEST_NOW");
+}
+
+static int append_range(qb_table *t, qb_txn_op op, int64_t from, int64_t to, const char *tag, qb_txn_result *res,
+                        qb_err *err)
+{
+  qb_txn *txn;
+  int rc = qb_txn_begin(&txn, t, op, NULL, err);
+  if (rc) return rc;
+  for (int64_t i = from; rc == QB_OK && i < to; i++) {
+    qb_value items[2] = {{.kind = QB_V_INT64, .u.i64 = i},
+                         {.kind = QB_V_STRING, .u.bytes = {(const uint8_t *)bases[i % 3], strlen(bases[i % 3])}}};
+    qb_value r = {.kind = QB_V_STRUCT, .u.seq = {items, 2}};
+    rc = qb_txn_write(txn, &r, err);
+  }
+  if (rc == QB_OK && tag) rc = qb_txn_tag(txn, tag, -1, err);
+  if (rc) {
+    qb_txn_abort(txn);
+    return rc;
+  }
+  return qb_txn_commit(txn, res, err);
+}
+
+static int delete_where(qb_table *t, const char *where, qb_err *err)
+{
+  qb_txn *txn;
+  qb_expr *e;
+  int rc = qb_expr_parse(&e, where, err);
+  if (rc) return rc;
+  if ((rc = qb_txn_begin(&txn, t, QB_TXN_DELETE, NULL, err)) == QB_OK) {
+    if ((rc = qb_txn_remove_where(txn, e, err))) qb_txn_abort(txn);
+    else rc = qb_txn_commit(txn, NULL, err);
+  }
+  qb_expr_free(e);
+  return rc;
+}
+
+/* rows and the sum of ids at snapshot `id` (-1: current) */
+static int scan_sum(uint64_t *rows, int64_t *sum, qb_table *t, int64_t snapshot, qb_err *err)
+{
+  *rows = 0;
+  *sum = 0;
+  qb_scan_options o = QB_SCAN_OPTIONS_INIT;
+  if (snapshot >= 0) o.snapshot_id = snapshot;
+  qb_scan *s;
+  int rc = qb_scan_new(&s, t, &o, err);
+  while (rc == QB_OK) {
+    const qb_value *row;
+    if ((rc = qb_scan_next(&row, s, err)) || !row) break;
+    (*rows)++;
+    *sum += row->u.seq.items[0].u.i64;
+  }
+  qb_scan_free(s);
+  return rc;
+}
+
+/* ---- sets of paths (small: linear arrays) ---- */
+
+typedef struct pset {
+  char **p;
+  size_t n, cap;
+} pset;
+
+static bool pset_has(const pset *s, const char *p)
+{
+  for (size_t i = 0; i < s->n; i++)
+    if (!strcmp(s->p[i], p)) return true;
+  return false;
+}
+
+static void pset_add(pset *s, const char *p)
+{
+  if (pset_has(s, p)) return;
+  if (s->n == s->cap) {
+    s->cap = s->cap ? s->cap * 2 : 64;
+    s->p = realloc(s->p, s->cap * sizeof *s->p);
+  }
+  s->p[s->n++] = strdup(p);
+}
+
+static void pset_free(pset *s)
+{
+  for (size_t i = 0; i < s->n; i++) free(s->p[i]);
+  free(s->p);
+  memset(s, 0, sizeof *s);
+}
+
+static void walk(pset *s, const char *dir)
+{
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+    struct stat st;
+    if (stat(p, &st)) continue;
+    if (S_ISDIR(st.st_mode)) walk(s, p);
+    else pset_add(s, p);
+  }
+  closedir(d);
+}
+
+/* Files snapshot `s` reaches (list, manifests, live data files) with the public readers. */
+static int snapshot_files(pset *out, qb_fileio *io, const qb_snapshot *s, qb_err *err)
+{
+  qb_manifest_list_reader *lr;
+  int rc = qb_manifest_list_reader_open_snapshot(&lr, io, s, err);
+  if (rc) return rc;
+  if (s->manifest_list) pset_add(out, s->manifest_list);
+  const qb_manifest_file *mf;
+  while ((rc = qb_manifest_list_reader_next(&mf, lr, err)) == QB_OK && mf) {
+    pset_add(out, mf->manifest_path);
+    qb_manifest_reader *mr;
+    if ((rc = qb_manifest_reader_open(&mr, io, mf->manifest_path, NULL, err))) break;
+    const qb_manifest_entry *e;
+    while ((rc = qb_manifest_reader_next(&e, mr, err)) == QB_OK && e)
+      if (e->status != QB_ENTRY_DELETED) pset_add(out, e->data_file.file_path);
+    qb_manifest_reader_close(mr);
+    if (rc) break;
+  }
+  qb_manifest_list_reader_close(lr);
+  return rc;
+}
+
+typedef struct snap_rows {
+  int64_t id;
+  uint64_t rows;
+  int64_t sum;
+} snap_rows;
+
+/* Expire with `o` and check: exactly (files of removed snapshots) - (files of kept ones) left the disk,
+ * metadata files stayed, and every kept snapshot scans to what it scanned before. */
+static void expire_and_verify(fixture *f, const qb_expire_options *o, qb_expire_report *rep, int64_t want_expired)
+{
+  qb_err err = QB_ERR_INIT;
+  const qb_table_metadata *md;
+  qb_fileio *io = qb_catalog_io(f->cat);
+  CHECK_OK(qb_table_get_metadata(&md, f->t, &err), &err);
+  size_t n = qb_table_metadata_n_snapshots(md);
+  snap_rows before[64];
+  CHECK(n <= 64);
+  for (size_t i = 0; i < n; i++) {
+    before[i].id = qb_table_metadata_snapshot_at(md, i)->snapshot_id;
+    CHECK_OK(scan_sum(&before[i].rows, &before[i].sum, f->t, before[i].id, &err), &err);
+  }
+  pset files_before = {0}, files_after = {0};
+  walk(&files_before, f->dir);
+  /* per-snapshot reachable sets, before */
+  pset reach[64];
+  memset(reach, 0, sizeof reach);
+  for (size_t i = 0; i < n; i++) CHECK_OK(snapshot_files(&reach[i], io, qb_table_metadata_snapshot_at(md, i), &err), &err);
+
+  CHECK_OK(qb_expire_snapshots(f->t, o, rep, &err), &err);
+  CHECK_EQ_INT(rep->expired, want_expired);
+  CHECK_EQ_INT(rep->deleted.failed, 0);
+  CHECK_OK(qb_table_get_metadata(&md, f->t, &err), &err);
+  CHECK_EQ_INT(qb_table_metadata_n_snapshots(md), (int64_t)n - want_expired);
+  walk(&files_after, f->dir);
+  pset kept = {0}, gone = {0};
+  for (size_t i = 0; i < n; i++) {
+    bool is_kept = qb_table_metadata_snapshot_by_id(md, before[i].id) != NULL;
+    for (size_t k = 0; k < reach[i].n; k++) pset_add(is_kept ? &kept : &gone, reach[i].p[k]);
+  }
+  size_t want_deleted = 0;
+  for (size_t i = 0; i < files_before.n; i++) {
+    const char *p = files_before.p[i];
+    bool expect_gone = pset_has(&gone, p) && !pset_has(&kept, p);
+    want_deleted += expect_gone;
+    if (expect_gone == pset_has(&files_after, p)) fprintf(stderr, "  %s: expected %s\n", p, expect_gone ? "gone" : "kept");
+    EXPECT(expect_gone != pset_has(&files_after, p));
+  }
+  EXPECT(rep->deleted.data_files + rep->deleted.manifests + rep->deleted.manifest_lists == (int64_t)want_deleted);
+  /* kept snapshots read as before; the new metadata file is the only new file */
+  for (size_t i = 0; i < n; i++) {
+    if (!qb_table_metadata_snapshot_by_id(md, before[i].id)) continue;
+    uint64_t rows;
+    int64_t sum;
+    CHECK_OK(scan_sum(&rows, &sum, f->t, before[i].id, &err), &err);
+    EXPECT(rows == before[i].rows && sum == before[i].sum);
+  }
+  for (size_t i = 0; i < n; i++) pset_free(&reach[i]);
+  pset_free(&files_before);
+  pset_free(&files_after);
+  pset_free(&kept);
+  pset_free(&gone);
+}
+
+static bool exists(const char *p)
+{
+  struct stat st;
+  return stat(p, &st) == 0;
+}
+
+/* s1 ids 0-9, s2 10-19 tagged t2, s3 20-29, s4 deletes ids < 10 (s1's files), s5 30-39, one day apart */
+static int build_history(fixture *f, int64_t ids[5], char *s1_file, size_t cap, qb_err *err)
+{
+  qb_txn_result r;
+  int rc;
+  for (int k = 0; k < 5; k++) {
+    set_now(T0 + (k + 1) * DAY_MS);
+    if (k == 3) rc = delete_where(f->t, "id < 10", err);
+    else rc = append_range(f->t, QB_TXN_FAST_APPEND, k < 3 ? k * 10 : 30, k < 3 ? k * 10 + 10 : 40, k == 1 ? "t2" : NULL,
+                           &r, err);
+    if (rc) return rc;
+    const qb_table_metadata *md;
+    if ((rc = qb_table_get_metadata(&md, f->t, err))) return rc;
+    ids[k] = qb_table_metadata_current_snapshot_id(md);
+    if (k == 0) {
+      qb_scan *s;
+      qb_scan_options o = QB_SCAN_OPTIONS_INIT;
+      const qb_scan_task *task;
+      if ((rc = qb_scan_new(&s, f->t, &o, err))) return rc;
+      if ((rc = qb_scan_next_file(&task, s, err)) == QB_OK && task)
+        snprintf(s1_file, cap, "%s", task->entry->data_file.file_path);
+      qb_scan_free(s);
+      if (rc) return rc;
+    }
+  }
+  return QB_OK;
+}
+
+QB_TEST(expire_honours_tag_then_deletes_unique_files)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, false, &err), &err);
+  int64_t ids[5];
+  char s1_file[1024] = "";
+  CHECK_OK(build_history(&f, ids, s1_file, sizeof s1_file, &err), &err);
+  CHECK(s1_file[0] && exists(s1_file));
+  qb_expire_options o = QB_EXPIRE_OPTIONS_INIT;
+  o.now_ms = T0 + 10 * DAY_MS;
+  o.older_than_ms = T0 + 5 * DAY_MS; /* s5's time: everything before it is old */
+  o.retain_last = 1;
+  qb_expire_report rep;
+  /* dry run: nothing changes */
+  o.dry_run = true;
+  CHECK_OK(qb_expire_snapshots(f.t, &o, &rep, &err), &err);
+  CHECK_EQ_INT(rep.expired, 3);
+  CHECK_EQ_INT(rep.version, -1);
+  const qb_table_metadata *md;
+  CHECK_OK(qb_table_refresh(f.t, &err), &err);
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  CHECK_EQ_INT(qb_table_metadata_n_snapshots(md), 5);
+  o.dry_run = false;
+  /* s1, s3, s4 go; the tag keeps s2, so s1's file (live in s2) stays */
+  expire_and_verify(&f, &o, &rep, 3);
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  CHECK(qb_table_metadata_snapshot_by_id(md, ids[1]) && qb_table_metadata_snapshot_by_id(md, ids[4]));
+  CHECK(exists(s1_file));
+  CHECK_EQ_INT(rep.deleted.data_files, 0);
+  CHECK_EQ_INT(rep.deleted.manifest_lists, 3);
+  /* without the tag, s2 goes and s1's file with it */
+  CHECK_OK(qb_table_remove_ref(f.t, "t2", NULL, &err), &err);
+  expire_and_verify(&f, &o, &rep, 1);
+  CHECK(!exists(s1_file));
+  CHECK_EQ_INT(rep.deleted.data_files, 1);
+  uint64_t rows;
+  int64_t sum;
+  CHECK_OK(scan_sum(&rows, &sum, f.t, -1, &err), &err);
+  CHECK_EQ_INT(rows, 30);
+  teardown(&f);
+}
