@@ -235,6 +235,8 @@ static int write_entry(void *ctx, const qb_manifest_file *mf, const qb_manifest_
   return qb_manifest_writer_append(wr->w[bin], &x, err);
 }
 
+/* Rewrite group `g` if its entries fit in fewer manifests than it has (so a clustered table is left alone);
+ * *created is 0 when it is left alone. */
 static int rewrite_group(rewrite *r, const group *g, bool dry_run, int64_t *created, qb_err *err)
 {
   qb_map parts;
@@ -242,6 +244,13 @@ static int rewrite_group(rewrite *r, const group *g, bool dry_run, int64_t *crea
   size_t n_bins = 0;
   int rc = for_each_entry(r, g, count_entry, &parts, err);
   if (rc == QB_OK) rc = assign_bins(&n_bins, &parts, r->target, err);
+  if (rc == QB_OK && n_bins >= g->n_in) n_bins = 0;
+  for (size_t k = 0; rc == QB_OK && n_bins && k < g->n_in; k++) {
+    char *key;
+    if ((rc = qb_maint__key(&key, r->m, g->in[k]->manifest_path, err))) break;
+    rc = qb_map_put_str(&r->replaced, key, NULL, err);
+    free(key);
+  }
   *created = (int64_t)n_bins;
   writing wr = {r, &parts, NULL, NULL, n_bins, g, qb_table_metadata_spec_by_id(r->m->view.md, g->spec_id)};
   if (rc == QB_OK && !dry_run && n_bins) {
@@ -446,20 +455,11 @@ int qb_rewrite_manifests(qb_table *t, const qb_rewrite_manifests_options *opts, 
   /* a group of one manifest is already clustered */
   for (size_t i = 0; rc == QB_OK && i < r.n_groups; i++) {
     group *g = &r.groups[i];
-    if (g->n_in < 2) {
-      rep.kept += (int64_t)g->n_in;
-      continue;
-    }
-    for (size_t k = 0; rc == QB_OK && k < g->n_in; k++) {
-      char *key;
-      if ((rc = qb_maint__key(&key, &m, g->in[k]->manifest_path, err))) break;
-      rc = qb_map_put_str(&r.replaced, key, NULL, err);
-      free(key);
-    }
     int64_t created = 0;
-    if (rc == QB_OK) rc = rewrite_group(&r, g, o->dry_run, &created, err);
+    if (g->n_in >= 2) rc = rewrite_group(&r, g, o->dry_run, &created, err);
     rep.created += created;
-    rep.replaced += (int64_t)g->n_in;
+    if (created) rep.replaced += (int64_t)g->n_in;
+    else rep.kept += (int64_t)g->n_in;
   }
   rep.entries = r.entries;
   if (rc == QB_OK && !o->dry_run && r.replaced.count) {

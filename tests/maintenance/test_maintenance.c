@@ -5,10 +5,12 @@
  * outside the table. Expected deletions are computed here with the public manifest readers, independently of
  * the maintenance code's projected reads. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -323,5 +325,290 @@ QB_TEST(expire_honours_tag_then_deletes_unique_files)
   int64_t sum;
   CHECK_OK(scan_sum(&rows, &sum, f.t, -1, &err), &err);
   CHECK_EQ_INT(rows, 30);
+  teardown(&f);
+}
+
+/* ---- rewrite manifests ---- */
+
+typedef struct entry_seen {
+  char path[512];
+  int64_t snapshot_id, seq, file_seq;
+} entry_seen;
+
+/* Live entries of the current snapshot; *n_manifests its manifests; `one_partition` whether each manifest
+ * holds a single partition tuple. */
+static int current_entries(entry_seen *out, size_t *n, size_t cap, size_t *n_manifests, bool *one_partition, fixture *f,
+                           qb_err *err)
+{
+  const qb_table_metadata *md;
+  int rc = qb_table_get_metadata(&md, f->t, err);
+  if (rc) return rc;
+  qb_fileio *io = qb_catalog_io(f->cat);
+  qb_manifest_list_reader *lr;
+  if ((rc = qb_manifest_list_reader_open_snapshot(&lr, io, qb_table_metadata_current_snapshot(md), err))) return rc;
+  *n = *n_manifests = 0;
+  *one_partition = true;
+  const qb_manifest_file *mf;
+  while ((rc = qb_manifest_list_reader_next(&mf, lr, err)) == QB_OK && mf) {
+    (*n_manifests)++;
+    qb_manifest_read_options o = QB_MANIFEST_READ_OPTIONS_INIT;
+    o.manifest = mf;
+    qb_manifest_reader *mr;
+    if ((rc = qb_manifest_reader_open(&mr, io, mf->manifest_path, &o, err))) break;
+    const qb_manifest_entry *e;
+    char first[64] = "";
+    while ((rc = qb_manifest_reader_next(&e, mr, err)) == QB_OK && e) {
+      if (e->status == QB_ENTRY_DELETED || *n == cap) continue;
+      entry_seen *s = &out[(*n)++];
+      snprintf(s->path, sizeof s->path, "%s", e->data_file.file_path);
+      s->snapshot_id = e->snapshot_id;
+      s->seq = e->sequence_number;
+      s->file_seq = e->file_sequence_number;
+      const qb_value *pv = &e->data_file.partition.u.seq.items[0];
+      char part[64];
+      snprintf(part, sizeof part, "%.*s", (int)pv->u.bytes.n, (const char *)pv->u.bytes.p);
+      if (!first[0]) snprintf(first, sizeof first, "%s", part);
+      else if (strcmp(first, part)) *one_partition = false;
+    }
+    qb_manifest_reader_close(mr);
+    if (rc) break;
+  }
+  qb_manifest_list_reader_close(lr);
+  return rc;
+}
+
+QB_TEST(rewrite_manifests_clusters_by_partition)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, true, &err), &err);
+  for (int k = 0; k < 6; k++) {
+    set_now(T0 + k * 1000);
+    CHECK_OK(append_range(f.t, QB_TXN_FAST_APPEND, k * 30, k * 30 + 30, NULL, NULL, &err), &err);
+  }
+  static entry_seen before[64], after[64];
+  size_t nb, na, mb, ma;
+  bool one;
+  CHECK_OK(current_entries(before, &nb, 64, &mb, &one, &f, &err), &err);
+  CHECK_EQ_INT(nb, 18);
+  CHECK_EQ_INT(mb, 6);
+  CHECK(!one);
+  uint64_t rows0, rows1;
+  int64_t sum0, sum1;
+  CHECK_OK(scan_sum(&rows0, &sum0, f.t, -1, &err), &err);
+  qb_rewrite_manifests_options o = QB_REWRITE_MANIFESTS_OPTIONS_INIT;
+  o.target_size_bytes = 1; /* one manifest per partition */
+  qb_rewrite_manifests_report rep;
+  o.dry_run = true;
+  CHECK_OK(qb_rewrite_manifests(f.t, &o, &rep, &err), &err);
+  CHECK_EQ_INT(rep.replaced, 6);
+  CHECK_EQ_INT(rep.created, 3);
+  CHECK_EQ_INT(rep.snapshot_id, -1);
+  o.dry_run = false;
+  set_now(T0 + 10000);
+  CHECK_OK(qb_rewrite_manifests(f.t, &o, &rep, &err), &err);
+  CHECK_EQ_INT(rep.replaced, 6);
+  CHECK_EQ_INT(rep.created, 3);
+  CHECK_EQ_INT(rep.entries, 18);
+  CHECK_OK(current_entries(after, &na, 64, &ma, &one, &f, &err), &err);
+  CHECK_EQ_INT(na, 18);
+  CHECK_EQ_INT(ma, 3);
+  CHECK(one);
+  /* entries keep their snapshot ids and both sequence numbers */
+  for (size_t i = 0; i < nb; i++) {
+    bool found = false;
+    for (size_t k = 0; k < na; k++)
+      if (!strcmp(before[i].path, after[k].path)) {
+        found = true;
+        EXPECT(before[i].snapshot_id == after[k].snapshot_id && before[i].seq == after[k].seq &&
+               before[i].file_seq == after[k].file_seq);
+      }
+    EXPECT(found);
+  }
+  const qb_table_metadata *md;
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  const qb_snapshot *cur = qb_table_metadata_current_snapshot(md);
+  CHECK(cur->snapshot_id == rep.snapshot_id && !strcmp(cur->operation, "replace"));
+  CHECK_EQ_STR(qb_snapshot_summary_get(cur, "manifests-replaced"), "6");
+  CHECK_EQ_STR(qb_snapshot_summary_get(cur, "total-records"), "180");
+  CHECK_OK(scan_sum(&rows1, &sum1, f.t, -1, &err), &err);
+  CHECK(rows0 == rows1 && sum0 == sum1);
+  /* a second rewrite finds the group clustered (as many manifests as bins): nothing to do */
+  CHECK_OK(qb_rewrite_manifests(f.t, &o, &rep, &err), &err);
+  CHECK_EQ_INT(rep.snapshot_id, -1);
+  CHECK_EQ_INT(rep.kept, 3);
+  /* expiring the older snapshots deletes the old manifests and lists, no data file */
+  qb_expire_options x = QB_EXPIRE_OPTIONS_INIT;
+  x.now_ms = T0 + 20000;
+  x.older_than_ms = T0 + 20000;
+  expire_and_verify(&f, &x, &(qb_expire_report){0}, 6);
+  teardown(&f);
+}
+
+/* ---- orphans ---- */
+
+static void write_file(const char *p, int64_t mtime_ms)
+{
+  FILE *fp = fopen(p, "w");
+  if (fp) {
+    fputs("x", fp);
+    fclose(fp);
+  }
+  if (mtime_ms > 0) {
+    struct timespec ts[2] = {{mtime_ms / 1000, 0}, {mtime_ms / 1000, 0}};
+    utimensat(AT_FDCWD, p, ts, 0);
+  }
+}
+
+typedef struct seen_files {
+  int n;
+  char last[1024];
+} seen_files;
+
+static void on_file(void *ctx, qb_maint_file_kind kind, const char *path, const qb_err *failure)
+{
+  (void)kind;
+  seen_files *s = ctx;
+  if (!failure) s->n++;
+  snprintf(s->last, sizeof s->last, "%s", path);
+}
+
+QB_TEST(orphans_window_dry_run_and_containment)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, true, &err), &err);
+  unsetenv("QB_TEST_NOW");
+  CHECK_OK(append_range(f.t, QB_TXN_FAST_APPEND, 0, 30, NULL, NULL, &err), &err);
+  int64_t now = (int64_t)time(NULL) * 1000;
+  char old_orphan[1024], young_orphan[1024], hidden[1024], outside[1024], old_meta[1024];
+  snprintf(old_orphan, sizeof old_orphan, "%s/data/basis=6-31g/old-orphan.parquet", f.dir);
+  snprintf(young_orphan, sizeof young_orphan, "%s/data/young-orphan.parquet", f.dir);
+  snprintf(hidden, sizeof hidden, "%s/data/.old-orphan.parquet.crc", f.dir);
+  snprintf(outside, sizeof outside, "%s/../outside.parquet", f.dir);
+  snprintf(old_meta, sizeof old_meta, "%s/metadata/snap-1-1-abandoned.avro", f.dir);
+  write_file(old_orphan, now - 5 * DAY_MS);
+  write_file(young_orphan, now - 3600 * 1000);
+  write_file(hidden, now - 5 * DAY_MS);
+  write_file(outside, now - 5 * DAY_MS);
+  write_file(old_meta, now - 5 * DAY_MS);
+  /* age every file the table references too: the valid set, not the window, must protect them */
+  pset all = {0};
+  walk(&all, f.dir);
+  for (size_t i = 0; i < all.n; i++)
+    if (strcmp(all.p[i], young_orphan)) {
+      struct timespec ts[2] = {{(now - 6 * DAY_MS) / 1000, 0}, {(now - 6 * DAY_MS) / 1000, 0}};
+      utimensat(AT_FDCWD, all.p[i], ts, 0);
+    }
+  pset_free(&all);
+  /* dry run by default */
+  qb_orphan_options o = QB_ORPHAN_OPTIONS_INIT;
+  seen_files seen = {0, ""};
+  o.on_file = on_file;
+  o.ctx = &seen;
+  qb_orphan_report rep;
+  CHECK_OK(qb_remove_orphan_files(f.t, &o, &rep, &err), &err);
+  CHECK_EQ_INT(rep.orphans, 2);
+  CHECK_EQ_INT(rep.too_young, 1);
+  CHECK_EQ_INT(rep.hidden, 1);
+  CHECK_EQ_INT(seen.n, 2);
+  CHECK(exists(old_orphan) && exists(old_meta));
+  uint64_t rows;
+  int64_t sum;
+  o.dry_run = false;
+  CHECK_OK(qb_remove_orphan_files(f.t, &o, &rep, &err), &err);
+  CHECK_EQ_INT(rep.deleted.orphans, 2);
+  CHECK(!exists(old_orphan) && !exists(old_meta));
+  CHECK(exists(young_orphan) && exists(hidden) && exists(outside));
+  CHECK_OK(scan_sum(&rows, &sum, f.t, -1, &err), &err);
+  CHECK_EQ_INT(rows, 30);
+  /* a shorter window (everything older than now) takes the young one; never the table's own files */
+  o.older_than_ms = now + 1000;
+  CHECK_OK(qb_remove_orphan_files(f.t, &o, &rep, &err), &err);
+  CHECK_EQ_INT(rep.deleted.orphans, 1);
+  CHECK(!exists(young_orphan));
+  CHECK_OK(qb_table_refresh(f.t, &err), &err);
+  CHECK_OK(scan_sum(&rows, &sum, f.t, -1, &err), &err);
+  CHECK_EQ_INT(rows, 30);
+  teardown(&f);
+}
+
+/* ---- odd manifests: paths outside the table, other spellings of live files ---- */
+
+/* A data file of `t` written by the data writer, re-recorded under `path`. */
+static int add_as(qb_table *t, const qb_data_file *proto, const char *path, qb_txn_op op, const char *remove, qb_err *err)
+{
+  qb_txn *txn;
+  int rc = qb_txn_begin(&txn, t, op, NULL, err);
+  if (rc) return rc;
+  qb_data_file df = *proto;
+  df.file_path = path;
+  if (path) rc = qb_txn_add_file(txn, &df, -1, err);
+  if (rc == QB_OK && remove) rc = qb_txn_remove_file(txn, remove, err);
+  if (rc) {
+    qb_txn_abort(txn);
+    return rc;
+  }
+  return qb_txn_commit(txn, NULL, err);
+}
+
+QB_TEST(odd_manifest_paths_never_cause_deletions)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, false, &err), &err);
+  /* one real data file, written but not committed */
+  qb_data_writer *w;
+  CHECK_OK(qb_data_writer_open(&w, f.t, NULL, &err), &err);
+  qb_value items[2] = {{.kind = QB_V_INT64, .u.i64 = 7}, {.kind = QB_V_STRING, .u.bytes = {(const uint8_t *)"x", 1}}};
+  qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 2}};
+  CHECK_OK(qb_data_writer_write(w, &row, &err), &err);
+  CHECK_OK(qb_data_writer_close(w, &err), &err);
+  qb_data_file *proto;
+  CHECK_OK(qb_data_file_copy(&proto, qb_data_writer_file(w, 0), &err), &err);
+  qb_data_writer_free(w);
+  const char *real = proto->file_path;
+  /* victims outside the table: a sibling table's file, a file reached through "..", an s3a spelling */
+  char victim[1024], dotdot[1024], other_dir[1024], other[1024], file_uri[1200], odd_spelling[1200];
+  snprintf(other_dir, sizeof other_dir, "%s/../other", f.dir);
+  mkdir(other_dir, 0755);
+  snprintf(other, sizeof other, "%s/../other/data.parquet", f.dir);
+  snprintf(victim, sizeof victim, "%s/../victim.parquet", f.dir);
+  snprintf(dotdot, sizeof dotdot, "%s/data/../../victim.parquet", f.dir);
+  snprintf(file_uri, sizeof file_uri, "file://%s", other);
+  snprintf(odd_spelling, sizeof odd_spelling, "file:%s//data/./%s", f.dir, strrchr(real, '/') + 1);
+  write_file(victim, 0);
+  write_file(other, 0);
+  const char *const odd[] = {dotdot, file_uri, "s3a://bucket/wh/db/t/data/x.parquet", "file:///nonexistent/passwd"};
+  set_now(T0 + DAY_MS);
+  for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) CHECK_OK(add_as(f.t, proto, odd[i], QB_TXN_FAST_APPEND, NULL, &err), &err);
+  /* the real file recorded in an odd spelling, removed, then added again plainly: live under another name */
+  CHECK_OK(add_as(f.t, proto, odd_spelling, QB_TXN_FAST_APPEND, NULL, &err), &err);
+  set_now(T0 + 2 * DAY_MS);
+  for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) CHECK_OK(add_as(f.t, proto, NULL, QB_TXN_DELETE, odd[i], &err), &err);
+  CHECK_OK(add_as(f.t, proto, real, QB_TXN_OVERWRITE, odd_spelling, &err), &err);
+  /* expire everything but the head: every odd path is an unreachable candidate */
+  qb_expire_options o = QB_EXPIRE_OPTIONS_INIT;
+  o.now_ms = T0 + 10 * DAY_MS;
+  o.older_than_ms = o.now_ms;
+  qb_expire_report rep;
+  CHECK_OK(qb_expire_snapshots(f.t, &o, &rep, &err), &err);
+  CHECK_EQ_INT(rep.expired, 9);
+  CHECK_EQ_INT(rep.deleted.data_files, 0);
+  CHECK(exists(victim) && exists(other) && exists(real));
+  uint64_t rows;
+  int64_t sum;
+  CHECK_OK(scan_sum(&rows, &sum, f.t, -1, &err), &err);
+  CHECK_EQ_INT(rows, 1);
+  /* orphan removal with every file old: the live file under its other spelling stays */
+  qb_orphan_options oo = QB_ORPHAN_OPTIONS_INIT;
+  oo.dry_run = false;
+  oo.older_than_ms = (int64_t)time(NULL) * 1000 + 60000;
+  qb_orphan_report orep;
+  CHECK_OK(qb_remove_orphan_files(f.t, &oo, &orep, &err), &err);
+  CHECK(exists(real) && exists(victim) && exists(other));
+  CHECK_OK(scan_sum(&rows, &sum, f.t, -1, &err), &err);
+  CHECK_EQ_INT(rows, 1);
+  qb_data_file_free(proto);
   teardown(&f);
 }
