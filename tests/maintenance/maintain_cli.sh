@@ -1,0 +1,116 @@
+# qberg maintain on a local warehouse: expire (dry run, tag kept, files of expired snapshots gone and nothing
+# else), rewrite-manifests, remove-orphans (dry run by default, window), clean-metadata, maintain all --json.
+# After each step qberg and icebird (tests/oracles/iceberg-scan.mjs) read the same rows at the current snapshot
+# and at every snapshot still kept.
+set -eu
+W=$TMPDIR/wh
+q() { "$QBERG" -w "$W" "$@"; }
+fail() { echo "FAIL: $*"; exit 1; }
+js() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+T=$W/db/t
+NOW_MS=$(($(date +%s) * 1000))
+DAY=86400000
+
+q ns create db
+q create db.t --schema '{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"},{"id":2,"name":"basis","required":false,"type":"string"}]}' --partition basis >/dev/null
+# six appends 10..5 days ago, the third tagged; then a delete of the first batch 4 days ago
+for k in 0 1 2 3 4 5; do
+  python3 -c "
+import json
+for i in range($k*10, $k*10+10): print(json.dumps({'id': i, 'basis': ['a','b','c'][i%3]}))" >"$TMPDIR/r$k.jsonl"
+  tag=""; [ $k = 2 ] && tag="--tag keep"
+  QB_TEST_NOW=$((NOW_MS - (10 - k) * DAY)) q append db.t "$TMPDIR/r$k.jsonl" $tag >/dev/null
+done
+QB_TEST_NOW=$((NOW_MS - 4 * DAY)) q delete db.t --where "id < 10" >/dev/null
+
+snapshots() { q --json snapshots db.t | python3 -c 'import json,sys
+d=json.load(sys.stdin)
+for s in (d if isinstance(d, list) else d["snapshots"]): print(s["snapshot-id"])'; }
+# every kept snapshot (and the current state) read by qberg and icebird: same rows
+check_reads() {
+  for s in $(snapshots) current; do
+    if [ $s = current ]; then a=""; o=""; else a="--as-of $s"; o="--snapshot-id $s"; fi
+    q scan db.t $a --format jsonl | python3 -c 'import json,sys; print(sorted(json.loads(l)["id"] for l in sys.stdin))' >"$TMPDIR/ours"
+    node "$QB_ORACLES/iceberg-scan.mjs" "$T" $o | python3 -c 'import json,sys; print(sorted(int(json.loads(l)["id"]) for l in sys.stdin))' >"$TMPDIR/icebird"
+    cmp -s "$TMPDIR/ours" "$TMPDIR/icebird" || fail "$1: snapshot $s: qberg $(cat "$TMPDIR/ours") icebird $(cat "$TMPDIR/icebird")"
+    [ -f "$TMPDIR/rows.$s" ] && { cmp -s "$TMPDIR/rows.$s" "$TMPDIR/ours" || fail "$1: snapshot $s reads other rows than before"; }
+    cp "$TMPDIR/ours" "$TMPDIR/rows.$s"
+  done
+}
+check_reads initial
+[ "$(snapshots | wc -l)" = 7 ] || fail "7 snapshots"
+
+# dry run: lists, changes nothing
+find "$T" -type f | sort >"$TMPDIR/files0"
+out=$(q maintain expire-snapshots db.t --older-than 3d --dry-run)
+echo "$out" | grep -q '^db.t: expire-snapshots: expired 5 of 7 snapshots' || fail "dry run: $out"
+echo "$out" | grep -q '^would delete manifest-list ' || fail "dry run lists files: $out"
+find "$T" -type f | sort | cmp -s - "$TMPDIR/files0" || fail "dry run changed files"
+echo "$out" | sed -n 's/^would delete [a-z-]* //p' | sort >"$TMPDIR/would"
+
+# for real: the tag keeps its snapshot, so the deleted batch's file stays; exactly the listed files go
+q --json maintain expire-snapshots db.t --older-than 3d |
+  js 'assert d["expired"]==5 and d["deleted"]["failed"]==0 and d["deleted"]["manifest_lists"]==5, d'
+[ "$(snapshots | wc -l)" = 2 ] || fail "2 snapshots left"
+q refs db.t | grep -q keep || fail "tag kept"
+find "$T" -type f | sort >"$TMPDIR/files1"
+comm -23 "$TMPDIR/files0" "$TMPDIR/files1" >"$TMPDIR/gone"
+cmp -s "$TMPDIR/gone" "$TMPDIR/would" || fail "deleted files differ from the dry run: $(diff "$TMPDIR/gone" "$TMPDIR/would")"
+grep -q '/data/' "$TMPDIR/gone" && fail "a data file went while the tag needs it"
+[ "$(comm -13 "$TMPDIR/files0" "$TMPDIR/files1" | grep -vc 'metadata/v[0-9]*.metadata.json$')" = 0 ] || fail "new files other than metadata"
+check_reads expire
+
+# without the tag the first batch's files become unreachable and go
+q tag db.t keep --remove >/dev/null
+q --json maintain expire-snapshots db.t --older-than 3d | js 'assert d["expired"]==1 and d["deleted"]["data_files"]==3, d'
+check_reads expire2
+
+# rewrite manifests: one manifest per partition group, same rows everywhere
+q --json maintain rewrite-manifests db.t | js 'assert d["replaced"]>=2 and d["created"]==1 and d["snapshot_id"]>0, d'
+q --json snapshots db.t | grep -q '"operation":"replace"' || fail "replace snapshot"
+check_reads rewrite
+
+# orphans: dry run by default, the young one kept, outside never touched
+mkdir -p "$T/data/basis=a"
+echo x >"$T/data/basis=a/old-orphan.parquet"; touch -d '5 days ago' "$T/data/basis=a/old-orphan.parquet"
+echo x >"$T/data/young-orphan.parquet"
+echo x >"$W/db/outside.parquet"; touch -d '5 days ago' "$W/db/outside.parquet"
+out=$(q maintain remove-orphans db.t)
+echo "$out" | grep -qx "would delete orphan $T/data/basis=a/old-orphan.parquet" || fail "orphan dry run: $out"
+[ -f "$T/data/basis=a/old-orphan.parquet" ] || fail "dry run deleted"
+out=$(q maintain remove-orphans db.t --delete)
+[ -f "$T/data/basis=a/old-orphan.parquet" ] && fail "old orphan kept: $out"
+[ -f "$T/data/young-orphan.parquet" ] && [ -f "$W/db/outside.parquet" ] || fail "young/outside deleted"
+check_reads orphans
+
+# clean metadata: refused without the property, then with it
+q alter db.t set-property write.metadata.previous-versions-max=2 >/dev/null
+q alter db.t set-property x=1 >/dev/null
+n0=$(ls "$T/metadata" | grep -c 'metadata.json$')
+q maintain clean-metadata db.t | grep -q 'NOT deleted' || fail "clean-metadata without the property"
+[ "$(ls "$T/metadata" | grep -c 'metadata.json$')" = "$n0" ] || fail "deleted without the property"
+q alter db.t set-property write.metadata.delete-after-commit.enabled=true >/dev/null
+q --json maintain clean-metadata db.t | js 'assert d["enabled"] and d["kept"]==3, d'
+[ "$(ls "$T/metadata" | grep -c 'metadata.json$')" = 3 ] || fail "3 metadata files kept: $(ls "$T/metadata")"
+check_reads metadata
+
+# the routine on the whole warehouse
+q ns create other
+q create other.u --schema '{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}' >/dev/null
+echo '{"id":1}' >"$TMPDIR/u.jsonl"
+q append other.u "$TMPDIR/u.jsonl" >/dev/null
+q --json maintain all >"$TMPDIR/all.json"
+[ "$(wc -l <"$TMPDIR/all.json")" = 2 ] || fail "one report per table: $(cat "$TMPDIR/all.json")"
+python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    d=json.loads(l); assert d["ok"] and "expire-snapshots" in d and "remove-orphans" in d, d' "$TMPDIR/all.json" || fail "all: $(cat "$TMPDIR/all.json")"
+q maintain all | grep -q '^other.u: clean-metadata: ' || fail "text report"
+check_reads all
+
+# usage errors
+set +e
+q maintain expire-snapshots >/dev/null 2>&1; [ $? = 2 ] || fail "no table: exit 2"
+q maintain expire-snapshots db.t --older-than yesterday >/dev/null 2>&1; [ $? = 2 ] || fail "bad duration: exit 2"
+q maintain remove-orphans db.t --delete --dry-run >/dev/null 2>&1; [ $? = 2 ] || fail "contradiction: exit 2"
+q maintain expire-snapshots nope.t >/dev/null 2>&1; [ $? = 1 ] || fail "missing table: exit 1"
+echo "maintain_cli: ok"
