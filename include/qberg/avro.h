@@ -121,10 +121,23 @@ typedef struct qb_avro_read_options {
   size_t max_header_bytes;    /* cap on the header (magic + metadata + sync); 0 = 16 MiB */
   size_t max_record_bytes;    /* cap on the memory one decoded record may take; 0 = 256 MiB */
   size_t read_ahead_bytes;    /* size of each range read; 0 = 64 KiB */
+  /**
+   * Parsed writer schemas reused across files whose "avro.schema" text is identical (NULL: none): reading
+   * thousands of small files of one writer (manifests, manifest lists) parses and resolves the schema once.
+   * Borrowed; it must outlive every reader opened with it.
+   */
+  struct qb_avro_schema_cache *schema_cache;
 } qb_avro_read_options;
 
 #define QB_AVRO_READ_OPTIONS_VERSION 1
-#define QB_AVRO_READ_OPTIONS_INIT {QB_AVRO_READ_OPTIONS_VERSION, NULL, false, 0, 0, 0, 0, 0}
+#define QB_AVRO_READ_OPTIONS_INIT {QB_AVRO_READ_OPTIONS_VERSION, NULL, false, 0, 0, 0, 0, 0, NULL}
+
+/** A cache of parsed writer schemas and their resolution (see qb_avro_read_options.schema_cache): the last 16
+ * distinct (schema text, reader schema, wrap_unions) combinations. One thread at a time. */
+typedef struct qb_avro_schema_cache qb_avro_schema_cache;
+QB_API int qb_avro_schema_cache_new(qb_avro_schema_cache **out, qb_err *err) QB_WUR;
+/** NULL-safe. Readers opened with the cache must be closed first. */
+QB_API void qb_avro_schema_cache_free(qb_avro_schema_cache *c);
 
 /**
  * Open an Object Container File: reads and checks the header (magic, metadata, writer schema, codec, sync

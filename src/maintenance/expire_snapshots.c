@@ -2,8 +2,8 @@
 /* Snapshot expiration (spec "Snapshot Retention Policy"; Java RemoveSnapshots and ReachableFileCleanup,
  * iceberg.md §7.1): which snapshots and refs go, the metadata commit that removes them, then the files only
  * they reached. Reachability streams manifests into hash sets of path keys: the manifests of kept snapshots
- * (from their lists), the candidates (manifests of removed snapshots not kept), the live files of the
- * candidates, and the kept manifests read once each only when some candidate file may be unreachable. */
+ * (from their lists), the candidates (manifests of removed snapshots not kept), the live files of the kept
+ * manifests (each read once), then the candidates' live files are streamed and those not in the set go. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,74 +189,53 @@ static int apply(void *ctx, const qb_commit_base *base, qb_metadata_builder *b, 
 
 /* ---- file cleanup ---- */
 
-typedef struct cand_file {
-  char *recorded;
-  qb_file_content content;
-  bool reachable;
-} cand_file;
-
 typedef struct cleanup {
   const qb_maint_tbl *m;
+  qb_maint_deleter *d;
   qb_map kept;      /* key of a manifest of a kept snapshot -> recorded path (malloc'd) */
-  qb_map cand;      /* key of a candidate manifest -> recorded path (malloc'd) */
-  qb_map files;     /* key of a live file of a candidate -> cand_file */
-  size_t unreached; /* files not (yet) found in a kept manifest */
+  qb_map cand;      /* key of a manifest only removed snapshots reference -> recorded path (malloc'd) */
+  bool cand_live;   /* some candidate may hold live entries */
+  qb_map reachable; /* keys of the live files of kept manifests */
+  qb_map queued;    /* keys of files queued for deletion */
   int64_t manifests_read;
 } cleanup;
 
-static int put_path(qb_map *into, const cleanup *cl, const char *recorded, const qb_map *unless, qb_err *err)
+static int put_path(qb_map *into, const cleanup *cl, const char *recorded, const qb_map *unless, bool *added, qb_err *err)
 {
   char *key;
   int rc = qb_maint__key(&key, cl->m, recorded, err);
   if (rc) return rc;
+  *added = false;
   if (!qb_map_has_str(into, key) && !(unless && qb_map_has_str(unless, key))) {
     char *copy = strdup(recorded);
     if (!copy) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
     else if ((rc = qb_map_put_str(into, key, copy, err))) free(copy);
+    else *added = true;
   }
   free(key);
   return rc;
 }
 
-static int on_kept_manifest(void *ctx, const char *path, qb_manifest_content content, int64_t added, qb_err *err)
+static int on_kept_manifest(void *ctx, const char *path, qb_manifest_content content, int64_t added, int64_t live,
+                            qb_err *err)
+{
+  (void)content;
+  (void)added;
+  (void)live;
+  cleanup *cl = ctx;
+  bool put;
+  return put_path(&cl->kept, cl, path, NULL, &put, err);
+}
+
+static int on_removed_manifest(void *ctx, const char *path, qb_manifest_content content, int64_t added, int64_t live,
+                               qb_err *err)
 {
   (void)content;
   (void)added;
   cleanup *cl = ctx;
-  return put_path(&cl->kept, cl, path, NULL, err);
-}
-
-static int on_removed_manifest(void *ctx, const char *path, qb_manifest_content content, int64_t added, qb_err *err)
-{
-  (void)content;
-  (void)added;
-  cleanup *cl = ctx;
-  return put_path(&cl->cand, cl, path, &cl->kept, err);
-}
-
-static int on_candidate_file(void *ctx, const char *path, qb_file_content content, qb_entry_status status, qb_err *err)
-{
-  cleanup *cl = ctx;
-  if (status == QB_ENTRY_DELETED) return QB_OK; /* Java reads live entries: a deleted one is live in an older manifest */
-  char *key;
-  int rc = qb_maint__key(&key, cl->m, path, err);
-  if (rc) return rc;
-  if (!qb_map_has_str(&cl->files, key)) {
-    cand_file *f = calloc(1, sizeof *f);
-    if (!f || !(f->recorded = strdup(path))) {
-      free(f);
-      rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
-    } else {
-      f->content = content;
-      if ((rc = qb_map_put_str(&cl->files, key, f, err))) {
-        free(f->recorded);
-        free(f);
-      } else {
-        cl->unreached++;
-      }
-    }
-  }
-  free(key);
+  bool put;
+  int rc = put_path(&cl->cand, cl, path, &cl->kept, &put, err);
+  if (put && live != 0) cl->cand_live = true; /* a manifest of deleted entries only has no file to give up */
   return rc;
 }
 
@@ -268,23 +247,9 @@ static int on_kept_file(void *ctx, const char *path, qb_file_content content, qb
   char *key;
   int rc = qb_maint__key(&key, cl->m, path, err);
   if (rc) return rc;
-  cand_file *f = qb_map_get_str(&cl->files, key);
-  if (f && !f->reachable) {
-    f->reachable = true;
-    cl->unreached--;
-  }
+  rc = qb_map_put_str(&cl->reachable, key, NULL, err);
   free(key);
-  return QB_OK;
-}
-
-static void free_values(qb_map *m, bool cand_files)
-{
-  for (size_t i = 0; i < m->cap; i++) {
-    if (!m->slots[i].key) continue;
-    if (cand_files) free(((cand_file *)m->slots[i].value)->recorded);
-    free(m->slots[i].value);
-  }
-  qb_map_free(m);
+  return rc;
 }
 
 static void queue(qb_maint_deleter *d, const qb_maint_tbl *m, qb_maint_file_kind kind, const char *recorded)
@@ -294,15 +259,42 @@ static void queue(qb_maint_deleter *d, const qb_maint_tbl *m, qb_maint_file_kind
   if (qb_maint__deletable(&p, m, recorded, &e) == QB_OK && p) qb_maint__delete(d, kind, p);
 }
 
-/* Delete what the removed snapshots of `c` reached and the snapshots of `m` (except ids in `skip`) do not. */
+/* A live file of a candidate manifest: deleted unless a kept manifest has it live (Java reads live entries
+ * only: a DELETED entry's file is live in an older manifest, or already gone). */
+static int on_candidate_file(void *ctx, const char *path, qb_file_content content, qb_entry_status status, qb_err *err)
+{
+  cleanup *cl = ctx;
+  if (status == QB_ENTRY_DELETED) return QB_OK;
+  char *key;
+  int rc = qb_maint__key(&key, cl->m, path, err);
+  if (rc) return rc;
+  if (!qb_map_has_str(&cl->reachable, key) && !qb_map_has_str(&cl->queued, key) &&
+      (rc = qb_map_put_str(&cl->queued, key, NULL, err)) == QB_OK)
+    queue(cl->d, cl->m, content == QB_CONTENT_DATA ? QB_MAINT_DATA : QB_MAINT_DELETES, path);
+  free(key);
+  return rc;
+}
+
+static void free_values(qb_map *m)
+{
+  for (size_t i = 0; i < m->cap; i++)
+    if (m->slots[i].key) free(m->slots[i].value);
+  qb_map_free(m);
+}
+
+/* Delete what the removed snapshots of `c` reached and the snapshots of `m` (except ids in `skip`) do not:
+ * the set of manifests of kept snapshots (from their lists), the candidates (manifests of removed snapshots
+ * not in it), the live files of kept manifests (each read once, and only if a candidate may hold live
+ * entries), then the candidates streamed: a live file not in the set goes. */
 static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expire_ctx *c, qb_maint_deleter *d,
                        int64_t *manifests_read, qb_err *err)
 {
   const qb_table_metadata *md = m->view.md;
-  cleanup cl = {m, {0}, {0}, {0}, 0, 0};
+  cleanup cl = {m, d, {0}, {0}, false, {0}, {0}, 0};
   qb_map_init(&cl.kept);
   qb_map_init(&cl.cand);
-  qb_map_init(&cl.files);
+  qb_map_init(&cl.reachable);
+  qb_map_init(&cl.queued);
   int rc = QB_OK;
   for (size_t i = 0; rc == QB_OK && i < qb_table_metadata_n_snapshots(md); i++) {
     const qb_snapshot *s = qb_table_metadata_snapshot_at(md, i);
@@ -311,7 +303,8 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
   }
   for (size_t i = 0; rc == QB_OK && i < c->n_snaps; i++) {
     const removed_snap *r = &c->snaps[i];
-    for (size_t k = 0; rc == QB_OK && k < r->n_manifests; k++) rc = on_removed_manifest(&cl, r->manifests[k], 0, -1, err);
+    for (size_t k = 0; rc == QB_OK && k < r->n_manifests; k++)
+      rc = on_removed_manifest(&cl, r->manifests[k], QB_MANIFEST_DATA, -1, -1, err);
     if (rc || !r->list) continue;
     qb_snapshot s = {0};
     s.manifest_list = r->list;
@@ -321,7 +314,12 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
       rc = QB_OK;
     }
   }
-  for (size_t i = 0; rc == QB_OK && i < cl.cand.cap; i++) {
+  for (size_t i = 0; rc == QB_OK && cl.cand_live && i < cl.kept.cap; i++) {
+    if (!cl.kept.slots[i].key) continue;
+    rc = qb_maint__manifest_files(m, cl.kept.slots[i].value, on_kept_file, &cl, err);
+    cl.manifests_read++;
+  }
+  for (size_t i = 0; rc == QB_OK && cl.cand_live && i < cl.cand.cap; i++) {
     if (!cl.cand.slots[i].key) continue;
     rc = qb_maint__manifest_files(m, cl.cand.slots[i].value, on_candidate_file, &cl, err);
     cl.manifests_read++;
@@ -330,28 +328,22 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
       rc = QB_OK;
     }
   }
-  /* a kept manifest is read only while some candidate file has not been found live in one */
-  for (size_t i = 0; rc == QB_OK && cl.unreached && i < cl.kept.cap; i++) {
-    if (!cl.kept.slots[i].key) continue;
-    rc = qb_maint__manifest_files(m, cl.kept.slots[i].value, on_kept_file, &cl, err);
-    cl.manifests_read++;
-  }
   if (rc == QB_OK) {
-    for (size_t i = 0; i < cl.files.cap; i++) {
-      cand_file *f = cl.files.slots[i].key ? cl.files.slots[i].value : NULL;
-      if (f && !f->reachable) queue(d, m, f->content == QB_CONTENT_DATA ? QB_MAINT_DATA : QB_MAINT_DELETES, f->recorded);
-    }
     for (size_t i = 0; i < cl.cand.cap; i++)
       if (cl.cand.slots[i].key) queue(d, m, QB_MAINT_MANIFEST, cl.cand.slots[i].value);
     for (size_t i = 0; i < c->n_snaps; i++)
       if (c->snaps[i].list) queue(d, m, QB_MAINT_MANIFEST_LIST, c->snaps[i].list);
     for (size_t i = 0; i < c->n_stats; i++) queue(d, m, QB_MAINT_STATISTICS, c->stats[i]);
     qb_maint__deleter_flush(d);
+  } else {
+    for (size_t i = 0; i < d->n; i++) free(d->paths[i]); /* files queued before the failure stay */
+    d->n = 0;
   }
   *manifests_read = cl.manifests_read;
-  free_values(&cl.kept, false);
-  free_values(&cl.cand, false);
-  free_values(&cl.files, true);
+  free_values(&cl.kept);
+  free_values(&cl.cand);
+  qb_map_free(&cl.reachable);
+  qb_map_free(&cl.queued);
   return rc;
 }
 

@@ -17,7 +17,9 @@ typedef struct qb_maint_tbl {
   qb_fileio *io;   /* the catalog's */
   qb_tbl view;     /* metadata, FileIO, the table's directory now */
   char *root_norm; /* the directory normalised, with a trailing '/' */
+  char *loc_prefix; /* the recorded location with one trailing '/' (NULL: none recorded) */
   qb_avro_schema *list_schema, *manifest_schema; /* projections (reachable.c), parsed once */
+  qb_avro_schema_cache *cache;                   /* the files' writer schemas, parsed once */
 } qb_maint_tbl;
 
 /* Bind to `t` at the version it is loaded at (its metadata must parse). */
@@ -60,9 +62,10 @@ void qb_maint__deleter_flush(qb_maint_deleter *d);
 int qb_maint__schemas_parse(qb_maint_tbl *m, qb_err *err);
 void qb_maint__schemas_free(qb_maint_tbl *m);
 
-/* One manifest of a list: its recorded path and content. */
+/* One manifest of a list: its recorded path, content, the snapshot that added it and how many live
+ * (added + existing) entries it holds (-1: unknown, v1). */
 typedef int (*qb_maint_manifest_fn)(void *ctx, const char *path, qb_manifest_content content, int64_t added_snapshot_id,
-                                    qb_err *err);
+                                    int64_t live_files, qb_err *err);
 /* One data or delete file of a manifest: its recorded path, content and status. */
 typedef int (*qb_maint_file_path_fn)(void *ctx, const char *path, qb_file_content content, qb_entry_status status,
                                      qb_err *err);

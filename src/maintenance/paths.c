@@ -30,6 +30,16 @@ int qb_maint__open(qb_maint_tbl *m, qb_table *t, qb_err *err)
   m->root_norm = qb_str_printf("%s%s", root, root[n - 1] == '/' ? "" : "/");
   free(root);
   if (!m->root_norm) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  const char *loc = qb_table_metadata_location(md);
+  if (loc) {
+    while (loc[0] == '.' && loc[1] == '/') loc += 2; /* as qb_tbl__path */
+    size_t ln = strlen(loc);
+    while (ln > 1 && loc[ln - 1] == '/') ln--;
+    if (ln && !(m->loc_prefix = qb_str_printf("%.*s/", (int)ln, loc))) {
+      qb_maint__close(m);
+      return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    }
+  }
   if ((rc = qb_maint__schemas_parse(m, err))) qb_maint__close(m);
   return rc;
 }
@@ -37,7 +47,8 @@ int qb_maint__open(qb_maint_tbl *m, qb_table *t, qb_err *err)
 void qb_maint__close(qb_maint_tbl *m)
 {
   free(m->root_norm);
-  m->root_norm = NULL;
+  free(m->loc_prefix);
+  m->root_norm = m->loc_prefix = NULL;
   qb_maint__schemas_free(m);
 }
 
@@ -66,8 +77,27 @@ static void percent_decode(char *s)
   *o = '\0';
 }
 
+/* A remainder normalisation and decoding leave as they are */
+static bool plain(const char *s)
+{
+  if (*s == '/' || *s == '\0' || (s[0] == '.' && (s[1] == '/' || !s[1]))) return false;
+  for (; *s; s++)
+    if (*s == '%' || (s[0] == '/' && (s[1] == '/' || !s[1] || (s[1] == '.' && (s[2] == '/' || !s[2])))))
+      return false;
+  return true;
+}
+
 int qb_maint__key(char **out, const qb_maint_tbl *m, const char *recorded, qb_err *err)
 {
+  /* the common case, a plain path under the recorded location, without resolving and parsing */
+  size_t lp = m->loc_prefix ? strlen(m->loc_prefix) : 0;
+  if (lp && !strncmp(recorded, m->loc_prefix, lp) && plain(recorded + lp)) {
+    size_t rn = strlen(m->root_norm), tn = strlen(recorded + lp);
+    if (!(*out = malloc(rn + tn + 1))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    memcpy(*out, m->root_norm, rn);
+    memcpy(*out + rn, recorded + lp, tn + 1);
+    return QB_OK;
+  }
   char *phys;
   int rc = qb_tbl__path(&phys, &m->view, recorded, err);
   if (rc) return rc;

@@ -15,7 +15,9 @@ static const char LIST_SCHEMA[] =
     "{\"type\":\"record\",\"name\":\"manifest_file\",\"fields\":["
     "{\"name\":\"manifest_path\",\"type\":\"string\",\"field-id\":500},"
     "{\"name\":\"content\",\"type\":\"int\",\"field-id\":517,\"default\":0},"
-    "{\"name\":\"added_snapshot_id\",\"type\":[\"null\",\"long\"],\"field-id\":503,\"default\":null}]}";
+    "{\"name\":\"added_snapshot_id\",\"type\":[\"null\",\"long\"],\"field-id\":503,\"default\":null},"
+    "{\"name\":\"added_files_count\",\"type\":[\"null\",\"int\"],\"field-id\":504,\"default\":null},"
+    "{\"name\":\"existing_files_count\",\"type\":[\"null\",\"int\"],\"field-id\":505,\"default\":null}]}";
 static const char MANIFEST_SCHEMA[] =
     "{\"type\":\"record\",\"name\":\"manifest_entry\",\"fields\":["
     "{\"name\":\"status\",\"type\":\"int\",\"field-id\":0},"
@@ -50,14 +52,17 @@ int qb_maint__schemas_parse(qb_maint_tbl *m, qb_err *err)
 {
   int rc = qb_avro_schema_parse(&m->list_schema, LIST_SCHEMA, strlen(LIST_SCHEMA), err);
   if (rc == QB_OK) rc = qb_avro_schema_parse(&m->manifest_schema, MANIFEST_SCHEMA, strlen(MANIFEST_SCHEMA), err);
+  if (rc == QB_OK) rc = qb_avro_schema_cache_new(&m->cache, err);
   return rc;
 }
 
 void qb_maint__schemas_free(qb_maint_tbl *m)
 {
+  qb_avro_schema_cache_free(m->cache);
   qb_avro_schema_free(m->list_schema);
   qb_avro_schema_free(m->manifest_schema);
   m->list_schema = m->manifest_schema = NULL;
+  m->cache = NULL;
 }
 
 static int open_projected(qb_avro_reader **rd, const qb_maint_tbl *m, const char *recorded,
@@ -69,6 +74,7 @@ static int open_projected(qb_avro_reader **rd, const qb_maint_tbl *m, const char
   if (rc) return rc;
   qb_avro_read_options o = QB_AVRO_READ_OPTIONS_INIT;
   o.reader_schema = schema;
+  o.schema_cache = m->cache;
   rc = qb_avro_reader_open_path(rd, m->io, phys, &o, err);
   free(phys);
   return rc;
@@ -79,7 +85,7 @@ int qb_maint__snapshot_manifests(const qb_maint_tbl *m, const qb_snapshot *s, qb
 {
   int rc = QB_OK;
   if (!s->manifest_list) { /* v1 inline manifests: data, added by an unknown snapshot */
-    for (size_t i = 0; rc == QB_OK && i < s->n_manifests; i++) rc = fn(ctx, s->manifests[i], QB_MANIFEST_DATA, -1, err);
+    for (size_t i = 0; rc == QB_OK && i < s->n_manifests; i++) rc = fn(ctx, s->manifests[i], QB_MANIFEST_DATA, -1, -1, err);
     return rc;
   }
   qb_avro_reader *rd;
@@ -88,13 +94,15 @@ int qb_maint__snapshot_manifests(const qb_maint_tbl *m, const qb_snapshot *s, qb
   if ((rc = open_projected(&rd, m, s->manifest_list, m->list_schema, err)) == QB_OK) {
     const qb_value *v;
     while ((rc = qb_avro_reader_next(&v, rd, err)) == QB_OK && v) {
-      if (v->kind != QB_V_STRUCT || v->u.seq.n != 3) {
+      if (v->kind != QB_V_STRUCT || v->u.seq.n != 5) {
         rc = QB_FAIL(err, QB_ECORRUPT, "unexpected manifest_file record");
         break;
       }
       if ((rc = str_of(&buf, &cap, &v->u.seq.items[0], err))) break;
       int64_t content = int_of(&v->u.seq.items[1], 0);
-      if ((rc = fn(ctx, buf, content == 1 ? QB_MANIFEST_DELETES : QB_MANIFEST_DATA, int_of(&v->u.seq.items[2], -1),
+      int64_t added = int_of(&v->u.seq.items[3], -1), existing = int_of(&v->u.seq.items[4], -1);
+      int64_t live = added < 0 || existing < 0 ? -1 : added + existing;
+      if ((rc = fn(ctx, buf, content == 1 ? QB_MANIFEST_DELETES : QB_MANIFEST_DATA, int_of(&v->u.seq.items[2], -1), live,
                    err)))
         break;
     }

@@ -42,10 +42,11 @@ static int on_file(void *ctx, const char *path, qb_file_content content, qb_entr
   return add_valid(ctx, path, err);
 }
 
-static int on_manifest(void *ctx, const char *path, qb_manifest_content content, int64_t added, qb_err *err)
+static int on_manifest(void *ctx, const char *path, qb_manifest_content content, int64_t added, int64_t live, qb_err *err)
 {
   (void)content;
   (void)added;
+  (void)live;
   orphan_ctx *c = ctx;
   char *key;
   int rc = qb_maint__key(&key, c->m, path, err);

@@ -292,10 +292,11 @@ typedef struct list_check {
   size_t found;
 } list_check;
 
-static int check_replaced(void *ctx, const char *path, qb_manifest_content content, int64_t added, qb_err *err)
+static int check_replaced(void *ctx, const char *path, qb_manifest_content content, int64_t added, int64_t live, qb_err *err)
 {
   (void)content;
   (void)added;
+  (void)live;
   list_check *c = ctx;
   char *key;
   int rc = qb_maint__key(&key, c->r->m, path, err);

@@ -8,6 +8,7 @@
 
 #include "formats/avro/codec.h"
 #include "formats/avro/datum.h"
+#include "formats/avro/schema_cache.h"
 
 #define DEF_MAX_BLOCK ((size_t)64 << 20)
 #define DEF_MAX_RECORDS ((uint64_t)16 << 20)
@@ -28,8 +29,9 @@ struct qb_avro_reader {
   qb_arena arena; /* header, metadata, for the reader's lifetime */
   meta_entry *meta;
   size_t n_meta;
-  qb_avro_schema *wschema;
+  qb_avro_schema *wschema; /* owned unless `cached` */
   const qb_avro_schema *rschema;
+  bool cached;             /* wschema and plan belong to opt.schema_cache */
   qb_avro_codec codec;
   uint8_t sync[16];
   qb_avro_plans *plans;
@@ -190,7 +192,13 @@ static int setup(qb_avro_reader *r, qb_err *err)
   if (rc) return rc;
   qb_slice s;
   if (!qb_avro_reader_meta(r, "avro.schema", &s)) return QB_FAIL(err, QB_ECORRUPT, "header has no avro.schema");
-  if ((rc = qb_avro_schema_parse(&r->wschema, (const char *)s.p, s.n, err))) {
+  if (r->opt.schema_cache) {
+    const qb_avro_schema *ws;
+    rc = qb_avro__cache_get(r->opt.schema_cache, s, r->opt.reader_schema, r->opt.wrap_unions, &ws, &r->plan, err);
+    if (rc) return qb_err_wrap(err, "avro.schema");
+    r->cached = true;
+    r->wschema = (qb_avro_schema *)ws; /* never freed through the reader */
+  } else if ((rc = qb_avro_schema_parse(&r->wschema, (const char *)s.p, s.n, err))) {
     if (rc == QB_EINVAL) err->code = rc = QB_ECORRUPT; /* a bad schema in a file is a corrupt file */
     return qb_err_wrap(err, "avro.schema");
   }
@@ -198,8 +206,9 @@ static int setup(qb_avro_reader *r, qb_err *err)
   if (qb_avro_reader_meta(r, "avro.codec", &s) && (rc = qb_avro__codec_parse(&r->codec, s.p, s.n, err)))
     return rc;
   r->rschema = r->opt.reader_schema ? r->opt.reader_schema : r->wschema;
-  rc = qb_avro__plans_new(&r->plans, &r->plan, r->wschema->root, r->rschema->root, r->opt.wrap_unions, err);
-  if (rc) return rc;
+  if (!r->cached &&
+      (rc = qb_avro__plans_new(&r->plans, &r->plan, r->wschema->root, r->rschema->root, r->opt.wrap_unions, err)))
+    return rc;
   r->record_min = r->wschema->root->min_size;
   return QB_OK;
 }
@@ -256,7 +265,7 @@ void qb_avro_reader_close(qb_avro_reader *r)
 {
   if (!r) return;
   qb_avro__plans_free(r->plans);
-  qb_avro_schema_free(r->wschema);
+  if (!r->cached) qb_avro_schema_free(r->wschema);
   qb_arena_release(&r->arena);
   qb_arena_release(&r->rec_arena);
   qb_buf_free(&r->win);
