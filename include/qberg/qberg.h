@@ -6,6 +6,7 @@
 #include "qberg/avro.h"
 #include "qberg/catalog.h"
 #include "qberg/common.h"
+#include "qberg/compact.h"
 #include "qberg/config.h"
 #include "qberg/err.h"
 #include "qberg/fileio.h"
