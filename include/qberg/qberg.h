@@ -10,6 +10,7 @@
 #include "qberg/config.h"
 #include "qberg/err.h"
 #include "qberg/fileio.h"
+#include "qberg/fsck.h"
 #include "qberg/manifest.h"
 #include "qberg/parquet.h"
 #include "qberg/s3.h"
