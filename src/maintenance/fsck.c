@@ -53,9 +53,10 @@ static int problem_i64(fsck *f, const char *check, const char *file, int64_t sna
 }
 
 /* Does the recorded file exist with `size` (-1: any)? Problems are reported; *ok says whether it can be read. */
-static int check_exists(bool *ok, fsck *f, const char *recorded, int64_t size, int64_t snap, qb_err *err)
+static int check_exists(bool *ok, bool *exists, fsck *f, const char *recorded, const char *field, int64_t size,
+                        int64_t snap, qb_err *err)
 {
-  *ok = false;
+  *ok = *exists = false;
   char *path;
   int rc = qb_tbl__path(&path, &f->v, recorded, err);
   if (rc) return rc;
@@ -65,9 +66,12 @@ static int check_exists(bool *ok, fsck *f, const char *recorded, int64_t size, i
   free(path);
   if (rc == QB_ENOTFOUND) return problem(f, "missing", recorded, snap, NULL, "exists", "absent", NULL, err);
   if (rc) return problem(f, "unreadable", recorded, snap, NULL, NULL, NULL, e.msg, err);
-  if (size >= 0 && (int64_t)st.size_bytes != size)
-    return problem_i64(f, "size", recorded, snap, "file_size_in_bytes", size, (int64_t)st.size_bytes, err);
-  *ok = true;
+  *exists = true;
+  *ok = true; /* it exists: a wrong size is reported, reading it may still find more */
+  if (size >= 0 && (int64_t)st.size_bytes != size) {
+    *ok = false;
+    return problem_i64(f, "size", recorded, snap, field, size, (int64_t)st.size_bytes, err);
+  }
   return QB_OK;
 }
 
@@ -113,8 +117,10 @@ static int check_file(fsck *f, const qb_data_file *df, int64_t snap, qb_err *err
   if (rc) return rc;
   if (df->content == QB_CONTENT_DATA) f->rep->data_files++;
   else f->rep->delete_files++;
-  bool ok;
-  if ((rc = check_exists(&ok, f, df->file_path, df->file_size_in_bytes, snap, err)) || !ok || !f->o->deep) return rc;
+  bool ok, exists;
+  if ((rc = check_exists(&ok, &exists, f, df->file_path, "file_size_in_bytes", df->file_size_in_bytes, snap, err)) ||
+      !ok || !f->o->deep)
+    return rc;
   if (df->file_format && strcasecmp(df->file_format, "parquet")) return QB_OK; /* only Parquet is read */
   return check_parquet(f, df, snap, err);
 }
@@ -199,9 +205,10 @@ static int manifest_stat(mstat **out, fsck *f, const qb_manifest_file *mf, int64
     return rc;
   }
   f->rep->manifests++;
-  bool ok;
-  if ((rc = check_exists(&ok, f, mf->manifest_path, mf->manifest_length, snap, err))) return rc;
-  if (ok) rc = read_manifest(m, f, mf, snap, err);
+  bool ok, exists;
+  if ((rc = check_exists(&ok, &exists, f, mf->manifest_path, "manifest_length", mf->manifest_length, snap, err)))
+    return rc;
+  if (exists) rc = read_manifest(m, f, mf, snap, err);
   *out = m;
   return rc;
 }
@@ -270,8 +277,8 @@ static int check_snapshot(fsck *f, const qb_snapshot *s, qb_err *err)
   f->rep->snapshots++;
   if (s->manifest_list) {
     f->rep->manifest_lists++;
-    bool ok;
-    if ((rc = check_exists(&ok, f, s->manifest_list, -1, s->snapshot_id, err)) || !ok) return rc;
+    bool ok, exists;
+    if ((rc = check_exists(&ok, &exists, f, s->manifest_list, NULL, -1, s->snapshot_id, err)) || !exists) return rc;
     char *path;
     if ((rc = qb_tbl__path(&path, &f->v, s->manifest_list, err))) return rc;
     rc = qb_manifest_list_reader_open(&lr, f->v.io, path, &e);
@@ -448,8 +455,8 @@ static int check_metadata_files(fsck *f, qb_table *t, const qb_table_metadata *m
   const qb_metadata_log_entry *ml = qb_table_metadata_metadata_log(md, &nlog);
   for (size_t i = 0; rc == QB_OK && i < nlog; i++) {
     f->rep->metadata_files++;
-    bool ok;
-    if ((rc = check_exists(&ok, f, ml[i].metadata_file, -1, -1, err))) break;
+    bool ok, exists;
+    if ((rc = check_exists(&ok, &exists, f, ml[i].metadata_file, NULL, -1, -1, err))) break;
     if (i > 0 && ml[i].timestamp_ms < ml[i - 1].timestamp_ms)
       rc = problem_i64(f, "metadata-log", mdpath, -1, "metadata-log timestamp-ms (ascending)", ml[i - 1].timestamp_ms,
                        ml[i].timestamp_ms, err);
