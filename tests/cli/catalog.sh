@@ -73,6 +73,10 @@ for v in range(2, total + 2):
     assert len(added) == 1 and set(prev["properties"]) <= set(cur["properties"]), (v, added)
 EOF
   [ -z "$(ls -A "$W/db/c_$mode/metadata/_qberg_lock" 2>/dev/null)" ] || fail "lock objects left behind ($mode)"
+  # qberg fsck: every metadata-log file there; a hint left behind by a slower writer is the only thing allowed
+  q fsck "db.c_$mode" >"$TMPDIR/fsck" || ! grep -v ': version-hint: \|: PROBLEMS: ' "$TMPDIR/fsck" | grep -q ': [a-z-]*: ' ||
+    fail "fsck after the race ($mode): $(cat "$TMPDIR/fsck")"
+  grep -q "^db.c_$mode: \(clean\|PROBLEMS\): 0 snapshots" "$TMPDIR/fsck" || fail "fsck summary ($mode): $(cat "$TMPDIR/fsck")"
 done
 
 # rename and drop

@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Table consistency checks (qberg fsck) against the rules of the spec's "Snapshots", "Manifest Lists",
+ * "Manifests", "Sequence Numbers", "Snapshot References" and the Hadoop layout's version hint: streams every
+ * manifest list and distinct manifest once, stats (deep: reads) every distinct data and delete file once. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog/catalog_int.h"
+#include "iceberg/table_int.h"
+#include "qberg/fsck.h"
+#include "util/hash.h"
+
+#define CLOCK_SKEW_MS 60000 /* Java TableMetadata: snapshots may be up to one minute out of order */
+
+/* What one distinct manifest holds (entries by status, live files and rows by content). */
+typedef struct mstat {
+  bool readable;
+  int64_t n_status[3];   /* entries by status: existing, added, deleted */
+  int64_t rows_status[3];
+  int64_t live_data_files, live_data_records;
+  int64_t live_pos_files, live_pos_records, live_eq_files, live_eq_records;
+  /* ADDED / DELETED entries of the snapshot that wrote the manifest (its added_snapshot_id) */
+  int64_t own_added_data_files, own_added_records, own_deleted_data_files, own_deleted_records;
+  int64_t own_added_delete_files, own_removed_delete_files;
+} mstat;
+
+typedef struct fsck {
+  qb_tbl v;
+  const qb_fsck_options *o;
+  qb_fsck_report *rep;
+  qb_map manifests;  /* path -> mstat* */
+  qb_map files;      /* data/delete file paths already checked */
+} fsck;
+
+static int problem(fsck *f, const char *check, const char *file, int64_t snap, const char *field, const char *expected,
+                   const char *found, const char *detail, qb_err *err)
+{
+  f->rep->problems++;
+  if (!f->o->on_problem) return QB_OK;
+  qb_fsck_problem p = {check, file, snap, field, expected, found, detail};
+  return f->o->on_problem(f->o->ctx, &p, err);
+}
+
+static int problem_i64(fsck *f, const char *check, const char *file, int64_t snap, const char *field, int64_t expected,
+                       int64_t found, qb_err *err)
+{
+  char e[32], g[32];
+  snprintf(e, sizeof e, "%" PRId64, expected);
+  snprintf(g, sizeof g, "%" PRId64, found);
+  return problem(f, check, file, snap, field, e, g, NULL, err);
+}
+
+/* Does the recorded file exist with `size` (-1: any)? Problems are reported; *ok says whether it can be read. */
+static int check_exists(bool *ok, bool *exists, fsck *f, const char *recorded, const char *field, int64_t size,
+                        int64_t snap, qb_err *err)
+{
+  *ok = *exists = false;
+  char *path;
+  int rc = qb_tbl__path(&path, &f->v, recorded, err);
+  if (rc) return rc;
+  qb_stat st;
+  qb_err e = QB_ERR_INIT;
+  rc = qb_fileio_stat(f->v.io, path, &st, &e);
+  free(path);
+  if (rc == QB_ENOTFOUND) return problem(f, "missing", recorded, snap, NULL, "exists", "absent", NULL, err);
+  if (rc) return problem(f, "unreadable", recorded, snap, NULL, NULL, NULL, e.msg, err);
+  *exists = true;
+  *ok = true; /* it exists: a wrong size is reported, reading it may still find more */
+  if (size >= 0 && (int64_t)st.size_bytes != size) {
+    *ok = false;
+    return problem_i64(f, "size", recorded, snap, field, size, (int64_t)st.size_bytes, err);
+  }
+  return QB_OK;
+}
+
+/* ---- data and delete files ------------------------------------------------------------------------------ */
+
+static int check_parquet(fsck *f, const qb_data_file *df, int64_t snap, qb_err *err)
+{
+  char *path;
+  int rc = qb_tbl__path(&path, &f->v, df->file_path, err);
+  if (rc) return rc;
+  qb_err e = QB_ERR_INIT;
+  qb_pq_reader *r = NULL;
+  qb_pq_scan *s = NULL;
+  int64_t rows = 0;
+  rc = qb_pq_reader_open_path(&r, f->v.io, path, NULL, &e);
+  free(path);
+  if (rc == QB_OK && qb_pq_reader_num_rows(r) != df->record_count) {
+    rc = problem_i64(f, "record-count", df->file_path, snap, "record_count (Parquet footer num_rows)",
+                     df->record_count, qb_pq_reader_num_rows(r), err);
+    qb_pq_reader_close(r);
+    return rc;
+  }
+  if (rc == QB_OK) rc = qb_pq_scan_new(&s, r, NULL, &e);
+  while (rc == QB_OK) {
+    const qb_value *row;
+    if ((rc = qb_pq_scan_next(&row, s, &e)) || !row) break;
+    rows++;
+  }
+  qb_pq_scan_free(s);
+  qb_pq_reader_close(r);
+  f->rep->rows_read += rows;
+  if (rc == QB_ENOMEM) return QB_FAIL(err, QB_ENOMEM, "out of memory reading %s", df->file_path);
+  if (rc) return problem(f, "unreadable", df->file_path, snap, NULL, NULL, NULL, e.msg, err);
+  if (rows != df->record_count) return problem_i64(f, "record-count", df->file_path, snap, "record_count (rows read)",
+                                                   df->record_count, rows, err);
+  return QB_OK;
+}
+
+static int check_file(fsck *f, const qb_data_file *df, int64_t snap, qb_err *err)
+{
+  if (qb_map_has_str(&f->files, df->file_path)) return QB_OK;
+  int rc = qb_map_put_str(&f->files, df->file_path, NULL, err);
+  if (rc) return rc;
+  if (df->content == QB_CONTENT_DATA) f->rep->data_files++;
+  else f->rep->delete_files++;
+  bool ok, exists;
+  if ((rc = check_exists(&ok, &exists, f, df->file_path, "file_size_in_bytes", df->file_size_in_bytes, snap, err)) ||
+      !ok || !f->o->deep)
+    return rc;
+  if (df->file_format && strcasecmp(df->file_format, "parquet")) return QB_OK; /* only Parquet is read */
+  return check_parquet(f, df, snap, err);
+}
+
+/* ---- manifests ------------------------------------------------------------------------------------------- */
+
+static int read_manifest(mstat *m, fsck *f, const qb_manifest_file *mf, int64_t snap, qb_err *err)
+{
+  char *path;
+  int rc = qb_tbl__path(&path, &f->v, mf->manifest_path, err);
+  if (rc) return rc;
+  qb_manifest_read_options ro = QB_MANIFEST_READ_OPTIONS_INIT;
+  ro.manifest = mf;
+  qb_manifest_reader *r;
+  qb_err e = QB_ERR_INIT;
+  rc = qb_manifest_reader_open(&r, f->v.io, path, &ro, &e);
+  free(path);
+  if (rc == QB_ENOMEM) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  if (rc) return problem(f, "unreadable", mf->manifest_path, snap, NULL, NULL, NULL, e.msg, err);
+  for (;;) {
+    const qb_manifest_entry *en;
+    if ((rc = qb_manifest_reader_next(&en, r, &e)) || !en) break;
+    const qb_data_file *df = &en->data_file;
+    int st = en->status;
+    m->n_status[st]++;
+    m->rows_status[st] += df->record_count;
+    bool own = en->snapshot_id == mf->added_snapshot_id;
+    bool data = df->content == QB_CONTENT_DATA;
+    if (st == QB_ENTRY_ADDED && own) {
+      if (data) {
+        m->own_added_data_files++;
+        m->own_added_records += df->record_count;
+      } else {
+        m->own_added_delete_files++;
+      }
+    }
+    if (st == QB_ENTRY_DELETED && own) {
+      if (data) {
+        m->own_deleted_data_files++;
+        m->own_deleted_records += df->record_count;
+      } else {
+        m->own_removed_delete_files++;
+      }
+    }
+    if (st == QB_ENTRY_DELETED) continue;
+    if (data) {
+      m->live_data_files++;
+      m->live_data_records += df->record_count;
+    } else if (df->content == QB_CONTENT_POSITION_DELETES) {
+      m->live_pos_files++;
+      m->live_pos_records += df->record_count;
+    } else {
+      m->live_eq_files++;
+      m->live_eq_records += df->record_count;
+    }
+    if (mf->sequence_number > 0 && en->sequence_number > mf->sequence_number) {
+      char e1[32], g1[32];
+      snprintf(e1, sizeof e1, "<= %" PRId64, mf->sequence_number);
+      snprintf(g1, sizeof g1, "%" PRId64, en->sequence_number);
+      if ((rc = problem(f, "sequence-number", mf->manifest_path, snap, "entry sequence_number", e1, g1, df->file_path,
+                        err)))
+        break;
+    }
+    if ((rc = check_file(f, df, snap, err))) break;
+  }
+  qb_manifest_reader_close(r);
+  if (rc == QB_ENOMEM) return rc;
+  if (rc && e.code) return problem(f, "unreadable", mf->manifest_path, snap, NULL, NULL, NULL, e.msg, err);
+  if (rc == QB_OK) m->readable = true;
+  return rc;
+}
+
+static int manifest_stat(mstat **out, fsck *f, const qb_manifest_file *mf, int64_t snap, qb_err *err)
+{
+  *out = qb_map_get_str(&f->manifests, mf->manifest_path);
+  if (*out) return QB_OK;
+  mstat *m = calloc(1, sizeof *m);
+  if (!m) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  int rc = qb_map_put_str(&f->manifests, mf->manifest_path, m, err);
+  if (rc) {
+    free(m);
+    return rc;
+  }
+  f->rep->manifests++;
+  bool ok, exists;
+  if ((rc = check_exists(&ok, &exists, f, mf->manifest_path, "manifest_length", mf->manifest_length, snap, err)))
+    return rc;
+  if (exists) rc = read_manifest(m, f, mf, snap, err);
+  *out = m;
+  return rc;
+}
+
+/* The list entry's counts against the manifest's entries. */
+static int check_counts(fsck *f, const qb_manifest_file *mf, const mstat *m, int64_t snap, qb_err *err)
+{
+  static const char *const files_names[3] = {"existing_files_count", "added_files_count", "deleted_files_count"};
+  static const char *const rows_names[3] = {"existing_rows_count", "added_rows_count", "deleted_rows_count"};
+  const int64_t files[3] = {mf->existing_files_count, mf->added_files_count, mf->deleted_files_count};
+  const int64_t rows[3] = {mf->existing_rows_count, mf->added_rows_count, mf->deleted_rows_count};
+  int rc = QB_OK;
+  for (int s = 0; rc == QB_OK && s < 3; s++) {
+    if (files[s] != QB_UNASSIGNED && files[s] != m->n_status[s])
+      rc = problem_i64(f, "manifest-count", mf->manifest_path, snap, files_names[s], m->n_status[s], files[s], err);
+    if (rc == QB_OK && rows[s] != QB_UNASSIGNED && rows[s] != m->rows_status[s])
+      rc = problem_i64(f, "manifest-count", mf->manifest_path, snap, rows_names[s], m->rows_status[s], rows[s], err);
+  }
+  return rc;
+}
+
+/* ---- snapshots ------------------------------------------------------------------------------------------- */
+
+typedef struct totals {
+  int64_t records, data_files, delete_files, pos_deletes, eq_deletes;
+  int64_t added_files, added_records, deleted_files, deleted_records, added_delete_files, removed_delete_files;
+} totals;
+
+static int check_summary_key(fsck *f, const qb_snapshot *s, const char *list, const char *key, int64_t expected,
+                             qb_err *err)
+{
+  const char *v = qb_snapshot_summary_get(s, key);
+  if (!v) return QB_OK;
+  char *end;
+  long long got = strtoll(v, &end, 10);
+  if (end == v || *end)
+    return problem(f, "summary", list, s->snapshot_id, key, NULL, v, "not an integer", err);
+  if (got != expected) return problem_i64(f, "summary", list, s->snapshot_id, key, expected, got, err);
+  return QB_OK;
+}
+
+static int check_list_meta(fsck *f, const qb_snapshot *s, qb_manifest_list_reader *lr, qb_err *err)
+{
+  int rc = QB_OK;
+  int64_t id = qb_manifest_list_reader_snapshot_id(lr), par = qb_manifest_list_reader_parent_snapshot_id(lr),
+          seq = qb_manifest_list_reader_sequence_number(lr);
+  if (id != QB_UNASSIGNED && id != s->snapshot_id)
+    rc = problem_i64(f, "parent", s->manifest_list, s->snapshot_id, "snapshot-id (manifest list metadata)",
+                     s->snapshot_id, id, err);
+  int64_t want_par = s->has_parent ? s->parent_id : QB_UNASSIGNED;
+  if (rc == QB_OK && (id != QB_UNASSIGNED || par != QB_UNASSIGNED) && par != want_par)
+    rc = problem_i64(f, "parent", s->manifest_list, s->snapshot_id, "parent-snapshot-id (manifest list metadata)",
+                     want_par, par, err);
+  if (rc == QB_OK && seq != QB_UNASSIGNED && s->sequence_number > 0 && seq != s->sequence_number)
+    rc = problem_i64(f, "sequence-number", s->manifest_list, s->snapshot_id, "sequence-number (manifest list metadata)",
+                     s->sequence_number, seq, err);
+  return rc;
+}
+
+static int check_snapshot(fsck *f, const qb_snapshot *s, qb_err *err)
+{
+  int rc;
+  qb_manifest_list_reader *lr = NULL;
+  qb_err e = QB_ERR_INIT;
+  const char *list = s->manifest_list ? s->manifest_list : "(inline manifests)";
+  f->rep->snapshots++;
+  if (s->manifest_list) {
+    f->rep->manifest_lists++;
+    bool ok, exists;
+    if ((rc = check_exists(&ok, &exists, f, s->manifest_list, NULL, -1, s->snapshot_id, err)) || !exists) return rc;
+    char *path;
+    if ((rc = qb_tbl__path(&path, &f->v, s->manifest_list, err))) return rc;
+    rc = qb_manifest_list_reader_open(&lr, f->v.io, path, &e);
+    free(path);
+  } else {
+    rc = qb_manifest_list_reader_open_snapshot(&lr, f->v.io, s, &e);
+  }
+  if (rc == QB_ENOMEM) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  if (rc) return problem(f, "unreadable", list, s->snapshot_id, NULL, NULL, NULL, e.msg, err);
+  if ((rc = check_list_meta(f, s, lr, err))) goto done;
+  totals t;
+  memset(&t, 0, sizeof t);
+  bool all_readable = true;
+  for (;;) {
+    const qb_manifest_file *mf;
+    if ((rc = qb_manifest_list_reader_next(&mf, lr, &e)) || !mf) break;
+    if (s->sequence_number > 0 && mf->sequence_number > s->sequence_number) {
+      char e1[32], g1[32];
+      snprintf(e1, sizeof e1, "<= %" PRId64, s->sequence_number);
+      snprintf(g1, sizeof g1, "%" PRId64, mf->sequence_number);
+      if ((rc = problem(f, "sequence-number", list, s->snapshot_id, "manifest sequence_number", e1, g1,
+                        mf->manifest_path, err)))
+        goto done;
+    }
+    mstat *m;
+    if ((rc = manifest_stat(&m, f, mf, s->snapshot_id, err))) goto done;
+    if (!m->readable) {
+      all_readable = false;
+      continue;
+    }
+    if ((rc = check_counts(f, mf, m, s->snapshot_id, err))) goto done;
+    t.records += m->live_data_records;
+    t.data_files += m->live_data_files;
+    t.delete_files += m->live_pos_files + m->live_eq_files;
+    t.pos_deletes += m->live_pos_records;
+    t.eq_deletes += m->live_eq_records;
+    if (mf->added_snapshot_id == s->snapshot_id) {
+      t.added_files += m->own_added_data_files;
+      t.added_records += m->own_added_records;
+      t.deleted_files += m->own_deleted_data_files;
+      t.deleted_records += m->own_deleted_records;
+      t.added_delete_files += m->own_added_delete_files;
+      t.removed_delete_files += m->own_removed_delete_files;
+    }
+  }
+  if (rc) {
+    if (rc != QB_ENOMEM && e.code) rc = problem(f, "unreadable", list, s->snapshot_id, NULL, NULL, NULL, e.msg, err);
+    goto done;
+  }
+  if (!all_readable) goto done; /* the sums cannot be known */
+  const struct {
+    const char *key;
+    int64_t v;
+  } keys[] = {{"total-records", t.records},
+              {"total-data-files", t.data_files},
+              {"total-delete-files", t.delete_files},
+              {"total-position-deletes", t.pos_deletes},
+              {"total-equality-deletes", t.eq_deletes},
+              {"added-data-files", t.added_files},
+              {"added-records", t.added_records},
+              {"deleted-data-files", t.deleted_files},
+              {"deleted-records", t.deleted_records},
+              {"added-delete-files", t.added_delete_files},
+              {"removed-delete-files", t.removed_delete_files}};
+  for (size_t i = 0; rc == QB_OK && i < sizeof keys / sizeof keys[0]; i++)
+    rc = check_summary_key(f, s, list, keys[i].key, keys[i].v, err);
+done:
+  qb_manifest_list_reader_close(lr);
+  return rc;
+}
+
+/* Sequence numbers, parents and timestamps across snapshots; refs. */
+static int check_lineage(fsck *f, const qb_table_metadata *md, const char *mdpath, qb_err *err)
+{
+  int rc = QB_OK;
+  size_t n = qb_table_metadata_n_snapshots(md), nlog;
+  const qb_snapshot_log_entry *log = qb_table_metadata_snapshot_log(md, &nlog);
+  bool v2 = qb_table_metadata_format_version(md) >= 2;
+  int64_t last_seq = qb_table_metadata_last_sequence_number(md);
+  qb_u64set seqs;
+  qb_u64set_init(&seqs);
+  for (size_t i = 0; rc == QB_OK && i < n; i++) {
+    const qb_snapshot *s = qb_table_metadata_snapshot_at(md, i);
+    if (v2 && s->sequence_number > last_seq)
+      rc = problem_i64(f, "sequence-number", mdpath, s->snapshot_id, "sequence-number (<= last-sequence-number)",
+                       last_seq, s->sequence_number, err);
+    if (rc == QB_OK && v2 && s->sequence_number > 0) {
+      if (qb_u64set_has(&seqs, (uint64_t)s->sequence_number))
+        rc = problem(f, "sequence-number", mdpath, s->snapshot_id, "sequence-number", "unique",
+                     "shared with another snapshot", NULL, err);
+      else
+        rc = qb_u64set_add(&seqs, (uint64_t)s->sequence_number, err);
+    }
+    if (rc || !s->has_parent) continue;
+    if (s->parent_id == s->snapshot_id) {
+      rc = problem(f, "parent", mdpath, s->snapshot_id, "parent-snapshot-id", "another snapshot", "itself", NULL, err);
+      continue;
+    }
+    const qb_snapshot *p = qb_table_metadata_snapshot_by_id(md, s->parent_id);
+    if (!p) {
+      /* an expired parent is normal; one the snapshot log still lists should be there */
+      for (size_t k = 0; rc == QB_OK && k < nlog; k++)
+        if (log[k].snapshot_id == s->parent_id) {
+          char g[32];
+          snprintf(g, sizeof g, "%" PRId64, s->parent_id);
+          rc = problem(f, "parent", mdpath, s->snapshot_id, "parent-snapshot-id", "a snapshot of the table", g,
+                       "the parent is in the snapshot-log but not in snapshots", err);
+          break;
+        }
+      continue;
+    }
+    if (v2 && p->sequence_number >= s->sequence_number && s->sequence_number > 0) {
+      char e1[48], g1[32];
+      snprintf(e1, sizeof e1, "> %" PRId64 " (the parent's)", p->sequence_number);
+      snprintf(g1, sizeof g1, "%" PRId64, s->sequence_number);
+      rc = problem(f, "parent", mdpath, s->snapshot_id, "sequence-number", e1, g1, "not after its parent", err);
+    }
+    if (rc == QB_OK && s->timestamp_ms + CLOCK_SKEW_MS < p->timestamp_ms) {
+      char e1[48], g1[32];
+      snprintf(e1, sizeof e1, ">= %" PRId64 " (the parent's)", p->timestamp_ms);
+      snprintf(g1, sizeof g1, "%" PRId64, s->timestamp_ms);
+      rc = problem(f, "parent", mdpath, s->snapshot_id, "timestamp-ms", e1, g1, "older than its parent", err);
+    }
+  }
+  qb_u64set_free(&seqs);
+  /* a chain longer than the snapshot count is a cycle */
+  for (size_t i = 0; rc == QB_OK && i < n; i++) {
+    const qb_snapshot *s = qb_table_metadata_snapshot_at(md, i);
+    size_t steps = 0;
+    while (s && s->has_parent && steps <= n) {
+      s = qb_table_metadata_snapshot_by_id(md, s->parent_id);
+      steps++;
+    }
+    if (steps > n)
+      rc = problem(f, "parent", mdpath, qb_table_metadata_snapshot_at(md, i)->snapshot_id, "parent-snapshot-id",
+                   "a chain ending at a root", "a cycle", NULL, err);
+  }
+  int64_t cur = qb_table_metadata_current_snapshot_id(md);
+  if (rc == QB_OK && cur != -1 && !qb_table_metadata_snapshot_by_id(md, cur))
+    rc = problem_i64(f, "ref", mdpath, cur, "current-snapshot-id", -1, cur, err);
+  for (size_t i = 0; rc == QB_OK && i < qb_table_metadata_n_refs(md); i++) {
+    const qb_ref *r = qb_table_metadata_ref_at(md, i);
+    if (!qb_table_metadata_snapshot_by_id(md, r->snapshot_id)) {
+      char g[32];
+      snprintf(g, sizeof g, "%" PRId64, r->snapshot_id);
+      rc = problem(f, "ref", mdpath, r->snapshot_id, r->name, "a snapshot of the table", g,
+                   "the ref points to a snapshot that does not exist", err);
+    }
+  }
+  return rc;
+}
+
+/* ---- metadata files and the version hint ------------------------------------------------------------------ */
+
+typedef struct newest {
+  int64_t version;
+} newest;
+
+static int on_meta_entry(void *ctx, const char *name, bool is_dir, qb_err *err)
+{
+  (void)err;
+  newest *nw = ctx;
+  int64_t v;
+  if (!is_dir && qb_hadoop__parse_name(name, &v) != QB_MDNAME_NONE && v > nw->version) nw->version = v;
+  return QB_OK;
+}
+
+static int check_metadata_files(fsck *f, qb_table *t, const qb_table_metadata *md, qb_err *err)
+{
+  int rc = QB_OK;
+  const char *mdpath = qb_table_metadata_path(t);
+  f->rep->metadata_files++;
+  size_t nlog;
+  const qb_metadata_log_entry *ml = qb_table_metadata_metadata_log(md, &nlog);
+  for (size_t i = 0; rc == QB_OK && i < nlog; i++) {
+    f->rep->metadata_files++;
+    bool ok, exists;
+    if ((rc = check_exists(&ok, &exists, f, ml[i].metadata_file, NULL, -1, -1, err))) break;
+    if (i > 0 && ml[i].timestamp_ms < ml[i - 1].timestamp_ms)
+      rc = problem_i64(f, "metadata-log", mdpath, -1, "metadata-log timestamp-ms (ascending)", ml[i - 1].timestamp_ms,
+                       ml[i].timestamp_ms, err);
+  }
+  if (rc || t->pinned) return rc;
+  /* the version hint (Hadoop layout): names the newest version, as a number or a file stem */
+  int64_t cur = qb_table_version(t);
+  char *hint_path = qb_path_join(t->meta_dir, QB_VERSION_HINT);
+  if (!hint_path) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  uint8_t *buf = NULL;
+  size_t n = 0;
+  qb_err e = QB_ERR_INIT;
+  int hrc = qb_fileio_read_all(&buf, &n, f->v.io, hint_path, 4096, &e);
+  if (hrc == QB_OK) {
+    char text[128];
+    size_t k = n < sizeof text - 1 ? n : sizeof text - 1;
+    memcpy(text, buf, k);
+    while (k && (text[k - 1] == '\n' || text[k - 1] == '\r' || text[k - 1] == ' ')) k--;
+    text[k] = 0;
+    char *end;
+    long long hv = strtoll(text, &end, 10);
+    const char *base = qb_path_base(mdpath);
+    bool match;
+    if (end != text && !*end) match = hv == cur;
+    else match = !strncmp(base, text, k) && (base[k] == '.' || base[k] == 0);
+    if (!match) {
+      char want[64];
+      snprintf(want, sizeof want, "%" PRId64, cur);
+      rc = problem(f, "version-hint", hint_path, -1, NULL, want, text, "the hint does not name the newest metadata",
+                   err);
+    }
+  } else if (hrc != QB_ENOTFOUND) {
+    rc = problem(f, "unreadable", hint_path, -1, NULL, NULL, NULL, e.msg, err);
+  }
+  free(buf);
+  free(hint_path);
+  if (rc) return rc;
+  /* nothing newer than the version loaded */
+  newest nw = {-1};
+  e = (qb_err)QB_ERR_INIT;
+  if (cur >= 0 && qb_fileio_list_dir(f->v.io, t->meta_dir, on_meta_entry, &nw, &e) == QB_OK && nw.version > cur)
+    rc = problem_i64(f, "version-hint", t->meta_dir, -1, "newest metadata version", nw.version, cur, err);
+  return rc;
+}
+
+int qb_fsck(qb_table *t, const qb_fsck_options *opts, qb_fsck_report *out, qb_err *err)
+{
+  qb_fsck_options defaults = QB_FSCK_OPTIONS_INIT;
+  if (!opts) opts = &defaults;
+  if (opts->version != QB_FSCK_OPTIONS_VERSION)
+    return QB_FAIL(err, QB_EINVAL, "fsck options version %u, expected %u", opts->version, QB_FSCK_OPTIONS_VERSION);
+  qb_fsck_report rep;
+  memset(&rep, 0, sizeof rep);
+  const qb_table_metadata *md;
+  int rc = qb_table_get_metadata(&md, t, err);
+  if (rc) return qb_err_wrap(err, "fsck %s", qb_table_name(t));
+  fsck f = {{t->cat->io, md, t->root, t->name}, opts, &rep, {0}, {0}};
+  qb_map_init(&f.manifests);
+  qb_map_init(&f.files);
+  rc = check_metadata_files(&f, t, md, err);
+  if (rc == QB_OK) rc = check_lineage(&f, md, qb_table_metadata_path(t), err);
+  for (size_t i = 0; rc == QB_OK && i < qb_table_metadata_n_snapshots(md); i++)
+    rc = check_snapshot(&f, qb_table_metadata_snapshot_at(md, i), err);
+  for (size_t i = 0; i < f.manifests.cap; i++)
+    if (f.manifests.slots[i].key) free(f.manifests.slots[i].value);
+  qb_map_free(&f.manifests);
+  qb_map_free(&f.files);
+  if (out) *out = rep;
+  return rc ? qb_err_wrap(err, "fsck %s", qb_table_name(t)) : QB_OK;
+}

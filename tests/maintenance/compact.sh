@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Compaction (qb_compact through tests/tools/compact_run): many small appends are compacted into fewer
+# files holding the same rows at the current snapshot and at every older one (time travel), fsck --deep is
+# clean, icebird reads the table and DuckDB the new files; corpus tables with position and equality deletes
+# are compacted with their deletes applied and the delete files removed.
+set -u
+Q=${QBERG:?}
+C="${QB_BUILD:?}/tools/compact_run"
+D=${QB_TEST_DATA:?}
+O=${QB_ORACLES:?}
+T=$(mktemp -d)
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# JSON lines (qberg, icebird or DuckDB) -> sorted "id|p|v" lines
+norm() { node -e '
+  const ls = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map(l => {
+    const r = JSON.parse(l.replace(/([:\[,]\s*)(-?\d{16,})(?=\s*[,\]\}])/g, "$1\"$2\""));
+    return [r.id, r.p, r.v].map(x => x === undefined || x === null ? "null" : String(Number(x) === Number(x) && typeof x !== "string" ? x : x)).join("|");
+  });
+  ls.sort(); for (const l of ls) console.log(l);' "$1"; }
+json_get() { node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8"))[process.argv[1]])' "$1"; }
+
+schema='{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"},{"id":2,"name":"p","required":false,"type":"string"},{"id":3,"name":"v","required":false,"type":"double"}]}'
+"$Q" -w "$T/wh" create db.t --schema "$schema" --partition p >/dev/null || { echo "create failed"; exit 1; }
+for i in $(seq 1 12); do
+  printf '{"id":%d,"p":"a","v":%d.25}\n{"id":%d,"p":"b","v":-%d}\n{"id":%d,"p":"b","v":null}\n' \
+    $i $i $((i + 100)) $i $((i + 200)) >"$T/rows.jsonl"
+  "$Q" -w "$T/wh" append db.t "$T/rows.jsonl" >/dev/null || bad "append $i"
+done
+snaps=$("$Q" -w "$T/wh" snapshots db.t --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const m of s.matchAll(/"snapshot-id":(\d+)/g))console.log(m[1])})')
+for s in $snaps; do "$Q" -w "$T/wh" scan db.t --as-of "$s" --format jsonl >"$T/before.$s" || bad "scan @ $s"; done
+files_before=$("$Q" -w "$T/wh" files db.t | tail -n +2 | wc -l)
+[ "$files_before" = 24 ] && ok || bad "files before: $files_before"
+
+# a dry run changes nothing and says what would happen
+"$C" "$T/wh/db/t" --dry-run >"$T/dry" || bad "dry run"
+[ "$(json_get files_in <"$T/dry")" = 24 ] && [ "$(json_get snapshot_id <"$T/dry")" = -1 ] && ok || bad "dry run report: $(cat "$T/dry")"
+[ "$("$Q" -w "$T/wh" snapshots db.t | wc -l)" = 13 ] && ok || bad "dry run committed"
+# a filter restricts it to one partition
+"$C" "$T/wh/db/t" --dry-run --where "p = 'a'" >"$T/dry" || bad "dry run filter"
+[ "$(json_get files_in <"$T/dry")" = 12 ] && [ "$(json_get partitions <"$T/dry")" = 1 ] && ok || bad "filter report: $(cat "$T/dry")"
+"$C" "$T/wh/db/t" --where "nope = 1" >/dev/null 2>"$T/err" && bad "bad filter accepted" || ok
+grep -q "partition filter" "$T/err" && ok || bad "bad filter message: $(cat "$T/err")"
+
+"$C" "$T/wh/db/t" >"$T/rep" || bad "compact: $(cat "$T/rep")"
+[ "$(json_get files_in <"$T/rep")" = 24 ] && [ "$(json_get files_out <"$T/rep")" = 2 ] &&
+  [ "$(json_get partitions <"$T/rep")" = 2 ] && ok || bad "report: $(cat "$T/rep")"
+files_after=$("$Q" -w "$T/wh" files db.t | tail -n +2 | wc -l)
+[ "$files_after" = 2 ] && ok || bad "files after: $files_after"
+"$Q" -w "$T/wh" snapshots db.t | tail -n 1 | grep -q ' replace ' && ok || bad "last snapshot is not a replace"
+"$Q" -w "$T/wh" scan db.t --format jsonl >"$T/after" || bad "scan after"
+last=$(echo "$snaps" | tail -n 1)
+[ "$(norm "$T/after")" = "$(norm "$T/before.$last")" ] && [ "$(wc -l <"$T/after")" = 36 ] && ok || bad "rows after compaction"
+for s in $snaps; do
+  "$Q" -w "$T/wh" scan db.t --as-of "$s" --format jsonl >"$T/again" || bad "scan again @ $s"
+  cmp -s "$T/again" "$T/before.$s" && ok || bad "time travel @ $s differs"
+done
+"$Q" -w "$T/wh" fsck db.t --deep >"$T/fsck" && ok || bad "fsck after compaction: $(cat "$T/fsck")"
+# icebird reads the compacted table
+if node "$O/iceberg-scan.mjs" "$T/wh/db/t" >"$T/icebird" 2>"$T/err"; then
+  [ "$(norm "$T/icebird")" = "$(norm "$T/after")" ] && ok || bad "icebird rows differ"
+else bad "icebird: $(tail -c 300 "$T/err")"; fi
+# DuckDB reads the new data files: together they hold the rows
+: >"$T/duck"
+for f in $("$Q" -w "$T/wh" files db.t | tail -n +2 | awk '{print $NF}'); do
+  node "$O/parquet-rows.mjs" "$f" >>"$T/duck" 2>"$T/err" || bad "duckdb $f: $(tail -c 300 "$T/err")"
+done
+[ "$(norm "$T/duck")" = "$(norm "$T/after")" ] && ok || bad "duckdb rows differ"
+# nothing left to compact
+"$C" "$T/wh/db/t" >"$T/rep" && [ "$(json_get snapshot_id <"$T/rep")" = -1 ] && ok || bad "second compaction: $(cat "$T/rep")"
+
+# tables of other engines with deletes: copy, compact, same rows, delete files gone
+for c in icebird-java-bunnies:2; do
+  name=${c%%:*} want=${c##*:}
+  rm -rf "$T/$name"; cp -r "$D/iceberg/$name" "$T/$name"
+  "$Q" scan "$T/$name" --format jsonl >"$T/b" || bad "$name scan"
+  "$C" "$T/$name" >"$T/rep" || bad "$name compact: $(cat "$T/rep")"
+  [ "$(json_get delete_files_removed <"$T/rep")" = "$want" ] && ok || bad "$name report: $(cat "$T/rep")"
+  "$Q" scan "$T/$name" --format jsonl >"$T/a" || bad "$name scan after"
+  [ "$(sort "$T/a")" = "$(sort "$T/b")" ] && [ -s "$T/a" ] && ok || bad "$name rows differ"
+  "$Q" files "$T/$name" | tail -n +2 | grep -qv '^data ' && bad "$name still has delete files" || ok
+  [ "$("$Q" files "$T/$name" | tail -n +2 | wc -l)" = 1 ] && ok || bad "$name: not one data file"
+  "$Q" fsck "$T/$name" --deep >"$T/fsck" && ok || bad "$name fsck: $(cat "$T/fsck")"
+done
+# duckdb-equality-deletes: 4 equality delete files on 2 data files (an old manifest list was not copied,
+# so only the current snapshot is checked)
+rm -rf "$T/eq"; cp -r "$D/iceberg/duckdb-equality-deletes" "$T/eq"
+"$Q" scan "$T/eq" --format jsonl | sort >"$T/b"
+"$C" "$T/eq" >"$T/rep" && [ "$(json_get delete_files_removed <"$T/rep")" = 4 ] && ok || bad "eq compact: $(cat "$T/rep")"
+"$Q" scan "$T/eq" --format jsonl | sort >"$T/a"
+cmp -s "$T/a" "$T/b" && [ "$(wc -l <"$T/a")" = 2 ] && ok || bad "eq rows differ"
+
+rm -rf "$T"
+echo "compact: $pass passed, $fail failed"
+[ "$fail" = 0 ]

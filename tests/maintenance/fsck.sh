@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# qberg fsck: clean on tables qberg writes (CLI appends, the VQE pipeline), on the corpus tables whose
+# files are all present and consistent; each injected problem is found and named precisely, exit 1.
+set -u
+Q=${QBERG:?}
+D=${QB_TEST_DATA:?}
+T=$(mktemp -d)
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+expect_rc() { # want, name, cmd...
+  local want=$1 name=$2; shift 2
+  "$@" >"$T/out" 2>&1; local rc=$?
+  if [ "$rc" = "$want" ]; then ok; else bad "$name: exit $rc, wanted $want"; sed 's/^/  /' "$T/out"; fi
+}
+expect_line() { # name, extended regex that some line of the last output must match
+  if grep -Eq -- "$2" "$T/out"; then ok; else bad "$1: no line matching /$2/"; sed 's/^/  /' "$T/out"; fi
+}
+
+schema='{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"},{"id":2,"name":"p","required":false,"type":"string"},{"id":3,"name":"v","required":false,"type":"double"}]}'
+make_table() { # dir: a partitioned table with 4 appends
+  "$Q" -w "$1" create db.t --schema "$schema" --partition p >/dev/null || return 1
+  for i in 1 2 3 4; do
+    printf '{"id":%d,"p":"a","v":%d.5}\n{"id":%d,"p":"b","v":1}\n{"id":%d,"p":"b","v":2}\n' $i $i $((i + 100)) $((i + 200)) >"$T/rows.jsonl"
+    "$Q" -w "$1" append db.t "$T/rows.jsonl" >/dev/null || return 1
+  done
+}
+
+# --- clean tables ---
+make_table "$T/wh" || { echo "setup failed"; exit 1; }
+expect_rc 0 "fresh table" "$Q" -w "$T/wh" fsck db.t
+expect_line "fresh table summary" '^db\.t: clean: 4 snapshots, .* 8 data files, 0 delete files'
+expect_rc 0 "fresh table deep" "$Q" -w "$T/wh" fsck db.t --deep
+expect_line "deep rows" ', 12 rows read$'
+expect_rc 0 "json" "$Q" -w "$T/wh" --json fsck --all --deep
+if node -e 'const a=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); if(a.length!==1||a[0].table!=="db.t"||a[0]["problem-count"]!==0||a[0]["data-files"]!==8) process.exit(1)' "$T/out"; then ok; else bad "json shape"; cat "$T/out"; fi
+expect_rc 2 "usage" "$Q" -w "$T/wh" fsck
+expect_rc 2 "usage both" "$Q" -w "$T/wh" fsck db.t --all
+
+# the pipeline's tables: generate + two ingests
+"$Q" generate --experiments 12 --out "$T/raw/experiment.vqe" --seed 7 >/dev/null &&
+  "$Q" -w "$T/pipe" ingest --raw "$T/raw" >/dev/null &&
+  "$Q" generate --experiments 5 --out "$T/raw/experiment.vqe" --seed 8 --first-counter 100 >/dev/null &&
+  "$Q" -w "$T/pipe" ingest --raw "$T/raw" >/dev/null || bad "pipeline setup"
+expect_rc 0 "pipeline tables deep" "$Q" -w "$T/pipe" fsck --all --deep
+n=$(grep -c ': clean: ' "$T/out"); [ "$n" -ge 9 ] && ok || bad "pipeline: only $n clean tables"
+
+# corpus tables from other engines whose files are all present
+for c in duckdb-eqdelete-extra-column duckdb-initial-defaults duckdb-is-null duckdb-map-day-partition duckdb-uuid \
+         duckdb-v1-inline-manifests icebird-athena-example icebird-java-bunnies icebird-spark-bunnies \
+         icebird-spark-rename-column; do
+  expect_rc 0 "corpus $c" "$Q" fsck "$D/iceberg/$c" --deep
+done
+# DuckDB's test tables record file sizes that are not the sizes of the files shipped with them
+# (the data was regenerated upstream): fsck says so, and says nothing else
+expect_rc 1 "corpus sizes" "$Q" fsck "$D/iceberg/duckdb-partition-decimal"
+expect_line "corpus size line" '^.*duckdb-partition-decimal: size: data/persistent/partition_decimal_bigint/data/partition_col=1E-11/00000-10-4717372f-0d80-4b5e-8c27-9a5a4b938f4c-00005.parquet \(snapshot 7397340839278125996\): file_size_in_bytes: expected 991, found 492$'
+[ "$(grep -c ': size: ' "$T/out")" = 10 ] && [ "$(grep -vc ': size: \|PROBLEMS' "$T/out")" = 0 ] && ok || bad "corpus: only size problems"
+
+# --- injected problems, each on a fresh copy ---
+fresh() { rm -rf "$T/x"; cp -r "$T/wh" "$T/x"; }
+meta() { ls "$T/x/db/t/metadata/"v*.metadata.json | sort -V | tail -n 1; }
+datafile() { ls "$T/x/db/t/data/p=b/"*.parquet | sort | head -n 1; }
+
+fresh; f=$(datafile); rm "$f"
+expect_rc 1 "missing data file" "$Q" -w "$T/x" fsck db.t
+expect_line "missing line" "^db\\.t: missing: .*/data/p=b/${f##*/} \\(snapshot [0-9]+\\): expected exists, found absent$"
+
+fresh; f=$(datafile); size=$(stat -c %s "$f"); truncate -s $((size - 7)) "$f"
+expect_rc 1 "truncated data file" "$Q" -w "$T/x" fsck db.t
+expect_line "size line" "^db\\.t: size: .*/data/p=b/${f##*/} \\(snapshot [0-9]+\\): file_size_in_bytes: expected $size, found $((size - 7))$"
+
+fresh; printf 2 >"$T/x/db/t/metadata/version-hint.text"
+expect_rc 1 "old version hint" "$Q" -w "$T/x" fsck db.t
+expect_line "hint line" '^db\.t: version-hint: .*/metadata/version-hint.text: expected 5, found 2: the hint does not name the newest metadata$'
+
+fresh; m=$(meta)
+python3 - "$m" <<'PY'
+import json, sys
+p = sys.argv[1]; d = json.load(open(p))
+s = [x for x in d["snapshots"] if x["snapshot-id"] == d["current-snapshot-id"]][0]
+s["summary"]["total-records"] = str(int(s["summary"]["total-records"]) + 1)
+json.dump(d, open(p, "w"))
+PY
+expect_rc 1 "summary" "$Q" -w "$T/x" fsck db.t
+expect_line "summary line" '^db\.t: summary: .*snap-.*\.avro \(snapshot [0-9]+\): total-records: expected 12, found 13$'
+
+fresh; m=$(meta)
+python3 - "$m" <<'PY'
+import json, sys
+p = sys.argv[1]; d = json.load(open(p))
+s = [x for x in d["snapshots"] if x["snapshot-id"] == d["current-snapshot-id"]][0]
+s["parent-snapshot-id"] = 12345
+json.dump(d, open(p, "w"))
+PY
+expect_rc 1 "broken parent chain" "$Q" -w "$T/x" fsck db.t
+expect_line "parent line" '^db\.t: parent: .*snap-.*\.avro \(snapshot [0-9]+\): parent-snapshot-id \(manifest list metadata\): expected 12345, found [0-9]+$'
+
+fresh; m=$(meta)
+python3 - "$m" <<'PY'
+import json, sys
+p = sys.argv[1]; d = json.load(open(p))
+d["refs"]["gone"] = {"snapshot-id": 42, "type": "tag"}
+json.dump(d, open(p, "w"))
+PY
+# the metadata parser refuses it already: fsck cannot check the table at all, and says why
+expect_rc 1 "dangling ref" "$Q" -w "$T/x" fsck db.t
+expect_line "ref line" "ref 'gone' points to snapshot 42, which is not in 'snapshots'"
+
+fresh; rm "$(ls "$T/x/db/t/metadata/"snap-*.avro | head -n 1)"
+expect_rc 1 "missing manifest list" "$Q" -w "$T/x" fsck db.t
+expect_line "list line" '^db\.t: missing: .*snap-.*\.avro \(snapshot [0-9]+\): expected exists, found absent$'
+
+rm -rf "$T"
+echo "fsck: $pass passed, $fail failed"
+[ "$fail" = 0 ]
