@@ -14,6 +14,7 @@
 
 #include "qberg/catalog.h"
 #include "qberg/common.h"
+#include "qberg/compact.h"
 #include "qberg/err.h"
 
 /** What a deleted file was to the table. */
@@ -183,23 +184,19 @@ QB_API int qb_rewrite_manifests(qb_table *t, const qb_rewrite_manifests_options 
 
 /* ---- the routine --------------------------------------------------------------------------------------------- */
 
-/** A step the routine runs between expiration and the manifest rewrite (the CLI passes compaction). */
-typedef int (*qb_maintain_step_fn)(void *ctx, qb_table *t, qb_err *err);
-
 typedef struct qb_maintain_options {
   unsigned version;             /* QB_MAINTAIN_OPTIONS_VERSION */
   int64_t expire_older_than_ms; /* -1: now minus 7 days */
   int64_t orphan_older_than_ms; /* -1: now minus 3 days */
   bool dry_run;                 /* every step only reports */
   int64_t now_ms;               /* 0: the clock */
-  qb_maintain_step_fn compact;  /* NULL: no compaction */
-  void *compact_ctx;
+  bool skip_compact;            /* leave data files as they are */
   qb_maint_file_fn on_file;
   void *ctx;
 } qb_maintain_options;
 
 #define QB_MAINTAIN_OPTIONS_VERSION 1
-#define QB_MAINTAIN_OPTIONS_INIT {QB_MAINTAIN_OPTIONS_VERSION, -1, -1, false, 0, NULL, NULL, NULL, NULL}
+#define QB_MAINTAIN_OPTIONS_INIT {QB_MAINTAIN_OPTIONS_VERSION, -1, -1, false, 0, false, NULL, NULL}
 
 typedef enum qb_maintain_step {
   QB_MAINTAIN_EXPIRE = 0,
@@ -215,6 +212,7 @@ QB_API const char *qb_maintain_step_name(qb_maintain_step step);
 
 typedef struct qb_maintain_report {
   qb_expire_report expire;
+  qb_compact_report compact;
   qb_rewrite_manifests_report rewrite;
   qb_orphan_report orphans;
   qb_clean_metadata_report metadata;
@@ -224,7 +222,7 @@ typedef struct qb_maintain_report {
 
 /**
  * The routine a scheduler runs on a table: expire snapshots older than the window (tags, branches and
- * their retention are honoured), compact (if given), rewrite manifests, remove orphans older than their
+ * their retention are honoured), compact (qb_compact with the table's defaults), rewrite manifests, remove orphans older than their
  * window (deleting), clean metadata files (per the table's properties). A failing step is recorded in
  * out->errors and the next steps still run (the table is refreshed first). Returns QB_OK when every step
  * succeeded, else the code of the first failure, with err naming the step.

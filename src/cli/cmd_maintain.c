@@ -273,6 +273,22 @@ static void report_rewrite(const qb_cli *cli, const qb_rewrite_manifests_report 
   if (!cli->json && r->snapshot_id >= 0) printf("; snapshot %" PRId64 " (version %" PRId64 ")", r->snapshot_id, r->version);
 }
 
+static void report_compact(const qb_cli *cli, const qb_compact_report *r)
+{
+  if (cli->json)
+    printf("\"partitions\":%" PRId64 ",\"files_in\":%" PRId64 ",\"files_out\":%" PRId64 ",\"bytes_in\":%" PRId64
+           ",\"bytes_out\":%" PRId64 ",\"delete_files_removed\":%" PRId64 ",\"snapshot_id\":%" PRId64 ",\"retries\":%d",
+           r->partitions, r->files_in, r->files_out, r->bytes_in, r->bytes_out, r->delete_files_removed, r->snapshot_id,
+           (int)r->retries);
+  else if (r->files_in)
+    printf("%" PRId64 " files (%" PRId64 " bytes) in %" PRId64 " partitions rewritten into %" PRId64 " (%" PRId64
+           " bytes), %" PRId64 " delete files removed",
+           r->files_in, r->bytes_in, r->partitions, r->files_out, r->bytes_out, r->delete_files_removed);
+  else
+    printf("nothing to compact");
+  if (!cli->json && r->snapshot_id >= 0) printf("; snapshot %" PRId64 " (%d retries)", r->snapshot_id, (int)r->retries);
+}
+
 /* ---- one table ---- */
 
 static void begin(out *o, const char *verb)
@@ -359,6 +375,15 @@ static int run_one(out *o, qb_table *t)
       if (!o->cli->json) printf("%s: rewrite-manifests: ", o->table);
       report_rewrite(o->cli, &r);
     }
+  } else if (!strcmp(a->verb, "compact")) {
+    qb_compact_options x = {a->target_size, (int32_t)a->min_input_files, a->partition, a->dry_run};
+    qb_compact_report r;
+    rc = qb_compact(t, &x, &r, &err);
+    files_done(o);
+    if (rc == QB_OK) {
+      if (!o->cli->json) printf("%s: compact%s: ", o->table, a->dry_run ? " (dry run)" : "");
+      report_compact(o->cli, &r);
+    }
   } else {
     qb_maintain_options x = QB_MAINTAIN_OPTIONS_INIT;
     x.dry_run = a->dry_run;
@@ -384,7 +409,7 @@ static int run_one(out *o, qb_table *t)
       }
       switch ((qb_maintain_step)s) {
       case QB_MAINTAIN_EXPIRE: report_expire(o->cli, &r.expire); break;
-      case QB_MAINTAIN_COMPACT: break;
+      case QB_MAINTAIN_COMPACT: report_compact(o->cli, &r.compact); break;
       case QB_MAINTAIN_REWRITE_MANIFESTS: report_rewrite(o->cli, &r.rewrite); break;
       case QB_MAINTAIN_ORPHANS: report_orphans(o->cli, &r.orphans); break;
       case QB_MAINTAIN_METADATA: report_metadata(o->cli, &r.metadata); break;
@@ -431,8 +456,6 @@ int qb_cmd_maintain(qb_cli *cli)
   args a;
   int st = parse_args(&a, cli);
   if (st) return st;
-  if (!strcmp(a.verb, "compact")) /* provided by the compaction API (qberg/compact.h) once merged */
-    return qb_cli_usage_error("maintain", "compact is not available in this build");
   qb_cli_catalog cc;
   if ((st = qb_cli_catalog_open(&cc, cli, "maintain", a.table))) return st;
   names ns = {0};

@@ -54,10 +54,12 @@ int qb_maintain_table(qb_table *t, const qb_maintain_options *opts, qb_maintain_
         rc = qb_expire_snapshots(t, &x, &rep.expire, e);
         break;
       }
-      case QB_MAINTAIN_COMPACT:
-        if (!o->compact) continue;
-        rc = o->compact(o->compact_ctx, t, e);
+      case QB_MAINTAIN_COMPACT: {
+        if (o->skip_compact) continue;
+        qb_compact_options x = {0, 0, NULL, o->dry_run};
+        rc = qb_compact(t, &x, &rep.compact, e);
         break;
+      }
       case QB_MAINTAIN_REWRITE_MANIFESTS: {
         qb_rewrite_manifests_options x = QB_REWRITE_MANIFESTS_OPTIONS_INIT;
         x.dry_run = o->dry_run;

@@ -12,7 +12,7 @@ NOW_MS=$(($(date +%s) * 1000))
 DAY=86400000
 
 q ns create db
-q create db.t --schema '{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"},{"id":2,"name":"basis","required":false,"type":"string"}]}' --partition basis >/dev/null
+QB_TEST_NOW=$((NOW_MS - 11 * DAY)) q create db.t --schema '{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"},{"id":2,"name":"basis","required":false,"type":"string"}]}' --partition basis >/dev/null
 # six appends 10..5 days ago, the third tagged; then a delete of the first batch 4 days ago
 for k in 0 1 2 3 4 5; do
   python3 -c "
@@ -26,8 +26,9 @@ QB_TEST_NOW=$((NOW_MS - 4 * DAY)) q delete db.t --where "id < 10" >/dev/null
 snapshots() { q --json snapshots db.t | python3 -c 'import json,sys
 d=json.load(sys.stdin)
 for s in (d if isinstance(d, list) else d["snapshots"]): print(s["snapshot-id"])'; }
-# every kept snapshot (and the current state) read by qberg and icebird: same rows
+# every kept snapshot (and the current state) read by qberg and icebird: same rows; fsck --deep clean
 check_reads() {
+  q fsck db.t --deep >"$TMPDIR/fsck" 2>&1 || fail "$1: fsck: $(cat "$TMPDIR/fsck")"
   for s in $(snapshots) current; do
     if [ $s = current ]; then a=""; o=""; else a="--as-of $s"; o="--snapshot-id $s"; fi
     q scan db.t $a --format jsonl | python3 -c 'import json,sys; print(sorted(json.loads(l)["id"] for l in sys.stdin))' >"$TMPDIR/ours"
@@ -64,6 +65,11 @@ check_reads expire
 q tag db.t keep --remove >/dev/null
 q --json maintain expire-snapshots db.t --older-than 3d | js 'assert d["expired"]==1 and d["deleted"]["data_files"]==3, d'
 check_reads expire2
+
+# compaction: the three partitions' small files into one file each
+q --json maintain compact db.t --dry-run | js 'assert d["files_in"]>=6 and d["snapshot_id"]==-1, d'
+q --json maintain compact db.t --min-input-files 2 | js 'assert d["files_in"]>=6 and d["files_out"]==3 and d["snapshot_id"]>0, d'
+check_reads compact
 
 # rewrite manifests: one manifest per partition group, same rows everywhere
 q --json maintain rewrite-manifests db.t | js 'assert d["replaced"]>=2 and d["created"]==1 and d["snapshot_id"]>0, d'
