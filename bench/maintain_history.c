@@ -159,7 +159,8 @@ int main(int argc, char **argv)
   qb_table *t;
   qb_schema *schema;
   const char *sj = "{\"type\":\"struct\",\"fields\":[{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"}]}";
-  if (qb_catalog_open(&cat, argv[1], NULL, &err) || qb_schema_parse_json(&schema, sj, strlen(sj), &err)) return die(&err);
+  if (qb_catalog_open(&cat, argv[1], NULL, &err) || qb_schema_parse_json(&schema, sj, strlen(sj), &err))
+    return die(&err);
   qb_table_def def = {schema, NULL, NULL, NULL, 0};
   char *dot = strchr(argv[2], '.');
   if (dot) {

@@ -171,13 +171,14 @@ typedef struct qb_rewrite_manifests_report {
 
 /**
  * Rewrite the manifests of main's current snapshot (Java RewriteManifests clustered by partition): per
- * partition spec and content (data and delete manifests stay separate), the live entries of every manifest of
- * a group of two or more are sorted by partition tuple into manifests of about the target size (a partition
- * is never split), written as EXISTING with their snapshot ids and both sequence numbers, and committed as a
- * snapshot with operation "replace" (summary manifests-created/-kept/-replaced, entries-processed, totals
- * unchanged). After a lost race the rewrite is re-applied on the newer version when every replaced manifest
- * is still there (manifests added meanwhile are kept), else QB_ECONFLICT. Memory: the distinct partition
- * tuples of a group, plus one Avro block per manifest being written.
+ * partition spec and content (data and delete manifests stay separate), the live entries of a group are
+ * sorted by partition tuple into manifests of about the target size (a partition is never split), written
+ * as EXISTING with their snapshot ids and both sequence numbers, and committed as a snapshot with operation
+ * "replace" (summary manifests-created/-kept/-replaced, entries-processed, totals unchanged). A group is
+ * rewritten only when that makes fewer manifests than it has, so a clustered table is left alone. After a
+ * lost race the rewrite is re-applied on the newer version when every replaced manifest is still there
+ * (manifests added meanwhile are kept), else QB_ECONFLICT. v1 tables: QB_EUNSUPPORTED. Memory: the distinct
+ * partition tuples of a group, plus one Avro block per manifest being written.
  */
 QB_API int qb_rewrite_manifests(qb_table *t, const qb_rewrite_manifests_options *opts,
                                 qb_rewrite_manifests_report *out, qb_err *err) QB_WUR;
@@ -222,10 +223,10 @@ typedef struct qb_maintain_report {
 
 /**
  * The routine a scheduler runs on a table: expire snapshots older than the window (tags, branches and
- * their retention are honoured), compact (qb_compact with the table's defaults), rewrite manifests, remove orphans older than their
- * window (deleting), clean metadata files (per the table's properties). A failing step is recorded in
- * out->errors and the next steps still run (the table is refreshed first). Returns QB_OK when every step
- * succeeded, else the code of the first failure, with err naming the step.
+ * their retention are honoured), compact (qb_compact with the table's defaults), rewrite manifests,
+ * remove orphans older than their window (deleting), clean metadata files (per the table's properties).
+ * A failing step is recorded in out->errors and the next steps still run (the table is refreshed first).
+ * Returns QB_OK when every step succeeded, else the code of the first failure, with err naming the step.
  */
 QB_API int qb_maintain_table(qb_table *t, const qb_maintain_options *opts, qb_maintain_report *out,
                              qb_err *err) QB_WUR;

@@ -134,7 +134,8 @@ static int parse_args(args *a, qb_cli *cli)
       if (num(v, &a->retain_last) || a->retain_last < 1 || a->retain_last > INT32_MAX)
         return qb_cli_usage_error("maintain", "--retain-last needs a number >= 1");
     } else if (!strcmp(o, "--target-size")) {
-      if (num(v, &a->target_size) || a->target_size < 1) return qb_cli_usage_error("maintain", "--target-size needs bytes > 0");
+      if (num(v, &a->target_size) || a->target_size < 1)
+        return qb_cli_usage_error("maintain", "--target-size needs bytes > 0");
     } else if (!strcmp(o, "--min-input-files")) {
       if (num(v, &a->min_input_files) || a->min_input_files < 1 || a->min_input_files > INT32_MAX)
         return qb_cli_usage_error("maintain", "--min-input-files needs a number >= 1");
@@ -270,7 +271,8 @@ static void report_rewrite(const qb_cli *cli, const qb_rewrite_manifests_report 
            r->created, r->entries, r->kept);
   else
     printf("manifests already clustered (%" PRId64 " kept)", r->kept);
-  if (!cli->json && r->snapshot_id >= 0) printf("; snapshot %" PRId64 " (version %" PRId64 ")", r->snapshot_id, r->version);
+  if (!cli->json && r->snapshot_id >= 0)
+    printf("; snapshot %" PRId64 " (version %" PRId64 ")", r->snapshot_id, r->version);
 }
 
 static void report_compact(const qb_cli *cli, const qb_compact_report *r)

@@ -109,7 +109,8 @@ int qb_clean_metadata(qb_table *t, const qb_clean_metadata_options *opts, qb_cle
     char *p = NULL;
     qb_err e = QB_ERR_INIT;
     /* the same containment rule as every deletion */
-    if (rc == QB_OK && qb_maint__deletable(&p, &m, c.doomed[i], &e) == QB_OK && p) qb_maint__delete(&d, QB_MAINT_METADATA, p);
+    if (rc == QB_OK && qb_maint__deletable(&p, &m, c.doomed[i], &e) == QB_OK && p)
+      qb_maint__delete(&d, QB_MAINT_METADATA, p);
     free(c.doomed[i]);
   }
   qb_maint__deleter_flush(&d);

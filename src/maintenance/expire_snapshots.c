@@ -200,7 +200,8 @@ typedef struct cleanup {
   int64_t manifests_read;
 } cleanup;
 
-static int put_path(qb_map *into, const cleanup *cl, const char *recorded, const qb_map *unless, bool *added, qb_err *err)
+static int put_path(qb_map *into, const cleanup *cl, const char *recorded, const qb_map *unless, bool *added,
+                    qb_err *err)
 {
   char *key;
   int rc = qb_maint__key(&key, cl->m, recorded, err);

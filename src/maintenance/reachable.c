@@ -85,7 +85,8 @@ int qb_maint__snapshot_manifests(const qb_maint_tbl *m, const qb_snapshot *s, qb
 {
   int rc = QB_OK;
   if (!s->manifest_list) { /* v1 inline manifests: data, added by an unknown snapshot */
-    for (size_t i = 0; rc == QB_OK && i < s->n_manifests; i++) rc = fn(ctx, s->manifests[i], QB_MANIFEST_DATA, -1, -1, err);
+    for (size_t i = 0; rc == QB_OK && i < s->n_manifests; i++)
+      rc = fn(ctx, s->manifests[i], QB_MANIFEST_DATA, -1, -1, err);
     return rc;
   }
   qb_avro_reader *rd;
@@ -102,8 +103,8 @@ int qb_maint__snapshot_manifests(const qb_maint_tbl *m, const qb_snapshot *s, qb
       int64_t content = int_of(&v->u.seq.items[1], 0);
       int64_t added = int_of(&v->u.seq.items[3], -1), existing = int_of(&v->u.seq.items[4], -1);
       int64_t live = added < 0 || existing < 0 ? -1 : added + existing;
-      if ((rc = fn(ctx, buf, content == 1 ? QB_MANIFEST_DELETES : QB_MANIFEST_DATA, int_of(&v->u.seq.items[2], -1), live,
-                   err)))
+      qb_manifest_content kind = content == 1 ? QB_MANIFEST_DELETES : QB_MANIFEST_DATA;
+      if ((rc = fn(ctx, buf, kind, int_of(&v->u.seq.items[2], -1), live, err)))
         break;
     }
   }

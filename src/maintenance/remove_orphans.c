@@ -42,7 +42,8 @@ static int on_file(void *ctx, const char *path, qb_file_content content, qb_entr
   return add_valid(ctx, path, err);
 }
 
-static int on_manifest(void *ctx, const char *path, qb_manifest_content content, int64_t added, int64_t live, qb_err *err)
+static int on_manifest(void *ctx, const char *path, qb_manifest_content content, int64_t added, int64_t live,
+                       qb_err *err)
 {
   (void)content;
   (void)added;
@@ -79,7 +80,8 @@ static int collect(orphan_ctx *c, qb_err *err)
     if (rc == QB_OK) rc = qb_maint__snapshot_manifests(c->m, s, on_manifest, c, err);
   }
   for (int kind = 0; rc == QB_OK && kind < 2; kind++) {
-    const qb_statistics_file *st = kind ? qb_table_metadata_partition_statistics(md, &n) : qb_table_metadata_statistics(md, &n);
+    const qb_statistics_file *st =
+        kind ? qb_table_metadata_partition_statistics(md, &n) : qb_table_metadata_statistics(md, &n);
     for (size_t i = 0; rc == QB_OK && i < n; i++) {
       char *p;
       if ((rc = qb_maint__statistics_path(&p, st[i].json, err)) == QB_OK && p) rc = add_valid(c, p, err);

@@ -24,7 +24,7 @@ typedef struct group {
 } group;
 
 typedef struct part_info {
-  int64_t bytes;
+  int64_t bytes, entries;
   size_t bin;
 } part_info;
 
@@ -133,7 +133,8 @@ static int for_each_entry(rewrite *r, const group *g, entry_fn fn, void *ctx, qb
 }
 
 /* pass 1: bytes per distinct partition, estimated from each manifest's length per entry */
-static int count_entry(void *ctx, const qb_manifest_file *mf, const qb_manifest_entry *e, const qb_buf *key, qb_err *err)
+static int count_entry(void *ctx, const qb_manifest_file *mf, const qb_manifest_entry *e, const qb_buf *key,
+                       qb_err *err)
 {
   (void)e;
   qb_map *parts = ctx;
@@ -145,11 +146,13 @@ static int count_entry(void *ctx, const qb_manifest_file *mf, const qb_manifest_
   void **slot = qb_map_get(parts, key->p, key->n);
   if (slot) {
     ((part_info *)*slot)->bytes += per;
+    ((part_info *)*slot)->entries++;
     return QB_OK;
   }
   part_info *pi = calloc(1, sizeof *pi);
   if (!pi) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   pi->bytes = per;
+  pi->entries = 1;
   int rc = qb_map_put(parts, key->p, key->n, pi, NULL, err);
   if (rc) free(pi);
   return rc;
@@ -210,7 +213,8 @@ typedef struct writing {
   const qb_partition_spec *spec;
 } writing;
 
-static int write_entry(void *ctx, const qb_manifest_file *mf, const qb_manifest_entry *e, const qb_buf *key, qb_err *err)
+static int write_entry(void *ctx, const qb_manifest_file *mf, const qb_manifest_entry *e, const qb_buf *key,
+                       qb_err *err)
 {
   (void)mf;
   writing *wr = ctx;
@@ -224,8 +228,8 @@ static int write_entry(void *ctx, const qb_manifest_file *mf, const qb_manifest_
     snprintf(rel, sizeof rel, "metadata/%s-m%d.avro", r->uuid, r->manifest_counter++);
     if ((rc = qb_tbl__new_path(&phys, &wr->recorded[bin], &r->m->view, rel, err))) return rc;
     if ((rc = remember_written(r, phys, false, err)) == QB_OK)
-      rc = qb_manifest_writer_open(&wr->w[bin], r->m->io, phys, r->schema, wr->spec, wr->g->content, r->snapshot_id, NULL,
-                                   err);
+      rc = qb_manifest_writer_open(&wr->w[bin], r->m->io, phys, r->schema, wr->spec, wr->g->content, r->snapshot_id,
+                                   NULL, err);
     free(phys);
     if (rc) return rc;
   }
@@ -252,6 +256,8 @@ static int rewrite_group(rewrite *r, const group *g, bool dry_run, int64_t *crea
     free(key);
   }
   *created = (int64_t)n_bins;
+  for (size_t i = 0; dry_run && n_bins && i < parts.cap; i++)
+    if (parts.slots[i].key) r->entries += ((part_info *)parts.slots[i].value)->entries;
   writing wr = {r, &parts, NULL, NULL, n_bins, g, qb_table_metadata_spec_by_id(r->m->view.md, g->spec_id)};
   if (rc == QB_OK && !dry_run && n_bins) {
     wr.w = calloc(n_bins, sizeof *wr.w);
@@ -292,7 +298,8 @@ typedef struct list_check {
   size_t found;
 } list_check;
 
-static int check_replaced(void *ctx, const char *path, qb_manifest_content content, int64_t added, int64_t live, qb_err *err)
+static int check_replaced(void *ctx, const char *path, qb_manifest_content content, int64_t added, int64_t live,
+                          qb_err *err)
 {
   (void)content;
   (void)added;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "qberg/fsck.h"
 #include "qberg/maintenance.h"
 #include "qberg/qberg.h"
 
@@ -244,6 +245,12 @@ static void expire_and_verify(fixture *f, const qb_expire_options *o, qb_expire_
     CHECK_OK(scan_sum(&rows, &sum, f->t, before[i].id, &err), &err);
     EXPECT(rows == before[i].rows && sum == before[i].sum);
   }
+  /* and the checker finds every file it references, with its size and row count */
+  qb_fsck_options fo = QB_FSCK_OPTIONS_INIT;
+  fo.deep = true;
+  qb_fsck_report fr;
+  CHECK_OK(qb_fsck(f->t, &fo, &fr, &err), &err);
+  EXPECT(fr.problems == 0);
   for (size_t i = 0; i < n; i++) pset_free(&reach[i]);
   pset_free(&files_before);
   pset_free(&files_after);

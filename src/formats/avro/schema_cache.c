@@ -50,7 +50,8 @@ int qb_avro__cache_get(qb_avro_schema_cache *c, qb_slice text, const qb_avro_sch
 {
   for (size_t i = 0; i < CACHE_ENTRIES; i++) {
     cache_entry *e = &c->e[i];
-    if (e->text && e->n == text.n && e->reader == reader && e->wrap == wrap_unions && !memcmp(e->text, text.p, text.n)) {
+    if (e->text && e->n == text.n && e->reader == reader && e->wrap == wrap_unions &&
+        !memcmp(e->text, text.p, text.n)) {
       *wschema = e->wschema;
       *plan = e->plan;
       return QB_OK;
@@ -60,7 +61,8 @@ int qb_avro__cache_get(qb_avro_schema_cache *c, qb_slice text, const qb_avro_sch
   int rc = qb_avro_schema_parse(&n.wschema, (const char *)text.p, text.n, err);
   if (rc == QB_EINVAL) err->code = rc = QB_ECORRUPT; /* a bad schema in a file is a corrupt file */
   if (rc) return rc;
-  rc = qb_avro__plans_new(&n.plans, &n.plan, n.wschema->root, reader ? reader->root : n.wschema->root, wrap_unions, err);
+  rc = qb_avro__plans_new(&n.plans, &n.plan, n.wschema->root, reader ? reader->root : n.wschema->root, wrap_unions,
+                          err);
   if (rc == QB_OK && !(n.text = malloc(text.n ? text.n : 1))) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
   if (rc) {
     entry_free(&n);
