@@ -17,6 +17,9 @@ typedef struct committer {
   bool creating;     /* building v1 of a new table */
   bool exclusive;    /* create-exclusive publish, else the lock */
   qb_lock_opts lock;
+  /* builder commits: the metadata the callback built and serialised (validated by the builder), so the
+   * document is not parsed again; NULL for raw-JSON callbacks */
+  qb_table_metadata **built;
 } committer;
 
 /* How to publish. An S3 store says it can create-exclusive only once probed (a conditional PUT tried
@@ -98,11 +101,20 @@ static int attempt_once(committer *c, qb_lock *lk, const qb_commit_base *base, q
                         attempt_out *o, qb_err *err)
 {
   memset(o, 0, sizeof *o);
+  if (c->built) {
+    qb_table_metadata_free(*c->built);
+    *c->built = NULL;
+  }
   int rc = fn(ctx, base, &o->json, &o->n, err);
   if (rc == QB_OK && !o->json) rc = QB_FAIL(err, QB_EINVAL, "the metadata callback produced no document");
   if (rc) goto fail; /* the caller's own refusal (QB_ECONFLICT = cannot rebase) is final */
-  /* Never publish a document the model does not accept as table metadata. */
-  if ((rc = qb_table_metadata_parse(&o->md, o->json, o->n, err)) != QB_OK) {
+  /* Never publish a document the model does not accept as table metadata. A builder's result was
+   * validated when it was built and its JSON is the model's own serialisation: no need to parse it back
+   * (that parse was half the cost of a commit on a long history). */
+  if (c->built && *c->built) {
+    o->md = *c->built;
+    *c->built = NULL;
+  } else if ((rc = qb_table_metadata_parse(&o->md, o->json, o->n, err)) != QB_OK) {
     qb_err_wrap(err, "the new metadata is not valid");
     goto fail;
   }
@@ -217,19 +229,29 @@ static int do_commit(committer *c, qb_metadata_fn fn, void *ctx, qb_commit_info 
   return rc;
 }
 
-int qb_table_commit(qb_table *t, qb_metadata_fn apply, void *ctx, qb_commit_info *info, qb_err *err)
+static int commit_with(qb_table *t, qb_metadata_fn apply, void *ctx, qb_table_metadata **built,
+                       qb_commit_info *info, qb_err *err)
 {
   qb_commit_info dummy;
   if (!info) info = &dummy;
   memset(info, 0, sizeof *info);
-  committer c = {t, t->cat, false, false, {t->cat->lease_ms, 0}};
+  committer c = {t, t->cat, false, false, {t->cat->lease_ms, 0}, built};
   int rc = resolve_mode(t->cat, t->meta_dir, &c.exclusive, err);
   if (rc == QB_OK) rc = do_commit(&c, apply, ctx, info, err);
+  if (built) {
+    qb_table_metadata_free(*built);
+    *built = NULL;
+  }
   return rc ? qb_err_wrap(err, "commit to table %s", t->name) : QB_OK;
 }
 
-int qb_catalog_create_table(qb_table **out, qb_catalog *cat, const char *table, qb_metadata_fn make, void *ctx,
-                            qb_commit_info *info, qb_err *err)
+int qb_table_commit(qb_table *t, qb_metadata_fn apply, void *ctx, qb_commit_info *info, qb_err *err)
+{
+  return commit_with(t, apply, ctx, NULL, info, err);
+}
+
+static int create_with(qb_table **out, qb_catalog *cat, const char *table, qb_metadata_fn make, void *ctx,
+                       qb_table_metadata **built, qb_commit_info *info, qb_err *err)
 {
   if (out) *out = NULL;
   qb_commit_info dummy;
@@ -251,7 +273,7 @@ int qb_catalog_create_table(qb_table **out, qb_catalog *cat, const char *table, 
   if (rc == QB_OK) {
     t->cat = cat;
     t->version = -1;
-    committer c = {t, cat, true, false, {cat->lease_ms, 0}};
+    committer c = {t, cat, true, false, {cat->lease_ms, 0}, built};
     rc = resolve_mode(cat, t->meta_dir, &c.exclusive, err);
     if (rc == QB_OK) rc = do_commit(&c, make, ctx, info, err);
     if (rc == QB_ECONFLICT) { /* v1 already there: another writer created the table first */
@@ -261,6 +283,10 @@ int qb_catalog_create_table(qb_table **out, qb_catalog *cat, const char *table, 
   }
   free(root);
   free(file);
+  if (built) {
+    qb_table_metadata_free(*built);
+    *built = NULL;
+  }
   if (rc || !out) {
     qb_table_free(t);
     return rc ? qb_err_wrap(err, "creating table %s", table) : QB_OK;
@@ -269,24 +295,37 @@ int qb_catalog_create_table(qb_table **out, qb_catalog *cat, const char *table, 
   return QB_OK;
 }
 
+int qb_catalog_create_table(qb_table **out, qb_catalog *cat, const char *table, qb_metadata_fn make, void *ctx,
+                            qb_commit_info *info, qb_err *err)
+{
+  return create_with(out, cat, table, make, ctx, NULL, info, err);
+}
+
 /* ---- builder-based commits ---- */
 
 typedef struct update_ctx {
   qb_metadata_update_fn fn;
   void *ctx;
   const qb_table_def *def; /* creating */
+  qb_table_metadata *built; /* the last document built, handed to the committer */
 } update_ctx;
 
-static int finish(qb_metadata_builder *b, const char *previous, uint8_t **out, size_t *out_n, qb_err *err)
+static int finish(update_ctx *u, qb_metadata_builder *b, const char *previous, uint8_t **out, size_t *out_n,
+                  qb_err *err)
 {
   qb_table_metadata *md;
   int rc = qb_metadata_builder_build(&md, b, previous, qb_now_ms(), err);
   if (rc) return rc;
   char *json;
   rc = qb_table_metadata_to_json(&json, out_n, md, 0, err);
-  qb_table_metadata_free(md);
-  if (rc == QB_OK) *out = (uint8_t *)json;
-  return rc;
+  if (rc) {
+    qb_table_metadata_free(md);
+    return rc;
+  }
+  *out = (uint8_t *)json;
+  qb_table_metadata_free(u->built);
+  u->built = md;
+  return QB_OK;
 }
 
 static int update_adapter(void *ctx, const qb_commit_base *base, uint8_t **out, size_t *out_n, qb_err *err)
@@ -299,13 +338,13 @@ static int update_adapter(void *ctx, const qb_commit_base *base, uint8_t **out, 
     qb_metadata_builder_free(b);
     return rc;
   }
-  return finish(b, base->metadata_path, out, out_n, err);
+  return finish(u, b, base->metadata_path, out, out_n, err);
 }
 
 int qb_table_commit_update(qb_table *t, qb_metadata_update_fn update, void *ctx, qb_commit_info *info, qb_err *err)
 {
-  update_ctx u = {update, ctx, NULL};
-  return qb_table_commit(t, update_adapter, &u, info, err);
+  update_ctx u = {update, ctx, NULL, NULL};
+  return commit_with(t, update_adapter, &u, &u.built, info, err);
 }
 
 typedef struct props_change {
@@ -332,7 +371,8 @@ int qb_table_set_properties(qb_table *t, const qb_kv *set, size_t n_set, const c
 
 static int create_adapter(void *ctx, const qb_commit_base *base, uint8_t **out, size_t *out_n, qb_err *err)
 {
-  const qb_table_def *def = ((update_ctx *)ctx)->def;
+  update_ctx *u = ctx;
+  const qb_table_def *def = u->def;
   qb_metadata_builder *b;
   int rc = qb_metadata_builder_new_table(&b, def->schema, def->spec, def->order, base->table_location, NULL, err);
   if (rc) return rc;
@@ -340,7 +380,7 @@ static int create_adapter(void *ctx, const qb_commit_base *base, uint8_t **out, 
     qb_metadata_builder_free(b);
     return rc;
   }
-  return finish(b, NULL, out, out_n, err);
+  return finish(u, b, NULL, out, out_n, err);
 }
 
 int qb_catalog_create_table_def(qb_table **out, qb_catalog *cat, const char *table, const qb_table_def *def,
@@ -350,6 +390,6 @@ int qb_catalog_create_table_def(qb_table **out, qb_catalog *cat, const char *tab
     if (out) *out = NULL;
     return QB_FAIL(err, QB_EINVAL, "creating table %s: a schema is required", table);
   }
-  update_ctx u = {NULL, NULL, def};
-  return qb_catalog_create_table(out, cat, table, create_adapter, &u, info, err);
+  update_ctx u = {NULL, NULL, def, NULL};
+  return create_with(out, cat, table, create_adapter, &u, &u.built, info, err);
 }
