@@ -96,6 +96,74 @@ typedef struct attempt_out {
   bool retry;    /* lost a race (or the lock): may be repeated on a newer base */
 } attempt_out;
 
+/* Deleting old metadata files frees their version numbers: a writer whose base v<N> is older than the
+ * metadata-log window can publish v<N+1> create-exclusive again and fork the history (its base may be stale
+ * even right after a refresh: a hint left behind by a slow writer names a version a slow deleter has not
+ * removed yet, and probing forward stops at the first deleted version). So after publishing, with
+ * delete-after-commit on, list metadata/: if no version above ours exists, none was ever used (a version
+ * is only deleted by a committer of a newer one, which is there unless itself deleted by a still newer
+ * one). Otherwise v<N+2> must descend from ours (its metadata-log ends with our file and our
+ * last-updated-ms), or be gone while ours is gone too (ours then left a later version's log). Else ours is
+ * a fork: take it back and retry on a fresh base. Residual window: docs/CATALOG.md. */
+static int descends_from_ours(committer *c, const char *next, const attempt_out *o, bool *ours, qb_err *err)
+{
+  *ours = false;
+  uint8_t *json;
+  size_t n;
+  qb_table_metadata *md;
+  qb_stat st;
+  int rc = qb_hadoop__read_metadata(c->cat->io, next, &json, &n, err);
+  if (rc == QB_ENOTFOUND) {
+    qb_err_clear(err);
+    rc = qb_fileio_stat(c->cat->io, o->path, &st, err);
+    if (rc == QB_ENOTFOUND) {
+      qb_err_clear(err);
+      *ours = true;
+      return QB_OK;
+    }
+    return rc;
+  }
+  if (rc) return rc;
+  rc = qb_table_metadata_parse(&md, json, n, err);
+  free(json);
+  if (rc) return rc;
+  size_t nl;
+  const qb_metadata_log_entry *log = qb_table_metadata_metadata_log(md, &nl);
+  *ours = nl > 0 && !strcmp(qb_path_base(log[nl - 1].metadata_file), qb_path_base(o->path)) &&
+          log[nl - 1].timestamp_ms == qb_table_metadata_last_updated_ms(o->md);
+  qb_table_metadata_free(md);
+  return QB_OK;
+}
+
+static int check_not_resurrected(committer *c, const qb_commit_base *base, attempt_out *o, qb_err *err)
+{
+  qb_err e = QB_ERR_INIT;
+  bool stale = false;
+  int64_t max;
+  int rc = qb_hadoop__max_version(c->cat->io, c->t->meta_dir, &max, &e);
+  if (rc == QB_OK && max > base->version + 1) {
+    char *next = qb_hadoop__version_path(c->t->meta_dir, base->version + 2, QB_MDNAME_PLAIN);
+    bool ours = false;
+    rc = next ? descends_from_ours(c, next, o, &ours, &e) : QB_FAIL(&e, QB_ENOMEM, "out of memory");
+    stale = !ours;
+    free(next);
+  }
+  if (rc) {
+    *err = e;
+    return QB_FAIL(err, QB_ECOMMIT_UNKNOWN, "%s: cannot check that the history did not move past version %lld: %s",
+                   o->path, (long long)base->version, e.msg);
+  }
+  if (!stale) return QB_OK;
+  if (qb_fileio_delete(c->cat->io, o->path, &e) != QB_OK)
+    return QB_FAIL(err, QB_ECOMMIT_UNKNOWN,
+                   "%s was published on version %lld, which newer commits had left behind, and cannot be taken "
+                   "back: %s",
+                   o->path, (long long)base->version, e.msg);
+  o->retry = true;
+  return QB_FAIL(err, QB_ECONFLICT, "version %lld: version %lld was left behind by newer commits (stale base)",
+                 (long long)base->version + 1, (long long)base->version);
+}
+
 /* One attempt: build on `base`, check the result, publish it as the next version. */
 static int attempt_once(committer *c, qb_lock *lk, const qb_commit_base *base, qb_metadata_fn fn, void *ctx,
                         attempt_out *o, qb_err *err)
@@ -139,6 +207,13 @@ static int attempt_once(committer *c, qb_lock *lk, const qb_commit_base *base, q
                   next.gzip, c->exclusive};
   rc = qb_publish__version(&p, &o->path, err);
   o->retry = rc == QB_ECONFLICT;
+  /* A new table's v1 may be free again because another writer created the table and its commits already
+   * deleted v1; an existing table's next version, because old metadata is deleted after commits. */
+  qb_meta_info bi;
+  if (rc == QB_OK && c->exclusive &&
+      (c->creating || (base->metadata && base->version >= 0 && qb_meta_info_from(&bi, base->metadata, err) == QB_OK &&
+                       bi.delete_after_commit)))
+    rc = check_not_resurrected(c, base, o, err);
   /* A write that outlasted the lease may land after a writer that broke our lock checked that the
    * version was free: that writer can still replace ours. Do not acknowledge it. */
   if (rc == QB_OK && lk && !qb_lock__held_since_write(lk, qb_mono_ns()))
@@ -181,7 +256,9 @@ static int do_commit(committer *c, qb_metadata_fn fn, void *ctx, qb_commit_info 
     }
     /* Under the lock, re-read: the version we build on must be the latest. With create-exclusive a stale
      * base only costs a lost race, so the first attempt uses what the handle has. */
-    if (!c->creating && (lk || attempt > 1 || t->pinned)) {
+    /* With old metadata deleted after commits, a stale base may find its next version number free
+     * again (check_not_resurrected): start from the current version every time. */
+    if (!c->creating && (lk || attempt > 1 || t->pinned || (c->exclusive && limits.delete_after_commit))) {
       t->pinned = false;
       rc = qb_table_refresh(t, err);
     }
