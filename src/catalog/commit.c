@@ -255,10 +255,9 @@ static int do_commit(committer *c, qb_metadata_fn fn, void *ctx, qb_commit_info 
       info->used_lock = true;
     }
     /* Under the lock, re-read: the version we build on must be the latest. With create-exclusive a stale
-     * base only costs a lost race, so the first attempt uses what the handle has. */
-    /* With old metadata deleted after commits, a stale base may find its next version number free
-     * again (check_not_resurrected): start from the current version every time. */
-    if (!c->creating && (lk || attempt > 1 || t->pinned || (c->exclusive && limits.delete_after_commit))) {
+     * base only costs a lost race (or, with old metadata deleted, a version taken back by
+     * check_not_resurrected), so the first attempt uses what the handle has. */
+    if (!c->creating && (lk || attempt > 1 || t->pinned)) {
       t->pinned = false;
       rc = qb_table_refresh(t, err);
     }
