@@ -61,6 +61,8 @@ int qb_hadoop__find_current(qb_fileio *io, const char *meta_dir, char **path_out
 /* Probe v<from+1>, v<from+2>, ... in every name form; *out = the last version that exists (>= from). */
 int qb_hadoop__probe_forward(qb_fileio *io, const char *meta_dir, int64_t from, int64_t *out, char **path_out,
                              qb_err *err);
+/* The highest version among the metadata files listed in meta_dir (-1: none). */
+int qb_hadoop__max_version(qb_fileio *io, const char *meta_dir, int64_t *out, qb_err *err);
 /* Read a metadata file, decompressing gzip or zstd (by content, whatever the name says). */
 int qb_hadoop__read_metadata(qb_fileio *io, const char *path, uint8_t **out, size_t *out_n, qb_err *err);
 /* Does dir/metadata hold a metadata file or a version hint? */

@@ -17,6 +17,9 @@ typedef struct committer {
   bool creating;     /* building v1 of a new table */
   bool exclusive;    /* create-exclusive publish, else the lock */
   qb_lock_opts lock;
+  /* builder commits: the metadata the callback built and serialised (validated by the builder), so the
+   * document is not parsed again; NULL for raw-JSON callbacks */
+  qb_table_metadata **built;
 } committer;
 
 /* How to publish. An S3 store says it can create-exclusive only once probed (a conditional PUT tried
@@ -93,16 +96,93 @@ typedef struct attempt_out {
   bool retry;    /* lost a race (or the lock): may be repeated on a newer base */
 } attempt_out;
 
+/* Deleting old metadata files frees their version numbers: a writer whose base v<N> is older than the
+ * metadata-log window can publish v<N+1> create-exclusive again and fork the history (its base may be stale
+ * even right after a refresh: a hint left behind by a slow writer names a version a slow deleter has not
+ * removed yet, and probing forward stops at the first deleted version). So after publishing, with
+ * delete-after-commit on, list metadata/: if no version above ours exists, none was ever used (a version
+ * is only deleted by a committer of a newer one, which is there unless itself deleted by a still newer
+ * one). Otherwise v<N+2> must descend from ours (its metadata-log ends with our file and our
+ * last-updated-ms), or be gone while ours is gone too (ours then left a later version's log). Else ours is
+ * a fork: take it back and retry on a fresh base. Residual window: docs/CATALOG.md. */
+static int descends_from_ours(committer *c, const char *next, const attempt_out *o, bool *ours, qb_err *err)
+{
+  *ours = false;
+  uint8_t *json;
+  size_t n;
+  qb_table_metadata *md;
+  qb_stat st;
+  int rc = qb_hadoop__read_metadata(c->cat->io, next, &json, &n, err);
+  if (rc == QB_ENOTFOUND) {
+    qb_err_clear(err);
+    rc = qb_fileio_stat(c->cat->io, o->path, &st, err);
+    if (rc == QB_ENOTFOUND) {
+      qb_err_clear(err);
+      *ours = true;
+      return QB_OK;
+    }
+    return rc;
+  }
+  if (rc) return rc;
+  rc = qb_table_metadata_parse(&md, json, n, err);
+  free(json);
+  if (rc) return rc;
+  size_t nl;
+  const qb_metadata_log_entry *log = qb_table_metadata_metadata_log(md, &nl);
+  *ours = nl > 0 && !strcmp(qb_path_base(log[nl - 1].metadata_file), qb_path_base(o->path)) &&
+          log[nl - 1].timestamp_ms == qb_table_metadata_last_updated_ms(o->md);
+  qb_table_metadata_free(md);
+  return QB_OK;
+}
+
+static int check_not_resurrected(committer *c, const qb_commit_base *base, attempt_out *o, qb_err *err)
+{
+  qb_err e = QB_ERR_INIT;
+  bool stale = false;
+  int64_t max;
+  int rc = qb_hadoop__max_version(c->cat->io, c->t->meta_dir, &max, &e);
+  if (rc == QB_OK && max > base->version + 1) {
+    char *next = qb_hadoop__version_path(c->t->meta_dir, base->version + 2, QB_MDNAME_PLAIN);
+    bool ours = false;
+    rc = next ? descends_from_ours(c, next, o, &ours, &e) : QB_FAIL(&e, QB_ENOMEM, "out of memory");
+    stale = !ours;
+    free(next);
+  }
+  if (rc) {
+    *err = e;
+    return QB_FAIL(err, QB_ECOMMIT_UNKNOWN, "%s: cannot check that the history did not move past version %lld: %s",
+                   o->path, (long long)base->version, e.msg);
+  }
+  if (!stale) return QB_OK;
+  if (qb_fileio_delete(c->cat->io, o->path, &e) != QB_OK)
+    return QB_FAIL(err, QB_ECOMMIT_UNKNOWN,
+                   "%s was published on version %lld, which newer commits had left behind, and cannot be taken "
+                   "back: %s",
+                   o->path, (long long)base->version, e.msg);
+  o->retry = true;
+  return QB_FAIL(err, QB_ECONFLICT, "version %lld: version %lld was left behind by newer commits (stale base)",
+                 (long long)base->version + 1, (long long)base->version);
+}
+
 /* One attempt: build on `base`, check the result, publish it as the next version. */
 static int attempt_once(committer *c, qb_lock *lk, const qb_commit_base *base, qb_metadata_fn fn, void *ctx,
                         attempt_out *o, qb_err *err)
 {
   memset(o, 0, sizeof *o);
+  if (c->built) {
+    qb_table_metadata_free(*c->built);
+    *c->built = NULL;
+  }
   int rc = fn(ctx, base, &o->json, &o->n, err);
   if (rc == QB_OK && !o->json) rc = QB_FAIL(err, QB_EINVAL, "the metadata callback produced no document");
   if (rc) goto fail; /* the caller's own refusal (QB_ECONFLICT = cannot rebase) is final */
-  /* Never publish a document the model does not accept as table metadata. */
-  if ((rc = qb_table_metadata_parse(&o->md, o->json, o->n, err)) != QB_OK) {
+  /* Never publish a document the model does not accept as table metadata. A builder's result was
+   * validated when it was built and its JSON is the model's own serialisation: no need to parse it back
+   * (that parse was half the cost of a commit on a long history). */
+  if (c->built && *c->built) {
+    o->md = *c->built;
+    *c->built = NULL;
+  } else if ((rc = qb_table_metadata_parse(&o->md, o->json, o->n, err)) != QB_OK) {
     qb_err_wrap(err, "the new metadata is not valid");
     goto fail;
   }
@@ -127,6 +207,13 @@ static int attempt_once(committer *c, qb_lock *lk, const qb_commit_base *base, q
                   next.gzip, c->exclusive};
   rc = qb_publish__version(&p, &o->path, err);
   o->retry = rc == QB_ECONFLICT;
+  /* A new table's v1 may be free again because another writer created the table and its commits already
+   * deleted v1; an existing table's next version, because old metadata is deleted after commits. */
+  qb_meta_info bi;
+  if (rc == QB_OK && c->exclusive &&
+      (c->creating || (base->metadata && base->version >= 0 && qb_meta_info_from(&bi, base->metadata, err) == QB_OK &&
+                       bi.delete_after_commit)))
+    rc = check_not_resurrected(c, base, o, err);
   /* A write that outlasted the lease may land after a writer that broke our lock checked that the
    * version was free: that writer can still replace ours. Do not acknowledge it. */
   if (rc == QB_OK && lk && !qb_lock__held_since_write(lk, qb_mono_ns()))
@@ -168,7 +255,8 @@ static int do_commit(committer *c, qb_metadata_fn fn, void *ctx, qb_commit_info 
       info->used_lock = true;
     }
     /* Under the lock, re-read: the version we build on must be the latest. With create-exclusive a stale
-     * base only costs a lost race, so the first attempt uses what the handle has. */
+     * base only costs a lost race (or, with old metadata deleted, a version taken back by
+     * check_not_resurrected), so the first attempt uses what the handle has. */
     if (!c->creating && (lk || attempt > 1 || t->pinned)) {
       t->pinned = false;
       rc = qb_table_refresh(t, err);
@@ -217,19 +305,29 @@ static int do_commit(committer *c, qb_metadata_fn fn, void *ctx, qb_commit_info 
   return rc;
 }
 
-int qb_table_commit(qb_table *t, qb_metadata_fn apply, void *ctx, qb_commit_info *info, qb_err *err)
+static int commit_with(qb_table *t, qb_metadata_fn apply, void *ctx, qb_table_metadata **built,
+                       qb_commit_info *info, qb_err *err)
 {
   qb_commit_info dummy;
   if (!info) info = &dummy;
   memset(info, 0, sizeof *info);
-  committer c = {t, t->cat, false, false, {t->cat->lease_ms, 0}};
+  committer c = {t, t->cat, false, false, {t->cat->lease_ms, 0}, built};
   int rc = resolve_mode(t->cat, t->meta_dir, &c.exclusive, err);
   if (rc == QB_OK) rc = do_commit(&c, apply, ctx, info, err);
+  if (built) {
+    qb_table_metadata_free(*built);
+    *built = NULL;
+  }
   return rc ? qb_err_wrap(err, "commit to table %s", t->name) : QB_OK;
 }
 
-int qb_catalog_create_table(qb_table **out, qb_catalog *cat, const char *table, qb_metadata_fn make, void *ctx,
-                            qb_commit_info *info, qb_err *err)
+int qb_table_commit(qb_table *t, qb_metadata_fn apply, void *ctx, qb_commit_info *info, qb_err *err)
+{
+  return commit_with(t, apply, ctx, NULL, info, err);
+}
+
+static int create_with(qb_table **out, qb_catalog *cat, const char *table, qb_metadata_fn make, void *ctx,
+                       qb_table_metadata **built, qb_commit_info *info, qb_err *err)
 {
   if (out) *out = NULL;
   qb_commit_info dummy;
@@ -251,7 +349,7 @@ int qb_catalog_create_table(qb_table **out, qb_catalog *cat, const char *table, 
   if (rc == QB_OK) {
     t->cat = cat;
     t->version = -1;
-    committer c = {t, cat, true, false, {cat->lease_ms, 0}};
+    committer c = {t, cat, true, false, {cat->lease_ms, 0}, built};
     rc = resolve_mode(cat, t->meta_dir, &c.exclusive, err);
     if (rc == QB_OK) rc = do_commit(&c, make, ctx, info, err);
     if (rc == QB_ECONFLICT) { /* v1 already there: another writer created the table first */
@@ -261,6 +359,10 @@ int qb_catalog_create_table(qb_table **out, qb_catalog *cat, const char *table, 
   }
   free(root);
   free(file);
+  if (built) {
+    qb_table_metadata_free(*built);
+    *built = NULL;
+  }
   if (rc || !out) {
     qb_table_free(t);
     return rc ? qb_err_wrap(err, "creating table %s", table) : QB_OK;
@@ -269,24 +371,37 @@ int qb_catalog_create_table(qb_table **out, qb_catalog *cat, const char *table, 
   return QB_OK;
 }
 
+int qb_catalog_create_table(qb_table **out, qb_catalog *cat, const char *table, qb_metadata_fn make, void *ctx,
+                            qb_commit_info *info, qb_err *err)
+{
+  return create_with(out, cat, table, make, ctx, NULL, info, err);
+}
+
 /* ---- builder-based commits ---- */
 
 typedef struct update_ctx {
   qb_metadata_update_fn fn;
   void *ctx;
   const qb_table_def *def; /* creating */
+  qb_table_metadata *built; /* the last document built, handed to the committer */
 } update_ctx;
 
-static int finish(qb_metadata_builder *b, const char *previous, uint8_t **out, size_t *out_n, qb_err *err)
+static int finish(update_ctx *u, qb_metadata_builder *b, const char *previous, uint8_t **out, size_t *out_n,
+                  qb_err *err)
 {
   qb_table_metadata *md;
   int rc = qb_metadata_builder_build(&md, b, previous, qb_now_ms(), err);
   if (rc) return rc;
   char *json;
   rc = qb_table_metadata_to_json(&json, out_n, md, 0, err);
-  qb_table_metadata_free(md);
-  if (rc == QB_OK) *out = (uint8_t *)json;
-  return rc;
+  if (rc) {
+    qb_table_metadata_free(md);
+    return rc;
+  }
+  *out = (uint8_t *)json;
+  qb_table_metadata_free(u->built);
+  u->built = md;
+  return QB_OK;
 }
 
 static int update_adapter(void *ctx, const qb_commit_base *base, uint8_t **out, size_t *out_n, qb_err *err)
@@ -299,13 +414,13 @@ static int update_adapter(void *ctx, const qb_commit_base *base, uint8_t **out, 
     qb_metadata_builder_free(b);
     return rc;
   }
-  return finish(b, base->metadata_path, out, out_n, err);
+  return finish(u, b, base->metadata_path, out, out_n, err);
 }
 
 int qb_table_commit_update(qb_table *t, qb_metadata_update_fn update, void *ctx, qb_commit_info *info, qb_err *err)
 {
-  update_ctx u = {update, ctx, NULL};
-  return qb_table_commit(t, update_adapter, &u, info, err);
+  update_ctx u = {update, ctx, NULL, NULL};
+  return commit_with(t, update_adapter, &u, &u.built, info, err);
 }
 
 typedef struct props_change {
@@ -332,7 +447,8 @@ int qb_table_set_properties(qb_table *t, const qb_kv *set, size_t n_set, const c
 
 static int create_adapter(void *ctx, const qb_commit_base *base, uint8_t **out, size_t *out_n, qb_err *err)
 {
-  const qb_table_def *def = ((update_ctx *)ctx)->def;
+  update_ctx *u = ctx;
+  const qb_table_def *def = u->def;
   qb_metadata_builder *b;
   int rc = qb_metadata_builder_new_table(&b, def->schema, def->spec, def->order, base->table_location, NULL, err);
   if (rc) return rc;
@@ -340,7 +456,7 @@ static int create_adapter(void *ctx, const qb_commit_base *base, uint8_t **out, 
     qb_metadata_builder_free(b);
     return rc;
   }
-  return finish(b, NULL, out, out_n, err);
+  return finish(u, b, NULL, out, out_n, err);
 }
 
 int qb_catalog_create_table_def(qb_table **out, qb_catalog *cat, const char *table, const qb_table_def *def,
@@ -350,6 +466,6 @@ int qb_catalog_create_table_def(qb_table **out, qb_catalog *cat, const char *tab
     if (out) *out = NULL;
     return QB_FAIL(err, QB_EINVAL, "creating table %s: a schema is required", table);
   }
-  update_ctx u = {NULL, NULL, def};
-  return qb_catalog_create_table(out, cat, table, create_adapter, &u, info, err);
+  update_ctx u = {NULL, NULL, def, NULL};
+  return create_with(out, cat, table, create_adapter, &u, &u.built, info, err);
 }

@@ -326,6 +326,19 @@ int qb_hadoop__find_current(qb_fileio *io, const char *meta_dir, char **path_out
   return QB_OK;
 }
 
+int qb_hadoop__max_version(qb_fileio *io, const char *meta_dir, int64_t *out, qb_err *err)
+{
+  best_name b = {-1, QB_MDNAME_NONE, NULL};
+  int rc = qb_fileio_list_dir(io, meta_dir, list_cb, &b, err);
+  free(b.name);
+  *out = b.version;
+  if (rc == QB_ENOTFOUND) {
+    qb_err_clear(err);
+    rc = QB_OK;
+  }
+  return rc;
+}
+
 static int is_table_cb(void *ctx, const char *name, bool is_dir, qb_err *err)
 {
   int64_t v;

@@ -18,21 +18,53 @@ void qb_table__set(qb_table *t, char *path, int64_t version, uint8_t *json, size
   t->json_n = n;
 }
 
+/* Is the current version the one the handle holds? Versions are published create-exclusive and never
+ * rewritten, so the same plain v<N>.metadata.json of the same size is the same document: keep its parsed
+ * metadata instead of reading and parsing it again (O(history) per commit under the lock). */
+static bool unchanged(qb_table *t, const char *path, int64_t version)
+{
+  int64_t v;
+  if (!t->md || !t->path || version < 0 || version != t->version || strcmp(path, t->path) ||
+      qb_hadoop__parse_name(qb_path_base(path), &v) != QB_MDNAME_PLAIN)
+    return false;
+  qb_stat st;
+  qb_err e = QB_ERR_INIT;
+  if (qb_fileio_stat(t->cat->io, path, &st, &e) != QB_OK) {
+    qb_err_clear(&e);
+    return false;
+  }
+  return st.size_bytes == t->json_n;
+}
+
 /* Read `file`, or the current version of the table when file is NULL. */
 static int load_version(qb_table *t, const char *file, qb_err *err)
 {
   char *path = NULL;
   int64_t version = -1;
   int rc;
+  uint8_t *json;
+  size_t n;
   if (file) {
     if (!(path = strdup(file))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
     if (qb_hadoop__parse_name(qb_path_base(file), &version) == QB_MDNAME_NONE) version = -1;
-  } else if ((rc = qb_hadoop__find_current(t->cat->io, t->meta_dir, &path, &version, err)) != QB_OK) {
-    return rc;
+    rc = qb_hadoop__read_metadata(t->cat->io, path, &json, &n, err);
+  } else {
+    /* The version found can vanish before it is read: another writer's commit deleted it
+     * (write.metadata.delete-after-commit.enabled) once newer versions pushed it out of the metadata-log.
+     * Then a newer version exists: look again. */
+    for (int tries = 0;; tries++) {
+      if ((rc = qb_hadoop__find_current(t->cat->io, t->meta_dir, &path, &version, err)) != QB_OK) return rc;
+      if (unchanged(t, path, version)) {
+        free(path);
+        return QB_OK;
+      }
+      rc = qb_hadoop__read_metadata(t->cat->io, path, &json, &n, err);
+      if (rc != QB_ENOTFOUND || tries == 8) break;
+      qb_err_clear(err);
+      free(path);
+      path = NULL;
+    }
   }
-  uint8_t *json;
-  size_t n;
-  rc = qb_hadoop__read_metadata(t->cat->io, path, &json, &n, err);
   if (rc) {
     free(path);
     return rc;

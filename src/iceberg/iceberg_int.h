@@ -33,7 +33,22 @@ struct qb_schema {
   int32_t highest_id;
 };
 
-/* The metadata object (table_metadata.c, metadata_json.c). Everything lives in `arena`. */
+/* The compact JSON text of snapshots[0..count) of a metadata object, comma-separated, without brackets.
+ * Snapshots are append-only between commits, so a builder derived from a metadata object shares its text
+ * (refcounted) and serialises only the snapshots it adds (metadata_json.c). */
+typedef struct qb_md_text {
+  int refs; /* atomic */
+  size_t count;
+  size_t n;
+  char text[];
+} qb_md_text;
+
+void qb_md_text__release(qb_md_text *t);
+/* Set md->snap_text to the text of all its snapshots, extending the text it holds (that of its first,
+ * unchanged, snap_text->count snapshots; NULL = none). Best effort: without memory md keeps no text. */
+void qb_md_text__extend(struct qb_table_metadata *md);
+
+/* The metadata object (table_metadata.c, metadata_json.c). Everything lives in `arena`, except snap_text. */
 struct qb_table_metadata {
   qb_arena arena;
   int format_version;
@@ -61,6 +76,7 @@ struct qb_table_metadata {
   size_t n_statistics;
   qb_statistics_file *partition_statistics;
   size_t n_partition_statistics;
+  qb_md_text *snap_text; /* NULL, or the cached text of all snapshots (set by the builder only) */
 };
 
 /* table_metadata.c: the cross-object rules a loaded or built metadata must satisfy. */

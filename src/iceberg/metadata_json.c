@@ -2,6 +2,7 @@
 /* Table metadata JSON (spec "Table Metadata Fields"): read v1 and v2 as Java TableMetadataParser.fromJson
  * does (v1 fall-backs, refs.main synthesis, -1/null/absent current-snapshot-id), write in Java's key order
  * (toJson), compact like Java >= 1.10 or pretty like Java <= 1.9. gzip/zstd input is detected by magic. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -469,7 +470,11 @@ static void write_root(qb_jw *w, const qb_table_metadata *md)
   qb_jw_end_object(w);
   qb_jw_key(w, "snapshots");
   qb_jw_begin_array(w);
-  for (size_t i = 0; i < md->n_snapshots; i++) qb_snapshot__to_json(w, &md->snapshots[i]);
+  const qb_md_text *st = md->snap_text;
+  if (st && !w->pretty && st->count == md->n_snapshots && st->count <= INT_MAX)
+    qb_jw_raw_elements(w, st->text, st->n, (int)st->count);
+  else
+    for (size_t i = 0; i < md->n_snapshots; i++) qb_snapshot__to_json(w, &md->snapshots[i]);
   qb_jw_end_array(w);
   qb_jw_key(w, "statistics");
   qb_jw_begin_array(w);
@@ -504,6 +509,42 @@ static void write_root(qb_jw *w, const qb_table_metadata *md)
   qb_jw_end_object(w);
 }
 
+void qb_md_text__release(qb_md_text *t)
+{
+  if (t && __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0) free(t);
+}
+
+void qb_md_text__extend(qb_table_metadata *md)
+{
+  qb_md_text *prefix = md->snap_text;
+  md->snap_text = NULL;
+  size_t from = prefix && prefix->count <= md->n_snapshots ? prefix->count : 0;
+  qb_err e = QB_ERR_INIT;
+  qb_buf b;
+  qb_buf_init(&b, QB_MAX_METADATA_BYTES);
+  for (size_t i = from; i < md->n_snapshots && b.n < QB_MAX_METADATA_BYTES; i++) {
+    qb_jw w;
+    qb_jw_init(&w, &b, false, &e);
+    if (i > 0) qb_buf_putc(&b, ',', &e);
+    qb_snapshot__to_json(&w, &md->snapshots[i]);
+    if (qb_jw_finish(&w) != QB_OK) break;
+  }
+  size_t pn = from ? prefix->n : 0;
+  qb_md_text *t = e.code ? NULL : malloc(sizeof *t + pn + b.n + 1);
+  if (t) {
+    t->refs = 1;
+    t->count = md->n_snapshots;
+    t->n = pn + b.n;
+    if (pn) memcpy(t->text, prefix->text, pn);
+    if (b.n) memcpy(t->text + pn, b.p, b.n);
+    t->text[t->n] = '\0';
+    md->snap_text = t;
+  }
+  qb_err_clear(&e);
+  qb_buf_free(&b);
+  qb_md_text__release(prefix);
+}
+
 int qb_table_metadata_to_json(char **out, size_t *out_n, const qb_table_metadata *md, unsigned flags, qb_err *err)
 {
   qb_buf b;
@@ -512,6 +553,8 @@ int qb_table_metadata_to_json(char **out, size_t *out_n, const qb_table_metadata
   *out_n = 0;
   qb_buf_init(&b, QB_MAX_METADATA_BYTES);
   qb_jw_init(&w, &b, (flags & QB_METADATA_JSON_PRETTY) != 0, err);
+  /* one allocation for a long history instead of doubling through it */
+  if (md->snap_text && qb_buf_reserve(&b, md->snap_text->n + (64 << 10), err) != QB_OK) return QB_ENOMEM;
   write_root(&w, md);
   int rc = qb_jw_finish(&w);
   if (!rc) rc = qb_buf_cstr(&b, err);

@@ -21,6 +21,7 @@ qb_table_metadata *qb_table_metadata__alloc(void)
 void qb_table_metadata_free(qb_table_metadata *md)
 {
   if (!md) return;
+  qb_md_text__release(md->snap_text);
   qb_arena_release(&md->arena);
   free(md);
 }
@@ -406,6 +407,7 @@ static int copy_metadata(qb_table_metadata *dst, const qb_table_metadata *src, q
   dst->last_partition_id = src->last_partition_id;
   dst->default_sort_order_id = src->default_sort_order_id;
   dst->current_snapshot_id = src->current_snapshot_id;
+  if ((dst->snap_text = src->snap_text)) __atomic_add_fetch(&dst->snap_text->refs, 1, __ATOMIC_ACQ_REL);
   if (src->uuid && !(dst->uuid = qb_ice__strdup(a, src->uuid, err))) return QB_ENOMEM;
   if (src->location && !(dst->location = qb_ice__strdup(a, src->location, err))) return QB_ENOMEM;
   dst->schemas = qb_ice__alloc(a, src->n_schemas, sizeof *dst->schemas, err);
@@ -844,6 +846,10 @@ int qb_metadata_builder_remove_snapshots(qb_metadata_builder *b, const int64_t *
     }
   }
   md->n_snapshots = k;
+  if (b->removed_snapshots) { /* the cached text no longer describes a prefix */
+    qb_md_text__release(md->snap_text);
+    md->snap_text = NULL;
+  }
   /* remove refs that no longer point at a snapshot (Java rewriteSnapshotsInternal) */
   for (size_t i = 0; i < md->n_refs;) {
     if (!qb_table_metadata_snapshot_by_id(md, md->refs[i].snapshot_id)) {
@@ -916,11 +922,21 @@ static int update_snapshot_log(qb_metadata_builder *b, qb_err *err)
 {
   qb_table_metadata *md = b->md;
   size_t k = 0;
+  /* a set of the snapshot ids: the log of a long history has as many entries as there are snapshots */
+  qb_u64set ids;
+  qb_u64set_init(&ids);
+  for (size_t i = 0; i < md->n_snapshots; i++) {
+    int rc = qb_u64set_add(&ids, (uint64_t)md->snapshots[i].snapshot_id, err);
+    if (rc) {
+      qb_u64set_free(&ids);
+      return rc;
+    }
+  }
   for (size_t i = 0; i < md->n_snapshot_log; i++) {
     qb_snapshot_log_entry e = md->snapshot_log[i];
     if (e.timestamp_ms == INT64_MIN) e.timestamp_ms = md->last_updated_ms;
     bool intermediate = has_id(b->main_sets, b->n_main_sets, e.snapshot_id) && e.snapshot_id != md->current_snapshot_id;
-    if (qb_table_metadata_snapshot_by_id(md, e.snapshot_id)) {
+    if (qb_u64set_has(&ids, (uint64_t)e.snapshot_id)) {
       if (!intermediate) md->snapshot_log[k++] = e;
     } else if (b->removed_snapshots) {
       k = 0;
@@ -928,6 +944,7 @@ static int update_snapshot_log(qb_metadata_builder *b, qb_err *err)
       md->snapshot_log[k++] = e;
     }
   }
+  qb_u64set_free(&ids);
   md->n_snapshot_log = k;
   if (qb_table_metadata_current_snapshot(md) && (k == 0 || md->snapshot_log[k - 1].snapshot_id != md->current_snapshot_id))
     return QB_FAIL(err, QB_EINVAL, "cannot set invalid snapshot log: latest entry is not the current snapshot");
@@ -964,6 +981,7 @@ int qb_metadata_builder_build(qb_table_metadata **out, qb_metadata_builder *b, c
     if (b->has_base && previous_metadata_file) rc = add_previous_file(b, previous_metadata_file, err);
     if (!rc) rc = update_snapshot_log(b, err);
     if (!rc && (rc = qb_table_metadata__validate(b->md, err)) == QB_ECORRUPT) err->code = rc = QB_EINVAL;
+    if (!rc) qb_md_text__extend(b->md);
   }
   if (rc) {
     qb_metadata_builder_free(b);

@@ -224,5 +224,5 @@ QB_TEST(s3_threads_race_lock_fallback) { race(QB_S3_COND_OFF, QB_COMMIT_AUTO, fa
 
 QB_TEST(s3_processes_8x100_if_none_match) { race(QB_S3_COND_AUTO, QB_COMMIT_AUTO, true, 8, 100, false); }
 
-/* the lock costs ~25 requests and polling per commit: 8 x 25 keeps this under a minute on radosgw */
-QB_TEST(s3_processes_8x25_lock) { race(QB_S3_COND_OFF, QB_COMMIT_AUTO, true, 8, 25, true); }
+/* the full figure with the lock fallback forced on: 8 processes x 100 commits */
+QB_TEST(s3_processes_8x100_lock) { race(QB_S3_COND_OFF, QB_COMMIT_AUTO, true, 8, 100, true); }

@@ -384,6 +384,134 @@ QB_TEST(processes_8x100_create_exclusive) { process_race(QB_COMMIT_EXCLUSIVE, 8,
 
 QB_TEST(processes_8x100_lock) { process_race(QB_COMMIT_LOCK, 8, scaled(100)); }
 
+/* ---- processes: create-if-not-exists, then append, on a fresh table ---- */
+
+/* Load db.t, creating it when there is none; a lost create race (QB_EEXISTS) loads the winner's table.
+ * *created says whether this process created it. */
+static int load_or_create(qb_table **out, qb_catalog *cat, bool purge, bool *created, qb_err *err)
+{
+  static const char sj[] = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":[{\"id\":1,\"name\":\"id\","
+                           "\"required\":true,\"type\":\"long\"},{\"id\":2,\"name\":\"v\",\"required\":false,"
+                           "\"type\":\"string\"}]}";
+  static const qb_kv props[] = {{"commit.retry.num-retries", "100000"},
+                                {"commit.retry.min-wait-ms", "1"},
+                                {"commit.retry.max-wait-ms", "32"},
+                                {"commit.retry.total-timeout-ms", "120000"},
+                                {"write.metadata.delete-after-commit.enabled", "true"},
+                                {"write.metadata.previous-versions-max", "5"}};
+  size_t n_props = sizeof props / sizeof props[0] - (purge ? 0 : 2);
+  *created = false;
+  for (int tries = 0; tries < 100; tries++) {
+    int rc = qb_table_load(out, cat, "db.t", err);
+    if (rc != QB_ENOTFOUND) return rc;
+    qb_err_clear(err);
+    qb_schema *schema;
+    if ((rc = qb_schema_parse_json(&schema, sj, sizeof sj - 1, err))) return rc;
+    qb_table_def def = {schema, NULL, NULL, props, n_props};
+    rc = qb_catalog_create_table_def(out, cat, "db.t", &def, NULL, err);
+    qb_schema_free(schema);
+    if (rc == QB_OK) {
+      *created = true;
+      return QB_OK;
+    }
+    if (rc != QB_EEXISTS) return rc;
+    qb_err_clear(err);
+  }
+  return QB_FAIL(err, QB_EINTERNAL, "db.t neither loads nor can be created");
+}
+
+/* One round: nproc processes each create-if-not-exists db.t in a fresh warehouse and commit per_proc
+ * changes. Exactly one creates it; v1 and every later version exist; the history is linear. With `purge`
+ * old metadata files are deleted as commits go (previous-versions-max=5, 8 writers), under the loads of others:
+ * every commit must still land once. */
+static void create_race_round(qb_commit_mode mode, bool purge, int round, int nproc, int per_proc)
+{
+  qb_err err = QB_ERR_INIT;
+  char *wh = qb_str_printf("%s/wh-%d", qb_test_tmpdir(), round);
+  qb_catalog *cat;
+  CHECK_OK(open_cat(&cat, wh, mode, 1000, NULL, &err), &err);
+  fflush(NULL);
+  pid_t pids[16];
+  for (int i = 0; i < nproc; i++) {
+    pids[i] = fork();
+    CHECK(pids[i] >= 0);
+    if (pids[i] == 0) {
+      qb_catalog *ccat; /* a catalog of its own, as a separate qberg process has */
+      qb_table *t;
+      bool created;
+      if (open_cat(&ccat, wh, mode, 1000, NULL, &err) || load_or_create(&t, ccat, purge, &created, &err)) {
+        fprintf(stderr, "  round %d process %d: %s\n", round, i, err.msg);
+        _exit(1);
+      }
+      for (int j = 0; j < per_proc; j++) {
+        char key[32];
+        snprintf(key, sizeof key, "w-%d-%d", i, j);
+        qb_kv kv = {key, "1"};
+        if (qb_table_set_properties(t, &kv, 1, NULL, 0, NULL, &err)) {
+          fprintf(stderr, "  round %d process %d commit %d: %s\n", round, i, j, err.msg);
+          _exit(1);
+        }
+      }
+      qb_table_free(t);
+      qb_catalog_free(ccat);
+      _exit(created ? 10 : 0);
+    }
+  }
+  int creators = 0;
+  for (int i = 0; i < nproc; i++) {
+    int st;
+    CHECK(waitpid(pids[i], &st, 0) == pids[i]);
+    EXPECT(WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 10));
+    creators += WIFEXITED(st) && WEXITSTATUS(st) == 10;
+  }
+  CHECK_EQ_INT(creators, 1);
+  int total = nproc * per_proc;
+  if (!purge) {
+    CHECK_EQ_INT(verify_history(cat, wh, 1 + total, 1), 1 + total);
+  } else {
+    qb_table *t;
+    CHECK_OK(qb_table_load(&t, cat, "db.t", &err), &err);
+    CHECK_EQ_INT(qb_table_version(t), 1 + total);
+    qb_table_free(t);
+    for (int i = 0; i < nproc; i++)
+      for (int j = 0; j < per_proc; j++) {
+        char key[32];
+        snprintf(key, sizeof key, "w-%d-%d", i, j);
+        EXPECT(has_key(cat, key));
+      }
+  }
+  char *hint = qb_str_printf("%s/db/t/metadata/version-hint.text", wh);
+  uint8_t *h;
+  size_t hn;
+  CHECK_OK(qb_fileio_read_all(&h, &hn, qb_catalog_io(cat), hint, 64, &err), &err);
+  /* the hint is a whole number naming an existing version (writers may leave it a little behind) */
+  char num[32];
+  snprintf(num, sizeof num, "%.*s", (int)(hn < 31 ? hn : 31), (const char *)h);
+  char *end;
+  long hv = strtol(num, &end, 10);
+  EXPECT(hn > 0 && *end == '\0' && hv >= 1 && hv <= 1 + total);
+  free(h);
+  free(hint);
+  qb_catalog_free(cat);
+  free(wh);
+}
+
+static void create_race(qb_commit_mode mode, bool purge, int rounds, int nproc, int per_proc)
+{
+  int64_t t0 = qb_mono_ns();
+  int failed_before = qb__failed_checks;
+  for (int r = 0; r < rounds && qb__failed_checks == failed_before; r++) create_race_round(mode, purge, r, nproc, per_proc);
+  fprintf(stderr, "  %d rounds of %d processes create-if-not-exists + %d commits (%s%s): %lld ms\n", rounds, nproc,
+          per_proc, mode == QB_COMMIT_LOCK ? "lock" : "create-exclusive", purge ? ", old metadata deleted" : "",
+          (long long)((qb_mono_ns() - t0) / 1000000));
+}
+
+QB_TEST(create_race_20_rounds_create_exclusive) { create_race(QB_COMMIT_EXCLUSIVE, false, scaled(20), 8, 5); }
+
+QB_TEST(create_race_lock) { create_race(QB_COMMIT_LOCK, false, scaled(6), 8, 3); }
+
+QB_TEST(create_race_deleting_old_metadata) { create_race(QB_COMMIT_EXCLUSIVE, true, scaled(20), 8, 5); }
+
 /* ---- retries ---- */
 
 QB_TEST(lost_race_retries_then_gives_up)

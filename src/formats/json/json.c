@@ -374,6 +374,18 @@ void qb_jw_raw(qb_jw *w, const char *text)
   puts_(w, text);
 }
 
+void qb_jw_raw_elements(qb_jw *w, const char *text, size_t n, int count)
+{
+  if (w->rc || count <= 0) return;
+  if (w->pretty || w->depth == 0 || !w->stack[w->depth - 1].is_array) {
+    w->rc = QB_FAIL(w->err, QB_EINTERNAL, "JSON writer: raw elements outside a compact array");
+    return;
+  }
+  before_value(w);
+  put(w, text, n);
+  w->stack[w->depth - 1].n += count - 1;
+}
+
 void qb_jw_value(qb_jw *w, const json_object *v)
 {
   if (w->rc) return;

@@ -70,6 +70,9 @@ void qb_jw_bool(qb_jw *w, bool v);
 void qb_jw_null(qb_jw *w);
 /** A number or literal given as text (already valid JSON), written as is. */
 void qb_jw_raw(qb_jw *w, const char *text);
+/** Inside an open array of a compact writer: `count` elements given as their compact text, separated by
+ *  commas (as this writer would write them), appended as is. */
+void qb_jw_raw_elements(qb_jw *w, const char *text, size_t n, int count);
 /** A json-c tree written in the writer's style (object key order and parsed number text kept). */
 void qb_jw_value(qb_jw *w, const json_object *v);
 /** Re-emit a compact JSON text in the writer's style (parses it; errors go to the writer). */
