@@ -830,6 +830,20 @@ static void run_free(ingest_run *r)
   raw_list_free(&r->files);
 }
 
+/* The phases after discovery, in their crash-safe order: data tables, audit row, index, ledger. */
+static int run_batch(ingest_run *r, qb_err *err)
+{
+  int rc = learn_batch_types(r, err);
+  if (rc == QB_OK) rc = recover_uncovered(r, err);
+  if (rc == QB_OK) rc = derive_and_write(r, err);
+  if (rc == QB_OK) rc = recheck_deferred(r, err);
+  if (rc == QB_OK) rc = commit_tables(r, err);
+  if (rc == QB_OK) rc = write_audit(r, err);
+  if (rc == QB_OK) rc = commit_index(r, err);
+  if (rc == QB_OK) rc = record_files(r, err);
+  return rc;
+}
+
 int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_options *opts, qb_err *err)
 {
   memset(rep, 0, sizeof *rep);
@@ -848,14 +862,7 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
   }
   int rc = open_tables(r, err);
   if (rc == QB_OK) rc = discover(r, err);
-  if (rc == QB_OK) rc = learn_batch_types(r, err);
-  if (rc == QB_OK) rc = recover_uncovered(r, err);
-  if (rc == QB_OK) rc = derive_and_write(r, err);
-  if (rc == QB_OK) rc = recheck_deferred(r, err);
-  if (rc == QB_OK) rc = commit_tables(r, err);
-  if (rc == QB_OK) rc = write_audit(r, err);
-  if (rc == QB_OK) rc = commit_index(r, err);
-  if (rc == QB_OK) rc = record_files(r, err);
+  if (rc == QB_OK && !(opts->skip_if_idle && !r->files.n)) rc = run_batch(r, err);
   rep->elapsed_ms = qb_now_ms() - r->t0_ms;
   char batch[37];
   memcpy(batch, r->batch, sizeof batch);
