@@ -30,10 +30,11 @@ typedef struct qb_ingest_options {
   qb_ingest_progress_fn progress; /* NULL: none */
   void *progress_ctx;
   bool skip_if_idle; /* no new raw file: write nothing (no processing_metadata row); for polling loops */
+  bool dry_run;      /* discover and parse the new files (pass one: records, rejections), write nothing */
 } qb_ingest_options;
 
 #define QB_INGEST_OPTIONS_VERSION 2
-#define QB_INGEST_OPTIONS_INIT {QB_INGEST_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, false}
+#define QB_INGEST_OPTIONS_INIT {QB_INGEST_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, false, false}
 
 #define QB_INGEST_MAX_REJECTS 64 /* rejections kept in the report (all are recorded in the table) */
 

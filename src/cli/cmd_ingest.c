@@ -16,7 +16,7 @@
 static void usage(FILE *f)
 {
   fprintf(f,
-          "usage: qberg [-w WAREHOUSE] ingest --raw DIR|URI [--batch-id UUID] [--json]\n"
+          "usage: qberg [-w WAREHOUSE] ingest --raw DIR|URI [--batch-id UUID] [--dry-run] [--json]\n"
           "       qberg [-w WAREHOUSE] ingest --raw DIR|URI --watch [--interval SECONDS] [--json]\n"
           "\n"
           "Process the raw VQE result files (.json lines, .avro containers) under --raw that earlier runs\n"
@@ -28,7 +28,8 @@ static void usage(FILE *f)
           "\n"
           "--watch polls the source every --interval seconds (default 10) and runs a batch when new files\n"
           "appear, until SIGINT or SIGTERM, which stop it between batches (exit 0). --json prints one JSON\n"
-          "object per batch. On a terminal, stderr shows progress (files, MB/s, ETA).\n");
+          "object per batch. On a terminal, stderr shows progress (files, MB/s, ETA).\n"
+          "--dry-run reads and checks the new files (records, rejections) and writes nothing.\n");
 }
 
 /* ---- progress (stderr, TTY only) ---- */
@@ -181,6 +182,8 @@ int qb_cmd_ingest(qb_cli *cli)
     if (!strcmp(a, "--json")) continue;
     if (!strcmp(a, "--watch")) {
       watch = true;
+    } else if (!strcmp(a, "--dry-run")) {
+      o.dry_run = true;
     } else if (!strcmp(a, "--interval") && i + 1 < cli->argc) {
       char *end;
       interval = strtod(cli->argv[++i], &end);
@@ -195,6 +198,7 @@ int qb_cmd_ingest(qb_cli *cli)
     }
   }
   if (!o.raw) return qb_cli_usage_error("ingest", "--raw DIR|URI is required");
+  if (watch && o.dry_run) return qb_cli_usage_error("ingest", "--dry-run is one pass: not with --watch");
   if (watch && o.batch_id) return qb_cli_usage_error("ingest", "--batch-id names one batch: not with --watch");
   if (watch) install_handlers(); /* before the catalog opens: a signal during setup still stops cleanly */
   qb_cli_catalog c;
