@@ -115,15 +115,12 @@ static int ensure_table(qb_table **out, qb_catalog *cat, const char *ident, cons
 {
   int rc = qb_table_load(out, cat, ident, err);
   if (rc != QB_ENOTFOUND) return rc;
-  /* Small row groups, pages and dictionaries bound the batch's memory: a batch writes up to ~45 partition
-   * files at once (nine tables x basis sets x backends), each buffering one row group plus a page and a
-   * dictionary per column (Iceberg's defaults: 128 MiB, 1 MiB, 2 MiB). */
-  qb_kv props[5] = {{"write.parquet.compression-codec", "zstd"},
+  /* Small row groups bound the batch's memory: a batch writes up to ~45 partition files at once (nine
+   * tables x basis sets x backends), each buffering one row group (Iceberg's default: 128 MiB). */
+  qb_kv props[3] = {{"write.parquet.compression-codec", "zstd"},
                     {"write.parquet.row-group-size-bytes", "4194304"},
-                    {"write.target-file-size-bytes", "8388608"},
-                    {"write.parquet.dict-size-bytes", "524288"},
                     {"comment", comment}};
-  qb_table_def def = {schema, spec, NULL, props, comment ? 5 : 4};
+  qb_table_def def = {schema, spec, NULL, props, comment ? 3 : 2};
   rc = qb_catalog_create_table_def(out, cat, ident, &def, NULL, err);
   if (rc == QB_EEXISTS) return qb_table_load(out, cat, ident, err); /* created concurrently */
   return rc;
