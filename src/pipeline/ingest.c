@@ -395,7 +395,7 @@ static int discover(ingest_run *r, qb_err *err)
 {
   int rc = qb_fileio_list(r->io, r->opts->raw, add_raw, &r->files, err);
   if (rc) return qb_err_wrap(err, "listing raw files under %s", r->opts->raw);
-  qsort(r->files.v, r->files.n, sizeof *r->files.v, cmp_raw);
+  if (r->files.n) qsort(r->files.v, r->files.n, sizeof *r->files.v, cmp_raw); /* v is NULL when empty */
   r->rep->files_seen = r->files.n;
   qb_u64set seen;
   qb_u64set_init(&seen);
