@@ -11,7 +11,7 @@ rm -rf demo
 mkdir -p demo/raw/experiments
 W="$root/demo/warehouse"
 echo "== 1. generate 40 raw VQE results (as Redpanda Connect writes them to raw-results/experiments/)"
-"$Q" generate --experiments 40 --seed 1 --out demo/raw/experiments
+"$Q" generate --experiments 40 --seed 1 --iterations 5-60 --out demo/raw/experiments
 echo
 echo "== 2. first batch: qberg -w demo/warehouse ingest --raw demo/raw/experiments"
 "$Q" -w "$W" ingest --raw demo/raw/experiments
@@ -21,8 +21,12 @@ echo "== 3. the same files again: nothing new"
 "$Q" -w "$W" ingest --raw demo/raw/experiments | head -n 1
 echo
 echo "== 4. 10 more results arrive, and the second batch appends only them (tag v_incr_...)"
-"$Q" generate --experiments 10 --seed 2 --first-counter 41 --out demo/raw/experiments >/dev/null
+"$Q" generate --experiments 10 --seed 2 --first-counter 41 --iterations 5-60 --out demo/raw/experiments >/dev/null
 "$Q" -w "$W" ingest --raw demo/raw/experiments
+echo
+echo "== 4b. the same 10 results re-delivered under new file names: the experiment index drops them whole"
+"$Q" generate --experiments 10 --seed 2 --first-counter 1041 --iterations 5-60 --out demo/raw/experiments >/dev/null
+"$Q" -w "$W" ingest --raw demo/raw/experiments | head -n 2
 echo
 echo "== 5. the warehouse"
 "$Q" -w "$W" tables

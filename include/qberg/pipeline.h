@@ -10,15 +10,31 @@
 #include "qberg/fileio.h"
 #include "qberg/vqe.h"
 
+/** Where a run is, reported after each raw file of each pass (the library never prints: callers render). */
+typedef struct qb_ingest_progress {
+  const char *phase;    /* "types" (pass one), "rows" (pass two: derive and write), "commit" */
+  uint64_t files_done;  /* in this phase */
+  uint64_t files_total; /* in this phase */
+  uint64_t bytes_done;  /* raw bytes read in this phase */
+  uint64_t bytes_total;
+  int64_t elapsed_ms;   /* since the run started */
+} qb_ingest_progress;
+
+typedef void (*qb_ingest_progress_fn)(void *ctx, const qb_ingest_progress *p);
+
 typedef struct qb_ingest_options {
   unsigned version;     /* QB_INGEST_OPTIONS_VERSION */
   const char *raw;      /* source: a folder/URI whose subfolders are topics, or one topic folder */
   qb_fileio *raw_io;    /* FileIO for `raw` (borrowed); NULL: the catalog's */
   const char *batch_id; /* NULL: a new UUID */
+  qb_ingest_progress_fn progress; /* NULL: none */
+  void *progress_ctx;
+  bool skip_if_idle; /* no new raw file: write nothing (no processing_metadata row); for polling loops */
+  bool dry_run;      /* discover and parse the new files (pass one: records, rejections), write nothing */
 } qb_ingest_options;
 
-#define QB_INGEST_OPTIONS_VERSION 1
-#define QB_INGEST_OPTIONS_INIT {QB_INGEST_OPTIONS_VERSION, NULL, NULL, NULL}
+#define QB_INGEST_OPTIONS_VERSION 2
+#define QB_INGEST_OPTIONS_INIT {QB_INGEST_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, false, false}
 
 #define QB_INGEST_MAX_REJECTS 64 /* rejections kept in the report (all are recorded in the table) */
 
@@ -41,15 +57,22 @@ typedef struct qb_ingest_report {
   char versions[QB_VQE_FEATURE_TABLES][48];    /* the tag written, or "no_changes" */
   size_t n_rejects;
   qb_ingest_reject rejects[QB_INGEST_MAX_REJECTS];
+  /* key de-duplication through the experiment index (docs/PIPELINE.md "De-duplication") */
+  uint64_t experiments_new;       /* records whose experiment was not stored: appended whole */
+  uint64_t experiments_known;     /* records whose experiment was stored with the same keys: dropped whole */
+  uint64_t experiments_rechecked; /* records compared row by row against the stored keys of their experiment */
+  uint64_t experiments_recovered; /* experiments of an earlier, interrupted batch added to the index */
+  int64_t elapsed_ms;
 } qb_ingest_report;
 
 /**
- * Run one incremental batch: create the tables if missing, find the raw files not yet in the ledger,
- * parse them (two passes: Spark's batch-wide type inference decides ids), append the rows whose key columns
- * are new to each feature table tagged `v_<batch>` (first batch of a table) or `v_incr_<batch>`, then the
- * processing_metadata row, then the ledger and rejected_inputs rows. A rejected file never stops the batch.
- * A crash mid-batch leaves files out of the ledger: the rerun processes them again and the key
- * de-duplication drops what was already appended.
+ * Run one incremental batch: create the tables if missing, find the raw files (.json and .avro) not yet in
+ * the ledger, parse them (two passes: Spark's batch-wide type inference decides ids), append the rows whose
+ * key columns are new to each feature table tagged `v_<batch>` (first batch of a table) or `v_incr_<batch>`,
+ * then the processing_metadata row, the experiment index, the ledger and rejected_inputs rows. A rejected
+ * file never stops the batch. A crash mid-batch leaves files out of the ledger: the rerun processes them
+ * again, first reading back the rows of the interrupted batch (the snapshots the index does not cover), so
+ * the key de-duplication drops what was already appended.
  */
 QB_API int qb_ingest_run(qb_ingest_report *out, qb_catalog *cat, const qb_ingest_options *opts,
                          qb_err *err) QB_WUR;

@@ -213,10 +213,13 @@ typedef struct qb_vqe_gen_options {
                               control characters in strings, absent/null optional fields */
   uint32_t min_iterations; /* iterations per run, skewed towards the minimum (median ~ min + 12%) */
   uint32_t max_iterations;
+  bool avro;               /* qb_vqe_generate writes .avro Object Container Files (the Kafka Connect path),
+                              one record each, instead of .json lines */
 } qb_vqe_gen_options;
 
-#define QB_VQE_GEN_OPTIONS_VERSION 1
-#define QB_VQE_GEN_OPTIONS_INIT {QB_VQE_GEN_OPTIONS_VERSION, 1, 1, 1, INT64_C(1764161042873512960), false, 50, 500}
+#define QB_VQE_GEN_OPTIONS_VERSION 2
+#define QB_VQE_GEN_OPTIONS_INIT \
+  {QB_VQE_GEN_OPTIONS_VERSION, 1, 1, 1, INT64_C(1764161042873512960), false, 50, 500, false}
 
 /**
  * Generate raw record number `index`: *out is the JSON text Redpanda Connect would write (one line, no
@@ -224,7 +227,8 @@ typedef struct qb_vqe_gen_options {
  */
 QB_API int qb_vqe_gen_record(char **out, size_t *out_n, char name[64], const qb_vqe_gen_options *o,
                              uint64_t index, qb_err *err) QB_WUR;
-/** Write o->count records as `dir`/experiment.vqe/{counter}-{unix_nano}.json through `io`. */
+/** Write o->count records as `dir`/experiment.vqe/{counter}-{unix_nano}.json (.avro with o->avro)
+ *  through `io`. */
 QB_API int qb_vqe_generate(qb_fileio *io, const char *dir, const qb_vqe_gen_options *o, qb_err *err) QB_WUR;
 
 #endif

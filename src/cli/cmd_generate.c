@@ -7,14 +7,22 @@
 #include "qberg/s3.h"
 #include "qberg/vqe.h"
 
+static void usage(void)
+{
+  printf("usage: qberg generate --experiments N --out DIR|URI [--seed S] [--first-counter N]\n"
+         "                      [--iterations MIN-MAX] [--format json|avro]\n"
+         "\n"
+         "Write N raw VQE result files as DIR/experiment.vqe/{counter}-{unix_nano}.json, as Redpanda Connect\n"
+         "writes them (or .avro Object Container Files, as Kafka Connect's S3 sink writes them): molecules\n"
+         "H2, LiH, H2O, He2, BeH2, N2, NH3, He; basis sets sto3g, 6-31g, cc-pvdz with the matching qubit\n"
+         "counts and Pauli Hamiltonians; several backends and optimizers; decreasing noisy energies.\n"
+         "Iterations per run MIN-MAX (default 50-500, most runs near MIN). Same seed, same files.\n");
+}
+
 int qb_cmd_generate(qb_cli *cli)
 {
   if (qb_cli_wants_help(cli->argc, cli->argv)) {
-    printf("usage: qberg generate --experiments N --out DIR|URI [--seed S] [--first-counter N]\n"
-           "\n"
-           "Write N raw VQE result files as DIR/experiment.vqe/{counter}-{unix_nano}.json, as Redpanda Connect\n"
-           "writes them (molecules H2, LiH, H2O, BeH2, N2, ...; several basis sets, backends, optimizers).\n"
-           "Same seed, same files.\n");
+    usage();
     return QB_EXIT_OK;
   }
   qb_vqe_gen_options o = QB_VQE_GEN_OPTIONS_INIT;
@@ -22,22 +30,33 @@ int qb_cmd_generate(qb_cli *cli)
   for (int i = 1; i < cli->argc; i++) {
     const char *a = cli->argv[i];
     if (i + 1 >= cli->argc) return qb_cli_usage_error("generate", "unexpected argument '%s'", a);
+    const char *v = cli->argv[++i];
     char *end;
     if (!strcmp(a, "--out")) {
-      out = cli->argv[++i];
-      continue;
+      out = v;
+    } else if (!strcmp(a, "--format")) {
+      if (strcmp(v, "json") && strcmp(v, "avro"))
+        return qb_cli_usage_error("generate", "--format is json or avro, not '%s'", v);
+      o.avro = !strcmp(v, "avro");
+    } else if (!strcmp(a, "--iterations")) {
+      unsigned long lo = strtoul(v, &end, 10), hi = lo;
+      if (end != v && *end == '-') hi = strtoul(end + 1, &end, 10);
+      if (*end || lo < 1 || hi < lo || hi > 100000)
+        return qb_cli_usage_error("generate", "--iterations MIN-MAX with 1 <= MIN <= MAX <= 100000");
+      o.min_iterations = (uint32_t)lo;
+      o.max_iterations = (uint32_t)hi;
+    } else {
+      unsigned long long n = strtoull(v, &end, 10);
+      if (*end || end == v) return qb_cli_usage_error("generate", "%s needs a number", a);
+      if (!strcmp(a, "--experiments"))
+        o.count = n;
+      else if (!strcmp(a, "--seed"))
+        o.seed = n;
+      else if (!strcmp(a, "--first-counter"))
+        o.first_counter = n;
+      else
+        return qb_cli_usage_error("generate", "unexpected argument '%s'", a);
     }
-    unsigned long long v = strtoull(cli->argv[i + 1], &end, 10);
-    if (*end || end == cli->argv[i + 1]) return qb_cli_usage_error("generate", "%s needs a number", a);
-    i++;
-    if (!strcmp(a, "--experiments"))
-      o.count = v;
-    else if (!strcmp(a, "--seed"))
-      o.seed = v;
-    else if (!strcmp(a, "--first-counter"))
-      o.first_counter = v;
-    else
-      return qb_cli_usage_error("generate", "unexpected argument '%s'", a);
   }
   if (!out) return qb_cli_usage_error("generate", "--out DIR|URI is required");
   qb_err err = QB_ERR_INIT;
@@ -51,7 +70,11 @@ int qb_cmd_generate(qb_cli *cli)
   qb_fileio_free(io);
   qb_config_free(cfg);
   if (rc) return qb_cli_fail(&err);
-  printf("wrote %llu raw files to %s/experiment.vqe (seed %llu)\n", (unsigned long long)o.count, out,
-         (unsigned long long)o.seed);
+  if (cli->json)
+    printf("{\"files\":%llu,\"out\":\"%s/experiment.vqe\",\"seed\":%llu,\"format\":\"%s\"}\n",
+           (unsigned long long)o.count, out, (unsigned long long)o.seed, o.avro ? "avro" : "json");
+  else
+    printf("wrote %llu raw files to %s/experiment.vqe (seed %llu)\n", (unsigned long long)o.count, out,
+           (unsigned long long)o.seed);
   return QB_EXIT_OK;
 }

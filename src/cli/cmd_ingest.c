@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* qberg ingest: one incremental batch of the VQE pipeline (docs/PIPELINE.md). */
+/* qberg ingest: incremental batches of the VQE pipeline (docs/PIPELINE.md): one batch, or --watch to
+ * poll the source until SIGINT/SIGTERM; progress on a TTY, a one-screen summary, or --json. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli_catalog.h"
 #include "qberg/pipeline.h"
@@ -10,14 +16,156 @@
 static void usage(FILE *f)
 {
   fprintf(f,
-          "usage: qberg [-w WAREHOUSE] ingest --raw DIR|URI [--batch-id UUID] [--json]\n"
+          "usage: qberg [-w WAREHOUSE] ingest --raw DIR|URI [--batch-id UUID] [--dry-run] [--json]\n"
+          "       qberg [-w WAREHOUSE] ingest --raw DIR|URI --watch [--interval SECONDS] [--json]\n"
           "\n"
-          "Process the raw VQE result files under --raw that earlier runs have not seen: derive the rows of\n"
-          "the nine quantum_features tables, append the rows whose key columns are new (tag v_<batch> on a\n"
-          "table's first batch, v_incr_<batch> later), and record the run in processing_metadata, the files in\n"
-          "ingested_files and the rejected files (with the reason) in rejected_inputs. --raw is a folder whose\n"
-          "subfolders are topics (s3://raw-results/experiments/) or one topic folder. Exit 1 if any file was\n"
-          "rejected (the good ones are ingested all the same).\n");
+          "Process the raw VQE result files (.json lines, .avro containers) under --raw that earlier runs\n"
+          "have not seen: derive the rows of the nine quantum_features tables, append the rows whose key\n"
+          "columns are new (tag v_<batch> on a table's first batch, v_incr_<batch> later), and record the run\n"
+          "in processing_metadata, the files in ingested_files and the rejected files (with the reason) in\n"
+          "rejected_inputs. --raw is a folder whose subfolders are topics (s3://raw-results/experiments/) or\n"
+          "one topic folder. Exit 1 if any file was rejected (the good ones are ingested all the same).\n"
+          "\n"
+          "--watch polls the source every --interval seconds (default 10) and runs a batch when new files\n"
+          "appear, until SIGINT or SIGTERM, which stop it between batches (exit 0). --json prints one JSON\n"
+          "object per batch. On a terminal, stderr shows progress (files, MB/s, ETA).\n"
+          "--dry-run reads and checks the new files (records, rejections) and writes nothing.\n");
+}
+
+/* ---- progress (stderr, TTY only) ---- */
+
+typedef struct progress_state {
+  int64_t last_ms;
+  bool shown;
+  const char *phase;      /* the phase shown; rates and ETA count from its start */
+  int64_t phase_start_ms; /* elapsed_ms when it started */
+} progress_state;
+
+static int64_t mono_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void on_progress(void *ctx, const qb_ingest_progress *p)
+{
+  progress_state *s = ctx;
+  int64_t now = mono_ms();
+  bool last = p->files_done == p->files_total;
+  if (!last && now - s->last_ms < 100) return;
+  s->last_ms = now;
+  s->shown = true;
+  if (!strcmp(p->phase, "commit")) {
+    fprintf(stderr, "\r\033[Kcommitting tables %llu/%llu", (unsigned long long)p->files_done,
+            (unsigned long long)p->files_total);
+    return;
+  }
+  if (s->phase != p->phase) {
+    s->phase = p->phase;
+    s->phase_start_ms = p->elapsed_ms;
+  }
+  double secs = (double)(p->elapsed_ms - s->phase_start_ms) / 1000.0;
+  double mbs = secs > 0 ? (double)p->bytes_done / 1e6 / secs : 0;
+  double eta = p->bytes_done && p->bytes_total > p->bytes_done
+                   ? secs * (double)(p->bytes_total - p->bytes_done) / (double)p->bytes_done
+                   : 0;
+  fprintf(stderr, "\r\033[K%s pass: %llu/%llu files  %.1f/%.1f MB  %.1f MB/s  ETA %.0fs",
+          !strcmp(p->phase, "types") ? "type" : "row", (unsigned long long)p->files_done,
+          (unsigned long long)p->files_total, (double)p->bytes_done / 1e6, (double)p->bytes_total / 1e6, mbs, eta);
+}
+
+static void progress_clear(progress_state *s)
+{
+  if (s->shown) fprintf(stderr, "\r\033[K");
+  s->shown = false;
+}
+
+/* ---- output ---- */
+
+static void print_json(const qb_ingest_report *r)
+{
+  printf("{\"batch_id\":\"%s\",\"files_seen\":%llu,\"files_new\":%llu,\"files_rejected\":%llu,\"records\":%llu,"
+         "\"bytes\":%llu,\"elapsed_ms\":%lld,\"experiments\":{\"new\":%llu,\"known\":%llu,\"rechecked\":%llu,"
+         "\"recovered\":%llu},\"tables\":[",
+         r->batch_id, (unsigned long long)r->files_seen, (unsigned long long)r->files_new,
+         (unsigned long long)r->files_rejected, (unsigned long long)r->records, (unsigned long long)r->bytes,
+         (long long)r->elapsed_ms, (unsigned long long)r->experiments_new, (unsigned long long)r->experiments_known,
+         (unsigned long long)r->experiments_rechecked, (unsigned long long)r->experiments_recovered);
+  for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++)
+    printf("%s{\"table\":\"%s\",\"rows\":%lld,\"duplicates\":%lld,\"version\":\"%s\",\"snapshot_id\":%lld}",
+           t ? "," : "", qb_vqe_table_describe((qb_vqe_table)t)->name, (long long)r->rows[t],
+           (long long)r->duplicates[t], r->versions[t], (long long)r->snapshot_ids[t]);
+  printf("],\"rejected\":[");
+  for (size_t i = 0; i < r->n_rejects; i++) {
+    printf("%s{\"file\":", i ? "," : "");
+    qb_cli_json_str(stdout, r->rejects[i].file);
+    printf(",\"reason\":");
+    qb_cli_json_str(stdout, r->rejects[i].reason);
+    printf("}");
+  }
+  printf("]}\n");
+  fflush(stdout);
+}
+
+static void print_summary(const qb_ingest_report *r)
+{
+  double secs = (double)r->elapsed_ms / 1000.0;
+  printf("batch %s: %llu raw files, %llu new, %llu rejected, %llu records, %.1f MB in %.2f s (%.1f MB/s)\n",
+         r->batch_id, (unsigned long long)r->files_seen, (unsigned long long)r->files_new,
+         (unsigned long long)r->files_rejected, (unsigned long long)r->records, (double)r->bytes / 1e6, secs,
+         secs > 0 ? (double)r->bytes / 1e6 / secs : 0.0);
+  printf("experiments: %llu new, %llu already stored, %llu re-checked row by row, %llu recovered\n",
+         (unsigned long long)r->experiments_new, (unsigned long long)r->experiments_known,
+         (unsigned long long)r->experiments_rechecked, (unsigned long long)r->experiments_recovered);
+  printf("%-22s %10s %10s  %-40s %s\n", "table", "rows", "duplicate", "version", "snapshot");
+  for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
+    printf("%-22s %10lld %10lld  %-40s ", qb_vqe_table_describe((qb_vqe_table)t)->name, (long long)r->rows[t],
+           (long long)r->duplicates[t], r->versions[t]);
+    if (r->snapshot_ids[t] >= 0)
+      printf("%lld\n", (long long)r->snapshot_ids[t]);
+    else
+      printf("-\n");
+  }
+  for (size_t i = 0; i < r->n_rejects && i < 10; i++) fprintf(stderr, "rejected %s\n", r->rejects[i].reason);
+  if (r->files_rejected > 10)
+    fprintf(stderr, "... %llu rejections in all: qberg scan quantum_features.rejected_inputs\n",
+            (unsigned long long)r->files_rejected);
+  fflush(stdout);
+}
+
+/* ---- --watch ---- */
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+  (void)sig;
+  stop_requested = 1;
+}
+
+static void install_handlers(void)
+{
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESTART; /* a batch in flight finishes: its reads and writes must not fail with EINTR */
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Sleep `ms`, waking early when a stop was requested. */
+static void nap(int64_t ms)
+{
+  int64_t end = mono_ms() + ms;
+  while (!stop_requested) {
+    int64_t left = end - mono_ms();
+    if (left <= 0) break;
+    if (left > 100) left = 100;
+    struct timespec ts = {(time_t)(left / 1000), (long)(left % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+  }
 }
 
 int qb_cmd_ingest(qb_cli *cli)
@@ -27,19 +175,32 @@ int qb_cmd_ingest(qb_cli *cli)
     return QB_EXIT_OK;
   }
   qb_ingest_options o = QB_INGEST_OPTIONS_INIT;
+  bool watch = false;
+  double interval = 10;
   for (int i = 1; i < cli->argc; i++) {
     const char *a = cli->argv[i];
     if (!strcmp(a, "--json")) continue;
-    if ((!strcmp(a, "--raw") || !strcmp(a, "--batch-id")) && i + 1 < cli->argc) {
-      if (!strcmp(a, "--raw"))
-        o.raw = cli->argv[++i];
-      else
-        o.batch_id = cli->argv[++i];
+    if (!strcmp(a, "--watch")) {
+      watch = true;
+    } else if (!strcmp(a, "--dry-run")) {
+      o.dry_run = true;
+    } else if (!strcmp(a, "--interval") && i + 1 < cli->argc) {
+      char *end;
+      interval = strtod(cli->argv[++i], &end);
+      if (*end || !(interval >= 0.05 && interval <= 86400))
+        return qb_cli_usage_error("ingest", "--interval takes seconds between 0.05 and 86400");
+    } else if (!strcmp(a, "--raw") && i + 1 < cli->argc) {
+      o.raw = cli->argv[++i];
+    } else if (!strcmp(a, "--batch-id") && i + 1 < cli->argc) {
+      o.batch_id = cli->argv[++i];
     } else {
       return qb_cli_usage_error("ingest", "unexpected argument '%s'", a);
     }
   }
   if (!o.raw) return qb_cli_usage_error("ingest", "--raw DIR|URI is required");
+  if (watch && o.dry_run) return qb_cli_usage_error("ingest", "--dry-run is one pass: not with --watch");
+  if (watch && o.batch_id) return qb_cli_usage_error("ingest", "--batch-id names one batch: not with --watch");
+  if (watch) install_handlers(); /* before the catalog opens: a signal during setup still stops cleanly */
   qb_cli_catalog c;
   int st = qb_cli_catalog_open(&c, cli, "ingest", NULL);
   if (st) return st;
@@ -50,53 +211,37 @@ int qb_cmd_ingest(qb_cli *cli)
     return qb_cli_fail(&err);
   }
   o.raw_io = raw_io;
-  qb_ingest_report *r = calloc(1, sizeof *r);
-  if (!r) {
-    qb_fileio_free(raw_io);
-    qb_cli_catalog_close(&c);
-    return QB_EXIT_ERROR;
+  progress_state ps = {0, false, NULL, 0};
+  if (!cli->json && isatty(STDERR_FILENO)) {
+    o.progress = on_progress;
+    o.progress_ctx = &ps;
   }
-  int rc = qb_ingest_run(r, c.cat, &o, &err);
+  o.skip_if_idle = watch;
+  qb_ingest_report *r = calloc(1, sizeof *r);
+  int status = QB_EXIT_OK;
+  if (!r) {
+    status = QB_EXIT_ERROR;
+    goto out;
+  }
+  do {
+    int rc = qb_ingest_run(r, c.cat, &o, &err);
+    progress_clear(&ps);
+    if (rc) {
+      status = qb_cli_fail(&err);
+      break;
+    }
+    if (!watch || r->files_new) {
+      if (cli->json)
+        print_json(r);
+      else
+        print_summary(r);
+    }
+    if (!watch && r->files_rejected) status = QB_EXIT_ERROR;
+    if (watch) nap((int64_t)(interval * 1000));
+  } while (watch && !stop_requested);
+out:
+  free(r);
   qb_fileio_free(raw_io);
   qb_cli_catalog_close(&c);
-  if (rc) {
-    free(r);
-    return qb_cli_fail(&err);
-  }
-  if (cli->json) {
-    printf("{\"batch_id\":\"%s\",\"files_seen\":%llu,\"files_new\":%llu,\"files_rejected\":%llu,\"records\":%llu,"
-           "\"tables\":[",
-           r->batch_id, (unsigned long long)r->files_seen, (unsigned long long)r->files_new,
-           (unsigned long long)r->files_rejected, (unsigned long long)r->records);
-    for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++)
-      printf("%s{\"table\":\"%s\",\"rows\":%lld,\"duplicates\":%lld,\"version\":\"%s\",\"snapshot_id\":%lld}",
-             t ? "," : "", qb_vqe_table_describe((qb_vqe_table)t)->name, (long long)r->rows[t],
-             (long long)r->duplicates[t], r->versions[t], (long long)r->snapshot_ids[t]);
-    printf("],\"rejected\":[");
-    for (size_t i = 0; i < r->n_rejects; i++) {
-      printf("%s{\"file\":", i ? "," : "");
-      qb_cli_json_str(stdout, r->rejects[i].file);
-      printf(",\"reason\":");
-      qb_cli_json_str(stdout, r->rejects[i].reason);
-      printf("}");
-    }
-    printf("]}\n");
-  } else {
-    printf("batch %s: %llu raw files, %llu new, %llu rejected, %llu records, %.1f MB\n", r->batch_id,
-           (unsigned long long)r->files_seen, (unsigned long long)r->files_new,
-           (unsigned long long)r->files_rejected, (unsigned long long)r->records, r->bytes / 1e6);
-    printf("%-22s %10s %10s  %-40s %s\n", "table", "rows", "duplicate", "version", "snapshot");
-    for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
-      printf("%-22s %10lld %10lld  %-40s ", qb_vqe_table_describe((qb_vqe_table)t)->name, (long long)r->rows[t],
-             (long long)r->duplicates[t], r->versions[t]);
-      if (r->snapshot_ids[t] >= 0)
-        printf("%lld\n", (long long)r->snapshot_ids[t]);
-      else
-        printf("-\n");
-    }
-    for (size_t i = 0; i < r->n_rejects; i++) fprintf(stderr, "rejected %s\n", r->rejects[i].reason);
-  }
-  int status = r->files_rejected ? QB_EXIT_ERROR : QB_EXIT_OK;
-  free(r);
   return status;
 }

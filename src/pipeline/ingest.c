@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The incremental VQE ingest (pipeline-spec §4, issue "The VQE feature pipeline"): discover raw files,
  * skip those in the ledger, parse in two passes (Spark's batch-wide type inference decides ids, so the
- * first pass only learns the types), de-duplicate rows on the seed's key columns, append to each table
- * with the batch tag, then write the audit row, the ledger and the rejections — in that order, so a
- * reader that trusts processing_metadata never sees half a batch, and a crash only causes a rerun. */
+ * first pass only learns the types), de-duplicate rows on the seed's key columns through the experiment
+ * index, append to each table with the batch tag, then write the audit row, the index, the ledger and the
+ * rejections — in that order, so a reader that trusts processing_metadata never sees half a batch, and a
+ * crash only causes a rerun. One function per phase; qb_ingest_run lists them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/experiment_index.h"
 #include "qberg/pipeline.h"
 #include "qberg/scan.h"
 #include "qberg/table.h"
@@ -54,7 +56,9 @@ static int add_raw(void *ctx, const char *path, const qb_stat *st, qb_err *err)
   raw_list *l = ctx;
   const char *base = strrchr(path, '/');
   base = base ? base + 1 : path;
-  if (base[0] == '.' || !qb_str_has_suffix(base, ".json")) return QB_OK; /* temp files, other formats */
+  /* .json: Redpanda Connect; .avro: Kafka Connect's S3 sink (Object Container Files). Others: temp files. */
+  bool json = qb_str_has_suffix(base, ".json"), avro = qb_str_has_suffix(base, ".avro");
+  if (base[0] == '.' || (!json && !avro)) return QB_OK;
   if (l->n == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 256;
     raw_file *v = realloc(l->v, cap * sizeof *v);
@@ -72,7 +76,7 @@ static int add_raw(void *ctx, const char *path, const qb_stat *st, qb_err *err)
   if (end != base && *end == '-') {
     char *end2;
     unsigned long long ns = strtoull(end + 1, &end2, 10);
-    if (end2 != end + 1 && !strcmp(end2, ".json")) {
+    if (end2 != end + 1 && (!strcmp(end2, ".json") || !strcmp(end2, ".avro"))) {
       f->counter = c;
       f->nano = ns;
       f->patterned = true;
@@ -111,8 +115,12 @@ static int ensure_table(qb_table **out, qb_catalog *cat, const char *ident, cons
 {
   int rc = qb_table_load(out, cat, ident, err);
   if (rc != QB_ENOTFOUND) return rc;
-  qb_kv props[2] = {{"write.parquet.compression-codec", "zstd"}, {"comment", comment}};
-  qb_table_def def = {schema, spec, NULL, props, comment ? 2 : 1};
+  /* Small row groups bound the batch's memory: a batch writes up to ~45 partition files at once (nine
+   * tables x basis sets x backends), each buffering one row group (Iceberg's default: 128 MiB). */
+  qb_kv props[3] = {{"write.parquet.compression-codec", "zstd"},
+                    {"write.parquet.row-group-size-bytes", "4194304"},
+                    {"comment", comment}};
+  qb_table_def def = {schema, spec, NULL, props, comment ? 3 : 2};
   rc = qb_catalog_create_table_def(out, cat, ident, &def, NULL, err);
   if (rc == QB_EEXISTS) return qb_table_load(out, cat, ident, err); /* created concurrently */
   return rc;
@@ -145,8 +153,8 @@ static int ensure_json_table(qb_table **out, qb_catalog *cat, const char *ident,
 
 /* ---- key de-duplication ------------------------------------------------------------------------------ */
 
-/* A 64-bit digest of a row's key columns. Collisions (p ~ n^2 / 2^65) would drop a row; with 10^6 keys
- * per table that is ~3e-8 per batch — documented in docs/PIPELINE.md. */
+/* A 64-bit digest of a row's key columns. Collisions (p ~ n^2 / 2^65) would drop a row; only the keys of
+ * re-checked experiments are compared this way, far fewer than 10^6 — documented in docs/PIPELINE.md. */
 static uint64_t value_digest(uint64_t h, const qb_value *v)
 {
   uint8_t tag = (uint8_t)v->kind;
@@ -187,27 +195,6 @@ static uint64_t key_digest(const qb_vqe_table_desc *d, const qb_value *row)
   return h;
 }
 
-/* Load the key digests of every row stored in `t` (projection of the key columns only). */
-static int load_keys(qb_u64set *keys, qb_table *t, const qb_vqe_table_desc *d, qb_err *err)
-{
-  const char *cols[8];
-  size_t n = d->n_key_columns < 8 ? d->n_key_columns : 8;
-  for (size_t i = 0; i < n; i++) cols[i] = d->columns[d->key_columns[i]].name;
-  qb_scan_options o = QB_SCAN_OPTIONS_INIT;
-  o.columns = cols;
-  o.n_columns = n;
-  qb_scan *s = NULL;
-  int rc = qb_scan_new(&s, t, &o, err);
-  const qb_value *row;
-  while (rc == QB_OK && (rc = qb_scan_next(&row, s, err)) == QB_OK && row) {
-    uint64_t h = 0x5157424b4559ULL;
-    for (size_t i = 0; i < n; i++) h = value_digest(h, &row->u.seq.items[i]);
-    rc = qb_u64set_add(keys, h, err);
-  }
-  qb_scan_free(s);
-  return rc ? qb_err_wrap(err, "reading the stored keys of %s", d->name) : QB_OK;
-}
-
 static int load_ledger(qb_u64set *seen, qb_table *t, qb_err *err)
 {
   const char *cols[1] = {"file"};
@@ -225,28 +212,81 @@ static int load_ledger(qb_u64set *seen, qb_table *t, qb_err *err)
   return rc ? qb_err_wrap(err, "reading the ledger %s", LEDGER_TABLE) : QB_OK;
 }
 
+
 /* ---- the run ----------------------------------------------------------------------------------------- */
 
 typedef struct table_state {
   qb_table *table;
   const qb_vqe_table_desc *desc;
-  qb_u64set keys; /* key digests stored before this batch */
+  qb_u64set keys; /* exact key digests: rows of interrupted batches and of re-checked experiments */
   qb_txn *txn;    /* opened on the first new row */
   bool was_empty;
   int64_t rows, dups;
 } table_state;
 
-typedef struct row_ctx {
-  table_state *ts;
-  qb_err *err;
-} row_ctx;
+/* How a record's rows meet the stored ones (docs/PIPELINE.md "De-duplication"). */
+typedef enum row_mode {
+  MODE_WRITE,  /* experiment not stored: append every row */
+  MODE_CHECK,  /* compare each row's key with table_state.keys */
+  MODE_DIGEST, /* only compute the record's key-set digest and row counts */
+} row_mode;
+
+typedef struct ingest_run ingest_run;
+
+typedef struct row_sink {
+  ingest_run *run;
+  int t;
+} row_sink;
+
+struct ingest_run {
+  qb_catalog *cat;
+  const qb_ingest_options *opts;
+  qb_ingest_report *rep;
+  qb_fileio *io;
+  table_state ts[QB_VQE_FEATURE_TABLES];
+  row_sink sinks[QB_VQE_FEATURE_TABLES];
+  qb_table *meta_t, *ledger_t, *rejects_t;
+  qb_expidx ix;
+  qb_expidx_map recovered; /* experiments with rows in snapshots the index does not cover -> key-set digest */
+  qb_expidx_map added;     /* experiments this batch wrote to -> their key-set digest after the batch */
+  qb_expidx_map deferred;  /* stored experiments whose rows must be compared one by one */
+  char (*deferred_ids)[65];
+  size_t n_deferred, cap_deferred;
+  raw_list files;
+  bool *ok;        /* per file: accepted by pass one */
+  bool *recheck;   /* per file: holds a deferred record */
+  uint64_t *nrec;  /* per file: records */
+  char **reasons;  /* per file: why it was rejected */
+  qb_vqe_types types;
+  qb_vqe_meta meta;
+  char batch[37], hex[33];
+  int64_t t0_ms;
+  /* the record being derived */
+  row_mode mode;
+  bool only_deferred;   /* the recheck pass: skip records that were not deferred */
+  uint64_t rec_keyset;  /* multiset sum of the record's rows (all rows in MODE_DIGEST, written rows else) */
+  int64_t rec_rows[QB_VQE_FEATURE_TABLES];
+};
+
+static uint64_t mix_key(int t, uint64_t key)
+{
+  return qb_hash_u64(key + (uint64_t)(t + 1) * UINT64_C(0x9e3779b97f4a7c15));
+}
 
 static int on_row(void *ctx, const qb_value *row, qb_err *err)
 {
-  table_state *ts = ctx;
+  row_sink *s = ctx;
+  ingest_run *r = s->run;
+  table_state *ts = &r->ts[s->t];
+  uint64_t key = ts->desc->n_key_columns ? key_digest(ts->desc, row) : 0;
+  r->rec_rows[s->t]++;
+  if (r->mode == MODE_DIGEST) {
+    r->rec_keyset += mix_key(s->t, key);
+    return QB_OK;
+  }
   /* Only keys stored before this batch count, as the seed's left-anti join against the existing table:
    * rows of one batch that share a key are all appended (EXPECTED.md: 48 initial parameters, 1 key). */
-  if (ts->desc->n_key_columns && qb_u64set_has(&ts->keys, key_digest(ts->desc, row))) {
+  if (r->mode == MODE_CHECK && ts->desc->n_key_columns && qb_u64set_has(&ts->keys, key)) {
     ts->dups++;
     return QB_OK;
   }
@@ -255,16 +295,16 @@ static int on_row(void *ctx, const qb_value *row, qb_err *err)
     if (rc) return rc;
   }
   ts->rows++;
+  r->rec_keyset += mix_key(s->t, key);
   return qb_txn_write(ts->txn, row, err);
 }
 
-static void add_reject(qb_ingest_report *rep, const char *file, const char *reason)
+static void progress(ingest_run *r, const char *phase, uint64_t files_done, uint64_t files_total,
+                     uint64_t bytes_done, uint64_t bytes_total)
 {
-  rep->files_rejected++;
-  if (rep->n_rejects >= QB_INGEST_MAX_REJECTS) return;
-  qb_ingest_reject *r = &rep->rejects[rep->n_rejects++];
-  snprintf(r->file, sizeof r->file, "%s", file);
-  snprintf(r->reason, sizeof r->reason, "%s", reason);
+  if (!r->opts->progress) return;
+  qb_ingest_progress p = {phase, files_done, files_total, bytes_done, bytes_total, qb_now_ms() - r->t0_ms};
+  r->opts->progress(r->opts->progress_ctx, &p);
 }
 
 /* Read a raw file and run fn on each record; a parse error is returned with the file named. */
@@ -292,39 +332,6 @@ static int for_each_record(qb_fileio *io, const raw_file *f, record_fn fn, void 
   return rc;
 }
 
-static int learn_types(void *ctx, const qb_vqe_record *rec, qb_err *err)
-{
-  qb_vqe_types_add(ctx, rec);
-  return QB_OK;
-}
-
-typedef struct derive_ctx {
-  table_state *ts;
-  const qb_vqe_types *types;
-  const qb_vqe_meta *meta;
-} derive_ctx;
-
-static int derive(void *ctx, const qb_vqe_record *rec, qb_err *err)
-{
-  derive_ctx *d = ctx;
-  char id[65];
-  int rc = qb_vqe_experiment_id(id, rec, d->types, err);
-  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++)
-    rc = qb_vqe_rows((qb_vqe_table)t, rec, id, d->types, d->meta, on_row, &d->ts[t], err);
-  return rc;
-}
-
-static int append_one(qb_table *t, const qb_value *row, qb_err *err)
-{
-  return qb_table_append_rows(t, row, 1, NULL, NULL, err);
-}
-
-typedef struct meta_ctx {
-  qb_table *table;
-} meta_ctx;
-
-static int on_meta_row(void *ctx, const qb_value *row, qb_err *err) { return append_one(ctx, row, err); }
-
 static qb_value str_value(const char *s)
 {
   qb_value v;
@@ -342,192 +349,533 @@ static qb_value i64_value(int64_t x)
   return v;
 }
 
+/* ---- phase 0: batch identity and tables -------------------------------------------------------------- */
+
+static int open_tables(ingest_run *r, qb_err *err)
+{
+  const qb_ingest_options *o = r->opts;
+  if (o->batch_id) {
+    snprintf(r->batch, sizeof r->batch, "%s", o->batch_id);
+    qb_vqe_meta_init(&r->meta, qb_now_ms() * 1000, r->batch);
+  } else {
+    qb_vqe_meta_now(&r->meta, r->batch);
+  }
+  snprintf(r->rep->batch_id, sizeof r->rep->batch_id, "%s", r->batch);
+  size_t hn = 0;
+  for (const char *p = r->batch; *p && hn < 32; p++)
+    if (*p != '-') r->hex[hn++] = *p;
+  r->hex[hn] = '\0';
+  for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
+    r->rep->snapshot_ids[t] = -1;
+    snprintf(r->rep->versions[t], sizeof r->rep->versions[t], "no_changes");
+  }
+
+  int rc = qb_catalog_create_namespace(r->cat, QB_VQE_NAMESPACE, err);
+  if (rc == QB_EEXISTS) rc = QB_OK;
+  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
+    rc = ensure_vqe_table(&r->ts[t].table, r->cat, (qb_vqe_table)t, err);
+    const qb_table_metadata *md;
+    if (rc == QB_OK) rc = qb_table_get_metadata(&md, r->ts[t].table, err);
+    if (rc == QB_OK) r->ts[t].was_empty = qb_table_metadata_current_snapshot_id(md) < 0;
+  }
+  if (rc == QB_OK) rc = ensure_vqe_table(&r->meta_t, r->cat, QB_VQE_PROCESSING_METADATA, err);
+  if (rc == QB_OK)
+    rc = ensure_json_table(&r->ledger_t, r->cat, LEDGER_TABLE, ledger_schema_json,
+                           "raw files processed by qberg ingest (accepted and rejected)", err);
+  if (rc == QB_OK)
+    rc = ensure_json_table(&r->rejects_t, r->cat, REJECTS_TABLE, rejects_schema_json,
+                           "raw files qberg ingest rejected, with the reason", err);
+  if (rc == QB_OK) rc = qb_expidx_open(&r->ix, r->cat, err);
+  return rc;
+}
+
+/* ---- phase 1: the raw files not in the ledger --------------------------------------------------------- */
+
+static int discover(ingest_run *r, qb_err *err)
+{
+  int rc = qb_fileio_list(r->io, r->opts->raw, add_raw, &r->files, err);
+  if (rc) return qb_err_wrap(err, "listing raw files under %s", r->opts->raw);
+  if (r->files.n) qsort(r->files.v, r->files.n, sizeof *r->files.v, cmp_raw); /* v is NULL when empty */
+  r->rep->files_seen = r->files.n;
+  qb_u64set seen;
+  qb_u64set_init(&seen);
+  rc = load_ledger(&seen, r->ledger_t, err);
+  size_t k = 0;
+  for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
+    if (qb_u64set_has(&seen, qb_hash_bytes(r->files.v[i].path, strlen(r->files.v[i].path)))) {
+      free(r->files.v[i].path);
+      continue;
+    }
+    r->files.v[k++] = r->files.v[i];
+  }
+  qb_u64set_free(&seen);
+  if (rc) return rc;
+  r->files.n = k;
+  r->rep->files_new = k;
+  size_t n = k ? k : 1;
+  r->ok = calloc(n, sizeof *r->ok);
+  r->recheck = calloc(n, sizeof *r->recheck);
+  r->nrec = calloc(n, sizeof *r->nrec);
+  r->reasons = calloc(n, sizeof *r->reasons);
+  if (!r->ok || !r->recheck || !r->nrec || !r->reasons) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  return QB_OK;
+}
+
+/* ---- phase 2: pass one, the batch's types and the rejections ----------------------------------------- */
+
+static int learn_types(void *ctx, const qb_vqe_record *rec, qb_err *err)
+{
+  (void)err;
+  qb_vqe_types_add(ctx, rec);
+  return QB_OK;
+}
+
+static void add_reject(qb_ingest_report *rep, const char *file, const char *reason)
+{
+  rep->files_rejected++;
+  if (rep->n_rejects >= QB_INGEST_MAX_REJECTS) return;
+  qb_ingest_reject *j = &rep->rejects[rep->n_rejects++];
+  snprintf(j->file, sizeof j->file, "%s", file);
+  snprintf(j->reason, sizeof j->reason, "%s", reason);
+}
+
+static bool fatal_code(int rc) { return rc == QB_ENOMEM || rc == QB_EIO || rc == QB_ENET || rc == QB_EAUTH; }
+
+static int learn_batch_types(ingest_run *r, qb_err *err)
+{
+  qb_vqe_types_init(&r->types);
+  uint64_t total = 0, done = 0;
+  for (size_t i = 0; i < r->files.n; i++) total += r->files.v[i].size;
+  for (size_t i = 0; i < r->files.n; i++) {
+    qb_err fe = QB_ERR_INIT;
+    qb_vqe_types probe = r->types;
+    int frc = for_each_record(r->io, &r->files.v[i], learn_types, &probe, &r->nrec[i], &fe);
+    r->rep->bytes += r->files.v[i].size;
+    done += r->files.v[i].size;
+    if (frc == QB_OK) {
+      r->types = probe; /* a rejected file must not change the batch's types */
+      r->ok[i] = true;
+    } else if (fatal_code(frc)) {
+      *err = fe;
+      return frc;
+    } else {
+      r->reasons[i] = strdup(fe.msg);
+      if (!r->reasons[i]) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+      add_reject(r->rep, r->files.v[i].path, fe.msg);
+    }
+    progress(r, "types", i + 1, r->files.n, done, total);
+  }
+  return QB_OK;
+}
+
+/* ---- phase 3: rows of batches the index does not cover (an interrupted run) -------------------------- */
+
+/* The batch ids of the snapshots of `t` after the one the index covers; *full when some snapshot was not
+ * written by a qberg batch (or the covered one is no ancestor): then every row of the table is read. */
+static int uncovered_batches(qb_expr **filter, bool *full, const qb_table_metadata *md, int64_t covered,
+                             qb_err *err)
+{
+  *filter = NULL;
+  *full = false;
+  qb_value ids[256];
+  size_t n = 0;
+  const qb_snapshot *s = qb_table_metadata_current_snapshot(md);
+  bool reached = false;
+  while (s) {
+    if (s->snapshot_id == covered) {
+      reached = true;
+      break;
+    }
+    const char *b = qb_snapshot_summary_get(s, "qberg.batch-id");
+    if (s->operation && !strcmp(s->operation, "replace")) {
+      /* compaction: the same rows in other files */
+    } else if (b && n < sizeof ids / sizeof ids[0]) {
+      ids[n++] = str_value(b);
+    } else {
+      *full = true;
+      return QB_OK;
+    }
+    if (!s->has_parent) break;
+    const qb_snapshot *p = qb_table_metadata_snapshot_by_id(md, s->parent_id);
+    if (!p) { /* expired history: which batches wrote the older rows is unknown */
+      *full = true;
+      return QB_OK;
+    }
+    s = p;
+  }
+  if (!reached && covered != -1) {
+    *full = true;
+    return QB_OK;
+  }
+  if (!n) return QB_OK;
+  return qb_expr_predicate(filter, QB_EXPR_IN, "processing_batch_id", ids, n, err);
+}
+
+/* Read the key columns (and experiment_id) of the rows `filter` selects into ts->keys; with `exps`, also
+ * add each row to its experiment's key-set digest there. */
+static int load_keys(table_state *ts, int t, const qb_expr *filter, qb_expidx_map *exps, qb_err *err)
+{
+  const qb_vqe_table_desc *d = ts->desc;
+  const char *cols[9];
+  size_t n = d->n_key_columns < 8 ? d->n_key_columns : 8, eid = n;
+  for (size_t i = 0; i < n; i++) {
+    cols[i] = d->columns[d->key_columns[i]].name;
+    if (d->key_columns[i] == 0) eid = i; /* experiment_id is column 0 of every feature table */
+  }
+  if (eid == n) cols[n] = d->columns[0].name;
+  qb_scan_options o = QB_SCAN_OPTIONS_INIT;
+  o.columns = cols;
+  o.n_columns = eid == n ? n + 1 : n;
+  o.filter = filter;
+  qb_scan *s = NULL;
+  int rc = qb_scan_new(&s, ts->table, &o, err);
+  const qb_value *row;
+  while (rc == QB_OK && (rc = qb_scan_next(&row, s, err)) == QB_OK && row) {
+    uint64_t h = 0x5157424b4559ULL;
+    for (size_t i = 0; i < n; i++) h = value_digest(h, &row->u.seq.items[i]);
+    rc = qb_u64set_add(&ts->keys, h, err);
+    const qb_value *e = &row->u.seq.items[eid];
+    if (rc == QB_OK && exps && e->kind == QB_V_STRING) {
+      uint64_t *v;
+      bool created;
+      rc = qb_expidx_map_ref(&v, &created, exps, qb_expidx_digest((const char *)e->u.bytes.p, e->u.bytes.n), err);
+      if (rc == QB_OK) *v = qb_expidx_add(created ? QB_EXPIDX_EMPTY : *v, mix_key(t, h));
+    }
+  }
+  qb_scan_free(s);
+  return rc ? qb_err_wrap(err, "reading the stored keys of %s", d->name) : QB_OK;
+}
+
+static int recover_uncovered(ingest_run *r, qb_err *err)
+{
+  int rc = QB_OK;
+  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
+    const qb_table_metadata *md;
+    if ((rc = qb_table_get_metadata(&md, r->ts[t].table, err)) != QB_OK) break;
+    int64_t cur = qb_table_metadata_current_snapshot_id(md);
+    if (cur < 0 || cur == r->ix.covers[t]) continue;
+    qb_expr *filter = NULL;
+    bool full;
+    rc = uncovered_batches(&filter, &full, md, r->ix.covers[t], err);
+    if (rc == QB_OK && (filter || full)) rc = load_keys(&r->ts[t], t, filter, &r->recovered, err);
+    qb_expr_free(filter);
+  }
+  r->rep->experiments_recovered = r->recovered.count;
+  return rc;
+}
+
+/* ---- phase 4: pass two, derive, de-duplicate and write ----------------------------------------------- */
+
+static int derive_rows(ingest_run *r, const qb_vqe_record *rec, const char *id, row_mode mode, qb_err *err)
+{
+  r->mode = mode;
+  r->rec_keyset = 0;
+  memset(r->rec_rows, 0, sizeof r->rec_rows);
+  int rc = QB_OK;
+  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++)
+    rc = qb_vqe_rows((qb_vqe_table)t, rec, id, &r->types, &r->meta, on_row, &r->sinks[t], err);
+  return rc;
+}
+
+/* The experiment's entry for the index after this batch: what was stored (`base`, 0 = unknown) plus the
+ * rows this record appended. */
+static int note_written(ingest_run *r, uint64_t exp, uint64_t base, qb_err *err)
+{
+  uint64_t *v;
+  bool created;
+  int rc = qb_expidx_map_ref(&v, &created, &r->added, exp, err);
+  if (rc) return rc;
+  if (created) *v = base;
+  *v = qb_expidx_add(*v, r->rec_keyset);
+  return QB_OK;
+}
+
+static int defer(ingest_run *r, uint64_t exp, const char *id, qb_err *err)
+{
+  uint64_t *v;
+  bool created;
+  int rc = qb_expidx_map_ref(&v, &created, &r->deferred, exp, err);
+  if (rc || !created) return rc;
+  if (r->n_deferred == r->cap_deferred) {
+    size_t cap = r->cap_deferred ? r->cap_deferred * 2 : 16;
+    char(*ids)[65] = realloc(r->deferred_ids, cap * sizeof *ids);
+    if (!ids) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    r->deferred_ids = ids;
+    r->cap_deferred = cap;
+  }
+  memcpy(r->deferred_ids[r->n_deferred++], id, 65);
+  return QB_OK;
+}
+
+typedef struct record_ctx {
+  ingest_run *run;
+  size_t file;
+} record_ctx;
+
+static int on_record(void *ctx, const qb_vqe_record *rec, qb_err *err)
+{
+  record_ctx *c = ctx;
+  ingest_run *r = c->run;
+  char id[65];
+  int rc = qb_vqe_experiment_id(id, rec, &r->types, err);
+  if (rc) return rc;
+  uint64_t exp = qb_expidx_digest(id, 64), stored, recovered;
+  bool is_deferred = qb_expidx_map_get(&r->deferred, exp, NULL);
+  if (r->only_deferred) {
+    if (!is_deferred) return QB_OK;
+    r->rep->experiments_rechecked++;
+    rc = derive_rows(r, rec, id, MODE_CHECK, err);
+    return rc ? rc : note_written(r, exp, 0, err);
+  }
+  if (is_deferred) {
+    r->recheck[c->file] = true;
+    return QB_OK;
+  }
+  if (qb_expidx_map_get(&r->ix.stored, exp, &stored)) {
+    /* stored: the same key multiset means every key is stored, so the seed's anti join drops every row */
+    if (stored && !qb_expidx_map_get(&r->recovered, exp, NULL)) {
+      if ((rc = derive_rows(r, rec, id, MODE_DIGEST, err)) != QB_OK) return rc;
+      if (qb_expidx_add(QB_EXPIDX_EMPTY, r->rec_keyset) == stored) {
+        r->rep->experiments_known++;
+        for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) r->ts[t].dups += r->rec_rows[t];
+        return QB_OK;
+      }
+    }
+    r->recheck[c->file] = true;
+    return defer(r, exp, id, err);
+  }
+  if (qb_expidx_map_get(&r->recovered, exp, &recovered)) {
+    /* rows of an interrupted batch: their keys are in ts->keys */
+    r->rep->experiments_rechecked++;
+    rc = derive_rows(r, rec, id, MODE_CHECK, err);
+    return rc ? rc : note_written(r, exp, recovered, err);
+  }
+  r->rep->experiments_new++;
+  rc = derive_rows(r, rec, id, MODE_WRITE, err);
+  return rc ? rc : note_written(r, exp, QB_EXPIDX_EMPTY, err);
+}
+
+static int derive_and_write(ingest_run *r, qb_err *err)
+{
+  uint64_t total = 0, done = 0;
+  for (size_t i = 0; i < r->files.n; i++)
+    if (r->ok[i]) total += r->files.v[i].size;
+  int rc = QB_OK;
+  for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
+    if (!r->ok[i]) continue;
+    record_ctx c = {r, i};
+    rc = for_each_record(r->io, &r->files.v[i], on_record, &c, NULL, err);
+    if (rc == QB_OK) r->rep->records += r->nrec[i];
+    done += r->files.v[i].size;
+    progress(r, "rows", i + 1, r->files.n, done, total);
+  }
+  return rc;
+}
+
+/* ---- phase 5: records of stored experiments whose keys differ: compare row by row -------------------- */
+
+static int recheck_deferred(ingest_run *r, qb_err *err)
+{
+  if (!r->n_deferred) return QB_OK;
+  qb_value *ids = malloc(r->n_deferred * sizeof *ids);
+  if (!ids) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  for (size_t i = 0; i < r->n_deferred; i++) {
+    ids[i].kind = QB_V_STRING;
+    ids[i].u.bytes.p = (const uint8_t *)r->deferred_ids[i];
+    ids[i].u.bytes.n = 64;
+  }
+  qb_expr *filter = NULL;
+  int rc = qb_expr_predicate(&filter, QB_EXPR_IN, "experiment_id", ids, r->n_deferred, err);
+  free(ids);
+  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) rc = load_keys(&r->ts[t], t, filter, NULL, err);
+  qb_expr_free(filter);
+  r->only_deferred = true;
+  for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
+    if (!r->recheck[i]) continue;
+    record_ctx c = {r, i};
+    rc = for_each_record(r->io, &r->files.v[i], on_record, &c, NULL, err);
+  }
+  r->only_deferred = false;
+  return rc;
+}
+
+/* ---- phase 6: commit each table with its tag --------------------------------------------------------- */
+
+static int commit_tables(ingest_run *r, qb_err *err)
+{
+  int rc = QB_OK;
+  progress(r, "commit", 0, QB_VQE_FEATURE_TABLES, 0, 0);
+  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
+    table_state *ts = &r->ts[t];
+    r->rep->rows[t] = ts->rows;
+    r->rep->duplicates[t] = ts->dups;
+    if (!ts->txn) continue;
+    snprintf(r->rep->versions[t], sizeof r->rep->versions[t], "%s%s", ts->was_empty ? "v_" : "v_incr_", r->hex);
+    qb_txn_result res;
+    if ((rc = qb_txn_set_summary(ts->txn, "qberg.batch-id", r->batch, err)) == QB_OK &&
+        (rc = qb_txn_tag(ts->txn, r->rep->versions[t], -1, err)) == QB_OK) {
+      rc = qb_txn_commit(ts->txn, &res, err);
+      ts->txn = NULL;
+      if (rc == QB_OK) r->rep->snapshot_ids[t] = res.snapshot_id;
+    }
+    if (rc) qb_err_wrap(err, "committing %s", ts->desc->name);
+    progress(r, "commit", (uint64_t)t + 1, QB_VQE_FEATURE_TABLES, 0, 0);
+  }
+  return rc;
+}
+
+/* ---- phase 7: the audit row ----------------------------------------------------------------------------- */
+
+static int on_meta_row(void *ctx, const qb_value *row, qb_err *err)
+{
+  return qb_table_append_rows(ctx, row, 1, NULL, NULL, err);
+}
+
+static int write_audit(ingest_run *r, qb_err *err)
+{
+  const char *versions[QB_VQE_FEATURE_TABLES];
+  int64_t counts[QB_VQE_FEATURE_TABLES];
+  for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
+    versions[t] = r->rep->versions[t];
+    counts[t] = r->rep->rows[t];
+  }
+  const char *topic = r->files.n ? r->files.v[0].path : "";
+  char topic_buf[256] = "";
+  const char *slash = strrchr(topic, '/');
+  if (slash) {
+    const char *prev = slash;
+    while (prev > topic && prev[-1] != '/') prev--;
+    snprintf(topic_buf, sizeof topic_buf, "%.*s", (int)(slash - prev), prev);
+  }
+  int rc = qb_vqe_metadata_row(&r->meta, versions, counts, topic_buf, on_meta_row, r->meta_t, err);
+  return rc ? qb_err_wrap(err, "writing processing_metadata") : QB_OK;
+}
+
+/* ---- phase 8: the experiment index, after the data: a crash before it is repaired by phase 3 ---------- */
+
+static int commit_index(ingest_run *r, qb_err *err)
+{
+  int rc = QB_OK;
+  /* experiments of interrupted batches that this batch did not touch */
+  for (size_t i = 0; rc == QB_OK && i < r->recovered.cap; i++) {
+    if (!r->recovered.keys[i]) continue;
+    uint64_t *v;
+    bool created;
+    rc = qb_expidx_map_ref(&v, &created, &r->added, r->recovered.keys[i], err);
+    if (rc == QB_OK && created)
+      *v = qb_expidx_map_get(&r->ix.stored, r->recovered.keys[i], NULL) ? 0 : r->recovered.vals[i];
+  }
+  int64_t covers[QB_VQE_FEATURE_TABLES];
+  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
+    const qb_table_metadata *md;
+    rc = qb_table_get_metadata(&md, r->ts[t].table, err);
+    if (rc == QB_OK) covers[t] = qb_table_metadata_current_snapshot_id(md);
+  }
+  if (rc == QB_OK) rc = qb_expidx_commit(&r->ix, &r->added, covers, r->batch, r->meta.processing_timestamp_us, err);
+  return rc;
+}
+
+/* ---- phase 9: the ledger, then the rejections ------------------------------------------------------------ */
+
+static int record_files(ingest_run *r, qb_err *err)
+{
+  qb_txn *txn = NULL;
+  int rc = QB_OK;
+  for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
+    if (!txn && (rc = qb_txn_begin(&txn, r->ledger_t, QB_TXN_FAST_APPEND, NULL, err)) != QB_OK) break;
+    qb_value items[6] = {str_value(r->files.v[i].path), str_value(r->ok[i] ? "ingested" : "rejected"),
+                         i64_value((int64_t)r->nrec[i]), i64_value((int64_t)r->files.v[i].size),
+                         str_value(r->batch), i64_value(r->meta.processing_timestamp_us)};
+    qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 6}};
+    rc = qb_txn_write(txn, &row, err);
+  }
+  if (rc == QB_OK && txn) {
+    rc = qb_txn_commit(txn, NULL, err);
+    txn = NULL;
+    if (rc) qb_err_wrap(err, "committing the ledger");
+  }
+  for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
+    if (r->ok[i]) continue;
+    if (!txn && (rc = qb_txn_begin(&txn, r->rejects_t, QB_TXN_FAST_APPEND, NULL, err)) != QB_OK) break;
+    qb_value items[4] = {str_value(r->files.v[i].path), str_value(r->reasons[i] ? r->reasons[i] : ""),
+                         str_value(r->batch), i64_value(r->meta.processing_timestamp_us)};
+    qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 4}};
+    rc = qb_txn_write(txn, &row, err);
+  }
+  if (rc == QB_OK && txn) {
+    rc = qb_txn_commit(txn, NULL, err);
+    txn = NULL;
+    if (rc) qb_err_wrap(err, "committing %s", REJECTS_TABLE);
+  }
+  qb_txn_abort(txn);
+  return rc;
+}
+
+static void run_free(ingest_run *r)
+{
+  for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
+    qb_txn_abort(r->ts[t].txn);
+    qb_table_free(r->ts[t].table);
+    qb_u64set_free(&r->ts[t].keys);
+  }
+  qb_table_free(r->meta_t);
+  qb_table_free(r->ledger_t);
+  qb_table_free(r->rejects_t);
+  qb_expidx_close(&r->ix);
+  qb_expidx_map_free(&r->recovered);
+  qb_expidx_map_free(&r->added);
+  qb_expidx_map_free(&r->deferred);
+  free(r->deferred_ids);
+  for (size_t i = 0; r->reasons && i < r->files.n; i++) free(r->reasons[i]);
+  free(r->reasons);
+  free(r->ok);
+  free(r->recheck);
+  free(r->nrec);
+  raw_list_free(&r->files);
+}
+
+/* The phases after discovery, in their crash-safe order: data tables, audit row, index, ledger. */
+static int run_batch(ingest_run *r, qb_err *err)
+{
+  int rc = learn_batch_types(r, err);
+  if (rc == QB_OK) rc = recover_uncovered(r, err);
+  if (rc == QB_OK) rc = derive_and_write(r, err);
+  if (rc == QB_OK) rc = recheck_deferred(r, err);
+  if (rc == QB_OK) rc = commit_tables(r, err);
+  if (rc == QB_OK) rc = write_audit(r, err);
+  if (rc == QB_OK) rc = commit_index(r, err);
+  if (rc == QB_OK) rc = record_files(r, err);
+  return rc;
+}
+
 int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_options *opts, qb_err *err)
 {
   memset(rep, 0, sizeof *rep);
   if (!opts || !opts->raw) return QB_FAIL(err, QB_EINVAL, "ingest: no raw source given");
-  qb_fileio *io = opts->raw_io ? opts->raw_io : qb_catalog_io(cat);
-  table_state ts[QB_VQE_FEATURE_TABLES];
-  memset(ts, 0, sizeof ts);
-  qb_table *meta_t = NULL, *ledger_t = NULL, *rejects_t = NULL;
-  qb_txn *ledger_txn = NULL, *rejects_txn = NULL;
-  raw_list files = {0};
-  qb_u64set seen;
-  qb_u64set_init(&seen);
-  qb_vqe_meta meta;
-  char batch[37], hex[33];
-  int rc = QB_OK;
-
-  if (opts->batch_id) {
-    snprintf(batch, sizeof batch, "%s", opts->batch_id);
-    qb_vqe_meta_init(&meta, qb_now_ms() * 1000, batch);
-  } else {
-    qb_vqe_meta_now(&meta, batch);
-  }
-  snprintf(rep->batch_id, sizeof rep->batch_id, "%s", batch);
-  size_t hn = 0;
-  for (const char *p = batch; *p && hn < 32; p++)
-    if (*p != '-') hex[hn++] = *p;
-  hex[hn] = '\0';
+  ingest_run *r = calloc(1, sizeof *r);
+  if (!r) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  r->cat = cat;
+  r->opts = opts;
+  r->rep = rep;
+  r->io = opts->raw_io ? opts->raw_io : qb_catalog_io(cat);
+  r->t0_ms = qb_now_ms();
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
-    rep->snapshot_ids[t] = -1;
-    snprintf(rep->versions[t], sizeof rep->versions[t], "no_changes");
+    r->ts[t].desc = qb_vqe_table_describe((qb_vqe_table)t);
+    qb_u64set_init(&r->ts[t].keys);
+    r->sinks[t] = (row_sink){r, t};
   }
-
-  rc = qb_catalog_create_namespace(cat, QB_VQE_NAMESPACE, err);
-  if (rc == QB_EEXISTS) rc = QB_OK;
-  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
-    ts[t].desc = qb_vqe_table_describe((qb_vqe_table)t);
-    qb_u64set_init(&ts[t].keys);
-    rc = ensure_vqe_table(&ts[t].table, cat, (qb_vqe_table)t, err);
+  int rc = open_tables(r, err);
+  if (rc == QB_OK) rc = discover(r, err);
+  if (rc == QB_OK && opts->dry_run) {
+    rc = learn_batch_types(r, err);
+    for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) rep->records += r->ok[i] ? r->nrec[i] : 0;
+  } else if (rc == QB_OK && !(opts->skip_if_idle && !r->files.n)) {
+    rc = run_batch(r, err);
   }
-  if (rc == QB_OK) rc = ensure_vqe_table(&meta_t, cat, QB_VQE_PROCESSING_METADATA, err);
-  if (rc == QB_OK)
-    rc = ensure_json_table(&ledger_t, cat, LEDGER_TABLE, ledger_schema_json,
-                           "raw files processed by qberg ingest (accepted and rejected)", err);
-  if (rc == QB_OK)
-    rc = ensure_json_table(&rejects_t, cat, REJECTS_TABLE, rejects_schema_json,
-                           "raw files qberg ingest rejected, with the reason", err);
-  if (rc) goto done;
-
-  /* 1. discover and drop what the ledger already has */
-  if ((rc = qb_fileio_list(io, opts->raw, add_raw, &files, err)) != QB_OK) {
-    qb_err_wrap(err, "listing raw files under %s", opts->raw);
-    goto done;
-  }
-  qsort(files.v, files.n, sizeof *files.v, cmp_raw);
-  rep->files_seen = files.n;
-  if ((rc = load_ledger(&seen, ledger_t, err)) != QB_OK) goto done;
-  size_t k = 0;
-  for (size_t i = 0; i < files.n; i++) {
-    if (qb_u64set_has(&seen, qb_hash_bytes(files.v[i].path, strlen(files.v[i].path)))) {
-      free(files.v[i].path);
-      continue;
-    }
-    files.v[k++] = files.v[i];
-  }
-  files.n = k;
-  rep->files_new = files.n;
-
-  /* 2. pass one: the batch's types (and rejections) */
-  qb_vqe_types types;
-  qb_vqe_types_init(&types);
-  bool *ok = calloc(files.n ? files.n : 1, sizeof *ok);
-  uint64_t *nrec = calloc(files.n ? files.n : 1, sizeof *nrec);
-  if (!ok || !nrec) {
-    free(ok);
-    free(nrec);
-    rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
-    goto done;
-  }
-  for (size_t i = 0; i < files.n; i++) {
-    qb_err fe = QB_ERR_INIT;
-    qb_vqe_types probe = types;
-    int frc = for_each_record(io, &files.v[i], learn_types, &probe, &nrec[i], &fe);
-    rep->bytes += files.v[i].size;
-    if (frc == QB_OK) {
-      types = probe; /* a rejected file must not change the batch's types */
-      ok[i] = true;
-    } else if (frc == QB_ENOMEM || frc == QB_EIO || frc == QB_ENET || frc == QB_EAUTH) {
-      *err = fe;
-      rc = frc;
-      break;
-    } else {
-      add_reject(rep, files.v[i].path, fe.msg);
-    }
-  }
-
-  /* 3. stored keys, then pass two: derive, de-duplicate and write */
-  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
-    const qb_table_metadata *md;
-    rc = qb_table_get_metadata(&md, ts[t].table, err);
-    if (rc == QB_OK) {
-      ts[t].was_empty = qb_table_metadata_current_snapshot_id(md) < 0;
-      if (!ts[t].was_empty && ts[t].desc->n_key_columns) rc = load_keys(&ts[t].keys, ts[t].table, ts[t].desc, err);
-    }
-  }
-  derive_ctx dc = {ts, &types, &meta};
-  for (size_t i = 0; rc == QB_OK && i < files.n; i++) {
-    if (!ok[i]) continue;
-    rc = for_each_record(io, &files.v[i], derive, &dc, NULL, err);
-    if (rc == QB_OK) rep->records += nrec[i];
-  }
-
-  /* 4. commit each table with its tag */
-  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
-    rep->rows[t] = ts[t].rows;
-    rep->duplicates[t] = ts[t].dups;
-    if (!ts[t].txn) continue;
-    snprintf(rep->versions[t], sizeof rep->versions[t], "%s%s", ts[t].was_empty ? "v_" : "v_incr_", hex);
-    qb_txn_result res;
-    if ((rc = qb_txn_set_summary(ts[t].txn, "qberg.batch-id", batch, err)) == QB_OK &&
-        (rc = qb_txn_tag(ts[t].txn, rep->versions[t], -1, err)) == QB_OK) {
-      rc = qb_txn_commit(ts[t].txn, &res, err);
-      ts[t].txn = NULL;
-      if (rc == QB_OK) rep->snapshot_ids[t] = res.snapshot_id;
-    }
-    if (rc) qb_err_wrap(err, "committing %s", ts[t].desc->name);
-  }
-
-  /* 5. the audit row, then the ledger and the rejections */
-  if (rc == QB_OK) {
-    const char *versions[QB_VQE_FEATURE_TABLES];
-    int64_t counts[QB_VQE_FEATURE_TABLES];
-    for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
-      versions[t] = rep->versions[t];
-      counts[t] = rep->rows[t];
-    }
-    const char *topic = files.n ? files.v[0].path : "";
-    char topic_buf[256] = "";
-    const char *slash = strrchr(topic, '/');
-    if (slash) {
-      const char *prev = slash;
-      while (prev > topic && prev[-1] != '/') prev--;
-      snprintf(topic_buf, sizeof topic_buf, "%.*s", (int)(slash - prev), prev);
-    }
-    rc = qb_vqe_metadata_row(&meta, versions, counts, topic_buf, on_meta_row, meta_t, err);
-    if (rc) qb_err_wrap(err, "writing processing_metadata");
-  }
-  for (size_t i = 0; rc == QB_OK && i < files.n; i++) {
-    if (!ledger_txn && (rc = qb_txn_begin(&ledger_txn, ledger_t, QB_TXN_FAST_APPEND, NULL, err)) != QB_OK) break;
-    qb_value items[6] = {str_value(files.v[i].path), str_value(ok[i] ? "ingested" : "rejected"),
-                         i64_value((int64_t)nrec[i]), i64_value((int64_t)files.v[i].size), str_value(batch),
-                         i64_value(meta.processing_timestamp_us)};
-    qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 6}};
-    rc = qb_txn_write(ledger_txn, &row, err);
-  }
-  if (rc == QB_OK && ledger_txn) {
-    rc = qb_txn_commit(ledger_txn, NULL, err);
-    ledger_txn = NULL;
-    if (rc) qb_err_wrap(err, "committing the ledger");
-  }
-  for (size_t i = 0; rc == QB_OK && i < rep->n_rejects; i++) {
-    if (!rejects_txn && (rc = qb_txn_begin(&rejects_txn, rejects_t, QB_TXN_FAST_APPEND, NULL, err)) != QB_OK)
-      break;
-    qb_value items[4] = {str_value(rep->rejects[i].file), str_value(rep->rejects[i].reason), str_value(batch),
-                         i64_value(meta.processing_timestamp_us)};
-    qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 4}};
-    rc = qb_txn_write(rejects_txn, &row, err);
-  }
-  if (rc == QB_OK && rejects_txn) {
-    rc = qb_txn_commit(rejects_txn, NULL, err);
-    rejects_txn = NULL;
-  }
-  free(ok);
-  free(nrec);
-
-done:
-  for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
-    qb_txn_abort(ts[t].txn);
-    qb_table_free(ts[t].table);
-    qb_u64set_free(&ts[t].keys);
-  }
-  qb_txn_abort(ledger_txn);
-  qb_txn_abort(rejects_txn);
-  qb_table_free(meta_t);
-  qb_table_free(ledger_t);
-  qb_table_free(rejects_t);
-  qb_u64set_free(&seen);
-  raw_list_free(&files);
+  rep->elapsed_ms = qb_now_ms() - r->t0_ms;
+  char batch[37];
+  memcpy(batch, r->batch, sizeof batch);
+  run_free(r);
+  free(r);
   return rc ? qb_err_wrap(err, "ingest batch %s", batch) : QB_OK;
 }

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# VQE ingest benchmark (issue 7): FILES generated raw files (default 20,000; `qberg generate --iterations
+# ITER`, default 5-20: ~38 KB per file, like the spec's samples), then in the same run
+#   1. qberg ingest --dry-run   the parse-only baseline (discovery + one parse of every file, nothing written)
+#   2. qberg ingest             the first batch into an empty warehouse (two parses, nine tables, commits)
+#   3. DuckDB                   read_json + SQL + COPY ... (FORMAT parquet, PARTITION_BY ...) of the same files
+#                               (bench/ingest_duck.mjs, threads=1 like qberg; THREADS=N to change)
+#   4. with STORED=N (optional): N more files ingested first in batches of FILES, then a fresh batch of FILES:
+#      batch time with N experiments stored vs the empty-table batch.
+# Prints wall and CPU seconds, ratios on CPU time (robust on a shared machine), peak RSS (/usr/bin/time).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+FILES=${FILES:-20000}
+ITER=${ITER:-5-20}
+THREADS=${THREADS:-1}
+STORED=${STORED:-0}
+cd "$root"
+make -s --no-print-directory "$BUILD/qberg" >/dev/null
+[ -d tests/oracles/node_modules ] || scripts/deps.sh
+Q="$root/$BUILD/qberg"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+T() { /usr/bin/time -f '{"wall":%e,"user":%U,"sys":%S,"rss_kb":%M}' -o "$tmp/$1.time" "${@:2}"; }
+
+"$Q" generate --experiments "$FILES" --iterations "$ITER" --seed 42 --out "$tmp/raw" >/dev/null
+mb=$(du -sm "$tmp/raw" | cut -f1)
+T dry "$Q" -w "$tmp/wh" ingest --raw "$tmp/raw" --dry-run --json >"$tmp/dry.json"
+T ingest "$Q" -w "$tmp/wh" ingest --raw "$tmp/raw" --json >"$tmp/ingest.json"
+T duck node bench/ingest_duck.mjs "$tmp/raw/experiment.vqe" "$tmp/duck" "$THREADS" >"$tmp/duck.json"
+if [ "$STORED" -gt 0 ]; then
+  "$Q" -w "$tmp/wh2" ingest --raw "$tmp/raw" >/dev/null # the same FILES, as batch 1
+  done_n=$FILES
+  while [ "$done_n" -lt "$STORED" ]; do
+    "$Q" generate --experiments "$FILES" --iterations "$ITER" --seed $((1000 + done_n)) \
+      --first-counter $((1000000 + done_n)) --out "$tmp/more" >/dev/null
+    "$Q" -w "$tmp/wh2" ingest --raw "$tmp/more" >/dev/null
+    rm -rf "$tmp/more"
+    done_n=$((done_n + FILES))
+  done
+  "$Q" generate --experiments "$FILES" --iterations "$ITER" --seed 7 --first-counter 9000000 --out "$tmp/new" >/dev/null
+  T stored "$Q" -w "$tmp/wh2" ingest --raw "$tmp/new" --json >"$tmp/stored.json"
+fi
+node - "$tmp" "$FILES" "$mb" "$STORED" <<'JS'
+const fs = require('fs');
+const [dir, files, mb, stored] = process.argv.slice(2);
+const rd = (f) => JSON.parse(fs.readFileSync(`${dir}/${f}`, 'utf8'));
+const t = (n) => { const x = rd(`${n}.time`); x.cpu = x.user + x.sys; return x; };
+const dry = t('dry'), ing = t('ingest'), duck = t('duck');
+const dj = rd('duck.json'), ij = rd('ingest.json');
+const names = ij.tables.map((x) => x.table);
+const same = names.every((n, i) => dj.rows[n] === ij.tables[i].rows);
+const f = (x) => x.toFixed(2).padStart(8);
+const mib = (kb) => (kb / 1024).toFixed(0).padStart(5) + ' MiB';
+console.log(`${files} raw files, ${mb} MB; rows: ${names.map((n, i) => `${n} ${ij.tables[i].rows}`).join(', ')}`);
+console.log('step                              cpu s   wall s   peak RSS');
+console.log(`qberg ingest --dry-run (parse)  ${f(dry.cpu)} ${f(dry.wall)}  ${mib(dry.rss_kb)}`);
+console.log(`qberg ingest (first batch)      ${f(ing.cpu)} ${f(ing.wall)}  ${mib(ing.rss_kb)}`);
+console.log(`DuckDB read_json+SQL+COPY       ${f(duck.cpu)} ${f(duck.wall)}  ${mib(duck.rss_kb)}`);
+console.log(`DuckDB / qberg ingest (cpu): ${(duck.cpu / ing.cpu).toFixed(2)}x  (goal >= 10x)`);
+console.log(`qberg ingest / parse-only (cpu): ${(ing.cpu / dry.cpu).toFixed(2)}x  (goal <= 1.5x)`);
+console.log(`qberg throughput: ${(mb / ing.cpu).toFixed(1)} MB per cpu second; same row counts as DuckDB: ${same ? 'yes' : 'NO'}`);
+if (Number(stored) > 0) {
+  const st = t('stored');
+  console.log(`batch of ${files} with ${stored} experiments stored: ${f(st.cpu)} cpu s ${f(st.wall)} wall s ${mib(st.rss_kb)}; ` +
+    `/ empty-table batch (cpu): ${(st.cpu / ing.cpu).toFixed(2)}x  (goal <= 1.2x)`);
+}
+if (!same) process.exit(1);
+JS

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The experiment index (docs/PIPELINE.md "De-duplication"): every key of the nine feature tables contains
+ * the experiment_id, so "is this row stored?" reduces to "is this experiment stored, and with which keys?".
+ * One row per experiment and batch: a 64-bit digest of the id and a 64-bit multiset digest of its keys. */
+#include "pipeline/experiment_index.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qberg/scan.h"
+#include "util/hash.h"
+
+static const char index_schema_json[] =
+    "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+    "{\"id\":1,\"name\":\"experiment_digest\",\"required\":false,\"type\":\"long\"},"
+    "{\"id\":2,\"name\":\"keyset_digest\",\"required\":false,\"type\":\"long\"},"
+    "{\"id\":3,\"name\":\"processing_batch_id\",\"required\":false,\"type\":\"string\"},"
+    "{\"id\":4,\"name\":\"processing_timestamp\",\"required\":false,\"type\":\"timestamptz\"}]}";
+
+#define COVERS_KEY "qberg.covers"
+
+void qb_expidx_map_init(qb_expidx_map *m) { memset(m, 0, sizeof *m); }
+
+void qb_expidx_map_free(qb_expidx_map *m)
+{
+  if (!m) return;
+  free(m->keys);
+  free(m->vals);
+  memset(m, 0, sizeof *m);
+}
+
+static size_t find_slot(const qb_expidx_map *m, uint64_t k)
+{
+  size_t mask = m->cap - 1, i = (size_t)qb_hash_u64(k) & mask;
+  while (m->keys[i] && m->keys[i] != k) i = (i + 1) & mask;
+  return i;
+}
+
+static int grow(qb_expidx_map *m, qb_err *err)
+{
+  size_t cap = m->cap ? m->cap * 2 : 1024;
+  qb_expidx_map n = {calloc(cap, sizeof(uint64_t)), calloc(cap, sizeof(uint64_t)), cap, 0};
+  if (!n.keys || !n.vals) {
+    free(n.keys);
+    free(n.vals);
+    return QB_FAIL(err, QB_ENOMEM, "out of memory growing the experiment index to %zu slots", cap);
+  }
+  for (size_t i = 0; i < m->cap; i++)
+    if (m->keys[i]) {
+      size_t j = find_slot(&n, m->keys[i]);
+      n.keys[j] = m->keys[i];
+      n.vals[j] = m->vals[i];
+      n.count++;
+    }
+  free(m->keys);
+  free(m->vals);
+  *m = n;
+  return QB_OK;
+}
+
+int qb_expidx_map_ref(uint64_t **out, bool *created, qb_expidx_map *m, uint64_t exp, qb_err *err)
+{
+  if (!exp) exp = 1;
+  if ((m->count + 1) * 2 > m->cap) {
+    int rc = grow(m, err);
+    if (rc) return rc;
+  }
+  size_t i = find_slot(m, exp);
+  *created = !m->keys[i];
+  if (*created) {
+    m->keys[i] = exp;
+    m->vals[i] = 0;
+    m->count++;
+  }
+  *out = &m->vals[i];
+  return QB_OK;
+}
+
+bool qb_expidx_map_get(const qb_expidx_map *m, uint64_t exp, uint64_t *keyset)
+{
+  if (!m->cap) return false;
+  if (!exp) exp = 1;
+  size_t i = find_slot(m, exp);
+  if (!m->keys[i]) return false;
+  if (keyset) *keyset = m->vals[i];
+  return true;
+}
+
+uint64_t qb_expidx_digest(const char *experiment_id, size_t n)
+{
+  uint64_t h = qb_hash_bytes(experiment_id, n);
+  return h ? h : 1;
+}
+
+/* "qberg.covers" = nine snapshot ids in table order, comma-separated (-1: the table had none). */
+static void parse_covers(int64_t covers[QB_VQE_FEATURE_TABLES], const char *s)
+{
+  for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) covers[t] = -1;
+  for (int t = 0; s && *s && t < QB_VQE_FEATURE_TABLES; t++) {
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (end == s) break;
+    covers[t] = v;
+    s = *end == ',' ? end + 1 : end;
+  }
+}
+
+static int load_entries(qb_expidx *ix, qb_err *err)
+{
+  const char *cols[2] = {"experiment_digest", "keyset_digest"};
+  qb_scan_options o = QB_SCAN_OPTIONS_INIT;
+  o.columns = cols;
+  o.n_columns = 2;
+  qb_scan *s = NULL;
+  int rc = qb_scan_new(&s, ix->table, &o, err);
+  const qb_value *row;
+  while (rc == QB_OK && (rc = qb_scan_next(&row, s, err)) == QB_OK && row) {
+    const qb_value *e = &row->u.seq.items[0], *k = &row->u.seq.items[1];
+    if (e->kind != QB_V_INT64) continue;
+    uint64_t *v;
+    bool created;
+    rc = qb_expidx_map_ref(&v, &created, &ix->stored, (uint64_t)e->u.i64, err);
+    /* an experiment written by two batches (re-checked row by row): its entries are partial, so unknown */
+    if (rc == QB_OK) *v = created && k->kind == QB_V_INT64 ? (uint64_t)k->u.i64 : 0;
+  }
+  qb_scan_free(s);
+  return rc ? qb_err_wrap(err, "reading %s", QB_EXPIDX_TABLE) : QB_OK;
+}
+
+int qb_expidx_open(qb_expidx *ix, qb_catalog *cat, qb_err *err)
+{
+  memset(ix, 0, sizeof *ix);
+  for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) ix->covers[t] = -1;
+  int rc = qb_table_load(&ix->table, cat, QB_EXPIDX_TABLE, err);
+  if (rc == QB_ENOTFOUND) {
+    qb_schema *schema = NULL;
+    rc = qb_schema_parse_json(&schema, index_schema_json, strlen(index_schema_json), err);
+    qb_kv props[2] = {{"write.parquet.compression-codec", "zstd"},
+                      {"comment", "qberg ingest: one entry per stored experiment, for key de-duplication"}};
+    qb_table_def def = {schema, NULL, NULL, props, 2};
+    if (rc == QB_OK) rc = qb_catalog_create_table_def(&ix->table, cat, QB_EXPIDX_TABLE, &def, NULL, err);
+    if (rc == QB_EEXISTS) rc = qb_table_load(&ix->table, cat, QB_EXPIDX_TABLE, err);
+    qb_schema_free(schema);
+  }
+  if (rc) return qb_err_wrap(err, "table %s", QB_EXPIDX_TABLE);
+  const qb_table_metadata *md;
+  rc = qb_table_get_metadata(&md, ix->table, err);
+  if (rc) return rc;
+  const qb_snapshot *cur = qb_table_metadata_current_snapshot(md);
+  if (!cur) return QB_OK;
+  parse_covers(ix->covers, qb_snapshot_summary_get(cur, COVERS_KEY));
+  return load_entries(ix, err);
+}
+
+int qb_expidx_commit(qb_expidx *ix, const qb_expidx_map *added, const int64_t covers[QB_VQE_FEATURE_TABLES],
+                     const char *batch_id, int64_t timestamp_us, qb_err *err)
+{
+  if (!added->count) return QB_OK;
+  qb_txn *txn = NULL;
+  int rc = qb_txn_begin(&txn, ix->table, QB_TXN_FAST_APPEND, NULL, err);
+  for (size_t i = 0; rc == QB_OK && i < added->cap; i++) {
+    if (!added->keys[i]) continue;
+    qb_value items[4];
+    items[0].kind = QB_V_INT64;
+    items[0].u.i64 = (int64_t)added->keys[i];
+    items[1].kind = QB_V_INT64;
+    items[1].u.i64 = (int64_t)added->vals[i];
+    items[2].kind = QB_V_STRING;
+    items[2].u.bytes.p = (const uint8_t *)batch_id;
+    items[2].u.bytes.n = strlen(batch_id);
+    items[3].kind = QB_V_INT64;
+    items[3].u.i64 = timestamp_us;
+    qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 4}};
+    rc = qb_txn_write(txn, &row, err);
+  }
+  char buf[QB_VQE_FEATURE_TABLES * 21 + 1];
+  size_t n = 0;
+  for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++)
+    n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%lld", t ? "," : "", (long long)covers[t]);
+  if (rc == QB_OK) rc = qb_txn_set_summary(txn, COVERS_KEY, buf, err);
+  if (rc == QB_OK) rc = qb_txn_set_summary(txn, "qberg.batch-id", batch_id, err);
+  if (rc == QB_OK) {
+    rc = qb_txn_commit(txn, NULL, err);
+    txn = NULL;
+  }
+  qb_txn_abort(txn);
+  if (rc) return qb_err_wrap(err, "committing %s", QB_EXPIDX_TABLE);
+  memcpy(ix->covers, covers, sizeof ix->covers);
+  return QB_OK;
+}
+
+void qb_expidx_close(qb_expidx *ix)
+{
+  if (!ix) return;
+  qb_table_free(ix->table);
+  qb_expidx_map_free(&ix->stored);
+  ix->table = NULL;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The experiment index of the ingest (docs/PIPELINE.md "De-duplication"): a compact Iceberg table
+ * `quantum_features.experiment_index` with one 16-byte entry per stored experiment, read instead of the
+ * key columns of the nine feature tables, so a batch's cost does not grow with the stored rows. */
+#ifndef QB_PIPELINE_EXPERIMENT_INDEX_H
+#define QB_PIPELINE_EXPERIMENT_INDEX_H
+
+#include "qberg/catalog.h"
+#include "qberg/table.h"
+#include "qberg/vqe.h"
+
+#define QB_EXPIDX_TABLE QB_VQE_NAMESPACE ".experiment_index"
+
+/** experiment digest -> key-set digest (0: unknown, the batch must compare its rows one by one). */
+typedef struct qb_expidx_map {
+  uint64_t *keys, *vals; /* key 0 = empty slot */
+  size_t cap, count;
+} qb_expidx_map;
+
+void qb_expidx_map_init(qb_expidx_map *m);
+void qb_expidx_map_free(qb_expidx_map *m);
+/** The value slot of `exp`, inserted (value 0, *created = true) when missing. Valid until the next insert. */
+int qb_expidx_map_ref(uint64_t **out, bool *created, qb_expidx_map *m, uint64_t exp, qb_err *err);
+bool qb_expidx_map_get(const qb_expidx_map *m, uint64_t exp, uint64_t *keyset);
+
+/* Key-set digests are multiset sums: the empty set is QB_EXPIDX_EMPTY and each stored row adds
+ * qb_expidx_mix(table, key digest), so the digest of an experiment grows with the rows appended to it. */
+#define QB_EXPIDX_EMPTY UINT64_C(0x51424b5345544d54)
+static inline uint64_t qb_expidx_add(uint64_t keyset, uint64_t mixed)
+{
+  if (!keyset) return 0; /* unknown stays unknown */
+  keyset += mixed;
+  return keyset ? keyset : 1;
+}
+
+/** The digest of an experiment_id (never 0). */
+uint64_t qb_expidx_digest(const char *experiment_id, size_t n);
+
+typedef struct qb_expidx {
+  qb_table *table;
+  qb_expidx_map stored; /* the entries committed before this batch */
+  /* per feature table: the snapshot id the index covers (-1: none; the index was never committed) */
+  int64_t covers[QB_VQE_FEATURE_TABLES];
+} qb_expidx;
+
+/** Create the index table if missing, load its entries and the snapshots it covers. */
+int qb_expidx_open(qb_expidx *ix, qb_catalog *cat, qb_err *err);
+/**
+ * Append the batch's entries (`added`) and record that the index now covers `covers` (the feature
+ * tables' snapshot ids after the batch). Nothing is committed when `added` is empty.
+ */
+int qb_expidx_commit(qb_expidx *ix, const qb_expidx_map *added, const int64_t covers[QB_VQE_FEATURE_TABLES],
+                     const char *batch_id, int64_t timestamp_us, qb_err *err);
+/** NULL-safe on a zeroed struct. */
+void qb_expidx_close(qb_expidx *ix);
+
+#endif

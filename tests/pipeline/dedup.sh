@@ -1,0 +1,112 @@
+# Key de-duplication through the experiment index (docs/PIPELINE.md "De-duplication"): re-delivered files
+# append nothing without reading the tables' keys; a crash after some tables committed, or before the index
+# or the ledger, is repaired by the rerun without losing or duplicating a row; a warehouse without the
+# index is bootstrapped; a stored experiment with different results is compared row by row.
+set -eu
+W="$TMPDIR/wh"
+R="$TMPDIR/raw/experiments"
+mkdir -p "$R/experiment.vqe"
+pass=0 fail=0
+check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+TABLES="molecules ansatz_info performance_metrics vqe_results initial_parameters optimal_parameters vqe_iterations iteration_parameters hamiltonian_terms"
+# rows stored per table, as qberg scan counts them
+stored() { for t in $TABLES; do "$QBERG" -w "$1" scan "quantum_features.$t" --columns experiment_id --format csv | tail -n +2 | wc -l; done | tr '\n' ' '; }
+# distinct key tuples per table (the seed's keys): a row must never be stored twice across batches
+keys_dupes() {
+  for t in molecules:experiment_id,molecule_id vqe_results:experiment_id,molecule_id,basis_set \
+           optimal_parameters:parameter_id vqe_iterations:iteration_id iteration_parameters:parameter_id hamiltonian_terms:term_id; do
+    "$QBERG" -w "$1" scan "quantum_features.${t%%:*}" --columns "${t#*:}" --format csv | tail -n +2 | sort | uniq -d | wc -l
+  done | tr '\n' ' '
+}
+field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d
+for k in sys.argv[2].split("."): v=v[int(k)] if isinstance(v,list) else v[k]
+print(v)' "$1" "$2"; }
+appended() { python3 -c 'import json,sys; print(" ".join(str(t["rows"]) for t in json.load(open(sys.argv[1]))["tables"]))' "$1"; }
+ingest() { "$QBERG" -w "${W2:-$W}" ingest --raw "$R" --json >"$TMPDIR/$1.json"; }
+
+"$QBERG" generate --experiments 6 --seed 11 --iterations 5-20 --out "$TMPDIR/g1" >/dev/null
+cp "$TMPDIR"/g1/experiment.vqe/*.json "$R/experiment.vqe/"
+ingest b1
+check "batch 1: 6 new experiments" '[ "$(field "$TMPDIR/b1.json" experiments.new)" = 6 ]'
+ref1=$(stored "$W")
+
+# re-delivery: the same records under new file names (new counters) are not in the ledger
+for f in "$TMPDIR"/g1/experiment.vqe/*.json; do b=$(basename "$f"); cp "$f" "$R/experiment.vqe/9${b}"; done
+ingest b2
+check "re-delivered files: 6 new files" '[ "$(field "$TMPDIR/b2.json" files_new)" = 6 ]'
+check "re-delivered files: 6 experiments known, none re-checked" \
+  '[ "$(field "$TMPDIR/b2.json" experiments.known)" = 6 ] && [ "$(field "$TMPDIR/b2.json" experiments.rechecked)" = 0 ]'
+check "re-delivered files append nothing" '[ "$(appended "$TMPDIR/b2.json")" = "0 0 0 0 0 0 0 0 0" ]'
+check "re-delivered files: tables unchanged" '[ "$(stored "$W")" = "$ref1" ]'
+
+# crash after 5 of the 9 tables committed: restore the other tables, the audit table, the index and the
+# ledger as they were before the batch (a local warehouse keeps each table's state in its directory)
+"$QBERG" generate --experiments 4 --seed 12 --first-counter 200 --iterations 5-20 --out "$TMPDIR/g2" >/dev/null
+cp -a "$W" "$TMPDIR/before"
+cp "$TMPDIR"/g2/experiment.vqe/*.json "$R/experiment.vqe/"
+ingest b3
+ref3=$(stored "$W")
+check "batch 3 appended rows" '[ "$(field "$TMPDIR/b3.json" experiments.new)" = 4 ]'
+for t in optimal_parameters vqe_iterations iteration_parameters hamiltonian_terms processing_metadata \
+         experiment_index ingested_files rejected_inputs; do
+  rm -rf "$W/quantum_features/$t" && cp -a "$TMPDIR/before/quantum_features/$t" "$W/quantum_features/$t"
+done
+check "crash simulated: fewer rows than the clean run" '[ "$(stored "$W")" != "$ref3" ]'
+ingest b3r
+check "rerun recovers the interrupted batch's experiments" '[ "$(field "$TMPDIR/b3r.json" experiments.recovered)" = 4 ]'
+check "rerun after the crash: same rows as the clean run" '[ "$(stored "$W")" = "$ref3" ]'
+check "rerun after the crash: no key stored twice" '[ "$(keys_dupes "$W")" = "0 0 0 0 0 0 " ]'
+check "rerun after the crash: only the 4 uncommitted tables get rows" \
+  '[ "$(appended "$TMPDIR/b3r.json" | cut -d" " -f1-5)" = "0 0 0 0 0" ] && [ "$(appended "$TMPDIR/b3r.json" | cut -d" " -f6)" != 0 ]'
+ingest b3rr
+check "second rerun appends nothing" '[ "$(appended "$TMPDIR/b3rr.json")" = "0 0 0 0 0 0 0 0 0" ] && [ "$(field "$TMPDIR/b3rr.json" files_new)" = 0 ]'
+
+# crash after all tables, before the index and the ledger
+"$QBERG" generate --experiments 3 --seed 13 --first-counter 300 --iterations 5-20 --out "$TMPDIR/g3" >/dev/null
+rm -rf "$TMPDIR/before" && cp -a "$W" "$TMPDIR/before"
+cp "$TMPDIR"/g3/experiment.vqe/*.json "$R/experiment.vqe/"
+ingest b4
+ref4=$(stored "$W")
+for t in experiment_index ingested_files; do
+  rm -rf "$W/quantum_features/$t" && cp -a "$TMPDIR/before/quantum_features/$t" "$W/quantum_features/$t"
+done
+ingest b4r
+check "crash before the index: the rerun appends nothing" '[ "$(appended "$TMPDIR/b4r.json")" = "0 0 0 0 0 0 0 0 0" ]'
+check "crash before the index: 3 files processed again, 3 experiments recovered" \
+  '[ "$(field "$TMPDIR/b4r.json" files_new)" = 3 ] && [ "$(field "$TMPDIR/b4r.json" experiments.recovered)" = 3 ]'
+check "crash before the index: tables as after the clean run" '[ "$(stored "$W")" = "$ref4" ]'
+
+# a warehouse without the index (written before it existed): bootstrapped from the tables once
+"$QBERG" -w "$W" drop quantum_features.experiment_index --purge >/dev/null
+for f in "$TMPDIR"/g2/experiment.vqe/*.json; do b=$(basename "$f"); cp "$f" "$R/experiment.vqe/8${b}"; done
+ingest b5
+check "bootstrap: all 13 stored experiments indexed" '[ "$(field "$TMPDIR/b5.json" experiments.recovered)" = 13 ]'
+check "bootstrap: re-delivered files append nothing" '[ "$(appended "$TMPDIR/b5.json")" = "0 0 0 0 0 0 0 0 0" ]'
+for f in "$TMPDIR"/g3/experiment.vqe/*.json; do b=$(basename "$f"); cp "$f" "$R/experiment.vqe/7${b}"; done
+ingest b6
+check "after bootstrap: known experiments dropped whole, without a row-by-row check" \
+  '[ "$(field "$TMPDIR/b6.json" experiments.known)" = 3 ] && [ "$(field "$TMPDIR/b6.json" experiments.rechecked)" = 0 ]'
+check "after bootstrap: nothing appended" '[ "$(appended "$TMPDIR/b6.json")" = "0 0 0 0 0 0 0 0 0" ]'
+
+# the same experiment (same molecule, basis, initial data) with other results: only new keys are appended
+f=$(ls "$TMPDIR"/g1/experiment.vqe/*.json | head -n 1)
+python3 - "$f" "$R/experiment.vqe/500-1.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = d["vqe_result"]
+v["optimal_parameters"] = [x + 0.125 for x in v["optimal_parameters"]]
+json.dump(d, open(sys.argv[2], "w"), separators=(",", ":"))
+PY
+n_opt=$(python3 -c 'import json,sys; print(len(set(json.load(open(sys.argv[1]))["vqe_result"]["optimal_parameters"])))' "$f")
+before_opt=$(stored "$W" | cut -d' ' -f6)
+ingest b7
+check "changed results: the experiment is re-checked row by row" '[ "$(field "$TMPDIR/b7.json" experiments.rechecked)" = 1 ]'
+got=$(appended "$TMPDIR/b7.json")
+check "changed results: only optimal_parameters rows are new ($got, $n_opt distinct values)" \
+  '[ "$(echo $got | cut -d" " -f1-5)" = "0 0 0 0 0" ] && [ "$(echo $got | cut -d" " -f7-9)" = "0 0 0" ] && [ "$(echo $got | cut -d" " -f6)" -ge 1 ]'
+check "changed results: no key stored twice" '[ "$(keys_dupes "$W")" = "0 0 0 0 0 0 " ]'
+cp "$R/experiment.vqe/500-1.json" "$R/experiment.vqe/501-1.json"
+ingest b8
+check "the changed record again: nothing appended" '[ "$(appended "$TMPDIR/b8.json")" = "0 0 0 0 0 0 0 0 0" ]'
+echo "dedup.sh: $pass passed, $fail failed"
+[ "$fail" = 0 ]

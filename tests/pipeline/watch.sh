@@ -1,0 +1,55 @@
+# qberg ingest --watch: polls the source, ingests files dropped in as batches, writes nothing while idle,
+# and stops cleanly (exit 0, between batches) on SIGTERM and on SIGINT.
+set -eu
+W="$TMPDIR/wh"
+R="$TMPDIR/raw"
+mkdir -p "$R/experiment.vqe"
+pass=0 fail=0
+check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+G="$QBERG generate --iterations 5-15"
+$G --experiments 5 --seed 21 --out "$TMPDIR/g1" >/dev/null
+$G --experiments 3 --seed 22 --first-counter 100 --out "$TMPDIR/g2" >/dev/null
+rows() { "$QBERG" -w "$W" scan "quantum_features.$1" --columns experiment_id --format csv 2>/dev/null | tail -n +2 | wc -l; }
+# wait until `cond` holds (at most ~20 s)
+wait_for() { for _ in $(seq 1 200); do if eval "$1"; then return 0; fi; sleep 0.1; done; return 1; }
+
+"$QBERG" -w "$W" ingest --raw "$R" --watch --interval 0.2 --json >"$TMPDIR/out.jsonl" 2>"$TMPDIR/err" &
+pid=$!
+sleep 0.5
+check "idle watch writes no batch" '[ ! -s "$TMPDIR/out.jsonl" ]'
+# files appear atomically (rename), as an object store shows them
+for f in "$TMPDIR"/g1/experiment.vqe/*.json; do cp "$f" "$R/experiment.vqe/.tmp" && mv "$R/experiment.vqe/.tmp" "$R/experiment.vqe/$(basename "$f")"; done
+check "the first 5 files are ingested" 'wait_for "[ \"\$(rows molecules)\" = 5 ]"'
+for f in "$TMPDIR"/g2/experiment.vqe/*.json; do cp "$f" "$R/experiment.vqe/.tmp" && mv "$R/experiment.vqe/.tmp" "$R/experiment.vqe/$(basename "$f")"; done
+check "3 more files are ingested" 'wait_for "[ \"\$(rows molecules)\" = 8 ]"'
+sleep 0.5
+kill -TERM $pid
+set +e
+wait $pid; rc=$?
+set -e
+check "SIGTERM: exit 0 (got $rc; $(head -c 300 "$TMPDIR/err"))" '[ $rc = 0 ]'
+python3 - "$TMPDIR/out.jsonl" >"$TMPDIR/sum" <<'PY'
+import json, sys
+b = [json.loads(l) for l in open(sys.argv[1])]
+print(len(b), sum(x["files_new"] for x in b), sum(x["tables"][0]["rows"] for x in b), sum(x["files_rejected"] for x in b))
+PY
+check "JSON lines: batches with 8 files and 8 molecules in all ($(cat "$TMPDIR/sum"))" \
+  '[ "$(cut -d" " -f2- "$TMPDIR/sum")" = "8 8 0" ] && [ "$(cut -d" " -f1 "$TMPDIR/sum")" -ge 2 ]'
+n_meta=$("$QBERG" -w "$W" scan quantum_features.processing_metadata --format csv | tail -n +2 | wc -l)
+check "one processing_metadata row per batch, none for idle polls" '[ "$n_meta" = "$(cut -d" " -f1 "$TMPDIR/sum")" ]'
+expected=$("$QBERG" vqe rows "$TMPDIR"/g1/experiment.vqe/*.json | grep -c '"table":"vqe_iterations"' || true)
+expected2=$("$QBERG" vqe rows "$TMPDIR"/g2/experiment.vqe/*.json | grep -c '"table":"vqe_iterations"' || true)
+check "vqe_iterations holds the rows of both batches" '[ "$(rows vqe_iterations)" = $((expected + expected2)) ]'
+
+# SIGINT stops it too; a batch already running finishes first
+"$QBERG" -w "$W" ingest --raw "$R" --watch --interval 5 >"$TMPDIR/out2" 2>&1 &
+pid=$!
+sleep 0.5
+kill -INT $pid
+set +e
+wait $pid; rc=$?
+set -e
+check "SIGINT during the sleep: exit 0 promptly (got $rc)" '[ $rc = 0 ]'
+check "usage: --watch with --batch-id is an error" '! "$QBERG" -w "$W" ingest --raw "$R" --watch --batch-id x 2>/dev/null'
+echo "watch.sh: $pass passed, $fail failed"
+[ "$fail" = 0 ]
