@@ -8,6 +8,7 @@
 #include "qberg/common.h"
 #include "qberg/config.h"
 #include "qberg/err.h"
+#include "qberg/features.h"
 #include "qberg/fileio.h"
 #include "qberg/manifest.h"
 #include "qberg/parquet.h"

@@ -27,3 +27,4 @@ QB_CLI_COMMAND(schema, "show a table's schema and partition specs (schema TABLE 
 QB_CLI_COMMAND(delete, "remove the data files whose rows all match a filter (delete TABLE --where EXPR)")
 QB_CLI_COMMAND(ingest, "run one incremental batch of the VQE pipeline (ingest --raw DIR|URI)")
 QB_CLI_COMMAND(generate, "write realistic raw VQE result files (generate --experiments N --out DIR)")
+QB_CLI_COMMAND(features, "compute the ML feature tables for new experiments (features [--batch-id UUID])")
