@@ -7,6 +7,7 @@
 #include "qberg/catalog.h"
 #include "qberg/common.h"
 #include "qberg/err.h"
+#include "qberg/features.h"
 #include "qberg/fileio.h"
 #include "qberg/vqe.h"
 
@@ -15,10 +16,11 @@ typedef struct qb_ingest_options {
   const char *raw;      /* source: a folder/URI whose subfolders are topics, or one topic folder */
   qb_fileio *raw_io;    /* FileIO for `raw` (borrowed); NULL: the catalog's */
   const char *batch_id; /* NULL: a new UUID */
+  bool no_features;     /* skip the ML feature tables (qb_features_run) after the batch */
 } qb_ingest_options;
 
 #define QB_INGEST_OPTIONS_VERSION 1
-#define QB_INGEST_OPTIONS_INIT {QB_INGEST_OPTIONS_VERSION, NULL, NULL, NULL}
+#define QB_INGEST_OPTIONS_INIT {QB_INGEST_OPTIONS_VERSION, NULL, NULL, NULL, false}
 
 #define QB_INGEST_MAX_REJECTS 64 /* rejections kept in the report (all are recorded in the table) */
 
@@ -41,6 +43,7 @@ typedef struct qb_ingest_report {
   char versions[QB_VQE_FEATURE_TABLES][48];    /* the tag written, or "no_changes" */
   size_t n_rejects;
   qb_ingest_reject rejects[QB_INGEST_MAX_REJECTS];
+  qb_features_report features; /* the ML phase, run after the batch (features.seconds: its wall time) */
 } qb_ingest_report;
 
 /**

@@ -4,20 +4,22 @@
 #include <string.h>
 
 #include "cli_catalog.h"
+#include "cli_features.h"
 #include "qberg/pipeline.h"
 #include "qberg/s3.h"
 
 static void usage(FILE *f)
 {
   fprintf(f,
-          "usage: qberg [-w WAREHOUSE] ingest --raw DIR|URI [--batch-id UUID] [--json]\n"
+          "usage: qberg [-w WAREHOUSE] ingest --raw DIR|URI [--batch-id UUID] [--no-features] [--json]\n"
           "\n"
           "Process the raw VQE result files under --raw that earlier runs have not seen: derive the rows of\n"
           "the nine quantum_features tables, append the rows whose key columns are new (tag v_<batch> on a\n"
           "table's first batch, v_incr_<batch> later), and record the run in processing_metadata, the files in\n"
           "ingested_files and the rejected files (with the reason) in rejected_inputs. --raw is a folder whose\n"
           "subfolders are topics (s3://raw-results/experiments/) or one topic folder. Exit 1 if any file was\n"
-          "rejected (the good ones are ingested all the same).\n");
+          "rejected (the good ones are ingested all the same). Then the ML feature tables are computed for the\n"
+          "new experiments (qberg features) unless --no-features.\n");
 }
 
 int qb_cmd_ingest(qb_cli *cli)
@@ -30,6 +32,10 @@ int qb_cmd_ingest(qb_cli *cli)
   for (int i = 1; i < cli->argc; i++) {
     const char *a = cli->argv[i];
     if (!strcmp(a, "--json")) continue;
+    if (!strcmp(a, "--no-features")) {
+      o.no_features = true;
+      continue;
+    }
     if ((!strcmp(a, "--raw") || !strcmp(a, "--batch-id")) && i + 1 < cli->argc) {
       if (!strcmp(a, "--raw"))
         o.raw = cli->argv[++i];
@@ -80,7 +86,12 @@ int qb_cmd_ingest(qb_cli *cli)
       qb_cli_json_str(stdout, r->rejects[i].reason);
       printf("}");
     }
-    printf("]}\n");
+    printf("]");
+    if (!o.no_features) {
+      printf(",\"features\":");
+      qb_cli_features_print(&r->features, true);
+    }
+    printf("}\n");
   } else {
     printf("batch %s: %llu raw files, %llu new, %llu rejected, %llu records, %.1f MB\n", r->batch_id,
            (unsigned long long)r->files_seen, (unsigned long long)r->files_new,
@@ -94,6 +105,7 @@ int qb_cmd_ingest(qb_cli *cli)
       else
         printf("-\n");
     }
+    if (!o.no_features) qb_cli_features_print(&r->features, false);
     for (size_t i = 0; i < r->n_rejects; i++) fprintf(stderr, "rejected %s\n", r->rejects[i].reason);
   }
   int status = r->files_rejected ? QB_EXIT_ERROR : QB_EXIT_OK;

@@ -513,6 +513,10 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
     rc = qb_txn_commit(rejects_txn, NULL, err);
     rejects_txn = NULL;
   }
+  if (rc == QB_OK && !opts->no_features) { /* the ML tables of the experiments this batch added */
+    qb_features_options fo = {QB_FEATURES_OPTIONS_VERSION, batch, meta.processing_timestamp_us};
+    rc = qb_features_run(&rep->features, cat, &fo, err);
+  }
   free(ok);
   free(nrec);
 

@@ -551,9 +551,9 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
     if (e->want_iter || e->want_summary) rep->experiments_new++;
   }
   rep->rows_dropped = j.null_id_rows;
-  if (rep->experiments_new == 0) goto done;
 
   /* context of the new experiments (LEFT JOIN USING experiment_id, fan-out refused) */
+  if (rep->experiments_new == 0) goto commit;
   rc = scan_columns(j.src[SRC_RESULTS], results_cols, sizeof results_cols / sizeof *results_cols, on_results, &j, err);
   if (rc == QB_OK)
     rc = scan_columns(j.src[SRC_ANSATZ], ansatz_cols, sizeof ansatz_cols / sizeof *ansatz_cols, on_ansatz, &j, err);
@@ -578,6 +578,7 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
   }
 
   /* commit each table with its tag, then the audit row */
+commit:
   for (int t = 0; rc == QB_OK && t < QB_ML_TABLE_COUNT; t++) {
     if (!j.txn[t]) continue;
     snprintf(rep->versions[t], sizeof rep->versions[t], "%s%s", j.was_empty[t] ? "v_" : "v_incr_", hex);
@@ -590,8 +591,8 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
     }
     if (rc) qb_err_wrap(err, "committing %s", table_names[t]);
   }
-  if (rc == QB_OK && (j.txn[0] || rep->rows[0] || rep->rows[1]))
-    rc = write_audit(&j, batch, meta.processing_timestamp_us, meta.processing_date, err);
+  /* one audit row per run, as the ingest writes one (also when nothing was new) */
+  if (rc == QB_OK) rc = write_audit(&j, batch, meta.processing_timestamp_us, meta.processing_date, err);
 
 done:
   for (size_t i = 0; i < j.exps.cap; i++)
