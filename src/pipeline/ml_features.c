@@ -170,8 +170,11 @@ typedef struct job {
   qb_catalog *cat;
   qb_features_report *rep;
   qb_arena arena;   /* experiments and their context strings */
-  qb_map exps;      /* experiment_id -> experiment*, every id of vqe_iterations */
-  qb_map stored[QB_ML_TABLE_COUNT]; /* experiment ids already in each ML table */
+  qb_map exps;      /* experiment_id -> experiment*, the new experiments of vqe_iterations */
+  /* 64-bit digests of the experiment ids stored in each ML table, and of the ids of vqe_iterations found in
+   * both (counted only). A collision (p ~ n^2 / 2^65) would skip a new experiment: with 10^6 experiments
+   * ~3e-8 per run, the ingest's key de-duplication makes the same trade (docs/PIPELINE.md). */
+  qb_u64set stored[QB_ML_TABLE_COUNT], seen_old;
   qb_table *iters, *src[SRC_COUNT], *ml[QB_ML_TABLE_COUNT], *meta;
   qb_txn *txn[QB_ML_TABLE_COUNT];
   bool was_empty[QB_ML_TABLE_COUNT];
@@ -196,10 +199,12 @@ static int scan_columns(qb_table *t, const char *const *cols, size_t n, int (*fn
 
 static bool is_str(const qb_value *v) { return v->kind == QB_V_STRING; }
 
-static int add_stored(job *j, qb_map *m, const qb_value *items, qb_err *err)
+static uint64_t id_digest(const qb_value *id) { return qb_hash_bytes(id->u.bytes.p, id->u.bytes.n); }
+
+static int add_stored(job *j, qb_u64set *set, const qb_value *items, qb_err *err)
 {
   if (!is_str(&items[0])) return QB_OK;
-  return qb_map_put(m, items[0].u.bytes.p, items[0].u.bytes.n, NULL, NULL, err);
+  return qb_u64set_add(set, id_digest(&items[0]), err);
 }
 static int on_stored_iter(job *j, const qb_value *items, qb_err *err)
 {
@@ -210,7 +215,7 @@ static int on_stored_summary(job *j, const qb_value *items, qb_err *err)
   return add_stored(j, &j->stored[QB_ML_RUN_SUMMARY], items, err);
 }
 
-/* Pass one: every experiment id of vqe_iterations with its row count. */
+/* Pass one: the experiment ids of vqe_iterations; the new ones with their row count. */
 static int on_iter_id(job *j, const qb_value *items, qb_err *err)
 {
   if (!is_str(&items[0])) {
@@ -223,9 +228,15 @@ static int on_iter_id(job *j, const qb_value *items, qb_err *err)
     ((experiment *)*slot)->expected++;
     return QB_OK;
   }
+  uint64_t h = id_digest(&items[0]);
+  bool in_iter = qb_u64set_has(&j->stored[QB_ML_ITERATION_FEATURES], h);
+  bool in_summary = qb_u64set_has(&j->stored[QB_ML_RUN_SUMMARY], h);
+  if (in_iter && in_summary) return qb_u64set_add(&j->seen_old, h, err);
   experiment *e = qb_arena_calloc(&j->arena, 1, sizeof *e);
   if (!e) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   e->expected = 1;
+  e->want_iter = !in_iter;
+  e->want_summary = !in_summary;
   for (int i = 0; i < QB_ML_CTX_N; i++) e->ctx[i] = qb_value_null();
   return qb_map_put(&j->exps, items[0].u.bytes.p, items[0].u.bytes.n, e, NULL, err);
 }
@@ -507,8 +518,9 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
   j.rep = rep;
   qb_arena_init(&j.arena, 64 << 10);
   qb_map_init(&j.exps);
+  qb_u64set_init(&j.seen_old);
   for (int t = 0; t < QB_ML_TABLE_COUNT; t++) {
-    qb_map_init(&j.stored[t]);
+    qb_u64set_init(&j.stored[t]);
     rep->snapshot_ids[t] = -1;
     snprintf(rep->versions[t], sizeof rep->versions[t], "no_changes");
   }
@@ -541,15 +553,10 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
   if (rc == QB_OK && !j.was_empty[1]) rc = scan_columns(j.ml[1], id_col, 1, on_stored_summary, &j, err);
   if (rc == QB_OK) rc = scan_columns(j.iters, id_col, 1, on_iter_id, &j, err);
   if (rc) goto done;
-  rep->experiments_seen = j.exps.count;
-  for (size_t i = 0; i < j.exps.cap; i++) {
-    if (!j.exps.slots[i].key) continue;
-    experiment *e = j.exps.slots[i].value;
-    e->id = j.exps.slots[i].key;
-    e->want_iter = !qb_map_has_str(&j.stored[0], e->id);
-    e->want_summary = !qb_map_has_str(&j.stored[1], e->id);
-    if (e->want_iter || e->want_summary) rep->experiments_new++;
-  }
+  rep->experiments_seen = j.seen_old.count + j.exps.count;
+  rep->experiments_new = j.exps.count;
+  for (size_t i = 0; i < j.exps.cap; i++)
+    if (j.exps.slots[i].key) ((experiment *)j.exps.slots[i].value)->id = j.exps.slots[i].key;
   rep->rows_dropped = j.null_id_rows;
 
   /* context of the new experiments (LEFT JOIN USING experiment_id, fan-out refused) */
@@ -600,12 +607,13 @@ done:
   for (int t = 0; t < QB_ML_TABLE_COUNT; t++) {
     qb_txn_abort(j.txn[t]);
     qb_table_free(j.ml[t]);
-    qb_map_free(&j.stored[t]);
+    qb_u64set_free(&j.stored[t]);
   }
   for (int s = 0; s < SRC_COUNT; s++) qb_table_free(j.src[s]);
   qb_table_free(j.iters);
   qb_table_free(j.meta);
   qb_map_free(&j.exps);
+  qb_u64set_free(&j.seen_old);
   qb_arena_release(&j.arena);
   rep->seconds = (double)(qb_mono_ns() - t0) / 1e9;
   return rc ? qb_err_wrap(err, "ML features (batch %s)", batch) : QB_OK;

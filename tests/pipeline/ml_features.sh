@@ -48,6 +48,7 @@ sed 's/^ml_expected:/EXPECTED.md ML values:/' "$TMPDIR/exp.out"
 "$QBERG" -w "$W" features --json >"$TMPDIR/feat2.json"
 check "ingest rerun adds no ML rows" '[ "$(js "$TMPDIR/run2.json" "[t[\"rows\"] for t in d[\"features\"][\"tables\"]]")" = "[0, 0]" ]'
 check "features rerun adds no ML rows, no_changes" '[ "$(js "$TMPDIR/feat2.json" "[(t[\"rows\"], t[\"version\"]) for t in d[\"tables\"]]")" = "[(0, '"'"'no_changes'"'"'), (0, '"'"'no_changes'"'"')]" ]'
+check "features rerun: 8 experiments seen, 0 new" '[ "$(js "$TMPDIR/feat2.json" "(d[\"experiments_seen\"], d[\"experiments_new\"])")" = "(8, 0)" ]'
 check "tables still 171 / 8 rows" '[ "$(scan "$W" ml_iteration_features | wc -l) $(scan "$W" ml_run_summary | wc -l)" = "171 8" ]'
 
 # 3. new experiments add exactly their rows (generated data)
@@ -90,6 +91,7 @@ check "--no-features leaves the ML tables alone" '! grep -q "\"features\"" "$TMP
 iters5=$(js "$TMPDIR/run5.json" "[t[\"rows\"] for t in d[\"tables\"] if t[\"table\"] == \"vqe_iterations\"][0]")
 "$QBERG" -w "$W" delete quantum_features.ansatz_info --where "processing_batch_id = '$B5'" >/dev/null
 "$QBERG" -w "$W" features --json >"$TMPDIR/feat5.json"
+check "39 experiments seen" '[ "$(js "$TMPDIR/feat5.json" "d[\"experiments_seen\"]")" = 39 ]'
 check "null basis_set: 2 experiments, $iters5 rows dropped, nothing written" '[ "$(js "$TMPDIR/feat5.json" "(d[\"experiments_new\"], d[\"experiments_dropped\"], d[\"rows_dropped\"], [t[\"rows\"] for t in d[\"tables\"]])")" = "(2, 2, $iters5, [0, 0])" ]'
 if oracle "$W"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: after the null-key drop: DuckDB oracle"; fi
 cat "$TMPDIR/oracle.out"
