@@ -167,7 +167,6 @@ typedef struct experiment {
 } experiment;
 
 typedef struct job {
-  qb_catalog *cat;
   qb_features_report *rep;
   qb_arena arena;   /* experiments and their context strings */
   qb_map exps;      /* experiment_id -> experiment*, the new experiments of vqe_iterations */
@@ -245,8 +244,7 @@ static experiment *lookup_new(job *j, const qb_value *id)
 {
   if (!is_str(id)) return NULL;
   void **slot = qb_map_get(&j->exps, id->u.bytes.p, id->u.bytes.n);
-  experiment *e = slot ? *slot : NULL;
-  return e && (e->want_iter || e->want_summary) ? e : NULL;
+  return slot ? *slot : NULL;
 }
 
 /* Copy a scanned value into the experiment's context: strings into the arena; numbers normalised to the
@@ -514,7 +512,6 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
   memset(rep, 0, sizeof *rep);
   job j;
   memset(&j, 0, sizeof j);
-  j.cat = cat;
   j.rep = rep;
   qb_arena_init(&j.arena, 64 << 10);
   qb_map_init(&j.exps);
@@ -572,14 +569,14 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
   if (rc) goto done;
   for (size_t i = 0; i < j.exps.cap; i++) {
     experiment *e = j.exps.slots[i].key ? j.exps.slots[i].value : NULL;
-    if (e && (e->want_iter || e->want_summary) && has_null_key(e)) rep->experiments_dropped++;
+    if (e && has_null_key(e)) rep->experiments_dropped++;
   }
 
   /* pass two */
   rc = scan_columns(j.iters, iteration_cols, sizeof iteration_cols / sizeof *iteration_cols, on_iteration, &j, err);
   for (size_t i = 0; rc == QB_OK && i < j.exps.cap; i++) {
     experiment *e = j.exps.slots[i].key ? j.exps.slots[i].value : NULL;
-    if (e && (e->want_iter || e->want_summary) && !e->done)
+    if (e && !e->done)
       rc = QB_FAIL(err, QB_EINTERNAL, "experiment %s: %zu of %llu iterations read twice", e->id, e->n_rows,
                    (unsigned long long)e->expected);
   }
