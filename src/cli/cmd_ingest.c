@@ -87,7 +87,7 @@ int qb_cmd_ingest(qb_cli *cli)
       printf("}");
     }
     printf("]");
-    if (!o.no_features) {
+    if (r->features.batch_id[0]) { /* the ML phase ran */
       printf(",\"features\":");
       qb_cli_features_print(&r->features, true);
     }
@@ -105,7 +105,7 @@ int qb_cmd_ingest(qb_cli *cli)
       else
         printf("-\n");
     }
-    if (!o.no_features) qb_cli_features_print(&r->features, false);
+    if (r->features.batch_id[0]) qb_cli_features_print(&r->features, false);
     for (size_t i = 0; i < r->n_rejects; i++) fprintf(stderr, "rejected %s\n", r->rejects[i].reason);
   }
   int status = r->files_rejected ? QB_EXIT_ERROR : QB_EXIT_OK;
