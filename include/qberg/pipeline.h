@@ -7,6 +7,7 @@
 #include "qberg/catalog.h"
 #include "qberg/common.h"
 #include "qberg/err.h"
+#include "qberg/features.h"
 #include "qberg/fileio.h"
 #include "qberg/vqe.h"
 
@@ -31,10 +32,11 @@ typedef struct qb_ingest_options {
   void *progress_ctx;
   bool skip_if_idle; /* no new raw file: write nothing (no processing_metadata row); for polling loops */
   bool dry_run;      /* discover and parse the new files (pass one: records, rejections), write nothing */
+  bool no_features;  /* skip the ML feature tables (qb_features_run) after the batch */
 } qb_ingest_options;
 
 #define QB_INGEST_OPTIONS_VERSION 2
-#define QB_INGEST_OPTIONS_INIT {QB_INGEST_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, false, false}
+#define QB_INGEST_OPTIONS_INIT {QB_INGEST_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, false, false, false}
 
 #define QB_INGEST_MAX_REJECTS 64 /* rejections kept in the report (all are recorded in the table) */
 
@@ -63,6 +65,7 @@ typedef struct qb_ingest_report {
   uint64_t experiments_rechecked; /* records compared row by row against the stored keys of their experiment */
   uint64_t experiments_recovered; /* experiments of an earlier, interrupted batch added to the index */
   int64_t elapsed_ms;
+  qb_features_report features; /* the ML phase, run after the batch (features.seconds: its wall time) */
 } qb_ingest_report;
 
 /**

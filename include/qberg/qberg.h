@@ -9,6 +9,7 @@
 #include "qberg/compact.h"
 #include "qberg/config.h"
 #include "qberg/err.h"
+#include "qberg/features.h"
 #include "qberg/fileio.h"
 #include "qberg/maintenance.h"
 #include "qberg/fsck.h"

@@ -10,13 +10,14 @@
 #include <unistd.h>
 
 #include "cli_catalog.h"
+#include "cli_features.h"
 #include "qberg/pipeline.h"
 #include "qberg/s3.h"
 
 static void usage(FILE *f)
 {
   fprintf(f,
-          "usage: qberg [-w WAREHOUSE] ingest --raw DIR|URI [--batch-id UUID] [--dry-run] [--json]\n"
+          "usage: qberg [-w WAREHOUSE] ingest --raw DIR|URI [--batch-id UUID] [--dry-run] [--no-features] [--json]\n"
           "       qberg [-w WAREHOUSE] ingest --raw DIR|URI --watch [--interval SECONDS] [--json]\n"
           "\n"
           "Process the raw VQE result files (.json lines, .avro containers) under --raw that earlier runs\n"
@@ -29,7 +30,9 @@ static void usage(FILE *f)
           "--watch polls the source every --interval seconds (default 10) and runs a batch when new files\n"
           "appear, until SIGINT or SIGTERM, which stop it between batches (exit 0). --json prints one JSON\n"
           "object per batch. On a terminal, stderr shows progress (files, MB/s, ETA).\n"
-          "--dry-run reads and checks the new files (records, rejections) and writes nothing.\n");
+          "--dry-run reads and checks the new files (records, rejections) and writes nothing.\n"
+          "After each batch the ML feature tables are computed for the new experiments (qberg features),\n"
+          "unless --no-features.\n");
 }
 
 /* ---- progress (stderr, TTY only) ---- */
@@ -104,7 +107,12 @@ static void print_json(const qb_ingest_report *r)
     qb_cli_json_str(stdout, r->rejects[i].reason);
     printf("}");
   }
-  printf("]}\n");
+  printf("]");
+  if (r->features.batch_id[0]) { /* the ML phase ran */
+    printf(",\"features\":");
+    qb_cli_features_print(&r->features, true);
+  }
+  printf("}\n");
   fflush(stdout);
 }
 
@@ -127,6 +135,7 @@ static void print_summary(const qb_ingest_report *r)
     else
       printf("-\n");
   }
+  if (r->features.batch_id[0]) qb_cli_features_print(&r->features, false);
   for (size_t i = 0; i < r->n_rejects && i < 10; i++) fprintf(stderr, "rejected %s\n", r->rejects[i].reason);
   if (r->files_rejected > 10)
     fprintf(stderr, "... %llu rejections in all: qberg scan quantum_features.rejected_inputs\n",
@@ -184,6 +193,8 @@ int qb_cmd_ingest(qb_cli *cli)
       watch = true;
     } else if (!strcmp(a, "--dry-run")) {
       o.dry_run = true;
+    } else if (!strcmp(a, "--no-features")) {
+      o.no_features = true;
     } else if (!strcmp(a, "--interval") && i + 1 < cli->argc) {
       char *end;
       interval = strtod(cli->argv[++i], &end);

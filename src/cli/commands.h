@@ -29,3 +29,4 @@ QB_CLI_COMMAND(ingest, "run one incremental batch of the VQE pipeline (ingest --
 QB_CLI_COMMAND(generate, "write realistic raw VQE result files (generate --experiments N --out DIR)")
 QB_CLI_COMMAND(maintain, "expire snapshots, remove orphans, clean metadata, rewrite manifests, compact (maintain VERB TABLE|--all)")
 QB_CLI_COMMAND(fsck, "check a table's files, counts, summaries and lineage (fsck TABLE|--all [--deep] [--json])")
+QB_CLI_COMMAND(features, "compute the ML feature tables for new experiments (features [--batch-id UUID])")

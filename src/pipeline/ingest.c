@@ -871,6 +871,10 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
     for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) rep->records += r->ok[i] ? r->nrec[i] : 0;
   } else if (rc == QB_OK && !(opts->skip_if_idle && !r->files.n)) {
     rc = run_batch(r, err);
+    if (rc == QB_OK && !opts->no_features) { /* the ML tables of the experiments this batch added */
+      qb_features_options fo = {QB_FEATURES_OPTIONS_VERSION, r->batch, r->meta.processing_timestamp_us};
+      rc = qb_features_run(&rep->features, cat, &fo, err);
+    }
   }
   rep->elapsed_ms = qb_now_ms() - r->t0_ms;
   char batch[37];

@@ -32,9 +32,9 @@ check "nan energy rejected" 'grep -q "04-nan-energy.json.*non-finite" "$TMPDIR/r
 
 "$QBERG" -w "$W" ingest --raw "$R" --json >"$TMPDIR/run2.json"
 check "rerun appends nothing and retries no rejected file" '[ "$(counts <"$TMPDIR/run2.json")" = "0 0 0 0 0 0 0 0 0 0 0" ]'
-check "rerun says no_changes" '[ "$(grep -o no_changes "$TMPDIR/run2.json" | wc -l)" = 9 ]'
+check "rerun says no_changes" '[ "$(grep -o no_changes "$TMPDIR/run2.json" | wc -l)" = 11 ]' # 9 tables + 2 ML tables
 "$QBERG" -w "$W" scan quantum_features.processing_metadata --format jsonl >"$TMPDIR/meta"
-check "one processing_metadata row per run" '[ "$(wc -l <"$TMPDIR/meta")" = 2 ]'
+check "one processing_metadata row per run" '[ "$(grep -c quantum_base_processing "$TMPDIR/meta")" = 2 ]'
 check "audit row has the record counts" 'grep -q "\[8,8,8,8,408,408,171,9768,360\]" "$TMPDIR/meta"'
 
 # three new files: exactly their rows (initial_parameters may share keys with stored rows: rows + duplicates)

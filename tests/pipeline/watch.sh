@@ -35,7 +35,7 @@ print(len(b), sum(x["files_new"] for x in b), sum(x["tables"][0]["rows"] for x i
 PY
 check "JSON lines: batches with 8 files and 8 molecules in all ($(cat "$TMPDIR/sum"))" \
   '[ "$(cut -d" " -f2- "$TMPDIR/sum")" = "8 8 0" ] && [ "$(cut -d" " -f1 "$TMPDIR/sum")" -ge 2 ]'
-n_meta=$("$QBERG" -w "$W" scan quantum_features.processing_metadata --format csv | tail -n +2 | wc -l)
+n_meta=$("$QBERG" -w "$W" scan quantum_features.processing_metadata --where "processing_name = 'quantum_base_processing'" --format csv | tail -n +2 | wc -l)
 check "one processing_metadata row per batch, none for idle polls" '[ "$n_meta" = "$(cut -d" " -f1 "$TMPDIR/sum")" ]'
 expected=$("$QBERG" vqe rows "$TMPDIR"/g1/experiment.vqe/*.json | grep -c '"table":"vqe_iterations"' || true)
 expected2=$("$QBERG" vqe rows "$TMPDIR"/g2/experiment.vqe/*.json | grep -c '"table":"vqe_iterations"' || true)

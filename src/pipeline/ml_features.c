@@ -1,0 +1,617 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The ML feature job (pipeline-spec §7.1, issue "ML feature tables"): find the experiments of
+ * vqe_iterations missing from the ML tables, join their context (vqe_results, ansatz_info, molecules,
+ * performance_metrics), refuse fan-out, drop null join keys, compute one experiment at a time
+ * (ml_window.c) and append both tables with tags and a processing_metadata row. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/ml_features_int.h"
+#include "qberg/features.h"
+#include "qberg/scan.h"
+#include "qberg/table.h"
+#include "qberg/vqe.h"
+#include "util/arena.h"
+#include "util/clock.h"
+#include "util/hash.h"
+
+/* ---- tables -------------------------------------------------------------------------------------------- */
+
+typedef struct ml_col {
+  const char *name;
+  const char *type;
+} ml_col;
+
+#define CONTEXT_COLS                                                                                      \
+  {"molecule_name", "string"}, {"num_atoms", "int"}, {"num_qubits", "long"}, {"charge", "long"},           \
+      {"multiplicity", "long"}, {"basis_set", "string"}, {"optimizer", "string"}, {"ansatz_type", "string"}, \
+      {"ansatz_reps", "long"}, {"init_strategy", "string"}, {"seed", "long"}, {"default_shots", "long"}
+
+static const ml_col iter_cols[QB_ML_ITER_COLUMNS] = {
+    {"experiment_id", "string"},
+    {"iteration_step", "long"},
+    CONTEXT_COLS,
+    {"energy", "double"},
+    {"energy_std", "double"},
+    {"energy_delta", "double"},
+    {"parameter_delta_norm", "double"},
+    {"cumulative_min_energy", "double"},
+    {"relative_iteration", "double"},
+    {"energy_improvement_rate", "double"},
+    {"normalized_energy", "double"},
+    {"is_new_minimum", "boolean"},
+    {"steps_since_improvement", "int"},
+    {"energy_moving_avg_5", "double"},
+    {"energy_moving_std_5", "double"},
+    {"mean_param_change", "double"},
+    {"total_iterations", "int"},
+    {"final_energy", "double"},
+    {"converged", "boolean"},
+    {"convergence_iteration", "long"},
+    {"vqe_time", "double"},
+    {"total_time", "double"},
+    {"processing_date", "date"},
+};
+
+static const ml_col summary_cols[QB_ML_SUMMARY_COLUMNS] = {
+    {"experiment_id", "string"},
+    CONTEXT_COLS,
+    {"total_iterations", "int"},
+    {"final_energy", "double"},
+    {"converged", "boolean"},
+    {"convergence_iteration", "long"},
+    {"vqe_time", "double"},
+    {"total_time", "double"},
+    {"mean_energy_delta", "double"},
+    {"std_energy_delta", "double"},
+    {"min_energy", "double"},
+    {"max_energy", "double"},
+    {"energy_range", "double"},
+    {"mean_param_delta_norm", "double"},
+    {"std_param_delta_norm", "double"},
+    {"total_param_distance", "double"},
+    {"num_new_minima", "long"},
+    {"longest_plateau", "int"},
+    {"improvement_ratio", "double"},
+    {"processing_date", "date"},
+    {"first_10_mean_energy", "double"},
+    {"first_10_energy_slope", "double"},
+    {"last_10_mean_energy", "double"},
+    {"time_per_iteration", "double"},
+};
+
+static const char *const table_names[QB_ML_TABLE_COUNT] = {"ml_iteration_features", "ml_run_summary"};
+
+const char *qb_ml_table_name(qb_ml_table t)
+{
+  return (unsigned)t < QB_ML_TABLE_COUNT ? table_names[t] : NULL;
+}
+
+static int find_col(const ml_col *cols, size_t n, const char *name)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(cols[i].name, name)) return (int)i;
+  return -1;
+}
+
+int qb_ml_table_schema(qb_schema **out, qb_partition_spec *spec, qb_partition_field fields[2], qb_ml_table t,
+                       qb_err *err)
+{
+  *out = NULL;
+  if ((unsigned)t >= QB_ML_TABLE_COUNT) return QB_FAIL(err, QB_EINVAL, "unknown ML table %d", (int)t);
+  const ml_col *cols = t == QB_ML_ITERATION_FEATURES ? iter_cols : summary_cols;
+  size_t n = t == QB_ML_ITERATION_FEATURES ? QB_ML_ITER_COLUMNS : QB_ML_SUMMARY_COLUMNS;
+  char json[4096];
+  size_t used = (size_t)snprintf(json, sizeof json, "{\"type\":\"struct\",\"schema-id\":0,\"fields\":[");
+  for (size_t i = 0; i < n && used < sizeof json; i++)
+    used += (size_t)snprintf(json + used, sizeof json - used,
+                             "%s{\"id\":%zu,\"name\":\"%s\",\"required\":false,\"type\":\"%s\"}", i ? "," : "",
+                             i + 1, cols[i].name, cols[i].type);
+  if (used < sizeof json) used += (size_t)snprintf(json + used, sizeof json - used, "]}");
+  if (used >= sizeof json) return QB_FAIL(err, QB_EINTERNAL, "schema of %s: JSON too long", table_names[t]);
+  int rc = qb_schema_parse_json(out, json, used, err);
+  if (rc) return qb_err_wrap(err, "schema of %s", table_names[t]);
+  const char *parts[2] = {"processing_date", "basis_set"};
+  size_t np = t == QB_ML_ITERATION_FEATURES ? 1 : 2;
+  for (size_t i = 0; i < np; i++) {
+    memset(&fields[i], 0, sizeof fields[i]);
+    fields[i].source_id = find_col(cols, n, parts[i]) + 1;
+    fields[i].field_id = QB_PARTITION_FIELD_ID_START + (int32_t)i;
+    fields[i].name = parts[i];
+    fields[i].transform.kind = QB_TR_IDENTITY;
+  }
+  spec->spec_id = 0;
+  spec->n_fields = np;
+  spec->fields = fields;
+  return QB_OK;
+}
+
+static int ensure_ml_table(qb_table **out, qb_catalog *cat, qb_ml_table t, qb_err *err)
+{
+  char ident[128];
+  snprintf(ident, sizeof ident, "%s.%s", QB_VQE_NAMESPACE, table_names[t]);
+  int rc = qb_table_load(out, cat, ident, err);
+  if (rc != QB_ENOTFOUND) return rc ? qb_err_wrap(err, "table %s", ident) : QB_OK;
+  qb_schema *schema = NULL;
+  qb_partition_field fields[2];
+  qb_partition_spec spec;
+  rc = qb_ml_table_schema(&schema, &spec, fields, t, err);
+  if (rc == QB_OK) {
+    /* as the seed's CTAS: Iceberg 1.10 defaults (zstd), no comment */
+    qb_kv props[1] = {{"write.parquet.compression-codec", "zstd"}};
+    qb_table_def def = {schema, &spec, NULL, props, 1};
+    rc = qb_catalog_create_table_def(out, cat, ident, &def, NULL, err);
+    if (rc == QB_EEXISTS) rc = qb_table_load(out, cat, ident, err); /* created concurrently */
+  }
+  qb_schema_free(schema);
+  return rc ? qb_err_wrap(err, "table %s", ident) : QB_OK;
+}
+
+/* ---- experiments ---------------------------------------------------------------------------------------- */
+
+/* Source tables of the join (§7.2), in the order the fan-out guard names them. */
+enum { SRC_RESULTS = 0, SRC_ANSATZ, SRC_MOLECULES, SRC_PERF, SRC_COUNT };
+static const char *const src_names[SRC_COUNT] = {"vqe_results", "ansatz_info", "molecules", "performance_metrics"};
+
+typedef struct experiment {
+  const char *id;      /* the map's key (owned by the map) */
+  uint64_t expected;   /* its rows in vqe_iterations (pass one) */
+  bool want_iter;      /* missing from ml_iteration_features */
+  bool want_summary;   /* missing from ml_run_summary */
+  uint8_t seen;        /* bit per SRC_*: a context row was joined */
+  qb_value ctx[QB_ML_CTX_N];
+  qb_ml_iter *rows;    /* buffered iterations while the experiment is assembled */
+  size_t n_rows, cap;
+  bool done;
+} experiment;
+
+typedef struct job {
+  qb_features_report *rep;
+  qb_arena arena;   /* experiments and their context strings */
+  qb_map exps;      /* experiment_id -> experiment*, the new experiments of vqe_iterations */
+  /* 64-bit digests of the experiment ids stored in each ML table, and of the ids of vqe_iterations found in
+   * both (counted only). A collision (p ~ n^2 / 2^65) would skip a new experiment: with 10^6 experiments
+   * ~3e-8 per run, the ingest's key de-duplication makes the same trade (docs/PIPELINE.md). */
+  qb_u64set stored[QB_ML_TABLE_COUNT], seen_old;
+  qb_table *iters, *src[SRC_COUNT], *ml[QB_ML_TABLE_COUNT], *meta;
+  qb_txn *txn[QB_ML_TABLE_COUNT];
+  bool was_empty[QB_ML_TABLE_COUNT];
+  uint64_t null_id_rows;
+  uint64_t buffered;
+  int32_t date;
+} job;
+
+static int scan_columns(qb_table *t, const char *const *cols, size_t n, int (*fn)(job *, const qb_value *, qb_err *),
+                        job *j, qb_err *err)
+{
+  qb_scan_options o = QB_SCAN_OPTIONS_INIT;
+  o.columns = cols;
+  o.n_columns = n;
+  qb_scan *s = NULL;
+  int rc = qb_scan_new(&s, t, &o, err);
+  const qb_value *row;
+  while (rc == QB_OK && (rc = qb_scan_next(&row, s, err)) == QB_OK && row) rc = fn(j, row->u.seq.items, err);
+  qb_scan_free(s);
+  return rc ? qb_err_wrap(err, "reading %s", qb_table_name(t)) : QB_OK;
+}
+
+static bool is_str(const qb_value *v) { return v->kind == QB_V_STRING; }
+
+static uint64_t id_digest(const qb_value *id) { return qb_hash_bytes(id->u.bytes.p, id->u.bytes.n); }
+
+static int add_stored(job *j, qb_u64set *set, const qb_value *items, qb_err *err)
+{
+  if (!is_str(&items[0])) return QB_OK;
+  return qb_u64set_add(set, id_digest(&items[0]), err);
+}
+static int on_stored_iter(job *j, const qb_value *items, qb_err *err)
+{
+  return add_stored(j, &j->stored[QB_ML_ITERATION_FEATURES], items, err);
+}
+static int on_stored_summary(job *j, const qb_value *items, qb_err *err)
+{
+  return add_stored(j, &j->stored[QB_ML_RUN_SUMMARY], items, err);
+}
+
+/* Pass one: the experiment ids of vqe_iterations; the new ones with their row count. */
+static int on_iter_id(job *j, const qb_value *items, qb_err *err)
+{
+  if (!is_str(&items[0])) {
+    /* a null experiment_id never matches a LEFT JOIN, so its context is null and the drop removes it */
+    j->null_id_rows++;
+    return QB_OK;
+  }
+  void **slot = qb_map_get(&j->exps, items[0].u.bytes.p, items[0].u.bytes.n);
+  if (slot) {
+    ((experiment *)*slot)->expected++;
+    return QB_OK;
+  }
+  uint64_t h = id_digest(&items[0]);
+  bool in_iter = qb_u64set_has(&j->stored[QB_ML_ITERATION_FEATURES], h);
+  bool in_summary = qb_u64set_has(&j->stored[QB_ML_RUN_SUMMARY], h);
+  if (in_iter && in_summary) return qb_u64set_add(&j->seen_old, h, err);
+  experiment *e = qb_arena_calloc(&j->arena, 1, sizeof *e);
+  if (!e) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  e->expected = 1;
+  e->want_iter = !in_iter;
+  e->want_summary = !in_summary;
+  for (int i = 0; i < QB_ML_CTX_N; i++) e->ctx[i] = qb_value_null();
+  return qb_map_put(&j->exps, items[0].u.bytes.p, items[0].u.bytes.n, e, NULL, err);
+}
+
+static experiment *lookup_new(job *j, const qb_value *id)
+{
+  if (!is_str(id)) return NULL;
+  void **slot = qb_map_get(&j->exps, id->u.bytes.p, id->u.bytes.n);
+  return slot ? *slot : NULL;
+}
+
+/* Copy a scanned value into the experiment's context: strings into the arena; numbers normalised to the
+ * ML column's kind (kind: QB_V_INT64, QB_V_INT32, QB_V_DOUBLE, QB_V_BOOL or QB_V_STRING). */
+static int set_ctx(job *j, experiment *e, int slot, const qb_value *v, qb_vkind kind, qb_err *err)
+{
+  qb_value out = qb_value_null();
+  switch (v->kind) {
+  case QB_V_STRING:
+    if (kind != QB_V_STRING) break;
+    out.kind = QB_V_STRING;
+    out.u.bytes.n = v->u.bytes.n;
+    out.u.bytes.p = qb_arena_memdup(&j->arena, v->u.bytes.p, v->u.bytes.n ? v->u.bytes.n : 1);
+    if (!out.u.bytes.p) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    break;
+  case QB_V_INT32:
+  case QB_V_INT64: {
+    int64_t x = v->kind == QB_V_INT32 ? v->u.i32 : v->u.i64;
+    if (kind == QB_V_INT64) {
+      out.kind = QB_V_INT64;
+      out.u.i64 = x;
+    } else if (kind == QB_V_INT32 && x >= INT32_MIN && x <= INT32_MAX) {
+      out.kind = QB_V_INT32;
+      out.u.i32 = (int32_t)x;
+    } else if (kind == QB_V_DOUBLE) {
+      out.kind = QB_V_DOUBLE;
+      out.u.f64 = (double)x;
+    }
+    break;
+  }
+  case QB_V_FLOAT:
+  case QB_V_DOUBLE:
+    if (kind != QB_V_DOUBLE) break;
+    out.kind = QB_V_DOUBLE;
+    out.u.f64 = v->kind == QB_V_FLOAT ? v->u.f32 : v->u.f64;
+    break;
+  case QB_V_BOOL:
+    if (kind == QB_V_BOOL) out = *v;
+    break;
+  default: break;
+  }
+  if (v->kind != QB_V_NULL && out.kind == QB_V_NULL)
+    return QB_FAIL(err, QB_ECORRUPT, "experiment %s: unexpected value kind %d for an ML context column", e->id,
+                   (int)v->kind);
+  e->ctx[slot] = out;
+  return QB_OK;
+}
+
+/* The fan-out guard (§7.1 step 6): a second context row for a new experiment would multiply its rows. */
+static int join_row(job *j, experiment **out, const qb_value *id, int src, qb_err *err)
+{
+  experiment *e = lookup_new(j, id);
+  *out = e;
+  if (!e) return QB_OK;
+  if (e->seen & (1u << src))
+    return QB_FAIL(err, QB_ECORRUPT,
+                   "Join fan-out detected: %s holds more than one row for experiment_id %s, so the join would "
+                   "multiply its %llu iterations; nothing was written",
+                   src_names[src], e->id, (unsigned long long)e->expected);
+  e->seen |= (uint8_t)(1u << src);
+  return QB_OK;
+}
+
+static const char *const results_cols[] = {"experiment_id", "optimizer",        "ansatz_reps",    "seed",
+                                           "default_shots", "num_qubits",       "total_iterations",
+                                           "minimum_energy", "success"};
+static int on_results(job *j, const qb_value *v, qb_err *err)
+{
+  experiment *e;
+  int rc = join_row(j, &e, &v[0], SRC_RESULTS, err);
+  if (rc || !e) return rc;
+  if ((rc = set_ctx(j, e, QB_ML_CTX_OPTIMIZER, &v[1], QB_V_STRING, err)) ||
+      (rc = set_ctx(j, e, QB_ML_CTX_ANSATZ_REPS, &v[2], QB_V_INT64, err)) ||
+      (rc = set_ctx(j, e, QB_ML_CTX_SEED, &v[3], QB_V_INT64, err)) ||
+      (rc = set_ctx(j, e, QB_ML_CTX_DEFAULT_SHOTS, &v[4], QB_V_INT64, err)) ||
+      (rc = set_ctx(j, e, QB_ML_CTX_NUM_QUBITS, &v[5], QB_V_INT64, err)) ||
+      (rc = set_ctx(j, e, QB_ML_CTX_TOTAL_ITERATIONS, &v[6], QB_V_INT32, err)) ||
+      (rc = set_ctx(j, e, QB_ML_CTX_FINAL_ENERGY, &v[7], QB_V_DOUBLE, err)))
+    return rc;
+  return set_ctx(j, e, QB_ML_CTX_CONVERGED, &v[8], QB_V_BOOL, err);
+}
+
+static const char *const ansatz_cols[] = {"experiment_id", "basis_set", "ansatz_name", "init_strategy"};
+static int on_ansatz(job *j, const qb_value *v, qb_err *err)
+{
+  experiment *e;
+  int rc = join_row(j, &e, &v[0], SRC_ANSATZ, err);
+  if (rc || !e) return rc;
+  if ((rc = set_ctx(j, e, QB_ML_CTX_BASIS_SET, &v[1], QB_V_STRING, err)) ||
+      (rc = set_ctx(j, e, QB_ML_CTX_ANSATZ_TYPE, &v[2], QB_V_STRING, err)))
+    return rc;
+  return set_ctx(j, e, QB_ML_CTX_INIT_STRATEGY, &v[3], QB_V_STRING, err);
+}
+
+static const char *const molecules_cols[] = {"experiment_id", "molecule_name", "atom_symbols", "charge",
+                                             "multiplicity"};
+static int on_molecules(job *j, const qb_value *v, qb_err *err)
+{
+  experiment *e;
+  int rc = join_row(j, &e, &v[0], SRC_MOLECULES, err);
+  if (rc || !e) return rc;
+  if ((rc = set_ctx(j, e, QB_ML_CTX_MOLECULE_NAME, &v[1], QB_V_STRING, err))) return rc;
+  /* num_atoms = size(atom_symbols): null for a null array (ANSI), the element count otherwise */
+  if (v[2].kind == QB_V_LIST) {
+    qb_value n = {.kind = QB_V_INT64, .u.i64 = (int64_t)v[2].u.seq.n};
+    if ((rc = set_ctx(j, e, QB_ML_CTX_NUM_ATOMS, &n, QB_V_INT32, err))) return rc;
+  }
+  if ((rc = set_ctx(j, e, QB_ML_CTX_CHARGE, &v[3], QB_V_INT64, err))) return rc;
+  return set_ctx(j, e, QB_ML_CTX_MULTIPLICITY, &v[4], QB_V_INT64, err);
+}
+
+static const char *const perf_cols[] = {"experiment_id", "vqe_time", "total_time"};
+static int on_perf(job *j, const qb_value *v, qb_err *err)
+{
+  experiment *e;
+  int rc = join_row(j, &e, &v[0], SRC_PERF, err);
+  if (rc || !e) return rc;
+  if ((rc = set_ctx(j, e, QB_ML_CTX_VQE_TIME, &v[1], QB_V_DOUBLE, err))) return rc;
+  return set_ctx(j, e, QB_ML_CTX_TOTAL_TIME, &v[2], QB_V_DOUBLE, err);
+}
+
+/* §7.1 step 5: rows whose molecule_name, optimizer, basis_set or num_qubits is null are dropped. */
+static bool has_null_key(const experiment *e)
+{
+  return e->ctx[QB_ML_CTX_MOLECULE_NAME].kind == QB_V_NULL || e->ctx[QB_ML_CTX_OPTIMIZER].kind == QB_V_NULL ||
+         e->ctx[QB_ML_CTX_BASIS_SET].kind == QB_V_NULL || e->ctx[QB_ML_CTX_NUM_QUBITS].kind == QB_V_NULL;
+}
+
+/* ---- pass two: iterations, one experiment at a time ---------------------------------------------------- */
+
+static int write_iter_row(void *ctx, const qb_value *row, qb_err *err)
+{
+  job *j = ctx;
+  int rc = QB_OK;
+  if (!j->txn[0]) rc = qb_txn_begin(&j->txn[0], j->ml[0], QB_TXN_FAST_APPEND, NULL, err);
+  if (rc == QB_OK) rc = qb_txn_write(j->txn[0], row, err);
+  if (rc == QB_OK) j->rep->rows[0]++;
+  return rc;
+}
+
+static int write_summary_row(void *ctx, const qb_value *row, qb_err *err)
+{
+  job *j = ctx;
+  int rc = QB_OK;
+  if (!j->txn[1]) rc = qb_txn_begin(&j->txn[1], j->ml[1], QB_TXN_FAST_APPEND, NULL, err);
+  if (rc == QB_OK) rc = qb_txn_write(j->txn[1], row, err);
+  if (rc == QB_OK) j->rep->rows[1]++;
+  return rc;
+}
+
+static const char *const iteration_cols[] = {"experiment_id",  "iteration_step",       "iteration_energy",
+                                             "energy_std_dev", "energy_delta",         "parameter_delta_norm",
+                                             "cumulative_min_energy"};
+
+static void read_double(const qb_value *v, double *out, uint8_t *nulls, uint8_t bit)
+{
+  switch (v->kind) {
+  case QB_V_DOUBLE: *out = v->u.f64; break;
+  case QB_V_FLOAT: *out = v->u.f32; break;
+  case QB_V_INT64: *out = (double)v->u.i64; break; /* Spark infers bigint for all-integral batches */
+  case QB_V_INT32: *out = v->u.i32; break;
+  default: *out = 0; *nulls |= bit; break;
+  }
+}
+
+static int on_iteration(job *j, const qb_value *v, qb_err *err)
+{
+  experiment *e = lookup_new(j, &v[0]);
+  if (!e || e->done) return QB_OK;
+  if (has_null_key(e)) { /* dropped wholesale: its window features would be thrown away */
+    j->rep->rows_dropped++;
+    if (++e->n_rows == e->expected) e->done = true;
+    return QB_OK;
+  }
+  if (e->n_rows == e->cap) {
+    size_t cap = e->cap ? e->cap * 2 : 64;
+    if (cap > e->expected) cap = (size_t)e->expected;
+    qb_ml_iter *r = realloc(e->rows, cap * sizeof *r);
+    if (!r) return QB_FAIL(err, QB_ENOMEM, "out of memory buffering the iterations of %s", e->id);
+    e->rows = r;
+    e->cap = cap;
+  }
+  qb_ml_iter *it = &e->rows[e->n_rows];
+  memset(it, 0, sizeof *it);
+  it->seq = e->n_rows++;
+  if (v[1].kind == QB_V_INT64 || v[1].kind == QB_V_INT32)
+    it->step = v[1].kind == QB_V_INT64 ? v[1].u.i64 : v[1].u.i32;
+  else
+    it->nulls |= QB_ML_NULL_STEP;
+  read_double(&v[2], &it->energy, &it->nulls, QB_ML_NULL_ENERGY);
+  read_double(&v[3], &it->energy_std, &it->nulls, QB_ML_NULL_STD);
+  read_double(&v[4], &it->energy_delta, &it->nulls, QB_ML_NULL_DELTA);
+  read_double(&v[5], &it->pdn, &it->nulls, QB_ML_NULL_PDN);
+  read_double(&v[6], &it->cmin, &it->nulls, QB_ML_NULL_CMIN);
+  if (++j->buffered > j->rep->max_buffered_rows) j->rep->max_buffered_rows = j->buffered;
+  j->rep->iterations_read++;
+  if (e->n_rows < e->expected) return QB_OK;
+
+  /* complete: every iteration counted in pass one is here (same snapshot) */
+  int rc = qb_ml__experiment(e->rows, e->n_rows, e->id, e->ctx, j->date, e->want_iter ? write_iter_row : NULL,
+                             e->want_summary ? write_summary_row : NULL, j, err);
+  j->buffered -= e->n_rows;
+  free(e->rows);
+  e->rows = NULL;
+  e->cap = 0;
+  e->done = true;
+  return rc ? qb_err_wrap(err, "experiment %s", e->id) : QB_OK;
+}
+
+/* ---- the run -------------------------------------------------------------------------------------------- */
+
+static int load_table(qb_table **out, qb_catalog *cat, const char *name, qb_err *err)
+{
+  char ident[128];
+  snprintf(ident, sizeof ident, "%s.%s", QB_VQE_NAMESPACE, name);
+  int rc = qb_table_load(out, cat, ident, err);
+  if (rc == QB_ENOTFOUND)
+    return qb_err_wrap(err, "the ML features need %s: run qberg ingest first", ident);
+  return rc ? qb_err_wrap(err, "table %s", ident) : QB_OK;
+}
+
+static qb_value str_value(const char *s)
+{
+  qb_value v;
+  v.kind = QB_V_STRING;
+  v.u.bytes.p = (const uint8_t *)s;
+  v.u.bytes.n = strlen(s);
+  return v;
+}
+
+/* The audit row (same columns as the ingest's, §4.11): the two ML tables, their tags and counts. */
+static int write_audit(job *j, const char *batch, int64_t ts_us, int32_t date, qb_err *err)
+{
+  qb_value names[QB_ML_TABLE_COUNT], vers[QB_ML_TABLE_COUNT], cnts[QB_ML_TABLE_COUNT];
+  for (int t = 0; t < QB_ML_TABLE_COUNT; t++) {
+    names[t] = str_value(table_names[t]);
+    vers[t] = str_value(j->rep->versions[t]);
+    cnts[t].kind = QB_V_INT64;
+    cnts[t].u.i64 = j->rep->rows[t];
+  }
+  char info[160];
+  snprintf(info, sizeof info, "ML feature processing of %llu new experiments from %s.vqe_iterations",
+           (unsigned long long)j->rep->experiments_new, QB_VQE_NAMESPACE);
+  qb_value items[8];
+  items[0] = str_value(batch);
+  items[1] = str_value(QB_ML_PROCESSING_NAME);
+  items[2].kind = QB_V_INT64;
+  items[2].u.i64 = ts_us;
+  items[3].kind = QB_V_INT32;
+  items[3].u.i32 = date;
+  items[4].kind = items[5].kind = items[6].kind = QB_V_LIST;
+  items[4].u.seq.items = names;
+  items[5].u.seq.items = vers;
+  items[6].u.seq.items = cnts;
+  items[4].u.seq.n = items[5].u.seq.n = items[6].u.seq.n = QB_ML_TABLE_COUNT;
+  items[7] = str_value(info);
+  qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 8}};
+  int rc = qb_table_append_rows(j->meta, &row, 1, NULL, NULL, err);
+  return rc ? qb_err_wrap(err, "writing processing_metadata") : QB_OK;
+}
+
+int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_options *opts, qb_err *err)
+{
+  int64_t t0 = qb_mono_ns();
+  memset(rep, 0, sizeof *rep);
+  job j;
+  memset(&j, 0, sizeof j);
+  j.rep = rep;
+  qb_arena_init(&j.arena, 64 << 10);
+  qb_map_init(&j.exps);
+  qb_u64set_init(&j.seen_old);
+  for (int t = 0; t < QB_ML_TABLE_COUNT; t++) {
+    qb_u64set_init(&j.stored[t]);
+    rep->snapshot_ids[t] = -1;
+    snprintf(rep->versions[t], sizeof rep->versions[t], "no_changes");
+  }
+  qb_vqe_meta meta;
+  char batch[37], hex[33];
+  if (opts && opts->batch_id)
+    snprintf(batch, sizeof batch, "%s", opts->batch_id);
+  else
+    qb_uuid_v4(batch);
+  qb_vqe_meta_init(&meta, opts && opts->timestamp_us >= 0 ? opts->timestamp_us : qb_now_ms() * 1000, batch);
+  j.date = meta.processing_date;
+  snprintf(rep->batch_id, sizeof rep->batch_id, "%s", batch);
+  size_t hn = 0;
+  for (const char *p = batch; *p && hn < 32; p++)
+    if (*p != '-') hex[hn++] = *p;
+  hex[hn] = '\0';
+
+  int rc = load_table(&j.iters, cat, "vqe_iterations", err);
+  for (int s = 0; rc == QB_OK && s < SRC_COUNT; s++) rc = load_table(&j.src[s], cat, src_names[s], err);
+  if (rc == QB_OK) rc = load_table(&j.meta, cat, "processing_metadata", err);
+  for (int t = 0; rc == QB_OK && t < QB_ML_TABLE_COUNT; t++) {
+    const qb_table_metadata *md;
+    rc = ensure_ml_table(&j.ml[t], cat, (qb_ml_table)t, err);
+    if (rc == QB_OK) rc = qb_table_get_metadata(&md, j.ml[t], err);
+    if (rc == QB_OK) j.was_empty[t] = qb_table_metadata_current_snapshot_id(md) < 0;
+  }
+  /* §7.1 step 2, per ML table: a crash between the two commits is completed by the next run */
+  const char *id_col[1] = {"experiment_id"};
+  if (rc == QB_OK && !j.was_empty[0]) rc = scan_columns(j.ml[0], id_col, 1, on_stored_iter, &j, err);
+  if (rc == QB_OK && !j.was_empty[1]) rc = scan_columns(j.ml[1], id_col, 1, on_stored_summary, &j, err);
+  if (rc == QB_OK) rc = scan_columns(j.iters, id_col, 1, on_iter_id, &j, err);
+  if (rc) goto done;
+  rep->experiments_seen = j.seen_old.count + j.exps.count;
+  rep->experiments_new = j.exps.count;
+  for (size_t i = 0; i < j.exps.cap; i++)
+    if (j.exps.slots[i].key) ((experiment *)j.exps.slots[i].value)->id = j.exps.slots[i].key;
+  rep->rows_dropped = j.null_id_rows;
+
+  /* context of the new experiments (LEFT JOIN USING experiment_id, fan-out refused) */
+  if (rep->experiments_new == 0) goto commit;
+  rc = scan_columns(j.src[SRC_RESULTS], results_cols, sizeof results_cols / sizeof *results_cols, on_results, &j, err);
+  if (rc == QB_OK)
+    rc = scan_columns(j.src[SRC_ANSATZ], ansatz_cols, sizeof ansatz_cols / sizeof *ansatz_cols, on_ansatz, &j, err);
+  if (rc == QB_OK)
+    rc = scan_columns(j.src[SRC_MOLECULES], molecules_cols, sizeof molecules_cols / sizeof *molecules_cols,
+                      on_molecules, &j, err);
+  if (rc == QB_OK)
+    rc = scan_columns(j.src[SRC_PERF], perf_cols, sizeof perf_cols / sizeof *perf_cols, on_perf, &j, err);
+  if (rc) goto done;
+  for (size_t i = 0; i < j.exps.cap; i++) {
+    experiment *e = j.exps.slots[i].key ? j.exps.slots[i].value : NULL;
+    if (e && has_null_key(e)) rep->experiments_dropped++;
+  }
+
+  /* pass two */
+  rc = scan_columns(j.iters, iteration_cols, sizeof iteration_cols / sizeof *iteration_cols, on_iteration, &j, err);
+  for (size_t i = 0; rc == QB_OK && i < j.exps.cap; i++) {
+    experiment *e = j.exps.slots[i].key ? j.exps.slots[i].value : NULL;
+    if (e && !e->done)
+      rc = QB_FAIL(err, QB_EINTERNAL, "experiment %s: %zu of %llu iterations read twice", e->id, e->n_rows,
+                   (unsigned long long)e->expected);
+  }
+
+  /* commit each table with its tag, then the audit row */
+commit:
+  for (int t = 0; rc == QB_OK && t < QB_ML_TABLE_COUNT; t++) {
+    if (!j.txn[t]) continue;
+    snprintf(rep->versions[t], sizeof rep->versions[t], "%s%s", j.was_empty[t] ? "v_" : "v_incr_", hex);
+    qb_txn_result res;
+    if ((rc = qb_txn_set_summary(j.txn[t], "qberg.batch-id", batch, err)) == QB_OK &&
+        (rc = qb_txn_tag(j.txn[t], rep->versions[t], -1, err)) == QB_OK) {
+      rc = qb_txn_commit(j.txn[t], &res, err);
+      j.txn[t] = NULL;
+      if (rc == QB_OK) rep->snapshot_ids[t] = res.snapshot_id;
+    }
+    if (rc) qb_err_wrap(err, "committing %s", table_names[t]);
+  }
+  /* one audit row per run, as the ingest writes one (also when nothing was new) */
+  if (rc == QB_OK) rc = write_audit(&j, batch, meta.processing_timestamp_us, meta.processing_date, err);
+
+done:
+  for (size_t i = 0; i < j.exps.cap; i++)
+    if (j.exps.slots[i].key) free(((experiment *)j.exps.slots[i].value)->rows);
+  for (int t = 0; t < QB_ML_TABLE_COUNT; t++) {
+    qb_txn_abort(j.txn[t]);
+    qb_table_free(j.ml[t]);
+    qb_u64set_free(&j.stored[t]);
+  }
+  for (int s = 0; s < SRC_COUNT; s++) qb_table_free(j.src[s]);
+  qb_table_free(j.iters);
+  qb_table_free(j.meta);
+  qb_map_free(&j.exps);
+  qb_u64set_free(&j.seen_old);
+  qb_arena_release(&j.arena);
+  rep->seconds = (double)(qb_mono_ns() - t0) / 1e9;
+  return rc ? qb_err_wrap(err, "ML features (batch %s)", batch) : QB_OK;
+}

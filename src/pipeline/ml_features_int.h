@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internals shared by the ML feature job (ml_features.c: tables, scans, commits) and its per-experiment
+ * computation (ml_window.c: pipeline-spec §7.2–§7.4 with Spark's window and aggregate semantics). */
+#ifndef QB_PIPELINE_ML_FEATURES_INT_H
+#define QB_PIPELINE_ML_FEATURES_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qberg/err.h"
+#include "qberg/value.h"
+
+/* Null bits of one iteration. */
+enum {
+  QB_ML_NULL_STEP = 1 << 0,
+  QB_ML_NULL_ENERGY = 1 << 1,
+  QB_ML_NULL_STD = 1 << 2,
+  QB_ML_NULL_DELTA = 1 << 3,
+  QB_ML_NULL_PDN = 1 << 4,
+  QB_ML_NULL_CMIN = 1 << 5
+};
+
+/** One vqe_iterations row of an experiment. */
+typedef struct qb_ml_iter {
+  int64_t step;         /* iteration_step */
+  double energy;        /* iteration_energy */
+  double energy_std;    /* energy_std_dev */
+  double energy_delta;  /* energy_delta */
+  double pdn;           /* parameter_delta_norm */
+  double cmin;          /* cumulative_min_energy */
+  uint64_t seq;         /* position in the scan: breaks ties of iteration_step deterministically */
+  uint8_t nulls;        /* QB_ML_NULL_* */
+  uint8_t new_min;      /* is_new_minimum (computed) */
+} qb_ml_iter;
+
+/** The joined context columns of an experiment (LEFT JOINs: a missing row leaves them null). */
+enum {
+  QB_ML_CTX_MOLECULE_NAME = 0, /* molecules */
+  QB_ML_CTX_NUM_ATOMS,         /* size(molecules.atom_symbols), int */
+  QB_ML_CTX_NUM_QUBITS,        /* vqe_results */
+  QB_ML_CTX_CHARGE,            /* molecules */
+  QB_ML_CTX_MULTIPLICITY,      /* molecules */
+  QB_ML_CTX_BASIS_SET,         /* ansatz_info */
+  QB_ML_CTX_OPTIMIZER,         /* vqe_results */
+  QB_ML_CTX_ANSATZ_TYPE,       /* ansatz_info.ansatz_name */
+  QB_ML_CTX_ANSATZ_REPS,       /* vqe_results */
+  QB_ML_CTX_INIT_STRATEGY,     /* ansatz_info */
+  QB_ML_CTX_SEED,              /* vqe_results */
+  QB_ML_CTX_DEFAULT_SHOTS,     /* vqe_results */
+  QB_ML_CTX_TOTAL_ITERATIONS,  /* vqe_results, int */
+  QB_ML_CTX_FINAL_ENERGY,      /* vqe_results.minimum_energy */
+  QB_ML_CTX_CONVERGED,         /* vqe_results.success */
+  QB_ML_CTX_VQE_TIME,          /* performance_metrics */
+  QB_ML_CTX_TOTAL_TIME,        /* performance_metrics */
+  QB_ML_CTX_N
+};
+
+#define QB_ML_ITER_COLUMNS 34
+#define QB_ML_SUMMARY_COLUMNS 35
+
+/** Receives one row (QB_V_STRUCT in the table's column order), valid during the call only. */
+typedef int (*qb_ml_row_fn)(void *ctx, const qb_value *row, qb_err *err);
+
+/**
+ * The rows of one experiment: sorts `rows` by (iteration_step nulls first, seq), computes the window
+ * features, calls iter_fn once per iteration (if non-NULL) and summary_fn once (if non-NULL).
+ * `ctx` holds QB_ML_CTX_N values (kinds as in the tables: strings, INT64, INT32, DOUBLE, BOOL or NULL).
+ * `date` is processing_date (days since 1970-01-01). n must be >= 1.
+ */
+int qb_ml__experiment(qb_ml_iter *rows, size_t n, const char *experiment_id, const qb_value *ctx, int32_t date,
+                      qb_ml_row_fn iter_fn, qb_ml_row_fn summary_fn, void *fn_ctx, qb_err *err);
+
+#endif
