@@ -246,17 +246,19 @@ static void report_orphans(const qb_cli *cli, const qb_orphan_report *r)
   }
 }
 
-static void report_metadata(const qb_cli *cli, const qb_clean_metadata_report *r)
+static void report_metadata(const qb_cli *cli, const qb_clean_metadata_report *r, bool dry_run)
 {
   if (cli->json) {
     printf("\"enabled\":%s,\"metadata_files\":%" PRId64 ",\"kept\":%" PRId64 ",", r->enabled ? "true" : "false",
            r->metadata_files, r->kept);
     deletions_json(&r->deleted);
   } else {
-    printf("%" PRId64 " metadata files, %" PRId64 " kept, %" PRId64 " %s", r->metadata_files, r->kept,
-           r->deleted.metadata, r->enabled ? "older ones" : "older ones NOT deleted: "
-                                                            "write.metadata.delete-after-commit.enabled is not true "
-                                                            "(use --force)");
+    bool held = !r->enabled && r->deleted.metadata;
+    printf("%" PRId64 " metadata files, %" PRId64 " kept, %" PRId64 " older ones %s", r->metadata_files, r->kept,
+           r->deleted.metadata,
+           held      ? "NOT deleted: write.metadata.delete-after-commit.enabled is not true (use --force)"
+           : dry_run ? "would be deleted"
+                     : "deleted");
   }
 }
 
@@ -364,7 +366,7 @@ static int run_one(out *o, qb_table *t)
     files_done(o);
     if (rc == QB_OK) {
       if (!o->cli->json) printf("%s: clean-metadata: ", o->table);
-      report_metadata(o->cli, &r);
+      report_metadata(o->cli, &r, a->dry_run);
     }
   } else if (!strcmp(a->verb, "rewrite-manifests")) {
     qb_rewrite_manifests_options x = QB_REWRITE_MANIFESTS_OPTIONS_INIT;
@@ -414,7 +416,7 @@ static int run_one(out *o, qb_table *t)
       case QB_MAINTAIN_COMPACT: report_compact(o->cli, &r.compact); break;
       case QB_MAINTAIN_REWRITE_MANIFESTS: report_rewrite(o->cli, &r.rewrite); break;
       case QB_MAINTAIN_ORPHANS: report_orphans(o->cli, &r.orphans); break;
-      case QB_MAINTAIN_METADATA: report_metadata(o->cli, &r.metadata); break;
+      case QB_MAINTAIN_METADATA: report_metadata(o->cli, &r.metadata, a->dry_run); break;
       case QB_MAINTAIN_STEPS: break;
       }
       printf(o->cli->json ? "}" : "\n");
