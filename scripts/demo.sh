@@ -39,6 +39,13 @@ echo "== 7. three results"
   "$Q" -w "$W" scan quantum_features.vqe_results --format table --limit 3
 echo
 echo "== 8. the audit table"
-"$Q" -w "$W" scan quantum_features.processing_metadata --columns processing_batch_id,processing_timestamp,record_counts --format table
+"$Q" -w "$W" scan quantum_features.processing_metadata --columns processing_name,processing_batch_id,record_counts --format table
+echo
+echo "== 9. ML features of one run (ml_run_summary)"
+"$Q" -w "$W" scan quantum_features.ml_run_summary --format table --limit 3
+echo
+echo "== 10. routine maintenance of every table, then a deep consistency check"
+"$Q" -w "$W" maintain all | tail -n 5
+"$Q" -w "$W" fsck --all --deep | tail -n 3
 echo
 echo "warehouse: $W (Iceberg v2, Hadoop layout; readable by Spark, Trino, DuckDB, PyIceberg)"
