@@ -14,6 +14,10 @@
 
 #define DEFAULT_TARGET_FILE_SIZE ((uint64_t)512 << 20)
 #define DEFAULT_MAX_OPEN_FILES 64
+/* Buffered row-group bytes shared by all open files: with fan-out to many partitions each file gets
+ * budget / open files (never more than write.parquet.row-group-size-bytes), which bounds memory. */
+#define ROW_GROUP_BUDGET ((uint64_t)64 << 20)
+#define MIN_ROW_GROUP_BYTES ((uint64_t)1 << 20)
 
 typedef struct part_file {
   qb_arena arena;       /* the partition tuple and paths */
@@ -342,6 +346,18 @@ static part_file *lru(qb_data_writer *w)
   return best;
 }
 
+/* Give every open file its share of ROW_GROUP_BUDGET (called when a file opens). */
+static void share_budget(qb_data_writer *w)
+{
+  uint64_t share = ROW_GROUP_BUDGET / (w->n_open ? w->n_open : 1);
+  if (share < MIN_ROW_GROUP_BYTES) share = MIN_ROW_GROUP_BYTES;
+  if (share > w->wo.row_group_size_bytes) share = w->wo.row_group_size_bytes;
+  for (size_t i = 0; i < w->open.cap; i++) {
+    part_file *p = w->open.slots[i].key ? w->open.slots[i].value : NULL;
+    if (p) qb_pq_writer_set_row_group_size(p->pq, share);
+  }
+}
+
 static int poison(qb_data_writer *w, int rc, qb_err *err)
 {
   w->rc = rc;
@@ -383,6 +399,7 @@ int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
     }
     p->key_n = w->key.n;
     w->n_open++;
+    share_budget(w);
   }
   rc = qb_pq_writer_write_row(p->pq, &nrow, err);
   if (rc == QB_EINVAL) return qb_err_wrap(err, "writing a row"); /* the writer stays usable */

@@ -170,6 +170,11 @@ fail:
 
 uint64_t qb_pq_writer_rows(const qb_pq_writer *w) { return w->rows; }
 
+void qb_pq_writer_set_row_group_size(qb_pq_writer *w, uint64_t bytes)
+{
+  if (w && bytes) w->o.row_group_size_bytes = bytes;
+}
+
 static uint64_t buffered_bytes(const qb_pq_writer *w)
 {
   uint64_t n = 0;
