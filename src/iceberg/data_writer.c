@@ -46,6 +46,7 @@ struct qb_data_writer {
   size_t max_open;
   int32_t sort_order_id;
   qb_map open;          /* partition key -> part_file */
+  part_file *last;      /* the file of the previous row (rows arrive grouped: skips the map lookup) */
   size_t n_open;
   qb_data_file **files; /* finished */
   size_t n_files, cap_files;
@@ -297,6 +298,7 @@ static int finish(qb_data_writer *w, part_file *p, qb_err *err)
     if (slot) *slot = NULL; /* the map keeps the key; a NULL value means "no open file" */
     w->n_open--;
   }
+  if (w->last == p) w->last = NULL;
   part_free(p);
   return rc;
 }
@@ -386,8 +388,11 @@ int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
   if (np && (rc = qb_partition_spec_eval(w->pvals, w->pscratch, w->spec, w->schema, &nrow, err)))
     return qb_err_wrap(err, "partitioning a row");
   if ((rc = partition_key(&w->key, w->pvals, np, err))) return poison(w, rc, err);
-  void **slot = qb_map_get(&w->open, w->key.p, w->key.n);
-  part_file *p = slot ? *slot : NULL;
+  part_file *p = w->last;
+  if (!p || p->key_n != w->key.n || memcmp(p->key, w->key.p, w->key.n)) {
+    void **slot = qb_map_get(&w->open, w->key.p, w->key.n);
+    p = slot ? *slot : NULL;
+  }
   if (!p) {
     if (w->n_open >= w->max_open && (rc = finish(w, lru(w), err))) return poison(w, rc, err);
     if ((rc = start_file(&p, w, w->pvals, np, err))) return poison(w, rc, err);
@@ -401,6 +406,7 @@ int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
     w->n_open++;
     share_budget(w);
   }
+  w->last = p;
   rc = qb_pq_writer_write_row(p->pq, &nrow, err);
   if (rc == QB_EINVAL) return qb_err_wrap(err, "writing a row"); /* the writer stays usable */
   if (rc) return poison(w, rc, err);
