@@ -381,6 +381,10 @@ QB_API uint64_t qb_pq_writer_rows(const qb_pq_writer *w);
 /** Estimated file size so far: bytes already given to the sink plus the open row group's buffered pages,
  * dictionaries and open-page estimates (for callers that roll files by size; the footer is not counted). */
 QB_API uint64_t qb_pq_writer_bytes(const qb_pq_writer *w);
+/** Change the row group size limit of an open writer (bytes, > 0; 0 is ignored): callers that keep many
+ * writers open share one memory budget this way. The open row group is written out at the next row that
+ * finds it at or over the new limit. */
+QB_API void qb_pq_writer_set_row_group_size(qb_pq_writer *w, uint64_t bytes);
 
 /** NULL-safe. */
 QB_API void qb_pq_write_result_free(qb_pq_write_result *r);

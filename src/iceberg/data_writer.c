@@ -14,6 +14,10 @@
 
 #define DEFAULT_TARGET_FILE_SIZE ((uint64_t)512 << 20)
 #define DEFAULT_MAX_OPEN_FILES 64
+/* Buffered row-group bytes shared by all open files: with fan-out to many partitions each file gets
+ * budget / open files (never more than write.parquet.row-group-size-bytes), which bounds memory. */
+#define ROW_GROUP_BUDGET ((uint64_t)64 << 20)
+#define MIN_ROW_GROUP_BYTES ((uint64_t)1 << 20)
 
 typedef struct part_file {
   qb_arena arena;       /* the partition tuple and paths */
@@ -42,6 +46,7 @@ struct qb_data_writer {
   size_t max_open;
   int32_t sort_order_id;
   qb_map open;          /* partition key -> part_file */
+  part_file *last;      /* the file of the previous row (rows arrive grouped: skips the map lookup) */
   size_t n_open;
   qb_data_file **files; /* finished */
   size_t n_files, cap_files;
@@ -293,6 +298,7 @@ static int finish(qb_data_writer *w, part_file *p, qb_err *err)
     if (slot) *slot = NULL; /* the map keeps the key; a NULL value means "no open file" */
     w->n_open--;
   }
+  if (w->last == p) w->last = NULL;
   part_free(p);
   return rc;
 }
@@ -342,6 +348,18 @@ static part_file *lru(qb_data_writer *w)
   return best;
 }
 
+/* Give every open file its share of ROW_GROUP_BUDGET (called when a file opens). */
+static void share_budget(qb_data_writer *w)
+{
+  uint64_t share = ROW_GROUP_BUDGET / (w->n_open ? w->n_open : 1);
+  if (share < MIN_ROW_GROUP_BYTES) share = MIN_ROW_GROUP_BYTES;
+  if (share > w->wo.row_group_size_bytes) share = w->wo.row_group_size_bytes;
+  for (size_t i = 0; i < w->open.cap; i++) {
+    part_file *p = w->open.slots[i].key ? w->open.slots[i].value : NULL;
+    if (p) qb_pq_writer_set_row_group_size(p->pq, share);
+  }
+}
+
 static int poison(qb_data_writer *w, int rc, qb_err *err)
 {
   w->rc = rc;
@@ -370,8 +388,11 @@ int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
   if (np && (rc = qb_partition_spec_eval(w->pvals, w->pscratch, w->spec, w->schema, &nrow, err)))
     return qb_err_wrap(err, "partitioning a row");
   if ((rc = partition_key(&w->key, w->pvals, np, err))) return poison(w, rc, err);
-  void **slot = qb_map_get(&w->open, w->key.p, w->key.n);
-  part_file *p = slot ? *slot : NULL;
+  part_file *p = w->last;
+  if (!p || p->key_n != w->key.n || memcmp(p->key, w->key.p, w->key.n)) {
+    void **slot = qb_map_get(&w->open, w->key.p, w->key.n);
+    p = slot ? *slot : NULL;
+  }
   if (!p) {
     if (w->n_open >= w->max_open && (rc = finish(w, lru(w), err))) return poison(w, rc, err);
     if ((rc = start_file(&p, w, w->pvals, np, err))) return poison(w, rc, err);
@@ -383,7 +404,9 @@ int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
     }
     p->key_n = w->key.n;
     w->n_open++;
+    share_budget(w);
   }
+  w->last = p;
   rc = qb_pq_writer_write_row(p->pq, &nrow, err);
   if (rc == QB_EINVAL) return qb_err_wrap(err, "writing a row"); /* the writer stays usable */
   if (rc) return poison(w, rc, err);

@@ -452,6 +452,13 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
   qb_buf_reset(&c->rep);
   qb_buf_reset(&c->vals);
   qb_buf_reset(&c->data);
+  /* The encode/compress scratch is only needed while a page is written: a writer fanning out to many
+   * partition files would otherwise keep a page-sized body and compressed copy per column per open file. */
+  qb_buf *scratch[] = {&c->body, &c->comp, &c->hdr};
+  for (size_t i = 0; i < sizeof scratch / sizeof scratch[0]; i++) {
+    qb_buf_free(scratch[i]);
+    qb_buf_init(scratch[i], QB_BUF_NOLIMIT);
+  }
   c->n_levels = c->n_values = c->n_rows = 0;
   return QB_OK;
 }
@@ -596,7 +603,9 @@ static void reset_chunk(qb_pq_colw *c)
 {
   qb_pq_dict_reset(&c->dict);
   qb_pq_col_stats_reset(&c->stats);
-  qb_buf_reset(&c->pages);
+  /* Release the row group's pages rather than keep their peak capacity for the next one. */
+  qb_buf_free(&c->pages);
+  qb_buf_init(&c->pages, QB_BUF_NOLIMIT);
   c->use_dict = c->dict_allowed;
   c->dict_pages = c->first_page_done = false;
   c->num_values = c->data_uncompressed = c->data_compressed = 0;

@@ -47,12 +47,12 @@ void qb_pq_dict_init(qb_pq_dict *d, size_t width, bool numeric)
 
 void qb_pq_dict_reset(qb_pq_dict *d)
 {
-  if (d->slots) memset(d->slots, 0, (d->mask + 1) * sizeof *d->slots);
-  d->n = 0;
-  d->plain_bytes = 0;
-  qb_buf_reset(&d->values);
-  qb_buf_reset(&d->ends);
-  qb_buf_reset(&d->hashes);
+  /* Release the memory (called per row group and on fallback to PLAIN): a writer with many columns or
+   * many open files would otherwise keep every dictionary's peak size. */
+  size_t width = d->width;
+  bool numeric = d->numeric;
+  qb_pq_dict_free(d);
+  qb_pq_dict_init(d, width, numeric);
 }
 
 void qb_pq_dict_free(qb_pq_dict *d)

@@ -25,6 +25,7 @@ struct qb_pq_writer {
   uint64_t base;               /* sink offset of the file's "PAR1" */
   const qb_pq_schema *schema;  /* borrowed */
   qb_pq_write_options o;       /* copy; key_value and created_by point into `arena` */
+  uint64_t buffered;           /* buffered_bytes() as of the last row or row group written */
   qb_arena arena;              /* footer metadata: row groups, column chunks, statistics, key/values */
   qb_pq_compressor z;          /* shared by every column: one page is compressed at a time */
   qb_pq_colw *cols;
@@ -170,6 +171,11 @@ fail:
 
 uint64_t qb_pq_writer_rows(const qb_pq_writer *w) { return w->rows; }
 
+void qb_pq_writer_set_row_group_size(qb_pq_writer *w, uint64_t bytes)
+{
+  if (w && bytes) w->o.row_group_size_bytes = bytes;
+}
+
 static uint64_t buffered_bytes(const qb_pq_writer *w)
 {
   uint64_t n = 0;
@@ -179,7 +185,7 @@ static uint64_t buffered_bytes(const qb_pq_writer *w)
 
 uint64_t qb_pq_writer_bytes(const qb_pq_writer *w)
 {
-  return qb_writer_offset(w->sink) - w->base + buffered_bytes(w);
+  return qb_writer_offset(w->sink) - w->base + w->buffered;
 }
 
 static int flush_row_group(qb_pq_writer *w, qb_err *err)
@@ -222,8 +228,12 @@ static int flush_row_group(qb_pq_writer *w, qb_err *err)
 
 static int maybe_flush(qb_pq_writer *w, qb_err *err)
 {
-  if (buffered_bytes(w) < w->o.row_group_size_bytes) return QB_OK;
-  return flush_row_group(w, err);
+  /* Summing every column is a per-row cost: do it once here and keep the result for qb_pq_writer_bytes. */
+  w->buffered = buffered_bytes(w);
+  if (w->buffered < w->o.row_group_size_bytes) return QB_OK;
+  int rc = flush_row_group(w, err);
+  w->buffered = buffered_bytes(w);
+  return rc;
 }
 
 int qb_pq_writer_write_row(qb_pq_writer *w, const qb_value *row, qb_err *err)
