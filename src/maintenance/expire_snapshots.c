@@ -197,6 +197,9 @@ typedef struct cleanup {
   bool cand_live;   /* some candidate may hold live entries */
   qb_map reachable; /* keys of the live files of kept manifests */
   qb_map queued;    /* keys of files queued for deletion */
+  qb_map listed;    /* recorded paths of manifests the removed snapshots' lists already gave */
+  char *key;        /* the current entry's key (reused) */
+  size_t key_cap;
   int64_t manifests_read;
 } cleanup;
 
@@ -234,8 +237,11 @@ static int on_removed_manifest(void *ctx, const char *path, qb_manifest_content 
   (void)content;
   (void)added;
   cleanup *cl = ctx;
-  bool put;
-  int rc = put_path(&cl->cand, cl, path, &cl->kept, &put, err);
+  bool put = false;
+  /* consecutive lists repeat most of their manifests: a path seen before is settled without making its key */
+  if (qb_map_has_str(&cl->listed, path)) return QB_OK;
+  int rc = qb_map_put_str(&cl->listed, path, NULL, err);
+  if (rc == QB_OK) rc = put_path(&cl->cand, cl, path, &cl->kept, &put, err);
   if (put && live != 0) cl->cand_live = true; /* a manifest of deleted entries only has no file to give up */
   return rc;
 }
@@ -245,12 +251,8 @@ static int on_kept_file(void *ctx, const char *path, qb_file_content content, qb
   (void)content;
   cleanup *cl = ctx;
   if (status == QB_ENTRY_DELETED) return QB_OK;
-  char *key;
-  int rc = qb_maint__key(&key, cl->m, path, err);
-  if (rc) return rc;
-  rc = qb_map_put_str(&cl->reachable, key, NULL, err);
-  free(key);
-  return rc;
+  int rc = qb_maint__key_into(&cl->key, &cl->key_cap, cl->m, path, err);
+  return rc ? rc : qb_map_put_str(&cl->reachable, cl->key, NULL, err);
 }
 
 static void queue(qb_maint_deleter *d, const qb_maint_tbl *m, qb_maint_file_kind kind, const char *recorded)
@@ -266,13 +268,11 @@ static int on_candidate_file(void *ctx, const char *path, qb_file_content conten
 {
   cleanup *cl = ctx;
   if (status == QB_ENTRY_DELETED) return QB_OK;
-  char *key;
-  int rc = qb_maint__key(&key, cl->m, path, err);
+  int rc = qb_maint__key_into(&cl->key, &cl->key_cap, cl->m, path, err);
   if (rc) return rc;
-  if (!qb_map_has_str(&cl->reachable, key) && !qb_map_has_str(&cl->queued, key) &&
-      (rc = qb_map_put_str(&cl->queued, key, NULL, err)) == QB_OK)
+  if (!qb_map_has_str(&cl->reachable, cl->key) && !qb_map_has_str(&cl->queued, cl->key) &&
+      (rc = qb_map_put_str(&cl->queued, cl->key, NULL, err)) == QB_OK)
     queue(cl->d, cl->m, content == QB_CONTENT_DATA ? QB_MAINT_DATA : QB_MAINT_DELETES, path);
-  free(key);
   return rc;
 }
 
@@ -291,11 +291,12 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
                        int64_t *manifests_read, qb_err *err)
 {
   const qb_table_metadata *md = m->view.md;
-  cleanup cl = {m, d, {0}, {0}, false, {0}, {0}, 0};
+  cleanup cl = {m, d, {0}, {0}, false, {0}, {0}, {0}, NULL, 0, 0};
   qb_map_init(&cl.kept);
   qb_map_init(&cl.cand);
   qb_map_init(&cl.reachable);
   qb_map_init(&cl.queued);
+  qb_map_init(&cl.listed);
   int rc = QB_OK;
   for (size_t i = 0; rc == QB_OK && i < qb_table_metadata_n_snapshots(md); i++) {
     const qb_snapshot *s = qb_table_metadata_snapshot_at(md, i);
@@ -345,6 +346,8 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
   free_values(&cl.cand);
   qb_map_free(&cl.reachable);
   qb_map_free(&cl.queued);
+  qb_map_free(&cl.listed);
+  free(cl.key);
   return rc;
 }
 

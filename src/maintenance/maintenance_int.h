@@ -29,6 +29,8 @@ void qb_maint__close(qb_maint_tbl *m);
  * (qb_uri_normalize: s3a/s3n -> s3, file: forms, "//" and "/./") and percent-decoded, so every spelling
  * of one object gives one key. A path that cannot be parsed (unknown scheme) keys as itself. malloc'd. */
 int qb_maint__key(char **out, const qb_maint_tbl *m, const char *recorded, qb_err *err);
+/* qb_maint__key into *buf, grown as needed (*cap bytes; the caller frees it) */
+int qb_maint__key_into(char **buf, size_t *cap, const qb_maint_tbl *m, const char *recorded, qb_err *err);
 /* The path to delete for `recorded`, or *out NULL when it must not be deleted: outside the table
  * directory once resolved and normalised, a ".." segment, an unparsable URI. malloc'd. */
 int qb_maint__deletable(char **out, const qb_maint_tbl *m, const char *recorded, qb_err *err);

@@ -115,6 +115,31 @@ int qb_maint__key(char **out, const qb_maint_tbl *m, const char *recorded, qb_er
   return QB_OK;
 }
 
+int qb_maint__key_into(char **buf, size_t *cap, const qb_maint_tbl *m, const char *recorded, qb_err *err)
+{
+  /* the common case of qb_maint__key written into the caller's buffer: no allocation per manifest entry */
+  size_t lp = m->loc_prefix ? strlen(m->loc_prefix) : 0;
+  if (lp && !strncmp(recorded, m->loc_prefix, lp) && plain(recorded + lp)) {
+    size_t rn = strlen(m->root_norm), tn = strlen(recorded + lp);
+    if (rn + tn + 1 > *cap) {
+      char *g = realloc(*buf, 2 * (rn + tn + 1));
+      if (!g) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+      *buf = g;
+      *cap = 2 * (rn + tn + 1);
+    }
+    memcpy(*buf, m->root_norm, rn);
+    memcpy(*buf + rn, recorded + lp, tn + 1);
+    return QB_OK;
+  }
+  char *key;
+  int rc = qb_maint__key(&key, m, recorded, err);
+  if (rc) return rc;
+  free(*buf);
+  *buf = key;
+  *cap = strlen(key) + 1;
+  return QB_OK;
+}
+
 bool qb_maint__inside(const qb_maint_tbl *m, const char *p)
 {
   size_t rn = strlen(m->root_norm);
