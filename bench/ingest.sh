@@ -3,7 +3,8 @@
 # VQE ingest benchmark (issue 7): FILES generated raw files (default 20,000; `qberg generate --iterations
 # ITER`, default 5-20: ~38 KB per file, like the spec's samples), then in the same run
 #   1. qberg ingest --dry-run   the parse-only baseline (discovery + one parse of every file, nothing written)
-#   2. qberg ingest             the first batch into an empty warehouse (two parses, nine tables, commits)
+#   2. qberg ingest             the first batch into an empty warehouse (two parses, nine tables, commits,
+#                               then the two ML feature tables: their share of the ingest time is printed)
 #   3. DuckDB                   read_json + SQL + COPY ... (FORMAT parquet, PARTITION_BY ...) of the same files
 #                               (bench/ingest_duck.mjs, threads=1 like qberg; THREADS=N to change)
 #   4. with STORED=N (optional): N more files ingested first in batches of FILES, then a fresh batch of FILES:
@@ -60,6 +61,11 @@ console.log(`qberg ingest (first batch)      ${f(ing.cpu)} ${f(ing.wall)}  ${mib
 console.log(`DuckDB read_json+SQL+COPY       ${f(duck.cpu)} ${f(duck.wall)}  ${mib(duck.rss_kb)}`);
 console.log(`DuckDB / qberg ingest (cpu): ${(duck.cpu / ing.cpu).toFixed(2)}x  (goal >= 10x)`);
 console.log(`qberg ingest / parse-only (cpu): ${(ing.cpu / dry.cpu).toFixed(2)}x  (goal <= 1.5x)`);
+if (ij.features) {
+  const wall = ij.elapsed_ms / 1000;
+  console.log(`ML feature tables (ml_iteration_features ${ij.features.tables[0].rows} rows, ml_run_summary ${ij.features.tables[1].rows}): ` +
+    `${ij.features.seconds.toFixed(2)} s of ${wall.toFixed(2)} s ingest wall = ${(100 * ij.features.seconds / wall).toFixed(1)}% share`);
+}
 console.log(`qberg throughput: ${(mb / ing.cpu).toFixed(1)} MB per cpu second; same row counts as DuckDB: ${same ? 'yes' : 'NO'}`);
 if (Number(stored) > 0) {
   const st = t('stored');
