@@ -57,6 +57,39 @@ static inline qb_value qb_value_null(void)
   return v;
 }
 
+/* Scalar constructors (the value borrows nothing: strings are built by the caller, see v.u.bytes). */
+static inline qb_value qb_value_bool(bool x)
+{
+  qb_value v = qb_value_null();
+  v.kind = QB_V_BOOL;
+  v.u.b = x;
+  return v;
+}
+
+static inline qb_value qb_value_i32(int32_t x)
+{
+  qb_value v = qb_value_null();
+  v.kind = QB_V_INT32;
+  v.u.i32 = x;
+  return v;
+}
+
+static inline qb_value qb_value_i64(int64_t x)
+{
+  qb_value v = qb_value_null();
+  v.kind = QB_V_INT64;
+  v.u.i64 = x;
+  return v;
+}
+
+static inline qb_value qb_value_f64(double x)
+{
+  qb_value v = qb_value_null();
+  v.kind = QB_V_DOUBLE;
+  v.u.f64 = x;
+  return v;
+}
+
 /** Deep equality (NaN equals NaN with the same bits; float/double compared bitwise). */
 QB_API bool qb_value_equal(const qb_value *a, const qb_value *b);
 

@@ -182,20 +182,6 @@ int qb_data_file__from_value(qb_data_file *out, const qb_value *v, qb_arena *a, 
 
 /* ---- encoding (write schema) ------------------------------------------------------------------------------- */
 
-static qb_value v_i32(int32_t x)
-{
-  qb_value v = {.kind = QB_V_INT32};
-  v.u.i32 = x;
-  return v;
-}
-
-static qb_value v_i64(int64_t x)
-{
-  qb_value v = {.kind = QB_V_INT64};
-  v.u.i64 = x;
-  return v;
-}
-
 static qb_value v_str(const char *s, qb_vkind kind)
 {
   qb_value v = {.kind = s ? kind : QB_V_NULL};
@@ -213,8 +199,8 @@ static int counts_to(qb_value *out, const qb_counts *c, qb_arena *a, qb_err *err
   qb_value *items = qb_ice__alloc(a, 2 * c->n, sizeof *items, err);
   if (!items) return QB_ENOMEM;
   for (size_t i = 0; i < c->n; i++) {
-    items[2 * i] = v_i32(c->items[i].field_id);
-    items[2 * i + 1] = v_i64(c->items[i].value);
+    items[2 * i] = qb_value_i32(c->items[i].field_id);
+    items[2 * i + 1] = qb_value_i64(c->items[i].value);
   }
   out->kind = QB_V_MAP;
   out->u.seq.items = items;
@@ -229,7 +215,7 @@ static int bounds_to(qb_value *out, const qb_bounds *b, qb_arena *a, qb_err *err
   qb_value *items = qb_ice__alloc(a, 2 * b->n, sizeof *items, err);
   if (!items) return QB_ENOMEM;
   for (size_t i = 0; i < b->n; i++) {
-    items[2 * i] = v_i32(b->items[i].field_id);
+    items[2 * i] = qb_value_i32(b->items[i].field_id);
     items[2 * i + 1].kind = QB_V_BYTES;
     items[2 * i + 1].u.bytes.p = b->items[i].value.p;
     items[2 * i + 1].u.bytes.n = b->items[i].value.n;
@@ -256,13 +242,13 @@ int qb_manifest__partition_value(qb_value *out, uint8_t scratch[16], const qb_ty
   case QB_T_BOOLEAN: return in->kind == QB_V_BOOL ? QB_OK : bad_partition(t, in, err);
   case QB_T_INT:
   case QB_T_DATE:
-    if (in->kind == QB_V_INT64 && in->u.i64 >= INT32_MIN && in->u.i64 <= INT32_MAX) *out = v_i32((int32_t)in->u.i64);
+    if (in->kind == QB_V_INT64 && in->u.i64 >= INT32_MIN && in->u.i64 <= INT32_MAX) *out = qb_value_i32((int32_t)in->u.i64);
     return out->kind == QB_V_INT32 ? QB_OK : bad_partition(t, in, err);
   case QB_T_LONG:
   case QB_T_TIME:
   case QB_T_TIMESTAMP:
   case QB_T_TIMESTAMPTZ:
-    if (in->kind == QB_V_INT32) *out = v_i64(in->u.i32);
+    if (in->kind == QB_V_INT32) *out = qb_value_i64(in->u.i32);
     return out->kind == QB_V_INT64 ? QB_OK : bad_partition(t, in, err);
   case QB_T_FLOAT: return in->kind == QB_V_FLOAT ? QB_OK : bad_partition(t, in, err);
   case QB_T_DOUBLE:
@@ -330,13 +316,13 @@ int qb_data_file__to_value(qb_value *out, const qb_data_file *f, const qb_type *
     return QB_FAIL(err, QB_EINVAL, "%s: negative record count or file size", f->file_path);
   qb_value *x = qb_ice__alloc(a, QB_DF_N, sizeof *x, err);
   if (!x) return QB_ENOMEM;
-  x[QB_DF_CONTENT] = v_i32((int32_t)f->content);
+  x[QB_DF_CONTENT] = qb_value_i32((int32_t)f->content);
   x[QB_DF_FILE_PATH] = v_str(f->file_path, QB_V_STRING);
   x[QB_DF_FILE_FORMAT] = v_str(f->file_format, QB_V_STRING);
   int rc = partition_to(&x[QB_DF_PARTITION], &f->partition, ptype, a, err);
   if (rc) return qb_err_wrap(err, "%s", f->file_path);
-  x[QB_DF_RECORD_COUNT] = v_i64(f->record_count);
-  x[QB_DF_FILE_SIZE] = v_i64(f->file_size_in_bytes);
+  x[QB_DF_RECORD_COUNT] = qb_value_i64(f->record_count);
+  x[QB_DF_FILE_SIZE] = qb_value_i64(f->file_size_in_bytes);
   if ((rc = counts_to(&x[QB_DF_COLUMN_SIZES], &f->column_sizes, a, err)) ||
       (rc = counts_to(&x[QB_DF_VALUE_COUNTS], &f->value_counts, a, err)) ||
       (rc = counts_to(&x[QB_DF_NULL_VALUE_COUNTS], &f->null_value_counts, a, err)) ||
@@ -354,7 +340,7 @@ int qb_data_file__to_value(qb_value *out, const qb_data_file *f, const qb_type *
   if (f->split_offsets) {
     qb_value *l = qb_ice__alloc(a, f->n_split_offsets, sizeof *l, err);
     if (!l) return QB_ENOMEM;
-    for (size_t i = 0; i < f->n_split_offsets; i++) l[i] = v_i64(f->split_offsets[i]);
+    for (size_t i = 0; i < f->n_split_offsets; i++) l[i] = qb_value_i64(f->split_offsets[i]);
     x[QB_DF_SPLIT_OFFSETS].kind = QB_V_LIST;
     x[QB_DF_SPLIT_OFFSETS].u.seq.items = l;
     x[QB_DF_SPLIT_OFFSETS].u.seq.n = f->n_split_offsets;
@@ -363,12 +349,12 @@ int qb_data_file__to_value(qb_value *out, const qb_data_file *f, const qb_type *
   if (f->equality_ids) {
     qb_value *l = qb_ice__alloc(a, f->n_equality_ids, sizeof *l, err);
     if (!l) return QB_ENOMEM;
-    for (size_t i = 0; i < f->n_equality_ids; i++) l[i] = v_i32(f->equality_ids[i]);
+    for (size_t i = 0; i < f->n_equality_ids; i++) l[i] = qb_value_i32(f->equality_ids[i]);
     x[QB_DF_EQUALITY_IDS].kind = QB_V_LIST;
     x[QB_DF_EQUALITY_IDS].u.seq.items = l;
     x[QB_DF_EQUALITY_IDS].u.seq.n = f->n_equality_ids;
   }
-  x[QB_DF_SORT_ORDER_ID] = f->sort_order_id < 0 ? qb_value_null() : v_i32(f->sort_order_id);
+  x[QB_DF_SORT_ORDER_ID] = f->sort_order_id < 0 ? qb_value_null() : qb_value_i32(f->sort_order_id);
   x[QB_DF_REFERENCED_DATA_FILE] = v_str(f->referenced_data_file, QB_V_STRING);
   out->kind = QB_V_STRUCT;
   out->u.seq.items = x;

@@ -67,47 +67,15 @@ static void cov_add(cov_acc *c, double x, double y)
 
 static qb_value v_null(void) { return qb_value_null(); }
 
-static qb_value v_f64(double x)
-{
-  qb_value v;
-  v.kind = QB_V_DOUBLE;
-  v.u.f64 = x;
-  return v;
-}
-
-static qb_value v_i64(int64_t x)
-{
-  qb_value v;
-  v.kind = QB_V_INT64;
-  v.u.i64 = x;
-  return v;
-}
-
-static qb_value v_i32(int32_t x)
-{
-  qb_value v;
-  v.kind = QB_V_INT32;
-  v.u.i32 = x;
-  return v;
-}
-
-static qb_value v_bool(bool b)
-{
-  qb_value v;
-  v.kind = QB_V_BOOL;
-  v.u.b = b;
-  return v;
-}
-
-static qb_value v_opt(bool is_null, double x) { return is_null ? v_null() : v_f64(x); }
+static qb_value v_opt(bool is_null, double x) { return is_null ? v_null() : qb_value_f64(x); }
 
 /* avg: null when no value was added. */
-static qb_value avg_value(const avg_acc *a) { return a->n ? v_f64(a->sum / (double)a->n) : v_null(); }
+static qb_value avg_value(const avg_acc *a) { return a->n ? qb_value_f64(a->sum / (double)a->n) : v_null(); }
 
 /* stddev_samp: null for n < 2 (Spark >= 3.0 without spark.sql.legacy.statisticalAggregate). */
 static qb_value stddev_samp_value(const moment_acc *m)
 {
-  return m->n < 2.0 ? v_null() : v_f64(sqrt(m->m2 / (m->n - 1.0)));
+  return m->n < 2.0 ? v_null() : qb_value_f64(sqrt(m->m2 / (m->n - 1.0)));
 }
 
 /* Spark's double division: a null operand gives null. A zero divisor raises DIVIDE_BY_ZERO under ANSI;
@@ -115,7 +83,7 @@ static qb_value stddev_samp_value(const moment_acc *m)
 static qb_value div_value(bool a_null, double a, bool b_null, double b)
 {
   if (a_null || b_null || b == 0.0) return v_null();
-  return v_f64(a / b);
+  return qb_value_f64(a / b);
 }
 
 /* A context value read as double / long (the tables store them as DOUBLE / INT64 / INT32). */
@@ -217,7 +185,7 @@ int qb_ml__experiment(qb_ml_iter *rows, size_t n, const char *experiment_id, con
       qb_value it[QB_ML_ITER_COLUMNS];
       size_t k = 0;
       it[k++] = eid;
-      it[k++] = s_null ? v_null() : v_i64(r->step);
+      it[k++] = s_null ? v_null() : qb_value_i64(r->step);
       it[k++] = ctx[QB_ML_CTX_MOLECULE_NAME];
       it[k++] = ctx[QB_ML_CTX_NUM_ATOMS];
       it[k++] = ctx[QB_ML_CTX_NUM_QUBITS];
@@ -240,21 +208,21 @@ int qb_ml__experiment(qb_ml_iter *rows, size_t n, const char *experiment_id, con
       it[k++] = div_value(first_null || c_null, first_e - r->cmin, s_null, s);
       /* normalized_energy: CASE WHEN c != 0 THEN (e − c)/abs(c) ELSE 0.0 END; a null c takes ELSE */
       if (!c_null && r->cmin != 0.0)
-        it[k++] = e_null ? v_null() : v_f64((r->energy - r->cmin) / fabs(r->cmin));
+        it[k++] = e_null ? v_null() : qb_value_f64((r->energy - r->cmin) / fabs(r->cmin));
       else
-        it[k++] = v_f64(0.0);
-      it[k++] = v_bool(r->new_min);
-      it[k++] = v_i32(since);
+        it[k++] = qb_value_f64(0.0);
+      it[k++] = qb_value_bool(r->new_min);
+      it[k++] = qb_value_i32(since);
       it[k++] = avg_value(&roll_avg);
       it[k++] = stddev_samp_value(&roll_m);
       it[k++] = div_value(!pdn_any, pdn_sum, s_null, s); /* mean_param_change */
       it[k++] = ctx[QB_ML_CTX_TOTAL_ITERATIONS];
       it[k++] = ctx[QB_ML_CTX_FINAL_ENERGY];
       it[k++] = ctx[QB_ML_CTX_CONVERGED];
-      it[k++] = have_conv ? v_i64(conv) : v_null();
+      it[k++] = have_conv ? qb_value_i64(conv) : v_null();
       it[k++] = ctx[QB_ML_CTX_VQE_TIME];
       it[k++] = ctx[QB_ML_CTX_TOTAL_TIME];
-      it[k++] = v_i32(date);
+      it[k++] = qb_value_i32(date);
       qb_value row;
       row.kind = QB_V_STRUCT;
       row.u.seq.items = it;
@@ -308,27 +276,27 @@ int qb_ml__experiment(qb_ml_iter *rows, size_t n, const char *experiment_id, con
   sm[k++] = ctx[QB_ML_CTX_TOTAL_ITERATIONS];
   sm[k++] = ctx[QB_ML_CTX_FINAL_ENERGY];
   sm[k++] = ctx[QB_ML_CTX_CONVERGED];
-  sm[k++] = have_conv ? v_i64(conv) : v_null();
+  sm[k++] = have_conv ? qb_value_i64(conv) : v_null();
   sm[k++] = ctx[QB_ML_CTX_VQE_TIME];
   sm[k++] = ctx[QB_ML_CTX_TOTAL_TIME];
   sm[k++] = avg_value(&delta_avg);
   sm[k++] = stddev_samp_value(&delta_m);
-  sm[k++] = have_min ? v_f64(min_e) : v_null();
-  sm[k++] = have_max ? v_f64(max_e) : v_null();
-  sm[k++] = have_min ? v_f64(max_e - min_e) : v_null();
+  sm[k++] = have_min ? qb_value_f64(min_e) : v_null();
+  sm[k++] = have_max ? qb_value_f64(max_e) : v_null();
+  sm[k++] = have_min ? qb_value_f64(max_e - min_e) : v_null();
   sm[k++] = avg_value(&pdn_avg);
   sm[k++] = stddev_samp_value(&pdn_m);
-  sm[k++] = pdn_any ? v_f64(pdn_sum) : v_null(); /* total_param_distance: same row order as the running sum */
-  sm[k++] = v_i64(num_new_minima);
-  sm[k++] = v_i32(longest_plateau);
+  sm[k++] = pdn_any ? qb_value_f64(pdn_sum) : v_null(); /* total_param_distance: same row order as the running sum */
+  sm[k++] = qb_value_i64(num_new_minima);
+  sm[k++] = qb_value_i32(longest_plateau);
   sm[k++] = div_value(false, (double)num_new_minima, total_null, total_iter); /* improvement_ratio */
-  sm[k++] = v_i32(date);
+  sm[k++] = qb_value_i32(date);
   sm[k++] = avg_value(&head_avg);
   /* regr_slope = covar_pop / var_pop, null when var_pop is 0 (one row) or there are no rows */
   if (head_var.n == 0.0 || head_var.m2 / head_var.n == 0.0)
     sm[k++] = v_null();
   else
-    sm[k++] = v_f64((head_cov.ck / head_cov.n) / (head_var.m2 / head_var.n));
+    sm[k++] = qb_value_f64((head_cov.ck / head_cov.n) / (head_var.m2 / head_var.n));
   sm[k++] = avg_value(&tail_avg);
   sm[k++] = div_value(vqe_time_null, vqe_time, total_null, total_iter); /* time_per_iteration */
   qb_value row;

@@ -40,34 +40,6 @@ static qb_value v_str(const char *p, size_t n)
 }
 static qb_value v_vstr(qb_vqe_str s) { return v_str(s.p, s.n); }
 static qb_value v_cstr(const char *s) { return v_str(s, strlen(s)); }
-static qb_value v_i64(int64_t x)
-{
-  qb_value v;
-  v.kind = QB_V_INT64;
-  v.u.i64 = x;
-  return v;
-}
-static qb_value v_i32(int32_t x)
-{
-  qb_value v;
-  v.kind = QB_V_INT32;
-  v.u.i32 = x;
-  return v;
-}
-static qb_value v_f64(double x)
-{
-  qb_value v;
-  v.kind = QB_V_DOUBLE;
-  v.u.f64 = x;
-  return v;
-}
-static qb_value v_bool(bool x)
-{
-  qb_value v;
-  v.kind = QB_V_BOOL;
-  v.u.b = x;
-  return v;
-}
 static qb_value v_list(qb_value *items, size_t n)
 {
   qb_value v;
@@ -76,8 +48,8 @@ static qb_value v_list(qb_value *items, size_t n)
   v.u.seq.n = n;
   return v;
 }
-static qb_value v_opt_f64(bool has, double x) { return has ? v_f64(x) : qb_value_null(); }
-static qb_value v_opt_i64(bool has, int64_t x) { return has ? v_i64(x) : qb_value_null(); }
+static qb_value v_opt_f64(bool has, double x) { return has ? qb_value_f64(x) : qb_value_null(); }
+static qb_value v_opt_i64(bool has, int64_t x) { return has ? qb_value_i64(x) : qb_value_null(); }
 
 static int emit(rows *w)
 {
@@ -92,8 +64,8 @@ static int emit(rows *w)
 
 static void put_meta(rows *w)
 {
-  put(w, v_i64(w->meta->processing_timestamp_us));
-  put(w, v_i32(w->meta->processing_date));
+  put(w, qb_value_i64(w->meta->processing_timestamp_us));
+  put(w, qb_value_i32(w->meta->processing_date));
   put(w, v_cstr(w->meta->processing_batch_id));
   put(w, v_cstr(w->meta->processing_name ? w->meta->processing_name : QB_VQE_PROCESSING_NAME));
 }
@@ -102,10 +74,10 @@ static void put_meta(rows *w)
 static void put_prefix(rows *w, int n)
 {
   put(w, v_str(w->eid, w->eid_n));
-  put(w, v_i64(w->r->molecule_id));
+  put(w, qb_value_i64(w->r->molecule_id));
   if (n > 2) put(w, v_vstr(w->r->basis_set));
   if (n > 3) put(w, v_vstr(w->r->backend));
-  if (n > 4) put(w, v_i64(w->r->num_qubits));
+  if (n > 4) put(w, qb_value_i64(w->r->num_qubits));
 }
 
 static qb_value *alloc_values(rows *w, size_t n)
@@ -120,7 +92,7 @@ static qb_value doubles_list(rows *w, const qb_vqe_doubles *d, bool *ok)
   qb_value *items = alloc_values(w, d->n);
   *ok = items != NULL;
   if (!items) return qb_value_null();
-  for (size_t i = 0; i < d->n; i++) items[i] = v_f64(d->v[i]);
+  for (size_t i = 0; i < d->n; i++) items[i] = qb_value_f64(d->v[i]);
   return v_list(items, d->n);
 }
 
@@ -146,8 +118,8 @@ static int molecules(rows *w)
   put(w, v_list(symbols, r->n_symbols));
   put(w, v_str(name, name_n));
   put(w, v_list(coords, r->n_coords));
-  put(w, v_i64(r->multiplicity));
-  put(w, v_i64(r->charge));
+  put(w, qb_value_i64(r->multiplicity));
+  put(w, qb_value_i64(r->charge));
   put(w, v_vstr(r->units));
   put(w, masses);
   put_meta(w);
@@ -167,7 +139,7 @@ static int ansatz_info(rows *w)
 {
   put_prefix(w, 3);
   put(w, v_vstr(w->r->ansatz));
-  put(w, v_i64(w->r->ansatz_reps));
+  put(w, qb_value_i64(w->r->ansatz_reps));
   put(w, ansatz_name(w->r));
   put(w, init_strategy(w->r));
   put_meta(w);
@@ -178,14 +150,14 @@ static int performance_metrics(rows *w)
 {
   const qb_vqe_record *r = w->r;
   put_prefix(w, 3);
-  put(w, v_f64(r->hamiltonian_time));
-  put(w, v_f64(r->mapping_time));
-  put(w, v_f64(r->vqe_time));
-  put(w, v_f64(r->total_time));
-  put(w, v_f64(r->minimization_time));
+  put(w, qb_value_f64(r->hamiltonian_time));
+  put(w, qb_value_f64(r->mapping_time));
+  put(w, qb_value_f64(r->vqe_time));
+  put(w, qb_value_f64(r->total_time));
+  put(w, qb_value_f64(r->minimization_time));
   double sum = r->hamiltonian_time + r->mapping_time; /* left to right, as Spark adds */
   sum = sum + r->vqe_time;
-  put(w, v_f64(sum));
+  put(w, qb_value_f64(sum));
   put_meta(w);
   return emit(w);
 }
@@ -197,17 +169,17 @@ static int vqe_results(rows *w)
   put(w, v_vstr(r->optimizer));
   put(w, v_vstr(r->noise_backend));
   put(w, v_opt_i64(r->has_default_shots, r->default_shots));
-  put(w, v_i64(r->ansatz_reps));
+  put(w, qb_value_i64(r->ansatz_reps));
   put(w, ansatz_name(r));
   put(w, init_strategy(r));
   put(w, v_opt_i64(r->has_seed, r->seed));
-  put(w, v_f64(r->minimum));
+  put(w, qb_value_f64(r->minimum));
   put(w, v_opt_f64(r->has_maxcv, r->maxcv));
   put(w, v_opt_f64(r->has_nuclear_repulsion_energy, r->nuclear_repulsion_energy));
-  put(w, r->has_success ? v_bool(r->success) : qb_value_null());
+  put(w, r->has_success ? qb_value_bool(r->success) : qb_value_null());
   put(w, v_opt_i64(r->has_nfev, r->nfev));
   put(w, v_opt_i64(r->has_nit, r->nit));
-  put(w, v_i32((int32_t)r->n_iterations));
+  put(w, qb_value_i32((int32_t)r->n_iterations));
   put_meta(w);
   return emit(w);
 }
@@ -225,9 +197,9 @@ static int parameters(rows *w, const qb_vqe_doubles *d, unsigned bit, const char
     int32_t index = qb_vqe_bucket(qb_vqe_idhash_str(&h, num, num_n));
     int id_n = snprintf(id, sizeof id, "%.*s%s%" PRId32, (int)w->eid_n, w->eid, tag, index);
     put_prefix(w, 5);
-    put(w, v_f64(d->v[i]));
+    put(w, qb_value_f64(d->v[i]));
     put_meta(w);
-    put(w, v_i32(index));
+    put(w, qb_value_i32(index));
     put(w, v_str(id, (size_t)id_n));
     int rc = emit(w);
     if (rc) return rc;
@@ -271,9 +243,9 @@ static int vqe_iterations(rows *w)
     char id[ID_MAX];
     size_t id_n = iteration_id(id, w, &h, it->iteration);
     put_prefix(w, 5);
-    put(w, v_i64(it->iteration));
-    put(w, v_f64(it->result));
-    put(w, v_f64(it->std));
+    put(w, qb_value_i64(it->iteration));
+    put(w, qb_value_f64(it->result));
+    put(w, qb_value_f64(it->std));
     put(w, v_opt_f64(it->has_energy_delta, it->energy_delta));
     put(w, v_opt_f64(it->has_parameter_delta_norm, it->parameter_delta_norm));
     put(w, v_opt_f64(it->has_cumulative_min_energy, it->cumulative_min_energy));
@@ -298,9 +270,9 @@ static int iteration_parameters(rows *w)
     for (size_t k = 0; k < it->parameters.n; k++) {
       int param_n = snprintf(param_id, sizeof param_id, "%s_param_%zu", iter_id, k);
       put_prefix(w, 5);
-      put(w, v_i64(it->iteration));
-      put(w, v_i32((int32_t)k));
-      put(w, v_f64(it->parameters.v[k]));
+      put(w, qb_value_i64(it->iteration));
+      put(w, qb_value_i32((int32_t)k));
+      put(w, qb_value_f64(it->parameters.v[k]));
       put_meta(w);
       put(w, v_str(iter_id, iter_n));
       put(w, v_str(param_id, (size_t)param_n));
@@ -323,10 +295,10 @@ static int hamiltonian_terms(rows *w)
     int id_n = snprintf(id, sizeof id, "%.*s_term_%" PRId32, (int)w->eid_n, w->eid, index);
     put_prefix(w, 4);
     put(w, v_vstr(t->label));
-    put(w, v_f64(t->real));
-    put(w, v_f64(t->imaginary));
+    put(w, qb_value_f64(t->real));
+    put(w, qb_value_f64(t->imaginary));
     put_meta(w);
-    put(w, v_i32(index));
+    put(w, qb_value_i32(index));
     put(w, v_str(id, (size_t)id_n));
     int rc = emit(w);
     if (rc) return rc;
@@ -399,7 +371,7 @@ int qb_vqe_metadata_row(const qb_vqe_meta *meta, const char *const versions[QB_V
     if (!versions[i]) return QB_FAIL(err, QB_EINVAL, "qb_vqe_metadata_row: no version for table %d", i);
     names[i] = v_cstr(qb_vqe_table_describe((qb_vqe_table)i)->name);
     vers[i] = v_cstr(versions[i]);
-    cnts[i] = v_i64(counts[i]);
+    cnts[i] = qb_value_i64(counts[i]);
   }
   char info[256];
   int info_n = snprintf(info, sizeof info, "Incremental VQE simulation data processing%s%s",
@@ -407,8 +379,8 @@ int qb_vqe_metadata_row(const qb_vqe_meta *meta, const char *const versions[QB_V
   if (info_n < 0 || (size_t)info_n >= sizeof info) return QB_FAIL(err, QB_EINVAL, "topic name too long");
   items[0] = v_cstr(meta->processing_batch_id);
   items[1] = v_cstr(meta->processing_name ? meta->processing_name : QB_VQE_PROCESSING_NAME);
-  items[2] = v_i64(meta->processing_timestamp_us);
-  items[3] = v_i32(meta->processing_date);
+  items[2] = qb_value_i64(meta->processing_timestamp_us);
+  items[3] = qb_value_i32(meta->processing_date);
   items[4] = v_list(names, QB_VQE_FEATURE_TABLES);
   items[5] = v_list(vers, QB_VQE_FEATURE_TABLES);
   items[6] = v_list(cnts, QB_VQE_FEATURE_TABLES);
