@@ -165,6 +165,26 @@ QB_API void qb_avro_reader_close(qb_avro_reader *r);
  */
 QB_API int qb_avro_reader_next(const qb_value **out, qb_avro_reader *r, qb_err *err) QB_WUR;
 
+/** One block of an Object Container File, borrowed from the reader until its next call. */
+typedef struct qb_avro_block {
+  uint64_t records; /* records in the block */
+  qb_slice stored;  /* the block's bytes as stored in the file (compressed with the file's codec) */
+  qb_slice data;    /* the records' binary encoding (decompressed); {NULL, 0} unless asked for */
+} qb_avro_block;
+
+/**
+ * The next block whole, for readers that decode records themselves (lean scanners that skip fields) or copy
+ * blocks verbatim into another file with the same schema and codec (see qb_avro_writer_append_block).
+ * out->stored.p is NULL at the end of the file. The block header, size limits and sync marker are checked;
+ * the records themselves are not decoded. Must not be called while records of a block read with
+ * qb_avro_reader_next are still pending. After an error every later call returns the same error.
+ * @param decompress  also decompress into out->data (costs the codec's time; not needed to copy)
+ * @return QB_OK, QB_ECORRUPT, QB_ELIMIT, QB_EIO, QB_ENOMEM, QB_EINVAL (records of the current block pending)
+ */
+QB_API int qb_avro_reader_next_block(qb_avro_block *out, qb_avro_reader *r, bool decompress, qb_err *err) QB_WUR;
+/** The file's 16-byte sync marker. */
+QB_API const uint8_t *qb_avro_reader_sync(const qb_avro_reader *r);
+
 /** The writer schema from the file header. */
 QB_API const qb_avro_schema *qb_avro_reader_writer_schema(const qb_avro_reader *r);
 /** The schema values are shaped by: the reader schema if one was given, else the writer schema. */

@@ -42,6 +42,7 @@ struct qb_avro_reader {
   uint64_t win_off;
   uint64_t off;  /* offset of the next block */
   qb_buf ubuf;   /* the current block decompressed */
+  qb_slice stored; /* the current block as stored (codec-compressed), inside win */
   qb_avro_cur cur;
   bool in_block;
   uint64_t block_count; /* records in the current block */
@@ -276,7 +277,7 @@ void qb_avro_reader_close(qb_avro_reader *r)
 
 /* ---- blocks ------------------------------------------------------------------------------------ */
 
-static int load_block(qb_avro_reader *r, qb_err *err)
+static int load_block(qb_avro_reader *r, bool decompress, qb_err *err)
 {
   const uint8_t *p;
   uint64_t left = r->size - r->off;
@@ -301,14 +302,17 @@ static int load_block(qb_avro_reader *r, qb_err *err)
                    (unsigned long long)r->opt.max_block_records);
   if ((rc = window(&p, r, data_off, (size_t)size + 16, err))) return rc;
   if (memcmp(p + size, r->sync, 16)) return QB_FAIL(err, QB_ECORRUPT, "sync marker mismatch");
-  if (r->codec == QB_AVRO_CODEC_NULL) {
+  r->stored = (qb_slice){p, (size_t)size};
+  if (!decompress) {
+    r->cur = (qb_avro_cur){p, p};
+  } else if (r->codec == QB_AVRO_CODEC_NULL) {
     r->cur = (qb_avro_cur){p, p + size};
   } else {
     if ((rc = qb_avro__decompress(r->codec, p, (size_t)size, &r->ubuf, r->opt.max_block_bytes, err)))
       return rc;
     r->cur = (qb_avro_cur){r->ubuf.p, r->ubuf.p + r->ubuf.n};
   }
-  if (r->record_min && (uint64_t)count > qb_avro__left(&r->cur) / r->record_min)
+  if (decompress && r->record_min && (uint64_t)count > qb_avro__left(&r->cur) / r->record_min)
     return QB_FAIL(err, QB_ECORRUPT, "%lld records cannot fit in %zu bytes", (long long)count, qb_avro__left(&r->cur));
   r->off = data_off + (uint64_t)size + 16;
   r->block_count = r->block_left = (uint64_t)count;
@@ -331,7 +335,7 @@ static int next(const qb_value **out, qb_avro_reader *r, qb_err *err)
       return QB_OK;
     }
     r->blocks++;
-    if ((rc = load_block(r, err))) return qb_err_wrap(err, "block %llu", (unsigned long long)(r->blocks - 1));
+    if ((rc = load_block(r, true, err))) return qb_err_wrap(err, "block %llu", (unsigned long long)(r->blocks - 1));
   }
   qb_avro_dec d;
   qb_avro__dec_init(&d, &r->rec_arena, r->opt.max_record_bytes);
@@ -363,6 +367,44 @@ int qb_avro_reader_next(const qb_value **out, qb_avro_reader *r, qb_err *err)
   }
   return rc;
 }
+
+static int next_block(qb_avro_block *out, qb_avro_reader *r, bool decompress, qb_err *err)
+{
+  if (r->block_left != 0)
+    return QB_FAIL(err, QB_EINVAL, "a block is read whole: %llu records of block %llu not yet returned",
+                   (unsigned long long)r->block_left, (unsigned long long)(r->blocks - 1));
+  r->in_block = false;
+  if (r->off == r->size) return QB_OK;
+  r->blocks++;
+  int rc = load_block(r, decompress, err);
+  if (rc) return qb_err_wrap(err, "block %llu", (unsigned long long)(r->blocks - 1));
+  /* The caller consumes the whole block: nothing is left for qb_avro_reader_next. */
+  r->block_left = 0;
+  r->in_block = false;
+  out->records = r->block_count;
+  out->stored = r->stored;
+  out->data = decompress ? (qb_slice){r->cur.p, qb_avro__left(&r->cur)} : (qb_slice){NULL, 0};
+  return QB_OK;
+}
+
+int qb_avro_reader_next_block(qb_avro_block *out, qb_avro_reader *r, bool decompress, qb_err *err)
+{
+  *out = (qb_avro_block){0};
+  if (r->failed) {
+    if (err) *err = r->ferr;
+    return r->failed;
+  }
+  int rc = next_block(out, r, decompress, &r->ferr);
+  if (rc) {
+    qb_err_wrap(&r->ferr, "%s", qb_file_path(r->f));
+    r->failed = rc;
+    *out = (qb_avro_block){0};
+    if (err) *err = r->ferr;
+  }
+  return rc;
+}
+
+const uint8_t *qb_avro_reader_sync(const qb_avro_reader *r) { return r->sync; }
 
 /* ---- accessors --------------------------------------------------------------------------------- */
 
