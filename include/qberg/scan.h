@@ -91,10 +91,20 @@ typedef struct qb_scan_options {
   const qb_expr *filter;
   /** Stop after this many rows (0: no limit). */
   uint64_t limit;
+  /**
+   * Since version 2. Incremental scan (Java IncrementalAppendScan): only the data files appended by the
+   * snapshots after this one (exclusive) up to the scan's snapshot (inclusive), which must descend from it.
+   * QB_UNASSIGNED: unset. QB_ENOTFOUND when it is not an ancestor of the scan's snapshot (expired, another
+   * branch); QB_EUNSUPPORTED when a snapshot in between is an overwrite or a delete; `replace` snapshots
+   * (compaction: no new rows) are passed over. Delete files are not applied: none can apply to files
+   * appended in the range. Equal to the scan's snapshot: no rows.
+   */
+  int64_t after_snapshot_id;
 } qb_scan_options;
 
-#define QB_SCAN_OPTIONS_VERSION 1
-#define QB_SCAN_OPTIONS_INIT {QB_SCAN_OPTIONS_VERSION, QB_UNASSIGNED, NULL, -1, NULL, 0, NULL, 0}
+/* Version 1 (without after_snapshot_id) is still accepted. */
+#define QB_SCAN_OPTIONS_VERSION 2
+#define QB_SCAN_OPTIONS_INIT {QB_SCAN_OPTIONS_VERSION, QB_UNASSIGNED, NULL, -1, NULL, 0, NULL, 0, QB_UNASSIGNED}
 
 /**
  * Resolve `text` as `qberg scan --as-of` does: a snapshot id of the table, else a ref name, else a

@@ -2,7 +2,9 @@
 /* Table scans (spec "Scan Planning"; Java TableScan, ManifestGroup, SnapshotUtil): choose the snapshot,
  * index its delete files, then stream the data manifests entry by entry, pruning manifests by partition
  * summaries, files by partition values and column metrics, and read each surviving data file one row
- * group at a time, dropping deleted rows and rows the filter rejects. */
+ * group at a time, dropping deleted rows and rows the filter rejects. An incremental scan (Java
+ * IncrementalAppendScan) reads only the files the append snapshots after a start snapshot added. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +34,11 @@ struct qb_scan {
   qb_delete_index *deletes;
   spec_filter *specs;
   size_t n_specs;
+  /* incremental: the append snapshots after the start, newest first (n_range 0: a full scan) */
+  bool incremental;
+  const qb_snapshot **range;
+  size_t n_range, range_pos;
+  int64_t list_snapshot_id; /* the snapshot whose manifest list is open (incremental) */
   /* iteration */
   qb_manifest_list_reader *list;
   qb_manifest_reader *mr;
@@ -132,6 +139,35 @@ static int choose(qb_scan *s, const qb_scan_options *o, qb_err *err)
   }
   if (!schema) return QB_FAIL(err, QB_ECORRUPT, "the table has no current schema");
   s->schema = schema;
+  return QB_OK;
+}
+
+/* Java BaseIncrementalAppendScan: the snapshots from the scan's back to (without) the start, following
+ * parents; appends are read, replaces (compaction) skipped, anything else refused. */
+static int incremental_range(qb_scan *s, int64_t after_id, qb_err *err)
+{
+  const qb_table_metadata *md = s->tbl.md;
+  size_t n = 0;
+  const qb_snapshot *cur = s->snap;
+  s->incremental = true;
+  for (; cur && cur->snapshot_id != after_id; n++)
+    cur = cur->has_parent ? qb_table_metadata_snapshot_by_id(md, cur->parent_id) : NULL;
+  if (!cur)
+    return QB_FAIL(err, QB_ENOTFOUND,
+                   "incremental scan: snapshot %lld is not an ancestor of snapshot %lld (expired, or on another "
+                   "branch)",
+                   (long long)after_id, (long long)(s->snap ? s->snap->snapshot_id : -1));
+  if (!(s->range = qb_ice__alloc(&s->arena, n ? n : 1, sizeof *s->range, err))) return QB_ENOMEM;
+  cur = s->snap;
+  for (size_t i = 0; i < n; i++) {
+    const char *op = cur->operation ? cur->operation : "(no operation)";
+    if (!strcmp(op, "append"))
+      s->range[s->n_range++] = cur;
+    else if (strcmp(op, "replace"))
+      return QB_FAIL(err, QB_EUNSUPPORTED, "incremental scan over a %s snapshot (%lld): only appends add rows",
+                     op, (long long)cur->snapshot_id);
+    cur = qb_table_metadata_snapshot_by_id(md, cur->parent_id);
+  }
   return QB_OK;
 }
 
@@ -262,21 +298,24 @@ static spec_filter *filter_for_spec(qb_scan *s, int32_t spec_id, qb_err *err)
 
 /* ---- open ---------------------------------------------------------------------------------------------- */
 
-static int open_list(qb_scan *s, qb_err *err)
+static int open_list_of(qb_scan *s, const qb_snapshot *snap, qb_err *err)
 {
   qb_manifest_list_reader_close(s->list);
   s->list = NULL;
-  if (!s->snap) return QB_OK;
-  if (s->snap->manifest_list) {
+  if (!snap) return QB_OK;
+  s->list_snapshot_id = snap->snapshot_id;
+  if (snap->manifest_list) {
     char *path;
-    int rc = qb_tbl__path(&path, &s->tbl, s->snap->manifest_list, err);
+    int rc = qb_tbl__path(&path, &s->tbl, snap->manifest_list, err);
     if (rc) return rc;
     rc = qb_manifest_list_reader_open(&s->list, s->tbl.io, path, err);
     free(path);
     return rc;
   }
-  return qb_manifest_list_reader_open_snapshot(&s->list, s->tbl.io, s->snap, err);
+  return qb_manifest_list_reader_open_snapshot(&s->list, s->tbl.io, snap, err);
 }
+
+static int open_list(qb_scan *s, qb_err *err) { return open_list_of(s, s->snap, err); }
 
 static int open_manifest(qb_manifest_reader **out, qb_scan *s, const qb_manifest_file *mf, const spec_filter *sf,
                          qb_err *err)
@@ -299,7 +338,12 @@ static int open_manifest(qb_manifest_reader **out, qb_scan *s, const qb_manifest
 static int index_deletes(qb_scan *s, qb_err *err)
 {
   int rc = qb_delete_index__new(&s->deletes, &s->tbl, s->schema, s->mapping, err);
-  if (rc || (rc = open_list(s, err)) || !s->list) return rc;
+  if (rc) return rc;
+  if (s->incremental) { /* the newest appended snapshot's list first; no delete applies to appended files */
+    s->range_pos = 0;
+    return s->n_range ? open_list_of(s, s->range[s->range_pos++], err) : QB_OK;
+  }
+  if ((rc = open_list(s, err)) || !s->list) return rc;
   for (;;) {
     const qb_manifest_file *mf;
     if ((rc = qb_manifest_list_reader_next(&mf, s->list, err)) || !mf) break;
@@ -326,16 +370,23 @@ static int index_deletes(qb_scan *s, qb_err *err)
 int qb_scan__open(qb_scan **out, const qb_tbl *t, const qb_scan_options *o, qb_err *err)
 {
   *out = NULL;
-  qb_scan_options defaults = QB_SCAN_OPTIONS_INIT;
-  if (!o) o = &defaults;
-  if (o->version != QB_SCAN_OPTIONS_VERSION)
-    return QB_FAIL(err, QB_EINVAL, "scan options version %u, expected %u", o->version, QB_SCAN_OPTIONS_VERSION);
+  qb_scan_options opts = QB_SCAN_OPTIONS_INIT;
+  if (o && o->version == 1) { /* the fields before after_snapshot_id */
+    memcpy(&opts, o, offsetof(qb_scan_options, after_snapshot_id));
+    opts.version = QB_SCAN_OPTIONS_VERSION;
+  } else if (o && o->version == QB_SCAN_OPTIONS_VERSION) {
+    opts = *o;
+  } else if (o) {
+    return QB_FAIL(err, QB_EINVAL, "scan options version %u, expected 1 to %u", o->version, QB_SCAN_OPTIONS_VERSION);
+  }
+  o = &opts;
   qb_scan *s = calloc(1, sizeof *s);
   if (!s) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   s->tbl = *t;
   s->limit = o->limit;
   qb_arena_init(&s->arena, 16 << 10);
   int rc = choose(s, o, err);
+  if (rc == QB_OK && o->after_snapshot_id != QB_UNASSIGNED) rc = incremental_range(s, o->after_snapshot_id, err);
   if (rc == QB_OK) rc = qb_expr__bind(&s->filter, o->filter, s->schema, &s->arena, err);
   if (rc == QB_OK) rc = select_columns(s, o, err);
   if (rc == QB_OK) rc = pushdown(s, err);
@@ -396,9 +447,16 @@ static int plan_next(const qb_scan_task **task, qb_scan *s, qb_err *err)
       if (!mf) {
         qb_manifest_list_reader_close(s->list);
         s->list = NULL;
+        if (s->incremental && s->range_pos < s->n_range) {
+          if ((rc = open_list_of(s, s->range[s->range_pos++], err))) return rc;
+          continue;
+        }
         return QB_OK;
       }
       if (mf->content != QB_MANIFEST_DATA) continue;
+      /* incremental: only the manifests this snapshot wrote (v1 lists may not say: their entries decide) */
+      if (s->incremental && mf->added_snapshot_id != QB_UNASSIGNED && mf->added_snapshot_id != s->list_snapshot_id)
+        continue;
       s->m.manifests_total++;
       /* Java ManifestGroup: manifests without added or existing files hold nothing live */
       if (mf->added_files_count == 0 && mf->existing_files_count == 0) {
@@ -424,6 +482,8 @@ static int plan_next(const qb_scan_task **task, qb_scan *s, qb_err *err)
       continue;
     }
     if (e->status == QB_ENTRY_DELETED || e->data_file.content != QB_CONTENT_DATA) continue;
+    /* incremental: files this snapshot added (a merged manifest also carries older files as EXISTING) */
+    if (s->incremental && (e->status != QB_ENTRY_ADDED || e->snapshot_id != s->list_snapshot_id)) continue;
     s->m.data_files_total++;
     tuple_ctx tc = {s->mr_spec, &e->data_file.partition};
     if (s->mr_proj->op != QB_EXPR_TRUE && !qb_bexpr__eval(s->mr_proj, tuple_lookup, &tc)) {
