@@ -51,12 +51,29 @@ typedef struct qb_features_report {
   int64_t snapshot_ids[QB_ML_TABLE_COUNT]; /* new snapshot per table, -1 when nothing was appended */
   char versions[QB_ML_TABLE_COUNT][48];    /* the tag written, or "no_changes" */
   double seconds;                          /* wall time of the run */
+  /* What was read. The five source tables (vqe_iterations and the four context tables) are read
+   * incrementally — only the data files appended since the snapshots the ML tables last consumed — unless
+   * `full_scan_reason` says why they were read whole. */
+  bool incremental;
+  char full_scan_reason[192];   /* "" when incremental */
+  uint64_t source_files_read;   /* data files of the five source tables read (all passes) */
+  uint64_t source_rows_read;    /* their rows */
+  uint64_t stored_ids_read;     /* experiment_id values read from the ML tables */
 } qb_features_report;
+
+/** The snapshot summary key prefix recording which snapshot of each source table an ML table consumed:
+ * "qberg.ml.src.vqe_iterations" = "<snapshot id>" (-1: the table had none), written in the ML table's commit. */
+#define QB_ML_SOURCE_KEY_PREFIX "qberg.ml.src."
+/** Summary key: experiments a later run must re-examine over the whole tables (dropped for a null join key,
+ * or context rows whose experiment has no iterations); while not 0, runs read the source tables whole. */
+#define QB_ML_PENDING_KEY "qberg.ml.pending"
 
 /**
  * Compute the ML tables for the experiments of vqe_iterations that are not in them yet, and append them:
  * creates the two tables when missing; reads vqe_iterations twice (experiment ids, then the iterations of
- * the new experiments, one experiment at a time) and the four context tables once; refuses, with
+ * the new experiments, one experiment at a time) and the four context tables once — only the data appended
+ * since the source snapshots recorded by the last commit when both ML tables recorded the same ones and
+ * nothing is pending (else the whole tables, as the first run; docs/PIPELINE.md); refuses, with
  * QB_ECORRUPT and nothing written, a join that would multiply rows (a context table holding two rows
  * for one new experiment); drops and counts the rows with a null join key; appends each table as one
  * snapshot tagged `v_<batch hex32>` (first batch of the table) or `v_incr_<batch hex32>` with

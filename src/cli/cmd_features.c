@@ -16,7 +16,9 @@ static void usage(FILE *f)
           "vqe_iterations that are not in them yet (qberg ingest does this after each batch unless\n"
           "--no-features), tag each append v_<batch> / v_incr_<batch> and record the run in\n"
           "processing_metadata. Iterations whose molecule_name, optimizer, basis_set or num_qubits is null\n"
-          "are dropped and counted; a context table with two rows for one experiment stops the run.\n");
+          "are dropped and counted; a context table with two rows for one experiment stops the run.\n"
+          "Only the data appended to the source tables since the last run is read, unless the report says why\n"
+          "the whole tables were (first run, a delete or overwrite since, experiments pending).\n");
 }
 
 void qb_cli_features_print(const qb_features_report *r, bool json)
@@ -30,12 +32,19 @@ void qb_cli_features_print(const qb_features_report *r, bool json)
     for (int t = 0; t < QB_ML_TABLE_COUNT; t++)
       printf("%s{\"table\":\"%s\",\"rows\":%lld,\"version\":\"%s\",\"snapshot_id\":%lld}", t ? "," : "",
              qb_ml_table_name((qb_ml_table)t), (long long)r->rows[t], r->versions[t], (long long)r->snapshot_ids[t]);
-    printf("]}");
+    printf("],\"incremental\":%s,\"full_scan_reason\":", r->incremental ? "true" : "false");
+    qb_cli_json_str(stdout, r->full_scan_reason);
+    printf(",\"source_files_read\":%llu,\"source_rows_read\":%llu,\"stored_ids_read\":%llu}",
+           (unsigned long long)r->source_files_read, (unsigned long long)r->source_rows_read,
+           (unsigned long long)r->stored_ids_read);
     return;
   }
   printf("features %s: %llu experiments, %llu new, %llu dropped (%llu rows with a null join key), %.2f s\n",
          r->batch_id, (unsigned long long)r->experiments_seen, (unsigned long long)r->experiments_new,
          (unsigned long long)r->experiments_dropped, (unsigned long long)r->rows_dropped, r->seconds);
+  printf("read %llu source rows in %llu files (%s%s%s), %llu stored ids\n", (unsigned long long)r->source_rows_read,
+         (unsigned long long)r->source_files_read, r->incremental ? "appended data only" : "whole tables",
+         r->incremental ? "" : ": ", r->full_scan_reason, (unsigned long long)r->stored_ids_read);
   for (int t = 0; t < QB_ML_TABLE_COUNT; t++) {
     printf("%-22s %10lld  %-40s ", qb_ml_table_name((qb_ml_table)t), (long long)r->rows[t], r->versions[t]);
     if (r->snapshot_ids[t] >= 0)

@@ -2,7 +2,9 @@
 /* The ML feature job (pipeline-spec §7.1, issue "ML feature tables"): find the experiments of
  * vqe_iterations missing from the ML tables, join their context (vqe_results, ansatz_info, molecules,
  * performance_metrics), refuse fan-out, drop null join keys, compute one experiment at a time
- * (ml_window.c) and append both tables with tags and a processing_metadata row. */
+ * (ml_window.c) and append both tables with tags and a processing_metadata row. The source tables are
+ * read incrementally (issue 7): only the files appended since the snapshots the ML tables' last commit
+ * recorded in its summary. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "util/arena.h"
 #include "util/clock.h"
 #include "util/hash.h"
+#include "util/str.h"
 
 /* ---- tables -------------------------------------------------------------------------------------------- */
 
@@ -174,6 +177,12 @@ typedef struct job {
    * both (counted only). A collision (p ~ n^2 / 2^65) would skip a new experiment: with 10^6 experiments
    * ~3e-8 per run, the ingest's key de-duplication makes the same trade (docs/PIPELINE.md). */
   qb_u64set stored[QB_ML_TABLE_COUNT], seen_old;
+  /* source i: 0 vqe_iterations, 1 + SRC_* the context tables */
+  bool incr;                   /* reading only what was appended after `after` */
+  bool need_full;              /* the incremental read cannot decide: read the tables whole */
+  int64_t after[1 + SRC_COUNT]; /* QB_UNASSIGNED: the whole table */
+  int64_t read_at[1 + SRC_COUNT]; /* the snapshots read, recorded with the commit (-1: none) */
+  uint64_t orphans;            /* context rows of an experiment neither in vqe_iterations nor stored */
   qb_table *iters, *src[SRC_COUNT], *ml[QB_ML_TABLE_COUNT], *meta;
   qb_txn *txn[QB_ML_TABLE_COUNT];
   bool was_empty[QB_ML_TABLE_COUNT];
@@ -182,16 +191,35 @@ typedef struct job {
   int32_t date;
 } job;
 
-static int scan_columns(qb_table *t, const char *const *cols, size_t n, int (*fn)(job *, const qb_value *, qb_err *),
-                        job *j, qb_err *err)
+/* Scan `cols` of a table: source `src` (0..SRC_COUNT, read after j->after[src]) or an ML table (src -1). */
+static int scan_columns(job *j, qb_table *t, int src, const char *const *cols, size_t n,
+                        int (*fn)(job *, const qb_value *, qb_err *), qb_err *err)
 {
   qb_scan_options o = QB_SCAN_OPTIONS_INIT;
   o.columns = cols;
   o.n_columns = n;
+  if (src >= 0 && j->incr) o.after_snapshot_id = j->after[src];
   qb_scan *s = NULL;
   int rc = qb_scan_new(&s, t, &o, err);
+  if (o.after_snapshot_id != QB_UNASSIGNED && (rc == QB_ENOTFOUND || rc == QB_EUNSUPPORTED)) {
+    /* the position was expired, or a snapshot since is not an append: the run reads the tables whole */
+    snprintf(j->rep->full_scan_reason, sizeof j->rep->full_scan_reason, "%.190s", err->msg);
+    qb_err_clear(err);
+    j->need_full = true;
+    return QB_OK;
+  }
   const qb_value *row;
   while (rc == QB_OK && (rc = qb_scan_next(&row, s, err)) == QB_OK && row) rc = fn(j, row->u.seq.items, err);
+  if (s) {
+    qb_scan_metrics m;
+    qb_scan_get_metrics(s, &m);
+    if (src >= 0) {
+      j->rep->source_files_read += m.data_files_scanned;
+      j->rep->source_rows_read += m.rows_read;
+    } else {
+      j->rep->stored_ids_read += m.rows_read;
+    }
+  }
   qb_scan_free(s);
   return rc ? qb_err_wrap(err, "reading %s", qb_table_name(t)) : QB_OK;
 }
@@ -228,8 +256,10 @@ static int on_iter_id(job *j, const qb_value *items, qb_err *err)
     return QB_OK;
   }
   uint64_t h = id_digest(&items[0]);
-  bool in_iter = qb_u64set_has(&j->stored[QB_ML_ITERATION_FEATURES], h);
   bool in_summary = qb_u64set_has(&j->stored[QB_ML_RUN_SUMMARY], h);
+  /* incremental: both tables were committed by the same runs (equal positions), so they hold the same
+   * experiments and ml_run_summary's ids (one row per experiment) answer for both */
+  bool in_iter = j->incr ? in_summary : qb_u64set_has(&j->stored[QB_ML_ITERATION_FEATURES], h);
   if (in_iter && in_summary) return qb_u64set_add(&j->seen_old, h, err);
   experiment *e = qb_arena_calloc(&j->arena, 1, sizeof *e);
   if (!e) return QB_FAIL(err, QB_ENOMEM, "out of memory");
@@ -245,6 +275,15 @@ static experiment *lookup_new(job *j, const qb_value *id)
   if (!is_str(id)) return NULL;
   void **slot = qb_map_get(&j->exps, id->u.bytes.p, id->u.bytes.n);
   return slot ? *slot : NULL;
+}
+
+/* A context row of an experiment without iterations in what was read and not stored: should its iterations
+ * arrive later, that run needs this row, which an incremental read would not see. */
+static void count_orphan(job *j, const qb_value *id)
+{
+  if (!is_str(id)) return;
+  uint64_t h = id_digest(id);
+  if (!qb_u64set_has(&j->seen_old, h) && !qb_u64set_has(&j->stored[QB_ML_RUN_SUMMARY], h)) j->orphans++;
 }
 
 /* Copy a scanned value into the experiment's context: strings into the arena; numbers normalised to the
@@ -298,7 +337,10 @@ static int join_row(job *j, experiment **out, const qb_value *id, int src, qb_er
 {
   experiment *e = lookup_new(j, id);
   *out = e;
-  if (!e) return QB_OK;
+  if (!e) {
+    count_orphan(j, id);
+    return QB_OK;
+  }
   if (e->seen & (1u << src))
     return QB_FAIL(err, QB_ECORRUPT,
                    "Join fan-out detected: %s holds more than one row for experiment_id %s, so the join would "
@@ -454,6 +496,156 @@ static int on_iteration(job *j, const qb_value *v, qb_err *err)
   return rc ? qb_err_wrap(err, "experiment %s", e->id) : QB_OK;
 }
 
+/* ---- what to read --------------------------------------------------------------------------------------- */
+
+/* Source i of the job: 0 vqe_iterations, 1 + SRC_* the context tables. */
+static const char *source_name(int i) { return i == 0 ? "vqe_iterations" : src_names[i - 1]; }
+static qb_table *source_table(job *j, int i) { return i == 0 ? j->iters : j->src[i - 1]; }
+
+/* Incremental when both ML tables' current snapshots recorded the same source positions and nothing
+ * pending; else the whole tables (the reason goes to the report). */
+static int choose_read(job *j, qb_err *err)
+{
+  const qb_table_metadata *md;
+  for (int i = 0; i <= SRC_COUNT; i++) {
+    int rc = qb_table_get_metadata(&md, source_table(j, i), err);
+    if (rc) return rc;
+    j->read_at[i] = qb_table_metadata_current_snapshot_id(md);
+    j->after[i] = QB_UNASSIGNED;
+  }
+  const qb_snapshot *cur[QB_ML_TABLE_COUNT];
+  for (int t = 0; t < QB_ML_TABLE_COUNT; t++) {
+    int rc = qb_table_get_metadata(&md, j->ml[t], err);
+    if (rc) return rc;
+    cur[t] = qb_table_metadata_current_snapshot(md);
+  }
+  const char *why = NULL;
+  if (!cur[0] || !cur[1]) why = "first run of the ML tables";
+  for (int i = 0; !why && i <= SRC_COUNT; i++) {
+    char key[64];
+    snprintf(key, sizeof key, QB_ML_SOURCE_KEY_PREFIX "%s", source_name(i));
+    const char *a = qb_snapshot_summary_get(cur[0], key), *b = qb_snapshot_summary_get(cur[1], key);
+    int64_t v;
+    if (!a || !b)
+      why = "the ML tables' current snapshots record no source positions";
+    else if (strcmp(a, b))
+      why = "the ML tables record different source positions (a run stopped between their two commits)";
+    else if (!qb_str_to_i64(a, &v))
+      why = "an ML table records an unreadable source position";
+    else
+      j->after[i] = v < 0 ? QB_UNASSIGNED : v; /* -1: the source had no snapshot, all of it is new */
+  }
+  if (!why) {
+    const char *a = qb_snapshot_summary_get(cur[0], QB_ML_PENDING_KEY);
+    const char *b = qb_snapshot_summary_get(cur[1], QB_ML_PENDING_KEY);
+    if (!a || !b || strcmp(a, "0") || strcmp(b, "0"))
+      why = "experiments pending from an earlier run (dropped for a null join key, or context without iterations)";
+  }
+  j->incr = !why;
+  if (why) snprintf(j->rep->full_scan_reason, sizeof j->rep->full_scan_reason, "%s", why);
+  return QB_OK;
+}
+
+/* The summary entries of an ML table's commit: the source snapshots read and what a later run must
+ * re-examine whole. In the same commit as the rows, so a crash cannot separate them. */
+static int set_positions(job *j, qb_txn *txn, qb_err *err)
+{
+  char key[64], val[32];
+  int rc = QB_OK;
+  for (int i = 0; rc == QB_OK && i <= SRC_COUNT; i++) {
+    snprintf(key, sizeof key, QB_ML_SOURCE_KEY_PREFIX "%s", source_name(i));
+    snprintf(val, sizeof val, "%lld", (long long)j->read_at[i]);
+    rc = qb_txn_set_summary(txn, key, val, err);
+  }
+  snprintf(val, sizeof val, "%llu", (unsigned long long)(j->rep->experiments_dropped + j->orphans));
+  return rc ? rc : qb_txn_set_summary(txn, QB_ML_PENDING_KEY, val, err);
+}
+
+/* Forget what an abandoned incremental read found (nothing was committed; the read counters stay). */
+static void reset_compute(job *j)
+{
+  for (size_t i = 0; i < j->exps.cap; i++)
+    if (j->exps.slots[i].key) free(((experiment *)j->exps.slots[i].value)->rows);
+  qb_map_free(&j->exps);
+  qb_map_init(&j->exps);
+  qb_arena_release(&j->arena);
+  qb_arena_init(&j->arena, 64 << 10);
+  qb_u64set_free(&j->seen_old);
+  qb_u64set_init(&j->seen_old);
+  for (int t = 0; t < QB_ML_TABLE_COUNT; t++) {
+    qb_u64set_free(&j->stored[t]);
+    qb_u64set_init(&j->stored[t]);
+    qb_txn_abort(j->txn[t]);
+    j->txn[t] = NULL;
+    j->rep->rows[t] = 0;
+  }
+  qb_features_report *r = j->rep;
+  r->experiments_seen = r->experiments_new = r->experiments_dropped = r->rows_dropped = 0;
+  r->iterations_read = r->max_buffered_rows = 0;
+  j->null_id_rows = j->buffered = j->orphans = 0;
+  j->need_full = false;
+}
+
+/* §7.1 steps 2–6: stored ids, pass one, context, pass two (rows into the transactions). Returns QB_OK with
+ * j->need_full set when an incremental read cannot decide. */
+static int compute(job *j, qb_err *err)
+{
+  qb_features_report *rep = j->rep;
+  const char *id_col[1] = {"experiment_id"};
+  int rc = QB_OK;
+  /* per ML table, so that a crash between the two commits is completed by the next run (a full one: the
+   * tables then record different positions) */
+  if (!j->incr && !j->was_empty[0]) rc = scan_columns(j, j->ml[0], -1, id_col, 1, on_stored_iter, err);
+  if (rc == QB_OK && !j->was_empty[1]) rc = scan_columns(j, j->ml[1], -1, id_col, 1, on_stored_summary, err);
+  if (rc == QB_OK) rc = scan_columns(j, j->iters, 0, id_col, 1, on_iter_id, err);
+  if (rc || j->need_full) return rc;
+  /* incremental: every experiment of the data read before is stored (nothing pending) */
+  rep->experiments_seen = (j->incr ? j->stored[QB_ML_RUN_SUMMARY].count : j->seen_old.count) + j->exps.count;
+  rep->experiments_new = j->exps.count;
+  for (size_t i = 0; i < j->exps.cap; i++)
+    if (j->exps.slots[i].key) ((experiment *)j->exps.slots[i].value)->id = j->exps.slots[i].key;
+  rep->rows_dropped = j->null_id_rows;
+
+  /* context of the new experiments (LEFT JOIN USING experiment_id, fan-out refused) */
+  if (rep->experiments_new == 0) return QB_OK;
+  rc = scan_columns(j, j->src[SRC_RESULTS], 1 + SRC_RESULTS, results_cols, sizeof results_cols / sizeof *results_cols,
+                    on_results, err);
+  if (rc == QB_OK && !j->need_full)
+    rc = scan_columns(j, j->src[SRC_ANSATZ], 1 + SRC_ANSATZ, ansatz_cols, sizeof ansatz_cols / sizeof *ansatz_cols,
+                      on_ansatz, err);
+  if (rc == QB_OK && !j->need_full)
+    rc = scan_columns(j, j->src[SRC_MOLECULES], 1 + SRC_MOLECULES, molecules_cols,
+                      sizeof molecules_cols / sizeof *molecules_cols, on_molecules, err);
+  if (rc == QB_OK && !j->need_full)
+    rc = scan_columns(j, j->src[SRC_PERF], 1 + SRC_PERF, perf_cols, sizeof perf_cols / sizeof *perf_cols, on_perf, err);
+  if (rc || j->need_full) return rc;
+  for (size_t i = 0; i < j->exps.cap; i++) {
+    experiment *e = j->exps.slots[i].key ? j->exps.slots[i].value : NULL;
+    if (!e) continue;
+    /* a new experiment's iterations are all in the appended data, its context rows need not be: a missing
+     * one may sit in older data (and a second one there would be a fan-out) */
+    if (j->incr && e->seen != (1u << SRC_COUNT) - 1) {
+      snprintf(rep->full_scan_reason, sizeof rep->full_scan_reason,
+               "experiment %.64s lacks context rows in the appended data", e->id);
+      j->need_full = true;
+      return QB_OK;
+    }
+    if (has_null_key(e)) rep->experiments_dropped++;
+  }
+
+  /* pass two */
+  rc = scan_columns(j, j->iters, 0, iteration_cols, sizeof iteration_cols / sizeof *iteration_cols, on_iteration, err);
+  if (rc == QB_OK && j->need_full) /* the same range as pass one, which opened */
+    return QB_FAIL(err, QB_EINTERNAL, "vqe_iterations: the incremental read failed in pass two");
+  for (size_t i = 0; rc == QB_OK && i < j->exps.cap; i++) {
+    experiment *e = j->exps.slots[i].key ? j->exps.slots[i].value : NULL;
+    if (e && !e->done)
+      rc = QB_FAIL(err, QB_EINTERNAL, "experiment %s: %zu of %llu iterations read twice", e->id, e->n_rows,
+                   (unsigned long long)e->expected);
+  }
+  return rc;
+}
+
 /* ---- the run -------------------------------------------------------------------------------------------- */
 
 static int load_table(qb_table **out, qb_catalog *cat, const char *name, qb_err *err)
@@ -544,50 +736,23 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
     if (rc == QB_OK) rc = qb_table_get_metadata(&md, j.ml[t], err);
     if (rc == QB_OK) j.was_empty[t] = qb_table_metadata_current_snapshot_id(md) < 0;
   }
-  /* §7.1 step 2, per ML table: a crash between the two commits is completed by the next run */
-  const char *id_col[1] = {"experiment_id"};
-  if (rc == QB_OK && !j.was_empty[0]) rc = scan_columns(j.ml[0], id_col, 1, on_stored_iter, &j, err);
-  if (rc == QB_OK && !j.was_empty[1]) rc = scan_columns(j.ml[1], id_col, 1, on_stored_summary, &j, err);
-  if (rc == QB_OK) rc = scan_columns(j.iters, id_col, 1, on_iter_id, &j, err);
-  if (rc) goto done;
-  rep->experiments_seen = j.seen_old.count + j.exps.count;
-  rep->experiments_new = j.exps.count;
-  for (size_t i = 0; i < j.exps.cap; i++)
-    if (j.exps.slots[i].key) ((experiment *)j.exps.slots[i].value)->id = j.exps.slots[i].key;
-  rep->rows_dropped = j.null_id_rows;
-
-  /* context of the new experiments (LEFT JOIN USING experiment_id, fan-out refused) */
-  if (rep->experiments_new == 0) goto commit;
-  rc = scan_columns(j.src[SRC_RESULTS], results_cols, sizeof results_cols / sizeof *results_cols, on_results, &j, err);
-  if (rc == QB_OK)
-    rc = scan_columns(j.src[SRC_ANSATZ], ansatz_cols, sizeof ansatz_cols / sizeof *ansatz_cols, on_ansatz, &j, err);
-  if (rc == QB_OK)
-    rc = scan_columns(j.src[SRC_MOLECULES], molecules_cols, sizeof molecules_cols / sizeof *molecules_cols,
-                      on_molecules, &j, err);
-  if (rc == QB_OK)
-    rc = scan_columns(j.src[SRC_PERF], perf_cols, sizeof perf_cols / sizeof *perf_cols, on_perf, &j, err);
-  if (rc) goto done;
-  for (size_t i = 0; i < j.exps.cap; i++) {
-    experiment *e = j.exps.slots[i].key ? j.exps.slots[i].value : NULL;
-    if (e && has_null_key(e)) rep->experiments_dropped++;
+  if (rc == QB_OK) rc = choose_read(&j, err);
+  if (rc == QB_OK) rc = compute(&j, err);
+  if (rc == QB_OK && j.need_full) { /* what the incremental read found cannot be decided from it: redo whole */
+    reset_compute(&j);
+    j.incr = false;
+    rc = compute(&j, err);
   }
-
-  /* pass two */
-  rc = scan_columns(j.iters, iteration_cols, sizeof iteration_cols / sizeof *iteration_cols, on_iteration, &j, err);
-  for (size_t i = 0; rc == QB_OK && i < j.exps.cap; i++) {
-    experiment *e = j.exps.slots[i].key ? j.exps.slots[i].value : NULL;
-    if (e && !e->done)
-      rc = QB_FAIL(err, QB_EINTERNAL, "experiment %s: %zu of %llu iterations read twice", e->id, e->n_rows,
-                   (unsigned long long)e->expected);
-  }
+  rep->incremental = j.incr;
+  if (rc) goto done;
 
   /* commit each table with its tag, then the audit row */
-commit:
   for (int t = 0; rc == QB_OK && t < QB_ML_TABLE_COUNT; t++) {
     if (!j.txn[t]) continue;
     snprintf(rep->versions[t], sizeof rep->versions[t], "%s%s", j.was_empty[t] ? "v_" : "v_incr_", hex);
     qb_txn_result res;
-    if ((rc = qb_txn_set_summary(j.txn[t], "qberg.batch-id", batch, err)) == QB_OK &&
+    if ((rc = set_positions(&j, j.txn[t], err)) == QB_OK &&
+        (rc = qb_txn_set_summary(j.txn[t], "qberg.batch-id", batch, err)) == QB_OK &&
         (rc = qb_txn_tag(j.txn[t], rep->versions[t], -1, err)) == QB_OK) {
       rc = qb_txn_commit(j.txn[t], &res, err);
       j.txn[t] = NULL;
