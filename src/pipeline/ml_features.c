@@ -502,8 +502,8 @@ static int on_iteration(job *j, const qb_value *v, qb_err *err)
 static const char *source_name(int i) { return i == 0 ? "vqe_iterations" : src_names[i - 1]; }
 static qb_table *source_table(job *j, int i) { return i == 0 ? j->iters : j->src[i - 1]; }
 
-/* Incremental when both ML tables' current snapshots recorded the same source positions and nothing
- * pending; else the whole tables (the reason goes to the report). */
+/* Incremental when both ML tables' current snapshots (before any compaction) recorded the same source
+ * positions and nothing pending; else the whole tables (the reason goes to the report). */
 static int choose_read(job *j, qb_err *err)
 {
   const qb_table_metadata *md;
@@ -514,13 +514,18 @@ static int choose_read(job *j, qb_err *err)
     j->after[i] = QB_UNASSIGNED;
   }
   const qb_snapshot *cur[QB_ML_TABLE_COUNT];
+  const char *why = NULL;
   for (int t = 0; t < QB_ML_TABLE_COUNT; t++) {
     int rc = qb_table_get_metadata(&md, j->ml[t], err);
     if (rc) return rc;
     cur[t] = qb_table_metadata_current_snapshot(md);
+    if (!cur[t]) why = "first run of the ML tables";
+    /* a compaction of the ML table (replace: same rows) keeps the positions of the snapshot it replaced */
+    while (cur[t] && cur[t]->operation && !strcmp(cur[t]->operation, "replace")) {
+      cur[t] = cur[t]->has_parent ? qb_table_metadata_snapshot_by_id(md, cur[t]->parent_id) : NULL;
+      if (!cur[t] && !why) why = "an ML table was compacted and the snapshot before the compaction expired";
+    }
   }
-  const char *why = NULL;
-  if (!cur[0] || !cur[1]) why = "first run of the ML tables";
   for (int i = 0; !why && i <= SRC_COUNT; i++) {
     char key[64];
     snprintf(key, sizeof key, QB_ML_SOURCE_KEY_PREFIX "%s", source_name(i));

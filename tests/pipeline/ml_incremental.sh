@@ -2,9 +2,9 @@
 # experiments, a second batch of 10 raw files makes the ML phase read exactly the rows and files of that
 # batch (counted by the scans, compared with the ingest's own counts and `qberg files`), and the ML tables
 # are bit-equal to those of one ingest of all 50. Also: iterations appended to a stored experiment (split
-# across batches) are read and skipped; a compaction in between is passed over; a run that died between
-# the two ML commits (simulated by rolling ml_run_summary back) is completed by a whole-table run; an
-# expired position falls back to whole tables; every fallback says why.
+# across batches) are read and skipped; compactions of the source or ML tables change nothing; a run that
+# died between the two ML commits (simulated by rolling ml_run_summary back) is completed by a whole-table
+# run; an expired position falls back to whole tables; every fallback says why.
 set -eu
 export QB_TEST_NOW=20261126T120000Z
 W="$TMPDIR/wh"
@@ -102,6 +102,14 @@ check "after the completion: incremental again, nothing new" '[ "$(js "$TMPDIR/f
 ml_rows "$W" ml_run_summary >"$TMPDIR/incr.sum"
 ml_rows "$W1" ml_run_summary >"$TMPDIR/once.sum"
 check "ml_run_summary after the completion = one-batch tables (53 rows)" 'cmp -s "$TMPDIR/incr.sum" "$TMPDIR/once.sum" && [ "$(wc -l <"$TMPDIR/once.sum")" = 53 ]'
+
+# 5b. a compaction of the ML tables keeps the positions of the snapshot it replaced
+for t in ml_iteration_features ml_run_summary; do
+  "$QBERG" -w "$W" maintain compact quantum_features.$t --min-input-files 2 >/dev/null
+  check "$t compacted (a replace snapshot)" '"$QBERG" -w "$W" snapshots quantum_features.$t | tail -n 1 | grep -q " replace "'
+done
+"$QBERG" -w "$W" features --json >"$TMPDIR/feat5c.json"
+check "after compacting the ML tables: still incremental" '[ "$(js "$TMPDIR/feat5c.json" "(d[\"incremental\"], d[\"full_scan_reason\"], d[\"experiments_new\"])")" = "(True, '"''"', 0)" ]'
 
 # 6. the recorded vqe_iterations snapshot expired (after a batch without the ML phase): whole tables, and
 #    the reason says so
