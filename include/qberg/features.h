@@ -77,7 +77,8 @@ typedef struct qb_features_report {
  * QB_ECORRUPT and nothing written, a join that would multiply rows (a context table holding two rows
  * for one new experiment); drops and counts the rows with a null join key; appends each table as one
  * snapshot tagged `v_<batch hex32>` (first batch of the table) or `v_incr_<batch hex32>` with
- * `qberg.batch-id` in the summary, then one processing_metadata row (processing_name
+ * `qberg.batch-id`, the source snapshots read (QB_ML_SOURCE_KEY_PREFIX) and QB_ML_PENDING_KEY in the
+ * summary, then one processing_metadata row (processing_name
  * QB_ML_PROCESSING_NAME, the two tables, their tags and counts). Memory: the context of the new
  * experiments plus the iterations of the experiments being assembled (one at a time when each experiment's
  * iterations are contiguous in the scan, as qberg ingest writes them).
