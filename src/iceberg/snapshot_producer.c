@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "iceberg/manifest_int.h"
+#include "iceberg/partition_tuple.h"
 #include "iceberg/producer_int.h"
 #include "util/clock.h"
 #include "util/hash.h"
@@ -337,20 +338,6 @@ static int write_added(qb_producer *p, const qb_tbl *base, qb_err *err)
 
 /* ---- what to remove ------------------------------------------------------------------------------------- */
 
-typedef struct tuple_ctx {
-  const qb_partition_spec *spec;
-  const qb_value *tuple;
-} tuple_ctx;
-
-static const qb_value *tuple_lookup(const void *ctx, int32_t id)
-{
-  const tuple_ctx *c = ctx;
-  for (size_t i = 0; i < c->spec->n_fields; i++)
-    if (c->spec->fields[i].field_id == id)
-      return c->tuple->kind == QB_V_STRUCT && i < c->tuple->u.seq.n ? &c->tuple->u.seq.items[i] : NULL;
-  return NULL;
-}
-
 typedef struct row_ctx {
   const qb_schema *schema;
   const qb_value *row;
@@ -448,8 +435,8 @@ static int should_remove(bool *out, qb_producer *p, const removal *rm, const qb_
     return QB_OK;
   }
   if (!rm->filter) return QB_OK;
-  tuple_ctx tc = {rm->spec, &f->partition};
-  if (!qb_bexpr__eval(rm->proj, tuple_lookup, &tc)) return QB_OK;
+  qb_partition_tuple tc = {rm->spec, &f->partition};
+  if (!qb_bexpr__eval(rm->proj, qb_partition__tuple_lookup, &tc)) return QB_OK;
   if (!qb_bexpr__metrics_might_match(rm->filter, f, p->schema) && f->record_count > 0) return QB_OK;
   if (identity_only(rm->filter, rm->spec)) {
     *out = true;
@@ -600,8 +587,9 @@ static int conflicting_data(qb_producer *p, const qb_manifest_entry *e, int32_t 
     const qb_partition_spec *spec = qb_table_metadata_spec_by_id(p->base->md, spec_id);
     const qb_bexpr *proj = &qb_bexpr__true;
     if (spec && qb_bexpr__project(&proj, c->filter, spec, p->schema, &p->arena, err)) return err->code;
-    tuple_ctx tc = {spec, &f->partition};
-    hit = (!spec || qb_bexpr__eval(proj, tuple_lookup, &tc)) && qb_bexpr__metrics_might_match(c->filter, f, p->schema);
+    qb_partition_tuple tc = {spec, &f->partition};
+    hit = (!spec || qb_bexpr__eval(proj, qb_partition__tuple_lookup, &tc)) &&
+          qb_bexpr__metrics_might_match(c->filter, f, p->schema);
   }
   if (hit)
     return QB_FAIL(err, QB_ECONFLICT, "a concurrent commit (snapshot %lld) added %s, which this %s would have covered",
