@@ -2,6 +2,7 @@
 /* Copy-on-write deletes and overwrites by row filter: files where only some rows match are rewritten
  * without them (same spec and partition, v2 deletes applied), files whose rows all match are dropped,
  * others untouched; NULL keeps a row; summary counts; conflicts with concurrent commits fail cleanly. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,19 @@ static const char *table_dir(qb_table *t, qb_err *err)
   const qb_table_metadata *md;
   if (qb_table_get_metadata(&md, t, err)) return NULL;
   return qb_table_metadata_location(md);
+}
+
+/* Parquet files in the data directory of an unpartitioned table. */
+static int count_parquet(const char *dir)
+{
+  char path[600];
+  snprintf(path, sizeof path, "%s/data", dir);
+  DIR *d = opendir(path);
+  if (!d) return -1;
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d));) n += strstr(e->d_name, ".parquet") != NULL;
+  closedir(d);
+  return n;
 }
 
 /* ---- tests --------------------------------------------------------------------------------------------- */
@@ -503,12 +517,16 @@ QB_TEST(conflicts_fail_cleanly)
   bool present[MAX_ID];
   size_t count;
 
-  /* a concurrent delete of the whole file being rewritten */
+  /* a concurrent delete of the whole file being rewritten; the failed commit leaves no new data file */
+  char *d = strdup(table_dir(f.t, &err));
+  int files = count_parquet(d);
+  CHECK_EQ_INT(files, 2);
   qb_txn *a;
   CHECK_OK(qb_txn_begin(&a, f.t, QB_TXN_DELETE, NULL, &err), &err);
   CHECK_OK(qb_txn_remove_where(a, e, &err), &err);
   CHECK_OK(delete_where(t2, QB_TXN_DELETE, "id < 10", &r, &err), &err);
   CHECK_FAIL(qb_txn_commit(a, &r, &err), QB_ECONFLICT, &err, "is not in the table (any more)");
+  CHECK_EQ_INT(count_parquet(d), files);
   CHECK_OK(qb_table_refresh(f.t, &err), &err);
   CHECK_OK(scan_ids(present, &count, f.t, NULL, &err), &err);
   CHECK_EQ_INT(count, 10);
@@ -536,7 +554,6 @@ QB_TEST(conflicts_fail_cleanly)
   for (size_t i = 0; i < n; i++)
     if (lf[i].records == 9) victim = lf[i].path;
   CHECK(victim != NULL);
-  char *d = strdup(table_dir(f.t, &err));
   CHECK_OK(qb_table_refresh(t2, &err), &err);
   CHECK_OK(qb_txn_begin(&a, f.t, QB_TXN_DELETE, NULL, &err), &err);
   CHECK_OK(qb_txn_remove_where(a, e, &err), &err);
