@@ -16,7 +16,7 @@
   "{\"id\":2,\"name\":\"basis\",\"required\":false,\"type\":\"string\"},"                                        \
   "{\"id\":3,\"name\":\"n\",\"required\":false,\"type\":\"int\"}]}"
 
-#define MAX_ID 1000
+#define MAX_ID 4000
 
 typedef struct fixture {
   qb_catalog *cat;
@@ -381,6 +381,33 @@ QB_TEST(overwrite_rewrites_and_adds)
   CHECK_OK(scan_ids(present, &count, f.t, NULL, &err), &err);
   CHECK_EQ_INT(count, 7);
   CHECK(!present[3] && present[4] && present[9] && present[500]);
+  teardown(&f);
+}
+
+QB_TEST(rewritten_rows_roll_at_target_size)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, false, &err), &err);
+  qb_txn_result r;
+  CHECK_OK(append_range(f.t, 0, 3000, &r, &err), &err);
+  CHECK_EQ_INT(r.added_files, 1);
+  qb_kv props[] = {{"write.target-file-size-bytes", "4096"}, {"write.parquet.compression-codec", "snappy"},
+                   {"write.parquet.page-row-limit", "100"}};
+  CHECK_OK(qb_table_set_properties(f.t, props, 3, NULL, 0, NULL, &err), &err);
+  CHECK_OK(delete_where(f.t, QB_TXN_DELETE, "id = 1500", &r, &err), &err);
+  CHECK_EQ_INT(r.removed_files, 1);
+  CHECK(r.added_files > 3);
+  CHECK_EQ_INT(r.added_records, 2999);
+  bool *present = calloc(MAX_ID, sizeof *present);
+  size_t count;
+  CHECK_OK(scan_ids(present, &count, f.t, NULL, &err), &err);
+  CHECK_EQ_INT(count, 2999);
+  size_t missing = 0;
+  for (int64_t i = 0; i < 3000; i++) missing += !present[i];
+  CHECK_EQ_INT(missing, 1);
+  CHECK(!present[1500]);
+  free(present);
   teardown(&f);
 }
 
