@@ -19,7 +19,8 @@ typedef struct qb_producer_spec {
   size_t n_added;
   const char *const *removed;        /* recorded paths */
   size_t n_removed;
-  const qb_expr *filter;             /* remove files whose rows all match (NULL: none) */
+  const qb_expr *filter;             /* remove files whose rows all match (NULL: none); files where only
+                                        some do were rewritten before the commit (copy_on_write.c) */
   const qb_kv *extra;                /* extra summary entries */
   size_t n_extra;
   const char *tag;                   /* tag the new snapshot (NULL: none) */

@@ -2,8 +2,9 @@
 /* Producing a snapshot (spec "Snapshots", "Manifests", "Commit Conflict Resolution and Retry"; Java
  * SnapshotProducer, MergingSnapshotProducer, ManifestFilterManager, ManifestMergeManager). Per attempt,
  * on the version being built on: validate the change (appends never conflict; removed files must still be
- * live; rewrites fail if deletes were added for the rewritten files; overwrites and partition replacements
- * fail if concurrent commits added files they would have covered), write the manifests the attempt needs
+ * live; rewrites, and deletes/overwrites that rewrote files copy-on-write, fail if deletes were added for
+ * the replaced files; overwrites, copy-on-write deletes and partition replacements fail if concurrent
+ * commits added files they would have covered), write the manifests the attempt needs
  * (manifests of added files are written once and reused), stream the manifest list (new manifests first,
  * then the parent's, rewritten where files were removed), and add the snapshot to the metadata. */
 #include <stdint.h>
