@@ -117,10 +117,12 @@ QB_API int qb_txn_add_file(qb_txn *txn, const qb_data_file *f, int32_t spec_id, 
  * the commit applies, the commit fails with QB_ECONFLICT. */
 QB_API int qb_txn_remove_file(qb_txn *txn, const char *path, qb_err *err) QB_WUR;
 /**
- * Remove every live data file whose rows all match `filter` (overwrite, delete; Java overwriteByRowFilter
- * / deleteFromRowFilter): decided from partition values when the filter only reads identity-partitioned
- * columns, else by reading the candidate files. A file where some but not all rows match fails the commit
- * with QB_EINVAL. Re-evaluated on every attempt. `filter` is copied.
+ * Delete the rows matching `filter` (overwrite, delete; Java overwriteByRowFilter / deleteFromRowFilter,
+ * copy-on-write): files whose rows all match are removed (decided from partition values when the filter
+ * only reads identity-partitioned columns, else by reading the candidate files with their deletes), files
+ * where only some match are rewritten without them in the same partition and spec (the commit then adds
+ * files), rows where the filter is null are kept. Concurrent commits that removed a rewritten file, added
+ * deletes for it, or added files the filter may match fail the commit with QB_ECONFLICT. `filter` is copied.
  */
 QB_API int qb_txn_remove_where(qb_txn *txn, const qb_expr *filter, qb_err *err) QB_WUR;
 /** An extra snapshot summary entry (e.g. "batch-id"). */

@@ -20,8 +20,9 @@ static void usage(void)
          "  --branch NAME         commit to this branch (created at the new snapshot if absent)\n"
          "  --fast                fast append: never merge manifests\n"
          "  --replace-partitions  replace every file in the partitions the rows fall in (dynamic overwrite)\n"
-         "  --overwrite EXPR      remove the files whose rows all match EXPR in the same commit (a file where\n"
-         "                        only some rows match fails the commit)\n"
+         "  --overwrite EXPR      delete the rows matching EXPR in the same commit (copy-on-write: files whose\n"
+         "                        rows all match are removed, files where only some match are rewritten\n"
+         "                        without them; rows where EXPR is null are kept)\n"
          "  --summary K=V         extra snapshot summary entry\n"
          "Prints the new snapshot id (--json: an object with the counts).\n");
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* qberg delete TABLE --where EXPR [--branch B]: a delete snapshot removing the data files whose rows all match
- * (Java DeleteFiles.deleteFromRowFilter; copy-on-write at file granularity). */
+/* qberg delete TABLE --where EXPR [--branch B]: delete the rows matching EXPR in one snapshot, copy-on-write
+ * (Java DeleteFiles.deleteFromRowFilter, OverwriteFiles for the files that are rewritten). */
 #include <inttypes.h>
 #include <string.h>
 
@@ -11,10 +11,13 @@ int qb_cmd_delete(qb_cli *cli)
 {
   if (qb_cli_wants_help(cli->argc, cli->argv)) {
     printf("usage: qberg [-w WAREHOUSE] delete TABLE --where EXPR [--branch NAME] [--json]\n\n"
-           "Commit a delete snapshot that removes every data file whose rows all match EXPR (decided from the\n"
-           "partition values when EXPR reads only identity-partitioned columns, else by reading the files).\n"
-           "A file where some but not all rows match fails the delete (rows are not rewritten). Prints the new\n"
-           "snapshot id (--json: an object with the counts).\n");
+           "Delete the rows matching EXPR in one snapshot, copy-on-write: a data file whose live rows all match\n"
+           "is removed (decided from the partition values when EXPR reads only identity-partitioned columns,\n"
+           "else by reading the file with its delete files applied), a file where only some rows match is\n"
+           "rewritten without them in the same partition (the snapshot is then an \"overwrite\"), other files\n"
+           "stay. Rows where EXPR is null are kept (SQL). A concurrent commit that removed a file being\n"
+           "rewritten, added deletes for it, or added files that may match fails the delete (QB_ECONFLICT).\n"
+           "Prints the new snapshot id (--json: an object with the counts).\n");
     return QB_EXIT_OK;
   }
   const char *table = NULL, *where = NULL, *branch = NULL;
@@ -57,8 +60,9 @@ int qb_cmd_delete(qb_cli *cli)
   }
   if (cli->json)
     printf("{\"snapshot-id\":%" PRId64 ",\"version\":%" PRId64 ",\"attempts\":%d,\"removed-files\":%" PRIu64
-           ",\"removed-records\":%" PRIu64 "}\n",
-           res.snapshot_id, res.version, res.attempts, res.removed_files, res.removed_records);
+           ",\"removed-records\":%" PRIu64 ",\"added-files\":%" PRIu64 ",\"added-records\":%" PRIu64 "}\n",
+           res.snapshot_id, res.version, res.attempts, res.removed_files, res.removed_records, res.added_files,
+           res.added_records);
   else
     printf("%" PRId64 "\n", res.snapshot_id);
 out:

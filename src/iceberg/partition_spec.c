@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "iceberg/iceberg_int.h"
+#include "iceberg/partition_tuple.h"
 #include "util/buf.h"
 
 static int field_from_json(qb_partition_field *f, qb_arena *a, const json_object *o, bool *has_id, qb_err *err)
@@ -222,4 +223,13 @@ int qb_partition_spec_path(char **out, const qb_partition_spec *spec, const qb_s
   size_t n;
   *out = (char *)qb_buf_detach(&b, &n);
   return QB_OK;
+}
+
+const qb_value *qb_partition__tuple_lookup(const void *ctx, int32_t id)
+{
+  const qb_partition_tuple *c = ctx;
+  for (size_t i = 0; i < c->spec->n_fields; i++)
+    if (c->spec->fields[i].field_id == id)
+      return c->tuple->kind == QB_V_STRUCT && i < c->tuple->u.seq.n ? &c->tuple->u.seq.items[i] : NULL;
+  return NULL;
 }

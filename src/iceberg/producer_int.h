@@ -19,7 +19,8 @@ typedef struct qb_producer_spec {
   size_t n_added;
   const char *const *removed;        /* recorded paths */
   size_t n_removed;
-  const qb_expr *filter;             /* remove files whose rows all match (NULL: none) */
+  const qb_expr *filter;             /* remove files whose rows all match (NULL: none); files where only
+                                        some do were rewritten before the commit (copy_on_write.c) */
   const qb_kv *extra;                /* extra summary entries */
   size_t n_extra;
   const char *tag;                   /* tag the new snapshot (NULL: none) */
@@ -27,7 +28,19 @@ typedef struct qb_producer_spec {
   int64_t start_snapshot_id;         /* head of the branch when the transaction began; -1: none */
   int64_t start_sequence_number;     /* its sequence number (rewrites keep it for the new files) */
   bool check_concurrent_adds;
+  /* copy-on-write (copy_on_write.c) decided these files by reading their live rows: remove whole or keep */
+  const char *const *decided;
+  const bool *decided_remove;
+  size_t n_decided;
+  /* some of the removed files are rewritten (their other rows are among the added files): the commit is
+   * an overwrite that validates like one (concurrent adds that may match the filter, concurrent deletes
+   * for the removed files) */
+  bool rewrites;
 } qb_producer_spec;
+
+/* Does the filter read only columns that `spec` partitions by identity? Then the partition tuple holds
+ * every row's values and the projected filter is exact on it. */
+bool qb_producer__identity_only(const qb_bexpr *f, const qb_partition_spec *spec);
 
 int qb_producer__new(qb_producer **out, const qb_producer_spec *s, qb_err *err);
 /* One commit attempt on `base` (base->md is the version being built on; base->root the table's directory):

@@ -2,8 +2,9 @@
 /* Producing a snapshot (spec "Snapshots", "Manifests", "Commit Conflict Resolution and Retry"; Java
  * SnapshotProducer, MergingSnapshotProducer, ManifestFilterManager, ManifestMergeManager). Per attempt,
  * on the version being built on: validate the change (appends never conflict; removed files must still be
- * live; rewrites fail if deletes were added for the rewritten files; overwrites and partition replacements
- * fail if concurrent commits added files they would have covered), write the manifests the attempt needs
+ * live; rewrites, and deletes/overwrites that rewrote files copy-on-write, fail if deletes were added for
+ * the replaced files; overwrites, copy-on-write deletes and partition replacements fail if concurrent
+ * commits added files they would have covered), write the manifests the attempt needs
  * (manifests of added files are written once and reused), stream the manifest list (new manifests first,
  * then the parent's, rewritten where files were removed), and add the snapshot to the metadata. */
 #include <stdint.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "iceberg/manifest_int.h"
+#include "iceberg/partition_tuple.h"
 #include "iceberg/producer_int.h"
 #include "util/clock.h"
 #include "util/hash.h"
@@ -91,6 +93,13 @@ int qb_producer__new(qb_producer **out, const qb_producer_spec *s, qb_err *err)
   qb_map_init(&p->removed_parts);
   qb_buf_init(&p->key, 1 << 20);
   qb_arena_init(&p->arena, 4096);
+  for (size_t i = 0; i < s->n_decided; i++) {
+    int rc = qb_map_put_str(&p->decisions, s->decided[i], (void *)(intptr_t)(s->decided_remove[i] ? REMOVE : KEEP), err);
+    if (rc) {
+      qb_producer__free(p);
+      return rc;
+    }
+  }
   for (size_t i = 0; i < s->n_removed; i++) {
     int rc = qb_map_put_str(&p->removed, s->removed[i], NULL, err);
     if (rc) {
@@ -136,7 +145,7 @@ static const char *operation(const qb_producer *p)
   switch (p->s.op) {
   case QB_TXN_APPEND:
   case QB_TXN_FAST_APPEND: return "append";
-  case QB_TXN_DELETE: return "delete";
+  case QB_TXN_DELETE: return adds ? "overwrite" : "delete"; /* copy-on-write added the rewritten files */
   case QB_TXN_REWRITE: return "replace";
   case QB_TXN_REPLACE_PARTITIONS: return "overwrite";
   case QB_TXN_OVERWRITE: return adds && !removes ? "append" : removes && !adds ? "delete" : "overwrite";
@@ -337,20 +346,6 @@ static int write_added(qb_producer *p, const qb_tbl *base, qb_err *err)
 
 /* ---- what to remove ------------------------------------------------------------------------------------- */
 
-typedef struct tuple_ctx {
-  const qb_partition_spec *spec;
-  const qb_value *tuple;
-} tuple_ctx;
-
-static const qb_value *tuple_lookup(const void *ctx, int32_t id)
-{
-  const tuple_ctx *c = ctx;
-  for (size_t i = 0; i < c->spec->n_fields; i++)
-    if (c->spec->fields[i].field_id == id)
-      return c->tuple->kind == QB_V_STRUCT && i < c->tuple->u.seq.n ? &c->tuple->u.seq.items[i] : NULL;
-  return NULL;
-}
-
 typedef struct row_ctx {
   const qb_schema *schema;
   const qb_value *row;
@@ -362,9 +357,7 @@ static const qb_value *row_lookup(const void *ctx, int32_t id)
   return qb_row__lookup(c->schema, c->row, id);
 }
 
-/* Does the filter read only columns that `spec` partitions by identity? Then the partition tuple holds
- * every row's values and the projected filter is exact on it. */
-static bool identity_only(const qb_bexpr *f, const qb_partition_spec *spec)
+bool qb_producer__identity_only(const qb_bexpr *f, const qb_partition_spec *spec)
 {
   int32_t ids[64];
   size_t n = qb_bexpr__field_ids(f, ids, 64);
@@ -448,10 +441,10 @@ static int should_remove(bool *out, qb_producer *p, const removal *rm, const qb_
     return QB_OK;
   }
   if (!rm->filter) return QB_OK;
-  tuple_ctx tc = {rm->spec, &f->partition};
-  if (!qb_bexpr__eval(rm->proj, tuple_lookup, &tc)) return QB_OK;
+  qb_partition_tuple tc = {rm->spec, &f->partition};
+  if (!qb_bexpr__eval(rm->proj, qb_partition__tuple_lookup, &tc)) return QB_OK;
   if (!qb_bexpr__metrics_might_match(rm->filter, f, p->schema) && f->record_count > 0) return QB_OK;
-  if (identity_only(rm->filter, rm->spec)) {
+  if (qb_producer__identity_only(rm->filter, rm->spec)) {
     *out = true;
     return QB_OK;
   }
@@ -462,8 +455,9 @@ static int should_remove(bool *out, qb_producer *p, const removal *rm, const qb_
     if (rc == QB_OK) rc = qb_map_put_str(&p->decisions, f->file_path, (void *)(intptr_t)decision, err);
     if (rc) return rc;
   }
-  if (decision == PARTIAL)
-    return QB_FAIL(err, QB_EINVAL, "cannot delete file %s: some, but not all, of its rows match the filter",
+  if (decision == PARTIAL) /* the transaction rewrote every such file it saw: this one is new */
+    return QB_FAIL(err, QB_ECONFLICT,
+                   "a concurrent commit added %s, where some but not all rows match the filter: retry the delete",
                    f->file_path);
   *out = decision == REMOVE;
   return QB_OK;
@@ -600,8 +594,9 @@ static int conflicting_data(qb_producer *p, const qb_manifest_entry *e, int32_t 
     const qb_partition_spec *spec = qb_table_metadata_spec_by_id(p->base->md, spec_id);
     const qb_bexpr *proj = &qb_bexpr__true;
     if (spec && qb_bexpr__project(&proj, c->filter, spec, p->schema, &p->arena, err)) return err->code;
-    tuple_ctx tc = {spec, &f->partition};
-    hit = (!spec || qb_bexpr__eval(proj, tuple_lookup, &tc)) && qb_bexpr__metrics_might_match(c->filter, f, p->schema);
+    qb_partition_tuple tc = {spec, &f->partition};
+    hit = (!spec || qb_bexpr__eval(proj, qb_partition__tuple_lookup, &tc)) &&
+          qb_bexpr__metrics_might_match(c->filter, f, p->schema);
   }
   if (hit)
     return QB_FAIL(err, QB_ECONFLICT, "a concurrent commit (snapshot %lld) added %s, which this %s would have covered",
@@ -626,7 +621,7 @@ static int conflicting_delete(qb_producer *p, const qb_manifest_entry *e, int32_
   }
   if (hit)
     return QB_FAIL(err, QB_ECONFLICT,
-                   "a concurrent commit (snapshot %lld) added delete file %s for files this rewrite replaces",
+                   "a concurrent commit (snapshot %lld) added delete file %s for files this commit replaces",
                    (long long)e->snapshot_id, f->file_path);
   return QB_OK;
 }
@@ -750,7 +745,7 @@ int qb_producer__apply(qb_producer *p, const qb_tbl *base, int attempt, qb_metad
   /* concurrent commits since the transaction began */
   bool moved = p->parent && p->parent->snapshot_id != s->start_snapshot_id;
   if (moved && s->check_concurrent_adds &&
-      ((s->op == QB_TXN_OVERWRITE && rm.filter) || s->op == QB_TXN_REPLACE_PARTITIONS)) {
+      (((s->op == QB_TXN_OVERWRITE || s->rewrites) && rm.filter) || s->op == QB_TXN_REPLACE_PARTITIONS)) {
     conflict_ctx c = {rm.filter, rm.replaced, replace_all, NULL};
     if ((rc = for_each_added_since(p, QB_MANIFEST_DATA, conflicting_data, &c, err))) goto done;
   }
@@ -864,7 +859,7 @@ int qb_producer__apply(qb_producer *p, const qb_tbl *base, int attempt, qb_metad
   }
 
   /* rewrites: no delete files were added since the start for the files being replaced */
-  if (moved && s->op == QB_TXN_REWRITE && s->n_removed) {
+  if (moved && (s->op == QB_TXN_REWRITE || s->rewrites) && s->n_removed) {
     /* the partitions of the removed data files were recorded while filtering */
     conflict_ctx c = {NULL, NULL, false, &p->removed_parts};
     if ((rc = for_each_added_since(p, QB_MANIFEST_DELETES, conflicting_delete, &c, err))) goto done;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iceberg/copy_on_write.h"
 #include "iceberg/data_writer_int.h"
 #include "iceberg/producer_int.h"
 #include "iceberg/txn_int.h"
@@ -25,6 +26,12 @@ struct qb_txn {
   char **removed;
   size_t n_removed, cap_removed;
   qb_expr *filter;
+  char **decided;       /* copy-on-write: files read and kept or removed whole */
+  bool *decided_remove;
+  size_t n_decided, cap_decided;
+  char **cow_written;   /* copy-on-write: where the rewritten files are (deleted when the commit fails) */
+  size_t n_cow_written;
+  bool rewrites;
   qb_kv *extra;         /* owned strings */
   size_t n_extra;
   char *tag;
@@ -99,6 +106,11 @@ void qb_txn__free(qb_txn *txn)
   for (size_t i = 0; i < txn->n_removed; i++) free(txn->removed[i]);
   free(txn->removed);
   qb_expr_free(txn->filter);
+  for (size_t i = 0; i < txn->n_decided; i++) free(txn->decided[i]);
+  free(txn->decided);
+  free(txn->decided_remove);
+  for (size_t i = 0; i < txn->n_cow_written; i++) free(txn->cow_written[i]);
+  free(txn->cow_written);
   for (size_t i = 0; i < txn->n_extra; i++) {
     free((char *)txn->extra[i].key);
     free((char *)txn->extra[i].value);
@@ -176,21 +188,26 @@ int qb_txn_add_file(qb_txn *txn, const qb_data_file *f, int32_t spec_id, qb_err 
   return poison(txn, push_added(txn, f, spec_id, err), err);
 }
 
+static int push_removed(qb_txn *txn, const char *path, qb_err *err)
+{
+  if (txn->n_removed == txn->cap_removed) {
+    size_t nc = txn->cap_removed ? txn->cap_removed * 2 : 16;
+    char **nr = realloc(txn->removed, nc * sizeof *nr);
+    if (!nr) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    txn->removed = nr;
+    txn->cap_removed = nc;
+  }
+  if (!(txn->removed[txn->n_removed] = strdup(path))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  txn->n_removed++;
+  return QB_OK;
+}
+
 int qb_txn_remove_file(qb_txn *txn, const char *path, qb_err *err)
 {
   int rc = poisoned(txn, err);
   if (rc) return rc;
   if (!removes_files(txn->op)) return poison(txn, QB_FAIL(err, QB_EINVAL, "this transaction removes no files"), err);
-  if (txn->n_removed == txn->cap_removed) {
-    size_t nc = txn->cap_removed ? txn->cap_removed * 2 : 16;
-    char **nr = realloc(txn->removed, nc * sizeof *nr);
-    if (!nr) return poison(txn, QB_FAIL(err, QB_ENOMEM, "out of memory"), err);
-    txn->removed = nr;
-    txn->cap_removed = nc;
-  }
-  if (!(txn->removed[txn->n_removed] = strdup(path))) return poison(txn, QB_FAIL(err, QB_ENOMEM, "out of memory"), err);
-  txn->n_removed++;
-  return QB_OK;
+  return poison(txn, push_removed(txn, path, err), err);
 }
 
 int qb_txn_remove_where(qb_txn *txn, const qb_expr *filter, qb_err *err)
@@ -249,6 +266,43 @@ int qb_txn_tag(qb_txn *txn, const char *name, int64_t max_ref_age_ms, qb_err *er
   return QB_OK;
 }
 
+/* ---- copy-on-write: the plan's findings ---- */
+
+static int cow_decided(void *ctx, const char *path, bool remove, qb_err *err)
+{
+  qb_txn *txn = ctx;
+  if (txn->n_decided == txn->cap_decided) {
+    size_t nc = txn->cap_decided ? txn->cap_decided * 2 : 16;
+    char **nd = realloc(txn->decided, nc * sizeof *nd);
+    if (nd) txn->decided = nd;
+    bool *nr = realloc(txn->decided_remove, nc * sizeof *nr);
+    if (nr) txn->decided_remove = nr;
+    if (!nd || !nr) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    txn->cap_decided = nc;
+  }
+  if (!(txn->decided[txn->n_decided] = strdup(path))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  txn->decided_remove[txn->n_decided++] = remove;
+  return QB_OK;
+}
+
+static int cow_rewritten(void *ctx, const char *path, qb_data_writer *w, int32_t spec_id, qb_err *err)
+{
+  qb_txn *txn = ctx;
+  size_t n = qb_data_writer_n_files(w);
+  char **nw = realloc(txn->cow_written, (txn->n_cow_written + n + 1) * sizeof *nw);
+  if (!nw) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  txn->cow_written = nw;
+  int rc = push_removed(txn, path, err);
+  for (size_t i = 0; rc == QB_OK && i < n; i++) {
+    const qb_data_file *f = qb_data_writer_file(w, i);
+    if ((rc = qb_tbl__path(&txn->cow_written[txn->n_cow_written], &txn->view, f->file_path, err))) break;
+    txn->n_cow_written++;
+    rc = push_added(txn, f, spec_id, err);
+  }
+  txn->rewrites = true;
+  return rc;
+}
+
 int qb_txn__prepare(qb_txn *txn, qb_err *err)
 {
   int rc = poisoned(txn, err);
@@ -257,6 +311,14 @@ int qb_txn__prepare(qb_txn *txn, qb_err *err)
     if ((rc = qb_data_writer_close(txn->writer, err))) return poison(txn, rc, err);
     for (size_t i = 0; i < qb_data_writer_n_files(txn->writer); i++)
       if ((rc = push_added(txn, qb_data_writer_file(txn->writer, i), txn->default_spec, err))) return poison(txn, rc, err);
+  }
+  if ((txn->op == QB_TXN_DELETE || txn->op == QB_TXN_OVERWRITE) && txn->filter) {
+    /* copy-on-write: rewrite the files where only some rows match, on the snapshot the transaction began on;
+     * the producer re-validates against whatever was committed since */
+    qb_cow_sink sink = {txn, cow_decided, cow_rewritten};
+    rc = qb_cow__plan(&txn->view, qb_table_metadata_snapshot_by_id(txn->view.md, txn->start_id), txn->filter, &sink,
+                      err);
+    if (rc) return poison(txn, rc, err);
   }
   if (txn->op == QB_TXN_REWRITE && (!txn->n_removed || !txn->n_added))
     return poison(txn, QB_FAIL(err, QB_EINVAL, "a rewrite replaces files: it needs files to remove and to add"), err);
@@ -274,7 +336,11 @@ int qb_txn__prepare(qb_txn *txn, qb_err *err)
                          txn->tag_age,
                          txn->start_id,
                          txn->start_seq,
-                         txn->check_concurrent_adds};
+                         txn->check_concurrent_adds,
+                         (const char *const *)txn->decided,
+                         txn->decided_remove,
+                         txn->n_decided,
+                         txn->rewrites};
   return poison(txn, qb_producer__new(&txn->prod, &ps, err), err);
 }
 
@@ -292,5 +358,12 @@ void qb_txn__finish(qb_txn *txn, int rc, qb_txn_result *out)
   if (rc != QB_OK && rc != QB_ECOMMIT_UNKNOWN && txn->writer) { /* nothing references the data files */
     qb_data_writer_abort(txn->writer);
     txn->writer = NULL;
+  }
+  if (rc != QB_OK && rc != QB_ECOMMIT_UNKNOWN) {
+    for (size_t i = 0; i < txn->n_cow_written; i++) {
+      qb_tbl__delete_quietly(txn->view.io, txn->cow_written[i]);
+      free(txn->cow_written[i]);
+    }
+    txn->n_cow_written = 0;
   }
 }

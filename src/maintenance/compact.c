@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "catalog/catalog_int.h"
+#include "iceberg/partition_tuple.h"
 #include "iceberg/table_int.h"
 #include "qberg/compact.h"
 #include "qberg/table.h"
@@ -108,20 +109,6 @@ static int partition_key(plan *p, int32_t spec_id, const qb_value *part, qb_err 
   return rc;
 }
 
-typedef struct tuple_ctx {
-  const qb_partition_spec *spec;
-  const qb_value *tuple;
-} tuple_ctx;
-
-static const qb_value *tuple_lookup(const void *ctx, int32_t id)
-{
-  const tuple_ctx *c = ctx;
-  for (size_t i = 0; i < c->spec->n_fields; i++)
-    if (c->spec->fields[i].field_id == id)
-      return c->tuple->kind == QB_V_STRUCT && i < c->tuple->u.seq.n ? &c->tuple->u.seq.items[i] : NULL;
-  return NULL;
-}
-
 /* Does the partition filter select this file? (inclusive: its partition or metrics may hold a match) */
 static int selected(bool *out, plan *p, const qb_data_file *f, int32_t spec_id, qb_err *err)
 {
@@ -137,8 +124,9 @@ static int selected(bool *out, plan *p, const qb_data_file *f, int32_t spec_id, 
     if (rc) return rc;
     if (p->n_proj < sizeof p->proj / sizeof p->proj[0]) p->proj[p->n_proj++] = (spec_proj){spec_id, proj};
   }
-  tuple_ctx tc = {spec, &f->partition};
-  *out = qb_bexpr__eval(proj, tuple_lookup, &tc) && qb_bexpr__metrics_might_match(p->filter, f, p->schema);
+  qb_partition_tuple tc = {spec, &f->partition};
+  *out = qb_bexpr__eval(proj, qb_partition__tuple_lookup, &tc) &&
+         qb_bexpr__metrics_might_match(p->filter, f, p->schema);
   return QB_OK;
 }
 

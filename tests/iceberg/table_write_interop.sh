@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Tables qberg writes, read by other readers at EVERY snapshot: a partitioned table (day(ts), identity(basis),
 # bucket(4, id)) and an unpartitioned one go through appends (merge and fast, tagged), an overwrite by filter,
-# a partition replacement, a delete by filter, a rewrite (compaction) and a schema change followed by more
-# appends. After that, each snapshot is scanned by qberg (--as-of), by icebird (iceberg-scan.mjs
+# a partition replacement, a delete by filter, a copy-on-write delete that splits files, a rewrite
+# (compaction) and a schema change followed by more appends. After that, each snapshot is scanned by qberg (--as-of), by icebird (iceberg-scan.mjs
 # --snapshot-id), and computed by tests/lib/iceberg-expected.mjs (avsc manifests + DuckDB data files); all
 # three must hold the same rows.
 set -u
@@ -54,9 +54,9 @@ q append db.p "$TMPDIR/rp.jsonl" --replace-partitions >/dev/null || bad "db.p re
 # delete by filter
 q delete db.p --where "basis = '6-31g' AND ts < '2024-01-02'" >/dev/null || bad "db.p delete"
 q delete db.u --where "id >= 200 AND id < 300" >/dev/null || bad "db.u delete"
-# a delete whose filter splits a file is refused and commits nothing
-if q delete db.u --where "id = 150" >/dev/null 2>"$TMPDIR/err"; then bad "partial delete accepted"; else
-  grep -q 'some, but not all' "$TMPDIR/err" && ok || bad "partial delete: $(cat "$TMPDIR/err")"; fi
+# a delete whose filter splits files rewrites them without the matching rows (copy-on-write)
+q delete db.p --where "id = 151 OR id = 155" >/dev/null && ok || bad "db.p partial delete"
+q delete db.u --where "id = 150 OR id = 151" >/dev/null && ok || bad "db.u partial delete"
 # rewrite (compaction) through the public API
 for t in p u; do
   "$QB_BUILD/tools/tbl_rewrite" "$wh/db/$t" >/dev/null || bad "rewrite db.$t"
@@ -91,8 +91,9 @@ for t in p u; do
     echo "$TMPDIR/exp.$k $dir $md --snapshot-id $s" >>"$TMPDIR/oracle-cases"
     echo "$TMPDIR/schema.$k $TMPDIR/ours.$k $TMPDIR/exp.$k 0 db.$t@$s:duckdb" >>"$TMPDIR/compare-cases"
   done
-  # p: 3 appends, overwrite, replace-partitions, delete, rewrite, append; u: the same without the replace
-  want=8; [ $t = u ] && want=7
+  # p: 3 appends, overwrite, replace-partitions, delete, partial delete, rewrite, append; u: the same
+  # without the replace
+  want=9; [ $t = u ] && want=8
   [ "$n" -eq $want ] && ok || bad "db.$t has $n snapshots, expected $want"
 done
 node "$QB_ROOT/tests/lib/iceberg-expected.mjs" --batch "$TMPDIR/oracle-cases"
@@ -101,8 +102,10 @@ node "$QB_ROOT/tests/lib/iceberg-compare.mjs" --batch "$TMPDIR/compare-cases" >"
 pass=$((pass + $(grep -c '^ok ' "$TMPDIR/compared")))
 while read -r line; do bad "${line#FAILED }"; done < <(grep '^FAILED' "$TMPDIR/compared")
 
-# the final contents, by arithmetic: db.u lost ids 0-99 (overwritten by 1000-1009) and 200-299, gained 3000-3011
+# the final contents, by arithmetic: db.u lost ids 0-99 (overwritten by 1000-1009), 200-299, 150 and 151,
+# gained 3000-3011
 cnt=$(q scan db.u --format jsonl | wc -l)
-[ "$cnt" -eq $((100 + 10 + 12)) ] && ok || bad "db.u has $cnt rows"
+[ "$cnt" -eq $((100 + 10 + 12 - 2)) ] && ok || bad "db.u has $cnt rows"
+q scan db.u --format jsonl --where "id >= 150 AND id < 152" | grep -q . && bad "db.u still has 150/151" || ok
 echo "table_write_interop: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
