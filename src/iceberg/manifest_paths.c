@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Lean path scanner of manifest lists and manifests (spec "Manifest Lists": manifest_path 500, content 517,
+ * added_snapshot_id 503, added/existing files 504/505; "Manifests": status 0, data_file 2 with content 134 and
+ * file_path 100). The writer schema is compiled once into a flat plan of skip and capture steps (Avro 1.11
+ * "Binary Encoding"); blocks come whole from qb_avro_reader_next_block and records are walked in place:
+ * decoding manifests into value trees was most of the time of expiring a long history. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "iceberg/manifest_paths.h"
+
+enum {
+  OP_NULL,
+  OP_BOOL,
+  OP_VARINT, /* long, or enum (checked against its symbols) */
+  OP_INT,    /* checked to fit 32 bits, as the full decoder does */
+  OP_FIXED,  /* float, double, fixed: n bytes */
+  OP_BYTES,  /* bytes, string */
+  OP_RECORD, /* kids[first .. first+n) */
+  OP_ARRAY,  /* item step: kids[first] */
+  OP_MAP,    /* value step: kids[first] */
+  OP_UNION,  /* branches: kids[first .. first+n) */
+  OP_CAP_INT, /* int or long into ints[slot] */
+  OP_CAP_STR  /* string or bytes into strs[slot] */
+};
+
+typedef struct step {
+  uint8_t kind;
+  uint8_t slot;
+  bool zero; /* encodes to no bytes (null, record of nulls) */
+  uint32_t n;
+  uint32_t first;
+} step;
+
+/* What a record's fields are matched against: the field id, its names, and a capture slot or a nested table */
+typedef struct want {
+  int32_t id;
+  const char *name, *alt;
+  int slot;  /* -1: a nested record */
+  int is_str;
+  int nested; /* table index when slot < 0 */
+} want;
+
+enum { T_NONE = -1, T_LIST = 0, T_ENTRY, T_DATA_FILE };
+enum { N_INTS = 5, N_STRS = 1 };
+
+static const want LIST_W[] = {{500, "manifest_path", NULL, 0, 1, 0},
+                              {517, "content", NULL, 0, 0, 0},
+                              {503, "added_snapshot_id", NULL, 1, 0, 0},
+                              {504, "added_files_count", "added_data_files_count", 2, 0, 0},
+                              {505, "existing_files_count", "existing_data_files_count", 3, 0, 0}};
+static const want ENTRY_W[] = {{0, "status", NULL, 0, 0, 0}, {2, "data_file", NULL, -1, 0, T_DATA_FILE}};
+static const want DF_W[] = {{134, "content", NULL, 1, 0, 0}, {100, "file_path", NULL, 0, 1, 0}};
+static const struct {
+  const want *w;
+  size_t n;
+} TABLES[] = {{LIST_W, 5}, {ENTRY_W, 2}, {DF_W, 2}};
+
+typedef struct memo {
+  const qb_avro_node *node;
+  int table;
+  uint32_t at;
+} memo;
+
+typedef struct plan {
+  char *text; /* the writer schema's JSON: the cache key */
+  size_t text_n;
+  int kind; /* T_LIST or T_ENTRY */
+  step *steps;
+  uint32_t n_steps, cap_steps;
+  uint32_t *kids;
+  uint32_t n_kids, cap_kids;
+  memo *memo;
+  size_t n_memo, cap_memo;
+  unsigned found; /* bit per (table, want) captured somewhere */
+} plan;
+
+#define N_PLANS 8
+
+struct qb_manifest_paths {
+  qb_avro_schema_cache *cache;
+  plan *plans[N_PLANS]; /* most recently used first */
+  char *str;            /* the current path, NUL-terminated */
+  size_t str_cap;
+};
+
+int qb_manifest_paths__new(qb_manifest_paths **out, qb_err *err)
+{
+  *out = calloc(1, sizeof **out);
+  if (!*out) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  int rc = qb_avro_schema_cache_new(&(*out)->cache, err);
+  if (rc) {
+    free(*out);
+    *out = NULL;
+  }
+  return rc;
+}
+
+static void plan_free(plan *p)
+{
+  if (!p) return;
+  free(p->text);
+  free(p->steps);
+  free(p->kids);
+  free(p->memo);
+  free(p);
+}
+
+void qb_manifest_paths__free(qb_manifest_paths *s)
+{
+  if (!s) return;
+  for (size_t i = 0; i < N_PLANS; i++) plan_free(s->plans[i]);
+  qb_avro_schema_cache_free(s->cache);
+  free(s->str);
+  free(s);
+}
+
+/* ---- compiling a writer schema ---------------------------------------------------------------- */
+
+static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem, qb_err *err)
+{
+  if (need <= *cap) return QB_OK;
+  uint32_t c = *cap ? *cap : 16;
+  while (c < need) c *= 2;
+  void *g = realloc(*p, (size_t)c * elem);
+  if (!g) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  *p = g;
+  *cap = c;
+  return QB_OK;
+}
+
+static int new_step(uint32_t *at, plan *p, uint8_t kind, uint32_t n, qb_err *err)
+{
+  void *v = p->steps;
+  int rc = grow(&v, &p->cap_steps, p->n_steps + 1, sizeof *p->steps, err);
+  p->steps = v;
+  if (rc) return rc;
+  *at = p->n_steps++;
+  p->steps[*at] = (step){kind, 0, kind == OP_NULL, n, 0};
+  return QB_OK;
+}
+
+static int new_kids(uint32_t *first, plan *p, uint32_t n, qb_err *err)
+{
+  void *v = p->kids;
+  int rc = grow(&v, &p->cap_kids, p->n_kids + n, sizeof *p->kids, err);
+  p->kids = v;
+  if (rc) return rc;
+  *first = p->n_kids;
+  p->n_kids += n;
+  return QB_OK;
+}
+
+static int compile(uint32_t *at, plan *p, const qb_avro_node *n, int table, const want *cap, unsigned depth,
+                   qb_err *err);
+
+static const want *match(const qb_avro_node *rec, size_t i, int table, unsigned *bit)
+{
+  if (table == T_NONE) return NULL;
+  int32_t id;
+  bool has_id = qb_avro_node_field_id(rec, i, &id);
+  const char *name = qb_avro_node_field_name(rec, i);
+  unsigned base = (unsigned)table * 8;
+  for (size_t k = 0; k < TABLES[table].n; k++) {
+    const want *w = &TABLES[table].w[k];
+    if (has_id ? id == w->id : (!strcmp(name, w->name) || (w->alt && !strcmp(name, w->alt)))) {
+      *bit = 1u << (base + k);
+      return w;
+    }
+  }
+  return NULL;
+}
+
+static int compile_record(uint32_t *at, plan *p, const qb_avro_node *n, int table, unsigned depth, qb_err *err)
+{
+  for (size_t i = 0; i < p->n_memo; i++)
+    if (p->memo[i].node == n && p->memo[i].table == table) {
+      *at = p->memo[i].at;
+      return QB_OK;
+    }
+  uint32_t nf = (uint32_t)qb_avro_node_size(n), first;
+  int rc = new_step(at, p, OP_RECORD, nf, err);
+  if (rc == QB_OK) rc = new_kids(&first, p, nf, err);
+  if (rc) return rc;
+  p->steps[*at].first = first;
+  if (p->n_memo == p->cap_memo) {
+    size_t c = p->cap_memo ? 2 * p->cap_memo : 8;
+    memo *g = realloc(p->memo, c * sizeof *g);
+    if (!g) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    p->memo = g;
+    p->cap_memo = c;
+  }
+  p->memo[p->n_memo++] = (memo){n, table, *at};
+  bool zero = true;
+  for (uint32_t i = 0; i < nf; i++) {
+    unsigned bit = 0;
+    const want *w = match(n, i, table, &bit);
+    uint32_t kid;
+    if (w && (p->found & bit)) /* resolution by id could only pick one of them */
+      return QB_FAIL(err, QB_ECORRUPT, "two fields with field id %d", w->id);
+    if (w) p->found |= bit;
+    if (w && w->slot < 0) rc = compile(&kid, p, qb_avro_node_child(n, i), w->nested, NULL, depth + 1, err);
+    else rc = compile(&kid, p, qb_avro_node_child(n, i), T_NONE, w, depth + 1, err);
+    if (rc) return qb_err_wrap(err, "field %s", qb_avro_node_field_name(n, i));
+    p->kids[first + i] = kid;
+    zero = zero && p->steps[kid].zero;
+  }
+  /* a recursive record is never zero-sized: it was marked not zero while its fields compiled */
+  p->steps[*at].zero = zero;
+  return QB_OK;
+}
+
+static int compile(uint32_t *at, plan *p, const qb_avro_node *n, int table, const want *cap, unsigned depth,
+                   qb_err *err)
+{
+  if (depth > QB_AVRO_MAX_DEPTH) return QB_FAIL(err, QB_ELIMIT, "schema nested deeper than %d", QB_AVRO_MAX_DEPTH);
+  qb_avro_type t = qb_avro_node_type(n);
+  uint32_t first;
+  int rc;
+  if (cap && cap->slot >= 0 && t != QB_AVRO_UNION) {
+    bool ok = cap->is_str ? t == QB_AVRO_STRING || t == QB_AVRO_BYTES : t == QB_AVRO_INT || t == QB_AVRO_LONG;
+    if (!ok && t != QB_AVRO_NULL)
+      return QB_FAIL(err, QB_ECORRUPT, "field has type %s, expected %s", qb_avro_type_name(t),
+                     cap->is_str ? "string" : "int or long");
+    if (t != QB_AVRO_NULL) {
+      if ((rc = new_step(at, p, cap->is_str ? OP_CAP_STR : OP_CAP_INT, t == QB_AVRO_INT, err))) return rc;
+      p->steps[*at].slot = (uint8_t)cap->slot;
+      return QB_OK;
+    }
+  }
+  if (table != T_NONE && t != QB_AVRO_RECORD && t != QB_AVRO_UNION)
+    return QB_FAIL(err, QB_ECORRUPT, "field has type %s, expected a record", qb_avro_type_name(t));
+  switch (t) {
+  case QB_AVRO_NULL: return new_step(at, p, OP_NULL, 0, err);
+  case QB_AVRO_BOOLEAN: return new_step(at, p, OP_BOOL, 0, err);
+  case QB_AVRO_INT: return new_step(at, p, OP_INT, 0, err);
+  case QB_AVRO_LONG: return new_step(at, p, OP_VARINT, 0, err);
+  case QB_AVRO_ENUM: return new_step(at, p, OP_VARINT, (uint32_t)qb_avro_node_size(n), err);
+  case QB_AVRO_FLOAT: return new_step(at, p, OP_FIXED, 4, err);
+  case QB_AVRO_DOUBLE: return new_step(at, p, OP_FIXED, 8, err);
+  case QB_AVRO_FIXED:
+    if ((rc = new_step(at, p, OP_FIXED, (uint32_t)qb_avro_node_size(n), err))) return rc;
+    p->steps[*at].zero = qb_avro_node_size(n) == 0;
+    return QB_OK;
+  case QB_AVRO_BYTES:
+  case QB_AVRO_STRING: return new_step(at, p, OP_BYTES, 0, err);
+  case QB_AVRO_RECORD: return compile_record(at, p, n, table, depth, err);
+  case QB_AVRO_ARRAY:
+  case QB_AVRO_MAP: {
+    uint32_t kid;
+    if ((rc = compile(&kid, p, qb_avro_node_child(n, 0), T_NONE, NULL, depth + 1, err))) return rc;
+    if ((rc = new_step(at, p, t == QB_AVRO_ARRAY ? OP_ARRAY : OP_MAP, 1, err)) || (rc = new_kids(&first, p, 1, err)))
+      return rc;
+    p->kids[first] = kid;
+    p->steps[*at].first = first;
+    return QB_OK;
+  }
+  case QB_AVRO_UNION: {
+    uint32_t nb = (uint32_t)qb_avro_node_size(n), kid;
+    if ((rc = new_step(at, p, OP_UNION, nb, err)) || (rc = new_kids(&first, p, nb, err))) return rc;
+    p->steps[*at].first = first;
+    for (uint32_t i = 0; i < nb; i++) {
+      const qb_avro_node *b = qb_avro_node_child(n, i);
+      /* a captured field's non-null branch captures; a nested table applies to the record branch */
+      int bt = table != T_NONE && qb_avro_node_type(b) == QB_AVRO_RECORD ? table : T_NONE;
+      if ((rc = compile(&kid, p, b, bt, bt == T_NONE ? cap : NULL, depth + 1, err))) return rc;
+      p->kids[first + i] = kid;
+    }
+    return QB_OK;
+  }
+  }
+  return QB_FAIL(err, QB_ECORRUPT, "unknown Avro type");
+}
+
+static int plan_build(plan **out, const qb_avro_schema *ws, int kind, qb_slice text, qb_err *err)
+{
+  plan *p = calloc(1, sizeof *p);
+  if (!p || !(p->text = malloc(text.n ? text.n : 1))) {
+    free(p);
+    return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  }
+  memcpy(p->text, text.p, text.n);
+  p->text_n = text.n;
+  p->kind = kind;
+  const qb_avro_node *root = qb_avro_schema_root(ws);
+  uint32_t at;
+  int rc = QB_OK;
+  if (qb_avro_node_type(root) != QB_AVRO_RECORD)
+    rc = QB_FAIL(err, QB_ECORRUPT, "the schema is a %s, not a record", qb_avro_type_name(qb_avro_node_type(root)));
+  if (rc == QB_OK) rc = compile(&at, p, root, kind, NULL, 0, err);
+  /* required fields: a file without them is not a manifest list / manifest */
+  unsigned need = kind == T_LIST ? 1u << 0 : (1u << (T_ENTRY * 8)) | (1u << (T_DATA_FILE * 8 + 1));
+  if (rc == QB_OK && (p->found & need) != need)
+    rc = QB_FAIL(err, QB_ECORRUPT, "the schema lacks %s", kind == T_LIST ? "manifest_path (field 500)"
+                                                                          : "status, data_file or file_path (fields 0, 2, 100)");
+  if (rc) {
+    plan_free(p);
+    return rc;
+  }
+  *out = p;
+  return QB_OK;
+}
+
+static int plan_get(plan **out, qb_manifest_paths *s, qb_avro_reader *r, int kind, qb_err *err)
+{
+  qb_slice text;
+  if (!qb_avro_reader_meta(r, "avro.schema", &text)) return QB_FAIL(err, QB_ECORRUPT, "no avro.schema");
+  for (size_t i = 0; i < N_PLANS && s->plans[i]; i++) {
+    plan *p = s->plans[i];
+    if (p->kind == kind && p->text_n == text.n && !memcmp(p->text, text.p, text.n)) {
+      memmove(&s->plans[1], &s->plans[0], i * sizeof *s->plans);
+      s->plans[0] = p;
+      *out = p;
+      return QB_OK;
+    }
+  }
+  plan *p = NULL;
+  int rc = plan_build(&p, qb_avro_reader_writer_schema(r), kind, text, err);
+  if (rc) return rc;
+  plan_free(s->plans[N_PLANS - 1]);
+  memmove(&s->plans[1], &s->plans[0], (N_PLANS - 1) * sizeof *s->plans);
+  s->plans[0] = p;
+  *out = p;
+  return QB_OK;
+}
+
+/* ---- walking records --------------------------------------------------------------------------- */
+
+typedef struct cur {
+  const uint8_t *p, *end;
+  int64_t ints[N_INTS];
+  const uint8_t *str;
+  size_t str_n;
+  bool has_str;
+} cur;
+
+static inline int varint(cur *c, int64_t *out, qb_err *err)
+{
+  uint64_t u = 0;
+  for (unsigned i = 0; i < 10; i++) {
+    if (c->p >= c->end) return QB_FAIL(err, QB_ECORRUPT, "truncated varint");
+    uint8_t b = *c->p++;
+    /* the 10th byte's bits beyond 63 are dropped, as Java's BinaryDecoder and the full decoder do */
+    u |= (uint64_t)(b & 0x7f) << (7 * i);
+    if (!(b & 0x80)) {
+      *out = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+      return QB_OK;
+    }
+  }
+  return QB_FAIL(err, QB_ECORRUPT, "varint longer than 10 bytes");
+}
+
+static inline int length(cur *c, size_t *out, qb_err *err)
+{
+  int64_t v = 0;
+  int rc = varint(c, &v, err);
+  if (rc) return rc;
+  if (v < 0 || (uint64_t)v > (uint64_t)(c->end - c->p))
+    return QB_FAIL(err, QB_ECORRUPT, "length %lld exceeds the %zu bytes left", (long long)v, (size_t)(c->end - c->p));
+  *out = (size_t)v;
+  return QB_OK;
+}
+
+static int walk(const plan *pl, uint32_t at, cur *c, unsigned depth, qb_err *err)
+{
+  const step *s = &pl->steps[at];
+  int64_t v = 0;
+  size_t len = 0;
+  int rc = QB_OK;
+  switch (s->kind) {
+  case OP_NULL: return QB_OK;
+  case OP_BOOL:
+    if (c->p >= c->end) return QB_FAIL(err, QB_ECORRUPT, "truncated boolean");
+    if (*c->p > 1) return QB_FAIL(err, QB_ECORRUPT, "boolean byte 0x%02x is neither 0 nor 1", *c->p);
+    c->p++;
+    return QB_OK;
+  case OP_VARINT:
+    if ((rc = varint(c, &v, err))) return rc;
+    if (s->n && (v < 0 || (uint64_t)v >= s->n))
+      return QB_FAIL(err, QB_ECORRUPT, "enum index %lld out of range (%u symbols)", (long long)v, s->n);
+    return QB_OK;
+  case OP_INT:
+    if ((rc = varint(c, &v, err))) return rc;
+    if (v < INT32_MIN || v > INT32_MAX) return QB_FAIL(err, QB_ECORRUPT, "int value %lld out of range", (long long)v);
+    return QB_OK;
+  case OP_FIXED:
+    if ((size_t)(c->end - c->p) < s->n) return QB_FAIL(err, QB_ECORRUPT, "truncated %u-byte value", s->n);
+    c->p += s->n;
+    return QB_OK;
+  case OP_BYTES:
+    if ((rc = length(c, &len, err))) return rc;
+    c->p += len;
+    return QB_OK;
+  case OP_CAP_INT:
+    if ((rc = varint(c, &v, err))) return rc;
+    if (s->n && (v < INT32_MIN || v > INT32_MAX))
+      return QB_FAIL(err, QB_ECORRUPT, "int value %lld out of range", (long long)v);
+    if (s->slot < N_INTS) c->ints[s->slot] = v;
+    return QB_OK;
+  case OP_CAP_STR:
+    if ((rc = length(c, &len, err))) return rc;
+    c->str = c->p;
+    c->str_n = len;
+    c->has_str = true;
+    c->p += len;
+    return QB_OK;
+  case OP_RECORD:
+    if (depth > QB_AVRO_MAX_DEPTH) return QB_FAIL(err, QB_ELIMIT, "data nested deeper than %d", QB_AVRO_MAX_DEPTH);
+    for (uint32_t i = 0; i < s->n; i++)
+      if ((rc = walk(pl, pl->kids[s->first + i], c, depth + 1, err))) return rc;
+    return QB_OK;
+  case OP_UNION:
+    if ((rc = varint(c, &v, err))) return rc;
+    if (v < 0 || (uint64_t)v >= s->n)
+      return QB_FAIL(err, QB_ECORRUPT, "union index %lld out of range (%u branches)", (long long)v, s->n);
+    return walk(pl, pl->kids[s->first + (uint32_t)v], c, depth + 1, err);
+  case OP_ARRAY:
+  case OP_MAP: {
+    uint32_t item = pl->kids[s->first];
+    bool zero = pl->steps[item].zero && s->kind == OP_ARRAY;
+    if (depth > QB_AVRO_MAX_DEPTH) return QB_FAIL(err, QB_ELIMIT, "data nested deeper than %d", QB_AVRO_MAX_DEPTH);
+    for (;;) {
+      int64_t count = 0;
+      if ((rc = varint(c, &count, err))) return rc;
+      if (count == 0) return QB_OK;
+      if (count < 0) { /* the writer gave the block's byte size: jump over it (spec: "for fast skipping") */
+        if (count == INT64_MIN) return QB_FAIL(err, QB_ECORRUPT, "block count out of range");
+        if ((rc = length(c, &len, err))) return rc;
+        c->p += len;
+        continue;
+      }
+      if (zero) continue; /* nothing to read, however many */
+      if ((uint64_t)count > (uint64_t)(c->end - c->p))
+        return QB_FAIL(err, QB_ECORRUPT, "%lld items cannot fit in %zu bytes", (long long)count, (size_t)(c->end - c->p));
+      for (int64_t k = 0; k < count; k++) {
+        if (s->kind == OP_MAP) {
+          if ((rc = length(c, &len, err))) return rc;
+          c->p += len;
+        }
+        if ((rc = walk(pl, item, c, depth + 1, err))) return rc;
+      }
+    }
+  }
+  }
+  return QB_FAIL(err, QB_ECORRUPT, "bad plan step");
+}
+
+static int set_str(qb_manifest_paths *s, const cur *c, qb_err *err)
+{
+  if (c->str_n + 1 > s->str_cap) {
+    size_t cap = c->str_n + 256;
+    char *g = realloc(s->str, cap);
+    if (!g) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    s->str = g;
+    s->str_cap = cap;
+  }
+  memcpy(s->str, c->str, c->str_n);
+  s->str[c->str_n] = '\0';
+  return QB_OK;
+}
+
+typedef struct sink {
+  int kind;
+  qb_mp_list_fn list_fn;
+  qb_mp_entry_fn entry_fn;
+  void *ctx;
+} sink;
+
+static int scan(qb_manifest_paths *s, qb_fileio *io, const char *path, const sink *k, qb_err *err)
+{
+  qb_avro_reader *r;
+  qb_avro_read_options o = QB_AVRO_READ_OPTIONS_INIT;
+  o.schema_cache = s->cache;
+  int rc = qb_avro_reader_open_path(&r, io, path, &o, err);
+  if (rc) return qb_err_wrap(err, "%s", path);
+  plan *pl = NULL;
+  rc = plan_get(&pl, s, r, k->kind, err);
+  uint64_t block = 0, rec = 0;
+  int where = 0; /* 1: in record `rec` of `block`, 2: after the records of `block` */
+  while (rc == QB_OK) {
+    qb_avro_block b;
+    if ((rc = qb_avro_reader_next_block(&b, r, true, err)) || !b.stored.p) break;
+    block = qb_avro_reader_blocks(r) - 1;
+    cur c = {.p = b.data.p, .end = b.data.p + b.data.n};
+    where = 1;
+    for (rec = 0; rc == QB_OK && rec < b.records; rec++) {
+      c.ints[0] = k->kind == T_LIST ? 0 : -1; /* content of a v1 list: data */
+      c.ints[1] = k->kind == T_LIST ? -1 : 0; /* content of a v1 entry: data */
+      c.ints[2] = c.ints[3] = c.ints[4] = -1;
+      c.has_str = false;
+      if ((rc = walk(pl, 0, &c, 0, err))) break;
+      if (!c.has_str) { /* a null in a union with null */
+        rc = QB_FAIL(err, QB_ECORRUPT, "%s is null", k->kind == T_LIST ? "manifest_path" : "data_file.file_path");
+        break;
+      }
+      if ((rc = set_str(s, &c, err))) break;
+      if (k->kind == T_LIST) {
+        qb_mp_list_item it = {s->str, c.str_n, c.ints[0], c.ints[1], c.ints[2], c.ints[3]};
+        rc = k->list_fn(k->ctx, &it, err);
+      } else {
+        qb_mp_entry e = {s->str, c.str_n, c.ints[0], c.ints[1]};
+        rc = k->entry_fn(k->ctx, &e, err);
+      }
+    }
+    if (rc) break;
+    where = 2;
+    if (c.p != c.end)
+      rc = QB_FAIL(err, QB_ECORRUPT, "%zu bytes left over after its %llu records", (size_t)(c.end - c.p),
+                   (unsigned long long)b.records);
+    else
+      where = 0;
+  }
+  qb_avro_reader_close(r);
+  if (rc && where == 1) qb_err_wrap(err, "block %llu: record %llu", (unsigned long long)block, (unsigned long long)rec);
+  if (rc && where == 2) qb_err_wrap(err, "block %llu", (unsigned long long)block);
+  return rc ? qb_err_wrap(err, "%s", path) : QB_OK;
+}
+
+int qb_manifest_paths__list(qb_manifest_paths *s, qb_fileio *io, const char *path, qb_mp_list_fn fn, void *ctx,
+                            qb_err *err)
+{
+  sink k = {T_LIST, fn, NULL, ctx};
+  return scan(s, io, path, &k, err);
+}
+
+int qb_manifest_paths__manifest(qb_manifest_paths *s, qb_fileio *io, const char *path, qb_mp_entry_fn fn,
+                                void *ctx, qb_err *err)
+{
+  sink k = {T_ENTRY, NULL, fn, ctx};
+  return scan(s, io, path, &k, err);
+}
