@@ -198,6 +198,8 @@ typedef struct cleanup {
   qb_map reachable; /* keys of the live files of kept manifests */
   qb_map queued;    /* keys of files queued for deletion */
   qb_map listed;    /* recorded paths of manifests the removed snapshots' lists already gave */
+  qb_u64set read;   /* removed snapshots whose manifest list was read whole */
+  int64_t cur_snap; /* the removed snapshot whose list is being read */
   char *key;        /* the current entry's key (reused) */
   size_t key_cap;
   int64_t manifests_read;
@@ -235,10 +237,13 @@ static int on_removed_manifest(void *ctx, const char *path, qb_manifest_content 
                                qb_err *err)
 {
   (void)content;
-  (void)added;
   cleanup *cl = ctx;
   bool put = false;
-  /* consecutive lists repeat most of their manifests: a path seen before is settled without making its key */
+  /* Consecutive lists repeat most of their manifests. One added by another removed snapshot whose list was
+   * already read whole was settled there (a list holds the manifests its snapshot added); a list that
+   * claims otherwise can only keep a manifest from being a candidate, never make one. */
+  if (added >= 0 && added != cl->cur_snap && qb_u64set_has(&cl->read, (uint64_t)added)) return QB_OK;
+  /* other paths seen before are settled without making their key */
   if (qb_map_has_str(&cl->listed, path)) return QB_OK;
   int rc = qb_map_put_str(&cl->listed, path, NULL, err);
   if (rc == QB_OK) rc = put_path(&cl->cand, cl, path, &cl->kept, &put, err);
@@ -291,7 +296,8 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
                        int64_t *manifests_read, qb_err *err)
 {
   const qb_table_metadata *md = m->view.md;
-  cleanup cl = {m, d, {0}, {0}, false, {0}, {0}, {0}, NULL, 0, 0};
+  cleanup cl = {m, d, {0}, {0}, false, {0}, {0}, {0}, {0}, -1, NULL, 0, 0};
+  qb_u64set_init(&cl.read);
   qb_map_init(&cl.kept);
   qb_map_init(&cl.cand);
   qb_map_init(&cl.reachable);
@@ -310,8 +316,10 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
     if (rc || !r->list) continue;
     qb_snapshot s = {0};
     s.manifest_list = r->list;
+    cl.cur_snap = c->ids[i];
     rc = qb_maint__snapshot_manifests(m, &s, on_removed_manifest, &cl, err);
-    if (rc == QB_ENOTFOUND) { /* deleted by an earlier, interrupted cleanup */
+    if (rc == QB_OK) rc = qb_u64set_add(&cl.read, (uint64_t)c->ids[i], err);
+    else if (rc == QB_ENOTFOUND) { /* deleted by an earlier, interrupted cleanup */
       qb_err_clear(err);
       rc = QB_OK;
     }
@@ -347,6 +355,7 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
   qb_map_free(&cl.reachable);
   qb_map_free(&cl.queued);
   qb_map_free(&cl.listed);
+  qb_u64set_free(&cl.read);
   free(cl.key);
   return rc;
 }

@@ -40,7 +40,7 @@ int qb_maint__open(qb_maint_tbl *m, qb_table *t, qb_err *err)
       return QB_FAIL(err, QB_ENOMEM, "out of memory");
     }
   }
-  if ((rc = qb_maint__schemas_parse(m, err))) qb_maint__close(m);
+  if ((rc = qb_maint__scanner_open(m, err))) qb_maint__close(m);
   return rc;
 }
 
@@ -49,7 +49,7 @@ void qb_maint__close(qb_maint_tbl *m)
   free(m->root_norm);
   free(m->loc_prefix);
   m->root_norm = m->loc_prefix = NULL;
-  qb_maint__schemas_free(m);
+  qb_maint__scanner_close(m);
 }
 
 static int hexval(char c)
