@@ -1,48 +1,55 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Lean path scanner of manifest lists and manifests (spec "Manifest Lists": manifest_path 500, content 517,
  * added_snapshot_id 503, added/existing files 504/505; "Manifests": status 0, data_file 2 with content 134 and
- * file_path 100). The writer schema is compiled once into a flat plan of skip and capture steps (Avro 1.11
- * "Binary Encoding"); blocks come whole from qb_avro_reader_next_block and records are walked in place:
- * decoding manifests into value trees was most of the time of expiring a long history. */
+ * file_path 100). The writer schema is compiled once into flat programs of skip and capture steps (Avro 1.11
+ * "Binary Encoding"; records inlined, unions and arrays calling sub-programs); blocks come whole from
+ * qb_avro_reader_next_block and records are walked in place: decoding manifests into value trees was most of
+ * the time of expiring a long history. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "iceberg/manifest_paths.h"
 
 enum {
+  OP_END,     /* end of a program */
   OP_NULL,
   OP_BOOL,
-  OP_VARINT, /* long, or enum (checked against its symbols) */
-  OP_INT,    /* checked to fit 32 bits, as the full decoder does */
-  OP_FIXED,  /* float, double, fixed: n bytes */
-  OP_BYTES,  /* bytes, string */
-  OP_RECORD, /* kids[first .. first+n) */
-  OP_ARRAY,  /* item step: kids[first] */
-  OP_MAP,    /* value step: kids[first] */
-  OP_UNION,  /* branches: kids[first .. first+n) */
-  OP_CAP_INT, /* int or long into ints[slot] */
-  OP_CAP_STR  /* string or bytes into strs[slot] */
+  OP_VARINT,  /* long, or enum (n symbols, checked) */
+  OP_INT,     /* checked to fit 32 bits, as the full decoder does */
+  OP_FIXED,   /* float, double, fixed: n bytes */
+  OP_BYTES,   /* bytes, string */
+  OP_CAP_INT, /* int (n = 1: checked to fit 32 bits) or long into ints[slot] */
+  OP_CAP_STR, /* string or bytes: the record's path */
+  OP_UNION,   /* branch programs: kids[first .. first+n) */
+  OP_ARRAY,   /* item program: first */
+  OP_MAP,     /* value program: first */
+  OP_CALL     /* program `first` (a record used twice, or recursively) */
 };
 
 typedef struct step {
   uint8_t kind;
   uint8_t slot;
-  bool zero; /* encodes to no bytes (null, record of nulls) */
   uint32_t n;
   uint32_t first;
 } step;
+
+typedef struct prog {
+  step *steps; /* ends with OP_END */
+  uint32_t n, cap;
+  bool zero; /* encodes to no bytes (nulls only) */
+} prog;
 
 /* What a record's fields are matched against: the field id, its names, and a capture slot or a nested table */
 typedef struct want {
   int32_t id;
   const char *name, *alt;
-  int slot;  /* -1: a nested record */
+  int slot; /* -1: a nested record */
   int is_str;
   int nested; /* table index when slot < 0 */
 } want;
 
 enum { T_NONE = -1, T_LIST = 0, T_ENTRY, T_DATA_FILE };
-enum { N_INTS = 5, N_STRS = 1 };
+enum { N_INTS = 5 };
 
 static const want LIST_W[] = {{500, "manifest_path", NULL, 0, 1, 0},
                               {517, "content", NULL, 0, 0, 0},
@@ -56,26 +63,28 @@ static const struct {
   size_t n;
 } TABLES[] = {{LIST_W, 5}, {ENTRY_W, 2}, {DF_W, 2}};
 
+/* A record type met while compiling: inlined the first time; used again (or inside itself) it gets a program */
 typedef struct memo {
   const qb_avro_node *node;
   int table;
-  uint32_t at;
+  int64_t prog; /* -1: inlined (or being inlined) */
 } memo;
 
 typedef struct plan {
   char *text; /* the writer schema's JSON: the cache key */
   size_t text_n;
   int kind; /* T_LIST or T_ENTRY */
-  step *steps;
-  uint32_t n_steps, cap_steps;
+  prog *progs; /* progs[0]: a record */
+  uint32_t n_progs, cap_progs;
   uint32_t *kids;
   uint32_t n_kids, cap_kids;
   memo *memo;
-  size_t n_memo, cap_memo;
-  unsigned found; /* bit per (table, want) captured somewhere */
+  uint32_t n_memo, cap_memo;
+  unsigned found; /* bit per (table, want) matched */
 } plan;
 
 #define N_PLANS 8
+#define MAX_STEPS (1u << 20) /* a schema compiling to more is refused */
 
 struct qb_manifest_paths {
   qb_avro_schema_cache *cache;
@@ -99,8 +108,9 @@ int qb_manifest_paths__new(qb_manifest_paths **out, qb_err *err)
 static void plan_free(plan *p)
 {
   if (!p) return;
+  for (uint32_t i = 0; i < p->n_progs; i++) free(p->progs[i].steps);
   free(p->text);
-  free(p->steps);
+  free(p->progs);
   free(p->kids);
   free(p->memo);
   free(p);
@@ -120,7 +130,8 @@ void qb_manifest_paths__free(qb_manifest_paths *s)
 static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem, qb_err *err)
 {
   if (need <= *cap) return QB_OK;
-  uint32_t c = *cap ? *cap : 16;
+  if (need > MAX_STEPS) return QB_FAIL(err, QB_ELIMIT, "the schema compiles to more than %u steps", MAX_STEPS);
+  uint32_t c = *cap ? *cap : 8;
   while (c < need) c *= 2;
   void *g = realloc(*p, (size_t)c * elem);
   if (!g) return QB_FAIL(err, QB_ENOMEM, "out of memory");
@@ -129,14 +140,27 @@ static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem, qb_err *err
   return QB_OK;
 }
 
-static int new_step(uint32_t *at, plan *p, uint8_t kind, uint32_t n, qb_err *err)
+static int new_prog(uint32_t *out, plan *p, qb_err *err)
 {
-  void *v = p->steps;
-  int rc = grow(&v, &p->cap_steps, p->n_steps + 1, sizeof *p->steps, err);
-  p->steps = v;
+  void *v = p->progs;
+  int rc = grow(&v, &p->cap_progs, p->n_progs + 1, sizeof *p->progs, err);
+  p->progs = v;
   if (rc) return rc;
-  *at = p->n_steps++;
-  p->steps[*at] = (step){kind, 0, kind == OP_NULL, n, 0};
+  *out = p->n_progs++;
+  p->progs[*out] = (prog){NULL, 0, 0, true};
+  return QB_OK;
+}
+
+static int emit(plan *p, uint32_t in, uint8_t kind, uint32_t n, uint32_t first, qb_err *err)
+{
+  prog *g = &p->progs[in];
+  void *v = g->steps;
+  int rc = grow(&v, &g->cap, g->n + 1, sizeof *g->steps, err);
+  g->steps = v;
+  if (rc) return rc;
+  g->steps[g->n++] = (step){kind, 0, n, first};
+  if (kind != OP_NULL && kind != OP_END && !(kind == OP_FIXED && n == 0) && !(kind == OP_CALL && p->progs[first].zero))
+    g->zero = false;
   return QB_OK;
 }
 
@@ -151,7 +175,7 @@ static int new_kids(uint32_t *first, plan *p, uint32_t n, qb_err *err)
   return QB_OK;
 }
 
-static int compile(uint32_t *at, plan *p, const qb_avro_node *n, int table, const want *cap, unsigned depth,
+static int compile(plan *p, uint32_t in, const qb_avro_node *n, int table, const want *cap, unsigned depth,
                    qb_err *err);
 
 static const want *match(const qb_avro_node *rec, size_t i, int table, unsigned *bit)
@@ -171,102 +195,104 @@ static const want *match(const qb_avro_node *rec, size_t i, int table, unsigned 
   return NULL;
 }
 
-static int compile_record(uint32_t *at, plan *p, const qb_avro_node *n, int table, unsigned depth, qb_err *err)
+/* The fields of record `n`, appended to program `in` */
+static int record_fields(plan *p, uint32_t in, const qb_avro_node *n, int table, unsigned depth, qb_err *err)
 {
-  for (size_t i = 0; i < p->n_memo; i++)
-    if (p->memo[i].node == n && p->memo[i].table == table) {
-      *at = p->memo[i].at;
-      return QB_OK;
-    }
-  uint32_t nf = (uint32_t)qb_avro_node_size(n), first;
-  int rc = new_step(at, p, OP_RECORD, nf, err);
-  if (rc == QB_OK) rc = new_kids(&first, p, nf, err);
-  if (rc) return rc;
-  p->steps[*at].first = first;
-  if (p->n_memo == p->cap_memo) {
-    size_t c = p->cap_memo ? 2 * p->cap_memo : 8;
-    memo *g = realloc(p->memo, c * sizeof *g);
-    if (!g) return QB_FAIL(err, QB_ENOMEM, "out of memory");
-    p->memo = g;
-    p->cap_memo = c;
-  }
-  p->memo[p->n_memo++] = (memo){n, table, *at};
-  bool zero = true;
-  for (uint32_t i = 0; i < nf; i++) {
+  size_t nf = qb_avro_node_size(n);
+  for (size_t i = 0; i < nf; i++) {
     unsigned bit = 0;
     const want *w = match(n, i, table, &bit);
-    uint32_t kid;
     if (w && (p->found & bit)) /* resolution by id could only pick one of them */
       return QB_FAIL(err, QB_ECORRUPT, "two fields with field id %d", w->id);
     if (w) p->found |= bit;
-    if (w && w->slot < 0) rc = compile(&kid, p, qb_avro_node_child(n, i), w->nested, NULL, depth + 1, err);
-    else rc = compile(&kid, p, qb_avro_node_child(n, i), T_NONE, w, depth + 1, err);
+    const qb_avro_node *ft = qb_avro_node_child(n, i);
+    int rc = w && w->slot < 0 ? compile(p, in, ft, w->nested, NULL, depth + 1, err)
+                              : compile(p, in, ft, T_NONE, w, depth + 1, err);
     if (rc) return qb_err_wrap(err, "field %s", qb_avro_node_field_name(n, i));
-    p->kids[first + i] = kid;
-    zero = zero && p->steps[kid].zero;
   }
-  /* a recursive record is never zero-sized: it was marked not zero while its fields compiled */
-  p->steps[*at].zero = zero;
   return QB_OK;
 }
 
-static int compile(uint32_t *at, plan *p, const qb_avro_node *n, int table, const want *cap, unsigned depth,
+static int compile_record(plan *p, uint32_t in, const qb_avro_node *n, int table, unsigned depth, qb_err *err)
+{
+  memo *m = NULL;
+  for (uint32_t i = 0; i < p->n_memo && !m; i++)
+    if (p->memo[i].node == n && p->memo[i].table == table) m = &p->memo[i];
+  if (m && m->prog >= 0) return emit(p, in, OP_CALL, 0, (uint32_t)m->prog, err);
+  if (!m) { /* first use: inline */
+    void *v = p->memo;
+    int rc = grow(&v, &p->cap_memo, p->n_memo + 1, sizeof *p->memo, err);
+    p->memo = v;
+    if (rc) return rc;
+    uint32_t at = p->n_memo++;
+    p->memo[at] = (memo){n, table, -1};
+    return record_fields(p, in, n, table, depth, err);
+  }
+  /* used again: a program of its own, recorded before its fields so that a recursive use calls it */
+  uint32_t g;
+  ptrdiff_t at = m - p->memo;
+  int rc = new_prog(&g, p, err);
+  if (rc) return rc;
+  p->memo[at].prog = g;
+  p->progs[g].zero = false; /* a recursive record is never empty: it holds a union or array to end it */
+  if ((rc = record_fields(p, g, n, T_NONE, depth, err)) || (rc = emit(p, g, OP_END, 0, 0, err))) return rc;
+  return emit(p, in, OP_CALL, 0, g, err);
+}
+
+/* A sub-program holding `n` alone */
+static int sub(uint32_t *out, plan *p, const qb_avro_node *n, int table, const want *cap, unsigned depth, qb_err *err)
+{
+  int rc = new_prog(out, p, err);
+  if (rc == QB_OK) rc = compile(p, *out, n, table, cap, depth + 1, err);
+  if (rc == QB_OK) rc = emit(p, *out, OP_END, 0, 0, err);
+  return rc;
+}
+
+static int compile(plan *p, uint32_t in, const qb_avro_node *n, int table, const want *cap, unsigned depth,
                    qb_err *err)
 {
   if (depth > QB_AVRO_MAX_DEPTH) return QB_FAIL(err, QB_ELIMIT, "schema nested deeper than %d", QB_AVRO_MAX_DEPTH);
   qb_avro_type t = qb_avro_node_type(n);
-  uint32_t first;
+  uint32_t first, g;
   int rc;
-  if (cap && cap->slot >= 0 && t != QB_AVRO_UNION) {
+  if (cap && t != QB_AVRO_UNION && t != QB_AVRO_NULL) {
     bool ok = cap->is_str ? t == QB_AVRO_STRING || t == QB_AVRO_BYTES : t == QB_AVRO_INT || t == QB_AVRO_LONG;
-    if (!ok && t != QB_AVRO_NULL)
+    if (!ok)
       return QB_FAIL(err, QB_ECORRUPT, "field has type %s, expected %s", qb_avro_type_name(t),
                      cap->is_str ? "string" : "int or long");
-    if (t != QB_AVRO_NULL) {
-      if ((rc = new_step(at, p, cap->is_str ? OP_CAP_STR : OP_CAP_INT, t == QB_AVRO_INT, err))) return rc;
-      p->steps[*at].slot = (uint8_t)cap->slot;
-      return QB_OK;
-    }
+    if ((rc = emit(p, in, cap->is_str ? OP_CAP_STR : OP_CAP_INT, t == QB_AVRO_INT, 0, err))) return rc;
+    p->progs[in].steps[p->progs[in].n - 1].slot = (uint8_t)cap->slot;
+    return QB_OK;
   }
   if (table != T_NONE && t != QB_AVRO_RECORD && t != QB_AVRO_UNION)
     return QB_FAIL(err, QB_ECORRUPT, "field has type %s, expected a record", qb_avro_type_name(t));
   switch (t) {
-  case QB_AVRO_NULL: return new_step(at, p, OP_NULL, 0, err);
-  case QB_AVRO_BOOLEAN: return new_step(at, p, OP_BOOL, 0, err);
-  case QB_AVRO_INT: return new_step(at, p, OP_INT, 0, err);
-  case QB_AVRO_LONG: return new_step(at, p, OP_VARINT, 0, err);
-  case QB_AVRO_ENUM: return new_step(at, p, OP_VARINT, (uint32_t)qb_avro_node_size(n), err);
-  case QB_AVRO_FLOAT: return new_step(at, p, OP_FIXED, 4, err);
-  case QB_AVRO_DOUBLE: return new_step(at, p, OP_FIXED, 8, err);
-  case QB_AVRO_FIXED:
-    if ((rc = new_step(at, p, OP_FIXED, (uint32_t)qb_avro_node_size(n), err))) return rc;
-    p->steps[*at].zero = qb_avro_node_size(n) == 0;
-    return QB_OK;
+  case QB_AVRO_NULL: return emit(p, in, OP_NULL, 0, 0, err);
+  case QB_AVRO_BOOLEAN: return emit(p, in, OP_BOOL, 0, 0, err);
+  case QB_AVRO_INT: return emit(p, in, OP_INT, 0, 0, err);
+  case QB_AVRO_LONG: return emit(p, in, OP_VARINT, 0, 0, err);
+  case QB_AVRO_ENUM: return emit(p, in, OP_VARINT, (uint32_t)qb_avro_node_size(n), 0, err);
+  case QB_AVRO_FLOAT: return emit(p, in, OP_FIXED, 4, 0, err);
+  case QB_AVRO_DOUBLE: return emit(p, in, OP_FIXED, 8, 0, err);
+  case QB_AVRO_FIXED: return emit(p, in, OP_FIXED, (uint32_t)qb_avro_node_size(n), 0, err);
   case QB_AVRO_BYTES:
-  case QB_AVRO_STRING: return new_step(at, p, OP_BYTES, 0, err);
-  case QB_AVRO_RECORD: return compile_record(at, p, n, table, depth, err);
+  case QB_AVRO_STRING: return emit(p, in, OP_BYTES, 0, 0, err);
+  case QB_AVRO_RECORD: return compile_record(p, in, n, table, depth, err);
   case QB_AVRO_ARRAY:
-  case QB_AVRO_MAP: {
-    uint32_t kid;
-    if ((rc = compile(&kid, p, qb_avro_node_child(n, 0), T_NONE, NULL, depth + 1, err))) return rc;
-    if ((rc = new_step(at, p, t == QB_AVRO_ARRAY ? OP_ARRAY : OP_MAP, 1, err)) || (rc = new_kids(&first, p, 1, err)))
-      return rc;
-    p->kids[first] = kid;
-    p->steps[*at].first = first;
-    return QB_OK;
-  }
+  case QB_AVRO_MAP:
+    if ((rc = sub(&g, p, qb_avro_node_child(n, 0), T_NONE, NULL, depth, err))) return rc;
+    return emit(p, in, t == QB_AVRO_ARRAY ? OP_ARRAY : OP_MAP, 0, g, err);
   case QB_AVRO_UNION: {
-    uint32_t nb = (uint32_t)qb_avro_node_size(n), kid;
-    if ((rc = new_step(at, p, OP_UNION, nb, err)) || (rc = new_kids(&first, p, nb, err))) return rc;
-    p->steps[*at].first = first;
+    uint32_t nb = (uint32_t)qb_avro_node_size(n);
+    if ((rc = new_kids(&first, p, nb, err))) return rc;
     for (uint32_t i = 0; i < nb; i++) {
       const qb_avro_node *b = qb_avro_node_child(n, i);
       /* a captured field's non-null branch captures; a nested table applies to the record branch */
       int bt = table != T_NONE && qb_avro_node_type(b) == QB_AVRO_RECORD ? table : T_NONE;
-      if ((rc = compile(&kid, p, b, bt, bt == T_NONE ? cap : NULL, depth + 1, err))) return rc;
-      p->kids[first + i] = kid;
+      if ((rc = sub(&g, p, b, bt, bt == T_NONE ? cap : NULL, depth, err))) return rc;
+      p->kids[first + i] = g;
     }
-    return QB_OK;
+    return emit(p, in, OP_UNION, nb, first, err);
   }
   }
   return QB_FAIL(err, QB_ECORRUPT, "unknown Avro type");
@@ -283,16 +309,17 @@ static int plan_build(plan **out, const qb_avro_schema *ws, int kind, qb_slice t
   p->text_n = text.n;
   p->kind = kind;
   const qb_avro_node *root = qb_avro_schema_root(ws);
-  uint32_t at;
-  int rc = QB_OK;
-  if (qb_avro_node_type(root) != QB_AVRO_RECORD)
+  uint32_t top;
+  int rc = new_prog(&top, p, err);
+  if (rc == QB_OK && qb_avro_node_type(root) != QB_AVRO_RECORD)
     rc = QB_FAIL(err, QB_ECORRUPT, "the schema is a %s, not a record", qb_avro_type_name(qb_avro_node_type(root)));
-  if (rc == QB_OK) rc = compile(&at, p, root, kind, NULL, 0, err);
+  if (rc == QB_OK) rc = compile(p, top, root, kind, NULL, 0, err);
+  if (rc == QB_OK) rc = emit(p, top, OP_END, 0, 0, err);
   /* required fields: a file without them is not a manifest list / manifest */
   unsigned need = kind == T_LIST ? 1u << 0 : (1u << (T_ENTRY * 8)) | (1u << (T_DATA_FILE * 8 + 1));
   if (rc == QB_OK && (p->found & need) != need)
-    rc = QB_FAIL(err, QB_ECORRUPT, "the schema lacks %s", kind == T_LIST ? "manifest_path (field 500)"
-                                                                          : "status, data_file or file_path (fields 0, 2, 100)");
+    rc = QB_FAIL(err, QB_ECORRUPT, "the schema lacks %s",
+                 kind == T_LIST ? "manifest_path (field 500)" : "status, data_file or file_path (fields 0, 2, 100)");
   if (rc) {
     plan_free(p);
     return rc;
@@ -334,7 +361,7 @@ typedef struct cur {
   bool has_str;
 } cur;
 
-static inline int varint(cur *c, int64_t *out, qb_err *err)
+static int varint_long(cur *c, int64_t *out, qb_err *err)
 {
   uint64_t u = 0;
   for (unsigned i = 0; i < 10; i++) {
@@ -350,6 +377,16 @@ static inline int varint(cur *c, int64_t *out, qb_err *err)
   return QB_FAIL(err, QB_ECORRUPT, "varint longer than 10 bytes");
 }
 
+static inline int varint(cur *c, int64_t *out, qb_err *err)
+{
+  if (c->p < c->end && !(*c->p & 0x80)) { /* most values (counts, indexes, lengths) fit one byte */
+    uint64_t u = *c->p++;
+    *out = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+    return QB_OK;
+  }
+  return varint_long(c, out, err);
+}
+
 static inline int length(cur *c, size_t *out, qb_err *err)
 {
   int64_t v = 0;
@@ -361,88 +398,94 @@ static inline int length(cur *c, size_t *out, qb_err *err)
   return QB_OK;
 }
 
-static int walk(const plan *pl, uint32_t at, cur *c, unsigned depth, qb_err *err)
+/* Program `at` over the bytes at c->p */
+static int run(const plan *pl, uint32_t at, cur *c, unsigned depth, qb_err *err)
 {
-  const step *s = &pl->steps[at];
+  if (depth > QB_AVRO_MAX_DEPTH) return QB_FAIL(err, QB_ELIMIT, "data nested deeper than %d", QB_AVRO_MAX_DEPTH);
+  int rc;
   int64_t v = 0;
   size_t len = 0;
-  int rc = QB_OK;
-  switch (s->kind) {
-  case OP_NULL: return QB_OK;
-  case OP_BOOL:
-    if (c->p >= c->end) return QB_FAIL(err, QB_ECORRUPT, "truncated boolean");
-    if (*c->p > 1) return QB_FAIL(err, QB_ECORRUPT, "boolean byte 0x%02x is neither 0 nor 1", *c->p);
-    c->p++;
-    return QB_OK;
-  case OP_VARINT:
-    if ((rc = varint(c, &v, err))) return rc;
-    if (s->n && (v < 0 || (uint64_t)v >= s->n))
-      return QB_FAIL(err, QB_ECORRUPT, "enum index %lld out of range (%u symbols)", (long long)v, s->n);
-    return QB_OK;
-  case OP_INT:
-    if ((rc = varint(c, &v, err))) return rc;
-    if (v < INT32_MIN || v > INT32_MAX) return QB_FAIL(err, QB_ECORRUPT, "int value %lld out of range", (long long)v);
-    return QB_OK;
-  case OP_FIXED:
-    if ((size_t)(c->end - c->p) < s->n) return QB_FAIL(err, QB_ECORRUPT, "truncated %u-byte value", s->n);
-    c->p += s->n;
-    return QB_OK;
-  case OP_BYTES:
-    if ((rc = length(c, &len, err))) return rc;
-    c->p += len;
-    return QB_OK;
-  case OP_CAP_INT:
-    if ((rc = varint(c, &v, err))) return rc;
-    if (s->n && (v < INT32_MIN || v > INT32_MAX))
-      return QB_FAIL(err, QB_ECORRUPT, "int value %lld out of range", (long long)v);
-    if (s->slot < N_INTS) c->ints[s->slot] = v;
-    return QB_OK;
-  case OP_CAP_STR:
-    if ((rc = length(c, &len, err))) return rc;
-    c->str = c->p;
-    c->str_n = len;
-    c->has_str = true;
-    c->p += len;
-    return QB_OK;
-  case OP_RECORD:
-    if (depth > QB_AVRO_MAX_DEPTH) return QB_FAIL(err, QB_ELIMIT, "data nested deeper than %d", QB_AVRO_MAX_DEPTH);
-    for (uint32_t i = 0; i < s->n; i++)
-      if ((rc = walk(pl, pl->kids[s->first + i], c, depth + 1, err))) return rc;
-    return QB_OK;
-  case OP_UNION:
-    if ((rc = varint(c, &v, err))) return rc;
-    if (v < 0 || (uint64_t)v >= s->n)
-      return QB_FAIL(err, QB_ECORRUPT, "union index %lld out of range (%u branches)", (long long)v, s->n);
-    return walk(pl, pl->kids[s->first + (uint32_t)v], c, depth + 1, err);
-  case OP_ARRAY:
-  case OP_MAP: {
-    uint32_t item = pl->kids[s->first];
-    bool zero = pl->steps[item].zero && s->kind == OP_ARRAY;
-    if (depth > QB_AVRO_MAX_DEPTH) return QB_FAIL(err, QB_ELIMIT, "data nested deeper than %d", QB_AVRO_MAX_DEPTH);
-    for (;;) {
-      int64_t count = 0;
-      if ((rc = varint(c, &count, err))) return rc;
-      if (count == 0) return QB_OK;
-      if (count < 0) { /* the writer gave the block's byte size: jump over it (spec: "for fast skipping") */
-        if (count == INT64_MIN) return QB_FAIL(err, QB_ECORRUPT, "block count out of range");
-        if ((rc = length(c, &len, err))) return rc;
-        c->p += len;
-        continue;
-      }
-      if (zero) continue; /* nothing to read, however many */
-      if ((uint64_t)count > (uint64_t)(c->end - c->p))
-        return QB_FAIL(err, QB_ECORRUPT, "%lld items cannot fit in %zu bytes", (long long)count, (size_t)(c->end - c->p));
-      for (int64_t k = 0; k < count; k++) {
-        if (s->kind == OP_MAP) {
+  for (const step *s = pl->progs[at].steps;; s++) {
+    switch (s->kind) {
+    case OP_END: return QB_OK;
+    case OP_NULL: break;
+    case OP_BOOL:
+      if (c->p >= c->end) return QB_FAIL(err, QB_ECORRUPT, "truncated boolean");
+      if (*c->p > 1) return QB_FAIL(err, QB_ECORRUPT, "boolean byte 0x%02x is neither 0 nor 1", *c->p);
+      c->p++;
+      break;
+    case OP_VARINT:
+      if ((rc = varint(c, &v, err))) return rc;
+      if (s->n && (v < 0 || (uint64_t)v >= s->n))
+        return QB_FAIL(err, QB_ECORRUPT, "enum index %lld out of range (%u symbols)", (long long)v, s->n);
+      break;
+    case OP_INT:
+      if ((rc = varint(c, &v, err))) return rc;
+      if (v < INT32_MIN || v > INT32_MAX) return QB_FAIL(err, QB_ECORRUPT, "int value %lld out of range", (long long)v);
+      break;
+    case OP_FIXED:
+      if ((size_t)(c->end - c->p) < s->n) return QB_FAIL(err, QB_ECORRUPT, "truncated %u-byte value", s->n);
+      c->p += s->n;
+      break;
+    case OP_BYTES:
+      if ((rc = length(c, &len, err))) return rc;
+      c->p += len;
+      break;
+    case OP_CAP_INT:
+      if ((rc = varint(c, &v, err))) return rc;
+      if (s->n && (v < INT32_MIN || v > INT32_MAX))
+        return QB_FAIL(err, QB_ECORRUPT, "int value %lld out of range", (long long)v);
+      if (s->slot < N_INTS) c->ints[s->slot] = v;
+      break;
+    case OP_CAP_STR:
+      if ((rc = length(c, &len, err))) return rc;
+      c->str = c->p;
+      c->str_n = len;
+      c->has_str = true;
+      c->p += len;
+      break;
+    case OP_UNION: {
+      if ((rc = varint(c, &v, err))) return rc;
+      if (v < 0 || (uint64_t)v >= s->n)
+        return QB_FAIL(err, QB_ECORRUPT, "union index %lld out of range (%u branches)", (long long)v, s->n);
+      const step *b = pl->progs[pl->kids[s->first + (uint32_t)v]].steps;
+      if (b[0].kind == OP_NULL && b[1].kind == OP_END) break; /* the common null branch, without a call */
+      if ((rc = run(pl, pl->kids[s->first + (uint32_t)v], c, depth + 1, err))) return rc;
+      break;
+    }
+    case OP_CALL:
+      if ((rc = run(pl, s->first, c, depth + 1, err))) return rc;
+      break;
+    case OP_ARRAY:
+    case OP_MAP: {
+      bool zero = pl->progs[s->first].zero && s->kind == OP_ARRAY;
+      for (;;) {
+        int64_t count = 0;
+        if ((rc = varint(c, &count, err))) return rc;
+        if (count == 0) break;
+        if (count < 0) { /* the writer gave the block's byte size: jump over it (spec: "for fast skipping") */
+          if (count == INT64_MIN) return QB_FAIL(err, QB_ECORRUPT, "block count out of range");
           if ((rc = length(c, &len, err))) return rc;
           c->p += len;
+          continue;
         }
-        if ((rc = walk(pl, item, c, depth + 1, err))) return rc;
+        if (zero) continue; /* nothing to read, however many */
+        if ((uint64_t)count > (uint64_t)(c->end - c->p))
+          return QB_FAIL(err, QB_ECORRUPT, "%lld items cannot fit in %zu bytes", (long long)count,
+                         (size_t)(c->end - c->p));
+        for (int64_t k = 0; k < count; k++) {
+          if (s->kind == OP_MAP) {
+            if ((rc = length(c, &len, err))) return rc;
+            c->p += len;
+          }
+          if ((rc = run(pl, s->first, c, depth + 1, err))) return rc;
+        }
       }
+      break;
+    }
+    default: return QB_FAIL(err, QB_ECORRUPT, "bad plan step");
     }
   }
-  }
-  return QB_FAIL(err, QB_ECORRUPT, "bad plan step");
 }
 
 static int set_str(qb_manifest_paths *s, const cur *c, qb_err *err)
@@ -488,7 +531,7 @@ static int scan(qb_manifest_paths *s, qb_fileio *io, const char *path, const sin
       c.ints[1] = k->kind == T_LIST ? -1 : 0; /* content of a v1 entry: data */
       c.ints[2] = c.ints[3] = c.ints[4] = -1;
       c.has_str = false;
-      if ((rc = walk(pl, 0, &c, 0, err))) break;
+      if ((rc = run(pl, 0, &c, 0, err))) break;
       if (!c.has_str) { /* a null in a union with null */
         rc = QB_FAIL(err, QB_ECORRUPT, "%s is null", k->kind == T_LIST ? "manifest_path" : "data_file.file_path");
         break;

@@ -9,6 +9,7 @@
 #include "iceberg/table_int.h"
 #include "qberg/maintenance.h"
 #include "qberg/manifest.h"
+#include "util/arena.h"
 #include "util/hash.h"
 
 /* ---- paths.c ---- */
@@ -36,6 +37,25 @@ int qb_maint__key_into(char **buf, size_t *cap, const qb_maint_tbl *m, const cha
 int qb_maint__deletable(char **out, const qb_maint_tbl *m, const char *recorded, qb_err *err);
 /* Same test for a path listed under the table directory (physical already). */
 bool qb_maint__inside(const qb_maint_tbl *m, const char *normalized);
+/* A set of path keys, each with an optional string value (a recorded path), all stored in one arena: the
+ * reachability sets of a long history hold hundreds of thousands of paths, one malloc each was a sixth of
+ * expiring it. Iterate: for (i < cap) if (slots[i].key) ... */
+typedef struct qb_maint_pathset_slot {
+  uint64_t hash;
+  const char *key; /* NULL: empty */
+  const char *value;
+  size_t n;
+} qb_maint_pathset_slot;
+typedef struct qb_maint_pathset {
+  qb_maint_pathset_slot *slots;
+  size_t cap, count;
+  qb_arena arena;
+} qb_maint_pathset;
+void qb_maint__pathset_init(qb_maint_pathset *s);
+void qb_maint__pathset_free(qb_maint_pathset *s);
+bool qb_maint__pathset_has(const qb_maint_pathset *s, const char *key);
+/* Add `key` with a copy of `value` (may be NULL) unless it is there; *added (optional) says which. */
+int qb_maint__pathset_add(qb_maint_pathset *s, const char *key, const char *value, bool *added, qb_err *err);
 /* A map key as a C string (maps store NUL-terminated copies). */
 static inline const char *qb_maint__slot_key(const qb_map *m, size_t i) { return m->slots[i].key; }
 

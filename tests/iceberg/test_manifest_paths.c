@@ -291,3 +291,69 @@ QB_TEST(not_a_manifest_is_corrupt)
   qb_manifest_paths__free(mp);
   qb_fileio_free(io);
 }
+
+/* Schemas no Iceberg writer produces, for the compiler's other paths: a record type used twice, a recursive
+ * type, maps, enums, fixed, a null-only record in an array, fields in another order, the path in a union */
+QB_TEST(odd_schemas_read_like_the_decoder)
+{
+  static const char SCHEMA[] =
+      "{\"type\":\"record\",\"name\":\"e\",\"fields\":["
+      "{\"name\":\"pair\",\"type\":{\"type\":\"record\",\"name\":\"p\",\"fields\":[{\"name\":\"a\",\"type\":\"long\"},"
+      "{\"name\":\"b\",\"type\":[\"null\",\"string\"]}]}},"
+      "{\"name\":\"again\",\"type\":\"p\"},"
+      "{\"name\":\"list\",\"type\":{\"type\":\"record\",\"name\":\"node\",\"fields\":[{\"name\":\"v\",\"type\":\"int\"},"
+      "{\"name\":\"next\",\"type\":[\"null\",\"node\"]}]}},"
+      "{\"name\":\"data_file\",\"field-id\":2,\"type\":{\"type\":\"record\",\"name\":\"df\",\"fields\":["
+      "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":{\"type\":\"enum\",\"name\":\"k\",\"symbols\":[\"X\",\"Y\"]}}},"
+      "{\"name\":\"file_path\",\"field-id\":100,\"type\":[\"null\",\"string\"]},"
+      "{\"name\":\"f\",\"type\":{\"type\":\"fixed\",\"name\":\"f4\",\"size\":4}},"
+      "{\"name\":\"nulls\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":\"z\",\"fields\":["
+      "{\"name\":\"n\",\"type\":\"null\"}]}}},"
+      "{\"name\":\"content\",\"field-id\":134,\"type\":\"int\"}]}},"
+      "{\"name\":\"status\",\"field-id\":0,\"type\":\"int\"},"
+      "{\"name\":\"tail\",\"type\":[\"null\",\"p\",\"double\"]}]}";
+  static const char *const RECS[] = {
+      "{\"pair\":{\"a\":1,\"b\":\"x\"},\"again\":{\"a\":-7,\"b\":null},\"list\":{\"v\":1,\"next\":{\"v\":2,\"next\":"
+      "{\"v\":3,\"next\":null}}},\"data_file\":{\"m\":{\"a\":\"Y\",\"b\":\"X\"},\"file_path\":\"s3://b/t/data/1.parquet\","
+      "\"f\":{\"$hex\":\"01020304\"},\"nulls\":[{\"n\":null},{\"n\":null}],\"content\":2},\"status\":1,"
+      "\"tail\":{\"a\":5,\"b\":\"y\"}}",
+      "{\"pair\":{\"a\":0,\"b\":null},\"again\":{\"a\":0,\"b\":\"zz\"},\"list\":{\"v\":9,\"next\":null},"
+      "\"data_file\":{\"m\":{},\"file_path\":\"/local/2.parquet\",\"f\":{\"$hex\":\"00000000\"},\"nulls\":[],"
+      "\"content\":0},\"status\":2,\"tail\":2.5}",
+      "{\"pair\":{\"a\":3,\"b\":null},\"again\":{\"a\":4,\"b\":null},\"list\":{\"v\":0,\"next\":null},"
+      "\"data_file\":{\"m\":{\"q\":\"X\"},\"file_path\":null,\"f\":{\"$hex\":\"ffffffff\"},\"nulls\":[{\"n\":null}],"
+      "\"content\":1},\"status\":0,\"tail\":null}"};
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  qb_manifest_paths *mp;
+  qb_avro_schema *s;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  CHECK_OK(qb_manifest_paths__new(&mp, &err), &err);
+  CHECK_OK(qb_avro_schema_parse(&s, SCHEMA, strlen(SCHEMA), &err), &err);
+  for (int nrec = 2; nrec <= 3; nrec++) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/odd%d.avro", qb_test_tmpdir(), nrec);
+    qb_writer *w;
+    qb_avro_writer *aw;
+    CHECK_OK(qb_fileio_create(&w, io, path, QB_CREATE_OVERWRITE_VOLATILE, &err), &err);
+    CHECK_OK(qb_avro_writer_open(&aw, w, s, NULL, &err), &err);
+    for (int i = 0; i < nrec; i++) CHECK_OK(qb_avro_writer_append_json(aw, RECS[i], strlen(RECS[i]), &err), &err);
+    CHECK_OK(qb_avro_writer_close(aw, &err), &err);
+    CHECK_OK(qb_writer_close(w, &err), &err);
+    out a = {0}, b = {0};
+    if (nrec == 2) {
+      CHECK_OK(qb_manifest_paths__manifest(mp, io, path, on_entry, &a, &err), &err);
+      CHECK_OK(full(&b, io, path, false, &err), &err);
+      CHECK_EQ_STR(a.s, "s3://b/t/data/1.parquet|1|2|0|0\n/local/2.parquet|2|0|0|0\n");
+      CHECK_EQ_STR(a.s, b.s);
+    } else { /* a null path: corrupt, naming the record */
+      CHECK_FAIL(qb_manifest_paths__manifest(mp, io, path, on_entry, &a, &err), QB_ECORRUPT, &err,
+                 "block 0: record 2: data_file.file_path is null");
+    }
+    free(a.s);
+    free(b.s);
+  }
+  qb_avro_schema_free(s);
+  qb_manifest_paths__free(mp);
+  qb_fileio_free(io);
+}
