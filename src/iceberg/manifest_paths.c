@@ -364,6 +364,18 @@ typedef struct cur {
 static int varint_long(cur *c, int64_t *out, qb_err *err)
 {
   uint64_t u = 0;
+  if (c->end - c->p >= 10) { /* the whole varint is in the block: no test per byte */
+    const uint8_t *q = c->p;
+    for (unsigned i = 0; i < 10; i++) {
+      u |= (uint64_t)(q[i] & 0x7f) << (7 * i);
+      if (!(q[i] & 0x80)) {
+        c->p = q + i + 1;
+        *out = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+        return QB_OK;
+      }
+    }
+    return QB_FAIL(err, QB_ECORRUPT, "varint longer than 10 bytes");
+  }
   for (unsigned i = 0; i < 10; i++) {
     if (c->p >= c->end) return QB_FAIL(err, QB_ECORRUPT, "truncated varint");
     uint8_t b = *c->p++;
@@ -405,9 +417,16 @@ static int run(const plan *pl, uint32_t at, cur *c, unsigned depth, qb_err *err)
   int rc;
   int64_t v = 0;
   size_t len = 0;
-  for (const step *s = pl->progs[at].steps;; s++) {
-    switch (s->kind) {
-    case OP_END: return QB_OK;
+  /* a union's branch runs in this loop (no call) unless one already does: back to `resume` at its end */
+  const step *resume = NULL;
+  for (const step *s = pl->progs[at].steps;;) {
+    const step *st = s++;
+    switch (st->kind) {
+    case OP_END:
+      if (!resume) return QB_OK;
+      s = resume;
+      resume = NULL;
+      break;
     case OP_NULL: break;
     case OP_BOOL:
       if (c->p >= c->end) return QB_FAIL(err, QB_ECORRUPT, "truncated boolean");
@@ -416,16 +435,16 @@ static int run(const plan *pl, uint32_t at, cur *c, unsigned depth, qb_err *err)
       break;
     case OP_VARINT:
       if ((rc = varint(c, &v, err))) return rc;
-      if (s->n && (v < 0 || (uint64_t)v >= s->n))
-        return QB_FAIL(err, QB_ECORRUPT, "enum index %lld out of range (%u symbols)", (long long)v, s->n);
+      if (st->n && (v < 0 || (uint64_t)v >= st->n))
+        return QB_FAIL(err, QB_ECORRUPT, "enum index %lld out of range (%u symbols)", (long long)v, st->n);
       break;
     case OP_INT:
       if ((rc = varint(c, &v, err))) return rc;
       if (v < INT32_MIN || v > INT32_MAX) return QB_FAIL(err, QB_ECORRUPT, "int value %lld out of range", (long long)v);
       break;
     case OP_FIXED:
-      if ((size_t)(c->end - c->p) < s->n) return QB_FAIL(err, QB_ECORRUPT, "truncated %u-byte value", s->n);
-      c->p += s->n;
+      if ((size_t)(c->end - c->p) < st->n) return QB_FAIL(err, QB_ECORRUPT, "truncated %u-byte value", st->n);
+      c->p += st->n;
       break;
     case OP_BYTES:
       if ((rc = length(c, &len, err))) return rc;
@@ -433,9 +452,9 @@ static int run(const plan *pl, uint32_t at, cur *c, unsigned depth, qb_err *err)
       break;
     case OP_CAP_INT:
       if ((rc = varint(c, &v, err))) return rc;
-      if (s->n && (v < INT32_MIN || v > INT32_MAX))
+      if (st->n && (v < INT32_MIN || v > INT32_MAX))
         return QB_FAIL(err, QB_ECORRUPT, "int value %lld out of range", (long long)v);
-      if (s->slot < N_INTS) c->ints[s->slot] = v;
+      if (st->slot < N_INTS) c->ints[st->slot] = v;
       break;
     case OP_CAP_STR:
       if ((rc = length(c, &len, err))) return rc;
@@ -446,19 +465,23 @@ static int run(const plan *pl, uint32_t at, cur *c, unsigned depth, qb_err *err)
       break;
     case OP_UNION: {
       if ((rc = varint(c, &v, err))) return rc;
-      if (v < 0 || (uint64_t)v >= s->n)
-        return QB_FAIL(err, QB_ECORRUPT, "union index %lld out of range (%u branches)", (long long)v, s->n);
-      const step *b = pl->progs[pl->kids[s->first + (uint32_t)v]].steps;
-      if (b[0].kind == OP_NULL && b[1].kind == OP_END) break; /* the common null branch, without a call */
-      if ((rc = run(pl, pl->kids[s->first + (uint32_t)v], c, depth + 1, err))) return rc;
+      if (v < 0 || (uint64_t)v >= st->n)
+        return QB_FAIL(err, QB_ECORRUPT, "union index %lld out of range (%u branches)", (long long)v, st->n);
+      uint32_t b = pl->kids[st->first + (uint32_t)v];
+      if (!resume) {
+        resume = s;
+        s = pl->progs[b].steps;
+      } else if ((rc = run(pl, b, c, depth + 1, err))) {
+        return rc;
+      }
       break;
     }
     case OP_CALL:
-      if ((rc = run(pl, s->first, c, depth + 1, err))) return rc;
+      if ((rc = run(pl, st->first, c, depth + 1, err))) return rc;
       break;
     case OP_ARRAY:
     case OP_MAP: {
-      bool zero = pl->progs[s->first].zero && s->kind == OP_ARRAY;
+      bool zero = pl->progs[st->first].zero && st->kind == OP_ARRAY;
       for (;;) {
         int64_t count = 0;
         if ((rc = varint(c, &count, err))) return rc;
@@ -474,11 +497,11 @@ static int run(const plan *pl, uint32_t at, cur *c, unsigned depth, qb_err *err)
           return QB_FAIL(err, QB_ECORRUPT, "%lld items cannot fit in %zu bytes", (long long)count,
                          (size_t)(c->end - c->p));
         for (int64_t k = 0; k < count; k++) {
-          if (s->kind == OP_MAP) {
+          if (st->kind == OP_MAP) {
             if ((rc = length(c, &len, err))) return rc;
             c->p += len;
           }
-          if ((rc = run(pl, s->first, c, depth + 1, err))) return rc;
+          if ((rc = run(pl, st->first, c, depth + 1, err))) return rc;
         }
       }
       break;
