@@ -198,6 +198,7 @@ typedef struct cleanup {
   qb_maint_pathset reachable; /* keys of the live files of kept manifests */
   qb_maint_pathset queued;    /* keys of files queued for deletion */
   qb_maint_pathset listed;    /* recorded paths of manifests the removed snapshots' lists already gave */
+  qb_maint_pathset seen;      /* recorded paths of the candidates' live files already settled */
   qb_u64set read;              /* removed snapshots whose manifest list was read whole */
   int64_t cur_snap;            /* the removed snapshot whose list is being read */
   char *key;                   /* the current entry's key (reused) */
@@ -267,9 +268,11 @@ static int on_candidate_file(void *ctx, const char *path, qb_file_content conten
 {
   cleanup *cl = ctx;
   if (status == QB_ENTRY_DELETED) return QB_OK;
-  int rc = qb_maint__key_into(&cl->key, &cl->key_cap, cl->m, path, err);
-  if (rc) return rc;
+  /* merged manifests repeat the files of the ones they replaced: a path seen before is settled */
   bool first = false;
+  int rc = qb_maint__pathset_add(&cl->seen, path, NULL, &first, err);
+  if (rc || !first) return rc;
+  if ((rc = qb_maint__key_into(&cl->key, &cl->key_cap, cl->m, path, err))) return rc;
   if (!qb_maint__pathset_has(&cl->reachable, cl->key) &&
       (rc = qb_maint__pathset_add(&cl->queued, cl->key, NULL, &first, err)) == QB_OK && first)
     queue(cl->d, cl->m, content == QB_CONTENT_DATA ? QB_MAINT_DATA : QB_MAINT_DELETES, path);
@@ -284,13 +287,14 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
                        int64_t *manifests_read, qb_err *err)
 {
   const qb_table_metadata *md = m->view.md;
-  cleanup cl = {m, d, {0}, {0}, false, {0}, {0}, {0}, {0}, -1, NULL, 0, 0};
+  cleanup cl = {m, d, {0}, {0}, false, {0}, {0}, {0}, {0}, {0}, -1, NULL, 0, 0};
   qb_u64set_init(&cl.read);
   qb_maint__pathset_init(&cl.kept);
   qb_maint__pathset_init(&cl.cand);
   qb_maint__pathset_init(&cl.reachable);
   qb_maint__pathset_init(&cl.queued);
   qb_maint__pathset_init(&cl.listed);
+  qb_maint__pathset_init(&cl.seen);
   int rc = QB_OK;
   for (size_t i = 0; rc == QB_OK && i < qb_table_metadata_n_snapshots(md); i++) {
     const qb_snapshot *s = qb_table_metadata_snapshot_at(md, i);
@@ -343,6 +347,7 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
   qb_maint__pathset_free(&cl.reachable);
   qb_maint__pathset_free(&cl.queued);
   qb_maint__pathset_free(&cl.listed);
+  qb_maint__pathset_free(&cl.seen);
   qb_u64set_free(&cl.read);
   free(cl.key);
   return rc;
