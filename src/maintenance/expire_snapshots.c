@@ -192,31 +192,27 @@ static int apply(void *ctx, const qb_commit_base *base, qb_metadata_builder *b, 
 typedef struct cleanup {
   const qb_maint_tbl *m;
   qb_maint_deleter *d;
-  qb_map kept;      /* key of a manifest of a kept snapshot -> recorded path (malloc'd) */
-  qb_map cand;      /* key of a manifest only removed snapshots reference -> recorded path (malloc'd) */
-  bool cand_live;   /* some candidate may hold live entries */
-  qb_map reachable; /* keys of the live files of kept manifests */
-  qb_map queued;    /* keys of files queued for deletion */
-  qb_map listed;    /* recorded paths of manifests the removed snapshots' lists already gave */
-  char *key;        /* the current entry's key (reused) */
+  qb_maint_pathset kept; /* key of a manifest of a kept snapshot -> recorded path */
+  qb_maint_pathset cand; /* key of a manifest only removed snapshots reference -> recorded path */
+  bool cand_live;              /* some candidate may hold live entries */
+  qb_maint_pathset reachable; /* keys of the live files of kept manifests */
+  qb_maint_pathset queued;    /* keys of files queued for deletion */
+  qb_maint_pathset listed;    /* recorded paths of manifests the removed snapshots' lists already gave */
+  qb_maint_pathset seen;      /* recorded paths of the candidates' live files already settled */
+  qb_u64set read;              /* removed snapshots whose manifest list was read whole */
+  int64_t cur_snap;            /* the removed snapshot whose list is being read */
+  char *key;                   /* the current entry's key (reused) */
   size_t key_cap;
   int64_t manifests_read;
 } cleanup;
 
-static int put_path(qb_map *into, const cleanup *cl, const char *recorded, const qb_map *unless, bool *added,
-                    qb_err *err)
+static int put_path(qb_maint_pathset *into, cleanup *cl, const char *recorded, const qb_maint_pathset *unless,
+                    bool *added, qb_err *err)
 {
-  char *key;
-  int rc = qb_maint__key(&key, cl->m, recorded, err);
-  if (rc) return rc;
+  int rc = qb_maint__key_into(&cl->key, &cl->key_cap, cl->m, recorded, err);
   *added = false;
-  if (!qb_map_has_str(into, key) && !(unless && qb_map_has_str(unless, key))) {
-    char *copy = strdup(recorded);
-    if (!copy) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
-    else if ((rc = qb_map_put_str(into, key, copy, err))) free(copy);
-    else *added = true;
-  }
-  free(key);
+  if (rc == QB_OK && !(unless && qb_maint__pathset_has(unless, cl->key)))
+    rc = qb_maint__pathset_add(into, cl->key, recorded, added, err);
   return rc;
 }
 
@@ -235,13 +231,17 @@ static int on_removed_manifest(void *ctx, const char *path, qb_manifest_content 
                                qb_err *err)
 {
   (void)content;
-  (void)added;
   cleanup *cl = ctx;
   bool put = false;
-  /* consecutive lists repeat most of their manifests: a path seen before is settled without making its key */
-  if (qb_map_has_str(&cl->listed, path)) return QB_OK;
-  int rc = qb_map_put_str(&cl->listed, path, NULL, err);
-  if (rc == QB_OK) rc = put_path(&cl->cand, cl, path, &cl->kept, &put, err);
+  /* Consecutive lists repeat most of their manifests. One added by another removed snapshot whose list was
+   * already read whole was settled there (a list holds the manifests its snapshot added); a list that
+   * claims otherwise can only keep a manifest from being a candidate, never make one. */
+  if (added >= 0 && added != cl->cur_snap && qb_u64set_has(&cl->read, (uint64_t)added)) return QB_OK;
+  /* other paths seen before are settled without making their key */
+  bool first;
+  int rc = qb_maint__pathset_add(&cl->listed, path, NULL, &first, err);
+  if (rc || !first) return rc;
+  rc = put_path(&cl->cand, cl, path, &cl->kept, &put, err);
   if (put && live != 0) cl->cand_live = true; /* a manifest of deleted entries only has no file to give up */
   return rc;
 }
@@ -252,7 +252,7 @@ static int on_kept_file(void *ctx, const char *path, qb_file_content content, qb
   cleanup *cl = ctx;
   if (status == QB_ENTRY_DELETED) return QB_OK;
   int rc = qb_maint__key_into(&cl->key, &cl->key_cap, cl->m, path, err);
-  return rc ? rc : qb_map_put_str(&cl->reachable, cl->key, NULL, err);
+  return rc ? rc : qb_maint__pathset_add(&cl->reachable, cl->key, NULL, NULL, err);
 }
 
 static void queue(qb_maint_deleter *d, const qb_maint_tbl *m, qb_maint_file_kind kind, const char *recorded)
@@ -268,19 +268,15 @@ static int on_candidate_file(void *ctx, const char *path, qb_file_content conten
 {
   cleanup *cl = ctx;
   if (status == QB_ENTRY_DELETED) return QB_OK;
-  int rc = qb_maint__key_into(&cl->key, &cl->key_cap, cl->m, path, err);
-  if (rc) return rc;
-  if (!qb_map_has_str(&cl->reachable, cl->key) && !qb_map_has_str(&cl->queued, cl->key) &&
-      (rc = qb_map_put_str(&cl->queued, cl->key, NULL, err)) == QB_OK)
+  /* merged manifests repeat the files of the ones they replaced: a path seen before is settled */
+  bool first = false;
+  int rc = qb_maint__pathset_add(&cl->seen, path, NULL, &first, err);
+  if (rc || !first) return rc;
+  if ((rc = qb_maint__key_into(&cl->key, &cl->key_cap, cl->m, path, err))) return rc;
+  if (!qb_maint__pathset_has(&cl->reachable, cl->key) &&
+      (rc = qb_maint__pathset_add(&cl->queued, cl->key, NULL, &first, err)) == QB_OK && first)
     queue(cl->d, cl->m, content == QB_CONTENT_DATA ? QB_MAINT_DATA : QB_MAINT_DELETES, path);
   return rc;
-}
-
-static void free_values(qb_map *m)
-{
-  for (size_t i = 0; i < m->cap; i++)
-    if (m->slots[i].key) free(m->slots[i].value);
-  qb_map_free(m);
 }
 
 /* Delete what the removed snapshots of `c` reached and the snapshots of `m` (except ids in `skip`) do not:
@@ -291,12 +287,14 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
                        int64_t *manifests_read, qb_err *err)
 {
   const qb_table_metadata *md = m->view.md;
-  cleanup cl = {m, d, {0}, {0}, false, {0}, {0}, {0}, NULL, 0, 0};
-  qb_map_init(&cl.kept);
-  qb_map_init(&cl.cand);
-  qb_map_init(&cl.reachable);
-  qb_map_init(&cl.queued);
-  qb_map_init(&cl.listed);
+  cleanup cl = {m, d, {0}, {0}, false, {0}, {0}, {0}, {0}, {0}, -1, NULL, 0, 0};
+  qb_u64set_init(&cl.read);
+  qb_maint__pathset_init(&cl.kept);
+  qb_maint__pathset_init(&cl.cand);
+  qb_maint__pathset_init(&cl.reachable);
+  qb_maint__pathset_init(&cl.queued);
+  qb_maint__pathset_init(&cl.listed);
+  qb_maint__pathset_init(&cl.seen);
   int rc = QB_OK;
   for (size_t i = 0; rc == QB_OK && i < qb_table_metadata_n_snapshots(md); i++) {
     const qb_snapshot *s = qb_table_metadata_snapshot_at(md, i);
@@ -310,8 +308,10 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
     if (rc || !r->list) continue;
     qb_snapshot s = {0};
     s.manifest_list = r->list;
+    cl.cur_snap = c->ids[i];
     rc = qb_maint__snapshot_manifests(m, &s, on_removed_manifest, &cl, err);
-    if (rc == QB_ENOTFOUND) { /* deleted by an earlier, interrupted cleanup */
+    if (rc == QB_OK) rc = qb_u64set_add(&cl.read, (uint64_t)c->ids[i], err);
+    else if (rc == QB_ENOTFOUND) { /* deleted by an earlier, interrupted cleanup */
       qb_err_clear(err);
       rc = QB_OK;
     }
@@ -342,11 +342,13 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
     d->n = 0;
   }
   *manifests_read = cl.manifests_read;
-  free_values(&cl.kept);
-  free_values(&cl.cand);
-  qb_map_free(&cl.reachable);
-  qb_map_free(&cl.queued);
-  qb_map_free(&cl.listed);
+  qb_maint__pathset_free(&cl.kept);
+  qb_maint__pathset_free(&cl.cand);
+  qb_maint__pathset_free(&cl.reachable);
+  qb_maint__pathset_free(&cl.queued);
+  qb_maint__pathset_free(&cl.listed);
+  qb_maint__pathset_free(&cl.seen);
+  qb_u64set_free(&cl.read);
   free(cl.key);
   return rc;
 }

@@ -5,9 +5,11 @@
 #ifndef QB_MAINTENANCE_INT_H
 #define QB_MAINTENANCE_INT_H
 
+#include "iceberg/manifest_paths.h"
 #include "iceberg/table_int.h"
 #include "qberg/maintenance.h"
 #include "qberg/manifest.h"
+#include "util/arena.h"
 #include "util/hash.h"
 
 /* ---- paths.c ---- */
@@ -18,8 +20,7 @@ typedef struct qb_maint_tbl {
   qb_tbl view;     /* metadata, FileIO, the table's directory now */
   char *root_norm; /* the directory normalised, with a trailing '/' */
   char *loc_prefix; /* the recorded location with one trailing '/' (NULL: none recorded) */
-  qb_avro_schema *list_schema, *manifest_schema; /* projections (reachable.c), parsed once */
-  qb_avro_schema_cache *cache;                   /* the files' writer schemas, parsed once */
+  qb_manifest_paths *scanner; /* writer schemas and skip plans of the manifests read (reachable.c) */
 } qb_maint_tbl;
 
 /* Bind to `t` at the version it is loaded at (its metadata must parse). */
@@ -36,6 +37,25 @@ int qb_maint__key_into(char **buf, size_t *cap, const qb_maint_tbl *m, const cha
 int qb_maint__deletable(char **out, const qb_maint_tbl *m, const char *recorded, qb_err *err);
 /* Same test for a path listed under the table directory (physical already). */
 bool qb_maint__inside(const qb_maint_tbl *m, const char *normalized);
+/* A set of path keys, each with an optional string value (a recorded path), all stored in one arena: the
+ * reachability sets of a long history hold hundreds of thousands of paths, one malloc each was a sixth of
+ * expiring it. Iterate: for (i < cap) if (slots[i].key) ... */
+typedef struct qb_maint_pathset_slot {
+  uint64_t hash;
+  const char *key; /* NULL: empty */
+  const char *value;
+  size_t n;
+} qb_maint_pathset_slot;
+typedef struct qb_maint_pathset {
+  qb_maint_pathset_slot *slots;
+  size_t cap, count;
+  qb_arena arena;
+} qb_maint_pathset;
+void qb_maint__pathset_init(qb_maint_pathset *s);
+void qb_maint__pathset_free(qb_maint_pathset *s);
+bool qb_maint__pathset_has(const qb_maint_pathset *s, const char *key);
+/* Add `key` with a copy of `value` (may be NULL) unless it is there; *added (optional) says which. */
+int qb_maint__pathset_add(qb_maint_pathset *s, const char *key, const char *value, bool *added, qb_err *err);
 /* A map key as a C string (maps store NUL-terminated copies). */
 static inline const char *qb_maint__slot_key(const qb_map *m, size_t i) { return m->slots[i].key; }
 
@@ -61,8 +81,8 @@ void qb_maint__deleter_flush(qb_maint_deleter *d);
 
 /* ---- reachable.c ---- */
 
-int qb_maint__schemas_parse(qb_maint_tbl *m, qb_err *err);
-void qb_maint__schemas_free(qb_maint_tbl *m);
+int qb_maint__scanner_open(qb_maint_tbl *m, qb_err *err);
+void qb_maint__scanner_close(qb_maint_tbl *m);
 
 /* One manifest of a list: its recorded path, content, the snapshot that added it and how many live
  * (added + existing) entries it holds (-1: unknown, v1). */
@@ -72,8 +92,8 @@ typedef int (*qb_maint_manifest_fn)(void *ctx, const char *path, qb_manifest_con
 typedef int (*qb_maint_file_path_fn)(void *ctx, const char *path, qb_file_content content, qb_entry_status status,
                                      qb_err *err);
 
-/* The manifests of `s`: its manifest list (read with a projection of the path, content and added
- * snapshot fields) or v1 inline manifests. A missing list is QB_ENOTFOUND. */
+/* The manifests of `s`: its manifest list (only the path, content, added snapshot and file count fields are
+ * decoded) or v1 inline manifests. A missing list is QB_ENOTFOUND. */
 int qb_maint__snapshot_manifests(const qb_maint_tbl *m, const qb_snapshot *s, qb_maint_manifest_fn fn, void *ctx,
                                  qb_err *err);
 /* The entries of manifest `recorded` (status, content, file path only). */

@@ -40,7 +40,7 @@ int qb_maint__open(qb_maint_tbl *m, qb_table *t, qb_err *err)
       return QB_FAIL(err, QB_ENOMEM, "out of memory");
     }
   }
-  if ((rc = qb_maint__schemas_parse(m, err))) qb_maint__close(m);
+  if ((rc = qb_maint__scanner_open(m, err))) qb_maint__close(m);
   return rc;
 }
 
@@ -49,7 +49,7 @@ void qb_maint__close(qb_maint_tbl *m)
   free(m->root_norm);
   free(m->loc_prefix);
   m->root_norm = m->loc_prefix = NULL;
-  qb_maint__schemas_free(m);
+  qb_maint__scanner_close(m);
 }
 
 static int hexval(char c)
@@ -173,5 +173,79 @@ int qb_maint__deletable(char **out, const qb_maint_tbl *m, const char *recorded,
   if (rc) return rc == QB_ENOMEM ? QB_FAIL(err, QB_ENOMEM, "out of memory") : QB_OK;
   if (qb_maint__inside(m, norm)) *out = norm;
   else free(norm);
+  return QB_OK;
+}
+
+/* ---- path sets ---- */
+
+void qb_maint__pathset_init(qb_maint_pathset *s)
+{
+  memset(s, 0, sizeof *s);
+  qb_arena_init(&s->arena, 1 << 16);
+}
+
+void qb_maint__pathset_free(qb_maint_pathset *s)
+{
+  free(s->slots);
+  qb_arena_release(&s->arena);
+  memset(s, 0, sizeof *s);
+}
+
+/* Paths share long prefixes and are tens of bytes: mix eight bytes at a time, not one (FNV) */
+static uint64_t path_hash(const char *p, size_t n)
+{
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+  for (; n >= 8; p += 8, n -= 8) {
+    memcpy(&w, p, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+  }
+  w = 0;
+  memcpy(&w, p, n);
+  return qb_hash_u64(h ^ w);
+}
+
+static size_t pathset_find(const qb_maint_pathset *s, const char *key, size_t n, uint64_t h)
+{
+  size_t i = (size_t)h & (s->cap - 1);
+  while (s->slots[i].key && !(s->slots[i].hash == h && s->slots[i].n == n && !memcmp(s->slots[i].key, key, n)))
+    i = (i + 1) & (s->cap - 1);
+  return i;
+}
+
+bool qb_maint__pathset_has(const qb_maint_pathset *s, const char *key)
+{
+  if (!s->cap) return false;
+  size_t n = strlen(key);
+  return s->slots[pathset_find(s, key, n, path_hash(key, n))].key != NULL;
+}
+
+int qb_maint__pathset_add(qb_maint_pathset *s, const char *key, const char *value, bool *added, qb_err *err)
+{
+  if (added) *added = false;
+  if ((s->count + 1) * 2 > s->cap) { /* at most half full */
+    size_t cap = s->cap ? 2 * s->cap : 64;
+    qb_maint_pathset_slot *g = calloc(cap, sizeof *g);
+    if (!g) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->cap; i++) {
+      if (!s->slots[i].key) continue;
+      size_t j = (size_t)s->slots[i].hash & (cap - 1);
+      while (g[j].key) j = (j + 1) & (cap - 1);
+      g[j] = s->slots[i];
+    }
+    free(s->slots);
+    s->slots = g;
+    s->cap = cap;
+  }
+  size_t n = strlen(key);
+  uint64_t h = path_hash(key, n);
+  qb_maint_pathset_slot *slot = &s->slots[pathset_find(s, key, n, h)];
+  if (slot->key) return QB_OK;
+  char *k = qb_arena_memdup(&s->arena, key, n + 1);
+  char *v = value ? qb_arena_strdup(&s->arena, value) : NULL;
+  if (!k || (value && !v)) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  *slot = (qb_maint_pathset_slot){h, k, v, n};
+  s->count++;
+  if (added) *added = true;
   return QB_OK;
 }

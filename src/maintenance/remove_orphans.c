@@ -16,8 +16,10 @@
 typedef struct orphan_ctx {
   const qb_maint_tbl *m;
   const qb_orphan_options *o;
-  qb_map valid;     /* keys of referenced files */
-  qb_map manifests; /* keys of manifests already read */
+  qb_maint_pathset valid;     /* keys of referenced files */
+  qb_maint_pathset manifests; /* keys of manifests already read */
+  char *key;                  /* the current path's key (reused) */
+  size_t key_cap;
   int64_t cutoff;
   int64_t version;  /* the current metadata version (-1 unknown) */
   qb_orphan_report *rep;
@@ -27,12 +29,8 @@ typedef struct orphan_ctx {
 
 static int add_valid(orphan_ctx *c, const char *recorded, qb_err *err)
 {
-  char *key;
-  int rc = qb_maint__key(&key, c->m, recorded, err);
-  if (rc) return rc;
-  rc = qb_map_put_str(&c->valid, key, NULL, err);
-  free(key);
-  return rc;
+  int rc = qb_maint__key_into(&c->key, &c->key_cap, c->m, recorded, err);
+  return rc ? rc : qb_maint__pathset_add(&c->valid, c->key, NULL, NULL, err);
 }
 
 static int on_file(void *ctx, const char *path, qb_file_content content, qb_entry_status status, qb_err *err)
@@ -49,15 +47,11 @@ static int on_manifest(void *ctx, const char *path, qb_manifest_content content,
   (void)added;
   (void)live;
   orphan_ctx *c = ctx;
-  char *key;
-  int rc = qb_maint__key(&key, c->m, path, err);
-  if (rc) return rc;
-  if (!qb_map_has_str(&c->manifests, key)) {
-    if ((rc = qb_map_put_str(&c->manifests, key, NULL, err)) == QB_OK &&
-        (rc = qb_map_put_str(&c->valid, key, NULL, err)) == QB_OK)
-      rc = qb_maint__manifest_files(c->m, path, on_file, c, err);
-  }
-  free(key);
+  bool first = false;
+  int rc = qb_maint__key_into(&c->key, &c->key_cap, c->m, path, err);
+  if (rc == QB_OK) rc = qb_maint__pathset_add(&c->manifests, c->key, NULL, &first, err);
+  if (rc == QB_OK && first && (rc = qb_maint__pathset_add(&c->valid, c->key, NULL, NULL, err)) == QB_OK)
+    rc = qb_maint__manifest_files(c->m, path, on_file, c, err);
   return rc;
 }
 
@@ -127,7 +121,7 @@ static int on_listed(void *ctx, const char *path, const qb_stat *st, qb_err *err
   } else if (hidden(rel)) {
     c->rep->hidden++;
   } else if ((rc = qb_maint__key(&key, c->m, path, err)) == QB_OK) {
-    if (qb_map_has_str(&c->valid, key) || newer_metadata(c, rel)) {
+    if (qb_maint__pathset_has(&c->valid, key) || newer_metadata(c, rel)) {
       c->rep->referenced++;
     } else if (st->mtime_ms <= 0 || st->mtime_ms >= c->cutoff) {
       c->rep->too_young++;
@@ -165,10 +159,10 @@ int qb_remove_orphan_files(qb_table *t, const qb_orphan_options *opts, qb_orphan
   int64_t now = o->now_ms ? o->now_ms : qb_now_ms();
   qb_maint_deleter d;
   qb_maint__deleter_init(&d, m.io, o->dry_run, o->on_file, o->ctx, &rep.deleted);
-  orphan_ctx c = {&m, o, {0}, {0}, o->older_than_ms >= 0 ? o->older_than_ms : now - DEFAULT_WINDOW_MS,
+  orphan_ctx c = {&m, o, {0}, {0}, NULL, 0, o->older_than_ms >= 0 ? o->older_than_ms : now - DEFAULT_WINDOW_MS,
                   qb_table_version(t), &rep, NULL, 0, 0};
-  qb_map_init(&c.valid);
-  qb_map_init(&c.manifests);
+  qb_maint__pathset_init(&c.valid);
+  qb_maint__pathset_init(&c.manifests);
   if (!qb_tbl__prop_bool(m.view.md, "gc.enabled", true))
     rc = QB_FAIL(err, QB_EINVAL, "cannot remove orphan files: gc.enabled is false");
   if (rc == QB_OK) rc = collect(&c, err);
@@ -186,8 +180,9 @@ int qb_remove_orphan_files(qb_table *t, const qb_orphan_options *opts, qb_orphan
   qb_maint__deleter_flush(&d);
   free(c.orphans);
   free(prefix);
-  qb_map_free(&c.valid);
-  qb_map_free(&c.manifests);
+  qb_maint__pathset_free(&c.valid);
+  qb_maint__pathset_free(&c.manifests);
+  free(c.key);
   qb_maint__close(&m);
   if (out) *out = rep;
   return rc ? qb_err_wrap(err, "removing orphan files of %s", qb_table_name(t)) : QB_OK;
