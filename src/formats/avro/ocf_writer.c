@@ -2,7 +2,7 @@
 /* Avro object container file writer (Avro 1.11 spec, "Object Container Files"): the header (magic,
  * metadata map with avro.schema, avro.codec and the caller's keys, a random 16-byte sync marker) goes out
  * with the first block; records are encoded into a block buffer that is compressed and written once it
- * reaches block_bytes. */
+ * reaches block_bytes. Blocks of another file with the same schema and codec can be copied in verbatim. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,6 +223,33 @@ int qb_avro_writer_append(qb_avro_writer *w, const qb_value *v, qb_err *err)
   w->records++;
   w->block_records++;
   return w->block.n >= w->opt.block_bytes ? flush_block(w, err) : QB_OK;
+}
+
+int qb_avro_writer_append_block(qb_avro_writer *w, uint64_t records, qb_slice stored, qb_avro_codec codec,
+                                qb_err *err)
+{
+  qb_err local = QB_ERR_INIT;
+  if (!err) err = &local;
+  if (w->failed) return sticky(w, err);
+  if (codec != w->opt.codec)
+    return QB_FAIL(err, QB_EINVAL, "avro writer: a block compressed with %s cannot be copied into a %s file",
+                   qb_avro__codec_name(codec), qb_avro__codec_name(w->opt.codec));
+  /* the same limits our reader (and Java's, on the count) applies, so a copied file stays readable */
+  if (records == 0 || records > INT64_MAX || stored.n == 0 || stored.n > MAX_BLOCK || !stored.p)
+    return QB_FAIL(err, QB_EINVAL, "avro writer: block of %llu records in %zu bytes cannot be copied",
+                   (unsigned long long)records, stored.n);
+  /* records appended one by one before stay in their own block, ahead of the copy */
+  int rc = flush_block(w, err);
+  if (rc) return rc;
+  uint8_t head[20];
+  size_t hn = qb_avro__encode_long(head, (int64_t)records);
+  hn += qb_avro__encode_long(head + hn, (int64_t)stored.n);
+  rc = qb_writer_write(w->dst, head, hn, err);
+  if (!rc) rc = qb_writer_write(w->dst, stored.p, stored.n, err);
+  if (!rc) rc = qb_writer_write(w->dst, w->sync, 16, err);
+  if (rc) return poison(w, qb_err_wrap(err, "avro writer: copied block of %llu records", (unsigned long long)records), err);
+  w->records += records;
+  return QB_OK;
 }
 
 int qb_avro_writer_flush(qb_avro_writer *w, qb_err *err)
