@@ -49,6 +49,14 @@ void qb_md_text__release(qb_md_text *t);
 void qb_md_text__extend(struct qb_table_metadata *md);
 
 /* The metadata object (table_metadata.c, metadata_json.c). Everything lives in `arena`, except snap_text. */
+/* Storage of snapshots' strings (manifest list, operation, summary), refcounted: snapshots never change once
+ * added, so metadata derived by a builder shares its base's chunks instead of copying every snapshot, and puts
+ * the snapshots it adds into a chunk of its own (table_metadata.c). */
+typedef struct qb_md_chunk {
+  int refs; /* atomic */
+  qb_arena arena;
+} qb_md_chunk;
+
 struct qb_table_metadata {
   qb_arena arena;
   int format_version;
@@ -77,6 +85,11 @@ struct qb_table_metadata {
   qb_statistics_file *partition_statistics;
   size_t n_partition_statistics;
   qb_md_text *snap_text; /* NULL, or the cached text of all snapshots (set by the builder only) */
+  /* snaps_in_chunks: every snapshot's strings live in chunks[] (metadata from a builder); else in `arena`
+   * (parsed metadata) */
+  bool snaps_in_chunks;
+  qb_md_chunk **chunks; /* in `arena`; one reference each */
+  size_t n_chunks;
 };
 
 /* table_metadata.c: the cross-object rules a loaded or built metadata must satisfy. */
