@@ -462,6 +462,8 @@ static int copy_metadata(qb_table_metadata *dst, const qb_table_metadata *src, q
   dst->default_sort_order_id = src->default_sort_order_id;
   dst->current_snapshot_id = src->current_snapshot_id;
   if ((dst->snap_text = src->snap_text)) __atomic_add_fetch(&dst->snap_text->refs, 1, __ATOMIC_ACQ_REL);
+  dst->snap_text_count = src->snap_text_count;
+  dst->snap_text_n = src->snap_text_n;
   if (src->uuid && !(dst->uuid = qb_ice__strdup(a, src->uuid, err))) return QB_ENOMEM;
   if (src->location && !(dst->location = qb_ice__strdup(a, src->location, err))) return QB_ENOMEM;
   dst->schemas = qb_ice__alloc(a, src->n_schemas, sizeof *dst->schemas, err);
