@@ -242,6 +242,19 @@ QB_API int qb_avro_writer_append(qb_avro_writer *w, const qb_value *v, qb_err *e
  * floats). QB_EINVAL names the record and field path of JSON that does not fit; the file is unchanged.
  */
 QB_API int qb_avro_writer_append_json(qb_avro_writer *w, const char *json, size_t n, qb_err *err) QB_WUR;
+/**
+ * Append one block copied verbatim from another file (qb_avro_reader_next_block's `stored` bytes and record
+ * count): no record is decoded or re-encoded. The block must hold `records` records encoded by this writer's
+ * schema (the source file's writer schema must be the same) and compressed with `codec`, which must be this
+ * writer's codec (else QB_EINVAL, nothing written). A block whose data fits in a quarter of block_bytes
+ * together with the block being built joins that block (decompressed and appended: records stay undecoded), so
+ * that a file copied forward many times keeps few blocks; a larger one is written as it is, after the block
+ * being built, with this file's sync marker. An I/O error poisons the writer as in qb_avro_writer_append.
+ * @return QB_OK, QB_EINVAL (codec differs, empty or oversized block), QB_ECORRUPT (a small block does not
+ *         decompress), QB_EIO, QB_ENOMEM
+ */
+QB_API int qb_avro_writer_append_block(qb_avro_writer *w, uint64_t records, qb_slice stored, qb_avro_codec codec,
+                                       qb_err *err) QB_WUR;
 /** End the current block now (none is written when it is empty); writes the header if not yet written. */
 QB_API int qb_avro_writer_flush(qb_avro_writer *w, qb_err *err) QB_WUR;
 /** Write the last block (and the header if nothing was written yet) and free `w` in every case. */

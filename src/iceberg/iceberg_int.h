@@ -33,22 +33,32 @@ struct qb_schema {
   int32_t highest_id;
 };
 
-/* The compact JSON text of snapshots[0..count) of a metadata object, comma-separated, without brackets.
- * Snapshots are append-only between commits, so a builder derived from a metadata object shares its text
- * (refcounted) and serialises only the snapshots it adds (metadata_json.c). */
+/* The compact JSON text of the snapshots of metadata objects, comma-separated, without brackets. Snapshots are
+ * append-only between commits, so a builder derived from a metadata object shares its text (refcounted) and
+ * serialises only the snapshots it adds, appending them in place when nobody appended past its view yet
+ * (metadata_json.c). Each metadata object sees text[0..snap_text_n), the text of its first snap_text_count
+ * snapshots; bytes beyond a view are never changed once written, so views of other objects stay valid. */
 typedef struct qb_md_text {
-  int refs; /* atomic */
-  size_t count;
-  size_t n;
+  int refs;    /* atomic */
+  size_t used; /* atomic: bytes written (claimed by one writer with a compare-and-swap) */
+  size_t cap;
   char text[];
 } qb_md_text;
 
 void qb_md_text__release(qb_md_text *t);
-/* Set md->snap_text to the text of all its snapshots, extending the text it holds (that of its first,
- * unchanged, snap_text->count snapshots; NULL = none). Best effort: without memory md keeps no text. */
+/* Set md's snap_text view to the text of all its snapshots, extending the view it holds (that of its first,
+ * unchanged, snap_text_count snapshots; NULL = none). Best effort: without memory md keeps no text. */
 void qb_md_text__extend(struct qb_table_metadata *md);
 
 /* The metadata object (table_metadata.c, metadata_json.c). Everything lives in `arena`, except snap_text. */
+/* Storage of snapshots' strings (manifest list, operation, summary), refcounted: snapshots never change once
+ * added, so metadata derived by a builder shares its base's chunks instead of copying every snapshot, and puts
+ * the snapshots it adds into a chunk of its own (table_metadata.c). */
+typedef struct qb_md_chunk {
+  int refs; /* atomic */
+  qb_arena arena;
+} qb_md_chunk;
+
 struct qb_table_metadata {
   qb_arena arena;
   int format_version;
@@ -76,7 +86,13 @@ struct qb_table_metadata {
   size_t n_statistics;
   qb_statistics_file *partition_statistics;
   size_t n_partition_statistics;
-  qb_md_text *snap_text; /* NULL, or the cached text of all snapshots (set by the builder only) */
+  qb_md_text *snap_text; /* NULL, or the cached text of snapshots (set by the builder only) */
+  size_t snap_text_count, snap_text_n; /* this object's view of it */
+  /* snaps_in_chunks: every snapshot's strings live in chunks[] (metadata from a builder); else in `arena`
+   * (parsed metadata) */
+  bool snaps_in_chunks;
+  qb_md_chunk **chunks; /* in `arena`; one reference each */
+  size_t n_chunks;
 };
 
 /* table_metadata.c: the cross-object rules a loaded or built metadata must satisfy. */

@@ -110,6 +110,13 @@ int qb_manifest__open_avro(qb_writer **dst, qb_avro_writer **avro, qb_fileio *io
 int qb_manifest_file__from_value(qb_manifest_file *out, const qb_value *v, qb_arena *a, qb_err *err);
 int qb_manifest_file__to_value(qb_value *out, const qb_manifest_file *m, qb_arena *a, qb_err *err);
 
+/* Append every entry `r` has left to `w`: the parent's manifests of a commit that changes none of them. When
+ * the list is a v2 list with this writer's schema and codec, its blocks are copied verbatim (no entry is
+ * decoded or re-encoded; *verbatim = true when not NULL); otherwise entry by entry, upgraded as
+ * qb_manifest_list_writer_append does. */
+int qb_manifest_list_writer__append_rest(qb_manifest_list_writer *w, qb_manifest_list_reader *r, bool *verbatim,
+                                         qb_err *err);
+
 /* Readers over an open file, which they take over (closed on failure too): for fuzzing and memory files. */
 int qb_manifest_list_reader__open_file(qb_manifest_list_reader **out, qb_file *file, qb_err *err);
 int qb_manifest_reader__open_file(qb_manifest_reader **out, qb_file *file, const qb_manifest_read_options *opts,

@@ -381,6 +381,7 @@ struct qb_manifest_list_writer {
   qb_writer *dst;
   qb_avro_writer *avro;
   qb_avro_schema *schema;
+  qb_avro_codec codec;
   int64_t snapshot_id, sequence_number;
   char *path;
 };
@@ -418,6 +419,8 @@ int qb_manifest_list_writer_open(qb_manifest_list_writer **out, qb_fileio *io, c
   }
   w->snapshot_id = snapshot_id;
   w->sequence_number = sequence_number;
+  const qb_manifest_write_options def = QB_MANIFEST_WRITE_OPTIONS_INIT;
+  w->codec = (opts ? opts : &def)->codec;
   snprintf(num[0], sizeof num[0], "%" PRId64, snapshot_id);
   snprintf(num[1], sizeof num[1], "%" PRId64, parent_snapshot_id);
   snprintf(num[2], sizeof num[2], "%" PRId64, sequence_number);
@@ -466,6 +469,47 @@ int qb_manifest_list_writer_append(qb_manifest_list_writer *w, const qb_manifest
   if (!rc) rc = qb_avro_writer_append(w->avro, &v, err);
   qb_arena_release(&a);
   return rc ? qb_err_wrap(err, "writing manifest list %s", w->path) : QB_OK;
+}
+
+/* Whether the list `r` reads holds records exactly as this writer would encode them: a v2 list whose writer
+ * schema is ours, byte for byte, and whose codec is ours, not yet read from. Every field of such a record is
+ * final: v2 lists store explicit sequence numbers (assigned when the list was written, spec "Sequence Number
+ * Inheritance" applies only to manifests added by the committing snapshot) and every count. */
+static int copyable(bool *out, const qb_manifest_list_writer *w, const qb_manifest_list_reader *r, qb_err *err)
+{
+  *out = false;
+  if (!r->avro || r->format_version != 2 || qb_avro_reader_blocks(r->avro) != 0 ||
+      qb_avro_reader_codec(r->avro) != w->codec)
+    return QB_OK;
+  qb_slice text;
+  if (!qb_avro_reader_meta(r->avro, "avro.schema", &text)) return QB_OK;
+  char *ours;
+  size_t n;
+  int rc = qb_avro_schema_to_json(&ours, &n, w->schema, err);
+  if (rc) return rc;
+  *out = n == text.n && !memcmp(ours, text.p, n);
+  free(ours);
+  return QB_OK;
+}
+
+int qb_manifest_list_writer__append_rest(qb_manifest_list_writer *w, qb_manifest_list_reader *r, bool *verbatim,
+                                         qb_err *err)
+{
+  bool copy;
+  int rc = copyable(&copy, w, r, err);
+  if (verbatim) *verbatim = copy && !rc;
+  while (!rc && copy) {
+    qb_avro_block b;
+    if ((rc = qb_avro_reader_next_block(&b, r->avro, false, err)) || !b.stored.p) break;
+    rc = qb_avro_writer_append_block(w->avro, b.records, b.stored, w->codec, err);
+  }
+  if (rc) return qb_err_wrap(err, "copying manifest list %s into %s", r->file ? qb_file_path(r->file) : "(inline)", w->path);
+  while (!copy) { /* entries that need upgrading (v1, other schema or codec): decoded and written anew */
+    const qb_manifest_file *mf;
+    if ((rc = qb_manifest_list_reader_next(&mf, r, err)) || !mf) break;
+    if ((rc = qb_manifest_list_writer_append(w, mf, err))) break;
+  }
+  return rc;
 }
 
 int qb_manifest_list_writer_close(qb_manifest_list_writer *w, qb_err *err)

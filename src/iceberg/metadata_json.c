@@ -471,8 +471,8 @@ static void write_root(qb_jw *w, const qb_table_metadata *md)
   qb_jw_key(w, "snapshots");
   qb_jw_begin_array(w);
   const qb_md_text *st = md->snap_text;
-  if (st && !w->pretty && st->count == md->n_snapshots && st->count <= INT_MAX)
-    qb_jw_raw_elements(w, st->text, st->n, (int)st->count);
+  if (st && !w->pretty && md->snap_text_count == md->n_snapshots && md->snap_text_count <= INT_MAX)
+    qb_jw_raw_elements(w, st->text, md->snap_text_n, (int)md->snap_text_count);
   else
     for (size_t i = 0; i < md->n_snapshots; i++) qb_snapshot__to_json(w, &md->snapshots[i]);
   qb_jw_end_array(w);
@@ -518,7 +518,8 @@ void qb_md_text__extend(qb_table_metadata *md)
 {
   qb_md_text *prefix = md->snap_text;
   md->snap_text = NULL;
-  size_t from = prefix && prefix->count <= md->n_snapshots ? prefix->count : 0;
+  size_t from = prefix && md->snap_text_count <= md->n_snapshots ? md->snap_text_count : 0;
+  size_t pn = from ? md->snap_text_n : 0;
   qb_err e = QB_ERR_INIT;
   qb_buf b;
   qb_buf_init(&b, QB_MAX_METADATA_BYTES);
@@ -529,16 +530,30 @@ void qb_md_text__extend(qb_table_metadata *md)
     qb_snapshot__to_json(&w, &md->snapshots[i]);
     if (qb_jw_finish(&w) != QB_OK) break;
   }
-  size_t pn = from ? prefix->n : 0;
-  qb_md_text *t = e.code ? NULL : malloc(sizeof *t + pn + b.n + 1);
+  qb_md_text *t = NULL;
+  if (!e.code && from && b.n <= prefix->cap - pn) {
+    /* append in place if the text still ends where our view does (no other builder appended to it) */
+    size_t expect = pn;
+    if (__atomic_compare_exchange_n(&prefix->used, &expect, pn + b.n, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+      if (b.n) memcpy(prefix->text + pn, b.p, b.n);
+      t = prefix;
+      prefix = NULL;
+    }
+  }
+  if (!t && !e.code) { /* a new text, with room to grow: each commit's append is then one small copy */
+    size_t need = pn + b.n, cap = need < ((size_t)64 << 10) ? (size_t)64 << 10 : need + need / 2;
+    if ((t = malloc(sizeof *t + cap))) {
+      t->refs = 1;
+      t->used = need;
+      t->cap = cap;
+      if (pn) memcpy(t->text, prefix->text, pn);
+      if (b.n) memcpy(t->text + pn, b.p, b.n);
+    }
+  }
   if (t) {
-    t->refs = 1;
-    t->count = md->n_snapshots;
-    t->n = pn + b.n;
-    if (pn) memcpy(t->text, prefix->text, pn);
-    if (b.n) memcpy(t->text + pn, b.p, b.n);
-    t->text[t->n] = '\0';
     md->snap_text = t;
+    md->snap_text_count = md->n_snapshots;
+    md->snap_text_n = pn + b.n;
   }
   qb_err_clear(&e);
   qb_buf_free(&b);
@@ -554,7 +569,7 @@ int qb_table_metadata_to_json(char **out, size_t *out_n, const qb_table_metadata
   qb_buf_init(&b, QB_MAX_METADATA_BYTES);
   qb_jw_init(&w, &b, (flags & QB_METADATA_JSON_PRETTY) != 0, err);
   /* one allocation for a long history instead of doubling through it */
-  if (md->snap_text && qb_buf_reserve(&b, md->snap_text->n + (64 << 10), err) != QB_OK) return QB_ENOMEM;
+  if (md->snap_text && qb_buf_reserve(&b, md->snap_text_n + (64 << 10), err) != QB_OK) return QB_ENOMEM;
   write_root(&w, md);
   int rc = qb_jw_finish(&w);
   if (!rc) rc = qb_buf_cstr(&b, err);

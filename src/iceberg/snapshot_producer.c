@@ -810,8 +810,14 @@ int qb_producer__apply(qb_producer *p, const qb_tbl *base, int attempt, qb_metad
   }
 
   /* then the parent's manifests, rewritten where this commit removes files */
-  bool removes = s->n_removed || rm.filter || rm.replaced;
+  bool removes = s->n_removed || rm.filter || rm.replaced, merging = false;
+  for (size_t k = 0; k < n_merges; k++) merging = merging || merges[k].active;
   if ((rc = open_parent_list(&lr, p, err))) goto done;
+  if (lr && !removes && !merging) { /* all of them unchanged: copied block by block where the format allows */
+    if ((rc = qb_manifest_list_writer__append_rest(lw, lr, NULL, err))) goto done;
+    qb_manifest_list_reader_close(lr);
+    lr = NULL;
+  }
   while (lr) {
     const qb_manifest_file *mf;
     if ((rc = qb_manifest_list_reader_next(&mf, lr, err)) || !mf) break;

@@ -22,6 +22,11 @@ void qb_table_metadata_free(qb_table_metadata *md)
 {
   if (!md) return;
   qb_md_text__release(md->snap_text);
+  for (size_t i = 0; i < md->n_chunks; i++)
+    if (__atomic_sub_fetch(&md->chunks[i]->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+      qb_arena_release(&md->chunks[i]->arena);
+      free(md->chunks[i]);
+    }
   qb_arena_release(&md->arena);
   free(md);
 }
@@ -337,6 +342,7 @@ struct qb_metadata_builder {
   int64_t *main_sets; /* added snapshots that "main" pointed to at some time in this builder */
   size_t n_main_sets, cap_main_sets;
   bool removed_snapshots;
+  qb_md_chunk *own_chunk; /* where the snapshots this builder adds keep their strings; NULL until one is */
 };
 
 static const char *const reserved_properties[] = {
@@ -394,6 +400,54 @@ static bool has_id(const int64_t *arr, size_t n, int64_t id)
   return false;
 }
 
+/* Beyond this many chunks a derived metadata copies its snapshots into one chunk again: a long-lived process
+ * committing often keeps few small chunks alive, and the cost of the copy is spread over that many commits. */
+#define MAX_CHUNKS 32
+
+/* A new chunk appended to md->chunks (the array is re-made in md's arena: it is short). */
+static qb_md_chunk *add_chunk(qb_table_metadata *md, qb_err *err)
+{
+  qb_md_chunk **arr = qb_ice__alloc(&md->arena, md->n_chunks + 1, sizeof *arr, err);
+  qb_md_chunk *c = arr ? malloc(sizeof *c) : NULL;
+  if (!c) {
+    if (arr) QB_FAIL(err, QB_ENOMEM, "out of memory copying snapshots");
+    return NULL;
+  }
+  c->refs = 1;
+  qb_arena_init(&c->arena, 4096);
+  if (md->n_chunks) memcpy(arr, md->chunks, md->n_chunks * sizeof *arr);
+  arr[md->n_chunks++] = c;
+  md->chunks = arr;
+  return c;
+}
+
+static int copy_snapshots(qb_table_metadata *dst, const qb_table_metadata *src, qb_err *err)
+{
+  dst->snapshots = qb_ice__alloc(&dst->arena, src->n_snapshots, sizeof *dst->snapshots, err);
+  if (!dst->snapshots) return QB_ENOMEM;
+  dst->snaps_in_chunks = true;
+  if (src->snaps_in_chunks && src->n_chunks < MAX_CHUNKS) { /* share the strings */
+    if (src->n_chunks && !(dst->chunks = qb_ice__alloc(&dst->arena, src->n_chunks, sizeof *dst->chunks, err)))
+      return QB_ENOMEM;
+    for (size_t i = 0; i < src->n_chunks; i++) {
+      __atomic_add_fetch(&src->chunks[i]->refs, 1, __ATOMIC_ACQ_REL);
+      dst->chunks[i] = src->chunks[i];
+    }
+    dst->n_chunks = src->n_chunks;
+    if (src->n_snapshots) memcpy(dst->snapshots, src->snapshots, src->n_snapshots * sizeof *src->snapshots);
+    dst->n_snapshots = src->n_snapshots;
+    return QB_OK;
+  }
+  qb_md_chunk *c = src->n_snapshots ? add_chunk(dst, err) : NULL;
+  if (src->n_snapshots && !c) return QB_ENOMEM;
+  for (size_t i = 0; i < src->n_snapshots; i++) {
+    int rc = qb_snapshot__copy(&dst->snapshots[i], &c->arena, &src->snapshots[i], err);
+    if (rc) return rc;
+    dst->n_snapshots = i + 1;
+  }
+  return QB_OK;
+}
+
 static int copy_metadata(qb_table_metadata *dst, const qb_table_metadata *src, qb_err *err)
 {
   qb_arena *a = &dst->arena;
@@ -408,18 +462,19 @@ static int copy_metadata(qb_table_metadata *dst, const qb_table_metadata *src, q
   dst->default_sort_order_id = src->default_sort_order_id;
   dst->current_snapshot_id = src->current_snapshot_id;
   if ((dst->snap_text = src->snap_text)) __atomic_add_fetch(&dst->snap_text->refs, 1, __ATOMIC_ACQ_REL);
+  dst->snap_text_count = src->snap_text_count;
+  dst->snap_text_n = src->snap_text_n;
   if (src->uuid && !(dst->uuid = qb_ice__strdup(a, src->uuid, err))) return QB_ENOMEM;
   if (src->location && !(dst->location = qb_ice__strdup(a, src->location, err))) return QB_ENOMEM;
   dst->schemas = qb_ice__alloc(a, src->n_schemas, sizeof *dst->schemas, err);
   dst->specs = qb_ice__alloc(a, src->n_specs, sizeof *dst->specs, err);
   dst->sort_orders = qb_ice__alloc(a, src->n_sort_orders, sizeof *dst->sort_orders, err);
-  dst->snapshots = qb_ice__alloc(a, src->n_snapshots, sizeof *dst->snapshots, err);
   dst->refs = qb_ice__alloc(a, src->n_refs, sizeof *dst->refs, err);
   dst->snapshot_log = qb_ice__alloc(a, src->n_snapshot_log, sizeof *dst->snapshot_log, err);
   dst->metadata_log = qb_ice__alloc(a, src->n_metadata_log, sizeof *dst->metadata_log, err);
   dst->statistics = qb_ice__alloc(a, src->n_statistics, sizeof *dst->statistics, err);
   dst->partition_statistics = qb_ice__alloc(a, src->n_partition_statistics, sizeof *dst->partition_statistics, err);
-  if (!dst->schemas || !dst->specs || !dst->sort_orders || !dst->snapshots || !dst->refs || !dst->snapshot_log ||
+  if (!dst->schemas || !dst->specs || !dst->sort_orders || !dst->refs || !dst->snapshot_log ||
       !dst->metadata_log || !dst->statistics || !dst->partition_statistics)
     return QB_ENOMEM;
   for (size_t i = 0; i < src->n_schemas && !rc; i++)
@@ -432,9 +487,7 @@ static int copy_metadata(qb_table_metadata *dst, const qb_table_metadata *src, q
   dst->n_sort_orders = src->n_sort_orders;
   if (!rc) rc = qb_kv__copy(&dst->properties, a, src->properties, src->n_properties, err);
   dst->n_properties = src->n_properties;
-  for (size_t i = 0; i < src->n_snapshots && !rc; i++)
-    rc = qb_snapshot__copy(&dst->snapshots[i], a, &src->snapshots[i], err);
-  dst->n_snapshots = src->n_snapshots;
+  if (!rc) rc = copy_snapshots(dst, src, err);
   for (size_t i = 0; i < src->n_refs && !rc; i++) {
     dst->refs[i] = src->refs[i];
     if (!(dst->refs[i].name = qb_ice__strdup(a, src->refs[i].name, err))) rc = QB_ENOMEM;
@@ -469,6 +522,7 @@ static qb_metadata_builder *builder_alloc(qb_err *err)
     free(b);
     b = NULL;
   }
+  if (b) b->md->snaps_in_chunks = true; /* none yet */
   if (!b) QB_FAIL(err, QB_ENOMEM, "out of memory creating a metadata builder");
   return b;
 }
@@ -727,7 +781,8 @@ int qb_metadata_builder_add_snapshot(qb_metadata_builder *b, const qb_snapshot *
   if (!s->operation) return done(b, QB_FAIL(err, QB_EINVAL, "snapshot %lld has no operation", (long long)s->snapshot_id), err);
   if ((rc = GROW(b, snapshots, n_snapshots, cap_snapshots, err))) return done(b, rc, err);
   qb_snapshot copy;
-  if ((rc = qb_snapshot__copy(&copy, &md->arena, s, err))) return done(b, rc, err);
+  if (!b->own_chunk && !(b->own_chunk = add_chunk(md, err))) return done(b, QB_ENOMEM, err);
+  if ((rc = qb_snapshot__copy(&copy, &b->own_chunk->arena, s, err))) return done(b, rc, err);
   md->snapshots[md->n_snapshots++] = copy;
   md->last_sequence_number = s->sequence_number;
   if ((rc = push_id(md, &b->added, &b->n_added, &b->cap_added, s->snapshot_id, err))) return done(b, rc, err);

@@ -648,6 +648,77 @@ QB_TEST(raw_blocks_every_codec)
   qb_avro_schema_free(s);
 }
 
+/* Verbatim block copies: a file made of one appended record then every block of another file (same schema and
+ * codec) reads back as exactly those records, each copied block intact; a codec mismatch is refused. */
+QB_TEST(append_block_copies_verbatim)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_avro_schema *s;
+  CHECK_OK(parse(&s, ALL_TYPES, &err), &err);
+  qb_value recs[64], want[130];
+  size_t n = all_type_values(recs);
+  for (int codec = QB_AVRO_CODEC_NULL; codec <= QB_AVRO_CODEC_ZSTD; codec++) {
+    qb_avro_write_options o = QB_AVRO_WRITE_OPTIONS_INIT;
+    o.codec = (qb_avro_codec)codec;
+    o.block_bytes = 500;
+    uint8_t *src;
+    size_t sn;
+    CHECK_OK(write_ocf(&src, &sn, s, &o, NULL, recs, n, &err), &err);
+    for (int join = 0; join <= 1; join++) {
+      /* join: blocks this small join the block being built (a quarter of the default 64000 bytes) */
+      qb_avro_write_options wo = o;
+      wo.block_bytes = join ? 0 : 500;
+      char *path = qb_str_printf("%s/copy%d.avro", qb_test_tmpdir(), join);
+      qb_fileio *io;
+      qb_writer *w;
+      qb_avro_writer *aw;
+      qb_file *f;
+      qb_avro_reader *r;
+      CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+      CHECK_OK(qb_fileio_create(&w, io, path, QB_CREATE_OVERWRITE, &err), &err);
+      CHECK_OK(qb_avro_writer_open(&aw, w, s, &wo, &err), &err);
+      CHECK_OK(qb_avro_writer_set_meta_str(aw, "format-version", "2", &err), &err);
+      CHECK_OK(qb_avro_writer_append(aw, &recs[n - 1], &err), &err);
+      want[0] = recs[n - 1];
+      CHECK_OK(qb_file_from_memory(&f, src, sn, "src.avro", &err), &err);
+      CHECK_OK(qb_avro_reader_open(&r, f, NULL, &err), &err);
+      qb_avro_block b;
+      uint64_t copied = 0;
+      qb_slice last = {NULL, 0};
+      for (;;) {
+        CHECK_OK(qb_avro_reader_next_block(&b, r, false, &err), &err);
+        if (!b.stored.p) break;
+        qb_avro_codec other = codec == QB_AVRO_CODEC_NULL ? QB_AVRO_CODEC_DEFLATE : QB_AVRO_CODEC_NULL;
+        CHECK_FAIL(qb_avro_writer_append_block(aw, b.records, b.stored, other, &err), QB_EINVAL, &err, "cannot be copied");
+        CHECK_OK(qb_avro_writer_append_block(aw, b.records, b.stored, qb_avro_reader_codec(r), &err), &err);
+        copied += b.records;
+        last = b.stored;
+      }
+      CHECK_EQ_INT(copied, n);
+      CHECK_EQ_INT(qb_avro_writer_records(aw), n + 1);
+      CHECK_FAIL(qb_avro_writer_append_block(aw, 0, last, (qb_avro_codec)codec, &err), QB_EINVAL, &err, "0 records");
+      uint64_t src_blocks = qb_avro_reader_blocks(r);
+      qb_avro_reader_close(r);
+      qb_file_close(f);
+      CHECK_OK(qb_avro_writer_close(aw, &err), &err);
+      CHECK_OK(qb_writer_close(w, &err), &err);
+      for (size_t i = 0; i < n; i++) want[i + 1] = recs[i];
+      uint8_t *out;
+      size_t on, count = 0;
+      uint64_t blocks = 0;
+      CHECK_OK(qb_fileio_read_all(&out, &on, io, path, 1 << 30, &err), &err);
+      CHECK_OK(read_ocf(out, on, NULL, want, &count, &blocks, &err), &err);
+      CHECK_EQ_INT(count, n + 1);
+      CHECK_EQ_INT(blocks, join ? 1 : src_blocks + 1);
+      free(out);
+      qb_fileio_free(io);
+      free(path);
+    }
+    free(src);
+  }
+  qb_avro_schema_free(s);
+}
+
 QB_TEST(value_to_json_layout)
 {
   qb_err err = QB_ERR_INIT;

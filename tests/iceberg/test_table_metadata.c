@@ -599,6 +599,88 @@ QB_TEST(builder_new_table_and_commits)
   qb_schema_free(schema2);
 }
 
+/* The JSON of metadata equals that of the same metadata parsed back (a parsed object has no cached text). */
+static bool json_round_trips(const qb_table_metadata *md, qb_err *err)
+{
+  char *a = NULL, *b = NULL;
+  size_t an, bn;
+  qb_table_metadata *back = NULL;
+  bool same = qb_table_metadata_to_json(&a, &an, md, 0, err) == QB_OK &&
+              qb_table_metadata_parse(&back, a, an, err) == QB_OK &&
+              qb_table_metadata_to_json(&b, &bn, back, 0, err) == QB_OK && an == bn && !memcmp(a, b, an);
+  free(a);
+  free(b);
+  qb_table_metadata_free(back);
+  return same;
+}
+
+static int commit_one(qb_table_metadata **out, const qb_table_metadata *base, int64_t id, qb_err *err)
+{
+  char ml[64];
+  snprintf(ml, sizeof ml, "s3://lake/t/metadata/snap-%lld.avro", (long long)id);
+  const qb_snapshot *head = qb_table_metadata_current_snapshot(base);
+  qb_snapshot s = snap(id, head ? head->snapshot_id : 0, qb_table_metadata_last_sequence_number(base) + 1,
+                       1736500000000 + id, ml);
+  qb_kv sum[] = {{"added-records", "1"}, {"note", ml}};
+  s.summary = sum;
+  s.n_summary = 2;
+  qb_metadata_builder *b;
+  int rc = qb_metadata_builder_from(&b, base, err);
+  if (!rc && (rc = qb_metadata_builder_add_snapshot(b, &s, err))) qb_metadata_builder_free(b);
+  if (!rc && (rc = qb_metadata_builder_set_branch_snapshot(b, "main", id, err))) qb_metadata_builder_free(b);
+  return rc ? rc : qb_metadata_builder_build(out, b, "s3://lake/t/metadata/v0.metadata.json", 1736600000000 + id, err);
+}
+
+/* Derived metadata shares its base's snapshots and snapshot text: a long chain (past the point where the shared
+ * storage is re-packed), bases freed along the way, two commits derived from one base (the second cannot extend
+ * the shared text in place), and a parsed base: every version serialises as its parsed-back copy does. */
+QB_TEST(derived_metadata_shares_history)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_field cols[] = {{.id = 1, .name = "id", .required = true, .type = qb_type_primitive(QB_T_LONG)}};
+  qb_schema *schema;
+  CHECK_OK(qb_schema_new(&schema, 0, cols, 1, NULL, 0, &err), &err);
+  qb_metadata_builder *b;
+  qb_table_metadata *md, *next;
+  CHECK_OK(qb_metadata_builder_new_table(&b, schema, NULL, NULL, "s3://lake/t", NULL, &err), &err);
+  CHECK_OK(qb_metadata_builder_build(&md, b, NULL, 1736499990000, &err), &err);
+  for (int64_t id = 1; id <= 80; id++) {
+    CHECK_OK(commit_one(&next, md, id, &err), &err);
+    if (id == 40) { /* a sibling of version 40 built after it, from the same base */
+      qb_table_metadata *sib;
+      CHECK_OK(commit_one(&sib, md, 1000, &err), &err);
+      EXPECT(json_round_trips(sib, &err));
+      EXPECT(json_round_trips(next, &err));
+      CHECK_EQ_INT(qb_table_metadata_n_snapshots(sib), 40);
+      CHECK_EQ_INT(qb_table_metadata_current_snapshot(sib)->snapshot_id, 1000);
+      qb_table_metadata_free(sib);
+    }
+    qb_table_metadata_free(md);
+    md = next;
+    if (id % 7 == 0) EXPECT(json_round_trips(md, &err));
+  }
+  CHECK_EQ_INT(qb_table_metadata_n_snapshots(md), 80);
+  CHECK_EQ_STR(qb_table_metadata_snapshot_at(md, 0)->manifest_list, "s3://lake/t/metadata/snap-1.avro");
+  EXPECT(json_round_trips(md, &err));
+  /* a parsed base: its snapshots are copied once, then shared again */
+  char *js;
+  size_t jn;
+  qb_table_metadata *parsed;
+  CHECK_OK(qb_table_metadata_to_json(&js, &jn, md, 0, &err), &err);
+  CHECK_OK(qb_table_metadata_parse(&parsed, js, jn, &err), &err);
+  free(js);
+  qb_table_metadata_free(md);
+  CHECK_OK(commit_one(&md, parsed, 81, &err), &err);
+  qb_table_metadata_free(parsed);
+  CHECK_OK(commit_one(&next, md, 82, &err), &err);
+  qb_table_metadata_free(md);
+  EXPECT(json_round_trips(next, &err));
+  CHECK_EQ_INT(qb_table_metadata_n_snapshots(next), 82);
+  CHECK_EQ_STR(qb_table_metadata_snapshot_at(next, 80)->manifest_list, "s3://lake/t/metadata/snap-81.avro");
+  qb_table_metadata_free(next);
+  qb_schema_free(schema);
+}
+
 QB_TEST(read_through_fileio_names_the_path)
 {
   qb_err err = QB_ERR_INIT;

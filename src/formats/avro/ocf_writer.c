@@ -2,7 +2,7 @@
 /* Avro object container file writer (Avro 1.11 spec, "Object Container Files"): the header (magic,
  * metadata map with avro.schema, avro.codec and the caller's keys, a random 16-byte sync marker) goes out
  * with the first block; records are encoded into a block buffer that is compressed and written once it
- * reaches block_bytes. */
+ * reaches block_bytes. Blocks of another file with the same schema and codec can be copied in verbatim. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +33,7 @@ struct qb_avro_writer {
   qb_buf block; /* encoded records of the current block */
   uint64_t block_records;
   qb_buf out; /* a framed block (or the header) on its way to dst */
+  qb_buf raw; /* a small copied block, decompressed to join the current block */
   uint64_t records;
   int failed; /* sticky I/O error */
   qb_err ferr;
@@ -61,6 +62,7 @@ int qb_avro_writer_open(qb_avro_writer **out, qb_writer *dst, const qb_avro_sche
   if (w->opt.block_bytes > MAX_BLOCK) w->opt.block_bytes = MAX_BLOCK;
   qb_buf_init(&w->block, QB_BUF_NOLIMIT);
   qb_buf_init(&w->out, QB_BUF_NOLIMIT);
+  qb_buf_init(&w->raw, QB_BUF_NOLIMIT);
   uint64_t s0 = qb_random_u64(), s1 = qb_random_u64();
   memcpy(w->sync, &s0, 8);
   memcpy(w->sync + 8, &s1, 8);
@@ -83,6 +85,7 @@ void qb_avro_writer_abort(qb_avro_writer *w)
   free(w->schema_json);
   qb_buf_free(&w->block);
   qb_buf_free(&w->out);
+  qb_buf_free(&w->raw);
   free(w);
 }
 
@@ -223,6 +226,49 @@ int qb_avro_writer_append(qb_avro_writer *w, const qb_value *v, qb_err *err)
   w->records++;
   w->block_records++;
   return w->block.n >= w->opt.block_bytes ? flush_block(w, err) : QB_OK;
+}
+
+int qb_avro_writer_append_block(qb_avro_writer *w, uint64_t records, qb_slice stored, qb_avro_codec codec,
+                                qb_err *err)
+{
+  qb_err local = QB_ERR_INIT;
+  if (!err) err = &local;
+  if (w->failed) return sticky(w, err);
+  if (codec != w->opt.codec)
+    return QB_FAIL(err, QB_EINVAL, "avro writer: a block compressed with %s cannot be copied into a %s file",
+                   qb_avro__codec_name(codec), qb_avro__codec_name(w->opt.codec));
+  /* the same limits our reader (and Java's, on the count) applies, so a copied file stays readable */
+  if (records == 0 || records > INT64_MAX || stored.n == 0 || stored.n > MAX_BLOCK || !stored.p)
+    return QB_FAIL(err, QB_EINVAL, "avro writer: block of %llu records in %zu bytes cannot be copied",
+                   (unsigned long long)records, stored.n);
+  /* A small block joins the block being built: a block's data is its records' encodings back to back, so no
+   * record is decoded. A file copied forward commit after commit (an Iceberg manifest list gaining one entry
+   * each time) would otherwise gain one tiny block per copy; this way its blocks fill up to a quarter of
+   * block_bytes, at the cost of (de)compressing at most that much per copy. */
+  size_t small = w->opt.block_bytes / 4;
+  if (stored.n <= small && w->block.n < small) {
+    int rc = qb_avro__decompress(codec, stored.p, stored.n, &w->raw, small - w->block.n, err);
+    if (rc == QB_OK) {
+      if ((rc = qb_buf_append(&w->block, w->raw.p, w->raw.n, err))) return poison(w, rc, err);
+      w->records += records;
+      w->block_records += records;
+      return QB_OK;
+    }
+    if (rc != QB_ELIMIT) return qb_err_wrap(err, "avro writer: copied block of %llu records", (unsigned long long)records);
+    qb_err_clear(err); /* too big to join: copied as it is */
+  }
+  /* records appended one by one before stay in their own block, ahead of the copy */
+  int rc = flush_block(w, err);
+  if (rc) return rc;
+  uint8_t head[20];
+  size_t hn = qb_avro__encode_long(head, (int64_t)records);
+  hn += qb_avro__encode_long(head + hn, (int64_t)stored.n);
+  rc = qb_writer_write(w->dst, head, hn, err);
+  if (!rc) rc = qb_writer_write(w->dst, stored.p, stored.n, err);
+  if (!rc) rc = qb_writer_write(w->dst, w->sync, 16, err);
+  if (rc) return poison(w, qb_err_wrap(err, "avro writer: copied block of %llu records", (unsigned long long)records), err);
+  w->records += records;
+  return QB_OK;
 }
 
 int qb_avro_writer_flush(qb_avro_writer *w, qb_err *err)
