@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iceberg/partition_tuple.h"
 #include "iceberg/scan_int.h"
 #include "util/str.h"
 
@@ -421,20 +422,6 @@ void qb_scan_get_metrics(const qb_scan *s, qb_scan_metrics *out) { *out = s->m; 
 
 /* ---- planning: the next data file ----------------------------------------------------------------------- */
 
-typedef struct tuple_ctx {
-  const qb_partition_spec *spec;
-  const qb_value *tuple;
-} tuple_ctx;
-
-static const qb_value *tuple_lookup(const void *ctx, int32_t id)
-{
-  const tuple_ctx *c = ctx;
-  for (size_t i = 0; i < c->spec->n_fields; i++)
-    if (c->spec->fields[i].field_id == id)
-      return c->tuple->kind == QB_V_STRUCT && i < c->tuple->u.seq.n ? &c->tuple->u.seq.items[i] : NULL;
-  return NULL;
-}
-
 static int plan_next(const qb_scan_task **task, qb_scan *s, qb_err *err)
 {
   *task = NULL;
@@ -485,8 +472,8 @@ static int plan_next(const qb_scan_task **task, qb_scan *s, qb_err *err)
     /* incremental: files this snapshot added (a merged manifest also carries older files as EXISTING) */
     if (s->incremental && (e->status != QB_ENTRY_ADDED || e->snapshot_id != s->list_snapshot_id)) continue;
     s->m.data_files_total++;
-    tuple_ctx tc = {s->mr_spec, &e->data_file.partition};
-    if (s->mr_proj->op != QB_EXPR_TRUE && !qb_bexpr__eval(s->mr_proj, tuple_lookup, &tc)) {
+    qb_partition_tuple tc = {s->mr_spec, &e->data_file.partition};
+    if (s->mr_proj->op != QB_EXPR_TRUE && !qb_bexpr__eval(s->mr_proj, qb_partition__tuple_lookup, &tc)) {
       s->m.data_files_pruned_partition++;
       continue;
     }
