@@ -393,6 +393,12 @@ static int push_id(qb_table_metadata *md, int64_t **arr, size_t *n, size_t *cap,
   return QB_OK;
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
 static bool has_id(const int64_t *arr, size_t n, int64_t id)
 {
   for (size_t i = 0; i < n; i++)
@@ -889,10 +895,17 @@ int qb_metadata_builder_remove_snapshots(qb_metadata_builder *b, const int64_t *
   int rc = poisoned(b, err);
   if (rc) return rc;
   qb_table_metadata *md = b->md;
+  /* Expiring a long history removes thousands at once: look the ids up in a sorted copy, not linearly. */
+  int64_t *sorted = NULL;
+  if (n > 8) {
+    if (!(sorted = malloc(n * sizeof *sorted))) return done(b, QB_FAIL(err, QB_ENOMEM, "out of memory"), err);
+    memcpy(sorted, ids, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, cmp_i64);
+  }
   size_t k = 0;
   for (size_t i = 0; i < md->n_snapshots; i++) {
     int64_t id = md->snapshots[i].snapshot_id;
-    if (has_id(ids, n, id)) {
+    if (sorted ? bsearch(&id, sorted, n, sizeof *sorted, cmp_i64) != NULL : has_id(ids, n, id)) {
       b->removed_snapshots = true;
       remove_stats(md->statistics, &md->n_statistics, id);
       remove_stats(md->partition_statistics, &md->n_partition_statistics, id);
@@ -900,6 +913,7 @@ int qb_metadata_builder_remove_snapshots(qb_metadata_builder *b, const int64_t *
       md->snapshots[k++] = md->snapshots[i];
     }
   }
+  free(sorted);
   md->n_snapshots = k;
   if (b->removed_snapshots) { /* the cached text no longer describes a prefix */
     qb_md_text__release(md->snap_text);

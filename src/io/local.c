@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,55 @@ static int local_remove(qb_fileio *io, const char *path, qb_err *err)
   return QB_OK;
 }
 
+/* Deleting many files (maintenance removes thousands at once): a few threads unlink stripes of the list, as
+ * Java's cleanup runs deletes on an executor; unlink waits on the file system's journal and inode locks, so the
+ * threads overlap those waits. Small lists are deleted inline: a thread costs more than a few unlinks. */
+enum { REMOVE_THREADS = 4, REMOVE_INLINE_MAX = 64 };
+
+typedef struct remove_stripe {
+  const char *const *paths;
+  size_t n, first, step;
+  int rc;
+  qb_err err;
+} remove_stripe;
+
+static void *remove_stripe_run(void *arg)
+{
+  remove_stripe *st = arg;
+  for (size_t i = st->first; i < st->n && !st->rc; i += st->step) st->rc = local_remove(NULL, st->paths[i], &st->err);
+  return NULL;
+}
+
+static int local_remove_many(qb_fileio *io, const char *const *paths, size_t n, qb_err *err)
+{
+  (void)io;
+  if (n <= REMOVE_INLINE_MAX) {
+    for (size_t i = 0; i < n; i++) {
+      int rc = local_remove(NULL, paths[i], err);
+      if (rc) return rc;
+    }
+    return QB_OK;
+  }
+  remove_stripe st[REMOVE_THREADS];
+  pthread_t th[REMOVE_THREADS];
+  bool started[REMOVE_THREADS];
+  for (size_t t = 0; t < REMOVE_THREADS; t++) {
+    st[t] = (remove_stripe){paths, n, t, REMOVE_THREADS, QB_OK, QB_ERR_INIT};
+    /* The calling thread takes stripe 0, and any stripe whose thread could not start. */
+    started[t] = t > 0 && pthread_create(&th[t], NULL, remove_stripe_run, &st[t]) == 0;
+  }
+  for (size_t t = 0; t < REMOVE_THREADS; t++)
+    if (!started[t]) remove_stripe_run(&st[t]);
+  for (size_t t = 1; t < REMOVE_THREADS; t++)
+    if (started[t]) pthread_join(th[t], NULL);
+  for (size_t t = 0; t < REMOVE_THREADS; t++)
+    if (st[t].rc) {
+      if (err) *err = st[t].err;
+      return st[t].rc;
+    }
+  return QB_OK;
+}
+
 /* Walk `dir` recursively; report regular files whose path starts with `prefix`. Hidden temporary files of
  * unfinished writers (".name.<hex>.tmp") are reported too: orphan cleanup must see them. */
 static int walk(const char *dir, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err)
@@ -386,6 +436,7 @@ static const struct qb_fileio_ops local_ops = {
     .create = local_create,
     .stat = local_stat,
     .remove = local_remove,
+    .remove_many = local_remove_many,
     .list = local_list,
     .free = local_free,
 };

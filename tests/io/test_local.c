@@ -66,3 +66,42 @@ QB_TEST(write_read_exclusive_list)
   free(p);
   free(uri);
 }
+
+/* Many deletions at once run on a few threads: every file goes, absent files are fine, and a path that cannot
+ * be unlinked (a directory) fails with its name while the others are still deleted. */
+QB_TEST(delete_many_threads)
+{
+  enum { N = 300 };
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  char *paths[N + 1];
+  char *base = qb_str_printf("%s", qb_test_tmpdir()); /* each call makes a new directory */
+  for (int i = 0; i < N; i++) {
+    paths[i] = qb_str_printf("%s/many/f%03d", base, i);
+    if (i % 7) CHECK_OK(qb_fileio_write_all(io, paths[i], "x", 1, QB_CREATE_OVERWRITE, &err), &err);
+  }
+  CHECK_OK(qb_fileio_delete_many(io, (const char *const *)paths, N, &err), &err);
+  char *dir = qb_str_printf("%s/many", base);
+  int count = 0;
+  CHECK_OK(qb_fileio_list(io, dir, count_cb, &count, &err), &err);
+  CHECK_EQ_INT(count, 0);
+
+  for (int i = 0; i < N; i++) CHECK_OK(qb_fileio_write_all(io, paths[i], "x", 1, QB_CREATE_OVERWRITE, &err), &err);
+  paths[N] = qb_str_printf("%s/many/sub", base);
+  CHECK_OK(qb_fileio_write_all(io, paths[N] /* a directory once its file is written below it */, "x", 1,
+                               QB_CREATE_OVERWRITE, &err), &err);
+  CHECK_OK(qb_fileio_delete(io, paths[N], &err), &err);
+  char *inner = qb_str_printf("%s/many/sub/inner", base);
+  CHECK_OK(qb_fileio_write_all(io, inner, "x", 1, QB_CREATE_OVERWRITE, &err), &err);
+  CHECK_FAIL(qb_fileio_delete_many(io, (const char *const *)paths, N + 1, &err), QB_EIO, &err, "many/sub: delete");
+  count = 0;
+  CHECK_OK(qb_fileio_list(io, dir, count_cb, &count, &err), &err);
+  CHECK(count <= 2); /* the directory's file, and at most the stripe's files after the failure */
+  CHECK_OK(qb_fileio_delete(io, inner, &err), &err);
+  for (int i = 0; i <= N; i++) free(paths[i]);
+  free(inner);
+  free(dir);
+  free(base);
+  qb_fileio_free(io);
+}
