@@ -8,15 +8,6 @@
 /* Runs longer than this are rejected: no page holds 2^31 values (num_values is an i32). */
 #define MAX_RUN ((uint64_t)INT32_MAX)
 
-int qb_pq_bit_width(uint64_t max_value)
-{
-  int w = 0;
-  while (max_value) {
-    w++;
-    max_value >>= 1;
-  }
-  return w;
-}
 
 /* `width` (0..64) bits at bit offset `bitpos` of p, LSB first. The caller guarantees the bytes exist. */
 static uint64_t get_bits(const uint8_t *p, uint64_t bitpos, unsigned width)
