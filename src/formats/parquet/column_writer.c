@@ -122,7 +122,10 @@ static bool page_full(const qb_pq_colw *c)
 
 uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c)
 {
-  uint64_t n = c->pages.n + page_estimate(c);
+  /* The open page counts with what it holds in memory when that exceeds its encoded estimate (levels
+   * staged as int16, dictionary indices as u32): the row-group budget bounds memory, not file bytes. */
+  size_t staged = c->def.n + c->rep.n + c->vals.n + c->data.n, est = page_estimate(c);
+  uint64_t n = c->pages.n + (staged > est ? staged : est);
   if (c->use_dict || c->dict_pages) n += c->dict.plain_bytes;
   return n;
 }
@@ -168,13 +171,21 @@ static inline bool dict_too_big(const qb_pq_colw *c)
   return c->dict.plain_bytes > c->o->dictionary_page_size_bytes || c->dict.n >= QB_PQ_DICT_MAX_ENTRIES;
 }
 
-/* Dictionary mode: stage index `idx` of a value; `added` says whether the dictionary grew. */
+/* First-page values after which a dictionary holding every value seen is dropped early. */
+#define DICT_PROBE_VALUES 8192
+
+/* Dictionary mode: stage index `idx` of a value; `added` says whether the dictionary grew. A first page
+ * whose DICT_PROBE_VALUES values are all distinct (row ids, measurements) falls back now: its dictionary
+ * is as large as the PLAIN values, so the first-page rule of finish_page would drop it anyway, after
+ * hashing up to dictionary_page_size_bytes of entries and holding them in memory. */
 static inline int stage_index(qb_pq_colw *c, uint32_t idx, bool added, qb_err *err)
 {
   int rc = push(&c->vals, &idx, 4, err);
   if (rc) return rc;
   c->n_values++;
   if (added && dict_too_big(c)) return fall_back(c, err);
+  if (added && !c->first_page_done && c->n_values == DICT_PROBE_VALUES && c->dict.n == c->n_values)
+    return fall_back(c, err);
   return QB_OK;
 }
 
