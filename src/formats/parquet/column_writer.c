@@ -144,7 +144,17 @@ static int fall_back(qb_pq_colw *c, qb_err *err)
     for (size_t i = 0; i < n; i++) memcpy(plain.p + i * c->width, qb_pq_dict_fixed(&c->dict, idx[i]), c->width);
     plain.n = n * c->width;
   } else {
-    if ((rc = qb_buf_reserve(&plain, n * 4, err)) != QB_OK) return rc;
+    /* reserve the exact size: appending value by value would double the buffer past it */
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+      size_t len;
+      (void)qb_pq_dict_bytes(&c->dict, idx[i], &len);
+      total += len;
+    }
+    if ((rc = qb_buf_reserve(&plain, n * 4, err)) != QB_OK || (rc = qb_buf_reserve(&c->data, total, err)) != QB_OK) {
+      qb_buf_free(&plain);
+      return rc;
+    }
     for (size_t i = 0; i < n && rc == QB_OK; i++) {
       size_t len;
       const uint8_t *p = qb_pq_dict_bytes(&c->dict, idx[i], &len);
@@ -614,9 +624,14 @@ static void reset_chunk(qb_pq_colw *c)
 {
   qb_pq_dict_reset(&c->dict);
   qb_pq_col_stats_reset(&c->stats);
-  /* Release the row group's pages rather than keep their peak capacity for the next one. */
-  qb_buf_free(&c->pages);
-  qb_buf_init(&c->pages, QB_BUF_NOLIMIT);
+  /* Release the row group's pages and staging buffers rather than keep their peak capacity for the next
+   * one: a writer fanning out to many files would hold it for every column of every open file, outside
+   * the row-group budget (which counts bytes held, not capacity). */
+  qb_buf *bufs[] = {&c->pages, &c->def, &c->rep, &c->vals, &c->data, &c->slices};
+  for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
+    qb_buf_free(bufs[i]);
+    qb_buf_init(bufs[i], QB_BUF_NOLIMIT);
+  }
   c->use_dict = c->dict_allowed;
   c->dict_pages = c->first_page_done = false;
   c->num_values = c->data_uncompressed = c->data_compressed = 0;

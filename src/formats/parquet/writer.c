@@ -225,6 +225,9 @@ static int flush_row_group(qb_pq_writer *w, qb_err *err)
   }
   w->n_rgs++;
   w->rg_rows = 0;
+  /* The zstd context (about 0.5 MiB) is only needed while pages are written: an idle file of a fan-out
+   * writer should not hold one; it is created again for the next row group's first page. */
+  qb_pq_compressor_free(&w->z);
   return QB_OK;
 }
 
