@@ -3,6 +3,7 @@
  * goes to the open Parquet file of its partition (the spec's transforms), files roll over at
  * write.target-file-size-bytes, and every finished file becomes a data_file with its metrics
  * (qb_data_file_from_parquet under the table's metrics config). */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,10 +15,24 @@
 
 #define DEFAULT_TARGET_FILE_SIZE ((uint64_t)512 << 20)
 #define DEFAULT_MAX_OPEN_FILES 64
-/* Buffered row-group bytes shared by all open files: with fan-out to many partitions each file gets
+/* Buffered row-group bytes shared by all open files of all data writers of the process: with fan-out to
+ * many partitions, and to many tables at once (an ingest batch writes nine), each file gets
  * budget / open files (never more than write.parquet.row-group-size-bytes), which bounds memory. */
 #define ROW_GROUP_BUDGET ((uint64_t)64 << 20)
 #define MIN_ROW_GROUP_BYTES ((uint64_t)1 << 20)
+
+/* Open files of every writer, and a counter bumped when that changes: a writer re-shares its files'
+ * budget on its next row when another writer opened or finished a file. */
+static atomic_size_t g_open_files;
+static atomic_uint g_open_epoch;
+
+static void open_files_add(size_t n, bool add)
+{
+  if (!n) return;
+  if (add) atomic_fetch_add(&g_open_files, n);
+  else atomic_fetch_sub(&g_open_files, n);
+  atomic_fetch_add(&g_open_epoch, 1);
+}
 
 typedef struct part_file {
   qb_arena arena;       /* the partition tuple and paths */
@@ -48,6 +63,7 @@ struct qb_data_writer {
   qb_map open;          /* partition key -> part_file */
   part_file *last;      /* the file of the previous row (rows arrive grouped: skips the map lookup) */
   size_t n_open;
+  unsigned epoch;       /* g_open_epoch when the budget was last shared */
   qb_data_file **files; /* finished */
   size_t n_files, cap_files;
   char **written;       /* physical paths of finished files (abort deletes them) */
@@ -297,6 +313,7 @@ static int finish(qb_data_writer *w, part_file *p, qb_err *err)
     void **slot = qb_map_get(&w->open, p->key, p->key_n);
     if (slot) *slot = NULL; /* the map keeps the key; a NULL value means "no open file" */
     w->n_open--;
+    open_files_add(1, false);
   }
   if (w->last == p) w->last = NULL;
   part_free(p);
@@ -351,7 +368,9 @@ static part_file *lru(qb_data_writer *w)
 /* Give every open file its share of ROW_GROUP_BUDGET (called when a file opens). */
 static void share_budget(qb_data_writer *w)
 {
-  uint64_t share = ROW_GROUP_BUDGET / (w->n_open ? w->n_open : 1);
+  w->epoch = atomic_load(&g_open_epoch);
+  size_t open = atomic_load(&g_open_files);
+  uint64_t share = ROW_GROUP_BUDGET / (open ? open : 1);
   if (share < MIN_ROW_GROUP_BYTES) share = MIN_ROW_GROUP_BYTES;
   if (share > w->wo.row_group_size_bytes) share = w->wo.row_group_size_bytes;
   for (size_t i = 0; i < w->open.cap; i++) {
@@ -404,8 +423,9 @@ int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
     }
     p->key_n = w->key.n;
     w->n_open++;
-    share_budget(w);
+    open_files_add(1, true);
   }
+  if (w->epoch != atomic_load_explicit(&g_open_epoch, memory_order_relaxed)) share_budget(w);
   w->last = p;
   rc = qb_pq_writer_write_row(p->pq, &nrow, err);
   if (rc == QB_EINVAL) return qb_err_wrap(err, "writing a row"); /* the writer stays usable */
@@ -441,6 +461,7 @@ static void release(qb_data_writer *w, bool delete_files)
     part_file *p = w->open.slots[i].key ? w->open.slots[i].value : NULL;
     if (p) part_free(p); /* nothing was published for it */
   }
+  open_files_add(w->n_open, false);
   qb_map_free(&w->open);
   for (size_t i = 0; i < w->n_files; i++) {
     if (delete_files) {

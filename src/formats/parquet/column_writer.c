@@ -122,7 +122,10 @@ static bool page_full(const qb_pq_colw *c)
 
 uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c)
 {
-  uint64_t n = c->pages.n + page_estimate(c);
+  /* The open page counts with what it holds in memory when that exceeds its encoded estimate (levels
+   * staged as int16, dictionary indices as u32): the row-group budget bounds memory, not file bytes. */
+  size_t staged = c->def.n + c->rep.n + c->vals.n + c->data.n, est = page_estimate(c);
+  uint64_t n = c->pages.n + (staged > est ? staged : est);
   if (c->use_dict || c->dict_pages) n += c->dict.plain_bytes;
   return n;
 }
@@ -141,7 +144,17 @@ static int fall_back(qb_pq_colw *c, qb_err *err)
     for (size_t i = 0; i < n; i++) memcpy(plain.p + i * c->width, qb_pq_dict_fixed(&c->dict, idx[i]), c->width);
     plain.n = n * c->width;
   } else {
-    if ((rc = qb_buf_reserve(&plain, n * 4, err)) != QB_OK) return rc;
+    /* reserve the exact size: appending value by value would double the buffer past it */
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+      size_t len;
+      (void)qb_pq_dict_bytes(&c->dict, idx[i], &len);
+      total += len;
+    }
+    if ((rc = qb_buf_reserve(&plain, n * 4, err)) != QB_OK || (rc = qb_buf_reserve(&c->data, total, err)) != QB_OK) {
+      qb_buf_free(&plain);
+      return rc;
+    }
     for (size_t i = 0; i < n && rc == QB_OK; i++) {
       size_t len;
       const uint8_t *p = qb_pq_dict_bytes(&c->dict, idx[i], &len);
@@ -168,13 +181,21 @@ static inline bool dict_too_big(const qb_pq_colw *c)
   return c->dict.plain_bytes > c->o->dictionary_page_size_bytes || c->dict.n >= QB_PQ_DICT_MAX_ENTRIES;
 }
 
-/* Dictionary mode: stage index `idx` of a value; `added` says whether the dictionary grew. */
+/* First-page values after which a dictionary holding every value seen is dropped early. */
+#define DICT_PROBE_VALUES 8192
+
+/* Dictionary mode: stage index `idx` of a value; `added` says whether the dictionary grew. A first page
+ * whose DICT_PROBE_VALUES values are all distinct (row ids, measurements) falls back now: its dictionary
+ * is as large as the PLAIN values, so the first-page rule of finish_page would drop it anyway, after
+ * hashing up to dictionary_page_size_bytes of entries and holding them in memory. */
 static inline int stage_index(qb_pq_colw *c, uint32_t idx, bool added, qb_err *err)
 {
   int rc = push(&c->vals, &idx, 4, err);
   if (rc) return rc;
   c->n_values++;
   if (added && dict_too_big(c)) return fall_back(c, err);
+  if (added && !c->first_page_done && c->n_values == DICT_PROBE_VALUES && c->dict.n == c->n_values)
+    return fall_back(c, err);
   return QB_OK;
 }
 
@@ -603,9 +624,14 @@ static void reset_chunk(qb_pq_colw *c)
 {
   qb_pq_dict_reset(&c->dict);
   qb_pq_col_stats_reset(&c->stats);
-  /* Release the row group's pages rather than keep their peak capacity for the next one. */
-  qb_buf_free(&c->pages);
-  qb_buf_init(&c->pages, QB_BUF_NOLIMIT);
+  /* Release the row group's pages and staging buffers rather than keep their peak capacity for the next
+   * one: a writer fanning out to many files would hold it for every column of every open file, outside
+   * the row-group budget (which counts bytes held, not capacity). */
+  qb_buf *bufs[] = {&c->pages, &c->def, &c->rep, &c->vals, &c->data, &c->slices};
+  for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
+    qb_buf_free(bufs[i]);
+    qb_buf_init(bufs[i], QB_BUF_NOLIMIT);
+  }
   c->use_dict = c->dict_allowed;
   c->dict_pages = c->first_page_done = false;
   c->num_values = c->data_uncompressed = c->data_compressed = 0;

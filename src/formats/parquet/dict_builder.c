@@ -65,6 +65,7 @@ void qb_pq_dict_free(qb_pq_dict *d)
   d->slots = NULL;
   d->mask = 0;
   d->n = 0;
+  d->last = 0;
 }
 
 static uint64_t entry_hash(const qb_pq_dict *d, uint32_t i)
@@ -103,13 +104,19 @@ static int grow(qb_pq_dict *d, qb_err *err)
 int qb_pq_dict_put_u32(qb_pq_dict *d, uint32_t bits, uint32_t *out_idx, bool *out_new, qb_err *err)
 {
   int rc;
-  if (!d->slots && (rc = grow(d, err)) != QB_OK) return rc;
   const uint32_t *vals = (const uint32_t *)(const void *)d->values.p;
+  if (d->last && vals[d->last - 1] == bits) {
+    *out_idx = d->last - 1;
+    *out_new = false;
+    return QB_OK;
+  }
+  if (!d->slots && (rc = grow(d, err)) != QB_OK) return rc;
   size_t s = (size_t)mix64(bits) & d->mask;
   for (;;) {
     uint32_t e = d->slots[s];
     if (!e) break;
     if (vals[e - 1] == bits) {
+      d->last = e;
       *out_idx = e - 1;
       *out_new = false;
       return QB_OK;
@@ -122,7 +129,7 @@ int qb_pq_dict_put_u32(qb_pq_dict *d, uint32_t bits, uint32_t *out_idx, bool *ou
     while (d->slots[s]) s = (s + 1) & d->mask;
   }
   if ((rc = qb_buf_append(&d->values, &bits, 4, err)) != QB_OK) return rc;
-  d->slots[s] = ++d->n;
+  d->slots[s] = d->last = ++d->n;
   d->plain_bytes += 4;
   *out_idx = d->n - 1;
   *out_new = true;
@@ -132,13 +139,19 @@ int qb_pq_dict_put_u32(qb_pq_dict *d, uint32_t bits, uint32_t *out_idx, bool *ou
 int qb_pq_dict_put_u64(qb_pq_dict *d, uint64_t bits, uint32_t *out_idx, bool *out_new, qb_err *err)
 {
   int rc;
-  if (!d->slots && (rc = grow(d, err)) != QB_OK) return rc;
   const uint64_t *vals = (const uint64_t *)(const void *)d->values.p;
+  if (d->last && vals[d->last - 1] == bits) {
+    *out_idx = d->last - 1;
+    *out_new = false;
+    return QB_OK;
+  }
+  if (!d->slots && (rc = grow(d, err)) != QB_OK) return rc;
   size_t s = (size_t)mix64(bits) & d->mask;
   for (;;) {
     uint32_t e = d->slots[s];
     if (!e) break;
     if (vals[e - 1] == bits) {
+      d->last = e;
       *out_idx = e - 1;
       *out_new = false;
       return QB_OK;
@@ -151,7 +164,7 @@ int qb_pq_dict_put_u64(qb_pq_dict *d, uint64_t bits, uint32_t *out_idx, bool *ou
     while (d->slots[s]) s = (s + 1) & d->mask;
   }
   if ((rc = qb_buf_append(&d->values, &bits, 8, err)) != QB_OK) return rc;
-  d->slots[s] = ++d->n;
+  d->slots[s] = d->last = ++d->n;
   d->plain_bytes += 8;
   *out_idx = d->n - 1;
   *out_new = true;
@@ -162,6 +175,15 @@ int qb_pq_dict_put_bytes(qb_pq_dict *d, const uint8_t *p, size_t n, uint32_t *ou
                          qb_err *err)
 {
   int rc;
+  if (d->last) {
+    size_t ln = d->width;
+    const uint8_t *lv = d->width ? qb_pq_dict_fixed(d, d->last - 1) : qb_pq_dict_bytes(d, d->last - 1, &ln);
+    if (ln == n && (n == 0 || memcmp(lv, p, n) == 0)) {
+      *out_idx = d->last - 1;
+      *out_new = false;
+      return QB_OK;
+    }
+  }
   if (!d->slots && (rc = grow(d, err)) != QB_OK) return rc;
   uint64_t h = hash_bytes(p, n);
   size_t s = (size_t)h & d->mask;
@@ -172,6 +194,7 @@ int qb_pq_dict_put_bytes(qb_pq_dict *d, const uint8_t *p, size_t n, uint32_t *ou
     const uint8_t *ev = d->width ? qb_pq_dict_fixed(d, e - 1) : qb_pq_dict_bytes(d, e - 1, &en);
     if (d->width) en = d->width;
     if (en == n && (n == 0 || memcmp(ev, p, n) == 0) && (d->width || entry_hash(d, e - 1) == h)) {
+      d->last = e;
       *out_idx = e - 1;
       *out_new = false;
       return QB_OK;
@@ -192,7 +215,7 @@ int qb_pq_dict_put_bytes(qb_pq_dict *d, const uint8_t *p, size_t n, uint32_t *ou
   } else {
     d->plain_bytes += n;
   }
-  d->slots[s] = ++d->n;
+  d->slots[s] = d->last = ++d->n;
   *out_idx = d->n - 1;
   *out_new = true;
   return QB_OK;

@@ -30,6 +30,8 @@ typedef struct qb_pq_dict {
   qb_buf ends;         /* BYTE_ARRAY: u64 end offset of each entry in `values` */
   qb_buf hashes;       /* BYTE_ARRAY: u64 hash of each entry (rehash without re-reading bytes) */
   size_t plain_bytes;  /* size of the PLAIN dictionary page these entries make */
+  uint32_t last;       /* entry + 1 of the previous put, 0 = none: runs of one value (an experiment's
+                        * id on each of its rows) skip hashing and probing */
 } qb_pq_dict;
 
 /** `numeric`: the column is INT32/FLOAT (width 4) or INT64/DOUBLE (width 8) and uses put_u32/put_u64. */

@@ -8,15 +8,6 @@
 /* Runs longer than this are rejected: no page holds 2^31 values (num_values is an i32). */
 #define MAX_RUN ((uint64_t)INT32_MAX)
 
-int qb_pq_bit_width(uint64_t max_value)
-{
-  int w = 0;
-  while (max_value) {
-    w++;
-    max_value >>= 1;
-  }
-  return w;
-}
 
 /* `width` (0..64) bits at bit offset `bitpos` of p, LSB first. The caller guarantees the bytes exist. */
 static uint64_t get_bits(const uint8_t *p, uint64_t bitpos, unsigned width)
@@ -257,8 +248,16 @@ int qb_pq_rle_encode(qb_buf *out, const uint32_t *v, size_t n, int bit_width, qb
 {
   qb_pq_rle_encoder e;
   qb_pq_rle_encoder_init(&e, out, bit_width);
-  for (size_t i = 0; i < n; i++) {
-    int rc = qb_pq_rle_encoder_put(&e, v[i], err);
+  for (size_t i = 0; i < n;) {
+    if (e.repeat >= 8 && v[i] == e.prev) {
+      /* inside an RLE run: count the rest of it at once (what put does one value at a time) */
+      size_t j = i + 1;
+      while (j < n && v[j] == e.prev) j++;
+      e.repeat += j - i;
+      i = j;
+      continue;
+    }
+    int rc = qb_pq_rle_encoder_put(&e, v[i++], err);
     if (rc) return rc;
   }
   return qb_pq_rle_encoder_finish(&e, err);
@@ -333,10 +332,19 @@ int qb_pq_levels_encode(qb_buf *out, const int16_t *levels, size_t n, int max_le
   if (len_prefixed && (rc = qb_buf_append(out, "\0\0\0\0", 4, err))) return rc;
   qb_pq_rle_encoder e;
   qb_pq_rle_encoder_init(&e, out, qb_pq_bit_width((uint64_t)max_level));
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < n;) {
+    if (e.repeat >= 8 && (uint32_t)levels[i] == e.prev) {
+      /* inside an RLE run (of a level already checked): count the rest of it at once */
+      size_t j = i + 1;
+      while (j < n && (uint32_t)levels[j] == e.prev) j++;
+      e.repeat += j - i;
+      i = j;
+      continue;
+    }
     if (levels[i] < 0 || levels[i] > max_level)
       return QB_FAIL(err, QB_EINVAL, "levels: level %d at index %zu outside 0..%d", levels[i], i, max_level);
     if ((rc = qb_pq_rle_encoder_put(&e, (uint32_t)levels[i], err))) return rc;
+    i++;
   }
   if ((rc = qb_pq_rle_encoder_finish(&e, err))) return rc;
   if (len_prefixed) {

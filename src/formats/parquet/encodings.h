@@ -15,8 +15,9 @@
 #include "util/arena.h"
 #include "util/buf.h"
 
-/** Bits needed to store `max_value` (0 for 0; max level 1 → 1, 5 → 3). */
-int qb_pq_bit_width(uint64_t max_value);
+/** Bits needed to store `max_value` (0 for 0; max level 1 → 1, 5 → 3). Inline: the column writer asks
+ * on every value for its page-size estimate. */
+static inline int qb_pq_bit_width(uint64_t max_value) { return max_value ? 64 - __builtin_clzll(max_value) : 0; }
 
 /* ---- RLE / bit-packed hybrid ------------------------------------------------------------------------- */
 

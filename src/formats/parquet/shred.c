@@ -260,3 +260,41 @@ int qb_pq_shred_row(qb_pq_colw *cols, const qb_pq_schema *s, const qb_value *row
   }
   return QB_OK;
 }
+
+/* ---- flat rows ----------------------------------------------------------------------------------------- */
+
+bool qb_pq_shred_is_flat(const qb_pq_schema *s)
+{
+  const qb_pq_node *root = s->root;
+  for (size_t i = 0; i < root->n_children; i++)
+    if (!root->children[i]->is_leaf || root->children[i]->repetition == QB_PQ_REPEATED) return false;
+  return true;
+}
+
+int qb_pq_shred_flat(qb_pq_colw *cols, const qb_pq_schema *s, const qb_value *row, qb_err *err)
+{
+  const qb_pq_node *root = s->root;
+  size_t n = root->n_children;
+  if (row->kind != QB_V_STRUCT || row->u.seq.n != n)
+    return QB_FAIL(err, QB_EINVAL, "row: expected a STRUCT of %zu fields, got %s%s", n, kind_name(row->kind),
+                   row->kind == QB_V_STRUCT ? " of another size" : "");
+  const qb_value *items = row->u.seq.items;
+  int rc;
+  for (size_t i = 0; i < n; i++) {
+    const qb_pq_node *leaf = root->children[i];
+    if (items[i].kind == QB_V_NULL) {
+      if (leaf->repetition == QB_PQ_REQUIRED)
+        return QB_FAIL(err, QB_EINVAL, "column %s: null in a REQUIRED field", leaf->path);
+    } else if ((rc = check_leaf(leaf, &items[i], err)) != QB_OK) {
+      return rc;
+    }
+  }
+  for (size_t i = 0; i < n; i++) {
+    const qb_pq_node *leaf = root->children[i];
+    qb_pq_colw *c = &cols[leaf->first_column];
+    if (items[i].kind == QB_V_NULL) rc = emit_nulls(cols, leaf, 0, 0, err);
+    else rc = put_leaf(c, leaf, &items[i], 0, err);
+    if (rc) return rc;
+  }
+  return QB_OK;
+}

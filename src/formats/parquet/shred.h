@@ -21,4 +21,11 @@ int qb_pq_shred_check(const qb_pq_schema *s, const qb_value *row, qb_err *err);
  */
 int qb_pq_shred_row(qb_pq_colw *cols, const qb_pq_schema *s, const qb_value *row, qb_err *err);
 
+/** True when every field of the root is a leaf that is not REPEATED: qb_pq_shred_flat applies. */
+bool qb_pq_shred_is_flat(const qb_pq_schema *s);
+
+/** qb_pq_shred_check + qb_pq_shred_row for a flat schema (qb_pq_shred_is_flat) in one pass over the
+ * fields: the row is checked whole before any column sees a value. */
+int qb_pq_shred_flat(qb_pq_colw *cols, const qb_pq_schema *s, const qb_value *row, qb_err *err);
+
 #endif

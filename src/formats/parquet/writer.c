@@ -37,6 +37,7 @@ struct qb_pq_writer {
   uint64_t rg_rows, rows;
   uint64_t bytes_per_row;      /* of the last row group written (0 before the first): batch sizing */
   bool flat;                   /* write_batch allowed */
+  bool flat_rows;              /* every root field a leaf: write_row shreds with qb_pq_shred_flat */
   const char *not_flat;        /* else: the first column that is not flat */
   int poison_rc;               /* first non-input error; every later call returns it */
   qb_err poison;
@@ -133,6 +134,7 @@ int qb_pq_writer_open(qb_pq_writer **out, qb_writer *sink, const qb_pq_schema *s
     goto fail;
   }
   w->flat = true;
+  w->flat_rows = qb_pq_shred_is_flat(schema);
   for (size_t i = 0; i < w->n_cols; i++) {
     const qb_pq_column *col = &schema->columns[i];
     qb_pq_colw_init(&w->cols[i], col, &w->o, &w->z);
@@ -223,6 +225,9 @@ static int flush_row_group(qb_pq_writer *w, qb_err *err)
   }
   w->n_rgs++;
   w->rg_rows = 0;
+  /* The zstd context (about 0.5 MiB) is only needed while pages are written: an idle file of a fan-out
+   * writer should not hold one; it is created again for the next row group's first page. */
+  qb_pq_compressor_free(&w->z);
   return QB_OK;
 }
 
@@ -242,8 +247,16 @@ int qb_pq_writer_write_row(qb_pq_writer *w, const qb_value *row, qb_err *err)
   qb_err local = QB_ERR_INIT;
   if (!err) err = &local;
   if (w->poison_rc) return fail_poisoned(w, err);
-  if ((rc = qb_pq_shred_check(w->schema, row, err)) != QB_OK) return qb_err_wrap(err, "row %llu", (unsigned long long)w->rows);
-  if ((rc = qb_pq_shred_row(w->cols, w->schema, row, err)) != QB_OK) goto fail;
+  if (w->flat_rows) {
+    /* a rejected row leaves no trace: qb_pq_shred_flat checks the whole row before the first value */
+    if ((rc = qb_pq_shred_flat(w->cols, w->schema, row, err)) == QB_EINVAL)
+      return qb_err_wrap(err, "row %llu", (unsigned long long)w->rows);
+    if (rc) goto fail;
+  } else {
+    if ((rc = qb_pq_shred_check(w->schema, row, err)) != QB_OK)
+      return qb_err_wrap(err, "row %llu", (unsigned long long)w->rows);
+    if ((rc = qb_pq_shred_row(w->cols, w->schema, row, err)) != QB_OK) goto fail;
+  }
   for (size_t i = 0; i < w->n_cols; i++)
     if ((rc = qb_pq_colw_end_rows(&w->cols[i], err)) != QB_OK) {
       qb_err_wrap(err, "column %s", w->cols[i].col->leaf->path);
