@@ -23,34 +23,9 @@ typedef struct cow {
   const qb_cow_sink *sink;
 } cow;
 
-typedef struct row_ctx {
-  const qb_schema *schema;
-  const qb_value *row;
-} row_ctx;
-
-static const qb_value *row_lookup(const void *ctx, int32_t id)
-{
-  const row_ctx *c = ctx;
-  return qb_row__lookup(c->schema, c->row, id);
-}
-
 static int open_manifest(qb_manifest_reader **out, cow *c, const qb_manifest_file *mf, qb_err *err)
 {
-  char *path;
-  int rc = qb_tbl__path(&path, &c->v, mf->manifest_path, err);
-  if (rc) return rc;
-  qb_manifest_read_options ro = QB_MANIFEST_READ_OPTIONS_INIT;
-  ro.manifest = mf;
-  ro.spec = qb_table_metadata_spec_by_id(c->v.md, mf->partition_spec_id);
-  ro.schema = ro.spec ? c->schema : NULL;
-  rc = qb_manifest_reader_open(out, c->v.io, path, &ro, err);
-  if (rc == QB_EINVAL) { /* the spec's source columns are gone from the current schema: the file's own types */
-    qb_err_clear(err);
-    ro.spec = NULL;
-    ro.schema = NULL;
-    rc = qb_manifest_reader_open(out, c->v.io, path, &ro, err);
-  }
-  free(path);
+  int rc = qb_tbl__open_manifest(out, &c->v, c->schema, mf, err);
   return rc ? qb_err_wrap(err, "manifest %s", mf->manifest_path) : QB_OK;
 }
 
@@ -83,9 +58,9 @@ static int pass(uint64_t *yes, uint64_t *no, cow *c, const qb_data_file *f, cons
     int64_t pos;
     if ((rc = qb_data_reader__next(&row, &pos, r, err)) || !row) break;
     if (qb_delete_index__deleted(c->dx, row, pos)) continue;
-    row_ctx rc2 = {c->schema, row};
+    qb_row_ref rc2 = {c->schema, row};
     /* three-valued: a filter that is null on the row is not true, so the row is kept (SQL DELETE) */
-    if (qb_bexpr__eval(c->filter, row_lookup, &rc2)) {
+    if (qb_bexpr__eval(c->filter, qb_row__lookup_cb, &rc2)) {
       (*yes)++;
     } else {
       (*no)++;

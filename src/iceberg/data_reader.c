@@ -479,3 +479,9 @@ const qb_value *qb_row__lookup(const qb_schema *schema, const qb_value *row, int
   }
   return v;
 }
+
+const qb_value *qb_row__lookup_cb(const void *ctx, int32_t id)
+{
+  const qb_row_ref *r = ctx;
+  return qb_row__lookup(r->schema, r->row, id);
+}

@@ -526,17 +526,6 @@ int qb_scan_next_file(const qb_scan_task **task, qb_scan *s, qb_err *err)
 
 /* ---- rows ------------------------------------------------------------------------------------------------ */
 
-typedef struct row_ctx {
-  const qb_schema *schema;
-  const qb_value *row;
-} row_ctx;
-
-static const qb_value *row_lookup(const void *ctx, int32_t id)
-{
-  const row_ctx *c = ctx;
-  return qb_row__lookup(c->schema, c->row, id);
-}
-
 static void end_file(qb_scan *s)
 {
   if (!s->dr) return;
@@ -597,8 +586,8 @@ static int rows_next(const qb_value **row, qb_scan *s, qb_err *err)
       s->m.rows_deleted++;
       continue;
     }
-    row_ctx rc2 = {s->schema, r};
-    if (s->filter->op != QB_EXPR_TRUE && !qb_bexpr__eval(s->filter, row_lookup, &rc2)) {
+    qb_row_ref rc2 = {s->schema, r};
+    if (s->filter->op != QB_EXPR_TRUE && !qb_bexpr__eval(s->filter, qb_row__lookup_cb, &rc2)) {
       s->m.rows_filtered++;
       continue;
     }

@@ -346,17 +346,6 @@ static int write_added(qb_producer *p, const qb_tbl *base, qb_err *err)
 
 /* ---- what to remove ------------------------------------------------------------------------------------- */
 
-typedef struct row_ctx {
-  const qb_schema *schema;
-  const qb_value *row;
-} row_ctx;
-
-static const qb_value *row_lookup(const void *ctx, int32_t id)
-{
-  const row_ctx *c = ctx;
-  return qb_row__lookup(c->schema, c->row, id);
-}
-
 bool qb_producer__identity_only(const qb_bexpr *f, const qb_partition_spec *spec)
 {
   int32_t ids[64];
@@ -395,8 +384,8 @@ static int decide_by_rows(int *decision, qb_producer *p, const qb_bexpr *f, cons
   while (rc == QB_OK) {
     const qb_value *row;
     if ((rc = qb_data_reader__next(&row, NULL, r, err)) || !row) break;
-    row_ctx c = {schema, row};
-    if (qb_bexpr__eval(f, row_lookup, &c)) yes++;
+    qb_row_ref c = {schema, row};
+    if (qb_bexpr__eval(f, qb_row__lookup_cb, &c)) yes++;
     else no++;
   }
   qb_data_reader__close(r);

@@ -75,3 +75,24 @@ void qb_tbl__delete_quietly(qb_fileio *io, const char *path)
   qb_err e = QB_ERR_INIT;
   if (qb_fileio_delete(io, path, &e) != QB_OK) qb_err_clear(&e);
 }
+
+int qb_tbl__open_manifest(qb_manifest_reader **out, const qb_tbl *t, const qb_schema *schema,
+                          const qb_manifest_file *mf, qb_err *err)
+{
+  char *path;
+  int rc = qb_tbl__path(&path, t, mf->manifest_path, err);
+  if (rc) return rc;
+  qb_manifest_read_options ro = QB_MANIFEST_READ_OPTIONS_INIT;
+  ro.manifest = mf;
+  ro.spec = qb_table_metadata_spec_by_id(t->md, mf->partition_spec_id);
+  ro.schema = ro.spec ? schema : NULL;
+  rc = qb_manifest_reader_open(out, t->io, path, &ro, err);
+  if (rc == QB_EINVAL) { /* the spec's source columns are gone from the current schema: the file's own types */
+    qb_err_clear(err);
+    ro.spec = NULL;
+    ro.schema = NULL;
+    rc = qb_manifest_reader_open(out, t->io, path, &ro, err);
+  }
+  free(path);
+  return rc;
+}

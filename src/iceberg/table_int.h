@@ -28,6 +28,10 @@ int qb_tbl__new_path(char **physical, char **recorded, const qb_tbl *t, const ch
 /* An integer table property (Java PropertyUtil.propertyAsLong): `def` when absent, QB_EINVAL when junk. */
 int qb_tbl__prop_i64(int64_t *out, const qb_table_metadata *md, const char *key, int64_t def, qb_err *err);
 bool qb_tbl__prop_bool(const qb_table_metadata *md, const char *key, bool def);
+/* Open manifest `mf` of the table with its partition values typed by its spec over `schema`; when the spec's
+ * source columns are gone from `schema` (dropped since), with the file's own types. Errors are not wrapped. */
+int qb_tbl__open_manifest(qb_manifest_reader **out, const qb_tbl *t, const qb_schema *schema,
+                          const qb_manifest_file *mf, qb_err *err);
 /* Delete a file we wrote and no longer need; failures leave an orphan, nothing worse. */
 void qb_tbl__delete_quietly(qb_fileio *io, const char *path);
 
@@ -74,6 +78,12 @@ void qb_data_reader__close(qb_data_reader *r);
 /* The value of field `id` (any depth outside lists/maps) in a row of `schema`'s layout; NULL when an
  * enclosing struct is null. */
 const qb_value *qb_row__lookup(const qb_schema *schema, const qb_value *row, int32_t id);
+/* A row with its schema, as qb_bexpr__eval input: qb_row__lookup_cb is the lookup callback over one. */
+typedef struct qb_row_ref {
+  const qb_schema *schema;
+  const qb_value *row;
+} qb_row_ref;
+const qb_value *qb_row__lookup_cb(const void *ctx, int32_t id);
 
 /* ---- deletes.c: v2 row-level deletes (spec "Scan Planning", "Delete Formats") ---- */
 

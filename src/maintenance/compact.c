@@ -208,22 +208,7 @@ static int add_candidate(plan *p, const qb_manifest_entry *e, int32_t spec_id, c
 
 static int open_manifest(qb_manifest_reader **out, plan *p, const qb_manifest_file *mf, qb_err *err)
 {
-  char *path;
-  int rc = qb_tbl__path(&path, &p->v, mf->manifest_path, err);
-  if (rc) return rc;
-  qb_manifest_read_options ro = QB_MANIFEST_READ_OPTIONS_INIT;
-  ro.manifest = mf;
-  ro.spec = qb_table_metadata_spec_by_id(p->v.md, mf->partition_spec_id);
-  ro.schema = ro.spec ? p->schema : NULL;
-  rc = qb_manifest_reader_open(out, p->v.io, path, &ro, err);
-  if (rc == QB_EINVAL) { /* the spec's source columns are gone from the current schema: the file's own types */
-    qb_err_clear(err);
-    ro.spec = NULL;
-    ro.schema = NULL;
-    rc = qb_manifest_reader_open(out, p->v.io, path, &ro, err);
-  }
-  free(path);
-  return rc;
+  return qb_tbl__open_manifest(out, &p->v, p->schema, mf, err);
 }
 
 /* One pass over the snapshot's manifests of `content`, calling the entry handler on live entries. */
