@@ -417,25 +417,18 @@ static bool has_null_key(const experiment *e)
 
 /* ---- pass two: iterations, one experiment at a time ---------------------------------------------------- */
 
-static int write_iter_row(void *ctx, const qb_value *row, qb_err *err)
+/* Rows of ML table k (0: iteration features, 1: run summary) go into one transaction begun on the first. */
+static int write_row(job *j, int k, const qb_value *row, qb_err *err)
 {
-  job *j = ctx;
   int rc = QB_OK;
-  if (!j->txn[0]) rc = qb_txn_begin(&j->txn[0], j->ml[0], QB_TXN_FAST_APPEND, NULL, err);
-  if (rc == QB_OK) rc = qb_txn_write(j->txn[0], row, err);
-  if (rc == QB_OK) j->rep->rows[0]++;
+  if (!j->txn[k]) rc = qb_txn_begin(&j->txn[k], j->ml[k], QB_TXN_FAST_APPEND, NULL, err);
+  if (rc == QB_OK) rc = qb_txn_write(j->txn[k], row, err);
+  if (rc == QB_OK) j->rep->rows[k]++;
   return rc;
 }
 
-static int write_summary_row(void *ctx, const qb_value *row, qb_err *err)
-{
-  job *j = ctx;
-  int rc = QB_OK;
-  if (!j->txn[1]) rc = qb_txn_begin(&j->txn[1], j->ml[1], QB_TXN_FAST_APPEND, NULL, err);
-  if (rc == QB_OK) rc = qb_txn_write(j->txn[1], row, err);
-  if (rc == QB_OK) j->rep->rows[1]++;
-  return rc;
-}
+static int write_iter_row(void *ctx, const qb_value *row, qb_err *err) { return write_row(ctx, 0, row, err); }
+static int write_summary_row(void *ctx, const qb_value *row, qb_err *err) { return write_row(ctx, 1, row, err); }
 
 static const char *const iteration_cols[] = {"experiment_id",  "iteration_step",       "iteration_energy",
                                              "energy_std_dev", "energy_delta",         "parameter_delta_norm",
