@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/avro/binary.h"
 #include "iceberg/manifest_paths.h"
 
 enum {
@@ -376,17 +377,11 @@ static int varint_long(cur *c, int64_t *out, qb_err *err)
     }
     return QB_FAIL(err, QB_ECORRUPT, "varint longer than 10 bytes");
   }
-  for (unsigned i = 0; i < 10; i++) {
-    if (c->p >= c->end) return QB_FAIL(err, QB_ECORRUPT, "truncated varint");
-    uint8_t b = *c->p++;
-    /* the 10th byte's bits beyond 63 are dropped, as Java's BinaryDecoder and the full decoder do */
-    u |= (uint64_t)(b & 0x7f) << (7 * i);
-    if (!(b & 0x80)) {
-      *out = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-      return QB_OK;
-    }
-  }
-  return QB_FAIL(err, QB_ECORRUPT, "varint longer than 10 bytes");
+  /* near the block's end: the Avro layer's checked decoder (same rule for a 10th byte's extra bits) */
+  qb_avro_cur ac = {c->p, c->end};
+  int rc = qb_avro__read_long(&ac, out, err);
+  c->p = ac.p;
+  return rc;
 }
 
 static inline int varint(cur *c, int64_t *out, qb_err *err)
