@@ -864,7 +864,10 @@ int qb_pq_file_meta_write(qb_tc_writer *w, const qb_pq_file_meta *m, qb_err *err
   for (uint32_t i = 0; i < m->n_schema; i++) qb_pq_schema_element_write(w, &m->schema[i], err);
   qb_tc_write_field_i64(w, 3, m->num_rows, err);
   qb_tc_write_field_list(w, 4, QB_TC_STRUCT, m->n_row_groups, err);
-  for (uint32_t i = 0; i < m->n_row_groups; i++) qb_pq_row_group_write(w, &m->row_groups[i], err);
+  if (m->row_groups_encoded)
+    qb_tc_write_encoded(w, m->row_groups_encoded, m->row_groups_encoded_len, err);
+  else
+    for (uint32_t i = 0; i < m->n_row_groups; i++) qb_pq_row_group_write(w, &m->row_groups[i], err);
   if (m->has_key_value_metadata || m->n_key_value_metadata)
     key_values_write(w, 5, m->key_value_metadata, m->n_key_value_metadata, err);
   if (m->has_created_by) qb_tc_write_field_string(w, 6, m->created_by, err);

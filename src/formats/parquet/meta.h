@@ -147,6 +147,10 @@ typedef struct qb_pq_file_meta {
   int64_t num_rows;                 /* 3 req */
   qb_pq_row_group *row_groups;      /* 4 req */
   uint32_t n_row_groups;
+  /* writing only: when set, the n_row_groups row groups already encoded (qb_pq_row_group_write, back to
+   * back) instead of `row_groups` — a writer keeps each finished row group's metadata as these bytes */
+  const uint8_t *row_groups_encoded;
+  size_t row_groups_encoded_len;
   qb_pq_key_value *key_value_metadata; /* 5 */
   uint32_t n_key_value_metadata;
   bool has_key_value_metadata, has_created_by, has_column_orders;

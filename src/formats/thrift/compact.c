@@ -441,6 +441,8 @@ int qb_tc_write_binary(qb_tc_writer *w, const void *p, size_t n, qb_err *err)
 
 int qb_tc_write_uuid(qb_tc_writer *w, const uint8_t v[16], qb_err *err) { return put(w, v, 16, err); }
 
+int qb_tc_write_encoded(qb_tc_writer *w, const void *p, size_t n, qb_err *err) { return put(w, p, n, err); }
+
 int qb_tc_write_struct_begin(qb_tc_writer *w, qb_err *err)
 {
   if (w->rc) return w->rc;

@@ -153,6 +153,9 @@ int qb_tc_write_double(qb_tc_writer *w, double v, qb_err *err);
 int qb_tc_write_bool(qb_tc_writer *w, bool v, qb_err *err);
 int qb_tc_write_binary(qb_tc_writer *w, const void *p, size_t n, qb_err *err);
 int qb_tc_write_uuid(qb_tc_writer *w, const uint8_t v[16], qb_err *err);
+/** Append one value already encoded by another writer (e.g. a whole struct kept as bytes until a list of
+ * them is written): compact values carry no state of their enclosing struct, so the bytes splice as-is. */
+int qb_tc_write_encoded(qb_tc_writer *w, const void *p, size_t n, qb_err *err);
 /** List/set header: `ssss tttt` for size ≤ 14, else `1111 tttt` + varint size. */
 int qb_tc_write_list_begin(qb_tc_writer *w, uint8_t elem_type, uint32_t size, qb_err *err);
 /** Map header (0x00 for an empty map). */
