@@ -28,14 +28,29 @@ QB_API const char *qb_ml_table_name(qb_ml_table t);
 QB_API int qb_ml_table_schema(qb_schema **out, qb_partition_spec *spec, qb_partition_field fields[2],
                               qb_ml_table t, qb_err *err) QB_WUR;
 
+/** What an ingest batch knows about an experiment of the rows it appended (qb_features_options.membership). */
+typedef enum qb_features_membership {
+  QB_FEATURES_UNKNOWN = 0, /* cannot say: the run reads the ML tables' experiment ids */
+  QB_FEATURES_NEW,         /* no row of it was stored before the batch */
+  QB_FEATURES_STORED,      /* its vqe_iterations rows were stored before the batch (an earlier qberg batch) */
+} qb_features_membership;
+
+typedef qb_features_membership (*qb_features_membership_fn)(void *ctx, const char *experiment_id, size_t n);
+
 typedef struct qb_features_options {
   unsigned version;     /* QB_FEATURES_OPTIONS_VERSION */
   const char *batch_id; /* processing_batch_id of the audit row and the tags; NULL: a new UUID */
   int64_t timestamp_us; /* the run's time (processing_date = its UTC day); -1: now (QB_TEST_NOW applies) */
+  /* version 2. The ingest batch `batch_id` that just committed the source tables can answer "was this
+   * experiment stored before?" from its experiment index. An incremental run whose appended data is
+   * exactly that batch's snapshots then asks it instead of reading the experiment_id column of
+   * ml_run_summary (one row per stored experiment). NULL: read the column. */
+  qb_features_membership_fn membership;
+  void *membership_ctx;
 } qb_features_options;
 
-#define QB_FEATURES_OPTIONS_VERSION 1
-#define QB_FEATURES_OPTIONS_INIT {QB_FEATURES_OPTIONS_VERSION, NULL, -1}
+#define QB_FEATURES_OPTIONS_VERSION 2
+#define QB_FEATURES_OPTIONS_INIT {QB_FEATURES_OPTIONS_VERSION, NULL, -1, NULL, NULL}
 
 /** What one run did. */
 typedef struct qb_features_report {
@@ -59,6 +74,8 @@ typedef struct qb_features_report {
   uint64_t source_files_read;   /* data files of the five source tables read (all passes) */
   uint64_t source_rows_read;    /* their rows */
   uint64_t stored_ids_read;     /* experiment_id values read from the ML tables */
+  /* why they were read (incremental runs): "" when the ingest batch's membership answered instead */
+  char stored_ids_reason[160];
 } qb_features_report;
 
 /** The snapshot summary key prefix recording which snapshot of each source table an ML table consumed:

@@ -34,9 +34,11 @@ void qb_cli_features_print(const qb_features_report *r, bool json)
              qb_ml_table_name((qb_ml_table)t), (long long)r->rows[t], r->versions[t], (long long)r->snapshot_ids[t]);
     printf("],\"incremental\":%s,\"full_scan_reason\":", r->incremental ? "true" : "false");
     qb_cli_json_str(stdout, r->full_scan_reason);
-    printf(",\"source_files_read\":%llu,\"source_rows_read\":%llu,\"stored_ids_read\":%llu}",
+    printf(",\"source_files_read\":%llu,\"source_rows_read\":%llu,\"stored_ids_read\":%llu,\"stored_ids_reason\":",
            (unsigned long long)r->source_files_read, (unsigned long long)r->source_rows_read,
            (unsigned long long)r->stored_ids_read);
+    qb_cli_json_str(stdout, r->stored_ids_reason);
+    printf("}");
     return;
   }
   printf("features %s: %llu experiments, %llu new, %llu dropped (%llu rows with a null join key), %.2f s\n",

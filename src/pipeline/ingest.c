@@ -834,6 +834,18 @@ static void run_free(ingest_run *r)
   raw_list_free(&r->files);
 }
 
+/* The ML phase's question about an experiment of this batch's rows, answered from the index instead of
+ * ml_run_summary: stored by an earlier qberg batch, or first written by this one; rows the index did not
+ * cover (an interrupted batch, another writer) may lack vqe_iterations rows, so those stay unknown. */
+static qb_features_membership batch_membership(void *ctx, const char *experiment_id, size_t n)
+{
+  const ingest_run *r = ctx;
+  uint64_t exp = qb_expidx_digest(experiment_id, n);
+  if (qb_expidx_map_get(&r->recovered, exp, NULL)) return QB_FEATURES_UNKNOWN;
+  if (qb_expidx_map_get(&r->ix.stored, exp, NULL)) return QB_FEATURES_STORED;
+  return qb_expidx_map_get(&r->added, exp, NULL) ? QB_FEATURES_NEW : QB_FEATURES_UNKNOWN;
+}
+
 /* The phases after discovery, in their crash-safe order: data tables, audit row, index, ledger. */
 static int run_batch(ingest_run *r, qb_err *err)
 {
@@ -872,7 +884,8 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
   } else if (rc == QB_OK && !(opts->skip_if_idle && !r->files.n)) {
     rc = run_batch(r, err);
     if (rc == QB_OK && !opts->no_features) { /* the ML tables of the experiments this batch added */
-      qb_features_options fo = {QB_FEATURES_OPTIONS_VERSION, r->batch, r->meta.processing_timestamp_us};
+      qb_features_options fo = {QB_FEATURES_OPTIONS_VERSION, r->batch, r->meta.processing_timestamp_us,
+                                batch_membership, r};
       rc = qb_features_run(&rep->features, cat, &fo, err);
     }
   }

@@ -183,6 +183,13 @@ typedef struct job {
   int64_t after[1 + SRC_COUNT]; /* QB_UNASSIGNED: the whole table */
   int64_t read_at[1 + SRC_COUNT]; /* the snapshots read, recorded with the commit (-1: none) */
   uint64_t orphans;            /* context rows of an experiment neither in vqe_iterations nor stored */
+  /* Incremental runs right after an ingest batch: the batch answers "stored before?" (use_membership)
+   * instead of ml_run_summary's experiment_id column; need_ids: it could not, read the column. */
+  qb_features_membership_fn membership;
+  void *membership_ctx;
+  bool use_membership, need_ids;
+  uint64_t summary_rows;       /* ml_run_summary's total-records (one row per experiment) */
+  const char *batch;
   qb_table *iters, *src[SRC_COUNT], *ml[QB_ML_TABLE_COUNT], *meta;
   qb_txn *txn[QB_ML_TABLE_COUNT];
   bool was_empty[QB_ML_TABLE_COUNT];
@@ -242,6 +249,17 @@ static int on_stored_summary(job *j, const qb_value *items, qb_err *err)
   return add_stored(j, &j->stored[QB_ML_RUN_SUMMARY], items, err);
 }
 
+/* The ingest batch cannot say whether experiment `id` was stored: this run reads the stored ids after all
+ * (compute stops, qb_features_run starts it again without the membership). */
+static int membership_unknown(job *j, const qb_value *id)
+{
+  snprintf(j->rep->stored_ids_reason, sizeof j->rep->stored_ids_reason,
+           "the ingest batch cannot tell whether experiment %.*s was stored before it",
+           (int)(id->u.bytes.n < 64 ? id->u.bytes.n : 64), (const char *)id->u.bytes.p);
+  j->need_ids = true;
+  return QB_OK;
+}
+
 /* Pass one: the experiment ids of vqe_iterations; the new ones with their row count. */
 static int on_iter_id(job *j, const qb_value *items, qb_err *err)
 {
@@ -256,7 +274,14 @@ static int on_iter_id(job *j, const qb_value *items, qb_err *err)
     return QB_OK;
   }
   uint64_t h = id_digest(&items[0]);
-  bool in_summary = qb_u64set_has(&j->stored[QB_ML_RUN_SUMMARY], h);
+  bool in_summary;
+  if (j->use_membership) {
+    qb_features_membership m = j->membership(j->membership_ctx, (const char *)items[0].u.bytes.p, items[0].u.bytes.n);
+    if (m == QB_FEATURES_UNKNOWN) return membership_unknown(j, &items[0]);
+    in_summary = m == QB_FEATURES_STORED;
+  } else {
+    in_summary = qb_u64set_has(&j->stored[QB_ML_RUN_SUMMARY], h);
+  }
   /* incremental: both tables were committed by the same runs (equal positions), so they hold the same
    * experiments and ml_run_summary's ids (one row per experiment) answer for both */
   bool in_iter = j->incr ? in_summary : qb_u64set_has(&j->stored[QB_ML_ITERATION_FEATURES], h);
@@ -283,7 +308,16 @@ static void count_orphan(job *j, const qb_value *id)
 {
   if (!is_str(id)) return;
   uint64_t h = id_digest(id);
-  if (!qb_u64set_has(&j->seen_old, h) && !qb_u64set_has(&j->stored[QB_ML_RUN_SUMMARY], h)) j->orphans++;
+  if (qb_u64set_has(&j->seen_old, h)) return;
+  if (j->use_membership) {
+    qb_features_membership m = j->membership(j->membership_ctx, (const char *)id->u.bytes.p, id->u.bytes.n);
+    if (m == QB_FEATURES_UNKNOWN)
+      membership_unknown(j, id);
+    else if (m == QB_FEATURES_NEW)
+      j->orphans++;
+    return;
+  }
+  if (!qb_u64set_has(&j->stored[QB_ML_RUN_SUMMARY], h)) j->orphans++;
 }
 
 /* Copy a scanned value into the experiment's context: strings into the arena; numbers normalised to the
@@ -495,6 +529,41 @@ static int on_iteration(job *j, const qb_value *v, qb_err *err)
 static const char *source_name(int i) { return i == 0 ? "vqe_iterations" : src_names[i - 1]; }
 static qb_table *source_table(job *j, int i) { return i == 0 ? j->iters : j->src[i - 1]; }
 
+/* May the ingest batch's membership replace ml_run_summary's ids? Only when what the incremental read sees
+ * is exactly that batch: each source's current snapshot is the recorded position, or the batch's append
+ * right on top of it. Rows stored before it were then all consumed by earlier runs and, nothing being
+ * pending, are all in ml_run_summary, which is what "stored before the batch" answers. */
+static void choose_membership(job *j, qb_table *summary)
+{
+  const char *why = NULL;
+  const qb_table_metadata *md;
+  qb_err e = QB_ERR_INIT;
+  if (!j->incr)
+    why = "whole-table run";
+  else if (!j->membership)
+    why = "no ingest batch to ask (qberg features on its own)";
+  for (int i = 0; !why && i <= SRC_COUNT; i++) {
+    int64_t pos = j->after[i] == QB_UNASSIGNED ? -1 : j->after[i];
+    if (j->read_at[i] == pos) continue;
+    const qb_snapshot *s = NULL;
+    if (qb_table_get_metadata(&md, source_table(j, i), &e) == QB_OK) s = qb_table_metadata_current_snapshot(md);
+    const char *b = s ? qb_snapshot_summary_get(s, "qberg.batch-id") : NULL;
+    if (!s || !b || strcmp(b, j->batch) || !s->operation || strcmp(s->operation, "append") ||
+        (s->has_parent ? s->parent_id != pos : pos != -1))
+      why = "a source table changed since the ML tables' position by more than this ingest batch's append";
+  }
+  int64_t total = -1;
+  if (!why) {
+    const qb_snapshot *s = NULL;
+    if (summary && qb_table_get_metadata(&md, summary, &e) == QB_OK) s = qb_table_metadata_current_snapshot(md);
+    const char *t = s ? qb_snapshot_summary_get(s, "total-records") : NULL;
+    if (!t || !qb_str_to_i64(t, &total) || total < 0) why = "ml_run_summary's snapshot has no total-records";
+  }
+  j->use_membership = !why;
+  j->summary_rows = why ? 0 : (uint64_t)total;
+  snprintf(j->rep->stored_ids_reason, sizeof j->rep->stored_ids_reason, "%s", why ? why : "");
+}
+
 /* Incremental when both ML tables' current snapshots (before any compaction) recorded the same source
  * positions and nothing pending; else the whole tables (the reason goes to the report). */
 static int choose_read(job *j, qb_err *err)
@@ -541,6 +610,7 @@ static int choose_read(job *j, qb_err *err)
   }
   j->incr = !why;
   if (why) snprintf(j->rep->full_scan_reason, sizeof j->rep->full_scan_reason, "%s", why);
+  choose_membership(j, cur[QB_ML_RUN_SUMMARY] ? j->ml[QB_ML_RUN_SUMMARY] : NULL);
   return QB_OK;
 }
 
@@ -581,7 +651,7 @@ static void reset_compute(job *j)
   r->experiments_seen = r->experiments_new = r->experiments_dropped = r->rows_dropped = 0;
   r->iterations_read = r->max_buffered_rows = 0;
   j->null_id_rows = j->buffered = j->orphans = 0;
-  j->need_full = false;
+  j->need_full = j->need_ids = false;
 }
 
 /* §7.1 steps 2–6: stored ids, pass one, context, pass two (rows into the transactions). Returns QB_OK with
@@ -594,11 +664,13 @@ static int compute(job *j, qb_err *err)
   /* per ML table, so that a crash between the two commits is completed by the next run (a full one: the
    * tables then record different positions) */
   if (!j->incr && !j->was_empty[0]) rc = scan_columns(j, j->ml[0], -1, id_col, 1, on_stored_iter, err);
-  if (rc == QB_OK && !j->was_empty[1]) rc = scan_columns(j, j->ml[1], -1, id_col, 1, on_stored_summary, err);
+  if (rc == QB_OK && !j->was_empty[1] && !j->use_membership)
+    rc = scan_columns(j, j->ml[1], -1, id_col, 1, on_stored_summary, err);
   if (rc == QB_OK) rc = scan_columns(j, j->iters, 0, id_col, 1, on_iter_id, err);
-  if (rc || j->need_full) return rc;
+  if (rc || j->need_full || j->need_ids) return rc;
   /* incremental: every experiment of the data read before is stored (nothing pending) */
-  rep->experiments_seen = (j->incr ? j->stored[QB_ML_RUN_SUMMARY].count : j->seen_old.count) + j->exps.count;
+  uint64_t stored = j->use_membership ? j->summary_rows : j->stored[QB_ML_RUN_SUMMARY].count;
+  rep->experiments_seen = (j->incr ? stored : j->seen_old.count) + j->exps.count;
   rep->experiments_new = j->exps.count;
   for (size_t i = 0; i < j->exps.cap; i++)
     if (j->exps.slots[i].key) ((experiment *)j->exps.slots[i].value)->id = j->exps.slots[i].key;
@@ -608,15 +680,15 @@ static int compute(job *j, qb_err *err)
   if (rep->experiments_new == 0) return QB_OK;
   rc = scan_columns(j, j->src[SRC_RESULTS], 1 + SRC_RESULTS, results_cols, sizeof results_cols / sizeof *results_cols,
                     on_results, err);
-  if (rc == QB_OK && !j->need_full)
+  if (rc == QB_OK && !j->need_full && !j->need_ids)
     rc = scan_columns(j, j->src[SRC_ANSATZ], 1 + SRC_ANSATZ, ansatz_cols, sizeof ansatz_cols / sizeof *ansatz_cols,
                       on_ansatz, err);
-  if (rc == QB_OK && !j->need_full)
+  if (rc == QB_OK && !j->need_full && !j->need_ids)
     rc = scan_columns(j, j->src[SRC_MOLECULES], 1 + SRC_MOLECULES, molecules_cols,
                       sizeof molecules_cols / sizeof *molecules_cols, on_molecules, err);
-  if (rc == QB_OK && !j->need_full)
+  if (rc == QB_OK && !j->need_full && !j->need_ids)
     rc = scan_columns(j, j->src[SRC_PERF], 1 + SRC_PERF, perf_cols, sizeof perf_cols / sizeof *perf_cols, on_perf, err);
-  if (rc || j->need_full) return rc;
+  if (rc || j->need_full || j->need_ids) return rc;
   for (size_t i = 0; i < j->exps.cap; i++) {
     experiment *e = j->exps.slots[i].key ? j->exps.slots[i].value : NULL;
     if (!e) continue;
@@ -734,11 +806,22 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
     if (rc == QB_OK) rc = qb_table_get_metadata(&md, j.ml[t], err);
     if (rc == QB_OK) j.was_empty[t] = qb_table_metadata_current_snapshot_id(md) < 0;
   }
+  if (opts && opts->version >= 2) {
+    j.membership = opts->membership;
+    j.membership_ctx = opts->membership_ctx;
+  }
+  j.batch = batch;
   if (rc == QB_OK) rc = choose_read(&j, err);
   if (rc == QB_OK) rc = compute(&j, err);
+  if (rc == QB_OK && j.need_ids) { /* the batch could not answer for an experiment: read the stored ids */
+    reset_compute(&j);
+    j.use_membership = false;
+    rc = compute(&j, err);
+  }
   if (rc == QB_OK && j.need_full) { /* what the incremental read found cannot be decided from it: redo whole */
     reset_compute(&j);
-    j.incr = false;
+    j.incr = j.use_membership = false;
+    snprintf(rep->stored_ids_reason, sizeof rep->stored_ids_reason, "whole-table run");
     rc = compute(&j, err);
   }
   rep->incremental = j.incr;

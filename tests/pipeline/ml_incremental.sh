@@ -1,7 +1,8 @@
 # The ML feature phase reads only the data appended since its last run (issue 7): after a first batch of 40
 # experiments, a second batch of 10 raw files makes the ML phase read exactly the rows and files of that
 # batch (counted by the scans, compared with the ingest's own counts and `qberg files`), and the ML tables
-# are bit-equal to those of one ingest of all 50. Also: iterations appended to a stored experiment (split
+# are bit-equal to those of one ingest of all 50, without reading ml_run_summary's experiment ids (the
+# ingest's experiment index says which experiments are new). Also: iterations appended to a stored experiment (split
 # across batches) are read and skipped; compactions of the source or ML tables change nothing; a run that
 # died between the two ML commits (simulated by rolling ml_run_summary back) is completed by a whole-table
 # run; an expired position falls back to whole tables; every fallback says why.
@@ -51,7 +52,8 @@ check "second batch: source files read ($read_files) = the new files ($new_files
 whole=$((2 * $(nrows vqe_iterations)))
 for t in vqe_results ansatz_info molecules performance_metrics; do whole=$((whole + $(nrows $t))); done
 check "second batch: under a quarter of what a whole-table read takes ($whole rows)" '[ $((read_rows * 4)) -lt $whole ]'
-check "second batch: only ml_run_summary's 40 ids read from the ML tables" '[ "$(js "$TMPDIR/run2.json" "d[\"features\"][\"stored_ids_read\"]")" = 40 ]'
+# the batch's experiment index says which experiments are new: ml_run_summary's ids (40) are not read
+check "second batch: no experiment id read from the ML tables (the ingest's index answered)" '[ "$(js "$TMPDIR/run2.json" "(d[\"features\"][\"stored_ids_read\"], d[\"features\"][\"stored_ids_reason\"])")" = "(0, '"''"')" ]'
 sid=$(js "$TMPDIR/run2.json" 'd["features"]["tables"][1]["snapshot_id"]')
 itid=$(js "$TMPDIR/run2.json" '[t["snapshot_id"] for t in d["tables"] if t["table"] == "vqe_iterations"][0]')
 "$QBERG" -w "$W" snapshots quantum_features.ml_run_summary --json >"$TMPDIR/snaps.json"
@@ -89,6 +91,9 @@ d = json.load(open(sys.argv[1]))
 n = {t["table"]: t["rows"] for t in d["tables"]}
 print(2 * n["vqe_iterations"] + n["vqe_results"] + n["ansatz_info"] + n["molecules"] + n["performance_metrics"] + 2 * 3)' "$TMPDIR/run4.json")
 check "after a compaction: incremental, the new rows (and the 3 late ones, twice) read: $new4" '[ "$(js "$TMPDIR/run4.json" "(d[\"features\"][\"incremental\"], d[\"features\"][\"experiments_new\"], d[\"features\"][\"source_rows_read\"])")" = "(True, 3, $new4)" ]'
+# the appended data is more than this batch's (the late rows, the compaction): its index cannot answer for
+# them, so ml_run_summary's 50 ids are read, and the report says why
+check "after a compaction: ml_run_summary's 50 ids read, with the reason" '[ "$(js "$TMPDIR/run4.json" "d[\"features\"][\"stored_ids_read\"]")" = 50 ] && grep -q "more than this ingest batch" "$TMPDIR/run4.json"'
 
 # 5. a run that died between the two commits: ml_run_summary rolled back to before the last run
 prev=$("$QBERG" -w "$W" snapshots quantum_features.ml_run_summary | tail -n 2 | head -n 1 | awk '{print $1}')
