@@ -17,7 +17,9 @@
 #include "util/clock.h"
 #include "util/str.h"
 
-#define LOCAL_WBUF (256 * 1024)
+/* Small: a fan-out writer keeps dozens of files open (one buffer each), and the big writes (a Parquet
+ * column chunk's pages) bypass the buffer anyway. */
+#define LOCAL_WBUF (64 * 1024)
 
 /* "file:///a/b" and "file:/a/b" -> "/a/b"; plain paths unchanged. Returns a pointer into `path`. */
 static const char *local_path(const char *path)
@@ -137,25 +139,35 @@ typedef struct local_writer {
   uint8_t buf[LOCAL_WBUF];
 } local_writer;
 
-static int lw_flush(local_writer *w, qb_err *err)
+static int write_all(local_writer *w, const uint8_t *p, size_t n, qb_err *err)
 {
   size_t off = 0;
-  while (off < w->n) {
-    ssize_t r = write(w->fd, w->buf + off, w->n - off);
+  while (off < n) {
+    ssize_t r = write(w->fd, p + off, n - off);
     if (r < 0) {
       if (errno == EINTR) continue;
       return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: write", w->base.path);
     }
     off += (size_t)r;
   }
-  w->n = 0;
   return QB_OK;
+}
+
+static int lw_flush(local_writer *w, qb_err *err)
+{
+  int rc = write_all(w, w->buf, w->n, err);
+  if (rc == QB_OK) w->n = 0;
+  return rc;
 }
 
 static int lw_write(qb_writer *wb, const void *p, size_t n, qb_err *err)
 {
   local_writer *w = (local_writer *)wb;
   const uint8_t *s = p;
+  if (n >= LOCAL_WBUF) { /* big write: flush what is buffered, then write it directly */
+    int rc = lw_flush(w, err);
+    return rc ? rc : write_all(w, s, n, err);
+  }
   while (n) {
     if (w->n == LOCAL_WBUF) {
       int rc = lw_flush(w, err);

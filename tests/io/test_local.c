@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Local FileIO: atomic publish, create-exclusive, range reads, listing, URIs. */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -103,5 +104,37 @@ QB_TEST(delete_many_threads)
   free(inner);
   free(dir);
   free(base);
+  qb_fileio_free(io);
+}
+
+QB_TEST(small_and_big_writes_keep_their_order)
+{
+  /* writes below the buffer size are buffered, bigger ones go straight to the file after a flush */
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  char *p = qb_str_printf("%s/mixed.bin", qb_test_tmpdir());
+  size_t sizes[] = {10, 300000, 5, 65536, 65535, 1, 200000, 7}, total = 0;
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) total += sizes[i];
+  uint8_t *want = malloc(total);
+  CHECK(want != NULL);
+  for (size_t i = 0; i < total; i++) want[i] = (uint8_t)(i * 131 + i / 7);
+  qb_writer *w;
+  CHECK_OK(qb_fileio_create(&w, io, p, QB_CREATE_OVERWRITE, &err), &err);
+  size_t off = 0;
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+    CHECK_OK(qb_writer_write(w, want + off, sizes[i], &err), &err);
+    off += sizes[i];
+    CHECK_EQ_INT((long long)qb_writer_offset(w), (long long)off);
+  }
+  CHECK_OK(qb_writer_close(w, &err), &err);
+  uint8_t *got = NULL;
+  size_t n = 0;
+  CHECK_OK(qb_fileio_read_all(&got, &n, io, p, total + 1, &err), &err);
+  CHECK_EQ_INT((long long)n, (long long)total);
+  CHECK(got && !memcmp(got, want, total));
+  free(got);
+  free(want);
+  free(p);
   qb_fileio_free(io);
 }
