@@ -156,6 +156,18 @@ static int lw_write(qb_writer *wb, const void *p, size_t n, qb_err *err)
 {
   local_writer *w = (local_writer *)wb;
   const uint8_t *s = p;
+  if (n >= LOCAL_WBUF) {
+    /* a large piece goes to the file as it is: gathering it in the buffer would only copy it once more */
+    int rc = lw_flush(w, err);
+    while (rc == QB_OK && n) {
+      ssize_t r = write(w->fd, s, n);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: write", w->base.path);
+      s += r;
+      n -= (size_t)r;
+    }
+    return rc;
+  }
   while (n) {
     if (w->n == LOCAL_WBUF) {
       int rc = lw_flush(w, err);
