@@ -95,8 +95,9 @@ struct qb_table_metadata {
   size_t n_chunks;
 };
 
-/* table_metadata.c: the cross-object rules a loaded or built metadata must satisfy. */
-int qb_table_metadata__validate(const qb_table_metadata *md, qb_err *err);
+/* table_metadata.c: the cross-object rules a loaded or built metadata must satisfy. ids_distinct: the caller
+ * knows the snapshot ids are distinct (a builder's result), so they are not checked again. */
+int qb_table_metadata__validate(const qb_table_metadata *md, bool ids_distinct, qb_err *err);
 qb_table_metadata *qb_table_metadata__alloc(void);
 
 /* types.c */

@@ -348,7 +348,7 @@ static int parse_root(parse_ctx *c, const json_object *root)
   if ((rc = parse_stats(c, root, "partition-statistics", &md->partition_statistics, &md->n_partition_statistics)))
     return rc;
   if ((rc = parse_logs(c, root))) return rc;
-  return qb_table_metadata__validate(md, c->err);
+  return qb_table_metadata__validate(md, false, c->err);
 }
 
 int qb_table_metadata_parse(qb_table_metadata **out, const void *data, size_t n, qb_err *err)

@@ -117,8 +117,10 @@ const qb_snapshot *qb_table_metadata_snapshot_at(const qb_table_metadata *md, si
 
 const qb_snapshot *qb_table_metadata_snapshot_by_id(const qb_table_metadata *md, int64_t id)
 {
-  for (size_t i = 0; i < md->n_snapshots; i++)
-    if (md->snapshots[i].snapshot_id == id) return &md->snapshots[i];
+  /* newest first: the snapshots looked up most (the current one, a branch head) are at the end of a long
+   * history; ids are unique (validated), so the order does not change the answer */
+  for (size_t i = md->n_snapshots; i > 0; i--)
+    if (md->snapshots[i - 1].snapshot_id == id) return &md->snapshots[i - 1];
   return NULL;
 }
 
@@ -268,7 +270,7 @@ bool qb_table_metadata_equal(const qb_table_metadata *a, const qb_table_metadata
 
 /* ---- validation ------------------------------------------------------------------------------ */
 
-int qb_table_metadata__validate(const qb_table_metadata *md, qb_err *err)
+int qb_table_metadata__validate(const qb_table_metadata *md, bool ids_distinct, qb_err *err)
 {
   if (md->format_version > 1 && !md->uuid)
     return QB_FAIL(err, QB_ECORRUPT, "missing required field 'table-uuid' (required in format v%d)", md->format_version);
@@ -287,12 +289,13 @@ int qb_table_metadata__validate(const qb_table_metadata *md, qb_err *err)
   if (!qb_table_metadata_default_sort_order(md))
     return QB_FAIL(err, QB_ECORRUPT, "default-sort-order-id %d not found in 'sort-orders'",
                    (int)md->default_sort_order_id);
-  /* a set, not a pairwise scan: metadata with 10,000s of snapshots is validated on every commit */
+  /* a set, not a pairwise scan: metadata with 10,000s of snapshots is validated on every load */
   qb_u64set seen;
   qb_u64set_init(&seen);
   for (size_t i = 0; i < md->n_snapshots; i++) {
     const qb_snapshot *s = &md->snapshots[i];
-    int rc = qb_u64set_has(&seen, (uint64_t)s->snapshot_id)
+    int rc = ids_distinct ? QB_OK
+             : qb_u64set_has(&seen, (uint64_t)s->snapshot_id)
                  ? QB_FAIL(err, QB_ECORRUPT, "duplicate snapshot id %lld", (long long)s->snapshot_id)
                  : qb_u64set_add(&seen, (uint64_t)s->snapshot_id, err);
     if (rc) {
@@ -427,12 +430,31 @@ static qb_md_chunk *add_chunk(qb_table_metadata *md, qb_err *err)
   return c;
 }
 
+/* Room a derived metadata leaves after the snapshots and the snapshot-log it copies: a commit adds one or a few
+ * entries, which then need no second, doubled copy of a long history's arrays. */
+#define HEADROOM 16
+
+/* An arena array of n elements with HEADROOM spare, the first n copied from src (nothing zeroed: a long
+ * history's arrays are megabytes). */
+static void *copy_array(qb_arena *a, const void *src, size_t n, size_t elem, qb_err *err)
+{
+  void *p = qb_arena_alloc(a, (n + HEADROOM) * elem);
+  if (!p) {
+    QB_FAIL(err, QB_ENOMEM, "out of memory (%zu x %zu bytes)", n + HEADROOM, elem);
+    return NULL;
+  }
+  if (n) memcpy(p, src, n * elem);
+  return p;
+}
+
 static int copy_snapshots(qb_table_metadata *dst, const qb_table_metadata *src, qb_err *err)
 {
-  dst->snapshots = qb_ice__alloc(&dst->arena, src->n_snapshots, sizeof *dst->snapshots, err);
+  bool share = src->snaps_in_chunks && src->n_chunks < MAX_CHUNKS;
+  dst->snapshots = copy_array(&dst->arena, share ? src->snapshots : NULL, share ? src->n_snapshots : 0,
+                              sizeof *dst->snapshots, err);
   if (!dst->snapshots) return QB_ENOMEM;
   dst->snaps_in_chunks = true;
-  if (src->snaps_in_chunks && src->n_chunks < MAX_CHUNKS) { /* share the strings */
+  if (share) { /* share the strings */
     if (src->n_chunks && !(dst->chunks = qb_ice__alloc(&dst->arena, src->n_chunks, sizeof *dst->chunks, err)))
       return QB_ENOMEM;
     for (size_t i = 0; i < src->n_chunks; i++) {
@@ -440,7 +462,6 @@ static int copy_snapshots(qb_table_metadata *dst, const qb_table_metadata *src, 
       dst->chunks[i] = src->chunks[i];
     }
     dst->n_chunks = src->n_chunks;
-    if (src->n_snapshots) memcpy(dst->snapshots, src->snapshots, src->n_snapshots * sizeof *src->snapshots);
     dst->n_snapshots = src->n_snapshots;
     return QB_OK;
   }
@@ -476,7 +497,7 @@ static int copy_metadata(qb_table_metadata *dst, const qb_table_metadata *src, q
   dst->specs = qb_ice__alloc(a, src->n_specs, sizeof *dst->specs, err);
   dst->sort_orders = qb_ice__alloc(a, src->n_sort_orders, sizeof *dst->sort_orders, err);
   dst->refs = qb_ice__alloc(a, src->n_refs, sizeof *dst->refs, err);
-  dst->snapshot_log = qb_ice__alloc(a, src->n_snapshot_log, sizeof *dst->snapshot_log, err);
+  dst->snapshot_log = copy_array(a, src->snapshot_log, src->n_snapshot_log, sizeof *dst->snapshot_log, err);
   dst->metadata_log = qb_ice__alloc(a, src->n_metadata_log, sizeof *dst->metadata_log, err);
   dst->statistics = qb_ice__alloc(a, src->n_statistics, sizeof *dst->statistics, err);
   dst->partition_statistics = qb_ice__alloc(a, src->n_partition_statistics, sizeof *dst->partition_statistics, err);
@@ -499,7 +520,6 @@ static int copy_metadata(qb_table_metadata *dst, const qb_table_metadata *src, q
     if (!(dst->refs[i].name = qb_ice__strdup(a, src->refs[i].name, err))) rc = QB_ENOMEM;
   }
   dst->n_refs = src->n_refs;
-  if (src->n_snapshot_log) memcpy(dst->snapshot_log, src->snapshot_log, src->n_snapshot_log * sizeof *src->snapshot_log);
   dst->n_snapshot_log = src->n_snapshot_log;
   for (size_t i = 0; i < src->n_metadata_log && !rc; i++) {
     dst->metadata_log[i].timestamp_ms = src->metadata_log[i].timestamp_ms;
@@ -556,9 +576,9 @@ int qb_metadata_builder_from(qb_metadata_builder **out, const qb_table_metadata 
   b->cap_specs = b->md->n_specs;
   b->cap_orders = b->md->n_sort_orders;
   b->cap_props = b->md->n_properties;
-  b->cap_snapshots = b->md->n_snapshots;
+  b->cap_snapshots = b->md->n_snapshots + HEADROOM;
   b->cap_refs = b->md->n_refs;
-  b->cap_slog = b->md->n_snapshot_log;
+  b->cap_slog = b->md->n_snapshot_log + HEADROOM;
   *out = b;
   return QB_OK;
 }
@@ -991,10 +1011,12 @@ static int update_snapshot_log(qb_metadata_builder *b, qb_err *err)
 {
   qb_table_metadata *md = b->md;
   size_t k = 0;
-  /* a set of the snapshot ids: the log of a long history has as many entries as there are snapshots */
+  /* a set of the snapshot ids: the log of a long history has as many entries as there are snapshots. Needed
+   * only after a removal: otherwise every snapshot ever added is still there, so an entry is dropped exactly
+   * when it is an intermediate snapshot of this builder (added by it, hence present). */
   qb_u64set ids;
   qb_u64set_init(&ids);
-  for (size_t i = 0; i < md->n_snapshots; i++) {
+  for (size_t i = 0; b->removed_snapshots && i < md->n_snapshots; i++) {
     int rc = qb_u64set_add(&ids, (uint64_t)md->snapshots[i].snapshot_id, err);
     if (rc) {
       qb_u64set_free(&ids);
@@ -1005,7 +1027,7 @@ static int update_snapshot_log(qb_metadata_builder *b, qb_err *err)
     qb_snapshot_log_entry e = md->snapshot_log[i];
     if (e.timestamp_ms == INT64_MIN) e.timestamp_ms = md->last_updated_ms;
     bool intermediate = has_id(b->main_sets, b->n_main_sets, e.snapshot_id) && e.snapshot_id != md->current_snapshot_id;
-    if (qb_u64set_has(&ids, (uint64_t)e.snapshot_id)) {
+    if (!b->removed_snapshots || qb_u64set_has(&ids, (uint64_t)e.snapshot_id)) {
       if (!intermediate) md->snapshot_log[k++] = e;
     } else if (b->removed_snapshots) {
       k = 0;
@@ -1049,7 +1071,9 @@ int qb_metadata_builder_build(qb_table_metadata **out, qb_metadata_builder *b, c
     b->md->last_updated_ms = now_ms;
     if (b->has_base && previous_metadata_file) rc = add_previous_file(b, previous_metadata_file, err);
     if (!rc) rc = update_snapshot_log(b, err);
-    if (!rc && (rc = qb_table_metadata__validate(b->md, err)) == QB_ECORRUPT) err->code = rc = QB_EINVAL;
+    /* snapshot ids stay distinct by construction: the base's were validated (parsed or built metadata),
+     * add_snapshot refuses an id already there and removals cannot make duplicates */
+    if (!rc && (rc = qb_table_metadata__validate(b->md, true, err)) == QB_ECORRUPT) err->code = rc = QB_EINVAL;
     if (!rc) qb_md_text__extend(b->md);
   }
   if (rc) {
