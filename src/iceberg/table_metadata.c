@@ -434,8 +434,8 @@ static qb_md_chunk *add_chunk(qb_table_metadata *md, qb_err *err)
  * entries, which then need no second, doubled copy of a long history's arrays. */
 #define HEADROOM 16
 
-/* An arena array of n elements with HEADROOM spare, the first n copied from src (nothing zeroed: a long
- * history's arrays are megabytes). */
+/* An arena array of n elements with HEADROOM spare, the first n copied from src unless it is NULL (nothing
+ * zeroed: a long history's arrays are megabytes). */
 static void *copy_array(qb_arena *a, const void *src, size_t n, size_t elem, qb_err *err)
 {
   void *p = qb_arena_alloc(a, (n + HEADROOM) * elem);
@@ -443,15 +443,15 @@ static void *copy_array(qb_arena *a, const void *src, size_t n, size_t elem, qb_
     QB_FAIL(err, QB_ENOMEM, "out of memory (%zu x %zu bytes)", n + HEADROOM, elem);
     return NULL;
   }
-  if (n) memcpy(p, src, n * elem);
+  if (n && src) memcpy(p, src, n * elem);
   return p;
 }
 
 static int copy_snapshots(qb_table_metadata *dst, const qb_table_metadata *src, qb_err *err)
 {
   bool share = src->snaps_in_chunks && src->n_chunks < MAX_CHUNKS;
-  dst->snapshots = copy_array(&dst->arena, share ? src->snapshots : NULL, share ? src->n_snapshots : 0,
-                              sizeof *dst->snapshots, err);
+  /* shared strings: the snapshot structs are copied as they are; else each is deep-copied below */
+  dst->snapshots = copy_array(&dst->arena, share ? src->snapshots : NULL, src->n_snapshots, sizeof *dst->snapshots, err);
   if (!dst->snapshots) return QB_ENOMEM;
   dst->snaps_in_chunks = true;
   if (share) { /* share the strings */
