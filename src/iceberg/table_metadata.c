@@ -18,10 +18,16 @@ qb_table_metadata *qb_table_metadata__alloc(void)
   return md;
 }
 
+static void snaps_release(qb_md_snaps *a)
+{
+  if (a && __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) == 0) free(a);
+}
+
 void qb_table_metadata_free(qb_table_metadata *md)
 {
   if (!md) return;
   qb_md_text__release(md->snap_text);
+  snaps_release(md->snap_arr);
   for (size_t i = 0; i < md->n_chunks; i++)
     if (__atomic_sub_fetch(&md->chunks[i]->refs, 1, __ATOMIC_ACQ_REL) == 0) {
       qb_arena_release(&md->chunks[i]->arena);
@@ -337,7 +343,7 @@ struct qb_metadata_builder {
   qb_err first_err;
   bool has_base;
   int64_t base_last_updated_ms;
-  size_t cap_schemas, cap_specs, cap_orders, cap_props, cap_snapshots, cap_refs, cap_slog;
+  size_t cap_schemas, cap_specs, cap_orders, cap_props, cap_refs, cap_slog;
   bool has_last_schema, has_last_spec, has_last_order;
   int32_t last_added_schema, last_added_spec, last_added_order;
   int64_t *added; /* snapshots added by this builder */
@@ -447,13 +453,51 @@ static void *copy_array(qb_arena *a, const void *src, size_t n, size_t elem, qb_
   return p;
 }
 
+/* A new snapshot array for md holding its n_snapshots current entries (copied from `from`, NULL: left for the
+ * caller to fill) and room for `extra` more; replaces md's view. */
+static int snaps_fresh(qb_table_metadata *md, const qb_snapshot *from, size_t extra, qb_err *err)
+{
+  size_t n = md->n_snapshots, cap = n + n / 2 + extra;
+  if (cap > (SIZE_MAX - sizeof(qb_md_snaps)) / sizeof(qb_snapshot))
+    return QB_FAIL(err, QB_ELIMIT, "%zu snapshots are too many", n);
+  qb_md_snaps *a = malloc(sizeof *a + cap * sizeof(qb_snapshot));
+  if (!a) return QB_FAIL(err, QB_ENOMEM, "out of memory for %zu snapshots", cap);
+  a->refs = 1;
+  a->used = n;
+  a->cap = cap;
+  if (n && from) memcpy(a->items, from, n * sizeof(qb_snapshot));
+  snaps_release(md->snap_arr);
+  md->snap_arr = a;
+  md->snapshots = a->items;
+  return QB_OK;
+}
+
+/* Make md->snapshots[md->n_snapshots] writable: in place at the end of the shared array if our view still
+ * ends where the array does, else in a copy with room to grow (each commit's append is then no copy). */
+static int snaps_append_slot(qb_table_metadata *md, qb_err *err)
+{
+  qb_md_snaps *a = md->snap_arr;
+  size_t n = md->n_snapshots, expect = n;
+  if (a && n < a->cap &&
+      __atomic_compare_exchange_n(&a->used, &expect, n + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    return QB_OK;
+  return snaps_fresh(md, md->snapshots, HEADROOM, err);
+}
+
 static int copy_snapshots(qb_table_metadata *dst, const qb_table_metadata *src, qb_err *err)
 {
   bool share = src->snaps_in_chunks && src->n_chunks < MAX_CHUNKS;
-  /* shared strings: the snapshot structs are copied as they are; else each is deep-copied below */
-  dst->snapshots = copy_array(&dst->arena, share ? src->snapshots : NULL, src->n_snapshots, sizeof *dst->snapshots, err);
-  if (!dst->snapshots) return QB_ENOMEM;
   dst->snaps_in_chunks = true;
+  dst->n_snapshots = src->n_snapshots;
+  if (share && src->snap_arr) { /* view the base's array: no copy of a long history's structs */
+    __atomic_add_fetch(&src->snap_arr->refs, 1, __ATOMIC_ACQ_REL);
+    dst->snap_arr = src->snap_arr;
+    dst->snapshots = src->snapshots;
+  } else {
+    /* shared strings: the snapshot structs are copied as they are; else each is deep-copied below */
+    int rc = snaps_fresh(dst, share ? src->snapshots : NULL, HEADROOM, err);
+    if (rc) return rc;
+  }
   if (share) { /* share the strings */
     if (src->n_chunks && !(dst->chunks = qb_ice__alloc(&dst->arena, src->n_chunks, sizeof *dst->chunks, err)))
       return QB_ENOMEM;
@@ -462,15 +506,16 @@ static int copy_snapshots(qb_table_metadata *dst, const qb_table_metadata *src, 
       dst->chunks[i] = src->chunks[i];
     }
     dst->n_chunks = src->n_chunks;
-    dst->n_snapshots = src->n_snapshots;
     return QB_OK;
   }
   qb_md_chunk *c = src->n_snapshots ? add_chunk(dst, err) : NULL;
   if (src->n_snapshots && !c) return QB_ENOMEM;
   for (size_t i = 0; i < src->n_snapshots; i++) {
     int rc = qb_snapshot__copy(&dst->snapshots[i], &c->arena, &src->snapshots[i], err);
-    if (rc) return rc;
-    dst->n_snapshots = i + 1;
+    if (rc) {
+      dst->n_snapshots = i; /* what is there is valid */
+      return rc;
+    }
   }
   return QB_OK;
 }
@@ -576,7 +621,6 @@ int qb_metadata_builder_from(qb_metadata_builder **out, const qb_table_metadata 
   b->cap_specs = b->md->n_specs;
   b->cap_orders = b->md->n_sort_orders;
   b->cap_props = b->md->n_properties;
-  b->cap_snapshots = b->md->n_snapshots + HEADROOM;
   b->cap_refs = b->md->n_refs;
   b->cap_slog = b->md->n_snapshot_log + HEADROOM;
   *out = b;
@@ -805,10 +849,10 @@ int qb_metadata_builder_add_snapshot(qb_metadata_builder *b, const qb_snapshot *
   if (md->format_version > 1 && !s->manifest_list)
     return done(b, QB_FAIL(err, QB_EINVAL, "snapshot %lld has no manifest list", (long long)s->snapshot_id), err);
   if (!s->operation) return done(b, QB_FAIL(err, QB_EINVAL, "snapshot %lld has no operation", (long long)s->snapshot_id), err);
-  if ((rc = GROW(b, snapshots, n_snapshots, cap_snapshots, err))) return done(b, rc, err);
   qb_snapshot copy;
   if (!b->own_chunk && !(b->own_chunk = add_chunk(md, err))) return done(b, QB_ENOMEM, err);
   if ((rc = qb_snapshot__copy(&copy, &b->own_chunk->arena, s, err))) return done(b, rc, err);
+  if ((rc = snaps_append_slot(md, err))) return done(b, rc, err);
   md->snapshots[md->n_snapshots++] = copy;
   md->last_sequence_number = s->sequence_number;
   if ((rc = push_id(md, &b->added, &b->n_added, &b->cap_added, s->snapshot_id, err))) return done(b, rc, err);
@@ -922,6 +966,11 @@ int qb_metadata_builder_remove_snapshots(qb_metadata_builder *b, const int64_t *
     memcpy(sorted, ids, n * sizeof *sorted);
     qsort(sorted, n, sizeof *sorted, cmp_i64);
   }
+  /* compacted in place: on a private copy, never in an array other metadata objects view */
+  if ((rc = snaps_fresh(md, md->snapshots, 0, err))) {
+    free(sorted);
+    return done(b, rc, err);
+  }
   size_t k = 0;
   for (size_t i = 0; i < md->n_snapshots; i++) {
     int64_t id = md->snapshots[i].snapshot_id;
@@ -935,6 +984,7 @@ int qb_metadata_builder_remove_snapshots(qb_metadata_builder *b, const int64_t *
   }
   free(sorted);
   md->n_snapshots = k;
+  md->snap_arr->used = k;
   if (b->removed_snapshots) { /* the cached text no longer describes a prefix */
     qb_md_text__release(md->snap_text);
     md->snap_text = NULL;

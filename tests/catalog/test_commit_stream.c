@@ -177,3 +177,92 @@ static void run_history(const char *codec, int commits)
 QB_TEST(streamed_document_is_byte_identical) { run_history("none", 160); }
 
 QB_TEST(streamed_document_is_byte_identical_gzip) { run_history("gzip", 60); }
+
+/* Siblings: metadata built from the same base share its snapshot array and snapshots text; the first to
+ * append does so in place, the others copy. Each must still see exactly its own snapshots and serialise
+ * them, whatever order they are built and freed in. */
+static qb_table_metadata *derive(const qb_table_metadata *base, int64_t id, qb_err *err)
+{
+  qb_metadata_builder *b = NULL;
+  qb_table_metadata *md = NULL;
+  if (qb_metadata_builder_from(&b, base, err)) return NULL;
+  const qb_snapshot *head = qb_table_metadata_current_snapshot(base);
+  qb_snapshot s = {0};
+  s.snapshot_id = id;
+  s.has_parent = head != NULL;
+  s.parent_id = head ? head->snapshot_id : 0;
+  s.sequence_number = qb_table_metadata_last_sequence_number(base) + 1;
+  s.timestamp_ms = 1700000000000 + id;
+  s.manifest_list = "s3://b/t/metadata/snap.avro";
+  s.operation = "append";
+  if (qb_metadata_builder_add_snapshot(b, &s, err) || qb_metadata_builder_set_branch_snapshot(b, "main", id, err)) {
+    qb_metadata_builder_free(b);
+    return NULL;
+  }
+  return qb_metadata_builder_build(&md, b, "s3://b/t/metadata/v1.metadata.json", 1700000000000 + id, err) ? NULL : md;
+}
+
+static bool serialises_as_parsed(const qb_table_metadata *md, size_t want_snapshots, int64_t last_id)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_metadata_json *parts = NULL;
+  if (qb_table_metadata_to_json_parts(&parts, md, &err)) return false;
+  size_t np, n = qb_metadata_json_size(parts), off = 0;
+  const qb_slice *p = qb_metadata_json_parts(parts, &np);
+  uint8_t *doc = malloc(n + 1);
+  for (size_t i = 0; i < np; i++) {
+    memcpy(doc + off, p[i].p, p[i].n);
+    off += p[i].n;
+  }
+  qb_metadata_json_free(parts);
+  qb_table_metadata *back = NULL;
+  char *one = NULL;
+  size_t one_n = 0;
+  bool ok = qb_table_metadata_parse(&back, doc, n, &err) == QB_OK && qb_table_metadata_equal(back, md) &&
+            qb_table_metadata_n_snapshots(back) == want_snapshots &&
+            qb_table_metadata_current_snapshot(back)->snapshot_id == last_id &&
+            qb_table_metadata_to_json(&one, &one_n, md, 0, &err) == QB_OK && one_n == n && !memcmp(one, doc, n);
+  free(one);
+  free(doc);
+  qb_table_metadata_free(back);
+  return ok;
+}
+
+QB_TEST(sibling_builds_share_and_copy)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_schema *schema = NULL;
+  const char *sj = "{\"type\":\"struct\",\"fields\":[{\"id\":1,\"name\":\"x\",\"required\":true,\"type\":\"long\"}]}";
+  CHECK_OK(qb_schema_parse_json(&schema, sj, strlen(sj), &err), &err);
+  qb_metadata_builder *b = NULL;
+  qb_table_metadata *root = NULL;
+  CHECK_OK(qb_metadata_builder_new_table(&b, schema, NULL, NULL, "s3://b/t", NULL, &err), &err);
+  if (b) CHECK_OK(qb_metadata_builder_build(&root, b, NULL, 1700000000000, &err), &err);
+  qb_table_metadata *chain = root;
+  for (int64_t id = 1; chain && id <= 40; id++) { /* a history of 40, each derived from the previous */
+    qb_table_metadata *next = derive(chain, id, &err);
+    CHECK(next != NULL);
+    if (chain != root) qb_table_metadata_free(chain);
+    chain = next;
+  }
+  qb_table_metadata *a = chain ? derive(chain, 100, &err) : NULL;  /* appends in place */
+  qb_table_metadata *s1 = chain ? derive(chain, 101, &err) : NULL; /* the slot is taken: copies */
+  qb_table_metadata *a2 = a ? derive(a, 102, &err) : NULL;         /* in place after a */
+  qb_table_metadata *s2 = a ? derive(a, 103, &err) : NULL;         /* copies */
+  CHECK(a && s1 && a2 && s2);
+  qb_table_metadata_free(chain); /* the views outlive the base */
+  if (a && s1 && a2 && s2) {
+    CHECK(serialises_as_parsed(a, 41, 100));
+    CHECK(serialises_as_parsed(s1, 41, 101));
+    CHECK(serialises_as_parsed(a2, 42, 102));
+    CHECK(serialises_as_parsed(s2, 42, 103));
+    CHECK(qb_table_metadata_snapshot_by_id(a2, 101) == NULL && qb_table_metadata_snapshot_by_id(s2, 102) == NULL);
+  }
+  qb_table_metadata_free(a);
+  qb_table_metadata_free(a2);
+  CHECK(s1 && serialises_as_parsed(s1, 41, 101));
+  qb_table_metadata_free(s1);
+  qb_table_metadata_free(s2);
+  qb_table_metadata_free(root);
+  qb_schema_free(schema);
+}
