@@ -481,7 +481,9 @@ static int snaps_append_slot(qb_table_metadata *md, qb_err *err)
   if (a && n < a->cap &&
       __atomic_compare_exchange_n(&a->used, &expect, n + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
     return QB_OK;
-  return snaps_fresh(md, md->snapshots, HEADROOM, err);
+  int rc = snaps_fresh(md, md->snapshots, HEADROOM, err);
+  if (rc == QB_OK) md->snap_arr->used = n + 1; /* the slot is ours */
+  return rc;
 }
 
 static int copy_snapshots(qb_table_metadata *dst, const qb_table_metadata *src, qb_err *err)
