@@ -20,7 +20,10 @@ qb_table_metadata *qb_table_metadata__alloc(void)
 
 static void snaps_release(qb_md_snaps *a)
 {
-  if (a && __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) == 0) free(a);
+  if (a && __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+    free(a->ids);
+    free(a);
+  }
 }
 
 void qb_table_metadata_free(qb_table_metadata *md)
@@ -125,6 +128,12 @@ const qb_snapshot *qb_table_metadata_snapshot_by_id(const qb_table_metadata *md,
 {
   /* newest first: the snapshots looked up most (the current one, a branch head) are at the end of a long
    * history; ids are unique (validated), so the order does not change the answer */
+  if (md->snap_arr) { /* (snapshots == snap_arr->items) */
+    const int64_t *ids = md->snap_arr->ids;
+    for (size_t i = md->n_snapshots; i > 0; i--)
+      if (ids[i - 1] == id) return &md->snapshots[i - 1];
+    return NULL;
+  }
   for (size_t i = md->n_snapshots; i > 0; i--)
     if (md->snapshots[i - 1].snapshot_id == id) return &md->snapshots[i - 1];
   return NULL;
@@ -461,11 +470,17 @@ static int snaps_fresh(qb_table_metadata *md, const qb_snapshot *from, size_t ex
   if (cap > (SIZE_MAX - sizeof(qb_md_snaps)) / sizeof(qb_snapshot))
     return QB_FAIL(err, QB_ELIMIT, "%zu snapshots are too many", n);
   qb_md_snaps *a = malloc(sizeof *a + cap * sizeof(qb_snapshot));
-  if (!a) return QB_FAIL(err, QB_ENOMEM, "out of memory for %zu snapshots", cap);
+  int64_t *ids = a ? malloc((cap ? cap : 1) * sizeof *ids) : NULL;
+  if (!ids) {
+    free(a);
+    return QB_FAIL(err, QB_ENOMEM, "out of memory for %zu snapshots", cap);
+  }
   a->refs = 1;
   a->used = n;
   a->cap = cap;
+  a->ids = ids;
   if (n && from) memcpy(a->items, from, n * sizeof(qb_snapshot));
+  for (size_t i = 0; from && i < n; i++) ids[i] = from[i].snapshot_id;
   snaps_release(md->snap_arr);
   md->snap_arr = a;
   md->snapshots = a->items;
@@ -514,6 +529,7 @@ static int copy_snapshots(qb_table_metadata *dst, const qb_table_metadata *src, 
   if (src->n_snapshots && !c) return QB_ENOMEM;
   for (size_t i = 0; i < src->n_snapshots; i++) {
     int rc = qb_snapshot__copy(&dst->snapshots[i], &c->arena, &src->snapshots[i], err);
+    dst->snap_arr->ids[i] = src->snapshots[i].snapshot_id;
     if (rc) {
       dst->n_snapshots = i; /* what is there is valid */
       return rc;
@@ -855,6 +871,7 @@ int qb_metadata_builder_add_snapshot(qb_metadata_builder *b, const qb_snapshot *
   if (!b->own_chunk && !(b->own_chunk = add_chunk(md, err))) return done(b, QB_ENOMEM, err);
   if ((rc = qb_snapshot__copy(&copy, &b->own_chunk->arena, s, err))) return done(b, rc, err);
   if ((rc = snaps_append_slot(md, err))) return done(b, rc, err);
+  md->snap_arr->ids[md->n_snapshots] = copy.snapshot_id;
   md->snapshots[md->n_snapshots++] = copy;
   md->last_sequence_number = s->sequence_number;
   if ((rc = push_id(md, &b->added, &b->n_added, &b->cap_added, s->snapshot_id, err))) return done(b, rc, err);
@@ -981,6 +998,7 @@ int qb_metadata_builder_remove_snapshots(qb_metadata_builder *b, const int64_t *
       remove_stats(md->statistics, &md->n_statistics, id);
       remove_stats(md->partition_statistics, &md->n_partition_statistics, id);
     } else {
+      md->snap_arr->ids[k] = id;
       md->snapshots[k++] = md->snapshots[i];
     }
   }
