@@ -33,7 +33,7 @@ typedef struct ps {
   qb_err *err;
   seg path[MAX_PATH];
   int depth;
-  unsigned float_fields;
+  unsigned float_fields, int_fields;
 } ps;
 
 /* ---- errors ---- */
@@ -408,6 +408,7 @@ static int read_double(ps *s, double *out, unsigned float_bit)
   if (t.is_int) {
     if (!t.int_fits || t.i > EXACT_INT_LIMIT || t.i < -EXACT_INT_LIMIT)
       return fail(s, "integer %.*s has no exact double value (|x| > 2^53)", (int)t.len, t.text);
+    s->int_fields |= float_bit;
   } else {
     s->float_fields |= float_bit;
   }
@@ -993,6 +994,7 @@ int qb_vqe_json_next(qb_vqe_record *out, bool *out_got, qb_vqe_json_cursor *c, q
   }
   out->source = QB_VQE_SRC_JSON;
   out->float_fields = s.float_fields;
+  out->int_fields = s.int_fields;
   c->off = (size_t)(s.p - c->p);
   c->line = s.line;
   c->n_records++;

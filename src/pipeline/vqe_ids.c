@@ -24,8 +24,10 @@ void qb_vqe_types_add(qb_vqe_types *t, const qb_vqe_record *rec)
 
 bool qb_vqe_types_equivalent(const qb_vqe_types *a, const qb_vqe_types *b, const qb_vqe_record *rec)
 {
-  uint32_t differ = (a->float_fields ^ b->float_fields) & ~rec->float_fields;
-  return differ == 0 && (a->flags & QB_VQE_TYPES_AVRO) == (b->flags & QB_VQE_TYPES_AVRO);
+  uint32_t differ = (a->float_fields ^ b->float_fields) & qb_vqe_types_deps(rec);
+  /* the Avro flag orders the nested fields of JSON records; Avro records are always in Avro order */
+  return differ == 0 &&
+         (rec->source == QB_VQE_SRC_AVRO || (a->flags & QB_VQE_TYPES_AVRO) == (b->flags & QB_VQE_TYPES_AVRO));
 }
 
 size_t qb_vqe_number_string(char out[32], double v, bool as_long)
