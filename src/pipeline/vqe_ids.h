@@ -28,9 +28,6 @@ static inline bool qb_vqe_types_as_long(const qb_vqe_types *t, const qb_vqe_reco
  * with no number prints the same under both types). */
 static inline unsigned qb_vqe_types_deps(const qb_vqe_record *r) { return r->int_fields & ~r->float_fields; }
 
-/* Append the to_json text that experiment_id hashes to b (reusable across records). */
-int qb_vqe_experiment_text_buf(qb_buf *b, const qb_vqe_record *r, const qb_vqe_types *t, qb_err *err);
-
 /* hash(concat(experiment_id, s)) for many s: the murmur state after the 64 id bytes is kept. */
 typedef struct qb_vqe_idhash {
   qb_spark_murmur after_id;
