@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The incremental VQE ingest (pipeline-spec §4, issue "The VQE feature pipeline"): discover raw files,
  * skip those in the ledger, parse each once under speculated batch types (Spark's batch-wide type
- * inference decides ids; a second pass only when the speculation fails), de-duplicate rows on the seed's key columns through the experiment
- * index, append to each table with the batch tag, then write the audit row, the index, the ledger and the
- * rejections — in that order, so a reader that trusts processing_metadata never sees half a batch, and a
- * crash only causes a rerun. One function per phase; qb_ingest_run lists them. */
+ * inference decides ids; a second pass only when the speculation fails), de-duplicate rows on the seed's
+ * key columns through the experiment index, append to each table with the batch tag, then write the audit
+ * row, the index, the ledger and the rejections — in that order, so a reader that trusts
+ * processing_metadata never sees half a batch, and a crash only causes a rerun. One function per phase;
+ * qb_ingest_run lists them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
