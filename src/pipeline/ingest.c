@@ -276,9 +276,11 @@ static uint64_t mix_key(int t, uint64_t key)
   return qb_hash_u64(key + (uint64_t)(t + 1) * UINT64_C(0x9e3779b97f4a7c15));
 }
 
-/* Rows buffered in a table's columns before they go to qb_txn_write_batch: large enough that the
- * per-batch costs vanish, small enough that nine tables' buffers stay a few MiB. */
-#define SLICE_ROWS 8192
+/* Rows (and bytes) buffered in a table's columns before they go to qb_txn_write_batch: large enough that
+ * the per-batch costs vanish, small enough that nine tables' buffers stay a few MiB (ansatz_info holds a
+ * few KB of OpenQASM per row). */
+#define SLICE_ROWS 2048
+#define SLICE_BYTES ((size_t)256 << 10)
 
 static int begin_txn(table_state *ts, qb_err *err)
 {
@@ -315,7 +317,7 @@ static int derive_cols(ingest_run *r, int t, const qb_vqe_record *rec, const cha
   r->rec_rows[t] += (int64_t)(c->n_rows - from);
   ts->rows += (int64_t)(c->n_rows - from);
   if ((rc = begin_txn(ts, err))) return rc;
-  return c->n_rows >= SLICE_ROWS ? flush_cols(ts, err) : QB_OK;
+  return c->n_rows >= SLICE_ROWS || qb_vqe_cols_bytes(c) >= SLICE_BYTES ? flush_cols(ts, err) : QB_OK;
 }
 
 static int on_row(void *ctx, const qb_value *row, qb_err *err)

@@ -79,6 +79,13 @@ void qb_vqe_cols_truncate(qb_vqe_cols *c, size_t n_rows)
   c->n_rows = n_rows;
 }
 
+size_t qb_vqe_cols_bytes(const qb_vqe_cols *c)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < c->n_cols; i++) n += c->cols[i].values.n + c->cols[i].offsets.n + c->cols[i].valid.n;
+  return n;
+}
+
 const qb_pq_column_batch *qb_vqe_cols_batch(qb_vqe_cols *c)
 {
   /* an empty string column of a non-empty batch still needs a non-NULL values pointer */

@@ -39,10 +39,18 @@ int qb_vqe_cols_init(qb_vqe_cols *c, qb_vqe_table t, qb_err *err);
 void qb_vqe_cols_free(qb_vqe_cols *c);
 /** Keep the first `n_rows` rows (0: empty; capacity stays). */
 void qb_vqe_cols_truncate(qb_vqe_cols *c, size_t n_rows);
+/** Bytes the buffered rows take (values, offsets, validity). */
+size_t qb_vqe_cols_bytes(const qb_vqe_cols *c);
 /** The rows as qb_txn_write_batch takes them; valid until the next append or truncate. */
 const qb_pq_column_batch *qb_vqe_cols_batch(qb_vqe_cols *c);
 /** Cell (col, row) as a qb_value (strings point into the buffers). */
 qb_value qb_vqe_cols_value(const qb_vqe_cols *c, size_t col, size_t row);
+
+/* Room for `extra` more bytes in `b` (the capacity test inline: this runs for every cell). */
+static inline int qb_vqe__room(qb_buf *b, size_t extra, qb_err *err)
+{
+  return b->cap - b->n > extra ? QB_OK : qb_buf_reserve(b, extra, err);
+}
 
 /** Append value `v` (of the kind qb_vqe_rows gives for that column) as the next cell of the row being
  * built; qb_vqe_cols_end_row closes the row. Failures are kept in c->rc. */
@@ -50,12 +58,11 @@ static inline void qb_vqe_cols_put(qb_vqe_cols *c, const qb_value *v, qb_err *er
 {
   qb_vqe_col *col = &c->cols[c->cur++];
   uint8_t ok = v->kind != QB_V_NULL;
-  if (c->rc) return;
-  if (col->valid.n == col->valid.cap && (c->rc = qb_buf_reserve(&col->valid, 1, err))) return;
+  if (c->rc || (c->rc = qb_vqe__room(&col->valid, 1, err))) return;
   col->valid.p[col->valid.n++] = ok;
   col->has_null |= !ok;
   if (col->width) {
-    if (col->values.cap - col->values.n < col->width && (c->rc = qb_buf_reserve(&col->values, col->width, err))) return;
+    if ((c->rc = qb_vqe__room(&col->values, col->width, err))) return;
     uint8_t *dst = col->values.p + col->values.n;
     col->values.n += col->width;
     if (!ok) memset(dst, 0, col->width);
@@ -65,8 +72,10 @@ static inline void qb_vqe_cols_put(qb_vqe_cols *c, const qb_value *v, qb_err *er
     else memcpy(dst, &v->u.f64, 8);
     return;
   }
-  if (ok && (c->rc = qb_buf_append(&col->values, v->u.bytes.p, v->u.bytes.n, err))) return;
-  if (col->offsets.cap - col->offsets.n < 16 && (c->rc = qb_buf_reserve(&col->offsets, 16, err))) return;
+  size_t n = ok ? v->u.bytes.n : 0;
+  if ((c->rc = qb_vqe__room(&col->values, n, err)) || (c->rc = qb_vqe__room(&col->offsets, 16, err))) return;
+  if (n) memcpy(col->values.p + col->values.n, v->u.bytes.p, n);
+  col->values.n += n;
   if (col->offsets.n == 0) { /* offsets[0] */
     memset(col->offsets.p, 0, 8);
     col->offsets.n = 8;
