@@ -463,7 +463,7 @@ int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
 /* ---- columnar batches -------------------------------------------------------------------------------- */
 
 /* Rows given to a new file before anything is known about its bytes per row. */
-#define BATCH_FIRST_ROWS 1024
+#define BATCH_FIRST_ROWS 16
 
 static size_t cell_width(const qb_pq_node *leaf)
 {
@@ -556,8 +556,9 @@ static bool same_partition(const qb_data_writer *w, const qb_pq_column_batch *co
 }
 
 /* Rows [row, row + n) of the batch, all of one partition: to its file, rolling at the target size as
- * qb_data_writer_write does (a file is finished once its bytes reach the target; the slices given to a file
- * shrink as it nears the target so that it overshoots by at most about one row). */
+ * qb_data_writer_write does (a file is finished once its estimated bytes reach the target). A slice gets
+ * half the rows that the file's bytes per row so far say are left, so slices shrink geometrically towards
+ * single rows near the target and a file ends within about a row of where the row path ends it. */
 static int write_run(qb_data_writer *w, const qb_pq_column_batch *cols, size_t row, size_t n, qb_err *err)
 {
   const qb_type *st = qb_schema_struct(w->schema);
@@ -574,7 +575,7 @@ static int write_run(qb_data_writer *w, const qb_pq_column_batch *cols, size_t r
     uint64_t have = qb_pq_writer_bytes(p->pq);
     if (p->rows) {
       uint64_t per_row = have / p->rows + 1;
-      uint64_t left = have < w->target ? (w->target - have) / per_row + 1 : 1;
+      uint64_t left = have < w->target ? (w->target - have) / per_row / 2 + 1 : 1;
       slice = left < n ? (size_t)left : n;
     }
     for (size_t c = 0; c < nf; c++) {

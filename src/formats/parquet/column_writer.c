@@ -524,11 +524,123 @@ int qb_pq_colw_end_rows(qb_pq_colw *c, qb_err *err)
     }                                                        \
   } while (0)
 
+/* Unsigned lexicographic order (QB_PQ_ORD_BYTES). */
+static inline int cmp_unsigned_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+  int r = memcmp(a, b, an < bn ? an : bn);
+  return r ? r : (an > bn) - (an < bn);
+}
+
+/* PLAIN BYTE_ARRAY rows: lengths and bytes copied into buffers reserved once for the run; min and max
+ * found among the run's values and folded into the statistics once (for unsigned byte order). */
+static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, qb_err *err)
+{
+  int rc;
+  const uint8_t *base = b->values, *valid = b->valid;
+  const int64_t *off = b->offsets;
+  size_t total = (size_t)(off[i + run] - off[i]);
+  if ((rc = qb_buf_reserve(&c->vals, run * 4, err)) != QB_OK || (rc = qb_buf_reserve(&c->data, total, err)) != QB_OK)
+    return rc;
+  uint8_t *lens = c->vals.p + c->vals.n, *dst = c->data.p + c->data.n;
+  const uint8_t *minp = NULL, *maxp = NULL;
+  size_t minn = 0, maxn = 0, m = 0;
+  for (size_t k = i; k < i + run; k++) {
+    if (valid && !valid[k]) continue;
+    const uint8_t *p = base + off[k];
+    size_t n = (size_t)(off[k + 1] - off[k]); /* ≤ UINT32_MAX: checked by the writer */
+    uint32_t l32 = (uint32_t)n;
+    memcpy(lens + 4 * m++, &l32, 4);
+    memcpy(dst, p, n);
+    dst += n;
+    if (!minp) {
+      minp = maxp = p;
+      minn = maxn = n;
+    } else if (cmp_unsigned_bytes(p, n, minp, minn) < 0) {
+      minp = p, minn = n;
+    } else if (cmp_unsigned_bytes(p, n, maxp, maxn) > 0) {
+      maxp = p, maxn = n;
+    }
+  }
+  c->vals.n += 4 * m;
+  c->data.n = (size_t)(dst - c->data.p);
+  c->n_values += (uint32_t)m;
+  c->stats.null_count += run - m;
+  if (minp && (rc = qb_pq_col_stats_bytes(&c->stats, minp, minn, err)) != QB_OK) return rc;
+  if (minp && (rc = qb_pq_col_stats_bytes(&c->stats, maxp, maxn, err)) != QB_OK) return rc;
+  return QB_OK;
+}
+
+/* Whether batch rows j and k hold the same value (bit pattern; fixed width `width`, else offsets). */
+static inline bool same_value(const qb_pq_column_batch *b, size_t width, size_t j, size_t k)
+{
+  const uint8_t *base = b->values;
+  if (width) return !memcmp(base + j * width, base + k * width, width);
+  int64_t nj = b->offsets[j + 1] - b->offsets[j], nk = b->offsets[k + 1] - b->offsets[k];
+  return nj == nk && !memcmp(base + b->offsets[j], base + b->offsets[k], (size_t)nj);
+}
+
+static inline int dict_value(qb_pq_colw *c, const qb_pq_column_batch *b, size_t k, qb_err *err)
+{
+  switch (c->type) {
+  case QB_PQ_INT32: return val_i32(c, ((const int32_t *)b->values)[k], err);
+  case QB_PQ_INT64: return val_i64(c, ((const int64_t *)b->values)[k], err);
+  case QB_PQ_FLOAT: return val_float(c, ((const float *)b->values)[k], err);
+  case QB_PQ_DOUBLE: return val_double(c, ((const double *)b->values)[k], err);
+  case QB_PQ_BYTE_ARRAY: {
+    const int64_t *off = b->offsets;
+    return val_bytes(c, (const uint8_t *)b->values + off[k], (size_t)(off[k + 1] - off[k]), err);
+  }
+  default: return val_bytes(c, (const uint8_t *)b->values + k * c->width, c->width, err);
+  }
+}
+
+/* Dictionary mode: a value equal to the previous non-null row's reuses its index without a lookup
+ * (constant and repeated columns: ids, names, metadata). Returns through *done the rows consumed, which
+ * is fewer than `run` when the chunk fell back to PLAIN (the caller continues in PLAIN). */
+static int dict_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, size_t *done, qb_err *err)
+{
+  int rc;
+  const uint8_t *valid = b->valid;
+  size_t width = c->type == QB_PQ_BYTE_ARRAY ? 0 : c->width, prev = SIZE_MAX;
+  uint32_t prev_idx = 0;
+  bool fp = c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
+  size_t k = i;
+  for (; k < i + run && c->use_dict; k++) {
+    if (valid && !valid[k]) {
+      c->stats.null_count++;
+      continue;
+    }
+    if (prev != SIZE_MAX && same_value(b, width, prev, k)) {
+      if ((rc = push(&c->vals, &prev_idx, 4, err)) != QB_OK) return rc;
+      c->n_values++;
+      if (fp) { /* NaN counts are per value */
+        double v = c->type == QB_PQ_FLOAT ? ((const float *)b->values)[k] : ((const double *)b->values)[k];
+        if (isnan(v)) qb_pq_col_stats_double(&c->stats, v);
+      }
+      continue;
+    }
+    if ((rc = dict_value(c, b, k, err)) != QB_OK) return rc;
+    if (c->use_dict) {
+      memcpy(&prev_idx, c->vals.p + c->vals.n - 4, 4);
+      prev = k;
+    }
+  }
+  *done = k - i;
+  return QB_OK;
+}
+
 /* Rows [i, i + run) of a batch: values and null counts (levels are staged by the caller). */
 static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, qb_err *err)
 {
   int rc;
   const uint8_t *valid = b->valid;
+  if (c->use_dict && c->type != QB_PQ_BOOLEAN) {
+    size_t done;
+    if ((rc = dict_run(c, b, i, run, &done, err)) != QB_OK) return rc;
+    i += done;
+    run -= done;
+    if (!run) return QB_OK;
+  }
   switch (c->type) {
   case QB_PQ_BOOLEAN: VALUE_RUN(val_bool(c, ((const uint8_t *)b->values)[k] != 0, err)); break;
   case QB_PQ_INT32:
@@ -548,6 +660,7 @@ static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_
     else VALUE_RUN(val_double(c, ((const double *)b->values)[k], err));
     break;
   case QB_PQ_BYTE_ARRAY: {
+    if (!c->use_dict && c->stats.order == QB_PQ_ORD_BYTES) return plain_bytes_run(c, b, i, run, err);
     const uint8_t *base = b->values;
     const int64_t *off = b->offsets;
     VALUE_RUN(val_bytes(c, base + off[k], (size_t)(off[k + 1] - off[k]), err));
