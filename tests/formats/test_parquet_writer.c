@@ -671,6 +671,7 @@ QB_TEST(pages_and_row_groups_roll_v2)
   pqfile pf;
   CHECK_OK(pq_load(&pf, f.path, &e), &e);
   CHECK(pf.m.n_row_groups >= 3);
+  for (size_t rg = 0; rg < pf.m.n_row_groups; rg++) fprintf(stderr, "rg %zu rows %lld dict %d\n", rg, (long long)pf.m.row_groups[rg].num_rows, pf.m.row_groups[rg].columns[0].meta_data.has_dictionary_page_offset);
   CHECK_EQ_INT(pf.m.version, 2);
   CHECK_EQ_INT(res->n_split_offsets, pf.m.n_row_groups);
   int64_t rows = 0;
@@ -950,6 +951,43 @@ QB_TEST(batch_shortcuts_equal_rows)
   qb_pq_write_result_free(rr);
   qb_pq_write_result_free(rb);
   free(iv), free(dv), free(coff), free(ioff), free(cvalid), free(dvalid), free(cdata), free(idata), free(rows), free(items);
+  qb_pq_schema_free(s);
+}
+
+/* A chunk whose first 8,192 values were all distinct drops its dictionary; the column's next chunks give
+ * up after 256 distinct values (a saving only: they are PLAIN as before), and a chunk whose values repeat
+ * keeps its dictionary (and restores the long probe). */
+QB_TEST(distinct_column_probes_shorter_in_later_row_groups)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = one_column(QB_PQ_BYTE_ARRAY, QB_PQ_REQUIRED);
+  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+  o.row_group_size_bytes = 200000;
+  wfile f;
+  CHECK_OK(wopen(&f, s, &o, &e), &e);
+  enum { N = 70000 };
+  static int64_t off[N + 1];
+  static char data[N * 16];
+  off[0] = 0;
+  for (int i = 0; i < N; i++) /* 30,000 distinct ids, then 10 repeated names */
+    off[i + 1] = off[i] + snprintf(data + off[i], 16, i < 30000 ? "id-%08d" : "name-%d", i < 30000 ? i : i % 10);
+  qb_pq_column_batch col = {data, off, NULL};
+  CHECK_OK(qb_pq_writer_write_batch(f.w, &col, N, &e), &e);
+  CHECK_OK(wclose(&f, NULL, &e), &e);
+  pqfile pf;
+  CHECK_OK(pq_load(&pf, f.path, &e), &e);
+  CHECK(pf.m.n_row_groups >= 3);
+  size_t plain_rgs = 0, last = pf.m.n_row_groups - 1;
+  int64_t first_rows = pf.m.row_groups[0].num_rows;
+  for (size_t rg = 0; rg < last; rg++) {
+    const qb_pq_column_meta *m = &pf.m.row_groups[rg].columns[0].meta_data;
+    plain_rgs += !m->has_dictionary_page_offset;
+  }
+  const qb_pq_column_meta *ml = &pf.m.row_groups[last].columns[0].meta_data;
+  CHECK(first_rows > 8192);   /* the first row group probed the long way ... */
+  CHECK_EQ_INT(plain_rgs, last); /* ... and every row group of ids is PLAIN */
+  CHECK(ml->has_dictionary_page_offset); /* the repeated names get their dictionary back */
+  pq_free(&pf);
   qb_pq_schema_free(s);
 }
 

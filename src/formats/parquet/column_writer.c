@@ -13,6 +13,14 @@
 /* Batch loops re-check the page size this often (values). */
 #define BATCH_CHECK_EVERY 512
 
+/* First-page values after which a dictionary holding every value seen is dropped early; after a chunk
+ * whose dictionary was dropped that way, the next chunk of the column probes after DICT_PROBE_AGAIN
+ * values (a column of distinct ids stays distinct: without this every row group of a fan-out writer
+ * hashes its first 8,192 ids into a dictionary it then throws away). A chunk that keeps its dictionary
+ * restores the long probe. */
+#define DICT_PROBE_VALUES 8192
+#define DICT_PROBE_AGAIN 256
+
 static size_t value_width(const qb_pq_node *leaf)
 {
   switch (leaf->type) {
@@ -45,6 +53,7 @@ void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_o
   c->dict_allowed = o->dictionary && c->type != QB_PQ_BOOLEAN &&
                     !(c->type == QB_PQ_FIXED_LEN_BYTE_ARRAY && o->data_page_version == 1);
   c->use_dict = c->dict_allowed;
+  c->probe = DICT_PROBE_VALUES;
   bool numeric = c->type == QB_PQ_INT32 || c->type == QB_PQ_INT64 || c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
   qb_pq_dict_init(&c->dict, c->width, numeric);
   qb_buf *bufs[] = {&c->def, &c->rep, &c->vals, &c->data, &c->pages, &c->body, &c->comp, &c->hdr, &c->slices};
@@ -181,8 +190,6 @@ static inline bool dict_too_big(const qb_pq_colw *c)
   return c->dict.plain_bytes > c->o->dictionary_page_size_bytes || c->dict.n >= QB_PQ_DICT_MAX_ENTRIES;
 }
 
-/* First-page values after which a dictionary holding every value seen is dropped early. */
-#define DICT_PROBE_VALUES 8192
 
 /* Dictionary mode: stage index `idx` of a value; `added` says whether the dictionary grew. A first page
  * whose DICT_PROBE_VALUES values are all distinct (row ids, measurements) falls back now: its dictionary
@@ -194,8 +201,10 @@ static inline int stage_index(qb_pq_colw *c, uint32_t idx, bool added, qb_err *e
   if (rc) return rc;
   c->n_values++;
   if (added && dict_too_big(c)) return fall_back(c, err);
-  if (added && !c->first_page_done && c->n_values == DICT_PROBE_VALUES && c->dict.n == c->n_values)
+  if (added && !c->first_page_done && c->n_values == c->probe && c->dict.n == c->n_values) {
+    c->probe_dropped = true;
     return fall_back(c, err);
+  }
   return QB_OK;
 }
 
@@ -368,9 +377,22 @@ static int encode_plain(qb_buf *out, qb_pq_colw *c, qb_err *err)
   case QB_PQ_INT64: return qb_pq_plain_encode_i64(out, v, n, err);
   case QB_PQ_FLOAT: return qb_pq_plain_encode_float(out, v, n, err);
   case QB_PQ_DOUBLE: return qb_pq_plain_encode_double(out, v, n, err);
-  case QB_PQ_BYTE_ARRAY:
-    if ((rc = stage_slices(c, err)) != QB_OK) return rc;
-    return qb_pq_plain_encode_bytes(out, (const qb_slice *)(const void *)c->slices.p, n, err);
+  case QB_PQ_BYTE_ARRAY: {
+    /* the staged lengths and bytes interleaved: one reservation, no slices */
+    if ((rc = qb_buf_reserve(out, 4 * n + c->data.n, err)) != QB_OK) return rc;
+    const uint8_t *len = c->vals.p, *src = c->data.p;
+    uint8_t *dst = out->p + out->n;
+    for (size_t i = 0; i < n; i++) {
+      uint32_t l;
+      memcpy(&l, len + 4 * i, 4);
+      qb_put_le32(dst, l);
+      memcpy(dst + 4, src, l);
+      dst += 4 + (size_t)l;
+      src += l;
+    }
+    out->n = (size_t)(dst - out->p);
+    return QB_OK;
+  }
   default:
     if ((rc = stage_slices(c, err)) != QB_OK) return rc;
     return qb_pq_plain_encode_fixed(out, (const qb_slice *)(const void *)c->slices.p, n, c->width, err);
@@ -574,6 +596,18 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
 static inline bool same_value(const qb_pq_column_batch *b, size_t width, size_t j, size_t k)
 {
   const uint8_t *base = b->values;
+  if (width == 8) {
+    uint64_t x, y;
+    memcpy(&x, base + j * 8, 8);
+    memcpy(&y, base + k * 8, 8);
+    return x == y;
+  }
+  if (width == 4) {
+    uint32_t x, y;
+    memcpy(&x, base + j * 4, 4);
+    memcpy(&y, base + k * 4, 4);
+    return x == y;
+  }
   if (width) return !memcmp(base + j * width, base + k * width, width);
   int64_t nj = b->offsets[j + 1] - b->offsets[j], nk = b->offsets[k + 1] - b->offsets[k];
   return nj == nk && !memcmp(base + b->offsets[j], base + b->offsets[k], (size_t)nj);
@@ -746,7 +780,8 @@ static void reset_chunk(qb_pq_colw *c)
     qb_buf_init(bufs[i], QB_BUF_NOLIMIT);
   }
   c->use_dict = c->dict_allowed;
-  c->dict_pages = c->first_page_done = false;
+  c->probe = c->probe_dropped ? DICT_PROBE_AGAIN : DICT_PROBE_VALUES;
+  c->dict_pages = c->first_page_done = c->probe_dropped = false;
   c->num_values = c->data_uncompressed = c->data_compressed = 0;
   c->n_dict_pages_enc = c->n_plain_pages = 0;
 }
