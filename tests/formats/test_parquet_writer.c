@@ -671,7 +671,6 @@ QB_TEST(pages_and_row_groups_roll_v2)
   pqfile pf;
   CHECK_OK(pq_load(&pf, f.path, &e), &e);
   CHECK(pf.m.n_row_groups >= 3);
-  for (size_t rg = 0; rg < pf.m.n_row_groups; rg++) fprintf(stderr, "rg %zu rows %lld dict %d\n", rg, (long long)pf.m.row_groups[rg].num_rows, pf.m.row_groups[rg].columns[0].meta_data.has_dictionary_page_offset);
   CHECK_EQ_INT(pf.m.version, 2);
   CHECK_EQ_INT(res->n_split_offsets, pf.m.n_row_groups);
   int64_t rows = 0;

@@ -257,6 +257,26 @@ int qb_pq_rle_encode(qb_buf *out, const uint32_t *v, size_t n, int bit_width, qb
       i = j;
       continue;
     }
+    if (e.n_buffered == 0 && e.repeat == 0 && i + 8 <= n && !e.rc) {
+      /* eight values without two equal neighbours: what eight puts do (each restarts the repeat count,
+       * the eighth writes the bit-packed group), at once */
+      const uint32_t *g = v + i;
+      uint32_t any = g[0];
+      bool distinct = true;
+      for (int k = 1; k < 8; k++) {
+        distinct &= g[k] != g[k - 1];
+        any |= g[k];
+      }
+      if (distinct && (e.bit_width >= 32 || !(any >> e.bit_width))) {
+        memcpy(e.buffered, g, sizeof e.buffered);
+        e.n_buffered = 8;
+        e.prev = g[7];
+        int rc = write_bit_packed_group(&e, err);
+        if (rc) return rc;
+        i += 8;
+        continue;
+      }
+    }
     int rc = qb_pq_rle_encoder_put(&e, v[i++], err);
     if (rc) return rc;
   }
