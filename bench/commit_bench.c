@@ -5,7 +5,7 @@
  * counting FileIO wrapper, so the output also says how many storage requests one commit makes (on S3 each is
  * one HTTP request: HEAD per open, GET per read, PUT per file written, HEAD per stat, LIST, DELETE).
  *
- *   commit_bench WAREHOUSE CHECKPOINTS [--samples N] [--merge] [--real]
+ *   commit_bench WAREHOUSE CHECKPOINTS [--samples N] [--merge] [--real] [--floor]
  *     WAREHOUSE    a local directory or s3:// URI (S3 settings from the environment / qberg.conf)
  *     CHECKPOINTS  comma-separated snapshot counts (e.g. 10,1000,10000)
  *     --merge      merge appends (QB_TXN_APPEND) instead of fast appends
@@ -14,6 +14,9 @@
  *                  distinct manifest entries, every snapshot has its summary), so the metadata and the parent
  *                  list a commit reads and rewrites are nearly as large as after N real fast appends (the
  *                  snapshot log and metadata log stay short: the builder logs one entry per commit)
+ *     --floor      after the last checkpoint, publish that table's current metadata file alone, SAMPLES times,
+ *                  through the same FileIO (create-exclusive: on S3 the same signed, Content-MD5 PUT with
+ *                  If-None-Match; locally write, fsync, link): what writing the document costs by itself
  * Prints one JSON object per checkpoint: {"snapshots":N,"median_ms":…,"mean_ms":…,"requests":{…}}. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -288,6 +291,38 @@ static int append_one(qb_table *t, qb_txn_op op, int64_t i, qb_err *err)
   return qb_txn_commit(txn, NULL, err);
 }
 
+/* The format's floor: publishing the table's current metadata file by itself, `samples` times. */
+static int publish_floor(qb_fileio *io, qb_table *t, int samples, double *lat, double *cpu, qb_err *err)
+{
+  uint8_t *doc;
+  size_t n;
+  const char *src = qb_table_metadata_path(t);
+  int rc = qb_fileio_read_all(&doc, &n, io, src, (size_t)1 << 30, err);
+  for (int s = 0; rc == QB_OK && s < samples; s++) {
+    char *dst = malloc(strlen(src) + 32);
+    if (!dst) {
+      rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+      break;
+    }
+    sprintf(dst, "%s.floor-%d", src, s);
+    int64_t t0 = qb_mono_ns();
+    double c0 = cpu_ms();
+    rc = qb_fileio_write_all(io, dst, doc, n, QB_CREATE_EXCLUSIVE, err);
+    lat[s] = (double)(qb_mono_ns() - t0) / 1e6;
+    cpu[s] = cpu_ms() - c0;
+    if (rc == QB_OK) rc = qb_fileio_delete(io, dst, err);
+    free(dst);
+  }
+  free(doc);
+  if (rc) return rc;
+  qsort(lat, (size_t)samples, sizeof *lat, cmp_d);
+  qsort(cpu, (size_t)samples, sizeof *cpu, cmp_d);
+  printf("{\"floor\":true,\"bytes\":%zu,\"median_ms\":%.2f,\"median_cpu_ms\":%.2f}\n", n, lat[samples / 2],
+         cpu[samples / 2]);
+  fflush(stdout);
+  return QB_OK;
+}
+
 static int die(const qb_err *err)
 {
   fprintf(stderr, "commit_bench: %s: %s\n", qb_code_name(err->code), err->msg);
@@ -301,13 +336,14 @@ int main(int argc, char **argv)
     return 2;
   }
   int samples = 20;
-  bool real = false;
+  bool real = false, floor = false;
   qb_txn_op op = QB_TXN_FAST_APPEND;
   counts req = {0};
   for (int i = 3; i < argc; i++) {
     if (!strcmp(argv[i], "--samples") && i + 1 < argc) samples = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--merge")) op = QB_TXN_APPEND;
     else if (!strcmp(argv[i], "--real")) real = true;
+    else if (!strcmp(argv[i], "--floor")) floor = true;
   }
   if (samples < 1) samples = 1;
   long checkpoints[16];
@@ -380,6 +416,7 @@ int main(int argc, char **argv)
            d.read * per, d.create * per, d.stat * per, d.remove * per, d.list * per, d.other * per,
            (double)(d.open + d.read + d.create + d.stat + d.remove + d.list + d.other) * per);
     fflush(stdout);
+    if (floor && c == nc - 1 && publish_floor(io, t, samples, lat, cpu, &err)) return die(&err);
     qb_table_free(t);
     t = NULL;
   }

@@ -92,7 +92,9 @@ QB_API const char *qb_table_location(const qb_table *t);
 QB_API const char *qb_table_metadata_path(const qb_table *t);
 /** Its version number N (v<N>.metadata.json, <N>-<uuid>.metadata.json), -1 if the name carries none. */
 QB_API int64_t qb_table_version(const qb_table *t);
-/** The metadata JSON (decompressed; p[n] is a NUL byte). Borrowed, valid until the next refresh or commit. */
+/** The metadata JSON (decompressed; p[n] is a NUL byte). Borrowed, valid until the next refresh or commit.
+ * After a commit the handle keeps the parsed metadata only: the document is serialised on the first call
+ * (the bytes that were published); {NULL, 0} if that runs out of memory. */
 QB_API qb_slice qb_table_metadata_json(const qb_table *t);
 /**
  * The parsed metadata (parsed on first use: loading a table only locates and reads its file, so tables

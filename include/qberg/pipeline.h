@@ -13,7 +13,8 @@
 
 /** Where a run is, reported after each raw file of each pass (the library never prints: callers render). */
 typedef struct qb_ingest_progress {
-  const char *phase;    /* "types" (pass one), "rows" (pass two: derive and write), "commit" */
+  const char *phase;    /* "rows" (parse, derive and write), "types" (parse only: the pass one of a batch
+                           whose speculated types failed, or --dry-run), "commit" */
   uint64_t files_done;  /* in this phase */
   uint64_t files_total; /* in this phase */
   uint64_t bytes_done;  /* raw bytes read in this phase */
@@ -64,13 +65,17 @@ typedef struct qb_ingest_report {
   uint64_t experiments_known;     /* records whose experiment was stored with the same keys: dropped whole */
   uint64_t experiments_rechecked; /* records compared row by row against the stored keys of their experiment */
   uint64_t experiments_recovered; /* experiments of an earlier, interrupted batch added to the index */
+  /* parses of each accepted file: 1 when the types speculated for the one pass held, 2 when the batch's
+   * types differed and its rows were derived again in a second pass (docs/PIPELINE.md "One pass") */
+  unsigned passes;
   int64_t elapsed_ms;
   qb_features_report features; /* the ML phase, run after the batch (features.seconds: its wall time) */
 } qb_ingest_report;
 
 /**
  * Run one incremental batch: create the tables if missing, find the raw files (.json and .avro) not yet in
- * the ledger, parse them (two passes: Spark's batch-wide type inference decides ids), append the rows whose
+ * the ledger, parse them (once when the types speculated for the batch hold, else twice: Spark's
+ * batch-wide type inference decides ids), append the rows whose
  * key columns are new to each feature table tagged `v_<batch>` (first batch of a table) or `v_incr_<batch>`,
  * then the processing_metadata row, the experiment index, the ledger and rejected_inputs rows. A rejected
  * file never stops the batch. A crash mid-batch leaves files out of the ledger: the rerun processes them

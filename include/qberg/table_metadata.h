@@ -86,6 +86,21 @@ enum {
 /** Serialise as Java's TableMetadataParser.toJson. *out is malloc'd, NUL-terminated, *out_n bytes. */
 QB_API int qb_table_metadata_to_json(char **out, size_t *out_n, const qb_table_metadata *md, unsigned flags,
                                      qb_err *err) QB_WUR;
+/**
+ * The same compact document as qb_table_metadata_to_json(…, 0), as consecutive byte ranges to be written one
+ * after the other, without copying the text of the snapshots: metadata made by a builder keeps that text
+ * cached (it is most of a long history's document), and the ranges point into it. For a store writer that
+ * takes the pieces (qb_writer_write per range). The ranges stay valid until qb_metadata_json_free, even
+ * after `md` is freed.
+ */
+typedef struct qb_metadata_json qb_metadata_json;
+QB_API int qb_table_metadata_to_json_parts(qb_metadata_json **out, const qb_table_metadata *md, qb_err *err) QB_WUR;
+/** The ranges, in order (*n of them, at most 3); their concatenation is the document. */
+QB_API const qb_slice *qb_metadata_json_parts(const qb_metadata_json *j, size_t *n);
+/** The document's length in bytes (the sum of the ranges). */
+QB_API size_t qb_metadata_json_size(const qb_metadata_json *j);
+/** NULL-safe. */
+QB_API void qb_metadata_json_free(qb_metadata_json *j);
 /** Field-by-field equality of two metadata objects (used by round-trip tests and commits). */
 QB_API bool qb_table_metadata_equal(const qb_table_metadata *a, const qb_table_metadata *b);
 QB_API void qb_table_metadata_free(qb_table_metadata *md);

@@ -27,8 +27,8 @@ struct qb_table {
   bool pinned;     /* loaded from an explicit metadata file: refresh keeps it */
   char *path;      /* current metadata file */
   int64_t version; /* -1 when the file name carries no version */
-  uint8_t *json;   /* NUL-terminated */
-  size_t json_n;
+  uint8_t *json;   /* NUL-terminated; NULL after a commit until asked for (qb_table__json: made from md) */
+  size_t json_n;   /* its length, also while json is NULL */
   qb_table_metadata *md; /* parsed on first use (qb_table_get_metadata) */
 };
 
@@ -94,20 +94,22 @@ typedef struct qb_publish {
   qb_fileio *io;
   const char *meta_dir;
   int64_t version;    /* N+1 */
-  const uint8_t *json;
-  size_t n;
+  const qb_slice *parts; /* the document: these byte ranges, one after the other */
+  size_t n_parts;
+  size_t n;           /* their total length */
   bool gzip;          /* write v<N>.gz.metadata.json, gzip-compressed */
   bool exclusive;     /* create-exclusive (else: check, overwrite, read back) */
 } qb_publish;
 
 /*
- * Publish p->json as version p->version. QB_OK: it is visible (*path_out = its path). QB_ECONFLICT: another
+ * Publish the document p->parts as version p->version (streamed to the store from its pieces: a long history's
+ * document is mostly the snapshots text cached with the metadata, never copied into one buffer). QB_OK: it is visible (*path_out = its path). QB_ECONFLICT: another
  * writer has that version; nothing of ours is visible. QB_ECOMMIT_UNKNOWN: the outcome could not be
  * determined. Other codes: nothing visible.
  */
 int qb_publish__version(const qb_publish *p, char **path_out, qb_err *err);
-/* gzip-compress (RFC 1952) into a malloc'd buffer. */
-int qb_gzip__compress(const uint8_t *p, size_t n, uint8_t **out, size_t *out_n, qb_err *err);
+/* gzip-compress (RFC 1952) the concatenation of `parts` into a malloc'd buffer. */
+int qb_gzip__compress(const qb_slice *parts, size_t n_parts, uint8_t **out, size_t *out_n, qb_err *err);
 /* If p is gzip (1f 8b) or zstd (28 b5 2f fd), decompress it into *out (NUL-terminated, at most max_out
  * bytes: QB_ELIMIT beyond, QB_ECORRUPT on bad data) and return QB_OK; *out stays NULL for other input. */
 int qb_metadata__decompress(const uint8_t *p, size_t n, size_t max_out, uint8_t **out, size_t *out_n, qb_err *err);
@@ -150,7 +152,10 @@ int qb_catalog__purge(qb_table *t, int *deleted, qb_err *err);
 /* Load the table at `root` (its current version, or `file` when given) into a new handle. */
 int qb_table__open(qb_table **out, qb_catalog *cat, const char *name, const char *root, const char *file,
                    qb_err *err);
-/* Replace the handle's state with an already-read version (takes ownership of path and json). */
+/* Replace the handle's state with an already-read version (takes ownership of path and json). json may be
+ * NULL when the caller then sets t->md: the document of n bytes is serialised from it when asked for. */
 void qb_table__set(qb_table *t, char *path, int64_t version, uint8_t *json, size_t n);
+/* The handle's current document (serialised from t->md on first use after a commit). */
+int qb_table__json(qb_slice *out, qb_table *t, qb_err *err);
 
 #endif

@@ -89,8 +89,9 @@ static int delete_old_metadata(committer *c, const qb_table_metadata *base, cons
 }
 
 typedef struct attempt_out {
-  uint8_t *json; /* the published document */
+  uint8_t *json; /* the document a raw-JSON callback made; NULL for builder commits */
   size_t n;
+  qb_metadata_json *doc; /* a builder commit's document, in pieces (never gathered into one buffer) */
   char *path;    /* where */
   qb_table_metadata *md; /* parsed */
   bool retry;    /* lost a race (or the lock): may be repeated on a newer base */
@@ -174,14 +175,22 @@ static int attempt_once(committer *c, qb_lock *lk, const qb_commit_base *base, q
     *c->built = NULL;
   }
   int rc = fn(ctx, base, &o->json, &o->n, err);
-  if (rc == QB_OK && !o->json) rc = QB_FAIL(err, QB_EINVAL, "the metadata callback produced no document");
+  bool built = rc == QB_OK && c->built && *c->built;
+  if (rc == QB_OK && !o->json && !built) rc = QB_FAIL(err, QB_EINVAL, "the metadata callback produced no document");
   if (rc) goto fail; /* the caller's own refusal (QB_ECONFLICT = cannot rebase) is final */
   /* Never publish a document the model does not accept as table metadata. A builder's result was
    * validated when it was built and its JSON is the model's own serialisation: no need to parse it back
-   * (that parse was half the cost of a commit on a long history). */
-  if (c->built && *c->built) {
+   * (that parse was half the cost of a commit on a long history); it is serialised here, in pieces that
+   * share the snapshots text cached with the metadata. */
+  qb_slice whole = {o->json, o->n};
+  const qb_slice *parts = &whole;
+  size_t n_parts = 1;
+  if (built) {
     o->md = *c->built;
     *c->built = NULL;
+    if ((rc = qb_table_metadata_to_json_parts(&o->doc, o->md, err)) != QB_OK) goto fail;
+    parts = qb_metadata_json_parts(o->doc, &n_parts);
+    o->n = qb_metadata_json_size(o->doc);
   } else if ((rc = qb_table_metadata_parse(&o->md, o->json, o->n, err)) != QB_OK) {
     qb_err_wrap(err, "the new metadata is not valid");
     goto fail;
@@ -203,7 +212,7 @@ static int attempt_once(committer *c, qb_lock *lk, const qb_commit_base *base, q
     o->retry = rc == QB_ECONFLICT;
     goto fail;
   }
-  qb_publish p = {c->cat->io, c->t->meta_dir, (base->version < 0 ? 0 : base->version) + 1, o->json, o->n,
+  qb_publish p = {c->cat->io, c->t->meta_dir, (base->version < 0 ? 0 : base->version) + 1, parts, n_parts, o->n,
                   next.gzip, c->exclusive};
   rc = qb_publish__version(&p, &o->path, err);
   o->retry = rc == QB_ECONFLICT;
@@ -226,6 +235,8 @@ fail:
   free(o->json);
   free(o->path);
   qb_table_metadata_free(o->md);
+  qb_metadata_json_free(o->doc);
+  o->doc = NULL;
   o->json = NULL;
   o->path = NULL;
   o->md = NULL;
@@ -271,8 +282,9 @@ static int do_commit(committer *c, qb_metadata_fn fn, void *ctx, qb_commit_info 
     if (!c->creating) {
       base.metadata_path = t->path;
       base.version = t->version;
-      base.json = (qb_slice){t->json, t->json_n};
       base.metadata = base_md;
+      /* a raw-JSON callback reads the base document; builder callbacks get the parsed metadata only */
+      if (rc == QB_OK && !c->built) rc = qb_table__json(&base.json, t, err);
     }
     attempt_out o = {0};
     if (rc == QB_OK) rc = attempt_once(c, lk, &base, fn, ctx, &o, err);
@@ -287,6 +299,7 @@ static int do_commit(committer *c, qb_metadata_fn fn, void *ctx, qb_commit_info 
         info->deleted_metadata = delete_old_metadata(c, base_md, o.md, o.path);
       qb_table__set(t, o.path, version, o.json, o.n);
       t->md = o.md;
+      qb_metadata_json_free(o.doc);
       break;
     }
     if (!o.retry || c->creating) break; /* creating: v1 exists, someone else created the table */
@@ -392,13 +405,9 @@ static int finish(update_ctx *u, qb_metadata_builder *b, const char *previous, u
   qb_table_metadata *md;
   int rc = qb_metadata_builder_build(&md, b, previous, qb_now_ms(), err);
   if (rc) return rc;
-  char *json;
-  rc = qb_table_metadata_to_json(&json, out_n, md, 0, err);
-  if (rc) {
-    qb_table_metadata_free(md);
-    return rc;
-  }
-  *out = (uint8_t *)json;
+  /* no document: the committer serialises u->built straight to the store */
+  *out = NULL;
+  *out_n = 0;
   qb_table_metadata_free(u->built);
   u->built = md;
   return QB_OK;

@@ -9,9 +9,11 @@
 
 #include "catalog/catalog_int.h"
 
-int qb_gzip__compress(const uint8_t *p, size_t n, uint8_t **out, size_t *out_n, qb_err *err)
+int qb_gzip__compress(const qb_slice *parts, size_t n_parts, uint8_t **out, size_t *out_n, qb_err *err)
 {
   *out = NULL;
+  size_t n = 0;
+  for (size_t i = 0; i < n_parts; i++) n += parts[i].n;
   z_stream z;
   memset(&z, 0, sizeof z);
   /* windowBits 15 + 16 = a gzip wrapper instead of zlib's */
@@ -24,11 +26,17 @@ int qb_gzip__compress(const uint8_t *p, size_t n, uint8_t **out, size_t *out_n, 
     deflateEnd(&z);
     return QB_FAIL(err, n > UINT32_MAX ? QB_ELIMIT : QB_ENOMEM, "gzip: cannot compress %zu bytes", n);
   }
-  z.next_in = (Bytef *)p;
-  z.avail_in = (uInt)n;
   z.next_out = buf;
   z.avail_out = (uInt)cap;
-  int zr = deflate(&z, Z_FINISH);
+  int zr = Z_OK;
+  /* the bound holds for the whole input, so the output never runs out of room */
+  for (size_t i = 0; i <= n_parts && zr == Z_OK; i++) {
+    bool last = i == n_parts;
+    if (!last && parts[i].n == 0) continue; /* deflate reports no progress on empty input as an error */
+    z.next_in = last ? Z_NULL : (Bytef *)parts[i].p;
+    z.avail_in = last ? 0 : (uInt)parts[i].n;
+    zr = deflate(&z, last ? Z_FINISH : Z_NO_FLUSH);
+  }
   size_t produced = cap - z.avail_out;
   deflateEnd(&z);
   if (zr != Z_STREAM_END) {

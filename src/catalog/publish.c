@@ -8,9 +8,20 @@
 
 #include "catalog/catalog_int.h"
 
+/* Does got[0..n) hold exactly the pieces? */
+static bool same_bytes(const uint8_t *got, size_t n, const qb_slice *parts, size_t n_parts)
+{
+  size_t off = 0;
+  for (size_t i = 0; i < n_parts; i++) {
+    if (parts[i].n > n - off || memcmp(got + off, parts[i].p, parts[i].n) != 0) return false;
+    off += parts[i].n;
+  }
+  return off == n;
+}
+
 /* After a write whose outcome is uncertain (or to verify an overwrite), read v<N+1> back.
  * QB_OK: it holds exactly our bytes. QB_ECONFLICT: another writer's. QB_ENOTFOUND: absent. Else unknown. */
-static int read_back(qb_fileio *io, const char *path, const uint8_t *p, size_t n, qb_err *err)
+static int read_back(qb_fileio *io, const char *path, const qb_slice *parts, size_t n_parts, size_t n, qb_err *err)
 {
   uint8_t *got;
   size_t got_n;
@@ -20,9 +31,20 @@ static int read_back(qb_fileio *io, const char *path, const uint8_t *p, size_t n
   if (rc == QB_ENOTFOUND) return QB_ENOTFOUND;
   if (rc)
     return QB_FAIL(err, QB_ECOMMIT_UNKNOWN, "%s: cannot read the new version back: %s", path, e2.msg);
-  bool same = got_n == n && memcmp(got, p, n) == 0;
+  bool same = same_bytes(got, got_n, parts, n_parts);
   free(got);
   return same ? QB_OK : QB_FAIL(err, QB_ECONFLICT, "%s was written by another writer", path);
+}
+
+/* Write the pieces as one object: each goes to the store writer as it is (no gathering copy). */
+static int write_parts(qb_fileio *io, const char *path, const qb_slice *parts, size_t n_parts, qb_create_mode mode,
+                       qb_err *err)
+{
+  qb_writer *w;
+  int rc = qb_fileio_create(&w, io, path, mode, err);
+  for (size_t i = 0; rc == QB_OK && i < n_parts; i++)
+    if ((rc = qb_writer_write(w, parts[i].p, parts[i].n, err)) != QB_OK) qb_writer_abort(w);
+  return rc ? rc : qb_writer_close(w, err);
 }
 
 /* Is any name form of version v there? */
@@ -39,19 +61,24 @@ static int version_taken(qb_fileio *io, const char *meta_dir, int64_t v, bool *o
 int qb_publish__version(const qb_publish *p, char **path_out, qb_err *err)
 {
   *path_out = NULL;
-  const uint8_t *bytes = p->json;
-  size_t n = p->n;
+  const qb_slice *parts = p->parts;
+  size_t n_parts = p->n_parts, n = p->n;
   uint8_t *gz = NULL;
+  qb_slice gz_part;
   int rc;
-  if (p->gzip && (rc = qb_gzip__compress(p->json, p->n, &gz, &n, err)) != QB_OK) return rc;
-  if (gz) bytes = gz;
+  if (p->gzip) {
+    if ((rc = qb_gzip__compress(p->parts, p->n_parts, &gz, &n, err)) != QB_OK) return rc;
+    gz_part = (qb_slice){gz, n};
+    parts = &gz_part;
+    n_parts = 1;
+  }
   char *path = qb_hadoop__version_path(p->meta_dir, p->version, p->gzip ? QB_MDNAME_GZ : QB_MDNAME_PLAIN);
   if (!path) {
     free(gz);
     return QB_FAIL(err, QB_ENOMEM, "out of memory");
   }
   if (p->exclusive) {
-    rc = qb_fileio_write_all(p->io, path, bytes, n, QB_CREATE_EXCLUSIVE, err);
+    rc = write_parts(p->io, path, parts, n_parts, QB_CREATE_EXCLUSIVE, err);
     if (rc == QB_EEXISTS) {
       qb_err_clear(err);
       rc = QB_FAIL(err, QB_ECONFLICT, "version %lld was committed by another writer (%s exists)",
@@ -64,10 +91,10 @@ int qb_publish__version(const qb_publish *p, char **path_out, qb_err *err)
     rc = version_taken(p->io, p->meta_dir, p->version, &taken, err);
     if (rc == QB_OK && taken)
       rc = QB_FAIL(err, QB_ECONFLICT, "version %lld was committed by another writer", (long long)p->version);
-    if (rc == QB_OK) rc = qb_fileio_write_all(p->io, path, bytes, n, QB_CREATE_OVERWRITE, err);
+    if (rc == QB_OK) rc = write_parts(p->io, path, parts, n_parts, QB_CREATE_OVERWRITE, err);
     /* an overwrite cannot tell whether a concurrent writer replaced ours: read it back */
     if (rc == QB_OK) {
-      rc = read_back(p->io, path, bytes, n, err);
+      rc = read_back(p->io, path, parts, n_parts, n, err);
       if (rc == QB_ENOTFOUND)
         rc = QB_FAIL(err, QB_ECOMMIT_UNKNOWN, "%s vanished right after it was written", path);
     }
@@ -76,7 +103,7 @@ int qb_publish__version(const qb_publish *p, char **path_out, qb_err *err)
     /* The write failed in a way that may have happened after the object became visible (a timeout after
      * the upload, a failed directory fsync after link): look. */
     qb_err e2 = QB_ERR_INIT;
-    int rb = read_back(p->io, path, bytes, n, &e2);
+    int rb = read_back(p->io, path, parts, n_parts, n, &e2);
     if (rb == QB_OK) {
       qb_err_clear(err);
       rc = QB_OK;

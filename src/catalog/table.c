@@ -142,8 +142,26 @@ const char *qb_table_location(const qb_table *t) { return t->root; }
 const char *qb_table_metadata_path(const qb_table *t) { return t->path; }
 int64_t qb_table_version(const qb_table *t) { return t->version; }
 
+int qb_table__json(qb_slice *out, qb_table *t, qb_err *err)
+{
+  if (!t->json && t->md) {
+    char *json;
+    size_t n;
+    int rc = qb_table_metadata_to_json(&json, &n, t->md, 0, err);
+    if (rc) return qb_err_wrap(err, "table %s", t->name);
+    t->json = (uint8_t *)json;
+    t->json_n = n;
+  }
+  *out = (qb_slice){t->json, t->json_n};
+  return QB_OK;
+}
+
 qb_slice qb_table_metadata_json(const qb_table *t)
 {
-  qb_slice s = {t->json, t->json_n};
+  /* After a commit the handle keeps the metadata, not its document: serialise it now (the handle is
+   * the caller's, used by one thread at a time; the bytes are those that were published). */
+  qb_slice s = {NULL, 0};
+  qb_err e = QB_ERR_INIT;
+  if (qb_table__json(&s, (qb_table *)t, &e) != QB_OK) s = (qb_slice){NULL, 0};
   return s;
 }

@@ -59,6 +59,18 @@ typedef struct qb_md_chunk {
   qb_arena arena;
 } qb_md_chunk;
 
+/* The snapshot structs of metadata made by builders, shared the same way as qb_md_text: a derived metadata
+ * views its base's array and appends its new snapshots in place when nobody appended past its view yet
+ * (claimed with a compare-and-swap on `used`), else it copies (table_metadata.c). Entries of a view never
+ * change once written; a removal works on a private copy. */
+typedef struct qb_md_snaps {
+  int refs;    /* atomic */
+  size_t used; /* atomic: entries claimed */
+  size_t cap;
+  int64_t *ids; /* ids[i] = items[i].snapshot_id: a lookup that misses scans 8 bytes per snapshot, not a struct */
+  qb_snapshot items[];
+} qb_md_snaps;
+
 struct qb_table_metadata {
   qb_arena arena;
   int format_version;
@@ -74,8 +86,9 @@ struct qb_table_metadata {
   qb_kv *properties;
   size_t n_properties;
   int64_t current_snapshot_id; /* -1: none */
-  qb_snapshot *snapshots;
+  qb_snapshot *snapshots; /* in snap_arr (its first n_snapshots items) or, if that is NULL, in `arena` */
   size_t n_snapshots;
+  qb_md_snaps *snap_arr;  /* one reference, or NULL */
   qb_ref *refs;
   size_t n_refs;
   qb_snapshot_log_entry *snapshot_log;
@@ -95,8 +108,9 @@ struct qb_table_metadata {
   size_t n_chunks;
 };
 
-/* table_metadata.c: the cross-object rules a loaded or built metadata must satisfy. */
-int qb_table_metadata__validate(const qb_table_metadata *md, qb_err *err);
+/* table_metadata.c: the cross-object rules a loaded or built metadata must satisfy. ids_distinct: the caller
+ * knows the snapshot ids are distinct (a builder's result), so they are not checked again. */
+int qb_table_metadata__validate(const qb_table_metadata *md, bool ids_distinct, qb_err *err);
 qb_table_metadata *qb_table_metadata__alloc(void);
 
 /* types.c */

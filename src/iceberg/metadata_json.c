@@ -348,7 +348,7 @@ static int parse_root(parse_ctx *c, const json_object *root)
   if ((rc = parse_stats(c, root, "partition-statistics", &md->partition_statistics, &md->n_partition_statistics)))
     return rc;
   if ((rc = parse_logs(c, root))) return rc;
-  return qb_table_metadata__validate(md, c->err);
+  return qb_table_metadata__validate(md, false, c->err);
 }
 
 int qb_table_metadata_parse(qb_table_metadata **out, const void *data, size_t n, qb_err *err)
@@ -403,7 +403,9 @@ int qb_table_metadata_read(qb_table_metadata **out, qb_fileio *io, const char *p
 
 /* ---- writing --------------------------------------------------------------------------------- */
 
-static void write_root(qb_jw *w, const qb_table_metadata *md)
+/* split: NULL, or where the cached snapshots text goes: the document is then written without it, and *split
+ * receives the offset at which it belongs (SIZE_MAX when the text is not used). */
+static void write_root(qb_jw *w, const qb_table_metadata *md, size_t *split)
 {
   qb_jw_begin_object(w);
   qb_jw_key(w, "format-version");
@@ -471,9 +473,11 @@ static void write_root(qb_jw *w, const qb_table_metadata *md)
   qb_jw_key(w, "snapshots");
   qb_jw_begin_array(w);
   const qb_md_text *st = md->snap_text;
-  if (st && !w->pretty && md->snap_text_count == md->n_snapshots && md->snap_text_count <= INT_MAX)
-    qb_jw_raw_elements(w, st->text, md->snap_text_n, (int)md->snap_text_count);
-  else
+  if (split) *split = SIZE_MAX;
+  if (st && !w->pretty && md->snap_text_count == md->n_snapshots && md->snap_text_count <= INT_MAX) {
+    qb_jw_raw_elements(w, split ? "" : st->text, split ? 0 : md->snap_text_n, (int)md->snap_text_count);
+    if (split) *split = w->b->n;
+  } else
     for (size_t i = 0; i < md->n_snapshots; i++) qb_snapshot__to_json(w, &md->snapshots[i]);
   qb_jw_end_array(w);
   qb_jw_key(w, "statistics");
@@ -570,7 +574,7 @@ int qb_table_metadata_to_json(char **out, size_t *out_n, const qb_table_metadata
   qb_jw_init(&w, &b, (flags & QB_METADATA_JSON_PRETTY) != 0, err);
   /* one allocation for a long history instead of doubling through it */
   if (md->snap_text && qb_buf_reserve(&b, md->snap_text_n + (64 << 10), err) != QB_OK) return QB_ENOMEM;
-  write_root(&w, md);
+  write_root(&w, md, NULL);
   int rc = qb_jw_finish(&w);
   if (!rc) rc = qb_buf_cstr(&b, err);
   if (rc) {
@@ -579,4 +583,62 @@ int qb_table_metadata_to_json(char **out, size_t *out_n, const qb_table_metadata
   }
   *out = (char *)qb_buf_detach(&b, out_n);
   return QB_OK;
+}
+
+struct qb_metadata_json {
+  qb_buf doc;        /* the document, or all of it but the snapshots text */
+  qb_md_text *text;  /* a reference to that text, or NULL */
+  qb_slice parts[3];
+  size_t n_parts, size;
+};
+
+int qb_table_metadata_to_json_parts(qb_metadata_json **out, const qb_table_metadata *md, qb_err *err)
+{
+  *out = NULL;
+  qb_metadata_json *j = calloc(1, sizeof *j);
+  if (!j) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  qb_buf_init(&j->doc, QB_MAX_METADATA_BYTES);
+  qb_jw w;
+  qb_jw_init(&w, &j->doc, false, err);
+  size_t split;
+  write_root(&w, md, &split);
+  int rc = qb_jw_finish(&w);
+  if (rc) {
+    qb_metadata_json_free(j);
+    return qb_err_wrap(err, "writing table metadata");
+  }
+  const uint8_t *d = j->doc.p;
+  if (split == SIZE_MAX) {
+    j->parts[j->n_parts++] = (qb_slice){d, j->doc.n};
+    j->size = j->doc.n;
+  } else {
+    j->size = j->doc.n + md->snap_text_n;
+    if (j->size > QB_MAX_METADATA_BYTES) {
+      qb_metadata_json_free(j);
+      return QB_FAIL(err, QB_ELIMIT, "writing table metadata: more than %zu bytes", (size_t)QB_MAX_METADATA_BYTES);
+    }
+    j->text = md->snap_text;
+    __atomic_add_fetch(&j->text->refs, 1, __ATOMIC_ACQ_REL);
+    j->parts[j->n_parts++] = (qb_slice){d, split};
+    j->parts[j->n_parts++] = (qb_slice){(const uint8_t *)j->text->text, md->snap_text_n};
+    j->parts[j->n_parts++] = (qb_slice){d + split, j->doc.n - split};
+  }
+  *out = j;
+  return QB_OK;
+}
+
+const qb_slice *qb_metadata_json_parts(const qb_metadata_json *j, size_t *n)
+{
+  *n = j->n_parts;
+  return j->parts;
+}
+
+size_t qb_metadata_json_size(const qb_metadata_json *j) { return j->size; }
+
+void qb_metadata_json_free(qb_metadata_json *j)
+{
+  if (!j) return;
+  qb_buf_free(&j->doc);
+  qb_md_text__release(j->text);
+  free(j);
 }

@@ -18,10 +18,19 @@ qb_table_metadata *qb_table_metadata__alloc(void)
   return md;
 }
 
+static void snaps_release(qb_md_snaps *a)
+{
+  if (a && __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+    free(a->ids);
+    free(a);
+  }
+}
+
 void qb_table_metadata_free(qb_table_metadata *md)
 {
   if (!md) return;
   qb_md_text__release(md->snap_text);
+  snaps_release(md->snap_arr);
   for (size_t i = 0; i < md->n_chunks; i++)
     if (__atomic_sub_fetch(&md->chunks[i]->refs, 1, __ATOMIC_ACQ_REL) == 0) {
       qb_arena_release(&md->chunks[i]->arena);
@@ -117,8 +126,16 @@ const qb_snapshot *qb_table_metadata_snapshot_at(const qb_table_metadata *md, si
 
 const qb_snapshot *qb_table_metadata_snapshot_by_id(const qb_table_metadata *md, int64_t id)
 {
-  for (size_t i = 0; i < md->n_snapshots; i++)
-    if (md->snapshots[i].snapshot_id == id) return &md->snapshots[i];
+  /* newest first: the snapshots looked up most (the current one, a branch head) are at the end of a long
+   * history; ids are unique (validated), so the order does not change the answer */
+  if (md->snap_arr) { /* (snapshots == snap_arr->items) */
+    const int64_t *ids = md->snap_arr->ids;
+    for (size_t i = md->n_snapshots; i > 0; i--)
+      if (ids[i - 1] == id) return &md->snapshots[i - 1];
+    return NULL;
+  }
+  for (size_t i = md->n_snapshots; i > 0; i--)
+    if (md->snapshots[i - 1].snapshot_id == id) return &md->snapshots[i - 1];
   return NULL;
 }
 
@@ -268,7 +285,7 @@ bool qb_table_metadata_equal(const qb_table_metadata *a, const qb_table_metadata
 
 /* ---- validation ------------------------------------------------------------------------------ */
 
-int qb_table_metadata__validate(const qb_table_metadata *md, qb_err *err)
+int qb_table_metadata__validate(const qb_table_metadata *md, bool ids_distinct, qb_err *err)
 {
   if (md->format_version > 1 && !md->uuid)
     return QB_FAIL(err, QB_ECORRUPT, "missing required field 'table-uuid' (required in format v%d)", md->format_version);
@@ -287,12 +304,13 @@ int qb_table_metadata__validate(const qb_table_metadata *md, qb_err *err)
   if (!qb_table_metadata_default_sort_order(md))
     return QB_FAIL(err, QB_ECORRUPT, "default-sort-order-id %d not found in 'sort-orders'",
                    (int)md->default_sort_order_id);
-  /* a set, not a pairwise scan: metadata with 10,000s of snapshots is validated on every commit */
+  /* a set, not a pairwise scan: metadata with 10,000s of snapshots is validated on every load */
   qb_u64set seen;
   qb_u64set_init(&seen);
   for (size_t i = 0; i < md->n_snapshots; i++) {
     const qb_snapshot *s = &md->snapshots[i];
-    int rc = qb_u64set_has(&seen, (uint64_t)s->snapshot_id)
+    int rc = ids_distinct ? QB_OK
+             : qb_u64set_has(&seen, (uint64_t)s->snapshot_id)
                  ? QB_FAIL(err, QB_ECORRUPT, "duplicate snapshot id %lld", (long long)s->snapshot_id)
                  : qb_u64set_add(&seen, (uint64_t)s->snapshot_id, err);
     if (rc) {
@@ -334,7 +352,7 @@ struct qb_metadata_builder {
   qb_err first_err;
   bool has_base;
   int64_t base_last_updated_ms;
-  size_t cap_schemas, cap_specs, cap_orders, cap_props, cap_snapshots, cap_refs, cap_slog;
+  size_t cap_schemas, cap_specs, cap_orders, cap_props, cap_refs, cap_slog;
   bool has_last_schema, has_last_spec, has_last_order;
   int32_t last_added_schema, last_added_spec, last_added_order;
   int64_t *added; /* snapshots added by this builder */
@@ -427,12 +445,77 @@ static qb_md_chunk *add_chunk(qb_table_metadata *md, qb_err *err)
   return c;
 }
 
+/* Room a derived metadata leaves after the snapshots and the snapshot-log it copies: a commit adds one or a few
+ * entries, which then need no second, doubled copy of a long history's arrays. */
+#define HEADROOM 16
+
+/* An arena array of n elements with HEADROOM spare, the first n copied from src unless it is NULL (nothing
+ * zeroed: a long history's arrays are megabytes). */
+static void *copy_array(qb_arena *a, const void *src, size_t n, size_t elem, qb_err *err)
+{
+  void *p = qb_arena_alloc(a, (n + HEADROOM) * elem);
+  if (!p) {
+    QB_FAIL(err, QB_ENOMEM, "out of memory (%zu x %zu bytes)", n + HEADROOM, elem);
+    return NULL;
+  }
+  if (n && src) memcpy(p, src, n * elem);
+  return p;
+}
+
+/* A new snapshot array for md holding its n_snapshots current entries (copied from `from`, NULL: left for the
+ * caller to fill) and room for `extra` more; replaces md's view. */
+static int snaps_fresh(qb_table_metadata *md, const qb_snapshot *from, size_t extra, qb_err *err)
+{
+  size_t n = md->n_snapshots, cap = n + n / 2 + extra;
+  if (cap > (SIZE_MAX - sizeof(qb_md_snaps)) / sizeof(qb_snapshot))
+    return QB_FAIL(err, QB_ELIMIT, "%zu snapshots are too many", n);
+  qb_md_snaps *a = malloc(sizeof *a + cap * sizeof(qb_snapshot));
+  int64_t *ids = a ? malloc((cap ? cap : 1) * sizeof *ids) : NULL;
+  if (!ids) {
+    free(a);
+    return QB_FAIL(err, QB_ENOMEM, "out of memory for %zu snapshots", cap);
+  }
+  a->refs = 1;
+  a->used = n;
+  a->cap = cap;
+  a->ids = ids;
+  if (n && from) memcpy(a->items, from, n * sizeof(qb_snapshot));
+  for (size_t i = 0; from && i < n; i++) ids[i] = from[i].snapshot_id;
+  snaps_release(md->snap_arr);
+  md->snap_arr = a;
+  md->snapshots = a->items;
+  return QB_OK;
+}
+
+/* Make md->snapshots[md->n_snapshots] writable: in place at the end of the shared array if our view still
+ * ends where the array does, else in a copy with room to grow (each commit's append is then no copy). */
+static int snaps_append_slot(qb_table_metadata *md, qb_err *err)
+{
+  qb_md_snaps *a = md->snap_arr;
+  size_t n = md->n_snapshots, expect = n;
+  if (a && n < a->cap &&
+      __atomic_compare_exchange_n(&a->used, &expect, n + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    return QB_OK;
+  int rc = snaps_fresh(md, md->snapshots, HEADROOM, err);
+  if (rc == QB_OK) md->snap_arr->used = n + 1; /* the slot is ours */
+  return rc;
+}
+
 static int copy_snapshots(qb_table_metadata *dst, const qb_table_metadata *src, qb_err *err)
 {
-  dst->snapshots = qb_ice__alloc(&dst->arena, src->n_snapshots, sizeof *dst->snapshots, err);
-  if (!dst->snapshots) return QB_ENOMEM;
+  bool share = src->snaps_in_chunks && src->n_chunks < MAX_CHUNKS;
   dst->snaps_in_chunks = true;
-  if (src->snaps_in_chunks && src->n_chunks < MAX_CHUNKS) { /* share the strings */
+  dst->n_snapshots = src->n_snapshots;
+  if (share && src->snap_arr) { /* view the base's array: no copy of a long history's structs */
+    __atomic_add_fetch(&src->snap_arr->refs, 1, __ATOMIC_ACQ_REL);
+    dst->snap_arr = src->snap_arr;
+    dst->snapshots = src->snapshots;
+  } else {
+    /* shared strings: the snapshot structs are copied as they are; else each is deep-copied below */
+    int rc = snaps_fresh(dst, share ? src->snapshots : NULL, HEADROOM, err);
+    if (rc) return rc;
+  }
+  if (share) { /* share the strings */
     if (src->n_chunks && !(dst->chunks = qb_ice__alloc(&dst->arena, src->n_chunks, sizeof *dst->chunks, err)))
       return QB_ENOMEM;
     for (size_t i = 0; i < src->n_chunks; i++) {
@@ -440,16 +523,17 @@ static int copy_snapshots(qb_table_metadata *dst, const qb_table_metadata *src, 
       dst->chunks[i] = src->chunks[i];
     }
     dst->n_chunks = src->n_chunks;
-    if (src->n_snapshots) memcpy(dst->snapshots, src->snapshots, src->n_snapshots * sizeof *src->snapshots);
-    dst->n_snapshots = src->n_snapshots;
     return QB_OK;
   }
   qb_md_chunk *c = src->n_snapshots ? add_chunk(dst, err) : NULL;
   if (src->n_snapshots && !c) return QB_ENOMEM;
   for (size_t i = 0; i < src->n_snapshots; i++) {
     int rc = qb_snapshot__copy(&dst->snapshots[i], &c->arena, &src->snapshots[i], err);
-    if (rc) return rc;
-    dst->n_snapshots = i + 1;
+    dst->snap_arr->ids[i] = src->snapshots[i].snapshot_id;
+    if (rc) {
+      dst->n_snapshots = i; /* what is there is valid */
+      return rc;
+    }
   }
   return QB_OK;
 }
@@ -476,7 +560,7 @@ static int copy_metadata(qb_table_metadata *dst, const qb_table_metadata *src, q
   dst->specs = qb_ice__alloc(a, src->n_specs, sizeof *dst->specs, err);
   dst->sort_orders = qb_ice__alloc(a, src->n_sort_orders, sizeof *dst->sort_orders, err);
   dst->refs = qb_ice__alloc(a, src->n_refs, sizeof *dst->refs, err);
-  dst->snapshot_log = qb_ice__alloc(a, src->n_snapshot_log, sizeof *dst->snapshot_log, err);
+  dst->snapshot_log = copy_array(a, src->snapshot_log, src->n_snapshot_log, sizeof *dst->snapshot_log, err);
   dst->metadata_log = qb_ice__alloc(a, src->n_metadata_log, sizeof *dst->metadata_log, err);
   dst->statistics = qb_ice__alloc(a, src->n_statistics, sizeof *dst->statistics, err);
   dst->partition_statistics = qb_ice__alloc(a, src->n_partition_statistics, sizeof *dst->partition_statistics, err);
@@ -499,7 +583,6 @@ static int copy_metadata(qb_table_metadata *dst, const qb_table_metadata *src, q
     if (!(dst->refs[i].name = qb_ice__strdup(a, src->refs[i].name, err))) rc = QB_ENOMEM;
   }
   dst->n_refs = src->n_refs;
-  if (src->n_snapshot_log) memcpy(dst->snapshot_log, src->snapshot_log, src->n_snapshot_log * sizeof *src->snapshot_log);
   dst->n_snapshot_log = src->n_snapshot_log;
   for (size_t i = 0; i < src->n_metadata_log && !rc; i++) {
     dst->metadata_log[i].timestamp_ms = src->metadata_log[i].timestamp_ms;
@@ -556,9 +639,8 @@ int qb_metadata_builder_from(qb_metadata_builder **out, const qb_table_metadata 
   b->cap_specs = b->md->n_specs;
   b->cap_orders = b->md->n_sort_orders;
   b->cap_props = b->md->n_properties;
-  b->cap_snapshots = b->md->n_snapshots;
   b->cap_refs = b->md->n_refs;
-  b->cap_slog = b->md->n_snapshot_log;
+  b->cap_slog = b->md->n_snapshot_log + HEADROOM;
   *out = b;
   return QB_OK;
 }
@@ -785,10 +867,11 @@ int qb_metadata_builder_add_snapshot(qb_metadata_builder *b, const qb_snapshot *
   if (md->format_version > 1 && !s->manifest_list)
     return done(b, QB_FAIL(err, QB_EINVAL, "snapshot %lld has no manifest list", (long long)s->snapshot_id), err);
   if (!s->operation) return done(b, QB_FAIL(err, QB_EINVAL, "snapshot %lld has no operation", (long long)s->snapshot_id), err);
-  if ((rc = GROW(b, snapshots, n_snapshots, cap_snapshots, err))) return done(b, rc, err);
   qb_snapshot copy;
   if (!b->own_chunk && !(b->own_chunk = add_chunk(md, err))) return done(b, QB_ENOMEM, err);
   if ((rc = qb_snapshot__copy(&copy, &b->own_chunk->arena, s, err))) return done(b, rc, err);
+  if ((rc = snaps_append_slot(md, err))) return done(b, rc, err);
+  md->snap_arr->ids[md->n_snapshots] = copy.snapshot_id;
   md->snapshots[md->n_snapshots++] = copy;
   md->last_sequence_number = s->sequence_number;
   if ((rc = push_id(md, &b->added, &b->n_added, &b->cap_added, s->snapshot_id, err))) return done(b, rc, err);
@@ -902,6 +985,11 @@ int qb_metadata_builder_remove_snapshots(qb_metadata_builder *b, const int64_t *
     memcpy(sorted, ids, n * sizeof *sorted);
     qsort(sorted, n, sizeof *sorted, cmp_i64);
   }
+  /* compacted in place: on a private copy, never in an array other metadata objects view */
+  if ((rc = snaps_fresh(md, md->snapshots, 0, err))) {
+    free(sorted);
+    return done(b, rc, err);
+  }
   size_t k = 0;
   for (size_t i = 0; i < md->n_snapshots; i++) {
     int64_t id = md->snapshots[i].snapshot_id;
@@ -910,11 +998,13 @@ int qb_metadata_builder_remove_snapshots(qb_metadata_builder *b, const int64_t *
       remove_stats(md->statistics, &md->n_statistics, id);
       remove_stats(md->partition_statistics, &md->n_partition_statistics, id);
     } else {
+      md->snap_arr->ids[k] = id;
       md->snapshots[k++] = md->snapshots[i];
     }
   }
   free(sorted);
   md->n_snapshots = k;
+  md->snap_arr->used = k;
   if (b->removed_snapshots) { /* the cached text no longer describes a prefix */
     qb_md_text__release(md->snap_text);
     md->snap_text = NULL;
@@ -991,10 +1081,12 @@ static int update_snapshot_log(qb_metadata_builder *b, qb_err *err)
 {
   qb_table_metadata *md = b->md;
   size_t k = 0;
-  /* a set of the snapshot ids: the log of a long history has as many entries as there are snapshots */
+  /* a set of the snapshot ids: the log of a long history has as many entries as there are snapshots. Needed
+   * only after a removal: otherwise every snapshot ever added is still there, so an entry is dropped exactly
+   * when it is an intermediate snapshot of this builder (added by it, hence present). */
   qb_u64set ids;
   qb_u64set_init(&ids);
-  for (size_t i = 0; i < md->n_snapshots; i++) {
+  for (size_t i = 0; b->removed_snapshots && i < md->n_snapshots; i++) {
     int rc = qb_u64set_add(&ids, (uint64_t)md->snapshots[i].snapshot_id, err);
     if (rc) {
       qb_u64set_free(&ids);
@@ -1005,7 +1097,7 @@ static int update_snapshot_log(qb_metadata_builder *b, qb_err *err)
     qb_snapshot_log_entry e = md->snapshot_log[i];
     if (e.timestamp_ms == INT64_MIN) e.timestamp_ms = md->last_updated_ms;
     bool intermediate = has_id(b->main_sets, b->n_main_sets, e.snapshot_id) && e.snapshot_id != md->current_snapshot_id;
-    if (qb_u64set_has(&ids, (uint64_t)e.snapshot_id)) {
+    if (!b->removed_snapshots || qb_u64set_has(&ids, (uint64_t)e.snapshot_id)) {
       if (!intermediate) md->snapshot_log[k++] = e;
     } else if (b->removed_snapshots) {
       k = 0;
@@ -1049,7 +1141,9 @@ int qb_metadata_builder_build(qb_table_metadata **out, qb_metadata_builder *b, c
     b->md->last_updated_ms = now_ms;
     if (b->has_base && previous_metadata_file) rc = add_previous_file(b, previous_metadata_file, err);
     if (!rc) rc = update_snapshot_log(b, err);
-    if (!rc && (rc = qb_table_metadata__validate(b->md, err)) == QB_ECORRUPT) err->code = rc = QB_EINVAL;
+    /* snapshot ids stay distinct by construction: the base's were validated (parsed or built metadata),
+     * add_snapshot refuses an id already there and removals cannot make duplicates */
+    if (!rc && (rc = qb_table_metadata__validate(b->md, true, err)) == QB_ECORRUPT) err->code = rc = QB_EINVAL;
     if (!rc) qb_md_text__extend(b->md);
   }
   if (rc) {

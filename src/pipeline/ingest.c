@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The incremental VQE ingest (pipeline-spec §4, issue "The VQE feature pipeline"): discover raw files,
- * skip those in the ledger, parse in two passes (Spark's batch-wide type inference decides ids, so the
- * first pass only learns the types), de-duplicate rows on the seed's key columns through the experiment
- * index, append to each table with the batch tag, then write the audit row, the index, the ledger and the
- * rejections — in that order, so a reader that trusts processing_metadata never sees half a batch, and a
- * crash only causes a rerun. One function per phase; qb_ingest_run lists them. */
+ * skip those in the ledger, parse each once under speculated batch types (Spark's batch-wide type
+ * inference decides ids; a second pass only when the speculation fails), de-duplicate rows on the seed's
+ * key columns through the experiment index, append to each table with the batch tag, then write the audit
+ * row, the index, the ledger and the rejections — in that order, so a reader that trusts
+ * processing_metadata never sees half a batch, and a crash only causes a rerun. One function per phase;
+ * qb_ingest_run lists them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/experiment_index.h"
 #include "pipeline/vqe_cols.h"
+#include "pipeline/vqe_ids.h"
 #include "qberg/pipeline.h"
 #include "qberg/scan.h"
 #include "qberg/table.h"
@@ -260,7 +262,12 @@ struct ingest_run {
   bool *recheck;   /* per file: holds a deferred record */
   uint64_t *nrec;  /* per file: records */
   char **reasons;  /* per file: why it was rejected */
-  qb_vqe_types types;
+  qb_vqe_types types; /* the batch's types; during the one pass, the speculated ones (spec) */
+  struct {
+    bool on;           /* rows derived so far hold under the speculated types */
+    unsigned fixed;    /* QB_VQE_F_* bits some derived record depends on (qb_vqe_types_deps) */
+    bool fixed_order;  /* a JSON record was derived: its field order depends on the batch's Avro flag */
+  } spec;
   qb_vqe_meta meta;
   char batch[37], hex[33];
   int64_t t0_ms;
@@ -356,15 +363,11 @@ static void progress(ingest_run *r, const char *phase, uint64_t files_done, uint
 /* Read a raw file and run fn on each record; a parse error is returned with the file named. */
 typedef int (*record_fn)(void *ctx, const qb_vqe_record *rec, qb_err *err);
 
-static int for_each_record(qb_fileio *io, const raw_file *f, record_fn fn, void *ctx, uint64_t *n_records,
-                           qb_err *err)
+static int each_record(const raw_file *f, const uint8_t *data, size_t n, record_fn fn, void *ctx,
+                       uint64_t *n_records, qb_err *err)
 {
-  uint8_t *data = NULL;
-  size_t n = 0;
-  int rc = qb_fileio_read_all(&data, &n, io, f->path, QB_VQE_MAX_FILE_BYTES, err);
-  if (rc) return rc;
   qb_vqe_reader *r = NULL;
-  rc = qb_vqe_reader_open(&r, f->path, data, n, err);
+  int rc = qb_vqe_reader_open(&r, f->path, data, n, err);
   const qb_vqe_record *rec;
   uint64_t count = 0;
   while (rc == QB_OK && (rc = qb_vqe_reader_next(&rec, r, err)) == QB_OK && rec) {
@@ -373,8 +376,18 @@ static int for_each_record(qb_fileio *io, const raw_file *f, record_fn fn, void 
   }
   if (rc == QB_OK && count == 0) rc = QB_FAIL(err, QB_ECORRUPT, "%s: no record in the file", f->path);
   qb_vqe_reader_close(r);
-  free(data);
   if (n_records) *n_records = count;
+  return rc;
+}
+
+static int for_each_record(qb_fileio *io, const raw_file *f, record_fn fn, void *ctx, uint64_t *n_records,
+                           qb_err *err)
+{
+  uint8_t *data = NULL;
+  size_t n = 0;
+  int rc = qb_fileio_read_all(&data, &n, io, f->path, QB_VQE_MAX_FILE_BYTES, err);
+  if (rc == QB_OK) rc = each_record(f, data, n, fn, ctx, n_records, err);
+  free(data);
   return rc;
 }
 
@@ -487,31 +500,48 @@ static void add_reject(qb_ingest_report *rep, const char *file, const char *reas
 
 static bool fatal_code(int rc) { return rc == QB_ENOMEM || rc == QB_EIO || rc == QB_ENET || rc == QB_EAUTH; }
 
+/* The outcome of parsing file i: accepted (`seen` takes the file's types: a rejected file must not change
+ * the batch's types), rejected with its reason, or a fatal error that stops the batch. */
+static int settle_file(ingest_run *r, size_t i, qb_vqe_types *seen, const qb_vqe_types *probe, int frc,
+                       const qb_err *fe, qb_err *err)
+{
+  r->rep->bytes += r->files.v[i].size;
+  if (frc == QB_OK) {
+    *seen = *probe;
+    r->ok[i] = true;
+    return QB_OK;
+  }
+  if (fatal_code(frc)) {
+    *err = *fe;
+    return frc;
+  }
+  r->reasons[i] = strdup(fe->msg);
+  if (!r->reasons[i]) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  add_reject(r->rep, r->files.v[i].path, fe->msg);
+  return QB_OK;
+}
+
+/* Pass one over files [from, n): the types into `seen`, and the rejections. */
+static int learn_types_from(ingest_run *r, size_t from, qb_vqe_types *seen, qb_err *err)
+{
+  uint64_t total = 0, done = 0;
+  for (size_t i = from; i < r->files.n; i++) total += r->files.v[i].size;
+  int rc = QB_OK;
+  for (size_t i = from; rc == QB_OK && i < r->files.n; i++) {
+    qb_err fe = QB_ERR_INIT;
+    qb_vqe_types probe = *seen;
+    int frc = for_each_record(r->io, &r->files.v[i], learn_types, &probe, &r->nrec[i], &fe);
+    rc = settle_file(r, i, seen, &probe, frc, &fe, err);
+    done += r->files.v[i].size;
+    progress(r, "types", i + 1 - from, r->files.n - from, done, total);
+  }
+  return rc;
+}
+
 static int learn_batch_types(ingest_run *r, qb_err *err)
 {
   qb_vqe_types_init(&r->types);
-  uint64_t total = 0, done = 0;
-  for (size_t i = 0; i < r->files.n; i++) total += r->files.v[i].size;
-  for (size_t i = 0; i < r->files.n; i++) {
-    qb_err fe = QB_ERR_INIT;
-    qb_vqe_types probe = r->types;
-    int frc = for_each_record(r->io, &r->files.v[i], learn_types, &probe, &r->nrec[i], &fe);
-    r->rep->bytes += r->files.v[i].size;
-    done += r->files.v[i].size;
-    if (frc == QB_OK) {
-      r->types = probe; /* a rejected file must not change the batch's types */
-      r->ok[i] = true;
-    } else if (fatal_code(frc)) {
-      *err = fe;
-      return frc;
-    } else {
-      r->reasons[i] = strdup(fe.msg);
-      if (!r->reasons[i]) return QB_FAIL(err, QB_ENOMEM, "out of memory");
-      add_reject(r->rep, r->files.v[i].path, fe.msg);
-    }
-    progress(r, "types", i + 1, r->files.n, done, total);
-  }
-  return QB_OK;
+  return learn_types_from(r, 0, &r->types, err);
 }
 
 /* ---- phase 3: rows of batches the index does not cover (an interrupted run) -------------------------- */
@@ -720,6 +750,147 @@ static int derive_and_write(ingest_run *r, qb_err *err)
   return rc;
 }
 
+/* ---- phases 2 and 4 in one pass: rows under speculated types, pass two only when they do not hold ---- */
+
+/* Spark's batch types (the union of the accepted records' float bits) are known only at the end of the
+ * batch, and ids depend on them. The one pass derives each record under types assumed up front: a bit
+ * already seen in an accepted file is certain (the union only grows); an unseen one is guessed; a derived
+ * record fixes the bits it depends on (qb_vqe_types_deps). The rows hold when the final union agrees with
+ * the assumption on every fixed bit. Otherwise they are discarded — nothing is committed before the end of
+ * the batch, and qb_txn_abort deletes their data files — and pass two derives every record again under
+ * the final types, exactly the two-pass path. */
+
+/* The guess: double for every field except the imaginary parts of Hamiltonian coefficients (Jordan-Wigner
+ * terms are real: goavro writes the token 0, so the batch types them bigint); Avro field order when a
+ * listed file is named *.avro. */
+static void spec_begin(ingest_run *r)
+{
+  qb_vqe_types_init(&r->types);
+  r->types.float_fields = QB_VQE_F_ALL & ~QB_VQE_F_COEFF_IMAG;
+  for (size_t i = 0; i < r->files.n; i++)
+    if (qb_str_has_suffix(r->files.v[i].path, ".avro")) r->types.flags |= QB_VQE_TYPES_AVRO;
+  r->spec.on = true;
+  r->spec.fixed = 0;
+  r->spec.fixed_order = false;
+}
+
+/* Admit rec, whose file is accepted (`seen`: the types of the accepted files so far, its own included):
+ * false when a bit some derived record depends on turned out otherwise than assumed. */
+static bool spec_admit(ingest_run *r, const qb_vqe_types *seen, const qb_vqe_record *rec)
+{
+  unsigned certain = seen->float_fields & ~r->types.float_fields;
+  if (certain & r->spec.fixed) return false;
+  r->types.float_fields |= certain;
+  if ((seen->flags & QB_VQE_TYPES_AVRO) && !(r->types.flags & QB_VQE_TYPES_AVRO)) {
+    if (r->spec.fixed_order) return false;
+    r->types.flags |= QB_VQE_TYPES_AVRO;
+  }
+  r->spec.fixed |= qb_vqe_types_deps(rec);
+  if (rec->source == QB_VQE_SRC_JSON) r->spec.fixed_order = true;
+  return true;
+}
+
+static bool spec_holds(const ingest_run *r, const qb_vqe_types *final)
+{
+  if ((r->types.float_fields ^ final->float_fields) & r->spec.fixed) return false;
+  return !(r->spec.fixed_order && ((r->types.flags ^ final->flags) & QB_VQE_TYPES_AVRO));
+}
+
+/* Drop what the speculation derived: the open transactions (with their data files) and the
+ * de-duplication state and counters the rows fed. The keys of recovered experiments stay. */
+static void spec_discard(ingest_run *r)
+{
+  for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
+    qb_txn_abort(r->ts[t].txn);
+    r->ts[t].txn = NULL;
+    qb_vqe_cols_truncate(&r->ts[t].cols, 0); /* buffered rows of the transaction */
+    r->ts[t].rows = r->ts[t].dups = 0;
+  }
+  r->rep->records = 0;
+  r->rep->experiments_new = r->rep->experiments_known = r->rep->experiments_rechecked = 0;
+  qb_expidx_map_free(&r->added);
+  qb_expidx_map_init(&r->added);
+  qb_expidx_map_free(&r->deferred);
+  qb_expidx_map_init(&r->deferred);
+  r->n_deferred = 0;
+  memset(r->recheck, 0, (r->files.n ? r->files.n : 1) * sizeof *r->recheck);
+  r->spec.on = false;
+}
+
+typedef struct spec_record_ctx {
+  record_ctx rc;
+  const qb_vqe_types *seen;
+} spec_record_ctx;
+
+static int spec_record(void *ctx, const qb_vqe_record *rec, qb_err *err)
+{
+  spec_record_ctx *c = ctx;
+  ingest_run *r = c->rc.run;
+  if (!r->spec.on) return QB_OK;
+  if (!spec_admit(r, c->seen, rec)) {
+    spec_discard(r);
+    return QB_OK;
+  }
+  return on_record(&c->rc, rec, err);
+}
+
+/* File i, parsed once: records, types, accepted or rejected, and while speculating its rows. A file whose
+ * first record may not be its last (several records; Avro containers) is parsed to its end before any row
+ * is derived and then once more: a later record's rejection must leave no row of the earlier ones. */
+static int one_pass_file(ingest_run *r, size_t i, qb_vqe_types *seen, qb_err *err)
+{
+  const raw_file *f = &r->files.v[i];
+  qb_err fe = QB_ERR_INIT;
+  qb_vqe_types probe = *seen;
+  uint8_t *data = NULL;
+  size_t n = 0;
+  qb_vqe_reader *rd = NULL;
+  const qb_vqe_record *rec = NULL;
+  bool single = false;
+  int frc = qb_fileio_read_all(&data, &n, r->io, f->path, QB_VQE_MAX_FILE_BYTES, &fe);
+  if (frc == QB_OK) frc = qb_vqe_reader_open(&rd, f->path, data, n, &fe);
+  while (frc == QB_OK && (frc = qb_vqe_reader_next(&rec, rd, &fe)) == QB_OK && rec) {
+    r->nrec[i]++;
+    qb_vqe_types_add(&probe, rec);
+    if (r->nrec[i] == 1 && qb_vqe_reader__at_end(rd)) {
+      single = true;
+      break;
+    }
+  }
+  if (frc == QB_OK && !r->nrec[i]) frc = QB_FAIL(&fe, QB_ECORRUPT, "%s: no record in the file", f->path);
+  int rc = settle_file(r, i, seen, &probe, frc, &fe, err);
+  if (rc == QB_OK && r->ok[i] && r->spec.on) {
+    spec_record_ctx c = {{r, i}, seen};
+    rc = single ? spec_record(&c, rec, err) : each_record(f, data, n, spec_record, &c, NULL, err);
+    if (rc == QB_OK && r->spec.on) r->rep->records += r->nrec[i];
+  }
+  qb_vqe_reader_close(rd);
+  free(data);
+  return rc;
+}
+
+static int one_pass(ingest_run *r, qb_err *err)
+{
+  qb_vqe_types seen;
+  qb_vqe_types_init(&seen);
+  spec_begin(r);
+  uint64_t total = 0, done = 0;
+  for (size_t i = 0; i < r->files.n; i++) total += r->files.v[i].size;
+  int rc = QB_OK;
+  size_t i = 0;
+  for (; rc == QB_OK && r->spec.on && i < r->files.n; i++) {
+    rc = one_pass_file(r, i, &seen, err);
+    done += r->files.v[i].size;
+    progress(r, "rows", i + 1, r->files.n, done, total);
+  }
+  if (rc == QB_OK && !r->spec.on) rc = learn_types_from(r, i, &seen, err); /* the rest of pass one */
+  if (rc) return rc;
+  if (r->spec.on && !spec_holds(r, &seen)) spec_discard(r);
+  r->rep->passes = r->spec.on ? 1 : 2;
+  r->types = seen;
+  return r->spec.on ? QB_OK : derive_and_write(r, err);
+}
+
 /* ---- phase 5: records of stored experiments whose keys differ: compare row by row -------------------- */
 
 static int recheck_deferred(ingest_run *r, qb_err *err)
@@ -887,9 +1058,8 @@ static void run_free(ingest_run *r)
 /* The phases after discovery, in their crash-safe order: data tables, audit row, index, ledger. */
 static int run_batch(ingest_run *r, qb_err *err)
 {
-  int rc = learn_batch_types(r, err);
-  if (rc == QB_OK) rc = recover_uncovered(r, err);
-  if (rc == QB_OK) rc = derive_and_write(r, err);
+  int rc = recover_uncovered(r, err);
+  if (rc == QB_OK) rc = one_pass(r, err);
   if (rc == QB_OK) rc = recheck_deferred(r, err);
   if (rc == QB_OK) rc = commit_tables(r, err);
   if (rc == QB_OK) rc = write_audit(r, err);
@@ -922,6 +1092,7 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
   if (rc == QB_OK) rc = discover(r, err);
   if (rc == QB_OK && opts->dry_run) {
     rc = learn_batch_types(r, err);
+    rep->passes = 1;
     for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) rep->records += r->ok[i] ? r->nrec[i] : 0;
   } else if (rc == QB_OK && !(opts->skip_if_idle && !r->files.n)) {
     rc = run_batch(r, err);

@@ -5,14 +5,13 @@
  * full"); the Avro JSON encoding's {"double": 1.5} wrapper is also accepted. */
 #include "pipeline/raw_vqe.h"
 
-#include <errno.h>
-#include <locale.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/decimal.h"
 
 #define MAX_PATH 16        /* the schema nests 6 deep; unknown subtrees are skipped, not pathed */
 #define MAX_SKIP_DEPTH 64  /* nesting allowed inside an ignored unknown field */
@@ -33,7 +32,7 @@ typedef struct ps {
   qb_err *err;
   seg path[MAX_PATH];
   int depth;
-  unsigned float_fields;
+  unsigned float_fields, int_fields;
 } ps;
 
 /* ---- errors ---- */
@@ -305,10 +304,6 @@ typedef struct numtok {
   double d;
 } numtok;
 
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-static locale_t c_locale;
-static void c_locale_init(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
-
 /* Spark reads with allowNonNumericNumbers: NaN, Infinity, +Infinity, -Infinity, INF, +INF, -INF. */
 static bool nonfinite_token(ps *s, numtok *t)
 {
@@ -367,22 +362,24 @@ static int parse_number(ps *s, numtok *t)
   s->p = q;
   if (!is_delim(s)) return fail(s, "invalid number");
   if (t->len > MAX_NUMBER_CHARS) return fail(s, "number token of %zu characters is not accepted", t->len);
-  char buf[MAX_NUMBER_CHARS + 1];
-  memcpy(buf, t->text, t->len);
-  buf[t->len] = '\0';
   if (t->is_int) {
-    errno = 0;
-    long long v = strtoll(buf, NULL, 10);
-    t->int_fits = errno == 0;
-    t->i = v;
+    uint64_t v = 0;
+    bool over = false;
+    for (q = t->text + (*t->text == '-'); q < t->text + t->len && !over; q++) {
+      uint64_t d = (uint64_t)(*q - '0');
+      over = v > (UINT64_MAX - d) / 10;
+      v = v * 10 + d;
+    }
+    bool neg = *t->text == '-';
+    t->int_fits = !over && v <= (uint64_t)INT64_MAX + neg;
     if (t->int_fits) {
-      t->d = (double)v; /* Spark converts the long: the token -0 becomes +0.0 */
+      t->i = !neg ? (int64_t)v : v > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)v;
+      t->d = (double)t->i; /* Spark converts the long: the token -0 becomes +0.0 */
       return QB_OK;
     }
   }
-  pthread_once(&c_locale_once, c_locale_init);
-  if (!c_locale) return fail_nomem(s);
-  t->d = strtod_l(buf, NULL, c_locale); /* the C locale: '.' whatever the process locale says */
+  /* exactly strtod's double (in the C locale), mostly without calling it: src/util/decimal.c */
+  if (!qb_decimal_to_double(&t->d, (const char *)t->text, t->len)) return fail(s, "invalid number");
   if (!isfinite(t->d)) t->nonfinite = true;
   return QB_OK;
 }
@@ -408,6 +405,7 @@ static int read_double(ps *s, double *out, unsigned float_bit)
   if (t.is_int) {
     if (!t.int_fits || t.i > EXACT_INT_LIMIT || t.i < -EXACT_INT_LIMIT)
       return fail(s, "integer %.*s has no exact double value (|x| > 2^53)", (int)t.len, t.text);
+    s->int_fields |= float_bit;
   } else {
     s->float_fields |= float_bit;
   }
@@ -993,6 +991,7 @@ int qb_vqe_json_next(qb_vqe_record *out, bool *out_got, qb_vqe_json_cursor *c, q
   }
   out->source = QB_VQE_SRC_JSON;
   out->float_fields = s.float_fields;
+  out->int_fields = s.int_fields;
   c->off = (size_t)(s.p - c->p);
   c->line = s.line;
   c->n_records++;

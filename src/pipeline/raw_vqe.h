@@ -56,6 +56,9 @@ struct qb_vqe_record {
   /* Fields where a non-integer number token appeared (JSON); QB_VQE_F_ALL for Avro, whose doubles are
    * typed double by the writer schema. */
   unsigned float_fields;
+  /* Fields where an integer token appeared (JSON; 0 for Avro). A field in int_fields but not in
+   * float_fields prints differently under bigint and double: the record depends on the batch there. */
+  unsigned int_fields;
 
   /* molecule.molecule_data */
   qb_vqe_str *symbols;
@@ -123,6 +126,11 @@ void qb_vqe_json_cursor_init(qb_vqe_json_cursor *c, const char *name, const void
  * after an error the cursor is not usable (the file is rejected as a whole).
  */
 int qb_vqe_json_next(qb_vqe_record *out, bool *out_got, qb_vqe_json_cursor *c, qb_arena *a, qb_err *err);
+
+/* Whether no record can follow the one qb_vqe_reader_next returned last (the rest of the JSON input is
+ * whitespace), so the file is known to be accepted while that record is still valid. Always false for
+ * Avro containers: looking ahead there would release the record. */
+bool qb_vqe_reader__at_end(const qb_vqe_reader *r);
 
 /* ---- the .avro (Kafka Connect) source ---- */
 

@@ -2,42 +2,59 @@
 /* Spark to_json primitives (pipeline-spec §6.4): Jackson's string escaping and number text. */
 #include "pipeline/spark_json.h"
 
-#include <inttypes.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "pipeline/java_double.h"
 
-int qb_spark_json_string(qb_buf *b, const char *p, size_t n, qb_err *err)
+size_t qb_spark_json_escape(char out[6], unsigned char c)
 {
   static const char hex[] = "0123456789ABCDEF"; /* Jackson writes \u001F, not \u001f */
+  if (c >= 0x20 && c != '"' && c != '\\') return 0;
+  out[0] = '\\';
+  switch (c) {
+  case '"': out[1] = '"'; return 2;
+  case '\\': out[1] = '\\'; return 2;
+  case '\b': out[1] = 'b'; return 2;
+  case '\t': out[1] = 't'; return 2;
+  case '\n': out[1] = 'n'; return 2;
+  case '\f': out[1] = 'f'; return 2;
+  case '\r': out[1] = 'r'; return 2;
+  default:
+    out[1] = 'u';
+    out[2] = '0';
+    out[3] = '0';
+    out[4] = hex[c >> 4];
+    out[5] = hex[c & 15];
+    return 6;
+  }
+}
+
+size_t qb_spark_long_text(char out[20], int64_t v)
+{
+  char tmp[20];
+  size_t n = 0, k = 0;
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v; /* INT64_MIN's magnitude fits a uint64 */
+  do {
+    tmp[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) out[k++] = '-';
+  while (n) out[k++] = tmp[--n];
+  return k;
+}
+
+int qb_spark_json_string(qb_buf *b, const char *p, size_t n, qb_err *err)
+{
   int rc;
   if ((rc = qb_buf_putc(b, '"', err))) return rc;
   size_t run = 0;
   for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)p[i];
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    char esc[6];
+    size_t len = qb_spark_json_escape(esc, (unsigned char)p[i]);
+    if (!len) continue;
     if ((rc = qb_buf_append(b, p + run, i - run, err))) return rc;
     run = i + 1;
-    char esc[6] = {'\\', 0, 0, 0, 0, 0};
-    size_t len = 2;
-    switch (c) {
-    case '"': esc[1] = '"'; break;
-    case '\\': esc[1] = '\\'; break;
-    case '\b': esc[1] = 'b'; break;
-    case '\t': esc[1] = 't'; break;
-    case '\n': esc[1] = 'n'; break;
-    case '\f': esc[1] = 'f'; break;
-    case '\r': esc[1] = 'r'; break;
-    default:
-      esc[1] = 'u';
-      esc[2] = '0';
-      esc[3] = '0';
-      esc[4] = hex[c >> 4];
-      esc[5] = hex[c & 15];
-      len = 6;
-    }
     if ((rc = qb_buf_append(b, esc, len, err))) return rc;
   }
   if ((rc = qb_buf_append(b, p + run, n - run, err))) return rc;
@@ -54,9 +71,8 @@ int qb_spark_json_double(qb_buf *b, double v, qb_err *err)
 
 int qb_spark_json_long(qb_buf *b, int64_t v, qb_err *err)
 {
-  char s[24];
-  int n = snprintf(s, sizeof s, "%" PRId64, v);
-  return qb_buf_append(b, s, (size_t)n, err);
+  char s[20];
+  return qb_buf_append(b, s, qb_spark_long_text(s, v), err);
 }
 
 int qb_spark_json_bool(qb_buf *b, bool v, qb_err *err) { return qb_buf_puts(b, v ? "true" : "false", err); }

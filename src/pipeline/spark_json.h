@@ -11,6 +11,11 @@
 
 #include "util/buf.h"
 
+/* The escape Jackson writes for byte c into out (2 or 6 bytes), or 0 when c is copied as it is. */
+size_t qb_spark_json_escape(char out[6], unsigned char c);
+/* Long.toString(v): decimal digits with a leading '-' (at most 20 chars, no NUL). */
+size_t qb_spark_long_text(char out[20], int64_t v);
+
 /* "…": `"` and `\` escaped, U+0008/9/A/C/D as \b \t \n \f \r, other C0 controls as \u00XX (uppercase
  * hex); `/`, U+007F and non-ASCII bytes are copied as they are (the text is hashed as UTF-8). */
 int qb_spark_json_string(qb_buf *b, const char *p, size_t n, qb_err *err);

@@ -5,13 +5,14 @@
  * in Avro schema order for .avro input; null fields are omitted (ignoreNullFields). */
 #include "pipeline/vqe_ids.h"
 
-#include <inttypes.h>
-#include <stdio.h>
+#include <math.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/java_double.h"
 #include "pipeline/spark_json.h"
+#include "util/str.h"
 
 void qb_vqe_types_init(qb_vqe_types *t) { memset(t, 0, sizeof *t); }
 
@@ -24,114 +25,202 @@ void qb_vqe_types_add(qb_vqe_types *t, const qb_vqe_record *rec)
 
 bool qb_vqe_types_equivalent(const qb_vqe_types *a, const qb_vqe_types *b, const qb_vqe_record *rec)
 {
-  uint32_t differ = (a->float_fields ^ b->float_fields) & ~rec->float_fields;
-  return differ == 0 && (a->flags & QB_VQE_TYPES_AVRO) == (b->flags & QB_VQE_TYPES_AVRO);
+  uint32_t differ = (a->float_fields ^ b->float_fields) & qb_vqe_types_deps(rec);
+  /* the Avro flag orders the nested fields of JSON records; Avro records are always in Avro order */
+  return differ == 0 &&
+         (rec->source == QB_VQE_SRC_AVRO || (a->flags & QB_VQE_TYPES_AVRO) == (b->flags & QB_VQE_TYPES_AVRO));
 }
 
 size_t qb_vqe_number_string(char out[32], double v, bool as_long)
 {
-  if (as_long) return (size_t)snprintf(out, 32, "%" PRId64, (int64_t)v);
-  return qb_java_double_to_string(out, v);
+  if (!as_long) return qb_java_double_to_string(out, v);
+  size_t n = qb_spark_long_text(out, (int64_t)v);
+  out[n] = '\0';
+  return n;
 }
 
 /* ---- to_json of struct(molecule_data, basis_set, initial_data) ---- */
 
+/* The text (~30 KB for a record with a few hundred Hamiltonian terms) is staged in a small buffer and
+ * flushed to its sink: SHA-256 for experiment_id, so no per-record buffer grows, or a qb_buf for
+ * qb_vqe_experiment_text. Keys are written as pre-quoted literals; the first error sticks in `rc`. */
 typedef struct jw {
-  qb_buf *b;
+  char stage[4096];
+  size_t n;
+  qb_buf *text;    /* sink: the text, or */
+  EVP_MD_CTX *md;  /* sink: its SHA-256 */
   qb_err *err;
+  int rc;
   const qb_vqe_record *r;
   const qb_vqe_types *t;
   bool avro_order;
 } jw;
 
-static int j_str(jw *w, qb_vqe_str s) { return qb_spark_json_string(w->b, s.p, s.n, w->err); }
-static int j_key(jw *w, bool *first, const char *k) { return qb_spark_json_key(w->b, first, k, w->err); }
-
-static int j_num(jw *w, double v, bool as_long)
+static void j_sink(jw *w, const char *p, size_t n)
 {
-  return as_long ? qb_spark_json_long(w->b, (int64_t)v, w->err) : qb_spark_json_double(w->b, v, w->err);
+  if (w->rc || !n) return;
+  if (w->text)
+    w->rc = qb_buf_append(w->text, p, n, w->err);
+  else if (EVP_DigestUpdate(w->md, p, n) != 1)
+    w->rc = QB_FAIL(w->err, QB_EINTERNAL, "sha2-256: OpenSSL EVP_DigestUpdate failed");
 }
 
-static int j_doubles(jw *w, const qb_vqe_doubles *d, unsigned bit)
+static void j_flush(jw *w)
+{
+  j_sink(w, w->stage, w->n);
+  w->n = 0;
+}
+
+static void j_put(jw *w, const char *p, size_t n)
+{
+  if (n > sizeof w->stage - w->n) {
+    j_flush(w);
+    if (n > sizeof w->stage) {
+      j_sink(w, p, n);
+      return;
+    }
+  }
+  memcpy(w->stage + w->n, p, n);
+  w->n += n;
+}
+
+static void j_putc(jw *w, char c)
+{
+  if (w->n == sizeof w->stage) j_flush(w);
+  w->stage[w->n++] = c;
+}
+
+#define J_LIT(w, s) j_put((w), (s), sizeof(s) - 1)
+
+/* A string with Jackson's escapes: runs without escapes are copied whole. */
+static void j_str(jw *w, qb_vqe_str s)
+{
+  j_putc(w, '"');
+  size_t run = 0;
+  for (size_t i = 0; i < s.n; i++) {
+    char esc[6];
+    size_t len = qb_spark_json_escape(esc, (unsigned char)s.p[i]);
+    if (!len) continue;
+    j_put(w, s.p + run, i - run);
+    j_put(w, esc, len);
+    run = i + 1;
+  }
+  j_put(w, s.p + run, s.n - run);
+  j_putc(w, '"');
+}
+
+/* `"name":`, after a ',' unless it is the object's first member; `quoted` is the key as a literal. */
+typedef struct jkey {
+  const char *quoted;
+  size_t n;
+} jkey;
+#define JKEY(name) {"\"" name "\":", sizeof(name) + 2}
+
+static void j_key(jw *w, bool *first, jkey k)
+{
+  if (!*first) j_putc(w, ',');
+  *first = false;
+  j_put(w, k.quoted, k.n);
+}
+
+static void j_long(jw *w, int64_t v)
+{
+  char s[20];
+  j_put(w, s, qb_spark_long_text(s, v));
+}
+
+static void j_num(jw *w, double v, bool as_long)
+{
+  if (as_long) {
+    j_long(w, (int64_t)v);
+    return;
+  }
+  char s[QB_JAVA_DOUBLE_MAX];
+  size_t n = qb_java_double_to_string(s, v);
+  if (!isfinite(v)) j_putc(w, '"'); /* Jackson writes NaN and Infinity as strings */
+  j_put(w, s, n);
+  if (!isfinite(v)) j_putc(w, '"');
+}
+
+static void j_doubles(jw *w, const qb_vqe_doubles *d, unsigned bit)
 {
   bool as_long = qb_vqe_types_as_long(w->t, w->r, bit);
-  int rc = qb_buf_putc(w->b, '[', w->err);
-  for (size_t i = 0; !rc && i < d->n; i++) {
-    if (i && (rc = qb_buf_putc(w->b, ',', w->err))) break;
-    rc = j_num(w, d->v[i], as_long);
+  j_putc(w, '[');
+  for (size_t i = 0; i < d->n; i++) {
+    if (i) j_putc(w, ',');
+    j_num(w, d->v[i], as_long);
   }
-  return rc ? rc : qb_buf_putc(w->b, ']', w->err);
+  j_putc(w, ']');
 }
 
 enum { MD_CHARGE, MD_COORDS, MD_MASSES, MD_MULTIPLICITY, MD_SYMBOLS, MD_UNITS, MD_N };
-static const char *const md_names[MD_N] = {"charge", "coords", "masses", "multiplicity", "symbols", "units"};
+static const jkey md_names[MD_N] = {JKEY("charge"),       JKEY("coords"),  JKEY("masses"),
+                                    JKEY("multiplicity"), JKEY("symbols"), JKEY("units")};
 static const uint8_t md_json_order[MD_N] = {MD_CHARGE,       MD_COORDS,  MD_MASSES,
                                             MD_MULTIPLICITY, MD_SYMBOLS, MD_UNITS};
 static const uint8_t md_avro_order[MD_N] = {MD_SYMBOLS, MD_COORDS, MD_MULTIPLICITY,
                                             MD_CHARGE,  MD_UNITS,  MD_MASSES};
 
-static int j_molecule_data(jw *w)
+static void j_molecule_data(jw *w)
 {
   const qb_vqe_record *r = w->r;
   const uint8_t *order = w->avro_order ? md_avro_order : md_json_order;
   bool first = true;
-  int rc = qb_buf_putc(w->b, '{', w->err);
-  for (int k = 0; !rc && k < MD_N; k++) {
+  j_putc(w, '{');
+  for (int k = 0; k < MD_N; k++) {
     int f = order[k];
     if (f == MD_MASSES && !r->has_masses) continue; /* null: omitted */
-    if ((rc = j_key(w, &first, md_names[f]))) break;
+    j_key(w, &first, md_names[f]);
     switch (f) {
-    case MD_CHARGE: rc = qb_spark_json_long(w->b, r->charge, w->err); break;
+    case MD_CHARGE: j_long(w, r->charge); break;
     case MD_COORDS:
-      rc = qb_buf_putc(w->b, '[', w->err);
-      for (size_t i = 0; !rc && i < r->n_coords; i++) {
-        if (i && (rc = qb_buf_putc(w->b, ',', w->err))) break;
-        rc = j_doubles(w, &r->coords[i], QB_VQE_F_COORDS);
+      j_putc(w, '[');
+      for (size_t i = 0; i < r->n_coords; i++) {
+        if (i) j_putc(w, ',');
+        j_doubles(w, &r->coords[i], QB_VQE_F_COORDS);
       }
-      if (!rc) rc = qb_buf_putc(w->b, ']', w->err);
+      j_putc(w, ']');
       break;
-    case MD_MASSES: rc = j_doubles(w, &r->masses, QB_VQE_F_MASSES); break;
-    case MD_MULTIPLICITY: rc = qb_spark_json_long(w->b, r->multiplicity, w->err); break;
+    case MD_MASSES: j_doubles(w, &r->masses, QB_VQE_F_MASSES); break;
+    case MD_MULTIPLICITY: j_long(w, r->multiplicity); break;
     case MD_SYMBOLS:
-      rc = qb_buf_putc(w->b, '[', w->err);
-      for (size_t i = 0; !rc && i < r->n_symbols; i++) {
-        if (i && (rc = qb_buf_putc(w->b, ',', w->err))) break;
-        rc = j_str(w, r->symbols[i]);
+      j_putc(w, '[');
+      for (size_t i = 0; i < r->n_symbols; i++) {
+        if (i) j_putc(w, ',');
+        j_str(w, r->symbols[i]);
       }
-      if (!rc) rc = qb_buf_putc(w->b, ']', w->err);
+      j_putc(w, ']');
       break;
-    default: rc = j_str(w, r->units);
+    default: j_str(w, r->units);
     }
   }
-  return rc ? rc : qb_buf_putc(w->b, '}', w->err);
+  j_putc(w, '}');
 }
 
-static int j_coefficients(jw *w, const qb_vqe_term *t)
+/* {"coefficients":{"imaginary":…,"real":…},"label":"…"} (JSON: names sorted), or label, then
+ * coefficients with real first (Avro: declaration order). */
+static void j_term(jw *w, const qb_vqe_term *t)
 {
   bool re_long = qb_vqe_types_as_long(w->t, w->r, QB_VQE_F_COEFF_REAL);
   bool im_long = qb_vqe_types_as_long(w->t, w->r, QB_VQE_F_COEFF_IMAG);
-  bool first = true;
-  int rc = qb_buf_putc(w->b, '{', w->err);
-  for (int k = 0; !rc && k < 2; k++) {
-    bool real = (k == 0) == w->avro_order; /* imaginary < real; Avro declares real first */
-    if (!(rc = j_key(w, &first, real ? "real" : "imaginary")))
-      rc = real ? j_num(w, t->real, re_long) : j_num(w, t->imaginary, im_long);
+  if (w->avro_order) {
+    J_LIT(w, "{\"label\":");
+    j_str(w, t->label);
+    J_LIT(w, ",\"coefficients\":{\"real\":");
+    j_num(w, t->real, re_long);
+    J_LIT(w, ",\"imaginary\":");
+    j_num(w, t->imaginary, im_long);
+    J_LIT(w, "}}");
+  } else {
+    J_LIT(w, "{\"coefficients\":{\"imaginary\":");
+    j_num(w, t->imaginary, im_long);
+    J_LIT(w, ",\"real\":");
+    j_num(w, t->real, re_long);
+    J_LIT(w, "},\"label\":");
+    j_str(w, t->label);
+    j_putc(w, '}');
   }
-  return rc ? rc : qb_buf_putc(w->b, '}', w->err);
 }
-
-static int j_term(jw *w, const qb_vqe_term *t)
-{
-  bool first = true;
-  int rc = qb_buf_putc(w->b, '{', w->err);
-  for (int k = 0; !rc && k < 2; k++) {
-    bool label = (k == 0) == w->avro_order; /* coefficients < label; Avro declares label first */
-    if (!(rc = j_key(w, &first, label ? "label" : "coefficients")))
-      rc = label ? j_str(w, t->label) : j_coefficients(w, t);
-  }
-  return rc ? rc : qb_buf_putc(w->b, '}', w->err);
-}
-
 enum {
   ID_ANSATZ,
   ID_ANSATZ_NAME,
@@ -149,10 +238,11 @@ enum {
   ID_SEED,
   ID_N
 };
-static const char *const id_names[ID_N] = {
-    "ansatz",        "ansatz_name",        "ansatz_reps",   "backend",        "default_shots",
-    "exact_estimator", "hamiltonian",      "init_strategy", "initial_parameters", "noise_backend",
-    "num_parameters", "num_qubits",        "optimizer",     "seed"};
+static const jkey id_names[ID_N] = {
+    JKEY("ansatz"),          JKEY("ansatz_name"),     JKEY("ansatz_reps"),        JKEY("backend"),
+    JKEY("default_shots"),   JKEY("exact_estimator"), JKEY("hamiltonian"),        JKEY("init_strategy"),
+    JKEY("initial_parameters"), JKEY("noise_backend"), JKEY("num_parameters"),    JKEY("num_qubits"),
+    JKEY("optimizer"),       JKEY("seed")};
 /* Java's String.compareTo order of the names: "init_strategy" < "initial_parameters" ('_' < 'i') */
 static const uint8_t id_json_order[ID_N] = {ID_ANSATZ,         ID_ANSATZ_NAME,  ID_ANSATZ_REPS,     ID_BACKEND,
                                             ID_DEFAULT_SHOTS,  ID_EXACT_ESTIMATOR, ID_HAMILTONIAN, ID_INIT_STRATEGY,
@@ -163,60 +253,69 @@ static const uint8_t id_avro_order[ID_N] = {ID_BACKEND,       ID_NUM_QUBITS,    
                                             ID_DEFAULT_SHOTS, ID_ANSATZ_REPS,   ID_INIT_STRATEGY, ID_SEED,
                                             ID_ANSATZ_NAME,   ID_EXACT_ESTIMATOR};
 
-static int j_initial_data(jw *w)
+static void j_initial_data(jw *w)
 {
   const qb_vqe_record *r = w->r;
   const uint8_t *order = w->avro_order ? id_avro_order : id_json_order;
   bool first = true;
-  int rc = qb_buf_putc(w->b, '{', w->err);
-  for (int k = 0; !rc && k < ID_N; k++) {
+  j_putc(w, '{');
+  for (int k = 0; k < ID_N; k++) {
     int f = order[k];
     if ((f == ID_ANSATZ_NAME && !r->has_ansatz_name) || (f == ID_DEFAULT_SHOTS && !r->has_default_shots) ||
         (f == ID_EXACT_ESTIMATOR && !r->has_exact_estimator) || (f == ID_INIT_STRATEGY && !r->has_init_strategy) ||
         (f == ID_SEED && !r->has_seed))
       continue; /* null or absent: omitted */
-    if ((rc = j_key(w, &first, id_names[f]))) break;
+    j_key(w, &first, id_names[f]);
     switch (f) {
-    case ID_ANSATZ: rc = j_str(w, r->ansatz); break;
-    case ID_ANSATZ_NAME: rc = j_str(w, r->ansatz_name); break;
-    case ID_ANSATZ_REPS: rc = qb_spark_json_long(w->b, r->ansatz_reps, w->err); break;
-    case ID_BACKEND: rc = j_str(w, r->backend); break;
-    case ID_DEFAULT_SHOTS: rc = qb_spark_json_long(w->b, r->default_shots, w->err); break;
-    case ID_EXACT_ESTIMATOR: rc = qb_spark_json_bool(w->b, r->exact_estimator, w->err); break;
-    case ID_HAMILTONIAN:
-      rc = qb_buf_putc(w->b, '[', w->err);
-      for (size_t i = 0; !rc && i < r->n_hamiltonian; i++) {
-        if (i && (rc = qb_buf_putc(w->b, ',', w->err))) break;
-        rc = j_term(w, &r->hamiltonian[i]);
-      }
-      if (!rc) rc = qb_buf_putc(w->b, ']', w->err);
+    case ID_ANSATZ: j_str(w, r->ansatz); break;
+    case ID_ANSATZ_NAME: j_str(w, r->ansatz_name); break;
+    case ID_ANSATZ_REPS: j_long(w, r->ansatz_reps); break;
+    case ID_BACKEND: j_str(w, r->backend); break;
+    case ID_DEFAULT_SHOTS: j_long(w, r->default_shots); break;
+    case ID_EXACT_ESTIMATOR:
+      if (r->exact_estimator)
+        J_LIT(w, "true");
+      else
+        J_LIT(w, "false");
       break;
-    case ID_INIT_STRATEGY: rc = j_str(w, r->init_strategy); break;
-    case ID_INITIAL_PARAMETERS: rc = j_doubles(w, &r->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS); break;
-    case ID_NOISE_BACKEND: rc = j_str(w, r->noise_backend); break;
-    case ID_NUM_PARAMETERS: rc = qb_spark_json_long(w->b, r->num_parameters, w->err); break;
-    case ID_NUM_QUBITS: rc = qb_spark_json_long(w->b, r->num_qubits, w->err); break;
-    case ID_OPTIMIZER: rc = j_str(w, r->optimizer); break;
-    default: rc = qb_spark_json_long(w->b, r->seed, w->err);
+    case ID_HAMILTONIAN:
+      j_putc(w, '[');
+      for (size_t i = 0; i < r->n_hamiltonian; i++) {
+        if (i) j_putc(w, ',');
+        j_term(w, &r->hamiltonian[i]);
+      }
+      j_putc(w, ']');
+      break;
+    case ID_INIT_STRATEGY: j_str(w, r->init_strategy); break;
+    case ID_INITIAL_PARAMETERS: j_doubles(w, &r->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS); break;
+    case ID_NOISE_BACKEND: j_str(w, r->noise_backend); break;
+    case ID_NUM_PARAMETERS: j_long(w, r->num_parameters); break;
+    case ID_NUM_QUBITS: j_long(w, r->num_qubits); break;
+    case ID_OPTIMIZER: j_str(w, r->optimizer); break;
+    default: j_long(w, r->seed);
     }
   }
-  return rc ? rc : qb_buf_putc(w->b, '}', w->err);
+  j_putc(w, '}');
 }
 
-int qb_vqe_experiment_text_buf(qb_buf *b, const qb_vqe_record *r, const qb_vqe_types *t, qb_err *err)
+/* The whole text into w's sink; the outer struct keeps the call's order: molecule_data, basis_set,
+ * initial_data (not sorted). */
+static int j_text(jw *w, const qb_vqe_record *r, const qb_vqe_types *t)
 {
-  jw w = {b, err, r, t, (t->flags & QB_VQE_TYPES_AVRO) || r->source == QB_VQE_SRC_AVRO};
-  bool first = true;
-  /* the outer struct keeps the call's order: molecule_data, basis_set, initial_data (not sorted) */
-  int rc = qb_buf_putc(b, '{', err);
-  if (!rc) rc = j_key(&w, &first, "molecule_data");
-  if (!rc) rc = j_molecule_data(&w);
-  if (!rc) rc = j_key(&w, &first, "basis_set");
-  if (!rc) rc = j_str(&w, r->basis_set);
-  if (!rc) rc = j_key(&w, &first, "initial_data");
-  if (!rc) rc = j_initial_data(&w);
-  if (!rc) rc = qb_buf_putc(b, '}', err);
-  return rc ? qb_err_wrap(err, "experiment_id text") : QB_OK;
+  w->n = 0;
+  w->rc = QB_OK;
+  w->r = r;
+  w->t = t;
+  w->avro_order = (t->flags & QB_VQE_TYPES_AVRO) || r->source == QB_VQE_SRC_AVRO;
+  J_LIT(w, "{\"molecule_data\":");
+  j_molecule_data(w);
+  J_LIT(w, ",\"basis_set\":");
+  j_str(w, r->basis_set);
+  J_LIT(w, ",\"initial_data\":");
+  j_initial_data(w);
+  j_putc(w, '}');
+  j_flush(w);
+  return w->rc ? qb_err_wrap(w->err, "experiment_id text") : QB_OK;
 }
 
 int qb_vqe_experiment_text(char **out, size_t *out_n, const qb_vqe_record *rec, const qb_vqe_types *t,
@@ -224,7 +323,11 @@ int qb_vqe_experiment_text(char **out, size_t *out_n, const qb_vqe_record *rec, 
 {
   qb_buf b;
   qb_buf_init(&b, QB_BUF_NOLIMIT);
-  int rc = qb_vqe_experiment_text_buf(&b, rec, t, err);
+  jw w;
+  w.text = &b;
+  w.md = NULL;
+  w.err = err;
+  int rc = j_text(&w, rec, t);
   if (!rc) rc = qb_buf_cstr(&b, err);
   if (rc) {
     qb_buf_free(&b);
@@ -236,12 +339,24 @@ int qb_vqe_experiment_text(char **out, size_t *out_n, const qb_vqe_record *rec, 
 
 int qb_vqe_experiment_id(char out[65], const qb_vqe_record *rec, const qb_vqe_types *t, qb_err *err)
 {
-  qb_buf b;
-  qb_buf_init(&b, QB_BUF_NOLIMIT);
-  int rc = qb_vqe_experiment_text_buf(&b, rec, t, err);
-  if (!rc) rc = qb_spark_sha2_256(out, b.p ? (const void *)b.p : "", b.n, err);
-  qb_buf_free(&b);
-  return rc;
+  jw w;
+  w.text = NULL;
+  w.err = err;
+  w.md = EVP_MD_CTX_new();
+  if (!w.md) return QB_FAIL(err, QB_ENOMEM, "sha2-256: out of memory");
+  int rc = QB_OK;
+  if (EVP_DigestInit_ex(w.md, EVP_sha256(), NULL) != 1)
+    rc = QB_FAIL(err, QB_EINTERNAL, "sha2-256: OpenSSL EVP_DigestInit_ex failed");
+  if (!rc) rc = j_text(&w, rec, t);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  if (!rc && (EVP_DigestFinal_ex(w.md, md, &md_len) != 1 || md_len != 32))
+    rc = QB_FAIL(err, QB_EINTERNAL, "sha2-256: OpenSSL EVP_DigestFinal_ex failed");
+  EVP_MD_CTX_free(w.md);
+  if (rc) return rc;
+  qb_hex_encode(out, md, 32);
+  out[64] = '\0';
+  return QB_OK;
 }
 
 void qb_vqe_idhash_init(qb_vqe_idhash *h, const char *experiment_id, size_t n)

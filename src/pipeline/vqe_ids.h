@@ -23,8 +23,10 @@ static inline bool qb_vqe_types_as_long(const qb_vqe_types *t, const qb_vqe_reco
   return !((t->float_fields | r->float_fields) & bit);
 }
 
-/* Append the to_json text that experiment_id hashes to b (reusable across records). */
-int qb_vqe_experiment_text_buf(qb_buf *b, const qb_vqe_record *r, const qb_vqe_types *t, qb_err *err);
+/* The QB_VQE_F_* fields through which rec's ids and rows depend on the batch types: those holding integer
+ * tokens only (a field with a fraction anywhere in the record is double whatever the batch says, and one
+ * with no number prints the same under both types). */
+static inline unsigned qb_vqe_types_deps(const qb_vqe_record *r) { return r->int_fields & ~r->float_fields; }
 
 /* hash(concat(experiment_id, s)) for many s: the murmur state after the 64 id bytes is kept. */
 typedef struct qb_vqe_idhash {

@@ -115,6 +115,16 @@ int qb_vqe_reader_next(const qb_vqe_record **out, qb_vqe_reader *r, qb_err *err)
   return rc;
 }
 
+bool qb_vqe_reader__at_end(const qb_vqe_reader *r)
+{
+  if (r->done) return true;
+  if (r->avro) return false;
+  const qb_vqe_json_cursor *c = &r->cursor;
+  for (size_t i = c->off; i < c->n; i++)
+    if (c->p[i] != ' ' && c->p[i] != '\t' && c->p[i] != '\r' && c->p[i] != '\n') return false;
+  return true;
+}
+
 void qb_vqe_reader_close(qb_vqe_reader *r)
 {
   if (!r) return;

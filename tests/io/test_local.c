@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Local FileIO: atomic publish, create-exclusive, range reads, listing, URIs. */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -103,5 +104,37 @@ QB_TEST(delete_many_threads)
   free(inner);
   free(dir);
   free(base);
+  qb_fileio_free(io);
+}
+
+/* Pieces larger than the writer's buffer go to write(2) directly; small ones are buffered around them: the
+ * file must hold them all in order. */
+QB_TEST(large_and_small_pieces_in_order)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  char *p = qb_str_printf("%s/pieces.bin", qb_test_tmpdir());
+  size_t sizes[] = {10, 300000, 5, 262144, 262143, 1, 700001, 3};
+  size_t total = 0;
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) total += sizes[i];
+  uint8_t *want = malloc(total);
+  for (size_t i = 0; i < total; i++) want[i] = (uint8_t)(i * 2654435761u >> 13);
+  qb_writer *w;
+  CHECK_OK(qb_fileio_create(&w, io, p, QB_CREATE_EXCLUSIVE, &err), &err);
+  size_t off = 0;
+  for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+    CHECK_OK(qb_writer_write(w, want + off, sizes[i], &err), &err);
+    off += sizes[i];
+    CHECK_EQ_INT(qb_writer_offset(w), (int64_t)off);
+  }
+  CHECK_OK(qb_writer_close(w, &err), &err);
+  uint8_t *got = NULL;
+  size_t got_n = 0;
+  CHECK_OK(qb_fileio_read_all(&got, &got_n, io, p, total, &err), &err);
+  CHECK(got && got_n == total && !memcmp(got, want, total));
+  free(got);
+  free(want);
+  free(p);
   qb_fileio_free(io);
 }

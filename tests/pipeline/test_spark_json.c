@@ -329,3 +329,73 @@ QB_TEST(number_strings_follow_the_batch_type)
   qb_vqe_number_string(s, 2.982505318919779, false);
   CHECK_EQ_STR(s, "2.982505318919779");
 }
+
+QB_TEST(long_text)
+{
+  char s[20];
+  static const struct {
+    int64_t v;
+    const char *want;
+  } cases[] = {{0, "0"},        {7, "7"},  {-1, "-1"}, {10, "10"}, {-1024, "-1024"},
+               {INT64_MAX, "9223372036854775807"}, {INT64_MIN, "-9223372036854775808"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    size_t n = qb_spark_long_text(s, cases[i].v);
+    EXPECT(n == strlen(cases[i].want) && !memcmp(s, cases[i].want, n));
+  }
+}
+
+/* experiment_id streams its text into SHA-256 through a 4 KB stage: it must equal sha2 of the whole text,
+ * also for texts many stages long and for one string longer than a stage (escapes straddling flushes). */
+static void id_is_sha_of_text(const qb_vqe_record *r, const qb_vqe_types *t, size_t min_len)
+{
+  qb_err err = QB_ERR_INIT;
+  char *text = NULL, eid[65], want[65];
+  size_t n = 0;
+  CHECK_OK(qb_vqe_experiment_text(&text, &n, r, t, &err), &err);
+  /* the ansatz as qb_spark_json_string writes it (through a qb_buf, not the staged writer) */
+  qb_buf b;
+  qb_buf_init(&b, QB_BUF_NOLIMIT);
+  int rc = qb_buf_puts(&b, "\"ansatz\":", &err);
+  if (!rc) rc = qb_spark_json_string(&b, r->ansatz.p, r->ansatz.n, &err);
+  if (!rc) rc = qb_buf_cstr(&b, &err);
+  bool has = !rc && strstr(text, (const char *)b.p) != NULL;
+  qb_buf_free(&b);
+  if (!rc) rc = qb_spark_sha2_256(want, text, n, &err);
+  free(text);
+  CHECK_OK(rc, &err);
+  CHECK(has);
+  CHECK_OK(qb_vqe_experiment_id(eid, r, t, &err), &err);
+  CHECK_EQ_STR(eid, want);
+  CHECK(n >= min_len);
+}
+
+QB_TEST(experiment_id_streams_its_text)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_arena a;
+  qb_arena_init(&a, 0);
+  qb_vqe_types batch;
+  qb_vqe_types_init(&batch);
+  qb_vqe_record recs[8];
+  char *data[8] = {0};
+  for (int i = 0; i < 8; i++) {
+    size_t n;
+    data[i] = vqe_read_data(vqe_good_samples[i], &n);
+    CHECK(data[i] != NULL);
+    CHECK_OK(vqe_parse_one(&recs[i], &a, vqe_good_samples[i], data[i], &err), &err);
+    qb_vqe_types_add(&batch, &recs[i]);
+  }
+  for (int i = 0; i < 8; i++) id_is_sha_of_text(&recs[i], &batch, 100);
+  /* a 20,000-byte ansatz: a 9,000-byte run without escapes (longer than a stage), then escapes (\n, \",
+   * \u0001) every few bytes, so some straddle a flush */
+  size_t big_n = 20000;
+  char *big = qb_arena_alloc(&a, big_n);
+  CHECK(big != NULL);
+  for (size_t i = 0; i < big_n; i++) big[i] = i < 9000 ? 'q' : "ry(x) q[0];\n\"\x01"[i % 14];
+  qb_vqe_record r = recs[0];
+  r.ansatz.p = big;
+  r.ansatz.n = big_n;
+  id_is_sha_of_text(&r, &batch, big_n + 2000);
+  for (int i = 0; i < 8; i++) free(data[i]);
+  qb_arena_release(&a);
+}

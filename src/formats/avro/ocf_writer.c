@@ -34,6 +34,7 @@ struct qb_avro_writer {
   uint64_t block_records;
   qb_buf out; /* a framed block (or the header) on its way to dst */
   qb_buf raw; /* a small copied block, decompressed to join the current block */
+  bool no_join; /* a copied block was too big to join: the blocks after it (older, full ones) are not tried */
   uint64_t records;
   int failed; /* sticky I/O error */
   qb_err ferr;
@@ -246,7 +247,10 @@ int qb_avro_writer_append_block(qb_avro_writer *w, uint64_t records, qb_slice st
    * each time) would otherwise gain one tiny block per copy; this way its blocks fill up to a quarter of
    * block_bytes, at the cost of (de)compressing at most that much per copy. */
   size_t small = w->opt.block_bytes / 4;
-  if (stored.n <= small && w->block.n < small) {
+  /* Trying costs a decompression up to the limit: a copied list's older blocks compress well below `small`
+   * but hold block_bytes of records, so after one refusal the rest are not tried (each would be inflated
+   * for nothing: a 10,000-entry list's copy cost twice as much as the document it serves). */
+  if (stored.n <= small && w->block.n < small && !w->no_join) {
     int rc = qb_avro__decompress(codec, stored.p, stored.n, &w->raw, small - w->block.n, err);
     if (rc == QB_OK) {
       if ((rc = qb_buf_append(&w->block, w->raw.p, w->raw.n, err))) return poison(w, rc, err);
@@ -256,6 +260,7 @@ int qb_avro_writer_append_block(qb_avro_writer *w, uint64_t records, qb_slice st
     }
     if (rc != QB_ELIMIT) return qb_err_wrap(err, "avro writer: copied block of %llu records", (unsigned long long)records);
     qb_err_clear(err); /* too big to join: copied as it is */
+    w->no_join = true;
   }
   /* records appended one by one before stay in their own block, ahead of the copy */
   int rc = flush_block(w, err);
