@@ -16,6 +16,7 @@
 #include "qberg/common.h"
 #include "qberg/err.h"
 #include "qberg/manifest.h"
+#include "qberg/parquet.h"
 #include "qberg/scan.h"
 #include "qberg/schema.h"
 #include "qberg/table_metadata.h"
@@ -53,6 +54,21 @@ QB_API int qb_data_writer_open(qb_data_writer **out, qb_table *t, const qb_data_
  * memory errors poison it.
  */
 QB_API int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err) QB_WUR;
+/**
+ * Write `n_rows` rows given column by column (the columnar path: no qb_value per cell). cols[i] feeds the
+ * schema's top-level column i; every top-level column must be primitive (else QB_EINVAL naming it). Values
+ * are laid out as qb_pq_writer_write_batch takes them, in the column's Parquet physical type: int and date
+ * int32_t; long, time and timestamps int64_t; float, double; boolean uint8_t; string and binary bytes with
+ * n_rows + 1 offsets; uuid and fixed their bytes; decimals int32_t (precision ≤ 9), int64_t (≤ 18) or 16
+ * big-endian bytes. Rows may belong to different partitions: each run of rows whose partition source values
+ * are equal goes to its partition's file in one call, so a batch of one partition (or of a few long runs) is
+ * the fast case. Files roll at the target size as with qb_data_writer_write, and the files, rows, column
+ * statistics and data_file metrics equal what writing the same rows one by one gives (row groups and pages
+ * may be cut at other rows). A batch that fails the checks (nulls in a required column, bad offsets) is
+ * QB_EINVAL and nothing of it is written; I/O and memory errors poison the writer.
+ */
+QB_API int qb_data_writer_write_batch(qb_data_writer *w, const qb_pq_column_batch *cols, size_t n_rows,
+                                      qb_err *err) QB_WUR;
 /** Finish every open file. After QB_OK the files are listed by qb_data_writer_file. */
 QB_API int qb_data_writer_close(qb_data_writer *w, qb_err *err) QB_WUR;
 /** Files finished so far (all of them after close), in the order they were finished. Borrowed. */
@@ -110,6 +126,8 @@ QB_API int qb_txn_begin(qb_txn **out, qb_table *t, qb_txn_op op, const qb_txn_op
 /** Write a row through the transaction's own data writer (opened on first use with default options); its
  * files are added at commit. Appends, overwrites, replace-partitions, rewrites and row deltas. */
 QB_API int qb_txn_write(qb_txn *txn, const qb_value *row, qb_err *err) QB_WUR;
+/** qb_data_writer_write_batch through the transaction's data writer (see qb_txn_write). */
+QB_API int qb_txn_write_batch(qb_txn *txn, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err) QB_WUR;
 /** Add a data file (or, for QB_TXN_ROW_DELTA, a delete file) written elsewhere, partitioned by spec
  * `spec_id` (-1: the table's default spec); copied. */
 QB_API int qb_txn_add_file(qb_txn *txn, const qb_data_file *f, int32_t spec_id, qb_err *err) QB_WUR;

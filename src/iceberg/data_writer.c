@@ -71,6 +71,8 @@ struct qb_data_writer {
   qb_value *norm;       /* scratch: a normalised row */
   uint8_t (*pscratch)[16];
   qb_value *pvals;
+  size_t *psrc;                 /* per partition field: the top-level column of its source (batches) */
+  qb_pq_column_batch *bcols;    /* scratch: a batch's columns from some row on */
   qb_buf key;
   int rc;
   qb_err first;
@@ -157,7 +159,16 @@ int qb_data_writer__open(qb_data_writer **out, const qb_tbl *t, const qb_schema 
   w->norm = calloc(nf ? nf : 1, sizeof *w->norm);
   w->pscratch = calloc(np ? np : 1, sizeof *w->pscratch);
   w->pvals = calloc(np ? np : 1, sizeof *w->pvals);
-  rc = w->norm && w->pscratch && w->pvals ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
+  w->psrc = calloc(np ? np : 1, sizeof *w->psrc);
+  w->bcols = calloc(nf ? nf : 1, sizeof *w->bcols);
+  rc = w->norm && w->pscratch && w->pvals && w->psrc && w->bcols ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
+  /* a partition source that is not a top-level column (a struct member) keeps SIZE_MAX: such tables have
+   * a struct column, which write_batch rejects */
+  for (size_t k = 0; rc == QB_OK && k < np; k++) {
+    w->psrc[k] = SIZE_MAX;
+    for (size_t c = 0; c < nf; c++)
+      if (qb_schema_struct(schema)->fields[c].id == spec->fields[k].source_id) w->psrc[k] = c;
+  }
   if (rc == QB_OK) rc = qb_partition_spec_validate(spec, schema, err);
   if (rc == QB_OK) rc = options(w, o, err);
   if (rc == QB_OK) rc = qb_data_writer__parquet_schema(&w->pq_schema, schema, err);
@@ -387,6 +398,37 @@ static int poison(qb_data_writer *w, int rc, qb_err *err)
   return rc;
 }
 
+/* The open file of the partition in w->pvals (opened if needed: the least recently written one is finished
+ * beyond max_open_files). Errors are the writer's poison. */
+static int route(part_file **out, qb_data_writer *w, qb_err *err)
+{
+  size_t np = w->spec->n_fields;
+  int rc = partition_key(&w->key, w->pvals, np, err);
+  if (rc) return rc;
+  part_file *p = w->last;
+  if (!p || p->key_n != w->key.n || memcmp(p->key, w->key.p, w->key.n)) {
+    void **slot = qb_map_get(&w->open, w->key.p, w->key.n);
+    p = slot ? *slot : NULL;
+  }
+  if (!p) {
+    if (w->n_open >= w->max_open && (rc = finish(w, lru(w), err))) return rc;
+    if ((rc = start_file(&p, w, w->pvals, np, err))) return rc;
+    if (!(p->key = qb_arena_memdup(&p->arena, w->key.p, w->key.n))) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+    if (rc == QB_OK) rc = qb_map_put(&w->open, w->key.p, w->key.n, p, NULL, err);
+    if (rc) {
+      part_free(p);
+      return rc;
+    }
+    p->key_n = w->key.n;
+    w->n_open++;
+    open_files_add(1, true);
+  }
+  if (w->epoch != atomic_load_explicit(&g_open_epoch, memory_order_relaxed)) share_budget(w);
+  w->last = p;
+  *out = p;
+  return QB_OK;
+}
+
 int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
 {
   if (w->rc) {
@@ -406,27 +448,8 @@ int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
   size_t np = w->spec->n_fields;
   if (np && (rc = qb_partition_spec_eval(w->pvals, w->pscratch, w->spec, w->schema, &nrow, err)))
     return qb_err_wrap(err, "partitioning a row");
-  if ((rc = partition_key(&w->key, w->pvals, np, err))) return poison(w, rc, err);
-  part_file *p = w->last;
-  if (!p || p->key_n != w->key.n || memcmp(p->key, w->key.p, w->key.n)) {
-    void **slot = qb_map_get(&w->open, w->key.p, w->key.n);
-    p = slot ? *slot : NULL;
-  }
-  if (!p) {
-    if (w->n_open >= w->max_open && (rc = finish(w, lru(w), err))) return poison(w, rc, err);
-    if ((rc = start_file(&p, w, w->pvals, np, err))) return poison(w, rc, err);
-    if (!(p->key = qb_arena_memdup(&p->arena, w->key.p, w->key.n))) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
-    if (rc == QB_OK) rc = qb_map_put(&w->open, w->key.p, w->key.n, p, NULL, err);
-    if (rc) {
-      part_free(p);
-      return poison(w, rc, err);
-    }
-    p->key_n = w->key.n;
-    w->n_open++;
-    open_files_add(1, true);
-  }
-  if (w->epoch != atomic_load_explicit(&g_open_epoch, memory_order_relaxed)) share_budget(w);
-  w->last = p;
+  part_file *p;
+  if ((rc = route(&p, w, err))) return poison(w, rc, err);
   rc = qb_pq_writer_write_row(p->pq, &nrow, err);
   if (rc == QB_EINVAL) return qb_err_wrap(err, "writing a row"); /* the writer stays usable */
   if (rc) return poison(w, rc, err);
@@ -434,6 +457,160 @@ int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
   p->last_used = ++w->tick;
   w->rows++;
   if (qb_pq_writer_bytes(p->pq) >= w->target && (rc = finish(w, p, err))) return poison(w, rc, err);
+  return QB_OK;
+}
+
+/* ---- columnar batches -------------------------------------------------------------------------------- */
+
+/* Rows given to a new file before anything is known about its bytes per row. */
+#define BATCH_FIRST_ROWS 16
+
+static size_t cell_width(const qb_pq_node *leaf)
+{
+  switch (qb_pq_node_type(leaf)) {
+  case QB_PQ_BOOLEAN: return 1;
+  case QB_PQ_INT32:
+  case QB_PQ_FLOAT: return 4;
+  case QB_PQ_INT64:
+  case QB_PQ_DOUBLE: return 8;
+  case QB_PQ_INT96: return 12;
+  case QB_PQ_FIXED_LEN_BYTE_ARRAY: return (size_t)qb_pq_node_type_length(leaf);
+  default: return 0;
+  }
+}
+
+/* Row `row` of a batch column as the qb_value qb_data_writer_write would take (for partitioning). */
+static qb_value cell_value(const qb_field *f, const qb_pq_node *leaf, const qb_pq_column_batch *b, size_t row)
+{
+  qb_value v = qb_value_null();
+  if (b->valid && !b->valid[row]) return v;
+  const uint8_t *base = b->values;
+  size_t width = cell_width(leaf);
+  switch (qb_pq_node_type(leaf)) {
+  case QB_PQ_BOOLEAN: return qb_value_bool(base[row] != 0);
+  case QB_PQ_INT32: memcpy(&v.u.i32, base + row * 4, 4); v.kind = QB_V_INT32; return v;
+  case QB_PQ_INT64: memcpy(&v.u.i64, base + row * 8, 8); v.kind = QB_V_INT64; return v;
+  case QB_PQ_FLOAT: memcpy(&v.u.f32, base + row * 4, 4); v.kind = QB_V_FLOAT; return v;
+  case QB_PQ_DOUBLE: memcpy(&v.u.f64, base + row * 8, 8); v.kind = QB_V_DOUBLE; return v;
+  case QB_PQ_BYTE_ARRAY:
+    v.kind = f->type->id == QB_T_STRING ? QB_V_STRING : QB_V_BYTES;
+    v.u.bytes.p = base + b->offsets[row];
+    v.u.bytes.n = (size_t)(b->offsets[row + 1] - b->offsets[row]);
+    return v;
+  default:
+    v.kind = QB_V_BYTES;
+    v.u.bytes.p = base + row * width;
+    v.u.bytes.n = width;
+    return v;
+  }
+}
+
+/* Whether rows i and j of a batch column hold the same value (nulls equal each other). */
+static bool same_cell(const qb_pq_node *leaf, const qb_pq_column_batch *b, size_t i, size_t j)
+{
+  bool vi = !b->valid || b->valid[i], vj = !b->valid || b->valid[j];
+  if (vi != vj) return false;
+  if (!vi) return true;
+  const uint8_t *base = b->values;
+  size_t width = cell_width(leaf);
+  if (width) return !memcmp(base + i * width, base + j * width, width);
+  int64_t ni = b->offsets[i + 1] - b->offsets[i], nj = b->offsets[j + 1] - b->offsets[j];
+  return ni == nj && !memcmp(base + b->offsets[i], base + b->offsets[j], (size_t)ni);
+}
+
+/* The whole batch is checked before a row is written, so a rejected batch leaves no trace. */
+static int check_batch(const qb_data_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
+{
+  const qb_type *st = qb_schema_struct(w->schema);
+  for (size_t c = 0; c < st->n_fields; c++)
+    if (!qb_type_is_primitive(st->fields[c].type))
+      return QB_FAIL(err, QB_EINVAL, "column %s: write_batch needs primitive top-level columns; use write",
+                     st->fields[c].name);
+  if (!cols) return QB_FAIL(err, QB_EINVAL, "write_batch: no columns given");
+  for (size_t c = 0; c < st->n_fields; c++) {
+    const qb_field *f = &st->fields[c];
+    const qb_pq_column_batch *b = &cols[c];
+    if (!b->values) return QB_FAIL(err, QB_EINVAL, "column %s: no values", f->name);
+    if (b->valid && f->required)
+      for (size_t i = 0; i < n_rows; i++)
+        if (!b->valid[i]) return QB_FAIL(err, QB_EINVAL, "column %s is required but null in row %zu", f->name, i);
+    if (qb_pq_node_type(qb_pq_schema_column(w->pq_schema, c)) != QB_PQ_BYTE_ARRAY) continue;
+    if (!b->offsets) return QB_FAIL(err, QB_EINVAL, "column %s: no offsets", f->name);
+    if (b->offsets[0] < 0) return QB_FAIL(err, QB_EINVAL, "column %s: negative offset", f->name);
+    for (size_t i = 0; i < n_rows; i++)
+      if (b->offsets[i + 1] < b->offsets[i] || b->offsets[i + 1] - b->offsets[i] > (int64_t)UINT32_MAX)
+        return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: bad offsets %lld..%lld", f->name, i,
+                       (long long)b->offsets[i], (long long)b->offsets[i + 1]);
+  }
+  return QB_OK;
+}
+
+/* Whether rows i-1 and i agree on every partition source column (then they share a partition). */
+static bool same_partition(const qb_data_writer *w, const qb_pq_column_batch *cols, size_t i)
+{
+  for (size_t k = 0; k < w->spec->n_fields; k++) {
+    size_t c = w->psrc[k];
+    if (!same_cell(qb_pq_schema_column(w->pq_schema, c), &cols[c], i - 1, i)) return false;
+  }
+  return true;
+}
+
+/* Rows [row, row + n) of the batch, all of one partition: to its file, rolling at the target size as
+ * qb_data_writer_write does (a file is finished once its estimated bytes reach the target). A slice gets
+ * half the rows that the file's bytes per row so far say are left, so slices shrink geometrically towards
+ * single rows near the target and a file ends within about a row of where the row path ends it. */
+static int write_run(qb_data_writer *w, const qb_pq_column_batch *cols, size_t row, size_t n, qb_err *err)
+{
+  const qb_type *st = qb_schema_struct(w->schema);
+  size_t nf = st->n_fields;
+  for (size_t c = 0; c < nf; c++) w->norm[c] = cell_value(&st->fields[c], qb_pq_schema_column(w->pq_schema, c), &cols[c], row);
+  qb_value nrow = {.kind = QB_V_STRUCT, .u.seq = {w->norm, nf}};
+  int rc;
+  if (w->spec->n_fields && (rc = qb_partition_spec_eval(w->pvals, w->pscratch, w->spec, w->schema, &nrow, err)))
+    return poison(w, qb_err_wrap(err, "partitioning a row"), err);
+  while (n) {
+    part_file *p;
+    if ((rc = route(&p, w, err))) return poison(w, rc, err);
+    size_t slice = n < BATCH_FIRST_ROWS ? n : BATCH_FIRST_ROWS;
+    uint64_t have = qb_pq_writer_bytes(p->pq);
+    if (p->rows) {
+      uint64_t per_row = have / p->rows + 1;
+      uint64_t left = have < w->target ? (w->target - have) / per_row / 2 + 1 : 1;
+      slice = left < n ? (size_t)left : n;
+    }
+    for (size_t c = 0; c < nf; c++) {
+      const qb_pq_column_batch *b = &cols[c];
+      size_t width = cell_width(qb_pq_schema_column(w->pq_schema, c));
+      w->bcols[c].values = width ? (const uint8_t *)b->values + row * width : b->values;
+      w->bcols[c].offsets = b->offsets ? b->offsets + row : NULL;
+      w->bcols[c].valid = b->valid ? b->valid + row : NULL;
+    }
+    if ((rc = qb_pq_writer_write_batch(p->pq, w->bcols, slice, err))) return poison(w, rc, err);
+    p->rows += slice;
+    p->last_used = ++w->tick;
+    w->rows += slice;
+    row += slice;
+    n -= slice;
+    if (qb_pq_writer_bytes(p->pq) >= w->target && (rc = finish(w, p, err))) return poison(w, rc, err);
+  }
+  return QB_OK;
+}
+
+int qb_data_writer_write_batch(qb_data_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
+{
+  if (w->rc) {
+    if (err) *err = w->first;
+    return w->rc;
+  }
+  if (n_rows == 0) return QB_OK;
+  int rc = check_batch(w, cols, n_rows, err);
+  if (rc) return qb_err_wrap(err, "writing a batch");
+  size_t start = 0;
+  for (size_t i = 1; i <= n_rows; i++) {
+    if (i < n_rows && same_partition(w, cols, i)) continue;
+    if ((rc = write_run(w, cols, start, i - start, err))) return rc;
+    start = i;
+  }
   return QB_OK;
 }
 
@@ -475,6 +652,8 @@ static void release(qb_data_writer *w, bool delete_files)
   free(w->norm);
   free(w->pscratch);
   free(w->pvals);
+  free(w->psrc);
+  free(w->bcols);
   free(w->schema_json);
   qb_buf_free(&w->key);
   qb_pq_schema_free(w->pq_schema);

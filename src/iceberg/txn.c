@@ -153,7 +153,8 @@ static int push_added(qb_txn *txn, const qb_data_file *f, int32_t spec_id, qb_er
   return QB_OK;
 }
 
-int qb_txn_write(qb_txn *txn, const qb_value *row, qb_err *err)
+/* The transaction's data writer, opened on the first row. */
+static int open_writer(qb_txn *txn, qb_err *err)
 {
   int rc = poisoned(txn, err);
   if (rc) return rc;
@@ -164,6 +165,22 @@ int qb_txn_write(qb_txn *txn, const qb_value *row, qb_err *err)
     rc = qb_data_writer__open(&txn->writer, &txn->view, qb_table_metadata_current_schema(txn->view.md), spec, NULL, err);
     if (rc) return poison(txn, rc, err);
   }
+  return QB_OK;
+}
+
+int qb_txn_write_batch(qb_txn *txn, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
+{
+  int rc = open_writer(txn, err);
+  if (rc) return rc;
+  rc = qb_data_writer_write_batch(txn->writer, cols, n_rows, err);
+  /* a batch that fails the checks is not written: the transaction stays usable */
+  return rc == QB_EINVAL ? rc : poison(txn, rc, err);
+}
+
+int qb_txn_write(qb_txn *txn, const qb_value *row, qb_err *err)
+{
+  int rc = open_writer(txn, err);
+  if (rc) return rc;
   rc = qb_data_writer_write(txn->writer, row, err);
   /* a row that does not fit the schema leaves the writer, and the transaction, usable */
   return rc == QB_EINVAL ? rc : poison(txn, rc, err);

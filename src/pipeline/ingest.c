@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "pipeline/experiment_index.h"
+#include "pipeline/vqe_cols.h"
 #include "pipeline/vqe_ids.h"
 #include "qberg/pipeline.h"
 #include "qberg/scan.h"
@@ -222,6 +223,8 @@ typedef struct table_state {
   const qb_vqe_table_desc *desc;
   qb_u64set keys; /* exact key digests: rows of interrupted batches and of re-checked experiments */
   qb_txn *txn;    /* opened on the first new row */
+  bool columnar;  /* MODE_WRITE rows go through cols and qb_txn_write_batch (flat tables) */
+  qb_vqe_cols cols;
   bool was_empty;
   int64_t rows, dups;
 } table_state;
@@ -280,6 +283,50 @@ static uint64_t mix_key(int t, uint64_t key)
   return qb_hash_u64(key + (uint64_t)(t + 1) * UINT64_C(0x9e3779b97f4a7c15));
 }
 
+/* Rows (and bytes) buffered in a table's columns before they go to qb_txn_write_batch: large enough that
+ * the per-batch costs vanish, small enough that nine tables' buffers stay a few MiB (ansatz_info holds a
+ * few KB of OpenQASM per row). */
+#define SLICE_ROWS 2048
+#define SLICE_BYTES ((size_t)256 << 10)
+
+static int begin_txn(table_state *ts, qb_err *err)
+{
+  return ts->txn ? QB_OK : qb_txn_begin(&ts->txn, ts->table, QB_TXN_FAST_APPEND, NULL, err);
+}
+
+/* Write the table's buffered rows (before any row-path write to it, so rows keep their order). */
+static int flush_cols(table_state *ts, qb_err *err)
+{
+  size_t n = ts->cols.n_rows;
+  if (!n) return QB_OK;
+  int rc = qb_txn_write_batch(ts->txn, qb_vqe_cols_batch(&ts->cols), n, err);
+  qb_vqe_cols_truncate(&ts->cols, 0);
+  return rc;
+}
+
+/* MODE_WRITE on a flat table: the record's rows go into the table's column buffers; the bookkeeping is
+ * on_row's for each of them. */
+static int derive_cols(ingest_run *r, int t, const qb_vqe_record *rec, const char *id, qb_err *err)
+{
+  table_state *ts = &r->ts[t];
+  qb_vqe_cols *c = &ts->cols;
+  size_t from = c->n_rows;
+  int rc = qb_vqe__rows_to_cols(c, rec, id, &r->types, &r->meta, err);
+  if (rc || c->n_rows == from) return rc;
+  for (size_t i = from; i < c->n_rows; i++) {
+    uint64_t h = 0x5157424b4559ULL; /* key_digest over the buffered cells */
+    for (size_t k = 0; k < ts->desc->n_key_columns; k++) {
+      qb_value v = qb_vqe_cols_value(c, ts->desc->key_columns[k], i);
+      h = value_digest(h, &v);
+    }
+    r->rec_keyset += mix_key(t, ts->desc->n_key_columns ? h : 0);
+  }
+  r->rec_rows[t] += (int64_t)(c->n_rows - from);
+  ts->rows += (int64_t)(c->n_rows - from);
+  if ((rc = begin_txn(ts, err))) return rc;
+  return c->n_rows >= SLICE_ROWS || qb_vqe_cols_bytes(c) >= SLICE_BYTES ? flush_cols(ts, err) : QB_OK;
+}
+
 static int on_row(void *ctx, const qb_value *row, qb_err *err)
 {
   row_sink *s = ctx;
@@ -297,10 +344,9 @@ static int on_row(void *ctx, const qb_value *row, qb_err *err)
     ts->dups++;
     return QB_OK;
   }
-  if (!ts->txn) {
-    int rc = qb_txn_begin(&ts->txn, ts->table, QB_TXN_FAST_APPEND, NULL, err);
-    if (rc) return rc;
-  }
+  int rc = begin_txn(ts, err);
+  if (rc == QB_OK) rc = flush_cols(ts, err);
+  if (rc) return rc;
   ts->rows++;
   r->rec_keyset += mix_key(s->t, key);
   return qb_txn_write(ts->txn, row, err);
@@ -603,7 +649,9 @@ static int derive_rows(ingest_run *r, const qb_vqe_record *rec, const char *id, 
   memset(r->rec_rows, 0, sizeof r->rec_rows);
   int rc = QB_OK;
   for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++)
-    rc = qb_vqe_rows((qb_vqe_table)t, rec, id, &r->types, &r->meta, on_row, &r->sinks[t], err);
+    rc = mode == MODE_WRITE && r->ts[t].columnar
+             ? derive_cols(r, t, rec, id, err)
+             : qb_vqe_rows((qb_vqe_table)t, rec, id, &r->types, &r->meta, on_row, &r->sinks[t], err);
   return rc;
 }
 
@@ -755,6 +803,7 @@ static void spec_discard(ingest_run *r)
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
     qb_txn_abort(r->ts[t].txn);
     r->ts[t].txn = NULL;
+    qb_vqe_cols_truncate(&r->ts[t].cols, 0); /* buffered rows of the transaction */
     r->ts[t].rows = r->ts[t].dups = 0;
   }
   r->rep->records = 0;
@@ -875,6 +924,7 @@ static int commit_tables(ingest_run *r, qb_err *err)
 {
   int rc = QB_OK;
   progress(r, "commit", 0, QB_VQE_FEATURE_TABLES, 0, 0);
+  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) rc = flush_cols(&r->ts[t], err);
   for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
     table_state *ts = &r->ts[t];
     r->rep->rows[t] = ts->rows;
@@ -987,6 +1037,7 @@ static void run_free(ingest_run *r)
     qb_txn_abort(r->ts[t].txn);
     qb_table_free(r->ts[t].table);
     qb_u64set_free(&r->ts[t].keys);
+    qb_vqe_cols_free(&r->ts[t].cols);
   }
   qb_table_free(r->meta_t);
   qb_table_free(r->ledger_t);
@@ -1044,6 +1095,10 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
     r->ts[t].desc = qb_vqe_table_describe((qb_vqe_table)t);
     qb_u64set_init(&r->ts[t].keys);
     r->sinks[t] = (row_sink){r, t};
+    /* QB_INGEST_ROW_PATH=1: every row through qb_txn_write (tests compare both paths) */
+    const char *row_path = getenv("QB_INGEST_ROW_PATH");
+    r->ts[t].columnar = !(row_path && *row_path == '1') && qb_vqe_table_is_flat((qb_vqe_table)t) &&
+                        qb_vqe_cols_init(&r->ts[t].cols, (qb_vqe_table)t, err) == QB_OK;
   }
   int rc = open_tables(r, err);
   if (rc == QB_OK) rc = discover(r, err);

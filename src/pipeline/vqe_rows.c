@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The rows of the nine feature tables derived from one raw record (pipeline-spec §4.1–§4.9) and the
- * processing_metadata row (§4.11), as qb_value structs in the column order of vqe_tables.c. */
+ * processing_metadata row (§4.11), as qb_value structs in the column order of vqe_tables.c, or appended
+ * cell by cell to column buffers (vqe_cols.h) by the same derivation. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "pipeline/raw_vqe.h"
+#include "pipeline/vqe_cols.h"
 #include "pipeline/vqe_ids.h"
 #include "util/arena.h"
 #include "util/clock.h"
@@ -24,11 +26,16 @@ typedef struct rows {
   void *ctx;
   qb_err *err;
   qb_arena *a;
+  qb_vqe_cols *cols; /* the columnar target, else rows go to fn */
   qb_value items[MAX_COLS];
   size_t n;
 } rows;
 
-static void put(rows *w, qb_value v) { w->items[w->n++] = v; }
+static inline void put(rows *w, qb_value v)
+{
+  if (w->cols) qb_vqe_cols_put(w->cols, &v, w->err);
+  else w->items[w->n++] = v;
+}
 
 static qb_value v_str(const char *p, size_t n)
 {
@@ -53,6 +60,7 @@ static qb_value v_opt_i64(bool has, int64_t x) { return has ? qb_value_i64(x) : 
 
 static int emit(rows *w)
 {
+  if (w->cols) return qb_vqe_cols_end_row(w->cols);
   qb_value row;
   row.kind = QB_V_STRUCT;
   row.u.seq.items = w->items;
@@ -332,14 +340,14 @@ static int hamiltonian_terms(rows *w)
   return QB_OK;
 }
 
-int qb_vqe_rows(qb_vqe_table t, const qb_vqe_record *rec, const char *experiment_id, const qb_vqe_types *types,
-                const qb_vqe_meta *meta, qb_vqe_row_fn fn, void *ctx, qb_err *err)
+static int derive(qb_vqe_table t, const qb_vqe_record *rec, const char *experiment_id, const qb_vqe_types *types,
+                  const qb_vqe_meta *meta, qb_vqe_row_fn fn, void *ctx, qb_vqe_cols *cols, qb_err *err)
 {
   if ((unsigned)t >= QB_VQE_FEATURE_TABLES) return QB_FAIL(err, QB_EINVAL, "table %d is not a feature table", t);
-  if (!rec || !experiment_id || !types || !meta || !meta->processing_batch_id || !fn)
+  if (!rec || !experiment_id || !types || !meta || !meta->processing_batch_id || (!fn && !cols))
     return QB_FAIL(err, QB_EINVAL, "qb_vqe_rows: missing argument");
   qb_arena a;
-  qb_arena_init(&a, 16 * 1024);
+  qb_arena_init(&a, cols ? 64 : 16 * 1024);
   rows w = {.r = rec,
             .eid = experiment_id,
             .eid_n = strnlen(experiment_id, 64),
@@ -348,7 +356,8 @@ int qb_vqe_rows(qb_vqe_table t, const qb_vqe_record *rec, const char *experiment
             .fn = fn,
             .ctx = ctx,
             .err = err,
-            .a = &a};
+            .a = &a,
+            .cols = cols};
   int rc;
   switch (t) {
   case QB_VQE_MOLECULES: rc = molecules(&w); break;
@@ -367,6 +376,21 @@ int qb_vqe_rows(qb_vqe_table t, const qb_vqe_record *rec, const char *experiment
   }
   qb_arena_release(&a);
   return rc;
+}
+
+int qb_vqe_rows(qb_vqe_table t, const qb_vqe_record *rec, const char *experiment_id, const qb_vqe_types *types,
+                const qb_vqe_meta *meta, qb_vqe_row_fn fn, void *ctx, qb_err *err)
+{
+  return derive(t, rec, experiment_id, types, meta, fn, ctx, NULL, err);
+}
+
+int qb_vqe__rows_to_cols(qb_vqe_cols *c, const qb_vqe_record *rec, const char *experiment_id,
+                         const qb_vqe_types *types, const qb_vqe_meta *meta, qb_err *err)
+{
+  if (!qb_vqe_table_is_flat(c->table))
+    return QB_FAIL(err, QB_EINVAL, "table %s has list columns: it has no columnar path",
+                   qb_vqe_table_describe(c->table)->name);
+  return derive(c->table, rec, experiment_id, types, meta, NULL, NULL, c, err);
 }
 
 void qb_vqe_meta_init(qb_vqe_meta *m, int64_t timestamp_us, const char *batch_id)

@@ -155,6 +155,40 @@ QB_TEST(rle_hybrid_round_trip_all_bit_widths)
       for (int pat = 0; pat < 3; pat++) rle_round_trip(bw, lens[l], pat);
 }
 
+/* qb_pq_rle_encode's bulk paths (runs counted at once, groups of eight distinct neighbours packed at once)
+ * write the bytes that feeding qb_pq_rle_encoder_put one value at a time writes. */
+QB_TEST(rle_hybrid_bulk_equals_put)
+{
+  static const int widths[] = {1, 2, 3, 7, 8, 13, 20, 32};
+  for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
+    int bw = widths[wi];
+    uint64_t mask = bw == 32 ? 0xffffffffu : ((uint64_t)1 << bw) - 1;
+    for (int pattern = 0; pattern < 4; pattern++) {
+      enum { N = 5000 };
+      static uint32_t v[N];
+      uint32_t cur = 0;
+      for (size_t i = 0; i < N; i++) {
+        if (pattern == 0) v[i] = (uint32_t)(rnd() & mask);                       /* noise */
+        else if (pattern == 1) v[i] = rnd() % 11 == 0 ? (cur = (uint32_t)(rnd() & mask)) : cur; /* runs */
+        else if (pattern == 2) v[i] = (uint32_t)((i / (1 + i % 9)) & mask);      /* runs of every length */
+        else v[i] = (uint32_t)(((i * 7) ^ (i >> 4)) & mask) | (i % 17 < 9 ? 0 : 1); /* mixed */
+      }
+      qb_err err = QB_ERR_INIT;
+      qb_buf a, b;
+      qb_buf_init(&a, QB_BUF_NOLIMIT);
+      qb_buf_init(&b, QB_BUF_NOLIMIT);
+      CHECK_OK(qb_pq_rle_encode(&a, v, N, bw, &err), &err);
+      qb_pq_rle_encoder e;
+      qb_pq_rle_encoder_init(&e, &b, bw);
+      for (size_t i = 0; i < N; i++) CHECK_OK(qb_pq_rle_encoder_put(&e, v[i], &err), &err);
+      CHECK_OK(qb_pq_rle_encoder_finish(&e, &err), &err);
+      CHECK(a.n == b.n && !memcmp(a.p, b.p, a.n));
+      qb_buf_free(&a);
+      qb_buf_free(&b);
+    }
+  }
+}
+
 QB_TEST(rle_hybrid_hostile)
 {
   qb_err err = QB_ERR_INIT;

@@ -828,6 +828,168 @@ QB_TEST(batch_matches_rows)
   qb_pq_schema_free(s);
 }
 
+/* The batch path's shortcuts (a value equal to the previous row's reuses its dictionary index, PLAIN
+ * strings copied per run with min/max found per run, the switch to PLAIN in the middle of a run) give the
+ * same values and statistics as writing the rows one by one. */
+typedef struct rscan {
+  qb_fileio *io;
+  qb_pq_reader *r;
+  qb_pq_scan *sc;
+} rscan;
+
+static int rscan_open(rscan *x, const char *path, qb_err *err)
+{
+  memset(x, 0, sizeof *x);
+  int rc = qb_fileio_local_new(&x->io, err);
+  if (!rc) rc = qb_pq_reader_open_path(&x->r, x->io, path, NULL, err);
+  if (!rc) rc = qb_pq_scan_new(&x->sc, x->r, NULL, err);
+  return rc;
+}
+
+static void rscan_close(rscan *x)
+{
+  qb_pq_scan_free(x->sc);
+  qb_pq_reader_close(x->r);
+  qb_fileio_free(x->io);
+}
+
+/* NaN != NaN: doubles compare by bits */
+static bool same_cell_value(const qb_value *x, const qb_value *y)
+{
+  if (x->kind == QB_V_DOUBLE && y->kind == QB_V_DOUBLE) return !memcmp(&x->u.f64, &y->u.f64, 8);
+  return qb_value_equal(x, y);
+}
+
+QB_TEST(batch_shortcuts_equal_rows)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = new_schema();
+  qb_pq_node *root = qb_pq_schema_root(s);
+  qb_pq_logical_type str = QB_PQ_LOGICAL(QB_PQ_LT_STRING);
+  prim(s, root, "const", QB_PQ_OPTIONAL, QB_PQ_BYTE_ARRAY, 0, &str, 1); /* runs of equal strings, nulls */
+  prim(s, root, "id", QB_PQ_OPTIONAL, QB_PQ_BYTE_ARRAY, 0, &str, 2);    /* distinct: PLAIN after the probe */
+  prim(s, root, "d", QB_PQ_OPTIONAL, QB_PQ_DOUBLE, 0, NULL, 3);         /* repeated values and NaNs */
+  prim(s, root, "i", QB_PQ_REQUIRED, QB_PQ_INT32, 0, NULL, 4);
+  CHECK_OK(qb_pq_schema_finish(s, &e), &e);
+  enum { N = 20000 };
+  int32_t *iv = malloc(N * sizeof *iv);
+  double *dv = malloc(N * sizeof *dv);
+  int64_t *coff = malloc((N + 1) * sizeof *coff), *ioff = malloc((N + 1) * sizeof *ioff);
+  uint8_t *cvalid = malloc(N), *dvalid = malloc(N);
+  char *cdata = malloc(N * 8), *idata = malloc(N * 24);
+  qb_value *rows = malloc(N * sizeof *rows), *items = malloc(N * 4 * sizeof *items);
+  coff[0] = ioff[0] = 0;
+  for (int i = 0; i < N; i++) {
+    iv[i] = (i / 7) % 5;
+    dv[i] = i % 50 < 10 ? NAN : (double)((i / 3) % 11) - 5.5;
+    dvalid[i] = i % 13 != 0;
+    cvalid[i] = i % 100 > 2;
+    coff[i + 1] = coff[i] + snprintf(cdata + coff[i], 8, "b%d", (i / 500) % 3);
+    /* ids: the first 9000 distinct (the dictionary probe gives up), then a few repeats, one shorter */
+    ioff[i + 1] = ioff[i] + snprintf(idata + ioff[i], 24, i < 9000 ? "exp_%07d" : "exp_%d", i < 9000 ? N - i : i % 4);
+    qb_value *it = &items[i * 4];
+    it[0] = cvalid[i] ? vbin(cdata + coff[i], (size_t)(coff[i + 1] - coff[i])) : V_NULL;
+    if (cvalid[i]) it[0].kind = QB_V_STRING;
+    it[1] = vbin(idata + ioff[i], (size_t)(ioff[i + 1] - ioff[i]));
+    it[1].kind = QB_V_STRING;
+    it[2] = dvalid[i] ? vf64(dv[i]) : V_NULL;
+    it[3] = vi32(iv[i]);
+    rows[i] = vseq(QB_V_STRUCT, it, 4);
+  }
+  qb_pq_column_batch cols[4] = {{cdata, coff, cvalid}, {idata, ioff, NULL}, {dv, NULL, dvalid}, {iv, NULL, NULL}};
+  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+  o.page_row_limit = 10000; /* over the 8192-value dictionary probe: the id column falls back mid-run */
+  wfile fr, fb;
+  qb_pq_write_result *rr = NULL, *rb = NULL;
+  CHECK_OK(wopen(&fr, s, &o, &e), &e);
+  CHECK_OK(write_rows(&fr, rows, N, &e), &e);
+  CHECK_OK(wclose(&fr, &rr, &e), &e);
+  CHECK_OK(wopen(&fb, s, &o, &e), &e);
+  CHECK_OK(qb_pq_writer_write_batch(fb.w, cols, 777, &e), &e); /* two batches, split mid-page */
+  qb_pq_column_batch rest[4] = {{cdata, coff + 777, cvalid + 777}, {idata, ioff + 777, NULL},
+                                {dv + 777, NULL, dvalid + 777}, {iv + 777, NULL, NULL}};
+  CHECK_OK(qb_pq_writer_write_batch(fb.w, rest, N - 777, &e), &e);
+  CHECK_OK(wclose(&fb, &rb, &e), &e);
+  for (size_t c = 0; c < 4; c++) {
+    const qb_pq_column_metrics *a = &rr->columns[c], *b = &rb->columns[c];
+    CHECK_EQ_INT(a->value_count, b->value_count);
+    CHECK_EQ_INT(a->null_count, b->null_count);
+    CHECK_EQ_INT(a->nan_count, b->nan_count);
+    CHECK(a->has_bounds == b->has_bounds);
+    CHECK(a->lower_bound.n == b->lower_bound.n && !memcmp(a->lower_bound.p, b->lower_bound.p, a->lower_bound.n));
+    CHECK(a->upper_bound.n == b->upper_bound.n && !memcmp(a->upper_bound.p, b->upper_bound.p, a->upper_bound.n));
+  }
+  CHECK_EQ_INT(rb->columns[2].nan_count, 0 + (size_t)rr->columns[2].nan_count);
+  CHECK(rb->columns[2].nan_count > 1000);
+  CHECK(rb->columns[1].upper_bound.n == 5 && !memcmp(rb->columns[1].upper_bound.p, "exp_3", 5));
+  CHECK(rb->columns[1].lower_bound.n == 5 && !memcmp(rb->columns[1].lower_bound.p, "exp_0", 5));
+  /* both files read back equal row by row, and equal the rows written */
+  rscan xa, xb;
+  CHECK_OK(rscan_open(&xa, fr.path, &e), &e);
+  CHECK_OK(rscan_open(&xb, fb.path, &e), &e);
+  size_t same = 0, n = 0;
+  for (;;) {
+    const qb_value *ra, *rb2;
+    CHECK_OK(qb_pq_scan_next(&ra, xa.sc, &e), &e);
+    CHECK_OK(qb_pq_scan_next(&rb2, xb.sc, &e), &e);
+    if (!ra || !rb2) {
+      CHECK(!ra && !rb2);
+      break;
+    }
+    bool eq = true;
+    for (size_t c = 0; c < 4; c++)
+      eq = eq && same_cell_value(&ra->u.seq.items[c], &rb2->u.seq.items[c]) &&
+           same_cell_value(&rb2->u.seq.items[c], &rows[n].u.seq.items[c]);
+    same += eq;
+    n++;
+  }
+  CHECK_EQ_INT(n, N);
+  CHECK_EQ_INT(same, N);
+  rscan_close(&xa);
+  rscan_close(&xb);
+  qb_pq_write_result_free(rr);
+  qb_pq_write_result_free(rb);
+  free(iv), free(dv), free(coff), free(ioff), free(cvalid), free(dvalid), free(cdata), free(idata), free(rows), free(items);
+  qb_pq_schema_free(s);
+}
+
+/* A chunk whose first 8,192 values were all distinct drops its dictionary; the column's next chunks give
+ * up after 256 distinct values (a saving only: they are PLAIN as before), and a chunk whose values repeat
+ * keeps its dictionary (and restores the long probe). */
+QB_TEST(distinct_column_probes_shorter_in_later_row_groups)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = one_column(QB_PQ_BYTE_ARRAY, QB_PQ_REQUIRED);
+  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+  o.row_group_size_bytes = 200000;
+  wfile f;
+  CHECK_OK(wopen(&f, s, &o, &e), &e);
+  enum { N = 70000 };
+  static int64_t off[N + 1];
+  static char data[N * 16];
+  off[0] = 0;
+  for (int i = 0; i < N; i++) /* 30,000 distinct ids, then 10 repeated names */
+    off[i + 1] = off[i] + snprintf(data + off[i], 16, i < 30000 ? "id-%08d" : "name-%d", i < 30000 ? i : i % 10);
+  qb_pq_column_batch col = {data, off, NULL};
+  CHECK_OK(qb_pq_writer_write_batch(f.w, &col, N, &e), &e);
+  CHECK_OK(wclose(&f, NULL, &e), &e);
+  pqfile pf;
+  CHECK_OK(pq_load(&pf, f.path, &e), &e);
+  CHECK(pf.m.n_row_groups >= 3);
+  size_t plain_rgs = 0, last = pf.m.n_row_groups - 1;
+  int64_t first_rows = pf.m.row_groups[0].num_rows;
+  for (size_t rg = 0; rg < last; rg++) {
+    const qb_pq_column_meta *m = &pf.m.row_groups[rg].columns[0].meta_data;
+    plain_rgs += !m->has_dictionary_page_offset;
+  }
+  const qb_pq_column_meta *ml = &pf.m.row_groups[last].columns[0].meta_data;
+  CHECK(first_rows > 8192);   /* the first row group probed the long way ... */
+  CHECK_EQ_INT(plain_rgs, last); /* ... and every row group of ids is PLAIN */
+  CHECK(ml->has_dictionary_page_offset); /* the repeated names get their dictionary back */
+  pq_free(&pf);
+  qb_pq_schema_free(s);
+}
+
 /* ---- errors ---------------------------------------------------------------------------------------------- */
 
 QB_TEST(errors_name_the_column_and_keep_the_writer_usable)

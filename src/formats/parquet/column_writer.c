@@ -13,6 +13,14 @@
 /* Batch loops re-check the page size this often (values). */
 #define BATCH_CHECK_EVERY 512
 
+/* First-page values after which a dictionary holding every value seen is dropped early; after a chunk
+ * whose dictionary was dropped that way, the next chunk of the column probes after DICT_PROBE_AGAIN
+ * values (a column of distinct ids stays distinct: without this every row group of a fan-out writer
+ * hashes its first 8,192 ids into a dictionary it then throws away). A chunk that keeps its dictionary
+ * restores the long probe. */
+#define DICT_PROBE_VALUES 8192
+#define DICT_PROBE_AGAIN 256
+
 static size_t value_width(const qb_pq_node *leaf)
 {
   switch (leaf->type) {
@@ -45,6 +53,7 @@ void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_o
   c->dict_allowed = o->dictionary && c->type != QB_PQ_BOOLEAN &&
                     !(c->type == QB_PQ_FIXED_LEN_BYTE_ARRAY && o->data_page_version == 1);
   c->use_dict = c->dict_allowed;
+  c->probe = DICT_PROBE_VALUES;
   bool numeric = c->type == QB_PQ_INT32 || c->type == QB_PQ_INT64 || c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
   qb_pq_dict_init(&c->dict, c->width, numeric);
   qb_buf *bufs[] = {&c->def, &c->rep, &c->vals, &c->data, &c->pages, &c->body, &c->comp, &c->hdr, &c->slices};
@@ -181,8 +190,6 @@ static inline bool dict_too_big(const qb_pq_colw *c)
   return c->dict.plain_bytes > c->o->dictionary_page_size_bytes || c->dict.n >= QB_PQ_DICT_MAX_ENTRIES;
 }
 
-/* First-page values after which a dictionary holding every value seen is dropped early. */
-#define DICT_PROBE_VALUES 8192
 
 /* Dictionary mode: stage index `idx` of a value; `added` says whether the dictionary grew. A first page
  * whose DICT_PROBE_VALUES values are all distinct (row ids, measurements) falls back now: its dictionary
@@ -194,8 +201,10 @@ static inline int stage_index(qb_pq_colw *c, uint32_t idx, bool added, qb_err *e
   if (rc) return rc;
   c->n_values++;
   if (added && dict_too_big(c)) return fall_back(c, err);
-  if (added && !c->first_page_done && c->n_values == DICT_PROBE_VALUES && c->dict.n == c->n_values)
+  if (added && !c->first_page_done && c->n_values == c->probe && c->dict.n == c->n_values) {
+    c->probe_dropped = true;
     return fall_back(c, err);
+  }
   return QB_OK;
 }
 
@@ -368,9 +377,22 @@ static int encode_plain(qb_buf *out, qb_pq_colw *c, qb_err *err)
   case QB_PQ_INT64: return qb_pq_plain_encode_i64(out, v, n, err);
   case QB_PQ_FLOAT: return qb_pq_plain_encode_float(out, v, n, err);
   case QB_PQ_DOUBLE: return qb_pq_plain_encode_double(out, v, n, err);
-  case QB_PQ_BYTE_ARRAY:
-    if ((rc = stage_slices(c, err)) != QB_OK) return rc;
-    return qb_pq_plain_encode_bytes(out, (const qb_slice *)(const void *)c->slices.p, n, err);
+  case QB_PQ_BYTE_ARRAY: {
+    /* the staged lengths and bytes interleaved: one reservation, no slices */
+    if ((rc = qb_buf_reserve(out, 4 * n + c->data.n, err)) != QB_OK) return rc;
+    const uint8_t *len = c->vals.p, *src = c->data.p;
+    uint8_t *dst = out->p + out->n;
+    for (size_t i = 0; i < n; i++) {
+      uint32_t l;
+      memcpy(&l, len + 4 * i, 4);
+      qb_put_le32(dst, l);
+      memcpy(dst + 4, src, l);
+      dst += 4 + (size_t)l;
+      src += l;
+    }
+    out->n = (size_t)(dst - out->p);
+    return QB_OK;
+  }
   default:
     if ((rc = stage_slices(c, err)) != QB_OK) return rc;
     return qb_pq_plain_encode_fixed(out, (const qb_slice *)(const void *)c->slices.p, n, c->width, err);
@@ -524,11 +546,135 @@ int qb_pq_colw_end_rows(qb_pq_colw *c, qb_err *err)
     }                                                        \
   } while (0)
 
+/* Unsigned lexicographic order (QB_PQ_ORD_BYTES). */
+static inline int cmp_unsigned_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+  int r = memcmp(a, b, an < bn ? an : bn);
+  return r ? r : (an > bn) - (an < bn);
+}
+
+/* PLAIN BYTE_ARRAY rows: lengths and bytes copied into buffers reserved once for the run; min and max
+ * found among the run's values and folded into the statistics once (for unsigned byte order). */
+static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, qb_err *err)
+{
+  int rc;
+  const uint8_t *base = b->values, *valid = b->valid;
+  const int64_t *off = b->offsets;
+  size_t total = (size_t)(off[i + run] - off[i]);
+  if ((rc = qb_buf_reserve(&c->vals, run * 4, err)) != QB_OK || (rc = qb_buf_reserve(&c->data, total, err)) != QB_OK)
+    return rc;
+  uint8_t *lens = c->vals.p + c->vals.n, *dst = c->data.p + c->data.n;
+  const uint8_t *minp = NULL, *maxp = NULL;
+  size_t minn = 0, maxn = 0, m = 0;
+  for (size_t k = i; k < i + run; k++) {
+    if (valid && !valid[k]) continue;
+    const uint8_t *p = base + off[k];
+    size_t n = (size_t)(off[k + 1] - off[k]); /* ≤ UINT32_MAX: checked by the writer */
+    uint32_t l32 = (uint32_t)n;
+    memcpy(lens + 4 * m++, &l32, 4);
+    memcpy(dst, p, n);
+    dst += n;
+    if (!minp) {
+      minp = maxp = p;
+      minn = maxn = n;
+    } else if (cmp_unsigned_bytes(p, n, minp, minn) < 0) {
+      minp = p, minn = n;
+    } else if (cmp_unsigned_bytes(p, n, maxp, maxn) > 0) {
+      maxp = p, maxn = n;
+    }
+  }
+  c->vals.n += 4 * m;
+  c->data.n = (size_t)(dst - c->data.p);
+  c->n_values += (uint32_t)m;
+  c->stats.null_count += run - m;
+  if (minp && (rc = qb_pq_col_stats_bytes(&c->stats, minp, minn, err)) != QB_OK) return rc;
+  if (minp && (rc = qb_pq_col_stats_bytes(&c->stats, maxp, maxn, err)) != QB_OK) return rc;
+  return QB_OK;
+}
+
+/* Whether batch rows j and k hold the same value (bit pattern; fixed width `width`, else offsets). */
+static inline bool same_value(const qb_pq_column_batch *b, size_t width, size_t j, size_t k)
+{
+  const uint8_t *base = b->values;
+  if (width == 8) {
+    uint64_t x, y;
+    memcpy(&x, base + j * 8, 8);
+    memcpy(&y, base + k * 8, 8);
+    return x == y;
+  }
+  if (width == 4) {
+    uint32_t x, y;
+    memcpy(&x, base + j * 4, 4);
+    memcpy(&y, base + k * 4, 4);
+    return x == y;
+  }
+  if (width) return !memcmp(base + j * width, base + k * width, width);
+  int64_t nj = b->offsets[j + 1] - b->offsets[j], nk = b->offsets[k + 1] - b->offsets[k];
+  return nj == nk && !memcmp(base + b->offsets[j], base + b->offsets[k], (size_t)nj);
+}
+
+static inline int dict_value(qb_pq_colw *c, const qb_pq_column_batch *b, size_t k, qb_err *err)
+{
+  switch (c->type) {
+  case QB_PQ_INT32: return val_i32(c, ((const int32_t *)b->values)[k], err);
+  case QB_PQ_INT64: return val_i64(c, ((const int64_t *)b->values)[k], err);
+  case QB_PQ_FLOAT: return val_float(c, ((const float *)b->values)[k], err);
+  case QB_PQ_DOUBLE: return val_double(c, ((const double *)b->values)[k], err);
+  case QB_PQ_BYTE_ARRAY: {
+    const int64_t *off = b->offsets;
+    return val_bytes(c, (const uint8_t *)b->values + off[k], (size_t)(off[k + 1] - off[k]), err);
+  }
+  default: return val_bytes(c, (const uint8_t *)b->values + k * c->width, c->width, err);
+  }
+}
+
+/* Dictionary mode: a value equal to the previous non-null row's reuses its index without a lookup
+ * (constant and repeated columns: ids, names, metadata). Returns through *done the rows consumed, which
+ * is fewer than `run` when the chunk fell back to PLAIN (the caller continues in PLAIN). */
+static int dict_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, size_t *done, qb_err *err)
+{
+  int rc;
+  const uint8_t *valid = b->valid;
+  size_t width = c->type == QB_PQ_BYTE_ARRAY ? 0 : c->width, prev = SIZE_MAX;
+  uint32_t prev_idx = 0;
+  bool fp = c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
+  size_t k = i;
+  for (; k < i + run && c->use_dict; k++) {
+    if (valid && !valid[k]) {
+      c->stats.null_count++;
+      continue;
+    }
+    if (prev != SIZE_MAX && same_value(b, width, prev, k)) {
+      if ((rc = push(&c->vals, &prev_idx, 4, err)) != QB_OK) return rc;
+      c->n_values++;
+      if (fp) { /* NaN counts are per value */
+        double v = c->type == QB_PQ_FLOAT ? ((const float *)b->values)[k] : ((const double *)b->values)[k];
+        if (isnan(v)) qb_pq_col_stats_double(&c->stats, v);
+      }
+      continue;
+    }
+    if ((rc = dict_value(c, b, k, err)) != QB_OK) return rc;
+    if (c->use_dict) {
+      memcpy(&prev_idx, c->vals.p + c->vals.n - 4, 4);
+      prev = k;
+    }
+  }
+  *done = k - i;
+  return QB_OK;
+}
+
 /* Rows [i, i + run) of a batch: values and null counts (levels are staged by the caller). */
 static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, qb_err *err)
 {
   int rc;
   const uint8_t *valid = b->valid;
+  if (c->use_dict && c->type != QB_PQ_BOOLEAN) {
+    size_t done;
+    if ((rc = dict_run(c, b, i, run, &done, err)) != QB_OK) return rc;
+    i += done;
+    run -= done;
+    if (!run) return QB_OK;
+  }
   switch (c->type) {
   case QB_PQ_BOOLEAN: VALUE_RUN(val_bool(c, ((const uint8_t *)b->values)[k] != 0, err)); break;
   case QB_PQ_INT32:
@@ -548,6 +694,7 @@ static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_
     else VALUE_RUN(val_double(c, ((const double *)b->values)[k], err));
     break;
   case QB_PQ_BYTE_ARRAY: {
+    if (!c->use_dict && c->stats.order == QB_PQ_ORD_BYTES) return plain_bytes_run(c, b, i, run, err);
     const uint8_t *base = b->values;
     const int64_t *off = b->offsets;
     VALUE_RUN(val_bytes(c, base + off[k], (size_t)(off[k + 1] - off[k]), err));
@@ -633,7 +780,8 @@ static void reset_chunk(qb_pq_colw *c)
     qb_buf_init(bufs[i], QB_BUF_NOLIMIT);
   }
   c->use_dict = c->dict_allowed;
-  c->dict_pages = c->first_page_done = false;
+  c->probe = c->probe_dropped ? DICT_PROBE_AGAIN : DICT_PROBE_VALUES;
+  c->dict_pages = c->first_page_done = c->probe_dropped = false;
   c->num_values = c->data_uncompressed = c->data_compressed = 0;
   c->n_dict_pages_enc = c->n_plain_pages = 0;
 }

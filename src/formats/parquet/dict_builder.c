@@ -35,6 +35,18 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
   return h ^ (h >> 32);
 }
 
+/* qb_buf_append with the capacity test inline: this runs for every new entry. */
+static inline int app(qb_buf *b, const void *p, size_t n, qb_err *err)
+{
+  if (b->cap - b->n <= n) {
+    int rc = qb_buf_reserve(b, n, err);
+    if (rc) return rc;
+  }
+  if (n) memcpy(b->p + b->n, p, n);
+  b->n += n;
+  return QB_OK;
+}
+
 void qb_pq_dict_init(qb_pq_dict *d, size_t width, bool numeric)
 {
   memset(d, 0, sizeof *d);
@@ -128,7 +140,7 @@ int qb_pq_dict_put_u32(qb_pq_dict *d, uint32_t bits, uint32_t *out_idx, bool *ou
     s = (size_t)mix64(bits) & d->mask;
     while (d->slots[s]) s = (s + 1) & d->mask;
   }
-  if ((rc = qb_buf_append(&d->values, &bits, 4, err)) != QB_OK) return rc;
+  if ((rc = app(&d->values, &bits, 4, err)) != QB_OK) return rc;
   d->slots[s] = d->last = ++d->n;
   d->plain_bytes += 4;
   *out_idx = d->n - 1;
@@ -163,7 +175,7 @@ int qb_pq_dict_put_u64(qb_pq_dict *d, uint64_t bits, uint32_t *out_idx, bool *ou
     s = (size_t)mix64(bits) & d->mask;
     while (d->slots[s]) s = (s + 1) & d->mask;
   }
-  if ((rc = qb_buf_append(&d->values, &bits, 8, err)) != QB_OK) return rc;
+  if ((rc = app(&d->values, &bits, 8, err)) != QB_OK) return rc;
   d->slots[s] = d->last = ++d->n;
   d->plain_bytes += 8;
   *out_idx = d->n - 1;
@@ -206,11 +218,11 @@ int qb_pq_dict_put_bytes(qb_pq_dict *d, const uint8_t *p, size_t n, uint32_t *ou
     s = (size_t)h & d->mask;
     while (d->slots[s]) s = (s + 1) & d->mask;
   }
-  if ((rc = qb_buf_append(&d->values, p, n, err)) != QB_OK) return rc;
+  if ((rc = app(&d->values, p, n, err)) != QB_OK) return rc;
   if (d->width == 0) {
     uint64_t end = d->values.n;
-    if ((rc = qb_buf_append(&d->ends, &end, 8, err)) != QB_OK) return rc;
-    if ((rc = qb_buf_append(&d->hashes, &h, 8, err)) != QB_OK) return rc;
+    if ((rc = app(&d->ends, &end, 8, err)) != QB_OK) return rc;
+    if ((rc = app(&d->hashes, &h, 8, err)) != QB_OK) return rc;
     d->plain_bytes += 4 + n;
   } else {
     d->plain_bytes += n;

@@ -257,6 +257,26 @@ int qb_pq_rle_encode(qb_buf *out, const uint32_t *v, size_t n, int bit_width, qb
       i = j;
       continue;
     }
+    if (e.n_buffered == 0 && e.repeat == 0 && i + 8 <= n && !e.rc) {
+      /* eight values without two equal neighbours: what eight puts do (each restarts the repeat count,
+       * the eighth writes the bit-packed group), at once */
+      const uint32_t *g = v + i;
+      uint32_t any = g[0];
+      bool distinct = true;
+      for (int k = 1; k < 8; k++) {
+        distinct &= g[k] != g[k - 1];
+        any |= g[k];
+      }
+      if (distinct && (e.bit_width >= 32 || !(any >> e.bit_width))) {
+        memcpy(e.buffered, g, sizeof e.buffered);
+        e.n_buffered = 8;
+        e.prev = g[7];
+        int rc = write_bit_packed_group(&e, err);
+        if (rc) return rc;
+        i += 8;
+        continue;
+      }
+    }
     int rc = qb_pq_rle_encoder_put(&e, v[i++], err);
     if (rc) return rc;
   }
@@ -606,14 +626,20 @@ int qb_pq_plain_encode_double(qb_buf *out, const double *v, size_t n, qb_err *er
 
 int qb_pq_plain_encode_bytes(qb_buf *out, const qb_slice *v, size_t n, qb_err *err)
 {
+  size_t total = 4 * n;
   for (size_t i = 0; i < n; i++) {
     if (v[i].n > UINT32_MAX) return QB_FAIL(err, QB_EINVAL, "PLAIN BYTE_ARRAY: value %zu is %zu bytes", i, v[i].n);
-    uint8_t len[4];
-    qb_put_le32(len, (uint32_t)v[i].n);
-    int rc = qb_buf_append(out, len, 4, err);
-    if (!rc) rc = qb_buf_append(out, v[i].p, v[i].n, err);
-    if (rc) return rc;
+    total += v[i].n;
   }
+  int rc = qb_buf_reserve(out, total, err); /* one reservation: this runs for every dictionary page */
+  if (rc) return rc;
+  uint8_t *dst = out->p + out->n;
+  for (size_t i = 0; i < n; i++) {
+    qb_put_le32(dst, (uint32_t)v[i].n);
+    if (v[i].n) memcpy(dst + 4, v[i].p, v[i].n);
+    dst += 4 + v[i].n;
+  }
+  out->n += total;
   return QB_OK;
 }
 

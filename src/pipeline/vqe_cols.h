@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Column buffers of one feature table (the columnar path of the ingest, docs/PIPELINE.md "Writing"): a
+ * record's rows are derived straight into per-column vectors (qb_vqe__rows_to_cols) and handed to
+ * qb_txn_write_batch in slices, instead of one qb_value row per row through qb_txn_write. */
+#ifndef QB_PIPELINE_VQE_COLS_H
+#define QB_PIPELINE_VQE_COLS_H
+
+#include <string.h>
+
+#include "qberg/parquet.h"
+#include "qberg/vqe.h"
+#include "util/buf.h"
+
+#define QB_VQE_MAX_COLUMNS 24
+
+typedef struct qb_vqe_col {
+  qb_pq_type type; /* BOOLEAN (uint8_t), INT32, INT64, DOUBLE or BYTE_ARRAY (bytes + offsets) */
+  size_t width;    /* bytes per value; 0 for BYTE_ARRAY */
+  qb_buf values;
+  qb_buf offsets;  /* BYTE_ARRAY: int64_t, n_rows + 1 of them */
+  qb_buf valid;    /* uint8_t per row */
+  bool has_null;
+} qb_vqe_col;
+
+typedef struct qb_vqe_cols {
+  qb_vqe_table table;
+  size_t n_cols, n_rows;
+  size_t cur;                 /* column of the next value of the row being appended */
+  int rc;                     /* first allocation failure while appending (then only free) */
+  qb_vqe_col cols[QB_VQE_MAX_COLUMNS];
+  qb_pq_column_batch batch[QB_VQE_MAX_COLUMNS];
+} qb_vqe_cols;
+
+/** Whether table `t` has only scalar columns (the columnar path; molecules has lists). */
+bool qb_vqe_table_is_flat(qb_vqe_table t);
+/** Empty buffers for flat feature table `t` (QB_EINVAL otherwise). Allocates on first append. */
+int qb_vqe_cols_init(qb_vqe_cols *c, qb_vqe_table t, qb_err *err);
+/** NULL-safe on a zeroed struct. */
+void qb_vqe_cols_free(qb_vqe_cols *c);
+/** Keep the first `n_rows` rows (0: empty; capacity stays). */
+void qb_vqe_cols_truncate(qb_vqe_cols *c, size_t n_rows);
+/** Bytes the buffered rows take (values, offsets, validity). */
+size_t qb_vqe_cols_bytes(const qb_vqe_cols *c);
+/** The rows as qb_txn_write_batch takes them; valid until the next append or truncate. */
+const qb_pq_column_batch *qb_vqe_cols_batch(qb_vqe_cols *c);
+/** Cell (col, row) as a qb_value (strings point into the buffers). */
+qb_value qb_vqe_cols_value(const qb_vqe_cols *c, size_t col, size_t row);
+
+/* Room for `extra` more bytes in `b` (the capacity test inline: this runs for every cell). */
+static inline int qb_vqe__room(qb_buf *b, size_t extra, qb_err *err)
+{
+  return b->cap - b->n > extra ? QB_OK : qb_buf_reserve(b, extra, err);
+}
+
+/** Append value `v` (of the kind qb_vqe_rows gives for that column) as the next cell of the row being
+ * built; qb_vqe_cols_end_row closes the row. Failures are kept in c->rc. */
+static inline void qb_vqe_cols_put(qb_vqe_cols *c, const qb_value *v, qb_err *err)
+{
+  qb_vqe_col *col = &c->cols[c->cur++];
+  uint8_t ok = v->kind != QB_V_NULL;
+  if (c->rc || (c->rc = qb_vqe__room(&col->valid, 1, err))) return;
+  col->valid.p[col->valid.n++] = ok;
+  col->has_null |= !ok;
+  if (col->width) {
+    if ((c->rc = qb_vqe__room(&col->values, col->width, err))) return;
+    uint8_t *dst = col->values.p + col->values.n;
+    col->values.n += col->width;
+    if (!ok) memset(dst, 0, col->width);
+    else if (col->type == QB_PQ_BOOLEAN) *dst = v->u.b ? 1 : 0;
+    else if (col->type == QB_PQ_INT32) memcpy(dst, &v->u.i32, 4);
+    else if (col->type == QB_PQ_INT64) memcpy(dst, &v->u.i64, 8);
+    else memcpy(dst, &v->u.f64, 8);
+    return;
+  }
+  size_t n = ok ? v->u.bytes.n : 0;
+  if ((c->rc = qb_vqe__room(&col->values, n, err)) || (c->rc = qb_vqe__room(&col->offsets, 16, err))) return;
+  if (n) memcpy(col->values.p + col->values.n, v->u.bytes.p, n);
+  col->values.n += n;
+  if (col->offsets.n == 0) { /* offsets[0] */
+    memset(col->offsets.p, 0, 8);
+    col->offsets.n = 8;
+  }
+  int64_t end = (int64_t)col->values.n;
+  memcpy(col->offsets.p + col->offsets.n, &end, 8);
+  col->offsets.n += 8;
+}
+
+/** Close the row being built: QB_OK, or the first failure of its puts. */
+static inline int qb_vqe_cols_end_row(qb_vqe_cols *c)
+{
+  c->cur = 0;
+  if (c->rc) return c->rc;
+  c->n_rows++;
+  return QB_OK;
+}
+
+/* vqe_rows.c: append the rows qb_vqe_rows derives for c->table from `rec` (same arguments) to `c`. */
+int qb_vqe__rows_to_cols(qb_vqe_cols *c, const qb_vqe_record *rec, const char *experiment_id,
+                         const qb_vqe_types *types, const qb_vqe_meta *meta, qb_err *err);
+
+#endif
