@@ -990,6 +990,47 @@ QB_TEST(distinct_column_probes_shorter_in_later_row_groups)
   qb_pq_schema_free(s);
 }
 
+/* Long strings with few distinct values (ansatz_info's OpenQASM texts): their PLAIN size is the value bytes,
+ * not 4 per value, so the first-page rule keeps the dictionary, by rows and by batch alike. A dropped
+ * dictionary made one PLAIN page of the whole row group (tens of MiB at ingest scale). */
+QB_TEST(long_repeated_strings_keep_dictionary)
+{
+  qb_err e = QB_ERR_INIT;
+  enum { N = 2000, DISTINCT = 30, LEN = 2000 };
+  static char text[DISTINCT][LEN];
+  for (int d = 0; d < DISTINCT; d++) memset(text[d], 'a' + d % 26, LEN), text[d][0] = (char)('0' + d % 10), text[d][1] = (char)('A' + d);
+  static int64_t off[N + 1];
+  static char data[N * LEN];
+  off[0] = 0;
+  for (int i = 0; i < N; i++) {
+    int d = (i / 3) % DISTINCT; /* runs of three equal values: the batch's repeat shortcut counts them too */
+    memcpy(data + off[i], text[d], LEN);
+    off[i + 1] = off[i] + LEN;
+  }
+  for (int way = 0; way < 2; way++) {
+    qb_pq_schema *s = one_column(QB_PQ_BYTE_ARRAY, QB_PQ_REQUIRED);
+    wfile f;
+    CHECK_OK(wopen(&f, s, NULL, &e), &e);
+    if (way == 0) {
+      for (int i = 0; i < N; i++) {
+        qb_value row = ROW(vbin(data + off[i], LEN));
+        CHECK_OK(qb_pq_writer_write_row(f.w, &row, &e), &e);
+      }
+    } else {
+      qb_pq_column_batch col = {data, off, NULL};
+      CHECK_OK(qb_pq_writer_write_batch(f.w, &col, N, &e), &e);
+    }
+    CHECK_OK(wclose(&f, NULL, &e), &e);
+    pqfile pf;
+    CHECK_OK(pq_load(&pf, f.path, &e), &e);
+    const qb_pq_column_meta *m = &pf.m.row_groups[0].columns[0].meta_data;
+    CHECK(m->has_dictionary_page_offset);
+    CHECK(m->total_uncompressed_size < (int64_t)DISTINCT * LEN * 2); /* not N * LEN bytes of PLAIN */
+    pq_free(&pf);
+    qb_pq_schema_free(s);
+  }
+}
+
 /* ---- errors ---------------------------------------------------------------------------------------------- */
 
 QB_TEST(errors_name_the_column_and_keep_the_writer_usable)

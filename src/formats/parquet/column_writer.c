@@ -104,7 +104,7 @@ static size_t plain_bytes(const qb_pq_colw *c)
 {
   if (c->type == QB_PQ_BOOLEAN) return ((size_t)c->n_values + 7) / 8;
   if (c->width) return (size_t)c->n_values * c->width;
-  return c->data.n + 4 * (size_t)c->n_values;
+  return (c->use_dict ? c->page_value_bytes : c->data.n) + 4 * (size_t)c->n_values;
 }
 
 static size_t page_estimate(const qb_pq_colw *c)
@@ -290,6 +290,7 @@ static inline int val_bytes(qb_pq_colw *c, const uint8_t *p, size_t n, qb_err *e
     bool added;
     if ((rc = qb_pq_dict_put_bytes(&c->dict, p, n, &idx, &added, err)) != QB_OK) return rc;
     if (added && (rc = qb_pq_col_stats_bytes(&c->stats, p, n, err)) != QB_OK) return rc;
+    c->page_value_bytes += n;
     return stage_index(c, idx, added, err);
   }
   if ((rc = qb_pq_col_stats_bytes(&c->stats, p, n, err)) != QB_OK) return rc;
@@ -503,6 +504,7 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
     qb_buf_init(scratch[i], QB_BUF_NOLIMIT);
   }
   c->n_levels = c->n_values = c->n_rows = 0;
+  c->page_value_bytes = 0;
   return QB_OK;
 }
 
@@ -647,6 +649,7 @@ static int dict_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t
     if (prev != SIZE_MAX && same_value(b, width, prev, k)) {
       if ((rc = push(&c->vals, &prev_idx, 4, err)) != QB_OK) return rc;
       c->n_values++;
+      if (!width) c->page_value_bytes += (size_t)(b->offsets[k + 1] - b->offsets[k]);
       if (fp) { /* NaN counts are per value */
         double v = c->type == QB_PQ_FLOAT ? ((const float *)b->values)[k] : ((const double *)b->values)[k];
         if (isnan(v)) qb_pq_col_stats_double(&c->stats, v);

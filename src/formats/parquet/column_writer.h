@@ -37,6 +37,8 @@ typedef struct qb_pq_colw {
   qb_buf def, rep;                /* int16 levels */
   qb_buf vals;                    /* PLAIN mode: values (BYTE_ARRAY: u32 lengths); dictionary: u32 indices */
   qb_buf data;                    /* BYTE_ARRAY in PLAIN mode: the bytes back to back */
+  size_t page_value_bytes;        /* BYTE_ARRAY in dictionary mode: the open page's value bytes (their
+                                   * PLAIN size for the first-page rule; `data` is empty then) */
   uint32_t n_levels, n_values, n_rows;
 
   /* finished pages of the chunk */
