@@ -238,6 +238,9 @@ QB_API qb_pq_repetition qb_pq_node_repetition(const qb_pq_node *n);
 QB_API qb_pq_type qb_pq_node_type(const qb_pq_node *n);
 /** FIXED_LEN_BYTE_ARRAY length, else 0. */
 QB_API int32_t qb_pq_node_type_length(const qb_pq_node *n);
+/* Bytes per value of this leaf's physical type as staged in a qb_pq_column_batch (1 BOOLEAN, 4 INT32/FLOAT,
+ * 8 INT64/DOUBLE, 12 INT96, type_length FIXED_LEN_BYTE_ARRAY); 0 for BYTE_ARRAY (values + offsets). */
+QB_API size_t qb_pq_node_value_width(const qb_pq_node *n);
 QB_API qb_pq_logical_type qb_pq_node_logical(const qb_pq_node *n);
 QB_API qb_pq_converted_type qb_pq_node_converted(const qb_pq_node *n);
 /** True and *out set when the node has a field id. */

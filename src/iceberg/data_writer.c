@@ -465,27 +465,13 @@ int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
 /* Rows given to a new file before anything is known about its bytes per row. */
 #define BATCH_FIRST_ROWS 16
 
-static size_t cell_width(const qb_pq_node *leaf)
-{
-  switch (qb_pq_node_type(leaf)) {
-  case QB_PQ_BOOLEAN: return 1;
-  case QB_PQ_INT32:
-  case QB_PQ_FLOAT: return 4;
-  case QB_PQ_INT64:
-  case QB_PQ_DOUBLE: return 8;
-  case QB_PQ_INT96: return 12;
-  case QB_PQ_FIXED_LEN_BYTE_ARRAY: return (size_t)qb_pq_node_type_length(leaf);
-  default: return 0;
-  }
-}
-
 /* Row `row` of a batch column as the qb_value qb_data_writer_write would take (for partitioning). */
 static qb_value cell_value(const qb_field *f, const qb_pq_node *leaf, const qb_pq_column_batch *b, size_t row)
 {
   qb_value v = qb_value_null();
   if (b->valid && !b->valid[row]) return v;
   const uint8_t *base = b->values;
-  size_t width = cell_width(leaf);
+  size_t width = qb_pq_node_value_width(leaf);
   switch (qb_pq_node_type(leaf)) {
   case QB_PQ_BOOLEAN: return qb_value_bool(base[row] != 0);
   case QB_PQ_INT32: memcpy(&v.u.i32, base + row * 4, 4); v.kind = QB_V_INT32; return v;
@@ -512,7 +498,7 @@ static bool same_cell(const qb_pq_node *leaf, const qb_pq_column_batch *b, size_
   if (vi != vj) return false;
   if (!vi) return true;
   const uint8_t *base = b->values;
-  size_t width = cell_width(leaf);
+  size_t width = qb_pq_node_value_width(leaf);
   if (width) return !memcmp(base + i * width, base + j * width, width);
   int64_t ni = b->offsets[i + 1] - b->offsets[i], nj = b->offsets[j + 1] - b->offsets[j];
   return ni == nj && !memcmp(base + b->offsets[i], base + b->offsets[j], (size_t)ni);
@@ -580,7 +566,7 @@ static int write_run(qb_data_writer *w, const qb_pq_column_batch *cols, size_t r
     }
     for (size_t c = 0; c < nf; c++) {
       const qb_pq_column_batch *b = &cols[c];
-      size_t width = cell_width(qb_pq_schema_column(w->pq_schema, c));
+      size_t width = qb_pq_node_value_width(qb_pq_schema_column(w->pq_schema, c));
       w->bcols[c].values = width ? (const uint8_t *)b->values + row * width : b->values;
       w->bcols[c].offsets = b->offsets ? b->offsets + row : NULL;
       w->bcols[c].valid = b->valid ? b->valid + row : NULL;

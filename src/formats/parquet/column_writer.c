@@ -21,20 +21,6 @@
 #define DICT_PROBE_VALUES 8192
 #define DICT_PROBE_AGAIN 256
 
-static size_t value_width(const qb_pq_node *leaf)
-{
-  switch (leaf->type) {
-  case QB_PQ_BOOLEAN: return 1;
-  case QB_PQ_INT32:
-  case QB_PQ_FLOAT: return 4;
-  case QB_PQ_INT64:
-  case QB_PQ_DOUBLE: return 8;
-  case QB_PQ_INT96: return 12;
-  case QB_PQ_FIXED_LEN_BYTE_ARRAY: return (size_t)leaf->type_length;
-  default: return 0;
-  }
-}
-
 void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_options *o, qb_pq_compressor *z)
 {
   memset(c, 0, sizeof *c);
@@ -43,7 +29,7 @@ void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_o
   c->o = o;
   c->z = z;
   c->type = leaf->type;
-  c->width = value_width(leaf);
+  c->width = qb_pq_node_value_width(leaf);
   c->max_def = col->max_def;
   c->max_rep = col->max_rep;
   c->def_bits = qb_pq_bit_width((uint64_t)col->max_def);

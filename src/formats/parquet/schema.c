@@ -420,6 +420,19 @@ bool qb_pq_node_is_leaf(const qb_pq_node *n) { return n->is_leaf; }
 qb_pq_repetition qb_pq_node_repetition(const qb_pq_node *n) { return n->repetition; }
 qb_pq_type qb_pq_node_type(const qb_pq_node *n) { return n->type; }
 int32_t qb_pq_node_type_length(const qb_pq_node *n) { return n->type_length; }
+size_t qb_pq_node_value_width(const qb_pq_node *n)
+{
+  switch (n->type) {
+  case QB_PQ_BOOLEAN: return 1;
+  case QB_PQ_INT32:
+  case QB_PQ_FLOAT: return 4;
+  case QB_PQ_INT64:
+  case QB_PQ_DOUBLE: return 8;
+  case QB_PQ_INT96: return 12;
+  case QB_PQ_FIXED_LEN_BYTE_ARRAY: return (size_t)n->type_length;
+  default: return 0;
+  }
+}
 qb_pq_logical_type qb_pq_node_logical(const qb_pq_node *n) { return n->logical; }
 qb_pq_converted_type qb_pq_node_converted(const qb_pq_node *n) { return n->converted; }
 size_t qb_pq_node_n_children(const qb_pq_node *n) { return n->n_children; }
