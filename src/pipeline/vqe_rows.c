@@ -29,6 +29,9 @@ typedef struct rows {
   qb_vqe_cols *cols; /* the columnar target, else rows go to fn */
   qb_value items[MAX_COLS];
   size_t n;
+  /* columnar: where the record-constant cells go, skipped per row and filled once (fill_constants) */
+  size_t prefix_col, prefix_n, meta_col;
+  bool has_prefix, has_meta;
 } rows;
 
 static inline void put(rows *w, qb_value v)
@@ -70,22 +73,62 @@ static int emit(rows *w)
   return rc;
 }
 
-static void put_meta(rows *w)
+/* processing_timestamp, processing_date, processing_batch_id, processing_name */
+static void meta_values(const rows *w, qb_value v[4])
 {
-  put(w, qb_value_i64(w->meta->processing_timestamp_us));
-  put(w, qb_value_i32(w->meta->processing_date));
-  put(w, v_cstr(w->meta->processing_batch_id));
-  put(w, v_cstr(w->meta->processing_name ? w->meta->processing_name : QB_VQE_PROCESSING_NAME));
+  v[0] = qb_value_i64(w->meta->processing_timestamp_us);
+  v[1] = qb_value_i32(w->meta->processing_date);
+  v[2] = v_cstr(w->meta->processing_batch_id);
+  v[3] = v_cstr(w->meta->processing_name ? w->meta->processing_name : QB_VQE_PROCESSING_NAME);
 }
 
-/* experiment_id, molecule_id, basis_set[, backend[, num_qubits]] */
+/* experiment_id, molecule_id, basis_set, backend, num_qubits (the first 2 to 5 of them lead the rows) */
+static void prefix_values(const rows *w, qb_value v[5])
+{
+  v[0] = v_str(w->eid, w->eid_n);
+  v[1] = qb_value_i64(w->r->molecule_id);
+  v[2] = v_vstr(w->r->basis_set);
+  v[3] = v_vstr(w->r->backend);
+  v[4] = qb_value_i64(w->r->num_qubits);
+}
+
+static void put_meta(rows *w)
+{
+  if (w->cols) {
+    w->meta_col = w->cols->cur, w->has_meta = true;
+    qb_vqe_cols_skip(w->cols, 4);
+    return;
+  }
+  qb_value v[4];
+  meta_values(w, v);
+  for (int i = 0; i < 4; i++) put(w, v[i]);
+}
+
 static void put_prefix(rows *w, int n)
 {
-  put(w, v_str(w->eid, w->eid_n));
-  put(w, qb_value_i64(w->r->molecule_id));
-  if (n > 2) put(w, v_vstr(w->r->basis_set));
-  if (n > 3) put(w, v_vstr(w->r->backend));
-  if (n > 4) put(w, qb_value_i64(w->r->num_qubits));
+  if (w->cols) {
+    w->prefix_col = w->cols->cur, w->prefix_n = (size_t)n, w->has_prefix = true;
+    qb_vqe_cols_skip(w->cols, (size_t)n);
+    return;
+  }
+  qb_value v[5];
+  prefix_values(w, v);
+  for (int i = 0; i < n; i++) put(w, v[i]);
+}
+
+/* Columnar: the record-constant cells of rows [from, n_rows), which put_prefix and put_meta skipped. */
+static int fill_constants(rows *w, size_t from)
+{
+  qb_value v[5];
+  if (w->has_prefix) {
+    prefix_values(w, v);
+    for (size_t i = 0; i < w->prefix_n; i++) qb_vqe_cols_fill(w->cols, w->prefix_col + i, from, &v[i], w->err);
+  }
+  if (w->has_meta) {
+    meta_values(w, v);
+    for (size_t i = 0; i < 4; i++) qb_vqe_cols_fill(w->cols, w->meta_col + i, from, &v[i], w->err);
+  }
+  return w->cols->rc;
 }
 
 static qb_value *alloc_values(rows *w, size_t n)
@@ -358,6 +401,7 @@ static int derive(qb_vqe_table t, const qb_vqe_record *rec, const char *experime
             .err = err,
             .a = &a,
             .cols = cols};
+  size_t from = cols ? cols->n_rows : 0;
   int rc;
   switch (t) {
   case QB_VQE_MOLECULES: rc = molecules(&w); break;
@@ -374,6 +418,7 @@ static int derive(qb_vqe_table t, const qb_vqe_record *rec, const char *experime
   case QB_VQE_ITERATION_PARAMETERS: rc = iteration_parameters(&w); break;
   default: rc = hamiltonian_terms(&w);
   }
+  if (rc == QB_OK && cols) rc = fill_constants(&w, from);
   qb_arena_release(&a);
   return rc;
 }
