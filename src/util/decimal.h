@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Longest token qb_decimal_to_double accepts (the strtod fallback copies it to the stack). */
 #define QB_DECIMAL_MAX_CHARS 767
@@ -17,5 +18,43 @@
  * Returns false (and leaves *out alone) when p is not such a number or is longer than QB_DECIMAL_MAX_CHARS.
  */
 bool qb_decimal_to_double(double *out, const char *p, size_t n);
+
+/* The digits of a number as a tokenizer meets them, for callers that validate a number themselves
+ * (raw_vqe.c's parse_number) and need not scan it twice: feed every digit of the integer part, then
+ * every digit of the fraction, then add the exponent to q; qb_decimal_acc_to_double then gives what
+ * qb_decimal_to_double gives for the same text, or false when only the slow path can decide (then call
+ * qb_decimal_to_double on the text). qb_decimal_to_double's own scan uses these same steps. */
+#define QB_DECIMAL_ACC_DIGITS 19 /* 10^19 - 1 < 2^64: the mantissa digits kept */
+typedef struct qb_decimal_acc {
+  uint64_t w;      /* the first 19 significant digits */
+  int64_t q;       /* value = w * 10^q (with `truncated`: w * 10^q plus less than one unit of w) */
+  int nd;          /* significant digits in w */
+  bool truncated;  /* a nonzero digit after the 19th was dropped */
+} qb_decimal_acc;
+
+static inline void qb_decimal_acc_int_digit(qb_decimal_acc *a, unsigned d)
+{
+  if (a->nd < QB_DECIMAL_ACC_DIGITS) {
+    a->w = a->w * 10 + d;
+    if (a->w) a->nd++; /* a lone leading "0" is not significant */
+  } else {
+    a->q++;
+    a->truncated |= d != 0;
+  }
+}
+
+static inline void qb_decimal_acc_frac_digit(qb_decimal_acc *a, unsigned d)
+{
+  if (a->nd < QB_DECIMAL_ACC_DIGITS) {
+    a->w = a->w * 10 + d;
+    a->q--;
+    if (a->w) a->nd++; /* zeros before the first nonzero digit are not significant */
+  } else {
+    a->truncated |= d != 0;
+  }
+}
+
+/** *out = the value of the accumulated digits (negated if `neg`), or false when undecided. */
+bool qb_decimal_acc_to_double(double *out, const qb_decimal_acc *a, bool neg);
 
 #endif
