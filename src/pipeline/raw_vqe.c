@@ -379,7 +379,17 @@ static int parse_number(ps *s, numtok *t)
     t->is_int = false;
     q++;
     if (q >= s->end || *q < '0' || *q > '9') return fail(s, "invalid number: no digit after '.'");
-    for (; q < s->end && *q >= '0' && *q <= '9'; q++) qb_decimal_acc_frac_digit(&acc, (unsigned)(*q - '0'));
+    for (;;) {
+      uint64_t x;
+      if (s->end - q >= 8 && qb_decimal_acc_take8(&acc, (const char *)q, &x)) {
+        qb_decimal_acc_frac_digits8(&acc, x);
+        q += 8;
+      } else if (q < s->end && *q >= '0' && *q <= '9') {
+        qb_decimal_acc_frac_digit(&acc, (unsigned)(*q++ - '0'));
+      } else {
+        break;
+      }
+    }
   }
   if (q < s->end && (*q == 'e' || *q == 'E')) {
     t->is_int = false;

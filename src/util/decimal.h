@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Longest token qb_decimal_to_double accepts (the strtod fallback copies it to the stack). */
 #define QB_DECIMAL_MAX_CHARS 767
@@ -52,6 +53,34 @@ static inline void qb_decimal_acc_frac_digit(qb_decimal_acc *a, unsigned d)
   } else {
     a->truncated |= d != 0;
   }
+}
+
+/* Whether the 8 bytes at p are ASCII digits that qb_decimal_acc_frac_digits8 may take at once: all
+ * significant (a nonzero digit came before) and within the 19 kept. Little-endian only (else false). */
+static inline bool qb_decimal_acc_take8(const qb_decimal_acc *a, const char *p, uint64_t *x)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (!a->w || a->nd + 8 > QB_DECIMAL_ACC_DIGITS) return false;
+  memcpy(x, p, 8);
+  /* each byte 0x30..0x39: high nibble 3, and adding 6 does not carry out of the low nibble */
+  return ((*x & 0xF0F0F0F0F0F0F0F0ULL) | (((*x + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) ==
+         0x3333333333333333ULL;
+#else
+  (void)a, (void)p, (void)x;
+  return false;
+#endif
+}
+
+/* Eight fraction digits x (as qb_decimal_acc_take8 loaded them) in three multiplications: pairs, then
+ * quadruples, then the eight (the first digit is the lowest byte). Same as eight frac_digit calls. */
+static inline void qb_decimal_acc_frac_digits8(qb_decimal_acc *a, uint64_t x)
+{
+  x = ((x & 0x0F0F0F0F0F0F0F0FULL) * 2561) >> 8;
+  x = ((x & 0x00FF00FF00FF00FFULL) * 6553601) >> 16;
+  x = ((x & 0x0000FFFF0000FFFFULL) * 42949672960001ULL) >> 32;
+  a->w = a->w * 100000000 + (uint32_t)x;
+  a->q -= 8;
+  a->nd += 8;
 }
 
 /** *out = the value of the accumulated digits (negated if `neg`), or false when undecided. */
