@@ -334,6 +334,17 @@ static int vqe_iterations(rows *w)
   return rc;
 }
 
+/* A cell constant over the rows of one iteration: columnar, skipped here and filled per iteration. */
+static void put_iteration_cell(rows *w, qb_value v, size_t *col)
+{
+  if (!w->cols) {
+    put(w, v);
+    return;
+  }
+  *col = w->cols->cur;
+  qb_vqe_cols_skip(w->cols, 1);
+}
+
 /* posexplode(iteration_list) × posexplode(parameters): no de-duplication (§4.8) */
 static int iteration_parameters(rows *w)
 {
@@ -344,17 +355,24 @@ static int iteration_parameters(rows *w)
     const qb_vqe_iteration *it = &r->iterations[i];
     char iter_id[ID_MAX], param_id[ID_MAX];
     size_t iter_n = iteration_id(iter_id, w, &h, it->iteration);
+    size_t from = w->cols ? w->cols->n_rows : 0, step_col = 0, id_col = 0;
     for (size_t k = 0; k < it->parameters.n; k++) {
       size_t param_n = row_id(param_id, iter_id, iter_n, "_param_", (int64_t)k);
       put_prefix(w, 5);
-      put(w, qb_value_i64(it->iteration));
+      put_iteration_cell(w, qb_value_i64(it->iteration), &step_col);
       put(w, qb_value_i32((int32_t)k));
       put(w, qb_value_f64(it->parameters.v[k]));
       put_meta(w);
-      put(w, v_str(iter_id, iter_n));
+      put_iteration_cell(w, v_str(iter_id, iter_n), &id_col);
       put(w, v_str(param_id, param_n));
       int rc = emit(w);
       if (rc) return rc;
+    }
+    if (w->cols && it->parameters.n) {
+      qb_value step = qb_value_i64(it->iteration), id = v_str(iter_id, iter_n);
+      qb_vqe_cols_fill(w->cols, step_col, from, &step, w->err);
+      qb_vqe_cols_fill(w->cols, id_col, from, &id, w->err);
+      if (w->cols->rc) return w->cols->rc;
     }
   }
   return QB_OK;
