@@ -118,6 +118,7 @@ static int load_entries(qb_expidx *ix, qb_err *err)
   while (rc == QB_OK && (rc = qb_scan_next(&row, s, err)) == QB_OK && row) {
     const qb_value *e = &row->u.seq.items[0], *k = &row->u.seq.items[1];
     if (e->kind != QB_V_INT64) continue;
+    ix->entries_read++;
     uint64_t *v;
     bool created;
     rc = qb_expidx_map_ref(&v, &created, &ix->stored, (uint64_t)e->u.i64, err);

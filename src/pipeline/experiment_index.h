@@ -41,6 +41,7 @@ typedef struct qb_expidx {
   qb_expidx_map stored; /* the entries committed before this batch */
   /* per feature table: the snapshot id the index covers (-1: none; the index was never committed) */
   int64_t covers[QB_VQE_FEATURE_TABLES];
+  uint64_t entries_read; /* index rows read by this batch */
 } qb_expidx;
 
 /** Create the index table if missing, load its entries and the snapshots it covers. */

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Which listed raw files are new (docs/PIPELINE.md "Which files are new"), without reading one ledger row
+ * per file ever ingested: each ledger commit carries, per raw folder, the range of names the ledger holds
+ * and the count and hash sum of the files the batch saw listed in that range. A listing that shows the same
+ * set in the range has nothing new there; anything else (a late file with an old counter, a deleted or
+ * restored raw file) falls back to reading the ledger's `file` column, exactly as before. */
+#include "pipeline/ledger.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qberg/scan.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+void qb_raw_list_free(qb_raw_list *l)
+{
+  for (size_t i = 0; i < l->n; i++) free(l->v[i].path);
+  free(l->v);
+  memset(l, 0, sizeof *l);
+}
+
+static char *dupn(const char *s, size_t n)
+{
+  char *c = malloc(n + 1);
+  if (!c) return NULL;
+  memcpy(c, s, n);
+  c[n] = '\0';
+  return c;
+}
+
+/* "{counter}-{unix_nano}.json|.avro" */
+static bool parse_base(const char *base, uint64_t *counter, uint64_t *nano)
+{
+  char *end;
+  if (*base < '0' || *base > '9') return false;
+  unsigned long long c = strtoull(base, &end, 10);
+  if (*end != '-' || end[1] < '0' || end[1] > '9') return false;
+  char *end2;
+  unsigned long long ns = strtoull(end + 1, &end2, 10);
+  if (strcmp(end2, ".json") && strcmp(end2, ".avro")) return false;
+  *counter = c;
+  *nano = ns;
+  return true;
+}
+
+/* Patterned names first by counter then nanoseconds (the order Redpanda Connect wrote them), then the
+ * others by name. */
+int qb_ledger__cmp_base(const char *a, const char *b)
+{
+  uint64_t ca = 0, na = 0, cb = 0, nb = 0;
+  bool pa = parse_base(a, &ca, &na), pb = parse_base(b, &cb, &nb);
+  if (pa != pb) return pa ? -1 : 1;
+  if (pa) {
+    if (ca != cb) return ca < cb ? -1 : 1;
+    if (na != nb) return na < nb ? -1 : 1;
+  }
+  int c = strcmp(a, b);
+  return c < 0 ? -1 : c > 0;
+}
+
+/* Folder, then the base order. */
+static int cmp_raw(const void *a, const void *b)
+{
+  const qb_raw_file *x = a, *y = b;
+  const char *sx = strrchr(x->path, '/'), *sy = strrchr(y->path, '/');
+  size_t dx = sx ? (size_t)(sx - x->path) : 0, dy = sy ? (size_t)(sy - y->path) : 0;
+  int c = strncmp(x->path, y->path, dx < dy ? dx : dy);
+  if (c || dx != dy) return c ? c : (dx < dy ? -1 : 1);
+  if (x->patterned != y->patterned) return x->patterned ? -1 : 1;
+  if (x->patterned) {
+    if (x->counter != y->counter) return x->counter < y->counter ? -1 : 1;
+    if (x->nano != y->nano) return x->nano < y->nano ? -1 : 1;
+  }
+  return strcmp(x->path, y->path);
+}
+
+/* ---- folders ----------------------------------------------------------------------------------------- */
+
+static void split(const char *path, size_t *dir_len, const char **base)
+{
+  const char *s = strrchr(path, '/');
+  *dir_len = s ? (size_t)(s - path) : 0;
+  *base = s ? s + 1 : path;
+}
+
+static qb_ledger_dir *find_dir(qb_ledger *l, const char *dir, size_t n)
+{
+  if (l->last_hit < l->n_dirs) {
+    qb_ledger_dir *d = &l->dirs[l->last_hit];
+    if (strlen(d->dir) == n && !memcmp(d->dir, dir, n)) return d;
+  }
+  for (size_t i = 0; i < l->n_dirs; i++)
+    if (strlen(l->dirs[i].dir) == n && !memcmp(l->dirs[i].dir, dir, n)) {
+      l->last_hit = i;
+      return &l->dirs[i];
+    }
+  return NULL;
+}
+
+static int add_dir(qb_ledger_dir **out, qb_ledger *l, const char *dir, size_t n, qb_err *err)
+{
+  if (l->n_dirs == l->cap_dirs) {
+    size_t cap = l->cap_dirs ? l->cap_dirs * 2 : 8;
+    qb_ledger_dir *v = realloc(l->dirs, cap * sizeof *v);
+    if (!v) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    l->dirs = v;
+    l->cap_dirs = cap;
+  }
+  qb_ledger_dir *d = &l->dirs[l->n_dirs];
+  memset(d, 0, sizeof *d);
+  if (!(d->dir = dupn(dir, n))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  l->last_hit = l->n_dirs++;
+  *out = d;
+  return QB_OK;
+}
+
+static int get_dir(qb_ledger_dir **out, qb_ledger *l, const char *dir, size_t n, qb_err *err)
+{
+  *out = find_dir(l, dir, n);
+  return *out ? QB_OK : add_dir(out, l, dir, n, err);
+}
+
+static bool in_range(const qb_ledger_dir *d, const char *base)
+{
+  return d->first && qb_ledger__cmp_base(base, d->first) >= 0 && qb_ledger__cmp_base(base, d->last) <= 0;
+}
+
+/* Widen d's range to hold base. */
+static int extend(qb_ledger_dir *d, const char *base, qb_err *err)
+{
+  char **ends[2] = {&d->first, &d->last};
+  for (int i = 0; i < 2; i++) {
+    char **e = ends[i];
+    if (*e && (i ? qb_ledger__cmp_base(base, *e) <= 0 : qb_ledger__cmp_base(base, *e) >= 0)) continue;
+    char *c = strdup(base);
+    if (!c) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    free(*e);
+    *e = c;
+  }
+  return QB_OK;
+}
+
+/* ---- the summary: per folder "<len>:<dir><len>:<first><len>:<last> <count> <hash>\n" ------------------- */
+
+static const char *parse_str(char **out, const char *s)
+{
+  char *end;
+  unsigned long long n = strtoull(s, &end, 10);
+  if (end == s || *end != ':' || n > strlen(end + 1)) return NULL;
+  if (!(*out = dupn(end + 1, (size_t)n))) return NULL;
+  return end + 1 + n;
+}
+
+static void free_dirs(qb_ledger *l)
+{
+  for (size_t i = 0; i < l->n_dirs; i++) {
+    free(l->dirs[i].dir);
+    free(l->dirs[i].first);
+    free(l->dirs[i].last);
+  }
+  free(l->dirs);
+  l->dirs = NULL;
+  l->n_dirs = l->cap_dirs = l->last_hit = 0;
+}
+
+bool qb_ledger__parse(qb_ledger *l, const char *s)
+{
+  free_dirs(l);
+  while (*s) {
+    qb_ledger_dir d = {0};
+    const char *p = parse_str(&d.dir, s);
+    if (p) p = parse_str(&d.first, p);
+    if (p) p = parse_str(&d.last, p);
+    char *end = NULL;
+    if (p && *p == ' ') {
+      d.count = strtoull(p + 1, &end, 10);
+      if (end != p + 1 && *end == ' ') {
+        p = end + 1;
+        d.hash = strtoull(p, &end, 16);
+        p = end != p && *end == '\n' ? end + 1 : NULL;
+      } else {
+        p = NULL;
+      }
+    } else {
+      p = NULL;
+    }
+    qb_ledger_dir *slot = NULL;
+    qb_err e = QB_ERR_INIT;
+    if (p && d.first[0] && d.last[0] && !find_dir(l, d.dir, strlen(d.dir)) &&
+        add_dir(&slot, l, d.dir, strlen(d.dir), &e) == QB_OK) {
+      free(slot->dir);
+      *slot = d;
+      s = p;
+      continue;
+    }
+    free(d.dir);
+    free(d.first);
+    free(d.last);
+    free_dirs(l);
+    return false;
+  }
+  return true;
+}
+
+int qb_ledger_summary(char **out, const qb_ledger *l, qb_err *err)
+{
+  qb_buf b;
+  qb_buf_init(&b, SIZE_MAX);
+  int rc = QB_OK;
+  for (size_t i = 0; rc == QB_OK && i < l->n_dirs; i++) {
+    const qb_ledger_dir *d = &l->dirs[i];
+    if (!d->first) continue;
+    rc = qb_buf_printf(&b, err, "%zu:%s%zu:%s%zu:%s %" PRIu64 " %016" PRIx64 "\n", strlen(d->dir), d->dir,
+                       strlen(d->first), d->first, strlen(d->last), d->last, d->count, d->hash);
+  }
+  if (rc == QB_OK) rc = qb_buf_cstr(&b, err);
+  if (rc) {
+    qb_buf_free(&b);
+    return rc;
+  }
+  size_t n;
+  *out = (char *)qb_buf_detach(&b, &n);
+  return QB_OK;
+}
+
+/* ---- reading ----------------------------------------------------------------------------------------- */
+
+/* The summary that describes the current snapshot's rows: the newest snapshot's, when every snapshot after
+ * it is a compaction (`replace`: the same rows). NULL when the ledger has rows no summary describes. */
+static const char *current_summary(const qb_table_metadata *md, bool *empty)
+{
+  const qb_snapshot *s = qb_table_metadata_current_snapshot(md);
+  *empty = !s;
+  while (s) {
+    const char *v = qb_snapshot_summary_get(s, QB_LEDGER_SUMMARY_KEY);
+    if (v) return v;
+    if (!s->operation || strcmp(s->operation, "replace") || !s->has_parent) return NULL;
+    s = qb_table_metadata_snapshot_by_id(md, s->parent_id);
+  }
+  return NULL;
+}
+
+/* Every ledger row: its path hash into l->seen; with `ranges`, its folder's range widened to hold it. */
+static int read_rows(qb_ledger *l, bool ranges, qb_err *err)
+{
+  const char *cols[1] = {"file"};
+  qb_scan_options o = QB_SCAN_OPTIONS_INIT;
+  o.columns = cols;
+  o.n_columns = 1;
+  qb_scan *s = NULL;
+  int rc = qb_scan_new(&s, l->table, &o, err);
+  const qb_value *row;
+  char *path = NULL;
+  while (rc == QB_OK && (rc = qb_scan_next(&row, s, err)) == QB_OK && row) {
+    const qb_value *f = &row->u.seq.items[0];
+    if (f->kind != QB_V_STRING) continue;
+    l->rows_read++;
+    rc = qb_u64set_add(&l->seen, qb_hash_bytes(f->u.bytes.p, f->u.bytes.n), err);
+    if (rc || !ranges) continue;
+    free(path);
+    if (!(path = dupn((const char *)f->u.bytes.p, f->u.bytes.n))) {
+      rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+      break;
+    }
+    size_t dn;
+    const char *base;
+    split(path, &dn, &base);
+    qb_ledger_dir *d;
+    if ((rc = get_dir(&d, l, path, dn, err)) == QB_OK) rc = extend(d, base, err);
+  }
+  free(path);
+  qb_scan_free(s);
+  return rc ? qb_err_wrap(err, "reading the ledger %s", QB_LEDGER_TABLE) : QB_OK;
+}
+
+int qb_ledger_open(qb_ledger *l, qb_table *table, qb_err *err)
+{
+  memset(l, 0, sizeof *l);
+  l->table = table;
+  qb_u64set_init(&l->seen);
+  const qb_table_metadata *md;
+  int rc = qb_table_get_metadata(&md, table, err);
+  if (rc) return rc;
+  bool empty;
+  const char *v = current_summary(md, &empty);
+  if (empty || (v && qb_ledger__parse(l, v))) return QB_OK;
+  /* a warehouse written before the summary (or a foreign append): read every row once; this batch's
+   * commit writes the summary */
+  l->legacy = l->changed = true;
+  return read_rows(l, true, err);
+}
+
+/* ---- listing ----------------------------------------------------------------------------------------- */
+
+typedef struct list_ctx {
+  qb_ledger *l;
+  qb_raw_list *out;
+  int pass; /* 1: every file; 2: only the ranges of mismatching folders */
+  uint64_t listed;
+} list_ctx;
+
+static int keep(qb_raw_list *out, const char *path, const char *base, uint64_t size, qb_err *err)
+{
+  if (out->n == out->cap) {
+    size_t cap = out->cap ? out->cap * 2 : 256;
+    qb_raw_file *v = realloc(out->v, cap * sizeof *v);
+    if (!v) return QB_FAIL(err, QB_ENOMEM, "out of memory listing raw files");
+    out->v = v;
+    out->cap = cap;
+  }
+  qb_raw_file *f = &out->v[out->n];
+  memset(f, 0, sizeof *f);
+  if (!(f->path = strdup(path))) return QB_FAIL(err, QB_ENOMEM, "out of memory listing raw files");
+  f->size = size;
+  f->patterned = parse_base(base, &f->counter, &f->nano);
+  out->n++;
+  return QB_OK;
+}
+
+static int on_listed(void *ctx, const char *path, const qb_stat *st, qb_err *err)
+{
+  list_ctx *c = ctx;
+  qb_ledger *l = c->l;
+  size_t dn;
+  const char *base;
+  split(path, &dn, &base);
+  /* .json: Redpanda Connect; .avro: Kafka Connect's S3 sink (Object Container Files). Others: temp files. */
+  if (base[0] == '.' || (!qb_str_has_suffix(base, ".json") && !qb_str_has_suffix(base, ".avro"))) return QB_OK;
+  qb_ledger_dir *d = find_dir(l, path, dn);
+  uint64_t h = qb_hash_bytes(path, strlen(path));
+  if (c->pass == 2) {
+    if (!d || !d->mismatch || !in_range(d, base)) return QB_OK; /* decided by pass one */
+  } else {
+    c->listed++;
+    if (!d || !in_range(d, base)) return keep(c->out, path, base, st->size_bytes, err);
+    if (!l->legacy) { /* decided after the listing, by the folder's count and sum */
+      d->l_count++;
+      d->l_hash += h;
+      return QB_OK;
+    }
+  }
+  if (!qb_u64set_has(&l->seen, h)) return keep(c->out, path, base, st->size_bytes, err);
+  d->l_count++;
+  d->l_hash += h;
+  return QB_OK;
+}
+
+int qb_ledger_discover(qb_raw_list *out, uint64_t *listed, qb_ledger *l, qb_fileio *io, const char *prefix,
+                       qb_err *err)
+{
+  memset(out, 0, sizeof *out);
+  list_ctx c = {l, out, 1, 0};
+  int rc = qb_fileio_list(io, prefix, on_listed, &c, err);
+  bool again = false;
+  for (size_t i = 0; rc == QB_OK && !l->legacy && i < l->n_dirs; i++) {
+    qb_ledger_dir *d = &l->dirs[i];
+    if (d->l_count == d->count && d->l_hash == d->hash) continue;
+    /* a late file in the range, or a raw file deleted or restored: the rows decide */
+    d->mismatch = again = true;
+    d->l_count = d->l_hash = 0;
+  }
+  if (rc == QB_OK && again) {
+    l->changed = true;
+    rc = read_rows(l, false, err);
+    c.pass = 2;
+    if (rc == QB_OK) rc = qb_fileio_list(io, prefix, on_listed, &c, err);
+  }
+  if (rc) return qb_err_wrap(err, "listing raw files under %s", prefix);
+  /* S := what this listing showed of the ledger in each range */
+  for (size_t i = 0; i < l->n_dirs; i++) {
+    l->dirs[i].count = l->dirs[i].l_count;
+    l->dirs[i].hash = l->dirs[i].l_hash;
+  }
+  qb_u64set_free(&l->seen);
+  qb_u64set_init(&l->seen);
+  if (out->n) qsort(out->v, out->n, sizeof *out->v, cmp_raw);
+  *listed = c.listed;
+  return QB_OK;
+}
+
+int qb_ledger_note(qb_ledger *l, const char *path, qb_err *err)
+{
+  size_t dn;
+  const char *base;
+  split(path, &dn, &base);
+  qb_ledger_dir *d;
+  int rc = get_dir(&d, l, path, dn, err);
+  if (rc == QB_OK) rc = extend(d, base, err);
+  if (rc) return rc;
+  d->count++;
+  d->hash += qb_hash_bytes(path, strlen(path));
+  l->changed = true;
+  return QB_OK;
+}
+
+void qb_ledger_close(qb_ledger *l)
+{
+  if (!l) return;
+  free_dirs(l);
+  qb_u64set_free(&l->seen);
+}
