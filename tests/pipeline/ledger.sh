@@ -1,0 +1,74 @@
+# Which listed raw files are new (docs/PIPELINE.md "Which files are new"): a batch reads no ledger row when
+# the listing shows the ledger's files unchanged; a late file with an old counter, a deleted and a restored
+# raw file make it read the ledger's rows and decide exactly; a file is never ingested twice; a ledger
+# without the range summary (an older warehouse, or a foreign append) is read whole and then migrated.
+set -eu
+W="$TMPDIR/wh"
+R="$TMPDIR/raw"
+T="$R/experiment.vqe"
+pass=0 fail=0
+check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+# files_seen files_new ledger_rows_read
+run() {
+  "$QBERG" -w "$W" ingest --raw "$R" --no-features --json >"$TMPDIR/$1.json"
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["files_seen"], d["files_new"], d["stored_reads"]["ledger_rows"])' \
+    "$TMPDIR/$1.json"
+}
+gen() { # N FIRST_COUNTER SEED
+  rm -rf "$TMPDIR/g"
+  "$QBERG" generate --experiments "$1" --first-counter "$2" --seed "$3" --iterations 1-2 --out "$TMPDIR/g" >/dev/null
+  mkdir -p "$T"
+  cp "$TMPDIR"/g/experiment.vqe/*.json "$T/"
+}
+ledger_files() { "$QBERG" -w "$W" scan quantum_features.ingested_files --columns file --format csv | tail -n +2 | sort; }
+
+gen 3 10 1
+check "first batch: 3 listed, 3 new, no ledger row read" '[ "$(run b1)" = "3 3 0" ]'
+check "rerun: nothing new, no ledger row read" '[ "$(run b2)" = "3 0 0" ]'
+gen 2 20 2
+check "2 files after the range: new without reading the ledger" '[ "$(run b3)" = "5 2 0" ]'
+gen 1 1 3
+check "a late file before the range: new without reading the ledger" '[ "$(run b4)" = "6 1 0" ]'
+gen 1 11 4
+late=$(ls "$TMPDIR"/g/experiment.vqe/)
+check "a late file inside the range (counter 11 between 10 and 12): found by reading the 6 ledger rows" \
+  '[ "$(run b5)" = "7 1 6" ]'
+check "the late file is in the ledger" 'ledger_files | grep -q "/$late\$"'
+check "after it: nothing new, no ledger row read" '[ "$(run b6)" = "7 0 0" ]'
+
+# a raw file deleted (retention): the range no longer matches, the rows decide, nothing is re-ingested
+victim=$(ls "$T" | sort -t- -k1,1n | sed -n 2p)
+mv "$T/$victim" "$TMPDIR/victim.json"
+check "a deleted raw file, no new file: ledger rows read, nothing new" '[ "$(run b7)" = "6 0 7" ]'
+mv "$TMPDIR/victim.json" "$T/$victim"
+check "the file restored: the listing is the summary's set again, nothing read" '[ "$(run b8)" = "7 0 0" ]'
+mv "$T/$victim" "$TMPDIR/victim.json"
+gen 1 50 7
+check "deleted again, and a new file: rows read, 1 new (its commit records the 6 old files left)" \
+  '[ "$(run b9)" = "7 1 7" ]'
+mv "$TMPDIR/victim.json" "$T/$victim"
+check "the file restored: rows read, not ingested again" '[ "$(run b10)" = "8 0 8" ]'
+check "every raw file once in the ledger" '[ "$(ledger_files | uniq -d | wc -l)" = 0 ] && [ "$(ledger_files | wc -l)" = 8 ]'
+check "molecules: one row per experiment" \
+  '[ "$("$QBERG" -w "$W" scan quantum_features.molecules --columns experiment_id --format csv | tail -n +2 | sort -u | wc -l)" = 8 ]'
+gen 1 60 8
+check "a new file: 1 new, its commit records all 8 listed ledger files" '[ "$(run b11)" = "9 1 8" ]'
+check "then no ledger row read" '[ "$(run b12)" = "9 0 0" ]'
+
+# a compaction of the ledger (replace snapshot) keeps the summary usable
+"$QBERG" -w "$W" maintain compact quantum_features.ingested_files >/dev/null
+check "after compacting the ledger: no ledger row read" '[ "$(run b13)" = "9 0 0" ]'
+
+# a foreign append (no summary): the whole ledger is read once; a row it names is not ingested
+gen 1 30 5
+foreign=$(ls "$TMPDIR"/g/experiment.vqe/)
+printf '{"file":"%s","status":"ingested","records":1}\n' "$T/$foreign" >"$TMPDIR/foreign.jsonl"
+"$QBERG" -w "$W" append quantum_features.ingested_files "$TMPDIR/foreign.jsonl" >/dev/null
+gen 1 40 6
+check "without a summary: 10 rows read, the foreign row's file skipped, 1 new" '[ "$(run b14)" = "11 1 10" ]'
+check "that batch wrote the summary: no ledger row read" '[ "$(run b15)" = "11 0 0" ]'
+check "the summary is in the ledger's current snapshot" \
+  '"$QBERG" -w "$W" snapshots quantum_features.ingested_files --json | grep -q "qberg.ledger-ranges"'
+
+echo "ledger.sh: $pass passed, $fail failed"
+[ "$fail" = 0 ]
