@@ -373,7 +373,6 @@ static int discover(ingest_run *r, qb_err *err)
   int rc = qb_ledger_open(&r->ledger, r->ledger_t, err);
   if (rc == QB_OK) rc = qb_ledger_discover(&r->files, &r->rep->files_seen, &r->ledger, r->io, r->opts->raw, err);
   r->rep->ledger_rows_read = r->ledger.rows_read;
-  r->rep->index_entries_read = r->ix.entries_read;
   if (rc) return rc;
   size_t k = r->files.n;
   r->rep->files_new = k;
@@ -615,7 +614,9 @@ static int on_record(void *ctx, const qb_vqe_record *rec, qb_err *err)
     r->recheck[c->file] = true;
     return QB_OK;
   }
-  if (qb_expidx_map_get(&r->ix.stored, exp, &stored)) {
+  bool is_stored;
+  if ((rc = qb_expidx_lookup(&is_stored, &stored, &r->ix, exp, err)) != QB_OK) return rc;
+  if (is_stored) {
     /* stored: the same key multiset means every key is stored, so the seed's anti join drops every row */
     if (stored && !qb_expidx_map_get(&r->recovered, exp, NULL)) {
       if ((rc = derive_rows(r, rec, id, MODE_DIGEST, err)) != QB_OK) return rc;
@@ -886,10 +887,10 @@ static int commit_index(ingest_run *r, qb_err *err)
   for (size_t i = 0; rc == QB_OK && i < r->recovered.cap; i++) {
     if (!r->recovered.keys[i]) continue;
     uint64_t *v;
-    bool created;
+    bool created, stored;
     rc = qb_expidx_map_ref(&v, &created, &r->added, r->recovered.keys[i], err);
-    if (rc == QB_OK && created)
-      *v = qb_expidx_map_get(&r->ix.stored, r->recovered.keys[i], NULL) ? 0 : r->recovered.vals[i];
+    if (rc == QB_OK && created) rc = qb_expidx_lookup(&stored, NULL, &r->ix, r->recovered.keys[i], err);
+    if (rc == QB_OK && created) *v = stored ? 0 : r->recovered.vals[i];
   }
   int64_t covers[QB_VQE_FEATURE_TABLES];
   for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
@@ -976,7 +977,8 @@ static qb_features_membership batch_membership(void *ctx, const char *experiment
   const ingest_run *r = ctx;
   uint64_t exp = qb_expidx_digest(experiment_id, n);
   if (qb_expidx_map_get(&r->recovered, exp, NULL)) return QB_FEATURES_UNKNOWN;
-  if (qb_expidx_map_get(&r->ix.stored, exp, NULL)) return QB_FEATURES_STORED;
+  int stored = qb_expidx_stored(&r->ix, exp); /* every experiment of the batch was looked up: exact */
+  if (stored) return stored > 0 ? QB_FEATURES_STORED : QB_FEATURES_UNKNOWN;
   return qb_expidx_map_get(&r->added, exp, NULL) ? QB_FEATURES_NEW : QB_FEATURES_UNKNOWN;
 }
 
@@ -1027,6 +1029,7 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
       rc = qb_features_run(&rep->features, cat, &fo, err);
     }
   }
+  rep->index_entries_read = r->ix.entries_read;
   rep->elapsed_ms = qb_now_ms() - r->t0_ms;
   char batch[37];
   memcpy(batch, r->batch, sizeof batch);
