@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Which listed raw files are new (docs/PIPELINE.md "Which files are new"), without reading one ledger row
- * per file ever ingested: each ledger commit carries, per raw folder, the range of names the ledger holds
- * and the count and hash sum of the files the batch saw listed in that range. A listing that shows the same
- * set in the range has nothing new there; anything else (a late file with an old counter, a deleted or
- * restored raw file) falls back to reading the ledger's `file` column, exactly as before. */
+/* Which listed raw files are new (docs/PIPELINE.md "Which files are new"), reading the ledger rows of the
+ * last batch instead of one row per file ever ingested: each ledger commit carries, per raw folder, the range
+ * of names the ledger held before the batch, with the count and hash sum of the listed files in that range.
+ * A listed file outside the range is new unless the previous batch recorded it; a listing whose count or sum
+ * in the range differs (a late file with an old name, a deleted or restored raw file) falls back to reading
+ * the whole `file` column, as does a ledger without the summary (older warehouses, foreign commits). */
 #include "pipeline/ledger.h"
 
 #include <inttypes.h>
@@ -46,22 +47,22 @@ static bool parse_base(const char *base, uint64_t *counter, uint64_t *nano)
   return true;
 }
 
-/* Patterned names first by counter then nanoseconds (the order Redpanda Connect wrote them), then the
- * others by name. */
+/* The range order: patterned names by unix_nano (the write time: a restarted producer's counter starts
+ * again, its clock does not), then counter, then name; other names after them, by name. */
 int qb_ledger__cmp_base(const char *a, const char *b)
 {
   uint64_t ca = 0, na = 0, cb = 0, nb = 0;
   bool pa = parse_base(a, &ca, &na), pb = parse_base(b, &cb, &nb);
   if (pa != pb) return pa ? -1 : 1;
   if (pa) {
-    if (ca != cb) return ca < cb ? -1 : 1;
     if (na != nb) return na < nb ? -1 : 1;
+    if (ca != cb) return ca < cb ? -1 : 1;
   }
   int c = strcmp(a, b);
   return c < 0 ? -1 : c > 0;
 }
 
-/* Folder, then the base order. */
+/* The processing order, folder, then counter and unix_nano: the order Redpanda Connect wrote them. */
 static int cmp_raw(const void *a, const void *b)
 {
   const qb_raw_file *x = a, *y = b;
@@ -128,10 +129,10 @@ static bool in_range(const qb_ledger_dir *d, const char *base)
   return d->first && qb_ledger__cmp_base(base, d->first) >= 0 && qb_ledger__cmp_base(base, d->last) <= 0;
 }
 
-/* Widen d's range to hold base. */
-static int extend(qb_ledger_dir *d, const char *base, qb_err *err)
+/* Widen [*first, *last] to hold base. */
+static int extend(char **first, char **last, const char *base, qb_err *err)
 {
-  char **ends[2] = {&d->first, &d->last};
+  char **ends[2] = {first, last};
   for (int i = 0; i < 2; i++) {
     char **e = ends[i];
     if (*e && (i ? qb_ledger__cmp_base(base, *e) <= 0 : qb_ledger__cmp_base(base, *e) >= 0)) continue;
@@ -143,7 +144,8 @@ static int extend(qb_ledger_dir *d, const char *base, qb_err *err)
   return QB_OK;
 }
 
-/* ---- the summary: per folder "<len>:<dir><len>:<first><len>:<last> <count> <hash>\n" ------------------- */
+/* ---- the summary: "base <snapshot id>\n", then per folder "<len>:<dir><len>:<first><len>:<last> <count>
+ * <hash hex>\n" ------------------------------------------------------------------------------------------- */
 
 static const char *parse_str(char **out, const char *s)
 {
@@ -160,6 +162,8 @@ static void free_dirs(qb_ledger *l)
     free(l->dirs[i].dir);
     free(l->dirs[i].first);
     free(l->dirs[i].last);
+    free(l->dirs[i].n_first);
+    free(l->dirs[i].n_last);
   }
   free(l->dirs);
   l->dirs = NULL;
@@ -169,12 +173,17 @@ static void free_dirs(qb_ledger *l)
 bool qb_ledger__parse(qb_ledger *l, const char *s)
 {
   free_dirs(l);
+  char *end;
+  if (strncmp(s, "base ", 5)) return false;
+  l->base = strtoll(s + 5, &end, 10);
+  if (end == s + 5 || *end != '\n' || l->base < -1) return false;
+  s = end + 1;
   while (*s) {
     qb_ledger_dir d = {0};
     const char *p = parse_str(&d.dir, s);
     if (p) p = parse_str(&d.first, p);
     if (p) p = parse_str(&d.last, p);
-    char *end = NULL;
+    end = NULL;
     if (p && *p == ' ') {
       d.count = strtoull(p + 1, &end, 10);
       if (end != p + 1 && *end == ' ') {
@@ -209,12 +218,12 @@ int qb_ledger_summary(char **out, const qb_ledger *l, qb_err *err)
 {
   qb_buf b;
   qb_buf_init(&b, SIZE_MAX);
-  int rc = QB_OK;
+  int rc = qb_buf_printf(&b, err, "base %lld\n", (long long)l->current);
   for (size_t i = 0; rc == QB_OK && i < l->n_dirs; i++) {
     const qb_ledger_dir *d = &l->dirs[i];
-    if (!d->first) continue;
+    if (!d->n_first) continue;
     rc = qb_buf_printf(&b, err, "%zu:%s%zu:%s%zu:%s %" PRIu64 " %016" PRIx64 "\n", strlen(d->dir), d->dir,
-                       strlen(d->first), d->first, strlen(d->last), d->last, d->count, d->hash);
+                       strlen(d->n_first), d->n_first, strlen(d->n_last), d->n_last, d->count, d->hash);
   }
   if (rc == QB_OK) rc = qb_buf_cstr(&b, err);
   if (rc) {
@@ -228,28 +237,25 @@ int qb_ledger_summary(char **out, const qb_ledger *l, qb_err *err)
 
 /* ---- reading ----------------------------------------------------------------------------------------- */
 
-/* The summary that describes the current snapshot's rows: the newest snapshot's, when every snapshot after
- * it is a compaction (`replace`: the same rows). NULL when the ledger has rows no summary describes. */
-static const char *current_summary(const qb_table_metadata *md, bool *empty)
+/* A summary is used only on the snapshot that carries it, whose parent is its base: then the rows after
+ * the base are the ones that snapshot appended. Anything else (a compaction, a foreign append, a commit
+ * that retried onto another parent) makes the batch read every row, and write a new summary. */
+static bool usable_summary(qb_ledger *l, const qb_snapshot *cur)
 {
-  const qb_snapshot *s = qb_table_metadata_current_snapshot(md);
-  *empty = !s;
-  while (s) {
-    const char *v = qb_snapshot_summary_get(s, QB_LEDGER_SUMMARY_KEY);
-    if (v) return v;
-    if (!s->operation || strcmp(s->operation, "replace") || !s->has_parent) return NULL;
-    s = qb_table_metadata_snapshot_by_id(md, s->parent_id);
-  }
-  return NULL;
+  const char *v = cur ? qb_snapshot_summary_get(cur, QB_LEDGER_SUMMARY_KEY) : NULL;
+  if (!v || !qb_ledger__parse(l, v)) return false;
+  return cur->has_parent ? cur->parent_id == l->base : l->base == -1;
 }
 
-/* Every ledger row: its path hash into l->seen; with `ranges`, its folder's range widened to hold it. */
-static int read_rows(qb_ledger *l, bool ranges, qb_err *err)
+/* Ledger rows (all, or those after l->base): their path hashes into l->seen, their names into the next
+ * summary's ranges. */
+static int read_rows(qb_ledger *l, bool all, qb_err *err)
 {
   const char *cols[1] = {"file"};
   qb_scan_options o = QB_SCAN_OPTIONS_INIT;
   o.columns = cols;
   o.n_columns = 1;
+  if (!all) o.after_snapshot_id = l->base;
   qb_scan *s = NULL;
   int rc = qb_scan_new(&s, l->table, &o, err);
   const qb_value *row;
@@ -259,20 +265,20 @@ static int read_rows(qb_ledger *l, bool ranges, qb_err *err)
     if (f->kind != QB_V_STRING) continue;
     l->rows_read++;
     rc = qb_u64set_add(&l->seen, qb_hash_bytes(f->u.bytes.p, f->u.bytes.n), err);
-    if (rc || !ranges) continue;
     free(path);
-    if (!(path = dupn((const char *)f->u.bytes.p, f->u.bytes.n))) {
+    if (rc == QB_OK && !(path = dupn((const char *)f->u.bytes.p, f->u.bytes.n)))
       rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
-      break;
-    }
+    if (rc) break;
     size_t dn;
     const char *base;
     split(path, &dn, &base);
     qb_ledger_dir *d;
-    if ((rc = get_dir(&d, l, path, dn, err)) == QB_OK) rc = extend(d, base, err);
+    if ((rc = get_dir(&d, l, path, dn, err)) == QB_OK) rc = extend(&d->n_first, &d->n_last, base, err);
   }
   free(path);
   qb_scan_free(s);
+  if (all) l->all_read = true;
+  l->tail_read = true;
   return rc ? qb_err_wrap(err, "reading the ledger %s", QB_LEDGER_TABLE) : QB_OK;
 }
 
@@ -280,16 +286,24 @@ int qb_ledger_open(qb_ledger *l, qb_table *table, qb_err *err)
 {
   memset(l, 0, sizeof *l);
   l->table = table;
+  l->base = l->current = -1;
   qb_u64set_init(&l->seen);
   const qb_table_metadata *md;
   int rc = qb_table_get_metadata(&md, table, err);
   if (rc) return rc;
-  bool empty;
-  const char *v = current_summary(md, &empty);
-  if (empty || (v && qb_ledger__parse(l, v))) return QB_OK;
-  /* a warehouse written before the summary (or a foreign append): read every row once; this batch's
-   * commit writes the summary */
-  l->legacy = l->changed = true;
+  const qb_snapshot *cur = qb_table_metadata_current_snapshot(md);
+  if (!cur) return QB_OK; /* no row */
+  l->current = cur->snapshot_id;
+  if (usable_summary(l, cur)) {
+    for (size_t i = 0; i < l->n_dirs; i++) {
+      qb_ledger_dir *d = &l->dirs[i];
+      if (!(d->n_first = strdup(d->first)) || !(d->n_last = strdup(d->last)))
+        return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    }
+    return QB_OK;
+  }
+  free_dirs(l);
+  l->legacy = true;
   return read_rows(l, true, err);
 }
 
@@ -330,20 +344,13 @@ static int on_listed(void *ctx, const char *path, const qb_stat *st, qb_err *err
   /* .json: Redpanda Connect; .avro: Kafka Connect's S3 sink (Object Container Files). Others: temp files. */
   if (base[0] == '.' || (!qb_str_has_suffix(base, ".json") && !qb_str_has_suffix(base, ".avro"))) return QB_OK;
   qb_ledger_dir *d = find_dir(l, path, dn);
+  bool inside = d && in_range(d, base);
+  if (c->pass == 1) c->listed++;
+  if (c->pass == 2 && !(inside && d->mismatch)) return QB_OK; /* decided by pass one */
+  if (!inside) return keep(c->out, path, base, st->size_bytes, err); /* a candidate: decided after the listing */
   uint64_t h = qb_hash_bytes(path, strlen(path));
-  if (c->pass == 2) {
-    if (!d || !d->mismatch || !in_range(d, base)) return QB_OK; /* decided by pass one */
-  } else {
-    c->listed++;
-    if (!d || !in_range(d, base)) return keep(c->out, path, base, st->size_bytes, err);
-    if (!l->legacy) { /* decided after the listing, by the folder's count and sum */
-      d->l_count++;
-      d->l_hash += h;
-      return QB_OK;
-    }
-  }
-  if (!qb_u64set_has(&l->seen, h)) return keep(c->out, path, base, st->size_bytes, err);
-  d->l_count++;
+  if (c->pass == 2 && !qb_u64set_has(&l->seen, h)) return keep(c->out, path, base, st->size_bytes, err);
+  d->l_count++; /* pass one: decided after the listing, by the folder's count and sum */
   d->l_hash += h;
   return QB_OK;
 }
@@ -355,24 +362,45 @@ int qb_ledger_discover(qb_raw_list *out, uint64_t *listed, qb_ledger *l, qb_file
   list_ctx c = {l, out, 1, 0};
   int rc = qb_fileio_list(io, prefix, on_listed, &c, err);
   bool again = false;
-  for (size_t i = 0; rc == QB_OK && !l->legacy && i < l->n_dirs; i++) {
+  for (size_t i = 0; rc == QB_OK && i < l->n_dirs; i++) {
     qb_ledger_dir *d = &l->dirs[i];
-    if (d->l_count == d->count && d->l_hash == d->hash) continue;
+    if (!d->first || (d->l_count == d->count && d->l_hash == d->hash)) continue;
     /* a late file in the range, or a raw file deleted or restored: the rows decide */
     d->mismatch = again = true;
     d->l_count = d->l_hash = 0;
   }
   if (rc == QB_OK && again) {
-    l->changed = true;
-    rc = read_rows(l, false, err);
+    rc = read_rows(l, true, err);
     c.pass = 2;
     if (rc == QB_OK) rc = qb_fileio_list(io, prefix, on_listed, &c, err);
   }
   if (rc) return qb_err_wrap(err, "listing raw files under %s", prefix);
-  /* S := what this listing showed of the ledger in each range */
+  /* the candidates: in the ledger only when the rows after the base (or all rows) hold them */
+  if (out->n && !l->tail_read && (rc = read_rows(l, false, err))) return rc;
+  size_t k = 0;
+  for (size_t i = 0; i < out->n; i++) {
+    qb_raw_file *f = &out->v[i];
+    uint64_t h = qb_hash_bytes(f->path, strlen(f->path));
+    if (!qb_u64set_has(&l->seen, h)) {
+      out->v[k++] = *f;
+      continue;
+    }
+    size_t dn;
+    const char *base;
+    split(f->path, &dn, &base);
+    qb_ledger_dir *d = find_dir(l, f->path, dn); /* read_rows added it */
+    if (d) {
+      d->x_count++;
+      d->x_hash += h;
+    }
+    free(f->path);
+  }
+  out->n = k;
+  /* the next summary's sets: what this listing showed of the ledger in each folder's next range */
   for (size_t i = 0; i < l->n_dirs; i++) {
-    l->dirs[i].count = l->dirs[i].l_count;
-    l->dirs[i].hash = l->dirs[i].l_hash;
+    qb_ledger_dir *d = &l->dirs[i];
+    d->count = d->l_count + d->x_count;
+    d->hash = d->l_hash + d->x_hash;
   }
   qb_u64set_free(&l->seen);
   qb_u64set_init(&l->seen);
@@ -381,18 +409,19 @@ int qb_ledger_discover(qb_raw_list *out, uint64_t *listed, qb_ledger *l, qb_file
   return QB_OK;
 }
 
+/* A file the batch records: in the next summary's set when it falls in the folder's next range (a late
+ * file); otherwise the next batch finds it among the rows after the base. */
 int qb_ledger_note(qb_ledger *l, const char *path, qb_err *err)
 {
+  (void)err;
   size_t dn;
   const char *base;
   split(path, &dn, &base);
-  qb_ledger_dir *d;
-  int rc = get_dir(&d, l, path, dn, err);
-  if (rc == QB_OK) rc = extend(d, base, err);
-  if (rc) return rc;
+  qb_ledger_dir *d = find_dir(l, path, dn);
+  if (!d || !d->n_first || qb_ledger__cmp_base(base, d->n_first) < 0 || qb_ledger__cmp_base(base, d->n_last) > 0)
+    return QB_OK;
   d->count++;
   d->hash += qb_hash_bytes(path, strlen(path));
-  l->changed = true;
   return QB_OK;
 }
 

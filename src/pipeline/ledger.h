@@ -29,14 +29,17 @@ typedef struct qb_raw_list {
 void qb_raw_list_free(qb_raw_list *l);
 
 /**
- * One raw folder: every ledger row of the folder lies in [first, last] (base names, in listing order);
- * `count` and `hash` (sum of qb_hash_bytes of the paths) describe a subset S of those rows that the last
- * batch saw listed. A listing whose files in [first, last] have the same count and sum is S itself.
+ * One raw folder. `first`..`last` (base names, in range order: unix_nano, counter, name) hold every ledger
+ * row of the folder committed up to the summary's base snapshot; `count` and `hash` (sum of qb_hash_bytes
+ * of the paths) describe the files in that range the batch saw listed, all in the ledger. A listing that
+ * shows the same count and sum in the range has nothing new there.
  */
 typedef struct qb_ledger_dir {
-  char *dir, *first, *last;
-  uint64_t count, hash;
-  uint64_t l_count, l_hash; /* the files of this listing in [first, last] (known to be in the ledger) */
+  char *dir, *first, *last;    /* the range read (NULL: none) */
+  char *n_first, *n_last;      /* the range for the next summary: the one read plus the rows after its base */
+  uint64_t count, hash;        /* read; after discovery, the next summary's */
+  uint64_t l_count, l_hash;    /* listed files in [first, last] */
+  uint64_t x_count, x_hash;    /* listed files outside it that are in the ledger */
   bool mismatch;
 } qb_ledger_dir;
 
@@ -44,13 +47,15 @@ typedef struct qb_ledger {
   qb_table *table; /* borrowed */
   qb_ledger_dir *dirs;
   size_t n_dirs, cap_dirs, last_hit;
-  bool legacy;   /* rows but no usable summary: the whole `file` column is read */
-  bool changed;  /* the summary differs from the one read */
-  qb_u64set seen; /* path hashes of the ledger rows read (legacy or mismatch) */
+  int64_t base;     /* the summary's base snapshot: rows after it are read when a listed file is outside the ranges */
+  int64_t current;  /* the ledger's current snapshot at open (-1: none): the next summary's base */
+  bool legacy;      /* rows but no usable summary: the whole `file` column is read */
+  bool all_read, tail_read;
+  qb_u64set seen;   /* path hashes of the ledger rows read */
   uint64_t rows_read;
 } qb_ledger;
 
-/** Read the summary of the ledger's current snapshot (no rows unless the ledger has no usable summary). */
+/** Read the summary of the ledger's current snapshot (and every row when it has no usable one). */
 int qb_ledger_open(qb_ledger *l, qb_table *table, qb_err *err);
 /**
  * List `prefix` (.json and .avro files, not hidden) into `out` the files not in the ledger, sorted by

@@ -14,30 +14,35 @@ run() {
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["files_seen"], d["files_new"], d["stored_reads"]["ledger_rows"])' \
     "$TMPDIR/$1.json"
 }
-gen() { # N FIRST_COUNTER SEED
+# N FIRST_COUNTER SEED [NANO_OFFSET]: files named {counter}-{1700000000000000000 + 1000 * counter + offset}.json
+gen() {
   rm -rf "$TMPDIR/g"
   "$QBERG" generate --experiments "$1" --first-counter "$2" --seed "$3" --iterations 1-2 --out "$TMPDIR/g" >/dev/null
   mkdir -p "$T"
-  cp "$TMPDIR"/g/experiment.vqe/*.json "$T/"
+  for f in "$TMPDIR"/g/experiment.vqe/*.json; do
+    c=${f##*/}
+    c=${c%%-*}
+    cp "$f" "$T/$c-$((1700000000000000000 + 1000 * c + ${4:-0})).json"
+  done
 }
 ledger_files() { "$QBERG" -w "$W" scan quantum_features.ingested_files --columns file --format csv | tail -n +2 | sort; }
 
 gen 3 10 1
 check "first batch: 3 listed, 3 new, no ledger row read" '[ "$(run b1)" = "3 3 0" ]'
-check "rerun: nothing new, no ledger row read" '[ "$(run b2)" = "3 0 0" ]'
+check "rerun: nothing new; the last batch's 3 rows read" '[ "$(run b2)" = "3 0 3" ]'
 gen 2 20 2
-check "2 files after the range: new without reading the ledger" '[ "$(run b3)" = "5 2 0" ]'
+check "2 files after the range: new; the last batch's 3 rows read" '[ "$(run b3)" = "5 2 3" ]'
+check "rerun: only the last batch's 2 rows read" '[ "$(run b3b)" = "5 0 2" ]'
 gen 1 1 3
-check "a late file before the range: new without reading the ledger" '[ "$(run b4)" = "6 1 0" ]'
-gen 1 11 4
-late=$(ls "$TMPDIR"/g/experiment.vqe/)
-check "a late file inside the range (counter 11 between 10 and 12): found by reading the 6 ledger rows" \
+check "a late file before the range: new, only the last batch's 2 rows read" '[ "$(run b4)" = "6 1 2" ]'
+gen 1 11 4 500
+check "a late file inside the range (written between 11 and 12): found by reading the 6 ledger rows" \
   '[ "$(run b5)" = "7 1 6" ]'
-check "the late file is in the ledger" 'ledger_files | grep -q "/$late\$"'
+check "the late file is in the ledger" 'ledger_files | grep -q "/11-1700000000000011500.json\$"'
 check "after it: nothing new, no ledger row read" '[ "$(run b6)" = "7 0 0" ]'
 
 # a raw file deleted (retention): the range no longer matches, the rows decide, nothing is re-ingested
-victim=$(ls "$T" | sort -t- -k1,1n | sed -n 2p)
+victim=10-1700000000000010000.json
 mv "$T/$victim" "$TMPDIR/victim.json"
 check "a deleted raw file, no new file: ledger rows read, nothing new" '[ "$(run b7)" = "6 0 7" ]'
 mv "$TMPDIR/victim.json" "$T/$victim"
@@ -52,23 +57,29 @@ check "every raw file once in the ledger" '[ "$(ledger_files | uniq -d | wc -l)"
 check "molecules: one row per experiment" \
   '[ "$("$QBERG" -w "$W" scan quantum_features.molecules --columns experiment_id --format csv | tail -n +2 | sort -u | wc -l)" = 8 ]'
 gen 1 60 8
-check "a new file: 1 new, its commit records all 8 listed ledger files" '[ "$(run b11)" = "9 1 8" ]'
-check "then no ledger row read" '[ "$(run b12)" = "9 0 0" ]'
+check "a new file: rows read (the range still differs), 1 new" '[ "$(run b11)" = "9 1 8" ]'
+check "then only the last batch's row is read" '[ "$(run b12)" = "9 0 1" ]'
 
-# a compaction of the ledger (replace snapshot) keeps the summary usable
+# a producer restart: its counter starts again at 0, its clock does not: new files, no full read
+gen 2 0 9 100000
+check "a restarted counter with later write times: 2 new, the last batch's row read" '[ "$(run b13)" = "11 2 1" ]'
+
+# a compaction of the ledger (a snapshot without the summary): every row is read once
 "$QBERG" -w "$W" maintain compact quantum_features.ingested_files >/dev/null
-check "after compacting the ledger: no ledger row read" '[ "$(run b13)" = "9 0 0" ]'
+c=$("$QBERG" -w "$W" snapshots quantum_features.ingested_files --json | grep -c '"replace"' || true)
+if [ "$c" -gt 0 ]; then want="11 0 11"; else want="11 0 2"; fi
+check "after compacting the ledger: nothing new ($want)" '[ "$(run b14)" = "$want" ]'
 
-# a foreign append (no summary): the whole ledger is read once; a row it names is not ingested
+# a foreign append (no summary): the whole ledger is read; a row it names is not ingested
 gen 1 30 5
-foreign=$(ls "$TMPDIR"/g/experiment.vqe/)
-printf '{"file":"%s","status":"ingested","records":1}\n' "$T/$foreign" >"$TMPDIR/foreign.jsonl"
+printf '{"file":"%s","status":"ingested","records":1}\n' "$T/30-1700000000000030000.json" >"$TMPDIR/foreign.jsonl"
 "$QBERG" -w "$W" append quantum_features.ingested_files "$TMPDIR/foreign.jsonl" >/dev/null
 gen 1 40 6
-check "without a summary: 10 rows read, the foreign row's file skipped, 1 new" '[ "$(run b14)" = "11 1 10" ]'
-check "that batch wrote the summary: no ledger row read" '[ "$(run b15)" = "11 0 0" ]'
+check "without a summary: 12 rows read, the foreign row's file skipped, 1 new" '[ "$(run b15)" = "13 1 12" ]'
+check "that batch wrote the summary: no ledger row read" '[ "$(run b16)" = "13 0 0" ]'
 check "the summary is in the ledger's current snapshot" \
   '"$QBERG" -w "$W" snapshots quantum_features.ingested_files --json | grep -q "qberg.ledger-ranges"'
+check "every raw file once in the ledger (13 + the foreign row's)" '[ "$(ledger_files | uniq -d | wc -l)" = 0 ] && [ "$(ledger_files | wc -l)" = 13 ]'
 
 echo "ledger.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
