@@ -273,7 +273,11 @@ static int read_rows(qb_ledger *l, bool all, qb_err *err)
     const char *base;
     split(path, &dn, &base);
     qb_ledger_dir *d;
-    if ((rc = get_dir(&d, l, path, dn, err)) == QB_OK) rc = extend(&d->n_first, &d->n_last, base, err);
+    if ((rc = get_dir(&d, l, path, dn, err)) == QB_OK && !in_range(d, base)) {
+      d->r_count++; /* outside the range read: committed after its base */
+      d->r_hash += qb_hash_bytes(path, strlen(path));
+    }
+    if (rc == QB_OK) rc = extend(&d->n_first, &d->n_last, base, err);
   }
   free(path);
   qb_scan_free(s);
@@ -345,6 +349,7 @@ static int on_listed(void *ctx, const char *path, const qb_stat *st, qb_err *err
   if (base[0] == '.' || (!qb_str_has_suffix(base, ".json") && !qb_str_has_suffix(base, ".avro"))) return QB_OK;
   qb_ledger_dir *d = find_dir(l, path, dn);
   bool inside = d && in_range(d, base);
+  if (d) d->listed = true;
   if (c->pass == 1) c->listed++;
   if (c->pass == 2 && !(inside && d->mismatch)) return QB_OK; /* decided by pass one */
   if (!inside) return keep(c->out, path, base, st->size_bytes, err); /* a candidate: decided after the listing */
@@ -364,7 +369,7 @@ int qb_ledger_discover(qb_raw_list *out, uint64_t *listed, qb_ledger *l, qb_file
   bool again = false;
   for (size_t i = 0; rc == QB_OK && i < l->n_dirs; i++) {
     qb_ledger_dir *d = &l->dirs[i];
-    if (!d->first || (d->l_count == d->count && d->l_hash == d->hash)) continue;
+    if (!d->first || !d->listed || (d->l_count == d->count && d->l_hash == d->hash)) continue;
     /* a late file in the range, or a raw file deleted or restored: the rows decide */
     d->mismatch = again = true;
     d->l_count = d->l_hash = 0;
@@ -390,17 +395,19 @@ int qb_ledger_discover(qb_raw_list *out, uint64_t *listed, qb_ledger *l, qb_file
     split(f->path, &dn, &base);
     qb_ledger_dir *d = find_dir(l, f->path, dn); /* read_rows added it */
     if (d) {
+      d->listed = true;
       d->x_count++;
       d->x_hash += h;
     }
     free(f->path);
   }
   out->n = k;
-  /* the next summary's sets: what this listing showed of the ledger in each folder's next range */
+  /* the next summary's sets: what this listing showed of the ledger in each folder's next range; a folder
+   * not listed (another --raw) keeps its set plus the rows read that joined its range */
   for (size_t i = 0; i < l->n_dirs; i++) {
     qb_ledger_dir *d = &l->dirs[i];
-    d->count = d->l_count + d->x_count;
-    d->hash = d->l_hash + d->x_hash;
+    d->count = d->listed ? d->l_count + d->x_count : d->count + d->r_count;
+    d->hash = d->listed ? d->l_hash + d->x_hash : d->hash + d->r_hash;
   }
   qb_u64set_free(&l->seen);
   qb_u64set_init(&l->seen);

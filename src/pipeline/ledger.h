@@ -40,7 +40,8 @@ typedef struct qb_ledger_dir {
   uint64_t count, hash;        /* read; after discovery, the next summary's */
   uint64_t l_count, l_hash;    /* listed files in [first, last] */
   uint64_t x_count, x_hash;    /* listed files outside it that are in the ledger */
-  bool mismatch;
+  uint64_t r_count, r_hash;    /* rows read outside it */
+  bool listed, mismatch;       /* listed: some file of the folder was listed */
 } qb_ledger_dir;
 
 typedef struct qb_ledger {

@@ -81,5 +81,18 @@ check "the summary is in the ledger's current snapshot" \
   '"$QBERG" -w "$W" snapshots quantum_features.ingested_files --json | grep -q "qberg.ledger-ranges"'
 check "every raw file once in the ledger (13 + the foreign row's)" '[ "$(ledger_files | uniq -d | wc -l)" = 0 ] && [ "$(ledger_files | wc -l)" = 13 ]'
 
+# two sources in turn (--raw of another topic folder): the folder not listed keeps its set, no full read
+R2="$TMPDIR/raw2"
+"$QBERG" generate --experiments 2 --first-counter 1 --seed 11 --iterations 1-2 --out "$R2" >/dev/null
+R_MAIN=$R
+R=$R2
+check "another source: 2 new, the last batch's row read" '[ "$(run b17)" = "2 2 1" ]'
+R=$R_MAIN
+gen 1 200 12
+check "back to the first source with a new file: 1 new, only the other source's 2 rows read" \
+  '[ "$(run b18)" = "14 1 2" ]'
+R=$R2
+check "the other source again: nothing new, no ledger row read" '[ "$(run b19)" = "2 0 0" ]'
+
 echo "ledger.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
