@@ -124,15 +124,15 @@ static int get_dir(qb_ledger_dir **out, qb_ledger *l, const char *dir, size_t n,
   return *out ? QB_OK : add_dir(out, l, dir, n, err);
 }
 
-static bool in_range(const qb_ledger_dir *d, const char *base)
+static bool within(const qb_ledger_range *r, const char *base)
 {
-  return d->first && qb_ledger__cmp_base(base, d->first) >= 0 && qb_ledger__cmp_base(base, d->last) <= 0;
+  return r->first && qb_ledger__cmp_base(base, r->first) >= 0 && qb_ledger__cmp_base(base, r->last) <= 0;
 }
 
-/* Widen [*first, *last] to hold base. */
-static int extend(char **first, char **last, const char *base, qb_err *err)
+/* Widen r to hold base. */
+static int extend(qb_ledger_range *r, const char *base, qb_err *err)
 {
-  char **ends[2] = {first, last};
+  char **ends[2] = {&r->first, &r->last};
   for (int i = 0; i < 2; i++) {
     char **e = ends[i];
     if (*e && (i ? qb_ledger__cmp_base(base, *e) <= 0 : qb_ledger__cmp_base(base, *e) >= 0)) continue;
@@ -144,8 +144,27 @@ static int extend(char **first, char **last, const char *base, qb_err *err)
   return QB_OK;
 }
 
-/* ---- the summary: "base <snapshot id>\n", then per folder "<len>:<dir><len>:<first><len>:<last> <count>
- * <hash hex>\n" ------------------------------------------------------------------------------------------- */
+static void add(qb_ledger_range *r, uint64_t h)
+{
+  r->count++;
+  r->hash += h;
+}
+
+static bool same_set(const qb_ledger_range *a, const qb_ledger_range *b)
+{
+  return a->count == b->count && a->hash == b->hash;
+}
+
+static void range_free(qb_ledger_range *r)
+{
+  free(r->first);
+  free(r->last);
+  r->first = r->last = NULL;
+}
+
+/* ---- the summary: "base <snapshot id>\n", then per folder
+ * "<len>:<dir> <len>:<first><len>:<last> <count> <hash> <len>:<first><len>:<last> <count> <hash>\n"
+ * (the range and its set, then the batch's files outside it; an empty range has empty names) ------------ */
 
 static const char *parse_str(char **out, const char *s)
 {
@@ -156,14 +175,32 @@ static const char *parse_str(char **out, const char *s)
   return end + 1 + n;
 }
 
+static const char *parse_range(qb_ledger_range *r, const char *p)
+{
+  if (!p || *p != ' ' || !(p = parse_str(&r->first, p + 1)) || !(p = parse_str(&r->last, p)) || *p != ' ')
+    return NULL;
+  char *end;
+  r->count = strtoull(p + 1, &end, 10);
+  if (end == p + 1 || *end != ' ') return NULL;
+  p = end + 1;
+  r->hash = strtoull(p, &end, 16);
+  if (end == p) return NULL;
+  if (!r->first[0] || !r->last[0]) {
+    if (r->first[0] || r->last[0] || r->count) return NULL;
+    range_free(r);
+  }
+  return end;
+}
+
 static void free_dirs(qb_ledger *l)
 {
   for (size_t i = 0; i < l->n_dirs; i++) {
-    free(l->dirs[i].dir);
-    free(l->dirs[i].first);
-    free(l->dirs[i].last);
-    free(l->dirs[i].n_first);
-    free(l->dirs[i].n_last);
+    qb_ledger_dir *d = &l->dirs[i];
+    free(d->dir);
+    range_free(&d->r);
+    range_free(&d->t);
+    range_free(&d->nr);
+    range_free(&d->nt);
   }
   free(l->dirs);
   l->dirs = NULL;
@@ -181,37 +218,30 @@ bool qb_ledger__parse(qb_ledger *l, const char *s)
   while (*s) {
     qb_ledger_dir d = {0};
     const char *p = parse_str(&d.dir, s);
-    if (p) p = parse_str(&d.first, p);
-    if (p) p = parse_str(&d.last, p);
-    end = NULL;
-    if (p && *p == ' ') {
-      d.count = strtoull(p + 1, &end, 10);
-      if (end != p + 1 && *end == ' ') {
-        p = end + 1;
-        d.hash = strtoull(p, &end, 16);
-        p = end != p && *end == '\n' ? end + 1 : NULL;
-      } else {
-        p = NULL;
-      }
-    } else {
-      p = NULL;
-    }
+    p = parse_range(&d.r, p);
+    p = parse_range(&d.t, p);
     qb_ledger_dir *slot = NULL;
     qb_err e = QB_ERR_INIT;
-    if (p && d.first[0] && d.last[0] && !find_dir(l, d.dir, strlen(d.dir)) &&
-        add_dir(&slot, l, d.dir, strlen(d.dir), &e) == QB_OK) {
+    if (p && *p == '\n' && !find_dir(l, d.dir, strlen(d.dir)) && add_dir(&slot, l, d.dir, strlen(d.dir), &e) == QB_OK) {
       free(slot->dir);
       *slot = d;
-      s = p;
+      s = p + 1;
       continue;
     }
     free(d.dir);
-    free(d.first);
-    free(d.last);
+    range_free(&d.r);
+    range_free(&d.t);
     free_dirs(l);
     return false;
   }
   return true;
+}
+
+static int put_range(qb_buf *b, const qb_ledger_range *r, qb_err *err)
+{
+  const char *f = r->first ? r->first : "", *t = r->last ? r->last : "";
+  return qb_buf_printf(b, err, " %zu:%s%zu:%s %" PRIu64 " %016" PRIx64, strlen(f), f, strlen(t), t,
+                       r->first ? r->count : 0, r->first ? r->hash : 0);
 }
 
 int qb_ledger_summary(char **out, const qb_ledger *l, qb_err *err)
@@ -221,9 +251,11 @@ int qb_ledger_summary(char **out, const qb_ledger *l, qb_err *err)
   int rc = qb_buf_printf(&b, err, "base %lld\n", (long long)l->current);
   for (size_t i = 0; rc == QB_OK && i < l->n_dirs; i++) {
     const qb_ledger_dir *d = &l->dirs[i];
-    if (!d->n_first) continue;
-    rc = qb_buf_printf(&b, err, "%zu:%s%zu:%s%zu:%s %" PRIu64 " %016" PRIx64 "\n", strlen(d->dir), d->dir,
-                       strlen(d->n_first), d->n_first, strlen(d->n_last), d->n_last, d->count, d->hash);
+    if (!d->nr.first && !d->nt.first) continue;
+    rc = qb_buf_printf(&b, err, "%zu:%s", strlen(d->dir), d->dir);
+    if (rc == QB_OK) rc = put_range(&b, &d->nr, err);
+    if (rc == QB_OK) rc = put_range(&b, &d->nt, err);
+    if (rc == QB_OK) rc = qb_buf_putc(&b, '\n', err);
   }
   if (rc == QB_OK) rc = qb_buf_cstr(&b, err);
   if (rc) {
@@ -248,7 +280,7 @@ static bool usable_summary(qb_ledger *l, const qb_snapshot *cur)
 }
 
 /* Ledger rows (all, or those after l->base): their path hashes into l->seen, their names into the next
- * summary's ranges. */
+ * summary's ranges, and those outside the folder's range read into d->rows. */
 static int read_rows(qb_ledger *l, bool all, qb_err *err)
 {
   const char *cols[1] = {"file"};
@@ -264,7 +296,8 @@ static int read_rows(qb_ledger *l, bool all, qb_err *err)
     const qb_value *f = &row->u.seq.items[0];
     if (f->kind != QB_V_STRING) continue;
     l->rows_read++;
-    rc = qb_u64set_add(&l->seen, qb_hash_bytes(f->u.bytes.p, f->u.bytes.n), err);
+    uint64_t h = qb_hash_bytes(f->u.bytes.p, f->u.bytes.n);
+    rc = qb_u64set_add(&l->seen, h, err);
     free(path);
     if (rc == QB_OK && !(path = dupn((const char *)f->u.bytes.p, f->u.bytes.n)))
       rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
@@ -273,11 +306,8 @@ static int read_rows(qb_ledger *l, bool all, qb_err *err)
     const char *base;
     split(path, &dn, &base);
     qb_ledger_dir *d;
-    if ((rc = get_dir(&d, l, path, dn, err)) == QB_OK && !in_range(d, base)) {
-      d->r_count++; /* outside the range read: committed after its base */
-      d->r_hash += qb_hash_bytes(path, strlen(path));
-    }
-    if (rc == QB_OK) rc = extend(&d->n_first, &d->n_last, base, err);
+    if ((rc = get_dir(&d, l, path, dn, err)) == QB_OK && !within(&d->r, base)) add(&d->rows, h);
+    if (rc == QB_OK) rc = extend(&d->nr, base, err);
   }
   free(path);
   qb_scan_free(s);
@@ -299,10 +329,13 @@ int qb_ledger_open(qb_ledger *l, qb_table *table, qb_err *err)
   if (!cur) return QB_OK; /* no row */
   l->current = cur->snapshot_id;
   if (usable_summary(l, cur)) {
+    /* the next range: this one plus the rows after the base outside it, which all lie in t */
     for (size_t i = 0; i < l->n_dirs; i++) {
       qb_ledger_dir *d = &l->dirs[i];
-      if (!(d->n_first = strdup(d->first)) || !(d->n_last = strdup(d->last)))
-        return QB_FAIL(err, QB_ENOMEM, "out of memory");
+      const char *ends[4] = {d->r.first, d->r.last, d->t.first, d->t.last};
+      for (int k = 0; rc == QB_OK && k < 4; k++)
+        if (ends[k]) rc = extend(&d->nr, ends[k], err);
+      if (rc) return rc;
     }
     return QB_OK;
   }
@@ -348,15 +381,59 @@ static int on_listed(void *ctx, const char *path, const qb_stat *st, qb_err *err
   /* .json: Redpanda Connect; .avro: Kafka Connect's S3 sink (Object Container Files). Others: temp files. */
   if (base[0] == '.' || (!qb_str_has_suffix(base, ".json") && !qb_str_has_suffix(base, ".avro"))) return QB_OK;
   qb_ledger_dir *d = find_dir(l, path, dn);
-  bool inside = d && in_range(d, base);
-  if (d) d->listed = true;
-  if (c->pass == 1) c->listed++;
-  if (c->pass == 2 && !(inside && d->mismatch)) return QB_OK; /* decided by pass one */
-  if (!inside) return keep(c->out, path, base, st->size_bytes, err); /* a candidate: decided after the listing */
+  bool inside = d && within(&d->r, base);
   uint64_t h = qb_hash_bytes(path, strlen(path));
-  if (c->pass == 2 && !qb_u64set_has(&l->seen, h)) return keep(c->out, path, base, st->size_bytes, err);
-  d->l_count++; /* pass one: decided after the listing, by the folder's count and sum */
-  d->l_hash += h;
+  if (c->pass == 2) {
+    if (!inside || !d->mismatch) return QB_OK; /* decided by pass one */
+    if (!qb_u64set_has(&l->seen, h)) return keep(c->out, path, base, st->size_bytes, err);
+    add(&d->l, h);
+    return QB_OK;
+  }
+  c->listed++;
+  if (d) d->listed = true;
+  if (inside) { /* decided after the listing, by the folder's count and sum */
+    add(&d->l, h);
+    return QB_OK;
+  }
+  if (d && within(&d->t, base)) add(&d->lt, h);
+  return keep(c->out, path, base, st->size_bytes, err); /* a candidate: decided after the listing */
+}
+
+/* Candidates in the ledger leave `out` (and count in the folder's next set). */
+static int settle_candidates(qb_ledger *l, qb_raw_list *out, qb_err *err)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < out->n; i++) {
+    qb_raw_file *f = &out->v[i];
+    size_t dn;
+    const char *base;
+    split(f->path, &dn, &base);
+    qb_ledger_dir *d = find_dir(l, f->path, dn);
+    uint64_t h = qb_hash_bytes(f->path, strlen(f->path));
+    bool in_ledger;
+    if (l->all_read) {
+      in_ledger = qb_u64set_has(&l->seen, h);
+    } else if (!d || !within(&d->t, base)) {
+      in_ledger = false; /* outside every range: no ledger row can hold it */
+    } else if (same_set(&d->lt, &d->t)) {
+      in_ledger = true; /* the listing shows the last batch's files there, and only them */
+    } else {
+      int rc = l->tail_read ? QB_OK : read_rows(l, false, err); /* a late file among them: the rows decide */
+      if (rc) return rc;
+      in_ledger = qb_u64set_has(&l->seen, h);
+    }
+    if (!in_ledger) {
+      out->v[k++] = *f;
+      continue;
+    }
+    if (!d) d = find_dir(l, f->path, dn); /* read_rows added it */
+    if (d) {
+      d->listed = true;
+      add(&d->x, h);
+    }
+    free(f->path);
+  }
+  out->n = k;
   return QB_OK;
 }
 
@@ -369,45 +446,25 @@ int qb_ledger_discover(qb_raw_list *out, uint64_t *listed, qb_ledger *l, qb_file
   bool again = false;
   for (size_t i = 0; rc == QB_OK && i < l->n_dirs; i++) {
     qb_ledger_dir *d = &l->dirs[i];
-    if (!d->first || !d->listed || (d->l_count == d->count && d->l_hash == d->hash)) continue;
+    if (!d->r.first || !d->listed || same_set(&d->l, &d->r)) continue;
     /* a late file in the range, or a raw file deleted or restored: the rows decide */
     d->mismatch = again = true;
-    d->l_count = d->l_hash = 0;
+    d->l.count = d->l.hash = 0;
   }
+  if (rc == QB_OK && again && !l->all_read) rc = read_rows(l, true, err);
   if (rc == QB_OK && again) {
-    rc = read_rows(l, true, err);
     c.pass = 2;
-    if (rc == QB_OK) rc = qb_fileio_list(io, prefix, on_listed, &c, err);
+    rc = qb_fileio_list(io, prefix, on_listed, &c, err);
   }
   if (rc) return qb_err_wrap(err, "listing raw files under %s", prefix);
-  /* the candidates: in the ledger only when the rows after the base (or all rows) hold them */
-  if (out->n && !l->tail_read && (rc = read_rows(l, false, err))) return rc;
-  size_t k = 0;
-  for (size_t i = 0; i < out->n; i++) {
-    qb_raw_file *f = &out->v[i];
-    uint64_t h = qb_hash_bytes(f->path, strlen(f->path));
-    if (!qb_u64set_has(&l->seen, h)) {
-      out->v[k++] = *f;
-      continue;
-    }
-    size_t dn;
-    const char *base;
-    split(f->path, &dn, &base);
-    qb_ledger_dir *d = find_dir(l, f->path, dn); /* read_rows added it */
-    if (d) {
-      d->listed = true;
-      d->x_count++;
-      d->x_hash += h;
-    }
-    free(f->path);
-  }
-  out->n = k;
+  if ((rc = settle_candidates(l, out, err))) return rc;
   /* the next summary's sets: what this listing showed of the ledger in each folder's next range; a folder
-   * not listed (another --raw) keeps its set plus the rows read that joined its range */
+   * not listed (another --raw) keeps its set plus the files that join its range */
   for (size_t i = 0; i < l->n_dirs; i++) {
     qb_ledger_dir *d = &l->dirs[i];
-    d->count = d->listed ? d->l_count + d->x_count : d->count + d->r_count;
-    d->hash = d->listed ? d->l_hash + d->x_hash : d->hash + d->r_hash;
+    const qb_ledger_range *joined = l->all_read ? &d->rows : &d->t;
+    d->nr.count = d->listed ? d->l.count + d->x.count : d->r.count + joined->count;
+    d->nr.hash = d->listed ? d->l.hash + d->x.hash : d->r.hash + joined->hash;
   }
   qb_u64set_free(&l->seen);
   qb_u64set_init(&l->seen);
@@ -417,19 +474,22 @@ int qb_ledger_discover(qb_raw_list *out, uint64_t *listed, qb_ledger *l, qb_file
 }
 
 /* A file the batch records: in the next summary's set when it falls in the folder's next range (a late
- * file); otherwise the next batch finds it among the rows after the base. */
+ * file), else in the batch's own range, which the next batch checks the same way. */
 int qb_ledger_note(qb_ledger *l, const char *path, qb_err *err)
 {
-  (void)err;
   size_t dn;
   const char *base;
   split(path, &dn, &base);
-  qb_ledger_dir *d = find_dir(l, path, dn);
-  if (!d || !d->n_first || qb_ledger__cmp_base(base, d->n_first) < 0 || qb_ledger__cmp_base(base, d->n_last) > 0)
+  qb_ledger_dir *d;
+  int rc = get_dir(&d, l, path, dn, err);
+  if (rc) return rc;
+  uint64_t h = qb_hash_bytes(path, strlen(path));
+  if (within(&d->nr, base)) {
+    add(&d->nr, h);
     return QB_OK;
-  d->count++;
-  d->hash += qb_hash_bytes(path, strlen(path));
-  return QB_OK;
+  }
+  add(&d->nt, h);
+  return extend(&d->nt, base, err);
 }
 
 void qb_ledger_close(qb_ledger *l)

@@ -29,19 +29,24 @@ typedef struct qb_raw_list {
 void qb_raw_list_free(qb_raw_list *l);
 
 /**
- * One raw folder. `first`..`last` (base names, in range order: unix_nano, counter, name) hold every ledger
- * row of the folder committed up to the summary's base snapshot; `count` and `hash` (sum of qb_hash_bytes
- * of the paths) describe the files in that range the batch saw listed, all in the ledger. A listing that
- * shows the same count and sum in the range has nothing new there.
+ * One raw folder, as a ledger summary describes it (ranges in range order: unix_nano, counter, name):
+ * `first`..`last` hold every ledger row of the folder committed up to the summary's base snapshot, and
+ * `count`/`hash` (sum of qb_hash_bytes of the paths) the files in it the batch saw listed, all in the
+ * ledger; `t_*` are the batch's own files outside that range (the rows after the base). A listing that shows
+ * the same count and sum in a range has nothing new there.
  */
+typedef struct qb_ledger_range {
+  char *first, *last; /* NULL: empty */
+  uint64_t count, hash;
+} qb_ledger_range;
+
 typedef struct qb_ledger_dir {
-  char *dir, *first, *last;    /* the range read (NULL: none) */
-  char *n_first, *n_last;      /* the range for the next summary: the one read plus the rows after its base */
-  uint64_t count, hash;        /* read; after discovery, the next summary's */
-  uint64_t l_count, l_hash;    /* listed files in [first, last] */
-  uint64_t x_count, x_hash;    /* listed files outside it that are in the ledger */
-  uint64_t r_count, r_hash;    /* rows read outside it */
-  bool listed, mismatch;       /* listed: some file of the folder was listed */
+  char *dir;
+  qb_ledger_range r, t;      /* read from the summary */
+  qb_ledger_range nr, nt;    /* the next summary's */
+  qb_ledger_range l, lt;     /* listed: in r; in t's range outside r */
+  qb_ledger_range x, rows;   /* listed outside r, in the ledger; rows read outside r */
+  bool listed, mismatch;     /* listed: some file of the folder was listed */
 } qb_ledger_dir;
 
 typedef struct qb_ledger {

@@ -1,7 +1,8 @@
 # Which listed raw files are new (docs/PIPELINE.md "Which files are new"): a batch reads no ledger row when
-# the listing shows the ledger's files unchanged; a late file with an old counter, a deleted and a restored
-# raw file make it read the ledger's rows and decide exactly; a file is never ingested twice; a ledger
-# without the range summary (an older warehouse, or a foreign append) is read whole and then migrated.
+# the listing shows the ledger's files unchanged; a late file among the last batch's reads that batch's
+# rows; a late file with an old name, a deleted and a restored raw file make it read the ledger's rows and
+# decide exactly; a file is never ingested twice; a ledger without the range summary (an older warehouse, a
+# compaction, a foreign append) is read whole and then migrated.
 set -eu
 W="$TMPDIR/wh"
 R="$TMPDIR/raw"
@@ -29,12 +30,12 @@ ledger_files() { "$QBERG" -w "$W" scan quantum_features.ingested_files --columns
 
 gen 3 10 1
 check "first batch: 3 listed, 3 new, no ledger row read" '[ "$(run b1)" = "3 3 0" ]'
-check "rerun: nothing new; the last batch's 3 rows read" '[ "$(run b2)" = "3 0 3" ]'
+check "rerun: nothing new, no ledger row read (the last batch's files match its range)" '[ "$(run b2)" = "3 0 0" ]'
 gen 2 20 2
-check "2 files after the range: new; the last batch's 3 rows read" '[ "$(run b3)" = "5 2 3" ]'
-check "rerun: only the last batch's 2 rows read" '[ "$(run b3b)" = "5 0 2" ]'
+check "2 files after the ranges: new without reading the ledger" '[ "$(run b3)" = "5 2 0" ]'
+check "rerun: nothing read" '[ "$(run b3b)" = "5 0 0" ]'
 gen 1 1 3
-check "a late file before the range: new, only the last batch's 2 rows read" '[ "$(run b4)" = "6 1 2" ]'
+check "a late file before the ranges: new without reading the ledger" '[ "$(run b4)" = "6 1 0" ]'
 gen 1 11 4 500
 check "a late file inside the range (written between 11 and 12): found by reading the 6 ledger rows" \
   '[ "$(run b5)" = "7 1 6" ]'
@@ -58,16 +59,16 @@ check "molecules: one row per experiment" \
   '[ "$("$QBERG" -w "$W" scan quantum_features.molecules --columns experiment_id --format csv | tail -n +2 | sort -u | wc -l)" = 8 ]'
 gen 1 60 8
 check "a new file: rows read (the range still differs), 1 new" '[ "$(run b11)" = "9 1 8" ]'
-check "then only the last batch's row is read" '[ "$(run b12)" = "9 0 1" ]'
+check "then nothing read" '[ "$(run b12)" = "9 0 0" ]'
 
 # a producer restart: its counter starts again at 0, its clock does not: new files, no full read
 gen 2 0 9 100000
-check "a restarted counter with later write times: 2 new, the last batch's row read" '[ "$(run b13)" = "11 2 1" ]'
+check "a restarted counter with later write times: 2 new, nothing read" '[ "$(run b13)" = "11 2 0" ]'
 
 # a compaction of the ledger (a snapshot without the summary): every row is read once
 "$QBERG" -w "$W" maintain compact quantum_features.ingested_files >/dev/null
 c=$("$QBERG" -w "$W" snapshots quantum_features.ingested_files --json | grep -c '"replace"' || true)
-if [ "$c" -gt 0 ]; then want="11 0 11"; else want="11 0 2"; fi
+if [ "$c" -gt 0 ]; then want="11 0 11"; else want="11 0 0"; fi
 check "after compacting the ledger: nothing new ($want)" '[ "$(run b14)" = "$want" ]'
 
 # a foreign append (no summary): the whole ledger is read; a row it names is not ingested
@@ -86,13 +87,23 @@ R2="$TMPDIR/raw2"
 "$QBERG" generate --experiments 2 --first-counter 1 --seed 11 --iterations 1-2 --out "$R2" >/dev/null
 R_MAIN=$R
 R=$R2
-check "another source: 2 new, the last batch's row read" '[ "$(run b17)" = "2 2 1" ]'
+check "another source: 2 new, nothing read" '[ "$(run b17)" = "2 2 0" ]'
 R=$R_MAIN
 gen 1 200 12
-check "back to the first source with a new file: 1 new, only the other source's 2 rows read" \
-  '[ "$(run b18)" = "14 1 2" ]'
+check "back to the first source with a new file: 1 new, nothing read" '[ "$(run b18)" = "14 1 0" ]'
 R=$R2
 check "the other source again: nothing new, no ledger row read" '[ "$(run b19)" = "2 0 0" ]'
+
+# a file still uploading when the last batch listed: its name falls among the last batch's files; only
+# that batch's rows are read
+R=$R_MAIN
+gen 2 300 13
+check "2 new files" '[ "$(run b20)" = "16 2 0" ]'
+gen 1 300 14 500
+check "a late file among the last batch's: found by reading that batch's 2 rows" '[ "$(run b21)" = "17 1 2" ]'
+check "then nothing read" '[ "$(run b22)" = "17 0 0" ]'
+check "every raw file once in the ledger (16 + the foreign row + 2 of the other source)" \
+  '[ "$(ledger_files | uniq -d | wc -l)" = 0 ] && [ "$(ledger_files | wc -l)" = 19 ]'
 
 echo "ledger.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
