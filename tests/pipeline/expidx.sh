@@ -54,6 +54,19 @@ check "then nothing read" '[ "$(run b7 | cut -d" " -f1-4)" = "1 1 0 0" ]'
 "$QBERG" -w "$W" scan quantum_features.molecules --columns experiment_id --format csv | tail -n +2 >"$TMPDIR/ids"
 check "molecules: one row per experiment (5 + 4 + 2 + 2 + 1 + 1)" \
   '[ "$(sort -u "$TMPDIR/ids" | wc -l)" = 15 ] && [ "$(wc -l <"$TMPDIR/ids")" = 15 ]'
+
+# a crash after the index commit, before the ledger's: the rerun processes the files again, the filter
+# holds their experiments, the entries are read and every row is dropped
+rm -rf "$TMPDIR/ledger.before" && cp -a "$W/quantum_features/ingested_files" "$TMPDIR/ledger.before"
+gen 2 70 7
+check "2 new experiments" '[ "$(run b8 | cut -d" " -f1-4)" = "2 2 0 0" ]'
+rm -rf "$W/quantum_features/ingested_files" && cp -a "$TMPDIR/ledger.before" "$W/quantum_features/ingested_files"
+check "after the crash: the 2 files again, both experiments known, no row appended" \
+  '[ "$(run b9 | cut -d" " -f1-3,5)" = "2 0 2 0" ] && [ "$(field b9 index_entries)" -gt 0 ]'
+check "then nothing new" '[ "$(run b10 | cut -d" " -f1)" = 0 ]'
+"$QBERG" -w "$W" scan quantum_features.molecules --columns experiment_id --format csv | tail -n +2 >"$TMPDIR/ids2"
+check "after the crash and rerun: 17 experiments, each once" \
+  '[ "$(sort -u "$TMPDIR/ids2" | wc -l)" = 17 ] && [ "$(wc -l <"$TMPDIR/ids2")" = 17 ]'
 check "fsck of the index table is clean" '"$QBERG" -w "$W" fsck quantum_features.experiment_index >/dev/null'
 
 echo "expidx.sh: $pass passed, $fail failed"
