@@ -1,7 +1,8 @@
 # The experiment index's Bloom filter (docs/PIPELINE.md "De-duplication"): a batch of new experiments reads
 # no index entry; a batch holding a stored experiment (the same record under a new file name) loads the
 # entries and drops its rows; an index appended to without a filter (an older warehouse) or whose filter
-# file is gone is loaded whole, and the next commit writes a filter again. fsck stays clean.
+# file is gone is loaded whole, and the next commit writes a filter again; a crash between the index and
+# the ledger commit drops every row on the rerun. fsck stays clean.
 set -eu
 W="$TMPDIR/wh"
 R="$TMPDIR/raw"
