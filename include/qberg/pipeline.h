@@ -68,6 +68,10 @@ typedef struct qb_ingest_report {
   /* parses of each accepted file: 1 when the types speculated for the one pass held, 2 when the batch's
    * types differed and its rows were derived again in a second pass (docs/PIPELINE.md "One pass") */
   unsigned passes;
+  /* what the batch read in proportion to the stored data (docs/PIPELINE.md "Which files are new"):
+   * ledger rows (0 unless a listed range changed or the ledger predates its summary) and index entries */
+  uint64_t ledger_rows_read;
+  uint64_t index_entries_read;
   int64_t elapsed_ms;
   qb_features_report features; /* the ML phase, run after the batch (features.seconds: its wall time) */
 } qb_ingest_report;

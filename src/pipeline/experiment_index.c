@@ -10,6 +10,7 @@
 
 #include "qberg/scan.h"
 #include "util/hash.h"
+#include "util/str.h"
 
 static const char index_schema_json[] =
     "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
@@ -19,6 +20,7 @@ static const char index_schema_json[] =
     "{\"id\":4,\"name\":\"processing_timestamp\",\"required\":false,\"type\":\"timestamptz\"}]}";
 
 #define COVERS_KEY "qberg.covers"
+#define BLOOM_KEY "qberg.bloom"
 
 void qb_expidx_map_init(qb_expidx_map *m) { memset(m, 0, sizeof *m); }
 
@@ -118,6 +120,7 @@ static int load_entries(qb_expidx *ix, qb_err *err)
   while (rc == QB_OK && (rc = qb_scan_next(&row, s, err)) == QB_OK && row) {
     const qb_value *e = &row->u.seq.items[0], *k = &row->u.seq.items[1];
     if (e->kind != QB_V_INT64) continue;
+    ix->entries_read++;
     uint64_t *v;
     bool created;
     rc = qb_expidx_map_ref(&v, &created, &ix->stored, (uint64_t)e->u.i64, err);
@@ -128,9 +131,40 @@ static int load_entries(qb_expidx *ix, qb_err *err)
   return rc ? qb_err_wrap(err, "reading %s", QB_EXPIDX_TABLE) : QB_OK;
 }
 
+/* The filter that describes the current snapshot's entries: the newest snapshot's, when every snapshot
+ * after it is a compaction (`replace`: the same rows). */
+static const char *current_bloom(const qb_table_metadata *md)
+{
+  const qb_snapshot *s = qb_table_metadata_current_snapshot(md);
+  while (s) {
+    const char *v = qb_snapshot_summary_get(s, BLOOM_KEY);
+    if (v) return v;
+    if (!s->operation || strcmp(s->operation, "replace") || !s->has_parent) return NULL;
+    s = qb_table_metadata_snapshot_by_id(md, s->parent_id);
+  }
+  return NULL;
+}
+
+/* A missing or unreadable filter is not an error: the entries are loaded instead, and the next commit
+ * writes a new filter. */
+static void read_bloom(qb_expidx *ix, const char *path)
+{
+  uint8_t *data = NULL;
+  size_t n = 0;
+  qb_err e = QB_ERR_INIT;
+  if (qb_fileio_read_all(&data, &n, ix->io, path, QB_BLOOM_MAX_BYTES + 64, &e) == QB_OK &&
+      qb_bloom_decode(&ix->bloom, data, n, path, &e) == QB_OK) {
+    ix->bloom_path = strdup(path);
+    ix->have_bloom = ix->bloom_path != NULL;
+    if (!ix->have_bloom) qb_bloom_free(&ix->bloom);
+  }
+  free(data);
+}
+
 int qb_expidx_open(qb_expidx *ix, qb_catalog *cat, qb_err *err)
 {
   memset(ix, 0, sizeof *ix);
+  ix->io = qb_catalog_io(cat);
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) ix->covers[t] = -1;
   int rc = qb_table_load(&ix->table, cat, QB_EXPIDX_TABLE, err);
   if (rc == QB_ENOTFOUND) {
@@ -148,9 +182,81 @@ int qb_expidx_open(qb_expidx *ix, qb_catalog *cat, qb_err *err)
   rc = qb_table_get_metadata(&md, ix->table, err);
   if (rc) return rc;
   const qb_snapshot *cur = qb_table_metadata_current_snapshot(md);
-  if (!cur) return QB_OK;
+  if (!cur) {
+    ix->loaded = true; /* nothing stored */
+    return QB_OK;
+  }
   parse_covers(ix->covers, qb_snapshot_summary_get(cur, COVERS_KEY));
+  const char *bloom = current_bloom(md);
+  if (bloom) read_bloom(ix, bloom);
+  if (ix->have_bloom) return QB_OK;
+  ix->loaded = true;
   return load_entries(ix, err);
+}
+
+int qb_expidx_lookup(bool *found, uint64_t *keyset, qb_expidx *ix, uint64_t exp, qb_err *err)
+{
+  if (!exp) exp = 1;
+  *found = false;
+  if (!ix->loaded) {
+    if (!qb_bloom_may_have(&ix->bloom, exp)) return QB_OK;
+    int rc = load_entries(ix, err);
+    if (rc) return rc;
+    ix->loaded = true;
+  }
+  *found = qb_expidx_map_get(&ix->stored, exp, keyset);
+  return QB_OK;
+}
+
+int qb_expidx_stored(const qb_expidx *ix, uint64_t exp)
+{
+  if (!exp) exp = 1;
+  if (ix->loaded) return qb_expidx_map_get(&ix->stored, exp, NULL);
+  return qb_bloom_may_have(&ix->bloom, exp) ? -1 : 0;
+}
+
+/* The filter after the batch: the stored one plus `added` while it has room, else one twice the size
+ * built from every entry (loading them: amortised, as the filter doubles). */
+static int next_bloom(qb_bloom *out, qb_expidx *ix, const qb_expidx_map *added, qb_err *err)
+{
+  int rc;
+  if (!ix->loaded && ix->have_bloom && qb_bloom_fits(&ix->bloom, added->count)) {
+    *out = ix->bloom;
+    if (!(out->bits = malloc((size_t)(ix->bloom.m / 8)))) {
+      memset(out, 0, sizeof *out);
+      return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    }
+    memcpy(out->bits, ix->bloom.bits, (size_t)(ix->bloom.m / 8));
+  } else {
+    if (!ix->loaded) {
+      if ((rc = load_entries(ix, err))) return rc;
+      ix->loaded = true;
+    }
+    if ((rc = qb_bloom_init(out, 2 * (ix->stored.count + added->count), err))) return rc;
+    for (size_t i = 0; i < ix->stored.cap; i++)
+      if (ix->stored.keys[i]) qb_bloom_add(out, ix->stored.keys[i]);
+  }
+  for (size_t i = 0; i < added->cap; i++)
+    if (added->keys[i]) qb_bloom_add(out, added->keys[i]);
+  return QB_OK;
+}
+
+/* Write the filter next to the index's data files, under a name of its own (a rerun of the batch id
+ * must not replace the file a committed snapshot names). */
+static int write_bloom(char **path, qb_expidx *ix, const qb_bloom *b, const char *batch_id, qb_err *err)
+{
+  const qb_table_metadata *md;
+  int rc = qb_table_get_metadata(&md, ix->table, err);
+  if (rc) return rc;
+  *path = qb_str_printf("%s/data/bloom-%s-%lld.bin", qb_table_metadata_location(md), batch_id,
+                        (long long)qb_table_metadata_current_snapshot_id(md));
+  if (!*path) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  uint8_t *data = NULL;
+  size_t n = 0;
+  rc = qb_bloom_encode(&data, &n, b, err);
+  if (rc == QB_OK) rc = qb_fileio_write_all(ix->io, *path, data, n, QB_CREATE_OVERWRITE, err);
+  free(data);
+  return rc ? qb_err_wrap(err, "writing %s", *path) : QB_OK;
 }
 
 int qb_expidx_commit(qb_expidx *ix, const qb_expidx_map *added, const int64_t covers[QB_VQE_FEATURE_TABLES],
@@ -180,11 +286,22 @@ int qb_expidx_commit(qb_expidx *ix, const qb_expidx_map *added, const int64_t co
     n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%lld", t ? "," : "", (long long)covers[t]);
   if (rc == QB_OK) rc = qb_txn_set_summary(txn, COVERS_KEY, buf, err);
   if (rc == QB_OK) rc = qb_txn_set_summary(txn, "qberg.batch-id", batch_id, err);
+  qb_bloom next = {0};
+  char *path = NULL;
+  if (rc == QB_OK) rc = next_bloom(&next, ix, added, err);
+  if (rc == QB_OK) rc = write_bloom(&path, ix, &next, batch_id, err);
+  qb_bloom_free(&next);
+  if (rc == QB_OK) rc = qb_txn_set_summary(txn, BLOOM_KEY, path, err);
   if (rc == QB_OK) {
     rc = qb_txn_commit(txn, NULL, err);
     txn = NULL;
   }
   qb_txn_abort(txn);
+  qb_err ignored = QB_ERR_INIT;
+  /* the filter no snapshot names any more (best effort: a leftover file is only garbage) */
+  const char *unused = rc == QB_OK ? ix->bloom_path : rc != QB_ECOMMIT_UNKNOWN ? path : NULL;
+  if (unused && qb_fileio_delete(ix->io, unused, &ignored) != QB_OK) qb_err_clear(&ignored);
+  free(path);
   if (rc) return qb_err_wrap(err, "committing %s", QB_EXPIDX_TABLE);
   memcpy(ix->covers, covers, sizeof ix->covers);
   return QB_OK;
@@ -195,5 +312,8 @@ void qb_expidx_close(qb_expidx *ix)
   if (!ix) return;
   qb_table_free(ix->table);
   qb_expidx_map_free(&ix->stored);
+  qb_bloom_free(&ix->bloom);
+  free(ix->bloom_path);
+  ix->bloom_path = NULL;
   ix->table = NULL;
 }

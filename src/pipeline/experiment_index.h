@@ -5,6 +5,7 @@
 #ifndef QB_PIPELINE_EXPERIMENT_INDEX_H
 #define QB_PIPELINE_EXPERIMENT_INDEX_H
 
+#include "pipeline/digest_bloom.h"
 #include "qberg/catalog.h"
 #include "qberg/table.h"
 #include "qberg/vqe.h"
@@ -38,16 +39,32 @@ uint64_t qb_expidx_digest(const char *experiment_id, size_t n);
 
 typedef struct qb_expidx {
   qb_table *table;
-  qb_expidx_map stored; /* the entries committed before this batch */
+  qb_fileio *io;
+  /* The entries committed before this batch: `stored` once `loaded`; before that, `bloom` (when
+   * `have_bloom`) says which digests may be stored. An index without a filter (written before it, or
+   * appended to by another writer) is loaded at open. */
+  qb_expidx_map stored;
+  bool loaded, have_bloom;
+  qb_bloom bloom;
+  char *bloom_path;
   /* per feature table: the snapshot id the index covers (-1: none; the index was never committed) */
   int64_t covers[QB_VQE_FEATURE_TABLES];
+  uint64_t entries_read; /* index rows read by this batch */
 } qb_expidx;
 
-/** Create the index table if missing, load its entries and the snapshots it covers. */
+/** Create the index table if missing, read the snapshots it covers and its Bloom filter (or its entries). */
 int qb_expidx_open(qb_expidx *ix, qb_catalog *cat, qb_err *err);
 /**
+ * Whether `exp` was stored before this batch, and its key-set digest (0: unknown). Loads the entries
+ * the first time the filter cannot rule the digest out.
+ */
+int qb_expidx_lookup(bool *found, uint64_t *keyset, qb_expidx *ix, uint64_t exp, qb_err *err);
+/** Without loading: 1 stored, 0 not stored, -1 the filter cannot tell. */
+int qb_expidx_stored(const qb_expidx *ix, uint64_t exp);
+/**
  * Append the batch's entries (`added`) and record that the index now covers `covers` (the feature
- * tables' snapshot ids after the batch). Nothing is committed when `added` is empty.
+ * tables' snapshot ids after the batch), with a Bloom filter of every entry written next to the index's data
+ * files and named in the same commit. Nothing is committed when `added` is empty.
  */
 int qb_expidx_commit(qb_expidx *ix, const qb_expidx_map *added, const int64_t covers[QB_VQE_FEATURE_TABLES],
                      const char *batch_id, int64_t timestamp_us, qb_err *err);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "pipeline/experiment_index.h"
+#include "pipeline/ledger.h"
 #include "pipeline/vqe_cols.h"
 #include "pipeline/vqe_ids.h"
 #include "qberg/pipeline.h"
@@ -21,7 +22,7 @@
 #include "util/hash.h"
 #include "util/str.h"
 
-#define LEDGER_TABLE QB_VQE_NAMESPACE ".ingested_files"
+#define LEDGER_TABLE QB_LEDGER_TABLE
 #define REJECTS_TABLE QB_VQE_NAMESPACE ".rejected_inputs"
 
 static const char ledger_schema_json[] =
@@ -40,76 +41,10 @@ static const char rejects_schema_json[] =
     "{\"id\":3,\"name\":\"processing_batch_id\",\"required\":false,\"type\":\"string\"},"
     "{\"id\":4,\"name\":\"processing_timestamp\",\"required\":false,\"type\":\"timestamptz\"}]}";
 
-/* ---- raw file discovery ----------------------------------------------------------------------------- */
+/* ---- raw file discovery: pipeline/ledger.c ----------------------------------------------------------- */
 
-typedef struct raw_file {
-  char *path;
-  uint64_t size;
-  uint64_t counter, nano; /* from "{counter}-{unix_nano}.json"; files without the pattern sort by name */
-  bool patterned;
-} raw_file;
-
-typedef struct raw_list {
-  raw_file *v;
-  size_t n, cap;
-} raw_list;
-
-static int add_raw(void *ctx, const char *path, const qb_stat *st, qb_err *err)
-{
-  raw_list *l = ctx;
-  const char *base = strrchr(path, '/');
-  base = base ? base + 1 : path;
-  /* .json: Redpanda Connect; .avro: Kafka Connect's S3 sink (Object Container Files). Others: temp files. */
-  bool json = qb_str_has_suffix(base, ".json"), avro = qb_str_has_suffix(base, ".avro");
-  if (base[0] == '.' || (!json && !avro)) return QB_OK;
-  if (l->n == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 256;
-    raw_file *v = realloc(l->v, cap * sizeof *v);
-    if (!v) return QB_FAIL(err, QB_ENOMEM, "out of memory listing raw files");
-    l->v = v;
-    l->cap = cap;
-  }
-  raw_file *f = &l->v[l->n];
-  memset(f, 0, sizeof *f);
-  f->path = strdup(path);
-  if (!f->path) return QB_FAIL(err, QB_ENOMEM, "out of memory listing raw files");
-  f->size = st->size_bytes;
-  char *end;
-  unsigned long long c = strtoull(base, &end, 10);
-  if (end != base && *end == '-') {
-    char *end2;
-    unsigned long long ns = strtoull(end + 1, &end2, 10);
-    if (end2 != end + 1 && (!strcmp(end2, ".json") || !strcmp(end2, ".avro"))) {
-      f->counter = c;
-      f->nano = ns;
-      f->patterned = true;
-    }
-  }
-  l->n++;
-  return QB_OK;
-}
-
-/* Topic folder, then {counter}, then {unix_nano}: the order Redpanda Connect wrote them. */
-static int cmp_raw(const void *a, const void *b)
-{
-  const raw_file *x = a, *y = b;
-  const char *sx = strrchr(x->path, '/'), *sy = strrchr(y->path, '/');
-  size_t dx = sx ? (size_t)(sx - x->path) : 0, dy = sy ? (size_t)(sy - y->path) : 0;
-  int c = strncmp(x->path, y->path, dx < dy ? dx : dy);
-  if (c || dx != dy) return c ? c : (dx < dy ? -1 : 1);
-  if (x->patterned != y->patterned) return x->patterned ? -1 : 1;
-  if (x->patterned) {
-    if (x->counter != y->counter) return x->counter < y->counter ? -1 : 1;
-    if (x->nano != y->nano) return x->nano < y->nano ? -1 : 1;
-  }
-  return strcmp(x->path, y->path);
-}
-
-static void raw_list_free(raw_list *l)
-{
-  for (size_t i = 0; i < l->n; i++) free(l->v[i].path);
-  free(l->v);
-}
+typedef qb_raw_file raw_file;
+typedef qb_raw_list raw_list;
 
 /* ---- tables ------------------------------------------------------------------------------------------ */
 
@@ -206,24 +141,6 @@ static uint64_t key_digest(const qb_vqe_table_desc *d, const qb_value *row)
   return h;
 }
 
-static int load_ledger(qb_u64set *seen, qb_table *t, qb_err *err)
-{
-  const char *cols[1] = {"file"};
-  qb_scan_options o = QB_SCAN_OPTIONS_INIT;
-  o.columns = cols;
-  o.n_columns = 1;
-  qb_scan *s = NULL;
-  int rc = qb_scan_new(&s, t, &o, err);
-  const qb_value *row;
-  while (rc == QB_OK && (rc = qb_scan_next(&row, s, err)) == QB_OK && row) {
-    const qb_value *f = &row->u.seq.items[0];
-    if (f->kind == QB_V_STRING) rc = qb_u64set_add(seen, qb_hash_bytes(f->u.bytes.p, f->u.bytes.n), err);
-  }
-  qb_scan_free(s);
-  return rc ? qb_err_wrap(err, "reading the ledger %s", LEDGER_TABLE) : QB_OK;
-}
-
-
 /* ---- the run ----------------------------------------------------------------------------------------- */
 
 typedef struct table_state {
@@ -259,6 +176,7 @@ struct ingest_run {
   table_state ts[QB_VQE_FEATURE_TABLES];
   row_sink sinks[QB_VQE_FEATURE_TABLES];
   qb_table *meta_t, *ledger_t, *rejects_t;
+  qb_ledger ledger;
   qb_expidx ix;
   qb_expidx_map recovered; /* experiments with rows in snapshots the index does not cover -> key-set digest */
   qb_expidx_map added;     /* experiments this batch wrote to -> their key-set digest after the batch */
@@ -468,24 +386,11 @@ static int open_tables(ingest_run *r, qb_err *err)
 
 static int discover(ingest_run *r, qb_err *err)
 {
-  int rc = qb_fileio_list(r->io, r->opts->raw, add_raw, &r->files, err);
-  if (rc) return qb_err_wrap(err, "listing raw files under %s", r->opts->raw);
-  if (r->files.n) qsort(r->files.v, r->files.n, sizeof *r->files.v, cmp_raw); /* v is NULL when empty */
-  r->rep->files_seen = r->files.n;
-  qb_u64set seen;
-  qb_u64set_init(&seen);
-  rc = load_ledger(&seen, r->ledger_t, err);
-  size_t k = 0;
-  for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
-    if (qb_u64set_has(&seen, qb_hash_bytes(r->files.v[i].path, strlen(r->files.v[i].path)))) {
-      free(r->files.v[i].path);
-      continue;
-    }
-    r->files.v[k++] = r->files.v[i];
-  }
-  qb_u64set_free(&seen);
+  int rc = qb_ledger_open(&r->ledger, r->ledger_t, err);
+  if (rc == QB_OK) rc = qb_ledger_discover(&r->files, &r->rep->files_seen, &r->ledger, r->io, r->opts->raw, err);
+  r->rep->ledger_rows_read = r->ledger.rows_read;
   if (rc) return rc;
-  r->files.n = k;
+  size_t k = r->files.n;
   r->rep->files_new = k;
   size_t n = k ? k : 1;
   r->ok = calloc(n, sizeof *r->ok);
@@ -725,7 +630,9 @@ static int on_record(void *ctx, const qb_vqe_record *rec, qb_err *err)
     r->recheck[c->file] = true;
     return QB_OK;
   }
-  if (qb_expidx_map_get(&r->ix.stored, exp, &stored)) {
+  bool is_stored;
+  if ((rc = qb_expidx_lookup(&is_stored, &stored, &r->ix, exp, err)) != QB_OK) return rc;
+  if (is_stored) {
     /* stored: the same key multiset means every key is stored, so the seed's anti join drops every row */
     if (stored && !qb_expidx_map_get(&r->recovered, exp, NULL)) {
       if ((rc = derive_rows(r, rec, id, MODE_DIGEST, err)) != QB_OK) return rc;
@@ -996,10 +903,10 @@ static int commit_index(ingest_run *r, qb_err *err)
   for (size_t i = 0; rc == QB_OK && i < r->recovered.cap; i++) {
     if (!r->recovered.keys[i]) continue;
     uint64_t *v;
-    bool created;
+    bool created, stored;
     rc = qb_expidx_map_ref(&v, &created, &r->added, r->recovered.keys[i], err);
-    if (rc == QB_OK && created)
-      *v = qb_expidx_map_get(&r->ix.stored, r->recovered.keys[i], NULL) ? 0 : r->recovered.vals[i];
+    if (rc == QB_OK && created) rc = qb_expidx_lookup(&stored, NULL, &r->ix, r->recovered.keys[i], err);
+    if (rc == QB_OK && created) *v = stored ? 0 : r->recovered.vals[i];
   }
   int64_t covers[QB_VQE_FEATURE_TABLES];
   for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
@@ -1024,7 +931,13 @@ static int record_files(ingest_run *r, qb_err *err)
                          str_value(r->batch), i64_value(r->meta.processing_timestamp_us)};
     qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 6}};
     rc = qb_txn_write(txn, &row, err);
+    if (rc == QB_OK) rc = qb_ledger_note(&r->ledger, r->files.v[i].path, err);
   }
+  char *ranges = NULL; /* in the same commit as the rows it describes (pipeline/ledger.c) */
+  if (rc == QB_OK && txn) rc = qb_ledger_summary(&ranges, &r->ledger, err);
+  if (rc == QB_OK && txn) rc = qb_txn_set_summary(txn, QB_LEDGER_SUMMARY_KEY, ranges, err);
+  free(ranges);
+  if (rc == QB_OK && txn) rc = qb_txn_set_summary(txn, "qberg.batch-id", r->batch, err);
   if (rc == QB_OK && txn) {
     rc = qb_txn_commit(txn, NULL, err);
     txn = NULL;
@@ -1068,7 +981,8 @@ static void run_free(ingest_run *r)
   free(r->ok);
   free(r->recheck);
   free(r->nrec);
-  raw_list_free(&r->files);
+  qb_raw_list_free(&r->files);
+  qb_ledger_close(&r->ledger);
 }
 
 /* The ML phase's question about an experiment of this batch's rows, answered from the index instead of
@@ -1079,7 +993,8 @@ static qb_features_membership batch_membership(void *ctx, const char *experiment
   const ingest_run *r = ctx;
   uint64_t exp = qb_expidx_digest(experiment_id, n);
   if (qb_expidx_map_get(&r->recovered, exp, NULL)) return QB_FEATURES_UNKNOWN;
-  if (qb_expidx_map_get(&r->ix.stored, exp, NULL)) return QB_FEATURES_STORED;
+  int stored = qb_expidx_stored(&r->ix, exp); /* every experiment of the batch was looked up: exact */
+  if (stored) return stored > 0 ? QB_FEATURES_STORED : QB_FEATURES_UNKNOWN;
   return qb_expidx_map_get(&r->added, exp, NULL) ? QB_FEATURES_NEW : QB_FEATURES_UNKNOWN;
 }
 
@@ -1130,6 +1045,7 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
       rc = qb_features_run(&rep->features, cat, &fo, err);
     }
   }
+  rep->index_entries_read = r->ix.entries_read;
   rep->elapsed_ms = qb_now_ms() - r->t0_ms;
   char batch[37];
   memcpy(batch, r->batch, sizeof batch);

@@ -7,6 +7,7 @@
 #include "harness.h"
 #include "pipeline/experiment_index.h"
 #include "qberg/catalog.h"
+#include "qberg/fileio.h"
 
 QB_TEST(map_insert_get_grow)
 {
@@ -58,6 +59,7 @@ QB_TEST(index_table_round_trip)
   qb_expidx ix;
   CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
   CHECK_EQ_INT((long long)ix.stored.count, 0);
+  CHECK(ix.loaded && !ix.have_bloom); /* an empty index: nothing to read */
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) CHECK_EQ_INT((long long)ix.covers[t], -1);
   qb_expidx_map added;
   qb_expidx_map_init(&added);
@@ -72,18 +74,121 @@ QB_TEST(index_table_round_trip)
   qb_expidx_close(&ix);
   /* a second batch writes experiment 100 again: it was re-checked, so its entry becomes unknown */
   CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
-  CHECK_EQ_INT((long long)ix.stored.count, 2);
+  CHECK(ix.have_bloom && !ix.loaded); /* the filter, not the entries */
+  CHECK_EQ_INT((long long)ix.entries_read, 0);
   uint64_t got;
-  CHECK(qb_expidx_map_get(&ix.stored, 100, &got) && got == 555);
-  CHECK(qb_expidx_map_get(&ix.stored, 200, &got) && got == 0);
+  bool found;
+  CHECK_OK(qb_expidx_lookup(&found, &got, &ix, 100, &err), &err);
+  CHECK(found && got == 555);
+  CHECK_EQ_INT((long long)ix.entries_read, 2); /* a digest the filter holds: the entries are loaded once */
+  CHECK_OK(qb_expidx_lookup(&found, &got, &ix, 200, &err), &err);
+  CHECK(found && got == 0);
+  CHECK_EQ_INT((long long)ix.entries_read, 2);
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) CHECK_EQ_INT((long long)ix.covers[t], (long long)covers[t]);
   covers[8] = 9;
   CHECK_OK(qb_expidx_commit(&ix, &added, covers, "b2", 0, &err), &err);
   qb_expidx_close(&ix);
   CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
-  CHECK(qb_expidx_map_get(&ix.stored, 100, &got) && got == 0);
+  CHECK_OK(qb_expidx_lookup(&found, &got, &ix, 100, &err), &err);
+  CHECK(found && got == 0);
   CHECK_EQ_INT((long long)ix.covers[8], 9);
   qb_expidx_close(&ix);
+  qb_expidx_map_free(&added);
+  qb_catalog_free(cat);
+}
+
+QB_TEST(bloom_has_every_added_digest_and_few_others)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_bloom b;
+  CHECK_OK(qb_bloom_init(&b, 20000, &err), &err);
+  CHECK(b.m >= 20000ULL * QB_BLOOM_BITS_PER_ENTRY && (b.m & (b.m - 1)) == 0);
+  for (uint64_t i = 1; i <= 20000; i++) qb_bloom_add(&b, qb_expidx_digest((const char *)&i, sizeof i));
+  for (uint64_t i = 1; i <= 20000; i++) CHECK(qb_bloom_may_have(&b, qb_expidx_digest((const char *)&i, sizeof i)));
+  /* digests 0 and 1 and the extremes (the index stores 0 as 1) */
+  qb_bloom_add(&b, 1);
+  qb_bloom_add(&b, UINT64_MAX);
+  CHECK(qb_bloom_may_have(&b, 1) && qb_bloom_may_have(&b, UINT64_MAX));
+  int fp = 0;
+  for (uint64_t i = 100001; i <= 300000; i++) fp += qb_bloom_may_have(&b, qb_expidx_digest((const char *)&i, sizeof i));
+  CHECK(fp <= 2); /* expected 200,000 x < 4e-7: about 0.08 */
+  CHECK(qb_bloom_fits(&b, 100) && !qb_bloom_fits(&b, b.m));
+  uint8_t *enc = NULL;
+  size_t n = 0;
+  CHECK_OK(qb_bloom_encode(&enc, &n, &b, &err), &err);
+  qb_bloom d;
+  CHECK_OK(qb_bloom_decode(&d, enc, n, "x.bin", &err), &err);
+  CHECK(d.m == b.m && d.k == b.k && d.n == b.n && !memcmp(d.bits, b.bits, (size_t)(b.m / 8)));
+  qb_bloom_free(&d);
+  CHECK_FAIL(qb_bloom_decode(&d, enc, n - 1, "x.bin", &err), QB_ECORRUPT, &err, "x.bin");
+  enc[16] ^= 1; /* m no longer a power of two */
+  CHECK_FAIL(qb_bloom_decode(&d, enc, n, "x.bin", &err), QB_ECORRUPT, &err, "bits");
+  enc[0] = 'X';
+  CHECK_FAIL(qb_bloom_decode(&d, enc, n, "x.bin", &err), QB_ECORRUPT, &err, "not a qberg Bloom filter");
+  CHECK_FAIL(qb_bloom_decode(&d, enc, 5, "x.bin", &err), QB_ECORRUPT, &err, "x.bin");
+  free(enc);
+  qb_bloom_free(&b);
+  qb_bloom_free(&b);
+}
+
+/* An index written before the filter, or whose filter file is gone: the entries are loaded at open, and
+ * the next commit writes a filter again. The filter doubles (rebuilt from every entry) when full. */
+QB_TEST(index_without_filter_falls_back_and_filter_grows)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_catalog *cat = NULL;
+  CHECK_OK(qb_catalog_open(&cat, qb_test_tmpdir(), NULL, &err), &err);
+  CHECK_OK(qb_catalog_create_namespace(cat, QB_VQE_NAMESPACE, &err), &err);
+  qb_expidx ix;
+  CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
+  qb_expidx_map added;
+  qb_expidx_map_init(&added);
+  uint64_t *v;
+  bool created, found;
+  int64_t covers[QB_VQE_FEATURE_TABLES] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  for (uint64_t i = 1; i <= 1000; i++) {
+    CHECK_OK(qb_expidx_map_ref(&v, &created, &added, i * 7919, &err), &err);
+    *v = i;
+  }
+  CHECK_OK(qb_expidx_commit(&ix, &added, covers, "b1", 0, &err), &err);
+  char *first = strdup(ix.bloom_path ? ix.bloom_path : "");
+  qb_expidx_close(&ix);
+  CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
+  CHECK(ix.have_bloom && !ix.loaded);
+  uint64_t first_m = ix.bloom.m;
+  /* the filter file removed (an orphan clean-up): loaded at open, same answers */
+  CHECK_OK(qb_fileio_delete(qb_catalog_io(cat), ix.bloom_path, &err), &err);
+  qb_expidx_close(&ix);
+  CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
+  CHECK(!ix.have_bloom && ix.loaded);
+  CHECK_EQ_INT((long long)ix.entries_read, 1000);
+  uint64_t got;
+  CHECK_OK(qb_expidx_lookup(&found, &got, &ix, 500 * 7919, &err), &err);
+  CHECK(found && got == 500);
+  CHECK_OK(qb_expidx_lookup(&found, &got, &ix, 7, &err), &err);
+  CHECK(!found);
+  /* enough new entries to overflow the filter: rebuilt twice as large, holding old and new */
+  qb_expidx_map_free(&added);
+  qb_expidx_map_init(&added);
+  uint64_t more = first_m / QB_BLOOM_BITS_PER_ENTRY;
+  for (uint64_t i = 1; i <= more; i++) {
+    CHECK_OK(qb_expidx_map_ref(&v, &created, &added, (1000000 + i) * 7919, &err), &err);
+    *v = i;
+  }
+  CHECK_OK(qb_expidx_commit(&ix, &added, covers, "b2", 0, &err), &err);
+  qb_expidx_close(&ix);
+  CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
+  CHECK(ix.have_bloom && !ix.loaded && ix.bloom.m > first_m);
+  CHECK(strcmp(first, ix.bloom_path) != 0);
+  for (uint64_t i = 1; i <= 1000; i++) CHECK(qb_expidx_stored(&ix, i * 7919) == -1);
+  CHECK(qb_expidx_stored(&ix, (1000000 + more) * 7919) == -1);
+  CHECK_OK(qb_expidx_lookup(&found, &got, &ix, 3, &err), &err);
+  CHECK(!found && !ix.loaded && ix.entries_read == 0); /* ruled out by the filter: nothing read */
+  CHECK_OK(qb_expidx_lookup(&found, &got, &ix, 999 * 7919, &err), &err);
+  CHECK(found && got == 999 && ix.loaded);
+  CHECK_EQ_INT((long long)ix.entries_read, (long long)(1000 + more));
+  qb_expidx_close(&ix);
+  free(first);
   qb_expidx_map_free(&added);
   qb_catalog_free(cat);
 }
