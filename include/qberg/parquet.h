@@ -336,6 +336,16 @@ typedef struct qb_pq_column_batch {
 } qb_pq_column_batch;
 
 /**
+ * Check rows [0, n_rows) of one batch column against leaf column `leaf`: values present, no null in a
+ * REQUIRED column, BYTE_ARRAY offsets present, non-negative, non-decreasing and each value ≤ 4 GiB.
+ * Reads nothing beyond what the batch layout promises (n_rows validity bytes, n_rows + 1 offsets).
+ * Writers call it before writing anything, so a rejected batch leaves no trace.
+ * @return QB_OK, or QB_EINVAL "column <path>: [row N: ]<reason>"
+ */
+QB_API int qb_pq_column_batch_validate(const qb_pq_node *leaf, const qb_pq_column_batch *b, size_t n_rows,
+                                       qb_err *err) QB_WUR;
+
+/**
  * Append `n_rows` rows given column by column: cols[i] feeds leaf column i (qb_pq_schema_column order).
  * Only for flat schemas: no REPEATED node and no OPTIONAL group on any column's path (required groups
  * are fine), else QB_EINVAL naming the column. Nulls in a REQUIRED column, decreasing or negative

@@ -1098,6 +1098,16 @@ QB_TEST(batch_errors)
   CHECK_FAIL(qb_pq_writer_write_batch(f.w, c2, 3, &e), QB_EINVAL, &e, "column s: row 1: bad offsets 2..1");
   qb_pq_column_batch c3[2] = {{iv, NULL, NULL}, {"abc", NULL, NULL}};
   CHECK_FAIL(qb_pq_writer_write_batch(f.w, c3, 3, &e), QB_EINVAL, &e, "column s: BYTE_ARRAY column without offsets");
+  /* the same checks one column at a time, as the Iceberg data writer runs them before routing rows */
+  const qb_pq_node *ni = qb_pq_schema_column(s, 0), *ns = qb_pq_schema_column(s, 1);
+  int64_t neg[2] = {-1, 0}, huge[2] = {0, (int64_t)UINT32_MAX + 1};
+  qb_pq_column_batch none = {NULL, NULL, NULL}, bneg = {"abc", neg, NULL}, bhuge = {"abc", huge, NULL};
+  CHECK_FAIL(qb_pq_column_batch_validate(ni, &none, 3, &e), QB_EINVAL, &e, "column i: no values");
+  CHECK_FAIL(qb_pq_column_batch_validate(ns, &bneg, 1, &e), QB_EINVAL, &e, "column s: negative offset");
+  CHECK_FAIL(qb_pq_column_batch_validate(ns, &bhuge, 1, &e), QB_EINVAL, &e, "column s: row 0: bad offsets 0..4294967296");
+  CHECK_FAIL(qb_pq_column_batch_validate(ni, &c1[0], 3, &e), QB_EINVAL, &e, "column i: row 1: null in a REQUIRED column");
+  CHECK_OK(qb_pq_column_batch_validate(ni, &c1[0], 1, &e), &e); /* the null is beyond n_rows */
+  CHECK_OK(qb_pq_column_batch_validate(ns, &c1[1], 3, &e), &e);
   qb_pq_column_batch ok[2] = {{iv, NULL, NULL}, {"abc", off, valid}};
   CHECK_OK(qb_pq_writer_write_batch(f.w, ok, 3, &e), &e);
   qb_pq_write_result *res = NULL;

@@ -515,7 +515,10 @@ QB_TEST(write_batch_equals_write)
   /* a batch that breaks the schema is refused whole: the writer stays usable */
   uint8_t no[2] = {1, 0};
   qb_pq_column_batch bad[5] = {{d->id, NULL, no}, cols[1], cols[2], cols[3], cols[4]};
-  CHECK_FAIL(qb_data_writer_write_batch(wb, bad, 2, &err), QB_EINVAL, &err, "column id is required but null in row 1");
+  CHECK_FAIL(qb_data_writer_write_batch(wb, bad, 2, &err), QB_EINVAL, &err, "column id: row 1: null in a REQUIRED column");
+  int64_t neg[3] = {-1, 0, 1};
+  qb_pq_column_batch bad2[5] = {cols[0], {d->text, neg, NULL}, cols[2], cols[3], cols[4]};
+  CHECK_FAIL(qb_data_writer_write_batch(wb, bad2, 2, &err), QB_EINVAL, &err, "column basis: negative offset");
   CHECK_EQ_INT(qb_data_writer_rows(wb), BN);
   qb_err_clear(&err);
   CHECK_OK(qb_data_writer_close(wa, &err), &err);

@@ -287,6 +287,22 @@ fail:
   return poison(w, rc, err);
 }
 
+int qb_pq_column_batch_validate(const qb_pq_node *leaf, const qb_pq_column_batch *b, size_t n_rows, qb_err *err)
+{
+  if (!b->values) return QB_FAIL(err, QB_EINVAL, "column %s: no values", leaf->path);
+  if (b->valid && leaf->repetition == QB_PQ_REQUIRED)
+    for (size_t i = 0; i < n_rows; i++)
+      if (!b->valid[i]) return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: null in a REQUIRED column", leaf->path, i);
+  if (leaf->type != QB_PQ_BYTE_ARRAY) return QB_OK;
+  if (!b->offsets) return QB_FAIL(err, QB_EINVAL, "column %s: BYTE_ARRAY column without offsets", leaf->path);
+  if (b->offsets[0] < 0) return QB_FAIL(err, QB_EINVAL, "column %s: negative offset", leaf->path);
+  for (size_t i = 0; i < n_rows; i++)
+    if (b->offsets[i + 1] < b->offsets[i] || b->offsets[i + 1] - b->offsets[i] > (int64_t)UINT32_MAX)
+      return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: bad offsets %lld..%lld", leaf->path, i,
+                     (long long)b->offsets[i], (long long)b->offsets[i + 1]);
+  return QB_OK;
+}
+
 static int check_batch(const qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
 {
   if (!w->flat)
@@ -296,20 +312,8 @@ static int check_batch(const qb_pq_writer *w, const qb_pq_column_batch *cols, si
   if (n_rows == 0) return QB_OK;
   if (!cols) return QB_FAIL(err, QB_EINVAL, "write_batch: no columns given");
   for (size_t c = 0; c < w->n_cols; c++) {
-    const qb_pq_column_batch *b = &cols[c];
-    const qb_pq_node *leaf = w->cols[c].col->leaf;
-    if (!b->values) return QB_FAIL(err, QB_EINVAL, "column %s: no values", leaf->path);
-    if (b->valid && leaf->repetition == QB_PQ_REQUIRED)
-      for (size_t i = 0; i < n_rows; i++)
-        if (!b->valid[i]) return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: null in a REQUIRED column", leaf->path, i);
-    if (leaf->type == QB_PQ_BYTE_ARRAY) {
-      if (!b->offsets) return QB_FAIL(err, QB_EINVAL, "column %s: BYTE_ARRAY column without offsets", leaf->path);
-      if (b->offsets[0] < 0) return QB_FAIL(err, QB_EINVAL, "column %s: negative offset", leaf->path);
-      for (size_t i = 0; i < n_rows; i++)
-        if (b->offsets[i + 1] < b->offsets[i] || b->offsets[i + 1] - b->offsets[i] > (int64_t)UINT32_MAX)
-          return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: bad offsets %lld..%lld", leaf->path, i,
-                         (long long)b->offsets[i], (long long)b->offsets[i + 1]);
-    }
+    int rc = qb_pq_column_batch_validate(w->cols[c].col->leaf, &cols[c], n_rows, err);
+    if (rc) return rc;
   }
   return QB_OK;
 }
