@@ -13,11 +13,15 @@
 /* Batch loops re-check the page size this often (values). */
 #define BATCH_CHECK_EVERY 512
 
-/* First-page values after which a dictionary holding every value seen is dropped early; after a chunk
- * whose dictionary was dropped that way, the next chunk of the column probes after DICT_PROBE_AGAIN
- * values (a column of distinct ids stays distinct: without this every row group of a fan-out writer
- * hashes its first 8,192 ids into a dictionary it then throws away). A chunk that keeps its dictionary
- * restores the long probe. */
+/* First-page values after which a dictionary that already loses by the first-page rule (indices, at
+ * their bit-packed size, plus dictionary ≥ the PLAIN values) is dropped early: a column of measurements
+ * (parameter values, coefficients, term labels) whose values are 80-99 % distinct fails that rule at the
+ * end of its first page, after every value of the page was hashed into a dictionary then thrown away
+ * (the session-14 profile: 800 k such values for 500 raw files, most of the dictionary time). All-distinct
+ * values (row ids) are the extreme case. After a chunk whose dictionary was dropped that way, the next
+ * chunk of the column probes after DICT_PROBE_AGAIN values (a column of distinct ids stays distinct:
+ * without this every row group of a fan-out writer hashes its first 8,192 ids into a dictionary it then
+ * throws away). A chunk that keeps its dictionary restores the long probe. */
 #define DICT_PROBE_VALUES 8192
 #define DICT_PROBE_AGAIN 256
 
@@ -177,21 +181,36 @@ static inline bool dict_too_big(const qb_pq_colw *c)
 }
 
 
-/* Dictionary mode: stage index `idx` of a value; `added` says whether the dictionary grew. A first page
- * whose DICT_PROBE_VALUES values are all distinct (row ids, measurements) falls back now: its dictionary
- * is as large as the PLAIN values, so the first-page rule of finish_page would drop it anyway, after
- * hashing up to dictionary_page_size_bytes of entries and holding them in memory. */
+/* Whether the open first page's dictionary already loses by the first-page rule of finish_page; the
+ * indices count at their bit-packed size (RLE runs can only make them smaller, and a column with many
+ * runs has few distinct values and passes by far). */
+static bool dict_loses(const qb_pq_colw *c)
+{
+  int bw = qb_pq_bit_width(c->dict.n ? c->dict.n - 1 : 0);
+  size_t indices = 1 + ((size_t)c->n_values * (size_t)bw + 7) / 8;
+  return indices + c->dict.plain_bytes >= plain_bytes(c);
+}
+
+/* Dictionary mode, after a value was staged: the dictionary limit, and the probe once the first page
+ * holds `probe` values (checked on that exact value, by rows and batches alike, so both write the same
+ * file). */
+static inline int after_index(qb_pq_colw *c, bool added, qb_err *err)
+{
+  if (added && dict_too_big(c)) return fall_back(c, err);
+  if (c->n_values == c->probe && !c->first_page_done && dict_loses(c)) {
+    c->probe_dropped = true;
+    return fall_back(c, err);
+  }
+  return QB_OK;
+}
+
+/* Dictionary mode: stage index `idx` of a value; `added` says whether the dictionary grew. */
 static inline int stage_index(qb_pq_colw *c, uint32_t idx, bool added, qb_err *err)
 {
   int rc = push(&c->vals, &idx, 4, err);
   if (rc) return rc;
   c->n_values++;
-  if (added && dict_too_big(c)) return fall_back(c, err);
-  if (added && !c->first_page_done && c->n_values == c->probe && c->dict.n == c->n_values) {
-    c->probe_dropped = true;
-    return fall_back(c, err);
-  }
-  return QB_OK;
+  return after_index(c, added, err);
 }
 
 /* ---- typed values --------------------------------------------------------------------------------- */
@@ -633,13 +652,12 @@ static int dict_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t
       continue;
     }
     if (prev != SIZE_MAX && same_value(b, width, prev, k)) {
-      if ((rc = push(&c->vals, &prev_idx, 4, err)) != QB_OK) return rc;
-      c->n_values++;
-      if (!width) c->page_value_bytes += (size_t)(b->offsets[k + 1] - b->offsets[k]);
       if (fp) { /* NaN counts are per value */
         double v = c->type == QB_PQ_FLOAT ? ((const float *)b->values)[k] : ((const double *)b->values)[k];
         if (isnan(v)) qb_pq_col_stats_double(&c->stats, v);
       }
+      if (!width) c->page_value_bytes += (size_t)(b->offsets[k + 1] - b->offsets[k]);
+      if ((rc = stage_index(c, prev_idx, false, err)) != QB_OK) return rc;
       continue;
     }
     if ((rc = dict_value(c, b, k, err)) != QB_OK) return rc;

@@ -29,7 +29,7 @@ typedef struct qb_pq_colw {
   bool use_dict;                  /* values of the open page are dictionary indices */
   bool dict_pages;                /* some finished page of this chunk is dictionary-encoded */
   bool first_page_done;           /* parquet-java judges the dictionary on the first page only */
-  uint32_t probe;                 /* first-page values that, all distinct, drop the dictionary at once */
+  uint32_t probe;                 /* first-page values after which a losing dictionary is dropped at once */
   bool probe_dropped;             /* this chunk's dictionary was dropped by the probe */
   qb_pq_dict dict;
 
