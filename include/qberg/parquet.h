@@ -282,7 +282,7 @@ typedef struct qb_pq_kv {
 typedef struct qb_pq_write_options {
   unsigned version;                  /* QB_PQ_WRITE_OPTIONS_VERSION */
   qb_pq_codec codec;                 /* ZSTD (default), SNAPPY, GZIP, UNCOMPRESSED (also LZ4_RAW, BROTLI) */
-  int compression_level;             /* 0 = the codec's default (zstd 3, gzip 6); gzip 1..9, zstd ≤ 22 */
+  int compression_level;             /* 0 = the codec's default (zstd 1, gzip 6); gzip 1..9, zstd ≤ 22 */
   uint64_t row_group_size_bytes;     /* buffered bytes that close a row group; default 128 MiB */
   uint32_t page_size_bytes;          /* encoded bytes that close a data page; default 1 MiB */
   uint32_t page_row_limit;           /* rows that close a data page; default 20000 (parquet-java); 0 = none */
