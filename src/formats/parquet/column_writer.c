@@ -18,10 +18,11 @@
  * (parameter values, coefficients, term labels) whose values are 80-99 % distinct fails that rule at the
  * end of its first page, after every value of the page was hashed into a dictionary then thrown away
  * (the session-14 profile: 800 k such values for 500 raw files, most of the dictionary time). All-distinct
- * values (row ids) are the extreme case. After a chunk whose dictionary was dropped that way, the next
- * chunk of the column probes after DICT_PROBE_AGAIN values (a column of distinct ids stays distinct:
- * without this every row group of a fan-out writer hashes its first 8,192 ids into a dictionary it then
- * throws away). A chunk that keeps its dictionary restores the long probe. */
+ * values (row ids) are the extreme case. After a chunk whose dictionary was dropped, by the probe or by
+ * the first-page rule, the next chunk of the column probes after DICT_PROBE_AGAIN values (a column of
+ * distinct ids stays distinct: without this every row group of a fan-out writer hashes its first 8,192
+ * ids into a dictionary it then throws away, and row groups smaller than the probe hash all their values).
+ * A chunk that keeps its dictionary restores the long probe. */
 #define DICT_PROBE_VALUES 8192
 #define DICT_PROBE_AGAIN 256
 
@@ -450,6 +451,7 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
      * dictionary are smaller than the PLAIN values. */
     if (!c->first_page_done && (body->n - values_at) + c->dict.plain_bytes >= plain_bytes(c)) {
       body->n = values_at;
+      c->probe_dropped = true; /* the column's next chunk probes early, as after a probe drop */
       if ((rc = fall_back(c, err)) != QB_OK) return rc;
       dict = false;
     }

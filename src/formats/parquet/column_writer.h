@@ -30,7 +30,7 @@ typedef struct qb_pq_colw {
   bool dict_pages;                /* some finished page of this chunk is dictionary-encoded */
   bool first_page_done;           /* parquet-java judges the dictionary on the first page only */
   uint32_t probe;                 /* first-page values after which a losing dictionary is dropped at once */
-  bool probe_dropped;             /* this chunk's dictionary was dropped by the probe */
+  bool probe_dropped;             /* this chunk's dictionary was dropped on its first page */
   qb_pq_dict dict;
 
   /* the open data page */
