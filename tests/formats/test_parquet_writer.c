@@ -1122,6 +1122,60 @@ QB_TEST(probe_drops_a_losing_dictionary)
   qb_pq_schema_free(s);
 }
 
+/* Definition levels of a page stay implicit until its first null: pages without nulls, a null arriving
+ * after thousands of implicit levels (mid-batch and at a batch start), an all-null page, an empty batch;
+ * rows and batches write the same bytes, and the levels read back. */
+QB_TEST(implicit_definition_levels)
+{
+  qb_err e = QB_ERR_INIT;
+  enum { N = 12000 };
+  static int64_t v[N];
+  static uint8_t valid[N];
+  static qb_value rows[N], items[N];
+  for (int i = 0; i < N; i++) {
+    v[i] = i % 37;
+    valid[i] = !(i == 5010 || i == 5000 || (i >= 9000 && i < 12000)); /* page 4 (9000..) is all null */
+    items[i] = valid[i] ? vi64(v[i]) : V_NULL;
+    rows[i] = vseq(QB_V_STRUCT, &items[i], 1);
+  }
+  qb_pq_schema *s = one_column(QB_PQ_INT64, QB_PQ_OPTIONAL);
+  for (int version = 1; version <= 2; version++) {
+    qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+    o.page_row_limit = 3000;
+    o.data_page_version = version;
+    qb_pq_column_batch col = {v, NULL, valid}, rest = {v + 5000, NULL, valid + 5000};
+    char path[512];
+    CHECK(rows_and_batches_same_file(s, &o, rows, &col, &rest, N, 5000, path, &e));
+    pqfile pf;
+    chunk *c = malloc(sizeof *c);
+    CHECK_OK(pq_load(&pf, path, &e), &e);
+    CHECK_OK(read_chunk(c, &pf, 0, 0, 0, 1, &e), &e);
+    CHECK_EQ_INT(c->n, N);
+    CHECK_EQ_INT(c->nv, N - 2 - 3000);
+    size_t bad = 0, k = 0;
+    for (int i = 0; i < N; i++) {
+      bad += c->def[i] != valid[i];
+      if (valid[i]) bad += c->iv[k++] != v[i];
+    }
+    CHECK_EQ_INT(bad, 0);
+    pq_free(&pf);
+    free(c);
+  }
+  /* an empty batch between two others changes nothing */
+  wfile f;
+  CHECK_OK(wopen(&f, s, NULL, &e), &e);
+  qb_pq_column_batch col = {v, NULL, NULL};
+  CHECK_OK(qb_pq_writer_write_batch(f.w, &col, 10, &e), &e);
+  CHECK_OK(qb_pq_writer_write_batch(f.w, &col, 0, &e), &e);
+  CHECK_OK(qb_pq_writer_write_batch(f.w, &col, 10, &e), &e);
+  qb_pq_write_result *res = NULL;
+  CHECK_OK(wclose(&f, &res, &e), &e);
+  CHECK_EQ_INT(res->record_count, 20);
+  CHECK_EQ_INT(res->columns[0].null_count, 0);
+  qb_pq_write_result_free(res);
+  qb_pq_schema_free(s);
+}
+
 /* zstd: level 0 means QB_PQ_ZSTD_DEFAULT_LEVEL (1), byte for byte; another level is honoured. */
 QB_TEST(zstd_default_level)
 {

@@ -74,6 +74,20 @@ static inline int push(qb_buf *b, const void *p, size_t n, qb_err *err)
   return QB_OK;
 }
 
+/* Stage the page's implicit definition levels (all max_def) before the first level that may differ. */
+static int stage_implicit_defs(qb_pq_colw *c, qb_err *err)
+{
+  size_t n = c->def_implicit;
+  if (!n) return QB_OK;
+  int rc = qb_buf_reserve(&c->def, n * 2, err);
+  if (rc) return rc;
+  int16_t *d = (int16_t *)(void *)(c->def.p + c->def.n), m = (int16_t)c->max_def;
+  for (size_t k = 0; k < n; k++) d[k] = m;
+  c->def.n += n * 2;
+  c->def_implicit = 0;
+  return QB_OK;
+}
+
 static inline int put_level(qb_pq_colw *c, int rep, int def, qb_err *err)
 {
   int rc;
@@ -83,7 +97,11 @@ static inline int put_level(qb_pq_colw *c, int rep, int def, qb_err *err)
   }
   if (c->max_def) {
     int16_t d = (int16_t)def;
-    if ((rc = push(&c->def, &d, 2, err)) != QB_OK) return rc;
+    if (def == c->max_def && c->def.n == 0) {
+      c->def_implicit++;
+    } else if ((rc = stage_implicit_defs(c, err)) != QB_OK || (rc = push(&c->def, &d, 2, err)) != QB_OK) {
+      return rc;
+    }
   }
   if (rep == 0) c->n_rows++;
   c->n_levels++;
@@ -116,7 +134,7 @@ static size_t page_estimate(const qb_pq_colw *c)
 static bool page_full(const qb_pq_colw *c)
 {
   if (c->o->page_row_limit && c->n_rows >= c->o->page_row_limit) return true;
-  size_t staged = c->def.n + c->rep.n + c->vals.n + c->data.n;
+  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + c->vals.n + c->data.n;
   return page_estimate(c) >= c->o->page_size_bytes || staged / STAGED_PAGE_FACTOR >= c->o->page_size_bytes;
 }
 
@@ -124,7 +142,7 @@ uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c)
 {
   /* The open page counts with what it holds in memory when that exceeds its encoded estimate (levels
    * staged as int16, dictionary indices as u32): the row-group budget bounds memory, not file bytes. */
-  size_t staged = c->def.n + c->rep.n + c->vals.n + c->data.n, est = page_estimate(c);
+  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + c->vals.n + c->data.n, est = page_estimate(c);
   uint64_t n = c->pages.n + (staged > est ? staged : est);
   if (c->use_dict || c->dict_pages) n += c->dict.plain_bytes;
   return n;
@@ -424,11 +442,10 @@ static int encode_levels(qb_buf *out, const qb_pq_colw *c, bool len_prefixed, si
                                 err)) != QB_OK)
     return rc;
   *out_rep_n = out->n - at;
-  if (c->max_def &&
-      (rc = qb_pq_levels_encode(out, (const int16_t *)(const void *)c->def.p, c->n_levels, c->max_def, len_prefixed,
-                                err)) != QB_OK)
-    return rc;
-  return QB_OK;
+  if (!c->max_def) return QB_OK;
+  /* nothing staged: every level of the page is max_def (a page without nulls), one RLE run */
+  if (c->def.n == 0) return qb_pq_levels_encode_run(out, c->max_def, c->n_levels, c->max_def, len_prefixed, err);
+  return qb_pq_levels_encode(out, (const int16_t *)(const void *)c->def.p, c->n_levels, c->max_def, len_prefixed, err);
 }
 
 static int finish_page(qb_pq_colw *c, qb_err *err)
@@ -500,6 +517,7 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
     c->n_plain_pages++;
   }
   qb_buf_reset(&c->def);
+  c->def_implicit = 0;
   qb_buf_reset(&c->rep);
   qb_buf_reset(&c->vals);
   qb_buf_reset(&c->data);
@@ -725,10 +743,22 @@ int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0
     if (limit && run > limit - c->n_rows) run = limit - c->n_rows;
     if (run > BATCH_CHECK_EVERY) run = BATCH_CHECK_EVERY;
     if (c->max_def) {
-      if ((rc = qb_buf_reserve(&c->def, run * 2, err)) != QB_OK) return rc;
-      int16_t *d = (int16_t *)(void *)(c->def.p + c->def.n);
-      for (size_t k = 0; k < run; k++) d[k] = (int16_t)(b->valid ? b->valid[i + k] != 0 : 1);
-      c->def.n += run * 2;
+      /* levels stay implicit while the page has no null (one branch-free pass finds out) */
+      const uint8_t *valid = b->valid ? b->valid + i : NULL;
+      uint8_t nulls = 0;
+      for (size_t k = 0; valid && k < run; k++) nulls |= valid[k] == 0;
+      if (!nulls && c->def.n == 0) {
+        c->def_implicit += (uint32_t)run;
+      } else {
+        if ((rc = stage_implicit_defs(c, err)) != QB_OK || (rc = qb_buf_reserve(&c->def, run * 2, err)) != QB_OK)
+          return rc;
+        int16_t *d = (int16_t *)(void *)(c->def.p + c->def.n);
+        if (valid)
+          for (size_t k = 0; k < run; k++) d[k] = (int16_t)(valid[k] != 0);
+        else
+          for (size_t k = 0; k < run; k++) d[k] = 1;
+        c->def.n += run * 2;
+      }
     }
     if ((rc = batch_run(c, b, i, run, err)) != QB_OK) return rc;
     i += run;
