@@ -619,25 +619,75 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
   return QB_OK;
 }
 
-/* Whether batch rows j and k hold the same value (bit pattern; fixed width `width`, else offsets). */
-static inline bool same_value(const qb_pq_column_batch *b, size_t width, size_t j, size_t k)
+/* Bytes equality for runs of strings: most unequal neighbours differ in their first word, equal ones
+ * (an experiment's 64-character id on each of its rows) need every byte. */
+static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
 {
-  const uint8_t *base = b->values;
+  if (n >= 8) {
+    uint64_t x, y;
+    memcpy(&x, a, 8);
+    memcpy(&y, b, 8);
+    return x == y && !memcmp(a + 8, b + 8, n - 8);
+  }
+  for (size_t i = 0; i < n; i++)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+/* Rows (k, end) of a batch that hold row k's value (bit pattern; fixed width `width`, else offsets) or
+ * are null, up to the first that holds another value, which is returned. OUT: *out_same values,
+ * *out_nulls nulls among them. One loop per width: the comparison is a register compare for 4 and 8
+ * bytes, and no per-row dispatch. */
+static size_t scan_run(const qb_pq_column_batch *b, size_t width, size_t k, size_t end, size_t *out_same,
+                       size_t *out_nulls)
+{
+  const uint8_t *valid = b->valid, *base = b->values;
+  size_t j = k + 1, nulls = 0;
   if (width == 8) {
     uint64_t x, y;
-    memcpy(&x, base + j * 8, 8);
-    memcpy(&y, base + k * 8, 8);
-    return x == y;
-  }
-  if (width == 4) {
+    memcpy(&x, base + k * 8, 8);
+    for (; j < end; j++) {
+      if (valid && !valid[j]) {
+        nulls++;
+        continue;
+      }
+      memcpy(&y, base + j * 8, 8);
+      if (y != x) break;
+    }
+  } else if (width == 4) {
     uint32_t x, y;
-    memcpy(&x, base + j * 4, 4);
-    memcpy(&y, base + k * 4, 4);
-    return x == y;
+    memcpy(&x, base + k * 4, 4);
+    for (; j < end; j++) {
+      if (valid && !valid[j]) {
+        nulls++;
+        continue;
+      }
+      memcpy(&y, base + j * 4, 4);
+      if (y != x) break;
+    }
+  } else if (width) {
+    for (; j < end; j++) {
+      if (valid && !valid[j]) {
+        nulls++;
+        continue;
+      }
+      if (memcmp(base + j * width, base + k * width, width)) break;
+    }
+  } else {
+    const int64_t *off = b->offsets;
+    const uint8_t *x = base + off[k];
+    size_t n = (size_t)(off[k + 1] - off[k]);
+    for (; j < end; j++) {
+      if (valid && !valid[j]) {
+        nulls++;
+        continue;
+      }
+      if ((size_t)(off[j + 1] - off[j]) != n || !same_bytes(base + off[j], x, n)) break;
+    }
   }
-  if (width) return !memcmp(base + j * width, base + k * width, width);
-  int64_t nj = b->offsets[j + 1] - b->offsets[j], nk = b->offsets[k + 1] - b->offsets[k];
-  return nj == nk && !memcmp(base + b->offsets[j], base + b->offsets[k], (size_t)nj);
+  *out_same = j - k - 1 - nulls;
+  *out_nulls = nulls;
+  return j;
 }
 
 static inline int dict_value(qb_pq_colw *c, const qb_pq_column_batch *b, size_t k, qb_err *err)
@@ -655,6 +705,48 @@ static inline int dict_value(qb_pq_colw *c, const qb_pq_column_batch *b, size_t 
   }
 }
 
+/* Dictionary mode: row k's value was just staged; rows (k, j) repeat it (`same` values) or are null.
+ * They reuse its index without a lookup, staged at once unless the run reaches the first-page probe, which
+ * must be checked on its exact value (as rows do): then one at a time, stopping where the chunk falls back
+ * to PLAIN. Returns through *out_next the first row not consumed. */
+static int stage_repeats(qb_pq_colw *c, const qb_pq_column_batch *b, size_t k, size_t j, size_t same, size_t nulls,
+                         size_t *out_next, qb_err *err)
+{
+  int rc;
+  uint32_t idx;
+  memcpy(&idx, c->vals.p + c->vals.n - 4, 4);
+  bool nan = false;
+  if (c->type == QB_PQ_FLOAT) nan = isnan(((const float *)b->values)[k]);
+  if (c->type == QB_PQ_DOUBLE) nan = isnan(((const double *)b->values)[k]);
+  size_t value_bytes = c->type == QB_PQ_BYTE_ARRAY ? (size_t)(b->offsets[k + 1] - b->offsets[k]) : 0;
+  *out_next = j;
+  if (!c->first_page_done && c->n_values < c->probe && same >= c->probe - c->n_values) {
+    for (size_t r = k + 1; r < j; r++) {
+      if (b->valid && !b->valid[r]) {
+        c->stats.null_count++;
+        continue;
+      }
+      c->stats.nan_count += nan; /* NaN counts are per value */
+      c->page_value_bytes += value_bytes;
+      if ((rc = stage_index(c, idx, false, err)) != QB_OK) return rc;
+      if (!c->use_dict) {
+        *out_next = r + 1;
+        return QB_OK;
+      }
+    }
+    return QB_OK;
+  }
+  if ((rc = qb_buf_reserve(&c->vals, same * 4, err)) != QB_OK) return rc;
+  uint32_t *dst = (uint32_t *)(void *)(c->vals.p + c->vals.n);
+  for (size_t r = 0; r < same; r++) dst[r] = idx;
+  c->vals.n += same * 4;
+  c->n_values += (uint32_t)same;
+  c->stats.null_count += nulls;
+  if (nan) c->stats.nan_count += same;
+  c->page_value_bytes += same * value_bytes;
+  return QB_OK;
+}
+
 /* Dictionary mode: a value equal to the previous non-null row's reuses its index without a lookup
  * (constant and repeated columns: ids, names, metadata). Returns through *done the rows consumed, which
  * is fewer than `run` when the chunk fell back to PLAIN (the caller continues in PLAIN). */
@@ -662,29 +754,20 @@ static int dict_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t
 {
   int rc;
   const uint8_t *valid = b->valid;
-  size_t width = c->type == QB_PQ_BYTE_ARRAY ? 0 : c->width, prev = SIZE_MAX;
-  uint32_t prev_idx = 0;
-  bool fp = c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
-  size_t k = i;
-  for (; k < i + run && c->use_dict; k++) {
+  size_t width = c->type == QB_PQ_BYTE_ARRAY ? 0 : c->width, end = i + run, k = i;
+  while (k < end && c->use_dict) {
     if (valid && !valid[k]) {
       c->stats.null_count++;
-      continue;
-    }
-    if (prev != SIZE_MAX && same_value(b, width, prev, k)) {
-      if (fp) { /* NaN counts are per value */
-        double v = c->type == QB_PQ_FLOAT ? ((const float *)b->values)[k] : ((const double *)b->values)[k];
-        if (isnan(v)) qb_pq_col_stats_double(&c->stats, v);
-      }
-      if (!width) c->page_value_bytes += (size_t)(b->offsets[k + 1] - b->offsets[k]);
-      if ((rc = stage_index(c, prev_idx, false, err)) != QB_OK) return rc;
+      k++;
       continue;
     }
     if ((rc = dict_value(c, b, k, err)) != QB_OK) return rc;
-    if (c->use_dict) {
-      memcpy(&prev_idx, c->vals.p + c->vals.n - 4, 4);
-      prev = k;
+    if (!c->use_dict) {
+      k++;
+      break;
     }
+    size_t same, nulls, j = scan_run(b, width, k, end, &same, &nulls);
+    if ((rc = stage_repeats(c, b, k, j, same, nulls, &k, err)) != QB_OK) return rc;
   }
   *done = k - i;
   return QB_OK;
