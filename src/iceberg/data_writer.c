@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/parquet/writer.h"
 #include "iceberg/data_writer_int.h"
 #include "iceberg/manifest_int.h"
 #include "util/clock.h"
@@ -560,7 +561,8 @@ static int write_run(qb_data_writer *w, const qb_pq_column_batch *cols, size_t r
       w->bcols[c].offsets = b->offsets ? b->offsets + row : NULL;
       w->bcols[c].valid = b->valid ? b->valid + row : NULL;
     }
-    if ((rc = qb_pq_writer_write_batch(p->pq, w->bcols, slice, err))) return poison(w, rc, err);
+    /* the whole batch passed check_batch: the Parquet writer need not check each slice again */
+    if ((rc = qb_pq__writer_write_batch_valid(p->pq, w->bcols, slice, err))) return poison(w, rc, err);
     p->rows += slice;
     p->last_used = ++w->tick;
     w->rows += slice;

@@ -10,6 +10,7 @@
 #include "formats/parquet/meta.h"
 #include "formats/parquet/schema.h"
 #include "formats/parquet/shred.h"
+#include "formats/parquet/writer.h"
 #include "formats/parquet/col_stats.h"
 #include "formats/thrift/compact.h"
 #include "qberg/parquet.h"
@@ -312,7 +313,8 @@ int qb_pq_column_batch_validate(const qb_pq_node *leaf, const qb_pq_column_batch
   return QB_OK;
 }
 
-static int check_batch(const qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
+static int check_batch(const qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, bool columns,
+                       qb_err *err)
 {
   if (!w->flat)
     return QB_FAIL(err, QB_EINVAL,
@@ -320,20 +322,21 @@ static int check_batch(const qb_pq_writer *w, const qb_pq_column_batch *cols, si
                    w->not_flat);
   if (n_rows == 0) return QB_OK;
   if (!cols) return QB_FAIL(err, QB_EINVAL, "write_batch: no columns given");
-  for (size_t c = 0; c < w->n_cols; c++) {
+  for (size_t c = 0; columns && c < w->n_cols; c++) {
     int rc = qb_pq_column_batch_validate(w->cols[c].col->leaf, &cols[c], n_rows, err);
     if (rc) return rc;
   }
   return QB_OK;
 }
 
-int qb_pq_writer_write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
+static int write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, bool check_columns,
+                       qb_err *err)
 {
   int rc;
   qb_err local = QB_ERR_INIT;
   if (!err) err = &local;
   if (w->poison_rc) return fail_poisoned(w, err);
-  if ((rc = check_batch(w, cols, n_rows, err)) != QB_OK) return rc;
+  if ((rc = check_batch(w, cols, n_rows, check_columns, err)) != QB_OK) return rc;
   size_t row = 0;
   while (row < n_rows) {
     /* size the sub-batch so the row group closes near its target: rows left at the current bytes/row */
@@ -356,6 +359,16 @@ int qb_pq_writer_write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, si
     if ((rc = maybe_flush(w, err)) != QB_OK) return poison(w, rc, err);
   }
   return QB_OK;
+}
+
+int qb_pq_writer_write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
+{
+  return write_batch(w, cols, n_rows, true, err);
+}
+
+int qb_pq__writer_write_batch_valid(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
+{
+  return write_batch(w, cols, n_rows, false, err);
 }
 
 static int write_footer(qb_pq_writer *w, qb_err *err)
