@@ -191,6 +191,14 @@ static uint64_t value_digest(uint64_t h, const qb_value *v)
   return h;
 }
 
+/* value_digest(h, s) for a string s = p + rest whose first bytes p have the qb_hash_bytes_update state
+ * `pre` (the same value, without hashing p again). */
+static uint64_t string_digest_after(uint64_t h, uint64_t pre, const uint8_t *rest, size_t rest_n)
+{
+  h = qb_hash_u64(h ^ (uint8_t)QB_V_STRING);
+  return qb_hash_u64(h ^ qb_hash_bytes_final(qb_hash_bytes_update(pre, rest, rest_n)));
+}
+
 static uint64_t key_digest(const qb_vqe_table_desc *d, const qb_value *row)
 {
   uint64_t h = 0x5157424b4559ULL;
@@ -313,13 +321,21 @@ static int derive_cols(ingest_run *r, int t, const qb_vqe_record *rec, const cha
   size_t from = c->n_rows;
   int rc = qb_vqe__rows_to_cols(c, rec, id, &r->types, &r->meta, err);
   if (rc || c->n_rows == from) return rc;
+  /* key_digest over the buffered cells. A key that is one string starting with the experiment id
+   * (parameter_id, iteration_id, term_id) hashes the id's 64 bytes once per record, then each row's rest. */
+  const qb_vqe_table_desc *d = ts->desc;
+  bool id_key = d->n_key_columns == 1 && c->cols[d->key_columns[0]].width == 0;
+  uint64_t pre = id_key ? qb_hash_bytes_update(QB_HASH_BYTES_INIT, id, 64) : 0;
   for (size_t i = from; i < c->n_rows; i++) {
-    uint64_t h = 0x5157424b4559ULL; /* key_digest over the buffered cells */
-    for (size_t k = 0; k < ts->desc->n_key_columns; k++) {
-      qb_value v = qb_vqe_cols_value(c, ts->desc->key_columns[k], i);
-      h = value_digest(h, &v);
+    uint64_t h = 0x5157424b4559ULL;
+    for (size_t k = 0; k < d->n_key_columns; k++) {
+      qb_value v = qb_vqe_cols_value(c, d->key_columns[k], i);
+      if (id_key && v.kind == QB_V_STRING && v.u.bytes.n >= 64 && !memcmp(v.u.bytes.p, id, 64))
+        h = string_digest_after(h, pre, v.u.bytes.p + 64, v.u.bytes.n - 64);
+      else
+        h = value_digest(h, &v);
     }
-    r->rec_keyset += mix_key(t, ts->desc->n_key_columns ? h : 0);
+    r->rec_keyset += mix_key(t, d->n_key_columns ? h : 0);
   }
   r->rec_rows[t] += (int64_t)(c->n_rows - from);
   ts->rows += (int64_t)(c->n_rows - from);

@@ -199,6 +199,24 @@ static void develop_long_digits(digits *out, int dec_exp, int64_t lvalue, int in
   out->n = 20 - pos;
 }
 
+/* Java's q = b / s; b = 10 * (b % s) for the long loop. s = 5^S5 * 2^S2: with S5 == 0 it is 2^shift
+ * (shift >= 0), and for b >= 0 the quotient and remainder are a shift and a mask — the same values without
+ * a 64-bit division (most doubles below 10 take this path). A negative b (Java's wrapped arithmetic)
+ * keeps the division, which truncates toward zero where a shift would not. */
+static int long_digit(int64_t *b, int64_t s, int shift)
+{
+  int64_t q, r;
+  if (shift >= 0 && *b >= 0) {
+    q = *b >> shift;
+    r = (int64_t)((uint64_t)*b & (((uint64_t)1 << shift) - 1));
+  } else {
+    q = *b / s;
+    r = *b % s;
+  }
+  *b = jmul64(10, r);
+  return (int)q;
+}
+
 static void roundup(digits *out)
 {
   int i = out->first + out->n - 1;
@@ -314,8 +332,8 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
       int64_t s = jshl64(long5[S5], S2);
       int64_t m = jshl64(long5[M5], M2);
       int64_t tens = jmul64(s, 10);
-      q = (int)(b / s);
-      b = jmul64(10, b % s);
+      const int shift = S5 == 0 && S2 < 63 ? S2 : -1; /* s = 2^S2 */
+      q = long_digit(&b, s, shift);
       m = jmul64(m, 10);
       low = b < m;
       high = jadd64(b, m) > tens;
@@ -325,8 +343,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
         out->d[nd++] = (char)('0' + q);
       if (dec_exp < -3 || dec_exp >= 8) high = low = false;
       while (!low && !high && nd < 30) {
-        q = (int)(b / s);
-        b = jmul64(10, b % s);
+        q = long_digit(&b, s, shift);
         m = jmul64(m, 10);
         if (m > 0) {
           low = b < m;

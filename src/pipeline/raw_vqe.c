@@ -215,10 +215,37 @@ static size_t put_utf8(char *o, uint32_t cp)
   return 4;
 }
 
+/* Whether p[0..n) is printable ASCII without a backslash: nothing to validate or decode. Eight bytes at a
+ * time: a byte < 0x20 or >= 0x80 sets its high bit in x - 0x20.. or in x, a '\\' zeroes its byte of
+ * x ^ 0x5c.. (found by the has-zero-byte test). Borrows only add false alarms, which the byte loop of
+ * parse_string then sorts out. */
+static bool plain_ascii(const uint8_t *p, size_t n)
+{
+  const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, bs;
+    memcpy(&x, p + i, 8);
+    bs = x ^ (ones * '\\');
+    if (((x - ones * 0x20) | x | ((bs - ones) & ~bs)) & highs) return false;
+  }
+  for (; i < n; i++)
+    if (p[i] < 0x20 || p[i] >= 0x80 || p[i] == '\\') return false;
+  return true;
+}
+
 /* A JSON string at s->p (which is '"'). Without escapes the result points into the input. */
 static int parse_string(ps *s, qb_vqe_str *out)
 {
   const uint8_t *start = ++s->p, *q = start;
+  /* fast path: plain ASCII up to the first quote, which then closes the string */
+  const uint8_t *quote = start < s->end ? memchr(start, '"', (size_t)(s->end - start)) : NULL;
+  if (quote && plain_ascii(start, (size_t)(quote - start))) {
+    out->p = (const char *)start;
+    out->n = (size_t)(quote - start);
+    s->p = quote + 1;
+    return QB_OK;
+  }
   bool escaped = false;
   /* pass 1: find the closing quote, validating UTF-8 and control characters */
   for (;;) {
@@ -334,13 +361,16 @@ static int parse_number(ps *s, numtok *t)
   if ((c0 == 'N' || c0 == 'I' || c0 == '+' || (c0 == '-' && c1 == 'I')) && nonfinite_token(s, t)) return QB_OK;
   const uint8_t *q = s->p;
   t->text = q;
-  if (q < s->end && *q == '-') q++;
+  bool neg = q < s->end && *q == '-';
+  q += neg;
   if (q >= s->end) return fail(s, "unexpected end of input in a number (truncated record?)");
+  /* one scan validates the token and gathers its digits (qb_decimal_acc: no second scan to convert it) */
+  qb_decimal_acc acc = {0, 0, 0, false};
   if (*q == '0') {
     q++;
     if (q < s->end && *q >= '0' && *q <= '9') return fail(s, "invalid number: leading zero");
   } else if (*q >= '1' && *q <= '9') {
-    while (q < s->end && *q >= '0' && *q <= '9') q++;
+    for (; q < s->end && *q >= '0' && *q <= '9'; q++) qb_decimal_acc_int_digit(&acc, (unsigned)(*q - '0'));
   } else {
     return fail(s, "invalid JSON: expected a value");
   }
@@ -349,37 +379,46 @@ static int parse_number(ps *s, numtok *t)
     t->is_int = false;
     q++;
     if (q >= s->end || *q < '0' || *q > '9') return fail(s, "invalid number: no digit after '.'");
-    while (q < s->end && *q >= '0' && *q <= '9') q++;
+    for (;;) {
+      uint64_t x;
+      if (s->end - q >= 8 && qb_decimal_acc_take8(&acc, (const char *)q, &x)) {
+        qb_decimal_acc_frac_digits8(&acc, x);
+        q += 8;
+      } else if (q < s->end && *q >= '0' && *q <= '9') {
+        qb_decimal_acc_frac_digit(&acc, (unsigned)(*q++ - '0'));
+      } else {
+        break;
+      }
+    }
   }
   if (q < s->end && (*q == 'e' || *q == 'E')) {
     t->is_int = false;
     q++;
-    if (q < s->end && (*q == '+' || *q == '-')) q++;
+    bool eneg = false;
+    if (q < s->end && (*q == '+' || *q == '-')) eneg = *q++ == '-';
     if (q >= s->end || *q < '0' || *q > '9') return fail(s, "invalid number: no digit in the exponent");
-    while (q < s->end && *q >= '0' && *q <= '9') q++;
+    int64_t e = 0;
+    for (; q < s->end && *q >= '0' && *q <= '9'; q++)
+      if (e < 1000000) e = e * 10 + (*q - '0'); /* far beyond any double: the result is 0 or infinite */
+    acc.q += eneg ? -e : e;
   }
   t->len = (size_t)(q - t->text);
   s->p = q;
   if (!is_delim(s)) return fail(s, "invalid number");
   if (t->len > MAX_NUMBER_CHARS) return fail(s, "number token of %zu characters is not accepted", t->len);
   if (t->is_int) {
-    uint64_t v = 0;
-    bool over = false;
-    for (q = t->text + (*t->text == '-'); q < t->text + t->len && !over; q++) {
-      uint64_t d = (uint64_t)(*q - '0');
-      over = v > (UINT64_MAX - d) / 10;
-      v = v * 10 + d;
-    }
-    bool neg = *t->text == '-';
-    t->int_fits = !over && v <= (uint64_t)INT64_MAX + neg;
+    /* acc.q > 0 only past 19 digits (>= 10^19 > INT64_MAX): no int64 */
+    uint64_t v = acc.w;
+    t->int_fits = acc.q == 0 && v <= (uint64_t)INT64_MAX + neg;
     if (t->int_fits) {
       t->i = !neg ? (int64_t)v : v > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)v;
       t->d = (double)t->i; /* Spark converts the long: the token -0 becomes +0.0 */
       return QB_OK;
     }
   }
-  /* exactly strtod's double (in the C locale), mostly without calling it: src/util/decimal.c */
-  if (!qb_decimal_to_double(&t->d, (const char *)t->text, t->len)) return fail(s, "invalid number");
+  /* exactly strtod's double (in the C locale): src/util/decimal.c, from the gathered digits when they decide */
+  if (!qb_decimal_acc_to_double(&t->d, &acc, neg) && !qb_decimal_to_double(&t->d, (const char *)t->text, t->len))
+    return fail(s, "invalid number");
   if (!isfinite(t->d)) t->nonfinite = true;
   return QB_OK;
 }

@@ -30,6 +30,26 @@ size_t qb_spark_json_escape(char out[6], unsigned char c)
   }
 }
 
+size_t qb_spark_json_plain_run(const char *p, size_t n)
+{
+  /* per byte: < 0x20 sets the high bit of (x - 0x20) & ~x; '"' and '\\' zero a byte of x ^ 0x22.. or
+   * x ^ 0x5c.. (has-zero-byte). Borrows only raise false alarms above a true one: the word holding the
+   * first alarm is re-checked byte by byte. */
+  const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, q, b;
+    memcpy(&x, p + i, 8);
+    q = x ^ (ones * '"');
+    b = x ^ (ones * '\\');
+    if ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs) break;
+  }
+  char esc[6];
+  for (; i < n; i++)
+    if (qb_spark_json_escape(esc, (unsigned char)p[i])) return i;
+  return n;
+}
+
 size_t qb_spark_long_text(char out[20], int64_t v)
 {
   char tmp[20];
@@ -48,16 +68,14 @@ int qb_spark_json_string(qb_buf *b, const char *p, size_t n, qb_err *err)
 {
   int rc;
   if ((rc = qb_buf_putc(b, '"', err))) return rc;
-  size_t run = 0;
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < n;) {
+    size_t run = qb_spark_json_plain_run(p + i, n - i);
+    if ((rc = qb_buf_append(b, p + i, run, err))) return rc;
+    i += run;
+    if (i == n) break;
     char esc[6];
-    size_t len = qb_spark_json_escape(esc, (unsigned char)p[i]);
-    if (!len) continue;
-    if ((rc = qb_buf_append(b, p + run, i - run, err))) return rc;
-    run = i + 1;
-    if ((rc = qb_buf_append(b, esc, len, err))) return rc;
+    if ((rc = qb_buf_append(b, esc, qb_spark_json_escape(esc, (unsigned char)p[i++]), err))) return rc;
   }
-  if ((rc = qb_buf_append(b, p + run, n - run, err))) return rc;
   return qb_buf_putc(b, '"', err);
 }
 

@@ -13,6 +13,8 @@
 
 /* The escape Jackson writes for byte c into out (2 or 6 bytes), or 0 when c is copied as it is. */
 size_t qb_spark_json_escape(char out[6], unsigned char c);
+/* How many bytes from p on (at most n) qb_spark_json_escape copies as they are (8 bytes at a time). */
+size_t qb_spark_json_plain_run(const char *p, size_t n);
 /* Long.toString(v): decimal digits with a leading '-' (at most 20 chars, no NUL). */
 size_t qb_spark_long_text(char out[20], int64_t v);
 

@@ -3,6 +3,8 @@
  * takes, for the scalar column types of the feature tables (pipeline-spec §4). */
 #include "pipeline/vqe_cols.h"
 
+#include <stdint.h>
+
 static bool scalar(qb_vqe_type t, qb_pq_type *pt, size_t *width)
 {
   switch (t) {
@@ -97,6 +99,72 @@ const qb_pq_column_batch *qb_vqe_cols_batch(qb_vqe_cols *c)
     c->batch[i].valid = col->has_null ? col->valid.p : NULL;
   }
   return c->batch;
+}
+
+/* dst[0..unit) holds one value: copy it so that dst holds k of them (log2(k) memcpy calls). */
+static void repeat(uint8_t *dst, size_t unit, size_t k)
+{
+  size_t have = unit, total = unit * k;
+  while (have < total) {
+    size_t n = have < total - have ? have : total - have;
+    memcpy(dst + have, dst, n);
+    have += n;
+  }
+}
+
+void qb_vqe_cols_fill(qb_vqe_cols *c, size_t col_i, size_t from, const qb_value *v, qb_err *err)
+{
+  if (c->rc || from >= c->n_rows) return;
+  qb_vqe_col *col = &c->cols[col_i];
+  size_t k = c->n_rows - from;
+  if (col->valid.n != from) {
+    c->rc = QB_FAIL(err, QB_EINTERNAL, "column %zu holds %zu cells, not %zu", col_i, col->valid.n, from);
+    return;
+  }
+  uint8_t ok = v->kind != QB_V_NULL;
+  if ((c->rc = qb_vqe__room(&col->valid, k, err))) return;
+  memset(col->valid.p + col->valid.n, ok, k);
+  col->valid.n += k;
+  col->has_null |= !ok;
+  if (col->width) {
+    if (k > SIZE_MAX / col->width) {
+      c->rc = QB_FAIL(err, QB_ENOMEM, "column %zu: %zu rows overflow", col_i, k);
+      return;
+    }
+    if ((c->rc = qb_vqe__room(&col->values, k * col->width, err))) return;
+    uint8_t *dst = col->values.p + col->values.n;
+    if (!ok) memset(dst, 0, col->width);
+    else if (col->type == QB_PQ_BOOLEAN) *dst = v->u.b ? 1 : 0;
+    else if (col->type == QB_PQ_INT32) memcpy(dst, &v->u.i32, 4);
+    else if (col->type == QB_PQ_INT64) memcpy(dst, &v->u.i64, 8);
+    else memcpy(dst, &v->u.f64, 8);
+    repeat(dst, col->width, k);
+    col->values.n += k * col->width;
+    return;
+  }
+  size_t n = ok ? v->u.bytes.n : 0;
+  if (n && k > SIZE_MAX / n) {
+    c->rc = QB_FAIL(err, QB_ENOMEM, "column %zu: %zu rows overflow", col_i, k);
+    return;
+  }
+  if ((c->rc = qb_vqe__room(&col->values, k * n, err)) || (c->rc = qb_vqe__room(&col->offsets, 8 * k + 8, err)))
+    return;
+  if (n) {
+    memcpy(col->values.p + col->values.n, v->u.bytes.p, n);
+    repeat(col->values.p + col->values.n, n, k);
+  }
+  if (col->offsets.n == 0) { /* offsets[0] */
+    memset(col->offsets.p, 0, 8);
+    col->offsets.n = 8;
+  }
+  int64_t end = (int64_t)col->values.n;
+  uint8_t *o = col->offsets.p + col->offsets.n;
+  for (size_t i = 0; i < k; i++) {
+    end += (int64_t)n;
+    memcpy(o + 8 * i, &end, 8);
+  }
+  col->offsets.n += 8 * k;
+  col->values.n += k * n;
 }
 
 qb_value qb_vqe_cols_value(const qb_vqe_cols *c, size_t col_i, size_t row)

@@ -85,6 +85,14 @@ static inline void qb_vqe_cols_put(qb_vqe_cols *c, const qb_value *v, qb_err *er
   col->offsets.n += 8;
 }
 
+/** Leave the next `n` cells of the row being built to qb_vqe_cols_fill: a column whose value is the same
+ * for all the rows of a record (experiment_id, the processing_* metadata) is written once per record. */
+static inline void qb_vqe_cols_skip(qb_vqe_cols *c, size_t n) { c->cur += n; }
+
+/** Set the skipped cells of column `col` in rows [from, c->n_rows) to `v` (the first written in full, the
+ * others copied from it by doubling). The column must hold exactly `from` cells. Failures in c->rc. */
+void qb_vqe_cols_fill(qb_vqe_cols *c, size_t col, size_t from, const qb_value *v, qb_err *err);
+
 /** Close the row being built: QB_OK, or the first failure of its puts. */
 static inline int qb_vqe_cols_end_row(qb_vqe_cols *c)
 {

@@ -96,16 +96,14 @@ static void j_putc(jw *w, char c)
 static void j_str(jw *w, qb_vqe_str s)
 {
   j_putc(w, '"');
-  size_t run = 0;
-  for (size_t i = 0; i < s.n; i++) {
+  for (size_t i = 0; i < s.n;) {
+    size_t run = qb_spark_json_plain_run(s.p + i, s.n - i);
+    j_put(w, s.p + i, run);
+    i += run;
+    if (i == s.n) break;
     char esc[6];
-    size_t len = qb_spark_json_escape(esc, (unsigned char)s.p[i]);
-    if (!len) continue;
-    j_put(w, s.p + run, i - run);
-    j_put(w, esc, len);
-    run = i + 1;
+    j_put(w, esc, qb_spark_json_escape(esc, (unsigned char)s.p[i++]));
   }
-  j_put(w, s.p + run, s.n - run);
   j_putc(w, '"');
 }
 

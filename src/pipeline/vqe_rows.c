@@ -29,6 +29,9 @@ typedef struct rows {
   qb_vqe_cols *cols; /* the columnar target, else rows go to fn */
   qb_value items[MAX_COLS];
   size_t n;
+  /* columnar: where the record-constant cells go, skipped per row and filled once (fill_constants) */
+  size_t prefix_col, prefix_n, meta_col;
+  bool has_prefix, has_meta;
 } rows;
 
 static inline void put(rows *w, qb_value v)
@@ -70,22 +73,62 @@ static int emit(rows *w)
   return rc;
 }
 
-static void put_meta(rows *w)
+/* processing_timestamp, processing_date, processing_batch_id, processing_name */
+static void meta_values(const rows *w, qb_value v[4])
 {
-  put(w, qb_value_i64(w->meta->processing_timestamp_us));
-  put(w, qb_value_i32(w->meta->processing_date));
-  put(w, v_cstr(w->meta->processing_batch_id));
-  put(w, v_cstr(w->meta->processing_name ? w->meta->processing_name : QB_VQE_PROCESSING_NAME));
+  v[0] = qb_value_i64(w->meta->processing_timestamp_us);
+  v[1] = qb_value_i32(w->meta->processing_date);
+  v[2] = v_cstr(w->meta->processing_batch_id);
+  v[3] = v_cstr(w->meta->processing_name ? w->meta->processing_name : QB_VQE_PROCESSING_NAME);
 }
 
-/* experiment_id, molecule_id, basis_set[, backend[, num_qubits]] */
+/* experiment_id, molecule_id, basis_set, backend, num_qubits (the first 2 to 5 of them lead the rows) */
+static void prefix_values(const rows *w, qb_value v[5])
+{
+  v[0] = v_str(w->eid, w->eid_n);
+  v[1] = qb_value_i64(w->r->molecule_id);
+  v[2] = v_vstr(w->r->basis_set);
+  v[3] = v_vstr(w->r->backend);
+  v[4] = qb_value_i64(w->r->num_qubits);
+}
+
+static void put_meta(rows *w)
+{
+  if (w->cols) {
+    w->meta_col = w->cols->cur, w->has_meta = true;
+    qb_vqe_cols_skip(w->cols, 4);
+    return;
+  }
+  qb_value v[4];
+  meta_values(w, v);
+  for (int i = 0; i < 4; i++) put(w, v[i]);
+}
+
 static void put_prefix(rows *w, int n)
 {
-  put(w, v_str(w->eid, w->eid_n));
-  put(w, qb_value_i64(w->r->molecule_id));
-  if (n > 2) put(w, v_vstr(w->r->basis_set));
-  if (n > 3) put(w, v_vstr(w->r->backend));
-  if (n > 4) put(w, qb_value_i64(w->r->num_qubits));
+  if (w->cols) {
+    w->prefix_col = w->cols->cur, w->prefix_n = (size_t)n, w->has_prefix = true;
+    qb_vqe_cols_skip(w->cols, (size_t)n);
+    return;
+  }
+  qb_value v[5];
+  prefix_values(w, v);
+  for (int i = 0; i < n; i++) put(w, v[i]);
+}
+
+/* Columnar: the record-constant cells of rows [from, n_rows), which put_prefix and put_meta skipped. */
+static int fill_constants(rows *w, size_t from)
+{
+  qb_value v[5];
+  if (w->has_prefix) {
+    prefix_values(w, v);
+    for (size_t i = 0; i < w->prefix_n; i++) qb_vqe_cols_fill(w->cols, w->prefix_col + i, from, &v[i], w->err);
+  }
+  if (w->has_meta) {
+    meta_values(w, v);
+    for (size_t i = 0; i < 4; i++) qb_vqe_cols_fill(w->cols, w->meta_col + i, from, &v[i], w->err);
+  }
+  return w->cols->rc;
 }
 
 static qb_value *alloc_values(rows *w, size_t n)
@@ -291,6 +334,17 @@ static int vqe_iterations(rows *w)
   return rc;
 }
 
+/* A cell constant over the rows of one iteration: columnar, skipped here and filled per iteration. */
+static void put_iteration_cell(rows *w, qb_value v, size_t *col)
+{
+  if (!w->cols) {
+    put(w, v);
+    return;
+  }
+  *col = w->cols->cur;
+  qb_vqe_cols_skip(w->cols, 1);
+}
+
 /* posexplode(iteration_list) × posexplode(parameters): no de-duplication (§4.8) */
 static int iteration_parameters(rows *w)
 {
@@ -301,17 +355,24 @@ static int iteration_parameters(rows *w)
     const qb_vqe_iteration *it = &r->iterations[i];
     char iter_id[ID_MAX], param_id[ID_MAX];
     size_t iter_n = iteration_id(iter_id, w, &h, it->iteration);
+    size_t from = w->cols ? w->cols->n_rows : 0, step_col = 0, id_col = 0;
     for (size_t k = 0; k < it->parameters.n; k++) {
       size_t param_n = row_id(param_id, iter_id, iter_n, "_param_", (int64_t)k);
       put_prefix(w, 5);
-      put(w, qb_value_i64(it->iteration));
+      put_iteration_cell(w, qb_value_i64(it->iteration), &step_col);
       put(w, qb_value_i32((int32_t)k));
       put(w, qb_value_f64(it->parameters.v[k]));
       put_meta(w);
-      put(w, v_str(iter_id, iter_n));
+      put_iteration_cell(w, v_str(iter_id, iter_n), &id_col);
       put(w, v_str(param_id, param_n));
       int rc = emit(w);
       if (rc) return rc;
+    }
+    if (w->cols && it->parameters.n) {
+      qb_value step = qb_value_i64(it->iteration), id = v_str(iter_id, iter_n);
+      qb_vqe_cols_fill(w->cols, step_col, from, &step, w->err);
+      qb_vqe_cols_fill(w->cols, id_col, from, &id, w->err);
+      if (w->cols->rc) return w->cols->rc;
     }
   }
   return QB_OK;
@@ -358,6 +419,7 @@ static int derive(qb_vqe_table t, const qb_vqe_record *rec, const char *experime
             .err = err,
             .a = &a,
             .cols = cols};
+  size_t from = cols ? cols->n_rows : 0;
   int rc;
   switch (t) {
   case QB_VQE_MOLECULES: rc = molecules(&w); break;
@@ -374,6 +436,7 @@ static int derive(qb_vqe_table t, const qb_vqe_record *rec, const char *experime
   case QB_VQE_ITERATION_PARAMETERS: rc = iteration_parameters(&w); break;
   default: rc = hamiltonian_terms(&w);
   }
+  if (rc == QB_OK && cols) rc = fill_constants(&w, from);
   qb_arena_release(&a);
   return rc;
 }

@@ -20,13 +20,10 @@
 
 #include "util/decimal_pow5.h"
 
-#define MAX_DIGITS 19 /* 10^19 - 1 < 2^64: the mantissa digits kept */
-
 /* The decimal value w * 10^q, with `truncated` set when nonzero digits were dropped after the 19th. */
 typedef struct decimal {
-  uint64_t w;
-  int64_t q;
-  bool neg, truncated;
+  qb_decimal_acc a;
+  bool neg;
 } decimal;
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -39,33 +36,16 @@ static bool scan(decimal *d, const char *p, const char *end)
     p++;
   }
   if (p >= end || !is_digit(*p)) return false;
-  int nd = 0; /* significant digits in w */
   if (*p == '0') {
     p++;
     if (p < end && is_digit(*p)) return false; /* a leading zero */
   } else {
-    for (; p < end && is_digit(*p); p++) {
-      if (nd < MAX_DIGITS) {
-        d->w = d->w * 10 + (uint64_t)(*p - '0');
-        nd++;
-      } else {
-        d->q++;
-        d->truncated |= *p != '0';
-      }
-    }
+    for (; p < end && is_digit(*p); p++) qb_decimal_acc_int_digit(&d->a, (unsigned)(*p - '0'));
   }
   if (p < end && *p == '.') {
     p++;
     if (p >= end || !is_digit(*p)) return false;
-    for (; p < end && is_digit(*p); p++) {
-      if (nd < MAX_DIGITS) {
-        d->w = d->w * 10 + (uint64_t)(*p - '0');
-        d->q--;
-        if (d->w) nd++; /* zeros before the first nonzero digit are not significant */
-      } else {
-        d->truncated |= *p != '0';
-      }
-    }
+    for (; p < end && is_digit(*p); p++) qb_decimal_acc_frac_digit(&d->a, (unsigned)(*p - '0'));
   }
   if (p < end && (*p == 'e' || *p == 'E')) {
     p++;
@@ -75,13 +55,13 @@ static bool scan(decimal *d, const char *p, const char *end)
     int64_t e = 0;
     for (; p < end && is_digit(*p); p++)
       if (e < 1000000) e = e * 10 + (*p - '0'); /* far beyond any double: the result is 0 or infinite */
-    d->q += eneg ? -e : e;
+    d->a.q += eneg ? -e : e;
   }
   return p == end;
 }
 
 /* Clinger: exact when w and 10^|q| are exact doubles and the arithmetic rounds once in double. */
-static bool clinger(double *out, const decimal *d)
+static bool clinger(double *out, const qb_decimal_acc *d, bool neg)
 {
 #if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
   static const double p10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
@@ -97,11 +77,12 @@ static bool clinger(double *out, const decimal *d)
   }
   double x = (double)w;
   x = q < 0 ? x / p10[-q] : x * p10[q];
-  *out = d->neg ? -x : x;
+  *out = neg ? -x : x;
   return true;
 #else
   (void)out;
   (void)d;
+  (void)neg;
   return false; /* extended-precision evaluation would round twice */
 #endif
 }
@@ -179,23 +160,28 @@ static double slow(const char *p, size_t n)
   return c_locale ? strtod_l(buf, NULL, c_locale) : strtod(buf, NULL);
 }
 
+bool qb_decimal_acc_to_double(double *out, const qb_decimal_acc *a, bool neg)
+{
+  if (a->w == 0) {
+    *out = neg ? -0.0 : 0.0;
+    return true;
+  }
+  if (!a->truncated && clinger(out, a, neg)) return true;
+  uint64_t bits, bits_up;
+  /* with dropped digits the value lies in (w, w + 1) * 10^q: decided when both ends round alike */
+  if (eisel_lemire(&bits, a->w, a->q) &&
+      (!a->truncated || (eisel_lemire(&bits_up, a->w + 1, a->q) && bits_up == bits))) {
+    if (neg) bits |= UINT64_C(1) << 63;
+    memcpy(out, &bits, sizeof *out);
+    return true;
+  }
+  return false;
+}
+
 bool qb_decimal_to_double(double *out, const char *p, size_t n)
 {
   decimal d;
   if (!p || n == 0 || n > QB_DECIMAL_MAX_CHARS || !scan(&d, p, p + n)) return false;
-  if (d.w == 0) {
-    *out = d.neg ? -0.0 : 0.0;
-    return true;
-  }
-  if (!d.truncated && clinger(out, &d)) return true;
-  uint64_t bits, bits_up;
-  /* with dropped digits the value lies in (w, w + 1) * 10^q: decided when both ends round alike */
-  if (eisel_lemire(&bits, d.w, d.q) &&
-      (!d.truncated || (eisel_lemire(&bits_up, d.w + 1, d.q) && bits_up == bits))) {
-    if (d.neg) bits |= UINT64_C(1) << 63;
-    memcpy(out, &bits, sizeof *out);
-    return true;
-  }
-  *out = slow(p, n);
+  if (!qb_decimal_acc_to_double(out, &d.a, d.neg)) *out = slow(p, n);
   return true;
 }

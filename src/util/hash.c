@@ -8,13 +8,7 @@
 uint64_t qb_hash_bytes(const void *p, size_t n)
 {
   /* FNV-1a then a splitmix finaliser: simple, good enough for keys of paths and names */
-  const uint8_t *s = p;
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (size_t i = 0; i < n; i++) {
-    h ^= s[i];
-    h *= 0x100000001b3ULL;
-  }
-  return qb_hash_u64(h);
+  return qb_hash_bytes_final(qb_hash_bytes_update(QB_HASH_BYTES_INIT, p, n));
 }
 
 void qb_map_init(qb_map *m) { memset(m, 0, sizeof *m); }

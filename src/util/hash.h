@@ -10,7 +10,6 @@
 
 #include "qberg/err.h"
 
-uint64_t qb_hash_bytes(const void *p, size_t n);
 static inline uint64_t qb_hash_u64(uint64_t x)
 {
   /* splitmix64 finaliser: full avalanche for sequential ids */
@@ -20,6 +19,24 @@ static inline uint64_t qb_hash_u64(uint64_t x)
   x *= 0x94d049bb133111ebULL;
   return x ^ (x >> 31);
 }
+
+uint64_t qb_hash_bytes(const void *p, size_t n);
+
+/* qb_hash_bytes in pieces, for keys that share a prefix (hash the prefix once, then each rest):
+ * qb_hash_bytes(p, n) == qb_hash_bytes_final(qb_hash_bytes_update(QB_HASH_BYTES_INIT, p, n)), and
+ * update(update(s, a, na), b, nb) == update(s, a + b, na + nb). */
+#define QB_HASH_BYTES_INIT 0xcbf29ce484222325ULL
+static inline uint64_t qb_hash_bytes_update(uint64_t state, const void *p, size_t n)
+{
+  /* FNV-1a: byte-serial, so any split gives the same state */
+  const uint8_t *s = p;
+  for (size_t i = 0; i < n; i++) {
+    state ^= s[i];
+    state *= 0x100000001b3ULL;
+  }
+  return state;
+}
+static inline uint64_t qb_hash_bytes_final(uint64_t state) { return qb_hash_u64(state); }
 
 typedef struct qb_map_slot {
   char *key; /* NULL = empty; owned copy, NUL-terminated after key_len bytes */

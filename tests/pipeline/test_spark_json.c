@@ -399,3 +399,44 @@ QB_TEST(experiment_id_streams_its_text)
   for (int i = 0; i < 8; i++) free(data[i]);
   qb_arena_release(&a);
 }
+
+/* qb_spark_json_plain_run (8 bytes at a time) against the byte loop it replaces, and the escaped string
+ * against escaping byte by byte, on random bytes where escapes sit at every offset of a word. */
+QB_TEST(plain_runs_match_the_byte_loop)
+{
+  static const unsigned char pool[] = {'a', 'Z', ' ', '~', '"', '\\', 0x00, 0x01, 0x08, 0x09, 0x0a, 0x1f,
+                                       0x7f, 0x80, 0xc3, 0xe9, 0xff, '0', '/', 0x21};
+  uint64_t x = 88172645463325252ULL;
+  int bad = 0;
+  qb_err err = QB_ERR_INIT;
+  for (int iter = 0; iter < 20000; iter++) {
+    char s[64];
+    size_t n = (size_t)(iter % 41);
+    for (size_t i = 0; i < n; i++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      /* mostly plain bytes, so that long runs occur */
+      s[i] = x % 4 ? (char)('a' + x % 26) : (char)pool[(x >> 8) % sizeof pool];
+    }
+    for (size_t from = 0; from <= n; from++) {
+      size_t want = from;
+      char esc[6];
+      while (want < n && !qb_spark_json_escape(esc, (unsigned char)s[want])) want++;
+      if (qb_spark_json_plain_run(s + from, n - from) != want - from) bad++;
+    }
+    qb_buf got, ref;
+    qb_buf_init(&got, QB_BUF_NOLIMIT);
+    qb_buf_init(&ref, QB_BUF_NOLIMIT);
+    CHECK_OK(qb_spark_json_string(&got, s, n, &err), &err);
+    CHECK_OK(qb_buf_putc(&ref, '"', &err), &err);
+    for (size_t i = 0; i < n; i++) {
+      char esc[6];
+      size_t len = qb_spark_json_escape(esc, (unsigned char)s[i]);
+      CHECK_OK(len ? qb_buf_append(&ref, esc, len, &err) : qb_buf_putc(&ref, s[i], &err), &err);
+    }
+    CHECK_OK(qb_buf_putc(&ref, '"', &err), &err);
+    if (got.n != ref.n || memcmp(got.p, ref.p, got.n)) bad++;
+    qb_buf_free(&got);
+    qb_buf_free(&ref);
+  }
+  EXPECT(bad == 0);
+}

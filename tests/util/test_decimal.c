@@ -216,3 +216,49 @@ QB_TEST(halfway_points)
   CHECK_EQ_INT(mismatches, 0);
 #endif
 }
+
+/* qb_decimal_acc: eight fraction digits at once give the same accumulator as eight single steps, and
+ * the accumulator's double is qb_decimal_to_double's (random integer and fraction digits). */
+QB_TEST(accumulator_blocks_equal_single_digits)
+{
+  uint64_t x = 0x853c49e6748fea9bULL;
+  int bad = 0, blocks = 0;
+  for (int iter = 0; iter < 200000; iter++) {
+    char text[64];
+    size_t n = 0;
+    qb_decimal_acc one = {0, 0, 0, false}, blk = {0, 0, 0, false};
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    size_t int_len = 1 + x % 3, frac_len = 1 + (x >> 8) % 30;
+    for (size_t i = 0; i < int_len; i++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      char c = (char)('0' + (i == 0 ? (int_len == 1 ? x % 10 : 1 + x % 9) : x % 10));
+      text[n++] = c;
+      qb_decimal_acc_int_digit(&one, (unsigned)(c - '0'));
+      qb_decimal_acc_int_digit(&blk, (unsigned)(c - '0'));
+    }
+    text[n++] = '.';
+    size_t f0 = n;
+    for (size_t i = 0; i < frac_len; i++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      text[n++] = (char)('0' + (x % 3 == 0 ? 0 : x % 10)); /* zeros often: leading zeros of 0.00x */
+    }
+    text[n] = '\0';
+    for (size_t i = f0; i < n; i++) qb_decimal_acc_frac_digit(&one, (unsigned)(text[i] - '0'));
+    for (size_t i = f0; i < n;) {
+      uint64_t w;
+      if (n - i >= 8 && qb_decimal_acc_take8(&blk, text + i, &w)) {
+        qb_decimal_acc_frac_digits8(&blk, w);
+        i += 8;
+        blocks++;
+      } else {
+        qb_decimal_acc_frac_digit(&blk, (unsigned)(text[i++] - '0'));
+      }
+    }
+    if (one.w != blk.w || one.q != blk.q || one.nd != blk.nd || one.truncated != blk.truncated) bad++;
+    double a, b;
+    if (!qb_decimal_acc_to_double(&a, &blk, false) || !qb_decimal_to_double(&b, text, n)) continue;
+    if (memcmp(&a, &b, 8)) bad++;
+  }
+  EXPECT(bad == 0);
+  EXPECT(blocks > 100000);
+}
