@@ -282,7 +282,7 @@ typedef struct qb_pq_kv {
 typedef struct qb_pq_write_options {
   unsigned version;                  /* QB_PQ_WRITE_OPTIONS_VERSION */
   qb_pq_codec codec;                 /* ZSTD (default), SNAPPY, GZIP, UNCOMPRESSED (also LZ4_RAW, BROTLI) */
-  int compression_level;             /* 0 = the codec's default (zstd 3, gzip 6); gzip 1..9, zstd ≤ 22 */
+  int compression_level;             /* 0 = the codec's default (zstd 1, gzip 6); gzip 1..9, zstd ≤ 22 */
   uint64_t row_group_size_bytes;     /* buffered bytes that close a row group; default 128 MiB */
   uint32_t page_size_bytes;          /* encoded bytes that close a data page; default 1 MiB */
   uint32_t page_row_limit;           /* rows that close a data page; default 20000 (parquet-java); 0 = none */
@@ -334,6 +334,16 @@ typedef struct qb_pq_column_batch {
   const int64_t *offsets;   /* BYTE_ARRAY only: n_rows + 1 non-decreasing offsets */
   const uint8_t *valid;     /* NULL: every row has a value; else valid[i] == 0 means row i is null */
 } qb_pq_column_batch;
+
+/**
+ * Check rows [0, n_rows) of one batch column against leaf column `leaf`: values present, no null in a
+ * REQUIRED column, BYTE_ARRAY offsets present, non-negative, non-decreasing and each value ≤ 4 GiB.
+ * Reads nothing beyond what the batch layout promises (n_rows validity bytes, n_rows + 1 offsets).
+ * Writers call it before writing anything, so a rejected batch leaves no trace.
+ * @return QB_OK, or QB_EINVAL "column <path>: [row N: ]<reason>"
+ */
+QB_API int qb_pq_column_batch_validate(const qb_pq_node *leaf, const qb_pq_column_batch *b, size_t n_rows,
+                                       qb_err *err) QB_WUR;
 
 /**
  * Append `n_rows` rows given column by column: cols[i] feeds leaf column i (qb_pq_schema_column order).

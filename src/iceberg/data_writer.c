@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/parquet/writer.h"
 #include "iceberg/data_writer_int.h"
 #include "iceberg/manifest_int.h"
 #include "util/clock.h"
@@ -514,19 +515,8 @@ static int check_batch(const qb_data_writer *w, const qb_pq_column_batch *cols, 
                      st->fields[c].name);
   if (!cols) return QB_FAIL(err, QB_EINVAL, "write_batch: no columns given");
   for (size_t c = 0; c < st->n_fields; c++) {
-    const qb_field *f = &st->fields[c];
-    const qb_pq_column_batch *b = &cols[c];
-    if (!b->values) return QB_FAIL(err, QB_EINVAL, "column %s: no values", f->name);
-    if (b->valid && f->required)
-      for (size_t i = 0; i < n_rows; i++)
-        if (!b->valid[i]) return QB_FAIL(err, QB_EINVAL, "column %s is required but null in row %zu", f->name, i);
-    if (qb_pq_node_type(qb_pq_schema_column(w->pq_schema, c)) != QB_PQ_BYTE_ARRAY) continue;
-    if (!b->offsets) return QB_FAIL(err, QB_EINVAL, "column %s: no offsets", f->name);
-    if (b->offsets[0] < 0) return QB_FAIL(err, QB_EINVAL, "column %s: negative offset", f->name);
-    for (size_t i = 0; i < n_rows; i++)
-      if (b->offsets[i + 1] < b->offsets[i] || b->offsets[i + 1] - b->offsets[i] > (int64_t)UINT32_MAX)
-        return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: bad offsets %lld..%lld", f->name, i,
-                       (long long)b->offsets[i], (long long)b->offsets[i + 1]);
+    int rc = qb_pq_column_batch_validate(qb_pq_schema_column(w->pq_schema, c), &cols[c], n_rows, err);
+    if (rc) return rc;
   }
   return QB_OK;
 }
@@ -571,7 +561,8 @@ static int write_run(qb_data_writer *w, const qb_pq_column_batch *cols, size_t r
       w->bcols[c].offsets = b->offsets ? b->offsets + row : NULL;
       w->bcols[c].valid = b->valid ? b->valid + row : NULL;
     }
-    if ((rc = qb_pq_writer_write_batch(p->pq, w->bcols, slice, err))) return poison(w, rc, err);
+    /* the whole batch passed check_batch: the Parquet writer need not check each slice again */
+    if ((rc = qb_pq__writer_write_batch_valid(p->pq, w->bcols, slice, err))) return poison(w, rc, err);
     p->rows += slice;
     p->last_used = ++w->tick;
     w->rows += slice;

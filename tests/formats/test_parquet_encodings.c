@@ -2,6 +2,9 @@
 /* Parquet encodings: vectors from Encodings.md, bit widths 0..32, DELTA_* extremes, BYTE_STREAM_SPLIT,
  * PLAIN layouts, hostile inputs. */
 #include <math.h>
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "formats/parquet/encodings.h"
 #include "formats/parquet/meta.h"
@@ -270,6 +273,46 @@ QB_TEST(levels_v1_v2_and_bit_packed)
 }
 
 /* ---- DELTA_BINARY_PACKED ----------------------------------------------------------------------------- */
+
+/* A run of one level without an array (pages without nulls) writes what the array encoder writes:
+ * a bit-packed group below 8 levels, one RLE run from 8 on; with and without the v1 length prefix. */
+QB_TEST(levels_run_equals_levels_array)
+{
+  qb_err e = QB_ERR_INIT;
+  static int16_t lv[70000];
+  static const size_t counts[] = {0, 1, 7, 8, 9, 63, 64, 65, 127, 128, 20000, 70000};
+  static const int maxes[] = {0, 1, 2, 3, 7, 300};
+  for (size_t m = 0; m < sizeof maxes / sizeof maxes[0]; m++)
+    for (int level = 0; level <= 1 && level <= maxes[m]; level++)
+      for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++)
+        for (int prefixed = 0; prefixed < 2; prefixed++) {
+          size_t n = counts[k];
+          int lvl = level ? maxes[m] : 0;
+          for (size_t i = 0; i < n; i++) lv[i] = (int16_t)lvl;
+          qb_buf a, b;
+          qb_buf_init(&a, QB_BUF_NOLIMIT);
+          qb_buf_init(&b, QB_BUF_NOLIMIT);
+          CHECK_OK(qb_pq_levels_encode(&a, lv, n, maxes[m], prefixed, &e), &e);
+          CHECK_OK(qb_pq_levels_encode_run(&b, lvl, n, maxes[m], prefixed, &e), &e);
+          if (a.n != b.n || (a.n && memcmp(a.p, b.p, a.n))) {
+            fprintf(stderr, "  max %d level %d n %zu prefixed %d differ\n", maxes[m], lvl, n, prefixed);
+            CHECK(0);
+          }
+          if (n == 70000 && maxes[m] == 1) { /* and it decodes */
+            int16_t *back = malloc(n * sizeof *back);
+            size_t used;
+            CHECK_OK(qb_pq_levels_decode(back, n, 1, QB_PQ_RLE, prefixed, b.p, b.n, &used, &e), &e);
+            CHECK(used == b.n && back[0] == lvl && back[n - 1] == lvl);
+            free(back);
+          }
+          qb_buf_free(&a);
+          qb_buf_free(&b);
+        }
+  qb_buf out;
+  qb_buf_init(&out, QB_BUF_NOLIMIT);
+  CHECK_FAIL(qb_pq_levels_encode_run(&out, 2, 10, 1, false, &e), QB_EINVAL, &e, "level 2 outside 0..1");
+  qb_buf_free(&out);
+}
 
 QB_TEST(dbp_vectors)
 {

@@ -1031,6 +1031,182 @@ QB_TEST(long_repeated_strings_keep_dictionary)
   }
 }
 
+/* Write `n` rows of one-column batch `col` twice, by rows (`rows`) and by batches split at `cut`, and
+ * return whether both files are byte for byte the same; `out_path` gets the batch file's path. */
+static bool rows_and_batches_same_file(const qb_pq_schema *s, const qb_pq_write_options *o, const qb_value *rows,
+                                       const qb_pq_column_batch *col, const qb_pq_column_batch *rest, size_t n,
+                                       size_t cut, char *out_path, qb_err *e)
+{
+  wfile fr, fb;
+  if (wopen(&fr, s, o, e) || write_rows(&fr, rows, n, e) || wclose(&fr, NULL, e)) return false;
+  if (wopen(&fb, s, o, e) || qb_pq_writer_write_batch(fb.w, col, cut, e) ||
+      qb_pq_writer_write_batch(fb.w, rest, n - cut, e) || wclose(&fb, NULL, e))
+    return false;
+  snprintf(out_path, 512, "%s", fb.path);
+  pqfile a, b;
+  if (pq_load(&a, fr.path, e) || pq_load(&b, fb.path, e)) return false;
+  bool same = a.n == b.n && !memcmp(a.p, b.p, a.n);
+  pq_free(&a);
+  pq_free(&b);
+  return same;
+}
+
+/* The dictionary probe: a first page whose dictionary already loses by the first-page rule when it holds
+ * 8,192 values is dropped there (values 90 % distinct: the page would drop it at its end anyway), by rows
+ * and by batches alike, also when a run of equal values reaches the probe inside a batch; a column whose
+ * values repeat enough keeps its dictionary. NaN, -0.0 and +0.0 are distinct dictionary keys (bits). */
+QB_TEST(probe_drops_a_losing_dictionary)
+{
+  qb_err e = QB_ERR_INIT;
+  enum { N = 20000 };
+  static double v[N];
+  static qb_value rows[N], items[N];
+  for (int mode = 0; mode < 2; mode++) {
+    for (int i = 0; i < N; i++) {
+      if (mode == 0) v[i] = i % 10 == 9 ? v[i - 1] : i * 0.5; /* 90 % distinct */
+      else v[i] = (double)(i % 1000);                        /* 5 % distinct: the dictionary pays */
+      if (i >= 8000 && i < 8400) v[i] = 1e9;                 /* a run across the probe (8,192) */
+      if (i % 1000 == 1) v[i] = NAN;
+      if (i % 1000 == 2) v[i] = -0.0;
+      if (i % 1000 == 3) v[i] = 0.0;
+      items[i] = vf64(v[i]);
+      rows[i] = vseq(QB_V_STRUCT, &items[i], 1);
+    }
+    qb_pq_schema *s = one_column(QB_PQ_DOUBLE, QB_PQ_REQUIRED);
+    qb_pq_column_batch col = {v, NULL, NULL}, rest = {v + 8100, NULL, NULL};
+    char path[512];
+    CHECK(rows_and_batches_same_file(s, NULL, rows, &col, &rest, N, 8100, path, &e));
+    pqfile pf;
+    chunk *c = malloc(sizeof *c);
+    CHECK_OK(pq_load(&pf, path, &e), &e);
+    CHECK_OK(read_chunk(c, &pf, 0, 0, 0, 0, &e), &e);
+    CHECK_EQ_INT(c->dict_pages, mode == 0 ? 0 : 1);
+    CHECK_EQ_INT(c->nv, N);
+    size_t bad = 0;
+    for (int i = 0; i < N; i++) {
+      uint64_t x, y;
+      memcpy(&x, &c->dv[i], 8);
+      memcpy(&y, &v[i], 8);
+      bad += x != y; /* bit for bit: -0.0 stays -0.0, NaN stays NaN */
+    }
+    CHECK_EQ_INT(bad, 0);
+    const qb_pq_statistics *st = &pf.m.row_groups[0].columns[0].meta_data.statistics;
+    double mn, mx;
+    CHECK(st->has_min_value && st->min_value.n == 8 && st->has_max_value && st->max_value.n == 8);
+    memcpy(&mn, st->min_value.p, 8);
+    memcpy(&mx, st->max_value.p, 8);
+    CHECK(mx == 1e9 && mn == 0.0 && signbit(mn)); /* NaN is never a bound; a zero min is written -0.0 */
+    pq_free(&pf);
+    free(c);
+    qb_pq_schema_free(s);
+  }
+  /* strings, 90 % distinct, with nulls: the probe counts values, not rows */
+  static char data[N * 12];
+  static int64_t off[N + 1];
+  static uint8_t valid[N];
+  off[0] = 0;
+  for (int i = 0; i < N; i++) {
+    valid[i] = i % 7 != 0;
+    off[i + 1] = off[i] + (valid[i] ? snprintf(data + off[i], 12, "t%06d", i % 10 == 9 ? i - 1 : i) : 0);
+    items[i] = valid[i] ? vbin(data + off[i], (size_t)(off[i + 1] - off[i])) : V_NULL;
+    rows[i] = vseq(QB_V_STRUCT, &items[i], 1);
+  }
+  qb_pq_schema *s = one_column(QB_PQ_BYTE_ARRAY, QB_PQ_OPTIONAL);
+  qb_pq_column_batch col = {data, off, valid}, rest = {data, off + 9000, valid + 9000};
+  char path[512];
+  CHECK(rows_and_batches_same_file(s, NULL, rows, &col, &rest, N, 9000, path, &e));
+  pqfile pf;
+  CHECK_OK(pq_load(&pf, path, &e), &e);
+  CHECK(!pf.m.row_groups[0].columns[0].meta_data.has_dictionary_page_offset);
+  pq_free(&pf);
+  qb_pq_schema_free(s);
+}
+
+/* Definition levels of a page stay implicit until its first null: pages without nulls, a null arriving
+ * after thousands of implicit levels (mid-batch and at a batch start), an all-null page, an empty batch;
+ * rows and batches write the same bytes, and the levels read back. */
+QB_TEST(implicit_definition_levels)
+{
+  qb_err e = QB_ERR_INIT;
+  enum { N = 12000 };
+  static int64_t v[N];
+  static uint8_t valid[N];
+  static qb_value rows[N], items[N];
+  for (int i = 0; i < N; i++) {
+    v[i] = i % 37;
+    valid[i] = !(i == 5010 || i == 5000 || (i >= 9000 && i < 12000)); /* page 4 (9000..) is all null */
+    items[i] = valid[i] ? vi64(v[i]) : V_NULL;
+    rows[i] = vseq(QB_V_STRUCT, &items[i], 1);
+  }
+  qb_pq_schema *s = one_column(QB_PQ_INT64, QB_PQ_OPTIONAL);
+  for (int version = 1; version <= 2; version++) {
+    qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+    o.page_row_limit = 3000;
+    o.data_page_version = version;
+    qb_pq_column_batch col = {v, NULL, valid}, rest = {v + 5000, NULL, valid + 5000};
+    char path[512];
+    CHECK(rows_and_batches_same_file(s, &o, rows, &col, &rest, N, 5000, path, &e));
+    pqfile pf;
+    chunk *c = malloc(sizeof *c);
+    CHECK_OK(pq_load(&pf, path, &e), &e);
+    CHECK_OK(read_chunk(c, &pf, 0, 0, 0, 1, &e), &e);
+    CHECK_EQ_INT(c->n, N);
+    CHECK_EQ_INT(c->nv, N - 2 - 3000);
+    size_t bad = 0, k = 0;
+    for (int i = 0; i < N; i++) {
+      bad += c->def[i] != valid[i];
+      if (valid[i]) bad += c->iv[k++] != v[i];
+    }
+    CHECK_EQ_INT(bad, 0);
+    pq_free(&pf);
+    free(c);
+  }
+  /* an empty batch between two others changes nothing */
+  wfile f;
+  CHECK_OK(wopen(&f, s, NULL, &e), &e);
+  qb_pq_column_batch col = {v, NULL, NULL};
+  CHECK_OK(qb_pq_writer_write_batch(f.w, &col, 10, &e), &e);
+  CHECK_OK(qb_pq_writer_write_batch(f.w, &col, 0, &e), &e);
+  CHECK_OK(qb_pq_writer_write_batch(f.w, &col, 10, &e), &e);
+  qb_pq_write_result *res = NULL;
+  CHECK_OK(wclose(&f, &res, &e), &e);
+  CHECK_EQ_INT(res->record_count, 20);
+  CHECK_EQ_INT(res->columns[0].null_count, 0);
+  qb_pq_write_result_free(res);
+  qb_pq_schema_free(s);
+}
+
+/* zstd: level 0 means QB_PQ_ZSTD_DEFAULT_LEVEL (1), byte for byte; another level is honoured. */
+QB_TEST(zstd_default_level)
+{
+  qb_err e = QB_ERR_INIT;
+  enum { N = 5000 };
+  static int64_t v[N];
+  for (int i = 0; i < N; i++) v[i] = (int64_t)i * i % 977; /* compressible, not trivially */
+  qb_pq_column_batch col = {v, NULL, NULL};
+  qb_pq_schema *s = one_column(QB_PQ_INT64, QB_PQ_REQUIRED);
+  pqfile pf[3];
+  static const int levels[3] = {0, 1, 19};
+  for (int k = 0; k < 3; k++) {
+    qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+    o.dictionary = false;
+    o.compression_level = levels[k];
+    wfile f;
+    CHECK_OK(wopen(&f, s, &o, &e), &e);
+    CHECK_OK(qb_pq_writer_write_batch(f.w, &col, N, &e), &e);
+    CHECK_OK(wclose(&f, NULL, &e), &e);
+    CHECK_OK(pq_load(&pf[k], f.path, &e), &e);
+  }
+  CHECK(pf[0].n == pf[1].n && !memcmp(pf[0].p, pf[1].p, pf[0].n));
+  CHECK(pf[2].n != pf[1].n || memcmp(pf[2].p, pf[1].p, pf[1].n) != 0);
+  chunk *c = malloc(sizeof *c);
+  CHECK_OK(read_chunk(c, &pf[2], 0, 0, 0, 0, &e), &e);
+  CHECK(c->nv == N && c->iv[N - 1] == v[N - 1]);
+  free(c);
+  for (int k = 0; k < 3; k++) pq_free(&pf[k]);
+  qb_pq_schema_free(s);
+}
+
 /* ---- errors ---------------------------------------------------------------------------------------------- */
 
 QB_TEST(errors_name_the_column_and_keep_the_writer_usable)
@@ -1098,6 +1274,16 @@ QB_TEST(batch_errors)
   CHECK_FAIL(qb_pq_writer_write_batch(f.w, c2, 3, &e), QB_EINVAL, &e, "column s: row 1: bad offsets 2..1");
   qb_pq_column_batch c3[2] = {{iv, NULL, NULL}, {"abc", NULL, NULL}};
   CHECK_FAIL(qb_pq_writer_write_batch(f.w, c3, 3, &e), QB_EINVAL, &e, "column s: BYTE_ARRAY column without offsets");
+  /* the same checks one column at a time, as the Iceberg data writer runs them before routing rows */
+  const qb_pq_node *ni = qb_pq_schema_column(s, 0), *ns = qb_pq_schema_column(s, 1);
+  int64_t neg[2] = {-1, 0}, huge[2] = {0, (int64_t)UINT32_MAX + 1};
+  qb_pq_column_batch none = {NULL, NULL, NULL}, bneg = {"abc", neg, NULL}, bhuge = {"abc", huge, NULL};
+  CHECK_FAIL(qb_pq_column_batch_validate(ni, &none, 3, &e), QB_EINVAL, &e, "column i: no values");
+  CHECK_FAIL(qb_pq_column_batch_validate(ns, &bneg, 1, &e), QB_EINVAL, &e, "column s: negative offset");
+  CHECK_FAIL(qb_pq_column_batch_validate(ns, &bhuge, 1, &e), QB_EINVAL, &e, "column s: row 0: bad offsets 0..4294967296");
+  CHECK_FAIL(qb_pq_column_batch_validate(ni, &c1[0], 3, &e), QB_EINVAL, &e, "column i: row 1: null in a REQUIRED column");
+  CHECK_OK(qb_pq_column_batch_validate(ni, &c1[0], 1, &e), &e); /* the null is beyond n_rows */
+  CHECK_OK(qb_pq_column_batch_validate(ns, &c1[1], 3, &e), &e);
   qb_pq_column_batch ok[2] = {{iv, NULL, NULL}, {"abc", off, valid}};
   CHECK_OK(qb_pq_writer_write_batch(f.w, ok, 3, &e), &e);
   qb_pq_write_result *res = NULL;

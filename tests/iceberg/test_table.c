@@ -265,6 +265,34 @@ QB_TEST(rolling_files_at_target_size)
   teardown(&f);
 }
 
+/* write.parquet.compression-level is honoured; unset, zstd writes at its default level 1 (the same bytes as
+ * level 1 set explicitly), and a file written at level 19 differs. */
+QB_TEST(compression_level_property)
+{
+  qb_err err = QB_ERR_INIT;
+  static const char *const levels[3] = {NULL, "1", "19"};
+  int64_t size[3];
+  for (int k = 0; k < 3; k++) {
+    fixture f;
+    qb_kv props[] = {{"write.parquet.compression-level", levels[k]}};
+    CHECK_OK(setup(&f, "", props, levels[k] ? 1 : 0, &err), &err);
+    qb_data_writer *w;
+    CHECK_OK(qb_data_writer_open(&w, f.t, NULL, &err), &err);
+    qb_value items[5];
+    for (int64_t i = 0; i < 3000; i++) {
+      qb_value r = row_of(items, i, bases[i % 3], TS0 + i * 1000, (double)(i % 97) / 8, (int32_t)(i * i % 1009));
+      CHECK_OK(qb_data_writer_write(w, &r, &err), &err);
+    }
+    CHECK_OK(qb_data_writer_close(w, &err), &err);
+    CHECK_EQ_INT(qb_data_writer_n_files(w), 1);
+    size[k] = qb_data_writer_file(w, 0)->file_size_in_bytes;
+    qb_data_writer_free(w);
+    teardown(&f);
+  }
+  CHECK_EQ_INT(size[0], size[1]);
+  CHECK(size[2] != size[1]);
+}
+
 QB_TEST(time_travel_by_id_tag_and_time)
 {
   qb_err err = QB_ERR_INIT;
@@ -515,7 +543,10 @@ QB_TEST(write_batch_equals_write)
   /* a batch that breaks the schema is refused whole: the writer stays usable */
   uint8_t no[2] = {1, 0};
   qb_pq_column_batch bad[5] = {{d->id, NULL, no}, cols[1], cols[2], cols[3], cols[4]};
-  CHECK_FAIL(qb_data_writer_write_batch(wb, bad, 2, &err), QB_EINVAL, &err, "column id is required but null in row 1");
+  CHECK_FAIL(qb_data_writer_write_batch(wb, bad, 2, &err), QB_EINVAL, &err, "column id: row 1: null in a REQUIRED column");
+  int64_t neg[3] = {-1, 0, 1};
+  qb_pq_column_batch bad2[5] = {cols[0], {d->text, neg, NULL}, cols[2], cols[3], cols[4]};
+  CHECK_FAIL(qb_data_writer_write_batch(wb, bad2, 2, &err), QB_EINVAL, &err, "column basis: negative offset");
   CHECK_EQ_INT(qb_data_writer_rows(wb), BN);
   qb_err_clear(&err);
   CHECK_OK(qb_data_writer_close(wa, &err), &err);

@@ -252,7 +252,7 @@ int qb_pq_compress(qb_buf *out, qb_pq_codec codec, int level, const uint8_t *src
     case QB_PQ_ZSTD: {
       size_t cap = ZSTD_compressBound(n);
       if ((rc = qb_buf_reserve(out, cap, err))) return rc;
-      size_t got = ZSTD_compress(out->p + out->n, cap, src, n, level ? level : ZSTD_CLEVEL_DEFAULT);
+      size_t got = ZSTD_compress(out->p + out->n, cap, src, n, level ? level : QB_PQ_ZSTD_DEFAULT_LEVEL);
       if (ZSTD_isError(got)) return QB_FAIL(err, QB_EINTERNAL, "zstd: %s", ZSTD_getErrorName(got));
       out->n += got;
       return QB_OK;

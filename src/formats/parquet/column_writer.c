@@ -13,11 +13,16 @@
 /* Batch loops re-check the page size this often (values). */
 #define BATCH_CHECK_EVERY 512
 
-/* First-page values after which a dictionary holding every value seen is dropped early; after a chunk
- * whose dictionary was dropped that way, the next chunk of the column probes after DICT_PROBE_AGAIN
- * values (a column of distinct ids stays distinct: without this every row group of a fan-out writer
- * hashes its first 8,192 ids into a dictionary it then throws away). A chunk that keeps its dictionary
- * restores the long probe. */
+/* First-page values after which a dictionary that already loses by the first-page rule (indices, at
+ * their bit-packed size, plus dictionary ≥ the PLAIN values) is dropped early: a column of measurements
+ * (parameter values, coefficients, term labels) whose values are 80-99 % distinct fails that rule at the
+ * end of its first page, after every value of the page was hashed into a dictionary then thrown away
+ * (the session-14 profile: 800 k such values for 500 raw files, most of the dictionary time). All-distinct
+ * values (row ids) are the extreme case. After a chunk whose dictionary was dropped, by the probe or by
+ * the first-page rule, the next chunk of the column probes after DICT_PROBE_AGAIN values (a column of
+ * distinct ids stays distinct: without this every row group of a fan-out writer hashes its first 8,192
+ * ids into a dictionary it then throws away, and row groups smaller than the probe hash all their values).
+ * A chunk that keeps its dictionary restores the long probe. */
 #define DICT_PROBE_VALUES 8192
 #define DICT_PROBE_AGAIN 256
 
@@ -69,6 +74,20 @@ static inline int push(qb_buf *b, const void *p, size_t n, qb_err *err)
   return QB_OK;
 }
 
+/* Stage the page's implicit definition levels (all max_def) before the first level that may differ. */
+static int stage_implicit_defs(qb_pq_colw *c, qb_err *err)
+{
+  size_t n = c->def_implicit;
+  if (!n) return QB_OK;
+  int rc = qb_buf_reserve(&c->def, n * 2, err);
+  if (rc) return rc;
+  int16_t *d = (int16_t *)(void *)(c->def.p + c->def.n), m = (int16_t)c->max_def;
+  for (size_t k = 0; k < n; k++) d[k] = m;
+  c->def.n += n * 2;
+  c->def_implicit = 0;
+  return QB_OK;
+}
+
 static inline int put_level(qb_pq_colw *c, int rep, int def, qb_err *err)
 {
   int rc;
@@ -78,7 +97,11 @@ static inline int put_level(qb_pq_colw *c, int rep, int def, qb_err *err)
   }
   if (c->max_def) {
     int16_t d = (int16_t)def;
-    if ((rc = push(&c->def, &d, 2, err)) != QB_OK) return rc;
+    if (def == c->max_def && c->def.n == 0) {
+      c->def_implicit++;
+    } else if ((rc = stage_implicit_defs(c, err)) != QB_OK || (rc = push(&c->def, &d, 2, err)) != QB_OK) {
+      return rc;
+    }
   }
   if (rep == 0) c->n_rows++;
   c->n_levels++;
@@ -111,7 +134,7 @@ static size_t page_estimate(const qb_pq_colw *c)
 static bool page_full(const qb_pq_colw *c)
 {
   if (c->o->page_row_limit && c->n_rows >= c->o->page_row_limit) return true;
-  size_t staged = c->def.n + c->rep.n + c->vals.n + c->data.n;
+  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + c->vals.n + c->data.n;
   return page_estimate(c) >= c->o->page_size_bytes || staged / STAGED_PAGE_FACTOR >= c->o->page_size_bytes;
 }
 
@@ -119,7 +142,7 @@ uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c)
 {
   /* The open page counts with what it holds in memory when that exceeds its encoded estimate (levels
    * staged as int16, dictionary indices as u32): the row-group budget bounds memory, not file bytes. */
-  size_t staged = c->def.n + c->rep.n + c->vals.n + c->data.n, est = page_estimate(c);
+  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + c->vals.n + c->data.n, est = page_estimate(c);
   uint64_t n = c->pages.n + (staged > est ? staged : est);
   if (c->use_dict || c->dict_pages) n += c->dict.plain_bytes;
   return n;
@@ -177,21 +200,38 @@ static inline bool dict_too_big(const qb_pq_colw *c)
 }
 
 
-/* Dictionary mode: stage index `idx` of a value; `added` says whether the dictionary grew. A first page
- * whose DICT_PROBE_VALUES values are all distinct (row ids, measurements) falls back now: its dictionary
- * is as large as the PLAIN values, so the first-page rule of finish_page would drop it anyway, after
- * hashing up to dictionary_page_size_bytes of entries and holding them in memory. */
-static inline int stage_index(qb_pq_colw *c, uint32_t idx, bool added, qb_err *err)
+/* Whether the open first page's dictionary already loses by the first-page rule of finish_page; the
+ * indices count at their bit-packed size (RLE runs can only make them smaller, and a column with many
+ * runs has few distinct values and passes by far). */
+static bool dict_loses(const qb_pq_colw *c)
 {
-  int rc = push(&c->vals, &idx, 4, err);
-  if (rc) return rc;
-  c->n_values++;
+  int bw = qb_pq_bit_width(c->dict.n ? c->dict.n - 1 : 0);
+  size_t indices = 1 + ((size_t)c->n_values * (size_t)bw + 7) / 8;
+  return indices + c->dict.plain_bytes >= plain_bytes(c);
+}
+
+/* Dictionary mode, after a value was staged: the dictionary limit, and the probe once the first page
+ * holds `probe` values (checked on that exact value, by rows and batches alike, so both write the same
+ * file). */
+static int after_index(qb_pq_colw *c, bool added, qb_err *err)
+{
   if (added && dict_too_big(c)) return fall_back(c, err);
-  if (added && !c->first_page_done && c->n_values == c->probe && c->dict.n == c->n_values) {
+  if (c->n_values == c->probe && !c->first_page_done && dict_loses(c)) {
     c->probe_dropped = true;
     return fall_back(c, err);
   }
   return QB_OK;
+}
+
+/* Dictionary mode: stage index `idx` of a value; `added` says whether the dictionary grew. Forced inline:
+ * gcc otherwise calls it from each of its call sites, a fifth of the batch path's own instructions. */
+static inline __attribute__((always_inline)) int stage_index(qb_pq_colw *c, uint32_t idx, bool added, qb_err *err)
+{
+  int rc = push(&c->vals, &idx, 4, err);
+  if (rc) return rc;
+  c->n_values++;
+  /* the checks out of line: this runs for every dictionary-encoded value */
+  return added || c->n_values == c->probe ? after_index(c, added, err) : QB_OK;
 }
 
 /* ---- typed values --------------------------------------------------------------------------------- */
@@ -404,11 +444,10 @@ static int encode_levels(qb_buf *out, const qb_pq_colw *c, bool len_prefixed, si
                                 err)) != QB_OK)
     return rc;
   *out_rep_n = out->n - at;
-  if (c->max_def &&
-      (rc = qb_pq_levels_encode(out, (const int16_t *)(const void *)c->def.p, c->n_levels, c->max_def, len_prefixed,
-                                err)) != QB_OK)
-    return rc;
-  return QB_OK;
+  if (!c->max_def) return QB_OK;
+  /* nothing staged: every level of the page is max_def (a page without nulls), one RLE run */
+  if (c->def.n == 0) return qb_pq_levels_encode_run(out, c->max_def, c->n_levels, c->max_def, len_prefixed, err);
+  return qb_pq_levels_encode(out, (const int16_t *)(const void *)c->def.p, c->n_levels, c->max_def, len_prefixed, err);
 }
 
 static int finish_page(qb_pq_colw *c, qb_err *err)
@@ -431,6 +470,7 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
      * dictionary are smaller than the PLAIN values. */
     if (!c->first_page_done && (body->n - values_at) + c->dict.plain_bytes >= plain_bytes(c)) {
       body->n = values_at;
+      c->probe_dropped = true; /* the column's next chunk probes early, as after a probe drop */
       if ((rc = fall_back(c, err)) != QB_OK) return rc;
       dict = false;
     }
@@ -479,6 +519,7 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
     c->n_plain_pages++;
   }
   qb_buf_reset(&c->def);
+  c->def_implicit = 0;
   qb_buf_reset(&c->rep);
   qb_buf_reset(&c->vals);
   qb_buf_reset(&c->data);
@@ -580,25 +621,75 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
   return QB_OK;
 }
 
-/* Whether batch rows j and k hold the same value (bit pattern; fixed width `width`, else offsets). */
-static inline bool same_value(const qb_pq_column_batch *b, size_t width, size_t j, size_t k)
+/* Bytes equality for runs of strings: most unequal neighbours differ in their first word, equal ones
+ * (an experiment's 64-character id on each of its rows) need every byte. */
+static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
 {
-  const uint8_t *base = b->values;
+  if (n >= 8) {
+    uint64_t x, y;
+    memcpy(&x, a, 8);
+    memcpy(&y, b, 8);
+    return x == y && !memcmp(a + 8, b + 8, n - 8);
+  }
+  for (size_t i = 0; i < n; i++)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+/* Rows (k, end) of a batch that hold row k's value (bit pattern; fixed width `width`, else offsets) or
+ * are null, up to the first that holds another value, which is returned. OUT: *out_same values,
+ * *out_nulls nulls among them. One loop per width: the comparison is a register compare for 4 and 8
+ * bytes, and no per-row dispatch. */
+static size_t scan_run(const qb_pq_column_batch *b, size_t width, size_t k, size_t end, size_t *out_same,
+                       size_t *out_nulls)
+{
+  const uint8_t *valid = b->valid, *base = b->values;
+  size_t j = k + 1, nulls = 0;
   if (width == 8) {
     uint64_t x, y;
-    memcpy(&x, base + j * 8, 8);
-    memcpy(&y, base + k * 8, 8);
-    return x == y;
-  }
-  if (width == 4) {
+    memcpy(&x, base + k * 8, 8);
+    for (; j < end; j++) {
+      if (valid && !valid[j]) {
+        nulls++;
+        continue;
+      }
+      memcpy(&y, base + j * 8, 8);
+      if (y != x) break;
+    }
+  } else if (width == 4) {
     uint32_t x, y;
-    memcpy(&x, base + j * 4, 4);
-    memcpy(&y, base + k * 4, 4);
-    return x == y;
+    memcpy(&x, base + k * 4, 4);
+    for (; j < end; j++) {
+      if (valid && !valid[j]) {
+        nulls++;
+        continue;
+      }
+      memcpy(&y, base + j * 4, 4);
+      if (y != x) break;
+    }
+  } else if (width) {
+    for (; j < end; j++) {
+      if (valid && !valid[j]) {
+        nulls++;
+        continue;
+      }
+      if (memcmp(base + j * width, base + k * width, width)) break;
+    }
+  } else {
+    const int64_t *off = b->offsets;
+    const uint8_t *x = base + off[k];
+    size_t n = (size_t)(off[k + 1] - off[k]);
+    for (; j < end; j++) {
+      if (valid && !valid[j]) {
+        nulls++;
+        continue;
+      }
+      if ((size_t)(off[j + 1] - off[j]) != n || !same_bytes(base + off[j], x, n)) break;
+    }
   }
-  if (width) return !memcmp(base + j * width, base + k * width, width);
-  int64_t nj = b->offsets[j + 1] - b->offsets[j], nk = b->offsets[k + 1] - b->offsets[k];
-  return nj == nk && !memcmp(base + b->offsets[j], base + b->offsets[k], (size_t)nj);
+  *out_same = j - k - 1 - nulls;
+  *out_nulls = nulls;
+  return j;
 }
 
 static inline int dict_value(qb_pq_colw *c, const qb_pq_column_batch *b, size_t k, qb_err *err)
@@ -616,6 +707,48 @@ static inline int dict_value(qb_pq_colw *c, const qb_pq_column_batch *b, size_t 
   }
 }
 
+/* Dictionary mode: row k's value was just staged; rows (k, j) repeat it (`same` values) or are null.
+ * They reuse its index without a lookup, staged at once unless the run reaches the first-page probe, which
+ * must be checked on its exact value (as rows do): then one at a time, stopping where the chunk falls back
+ * to PLAIN. Returns through *out_next the first row not consumed. */
+static int stage_repeats(qb_pq_colw *c, const qb_pq_column_batch *b, size_t k, size_t j, size_t same, size_t nulls,
+                         size_t *out_next, qb_err *err)
+{
+  int rc;
+  uint32_t idx;
+  memcpy(&idx, c->vals.p + c->vals.n - 4, 4);
+  bool nan = false;
+  if (c->type == QB_PQ_FLOAT) nan = isnan(((const float *)b->values)[k]);
+  if (c->type == QB_PQ_DOUBLE) nan = isnan(((const double *)b->values)[k]);
+  size_t value_bytes = c->type == QB_PQ_BYTE_ARRAY ? (size_t)(b->offsets[k + 1] - b->offsets[k]) : 0;
+  *out_next = j;
+  if (!c->first_page_done && c->n_values < c->probe && same >= c->probe - c->n_values) {
+    for (size_t r = k + 1; r < j; r++) {
+      if (b->valid && !b->valid[r]) {
+        c->stats.null_count++;
+        continue;
+      }
+      c->stats.nan_count += nan; /* NaN counts are per value */
+      c->page_value_bytes += value_bytes;
+      if ((rc = stage_index(c, idx, false, err)) != QB_OK) return rc;
+      if (!c->use_dict) {
+        *out_next = r + 1;
+        return QB_OK;
+      }
+    }
+    return QB_OK;
+  }
+  if ((rc = qb_buf_reserve(&c->vals, same * 4, err)) != QB_OK) return rc;
+  uint32_t *dst = (uint32_t *)(void *)(c->vals.p + c->vals.n);
+  for (size_t r = 0; r < same; r++) dst[r] = idx;
+  c->vals.n += same * 4;
+  c->n_values += (uint32_t)same;
+  c->stats.null_count += nulls;
+  if (nan) c->stats.nan_count += same;
+  c->page_value_bytes += same * value_bytes;
+  return QB_OK;
+}
+
 /* Dictionary mode: a value equal to the previous non-null row's reuses its index without a lookup
  * (constant and repeated columns: ids, names, metadata). Returns through *done the rows consumed, which
  * is fewer than `run` when the chunk fell back to PLAIN (the caller continues in PLAIN). */
@@ -623,30 +756,25 @@ static int dict_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t
 {
   int rc;
   const uint8_t *valid = b->valid;
-  size_t width = c->type == QB_PQ_BYTE_ARRAY ? 0 : c->width, prev = SIZE_MAX;
-  uint32_t prev_idx = 0;
-  bool fp = c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
-  size_t k = i;
-  for (; k < i + run && c->use_dict; k++) {
+  size_t width = c->type == QB_PQ_BYTE_ARRAY ? 0 : c->width, end = i + run, k = i;
+  while (k < end && c->use_dict) {
     if (valid && !valid[k]) {
       c->stats.null_count++;
-      continue;
-    }
-    if (prev != SIZE_MAX && same_value(b, width, prev, k)) {
-      if ((rc = push(&c->vals, &prev_idx, 4, err)) != QB_OK) return rc;
-      c->n_values++;
-      if (!width) c->page_value_bytes += (size_t)(b->offsets[k + 1] - b->offsets[k]);
-      if (fp) { /* NaN counts are per value */
-        double v = c->type == QB_PQ_FLOAT ? ((const float *)b->values)[k] : ((const double *)b->values)[k];
-        if (isnan(v)) qb_pq_col_stats_double(&c->stats, v);
-      }
+      k++;
       continue;
     }
     if ((rc = dict_value(c, b, k, err)) != QB_OK) return rc;
-    if (c->use_dict) {
-      memcpy(&prev_idx, c->vals.p + c->vals.n - 4, 4);
-      prev = k;
+    if (!c->use_dict) {
+      k++;
+      break;
     }
+    size_t same, nulls, j = scan_run(b, width, k, end, &same, &nulls);
+    if (!same) { /* the common case of a column without runs: no repeat to stage */
+      c->stats.null_count += nulls;
+      k = j;
+      continue;
+    }
+    if ((rc = stage_repeats(c, b, k, j, same, nulls, &k, err)) != QB_OK) return rc;
   }
   *done = k - i;
   return QB_OK;
@@ -705,10 +833,22 @@ int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0
     if (limit && run > limit - c->n_rows) run = limit - c->n_rows;
     if (run > BATCH_CHECK_EVERY) run = BATCH_CHECK_EVERY;
     if (c->max_def) {
-      if ((rc = qb_buf_reserve(&c->def, run * 2, err)) != QB_OK) return rc;
-      int16_t *d = (int16_t *)(void *)(c->def.p + c->def.n);
-      for (size_t k = 0; k < run; k++) d[k] = (int16_t)(b->valid ? b->valid[i + k] != 0 : 1);
-      c->def.n += run * 2;
+      /* levels stay implicit while the page has no null (one branch-free pass finds out) */
+      const uint8_t *valid = b->valid ? b->valid + i : NULL;
+      uint8_t nulls = 0;
+      for (size_t k = 0; valid && k < run; k++) nulls |= valid[k] == 0;
+      if (!nulls && c->def.n == 0) {
+        c->def_implicit += (uint32_t)run;
+      } else {
+        if ((rc = stage_implicit_defs(c, err)) != QB_OK || (rc = qb_buf_reserve(&c->def, run * 2, err)) != QB_OK)
+          return rc;
+        int16_t *d = (int16_t *)(void *)(c->def.p + c->def.n);
+        if (valid)
+          for (size_t k = 0; k < run; k++) d[k] = (int16_t)(valid[k] != 0);
+        else
+          for (size_t k = 0; k < run; k++) d[k] = 1;
+        c->def.n += run * 2;
+      }
     }
     if ((rc = batch_run(c, b, i, run, err)) != QB_OK) return rc;
     i += run;

@@ -29,12 +29,14 @@ typedef struct qb_pq_colw {
   bool use_dict;                  /* values of the open page are dictionary indices */
   bool dict_pages;                /* some finished page of this chunk is dictionary-encoded */
   bool first_page_done;           /* parquet-java judges the dictionary on the first page only */
-  uint32_t probe;                 /* first-page values that, all distinct, drop the dictionary at once */
-  bool probe_dropped;             /* this chunk's dictionary was dropped by the probe */
+  uint32_t probe;                 /* first-page values after which a losing dictionary is dropped at once */
+  bool probe_dropped;             /* this chunk's dictionary was dropped on its first page */
   qb_pq_dict dict;
 
   /* the open data page */
   qb_buf def, rep;                /* int16 levels */
+  uint32_t def_implicit;          /* levels at max_def not staged: while `def` is empty, every level of
+                                   * the page (a page without nulls is encoded as one run, never staged) */
   qb_buf vals;                    /* PLAIN mode: values (BYTE_ARRAY: u32 lengths); dictionary: u32 indices */
   qb_buf data;                    /* BYTE_ARRAY in PLAIN mode: the bytes back to back */
   size_t page_value_bytes;        /* BYTE_ARRAY in dictionary mode: the open page's value bytes (their

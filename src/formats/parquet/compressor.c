@@ -27,7 +27,7 @@ int qb_pq_compressor_run(qb_pq_compressor *c, qb_buf *out, const uint8_t *src, s
   if (!c->zctx && !(c->zctx = ZSTD_createCCtx())) return QB_FAIL(err, QB_ENOMEM, "zstd: cannot create a context");
   size_t cap = ZSTD_compressBound(n);
   if ((rc = qb_buf_reserve(out, cap, err)) != QB_OK) return rc;
-  size_t got = ZSTD_compressCCtx(c->zctx, out->p + out->n, cap, src, n, c->level ? c->level : ZSTD_CLEVEL_DEFAULT);
+  size_t got = ZSTD_compressCCtx(c->zctx, out->p + out->n, cap, src, n, c->level ? c->level : QB_PQ_ZSTD_DEFAULT_LEVEL);
   if (ZSTD_isError(got)) return QB_FAIL(err, QB_EINTERNAL, "zstd: %s", ZSTD_getErrorName(got));
   out->n += got;
   return QB_OK;

@@ -199,13 +199,18 @@ int qb_pq_dict_put_bytes(qb_pq_dict *d, const uint8_t *p, size_t n, uint32_t *ou
   if (!d->slots && (rc = grow(d, err)) != QB_OK) return rc;
   uint64_t h = hash_bytes(p, n);
   size_t s = (size_t)h & d->mask;
+  const uint64_t *hashes = (const uint64_t *)(const void *)d->hashes.p;
   for (;;) {
     uint32_t e = d->slots[s];
     if (!e) break;
-    size_t en;
+    /* BYTE_ARRAY: the stored hash first, so a colliding slot costs no read of its entry's bytes */
+    if (!d->width && hashes[e - 1] != h) {
+      s = (s + 1) & d->mask;
+      continue;
+    }
+    size_t en = d->width;
     const uint8_t *ev = d->width ? qb_pq_dict_fixed(d, e - 1) : qb_pq_dict_bytes(d, e - 1, &en);
-    if (d->width) en = d->width;
-    if (en == n && (n == 0 || memcmp(ev, p, n) == 0) && (d->width || entry_hash(d, e - 1) == h)) {
+    if (en == n && (n == 0 || memcmp(ev, p, n) == 0)) {
       d->last = e;
       *out_idx = e - 1;
       *out_new = false;

@@ -375,6 +375,29 @@ int qb_pq_levels_encode(qb_buf *out, const int16_t *levels, size_t n, int max_le
   return QB_OK;
 }
 
+int qb_pq_levels_encode_run(qb_buf *out, int level, size_t n, int max_level, bool len_prefixed, qb_err *err)
+{
+  /* Fewer than 8 equal values are one bit-packed group, as the encoder writes them. */
+  if (n < 8 || max_level == 0) {
+    int16_t few[8];
+    for (size_t i = 0; i < n && i < 8; i++) few[i] = (int16_t)level;
+    return qb_pq_levels_encode(out, few, n < 8 ? n : 0, max_level, len_prefixed, err);
+  }
+  if (max_level < 0 || max_level > INT16_MAX) return QB_FAIL(err, QB_EINVAL, "levels: max level %d", max_level);
+  if (level < 0 || level > max_level)
+    return QB_FAIL(err, QB_EINVAL, "levels: level %d outside 0..%d", level, max_level);
+  int rc;
+  size_t at = out->n;
+  if (len_prefixed && (rc = qb_buf_append(out, "\0\0\0\0", 4, err))) return rc;
+  qb_pq_rle_encoder e;
+  qb_pq_rle_encoder_init(&e, out, qb_pq_bit_width((uint64_t)max_level));
+  e.prev = (uint32_t)level;
+  e.repeat = n;
+  if ((rc = write_rle_run(&e, err))) return rc;
+  if (len_prefixed) qb_put_le32(out->p + at, (uint32_t)(out->n - at - 4));
+  return QB_OK;
+}
+
 /* ---- DELTA_BINARY_PACKED ------------------------------------------------------------------------------- */
 
 int qb_pq_dbp_decoder_init(qb_pq_dbp_decoder *d, const uint8_t *p, size_t n, bool is_int32, qb_err *err)

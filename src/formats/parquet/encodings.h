@@ -92,6 +92,9 @@ int qb_pq_levels_decode(int16_t *out, size_t count, int max_level, qb_pq_encodin
  * (data page v1). With max_level 0 nothing is written. */
 int qb_pq_levels_encode(qb_buf *out, const int16_t *levels, size_t n, int max_level, bool len_prefixed,
                         qb_err *err);
+/** The bytes qb_pq_levels_encode writes for `n` copies of `level`, without a levels array (a page of a
+ * column without nulls: one RLE run from 8 levels on). */
+int qb_pq_levels_encode_run(qb_buf *out, int level, size_t n, int max_level, bool len_prefixed, qb_err *err);
 
 /* ---- DELTA_BINARY_PACKED ------------------------------------------------------------------------------- */
 

@@ -10,6 +10,7 @@
 #include "formats/parquet/meta.h"
 #include "formats/parquet/schema.h"
 #include "formats/parquet/shred.h"
+#include "formats/parquet/writer.h"
 #include "formats/parquet/col_stats.h"
 #include "formats/thrift/compact.h"
 #include "qberg/parquet.h"
@@ -287,7 +288,33 @@ fail:
   return poison(w, rc, err);
 }
 
-static int check_batch(const qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
+int qb_pq_column_batch_validate(const qb_pq_node *leaf, const qb_pq_column_batch *b, size_t n_rows, qb_err *err)
+{
+  if (!b->values) return QB_FAIL(err, QB_EINVAL, "column %s: no values", leaf->path);
+  /* Each check is a branch-free pass over the batch (it vectorises; the ingest runs it twice per batch,
+   * in the data writer and here), and only a failed pass looks for the row to name. */
+  if (b->valid && leaf->repetition == QB_PQ_REQUIRED) {
+    uint8_t any_null = 0;
+    for (size_t i = 0; i < n_rows; i++) any_null |= b->valid[i] == 0;
+    for (size_t i = 0; any_null && i < n_rows; i++)
+      if (!b->valid[i]) return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: null in a REQUIRED column", leaf->path, i);
+  }
+  if (leaf->type != QB_PQ_BYTE_ARRAY) return QB_OK;
+  const int64_t *off = b->offsets;
+  if (!off) return QB_FAIL(err, QB_EINVAL, "column %s: BYTE_ARRAY column without offsets", leaf->path);
+  if (off[0] < 0) return QB_FAIL(err, QB_EINVAL, "column %s: negative offset", leaf->path);
+  /* a value length outside 0 .. UINT32_MAX (offsets decreasing, or a value over 4 GiB) sets a high bit */
+  uint64_t lens = 0;
+  for (size_t i = 0; i < n_rows; i++) lens |= (uint64_t)off[i + 1] - (uint64_t)off[i];
+  for (size_t i = 0; (lens >> 32) && i < n_rows; i++)
+    if (off[i + 1] < off[i] || off[i + 1] - off[i] > (int64_t)UINT32_MAX)
+      return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: bad offsets %lld..%lld", leaf->path, i, (long long)off[i],
+                     (long long)off[i + 1]);
+  return QB_OK;
+}
+
+static int check_batch(const qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, bool columns,
+                       qb_err *err)
 {
   if (!w->flat)
     return QB_FAIL(err, QB_EINVAL,
@@ -295,32 +322,21 @@ static int check_batch(const qb_pq_writer *w, const qb_pq_column_batch *cols, si
                    w->not_flat);
   if (n_rows == 0) return QB_OK;
   if (!cols) return QB_FAIL(err, QB_EINVAL, "write_batch: no columns given");
-  for (size_t c = 0; c < w->n_cols; c++) {
-    const qb_pq_column_batch *b = &cols[c];
-    const qb_pq_node *leaf = w->cols[c].col->leaf;
-    if (!b->values) return QB_FAIL(err, QB_EINVAL, "column %s: no values", leaf->path);
-    if (b->valid && leaf->repetition == QB_PQ_REQUIRED)
-      for (size_t i = 0; i < n_rows; i++)
-        if (!b->valid[i]) return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: null in a REQUIRED column", leaf->path, i);
-    if (leaf->type == QB_PQ_BYTE_ARRAY) {
-      if (!b->offsets) return QB_FAIL(err, QB_EINVAL, "column %s: BYTE_ARRAY column without offsets", leaf->path);
-      if (b->offsets[0] < 0) return QB_FAIL(err, QB_EINVAL, "column %s: negative offset", leaf->path);
-      for (size_t i = 0; i < n_rows; i++)
-        if (b->offsets[i + 1] < b->offsets[i] || b->offsets[i + 1] - b->offsets[i] > (int64_t)UINT32_MAX)
-          return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: bad offsets %lld..%lld", leaf->path, i,
-                         (long long)b->offsets[i], (long long)b->offsets[i + 1]);
-    }
+  for (size_t c = 0; columns && c < w->n_cols; c++) {
+    int rc = qb_pq_column_batch_validate(w->cols[c].col->leaf, &cols[c], n_rows, err);
+    if (rc) return rc;
   }
   return QB_OK;
 }
 
-int qb_pq_writer_write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
+static int write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, bool check_columns,
+                       qb_err *err)
 {
   int rc;
   qb_err local = QB_ERR_INIT;
   if (!err) err = &local;
   if (w->poison_rc) return fail_poisoned(w, err);
-  if ((rc = check_batch(w, cols, n_rows, err)) != QB_OK) return rc;
+  if ((rc = check_batch(w, cols, n_rows, check_columns, err)) != QB_OK) return rc;
   size_t row = 0;
   while (row < n_rows) {
     /* size the sub-batch so the row group closes near its target: rows left at the current bytes/row */
@@ -343,6 +359,16 @@ int qb_pq_writer_write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, si
     if ((rc = maybe_flush(w, err)) != QB_OK) return poison(w, rc, err);
   }
   return QB_OK;
+}
+
+int qb_pq_writer_write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
+{
+  return write_batch(w, cols, n_rows, true, err);
+}
+
+int qb_pq__writer_write_batch_valid(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
+{
+  return write_batch(w, cols, n_rows, false, err);
 }
 
 static int write_footer(qb_pq_writer *w, qb_err *err)
