@@ -23,15 +23,6 @@ void qb_raw_list_free(qb_raw_list *l)
   memset(l, 0, sizeof *l);
 }
 
-static char *dupn(const char *s, size_t n)
-{
-  char *c = malloc(n + 1);
-  if (!c) return NULL;
-  memcpy(c, s, n);
-  c[n] = '\0';
-  return c;
-}
-
 /* "{counter}-{unix_nano}.json|.avro" */
 static bool parse_base(const char *base, uint64_t *counter, uint64_t *nano)
 {
@@ -112,7 +103,7 @@ static int add_dir(qb_ledger_dir **out, qb_ledger *l, const char *dir, size_t n,
   }
   qb_ledger_dir *d = &l->dirs[l->n_dirs];
   memset(d, 0, sizeof *d);
-  if (!(d->dir = dupn(dir, n))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  if (!(d->dir = strndup(dir, n))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   l->last_hit = l->n_dirs++;
   *out = d;
   return QB_OK;
@@ -171,7 +162,7 @@ static const char *parse_str(char **out, const char *s)
   char *end;
   unsigned long long n = strtoull(s, &end, 10);
   if (end == s || *end != ':' || n > strlen(end + 1)) return NULL;
-  if (!(*out = dupn(end + 1, (size_t)n))) return NULL;
+  if (!(*out = strndup(end + 1, (size_t)n))) return NULL;
   return end + 1 + n;
 }
 
@@ -299,7 +290,7 @@ static int read_rows(qb_ledger *l, bool all, qb_err *err)
     uint64_t h = qb_hash_bytes(f->u.bytes.p, f->u.bytes.n);
     rc = qb_u64set_add(&l->seen, h, err);
     free(path);
-    if (rc == QB_OK && !(path = dupn((const char *)f->u.bytes.p, f->u.bytes.n)))
+    if (rc == QB_OK && !(path = strndup((const char *)f->u.bytes.p, f->u.bytes.n)))
       rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
     if (rc) break;
     size_t dn;
