@@ -293,11 +293,17 @@ typedef struct qb_pq_write_options {
   const qb_pq_kv *key_value;         /* footer key_value_metadata, copied at open */
   size_t n_key_value;
   const char *created_by;            /* NULL = "qberg version <QB_VERSION>" */
+  /* NULL, or one byte per leaf column shared by the writers of one data set (the files of one table
+   * write, open together or one after another; single-threaded): a writer sets byte i when column i's
+   * dictionary is dropped as losing on a chunk's first page, and a column whose byte is set judges its
+   * own dictionary early (at once, from 256 first-page values) instead of after 8,192. Borrowed: it must
+   * outlive the writer. */
+  uint8_t *dict_lost;
 } qb_pq_write_options;
 
 #define QB_PQ_WRITE_OPTIONS_INIT                                                                          \
   {QB_PQ_WRITE_OPTIONS_VERSION, QB_PQ_ZSTD, 0, (uint64_t)128 << 20, (uint32_t)1 << 20, 20000, true,      \
-   (uint32_t)1 << 20, 1, true, NULL, 0, NULL}
+   (uint32_t)1 << 20, 1, true, NULL, 0, NULL, NULL}
 
 /**
  * Start a Parquet file on `sink` (writes "PAR1" now). Offsets in the file are relative to the sink's

@@ -73,6 +73,8 @@ struct qb_data_writer {
   uint8_t (*pscratch)[16];
   qb_value *pvals;
   size_t *psrc;                 /* per partition field: the top-level column of its source (batches) */
+  size_t *pwidth;               /* per partition field: its source column's value width (0: BYTE_ARRAY) */
+  uint8_t *dict_lost;           /* per leaf column: its dictionary lost in a file of this write (wo.dict_lost) */
   qb_pq_column_batch *bcols;    /* scratch: a batch's columns from some row on */
   qb_buf key;
   int rc;
@@ -161,8 +163,10 @@ int qb_data_writer__open(qb_data_writer **out, const qb_tbl *t, const qb_schema 
   w->pscratch = calloc(np ? np : 1, sizeof *w->pscratch);
   w->pvals = calloc(np ? np : 1, sizeof *w->pvals);
   w->psrc = calloc(np ? np : 1, sizeof *w->psrc);
+  w->pwidth = calloc(np ? np : 1, sizeof *w->pwidth);
   w->bcols = calloc(nf ? nf : 1, sizeof *w->bcols);
-  rc = w->norm && w->pscratch && w->pvals && w->psrc && w->bcols ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
+  rc = w->norm && w->pscratch && w->pvals && w->psrc && w->pwidth && w->bcols ? QB_OK
+                                                                              : QB_FAIL(err, QB_ENOMEM, "out of memory");
   /* a partition source that is not a top-level column (a struct member) keeps SIZE_MAX: such tables have
    * a struct column, which write_batch rejects */
   for (size_t k = 0; rc == QB_OK && k < np; k++) {
@@ -173,6 +177,16 @@ int qb_data_writer__open(qb_data_writer **out, const qb_tbl *t, const qb_schema 
   if (rc == QB_OK) rc = qb_partition_spec_validate(spec, schema, err);
   if (rc == QB_OK) rc = options(w, o, err);
   if (rc == QB_OK) rc = qb_data_writer__parquet_schema(&w->pq_schema, schema, err);
+  if (rc == QB_OK) {
+    size_t nl = qb_pq_schema_n_columns(w->pq_schema);
+    for (size_t k = 0; k < np; k++)
+      if (w->psrc[k] < nl) w->pwidth[k] = qb_pq_node_value_width(qb_pq_schema_column(w->pq_schema, w->psrc[k]));
+    /* shared by the Parquet writers of all files of this write: a column whose dictionary lost in one file
+     * does not hash every value of the next files into a dictionary they then drop */
+    w->dict_lost = calloc(nl ? nl : 1, 1);
+    if (!w->dict_lost) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+    w->wo.dict_lost = w->dict_lost;
+  }
   if (rc == QB_OK)
     rc = qb_metrics_config_new(&w->metrics, schema, qb_table_metadata_properties(t->md), qb_table_metadata_n_properties(t->md),
                                qb_table_metadata_default_sort_order(t->md), err);
@@ -493,13 +507,12 @@ static qb_value cell_value(const qb_field *f, const qb_pq_node *leaf, const qb_p
 }
 
 /* Whether rows i and j of a batch column hold the same value (nulls equal each other). */
-static bool same_cell(const qb_pq_node *leaf, const qb_pq_column_batch *b, size_t i, size_t j)
+static bool same_cell(size_t width, const qb_pq_column_batch *b, size_t i, size_t j)
 {
   bool vi = !b->valid || b->valid[i], vj = !b->valid || b->valid[j];
   if (vi != vj) return false;
   if (!vi) return true;
   const uint8_t *base = b->values;
-  size_t width = qb_pq_node_value_width(leaf);
   if (width) return !memcmp(base + i * width, base + j * width, width);
   int64_t ni = b->offsets[i + 1] - b->offsets[i], nj = b->offsets[j + 1] - b->offsets[j];
   return ni == nj && !memcmp(base + b->offsets[i], base + b->offsets[j], (size_t)ni);
@@ -526,7 +539,7 @@ static bool same_partition(const qb_data_writer *w, const qb_pq_column_batch *co
 {
   for (size_t k = 0; k < w->spec->n_fields; k++) {
     size_t c = w->psrc[k];
-    if (!same_cell(qb_pq_schema_column(w->pq_schema, c), &cols[c], i - 1, i)) return false;
+    if (!same_cell(w->pwidth[k], &cols[c], i - 1, i)) return false;
   }
   return true;
 }
@@ -630,6 +643,8 @@ static void release(qb_data_writer *w, bool delete_files)
   free(w->pscratch);
   free(w->pvals);
   free(w->psrc);
+  free(w->pwidth);
+  free(w->dict_lost);
   free(w->bcols);
   free(w->schema_json);
   qb_buf_free(&w->key);

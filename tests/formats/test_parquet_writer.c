@@ -1122,6 +1122,89 @@ QB_TEST(probe_drops_a_losing_dictionary)
   qb_pq_schema_free(s);
 }
 
+/* Read back the one DOUBLE column of `path`: whether it has a dictionary page and whether its values are
+ * `v` bit for bit. */
+static bool double_chunk_is(const char *path, const double *v, size_t n, int *dict_pages, qb_err *e)
+{
+  pqfile pf;
+  chunk *c = malloc(sizeof *c);
+  bool ok = c && pq_load(&pf, path, e) == QB_OK;
+  if (ok && (ok = read_chunk(c, &pf, 0, 0, 0, 0, e) == QB_OK && c->nv == n)) {
+    *dict_pages = c->dict_pages;
+    for (size_t i = 0; i < n; i++) ok = ok && !memcmp(&c->dv[i], &v[i], 8);
+  }
+  if (c) pq_free(&pf);
+  free(c);
+  return ok;
+}
+
+/* The dictionary hint shared by the files of one data set (qb_pq_write_options.dict_lost): a file whose
+ * dictionary loses sets the column's byte; the files after it (and files open at the time, from their next
+ * new value) judge their dictionary from 256 values on instead of 8,192, by the same rule on their own
+ * values, by rows and batches alike; a column whose values repeat keeps its dictionary. */
+QB_TEST(dict_lost_hint_across_files)
+{
+  qb_err e = QB_ERR_INIT;
+  enum { N = 20000, M = 5000 };
+  static double lose[N], late[M], period[M];
+  static qb_value rows[M], items[M];
+  for (int i = 0; i < N; i++) lose[i] = i % 10 == 9 ? lose[i - 1] : i * 0.5; /* 90 % distinct */
+  for (int i = 0; i < M; i++) {
+    late[i] = i < 300 ? i * 0.25 : 7.0; /* distinct at first, a dictionary that pays by the page end */
+    period[i] = (double)(i % 100);
+    items[i] = vf64(late[i]);
+    rows[i] = vseq(QB_V_STRUCT, &items[i], 1);
+  }
+  qb_pq_schema *s = one_column(QB_PQ_DOUBLE, QB_PQ_REQUIRED);
+  uint8_t lost[1] = {0};
+  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+  o.dict_lost = lost;
+  qb_pq_column_batch cl = {late, NULL, NULL}, cl_rest = {late + 1000, NULL, NULL};
+  qb_pq_column_batch cx = {lose, NULL, NULL}, cp = {period, NULL, NULL};
+  int dp = -1;
+  wfile f, g;
+  /* no hint yet: `late` keeps its dictionary, and a winning dictionary leaves the byte clear */
+  CHECK_OK(wopen(&f, s, &o, &e), &e);
+  CHECK_OK(qb_pq_writer_write_batch(f.w, &cl, M, &e), &e);
+  CHECK_OK(wclose(&f, NULL, &e), &e);
+  CHECK(double_chunk_is(f.path, late, M, &dp, &e));
+  CHECK_EQ_INT(dp, 1);
+  CHECK_EQ_INT(lost[0], 0);
+  /* a losing dictionary sets it */
+  CHECK_OK(wopen(&f, s, &o, &e), &e);
+  CHECK_OK(qb_pq_writer_write_batch(f.w, &cx, N, &e), &e);
+  CHECK_OK(wclose(&f, NULL, &e), &e);
+  CHECK(double_chunk_is(f.path, lose, N, &dp, &e));
+  CHECK_EQ_INT(dp, 0);
+  CHECK_EQ_INT(lost[0], 1);
+  /* the next file of the data set: `late` is judged at 256 distinct values and written PLAIN */
+  char path[512];
+  CHECK(rows_and_batches_same_file(s, &o, rows, &cl, &cl_rest, M, 1000, path, &e));
+  CHECK(double_chunk_is(path, late, M, &dp, &e));
+  CHECK_EQ_INT(dp, 0);
+  /* values repeating within 256 keep their dictionary despite the hint */
+  CHECK_OK(wopen(&f, s, &o, &e), &e);
+  CHECK_OK(qb_pq_writer_write_batch(f.w, &cp, M, &e), &e);
+  CHECK_OK(wclose(&f, NULL, &e), &e);
+  CHECK(double_chunk_is(f.path, period, M, &dp, &e));
+  CHECK_EQ_INT(dp, 1);
+  /* a file open when another drops: judged at its next new value (301 distinct of 301: PLAIN) */
+  lost[0] = 0;
+  qb_pq_column_batch head = {late, NULL, NULL}, tail = {late + 300, NULL, NULL};
+  CHECK_OK(wopen(&f, s, &o, &e), &e);
+  CHECK_OK(qb_pq_writer_write_batch(f.w, &head, 300, &e), &e);
+  CHECK_OK(wopen(&g, s, &o, &e), &e);
+  CHECK_OK(qb_pq_writer_write_batch(g.w, &cx, N, &e), &e);
+  CHECK_OK(wclose(&g, NULL, &e), &e);
+  CHECK_EQ_INT(lost[0], 1);
+  late[300] = 1000.5; /* a value not seen before */
+  CHECK_OK(qb_pq_writer_write_batch(f.w, &tail, M - 300, &e), &e);
+  CHECK_OK(wclose(&f, NULL, &e), &e);
+  CHECK(double_chunk_is(f.path, late, M, &dp, &e));
+  CHECK_EQ_INT(dp, 0);
+  qb_pq_schema_free(s);
+}
+
 /* Definition levels of a page stay implicit until its first null: pages without nulls, a null arriving
  * after thousands of implicit levels (mid-batch and at a batch start), an all-null page, an empty batch;
  * rows and batches write the same bytes, and the levels read back. */

@@ -22,7 +22,11 @@
  * the first-page rule, the next chunk of the column probes after DICT_PROBE_AGAIN values (a column of
  * distinct ids stays distinct: without this every row group of a fan-out writer hashes its first 8,192
  * ids into a dictionary it then throws away, and row groups smaller than the probe hash all their values).
- * A chunk that keeps its dictionary restores the long probe. */
+ * A chunk that keeps its dictionary restores the long probe. The same holds across the files of one data
+ * set (qb_pq_write_options.dict_lost): a fan-out writer keeps one file per partition open, most of them
+ * under 8,192 rows, so a column that lost in one file judges its dictionary early in the others, at its
+ * next new value (from DICT_PROBE_AGAIN values on) — on its own values, by the same rule, so a column
+ * whose values repeat in this file keeps its dictionary. */
 #define DICT_PROBE_VALUES 8192
 #define DICT_PROBE_AGAIN 256
 
@@ -50,6 +54,12 @@ void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_o
   qb_buf *bufs[] = {&c->def, &c->rep, &c->vals, &c->data, &c->pages, &c->body, &c->comp, &c->hdr, &c->slices};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) qb_buf_init(bufs[i], QB_BUF_NOLIMIT);
   qb_pq_col_stats_init(&c->stats, leaf);
+}
+
+void qb_pq_colw_share_lost(qb_pq_colw *c, uint8_t *lost)
+{
+  c->lost = lost;
+  if (*lost && c->dict_allowed) c->probe = DICT_PROBE_AGAIN;
 }
 
 void qb_pq_colw_free(qb_pq_colw *c)
@@ -216,8 +226,13 @@ static bool dict_loses(const qb_pq_colw *c)
 static int after_index(qb_pq_colw *c, bool added, qb_err *err)
 {
   if (added && dict_too_big(c)) return fall_back(c, err);
+  /* another file of the data set dropped this column's dictionary: judge this one now (on a new value
+   * only, which rows and batches stage alike, so both still write the same file) */
+  if (added && c->lost && *c->lost && c->probe > c->n_values && c->probe > DICT_PROBE_AGAIN)
+    c->probe = c->n_values > DICT_PROBE_AGAIN ? c->n_values : DICT_PROBE_AGAIN;
   if (c->n_values == c->probe && !c->first_page_done && dict_loses(c)) {
     c->probe_dropped = true;
+    if (c->lost) *c->lost = 1;
     return fall_back(c, err);
   }
   return QB_OK;
@@ -471,6 +486,7 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
     if (!c->first_page_done && (body->n - values_at) + c->dict.plain_bytes >= plain_bytes(c)) {
       body->n = values_at;
       c->probe_dropped = true; /* the column's next chunk probes early, as after a probe drop */
+      if (c->lost) *c->lost = 1;
       if ((rc = fall_back(c, err)) != QB_OK) return rc;
       dict = false;
     }

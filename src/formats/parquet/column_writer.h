@@ -31,6 +31,7 @@ typedef struct qb_pq_colw {
   bool first_page_done;           /* parquet-java judges the dictionary on the first page only */
   uint32_t probe;                 /* first-page values after which a losing dictionary is dropped at once */
   bool probe_dropped;             /* this chunk's dictionary was dropped on its first page */
+  uint8_t *lost;                  /* NULL or the column's byte of qb_pq_write_options.dict_lost */
   qb_pq_dict dict;
 
   /* the open data page */
@@ -58,6 +59,8 @@ typedef struct qb_pq_colw {
 
 /** Set up for leaf column `col`. Cannot fail (allocation happens on first use). */
 void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_options *o, qb_pq_compressor *z);
+/** Share the column's "dictionary lost" byte with the other writers of a data set (set before any value). */
+void qb_pq_colw_share_lost(qb_pq_colw *c, uint8_t *lost);
 /** NULL-safe. */
 void qb_pq_colw_free(qb_pq_colw *c);
 

@@ -149,6 +149,7 @@ int qb_pq_writer_open(qb_pq_writer **out, qb_writer *sink, const qb_pq_schema *s
   for (size_t i = 0; i < w->n_cols; i++) {
     const qb_pq_column *col = &schema->columns[i];
     qb_pq_colw_init(&w->cols[i], col, &w->o, &w->z);
+    if (w->o.dict_lost) qb_pq_colw_share_lost(&w->cols[i], &w->o.dict_lost[i]);
     qb_pq_col_stats_init(&w->file_stats[i], col->leaf);
     if (w->flat && !column_is_flat(col)) {
       w->flat = false;
