@@ -278,6 +278,14 @@ static int read_rows(qb_ledger *l, bool all, qb_err *err)
   qb_scan_options o = QB_SCAN_OPTIONS_INIT;
   o.columns = cols;
   o.n_columns = 1;
+  if (!all && l->base != -1) {
+    /* the base expired (`maintain expire-snapshots` keeps the current snapshot, not its parent): an
+     * incremental scan from it fails, and every row is read instead (the same answer, as on a mismatch) */
+    const qb_table_metadata *md;
+    int rc = qb_table_get_metadata(&md, l->table, err);
+    if (rc) return rc;
+    if (!qb_table_metadata_snapshot_by_id(md, l->base)) all = true;
+  }
   if (!all) o.after_snapshot_id = l->base;
   qb_scan *s = NULL;
   int rc = qb_scan_new(&s, l->table, &o, err);
