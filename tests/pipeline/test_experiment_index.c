@@ -120,6 +120,21 @@ QB_TEST(bloom_has_every_added_digest_and_few_others)
   CHECK_OK(qb_bloom_decode(&d, enc, n, "x.bin", &err), &err);
   CHECK(d.m == b.m && d.k == b.k && d.n == b.n && !memcmp(d.bits, b.bits, (size_t)(b.m / 8)));
   qb_bloom_free(&d);
+  /* a damaged body (one bit flipped, or the bits zeroed) under a valid header is refused */
+  enc[n / 2] ^= 0x10;
+  CHECK_FAIL(qb_bloom_decode(&d, enc, n, "x.bin", &err), QB_ECORRUPT, &err, "checksum");
+  enc[n / 2] ^= 0x10;
+  uint8_t *zeroed = malloc(n);
+  CHECK(zeroed != NULL);
+  memcpy(zeroed, enc, 32);
+  memset(zeroed + 32, 0, n - 32);
+  CHECK_FAIL(qb_bloom_decode(&d, zeroed, n, "x.bin", &err), QB_ECORRUPT, &err, "checksum");
+  free(zeroed);
+  enc[8] ^= 2; /* k still in 1..64 */
+  CHECK_FAIL(qb_bloom_decode(&d, enc, n, "x.bin", &err), QB_ECORRUPT, &err, "checksum");
+  enc[8] ^= 2;
+  CHECK_OK(qb_bloom_decode(&d, enc, n, "x.bin", &err), &err);
+  qb_bloom_free(&d);
   CHECK_FAIL(qb_bloom_decode(&d, enc, n - 1, "x.bin", &err), QB_ECORRUPT, &err, "x.bin");
   enc[16] ^= 1; /* m no longer a power of two */
   CHECK_FAIL(qb_bloom_decode(&d, enc, n, "x.bin", &err), QB_ECORRUPT, &err, "bits");
