@@ -98,5 +98,27 @@ check "filter bits zeroed: a re-delivered experiment is known, no row duplicated
   '[ "$(run a13 | cut -d" " -f2)" = 1 ] && molecules_once 14'
 check "fsck of the index is clean" '"$QBERG" -w "$W" fsck quantum_features.experiment_index >/dev/null'
 
+# 6. the index compacted (a replace snapshot without the filter key): the filter still describes it
+"$QBERG" -w "$W" maintain compact quantum_features.experiment_index >/dev/null
+redeliver 1002
+check "index compacted: a re-delivered experiment is known" \
+  '[ "$(run a14 | cut -d" " -f2)" = 1 ] && molecules_once 14'
+
+# 7. the ledger and the index rolled back (their directories restored from before two batches: what a
+# crash before their commits leaves): the files are processed again, their experiments dropped
+cp -a "$W/quantum_features/ingested_files" "$TMPDIR/ledger.old"
+cp -a "$W/quantum_features/experiment_index" "$TMPDIR/index.old"
+gen 2 70 12
+check "2 new" '[ "$(run a15 | cut -d" " -f2)" = 2 ]'
+gen 1 80 13
+check "1 new" '[ "$(run a16 | cut -d" " -f2)" = 1 ]'
+rm -rf "$W/quantum_features/ingested_files" "$W/quantum_features/experiment_index"
+cp -a "$TMPDIR/ledger.old" "$W/quantum_features/ingested_files"
+cp -a "$TMPDIR/index.old" "$W/quantum_features/experiment_index"
+check "after the rollback: the 3 files again" '[ "$(run a17 | cut -d" " -f2)" = 3 ]'
+check "no experiment's rows twice (14 + 3)" 'molecules_once 17'
+check "then nothing new" '[ "$(run a18 | cut -d" " -f2)" = 0 ]'
+check "fsck of the index is clean after the rollback" '"$QBERG" -w "$W" fsck quantum_features.experiment_index >/dev/null'
+
 echo "ledger_adversarial.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
