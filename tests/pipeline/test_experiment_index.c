@@ -207,3 +207,50 @@ QB_TEST(index_without_filter_falls_back_and_filter_grows)
   qb_expidx_map_free(&added);
   qb_catalog_free(cat);
 }
+
+/* A commit that lost a race is retried onto the newer snapshot: its filter, built on the older one, lacks
+ * the other commit's entries, and must not be trusted (else their experiments pass for new). */
+QB_TEST(filter_of_a_commit_retried_onto_another_parent_is_not_trusted)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_catalog *cat = NULL;
+  CHECK_OK(qb_catalog_open(&cat, qb_test_tmpdir(), NULL, &err), &err);
+  CHECK_OK(qb_catalog_create_namespace(cat, QB_VQE_NAMESPACE, &err), &err);
+  int64_t covers[QB_VQE_FEATURE_TABLES] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  qb_expidx ix, a, b;
+  qb_expidx_map added;
+  uint64_t *v;
+  bool created, found;
+  CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
+  qb_expidx_map_init(&added);
+  CHECK_OK(qb_expidx_map_ref(&v, &created, &added, 1111, &err), &err);
+  *v = 1;
+  CHECK_OK(qb_expidx_commit(&ix, &added, covers, "b1", 0, &err), &err);
+  qb_expidx_close(&ix);
+  qb_expidx_map_free(&added);
+  /* a and b both start from b1's snapshot (and its filter) */
+  CHECK_OK(qb_expidx_open(&a, cat, &err), &err);
+  CHECK_OK(qb_expidx_open(&b, cat, &err), &err);
+  CHECK(a.have_bloom && b.have_bloom);
+  qb_expidx_map_init(&added);
+  CHECK_OK(qb_expidx_map_ref(&v, &created, &added, 2222, &err), &err);
+  *v = 2;
+  CHECK_OK(qb_expidx_commit(&b, &added, covers, "b2", 0, &err), &err);
+  qb_expidx_map_free(&added);
+  qb_expidx_map_init(&added);
+  CHECK_OK(qb_expidx_map_ref(&v, &created, &added, 3333, &err), &err);
+  *v = 3;
+  CHECK_OK(qb_expidx_commit(&a, &added, covers, "b3", 0, &err), &err); /* retried onto b2's snapshot */
+  qb_expidx_map_free(&added);
+  qb_expidx_close(&a);
+  qb_expidx_close(&b);
+  CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
+  uint64_t got = 0;
+  CHECK(qb_expidx_stored(&ix, 2222) != 0); /* b2's entry: "maybe" (filter) or "yes" (entries) */
+  for (uint64_t d = 3333; d >= 1111; d -= 1111) { /* 2222 looked up before a filter hit loads the entries */
+    CHECK_OK(qb_expidx_lookup(&found, &got, &ix, d, &err), &err);
+    CHECK(found && got == d / 1111);
+  }
+  qb_expidx_close(&ix);
+  qb_catalog_free(cat);
+}
