@@ -27,9 +27,10 @@ void qb_bloom_add(qb_bloom *b, uint64_t digest);
 bool qb_bloom_may_have(const qb_bloom *b, uint64_t digest);
 /** Whether `more` digests still fit under QB_BLOOM_BITS_PER_ENTRY. */
 bool qb_bloom_fits(const qb_bloom *b, uint64_t more);
-/** "QBBLOOM1", k (le32), 0 (le32), m (le64), n (le64), then m / 8 bytes. *out is malloc'd. */
+/** "QBBLOOM2", k (le32), checksum (le32: low 32 bits of qb_hash_bytes over m, n and the bits, xor
+ * qb_hash_u64(k)), m (le64), n (le64), then m / 8 bytes. *out is malloc'd. */
 int qb_bloom_encode(uint8_t **out, size_t *n_out, const qb_bloom *b, qb_err *err);
-/** Parse `p` (validated: magic, k, m a power of two, exact length); `name` is for messages. */
+/** Parse `p` (validated: magic, k, m a power of two, exact length, checksum); `name` is for messages. */
 int qb_bloom_decode(qb_bloom *b, const uint8_t *p, size_t n, const char *name, qb_err *err);
 /** NULL-safe; leaves a zeroed filter. */
 void qb_bloom_free(qb_bloom *b);

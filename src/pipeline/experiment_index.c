@@ -21,6 +21,7 @@ static const char index_schema_json[] =
 
 #define COVERS_KEY "qberg.covers"
 #define BLOOM_KEY "qberg.bloom"
+#define BLOOM_BASE_KEY "qberg.bloom-base" /* the snapshot the filter was built on */
 
 void qb_expidx_map_init(qb_expidx_map *m) { memset(m, 0, sizeof *m); }
 
@@ -132,13 +133,21 @@ static int load_entries(qb_expidx *ix, qb_err *err)
 }
 
 /* The filter that describes the current snapshot's entries: the newest snapshot's, when every snapshot
- * after it is a compaction (`replace`: the same rows). */
+ * after it is a compaction (`replace`: the same rows), and when that snapshot's parent is the one the filter
+ * was built on: a commit that lost a race is retried onto the winner's snapshot, whose entries its filter
+ * lacks (they would pass for not stored, and their experiments' rows be written twice). */
 static const char *current_bloom(const qb_table_metadata *md)
 {
   const qb_snapshot *s = qb_table_metadata_current_snapshot(md);
   while (s) {
     const char *v = qb_snapshot_summary_get(s, BLOOM_KEY);
-    if (v) return v;
+    if (v) {
+      const char *b = qb_snapshot_summary_get(s, BLOOM_BASE_KEY);
+      char *end;
+      long long base = b && *b ? strtoll(b, &end, 10) : -2;
+      if (!b || !*b || *end || base != (s->has_parent ? s->parent_id : -1)) return NULL;
+      return v;
+    }
     if (!s->operation || strcmp(s->operation, "replace") || !s->has_parent) return NULL;
     s = qb_table_metadata_snapshot_by_id(md, s->parent_id);
   }
@@ -182,6 +191,7 @@ int qb_expidx_open(qb_expidx *ix, qb_catalog *cat, qb_err *err)
   rc = qb_table_get_metadata(&md, ix->table, err);
   if (rc) return rc;
   const qb_snapshot *cur = qb_table_metadata_current_snapshot(md);
+  ix->opened_at = cur ? cur->snapshot_id : -1;
   if (!cur) {
     ix->loaded = true; /* nothing stored */
     return QB_OK;
@@ -243,13 +253,14 @@ static int next_bloom(qb_bloom *out, qb_expidx *ix, const qb_expidx_map *added, 
 
 /* Write the filter next to the index's data files, under a name of its own (a rerun of the batch id
  * must not replace the file a committed snapshot names). */
-static int write_bloom(char **path, qb_expidx *ix, const qb_bloom *b, const char *batch_id, qb_err *err)
+static int write_bloom(char **path, int64_t *base, qb_expidx *ix, const qb_bloom *b, const char *batch_id,
+                       qb_err *err)
 {
   const qb_table_metadata *md;
   int rc = qb_table_get_metadata(&md, ix->table, err);
   if (rc) return rc;
-  *path = qb_str_printf("%s/data/bloom-%s-%lld.bin", qb_table_metadata_location(md), batch_id,
-                        (long long)qb_table_metadata_current_snapshot_id(md));
+  *base = ix->opened_at; /* not the table's current snapshot: a commit may have refreshed it since */
+  *path = qb_str_printf("%s/data/bloom-%s-%lld.bin", qb_table_metadata_location(md), batch_id, (long long)*base);
   if (!*path) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   uint8_t *data = NULL;
   size_t n = 0;
@@ -289,9 +300,13 @@ int qb_expidx_commit(qb_expidx *ix, const qb_expidx_map *added, const int64_t co
   qb_bloom next = {0};
   char *path = NULL;
   if (rc == QB_OK) rc = next_bloom(&next, ix, added, err);
-  if (rc == QB_OK) rc = write_bloom(&path, ix, &next, batch_id, err);
+  int64_t base = -1;
+  if (rc == QB_OK) rc = write_bloom(&path, &base, ix, &next, batch_id, err);
   qb_bloom_free(&next);
   if (rc == QB_OK) rc = qb_txn_set_summary(txn, BLOOM_KEY, path, err);
+  char base_s[24];
+  snprintf(base_s, sizeof base_s, "%lld", (long long)base);
+  if (rc == QB_OK) rc = qb_txn_set_summary(txn, BLOOM_BASE_KEY, base_s, err);
   if (rc == QB_OK) {
     rc = qb_txn_commit(txn, NULL, err);
     txn = NULL;

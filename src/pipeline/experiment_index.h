@@ -47,6 +47,7 @@ typedef struct qb_expidx {
   bool loaded, have_bloom;
   qb_bloom bloom;
   char *bloom_path;
+  int64_t opened_at; /* the snapshot current at open (-1: none): what `bloom` and `stored` describe */
   /* per feature table: the snapshot id the index covers (-1: none; the index was never committed) */
   int64_t covers[QB_VQE_FEATURE_TABLES];
   uint64_t entries_read; /* index rows read by this batch */

@@ -157,11 +157,19 @@ static void range_free(qb_ledger_range *r)
  * "<len>:<dir> <len>:<first><len>:<last> <count> <hash> <len>:<first><len>:<last> <count> <hash>\n"
  * (the range and its set, then the batch's files outside it; an empty range has empty names) ------------ */
 
+/* strtoull also takes leading blanks (newlines too), a sign and "0x": the summary's numbers never have
+ * them, so a text with them is not one qberg wrote. */
+static bool digit_at(const char *p, int base)
+{
+  return (*p >= '0' && *p <= '9') || (base == 16 && ((*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F')));
+}
+
 static const char *parse_str(char **out, const char *s)
 {
   char *end;
+  if (!digit_at(s, 10)) return NULL;
   unsigned long long n = strtoull(s, &end, 10);
-  if (end == s || *end != ':' || n > strlen(end + 1)) return NULL;
+  if (*end != ':' || n > strlen(end + 1)) return NULL;
   if (!(*out = strndup(end + 1, (size_t)n))) return NULL;
   return end + 1 + n;
 }
@@ -171,14 +179,16 @@ static const char *parse_range(qb_ledger_range *r, const char *p)
   if (!p || *p != ' ' || !(p = parse_str(&r->first, p + 1)) || !(p = parse_str(&r->last, p)) || *p != ' ')
     return NULL;
   char *end;
+  if (!digit_at(p + 1, 10)) return NULL;
   r->count = strtoull(p + 1, &end, 10);
-  if (end == p + 1 || *end != ' ') return NULL;
+  if (*end != ' ' || !digit_at(end + 1, 16) || (end[2] == 'x' || end[2] == 'X')) return NULL;
   p = end + 1;
   r->hash = strtoull(p, &end, 16);
-  if (end == p) return NULL;
   if (!r->first[0] || !r->last[0]) {
     if (r->first[0] || r->last[0] || r->count) return NULL;
     range_free(r);
+  } else if (qb_ledger__cmp_base(r->first, r->last) > 0) {
+    return NULL; /* a reversed range holds no name: every listed file would pass for new */
   }
   return end;
 }
@@ -202,7 +212,7 @@ bool qb_ledger__parse(qb_ledger *l, const char *s)
 {
   free_dirs(l);
   char *end;
-  if (strncmp(s, "base ", 5)) return false;
+  if (strncmp(s, "base ", 5) || !(digit_at(s + 5, 10) || (s[5] == '-' && s[6] == '1'))) return false;
   l->base = strtoll(s + 5, &end, 10);
   if (end == s + 5 || *end != '\n' || l->base < -1) return false;
   s = end + 1;
@@ -278,6 +288,14 @@ static int read_rows(qb_ledger *l, bool all, qb_err *err)
   qb_scan_options o = QB_SCAN_OPTIONS_INIT;
   o.columns = cols;
   o.n_columns = 1;
+  if (!all && l->base != -1) {
+    /* the base expired (`maintain expire-snapshots` keeps the current snapshot, not its parent): an
+     * incremental scan from it fails, and every row is read instead (the same answer, as on a mismatch) */
+    const qb_table_metadata *md;
+    int rc = qb_table_get_metadata(&md, l->table, err);
+    if (rc) return rc;
+    if (!qb_table_metadata_snapshot_by_id(md, l->base)) all = true;
+  }
   if (!all) o.after_snapshot_id = l->base;
   qb_scan *s = NULL;
   int rc = qb_scan_new(&s, l->table, &o, err);

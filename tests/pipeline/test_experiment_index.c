@@ -120,6 +120,21 @@ QB_TEST(bloom_has_every_added_digest_and_few_others)
   CHECK_OK(qb_bloom_decode(&d, enc, n, "x.bin", &err), &err);
   CHECK(d.m == b.m && d.k == b.k && d.n == b.n && !memcmp(d.bits, b.bits, (size_t)(b.m / 8)));
   qb_bloom_free(&d);
+  /* a damaged body (one bit flipped, or the bits zeroed) under a valid header is refused */
+  enc[n / 2] ^= 0x10;
+  CHECK_FAIL(qb_bloom_decode(&d, enc, n, "x.bin", &err), QB_ECORRUPT, &err, "checksum");
+  enc[n / 2] ^= 0x10;
+  uint8_t *zeroed = malloc(n);
+  CHECK(zeroed != NULL);
+  memcpy(zeroed, enc, 32);
+  memset(zeroed + 32, 0, n - 32);
+  CHECK_FAIL(qb_bloom_decode(&d, zeroed, n, "x.bin", &err), QB_ECORRUPT, &err, "checksum");
+  free(zeroed);
+  enc[8] ^= 2; /* k still in 1..64 */
+  CHECK_FAIL(qb_bloom_decode(&d, enc, n, "x.bin", &err), QB_ECORRUPT, &err, "checksum");
+  enc[8] ^= 2;
+  CHECK_OK(qb_bloom_decode(&d, enc, n, "x.bin", &err), &err);
+  qb_bloom_free(&d);
   CHECK_FAIL(qb_bloom_decode(&d, enc, n - 1, "x.bin", &err), QB_ECORRUPT, &err, "x.bin");
   enc[16] ^= 1; /* m no longer a power of two */
   CHECK_FAIL(qb_bloom_decode(&d, enc, n, "x.bin", &err), QB_ECORRUPT, &err, "bits");
@@ -190,5 +205,52 @@ QB_TEST(index_without_filter_falls_back_and_filter_grows)
   qb_expidx_close(&ix);
   free(first);
   qb_expidx_map_free(&added);
+  qb_catalog_free(cat);
+}
+
+/* A commit that lost a race is retried onto the newer snapshot: its filter, built on the older one, lacks
+ * the other commit's entries, and must not be trusted (else their experiments pass for new). */
+QB_TEST(filter_of_a_commit_retried_onto_another_parent_is_not_trusted)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_catalog *cat = NULL;
+  CHECK_OK(qb_catalog_open(&cat, qb_test_tmpdir(), NULL, &err), &err);
+  CHECK_OK(qb_catalog_create_namespace(cat, QB_VQE_NAMESPACE, &err), &err);
+  int64_t covers[QB_VQE_FEATURE_TABLES] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  qb_expidx ix, a, b;
+  qb_expidx_map added;
+  uint64_t *v;
+  bool created, found;
+  CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
+  qb_expidx_map_init(&added);
+  CHECK_OK(qb_expidx_map_ref(&v, &created, &added, 1111, &err), &err);
+  *v = 1;
+  CHECK_OK(qb_expidx_commit(&ix, &added, covers, "b1", 0, &err), &err);
+  qb_expidx_close(&ix);
+  qb_expidx_map_free(&added);
+  /* a and b both start from b1's snapshot (and its filter) */
+  CHECK_OK(qb_expidx_open(&a, cat, &err), &err);
+  CHECK_OK(qb_expidx_open(&b, cat, &err), &err);
+  CHECK(a.have_bloom && b.have_bloom);
+  qb_expidx_map_init(&added);
+  CHECK_OK(qb_expidx_map_ref(&v, &created, &added, 2222, &err), &err);
+  *v = 2;
+  CHECK_OK(qb_expidx_commit(&b, &added, covers, "b2", 0, &err), &err);
+  qb_expidx_map_free(&added);
+  qb_expidx_map_init(&added);
+  CHECK_OK(qb_expidx_map_ref(&v, &created, &added, 3333, &err), &err);
+  *v = 3;
+  CHECK_OK(qb_expidx_commit(&a, &added, covers, "b3", 0, &err), &err); /* retried onto b2's snapshot */
+  qb_expidx_map_free(&added);
+  qb_expidx_close(&a);
+  qb_expidx_close(&b);
+  CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
+  uint64_t got = 0;
+  CHECK(qb_expidx_stored(&ix, 2222) != 0); /* b2's entry: "maybe" (filter) or "yes" (entries) */
+  for (uint64_t d = 3333; d >= 1111; d -= 1111) { /* 2222 looked up before a filter hit loads the entries */
+    CHECK_OK(qb_expidx_lookup(&found, &got, &ix, d, &err), &err);
+    CHECK(found && got == d / 1111);
+  }
+  qb_expidx_close(&ix);
   qb_catalog_free(cat);
 }

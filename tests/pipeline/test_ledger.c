@@ -50,6 +50,14 @@ QB_TEST(summary_parses_and_refuses_malformed_text)
       "base 1\n1:a 1:x1:y 1 0\n",                                /* no second range */
       "base 1\n1:a 1:x1:y 1 0 0:0: 0 0\n1:a 0:0: 0 0 0:0: 0 0\n", /* a folder twice */
       "base 1\n1:a 99999999999999999999:x1:y 1 0 0:0: 0 0\n",   /* absurd length */
+      "base 1\n1:a 1:y1:x 1 0 0:0: 0 0\n",                      /* a reversed range */
+      "base 1\n1:a 0:0: 0 0 8:9-9.json8:1-1.json 1 0\n",        /* a reversed range (write times) */
+      "base 1\n1:a 1:x1:y -1 0 0:0: 0 0\n",                     /* a negative count */
+      "base 1\n1:a 1:x1:y 1 0x10 0:0: 0 0\n",                   /* a hex prefix */
+      "base 1\n1:a 1:x1:y 1  10 0:0: 0 0\n",                    /* a blank before the sum */
+      "base 1\n+1:a 1:x1:y 1 0 0:0: 0 0\n",                     /* a signed length */
+      "base +1\n",                                             /* a signed base */
+      "base  1\n",                                             /* a blank before the base */
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     CHECK(!qb_ledger__parse(&l, bad[i]));
