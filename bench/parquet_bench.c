@@ -155,9 +155,9 @@ static int cmd_write(const char *out, uint64_t rows, const qb_pq_write_options *
     size_t n = rows - base < BATCH ? (size_t)(rows - base) : BATCH;
     fill(b, base, n);
     qb_pq_column_batch cols[NCOLS] = {
-        {b->id, NULL, NULL},      {b->user_id, NULL, NULL},       {b->amount, NULL, NULL}, {b->price, NULL, NULL},
-        {b->name, b->name_off, NULL}, {b->cat, b->cat_off, NULL}, {b->com, b->com_off, NULL}, {b->d, NULL, NULL},
-        {b->ts, NULL, NULL},      {b->flag, NULL, NULL},          {b->qty, NULL, NULL},    {b->disc, NULL, b->disc_valid},
+        {b->id, NULL, NULL, NULL},      {b->user_id, NULL, NULL, NULL},       {b->amount, NULL, NULL, NULL}, {b->price, NULL, NULL, NULL},
+        {b->name, b->name_off, NULL, NULL}, {b->cat, b->cat_off, NULL, NULL}, {b->com, b->com_off, NULL, NULL}, {b->d, NULL, NULL, NULL},
+        {b->ts, NULL, NULL, NULL},      {b->flag, NULL, NULL, NULL},          {b->qty, NULL, NULL, NULL},    {b->disc, NULL, b->disc_valid, NULL},
     };
     t_start(&t);
     if (qb_pq_writer_write_batch(w, cols, n, &e)) die("write", &e);

@@ -339,11 +339,18 @@ typedef struct qb_pq_column_batch {
   const void *values;
   const int64_t *offsets;   /* BYTE_ARRAY only: n_rows + 1 non-decreasing offsets */
   const uint8_t *valid;     /* NULL: every row has a value; else valid[i] == 0 means row i is null */
+  /* Optional (NULL: the writer compares neighbours itself). repeats[i] != 0 promises that row i holds
+   * the same cell as row i - 1 (both null, or values with the same bytes): the writer then takes row i
+   * without comparing or looking it up (a producer that fills record-constant columns knows this).
+   * repeats[0] must be 0 (a batch does not repeat a row before it), and a repeated row must agree with
+   * its predecessor on validity and, for BYTE_ARRAY, length: else QB_EINVAL. Equal bytes are trusted. */
+  const uint8_t *repeats;
 } qb_pq_column_batch;
 
 /**
  * Check rows [0, n_rows) of one batch column against leaf column `leaf`: values present, no null in a
- * REQUIRED column, BYTE_ARRAY offsets present, non-negative, non-decreasing and each value ≤ 4 GiB.
+ * REQUIRED column, BYTE_ARRAY offsets present, non-negative, non-decreasing and each value ≤ 4 GiB,
+ * `repeats` (when given) consistent as its comment says.
  * Reads nothing beyond what the batch layout promises (n_rows validity bytes, n_rows + 1 offsets).
  * Writers call it before writing anything, so a rejected batch leaves no trace.
  * @return QB_OK, or QB_EINVAL "column <path>: [row N: ]<reason>"

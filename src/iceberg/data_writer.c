@@ -539,6 +539,8 @@ static bool same_partition(const qb_data_writer *w, const qb_pq_column_batch *co
 {
   for (size_t k = 0; k < w->spec->n_fields; k++) {
     size_t c = w->psrc[k];
+    /* a producer-declared repeat needs no comparison (qb_pq_column_batch.repeats, checked by check_batch) */
+    if (cols[c].repeats && cols[c].repeats[i]) continue;
     if (!same_cell(w->pwidth[k], &cols[c], i - 1, i)) return false;
   }
   return true;
@@ -573,6 +575,8 @@ static int write_run(qb_data_writer *w, const qb_pq_column_batch *cols, size_t r
       w->bcols[c].values = width ? (const uint8_t *)b->values + row * width : b->values;
       w->bcols[c].offsets = b->offsets ? b->offsets + row : NULL;
       w->bcols[c].valid = b->valid ? b->valid + row : NULL;
+      /* the slice's first row may repeat the row before it: the column writer looks its first row up */
+      w->bcols[c].repeats = b->repeats ? b->repeats + row : NULL;
     }
     /* the whole batch passed check_batch: the Parquet writer need not check each slice again */
     if ((rc = qb_pq__writer_write_batch_valid(p->pq, w->bcols, slice, err))) return poison(w, rc, err);

@@ -45,6 +45,7 @@ int qb_vqe_cols_init(qb_vqe_cols *c, qb_vqe_table t, qb_err *err)
     qb_buf_init(&col->values, QB_BUF_NOLIMIT);
     qb_buf_init(&col->offsets, QB_BUF_NOLIMIT);
     qb_buf_init(&col->valid, QB_BUF_NOLIMIT);
+    qb_buf_init(&col->repeats, QB_BUF_NOLIMIT);
   }
   return QB_OK;
 }
@@ -56,6 +57,7 @@ void qb_vqe_cols_free(qb_vqe_cols *c)
     qb_buf_free(&c->cols[i].values);
     qb_buf_free(&c->cols[i].offsets);
     qb_buf_free(&c->cols[i].valid);
+    qb_buf_free(&c->cols[i].repeats);
   }
   c->n_cols = c->n_rows = 0;
 }
@@ -66,6 +68,7 @@ void qb_vqe_cols_truncate(qb_vqe_cols *c, size_t n_rows)
   for (size_t i = 0; i < c->n_cols; i++) {
     qb_vqe_col *col = &c->cols[i];
     col->valid.n = n_rows;
+    if (col->repeats.n > n_rows) col->repeats.n = n_rows;
     col->has_null = memchr(col->valid.p, 0, n_rows) != NULL;
     if (col->width) {
       col->values.n = n_rows * col->width;
@@ -88,17 +91,66 @@ size_t qb_vqe_cols_bytes(const qb_vqe_cols *c)
   return n;
 }
 
+/* Rows [repeats.n, valid.n) were put one by one: no repeat is known for them. The buffer has room for
+ * them (fill reserves it for every row). */
+static void repeats_pad(qb_vqe_col *col)
+{
+  size_t n = col->valid.n - col->repeats.n;
+  memset(col->repeats.p + col->repeats.n, 0, n);
+  col->repeats.n += n;
+}
+
 const qb_pq_column_batch *qb_vqe_cols_batch(qb_vqe_cols *c)
 {
   /* an empty string column of a non-empty batch still needs a non-NULL values pointer */
   static const uint8_t none[1];
   for (size_t i = 0; i < c->n_cols; i++) {
-    const qb_vqe_col *col = &c->cols[i];
+    qb_vqe_col *col = &c->cols[i];
     c->batch[i].values = col->values.p ? col->values.p : none;
     c->batch[i].offsets = col->width ? NULL : (const int64_t *)(const void *)col->offsets.p;
     c->batch[i].valid = col->has_null ? col->valid.p : NULL;
+    c->batch[i].repeats = NULL;
+    if (col->repeats.n && col->repeats.cap > col->valid.n) {
+      repeats_pad(col);
+      c->batch[i].repeats = col->repeats.p;
+    }
   }
   return c->batch;
+}
+
+/* Whether the cell of row `row` (< the column's rows) equals `v` (validity and value bytes). */
+static bool cell_is(const qb_vqe_col *col, size_t row, const qb_value *v, uint8_t ok)
+{
+  if ((col->valid.p[row] != 0) != (ok != 0)) return false;
+  if (!ok) return true;
+  if (col->width) {
+    uint8_t x[8] = {0};
+    if (col->type == QB_PQ_BOOLEAN) x[0] = v->u.b ? 1 : 0;
+    else if (col->type == QB_PQ_INT32) memcpy(x, &v->u.i32, 4);
+    else if (col->type == QB_PQ_INT64) memcpy(x, &v->u.i64, 8);
+    else memcpy(x, &v->u.f64, 8);
+    return !memcmp(col->values.p + row * col->width, x, col->width);
+  }
+  int64_t a, b;
+  memcpy(&a, col->offsets.p + row * 8, 8);
+  memcpy(&b, col->offsets.p + row * 8 + 8, 8);
+  return (size_t)(b - a) == v->u.bytes.n && (v->u.bytes.n == 0 || !memcmp(col->values.p + a, v->u.bytes.p, v->u.bytes.n));
+}
+
+/* The repeats of rows [from, from + k), which fill sets to one value: the first repeats row from - 1 when
+ * that holds the same cell (the processing_* metadata are constant over a whole batch, an experiment's
+ * ids over its records), the others repeat the first. One comparison per fill, none per row. */
+static int fill_repeats(qb_vqe_col *col, size_t from, size_t k, const qb_value *v, uint8_t ok, qb_err *err)
+{
+  int rc;
+  if (col->repeats.n > from) col->repeats.n = from;
+  /* room for every row of the column, so that qb_vqe_cols_batch can pad without failing */
+  if ((rc = qb_vqe__room(&col->repeats, from + k - col->repeats.n, err)) != QB_OK) return rc;
+  repeats_pad(col);
+  col->repeats.p[from] = from && cell_is(col, from - 1, v, ok);
+  memset(col->repeats.p + from + 1, 1, k - 1);
+  col->repeats.n = from + k;
+  return QB_OK;
 }
 
 /* dst[0..unit) holds one value: copy it so that dst holds k of them (log2(k) memcpy calls). */
@@ -122,6 +174,7 @@ void qb_vqe_cols_fill(qb_vqe_cols *c, size_t col_i, size_t from, const qb_value 
     return;
   }
   uint8_t ok = v->kind != QB_V_NULL;
+  if ((c->rc = fill_repeats(col, from, k, v, ok, err))) return;
   if ((c->rc = qb_vqe__room(&col->valid, k, err))) return;
   memset(col->valid.p + col->valid.n, ok, k);
   col->valid.n += k;

@@ -19,6 +19,8 @@ typedef struct qb_vqe_col {
   qb_buf values;
   qb_buf offsets;  /* BYTE_ARRAY: int64_t, n_rows + 1 of them */
   qb_buf valid;    /* uint8_t per row */
+  qb_buf repeats;  /* columns filled by qb_vqe_cols_fill: uint8_t per row, 1 = same cell as the row before
+                    * (qb_pq_column_batch.repeats); rows put one by one get their 0s in qb_vqe_cols_batch */
   bool has_null;
 } qb_vqe_col;
 

@@ -269,7 +269,7 @@ QB_TEST(batches_read_back_as_batches)
     fx[2 * i] = (uint8_t)i, fx[2 * i + 1] = (uint8_t)(i >> 8);
     off[i + 1] = off[i] + snprintf(data + off[i], 4, "%d", i % 321);
   }
-  qb_pq_column_batch cols[4] = {{iv, NULL, NULL}, {fv, NULL, valid}, {data, off, valid}, {fx, NULL, valid}};
+  qb_pq_column_batch cols[4] = {{iv, NULL, NULL, NULL}, {fv, NULL, valid, NULL}, {data, off, valid, NULL}, {fx, NULL, valid, NULL}};
   char path[512];
   snprintf(path, sizeof path, "%s/batch.parquet", qb_test_tmpdir());
   qb_fileio *io = NULL;

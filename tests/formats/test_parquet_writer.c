@@ -600,7 +600,7 @@ QB_TEST(pages_close_on_staged_memory)
   static int64_t v[N];
   static uint8_t valid[N];
   for (int i = 0; i < N; i++) v[i] = 42, valid[i] = i < N / 2; /* one value, then nulls */
-  qb_pq_column_batch cols[1] = {{v, NULL, valid}};
+  qb_pq_column_batch cols[1] = {{v, NULL, valid, NULL}};
   CHECK_OK(qb_pq_writer_write_batch(f.w, cols, N, &e), &e);
   CHECK_OK(wclose(&f, NULL, &e), &e);
   pqfile pf;
@@ -773,7 +773,7 @@ QB_TEST(batch_matches_rows)
   }
   dv[5] = NAN; /* valid row: counted, never a bound */
   dv[7] = -3.0;
-  qb_pq_column_batch cols[4] = {{iv, NULL, NULL}, {dv, NULL, valid}, {data, off, valid}, {bv, NULL, valid}};
+  qb_pq_column_batch cols[4] = {{iv, NULL, NULL, NULL}, {dv, NULL, valid, NULL}, {data, off, valid, NULL}, {bv, NULL, valid, NULL}};
   wfile f;
   qb_pq_write_result *res = NULL;
   qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
@@ -781,8 +781,8 @@ QB_TEST(batch_matches_rows)
   CHECK_OK(wopen(&f, s, &o, &e), &e);
   CHECK_OK(qb_pq_writer_write_batch(f.w, cols, 1234, &e), &e);
   /* the rest as a second batch starting mid-way (slices of the same arrays) */
-  qb_pq_column_batch rest[4] = {{iv + 1234, NULL, NULL}, {dv + 1234, NULL, valid + 1234}, {data, off + 1234, valid + 1234},
-                                {bv + 1234, NULL, valid + 1234}};
+  qb_pq_column_batch rest[4] = {{iv + 1234, NULL, NULL, NULL}, {dv + 1234, NULL, valid + 1234, NULL}, {data, off + 1234, valid + 1234, NULL},
+                                {bv + 1234, NULL, valid + 1234, NULL}};
   CHECK_OK(qb_pq_writer_write_batch(f.w, rest, N - 1234, &e), &e);
   CHECK_OK(wclose(&f, &res, &e), &e);
   pqfile pf;
@@ -896,7 +896,7 @@ QB_TEST(batch_shortcuts_equal_rows)
     it[3] = vi32(iv[i]);
     rows[i] = vseq(QB_V_STRUCT, it, 4);
   }
-  qb_pq_column_batch cols[4] = {{cdata, coff, cvalid}, {idata, ioff, NULL}, {dv, NULL, dvalid}, {iv, NULL, NULL}};
+  qb_pq_column_batch cols[4] = {{cdata, coff, cvalid, NULL}, {idata, ioff, NULL, NULL}, {dv, NULL, dvalid, NULL}, {iv, NULL, NULL, NULL}};
   qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
   o.page_row_limit = 10000; /* over the 8192-value dictionary probe: the id column falls back mid-run */
   wfile fr, fb;
@@ -906,8 +906,8 @@ QB_TEST(batch_shortcuts_equal_rows)
   CHECK_OK(wclose(&fr, &rr, &e), &e);
   CHECK_OK(wopen(&fb, s, &o, &e), &e);
   CHECK_OK(qb_pq_writer_write_batch(fb.w, cols, 777, &e), &e); /* two batches, split mid-page */
-  qb_pq_column_batch rest[4] = {{cdata, coff + 777, cvalid + 777}, {idata, ioff + 777, NULL},
-                                {dv + 777, NULL, dvalid + 777}, {iv + 777, NULL, NULL}};
+  qb_pq_column_batch rest[4] = {{cdata, coff + 777, cvalid + 777, NULL}, {idata, ioff + 777, NULL, NULL},
+                                {dv + 777, NULL, dvalid + 777, NULL}, {iv + 777, NULL, NULL, NULL}};
   CHECK_OK(qb_pq_writer_write_batch(fb.w, rest, N - 777, &e), &e);
   CHECK_OK(wclose(&fb, &rb, &e), &e);
   for (size_t c = 0; c < 4; c++) {
@@ -970,7 +970,7 @@ QB_TEST(distinct_column_probes_shorter_in_later_row_groups)
   off[0] = 0;
   for (int i = 0; i < N; i++) /* 30,000 distinct ids, then 10 repeated names */
     off[i + 1] = off[i] + snprintf(data + off[i], 16, i < 30000 ? "id-%08d" : "name-%d", i < 30000 ? i : i % 10);
-  qb_pq_column_batch col = {data, off, NULL};
+  qb_pq_column_batch col = {data, off, NULL, NULL};
   CHECK_OK(qb_pq_writer_write_batch(f.w, &col, N, &e), &e);
   CHECK_OK(wclose(&f, NULL, &e), &e);
   pqfile pf;
@@ -1017,7 +1017,7 @@ QB_TEST(long_repeated_strings_keep_dictionary)
         CHECK_OK(qb_pq_writer_write_row(f.w, &row, &e), &e);
       }
     } else {
-      qb_pq_column_batch col = {data, off, NULL};
+      qb_pq_column_batch col = {data, off, NULL, NULL};
       CHECK_OK(qb_pq_writer_write_batch(f.w, &col, N, &e), &e);
     }
     CHECK_OK(wclose(&f, NULL, &e), &e);
@@ -1073,7 +1073,7 @@ QB_TEST(probe_drops_a_losing_dictionary)
       rows[i] = vseq(QB_V_STRUCT, &items[i], 1);
     }
     qb_pq_schema *s = one_column(QB_PQ_DOUBLE, QB_PQ_REQUIRED);
-    qb_pq_column_batch col = {v, NULL, NULL}, rest = {v + 8100, NULL, NULL};
+    qb_pq_column_batch col = {v, NULL, NULL, NULL}, rest = {v + 8100, NULL, NULL, NULL};
     char path[512];
     CHECK(rows_and_batches_same_file(s, NULL, rows, &col, &rest, N, 8100, path, &e));
     pqfile pf;
@@ -1112,7 +1112,7 @@ QB_TEST(probe_drops_a_losing_dictionary)
     rows[i] = vseq(QB_V_STRUCT, &items[i], 1);
   }
   qb_pq_schema *s = one_column(QB_PQ_BYTE_ARRAY, QB_PQ_OPTIONAL);
-  qb_pq_column_batch col = {data, off, valid}, rest = {data, off + 9000, valid + 9000};
+  qb_pq_column_batch col = {data, off, valid, NULL}, rest = {data, off + 9000, valid + 9000, NULL};
   char path[512];
   CHECK(rows_and_batches_same_file(s, NULL, rows, &col, &rest, N, 9000, path, &e));
   pqfile pf;
@@ -1159,8 +1159,8 @@ QB_TEST(dict_lost_hint_across_files)
   uint8_t lost[1] = {0};
   qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
   o.dict_lost = lost;
-  qb_pq_column_batch cl = {late, NULL, NULL}, cl_rest = {late + 1000, NULL, NULL};
-  qb_pq_column_batch cx = {lose, NULL, NULL}, cp = {period, NULL, NULL};
+  qb_pq_column_batch cl = {late, NULL, NULL, NULL}, cl_rest = {late + 1000, NULL, NULL, NULL};
+  qb_pq_column_batch cx = {lose, NULL, NULL, NULL}, cp = {period, NULL, NULL, NULL};
   int dp = -1;
   wfile f, g;
   /* no hint yet: `late` keeps its dictionary, and a winning dictionary leaves the byte clear */
@@ -1190,7 +1190,7 @@ QB_TEST(dict_lost_hint_across_files)
   CHECK_EQ_INT(dp, 1);
   /* a file open when another drops: judged at its next new value (301 distinct of 301: PLAIN) */
   lost[0] = 0;
-  qb_pq_column_batch head = {late, NULL, NULL}, tail = {late + 300, NULL, NULL};
+  qb_pq_column_batch head = {late, NULL, NULL, NULL}, tail = {late + 300, NULL, NULL, NULL};
   CHECK_OK(wopen(&f, s, &o, &e), &e);
   CHECK_OK(qb_pq_writer_write_batch(f.w, &head, 300, &e), &e);
   CHECK_OK(wopen(&g, s, &o, &e), &e);
@@ -1226,7 +1226,7 @@ QB_TEST(implicit_definition_levels)
     qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
     o.page_row_limit = 3000;
     o.data_page_version = version;
-    qb_pq_column_batch col = {v, NULL, valid}, rest = {v + 5000, NULL, valid + 5000};
+    qb_pq_column_batch col = {v, NULL, valid, NULL}, rest = {v + 5000, NULL, valid + 5000, NULL};
     char path[512];
     CHECK(rows_and_batches_same_file(s, &o, rows, &col, &rest, N, 5000, path, &e));
     pqfile pf;
@@ -1247,7 +1247,7 @@ QB_TEST(implicit_definition_levels)
   /* an empty batch between two others changes nothing */
   wfile f;
   CHECK_OK(wopen(&f, s, NULL, &e), &e);
-  qb_pq_column_batch col = {v, NULL, NULL};
+  qb_pq_column_batch col = {v, NULL, NULL, NULL};
   CHECK_OK(qb_pq_writer_write_batch(f.w, &col, 10, &e), &e);
   CHECK_OK(qb_pq_writer_write_batch(f.w, &col, 0, &e), &e);
   CHECK_OK(qb_pq_writer_write_batch(f.w, &col, 10, &e), &e);
@@ -1266,7 +1266,7 @@ QB_TEST(zstd_default_level)
   enum { N = 5000 };
   static int64_t v[N];
   for (int i = 0; i < N; i++) v[i] = (int64_t)i * i % 977; /* compressible, not trivially */
-  qb_pq_column_batch col = {v, NULL, NULL};
+  qb_pq_column_batch col = {v, NULL, NULL, NULL};
   qb_pq_schema *s = one_column(QB_PQ_INT64, QB_PQ_REQUIRED);
   pqfile pf[3];
   static const int levels[3] = {0, 1, 19};
@@ -1323,7 +1323,7 @@ QB_TEST(errors_name_the_column_and_keep_the_writer_usable)
   qb_value r7 = ROW(vi64(7), V_NULL, V_NULL);
   CHECK_FAIL(qb_pq_writer_write_row(f.w, &r7, &e), QB_EINVAL, &e, "field st: null in a REQUIRED field");
   /* not flat: the batch API refuses, naming the first nested column */
-  qb_pq_column_batch cols[3] = {{NULL, NULL, NULL}, {NULL, NULL, NULL}, {NULL, NULL, NULL}};
+  qb_pq_column_batch cols[3] = {{NULL, NULL, NULL, NULL}, {NULL, NULL, NULL, NULL}, {NULL, NULL, NULL, NULL}};
   CHECK_FAIL(qb_pq_writer_write_batch(f.w, cols, 1, &e), QB_EINVAL, &e, "column tags.list.element: write_batch needs flat columns");
   /* rejected rows left nothing behind */
   qb_value good2 = ROW(vi64(8), EMPTY_LIST, ROW(vbin("0123456789abcdef", 16)));
@@ -1351,29 +1351,168 @@ QB_TEST(batch_errors)
   int32_t iv[3] = {1, 2, 3};
   uint8_t valid[3] = {1, 0, 1};
   int64_t bad_off[4] = {0, 2, 1, 3}, off[4] = {0, 1, 1, 3};
-  qb_pq_column_batch c1[2] = {{iv, NULL, valid}, {"abc", off, NULL}};
+  qb_pq_column_batch c1[2] = {{iv, NULL, valid, NULL}, {"abc", off, NULL, NULL}};
   CHECK_FAIL(qb_pq_writer_write_batch(f.w, c1, 3, &e), QB_EINVAL, &e, "column i: row 1: null in a REQUIRED column");
-  qb_pq_column_batch c2[2] = {{iv, NULL, NULL}, {"abc", bad_off, NULL}};
+  qb_pq_column_batch c2[2] = {{iv, NULL, NULL, NULL}, {"abc", bad_off, NULL, NULL}};
   CHECK_FAIL(qb_pq_writer_write_batch(f.w, c2, 3, &e), QB_EINVAL, &e, "column s: row 1: bad offsets 2..1");
-  qb_pq_column_batch c3[2] = {{iv, NULL, NULL}, {"abc", NULL, NULL}};
+  qb_pq_column_batch c3[2] = {{iv, NULL, NULL, NULL}, {"abc", NULL, NULL, NULL}};
   CHECK_FAIL(qb_pq_writer_write_batch(f.w, c3, 3, &e), QB_EINVAL, &e, "column s: BYTE_ARRAY column without offsets");
   /* the same checks one column at a time, as the Iceberg data writer runs them before routing rows */
   const qb_pq_node *ni = qb_pq_schema_column(s, 0), *ns = qb_pq_schema_column(s, 1);
   int64_t neg[2] = {-1, 0}, huge[2] = {0, (int64_t)UINT32_MAX + 1};
-  qb_pq_column_batch none = {NULL, NULL, NULL}, bneg = {"abc", neg, NULL}, bhuge = {"abc", huge, NULL};
+  qb_pq_column_batch none = {NULL, NULL, NULL, NULL}, bneg = {"abc", neg, NULL, NULL}, bhuge = {"abc", huge, NULL, NULL};
   CHECK_FAIL(qb_pq_column_batch_validate(ni, &none, 3, &e), QB_EINVAL, &e, "column i: no values");
   CHECK_FAIL(qb_pq_column_batch_validate(ns, &bneg, 1, &e), QB_EINVAL, &e, "column s: negative offset");
   CHECK_FAIL(qb_pq_column_batch_validate(ns, &bhuge, 1, &e), QB_EINVAL, &e, "column s: row 0: bad offsets 0..4294967296");
   CHECK_FAIL(qb_pq_column_batch_validate(ni, &c1[0], 3, &e), QB_EINVAL, &e, "column i: row 1: null in a REQUIRED column");
   CHECK_OK(qb_pq_column_batch_validate(ni, &c1[0], 1, &e), &e); /* the null is beyond n_rows */
   CHECK_OK(qb_pq_column_batch_validate(ns, &c1[1], 3, &e), &e);
-  qb_pq_column_batch ok[2] = {{iv, NULL, NULL}, {"abc", off, valid}};
+  qb_pq_column_batch ok[2] = {{iv, NULL, NULL, NULL}, {"abc", off, valid, NULL}};
   CHECK_OK(qb_pq_writer_write_batch(f.w, ok, 3, &e), &e);
   qb_pq_write_result *res = NULL;
   CHECK_OK(wclose(&f, &res, &e), &e);
   CHECK_EQ_INT(res->record_count, 3);
   CHECK_EQ_INT(res->columns[1].null_count, 1);
   qb_pq_write_result_free(res);
+  qb_pq_schema_free(s);
+}
+
+/* qb_pq_column_batch.repeats: a batch that declares its repeated rows (all of them, or only some, as a
+ * producer filling record-constant columns does) writes the same file byte for byte as one that declares
+ * none: through dictionary runs, nulls, NaNs, the first-page probe, the fallback to PLAIN and PLAIN strings. */
+QB_TEST(batch_repeats_write_the_same_file)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = new_schema();
+  qb_pq_node *root = qb_pq_schema_root(s);
+  qb_pq_logical_type str = QB_PQ_LOGICAL(QB_PQ_LT_STRING);
+  prim(s, root, "eid", QB_PQ_OPTIONAL, QB_PQ_BYTE_ARRAY, 0, &str, 1); /* long runs, runs of nulls */
+  prim(s, root, "id", QB_PQ_REQUIRED, QB_PQ_BYTE_ARRAY, 0, &str, 2);  /* mostly distinct: PLAIN, some runs */
+  prim(s, root, "d", QB_PQ_OPTIONAL, QB_PQ_DOUBLE, 0, NULL, 3);       /* runs of a value, of NaN */
+  prim(s, root, "n", QB_PQ_REQUIRED, QB_PQ_INT64, 0, NULL, 4);
+  CHECK_OK(qb_pq_schema_finish(s, &e), &e);
+  enum { N = 30000, CUT = 777 };
+  int64_t *nv = malloc(N * sizeof *nv), *eoff = malloc((N + 1) * sizeof *eoff), *ioff = malloc((N + 1) * sizeof *ioff);
+  double *dv = malloc(N * sizeof *dv);
+  uint8_t *evalid = malloc(N), *dvalid = malloc(N), *rep[4], *rest_rep[4];
+  char *edata = malloc((size_t)N * 70), *idata = malloc((size_t)N * 24);
+  eoff[0] = ioff[0] = 0;
+  for (int i = 0; i < N; i++) {
+    int run = i < 12000 ? i / 9000 : i / 37; /* one run over the 8,192-value probe, then short runs */
+    evalid[i] = run % 11 != 3;
+    eoff[i + 1] = eoff[i] + (evalid[i] ? snprintf(edata + eoff[i], 70, "%064d", run % 40) : 0);
+    ioff[i + 1] = ioff[i] + snprintf(idata + ioff[i], 24, "param_%016d", i % 20 == 19 ? i - 1 : i);
+    dvalid[i] = (i / 5) % 13 != 0;
+    dv[i] = dvalid[i] ? ((i / 5) % 7 == 0 ? NAN : (double)((i / 5) % 3)) : 0;
+    nv[i] = i / 100;
+  }
+  const void *vals[4] = {edata, idata, dv, nv};
+  const int64_t *offs[4] = {eoff, ioff, NULL, NULL};
+  const uint8_t *valids[4] = {evalid, NULL, dvalid, NULL};
+  for (int c = 0; c < 4; c++) { /* every third true repeat left undeclared: the writer compares those */
+    rep[c] = calloc(N, 1), rest_rep[c] = calloc(N, 1);
+    for (int i = 1; i < N; i++) {
+      bool va = !valids[c] || valids[c][i], vb = !valids[c] || valids[c][i - 1], same = va == vb;
+      if (same && va && offs[c]) {
+        int64_t la = offs[c][i + 1] - offs[c][i], lb = offs[c][i] - offs[c][i - 1];
+        same = la == lb && !memcmp((const char *)vals[c] + offs[c][i], (const char *)vals[c] + offs[c][i - 1], (size_t)la);
+      } else if (same && va) {
+        same = !memcmp((const char *)vals[c] + 8 * i, (const char *)vals[c] + 8 * (i - 1), 8);
+      }
+      rep[c][i] = same && i % 3 != 0;
+    }
+    memcpy(rest_rep[c], rep[c] + CUT, N - CUT);
+    rest_rep[c][0] = 0; /* a batch's first row repeats nothing */
+  }
+  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+  o.page_row_limit = 10000;
+  char paths[2][512];
+  for (int way = 0; way < 2; way++) {
+    qb_pq_column_batch cols[4], rest[4];
+    for (int c = 0; c < 4; c++) {
+      size_t w = offs[c] ? 0 : 8;
+      cols[c] = (qb_pq_column_batch){vals[c], offs[c], valids[c], way ? rep[c] : NULL};
+      rest[c] = (qb_pq_column_batch){(const char *)vals[c] + w * CUT, offs[c] ? offs[c] + CUT : NULL,
+                                     valids[c] ? valids[c] + CUT : NULL, way ? rest_rep[c] : NULL};
+    }
+    wfile f;
+    CHECK_OK(wopen(&f, s, &o, &e), &e);
+    CHECK_OK(qb_pq_writer_write_batch(f.w, cols, CUT, &e), &e);
+    CHECK_OK(qb_pq_writer_write_batch(f.w, rest, N - CUT, &e), &e);
+    CHECK_OK(wclose(&f, NULL, &e), &e);
+    snprintf(paths[way], sizeof paths[way], "%s", f.path);
+  }
+  pqfile a, b;
+  CHECK_OK(pq_load(&a, paths[0], &e), &e);
+  CHECK_OK(pq_load(&b, paths[1], &e), &e);
+  CHECK(a.n == b.n && !memcmp(a.p, b.p, a.n));
+  const qb_pq_column_meta *m0 = &a.m.row_groups[0].columns[0].meta_data, *m1 = &a.m.row_groups[0].columns[1].meta_data;
+  CHECK(m0->has_dictionary_page_offset);  /* the runs kept the dictionary ... */
+  CHECK(!m1->has_dictionary_page_offset); /* ... the ids went PLAIN */
+  pq_free(&a);
+  pq_free(&b);
+  for (int c = 0; c < 4; c++) free(rep[c]), free(rest_rep[c]);
+  free(nv), free(eoff), free(ioff), free(dv), free(evalid), free(dvalid), free(edata), free(idata);
+  qb_pq_schema_free(s);
+}
+
+/* repeats that do not hold are refused before anything is written: the first row repeating a row before
+ * the batch, a repeat across a null or of another length. A run cannot reach past the batch: each flag
+ * names only its row and the one before. */
+QB_TEST(batch_repeats_that_lie)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = new_schema();
+  qb_pq_node *root = qb_pq_schema_root(s);
+  prim(s, root, "i", QB_PQ_REQUIRED, QB_PQ_INT32, 0, NULL, 1);
+  prim(s, root, "s", QB_PQ_OPTIONAL, QB_PQ_BYTE_ARRAY, 0, NULL, 2);
+  CHECK_OK(qb_pq_schema_finish(s, &e), &e);
+  wfile f;
+  CHECK_OK(wopen(&f, s, NULL, &e), &e);
+  int32_t iv[4] = {7, 7, 7, 7};
+  uint8_t valid[4] = {1, 1, 0, 1};
+  int64_t off[5] = {0, 2, 4, 4, 5};
+  uint8_t first[4] = {1, 1, 1, 1}, across_null[4] = {0, 1, 1, 0}, other_len[4] = {0, 1, 0, 1}, good[4] = {0, 1, 0, 0};
+  qb_pq_column_batch c[2] = {{iv, NULL, NULL, NULL}, {"ababc", off, valid, NULL}};
+  c[0].repeats = first;
+  CHECK_FAIL(qb_pq_writer_write_batch(f.w, c, 4, &e), QB_EINVAL, &e, "column i: row 0: repeats a row before the batch");
+  c[0].repeats = good;
+  c[1].repeats = across_null;
+  CHECK_FAIL(qb_pq_writer_write_batch(f.w, c, 4, &e), QB_EINVAL, &e, "column s: row 2: repeats row 1 of another validity");
+  c[1].repeats = other_len;
+  CHECK_FAIL(qb_pq_writer_write_batch(f.w, c, 4, &e), QB_EINVAL, &e, "column s: row 3: repeats row 2 of another validity");
+  uint8_t valid_all[4] = {1, 1, 1, 1};
+  c[1].valid = valid_all;
+  CHECK_FAIL(qb_pq_writer_write_batch(f.w, c, 4, &e), QB_EINVAL, &e, "column s: row 3: repeats row 2 of another length");
+  /* the same checks one column at a time (the Iceberg data writer's), and only within n_rows */
+  const qb_pq_node *ns = qb_pq_schema_column(s, 1);
+  CHECK_FAIL(qb_pq_column_batch_validate(ns, &c[1], 4, &e), QB_EINVAL, &e, "row 3: repeats row 2 of another length");
+  CHECK_OK(qb_pq_column_batch_validate(ns, &c[1], 3, &e), &e);
+  qb_pq_column_batch empty = {iv, NULL, NULL, first};
+  CHECK_OK(qb_pq_column_batch_validate(qb_pq_schema_column(s, 0), &empty, 0, &e), &e); /* no row to read */
+  c[1].valid = valid;
+  c[1].repeats = good;
+  CHECK_OK(qb_pq_writer_write_batch(f.w, c, 4, &e), &e);
+  qb_pq_write_result *res = NULL;
+  CHECK_OK(wclose(&f, &res, &e), &e);
+  CHECK_EQ_INT(res->record_count, 4);
+  CHECK_EQ_INT(res->columns[1].null_count, 1);
+  qb_pq_write_result_free(res);
+  /* the rows read back as given */
+  rscan x;
+  CHECK_OK(rscan_open(&x, f.path, &e), &e);
+  const char *want[4] = {"ab", "ab", NULL, "c"};
+  for (int i = 0; i < 4; i++) {
+    const qb_value *r;
+    CHECK_OK(qb_pq_scan_next(&r, x.sc, &e), &e);
+    CHECK(r != NULL);
+    if (!r) break;
+    const qb_value *v = &r->u.seq.items[1];
+    CHECK_EQ_INT(r->u.seq.items[0].u.i32, 7);
+    if (!want[i]) CHECK(v->kind == QB_V_NULL);
+    else CHECK(v->kind != QB_V_NULL && v->u.bytes.n == strlen(want[i]) && !memcmp(v->u.bytes.p, want[i], v->u.bytes.n));
+  }
+  rscan_close(&x);
   qb_pq_schema_free(s);
 }
 

@@ -522,8 +522,8 @@ QB_TEST(write_batch_equals_write)
   CHECK_OK(setup(&f, "day(ts),basis", NULL, 0, &err), &err);
   batch_data *d = malloc(sizeof *d);
   batch_fill(d);
-  qb_pq_column_batch cols[5] = {{d->id, NULL, NULL}, {d->text, d->off, d->basis_ok}, {d->ts, NULL, NULL},
-                                {d->e, NULL, d->e_ok}, {d->n, NULL, NULL}};
+  qb_pq_column_batch cols[5] = {{d->id, NULL, NULL, NULL}, {d->text, d->off, d->basis_ok, NULL}, {d->ts, NULL, NULL, NULL},
+                                {d->e, NULL, d->e_ok, NULL}, {d->n, NULL, NULL, NULL}};
   /* the same rows one by one (A) and as batches of uneven sizes (B) */
   qb_data_writer *wa, *wb;
   CHECK_OK(qb_data_writer_open(&wa, f.t, NULL, &err), &err);
@@ -536,16 +536,16 @@ QB_TEST(write_batch_equals_write)
   static const size_t cuts[] = {0, 1, 39, 40, 1000, 1001, 2500, BN};
   for (size_t k = 0; k + 1 < sizeof cuts / sizeof cuts[0]; k++) {
     size_t a = cuts[k];
-    qb_pq_column_batch sl[5] = {{d->id + a, NULL, NULL}, {d->text, d->off + a, d->basis_ok + a}, {d->ts + a, NULL, NULL},
-                                {d->e + a, NULL, d->e_ok + a}, {d->n + a, NULL, NULL}};
+    qb_pq_column_batch sl[5] = {{d->id + a, NULL, NULL, NULL}, {d->text, d->off + a, d->basis_ok + a, NULL}, {d->ts + a, NULL, NULL, NULL},
+                                {d->e + a, NULL, d->e_ok + a, NULL}, {d->n + a, NULL, NULL, NULL}};
     CHECK_OK(qb_data_writer_write_batch(wb, sl, cuts[k + 1] - a, &err), &err);
   }
   /* a batch that breaks the schema is refused whole: the writer stays usable */
   uint8_t no[2] = {1, 0};
-  qb_pq_column_batch bad[5] = {{d->id, NULL, no}, cols[1], cols[2], cols[3], cols[4]};
+  qb_pq_column_batch bad[5] = {{d->id, NULL, no, NULL}, cols[1], cols[2], cols[3], cols[4]};
   CHECK_FAIL(qb_data_writer_write_batch(wb, bad, 2, &err), QB_EINVAL, &err, "column id: row 1: null in a REQUIRED column");
   int64_t neg[3] = {-1, 0, 1};
-  qb_pq_column_batch bad2[5] = {cols[0], {d->text, neg, NULL}, cols[2], cols[3], cols[4]};
+  qb_pq_column_batch bad2[5] = {cols[0], {d->text, neg, NULL, NULL}, cols[2], cols[3], cols[4]};
   CHECK_FAIL(qb_data_writer_write_batch(wb, bad2, 2, &err), QB_EINVAL, &err, "column basis: negative offset");
   CHECK_EQ_INT(qb_data_writer_rows(wb), BN);
   qb_err_clear(&err);
@@ -602,8 +602,8 @@ QB_TEST(write_batch_rolls_files_like_write)
   CHECK_OK(setup(&f, "", props, 3, &err), &err);
   batch_data *d = malloc(sizeof *d);
   batch_fill(d);
-  qb_pq_column_batch cols[5] = {{d->id, NULL, NULL}, {d->text, d->off, d->basis_ok}, {d->ts, NULL, NULL},
-                                {d->e, NULL, d->e_ok}, {d->n, NULL, NULL}};
+  qb_pq_column_batch cols[5] = {{d->id, NULL, NULL, NULL}, {d->text, d->off, d->basis_ok, NULL}, {d->ts, NULL, NULL, NULL},
+                                {d->e, NULL, d->e_ok, NULL}, {d->n, NULL, NULL, NULL}};
   qb_data_writer *wa, *wb;
   CHECK_OK(qb_data_writer_open(&wa, f.t, NULL, &err), &err);
   CHECK_OK(qb_data_writer_open(&wb, f.t, NULL, &err), &err);

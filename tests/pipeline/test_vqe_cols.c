@@ -103,7 +103,7 @@ QB_TEST(columnar_rows_equal_row_path)
     free(r);
   }
   CHECK_OK(rc, &err);
-  size_t total = 0;
+  size_t total = 0, repeats = 0;
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
     if (!qb_vqe_table_is_flat((qb_vqe_table)t)) continue;
     qb_vqe_cols c;
@@ -130,6 +130,15 @@ QB_TEST(columnar_rows_equal_row_path)
         if (!c.cols[j].width) EXPECT(b[j].offsets[c.n_rows] == (int64_t)c.cols[j].values.n);
         else EXPECT(c.cols[j].values.n == c.n_rows * c.cols[j].width);
         EXPECT((b[j].valid != NULL) == (memchr(c.cols[j].valid.p, 0, c.n_rows) != NULL));
+        /* declared repeats hold: the first row repeats nothing, a repeated row equals the one before */
+        if (!b[j].repeats) continue;
+        EXPECT(b[j].repeats[0] == 0);
+        for (size_t row = 1; row < c.n_rows; row++) {
+          if (!b[j].repeats[row]) continue;
+          qb_value x = qb_vqe_cols_value(&c, j, row), y = qb_vqe_cols_value(&c, j, row - 1);
+          EXPECT(same_value(&x, &y));
+          repeats++;
+        }
       }
     }
     EXPECT(k.bad == 0);
@@ -140,6 +149,7 @@ QB_TEST(columnar_rows_equal_row_path)
   free(r);
   CHECK_OK(rc, &err);
   EXPECT(total > 10000);
+  EXPECT(repeats > total); /* record-constant columns (ids, processing_*) declare theirs */
 }
 
 QB_TEST(fill_repeats_a_value)
@@ -172,6 +182,10 @@ QB_TEST(fill_repeats_a_value)
         qb_value got = qb_vqe_cols_value(&c, j, i);
         EXPECT(same_value(&got, &v));
       }
+      /* one run: each row after the first repeats its predecessor */
+      const qb_pq_column_batch *b = qb_vqe_cols_batch(&c);
+      EXPECT(b[j].repeats != NULL);
+      for (size_t i = 0; b[j].repeats && i < n_rows; i++) EXPECT(b[j].repeats[i] == (i > 0));
     }
   }
   /* a column holding other than `from` cells is an internal error, not a silent mix-up */

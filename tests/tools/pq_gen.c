@@ -604,8 +604,8 @@ static int write_flat(qb_pq_writer *w, uint64_t rows, flat_agg *a, FILE *rows_ou
     }
     a->rows += nb;
     qb_pq_column_batch cols[7] = {
-        {id, NULL, NULL},        {v, NULL, valid[1]},    {sdata, off, valid[2]}, {d, NULL, valid[3]},
-        {ts, NULL, valid[4]},    {flag, NULL, valid[5]}, {n, NULL, NULL},
+        {id, NULL, NULL, NULL},        {v, NULL, valid[1], NULL},    {sdata, off, valid[2], NULL}, {d, NULL, valid[3], NULL},
+        {ts, NULL, valid[4], NULL},    {flag, NULL, valid[5], NULL}, {n, NULL, NULL, NULL},
     };
     rc = qb_pq_writer_write_batch(w, cols, nb, e);
   }

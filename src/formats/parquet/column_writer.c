@@ -611,6 +611,7 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
   uint8_t *lens = c->vals.p + c->vals.n, *dst = c->data.p + c->data.n;
   const uint8_t *minp = NULL, *maxp = NULL;
   size_t minn = 0, maxn = 0, m = 0;
+  const uint8_t *rep = b->repeats;
   for (size_t k = i; k < i + run; k++) {
     if (valid && !valid[k]) continue;
     const uint8_t *p = base + off[k];
@@ -619,6 +620,7 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
     memcpy(lens + 4 * m++, &l32, 4);
     memcpy(dst, p, n);
     dst += n;
+    if (rep && k > i && rep[k]) continue; /* row k - 1's value, already counted */
     if (!minp) {
       minp = maxp = p;
       minn = maxn = n;
@@ -708,6 +710,15 @@ static size_t scan_run(const qb_pq_column_batch *b, size_t width, size_t k, size
   return j;
 }
 
+/* Rows [k, end) of a batch with producer-given repeats: the first of them that does not repeat its
+ * predecessor, or end (no comparison: the producer knew, see qb_pq_column_batch.repeats). */
+static inline size_t repeats_end(const qb_pq_column_batch *b, size_t k, size_t end)
+{
+  if (k >= end) return end;
+  const uint8_t *z = memchr(b->repeats + k, 0, end - k);
+  return z ? (size_t)(z - b->repeats) : end;
+}
+
 static inline int dict_value(qb_pq_colw *c, const qb_pq_column_batch *b, size_t k, qb_err *err)
 {
   switch (c->type) {
@@ -775,8 +786,9 @@ static int dict_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t
   size_t width = c->type == QB_PQ_BYTE_ARRAY ? 0 : c->width, end = i + run, k = i;
   while (k < end && c->use_dict) {
     if (valid && !valid[k]) {
-      c->stats.null_count++;
-      k++;
+      size_t j = b->repeats ? repeats_end(b, k + 1, end) : k + 1;
+      c->stats.null_count += j - k;
+      k = j;
       continue;
     }
     if ((rc = dict_value(c, b, k, err)) != QB_OK) return rc;
@@ -784,7 +796,9 @@ static int dict_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t
       k++;
       break;
     }
-    size_t same, nulls, j = scan_run(b, width, k, end, &same, &nulls);
+    size_t same, nulls = 0, j;
+    if (b->repeats) same = (j = repeats_end(b, k + 1, end)) - k - 1;
+    else j = scan_run(b, width, k, end, &same, &nulls);
     if (!same) { /* the common case of a column without runs: no repeat to stage */
       c->stats.null_count += nulls;
       k = j;

@@ -289,6 +289,30 @@ fail:
   return poison(w, rc, err);
 }
 
+/* The writer trusts a repeated row's bytes without reading them; what it can check cheaply it checks: a
+ * repeat of the row before the batch, or of a row with another validity or (BYTE_ARRAY) length, would
+ * make it write a value the caller did not give. Runs after the offsets passed their checks. */
+static int check_repeats(const qb_pq_node *leaf, const qb_pq_column_batch *b, size_t n_rows, qb_err *err)
+{
+  const uint8_t *rep = b->repeats, *valid = b->valid;
+  const int64_t *off = leaf->type == QB_PQ_BYTE_ARRAY ? b->offsets : NULL;
+  if (rep[0]) return QB_FAIL(err, QB_EINVAL, "column %s: row 0: repeats a row before the batch", leaf->path);
+  uint8_t bad = 0;
+  for (size_t i = 1; i < n_rows; i++) {
+    uint8_t r = rep[i] != 0;
+    if (valid) bad |= r & ((valid[i] != 0) != (valid[i - 1] != 0));
+    if (off) bad |= r & (off[i + 1] - off[i] != off[i] - off[i - 1]);
+  }
+  for (size_t i = 1; bad && i < n_rows; i++) {
+    if (!rep[i]) continue;
+    if (valid && (valid[i] != 0) != (valid[i - 1] != 0))
+      return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: repeats row %zu of another validity", leaf->path, i, i - 1);
+    if (off && off[i + 1] - off[i] != off[i] - off[i - 1])
+      return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: repeats row %zu of another length", leaf->path, i, i - 1);
+  }
+  return QB_OK;
+}
+
 int qb_pq_column_batch_validate(const qb_pq_node *leaf, const qb_pq_column_batch *b, size_t n_rows, qb_err *err)
 {
   if (!b->values) return QB_FAIL(err, QB_EINVAL, "column %s: no values", leaf->path);
@@ -300,7 +324,8 @@ int qb_pq_column_batch_validate(const qb_pq_node *leaf, const qb_pq_column_batch
     for (size_t i = 0; any_null && i < n_rows; i++)
       if (!b->valid[i]) return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: null in a REQUIRED column", leaf->path, i);
   }
-  if (leaf->type != QB_PQ_BYTE_ARRAY) return QB_OK;
+  bool rep = b->repeats && n_rows;
+  if (leaf->type != QB_PQ_BYTE_ARRAY) return rep ? check_repeats(leaf, b, n_rows, err) : QB_OK;
   const int64_t *off = b->offsets;
   if (!off) return QB_FAIL(err, QB_EINVAL, "column %s: BYTE_ARRAY column without offsets", leaf->path);
   if (off[0] < 0) return QB_FAIL(err, QB_EINVAL, "column %s: negative offset", leaf->path);
@@ -311,7 +336,7 @@ int qb_pq_column_batch_validate(const qb_pq_node *leaf, const qb_pq_column_batch
     if (off[i + 1] < off[i] || off[i + 1] - off[i] > (int64_t)UINT32_MAX)
       return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: bad offsets %lld..%lld", leaf->path, i, (long long)off[i],
                      (long long)off[i + 1]);
-  return QB_OK;
+  return rep ? check_repeats(leaf, b, n_rows, err) : QB_OK;
 }
 
 static int check_batch(const qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, bool columns,
