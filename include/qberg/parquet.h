@@ -342,8 +342,9 @@ typedef struct qb_pq_column_batch {
   /* Optional (NULL: the writer compares neighbours itself). repeats[i] != 0 promises that row i holds
    * the same cell as row i - 1 (both null, or values with the same bytes): the writer then takes row i
    * without comparing or looking it up (a producer that fills record-constant columns knows this).
-   * repeats[0] must be 0 (a batch does not repeat a row before it), and a repeated row must agree with
-   * its predecessor on validity and, for BYTE_ARRAY, length: else QB_EINVAL. Equal bytes are trusted. */
+   * repeats[0] must be 0 (a batch does not repeat a row before it) and a repeated row must agree with its
+   * predecessor on validity, else QB_EINVAL; equal values are trusted (a false repeat writes the value
+   * of the row before). */
   const uint8_t *repeats;
 } qb_pq_column_batch;
 

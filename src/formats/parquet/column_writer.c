@@ -611,16 +611,20 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
   uint8_t *lens = c->vals.p + c->vals.n, *dst = c->data.p + c->data.n;
   const uint8_t *minp = NULL, *maxp = NULL;
   size_t minn = 0, maxn = 0, m = 0;
-  const uint8_t *rep = b->repeats;
+  const uint8_t *rep = b->repeats, *p = NULL;
+  size_t n = 0;
   for (size_t k = i; k < i + run; k++) {
     if (valid && !valid[k]) continue;
-    const uint8_t *p = base + off[k];
-    size_t n = (size_t)(off[k + 1] - off[k]); /* ≤ UINT32_MAX: checked by the writer */
+    /* a declared repeat is row k - 1's value (p, n), already in the statistics: no compare. That value is
+     * staged (as the dictionary path does), so a false repeat cannot leave statistics that miss a value;
+     * one of another length is taken as it is (the bytes reserved above are the rows' own). */
+    bool again = rep && k > i && rep[k] && (size_t)(off[k + 1] - off[k]) == n;
+    if (!again) p = base + off[k], n = (size_t)(off[k + 1] - off[k]); /* ≤ UINT32_MAX: checked by the writer */
     uint32_t l32 = (uint32_t)n;
     memcpy(lens + 4 * m++, &l32, 4);
     memcpy(dst, p, n);
     dst += n;
-    if (rep && k > i && rep[k]) continue; /* row k - 1's value, already counted */
+    if (again) continue;
     if (!minp) {
       minp = maxp = p;
       minn = maxn = n;
