@@ -771,7 +771,13 @@ static int stage_repeats(qb_pq_colw *c, const qb_pq_column_batch *b, size_t k, s
   }
   if ((rc = qb_buf_reserve(&c->vals, same * 4, err)) != QB_OK) return rc;
   uint32_t *dst = (uint32_t *)(void *)(c->vals.p + c->vals.n);
-  for (size_t r = 0; r < same; r++) dst[r] = idx;
+  size_t have = same < 8 ? same : 8;
+  for (size_t r = 0; r < have; r++) dst[r] = idx;
+  while (have < same) { /* long runs (a record-constant column over a whole slice): by doubling */
+    size_t m = have < same - have ? have : same - have;
+    memcpy(dst + have, dst, m * 4);
+    have += m;
+  }
   c->vals.n += same * 4;
   c->n_values += (uint32_t)same;
   c->stats.null_count += nulls;
@@ -856,11 +862,21 @@ static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_
   return QB_OK;
 }
 
+/* Rows a chunk's first batch reserves staging for at once (see qb_pq_colw_put_batch). */
+#define BATCH_RESERVE_ROWS 4096
+
 int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0, size_t n, qb_err *err)
 {
   int rc;
   size_t i = row0, end = row0 + n;
   uint32_t limit = c->o->page_row_limit;
+  /* A chunk's staging buffers start empty (reset_chunk releases them): size the values for this batch's
+   * rows at once rather than by doubling from 256 bytes (about one realloc per column per 64 rows of a
+   * small chunk; the fan-out writer's chunks are mostly small). */
+  if (!c->vals.cap && c->type != QB_PQ_BOOLEAN) {
+    size_t rows = n < BATCH_RESERVE_ROWS ? n : BATCH_RESERVE_ROWS;
+    if ((rc = qb_buf_reserve(&c->vals, rows * (c->use_dict || !c->width ? 4 : c->width), err)) != QB_OK) return rc;
+  }
   while (i < end) {
     if (limit && c->n_rows >= limit && (rc = finish_page(c, err)) != QB_OK) return rc;
     size_t run = end - i;
