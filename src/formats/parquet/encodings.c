@@ -179,9 +179,15 @@ static int write_bit_packed_group(qb_pq_rle_encoder *e, qb_err *err)
   }
   size_t w = (size_t)e->bit_width;
   if ((rc = qb_buf_reserve(e->out, w, err))) return enc_fail(e, rc);
+  /* eight w-bit values are exactly w bytes, least significant bit first: through a 64-bit accumulator
+   * (fewer than 8 bits wait in it between values, so w ≤ 32 more always fit), a byte at a time */
   uint8_t *dst = e->out->p + e->out->n;
-  memset(dst, 0, w);
-  for (unsigned i = 0; i < 8; i++) put_bits(dst, (uint64_t)i * w, e->buffered[i], (unsigned)w);
+  uint64_t acc = 0, mask = w >= 32 ? 0xFFFFFFFFu : ((uint64_t)1 << w) - 1;
+  unsigned bits = 0;
+  for (unsigned i = 0; i < 8; i++) {
+    acc |= ((uint64_t)e->buffered[i] & mask) << bits;
+    for (bits += (unsigned)w; bits >= 8; bits -= 8, acc >>= 8) *dst++ = (uint8_t)acc;
+  }
   e->out->n += w;
   e->n_buffered = 0;
   e->repeat = 0;
