@@ -258,6 +258,13 @@ int qb_pq_rle_encode(qb_buf *out, const uint32_t *v, size_t n, int bit_width, qb
     if (e.repeat >= 8 && v[i] == e.prev) {
       /* inside an RLE run: count the rest of it at once (what put does one value at a time) */
       size_t j = i + 1;
+      /* four values per step (runs of a record-constant column are long), then one at a time */
+      uint64_t pat = (uint64_t)e.prev * 0x100000001u, a, b;
+      for (; j + 4 <= n; j += 4) {
+        memcpy(&a, v + j, 8);
+        memcpy(&b, v + j + 2, 8);
+        if ((a ^ pat) | (b ^ pat)) break;
+      }
       while (j < n && v[j] == e.prev) j++;
       e.repeat += j - i;
       i = j;
