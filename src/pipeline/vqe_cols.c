@@ -134,7 +134,8 @@ static bool cell_is(const qb_vqe_col *col, size_t row, const qb_value *v, uint8_
   int64_t a, b;
   memcpy(&a, col->offsets.p + row * 8, 8);
   memcpy(&b, col->offsets.p + row * 8 + 8, 8);
-  return (size_t)(b - a) == v->u.bytes.n && (v->u.bytes.n == 0 || !memcmp(col->values.p + a, v->u.bytes.p, v->u.bytes.n));
+  size_t n = v->u.bytes.n;
+  return (size_t)(b - a) == n && (n == 0 || !memcmp(col->values.p + a, v->u.bytes.p, n));
 }
 
 /* The repeats of rows [from, from + k), which fill sets to one value: the first repeats row from - 1 when
