@@ -109,6 +109,14 @@ static void print_json(const qb_ingest_report *r)
     qb_cli_json_str(stdout, r->rejects[i].reason);
     printf("}");
   }
+  printf("],\"files_skipped\":%llu,\"skipped_inputs\":[", (unsigned long long)r->files_skipped);
+  for (size_t i = 0; i < r->n_skipped; i++) {
+    printf("%s{\"file\":", i ? "," : "");
+    qb_cli_json_str(stdout, r->skipped[i].file);
+    printf(",\"reason\":");
+    qb_cli_json_str(stdout, r->skipped[i].reason);
+    printf("}");
+  }
   printf("]");
   if (r->features.batch_id[0]) { /* the ML phase ran */
     printf(",\"features\":");
@@ -138,6 +146,11 @@ static void print_summary(const qb_ingest_report *r)
       printf("-\n");
   }
   if (r->features.batch_id[0]) qb_cli_features_print(&r->features, false);
+  if (r->files_skipped)
+    printf("skipped: %llu raw files gone since the listing (not recorded: a later batch processes them if they "
+           "reappear)\n",
+           (unsigned long long)r->files_skipped);
+  for (size_t i = 0; i < r->n_skipped && i < 10; i++) fprintf(stderr, "skipped %s\n", r->skipped[i].reason);
   for (size_t i = 0; i < r->n_rejects && i < 10; i++) fprintf(stderr, "rejected %s\n", r->rejects[i].reason);
   if (r->files_rejected > 10)
     fprintf(stderr, "... %llu rejections in all: qberg scan quantum_features.rejected_inputs\n",
