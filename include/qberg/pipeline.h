@@ -81,6 +81,9 @@ typedef struct qb_ingest_report {
   uint64_t files_skipped;
   size_t n_skipped;
   qb_ingest_reject skipped[QB_INGEST_MAX_SKIPPED];
+  /* why the experiment index's Bloom filter named by its current snapshot was not used ("" when it was, or
+   * none is named): the entries were read instead, and this batch's index commit replaced the file */
+  char index_filter_error[1024];
 } qb_ingest_report;
 
 /**

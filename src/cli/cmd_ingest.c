@@ -117,7 +117,8 @@ static void print_json(const qb_ingest_report *r)
     qb_cli_json_str(stdout, r->skipped[i].reason);
     printf("}");
   }
-  printf("]");
+  printf("],\"index_filter_error\":");
+  qb_cli_json_str(stdout, r->index_filter_error);
   if (r->features.batch_id[0]) { /* the ML phase ran */
     printf(",\"features\":");
     qb_cli_features_print(&r->features, true);
@@ -146,6 +147,9 @@ static void print_summary(const qb_ingest_report *r)
       printf("-\n");
   }
   if (r->features.batch_id[0]) qb_cli_features_print(&r->features, false);
+  if (r->index_filter_error[0])
+    printf("experiment index: its Bloom filter was not used (%s): entries read, the file replaced\n",
+           r->index_filter_error);
   if (r->files_skipped)
     printf("skipped: %llu raw files gone since the listing (not recorded: a later batch processes them if they "
            "reappear)\n",

@@ -1080,6 +1080,7 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
     }
   }
   rep->index_entries_read = r->ix.entries_read;
+  snprintf(rep->index_filter_error, sizeof rep->index_filter_error, "%s", r->ix.bloom_error);
   rep->elapsed_ms = qb_now_ms() - r->t0_ms;
   char batch[37];
   memcpy(batch, r->batch, sizeof batch);
