@@ -5,33 +5,11 @@
 # filter file truncated, or with its bits zeroed under a valid header. Every case asserts that no raw file
 # is recorded twice and no experiment's rows are duplicated.
 set -eu
-W="$TMPDIR/wh"
-R="$TMPDIR/raw"
-T="$R/experiment.vqe"
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+. "$QB_ROOT/tests/lib/pipeline.sh"
 # files_seen files_new files_rejected ledger_rows_read
 run() {
-  "$QBERG" -w "$W" ingest --raw "$R" --no-features --json >"$TMPDIR/$1.json" 2>"$TMPDIR/$1.err" || true
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["files_seen"], d["files_new"], d["files_rejected"], d["stored_reads"]["ledger_rows"])' \
-    "$TMPDIR/$1.json" 2>/dev/null || echo "error: $(cat "$TMPDIR/$1.err")"
-}
-# N FIRST_COUNTER SEED [NANO_OFFSET]: files {counter}-{1700000000000000000 + 1000 * counter + offset}.json
-gen() {
-  rm -rf "$TMPDIR/g"
-  "$QBERG" generate --experiments "$1" --first-counter "$2" --seed "$3" --iterations 1-2 --out "$TMPDIR/g" >/dev/null
-  mkdir -p "$T"
-  for f in "$TMPDIR"/g/experiment.vqe/*.json; do
-    c=${f##*/}
-    c=${c%%-*}
-    cp "$f" "$T/$c-$((1700000000000000000 + 1000 * c + ${4:-0})).json"
-  done
-}
-ledger_files() { "$QBERG" -w "$W" scan quantum_features.ingested_files --columns file --format jsonl | sort; }
-once() { [ "$(ledger_files | uniq -d | wc -l)" = 0 ] && [ "$(ledger_files | wc -l)" = "$1" ]; }
-molecules_once() {
-  "$QBERG" -w "$W" scan quantum_features.molecules --columns experiment_id --format csv | tail -n +2 >"$TMPDIR/ids"
-  [ "$(sort -u "$TMPDIR/ids" | wc -l)" = "$1" ] && [ "$(wc -l <"$TMPDIR/ids")" = "$1" ]
+  ingest_json "$1"
+  jfields "$1" files_seen files_new files_rejected stored_reads.ledger_rows
 }
 
 # 1. the ledger's snapshots expired: the summary's base is gone, a late file among the last batch's files
@@ -120,5 +98,4 @@ check "no experiment's rows twice (14 + 3)" 'molecules_once 17'
 check "then nothing new" '[ "$(run a18 | cut -d" " -f2)" = 0 ]'
 check "fsck of the index is clean after the rollback" '"$QBERG" -w "$W" fsck quantum_features.experiment_index >/dev/null'
 
-echo "ledger_adversarial.sh: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish ledger_adversarial.sh
