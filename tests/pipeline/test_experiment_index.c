@@ -8,6 +8,8 @@
 #include "pipeline/experiment_index.h"
 #include "qberg/catalog.h"
 #include "qberg/fileio.h"
+#include "qberg/maintenance.h"
+#include "util/clock.h"
 
 QB_TEST(map_insert_get_grow)
 {
@@ -363,7 +365,34 @@ QB_TEST(only_filters_named_in_the_tables_data_folder_are_deleted)
   CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
   CHECK(ix.have_bloom);
   for (uint64_t d = 1111; d <= 4444; d += 1111) CHECK(qb_expidx_stored(&ix, d) != 0);
+  char *live = strdup(ix.bloom_path);
   qb_expidx_close(&ix);
+  /* remove-orphans, cutoff in the future: every filter a kept snapshot names stays (the live one, b2's),
+   * an unnamed one goes; the summary that names a path outside the table (and one naming nothing, "")
+   * neither fails the run nor protects anything */
+  char stale[700];
+  snprintf(stale, sizeof stale, "%.*sbloom-stale-1.bin", (int)(strrchr(live, '/') + 1 - live), live);
+  CHECK_OK(qb_fileio_write_all(qb_catalog_io(cat), stale, "x", 1, QB_CREATE_OVERWRITE, &err), &err);
+  qb_table *t = NULL;
+  qb_txn *txn = NULL;
+  CHECK_OK(qb_table_load(&t, cat, QB_EXPIDX_TABLE, &err), &err);
+  CHECK_OK(qb_txn_begin(&txn, t, QB_TXN_FAST_APPEND, NULL, &err), &err);
+  qb_value items[4] = {{.kind = QB_V_INT64, .u.i64 = 5555}, {.kind = QB_V_NULL}, {.kind = QB_V_NULL},
+                       {.kind = QB_V_NULL}};
+  qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 4}};
+  CHECK_OK(qb_txn_write(txn, &row, &err), &err);
+  CHECK_OK(qb_txn_set_summary(txn, "qberg.bloom", "", &err), &err);
+  CHECK_OK(qb_txn_commit(txn, NULL, &err), &err);
+  qb_orphan_options oo = QB_ORPHAN_OPTIONS_INIT;
+  oo.older_than_ms = qb_now_ms() + 60000;
+  oo.dry_run = false;
+  qb_orphan_report orep;
+  CHECK_OK(qb_remove_orphan_files(t, &oo, &orep, &err), &err);
+  CHECK_EQ_INT((long long)orep.orphans, 1);
+  CHECK(!exists(cat, stale));
+  CHECK(exists(cat, live) && f2 && exists(cat, f2) && exists(cat, victim));
+  qb_table_free(t);
+  free(live);
   free(f1);
   free(f2);
   qb_catalog_free(cat);
