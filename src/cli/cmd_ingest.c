@@ -26,6 +26,8 @@ static void usage(FILE *f)
           "in processing_metadata, the files in ingested_files and the rejected files (with the reason) in\n"
           "rejected_inputs. --raw is a folder whose subfolders are topics (s3://raw-results/experiments/) or\n"
           "one topic folder. Exit 1 if any file was rejected (the good ones are ingested all the same).\n"
+          "A file gone between the listing and its read is skipped: reported, not recorded, processed by\n"
+          "the next batch that lists it.\n"
           "\n"
           "--watch polls the source every --interval seconds (default 10) and runs a batch when new files\n"
           "appear, until SIGINT or SIGTERM, which stop it between batches (exit 0). --json prints one JSON\n"
