@@ -3,6 +3,7 @@
  * skipped by qb_ingest_run (src/pipeline/ingest.c settle_file): in the report, not in the ledger nor in
  * rejected_inputs, and the next batch that lists it processes it, with the ledger's range summary still
  * deciding without reading stored rows. The raw FileIO is io/faulty.h's wrapper failing one call. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,5 +185,70 @@ QB_TEST(every_file_vanished_records_nothing)
   CHECK_EQ_INT((long long)f.rep->files_skipped, 0);
   CHECK_EQ_INT((long long)f.rep->ledger_rows_read, 0);
   CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".molecules", "experiment_id", NULL, NULL, &err), 1);
+  teardown(&f);
+}
+
+QB_TEST(vanished_late_file_inside_the_range_is_found_when_it_reappears)
+{
+  /* a late file whose write time falls between two ingested files (inside the folder's range) vanishes in
+   * a batch that records a normal new file: the summary it writes must not count it, so when it reappears
+   * the listing differs from the summary and the ledger's rows decide */
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, 3, &err), &err); /* 10, 11, 12 */
+  CHECK_OK(batch(&f, 0, NULL, &err), &err);
+  CHECK_EQ_INT((long long)f.rep->files_new, 3);
+  /* the late file 50, written between 10 and 11 */
+  char dir[600], late[700];
+  snprintf(dir, sizeof dir, "%s/experiment.vqe", f.raw);
+  unsigned long long nano[2] = {0, 0};
+  DIR *dp = opendir(dir);
+  CHECK(dp != NULL);
+  for (struct dirent *e; dp && (e = readdir(dp));) {
+    unsigned long long c, n;
+    if (sscanf(e->d_name, "%llu-%llu.json", &c, &n) == 2 && (c == 10 || c == 11)) nano[c - 10] = n;
+  }
+  if (dp) closedir(dp);
+  CHECK(nano[0] && nano[1] > nano[0] + 1);
+  qb_vqe_gen_options g = QB_VQE_GEN_OPTIONS_INIT;
+  g.seed = 8;
+  g.count = 1;
+  g.min_iterations = 2;
+  g.max_iterations = 3;
+  g.first_counter = 50;
+  char *text = NULL, name[64];
+  size_t text_n = 0;
+  CHECK_OK(qb_vqe_gen_record(&text, &text_n, name, &g, 0, &err), &err);
+  snprintf(late, sizeof late, "%s/50-%llu.json", dir, nano[0] + (nano[1] - nano[0]) / 2);
+  CHECK_OK(qb_fileio_write_all(qb_catalog_io(f.cat), late, text, text_n, QB_CREATE_OVERWRITE, &err), &err);
+  free(text);
+  g.seed = 9;
+  g.first_counter = 13;
+  g.start_unix_ns = INT64_C(1864161042873512960); /* after every other file */
+  CHECK_OK(qb_vqe_generate(qb_catalog_io(f.cat), f.raw, &g, &err), &err);
+  /* calls: the listing, then 13's open and read, 50's open (10..12 are the first batch's own files: the
+   * listing there differs from its set, so that batch's rows decide) */
+  bool fired = false;
+  CHECK_OK(batch(&f, 4, &fired, &err), &err);
+  CHECK(fired);
+  qb_ingest_report *r = f.rep;
+  CHECK_EQ_INT((long long)r->files_seen, 5);
+  CHECK_EQ_INT((long long)r->files_new, 2);
+  CHECK_EQ_INT((long long)r->files_skipped, 1);
+  CHECK(strstr(r->skipped[0].file, "/experiment.vqe/50-") != NULL);
+  CHECK_EQ_INT((long long)r->ledger_rows_read, 3);
+  long long m = -1;
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".ingested_files", "file", "/13-", &m, &err), 4);
+  CHECK_EQ_INT(m, 1);
+  CHECK_OK(batch(&f, 0, NULL, &err), &err);
+  CHECK_EQ_INT((long long)r->files_new, 1);
+  CHECK_EQ_INT((long long)r->files_skipped, 0);
+  CHECK_EQ_INT((long long)r->ledger_rows_read, 4);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".ingested_files", "file", "/50-", &m, &err), 5);
+  CHECK_EQ_INT(m, 1);
+  CHECK_OK(batch(&f, 0, NULL, &err), &err);
+  CHECK_EQ_INT((long long)r->files_new, 0);
+  CHECK_EQ_INT((long long)r->ledger_rows_read, 0);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".molecules", "experiment_id", NULL, NULL, &err), 5);
   teardown(&f);
 }
