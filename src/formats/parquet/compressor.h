@@ -41,7 +41,7 @@ void qb_pq_compressor_free(qb_pq_compressor *c);
 /** One column's codec for the chunk being written (see the constants above). */
 typedef struct qb_pq_chunk_codec {
   qb_pq_compressor *z; /* the writer's compressor (borrowed): the configured codec and level */
-  uint8_t *skip;       /* NULL: every chunk uses z->codec; else chunks left to store (own or shared byte) */
+  uint8_t *skip;       /* NULL: every chunk uses z->codec; else the column's shared byte: chunks left to store */
   bool decided;        /* the chunk's first page was written: its codec is fixed */
   bool store;          /* the chunk is UNCOMPRESSED */
   bool closing;        /* the page being written ends the chunk (qb_pq_chunk_codec_closing) */
