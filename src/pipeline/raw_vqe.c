@@ -81,7 +81,7 @@ static void pop(ps *s) { s->depth--; }
 
 /* ---- lexical level ---- */
 
-static void ws(ps *s)
+static void ws_run(ps *s)
 {
   while (s->p < s->end) {
     uint8_t c = *s->p;
@@ -91,6 +91,13 @@ static void ws(ps *s)
       break;
     s->p++;
   }
+}
+
+/* Skip blanks: the writers put none between tokens, so the common case is one compare. */
+static inline void ws(ps *s)
+{
+  if (s->p < s->end && *s->p > ' ') return;
+  ws_run(s);
 }
 
 /* What the next value is, for "expected X, got Y". */
@@ -112,7 +119,7 @@ static const char *describe(const ps *s)
   }
 }
 
-static int expect_char(ps *s, char c, const char *what)
+static int expect_char_slow(ps *s, char c, const char *what)
 {
   ws(s);
   if (s->p < s->end && *s->p == (uint8_t)c) {
@@ -121,6 +128,15 @@ static int expect_char(ps *s, char c, const char *what)
   }
   if (s->p >= s->end) return fail(s, "unexpected end of input (truncated record?), expected %s", what);
   return fail(s, "invalid JSON: expected %s, got '%c'", what, *s->p);
+}
+
+static inline int expect_char(ps *s, char c, const char *what)
+{
+  if (s->p < s->end && *s->p == (uint8_t)c) {
+    s->p++;
+    return QB_OK;
+  }
+  return expect_char_slow(s, c, what);
 }
 
 static bool is_delim(const ps *s)
@@ -354,7 +370,7 @@ static bool nonfinite_token(ps *s, numtok *t)
   return false;
 }
 
-static int parse_number(ps *s, numtok *t)
+static int parse_number_slow(ps *s, numtok *t)
 {
   memset(t, 0, sizeof *t);
   uint8_t c0 = *s->p, c1 = s->p + 1 < s->end ? s->p[1] : 0;
@@ -421,6 +437,103 @@ static int parse_number(ps *s, numtok *t)
     return fail(s, "invalid number");
   if (!isfinite(t->d)) t->nonfinite = true;
   return QB_OK;
+}
+
+/* Whether the 8 bytes in x (little-endian load) are all ASCII digits: high nibble 3, and adding 6 does not
+ * carry out of the low nibble. */
+static inline bool digits8(uint64_t x)
+{
+  return ((x & 0xF0F0F0F0F0F0F0F0ULL) | (((x + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) ==
+         0x3333333333333333ULL;
+}
+
+/* The value of 8 ASCII digits (first digit in the lowest byte): pairs, quadruples, then the eight. */
+static inline uint32_t digits8_value(uint64_t x)
+{
+  x = ((x & 0x0F0F0F0F0F0F0F0FULL) * 2561) >> 8;
+  x = ((x & 0x00FF00FF00FF00FFULL) * 6553601) >> 16;
+  return (uint32_t)(((x & 0x0000FFFF0000FFFFULL) * 42949672960001ULL) >> 32);
+}
+
+/* The shapes writers produce, -?(0|[1-9]d*)(.d+)?([eE][+-]?d{1,4})? with at most 19 significant digits,
+ * in one scan that never fails: false sends the token to parse_number_slow, which decides (and words
+ * every error) as before. The digits kept are the same as qb_decimal_acc's (w * 10^q, nothing dropped). */
+static bool parse_number_fast(ps *s, numtok *t)
+{
+  const uint8_t *q = s->p, *end = s->end;
+  bool neg = *q == '-';
+  q += neg;
+  if (q >= end) return false;
+  uint64_t w = 0;
+  int nd = 0; /* significant digits in w */
+  int64_t e10 = 0;
+  if (*q == '0') {
+    q++;
+  } else if (*q >= '1' && *q <= '9') {
+    for (; q < end && *q >= '0' && *q <= '9'; q++, nd++) w = w * 10 + (unsigned)(*q - '0');
+  } else {
+    return false;
+  }
+  bool is_int = true;
+  if (q < end && *q == '.') {
+    is_int = false;
+    const uint8_t *f = ++q;
+    if (!w)
+      while (q < end && *q == '0') q++; /* zeros before the first significant digit: only the scale */
+    const uint8_t *sig = q;
+    uint64_t x;
+    while (end - q >= 8 && (memcpy(&x, q, 8), digits8(x))) {
+      w = w * 100000000 + digits8_value(x); /* wraps past 19 digits: then rejected below */
+      q += 8;
+    }
+    for (; q < end && *q >= '0' && *q <= '9'; q++) w = w * 10 + (unsigned)(*q - '0');
+    if (q == f) return false; /* no digit after '.' */
+    nd += (int)(q - sig);
+    e10 = -(int64_t)(q - f);
+  }
+  if (nd > QB_DECIMAL_ACC_DIGITS) return false;
+  if (q < end && (*q == 'e' || *q == 'E')) {
+    is_int = false;
+    q++;
+    bool eneg = false;
+    if (q < end && (*q == '+' || *q == '-')) eneg = *q++ == '-';
+    const uint8_t *x0 = q;
+    int64_t e = 0;
+    for (; q < end && *q >= '0' && *q <= '9' && q - x0 < 4; q++) e = e * 10 + (*q - '0');
+    if (q == x0 || (q < end && *q >= '0' && *q <= '9')) return false;
+    e10 += eneg ? -e : e;
+  }
+  if (q < end) {
+    uint8_t c = *q;
+    if (c != ',' && c != ']' && c != '}' && c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  }
+  size_t len = (size_t)(q - s->p);
+  if (len > MAX_NUMBER_CHARS) return false;
+  memset(t, 0, sizeof *t);
+  t->text = s->p;
+  t->len = len;
+  t->is_int = is_int;
+  if (is_int) {
+    /* at most 19 digits: below 10^19, so only INT64_MAX + 1 .. 10^19 - 1 do not fit */
+    t->int_fits = w <= (uint64_t)INT64_MAX + neg;
+    if (t->int_fits) {
+      t->i = !neg ? (int64_t)w : w > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)w;
+      t->d = (double)t->i; /* Spark converts the long: the token -0 becomes +0.0 */
+      s->p = q;
+      return true;
+    }
+  }
+  qb_decimal_acc acc = {w, e10, nd, false};
+  if (!qb_decimal_acc_to_double(&t->d, &acc, neg)) return false;
+  if (!isfinite(t->d)) t->nonfinite = true;
+  s->p = q;
+  return true;
+}
+
+static int parse_number(ps *s, numtok *t)
+{
+  if (parse_number_fast(s, t)) return QB_OK;
+  return parse_number_slow(s, t);
 }
 
 /* ---- typed readers: one per Avro type of the schema ---- */
@@ -584,11 +697,21 @@ typedef struct obj {
   bool strict; /* unknown members are errors: in Spark they would become part of experiment_id */
   bool first;
   uint32_t seen; /* bit per field */
+  size_t guess;  /* the field expected next: the one after the last found (writers keep schema order) */
 } obj;
 
-#define OBJ(fields, strict) {fields, sizeof fields / sizeof fields[0], strict, true, 0}
+#define OBJ(fields, strict) {fields, sizeof fields / sizeof fields[0], strict, true, 0, 0}
 
 static int skip_value(ps *s, int depth);
+
+/* Whether p (at a '"') starts the JSON string that is exactly f's name: the name, then '"'. */
+static inline bool key_is(const uint8_t *p, const uint8_t *end, const field *f)
+{
+  if ((size_t)(end - p) < f->len + 2 || p[f->len + 1] != '"') return false;
+  for (size_t i = 0; i < f->len; i++)
+    if (p[i + 1] != (uint8_t)f->name[i]) return false;
+  return true;
+}
 
 static int obj_begin(ps *s, const char *what)
 {
@@ -632,14 +755,22 @@ static int obj_next(ps *s, obj *o, int *idx)
     if (s->p >= s->end) return fail(s, "unexpected end of input (truncated record?), expected a field name");
     if (*s->p != '"') return fail(s, "invalid JSON: expected a field name, got '%c'", *s->p);
     qb_vqe_str key;
-    if ((rc = parse_string(s, &key))) return rc;
-    if ((rc = expect_char(s, ':', "':'"))) return rc;
     int found = -1;
-    for (size_t i = 0; i < o->n_fields; i++)
-      if (o->fields[i].len == key.n && !memcmp(o->fields[i].name, key.p, key.n)) {
-        found = (int)i;
-        break;
-      }
+    if (o->guess < o->n_fields && key_is(s->p, s->end, &o->fields[o->guess])) {
+      /* the name then its closing quote: the same key parse_string would give (names are plain ASCII) */
+      found = (int)o->guess;
+      key.p = (const char *)s->p + 1;
+      key.n = o->fields[found].len;
+      s->p += key.n + 2;
+    } else {
+      if ((rc = parse_string(s, &key))) return rc;
+      for (size_t i = 0; i < o->n_fields; i++)
+        if (o->fields[i].len == key.n && !memcmp(o->fields[i].name, key.p, key.n)) {
+          found = (int)i;
+          break;
+        }
+    }
+    if ((rc = expect_char(s, ':', "':'"))) return rc;
     push_key(s, key.p, key.n);
     if (found < 0 && o->strict) {
       rc = fail(s, "unknown field (not in the VQEDecoratedResult schema; it would change experiment_id)");
@@ -658,6 +789,7 @@ static int obj_next(ps *s, obj *o, int *idx)
       return rc;
     }
     o->seen |= 1u << found;
+    o->guess = (size_t)found + 1;
     *idx = found;
     return QB_OK;
   }
