@@ -231,40 +231,35 @@ static size_t put_utf8(char *o, uint32_t cp)
   return 4;
 }
 
-/* Whether p[0..n) is printable ASCII without a backslash: nothing to validate or decode. Eight bytes at a
- * time: a byte < 0x20 or >= 0x80 sets its high bit in x - 0x20.. or in x, a '\\' zeroes its byte of
- * x ^ 0x5c.. (found by the has-zero-byte test). Borrows only add false alarms, which the byte loop of
- * parse_string then sorts out. */
-static bool plain_ascii(const uint8_t *p, size_t n)
+/* The first byte from q on (before end) that is not printable ASCII or is '"' or '\\': eight bytes at a
+ * time while they last. Per byte, < 0x20 or >= 0x80 sets its high bit in x - 0x20.. or in x; '"' and '\\'
+ * zero their byte of x ^ 0x22.. or x ^ 0x5c.. (the has-zero-byte test). Borrows only raise false alarms
+ * above a true one or in its word, which the byte loop then sorts out. */
+static inline const uint8_t *plain_run_end(const uint8_t *q, const uint8_t *end)
 {
   const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t x, bs;
-    memcpy(&x, p + i, 8);
+  while (end - q >= 8) {
+    uint64_t x, qt, bs;
+    memcpy(&x, q, 8);
+    qt = x ^ (ones * '"');
     bs = x ^ (ones * '\\');
-    if (((x - ones * 0x20) | x | ((bs - ones) & ~bs)) & highs) return false;
+    if (((x - ones * 0x20) | x | ((qt - ones) & ~qt) | ((bs - ones) & ~bs)) & highs) break;
+    q += 8;
   }
-  for (; i < n; i++)
-    if (p[i] < 0x20 || p[i] >= 0x80 || p[i] == '\\') return false;
-  return true;
+  for (; q < end; q++)
+    if (*q < 0x20 || *q >= 0x80 || *q == '"' || *q == '\\') break;
+  return q;
 }
 
 /* A JSON string at s->p (which is '"'). Without escapes the result points into the input. */
 static int parse_string(ps *s, qb_vqe_str *out)
 {
   const uint8_t *start = ++s->p, *q = start;
-  /* fast path: plain ASCII up to the first quote, which then closes the string */
-  const uint8_t *quote = start < s->end ? memchr(start, '"', (size_t)(s->end - start)) : NULL;
-  if (quote && plain_ascii(start, (size_t)(quote - start))) {
-    out->p = (const char *)start;
-    out->n = (size_t)(quote - start);
-    s->p = quote + 1;
-    return QB_OK;
-  }
   bool escaped = false;
-  /* pass 1: find the closing quote, validating UTF-8 and control characters */
+  /* pass 1: find the closing quote, validating UTF-8 and control characters; plain runs are skipped
+   * eight bytes at a time */
   for (;;) {
+    q = plain_run_end(q, s->end);
     if (q >= s->end) return fail(s, "unexpected end of input inside a string (truncated record?)");
     uint8_t c = *q;
     if (c == '"') break;
@@ -275,13 +270,9 @@ static int parse_string(ps *s, qb_vqe_str *out)
       q += 2;
       continue;
     }
-    if (c >= 0x80) {
-      size_t n = utf8_len(q, s->end);
-      if (!n) return fail(s, "invalid UTF-8 in string at byte offset %zu", (size_t)(q - s->p) + (size_t)(s->p - start));
-      q += n;
-      continue;
-    }
-    q++;
+    size_t n = utf8_len(q, s->end);
+    if (!n) return fail(s, "invalid UTF-8 in string at byte offset %zu", (size_t)(q - start));
+    q += n;
   }
   size_t raw_n = (size_t)(q - start);
   if (!escaped) {
@@ -295,8 +286,12 @@ static int parse_string(ps *s, qb_vqe_str *out)
   if (!o) return fail_nomem(s);
   size_t n = 0;
   for (const uint8_t *r = start; r < q;) {
-    if (*r != '\\') {
-      o[n++] = (char)*r++;
+    if (*r != '\\') { /* a run up to the next escape, already validated by pass 1 */
+      const uint8_t *bs = memchr(r, '\\', (size_t)(q - r));
+      size_t run = bs ? (size_t)(bs - r) : (size_t)(q - r);
+      memcpy(o + n, r, run);
+      n += run;
+      r += run;
       continue;
     }
     uint8_t e = r[1];
@@ -439,20 +434,48 @@ static int parse_number_slow(ps *s, numtok *t)
   return QB_OK;
 }
 
-/* Whether the 8 bytes in x (little-endian load) are all ASCII digits: high nibble 3, and adding 6 does not
- * carry out of the low nibble. */
-static inline bool digits8(uint64_t x)
-{
-  return ((x & 0xF0F0F0F0F0F0F0F0ULL) | (((x + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) ==
-         0x3333333333333333ULL;
-}
-
-/* The value of 8 ASCII digits (first digit in the lowest byte): pairs, quadruples, then the eight. */
+/* The value of 8 ASCII digits (first digit in the lowest byte of a little-endian load): pairs,
+ * quadruples, then the eight. */
 static inline uint32_t digits8_value(uint64_t x)
 {
   x = ((x & 0x0F0F0F0F0F0F0F0FULL) * 2561) >> 8;
   x = ((x & 0x00FF00FF00FF00FFULL) * 6553601) >> 16;
   return (uint32_t)(((x & 0x0000FFFF0000FFFFULL) * 42949672960001ULL) >> 32);
+}
+
+/* The end of the run of ASCII digits at q, their value added to *w (w = w * 10^k + run; it wraps past
+ * 19 digits, which the caller counts). Eight bytes at a time: a byte is a digit when its high nibble is
+ * 3 and adding 6 does not carry out of its low nibble; the first non-digit is the lowest flagged byte
+ * (a carry out of a byte >= 0xFA only flags bytes above it). A partial run is shifted to the top of the
+ * word behind '0' bytes, so the same conversion serves. */
+static inline const uint8_t *digit_run(const uint8_t *q, const uint8_t *end, uint64_t *w)
+{
+  static const uint32_t pow10[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+  const uint64_t zeros = 0x3030303030303030ULL, nib = 0xF0F0F0F0F0F0F0F0ULL;
+  uint64_t v = *w;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  while (end - q >= 8) {
+    uint64_t x;
+    memcpy(&x, q, 8);
+    uint64_t t = ((x & nib) ^ zeros) | (((x + 0x0606060606060606ULL) & nib) ^ zeros);
+    uint64_t flags = ((t >> 4) + 0x7F7F7F7F7F7F7F7FULL) & 0x8080808080808080ULL;
+    if (!flags) {
+      v = v * 100000000 + digits8_value(x);
+      q += 8;
+      continue;
+    }
+    int k = __builtin_ctzll(flags) / 8;
+    if (k) {
+      v = v * pow10[k] + digits8_value(x << (8 * (8 - k)) | zeros >> (8 * k));
+      q += k;
+    }
+    *w = v;
+    return q;
+  }
+#endif
+  for (; q < end && *q >= '0' && *q <= '9'; q++) v = v * 10 + (unsigned)(*q - '0');
+  *w = v;
+  return q;
 }
 
 /* The shapes writers produce, -?(0|[1-9]d*)(.d+)?([eE][+-]?d{1,4})? with at most 19 significant digits,
@@ -470,7 +493,9 @@ static bool parse_number_fast(ps *s, numtok *t)
   if (*q == '0') {
     q++;
   } else if (*q >= '1' && *q <= '9') {
-    for (; q < end && *q >= '0' && *q <= '9'; q++, nd++) w = w * 10 + (unsigned)(*q - '0');
+    const uint8_t *first = q;
+    q = digit_run(q, end, &w);
+    nd = (int)(q - first);
   } else {
     return false;
   }
@@ -481,13 +506,8 @@ static bool parse_number_fast(ps *s, numtok *t)
     if (!w)
       while (q < end && *q == '0') q++; /* zeros before the first significant digit: only the scale */
     const uint8_t *sig = q;
-    uint64_t x;
-    while (end - q >= 8 && (memcpy(&x, q, 8), digits8(x))) {
-      w = w * 100000000 + digits8_value(x); /* wraps past 19 digits: then rejected below */
-      q += 8;
-    }
-    for (; q < end && *q >= '0' && *q <= '9'; q++) w = w * 10 + (unsigned)(*q - '0');
-    if (q == f) return false; /* no digit after '.' */
+    q = digit_run(q, end, &w); /* wraps past 19 digits: then rejected below */
+    if (q == f) return false;  /* no digit after '.' */
     nd += (int)(q - sig);
     e10 = -(int64_t)(q - f);
   }
@@ -707,9 +727,31 @@ static int skip_value(ps *s, int depth);
 /* Whether p (at a '"') starts the JSON string that is exactly f's name: the name, then '"'. */
 static inline bool key_is(const uint8_t *p, const uint8_t *end, const field *f)
 {
-  if ((size_t)(end - p) < f->len + 2 || p[f->len + 1] != '"') return false;
-  for (size_t i = 0; i < f->len; i++)
-    if (p[i + 1] != (uint8_t)f->name[i]) return false;
+  size_t n = f->len;
+  if ((size_t)(end - p) < n + 2 || p[n + 1] != '"') return false;
+  const uint8_t *k = p + 1;
+  const char *nm = f->name;
+  if (n >= 8) { /* overlapping 8-byte compares: the last one ends with the name */
+    uint64_t a, b;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      memcpy(&a, k + i, 8);
+      memcpy(&b, nm + i, 8);
+      if (a != b) return false;
+    }
+    memcpy(&a, k + n - 8, 8);
+    memcpy(&b, nm + n - 8, 8);
+    return a == b;
+  }
+  if (n >= 4) {
+    uint32_t a, b, c, d;
+    memcpy(&a, k, 4);
+    memcpy(&b, nm, 4);
+    memcpy(&c, k + n - 4, 4);
+    memcpy(&d, nm + n - 4, 4);
+    return a == b && c == d;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (k[i] != (uint8_t)nm[i]) return false;
   return true;
 }
 
