@@ -785,6 +785,7 @@ static int obj_next(ps *s, obj *o, int *idx)
     if (end) {
       s->p++;
       *idx = -1;
+      if (o->seen == (1u << o->n_fields) - 1) return QB_OK; /* every field present */
       for (size_t i = 0; i < o->n_fields; i++)
         if (o->fields[i].required && !(o->seen & (1u << i))) {
           push_key(s, o->fields[i].name, o->fields[i].len);
