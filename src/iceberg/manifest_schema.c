@@ -525,80 +525,101 @@ static void record(gen *g, const char *name, const mfield *fields, size_t n)
   qb_jw_end_object(&g->w);
 }
 
-/* Parsed manifest schemas are kept for the process, keyed by their JSON text: every commit writes a
- * manifest and a manifest list and every scan reads them, and parsing the same schema with json-c each
- * time took ~12% of a 20-file ingest. Tables differ only in their partition tuple, so a few entries
- * suffice; past SCHEMA_CACHE the schema is parsed for the caller alone. Cached schemas are read-only, so
- * threads share them (as vqe_reader.c shares its reader schema). */
+/* Parsed manifest schemas are kept for the process: every commit writes a manifest and a manifest list
+ * and every scan reads them, and generating and parsing the same schema with json-c each time took ~12%
+ * of a 20-file ingest. The key is what the schema is generated from (mode, record, the partition tuple's
+ * field ids, names and types), so a hit generates nothing. Tables differ only in their partition tuple:
+ * a few entries suffice; past SCHEMA_CACHE the schema is built for the caller alone. Cached schemas are
+ * read-only, so threads share them (as vqe_reader.c shares its reader schema). */
 #define SCHEMA_CACHE 64
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
-  char *json;
+  char *key;
   size_t n;
   qb_avro_schema *schema;
 } cache[SCHEMA_CACHE];
 static size_t n_cache;
 
-static const qb_avro_schema *cache_find(const qb_buf *b)
+static const qb_avro_schema *cache_find(const qb_buf *key)
 {
   for (size_t i = 0; i < n_cache; i++)
-    if (cache[i].n == b->n && !memcmp(cache[i].json, b->p, b->n)) return cache[i].schema;
+    if (cache[i].n == key->n && !memcmp(cache[i].key, key->p, key->n)) return cache[i].schema;
   return NULL;
 }
 
-static int finish_schema(const qb_avro_schema **out, qb_avro_schema **owned, gen *g, qb_buf *b, qb_err *err)
+static int put_i32(qb_buf *k, int32_t v, qb_err *err) { return qb_buf_append(k, &v, sizeof v, err); }
+
+/* Everything record() reads from its arguments, unambiguously (names carry their length). */
+static int schema_key(qb_buf *k, qb_manifest_schema_mode mode, const char *record_name, const qb_type *p, qb_err *err)
+{
+  int rc = put_i32(k, (int32_t)mode, err);
+  if (!rc) rc = qb_buf_append(k, record_name, strlen(record_name) + 1, err);
+  for (size_t i = 0; !rc && p && i < p->n_fields; i++) {
+    const qb_field *f = &p->fields[i];
+    int32_t nums[5] = {f->id, (int32_t)f->type->id, f->type->length, f->type->precision, f->type->scale};
+    size_t n = strlen(f->name);
+    rc = qb_buf_append(k, nums, sizeof nums, err);
+    if (!rc) rc = qb_buf_append(k, &n, sizeof n, err);
+    if (!rc) rc = qb_buf_append(k, f->name, n, err);
+  }
+  return rc;
+}
+
+static int build_schema(const qb_avro_schema **out, qb_avro_schema **owned, qb_manifest_schema_mode mode,
+                        const char *record_name, const mfield *fields, size_t n, const qb_type *partition, qb_err *err)
 {
   *out = NULL;
   *owned = NULL;
-  int rc = qb_jw_finish(&g->w);
+  qb_buf key, b;
+  qb_buf_init(&key, (size_t)1 << 20);
+  qb_buf_init(&b, (size_t)16 << 20);
+  int rc = schema_key(&key, mode, record_name, partition, err);
   if (!rc) {
     pthread_mutex_lock(&cache_lock);
-    *out = cache_find(b);
+    *out = cache_find(&key);
     pthread_mutex_unlock(&cache_lock);
   }
-  qb_avro_schema *s = NULL;
-  if (!rc && !*out && !(rc = qb_avro_schema_parse(&s, (const char *)b->p, b->n, err))) {
-    pthread_mutex_lock(&cache_lock);
-    const qb_avro_schema *again = cache_find(b); /* another thread parsed the same text meanwhile */
-    char *json = again || n_cache == SCHEMA_CACHE ? NULL : malloc(b->n);
-    if (json) {
-      memcpy(json, b->p, b->n);
-      cache[n_cache].json = json;
-      cache[n_cache].n = b->n;
-      cache[n_cache++].schema = s;
-      *out = s;
-      s = NULL;
-    } else if (again) {
-      *out = again;
+  if (!rc && !*out) {
+    gen g = {.mode = mode, .partition = partition};
+    qb_jw_init(&g.w, &b, false, err);
+    record(&g, record_name, fields, n);
+    rc = qb_jw_finish(&g.w);
+    qb_avro_schema *s = NULL;
+    if (!rc) rc = qb_avro_schema_parse(&s, (const char *)b.p, b.n, err);
+    if (!rc) {
+      pthread_mutex_lock(&cache_lock);
+      const qb_avro_schema *again = cache_find(&key); /* another thread built it meanwhile */
+      char *k = again || n_cache == SCHEMA_CACHE ? NULL : malloc(key.n);
+      if (k) {
+        memcpy(k, key.p, key.n);
+        cache[n_cache].key = k;
+        cache[n_cache].n = key.n;
+        cache[n_cache++].schema = s;
+        *out = s;
+        s = NULL;
+      } else if (again) {
+        *out = again;
+      }
+      pthread_mutex_unlock(&cache_lock);
+      if (*out) qb_avro_schema_free(s);
+      else *out = *owned = s; /* not cached: the caller's own */
     }
-    pthread_mutex_unlock(&cache_lock);
-    if (*out) qb_avro_schema_free(s);
-    else *out = *owned = s; /* not cached: the caller's own */
   }
-  qb_buf_free(b);
+  qb_buf_free(&key);
+  qb_buf_free(&b);
   return rc ? qb_err_wrap(err, "building the manifest schema") : QB_OK;
 }
 
 int qb_manifest__entry_schema(const qb_avro_schema **out, qb_avro_schema **owned, const qb_type *partition,
                               qb_manifest_schema_mode mode, qb_err *err)
 {
-  qb_buf b;
-  gen g = {.mode = mode, .partition = partition};
-  qb_buf_init(&b, (size_t)16 << 20);
-  qb_jw_init(&g.w, &b, false, err);
-  record(&g, "manifest_entry", entry_fields, QB_ME_N);
-  return finish_schema(out, owned, &g, &b, err);
+  return build_schema(out, owned, mode, "manifest_entry", entry_fields, QB_ME_N, partition, err);
 }
 
 int qb_manifest__list_schema(const qb_avro_schema **out, qb_avro_schema **owned, qb_manifest_schema_mode mode,
                              qb_err *err)
 {
-  qb_buf b;
-  gen g = {.mode = mode};
-  qb_buf_init(&b, (size_t)1 << 20);
-  qb_jw_init(&g.w, &b, false, err);
-  record(&g, "manifest_file", list_fields, QB_MF_N);
-  return finish_schema(out, owned, &g, &b, err);
+  return build_schema(out, owned, mode, "manifest_file", list_fields, QB_MF_N, NULL, err);
 }
 
 /* ---- "iceberg.schema": SchemaParser.toJson of the same structs ------------------------------------------------ */
