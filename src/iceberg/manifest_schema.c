@@ -536,27 +536,29 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
   char *key;
   size_t n;
-  qb_avro_schema *schema;
+  qb_avro_schema *schema; /* an Avro schema, or */
+  char *text;             /* an "iceberg.schema" JSON (key mode ICE_KEY) */
 } cache[SCHEMA_CACHE];
 static size_t n_cache;
+#define ICE_KEY (-1)
 
-static const qb_avro_schema *cache_find(const qb_buf *key)
+static int cache_find(const qb_buf *key)
 {
   for (size_t i = 0; i < n_cache; i++)
-    if (cache[i].n == key->n && !memcmp(cache[i].key, key->p, key->n)) return cache[i].schema;
-  return NULL;
+    if (cache[i].n == key->n && !memcmp(cache[i].key, key->p, key->n)) return (int)i;
+  return -1;
 }
 
 static int put_i32(qb_buf *k, int32_t v, qb_err *err) { return qb_buf_append(k, &v, sizeof v, err); }
 
 /* Everything record() reads from its arguments, unambiguously (names carry their length). */
-static int schema_key(qb_buf *k, qb_manifest_schema_mode mode, const char *record_name, const qb_type *p, qb_err *err)
+static int schema_key(qb_buf *k, int32_t mode, const char *record_name, const qb_type *p, qb_err *err)
 {
-  int rc = put_i32(k, (int32_t)mode, err);
+  int rc = put_i32(k, mode, err);
   if (!rc) rc = qb_buf_append(k, record_name, strlen(record_name) + 1, err);
   for (size_t i = 0; !rc && p && i < p->n_fields; i++) {
     const qb_field *f = &p->fields[i];
-    int32_t nums[5] = {f->id, (int32_t)f->type->id, f->type->length, f->type->precision, f->type->scale};
+    int32_t nums[6] = {f->id, f->required, (int32_t)f->type->id, f->type->length, f->type->precision, f->type->scale};
     size_t n = strlen(f->name);
     rc = qb_buf_append(k, nums, sizeof nums, err);
     if (!rc) rc = qb_buf_append(k, &n, sizeof n, err);
@@ -573,10 +575,11 @@ static int build_schema(const qb_avro_schema **out, qb_avro_schema **owned, qb_m
   qb_buf key, b;
   qb_buf_init(&key, (size_t)1 << 20);
   qb_buf_init(&b, (size_t)16 << 20);
-  int rc = schema_key(&key, mode, record_name, partition, err);
+  int rc = schema_key(&key, (int32_t)mode, record_name, partition, err);
   if (!rc) {
     pthread_mutex_lock(&cache_lock);
-    *out = cache_find(&key);
+    int i = cache_find(&key);
+    if (i >= 0) *out = cache[i].schema;
     pthread_mutex_unlock(&cache_lock);
   }
   if (!rc && !*out) {
@@ -588,12 +591,14 @@ static int build_schema(const qb_avro_schema **out, qb_avro_schema **owned, qb_m
     if (!rc) rc = qb_avro_schema_parse(&s, (const char *)b.p, b.n, err);
     if (!rc) {
       pthread_mutex_lock(&cache_lock);
-      const qb_avro_schema *again = cache_find(&key); /* another thread built it meanwhile */
+      int i = cache_find(&key); /* another thread built it meanwhile */
+      const qb_avro_schema *again = i >= 0 ? cache[i].schema : NULL;
       char *k = again || n_cache == SCHEMA_CACHE ? NULL : malloc(key.n);
       if (k) {
         memcpy(k, key.p, key.n);
         cache[n_cache].key = k;
         cache[n_cache].n = key.n;
+        cache[n_cache].text = NULL;
         cache[n_cache++].schema = s;
         *out = s;
         s = NULL;
@@ -728,7 +733,7 @@ static void ice_struct(qb_jw *w, const mfield *fields, size_t n, const qb_type *
   qb_jw_end_object(w);
 }
 
-static int ice_schema(char **out, const mfield *fields, size_t n, const qb_type *partition, qb_err *err)
+static int ice_build(char **out, const mfield *fields, size_t n, const qb_type *partition, qb_err *err)
 {
   qb_buf b;
   qb_jw w;
@@ -755,9 +760,48 @@ static int ice_schema(char **out, const mfield *fields, size_t n, const qb_type 
   return QB_OK;
 }
 
-int qb_manifest__entry_iceberg_json(char **out, const qb_type *partition, qb_err *err)
+/* Built once per partition tuple and kept in the schema cache (each manifest and list carries it). */
+static int ice_schema(char **out, const char *record_name, const mfield *fields, size_t n, const qb_type *partition,
+                      qb_err *err)
 {
-  return ice_schema(out, entry_fields, QB_ME_N, partition, err);
+  *out = NULL;
+  qb_buf key;
+  qb_buf_init(&key, (size_t)1 << 20);
+  int rc = schema_key(&key, ICE_KEY, record_name, partition, err);
+  if (!rc) {
+    pthread_mutex_lock(&cache_lock);
+    int i = cache_find(&key);
+    if (i >= 0 && !(*out = strdup(cache[i].text))) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+    pthread_mutex_unlock(&cache_lock);
+  }
+  char *text = NULL;
+  if (!rc && !*out && !(rc = ice_build(&text, fields, n, partition, err))) {
+    pthread_mutex_lock(&cache_lock);
+    char *k = cache_find(&key) >= 0 || n_cache == SCHEMA_CACHE ? NULL : malloc(key.n);
+    char *copy = k ? strdup(text) : NULL;
+    if (k && copy) {
+      memcpy(k, key.p, key.n);
+      cache[n_cache].key = k;
+      cache[n_cache].n = key.n;
+      cache[n_cache].schema = NULL;
+      cache[n_cache++].text = copy;
+    } else {
+      free(k);
+      free(copy);
+    }
+    pthread_mutex_unlock(&cache_lock);
+    *out = text;
+  }
+  qb_buf_free(&key);
+  return rc;
 }
 
-int qb_manifest__list_iceberg_json(char **out, qb_err *err) { return ice_schema(out, list_fields, QB_MF_N, NULL, err); }
+int qb_manifest__entry_iceberg_json(char **out, const qb_type *partition, qb_err *err)
+{
+  return ice_schema(out, "manifest_entry", entry_fields, QB_ME_N, partition, err);
+}
+
+int qb_manifest__list_iceberg_json(char **out, qb_err *err)
+{
+  return ice_schema(out, "manifest_file", list_fields, QB_MF_N, NULL, err);
+}
