@@ -280,7 +280,8 @@ int qb_manifest_list_reader__open_file(qb_manifest_list_reader **out, qb_file *f
   int rc = qb_manifest__list_schema(&r->schema, &r->own_schema, QB_MANIFEST_SCHEMA_READ, err);
   if (!rc) {
     o.reader_schema = r->schema;
-    rc = qb_avro_reader_open(&r->avro, r->file, &o, err);
+    rc = r->own_schema ? qb_avro_reader_open(&r->avro, r->file, &o, err)
+                       : qb_manifest__avro_open(&r->avro, r->file, &o, err);
   }
   if (!rc) {
     const char *kind = kind_of_file(r->avro);

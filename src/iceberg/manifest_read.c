@@ -169,7 +169,8 @@ int qb_manifest_reader__open_file(qb_manifest_reader **out, qb_file *file, const
   if (!rc) {
     qb_avro_read_options ao = QB_AVRO_READ_OPTIONS_INIT;
     ao.reader_schema = r->schema;
-    rc = qb_avro_reader_open(&r->avro, r->file, &ao, err);
+    rc = r->own_schema ? qb_avro_reader_open(&r->avro, r->file, &ao, err)
+                       : qb_manifest__avro_open(&r->avro, r->file, &ao, err);
   }
   if (!rc) rc = read_header(r, o, err);
   if (!rc && o->manifest) {

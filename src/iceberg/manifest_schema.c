@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/avro/schema_cache.h"
 #include "formats/json/json.h"
 #include "iceberg/manifest_int.h"
 
@@ -613,6 +614,27 @@ static int build_schema(const qb_avro_schema **out, qb_avro_schema **owned, qb_m
   qb_buf_free(&key);
   qb_buf_free(&b);
   return rc ? qb_err_wrap(err, "building the manifest schema") : QB_OK;
+}
+
+/* The writer schemas of the manifests and lists read, parsed and resolved against the shared read schemas
+ * once per process: the files this library wrote all carry the same few schema texts, and opening one
+ * parsed its schema with json-c (~400 K instructions, 4% of a 20-file ingest). A pinned cache: its entries
+ * are never replaced, so they outlive every reader that uses them; opens are serialised by avro_lock
+ * (the header read included). */
+static pthread_mutex_t avro_lock = PTHREAD_MUTEX_INITIALIZER;
+static qb_avro_schema_cache *avro_cache;
+
+int qb_manifest__avro_open(qb_avro_reader **out, qb_file *f, qb_avro_read_options *o, qb_err *err)
+{
+  pthread_mutex_lock(&avro_lock);
+  if (!avro_cache) {
+    qb_err ignored = QB_ERR_INIT;
+    if (qb_avro__cache_new_pinned(&avro_cache, &ignored)) avro_cache = NULL; /* then every open parses */
+  }
+  o->schema_cache = avro_cache;
+  int rc = qb_avro_reader_open(out, f, o, err);
+  pthread_mutex_unlock(&avro_lock);
+  return rc;
 }
 
 int qb_manifest__entry_schema(const qb_avro_schema **out, qb_avro_schema **owned, const qb_type *partition,
