@@ -299,11 +299,18 @@ typedef struct qb_pq_write_options {
    * own dictionary early (at once, from 256 first-page values) instead of after 8,192. Borrowed: it must
    * outlive the writer. */
   uint8_t *dict_lost;
+  /* NULL: every column chunk is written in `codec`. Else one byte per leaf column, zero at first, shared
+   * like dict_lost: chunks compression does not pay for are written UNCOMPRESSED (ColumnMetaData.codec is
+   * per chunk; every reader honours it): a chunk whose only data page and dictionary hold < 256 bytes,
+   * and the next 15 chunks of a column whose last compressed chunk (≥ 4 KiB) saved < 1/16 of its bytes;
+   * then the column is compressed again as a new probe. Compressed chunks use `codec` at
+   * `compression_level`. Borrowed: it must outlive the writer. */
+  uint8_t *codec_skip;
 } qb_pq_write_options;
 
 #define QB_PQ_WRITE_OPTIONS_INIT                                                                          \
   {QB_PQ_WRITE_OPTIONS_VERSION, QB_PQ_ZSTD, 0, (uint64_t)128 << 20, (uint32_t)1 << 20, 20000, true,      \
-   (uint32_t)1 << 20, 1, true, NULL, 0, NULL, NULL}
+   (uint32_t)1 << 20, 1, true, NULL, 0, NULL, NULL, NULL}
 
 /**
  * Start a Parquet file on `sink` (writes "PAR1" now). Offsets in the file are relative to the sink's

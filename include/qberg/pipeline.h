@@ -40,6 +40,7 @@ typedef struct qb_ingest_options {
 #define QB_INGEST_OPTIONS_INIT {QB_INGEST_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, false, false, false}
 
 #define QB_INGEST_MAX_REJECTS 64 /* rejections kept in the report (all are recorded in the table) */
+#define QB_INGEST_MAX_SKIPPED 16 /* vanished files kept in the report */
 
 typedef struct qb_ingest_reject {
   char file[512];
@@ -74,6 +75,15 @@ typedef struct qb_ingest_report {
   uint64_t index_entries_read;
   int64_t elapsed_ms;
   qb_features_report features; /* the ML phase, run after the batch (features.seconds: its wall time) */
+  /* raw files listed but gone when read (QB_ENOTFOUND: deleted or moved since the listing, an S3 404):
+   * of files_new, neither ingested nor rejected nor recorded in the ledger, so a batch that lists them
+   * again processes them; `skipped` keeps the first QB_INGEST_MAX_SKIPPED with the read error */
+  uint64_t files_skipped;
+  size_t n_skipped;
+  qb_ingest_reject skipped[QB_INGEST_MAX_SKIPPED];
+  /* why the experiment index's Bloom filter named by its current snapshot was not used ("" when it was, or
+   * none is named): the entries were read instead, and this batch's index commit replaced the file */
+  char index_filter_error[1024];
 } qb_ingest_report;
 
 /**

@@ -26,6 +26,8 @@ static void usage(FILE *f)
           "in processing_metadata, the files in ingested_files and the rejected files (with the reason) in\n"
           "rejected_inputs. --raw is a folder whose subfolders are topics (s3://raw-results/experiments/) or\n"
           "one topic folder. Exit 1 if any file was rejected (the good ones are ingested all the same).\n"
+          "A file gone between the listing and its read is skipped: reported, not recorded, processed by\n"
+          "the next batch that lists it.\n"
           "\n"
           "--watch polls the source every --interval seconds (default 10) and runs a batch when new files\n"
           "appear, until SIGINT or SIGTERM, which stop it between batches (exit 0). --json prints one JSON\n"
@@ -109,7 +111,16 @@ static void print_json(const qb_ingest_report *r)
     qb_cli_json_str(stdout, r->rejects[i].reason);
     printf("}");
   }
-  printf("]");
+  printf("],\"files_skipped\":%llu,\"skipped_inputs\":[", (unsigned long long)r->files_skipped);
+  for (size_t i = 0; i < r->n_skipped; i++) {
+    printf("%s{\"file\":", i ? "," : "");
+    qb_cli_json_str(stdout, r->skipped[i].file);
+    printf(",\"reason\":");
+    qb_cli_json_str(stdout, r->skipped[i].reason);
+    printf("}");
+  }
+  printf("],\"index_filter_error\":");
+  qb_cli_json_str(stdout, r->index_filter_error);
   if (r->features.batch_id[0]) { /* the ML phase ran */
     printf(",\"features\":");
     qb_cli_features_print(&r->features, true);
@@ -138,6 +149,14 @@ static void print_summary(const qb_ingest_report *r)
       printf("-\n");
   }
   if (r->features.batch_id[0]) qb_cli_features_print(&r->features, false);
+  if (r->index_filter_error[0])
+    printf("experiment index: its Bloom filter was not used (%s): entries read, the file replaced\n",
+           r->index_filter_error);
+  if (r->files_skipped)
+    printf("skipped: %llu raw files gone since the listing (not recorded: a later batch processes them if they "
+           "reappear)\n",
+           (unsigned long long)r->files_skipped);
+  for (size_t i = 0; i < r->n_skipped && i < 10; i++) fprintf(stderr, "skipped %s\n", r->skipped[i].reason);
   for (size_t i = 0; i < r->n_rejects && i < 10; i++) fprintf(stderr, "rejected %s\n", r->rejects[i].reason);
   if (r->files_rejected > 10)
     fprintf(stderr, "... %llu rejections in all: qberg scan quantum_features.rejected_inputs\n",

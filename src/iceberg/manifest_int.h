@@ -66,9 +66,15 @@ typedef enum {
   QB_MANIFEST_SCHEMA_READ   /* every field optional, ints widened to long, v1 aliases: reads any writer */
 } qb_manifest_schema_mode;
 
-int qb_manifest__entry_schema(qb_avro_schema **out, const qb_type *partition, qb_manifest_schema_mode mode,
-                              qb_err *err);
-int qb_manifest__list_schema(qb_avro_schema **out, qb_manifest_schema_mode mode, qb_err *err);
+/* The schema in *out is shared (kept for the process) unless *owned is set: then *owned == *out and the
+ * caller frees it with qb_avro_schema_free (NULL-safe, so callers free *owned unconditionally). */
+int qb_manifest__entry_schema(const qb_avro_schema **out, qb_avro_schema **owned, const qb_type *partition,
+                              qb_manifest_schema_mode mode, qb_err *err);
+int qb_manifest__list_schema(const qb_avro_schema **out, qb_avro_schema **owned, qb_manifest_schema_mode mode,
+                             qb_err *err);
+/* qb_avro_reader_open through a process-wide cache of parsed writer schemas. o->reader_schema must be NULL
+ * or a shared schema from the two functions above (never an owned one: the cache keys on its address). */
+int qb_manifest__avro_open(qb_avro_reader **out, qb_file *f, qb_avro_read_options *o, qb_err *err);
 /* Java's "iceberg.schema" metadata: the Iceberg JSON of the manifest_entry / manifest_file struct. *out
  * is malloc'd and NUL-terminated. */
 int qb_manifest__entry_iceberg_json(char **out, const qb_type *partition, qb_err *err);

@@ -242,7 +242,8 @@ void qb_manifest_file_free(qb_manifest_file *m)
 struct qb_manifest_list_reader {
   qb_file *file;
   qb_avro_reader *avro;
-  qb_avro_schema *schema; /* the read schema */
+  const qb_avro_schema *schema; /* the read schema: shared, or own_schema */
+  qb_avro_schema *own_schema;
   qb_arena arena;         /* the current record's arrays and strings */
   qb_manifest_file cur;
   int format_version;
@@ -276,10 +277,11 @@ int qb_manifest_list_reader__open_file(qb_manifest_list_reader **out, qb_file *f
   qb_arena_init(&r->arena, 4096);
   r->file = file;
   qb_avro_read_options o = QB_AVRO_READ_OPTIONS_INIT;
-  int rc = qb_manifest__list_schema(&r->schema, QB_MANIFEST_SCHEMA_READ, err);
+  int rc = qb_manifest__list_schema(&r->schema, &r->own_schema, QB_MANIFEST_SCHEMA_READ, err);
   if (!rc) {
     o.reader_schema = r->schema;
-    rc = qb_avro_reader_open(&r->avro, r->file, &o, err);
+    rc = r->own_schema ? qb_avro_reader_open(&r->avro, r->file, &o, err)
+                       : qb_manifest__avro_open(&r->avro, r->file, &o, err);
   }
   if (!rc) {
     const char *kind = kind_of_file(r->avro);
@@ -370,7 +372,7 @@ void qb_manifest_list_reader_close(qb_manifest_list_reader *r)
   if (!r) return;
   qb_avro_reader_close(r->avro);
   qb_file_close(r->file);
-  qb_avro_schema_free(r->schema);
+  qb_avro_schema_free(r->own_schema);
   qb_arena_release(&r->arena);
   free(r);
 }
@@ -380,7 +382,8 @@ void qb_manifest_list_reader_close(qb_manifest_list_reader *r)
 struct qb_manifest_list_writer {
   qb_writer *dst;
   qb_avro_writer *avro;
-  qb_avro_schema *schema;
+  const qb_avro_schema *schema; /* shared, or own_schema */
+  qb_avro_schema *own_schema;
   qb_avro_codec codec;
   int64_t snapshot_id, sequence_number;
   char *path;
@@ -424,7 +427,7 @@ int qb_manifest_list_writer_open(qb_manifest_list_writer **out, qb_fileio *io, c
   snprintf(num[0], sizeof num[0], "%" PRId64, snapshot_id);
   snprintf(num[1], sizeof num[1], "%" PRId64, parent_snapshot_id);
   snprintf(num[2], sizeof num[2], "%" PRId64, sequence_number);
-  int rc = qb_manifest__list_schema(&w->schema, QB_MANIFEST_SCHEMA_WRITE, err);
+  int rc = qb_manifest__list_schema(&w->schema, &w->own_schema, QB_MANIFEST_SCHEMA_WRITE, err);
   if (!rc) rc = qb_manifest__list_iceberg_json(&ice, err);
   if (!rc) rc = qb_manifest__open_avro(&w->dst, &w->avro, io, path, w->schema, opts, err);
   /* ManifestListWriter.V2Writer's metadata; the parent of a root snapshot is String.valueOf(null) */
@@ -530,7 +533,7 @@ void qb_manifest_list_writer_abort(qb_manifest_list_writer *w)
   if (!w) return;
   qb_avro_writer_abort(w->avro);
   qb_writer_abort(w->dst);
-  qb_avro_schema_free(w->schema);
+  qb_avro_schema_free(w->own_schema);
   free(w->path);
   free(w);
 }

@@ -11,7 +11,8 @@
 struct qb_manifest_reader {
   qb_file *file;
   qb_avro_reader *avro;
-  qb_avro_schema *schema; /* the read schema */
+  const qb_avro_schema *schema; /* the read schema: shared, or own_schema */
+  qb_avro_schema *own_schema;
   qb_arena meta;          /* partition type, spec and table schema parsed from the header */
   qb_arena rec;           /* the current entry's arrays and strings */
   qb_type ptype;
@@ -164,11 +165,12 @@ int qb_manifest_reader__open_file(qb_manifest_reader **out, qb_file *file, const
     typed = qb_manifest__partition_type(&r->ptype, &r->meta, o->spec, o->schema, &ignored) == QB_OK;
   }
   if (!typed) rc = partition_type_from_file(r, err);
-  if (!rc) rc = qb_manifest__entry_schema(&r->schema, &r->ptype, QB_MANIFEST_SCHEMA_READ, err);
+  if (!rc) rc = qb_manifest__entry_schema(&r->schema, &r->own_schema, &r->ptype, QB_MANIFEST_SCHEMA_READ, err);
   if (!rc) {
     qb_avro_read_options ao = QB_AVRO_READ_OPTIONS_INIT;
     ao.reader_schema = r->schema;
-    rc = qb_avro_reader_open(&r->avro, r->file, &ao, err);
+    rc = r->own_schema ? qb_avro_reader_open(&r->avro, r->file, &ao, err)
+                       : qb_manifest__avro_open(&r->avro, r->file, &ao, err);
   }
   if (!rc) rc = read_header(r, o, err);
   if (!rc && o->manifest) {
@@ -264,7 +266,7 @@ void qb_manifest_reader_close(qb_manifest_reader *r)
   if (!r) return;
   qb_avro_reader_close(r->avro);
   qb_file_close(r->file);
-  qb_avro_schema_free(r->schema);
+  qb_avro_schema_free(r->own_schema);
   qb_arena_release(&r->rec);
   qb_arena_release(&r->meta);
   free(r);

@@ -12,7 +12,8 @@
 struct qb_manifest_writer {
   qb_writer *dst;
   qb_avro_writer *avro;
-  qb_avro_schema *schema;
+  const qb_avro_schema *schema; /* shared, or own_schema */
+  qb_avro_schema *own_schema;
   qb_arena meta; /* the partition type */
   qb_type ptype;
   char *path;
@@ -62,7 +63,7 @@ int qb_manifest_writer_open(qb_manifest_writer **out, qb_fileio *io, const char 
   int rc = qb_partition_spec_validate(spec, schema, err);
   if (!rc) rc = qb_manifest__partition_type(&w->ptype, &w->meta, spec, schema, err);
   if (!rc) rc = qb_partition_summary__new(&w->summary, &w->ptype, err);
-  if (!rc) rc = qb_manifest__entry_schema(&w->schema, &w->ptype, QB_MANIFEST_SCHEMA_WRITE, err);
+  if (!rc) rc = qb_manifest__entry_schema(&w->schema, &w->own_schema, &w->ptype, QB_MANIFEST_SCHEMA_WRITE, err);
   if (!rc) rc = qb_manifest__entry_iceberg_json(&ice, &w->ptype, err);
   if (!rc) rc = qb_schema_to_json(&schema_json, schema, err);
   if (!rc) rc = qb_manifest__open_avro(&w->dst, &w->avro, io, path, w->schema, opts, err);
@@ -227,7 +228,7 @@ void qb_manifest_writer_abort(qb_manifest_writer *w)
   if (!w) return;
   qb_avro_writer_abort(w->avro);
   qb_writer_abort(w->dst);
-  qb_avro_schema_free(w->schema);
+  qb_avro_schema_free(w->own_schema);
   qb_partition_summary__free(w->summary);
   qb_arena_release(&w->meta);
   free(w->path);

@@ -13,6 +13,11 @@
 
 #define DEFAULT_WINDOW_MS (3 * 86400000LL)
 
+/* Snapshot summary properties naming a file the snapshot's readers use beside its manifests: qberg ingest's
+ * experiment index names its Bloom filter (pipeline/experiment_index.c; not an Iceberg statistics file,
+ * which must be Puffin). A file a kept snapshot names this way is reachable. */
+static const char *const sidecar_keys[] = {"qberg.bloom"};
+
 typedef struct orphan_ctx {
   const qb_maint_tbl *m;
   const qb_orphan_options *o;
@@ -71,6 +76,13 @@ static int collect(orphan_ctx *c, qb_err *err)
   for (size_t i = 0; rc == QB_OK && i < qb_table_metadata_n_snapshots(md); i++) {
     const qb_snapshot *s = qb_table_metadata_snapshot_at(md, i);
     if (s->manifest_list) rc = add_valid(c, s->manifest_list, err);
+    for (size_t k = 0; rc == QB_OK && k < sizeof sidecar_keys / sizeof *sidecar_keys; k++) {
+      const char *p = qb_snapshot_summary_get(s, sidecar_keys[k]);
+      qb_err e = QB_ERR_INIT; /* a value that is no path (another tool's property) protects nothing */
+      if (p && *p && (rc = add_valid(c, p, &e)) != QB_OK && rc != QB_ENOMEM) rc = QB_OK;
+      if (rc) *err = e;
+      else qb_err_clear(&e);
+    }
     if (rc == QB_OK) rc = qb_maint__snapshot_manifests(c->m, s, on_manifest, c, err);
   }
   for (int kind = 0; rc == QB_OK && kind < 2; kind++) {

@@ -154,8 +154,31 @@ static const char *current_bloom(const qb_table_metadata *md)
   return NULL;
 }
 
-/* A missing or unreadable filter is not an error: the entries are loaded instead, and the next commit
- * writes a new filter. */
+/* The filter file the newest snapshot naming one names, used or not (damaged, unreadable, built on another
+ * parent): after the next commit names a new filter, no current snapshot can use it. Only a name this
+ * writer gives its filters, in this table's data folder, is returned: a summary is table metadata anyone
+ * may write, and the path is deleted. */
+static int named_bloom(char **out, const qb_table_metadata *md, qb_err *err)
+{
+  *out = NULL;
+  const char *v = NULL;
+  const qb_snapshot *s = qb_table_metadata_current_snapshot(md);
+  for (size_t hops = 0; s && !v && hops <= qb_table_metadata_n_snapshots(md); hops++) {
+    v = qb_snapshot_summary_get(s, BLOOM_KEY);
+    s = s->has_parent ? qb_table_metadata_snapshot_by_id(md, s->parent_id) : NULL;
+  }
+  if (!v) return QB_OK;
+  char *dir = qb_str_printf("%s/data/bloom-", qb_table_metadata_location(md));
+  if (!dir) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  const char *name = v + strlen(dir);
+  bool ours = !strncmp(v, dir, strlen(dir)) && qb_str_has_suffix(name, ".bin") && !strchr(name, '/');
+  free(dir);
+  if (ours && !(*out = strdup(v))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  return QB_OK;
+}
+
+/* A missing or unreadable filter is not an error: the entries are loaded instead, the next commit writes a
+ * new filter and deletes this one (named_bloom); why it was not used is kept for the report. */
 static void read_bloom(qb_expidx *ix, const char *path)
 {
   uint8_t *data = NULL;
@@ -166,6 +189,8 @@ static void read_bloom(qb_expidx *ix, const char *path)
     ix->bloom_path = strdup(path);
     ix->have_bloom = ix->bloom_path != NULL;
     if (!ix->have_bloom) qb_bloom_free(&ix->bloom);
+  } else {
+    snprintf(ix->bloom_error, sizeof ix->bloom_error, "%s", e.msg);
   }
   free(data);
 }
@@ -197,6 +222,7 @@ int qb_expidx_open(qb_expidx *ix, qb_catalog *cat, qb_err *err)
     return QB_OK;
   }
   parse_covers(ix->covers, qb_snapshot_summary_get(cur, COVERS_KEY));
+  if ((rc = named_bloom(&ix->named_bloom, md, err))) return rc;
   const char *bloom = current_bloom(md);
   if (bloom) read_bloom(ix, bloom);
   if (ix->have_bloom) return QB_OK;
@@ -313,8 +339,10 @@ int qb_expidx_commit(qb_expidx *ix, const qb_expidx_map *added, const int64_t co
   }
   qb_txn_abort(txn);
   qb_err ignored = QB_ERR_INIT;
-  /* the filter no snapshot names any more (best effort: a leftover file is only garbage) */
-  const char *unused = rc == QB_OK ? ix->bloom_path : rc != QB_ECOMMIT_UNKNOWN ? path : NULL;
+  /* the filter the current snapshot no longer names (best effort: a leftover file is only garbage, which
+   * remove-orphans deletes once no retained snapshot names it) */
+  const char *unused = rc == QB_OK ? ix->named_bloom : rc != QB_ECOMMIT_UNKNOWN ? path : NULL;
+  if (unused && path && !strcmp(unused, path)) unused = NULL; /* a rerun of the batch on the same base */
   if (unused && qb_fileio_delete(ix->io, unused, &ignored) != QB_OK) qb_err_clear(&ignored);
   free(path);
   if (rc) return qb_err_wrap(err, "committing %s", QB_EXPIDX_TABLE);
@@ -329,6 +357,7 @@ void qb_expidx_close(qb_expidx *ix)
   qb_expidx_map_free(&ix->stored);
   qb_bloom_free(&ix->bloom);
   free(ix->bloom_path);
-  ix->bloom_path = NULL;
+  free(ix->named_bloom);
+  ix->bloom_path = ix->named_bloom = NULL;
   ix->table = NULL;
 }

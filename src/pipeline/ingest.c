@@ -185,6 +185,7 @@ struct ingest_run {
   size_t n_deferred, cap_deferred;
   raw_list files;
   bool *ok;        /* per file: accepted by pass one */
+  bool *skipped;   /* per file: gone when read (not recorded anywhere: a later listing retries it) */
   bool *recheck;   /* per file: holds a deferred record */
   uint64_t *nrec;  /* per file: records */
   char **reasons;  /* per file: why it was rejected */
@@ -397,7 +398,9 @@ static int discover(ingest_run *r, qb_err *err)
   r->recheck = calloc(n, sizeof *r->recheck);
   r->nrec = calloc(n, sizeof *r->nrec);
   r->reasons = calloc(n, sizeof *r->reasons);
-  if (!r->ok || !r->recheck || !r->nrec || !r->reasons) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  r->skipped = calloc(n, sizeof *r->skipped);
+  if (!r->ok || !r->recheck || !r->nrec || !r->reasons || !r->skipped)
+    return QB_FAIL(err, QB_ENOMEM, "out of memory");
   return QB_OK;
 }
 
@@ -421,11 +424,29 @@ static void add_reject(qb_ingest_report *rep, const char *file, const char *reas
 
 static bool fatal_code(int rc) { return rc == QB_ENOMEM || rc == QB_EIO || rc == QB_ENET || rc == QB_EAUTH; }
 
+static void add_skip(qb_ingest_report *rep, const char *file, const char *reason)
+{
+  rep->files_skipped++;
+  if (rep->n_skipped >= QB_INGEST_MAX_SKIPPED) return;
+  qb_ingest_reject *j = &rep->skipped[rep->n_skipped++];
+  snprintf(j->file, sizeof j->file, "%s", file);
+  snprintf(j->reason, sizeof j->reason, "%s", reason);
+}
+
 /* The outcome of parsing file i: accepted (`seen` takes the file's types: a rejected file must not change
- * the batch's types), rejected with its reason, or a fatal error that stops the batch. */
+ * the batch's types), rejected with its reason, skipped, or a fatal error that stops the batch. Only the
+ * read returns QB_ENOTFOUND (the reader's errors are QB_ECORRUPT, QB_ELIMIT, QB_EUNSUPPORTED): the file was
+ * deleted or moved since the listing (an S3 404 too). It is skipped, not rejected: rejections are final,
+ * and a file that reappears (a retention job restoring it, a producer rewriting it) must be processed then.
+ * It never enters the ledger, so the ledger's range summary stays the set of the files it records. */
 static int settle_file(ingest_run *r, size_t i, qb_vqe_types *seen, const qb_vqe_types *probe, int frc,
                        const qb_err *fe, qb_err *err)
 {
+  if (frc == QB_ENOTFOUND) {
+    r->skipped[i] = true;
+    add_skip(r->rep, r->files.v[i].path, fe->msg);
+    return QB_OK;
+  }
   r->rep->bytes += r->files.v[i].size;
   if (frc == QB_OK) {
     *seen = *probe;
@@ -656,6 +677,17 @@ static int on_record(void *ctx, const qb_vqe_record *rec, qb_err *err)
   return rc ? rc : note_written(r, exp, QB_EXPIDX_EMPTY, err);
 }
 
+/* A later read of file i, accepted by pass one. Gone by now, it cannot be skipped: its records are in the
+ * batch's types (and so in other files' ids). The batch fails before any commit; the next one lists again. */
+static int reread_file(ingest_run *r, size_t i, record_fn fn, void *ctx, qb_err *err)
+{
+  int rc = for_each_record(r->io, &r->files.v[i], fn, ctx, NULL, err);
+  if (rc == QB_ENOTFOUND)
+    return qb_err_wrap(err, "raw file %s vanished after its first read; nothing was committed, rerun the batch",
+                       r->files.v[i].path);
+  return rc;
+}
+
 static int derive_and_write(ingest_run *r, qb_err *err)
 {
   uint64_t total = 0, done = 0;
@@ -665,7 +697,7 @@ static int derive_and_write(ingest_run *r, qb_err *err)
   for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
     if (!r->ok[i]) continue;
     record_ctx c = {r, i};
-    rc = for_each_record(r->io, &r->files.v[i], on_record, &c, NULL, err);
+    rc = reread_file(r, i, on_record, &c, err);
     if (rc == QB_OK) r->rep->records += r->nrec[i];
     done += r->files.v[i].size;
     progress(r, "rows", i + 1, r->files.n, done, total);
@@ -835,7 +867,7 @@ static int recheck_deferred(ingest_run *r, qb_err *err)
   for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
     if (!r->recheck[i]) continue;
     record_ctx c = {r, i};
-    rc = for_each_record(r->io, &r->files.v[i], on_record, &c, NULL, err);
+    rc = reread_file(r, i, on_record, &c, err);
   }
   r->only_deferred = false;
   return rc;
@@ -925,6 +957,7 @@ static int record_files(ingest_run *r, qb_err *err)
   qb_txn *txn = NULL;
   int rc = QB_OK;
   for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
+    if (r->skipped[i]) continue;
     if (!txn && (rc = qb_txn_begin(&txn, r->ledger_t, QB_TXN_FAST_APPEND, NULL, err)) != QB_OK) break;
     qb_value items[6] = {str_value(r->files.v[i].path), str_value(r->ok[i] ? "ingested" : "rejected"),
                          i64_value((int64_t)r->nrec[i]), i64_value((int64_t)r->files.v[i].size),
@@ -944,7 +977,7 @@ static int record_files(ingest_run *r, qb_err *err)
     if (rc) qb_err_wrap(err, "committing the ledger");
   }
   for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
-    if (r->ok[i]) continue;
+    if (r->ok[i] || r->skipped[i]) continue;
     if (!txn && (rc = qb_txn_begin(&txn, r->rejects_t, QB_TXN_FAST_APPEND, NULL, err)) != QB_OK) break;
     qb_value items[4] = {str_value(r->files.v[i].path), str_value(r->reasons[i] ? r->reasons[i] : ""),
                          str_value(r->batch), i64_value(r->meta.processing_timestamp_us)};
@@ -979,6 +1012,7 @@ static void run_free(ingest_run *r)
   for (size_t i = 0; r->reasons && i < r->files.n; i++) free(r->reasons[i]);
   free(r->reasons);
   free(r->ok);
+  free(r->skipped);
   free(r->recheck);
   free(r->nrec);
   qb_raw_list_free(&r->files);
@@ -1046,6 +1080,7 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
     }
   }
   rep->index_entries_read = r->ix.entries_read;
+  snprintf(rep->index_filter_error, sizeof rep->index_filter_error, "%s", r->ix.bloom_error);
   rep->elapsed_ms = qb_now_ms() - r->t0_ms;
   char batch[37];
   memcpy(batch, r->batch, sizeof batch);

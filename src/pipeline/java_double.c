@@ -247,7 +247,8 @@ static int estimate_dec_exp(uint64_t fract_bits, int bin_exp)
   t = t + 0.176091259;
   double u = (double)bin_exp * 0.301029995663981;
   double d = t + u;
-  return (int)floor(d);
+  int i = (int)d; /* floor: |d| < 400 */
+  return d < i ? i - 1 : i;
 }
 
 static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significant_bits)
@@ -342,6 +343,36 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
       else
         out->d[nd++] = (char)('0' + q);
       if (dec_exp < -3 || dec_exp >= 8) high = low = false;
+      if (!low && !high && b >= 0 && s > 0) {
+        /* Java's loop below in unsigned words, with the same wrapped values: b stays in [0, tens) (tens
+         * < 2^63), so b < m and b + m compare as Java's signed longs do once m > 0 (m < 2^63). */
+        uint64_t ub = (uint64_t)b, um = (uint64_t)m, us = (uint64_t)s;
+        const int64_t st = tens;
+        if (shift >= 0) {
+          const uint64_t mask = ((uint64_t)1 << shift) - 1;
+          do {
+            q = (int)(ub >> shift);
+            ub = (ub & mask) * 10;
+            um *= 10;
+            out->d[nd++] = (char)('0' + q);
+          } while ((int64_t)um > 0 && ub >= um && (int64_t)(ub + um) <= st && nd < 30);
+        } else {
+          do {
+            q = (int)(ub / us);
+            ub = ub % us * 10;
+            um *= 10;
+            out->d[nd++] = (char)('0' + q);
+          } while ((int64_t)um > 0 && ub >= um && (int64_t)(ub + um) <= st && nd < 30);
+        }
+        b = (int64_t)ub;
+        m = (int64_t)um;
+        if (m > 0) {
+          low = b < m;
+          high = jadd64(b, m) > tens;
+        } else {
+          low = high = true;
+        }
+      }
       while (!low && !high && nd < 30) {
         q = long_digit(&b, s, shift);
         m = jmul64(m, 10);

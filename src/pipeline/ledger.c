@@ -38,13 +38,18 @@ static bool parse_base(const char *base, uint64_t *counter, uint64_t *nano)
   return true;
 }
 
-/* The range order: patterned names by unix_nano (the write time: a restarted producer's counter starts
- * again, its clock does not), then counter, then name; other names after them, by name. */
+/* The range order: other names first, by name; then patterned names by unix_nano (the write time: a
+ * restarted producer's counter starts again, its clock does not), then counter, then name. Stray names
+ * first, so that one in the ledger widens the folder's range downwards, where only stray names and late
+ * files with old names land, and the normal new file (a later unix_nano) stays after the range: decided
+ * without reading a row. (Before, stray names sorted last, and every later new file fell inside the range.
+ * A summary written under that order whose range mixes both kinds reads as reversed here, and the other way
+ * round: it is refused, the batch reads the ledger once and writes a summary in this order.) */
 int qb_ledger__cmp_base(const char *a, const char *b)
 {
   uint64_t ca = 0, na = 0, cb = 0, nb = 0;
   bool pa = parse_base(a, &ca, &na), pb = parse_base(b, &cb, &nb);
-  if (pa != pb) return pa ? -1 : 1;
+  if (pa != pb) return pa ? 1 : -1;
   if (pa) {
     if (na != nb) return na < nb ? -1 : 1;
     if (ca != cb) return ca < cb ? -1 : 1;

@@ -192,6 +192,7 @@ typedef struct job {
   const char *batch;
   qb_table *iters, *src[SRC_COUNT], *ml[QB_ML_TABLE_COUNT], *meta;
   qb_txn *txn[QB_ML_TABLE_COUNT];
+  qb_ml_cols cols[QB_ML_TABLE_COUNT]; /* rows not yet handed to txn[t] */
   bool was_empty[QB_ML_TABLE_COUNT];
   uint64_t null_id_rows;
   uint64_t buffered;
@@ -451,13 +452,28 @@ static bool has_null_key(const experiment *e)
 
 /* ---- pass two: iterations, one experiment at a time ---------------------------------------------------- */
 
+/* Rows staged per ML table before they go to its transaction: bounds the buffers (~2 MB) while keeping
+ * the per-batch costs of qb_txn_write_batch small. */
+#define ML_BATCH_ROWS 4096
+
+/* Hand ML table k's staged rows to its transaction. */
+static int flush_rows(job *j, int k, qb_err *err)
+{
+  qb_ml_cols *c = &j->cols[k];
+  if (!c->n_rows) return QB_OK;
+  int rc = qb_txn_write_batch(j->txn[k], qb_ml__cols_batch(c), c->n_rows, err);
+  qb_ml__cols_clear(c);
+  return rc;
+}
+
 /* Rows of ML table k (0: iteration features, 1: run summary) go into one transaction begun on the first. */
 static int write_row(job *j, int k, const qb_value *row, qb_err *err)
 {
   int rc = QB_OK;
   if (!j->txn[k]) rc = qb_txn_begin(&j->txn[k], j->ml[k], QB_TXN_FAST_APPEND, NULL, err);
-  if (rc == QB_OK) rc = qb_txn_write(j->txn[k], row, err);
+  if (rc == QB_OK) rc = qb_ml__cols_append(&j->cols[k], row, err);
   if (rc == QB_OK) j->rep->rows[k]++;
+  if (rc == QB_OK && j->cols[k].n_rows >= ML_BATCH_ROWS) rc = flush_rows(j, k, err);
   return rc;
 }
 
@@ -645,6 +661,7 @@ static void reset_compute(job *j)
     qb_u64set_init(&j->stored[t]);
     qb_txn_abort(j->txn[t]);
     j->txn[t] = NULL;
+    qb_ml__cols_clear(&j->cols[t]);
     j->rep->rows[t] = 0;
   }
   qb_features_report *r = j->rep;
@@ -797,7 +814,15 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
     if (*p != '-') hex[hn++] = *p;
   hex[hn] = '\0';
 
-  int rc = load_table(&j.iters, cat, "vqe_iterations", err);
+  int rc = QB_OK;
+  for (int t = 0; rc == QB_OK && t < QB_ML_TABLE_COUNT; t++) {
+    const ml_col *cols = t == QB_ML_ITERATION_FEATURES ? iter_cols : summary_cols;
+    size_t n = t == QB_ML_ITERATION_FEATURES ? QB_ML_ITER_COLUMNS : QB_ML_SUMMARY_COLUMNS;
+    const char *types[QB_ML_MAX_COLUMNS];
+    for (size_t i = 0; i < n; i++) types[i] = cols[i].type;
+    rc = qb_ml__cols_init(&j.cols[t], types, n, err);
+  }
+  if (rc == QB_OK) rc = load_table(&j.iters, cat, "vqe_iterations", err);
   for (int s = 0; rc == QB_OK && s < SRC_COUNT; s++) rc = load_table(&j.src[s], cat, src_names[s], err);
   if (rc == QB_OK) rc = load_table(&j.meta, cat, "processing_metadata", err);
   for (int t = 0; rc == QB_OK && t < QB_ML_TABLE_COUNT; t++) {
@@ -832,7 +857,7 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
     if (!j.txn[t]) continue;
     snprintf(rep->versions[t], sizeof rep->versions[t], "%s%s", j.was_empty[t] ? "v_" : "v_incr_", hex);
     qb_txn_result res;
-    if ((rc = set_positions(&j, j.txn[t], err)) == QB_OK &&
+    if ((rc = flush_rows(&j, t, err)) == QB_OK && (rc = set_positions(&j, j.txn[t], err)) == QB_OK &&
         (rc = qb_txn_set_summary(j.txn[t], "qberg.batch-id", batch, err)) == QB_OK &&
         (rc = qb_txn_tag(j.txn[t], rep->versions[t], -1, err)) == QB_OK) {
       rc = qb_txn_commit(j.txn[t], &res, err);
@@ -849,6 +874,7 @@ done:
     if (j.exps.slots[i].key) free(((experiment *)j.exps.slots[i].value)->rows);
   for (int t = 0; t < QB_ML_TABLE_COUNT; t++) {
     qb_txn_abort(j.txn[t]);
+    qb_ml__cols_free(&j.cols[t]);
     qb_table_free(j.ml[t]);
     qb_u64set_free(&j.stored[t]);
   }

@@ -8,7 +8,9 @@
 #include <stdint.h>
 
 #include "qberg/err.h"
+#include "qberg/parquet.h"
 #include "qberg/value.h"
+#include "util/buf.h"
 
 /* Null bits of one iteration. */
 enum {
@@ -69,5 +71,35 @@ typedef int (*qb_ml_row_fn)(void *ctx, const qb_value *row, qb_err *err);
  */
 int qb_ml__experiment(qb_ml_iter *rows, size_t n, const char *experiment_id, const qb_value *ctx, int32_t date,
                       qb_ml_row_fn iter_fn, qb_ml_row_fn summary_fn, void *fn_ctx, qb_err *err);
+
+/* ---- ml_cols.c: rows staged column by column for qb_txn_write_batch ---- */
+
+#define QB_ML_MAX_COLUMNS QB_ML_SUMMARY_COLUMNS
+
+typedef struct qb_ml_col {
+  qb_vkind kind;     /* of the non-null values: STRING, INT64, INT32 (int, date), DOUBLE, BOOL */
+  qb_pq_type type;
+  size_t width;       /* bytes per value; 0 for BYTE_ARRAY (values + offsets) */
+  qb_buf values, offsets, valid;
+} qb_ml_col;
+
+typedef struct qb_ml_cols {
+  size_t n_cols, n_rows;
+  qb_ml_col cols[QB_ML_MAX_COLUMNS];
+  qb_pq_column_batch batch[QB_ML_MAX_COLUMNS];
+} qb_ml_cols;
+
+/** Empty buffers for columns of the given Iceberg types ("string", "long", "int", "date", "double",
+ *  "boolean"). */
+int qb_ml__cols_init(qb_ml_cols *c, const char *const *types, size_t n_cols, qb_err *err);
+/** NULL-safe on a zeroed struct. */
+void qb_ml__cols_free(qb_ml_cols *c);
+/** Drop the buffered rows (the allocations stay). */
+void qb_ml__cols_clear(qb_ml_cols *c);
+/** Append one row (QB_V_STRUCT, one value per column, of the column's kind or NULL). On failure the
+ *  buffers hold part of a row: the caller abandons them. */
+int qb_ml__cols_append(qb_ml_cols *c, const qb_value *row, qb_err *err);
+/** The buffered rows as qb_txn_write_batch takes them; valid until the next append or clear. */
+const qb_pq_column_batch *qb_ml__cols_batch(qb_ml_cols *c);
 
 #endif

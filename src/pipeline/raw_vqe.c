@@ -81,7 +81,7 @@ static void pop(ps *s) { s->depth--; }
 
 /* ---- lexical level ---- */
 
-static void ws(ps *s)
+static void ws_run(ps *s)
 {
   while (s->p < s->end) {
     uint8_t c = *s->p;
@@ -91,6 +91,13 @@ static void ws(ps *s)
       break;
     s->p++;
   }
+}
+
+/* Skip blanks: the writers put none between tokens, so the common case is one compare. */
+static inline void ws(ps *s)
+{
+  if (s->p < s->end && *s->p > ' ') return;
+  ws_run(s);
 }
 
 /* What the next value is, for "expected X, got Y". */
@@ -112,7 +119,7 @@ static const char *describe(const ps *s)
   }
 }
 
-static int expect_char(ps *s, char c, const char *what)
+static int expect_char_slow(ps *s, char c, const char *what)
 {
   ws(s);
   if (s->p < s->end && *s->p == (uint8_t)c) {
@@ -121,6 +128,15 @@ static int expect_char(ps *s, char c, const char *what)
   }
   if (s->p >= s->end) return fail(s, "unexpected end of input (truncated record?), expected %s", what);
   return fail(s, "invalid JSON: expected %s, got '%c'", what, *s->p);
+}
+
+static inline int expect_char(ps *s, char c, const char *what)
+{
+  if (s->p < s->end && *s->p == (uint8_t)c) {
+    s->p++;
+    return QB_OK;
+  }
+  return expect_char_slow(s, c, what);
 }
 
 static bool is_delim(const ps *s)
@@ -215,40 +231,35 @@ static size_t put_utf8(char *o, uint32_t cp)
   return 4;
 }
 
-/* Whether p[0..n) is printable ASCII without a backslash: nothing to validate or decode. Eight bytes at a
- * time: a byte < 0x20 or >= 0x80 sets its high bit in x - 0x20.. or in x, a '\\' zeroes its byte of
- * x ^ 0x5c.. (found by the has-zero-byte test). Borrows only add false alarms, which the byte loop of
- * parse_string then sorts out. */
-static bool plain_ascii(const uint8_t *p, size_t n)
+/* The first byte from q on (before end) that is not printable ASCII or is '"' or '\\': eight bytes at a
+ * time while they last. Per byte, < 0x20 or >= 0x80 sets its high bit in x - 0x20.. or in x; '"' and '\\'
+ * zero their byte of x ^ 0x22.. or x ^ 0x5c.. (the has-zero-byte test). Borrows only raise false alarms
+ * above a true one or in its word, which the byte loop then sorts out. */
+static inline const uint8_t *plain_run_end(const uint8_t *q, const uint8_t *end)
 {
   const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t x, bs;
-    memcpy(&x, p + i, 8);
+  while (end - q >= 8) {
+    uint64_t x, qt, bs;
+    memcpy(&x, q, 8);
+    qt = x ^ (ones * '"');
     bs = x ^ (ones * '\\');
-    if (((x - ones * 0x20) | x | ((bs - ones) & ~bs)) & highs) return false;
+    if (((x - ones * 0x20) | x | ((qt - ones) & ~qt) | ((bs - ones) & ~bs)) & highs) break;
+    q += 8;
   }
-  for (; i < n; i++)
-    if (p[i] < 0x20 || p[i] >= 0x80 || p[i] == '\\') return false;
-  return true;
+  for (; q < end; q++)
+    if (*q < 0x20 || *q >= 0x80 || *q == '"' || *q == '\\') break;
+  return q;
 }
 
 /* A JSON string at s->p (which is '"'). Without escapes the result points into the input. */
 static int parse_string(ps *s, qb_vqe_str *out)
 {
   const uint8_t *start = ++s->p, *q = start;
-  /* fast path: plain ASCII up to the first quote, which then closes the string */
-  const uint8_t *quote = start < s->end ? memchr(start, '"', (size_t)(s->end - start)) : NULL;
-  if (quote && plain_ascii(start, (size_t)(quote - start))) {
-    out->p = (const char *)start;
-    out->n = (size_t)(quote - start);
-    s->p = quote + 1;
-    return QB_OK;
-  }
   bool escaped = false;
-  /* pass 1: find the closing quote, validating UTF-8 and control characters */
+  /* pass 1: find the closing quote, validating UTF-8 and control characters; plain runs are skipped
+   * eight bytes at a time */
   for (;;) {
+    q = plain_run_end(q, s->end);
     if (q >= s->end) return fail(s, "unexpected end of input inside a string (truncated record?)");
     uint8_t c = *q;
     if (c == '"') break;
@@ -259,13 +270,9 @@ static int parse_string(ps *s, qb_vqe_str *out)
       q += 2;
       continue;
     }
-    if (c >= 0x80) {
-      size_t n = utf8_len(q, s->end);
-      if (!n) return fail(s, "invalid UTF-8 in string at byte offset %zu", (size_t)(q - s->p) + (size_t)(s->p - start));
-      q += n;
-      continue;
-    }
-    q++;
+    size_t n = utf8_len(q, s->end);
+    if (!n) return fail(s, "invalid UTF-8 in string at byte offset %zu", (size_t)(q - start));
+    q += n;
   }
   size_t raw_n = (size_t)(q - start);
   if (!escaped) {
@@ -279,8 +286,12 @@ static int parse_string(ps *s, qb_vqe_str *out)
   if (!o) return fail_nomem(s);
   size_t n = 0;
   for (const uint8_t *r = start; r < q;) {
-    if (*r != '\\') {
-      o[n++] = (char)*r++;
+    if (*r != '\\') { /* a run up to the next escape, already validated by pass 1 */
+      const uint8_t *bs = memchr(r, '\\', (size_t)(q - r));
+      size_t run = bs ? (size_t)(bs - r) : (size_t)(q - r);
+      memcpy(o + n, r, run);
+      n += run;
+      r += run;
       continue;
     }
     uint8_t e = r[1];
@@ -354,7 +365,7 @@ static bool nonfinite_token(ps *s, numtok *t)
   return false;
 }
 
-static int parse_number(ps *s, numtok *t)
+static int parse_number_slow(ps *s, numtok *t)
 {
   memset(t, 0, sizeof *t);
   uint8_t c0 = *s->p, c1 = s->p + 1 < s->end ? s->p[1] : 0;
@@ -421,6 +432,128 @@ static int parse_number(ps *s, numtok *t)
     return fail(s, "invalid number");
   if (!isfinite(t->d)) t->nonfinite = true;
   return QB_OK;
+}
+
+/* The value of 8 ASCII digits (first digit in the lowest byte of a little-endian load): pairs,
+ * quadruples, then the eight. */
+static inline uint32_t digits8_value(uint64_t x)
+{
+  x = ((x & 0x0F0F0F0F0F0F0F0FULL) * 2561) >> 8;
+  x = ((x & 0x00FF00FF00FF00FFULL) * 6553601) >> 16;
+  return (uint32_t)(((x & 0x0000FFFF0000FFFFULL) * 42949672960001ULL) >> 32);
+}
+
+/* The end of the run of ASCII digits at q, their value added to *w (w = w * 10^k + run; it wraps past
+ * 19 digits, which the caller counts). Eight bytes at a time: a byte is a digit when its high nibble is
+ * 3 and adding 6 does not carry out of its low nibble; the first non-digit is the lowest flagged byte
+ * (a carry out of a byte >= 0xFA only flags bytes above it). A partial run is shifted to the top of the
+ * word behind '0' bytes, so the same conversion serves. */
+static inline const uint8_t *digit_run(const uint8_t *q, const uint8_t *end, uint64_t *w)
+{
+  static const uint32_t pow10[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+  const uint64_t zeros = 0x3030303030303030ULL, nib = 0xF0F0F0F0F0F0F0F0ULL;
+  uint64_t v = *w;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  while (end - q >= 8) {
+    uint64_t x;
+    memcpy(&x, q, 8);
+    uint64_t t = ((x & nib) ^ zeros) | (((x + 0x0606060606060606ULL) & nib) ^ zeros);
+    uint64_t flags = ((t >> 4) + 0x7F7F7F7F7F7F7F7FULL) & 0x8080808080808080ULL;
+    if (!flags) {
+      v = v * 100000000 + digits8_value(x);
+      q += 8;
+      continue;
+    }
+    int k = __builtin_ctzll(flags) / 8;
+    if (k) {
+      v = v * pow10[k] + digits8_value(x << (8 * (8 - k)) | zeros >> (8 * k));
+      q += k;
+    }
+    *w = v;
+    return q;
+  }
+#endif
+  for (; q < end && *q >= '0' && *q <= '9'; q++) v = v * 10 + (unsigned)(*q - '0');
+  *w = v;
+  return q;
+}
+
+/* The shapes writers produce, -?(0|[1-9]d*)(.d+)?([eE][+-]?d{1,4})? with at most 19 significant digits,
+ * in one scan that never fails: false sends the token to parse_number_slow, which decides (and words
+ * every error) as before. The digits kept are the same as qb_decimal_acc's (w * 10^q, nothing dropped). */
+static bool parse_number_fast(ps *s, numtok *t)
+{
+  const uint8_t *q = s->p, *end = s->end;
+  bool neg = *q == '-';
+  q += neg;
+  if (q >= end) return false;
+  uint64_t w = 0;
+  int nd = 0; /* significant digits in w */
+  int64_t e10 = 0;
+  if (*q == '0') {
+    q++;
+  } else if (*q >= '1' && *q <= '9') {
+    const uint8_t *first = q;
+    q = digit_run(q, end, &w);
+    nd = (int)(q - first);
+  } else {
+    return false;
+  }
+  bool is_int = true;
+  if (q < end && *q == '.') {
+    is_int = false;
+    const uint8_t *f = ++q;
+    if (!w)
+      while (q < end && *q == '0') q++; /* zeros before the first significant digit: only the scale */
+    const uint8_t *sig = q;
+    q = digit_run(q, end, &w); /* wraps past 19 digits: then rejected below */
+    if (q == f) return false;  /* no digit after '.' */
+    nd += (int)(q - sig);
+    e10 = -(int64_t)(q - f);
+  }
+  if (nd > QB_DECIMAL_ACC_DIGITS) return false;
+  if (q < end && (*q == 'e' || *q == 'E')) {
+    is_int = false;
+    q++;
+    bool eneg = false;
+    if (q < end && (*q == '+' || *q == '-')) eneg = *q++ == '-';
+    const uint8_t *x0 = q;
+    int64_t e = 0;
+    for (; q < end && *q >= '0' && *q <= '9' && q - x0 < 4; q++) e = e * 10 + (*q - '0');
+    if (q == x0 || (q < end && *q >= '0' && *q <= '9')) return false;
+    e10 += eneg ? -e : e;
+  }
+  if (q < end) {
+    uint8_t c = *q;
+    if (c != ',' && c != ']' && c != '}' && c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  }
+  size_t len = (size_t)(q - s->p);
+  if (len > MAX_NUMBER_CHARS) return false;
+  memset(t, 0, sizeof *t);
+  t->text = s->p;
+  t->len = len;
+  t->is_int = is_int;
+  if (is_int) {
+    /* at most 19 digits: below 10^19, so only INT64_MAX + 1 .. 10^19 - 1 do not fit */
+    t->int_fits = w <= (uint64_t)INT64_MAX + neg;
+    if (t->int_fits) {
+      t->i = !neg ? (int64_t)w : w > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)w;
+      t->d = (double)t->i; /* Spark converts the long: the token -0 becomes +0.0 */
+      s->p = q;
+      return true;
+    }
+  }
+  qb_decimal_acc acc = {w, e10, nd, false};
+  if (!qb_decimal_acc_to_double(&t->d, &acc, neg)) return false;
+  if (!isfinite(t->d)) t->nonfinite = true;
+  s->p = q;
+  return true;
+}
+
+static int parse_number(ps *s, numtok *t)
+{
+  if (parse_number_fast(s, t)) return QB_OK;
+  return parse_number_slow(s, t);
 }
 
 /* ---- typed readers: one per Avro type of the schema ---- */
@@ -584,11 +717,43 @@ typedef struct obj {
   bool strict; /* unknown members are errors: in Spark they would become part of experiment_id */
   bool first;
   uint32_t seen; /* bit per field */
+  size_t guess;  /* the field expected next: the one after the last found (writers keep schema order) */
 } obj;
 
-#define OBJ(fields, strict) {fields, sizeof fields / sizeof fields[0], strict, true, 0}
+#define OBJ(fields, strict) {fields, sizeof fields / sizeof fields[0], strict, true, 0, 0}
 
 static int skip_value(ps *s, int depth);
+
+/* Whether p (at a '"') starts the JSON string that is exactly f's name: the name, then '"'. */
+static inline bool key_is(const uint8_t *p, const uint8_t *end, const field *f)
+{
+  size_t n = f->len;
+  if ((size_t)(end - p) < n + 2 || p[n + 1] != '"') return false;
+  const uint8_t *k = p + 1;
+  const char *nm = f->name;
+  if (n >= 8) { /* overlapping 8-byte compares: the last one ends with the name */
+    uint64_t a, b;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      memcpy(&a, k + i, 8);
+      memcpy(&b, nm + i, 8);
+      if (a != b) return false;
+    }
+    memcpy(&a, k + n - 8, 8);
+    memcpy(&b, nm + n - 8, 8);
+    return a == b;
+  }
+  if (n >= 4) {
+    uint32_t a, b, c, d;
+    memcpy(&a, k, 4);
+    memcpy(&b, nm, 4);
+    memcpy(&c, k + n - 4, 4);
+    memcpy(&d, nm + n - 4, 4);
+    return a == b && c == d;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (k[i] != (uint8_t)nm[i]) return false;
+  return true;
+}
 
 static int obj_begin(ps *s, const char *what)
 {
@@ -620,6 +785,7 @@ static int obj_next(ps *s, obj *o, int *idx)
     if (end) {
       s->p++;
       *idx = -1;
+      if (o->seen == (1u << o->n_fields) - 1) return QB_OK; /* every field present */
       for (size_t i = 0; i < o->n_fields; i++)
         if (o->fields[i].required && !(o->seen & (1u << i))) {
           push_key(s, o->fields[i].name, o->fields[i].len);
@@ -632,14 +798,22 @@ static int obj_next(ps *s, obj *o, int *idx)
     if (s->p >= s->end) return fail(s, "unexpected end of input (truncated record?), expected a field name");
     if (*s->p != '"') return fail(s, "invalid JSON: expected a field name, got '%c'", *s->p);
     qb_vqe_str key;
-    if ((rc = parse_string(s, &key))) return rc;
-    if ((rc = expect_char(s, ':', "':'"))) return rc;
     int found = -1;
-    for (size_t i = 0; i < o->n_fields; i++)
-      if (o->fields[i].len == key.n && !memcmp(o->fields[i].name, key.p, key.n)) {
-        found = (int)i;
-        break;
-      }
+    if (o->guess < o->n_fields && key_is(s->p, s->end, &o->fields[o->guess])) {
+      /* the name then its closing quote: the same key parse_string would give (names are plain ASCII) */
+      found = (int)o->guess;
+      key.p = (const char *)s->p + 1;
+      key.n = o->fields[found].len;
+      s->p += key.n + 2;
+    } else {
+      if ((rc = parse_string(s, &key))) return rc;
+      for (size_t i = 0; i < o->n_fields; i++)
+        if (o->fields[i].len == key.n && !memcmp(o->fields[i].name, key.p, key.n)) {
+          found = (int)i;
+          break;
+        }
+    }
+    if ((rc = expect_char(s, ':', "':'"))) return rc;
     push_key(s, key.p, key.n);
     if (found < 0 && o->strict) {
       rc = fail(s, "unknown field (not in the VQEDecoratedResult schema; it would change experiment_id)");
@@ -658,6 +832,7 @@ static int obj_next(ps *s, obj *o, int *idx)
       return rc;
     }
     o->seen |= 1u << found;
+    o->guess = (size_t)found + 1;
     *idx = found;
     return QB_OK;
   }

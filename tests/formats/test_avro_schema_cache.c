@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* qb_avro_schema_cache: files read through a cache give the values an uncached reader gives, with and without
  * a reader schema, for one shared writer schema and for more distinct ones than the cache holds; a bad schema
- * in a file is QB_ECORRUPT through the cache too. */
+ * in a file is QB_ECORRUPT through the cache too; a pinned cache keeps every entry while its readers are open. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/avro/schema_cache.h"
 #include "harness.h"
 #include "qberg/avro.h"
 #include "qberg/fileio.h"
@@ -116,6 +117,50 @@ QB_TEST(cached_reads_equal_uncached)
   CHECK_FAIL(dump(got, sizeof got, io, bad, proj, cache, &err), QB_ECORRUPT, &err, "avro.schema");
   CHECK_FAIL(dump(got, sizeof got, io, bad, NULL, NULL, &err), QB_ECORRUPT, &err, "avro.schema");
   qb_avro_schema_free(proj);
+  qb_avro_schema_cache_free(cache);
+  qb_fileio_free(io);
+}
+
+/* A pinned cache (qb_avro__cache_new_pinned, the manifests' process-wide cache) never replaces an entry: 20
+ * readers of 20 distinct schema texts stay open together (the 5 beyond its 16 entries parse their own
+ * schema) and each reads what an uncached reader reads. */
+QB_TEST(pinned_cache_keeps_entries_of_open_readers)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  qb_avro_schema_cache *cache;
+  CHECK_OK(qb_avro__cache_new_pinned(&cache, &err), &err);
+  enum { N = 20 };
+  char path[N][600];
+  qb_avro_reader *r[N];
+  for (int i = 0; i < N; i++) {
+    snprintf(path[i], sizeof path[i], "%s/p%d.avro", qb_test_tmpdir(), i);
+    char schema[512];
+    snprintf(schema, sizeof schema,
+             "{\"type\":\"record\",\"name\":\"r\",\"doc\":\"p%d\",\"fields\":[{\"name\":\"id\",\"type\":\"long\","
+             "\"field-id\":1},{\"name\":\"name\",\"type\":\"string\",\"field-id\":2}]}",
+             i);
+    CHECK_OK(write_file(io, path[i], schema, i * 10, false, &err), &err);
+  }
+  for (int i = 0; i < N; i++) {
+    qb_avro_read_options o = QB_AVRO_READ_OPTIONS_INIT;
+    o.schema_cache = cache;
+    CHECK_OK(qb_avro_reader_open_path(&r[i], io, path[i], &o, &err), &err);
+  }
+  for (int i = 0; i < N; i++) {
+    char want[512], got[512] = "";
+    CHECK_OK(dump(want, sizeof want, io, path[i], NULL, NULL, &err), &err);
+    size_t k = 0;
+    const qb_value *v;
+    int rc;
+    while ((rc = qb_avro_reader_next(&v, r[i], &err)) == QB_OK && v)
+      k += (size_t)snprintf(got + k, sizeof got - k, "%lld:%.*s;", (long long)v->u.seq.items[0].u.i64,
+                            (int)v->u.seq.items[1].u.bytes.n, (const char *)v->u.seq.items[1].u.bytes.p);
+    CHECK_OK(rc, &err);
+    EXPECT(!strcmp(want, got));
+  }
+  for (int i = 0; i < N; i++) qb_avro_reader_close(r[i]);
   qb_avro_schema_cache_free(cache);
   qb_fileio_free(io);
 }

@@ -996,8 +996,9 @@ QB_TEST(corrupt_entries_are_clear_errors)
   qb_err err = QB_ERR_INIT;
   /* a record with status 7, written through the manifest's own Avro schema */
   qb_type pt = {.id = QB_T_STRUCT};
-  qb_avro_schema *schema;
-  CHECK_OK(qb_manifest__entry_schema(&schema, &pt, QB_MANIFEST_SCHEMA_WRITE, &err), &err);
+  const qb_avro_schema *schema;
+  qb_avro_schema *owned;
+  CHECK_OK(qb_manifest__entry_schema(&schema, &owned, &pt, QB_MANIFEST_SCHEMA_WRITE, &err), &err);
   char out[1024];
   snprintf(out, sizeof out, "%s/bad-status.avro", qb_test_tmpdir());
   qb_writer *dst;
@@ -1014,7 +1015,7 @@ QB_TEST(corrupt_entries_are_clear_errors)
   CHECK_OK(qb_avro_writer_append_json(w, rec2, strlen(rec2), &err), &err);
   CHECK_OK(qb_avro_writer_close(w, &err), &err);
   CHECK_OK(qb_writer_close(dst, &err), &err);
-  qb_avro_schema_free(schema);
+  qb_avro_schema_free(owned);
   qb_manifest_reader *r;
   const qb_manifest_entry *e;
   CHECK_OK(qb_manifest_reader_open(&r, io, out, NULL, &err), &err);

@@ -4,30 +4,17 @@
 # file is gone is loaded whole, and the next commit writes a filter again; a crash between the index and
 # the ledger commit drops every row on the rerun. fsck stays clean.
 set -eu
-W="$TMPDIR/wh"
-R="$TMPDIR/raw"
-T="$R/experiment.vqe"
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+. "$QB_ROOT/tests/lib/pipeline.sh"
 # files_new experiments_new experiments_known index_entries_read rows_appended
 run() {
-  "$QBERG" -w "$W" ingest --raw "$R" --no-features --json >"$TMPDIR/$1.json"
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); e=d["experiments"]
-print(d["files_new"], e["new"], e["known"], d["stored_reads"]["index_entries"], sum(t["rows"] for t in d["tables"]))' \
-    "$TMPDIR/$1.json"
+  ingest_json "$1"
+  jfields "$1" files_new experiments.new experiments.known stored_reads.index_entries rows
 }
-gen() { # N FIRST_COUNTER SEED
-  rm -rf "$TMPDIR/g"
-  "$QBERG" generate --experiments "$1" --first-counter "$2" --seed "$3" --iterations 1-2 --out "$TMPDIR/g" >/dev/null
-  mkdir -p "$T"
-  cp "$TMPDIR"/g/experiment.vqe/*.json "$T/"
-}
-field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["stored_reads"][sys.argv[2]])' "$TMPDIR/$1.json" "$2"; }
 blooms() { find "$W/quantum_features/experiment_index" -name 'bloom-*.bin' | wc -l; }
 
-gen 5 10 1
+gen_asis 5 10 1
 check "first batch: 5 new experiments, nothing read" '[ "$(run b1 | cut -d" " -f1-4)" = "5 5 0 0" ]'
-gen 4 20 2
+gen_asis 4 20 2
 check "second batch of new experiments: no index entry read" '[ "$(run b2 | cut -d" " -f1-4)" = "4 4 0 0" ]'
 check "one filter file (the previous one deleted)" '[ "$(blooms)" = 1 ]'
 
@@ -39,36 +26,31 @@ check "a stored experiment again: entries read, known, no row appended" '[ "$(ru
 # an append without a filter (what an older qberg leaves): loaded whole at open
 printf '{"experiment_digest":12345,"keyset_digest":0}\n' >"$TMPDIR/foreign.jsonl"
 "$QBERG" -w "$W" append quantum_features.experiment_index "$TMPDIR/foreign.jsonl" >/dev/null
-gen 2 30 3
+gen_asis 2 30 3
 # (that snapshot covers no feature table either: the batch re-reads the 9 experiments' keys, re-adding them)
 check "no filter in the current snapshot: the 10 entries are read, 2 new experiments" '[ "$(run b4 | cut -d" " -f1-4)" = "2 2 0 10" ]'
-gen 2 40 4
+gen_asis 2 40 4
 check "that batch wrote a filter: nothing read" '[ "$(run b5 | cut -d" " -f1-4)" = "2 2 0 0" ]'
 
 # the filter file removed (an orphan clean-up): loaded whole, then a filter again
 find "$W/quantum_features/experiment_index" -name 'bloom-*.bin' -delete
-gen 1 50 5
+gen_asis 1 50 5
 check "filter file gone: the 23 entries (10 + 9 recovered + 2 + 2) are read, 1 new experiment" \
   '[ "$(run b6 | cut -d" " -f1-4)" = "1 1 0 23" ]'
-gen 1 60 6
+gen_asis 1 60 6
 check "then nothing read" '[ "$(run b7 | cut -d" " -f1-4)" = "1 1 0 0" ]'
-"$QBERG" -w "$W" scan quantum_features.molecules --columns experiment_id --format csv | tail -n +2 >"$TMPDIR/ids"
-check "molecules: one row per experiment (5 + 4 + 2 + 2 + 1 + 1)" \
-  '[ "$(sort -u "$TMPDIR/ids" | wc -l)" = 15 ] && [ "$(wc -l <"$TMPDIR/ids")" = 15 ]'
+check "molecules: one row per experiment (5 + 4 + 2 + 2 + 1 + 1)" 'molecules_once 15'
 
 # a crash after the index commit, before the ledger's: the rerun processes the files again, the filter
 # holds their experiments, the entries are read and every row is dropped
 rm -rf "$TMPDIR/ledger.before" && cp -a "$W/quantum_features/ingested_files" "$TMPDIR/ledger.before"
-gen 2 70 7
+gen_asis 2 70 7
 check "2 new experiments" '[ "$(run b8 | cut -d" " -f1-4)" = "2 2 0 0" ]'
 rm -rf "$W/quantum_features/ingested_files" && cp -a "$TMPDIR/ledger.before" "$W/quantum_features/ingested_files"
 check "after the crash: the 2 files again, both experiments known, no row appended" \
-  '[ "$(run b9 | cut -d" " -f1-3,5)" = "2 0 2 0" ] && [ "$(field b9 index_entries)" -gt 0 ]'
+  '[ "$(run b9 | cut -d" " -f1-3,5)" = "2 0 2 0" ] && [ "$(jfields b9 stored_reads.index_entries)" -gt 0 ]'
 check "then nothing new" '[ "$(run b10 | cut -d" " -f1)" = 0 ]'
-"$QBERG" -w "$W" scan quantum_features.molecules --columns experiment_id --format csv | tail -n +2 >"$TMPDIR/ids2"
-check "after the crash and rerun: 17 experiments, each once" \
-  '[ "$(sort -u "$TMPDIR/ids2" | wc -l)" = 17 ] && [ "$(wc -l <"$TMPDIR/ids2")" = 17 ]'
+check "after the crash and rerun: 17 experiments, each once" 'molecules_once 17'
 check "fsck of the index table is clean" '"$QBERG" -w "$W" fsck quantum_features.experiment_index >/dev/null'
 
-echo "expidx.sh: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish expidx.sh

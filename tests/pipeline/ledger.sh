@@ -4,29 +4,12 @@
 # decide exactly; a file is never ingested twice; a ledger without the range summary (an older warehouse, a
 # compaction, a foreign append) is read whole and then migrated.
 set -eu
-W="$TMPDIR/wh"
-R="$TMPDIR/raw"
-T="$R/experiment.vqe"
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+. "$QB_ROOT/tests/lib/pipeline.sh"
 # files_seen files_new ledger_rows_read
 run() {
-  "$QBERG" -w "$W" ingest --raw "$R" --no-features --json >"$TMPDIR/$1.json"
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["files_seen"], d["files_new"], d["stored_reads"]["ledger_rows"])' \
-    "$TMPDIR/$1.json"
+  ingest_json "$1"
+  jfields "$1" files_seen files_new stored_reads.ledger_rows
 }
-# N FIRST_COUNTER SEED [NANO_OFFSET]: files named {counter}-{1700000000000000000 + 1000 * counter + offset}.json
-gen() {
-  rm -rf "$TMPDIR/g"
-  "$QBERG" generate --experiments "$1" --first-counter "$2" --seed "$3" --iterations 1-2 --out "$TMPDIR/g" >/dev/null
-  mkdir -p "$T"
-  for f in "$TMPDIR"/g/experiment.vqe/*.json; do
-    c=${f##*/}
-    c=${c%%-*}
-    cp "$f" "$T/$c-$((1700000000000000000 + 1000 * c + ${4:-0})).json"
-  done
-}
-ledger_files() { "$QBERG" -w "$W" scan quantum_features.ingested_files --columns file --format csv | tail -n +2 | sort; }
 
 gen 3 10 1
 check "first batch: 3 listed, 3 new, no ledger row read" '[ "$(run b1)" = "3 3 0" ]'
@@ -105,5 +88,4 @@ check "then nothing read" '[ "$(run b22)" = "17 0 0" ]'
 check "every raw file once in the ledger (16 + the foreign row + 2 of the other source)" \
   '[ "$(ledger_files | uniq -d | wc -l)" = 0 ] && [ "$(ledger_files | wc -l)" = 19 ]'
 
-echo "ledger.sh: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish ledger.sh

@@ -1,37 +1,15 @@
 # Adversarial cases for the ledger's range summary and the index's Bloom filter (docs/PIPELINE.md "Which
 # files are new", "De-duplication"): the ledger's snapshots expired before a late file among the last
 # batch's files; a file deleted and a late one inside the range in the same listing (count equal, sum
-# different); a rejected file; names outside {counter}-{unix_nano} (spaces, colons), equal nanos; a Bloom
-# filter file truncated, or with its bits zeroed under a valid header. Every case asserts that no raw file
-# is recorded twice and no experiment's rows are duplicated.
+# different); a rejected file; names outside {counter}-{unix_nano} (spaces, colons), equal nanos, and new
+# files after them; a Bloom filter file truncated, or with its bits zeroed under a valid header. Every case
+# asserts that no raw file is recorded twice and no experiment's rows are duplicated.
 set -eu
-W="$TMPDIR/wh"
-R="$TMPDIR/raw"
-T="$R/experiment.vqe"
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+. "$QB_ROOT/tests/lib/pipeline.sh"
 # files_seen files_new files_rejected ledger_rows_read
 run() {
-  "$QBERG" -w "$W" ingest --raw "$R" --no-features --json >"$TMPDIR/$1.json" 2>"$TMPDIR/$1.err" || true
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["files_seen"], d["files_new"], d["files_rejected"], d["stored_reads"]["ledger_rows"])' \
-    "$TMPDIR/$1.json" 2>/dev/null || echo "error: $(cat "$TMPDIR/$1.err")"
-}
-# N FIRST_COUNTER SEED [NANO_OFFSET]: files {counter}-{1700000000000000000 + 1000 * counter + offset}.json
-gen() {
-  rm -rf "$TMPDIR/g"
-  "$QBERG" generate --experiments "$1" --first-counter "$2" --seed "$3" --iterations 1-2 --out "$TMPDIR/g" >/dev/null
-  mkdir -p "$T"
-  for f in "$TMPDIR"/g/experiment.vqe/*.json; do
-    c=${f##*/}
-    c=${c%%-*}
-    cp "$f" "$T/$c-$((1700000000000000000 + 1000 * c + ${4:-0})).json"
-  done
-}
-ledger_files() { "$QBERG" -w "$W" scan quantum_features.ingested_files --columns file --format jsonl | sort; }
-once() { [ "$(ledger_files | uniq -d | wc -l)" = 0 ] && [ "$(ledger_files | wc -l)" = "$1" ]; }
-molecules_once() {
-  "$QBERG" -w "$W" scan quantum_features.molecules --columns experiment_id --format csv | tail -n +2 >"$TMPDIR/ids"
-  [ "$(sort -u "$TMPDIR/ids" | wc -l)" = "$1" ] && [ "$(wc -l <"$TMPDIR/ids")" = "$1" ]
+  ingest_json "$1"
+  jfields "$1" files_seen files_new files_rejected stored_reads.ledger_rows
 }
 
 # 1. the ledger's snapshots expired: the summary's base is gone, a late file among the last batch's files
@@ -120,5 +98,19 @@ check "no experiment's rows twice (14 + 3)" 'molecules_once 17'
 check "then nothing new" '[ "$(run a18 | cut -d" " -f2)" = 0 ]'
 check "fsck of the index is clean after the rollback" '"$QBERG" -w "$W" fsck quantum_features.experiment_index >/dev/null'
 
-echo "ledger_adversarial.sh: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+# 8. stray names in the ledger (section 4) sort before the patterned ones: a new file (a later write time)
+# lies after the folder's range and reads no row; a new stray name inside the stray names' span reads the
+# ledger once, one before them none (write times after the re-delivered files' 1800000000000000000)
+gen 1 90 14 200000000000000000
+check "stray names in the ledger, a new file: 1 new, no ledger row read" '[ "$(run a19 | cut -d" " -f2-4)" = "1 0 0" ]'
+gen 1 91 15
+mv "$T/91-1700000000000091000.json" "$T/b stray.json"
+check "a new stray name among the stray names: 1 new, the ledger read" \
+  '[ "$(run a20 | cut -d" " -f2-3)" = "1 0" ] && [ "$(jfields a20 stored_reads.ledger_rows)" -gt 0 ]'
+gen 1 92 16
+mv "$T/92-1700000000000092000.json" "$T/0 stray.json"
+check "a new stray name before them: 1 new, no ledger row read" '[ "$(run a21 | cut -d" " -f2-4)" = "1 0 0" ]'
+check "then nothing new, nothing read" '[ "$(run a22 | cut -d" " -f2-4)" = "0 0 0" ]'
+check "no file twice in the ledger, no experiment's rows twice (17 + 3)" \
+  '[ "$(ledger_files | uniq -d | wc -l)" = 0 ] && molecules_once 20'
+finish ledger_adversarial.sh

@@ -8,6 +8,8 @@
 #include "pipeline/experiment_index.h"
 #include "qberg/catalog.h"
 #include "qberg/fileio.h"
+#include "qberg/maintenance.h"
+#include "util/clock.h"
 
 QB_TEST(map_insert_get_grow)
 {
@@ -252,5 +254,146 @@ QB_TEST(filter_of_a_commit_retried_onto_another_parent_is_not_trusted)
     CHECK(found && got == d / 1111);
   }
   qb_expidx_close(&ix);
+  qb_catalog_free(cat);
+}
+
+static bool exists(qb_catalog *cat, const char *path)
+{
+  qb_stat st;
+  qb_err e = QB_ERR_INIT;
+  int rc = qb_fileio_stat(qb_catalog_io(cat), path, &st, &e);
+  qb_err_clear(&e);
+  return rc == QB_OK;
+}
+
+static int commit_one(qb_catalog *cat, uint64_t digest, const char *batch, char **bloom_path, qb_err *err)
+{
+  int64_t covers[QB_VQE_FEATURE_TABLES] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  qb_expidx ix;
+  qb_expidx_map added;
+  qb_expidx_map_init(&added);
+  uint64_t *v;
+  bool created;
+  int rc = qb_expidx_open(&ix, cat, err);
+  if (rc == QB_OK) rc = qb_expidx_map_ref(&v, &created, &added, digest, err);
+  if (rc == QB_OK) *v = digest;
+  if (rc == QB_OK) rc = qb_expidx_commit(&ix, &added, covers, batch, 0, err);
+  qb_expidx_close(&ix);
+  qb_expidx_map_free(&added);
+  if (rc == QB_OK && bloom_path) {
+    /* the path the new snapshot names */
+    rc = qb_expidx_open(&ix, cat, err);
+    *bloom_path = rc == QB_OK && ix.named_bloom ? strdup(ix.named_bloom) : NULL;
+    qb_expidx_close(&ix);
+  }
+  return rc;
+}
+
+/* A damaged filter file is not used, and the next commit writes a new one and deletes it. */
+QB_TEST(damaged_filter_is_replaced_and_deleted)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_catalog *cat = NULL;
+  CHECK_OK(qb_catalog_open(&cat, qb_test_tmpdir(), NULL, &err), &err);
+  CHECK_OK(qb_catalog_create_namespace(cat, QB_VQE_NAMESPACE, &err), &err);
+  char *f1 = NULL, *f2 = NULL;
+  CHECK_OK(commit_one(cat, 1111, "b1", &f1, &err), &err);
+  CHECK(f1 && exists(cat, f1));
+  if (!f1) return;
+  CHECK_OK(qb_fileio_write_all(qb_catalog_io(cat), f1, "QBBLOOM2 garbage", 16, QB_CREATE_OVERWRITE, &err), &err);
+  qb_expidx ix;
+  CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
+  CHECK(!ix.have_bloom && ix.loaded);
+  CHECK(strstr(ix.bloom_error, "bloom-b1-") != NULL); /* the message names the file */
+  qb_expidx_close(&ix);
+  CHECK_OK(commit_one(cat, 2222, "b2", &f2, &err), &err);
+  CHECK(f2 && strcmp(f1, f2) && exists(cat, f2));
+  CHECK(!exists(cat, f1));
+  CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
+  CHECK(ix.have_bloom && !ix.loaded && ix.bloom_error[0] == '\0');
+  CHECK(qb_expidx_stored(&ix, 1111) == -1 && qb_expidx_stored(&ix, 2222) == -1);
+  qb_expidx_close(&ix);
+  free(f1);
+  free(f2);
+  qb_catalog_free(cat);
+}
+
+/* A filter named under a foreign snapshot (no qberg.bloom-base: not used), and a summary naming a file
+ * outside the table's data folder: the first is deleted by the next commit, the second never. */
+QB_TEST(only_filters_named_in_the_tables_data_folder_are_deleted)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_catalog *cat = NULL;
+  const char *tmp = qb_test_tmpdir();
+  CHECK_OK(qb_catalog_open(&cat, tmp, NULL, &err), &err);
+  CHECK_OK(qb_catalog_create_namespace(cat, QB_VQE_NAMESPACE, &err), &err);
+  char *f1 = NULL, *f2 = NULL;
+  CHECK_OK(commit_one(cat, 1111, "b1", &f1, &err), &err);
+  if (!f1) return;
+  char victim[600];
+  snprintf(victim, sizeof victim, "%s/precious.bin", tmp);
+  CHECK_OK(qb_fileio_write_all(qb_catalog_io(cat), victim, "keep", 4, QB_CREATE_OVERWRITE, &err), &err);
+  /* a foreign append naming the current filter without a base, then one naming the victim */
+  const char *named[2] = {f1, victim};
+  for (int k = 0; k < 2; k++) {
+    qb_table *t = NULL;
+    qb_txn *txn = NULL;
+    CHECK_OK(qb_table_load(&t, cat, QB_EXPIDX_TABLE, &err), &err);
+    CHECK_OK(qb_txn_begin(&txn, t, QB_TXN_FAST_APPEND, NULL, &err), &err);
+    qb_value items[4] = {{.kind = QB_V_INT64, .u.i64 = 3333 + k}, {.kind = QB_V_NULL}, {.kind = QB_V_NULL},
+                         {.kind = QB_V_NULL}};
+    qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 4}};
+    CHECK_OK(qb_txn_write(txn, &row, &err), &err);
+    CHECK_OK(qb_txn_set_summary(txn, "qberg.bloom", named[k], &err), &err);
+    CHECK_OK(qb_txn_commit(txn, NULL, &err), &err);
+    qb_table_free(t);
+    qb_expidx ix;
+    CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
+    CHECK(!ix.have_bloom && ix.loaded);
+    CHECK(k == 0 ? ix.named_bloom && !strcmp(ix.named_bloom, f1) : ix.named_bloom == NULL);
+    qb_expidx_close(&ix);
+    if (k == 0) {
+      CHECK_OK(commit_one(cat, 2222, "b2", &f2, &err), &err);
+      CHECK(!exists(cat, f1)); /* named, not used, replaced: deleted */
+      CHECK(f2 && exists(cat, f2));
+    }
+  }
+  CHECK_OK(commit_one(cat, 4444, "b3", NULL, &err), &err);
+  CHECK(exists(cat, victim));
+  CHECK(f2 && exists(cat, f2)); /* the summary naming the victim hid it: left to remove-orphans */
+  qb_expidx ix;
+  CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
+  CHECK(ix.have_bloom);
+  for (uint64_t d = 1111; d <= 4444; d += 1111) CHECK(qb_expidx_stored(&ix, d) != 0);
+  char *live = strdup(ix.bloom_path);
+  qb_expidx_close(&ix);
+  /* remove-orphans, cutoff in the future: every filter a kept snapshot names stays (the live one, b2's),
+   * an unnamed one goes; the summary that names a path outside the table (and one naming nothing, "")
+   * neither fails the run nor protects anything */
+  char stale[700];
+  snprintf(stale, sizeof stale, "%.*sbloom-stale-1.bin", (int)(strrchr(live, '/') + 1 - live), live);
+  CHECK_OK(qb_fileio_write_all(qb_catalog_io(cat), stale, "x", 1, QB_CREATE_OVERWRITE, &err), &err);
+  qb_table *t = NULL;
+  qb_txn *txn = NULL;
+  CHECK_OK(qb_table_load(&t, cat, QB_EXPIDX_TABLE, &err), &err);
+  CHECK_OK(qb_txn_begin(&txn, t, QB_TXN_FAST_APPEND, NULL, &err), &err);
+  qb_value items[4] = {{.kind = QB_V_INT64, .u.i64 = 5555}, {.kind = QB_V_NULL}, {.kind = QB_V_NULL},
+                       {.kind = QB_V_NULL}};
+  qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 4}};
+  CHECK_OK(qb_txn_write(txn, &row, &err), &err);
+  CHECK_OK(qb_txn_set_summary(txn, "qberg.bloom", "", &err), &err);
+  CHECK_OK(qb_txn_commit(txn, NULL, &err), &err);
+  qb_orphan_options oo = QB_ORPHAN_OPTIONS_INIT;
+  oo.older_than_ms = qb_now_ms() + 60000;
+  oo.dry_run = false;
+  qb_orphan_report orep;
+  CHECK_OK(qb_remove_orphan_files(t, &oo, &orep, &err), &err);
+  CHECK_EQ_INT((long long)orep.orphans, 1);
+  CHECK(!exists(cat, stale));
+  CHECK(exists(cat, live) && f2 && exists(cat, f2) && exists(cat, victim));
+  qb_table_free(t);
+  free(live);
+  free(f1);
+  free(f2);
   qb_catalog_free(cat);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* qb_java_double_to_string's long-arithmetic digit loop, whose division by s = 2^S2 is a shift and a mask,
- * against the JDK 17 loop as written (Java's / and %), kept here as the reference: digit for digit on
- * millions of random doubles of every magnitude the loop serves. (JDK-printed values: test_spark_json.) */
+/* qb_java_double_to_string's long-arithmetic digit loop (unsigned words; the division by s = 2^S2 is a
+ * shift and a mask) against the JDK 17 loop as written (Java's / and % on wrapping longs), kept here as
+ * the reference: digit for digit on millions of random doubles of every magnitude the loop serves, and
+ * on the neighbours of the boundaries (10, 1e7, 1e-3, powers of two). (JDK-printed values: test_spark_json.) */
 #include <math.h>
 #include <stdlib.h>
 
@@ -126,10 +127,46 @@ static uint64_t next(void)
   return rng;
 }
 
+/* Whether v prints as the JDK loop says; false when v does not take the long loop. */
+static bool check_one(double v, int *bad)
+{
+  ref want;
+  if (!ref_long_loop(&want, v)) return false;
+  char s[QB_JAVA_DOUBLE_MAX], got[40];
+  qb_java_double_to_string(s, v);
+  int gn, gx, wn = want.n, wx = want.dec_exponent;
+  parse_java(s, got, &gn, &gx);
+  normalize(want.d, &wn, &wx);
+  if (gn != wn || gx != wx || memcmp(got, want.d, (size_t)gn)) {
+    if ((*bad)++ < 5) fprintf(stderr, "  %.17g: %s, JDK loop %.*sE%d\n", v, s, wn, want.d, wx);
+  }
+  return true;
+}
+
+QB_TEST(long_loop_matches_the_jdk_loop_at_the_boundaries)
+{
+  /* plain/E-form switches, the shift/division switch at 10 (s = 2^S2 below it), decades, powers of two */
+  static const double centers[] = {10.0, 1e7, 1e-3, 1.0, 0.1, 100.0, 1e6, 9.999999999999998, 0.5, 2.0,
+                                   1024.0, 0.0625, 3.0, 1e-2, 1e8, 1e15, 1e-4, 4503599627370496.0};
+  int bad = 0;
+  long compared = 0;
+  for (size_t c = 0; c < sizeof centers / sizeof centers[0]; c++)
+    for (int sign = 0; sign < 2; sign++) {
+      double up = sign ? -centers[c] : centers[c], down = up;
+      for (int k = 0; k < 3000; k++) {
+        compared += check_one(up, &bad) + check_one(down, &bad);
+        up = nextafter(up, sign ? -INFINITY : INFINITY);
+        down = nextafter(down, 0.0);
+      }
+    }
+  EXPECT(bad == 0);
+  EXPECT(compared > 150000);
+}
+
 QB_TEST(long_loop_matches_the_jdk_loop)
 {
   int bad = 0;
-  long compared = 0, shifted = 0;
+  long compared = 0, shifted = 0, divided = 0;
   for (long i = 0; i < 2000000; i++) {
     double v;
     uint64_t r = next();
@@ -144,20 +181,13 @@ QB_TEST(long_loop_matches_the_jdk_loop)
     default: v = ldexp((double)(r >> 11), (int)(next() % 200) - 150); break;  /* wide magnitudes */
     }
     if (!isfinite(v) || v == 0) continue;
-    ref want;
-    if (!ref_long_loop(&want, v)) continue;
+    if (!check_one(v, &bad)) continue;
     compared++;
     shifted += fabs(v) < 10;
-    char s[QB_JAVA_DOUBLE_MAX], got[40];
-    qb_java_double_to_string(s, v);
-    int gn, gx, wn = want.n, wx = want.dec_exponent;
-    parse_java(s, got, &gn, &gx);
-    normalize(want.d, &wn, &wx);
-    if (gn != wn || gx != wx || memcmp(got, want.d, (size_t)gn)) {
-      if (bad++ < 5) fprintf(stderr, "  %.17g: %s, JDK loop %.*sE%d\n", v, s, wn, want.d, wx);
-    }
+    divided += fabs(v) >= 10;
   }
   EXPECT(bad == 0);
   EXPECT(compared > 1000000);
   EXPECT(shifted > 500000);
+  EXPECT(divided > 100000);
 }

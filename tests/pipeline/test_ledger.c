@@ -14,10 +14,12 @@ QB_TEST(range_order_is_write_time_then_counter_then_name)
   CHECK(qb_ledger__cmp_base("1-100.json", "2-100.json") < 0);   /* same time: counter */
   CHECK(qb_ledger__cmp_base("1-100.avro", "1-100.json") < 0);   /* same numbers: name */
   CHECK(qb_ledger__cmp_base("5-5.json", "5-5.json") == 0);
-  CHECK(qb_ledger__cmp_base("99999-99999.json", "a.json") < 0); /* unpatterned names after, by name */
+  CHECK(qb_ledger__cmp_base("99999-99999.json", "a.json") > 0); /* unpatterned names before, by name */
+  CHECK(qb_ledger__cmp_base("a.json", "0-0.json") < 0);
   CHECK(qb_ledger__cmp_base("a.json", "b.json") < 0);
-  CHECK(qb_ledger__cmp_base("1-x.json", "1-2.json") > 0);       /* not the pattern */
-  CHECK(qb_ledger__cmp_base("-1-2.json", "1-2.json") > 0);
+  CHECK(qb_ledger__cmp_base("1-x.json", "1-2.json") < 0);       /* not the pattern */
+  CHECK(qb_ledger__cmp_base("-1-2.json", "1-2.json") < 0);
+  CHECK(qb_ledger__cmp_base("my file: 50.json", "1-1.json") < 0);
   CHECK(qb_ledger__cmp_base("18446744073709551615-18446744073709551615.json", "0-0.json") > 0);
 }
 
@@ -38,6 +40,8 @@ QB_TEST(summary_parses_and_refuses_malformed_text)
   CHECK_EQ_STR(l.dirs[0].r.last, "9-9.json");
   CHECK(l.dirs[0].r.count == 3 && l.dirs[0].r.hash == 0xff && !l.dirs[0].t.first);
   CHECK(!l.dirs[1].r.first && l.dirs[1].t.count == 2 && l.dirs[1].t.hash == 0x10);
+  CHECK(qb_ledger__parse(&l, "base 1\n1:a 6:x.json8:1-1.json 2 0 0:0: 0 0\n")); /* stray first */
+  CHECK_EQ_STR(l.dirs[0].r.first, "x.json");
   const char *bad[] = {
       "",                                                       /* no base */
       "base x\n",                                               /* not a number */
@@ -52,6 +56,8 @@ QB_TEST(summary_parses_and_refuses_malformed_text)
       "base 1\n1:a 99999999999999999999:x1:y 1 0 0:0: 0 0\n",   /* absurd length */
       "base 1\n1:a 1:y1:x 1 0 0:0: 0 0\n",                      /* a reversed range */
       "base 1\n1:a 0:0: 0 0 8:9-9.json8:1-1.json 1 0\n",        /* a reversed range (write times) */
+      "base 1\n1:a 8:1-1.json6:x.json 2 0 0:0: 0 0\n",          /* stray last: the former order */
+      "base 1\n1:a 0:0: 0 0 8:1-1.json6:x.json 2 0\n",          /* the same in the batch's range */
       "base 1\n1:a 1:x1:y -1 0 0:0: 0 0\n",                     /* a negative count */
       "base 1\n1:a 1:x1:y 1 0x10 0:0: 0 0\n",                   /* a hex prefix */
       "base 1\n1:a 1:x1:y 1  10 0:0: 0 0\n",                    /* a blank before the sum */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The raw-record tokenizer's fast paths against independent references, on random tokens put into a real
- * record: strings (the plain-ASCII memchr path and the byte loop with escapes and UTF-8) against json-c's
- * decoding, numbers (digits gathered in the validating scan) against strtod. */
+ * record: strings (plain runs skipped eight bytes at a time, escapes and UTF-8) against json-c's decoding,
+ * numbers (the one-scan path and the validating scan it hands over to) against strtod; keys matched
+ * against the field expected next, out of order, escaped or repeated. */
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
@@ -174,4 +175,133 @@ QB_TEST(random_numbers_match_strtod)
   }
   EXPECT(mismatches == 0);
   EXPECT(compared > 15000);
+}
+
+/* The one-scan number path (at most 19 significant digits, exponents of 1-4 digits) and its hand-over to
+ * the validating scan, at its edges: every value against strtod, every malformed token rejected. */
+QB_TEST(number_fast_path_edges_match_strtod)
+{
+  static const char *const good[] = {
+      "0.1234567890123456789", "0.12345678901234567891", "1234567890.123456789", "12345678901.23456789",
+      "0.0000000001234567890123456789", "0.00000000012345678901234567891", "9999999999999999999.5",
+      "-0.0", "0.0", "0e0", "-0e-0", "0.000", "1e-5", "1E+22", "1e22", "1e23", "2.5e-05", "1e0400",
+      "9.999999999999998", "10.0", "10", "1e7", "1E7", "9999999.999999998", "1e-3", "0.001", "9.999999999999998E-4",
+      "4.9e-324", "4.9406564584124654e-324", "2.2250738585072014e-308", "2.225073858507201e-308",
+      "1.7976931348623157e308", "123456789012345678e-10", "0.30000000000000004", "1.00000000000000011102230246251565",
+      "9007199254740992", "-9007199254740992", "9007199254740993.0", "1.5e0001", "1.5e00001", "7e-0", "12345678",
+      "1234567.8", "0.12345678", "0.123456789", "12345678.12345678", "-0.006794613435034633"};
+  static const char *const bad[] = {"01", "1.", "1.e5", "-", "1e", "1e+", "1.5x", "--1", "-.5", "1.5.5", "0x10",
+                                    "1e5.5", "00.5", "-01.5", "1.7976931348623159e308", "1e400", "1e99999",
+                                    "9007199254740993", "1.5e", "2.-1"};
+  qb_err err = QB_ERR_INIT;
+  int bad_n = 0;
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+    char field[128];
+    snprintf(field, sizeof field, "\"minimum\":%s,", good[i]);
+    char *text = record_with("\"minimum\":-1.2,", field);
+    CHECK(text != NULL);
+    double want = strtod(good[i], NULL);
+    if (!strpbrk(good[i], ".eE") && want == 0) want = 0.0;
+    qb_arena a;
+    qb_arena_init(&a, 0);
+    qb_vqe_record r;
+    int rc = vqe_parse_one(&r, &a, "t.json", text, &err);
+    if (strcmp(good[i], "1e0400") == 0) {
+      EXPECT(rc != QB_OK); /* beyond the double range: rejected like the slow scan does */
+    } else if (rc != QB_OK || memcmp(&r.minimum, &want, 8)) {
+      if (bad_n++ < 5) fprintf(stderr, "  %s: rc %d, %.17g, strtod %.17g\n", good[i], rc, r.minimum, want);
+    }
+    qb_arena_release(&a);
+    free(text);
+  }
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char field[128];
+    snprintf(field, sizeof field, "\"minimum\":%s,", bad[i]);
+    char *text = record_with("\"minimum\":-1.2,", field);
+    CHECK(text != NULL);
+    qb_arena a;
+    qb_arena_init(&a, 0);
+    qb_vqe_record r;
+    if (vqe_parse_one(&r, &a, "t.json", text, &err) == QB_OK && bad_n++ < 5) fprintf(stderr, "  accepted %s\n", bad[i]);
+    qb_arena_release(&a);
+    free(text);
+  }
+  EXPECT(bad_n == 0);
+}
+
+QB_TEST(int_fields_at_their_limits)
+{
+  static const struct {
+    const char *tok;
+    bool ok;
+    int32_t want;
+  } cases[] = {{"2147483647", true, 2147483647},  {"-2147483648", true, INT32_MIN}, {"2147483648", false, 0},
+               {"-2147483649", false, 0},         {"-0", true, 0},                {"0", true, 0},
+               {"1.0", false, 0},                 {"1e0", false, 0},              {"01", false, 0},
+               {"9223372036854775807", false, 0}, {"9223372036854775808", false, 0},
+               {"-9223372036854775808", false, 0}, {"99999999999999999999", false, 0}};
+  qb_err err = QB_ERR_INIT;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char field[64];
+    snprintf(field, sizeof field, "\"multiplicity\":%s,", cases[i].tok);
+    char *text = record_with("\"multiplicity\":1,", field);
+    CHECK(text != NULL);
+    qb_arena a;
+    qb_arena_init(&a, 0);
+    qb_vqe_record r;
+    int rc = vqe_parse_one(&r, &a, "t.json", text, &err);
+    if ((rc == QB_OK) != cases[i].ok || (rc == QB_OK && r.multiplicity != cases[i].want))
+      fprintf(stderr, "  %s: rc %d\n", cases[i].tok, rc);
+    EXPECT((rc == QB_OK) == cases[i].ok);
+    if (rc == QB_OK) EXPECT(r.multiplicity == cases[i].want);
+    qb_arena_release(&a);
+    free(text);
+  }
+}
+
+/* Keys are first matched against the field expected next; any other order, an escaped name, an unknown
+ * or a repeated member must give what the string parse and the table search give. */
+QB_TEST(keys_out_of_order_escaped_or_repeated)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_arena a;
+  qb_arena_init(&a, 0);
+  qb_vqe_record want, r;
+  CHECK_OK(vqe_parse_one(&want, &a, "t.json", vqe_e1_record, &err), &err);
+  /* coefficients before label, imaginary before real; molecule_data's members reversed */
+  char *t1 = record_with("{\"label\":\"ZZ\",\"coefficients\":{\"real\":0.0112801,\"imaginary\":0}}",
+                         "{\"coefficients\":{\"imaginary\":0,\"real\":0.0112801},\"label\":\"ZZ\"}");
+  CHECK(t1 != NULL);
+  CHECK_OK(vqe_parse_one(&r, &a, "t.json", t1, &err), &err);
+  CHECK(r.n_hamiltonian == 2);
+  EXPECT(r.hamiltonian[1].real == want.hamiltonian[1].real && r.hamiltonian[1].label.n == 2 &&
+         !memcmp(r.hamiltonian[1].label.p, "ZZ", 2));
+  free(t1);
+  /* an escaped key is the same name */
+  char *t2 = record_with("\"minimum\":-1.2,", "\"mi\\u006eimum\":-1.5,");
+  CHECK(t2 != NULL);
+  CHECK_OK(vqe_parse_one(&r, &a, "t.json", t2, &err), &err);
+  EXPECT(r.minimum == -1.5);
+  free(t2);
+  /* a key that extends the expected name, and one that is its prefix */
+  char *t3 = record_with("\"minimum\":-1.2,", "\"minimumx\":-1.5,\"minimum\":-1.2,");
+  CHECK(t3 != NULL);
+  CHECK_OK(vqe_parse_one(&r, &a, "t.json", t3, &err), &err); /* VQEResult is lenient: unknown skipped */
+  EXPECT(r.minimum == -1.2);
+  free(t3);
+  char *t4 = record_with("\"minimum\":-1.2,", "\"minimu\":-1.5,");
+  CHECK(t4 != NULL);
+  CHECK_FAIL(vqe_parse_one(&r, &a, "t.json", t4, &err), QB_ECORRUPT, &err, "minimum: missing required field");
+  free(t4);
+  /* a repeated member, found by the expected-next match the second time */
+  char *t5 = record_with("\"real\":0.0112801,", "\"real\":0.0112801,\"real\":0.5,");
+  CHECK(t5 != NULL);
+  CHECK_FAIL(vqe_parse_one(&r, &a, "t.json", t5, &err), QB_ECORRUPT, &err, "duplicate field");
+  free(t5);
+  /* an unknown member of a strict struct, spelled like a known one plus a character */
+  char *t6 = record_with("\"label\":\"ZZ\"", "\"labels\":\"ZZ\"");
+  CHECK(t6 != NULL);
+  CHECK_FAIL(vqe_parse_one(&r, &a, "t.json", t6, &err), QB_ECORRUPT, &err, "unknown field");
+  free(t6);
+  qb_arena_release(&a);
 }

@@ -193,10 +193,12 @@ static int setup(qb_avro_reader *r, qb_err *err)
   if (rc) return rc;
   qb_slice s;
   if (!qb_avro_reader_meta(r, "avro.schema", &s)) return QB_FAIL(err, QB_ECORRUPT, "header has no avro.schema");
+  const qb_avro_schema *ws = NULL;
   if (r->opt.schema_cache) {
-    const qb_avro_schema *ws;
     rc = qb_avro__cache_get(r->opt.schema_cache, s, r->opt.reader_schema, r->opt.wrap_unions, &ws, &r->plan, err);
     if (rc) return qb_err_wrap(err, "avro.schema");
+  }
+  if (ws) {
     r->cached = true;
     r->wschema = (qb_avro_schema *)ws; /* never freed through the reader */
   } else if ((rc = qb_avro_schema_parse(&r->wschema, (const char *)s.p, s.n, err))) {

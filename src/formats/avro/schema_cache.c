@@ -22,12 +22,20 @@ typedef struct cache_entry {
 struct qb_avro_schema_cache {
   cache_entry e[CACHE_ENTRIES];
   size_t next; /* the slot replaced next */
+  bool pinned; /* entries are never replaced: a full cache leaves new schemas to the reader */
 };
 
 int qb_avro_schema_cache_new(qb_avro_schema_cache **out, qb_err *err)
 {
   *out = calloc(1, sizeof **out);
   return *out ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
+}
+
+int qb_avro__cache_new_pinned(qb_avro_schema_cache **out, qb_err *err)
+{
+  int rc = qb_avro_schema_cache_new(out, err);
+  if (rc == QB_OK) (*out)->pinned = true;
+  return rc;
 }
 
 static void entry_free(cache_entry *e)
@@ -57,6 +65,9 @@ int qb_avro__cache_get(qb_avro_schema_cache *c, qb_slice text, const qb_avro_sch
       return QB_OK;
     }
   }
+  *wschema = NULL;
+  *plan = NULL;
+  if (c->pinned && c->e[c->next].text) return QB_OK; /* full: an entry may be in use by an open reader */
   cache_entry n = {0};
   int rc = qb_avro_schema_parse(&n.wschema, (const char *)text.p, text.n, err);
   if (rc == QB_EINVAL) err->code = rc = QB_ECORRUPT; /* a bad schema in a file is a corrupt file */

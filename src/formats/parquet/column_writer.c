@@ -36,7 +36,7 @@ void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_o
   const qb_pq_node *leaf = col->leaf;
   c->col = col;
   c->o = o;
-  c->z = z;
+  qb_pq_chunk_codec_init(&c->cz, z);
   c->type = leaf->type;
   c->width = qb_pq_node_value_width(leaf);
   c->max_def = col->max_def;
@@ -505,7 +505,7 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
     h.data_page_header.encoding = enc;
     h.data_page_header.def_level_encoding = QB_PQ_RLE;
     h.data_page_header.rep_level_encoding = QB_PQ_RLE;
-    rc = qb_pq_page_write(&c->pages, &h, NULL, 0, body->p, body->n, true, c->z, o->page_crc, &c->comp, &bytes, &ubytes,
+    rc = qb_pq_page_write(&c->pages, &h, NULL, 0, body->p, body->n, true, &c->cz, o->page_crc, &c->comp, &bytes, &ubytes,
                           err);
   } else {
     size_t values_n = body->n;
@@ -521,7 +521,7 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
     /* An empty values section is stored as nothing, not as an empty compressed stream, and flagged
      * uncompressed: readers must not feed 0 bytes to a decompressor (datapage_v2_empty_datapage). */
     h2->is_compressed = o->codec != QB_PQ_UNCOMPRESSED && values_n > 0;
-    rc = qb_pq_page_write(&c->pages, &h, lv->p, lv->n, body->p, values_n, h2->is_compressed, c->z, o->page_crc,
+    rc = qb_pq_page_write(&c->pages, &h, lv->p, lv->n, body->p, values_n, h2->is_compressed, &c->cz, o->page_crc,
                           &c->comp, &bytes, &ubytes, err);
   }
   if (rc) return qb_err_wrap(err, "data page");
@@ -971,6 +971,7 @@ int qb_pq_colw_flush(qb_pq_column_chunk *cc, qb_pq_colw *c, qb_writer *sink, uin
   int rc;
   const qb_pq_write_options *o = c->o;
   bool v2 = o->data_page_version == 2;
+  qb_pq_chunk_codec_closing(&c->cz, c->use_dict ? c->dict.plain_bytes : 0);
   if ((rc = finish_page(c, err)) != QB_OK) return rc;
   memset(cc, 0, sizeof *cc);
   qb_pq_column_meta *m = &cc->meta_data;
@@ -987,7 +988,7 @@ int qb_pq_colw_flush(qb_pq_column_chunk *cc, qb_pq_colw *c, qb_writer *sink, uin
     h.dictionary_page_header.num_values = (int32_t)c->dict.n;
     /* parquet-java v1 files say PLAIN_DICTIONARY for the dictionary page, v2 files PLAIN (same bytes) */
     h.dictionary_page_header.encoding = v2 ? QB_PQ_PLAIN : QB_PQ_PLAIN_DICTIONARY;
-    if ((rc = qb_pq_page_write(&c->hdr, &h, NULL, 0, c->body.p, c->body.n, true, c->z, o->page_crc, &c->comp,
+    if ((rc = qb_pq_page_write(&c->hdr, &h, NULL, 0, c->body.p, c->body.n, true, &c->cz, o->page_crc, &c->comp,
                                &dict_bytes, &dict_ubytes, err)) != QB_OK)
       return qb_err_wrap(err, "dictionary page");
     if ((rc = sink_write(sink, &c->hdr, err)) != QB_OK) return rc;
@@ -1002,7 +1003,7 @@ int qb_pq_colw_flush(qb_pq_column_chunk *cc, qb_pq_colw *c, qb_writer *sink, uin
   m->type = c->type;
   m->path_in_schema = c->col->path;
   m->n_path = (uint32_t)c->col->path_len;
-  m->codec = o->codec;
+  m->codec = qb_pq_chunk_codec_end(&c->cz);
   m->num_values = c->num_values;
   m->total_uncompressed_size = c->data_uncompressed + dict_ubytes;
   m->total_compressed_size = c->data_compressed + dict_bytes;

@@ -18,7 +18,7 @@
 typedef struct qb_pq_colw {
   const qb_pq_column *col;        /* leaf and levels (borrowed from the schema) */
   const qb_pq_write_options *o;   /* the writer's options (borrowed) */
-  qb_pq_compressor *z;            /* the writer's compressor (borrowed) */
+  qb_pq_chunk_codec cz;           /* the chunk's codec; holds the writer's compressor (borrowed) */
   qb_pq_type type;
   size_t width;                   /* bytes per staged value: 1 BOOLEAN, 4, 8, 12 INT96, L FLBA; 0 BYTE_ARRAY */
   int max_def, max_rep;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Stateful page compressor for the writer (see compressor.h). */
+/* Stateful page compressor and per-chunk codec choice for the writer (see compressor.h). */
 #include "formats/parquet/compressor.h"
 
 #include <zstd.h>
@@ -31,4 +31,63 @@ int qb_pq_compressor_run(qb_pq_compressor *c, qb_buf *out, const uint8_t *src, s
   if (ZSTD_isError(got)) return QB_FAIL(err, QB_EINTERNAL, "zstd: %s", ZSTD_getErrorName(got));
   out->n += got;
   return QB_OK;
+}
+
+/* ---- per-chunk codec -------------------------------------------------------------------------------------- */
+
+static void chunk_reset(qb_pq_chunk_codec *cc)
+{
+  cc->decided = cc->store = cc->closing = false;
+  cc->extra = 0;
+  cc->in = cc->out = 0;
+}
+
+void qb_pq_chunk_codec_init(qb_pq_chunk_codec *cc, qb_pq_compressor *z)
+{
+  cc->z = z;
+  cc->skip = NULL;
+  chunk_reset(cc);
+}
+
+void qb_pq_chunk_codec_share(qb_pq_chunk_codec *cc, uint8_t *skip)
+{
+  cc->skip = skip;
+}
+
+void qb_pq_chunk_codec_closing(qb_pq_chunk_codec *cc, size_t dict_bytes)
+{
+  cc->closing = true;
+  cc->extra = dict_bytes;
+}
+
+bool qb_pq_chunk_codec_compresses(qb_pq_chunk_codec *cc, size_t n)
+{
+  if (!cc->decided) {
+    cc->decided = true;
+    if (cc->skip && cc->z->codec != QB_PQ_UNCOMPRESSED) {
+      if (*cc->skip) {
+        (*cc->skip)--;
+        cc->store = true;
+      } else if (cc->closing && n + cc->extra < QB_PQ_STORE_TINY_BYTES) {
+        cc->store = true;
+      }
+    }
+  }
+  return !cc->store && cc->z->codec != QB_PQ_UNCOMPRESSED;
+}
+
+void qb_pq_chunk_codec_count(qb_pq_chunk_codec *cc, size_t in, size_t out)
+{
+  cc->in += in;
+  cc->out += out;
+}
+
+qb_pq_codec qb_pq_chunk_codec_end(qb_pq_chunk_codec *cc)
+{
+  qb_pq_codec codec = cc->store ? QB_PQ_UNCOMPRESSED : cc->z->codec;
+  if (cc->skip && !cc->store && cc->in >= QB_PQ_PROBE_MIN_BYTES &&
+      cc->in - (cc->out < cc->in ? cc->out : cc->in) < cc->in / QB_PQ_PROBE_MIN_GAIN)
+    *cc->skip = QB_PQ_STORE_CHUNKS;
+  chunk_reset(cc);
+  return codec;
 }

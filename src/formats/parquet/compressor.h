@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A page compressor that keeps codec state between pages of one writer: zstd reuses one ZSTD_CCtx
  * (creating a context per page cost ~25% of zstd level-3 throughput on 160 KB pages, measured); the other
- * codecs go through qb_pq_compress (codec.h), which holds no state worth keeping. */
+ * codecs go through qb_pq_compress (codec.h), which holds no state worth keeping. And the choice of each
+ * column chunk's codec (ColumnMetaData.codec is per chunk, parquet.thrift): the configured one, or
+ * UNCOMPRESSED for chunks compression does not pay for (qb_pq_write_options.codec_skip; docs/TABLES.md). */
 #ifndef QB_FORMATS_PARQUET_COMPRESSOR_H
 #define QB_FORMATS_PARQUET_COMPRESSOR_H
 
@@ -20,5 +22,45 @@ void qb_pq_compressor_init(qb_pq_compressor *c, qb_pq_codec codec, int level);
 int qb_pq_compressor_run(qb_pq_compressor *c, qb_buf *out, const uint8_t *src, size_t n, qb_err *err);
 /** NULL-safe. */
 void qb_pq_compressor_free(qb_pq_compressor *c);
+
+/* A chunk whose only data page and dictionary together hold fewer bytes than this is stored: zstd's frame
+ * and block headers (≥ 9 bytes) cost about what it can save there (the ingest's 3,500 such pages grew by
+ * 5 % compressed) and each frame cost ~4 µs of setup. */
+#define QB_PQ_STORE_TINY_BYTES 256
+/* A compressed chunk of at least this many bytes (page bodies, before compression) teaches its column:
+ * smaller ones are dominated by the frame overhead. */
+#define QB_PQ_PROBE_MIN_BYTES 4096
+/* Compression that saves less than 1/QB_PQ_PROBE_MIN_GAIN of a chunk's bytes (6.25 %) does not pay for
+ * itself: random doubles (parameter values, energies, coefficients) save 4-6 % at zstd 1 and take 10-11 ms
+ * per 6.8 MB of the ingest's pages; a column with such a chunk stores its next QB_PQ_STORE_CHUNKS chunks
+ * UNCOMPRESSED, then compresses one again as a new probe (data that became compressible is compressed
+ * again). */
+#define QB_PQ_PROBE_MIN_GAIN 16
+#define QB_PQ_STORE_CHUNKS 15
+
+/** One column's codec for the chunk being written (see the constants above). */
+typedef struct qb_pq_chunk_codec {
+  qb_pq_compressor *z; /* the writer's compressor (borrowed): the configured codec and level */
+  uint8_t *skip;       /* NULL: every chunk uses z->codec; else the column's shared byte: chunks left to store */
+  bool decided;        /* the chunk's first page was written: its codec is fixed */
+  bool store;          /* the chunk is UNCOMPRESSED */
+  bool closing;        /* the page being written ends the chunk (qb_pq_chunk_codec_closing) */
+  size_t extra;        /* with `closing`: the bytes of the dictionary page still to come */
+  uint64_t in, out;    /* compressed pages of the chunk: body bytes before and after */
+} qb_pq_chunk_codec;
+
+/** Every chunk in z's codec until qb_pq_chunk_codec_share is called. Cannot fail. */
+void qb_pq_chunk_codec_init(qb_pq_chunk_codec *cc, qb_pq_compressor *z);
+/** Choose chunk codecs by the rules above, learning in `*skip` (one byte per column, zero at first, shared
+ * by the writers of one data set: qb_pq_write_options.codec_skip). Call before any page. */
+void qb_pq_chunk_codec_share(qb_pq_chunk_codec *cc, uint8_t *skip);
+/** The next page ends the chunk; `dict_bytes` (an upper bound) will follow in the dictionary page. */
+void qb_pq_chunk_codec_closing(qb_pq_chunk_codec *cc, size_t dict_bytes);
+/** Whether pages of the chunk are compressed; fixes the chunk's codec on its first page, of `n` bytes. */
+bool qb_pq_chunk_codec_compresses(qb_pq_chunk_codec *cc, size_t n);
+/** Count a compressed page (body bytes before and after) for the chunk's probe. */
+void qb_pq_chunk_codec_count(qb_pq_chunk_codec *cc, size_t in, size_t out);
+/** After the chunk's last page: its codec (ColumnMetaData.codec); learns and resets for the next chunk. */
+qb_pq_codec qb_pq_chunk_codec_end(qb_pq_chunk_codec *cc);
 
 #endif

@@ -7,17 +7,21 @@
 #include "formats/parquet/codec.h"
 
 int qb_pq_page_write(qb_buf *out, qb_pq_page_header *h, const uint8_t *raw, size_t raw_n, const uint8_t *body,
-                     size_t body_n, bool compress, qb_pq_compressor *z, bool crc, qb_buf *scratch,
+                     size_t body_n, bool compress, qb_pq_chunk_codec *cc, bool crc, qb_buf *scratch,
                      int64_t *out_bytes, int64_t *out_uncompressed, qb_err *err)
 {
   int rc;
   const uint8_t *stored = body;
   size_t stored_n = body_n;
-  if (compress && z->codec != QB_PQ_UNCOMPRESSED) {
+  /* the first page fixes the chunk's codec, whether or not this page is compressed */
+  compress = qb_pq_chunk_codec_compresses(cc, raw_n + body_n) && compress;
+  if (h->type == QB_PQ_PAGE_DATA_V2) h->data_page_header_v2.is_compressed = compress;
+  if (compress) {
     qb_buf_reset(scratch);
-    if ((rc = qb_pq_compressor_run(z, scratch, body, body_n, err)) != QB_OK) return rc;
+    if ((rc = qb_pq_compressor_run(cc->z, scratch, body, body_n, err)) != QB_OK) return rc;
     stored = scratch->p;
     stored_n = scratch->n;
+    qb_pq_chunk_codec_count(cc, body_n, stored_n);
   }
   if (raw_n + body_n > INT32_MAX || raw_n + stored_n > INT32_MAX)
     return QB_FAIL(err, QB_EINVAL, "page of %zu bytes exceeds the 2 GiB page limit", raw_n + body_n);

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A raw file listed but gone when read (QB_ENOTFOUND on open, or on the read after the open: an S3 404) is
+ * skipped by qb_ingest_run (src/pipeline/ingest.c settle_file): in the report, not in the ledger nor in
+ * rejected_inputs, and the next batch that lists it processes it, with the ledger's range summary still
+ * deciding without reading stored rows. The raw FileIO is io/faulty.h's wrapper failing one call. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "io/faulty.h"
+#include "qberg/catalog.h"
+#include "qberg/fileio.h"
+#include "qberg/pipeline.h"
+#include "qberg/scan.h"
+#include "qberg/vqe.h"
+
+/* Rows of column `col` of `ident`; those containing `needle` into *matching (NULL: not counted). A table
+ * without a snapshot has none. */
+static long long count_rows(qb_catalog *cat, const char *ident, const char *col, const char *needle,
+                            long long *matching, qb_err *err)
+{
+  qb_table *t = NULL;
+  if (qb_table_load(&t, cat, ident, err)) return -1;
+  const char *cols[1] = {col};
+  qb_scan_options so = QB_SCAN_OPTIONS_INIT;
+  so.columns = cols;
+  so.n_columns = 1;
+  qb_scan *s = NULL;
+  long long n = 0;
+  if (matching) *matching = 0;
+  int rc = qb_scan_new(&s, t, &so, err);
+  const qb_value *row;
+  while (rc == QB_OK && (rc = qb_scan_next(&row, s, err)) == QB_OK && row) {
+    n++;
+    const qb_value *v = &row->u.seq.items[0];
+    if (matching && needle && v->kind == QB_V_STRING &&
+        memmem(v->u.bytes.p, v->u.bytes.n, needle, strlen(needle)))
+      (*matching)++;
+  }
+  qb_scan_free(s);
+  qb_table_free(t);
+  return rc ? -1 : n;
+}
+
+typedef struct fixture {
+  qb_catalog *cat;
+  char raw[512];
+  qb_ingest_report *rep;
+} fixture;
+
+/* A warehouse and `count` raw files {counter}-{nano}.json with counters 10, 11, ... */
+static int setup(fixture *f, uint64_t count, qb_err *err)
+{
+  memset(f, 0, sizeof *f);
+  const char *tmp = qb_test_tmpdir();
+  char wh[512];
+  snprintf(wh, sizeof wh, "%s/wh", tmp);
+  snprintf(f->raw, sizeof f->raw, "%s/raw", tmp);
+  if (!(f->rep = calloc(1, sizeof *f->rep))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  int rc = qb_catalog_open(&f->cat, wh, NULL, err);
+  qb_vqe_gen_options g = QB_VQE_GEN_OPTIONS_INIT;
+  g.seed = 7;
+  g.count = count;
+  g.first_counter = 10;
+  g.min_iterations = 2;
+  g.max_iterations = 3;
+  if (rc == QB_OK) rc = qb_vqe_generate(qb_catalog_io(f->cat), f->raw, &g, err);
+  return rc;
+}
+
+static void teardown(fixture *f)
+{
+  qb_catalog_free(f->cat);
+  free(f->rep);
+}
+
+/* One batch; the raw files read through a wrapper whose call number `fail_at` fails with QB_ENOTFOUND
+ * (0: no fault). *fired says whether it did. */
+static int batch(fixture *f, unsigned fail_at, bool *fired, qb_err *err)
+{
+  qb_fileio *local = NULL, *io = NULL;
+  qb_fault_plan plan = {fail_at, QB_FAULT_FAIL, QB_ENOTFOUND, 0, false};
+  int rc = qb_fileio_local_new(&local, err);
+  if (rc == QB_OK) rc = qb_fileio_faulty_new(&io, local, true, &plan, err);
+  else qb_fileio_free(local);
+  qb_ingest_options o = QB_INGEST_OPTIONS_INIT;
+  o.raw = f->raw;
+  o.raw_io = io;
+  o.no_features = true;
+  if (rc == QB_OK) rc = qb_ingest_run(f->rep, f->cat, &o, err);
+  if (fired) *fired = io && qb_fileio_faulty_fired(io);
+  qb_fileio_free(io);
+  return rc;
+}
+
+/* Calls on the raw FileIO of a first batch: 1 the listing, then per file (in counter order) open, read. */
+#define OPEN_OF(k) (2 + 2 * (k))
+#define READ_OF(k) (3 + 2 * (k))
+
+QB_TEST(vanished_on_open_is_skipped_and_ingested_when_listed_again)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, 3, &err), &err);
+  bool fired = false;
+  CHECK_OK(batch(&f, OPEN_OF(1), &fired, &err), &err); /* file 11: gone at its open */
+  CHECK(fired);
+  qb_ingest_report *r = f.rep;
+  CHECK_EQ_INT((long long)r->files_seen, 3);
+  CHECK_EQ_INT((long long)r->files_new, 3);
+  CHECK_EQ_INT((long long)r->files_rejected, 0);
+  CHECK_EQ_INT((long long)r->files_skipped, 1);
+  CHECK_EQ_INT((long long)r->n_skipped, 1);
+  CHECK_EQ_INT((long long)r->n_rejects, 0);
+  CHECK_EQ_INT((long long)r->records, 2);
+  CHECK(strstr(r->skipped[0].file, "/experiment.vqe/11-") != NULL);
+  CHECK(strstr(r->skipped[0].reason, "11-") != NULL); /* the read error names the file */
+  CHECK_EQ_INT((long long)r->rows[QB_VQE_MOLECULES], 2);
+  long long m = -1;
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".ingested_files", "file", "/11-", &m, &err), 2);
+  CHECK_EQ_INT(m, 0);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".rejected_inputs", "file", NULL, NULL, &err), 0);
+
+  /* listed again: ingested. It lies among the last batch's own files: that batch's 2 rows decide. */
+  CHECK_OK(batch(&f, 0, NULL, &err), &err);
+  CHECK_EQ_INT((long long)r->files_new, 1);
+  CHECK_EQ_INT((long long)r->files_skipped, 0);
+  CHECK_EQ_INT((long long)r->n_skipped, 0);
+  CHECK_EQ_INT((long long)r->records, 1);
+  CHECK_EQ_INT((long long)r->ledger_rows_read, 2);
+  CHECK_EQ_INT((long long)r->rows[QB_VQE_MOLECULES], 1);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".ingested_files", "file", "/11-", &m, &err), 3);
+  CHECK_EQ_INT(m, 1);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".molecules", "experiment_id", NULL, NULL, &err), 3);
+
+  /* then nothing new, and the summary holds the three files: nothing read */
+  CHECK_OK(batch(&f, 0, NULL, &err), &err);
+  CHECK_EQ_INT((long long)r->files_new, 0);
+  CHECK_EQ_INT((long long)r->ledger_rows_read, 0);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".ingested_files", "file", NULL, NULL, &err), 3);
+  teardown(&f);
+}
+
+QB_TEST(vanished_on_read_after_open_is_skipped)
+{
+  /* S3: the object deleted between the HEAD and the GET (404); here the last file, after the ranges */
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, 3, &err), &err);
+  bool fired = false;
+  CHECK_OK(batch(&f, READ_OF(2), &fired, &err), &err);
+  CHECK(fired);
+  qb_ingest_report *r = f.rep;
+  CHECK_EQ_INT((long long)r->files_skipped, 1);
+  CHECK_EQ_INT((long long)r->files_rejected, 0);
+  CHECK(strstr(r->skipped[0].file, "/experiment.vqe/12-") != NULL);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".ingested_files", "file", NULL, NULL, &err), 2);
+  CHECK_OK(batch(&f, 0, NULL, &err), &err);
+  CHECK_EQ_INT((long long)r->files_new, 1);
+  CHECK_EQ_INT((long long)r->ledger_rows_read, 0); /* after both ranges: new without reading */
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".ingested_files", "file", NULL, NULL, &err), 3);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".molecules", "experiment_id", NULL, NULL, &err), 3);
+  CHECK_OK(batch(&f, 0, NULL, &err), &err);
+  CHECK_EQ_INT((long long)r->files_new, 0);
+  CHECK_EQ_INT((long long)r->ledger_rows_read, 0);
+  teardown(&f);
+}
+
+QB_TEST(every_file_vanished_records_nothing)
+{
+  /* the only new file gone: no ledger commit, the summary unchanged, a later batch reads nothing */
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, 1, &err), &err);
+  bool fired = false;
+  CHECK_OK(batch(&f, OPEN_OF(0), &fired, &err), &err);
+  CHECK(fired);
+  CHECK_EQ_INT((long long)f.rep->files_skipped, 1);
+  CHECK_EQ_INT((long long)f.rep->records, 0);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".ingested_files", "file", NULL, NULL, &err), 0);
+  CHECK_OK(batch(&f, 0, NULL, &err), &err);
+  CHECK_EQ_INT((long long)f.rep->files_new, 1);
+  CHECK_EQ_INT((long long)f.rep->files_skipped, 0);
+  CHECK_EQ_INT((long long)f.rep->ledger_rows_read, 0);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".molecules", "experiment_id", NULL, NULL, &err), 1);
+  teardown(&f);
+}
+
+QB_TEST(vanished_late_file_inside_the_range_is_found_when_it_reappears)
+{
+  /* a late file whose write time falls between two ingested files (inside the folder's range) vanishes in
+   * a batch that records a normal new file: the summary it writes must not count it, so when it reappears
+   * the listing differs from the summary and the ledger's rows decide */
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, 3, &err), &err); /* 10, 11, 12 */
+  CHECK_OK(batch(&f, 0, NULL, &err), &err);
+  CHECK_EQ_INT((long long)f.rep->files_new, 3);
+  /* the late file 50, written between 10 and 11 */
+  char dir[600], late[700];
+  snprintf(dir, sizeof dir, "%s/experiment.vqe", f.raw);
+  unsigned long long nano[2] = {0, 0};
+  DIR *dp = opendir(dir);
+  CHECK(dp != NULL);
+  for (struct dirent *e; dp && (e = readdir(dp));) {
+    unsigned long long c, n;
+    if (sscanf(e->d_name, "%llu-%llu.json", &c, &n) == 2 && (c == 10 || c == 11)) nano[c - 10] = n;
+  }
+  if (dp) closedir(dp);
+  CHECK(nano[0] && nano[1] > nano[0] + 1);
+  qb_vqe_gen_options g = QB_VQE_GEN_OPTIONS_INIT;
+  g.seed = 8;
+  g.count = 1;
+  g.min_iterations = 2;
+  g.max_iterations = 3;
+  g.first_counter = 50;
+  char *text = NULL, name[64];
+  size_t text_n = 0;
+  CHECK_OK(qb_vqe_gen_record(&text, &text_n, name, &g, 0, &err), &err);
+  snprintf(late, sizeof late, "%s/50-%llu.json", dir, nano[0] + (nano[1] - nano[0]) / 2);
+  CHECK_OK(qb_fileio_write_all(qb_catalog_io(f.cat), late, text, text_n, QB_CREATE_OVERWRITE, &err), &err);
+  free(text);
+  g.seed = 9;
+  g.first_counter = 13;
+  g.start_unix_ns = INT64_C(1864161042873512960); /* after every other file */
+  CHECK_OK(qb_vqe_generate(qb_catalog_io(f.cat), f.raw, &g, &err), &err);
+  /* calls: the listing, then 13's open and read, 50's open (10..12 are the first batch's own files: the
+   * listing there differs from its set, so that batch's rows decide) */
+  bool fired = false;
+  CHECK_OK(batch(&f, 4, &fired, &err), &err);
+  CHECK(fired);
+  qb_ingest_report *r = f.rep;
+  CHECK_EQ_INT((long long)r->files_seen, 5);
+  CHECK_EQ_INT((long long)r->files_new, 2);
+  CHECK_EQ_INT((long long)r->files_skipped, 1);
+  CHECK(strstr(r->skipped[0].file, "/experiment.vqe/50-") != NULL);
+  CHECK_EQ_INT((long long)r->ledger_rows_read, 3);
+  long long m = -1;
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".ingested_files", "file", "/13-", &m, &err), 4);
+  CHECK_EQ_INT(m, 1);
+  CHECK_OK(batch(&f, 0, NULL, &err), &err);
+  CHECK_EQ_INT((long long)r->files_new, 1);
+  CHECK_EQ_INT((long long)r->files_skipped, 0);
+  CHECK_EQ_INT((long long)r->ledger_rows_read, 4);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".ingested_files", "file", "/50-", &m, &err), 5);
+  CHECK_EQ_INT(m, 1);
+  CHECK_OK(batch(&f, 0, NULL, &err), &err);
+  CHECK_EQ_INT((long long)r->files_new, 0);
+  CHECK_EQ_INT((long long)r->ledger_rows_read, 0);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".molecules", "experiment_id", NULL, NULL, &err), 5);
+  teardown(&f);
+}
