@@ -81,8 +81,8 @@ static int write_and_read(const data *d, const qb_pq_write_options *o, qb_pq_cod
   /* one row group per RG_ROWS rows: the group's last row is written under a 1-byte budget, which writes
    * the group out after it */
   for (size_t at = 0; !rc && at < d->n; at += RG_ROWS) {
-    qb_pq_column_batch head[2] = {{d->x + at, NULL, NULL}, {d->y + at, NULL, NULL}};
-    qb_pq_column_batch last[2] = {{d->x + at + RG_ROWS - 1, NULL, NULL}, {d->y + at + RG_ROWS - 1, NULL, NULL}};
+    qb_pq_column_batch head[2] = {{d->x + at, NULL, NULL, NULL}, {d->y + at, NULL, NULL, NULL}};
+    qb_pq_column_batch last[2] = {{d->x + at + RG_ROWS - 1, NULL, NULL, NULL}, {d->y + at + RG_ROWS - 1, NULL, NULL, NULL}};
     qb_pq_writer_set_row_group_size(w, (uint64_t)1 << 40);
     rc = qb_pq_writer_write_batch(w, head, RG_ROWS - 1, err);
     qb_pq_writer_set_row_group_size(w, 1);
@@ -243,7 +243,7 @@ QB_TEST(tiny_single_page_chunks_are_stored)
   CHECK_OK(qb_fileio_local_new(&io, &e), &e);
   CHECK_OK(qb_fileio_create(&sink, io, path, QB_CREATE_OVERWRITE, &e), &e);
   CHECK_OK(qb_pq_writer_open(&w, sink, s, &o, &e), &e);
-  qb_pq_column_batch cols[2] = {{xs, NULL, NULL}, {ys, NULL, NULL}};
+  qb_pq_column_batch cols[2] = {{xs, NULL, NULL, NULL}, {ys, NULL, NULL, NULL}};
   CHECK_OK(qb_pq_writer_write_batch(w, cols, 10, &e), &e);
   CHECK_OK(qb_pq_writer_close(w, NULL, &e), &e);
   CHECK_OK(qb_writer_close(sink, &e), &e);
