@@ -67,6 +67,21 @@ int qb_hadoop__max_version(qb_fileio *io, const char *meta_dir, int64_t *out, qb
 int qb_hadoop__read_metadata(qb_fileio *io, const char *path, uint8_t **out, size_t *out_n, qb_err *err);
 /* Does dir/metadata hold a metadata file or a version hint? */
 int qb_hadoop__is_table_dir(qb_fileio *io, const char *dir, bool *out, qb_err *err);
+/* Freed version numbers. Deleting v<N>.metadata.json frees its name for create-exclusive, so a writer on a
+ * stale base could publish v<N> again (a fork). Whoever deletes a version first leaves a marker
+ * "<meta_dir>-freed/v<N>-<table uuid>" (outside metadata/, so it never lengthens the listings commits make);
+ * a publisher of v<N> that finds the marker of its own table takes its file back. The uuid keeps a marker of
+ * a dropped table from refusing the versions of a new table created at the same place. */
+char *qb_hadoop__freed_marker(const char *meta_dir, int64_t version, const char *uuid);
+/* Leave the marker of `version_file`'s version (durably), then delete the file; the marker of the version
+ * QB_FREED_MARKERS_KEPT below is removed (best effort), so markers do not grow with the history. A file
+ * whose name is not a metadata version is refused (QB_EINVAL). */
+#define QB_FREED_MARKERS_KEPT 1000
+int qb_hadoop__free_version(qb_fileio *io, const char *meta_dir, const char *uuid, const char *version_file,
+                            qb_err *err);
+/* Does the marker of `version` exist? */
+int qb_hadoop__version_freed(qb_fileio *io, const char *meta_dir, int64_t version, const char *uuid, bool *out,
+                             qb_err *err);
 /* Best effort: replace metadata/version-hint.text with the decimal `version`, no newline. */
 int qb_hadoop__write_hint(qb_fileio *io, const char *meta_dir, int64_t version, qb_err *err);
 

@@ -81,7 +81,8 @@ static int delete_old_metadata(committer *c, const qb_table_metadata *base, cons
     char *p = own_metadata_file(c->t->meta_dir, lb[i].metadata_file);
     if (p && strcmp(qb_path_base(p), qb_path_base(current)) != 0) {
       qb_err e = QB_ERR_INIT;
-      if (qb_fileio_delete(c->cat->io, p, &e) == QB_OK) deleted++;
+      if (qb_hadoop__free_version(c->cat->io, c->t->meta_dir, qb_table_metadata_uuid(next), p, &e) == QB_OK)
+        deleted++;
     }
     free(p);
   }
@@ -136,13 +137,18 @@ static int descends_from_ours(committer *c, const char *next, const attempt_out 
   return QB_OK;
 }
 
-static int check_not_resurrected(committer *c, const qb_commit_base *base, attempt_out *o, qb_err *err)
+static int check_not_resurrected(committer *c, const qb_commit_base *base, attempt_out *o, bool list, qb_err *err)
 {
   qb_err e = QB_ERR_INIT;
   bool stale = false;
-  int64_t max;
-  int rc = qb_hadoop__max_version(c->cat->io, c->t->meta_dir, &max, &e);
-  if (rc == QB_OK && max > base->version + 1) {
+  int64_t max = -1;
+  /* the freed marker (qb_hadoop__free_version) closes what the listing cannot: a deleter that left one is
+   * seen whatever a listing racing with newer commits misses */
+  int rc = c->creating ? QB_OK
+                       : qb_hadoop__version_freed(c->cat->io, c->t->meta_dir, base->version + 1,
+                                                  qb_table_metadata_uuid(base->metadata), &stale, &e);
+  if (rc == QB_OK && !stale && list) rc = qb_hadoop__max_version(c->cat->io, c->t->meta_dir, &max, &e);
+  if (rc == QB_OK && !stale && max > base->version + 1) {
     char *next = qb_hadoop__version_path(c->t->meta_dir, base->version + 2, QB_MDNAME_PLAIN);
     bool ours = false;
     rc = next ? descends_from_ours(c, next, o, &ours, &e) : QB_FAIL(&e, QB_ENOMEM, "out of memory");
@@ -218,11 +224,15 @@ static int attempt_once(committer *c, qb_lock *lk, const qb_commit_base *base, q
   o->retry = rc == QB_ECONFLICT;
   /* A new table's v1 may be free again because another writer created the table and its commits already
    * deleted v1; an existing table's next version, because old metadata is deleted after commits. */
+  /* The listing check also covers deleters that leave no marker (Java, older qberg), when this table
+   * deletes old metadata; the marker is looked up on every commit, as `maintain clean-metadata --force`
+   * frees versions of tables that do not. */
   qb_meta_info bi;
-  if (rc == QB_OK && c->exclusive &&
-      (c->creating || (base->metadata && base->version >= 0 && qb_meta_info_from(&bi, base->metadata, err) == QB_OK &&
-                       bi.delete_after_commit)))
-    rc = check_not_resurrected(c, base, o, err);
+  if (rc == QB_OK && c->exclusive && (c->creating || (base->metadata && base->version >= 0)))
+    rc = check_not_resurrected(c, base, o,
+                               c->creating || (qb_meta_info_from(&bi, base->metadata, err) == QB_OK &&
+                                               bi.delete_after_commit),
+                               err);
   /* A write that outlasted the lease may land after a writer that broke our lock checked that the
    * version was free: that writer can still replace ours. Do not acknowledge it. */
   if (rc == QB_OK && lk && !qb_lock__held_since_write(lk, qb_mono_ns()))

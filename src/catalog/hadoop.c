@@ -83,6 +83,53 @@ char *qb_hadoop__version_path(const char *meta_dir, int64_t version, qb_mdname_k
                        suffix);
 }
 
+char *qb_hadoop__freed_marker(const char *meta_dir, int64_t version, const char *uuid)
+{
+  size_t n = strlen(meta_dir);
+  while (n > 1 && meta_dir[n - 1] == '/') n--;
+  return qb_str_printf("%.*s-freed/v%lld-%s", (int)n, meta_dir, (long long)version, uuid ? uuid : "no-uuid");
+}
+
+int qb_hadoop__free_version(qb_fileio *io, const char *meta_dir, const char *uuid, const char *version_file,
+                            qb_err *err)
+{
+  int64_t v;
+  if (qb_hadoop__parse_name(qb_path_base(version_file), &v) == QB_MDNAME_NONE)
+    return QB_FAIL(err, QB_EINVAL, "%s is not a metadata version file", version_file);
+  char *mark = qb_hadoop__freed_marker(meta_dir, v, uuid);
+  if (!mark) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  /* the marker first: a crash in between leaves a marker of a version still there, which only makes a
+   * (failing) publish of that taken name take itself back */
+  int rc = qb_fileio_write_all(io, mark, "", 0, QB_CREATE_OVERWRITE, err);
+  free(mark);
+  if (rc) return qb_err_wrap(err, "marking version %lld freed before deleting %s", (long long)v, version_file);
+  rc = qb_fileio_delete(io, version_file, err);
+  if (rc == QB_OK && v > QB_FREED_MARKERS_KEPT) {
+    char *old = qb_hadoop__freed_marker(meta_dir, v - QB_FREED_MARKERS_KEPT, uuid);
+    qb_err e = QB_ERR_INIT;
+    if (old && qb_fileio_delete(io, old, &e) != QB_OK) qb_err_clear(&e);
+    free(old);
+  }
+  return rc;
+}
+
+int qb_hadoop__version_freed(qb_fileio *io, const char *meta_dir, int64_t version, const char *uuid, bool *out,
+                             qb_err *err)
+{
+  *out = false;
+  char *mark = qb_hadoop__freed_marker(meta_dir, version, uuid);
+  if (!mark) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  qb_stat st;
+  int rc = qb_fileio_stat(io, mark, &st, err);
+  free(mark);
+  if (rc == QB_ENOTFOUND) {
+    qb_err_clear(err);
+    return QB_OK;
+  }
+  if (rc == QB_OK) *out = true;
+  return rc;
+}
+
 int qb_hadoop__read_metadata(qb_fileio *io, const char *path, uint8_t **out, size_t *out_n, qb_err *err)
 {
   uint8_t *p;

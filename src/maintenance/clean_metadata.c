@@ -84,6 +84,19 @@ static int64_t hinted_version(const qb_maint_tbl *m)
   return v;
 }
 
+/* A version file is deleted only after its freed marker is down (catalog_int.h: a writer on a stale base
+ * must not publish the freed number again unseen). No marker, no deletion: the file stays for a later run. */
+static int freed_marker(qb_maint_tbl *m, const char *meta_dir, const char *path)
+{
+  int64_t v;
+  if (qb_hadoop__parse_name(qb_path_base(path), &v) == QB_MDNAME_NONE) return QB_OK; /* not a version */
+  char *mark = qb_hadoop__freed_marker(meta_dir, v, qb_table_metadata_uuid(m->view.md));
+  qb_err e = QB_ERR_INIT;
+  int rc = mark ? qb_fileio_write_all(m->io, mark, "", 0, QB_CREATE_OVERWRITE, &e) : QB_ENOMEM;
+  free(mark);
+  return rc;
+}
+
 int qb_clean_metadata(qb_table *t, const qb_clean_metadata_options *opts, qb_clean_metadata_report *out, qb_err *err)
 {
   qb_clean_metadata_options defaults = QB_CLEAN_METADATA_OPTIONS_INIT;
@@ -109,7 +122,8 @@ int qb_clean_metadata(qb_table *t, const qb_clean_metadata_options *opts, qb_cle
     char *p = NULL;
     qb_err e = QB_ERR_INIT;
     /* the same containment rule as every deletion */
-    if (rc == QB_OK && qb_maint__deletable(&p, &m, c.doomed[i], &e) == QB_OK && p)
+    if (rc == QB_OK && qb_maint__deletable(&p, &m, c.doomed[i], &e) == QB_OK && p && (o->dry_run || !rep.enabled ||
+                                                                                   freed_marker(&m, dir, p) == QB_OK))
       qb_maint__delete(&d, QB_MAINT_METADATA, p);
     free(c.doomed[i]);
   }

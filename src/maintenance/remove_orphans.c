@@ -118,6 +118,13 @@ static bool newer_metadata(const orphan_ctx *c, const char *rel)
   return qb_hadoop__parse_name(rel + 9, &v) != QB_MDNAME_NONE && (c->version < 0 || v >= c->version);
 }
 
+/* A freed-version marker (catalog_int.h): it is what stops a stale writer from publishing a deleted version
+ * number again, so it is never an orphan; commits bound their number themselves. */
+static bool freed_marker(const char *rel)
+{
+  return !strncmp(rel, "metadata-freed/", 15) && rel[15] == 'v' && !strchr(rel + 15, '/');
+}
+
 static int on_listed(void *ctx, const char *path, const qb_stat *st, qb_err *err)
 {
   orphan_ctx *c = ctx;
@@ -133,7 +140,7 @@ static int on_listed(void *ctx, const char *path, const qb_stat *st, qb_err *err
   } else if (hidden(rel)) {
     c->rep->hidden++;
   } else if ((rc = qb_maint__key(&key, c->m, path, err)) == QB_OK) {
-    if (qb_maint__pathset_has(&c->valid, key) || newer_metadata(c, rel)) {
+    if (qb_maint__pathset_has(&c->valid, key) || newer_metadata(c, rel) || freed_marker(rel)) {
       c->rep->referenced++;
     } else if (st->mtime_ms <= 0 || st->mtime_ms >= c->cutoff) {
       c->rep->too_young++;

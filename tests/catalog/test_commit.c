@@ -21,6 +21,7 @@
 #include "io/fileio_int.h"
 #include "qberg/catalog.h"
 #include "qberg/fsck.h"
+#include "qberg/maintenance.h"
 #include "support/meta_doc.h"
 #include "util/clock.h"
 #include "util/str.h"
@@ -890,6 +891,79 @@ QB_TEST(old_metadata_deleted_after_commit)
   free(v5);
   free(hp);
   qb_table_free(t);
+  qb_catalog_free(cat);
+  free(wh);
+}
+
+/* `maintain clean-metadata --force` frees old version numbers of a table that does not delete old metadata
+ * itself, so no listing check runs on its commits: a writer still on v1 publishes the freed v2
+ * create-exclusive. Its freed marker must make it take that file back and land on the real head, not fork
+ * the history (before the markers, the table loaded at that v2: four acknowledged commits gone). */
+QB_TEST(stale_writer_on_a_version_clean_metadata_freed)
+{
+  qb_err err = QB_ERR_INIT;
+  char *wh = qb_str_printf("%s/wh", qb_test_tmpdir());
+  qb_catalog *cat;
+  CHECK_OK(qb_catalog_open(&cat, wh, NULL, &err), &err);
+  qbt_make mk = {"{\"write.metadata.previous-versions-max\":\"1\"}"};
+  qb_table *t, *stale;
+  CHECK_OK(qb_catalog_create_table(&t, cat, "db.t", qbt_make_table, &mk, NULL, &err), &err);
+  CHECK_OK(qb_table_load(&stale, cat, "db.t", &err), &err);
+  for (int i = 0; i < 4; i++) {
+    char key[16];
+    snprintf(key, sizeof key, "w-%d", i);
+    qbt_setprop p = {key, "1", 0, 0, 0};
+    CHECK_OK(qb_table_commit(t, qbt_set_property, &p, NULL, &err), &err);
+  }
+  CHECK_EQ_INT(qb_table_version(t), 5);
+  qb_clean_metadata_options co = QB_CLEAN_METADATA_OPTIONS_INIT;
+  co.force = true;
+  qb_clean_metadata_report rep;
+  CHECK_OK(qb_clean_metadata(t, &co, &rep, &err), &err);
+  CHECK_EQ_INT((int)rep.deleted.metadata, 3); /* v1..v3: v5 and the one version its metadata-log keeps stay */
+  const qb_table_metadata *tm;
+  CHECK_OK(qb_table_get_metadata(&tm, t, &err), &err);
+  const char *uuid = qb_table_metadata_uuid(tm);
+  CHECK(uuid != NULL);
+  for (int v = 1; v <= 5; v++) {
+    char *mark = qb_str_printf("%s/db/t/metadata-freed/v%d-%s", wh, v, uuid);
+    EXPECT(file_exists(mark) == (v <= 3));
+    free(mark);
+  }
+  qbt_setprop ps = {"w-stale", "1", 0, 0, 0};
+  qb_commit_info info;
+  CHECK_OK(qb_table_commit(stale, qbt_set_property, &ps, &info, &err), &err);
+  CHECK_EQ_INT(info.attempts, 2);
+  CHECK_EQ_INT(info.version, 6);
+  CHECK_EQ_INT(ps.seen_version, 5);
+  char *v2 = qb_str_printf("%s/db/t/metadata/v2.metadata.json", wh);
+  CHECK(!file_exists(v2)); /* taken back */
+  free(v2);
+  qb_table *u;
+  CHECK_OK(qb_table_load(&u, cat, "db.t", &err), &err);
+  CHECK_EQ_INT(qb_table_version(u), 6);
+  qb_table_free(u);
+  EXPECT(has_key(cat, "w-stale") && has_key(cat, "w-0") && has_key(cat, "w-3"));
+  /* remove-orphans keeps the markers, whatever their age */
+  CHECK_OK(qb_table_load(&u, cat, "db.t", &err), &err);
+  qb_orphan_options oo = QB_ORPHAN_OPTIONS_INIT;
+  oo.dry_run = false;
+  oo.older_than_ms = qb_now_ms() + 86400000;
+  qb_orphan_report orep;
+  CHECK_OK(qb_remove_orphan_files(u, &oo, &orep, &err), &err);
+  qb_table_free(u);
+  for (int v = 1; v <= 3; v++) {
+    char *mark = qb_str_printf("%s/db/t/metadata-freed/v%d-%s", wh, v, uuid);
+    EXPECT(file_exists(mark));
+    free(mark);
+  }
+  qb_table_free(t);
+  qb_table_free(stale);
+  /* dropping the table takes its markers with it: a new table at the same place starts clean */
+  CHECK_OK(qb_catalog_drop_table(cat, "db.t", false, &err), &err);
+  char *freed = qb_str_printf("%s/db/t/metadata-freed", wh);
+  CHECK(!file_exists(freed));
+  free(freed);
   qb_catalog_free(cat);
   free(wh);
 }
