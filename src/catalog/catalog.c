@@ -446,6 +446,13 @@ int qb_catalog_drop_table(qb_catalog *cat, const char *table, bool purge, qb_err
     }
   }
   if (rc == QB_OK && !(meta = qb_path_join(root, "metadata"))) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+  /* the freed-version markers before any version: an interrupted drop must not leave markers without a
+   * table, which would make a table created here later look like a resurrected v1 (QB_EEXISTS) */
+  if (rc == QB_OK) {
+    char *freed = qb_str_printf("%s-freed", meta);
+    rc = freed ? remove_tree(cat->io, freed, 1, err) : QB_FAIL(err, QB_ENOMEM, "out of memory");
+    free(freed);
+  }
   if (rc == QB_OK) rc = qb_fileio_list_dir(cat->io, meta, md_cb, &m, err);
   if (rc == QB_OK && m.n) qsort(m.v, m.n, sizeof *m.v, cmp_md);
   /* Oldest metadata first, the hint last: whatever an interruption leaves is either the current version

@@ -79,6 +79,8 @@ char *qb_hadoop__freed_marker(const char *meta_dir, int64_t version, const char 
 #define QB_FREED_MARKERS_KEPT 1000
 int qb_hadoop__free_version(qb_fileio *io, const char *meta_dir, const char *uuid, const char *version_file,
                             qb_err *err);
+/* Does a marker of `version` exist, of any table that lived here (creating v1: the uuid is not known)? */
+int qb_hadoop__version_freed_any(qb_fileio *io, const char *meta_dir, int64_t version, bool *out, qb_err *err);
 /* Does the marker of `version` exist? */
 int qb_hadoop__version_freed(qb_fileio *io, const char *meta_dir, int64_t version, const char *uuid, bool *out,
                              qb_err *err);

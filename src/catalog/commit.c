@@ -144,7 +144,7 @@ static int check_not_resurrected(committer *c, const qb_commit_base *base, attem
   int64_t max = -1;
   /* the freed marker (qb_hadoop__free_version) closes what the listing cannot: a deleter that left one is
    * seen whatever a listing racing with newer commits misses */
-  int rc = c->creating ? QB_OK
+  int rc = c->creating ? qb_hadoop__version_freed_any(c->cat->io, c->t->meta_dir, 1, &stale, &e)
                        : qb_hadoop__version_freed(c->cat->io, c->t->meta_dir, base->version + 1,
                                                   qb_table_metadata_uuid(base->metadata), &stale, &e);
   if (rc == QB_OK && !stale && list) rc = qb_hadoop__max_version(c->cat->io, c->t->meta_dir, &max, &e);

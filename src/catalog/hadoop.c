@@ -130,6 +130,41 @@ int qb_hadoop__version_freed(qb_fileio *io, const char *meta_dir, int64_t versio
   return rc;
 }
 
+typedef struct freed_any {
+  char prefix[32]; /* "v<N>-" */
+  bool found;
+} freed_any;
+
+static int freed_any_cb(void *ctx, const char *name, bool is_dir, qb_err *err)
+{
+  (void)err;
+  freed_any *f = ctx;
+  if (!is_dir && !strncmp(name, f->prefix, strlen(f->prefix))) {
+    f->found = true;
+    return 1; /* stop */
+  }
+  return QB_OK;
+}
+
+int qb_hadoop__version_freed_any(qb_fileio *io, const char *meta_dir, int64_t version, bool *out, qb_err *err)
+{
+  *out = false;
+  char *mark = qb_hadoop__freed_marker(meta_dir, version, "");
+  if (!mark) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  char *slash = strrchr(mark, '/');
+  freed_any f = {{0}, false};
+  snprintf(f.prefix, sizeof f.prefix, "%s", slash + 1);
+  *slash = '\0';
+  int rc = qb_fileio_list_dir(io, mark, freed_any_cb, &f, err);
+  free(mark);
+  if (rc == 1 || rc == QB_ENOTFOUND) {
+    qb_err_clear(err);
+    rc = QB_OK;
+  }
+  *out = f.found;
+  return rc;
+}
+
 int qb_hadoop__read_metadata(qb_fileio *io, const char *path, uint8_t **out, size_t *out_n, qb_err *err)
 {
   uint8_t *p;
