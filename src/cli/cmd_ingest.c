@@ -88,6 +88,20 @@ static void progress_clear(progress_state *s)
 
 /* ---- output ---- */
 
+/* [{"file": ..., "reason": ...}, ...]: the rejected and the skipped inputs */
+static void print_files_json(const qb_ingest_reject *v, size_t n)
+{
+  printf("[");
+  for (size_t i = 0; i < n; i++) {
+    printf("%s{\"file\":", i ? "," : "");
+    qb_cli_json_str(stdout, v[i].file);
+    printf(",\"reason\":");
+    qb_cli_json_str(stdout, v[i].reason);
+    printf("}");
+  }
+  printf("]");
+}
+
 static void print_json(const qb_ingest_report *r)
 {
   printf("{\"batch_id\":\"%s\",\"files_seen\":%llu,\"files_new\":%llu,\"files_rejected\":%llu,\"records\":%llu,"
@@ -103,23 +117,11 @@ static void print_json(const qb_ingest_report *r)
     printf("%s{\"table\":\"%s\",\"rows\":%lld,\"duplicates\":%lld,\"version\":\"%s\",\"snapshot_id\":%lld}",
            t ? "," : "", qb_vqe_table_describe((qb_vqe_table)t)->name, (long long)r->rows[t],
            (long long)r->duplicates[t], r->versions[t], (long long)r->snapshot_ids[t]);
-  printf("],\"rejected\":[");
-  for (size_t i = 0; i < r->n_rejects; i++) {
-    printf("%s{\"file\":", i ? "," : "");
-    qb_cli_json_str(stdout, r->rejects[i].file);
-    printf(",\"reason\":");
-    qb_cli_json_str(stdout, r->rejects[i].reason);
-    printf("}");
-  }
-  printf("],\"files_skipped\":%llu,\"skipped_inputs\":[", (unsigned long long)r->files_skipped);
-  for (size_t i = 0; i < r->n_skipped; i++) {
-    printf("%s{\"file\":", i ? "," : "");
-    qb_cli_json_str(stdout, r->skipped[i].file);
-    printf(",\"reason\":");
-    qb_cli_json_str(stdout, r->skipped[i].reason);
-    printf("}");
-  }
-  printf("],\"index_filter_error\":");
+  printf("],\"rejected\":");
+  print_files_json(r->rejects, r->n_rejects);
+  printf(",\"files_skipped\":%llu,\"skipped_inputs\":", (unsigned long long)r->files_skipped);
+  print_files_json(r->skipped, r->n_skipped);
+  printf(",\"index_filter_error\":");
   qb_cli_json_str(stdout, r->index_filter_error);
   if (r->features.batch_id[0]) { /* the ML phase ran */
     printf(",\"features\":");

@@ -8,6 +8,7 @@
 # 2. an ingest: the random-double columns (parameter_value, coeff_real) have UNCOMPRESSED chunks, the id
 #    columns stay ZSTD, and DuckDB reads every file of the big tables as our reader does.
 set -u
+. "$QB_ROOT/tests/lib/rows.sh"
 pass=0 fail=0
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -100,21 +101,7 @@ mkdir -p "$dir/iduck"
 node "$QB_ORACLES/parquet-rows-batch.mjs" "$dir/iduck" $files 2>"$dir/err"
 cmp_rows() { # FILE: DuckDB's rows equal qberg's (int64 comes as strings from DuckDB; timestamps differ in form)
   "$QBERG" parquet cat "$1" >"$dir/ours" 2>"$dir/err" || { cat "$dir/err"; return 1; }
-  python3 - "$dir/ours" "$dir/iduck/$(basename "$1").jsonl" <<'PY'
-import json, sys
-ours = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-duck = [json.loads(l) for l in open(sys.argv[2]) if l.strip() and not l.startswith("#")]
-if len(ours) != len(duck) or not ours:
-    sys.exit("rows: ours %d, duckdb %d" % (len(ours), len(duck)))
-for i, (a, b) in enumerate(zip(ours, duck)):
-    for k, x in a.items():
-        if k == "processing_timestamp": continue
-        y = b.get(k)
-        if isinstance(x, bool) or x is None or isinstance(x, str): ok = x == y
-        elif isinstance(x, int): ok = y is not None and int(y) == x
-        else: ok = y is not None and float(y) == float(x)
-        if not ok: sys.exit("row %d column %s: ours %r, duckdb %r" % (i, k, x, y))
-PY
+  rows_equal "$dir/ours" "$dir/iduck/$(basename "$1").jsonl"
 }
 for f in $files; do check "duckdb reads $(basename "$(dirname "$(dirname "$f")")")/$(basename "$f")" 'cmp_rows "$f"'; done
 echo "parquet_chunk_codec: $pass passed, $fail failed"

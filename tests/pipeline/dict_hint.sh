@@ -5,6 +5,7 @@
 # judged early in the files after the first that drops them, read back by DuckDB row for row as our own
 # reader reads them, in every file of the tables with the most partition files.
 set -u
+. "$QB_ROOT/tests/lib/rows.sh"
 pass=0 fail=0
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -16,21 +17,7 @@ check "ingest" '"$QBERG" -w "$dir/wh" ingest --raw "$dir/raw" >/dev/null 2>"$dir
 cmp_rows() { # FILE: DuckDB's rows equal qberg's (int64 comes as strings from DuckDB; timestamps differ in form)
   node "$QB_ORACLES/parquet-rows.mjs" "$1" >"$dir/duck" 2>"$dir/err" || { cat "$dir/err"; return 1; }
   "$QBERG" parquet cat "$1" >"$dir/ours" 2>"$dir/err" || { cat "$dir/err"; return 1; }
-  python3 - "$dir/ours" "$dir/duck" <<'PY'
-import json, sys
-ours = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-duck = [json.loads(l) for l in open(sys.argv[2]) if l.strip() and not l.startswith("#")]
-if len(ours) != len(duck) or not ours:
-    sys.exit("rows: ours %d, duckdb %d" % (len(ours), len(duck)))
-for i, (a, b) in enumerate(zip(ours, duck)):
-    for k, x in a.items():
-        if k == "processing_timestamp": continue
-        y = b.get(k)
-        if isinstance(x, bool) or x is None or isinstance(x, str): ok = x == y
-        elif isinstance(x, int): ok = y is not None and int(y) == x
-        else: ok = y is not None and float(y) == float(x)
-        if not ok: sys.exit("row %d column %s: ours %r, duckdb %r" % (i, k, x, y))
-PY
+  rows_equal "$dir/ours" "$dir/duck"
 }
 
 n=0
