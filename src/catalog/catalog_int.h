@@ -77,6 +77,9 @@ char *qb_hadoop__freed_marker(const char *meta_dir, int64_t version, const char 
  * QB_FREED_MARKERS_KEPT below is removed (best effort), so markers do not grow with the history. A file
  * whose name is not a metadata version is refused (QB_EINVAL). */
 #define QB_FREED_MARKERS_KEPT 1000
+/* Only the marker of `version_file` (*version gets its number): for deleters that delete in batches. */
+int qb_hadoop__mark_freed(qb_fileio *io, const char *meta_dir, const char *uuid, const char *version_file,
+                          int64_t *version, qb_err *err);
 int qb_hadoop__free_version(qb_fileio *io, const char *meta_dir, const char *uuid, const char *version_file,
                             qb_err *err);
 /* Does a marker of `version` exist, of any table that lived here (creating v1: the uuid is not known)? */

@@ -90,19 +90,28 @@ char *qb_hadoop__freed_marker(const char *meta_dir, int64_t version, const char 
   return qb_str_printf("%.*s-freed/v%lld-%s", (int)n, meta_dir, (long long)version, uuid ? uuid : "no-uuid");
 }
 
-int qb_hadoop__free_version(qb_fileio *io, const char *meta_dir, const char *uuid, const char *version_file,
-                            qb_err *err)
+int qb_hadoop__mark_freed(qb_fileio *io, const char *meta_dir, const char *uuid, const char *version_file,
+                          int64_t *version, qb_err *err)
 {
   int64_t v;
   if (qb_hadoop__parse_name(qb_path_base(version_file), &v) == QB_MDNAME_NONE)
     return QB_FAIL(err, QB_EINVAL, "%s is not a metadata version file", version_file);
+  if (version) *version = v;
   char *mark = qb_hadoop__freed_marker(meta_dir, v, uuid);
   if (!mark) return QB_FAIL(err, QB_ENOMEM, "out of memory");
-  /* the marker first: a crash in between leaves a marker of a version still there, which only makes a
-   * (failing) publish of that taken name take itself back */
   int rc = qb_fileio_write_all(io, mark, "", 0, QB_CREATE_OVERWRITE, err);
   free(mark);
-  if (rc) return qb_err_wrap(err, "marking version %lld freed before deleting %s", (long long)v, version_file);
+  return rc ? qb_err_wrap(err, "marking version %lld freed before deleting %s", (long long)v, version_file) : QB_OK;
+}
+
+int qb_hadoop__free_version(qb_fileio *io, const char *meta_dir, const char *uuid, const char *version_file,
+                            qb_err *err)
+{
+  int64_t v;
+  /* the marker first: a crash in between leaves a marker of a version still there, which only makes a
+   * (failing) publish of that taken name take itself back */
+  int rc = qb_hadoop__mark_freed(io, meta_dir, uuid, version_file, &v, err);
+  if (rc) return rc;
   rc = qb_fileio_delete(io, version_file, err);
   if (rc == QB_OK && v > QB_FREED_MARKERS_KEPT) {
     char *old = qb_hadoop__freed_marker(meta_dir, v - QB_FREED_MARKERS_KEPT, uuid);

@@ -90,11 +90,8 @@ static int freed_marker(qb_maint_tbl *m, const char *meta_dir, const char *path)
 {
   int64_t v;
   if (qb_hadoop__parse_name(qb_path_base(path), &v) == QB_MDNAME_NONE) return QB_OK; /* not a version */
-  char *mark = qb_hadoop__freed_marker(meta_dir, v, qb_table_metadata_uuid(m->view.md));
   qb_err e = QB_ERR_INIT;
-  int rc = mark ? qb_fileio_write_all(m->io, mark, "", 0, QB_CREATE_OVERWRITE, &e) : QB_ENOMEM;
-  free(mark);
-  return rc;
+  return qb_hadoop__mark_freed(m->io, meta_dir, qb_table_metadata_uuid(m->view.md), path, NULL, &e);
 }
 
 int qb_clean_metadata(qb_table *t, const qb_clean_metadata_options *opts, qb_clean_metadata_report *out, qb_err *err)
