@@ -87,6 +87,58 @@ static inline void qb_vqe_cols_put(qb_vqe_cols *c, const qb_value *v, qb_err *er
   col->offsets.n += 8;
 }
 
+/* Typed appends of a present cell (the columnar derivation knows each column's type from the table
+ * description, so no qb_value is built and no type is switched on: these run for every cell). */
+static inline uint8_t *qb_vqe__cell(qb_vqe_cols *c, size_t width, qb_err *err)
+{
+  qb_vqe_col *col = &c->cols[c->cur++];
+  if (c->rc || (c->rc = qb_vqe__room(&col->valid, 1, err)) || (c->rc = qb_vqe__room(&col->values, width, err)))
+    return NULL;
+  col->valid.p[col->valid.n++] = 1;
+  uint8_t *dst = col->values.p + col->values.n;
+  col->values.n += width;
+  return dst;
+}
+static inline void qb_vqe_cols_put_i32(qb_vqe_cols *c, int32_t v, qb_err *err)
+{
+  uint8_t *dst = qb_vqe__cell(c, 4, err);
+  if (dst) memcpy(dst, &v, 4);
+}
+static inline void qb_vqe_cols_put_i64(qb_vqe_cols *c, int64_t v, qb_err *err)
+{
+  uint8_t *dst = qb_vqe__cell(c, 8, err);
+  if (dst) memcpy(dst, &v, 8);
+}
+static inline void qb_vqe_cols_put_f64(qb_vqe_cols *c, double v, qb_err *err)
+{
+  uint8_t *dst = qb_vqe__cell(c, 8, err);
+  if (dst) memcpy(dst, &v, 8);
+}
+
+/* A present BYTE_ARRAY cell of up to `max` bytes: returns where to write them (NULL on failure, in
+ * c->rc); qb_vqe__bytes_end then closes it with its actual length. */
+static inline uint8_t *qb_vqe__bytes_begin(qb_vqe_cols *c, size_t max, qb_err *err)
+{
+  qb_vqe_col *col = &c->cols[c->cur];
+  if (c->rc || (c->rc = qb_vqe__room(&col->valid, 1, err)) || (c->rc = qb_vqe__room(&col->values, max, err)) ||
+      (c->rc = qb_vqe__room(&col->offsets, 16, err)))
+    return NULL;
+  return col->values.p + col->values.n;
+}
+static inline void qb_vqe__bytes_end(qb_vqe_cols *c, size_t n)
+{
+  qb_vqe_col *col = &c->cols[c->cur++];
+  col->valid.p[col->valid.n++] = 1;
+  col->values.n += n;
+  if (col->offsets.n == 0) { /* offsets[0] */
+    memset(col->offsets.p, 0, 8);
+    col->offsets.n = 8;
+  }
+  int64_t end = (int64_t)col->values.n;
+  memcpy(col->offsets.p + col->offsets.n, &end, 8);
+  col->offsets.n += 8;
+}
+
 /** Leave the next `n` cells of the row being built to qb_vqe_cols_fill: a column whose value is the same
  * for all the rows of a record (experiment_id, the processing_* metadata) is written once per record. */
 static inline void qb_vqe_cols_skip(qb_vqe_cols *c, size_t n) { c->cur += n; }

@@ -29,6 +29,7 @@ typedef struct rows {
   qb_vqe_cols *cols; /* the columnar target, else rows go to fn */
   qb_value items[MAX_COLS];
   size_t n;
+  char id[ID_MAX]; /* row path: the id cell of the row being built */
   /* columnar: where the record-constant cells go, skipped per row and filled once (fill_constants) */
   size_t prefix_col, prefix_n, meta_col;
   bool has_prefix, has_meta;
@@ -38,6 +39,23 @@ static inline void put(rows *w, qb_value v)
 {
   if (w->cols) qb_vqe_cols_put(w->cols, &v, w->err);
   else w->items[w->n++] = v;
+}
+
+/* Typed puts of present cells for the many-row tables: columnar, no qb_value is built (vqe_cols.h). */
+static inline void put_i32(rows *w, int32_t x)
+{
+  if (w->cols) qb_vqe_cols_put_i32(w->cols, x, w->err);
+  else w->items[w->n++] = qb_value_i32(x);
+}
+static inline void put_i64(rows *w, int64_t x)
+{
+  if (w->cols) qb_vqe_cols_put_i64(w->cols, x, w->err);
+  else w->items[w->n++] = qb_value_i64(x);
+}
+static inline void put_f64(rows *w, double x)
+{
+  if (w->cols) qb_vqe_cols_put_f64(w->cols, x, w->err);
+  else w->items[w->n++] = qb_value_f64(x);
 }
 
 static qb_value v_str(const char *p, size_t n)
@@ -253,31 +271,63 @@ static size_t dec(char *out, int64_t v)
 }
 
 /* `prefix` `tag` `v`: the row ids of §4.5–§4.9 (ID_MAX bounds every one: a 64-char id, a short tag). */
-static size_t row_id(char out[ID_MAX], const char *prefix, size_t prefix_n, const char *tag, int64_t v)
+static size_t row_id(char out[ID_MAX], const char *prefix, size_t prefix_n, const char *tag, size_t tag_n, int64_t v)
 {
-  size_t tag_n = strlen(tag);
   memcpy(out, prefix, prefix_n);
   memcpy(out + prefix_n, tag, tag_n);
   return prefix_n + tag_n + dec(out + prefix_n + tag_n, v);
 }
+#define TAG(s) (s), sizeof(s) - 1
+
+/* A present string cell; columnar: copied once, straight into the column. */
+static inline void put_bytes(rows *w, const char *p, size_t n)
+{
+  if (!w->cols) {
+    w->items[w->n++] = v_str(p, n);
+    return;
+  }
+  uint8_t *dst = qb_vqe__bytes_begin(w->cols, n, w->err);
+  if (!dst) {
+    qb_vqe_cols_skip(w->cols, 1);
+    return;
+  }
+  if (n) memcpy(dst, p, n);
+  qb_vqe__bytes_end(w->cols, n);
+}
+
+/* The row's id cell (`prefix` `tag` `v`, as row_id): columnar, written straight into the column; the
+ * row path keeps it in w->id until the row is emitted. */
+static inline void put_id(rows *w, const char *prefix, size_t prefix_n, const char *tag, size_t tag_n, int64_t v)
+{
+  if (!w->cols) {
+    size_t n = row_id(w->id, prefix, prefix_n, tag, tag_n, v);
+    w->items[w->n++] = v_str(w->id, n);
+    return;
+  }
+  uint8_t *dst = qb_vqe__bytes_begin(w->cols, ID_MAX, w->err);
+  if (!dst) {
+    qb_vqe_cols_skip(w->cols, 1);
+    return;
+  }
+  qb_vqe__bytes_end(w->cols, row_id((char *)dst, prefix, prefix_n, tag, tag_n, v));
+}
 
 /* initial_parameters / optimal_parameters: one row per element, parameter_index a hash bucket of the
  * value's string form under the batch type (Double.toString for double, Long.toString for bigint). */
-static int parameters(rows *w, const qb_vqe_doubles *d, unsigned bit, const char *tag)
+static int parameters(rows *w, const qb_vqe_doubles *d, unsigned bit, const char *tag, size_t tag_n)
 {
   bool as_long = qb_vqe_types_as_long(w->types, w->r, bit);
   qb_vqe_idhash h;
   qb_vqe_idhash_init(&h, w->eid, w->eid_n);
   for (size_t i = 0; i < d->n; i++) {
-    char num[32], id[ID_MAX];
+    char num[32];
     size_t num_n = qb_vqe_number_string(num, d->v[i], as_long);
     int32_t index = qb_vqe_bucket(qb_vqe_idhash_str(&h, num, num_n));
-    size_t id_n = row_id(id, w->eid, w->eid_n, tag, index);
     put_prefix(w, 5);
-    put(w, qb_value_f64(d->v[i]));
+    put_f64(w, d->v[i]);
     put_meta(w);
-    put(w, qb_value_i32(index));
-    put(w, v_str(id, id_n));
+    put_i32(w, index);
+    put_id(w, w->eid, w->eid_n, tag, tag_n, index);
     int rc = emit(w);
     if (rc) return rc;
   }
@@ -289,7 +339,7 @@ static size_t iteration_id(char out[ID_MAX], const rows *w, const qb_vqe_idhash 
   char num[24];
   size_t num_n = dec(num, step); /* cast(bigint as string) */
   int32_t bucket = qb_vqe_bucket(qb_vqe_idhash_str(h, num, num_n));
-  return row_id(out, w->eid, w->eid_n, "_iter_", bucket);
+  return row_id(out, w->eid, w->eid_n, TAG("_iter_"), bucket);
 }
 
 static bool steps_increasing(const qb_vqe_record *r)
@@ -320,14 +370,14 @@ static int vqe_iterations(rows *w)
     char id[ID_MAX];
     size_t id_n = iteration_id(id, w, &h, it->iteration);
     put_prefix(w, 5);
-    put(w, qb_value_i64(it->iteration));
-    put(w, qb_value_f64(it->result));
-    put(w, qb_value_f64(it->std));
+    put_i64(w, it->iteration);
+    put_f64(w, it->result);
+    put_f64(w, it->std);
     put(w, v_opt_f64(it->has_energy_delta, it->energy_delta));
     put(w, v_opt_f64(it->has_parameter_delta_norm, it->parameter_delta_norm));
     put(w, v_opt_f64(it->has_cumulative_min_energy, it->cumulative_min_energy));
     put_meta(w);
-    put(w, v_str(id, id_n));
+    put_bytes(w, id, id_n);
     rc = emit(w);
   }
   qb_u64set_free(&seen);
@@ -353,18 +403,17 @@ static int iteration_parameters(rows *w)
   qb_vqe_idhash_init(&h, w->eid, w->eid_n);
   for (size_t i = 0; i < r->n_iterations; i++) {
     const qb_vqe_iteration *it = &r->iterations[i];
-    char iter_id[ID_MAX], param_id[ID_MAX];
+    char iter_id[ID_MAX];
     size_t iter_n = iteration_id(iter_id, w, &h, it->iteration);
     size_t from = w->cols ? w->cols->n_rows : 0, step_col = 0, id_col = 0;
     for (size_t k = 0; k < it->parameters.n; k++) {
-      size_t param_n = row_id(param_id, iter_id, iter_n, "_param_", (int64_t)k);
       put_prefix(w, 5);
       put_iteration_cell(w, qb_value_i64(it->iteration), &step_col);
-      put(w, qb_value_i32((int32_t)k));
-      put(w, qb_value_f64(it->parameters.v[k]));
+      put_i32(w, (int32_t)k);
+      put_f64(w, it->parameters.v[k]);
       put_meta(w);
       put_iteration_cell(w, v_str(iter_id, iter_n), &id_col);
-      put(w, v_str(param_id, param_n));
+      put_id(w, iter_id, iter_n, TAG("_param_"), (int64_t)k);
       int rc = emit(w);
       if (rc) return rc;
     }
@@ -386,15 +435,13 @@ static int hamiltonian_terms(rows *w)
   for (size_t i = 0; i < r->n_hamiltonian; i++) {
     const qb_vqe_term *t = &r->hamiltonian[i];
     int32_t index = qb_vqe_bucket(qb_vqe_idhash_str(&h, t->label.p, t->label.n));
-    char id[ID_MAX];
-    size_t id_n = row_id(id, w->eid, w->eid_n, "_term_", index);
     put_prefix(w, 4);
-    put(w, v_vstr(t->label));
-    put(w, qb_value_f64(t->real));
-    put(w, qb_value_f64(t->imaginary));
+    put_bytes(w, t->label.p, t->label.n);
+    put_f64(w, t->real);
+    put_f64(w, t->imaginary);
     put_meta(w);
-    put(w, qb_value_i32(index));
-    put(w, v_str(id, id_n));
+    put_i32(w, index);
+    put_id(w, w->eid, w->eid_n, TAG("_term_"), index);
     int rc = emit(w);
     if (rc) return rc;
   }
@@ -427,10 +474,10 @@ static int derive(qb_vqe_table t, const qb_vqe_record *rec, const char *experime
   case QB_VQE_PERFORMANCE_METRICS: rc = performance_metrics(&w); break;
   case QB_VQE_VQE_RESULTS: rc = vqe_results(&w); break;
   case QB_VQE_INITIAL_PARAMETERS:
-    rc = parameters(&w, &rec->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS, "_init_");
+    rc = parameters(&w, &rec->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS, TAG("_init_"));
     break;
   case QB_VQE_OPTIMAL_PARAMETERS:
-    rc = parameters(&w, &rec->optimal_parameters, QB_VQE_F_OPTIMAL_PARAMETERS, "_opt_");
+    rc = parameters(&w, &rec->optimal_parameters, QB_VQE_F_OPTIMAL_PARAMETERS, TAG("_opt_"));
     break;
   case QB_VQE_VQE_ITERATIONS: rc = vqe_iterations(&w); break;
   case QB_VQE_ITERATION_PARAMETERS: rc = iteration_parameters(&w); break;
