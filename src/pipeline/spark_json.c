@@ -44,9 +44,10 @@ size_t qb_spark_json_plain_run(const char *p, size_t n)
     b = x ^ (ones * '\\');
     if ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs) break;
   }
-  char esc[6];
-  for (; i < n; i++)
-    if (qb_spark_json_escape(esc, (unsigned char)p[i])) return i;
+  for (; i < n; i++) { /* the bytes qb_spark_json_escape escapes, tested inline (short strings end here) */
+    unsigned char c = (unsigned char)p[i];
+    if (c < 0x20 || c == '"' || c == '\\') return i;
+  }
   return n;
 }
 

@@ -71,23 +71,39 @@ static void j_flush(jw *w)
   w->n = 0;
 }
 
-static void j_put(jw *w, const char *p, size_t n)
+static void j_put_slow(jw *w, const char *p, size_t n)
 {
-  if (n > sizeof w->stage - w->n) {
-    j_flush(w);
-    if (n > sizeof w->stage) {
-      j_sink(w, p, n);
-      return;
-    }
+  j_flush(w);
+  if (n > sizeof w->stage) {
+    j_sink(w, p, n);
+    return;
   }
   memcpy(w->stage + w->n, p, n);
   w->n += n;
 }
 
-static void j_putc(jw *w, char c)
+/* Inline: most pieces are a few bytes (keys, punctuation, numbers) and fit the stage. */
+static inline void j_put(jw *w, const char *p, size_t n)
+{
+  if (n > sizeof w->stage - w->n) {
+    j_put_slow(w, p, n);
+    return;
+  }
+  memcpy(w->stage + w->n, p, n);
+  w->n += n;
+}
+
+static inline void j_putc(jw *w, char c)
 {
   if (w->n == sizeof w->stage) j_flush(w);
   w->stage[w->n++] = c;
+}
+
+/* Room for `n` more bytes in the stage, to format a number in place. */
+static inline char *j_room(jw *w, size_t n)
+{
+  if (n > sizeof w->stage - w->n) j_flush(w);
+  return w->stage + w->n;
 }
 
 #define J_LIT(w, s) j_put((w), (s), sizeof(s) - 1)
@@ -121,11 +137,7 @@ static void j_key(jw *w, bool *first, jkey k)
   j_put(w, k.quoted, k.n);
 }
 
-static void j_long(jw *w, int64_t v)
-{
-  char s[20];
-  j_put(w, s, qb_spark_long_text(s, v));
-}
+static void j_long(jw *w, int64_t v) { w->n += qb_spark_long_text(j_room(w, 20), v); }
 
 static void j_num(jw *w, double v, bool as_long)
 {
@@ -133,10 +145,8 @@ static void j_num(jw *w, double v, bool as_long)
     j_long(w, (int64_t)v);
     return;
   }
-  char s[QB_JAVA_DOUBLE_MAX];
-  size_t n = qb_java_double_to_string(s, v);
   if (!isfinite(v)) j_putc(w, '"'); /* Jackson writes NaN and Infinity as strings */
-  j_put(w, s, n);
+  w->n += qb_java_double_to_string(j_room(w, QB_JAVA_DOUBLE_MAX), v);
   if (!isfinite(v)) j_putc(w, '"');
 }
 
