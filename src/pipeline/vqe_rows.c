@@ -110,7 +110,7 @@ static void prefix_values(const rows *w, qb_value v[5])
   v[4] = qb_value_i64(w->r->num_qubits);
 }
 
-static void put_meta(rows *w)
+static inline void put_meta(rows *w)
 {
   if (w->cols) {
     w->meta_col = w->cols->cur, w->has_meta = true;
@@ -122,7 +122,7 @@ static void put_meta(rows *w)
   for (int i = 0; i < 4; i++) put(w, v[i]);
 }
 
-static void put_prefix(rows *w, int n)
+static inline void put_prefix(rows *w, int n)
 {
   if (w->cols) {
     w->prefix_col = w->cols->cur, w->prefix_n = (size_t)n, w->has_prefix = true;
@@ -253,21 +253,27 @@ static int vqe_results(rows *w)
   return emit(w);
 }
 
-/* Decimal form of v (what %PRId64 prints) at out; returns its length (at most 20). snprintf is a
- * measurable share of ingest when called for every row id. */
+/* Decimal form of v (what %PRId64 prints) at out; returns its length (at most 20). Runs for every row id
+ * (snprintf was a measurable share of ingest): the length first, then two digits per step from the end. */
 static size_t dec(char *out, int64_t v)
 {
-  char tmp[24];
-  size_t n = 0;
+  static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                              "8081828384858687888990919293949596979899";
   uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-  do {
-    tmp[n++] = (char)('0' + u % 10);
-    u /= 10;
-  } while (u);
   size_t len = 0;
   if (v < 0) out[len++] = '-';
-  while (n) out[len++] = tmp[--n];
-  return len;
+  size_t nd = 1;
+  for (uint64_t t = u; t >= 10 && nd < 20; t /= 10) nd++;
+  char *e = out + len + nd;
+  while (u >= 100) {
+    e -= 2;
+    memcpy(e, pairs + 2 * (u % 100), 2);
+    u /= 100;
+  }
+  if (u >= 10) memcpy(e - 2, pairs + 2 * u, 2);
+  else e[-1] = (char)('0' + u);
+  return len + nd;
 }
 
 /* `prefix` `tag` `v`: the row ids of §4.5–§4.9 (ID_MAX bounds every one: a 64-char id, a short tag). */
