@@ -244,9 +244,15 @@ static int derive_cols(ingest_run *r, int t, const qb_vqe_record *rec, const cha
    * (parameter_id, iteration_id, term_id) hashes the id's 64 bytes once per record, then each row's rest. */
   const qb_vqe_table_desc *d = ts->desc;
   bool id_key = d->n_key_columns == 1 && c->cols[d->key_columns[0]].width == 0;
+  /* ids the derivation hashed as it wrote them (parameter_id, term_id): their states, no bytes read */
+  const uint64_t *id_hash = id_key ? qb_vqe_cols_id_hashes(c, d->key_columns[0]) : NULL;
   uint64_t pre = id_key ? qb_hash_bytes_update(QB_HASH_BYTES_INIT, id, 64) : 0;
   for (size_t i = from; i < c->n_rows; i++) {
     uint64_t h = 0x5157424b4559ULL;
+    if (id_hash) {
+      r->rec_keyset += mix_key(t, string_digest_after(h, id_hash[i], NULL, 0));
+      continue;
+    }
     for (size_t k = 0; k < d->n_key_columns; k++) {
       qb_value v = qb_vqe_cols_value(c, d->key_columns[k], i);
       if (id_key && v.kind == QB_V_STRING && v.u.bytes.n >= 64 && !memcmp(v.u.bytes.p, id, 64))

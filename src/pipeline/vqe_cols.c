@@ -39,6 +39,7 @@ int qb_vqe_cols_init(qb_vqe_cols *c, qb_vqe_table t, qb_err *err)
     return QB_FAIL(err, QB_EINVAL, "table %s has list columns: it has no columnar path", d ? d->name : "?");
   c->table = t;
   c->n_cols = d->n_columns;
+  qb_buf_init(&c->id_hash, QB_BUF_NOLIMIT);
   for (size_t i = 0; i < c->n_cols; i++) {
     qb_vqe_col *col = &c->cols[i];
     (void)scalar(d->columns[i].type, &col->type, &col->width);
@@ -59,12 +60,14 @@ void qb_vqe_cols_free(qb_vqe_cols *c)
     qb_buf_free(&c->cols[i].valid);
     qb_buf_free(&c->cols[i].repeats);
   }
+  qb_buf_free(&c->id_hash);
   c->n_cols = c->n_rows = 0;
 }
 
 void qb_vqe_cols_truncate(qb_vqe_cols *c, size_t n_rows)
 {
   if (n_rows >= c->n_rows) return;
+  if (c->id_hash.n > n_rows * 8) c->id_hash.n = n_rows * 8;
   for (size_t i = 0; i < c->n_cols; i++) {
     qb_vqe_col *col = &c->cols[i];
     col->valid.n = n_rows;

@@ -29,6 +29,12 @@ typedef struct qb_vqe_cols {
   size_t n_cols, n_rows;
   size_t cur;                 /* column of the next value of the row being appended */
   int rc;                     /* first allocation failure while appending (then only free) */
+  /* For tables whose rows end in a derived id (parameter_id, term_id): per row, the
+   * qb_hash_bytes_update(QB_HASH_BYTES_INIT, …) state of column id_col's cell, which the derivation has
+   * at hand (the id's prefix hashed once per record or iteration, then the row's digits), so that the
+   * ingest's key digest need not read the bytes again. See qb_vqe_cols_id_hashes. */
+  qb_buf id_hash;
+  size_t id_col;
   qb_vqe_col cols[QB_VQE_MAX_COLUMNS];
   qb_pq_column_batch batch[QB_VQE_MAX_COLUMNS];
 } qb_vqe_cols;
@@ -137,6 +143,13 @@ static inline void qb_vqe__bytes_end(qb_vqe_cols *c, size_t n)
   int64_t end = (int64_t)col->values.n;
   memcpy(col->offsets.p + col->offsets.n, &end, 8);
   col->offsets.n += 8;
+}
+
+/** The id hashes of rows [0, n_rows) when every row has one and they are of column `col`, else NULL. */
+static inline const uint64_t *qb_vqe_cols_id_hashes(const qb_vqe_cols *c, size_t col)
+{
+  return c->n_rows && col == c->id_col && c->id_hash.n == c->n_rows * 8 ? (const uint64_t *)(const void *)c->id_hash.p
+                                                                          : NULL;
 }
 
 /** Leave the next `n` cells of the row being built to qb_vqe_cols_fill: a column whose value is the same

@@ -301,9 +301,11 @@ static inline void put_bytes(rows *w, const char *p, size_t n)
   qb_vqe__bytes_end(w->cols, n);
 }
 
-/* The row's id cell (`prefix` `tag` `v`, as row_id): columnar, written straight into the column; the
- * row path keeps it in w->id until the row is emitted. */
-static inline void put_id(rows *w, const char *prefix, size_t prefix_n, const char *tag, size_t tag_n, int64_t v)
+/* The row's id cell (`prefix` `tag` `v`, as row_id): columnar, written straight into the column, with its
+ * hash state (cols->id_hash) from `pre`, the state after `prefix` `tag`; the row path keeps it in w->id
+ * until the row is emitted. */
+static inline void put_id(rows *w, const char *prefix, size_t prefix_n, const char *tag, size_t tag_n, int64_t v,
+                          uint64_t pre)
 {
   if (!w->cols) {
     size_t n = row_id(w->id, prefix, prefix_n, tag, tag_n, v);
@@ -315,7 +317,20 @@ static inline void put_id(rows *w, const char *prefix, size_t prefix_n, const ch
     qb_vqe_cols_skip(w->cols, 1);
     return;
   }
-  qb_vqe__bytes_end(w->cols, row_id((char *)dst, prefix, prefix_n, tag, tag_n, v));
+  size_t n = row_id((char *)dst, prefix, prefix_n, tag, tag_n, v), head = prefix_n + tag_n;
+  uint64_t h = qb_hash_bytes_update(pre, dst + head, n - head);
+  qb_vqe_cols *c = w->cols;
+  c->id_col = c->cur;
+  qb_vqe__bytes_end(c, n);
+  if ((c->rc = qb_vqe__room(&c->id_hash, 8, w->err))) return;
+  memcpy(c->id_hash.p + c->id_hash.n, &h, 8);
+  c->id_hash.n += 8;
+}
+
+/* The hash state of `a` `b` (put_id's `pre`); 0 on the row path, which keeps no hashes. */
+static uint64_t id_pre(const rows *w, const char *a, size_t a_n, const char *b, size_t b_n)
+{
+  return w->cols ? qb_hash_bytes_update(qb_hash_bytes_update(QB_HASH_BYTES_INIT, a, a_n), b, b_n) : 0;
 }
 
 /* initial_parameters / optimal_parameters: one row per element, parameter_index a hash bucket of the
@@ -325,6 +340,7 @@ static int parameters(rows *w, const qb_vqe_doubles *d, unsigned bit, const char
   bool as_long = qb_vqe_types_as_long(w->types, w->r, bit);
   qb_vqe_idhash h;
   qb_vqe_idhash_init(&h, w->eid, w->eid_n);
+  uint64_t pre = id_pre(w, w->eid, w->eid_n, tag, tag_n);
   for (size_t i = 0; i < d->n; i++) {
     char num[32];
     size_t num_n = qb_vqe_number_string(num, d->v[i], as_long);
@@ -333,7 +349,7 @@ static int parameters(rows *w, const qb_vqe_doubles *d, unsigned bit, const char
     put_f64(w, d->v[i]);
     put_meta(w);
     put_i32(w, index);
-    put_id(w, w->eid, w->eid_n, tag, tag_n, index);
+    put_id(w, w->eid, w->eid_n, tag, tag_n, index, pre);
     int rc = emit(w);
     if (rc) return rc;
   }
@@ -412,6 +428,7 @@ static int iteration_parameters(rows *w)
     char iter_id[ID_MAX];
     size_t iter_n = iteration_id(iter_id, w, &h, it->iteration);
     size_t from = w->cols ? w->cols->n_rows : 0, step_col = 0, id_col = 0;
+    uint64_t pre = it->parameters.n ? id_pre(w, iter_id, iter_n, TAG("_param_")) : 0;
     for (size_t k = 0; k < it->parameters.n; k++) {
       put_prefix(w, 5);
       put_iteration_cell(w, qb_value_i64(it->iteration), &step_col);
@@ -419,7 +436,7 @@ static int iteration_parameters(rows *w)
       put_f64(w, it->parameters.v[k]);
       put_meta(w);
       put_iteration_cell(w, v_str(iter_id, iter_n), &id_col);
-      put_id(w, iter_id, iter_n, TAG("_param_"), (int64_t)k);
+      put_id(w, iter_id, iter_n, TAG("_param_"), (int64_t)k, pre);
       int rc = emit(w);
       if (rc) return rc;
     }
@@ -438,6 +455,7 @@ static int hamiltonian_terms(rows *w)
   const qb_vqe_record *r = w->r;
   qb_vqe_idhash h;
   qb_vqe_idhash_init(&h, w->eid, w->eid_n);
+  uint64_t pre = id_pre(w, w->eid, w->eid_n, TAG("_term_"));
   for (size_t i = 0; i < r->n_hamiltonian; i++) {
     const qb_vqe_term *t = &r->hamiltonian[i];
     int32_t index = qb_vqe_bucket(qb_vqe_idhash_str(&h, t->label.p, t->label.n));
@@ -447,7 +465,7 @@ static int hamiltonian_terms(rows *w)
     put_f64(w, t->imaginary);
     put_meta(w);
     put_i32(w, index);
-    put_id(w, w->eid, w->eid_n, TAG("_term_"), index);
+    put_id(w, w->eid, w->eid_n, TAG("_term_"), index, pre);
     int rc = emit(w);
     if (rc) return rc;
   }
