@@ -6,6 +6,7 @@
 #include "pipeline/vqe_cols.h"
 #include "pipeline/vqe_ids.h"
 #include "support/vqe_support.h"
+#include "util/hash.h"
 
 static bool same_value(const qb_value *a, const qb_value *b)
 {
@@ -103,7 +104,7 @@ QB_TEST(columnar_rows_equal_row_path)
     free(r);
   }
   CHECK_OK(rc, &err);
-  size_t total = 0, repeats = 0;
+  size_t total = 0, repeats = 0, id_hashes = 0;
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
     if (!qb_vqe_table_is_flat((qb_vqe_table)t)) continue;
     qb_vqe_cols c;
@@ -123,6 +124,17 @@ QB_TEST(columnar_rows_equal_row_path)
       if (rc) break;
       EXPECT(k.row == c.n_rows);
       total += c.n_rows - from;
+      /* the id hashes kept for the key digest: those of the key column's bytes, for every row */
+      const qb_vqe_table_desc *d = qb_vqe_table_describe((qb_vqe_table)t);
+      const uint64_t *ih = qb_vqe_cols_id_hashes(&c, d->key_columns[0]);
+      bool derived_id = t == QB_VQE_INITIAL_PARAMETERS || t == QB_VQE_OPTIMAL_PARAMETERS ||
+                        t == QB_VQE_ITERATION_PARAMETERS || t == QB_VQE_HAMILTONIAN_TERMS;
+      EXPECT((ih != NULL) == (derived_id && c.n_rows > 0));
+      for (size_t row = 0; ih && row < c.n_rows; row++) {
+        qb_value x = qb_vqe_cols_value(&c, d->key_columns[0], row);
+        id_hashes++;
+        EXPECT(ih[row] == qb_hash_bytes_update(QB_HASH_BYTES_INIT, x.u.bytes.p, x.u.bytes.n));
+      }
       /* the batch view: a string column's offsets end at its bytes, validity only where a null is */
       const qb_pq_column_batch *b = qb_vqe_cols_batch(&c);
       for (size_t j = 0; j < c.n_cols; j++) {
@@ -150,6 +162,7 @@ QB_TEST(columnar_rows_equal_row_path)
   CHECK_OK(rc, &err);
   EXPECT(total > 10000);
   EXPECT(repeats > total); /* record-constant columns (ids, processing_*) declare theirs */
+  EXPECT(id_hashes > total / 2);
 }
 
 QB_TEST(fill_repeats_a_value)
