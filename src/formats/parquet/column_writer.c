@@ -84,6 +84,14 @@ static inline int push(qb_buf *b, const void *p, size_t n, qb_err *err)
   return QB_OK;
 }
 
+/* qb_buf_reserve; a buffer's first reservation of the chunk takes at least `hint` bytes (see the hints in
+ * column_writer.h). */
+static inline int reserve_hinted(qb_buf *b, size_t extra, size_t hint, qb_err *err)
+{
+  if (!b->cap && hint > extra) extra = hint;
+  return qb_buf_reserve(b, extra, err);
+}
+
 /* Stage the page's implicit definition levels (all max_def) before the first level that may differ. */
 static int stage_implicit_defs(qb_pq_colw *c, qb_err *err)
 {
@@ -179,7 +187,8 @@ static int fall_back(qb_pq_colw *c, qb_err *err)
       (void)qb_pq_dict_bytes(&c->dict, idx[i], &len);
       total += len;
     }
-    if ((rc = qb_buf_reserve(&plain, n * 4, err)) != QB_OK || (rc = qb_buf_reserve(&c->data, total, err)) != QB_OK) {
+    if ((rc = qb_buf_reserve(&plain, n * 4, err)) != QB_OK ||
+        (rc = reserve_hinted(&c->data, total, c->hint_data, err)) != QB_OK) {
       qb_buf_free(&plain);
       return rc;
     }
@@ -494,6 +503,8 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
   if (!dict && (rc = encode_plain(body, c, err)) != QB_OK) return rc;
   c->first_page_done = true;
 
+  if (!c->pages.cap && c->hint_pages && (rc = qb_buf_reserve(&c->pages, c->hint_pages, err)) != QB_OK) return rc;
+
   qb_pq_encoding enc = dict ? (v2 ? QB_PQ_RLE_DICTIONARY : QB_PQ_PLAIN_DICTIONARY) : QB_PQ_PLAIN;
   qb_pq_page_header h;
   memset(&h, 0, sizeof h);
@@ -534,6 +545,8 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
   } else {
     c->n_plain_pages++;
   }
+  if (c->vals.n > c->peak_vals) c->peak_vals = c->vals.n;
+  if (c->data.n > c->peak_data) c->peak_data = c->data.n;
   qb_buf_reset(&c->def);
   c->def_implicit = 0;
   qb_buf_reset(&c->rep);
@@ -606,7 +619,8 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
   const uint8_t *base = b->values, *valid = b->valid;
   const int64_t *off = b->offsets;
   size_t total = (size_t)(off[i + run] - off[i]);
-  if ((rc = qb_buf_reserve(&c->vals, run * 4, err)) != QB_OK || (rc = qb_buf_reserve(&c->data, total, err)) != QB_OK)
+  if ((rc = qb_buf_reserve(&c->vals, run * 4, err)) != QB_OK ||
+      (rc = reserve_hinted(&c->data, total, c->hint_data, err)) != QB_OK)
     return rc;
   uint8_t *lens = c->vals.p + c->vals.n, *dst = c->data.p + c->data.n;
   const uint8_t *minp = NULL, *maxp = NULL;
@@ -871,11 +885,12 @@ int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0
   size_t i = row0, end = row0 + n;
   uint32_t limit = c->o->page_row_limit;
   /* A chunk's staging buffers start empty (reset_chunk releases them): size the values for this batch's
-   * rows at once rather than by doubling from 256 bytes (about one realloc per column per 64 rows of a
-   * small chunk; the fan-out writer's chunks are mostly small). */
+   * rows, or the previous chunk's largest page, at once rather than by doubling from 256 bytes (about one
+   * realloc per column per 64 rows of a small chunk; the fan-out writer's chunks are mostly small). */
   if (!c->vals.cap && c->type != QB_PQ_BOOLEAN) {
     size_t rows = n < BATCH_RESERVE_ROWS ? n : BATCH_RESERVE_ROWS;
-    if ((rc = qb_buf_reserve(&c->vals, rows * (c->use_dict || !c->width ? 4 : c->width), err)) != QB_OK) return rc;
+    rc = reserve_hinted(&c->vals, rows * (c->use_dict || !c->width ? 4 : c->width), c->hint_vals, err);
+    if (rc) return rc;
   }
   while (i < end) {
     if (limit && c->n_rows >= limit && (rc = finish_page(c, err)) != QB_OK) return rc;
@@ -950,6 +965,10 @@ static void reset_chunk(qb_pq_colw *c)
 {
   qb_pq_dict_reset(&c->dict);
   qb_pq_col_stats_reset(&c->stats);
+  c->hint_vals = c->peak_vals;
+  c->hint_data = c->peak_data;
+  c->hint_pages = c->pages.n;
+  c->peak_vals = c->peak_data = 0;
   /* Release the row group's pages and staging buffers rather than keep their peak capacity for the next
    * one: a writer fanning out to many files would hold it for every column of every open file, outside
    * the row-group budget (which counts bytes held, not capacity). */

@@ -53,6 +53,13 @@ typedef struct qb_pq_colw {
   int32_t n_plain_pages;          /* data pages PLAIN */
   qb_pq_col_stats stats;
 
+  /* capacity hints: a chunk's staging buffers start empty (reset_chunk releases them); the first use of
+   * each reserves what the column's previous chunk needed (its largest page's values and bytes, its pages)
+   * at once, rather than growing it by doubling (a realloc copy per step, page after page of a row group,
+   * row group after row group) */
+  size_t peak_vals, peak_data;    /* this chunk's largest page so far */
+  size_t hint_vals, hint_data, hint_pages;
+
   /* scratch reused for every page */
   qb_buf body, comp, hdr, slices;
 } qb_pq_colw;
