@@ -177,7 +177,13 @@ static int fall_back(qb_pq_colw *c, qb_err *err)
   qb_buf_reset(&c->data);
   if (c->width) {
     if ((rc = qb_buf_reserve(&plain, n * c->width, err)) != QB_OK) return rc;
-    for (size_t i = 0; i < n; i++) memcpy(plain.p + i * c->width, qb_pq_dict_fixed(&c->dict, idx[i]), c->width);
+    /* numbers by their width (a register copy each, not a call) */
+    if (c->width == 8)
+      for (size_t i = 0; i < n; i++) memcpy(plain.p + i * 8, qb_pq_dict_fixed(&c->dict, idx[i]), 8);
+    else if (c->width == 4)
+      for (size_t i = 0; i < n; i++) memcpy(plain.p + i * 4, qb_pq_dict_fixed(&c->dict, idx[i]), 4);
+    else
+      for (size_t i = 0; i < n; i++) memcpy(plain.p + i * c->width, qb_pq_dict_fixed(&c->dict, idx[i]), c->width);
     plain.n = n * c->width;
   } else {
     /* reserve the exact size: appending value by value would double the buffer past it */
@@ -192,18 +198,17 @@ static int fall_back(qb_pq_colw *c, qb_err *err)
       qb_buf_free(&plain);
       return rc;
     }
-    for (size_t i = 0; i < n && rc == QB_OK; i++) {
+    uint8_t *dst = c->data.p;
+    for (size_t i = 0; i < n; i++) {
       size_t len;
       const uint8_t *p = qb_pq_dict_bytes(&c->dict, idx[i], &len);
       uint32_t l32 = (uint32_t)len;
       memcpy(plain.p + i * 4, &l32, 4);
-      rc = qb_buf_append(&c->data, p, len, err);
+      memcpy(dst, p, len);
+      dst += len;
     }
+    c->data.n = total;
     plain.n = n * 4;
-    if (rc) {
-      qb_buf_free(&plain);
-      return rc;
-    }
   }
   qb_buf_free(&c->vals);
   c->vals = plain;
