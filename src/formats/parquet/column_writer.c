@@ -92,6 +92,24 @@ static inline int reserve_hinted(qb_buf *b, size_t extra, size_t hint, qb_err *e
   return qb_buf_reserve(b, extra, err);
 }
 
+/* BYTE_ARRAY values in PLAIN mode are staged in `data` after DATA_HEAD bytes of headroom, where
+ * finish_page puts the page's levels when they fit (a page without nulls: one RLE run, 8 bytes with
+ * its v1 length prefix) and hands the buffer to the page writer as the page body, without a copy. */
+#define DATA_HEAD 16
+
+/* Bytes of PLAIN values staged in `data` (after its headroom). */
+static inline size_t data_bytes(const qb_pq_colw *c) { return c->data.n ? c->data.n - DATA_HEAD : 0; }
+
+/* Room for `extra` more bytes of PLAIN values in `data` (opening it with its headroom). */
+static inline int data_reserve(qb_pq_colw *c, size_t extra, qb_err *err)
+{
+  size_t head = c->data.n ? 0 : DATA_HEAD;
+  int rc = reserve_hinted(&c->data, head + extra, c->hint_data, err);
+  if (rc) return rc;
+  c->data.n += head;
+  return QB_OK;
+}
+
 /* Stage the page's implicit definition levels (all max_def) before the first level that may differ. */
 static int stage_implicit_defs(qb_pq_colw *c, qb_err *err)
 {
@@ -131,7 +149,7 @@ static size_t plain_bytes(const qb_pq_colw *c)
 {
   if (c->type == QB_PQ_BOOLEAN) return ((size_t)c->n_values + 7) / 8;
   if (c->width) return (size_t)c->n_values * c->width;
-  return (c->use_dict ? c->page_value_bytes : c->data.n) + 4 * (size_t)c->n_values;
+  return c->use_dict ? c->page_value_bytes + 4 * (size_t)c->n_values : data_bytes(c);
 }
 
 static size_t page_estimate(const qb_pq_colw *c)
@@ -152,7 +170,7 @@ static size_t page_estimate(const qb_pq_colw *c)
 static bool page_full(const qb_pq_colw *c)
 {
   if (c->o->page_row_limit && c->n_rows >= c->o->page_row_limit) return true;
-  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + c->vals.n + c->data.n;
+  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + c->vals.n + data_bytes(c);
   return page_estimate(c) >= c->o->page_size_bytes || staged / STAGED_PAGE_FACTOR >= c->o->page_size_bytes;
 }
 
@@ -160,7 +178,8 @@ uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c)
 {
   /* The open page counts with what it holds in memory when that exceeds its encoded estimate (levels
    * staged as int16, dictionary indices as u32): the row-group budget bounds memory, not file bytes. */
-  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + c->vals.n + c->data.n, est = page_estimate(c);
+  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + c->vals.n + data_bytes(c);
+  size_t est = page_estimate(c);
   uint64_t n = c->pages.n + (staged > est ? staged : est);
   if (c->use_dict || c->dict_pages) n += c->dict.plain_bytes;
   return n;
@@ -187,31 +206,25 @@ static int fall_back(qb_pq_colw *c, qb_err *err)
     plain.n = n * c->width;
   } else {
     /* reserve the exact size: appending value by value would double the buffer past it */
-    size_t total = 0;
+    size_t total = 4 * n;
     for (size_t i = 0; i < n; i++) {
       size_t len;
       (void)qb_pq_dict_bytes(&c->dict, idx[i], &len);
       total += len;
     }
-    if ((rc = qb_buf_reserve(&plain, n * 4, err)) != QB_OK ||
-        (rc = reserve_hinted(&c->data, total, c->hint_data, err)) != QB_OK) {
-      qb_buf_free(&plain);
-      return rc;
-    }
-    uint8_t *dst = c->data.p;
+    if ((rc = data_reserve(c, total, err)) != QB_OK) return rc;
+    uint8_t *dst = c->data.p + c->data.n;
     for (size_t i = 0; i < n; i++) {
       size_t len;
       const uint8_t *p = qb_pq_dict_bytes(&c->dict, idx[i], &len);
-      uint32_t l32 = (uint32_t)len;
-      memcpy(plain.p + i * 4, &l32, 4);
-      memcpy(dst, p, len);
-      dst += len;
+      qb_put_le32(dst, (uint32_t)len);
+      memcpy(dst + 4, p, len);
+      dst += 4 + len;
     }
-    c->data.n = total;
-    plain.n = n * 4;
+    c->data.n += total;
   }
   qb_buf_free(&c->vals);
-  c->vals = plain;
+  c->vals = plain; /* BYTE_ARRAY: empty, the values are in `data` */
   c->use_dict = false;
   /* No page refers to the dictionary yet: drop it now (its memory counts against the row group). */
   if (!c->dict_pages) qb_pq_dict_reset(&c->dict);
@@ -352,9 +365,11 @@ static inline int val_bytes(qb_pq_colw *c, const uint8_t *p, size_t n, qb_err *e
   c->n_values++;
   if (c->width) return push(&c->vals, p, n, err);
   if (n > UINT32_MAX) return QB_FAIL(err, QB_EINVAL, "value of %zu bytes exceeds the 4 GiB BYTE_ARRAY limit", n);
-  uint32_t l32 = (uint32_t)n;
-  if ((rc = push(&c->vals, &l32, 4, err)) != QB_OK) return rc;
-  return n ? push(&c->data, p, n, err) : QB_OK;
+  if ((rc = data_reserve(c, 4 + n, err)) != QB_OK) return rc;
+  qb_put_le32(c->data.p + c->data.n, (uint32_t)n);
+  if (n) memcpy(c->data.p + c->data.n + 4, p, n);
+  c->data.n += 4 + n;
+  return QB_OK;
 }
 
 int qb_pq_colw_put_null(qb_pq_colw *c, int rep, int def, qb_err *err)
@@ -401,7 +416,7 @@ int qb_pq_colw_put_bytes(qb_pq_colw *c, int rep, const uint8_t *p, size_t n, qb_
 
 /* ---- pages ----------------------------------------------------------------------------------------------- */
 
-/* Slices over the staged PLAIN values of a byte column, for the PLAIN encoders. */
+/* Slices over the staged PLAIN values of a fixed-width byte column (FLBA, INT96), for the PLAIN encoder. */
 static int stage_slices(qb_pq_colw *c, qb_err *err)
 {
   size_t n = c->n_values;
@@ -409,16 +424,7 @@ static int stage_slices(qb_pq_colw *c, qb_err *err)
   int rc = qb_buf_reserve(&c->slices, n * sizeof(qb_slice), err);
   if (rc) return rc;
   qb_slice *s = (qb_slice *)(void *)c->slices.p;
-  if (c->width) {
-    for (size_t i = 0; i < n; i++) s[i] = (qb_slice){c->vals.p + i * c->width, c->width};
-  } else {
-    const uint32_t *len = (const uint32_t *)(const void *)c->vals.p;
-    size_t off = 0;
-    for (size_t i = 0; i < n; i++) {
-      s[i] = (qb_slice){c->data.p + off, len[i]};
-      off += len[i];
-    }
-  }
+  for (size_t i = 0; i < n; i++) s[i] = (qb_slice){c->vals.p + i * c->width, c->width};
   return QB_OK;
 }
 
@@ -433,22 +439,7 @@ static int encode_plain(qb_buf *out, qb_pq_colw *c, qb_err *err)
   case QB_PQ_INT64: return qb_pq_plain_encode_i64(out, v, n, err);
   case QB_PQ_FLOAT: return qb_pq_plain_encode_float(out, v, n, err);
   case QB_PQ_DOUBLE: return qb_pq_plain_encode_double(out, v, n, err);
-  case QB_PQ_BYTE_ARRAY: {
-    /* the staged lengths and bytes interleaved: one reservation, no slices */
-    if ((rc = qb_buf_reserve(out, 4 * n + c->data.n, err)) != QB_OK) return rc;
-    const uint8_t *len = c->vals.p, *src = c->data.p;
-    uint8_t *dst = out->p + out->n;
-    for (size_t i = 0; i < n; i++) {
-      uint32_t l;
-      memcpy(&l, len + 4 * i, 4);
-      qb_put_le32(dst, l);
-      memcpy(dst + 4, src, l);
-      dst += 4 + (size_t)l;
-      src += l;
-    }
-    out->n = (size_t)(dst - out->p);
-    return QB_OK;
-  }
+  case QB_PQ_BYTE_ARRAY: return c->data.n ? qb_buf_append(out, c->data.p + DATA_HEAD, data_bytes(c), err) : QB_OK;
   default:
     if ((rc = stage_slices(c, err)) != QB_OK) return rc;
     return qb_pq_plain_encode_fixed(out, (const qb_slice *)(const void *)c->slices.p, n, c->width, err);
@@ -505,7 +496,19 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
       dict = false;
     }
   }
-  if (!dict && (rc = encode_plain(body, c, err)) != QB_OK) return rc;
+  /* the page's values section: encoded into body, or PLAIN strings as staged, the levels before them */
+  const uint8_t *src;
+  size_t src_n;
+  if (!dict && c->type == QB_PQ_BYTE_ARRAY && c->data.n && values_at <= DATA_HEAD) {
+    uint8_t *at = c->data.p + DATA_HEAD - values_at;
+    if (values_at) memcpy(at, body->p, values_at);
+    src = at;
+    src_n = values_at + data_bytes(c);
+  } else {
+    if (!dict && (rc = encode_plain(body, c, err)) != QB_OK) return rc;
+    src = body->p;
+    src_n = body->n;
+  }
   c->first_page_done = true;
 
   if (!c->pages.cap && c->hint_pages && (rc = qb_buf_reserve(&c->pages, c->hint_pages, err)) != QB_OK) return rc;
@@ -521,10 +524,9 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
     h.data_page_header.encoding = enc;
     h.data_page_header.def_level_encoding = QB_PQ_RLE;
     h.data_page_header.rep_level_encoding = QB_PQ_RLE;
-    rc = qb_pq_page_write(&c->pages, &h, NULL, 0, body->p, body->n, true, &c->cz, o->page_crc, &c->comp, &bytes, &ubytes,
-                          err);
+    rc = qb_pq_page_write(&c->pages, &h, NULL, 0, src, src_n, true, &c->cz, o->page_crc, &c->comp, &bytes, &ubytes, err);
   } else {
-    size_t values_n = body->n;
+    size_t values_n = src_n;
     h.type = QB_PQ_PAGE_DATA_V2;
     h.has_data_page_header_v2 = true;
     qb_pq_data_page_header_v2 *h2 = &h.data_page_header_v2;
@@ -537,8 +539,8 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
     /* An empty values section is stored as nothing, not as an empty compressed stream, and flagged
      * uncompressed: readers must not feed 0 bytes to a decompressor (datapage_v2_empty_datapage). */
     h2->is_compressed = o->codec != QB_PQ_UNCOMPRESSED && values_n > 0;
-    rc = qb_pq_page_write(&c->pages, &h, lv->p, lv->n, body->p, values_n, h2->is_compressed, &c->cz, o->page_crc,
-                          &c->comp, &bytes, &ubytes, err);
+    rc = qb_pq_page_write(&c->pages, &h, lv->p, lv->n, src, values_n, h2->is_compressed, &c->cz, o->page_crc, &c->comp,
+                          &bytes, &ubytes, err);
   }
   if (rc) return qb_err_wrap(err, "data page");
   c->data_compressed += bytes;
@@ -616,18 +618,17 @@ static inline int cmp_unsigned_bytes(const uint8_t *a, size_t an, const uint8_t 
   return r ? r : (an > bn) - (an < bn);
 }
 
-/* PLAIN BYTE_ARRAY rows: lengths and bytes copied into buffers reserved once for the run; min and max
- * found among the run's values and folded into the statistics once (for unsigned byte order). */
+/* PLAIN BYTE_ARRAY rows: staged in their PLAIN layout (4-byte length, bytes) into `data` reserved once for
+ * the run; min and max found among the run's values and folded into the statistics once (for unsigned byte
+ * order). */
 static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, qb_err *err)
 {
   int rc;
   const uint8_t *base = b->values, *valid = b->valid;
   const int64_t *off = b->offsets;
-  size_t total = (size_t)(off[i + run] - off[i]);
-  if ((rc = qb_buf_reserve(&c->vals, run * 4, err)) != QB_OK ||
-      (rc = reserve_hinted(&c->data, total, c->hint_data, err)) != QB_OK)
-    return rc;
-  uint8_t *lens = c->vals.p + c->vals.n, *dst = c->data.p + c->data.n;
+  size_t total = (size_t)(off[i + run] - off[i]) + 4 * run;
+  if ((rc = data_reserve(c, total, err)) != QB_OK) return rc;
+  uint8_t *dst = c->data.p + c->data.n;
   const uint8_t *minp = NULL, *maxp = NULL;
   size_t minn = 0, maxn = 0, m = 0;
   const uint8_t *rep = b->repeats, *p = NULL;
@@ -639,10 +640,10 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
      * one of another length is taken as it is (the bytes reserved above are the rows' own). */
     bool again = rep && k > i && rep[k] && (size_t)(off[k + 1] - off[k]) == n;
     if (!again) p = base + off[k], n = (size_t)(off[k + 1] - off[k]); /* ≤ UINT32_MAX: checked by the writer */
-    uint32_t l32 = (uint32_t)n;
-    memcpy(lens + 4 * m++, &l32, 4);
-    memcpy(dst, p, n);
-    dst += n;
+    qb_put_le32(dst, (uint32_t)n);
+    memcpy(dst + 4, p, n);
+    dst += 4 + n;
+    m++;
     if (again) continue;
     if (!minp) {
       minp = maxp = p;
@@ -653,7 +654,6 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
       maxp = p, maxn = n;
     }
   }
-  c->vals.n += 4 * m;
   c->data.n = (size_t)(dst - c->data.p);
   c->n_values += (uint32_t)m;
   c->stats.null_count += run - m;
@@ -892,9 +892,9 @@ int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0
   /* A chunk's staging buffers start empty (reset_chunk releases them): size the values for this batch's
    * rows, or the previous chunk's largest page, at once rather than by doubling from 256 bytes (about one
    * realloc per column per 64 rows of a small chunk; the fan-out writer's chunks are mostly small). */
-  if (!c->vals.cap && c->type != QB_PQ_BOOLEAN) {
+  if (!c->vals.cap && c->type != QB_PQ_BOOLEAN && (c->use_dict || c->width)) {
     size_t rows = n < BATCH_RESERVE_ROWS ? n : BATCH_RESERVE_ROWS;
-    rc = reserve_hinted(&c->vals, rows * (c->use_dict || !c->width ? 4 : c->width), c->hint_vals, err);
+    rc = reserve_hinted(&c->vals, rows * (c->use_dict ? 4 : c->width), c->hint_vals, err);
     if (rc) return rc;
   }
   while (i < end) {

@@ -38,8 +38,9 @@ typedef struct qb_pq_colw {
   qb_buf def, rep;                /* int16 levels */
   uint32_t def_implicit;          /* levels at max_def not staged: while `def` is empty, every level of
                                    * the page (a page without nulls is encoded as one run, never staged) */
-  qb_buf vals;                    /* PLAIN mode: values (BYTE_ARRAY: u32 lengths); dictionary: u32 indices */
-  qb_buf data;                    /* BYTE_ARRAY in PLAIN mode: the bytes back to back */
+  qb_buf vals;                    /* PLAIN mode: values (not BYTE_ARRAY); dictionary: u32 indices */
+  qb_buf data;                    /* BYTE_ARRAY in PLAIN mode: the values in their PLAIN layout (4-byte
+                                   * little-endian length, bytes), ready for the page as they are */
   size_t page_value_bytes;        /* BYTE_ARRAY in dictionary mode: the open page's value bytes (their
                                    * PLAIN size for the first-page rule; `data` is empty then) */
   uint32_t n_levels, n_values, n_rows;
