@@ -195,7 +195,7 @@ static int fall_back(qb_pq_colw *c, qb_err *err)
   qb_buf_init(&plain, QB_BUF_NOLIMIT);
   qb_buf_reset(&c->data);
   if (c->width) {
-    if ((rc = qb_buf_reserve(&plain, n * c->width, err)) != QB_OK) return rc;
+    if ((rc = reserve_hinted(&plain, n * c->width, c->hint_vals, err)) != QB_OK) return rc;
     /* numbers by their width (a register copy each, not a call) */
     if (c->width == 8)
       for (size_t i = 0; i < n; i++) memcpy(plain.p + i * 8, qb_pq_dict_fixed(&c->dict, idx[i]), 8);
