@@ -51,7 +51,8 @@ void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_o
   c->probe = DICT_PROBE_VALUES;
   bool numeric = c->type == QB_PQ_INT32 || c->type == QB_PQ_INT64 || c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
   qb_pq_dict_init(&c->dict, c->width, numeric);
-  qb_buf *bufs[] = {&c->def, &c->rep, &c->vals, &c->data, &c->pages, &c->body, &c->comp, &c->hdr, &c->slices};
+  qb_buf *bufs[] = {&c->def,  &c->rep,  &c->vals, &c->runs, &c->data,
+                    &c->pages, &c->body, &c->comp, &c->hdr,  &c->slices};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) qb_buf_init(bufs[i], QB_BUF_NOLIMIT);
   qb_pq_col_stats_init(&c->stats, leaf);
 }
@@ -65,7 +66,8 @@ void qb_pq_colw_share_lost(qb_pq_colw *c, uint8_t *lost)
 void qb_pq_colw_free(qb_pq_colw *c)
 {
   if (!c) return;
-  qb_buf *bufs[] = {&c->def, &c->rep, &c->vals, &c->data, &c->pages, &c->body, &c->comp, &c->hdr, &c->slices};
+  qb_buf *bufs[] = {&c->def,  &c->rep,  &c->vals, &c->runs, &c->data,
+                    &c->pages, &c->body, &c->comp, &c->hdr,  &c->slices};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) qb_buf_free(bufs[i]);
   qb_pq_dict_free(&c->dict);
   qb_pq_col_stats_free(&c->stats);
@@ -107,6 +109,39 @@ static inline int data_reserve(qb_pq_colw *c, size_t extra, qb_err *err)
   int rc = reserve_hinted(&c->data, head + extra, c->hint_data, err);
   if (rc) return rc;
   c->data.n += head;
+  return QB_OK;
+}
+
+/* Bytes the open page's values take staged one by one (dictionary indices as u32, runs counted as if
+ * expanded: page and row-group boundaries do not depend on how runs are kept). */
+static inline size_t vals_bytes(const qb_pq_colw *c) { return c->use_dict ? 4 * (size_t)c->n_values : c->vals.n; }
+
+/* Dictionary mode: write the runs into `vals`, which then holds one index per value. */
+static int expand_runs(qb_pq_colw *c, qb_err *err)
+{
+  size_t nr = c->runs.n / sizeof(qb_pq_colw_run);
+  if (!nr) return QB_OK;
+  qb_buf all;
+  qb_buf_init(&all, QB_BUF_NOLIMIT);
+  int rc = qb_buf_reserve(&all, 4 * (size_t)c->n_values, err);
+  if (rc) return rc;
+  const qb_pq_colw_run *r = (const qb_pq_colw_run *)(const void *)c->runs.p;
+  const uint32_t *src = (const uint32_t *)(const void *)c->vals.p;
+  uint32_t *dst = (uint32_t *)(void *)all.p;
+  size_t at = 0;
+  for (size_t k = 0; k < nr; k++) {
+    memcpy(dst, src + at, (r[k].at - at) * 4);
+    dst += r[k].at - at;
+    at = r[k].at;
+    for (uint32_t j = 0; j < r[k].count; j++) *dst++ = r[k].idx;
+  }
+  size_t rest = c->vals.n / 4 - at;
+  memcpy(dst, src + at, rest * 4);
+  dst += rest;
+  all.n = (size_t)((uint8_t *)dst - all.p);
+  qb_buf_free(&c->vals);
+  c->vals = all;
+  qb_buf_reset(&c->runs);
   return QB_OK;
 }
 
@@ -170,7 +205,7 @@ static size_t page_estimate(const qb_pq_colw *c)
 static bool page_full(const qb_pq_colw *c)
 {
   if (c->o->page_row_limit && c->n_rows >= c->o->page_row_limit) return true;
-  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + c->vals.n + data_bytes(c);
+  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + vals_bytes(c) + data_bytes(c);
   return page_estimate(c) >= c->o->page_size_bytes || staged / STAGED_PAGE_FACTOR >= c->o->page_size_bytes;
 }
 
@@ -178,7 +213,7 @@ uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c)
 {
   /* The open page counts with what it holds in memory when that exceeds its encoded estimate (levels
    * staged as int16, dictionary indices as u32): the row-group budget bounds memory, not file bytes. */
-  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + c->vals.n + data_bytes(c);
+  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + vals_bytes(c) + data_bytes(c);
   size_t est = page_estimate(c);
   uint64_t n = c->pages.n + (staged > est ? staged : est);
   if (c->use_dict || c->dict_pages) n += c->dict.plain_bytes;
@@ -188,7 +223,8 @@ uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c)
 /* Turn the open page's dictionary indices into PLAIN values; the rest of the chunk stays PLAIN. */
 static int fall_back(qb_pq_colw *c, qb_err *err)
 {
-  int rc = QB_OK;
+  int rc = expand_runs(c, err);
+  if (rc) return rc;
   const uint32_t *idx = (const uint32_t *)(const void *)c->vals.p;
   size_t n = c->n_values;
   qb_buf plain;
@@ -452,7 +488,22 @@ static int encode_indices(qb_buf *out, const qb_pq_colw *c, qb_err *err)
   int bw = qb_pq_bit_width(c->dict.n ? c->dict.n - 1 : 0);
   int rc = qb_buf_putc(out, (uint8_t)bw, err);
   if (rc) return rc;
-  return qb_pq_rle_encode(out, (const uint32_t *)(const void *)c->vals.p, c->n_values, bw, err);
+  const uint32_t *v = (const uint32_t *)(const void *)c->vals.p;
+  size_t nr = c->runs.n / sizeof(qb_pq_colw_run);
+  if (!nr) return qb_pq_rle_encode(out, v, c->n_values, bw, err);
+  /* the runs given as runs: the same bytes as their indices one by one */
+  const qb_pq_colw_run *r = (const qb_pq_colw_run *)(const void *)c->runs.p;
+  qb_pq_rle_encoder e;
+  qb_pq_rle_encoder_init(&e, out, bw);
+  size_t at = 0;
+  for (size_t k = 0; k < nr; k++) {
+    if ((rc = qb_pq_rle_encoder_put_many(&e, v + at, r[k].at - at, err)) != QB_OK ||
+        (rc = qb_pq_rle_encoder_put_run(&e, r[k].idx, r[k].count, err)) != QB_OK)
+      return rc;
+    at = r[k].at;
+  }
+  if ((rc = qb_pq_rle_encoder_put_many(&e, v + at, c->vals.n / 4 - at, err)) != QB_OK) return rc;
+  return qb_pq_rle_encoder_finish(&e, err);
 }
 
 static int encode_levels(qb_buf *out, const qb_pq_colw *c, bool len_prefixed, size_t *out_rep_n, qb_err *err)
@@ -558,6 +609,7 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
   c->def_implicit = 0;
   qb_buf_reset(&c->rep);
   qb_buf_reset(&c->vals);
+  qb_buf_reset(&c->runs);
   qb_buf_reset(&c->data);
   /* The encode/compress scratch is only needed while a page is written: a writer fanning out to many
    * partition files would otherwise keep a page-sized body and compressed copy per column per open file. */
@@ -757,6 +809,9 @@ static inline int dict_value(qb_pq_colw *c, const qb_pq_column_batch *b, size_t 
   }
 }
 
+/* Repeats of at least this many values are staged as a run (qb_pq_colw_run), fewer one by one. */
+#define RUN_MIN 16
+
 /* Dictionary mode: row k's value was just staged; rows (k, j) repeat it (`same` values) or are null.
  * They reuse its index without a lookup, staged at once unless the run reaches the first-page probe, which
  * must be checked on its exact value (as rows do): then one at a time, stopping where the chunk falls back
@@ -788,16 +843,15 @@ static int stage_repeats(qb_pq_colw *c, const qb_pq_column_batch *b, size_t k, s
     }
     return QB_OK;
   }
-  if ((rc = qb_buf_reserve(&c->vals, same * 4, err)) != QB_OK) return rc;
-  uint32_t *dst = (uint32_t *)(void *)(c->vals.p + c->vals.n);
-  size_t have = same < 8 ? same : 8;
-  for (size_t r = 0; r < have; r++) dst[r] = idx;
-  while (have < same) { /* long runs (a record-constant column over a whole slice): by doubling */
-    size_t m = have < same - have ? have : same - have;
-    memcpy(dst + have, dst, m * 4);
-    have += m;
+  if (same >= RUN_MIN) { /* a long run (a record-constant column over a record): kept as a run */
+    qb_pq_colw_run run = {(uint32_t)(c->vals.n / 4), idx, (uint32_t)same};
+    if ((rc = push(&c->runs, &run, sizeof run, err)) != QB_OK) return rc;
+  } else {
+    if ((rc = qb_buf_reserve(&c->vals, same * 4, err)) != QB_OK) return rc;
+    uint32_t *dst = (uint32_t *)(void *)(c->vals.p + c->vals.n);
+    for (size_t r = 0; r < same; r++) dst[r] = idx;
+    c->vals.n += same * 4;
   }
-  c->vals.n += same * 4;
   c->n_values += (uint32_t)same;
   c->stats.null_count += nulls;
   if (nan) c->stats.nan_count += same;
@@ -977,7 +1031,7 @@ static void reset_chunk(qb_pq_colw *c)
   /* Release the row group's pages and staging buffers rather than keep their peak capacity for the next
    * one: a writer fanning out to many files would hold it for every column of every open file, outside
    * the row-group budget (which counts bytes held, not capacity). */
-  qb_buf *bufs[] = {&c->pages, &c->def, &c->rep, &c->vals, &c->data, &c->slices};
+  qb_buf *bufs[] = {&c->pages, &c->def, &c->rep, &c->vals, &c->runs, &c->data, &c->slices};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
     qb_buf_free(bufs[i]);
     qb_buf_init(bufs[i], QB_BUF_NOLIMIT);

@@ -15,6 +15,11 @@
 #include "util/arena.h"
 #include "util/buf.h"
 
+/* `count` copies of dictionary index `idx` staged after the first `at` indices of `vals`. */
+typedef struct qb_pq_colw_run {
+  uint32_t at, idx, count;
+} qb_pq_colw_run;
+
 typedef struct qb_pq_colw {
   const qb_pq_column *col;        /* leaf and levels (borrowed from the schema) */
   const qb_pq_write_options *o;   /* the writer's options (borrowed) */
@@ -39,6 +44,8 @@ typedef struct qb_pq_colw {
   uint32_t def_implicit;          /* levels at max_def not staged: while `def` is empty, every level of
                                    * the page (a page without nulls is encoded as one run, never staged) */
   qb_buf vals;                    /* PLAIN mode: values (not BYTE_ARRAY); dictionary: u32 indices */
+  qb_buf runs;                    /* dictionary mode: long runs of one index not in `vals` (qb_pq_colw_run,
+                                   * in page order; see stage_repeats) */
   qb_buf data;                    /* BYTE_ARRAY in PLAIN mode: the values in their PLAIN layout (4-byte
                                    * little-endian length, bytes), ready for the page as they are */
   size_t page_value_bytes;        /* BYTE_ARRAY in dictionary mode: the open page's value bytes (their
