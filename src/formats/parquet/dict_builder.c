@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MIN_SLOTS 32
+#define MIN_SLOTS 1024
 
 /* Full-avalanche finaliser (splitmix64): slots come from the low bits, and keys such as doubles with
  * short mantissas (12.25) have all-zero low bits that a plain multiplicative hash would keep zero. */
