@@ -192,6 +192,41 @@ QB_TEST(rle_hybrid_bulk_equals_put)
   }
 }
 
+/* put_many and put_run write what one put per value writes, for runs of every length after anything. */
+QB_TEST(rle_hybrid_runs_equal_puts)
+{
+  static const int widths[] = {1, 3, 8, 17, 32};
+  for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
+    int bw = widths[wi];
+    uint64_t mask = bw == 32 ? 0xffffffffu : ((uint64_t)1 << bw) - 1;
+    for (int round = 0; round < 200; round++) {
+      qb_err err = QB_ERR_INIT;
+      qb_buf a, b;
+      qb_buf_init(&a, QB_BUF_NOLIMIT);
+      qb_buf_init(&b, QB_BUF_NOLIMIT);
+      qb_pq_rle_encoder ea, eb;
+      qb_pq_rle_encoder_init(&ea, &a, bw);
+      qb_pq_rle_encoder_init(&eb, &b, bw);
+      uint32_t lit[40];
+      for (int seg = 0; seg < 12; seg++) {
+        size_t nl = rnd() % 20;
+        for (size_t i = 0; i < nl; i++) lit[i] = (uint32_t)(rnd() % 3 ? rnd() & mask : (i ? lit[i - 1] : 0));
+        CHECK_OK(qb_pq_rle_encoder_put_many(&ea, lit, nl, &err), &err);
+        for (size_t i = 0; i < nl; i++) CHECK_OK(qb_pq_rle_encoder_put(&eb, lit[i], &err), &err);
+        uint32_t v = (uint32_t)(rnd() % 2 && nl ? lit[nl - 1] : rnd() & mask);
+        size_t count = rnd() % 4 ? rnd() % 30 : rnd() % 3000;
+        CHECK_OK(qb_pq_rle_encoder_put_run(&ea, v, count, &err), &err);
+        for (size_t i = 0; i < count; i++) CHECK_OK(qb_pq_rle_encoder_put(&eb, v, &err), &err);
+      }
+      CHECK_OK(qb_pq_rle_encoder_finish(&ea, &err), &err);
+      CHECK_OK(qb_pq_rle_encoder_finish(&eb, &err), &err);
+      CHECK(a.n == b.n && !memcmp(a.p, b.p, a.n));
+      qb_buf_free(&a);
+      qb_buf_free(&b);
+    }
+  }
+}
+
 QB_TEST(rle_hybrid_hostile)
 {
   qb_err err = QB_ERR_INIT;

@@ -953,6 +953,93 @@ QB_TEST(batch_shortcuts_equal_rows)
   qb_pq_schema_free(s);
 }
 
+/* Long repeats of a dictionary index are staged as runs: pages with runs, a dictionary that outgrows its
+ * limit mid-page (the runs expanded back into PLAIN values) and runs over batch and page boundaries write
+ * the same file as the same rows one by one. */
+QB_TEST(batch_runs_write_what_rows_write)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = new_schema();
+  qb_pq_node *root = qb_pq_schema_root(s);
+  qb_pq_logical_type str = QB_PQ_LOGICAL(QB_PQ_LT_STRING);
+  prim(s, root, "s", QB_PQ_OPTIONAL, QB_PQ_BYTE_ARRAY, 0, &str, 1); /* runs of new values, nulls in runs */
+  prim(s, root, "d", QB_PQ_REQUIRED, QB_PQ_DOUBLE, 0, NULL, 2);       /* runs of new values */
+  prim(s, root, "k", QB_PQ_REQUIRED, QB_PQ_INT32, 0, NULL, 3);        /* runs of a few values: keeps its dictionary */
+  CHECK_OK(qb_pq_schema_finish(s, &e), &e);
+  enum { N = 12000 };
+  int32_t *kv = malloc(N * sizeof *kv);
+  double *dv = malloc(N * sizeof *dv);
+  int64_t *off = malloc((N + 1) * sizeof *off);
+  uint8_t *valid = malloc(N), *rep[3];
+  char *data = malloc((size_t)N * 24);
+  qb_value *rows = malloc(N * sizeof *rows), *items = malloc(N * 3 * sizeof *items);
+  off[0] = 0;
+  int run = 0, left = 0;
+  for (int i = 0; i < N; i++) {
+    if (!left) left = 1 + (int)((uint32_t)(run * 2654435761u) >> 7) % 70, run++; /* runs of 1 to 70 rows, each a new value */
+    left--;
+    valid[i] = run % 9 != 4;
+    off[i + 1] = off[i] + (valid[i] ? snprintf(data + off[i], 24, "value_%012d", run) : 0);
+    dv[i] = run * 0.25;
+    kv[i] = (i / 40) % 3;
+    qb_value *it = &items[i * 3];
+    it[0] = valid[i] ? vbin(data + off[i], (size_t)(off[i + 1] - off[i])) : V_NULL;
+    if (valid[i]) it[0].kind = QB_V_STRING;
+    it[1] = vf64(dv[i]);
+    it[2] = vi32(kv[i]);
+    rows[i] = vseq(QB_V_STRUCT, it, 3);
+  }
+  for (int c = 0; c < 3; c++) {
+    rep[c] = calloc(N, 1);
+    for (int i = 1; i < N; i++)
+      rep[c][i] = c == 0 ? valid[i] == valid[i - 1] && (off[i + 1] - off[i] == off[i] - off[i - 1]) &&
+                               !memcmp(data + off[i], data + off[i - 1], (size_t)(off[i + 1] - off[i]))
+                : c == 1 ? dv[i] == dv[i - 1]
+                         : kv[i] == kv[i - 1];
+  }
+  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+  o.page_row_limit = 1500;              /* pages close on rows only: the same pages both ways */
+  o.dictionary_page_size_bytes = 2000; /* "s" outgrows it on its second or third page, "d" later */
+  char paths[3][512];
+  for (int way = 0; way < 3; way++) { /* rows; batches; batches with declared repeats */
+    wfile f;
+    CHECK_OK(wopen(&f, s, &o, &e), &e);
+    if (way == 0) {
+      CHECK_OK(write_rows(&f, rows, N, &e), &e);
+    } else {
+      for (size_t at = 0, step = 999; at < N; at += step) { /* batches cut inside runs */
+        size_t n = at + step < N ? step : N - at;
+        qb_pq_column_batch cols[3] = {{data, off + at, valid + at, way == 2 ? rep[0] + at : NULL},
+                                      {dv + at, NULL, NULL, way == 2 ? rep[1] + at : NULL},
+                                      {kv + at, NULL, NULL, way == 2 ? rep[2] + at : NULL}};
+        uint8_t r0[3] = {rep[0][at], rep[1][at], rep[2][at]};
+        for (int c = 0; c < 3; c++) rep[c][at] = 0; /* a batch's first row repeats nothing */
+        CHECK_OK(qb_pq_writer_write_batch(f.w, cols, n, &e), &e);
+        for (int c = 0; c < 3; c++) rep[c][at] = r0[c];
+      }
+    }
+    CHECK_OK(wclose(&f, NULL, &e), &e);
+    snprintf(paths[way], sizeof paths[way], "%s", f.path);
+  }
+  pqfile a, b, c;
+  CHECK_OK(pq_load(&a, paths[0], &e), &e);
+  CHECK_OK(pq_load(&b, paths[1], &e), &e);
+  CHECK_OK(pq_load(&c, paths[2], &e), &e);
+  CHECK(a.n == b.n && !memcmp(a.p, b.p, a.n));
+  CHECK(a.n == c.n && !memcmp(a.p, c.p, a.n));
+  const qb_pq_column_meta *m0 = &a.m.row_groups[0].columns[0].meta_data, *m2 = &a.m.row_groups[0].columns[2].meta_data;
+  const qb_pq_column_meta *m1 = &a.m.row_groups[0].columns[1].meta_data;
+  CHECK(m0->has_dictionary_page_offset && m0->n_encoding_stats == 3); /* dictionary pages, then PLAIN ones */
+  CHECK(m1->has_dictionary_page_offset && m1->n_encoding_stats == 3);
+  CHECK(m2->has_dictionary_page_offset && m2->n_encoding_stats == 2);
+  pq_free(&a);
+  pq_free(&b);
+  pq_free(&c);
+  for (int k = 0; k < 3; k++) free(rep[k]);
+  free(kv), free(dv), free(off), free(valid), free(data), free(rows), free(items);
+  qb_pq_schema_free(s);
+}
+
 /* A chunk whose first 8,192 values were all distinct drops its dictionary; the column's next chunks give
  * up after 256 distinct values (a saving only: they are PLAIN as before), and a chunk whose values repeat
  * keeps its dictionary (and restores the long probe). */

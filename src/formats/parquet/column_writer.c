@@ -51,7 +51,8 @@ void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_o
   c->probe = DICT_PROBE_VALUES;
   bool numeric = c->type == QB_PQ_INT32 || c->type == QB_PQ_INT64 || c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
   qb_pq_dict_init(&c->dict, c->width, numeric);
-  qb_buf *bufs[] = {&c->def, &c->rep, &c->vals, &c->data, &c->pages, &c->body, &c->comp, &c->hdr, &c->slices};
+  qb_buf *bufs[] = {&c->def,  &c->rep,  &c->vals, &c->runs, &c->data,
+                    &c->pages, &c->body, &c->comp, &c->hdr,  &c->slices};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) qb_buf_init(bufs[i], QB_BUF_NOLIMIT);
   qb_pq_col_stats_init(&c->stats, leaf);
 }
@@ -65,7 +66,8 @@ void qb_pq_colw_share_lost(qb_pq_colw *c, uint8_t *lost)
 void qb_pq_colw_free(qb_pq_colw *c)
 {
   if (!c) return;
-  qb_buf *bufs[] = {&c->def, &c->rep, &c->vals, &c->data, &c->pages, &c->body, &c->comp, &c->hdr, &c->slices};
+  qb_buf *bufs[] = {&c->def,  &c->rep,  &c->vals, &c->runs, &c->data,
+                    &c->pages, &c->body, &c->comp, &c->hdr,  &c->slices};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) qb_buf_free(bufs[i]);
   qb_pq_dict_free(&c->dict);
   qb_pq_col_stats_free(&c->stats);
@@ -81,6 +83,65 @@ static inline int push(qb_buf *b, const void *p, size_t n, qb_err *err)
   }
   memcpy(b->p + b->n, p, n);
   b->n += n;
+  return QB_OK;
+}
+
+/* qb_buf_reserve; a buffer's first reservation of the chunk takes at least `hint` bytes (see the hints in
+ * column_writer.h). */
+static inline int reserve_hinted(qb_buf *b, size_t extra, size_t hint, qb_err *err)
+{
+  if (!b->cap && hint > extra) extra = hint;
+  return qb_buf_reserve(b, extra, err);
+}
+
+/* BYTE_ARRAY values in PLAIN mode are staged in `data` after DATA_HEAD bytes of headroom, where
+ * finish_page puts the page's levels when they fit (a page without nulls: one RLE run, 8 bytes with
+ * its v1 length prefix) and hands the buffer to the page writer as the page body, without a copy. */
+#define DATA_HEAD 16
+
+/* Bytes of PLAIN values staged in `data` (after its headroom). */
+static inline size_t data_bytes(const qb_pq_colw *c) { return c->data.n ? c->data.n - DATA_HEAD : 0; }
+
+/* Room for `extra` more bytes of PLAIN values in `data` (opening it with its headroom). */
+static inline int data_reserve(qb_pq_colw *c, size_t extra, qb_err *err)
+{
+  size_t head = c->data.n ? 0 : DATA_HEAD;
+  int rc = reserve_hinted(&c->data, head + extra, c->hint_data, err);
+  if (rc) return rc;
+  c->data.n += head;
+  return QB_OK;
+}
+
+/* Bytes the open page's values take staged one by one (dictionary indices as u32, runs counted as if
+ * expanded: page and row-group boundaries do not depend on how runs are kept). */
+static inline size_t vals_bytes(const qb_pq_colw *c) { return c->use_dict ? 4 * (size_t)c->n_values : c->vals.n; }
+
+/* Dictionary mode: write the runs into `vals`, which then holds one index per value. */
+static int expand_runs(qb_pq_colw *c, qb_err *err)
+{
+  size_t nr = c->runs.n / sizeof(qb_pq_colw_run);
+  if (!nr) return QB_OK;
+  qb_buf all;
+  qb_buf_init(&all, QB_BUF_NOLIMIT);
+  int rc = qb_buf_reserve(&all, 4 * (size_t)c->n_values, err);
+  if (rc) return rc;
+  const qb_pq_colw_run *r = (const qb_pq_colw_run *)(const void *)c->runs.p;
+  const uint32_t *src = (const uint32_t *)(const void *)c->vals.p;
+  uint32_t *dst = (uint32_t *)(void *)all.p;
+  size_t at = 0;
+  for (size_t k = 0; k < nr; k++) {
+    memcpy(dst, src + at, (r[k].at - at) * 4);
+    dst += r[k].at - at;
+    at = r[k].at;
+    for (uint32_t j = 0; j < r[k].count; j++) *dst++ = r[k].idx;
+  }
+  size_t rest = c->vals.n / 4 - at;
+  memcpy(dst, src + at, rest * 4);
+  dst += rest;
+  all.n = (size_t)((uint8_t *)dst - all.p);
+  qb_buf_free(&c->vals);
+  c->vals = all;
+  qb_buf_reset(&c->runs);
   return QB_OK;
 }
 
@@ -123,7 +184,7 @@ static size_t plain_bytes(const qb_pq_colw *c)
 {
   if (c->type == QB_PQ_BOOLEAN) return ((size_t)c->n_values + 7) / 8;
   if (c->width) return (size_t)c->n_values * c->width;
-  return (c->use_dict ? c->page_value_bytes : c->data.n) + 4 * (size_t)c->n_values;
+  return c->use_dict ? c->page_value_bytes + 4 * (size_t)c->n_values : data_bytes(c);
 }
 
 static size_t page_estimate(const qb_pq_colw *c)
@@ -144,7 +205,7 @@ static size_t page_estimate(const qb_pq_colw *c)
 static bool page_full(const qb_pq_colw *c)
 {
   if (c->o->page_row_limit && c->n_rows >= c->o->page_row_limit) return true;
-  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + c->vals.n + c->data.n;
+  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + vals_bytes(c) + data_bytes(c);
   return page_estimate(c) >= c->o->page_size_bytes || staged / STAGED_PAGE_FACTOR >= c->o->page_size_bytes;
 }
 
@@ -152,7 +213,8 @@ uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c)
 {
   /* The open page counts with what it holds in memory when that exceeds its encoded estimate (levels
    * staged as int16, dictionary indices as u32): the row-group budget bounds memory, not file bytes. */
-  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + c->vals.n + c->data.n, est = page_estimate(c);
+  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + vals_bytes(c) + data_bytes(c);
+  size_t est = page_estimate(c);
   uint64_t n = c->pages.n + (staged > est ? staged : est);
   if (c->use_dict || c->dict_pages) n += c->dict.plain_bytes;
   return n;
@@ -161,43 +223,44 @@ uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c)
 /* Turn the open page's dictionary indices into PLAIN values; the rest of the chunk stays PLAIN. */
 static int fall_back(qb_pq_colw *c, qb_err *err)
 {
-  int rc = QB_OK;
+  int rc = expand_runs(c, err);
+  if (rc) return rc;
   const uint32_t *idx = (const uint32_t *)(const void *)c->vals.p;
   size_t n = c->n_values;
   qb_buf plain;
   qb_buf_init(&plain, QB_BUF_NOLIMIT);
   qb_buf_reset(&c->data);
   if (c->width) {
-    if ((rc = qb_buf_reserve(&plain, n * c->width, err)) != QB_OK) return rc;
-    for (size_t i = 0; i < n; i++) memcpy(plain.p + i * c->width, qb_pq_dict_fixed(&c->dict, idx[i]), c->width);
+    if ((rc = reserve_hinted(&plain, n * c->width, c->hint_vals, err)) != QB_OK) return rc;
+    /* numbers by their width (a register copy each, not a call) */
+    if (c->width == 8)
+      for (size_t i = 0; i < n; i++) memcpy(plain.p + i * 8, qb_pq_dict_fixed(&c->dict, idx[i]), 8);
+    else if (c->width == 4)
+      for (size_t i = 0; i < n; i++) memcpy(plain.p + i * 4, qb_pq_dict_fixed(&c->dict, idx[i]), 4);
+    else
+      for (size_t i = 0; i < n; i++) memcpy(plain.p + i * c->width, qb_pq_dict_fixed(&c->dict, idx[i]), c->width);
     plain.n = n * c->width;
   } else {
     /* reserve the exact size: appending value by value would double the buffer past it */
-    size_t total = 0;
+    size_t total = 4 * n;
     for (size_t i = 0; i < n; i++) {
       size_t len;
       (void)qb_pq_dict_bytes(&c->dict, idx[i], &len);
       total += len;
     }
-    if ((rc = qb_buf_reserve(&plain, n * 4, err)) != QB_OK || (rc = qb_buf_reserve(&c->data, total, err)) != QB_OK) {
-      qb_buf_free(&plain);
-      return rc;
-    }
-    for (size_t i = 0; i < n && rc == QB_OK; i++) {
+    if ((rc = data_reserve(c, total, err)) != QB_OK) return rc;
+    uint8_t *dst = c->data.p + c->data.n;
+    for (size_t i = 0; i < n; i++) {
       size_t len;
       const uint8_t *p = qb_pq_dict_bytes(&c->dict, idx[i], &len);
-      uint32_t l32 = (uint32_t)len;
-      memcpy(plain.p + i * 4, &l32, 4);
-      rc = qb_buf_append(&c->data, p, len, err);
+      qb_put_le32(dst, (uint32_t)len);
+      memcpy(dst + 4, p, len);
+      dst += 4 + len;
     }
-    plain.n = n * 4;
-    if (rc) {
-      qb_buf_free(&plain);
-      return rc;
-    }
+    c->data.n += total;
   }
   qb_buf_free(&c->vals);
-  c->vals = plain;
+  c->vals = plain; /* BYTE_ARRAY: empty, the values are in `data` */
   c->use_dict = false;
   /* No page refers to the dictionary yet: drop it now (its memory counts against the row group). */
   if (!c->dict_pages) qb_pq_dict_reset(&c->dict);
@@ -338,9 +401,11 @@ static inline int val_bytes(qb_pq_colw *c, const uint8_t *p, size_t n, qb_err *e
   c->n_values++;
   if (c->width) return push(&c->vals, p, n, err);
   if (n > UINT32_MAX) return QB_FAIL(err, QB_EINVAL, "value of %zu bytes exceeds the 4 GiB BYTE_ARRAY limit", n);
-  uint32_t l32 = (uint32_t)n;
-  if ((rc = push(&c->vals, &l32, 4, err)) != QB_OK) return rc;
-  return n ? push(&c->data, p, n, err) : QB_OK;
+  if ((rc = data_reserve(c, 4 + n, err)) != QB_OK) return rc;
+  qb_put_le32(c->data.p + c->data.n, (uint32_t)n);
+  if (n) memcpy(c->data.p + c->data.n + 4, p, n);
+  c->data.n += 4 + n;
+  return QB_OK;
 }
 
 int qb_pq_colw_put_null(qb_pq_colw *c, int rep, int def, qb_err *err)
@@ -387,7 +452,7 @@ int qb_pq_colw_put_bytes(qb_pq_colw *c, int rep, const uint8_t *p, size_t n, qb_
 
 /* ---- pages ----------------------------------------------------------------------------------------------- */
 
-/* Slices over the staged PLAIN values of a byte column, for the PLAIN encoders. */
+/* Slices over the staged PLAIN values of a fixed-width byte column (FLBA, INT96), for the PLAIN encoder. */
 static int stage_slices(qb_pq_colw *c, qb_err *err)
 {
   size_t n = c->n_values;
@@ -395,16 +460,7 @@ static int stage_slices(qb_pq_colw *c, qb_err *err)
   int rc = qb_buf_reserve(&c->slices, n * sizeof(qb_slice), err);
   if (rc) return rc;
   qb_slice *s = (qb_slice *)(void *)c->slices.p;
-  if (c->width) {
-    for (size_t i = 0; i < n; i++) s[i] = (qb_slice){c->vals.p + i * c->width, c->width};
-  } else {
-    const uint32_t *len = (const uint32_t *)(const void *)c->vals.p;
-    size_t off = 0;
-    for (size_t i = 0; i < n; i++) {
-      s[i] = (qb_slice){c->data.p + off, len[i]};
-      off += len[i];
-    }
-  }
+  for (size_t i = 0; i < n; i++) s[i] = (qb_slice){c->vals.p + i * c->width, c->width};
   return QB_OK;
 }
 
@@ -419,22 +475,7 @@ static int encode_plain(qb_buf *out, qb_pq_colw *c, qb_err *err)
   case QB_PQ_INT64: return qb_pq_plain_encode_i64(out, v, n, err);
   case QB_PQ_FLOAT: return qb_pq_plain_encode_float(out, v, n, err);
   case QB_PQ_DOUBLE: return qb_pq_plain_encode_double(out, v, n, err);
-  case QB_PQ_BYTE_ARRAY: {
-    /* the staged lengths and bytes interleaved: one reservation, no slices */
-    if ((rc = qb_buf_reserve(out, 4 * n + c->data.n, err)) != QB_OK) return rc;
-    const uint8_t *len = c->vals.p, *src = c->data.p;
-    uint8_t *dst = out->p + out->n;
-    for (size_t i = 0; i < n; i++) {
-      uint32_t l;
-      memcpy(&l, len + 4 * i, 4);
-      qb_put_le32(dst, l);
-      memcpy(dst + 4, src, l);
-      dst += 4 + (size_t)l;
-      src += l;
-    }
-    out->n = (size_t)(dst - out->p);
-    return QB_OK;
-  }
+  case QB_PQ_BYTE_ARRAY: return c->data.n ? qb_buf_append(out, c->data.p + DATA_HEAD, data_bytes(c), err) : QB_OK;
   default:
     if ((rc = stage_slices(c, err)) != QB_OK) return rc;
     return qb_pq_plain_encode_fixed(out, (const qb_slice *)(const void *)c->slices.p, n, c->width, err);
@@ -447,7 +488,22 @@ static int encode_indices(qb_buf *out, const qb_pq_colw *c, qb_err *err)
   int bw = qb_pq_bit_width(c->dict.n ? c->dict.n - 1 : 0);
   int rc = qb_buf_putc(out, (uint8_t)bw, err);
   if (rc) return rc;
-  return qb_pq_rle_encode(out, (const uint32_t *)(const void *)c->vals.p, c->n_values, bw, err);
+  const uint32_t *v = (const uint32_t *)(const void *)c->vals.p;
+  size_t nr = c->runs.n / sizeof(qb_pq_colw_run);
+  if (!nr) return qb_pq_rle_encode(out, v, c->n_values, bw, err);
+  /* the runs given as runs: the same bytes as their indices one by one */
+  const qb_pq_colw_run *r = (const qb_pq_colw_run *)(const void *)c->runs.p;
+  qb_pq_rle_encoder e;
+  qb_pq_rle_encoder_init(&e, out, bw);
+  size_t at = 0;
+  for (size_t k = 0; k < nr; k++) {
+    if ((rc = qb_pq_rle_encoder_put_many(&e, v + at, r[k].at - at, err)) != QB_OK ||
+        (rc = qb_pq_rle_encoder_put_run(&e, r[k].idx, r[k].count, err)) != QB_OK)
+      return rc;
+    at = r[k].at;
+  }
+  if ((rc = qb_pq_rle_encoder_put_many(&e, v + at, c->vals.n / 4 - at, err)) != QB_OK) return rc;
+  return qb_pq_rle_encoder_finish(&e, err);
 }
 
 static int encode_levels(qb_buf *out, const qb_pq_colw *c, bool len_prefixed, size_t *out_rep_n, qb_err *err)
@@ -491,8 +547,22 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
       dict = false;
     }
   }
-  if (!dict && (rc = encode_plain(body, c, err)) != QB_OK) return rc;
+  /* the page's values section: encoded into body, or PLAIN strings as staged, the levels before them */
+  const uint8_t *src;
+  size_t src_n;
+  if (!dict && c->type == QB_PQ_BYTE_ARRAY && c->data.n && values_at <= DATA_HEAD) {
+    uint8_t *at = c->data.p + DATA_HEAD - values_at;
+    if (values_at) memcpy(at, body->p, values_at);
+    src = at;
+    src_n = values_at + data_bytes(c);
+  } else {
+    if (!dict && (rc = encode_plain(body, c, err)) != QB_OK) return rc;
+    src = body->p;
+    src_n = body->n;
+  }
   c->first_page_done = true;
+
+  if (!c->pages.cap && c->hint_pages && (rc = qb_buf_reserve(&c->pages, c->hint_pages, err)) != QB_OK) return rc;
 
   qb_pq_encoding enc = dict ? (v2 ? QB_PQ_RLE_DICTIONARY : QB_PQ_PLAIN_DICTIONARY) : QB_PQ_PLAIN;
   qb_pq_page_header h;
@@ -505,10 +575,9 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
     h.data_page_header.encoding = enc;
     h.data_page_header.def_level_encoding = QB_PQ_RLE;
     h.data_page_header.rep_level_encoding = QB_PQ_RLE;
-    rc = qb_pq_page_write(&c->pages, &h, NULL, 0, body->p, body->n, true, &c->cz, o->page_crc, &c->comp, &bytes, &ubytes,
-                          err);
+    rc = qb_pq_page_write(&c->pages, &h, NULL, 0, src, src_n, true, &c->cz, o->page_crc, &c->comp, &bytes, &ubytes, err);
   } else {
-    size_t values_n = body->n;
+    size_t values_n = src_n;
     h.type = QB_PQ_PAGE_DATA_V2;
     h.has_data_page_header_v2 = true;
     qb_pq_data_page_header_v2 *h2 = &h.data_page_header_v2;
@@ -521,8 +590,8 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
     /* An empty values section is stored as nothing, not as an empty compressed stream, and flagged
      * uncompressed: readers must not feed 0 bytes to a decompressor (datapage_v2_empty_datapage). */
     h2->is_compressed = o->codec != QB_PQ_UNCOMPRESSED && values_n > 0;
-    rc = qb_pq_page_write(&c->pages, &h, lv->p, lv->n, body->p, values_n, h2->is_compressed, &c->cz, o->page_crc,
-                          &c->comp, &bytes, &ubytes, err);
+    rc = qb_pq_page_write(&c->pages, &h, lv->p, lv->n, src, values_n, h2->is_compressed, &c->cz, o->page_crc, &c->comp,
+                          &bytes, &ubytes, err);
   }
   if (rc) return qb_err_wrap(err, "data page");
   c->data_compressed += bytes;
@@ -534,10 +603,13 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
   } else {
     c->n_plain_pages++;
   }
+  if (c->vals.n > c->peak_vals) c->peak_vals = c->vals.n;
+  if (c->data.n > c->peak_data) c->peak_data = c->data.n;
   qb_buf_reset(&c->def);
   c->def_implicit = 0;
   qb_buf_reset(&c->rep);
   qb_buf_reset(&c->vals);
+  qb_buf_reset(&c->runs);
   qb_buf_reset(&c->data);
   /* The encode/compress scratch is only needed while a page is written: a writer fanning out to many
    * partition files would otherwise keep a page-sized body and compressed copy per column per open file. */
@@ -598,17 +670,17 @@ static inline int cmp_unsigned_bytes(const uint8_t *a, size_t an, const uint8_t 
   return r ? r : (an > bn) - (an < bn);
 }
 
-/* PLAIN BYTE_ARRAY rows: lengths and bytes copied into buffers reserved once for the run; min and max
- * found among the run's values and folded into the statistics once (for unsigned byte order). */
+/* PLAIN BYTE_ARRAY rows: staged in their PLAIN layout (4-byte length, bytes) into `data` reserved once for
+ * the run; min and max found among the run's values and folded into the statistics once (for unsigned byte
+ * order). */
 static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, qb_err *err)
 {
   int rc;
   const uint8_t *base = b->values, *valid = b->valid;
   const int64_t *off = b->offsets;
-  size_t total = (size_t)(off[i + run] - off[i]);
-  if ((rc = qb_buf_reserve(&c->vals, run * 4, err)) != QB_OK || (rc = qb_buf_reserve(&c->data, total, err)) != QB_OK)
-    return rc;
-  uint8_t *lens = c->vals.p + c->vals.n, *dst = c->data.p + c->data.n;
+  size_t total = (size_t)(off[i + run] - off[i]) + 4 * run;
+  if ((rc = data_reserve(c, total, err)) != QB_OK) return rc;
+  uint8_t *dst = c->data.p + c->data.n;
   const uint8_t *minp = NULL, *maxp = NULL;
   size_t minn = 0, maxn = 0, m = 0;
   const uint8_t *rep = b->repeats, *p = NULL;
@@ -620,10 +692,10 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
      * one of another length is taken as it is (the bytes reserved above are the rows' own). */
     bool again = rep && k > i && rep[k] && (size_t)(off[k + 1] - off[k]) == n;
     if (!again) p = base + off[k], n = (size_t)(off[k + 1] - off[k]); /* ≤ UINT32_MAX: checked by the writer */
-    uint32_t l32 = (uint32_t)n;
-    memcpy(lens + 4 * m++, &l32, 4);
-    memcpy(dst, p, n);
-    dst += n;
+    qb_put_le32(dst, (uint32_t)n);
+    memcpy(dst + 4, p, n);
+    dst += 4 + n;
+    m++;
     if (again) continue;
     if (!minp) {
       minp = maxp = p;
@@ -634,7 +706,6 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
       maxp = p, maxn = n;
     }
   }
-  c->vals.n += 4 * m;
   c->data.n = (size_t)(dst - c->data.p);
   c->n_values += (uint32_t)m;
   c->stats.null_count += run - m;
@@ -738,6 +809,9 @@ static inline int dict_value(qb_pq_colw *c, const qb_pq_column_batch *b, size_t 
   }
 }
 
+/* Repeats of at least this many values are staged as a run (qb_pq_colw_run), fewer one by one. */
+#define RUN_MIN 16
+
 /* Dictionary mode: row k's value was just staged; rows (k, j) repeat it (`same` values) or are null.
  * They reuse its index without a lookup, staged at once unless the run reaches the first-page probe, which
  * must be checked on its exact value (as rows do): then one at a time, stopping where the chunk falls back
@@ -769,16 +843,15 @@ static int stage_repeats(qb_pq_colw *c, const qb_pq_column_batch *b, size_t k, s
     }
     return QB_OK;
   }
-  if ((rc = qb_buf_reserve(&c->vals, same * 4, err)) != QB_OK) return rc;
-  uint32_t *dst = (uint32_t *)(void *)(c->vals.p + c->vals.n);
-  size_t have = same < 8 ? same : 8;
-  for (size_t r = 0; r < have; r++) dst[r] = idx;
-  while (have < same) { /* long runs (a record-constant column over a whole slice): by doubling */
-    size_t m = have < same - have ? have : same - have;
-    memcpy(dst + have, dst, m * 4);
-    have += m;
+  if (same >= RUN_MIN) { /* a long run (a record-constant column over a record): kept as a run */
+    qb_pq_colw_run run = {(uint32_t)(c->vals.n / 4), idx, (uint32_t)same};
+    if ((rc = push(&c->runs, &run, sizeof run, err)) != QB_OK) return rc;
+  } else {
+    if ((rc = qb_buf_reserve(&c->vals, same * 4, err)) != QB_OK) return rc;
+    uint32_t *dst = (uint32_t *)(void *)(c->vals.p + c->vals.n);
+    for (size_t r = 0; r < same; r++) dst[r] = idx;
+    c->vals.n += same * 4;
   }
-  c->vals.n += same * 4;
   c->n_values += (uint32_t)same;
   c->stats.null_count += nulls;
   if (nan) c->stats.nan_count += same;
@@ -871,11 +944,12 @@ int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0
   size_t i = row0, end = row0 + n;
   uint32_t limit = c->o->page_row_limit;
   /* A chunk's staging buffers start empty (reset_chunk releases them): size the values for this batch's
-   * rows at once rather than by doubling from 256 bytes (about one realloc per column per 64 rows of a
-   * small chunk; the fan-out writer's chunks are mostly small). */
-  if (!c->vals.cap && c->type != QB_PQ_BOOLEAN) {
+   * rows, or the previous chunk's largest page, at once rather than by doubling from 256 bytes (about one
+   * realloc per column per 64 rows of a small chunk; the fan-out writer's chunks are mostly small). */
+  if (!c->vals.cap && c->type != QB_PQ_BOOLEAN && (c->use_dict || c->width)) {
     size_t rows = n < BATCH_RESERVE_ROWS ? n : BATCH_RESERVE_ROWS;
-    if ((rc = qb_buf_reserve(&c->vals, rows * (c->use_dict || !c->width ? 4 : c->width), err)) != QB_OK) return rc;
+    rc = reserve_hinted(&c->vals, rows * (c->use_dict ? 4 : c->width), c->hint_vals, err);
+    if (rc) return rc;
   }
   while (i < end) {
     if (limit && c->n_rows >= limit && (rc = finish_page(c, err)) != QB_OK) return rc;
@@ -950,10 +1024,14 @@ static void reset_chunk(qb_pq_colw *c)
 {
   qb_pq_dict_reset(&c->dict);
   qb_pq_col_stats_reset(&c->stats);
+  c->hint_vals = c->peak_vals;
+  c->hint_data = c->peak_data;
+  c->hint_pages = c->pages.n;
+  c->peak_vals = c->peak_data = 0;
   /* Release the row group's pages and staging buffers rather than keep their peak capacity for the next
    * one: a writer fanning out to many files would hold it for every column of every open file, outside
    * the row-group budget (which counts bytes held, not capacity). */
-  qb_buf *bufs[] = {&c->pages, &c->def, &c->rep, &c->vals, &c->data, &c->slices};
+  qb_buf *bufs[] = {&c->pages, &c->def, &c->rep, &c->vals, &c->runs, &c->data, &c->slices};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
     qb_buf_free(bufs[i]);
     qb_buf_init(bufs[i], QB_BUF_NOLIMIT);

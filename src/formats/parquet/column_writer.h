@@ -15,6 +15,11 @@
 #include "util/arena.h"
 #include "util/buf.h"
 
+/* `count` copies of dictionary index `idx` staged after the first `at` indices of `vals`. */
+typedef struct qb_pq_colw_run {
+  uint32_t at, idx, count;
+} qb_pq_colw_run;
+
 typedef struct qb_pq_colw {
   const qb_pq_column *col;        /* leaf and levels (borrowed from the schema) */
   const qb_pq_write_options *o;   /* the writer's options (borrowed) */
@@ -38,8 +43,11 @@ typedef struct qb_pq_colw {
   qb_buf def, rep;                /* int16 levels */
   uint32_t def_implicit;          /* levels at max_def not staged: while `def` is empty, every level of
                                    * the page (a page without nulls is encoded as one run, never staged) */
-  qb_buf vals;                    /* PLAIN mode: values (BYTE_ARRAY: u32 lengths); dictionary: u32 indices */
-  qb_buf data;                    /* BYTE_ARRAY in PLAIN mode: the bytes back to back */
+  qb_buf vals;                    /* PLAIN mode: values (not BYTE_ARRAY); dictionary: u32 indices */
+  qb_buf runs;                    /* dictionary mode: long runs of one index not in `vals` (qb_pq_colw_run,
+                                   * in page order; see stage_repeats) */
+  qb_buf data;                    /* BYTE_ARRAY in PLAIN mode: the values in their PLAIN layout (4-byte
+                                   * little-endian length, bytes), ready for the page as they are */
   size_t page_value_bytes;        /* BYTE_ARRAY in dictionary mode: the open page's value bytes (their
                                    * PLAIN size for the first-page rule; `data` is empty then) */
   uint32_t n_levels, n_values, n_rows;
@@ -52,6 +60,13 @@ typedef struct qb_pq_colw {
   int32_t n_dict_pages_enc;       /* data pages dictionary-encoded */
   int32_t n_plain_pages;          /* data pages PLAIN */
   qb_pq_col_stats stats;
+
+  /* capacity hints: a chunk's staging buffers start empty (reset_chunk releases them); the first use of
+   * each reserves what the column's previous chunk needed (its largest page's values and bytes, its pages)
+   * at once, rather than growing it by doubling (a realloc copy per step, page after page of a row group,
+   * row group after row group) */
+  size_t peak_vals, peak_data;    /* this chunk's largest page so far */
+  size_t hint_vals, hint_data, hint_pages;
 
   /* scratch reused for every page */
   qb_buf body, comp, hdr, slices;

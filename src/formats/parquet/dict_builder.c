@@ -61,10 +61,13 @@ void qb_pq_dict_reset(qb_pq_dict *d)
 {
   /* Release the memory (called per row group and on fallback to PLAIN): a writer with many columns or
    * many open files would otherwise keep every dictionary's peak size. */
-  size_t width = d->width;
+  size_t width = d->width, hint_bytes = d->n ? d->values.n : d->hint_bytes;
   bool numeric = d->numeric;
+  uint32_t hint_n = d->n ? d->n : d->hint_n;
   qb_pq_dict_free(d);
   qb_pq_dict_init(d, width, numeric);
+  d->hint_n = hint_n;
+  d->hint_bytes = hint_bytes;
 }
 
 void qb_pq_dict_free(qb_pq_dict *d)
@@ -95,10 +98,26 @@ static uint64_t entry_hash(const qb_pq_dict *d, uint32_t i)
   return mix64(b);
 }
 
-/* Keep the load factor at or below 1/2 so probe sequences stay short. */
+/* The first table and value buffers, sized for the hint (the previous chunk's dictionary). */
+static int first_alloc(qb_pq_dict *d, size_t *out_cap, qb_err *err)
+{
+  size_t cap = MIN_SLOTS;
+  while (cap / 2 < (size_t)d->hint_n + 1) cap *= 2;
+  *out_cap = cap;
+  if (!d->hint_n) return QB_OK;
+  int rc = qb_buf_reserve(&d->values, d->hint_bytes, err);
+  if (!rc && d->width == 0) rc = qb_buf_reserve(&d->ends, (size_t)d->hint_n * 8, err);
+  if (!rc && d->width == 0) rc = qb_buf_reserve(&d->hashes, (size_t)d->hint_n * 8, err);
+  return rc;
+}
+
+/* Keep the load factor at or below 1/2 so probe sequences stay short. The table grows fourfold: a chunk's
+ * dictionary of distinct values (measurements, ids) is rehashed a third as often as by doubling. */
 static int grow(qb_pq_dict *d, qb_err *err)
 {
-  size_t cap = d->slots ? (d->mask + 1) * 2 : MIN_SLOTS;
+  size_t cap = (d->mask + 1) * 4;
+  int rc;
+  if (!d->slots && (rc = first_alloc(d, &cap, err)) != QB_OK) return rc;
   uint32_t *slots = calloc(cap, sizeof *slots);
   if (!slots) return QB_FAIL(err, QB_ENOMEM, "dictionary: out of memory for %zu slots", cap);
   size_t mask = cap - 1;

@@ -32,11 +32,16 @@ typedef struct qb_pq_dict {
   size_t plain_bytes;  /* size of the PLAIN dictionary page these entries make */
   uint32_t last;       /* entry + 1 of the previous put, 0 = none: runs of one value (an experiment's
                         * id on each of its rows) skip hashing and probing */
+  /* entries and value bytes of the last dictionary reset while not empty: the next one (the column's
+   * next chunk) is sized for as many at its first put, rather than grown by doubling (each growth a
+   * rehash or a realloc copy) */
+  uint32_t hint_n;
+  size_t hint_bytes;
 } qb_pq_dict;
 
 /** `numeric`: the column is INT32/FLOAT (width 4) or INT64/DOUBLE (width 8) and uses put_u32/put_u64. */
 void qb_pq_dict_init(qb_pq_dict *d, size_t width, bool numeric);
-/** Forget every entry; keep the allocations for the next column chunk. */
+/** Forget every entry and release the memory; remember the size as the next dictionary's hint. */
 void qb_pq_dict_reset(qb_pq_dict *d);
 /** NULL-safe. */
 void qb_pq_dict_free(qb_pq_dict *d);

@@ -250,27 +250,25 @@ int qb_pq_rle_encoder_finish(qb_pq_rle_encoder *e, qb_err *err)
   return rc;
 }
 
-int qb_pq_rle_encode(qb_buf *out, const uint32_t *v, size_t n, int bit_width, qb_err *err)
+int qb_pq_rle_encoder_put_many(qb_pq_rle_encoder *e, const uint32_t *v, size_t n, qb_err *err)
 {
-  qb_pq_rle_encoder e;
-  qb_pq_rle_encoder_init(&e, out, bit_width);
   for (size_t i = 0; i < n;) {
-    if (e.repeat >= 8 && v[i] == e.prev) {
+    if (e->repeat >= 8 && v[i] == e->prev) {
       /* inside an RLE run: count the rest of it at once (what put does one value at a time) */
       size_t j = i + 1;
       /* four values per step (runs of a record-constant column are long), then one at a time */
-      uint64_t pat = (uint64_t)e.prev * 0x100000001u, a, b;
+      uint64_t pat = (uint64_t)e->prev * 0x100000001u, a, b;
       for (; j + 4 <= n; j += 4) {
         memcpy(&a, v + j, 8);
         memcpy(&b, v + j + 2, 8);
         if ((a ^ pat) | (b ^ pat)) break;
       }
-      while (j < n && v[j] == e.prev) j++;
-      e.repeat += j - i;
+      while (j < n && v[j] == e->prev) j++;
+      e->repeat += j - i;
       i = j;
       continue;
     }
-    if (e.n_buffered == 0 && e.repeat == 0 && i + 8 <= n && !e.rc) {
+    if (e->n_buffered == 0 && e->repeat == 0 && i + 8 <= n && !e->rc) {
       /* eight values without two equal neighbours: what eight puts do (each restarts the repeat count,
        * the eighth writes the bit-packed group), at once */
       const uint32_t *g = v + i;
@@ -280,20 +278,40 @@ int qb_pq_rle_encode(qb_buf *out, const uint32_t *v, size_t n, int bit_width, qb
         distinct &= g[k] != g[k - 1];
         any |= g[k];
       }
-      if (distinct && (e.bit_width >= 32 || !(any >> e.bit_width))) {
-        memcpy(e.buffered, g, sizeof e.buffered);
-        e.n_buffered = 8;
-        e.prev = g[7];
-        int rc = write_bit_packed_group(&e, err);
+      if (distinct && (e->bit_width >= 32 || !(any >> e->bit_width))) {
+        memcpy(e->buffered, g, sizeof e->buffered);
+        e->n_buffered = 8;
+        e->prev = g[7];
+        int rc = write_bit_packed_group(e, err);
         if (rc) return rc;
         i += 8;
         continue;
       }
     }
-    int rc = qb_pq_rle_encoder_put(&e, v[i++], err);
+    int rc = qb_pq_rle_encoder_put(e, v[i++], err);
     if (rc) return rc;
   }
-  return qb_pq_rle_encoder_finish(&e, err);
+  return QB_OK;
+}
+
+int qb_pq_rle_encoder_put_run(qb_pq_rle_encoder *e, uint32_t v, size_t count, qb_err *err)
+{
+  /* one put at a time until the value is inside an RLE run (at most about 16), then every further put
+   * would only count */
+  for (; count && !(e->repeat >= 8 && e->prev == v && !e->rc); count--) {
+    int rc = qb_pq_rle_encoder_put(e, v, err);
+    if (rc) return rc;
+  }
+  e->repeat += count;
+  return QB_OK;
+}
+
+int qb_pq_rle_encode(qb_buf *out, const uint32_t *v, size_t n, int bit_width, qb_err *err)
+{
+  qb_pq_rle_encoder e;
+  qb_pq_rle_encoder_init(&e, out, bit_width);
+  int rc = qb_pq_rle_encoder_put_many(&e, v, n, err);
+  return rc ? rc : qb_pq_rle_encoder_finish(&e, err);
 }
 
 /* ---- levels ----------------------------------------------------------------------------------------------- */

@@ -68,6 +68,10 @@ typedef struct qb_pq_rle_encoder {
 /** bit_width 0..32; values must fit in it (checked: QB_EINVAL). */
 void qb_pq_rle_encoder_init(qb_pq_rle_encoder *e, qb_buf *out, int bit_width);
 int qb_pq_rle_encoder_put(qb_pq_rle_encoder *e, uint32_t v, qb_err *err);
+/** n values, as n puts would (the same bytes), runs and groups of eight distinct values at once. */
+int qb_pq_rle_encoder_put_many(qb_pq_rle_encoder *e, const uint32_t *v, size_t n, qb_err *err);
+/** `count` copies of v, as `count` puts would: the part beyond the first few only counted. */
+int qb_pq_rle_encoder_put_run(qb_pq_rle_encoder *e, uint32_t v, size_t count, qb_err *err);
 /** Flush the buffered values and close the open run. The encoder may not be used afterwards. */
 int qb_pq_rle_encoder_finish(qb_pq_rle_encoder *e, qb_err *err);
 /** One-shot: encode n values (no length prefix). */
