@@ -235,6 +235,42 @@ static int gzip(qb_buf *out, int level, const uint8_t *src, size_t n, qb_err *er
   return rc;
 }
 
+/* The default level's context is level 1 with QB_PQ_ZSTD_DEFAULT_HASH_LOG and _MIN_MATCH (codec.h), set
+ * once: ZSTD_compress2 keeps a context's parameters from frame to frame. */
+static int zstd_default_ctx(ZSTD_CCtx *z)
+{
+  return !ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, QB_PQ_ZSTD_DEFAULT_LEVEL)) &&
+         !ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_hashLog, QB_PQ_ZSTD_DEFAULT_HASH_LOG)) &&
+         !ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_minMatch, QB_PQ_ZSTD_DEFAULT_MIN_MATCH));
+}
+
+int qb_pq_zstd_compress(void **zctx, qb_buf *out, int level, const uint8_t *src, size_t n, qb_err *err)
+{
+  int rc;
+  ZSTD_CCtx *z = *zctx;
+  if (!z) {
+    if (!(z = ZSTD_createCCtx())) return QB_FAIL(err, QB_ENOMEM, "zstd: cannot create a context");
+    if (level == QB_PQ_LEVEL_DEFAULT && !zstd_default_ctx(z)) {
+      ZSTD_freeCCtx(z);
+      return QB_FAIL(err, QB_EINTERNAL, "zstd: the library refuses the default level's parameters");
+    }
+    *zctx = z;
+  }
+  size_t cap = ZSTD_compressBound(n);
+  if ((rc = qb_buf_reserve(out, cap, err)) != QB_OK) return rc;
+  /* an explicit level is zstd's own, parameters and all (the bytes of ZSTD_compress at that level) */
+  size_t got = level == QB_PQ_LEVEL_DEFAULT ? ZSTD_compress2(z, out->p + out->n, cap, src, n)
+                                            : ZSTD_compressCCtx(z, out->p + out->n, cap, src, n, level);
+  if (ZSTD_isError(got)) return QB_FAIL(err, QB_EINTERNAL, "zstd: %s", ZSTD_getErrorName(got));
+  out->n += got;
+  return QB_OK;
+}
+
+void qb_pq_zstd_free(void *zctx)
+{
+  ZSTD_freeCCtx(zctx);
+}
+
 int qb_pq_compress(qb_buf *out, qb_pq_codec codec, int level, const uint8_t *src, size_t n, qb_err *err)
 {
   int rc;
@@ -250,12 +286,10 @@ int qb_pq_compress(qb_buf *out, qb_pq_codec codec, int level, const uint8_t *src
     }
     case QB_PQ_GZIP: return gzip(out, level, src, n, err);
     case QB_PQ_ZSTD: {
-      size_t cap = ZSTD_compressBound(n);
-      if ((rc = qb_buf_reserve(out, cap, err))) return rc;
-      size_t got = ZSTD_compress(out->p + out->n, cap, src, n, level ? level : QB_PQ_ZSTD_DEFAULT_LEVEL);
-      if (ZSTD_isError(got)) return QB_FAIL(err, QB_EINTERNAL, "zstd: %s", ZSTD_getErrorName(got));
-      out->n += got;
-      return QB_OK;
+      void *zctx = NULL;
+      rc = qb_pq_zstd_compress(&zctx, out, level, src, n, err);
+      qb_pq_zstd_free(zctx);
+      return rc;
     }
     case QB_PQ_LZ4_RAW: {
       if (n > LZ4_MAX_INPUT_SIZE) return QB_FAIL(err, QB_EINVAL, "lz4_raw: input of %zu bytes is too large", n);
