@@ -22,12 +22,12 @@
  * and an explicit level (even 1) is zstd's own, parameters and all. */
 #define QB_PQ_ZSTD_DEFAULT_LEVEL 1
 /* The default level narrows two of level 1's parameters, which zstd picks by page size (ZSTD_c_hashLog
- * 13-15, ZSTD_c_minMatch 5-7): a 256-entry hash table (1 KiB, in L1) and 7-byte matches. The ingest's
+ * 11-15, ZSTD_c_minMatch 5-7): a 256-entry hash table (1 KiB, in L1) and 7-byte matches. The ingest's
  * pages are mostly PLAIN ids that repeat a 64-char experiment id on every row (parameter_id, term_id),
  * where the row before, found by the small table or zstd's repeat-offset check, is the best match. On
  * the 156 MB that the 2,000-file ingest compresses: 7 % fewer zstd instructions and 6.3 % fewer bytes
  * than plain level 1 (docs/BENCHMARKS.md, session 16); negative levels and uncompressed literals
- * cost 8-14 % fewer instructions but wrote 24-53 % more bytes. */
+ * cost 8-24 % fewer instructions but wrote 24-53 % more bytes. */
 #define QB_PQ_ZSTD_DEFAULT_HASH_LOG 8
 #define QB_PQ_ZSTD_DEFAULT_MIN_MATCH 7
 
