@@ -370,4 +370,17 @@ QB_TEST(crc32)
   CHECK_EQ_INT(qb_pq_crc32(0, "123456789", 9), 0xCBF43926u); /* the CRC-32 check value */
   CHECK_EQ_INT(qb_pq_crc32(qb_pq_crc32(0, "1234", 4), "56789", 5), 0xCBF43926u);
   CHECK_EQ_INT(qb_pq_crc32(0, "", 0), 0);
+  /* every length, alignment and start value against zlib's crc32 (on x86-64 from 64 bytes on the
+   * PCLMULQDQ folding path), and one 3 MB run as pages are */
+  size_t big = 3u << 20;
+  uint8_t *in = make_input(0, big + 32);
+  for (size_t n = 0; n < 1200; n++)
+    for (size_t off = 0; off < 32; off += 7) {
+      uint32_t start = (uint32_t)(n * 2654435761u);
+      uint32_t want = (uint32_t)crc32(start, in + off, (uInt)n);
+      EXPECT(qb_pq_crc32(start, in + off, n) == want);
+      EXPECT(qb_pq_crc32(qb_pq_crc32(start, in + off, n / 3), in + off + n / 3, n - n / 3) == want);
+    }
+  CHECK_EQ_INT(qb_pq_crc32(0, in + 1, big), (uint32_t)crc32(0, in + 1, (uInt)big));
+  free(in);
 }
