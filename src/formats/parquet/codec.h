@@ -18,8 +18,18 @@
 
 /** zstd level when none is given. Not zstd's own default 3 (parquet-java's): on the ingest's data pages
  * (≤ 1 MiB, 20,000 rows) level 1 wrote 0.9 % fewer bytes and took 0.5 CPU s less of a 3.1 s ingest of
- * 2,000 raw files (docs/BENCHMARKS.md, session 14). Iceberg's write.parquet.compression-level overrides it. */
+ * 2,000 raw files (docs/BENCHMARKS.md, session 14). Iceberg's write.parquet.compression-level overrides it,
+ * and an explicit level (even 1) is zstd's own, parameters and all. */
 #define QB_PQ_ZSTD_DEFAULT_LEVEL 1
+/* The default level narrows two of level 1's parameters, which zstd picks by page size (ZSTD_c_hashLog
+ * 11-15, ZSTD_c_minMatch 5-7): a 256-entry hash table (1 KiB, in L1) and 7-byte matches. The ingest's
+ * pages are mostly PLAIN ids that repeat a 64-char experiment id on every row (parameter_id, term_id),
+ * where the row before, found by the small table or zstd's repeat-offset check, is the best match. On
+ * the 156 MB that the 2,000-file ingest compresses: 7 % fewer zstd instructions and 6.3 % fewer bytes
+ * than plain level 1 (docs/BENCHMARKS.md, session 16); negative levels and uncompressed literals
+ * cost 8-24 % fewer instructions but wrote 24-53 % more bytes. */
+#define QB_PQ_ZSTD_DEFAULT_HASH_LOG 8
+#define QB_PQ_ZSTD_DEFAULT_MIN_MATCH 7
 
 /**
  * Decompress `src` into exactly `dst_len` bytes at `dst` (the page's uncompressed_page_size). Producing
@@ -39,6 +49,17 @@ int qb_pq_decompress(qb_pq_codec codec, uint8_t *dst, size_t dst_len, const uint
  *         e.g. 2 GiB for LZ4), QB_ENOMEM/QB_ELIMIT (from `out`), QB_EINTERNAL (codec library failure)
  */
 int qb_pq_compress(qb_buf *out, qb_pq_codec codec, int level, const uint8_t *src, size_t n, qb_err *err);
+
+/**
+ * Append the zstd compression of [src, src+n) to `out` (one frame) with the context `*zctx`: created on
+ * the first call, kept for the next ones, which must pass the same `level` (its parameters are set once);
+ * release it with qb_pq_zstd_free. QB_PQ_LEVEL_DEFAULT: QB_PQ_ZSTD_DEFAULT_LEVEL with the parameters
+ * above; any other level: zstd's own parameters for that level.
+ * @return QB_OK, QB_ENOMEM (context, `out`), QB_ELIMIT, QB_EINTERNAL (libzstd failure)
+ */
+int qb_pq_zstd_compress(void **zctx, qb_buf *out, int level, const uint8_t *src, size_t n, qb_err *err);
+/** NULL-safe. */
+void qb_pq_zstd_free(void *zctx);
 
 /** CRC-32 (zlib/gzip polynomial) of a page's bytes after its header; start with crc = 0. */
 uint32_t qb_pq_crc32(uint32_t crc, const void *p, size_t n);
