@@ -246,13 +246,14 @@ static int lw_close(qb_writer *wb, qb_err *err)
   if (close(w->fd) != 0 && rc == QB_OK) rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: close", wb->path);
   w->fd = -1;
   if (rc == QB_OK) {
-    if (w->mode == QB_CREATE_EXCLUSIVE) {
+    if (w->mode == QB_CREATE_EXCLUSIVE || w->mode == QB_CREATE_EXCLUSIVE_BATCHED) {
       rc = publish_exclusive(w->tmp_path, w->final_path, wb->path, err);
     } else if (rename(w->tmp_path, w->final_path) != 0) {
       rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: publishing (rename)", wb->path);
     }
   }
-  if (rc == QB_OK && durable && fsync_parent(w->final_path) != 0)
+  /* batched: the next durable publish in this directory fsyncs it, with this name in it */
+  if (rc == QB_OK && durable && w->mode != QB_CREATE_EXCLUSIVE_BATCHED && fsync_parent(w->final_path) != 0)
     rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync of the directory", wb->path);
   if (rc != QB_OK) unlink(w->tmp_path);
   lw_free(w);
@@ -282,7 +283,7 @@ static int local_create(qb_fileio *io, const char *path, qb_create_mode mode, qb
     lw_free(w);
     return QB_FAIL(err, QB_ENOMEM, "%s: out of memory", path);
   }
-  if (mode == QB_CREATE_EXCLUSIVE && access(p, F_OK) == 0) {
+  if ((mode == QB_CREATE_EXCLUSIVE || mode == QB_CREATE_EXCLUSIVE_BATCHED) && access(p, F_OK) == 0) {
     lw_free(w);
     return QB_FAIL(err, QB_EEXISTS, "%s: already exists", path);
   }
@@ -498,6 +499,7 @@ static const struct qb_fileio_ops local_ops = {
     .remove_many = local_remove_many,
     .list = local_list,
     .free = local_free,
+    .batched_publish = true,
 };
 
 int qb_fileio_local_new(qb_fileio **out, qb_err *err)

@@ -214,3 +214,33 @@ QB_TEST(missing_directories_publish_and_listing)
   qb_buf_free(&names);
   qb_fileio_free(io);
 }
+
+/* A batched create-exclusive publishes like create-exclusive (atomically, never replacing a file); only the
+ * directory fsync is left to the next durable publish in the directory. */
+QB_TEST(batched_exclusive_publish)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  char p[600], q[600];
+  snprintf(p, sizeof p, "%s/meta/m0.avro", qb_test_tmpdir());
+  snprintf(q, sizeof q, "%s/meta/list.avro", qb_test_tmpdir());
+  CHECK_OK(qb_fileio_write_all(io, p, "m0", 2, QB_CREATE_EXCLUSIVE_BATCHED, &err), &err);
+  CHECK_FAIL(qb_fileio_write_all(io, p, "m1", 2, QB_CREATE_EXCLUSIVE_BATCHED, &err), QB_EEXISTS, &err, "already exists");
+  qb_writer *w;
+  CHECK_OK(qb_fileio_create(&w, io, q, QB_CREATE_EXCLUSIVE_BATCHED, &err), &err);
+  CHECK_OK(qb_writer_write(w, "late", 4, &err), &err);
+  CHECK_OK(qb_fileio_write_all(io, q, "list", 4, QB_CREATE_EXCLUSIVE, &err), &err);
+  CHECK_FAIL(qb_writer_close(w, &err), QB_EEXISTS, &err, "already exists");
+  uint8_t *all;
+  size_t n;
+  CHECK_OK(qb_fileio_read_all(&all, &n, io, p, 100, &err), &err);
+  CHECK(n == 2 && !memcmp(all, "m0", 2));
+  free(all);
+  CHECK_OK(qb_fileio_read_all(&all, &n, io, q, 100, &err), &err);
+  CHECK(n == 4 && !memcmp(all, "list", 4));
+  free(all);
+  *strrchr(p, '/') = '\0';
+  CHECK(!dir_has_tmp(p));
+  qb_fileio_free(io);
+}
