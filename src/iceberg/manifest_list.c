@@ -394,12 +394,13 @@ int qb_manifest__open_avro(qb_writer **dst, qb_avro_writer **avro, qb_fileio *io
 {
   qb_manifest_write_options def = QB_MANIFEST_WRITE_OPTIONS_INIT;
   if (!opts) opts = &def;
-  if (opts->version != QB_MANIFEST_WRITE_OPTIONS_VERSION)
+  if (opts->version != 1 && opts->version != QB_MANIFEST_WRITE_OPTIONS_VERSION)
     return QB_FAIL(err, QB_EINVAL, "unknown qb_manifest_write_options version %u", opts->version);
+  bool batched = opts->version >= 2 && opts->batched; /* a version 1 struct ends before the field */
   qb_avro_write_options ao = QB_AVRO_WRITE_OPTIONS_INIT;
   ao.codec = opts->codec;
   ao.level = opts->level;
-  int rc = qb_fileio_create(dst, io, path, QB_CREATE_EXCLUSIVE, err);
+  int rc = qb_fileio_create(dst, io, path, batched ? QB_CREATE_EXCLUSIVE_BATCHED : QB_CREATE_EXCLUSIVE, err);
   if (!rc && (rc = qb_avro_writer_open(avro, *dst, schema, &ao, err))) {
     qb_writer_abort(*dst);
     *dst = NULL;

@@ -262,9 +262,14 @@ static int open_manifest(qb_manifest_writer **w, char **recorded, size_t *idx, q
   char name[80], *physical = NULL;
   snprintf(name, sizeof name, "%s-m%d.avro", p->uuid, p->manifest_counter++);
   int rc = new_path(p, base, name, &physical, recorded, err);
+  /* Batched publish: the manifest list, written after every manifest into the same metadata/ directory and
+   * before the version that refers to it, fsyncs that directory with the manifests' names in it, so a
+   * directory fsync per manifest would only repeat it (docs/CATALOG.md, "Durability"). */
+  qb_manifest_write_options mo = QB_MANIFEST_WRITE_OPTIONS_INIT;
+  mo.batched = true;
   if (rc == QB_OK)
     rc = qb_manifest_writer_open(w, base->io, physical, schema_for_spec(base, spec), spec, content, p->snapshot_id,
-                                 NULL, err);
+                                 &mo, err);
   if (rc == QB_OK) rc = track(p, physical, idx, err);
   if (rc) {
     qb_manifest_writer_abort(*w);

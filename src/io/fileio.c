@@ -53,6 +53,8 @@ int qb_fileio_create(qb_writer **out, qb_fileio *io, const char *path, qb_create
 {
   *out = NULL;
   if (!io->ops->create) return QB_FAIL(err, QB_EUNSUPPORTED, "%s: backend %s cannot write", path, io->ops->name);
+  /* a backend without directories to sync (S3: one PUT publishes durably) has nothing to batch */
+  if (mode == QB_CREATE_EXCLUSIVE_BATCHED && !io->ops->batched_publish) mode = QB_CREATE_EXCLUSIVE;
   return io->ops->create(io, path, mode, out, err);
 }
 

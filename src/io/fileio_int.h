@@ -17,6 +17,7 @@ struct qb_fileio_ops {
   int (*remove_many)(qb_fileio *io, const char *const *paths, size_t n, qb_err *err); /* NULL: one by one */
   int (*copy)(qb_fileio *io, const char *src, const char *dst, qb_err *err);         /* NULL: read + write */
   int (*probe)(qb_fileio *io, const char *uri, qb_err *err); /* NULL: nothing to probe; updates io->caps */
+  bool batched_publish; /* honours QB_CREATE_EXCLUSIVE_BATCHED; false: qb_fileio_create passes EXCLUSIVE */
 };
 
 /* Directory operations, optional as a whole (NULL on object stores: fileio.c emulates or skips them).

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Local-disk FileIO. Writes go to a hidden temporary file in the target directory, are fsync'd, then
- * published with rename(2) (overwrite) or link(2) (create-exclusive: link fails with EEXIST atomically,
- * even on NFS-less local filesystems), and the directory is fsync'd so the name survives a crash. */
+ * published with rename(2) (overwrite) or renameat2(RENAME_NOREPLACE) (create-exclusive: fails with EEXIST
+ * atomically; link(2) where the file system lacks it), and the directory is fsync'd so the name survives a
+ * crash. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -94,23 +95,41 @@ static int local_open_read(qb_fileio *io, const char *path, qb_file **out, qb_er
   return QB_OK;
 }
 
-/* mkdir -p of the parent directory of `p`. */
+/* mkdir -p of `dir` (a writable path, restored on return): the directory itself is tried first and the walk
+ * goes up only on ENOENT, so when its parent exists it costs one mkdir, not one per level (an ingest
+ * batch writes hundreds of files under a handful of existing directories). Returns 0 or an errno. */
+static int mkdir_p(char *dir)
+{
+  if (mkdir(dir, 0777) == 0 || errno == EEXIST) return 0;
+  if (errno != ENOENT) return errno;
+  char *slash = strrchr(dir, '/');
+  while (slash && slash > dir && slash[1] == '\0') { /* "a/b/": the slash that ends the parent */
+    char *s = slash;
+    *s = '\0';
+    slash = strrchr(dir, '/');
+    *s = '/';
+  }
+  if (!slash || slash == dir) return ENOENT;
+  *slash = '\0';
+  int e = mkdir_p(dir);
+  *slash = '/';
+  if (e) return e;
+  return mkdir(dir, 0777) == 0 || errno == EEXIST ? 0 : errno;
+}
+
+/* mkdir -p of the parent directory of `p`. Callers try their open/rename first and come here only on
+ * ENOENT: an existing directory then costs no system call at all. */
 static int make_parents(const char *p, qb_err *err)
 {
   char tmp[PATH_MAX];
-  size_t n = strlen(p);
+  const char *slash = strrchr(p, '/');
+  if (!slash || slash == p) return QB_OK; /* in the working directory, or under "/" */
+  size_t n = (size_t)(slash - p);
   if (n >= sizeof tmp) return QB_FAIL(err, QB_EINVAL, "%s: path too long", p);
-  memcpy(tmp, p, n + 1);
-  for (char *s = tmp + 1; *s; s++) {
-    if (*s != '/') continue;
-    *s = '\0';
-    if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
-      int e = errno;
-      *s = '/';
-      return QB_FAIL_ERRNO(err, QB_EIO, e, "%s: creating directory %.*s", p, (int)(s - tmp), tmp);
-    }
-    *s = '/';
-  }
+  memcpy(tmp, p, n);
+  tmp[n] = '\0';
+  int e = mkdir_p(tmp);
+  if (e) return QB_FAIL_ERRNO(err, QB_EIO, e, "%s: creating directory %s", p, tmp);
   return QB_OK;
 }
 
@@ -202,6 +221,22 @@ static void lw_abort(qb_writer *wb)
   lw_free(w);
 }
 
+/* Create-exclusive publish: renameat2(RENAME_NOREPLACE) moves the temporary file to its name unless the
+ * name exists, atomically, in one call; file systems without it (EINVAL: e.g. NFS, older kernels) take
+ * link(2), which fails with EEXIST as atomically, and the unlink of the temporary name. On failure the
+ * temporary file is still there: the caller removes it. */
+static int publish_exclusive(const char *tmp, const char *final, const char *path, qb_err *err)
+{
+  if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) == 0) return QB_OK;
+  if (errno == EEXIST) return QB_FAIL(err, QB_EEXISTS, "%s: already exists", path);
+  if (errno != EINVAL && errno != ENOSYS) return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: publishing (rename)", path);
+  if (link(tmp, final) != 0)
+    return errno == EEXIST ? QB_FAIL(err, QB_EEXISTS, "%s: already exists", path)
+                           : QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: publishing (link)", path);
+  unlink(tmp);
+  return QB_OK;
+}
+
 static int lw_close(qb_writer *wb, qb_err *err)
 {
   local_writer *w = (local_writer *)wb;
@@ -211,16 +246,14 @@ static int lw_close(qb_writer *wb, qb_err *err)
   if (close(w->fd) != 0 && rc == QB_OK) rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: close", wb->path);
   w->fd = -1;
   if (rc == QB_OK) {
-    if (w->mode == QB_CREATE_EXCLUSIVE) {
-      if (link(w->tmp_path, w->final_path) != 0)
-        rc = errno == EEXIST ? QB_FAIL(err, QB_EEXISTS, "%s: already exists", wb->path)
-                             : QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: publishing (link)", wb->path);
-      unlink(w->tmp_path);
+    if (w->mode == QB_CREATE_EXCLUSIVE || w->mode == QB_CREATE_EXCLUSIVE_BATCHED) {
+      rc = publish_exclusive(w->tmp_path, w->final_path, wb->path, err);
     } else if (rename(w->tmp_path, w->final_path) != 0) {
       rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: publishing (rename)", wb->path);
     }
   }
-  if (rc == QB_OK && durable && fsync_parent(w->final_path) != 0)
+  /* batched: the next durable publish in this directory fsyncs it, with this name in it */
+  if (rc == QB_OK && durable && w->mode != QB_CREATE_EXCLUSIVE_BATCHED && fsync_parent(w->final_path) != 0)
     rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync of the directory", wb->path);
   if (rc != QB_OK) unlink(w->tmp_path);
   lw_free(w);
@@ -232,8 +265,7 @@ static const struct qb_writer_ops local_writer_ops = {lw_write, lw_close, lw_abo
 static int local_create(qb_fileio *io, const char *path, qb_create_mode mode, qb_writer **out, qb_err *err)
 {
   const char *p = local_path(path);
-  int rc = make_parents(p, err);
-  if (rc) return rc;
+  int rc;
   /* not calloc: zeroing the 256 KB buffer cost more than writing a small file */
   local_writer *w = malloc(sizeof *w);
   if (!w) return QB_FAIL(err, QB_ENOMEM, "%s: out of memory", path);
@@ -251,11 +283,18 @@ static int local_create(qb_fileio *io, const char *path, qb_create_mode mode, qb
     lw_free(w);
     return QB_FAIL(err, QB_ENOMEM, "%s: out of memory", path);
   }
-  if (mode == QB_CREATE_EXCLUSIVE && access(p, F_OK) == 0) {
+  if ((mode == QB_CREATE_EXCLUSIVE || mode == QB_CREATE_EXCLUSIVE_BATCHED) && access(p, F_OK) == 0) {
     lw_free(w);
     return QB_FAIL(err, QB_EEXISTS, "%s: already exists", path);
   }
   w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (w->fd < 0 && errno == ENOENT) { /* the first file of its directory */
+    if ((rc = make_parents(p, err)) != QB_OK) {
+      lw_free(w);
+      return rc;
+    }
+    w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  }
   if (w->fd < 0) {
     rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: creating temporary file", path);
     lw_free(w);
@@ -350,13 +389,17 @@ static int walk(const char *dir, const char *prefix, qb_list_fn fn, void *ctx, q
       rc = QB_FAIL(err, QB_ENOMEM, "out of memory listing %s", dir);
       break;
     }
+    size_t n = strlen(p);
+    bool under = strncmp(p, prefix, n < plen ? n : plen) == 0;
     struct stat st;
-    if (lstat(p, &st) == 0) {
-      size_t n = strlen(p);
-      bool under = strncmp(p, prefix, n < plen ? n : plen) == 0;
+    /* the entry's type from readdir where the file system gives it: a directory needs no stat, and a file
+     * is stat'ed relative to the open directory (no walk of the whole path again) */
+    if (e->d_type == DT_DIR) {
+      if (under) rc = walk(p, prefix, fn, ctx, err);
+    } else if (under && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
       if (S_ISDIR(st.st_mode)) {
-        if (under) rc = walk(p, prefix, fn, ctx, err);
-      } else if (S_ISREG(st.st_mode) && n >= plen && under) {
+        rc = walk(p, prefix, fn, ctx, err);
+      } else if (S_ISREG(st.st_mode) && n >= plen) {
         qb_stat qs = {(uint64_t)st.st_size, (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000};
         rc = fn(ctx, p, &qs, err);
       }
@@ -408,11 +451,11 @@ static int local_list_dir(qb_fileio *io, const char *dir, qb_dir_fn fn, void *ct
 static int local_mkdir(qb_fileio *io, const char *dir, qb_err *err)
 {
   const char *p = local_path(dir);
-  char *child = qb_str_printf("%s/.", p); /* make_parents creates every parent of its argument */
-  if (!child) return QB_FAIL(err, QB_ENOMEM, "%s: out of memory", dir);
-  int rc = make_parents(child, err);
-  free(child);
-  return rc;
+  char *d = strdup(p);
+  if (!d) return QB_FAIL(err, QB_ENOMEM, "%s: out of memory", dir);
+  int e = mkdir_p(d);
+  free(d);
+  return e ? QB_FAIL_ERRNO(err, QB_EIO, e, "%s: creating directory", dir) : QB_OK;
 }
 
 static int local_rmdir(qb_fileio *io, const char *dir, qb_err *err)
@@ -456,6 +499,7 @@ static const struct qb_fileio_ops local_ops = {
     .remove_many = local_remove_many,
     .list = local_list,
     .free = local_free,
+    .batched_publish = true,
 };
 
 int qb_fileio_local_new(qb_fileio **out, qb_err *err)

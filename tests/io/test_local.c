@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Local FileIO: atomic publish, create-exclusive, range reads, listing, URIs. */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "qberg/fileio.h"
+#include "util/buf.h"
 #include "util/str.h"
 
 static int count_cb(void *ctx, const char *path, const qb_stat *st, qb_err *err)
@@ -136,5 +139,108 @@ QB_TEST(large_and_small_pieces_in_order)
   free(got);
   free(want);
   free(p);
+  qb_fileio_free(io);
+}
+
+static int names_cb(void *ctx, const char *path, const qb_stat *st, qb_err *err)
+{
+  qb_buf *b = ctx;
+  const char *slash = strrchr(path, '/');
+  return qb_buf_append(b, slash + 1, strlen(slash + 1) + 1, err); /* NUL-separated names */
+}
+
+static bool dir_has_tmp(const char *dir)
+{
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  bool found = false;
+  while (d && (e = readdir(d)))
+    if (qb_str_has_suffix(e->d_name, ".tmp")) found = true;
+  if (d) closedir(d);
+  return found;
+}
+
+/* Directories are created only when a file's directory is missing (the leaf first, then up on ENOENT):
+ * deep and shallow, next to existing ones, through qb_fileio_mkdir; a losing create-exclusive leaves no
+ * temporary file behind; listing recurses into directories and reports sizes, skipping symbolic links. */
+QB_TEST(missing_directories_publish_and_listing)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  char root[512], p[700];
+  snprintf(root, sizeof root, "%s/wh", qb_test_tmpdir());
+  snprintf(p, sizeof p, "%s/t/data/k=1/j=2/f1.parquet", root); /* five missing levels */
+  CHECK_OK(qb_fileio_write_all(io, p, "abc", 3, QB_CREATE_EXCLUSIVE, &err), &err);
+  snprintf(p, sizeof p, "%s/t/data/k=1/j=3/f2.parquet", root); /* one missing level */
+  CHECK_OK(qb_fileio_write_all(io, p, "abcd", 4, QB_CREATE_EXCLUSIVE, &err), &err);
+  snprintf(p, sizeof p, "%s/t/data/k=1/j=3/f3.parquet", root); /* none missing */
+  CHECK_OK(qb_fileio_write_all(io, p, "ab", 2, QB_CREATE_OVERWRITE, &err), &err);
+  CHECK_FAIL(qb_fileio_write_all(io, p, "x", 1, QB_CREATE_EXCLUSIVE, &err), QB_EEXISTS, &err, "already exists");
+  qb_writer *w;
+  snprintf(p, sizeof p, "%s/t/data/k=1/j=3/f4.parquet", root);
+  CHECK_OK(qb_fileio_create(&w, io, p, QB_CREATE_EXCLUSIVE, &err), &err);
+  CHECK_OK(qb_writer_write(w, "late", 4, &err), &err);
+  CHECK_OK(qb_fileio_write_all(io, p, "first", 5, QB_CREATE_EXCLUSIVE, &err), &err); /* wins the race */
+  CHECK_FAIL(qb_writer_close(w, &err), QB_EEXISTS, &err, "already exists");
+  uint8_t *all;
+  size_t n;
+  CHECK_OK(qb_fileio_read_all(&all, &n, io, p, 100, &err), &err);
+  CHECK(n == 5 && !memcmp(all, "first", 5)); /* the loser replaced nothing */
+  free(all);
+  *strrchr(p, '/') = '\0';
+  CHECK(!dir_has_tmp(p));
+
+  snprintf(p, sizeof p, "%s/t/metadata/a/b", root);
+  CHECK_OK(qb_fileio_mkdir(io, p, &err), &err);
+  CHECK_OK(qb_fileio_mkdir(io, p, &err), &err); /* existing: fine */
+  struct stat st;
+  CHECK(stat(p, &st) == 0 && S_ISDIR(st.st_mode));
+  snprintf(p, sizeof p, "%s/t/data/k=1/j=3/f2.parquet", root);
+  char link_path[700];
+  snprintf(link_path, sizeof link_path, "%s/t/data/k=1/link.parquet", root);
+  CHECK(symlink(p, link_path) == 0);
+
+  qb_buf names;
+  qb_buf_init(&names, QB_BUF_NOLIMIT);
+  snprintf(p, sizeof p, "%s/t", root);
+  CHECK_OK(qb_fileio_list(io, p, names_cb, &names, &err), &err);
+  int count = 0;
+  bool f2 = false;
+  for (size_t i = 0; i < names.n; i += strlen((char *)names.p + i) + 1, count++)
+    if (!strcmp((char *)names.p + i, "f2.parquet")) f2 = true;
+  CHECK_EQ_INT(count, 4); /* f1..f4, not the link */
+  CHECK(f2);
+  qb_buf_free(&names);
+  qb_fileio_free(io);
+}
+
+/* A batched create-exclusive publishes like create-exclusive (atomically, never replacing a file); only the
+ * directory fsync is left to the next durable publish in the directory. */
+QB_TEST(batched_exclusive_publish)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  char p[600], q[600];
+  snprintf(p, sizeof p, "%s/meta/m0.avro", qb_test_tmpdir());
+  snprintf(q, sizeof q, "%s/meta/list.avro", qb_test_tmpdir());
+  CHECK_OK(qb_fileio_write_all(io, p, "m0", 2, QB_CREATE_EXCLUSIVE_BATCHED, &err), &err);
+  CHECK_FAIL(qb_fileio_write_all(io, p, "m1", 2, QB_CREATE_EXCLUSIVE_BATCHED, &err), QB_EEXISTS, &err, "already exists");
+  qb_writer *w;
+  CHECK_OK(qb_fileio_create(&w, io, q, QB_CREATE_EXCLUSIVE_BATCHED, &err), &err);
+  CHECK_OK(qb_writer_write(w, "late", 4, &err), &err);
+  CHECK_OK(qb_fileio_write_all(io, q, "list", 4, QB_CREATE_EXCLUSIVE, &err), &err);
+  CHECK_FAIL(qb_writer_close(w, &err), QB_EEXISTS, &err, "already exists");
+  uint8_t *all;
+  size_t n;
+  CHECK_OK(qb_fileio_read_all(&all, &n, io, p, 100, &err), &err);
+  CHECK(n == 2 && !memcmp(all, "m0", 2));
+  free(all);
+  CHECK_OK(qb_fileio_read_all(&all, &n, io, q, 100, &err), &err);
+  CHECK(n == 4 && !memcmp(all, "list", 4));
+  free(all);
+  *strrchr(p, '/') = '\0';
+  CHECK(!dir_has_tmp(p));
   qb_fileio_free(io);
 }

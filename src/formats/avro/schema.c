@@ -397,6 +397,7 @@ int qb_avro_schema_parse(qb_avro_schema **out, const char *json, size_t n, qb_er
 void qb_avro_schema_free(qb_avro_schema *s)
 {
   if (!s) return;
+  free(atomic_load(&s->json_memo));
   json_object_put(s->doc);
   qb_map_free(&s->names);
   qb_arena_release(&s->arena);

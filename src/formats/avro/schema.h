@@ -5,6 +5,7 @@
 #define QB_FORMATS_AVRO_SCHEMA_H
 
 #include <json-c/json.h>
+#include <stdatomic.h>
 
 #include "qberg/avro.h"
 #include "util/arena.h"
@@ -49,6 +50,10 @@ struct qb_avro_schema {
   qb_avro_node *root;
   qb_avro_node prim[8]; /* shared nodes for bare primitive names, indexed by qb_avro_type */
   qb_map names;         /* full name -> qb_avro_node* of every named type */
+  /* qb_avro_schema_to_json's text, made on its first call (the schema never changes): every manifest a
+   * commit writes embeds the JSON of one of a few shared schemas. Installed by compare-and-swap, so
+   * threads sharing a schema may race to make it; one text wins, the others are freed. */
+  _Atomic(char *) json_memo;
 };
 
 /** Names, namespaces and enum symbols match [A-Za-z_][A-Za-z0-9_]* and every record is named: what Java

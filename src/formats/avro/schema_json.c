@@ -179,10 +179,38 @@ static int put_node(jctx *c, const qb_avro_node *n, const char *ns)
   return rc ? rc : put(c, "}");
 }
 
+/* A copy of the memoised text (NUL-terminated, no NUL inside: JSON escapes control characters). */
+static int memo_copy(char **out, size_t *out_n, const char *memo, qb_err *err)
+{
+  size_t n = strlen(memo);
+  char *c = malloc(n + 1);
+  if (!c) return QB_FAIL(err, QB_ENOMEM, "schema to JSON: out of memory");
+  memcpy(c, memo, n + 1);
+  *out = c;
+  *out_n = n;
+  return QB_OK;
+}
+
+static int to_json(char **out, size_t *out_n, const qb_avro_schema *s, qb_err *err);
+
 int qb_avro_schema_to_json(char **out, size_t *out_n, const qb_avro_schema *s, qb_err *err)
 {
   *out = NULL;
   *out_n = 0;
+  qb_avro_schema *ms = (qb_avro_schema *)s; /* the memo is a cache: the schema itself stays unchanged */
+  char *memo = atomic_load(&ms->json_memo);
+  if (memo) return memo_copy(out, out_n, memo, err);
+  int rc = to_json(out, out_n, s, err);
+  if (rc || memchr(*out, '\0', *out_n)) return rc;
+  char *mine = malloc(*out_n + 1), *none = NULL;
+  if (!mine) return QB_OK; /* no memo: the next call makes the text again */
+  memcpy(mine, *out, *out_n + 1);
+  if (!atomic_compare_exchange_strong(&ms->json_memo, &none, mine)) free(mine);
+  return QB_OK;
+}
+
+static int to_json(char **out, size_t *out_n, const qb_avro_schema *s, qb_err *err)
+{
   qb_buf b;
   qb_buf_init(&b, QB_BUF_NOLIMIT);
   jctx c = {.b = &b, .names = &s->names, .err = err};
