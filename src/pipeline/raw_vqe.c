@@ -481,7 +481,7 @@ static inline const uint8_t *digit_run(const uint8_t *q, const uint8_t *end, uin
 /* The shapes writers produce, -?(0|[1-9]d*)(.d+)?([eE][+-]?d{1,4})? with at most 19 significant digits,
  * in one scan that never fails: false sends the token to parse_number_slow, which decides (and words
  * every error) as before. The digits kept are the same as qb_decimal_acc's (w * 10^q, nothing dropped). */
-static bool parse_number_fast(ps *s, numtok *t)
+static inline __attribute__((always_inline)) bool parse_number_fast(ps *s, numtok *t)
 {
   const uint8_t *q = s->p, *end = s->end;
   bool neg = *q == '-';
@@ -568,10 +568,13 @@ static bool at_number(const ps *s)
 static int read_double(ps *s, double *out, unsigned float_bit)
 {
   ws(s);
-  if (!at_number(s)) return fail(s, "expected number, got %s", describe(s));
   numtok t;
-  int rc = parse_number(s, &t);
-  if (rc) return rc;
+  /* the usual token straight into the inlined fast scan, which rejects every other start unread */
+  if (s->p >= s->end || !parse_number_fast(s, &t)) {
+    if (!at_number(s)) return fail(s, "expected number, got %s", describe(s));
+    int rc = parse_number_slow(s, &t);
+    if (rc) return rc;
+  }
   if (t.special) return fail(s, "non-finite number %.*s is not accepted", (int)t.len, t.text);
   if (t.nonfinite) return fail(s, "number %.*s is out of the range of a double", (int)t.len, t.text);
   if (t.is_int) {
