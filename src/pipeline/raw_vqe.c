@@ -768,7 +768,7 @@ static int obj_begin(ps *s, const char *what)
 
 /* Next member: *idx = its field index, or -1 after '}' (then required fields are checked). The member's
  * key is on the path until the caller's pop(). Unknown members of a lenient object are skipped here. */
-static int obj_next(ps *s, obj *o, int *idx)
+static int obj_next_full(ps *s, obj *o, int *idx)
 {
   int rc;
   for (;;) {
@@ -839,6 +839,35 @@ static int obj_next(ps *s, obj *o, int *idx)
     *idx = found;
     return QB_OK;
   }
+}
+
+/* obj_next for what the writers put: no blanks, the field expected next (not seen yet) or '}' after every
+ * field; it changes nothing unless it decides, and hands everything else to obj_next_full. */
+static int obj_next(ps *s, obj *o, int *idx)
+{
+  const uint8_t *p = s->p, *end = s->end;
+  if (p >= end) return obj_next_full(s, o, idx);
+  if (*p == '}' && o->seen == (1u << o->n_fields) - 1) {
+    o->first = false;
+    s->p = p + 1;
+    *idx = -1;
+    return QB_OK;
+  }
+  if (!o->first) {
+    if (*p != ',') return obj_next_full(s, o, idx);
+    p++;
+  }
+  size_t g = o->guess;
+  if (g >= o->n_fields || p >= end || *p != '"' || !key_is(p, end, &o->fields[g])) return obj_next_full(s, o, idx);
+  size_t n = o->fields[g].len;
+  if ((size_t)(end - p) < n + 3 || p[n + 2] != ':' || (o->seen & (1u << g))) return obj_next_full(s, o, idx);
+  o->first = false;
+  push_key(s, (const char *)p + 1, n);
+  s->p = p + n + 3;
+  o->seen |= 1u << g;
+  o->guess = g + 1;
+  *idx = (int)g;
+  return QB_OK;
 }
 
 /* Any JSON value, validated and dropped (members the schema does not know, outside the id's structs). */
