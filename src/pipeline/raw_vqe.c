@@ -481,7 +481,7 @@ static inline const uint8_t *digit_run(const uint8_t *q, const uint8_t *end, uin
 /* The shapes writers produce, -?(0|[1-9]d*)(.d+)?([eE][+-]?d{1,4})? with at most 19 significant digits,
  * in one scan that never fails: false sends the token to parse_number_slow, which decides (and words
  * every error) as before. The digits kept are the same as qb_decimal_acc's (w * 10^q, nothing dropped). */
-static bool parse_number_fast(ps *s, numtok *t)
+static inline __attribute__((always_inline)) bool parse_number_fast(ps *s, numtok *t)
 {
   const uint8_t *q = s->p, *end = s->end;
   bool neg = *q == '-';
@@ -568,10 +568,13 @@ static bool at_number(const ps *s)
 static int read_double(ps *s, double *out, unsigned float_bit)
 {
   ws(s);
-  if (!at_number(s)) return fail(s, "expected number, got %s", describe(s));
   numtok t;
-  int rc = parse_number(s, &t);
-  if (rc) return rc;
+  /* the usual token straight into the inlined fast scan, which rejects every other start unread */
+  if (s->p >= s->end || !parse_number_fast(s, &t)) {
+    if (!at_number(s)) return fail(s, "expected number, got %s", describe(s));
+    int rc = parse_number_slow(s, &t);
+    if (rc) return rc;
+  }
   if (t.special) return fail(s, "non-finite number %.*s is not accepted", (int)t.len, t.text);
   if (t.nonfinite) return fail(s, "number %.*s is out of the range of a double", (int)t.len, t.text);
   if (t.is_int) {
@@ -765,7 +768,7 @@ static int obj_begin(ps *s, const char *what)
 
 /* Next member: *idx = its field index, or -1 after '}' (then required fields are checked). The member's
  * key is on the path until the caller's pop(). Unknown members of a lenient object are skipped here. */
-static int obj_next(ps *s, obj *o, int *idx)
+static int obj_next_full(ps *s, obj *o, int *idx)
 {
   int rc;
   for (;;) {
@@ -836,6 +839,35 @@ static int obj_next(ps *s, obj *o, int *idx)
     *idx = found;
     return QB_OK;
   }
+}
+
+/* obj_next for what the writers put: no blanks, the field expected next (not seen yet) or '}' after every
+ * field; it changes nothing unless it decides, and hands everything else to obj_next_full. */
+static int obj_next(ps *s, obj *o, int *idx)
+{
+  const uint8_t *p = s->p, *end = s->end;
+  if (p >= end) return obj_next_full(s, o, idx);
+  if (*p == '}' && o->seen == (1u << o->n_fields) - 1) {
+    o->first = false;
+    s->p = p + 1;
+    *idx = -1;
+    return QB_OK;
+  }
+  if (!o->first) {
+    if (*p != ',') return obj_next_full(s, o, idx);
+    p++;
+  }
+  size_t g = o->guess;
+  if (g >= o->n_fields || p >= end || *p != '"' || !key_is(p, end, &o->fields[g])) return obj_next_full(s, o, idx);
+  size_t n = o->fields[g].len;
+  if ((size_t)(end - p) < n + 3 || p[n + 2] != ':' || (o->seen & (1u << g))) return obj_next_full(s, o, idx);
+  o->first = false;
+  push_key(s, (const char *)p + 1, n);
+  s->p = p + n + 3;
+  o->seen |= 1u << g;
+  o->guess = g + 1;
+  *idx = (int)g;
+  return QB_OK;
 }
 
 /* Any JSON value, validated and dropped (members the schema does not know, outside the id's structs). */

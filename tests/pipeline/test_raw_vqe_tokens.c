@@ -177,6 +177,80 @@ QB_TEST(random_numbers_match_strtod)
   EXPECT(compared > 15000);
 }
 
+/* One token of the bulk test: a random shape (random_number), a double's shortest-ish text (%.15g-%.17g of
+ * random bits: the writers' shape), or a point at or beside the exact midpoint of two adjacent doubles
+ * (the correctly rounded case; long double holds the midpoint exactly), 17 to 21 significant digits. */
+static void bulk_token(char *o, size_t cap)
+{
+  unsigned k = below(4);
+  double d;
+  do {
+    uint64_t bits = next();
+    if (below(2)) bits = (bits & 0x800FFFFFFFFFFFFFULL) | (uint64_t)(1013 + below(30)) << 52; /* ~1e-3..1e6 */
+    memcpy(&d, &bits, 8);
+  } while (!isfinite(d));
+  if (k == 0) {
+    random_number(o, cap);
+  } else if (k == 1) {
+    snprintf(o, cap, "%.*g", 15 + (int)below(3), d);
+  } else {
+    long double mid = ((long double)d + (long double)nextafter(d, INFINITY)) / 2;
+    snprintf(o, cap, "%.*Lg", 17 + (int)below(5), mid);
+  }
+}
+
+/* Millions of numbers through the array reader (read_double's inlined fast scan and its fallback),
+ * 50,000 to a record: each bit-identical to strtod, the record rejected exactly when a token is not
+ * accepted (an integer beyond 2^53, a value beyond the double range, a token over 64 characters). */
+QB_TEST(bulk_numbers_match_strtod)
+{
+  enum { PER = 50000, RECORDS = 40 };
+  qb_err err = QB_ERR_INIT;
+  char *arr = malloc((size_t)PER * 100 + 64);
+  double *want = malloc(PER * sizeof *want);
+  CHECK(arr && want);
+  long compared = 0;
+  int mismatches = 0;
+  for (int rec = 0; rec < RECORDS && mismatches < 5; rec++) {
+    size_t n = (size_t)snprintf(arr, 64, "\"optimal_parameters\":[");
+    for (int i = 0; i < PER; i++) {
+      char tok[96];
+      double w;
+      bool is_int, accept;
+      do {
+        bulk_token(tok, sizeof tok);
+        w = strtod(tok, NULL);
+        is_int = !strpbrk(tok, ".eE");
+        accept = isfinite(w) && strlen(tok) <= 64 && (!is_int || fabs(w) <= 9007199254740992.0);
+      } while (!accept);
+      if (is_int && w == 0) w = 0.0; /* Spark reads the token -0 as the long 0 */
+      want[i] = w;
+      n += (size_t)snprintf(arr + n, 100, "%s%s", i ? "," : "", tok);
+    }
+    memcpy(arr + n, "]", 2);
+    char *text = record_with("\"optimal_parameters\":[0.15,0.25,0.35,0.45]", arr);
+    CHECK(text != NULL);
+    qb_arena a;
+    qb_arena_init(&a, 0);
+    qb_vqe_record r;
+    int rc = vqe_parse_one(&r, &a, "t.json", text, &err);
+    if (rc != QB_OK || r.optimal_parameters.n != PER) {
+      fprintf(stderr, "  record %d: rc %d %s\n", rec, rc, err.msg);
+      mismatches++;
+    } else {
+      for (int i = 0; i < PER; i++, compared++)
+        if (memcmp(&r.optimal_parameters.v[i], &want[i], 8) && mismatches++ < 5)
+          fprintf(stderr, "  #%d: %.17g, strtod %.17g\n", i, r.optimal_parameters.v[i], want[i]);
+    }
+    qb_arena_release(&a);
+    free(text);
+  }
+  free(arr);
+  free(want);
+  EXPECT(mismatches == 0);
+  EXPECT(compared == (long)PER * RECORDS);
+}
+
 /* The one-scan number path (at most 19 significant digits, exponents of 1-4 digits) and its hand-over to
  * the validating scan, at its edges: every value against strtod, every malformed token rejected. */
 QB_TEST(number_fast_path_edges_match_strtod)
