@@ -279,16 +279,6 @@ typedef struct qb_pq_kv {
 
 #define QB_PQ_WRITE_OPTIONS_VERSION 1
 
-/** A column's buffer capacities as the writers of one data set last needed them
- * (qb_pq_write_options.col_hints). Zero-initialise; the writers fill it, its fields are theirs. */
-typedef struct qb_pq_col_hint {
-  uint64_t vals, data;   /* a page's staged values, a page's PLAIN string bytes */
-  uint64_t pages;        /* a chunk's encoded pages */
-  uint64_t dict_bytes;   /* a chunk's dictionary value bytes */
-  uint32_t dict_n;       /* and entries */
-  bool set;              /* some chunk of the column ended */
-} qb_pq_col_hint;
-
 typedef struct qb_pq_write_options {
   unsigned version;                  /* QB_PQ_WRITE_OPTIONS_VERSION */
   qb_pq_codec codec;                 /* ZSTD (default), SNAPPY, GZIP, UNCOMPRESSED (also LZ4_RAW, BROTLI) */
@@ -316,18 +306,11 @@ typedef struct qb_pq_write_options {
    * then the column is compressed again as a new probe. Compressed chunks use `codec` at
    * `compression_level`. Borrowed: it must outlive the writer. */
   uint8_t *codec_skip;
-  /* NULL, or one qb_pq_col_hint per leaf column, zeroed at first, shared like dict_lost: a file's first
-   * chunk of a column sizes its buffers for what the column's last chunk in any file of the data set
-   * needed (later chunks use their own file's previous chunk), instead of growing them by doubling. Each
-   * hint is capped by the options (page_size_bytes per page, row_group_size_bytes per chunk,
-   * dictionary_page_size_bytes per dictionary). Capacities only: the bytes written are the same.
-   * Borrowed: it must outlive the writer. */
-  qb_pq_col_hint *col_hints;
 } qb_pq_write_options;
 
 #define QB_PQ_WRITE_OPTIONS_INIT                                                                          \
   {QB_PQ_WRITE_OPTIONS_VERSION, QB_PQ_ZSTD, 0, (uint64_t)128 << 20, (uint32_t)1 << 20, 20000, true,      \
-   (uint32_t)1 << 20, 1, true, NULL, 0, NULL, NULL, NULL, NULL}
+   (uint32_t)1 << 20, 1, true, NULL, 0, NULL, NULL, NULL}
 
 /**
  * Start a Parquet file on `sink` (writes "PAR1" now). Offsets in the file are relative to the sink's

@@ -76,7 +76,6 @@ struct qb_data_writer {
   size_t *pwidth;               /* per partition field: its source column's value width (0: BYTE_ARRAY) */
   uint8_t *dict_lost;           /* per leaf column: its dictionary lost in a file of this write (wo.dict_lost) */
   uint8_t *codec_skip;          /* per leaf column: its next chunks stored uncompressed (wo.codec_skip) */
-  qb_pq_col_hint *col_hints;    /* per leaf column: buffer capacities its last chunk needed (wo.col_hints) */
   qb_pq_column_batch *bcols;    /* scratch: a batch's columns from some row on */
   qb_buf key;
   int rc;
@@ -188,12 +187,9 @@ int qb_data_writer__open(qb_data_writer **out, const qb_tbl *t, const qb_schema 
     w->dict_lost = calloc(nl ? nl : 1, 1);
     /* and so is what compression saves per column: chunks it does not pay for are stored (TABLES.md) */
     w->codec_skip = calloc(nl ? nl : 1, 1);
-    /* and so are buffer capacities: a file's first row group does not grow its buffers by doubling */
-    w->col_hints = calloc(nl ? nl : 1, sizeof *w->col_hints);
-    if (!w->dict_lost || !w->codec_skip || !w->col_hints) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+    if (!w->dict_lost || !w->codec_skip) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
     w->wo.dict_lost = w->dict_lost;
     w->wo.codec_skip = w->codec_skip;
-    w->wo.col_hints = w->col_hints;
   }
   if (rc == QB_OK)
     rc = qb_metrics_config_new(&w->metrics, schema, qb_table_metadata_properties(t->md), qb_table_metadata_n_properties(t->md),
@@ -668,7 +664,6 @@ static void release(qb_data_writer *w, bool delete_files)
   free(w->pwidth);
   free(w->dict_lost);
   free(w->codec_skip);
-  free(w->col_hints);
   free(w->bcols);
   free(w->schema_json);
   qb_buf_free(&w->key);

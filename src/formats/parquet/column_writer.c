@@ -63,8 +63,6 @@ void qb_pq_colw_share_lost(qb_pq_colw *c, uint8_t *lost)
   if (*lost && c->dict_allowed) c->probe = DICT_PROBE_AGAIN;
 }
 
-void qb_pq_colw_share_hint(qb_pq_colw *c, qb_pq_col_hint *h) { c->shared = h; }
-
 void qb_pq_colw_free(qb_pq_colw *c)
 {
   if (!c) return;
@@ -88,30 +86,11 @@ static inline int push(qb_buf *b, const void *p, size_t n, qb_err *err)
   return QB_OK;
 }
 
-/* A file's first chunk of a column takes the hints the data set's last chunk of it left (shared by the
- * files of one write: qb_pq_write_options.col_hints); the dictionary's too while it holds nothing yet. */
-static void take_shared(qb_pq_colw *c)
-{
-  c->hinted = true;
-  const qb_pq_col_hint *h = c->shared;
-  if (!h || !h->set) return;
-  c->hint_vals = (size_t)h->vals;
-  c->hint_data = (size_t)h->data;
-  c->hint_pages = (size_t)h->pages;
-  if (!c->dict.slots && !c->dict.n) {
-    c->dict.hint_n = h->dict_n;
-    c->dict.hint_bytes = (size_t)h->dict_bytes;
-  }
-}
-
 /* qb_buf_reserve; a buffer's first reservation of the chunk takes at least `hint` bytes (see the hints in
  * column_writer.h). */
-static inline int reserve_hinted(qb_pq_colw *c, qb_buf *b, size_t extra, const size_t *hint, qb_err *err)
+static inline int reserve_hinted(qb_buf *b, size_t extra, size_t hint, qb_err *err)
 {
-  if (!b->cap) {
-    if (!c->hinted) take_shared(c);
-    if (*hint > extra) extra = *hint;
-  }
+  if (!b->cap && hint > extra) extra = hint;
   return qb_buf_reserve(b, extra, err);
 }
 
@@ -127,7 +106,7 @@ static inline size_t data_bytes(const qb_pq_colw *c) { return c->data.n ? c->dat
 static inline int data_reserve(qb_pq_colw *c, size_t extra, qb_err *err)
 {
   size_t head = c->data.n ? 0 : DATA_HEAD;
-  int rc = reserve_hinted(c, &c->data, head + extra, &c->hint_data, err);
+  int rc = reserve_hinted(&c->data, head + extra, c->hint_data, err);
   if (rc) return rc;
   c->data.n += head;
   return QB_OK;
@@ -252,7 +231,7 @@ static int fall_back(qb_pq_colw *c, qb_err *err)
   qb_buf_init(&plain, QB_BUF_NOLIMIT);
   qb_buf_reset(&c->data);
   if (c->width) {
-    if ((rc = reserve_hinted(c, &plain, n * c->width, &c->hint_vals, err)) != QB_OK) return rc;
+    if ((rc = reserve_hinted(&plain, n * c->width, c->hint_vals, err)) != QB_OK) return rc;
     /* numbers by their width (a register copy each, not a call) */
     if (c->width == 8)
       for (size_t i = 0; i < n; i++) memcpy(plain.p + i * 8, qb_pq_dict_fixed(&c->dict, idx[i]), 8);
@@ -583,7 +562,6 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
   }
   c->first_page_done = true;
 
-  if (!c->pages.cap && !c->hinted) take_shared(c);
   if (!c->pages.cap && c->hint_pages && (rc = qb_buf_reserve(&c->pages, c->hint_pages, err)) != QB_OK) return rc;
 
   qb_pq_encoding enc = dict ? (v2 ? QB_PQ_RLE_DICTIONARY : QB_PQ_PLAIN_DICTIONARY) : QB_PQ_PLAIN;
@@ -970,7 +948,7 @@ int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0
    * realloc per column per 64 rows of a small chunk; the fan-out writer's chunks are mostly small). */
   if (!c->vals.cap && c->type != QB_PQ_BOOLEAN && (c->use_dict || c->width)) {
     size_t rows = n < BATCH_RESERVE_ROWS ? n : BATCH_RESERVE_ROWS;
-    rc = reserve_hinted(c, &c->vals, rows * (c->use_dict ? 4 : c->width), &c->hint_vals, err);
+    rc = reserve_hinted(&c->vals, rows * (c->use_dict ? 4 : c->width), c->hint_vals, err);
     if (rc) return rc;
   }
   while (i < end) {
@@ -1046,23 +1024,10 @@ static void reset_chunk(qb_pq_colw *c)
 {
   qb_pq_dict_reset(&c->dict);
   qb_pq_col_stats_reset(&c->stats);
-  /* capped by the options, so that one outsized chunk does not make every later chunk (of every file of
-   * the data set) reserve as much */
-  const qb_pq_write_options *o = c->o;
-  size_t page_cap = (size_t)o->page_size_bytes + DATA_HEAD;
-  uint64_t rg = o->row_group_size_bytes;
-  c->hint_vals = c->peak_vals < page_cap ? c->peak_vals : page_cap;
-  c->hint_data = c->peak_data < page_cap ? c->peak_data : page_cap;
-  c->hint_pages = (uint64_t)c->pages.n < rg ? c->pages.n : (size_t)rg;
+  c->hint_vals = c->peak_vals;
+  c->hint_data = c->peak_data;
+  c->hint_pages = c->pages.n;
   c->peak_vals = c->peak_data = 0;
-  c->hinted = true;
-  size_t dict_cap = o->dictionary_page_size_bytes;
-  if (c->dict.hint_bytes > dict_cap) c->dict.hint_bytes = dict_cap;
-  /* an entry takes at least its width, or a BYTE_ARRAY its 4-byte length, in the PLAIN dictionary */
-  size_t n_cap = dict_cap / (c->width > 4 ? c->width : 4);
-  if (c->dict.hint_n > n_cap) c->dict.hint_n = (uint32_t)n_cap;
-  if (c->shared)
-    *c->shared = (qb_pq_col_hint){c->hint_vals, c->hint_data, c->hint_pages, c->dict.hint_bytes, c->dict.hint_n, true};
   /* Release the row group's pages and staging buffers rather than keep their peak capacity for the next
    * one: a writer fanning out to many files would hold it for every column of every open file, outside
    * the row-group budget (which counts bytes held, not capacity). */

@@ -67,9 +67,6 @@ typedef struct qb_pq_colw {
    * row group after row group) */
   size_t peak_vals, peak_data;    /* this chunk's largest page so far */
   size_t hint_vals, hint_data, hint_pages;
-  qb_pq_col_hint *shared;         /* NULL or the column's qb_pq_write_options.col_hints entry: read by the
-                                   * file's first chunk (at its first reservation), written at each chunk's end */
-  bool hinted;                    /* hint_* hold a chunk's needs (the shared ones taken, or a chunk ended) */
 
   /* scratch reused for every page */
   qb_buf body, comp, hdr, slices;
@@ -79,8 +76,6 @@ typedef struct qb_pq_colw {
 void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_options *o, qb_pq_compressor *z);
 /** Share the column's "dictionary lost" byte with the other writers of a data set (set before any value). */
 void qb_pq_colw_share_lost(qb_pq_colw *c, uint8_t *lost);
-/** Share the column's capacity hint with the other writers of a data set (set before any value). */
-void qb_pq_colw_share_hint(qb_pq_colw *c, qb_pq_col_hint *h);
 /** NULL-safe. */
 void qb_pq_colw_free(qb_pq_colw *c);
 
