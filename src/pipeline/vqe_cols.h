@@ -60,6 +60,19 @@ static inline int qb_vqe__room(qb_buf *b, size_t extra, qb_err *err)
   return b->cap - b->n > extra ? QB_OK : qb_buf_reserve(b, extra, err);
 }
 
+/* Records the end of the BYTE_ARRAY cell just appended to col->values (offsets[0] = 0 written first);
+ * the caller reserved 16 bytes of col->offsets. */
+static inline void qb_vqe__close_bytes(qb_vqe_col *col)
+{
+  if (col->offsets.n == 0) {
+    memset(col->offsets.p, 0, 8);
+    col->offsets.n = 8;
+  }
+  int64_t end = (int64_t)col->values.n;
+  memcpy(col->offsets.p + col->offsets.n, &end, 8);
+  col->offsets.n += 8;
+}
+
 /** Append value `v` (of the kind qb_vqe_rows gives for that column) as the next cell of the row being
  * built; qb_vqe_cols_end_row closes the row. Failures are kept in c->rc. */
 static inline void qb_vqe_cols_put(qb_vqe_cols *c, const qb_value *v, qb_err *err)
@@ -84,13 +97,7 @@ static inline void qb_vqe_cols_put(qb_vqe_cols *c, const qb_value *v, qb_err *er
   if ((c->rc = qb_vqe__room(&col->values, n, err)) || (c->rc = qb_vqe__room(&col->offsets, 16, err))) return;
   if (n) memcpy(col->values.p + col->values.n, v->u.bytes.p, n);
   col->values.n += n;
-  if (col->offsets.n == 0) { /* offsets[0] */
-    memset(col->offsets.p, 0, 8);
-    col->offsets.n = 8;
-  }
-  int64_t end = (int64_t)col->values.n;
-  memcpy(col->offsets.p + col->offsets.n, &end, 8);
-  col->offsets.n += 8;
+  qb_vqe__close_bytes(col);
 }
 
 /* Typed appends of a present cell (the columnar derivation knows each column's type from the table
@@ -136,13 +143,7 @@ static inline void qb_vqe__bytes_end(qb_vqe_cols *c, size_t n)
   qb_vqe_col *col = &c->cols[c->cur++];
   col->valid.p[col->valid.n++] = 1;
   col->values.n += n;
-  if (col->offsets.n == 0) { /* offsets[0] */
-    memset(col->offsets.p, 0, 8);
-    col->offsets.n = 8;
-  }
-  int64_t end = (int64_t)col->values.n;
-  memcpy(col->offsets.p + col->offsets.n, &end, 8);
-  col->offsets.n += 8;
+  qb_vqe__close_bytes(col);
 }
 
 /** The id hashes of rows [0, n_rows) when every row has one and they are of column `col`, else NULL. */
