@@ -148,21 +148,14 @@ static int check_not_resurrected(committer *c, const qb_commit_base *base, attem
                        : qb_hadoop__version_freed(c->cat->io, c->t->meta_dir, base->version + 1,
                                                   qb_table_metadata_uuid(base->metadata), &stale, &e);
   int64_t ours_v = (base->version < 0 ? 0 : base->version) + 1;
-  if (rc == QB_OK && stale) {
-    /* A marker also appears when OUR version was fine and was freed after we published it: a slow writer
-     * (descheduled between its publish and this check) whose version newer commits built on and a deleter
-     * then removed. Taking it "back" and retrying would commit the change twice. The next version tells
-     * the two apart: it descends from ours (its metadata-log ends with our file and last-updated-ms), or
-     * is gone with ours gone too; a resurrected number has neither (its old successor names the old file's
-     * time, and our file is still there). */
-    char *next = qb_hadoop__version_path(c->t->meta_dir, ours_v + 1, QB_MDNAME_PLAIN);
-    bool ours = false;
-    rc = next ? descends_from_ours(c, next, o, &ours, &e) : QB_FAIL(&e, QB_ENOMEM, "out of memory");
-    stale = !ours;
-    free(next);
-  }
   if (rc == QB_OK && !stale && list) rc = qb_hadoop__max_version(c->cat->io, c->t->meta_dir, &max, &e);
-  if (rc == QB_OK && !stale && max > ours_v) {
+  /* Both signs are confirmed by the next version. A marker also appears when OUR version was fine and was
+   * freed after we published it: a slow writer (descheduled between its publish and this check) whose
+   * version newer commits built on and a deleter then removed; taking it "back" and retrying would commit
+   * the change twice. Ours stands if the next version descends from it (its metadata-log ends with our
+   * file and last-updated-ms), or is gone with ours gone too; a resurrected number has neither (its old
+   * successor names the old file's time, and our file is still there). */
+  if (rc == QB_OK && (stale || max > ours_v)) {
     char *next = qb_hadoop__version_path(c->t->meta_dir, ours_v + 1, QB_MDNAME_PLAIN);
     bool ours = false;
     rc = next ? descends_from_ours(c, next, o, &ours, &e) : QB_FAIL(&e, QB_ENOMEM, "out of memory");
