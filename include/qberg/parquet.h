@@ -341,17 +341,21 @@ QB_API int qb_pq_writer_write_row(qb_pq_writer *w, const qb_value *row, qb_err *
  *   BOOLEAN: uint8_t per row (0 false, else true); INT32/INT64/FLOAT/DOUBLE: the C type per row;
  *   FIXED_LEN_BYTE_ARRAY / INT96: type_length (12) bytes per row; BYTE_ARRAY: the bytes of row i are
  *   values[offsets[i] .. offsets[i+1]).
+ * A row declared a repeat (repeats[i] != 0) holds no value of its own: its cell is row i - 1's (and so,
+ * through a run of repeats, the last row before it that is not one). Fixed width: its slot still exists
+ * (row i is at values + i * width) but is never read, so it may be left unset; BYTE_ARRAY: its bytes are
+ * never read, so it may store none (offsets[i + 1] == offsets[i]: a record-constant column stores each
+ * value once, not once per row). Whatever such a row stores is ignored.
  */
 typedef struct qb_pq_column_batch {
   const void *values;
   const int64_t *offsets;   /* BYTE_ARRAY only: n_rows + 1 non-decreasing offsets */
   const uint8_t *valid;     /* NULL: every row has a value; else valid[i] == 0 means row i is null */
-  /* Optional (NULL: the writer compares neighbours itself). repeats[i] != 0 promises that row i holds
-   * the same cell as row i - 1 (both null, or values with the same bytes): the writer then takes row i
-   * without comparing or looking it up (a producer that fills record-constant columns knows this).
-   * repeats[0] must be 0 (a batch does not repeat a row before it) and a repeated row must agree with its
-   * predecessor on validity, else QB_EINVAL; equal values are trusted (a false repeat writes the value
-   * of the row before). */
+  /* Optional (NULL: no row is a repeat; the writer compares neighbours itself). repeats[i] != 0 makes
+   * row i a repeat of row i - 1 (both null, or the same value, see above): the writer takes it without
+   * comparing, looking it up or reading its slot (a producer that fills record-constant columns knows
+   * this). repeats[0] must be 0 (a batch does not repeat a row before it) and a repeated row must agree
+   * with its predecessor on validity, else QB_EINVAL. */
   const uint8_t *repeats;
 } qb_pq_column_batch;
 

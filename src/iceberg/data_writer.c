@@ -76,7 +76,11 @@ struct qb_data_writer {
   size_t *pwidth;               /* per partition field: its source column's value width (0: BYTE_ARRAY) */
   uint8_t *dict_lost;           /* per leaf column: its dictionary lost in a file of this write (wo.dict_lost) */
   uint8_t *codec_skip;          /* per leaf column: its next chunks stored uncompressed (wo.codec_skip) */
-  qb_pq_column_batch *bcols;    /* scratch: a batch's columns from some row on */
+  /* per top-level column, while a batch is written: the row holding the value of the last row given to
+   * a file (a declared repeat holds none; qb_pq__writer_write_batch_valid) */
+  size_t *bsrc;
+  size_t *plast;                /* per partition field, while a batch is split: the row holding the value
+                                 * of its column in the row before the one looked at */
   qb_buf key;
   int rc;
   qb_err first;
@@ -165,9 +169,11 @@ int qb_data_writer__open(qb_data_writer **out, const qb_tbl *t, const qb_schema 
   w->pvals = calloc(np ? np : 1, sizeof *w->pvals);
   w->psrc = calloc(np ? np : 1, sizeof *w->psrc);
   w->pwidth = calloc(np ? np : 1, sizeof *w->pwidth);
-  w->bcols = calloc(nf ? nf : 1, sizeof *w->bcols);
-  rc = w->norm && w->pscratch && w->pvals && w->psrc && w->pwidth && w->bcols ? QB_OK
-                                                                              : QB_FAIL(err, QB_ENOMEM, "out of memory");
+  w->bsrc = calloc(nf ? nf : 1, sizeof *w->bsrc);
+  w->plast = calloc(np ? np : 1, sizeof *w->plast);
+  rc = w->norm && w->pscratch && w->pvals && w->psrc && w->pwidth && w->bsrc && w->plast
+           ? QB_OK
+           : QB_FAIL(err, QB_ENOMEM, "out of memory");
   /* a partition source that is not a top-level column (a struct member) keeps SIZE_MAX: such tables have
    * a struct column, which write_batch rejects */
   for (size_t k = 0; rc == QB_OK && k < np; k++) {
@@ -484,7 +490,12 @@ int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
 /* Rows given to a new file before anything is known about its bytes per row. */
 #define BATCH_FIRST_ROWS 16
 
-/* Row `row` of a batch column as the qb_value qb_data_writer_write would take (for partitioning). */
+/* The row holding row k's value: k, or for a declared repeat (which holds none, qb_pq_column_batch.repeats)
+ * s, the row holding row k - 1's. */
+static inline size_t value_row(const uint8_t *rep, size_t k, size_t s) { return rep && rep[k] ? s : k; }
+
+/* The value held by row `row` of a batch column as the qb_value qb_data_writer_write would take (for
+ * partitioning). */
 static qb_value cell_value(const qb_field *f, const qb_pq_node *leaf, const qb_pq_column_batch *b, size_t row)
 {
   qb_value v = qb_value_null();
@@ -538,16 +549,19 @@ static int check_batch(const qb_data_writer *w, const qb_pq_column_batch *cols, 
   return QB_OK;
 }
 
-/* Whether rows i-1 and i agree on every partition source column (then they share a partition). */
-static bool same_partition(const qb_data_writer *w, const qb_pq_column_batch *cols, size_t i)
+/* Whether rows i-1 and i agree on every partition source column (then they share a partition). Row i - 1
+ * may be a declared repeat: its value is at row w->plast[k], which then becomes row i's. */
+static bool same_partition(qb_data_writer *w, const qb_pq_column_batch *cols, size_t i)
 {
+  bool same = true;
   for (size_t k = 0; k < w->spec->n_fields; k++) {
     size_t c = w->psrc[k];
     /* a producer-declared repeat needs no comparison (qb_pq_column_batch.repeats, checked by check_batch) */
     if (cols[c].repeats && cols[c].repeats[i]) continue;
-    if (!same_cell(w->pwidth[k], &cols[c], i - 1, i)) return false;
+    same = same && same_cell(w->pwidth[k], &cols[c], w->plast[k], i);
+    w->plast[k] = i;
   }
-  return true;
+  return same;
 }
 
 /* Rows [row, row + n) of the batch, all of one partition: to its file, rolling at the target size as
@@ -558,7 +572,10 @@ static int write_run(qb_data_writer *w, const qb_pq_column_batch *cols, size_t r
 {
   const qb_type *st = qb_schema_struct(w->schema);
   size_t nf = st->n_fields;
-  for (size_t c = 0; c < nf; c++) w->norm[c] = cell_value(&st->fields[c], qb_pq_schema_column(w->pq_schema, c), &cols[c], row);
+  /* every row before `row` went to a file: w->bsrc says where row - 1's values are */
+  for (size_t c = 0; c < nf; c++)
+    w->norm[c] = cell_value(&st->fields[c], qb_pq_schema_column(w->pq_schema, c), &cols[c],
+                            value_row(cols[c].repeats, row, w->bsrc[c]));
   qb_value nrow = {.kind = QB_V_STRUCT, .u.seq = {w->norm, nf}};
   int rc;
   if (w->spec->n_fields && (rc = qb_partition_spec_eval(w->pvals, w->pscratch, w->spec, w->schema, &nrow, err)))
@@ -573,17 +590,9 @@ static int write_run(qb_data_writer *w, const qb_pq_column_batch *cols, size_t r
       uint64_t left = have < w->target ? (w->target - have) / per_row / 2 + 1 : 1;
       slice = left < n ? (size_t)left : n;
     }
-    for (size_t c = 0; c < nf; c++) {
-      const qb_pq_column_batch *b = &cols[c];
-      size_t width = qb_pq_node_value_width(qb_pq_schema_column(w->pq_schema, c));
-      w->bcols[c].values = width ? (const uint8_t *)b->values + row * width : b->values;
-      w->bcols[c].offsets = b->offsets ? b->offsets + row : NULL;
-      w->bcols[c].valid = b->valid ? b->valid + row : NULL;
-      /* the slice's first row may repeat the row before it: the column writer looks its first row up */
-      w->bcols[c].repeats = b->repeats ? b->repeats + row : NULL;
-    }
-    /* the whole batch passed check_batch: the Parquet writer need not check each slice again */
-    if ((rc = qb_pq__writer_write_batch_valid(p->pq, w->bcols, slice, err))) return poison(w, rc, err);
+    /* the whole batch passed check_batch: the Parquet writer need not check each slice again. The
+     * slice's first row may repeat a row another file took: w->bsrc says which row holds its value. */
+    if ((rc = qb_pq__writer_write_batch_valid(p->pq, cols, row, slice, w->bsrc, err))) return poison(w, rc, err);
     p->rows += slice;
     p->last_used = ++w->tick;
     w->rows += slice;
@@ -606,6 +615,8 @@ int qb_data_writer_write_batch(qb_data_writer *w, const qb_pq_column_batch *cols
   /* when every partition source column declares its repeats, rows repeating all of them are skipped by
    * one AND per column and row, without calls or comparisons */
   size_t np = w->spec->n_fields;
+  memset(w->plast, 0, np * sizeof *w->plast);
+  memset(w->bsrc, 0, qb_schema_struct(w->schema)->n_fields * sizeof *w->bsrc);
   bool declared = true;
   for (size_t k = 0; k < np; k++) declared = declared && cols[w->psrc[k]].repeats;
   size_t start = 0;
@@ -664,7 +675,8 @@ static void release(qb_data_writer *w, bool delete_files)
   free(w->pwidth);
   free(w->dict_lost);
   free(w->codec_skip);
-  free(w->bcols);
+  free(w->bsrc);
+  free(w->plast);
   free(w->schema_json);
   qb_buf_free(&w->key);
   qb_pq_schema_free(w->pq_schema);

@@ -64,6 +64,21 @@ void qb_vqe_cols_free(qb_vqe_cols *c)
   c->n_cols = c->n_rows = 0;
 }
 
+/* The row holding row `row`'s value: a declared repeat holds none, its run's first row does. */
+static size_t value_row(const qb_vqe_col *col, size_t row)
+{
+  while (row > 0 && row < col->repeats.n && col->repeats.p[row]) row--;
+  return row;
+}
+
+static size_t bytes_len(const qb_vqe_col *col, size_t row)
+{
+  int64_t a, b;
+  memcpy(&a, col->offsets.p + row * 8, 8);
+  memcpy(&b, col->offsets.p + row * 8 + 8, 8);
+  return (size_t)(b - a);
+}
+
 void qb_vqe_cols_truncate(qb_vqe_cols *c, size_t n_rows)
 {
   if (n_rows >= c->n_rows) return;
@@ -73,6 +88,11 @@ void qb_vqe_cols_truncate(qb_vqe_cols *c, size_t n_rows)
     col->valid.n = n_rows;
     if (col->repeats.n > n_rows) col->repeats.n = n_rows;
     col->has_null = memchr(col->valid.p, 0, n_rows) != NULL;
+    /* what the kept rows' repeats refer to (the ingest only empties the buffers: no scan then) */
+    col->fill_src = n_rows ? value_row(col, n_rows - 1) : 0;
+    col->shared = 0;
+    for (size_t r = 1; !col->width && r < col->repeats.n; r++)
+      if (col->repeats.p[r] && col->valid.p[r]) col->shared += bytes_len(col, value_row(col, r));
     if (col->width) {
       col->values.n = n_rows * col->width;
     } else if (n_rows == 0) {
@@ -90,7 +110,8 @@ void qb_vqe_cols_truncate(qb_vqe_cols *c, size_t n_rows)
 size_t qb_vqe_cols_bytes(const qb_vqe_cols *c)
 {
   size_t n = 0;
-  for (size_t i = 0; i < c->n_cols; i++) n += c->cols[i].values.n + c->cols[i].offsets.n + c->cols[i].valid.n;
+  for (size_t i = 0; i < c->n_cols; i++)
+    n += c->cols[i].values.n + c->cols[i].offsets.n + c->cols[i].valid.n + c->cols[i].shared;
   return n;
 }
 
@@ -121,11 +142,13 @@ const qb_pq_column_batch *qb_vqe_cols_batch(qb_vqe_cols *c)
   return c->batch;
 }
 
-/* Whether the cell of row `row` (< the column's rows) equals `v` (validity and value bytes). */
-static bool cell_is(const qb_vqe_col *col, size_t row, const qb_value *v, uint8_t ok)
+/* Whether the cell of row `row` (< the column's rows; its value at row `at`) equals `v` (validity and
+ * value bytes). */
+static bool cell_is(const qb_vqe_col *col, size_t row, size_t at, const qb_value *v, uint8_t ok)
 {
   if ((col->valid.p[row] != 0) != (ok != 0)) return false;
   if (!ok) return true;
+  row = at;
   if (col->width) {
     uint8_t x[8] = {0};
     if (col->type == QB_PQ_BOOLEAN) x[0] = v->u.b ? 1 : 0;
@@ -143,29 +166,22 @@ static bool cell_is(const qb_vqe_col *col, size_t row, const qb_value *v, uint8_
 
 /* The repeats of rows [from, from + k), which fill sets to one value: the first repeats row from - 1 when
  * that holds the same cell (the processing_* metadata are constant over a whole batch, an experiment's
- * ids over its records), the others repeat the first. One comparison per fill, none per row. */
+ * ids over its records), the others repeat the first. One comparison per fill, none per row. Row from - 1
+ * is a repeat only if the column's last fill ended there (rows put later do not repeat): its value is
+ * then at fill_src, without a scan. */
 static int fill_repeats(qb_vqe_col *col, size_t from, size_t k, const qb_value *v, uint8_t ok, qb_err *err)
 {
   int rc;
+  size_t prev = from ? from - 1 : 0;
+  size_t at = prev < col->repeats.n && col->repeats.p[prev] ? col->fill_src : prev;
   if (col->repeats.n > from) col->repeats.n = from;
   /* room for every row of the column, so that qb_vqe_cols_batch can pad without failing */
   if ((rc = qb_vqe__room(&col->repeats, from + k - col->repeats.n, err)) != QB_OK) return rc;
   repeats_pad(col);
-  col->repeats.p[from] = from && cell_is(col, from - 1, v, ok);
+  col->repeats.p[from] = from && cell_is(col, prev, at, v, ok);
   memset(col->repeats.p + from + 1, 1, k - 1);
   col->repeats.n = from + k;
   return QB_OK;
-}
-
-/* dst[0..unit) holds one value: copy it so that dst holds k of them (log2(k) memcpy calls). */
-static void repeat(uint8_t *dst, size_t unit, size_t k)
-{
-  size_t have = unit, total = unit * k;
-  while (have < total) {
-    size_t n = have < total - have ? have : total - have;
-    memcpy(dst + have, dst, n);
-    have += n;
-  }
 }
 
 void qb_vqe_cols_fill(qb_vqe_cols *c, size_t col_i, size_t from, const qb_value *v, qb_err *err)
@@ -183,6 +199,9 @@ void qb_vqe_cols_fill(qb_vqe_cols *c, size_t col_i, size_t from, const qb_value 
   memset(col->valid.p + col->valid.n, ok, k);
   col->valid.n += k;
   col->has_null |= !ok;
+  /* only a row that does not repeat the one before stores the value */
+  bool store = !col->repeats.p[from];
+  if (store) col->fill_src = from;
   if (col->width) {
     if (k > SIZE_MAX / col->width) {
       c->rc = QB_FAIL(err, QB_ENOMEM, "column %zu: %zu rows overflow", col_i, k);
@@ -190,38 +209,28 @@ void qb_vqe_cols_fill(qb_vqe_cols *c, size_t col_i, size_t from, const qb_value 
     }
     if ((c->rc = qb_vqe__room(&col->values, k * col->width, err))) return;
     uint8_t *dst = col->values.p + col->values.n;
-    if (!ok) memset(dst, 0, col->width);
-    else if (col->type == QB_PQ_BOOLEAN) *dst = v->u.b ? 1 : 0;
-    else if (col->type == QB_PQ_INT32) memcpy(dst, &v->u.i32, 4);
-    else if (col->type == QB_PQ_INT64) memcpy(dst, &v->u.i64, 8);
-    else memcpy(dst, &v->u.f64, 8);
-    repeat(dst, col->width, k);
+    if (store && !ok) memset(dst, 0, col->width);
+    else if (store && col->type == QB_PQ_BOOLEAN) *dst = v->u.b ? 1 : 0;
+    else if (store && col->type == QB_PQ_INT32) memcpy(dst, &v->u.i32, 4);
+    else if (store) memcpy(dst, col->type == QB_PQ_INT64 ? (const void *)&v->u.i64 : (const void *)&v->u.f64, 8);
     col->values.n += k * col->width;
     return;
   }
-  size_t n = ok ? v->u.bytes.n : 0;
-  if (n && k > SIZE_MAX / n) {
-    c->rc = QB_FAIL(err, QB_ENOMEM, "column %zu: %zu rows overflow", col_i, k);
+  size_t n = ok ? v->u.bytes.n : 0, stored = store ? n : 0;
+  if ((c->rc = qb_vqe__room(&col->values, stored, err)) || (c->rc = qb_vqe__room(&col->offsets, 8 * k + 8, err)))
     return;
-  }
-  if ((c->rc = qb_vqe__room(&col->values, k * n, err)) || (c->rc = qb_vqe__room(&col->offsets, 8 * k + 8, err)))
-    return;
-  if (n) {
-    memcpy(col->values.p + col->values.n, v->u.bytes.p, n);
-    repeat(col->values.p + col->values.n, n, k);
-  }
+  if (stored) memcpy(col->values.p + col->values.n, v->u.bytes.p, stored);
+  col->values.n += stored;
+  col->shared += (k - store) * n;
   if (col->offsets.n == 0) { /* offsets[0] */
     memset(col->offsets.p, 0, 8);
     col->offsets.n = 8;
   }
+  /* every row ends where the stored value (if any) ends: the repeats hold no bytes */
   int64_t end = (int64_t)col->values.n;
   uint8_t *o = col->offsets.p + col->offsets.n;
-  for (size_t i = 0; i < k; i++) {
-    end += (int64_t)n;
-    memcpy(o + 8 * i, &end, 8);
-  }
+  for (size_t i = 0; i < k; i++) memcpy(o + 8 * i, &end, 8);
   col->offsets.n += 8 * k;
-  col->values.n += k * n;
 }
 
 qb_value qb_vqe_cols_value(const qb_vqe_cols *c, size_t col_i, size_t row)
@@ -229,6 +238,7 @@ qb_value qb_vqe_cols_value(const qb_vqe_cols *c, size_t col_i, size_t row)
   const qb_vqe_col *col = &c->cols[col_i];
   qb_value v = qb_value_null();
   if (!col->valid.p[row]) return v;
+  row = value_row(col, row);
   const uint8_t *p = col->values.p + row * col->width;
   switch (col->type) {
   case QB_PQ_BOOLEAN: return qb_value_bool(*p != 0);

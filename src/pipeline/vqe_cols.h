@@ -20,7 +20,10 @@ typedef struct qb_vqe_col {
   qb_buf offsets;  /* BYTE_ARRAY: int64_t, n_rows + 1 of them */
   qb_buf valid;    /* uint8_t per row */
   qb_buf repeats;  /* columns filled by qb_vqe_cols_fill: uint8_t per row, 1 = same cell as the row before
-                    * (qb_pq_column_batch.repeats); rows put one by one get their 0s in qb_vqe_cols_batch */
+                    * (qb_pq_column_batch.repeats); rows put one by one get their 0s in qb_vqe_cols_batch.
+                    * A repeated row stores no value: no bytes (BYTE_ARRAY), an unset slot (fixed width) */
+  size_t fill_src; /* the row holding the value of the last qb_vqe_cols_fill run */
+  size_t shared;   /* bytes the repeated BYTE_ARRAY rows would store (see qb_vqe_cols_bytes) */
   bool has_null;
 } qb_vqe_col;
 
@@ -47,11 +50,13 @@ int qb_vqe_cols_init(qb_vqe_cols *c, qb_vqe_table t, qb_err *err);
 void qb_vqe_cols_free(qb_vqe_cols *c);
 /** Keep the first `n_rows` rows (0: empty; capacity stays). */
 void qb_vqe_cols_truncate(qb_vqe_cols *c, size_t n_rows);
-/** Bytes the buffered rows take (values, offsets, validity). */
+/** Bytes the buffered rows take (values, offsets, validity), counting a repeated string as if it stored
+ * its bytes: the ingest slices its batches by this, which thus does not depend on the layout. */
 size_t qb_vqe_cols_bytes(const qb_vqe_cols *c);
 /** The rows as qb_txn_write_batch takes them; valid until the next append or truncate. */
 const qb_pq_column_batch *qb_vqe_cols_batch(qb_vqe_cols *c);
-/** Cell (col, row) as a qb_value (strings point into the buffers). */
+/** Cell (col, row) as a qb_value (strings point into the buffers). A repeated row's value is found by
+ * stepping back over its run (O(run length)). */
 qb_value qb_vqe_cols_value(const qb_vqe_cols *c, size_t col, size_t row);
 
 /* Room for `extra` more bytes in `b` (the capacity test inline: this runs for every cell). */
@@ -157,8 +162,9 @@ static inline const uint64_t *qb_vqe_cols_id_hashes(const qb_vqe_cols *c, size_t
  * for all the rows of a record (experiment_id, the processing_* metadata) is written once per record. */
 static inline void qb_vqe_cols_skip(qb_vqe_cols *c, size_t n) { c->cur += n; }
 
-/** Set the skipped cells of column `col` in rows [from, c->n_rows) to `v` (the first written in full, the
- * others copied from it by doubling). The column must hold exactly `from` cells. Failures in c->rc. */
+/** Set the skipped cells of column `col` in rows [from, c->n_rows) to `v`: the first row stores it (unless
+ * it repeats row from - 1), the others are declared repeats and store nothing (qb_pq_column_batch).
+ * The column must hold exactly `from` cells. Failures in c->rc. */
 void qb_vqe_cols_fill(qb_vqe_cols *c, size_t col, size_t from, const qb_value *v, qb_err *err);
 
 /** Close the row being built: QB_OK, or the first failure of its puts. */

@@ -631,19 +631,29 @@ int qb_pq_colw_end_rows(qb_pq_colw *c, qb_err *err)
 
 /* ---- columnar fast path ------------------------------------------------------------------------------ */
 
+/* A batch row's value is at row k, or for a declared repeat at row s, the row holding row k - 1's value
+ * (qb_pq_column_batch.repeats: a repeat stores no value of its own, its slot is never read). Loops keep s
+ * as the row holding the value of the row before the one they are at. */
+static inline size_t value_row(const uint8_t *rep, size_t k, size_t s) { return rep && rep[k] ? s : k; }
+
 /* PLAIN fixed-width numbers: copy the run's non-null values at once, then fold their statistics. */
 #define PLAIN_RUN(T, STATS_ARRAY)                                                        \
   do {                                                                                   \
-    const T *src = (const T *)b->values + i;                                             \
+    const T *all = (const T *)b->values, *own = all + i;                                 \
     if ((rc = qb_buf_reserve(&c->vals, run * sizeof(T), err)) != QB_OK) return rc;       \
     T *dst = (T *)(void *)(c->vals.p + c->vals.n);                                       \
     size_t m = 0;                                                                        \
-    if (!valid) {                                                                        \
-      memcpy(dst, src, run * sizeof(T));                                                 \
+    if (rep) {                                                                           \
+      for (size_t k = i; k < i + run; k++) {                                             \
+        s = value_row(rep, k, s);                                                        \
+        if (!valid || valid[k]) dst[m++] = all[s];                                       \
+      }                                                                                  \
+    } else if (!valid) {                                                                 \
+      memcpy(dst, own, run * sizeof(T));                                                 \
       m = run;                                                                           \
     } else {                                                                             \
       for (size_t k = 0; k < run; k++)                                                   \
-        if (valid[i + k]) dst[m++] = src[k];                                             \
+        if (valid[i + k]) dst[m++] = own[k];                                             \
     }                                                                                    \
     STATS_ARRAY(&c->stats, dst, m);                                                      \
     c->vals.n += m * sizeof(T);                                                          \
@@ -651,10 +661,12 @@ int qb_pq_colw_end_rows(qb_pq_colw *c, qb_err *err)
     c->stats.null_count += run - m;                                                      \
   } while (0)
 
-/* One value at a time (dictionary mode, strings, booleans); VAL may switch the chunk to PLAIN. */
+/* One value at a time (dictionary mode, strings, booleans), the value at row s; EXPR may switch the
+ * chunk to PLAIN. */
 #define VALUE_RUN(EXPR)                                      \
   do {                                                       \
     for (size_t k = i; k < i + run; k++) {                   \
+      s = value_row(rep, k, s);                              \
       if (valid && !valid[k]) {                              \
         c->stats.null_count++;                               \
         continue;                                            \
@@ -672,26 +684,36 @@ static inline int cmp_unsigned_bytes(const uint8_t *a, size_t an, const uint8_t 
 
 /* PLAIN BYTE_ARRAY rows: staged in their PLAIN layout (4-byte length, bytes) into `data` reserved once for
  * the run; min and max found among the run's values and folded into the statistics once (for unsigned byte
- * order). */
-static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, qb_err *err)
+ * order). *src as in qb_pq_colw_put_batch. */
+static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, size_t *src,
+                           qb_err *err)
 {
   int rc;
-  const uint8_t *base = b->values, *valid = b->valid;
+  const uint8_t *base = b->values, *valid = b->valid, *rep = b->repeats;
   const int64_t *off = b->offsets;
-  size_t total = (size_t)(off[i + run] - off[i]) + 4 * run;
+  size_t total = 4 * run, s = *src;
+  if (!rep) {
+    total += (size_t)(off[i + run] - off[i]);
+  } else { /* a repeat's bytes are its source row's, not in the offsets of the run */
+    for (size_t k = i; k < i + run; k++) {
+      s = value_row(rep, k, s);
+      if (!valid || valid[k]) total += (size_t)(off[s + 1] - off[s]);
+    }
+    s = *src;
+  }
   if ((rc = data_reserve(c, total, err)) != QB_OK) return rc;
   uint8_t *dst = c->data.p + c->data.n;
   const uint8_t *minp = NULL, *maxp = NULL;
   size_t minn = 0, maxn = 0, m = 0;
-  const uint8_t *rep = b->repeats, *p = NULL;
+  const uint8_t *p = NULL;
   size_t n = 0;
   for (size_t k = i; k < i + run; k++) {
+    s = value_row(rep, k, s);
     if (valid && !valid[k]) continue;
-    /* a declared repeat is row k - 1's value (p, n), already in the statistics: no compare. That value is
-     * staged (as the dictionary path does), so a false repeat cannot leave statistics that miss a value;
-     * one of another length is taken as it is (the bytes reserved above are the rows' own). */
-    bool again = rep && k > i && rep[k] && (size_t)(off[k + 1] - off[k]) == n;
-    if (!again) p = base + off[k], n = (size_t)(off[k + 1] - off[k]); /* ≤ UINT32_MAX: checked by the writer */
+    /* a declared repeat after the run's first row is row k - 1's value (p, n), already among the run's
+     * statistics: no compare. */
+    bool again = rep && k > i && rep[k];
+    if (!again) p = base + off[s], n = (size_t)(off[s + 1] - off[s]); /* ≤ UINT32_MAX: checked by the writer */
     qb_put_le32(dst, (uint32_t)n);
     memcpy(dst + 4, p, n);
     dst += 4 + n;
@@ -706,6 +728,7 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
       maxp = p, maxn = n;
     }
   }
+  *src = s;
   c->data.n = (size_t)(dst - c->data.p);
   c->n_values += (uint32_t)m;
   c->stats.null_count += run - m;
@@ -812,20 +835,20 @@ static inline int dict_value(qb_pq_colw *c, const qb_pq_column_batch *b, size_t 
 /* Repeats of at least this many values are staged as a run (qb_pq_colw_run), fewer one by one. */
 #define RUN_MIN 16
 
-/* Dictionary mode: row k's value was just staged; rows (k, j) repeat it (`same` values) or are null.
- * They reuse its index without a lookup, staged at once unless the run reaches the first-page probe, which
- * must be checked on its exact value (as rows do): then one at a time, stopping where the chunk falls back
- * to PLAIN. Returns through *out_next the first row not consumed. */
-static int stage_repeats(qb_pq_colw *c, const qb_pq_column_batch *b, size_t k, size_t j, size_t same, size_t nulls,
-                         size_t *out_next, qb_err *err)
+/* Dictionary mode: row k's value (held by row v) was just staged; rows (k, j) repeat it (`same` values) or
+ * are null. They reuse its index without a lookup, staged at once unless the run reaches the first-page
+ * probe, which must be checked on its exact value (as rows do): then one at a time, stopping where the
+ * chunk falls back to PLAIN. Returns through *out_next the first row not consumed. */
+static int stage_repeats(qb_pq_colw *c, const qb_pq_column_batch *b, size_t v, size_t k, size_t j, size_t same,
+                         size_t nulls, size_t *out_next, qb_err *err)
 {
   int rc;
   uint32_t idx;
   memcpy(&idx, c->vals.p + c->vals.n - 4, 4);
   bool nan = false;
-  if (c->type == QB_PQ_FLOAT) nan = isnan(((const float *)b->values)[k]);
-  if (c->type == QB_PQ_DOUBLE) nan = isnan(((const double *)b->values)[k]);
-  size_t value_bytes = c->type == QB_PQ_BYTE_ARRAY ? (size_t)(b->offsets[k + 1] - b->offsets[k]) : 0;
+  if (c->type == QB_PQ_FLOAT) nan = isnan(((const float *)b->values)[v]);
+  if (c->type == QB_PQ_DOUBLE) nan = isnan(((const double *)b->values)[v]);
+  size_t value_bytes = c->type == QB_PQ_BYTE_ARRAY ? (size_t)(b->offsets[v + 1] - b->offsets[v]) : 0;
   *out_next = j;
   if (!c->first_page_done && c->n_values < c->probe && same >= c->probe - c->n_values) {
     for (size_t r = k + 1; r < j; r++) {
@@ -861,84 +884,95 @@ static int stage_repeats(qb_pq_colw *c, const qb_pq_column_batch *b, size_t k, s
 
 /* Dictionary mode: a value equal to the previous non-null row's reuses its index without a lookup
  * (constant and repeated columns: ids, names, metadata). Returns through *done the rows consumed, which
- * is fewer than `run` when the chunk fell back to PLAIN (the caller continues in PLAIN). */
-static int dict_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, size_t *done, qb_err *err)
+ * is fewer than `run` when the chunk fell back to PLAIN (the caller continues in PLAIN). *src as in
+ * qb_pq_colw_put_batch. */
+static int dict_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, size_t *src, size_t *done,
+                    qb_err *err)
 {
   int rc;
-  const uint8_t *valid = b->valid;
-  size_t width = c->type == QB_PQ_BYTE_ARRAY ? 0 : c->width, end = i + run, k = i;
+  const uint8_t *valid = b->valid, *rep = b->repeats;
+  size_t width = c->type == QB_PQ_BYTE_ARRAY ? 0 : c->width, end = i + run, k = i, s = *src;
   while (k < end && c->use_dict) {
-    if (valid && !valid[k]) {
-      size_t j = b->repeats ? repeats_end(b, k + 1, end) : k + 1;
+    if (valid && !valid[k]) { /* its repeats are null too (qb_pq_column_batch_validate) */
+      size_t j = rep ? repeats_end(b, k + 1, end) : k + 1;
       c->stats.null_count += j - k;
+      s = k;
       k = j;
       continue;
     }
-    if ((rc = dict_value(c, b, k, err)) != QB_OK) return rc;
+    /* only the run's first row can be a declared repeat here: the loop steps over the others */
+    s = value_row(rep, k, s);
+    if ((rc = dict_value(c, b, s, err)) != QB_OK) return rc;
     if (!c->use_dict) {
       k++;
       break;
     }
     size_t same, nulls = 0, j;
-    if (b->repeats) same = (j = repeats_end(b, k + 1, end)) - k - 1;
+    if (rep) same = (j = repeats_end(b, k + 1, end)) - k - 1;
     else j = scan_run(b, width, k, end, &same, &nulls);
     if (!same) { /* the common case of a column without runs: no repeat to stage */
       c->stats.null_count += nulls;
       k = j;
       continue;
     }
-    if ((rc = stage_repeats(c, b, k, j, same, nulls, &k, err)) != QB_OK) return rc;
+    if ((rc = stage_repeats(c, b, s, k, j, same, nulls, &k, err)) != QB_OK) return rc;
   }
+  *src = s;
   *done = k - i;
   return QB_OK;
 }
 
-/* Rows [i, i + run) of a batch: values and null counts (levels are staged by the caller). */
-static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, qb_err *err)
+/* Rows [i, i + run) of a batch: values and null counts (levels are staged by the caller). *src as in
+ * qb_pq_colw_put_batch. */
+static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, size_t *src, qb_err *err)
 {
   int rc;
-  const uint8_t *valid = b->valid;
+  const uint8_t *valid = b->valid, *rep = b->repeats;
   if (c->use_dict && c->type != QB_PQ_BOOLEAN) {
     size_t done;
-    if ((rc = dict_run(c, b, i, run, &done, err)) != QB_OK) return rc;
+    if ((rc = dict_run(c, b, i, run, src, &done, err)) != QB_OK) return rc;
     i += done;
     run -= done;
     if (!run) return QB_OK;
   }
+  size_t s = *src;
   switch (c->type) {
-  case QB_PQ_BOOLEAN: VALUE_RUN(val_bool(c, ((const uint8_t *)b->values)[k] != 0, err)); break;
+  case QB_PQ_BOOLEAN: VALUE_RUN(val_bool(c, ((const uint8_t *)b->values)[s] != 0, err)); break;
   case QB_PQ_INT32:
     if (!c->use_dict) PLAIN_RUN(int32_t, qb_pq_col_stats_i32_array);
-    else VALUE_RUN(val_i32(c, ((const int32_t *)b->values)[k], err));
+    else VALUE_RUN(val_i32(c, ((const int32_t *)b->values)[s], err));
     break;
   case QB_PQ_INT64:
     if (!c->use_dict) PLAIN_RUN(int64_t, qb_pq_col_stats_i64_array);
-    else VALUE_RUN(val_i64(c, ((const int64_t *)b->values)[k], err));
+    else VALUE_RUN(val_i64(c, ((const int64_t *)b->values)[s], err));
     break;
   case QB_PQ_FLOAT:
     if (!c->use_dict) PLAIN_RUN(float, qb_pq_col_stats_float_array);
-    else VALUE_RUN(val_float(c, ((const float *)b->values)[k], err));
+    else VALUE_RUN(val_float(c, ((const float *)b->values)[s], err));
     break;
   case QB_PQ_DOUBLE:
     if (!c->use_dict) PLAIN_RUN(double, qb_pq_col_stats_double_array);
-    else VALUE_RUN(val_double(c, ((const double *)b->values)[k], err));
+    else VALUE_RUN(val_double(c, ((const double *)b->values)[s], err));
     break;
   case QB_PQ_BYTE_ARRAY: {
-    if (!c->use_dict && c->stats.order == QB_PQ_ORD_BYTES) return plain_bytes_run(c, b, i, run, err);
+    if (!c->use_dict && c->stats.order == QB_PQ_ORD_BYTES) return plain_bytes_run(c, b, i, run, src, err);
     const uint8_t *base = b->values;
     const int64_t *off = b->offsets;
-    VALUE_RUN(val_bytes(c, base + off[k], (size_t)(off[k + 1] - off[k]), err));
+    VALUE_RUN(val_bytes(c, base + off[s], (size_t)(off[s + 1] - off[s]), err));
     break;
   }
-  default: VALUE_RUN(val_bytes(c, (const uint8_t *)b->values + k * c->width, c->width, err)); break;
+  default: VALUE_RUN(val_bytes(c, (const uint8_t *)b->values + s * c->width, c->width, err)); break;
   }
+  /* without declared repeats every row holds its own value */
+  *src = rep ? s : i + run - 1;
   return QB_OK;
 }
 
 /* Rows a chunk's first batch reserves staging for at once (see qb_pq_colw_put_batch). */
 #define BATCH_RESERVE_ROWS 4096
 
-int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0, size_t n, qb_err *err)
+int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0, size_t n, size_t *src,
+                         qb_err *err)
 {
   int rc;
   size_t i = row0, end = row0 + n;
@@ -974,7 +1008,7 @@ int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0
         c->def.n += run * 2;
       }
     }
-    if ((rc = batch_run(c, b, i, run, err)) != QB_OK) return rc;
+    if ((rc = batch_run(c, b, i, run, src, err)) != QB_OK) return rc;
     i += run;
     c->n_levels += (uint32_t)run;
     c->n_rows += (uint32_t)run;

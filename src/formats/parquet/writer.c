@@ -35,6 +35,7 @@ struct qb_pq_writer {
   size_t n_cols;
   qb_pq_col_stats *file_stats;     /* per column, over all row groups */
   uint64_t *col_bytes, *col_values;
+  size_t *bsrc;                /* per column: qb_pq_writer_write_batch's row holding the last row's value */
   /* Finished row groups' metadata as thrift compact bytes (~1/3 of the structs' size, and one growing
    * buffer instead of arena chunks): a fan-out writer keeps dozens of files open for a whole batch, each
    * with up to hundreds of small row groups. */
@@ -74,6 +75,7 @@ static void writer_free(qb_pq_writer *w)
   free(w->file_stats);
   free(w->col_bytes);
   free(w->col_values);
+  free(w->bsrc);
   qb_buf_free(&w->rg_meta);
   free(w->rg_offsets);
   qb_pq_compressor_free(&w->z);
@@ -137,7 +139,8 @@ int qb_pq_writer_open(qb_pq_writer **out, qb_writer *sink, const qb_pq_schema *s
   w->file_stats = calloc(w->n_cols, sizeof *w->file_stats);
   w->col_bytes = calloc(w->n_cols, sizeof *w->col_bytes);
   w->col_values = calloc(w->n_cols, sizeof *w->col_values);
-  if (!w->cols || !w->file_stats || !w->col_bytes || !w->col_values) {
+  w->bsrc = calloc(w->n_cols ? w->n_cols : 1, sizeof *w->bsrc);
+  if (!w->cols || !w->file_stats || !w->col_bytes || !w->col_values || !w->bsrc) {
     free(w->cols);
     w->cols = NULL;
     w->n_cols = 0;
@@ -290,9 +293,9 @@ fail:
   return poison(w, rc, err);
 }
 
-/* The writer takes a repeated row without reading it. A repeat across a change of validity would desync
- * its values from the definition levels (a corrupt page), so that is refused; equal bytes are the
- * caller's promise (a wrong repeat writes row i - 1's value, nothing worse). One branch-free pass. */
+/* The writer takes a repeated row without reading it (it holds no value of its own). A repeat across a
+ * change of validity would desync its values from the definition levels (a corrupt page), so that is
+ * refused. One branch-free pass. */
 static int check_repeats(const qb_pq_node *leaf, const qb_pq_column_batch *b, size_t n_rows, qb_err *err)
 {
   const uint8_t *rep = b->repeats, *valid = b->valid;
@@ -348,16 +351,17 @@ static int check_batch(const qb_pq_writer *w, const qb_pq_column_batch *cols, si
   return QB_OK;
 }
 
-static int write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, bool check_columns,
-                       qb_err *err)
+/* Rows [row0, row0 + n_rows) of `cols`; src as in qb_pq__writer_write_batch_valid. */
+static int write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t row0, size_t n_rows, size_t *src,
+                       bool check_columns, qb_err *err)
 {
   int rc;
   qb_err local = QB_ERR_INIT;
   if (!err) err = &local;
   if (w->poison_rc) return fail_poisoned(w, err);
   if ((rc = check_batch(w, cols, n_rows, check_columns, err)) != QB_OK) return rc;
-  size_t row = 0;
-  while (row < n_rows) {
+  size_t row = row0, end = row0 + n_rows;
+  while (row < end) {
     /* size the sub-batch so the row group closes near its target: rows left at the current bytes/row */
     size_t sub = BATCH_ROWS_FIRST;
     uint64_t have = buffered_bytes(w);
@@ -366,9 +370,9 @@ static int write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n
       uint64_t left = have < w->o.row_group_size_bytes ? (w->o.row_group_size_bytes - have) / per_row + 1 : 1;
       sub = left < BATCH_ROWS_MAX ? (size_t)left : BATCH_ROWS_MAX;
     }
-    if (sub > n_rows - row) sub = n_rows - row;
+    if (sub > end - row) sub = end - row;
     for (size_t c = 0; c < w->n_cols; c++)
-      if ((rc = qb_pq_colw_put_batch(&w->cols[c], &cols[c], row, sub, err)) != QB_OK) {
+      if ((rc = qb_pq_colw_put_batch(&w->cols[c], &cols[c], row, sub, &src[c], err)) != QB_OK) {
         qb_err_wrap(err, "column %s", w->cols[c].col->leaf->path);
         return poison(w, rc, err);
       }
@@ -382,12 +386,15 @@ static int write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n
 
 int qb_pq_writer_write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
 {
-  return write_batch(w, cols, n_rows, true, err);
+  /* row 0 never repeats (qb_pq_column_batch_validate): the sources start unread */
+  memset(w->bsrc, 0, w->n_cols * sizeof *w->bsrc);
+  return write_batch(w, cols, 0, n_rows, w->bsrc, true, err);
 }
 
-int qb_pq__writer_write_batch_valid(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
+int qb_pq__writer_write_batch_valid(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t row0, size_t n_rows,
+                                    size_t *src, qb_err *err)
 {
-  return write_batch(w, cols, n_rows, false, err);
+  return write_batch(w, cols, row0, n_rows, src, false, err);
 }
 
 static int write_footer(qb_pq_writer *w, qb_err *err)
