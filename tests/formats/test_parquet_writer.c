@@ -1511,33 +1511,68 @@ QB_TEST(batch_repeats_write_the_same_file)
     memcpy(rest_rep[c], rep[c] + CUT, N - CUT);
     rest_rep[c][0] = 0; /* a batch's first row repeats nothing */
   }
+  /* way 2: the same repeats holding no value (qb_pq_column_batch): no bytes, a garbage slot */
+  char *cdata[2] = {malloc((size_t)N * 70), malloc((size_t)N * 24)};
+  int64_t *coff[2] = {malloc((N + 1) * sizeof(int64_t)), malloc((N + 1) * sizeof(int64_t))};
+  uint8_t *cnum[2] = {malloc(N * 8), malloc(N * 8)};
+  for (int c = 0; c < 4; c++) {
+    bool bytes = offs[c] != NULL;
+    int x = bytes ? c : c - 2;
+    if (bytes) coff[x][0] = 0;
+    for (int i = 0; i < N; i++) {
+      bool none = rep[c][i] && i != CUT;
+      if (bytes) {
+        int64_t len = none ? 0 : offs[c][i + 1] - offs[c][i];
+        memcpy(cdata[x] + coff[x][i], (const char *)vals[c] + offs[c][i], (size_t)len);
+        coff[x][i + 1] = coff[x][i] + len;
+      } else if (none) {
+        memset(cnum[x] + 8 * i, 0xa5 ^ i, 8);
+      } else {
+        memcpy(cnum[x] + 8 * i, (const char *)vals[c] + 8 * i, 8);
+      }
+    }
+  }
+  CHECK(coff[0][N] < eoff[N] / 2 && coff[1][N] < ioff[N]);
+  const void *cvals[4] = {cdata[0], cdata[1], cnum[0], cnum[1]};
+  const int64_t *coffs[4] = {coff[0], coff[1], NULL, NULL};
   qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
   o.page_row_limit = 10000;
-  char paths[2][512];
-  for (int way = 0; way < 2; way++) {
-    qb_pq_column_batch cols[4], rest[4];
-    for (int c = 0; c < 4; c++) {
-      size_t w = offs[c] ? 0 : 8;
-      cols[c] = (qb_pq_column_batch){vals[c], offs[c], valids[c], way ? rep[c] : NULL};
-      rest[c] = (qb_pq_column_batch){(const char *)vals[c] + w * CUT, offs[c] ? offs[c] + CUT : NULL,
-                                     valids[c] ? valids[c] + CUT : NULL, way ? rest_rep[c] : NULL};
+  char paths[3][512];
+  /* with dictionaries (the runs keep theirs, the ids go PLAIN), then without (every column PLAIN, so
+   * repeats are resolved value by value) */
+  for (int dict = 1; dict >= 0; dict--) {
+    o.dictionary = dict;
+    for (int way = 0; way < 3; way++) {
+      qb_pq_column_batch cols[4], rest[4];
+      for (int c = 0; c < 4; c++) {
+        size_t w = offs[c] ? 0 : 8;
+        const void *v = way == 2 ? cvals[c] : vals[c];
+        const int64_t *of = way == 2 ? coffs[c] : offs[c];
+        cols[c] = (qb_pq_column_batch){v, of, valids[c], way ? rep[c] : NULL};
+        rest[c] = (qb_pq_column_batch){(const char *)v + w * CUT, of ? of + CUT : NULL,
+                                       valids[c] ? valids[c] + CUT : NULL, way ? rest_rep[c] : NULL};
+      }
+      wfile f;
+      CHECK_OK(wopen(&f, s, &o, &e), &e);
+      CHECK_OK(qb_pq_writer_write_batch(f.w, cols, CUT, &e), &e);
+      CHECK_OK(qb_pq_writer_write_batch(f.w, rest, N - CUT, &e), &e);
+      CHECK_OK(wclose(&f, NULL, &e), &e);
+      snprintf(paths[way], sizeof paths[way], "%s", f.path);
     }
-    wfile f;
-    CHECK_OK(wopen(&f, s, &o, &e), &e);
-    CHECK_OK(qb_pq_writer_write_batch(f.w, cols, CUT, &e), &e);
-    CHECK_OK(qb_pq_writer_write_batch(f.w, rest, N - CUT, &e), &e);
-    CHECK_OK(wclose(&f, NULL, &e), &e);
-    snprintf(paths[way], sizeof paths[way], "%s", f.path);
+    pqfile a, b, cf;
+    CHECK_OK(pq_load(&a, paths[0], &e), &e);
+    CHECK_OK(pq_load(&b, paths[1], &e), &e);
+    CHECK_OK(pq_load(&cf, paths[2], &e), &e);
+    CHECK(a.n == b.n && !memcmp(a.p, b.p, a.n));
+    CHECK(a.n == cf.n && !memcmp(a.p, cf.p, a.n));
+    const qb_pq_column_meta *m0 = &a.m.row_groups[0].columns[0].meta_data, *m1 = &a.m.row_groups[0].columns[1].meta_data;
+    CHECK(m0->has_dictionary_page_offset == dict); /* the runs kept the dictionary ... */
+    CHECK(!m1->has_dictionary_page_offset);        /* ... the ids went PLAIN */
+    pq_free(&a);
+    pq_free(&b);
+    pq_free(&cf);
   }
-  pqfile a, b;
-  CHECK_OK(pq_load(&a, paths[0], &e), &e);
-  CHECK_OK(pq_load(&b, paths[1], &e), &e);
-  CHECK(a.n == b.n && !memcmp(a.p, b.p, a.n));
-  const qb_pq_column_meta *m0 = &a.m.row_groups[0].columns[0].meta_data, *m1 = &a.m.row_groups[0].columns[1].meta_data;
-  CHECK(m0->has_dictionary_page_offset);  /* the runs kept the dictionary ... */
-  CHECK(!m1->has_dictionary_page_offset); /* ... the ids went PLAIN */
-  pq_free(&a);
-  pq_free(&b);
+  for (int x = 0; x < 2; x++) free(cdata[x]), free(coff[x]), free(cnum[x]);
   for (int c = 0; c < 4; c++) free(rep[c]), free(rest_rep[c]);
   free(nv), free(eoff), free(ioff), free(dv), free(evalid), free(dvalid), free(edata), free(idata);
   qb_pq_schema_free(s);

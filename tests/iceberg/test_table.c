@@ -679,6 +679,147 @@ QB_TEST(write_batch_rolls_files_like_write)
   teardown(&f);
 }
 
+/* Whether two data files hold the same bytes. */
+static bool same_file_bytes(const char *a, const char *b, qb_err *err)
+{
+  qb_fileio *io = NULL;
+  uint8_t *pa = NULL, *pb = NULL;
+  size_t na = 0, nb = 0;
+  bool same = qb_fileio_for_uri(&io, a, NULL, err) == QB_OK && qb_fileio_read_all(&pa, &na, io, a, 1 << 26, err) == QB_OK &&
+              qb_fileio_read_all(&pb, &nb, io, b, 1 << 26, err) == QB_OK && na == nb && !memcmp(pa, pb, na);
+  free(pa);
+  free(pb);
+  qb_fileio_free(io);
+  return same;
+}
+
+/* Declared repeats hold no value of their own (qb_pq_column_batch): a repeated string stores no bytes, a
+ * repeated number's slot holds garbage. Written as batches (C) they give byte for byte the files of the
+ * same batches with every value stored and no repeat declared (B), and the rows of the row path (A):
+ * partition boundaries fall on rows repeating in the other columns, in the other partition source (basis
+ * changes inside a run of ts), after nulls; files roll every few hundred rows, so slices start on repeats
+ * whose value went to another partition's file (n is constant over hundreds of rows), in every type. */
+QB_TEST(write_batch_repeats_without_values)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  qb_kv props[] = {{"write.target-file-size-bytes", "3000"}, {"write.parquet.page-row-limit", "64"}};
+  CHECK_OK(setup(&f, "day(ts),basis", props, 2, &err), &err);
+  enum { N = 3000, NC = 5 };
+  int64_t *id = malloc(N * 8), *ts = malloc(N * 8), *ts2 = malloc(N * 8), *off = malloc((N + 1) * 8), *off2 = malloc((N + 1) * 8);
+  double *e = malloc(N * 8), *e2 = malloc(N * 8);
+  int32_t *n = malloc(N * 4), *n2 = malloc(N * 4);
+  uint8_t *b_ok = malloc(N), *e_ok = malloc(N), *n_ok = malloc(N), *rep[NC];
+  char *text = malloc(N * 8), *text2 = malloc(N * 8);
+  off[0] = off2[0] = 0;
+  for (int i = 0; i < N; i++) {
+    id[i] = i;
+    ts[i] = TS0 + ((i / 210) % 3) * DAY_US + (i / 7) * 1000; /* runs of 7, a day every 210 rows */
+    b_ok[i] = (i / 13) % 5 != 4;                              /* runs of 13, some null */
+    const char *b = bases[(i / 13) % 3];
+    size_t len = b_ok[i] ? strlen(b) : 0;
+    memcpy(text + off[i], b, len);
+    off[i + 1] = off[i] + (int64_t)len;
+    e_ok[i] = (i / 5) % 9 != 2;
+    e[i] = !e_ok[i] ? 0 : (i / 5) % 7 == 0 ? NAN : (double)((i / 5) % 4) / 2;
+    n_ok[i] = (i / 400) % 5 != 3;
+    n[i] = n_ok[i] ? ((i / 400) % 2 ? 42 : -7) : 0;
+  }
+  static const size_t cuts[] = {0, 1, 39, 40, 1000, 1001, 2500, N};
+  const uint8_t *valids[NC] = {NULL, b_ok, NULL, e_ok, n_ok};
+  size_t widths[NC] = {8, 0, 8, 8, 4};
+  const void *vals[NC] = {id, text, ts, e, n};
+  size_t repeated[NC] = {0};
+  for (int c = 0; c < NC; c++) {
+    rep[c] = calloc(N, 1);
+    for (int i = 1; c && i < N; i++) {
+      bool va = !valids[c] || valids[c][i], vb = !valids[c] || valids[c][i - 1];
+      bool same = va == vb;
+      if (same && va && !widths[c])
+        same = off[i + 1] - off[i] == off[i] - off[i - 1] && !memcmp(text + off[i], text + off[i - 1], (size_t)(off[i + 1] - off[i]));
+      else if (same && va)
+        same = !memcmp((const char *)vals[c] + i * widths[c], (const char *)vals[c] + (i - 1) * widths[c], widths[c]);
+      rep[c][i] = same;
+    }
+    for (size_t k = 0; k < sizeof cuts / sizeof cuts[0] - 1; k++) rep[c][cuts[k]] = 0; /* a batch's first row */
+    for (int i = 0; i < N; i++) repeated[c] += rep[c][i];
+  }
+  CHECK(repeated[1] > N / 2 && repeated[2] > N / 2 && repeated[3] > N / 2 && repeated[4] > N / 2);
+  /* the compact layout: repeats store nothing (strings) or garbage (numbers) */
+  for (int i = 0; i < N; i++) {
+    int64_t len = rep[1][i] ? 0 : off[i + 1] - off[i];
+    memcpy(text2 + off2[i], text + off[i], (size_t)len);
+    off2[i + 1] = off2[i] + len;
+    if (rep[2][i]) memset(&ts2[i], 0x5a, 8);
+    else ts2[i] = ts[i];
+    if (rep[3][i]) memset(&e2[i], 0xa5, 8);
+    else e2[i] = e[i];
+    if (rep[4][i]) memset(&n2[i], 0x3c, 4);
+    else n2[i] = n[i];
+  }
+  CHECK(off2[N] < off[N] / 4);
+  qb_data_writer *wa, *wb, *wc;
+  CHECK_OK(qb_data_writer_open(&wa, f.t, NULL, &err), &err);
+  CHECK_OK(qb_data_writer_open(&wb, f.t, NULL, &err), &err);
+  CHECK_OK(qb_data_writer_open(&wc, f.t, NULL, &err), &err);
+  qb_value items[5];
+  for (int i = 0; i < N; i++) {
+    qb_value r = row_of(items, id[i], NULL, ts[i], e[i], n[i]);
+    if (b_ok[i]) items[1] = (qb_value){.kind = QB_V_STRING, .u.bytes = {(const uint8_t *)text + off[i], (size_t)(off[i + 1] - off[i])}};
+    if (!e_ok[i]) items[3] = qb_value_null();
+    if (!n_ok[i]) items[4] = qb_value_null();
+    CHECK_OK(qb_data_writer_write(wa, &r, &err), &err);
+  }
+  for (size_t k = 0; k + 1 < sizeof cuts / sizeof cuts[0]; k++) {
+    size_t a = cuts[k], m = cuts[k + 1] - a;
+    qb_pq_column_batch full[NC] = {{id + a, NULL, NULL, NULL}, {text, off + a, b_ok + a, NULL}, {ts + a, NULL, NULL, NULL},
+                                   {e + a, NULL, e_ok + a, NULL}, {n + a, NULL, n_ok + a, NULL}};
+    qb_pq_column_batch compact[NC] = {{id + a, NULL, NULL, NULL},
+                                      {text2, off2 + a, b_ok + a, rep[1] + a},
+                                      {ts2 + a, NULL, NULL, rep[2] + a},
+                                      {e2 + a, NULL, e_ok + a, rep[3] + a},
+                                      {n2 + a, NULL, n_ok + a, rep[4] + a}};
+    CHECK_OK(qb_data_writer_write_batch(wb, full, m, &err), &err);
+    CHECK_OK(qb_data_writer_write_batch(wc, compact, m, &err), &err);
+  }
+  CHECK_OK(qb_data_writer_close(wa, &err), &err);
+  CHECK_OK(qb_data_writer_close(wb, &err), &err);
+  CHECK_OK(qb_data_writer_close(wc, &err), &err);
+  size_t nf = qb_data_writer_n_files(wb);
+  CHECK(nf > 20); /* 9 partitions (3 days x 2 bases + null), rolled */
+  CHECK_EQ_INT(qb_data_writer_n_files(wc), nf);
+  for (size_t i = 0; i < nf && i < qb_data_writer_n_files(wc); i++) {
+    const qb_data_file *x = qb_data_writer_file(wb, i), *y = qb_data_writer_file(wc, i);
+    CHECK(x->record_count == y->record_count && same_metrics(x, y));
+    CHECK(same_file_bytes(x->file_path, y->file_path, &err));
+  }
+  /* the rows of the row path (A) read back from C's files */
+  size_t na = qb_data_writer_n_files(wa);
+  qb_txn *txn;
+  qb_txn_result r;
+  CHECK_OK(qb_txn_begin(&txn, f.t, QB_TXN_APPEND, NULL, &err), &err);
+  for (size_t i = 0; i < na; i++) CHECK_OK(qb_txn_add_file(txn, qb_data_writer_file(wa, i), -1, &err), &err);
+  CHECK_OK(qb_txn_commit(txn, &r, &err), &err);
+  char *ta = NULL, *tc = NULL;
+  CHECK_OK(scan_text(&ta, f.t, f.schema, &err), &err);
+  CHECK_OK(qb_txn_begin(&txn, f.t, QB_TXN_REWRITE, NULL, &err), &err);
+  for (size_t i = 0; i < na; i++) CHECK_OK(qb_txn_remove_file(txn, qb_data_writer_file(wa, i)->file_path, &err), &err);
+  for (size_t i = 0; i < nf; i++) CHECK_OK(qb_txn_add_file(txn, qb_data_writer_file(wc, i), -1, &err), &err);
+  CHECK_OK(qb_txn_commit(txn, &r, &err), &err);
+  CHECK_OK(scan_text(&tc, f.t, f.schema, &err), &err);
+  CHECK(ta && tc && !strcmp(ta, tc));
+  CHECK(ta && strstr(ta, "\"basis\":null") && strstr(ta, "\"n\":null") && strstr(ta, "\"n\":42"));
+  free(ta);
+  free(tc);
+  qb_data_writer_free(wa);
+  qb_data_writer_free(wb);
+  qb_data_writer_free(wc);
+  for (int c = 0; c < NC; c++) free(rep[c]);
+  free(id), free(ts), free(ts2), free(off), free(off2), free(e), free(e2), free(n), free(n2);
+  free(b_ok), free(e_ok), free(n_ok), free(text), free(text2);
+  teardown(&f);
+}
+
 QB_TEST(conflicts_between_transactions)
 {
   qb_err err = QB_ERR_INIT;
