@@ -201,6 +201,56 @@ QB_TEST(fill_repeats_a_value)
       for (size_t i = 0; b[j].repeats && i < n_rows; i++) EXPECT(b[j].repeats[i] == (i > 0));
     }
   }
+  /* repeats store nothing: two fills of the same string store it once (the second's first row repeats the
+   * first's last), a third of another value once more; truncating keeps what the kept rows refer to */
+  qb_vqe_cols_truncate(&c, 0);
+  size_t sc = 0;
+  while (sc < d->n_columns && (c.cols[sc].width || !strcmp(d->columns[sc].name, "experiment_id"))) sc++;
+  CHECK(sc < d->n_columns);
+  qb_value sv[3] = {{.kind = QB_V_STRING}, {.kind = QB_V_STRING}, {.kind = QB_V_STRING}};
+  sv[0].u.bytes.p = sv[1].u.bytes.p = (const uint8_t *)"constant-over-runs", sv[0].u.bytes.n = sv[1].u.bytes.n = 18;
+  sv[2].u.bytes.p = (const uint8_t *)"other", sv[2].u.bytes.n = 5;
+  size_t at[4] = {0};
+  for (int f = 0; f < 3; f++) {
+    for (size_t i = 0; i < 5; i++) {
+      qb_vqe_cols_skip(&c, d->n_columns);
+      CHECK_OK(qb_vqe_cols_end_row(&c), &err);
+    }
+    for (size_t j = 0; j < d->n_columns; j++) {
+      qb_value v = j == sc ? sv[f] : qb_value_null();
+      if (c.cols[j].type == QB_PQ_INT64) v = qb_value_i64(f == 2 ? 5 : 4);
+      qb_vqe_cols_fill(&c, j, at[f], &v, &err);
+    }
+    CHECK_OK(c.rc, &err);
+    at[f + 1] = c.n_rows;
+  }
+  CHECK_EQ_INT(c.cols[sc].values.n, 18 + 5);
+  CHECK_EQ_INT(qb_vqe_cols_bytes(&c) >= 10 * 18 + 5 * 5, 1); /* counted as if every row stored its bytes */
+  size_t before = qb_vqe_cols_bytes(&c);
+  const qb_pq_column_batch *cb = qb_vqe_cols_batch(&c);
+  for (size_t i = 0; i < c.n_rows; i++) {
+    qb_value got = qb_vqe_cols_value(&c, sc, i);
+    EXPECT(same_value(&got, &sv[i / 5]));
+    EXPECT(cb[sc].repeats[i] == (i != 0 && i != 10));
+    EXPECT(cb[sc].offsets[i + 1] - cb[sc].offsets[i] == (i == 0 ? 18 : i == 10 ? 5 : 0));
+  }
+  qb_vqe_cols_truncate(&c, 7);
+  EXPECT(qb_vqe_cols_bytes(&c) < before);
+  for (size_t i = 7; i < 12; i++) {
+    qb_vqe_cols_skip(&c, d->n_columns);
+    CHECK_OK(qb_vqe_cols_end_row(&c), &err);
+  }
+  for (size_t j = 0; j < d->n_columns; j++) {
+    qb_value v = j == sc ? sv[1] : qb_value_null();
+    if (c.cols[j].type == QB_PQ_INT64) v = qb_value_i64(4);
+    qb_vqe_cols_fill(&c, j, 7, &v, &err);
+  }
+  CHECK_OK(c.rc, &err);
+  CHECK_EQ_INT(c.cols[sc].values.n, 18); /* row 7 repeats row 6, whose value is row 0's */
+  for (size_t i = 0; i < c.n_rows; i++) {
+    qb_value got = qb_vqe_cols_value(&c, sc, i);
+    EXPECT(same_value(&got, &sv[0]));
+  }
   /* a column holding other than `from` cells is an internal error, not a silent mix-up */
   qb_value one = qb_value_i64(1);
   qb_vqe_cols_skip(&c, d->n_columns);
