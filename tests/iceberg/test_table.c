@@ -698,7 +698,8 @@ static bool same_file_bytes(const char *a, const char *b, qb_err *err)
  * same batches with every value stored and no repeat declared (B), and the rows of the row path (A):
  * partition boundaries fall on rows repeating in the other columns, in the other partition source (basis
  * changes inside a run of ts), after nulls; files roll every few hundred rows, so slices start on repeats
- * whose value went to another partition's file (n is constant over hundreds of rows), in every type. */
+ * whose value went to another partition's file (n is constant over hundreds of rows), in every type; some
+ * equal neighbours are not declared (a stored row then follows a run of repeats). */
 QB_TEST(write_batch_repeats_without_values)
 {
   qb_err err = QB_ERR_INIT;
@@ -739,7 +740,7 @@ QB_TEST(write_batch_repeats_without_values)
         same = off[i + 1] - off[i] == off[i] - off[i - 1] && !memcmp(text + off[i], text + off[i - 1], (size_t)(off[i + 1] - off[i]));
       else if (same && va)
         same = !memcmp((const char *)vals[c] + i * widths[c], (const char *)vals[c] + (i - 1) * widths[c], widths[c]);
-      rep[c][i] = same;
+      rep[c][i] = same && i % 11 != 5; /* some equal neighbours left undeclared: compared */
     }
     for (size_t k = 0; k < sizeof cuts / sizeof cuts[0] - 1; k++) rep[c][cuts[k]] = 0; /* a batch's first row */
     for (int i = 0; i < N; i++) repeated[c] += rep[c][i];
