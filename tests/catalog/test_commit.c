@@ -1013,7 +1013,7 @@ static void own_freed_interleave(void *ctx)
     o->failed = 2;
   } else {
     for (int i = 0; i < 3 && !o->failed; i++) {
-      char key[16];
+      char key[32];
       snprintf(key, sizeof key, "other-%d", i);
       qbt_setprop p = {key, "1", 0, 0, 0};
       if (qb_table_commit(t, qbt_set_property, &p, NULL, &err)) o->failed = 3;
