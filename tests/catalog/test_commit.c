@@ -1073,6 +1073,7 @@ static void own_version_freed_after_publish(int keep)
   EXPECT(has_key(plain, "mine") && has_key(plain, "other-2") && has_key(plain, "w-0"));
   qb_table_free(t);
   qb_catalog_free(cat);
+  qb_fileio_free(&w->base);
   qb_catalog_free(plain);
   free(wh);
 }
