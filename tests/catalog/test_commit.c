@@ -54,6 +54,9 @@ typedef struct wrap_io {
   int unknown_count;          /* how many such writes to spoil */
   long calls;                 /* FileIO calls made */
   long kill_at;               /* raise SIGKILL at this call (0 = never) */
+  const char *after_suffix;   /* once a write to a path ending so is closed (published): */
+  void (*after)(void *ctx);   /* run this, as if the writer were descheduled right there */
+  void *after_ctx;
 } wrap_io;
 
 typedef struct wrap_writer {
@@ -94,6 +97,11 @@ static int ww_close(qb_writer *wb, qb_err *err)
   }
   if (spoil) io->unknown_count--;
   count_call(io);
+  if (rc == QB_OK && io->after && io->after_suffix && qb_str_has_suffix(wb->path, io->after_suffix)) {
+    void (*after)(void *) = io->after;
+    io->after = NULL; /* once */
+    after(io->after_ctx);
+  }
   ww_free(w);
   return rc;
 }
@@ -980,6 +988,100 @@ QB_TEST(stale_writer_on_a_version_clean_metadata_freed)
   qb_catalog_free(cat);
   free(wh);
 }
+
+/* A writer descheduled between its create-exclusive publish of v6 and its freed-marker check, while other
+ * commits build v7..v9 on v6 and `clean-metadata --force` frees v6 (and with `keep` = 1 also v7): the
+ * marker then names the writer's OWN, legitimate version. Its commit must stand (one attempt, version 6);
+ * taking it "back" and retrying would apply the change twice (the table would end at v10). */
+typedef struct own_freed {
+  const char *wh;
+  int keep;   /* write.metadata.previous-versions-max */
+  int failed; /* the interleaved work went wrong */
+} own_freed;
+
+static void own_freed_interleave(void *ctx)
+{
+  own_freed *o = ctx;
+  qb_err err = QB_ERR_INIT;
+  qb_catalog *cat;
+  qb_table *t;
+  if (qb_catalog_open(&cat, o->wh, NULL, &err)) {
+    o->failed = 1;
+    return;
+  }
+  if (qb_table_load(&t, cat, "db.t", &err)) {
+    o->failed = 2;
+  } else {
+    for (int i = 0; i < 3 && !o->failed; i++) {
+      char key[32];
+      snprintf(key, sizeof key, "other-%d", i);
+      qbt_setprop p = {key, "1", 0, 0, 0};
+      if (qb_table_commit(t, qbt_set_property, &p, NULL, &err)) o->failed = 3;
+    }
+    qb_clean_metadata_options co = QB_CLEAN_METADATA_OPTIONS_INIT;
+    co.force = true;
+    qb_clean_metadata_report rep;
+    if (!o->failed && qb_clean_metadata(t, &co, &rep, &err)) o->failed = 4;
+    qb_table_free(t);
+  }
+  qb_catalog_free(cat);
+}
+
+static void own_version_freed_after_publish(int keep)
+{
+  qb_err err = QB_ERR_INIT;
+  char *wh = qb_str_printf("%s/wh-%d", qb_test_tmpdir(), keep);
+  char props[96];
+  snprintf(props, sizeof props, "{\"write.metadata.previous-versions-max\":\"%d\"}", keep);
+  qb_catalog *plain;
+  CHECK_OK(qb_catalog_open(&plain, wh, NULL, &err), &err);
+  qbt_make mk = {props};
+  qb_table *t;
+  CHECK_OK(qb_catalog_create_table(&t, plain, "db.t", qbt_make_table, &mk, NULL, &err), &err);
+  qb_table_free(t);
+  wrap_io *w = wrap_new(true);
+  CHECK(w != NULL);
+  own_freed o = {wh, keep, 0};
+  qb_catalog *cat;
+  CHECK_OK(open_cat(&cat, wh, QB_COMMIT_EXCLUSIVE, 0, &w->base, &err), &err);
+  CHECK_OK(qb_table_load(&t, cat, "db.t", &err), &err);
+  for (int i = 0; i < 4; i++) {
+    char key[16];
+    snprintf(key, sizeof key, "w-%d", i);
+    qbt_setprop p = {key, "1", 0, 0, 0};
+    CHECK_OK(qb_table_commit(t, qbt_set_property, &p, NULL, &err), &err);
+  }
+  CHECK_EQ_INT(qb_table_version(t), 5);
+  w->after_suffix = "/v6.metadata.json";
+  w->after = own_freed_interleave;
+  w->after_ctx = &o;
+  qbt_setprop mine = {"mine", "1", 0, 0, 0};
+  qb_commit_info info;
+  CHECK_OK(qb_table_commit(t, qbt_set_property, &mine, &info, &err), &err);
+  CHECK_EQ_INT(o.failed, 0);
+  CHECK(w->after == NULL); /* the interleaving ran */
+  CHECK_EQ_INT(mine.calls, 1);
+  CHECK_EQ_INT(info.attempts, 1);
+  CHECK_EQ_INT(info.version, 6);
+  char *v6 = qb_str_printf("%s/db/t/metadata/v6.metadata.json", wh);
+  CHECK(!file_exists(v6)); /* freed by the cleaner, not re-published */
+  free(v6);
+  qb_table *u;
+  CHECK_OK(qb_table_load(&u, plain, "db.t", &err), &err);
+  CHECK_EQ_INT(qb_table_version(u), 9); /* 1 + 4 + mine + 3 others: nothing applied twice */
+  qb_table_free(u);
+  EXPECT(has_key(plain, "mine") && has_key(plain, "other-2") && has_key(plain, "w-0"));
+  qb_table_free(t);
+  qb_catalog_free(cat);
+  qb_fileio_free(&w->base);
+  qb_catalog_free(plain);
+  free(wh);
+}
+
+/* keep 1: v7 is freed too (the next version is gone with ours gone); keep 2: v7 stays and descends from v6 */
+QB_TEST(own_version_freed_after_publish_next_gone) { own_version_freed_after_publish(1); }
+
+QB_TEST(own_version_freed_after_publish_next_kept) { own_version_freed_after_publish(2); }
 
 /* ---- crash safety: SIGKILL a committing process, at random times and at every FileIO call ---- */
 
