@@ -64,8 +64,9 @@ QB_API int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *
  * are equal goes to its partition's file in one call, so a batch of one partition (or of a few long runs) is
  * the fast case. Files roll at the target size as with qb_data_writer_write, and the files, rows, column
  * statistics and data_file metrics equal what writing the same rows one by one gives (row groups and pages
- * may be cut at other rows). A batch that fails the checks (nulls in a required column, bad offsets) is
- * QB_EINVAL and nothing of it is written; I/O and memory errors poison the writer.
+ * may be cut at other rows). Rows declared repeats (qb_pq_column_batch.repeats) hold no value of their own,
+ * also where a partition run or a file starts on one. A batch that fails the checks (nulls in a required
+ * column, bad offsets) is QB_EINVAL and nothing of it is written; I/O and memory errors poison the writer.
  */
 QB_API int qb_data_writer_write_batch(qb_data_writer *w, const qb_pq_column_batch *cols, size_t n_rows,
                                       qb_err *err) QB_WUR;
