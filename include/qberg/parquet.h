@@ -309,8 +309,9 @@ typedef struct qb_pq_write_options {
   /* NULL, or one byte per leaf column: nonzero writes the column PLAIN from its first value, never
    * trying a dictionary (parquet-java ParquetProperties withDictionaryEncoding(path, false); Iceberg's
    * write.parquet.dict-encoding-enabled.column.<path>). For a column whose values are distinct on every
-   * row the file is byte for byte what the dictionary attempt gives (its dictionary always loses on the
-   * first page), without hashing every value first. Borrowed: it must outlive the writer. */
+   * row the pages are byte for byte what the dictionary attempt leaves (its dictionary always loses the
+   * first-page rule), without hashing every value first; a row group may close at another row (the
+   * attempt counts its dictionary in the buffered size). Borrowed: it must outlive the writer. */
   const uint8_t *no_dictionary;
 } qb_pq_write_options;
 
