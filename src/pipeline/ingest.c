@@ -70,7 +70,7 @@ static int ensure_table(qb_table **out, qb_catalog *cat, const char *ident, cons
 }
 
 /* Columns whose values differ on (almost) every row by construction: the experiment's id and a per-row
- * suffix (iteration_id, iteration_parameters' parameter_id, term_id), or a bucket in [0, 10^6) of a hash of
+ * suffix (iteration_id, iteration_parameters' parameter_id, term_id), or a bucket in (-10^6, 10^6) of a hash of
  * distinct (experiment, label) pairs (term_index). Their dictionary always loses parquet-java's first-page
  * rule (it pays only when a few percent of the strings, or half of the ints, repeat), so they are created
  * PLAIN from the first value (write.parquet.dict-encoding-enabled.column.<c>=false): the same files,
