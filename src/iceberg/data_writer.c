@@ -4,7 +4,6 @@
  * write.target-file-size-bytes, and every finished file becomes a data_file with its metrics
  * (qb_data_file_from_parquet under the table's metrics config). */
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -134,10 +133,12 @@ static int no_dictionary_columns(qb_data_writer *w, qb_err *err)
 {
   static const char prefix[] = "write.parquet.dict-encoding-enabled.column.";
   size_t nl = qb_pq_schema_n_columns(w->pq_schema);
-  char key[512];
   for (size_t i = 0; i < nl; i++) {
     const char *path = qb_pq_node_path(qb_pq_schema_column(w->pq_schema, i));
-    if ((size_t)snprintf(key, sizeof key, "%s%s", prefix, path) >= sizeof key) continue;
+    char *key = qb_arena_alloc(&w->arena, sizeof prefix + strlen(path));
+    if (!key) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    memcpy(key, prefix, sizeof prefix - 1);
+    strcpy(key + sizeof prefix - 1, path);
     const char *v = qb_table_metadata_property(w->tbl.md, key);
     if (!v || !strcasecmp(v, "true")) continue;
     if (!w->no_dict && !(w->no_dict = calloc(nl, 1))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
