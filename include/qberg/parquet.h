@@ -306,11 +306,18 @@ typedef struct qb_pq_write_options {
    * then the column is compressed again as a new probe. Compressed chunks use `codec` at
    * `compression_level`. Borrowed: it must outlive the writer. */
   uint8_t *codec_skip;
+  /* NULL, or one byte per leaf column: nonzero writes the column PLAIN from its first value, never
+   * trying a dictionary (parquet-java ParquetProperties withDictionaryEncoding(path, false); Iceberg's
+   * write.parquet.dict-encoding-enabled.column.<path>). For a column whose values are distinct on every
+   * row the pages are byte for byte what the dictionary attempt leaves (its dictionary always loses the
+   * first-page rule), without hashing every value first; a row group may close at another row (the
+   * attempt counts its dictionary in the buffered size). Borrowed: it must outlive the writer. */
+  const uint8_t *no_dictionary;
 } qb_pq_write_options;
 
 #define QB_PQ_WRITE_OPTIONS_INIT                                                                          \
   {QB_PQ_WRITE_OPTIONS_VERSION, QB_PQ_ZSTD, 0, (uint64_t)128 << 20, (uint32_t)1 << 20, 20000, true,      \
-   (uint32_t)1 << 20, 1, true, NULL, 0, NULL, NULL, NULL}
+   (uint32_t)1 << 20, 1, true, NULL, 0, NULL, NULL, NULL, NULL}
 
 /**
  * Start a Parquet file on `sink` (writes "PAR1" now). Offsets in the file are relative to the sink's

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "formats/parquet/writer.h"
 #include "iceberg/data_writer_int.h"
@@ -81,6 +82,7 @@ struct qb_data_writer {
   size_t *bsrc;
   size_t *plast;                /* per partition field, while a batch is split: the row holding the value
                                  * of its column in the row before the one looked at */
+  uint8_t *no_dict;             /* per leaf column: written without dictionary (wo.no_dictionary) */
   qb_buf key;
   int rc;
   qb_err first;
@@ -126,6 +128,27 @@ static int options(qb_data_writer *w, const qb_data_writer_options *o, qb_err *e
   wo.key_value = w->footer;
   wo.n_key_value = 1;
   w->wo = wo;
+  return QB_OK;
+}
+
+/* Iceberg's write.parquet.dict-encoding-enabled.column.<path> (parquet-java withDictionaryEncoding(path,
+ * b)): a column set to anything but "true" (Java Boolean.parseBoolean) is written without dictionary. */
+static int no_dictionary_columns(qb_data_writer *w, qb_err *err)
+{
+  static const char prefix[] = "write.parquet.dict-encoding-enabled.column.";
+  size_t nl = qb_pq_schema_n_columns(w->pq_schema);
+  for (size_t i = 0; i < nl; i++) {
+    const char *path = qb_pq_node_path(qb_pq_schema_column(w->pq_schema, i));
+    char *key = qb_arena_alloc(&w->arena, sizeof prefix + strlen(path));
+    if (!key) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    memcpy(key, prefix, sizeof prefix - 1);
+    strcpy(key + sizeof prefix - 1, path);
+    const char *v = qb_table_metadata_property(w->tbl.md, key);
+    if (!v || !strcasecmp(v, "true")) continue;
+    if (!w->no_dict && !(w->no_dict = calloc(nl, 1))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    w->no_dict[i] = 1;
+  }
+  w->wo.no_dictionary = w->no_dict;
   return QB_OK;
 }
 
@@ -197,6 +220,7 @@ int qb_data_writer__open(qb_data_writer **out, const qb_tbl *t, const qb_schema 
     w->wo.dict_lost = w->dict_lost;
     w->wo.codec_skip = w->codec_skip;
   }
+  if (rc == QB_OK) rc = no_dictionary_columns(w, err);
   if (rc == QB_OK)
     rc = qb_metrics_config_new(&w->metrics, schema, qb_table_metadata_properties(t->md), qb_table_metadata_n_properties(t->md),
                                qb_table_metadata_default_sort_order(t->md), err);
@@ -674,6 +698,7 @@ static void release(qb_data_writer *w, bool delete_files)
   free(w->psrc);
   free(w->pwidth);
   free(w->dict_lost);
+  free(w->no_dict);
   free(w->codec_skip);
   free(w->bsrc);
   free(w->plast);

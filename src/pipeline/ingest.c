@@ -49,19 +49,43 @@ typedef qb_raw_list raw_list;
 /* ---- tables ------------------------------------------------------------------------------------------ */
 
 static int ensure_table(qb_table **out, qb_catalog *cat, const char *ident, const qb_schema *schema,
-                        const qb_partition_spec *spec, const char *comment, qb_err *err)
+                        const qb_partition_spec *spec, const char *comment, const char *const *plain, qb_err *err)
 {
   int rc = qb_table_load(out, cat, ident, err);
   if (rc != QB_ENOTFOUND) return rc;
   /* Small row groups bound the batch's memory: a batch writes up to ~45 partition files at once (nine
    * tables x basis sets x backends), each buffering one row group (Iceberg's default: 128 MiB). */
-  qb_kv props[3] = {{"write.parquet.compression-codec", "zstd"},
-                    {"write.parquet.row-group-size-bytes", "4194304"},
-                    {"comment", comment}};
-  qb_table_def def = {schema, spec, NULL, props, comment ? 3 : 2};
+  qb_kv props[5] = {{"write.parquet.compression-codec", "zstd"}, {"write.parquet.row-group-size-bytes", "4194304"}};
+  char keys[2][96];
+  size_t n = 2;
+  for (size_t i = 0; plain && plain[i] && i < 2; i++) {
+    snprintf(keys[i], sizeof keys[i], "write.parquet.dict-encoding-enabled.column.%s", plain[i]);
+    props[n++] = (qb_kv){keys[i], "false"};
+  }
+  if (comment) props[n++] = (qb_kv){"comment", comment};
+  qb_table_def def = {schema, spec, NULL, props, n};
   rc = qb_catalog_create_table_def(out, cat, ident, &def, NULL, err);
   if (rc == QB_EEXISTS) return qb_table_load(out, cat, ident, err); /* created concurrently */
   return rc;
+}
+
+/* Columns whose values differ on (almost) every row by construction: the experiment's id and a per-row
+ * suffix (iteration_id, iteration_parameters' parameter_id, term_id), or a bucket in (-10^6, 10^6) of a hash of
+ * distinct (experiment, label) pairs (term_index). Their dictionary always loses parquet-java's first-page
+ * rule (it pays only when a few percent of the strings, or half of the ints, repeat), so they are created
+ * PLAIN from the first value (write.parquet.dict-encoding-enabled.column.<c>=false): the same files,
+ * without hashing every value into a dictionary that is then dropped. */
+static const char *const *plain_columns(qb_vqe_table t)
+{
+  static const char *const iterations[] = {"iteration_id", NULL};
+  static const char *const iter_params[] = {"parameter_id", NULL};
+  static const char *const terms[] = {"term_id", "term_index", NULL};
+  switch (t) {
+  case QB_VQE_VQE_ITERATIONS: return iterations;
+  case QB_VQE_ITERATION_PARAMETERS: return iter_params;
+  case QB_VQE_HAMILTONIAN_TERMS: return terms;
+  default: return NULL;
+  }
 }
 
 static int ensure_vqe_table(qb_table **out, qb_catalog *cat, qb_vqe_table t, qb_err *err)
@@ -74,7 +98,8 @@ static int ensure_vqe_table(qb_table **out, qb_catalog *cat, qb_vqe_table t, qb_
   snprintf(ident, sizeof ident, "%s.%s", QB_VQE_NAMESPACE, d->name);
   int rc = qb_vqe_table_schema(&schema, t, err);
   if (rc == QB_OK) rc = qb_vqe_table_partition_spec(&spec, fields, t, err);
-  if (rc == QB_OK) rc = ensure_table(out, cat, ident, schema, spec.n_fields ? &spec : NULL, d->comment, err);
+  if (rc == QB_OK)
+    rc = ensure_table(out, cat, ident, schema, spec.n_fields ? &spec : NULL, d->comment, plain_columns(t), err);
   qb_schema_free(schema);
   return rc ? qb_err_wrap(err, "table %s", ident) : QB_OK;
 }
@@ -84,7 +109,7 @@ static int ensure_json_table(qb_table **out, qb_catalog *cat, const char *ident,
 {
   qb_schema *schema = NULL;
   int rc = qb_schema_parse_json(&schema, schema_json, strlen(schema_json), err);
-  if (rc == QB_OK) rc = ensure_table(out, cat, ident, schema, NULL, comment, err);
+  if (rc == QB_OK) rc = ensure_table(out, cat, ident, schema, NULL, comment, NULL, err);
   qb_schema_free(schema);
   return rc ? qb_err_wrap(err, "table %s", ident) : QB_OK;
 }

@@ -1292,6 +1292,110 @@ QB_TEST(dict_lost_hint_across_files)
   qb_pq_schema_free(s);
 }
 
+/* Write one-column batch `col` (`n` rows in batches of `step`) with options `o` into a new file: its path
+ * into `path` (512 bytes). */
+static bool write_batches(const qb_pq_schema *s, const qb_pq_write_options *o, const qb_pq_column_batch *col,
+                          size_t width, size_t n, size_t step, char *path, qb_err *e)
+{
+  wfile f;
+  if (wopen(&f, s, o, e)) return false;
+  for (size_t i = 0; i < n; i += step) {
+    size_t k = n - i < step ? n - i : step;
+    qb_pq_column_batch b = *col;
+    if (width) b.values = (const uint8_t *)col->values + i * width;
+    else b.offsets = col->offsets + i;
+    if (b.valid) b.valid += i;
+    if (qb_pq_writer_write_batch(f.w, &b, k, e)) return false;
+  }
+  snprintf(path, 512, "%s", f.path);
+  return wclose(&f, NULL, e) == QB_OK;
+}
+
+static bool same_file_bytes(const char *a_path, const char *b_path, qb_err *e)
+{
+  pqfile a, b;
+  if (pq_load(&a, a_path, e) || pq_load(&b, b_path, e)) return false;
+  bool same = a.n == b.n && !memcmp(a.p, b.p, a.n);
+  pq_free(&a);
+  pq_free(&b);
+  return same;
+}
+
+/* qb_pq_write_options.no_dictionary: a column whose values are distinct on (almost) every row is written
+ * byte for byte as its dropped dictionary attempt leaves it (dropped by the probe or by the first-page rule
+ * at the chunk end, with nulls, by rows and batches alike), and PLAIN in every row group; a column whose
+ * values repeat is written PLAIN where it would keep its dictionary, and reads back bit for bit. */
+QB_TEST(no_dictionary_column)
+{
+  qb_err e = QB_ERR_INIT;
+  enum { N = 45000 };
+  static double v[N];
+  static char data[N * 16];
+  static int64_t off[N + 1];
+  static uint8_t valid[N];
+  static qb_value rows[N], items[N];
+  const uint8_t off1[1] = {1};
+  qb_pq_write_options plain = QB_PQ_WRITE_OPTIONS_INIT;
+  plain.no_dictionary = off1;
+  off[0] = 0;
+  for (int i = 0; i < N; i++) {
+    v[i] = i % 50 == 7 ? v[i - 1] : i * 0.75 + 0.125; /* 98 % distinct */
+    valid[i] = i % 13 != 0;
+    off[i + 1] = off[i] + (valid[i] ? snprintf(data + off[i], 16, "exp_%08d", i) : 0);
+  }
+  char a[512], b[512];
+  /* doubles: N rows (pages of 20,000, the probe at 8,192), 3,000 rows (the first-page rule at the chunk
+   * end); batches of 4,096 and of 700 values */
+  qb_pq_schema *sd = one_column(QB_PQ_DOUBLE, QB_PQ_REQUIRED);
+  qb_pq_column_batch cd = {v, NULL, NULL, NULL};
+  size_t counts[] = {N, 3000};
+  for (int k = 0; k < 2; k++) {
+    for (size_t step = 4096; step >= 700; step = step == 4096 ? 700 : 0) {
+      CHECK(write_batches(sd, NULL, &cd, 8, counts[k], step, a, &e));
+      CHECK(write_batches(sd, &plain, &cd, 8, counts[k], step, b, &e));
+      CHECK(same_file_bytes(a, b, &e));
+    }
+  }
+  /* strings with nulls, by rows and by batches */
+  qb_pq_schema *ss = one_column(QB_PQ_BYTE_ARRAY, QB_PQ_OPTIONAL);
+  qb_pq_column_batch cs = {data, off, valid, NULL}, rest = {data, off + 10000, valid + 10000, NULL};
+  for (int i = 0; i < N; i++) {
+    items[i] = valid[i] ? vbin(data + off[i], (size_t)(off[i + 1] - off[i])) : V_NULL;
+    rows[i] = vseq(QB_V_STRUCT, &items[i], 1);
+  }
+  CHECK(write_batches(ss, NULL, &cs, 0, N, 4096, a, &e));
+  CHECK(rows_and_batches_same_file(ss, &plain, rows, &cs, &rest, N, 10000, b, &e));
+  CHECK(same_file_bytes(a, b, &e));
+  /* small row groups: every chunk is PLAIN (row groups may close at other rows than with the dictionary
+   * attempt, which counts its dictionary in the buffered size) and holds its rows */
+  qb_pq_write_options small = QB_PQ_WRITE_OPTIONS_INIT;
+  small.row_group_size_bytes = 64 << 10;
+  small.no_dictionary = off1;
+  CHECK(write_batches(ss, &small, &cs, 0, N, 1000, b, &e));
+  pqfile pf;
+  CHECK_OK(pq_load(&pf, b, &e), &e);
+  CHECK(pf.m.n_row_groups > 1);
+  int64_t nrows = 0;
+  for (uint32_t g = 0; g < pf.m.n_row_groups; g++) {
+    CHECK(!pf.m.row_groups[g].columns[0].meta_data.has_dictionary_page_offset);
+    nrows += pf.m.row_groups[g].num_rows;
+  }
+  CHECK_EQ_INT(nrows, N);
+  pq_free(&pf);
+  /* repeating values: a dictionary by default, PLAIN when off, the same values either way */
+  enum { M = 20000 };
+  for (int i = 0; i < M; i++) v[i] = (double)(i % 100);
+  int dp = -1;
+  CHECK(write_batches(sd, NULL, &cd, 8, M, 4096, a, &e));
+  CHECK(double_chunk_is(a, v, M, &dp, &e));
+  CHECK_EQ_INT(dp, 1);
+  CHECK(write_batches(sd, &plain, &cd, 8, M, 4096, b, &e));
+  CHECK(double_chunk_is(b, v, M, &dp, &e));
+  CHECK_EQ_INT(dp, 0);
+  qb_pq_schema_free(sd);
+  qb_pq_schema_free(ss);
+}
+
 /* Definition levels of a page stay implicit until its first null: pages without nulls, a null arriving
  * after thousands of implicit levels (mid-batch and at a batch start), an all-null page, an empty batch;
  * rows and batches write the same bytes, and the levels read back. */

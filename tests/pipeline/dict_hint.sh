@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The dictionary hint shared by the files of one table write (qb_pq_write_options.dict_lost): the partition
-# files of an ingest, where high-cardinality columns (parameter_value, coeff_real, term_label, term_id) are
-# judged early in the files after the first that drops them, read back by DuckDB row for row as our own
-# reader reads them, in every file of the tables with the most partition files.
+# files of an ingest, where high-cardinality columns (parameter_value, coeff_real, term_label; term_id is
+# PLAIN from the start) are judged early in the files after the first that drops them, read back by DuckDB
+# row for row as our own reader reads them, in every file of the tables with the most partition files.
 set -u
 . "$QB_ROOT/tests/lib/rows.sh"
 pass=0 fail=0

@@ -63,6 +63,8 @@ void qb_pq_colw_share_lost(qb_pq_colw *c, uint8_t *lost)
   if (*lost && c->dict_allowed) c->probe = DICT_PROBE_AGAIN;
 }
 
+void qb_pq_colw_no_dictionary(qb_pq_colw *c) { c->dict_allowed = c->use_dict = false; }
+
 void qb_pq_colw_free(qb_pq_colw *c)
 {
   if (!c) return;

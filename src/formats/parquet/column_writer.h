@@ -76,6 +76,8 @@ typedef struct qb_pq_colw {
 void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_options *o, qb_pq_compressor *z);
 /** Share the column's "dictionary lost" byte with the other writers of a data set (set before any value). */
 void qb_pq_colw_share_lost(qb_pq_colw *c, uint8_t *lost);
+/** Write every chunk of the column PLAIN, without a dictionary attempt (set before any value). */
+void qb_pq_colw_no_dictionary(qb_pq_colw *c);
 /** NULL-safe. */
 void qb_pq_colw_free(qb_pq_colw *c);
 

@@ -7,17 +7,6 @@
 
 #define MIN_SLOTS 1024
 
-/* Full-avalanche finaliser (splitmix64): slots come from the low bits, and keys such as doubles with
- * short mantissas (12.25) have all-zero low bits that a plain multiplicative hash would keep zero. */
-static inline uint64_t mix64(uint64_t x)
-{
-  x ^= x >> 30;
-  x *= 0xBF58476D1CE4E5B9ULL;
-  x ^= x >> 27;
-  x *= 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
 static uint64_t hash_bytes(const uint8_t *p, size_t n)
 {
   uint64_t h = 0x243F6A8885A308D3ULL ^ ((uint64_t)n * 0x9E3779B97F4A7C15ULL);
@@ -83,19 +72,20 @@ void qb_pq_dict_free(qb_pq_dict *d)
   d->last = 0;
 }
 
-static uint64_t entry_hash(const qb_pq_dict *d, uint32_t i)
+/* The slot an entry starts probing from (grow: no bytes are re-hashed, numbers re-mix in one multiply). */
+static size_t entry_slot(const qb_pq_dict *d, uint32_t i)
 {
-  if (d->width == 0) return ((const uint64_t *)(const void *)d->hashes.p)[i];
+  if (d->width == 0) return (size_t)((const uint64_t *)(const void *)d->hashes.p)[i] & d->mask;
   const uint8_t *v = qb_pq_dict_fixed(d, i);
-  if (!d->numeric) return hash_bytes(v, d->width);
+  if (!d->numeric) return (size_t)hash_bytes(v, d->width) & d->mask;
   if (d->width == 4) {
     uint32_t b;
     memcpy(&b, v, 4);
-    return mix64(b);
+    return qb_pq_dict__slot(d, b);
   }
   uint64_t b;
   memcpy(&b, v, 8);
-  return mix64(b);
+  return qb_pq_dict__slot(d, b);
 }
 
 /* The first table and value buffers, sized for the hint (the previous chunk's dictionary). */
@@ -121,85 +111,46 @@ static int grow(qb_pq_dict *d, qb_err *err)
   uint32_t *slots = calloc(cap, sizeof *slots);
   if (!slots) return QB_FAIL(err, QB_ENOMEM, "dictionary: out of memory for %zu slots", cap);
   size_t mask = cap - 1;
-  for (uint32_t i = 0; i < d->n; i++) {
-    size_t s = (size_t)entry_hash(d, i) & mask;
-    while (slots[s]) s = (s + 1) & mask;
-    slots[s] = i + 1;
-  }
+  unsigned shift = 64;
+  while (((size_t)1 << (64 - shift)) < cap) shift--;
   free(d->slots);
   d->slots = slots;
   d->mask = mask;
+  d->shift = shift;
+  for (uint32_t i = 0; i < d->n; i++) {
+    size_t s = entry_slot(d, i);
+    while (slots[s]) s = (s + 1) & mask;
+    slots[s] = i + 1;
+  }
   return QB_OK;
 }
 
-int qb_pq_dict_put_u32(qb_pq_dict *d, uint32_t bits, uint32_t *out_idx, bool *out_new, qb_err *err)
+/* The lookup missed (qb_pq_dict_put_u32/u64, inline): add the value at empty slot `s`, or after the table
+ * is made or grown (s == SIZE_MAX or the load factor would pass 1/2). */
+static inline int add_fixed(qb_pq_dict *d, const void *bits, size_t width, size_t s, uint64_t key, uint32_t *out_idx,
+                            bool *out_new, qb_err *err)
 {
   int rc;
-  const uint32_t *vals = (const uint32_t *)(const void *)d->values.p;
-  if (d->last && vals[d->last - 1] == bits) {
-    *out_idx = d->last - 1;
-    *out_new = false;
-    return QB_OK;
-  }
-  if (!d->slots && (rc = grow(d, err)) != QB_OK) return rc;
-  size_t s = (size_t)mix64(bits) & d->mask;
-  for (;;) {
-    uint32_t e = d->slots[s];
-    if (!e) break;
-    if (vals[e - 1] == bits) {
-      d->last = e;
-      *out_idx = e - 1;
-      *out_new = false;
-      return QB_OK;
-    }
-    s = (s + 1) & d->mask;
-  }
-  if ((size_t)d->n + 1 > (d->mask + 1) / 2) {
+  if (s == SIZE_MAX || (size_t)d->n + 1 > (d->mask + 1) / 2) {
     if ((rc = grow(d, err)) != QB_OK) return rc;
-    s = (size_t)mix64(bits) & d->mask;
-    while (d->slots[s]) s = (s + 1) & d->mask;
+    for (s = qb_pq_dict__slot(d, key); d->slots[s];) s = (s + 1) & d->mask;
   }
-  if ((rc = app(&d->values, &bits, 4, err)) != QB_OK) return rc;
+  if ((rc = app(&d->values, bits, width, err)) != QB_OK) return rc;
   d->slots[s] = d->last = ++d->n;
-  d->plain_bytes += 4;
+  d->plain_bytes += width;
   *out_idx = d->n - 1;
   *out_new = true;
   return QB_OK;
 }
 
-int qb_pq_dict_put_u64(qb_pq_dict *d, uint64_t bits, uint32_t *out_idx, bool *out_new, qb_err *err)
+int qb_pq_dict__add_u32(qb_pq_dict *d, uint32_t bits, size_t s, uint32_t *out_idx, bool *out_new, qb_err *err)
 {
-  int rc;
-  const uint64_t *vals = (const uint64_t *)(const void *)d->values.p;
-  if (d->last && vals[d->last - 1] == bits) {
-    *out_idx = d->last - 1;
-    *out_new = false;
-    return QB_OK;
-  }
-  if (!d->slots && (rc = grow(d, err)) != QB_OK) return rc;
-  size_t s = (size_t)mix64(bits) & d->mask;
-  for (;;) {
-    uint32_t e = d->slots[s];
-    if (!e) break;
-    if (vals[e - 1] == bits) {
-      d->last = e;
-      *out_idx = e - 1;
-      *out_new = false;
-      return QB_OK;
-    }
-    s = (s + 1) & d->mask;
-  }
-  if ((size_t)d->n + 1 > (d->mask + 1) / 2) {
-    if ((rc = grow(d, err)) != QB_OK) return rc;
-    s = (size_t)mix64(bits) & d->mask;
-    while (d->slots[s]) s = (s + 1) & d->mask;
-  }
-  if ((rc = app(&d->values, &bits, 8, err)) != QB_OK) return rc;
-  d->slots[s] = d->last = ++d->n;
-  d->plain_bytes += 8;
-  *out_idx = d->n - 1;
-  *out_new = true;
-  return QB_OK;
+  return add_fixed(d, &bits, 4, s, bits, out_idx, out_new, err);
+}
+
+int qb_pq_dict__add_u64(qb_pq_dict *d, uint64_t bits, size_t s, uint32_t *out_idx, bool *out_new, qb_err *err)
+{
+  return add_fixed(d, &bits, 8, s, bits, out_idx, out_new, err);
 }
 
 int qb_pq_dict_put_bytes(qb_pq_dict *d, const uint8_t *p, size_t n, uint32_t *out_idx, bool *out_new,

@@ -25,6 +25,7 @@ typedef struct qb_pq_dict {
   bool numeric;        /* 4/8-byte numbers (put_u32/put_u64), else keyed by bytes (put_bytes) */
   uint32_t *slots;     /* hash index: 0 = empty, else entry + 1 */
   size_t mask;         /* slot count - 1 (power of two) */
+  unsigned shift;      /* 64 - log2(slot count): numbers take their slot from a product's top bits */
   uint32_t n;          /* entries */
   qb_buf values;       /* fixed width: n * width bytes; BYTE_ARRAY: the bytes of all entries back to back */
   qb_buf ends;         /* BYTE_ARRAY: u64 end offset of each entry in `values` */
@@ -46,14 +47,58 @@ void qb_pq_dict_reset(qb_pq_dict *d);
 /** NULL-safe. */
 void qb_pq_dict_free(qb_pq_dict *d);
 
+/* The out-of-line part of qb_pq_dict_put_u32/u64: add a value the probe did not find, at the empty slot
+ * `s` it ended on (SIZE_MAX: no table yet). */
+int qb_pq_dict__add_u32(qb_pq_dict *d, uint32_t bits, size_t s, uint32_t *out_idx, bool *out_new, qb_err *err);
+int qb_pq_dict__add_u64(qb_pq_dict *d, uint64_t bits, size_t s, uint32_t *out_idx, bool *out_new, qb_err *err);
+
+/* A number's first slot: one multiply (Fibonacci hashing), the product's top bits, which depend on every bit
+ * of the key; 8-byte keys are folded first (doubles with short mantissas such as 12.25 differ in their high
+ * word only, which alone reaches the top bits through few bits of the multiplier). */
+static inline size_t qb_pq_dict__slot(const qb_pq_dict *d, uint64_t x)
+{
+  return (size_t)(((x ^ (x >> 32)) * 0x9E3779B97F4A7C15ULL) >> d->shift);
+}
+
+/* The lookups inline (the column writer calls them per value): the previous value, then the probe; only a
+ * value to add leaves for the out-of-line part, at the empty slot the probe ended on. */
+#define QB_PQ_DICT_PUT_FIXED(T, ADD)                                                       \
+  const T *vals = (const T *)(const void *)d->values.p;                                    \
+  if (d->last && vals[d->last - 1] == bits) {                                              \
+    *out_idx = d->last - 1;                                                                \
+    *out_new = false;                                                                      \
+    return QB_OK;                                                                          \
+  }                                                                                        \
+  size_t s = SIZE_MAX;                                                                     \
+  if (d->slots) {                                                                          \
+    for (s = qb_pq_dict__slot(d, bits); d->slots[s]; s = (s + 1) & d->mask) {              \
+      uint32_t e = d->slots[s];                                                            \
+      if (vals[e - 1] == bits) {                                                           \
+        d->last = e;                                                                       \
+        *out_idx = e - 1;                                                                  \
+        *out_new = false;                                                                  \
+        return QB_OK;                                                                      \
+      }                                                                                    \
+    }                                                                                      \
+  }                                                                                        \
+  return ADD(d, bits, s, out_idx, out_new, err)
+
 /**
  * Look up a value, adding it when absent.
  * @param out_idx  OUT: the value's entry index
  * @param out_new  OUT: true when the value was added by this call
  * @return QB_OK, QB_ENOMEM
  */
-int qb_pq_dict_put_u32(qb_pq_dict *d, uint32_t bits, uint32_t *out_idx, bool *out_new, qb_err *err);
-int qb_pq_dict_put_u64(qb_pq_dict *d, uint64_t bits, uint32_t *out_idx, bool *out_new, qb_err *err);
+static inline int qb_pq_dict_put_u32(qb_pq_dict *d, uint32_t bits, uint32_t *out_idx, bool *out_new, qb_err *err)
+{
+  QB_PQ_DICT_PUT_FIXED(uint32_t, qb_pq_dict__add_u32);
+}
+
+static inline int qb_pq_dict_put_u64(qb_pq_dict *d, uint64_t bits, uint32_t *out_idx, bool *out_new, qb_err *err)
+{
+  QB_PQ_DICT_PUT_FIXED(uint64_t, qb_pq_dict__add_u64);
+}
+
 /** FLBA/INT96 (n == width) and BYTE_ARRAY (width 0). */
 int qb_pq_dict_put_bytes(qb_pq_dict *d, const uint8_t *p, size_t n, uint32_t *out_idx, bool *out_new,
                          qb_err *err);

@@ -153,6 +153,7 @@ int qb_pq_writer_open(qb_pq_writer **out, qb_writer *sink, const qb_pq_schema *s
     const qb_pq_column *col = &schema->columns[i];
     qb_pq_colw_init(&w->cols[i], col, &w->o, &w->z);
     if (w->o.dict_lost) qb_pq_colw_share_lost(&w->cols[i], &w->o.dict_lost[i]);
+    if (w->o.no_dictionary && w->o.no_dictionary[i]) qb_pq_colw_no_dictionary(&w->cols[i]);
     if (w->o.codec_skip) qb_pq_chunk_codec_share(&w->cols[i].cz, &w->o.codec_skip[i]);
     qb_pq_col_stats_init(&w->file_stats[i], col->leaf);
     if (w->flat && !column_is_flat(col)) {
