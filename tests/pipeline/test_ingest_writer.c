@@ -142,7 +142,9 @@ QB_TEST(a_fault_anywhere_ends_as_on_one_thread)
   CHECK_EQ_INT(clean2.ran_threads, 2);
   CHECK_EQ_INT(clean2.committed, QB_VQE_FEATURE_TABLES);
   CHECK_EQ_INT(clean1.calls, clean2.calls); /* the same warehouse calls */
-  CHECK_EQ_INT(clean2.threads_after, base);
+  /* ThreadSanitizer starts a thread of its own with the first pthread_create */
+  int after = clean2.threads_after;
+  CHECK(after == base || (getenv("TSAN_OPTIONS") && after == base + 1));
 
   /* ~30 call numbers spread over the batch, then ~12 between the last table set-up call and the first
    * commit found: the pass, where the writer thread writes data files as row groups fill */
@@ -166,7 +168,7 @@ QB_TEST(a_fault_anywhere_ends_as_on_one_thread)
       CHECK_EQ_INT(o2.rc, o1.rc);
       CHECK_EQ_STR(o2.msg, o1.msg);
       CHECK_EQ_INT(o2.committed, o1.committed);
-      CHECK_EQ_INT(o2.threads_after, base); /* the writer thread was joined, on failure too */
+      CHECK_EQ_INT(o2.threads_after, after); /* the writer thread was joined, on failure too */
       if (getenv("QB_TEST_VERBOSE")) fprintf(stderr, "call %u: %d %s\n", at, o2.rc, o2.msg);
       if (strstr(o2.msg, "creating table") || strstr(o2.msg, "loading table")) setup_at = at;
       if (!commit_at && strstr(o2.msg, "committing")) commit_at = at;
