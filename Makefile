@@ -100,9 +100,10 @@ asan:
 	  SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' CFLAGS='-DQB_DEBUG_ARENA' tests-bin
 	@ASAN_OPTIONS=detect_leaks=1 QB_SANITIZED=1 tests/run.sh build-asan
 
-# ThreadSanitizer (clang) over the tests of the code that runs on two threads: the ingest's writer thread.
+# ThreadSanitizer (clang) over the tests of the code that runs on two threads: the ingest's writer thread
+# (s3.sh: raw files read from S3 while the writer thread writes to an S3 warehouse).
 TSAN_BINS    ?= test_ingest_writer
-TSAN_SCRIPTS ?= tests/pipeline/threads.sh
+TSAN_SCRIPTS ?= tests/pipeline/threads.sh tests/pipeline/s3.sh
 tsan:
 	@$(MAKE) --no-print-directory BUILD=build-tsan CC=clang OPT='-O1 -g' SAN='-fsanitize=thread' \
 	  build-tsan/qberg $(TSAN_BINS:%=build-tsan/tests/%)
