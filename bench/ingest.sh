@@ -65,11 +65,11 @@ const mib = (kb) => (kb / 1024).toFixed(0).padStart(5) + ' MiB';
 console.log(`${files} raw files, ${mb} MB; rows: ${names.map((n, i) => `${n} ${ij.tables[i].rows}`).join(', ')}`);
 console.log('step                              cpu s   wall s   peak RSS');
 console.log(`qberg ingest --dry-run (parse)  ${f(dry.cpu)} ${f(dry.wall)}  ${mib(dry.rss_kb)}`);
-console.log(`qberg ingest (first batch)      ${f(ing.cpu)} ${f(ing.wall)}  ${mib(ing.rss_kb)}  (${ij.threads} threads)`);
-console.log(`DuckDB read_json+SQL+COPY       ${f(duck.cpu)} ${f(duck.wall)}  ${mib(duck.rss_kb)}  (${threads} threads)`);
+console.log(`qberg ingest (first batch)      ${f(ing.cpu)} ${f(ing.wall)}  ${mib(ing.rss_kb)}  (${ij.threads} thread${ij.threads == 1 ? '' : 's'})`);
+console.log(`DuckDB read_json+SQL+COPY       ${f(duck.cpu)} ${f(duck.wall)}  ${mib(duck.rss_kb)}  (${threads} thread${threads === '1' ? '' : 's'})`);
 console.log(`DuckDB / qberg ingest (cpu): ${(duck.cpu / ing.cpu).toFixed(2)}x  (goal >= 10x)`);
 console.log(`qberg ingest / parse-only (cpu): ${(ing.cpu / dry.cpu).toFixed(2)}x  (goal <= 1.5x)`);
-console.log(`DuckDB / qberg ingest (wall, ${threads} threads each): ${(duck.wall / ing.wall).toFixed(2)}x`);
+console.log(`DuckDB / qberg ingest (wall, ${threads} thread${threads === '1' ? '' : 's'} each): ${(duck.wall / ing.wall).toFixed(2)}x`);
 console.log(`qberg ingest / parse-only (wall; the parse is one thread): ${(ing.wall / dry.wall).toFixed(2)}x`);
 if (ij.features) {
   const wall = ij.elapsed_ms / 1000;
