@@ -306,7 +306,8 @@ static int on_row(void *ctx, const qb_value *row, qb_err *err)
   if (rc) return rc;
   ts->rows++;
   r->rec_keyset += mix_key(s->t, key);
-  return r->writer ? qb_ingest_writer_put_row(r->writer, ts->table, &ts->txn, row, err) : qb_txn_write(ts->txn, row, err);
+  if (r->writer) return qb_ingest_writer_put_row(r->writer, ts->table, &ts->txn, row, err);
+  return qb_txn_write(ts->txn, row, err);
 }
 
 static void progress(ingest_run *r, const char *phase, uint64_t files_done, uint64_t files_total,

@@ -5,6 +5,7 @@
  * message (the failed data file named, the qb_err context chain), the same tables committed. A fault in a
  * feature table's data file (the writer thread's work) fails the batch with nothing committed, and no
  * thread is left running after qb_ingest_run returns. */
+#include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,7 @@ static void mask(char *s, const char *wh)
   }
   for (char *p = s; *p; p++) {
     size_t i = 0;
-    while (i < 36 && p[i] && ((i == 8 || i == 13 || i == 18 || i == 23) ? p[i] == '-' : !!strchr("0123456789abcdef", p[i])))
+    while (i < 36 && p[i] && ((i == 8 || i == 13 || i == 18 || i == 23) ? p[i] == '-' : isxdigit((unsigned char)p[i])))
       i++;
     if (i == 36) memset(p, 'u', 36);
     for (i = 0; p[i] >= '0' && p[i] <= '9';) i++;
