@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# qberg — one GNU Makefile. Targets: all (default), test, demo, asan, valgrind, bench, fuzz, install,
+# qberg — one GNU Makefile. Targets: all (default), test, demo, asan, tsan, valgrind, bench, fuzz, install,
 # check-style, headertest, clean. Sources are discovered: add a .c file and it is built.
 
 CC      ?= cc
@@ -32,7 +32,7 @@ TOOL_BIN  := $(foreach t,$(TOOL_SRC),$(BUILD)/tools/$(basename $(notdir $(t))))
 BENCH_BIN := $(foreach b,$(BENCH_SRC),$(BUILD)/bench/$(basename $(notdir $(b))))
 
 .SECONDARY:
-.PHONY: all lib test test-only demo asan valgrind bench fuzz install check-style headertest clean deps tests-bin
+.PHONY: all lib test test-only demo asan tsan valgrind bench fuzz install check-style headertest clean deps tests-bin
 all: $(BUILD)/qberg $(BUILD)/libqberg.a $(BUILD)/libqberg.so $(BUILD)/qberg.pc
 
 $(BUILD)/obj/%.o: %.c
@@ -100,6 +100,19 @@ asan:
 	  SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' CFLAGS='-DQB_DEBUG_ARENA' tests-bin
 	@ASAN_OPTIONS=detect_leaks=1 QB_SANITIZED=1 tests/run.sh build-asan
 
+# ThreadSanitizer (clang) over the tests of the code that runs on two threads: the ingest's writer thread
+# (s3.sh: raw files read from S3 while the writer thread writes to an S3 warehouse).
+TSAN_BINS    ?= test_ingest_writer
+TSAN_SCRIPTS ?= tests/pipeline/threads.sh tests/pipeline/s3.sh
+tsan:
+	@$(MAKE) --no-print-directory BUILD=build-tsan CC=clang OPT='-O1 -g' SAN='-fsanitize=thread' \
+	  build-tsan/qberg $(TSAN_BINS:%=build-tsan/tests/%)
+	@set -e; export TSAN_OPTIONS='halt_on_error=1 exitcode=66' QBERG=$(CURDIR)/build-tsan/qberg \
+	  QB_BUILD=$(CURDIR)/build-tsan QB_TEST_DATA=$(CURDIR)/tests/data QB_ROOT=$(CURDIR) \
+	  QB_ORACLES=$(CURDIR)/tests/oracles; \
+	for t in $(TSAN_BINS); do build-tsan/tests/$$t; done; \
+	for s in $(TSAN_SCRIPTS); do d=$$(mktemp -d); TMPDIR=$$d bash $$s; rm -rf $$d; done
+
 valgrind: tests-bin
 	@QB_VALGRIND=1 tests/run.sh $(BUILD)
 
@@ -142,6 +155,6 @@ check-style:
 	@scripts/check-style.sh
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-tsan
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

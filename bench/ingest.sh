@@ -3,15 +3,18 @@
 # VQE ingest benchmark (issue 7): FILES generated raw files (default 20,000; `qberg generate --iterations
 # ITER`, default 5-20: ~38 KB per file, like the spec's samples), then in the same run
 #   1. qberg ingest --dry-run   the parse-only baseline (discovery + one parse of every file, nothing written)
-#   2. qberg ingest             the first batch into an empty warehouse (two parses, nine tables, commits,
+#   2. qberg ingest --threads THREADS
+#                               the first batch into an empty warehouse (two parses, nine tables, commits,
 #                               then the two ML feature tables: their share of the ingest time is printed)
 #   3. DuckDB                   read_json + SQL + COPY ... (FORMAT parquet, PARTITION_BY ...) of the same files
-#                               (bench/ingest_duck.mjs, threads=1 like qberg; THREADS=N to change)
+#                               (bench/ingest_duck.mjs) with THREADS threads, as qberg (default 1; qberg
+#                               uses at most 2: a writer thread, docs/PIPELINE.md "Threads")
 #   4. with STORED=N (optional): N more files ingested first in batches of STORED_BATCH (default FILES) files
 #      of STORED_ITER iterations (default ITER; e.g. 1-2 to reach 200,000 experiments cheaply), then a fresh
 #      batch of FILES files of ITER iterations (the normal batch): its time with N experiments stored vs the
 #      same batch on empty tables (timed too, in its own warehouse).
-# Prints wall and CPU seconds, ratios on CPU time (robust on a shared machine), peak RSS (/usr/bin/time).
+# Prints wall and CPU seconds, ratios on CPU time (robust on a shared machine) and on wall time (what a user
+# waits for; compare runs with THREADS=1 and THREADS=2, on an idle machine), peak RSS (/usr/bin/time).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -32,7 +35,7 @@ T() { /usr/bin/time -f '{"wall":%e,"user":%U,"sys":%S,"rss_kb":%M}' -o "$tmp/$1.
 "$Q" generate --experiments "$FILES" --iterations "$ITER" --seed 42 --out "$tmp/raw" >/dev/null
 mb=$(du -sm "$tmp/raw" | cut -f1)
 T dry "$Q" -w "$tmp/wh" ingest --raw "$tmp/raw" --dry-run --json >"$tmp/dry.json"
-T ingest "$Q" -w "$tmp/wh" ingest --raw "$tmp/raw" --json >"$tmp/ingest.json"
+T ingest "$Q" -w "$tmp/wh" ingest --raw "$tmp/raw" --threads "$THREADS" --json >"$tmp/ingest.json"
 T duck node bench/ingest_duck.mjs "$tmp/raw/experiment.vqe" "$tmp/duck" "$THREADS" >"$tmp/duck.json"
 if [ "$STORED" -gt 0 ]; then
   done_n=0
@@ -45,12 +48,12 @@ if [ "$STORED" -gt 0 ]; then
     done_n=$((done_n + n))
   done
   "$Q" generate --experiments "$FILES" --iterations "$ITER" --seed 7 --first-counter 9000000 --out "$tmp/new" >/dev/null
-  T empty "$Q" -w "$tmp/wh3" ingest --raw "$tmp/new" --json >"$tmp/empty.json"
-  T stored "$Q" -w "$tmp/wh2" ingest --raw "$tmp/new" --json >"$tmp/stored.json"
+  T empty "$Q" -w "$tmp/wh3" ingest --raw "$tmp/new" --threads "$THREADS" --json >"$tmp/empty.json"
+  T stored "$Q" -w "$tmp/wh2" ingest --raw "$tmp/new" --threads "$THREADS" --json >"$tmp/stored.json"
 fi
-node - "$tmp" "$FILES" "$mb" "$STORED" <<'JS'
+node - "$tmp" "$FILES" "$mb" "$STORED" "$THREADS" <<'JS'
 const fs = require('fs');
-const [dir, files, mb, stored] = process.argv.slice(2);
+const [dir, files, mb, stored, threads] = process.argv.slice(2);
 const rd = (f) => JSON.parse(fs.readFileSync(`${dir}/${f}`, 'utf8'));
 const t = (n) => { const x = rd(`${n}.time`); x.cpu = x.user + x.sys; return x; };
 const dry = t('dry'), ing = t('ingest'), duck = t('duck');
@@ -62,10 +65,12 @@ const mib = (kb) => (kb / 1024).toFixed(0).padStart(5) + ' MiB';
 console.log(`${files} raw files, ${mb} MB; rows: ${names.map((n, i) => `${n} ${ij.tables[i].rows}`).join(', ')}`);
 console.log('step                              cpu s   wall s   peak RSS');
 console.log(`qberg ingest --dry-run (parse)  ${f(dry.cpu)} ${f(dry.wall)}  ${mib(dry.rss_kb)}`);
-console.log(`qberg ingest (first batch)      ${f(ing.cpu)} ${f(ing.wall)}  ${mib(ing.rss_kb)}`);
-console.log(`DuckDB read_json+SQL+COPY       ${f(duck.cpu)} ${f(duck.wall)}  ${mib(duck.rss_kb)}`);
+console.log(`qberg ingest (first batch)      ${f(ing.cpu)} ${f(ing.wall)}  ${mib(ing.rss_kb)}  (${ij.threads} thread${ij.threads == 1 ? '' : 's'})`);
+console.log(`DuckDB read_json+SQL+COPY       ${f(duck.cpu)} ${f(duck.wall)}  ${mib(duck.rss_kb)}  (${threads} thread${threads === '1' ? '' : 's'})`);
 console.log(`DuckDB / qberg ingest (cpu): ${(duck.cpu / ing.cpu).toFixed(2)}x  (goal >= 10x)`);
 console.log(`qberg ingest / parse-only (cpu): ${(ing.cpu / dry.cpu).toFixed(2)}x  (goal <= 1.5x)`);
+console.log(`DuckDB / qberg ingest (wall, ${threads} thread${threads === '1' ? '' : 's'} each): ${(duck.wall / ing.wall).toFixed(2)}x`);
+console.log(`qberg ingest / parse-only (wall; the parse is one thread): ${(ing.wall / dry.wall).toFixed(2)}x`);
 if (ij.features) {
   const wall = ij.elapsed_ms / 1000;
   console.log(`ML feature tables (ml_iteration_features ${ij.features.tables[0].rows} rows, ml_run_summary ${ij.features.tables[1].rows}): ` +

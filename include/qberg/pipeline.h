@@ -34,10 +34,14 @@ typedef struct qb_ingest_options {
   bool skip_if_idle; /* no new raw file: write nothing (no processing_metadata row); for polling loops */
   bool dry_run;      /* discover and parse the new files (pass one: records, rejections), write nothing */
   bool no_features;  /* skip the ML feature tables (qb_features_run) after the batch */
+  /* threads of a batch (version >= 3): 1 parses, derives and writes on the calling thread; 2 moves the
+   * feature tables' Parquet encoding, compression and data-file writes to one writer thread fed in order
+   * (the same bytes as 1); more is 2; 0 (and older option structs): 2 when the process may use two CPUs */
+  unsigned threads;
 } qb_ingest_options;
 
-#define QB_INGEST_OPTIONS_VERSION 2
-#define QB_INGEST_OPTIONS_INIT {QB_INGEST_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, false, false, false}
+#define QB_INGEST_OPTIONS_VERSION 3
+#define QB_INGEST_OPTIONS_INIT {QB_INGEST_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, false, false, false, 0}
 
 #define QB_INGEST_MAX_REJECTS 64 /* rejections kept in the report (all are recorded in the table) */
 #define QB_INGEST_MAX_SKIPPED 16 /* vanished files kept in the report */
@@ -74,6 +78,7 @@ typedef struct qb_ingest_report {
   uint64_t ledger_rows_read;
   uint64_t index_entries_read;
   int64_t elapsed_ms;
+  unsigned threads; /* threads the batch ran on (1 for --dry-run, an idle skip, or when none could start) */
   qb_features_report features; /* the ML phase, run after the batch (features.seconds: its wall time) */
   /* raw files listed but gone when read (QB_ENOTFOUND: deleted or moved since the listing, an S3 404):
    * of files_new, neither ingested nor rejected nor recorded in the ledger, so a batch that lists them

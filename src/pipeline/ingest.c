@@ -6,11 +6,14 @@
  * row, the index, the ledger and the rejections — in that order, so a reader that trusts
  * processing_metadata never sees half a batch, and a crash only causes a rerun. One function per phase;
  * qb_ingest_run lists them. */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pipeline/experiment_index.h"
+#include "pipeline/ingest_writer.h"
 #include "pipeline/ledger.h"
 #include "pipeline/vqe_cols.h"
 #include "pipeline/vqe_ids.h"
@@ -201,6 +204,9 @@ struct ingest_run {
   table_state ts[QB_VQE_FEATURE_TABLES];
   row_sink sinks[QB_VQE_FEATURE_TABLES];
   qb_table *meta_t, *ledger_t, *rejects_t;
+  /* threads > 1: the feature tables' writes run here, in hand-off order; their transactions are the
+   * writer's until qb_ingest_writer_drain (ingest_writer.h) */
+  qb_ingest_writer *writer;
   qb_ledger ledger;
   qb_expidx ix;
   qb_expidx_map recovered; /* experiments with rows in snapshots the index does not cover -> key-set digest */
@@ -246,14 +252,24 @@ static int begin_txn(table_state *ts, qb_err *err)
   return ts->txn ? QB_OK : qb_txn_begin(&ts->txn, ts->table, QB_TXN_FAST_APPEND, NULL, err);
 }
 
-/* Write the table's buffered rows (before any row-path write to it, so rows keep their order). */
-static int flush_cols(table_state *ts, qb_err *err)
+/* Write table t's buffered rows (before any row-path write to it, so rows keep their order), or hand them
+ * to the writer thread, which begins the transaction itself. */
+static int flush_cols(ingest_run *r, int t, qb_err *err)
 {
+  table_state *ts = &r->ts[t];
   size_t n = ts->cols.n_rows;
   if (!n) return QB_OK;
+  if (r->writer) return qb_ingest_writer_put_cols(r->writer, t, ts->table, &ts->txn, &ts->cols, err);
   int rc = qb_txn_write_batch(ts->txn, qb_vqe_cols_batch(&ts->cols), n, err);
   qb_vqe_cols_truncate(&ts->cols, 0);
   return rc;
+}
+
+/* Every hand-off written: the transactions are this thread's again (phases that read the tables, abort or
+ * commit). The writer's first failure, if any, fails the batch here. */
+static int drain(ingest_run *r, qb_err *err)
+{
+  return r->writer ? qb_ingest_writer_drain(r->writer, err) : QB_OK;
 }
 
 /* MODE_WRITE on a flat table: the record's rows go into the table's column buffers; the bookkeeping is
@@ -289,8 +305,8 @@ static int derive_cols(ingest_run *r, int t, const qb_vqe_record *rec, const cha
   }
   r->rec_rows[t] += (int64_t)(c->n_rows - from);
   ts->rows += (int64_t)(c->n_rows - from);
-  if ((rc = begin_txn(ts, err))) return rc;
-  return c->n_rows >= SLICE_ROWS || qb_vqe_cols_bytes(c) >= SLICE_BYTES ? flush_cols(ts, err) : QB_OK;
+  if (!r->writer && (rc = begin_txn(ts, err))) return rc;
+  return c->n_rows >= SLICE_ROWS || qb_vqe_cols_bytes(c) >= SLICE_BYTES ? flush_cols(r, t, err) : QB_OK;
 }
 
 static int on_row(void *ctx, const qb_value *row, qb_err *err)
@@ -310,11 +326,12 @@ static int on_row(void *ctx, const qb_value *row, qb_err *err)
     ts->dups++;
     return QB_OK;
   }
-  int rc = begin_txn(ts, err);
-  if (rc == QB_OK) rc = flush_cols(ts, err);
+  int rc = r->writer ? QB_OK : begin_txn(ts, err);
+  if (rc == QB_OK) rc = flush_cols(r, s->t, err);
   if (rc) return rc;
   ts->rows++;
   r->rec_keyset += mix_key(s->t, key);
+  if (r->writer) return qb_ingest_writer_put_row(r->writer, ts->table, &ts->txn, row, err);
   return qb_txn_write(ts->txn, row, err);
 }
 
@@ -784,8 +801,10 @@ static bool spec_holds(const ingest_run *r, const qb_vqe_types *final)
 
 /* Drop what the speculation derived: the open transactions (with their data files) and the
  * de-duplication state and counters the rows fed. The keys of recovered experiments stay. */
-static void spec_discard(ingest_run *r)
+static int spec_discard(ingest_run *r, qb_err *err)
 {
+  int rc = drain(r, err);
+  if (rc) return rc;
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
     qb_txn_abort(r->ts[t].txn);
     r->ts[t].txn = NULL;
@@ -801,6 +820,7 @@ static void spec_discard(ingest_run *r)
   r->n_deferred = 0;
   memset(r->recheck, 0, (r->files.n ? r->files.n : 1) * sizeof *r->recheck);
   r->spec.on = false;
+  return QB_OK;
 }
 
 typedef struct spec_record_ctx {
@@ -813,10 +833,7 @@ static int spec_record(void *ctx, const qb_vqe_record *rec, qb_err *err)
   spec_record_ctx *c = ctx;
   ingest_run *r = c->rc.run;
   if (!r->spec.on) return QB_OK;
-  if (!spec_admit(r, c->seen, rec)) {
-    spec_discard(r);
-    return QB_OK;
-  }
+  if (!spec_admit(r, c->seen, rec)) return spec_discard(r, err);
   return on_record(&c->rc, rec, err);
 }
 
@@ -871,7 +888,7 @@ static int one_pass(ingest_run *r, qb_err *err)
   }
   if (rc == QB_OK && !r->spec.on) rc = learn_types_from(r, i, &seen, err); /* the rest of pass one */
   if (rc) return rc;
-  if (r->spec.on && !spec_holds(r, &seen)) spec_discard(r);
+  if (r->spec.on && !spec_holds(r, &seen) && (rc = spec_discard(r, err))) return rc;
   r->rep->passes = r->spec.on ? 1 : 2;
   r->types = seen;
   return r->spec.on ? QB_OK : derive_and_write(r, err);
@@ -882,6 +899,8 @@ static int one_pass(ingest_run *r, qb_err *err)
 static int recheck_deferred(ingest_run *r, qb_err *err)
 {
   if (!r->n_deferred) return QB_OK;
+  int rc = drain(r, err); /* load_keys reads the tables the writer thread writes to */
+  if (rc) return rc;
   qb_value *ids = malloc(r->n_deferred * sizeof *ids);
   if (!ids) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   for (size_t i = 0; i < r->n_deferred; i++) {
@@ -890,7 +909,7 @@ static int recheck_deferred(ingest_run *r, qb_err *err)
     ids[i].u.bytes.n = 64;
   }
   qb_expr *filter = NULL;
-  int rc = qb_expr_predicate(&filter, QB_EXPR_IN, "experiment_id", ids, r->n_deferred, err);
+  rc = qb_expr_predicate(&filter, QB_EXPR_IN, "experiment_id", ids, r->n_deferred, err);
   free(ids);
   for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) rc = load_keys(&r->ts[t], t, filter, NULL, err);
   qb_expr_free(filter);
@@ -910,7 +929,8 @@ static int commit_tables(ingest_run *r, qb_err *err)
 {
   int rc = QB_OK;
   progress(r, "commit", 0, QB_VQE_FEATURE_TABLES, 0, 0);
-  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) rc = flush_cols(&r->ts[t], err);
+  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) rc = flush_cols(r, t, err);
+  if (rc == QB_OK) rc = drain(r, err);
   for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
     table_state *ts = &r->ts[t];
     r->rep->rows[t] = ts->rows;
@@ -1026,6 +1046,8 @@ static int record_files(ingest_run *r, qb_err *err)
 
 static void run_free(ingest_run *r)
 {
+  qb_ingest_writer_free(r->writer); /* joined before its transactions are aborted */
+  r->writer = NULL;
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
     qb_txn_abort(r->ts[t].txn);
     qb_table_free(r->ts[t].table);
@@ -1076,9 +1098,23 @@ static int run_batch(ingest_run *r, qb_err *err)
   return rc;
 }
 
+/* Threads for the batch: opts->threads, 0 (or an options struct older than the field) meaning 2 when this
+ * process may run on two CPUs or more. One writer thread is all the pipeline can use: more are 2. */
+static unsigned batch_threads(const qb_ingest_options *o)
+{
+  unsigned n = o->version >= 3 ? o->threads : 0;
+  if (n == 0) {
+    cpu_set_t set;
+    long cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
+    n = cpus >= 2 ? 2 : 1;
+  }
+  return n >= 2 ? 2 : 1;
+}
+
 int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_options *opts, qb_err *err)
 {
   memset(rep, 0, sizeof *rep);
+  rep->threads = 1;
   if (!opts || !opts->raw) return QB_FAIL(err, QB_EINVAL, "ingest: no raw source given");
   ingest_run *r = calloc(1, sizeof *r);
   if (!r) return QB_FAIL(err, QB_ENOMEM, "out of memory");
@@ -1103,7 +1139,12 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
     rep->passes = 1;
     for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) rep->records += r->ok[i] ? r->nrec[i] : 0;
   } else if (rc == QB_OK && !(opts->skip_if_idle && !r->files.n)) {
+    /* a writer thread that cannot start (EAGAIN: the process's thread limit) leaves the batch on one */
+    qb_err werr = QB_ERR_INIT;
+    if (batch_threads(opts) > 1 && qb_ingest_writer_new(&r->writer, &werr) == QB_OK) rep->threads = 2;
     rc = run_batch(r, err);
+    qb_ingest_writer_free(r->writer); /* idle since commit_tables; its spare buffers go before the ML phase */
+    r->writer = NULL;
     if (rc == QB_OK && !opts->no_features) { /* the ML tables of the experiments this batch added */
       qb_features_options fo = {QB_FEATURES_OPTIONS_VERSION, r->batch, r->meta.processing_timestamp_us,
                                 batch_membership, r};
