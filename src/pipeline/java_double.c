@@ -217,6 +217,98 @@ static int long_digit(int64_t *b, int64_t s, int shift)
   return (int)q;
 }
 
+__extension__ typedef unsigned __int128 u128;
+
+static const uint64_t pow10_u64[20] = {UINT64_C(1),
+                                       UINT64_C(10),
+                                       UINT64_C(100),
+                                       UINT64_C(1000),
+                                       UINT64_C(10000),
+                                       UINT64_C(100000),
+                                       UINT64_C(1000000),
+                                       UINT64_C(10000000),
+                                       UINT64_C(100000000),
+                                       UINT64_C(1000000000),
+                                       UINT64_C(10000000000),
+                                       UINT64_C(100000000000),
+                                       UINT64_C(1000000000000),
+                                       UINT64_C(10000000000000),
+                                       UINT64_C(100000000000000),
+                                       UINT64_C(1000000000000000),
+                                       UINT64_C(10000000000000000),
+                                       UINT64_C(100000000000000000),
+                                       UINT64_C(1000000000000000000),
+                                       UINT64_C(10000000000000000000)};
+
+static const char two_digits[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                    "8081828384858687888990919293949596979899";
+
+/* the 8 decimal digits of v < 10^8 at p[0..8), two at a time from independent halves */
+static void put8(char *p, uint32_t v)
+{
+  uint32_t hi = v / 10000, lo = v % 10000;
+  char t[8];
+  memcpy(t, two_digits + 2 * (hi / 100), 2);
+  memcpy(t + 2, two_digits + 2 * (hi % 100), 2);
+  memcpy(t + 4, two_digits + 2 * (lo / 100), 2);
+  memcpy(t + 6, two_digits + 2 * (lo % 100), 2);
+  memcpy(p, t, 8);
+}
+
+/* The n decimal digits of v < 10^n (1 <= n <= 19), leading zeros included, at p[0..n); writes up to
+ * p[max(n, 8)) (zeros past n). Left to right, a short first group padded with zeros that the next
+ * group overwrites. */
+static void put_digits(char *p, uint64_t v, int n)
+{
+  if (n <= 8) {
+    put8(p, (uint32_t)(v * pow10_u64[8 - n]));
+  } else if (n <= 16) {
+    put8(p, (uint32_t)(v / 100000000 * pow10_u64[16 - n]));
+    put8(p + n - 8, (uint32_t)(v % 100000000));
+  } else {
+    put8(p, (uint32_t)(v / UINT64_C(10000000000000000) * pow10_u64[24 - n]));
+    put8(p + n - 16, (uint32_t)(v / 100000000 % 100000000));
+    put8(p + n - 8, (uint32_t)(v % 100000000));
+  }
+}
+
+/* The long loop's digits, many at once. Step t of the loop (t = 1, 2, ...) emits floor(b_{t-1} / s) and
+ * sets b_t = 10 * ((b * 10^(t-1)) mod s), m_t = m * 10^t, continuing iff m_t <= b_t <= tens - m_t (while
+ * 1 <= m_t <= cap, where the arithmetic is exact). So the first T digits are the T-digit number
+ * floor(b * 10^(T-1) / s), and if step T continues then every earlier step did: with R = b*10^(T-1) mod
+ * s and f_t the fraction b_t / tens, f_t * 10^(T-t) = (its digits t+1..T) + f_T is >= f_T >= m_T / tens,
+ * and the same on the upper side (the digits of 10^k - x only shrink with k), while m_t = m_T / 10^(T-t).
+ * Jumps to the step before the last one m * 10^t <= cap allows (the one where the loop usually stops,
+ * the margin then being a tenth to a half of the remainder) when that step continues, else changes
+ * nothing; the caller's loop then does the remaining steps. Returns the new end of the digits. */
+static char *long_digits_ahead(char *dp, uint64_t *b, uint64_t *m, uint64_t s, int shift, uint64_t cap)
+{
+  uint64_t m0 = *m;
+  if (m0 - 1 >= cap) return dp; /* m * 10 may wrap: the Java loop only */
+  /* the largest t with m * 10^t <= cap is te or te + 1: cap / m is in (2^(e-1), 2^(e+1)) */
+  int e = __builtin_clzll(m0) - __builtin_clzll(cap);
+  if (e < 4) return dp; /* cap / m < 32: t <= 1 */
+  int te = ((e - 1) * 1233) >> 12;                                 /* floor((e-1) log10 2) <= 18 */
+  int T = te + ((u128)m0 * pow10_u64[te + 1] <= cap) - 1; /* one step before the last: at most 18 */
+  if (T < 1) return dp;
+  u128 p = (u128)*b * pow10_u64[T - 1];
+  uint64_t q, r;
+  if (shift >= 0) {
+    q = (uint64_t)(p >> shift);
+    r = (uint64_t)p & (((uint64_t)1 << shift) - 1);
+  } else {
+    q = (uint64_t)(p / s);
+    r = (uint64_t)(p % s);
+  }
+  uint64_t mt = m0 * pow10_u64[T], bt = r * 10; /* mt <= cap; bt < 10 s < 2^63 */
+  if (bt < mt || bt + mt > s * 10) return dp;    /* step T (or one before) stops: step by step */
+  put_digits(dp, q, T);
+  *b = bt;
+  *m = mt;
+  return dp + T;
+}
+
 static void roundup(digits *out)
 {
   int i = out->first + out->n - 1;
@@ -345,25 +437,30 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
       if (dec_exp < -3 || dec_exp >= 8) high = low = false;
       if (!low && !high && b >= 0 && s > 0) {
         /* Java's loop below in unsigned words, with the same wrapped values: b stays in [0, tens) (tens
-         * < 2^63), so b < m and b + m compare as Java's signed longs do once m > 0 (m < 2^63). */
-        uint64_t ub = (uint64_t)b, um = (uint64_t)m, us = (uint64_t)s;
-        const int64_t st = tens;
+         * < 2^63). Java continues iff m > 0 && b >= m && b + m <= tens; with 1 <= m <= cap (cap <= tens/2,
+         * so no sum wraps) that is the one unsigned test b - m <= tens - 2m, and otherwise this loop stops
+         * and the Java loop below re-tests the same values. cap <= UINT64_MAX / 10 keeps m * 10 exact
+         * after the first step, so m grows tenfold and the loop ends within 20 digits (nd < 30 holds). */
+        uint64_t ub = (uint64_t)b, um = (uint64_t)m;
+        const uint64_t ut = (uint64_t)tens, cap = ut / 2 < UINT64_MAX / 10 ? ut / 2 : UINT64_MAX / 10;
+        char *dp = out->d + nd;
+        dp = long_digits_ahead(dp, &ub, &um, (uint64_t)s, shift, cap);
         if (shift >= 0) {
           const uint64_t mask = ((uint64_t)1 << shift) - 1;
           do {
-            q = (int)(ub >> shift);
+            *dp++ = (char)('0' + (ub >> shift));
             ub = (ub & mask) * 10;
             um *= 10;
-            out->d[nd++] = (char)('0' + q);
-          } while ((int64_t)um > 0 && ub >= um && (int64_t)(ub + um) <= st && nd < 30);
+          } while (um - 1 < cap && ub - um <= ut - 2 * um);
         } else {
+          const uint64_t us = (uint64_t)s;
           do {
-            q = (int)(ub / us);
+            *dp++ = (char)('0' + ub / us);
             ub = ub % us * 10;
             um *= 10;
-            out->d[nd++] = (char)('0' + q);
-          } while ((int64_t)um > 0 && ub >= um && (int64_t)(ub + um) <= st && nd < 30);
+          } while (um - 1 < cap && ub - um <= ut - 2 * um);
         }
+        nd = (int)(dp - out->d);
         b = (int64_t)ub;
         m = (int64_t)um;
         if (m > 0) {
