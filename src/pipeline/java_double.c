@@ -66,8 +66,11 @@ static int64_t jmul64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (ui
 static int64_t jadd64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
 static int64_t jshl64(int64_t a, int s) { return (int64_t)((uint64_t)a << (s & 63)); }
 
+/* dtoa's digits start at d[DIGITS_AT]: the fast paths store whole 8-byte groups, some of them before
+ * the current digit (then restored) or past the last one, always inside d */
+#define DIGITS_AT 24
 typedef struct digits {
-  char d[32];
+  char d[64];
   int first, n;     /* digits d[first .. first+n) */
   int dec_exponent; /* value = 0.d1d2... * 10^dec_exponent */
 } digits;
@@ -179,7 +182,7 @@ static void develop_long_digits(digits *out, int dec_exp, int64_t lvalue, int in
     dec_exp += insignificant;
     if (residue >= (pow10 >> 1)) lvalue++; /* round half up on the discarded digits */
   }
-  int pos = 19;
+  int pos = DIGITS_AT + 19;
   int c = (int)(lvalue % 10);
   lvalue /= 10;
   while (c == 0) { /* trailing zeros only move the exponent */
@@ -196,7 +199,7 @@ static void develop_long_digits(digits *out, int dec_exp, int64_t lvalue, int in
   out->d[pos] = (char)('0' + c);
   out->dec_exponent = dec_exp + 1;
   out->first = pos;
-  out->n = 20 - pos;
+  out->n = DIGITS_AT + 20 - pos;
 }
 
 /* Java's q = b / s; b = 10 * (b % s) for the long loop. s = 5^S5 * 2^S2: with S5 == 0 it is 2^shift
@@ -215,98 +218,6 @@ static int long_digit(int64_t *b, int64_t s, int shift)
   }
   *b = jmul64(10, r);
   return (int)q;
-}
-
-__extension__ typedef unsigned __int128 u128;
-
-static const uint64_t pow10_u64[20] = {UINT64_C(1),
-                                       UINT64_C(10),
-                                       UINT64_C(100),
-                                       UINT64_C(1000),
-                                       UINT64_C(10000),
-                                       UINT64_C(100000),
-                                       UINT64_C(1000000),
-                                       UINT64_C(10000000),
-                                       UINT64_C(100000000),
-                                       UINT64_C(1000000000),
-                                       UINT64_C(10000000000),
-                                       UINT64_C(100000000000),
-                                       UINT64_C(1000000000000),
-                                       UINT64_C(10000000000000),
-                                       UINT64_C(100000000000000),
-                                       UINT64_C(1000000000000000),
-                                       UINT64_C(10000000000000000),
-                                       UINT64_C(100000000000000000),
-                                       UINT64_C(1000000000000000000),
-                                       UINT64_C(10000000000000000000)};
-
-static const char two_digits[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                                    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                                    "8081828384858687888990919293949596979899";
-
-/* the 8 decimal digits of v < 10^8 at p[0..8), two at a time from independent halves */
-static void put8(char *p, uint32_t v)
-{
-  uint32_t hi = v / 10000, lo = v % 10000;
-  char t[8];
-  memcpy(t, two_digits + 2 * (hi / 100), 2);
-  memcpy(t + 2, two_digits + 2 * (hi % 100), 2);
-  memcpy(t + 4, two_digits + 2 * (lo / 100), 2);
-  memcpy(t + 6, two_digits + 2 * (lo % 100), 2);
-  memcpy(p, t, 8);
-}
-
-/* The n decimal digits of v < 10^n (1 <= n <= 19), leading zeros included, at p[0..n); writes up to
- * p[max(n, 8)) (zeros past n). Left to right, a short first group padded with zeros that the next
- * group overwrites. */
-static void put_digits(char *p, uint64_t v, int n)
-{
-  if (n <= 8) {
-    put8(p, (uint32_t)(v * pow10_u64[8 - n]));
-  } else if (n <= 16) {
-    put8(p, (uint32_t)(v / 100000000 * pow10_u64[16 - n]));
-    put8(p + n - 8, (uint32_t)(v % 100000000));
-  } else {
-    put8(p, (uint32_t)(v / UINT64_C(10000000000000000) * pow10_u64[24 - n]));
-    put8(p + n - 16, (uint32_t)(v / 100000000 % 100000000));
-    put8(p + n - 8, (uint32_t)(v % 100000000));
-  }
-}
-
-/* The long loop's digits, many at once. Step t of the loop (t = 1, 2, ...) emits floor(b_{t-1} / s) and
- * sets b_t = 10 * ((b * 10^(t-1)) mod s), m_t = m * 10^t, continuing iff m_t <= b_t <= tens - m_t (while
- * 1 <= m_t <= cap, where the arithmetic is exact). So the first T digits are the T-digit number
- * floor(b * 10^(T-1) / s), and if step T continues then every earlier step did: with R = b*10^(T-1) mod
- * s and f_t the fraction b_t / tens, f_t * 10^(T-t) = (its digits t+1..T) + f_T is >= f_T >= m_T / tens,
- * and the same on the upper side (the digits of 10^k - x only shrink with k), while m_t = m_T / 10^(T-t).
- * Jumps to the step before the last one m * 10^t <= cap allows (the one where the loop usually stops,
- * the margin then being a tenth to a half of the remainder) when that step continues, else changes
- * nothing; the caller's loop then does the remaining steps. Returns the new end of the digits. */
-static char *long_digits_ahead(char *dp, uint64_t *b, uint64_t *m, uint64_t s, int shift, uint64_t cap)
-{
-  uint64_t m0 = *m;
-  if (m0 - 1 >= cap) return dp; /* m * 10 may wrap: the Java loop only */
-  /* the largest t with m * 10^t <= cap is te or te + 1: cap / m is in (2^(e-1), 2^(e+1)) */
-  int e = __builtin_clzll(m0) - __builtin_clzll(cap);
-  if (e < 4) return dp; /* cap / m < 32: t <= 1 */
-  int te = ((e - 1) * 1233) >> 12;                                 /* floor((e-1) log10 2) <= 18 */
-  int T = te + ((u128)m0 * pow10_u64[te + 1] <= cap) - 1; /* one step before the last: at most 18 */
-  if (T < 1) return dp;
-  u128 p = (u128)*b * pow10_u64[T - 1];
-  uint64_t q, r;
-  if (shift >= 0) {
-    q = (uint64_t)(p >> shift);
-    r = (uint64_t)p & (((uint64_t)1 << shift) - 1);
-  } else {
-    q = (uint64_t)(p / s);
-    r = (uint64_t)(p % s);
-  }
-  uint64_t mt = m0 * pow10_u64[T], bt = r * 10; /* mt <= cap; bt < 10 s < 2^63 */
-  if (bt < mt || bt + mt > s * 10) return dp;    /* step T (or one before) stops: step by step */
-  put_digits(dp, q, T);
-  *b = bt;
-  *m = mt;
-  return dp + T;
 }
 
 static void roundup(digits *out)
@@ -384,6 +295,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
     M2 = 0;
   }
 
+  char *const dg = out->d + DIGITS_AT;
   int nd = 0;
   bool low, high;
   int64_t low_digit_difference;
@@ -405,7 +317,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
       if (q == 0 && !high)
         dec_exp--;
       else
-        out->d[nd++] = (char)('0' + q);
+        dg[nd++] = (char)('0' + q);
       if (dec_exp < -3 || dec_exp >= 8) high = low = false;
       while (!low && !high && nd < 30) {
         q = b / s;
@@ -417,7 +329,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
         } else { /* m overflowed: the JDK stops here */
           low = high = true;
         }
-        out->d[nd++] = (char)('0' + q);
+        dg[nd++] = (char)('0' + q);
       }
       low_digit_difference = jadd32(jshl32(b, 1), -tens);
     } else {
@@ -433,34 +345,57 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
       if (q == 0 && !high)
         dec_exp--;
       else
-        out->d[nd++] = (char)('0' + q);
+        dg[nd++] = (char)('0' + q);
       if (dec_exp < -3 || dec_exp >= 8) high = low = false;
       if (!low && !high && b >= 0 && s > 0) {
         /* Java's loop below in unsigned words, with the same wrapped values: b stays in [0, tens) (tens
          * < 2^63). Java continues iff m > 0 && b >= m && b + m <= tens; with 1 <= m <= cap (cap <= tens/2,
          * so no sum wraps) that is the one unsigned test b - m <= tens - 2m, and otherwise this loop stops
          * and the Java loop below re-tests the same values. cap <= UINT64_MAX / 10 keeps m * 10 exact
-         * after the first step, so m grows tenfold and the loop ends within 20 digits (nd < 30 holds). */
+         * after the first step, so m grows tenfold and the loop ends within 20 digits (nd < 30 holds).
+         * While m <= cap / 100, two steps run and only the second is tested: if step t+1 continues, so
+         * did step t (b_t = 10 * (b_{t-1} mod s) is the next digit times s plus b_{t+1} / 10, so
+         * m_{t+1} / 10 <= b_{t+1} / 10 <= s - m_{t+1} / 10 puts b_t within [m_t, tens - m_t]). */
         uint64_t ub = (uint64_t)b, um = (uint64_t)m;
         const uint64_t ut = (uint64_t)tens, cap = ut / 2 < UINT64_MAX / 10 ? ut / 2 : UINT64_MAX / 10;
-        char *dp = out->d + nd;
-        dp = long_digits_ahead(dp, &ub, &um, (uint64_t)s, shift, cap);
+        const uint64_t cap2 = cap / 100;
+        char *dp = dg + nd;
+        bool stopped = false;
+#define JD_STEP_PAIRS(DIGIT, REST)                                                                        \
+  while (um - 1 < cap2) {                                                                                 \
+    uint64_t u1 = (REST(ub)) * 10, m1 = um * 10;                                                          \
+    uint64_t u2 = (REST(u1)) * 10, m2 = um * 100;                                                         \
+    dp[0] = (char)('0' + (DIGIT(ub)));                                                                    \
+    dp[1] = (char)('0' + (DIGIT(u1)));                                                                    \
+    if (u2 - m2 > ut - 2 * m2) { /* step 2 stops; step 1 may have */                                     \
+      bool second = u1 - m1 <= ut - 2 * m1;                                                               \
+      ub = second ? u2 : u1;                                                                              \
+      um = second ? m2 : m1;                                                                              \
+      dp += 1 + second;                                                                                   \
+      stopped = true;                                                                                     \
+      break;                                                                                              \
+    }                                                                                                     \
+    ub = u2;                                                                                              \
+    um = m2;                                                                                              \
+    dp += 2;                                                                                              \
+  }                                                                                                       \
+  if (!stopped) do {                                                                                      \
+      *dp++ = (char)('0' + (DIGIT(ub)));                                                                  \
+      ub = (REST(ub)) * 10;                                                                               \
+      um *= 10;                                                                                           \
+    } while (um - 1 < cap && ub - um <= ut - 2 * um)
         if (shift >= 0) {
           const uint64_t mask = ((uint64_t)1 << shift) - 1;
-          do {
-            *dp++ = (char)('0' + (ub >> shift));
-            ub = (ub & mask) * 10;
-            um *= 10;
-          } while (um - 1 < cap && ub - um <= ut - 2 * um);
+#define JD_SHIFT_DIGIT(x) ((x) >> shift)
+#define JD_SHIFT_REST(x) ((x) & mask)
+          JD_STEP_PAIRS(JD_SHIFT_DIGIT, JD_SHIFT_REST);
         } else {
           const uint64_t us = (uint64_t)s;
-          do {
-            *dp++ = (char)('0' + ub / us);
-            ub = ub % us * 10;
-            um *= 10;
-          } while (um - 1 < cap && ub - um <= ut - 2 * um);
+#define JD_DIV_DIGIT(x) ((x) / us)
+#define JD_DIV_REST(x) ((x) % us)
+          JD_STEP_PAIRS(JD_DIV_DIGIT, JD_DIV_REST);
         }
-        nd = (int)(dp - out->d);
+        nd = (int)(dp - dg);
         b = (int64_t)ub;
         m = (int64_t)um;
         if (m > 0) {
@@ -479,7 +414,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
         } else {
           low = high = true;
         }
-        out->d[nd++] = (char)('0' + q);
+        dg[nd++] = (char)('0' + q);
       }
       low_digit_difference = jadd64(jshl64(b, 1), -tens);
     }
@@ -497,7 +432,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
     if (q == 0 && !high)
       dec_exp--;
     else
-      out->d[nd++] = (char)('0' + q);
+      dg[nd++] = (char)('0' + q);
     if (dec_exp < -3 || dec_exp >= 8) high = low = false;
     while (!low && !high && nd < 30) {
       q = big_quo_rem10(&B, &S);
@@ -505,7 +440,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
       low = big_cmp(&B, &M) < 0;
       big_add(&sum, &B, &M);
       high = big_cmp(&tenS, &sum) <= 0;
-      out->d[nd++] = (char)('0' + q);
+      dg[nd++] = (char)('0' + q);
     }
     if (high && low) {
       big_shl(&B, 1);
@@ -515,7 +450,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
     }
   }
   out->dec_exponent = dec_exp + 1;
-  out->first = 0;
+  out->first = DIGITS_AT;
   out->n = nd;
   if (high) {
     if (low) {
