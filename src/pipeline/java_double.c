@@ -171,6 +171,28 @@ static int big_quo_rem10(big *b, const big *s)
   return q;
 }
 
+/* ---- the same quotient step on 128-bit words, when the numbers fit ---- */
+__extension__ typedef unsigned __int128 u128;
+#define U128_BITS 120
+
+/* big_quo_rem10 on a 128-bit b: q = min(b / s, 10), b = 10 * (b - q s); s = 2^shift when shift >= 0 */
+static int u128_quo_rem10(u128 *b, u128 s, int shift)
+{
+  int q = 0;
+  if (shift >= 0) {
+    u128 w = *b >> shift;
+    q = w > 10 ? 10 : (int)w;
+    *b -= (u128)q << shift;
+  } else {
+    while (q < 10 && *b >= s) {
+      *b -= s;
+      q++;
+    }
+  }
+  *b *= 10;
+  return q;
+}
+
 /* ---- FloatingDecimal.BinaryToASCIIBuffer ---- */
 
 static void develop_long_digits(digits *out, int dec_exp, int64_t lvalue, int insignificant)
@@ -418,6 +440,31 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
       }
       low_digit_difference = jadd64(jshl64(b, 1), -tens);
     }
+  } else if (B5 < 26 && S5 < 26 && Bbits <= U128_BITS && tenSbits <= U128_BITS &&
+             M2 + 1 + n5bits[M5 + 1] <= U128_BITS) {
+    /* The big-integer loop below (its `>=` high test, no wrapping) on 128-bit words: B, 10 M and 10 S
+     * start below 2^120, and while the loop continues 10 M < 10 S, so nothing passes 2^124. Doubles
+     * from 1e-3 down to about 1e-7 (short of the long loop's 64 bits) take this path. */
+    const u128 S = (u128)long5[S5] << S2, tenS = (u128)long5[S5 + 1] << (S2 + 1);
+    u128 B = (u128)fract_bits * (uint64_t)long5[B5] << B2;
+    u128 M = (u128)long5[M5 + 1] << (M2 + 1); /* 10 * M: B is multiplied by 10 in each step */
+    const int shift = S5 == 0 ? S2 : -1;       /* S = 2^S2 */
+    q = u128_quo_rem10(&B, S, shift);
+    low = B < M;
+    high = tenS <= B + M;
+    if (q == 0 && !high)
+      dec_exp--;
+    else
+      dg[nd++] = (char)('0' + q);
+    if (dec_exp < -3 || dec_exp >= 8) high = low = false;
+    while (!low && !high && nd < 30) {
+      q = u128_quo_rem10(&B, S, shift);
+      M *= 10;
+      low = B < M;
+      high = tenS <= B + M;
+      dg[nd++] = (char)('0' + q);
+    }
+    low_digit_difference = high && low ? ((B << 1) > tenS) - ((B << 1) < tenS) : 0;
   } else {
     /* Scaling all four numbers by the same power of two (the JDK's normalisation) changes nothing. */
     big S, B, M, tenS, sum;
