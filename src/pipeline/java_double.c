@@ -70,7 +70,7 @@ static int64_t jshl64(int64_t a, int s) { return (int64_t)((uint64_t)a << (s & 6
  * the current digit (then restored) or past the last one, always inside d */
 #define DIGITS_AT 24
 typedef struct digits {
-  char d[64];
+  char d[72];
   int first, n;     /* digits d[first .. first+n) */
   int dec_exponent; /* value = 0.d1d2... * 10^dec_exponent */
 } digits;
@@ -512,58 +512,62 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
   }
 }
 
-/* BinaryToASCIIBuffer.getChars: plain for 10^-3 <= |d| < 10^7, else d.dddEx */
+/* 24 bytes at once: a digit run is at most 19 long; the bytes copied past it are overwritten or lie past
+ * the text's end (digits.d and the staging text have room) */
+static void copy24(char *dst, const char *src) { memcpy(dst, src, 24); }
+
+/* BinaryToASCIIBuffer.getChars: plain for 10^-3 <= |d| < 10^7, else d.dddEx. Composed in t (fixed-size
+ * copies, no length-dependent calls), then all QB_JAVA_DOUBLE_MAX bytes are stored to o. */
 static size_t format_digits(char *o, bool neg, const digits *g)
 {
+  char t[64];
   size_t i = 0;
   const char *dg = g->d + g->first;
   int n = g->n, e = g->dec_exponent;
-  if (neg) o[i++] = '-';
+  if (neg) t[i++] = '-';
   if (e > 0 && e < 8) {
-    int int_len = n < e ? n : e;
-    memcpy(o + i, dg, (size_t)int_len);
-    i += (size_t)int_len;
-    if (int_len < e) {
-      for (int k = int_len; k < e; k++) o[i++] = '0';
-      o[i++] = '.';
-      o[i++] = '0';
+    copy24(t + i, dg);
+    if (n < e) { /* integer part padded with zeros, then ".0" */
+      memset(t + i + n, '0', 8);
+      i += (size_t)e;
+      t[i++] = '.';
+      t[i++] = '0';
     } else {
-      o[i++] = '.';
-      if (int_len < n) {
-        memcpy(o + i, dg + int_len, (size_t)(n - int_len));
-        i += (size_t)(n - int_len);
-      } else {
-        o[i++] = '0';
-      }
+      i += (size_t)e;
+      t[i] = '.';
+      copy24(t + i + 1, dg + e);
+      if (n == e) t[i + 1] = '0';
+      i += 1 + (size_t)(n > e ? n - e : 1);
     }
   } else if (e <= 0 && e > -3) {
-    o[i++] = '0';
-    o[i++] = '.';
-    for (int k = e; k < 0; k++) o[i++] = '0';
-    memcpy(o + i, dg, (size_t)n);
+    memcpy(t + i, "0.00", 4);
+    i += (size_t)(2 - e);
+    copy24(t + i, dg);
     i += (size_t)n;
   } else {
-    o[i++] = dg[0];
-    o[i++] = '.';
+    t[i] = dg[0];
+    t[i + 1] = '.';
+    copy24(t + i + 2, dg + 1);
     if (n > 1) {
-      memcpy(o + i, dg + 1, (size_t)(n - 1));
-      i += (size_t)(n - 1);
+      i += 2 + (size_t)(n - 1);
     } else {
-      o[i++] = '0';
+      t[i + 2] = '0';
+      i += 3;
     }
-    o[i++] = 'E';
+    t[i++] = 'E';
     int x;
     if (e <= 0) {
-      o[i++] = '-';
+      t[i++] = '-';
       x = -e + 1;
     } else {
       x = e - 1;
     }
-    if (x >= 100) o[i++] = (char)('0' + x / 100);
-    if (x >= 10) o[i++] = (char)('0' + x / 10 % 10);
-    o[i++] = (char)('0' + x % 10);
+    if (x >= 100) t[i++] = (char)('0' + x / 100);
+    if (x >= 10) t[i++] = (char)('0' + x / 10 % 10);
+    t[i++] = (char)('0' + x % 10);
   }
-  o[i] = '\0';
+  t[i] = '\0';
+  memcpy(o, t, QB_JAVA_DOUBLE_MAX);
   return i;
 }
 
@@ -596,8 +600,7 @@ size_t qb_java_double_to_string(char out[QB_JAVA_DOUBLE_MAX], double d)
     n_significant_bits = EXP_SHIFT + 1;
   }
   bin_exp -= EXP_BIAS;
-  digits g;
-  memset(&g, 0, sizeof g);
+  digits g; /* dtoa sets every field; format_digits copies unset bytes past the digits but never reads them */
   dtoa(&g, bin_exp, fract, n_significant_bits);
   return format_digits(out, neg, &g);
 }
