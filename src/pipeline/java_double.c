@@ -512,21 +512,20 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
   }
 }
 
-/* 24 bytes at once: a digit run is at most 19 long; the bytes copied past it are overwritten or lie past
- * the text's end (digits.d and the staging text have room) */
-static void copy24(char *dst, const char *src) { memcpy(dst, src, 24); }
+/* 23 bytes at once: a digit run is at most 19 long; the bytes copied past it are overwritten or lie past
+ * the text's NUL, inside out's QB_JAVA_DOUBLE_MAX bytes (the furthest copy starts at out + 9) */
+static void copy23(char *dst, const char *src) { memcpy(dst, src, 23); }
 
-/* BinaryToASCIIBuffer.getChars: plain for 10^-3 <= |d| < 10^7, else d.dddEx. Composed in t (fixed-size
- * copies, no length-dependent calls), then all QB_JAVA_DOUBLE_MAX bytes are stored to o. */
-static size_t format_digits(char *o, bool neg, const digits *g)
+/* BinaryToASCIIBuffer.getChars: plain for 10^-3 <= |d| < 10^7, else d.dddEx. Fixed-size copies (no
+ * length-dependent calls); bytes of t past the text are unspecified. */
+static size_t format_digits(char t[QB_JAVA_DOUBLE_MAX], bool neg, const digits *g)
 {
-  char t[64];
   size_t i = 0;
   const char *dg = g->d + g->first;
   int n = g->n, e = g->dec_exponent;
   if (neg) t[i++] = '-';
   if (e > 0 && e < 8) {
-    copy24(t + i, dg);
+    copy23(t + i, dg);
     if (n < e) { /* integer part padded with zeros, then ".0" */
       memset(t + i + n, '0', 8);
       i += (size_t)e;
@@ -535,19 +534,19 @@ static size_t format_digits(char *o, bool neg, const digits *g)
     } else {
       i += (size_t)e;
       t[i] = '.';
-      copy24(t + i + 1, dg + e);
+      copy23(t + i + 1, dg + e);
       if (n == e) t[i + 1] = '0';
       i += 1 + (size_t)(n > e ? n - e : 1);
     }
   } else if (e <= 0 && e > -3) {
     memcpy(t + i, "0.00", 4);
     i += (size_t)(2 - e);
-    copy24(t + i, dg);
+    copy23(t + i, dg);
     i += (size_t)n;
   } else {
     t[i] = dg[0];
     t[i + 1] = '.';
-    copy24(t + i + 2, dg + 1);
+    copy23(t + i + 2, dg + 1);
     if (n > 1) {
       i += 2 + (size_t)(n - 1);
     } else {
@@ -567,7 +566,6 @@ static size_t format_digits(char *o, bool neg, const digits *g)
     t[i++] = (char)('0' + x % 10);
   }
   t[i] = '\0';
-  memcpy(o, t, QB_JAVA_DOUBLE_MAX);
   return i;
 }
 
