@@ -99,7 +99,10 @@ QB_TEST(integers_powers_and_subnormals)
     case 2: same(from_bits(r & ((UINT64_C(1) << 52) - 1))); break;     /* subnormals */
     case 3: same(from_bits(r & ((UINT64_C(1) << 52) - 1) >> (rnd() % 52))); break; /* tiny subnormals */
     case 4: same(ldexp(1.0 + (double)(r % 8) / 8, (int)(rnd() % 2098) - 1074)); break; /* near 2^k */
-    default: same(from_bits(r >> 11 << 11 | (uint64_t)(rnd() % 2046 + 1) << 52)); break; /* short mantissas */
+    default: /* few significant bits: the values whose digit loops end on exact ties (b + m == tens) */
+      same(ldexp((double)((r >> 40) >> (r % 24) | 1), (int)(rnd() % 2000) - 1000));
+      same(ldexp((double)(r >> 52 | 1), (int)(rnd() % 200) - 100));
+      break;
     }
   }
   for (int e = -1074; e <= 1023; e++) { /* every power of two and its neighbours */
