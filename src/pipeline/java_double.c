@@ -375,22 +375,44 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
          * so no sum wraps) that is the one unsigned test b - m <= tens - 2m, and otherwise this loop stops
          * and the Java loop below re-tests the same values. cap <= UINT64_MAX / 10 keeps m * 10 exact
          * after the first step, so m grows tenfold and the loop ends within 20 digits (nd < 30 holds).
-         * While m <= cap / 100, two steps run and only the second is tested: if step t+1 continues, so
-         * did step t (b_t = 10 * (b_{t-1} mod s) is the next digit times s plus b_{t+1} / 10, so
-         * m_{t+1} / 10 <= b_{t+1} / 10 <= s - m_{t+1} / 10 puts b_t within [m_t, tens - m_t]). */
+         * While m <= cap / 10^4, four steps run and only the fourth is tested, then while m <= cap / 100
+         * two: if step t+1 continues, so did step t (b_t = 10 * (b_{t-1} mod s) is the next digit times
+         * s plus b_{t+1} / 10, so m_{t+1} / 10 <= b_{t+1} / 10 <= s - m_{t+1} / 10 puts b_t within
+         * [m_t, tens - m_t]); when the tested step stops, the first step that stops is looked up. */
         uint64_t ub = (uint64_t)b, um = (uint64_t)m;
         const uint64_t ut = (uint64_t)tens, cap = ut / 2 < UINT64_MAX / 10 ? ut / 2 : UINT64_MAX / 10;
-        const uint64_t cap2 = cap / 100;
+        const uint64_t cap2 = cap / 100, cap4 = cap / 10000;
         char *dp = dg + nd;
         bool stopped = false;
-#define JD_STEP_PAIRS(DIGIT, REST)                                                                        \
-  while (um - 1 < cap2) {                                                                                 \
+#define JD_GOES_ON(u, mm) ((u) - (mm) <= ut - 2 * (mm))
+#define JD_STEPS(DIGIT, REST)                                                                        \
+  while (um - 1 < cap4) {                                                                                 \
+    uint64_t u1 = (REST(ub)) * 10, u2 = (REST(u1)) * 10, u3 = (REST(u2)) * 10, u4 = (REST(u3)) * 10;      \
+    uint64_t m4 = um * 10000;                                                                             \
+    dp[0] = (char)('0' + (DIGIT(ub)));                                                                    \
+    dp[1] = (char)('0' + (DIGIT(u1)));                                                                    \
+    dp[2] = (char)('0' + (DIGIT(u2)));                                                                    \
+    dp[3] = (char)('0' + (DIGIT(u3)));                                                                    \
+    if (!JD_GOES_ON(u4, m4)) {                                                                            \
+      uint64_t m1 = um * 10, m2 = um * 100, m3 = um * 1000;                                               \
+      int k = !JD_GOES_ON(u1, m1) ? 1 : !JD_GOES_ON(u2, m2) ? 2 : !JD_GOES_ON(u3, m3) ? 3 : 4;            \
+      ub = k == 1 ? u1 : k == 2 ? u2 : k == 3 ? u3 : u4;                                                  \
+      um = k == 1 ? m1 : k == 2 ? m2 : k == 3 ? m3 : m4;                                                  \
+      dp += k;                                                                                            \
+      stopped = true;                                                                                     \
+      break;                                                                                              \
+    }                                                                                                     \
+    ub = u4;                                                                                              \
+    um = m4;                                                                                              \
+    dp += 4;                                                                                              \
+  }                                                                                                       \
+  while (!stopped && um - 1 < cap2) {                                                                     \
     uint64_t u1 = (REST(ub)) * 10, m1 = um * 10;                                                          \
     uint64_t u2 = (REST(u1)) * 10, m2 = um * 100;                                                         \
     dp[0] = (char)('0' + (DIGIT(ub)));                                                                    \
     dp[1] = (char)('0' + (DIGIT(u1)));                                                                    \
-    if (u2 - m2 > ut - 2 * m2) { /* step 2 stops; step 1 may have */                                     \
-      bool second = u1 - m1 <= ut - 2 * m1;                                                               \
+    if (!JD_GOES_ON(u2, m2)) { /* step 2 stops; step 1 may have */                                       \
+      bool second = JD_GOES_ON(u1, m1);                                                                   \
       ub = second ? u2 : u1;                                                                              \
       um = second ? m2 : m1;                                                                              \
       dp += 1 + second;                                                                                   \
@@ -405,17 +427,17 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
       *dp++ = (char)('0' + (DIGIT(ub)));                                                                  \
       ub = (REST(ub)) * 10;                                                                               \
       um *= 10;                                                                                           \
-    } while (um - 1 < cap && ub - um <= ut - 2 * um)
+    } while (um - 1 < cap && JD_GOES_ON(ub, um))
         if (shift >= 0) {
           const uint64_t mask = ((uint64_t)1 << shift) - 1;
 #define JD_SHIFT_DIGIT(x) ((x) >> shift)
 #define JD_SHIFT_REST(x) ((x) & mask)
-          JD_STEP_PAIRS(JD_SHIFT_DIGIT, JD_SHIFT_REST);
+          JD_STEPS(JD_SHIFT_DIGIT, JD_SHIFT_REST);
         } else {
           const uint64_t us = (uint64_t)s;
 #define JD_DIV_DIGIT(x) ((x) / us)
 #define JD_DIV_REST(x) ((x) % us)
-          JD_STEP_PAIRS(JD_DIV_DIGIT, JD_DIV_REST);
+          JD_STEPS(JD_DIV_DIGIT, JD_DIV_REST);
         }
         nd = (int)(dp - dg);
         b = (int64_t)ub;
