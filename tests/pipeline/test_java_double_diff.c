@@ -110,7 +110,7 @@ QB_TEST(integers_powers_and_subnormals)
     same(p), same(nextafter(p, 0)), same(nextafter(p, INFINITY)), same(-p);
   }
   for (int e = -325; e <= 308; e++) { /* every power of ten, neighbours, 1..9 times it */
-    char s[16];
+    char s[32];
     snprintf(s, sizeof s, "1e%d", e);
     double p = strtod(s, NULL);
     same(p), same(nextafter(p, 0)), same(nextafter(p, INFINITY));
