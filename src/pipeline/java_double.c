@@ -66,11 +66,8 @@ static int64_t jmul64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (ui
 static int64_t jadd64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
 static int64_t jshl64(int64_t a, int s) { return (int64_t)((uint64_t)a << (s & 63)); }
 
-/* dtoa's digits start at d[DIGITS_AT]: the fast paths store whole 8-byte groups, some of them before
- * the current digit (then restored) or past the last one, always inside d */
-#define DIGITS_AT 24
 typedef struct digits {
-  char d[72];
+  char d[64];       /* room past the digits: getChars copies 23 bytes from any of them */
   int first, n;     /* digits d[first .. first+n) */
   int dec_exponent; /* value = 0.d1d2... * 10^dec_exponent */
 } digits;
@@ -204,7 +201,7 @@ static void develop_long_digits(digits *out, int dec_exp, int64_t lvalue, int in
     dec_exp += insignificant;
     if (residue >= (pow10 >> 1)) lvalue++; /* round half up on the discarded digits */
   }
-  int pos = DIGITS_AT + 19;
+  int pos = 19;
   int c = (int)(lvalue % 10);
   lvalue /= 10;
   while (c == 0) { /* trailing zeros only move the exponent */
@@ -221,7 +218,7 @@ static void develop_long_digits(digits *out, int dec_exp, int64_t lvalue, int in
   out->d[pos] = (char)('0' + c);
   out->dec_exponent = dec_exp + 1;
   out->first = pos;
-  out->n = DIGITS_AT + 20 - pos;
+  out->n = 20 - pos;
 }
 
 /* Java's q = b / s; b = 10 * (b % s) for the long loop. s = 5^S5 * 2^S2: with S5 == 0 it is 2^shift
@@ -317,7 +314,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
     M2 = 0;
   }
 
-  char *const dg = out->d + DIGITS_AT;
+  char *const dg = out->d;
   int nd = 0;
   bool low, high;
   int64_t low_digit_difference;
@@ -519,7 +516,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
     }
   }
   out->dec_exponent = dec_exp + 1;
-  out->first = DIGITS_AT;
+  out->first = 0;
   out->n = nd;
   if (high) {
     if (low) {
