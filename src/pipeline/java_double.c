@@ -5,7 +5,10 @@
  *  - digit generation with a symmetric stopping test (Steele & White), in int, long or big-integer
  *    arithmetic depending on the operand sizes — the int/long variants use Java's wrapping arithmetic and
  *    a strict `>` in the high test while the big-integer one uses `>=`, so all three are kept separate;
- *  - E-notation outside 1e-3 <= |d| < 1e7 forces at least two digits before the stopping test applies. */
+ *  - E-notation outside 1e-3 <= |d| < 1e7 forces at least two digits before the stopping test applies.
+ * Speed (same digits): the long loop tests only every fourth or second step where the stop test is
+ * monotone, the big-integer loop runs on 128-bit words when its numbers fit. The unoptimised port is kept
+ * in tests/support/java_double_ref.c as the oracle of test_java_double_diff. */
 #include "pipeline/java_double.h"
 
 #include <math.h>
