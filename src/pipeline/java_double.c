@@ -5,7 +5,10 @@
  *  - digit generation with a symmetric stopping test (Steele & White), in int, long or big-integer
  *    arithmetic depending on the operand sizes — the int/long variants use Java's wrapping arithmetic and
  *    a strict `>` in the high test while the big-integer one uses `>=`, so all three are kept separate;
- *  - E-notation outside 1e-3 <= |d| < 1e7 forces at least two digits before the stopping test applies. */
+ *  - E-notation outside 1e-3 <= |d| < 1e7 forces at least two digits before the stopping test applies.
+ * Speed (same digits): the long loop tests only every fourth or second step where the stop test is
+ * monotone, the big-integer loop runs on 128-bit words when its numbers fit. The unoptimised port is kept
+ * in tests/support/java_double_ref.c as the oracle of test_java_double_diff. */
 #include "pipeline/java_double.h"
 
 #include <math.h>
@@ -67,7 +70,7 @@ static int64_t jadd64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (ui
 static int64_t jshl64(int64_t a, int s) { return (int64_t)((uint64_t)a << (s & 63)); }
 
 typedef struct digits {
-  char d[32];
+  char d[64];       /* room past the digits: getChars copies 23 bytes from any of them */
   int first, n;     /* digits d[first .. first+n) */
   int dec_exponent; /* value = 0.d1d2... * 10^dec_exponent */
 } digits;
@@ -165,6 +168,28 @@ static int big_quo_rem10(big *b, const big *s)
     q++;
   }
   big_mul_small(b, 10);
+  return q;
+}
+
+/* ---- the same quotient step on 128-bit words, when the numbers fit ---- */
+__extension__ typedef unsigned __int128 u128;
+#define U128_BITS 120
+
+/* big_quo_rem10 on a 128-bit b: q = min(b / s, 10), b = 10 * (b - q s); s = 2^shift when shift >= 0 */
+static int u128_quo_rem10(u128 *b, u128 s, int shift)
+{
+  int q = 0;
+  if (shift >= 0) {
+    u128 w = *b >> shift;
+    q = w > 10 ? 10 : (int)w;
+    *b -= (u128)q << shift;
+  } else {
+    while (q < 10 && *b >= s) {
+      *b -= s;
+      q++;
+    }
+  }
+  *b *= 10;
   return q;
 }
 
@@ -292,6 +317,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
     M2 = 0;
   }
 
+  char *const dg = out->d;
   int nd = 0;
   bool low, high;
   int64_t low_digit_difference;
@@ -313,7 +339,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
       if (q == 0 && !high)
         dec_exp--;
       else
-        out->d[nd++] = (char)('0' + q);
+        dg[nd++] = (char)('0' + q);
       if (dec_exp < -3 || dec_exp >= 8) high = low = false;
       while (!low && !high && nd < 30) {
         q = b / s;
@@ -325,7 +351,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
         } else { /* m overflowed: the JDK stops here */
           low = high = true;
         }
-        out->d[nd++] = (char)('0' + q);
+        dg[nd++] = (char)('0' + q);
       }
       low_digit_difference = jadd32(jshl32(b, 1), -tens);
     } else {
@@ -341,29 +367,79 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
       if (q == 0 && !high)
         dec_exp--;
       else
-        out->d[nd++] = (char)('0' + q);
+        dg[nd++] = (char)('0' + q);
       if (dec_exp < -3 || dec_exp >= 8) high = low = false;
       if (!low && !high && b >= 0 && s > 0) {
         /* Java's loop below in unsigned words, with the same wrapped values: b stays in [0, tens) (tens
-         * < 2^63), so b < m and b + m compare as Java's signed longs do once m > 0 (m < 2^63). */
-        uint64_t ub = (uint64_t)b, um = (uint64_t)m, us = (uint64_t)s;
-        const int64_t st = tens;
+         * < 2^63). Java continues iff m > 0 && b >= m && b + m <= tens; with 1 <= m <= cap (cap <= tens/2,
+         * so no sum wraps) that is the one unsigned test b - m <= tens - 2m, and otherwise this loop stops
+         * and the Java loop below re-tests the same values. cap <= UINT64_MAX / 10 keeps m * 10 exact
+         * after the first step, so m grows tenfold and the loop ends within 20 digits (nd < 30 holds).
+         * While m <= cap / 10^4, four steps run and only the fourth is tested, then while m <= cap / 100
+         * two: if step t+1 continues, so did step t (b_t = 10 * (b_{t-1} mod s) is the next digit times
+         * s plus b_{t+1} / 10, so m_{t+1} / 10 <= b_{t+1} / 10 <= s - m_{t+1} / 10 puts b_t within
+         * [m_t, tens - m_t]); when the tested step stops, the first step that stops is looked up. */
+        uint64_t ub = (uint64_t)b, um = (uint64_t)m;
+        const uint64_t ut = (uint64_t)tens, cap = ut / 2 < UINT64_MAX / 10 ? ut / 2 : UINT64_MAX / 10;
+        const uint64_t cap2 = cap / 100, cap4 = cap / 10000;
+        char *dp = dg + nd;
+        bool stopped = false;
+#define JD_GOES_ON(u, mm) ((u) - (mm) <= ut - 2 * (mm))
+#define JD_STEPS(DIGIT, REST)                                                                        \
+  while (um - 1 < cap4) {                                                                                 \
+    uint64_t u1 = (REST(ub)) * 10, u2 = (REST(u1)) * 10, u3 = (REST(u2)) * 10, u4 = (REST(u3)) * 10;      \
+    uint64_t m4 = um * 10000;                                                                             \
+    dp[0] = (char)('0' + (DIGIT(ub)));                                                                    \
+    dp[1] = (char)('0' + (DIGIT(u1)));                                                                    \
+    dp[2] = (char)('0' + (DIGIT(u2)));                                                                    \
+    dp[3] = (char)('0' + (DIGIT(u3)));                                                                    \
+    if (!JD_GOES_ON(u4, m4)) {                                                                            \
+      uint64_t m1 = um * 10, m2 = um * 100, m3 = um * 1000;                                               \
+      int k = !JD_GOES_ON(u1, m1) ? 1 : !JD_GOES_ON(u2, m2) ? 2 : !JD_GOES_ON(u3, m3) ? 3 : 4;            \
+      ub = k == 1 ? u1 : k == 2 ? u2 : k == 3 ? u3 : u4;                                                  \
+      um = k == 1 ? m1 : k == 2 ? m2 : k == 3 ? m3 : m4;                                                  \
+      dp += k;                                                                                            \
+      stopped = true;                                                                                     \
+      break;                                                                                              \
+    }                                                                                                     \
+    ub = u4;                                                                                              \
+    um = m4;                                                                                              \
+    dp += 4;                                                                                              \
+  }                                                                                                       \
+  while (!stopped && um - 1 < cap2) {                                                                     \
+    uint64_t u1 = (REST(ub)) * 10, m1 = um * 10;                                                          \
+    uint64_t u2 = (REST(u1)) * 10, m2 = um * 100;                                                         \
+    dp[0] = (char)('0' + (DIGIT(ub)));                                                                    \
+    dp[1] = (char)('0' + (DIGIT(u1)));                                                                    \
+    if (!JD_GOES_ON(u2, m2)) { /* step 2 stops; step 1 may have */                                       \
+      bool second = JD_GOES_ON(u1, m1);                                                                   \
+      ub = second ? u2 : u1;                                                                              \
+      um = second ? m2 : m1;                                                                              \
+      dp += 1 + second;                                                                                   \
+      stopped = true;                                                                                     \
+      break;                                                                                              \
+    }                                                                                                     \
+    ub = u2;                                                                                              \
+    um = m2;                                                                                              \
+    dp += 2;                                                                                              \
+  }                                                                                                       \
+  if (!stopped) do {                                                                                      \
+      *dp++ = (char)('0' + (DIGIT(ub)));                                                                  \
+      ub = (REST(ub)) * 10;                                                                               \
+      um *= 10;                                                                                           \
+    } while (um - 1 < cap && JD_GOES_ON(ub, um))
         if (shift >= 0) {
           const uint64_t mask = ((uint64_t)1 << shift) - 1;
-          do {
-            q = (int)(ub >> shift);
-            ub = (ub & mask) * 10;
-            um *= 10;
-            out->d[nd++] = (char)('0' + q);
-          } while ((int64_t)um > 0 && ub >= um && (int64_t)(ub + um) <= st && nd < 30);
+#define JD_SHIFT_DIGIT(x) ((x) >> shift)
+#define JD_SHIFT_REST(x) ((x) & mask)
+          JD_STEPS(JD_SHIFT_DIGIT, JD_SHIFT_REST);
         } else {
-          do {
-            q = (int)(ub / us);
-            ub = ub % us * 10;
-            um *= 10;
-            out->d[nd++] = (char)('0' + q);
-          } while ((int64_t)um > 0 && ub >= um && (int64_t)(ub + um) <= st && nd < 30);
+          const uint64_t us = (uint64_t)s;
+#define JD_DIV_DIGIT(x) ((x) / us)
+#define JD_DIV_REST(x) ((x) % us)
+          JD_STEPS(JD_DIV_DIGIT, JD_DIV_REST);
         }
+        nd = (int)(dp - dg);
         b = (int64_t)ub;
         m = (int64_t)um;
         if (m > 0) {
@@ -382,10 +458,35 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
         } else {
           low = high = true;
         }
-        out->d[nd++] = (char)('0' + q);
+        dg[nd++] = (char)('0' + q);
       }
       low_digit_difference = jadd64(jshl64(b, 1), -tens);
     }
+  } else if (B5 < 26 && S5 < 26 && Bbits <= U128_BITS && tenSbits <= U128_BITS &&
+             M2 + 1 + n5bits[M5 + 1] <= U128_BITS) {
+    /* The big-integer loop below (its `>=` high test, no wrapping) on 128-bit words: B, 10 M and 10 S
+     * start below 2^120, and while the loop continues 10 M < 10 S, so nothing passes 2^124. Doubles
+     * from 1e-3 down to about 1e-7 (short of the long loop's 64 bits) take this path. */
+    const u128 S = (u128)long5[S5] << S2, tenS = (u128)long5[S5 + 1] << (S2 + 1);
+    u128 B = (u128)fract_bits * (uint64_t)long5[B5] << B2;
+    u128 M = (u128)long5[M5 + 1] << (M2 + 1); /* 10 * M: B is multiplied by 10 in each step */
+    const int shift = S5 == 0 ? S2 : -1;       /* S = 2^S2 */
+    q = u128_quo_rem10(&B, S, shift);
+    low = B < M;
+    high = tenS <= B + M;
+    if (q == 0 && !high)
+      dec_exp--;
+    else
+      dg[nd++] = (char)('0' + q);
+    if (dec_exp < -3 || dec_exp >= 8) high = low = false;
+    while (!low && !high && nd < 30) {
+      q = u128_quo_rem10(&B, S, shift);
+      M *= 10;
+      low = B < M;
+      high = tenS <= B + M;
+      dg[nd++] = (char)('0' + q);
+    }
+    low_digit_difference = high && low ? ((B << 1) > tenS) - ((B << 1) < tenS) : 0;
   } else {
     /* Scaling all four numbers by the same power of two (the JDK's normalisation) changes nothing. */
     big S, B, M, tenS, sum;
@@ -400,7 +501,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
     if (q == 0 && !high)
       dec_exp--;
     else
-      out->d[nd++] = (char)('0' + q);
+      dg[nd++] = (char)('0' + q);
     if (dec_exp < -3 || dec_exp >= 8) high = low = false;
     while (!low && !high && nd < 30) {
       q = big_quo_rem10(&B, &S);
@@ -408,7 +509,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
       low = big_cmp(&B, &M) < 0;
       big_add(&sum, &B, &M);
       high = big_cmp(&tenS, &sum) <= 0;
-      out->d[nd++] = (char)('0' + q);
+      dg[nd++] = (char)('0' + q);
     }
     if (high && low) {
       big_shl(&B, 1);
@@ -433,58 +534,60 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
   }
 }
 
-/* BinaryToASCIIBuffer.getChars: plain for 10^-3 <= |d| < 10^7, else d.dddEx */
-static size_t format_digits(char *o, bool neg, const digits *g)
+/* 23 bytes at once: a digit run is at most 19 long; the bytes copied past it are overwritten or lie past
+ * the text's NUL, inside out's QB_JAVA_DOUBLE_MAX bytes (the furthest copy starts at out + 9) */
+static void copy23(char *dst, const char *src) { memcpy(dst, src, 23); }
+
+/* BinaryToASCIIBuffer.getChars: plain for 10^-3 <= |d| < 10^7, else d.dddEx. Fixed-size copies (no
+ * length-dependent calls); bytes of t past the text are unspecified. */
+static size_t format_digits(char t[QB_JAVA_DOUBLE_MAX], bool neg, const digits *g)
 {
   size_t i = 0;
   const char *dg = g->d + g->first;
   int n = g->n, e = g->dec_exponent;
-  if (neg) o[i++] = '-';
+  if (neg) t[i++] = '-';
   if (e > 0 && e < 8) {
-    int int_len = n < e ? n : e;
-    memcpy(o + i, dg, (size_t)int_len);
-    i += (size_t)int_len;
-    if (int_len < e) {
-      for (int k = int_len; k < e; k++) o[i++] = '0';
-      o[i++] = '.';
-      o[i++] = '0';
+    copy23(t + i, dg);
+    if (n < e) { /* integer part padded with zeros, then ".0" */
+      memset(t + i + n, '0', 8);
+      i += (size_t)e;
+      t[i++] = '.';
+      t[i++] = '0';
     } else {
-      o[i++] = '.';
-      if (int_len < n) {
-        memcpy(o + i, dg + int_len, (size_t)(n - int_len));
-        i += (size_t)(n - int_len);
-      } else {
-        o[i++] = '0';
-      }
+      i += (size_t)e;
+      t[i] = '.';
+      copy23(t + i + 1, dg + e);
+      if (n == e) t[i + 1] = '0';
+      i += 1 + (size_t)(n > e ? n - e : 1);
     }
   } else if (e <= 0 && e > -3) {
-    o[i++] = '0';
-    o[i++] = '.';
-    for (int k = e; k < 0; k++) o[i++] = '0';
-    memcpy(o + i, dg, (size_t)n);
+    memcpy(t + i, "0.00", 4);
+    i += (size_t)(2 - e);
+    copy23(t + i, dg);
     i += (size_t)n;
   } else {
-    o[i++] = dg[0];
-    o[i++] = '.';
+    t[i] = dg[0];
+    t[i + 1] = '.';
+    copy23(t + i + 2, dg + 1);
     if (n > 1) {
-      memcpy(o + i, dg + 1, (size_t)(n - 1));
-      i += (size_t)(n - 1);
+      i += 2 + (size_t)(n - 1);
     } else {
-      o[i++] = '0';
+      t[i + 2] = '0';
+      i += 3;
     }
-    o[i++] = 'E';
+    t[i++] = 'E';
     int x;
     if (e <= 0) {
-      o[i++] = '-';
+      t[i++] = '-';
       x = -e + 1;
     } else {
       x = e - 1;
     }
-    if (x >= 100) o[i++] = (char)('0' + x / 100);
-    if (x >= 10) o[i++] = (char)('0' + x / 10 % 10);
-    o[i++] = (char)('0' + x % 10);
+    if (x >= 100) t[i++] = (char)('0' + x / 100);
+    if (x >= 10) t[i++] = (char)('0' + x / 10 % 10);
+    t[i++] = (char)('0' + x % 10);
   }
-  o[i] = '\0';
+  t[i] = '\0';
   return i;
 }
 
@@ -517,8 +620,7 @@ size_t qb_java_double_to_string(char out[QB_JAVA_DOUBLE_MAX], double d)
     n_significant_bits = EXP_SHIFT + 1;
   }
   bin_exp -= EXP_BIAS;
-  digits g;
-  memset(&g, 0, sizeof g);
+  digits g; /* dtoa sets every field; format_digits copies unset bytes past the digits but never reads them */
   dtoa(&g, bin_exp, fract, n_significant_bits);
   return format_digits(out, neg, &g);
 }
