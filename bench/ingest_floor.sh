@@ -4,7 +4,7 @@
 # (default 2,000; `qberg generate --iterations 5-20 --seed 42`, like bench/ingest.sh):
 #   parse-only, two ways   qberg ingest --dry-run (qberg's own streaming parser: discovery, one strict parse)
 #                          and bench/parse_jsonc (a plain json-c DOM parse of every file, the Debian library)
-#   qberg ingest           the first batch into an empty warehouse
+#   qberg ingest           the first batch into an empty warehouse, on one thread (CPU seconds compare)
 #   the floor              work every implementation of the job must do on top of the parse, each timed
 #                          alone with standard tools: SHA-256 of the Spark to_json texts the experiment ids
 #                          hash (`qberg vqe id --text`; openssl), and putting the Parquet pages the ingest
@@ -39,7 +39,7 @@ topic="$tmp/raw/experiment.vqe"
 mb=$(du -sm "$tmp/raw" | cut -f1)
 cpu dry "$Q" -w "$tmp/wh-dry" ingest --raw "$tmp/raw" --dry-run
 cpu jsonc "$root/$BUILD/bench/parse_jsonc" "$tmp/raw"
-cpu ingest "$Q" -w "$tmp/wh" ingest --raw "$tmp/raw"
+cpu ingest "$Q" -w "$tmp/wh" ingest --raw "$tmp/raw" --threads 1
 
 # The uncompressed pages: the first file creates the tables, the rest is ingested with codec uncompressed.
 mkdir -p "$tmp/first/experiment.vqe" "$tmp/rest/experiment.vqe"
