@@ -216,6 +216,19 @@ static int64_t verify_history(qb_catalog *cat, const char *wh, int64_t expect_ve
 }
 
 /* Does the current metadata of db.t hold key? */
+/* Commits properties PREFIX-0 .. PREFIX-<n-1>, one commit each. */
+static int commit_keys(qb_table *t, const char *prefix, int n, qb_err *err)
+{
+  for (int i = 0; i < n; i++) {
+    char key[32];
+    snprintf(key, sizeof key, "%s-%d", prefix, i);
+    qbt_setprop p = {key, "1", 0, 0, 0};
+    int rc = qb_table_commit(t, qbt_set_property, &p, NULL, err);
+    if (rc) return rc;
+  }
+  return QB_OK;
+}
+
 static bool has_key(qb_catalog *cat, const char *key)
 {
   qb_table *t;
@@ -917,12 +930,7 @@ QB_TEST(stale_writer_on_a_version_clean_metadata_freed)
   qb_table *t, *stale;
   CHECK_OK(qb_catalog_create_table(&t, cat, "db.t", qbt_make_table, &mk, NULL, &err), &err);
   CHECK_OK(qb_table_load(&stale, cat, "db.t", &err), &err);
-  for (int i = 0; i < 4; i++) {
-    char key[16];
-    snprintf(key, sizeof key, "w-%d", i);
-    qbt_setprop p = {key, "1", 0, 0, 0};
-    CHECK_OK(qb_table_commit(t, qbt_set_property, &p, NULL, &err), &err);
-  }
+  CHECK_OK(commit_keys(t, "w", 4, &err), &err);
   CHECK_EQ_INT(qb_table_version(t), 5);
   qb_clean_metadata_options co = QB_CLEAN_METADATA_OPTIONS_INIT;
   co.force = true;
@@ -1012,12 +1020,7 @@ static void own_freed_interleave(void *ctx)
   if (qb_table_load(&t, cat, "db.t", &err)) {
     o->failed = 2;
   } else {
-    for (int i = 0; i < 3 && !o->failed; i++) {
-      char key[32];
-      snprintf(key, sizeof key, "other-%d", i);
-      qbt_setprop p = {key, "1", 0, 0, 0};
-      if (qb_table_commit(t, qbt_set_property, &p, NULL, &err)) o->failed = 3;
-    }
+    if (commit_keys(t, "other", 3, &err)) o->failed = 3;
     qb_clean_metadata_options co = QB_CLEAN_METADATA_OPTIONS_INIT;
     co.force = true;
     qb_clean_metadata_report rep;
@@ -1045,12 +1048,7 @@ static void own_version_freed_after_publish(int keep)
   qb_catalog *cat;
   CHECK_OK(open_cat(&cat, wh, QB_COMMIT_EXCLUSIVE, 0, &w->base, &err), &err);
   CHECK_OK(qb_table_load(&t, cat, "db.t", &err), &err);
-  for (int i = 0; i < 4; i++) {
-    char key[16];
-    snprintf(key, sizeof key, "w-%d", i);
-    qbt_setprop p = {key, "1", 0, 0, 0};
-    CHECK_OK(qb_table_commit(t, qbt_set_property, &p, NULL, &err), &err);
-  }
+  CHECK_OK(commit_keys(t, "w", 4, &err), &err);
   CHECK_EQ_INT(qb_table_version(t), 5);
   w->after_suffix = "/v6.metadata.json";
   w->after = own_freed_interleave;
