@@ -3,6 +3,8 @@
 # VQE ingest benchmark (issue 7): FILES generated raw files (default 20,000; `qberg generate --iterations
 # ITER`, default 5-20: ~38 KB per file, like the spec's samples), then in the same run
 #   1. qberg ingest --dry-run   the parse-only baseline (discovery + one parse of every file, nothing written)
+#      bench/parse_jsonc        a plain parse-only pass too: every file parsed into a json-c DOM (the ratio is
+#                               printed next to the first; bench/ingest_floor.sh measures the floor)
 #   2. qberg ingest --threads THREADS
 #                               the first batch into an empty warehouse (two parses, nine tables, commits,
 #                               then the two ML feature tables: their share of the ingest time is printed)
@@ -25,7 +27,7 @@ STORED=${STORED:-0}
 STORED_BATCH=${STORED_BATCH:-$FILES}
 STORED_ITER=${STORED_ITER:-$ITER}
 cd "$root"
-make -s --no-print-directory "$BUILD/qberg" >/dev/null
+make -s --no-print-directory "$BUILD/qberg" "$BUILD/bench/parse_jsonc" >/dev/null
 [ -d tests/oracles/node_modules ] || scripts/deps.sh
 Q="$root/$BUILD/qberg"
 tmp=$(mktemp -d)
@@ -35,6 +37,7 @@ T() { /usr/bin/time -f '{"wall":%e,"user":%U,"sys":%S,"rss_kb":%M}' -o "$tmp/$1.
 "$Q" generate --experiments "$FILES" --iterations "$ITER" --seed 42 --out "$tmp/raw" >/dev/null
 mb=$(du -sm "$tmp/raw" | cut -f1)
 T dry "$Q" -w "$tmp/wh" ingest --raw "$tmp/raw" --dry-run --json >"$tmp/dry.json"
+T jsonc "$root/$BUILD/bench/parse_jsonc" "$tmp/raw" >/dev/null
 T ingest "$Q" -w "$tmp/wh" ingest --raw "$tmp/raw" --threads "$THREADS" --json >"$tmp/ingest.json"
 T duck node bench/ingest_duck.mjs "$tmp/raw/experiment.vqe" "$tmp/duck" "$THREADS" >"$tmp/duck.json"
 if [ "$STORED" -gt 0 ]; then
@@ -56,7 +59,7 @@ const fs = require('fs');
 const [dir, files, mb, stored, threads] = process.argv.slice(2);
 const rd = (f) => JSON.parse(fs.readFileSync(`${dir}/${f}`, 'utf8'));
 const t = (n) => { const x = rd(`${n}.time`); x.cpu = x.user + x.sys; return x; };
-const dry = t('dry'), ing = t('ingest'), duck = t('duck');
+const dry = t('dry'), jsonc = t('jsonc'), ing = t('ingest'), duck = t('duck');
 const dj = rd('duck.json'), ij = rd('ingest.json');
 const names = ij.tables.map((x) => x.table);
 const same = names.every((n, i) => dj.rows[n] === ij.tables[i].rows);
@@ -65,10 +68,12 @@ const mib = (kb) => (kb / 1024).toFixed(0).padStart(5) + ' MiB';
 console.log(`${files} raw files, ${mb} MB; rows: ${names.map((n, i) => `${n} ${ij.tables[i].rows}`).join(', ')}`);
 console.log('step                              cpu s   wall s   peak RSS');
 console.log(`qberg ingest --dry-run (parse)  ${f(dry.cpu)} ${f(dry.wall)}  ${mib(dry.rss_kb)}`);
+console.log(`json-c DOM parse (parse_jsonc)  ${f(jsonc.cpu)} ${f(jsonc.wall)}  ${mib(jsonc.rss_kb)}`);
 console.log(`qberg ingest (first batch)      ${f(ing.cpu)} ${f(ing.wall)}  ${mib(ing.rss_kb)}  (${ij.threads} thread${ij.threads == 1 ? '' : 's'})`);
 console.log(`DuckDB read_json+SQL+COPY       ${f(duck.cpu)} ${f(duck.wall)}  ${mib(duck.rss_kb)}  (${threads} thread${threads === '1' ? '' : 's'})`);
 console.log(`DuckDB / qberg ingest (cpu): ${(duck.cpu / ing.cpu).toFixed(2)}x  (goal >= 10x)`);
-console.log(`qberg ingest / parse-only (cpu): ${(ing.cpu / dry.cpu).toFixed(2)}x  (goal <= 1.5x)`);
+console.log(`qberg ingest / parse-only (cpu): ${(ing.cpu / dry.cpu).toFixed(2)}x  (goal <= 1.5x); ` +
+  `/ a plain json-c parse: ${(ing.cpu / jsonc.cpu).toFixed(2)}x (bench/ingest_floor.sh: the floor)`);
 console.log(`DuckDB / qberg ingest (wall, ${threads} thread${threads === '1' ? '' : 's'} each): ${(duck.wall / ing.wall).toFixed(2)}x`);
 console.log(`qberg ingest / parse-only (wall; the parse is one thread): ${(ing.wall / dry.wall).toFixed(2)}x`);
 if (ij.features) {
