@@ -13,6 +13,10 @@
 
 #include "util/decimal.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define MAX_PATH 16        /* the schema nests 6 deep; unknown subtrees are skipped, not pathed */
 #define MAX_SKIP_DEPTH 64  /* nesting allowed inside an ignored unknown field */
 #define MAX_NUMBER_CHARS 64 /* goavro writes at most 24; longer tokens are rejected as absurd */
@@ -231,13 +235,25 @@ static size_t put_utf8(char *o, uint32_t cp)
   return 4;
 }
 
-/* The first byte from q on (before end) that is not printable ASCII or is '"' or '\\': eight bytes at a
- * time while they last. Per byte, < 0x20 or >= 0x80 sets its high bit in x - 0x20.. or in x; '"' and '\\'
+/* The first byte from q on (before end) that is not printable ASCII or is '"' or '\\': sixteen bytes at a
+ * time with SSE2 (baseline on x86-64; a signed compare below 0x20 also catches the bytes >= 0x80), then
+ * eight at a time while they last. Per byte, < 0x20 or >= 0x80 sets its high bit in x - 0x20.. or in x; '"' and '\\'
  * zero their byte of x ^ 0x22.. or x ^ 0x5c.. (the has-zero-byte test). Borrows only raise false alarms
  * above a true one or in its word, which the byte loop then sorts out. */
 static inline const uint8_t *plain_run_end(const uint8_t *q, const uint8_t *end)
 {
   const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+  while (end - q >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                             _mm_cmplt_epi8(v, space));
+    unsigned bits = (unsigned)_mm_movemask_epi8(m);
+    if (bits) return q + __builtin_ctz(bits);
+    q += 16;
+  }
+#endif
   while (end - q >= 8) {
     uint64_t x, qt, bs;
     memcpy(&x, q, 8);

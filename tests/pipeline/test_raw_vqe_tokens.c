@@ -98,15 +98,15 @@ QB_TEST(random_strings_match_json_c)
 QB_TEST(invalid_strings_are_rejected_wherever_they_sit)
 {
   /* a control character, a bad escape, invalid UTF-8: at every offset of a plain run, so that each
-   * byte position of the 8-byte fast path meets it */
+   * byte position of the 16-byte (SSE2) and 8-byte fast paths and of the byte tail meets it */
   static const char *const bad[] = {"\x01", "\x1f", "\\x", "\\u12G", "\xc3(", "\xed\xa0\x80", "\xff", "\\ud800"};
   qb_err err = QB_ERR_INIT;
   int accepted = 0;
   for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++)
-    for (size_t at = 0; at < 20; at++) {
-      char lit[64];
-      snprintf(lit, sizeof lit, "\"%.*s%s%.*s\"", (int)at, "abcdefghijklmnopqrstuvwxyz", bad[b], (int)(19 - at),
-               "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    for (size_t at = 0; at < 40; at++) {
+      char lit[96];
+      snprintf(lit, sizeof lit, "\"%.*s%s%.*s\"", (int)at, "abcdefghijklmnopqrstuvwxyz0123456789@#$%", bad[b],
+               (int)(39 - at), "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@#$%");
       char *text = record_with("\"sto3g\"", lit);
       CHECK(text != NULL);
       qb_arena a;
