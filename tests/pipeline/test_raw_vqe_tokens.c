@@ -379,3 +379,62 @@ QB_TEST(keys_out_of_order_escaped_or_repeated)
   free(t6);
   qb_arena_release(&a);
 }
+
+/* A Hamiltonian term is matched as one template when it is written as the writers write it; every other
+ * spelling of the same term must give the same term and field bits, every bad one the same message, as the
+ * member by member reading (which the reordered spelling always takes). */
+QB_TEST(term_template_and_other_spellings_agree)
+{
+  static const char *const canon = "{\"label\":\"ZZ\",\"coefficients\":{\"real\":0.0112801,\"imaginary\":0}}";
+  static const struct {
+    const char *term;      /* replaces the second term of vqe_e1_record */
+    const char *reordered; /* the same members in another order: never the template */
+    const char *fail;      /* NULL: parses; else the message's tail */
+  } cases[] = {
+      {"{\"label\":\"ZZ\",\"coefficients\":{\"real\":0.0112801,\"imaginary\":0}}",
+       "{\"coefficients\":{\"imaginary\":0,\"real\":0.0112801},\"label\":\"ZZ\"}", NULL},
+      {"{ \"label\" : \"ZZ\" , \"coefficients\" : { \"real\" : 0.0112801 , \"imaginary\" : 0 } }",
+       "{\"coefficients\":{\"imaginary\":0,\"real\":0.0112801},\"label\":\"ZZ\"}", NULL},
+      {"{\"label\":\"Z\\u005a\",\"coefficients\":{\"real\":-3,\"imaginary\":0.25}}",
+       "{\"coefficients\":{\"imaginary\":0.25,\"real\":-3},\"label\":\"ZZ\"}", NULL},
+      {"{\"label\":\"Z\xc3\xa9\",\"coefficients\":{\"real\":1e-5,\"imaginary\":-0.0}}",
+       "{\"coefficients\":{\"imaginary\":-0.0,\"real\":1e-5},\"label\":\"Z\xc3\xa9\"}", NULL},
+      {"{\"label\":\"ZZ\",\"coefficients\":{\"real\":{\"double\":0.5},\"imaginary\":0}}", NULL,
+       "hamiltonian[1].coefficients.real: expected number, got object"},
+      {"{\"label\":\"ZZ\",\"coefficients\":{\"real\":0.5,\"imaginary\":1e400}}", NULL,
+       "hamiltonian[1].coefficients.imaginary: number 1e400 is out of the range of a double"},
+      {"{\"label\":\"ZZ\",\"coefficients\":{\"real\":9007199254740993,\"imaginary\":0}}", NULL,
+       "hamiltonian[1].coefficients.real: integer 9007199254740993 has no exact double value (|x| > 2^53)"},
+      {"{\"label\":\"ZZ\",\"coefficients\":{\"real\":0.5,\"imaginary\":0,\"x\":1}}", NULL,
+       "hamiltonian[1].coefficients.x: unknown field"},
+      {"{\"label\":\"ZZ\",\"coefficients\":{\"real\":0.5,\"imaginary\":0}", NULL, "expected ',' or '}', got ']'"},
+      {"{\"label\":\"Z\x01\",\"coefficients\":{\"real\":0.5,\"imaginary\":0}}", NULL,
+       "hamiltonian[1].label: control character U+0001 must be escaped"},
+      {"{\"label\":\"ZZ\",\"coefficients\":{\"real\":0.5}}", NULL, "coefficients.imaginary: missing required field"},
+  };
+  qb_err err = QB_ERR_INIT;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    qb_arena a;
+    qb_arena_init(&a, 0);
+    qb_vqe_record r, want;
+    char *text = record_with(canon, cases[i].term);
+    CHECK(text != NULL);
+    int rc = vqe_parse_one(&r, &a, "t.json", text, &err);
+    if (!cases[i].fail) {
+      char *ref = record_with(canon, cases[i].reordered);
+      CHECK(ref != NULL);
+      CHECK_OK(rc, &err);
+      CHECK_OK(vqe_parse_one(&want, &a, "t.json", ref, &err), &err);
+      CHECK(r.n_hamiltonian == 2 && want.n_hamiltonian == 2);
+      const qb_vqe_term *x = &r.hamiltonian[1], *y = &want.hamiltonian[1];
+      EXPECT(x->label.n == y->label.n && !memcmp(x->label.p, y->label.p, x->label.n));
+      EXPECT(!memcmp(&x->real, &y->real, sizeof x->real) && !memcmp(&x->imaginary, &y->imaginary, sizeof x->real));
+      EXPECT(r.float_fields == want.float_fields && r.int_fields == want.int_fields);
+      free(ref);
+    } else {
+      CHECK_FAIL(rc, QB_ECORRUPT, &err, cases[i].fail);
+    }
+    free(text);
+    qb_arena_release(&a);
+  }
+}
