@@ -460,21 +460,21 @@ static inline uint32_t digits8_value(uint64_t x)
 }
 
 /* The end of the run of ASCII digits at q, their value added to *w (w = w * 10^k + run; it wraps past
- * 19 digits, which the caller counts). Eight bytes at a time: a byte is a digit when its high nibble is
- * 3 and adding 6 does not carry out of its low nibble; the first non-digit is the lowest flagged byte
- * (a carry out of a byte >= 0xFA only flags bytes above it). A partial run is shifted to the top of the
- * word behind '0' bytes, so the same conversion serves. */
+ * 19 digits, which the caller counts). Eight bytes at a time: a byte b is flagged unless it is a digit,
+ * by the high bit of b - 0x30 (set for b < 0x30 and b >= 0xB0) or of b + 0x46 (set for 0x3A <= b < 0xBA);
+ * borrows and carries come only out of flagged bytes and only reach bytes above them, so the lowest flag
+ * is the first non-digit. A partial run is shifted to the top of the word behind '0' bytes, so the same
+ * conversion serves. */
 static inline const uint8_t *digit_run(const uint8_t *q, const uint8_t *end, uint64_t *w)
 {
   static const uint32_t pow10[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
-  const uint64_t zeros = 0x3030303030303030ULL, nib = 0xF0F0F0F0F0F0F0F0ULL;
+  const uint64_t zeros = 0x3030303030303030ULL;
   uint64_t v = *w;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   while (end - q >= 8) {
     uint64_t x;
     memcpy(&x, q, 8);
-    uint64_t t = ((x & nib) ^ zeros) | (((x + 0x0606060606060606ULL) & nib) ^ zeros);
-    uint64_t flags = ((t >> 4) + 0x7F7F7F7F7F7F7F7FULL) & 0x8080808080808080ULL;
+    uint64_t flags = ((x - zeros) | (x + 0x4646464646464646ULL)) & 0x8080808080808080ULL;
     if (!flags) {
       v = v * 100000000 + digits8_value(x);
       q += 8;
@@ -509,9 +509,14 @@ static inline __attribute__((always_inline)) bool parse_number_fast(ps *s, numto
   if (*q == '0') {
     q++;
   } else if (*q >= '1' && *q <= '9') {
-    const uint8_t *first = q;
-    q = digit_run(q, end, &w);
-    nd = (int)(q - first);
+    if (end - q >= 2 && (unsigned)(q[1] - '0') > 9) { /* one digit, as in most parameters (0 to 2 pi) */
+      w = (unsigned)(*q++ - '0');
+      nd = 1;
+    } else {
+      const uint8_t *first = q;
+      q = digit_run(q, end, &w);
+      nd = (int)(q - first);
+    }
   } else {
     return false;
   }
