@@ -160,7 +160,7 @@ static double slow(const char *p, size_t n)
   return c_locale ? strtod_l(buf, NULL, c_locale) : strtod(buf, NULL);
 }
 
-bool qb_decimal_acc_to_double(double *out, const qb_decimal_acc *a, bool neg)
+bool qb_decimal__acc_to_double_rest(double *out, const qb_decimal_acc *a, bool neg)
 {
   if (a->w == 0) {
     *out = neg ? -0.0 : 0.0;

@@ -5,6 +5,7 @@
 #ifndef QB_UTIL_DECIMAL_H
 #define QB_UTIL_DECIMAL_H
 
+#include <float.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -83,7 +84,25 @@ static inline void qb_decimal_acc_frac_digits8(qb_decimal_acc *a, uint64_t x)
   a->nd += 8;
 }
 
-/** *out = the value of the accumulated digits (negated if `neg`), or false when undecided. */
-bool qb_decimal_acc_to_double(double *out, const qb_decimal_acc *a, bool neg);
+/* qb_decimal_acc_to_double past its inline cases (decimal.c). */
+bool qb_decimal__acc_to_double_rest(double *out, const qb_decimal_acc *a, bool neg);
+
+/** *out = the value of the accumulated digits (negated if `neg`), or false when undecided. Zero and
+ * Clinger's fast path (w and 10^|q| exact doubles: one IEEE operation rounds once, correctly) inline,
+ * as tokenizers meet them most; the rest in decimal.c. */
+static inline bool qb_decimal_acc_to_double(double *out, const qb_decimal_acc *a, bool neg)
+{
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+  static const double p10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  if (!a->truncated && a->w <= (UINT64_C(1) << 53) && a->q >= -22 && a->q <= 22) {
+    double x = (double)a->w;
+    x = a->q < 0 ? x / p10[-a->q] : x * p10[a->q];
+    *out = neg ? -x : x; /* w = 0 gives the zero of the sign */
+    return true;
+  }
+#endif
+  return qb_decimal__acc_to_double_rest(out, a, neg);
+}
 
 #endif
