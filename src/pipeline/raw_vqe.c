@@ -143,12 +143,11 @@ static inline int expect_char(ps *s, char c, const char *what)
   return expect_char_slow(s, c, what);
 }
 
-static bool is_delim(const ps *s)
-{
-  if (s->p >= s->end) return true;
-  uint8_t c = *s->p;
-  return c == ',' || c == ']' || c == '}' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
+/* The bytes that may follow a number or literal: a separator, a closing bracket or a blank. */
+static const bool is_delim_byte[256] = {[','] = true, [']'] = true, ['}'] = true, [' '] = true,
+                                        ['\t'] = true, ['\r'] = true, ['\n'] = true};
+
+static bool is_delim(const ps *s) { return s->p >= s->end || is_delim_byte[*s->p]; }
 
 static int literal(ps *s, const char *lit)
 {
@@ -283,6 +282,10 @@ static int parse_string(ps *s, qb_vqe_str *out)
     if (c == '\\') {
       escaped = true;
       if (q + 1 >= s->end) return fail(s, "unexpected end of input inside a string (truncated record?)");
+      q += 2;
+      continue;
+    }
+    if (c >= 0xc2 && c <= 0xdf && s->end - q >= 2 && (q[1] & 0xc0) == 0x80) { /* two bytes: θ, é */
       q += 2;
       continue;
     }
@@ -533,7 +536,8 @@ static inline __attribute__((always_inline)) bool parse_number_fast(ps *s, numto
     e10 = -(int64_t)(q - f);
   }
   if (nd > QB_DECIMAL_ACC_DIGITS) return false;
-  if (q < end && (*q == 'e' || *q == 'E')) {
+  if (q < end && !is_delim_byte[*q]) {
+    if ((*q | 0x20) != 'e') return false;
     is_int = false;
     q++;
     bool eneg = false;
@@ -541,32 +545,32 @@ static inline __attribute__((always_inline)) bool parse_number_fast(ps *s, numto
     const uint8_t *x0 = q;
     int64_t e = 0;
     for (; q < end && *q >= '0' && *q <= '9' && q - x0 < 4; q++) e = e * 10 + (*q - '0');
-    if (q == x0 || (q < end && *q >= '0' && *q <= '9')) return false;
+    if (q == x0 || (q < end && !is_delim_byte[*q])) return false;
     e10 += eneg ? -e : e;
-  }
-  if (q < end) {
-    uint8_t c = *q;
-    if (c != ',' && c != ']' && c != '}' && c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
   }
   size_t len = (size_t)(q - s->p);
   if (len > MAX_NUMBER_CHARS) return false;
-  memset(t, 0, sizeof *t);
+  /* every member set (no memset): what read_double_fast does not read the compiler drops */
   t->text = s->p;
   t->len = len;
   t->is_int = is_int;
+  t->special = false;
+  t->int_fits = false;
+  t->i = 0;
   if (is_int) {
     /* at most 19 digits: below 10^19, so only INT64_MAX + 1 .. 10^19 - 1 do not fit */
     t->int_fits = w <= (uint64_t)INT64_MAX + neg;
     if (t->int_fits) {
       t->i = !neg ? (int64_t)w : w > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)w;
       t->d = (double)t->i; /* Spark converts the long: the token -0 becomes +0.0 */
+      t->nonfinite = false;
       s->p = q;
       return true;
     }
   }
   qb_decimal_acc acc = {w, e10, nd, false};
   if (!qb_decimal_acc_to_double(&t->d, &acc, neg)) return false;
-  if (!isfinite(t->d)) t->nonfinite = true;
+  t->nonfinite = !isfinite(t->d);
   s->p = q;
   return true;
 }

@@ -166,7 +166,8 @@ bool qb_decimal__acc_to_double_rest(double *out, const qb_decimal_acc *a, bool n
     *out = neg ? -0.0 : 0.0;
     return true;
   }
-  if (!a->truncated && clinger(out, a, neg)) return true;
+  /* the inline part took q in [-22, 22]: only the q > 22 that fit (12e25 = 120000 * 1e22) are left */
+  if (!a->truncated && a->q > 22 && clinger(out, a, neg)) return true;
   uint64_t bits, bits_up;
   /* with dropped digits the value lies in (w, w + 1) * 10^q: decided when both ends round alike */
   if (eisel_lemire(&bits, a->w, a->q) &&
