@@ -1090,7 +1090,6 @@ undo:
 
 static int read_term(ps *s, qb_vqe_term *t)
 {
-  if (read_term_fast(s, t)) return QB_OK;
 
   static const field fields[] = {F("label", true), F("coefficients", true)};
   obj o = OBJ(fields, true);
@@ -1102,6 +1101,7 @@ static int read_term(ps *s, qb_vqe_term *t)
   return rc;
 }
 
+/* As read_doubles: the index stays on the path while a bare ',' follows a term. */
 static int read_hamiltonian(ps *s, qb_vqe_record *r)
 {
   bool more;
@@ -1109,13 +1109,27 @@ static int read_hamiltonian(ps *s, qb_vqe_record *r)
   qb_vqe_term *v = NULL;
   size_t n = 0, cap = 0;
   while (!rc && more) {
-    if ((rc = grow(s, (void **)&v, &cap, n, sizeof *v))) return rc;
-    memset(&v[n], 0, sizeof v[n]);
     push_idx(s, n);
-    rc = read_term(s, &v[n]);
+    for (;;) {
+      if (n == cap && (rc = grow(s, (void **)&v, &cap, n, sizeof *v))) {
+        pop(s);
+        return rc;
+      }
+      if (s->depth <= MAX_PATH) s->path[s->depth - 1].idx = n;
+      if (!read_term_fast(s, &v[n])) {
+        memset(&v[n], 0, sizeof v[n]);
+        if ((rc = read_term(s, &v[n]))) break;
+      }
+      n++;
+      if (s->p >= s->end || *s->p != ',') break;
+      s->p++;
+    }
     pop(s);
-    n++;
-    if (!rc) rc = array_after(s, &more);
+    if (rc) {
+      n++;
+      break;
+    }
+    rc = array_after(s, &more);
   }
   r->hamiltonian = v;
   r->n_hamiltonian = n;
