@@ -112,7 +112,7 @@ static int64_t floor_log2_pow10(int64_t q)
 
 /* Eisel-Lemire for a normal result: false when the product is too near a halfway point to decide, or the
  * result is subnormal or infinite. */
-static bool eisel_lemire(uint64_t *bits, uint64_t w, int64_t q)
+static inline __attribute__((always_inline)) bool eisel_lemire(uint64_t *bits, uint64_t w, int64_t q)
 {
   if (q < QB_DECIMAL_POW5_MIN || q > QB_DECIMAL_POW5_MAX) return false;
   const uint64_t *p5 = qb_decimal_pow5[q - QB_DECIMAL_POW5_MIN];
