@@ -1021,6 +1021,17 @@ static int read_nullable(ps *s, const char *branch, reader_fn fn, void *dst, boo
 }
 
 static int rd_double(ps *s, void *d) { return read_double(s, d, 0); }
+
+/* A nullable double as the writers put a present one (a bare number) straight into read_double_fast;
+ * null, the {"double": x} wrapper, blanks and errors through read_nullable. */
+static int read_nullable_double(ps *s, double *dst, bool *has)
+{
+  if (read_double_fast(s, dst, 0)) {
+    *has = true;
+    return QB_OK;
+  }
+  return read_nullable(s, "double", rd_double, dst, has);
+}
 static int rd_int(ps *s, void *d) { return read_int(s, d); }
 static int rd_bool(ps *s, void *d) { return read_bool(s, d); }
 static int rd_string(ps *s, void *d) { return read_string(s, d); }
@@ -1183,12 +1194,12 @@ static int read_iteration(ps *s, qb_vqe_iteration *it)
     case 1: rc = read_doubles(s, &it->parameters, 0); break;
     case 2: rc = read_double(s, &it->result, 0); break;
     case 3: rc = read_double(s, &it->std, 0); break;
-    case 4: rc = read_nullable(s, "double", rd_double, &it->energy_delta, &it->has_energy_delta); break;
+    case 4: rc = read_nullable_double(s, &it->energy_delta, &it->has_energy_delta); break;
     case 5:
-      rc = read_nullable(s, "double", rd_double, &it->parameter_delta_norm, &it->has_parameter_delta_norm);
+      rc = read_nullable_double(s, &it->parameter_delta_norm, &it->has_parameter_delta_norm);
       break;
     default:
-      rc = read_nullable(s, "double", rd_double, &it->cumulative_min_energy, &it->has_cumulative_min_energy);
+      rc = read_nullable_double(s, &it->cumulative_min_energy, &it->has_cumulative_min_energy);
     }
     pop(s);
   }
@@ -1236,10 +1247,10 @@ static int read_vqe_result(ps *s, qb_vqe_record *r)
     case 1: rc = read_iterations(s, r); break;
     case 2: rc = read_double(s, &r->minimum, 0); break;
     case 3: rc = read_doubles(s, &r->optimal_parameters, QB_VQE_F_OPTIMAL_PARAMETERS); break;
-    case 4: rc = read_nullable(s, "double", rd_double, &r->maxcv, &r->has_maxcv); break;
+    case 4: rc = read_nullable_double(s, &r->maxcv, &r->has_maxcv); break;
     case 5: rc = read_double(s, &r->minimization_time, 0); break;
     case 6:
-      rc = read_nullable(s, "double", rd_double, &r->nuclear_repulsion_energy, &r->has_nuclear_repulsion_energy);
+      rc = read_nullable_double(s, &r->nuclear_repulsion_energy, &r->has_nuclear_repulsion_energy);
       break;
     case 7: rc = read_nullable(s, "boolean", rd_bool, &r->success, &r->has_success); break;
     case 8: rc = read_nullable(s, "int", rd_int, &r->nfev, &r->has_nfev); break;
