@@ -82,6 +82,11 @@ static void push_idx(ps *s, size_t i)
   s->depth++;
 }
 static void pop(ps *s) { s->depth--; }
+/* The index of the array element on top of the path (pushed by push_idx), for a message about it. */
+static void set_idx(ps *s, size_t i)
+{
+  if (s->depth <= MAX_PATH) s->path[s->depth - 1].idx = i;
+}
 
 /* ---- lexical level ---- */
 
@@ -721,8 +726,9 @@ static int grow(ps *s, void **v, size_t *cap, size_t used, size_t elem)
   return QB_OK;
 }
 
-/* The elements' loop keeps the index on the path while the writers' separator (a bare ',') follows an
- * element; anything else goes through array_after with the index popped, as the messages expect. */
+/* The elements' loop keeps an index entry on the path while the writers' separator (a bare ',') follows an
+ * element, and writes the index into it only for an element the fast path leaves (no message can come from
+ * the fast path); anything else goes through array_after with the entry popped, as the messages expect. */
 static int read_doubles(ps *s, qb_vqe_doubles *out, unsigned float_bit)
 {
   bool more;
@@ -736,8 +742,10 @@ static int read_doubles(ps *s, qb_vqe_doubles *out, unsigned float_bit)
         pop(s);
         return rc;
       }
-      if (s->depth <= MAX_PATH) s->path[s->depth - 1].idx = n;
-      if (!read_double_fast(s, &v[n], float_bit) && (rc = read_double_slow(s, &v[n], float_bit))) break;
+      if (!read_double_fast(s, &v[n], float_bit)) {
+        set_idx(s, n);
+        if ((rc = read_double_slow(s, &v[n], float_bit))) break;
+      }
       n++;
       if (s->p >= s->end || *s->p != ',') break;
       s->p++;
@@ -1112,7 +1120,8 @@ static int read_term(ps *s, qb_vqe_term *t)
   return rc;
 }
 
-/* As read_doubles: the index stays on the path while a bare ',' follows a term. */
+/* As read_doubles: the index entry stays on the path while a bare ',' follows a term, written for the
+ * general reader only. */
 static int read_hamiltonian(ps *s, qb_vqe_record *r)
 {
   bool more;
@@ -1126,8 +1135,8 @@ static int read_hamiltonian(ps *s, qb_vqe_record *r)
         pop(s);
         return rc;
       }
-      if (s->depth <= MAX_PATH) s->path[s->depth - 1].idx = n;
       if (!read_term_fast(s, &v[n])) {
+        set_idx(s, n);
         memset(&v[n], 0, sizeof v[n]);
         if ((rc = read_term(s, &v[n]))) break;
       }

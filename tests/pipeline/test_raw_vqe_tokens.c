@@ -438,3 +438,36 @@ QB_TEST(term_template_and_other_spellings_agree)
     qb_arena_release(&a);
   }
 }
+
+/* The element index in a message, whichever element of a number array is bad and whatever blanks sit
+ * around the commas before it (the fast loop writes the index only for the elements it hands over). */
+QB_TEST(bad_array_element_is_named_by_its_index)
+{
+  static const struct {
+    const char *tok, *msg;
+  } bad[] = {{"1e400", "number 1e400 is out of the range of a double"},
+             {"\"x\"", "expected number, got string"},
+             {"1.5x", "invalid number"},
+             {"9007199254740993", "integer 9007199254740993 has no exact double value"}};
+  qb_err err = QB_ERR_INIT;
+  for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++)
+    for (int at = 0; at < 12; at++)
+      for (int blanks = 0; blanks < 2; blanks++) {
+        char arr[256], want[128];
+        size_t n = 0;
+        n += (size_t)snprintf(arr + n, sizeof arr - n, "\"initial_parameters\":[");
+        for (int i = 0; i < 12; i++)
+          n += (size_t)snprintf(arr + n, sizeof arr - n, "%s%s", i ? (blanks && i % 3 == 0 ? " , " : ",") : "",
+                                i == at ? bad[b].tok : i % 2 ? "0.25" : "3");
+        snprintf(arr + n, sizeof arr - n, "],");
+        snprintf(want, sizeof want, "initial_parameters[%d]: %s", at, bad[b].msg);
+        char *text = record_with("\"initial_parameters\":[0.1,1e-05,2,0],", arr);
+        CHECK(text != NULL);
+        qb_arena a;
+        qb_arena_init(&a, 0);
+        qb_vqe_record r;
+        CHECK_FAIL(vqe_parse_one(&r, &a, "t.json", text, &err), QB_ECORRUPT, &err, want);
+        qb_arena_release(&a);
+        free(text);
+      }
+}
