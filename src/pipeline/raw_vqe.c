@@ -311,6 +311,25 @@ static int parse_string(ps *s, qb_vqe_str *out)
   size_t n = 0;
   for (const uint8_t *r = start; r < q;) {
     if (*r != '\\') { /* a run up to the next escape, already validated by pass 1 */
+#if defined(__SSE2__)
+      /* sixteen bytes copied at a time while they lie inside the string, the first '\\' among them
+       * deciding how far the run went; the store stays inside o, since n <= r - start */
+      const __m128i bslash = _mm_set1_epi8('\\');
+      unsigned bits = 0;
+      while (q - r >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)r);
+        _mm_storeu_si128((__m128i *)(void *)(o + n), v);
+        if ((bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash)))) break;
+        r += 16;
+        n += 16;
+      }
+      if (bits) {
+        r += __builtin_ctz(bits);
+        n += (size_t)__builtin_ctz(bits);
+        continue;
+      }
+      if (r >= q) break;
+#endif
       const uint8_t *bs = memchr(r, '\\', (size_t)(q - r));
       size_t run = bs ? (size_t)(bs - r) : (size_t)(q - r);
       memcpy(o + n, r, run);
