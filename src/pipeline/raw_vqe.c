@@ -594,7 +594,7 @@ static inline __attribute__((always_inline)) bool parse_number_fast(ps *s, numto
   }
   qb_decimal_acc acc = {w, e10, nd, false};
   if (!qb_decimal_acc_to_double(&t->d, &acc, neg)) return false;
-  t->nonfinite = !isfinite(t->d);
+  t->nonfinite = false; /* what it decides is finite: 1e400 goes to parse_number_slow */
   s->p = q;
   return true;
 }
@@ -629,11 +629,7 @@ static inline __attribute__((always_inline)) bool read_double_fast(ps *s, double
     }
     s->int_fields |= float_bit;
   } else {
-    if (t.nonfinite) {
-      s->p = start;
-      return false;
-    }
-    s->float_fields |= float_bit;
+    s->float_fields |= float_bit; /* finite: parse_number_fast leaves the others to read_double_slow */
   }
   *out = t.d;
   return true;

@@ -87,7 +87,8 @@ static inline void qb_decimal_acc_frac_digits8(qb_decimal_acc *a, uint64_t x)
 /* qb_decimal_acc_to_double past its inline cases (decimal.c). */
 bool qb_decimal__acc_to_double_rest(double *out, const qb_decimal_acc *a, bool neg);
 
-/** *out = the value of the accumulated digits (negated if `neg`), or false when undecided. Zero and
+/** *out = the value of the accumulated digits (negated if `neg`), or false when undecided. A true result
+ * is always finite: values beyond the double range (and subnormal ones) are left undecided. Zero and
  * Clinger's fast path (w and 10^|q| exact doubles: one IEEE operation rounds once, correctly) inline,
  * as tokenizers meet them most; the rest in decimal.c. */
 static inline bool qb_decimal_acc_to_double(double *out, const qb_decimal_acc *a, bool neg)

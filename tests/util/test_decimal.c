@@ -262,3 +262,31 @@ QB_TEST(accumulator_blocks_equal_single_digits)
   EXPECT(bad == 0);
   EXPECT(blocks > 100000);
 }
+
+/* qb_decimal_acc_to_double decides only finite values (raw_vqe.c's fast scan relies on it): at and past
+ * the top of the double range, and in the subnormal range, it leaves the value to the slow path. */
+QB_TEST(accumulator_decides_only_finite_values)
+{
+  static const struct {
+    uint64_t w;
+    int64_t q;
+  } cases[] = {{17976931348623157, 292}, {17976931348623158, 292}, {17976931348623159, 292},
+               {1797693134862315807ULL, 290}, {1, 309}, {9, 308}, {1, 400}, {1, 1000000},
+               {4940656458412465, -340}, {1, -320}, {22250738585072011ULL, -326}, {1, -400}};
+  int bad = 0;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    for (int neg = 0; neg < 2; neg++) {
+      qb_decimal_acc a = {cases[i].w, cases[i].q, 19, false};
+      double d;
+      if (qb_decimal_acc_to_double(&d, &a, neg) && (!isfinite(d) || (d != 0 && fabs(d) < DBL_MIN))) {
+        fprintf(stderr, "  %llue%lld decided as %g\n", (unsigned long long)cases[i].w, (long long)cases[i].q, d);
+        bad++;
+      }
+    }
+  EXPECT(bad == 0);
+  /* and the largest double itself is decided, exactly */
+  qb_decimal_acc top = {17976931348623157, 292, 17, false};
+  double d;
+  CHECK(qb_decimal_acc_to_double(&d, &top, false));
+  EXPECT(d == DBL_MAX);
+}
