@@ -1073,11 +1073,19 @@ static int read_coefficients(ps *s, qb_vqe_term *t)
   return rc;
 }
 
-/* Whether the n bytes at p (n >= 8; the caller checked they are there) equal lit: overlapping 8-byte
- * compares, which the compiler turns into immediates for a literal. */
+/* Whether the n bytes at p (n >= 4; the caller checked they are there) equal lit: overlapping 8-byte
+ * (4-byte below 8) compares, which the compiler turns into immediates for a literal. */
 static inline bool bytes_are(const uint8_t *p, const char *lit, size_t n)
 {
   uint64_t a, b;
+  if (n < 8) {
+    uint32_t c, d, e, f;
+    memcpy(&c, p, 4);
+    memcpy(&d, lit, 4);
+    memcpy(&e, p + n - 4, 4);
+    memcpy(&f, lit + n - 4, 4);
+    return c == d && e == f;
+  }
   for (size_t i = 0; i + 8 < n; i += 8) {
     memcpy(&a, p + i, 8);
     memcpy(&b, lit + i, 8);
@@ -1204,14 +1212,84 @@ static int read_initial_data(ps *s, qb_vqe_record *r)
   return rc;
 }
 
+/* A nullable double as the writers put it: null (then a delimiter) or a number read_double_fast takes. */
+static inline bool nullable_double_fast(ps *s, double *dst, bool *has)
+{
+  const uint8_t *p = s->p;
+  if (LIT_IS(p, s->end, "null") && (s->end - p == 4 || is_delim_byte[p[4]])) {
+    s->p = p + 4;
+    *has = false;
+    return true;
+  }
+  if (!read_double_fast(s, dst, 0)) return false;
+  *has = true;
+  return true;
+}
+
+/* An iteration as the writers write it, {"iteration":i,"parameters":[...],"result":x,"std":x,
+ * "energy_delta":x,"parameter_delta_norm":x,"cumulative_min_energy":x} (the last three may be null),
+ * matched as one template like a term. The parameters go through read_doubles with "parameters" on the
+ * path, as the member-by-member reader has it, so its error stands (true, *rc set). Anything else returns
+ * false with the cursor, the field bits and *it (zeroed by the caller) as they were. */
+static bool read_iteration_fast(ps *s, qb_vqe_iteration *it, int *rc)
+{
+  const uint8_t *start = s->p, *end = s->end, *q = start;
+  unsigned ff = s->float_fields, inf = s->int_fields;
+  numtok t;
+  *rc = QB_OK;
+  if (!LIT_IS(q, end, "{\"iteration\":")) return false;
+  s->p = q + 13;
+  if (!parse_number_fast(s, &t) || !t.is_int || !t.int_fits || t.i < INT32_MIN || t.i > INT32_MAX) goto undo;
+  it->iteration = (int32_t)t.i;
+  q = s->p;
+  if (!LIT_IS(q, end, ",\"parameters\":")) goto undo;
+  s->p = q + 14;
+  push_key(s, (const char *)q + 2, 10);
+  *rc = read_doubles(s, &it->parameters, 0);
+  pop(s);
+  if (*rc) return true;
+  q = s->p;
+  if (!LIT_IS(q, end, ",\"result\":")) goto undo;
+  s->p = q + 10;
+  if (!read_double_fast(s, &it->result, 0)) goto undo;
+  q = s->p;
+  if (!LIT_IS(q, end, ",\"std\":")) goto undo;
+  s->p = q + 7;
+  if (!read_double_fast(s, &it->std, 0)) goto undo;
+  q = s->p;
+  if (!LIT_IS(q, end, ",\"energy_delta\":")) goto undo;
+  s->p = q + 16;
+  if (!nullable_double_fast(s, &it->energy_delta, &it->has_energy_delta)) goto undo;
+  q = s->p;
+  if (!LIT_IS(q, end, ",\"parameter_delta_norm\":")) goto undo;
+  s->p = q + 24;
+  if (!nullable_double_fast(s, &it->parameter_delta_norm, &it->has_parameter_delta_norm)) goto undo;
+  q = s->p;
+  if (!LIT_IS(q, end, ",\"cumulative_min_energy\":")) goto undo;
+  s->p = q + 25;
+  if (!nullable_double_fast(s, &it->cumulative_min_energy, &it->has_cumulative_min_energy)) goto undo;
+  if (s->p >= end || *s->p != '}') goto undo;
+  s->p++;
+  return true;
+undo:
+  s->p = start;
+  s->float_fields = ff;
+  s->int_fields = inf;
+  memset(it, 0, sizeof *it);
+  return false;
+}
+
 static int read_iteration(ps *s, qb_vqe_iteration *it)
 {
+  int rc;
+  if (read_iteration_fast(s, it, &rc)) return rc;
   static const field fields[] = {F("iteration", true),    F("parameters", true),
                                  F("result", true),       F("std", true),
                                  F("energy_delta", false), F("parameter_delta_norm", false),
                                  F("cumulative_min_energy", false)};
   obj o = OBJ(fields, false);
-  int rc = obj_begin(s, "object (VQEProcess)"), idx;
+  int idx;
+  rc = obj_begin(s, "object (VQEProcess)");
   while (!rc && !(rc = obj_next(s, &o, &idx)) && idx >= 0) {
     switch (idx) {
     case 0: rc = read_int(s, &it->iteration); break;

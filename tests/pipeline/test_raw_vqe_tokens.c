@@ -471,3 +471,77 @@ QB_TEST(bad_array_element_is_named_by_its_index)
         free(text);
       }
 }
+
+/* An iteration is matched as one template when written as the writers write it; as for terms, every other
+ * spelling must give the same iteration and field bits, every bad one the same message. */
+QB_TEST(iteration_template_and_other_spellings_agree)
+{
+  static const char *const canon =
+      "{\"iteration\":2,\"parameters\":[0.15,0.25,0.35,0.45],\"result\":-1.2,\"std\":0,"
+      "\"energy_delta\":-0.1,\"parameter_delta_norm\":0.1,\"cumulative_min_energy\":-1.2}";
+  static const char *const reordered =
+      "{\"std\":0,\"result\":-1.2,\"cumulative_min_energy\":-1.2,\"parameter_delta_norm\":0.1,"
+      "\"energy_delta\":-0.1,\"parameters\":[0.15,0.25,0.35,0.45],\"iteration\":2}";
+  static const struct {
+    const char *it;   /* replaces the second iteration of vqe_e1_record */
+    const char *fail; /* NULL: parses as `reordered` does; else the message's tail */
+  } cases[] = {
+      {"{\"iteration\":2,\"parameters\":[0.15,0.25,0.35,0.45],\"result\":-1.2,\"std\":0,"
+       "\"energy_delta\":-0.1,\"parameter_delta_norm\":0.1,\"cumulative_min_energy\":-1.2}", NULL},
+      {"{\"iteration\": 2, \"parameters\": [0.15, 0.25, 0.35, 0.45], \"result\": -1.2, \"std\": 0, "
+       "\"energy_delta\": -0.1, \"parameter_delta_norm\": 0.1, \"cumulative_min_energy\": -1.2}", NULL},
+      {"{\"iteration\":2,\"parameters\":[0.15,0.25,0.35,0.45],\"result\":-1.2,\"std\":0,"
+       "\"energy_delta\":{\"double\":-0.1},\"parameter_delta_norm\":0.1,\"cumulative_min_energy\":-1.2}", NULL},
+      {"{\"iteration\":2,\"parameters\":[0.15,0.25,0.35,0.45],\"result\":-1.2,\"std\":0,"
+       "\"energy_delta\":-0.1,\"parameter_delta_norm\":0.1,\"cumulative_min_energy\":-1.2,\"extra\":[1]}", NULL},
+      {"{\"iteration\":2,\"parameters\":[0.15,\"x\",0.35,0.45],\"result\":-1.2,\"std\":0,"
+       "\"energy_delta\":-0.1,\"parameter_delta_norm\":0.1,\"cumulative_min_energy\":-1.2}",
+       "iteration_list[1].parameters[1]: expected number, got string"},
+      {"{\"iteration\":2.5,\"parameters\":[0.15,0.25,0.35,0.45],\"result\":-1.2,\"std\":0,"
+       "\"energy_delta\":-0.1,\"parameter_delta_norm\":0.1,\"cumulative_min_energy\":-1.2}",
+       "iteration_list[1].iteration: expected integer, got number 2.5"},
+      {"{\"iteration\":2,\"parameters\":[0.15,0.25,0.35,0.45],\"result\":1e400,\"std\":0,"
+       "\"energy_delta\":-0.1,\"parameter_delta_norm\":0.1,\"cumulative_min_energy\":-1.2}",
+       "iteration_list[1].result: number 1e400 is out of the range of a double"},
+      {"{\"iteration\":2,\"parameters\":[0.15,0.25,0.35,0.45],\"result\":-1.2,\"std\":0,"
+       "\"energy_delta\":nul,\"parameter_delta_norm\":0.1,\"cumulative_min_energy\":-1.2}",
+       "iteration_list[1].energy_delta: invalid JSON literal"},
+      {"{\"iteration\":2,\"parameters\":[0.15,0.25,0.35,0.45],\"result\":-1.2,"
+       "\"energy_delta\":-0.1,\"parameter_delta_norm\":0.1,\"cumulative_min_energy\":-1.2}",
+       "iteration_list[1].std: missing required field"},
+  };
+  qb_err err = QB_ERR_INIT;
+  qb_arena a;
+  qb_arena_init(&a, 0);
+  qb_vqe_record want;
+  char *ref = record_with(canon, reordered);
+  CHECK(ref != NULL);
+  CHECK_OK(vqe_parse_one(&want, &a, "t.json", ref, &err), &err);
+  CHECK(want.n_iterations == 2);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    qb_vqe_record r;
+    char *text = record_with(canon, cases[i].it);
+    CHECK(text != NULL);
+    int rc = vqe_parse_one(&r, &a, "t.json", text, &err);
+    if (!cases[i].fail) {
+      CHECK_OK(rc, &err);
+      CHECK(r.n_iterations == 2);
+      const qb_vqe_iteration *x = &r.iterations[1], *y = &want.iterations[1];
+      EXPECT(x->iteration == y->iteration && x->parameters.n == y->parameters.n);
+      EXPECT(!memcmp(x->parameters.v, y->parameters.v, x->parameters.n * sizeof(double)));
+      EXPECT(!memcmp(&x->result, &y->result, sizeof(double)) && !memcmp(&x->std, &y->std, sizeof(double)));
+      EXPECT(x->has_energy_delta && x->energy_delta == y->energy_delta);
+      EXPECT(x->has_parameter_delta_norm && x->parameter_delta_norm == y->parameter_delta_norm);
+      EXPECT(x->has_cumulative_min_energy && x->cumulative_min_energy == y->cumulative_min_energy);
+      EXPECT(r.float_fields == want.float_fields && r.int_fields == want.int_fields);
+      /* the first iteration (nulls) through the template too */
+      EXPECT(!r.iterations[0].has_energy_delta && !r.iterations[0].has_parameter_delta_norm &&
+             r.iterations[0].has_cumulative_min_energy);
+    } else {
+      CHECK_FAIL(rc, QB_ECORRUPT, &err, cases[i].fail);
+    }
+    free(text);
+  }
+  free(ref);
+  qb_arena_release(&a);
+}
