@@ -241,9 +241,9 @@ static size_t put_utf8(char *o, uint32_t cp)
 
 /* The first byte from q on (before end) that is not printable ASCII or is '"' or '\\': sixteen bytes at a
  * time with SSE2 (baseline on x86-64; a signed compare below 0x20 also catches the bytes >= 0x80), then
- * eight at a time while they last. Per byte, < 0x20 or >= 0x80 sets its high bit in x - 0x20.. or in x; '"' and '\\'
- * zero their byte of x ^ 0x22.. or x ^ 0x5c.. (the has-zero-byte test). Borrows only raise false alarms
- * above a true one or in its word, which the byte loop then sorts out. */
+ * eight at a time while they last. Per byte, < 0x20 or >= 0x80 sets its high bit in x - 0x20.. or in x;
+ * '"' and '\\' zero their byte of x ^ 0x22.. or x ^ 0x5c.. (the has-zero-byte test). Borrows only raise
+ * false alarms above a true one or in its word, which the byte loop then sorts out. */
 static inline const uint8_t *plain_run_end(const uint8_t *q, const uint8_t *end)
 {
   const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
@@ -1045,6 +1045,11 @@ static int read_nullable(ps *s, const char *branch, reader_fn fn, void *dst, boo
 
 static int rd_double(ps *s, void *d) { return read_double(s, d, 0); }
 
+static int rd_int(ps *s, void *d) { return read_int(s, d); }
+static int rd_bool(ps *s, void *d) { return read_bool(s, d); }
+static int rd_string(ps *s, void *d) { return read_string(s, d); }
+static int rd_masses(ps *s, void *d) { return read_doubles(s, d, QB_VQE_F_MASSES); }
+
 /* A nullable double as the writers put a present one (a bare number) straight into read_double_fast;
  * null, the {"double": x} wrapper, blanks and errors through read_nullable. */
 static int read_nullable_double(ps *s, double *dst, bool *has)
@@ -1055,10 +1060,6 @@ static int read_nullable_double(ps *s, double *dst, bool *has)
   }
   return read_nullable(s, "double", rd_double, dst, has);
 }
-static int rd_int(ps *s, void *d) { return read_int(s, d); }
-static int rd_bool(ps *s, void *d) { return read_bool(s, d); }
-static int rd_string(ps *s, void *d) { return read_string(s, d); }
-static int rd_masses(ps *s, void *d) { return read_doubles(s, d, QB_VQE_F_MASSES); }
 
 static int read_coefficients(ps *s, qb_vqe_term *t)
 {
@@ -1132,7 +1133,6 @@ undo:
 
 static int read_term(ps *s, qb_vqe_term *t)
 {
-
   static const field fields[] = {F("label", true), F("coefficients", true)};
   obj o = OBJ(fields, true);
   int rc = obj_begin(s, "object (HamiltonianTerm)"), idx;
