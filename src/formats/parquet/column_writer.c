@@ -30,6 +30,9 @@
 #define DICT_PROBE_VALUES 8192
 #define DICT_PROBE_AGAIN 256
 
+/* A chunk's BYTE_ARRAY pages without dictionary start undecided between DELTA_BYTE_ARRAY and PLAIN. */
+static int8_t dba_initial(const qb_pq_colw *c) { return c->type == QB_PQ_BYTE_ARRAY && c->o->delta_byte_array ? 0 : -1; }
+
 void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_options *o, qb_pq_compressor *z)
 {
   memset(c, 0, sizeof *c);
@@ -49,6 +52,7 @@ void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_o
                     !(c->type == QB_PQ_FIXED_LEN_BYTE_ARRAY && o->data_page_version == 1);
   c->use_dict = c->dict_allowed;
   c->probe = DICT_PROBE_VALUES;
+  c->dba = dba_initial(c);
   bool numeric = c->type == QB_PQ_INT32 || c->type == QB_PQ_INT64 || c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
   qb_pq_dict_init(&c->dict, c->width, numeric);
   qb_buf *bufs[] = {&c->def,  &c->rep,  &c->vals, &c->runs, &c->data,
@@ -484,6 +488,24 @@ static int encode_plain(qb_buf *out, qb_pq_colw *c, qb_err *err)
   }
 }
 
+/* PLAIN BYTE_ARRAY values as DELTA_BYTE_ARRAY into `out`, when the chunk uses it: decided on its first
+ * such page with values (*out_dba false: PLAIN, nothing written). It pays when the values' shared
+ * prefixes make up at least half of their bytes: ids built from a long common part (an experiment id,
+ * then "_term_" and a number) shrink to their last few bytes, and zstd, the copies and the page faults
+ * then handle a few percent of them; values without such prefixes stay PLAIN. */
+static int encode_dba(qb_buf *out, qb_pq_colw *c, bool *out_dba, qb_err *err)
+{
+  *out_dba = false;
+  if (c->dba < 0 || c->type != QB_PQ_BYTE_ARRAY || !c->n_values) return QB_OK;
+  size_t bytes = data_bytes(c);
+  uint64_t min_shared = c->dba ? 0 : (bytes - 4 * (size_t)c->n_values + 1) / 2;
+  int rc = qb_pq_dba_encode_plain(out, out_dba, &c->slices, c->data.p + DATA_HEAD, bytes, c->n_values, min_shared,
+                                  err);
+  if (rc) return rc;
+  c->dba = *out_dba ? 1 : -1;
+  return QB_OK;
+}
+
 /* Dictionary-encoded values section: 1 byte bit width, then RLE/bit-packed indices without length. */
 static int encode_indices(qb_buf *out, const qb_pq_colw *c, qb_err *err)
 {
@@ -549,16 +571,18 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
       dict = false;
     }
   }
+  bool dba = false;
+  if (!dict && (rc = encode_dba(body, c, &dba, err)) != QB_OK) return rc;
   /* the page's values section: encoded into body, or PLAIN strings as staged, the levels before them */
   const uint8_t *src;
   size_t src_n;
-  if (!dict && c->type == QB_PQ_BYTE_ARRAY && c->data.n && values_at <= DATA_HEAD) {
+  if (!dict && !dba && c->type == QB_PQ_BYTE_ARRAY && c->data.n && values_at <= DATA_HEAD) {
     uint8_t *at = c->data.p + DATA_HEAD - values_at;
     if (values_at) memcpy(at, body->p, values_at);
     src = at;
     src_n = values_at + data_bytes(c);
   } else {
-    if (!dict && (rc = encode_plain(body, c, err)) != QB_OK) return rc;
+    if (!dict && !dba && (rc = encode_plain(body, c, err)) != QB_OK) return rc;
     src = body->p;
     src_n = body->n;
   }
@@ -566,7 +590,8 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
 
   if (!c->pages.cap && c->hint_pages && (rc = qb_buf_reserve(&c->pages, c->hint_pages, err)) != QB_OK) return rc;
 
-  qb_pq_encoding enc = dict ? (v2 ? QB_PQ_RLE_DICTIONARY : QB_PQ_PLAIN_DICTIONARY) : QB_PQ_PLAIN;
+  qb_pq_encoding enc = dict ? (v2 ? QB_PQ_RLE_DICTIONARY : QB_PQ_PLAIN_DICTIONARY)
+                            : dba ? QB_PQ_DELTA_BYTE_ARRAY : QB_PQ_PLAIN;
   qb_pq_page_header h;
   memset(&h, 0, sizeof h);
   int64_t bytes, ubytes;
@@ -602,6 +627,8 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
   if (dict) {
     c->dict_pages = true;
     c->n_dict_pages_enc++;
+  } else if (dba) {
+    c->n_dba_pages++;
   } else {
     c->n_plain_pages++;
   }
@@ -1076,7 +1103,8 @@ static void reset_chunk(qb_pq_colw *c)
   c->probe = c->probe_dropped ? DICT_PROBE_AGAIN : DICT_PROBE_VALUES;
   c->dict_pages = c->first_page_done = c->probe_dropped = false;
   c->num_values = c->data_uncompressed = c->data_compressed = 0;
-  c->n_dict_pages_enc = c->n_plain_pages = 0;
+  c->n_dict_pages_enc = c->n_plain_pages = c->n_dba_pages = 0;
+  c->dba = dba_initial(c);
 }
 
 int qb_pq_colw_flush(qb_pq_column_chunk *cc, qb_pq_colw *c, qb_writer *sink, uint64_t base, qb_arena *a,
@@ -1126,8 +1154,8 @@ int qb_pq_colw_flush(qb_pq_column_chunk *cc, qb_pq_colw *c, qb_writer *sink, uin
   qb_pq_encoding dict_enc = v2 ? QB_PQ_RLE_DICTIONARY : QB_PQ_PLAIN_DICTIONARY;
   qb_pq_encoding dict_page_enc = v2 ? QB_PQ_PLAIN : QB_PQ_PLAIN_DICTIONARY;
   qb_pq_page_type data_type = v2 ? QB_PQ_PAGE_DATA_V2 : QB_PQ_PAGE_DATA;
-  m->encodings = qb_arena_calloc(a, 4, sizeof *m->encodings);
-  m->encoding_stats = qb_arena_calloc(a, 3, sizeof *m->encoding_stats);
+  m->encodings = qb_arena_calloc(a, 5, sizeof *m->encodings);
+  m->encoding_stats = qb_arena_calloc(a, 4, sizeof *m->encoding_stats);
   if (!m->encodings || !m->encoding_stats) return QB_FAIL(err, QB_ENOMEM, "column metadata: out of memory");
   if (c->dict_pages) {
     add_encoding(m, dict_page_enc);
@@ -1140,6 +1168,11 @@ int qb_pq_colw_flush(qb_pq_column_chunk *cc, qb_pq_colw *c, qb_writer *sink, uin
   if (c->n_plain_pages) {
     add_encoding(m, QB_PQ_PLAIN);
     m->encoding_stats[m->n_encoding_stats++] = (qb_pq_page_encoding_stats){data_type, QB_PQ_PLAIN, c->n_plain_pages};
+  }
+  if (c->n_dba_pages) {
+    add_encoding(m, QB_PQ_DELTA_BYTE_ARRAY);
+    m->encoding_stats[m->n_encoding_stats++] =
+        (qb_pq_page_encoding_stats){data_type, QB_PQ_DELTA_BYTE_ARRAY, c->n_dba_pages};
   }
   /* v1 page headers name RLE as the level encoding even when a column has no levels */
   if (c->max_def || c->max_rep || !v2) add_encoding(m, QB_PQ_RLE);

@@ -59,6 +59,9 @@ typedef struct qb_pq_colw {
   int64_t data_compressed;
   int32_t n_dict_pages_enc;       /* data pages dictionary-encoded */
   int32_t n_plain_pages;          /* data pages PLAIN */
+  int32_t n_dba_pages;            /* data pages DELTA_BYTE_ARRAY */
+  int8_t dba;                     /* BYTE_ARRAY pages without dictionary: 1 DELTA_BYTE_ARRAY, -1 PLAIN,
+                                   * 0 undecided (the chunk's first such page with values decides) */
   qb_pq_col_stats stats;
 
   /* capacity hints: a chunk's staging buffers start empty (reset_chunk releases them); the first use of

@@ -165,6 +165,16 @@ int qb_pq_plain_encode_fixed(qb_buf *out, const qb_slice *v, size_t n, size_t wi
 int qb_pq_dlba_encode(qb_buf *out, const qb_slice *v, size_t n, qb_err *err);
 /** DELTA_BYTE_ARRAY: DBP prefix lengths (shared prefix with the previous value), then DLBA suffixes. */
 int qb_pq_dba_encode(qb_buf *out, const qb_slice *v, size_t n, qb_err *err);
+/**
+ * DELTA_BYTE_ARRAY of the `n` values at [plain, plain + plain_n), given in their PLAIN layout (u32 LE length,
+ * bytes; back to back, as the column writer stages them): prefix lengths (bytes shared with the previous
+ * value), suffix lengths (both DELTA_BINARY_PACKED, block 128, 4 miniblocks), then the suffixes. Appends
+ * to `out` only when the shared prefixes add up to at least `min_shared` bytes (*out_written says so;
+ * the caller's "does it pay" rule: 0 always writes). `scratch` holds 8 bytes per value (reset here).
+ * Input that is not exactly n PLAIN values is QB_EINVAL; more than INT32_MAX values QB_ELIMIT.
+ */
+int qb_pq_dba_encode_plain(qb_buf *out, bool *out_written, qb_buf *scratch, const uint8_t *plain, size_t plain_n,
+                           size_t n, uint64_t min_shared, qb_err *err);
 /** BYTE_STREAM_SPLIT of n values of `width` bytes each, stored back to back at `values`. */
 int qb_pq_bss_encode(qb_buf *out, const void *values, size_t n, size_t width, qb_err *err);
 
