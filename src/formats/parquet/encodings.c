@@ -821,7 +821,7 @@ int qb_pq_dba_encode_plain(qb_buf *out, bool *out_written, qb_buf *scratch, cons
     prev_n = len;
     q += len;
   }
-  if (q != end) return QB_FAIL(err, QB_EINVAL, "DELTA_BYTE_ARRAY: %zu bytes after value %zu", (size_t)(end - q), n);
+  if (q != end) return QB_FAIL(err, QB_EINVAL, "DELTA_BYTE_ARRAY: %zu bytes after %zu values", (size_t)(end - q), n);
   if (shared < min_shared) return QB_OK;
   /* pass 2: both length streams, then the suffixes */
   if ((rc = qb_pq_dbp_encode_i32(out, pre, n, err)) != QB_OK || (rc = qb_pq_dbp_encode_i32(out, suf, n, err)) != QB_OK ||
