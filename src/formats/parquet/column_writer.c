@@ -55,8 +55,8 @@ void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_o
   c->dba = dba_initial(c);
   bool numeric = c->type == QB_PQ_INT32 || c->type == QB_PQ_INT64 || c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
   qb_pq_dict_init(&c->dict, c->width, numeric);
-  qb_buf *bufs[] = {&c->def,  &c->rep,  &c->vals, &c->runs, &c->data,
-                    &c->pages, &c->body, &c->comp, &c->hdr,  &c->slices};
+  qb_buf *bufs[] = {&c->def,  &c->rep,  &c->vals, &c->runs,   &c->data, &c->pages,
+                    &c->body, &c->comp, &c->hdr,  &c->slices, &c->sufl, &c->prev};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) qb_buf_init(bufs[i], QB_BUF_NOLIMIT);
   qb_pq_col_stats_init(&c->stats, leaf);
 }
@@ -72,8 +72,8 @@ void qb_pq_colw_no_dictionary(qb_pq_colw *c) { c->dict_allowed = c->use_dict = f
 void qb_pq_colw_free(qb_pq_colw *c)
 {
   if (!c) return;
-  qb_buf *bufs[] = {&c->def,  &c->rep,  &c->vals, &c->runs, &c->data,
-                    &c->pages, &c->body, &c->comp, &c->hdr,  &c->slices};
+  qb_buf *bufs[] = {&c->def,  &c->rep,  &c->vals, &c->runs,   &c->data, &c->pages,
+                    &c->body, &c->comp, &c->hdr,  &c->slices, &c->sufl, &c->prev};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) qb_buf_free(bufs[i]);
   qb_pq_dict_free(&c->dict);
   qb_pq_col_stats_free(&c->stats);
@@ -185,12 +185,22 @@ static inline int put_level(qb_pq_colw *c, int rep, int def, qb_err *err)
   return QB_OK;
 }
 
-/* Bytes the open page's values take in PLAIN encoding. */
+/* Bytes the open page's values take in PLAIN encoding (also when staged for DELTA_BYTE_ARRAY: pages close
+ * where PLAIN ones would, at the rows of the chunk's first page, and hold at most page-size PLAIN bytes,
+ * which DELTA_BYTE_ARRAY only shrinks). */
 static size_t plain_bytes(const qb_pq_colw *c)
 {
   if (c->type == QB_PQ_BOOLEAN) return ((size_t)c->n_values + 7) / 8;
   if (c->width) return (size_t)c->n_values * c->width;
+  if (c->dba > 0) return c->page_value_bytes;
   return c->use_dict ? c->page_value_bytes + 4 * (size_t)c->n_values : data_bytes(c);
+}
+
+/* Bytes the open page's values take staged; DELTA_BYTE_ARRAY staging counts as PLAIN staging would (more
+ * than it holds), so pages and row groups close at the same rows either way. */
+static inline size_t staged_value_bytes(const qb_pq_colw *c)
+{
+  return c->dba > 0 ? c->page_value_bytes : vals_bytes(c) + data_bytes(c);
 }
 
 static size_t page_estimate(const qb_pq_colw *c)
@@ -211,7 +221,7 @@ static size_t page_estimate(const qb_pq_colw *c)
 static bool page_full(const qb_pq_colw *c)
 {
   if (c->o->page_row_limit && c->n_rows >= c->o->page_row_limit) return true;
-  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + vals_bytes(c) + data_bytes(c);
+  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + staged_value_bytes(c);
   return page_estimate(c) >= c->o->page_size_bytes || staged / STAGED_PAGE_FACTOR >= c->o->page_size_bytes;
 }
 
@@ -219,7 +229,7 @@ uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c)
 {
   /* The open page counts with what it holds in memory when that exceeds its encoded estimate (levels
    * staged as int16, dictionary indices as u32): the row-group budget bounds memory, not file bytes. */
-  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + vals_bytes(c) + data_bytes(c);
+  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + staged_value_bytes(c);
   size_t est = page_estimate(c);
   uint64_t n = c->pages.n + (staged > est ? staged : est);
   if (c->use_dict || c->dict_pages) n += c->dict.plain_bytes;
@@ -392,6 +402,23 @@ static inline int val_bool(qb_pq_colw *c, bool v, qb_err *err)
   return push(&c->vals, &b, 1, err);
 }
 
+/* DELTA_BYTE_ARRAY staging of value (p, n) after the page's previous value (prev, prev_n; 0 bytes for the
+ * page's first): its prefix and suffix lengths, its suffix. */
+static inline int dba_stage(qb_pq_colw *c, const uint8_t *p, size_t n, const uint8_t *prev, size_t prev_n, qb_err *err)
+{
+  int rc;
+  if (n > INT32_MAX) return QB_FAIL(err, QB_EINVAL, "value of %zu bytes exceeds DELTA_BYTE_ARRAY's 2 GiB limit", n);
+  size_t k = qb_pq_common_prefix(p, prev, n < prev_n ? n : prev_n);
+  int32_t pre = (int32_t)k, suf = (int32_t)(n - k);
+  c->page_value_bytes += 4 + n;
+  if ((rc = push(&c->vals, &pre, 4, err)) != QB_OK || (rc = push(&c->sufl, &suf, 4, err)) != QB_OK) return rc;
+  if (c->data.cap - c->data.n < n - k + DATA_HEAD && (rc = data_reserve(c, n - k, err)) != QB_OK) return rc;
+  if (!c->data.n) c->data.n = DATA_HEAD;
+  memcpy(c->data.p + c->data.n, p + k, n - k);
+  c->data.n += n - k;
+  return QB_OK;
+}
+
 static inline int val_bytes(qb_pq_colw *c, const uint8_t *p, size_t n, qb_err *err)
 {
   int rc;
@@ -406,6 +433,11 @@ static inline int val_bytes(qb_pq_colw *c, const uint8_t *p, size_t n, qb_err *e
   if ((rc = qb_pq_col_stats_bytes(&c->stats, p, n, err)) != QB_OK) return rc;
   c->n_values++;
   if (c->width) return push(&c->vals, p, n, err);
+  if (c->dba > 0) {
+    if ((rc = dba_stage(c, p, n, c->prev.p, c->prev.n, err)) != QB_OK) return rc;
+    qb_buf_reset(&c->prev);
+    return n ? qb_buf_append(&c->prev, p, n, err) : QB_OK;
+  }
   if (n > UINT32_MAX) return QB_FAIL(err, QB_EINVAL, "value of %zu bytes exceeds the 4 GiB BYTE_ARRAY limit", n);
   if ((rc = data_reserve(c, 4 + n, err)) != QB_OK) return rc;
   qb_put_le32(c->data.p + c->data.n, (uint32_t)n);
@@ -488,17 +520,17 @@ static int encode_plain(qb_buf *out, qb_pq_colw *c, qb_err *err)
   }
 }
 
-/* PLAIN BYTE_ARRAY values as DELTA_BYTE_ARRAY into `out`, when the chunk uses it: decided on its first
- * such page with values (*out_dba false: PLAIN, nothing written). It pays when the values' shared
+/* The chunk's first BYTE_ARRAY page without dictionary that holds values, staged PLAIN, decides whether
+ * the chunk's pages are DELTA_BYTE_ARRAY: written into `out` then (*out_dba), else nothing written. It pays when the values' shared
  * prefixes make up at least half of their bytes: ids built from a long common part (an experiment id,
  * then "_term_" and a number) shrink to their last few bytes, and zstd, the copies and the page faults
  * then handle a few percent of them; values without such prefixes stay PLAIN. */
 static int encode_dba(qb_buf *out, qb_pq_colw *c, bool *out_dba, qb_err *err)
 {
   *out_dba = false;
-  if (c->dba < 0 || c->type != QB_PQ_BYTE_ARRAY || !c->n_values) return QB_OK;
+  if (c->dba || c->type != QB_PQ_BYTE_ARRAY || !c->n_values) return QB_OK;
   size_t bytes = data_bytes(c);
-  uint64_t min_shared = c->dba ? 0 : (bytes - 4 * (size_t)c->n_values + 1) / 2;
+  uint64_t min_shared = (bytes - 4 * (size_t)c->n_values + 1) / 2;
   int rc = qb_pq_dba_encode_plain(out, out_dba, &c->slices, c->data.p + DATA_HEAD, bytes, c->n_values, min_shared,
                                   err);
   if (rc) return rc;
@@ -572,7 +604,14 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
     }
   }
   bool dba = false;
-  if (!dict && (rc = encode_dba(body, c, &dba, err)) != QB_OK) return rc;
+  if (!dict && c->dba > 0 && c->n_values) {
+    dba = true;
+    rc = qb_pq_dba_encode_split(body, (const int32_t *)(const void *)c->vals.p, (const int32_t *)(const void *)c->sufl.p,
+                                c->n_values, c->data.p + DATA_HEAD, data_bytes(c), err);
+    if (rc) return rc;
+  } else if (!dict && (rc = encode_dba(body, c, &dba, err)) != QB_OK) {
+    return rc;
+  }
   /* the page's values section: encoded into body, or PLAIN strings as staged, the levels before them */
   const uint8_t *src;
   size_t src_n;
@@ -640,6 +679,8 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
   qb_buf_reset(&c->vals);
   qb_buf_reset(&c->runs);
   qb_buf_reset(&c->data);
+  qb_buf_reset(&c->sufl);
+  qb_buf_reset(&c->prev); /* a page's first value shares nothing: pages decode on their own */
   /* The encode/compress scratch is only needed while a page is written: a writer fanning out to many
    * partition files would otherwise keep a page-sized body and compressed copy per column per open file. */
   qb_buf *scratch[] = {&c->body, &c->comp, &c->hdr};
@@ -759,6 +800,49 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
   }
   *src = s;
   c->data.n = (size_t)(dst - c->data.p);
+  c->n_values += (uint32_t)m;
+  c->stats.null_count += run - m;
+  if (minp && (rc = qb_pq_col_stats_bytes(&c->stats, minp, minn, err)) != QB_OK) return rc;
+  if (minp && (rc = qb_pq_col_stats_bytes(&c->stats, maxp, maxn, err)) != QB_OK) return rc;
+  return QB_OK;
+}
+
+/* DELTA_BYTE_ARRAY staging (c->dba > 0) of batch rows: as plain_bytes_run, each value split against the
+ * one before it in the page (the run's first against `prev`); a declared repeat shares all its bytes. */
+static int dba_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, size_t *src, qb_err *err)
+{
+  int rc;
+  const uint8_t *base = b->values, *valid = b->valid, *rep = b->repeats;
+  const int64_t *off = b->offsets;
+  size_t s = *src, m = 0;
+  if ((rc = qb_buf_reserve(&c->vals, run * 4, err)) != QB_OK || (rc = qb_buf_reserve(&c->sufl, run * 4, err)) != QB_OK)
+    return rc;
+  const uint8_t *minp = NULL, *maxp = NULL, *p = NULL, *prev = c->prev.p;
+  size_t minn = 0, maxn = 0, n = 0, prev_n = c->prev.n;
+  for (size_t k = i; k < i + run; k++) {
+    s = value_row(rep, k, s);
+    if (valid && !valid[k]) continue;
+    bool again = rep && k > i && rep[k];
+    if (!again) p = base + off[s], n = (size_t)(off[s + 1] - off[s]);
+    if ((rc = dba_stage(c, p, n, prev, prev_n, err)) != QB_OK) return rc;
+    prev = p, prev_n = n;
+    m++;
+    if (again) continue;
+    if (!minp) {
+      minp = maxp = p;
+      minn = maxn = n;
+    } else if (cmp_unsigned_bytes(p, n, minp, minn) < 0) {
+      minp = p, minn = n;
+    } else if (cmp_unsigned_bytes(p, n, maxp, maxn) > 0) {
+      maxp = p, maxn = n;
+    }
+  }
+  *src = s;
+  /* the page's last value, for the next run (the batch may be gone by then) */
+  if (m && prev != c->prev.p) {
+    qb_buf_reset(&c->prev);
+    if (prev_n && (rc = qb_buf_append(&c->prev, prev, prev_n, err)) != QB_OK) return rc;
+  }
   c->n_values += (uint32_t)m;
   c->stats.null_count += run - m;
   if (minp && (rc = qb_pq_col_stats_bytes(&c->stats, minp, minn, err)) != QB_OK) return rc;
@@ -984,7 +1068,8 @@ static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_
     else VALUE_RUN(val_double(c, ((const double *)b->values)[s], err));
     break;
   case QB_PQ_BYTE_ARRAY: {
-    if (!c->use_dict && c->stats.order == QB_PQ_ORD_BYTES) return plain_bytes_run(c, b, i, run, src, err);
+    if (!c->use_dict && c->stats.order == QB_PQ_ORD_BYTES)
+      return c->dba > 0 ? dba_bytes_run(c, b, i, run, src, err) : plain_bytes_run(c, b, i, run, src, err);
     const uint8_t *base = b->values;
     const int64_t *off = b->offsets;
     VALUE_RUN(val_bytes(c, base + off[s], (size_t)(off[s + 1] - off[s]), err));
@@ -1094,7 +1179,7 @@ static void reset_chunk(qb_pq_colw *c)
   /* Release the row group's pages and staging buffers rather than keep their peak capacity for the next
    * one: a writer fanning out to many files would hold it for every column of every open file, outside
    * the row-group budget (which counts bytes held, not capacity). */
-  qb_buf *bufs[] = {&c->pages, &c->def, &c->rep, &c->vals, &c->runs, &c->data, &c->slices};
+  qb_buf *bufs[] = {&c->pages, &c->def, &c->rep, &c->vals, &c->runs, &c->data, &c->slices, &c->sufl, &c->prev};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
     qb_buf_free(bufs[i]);
     qb_buf_init(bufs[i], QB_BUF_NOLIMIT);

@@ -771,25 +771,13 @@ int qb_pq_dba_encode(qb_buf *out, const qb_slice *v, size_t n, qb_err *err)
   return rc;
 }
 
-/* Bytes a and b share from their start, up to lim: a word at a time (the first differing byte of two
- * words is their XOR's lowest set byte on a little-endian machine, the highest on a big-endian one). */
-static inline size_t common_prefix(const uint8_t *a, const uint8_t *b, size_t lim)
+int qb_pq_dba_encode_split(qb_buf *out, const int32_t *pre, const int32_t *suf, size_t n, const uint8_t *suffixes,
+                           size_t suffix_n, qb_err *err)
 {
-  size_t k = 0;
-  for (; k + 8 <= lim; k += 8) {
-    uint64_t x, y;
-    memcpy(&x, a + k, 8);
-    memcpy(&y, b + k, 8);
-    if (x != y) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-      return k + (size_t)(__builtin_clzll(x ^ y) >> 3);
-#else
-      return k + (size_t)(__builtin_ctzll(x ^ y) >> 3);
-#endif
-    }
-  }
-  while (k < lim && a[k] == b[k]) k++;
-  return k;
+  int rc;
+  if ((rc = qb_pq_dbp_encode_i32(out, pre, n, err)) != QB_OK || (rc = qb_pq_dbp_encode_i32(out, suf, n, err)) != QB_OK)
+    return rc;
+  return suffix_n ? qb_buf_append(out, suffixes, suffix_n, err) : QB_OK;
 }
 
 int qb_pq_dba_encode_plain(qb_buf *out, bool *out_written, qb_buf *scratch, const uint8_t *plain, size_t plain_n,
@@ -812,7 +800,7 @@ int qb_pq_dba_encode_plain(qb_buf *out, bool *out_written, qb_buf *scratch, cons
     q += 4;
     if (len > (size_t)(end - q) || len > INT32_MAX)
       return QB_FAIL(err, QB_EINVAL, "DELTA_BYTE_ARRAY: value %zu of %u bytes: truncated PLAIN input", i, len);
-    size_t k = prev ? common_prefix(q, prev, len < prev_n ? len : prev_n) : 0;
+    size_t k = prev ? qb_pq_common_prefix(q, prev, len < prev_n ? len : prev_n) : 0;
     pre[i] = (int32_t)k;
     suf[i] = (int32_t)(len - k);
     shared += k;
