@@ -30,6 +30,10 @@
 #define DICT_PROBE_VALUES 8192
 #define DICT_PROBE_AGAIN 256
 
+/* First-page values on which a chunk's string pages without dictionary judge DELTA_BYTE_ARRAY (see
+ * dba_decide): enough to see an id column's shape, few enough that the rest of the page is staged split. */
+#define DBA_PROBE_VALUES 1024
+
 /* A chunk's BYTE_ARRAY pages without dictionary start undecided between DELTA_BYTE_ARRAY and PLAIN. */
 static int8_t dba_initial(const qb_pq_colw *c) { return c->type == QB_PQ_BYTE_ARRAY && c->o->delta_byte_array ? 0 : -1; }
 
@@ -419,6 +423,32 @@ static inline int dba_stage(qb_pq_colw *c, const uint8_t *p, size_t n, const uin
   return QB_OK;
 }
 
+/* The chunk's first BYTE_ARRAY page without dictionary, staged PLAIN, decides whether the chunk's pages
+ * are DELTA_BYTE_ARRAY, on its first DBA_PROBE_VALUES values (or all, when the page closes before):
+ * it pays when their shared prefixes make up at least half of their bytes. Ids built from a long common
+ * part (an experiment id, then "_iter_"/"_term_" and numbers) shrink to their last few bytes, and zstd,
+ * the copies and the page faults then handle a few percent of them; values without such prefixes stay
+ * PLAIN. When it pays, the staged values are re-staged split (in place) and the page goes on split. The
+ * values judged are the same however they arrive (rows or batches), so the choice is too. */
+static int dba_decide(qb_pq_colw *c, qb_err *err)
+{
+  size_t n = c->n_values, bytes = data_bytes(c), split = bytes;
+  int rc;
+  if ((rc = reserve_hinted(&c->vals, n * 4, c->hint_vals, err)) != QB_OK ||
+      (rc = qb_buf_reserve(&c->sufl, n * 4, err)) != QB_OK)
+    return rc;
+  bool pays;
+  rc = qb_pq_dba_split_plain((int32_t *)(void *)c->vals.p, (int32_t *)(void *)c->sufl.p, &pays, &c->prev,
+                             c->data.p + DATA_HEAD, &split, n, DBA_PROBE_VALUES, err);
+  if (rc) return rc;
+  c->dba = pays ? 1 : -1;
+  if (!pays) return QB_OK;
+  c->vals.n = c->sufl.n = n * 4;
+  c->data.n = DATA_HEAD + split;
+  c->page_value_bytes = bytes; /* their PLAIN size: the page closes where it would PLAIN */
+  return QB_OK;
+}
+
 static inline int val_bytes(qb_pq_colw *c, const uint8_t *p, size_t n, qb_err *err)
 {
   int rc;
@@ -443,7 +473,7 @@ static inline int val_bytes(qb_pq_colw *c, const uint8_t *p, size_t n, qb_err *e
   qb_put_le32(c->data.p + c->data.n, (uint32_t)n);
   if (n) memcpy(c->data.p + c->data.n + 4, p, n);
   c->data.n += 4 + n;
-  return QB_OK;
+  return c->dba == 0 && c->n_values >= DBA_PROBE_VALUES ? dba_decide(c, err) : QB_OK;
 }
 
 int qb_pq_colw_put_null(qb_pq_colw *c, int rep, int def, qb_err *err)
@@ -520,24 +550,6 @@ static int encode_plain(qb_buf *out, qb_pq_colw *c, qb_err *err)
   }
 }
 
-/* The chunk's first BYTE_ARRAY page without dictionary that holds values, staged PLAIN, decides whether
- * the chunk's pages are DELTA_BYTE_ARRAY: written into `out` then (*out_dba), else nothing written. It pays when the values' shared
- * prefixes make up at least half of their bytes: ids built from a long common part (an experiment id,
- * then "_term_" and a number) shrink to their last few bytes, and zstd, the copies and the page faults
- * then handle a few percent of them; values without such prefixes stay PLAIN. */
-static int encode_dba(qb_buf *out, qb_pq_colw *c, bool *out_dba, qb_err *err)
-{
-  *out_dba = false;
-  if (c->dba || c->type != QB_PQ_BYTE_ARRAY || !c->n_values) return QB_OK;
-  size_t bytes = data_bytes(c);
-  uint64_t min_shared = (bytes - 4 * (size_t)c->n_values + 1) / 2;
-  int rc = qb_pq_dba_encode_plain(out, out_dba, &c->slices, c->data.p + DATA_HEAD, bytes, c->n_values, min_shared,
-                                  err);
-  if (rc) return rc;
-  c->dba = *out_dba ? 1 : -1;
-  return QB_OK;
-}
-
 /* Dictionary-encoded values section: 1 byte bit width, then RLE/bit-packed indices without length. */
 static int encode_indices(qb_buf *out, const qb_pq_colw *c, qb_err *err)
 {
@@ -603,15 +615,12 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
       dict = false;
     }
   }
-  bool dba = false;
-  if (!dict && c->dba > 0 && c->n_values) {
-    dba = true;
-    rc = qb_pq_dba_encode_split(body, (const int32_t *)(const void *)c->vals.p, (const int32_t *)(const void *)c->sufl.p,
-                                c->n_values, c->data.p + DATA_HEAD, data_bytes(c), err);
-    if (rc) return rc;
-  } else if (!dict && (rc = encode_dba(body, c, &dba, err)) != QB_OK) {
+  if (!dict && c->dba == 0 && c->n_values && (rc = dba_decide(c, err)) != QB_OK) return rc;
+  bool dba = !dict && c->dba > 0 && c->n_values;
+  if (dba && (rc = qb_pq_dba_encode_split(body, (const int32_t *)(const void *)c->vals.p,
+                                          (const int32_t *)(const void *)c->sufl.p, c->n_values,
+                                          c->data.p + DATA_HEAD, data_bytes(c), err)) != QB_OK)
     return rc;
-  }
   /* the page's values section: encoded into body, or PLAIN strings as staged, the levels before them */
   const uint8_t *src;
   size_t src_n;
@@ -1068,8 +1077,11 @@ static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_
     else VALUE_RUN(val_double(c, ((const double *)b->values)[s], err));
     break;
   case QB_PQ_BYTE_ARRAY: {
-    if (!c->use_dict && c->stats.order == QB_PQ_ORD_BYTES)
-      return c->dba > 0 ? dba_bytes_run(c, b, i, run, src, err) : plain_bytes_run(c, b, i, run, src, err);
+    if (!c->use_dict && c->stats.order == QB_PQ_ORD_BYTES) {
+      if (c->dba > 0) return dba_bytes_run(c, b, i, run, src, err);
+      if ((rc = plain_bytes_run(c, b, i, run, src, err)) != QB_OK) return rc;
+      return c->dba == 0 && c->n_values >= DBA_PROBE_VALUES ? dba_decide(c, err) : QB_OK;
+    }
     const uint8_t *base = b->values;
     const int64_t *off = b->offsets;
     VALUE_RUN(val_bytes(c, base + off[s], (size_t)(off[s + 1] - off[s]), err));

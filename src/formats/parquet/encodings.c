@@ -780,20 +780,17 @@ int qb_pq_dba_encode_split(qb_buf *out, const int32_t *pre, const int32_t *suf, 
   return suffix_n ? qb_buf_append(out, suffixes, suffix_n, err) : QB_OK;
 }
 
-int qb_pq_dba_encode_plain(qb_buf *out, bool *out_written, qb_buf *scratch, const uint8_t *plain, size_t plain_n,
-                           size_t n, uint64_t min_shared, qb_err *err)
+int qb_pq_dba_split_plain(int32_t *pre, int32_t *suf, bool *out_pays, qb_buf *last, uint8_t *plain, size_t *plain_n,
+                          size_t n, size_t probe, qb_err *err)
 {
-  *out_written = false;
-  if (n > INT32_MAX || n > SIZE_MAX / (2 * sizeof(int32_t)))
-    return QB_FAIL(err, QB_ELIMIT, "DELTA_BYTE_ARRAY: %zu values in one page", n);
-  qb_buf_reset(scratch);
-  int rc = qb_buf_reserve(scratch, 2 * n * sizeof(int32_t), err);
-  if (rc) return rc;
-  int32_t *pre = (int32_t *)(void *)scratch->p, *suf = pre + n;
-  /* pass 1: prefix and suffix lengths; the values are checked against [plain, plain + plain_n) */
-  const uint8_t *q = plain, *end = plain + plain_n, *prev = NULL;
+  *out_pays = false;
+  if (n > INT32_MAX) return QB_FAIL(err, QB_ELIMIT, "DELTA_BYTE_ARRAY: %zu values in one page", n);
+  /* pass 1 (reads only): prefix and suffix lengths, the values checked against [plain, plain + *plain_n);
+   * the rule is judged once the first `probe` values are in */
+  const uint8_t *q = plain, *end = plain + *plain_n, *prev = NULL;
   size_t prev_n = 0;
-  uint64_t shared = 0, suffix_bytes = 0;
+  uint64_t shared = 0, bytes = 0, suffix_bytes = 0;
+  if (probe > n) probe = n; /* 0: no judgement */
   for (size_t i = 0; i < n; i++) {
     if ((size_t)(end - q) < 4) return QB_FAIL(err, QB_EINVAL, "DELTA_BYTE_ARRAY: value %zu: truncated PLAIN input", i);
     uint32_t len = qb_le32(q);
@@ -803,28 +800,28 @@ int qb_pq_dba_encode_plain(qb_buf *out, bool *out_written, qb_buf *scratch, cons
     size_t k = prev ? qb_pq_common_prefix(q, prev, len < prev_n ? len : prev_n) : 0;
     pre[i] = (int32_t)k;
     suf[i] = (int32_t)(len - k);
-    shared += k;
     suffix_bytes += len - k;
+    if (i < probe) shared += k, bytes += len;
+    if (i + 1 == probe && shared * 2 < bytes) return QB_OK; /* it does not pay: nothing moved */
     prev = q;
     prev_n = len;
     q += len;
   }
   if (q != end) return QB_FAIL(err, QB_EINVAL, "DELTA_BYTE_ARRAY: %zu bytes after %zu values", (size_t)(end - q), n);
-  if (shared < min_shared) return QB_OK;
-  /* pass 2: both length streams, then the suffixes */
-  if ((rc = qb_pq_dbp_encode_i32(out, pre, n, err)) != QB_OK || (rc = qb_pq_dbp_encode_i32(out, suf, n, err)) != QB_OK ||
-      (rc = qb_buf_reserve(out, (size_t)suffix_bytes, err)) != QB_OK)
-    return rc;
-  uint8_t *dst = out->p + out->n;
-  q = plain;
+  int rc;
+  qb_buf_reset(last);
+  if (prev_n && (rc = qb_buf_append(last, prev, prev_n, err)) != QB_OK) return rc;
+  /* pass 2: each suffix moved to the front; it never starts before where it is written */
+  uint8_t *w = plain;
+  const uint8_t *r = plain;
   for (size_t i = 0; i < n; i++) {
     size_t len = (size_t)pre[i] + (size_t)suf[i];
-    memcpy(dst, q + 4 + pre[i], (size_t)suf[i]);
-    dst += suf[i];
-    q += 4 + len;
+    memmove(w, r + 4 + pre[i], (size_t)suf[i]);
+    w += suf[i];
+    r += 4 + len;
   }
-  out->n += (size_t)suffix_bytes;
-  *out_written = true;
+  *plain_n = (size_t)suffix_bytes;
+  *out_pays = true;
   return QB_OK;
 }
 

@@ -201,15 +201,16 @@ static inline size_t qb_pq_common_prefix(const uint8_t *a, const uint8_t *b, siz
 int qb_pq_dba_encode_split(qb_buf *out, const int32_t *pre, const int32_t *suf, size_t n, const uint8_t *suffixes,
                            size_t suffix_n, qb_err *err);
 /**
- * DELTA_BYTE_ARRAY of the `n` values at [plain, plain + plain_n), given in their PLAIN layout (u32 LE length,
- * bytes; back to back, as the column writer stages them): prefix lengths (bytes shared with the previous
- * value), suffix lengths (both DELTA_BINARY_PACKED, block 128, 4 miniblocks), then the suffixes. Appends
- * to `out` only when the shared prefixes add up to at least `min_shared` bytes (*out_written says so;
- * the caller's "does it pay" rule: 0 always writes). `scratch` holds 8 bytes per value (reset here).
- * Input that is not exactly n PLAIN values is QB_EINVAL; more than INT32_MAX values QB_ELIMIT.
+ * Split `n` values staged in their PLAIN layout (u32 LE length, bytes; back to back, as the column writer
+ * stages them) at [plain, plain + *plain_n) for DELTA_BYTE_ARRAY, in place, when it pays: when the first
+ * min(probe, n) values' shared prefixes (bytes in common with the previous value) make up at least half of
+ * their bytes. Then (*out_pays) pre[0..n) and suf[0..n) hold the prefix and suffix lengths, the suffixes are
+ * moved to the front of the buffer (*plain_n becomes their total) and `last` holds the last value. Else
+ * nothing is moved (pre and suf are scratch). probe 0 splits without judging. Input that is not exactly n PLAIN values is QB_EINVAL,
+ * more than INT32_MAX values QB_ELIMIT.
  */
-int qb_pq_dba_encode_plain(qb_buf *out, bool *out_written, qb_buf *scratch, const uint8_t *plain, size_t plain_n,
-                           size_t n, uint64_t min_shared, qb_err *err);
+int qb_pq_dba_split_plain(int32_t *pre, int32_t *suf, bool *out_pays, qb_buf *last, uint8_t *plain, size_t *plain_n,
+                          size_t n, size_t probe, qb_err *err);
 /** BYTE_STREAM_SPLIT of n values of `width` bytes each, stored back to back at `values`. */
 int qb_pq_bss_encode(qb_buf *out, const void *values, size_t n, size_t width, qb_err *err);
 
