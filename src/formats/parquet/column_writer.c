@@ -418,7 +418,7 @@ static inline int dba_stage(qb_pq_colw *c, const uint8_t *p, size_t n, const uin
   if ((rc = push(&c->vals, &pre, 4, err)) != QB_OK || (rc = push(&c->sufl, &suf, 4, err)) != QB_OK) return rc;
   if (c->data.cap - c->data.n < n - k + DATA_HEAD && (rc = data_reserve(c, n - k, err)) != QB_OK) return rc;
   if (!c->data.n) c->data.n = DATA_HEAD;
-  memcpy(c->data.p + c->data.n, p + k, n - k);
+  if (n > k) memcpy(c->data.p + c->data.n, p + k, n - k);
   c->data.n += n - k;
   return QB_OK;
 }

@@ -795,8 +795,9 @@ int qb_pq_dba_split_plain(int32_t *pre, int32_t *suf, bool *out_pays, qb_buf *la
     if ((size_t)(end - q) < 4) return QB_FAIL(err, QB_EINVAL, "DELTA_BYTE_ARRAY: value %zu: truncated PLAIN input", i);
     uint32_t len = qb_le32(q);
     q += 4;
-    if (len > (size_t)(end - q) || len > INT32_MAX)
+    if (len > (size_t)(end - q))
       return QB_FAIL(err, QB_EINVAL, "DELTA_BYTE_ARRAY: value %zu of %u bytes: truncated PLAIN input", i, len);
+    if (len > INT32_MAX) return QB_OK; /* beyond DELTA_BYTE_ARRAY's int32 lengths: stays PLAIN */
     size_t k = prev ? qb_pq_common_prefix(q, prev, len < prev_n ? len : prev_n) : 0;
     pre[i] = (int32_t)k;
     suf[i] = (int32_t)(len - k);

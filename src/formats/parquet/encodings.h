@@ -206,7 +206,8 @@ int qb_pq_dba_encode_split(qb_buf *out, const int32_t *pre, const int32_t *suf, 
  * min(probe, n) values' shared prefixes (bytes in common with the previous value) make up at least half of
  * their bytes. Then (*out_pays) pre[0..n) and suf[0..n) hold the prefix and suffix lengths, the suffixes are
  * moved to the front of the buffer (*plain_n becomes their total) and `last` holds the last value. Else
- * nothing is moved (pre and suf are scratch). probe 0 splits without judging. Input that is not exactly n PLAIN values is QB_EINVAL,
+ * nothing is moved (pre and suf are scratch; also for a value over INT32_MAX bytes, which DELTA_BYTE_ARRAY
+ * cannot hold). probe 0 splits without judging. Input that is not exactly n PLAIN values is QB_EINVAL,
  * more than INT32_MAX values QB_ELIMIT.
  */
 int qb_pq_dba_split_plain(int32_t *pre, int32_t *suf, bool *out_pays, qb_buf *last, uint8_t *plain, size_t *plain_n,
