@@ -313,11 +313,17 @@ typedef struct qb_pq_write_options {
    * first-page rule), without hashing every value first; a row group may close at another row (the
    * attempt counts its dictionary in the buffered size). Borrowed: it must outlive the writer. */
   const uint8_t *no_dictionary;
+  /* BYTE_ARRAY pages written without a dictionary (none tried, or dropped) use DELTA_BYTE_ARRAY (front
+   * coding: prefix lengths shared with the previous value, suffix lengths, suffixes) instead of PLAIN
+   * when it pays: decided once per column chunk, on its first such page holding values, when the values'
+   * shared prefixes make up at least half of their bytes (ids built as <experiment id>_term_<n>). Default
+   * true; false writes PLAIN, for readers without DELTA_BYTE_ARRAY (docs/COMPATIBILITY.md). */
+  bool delta_byte_array;
 } qb_pq_write_options;
 
 #define QB_PQ_WRITE_OPTIONS_INIT                                                                          \
   {QB_PQ_WRITE_OPTIONS_VERSION, QB_PQ_ZSTD, 0, (uint64_t)128 << 20, (uint32_t)1 << 20, 20000, true,      \
-   (uint32_t)1 << 20, 1, true, NULL, 0, NULL, NULL, NULL, NULL}
+   (uint32_t)1 << 20, 1, true, NULL, 0, NULL, NULL, NULL, NULL, true}
 
 /**
  * Start a Parquet file on `sink` (writes "PAR1" now). Offsets in the file are relative to the sink's

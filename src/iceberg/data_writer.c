@@ -17,6 +17,8 @@
 
 #define DEFAULT_TARGET_FILE_SIZE ((uint64_t)512 << 20)
 #define DEFAULT_MAX_OPEN_FILES 64
+/* table property: false writes string pages without dictionary PLAIN, never DELTA_BYTE_ARRAY (TABLES.md) */
+#define QB_DELTA_BYTE_ARRAY_PROP "qberg.parquet.delta-byte-array.enabled"
 /* Buffered row-group bytes shared by all open files of all data writers of the process: with fan-out to
  * many partitions, and to many tables at once (an ingest batch writes nine), each file gets
  * budget / open files (never more than write.parquet.row-group-size-bytes), which bounds memory. */
@@ -113,6 +115,10 @@ static int options(qb_data_writer *w, const qb_data_writer_options *o, qb_err *e
   if ((rc = qb_tbl__prop_i64(&v, md, "write.parquet.dict-size-bytes", 2 << 20, err))) return rc;
   if (v <= 0 || v > INT32_MAX) return QB_FAIL(err, QB_EINVAL, "write.parquet.dict-size-bytes is out of range");
   wo.dictionary_page_size_bytes = (uint32_t)v;
+  /* qberg's own switch (no Iceberg property exists): DELTA_BYTE_ARRAY for string pages without dictionary
+   * whose values share long prefixes; "false" (anything but true, as Java's Boolean.parseBoolean) keeps
+   * them PLAIN for readers without it (docs/COMPATIBILITY.md) */
+  wo.delta_byte_array = qb_tbl__prop_bool(md, QB_DELTA_BYTE_ARRAY_PROP, true);
   if (o->target_file_size_bytes) {
     w->target = o->target_file_size_bytes;
   } else {

@@ -4,8 +4,8 @@
 # (parquet-rows.mjs, parquet-meta.mjs) and hyparquet (parquet-rows-hyparquet.mjs). The expected rows come
 # from the generator's own dump of what it wrote (tests/tools/pq_gen.c), never from our reader.
 # Covers every type, nulls, nested lists/maps/structs, 0 and 1 row, several row groups and pages, every
-# writable codec, data page v1 and v2, dictionary on/off and dictionary fallback, CRC on/off, row and
-# columnar APIs.
+# writable codec, data page v1 and v2, dictionary on/off and dictionary fallback, DELTA_BYTE_ARRAY strings,
+# CRC on/off, row and columnar APIs.
 set -u
 gen="$QB_BUILD/tools/pq_gen"
 here="$QB_ROOT/tests/formats"
@@ -38,6 +38,11 @@ run alltypes_snappy_v2    alltypes 400 "--dict yes" both -- --codec snappy --pag
 run alltypes_gzip_plain   alltypes 400 "--dict no" both -- --codec gzip --no-dict --page-bytes 700 --no-crc
 run alltypes_none_v2_rgs  alltypes 400 "--min-row-groups 5" both -- --codec uncompressed --page-version 2 --row-group-bytes 6000 --page-rows 7
 run alltypes_1row         alltypes 1 "" both --
+# id-like strings without dictionary: DELTA_BYTE_ARRAY pages (v1 and v2, several pages), and PLAIN when off
+run ids_delta_v1          alltypes 400 "--dict no --delta-byte-array yes" both -- --no-dict --id-strings
+run ids_delta_v2_pages    alltypes 400 "--dict no --delta-byte-array yes" both -- --no-dict --id-strings --page-version 2 --page-rows 30
+run ids_delta_fallback    alltypes 400 "--dict yes --delta-byte-array yes" both -- --id-strings --dict-bytes 2000
+run ids_delta_off         alltypes 400 "--dict no --delta-byte-array no" both -- --no-dict --id-strings --no-delta-byte-array
 # hyparquet-compressors 1.1.1 fails on LZ4_RAW pages liblz4 produces ("lz4 offset out of range"); DuckDB
 # (liblz4 underneath) reads them, so this case is checked with DuckDB only.
 run alltypes_lz4raw       alltypes 150 "" duckdb -- --codec lz4_raw --dict-bytes 300

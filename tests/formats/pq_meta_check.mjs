@@ -5,6 +5,7 @@
 // metrics): field ids on every non-root element except the repeated list/key_value groups, physical,
 // converted and logical types, row-group count and split offsets, per-column value/null counts and sizes.
 // Usage: node pq_meta_check.mjs TYPES.json META.json RESULT.json [--min-row-groups N] [--dict yes|no]
+//        [--delta-byte-array yes|no]
 import { readFileSync } from 'node:fs';
 
 const [typesPath, metaPath, resultPath, ...opts] = process.argv.slice(2);
@@ -86,13 +87,16 @@ const rgs = meta.row_groups;
 check(rgs.length === result.split_offsets.length, `row groups ${rgs.length} vs split_offsets ${result.split_offsets.length}`);
 const minRg = Number(opt('--min-row-groups') ?? 0);
 check(rgs.length >= minRg, `row groups ${rgs.length} < ${minRg}`);
-let dictSeen = false;
+let dictSeen = false, dbaSeen = false;
 rgs.forEach((rg, i) => {
   const c0 = rg.columns[0];
   const start = Math.min(...[c0.dictionary_page_offset, c0.data_page_offset].filter((x) => x !== null).map(Number));
   check(start === result.split_offsets[i], `row group ${i}: starts at ${start}, split offset ${result.split_offsets[i]}`);
   for (const c of rg.columns) if (String(c.encodings).includes('DICTIONARY')) dictSeen = true;
+  for (const c of rg.columns) if (String(c.encodings).includes('DELTA_BYTE_ARRAY')) dbaSeen = true;
 });
+if (opt('--delta-byte-array'))
+  check(dbaSeen === (opt('--delta-byte-array') === 'yes'), `DELTA_BYTE_ARRAY encodings seen: ${dbaSeen}`);
 if (opt('--dict')) check(dictSeen === (opt('--dict') === 'yes'), `dictionary encodings seen: ${dictSeen}`);
 result.columns.forEach((col, ci) => {
   let values = 0, nulls = 0, size = 0;

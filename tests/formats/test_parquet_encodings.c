@@ -686,6 +686,127 @@ QB_TEST(delta_byte_array)
   qb_buf_free(&b);
 }
 
+/* The column writer's DELTA_BYTE_ARRAY path: values staged PLAIN split in place (qb_pq_dba_split_plain),
+ * then encoded (qb_pq_dba_encode_split): the same bytes as the slice encoder, read back by the page
+ * decoder; empty values, no shared prefix, one value, counts around the block (128) and miniblock (32)
+ * boundaries, values longer than a word and a 1 MiB value, all values equal; the probe rule; input that is
+ * not n PLAIN values. */
+static bool dba_plain_roundtrip(const qb_slice *v, size_t n)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_buf plain, a, b, last;
+  qb_buf_init(&plain, QB_BUF_NOLIMIT);
+  qb_buf_init(&a, QB_BUF_NOLIMIT);
+  qb_buf_init(&b, QB_BUF_NOLIMIT);
+  qb_buf_init(&last, QB_BUF_NOLIMIT);
+  int32_t *pre = calloc(n + 1, sizeof *pre), *suf = calloc(n + 1, sizeof *suf);
+  bool ok = qb_pq_plain_encode_bytes(&plain, v, n, &err) == QB_OK, pays = false;
+  size_t split = plain.n;
+  ok = ok && qb_pq_dba_split_plain(pre, suf, &pays, &last, plain.p, &split, n, 0, &err) == QB_OK && pays;
+  ok = ok && (!n || (last.n == v[n - 1].n && (!last.n || !memcmp(last.p, v[n - 1].p, last.n))));
+  ok = ok && qb_pq_dba_encode_split(&a, pre, suf, n, plain.p, split, &err) == QB_OK;
+  ok = ok && qb_pq_dba_encode(&b, v, n, &err) == QB_OK && a.n == b.n && memcmp(a.p, b.p, a.n) == 0;
+  qb_pq_decoder d;
+  qb_pq_decoder_init(&d);
+  qb_slice *g = calloc(n ? n : 1, sizeof *g);
+  ok = ok && g && qb_pq_decoder_reset(&d, QB_PQ_BYTE_ARRAY, 0, QB_PQ_DELTA_BYTE_ARRAY, a.p, a.n, &err) == QB_OK &&
+       qb_pq_decoder_read_bytes(g, n, &d, &err) == QB_OK;
+  for (size_t i = 0; ok && i < n; i++) ok = g[i].n == v[i].n && (!v[i].n || memcmp(g[i].p, v[i].p, v[i].n) == 0);
+  if (!ok) fprintf(stderr, "  n=%zu: %s\n", n, err.msg);
+  qb_pq_decoder_release(&d);
+  free(g);
+  free(pre);
+  free(suf);
+  qb_buf_free(&plain);
+  qb_buf_free(&a);
+  qb_buf_free(&b);
+  qb_buf_free(&last);
+  return ok;
+}
+
+QB_TEST(delta_byte_array_from_plain)
+{
+  qb_err err = QB_ERR_INIT;
+  enum { N = 1000 };
+  static char text[N][96];
+  static qb_slice v[N];
+  /* ids as the ingest writes them: a 64-character experiment id, "_term_", a number */
+  for (int i = 0; i < N; i++) {
+    snprintf(text[i], sizeof text[i], "%064x_term_%d", i / 300, i % 300);
+    v[i] = (qb_slice){(const uint8_t *)text[i], strlen(text[i])};
+  }
+  size_t counts[] = {1, 2, 31, 32, 33, 127, 128, 129, 255, 256, 257, 300, N};
+  for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) CHECK(dba_plain_roundtrip(v, counts[k]));
+  /* empty values among others, all empty, no shared prefix, all equal */
+  qb_slice mixed[6] = {{(const uint8_t *)"abc", 3}, {(const uint8_t *)"abd", 3}, {(const uint8_t *)"", 0},
+                       {(const uint8_t *)"abd", 3}, {(const uint8_t *)"abd", 3}, {(const uint8_t *)"ab", 2}};
+  CHECK(dba_plain_roundtrip(mixed, 6));
+  qb_slice empty[40];
+  for (int i = 0; i < 40; i++) empty[i] = (qb_slice){(const uint8_t *)"", 0};
+  CHECK(dba_plain_roundtrip(empty, 40));
+  static char distinct[200][12];
+  static qb_slice dv[200], same[200];
+  for (int i = 0; i < 200; i++) {
+    snprintf(distinct[i], sizeof distinct[i], "%c%07d", 'A' + i % 26, i * 7919 % 10007);
+    dv[i] = (qb_slice){(const uint8_t *)distinct[i], strlen(distinct[i])};
+    same[i] = v[5];
+  }
+  CHECK(dba_plain_roundtrip(same, 200));
+  /* prefixes that end inside, at and after a word: values of 1..40 bytes sharing 0..39 */
+  static char ramp[41][48];
+  static qb_slice rv[40];
+  for (int i = 0; i < 40; i++) {
+    memset(ramp[i], 'r', 48);
+    ramp[i][i] = (char)('a' + i % 26);
+    rv[i] = (qb_slice){(const uint8_t *)ramp[i], (size_t)(i % 2 ? i + 1 : 40 - i)};
+  }
+  CHECK(dba_plain_roundtrip(rv, 40));
+  /* a value of 1 MiB (a page's worth) after one sharing all but its last byte */
+  uint8_t *big = malloc((1 << 20) + 1);
+  memset(big, 'x', (1 << 20) + 1);
+  qb_slice bv[3] = {{big, (size_t)1 << 20}, {big, ((size_t)1 << 20) + 1}, {big, 5}};
+  CHECK(dba_plain_roundtrip(bv, 3));
+  free(big);
+
+  /* the rule on the first `probe` values: nothing moved when they do not pay */
+  qb_buf plain, last;
+  qb_buf_init(&plain, QB_BUF_NOLIMIT);
+  qb_buf_init(&last, QB_BUF_NOLIMIT);
+  int32_t pre[8], suf[8];
+  bool pays = true;
+  CHECK_OK(qb_pq_plain_encode_bytes(&plain, dv, 6, &err), &err); /* 8-byte values sharing nothing */
+  size_t n = plain.n;
+  uint8_t *copy = malloc(plain.n);
+  memcpy(copy, plain.p, plain.n);
+  CHECK_OK(qb_pq_dba_split_plain(pre, suf, &pays, &last, plain.p, &n, 6, 6, &err), &err);
+  CHECK(!pays && n == plain.n && !memcmp(copy, plain.p, n));
+  /* mixed: shared 2 + 3 + 2 = 7 of 14 bytes (half: it pays); the first 2 values share 2 of 6 (it does not) */
+  qb_buf_reset(&plain);
+  CHECK_OK(qb_pq_plain_encode_bytes(&plain, mixed, 6, &err), &err);
+  n = plain.n;
+  CHECK_OK(qb_pq_dba_split_plain(pre, suf, &pays, &last, plain.p, &n, 6, 2, &err), &err);
+  CHECK(!pays && n == plain.n);
+  CHECK_OK(qb_pq_dba_split_plain(pre, suf, &pays, &last, plain.p, &n, 6, 6, &err), &err);
+  CHECK(pays && n == 7 && !memcmp(plain.p, "abcdabd", 7) && last.n == 2 && !memcmp(last.p, "ab", 2));
+  CHECK(pre[0] == 0 && pre[1] == 2 && pre[2] == 0 && pre[3] == 0 && pre[4] == 3 && pre[5] == 2);
+  CHECK(suf[0] == 3 && suf[1] == 1 && suf[2] == 0 && suf[3] == 3 && suf[4] == 0 && suf[5] == 0);
+  /* input that is not exactly n PLAIN values */
+  qb_buf_reset(&plain);
+  CHECK_OK(qb_pq_plain_encode_bytes(&plain, mixed, 6, &err), &err);
+  n = plain.n;
+  CHECK_FAIL(qb_pq_dba_split_plain(pre, suf, &pays, &last, plain.p, &n, 7, 0, &err), QB_EINVAL, &err,
+             "value 6: truncated PLAIN input");
+  n = plain.n - 1;
+  CHECK_FAIL(qb_pq_dba_split_plain(pre, suf, &pays, &last, plain.p, &n, 6, 0, &err), QB_EINVAL, &err,
+             "value 5 of 2 bytes: truncated");
+  n = plain.n;
+  CHECK_FAIL(qb_pq_dba_split_plain(pre, suf, &pays, &last, plain.p, &n, 5, 0, &err), QB_EINVAL, &err,
+             "6 bytes after 5 values");
+  free(copy);
+  qb_buf_free(&plain);
+  qb_buf_free(&last);
+}
+
 QB_TEST(delta_byte_array_expansion_is_bounded)
 {
   /* A 2000-byte first value then 10000 values sharing all of it: ~20 MB from a small page. */

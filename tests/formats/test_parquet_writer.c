@@ -124,7 +124,7 @@ typedef struct chunk {
   int64_t iv[CHUNK_MAX];  /* BOOLEAN, INT32, INT64 */
   double dv[CHUNK_MAX];   /* FLOAT, DOUBLE */
   char sv[CHUNK_MAX][48]; /* BYTE_ARRAY / FLBA (truncated copy, NUL-terminated) */
-  int dict_pages, data_pages, dict_data_pages, plain_data_pages;
+  int dict_pages, data_pages, dict_data_pages, plain_data_pages, dba_data_pages;
   int v1_pages, v2_pages;
   int crc_pages, crc_ok;
   int max_rows_in_page;
@@ -222,7 +222,9 @@ static int read_chunk(chunk *c, const pqfile *f, size_t rg, size_t col, int max_
     if (rows > c->max_rows_in_page) c->max_rows_in_page = rows;
     c->n += (size_t)nvals;
     bool dict = enc == QB_PQ_PLAIN_DICTIONARY || enc == QB_PQ_RLE_DICTIONARY;
-    dict ? c->dict_data_pages++ : c->plain_data_pages++;
+    if (dict) c->dict_data_pages++;
+    else if (enc == QB_PQ_DELTA_BYTE_ARRAY) c->dba_data_pages++;
+    else c->plain_data_pages++;
     width = m->type == QB_PQ_FIXED_LEN_BYTE_ARRAY ? 16 : 0;
     if ((rc = qb_pq_decoder_reset(&d, m->type, width, enc, p, (size_t)(pend - p), err))) goto page_done;
     for (size_t i = 0; i < nn && !rc; i++, c->nv++) {
@@ -536,57 +538,63 @@ QB_TEST(dictionary_then_fallback_mid_chunk)
 {
   qb_err e = QB_ERR_INIT;
   qb_pq_schema *s = one_column(QB_PQ_BYTE_ARRAY, QB_PQ_OPTIONAL);
-  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
-  o.page_row_limit = 100;
-  o.dictionary_page_size_bytes = 400; /* ~40 distinct 6-byte strings fit */
-  wfile f;
-  CHECK_OK(wopen(&f, s, &o, &e), &e);
-  char buf[32];
-  for (int i = 0; i < 1000; i++) {
-    /* first 300 rows: 10 distinct values (dictionary pays off); then unique values overflow it */
-    snprintf(buf, sizeof buf, "v%05d", i < 300 ? i % 10 : i);
-    qb_value row = ROW(i % 50 == 0 ? V_NULL : vstr(buf));
-    CHECK_OK(qb_pq_writer_write_row(f.w, &row, &e), &e);
-  }
-  CHECK_OK(wclose(&f, NULL, &e), &e);
-  pqfile pf;
-  chunk *c = malloc(sizeof *c);
-  CHECK_OK(pq_load(&pf, f.path, &e), &e);
-  CHECK_OK(read_chunk(c, &pf, 0, 0, 0, 1, &e), &e);
-  CHECK_EQ_INT(c->dict_pages, 1);
-  CHECK(c->dict_data_pages >= 3 && c->plain_data_pages >= 6);
-  CHECK_EQ_INT(c->dict_data_pages + c->plain_data_pages, 10);
-  CHECK_EQ_INT(c->max_rows_in_page, 100);
-  CHECK_EQ_INT(c->n, 1000);
-  CHECK_EQ_INT(c->nv, 980);
-  /* values survive both encodings */
-  size_t k = 0;
-  for (int i = 0; i < 1000; i++) {
-    if (i % 50 == 0) continue;
-    snprintf(buf, sizeof buf, "v%05d", i < 300 ? i % 10 : i);
-    if (strcmp(c->sv[k++], buf) != 0) {
-      fprintf(stderr, "  row %d: %s != %s\n", i, c->sv[k - 1], buf);
-      CHECK(0);
+  /* the values after the fallback share most of their bytes ("v00300", "v00301"): PLAIN pages, or
+   * DELTA_BYTE_ARRAY ones (the default), the first of them re-encoded from the dictionary's indices */
+  for (int dba = 0; dba < 2; dba++) {
+    qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+    o.page_row_limit = 100;
+    o.dictionary_page_size_bytes = 400; /* ~40 distinct 6-byte strings fit */
+    o.delta_byte_array = dba;
+    wfile f;
+    CHECK_OK(wopen(&f, s, &o, &e), &e);
+    char buf[32];
+    for (int i = 0; i < 1000; i++) {
+      /* first 300 rows: 10 distinct values (dictionary pays off); then unique values overflow it */
+      snprintf(buf, sizeof buf, "v%05d", i < 300 ? i % 10 : i);
+      qb_value row = ROW(i % 50 == 0 ? V_NULL : vstr(buf));
+      CHECK_OK(qb_pq_writer_write_row(f.w, &row, &e), &e);
     }
+    CHECK_OK(wclose(&f, NULL, &e), &e);
+    pqfile pf;
+    chunk *c = malloc(sizeof *c);
+    CHECK_OK(pq_load(&pf, f.path, &e), &e);
+    CHECK_OK(read_chunk(c, &pf, 0, 0, 0, 1, &e), &e);
+    CHECK_EQ_INT(c->dict_pages, 1);
+    int fallback_pages = dba ? c->dba_data_pages : c->plain_data_pages;
+    CHECK(c->dict_data_pages >= 3 && fallback_pages >= 6);
+    CHECK_EQ_INT(c->dict_data_pages + fallback_pages, 10);
+    CHECK_EQ_INT(c->dict_data_pages + c->plain_data_pages + c->dba_data_pages, 10);
+    CHECK_EQ_INT(c->max_rows_in_page, 100);
+    CHECK_EQ_INT(c->n, 1000);
+    CHECK_EQ_INT(c->nv, 980);
+    /* values survive both encodings */
+    size_t k = 0;
+    for (int i = 0; i < 1000; i++) {
+      if (i % 50 == 0) continue;
+      snprintf(buf, sizeof buf, "v%05d", i < 300 ? i % 10 : i);
+      if (strcmp(c->sv[k++], buf) != 0) {
+        fprintf(stderr, "  row %d: %s != %s\n", i, c->sv[k - 1], buf);
+        CHECK(0);
+      }
+    }
+    const qb_pq_column_meta *m = &pf.m.row_groups[0].columns[0].meta_data;
+    CHECK(m->has_dictionary_page_offset && m->dictionary_page_offset == 4 && m->data_page_offset > 4);
+    /* encoding_stats: 1 dictionary page, dictionary-encoded and PLAIN (DELTA_BYTE_ARRAY) data pages
+     * (parquet-java v1 ids) */
+    CHECK_EQ_INT(m->n_encoding_stats, 3);
+    CHECK(m->encoding_stats[0].page_type == QB_PQ_PAGE_DICTIONARY &&
+          m->encoding_stats[0].encoding == QB_PQ_PLAIN_DICTIONARY && m->encoding_stats[0].count == 1);
+    CHECK(m->encoding_stats[1].page_type == QB_PQ_PAGE_DATA && m->encoding_stats[1].encoding == QB_PQ_PLAIN_DICTIONARY);
+    CHECK(m->encoding_stats[2].encoding == (dba ? QB_PQ_DELTA_BYTE_ARRAY : QB_PQ_PLAIN) &&
+          m->encoding_stats[1].count + m->encoding_stats[2].count == 10);
+    CHECK_EQ_INT(c->crc_pages, 11);
+    CHECK_EQ_INT(c->crc_ok, 11);
+    pq_free(&pf);
+    free(c);
   }
-  const qb_pq_column_meta *m = &pf.m.row_groups[0].columns[0].meta_data;
-  CHECK(m->has_dictionary_page_offset && m->dictionary_page_offset == 4 && m->data_page_offset > 4);
-  /* encoding_stats: 1 dictionary page, dictionary-encoded and PLAIN data pages (parquet-java v1 ids) */
-  CHECK_EQ_INT(m->n_encoding_stats, 3);
-  CHECK(m->encoding_stats[0].page_type == QB_PQ_PAGE_DICTIONARY &&
-        m->encoding_stats[0].encoding == QB_PQ_PLAIN_DICTIONARY && m->encoding_stats[0].count == 1);
-  CHECK(m->encoding_stats[1].page_type == QB_PQ_PAGE_DATA && m->encoding_stats[1].encoding == QB_PQ_PLAIN_DICTIONARY);
-  CHECK(m->encoding_stats[2].encoding == QB_PQ_PLAIN &&
-        m->encoding_stats[1].count + m->encoding_stats[2].count == 10);
-  CHECK_EQ_INT(c->crc_pages, 11);
-  CHECK_EQ_INT(c->crc_ok, 11);
-  pq_free(&pf);
-  free(c);
   qb_pq_schema_free(s);
 }
 
-/* Without a row limit, a page of one repeated dictionary value (0-bit indices) or of nulls estimates at
- * almost nothing; staged memory still closes it, so memory stays bounded by the page size. */
 QB_TEST(pages_close_on_staged_memory)
 {
   qb_err e = QB_ERR_INIT;
@@ -1393,6 +1401,92 @@ QB_TEST(no_dictionary_column)
   CHECK(double_chunk_is(b, v, M, &dp, &e));
   CHECK_EQ_INT(dp, 0);
   qb_pq_schema_free(sd);
+  qb_pq_schema_free(ss);
+}
+
+/* DELTA_BYTE_ARRAY (qb_pq_write_options.delta_byte_array): string pages without dictionary whose values
+ * share long prefixes (ids built as <experiment>_term_<n>), with nulls, in v1 and v2 pages, by rows and
+ * batches alike (the same bytes); every value reads back; off, the same values PLAIN in ≥ 3x the bytes.
+ * Values without shared prefixes stay PLAIN; the chunk's first page decides for the whole chunk; a
+ * dictionary that loses its first page falls back to DELTA_BYTE_ARRAY. */
+QB_TEST(delta_byte_array_pages)
+{
+  qb_err e = QB_ERR_INIT;
+  enum { N = 30000 };
+  static char data[N * 48];
+  static int64_t off[N + 1];
+  static uint8_t valid[N];
+  static qb_value rows[N], items[N];
+  static char want[N][48];
+  const uint8_t off1[1] = {1};
+  qb_pq_schema *ss = one_column(QB_PQ_BYTE_ARRAY, QB_PQ_OPTIONAL);
+  char a[512], b[512];
+  for (int kind = 0; kind < 3; kind++) {
+    /* 0: ids sharing ~35 of ~40 bytes; 1: short values without shared prefixes; 2: a first page of
+     * such values, then ids */
+    off[0] = 0;
+    for (int i = 0; i < N; i++) {
+      valid[i] = i % 17 != 3;
+      bool ids = kind == 0 || (kind == 2 && i >= 100);
+      if (ids) snprintf(want[i], 48, "%032x_term_%d", i / 300 * 2654435761u, i % 300);
+      else snprintf(want[i], 48, "%c%c%05d", 'A' + i % 26, 'a' + i * 7 % 26, i);
+      off[i + 1] = off[i] + (valid[i] ? (int64_t)strlen(want[i]) : 0);
+      if (valid[i]) memcpy(data + off[i], want[i], strlen(want[i]));
+      items[i] = valid[i] ? vbin(data + off[i], strlen(want[i])) : V_NULL;
+      rows[i] = vseq(QB_V_STRUCT, &items[i], 1);
+    }
+    qb_pq_column_batch cs = {data, off, valid, NULL}, rest = {data, off + 10000, valid + 10000, NULL};
+    int64_t bytes[2] = {0, 0};
+    for (int v2 = 0; v2 < 2; v2++) {
+      for (int on = 1; on >= 0; on--) {
+        qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+        o.no_dictionary = off1;
+        o.data_page_version = v2 ? 2 : 1;
+        o.delta_byte_array = on;
+        if (kind == 2) o.page_row_limit = 100;
+        CHECK(rows_and_batches_same_file(ss, &o, rows, &cs, &rest, N, 10000, b, &e));
+        pqfile pf;
+        chunk *c = malloc(sizeof *c);
+        CHECK_OK(pq_load(&pf, b, &e), &e);
+        CHECK_EQ_INT(pf.m.n_row_groups, 1);
+        CHECK_OK(read_chunk(c, &pf, 0, 0, 0, 1, &e), &e);
+        bool dba = on && kind == 0;
+        CHECK_EQ_INT(c->dba_data_pages, dba ? c->data_pages : 0);
+        CHECK_EQ_INT(c->plain_data_pages, dba ? 0 : c->data_pages);
+        CHECK_EQ_INT(c->n, N);
+        size_t k = 0;
+        for (int i = 0; i < N; i++)
+          if (valid[i] && strcmp(c->sv[k++], want[i]) != 0) {
+            fprintf(stderr, "  kind %d v2 %d on %d row %d: %s != %s\n", kind, v2, on, i, c->sv[k - 1], want[i]);
+            CHECK(0);
+            break;
+          }
+        CHECK_EQ_INT(c->nv, k);
+        const qb_pq_column_meta *m = &pf.m.row_groups[0].columns[0].meta_data;
+        CHECK_EQ_INT(m->n_encoding_stats, 1);
+        CHECK(m->encoding_stats[0].encoding == (dba ? QB_PQ_DELTA_BYTE_ARRAY : QB_PQ_PLAIN) &&
+              m->encoding_stats[0].count == c->data_pages);
+        bool listed = false;
+        for (uint32_t i = 0; i < m->n_encodings; i++) listed |= m->encodings[i] == QB_PQ_DELTA_BYTE_ARRAY;
+        CHECK(listed == dba);
+        bytes[on] = m->total_uncompressed_size;
+        pq_free(&pf);
+        free(c);
+      }
+      if (kind == 0) CHECK(bytes[1] * 3 < bytes[0]);
+      else CHECK_EQ_INT(bytes[1], bytes[0]);
+    }
+  }
+  /* the dictionary is tried and loses its first page: the pages are DELTA_BYTE_ARRAY from the first */
+  CHECK(write_batches(ss, NULL, &(qb_pq_column_batch){data, off, valid, NULL}, 0, N, 4096, a, &e));
+  pqfile pf;
+  chunk *c = malloc(sizeof *c);
+  CHECK_OK(pq_load(&pf, a, &e), &e);
+  CHECK_OK(read_chunk(c, &pf, 0, 0, 0, 1, &e), &e);
+  CHECK(!pf.m.row_groups[0].columns[0].meta_data.has_dictionary_page_offset);
+  CHECK(c->dba_data_pages > 0 && c->plain_data_pages == 0 && c->dict_data_pages == 0);
+  pq_free(&pf);
+  free(c);
   qb_pq_schema_free(ss);
 }
 

@@ -194,17 +194,23 @@ static qb_value vseq(qb_vkind k, qb_value *items, size_t n)
 static const char *const words[] = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta",
                                     "héllo ✓ 日本", "quote\"back\\slash", "tab\tnew\nline", ""};
 
+/* --id-strings: strings built as the ingest's ids (a 64-hex-digit experiment id, then per-row numbers), which
+ * the writer stores DELTA_BYTE_ARRAY when they are not dictionary-encoded */
+static bool id_strings;
+
 static qb_value gen_string(uint64_t i)
 {
   uint64_t r = rnd();
-  if (r % 4 == 0) return vstr(words[r % (sizeof words / sizeof words[0])]);
+  if (r % 4 == 0 && !id_strings) return vstr(words[r % (sizeof words / sizeof words[0])]);
   if (i == 7) { /* one value above parquet-java's 4 KiB statistics bound */
     uint8_t *p = bytes(5000);
     for (size_t k = 0; k < 5000; k++) p[k] = (uint8_t)('a' + k % 26);
     return vbytes(QB_V_STRING, p, 5000);
   }
-  char tmp[64];
-  int n = snprintf(tmp, sizeof tmp, "s%" PRIu64 "_%" PRIx64, i, r % 100000);
+  char tmp[128];
+  int n = id_strings ? snprintf(tmp, sizeof tmp, "%016" PRIx64 "%048" PRIx64 "_iter_%" PRIu64 "_param_%" PRIu64,
+                                (uint64_t)((i / 50) * 0x9E3779B97F4A7C15ULL), i / 50, i % 50, r % 7)
+                     : snprintf(tmp, sizeof tmp, "s%" PRIu64 "_%" PRIx64, i, r % 100000);
   uint8_t *p = bytes((size_t)n);
   memcpy(p, tmp, (size_t)n);
   return vbytes(QB_V_STRING, p, (size_t)n);
@@ -661,6 +667,8 @@ int main(int argc, char **argv)
   for (int i = 5; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--no-dict")) o.dictionary = false;
+    else if (!strcmp(a, "--id-strings")) id_strings = true;
+    else if (!strcmp(a, "--no-delta-byte-array")) o.delta_byte_array = false;
     else if (!strcmp(a, "--no-crc")) o.page_crc = false;
     else if (!strcmp(a, "--aggregates")) aggregates = true;
     else if (!v) die(a, NULL);

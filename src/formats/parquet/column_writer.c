@@ -30,6 +30,13 @@
 #define DICT_PROBE_VALUES 8192
 #define DICT_PROBE_AGAIN 256
 
+/* First-page values on which a chunk's string pages without dictionary judge DELTA_BYTE_ARRAY (see
+ * dba_decide): enough to see an id column's shape, few enough that the rest of the page is staged split. */
+#define DBA_PROBE_VALUES 1024
+
+/* A chunk's BYTE_ARRAY pages without dictionary start undecided between DELTA_BYTE_ARRAY and PLAIN. */
+static int8_t dba_initial(const qb_pq_colw *c) { return c->type == QB_PQ_BYTE_ARRAY && c->o->delta_byte_array ? 0 : -1; }
+
 void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_options *o, qb_pq_compressor *z)
 {
   memset(c, 0, sizeof *c);
@@ -49,10 +56,11 @@ void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_o
                     !(c->type == QB_PQ_FIXED_LEN_BYTE_ARRAY && o->data_page_version == 1);
   c->use_dict = c->dict_allowed;
   c->probe = DICT_PROBE_VALUES;
+  c->dba = dba_initial(c);
   bool numeric = c->type == QB_PQ_INT32 || c->type == QB_PQ_INT64 || c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
   qb_pq_dict_init(&c->dict, c->width, numeric);
-  qb_buf *bufs[] = {&c->def,  &c->rep,  &c->vals, &c->runs, &c->data,
-                    &c->pages, &c->body, &c->comp, &c->hdr,  &c->slices};
+  qb_buf *bufs[] = {&c->def,  &c->rep,  &c->vals, &c->runs,   &c->data, &c->pages,
+                    &c->body, &c->comp, &c->hdr,  &c->slices, &c->sufl, &c->prev};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) qb_buf_init(bufs[i], QB_BUF_NOLIMIT);
   qb_pq_col_stats_init(&c->stats, leaf);
 }
@@ -68,8 +76,8 @@ void qb_pq_colw_no_dictionary(qb_pq_colw *c) { c->dict_allowed = c->use_dict = f
 void qb_pq_colw_free(qb_pq_colw *c)
 {
   if (!c) return;
-  qb_buf *bufs[] = {&c->def,  &c->rep,  &c->vals, &c->runs, &c->data,
-                    &c->pages, &c->body, &c->comp, &c->hdr,  &c->slices};
+  qb_buf *bufs[] = {&c->def,  &c->rep,  &c->vals, &c->runs,   &c->data, &c->pages,
+                    &c->body, &c->comp, &c->hdr,  &c->slices, &c->sufl, &c->prev};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) qb_buf_free(bufs[i]);
   qb_pq_dict_free(&c->dict);
   qb_pq_col_stats_free(&c->stats);
@@ -181,12 +189,22 @@ static inline int put_level(qb_pq_colw *c, int rep, int def, qb_err *err)
   return QB_OK;
 }
 
-/* Bytes the open page's values take in PLAIN encoding. */
+/* Bytes the open page's values take in PLAIN encoding (also when staged for DELTA_BYTE_ARRAY: pages close
+ * where PLAIN ones would, at the rows of the chunk's first page, and hold at most page-size PLAIN bytes,
+ * which DELTA_BYTE_ARRAY only shrinks). */
 static size_t plain_bytes(const qb_pq_colw *c)
 {
   if (c->type == QB_PQ_BOOLEAN) return ((size_t)c->n_values + 7) / 8;
   if (c->width) return (size_t)c->n_values * c->width;
+  if (c->dba > 0) return c->page_value_bytes;
   return c->use_dict ? c->page_value_bytes + 4 * (size_t)c->n_values : data_bytes(c);
+}
+
+/* Bytes the open page's values take staged; DELTA_BYTE_ARRAY staging counts as PLAIN staging would (more
+ * than it holds), so pages and row groups close at the same rows either way. */
+static inline size_t staged_value_bytes(const qb_pq_colw *c)
+{
+  return c->dba > 0 ? c->page_value_bytes : vals_bytes(c) + data_bytes(c);
 }
 
 static size_t page_estimate(const qb_pq_colw *c)
@@ -207,7 +225,7 @@ static size_t page_estimate(const qb_pq_colw *c)
 static bool page_full(const qb_pq_colw *c)
 {
   if (c->o->page_row_limit && c->n_rows >= c->o->page_row_limit) return true;
-  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + vals_bytes(c) + data_bytes(c);
+  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + staged_value_bytes(c);
   return page_estimate(c) >= c->o->page_size_bytes || staged / STAGED_PAGE_FACTOR >= c->o->page_size_bytes;
 }
 
@@ -215,7 +233,7 @@ uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c)
 {
   /* The open page counts with what it holds in memory when that exceeds its encoded estimate (levels
    * staged as int16, dictionary indices as u32): the row-group budget bounds memory, not file bytes. */
-  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + vals_bytes(c) + data_bytes(c);
+  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + staged_value_bytes(c);
   size_t est = page_estimate(c);
   uint64_t n = c->pages.n + (staged > est ? staged : est);
   if (c->use_dict || c->dict_pages) n += c->dict.plain_bytes;
@@ -388,6 +406,49 @@ static inline int val_bool(qb_pq_colw *c, bool v, qb_err *err)
   return push(&c->vals, &b, 1, err);
 }
 
+/* DELTA_BYTE_ARRAY staging of value (p, n) after the page's previous value (prev, prev_n; 0 bytes for the
+ * page's first): its prefix and suffix lengths, its suffix. */
+static inline int dba_stage(qb_pq_colw *c, const uint8_t *p, size_t n, const uint8_t *prev, size_t prev_n, qb_err *err)
+{
+  int rc;
+  if (n > INT32_MAX) return QB_FAIL(err, QB_EINVAL, "value of %zu bytes exceeds DELTA_BYTE_ARRAY's 2 GiB limit", n);
+  size_t k = qb_pq_common_prefix(p, prev, n < prev_n ? n : prev_n);
+  int32_t pre = (int32_t)k, suf = (int32_t)(n - k);
+  c->page_value_bytes += 4 + n;
+  if ((rc = push(&c->vals, &pre, 4, err)) != QB_OK || (rc = push(&c->sufl, &suf, 4, err)) != QB_OK) return rc;
+  if (c->data.cap - c->data.n < n - k + DATA_HEAD && (rc = data_reserve(c, n - k, err)) != QB_OK) return rc;
+  if (!c->data.n) c->data.n = DATA_HEAD;
+  if (n > k) memcpy(c->data.p + c->data.n, p + k, n - k);
+  c->data.n += n - k;
+  return QB_OK;
+}
+
+/* The chunk's first BYTE_ARRAY page without dictionary, staged PLAIN, decides whether the chunk's pages
+ * are DELTA_BYTE_ARRAY, on its first DBA_PROBE_VALUES values (or all, when the page closes before):
+ * it pays when their shared prefixes make up at least half of their bytes. Ids built from a long common
+ * part (an experiment id, then "_iter_"/"_term_" and numbers) shrink to their last few bytes, and zstd,
+ * the copies and the page faults then handle a few percent of them; values without such prefixes stay
+ * PLAIN. When it pays, the staged values are re-staged split (in place) and the page goes on split. The
+ * values judged are the same however they arrive (rows or batches), so the choice is too. */
+static int dba_decide(qb_pq_colw *c, qb_err *err)
+{
+  size_t n = c->n_values, bytes = data_bytes(c), split = bytes;
+  int rc;
+  if ((rc = reserve_hinted(&c->vals, n * 4, c->hint_vals, err)) != QB_OK ||
+      (rc = qb_buf_reserve(&c->sufl, n * 4, err)) != QB_OK)
+    return rc;
+  bool pays;
+  rc = qb_pq_dba_split_plain((int32_t *)(void *)c->vals.p, (int32_t *)(void *)c->sufl.p, &pays, &c->prev,
+                             c->data.p + DATA_HEAD, &split, n, DBA_PROBE_VALUES, err);
+  if (rc) return rc;
+  c->dba = pays ? 1 : -1;
+  if (!pays) return QB_OK;
+  c->vals.n = c->sufl.n = n * 4;
+  c->data.n = DATA_HEAD + split;
+  c->page_value_bytes = bytes; /* their PLAIN size: the page closes where it would PLAIN */
+  return QB_OK;
+}
+
 static inline int val_bytes(qb_pq_colw *c, const uint8_t *p, size_t n, qb_err *err)
 {
   int rc;
@@ -402,12 +463,17 @@ static inline int val_bytes(qb_pq_colw *c, const uint8_t *p, size_t n, qb_err *e
   if ((rc = qb_pq_col_stats_bytes(&c->stats, p, n, err)) != QB_OK) return rc;
   c->n_values++;
   if (c->width) return push(&c->vals, p, n, err);
+  if (c->dba > 0) {
+    if ((rc = dba_stage(c, p, n, c->prev.p, c->prev.n, err)) != QB_OK) return rc;
+    qb_buf_reset(&c->prev);
+    return n ? qb_buf_append(&c->prev, p, n, err) : QB_OK;
+  }
   if (n > UINT32_MAX) return QB_FAIL(err, QB_EINVAL, "value of %zu bytes exceeds the 4 GiB BYTE_ARRAY limit", n);
   if ((rc = data_reserve(c, 4 + n, err)) != QB_OK) return rc;
   qb_put_le32(c->data.p + c->data.n, (uint32_t)n);
   if (n) memcpy(c->data.p + c->data.n + 4, p, n);
   c->data.n += 4 + n;
-  return QB_OK;
+  return c->dba == 0 && c->n_values >= DBA_PROBE_VALUES ? dba_decide(c, err) : QB_OK;
 }
 
 int qb_pq_colw_put_null(qb_pq_colw *c, int rep, int def, qb_err *err)
@@ -549,16 +615,22 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
       dict = false;
     }
   }
+  if (!dict && c->dba == 0 && c->n_values && (rc = dba_decide(c, err)) != QB_OK) return rc;
+  bool dba = !dict && c->dba > 0 && c->n_values;
+  if (dba && (rc = qb_pq_dba_encode_split(body, (const int32_t *)(const void *)c->vals.p,
+                                          (const int32_t *)(const void *)c->sufl.p, c->n_values,
+                                          c->data.p + DATA_HEAD, data_bytes(c), err)) != QB_OK)
+    return rc;
   /* the page's values section: encoded into body, or PLAIN strings as staged, the levels before them */
   const uint8_t *src;
   size_t src_n;
-  if (!dict && c->type == QB_PQ_BYTE_ARRAY && c->data.n && values_at <= DATA_HEAD) {
+  if (!dict && !dba && c->type == QB_PQ_BYTE_ARRAY && c->data.n && values_at <= DATA_HEAD) {
     uint8_t *at = c->data.p + DATA_HEAD - values_at;
     if (values_at) memcpy(at, body->p, values_at);
     src = at;
     src_n = values_at + data_bytes(c);
   } else {
-    if (!dict && (rc = encode_plain(body, c, err)) != QB_OK) return rc;
+    if (!dict && !dba && (rc = encode_plain(body, c, err)) != QB_OK) return rc;
     src = body->p;
     src_n = body->n;
   }
@@ -566,7 +638,8 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
 
   if (!c->pages.cap && c->hint_pages && (rc = qb_buf_reserve(&c->pages, c->hint_pages, err)) != QB_OK) return rc;
 
-  qb_pq_encoding enc = dict ? (v2 ? QB_PQ_RLE_DICTIONARY : QB_PQ_PLAIN_DICTIONARY) : QB_PQ_PLAIN;
+  qb_pq_encoding enc = dict ? (v2 ? QB_PQ_RLE_DICTIONARY : QB_PQ_PLAIN_DICTIONARY)
+                            : dba ? QB_PQ_DELTA_BYTE_ARRAY : QB_PQ_PLAIN;
   qb_pq_page_header h;
   memset(&h, 0, sizeof h);
   int64_t bytes, ubytes;
@@ -602,6 +675,8 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
   if (dict) {
     c->dict_pages = true;
     c->n_dict_pages_enc++;
+  } else if (dba) {
+    c->n_dba_pages++;
   } else {
     c->n_plain_pages++;
   }
@@ -613,6 +688,8 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
   qb_buf_reset(&c->vals);
   qb_buf_reset(&c->runs);
   qb_buf_reset(&c->data);
+  qb_buf_reset(&c->sufl);
+  qb_buf_reset(&c->prev); /* a page's first value shares nothing: pages decode on their own */
   /* The encode/compress scratch is only needed while a page is written: a writer fanning out to many
    * partition files would otherwise keep a page-sized body and compressed copy per column per open file. */
   qb_buf *scratch[] = {&c->body, &c->comp, &c->hdr};
@@ -732,6 +809,49 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
   }
   *src = s;
   c->data.n = (size_t)(dst - c->data.p);
+  c->n_values += (uint32_t)m;
+  c->stats.null_count += run - m;
+  if (minp && (rc = qb_pq_col_stats_bytes(&c->stats, minp, minn, err)) != QB_OK) return rc;
+  if (minp && (rc = qb_pq_col_stats_bytes(&c->stats, maxp, maxn, err)) != QB_OK) return rc;
+  return QB_OK;
+}
+
+/* DELTA_BYTE_ARRAY staging (c->dba > 0) of batch rows: as plain_bytes_run, each value split against the
+ * one before it in the page (the run's first against `prev`); a declared repeat shares all its bytes. */
+static int dba_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, size_t *src, qb_err *err)
+{
+  int rc;
+  const uint8_t *base = b->values, *valid = b->valid, *rep = b->repeats;
+  const int64_t *off = b->offsets;
+  size_t s = *src, m = 0;
+  if ((rc = qb_buf_reserve(&c->vals, run * 4, err)) != QB_OK || (rc = qb_buf_reserve(&c->sufl, run * 4, err)) != QB_OK)
+    return rc;
+  const uint8_t *minp = NULL, *maxp = NULL, *p = NULL, *prev = c->prev.p;
+  size_t minn = 0, maxn = 0, n = 0, prev_n = c->prev.n;
+  for (size_t k = i; k < i + run; k++) {
+    s = value_row(rep, k, s);
+    if (valid && !valid[k]) continue;
+    bool again = rep && k > i && rep[k];
+    if (!again) p = base + off[s], n = (size_t)(off[s + 1] - off[s]);
+    if ((rc = dba_stage(c, p, n, prev, prev_n, err)) != QB_OK) return rc;
+    prev = p, prev_n = n;
+    m++;
+    if (again) continue;
+    if (!minp) {
+      minp = maxp = p;
+      minn = maxn = n;
+    } else if (cmp_unsigned_bytes(p, n, minp, minn) < 0) {
+      minp = p, minn = n;
+    } else if (cmp_unsigned_bytes(p, n, maxp, maxn) > 0) {
+      maxp = p, maxn = n;
+    }
+  }
+  *src = s;
+  /* the page's last value, for the next run (the batch may be gone by then) */
+  if (m && prev != c->prev.p) {
+    qb_buf_reset(&c->prev);
+    if (prev_n && (rc = qb_buf_append(&c->prev, prev, prev_n, err)) != QB_OK) return rc;
+  }
   c->n_values += (uint32_t)m;
   c->stats.null_count += run - m;
   if (minp && (rc = qb_pq_col_stats_bytes(&c->stats, minp, minn, err)) != QB_OK) return rc;
@@ -957,7 +1077,11 @@ static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_
     else VALUE_RUN(val_double(c, ((const double *)b->values)[s], err));
     break;
   case QB_PQ_BYTE_ARRAY: {
-    if (!c->use_dict && c->stats.order == QB_PQ_ORD_BYTES) return plain_bytes_run(c, b, i, run, src, err);
+    if (!c->use_dict && c->stats.order == QB_PQ_ORD_BYTES) {
+      if (c->dba > 0) return dba_bytes_run(c, b, i, run, src, err);
+      if ((rc = plain_bytes_run(c, b, i, run, src, err)) != QB_OK) return rc;
+      return c->dba == 0 && c->n_values >= DBA_PROBE_VALUES ? dba_decide(c, err) : QB_OK;
+    }
     const uint8_t *base = b->values;
     const int64_t *off = b->offsets;
     VALUE_RUN(val_bytes(c, base + off[s], (size_t)(off[s + 1] - off[s]), err));
@@ -1067,7 +1191,7 @@ static void reset_chunk(qb_pq_colw *c)
   /* Release the row group's pages and staging buffers rather than keep their peak capacity for the next
    * one: a writer fanning out to many files would hold it for every column of every open file, outside
    * the row-group budget (which counts bytes held, not capacity). */
-  qb_buf *bufs[] = {&c->pages, &c->def, &c->rep, &c->vals, &c->runs, &c->data, &c->slices};
+  qb_buf *bufs[] = {&c->pages, &c->def, &c->rep, &c->vals, &c->runs, &c->data, &c->slices, &c->sufl, &c->prev};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
     qb_buf_free(bufs[i]);
     qb_buf_init(bufs[i], QB_BUF_NOLIMIT);
@@ -1076,7 +1200,8 @@ static void reset_chunk(qb_pq_colw *c)
   c->probe = c->probe_dropped ? DICT_PROBE_AGAIN : DICT_PROBE_VALUES;
   c->dict_pages = c->first_page_done = c->probe_dropped = false;
   c->num_values = c->data_uncompressed = c->data_compressed = 0;
-  c->n_dict_pages_enc = c->n_plain_pages = 0;
+  c->n_dict_pages_enc = c->n_plain_pages = c->n_dba_pages = 0;
+  c->dba = dba_initial(c);
 }
 
 int qb_pq_colw_flush(qb_pq_column_chunk *cc, qb_pq_colw *c, qb_writer *sink, uint64_t base, qb_arena *a,
@@ -1126,8 +1251,8 @@ int qb_pq_colw_flush(qb_pq_column_chunk *cc, qb_pq_colw *c, qb_writer *sink, uin
   qb_pq_encoding dict_enc = v2 ? QB_PQ_RLE_DICTIONARY : QB_PQ_PLAIN_DICTIONARY;
   qb_pq_encoding dict_page_enc = v2 ? QB_PQ_PLAIN : QB_PQ_PLAIN_DICTIONARY;
   qb_pq_page_type data_type = v2 ? QB_PQ_PAGE_DATA_V2 : QB_PQ_PAGE_DATA;
-  m->encodings = qb_arena_calloc(a, 4, sizeof *m->encodings);
-  m->encoding_stats = qb_arena_calloc(a, 3, sizeof *m->encoding_stats);
+  m->encodings = qb_arena_calloc(a, 5, sizeof *m->encodings);
+  m->encoding_stats = qb_arena_calloc(a, 4, sizeof *m->encoding_stats);
   if (!m->encodings || !m->encoding_stats) return QB_FAIL(err, QB_ENOMEM, "column metadata: out of memory");
   if (c->dict_pages) {
     add_encoding(m, dict_page_enc);
@@ -1140,6 +1265,11 @@ int qb_pq_colw_flush(qb_pq_column_chunk *cc, qb_pq_colw *c, qb_writer *sink, uin
   if (c->n_plain_pages) {
     add_encoding(m, QB_PQ_PLAIN);
     m->encoding_stats[m->n_encoding_stats++] = (qb_pq_page_encoding_stats){data_type, QB_PQ_PLAIN, c->n_plain_pages};
+  }
+  if (c->n_dba_pages) {
+    add_encoding(m, QB_PQ_DELTA_BYTE_ARRAY);
+    m->encoding_stats[m->n_encoding_stats++] =
+        (qb_pq_page_encoding_stats){data_type, QB_PQ_DELTA_BYTE_ARRAY, c->n_dba_pages};
   }
   /* v1 page headers name RLE as the level encoding even when a column has no levels */
   if (c->max_def || c->max_rep || !v2) add_encoding(m, QB_PQ_RLE);

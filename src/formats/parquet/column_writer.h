@@ -48,8 +48,11 @@ typedef struct qb_pq_colw {
                                    * in page order; see stage_repeats) */
   qb_buf data;                    /* BYTE_ARRAY in PLAIN mode: the values in their PLAIN layout (4-byte
                                    * little-endian length, bytes), ready for the page as they are */
+  qb_buf sufl, prev;              /* DELTA_BYTE_ARRAY staging (dba > 0): suffix lengths (int32; the prefix
+                                   * lengths are in `vals`, the suffixes in `data`) and the page's last value */
   size_t page_value_bytes;        /* BYTE_ARRAY in dictionary mode: the open page's value bytes (their
-                                   * PLAIN size for the first-page rule; `data` is empty then) */
+                                   * PLAIN size for the first-page rule; `data` is empty then); staged for
+                                   * DELTA_BYTE_ARRAY: their PLAIN size (lengths included), the page size */
   uint32_t n_levels, n_values, n_rows;
 
   /* finished pages of the chunk */
@@ -59,6 +62,10 @@ typedef struct qb_pq_colw {
   int64_t data_compressed;
   int32_t n_dict_pages_enc;       /* data pages dictionary-encoded */
   int32_t n_plain_pages;          /* data pages PLAIN */
+  int32_t n_dba_pages;            /* data pages DELTA_BYTE_ARRAY */
+  int8_t dba;                     /* BYTE_ARRAY pages without dictionary: 1 DELTA_BYTE_ARRAY, -1 PLAIN,
+                                   * 0 undecided (the chunk's first such page with values decides, staged
+                                   * PLAIN; the pages after it are staged split, see sufl) */
   qb_pq_col_stats stats;
 
   /* capacity hints: a chunk's staging buffers start empty (reset_chunk releases them); the first use of

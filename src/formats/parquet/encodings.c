@@ -24,18 +24,6 @@ static uint64_t get_bits(const uint8_t *p, uint64_t bitpos, unsigned width)
   return v;
 }
 
-/* OR `width` bits of v into buf at bit offset `bitpos` (buf zeroed beforehand). */
-static void put_bits(uint8_t *buf, uint64_t bitpos, uint64_t v, unsigned width)
-{
-  while (width > 0) {
-    unsigned sh = (unsigned)(bitpos & 7), take = 8 - sh < width ? 8 - sh : width;
-    buf[bitpos >> 3] |= (uint8_t)((v & ((1u << take) - 1)) << sh);
-    v = take < 64 ? v >> take : 0;
-    width -= take;
-    bitpos += take;
-  }
-}
-
 /* ULEB128 from [*p, end); false if truncated or longer than 10 bytes. */
 static bool uleb(uint64_t *out, const uint8_t **p, const uint8_t *end)
 {
@@ -566,13 +554,38 @@ int qb_pq_dbp_skip_all(const uint8_t **out_end, qb_pq_dbp_decoder *d, qb_err *er
   return QB_OK;
 }
 
+/* The 32 values u[0..32) of one miniblock, `w` bits each, LSB first, into dst (4 * w bytes): a 64-bit
+ * accumulator stored a word at a time (32 * w bits end on a word or half-word boundary). */
+static void dbp_pack32(uint8_t *dst, const uint64_t *u, unsigned w)
+{
+  uint64_t acc = 0;
+  unsigned bits = 0;
+  for (size_t i = 0; i < 32; i++) {
+    uint64_t v = u[i];
+    acc |= v << bits;
+    bits += w;
+    if (bits >= 64) {
+      qb_put_le64(dst, acc);
+      dst += 8;
+      bits -= 64;
+      acc = bits ? v >> (w - bits) : 0;
+    }
+  }
+  if (bits) qb_put_le32(dst, (uint32_t)acc);
+}
+
 /* Writes one block of up to 128 deltas (given as uint64 bit patterns, already wrapped to 32 bits for INT32). */
 static int dbp_write_block(qb_buf *out, const uint64_t *deltas, size_t n, bool is_int32, qb_err *err)
 {
   int64_t min = 0;
-  for (size_t i = 0; i < n; i++) {
-    int64_t v = is_int32 ? (int64_t)(int32_t)(uint32_t)deltas[i] : (int64_t)deltas[i];
-    if (i == 0 || v < min) min = v;
+  if (is_int32) {
+    min = (int32_t)(uint32_t)deltas[0];
+    for (size_t i = 1; i < n; i++)
+      if ((int32_t)(uint32_t)deltas[i] < min) min = (int32_t)(uint32_t)deltas[i];
+  } else {
+    min = (int64_t)deltas[0];
+    for (size_t i = 1; i < n; i++)
+      if ((int64_t)deltas[i] < min) min = (int64_t)deltas[i];
   }
   uint8_t hdr[10 + 4];
   size_t hn = 0;
@@ -582,33 +595,35 @@ static int dbp_write_block(qb_buf *out, const uint64_t *deltas, size_t n, bool i
     zz >>= 7;
     hdr[hn++] = (uint8_t)(b | (zz ? 0x80 : 0));
   } while (zz);
-  unsigned widths[4] = {0, 0, 0, 0};
+  /* the values above the minimum, zero after the last (a partial miniblock is padded) */
+  uint64_t u[128];
   uint64_t mask = is_int32 ? 0xffffffffu : UINT64_MAX;
-  for (size_t m = 0; m < 4; m++) {
-    uint64_t max = 0;
-    for (size_t i = m * 32; i < n && i < (m + 1) * 32; i++) {
-      uint64_t u = (deltas[i] - (uint64_t)min) & mask;
-      if (u > max) max = u;
-    }
-    widths[m] = (unsigned)qb_pq_bit_width(max);
-    hdr[hn++] = (uint8_t)widths[m];
+  for (size_t i = 0; i < n; i++) u[i] = (deltas[i] - (uint64_t)min) & mask;
+  for (size_t i = n; i < (n + 31) / 32 * 32; i++) u[i] = 0;
+  unsigned widths[4] = {0, 0, 0, 0};
+  size_t bytes = 0;
+  for (size_t m = 0; m * 32 < n; m++) {
+    uint64_t any = 0; /* the width of the largest value is that of their OR */
+    for (size_t i = m * 32; i < (m + 1) * 32; i++) any |= u[i];
+    widths[m] = (unsigned)qb_pq_bit_width(any);
+    bytes += (size_t)widths[m] * 4;
   }
-  int rc = qb_buf_append(out, hdr, hn, err);
-  for (size_t m = 0; !rc && m * 32 < n; m++) {
-    size_t bytes = (size_t)widths[m] * 4;
-    if ((rc = qb_buf_reserve(out, bytes, err))) break;
-    uint8_t *dst = out->p + out->n;
-    memset(dst, 0, bytes);
-    for (size_t i = 0; i < 32 && m * 32 + i < n; i++)
-      put_bits(dst, (uint64_t)i * widths[m], (deltas[m * 32 + i] - (uint64_t)min) & mask, widths[m]);
-    out->n += bytes;
+  for (size_t m = 0; m < 4; m++) hdr[hn++] = (uint8_t)widths[m];
+  int rc = qb_buf_reserve(out, hn + bytes, err);
+  if (rc) return rc;
+  uint8_t *dst = out->p + out->n;
+  memcpy(dst, hdr, hn);
+  dst += hn;
+  for (size_t m = 0; m * 32 < n; m++) {
+    if (widths[m]) dbp_pack32(dst, u + m * 32, widths[m]);
+    dst += (size_t)widths[m] * 4;
   }
-  return rc;
+  out->n += hn + bytes;
+  return QB_OK;
 }
 
 static int dbp_encode(qb_buf *out, const void *values, size_t n, bool is_int32, qb_err *err)
 {
-#define DBP_VAL(i) (is_int32 ? (uint64_t)(uint32_t)((const int32_t *)values)[i] : (uint64_t)((const int64_t *)values)[i])
   uint8_t hdr[40];
   size_t hn = 0;
   int64_t first = n ? (is_int32 ? ((const int32_t *)values)[0] : ((const int64_t *)values)[0]) : 0;
@@ -623,14 +638,17 @@ static int dbp_encode(qb_buf *out, const void *values, size_t n, bool is_int32, 
   }
   int rc = qb_buf_append(out, hdr, hn, err);
   uint64_t deltas[128];
-  uint64_t mask = is_int32 ? 0xffffffffu : UINT64_MAX;
+  const int32_t *v32 = values;
+  const int64_t *v64 = values;
   for (size_t i = 1; !rc && i < n;) {
     size_t k = 0;
-    for (; k < 128 && i < n; k++, i++) deltas[k] = (DBP_VAL(i) - DBP_VAL(i - 1)) & mask;
+    if (is_int32) /* deltas wrap in 32 bits */
+      for (; k < 128 && i < n; k++, i++) deltas[k] = (uint32_t)v32[i] - (uint32_t)v32[i - 1];
+    else
+      for (; k < 128 && i < n; k++, i++) deltas[k] = (uint64_t)v64[i] - (uint64_t)v64[i - 1];
     rc = dbp_write_block(out, deltas, k, is_int32, err);
   }
   return rc;
-#undef DBP_VAL
 }
 
 int qb_pq_dbp_encode_i32(qb_buf *out, const int32_t *v, size_t n, qb_err *err) { return dbp_encode(out, v, n, true, err); }
@@ -751,6 +769,61 @@ int qb_pq_dba_encode(qb_buf *out, const qb_slice *v, size_t n, qb_err *err)
   if (!rc) rc = dlba_encode(out, v, p, n, err);
   qb_buf_free(&pre);
   return rc;
+}
+
+int qb_pq_dba_encode_split(qb_buf *out, const int32_t *pre, const int32_t *suf, size_t n, const uint8_t *suffixes,
+                           size_t suffix_n, qb_err *err)
+{
+  int rc;
+  if ((rc = qb_pq_dbp_encode_i32(out, pre, n, err)) != QB_OK || (rc = qb_pq_dbp_encode_i32(out, suf, n, err)) != QB_OK)
+    return rc;
+  return suffix_n ? qb_buf_append(out, suffixes, suffix_n, err) : QB_OK;
+}
+
+int qb_pq_dba_split_plain(int32_t *pre, int32_t *suf, bool *out_pays, qb_buf *last, uint8_t *plain, size_t *plain_n,
+                          size_t n, size_t probe, qb_err *err)
+{
+  *out_pays = false;
+  if (n > INT32_MAX) return QB_FAIL(err, QB_ELIMIT, "DELTA_BYTE_ARRAY: %zu values in one page", n);
+  /* pass 1 (reads only): prefix and suffix lengths, the values checked against [plain, plain + *plain_n);
+   * the rule is judged once the first `probe` values are in */
+  const uint8_t *q = plain, *end = plain + *plain_n, *prev = NULL;
+  size_t prev_n = 0;
+  uint64_t shared = 0, bytes = 0, suffix_bytes = 0;
+  if (probe > n) probe = n; /* 0: no judgement */
+  for (size_t i = 0; i < n; i++) {
+    if ((size_t)(end - q) < 4) return QB_FAIL(err, QB_EINVAL, "DELTA_BYTE_ARRAY: value %zu: truncated PLAIN input", i);
+    uint32_t len = qb_le32(q);
+    q += 4;
+    if (len > (size_t)(end - q))
+      return QB_FAIL(err, QB_EINVAL, "DELTA_BYTE_ARRAY: value %zu of %u bytes: truncated PLAIN input", i, len);
+    if (len > INT32_MAX) return QB_OK; /* beyond DELTA_BYTE_ARRAY's int32 lengths: stays PLAIN */
+    size_t k = prev ? qb_pq_common_prefix(q, prev, len < prev_n ? len : prev_n) : 0;
+    pre[i] = (int32_t)k;
+    suf[i] = (int32_t)(len - k);
+    suffix_bytes += len - k;
+    if (i < probe) shared += k, bytes += len;
+    if (i + 1 == probe && shared * 2 < bytes) return QB_OK; /* it does not pay: nothing moved */
+    prev = q;
+    prev_n = len;
+    q += len;
+  }
+  if (q != end) return QB_FAIL(err, QB_EINVAL, "DELTA_BYTE_ARRAY: %zu bytes after %zu values", (size_t)(end - q), n);
+  int rc;
+  qb_buf_reset(last);
+  if (prev_n && (rc = qb_buf_append(last, prev, prev_n, err)) != QB_OK) return rc;
+  /* pass 2: each suffix moved to the front; it never starts before where it is written */
+  uint8_t *w = plain;
+  const uint8_t *r = plain;
+  for (size_t i = 0; i < n; i++) {
+    size_t len = (size_t)pre[i] + (size_t)suf[i];
+    memmove(w, r + 4 + pre[i], (size_t)suf[i]);
+    w += suf[i];
+    r += 4 + len;
+  }
+  *plain_n = (size_t)suffix_bytes;
+  *out_pays = true;
+  return QB_OK;
 }
 
 int qb_pq_bss_encode(qb_buf *out, const void *values, size_t n, size_t width, qb_err *err)

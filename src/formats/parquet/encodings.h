@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "qberg/common.h"
 #include "qberg/err.h"
@@ -165,6 +166,52 @@ int qb_pq_plain_encode_fixed(qb_buf *out, const qb_slice *v, size_t n, size_t wi
 int qb_pq_dlba_encode(qb_buf *out, const qb_slice *v, size_t n, qb_err *err);
 /** DELTA_BYTE_ARRAY: DBP prefix lengths (shared prefix with the previous value), then DLBA suffixes. */
 int qb_pq_dba_encode(qb_buf *out, const qb_slice *v, size_t n, qb_err *err);
+/** Bytes a and b share from their start, up to lim: two words at a time (the first differing byte of two
+ * words is their XOR's lowest set byte on a little-endian machine, its highest on a big-endian one).
+ * Inline: the column writer asks once per DELTA_BYTE_ARRAY value. */
+static inline size_t qb_pq_common_prefix(const uint8_t *a, const uint8_t *b, size_t lim)
+{
+  size_t k = 0;
+  for (; k + 16 <= lim; k += 16) {
+    uint64_t x0, y0, x1, y1;
+    memcpy(&x0, a + k, 8);
+    memcpy(&y0, b + k, 8);
+    memcpy(&x1, a + k + 8, 8);
+    memcpy(&y1, b + k + 8, 8);
+    if ((x0 ^ y0) | (x1 ^ y1)) break;
+  }
+  for (; k + 8 <= lim; k += 8) {
+    uint64_t x, y;
+    memcpy(&x, a + k, 8);
+    memcpy(&y, b + k, 8);
+    if (x != y) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+      return k + (size_t)(__builtin_clzll(x ^ y) >> 3);
+#else
+      return k + (size_t)(__builtin_ctzll(x ^ y) >> 3);
+#endif
+    }
+  }
+  while (k < lim && a[k] == b[k]) k++;
+  return k;
+}
+
+/** DELTA_BYTE_ARRAY of n values already split: prefix lengths, suffix lengths, and the suffixes back to
+ * back ([suffixes, suffixes + suffix_n), the sum of suf). */
+int qb_pq_dba_encode_split(qb_buf *out, const int32_t *pre, const int32_t *suf, size_t n, const uint8_t *suffixes,
+                           size_t suffix_n, qb_err *err);
+/**
+ * Split `n` values staged in their PLAIN layout (u32 LE length, bytes; back to back, as the column writer
+ * stages them) at [plain, plain + *plain_n) for DELTA_BYTE_ARRAY, in place, when it pays: when the first
+ * min(probe, n) values' shared prefixes (bytes in common with the previous value) make up at least half of
+ * their bytes. Then (*out_pays) pre[0..n) and suf[0..n) hold the prefix and suffix lengths, the suffixes are
+ * moved to the front of the buffer (*plain_n becomes their total) and `last` holds the last value. Else
+ * nothing is moved (pre and suf are scratch; also for a value over INT32_MAX bytes, which DELTA_BYTE_ARRAY
+ * cannot hold). probe 0 splits without judging. Input that is not exactly n PLAIN values is QB_EINVAL,
+ * more than INT32_MAX values QB_ELIMIT.
+ */
+int qb_pq_dba_split_plain(int32_t *pre, int32_t *suf, bool *out_pays, qb_buf *last, uint8_t *plain, size_t *plain_n,
+                          size_t n, size_t probe, qb_err *err);
 /** BYTE_STREAM_SPLIT of n values of `width` bytes each, stored back to back at `values`. */
 int qb_pq_bss_encode(qb_buf *out, const void *values, size_t n, size_t width, qb_err *err);
 
