@@ -317,13 +317,14 @@ typedef struct qb_pq_write_options {
    * coding: prefix lengths shared with the previous value, suffix lengths, suffixes) instead of PLAIN
    * when it pays: decided once per column chunk, on its first such page holding values, when the values'
    * shared prefixes make up at least half of their bytes (ids built as <experiment id>_term_<n>). Default
-   * true; false writes PLAIN, for readers without DELTA_BYTE_ARRAY (docs/COMPATIBILITY.md). */
+   * false (PLAIN): icebird and Iceberg-Java's vectorized reader before apache/iceberg PR #15362 cannot
+   * read DELTA_BYTE_ARRAY in v1 pages (docs/COMPATIBILITY.md "Parquet encodings"). */
   bool delta_byte_array;
 } qb_pq_write_options;
 
 #define QB_PQ_WRITE_OPTIONS_INIT                                                                          \
   {QB_PQ_WRITE_OPTIONS_VERSION, QB_PQ_ZSTD, 0, (uint64_t)128 << 20, (uint32_t)1 << 20, 20000, true,      \
-   (uint32_t)1 << 20, 1, true, NULL, 0, NULL, NULL, NULL, NULL, true}
+   (uint32_t)1 << 20, 1, true, NULL, 0, NULL, NULL, NULL, NULL, false}
 
 /**
  * Start a Parquet file on `sink` (writes "PAR1" now). Offsets in the file are relative to the sink's

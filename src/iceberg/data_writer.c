@@ -116,9 +116,9 @@ static int options(qb_data_writer *w, const qb_data_writer_options *o, qb_err *e
   if (v <= 0 || v > INT32_MAX) return QB_FAIL(err, QB_EINVAL, "write.parquet.dict-size-bytes is out of range");
   wo.dictionary_page_size_bytes = (uint32_t)v;
   /* qberg's own switch (no Iceberg property exists): DELTA_BYTE_ARRAY for string pages without dictionary
-   * whose values share long prefixes; "false" (anything but true, as Java's Boolean.parseBoolean) keeps
-   * them PLAIN for readers without it (docs/COMPATIBILITY.md) */
-  wo.delta_byte_array = qb_tbl__prop_bool(md, QB_DELTA_BYTE_ARRAY_PROP, true);
+   * whose values share long prefixes. Off unless "true" (as Java's Boolean.parseBoolean): icebird and
+   * Iceberg-Java's vectorized reader before apache/iceberg PR #15362 fail on it (docs/COMPATIBILITY.md) */
+  wo.delta_byte_array = qb_tbl__prop_bool(md, QB_DELTA_BYTE_ARRAY_PROP, false);
   if (o->target_file_size_bytes) {
     w->target = o->target_file_size_bytes;
   } else {

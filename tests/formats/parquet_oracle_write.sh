@@ -39,9 +39,9 @@ run alltypes_gzip_plain   alltypes 400 "--dict no" both -- --codec gzip --no-dic
 run alltypes_none_v2_rgs  alltypes 400 "--min-row-groups 5" both -- --codec uncompressed --page-version 2 --row-group-bytes 6000 --page-rows 7
 run alltypes_1row         alltypes 1 "" both --
 # id-like strings without dictionary: DELTA_BYTE_ARRAY pages (v1 and v2, several pages), and PLAIN when off
-run ids_delta_v1          alltypes 400 "--dict no --delta-byte-array yes" both -- --no-dict --id-strings
-run ids_delta_v2_pages    alltypes 400 "--dict no --delta-byte-array yes" both -- --no-dict --id-strings --page-version 2 --page-rows 30
-run ids_delta_fallback    alltypes 400 "--dict yes --delta-byte-array yes" both -- --id-strings --dict-bytes 2000
+run ids_delta_v1          alltypes 400 "--dict no --delta-byte-array yes" both -- --no-dict --id-strings --delta-byte-array
+run ids_delta_v2_pages    alltypes 400 "--dict no --delta-byte-array yes" both -- --no-dict --id-strings --delta-byte-array --page-version 2 --page-rows 30
+run ids_delta_fallback    alltypes 400 "--dict yes --delta-byte-array yes" both -- --id-strings --delta-byte-array --dict-bytes 2000
 run ids_delta_off         alltypes 400 "--dict no --delta-byte-array no" both -- --no-dict --id-strings --no-delta-byte-array
 # hyparquet-compressors 1.1.1 fails on LZ4_RAW pages liblz4 produces ("lz4 offset out of range"); DuckDB
 # (liblz4 underneath) reads them, so this case is checked with DuckDB only.

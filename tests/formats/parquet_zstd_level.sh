@@ -33,8 +33,6 @@ check "ns create" 'q ns create db >/dev/null'
 for t in dflt l1 l19; do
   case $t in dflt) prop=() ;; l1) prop=(--property write.parquet.compression-level=1) ;;
     l19) prop=(--property write.parquet.compression-level=19) ;; esac
-  # the ids PLAIN, as the default parameters were measured on (DELTA_BYTE_ARRAY leaves zstd their suffixes)
-  prop+=(--property qberg.parquet.delta-byte-array.enabled=false)
   check "create $t" 'q create db.$t --schema "$schema" "${prop[@]}" >/dev/null'
   check "append $t" 'q append db.$t "$dir/rows.jsonl" >/dev/null 2>"$dir/err"'
 done

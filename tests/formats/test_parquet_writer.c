@@ -539,7 +539,7 @@ QB_TEST(dictionary_then_fallback_mid_chunk)
   qb_err e = QB_ERR_INIT;
   qb_pq_schema *s = one_column(QB_PQ_BYTE_ARRAY, QB_PQ_OPTIONAL);
   /* the values after the fallback share most of their bytes ("v00300", "v00301"): PLAIN pages, or
-   * DELTA_BYTE_ARRAY ones (the default), the first of them re-encoded from the dictionary's indices */
+   * DELTA_BYTE_ARRAY ones (when on), the first of them re-encoded from the dictionary's indices */
   for (int dba = 0; dba < 2; dba++) {
     qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
     o.page_row_limit = 100;

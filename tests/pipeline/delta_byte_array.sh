@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # DELTA_BYTE_ARRAY for the ingest's id columns (qb_pq_write_options.delta_byte_array, table property
-# qberg.parquet.delta-byte-array.enabled): one ingest with the default, one into tables whose property is
-# false, with a pinned clock. With the default every file's iteration_id, parameter_id and term_id chunks
-# are DELTA_BYTE_ARRAY (DuckDB parquet_metadata), the property off leaves none; DuckDB and hyparquet 1.33
+# qberg.parquet.delta-byte-array.enabled, default false): one ingest into tables whose property is true,
+# one with the default, with a pinned clock. With the property on every file's iteration_id, parameter_id and
+# term_id chunks are DELTA_BYTE_ARRAY (DuckDB parquet_metadata), the default leaves none; DuckDB and hyparquet 1.33
 # read every such file as qberg does; qberg scans every table to the same rows either way. icebird 0.3.1
 # (latest; it bundles hyparquet 1.19.0, whose readDataPage decodes DELTA_BYTE_ARRAY in v2 data pages only)
 # reads the tables written with the property off and rejects the others with "unsupported encoding:
@@ -24,10 +24,11 @@ cp "$QB_TEST_DATA"/vqe/bad/*.json "$dir/first/experiment.vqe/"
 for w in on off; do
   "$QBERG" -w "$dir/$w" ingest --raw "$dir/first" >/dev/null 2>&1 # exits 1: every file is rejected
   check "first ingest ($w) creates the tables" '"$QBERG" -w "$dir/$w" tables quantum_features | grep -q hamiltonian_terms'
-  if [ "$w" = off ]; then
-    for t in $("$QBERG" -w "$dir/off" tables quantum_features); do
-      check "alter $t" '"$QBERG" -w "$dir/off" alter "$t" set-property "$PROP=false" >/dev/null 2>"$dir/err"'
+  if [ "$w" = on ]; then
+    for t in $("$QBERG" -w "$dir/on" tables quantum_features); do
+      check "alter $t" '"$QBERG" -w "$dir/on" alter "$t" set-property "$PROP=true" >/dev/null 2>"$dir/err"'
     done
+  else
     find "$dir/off" -name '*.parquet' | sort >"$dir/before"
   fi
   check "ingest ($w)" '"$QBERG" -w "$dir/$w" ingest --raw "$dir/raw" >/dev/null 2>"$dir/err"'
@@ -50,9 +51,9 @@ encodings off >"$dir/enc.off" 2>"$dir/err" || cat "$dir/err"
 for tc in "vqe_iterations iteration_id" "iteration_parameters parameter_id" "hamiltonian_terms term_id"; do
   check "$tc: every chunk DELTA_BYTE_ARRAY" \
     'grep "^$tc " "$dir/enc.on" >"$dir/e" && [ -s "$dir/e" ] && ! grep -qv DELTA_BYTE_ARRAY "$dir/e"'
-  check "$tc: PLAIN with $PROP=false" '[ "$(grep -c "^$tc " "$dir/enc.off")" -gt 0 ]'
+  check "$tc: PLAIN by default" '[ "$(grep -c "^$tc " "$dir/enc.off")" -gt 0 ]'
 done
-check "no DELTA_BYTE_ARRAY in any file written with the property off" '[ -s "$dir/enc.off" ] && ! grep -q DELTA_BYTE_ARRAY "$dir/enc.off"'
+check "no DELTA_BYTE_ARRAY in any file written by default" '[ -s "$dir/enc.off" ] && ! grep -q DELTA_BYTE_ARRAY "$dir/enc.off"'
 
 # DuckDB and hyparquet read every file of the three tables as qberg reads it
 files=$(find "$dir/on/quantum_features/vqe_iterations" "$dir/on/quantum_features/iteration_parameters" \

@@ -668,6 +668,7 @@ int main(int argc, char **argv)
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--no-dict")) o.dictionary = false;
     else if (!strcmp(a, "--id-strings")) id_strings = true;
+    else if (!strcmp(a, "--delta-byte-array")) o.delta_byte_array = true;
     else if (!strcmp(a, "--no-delta-byte-array")) o.delta_byte_array = false;
     else if (!strcmp(a, "--no-crc")) o.page_crc = false;
     else if (!strcmp(a, "--aggregates")) aggregates = true;
