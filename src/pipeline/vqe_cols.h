@@ -133,6 +133,21 @@ static inline void qb_vqe_cols_put_f64(qb_vqe_cols *c, double v, qb_err *err)
   if (dst) memcpy(dst, &v, 8);
 }
 
+/* `k` present cells of `width` bytes at the end of column `col`, appended at once (the many-row tables'
+ * derivation writes a run of rows column by column): where to write their values (NULL on failure, in
+ * c->rc). The caller adds the rows to n_rows once every column holds them. */
+static inline uint8_t *qb_vqe__cells(qb_vqe_cols *c, size_t col_i, size_t k, size_t width, qb_err *err)
+{
+  qb_vqe_col *col = &c->cols[col_i];
+  if (c->rc || (c->rc = qb_vqe__room(&col->valid, k, err)) || (c->rc = qb_vqe__room(&col->values, k * width, err)))
+    return NULL;
+  memset(col->valid.p + col->valid.n, 1, k);
+  col->valid.n += k;
+  uint8_t *dst = col->values.p + col->values.n;
+  col->values.n += k * width;
+  return dst;
+}
+
 /* A present BYTE_ARRAY cell of up to `max` bytes: returns where to write them (NULL on failure, in
  * c->rc); qb_vqe__bytes_end then closes it with its actual length. */
 static inline uint8_t *qb_vqe__bytes_begin(qb_vqe_cols *c, size_t max, qb_err *err)

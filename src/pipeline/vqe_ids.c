@@ -373,9 +373,3 @@ void qb_vqe_idhash_init(qb_vqe_idhash *h, const char *experiment_id, size_t n)
   qb_spark_murmur_update(&h->after_id, experiment_id, n);
 }
 
-int32_t qb_vqe_idhash_str(const qb_vqe_idhash *h, const char *p, size_t n)
-{
-  qb_spark_murmur m = h->after_id;
-  qb_spark_murmur_update(&m, p, n);
-  return qb_spark_murmur_final(&m);
-}

@@ -34,7 +34,10 @@ typedef struct qb_vqe_idhash {
 } qb_vqe_idhash;
 
 void qb_vqe_idhash_init(qb_vqe_idhash *h, const char *experiment_id, size_t n);
-int32_t qb_vqe_idhash_str(const qb_vqe_idhash *h, const char *p, size_t n);
+static inline int32_t qb_vqe_idhash_str(const qb_vqe_idhash *h, const char *p, size_t n)
+{
+  return qb_spark_murmur_final_with(&h->after_id, p, n);
+}
 /* hash(…) % 1000000, Java's remainder: in (-1000000, 1000000) */
 static inline int32_t qb_vqe_bucket(int32_t hash) { return qb_java_rem(hash, QB_VQE_ID_BUCKETS); }
 
