@@ -493,13 +493,15 @@ typedef struct id_head {
   uint64_t pre;
 } id_head;
 
-static void id_head_init(id_head *h, const char *prefix, size_t prefix_n, const char *tag, size_t tag_n)
+/* `eid` is the hash state of prefix's first `eid_n` bytes (the experiment id, hashed once per record). */
+static void id_head_init(id_head *h, const char *prefix, size_t prefix_n, const char *tag, size_t tag_n, uint64_t eid,
+                         size_t eid_n)
 {
   memset(h->p, 0, sizeof h->p);
   memcpy(h->p, prefix, prefix_n);
   memcpy(h->p + prefix_n, tag, tag_n);
   h->n = prefix_n + tag_n;
-  h->pre = qb_hash_bytes_update(QB_HASH_BYTES_INIT, h->p, h->n);
+  h->pre = qb_hash_bytes_update(eid, h->p + eid_n, h->n - eid_n);
 }
 
 /* Room for `k` ids in column col and for their hash states (qb_vqe_cols.id_hash): the column, or NULL. */
@@ -547,7 +549,7 @@ static int parameters_cols(rows *w, const qb_vqe_doubles *d, unsigned bit, const
   qb_vqe_idhash h;
   qb_vqe_idhash_init(&h, w->eid, w->eid_n);
   id_head head;
-  id_head_init(&head, w->eid, w->eid_n, tag, tag_n);
+  id_head_init(&head, w->eid, w->eid_n, tag, tag_n, QB_HASH_BYTES_INIT, 0);
   uint8_t *values = qb_vqe__cells(c, VALUE, k, 8, w->err), *index = qb_vqe__cells(c, INDEX, k, 4, w->err);
   qb_vqe_col *ids = ids_begin(w, ID, k);
   if (!ids) return c->rc;
@@ -571,6 +573,7 @@ static int iteration_parameters_cols(rows *w)
   constants_at(w, 5, META);
   qb_vqe_idhash h;
   qb_vqe_idhash_init(&h, w->eid, w->eid_n);
+  uint64_t eid = qb_hash_bytes_update(QB_HASH_BYTES_INIT, w->eid, w->eid_n); /* iteration ids start with it */
   for (size_t i = 0; i < r->n_iterations; i++) {
     const qb_vqe_iteration *it = &r->iterations[i];
     size_t k = it->parameters.n, from = c->n_rows;
@@ -578,7 +581,7 @@ static int iteration_parameters_cols(rows *w)
     char iter_id[ID_MAX];
     size_t iter_n = iteration_id(iter_id, w, &h, it->iteration);
     id_head head;
-    id_head_init(&head, iter_id, iter_n, TAG("_param_"));
+    id_head_init(&head, iter_id, iter_n, TAG("_param_"), eid, w->eid_n);
     uint8_t *index = qb_vqe__cells(c, INDEX, k, 4, w->err), *values = qb_vqe__cells(c, VALUE, k, 8, w->err);
     qb_vqe_col *ids = ids_begin(w, ID, k);
     if (!ids) return c->rc;
@@ -608,7 +611,7 @@ static int hamiltonian_terms_cols(rows *w)
   qb_vqe_idhash h;
   qb_vqe_idhash_init(&h, w->eid, w->eid_n);
   id_head head;
-  id_head_init(&head, w->eid, w->eid_n, TAG("_term_"));
+  id_head_init(&head, w->eid, w->eid_n, TAG("_term_"), QB_HASH_BYTES_INIT, 0);
   size_t label_bytes = 0;
   for (size_t i = 0; i < k; i++) label_bytes += r->hamiltonian[i].label.n;
   qb_vqe_col *labels = &c->cols[LABEL];
