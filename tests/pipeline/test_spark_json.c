@@ -400,7 +400,7 @@ QB_TEST(experiment_id_streams_its_text)
   qb_arena_release(&a);
 }
 
-/* qb_spark_json_plain_run (8 bytes at a time) against the byte loop it replaces, and the escaped string
+/* qb_spark_json_plain_run (16, then 8 bytes at a time) against the byte loop it replaces, and the escaped string
  * against escaping byte by byte, on random bytes where escapes sit at every offset of a word. */
 QB_TEST(plain_runs_match_the_byte_loop)
 {
