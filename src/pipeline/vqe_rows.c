@@ -10,6 +10,7 @@
 #include "pipeline/vqe_cols.h"
 #include "pipeline/vqe_ids.h"
 #include "util/arena.h"
+#include "util/buf.h"
 #include "util/clock.h"
 #include "util/hash.h"
 
@@ -257,32 +258,55 @@ static int vqe_results(rows *w)
   return emit(w);
 }
 
-/* Decimal form of v (what %PRId64 prints) at out, which must have DEC_ROOM bytes of room: they are all
- * written, the digits first; returns the digits' length (at most 20). Runs for every row id (snprintf was
- * a measurable share of ingest): two digits per step from the end into a scratch buffer, then one copy of
- * a fixed size (no digit count first, no variable-length copy). */
+/* "00" to "99", each pair as the little-endian 16-bit value of its two characters */
+#define PAIR(t, u) (uint16_t)(('0' + (t)) | ('0' + (u)) << 8)
+#define PAIRS(t) PAIR(t, 0), PAIR(t, 1), PAIR(t, 2), PAIR(t, 3), PAIR(t, 4), PAIR(t, 5), PAIR(t, 6), PAIR(t, 7), \
+                 PAIR(t, 8), PAIR(t, 9)
+static const uint16_t pairs[100] = {PAIRS(0), PAIRS(1), PAIRS(2), PAIRS(3), PAIRS(4),
+                                    PAIRS(5), PAIRS(6), PAIRS(7), PAIRS(8), PAIRS(9)};
+
+/* The decimal form of v (what %PRId64 prints) as the little-endian bytes of *x, when it has at most 8
+ * characters (|v| < 10^7: every bucket and parameter position); returns its length, else 0. Runs for
+ * every row id, two digits per step: built in a register, the caller stores it at once and hashes it
+ * from there (digits stored piecewise and then loaded whole stall the store forwarding). */
+static inline size_t dec8(uint64_t *x, int64_t v)
+{
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, r = 0;
+  if (u >= 10000000) return 0;
+  size_t n = 0;
+  for (; u >= 100; u /= 100, n += 2) r = r << 16 | pairs[u % 100];
+  if (u >= 10) {
+    r = r << 16 | pairs[u];
+    n += 2;
+  } else {
+    r = r << 8 | (uint64_t)('0' + u);
+    n++;
+  }
+  if (v < 0) r = r << 8 | '-', n++;
+  *x = r;
+  return n;
+}
+
+/* Decimal form of v (what %PRId64 prints) at out, which must have DEC_ROOM bytes of room (any of them
+ * may be written); returns its length (at most 20). */
 static inline size_t dec(char *out, int64_t v)
 {
-  static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                              "8081828384858687888990919293949596979899";
-  char tmp[2 * DEC_ROOM] = {0};
-  char *e = tmp + DEC_ROOM, *p = e;
+  uint64_t x;
+  size_t n = dec8(&x, v);
+  if (n) {
+    qb_put_le64((uint8_t *)out, x);
+    return n;
+  }
+  char tmp[DEC_ROOM], *e = tmp + sizeof tmp, *p = e;
   uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-  while (u >= 100) {
-    p -= 2;
-    memcpy(p, pairs + 2 * (u % 100), 2);
-    u /= 100;
-  }
-  if (u >= 10) {
-    p -= 2;
-    memcpy(p, pairs + 2 * u, 2);
-  } else {
-    *--p = (char)('0' + u);
-  }
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
   if (v < 0) *--p = '-';
-  memcpy(out, p, DEC_ROOM); /* p >= tmp + 4: the copy stays in tmp */
-  return (size_t)(e - p);
+  n = (size_t)(e - p);
+  memcpy(out, p, n);
+  return n;
 }
 
 /* `prefix` `tag` `v`: the row ids of §4.5–§4.9 (ID_MAX bounds every one: a 64-char id, a short tag). */
@@ -518,13 +542,20 @@ static qb_vqe_col *ids_begin(rows *w, size_t col_i, size_t k)
 }
 
 /* The id `head` `v` as the next cell of col (room from ids_begin): the head copied whole, then the digits;
- * its hash state as put_id's. */
-static inline void id_cell(qb_vqe_cols *c, qb_vqe_col *col, const id_head *head, int64_t v)
+ * its hash state as put_id's. Inlined into each run's loop (one call per row was a measurable cost). */
+static inline __attribute__((always_inline)) void id_cell(qb_vqe_cols *c, qb_vqe_col *col, const id_head *head, int64_t v)
 {
   uint8_t *dst = col->values.p + col->values.n;
   memcpy(dst, head->p, ID_HEAD);
-  size_t tail = dec((char *)dst + head->n, v);
-  uint64_t h = qb_hash_bytes_update(head->pre, dst + head->n, tail);
+  uint64_t x, h;
+  size_t tail = dec8(&x, v);
+  if (tail) {
+    qb_put_le64(dst + head->n, x);
+    h = qb_hash_bytes_update_le(head->pre, x, tail);
+  } else {
+    tail = dec((char *)dst + head->n, v);
+    h = qb_hash_bytes_update(head->pre, dst + head->n, tail);
+  }
   col->values.n += head->n + tail;
   col->valid.p[col->valid.n++] = 1;
   qb_vqe__close_bytes(col);
