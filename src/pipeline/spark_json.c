@@ -67,16 +67,16 @@ size_t qb_spark_json_plain_run(const char *p, size_t n)
 
 size_t qb_spark_long_text(char out[20], int64_t v)
 {
-  char tmp[20];
-  size_t n = 0, k = 0;
   uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v; /* INT64_MIN's magnitude fits a uint64 */
+  size_t k = v < 0, nd = 1;
+  if (k) out[0] = '-';
+  for (uint64_t t = u; t >= 10; t /= 10) nd++; /* the length first: digits written in place from the end */
+  char *e = out + k + nd;
   do {
-    tmp[n++] = (char)('0' + u % 10);
+    *--e = (char)('0' + u % 10);
     u /= 10;
   } while (u);
-  if (v < 0) out[k++] = '-';
-  while (n) out[k++] = tmp[--n];
-  return k;
+  return k + nd;
 }
 
 int qb_spark_json_string(qb_buf *b, const char *p, size_t n, qb_err *err)

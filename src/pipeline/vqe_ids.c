@@ -205,29 +205,85 @@ static void j_molecule_data(jw *w)
   j_putc(w, '}');
 }
 
+/* j_num at o, which has QB_JAVA_DOUBLE_MAX + 2 bytes of room; returns the bytes written. */
+static inline size_t num_at(char *o, double v, bool as_long)
+{
+  if (as_long) return qb_spark_long_text(o, (int64_t)v);
+  if (isfinite(v)) return qb_java_double_to_string(o, v);
+  o[0] = '"'; /* Jackson writes NaN and Infinity as strings */
+  size_t n = 1 + qb_java_double_to_string(o + 1, v);
+  o[n] = '"';
+  return n + 1;
+}
+
+/* j_str at o, which has 6 * s.n + 2 bytes of room; returns the bytes written. */
+static inline size_t str_at(char *o, qb_vqe_str s)
+{
+  char *start = o;
+  *o++ = '"';
+  for (size_t i = 0; i < s.n;) {
+    size_t run = qb_spark_json_plain_run(s.p + i, s.n - i);
+    memcpy(o, s.p + i, run);
+    o += run;
+    i += run;
+    if (i == s.n) break;
+    o += qb_spark_json_escape(o, (unsigned char)s.p[i++]);
+  }
+  *o++ = '"';
+  return (size_t)(o - start);
+}
+
+#define LIT_AT(o, s) (memcpy((o), (s), sizeof(s) - 1), sizeof(s) - 1)
+
 /* {"coefficients":{"imaginary":…,"real":…},"label":"…"} (JSON: names sorted), or label, then
- * coefficients with real first (Avro: declaration order). */
+ * coefficients with real first (Avro: declaration order). A few hundred terms per record: each is
+ * composed in the stage in one piece (one room test, not one per key, number and string). */
 static void j_term(jw *w, const qb_vqe_term *t)
 {
   bool re_long = qb_vqe_types_as_long(w->t, w->r, QB_VQE_F_COEFF_REAL);
   bool im_long = qb_vqe_types_as_long(w->t, w->r, QB_VQE_F_COEFF_IMAG);
-  if (w->avro_order) {
-    J_LIT(w, "{\"label\":");
-    j_str(w, t->label);
-    J_LIT(w, ",\"coefficients\":{\"real\":");
-    j_num(w, t->real, re_long);
-    J_LIT(w, ",\"imaginary\":");
-    j_num(w, t->imaginary, im_long);
-    J_LIT(w, "}}");
-  } else {
-    J_LIT(w, "{\"coefficients\":{\"imaginary\":");
-    j_num(w, t->imaginary, im_long);
-    J_LIT(w, ",\"real\":");
-    j_num(w, t->real, re_long);
-    J_LIT(w, "},\"label\":");
-    j_str(w, t->label);
-    j_putc(w, '}');
+  size_t label_max = t->label.n <= (sizeof w->stage - 128) / 6 ? 6 * t->label.n + 2 : SIZE_MAX;
+  size_t need = label_max == SIZE_MAX ? SIZE_MAX : 64 + 2 * (QB_JAVA_DOUBLE_MAX + 2) + label_max;
+  if (need > sizeof w->stage - w->n) j_flush(w);
+  if (need > sizeof w->stage) { /* a label longer than the stage: piece by piece */
+    if (w->avro_order) {
+      J_LIT(w, "{\"label\":");
+      j_str(w, t->label);
+      J_LIT(w, ",\"coefficients\":{\"real\":");
+      j_num(w, t->real, re_long);
+      J_LIT(w, ",\"imaginary\":");
+      j_num(w, t->imaginary, im_long);
+      J_LIT(w, "}}");
+    } else {
+      J_LIT(w, "{\"coefficients\":{\"imaginary\":");
+      j_num(w, t->imaginary, im_long);
+      J_LIT(w, ",\"real\":");
+      j_num(w, t->real, re_long);
+      J_LIT(w, "},\"label\":");
+      j_str(w, t->label);
+      j_putc(w, '}');
+    }
+    return;
   }
+  char *o = w->stage + w->n;
+  if (w->avro_order) {
+    o += LIT_AT(o, "{\"label\":");
+    o += str_at(o, t->label);
+    o += LIT_AT(o, ",\"coefficients\":{\"real\":");
+    o += num_at(o, t->real, re_long);
+    o += LIT_AT(o, ",\"imaginary\":");
+    o += num_at(o, t->imaginary, im_long);
+    o += LIT_AT(o, "}}");
+  } else {
+    o += LIT_AT(o, "{\"coefficients\":{\"imaginary\":");
+    o += num_at(o, t->imaginary, im_long);
+    o += LIT_AT(o, ",\"real\":");
+    o += num_at(o, t->real, re_long);
+    o += LIT_AT(o, "},\"label\":");
+    o += str_at(o, t->label);
+    *o++ = '}';
+  }
+  w->n = (size_t)(o - w->stage);
 }
 enum {
   ID_ANSATZ,
