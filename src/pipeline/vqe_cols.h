@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "pipeline/vqe_ids.h"
 #include "qberg/parquet.h"
 #include "qberg/vqe.h"
 #include "util/buf.h"
@@ -191,8 +192,9 @@ static inline int qb_vqe_cols_end_row(qb_vqe_cols *c)
   return QB_OK;
 }
 
-/* vqe_rows.c: append the rows qb_vqe_rows derives for c->table from `rec` (same arguments) to `c`. */
+/* vqe_rows.c: append the rows qb_vqe_rows derives for c->table from `rec` (same arguments) to `c`.
+ * `nums` (may be NULL): what qb_vqe__experiment_id_nums kept for rec under the same types. */
 int qb_vqe__rows_to_cols(qb_vqe_cols *c, const qb_vqe_record *rec, const char *experiment_id,
-                         const qb_vqe_types *types, const qb_vqe_meta *meta, qb_err *err);
+                         const qb_vqe_types *types, const qb_vqe_meta *meta, const qb_vqe_nums *nums, qb_err *err);
 
 #endif

@@ -54,6 +54,7 @@ typedef struct jw {
   const qb_vqe_record *r;
   const qb_vqe_types *t;
   bool avro_order;
+  qb_vqe_nums *nums; /* where the initial_parameters' texts are kept, or NULL */
 } jw;
 
 static void j_sink(jw *w, const char *p, size_t n)
@@ -159,6 +160,40 @@ static void j_doubles(jw *w, const qb_vqe_doubles *d, unsigned bit)
     j_num(w, d->v[i], as_long);
   }
   j_putc(w, ']');
+}
+
+/* j_doubles of initial_parameters, each number's text also kept in w->nums. */
+static void j_doubles_kept(jw *w, const qb_vqe_doubles *d, unsigned bit)
+{
+  bool as_long = qb_vqe_types_as_long(w->t, w->r, bit);
+  qb_vqe_nums *k = w->nums;
+  k->rec = NULL;
+  k->n = 0;
+  k->as_long = as_long;
+  qb_buf_reset(&k->text);
+  if (d->n > SIZE_MAX / (QB_JAVA_DOUBLE_MAX + 1)) {
+    w->rc = QB_FAIL(w->err, QB_ENOMEM, "%zu initial parameters", d->n);
+    return;
+  }
+  /* one length byte and QB_JAVA_DOUBLE_MAX bytes of room per number (qb_java_double_to_string writes them) */
+  if (w->rc || (w->rc = qb_buf_reserve(&k->text, d->n * (QB_JAVA_DOUBLE_MAX + 1), w->err))) return;
+  j_putc(w, '[');
+  for (size_t i = 0; i < d->n; i++) {
+    if (i) j_putc(w, ',');
+    double v = d->v[i];
+    uint8_t *e = k->text.p + k->text.n;
+    char *num = (char *)e + 1;
+    size_t len = as_long ? qb_spark_long_text(num, (int64_t)v) : qb_java_double_to_string(num, v);
+    *e = (uint8_t)len;
+    k->text.n += 1 + len;
+    bool quote = !as_long && !isfinite(v); /* Jackson writes NaN and Infinity as strings */
+    if (quote) j_putc(w, '"');
+    j_put(w, num, len);
+    if (quote) j_putc(w, '"');
+  }
+  j_putc(w, ']');
+  k->n = d->n;
+  k->rec = w->r;
 }
 
 enum { MD_CHARGE, MD_COORDS, MD_MASSES, MD_MULTIPLICITY, MD_SYMBOLS, MD_UNITS, MD_N };
@@ -351,7 +386,12 @@ static void j_initial_data(jw *w)
       j_putc(w, ']');
       break;
     case ID_INIT_STRATEGY: j_str(w, r->init_strategy); break;
-    case ID_INITIAL_PARAMETERS: j_doubles(w, &r->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS); break;
+    case ID_INITIAL_PARAMETERS:
+      if (w->nums)
+        j_doubles_kept(w, &r->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS);
+      else
+        j_doubles(w, &r->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS);
+      break;
     case ID_NOISE_BACKEND: j_str(w, r->noise_backend); break;
     case ID_NUM_PARAMETERS: j_long(w, r->num_parameters); break;
     case ID_NUM_QUBITS: j_long(w, r->num_qubits); break;
@@ -390,6 +430,7 @@ int qb_vqe_experiment_text(char **out, size_t *out_n, const qb_vqe_record *rec, 
   jw w;
   w.text = &b;
   w.md = NULL;
+  w.nums = NULL;
   w.err = err;
   int rc = j_text(&w, rec, t);
   if (!rc) rc = qb_buf_cstr(&b, err);
@@ -403,8 +444,16 @@ int qb_vqe_experiment_text(char **out, size_t *out_n, const qb_vqe_record *rec, 
 
 int qb_vqe_experiment_id(char out[65], const qb_vqe_record *rec, const qb_vqe_types *t, qb_err *err)
 {
+  return qb_vqe__experiment_id_nums(out, rec, t, NULL, err);
+}
+
+int qb_vqe__experiment_id_nums(char out[65], const qb_vqe_record *rec, const qb_vqe_types *t, qb_vqe_nums *nums,
+                               qb_err *err)
+{
   jw w;
   w.text = NULL;
+  w.nums = nums;
+  if (nums) nums->rec = NULL;
   w.err = err;
   w.md = EVP_MD_CTX_new();
   if (!w.md) return QB_FAIL(err, QB_ENOMEM, "sha2-256: out of memory");

@@ -569,7 +569,9 @@ static void constants_at(rows *w, size_t prefix_n, size_t meta_col)
   w->meta_col = meta_col, w->has_meta = true;
 }
 
-static int parameters_cols(rows *w, const qb_vqe_doubles *d, unsigned bit, const char *tag, size_t tag_n)
+/* `nums`: the texts the experiment-id text printed for these values, if it kept them (initial_parameters) */
+static int parameters_cols(rows *w, const qb_vqe_doubles *d, unsigned bit, const char *tag, size_t tag_n,
+                           const qb_vqe_nums *nums)
 {
   enum { VALUE = 5, META, INDEX = 10, ID };
   qb_vqe_cols *c = w->cols;
@@ -585,10 +587,19 @@ static int parameters_cols(rows *w, const qb_vqe_doubles *d, unsigned bit, const
   qb_vqe_col *ids = ids_begin(w, ID, k);
   if (!ids) return c->rc;
   memcpy(values, d->v, k * 8);
+  const uint8_t *kept = nums && nums->rec == w->r && nums->n == k && nums->as_long == as_long ? nums->text.p : NULL;
   for (size_t i = 0; i < k; i++) {
     char num[32];
-    size_t num_n = qb_vqe_number_string(num, d->v[i], as_long);
-    int32_t x = qb_vqe_bucket(qb_vqe_idhash_str(&h, num, num_n));
+    const char *text = num;
+    size_t num_n;
+    if (kept) {
+      num_n = *kept;
+      text = (const char *)kept + 1;
+      kept += 1 + num_n;
+    } else {
+      num_n = qb_vqe_number_string(num, d->v[i], as_long);
+    }
+    int32_t x = qb_vqe_bucket(qb_vqe_idhash_str(&h, text, num_n));
     memcpy(index + 4 * i, &x, 4);
     id_cell(c, ids, &head, x);
   }
@@ -670,7 +681,8 @@ static int hamiltonian_terms_cols(rows *w)
 }
 
 static int derive(qb_vqe_table t, const qb_vqe_record *rec, const char *experiment_id, const qb_vqe_types *types,
-                  const qb_vqe_meta *meta, qb_vqe_row_fn fn, void *ctx, qb_vqe_cols *cols, qb_err *err)
+                  const qb_vqe_meta *meta, qb_vqe_row_fn fn, void *ctx, qb_vqe_cols *cols, const qb_vqe_nums *nums,
+                  qb_err *err)
 {
   if ((unsigned)t >= QB_VQE_FEATURE_TABLES) return QB_FAIL(err, QB_EINVAL, "table %d is not a feature table", t);
   if (!rec || !experiment_id || !types || !meta || !meta->processing_batch_id || (!fn && !cols))
@@ -695,12 +707,12 @@ static int derive(qb_vqe_table t, const qb_vqe_record *rec, const char *experime
   case QB_VQE_PERFORMANCE_METRICS: rc = performance_metrics(&w); break;
   case QB_VQE_VQE_RESULTS: rc = vqe_results(&w); break;
   case QB_VQE_INITIAL_PARAMETERS:
-    rc = (cols ? parameters_cols : parameters)(&w, &rec->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS,
-                                               TAG("_init_"));
+    rc = cols ? parameters_cols(&w, &rec->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS, TAG("_init_"), nums)
+              : parameters(&w, &rec->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS, TAG("_init_"));
     break;
   case QB_VQE_OPTIMAL_PARAMETERS:
-    rc = (cols ? parameters_cols : parameters)(&w, &rec->optimal_parameters, QB_VQE_F_OPTIMAL_PARAMETERS,
-                                               TAG("_opt_"));
+    rc = cols ? parameters_cols(&w, &rec->optimal_parameters, QB_VQE_F_OPTIMAL_PARAMETERS, TAG("_opt_"), NULL)
+              : parameters(&w, &rec->optimal_parameters, QB_VQE_F_OPTIMAL_PARAMETERS, TAG("_opt_"));
     break;
   case QB_VQE_VQE_ITERATIONS: rc = vqe_iterations(&w); break;
   case QB_VQE_ITERATION_PARAMETERS: rc = cols ? iteration_parameters_cols(&w) : iteration_parameters(&w); break;
@@ -714,16 +726,16 @@ static int derive(qb_vqe_table t, const qb_vqe_record *rec, const char *experime
 int qb_vqe_rows(qb_vqe_table t, const qb_vqe_record *rec, const char *experiment_id, const qb_vqe_types *types,
                 const qb_vqe_meta *meta, qb_vqe_row_fn fn, void *ctx, qb_err *err)
 {
-  return derive(t, rec, experiment_id, types, meta, fn, ctx, NULL, err);
+  return derive(t, rec, experiment_id, types, meta, fn, ctx, NULL, NULL, err);
 }
 
 int qb_vqe__rows_to_cols(qb_vqe_cols *c, const qb_vqe_record *rec, const char *experiment_id,
-                         const qb_vqe_types *types, const qb_vqe_meta *meta, qb_err *err)
+                         const qb_vqe_types *types, const qb_vqe_meta *meta, const qb_vqe_nums *nums, qb_err *err)
 {
   if (!qb_vqe_table_is_flat(c->table))
     return QB_FAIL(err, QB_EINVAL, "table %s has list columns: it has no columnar path",
                    qb_vqe_table_describe(c->table)->name);
-  return derive(c->table, rec, experiment_id, types, meta, NULL, NULL, c, err);
+  return derive(c->table, rec, experiment_id, types, meta, NULL, NULL, c, nums, err);
 }
 
 void qb_vqe_meta_init(qb_vqe_meta *m, int64_t timestamp_us, const char *batch_id)
