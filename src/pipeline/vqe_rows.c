@@ -16,7 +16,7 @@
 
 #define MAX_COLS 24
 #define ID_MAX 128 /* "<64 hex>_iter_-999999_param_2147483647" */
-#define DEC_ROOM 24 /* what dec writes */
+#define DEC_ROOM 24 /* the room dec needs at out (8 bytes, or the digits of a longer number) */
 #define ID_HEAD 96  /* an id's head ("<64 hex>_iter_-999999_param_": at most 84 chars), copied whole */
 _Static_assert(ID_HEAD >= 64 + 6 + 7 + 7 && ID_MAX >= ID_HEAD && ID_MAX >= 64 + 6 + 7 + 7 + DEC_ROOM,
                "row id buffers");
