@@ -230,6 +230,7 @@ struct ingest_run {
   char batch[37], hex[33];
   int64_t t0_ms;
   /* the record being derived */
+  qb_vqe_nums nums; /* its initial_parameters' texts, kept by the experiment id for the rows */
   row_mode mode;
   bool only_deferred;   /* the recheck pass: skip records that were not deferred */
   uint64_t rec_keyset;  /* multiset sum of the record's rows (all rows in MODE_DIGEST, written rows else) */
@@ -279,7 +280,7 @@ static int derive_cols(ingest_run *r, int t, const qb_vqe_record *rec, const cha
   table_state *ts = &r->ts[t];
   qb_vqe_cols *c = &ts->cols;
   size_t from = c->n_rows;
-  int rc = qb_vqe__rows_to_cols(c, rec, id, &r->types, &r->meta, err);
+  int rc = qb_vqe__rows_to_cols(c, rec, id, &r->types, &r->meta, &r->nums, err);
   if (rc || c->n_rows == from) return rc;
   /* key_digest over the buffered cells. A key that is one string starting with the experiment id
    * (parameter_id, iteration_id, term_id) hashes the id's 64 bytes once per record, then each row's rest. */
@@ -685,7 +686,7 @@ static int on_record(void *ctx, const qb_vqe_record *rec, qb_err *err)
   record_ctx *c = ctx;
   ingest_run *r = c->run;
   char id[65];
-  int rc = qb_vqe_experiment_id(id, rec, &r->types, err);
+  int rc = qb_vqe__experiment_id_nums(id, rec, &r->types, &r->nums, err);
   if (rc) return rc;
   uint64_t exp = qb_expidx_digest(id, 64), stored, recovered;
   bool is_deferred = qb_expidx_map_get(&r->deferred, exp, NULL);
@@ -1070,6 +1071,7 @@ static void run_free(ingest_run *r)
   free(r->nrec);
   qb_raw_list_free(&r->files);
   qb_ledger_close(&r->ledger);
+  qb_vqe_nums_free(&r->nums);
 }
 
 /* The ML phase's question about an experiment of this batch's rows, answered from the index instead of
@@ -1123,6 +1125,7 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
   r->rep = rep;
   r->io = opts->raw_io ? opts->raw_io : qb_catalog_io(cat);
   r->t0_ms = qb_now_ms();
+  qb_vqe_nums_init(&r->nums);
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
     r->ts[t].desc = qb_vqe_table_describe((qb_vqe_table)t);
     qb_u64set_init(&r->ts[t].keys);

@@ -105,6 +105,22 @@ int32_t qb_spark_murmur_final(const qb_spark_murmur *m)
   return fmix(h, m->len);
 }
 
+int32_t qb_spark_murmur_final_with(const qb_spark_murmur *m, const void *p, size_t n)
+{
+  if (m->n_carry) {
+    qb_spark_murmur t = *m;
+    qb_spark_murmur_update(&t, p, n);
+    return qb_spark_murmur_final(&t);
+  }
+  /* no carried bytes (the state after whole blocks, e.g. a 64-char id): p's blocks and tail straight on */
+  const uint8_t *b = p;
+  uint32_t h = m->h;
+  size_t aligned = n - n % 4;
+  for (size_t i = 0; i < aligned; i += 4) h = mix_h1(h, mix_k1(qb_le32(b + i)));
+  for (size_t i = aligned; i < n; i++) h = mix_h1(h, mix_k1(tail_byte(b[i])));
+  return fmix(h, m->len + (uint32_t)n);
+}
+
 int qb_spark_sha2_256(char out[65], const void *p, size_t n, qb_err *err)
 {
   unsigned char md[EVP_MAX_MD_SIZE];

@@ -34,6 +34,9 @@ typedef struct qb_spark_murmur {
 void qb_spark_murmur_init(qb_spark_murmur *m, int32_t seed);
 void qb_spark_murmur_update(qb_spark_murmur *m, const void *p, size_t n);
 int32_t qb_spark_murmur_final(const qb_spark_murmur *m);
+/* qb_spark_murmur_final of m updated with p (m unchanged): one call per value hashed after a shared
+ * prefix (the row ids' buckets), without copying the state. */
+int32_t qb_spark_murmur_final_with(const qb_spark_murmur *m, const void *p, size_t n);
 
 /* hash(c1, …, cn): the running hash seeds the next column and NULL columns are skipped, so the hash of
  * a row of nulls (or of concat(…, NULL)) is the seed, 42. */

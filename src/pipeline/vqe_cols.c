@@ -228,8 +228,10 @@ void qb_vqe_cols_fill(qb_vqe_cols *c, size_t col_i, size_t from, const qb_value 
   }
   /* every row ends where the stored value (if any) ends: the repeats hold no bytes */
   int64_t end = (int64_t)col->values.n;
-  uint8_t *o = col->offsets.p + col->offsets.n;
-  for (size_t i = 0; i < k; i++) memcpy(o + 8 * i, &end, 8);
+  int64_t *o = (int64_t *)(void *)(col->offsets.p + col->offsets.n); /* offsets.n is a multiple of 8 */
+  size_t i = 0;
+  for (; i + 4 <= k; i += 4) o[i] = o[i + 1] = o[i + 2] = o[i + 3] = end;
+  for (; i < k; i++) o[i] = end;
   col->offsets.n += 8 * k;
 }
 

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "pipeline/vqe_ids.h"
 #include "qberg/parquet.h"
 #include "qberg/vqe.h"
 #include "util/buf.h"
@@ -133,6 +134,21 @@ static inline void qb_vqe_cols_put_f64(qb_vqe_cols *c, double v, qb_err *err)
   if (dst) memcpy(dst, &v, 8);
 }
 
+/* `k` present cells of `width` bytes at the end of column `col`, appended at once (the many-row tables'
+ * derivation writes a run of rows column by column): where to write their values (NULL on failure, in
+ * c->rc). The caller adds the rows to n_rows once every column holds them. */
+static inline uint8_t *qb_vqe__cells(qb_vqe_cols *c, size_t col_i, size_t k, size_t width, qb_err *err)
+{
+  qb_vqe_col *col = &c->cols[col_i];
+  if (c->rc || (c->rc = qb_vqe__room(&col->valid, k, err)) || (c->rc = qb_vqe__room(&col->values, k * width, err)))
+    return NULL;
+  memset(col->valid.p + col->valid.n, 1, k);
+  col->valid.n += k;
+  uint8_t *dst = col->values.p + col->values.n;
+  col->values.n += k * width;
+  return dst;
+}
+
 /* A present BYTE_ARRAY cell of up to `max` bytes: returns where to write them (NULL on failure, in
  * c->rc); qb_vqe__bytes_end then closes it with its actual length. */
 static inline uint8_t *qb_vqe__bytes_begin(qb_vqe_cols *c, size_t max, qb_err *err)
@@ -176,8 +192,9 @@ static inline int qb_vqe_cols_end_row(qb_vqe_cols *c)
   return QB_OK;
 }
 
-/* vqe_rows.c: append the rows qb_vqe_rows derives for c->table from `rec` (same arguments) to `c`. */
+/* vqe_rows.c: append the rows qb_vqe_rows derives for c->table from `rec` (same arguments) to `c`.
+ * `nums` (may be NULL): what qb_vqe__experiment_id_nums kept for rec under the same types. */
 int qb_vqe__rows_to_cols(qb_vqe_cols *c, const qb_vqe_record *rec, const char *experiment_id,
-                         const qb_vqe_types *types, const qb_vqe_meta *meta, qb_err *err);
+                         const qb_vqe_types *types, const qb_vqe_meta *meta, const qb_vqe_nums *nums, qb_err *err);
 
 #endif

@@ -54,6 +54,7 @@ typedef struct jw {
   const qb_vqe_record *r;
   const qb_vqe_types *t;
   bool avro_order;
+  qb_vqe_nums *nums; /* where the initial_parameters' texts are kept, or NULL */
 } jw;
 
 static void j_sink(jw *w, const char *p, size_t n)
@@ -161,6 +162,40 @@ static void j_doubles(jw *w, const qb_vqe_doubles *d, unsigned bit)
   j_putc(w, ']');
 }
 
+/* j_doubles of initial_parameters, each number's text also kept in w->nums. */
+static void j_doubles_kept(jw *w, const qb_vqe_doubles *d, unsigned bit)
+{
+  bool as_long = qb_vqe_types_as_long(w->t, w->r, bit);
+  qb_vqe_nums *k = w->nums;
+  k->rec = NULL;
+  k->n = 0;
+  k->as_long = as_long;
+  qb_buf_reset(&k->text);
+  if (d->n > SIZE_MAX / (QB_JAVA_DOUBLE_MAX + 1)) {
+    w->rc = QB_FAIL(w->err, QB_ENOMEM, "%zu initial parameters", d->n);
+    return;
+  }
+  /* one length byte and QB_JAVA_DOUBLE_MAX bytes of room per number (qb_java_double_to_string writes them) */
+  if (w->rc || (w->rc = qb_buf_reserve(&k->text, d->n * (QB_JAVA_DOUBLE_MAX + 1), w->err))) return;
+  j_putc(w, '[');
+  for (size_t i = 0; i < d->n; i++) {
+    if (i) j_putc(w, ',');
+    double v = d->v[i];
+    uint8_t *e = k->text.p + k->text.n;
+    char *num = (char *)e + 1;
+    size_t len = as_long ? qb_spark_long_text(num, (int64_t)v) : qb_java_double_to_string(num, v);
+    *e = (uint8_t)len;
+    k->text.n += 1 + len;
+    bool quote = !as_long && !isfinite(v); /* Jackson writes NaN and Infinity as strings */
+    if (quote) j_putc(w, '"');
+    j_put(w, num, len);
+    if (quote) j_putc(w, '"');
+  }
+  j_putc(w, ']');
+  k->n = d->n;
+  k->rec = w->r;
+}
+
 enum { MD_CHARGE, MD_COORDS, MD_MASSES, MD_MULTIPLICITY, MD_SYMBOLS, MD_UNITS, MD_N };
 static const jkey md_names[MD_N] = {JKEY("charge"),       JKEY("coords"),  JKEY("masses"),
                                     JKEY("multiplicity"), JKEY("symbols"), JKEY("units")};
@@ -205,29 +240,85 @@ static void j_molecule_data(jw *w)
   j_putc(w, '}');
 }
 
+/* j_num at o, which has QB_JAVA_DOUBLE_MAX + 2 bytes of room; returns the bytes written. */
+static inline size_t num_at(char *o, double v, bool as_long)
+{
+  if (as_long) return qb_spark_long_text(o, (int64_t)v);
+  if (isfinite(v)) return qb_java_double_to_string(o, v);
+  o[0] = '"'; /* Jackson writes NaN and Infinity as strings */
+  size_t n = 1 + qb_java_double_to_string(o + 1, v);
+  o[n] = '"';
+  return n + 1;
+}
+
+/* j_str at o, which has 6 * s.n + 2 bytes of room; returns the bytes written. */
+static inline size_t str_at(char *o, qb_vqe_str s)
+{
+  char *start = o;
+  *o++ = '"';
+  for (size_t i = 0; i < s.n;) {
+    size_t run = qb_spark_json_plain_run(s.p + i, s.n - i);
+    memcpy(o, s.p + i, run);
+    o += run;
+    i += run;
+    if (i == s.n) break;
+    o += qb_spark_json_escape(o, (unsigned char)s.p[i++]);
+  }
+  *o++ = '"';
+  return (size_t)(o - start);
+}
+
+#define LIT_AT(o, s) (memcpy((o), (s), sizeof(s) - 1), sizeof(s) - 1)
+
 /* {"coefficients":{"imaginary":…,"real":…},"label":"…"} (JSON: names sorted), or label, then
- * coefficients with real first (Avro: declaration order). */
+ * coefficients with real first (Avro: declaration order). A few hundred terms per record: each is
+ * composed in the stage in one piece (one room test, not one per key, number and string). */
 static void j_term(jw *w, const qb_vqe_term *t)
 {
   bool re_long = qb_vqe_types_as_long(w->t, w->r, QB_VQE_F_COEFF_REAL);
   bool im_long = qb_vqe_types_as_long(w->t, w->r, QB_VQE_F_COEFF_IMAG);
-  if (w->avro_order) {
-    J_LIT(w, "{\"label\":");
-    j_str(w, t->label);
-    J_LIT(w, ",\"coefficients\":{\"real\":");
-    j_num(w, t->real, re_long);
-    J_LIT(w, ",\"imaginary\":");
-    j_num(w, t->imaginary, im_long);
-    J_LIT(w, "}}");
-  } else {
-    J_LIT(w, "{\"coefficients\":{\"imaginary\":");
-    j_num(w, t->imaginary, im_long);
-    J_LIT(w, ",\"real\":");
-    j_num(w, t->real, re_long);
-    J_LIT(w, "},\"label\":");
-    j_str(w, t->label);
-    j_putc(w, '}');
+  size_t label_max = t->label.n <= (sizeof w->stage - 128) / 6 ? 6 * t->label.n + 2 : SIZE_MAX;
+  size_t need = label_max == SIZE_MAX ? SIZE_MAX : 64 + 2 * (QB_JAVA_DOUBLE_MAX + 2) + label_max;
+  if (need > sizeof w->stage - w->n) j_flush(w);
+  if (need > sizeof w->stage) { /* a label longer than the stage: piece by piece */
+    if (w->avro_order) {
+      J_LIT(w, "{\"label\":");
+      j_str(w, t->label);
+      J_LIT(w, ",\"coefficients\":{\"real\":");
+      j_num(w, t->real, re_long);
+      J_LIT(w, ",\"imaginary\":");
+      j_num(w, t->imaginary, im_long);
+      J_LIT(w, "}}");
+    } else {
+      J_LIT(w, "{\"coefficients\":{\"imaginary\":");
+      j_num(w, t->imaginary, im_long);
+      J_LIT(w, ",\"real\":");
+      j_num(w, t->real, re_long);
+      J_LIT(w, "},\"label\":");
+      j_str(w, t->label);
+      j_putc(w, '}');
+    }
+    return;
   }
+  char *o = w->stage + w->n;
+  if (w->avro_order) {
+    o += LIT_AT(o, "{\"label\":");
+    o += str_at(o, t->label);
+    o += LIT_AT(o, ",\"coefficients\":{\"real\":");
+    o += num_at(o, t->real, re_long);
+    o += LIT_AT(o, ",\"imaginary\":");
+    o += num_at(o, t->imaginary, im_long);
+    o += LIT_AT(o, "}}");
+  } else {
+    o += LIT_AT(o, "{\"coefficients\":{\"imaginary\":");
+    o += num_at(o, t->imaginary, im_long);
+    o += LIT_AT(o, ",\"real\":");
+    o += num_at(o, t->real, re_long);
+    o += LIT_AT(o, "},\"label\":");
+    o += str_at(o, t->label);
+    *o++ = '}';
+  }
+  w->n = (size_t)(o - w->stage);
 }
 enum {
   ID_ANSATZ,
@@ -295,7 +386,12 @@ static void j_initial_data(jw *w)
       j_putc(w, ']');
       break;
     case ID_INIT_STRATEGY: j_str(w, r->init_strategy); break;
-    case ID_INITIAL_PARAMETERS: j_doubles(w, &r->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS); break;
+    case ID_INITIAL_PARAMETERS:
+      if (w->nums)
+        j_doubles_kept(w, &r->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS);
+      else
+        j_doubles(w, &r->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS);
+      break;
     case ID_NOISE_BACKEND: j_str(w, r->noise_backend); break;
     case ID_NUM_PARAMETERS: j_long(w, r->num_parameters); break;
     case ID_NUM_QUBITS: j_long(w, r->num_qubits); break;
@@ -334,6 +430,7 @@ int qb_vqe_experiment_text(char **out, size_t *out_n, const qb_vqe_record *rec, 
   jw w;
   w.text = &b;
   w.md = NULL;
+  w.nums = NULL;
   w.err = err;
   int rc = j_text(&w, rec, t);
   if (!rc) rc = qb_buf_cstr(&b, err);
@@ -347,8 +444,16 @@ int qb_vqe_experiment_text(char **out, size_t *out_n, const qb_vqe_record *rec, 
 
 int qb_vqe_experiment_id(char out[65], const qb_vqe_record *rec, const qb_vqe_types *t, qb_err *err)
 {
+  return qb_vqe__experiment_id_nums(out, rec, t, NULL, err);
+}
+
+int qb_vqe__experiment_id_nums(char out[65], const qb_vqe_record *rec, const qb_vqe_types *t, qb_vqe_nums *nums,
+                               qb_err *err)
+{
   jw w;
   w.text = NULL;
+  w.nums = nums;
+  if (nums) nums->rec = NULL;
   w.err = err;
   w.md = EVP_MD_CTX_new();
   if (!w.md) return QB_FAIL(err, QB_ENOMEM, "sha2-256: out of memory");
@@ -373,9 +478,3 @@ void qb_vqe_idhash_init(qb_vqe_idhash *h, const char *experiment_id, size_t n)
   qb_spark_murmur_update(&h->after_id, experiment_id, n);
 }
 
-int32_t qb_vqe_idhash_str(const qb_vqe_idhash *h, const char *p, size_t n)
-{
-  qb_spark_murmur m = h->after_id;
-  qb_spark_murmur_update(&m, p, n);
-  return qb_spark_murmur_final(&m);
-}

@@ -34,11 +34,37 @@ typedef struct qb_vqe_idhash {
 } qb_vqe_idhash;
 
 void qb_vqe_idhash_init(qb_vqe_idhash *h, const char *experiment_id, size_t n);
-int32_t qb_vqe_idhash_str(const qb_vqe_idhash *h, const char *p, size_t n);
+static inline int32_t qb_vqe_idhash_str(const qb_vqe_idhash *h, const char *p, size_t n)
+{
+  return qb_spark_murmur_final_with(&h->after_id, p, n);
+}
 /* hash(…) % 1000000, Java's remainder: in (-1000000, 1000000) */
 static inline int32_t qb_vqe_bucket(int32_t hash) { return qb_java_rem(hash, QB_VQE_ID_BUCKETS); }
 
 /* cast(value as string) under the column's batch type: Long.toString for bigint, Double.toString for double. */
 size_t qb_vqe_number_string(char out[32], double v, bool as_long);
+
+/* The texts of a record's initial_parameters as its experiment-id text printed them (qb_vqe_number_string
+ * under the same type): the initial_parameters rows hash the same texts for their buckets, so the ingest
+ * keeps them instead of formatting each double twice. */
+typedef struct qb_vqe_nums {
+  const qb_vqe_record *rec; /* whose texts these are (NULL: none) */
+  size_t n;
+  bool as_long;
+  qb_buf text; /* n entries: a length byte, then the text */
+} qb_vqe_nums;
+
+static inline void qb_vqe_nums_init(qb_vqe_nums *k)
+{
+  k->rec = NULL;
+  k->n = 0;
+  k->as_long = false;
+  qb_buf_init(&k->text, QB_BUF_NOLIMIT);
+}
+static inline void qb_vqe_nums_free(qb_vqe_nums *k) { qb_buf_free(&k->text); }
+
+/* qb_vqe_experiment_id, keeping the initial_parameters' texts in `nums` (may be NULL). */
+int qb_vqe__experiment_id_nums(char out[65], const qb_vqe_record *rec, const qb_vqe_types *t, qb_vqe_nums *nums,
+                               qb_err *err);
 
 #endif

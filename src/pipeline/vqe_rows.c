@@ -10,11 +10,16 @@
 #include "pipeline/vqe_cols.h"
 #include "pipeline/vqe_ids.h"
 #include "util/arena.h"
+#include "util/buf.h"
 #include "util/clock.h"
 #include "util/hash.h"
 
 #define MAX_COLS 24
 #define ID_MAX 128 /* "<64 hex>_iter_-999999_param_2147483647" */
+#define DEC_ROOM 24 /* the room dec needs at out (8 bytes, or the digits of a longer number) */
+#define ID_HEAD 96  /* an id's head ("<64 hex>_iter_-999999_param_": at most 84 chars), copied whole */
+_Static_assert(ID_HEAD >= 64 + 6 + 7 + 7 && ID_MAX >= ID_HEAD && ID_MAX >= 64 + 6 + 7 + 7 + DEC_ROOM,
+               "row id buffers");
 
 typedef struct rows {
   const qb_vqe_record *r;
@@ -253,27 +258,55 @@ static int vqe_results(rows *w)
   return emit(w);
 }
 
-/* Decimal form of v (what %PRId64 prints) at out; returns its length (at most 20). Runs for every row id
- * (snprintf was a measurable share of ingest): the length first, then two digits per step from the end. */
-static size_t dec(char *out, int64_t v)
+/* "00" to "99", each pair as the little-endian 16-bit value of its two characters */
+#define PAIR(t, u) (uint16_t)(('0' + (t)) | ('0' + (u)) << 8)
+#define PAIRS(t) PAIR(t, 0), PAIR(t, 1), PAIR(t, 2), PAIR(t, 3), PAIR(t, 4), PAIR(t, 5), PAIR(t, 6), PAIR(t, 7), \
+                 PAIR(t, 8), PAIR(t, 9)
+static const uint16_t pairs[100] = {PAIRS(0), PAIRS(1), PAIRS(2), PAIRS(3), PAIRS(4),
+                                    PAIRS(5), PAIRS(6), PAIRS(7), PAIRS(8), PAIRS(9)};
+
+/* The decimal form of v (what %PRId64 prints) as the little-endian bytes of *x, when it has at most 8
+ * characters (|v| < 10^7: every bucket and parameter position); returns its length, else 0. Runs for
+ * every row id, two digits per step: built in a register, the caller stores it at once and hashes it
+ * from there (digits stored piecewise and then loaded whole stall the store forwarding). */
+static inline size_t dec8(uint64_t *x, int64_t v)
 {
-  static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                              "8081828384858687888990919293949596979899";
-  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-  size_t len = 0;
-  if (v < 0) out[len++] = '-';
-  size_t nd = 1;
-  for (uint64_t t = u; t >= 10 && nd < 20; t /= 10) nd++;
-  char *e = out + len + nd;
-  while (u >= 100) {
-    e -= 2;
-    memcpy(e, pairs + 2 * (u % 100), 2);
-    u /= 100;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, r = 0;
+  if (u >= 10000000) return 0;
+  size_t n = 0;
+  for (; u >= 100; u /= 100, n += 2) r = r << 16 | pairs[u % 100];
+  if (u >= 10) {
+    r = r << 16 | pairs[u];
+    n += 2;
+  } else {
+    r = r << 8 | (uint64_t)('0' + u);
+    n++;
   }
-  if (u >= 10) memcpy(e - 2, pairs + 2 * u, 2);
-  else e[-1] = (char)('0' + u);
-  return len + nd;
+  if (v < 0) r = r << 8 | '-', n++;
+  *x = r;
+  return n;
+}
+
+/* Decimal form of v (what %PRId64 prints) at out, which must have DEC_ROOM bytes of room (any of them
+ * may be written); returns its length (at most 20). */
+static inline size_t dec(char *out, int64_t v)
+{
+  uint64_t x;
+  size_t n = dec8(&x, v);
+  if (n) {
+    qb_put_le64((uint8_t *)out, x);
+    return n;
+  }
+  char tmp[DEC_ROOM], *e = tmp + sizeof tmp, *p = e;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) *--p = '-';
+  n = (size_t)(e - p);
+  memcpy(out, p, n);
+  return n;
 }
 
 /* `prefix` `tag` `v`: the row ids of §4.5–§4.9 (ID_MAX bounds every one: a 64-char id, a short tag). */
@@ -358,7 +391,7 @@ static int parameters(rows *w, const qb_vqe_doubles *d, unsigned bit, const char
 
 static size_t iteration_id(char out[ID_MAX], const rows *w, const qb_vqe_idhash *h, int32_t step)
 {
-  char num[24];
+  char num[DEC_ROOM];
   size_t num_n = dec(num, step); /* cast(bigint as string) */
   int32_t bucket = qb_vqe_bucket(qb_vqe_idhash_str(h, num, num_n));
   return row_id(out, w->eid, w->eid_n, TAG("_iter_"), bucket);
@@ -472,8 +505,184 @@ static int hamiltonian_terms(rows *w)
   return QB_OK;
 }
 
+/* ---- columnar: the many-row tables a run of rows at a time ------------------------------------------
+ * The same rows as the functions above, appended column by column (one room check per column and run,
+ * the values of a double array in one copy); the record-constant and iteration-constant columns are
+ * filled as put_prefix, put_meta and put_iteration_cell leave them. Column positions: vqe_tables.c. */
+
+/* The head of a run's ids (`prefix` `tag`, zero-padded to ID_HEAD bytes) and its hash state. */
+typedef struct id_head {
+  char p[ID_HEAD];
+  size_t n;
+  uint64_t pre;
+} id_head;
+
+/* `eid` is the hash state of prefix's first `eid_n` bytes (the experiment id, hashed once per record). */
+static void id_head_init(id_head *h, const char *prefix, size_t prefix_n, const char *tag, size_t tag_n, uint64_t eid,
+                         size_t eid_n)
+{
+  memset(h->p, 0, sizeof h->p);
+  memcpy(h->p, prefix, prefix_n);
+  memcpy(h->p + prefix_n, tag, tag_n);
+  h->n = prefix_n + tag_n;
+  h->pre = qb_hash_bytes_update(eid, h->p + eid_n, h->n - eid_n);
+}
+
+/* Room for `k` ids in column col and for their hash states (qb_vqe_cols.id_hash): the column, or NULL. */
+static qb_vqe_col *ids_begin(rows *w, size_t col_i, size_t k)
+{
+  qb_vqe_cols *c = w->cols;
+  qb_vqe_col *col = &c->cols[col_i];
+  if (c->rc || (c->rc = qb_vqe__room(&col->valid, k, w->err)) ||
+      (c->rc = qb_vqe__room(&col->values, k * ID_MAX, w->err)) ||
+      (c->rc = qb_vqe__room(&col->offsets, 8 * k + 16, w->err)) || (c->rc = qb_vqe__room(&c->id_hash, 8 * k, w->err)))
+    return NULL;
+  c->id_col = col_i;
+  return col;
+}
+
+/* The id `head` `v` as the next cell of col (room from ids_begin): the head copied whole, then the digits;
+ * its hash state as put_id's. Inlined into each run's loop (one call per row was a measurable cost). */
+static inline __attribute__((always_inline)) void id_cell(qb_vqe_cols *c, qb_vqe_col *col, const id_head *head, int64_t v)
+{
+  uint8_t *dst = col->values.p + col->values.n;
+  memcpy(dst, head->p, ID_HEAD);
+  uint64_t x, h;
+  size_t tail = dec8(&x, v);
+  if (tail) {
+    qb_put_le64(dst + head->n, x);
+    h = qb_hash_bytes_update_le(head->pre, x, tail);
+  } else {
+    tail = dec((char *)dst + head->n, v);
+    h = qb_hash_bytes_update(head->pre, dst + head->n, tail);
+  }
+  col->values.n += head->n + tail;
+  col->valid.p[col->valid.n++] = 1;
+  qb_vqe__close_bytes(col);
+  memcpy(c->id_hash.p + c->id_hash.n, &h, 8);
+  c->id_hash.n += 8;
+}
+
+static void constants_at(rows *w, size_t prefix_n, size_t meta_col)
+{
+  w->prefix_col = 0, w->prefix_n = prefix_n, w->has_prefix = true;
+  w->meta_col = meta_col, w->has_meta = true;
+}
+
+/* `nums`: the texts the experiment-id text printed for these values, if it kept them (initial_parameters) */
+static int parameters_cols(rows *w, const qb_vqe_doubles *d, unsigned bit, const char *tag, size_t tag_n,
+                           const qb_vqe_nums *nums)
+{
+  enum { VALUE = 5, META, INDEX = 10, ID };
+  qb_vqe_cols *c = w->cols;
+  size_t k = d->n;
+  constants_at(w, 5, META);
+  if (!k) return QB_OK;
+  bool as_long = qb_vqe_types_as_long(w->types, w->r, bit);
+  qb_vqe_idhash h;
+  qb_vqe_idhash_init(&h, w->eid, w->eid_n);
+  id_head head;
+  id_head_init(&head, w->eid, w->eid_n, tag, tag_n, QB_HASH_BYTES_INIT, 0);
+  uint8_t *values = qb_vqe__cells(c, VALUE, k, 8, w->err), *index = qb_vqe__cells(c, INDEX, k, 4, w->err);
+  qb_vqe_col *ids = ids_begin(w, ID, k);
+  if (!ids) return c->rc;
+  memcpy(values, d->v, k * 8);
+  const uint8_t *kept = nums && nums->rec == w->r && nums->n == k && nums->as_long == as_long ? nums->text.p : NULL;
+  for (size_t i = 0; i < k; i++) {
+    char num[32];
+    const char *text = num;
+    size_t num_n;
+    if (kept) {
+      num_n = *kept;
+      text = (const char *)kept + 1;
+      kept += 1 + num_n;
+    } else {
+      num_n = qb_vqe_number_string(num, d->v[i], as_long);
+    }
+    int32_t x = qb_vqe_bucket(qb_vqe_idhash_str(&h, text, num_n));
+    memcpy(index + 4 * i, &x, 4);
+    id_cell(c, ids, &head, x);
+  }
+  c->n_rows += k;
+  return QB_OK;
+}
+
+static int iteration_parameters_cols(rows *w)
+{
+  enum { STEP = 5, INDEX, VALUE, META, ITER_ID = 12, ID };
+  const qb_vqe_record *r = w->r;
+  qb_vqe_cols *c = w->cols;
+  constants_at(w, 5, META);
+  qb_vqe_idhash h;
+  qb_vqe_idhash_init(&h, w->eid, w->eid_n);
+  uint64_t eid = qb_hash_bytes_update(QB_HASH_BYTES_INIT, w->eid, w->eid_n); /* iteration ids start with it */
+  for (size_t i = 0; i < r->n_iterations; i++) {
+    const qb_vqe_iteration *it = &r->iterations[i];
+    size_t k = it->parameters.n, from = c->n_rows;
+    if (!k) continue;
+    char iter_id[ID_MAX];
+    size_t iter_n = iteration_id(iter_id, w, &h, it->iteration);
+    id_head head;
+    id_head_init(&head, iter_id, iter_n, TAG("_param_"), eid, w->eid_n);
+    uint8_t *index = qb_vqe__cells(c, INDEX, k, 4, w->err), *values = qb_vqe__cells(c, VALUE, k, 8, w->err);
+    qb_vqe_col *ids = ids_begin(w, ID, k);
+    if (!ids) return c->rc;
+    memcpy(values, it->parameters.v, k * 8);
+    for (size_t j = 0; j < k; j++) {
+      int32_t x = (int32_t)j;
+      memcpy(index + 4 * j, &x, 4);
+      id_cell(c, ids, &head, x);
+    }
+    c->n_rows += k;
+    qb_value step = qb_value_i64(it->iteration), id = v_str(iter_id, iter_n);
+    qb_vqe_cols_fill(c, STEP, from, &step, w->err);
+    qb_vqe_cols_fill(c, ITER_ID, from, &id, w->err);
+    if (c->rc) return c->rc;
+  }
+  return QB_OK;
+}
+
+static int hamiltonian_terms_cols(rows *w)
+{
+  enum { LABEL = 4, REAL, IMAG, META, INDEX = 11, ID };
+  const qb_vqe_record *r = w->r;
+  qb_vqe_cols *c = w->cols;
+  size_t k = r->n_hamiltonian;
+  constants_at(w, 4, META);
+  if (!k) return QB_OK;
+  qb_vqe_idhash h;
+  qb_vqe_idhash_init(&h, w->eid, w->eid_n);
+  id_head head;
+  id_head_init(&head, w->eid, w->eid_n, TAG("_term_"), QB_HASH_BYTES_INIT, 0);
+  size_t label_bytes = 0;
+  for (size_t i = 0; i < k; i++) label_bytes += r->hamiltonian[i].label.n;
+  qb_vqe_col *labels = &c->cols[LABEL];
+  if (c->rc || (c->rc = qb_vqe__room(&labels->values, label_bytes, w->err)) ||
+      (c->rc = qb_vqe__room(&labels->offsets, 8 * k + 16, w->err)))
+    return c->rc;
+  (void)qb_vqe__cells(c, LABEL, k, 0, w->err); /* the labels' validity; their bytes go in below */
+  uint8_t *re = qb_vqe__cells(c, REAL, k, 8, w->err), *im = qb_vqe__cells(c, IMAG, k, 8, w->err),
+          *index = qb_vqe__cells(c, INDEX, k, 4, w->err);
+  qb_vqe_col *ids = ids_begin(w, ID, k); /* NULL after any failure above too (c->rc) */
+  if (!ids) return c->rc;
+  for (size_t i = 0; i < k; i++) {
+    const qb_vqe_term *t = &r->hamiltonian[i];
+    if (t->label.n) memcpy(labels->values.p + labels->values.n, t->label.p, t->label.n);
+    labels->values.n += t->label.n;
+    qb_vqe__close_bytes(labels);
+    memcpy(re + 8 * i, &t->real, 8);
+    memcpy(im + 8 * i, &t->imaginary, 8);
+    int32_t x = qb_vqe_bucket(qb_vqe_idhash_str(&h, t->label.p, t->label.n));
+    memcpy(index + 4 * i, &x, 4);
+    id_cell(c, ids, &head, x);
+  }
+  c->n_rows += k;
+  return QB_OK;
+}
+
 static int derive(qb_vqe_table t, const qb_vqe_record *rec, const char *experiment_id, const qb_vqe_types *types,
-                  const qb_vqe_meta *meta, qb_vqe_row_fn fn, void *ctx, qb_vqe_cols *cols, qb_err *err)
+                  const qb_vqe_meta *meta, qb_vqe_row_fn fn, void *ctx, qb_vqe_cols *cols, const qb_vqe_nums *nums,
+                  qb_err *err)
 {
   if ((unsigned)t >= QB_VQE_FEATURE_TABLES) return QB_FAIL(err, QB_EINVAL, "table %d is not a feature table", t);
   if (!rec || !experiment_id || !types || !meta || !meta->processing_batch_id || (!fn && !cols))
@@ -498,14 +707,16 @@ static int derive(qb_vqe_table t, const qb_vqe_record *rec, const char *experime
   case QB_VQE_PERFORMANCE_METRICS: rc = performance_metrics(&w); break;
   case QB_VQE_VQE_RESULTS: rc = vqe_results(&w); break;
   case QB_VQE_INITIAL_PARAMETERS:
-    rc = parameters(&w, &rec->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS, TAG("_init_"));
+    rc = cols ? parameters_cols(&w, &rec->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS, TAG("_init_"), nums)
+              : parameters(&w, &rec->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS, TAG("_init_"));
     break;
   case QB_VQE_OPTIMAL_PARAMETERS:
-    rc = parameters(&w, &rec->optimal_parameters, QB_VQE_F_OPTIMAL_PARAMETERS, TAG("_opt_"));
+    rc = cols ? parameters_cols(&w, &rec->optimal_parameters, QB_VQE_F_OPTIMAL_PARAMETERS, TAG("_opt_"), NULL)
+              : parameters(&w, &rec->optimal_parameters, QB_VQE_F_OPTIMAL_PARAMETERS, TAG("_opt_"));
     break;
   case QB_VQE_VQE_ITERATIONS: rc = vqe_iterations(&w); break;
-  case QB_VQE_ITERATION_PARAMETERS: rc = iteration_parameters(&w); break;
-  default: rc = hamiltonian_terms(&w);
+  case QB_VQE_ITERATION_PARAMETERS: rc = cols ? iteration_parameters_cols(&w) : iteration_parameters(&w); break;
+  default: rc = cols ? hamiltonian_terms_cols(&w) : hamiltonian_terms(&w);
   }
   if (rc == QB_OK && cols) rc = fill_constants(&w, from);
   qb_arena_release(&a);
@@ -515,16 +726,16 @@ static int derive(qb_vqe_table t, const qb_vqe_record *rec, const char *experime
 int qb_vqe_rows(qb_vqe_table t, const qb_vqe_record *rec, const char *experiment_id, const qb_vqe_types *types,
                 const qb_vqe_meta *meta, qb_vqe_row_fn fn, void *ctx, qb_err *err)
 {
-  return derive(t, rec, experiment_id, types, meta, fn, ctx, NULL, err);
+  return derive(t, rec, experiment_id, types, meta, fn, ctx, NULL, NULL, err);
 }
 
 int qb_vqe__rows_to_cols(qb_vqe_cols *c, const qb_vqe_record *rec, const char *experiment_id,
-                         const qb_vqe_types *types, const qb_vqe_meta *meta, qb_err *err)
+                         const qb_vqe_types *types, const qb_vqe_meta *meta, const qb_vqe_nums *nums, qb_err *err)
 {
   if (!qb_vqe_table_is_flat(c->table))
     return QB_FAIL(err, QB_EINVAL, "table %s has list columns: it has no columnar path",
                    qb_vqe_table_describe(c->table)->name);
-  return derive(c->table, rec, experiment_id, types, meta, NULL, NULL, c, err);
+  return derive(c->table, rec, experiment_id, types, meta, NULL, NULL, c, nums, err);
 }
 
 void qb_vqe_meta_init(qb_vqe_meta *m, int64_t timestamp_us, const char *batch_id)

@@ -36,6 +36,16 @@ static inline uint64_t qb_hash_bytes_update(uint64_t state, const void *p, size_
   }
   return state;
 }
+/* qb_hash_bytes_update over the first n (<= 8) bytes of x's little-endian form: bytes a caller built in a
+ * register, hashed without storing and reloading them. */
+static inline uint64_t qb_hash_bytes_update_le(uint64_t state, uint64_t x, size_t n)
+{
+  for (size_t i = 0; i < n; i++, x >>= 8) {
+    state ^= x & 0xff;
+    state *= 0x100000001b3ULL;
+  }
+  return state;
+}
 static inline uint64_t qb_hash_bytes_final(uint64_t state) { return qb_hash_u64(state); }
 
 typedef struct qb_map_slot {

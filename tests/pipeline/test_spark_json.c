@@ -400,7 +400,60 @@ QB_TEST(experiment_id_streams_its_text)
   qb_arena_release(&a);
 }
 
-/* qb_spark_json_plain_run (8 bytes at a time) against the byte loop it replaces, and the escaped string
+/* Hamiltonian labels in the experiment_id text: a short one with escapes (the term composed in one piece)
+ * and one longer than the writer's stage (piece by piece), each as qb_spark_json_string writes it after
+ * "label": (JSON order) or before "coefficients" (Avro order), and the id the SHA-256 of that text. */
+QB_TEST(experiment_id_term_labels)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_arena a;
+  qb_arena_init(&a, 0);
+  size_t n;
+  char *data = vqe_read_data(vqe_good_samples[0], &n);
+  CHECK(data != NULL);
+  qb_vqe_record r;
+  CHECK_OK(vqe_parse_one(&r, &a, vqe_good_samples[0], data, &err), &err);
+  CHECK(r.n_hamiltonian >= 2);
+  size_t long_n = 9000;
+  char *long_label = qb_arena_alloc(&a, long_n);
+  CHECK(long_label != NULL);
+  for (size_t i = 0; i < long_n; i++) long_label[i] = "XYZI\"\\\n"[i % 7];
+  qb_vqe_term terms[2] = {r.hamiltonian[0], r.hamiltonian[1]};
+  terms[0].label.p = "X\"Y\\Z\x01I";
+  terms[0].label.n = 7;
+  terms[1].label.p = long_label;
+  terms[1].label.n = long_n;
+  r.hamiltonian = terms;
+  r.n_hamiltonian = 2;
+  for (int avro = 0; avro < 2; avro++) {
+    qb_vqe_types t;
+    qb_vqe_types_init(&t);
+    qb_vqe_types_add(&t, &r);
+    if (avro) t.flags |= QB_VQE_TYPES_AVRO;
+    for (int k = 0; k < 2; k++) {
+      char *text = NULL;
+      size_t text_n = 0;
+      CHECK_OK(qb_vqe_experiment_text(&text, &text_n, &r, &t, &err), &err);
+      qb_buf b;
+      qb_buf_init(&b, QB_BUF_NOLIMIT);
+      CHECK_OK(qb_buf_puts(&b, avro ? "{\"label\":" : "\"label\":", &err), &err);
+      CHECK_OK(qb_spark_json_string(&b, terms[k].label.p, terms[k].label.n, &err), &err);
+      CHECK_OK(qb_buf_puts(&b, avro ? ",\"coefficients\":{\"real\":" : "}", &err), &err);
+      CHECK_OK(qb_buf_cstr(&b, &err), &err);
+      CHECK(strstr(text, (const char *)b.p) != NULL);
+      qb_buf_free(&b);
+      char eid[65], want[65];
+      CHECK_OK(qb_spark_sha2_256(want, text, text_n, &err), &err);
+      CHECK_OK(qb_vqe_experiment_id(eid, &r, &t, &err), &err);
+      CHECK_EQ_STR(eid, want);
+      free(text);
+    }
+  }
+  free(data);
+  qb_arena_release(&a);
+}
+
+/* qb_spark_json_plain_run (16, then 8 bytes at a time) against the byte loop it replaces, and the escaped string
  * against escaping byte by byte, on random bytes where escapes sit at every offset of a word. */
 QB_TEST(plain_runs_match_the_byte_loop)
 {

@@ -105,6 +105,8 @@ QB_TEST(columnar_rows_equal_row_path)
   }
   CHECK_OK(rc, &err);
   size_t total = 0, repeats = 0, id_hashes = 0;
+  qb_vqe_nums nums;
+  qb_vqe_nums_init(&nums);
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
     if (!qb_vqe_table_is_flat((qb_vqe_table)t)) continue;
     qb_vqe_cols c;
@@ -117,7 +119,11 @@ QB_TEST(columnar_rows_equal_row_path)
         k.row = 0;
       }
       size_t from = c.n_rows;
-      rc = qb_vqe__rows_to_cols(&c, &r->rec[i], r->eid[i], &r->types, &r->meta, &err);
+      /* every other record with the initial_parameters' texts its experiment id kept */
+      char eid[65];
+      if (i % 2 && (rc = qb_vqe__experiment_id_nums(eid, &r->rec[i], &r->types, &nums, &err))) break;
+      if (i % 2) EXPECT(!strcmp(eid, r->eid[i]));
+      rc = qb_vqe__rows_to_cols(&c, &r->rec[i], r->eid[i], &r->types, &r->meta, i % 2 ? &nums : NULL, &err);
       if (rc) break;
       k.row = from;
       rc = qb_vqe_rows((qb_vqe_table)t, &r->rec[i], r->eid[i], &r->types, &r->meta, compare_row, &k, &err);
@@ -157,6 +163,7 @@ QB_TEST(columnar_rows_equal_row_path)
     qb_vqe_cols_free(&c);
     if (rc) break;
   }
+  qb_vqe_nums_free(&nums);
   recs_free(r);
   free(r);
   CHECK_OK(rc, &err);
