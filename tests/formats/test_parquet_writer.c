@@ -1478,7 +1478,9 @@ QB_TEST(delta_byte_array_pages)
     }
   }
   /* the dictionary is tried and loses its first page: the pages are DELTA_BYTE_ARRAY from the first */
-  CHECK(write_batches(ss, NULL, &(qb_pq_column_batch){data, off, valid, NULL}, 0, N, 4096, a, &e));
+  qb_pq_write_options on = QB_PQ_WRITE_OPTIONS_INIT;
+  on.delta_byte_array = true;
+  CHECK(write_batches(ss, &on, &(qb_pq_column_batch){data, off, valid, NULL}, 0, N, 4096, a, &e));
   pqfile pf;
   chunk *c = malloc(sizeof *c);
   CHECK_OK(pq_load(&pf, a, &e), &e);
