@@ -1685,6 +1685,113 @@ QB_TEST(batch_repeats_write_the_same_file)
 /* repeats that would corrupt the file are refused before anything is written: the first row repeating a
  * row before the batch, a repeat across a change of validity (values and levels would disagree). A run
  * cannot reach past the batch: each flag names only its row and the one before. */
+/* Unsigned byte order, the reference: memcmp, then the shorter first. */
+static int ref_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+  int r = memcmp(a, b, an < bn ? an : bn);
+  return r ? r : (an > bn) - (an < bn);
+}
+
+/* String bounds of PLAIN pages (the batch path decides most values by their first 8 bytes against the
+ * chunk's bounds, the row path too): values that share long prefixes, are shorter than 8 bytes, empty, a
+ * prefix of another, hold 0x00 and 0xff bytes; several row groups and pages; batches with nulls and
+ * declared repeats. Every row group's min and max, written by rows and by batches, are a plain memcmp scan's. */
+QB_TEST(batch_string_bounds_by_heads)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = new_schema();
+  qb_pq_node *root = qb_pq_schema_root(s);
+  prim(s, root, "b", QB_PQ_OPTIONAL, QB_PQ_BYTE_ARRAY, 0, NULL, 1);
+  CHECK_OK(qb_pq_schema_finish(s, &e), &e);
+  enum { N = 6000, RG = 1500 };
+  static const uint8_t alpha[] = {0x00, 0x01, 'a', 'b', 0x7f, 0x80, 0xfe, 0xff};
+  int64_t *off = malloc((N + 1) * sizeof *off);
+  uint8_t *data = malloc((size_t)N * 24), *valid = malloc(N), *rep = malloc(N);
+  qb_value *rows = malloc(N * sizeof *rows), *items = malloc(N * sizeof *items);
+  uint32_t x = 12345;
+  off[0] = 0;
+  for (int i = 0; i < N; i++) {
+    x = x * 1103515245u + 12345u;
+    uint32_t r = x >> 8;
+    valid[i] = r % 17 != 0;
+    rep[i] = i % RG && r % 5 == 0 && i % 300 != 0; /* a repeat of row i - 1 (never a batch's first row) */
+    if (rep[i]) valid[i] = valid[i - 1];
+    size_t n = 0;
+    uint8_t *d = data + off[i];
+    if (rep[i]) {
+      n = (size_t)(off[i] - off[i - 1]);
+      memcpy(d, data + off[i - 1], n);
+    } else if (valid[i]) {
+      /* a shared 10-byte prefix (equal heads) for most, short and empty values for some */
+      size_t kind = r % 7;
+      if (kind < 4) {
+        memcpy(d, "experiment", 10);
+        n = 10;
+      } else if (kind == 4) {
+        memcpy(d, "exp", 3);
+        n = 3;
+      }
+      size_t extra = (r >> 4) % (kind == 6 ? 2 : 12);
+      for (size_t k = 0; k < extra; k++) d[n++] = alpha[(r >> (k % 20)) % 8 ^ (k & 7)];
+    }
+    off[i + 1] = off[i] + (int64_t)n;
+    items[i] = valid[i] ? vbin(d, n) : V_NULL;
+    rows[i] = vseq(QB_V_STRUCT, &items[i], 1);
+  }
+  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+  o.dictionary = false;
+  o.page_row_limit = 700;             /* pages end inside row groups and batches */
+  o.codec = QB_PQ_UNCOMPRESSED;
+  o.row_group_size_bytes = 16 << 10;  /* several row groups */
+  wfile fr, fb;
+  qb_pq_write_result *rr = NULL, *rb = NULL;
+  CHECK_OK(wopen(&fr, s, &o, &e), &e);
+  CHECK_OK(write_rows(&fr, rows, N, &e), &e);
+  CHECK_OK(wclose(&fr, &rr, &e), &e);
+  CHECK_OK(wopen(&fb, s, &o, &e), &e);
+  for (size_t at = 0; at < N;) { /* batches of varying sizes, with declared repeats */
+    size_t n = at + 1777 < N ? 1777 - at % 3 : N - at;
+    uint8_t first = rep[at];
+    rep[at] = 0;
+    qb_pq_column_batch b = {data, off + at, valid + at, rep + at};
+    CHECK_OK(qb_pq_writer_write_batch(fb.w, &b, n, &e), &e);
+    rep[at] = first;
+    at += n;
+  }
+  CHECK_OK(wclose(&fb, &rb, &e), &e);
+  pqfile pr, pb;
+  CHECK_OK(pq_load(&pr, fr.path, &e), &e);
+  CHECK_OK(pq_load(&pb, fb.path, &e), &e);
+  CHECK(pr.m.n_row_groups > 2);
+  const pqfile *files[2] = {&pr, &pb};
+  for (int f = 0; f < 2; f++) {
+    const qb_pq_file_meta *m = &files[f]->m;
+    int64_t row = 0;
+    for (uint32_t g = 0; g < m->n_row_groups; g++) {
+      const uint8_t *minp = NULL, *maxp = NULL;
+      size_t minn = 0, maxn = 0;
+      for (int64_t i = row; i < row + m->row_groups[g].num_rows && i < N; i++) {
+        if (!valid[i]) continue;
+        const uint8_t *p = data + off[i];
+        size_t n = (size_t)(off[i + 1] - off[i]);
+        if (!minp || ref_cmp(p, n, minp, minn) < 0) minp = p, minn = n;
+        if (!maxp || ref_cmp(p, n, maxp, maxn) > 0) maxp = p, maxn = n;
+      }
+      row += m->row_groups[g].num_rows;
+      const qb_pq_statistics *st = &m->row_groups[g].columns[0].meta_data.statistics;
+      CHECK(minp && st->min_value.n == minn && !ref_cmp(st->min_value.p, st->min_value.n, minp, minn));
+      CHECK(maxp && st->max_value.n == maxn && !ref_cmp(st->max_value.p, st->max_value.n, maxp, maxn));
+    }
+    CHECK_EQ_INT(row, N);
+  }
+  pq_free(&pr);
+  pq_free(&pb);
+  qb_pq_write_result_free(rr);
+  qb_pq_write_result_free(rb);
+  free(off), free(data), free(valid), free(rep), free(rows), free(items);
+  qb_pq_schema_free(s);
+}
+
 QB_TEST(batch_repeats_that_lie)
 {
   qb_err e = QB_ERR_INIT;

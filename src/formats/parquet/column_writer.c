@@ -680,13 +680,14 @@ static inline size_t value_row(const uint8_t *rep, size_t k, size_t s) { return 
 /* Unsigned lexicographic order (QB_PQ_ORD_BYTES). */
 static inline int cmp_unsigned_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 {
-  int r = memcmp(a, b, an < bn ? an : bn);
+  size_t n = an < bn ? an : bn;
+  int r = n ? memcmp(a, b, n) : 0; /* a chunk bound may be empty (no buffer) */
   return r ? r : (an > bn) - (an < bn);
 }
 
 /* PLAIN BYTE_ARRAY rows: staged in their PLAIN layout (4-byte length, bytes) into `data` reserved once for
- * the run; min and max found among the run's values and folded into the statistics once (for unsigned byte
- * order). *src as in qb_pq_colw_put_batch. */
+ * the run; the chunk's min and max widened by the run's values, folded into the statistics once when they
+ * moved (for unsigned byte order). *src as in qb_pq_colw_put_batch. */
 static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, size_t *src,
                            qb_err *err)
 {
@@ -705,8 +706,14 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
   }
   if ((rc = data_reserve(c, total, err)) != QB_OK) return rc;
   uint8_t *dst = c->data.p + c->data.n;
-  const uint8_t *minp = NULL, *maxp = NULL;
-  size_t minn = 0, maxn = 0, m = 0;
+  /* the run's bounds start as the chunk's: a run's values mostly share one experiment's prefix, and
+   * against its own first value each would need a full compare, against the chunk's (other experiments)
+   * their heads decide */
+  const qb_pq_col_stats *st = &c->stats;
+  bool have = st->has_minmax, new_min = false, new_max = false;
+  const uint8_t *minp = st->min_b.p, *maxp = st->max_b.p;
+  size_t minn = st->min_b.n, maxn = st->max_b.n, m = 0;
+  uint64_t minh = qb_pq_bytes_head8(minp, minn), maxh = qb_pq_bytes_head8(maxp, maxn); /* their heads */
   const uint8_t *p = NULL;
   size_t n = 0;
   for (size_t k = i; k < i + run; k++) {
@@ -721,21 +728,26 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
     dst += 4 + n;
     m++;
     if (again) continue;
-    if (!minp) {
+    uint64_t h = qb_pq_bytes_head8(p, n);
+    if (!have) {
       minp = maxp = p;
       minn = maxn = n;
-    } else if (cmp_unsigned_bytes(p, n, minp, minn) < 0) {
-      minp = p, minn = n;
-    } else if (cmp_unsigned_bytes(p, n, maxp, maxn) > 0) {
-      maxp = p, maxn = n;
+      minh = maxh = h;
+      have = new_min = new_max = true;
+    } else if (h > minh && h < maxh) {
+      continue; /* neither bound: decided by the heads */
+    } else if (h < minh || (h == minh && cmp_unsigned_bytes(p, n, minp, minn) < 0)) {
+      minp = p, minn = n, minh = h, new_min = true;
+    } else if (h > maxh || (h == maxh && cmp_unsigned_bytes(p, n, maxp, maxn) > 0)) {
+      maxp = p, maxn = n, maxh = h, new_max = true;
     }
   }
   *src = s;
   c->data.n = (size_t)(dst - c->data.p);
   c->n_values += (uint32_t)m;
   c->stats.null_count += run - m;
-  if (minp && (rc = qb_pq_col_stats_bytes(&c->stats, minp, minn, err)) != QB_OK) return rc;
-  if (minp && (rc = qb_pq_col_stats_bytes(&c->stats, maxp, maxn, err)) != QB_OK) return rc;
+  if (new_min && (rc = qb_pq_col_stats_bytes(&c->stats, minp, minn, err)) != QB_OK) return rc;
+  if (new_max && (rc = qb_pq_col_stats_bytes(&c->stats, maxp, maxn, err)) != QB_OK) return rc;
   return QB_OK;
 }
 
