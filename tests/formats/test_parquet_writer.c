@@ -1571,6 +1571,41 @@ QB_TEST(batch_errors)
 /* qb_pq_column_batch.repeats: a batch that declares its repeated rows (all of them, or only some, as a
  * producer filling record-constant columns does) writes the same file byte for byte as one that declares
  * none: through dictionary runs, nulls, NaNs, the first-page probe, the fallback to PLAIN and PLAIN strings. */
+/* Offsets are checked in blocks of 8 rows, then the rest: a decreasing offset or a value over 4 GiB at
+ * any row of a block or of the rest is found and named, one beyond n_rows is not looked at. */
+QB_TEST(batch_offsets_checked_in_blocks)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = new_schema();
+  prim(s, qb_pq_schema_root(s), "s", QB_PQ_OPTIONAL, QB_PQ_BYTE_ARRAY, 0, NULL, 1);
+  CHECK_OK(qb_pq_schema_finish(s, &e), &e);
+  const qb_pq_node *leaf = qb_pq_schema_column(s, 0);
+  enum { N = 21 };
+  static const size_t counts[] = {7, 8, 9, 16, 20, 21};
+  int64_t off[N + 1];
+  char want[96];
+  for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+    size_t n = counts[c];
+    for (int huge = 0; huge < 2; huge++) {
+      for (size_t bad = 0; bad < N; bad++) {
+        for (size_t i = 0; i <= N; i++) off[i] = (int64_t)i * 3;
+        /* row `bad`: its end before its start, or 4 GiB long (every later offset moved with it) */
+        for (size_t i = bad + 1; i <= N; i++) off[i] += huge ? (int64_t)UINT32_MAX - 2 : -4;
+        qb_pq_column_batch b = {"x", off, NULL, NULL};
+        int rc = qb_pq_column_batch_validate(leaf, &b, n, &e);
+        if (bad >= n) {
+          CHECK_EQ_INT(rc, QB_OK);
+          continue;
+        }
+        snprintf(want, sizeof want, "column s: row %zu: bad offsets %lld..%lld", bad, (long long)off[bad],
+                 (long long)off[bad + 1]);
+        CHECK_FAIL(rc, QB_EINVAL, &e, want);
+      }
+    }
+  }
+  qb_pq_schema_free(s);
+}
+
 QB_TEST(batch_repeats_write_the_same_file)
 {
   qb_err e = QB_ERR_INIT;
