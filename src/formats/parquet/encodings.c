@@ -178,16 +178,26 @@ static int write_bit_packed_group(qb_pq_rle_encoder *e, qb_err *err)
     e->bp_header_at = e->out->n - 1;
   }
   size_t w = (size_t)e->bit_width;
-  if ((rc = qb_buf_reserve(e->out, w, err))) return enc_fail(e, rc);
+  /* 4 bytes of slack: the last store below may write up to 3 bytes past the group */
+  if (e->out->cap - e->out->n < w + 4 && (rc = qb_buf_reserve(e->out, w + 4, err))) return enc_fail(e, rc);
   /* eight w-bit values are exactly w bytes, least significant bit first: through a 64-bit accumulator
-   * (fewer than 8 bits wait in it between values, so w ≤ 32 more always fit), a byte at a time */
+   * that holds fewer than 32 bits between values (so w ≤ 32 more always fit), stored 4 bytes at a time;
+   * the bits left at the end are a whole number of bytes (8w - 32k), stored as one more word of which
+   * only those bytes count */
   uint8_t *dst = e->out->p + e->out->n;
   uint64_t acc = 0, mask = w >= 32 ? 0xFFFFFFFFu : ((uint64_t)1 << w) - 1;
   unsigned bits = 0;
   for (unsigned i = 0; i < 8; i++) {
     acc |= ((uint64_t)e->buffered[i] & mask) << bits;
-    for (bits += (unsigned)w; bits >= 8; bits -= 8, acc >>= 8) *dst++ = (uint8_t)acc;
+    bits += (unsigned)w;
+    if (bits >= 32) {
+      qb_put_le32(dst, (uint32_t)acc);
+      dst += 4;
+      acc >>= 32;
+      bits -= 32;
+    }
   }
+  if (bits) qb_put_le32(dst, (uint32_t)acc);
   e->out->n += w;
   e->n_buffered = 0;
   e->repeat = 0;
