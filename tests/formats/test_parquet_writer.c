@@ -1225,6 +1225,82 @@ static bool double_chunk_is(const char *path, const double *v, size_t n, int *di
   return ok;
 }
 
+/* Dictionary-encoded INT32, INT64, FLOAT and DOUBLE batches without declared repeats (their own loop
+ * in the writer): runs of equal bits with nulls inside and between them, NaNs (counted per value), -0.0
+ * and +0.0 (distinct entries), a run across the 8,192-value probe, pages closing inside runs and batches,
+ * a chunk whose dictionary outgrows its limit mid-batch, one whose dictionary loses at the probe inside a
+ * run: rows and batches write the same file. */
+QB_TEST(batch_numeric_dictionary_equals_rows)
+{
+  qb_err e = QB_ERR_INIT;
+  enum { N = 20000 };
+  static const qb_pq_type types[] = {QB_PQ_INT32, QB_PQ_INT64, QB_PQ_FLOAT, QB_PQ_DOUBLE};
+  static int32_t i32[N];
+  static int64_t i64[N];
+  static float f32[N];
+  static double f64[N];
+  static uint8_t valid[N];
+  static qb_value rows[N], items[N];
+  for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+    for (int limit = 0; limit < 3; limit++) { /* 2: mostly distinct, dropped at the probe inside the run */
+      uint32_t x = 7;
+      int64_t cur = 0;
+      for (int i = 0; i < N; i++) {
+        x = x * 1103515245u + 12345u;
+        if (limit == 2 ? (x >> 16) % 8 != 0 : (x >> 16) % 4 == 0) /* runs of a few rows; 2: mostly 1 */
+          cur = limit == 2 ? i : (int64_t)((x >> 8) % 300) - 150;
+        int64_t v = i >= 8000 && i < 9500 ? 4242 : cur; /* a run across the probe (values, not rows) */
+        valid[i] = (x >> 20) % 11 != 0;
+        i32[i] = (int32_t)v;
+        i64[i] = v * 1000003;
+        f32[i] = (float)v * 0.5f;
+        f64[i] = (double)v * 0.25;
+        if (v == 7) f32[i] = NAN, f64[i] = NAN;
+        if (v == 0 && (x >> 24) % 2) f32[i] = -0.0f, f64[i] = -0.0;
+        qb_value *it = &items[i];
+        *it = V_NULL;
+        if (valid[i]) {
+          switch (types[t]) {
+          case QB_PQ_INT32: *it = vi32(i32[i]); break;
+          case QB_PQ_INT64: *it = vi64(i64[i]); break;
+          case QB_PQ_FLOAT: it->kind = QB_V_FLOAT, it->u.f32 = f32[i]; break;
+          default: *it = vf64(f64[i]); break;
+          }
+        }
+        rows[i] = vseq(QB_V_STRUCT, it, 1);
+      }
+      const void *vals = types[t] == QB_PQ_INT32 ? (const void *)i32
+                         : types[t] == QB_PQ_INT64 ? (const void *)i64
+                         : types[t] == QB_PQ_FLOAT ? (const void *)f32
+                                                   : (const void *)f64;
+      size_t w = types[t] == QB_PQ_INT32 || types[t] == QB_PQ_FLOAT ? 4 : 8, cut = 8200;
+      qb_pq_schema *s = one_column(types[t], QB_PQ_OPTIONAL);
+      qb_pq_column_batch col = {vals, NULL, valid, NULL}, rest = {(const uint8_t *)vals + cut * w, NULL, valid + cut, NULL};
+      qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+      o.page_row_limit = limit == 2 ? 0 : 3001; /* 2: the probe on the first page */
+      if (limit == 1) o.dictionary_page_size_bytes = 200 * (uint32_t)w; /* outgrown mid-batch: PLAIN after */
+      char path[512];
+      CHECK(rows_and_batches_same_file(s, &o, rows, &col, &rest, N, cut, path, &e));
+      pqfile pf;
+      CHECK_OK(pq_load(&pf, path, &e), &e);
+      const qb_pq_column_meta *m = &pf.m.row_groups[0].columns[0].meta_data;
+      /* without the limit every page is dictionary-encoded; with it the chunk ends in PLAIN pages */
+      bool plain = false;
+      for (uint32_t k = 0; k < m->n_encoding_stats; k++) plain |= m->encoding_stats[k].encoding == QB_PQ_PLAIN &&
+                                                                  m->encoding_stats[k].page_type != QB_PQ_PAGE_DICTIONARY;
+      CHECK(limit ? plain : m->has_dictionary_page_offset && m->n_encoding_stats == 2);
+      CHECK(limit != 2 || !m->has_dictionary_page_offset);
+      if (types[t] == QB_PQ_FLOAT || types[t] == QB_PQ_DOUBLE) {
+        int64_t nans = 0;
+        for (int i = 0; i < N; i++) nans += valid[i] && (types[t] == QB_PQ_FLOAT ? isnan(f32[i]) : isnan(f64[i]));
+        CHECK(nans > 0 && m->statistics.has_nan_count && m->statistics.nan_count == nans);
+      }
+      pq_free(&pf);
+      qb_pq_schema_free(s);
+    }
+  }
+}
+
 /* The dictionary hint shared by the files of one data set (qb_pq_write_options.dict_lost): a file whose
  * dictionary loses sets the column's byte; the files after it (and files open at the time, from their next
  * new value) judge their dictionary from 256 values on instead of 8,192, by the same rule on their own
