@@ -224,7 +224,8 @@ static int write_rle_run(qb_pq_rle_encoder *e, qb_err *err)
   return QB_OK;
 }
 
-int qb_pq_rle_encoder_put(qb_pq_rle_encoder *e, uint32_t v, qb_err *err)
+/* One value (qb_pq_rle_encoder_put): inline in put_many's loop, which runs it for the values around runs. */
+static inline __attribute__((always_inline)) int put_value(qb_pq_rle_encoder *e, uint32_t v, qb_err *err)
 {
   if (e->rc) return e->rc == QB_EINVAL ? QB_FAIL(err, QB_EINVAL, "RLE hybrid: invalid encoder") : e->rc;
   if (e->bit_width < 32 && (v >> e->bit_width))
@@ -243,6 +244,8 @@ int qb_pq_rle_encoder_put(qb_pq_rle_encoder *e, uint32_t v, qb_err *err)
   e->buffered[e->n_buffered++] = v;
   return e->n_buffered == 8 ? write_bit_packed_group(e, err) : QB_OK;
 }
+
+int qb_pq_rle_encoder_put(qb_pq_rle_encoder *e, uint32_t v, qb_err *err) { return put_value(e, v, err); }
 
 int qb_pq_rle_encoder_finish(qb_pq_rle_encoder *e, qb_err *err)
 {
@@ -279,16 +282,16 @@ int qb_pq_rle_encoder_put_many(qb_pq_rle_encoder *e, const uint32_t *v, size_t n
       continue;
     }
     if (e->n_buffered == 0 && e->repeat == 0 && i + 8 <= n && !e->rc) {
-      /* eight values without two equal neighbours: what eight puts do (each restarts the repeat count,
-       * the eighth writes the bit-packed group), at once */
+      /* eight values, not all equal, after a written group or run (no repeat counted): what eight puts
+       * do, at once. Only the eighth of eight equal values brings the repeat count to 8 (it starts at 1
+       * on the first), so they all end up buffered and the eighth put writes the bit-packed group. */
       const uint32_t *g = v + i;
-      uint32_t any = g[0];
-      bool distinct = true;
+      uint32_t any = g[0], diff = 0;
       for (int k = 1; k < 8; k++) {
-        distinct &= g[k] != g[k - 1];
+        diff |= g[k] ^ g[0];
         any |= g[k];
       }
-      if (distinct && (e->bit_width >= 32 || !(any >> e->bit_width))) {
+      if (diff && (e->bit_width >= 32 || !(any >> e->bit_width))) {
         memcpy(e->buffered, g, sizeof e->buffered);
         e->n_buffered = 8;
         e->prev = g[7];
@@ -298,7 +301,7 @@ int qb_pq_rle_encoder_put_many(qb_pq_rle_encoder *e, const uint32_t *v, size_t n
         continue;
       }
     }
-    int rc = qb_pq_rle_encoder_put(e, v[i++], err);
+    int rc = put_value(e, v[i++], err);
     if (rc) return rc;
   }
   return QB_OK;
