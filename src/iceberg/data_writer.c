@@ -642,8 +642,9 @@ int qb_data_writer_write_batch(qb_data_writer *w, const qb_pq_column_batch *cols
   if (n_rows == 0) return QB_OK;
   int rc = check_batch(w, cols, n_rows, err);
   if (rc) return qb_err_wrap(err, "writing a batch");
-  /* when every partition source column declares its repeats, rows repeating all of them are skipped by
-   * one AND per column and row, without calls or comparisons */
+  /* when every partition source column declares its repeats, rows repeating all of them are skipped
+   * without comparisons: up to the first row that is not a repeat in some column, one memchr per column
+   * (runs are an experiment's rows) */
   size_t np = w->spec->n_fields;
   memset(w->plast, 0, np * sizeof *w->plast);
   memset(w->bsrc, 0, qb_schema_struct(w->schema)->n_fields * sizeof *w->bsrc);
@@ -651,10 +652,13 @@ int qb_data_writer_write_batch(qb_data_writer *w, const qb_pq_column_batch *cols
   for (size_t k = 0; k < np; k++) declared = declared && cols[w->psrc[k]].repeats;
   size_t start = 0;
   for (size_t i = 1; i <= n_rows; i++) {
-    for (; declared && i < n_rows; i++) {
-      uint8_t all = 1;
-      for (size_t k = 0; k < np; k++) all &= cols[w->psrc[k]].repeats[i] != 0;
-      if (!all) break;
+    if (declared && i < n_rows) {
+      size_t j = n_rows;
+      for (size_t k = 0; k < np && i < j; k++) {
+        const uint8_t *rep = cols[w->psrc[k]].repeats, *z = memchr(rep + i, 0, j - i);
+        if (z) j = (size_t)(z - rep);
+      }
+      i = j;
     }
     if (i < n_rows && same_partition(w, cols, i)) continue;
     if ((rc = write_run(w, cols, start, i - start, err))) return rc;

@@ -227,6 +227,43 @@ QB_TEST(rle_hybrid_runs_equal_puts)
   }
 }
 
+/* put_many's groups of eight: every split of a group into two values (a x k, then b), eight equal ones
+ * (an RLE run, not a group), and such groups after a group, after a run and after a few values: the
+ * bytes of one put per value. */
+QB_TEST(rle_hybrid_groups_with_equal_neighbours)
+{
+  static const int widths[] = {1, 2, 5, 32};
+  for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
+    int bw = widths[wi];
+    for (int lead = 0; lead < 4; lead++) {     /* before: nothing, a group, a run of 9, 3 values */
+      for (int k = 1; k <= 9; k++) {           /* a x k then b x (9 - k) ... */
+        uint32_t v[64];
+        size_t n = 0;
+        if (lead == 1)
+          for (int i = 0; i < 8; i++) v[n++] = (uint32_t)(i & 1);
+        if (lead == 2)
+          for (int i = 0; i < 9; i++) v[n++] = 1;
+        if (lead == 3)
+          for (int i = 0; i < 3; i++) v[n++] = (uint32_t)i & 1;
+        for (int g = 0; g < 3; g++)
+          for (int i = 0; i < 9; i++) v[n++] = i < k ? (uint32_t)(g & 1) : (uint32_t)(1 - (g & 1));
+        qb_err err = QB_ERR_INIT;
+        qb_buf a, b;
+        qb_buf_init(&a, QB_BUF_NOLIMIT);
+        qb_buf_init(&b, QB_BUF_NOLIMIT);
+        CHECK_OK(qb_pq_rle_encode(&a, v, n, bw, &err), &err);
+        qb_pq_rle_encoder e;
+        qb_pq_rle_encoder_init(&e, &b, bw);
+        for (size_t i = 0; i < n; i++) CHECK_OK(qb_pq_rle_encoder_put(&e, v[i], &err), &err);
+        CHECK_OK(qb_pq_rle_encoder_finish(&e, &err), &err);
+        CHECK(a.n == b.n && !memcmp(a.p, b.p, a.n));
+        qb_buf_free(&a);
+        qb_buf_free(&b);
+      }
+    }
+  }
+}
+
 QB_TEST(rle_hybrid_hostile)
 {
   qb_err err = QB_ERR_INIT;

@@ -1233,6 +1233,82 @@ static bool double_chunk_is(const char *path, const double *v, size_t n, int *di
   return ok;
 }
 
+/* Dictionary-encoded INT32, INT64, FLOAT and DOUBLE batches without declared repeats (their own loop
+ * in the writer): runs of equal bits with nulls inside and between them, NaNs (counted per value), -0.0
+ * and +0.0 (distinct entries), a run across the 8,192-value probe, pages closing inside runs and batches,
+ * a chunk whose dictionary outgrows its limit mid-batch, one whose dictionary loses at the probe inside a
+ * run: rows and batches write the same file. */
+QB_TEST(batch_numeric_dictionary_equals_rows)
+{
+  qb_err e = QB_ERR_INIT;
+  enum { N = 20000 };
+  static const qb_pq_type types[] = {QB_PQ_INT32, QB_PQ_INT64, QB_PQ_FLOAT, QB_PQ_DOUBLE};
+  static int32_t i32[N];
+  static int64_t i64[N];
+  static float f32[N];
+  static double f64[N];
+  static uint8_t valid[N];
+  static qb_value rows[N], items[N];
+  for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+    for (int limit = 0; limit < 3; limit++) { /* 2: mostly distinct, dropped at the probe inside the run */
+      uint32_t x = 7;
+      int64_t cur = 0;
+      for (int i = 0; i < N; i++) {
+        x = x * 1103515245u + 12345u;
+        if (limit == 2 ? (x >> 16) % 8 != 0 : (x >> 16) % 4 == 0) /* runs of a few rows; 2: mostly 1 */
+          cur = limit == 2 ? i : (int64_t)((x >> 8) % 300) - 150;
+        int64_t v = i >= 8000 && i < 9500 ? 4242 : cur; /* a run across the probe (values, not rows) */
+        valid[i] = (x >> 20) % 11 != 0;
+        i32[i] = (int32_t)v;
+        i64[i] = v * 1000003;
+        f32[i] = (float)v * 0.5f;
+        f64[i] = (double)v * 0.25;
+        if (v == 7) f32[i] = NAN, f64[i] = NAN;
+        if (v == 0 && (x >> 24) % 2) f32[i] = -0.0f, f64[i] = -0.0;
+        qb_value *it = &items[i];
+        *it = V_NULL;
+        if (valid[i]) {
+          switch (types[t]) {
+          case QB_PQ_INT32: *it = vi32(i32[i]); break;
+          case QB_PQ_INT64: *it = vi64(i64[i]); break;
+          case QB_PQ_FLOAT: it->kind = QB_V_FLOAT, it->u.f32 = f32[i]; break;
+          default: *it = vf64(f64[i]); break;
+          }
+        }
+        rows[i] = vseq(QB_V_STRUCT, it, 1);
+      }
+      const void *vals = types[t] == QB_PQ_INT32 ? (const void *)i32
+                         : types[t] == QB_PQ_INT64 ? (const void *)i64
+                         : types[t] == QB_PQ_FLOAT ? (const void *)f32
+                                                   : (const void *)f64;
+      size_t w = types[t] == QB_PQ_INT32 || types[t] == QB_PQ_FLOAT ? 4 : 8, cut = 8200;
+      qb_pq_schema *s = one_column(types[t], QB_PQ_OPTIONAL);
+      qb_pq_column_batch col = {vals, NULL, valid, NULL}, rest = {(const uint8_t *)vals + cut * w, NULL, valid + cut, NULL};
+      qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+      o.page_row_limit = limit == 2 ? 0 : 3001; /* 2: the probe on the first page */
+      if (limit == 1) o.dictionary_page_size_bytes = 200 * (uint32_t)w; /* outgrown mid-batch: PLAIN after */
+      char path[512];
+      CHECK(rows_and_batches_same_file(s, &o, rows, &col, &rest, N, cut, path, &e));
+      pqfile pf;
+      CHECK_OK(pq_load(&pf, path, &e), &e);
+      const qb_pq_column_meta *m = &pf.m.row_groups[0].columns[0].meta_data;
+      /* without the limit every page is dictionary-encoded; with it the chunk ends in PLAIN pages */
+      bool plain = false;
+      for (uint32_t k = 0; k < m->n_encoding_stats; k++) plain |= m->encoding_stats[k].encoding == QB_PQ_PLAIN &&
+                                                                  m->encoding_stats[k].page_type != QB_PQ_PAGE_DICTIONARY;
+      CHECK(limit ? plain : m->has_dictionary_page_offset && m->n_encoding_stats == 2);
+      CHECK(limit != 2 || !m->has_dictionary_page_offset);
+      if (types[t] == QB_PQ_FLOAT || types[t] == QB_PQ_DOUBLE) {
+        int64_t nans = 0;
+        for (int i = 0; i < N; i++) nans += valid[i] && (types[t] == QB_PQ_FLOAT ? isnan(f32[i]) : isnan(f64[i]));
+        CHECK(nans > 0 && m->statistics.has_nan_count && m->statistics.nan_count == nans);
+      }
+      pq_free(&pf);
+      qb_pq_schema_free(s);
+    }
+  }
+}
+
 /* The dictionary hint shared by the files of one data set (qb_pq_write_options.dict_lost): a file whose
  * dictionary loses sets the column's byte; the files after it (and files open at the time, from their next
  * new value) judge their dictionary from 256 values on instead of 8,192, by the same rule on their own
@@ -1667,6 +1743,41 @@ QB_TEST(batch_errors)
 /* qb_pq_column_batch.repeats: a batch that declares its repeated rows (all of them, or only some, as a
  * producer filling record-constant columns does) writes the same file byte for byte as one that declares
  * none: through dictionary runs, nulls, NaNs, the first-page probe, the fallback to PLAIN and PLAIN strings. */
+/* Offsets are checked in blocks of 8 rows, then the rest: a decreasing offset or a value over 4 GiB at
+ * any row of a block or of the rest is found and named, one beyond n_rows is not looked at. */
+QB_TEST(batch_offsets_checked_in_blocks)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = new_schema();
+  prim(s, qb_pq_schema_root(s), "s", QB_PQ_OPTIONAL, QB_PQ_BYTE_ARRAY, 0, NULL, 1);
+  CHECK_OK(qb_pq_schema_finish(s, &e), &e);
+  const qb_pq_node *leaf = qb_pq_schema_column(s, 0);
+  enum { N = 21 };
+  static const size_t counts[] = {7, 8, 9, 16, 20, 21};
+  int64_t off[N + 1];
+  char want[96];
+  for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+    size_t n = counts[c];
+    for (int huge = 0; huge < 2; huge++) {
+      for (size_t bad = 0; bad < N; bad++) {
+        for (size_t i = 0; i <= N; i++) off[i] = (int64_t)i * 3;
+        /* row `bad`: its end before its start, or 4 GiB long (every later offset moved with it) */
+        for (size_t i = bad + 1; i <= N; i++) off[i] += huge ? (int64_t)UINT32_MAX - 2 : -4;
+        qb_pq_column_batch b = {"x", off, NULL, NULL};
+        int rc = qb_pq_column_batch_validate(leaf, &b, n, &e);
+        if (bad >= n) {
+          CHECK_EQ_INT(rc, QB_OK);
+          continue;
+        }
+        snprintf(want, sizeof want, "column s: row %zu: bad offsets %lld..%lld", bad, (long long)off[bad],
+                 (long long)off[bad + 1]);
+        CHECK_FAIL(rc, QB_EINVAL, &e, want);
+      }
+    }
+  }
+  qb_pq_schema_free(s);
+}
+
 QB_TEST(batch_repeats_write_the_same_file)
 {
   qb_err e = QB_ERR_INIT;
@@ -1781,6 +1892,113 @@ QB_TEST(batch_repeats_write_the_same_file)
 /* repeats that would corrupt the file are refused before anything is written: the first row repeating a
  * row before the batch, a repeat across a change of validity (values and levels would disagree). A run
  * cannot reach past the batch: each flag names only its row and the one before. */
+/* Unsigned byte order, the reference: memcmp, then the shorter first. */
+static int ref_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+  int r = memcmp(a, b, an < bn ? an : bn);
+  return r ? r : (an > bn) - (an < bn);
+}
+
+/* String bounds of PLAIN pages (the batch path decides most values by their first 8 bytes against the
+ * chunk's bounds, the row path too): values that share long prefixes, are shorter than 8 bytes, empty, a
+ * prefix of another, hold 0x00 and 0xff bytes; several row groups and pages; batches with nulls and
+ * declared repeats. Every row group's min and max, written by rows and by batches, are a plain memcmp scan's. */
+QB_TEST(batch_string_bounds_by_heads)
+{
+  qb_err e = QB_ERR_INIT;
+  qb_pq_schema *s = new_schema();
+  qb_pq_node *root = qb_pq_schema_root(s);
+  prim(s, root, "b", QB_PQ_OPTIONAL, QB_PQ_BYTE_ARRAY, 0, NULL, 1);
+  CHECK_OK(qb_pq_schema_finish(s, &e), &e);
+  enum { N = 6000, RG = 1500 };
+  static const uint8_t alpha[] = {0x00, 0x01, 'a', 'b', 0x7f, 0x80, 0xfe, 0xff};
+  int64_t *off = malloc((N + 1) * sizeof *off);
+  uint8_t *data = malloc((size_t)N * 24), *valid = malloc(N), *rep = malloc(N);
+  qb_value *rows = malloc(N * sizeof *rows), *items = malloc(N * sizeof *items);
+  uint32_t x = 12345;
+  off[0] = 0;
+  for (int i = 0; i < N; i++) {
+    x = x * 1103515245u + 12345u;
+    uint32_t r = x >> 8;
+    valid[i] = r % 17 != 0;
+    rep[i] = i % RG && r % 5 == 0 && i % 300 != 0; /* a repeat of row i - 1 (never a batch's first row) */
+    if (rep[i]) valid[i] = valid[i - 1];
+    size_t n = 0;
+    uint8_t *d = data + off[i];
+    if (rep[i]) {
+      n = (size_t)(off[i] - off[i - 1]);
+      memcpy(d, data + off[i - 1], n);
+    } else if (valid[i]) {
+      /* a shared 10-byte prefix (equal heads) for most, short and empty values for some */
+      size_t kind = r % 7;
+      if (kind < 4) {
+        memcpy(d, "experiment", 10);
+        n = 10;
+      } else if (kind == 4) {
+        memcpy(d, "exp", 3);
+        n = 3;
+      }
+      size_t extra = (r >> 4) % (kind == 6 ? 2 : 12);
+      for (size_t k = 0; k < extra; k++) d[n++] = alpha[(r >> (k % 20)) % 8 ^ (k & 7)];
+    }
+    off[i + 1] = off[i] + (int64_t)n;
+    items[i] = valid[i] ? vbin(d, n) : V_NULL;
+    rows[i] = vseq(QB_V_STRUCT, &items[i], 1);
+  }
+  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+  o.dictionary = false;
+  o.page_row_limit = 700;             /* pages end inside row groups and batches */
+  o.codec = QB_PQ_UNCOMPRESSED;
+  o.row_group_size_bytes = 16 << 10;  /* several row groups */
+  wfile fr, fb;
+  qb_pq_write_result *rr = NULL, *rb = NULL;
+  CHECK_OK(wopen(&fr, s, &o, &e), &e);
+  CHECK_OK(write_rows(&fr, rows, N, &e), &e);
+  CHECK_OK(wclose(&fr, &rr, &e), &e);
+  CHECK_OK(wopen(&fb, s, &o, &e), &e);
+  for (size_t at = 0; at < N;) { /* batches of varying sizes, with declared repeats */
+    size_t n = at + 1777 < N ? 1777 - at % 3 : N - at;
+    uint8_t first = rep[at];
+    rep[at] = 0;
+    qb_pq_column_batch b = {data, off + at, valid + at, rep + at};
+    CHECK_OK(qb_pq_writer_write_batch(fb.w, &b, n, &e), &e);
+    rep[at] = first;
+    at += n;
+  }
+  CHECK_OK(wclose(&fb, &rb, &e), &e);
+  pqfile pr, pb;
+  CHECK_OK(pq_load(&pr, fr.path, &e), &e);
+  CHECK_OK(pq_load(&pb, fb.path, &e), &e);
+  CHECK(pr.m.n_row_groups > 2);
+  const pqfile *files[2] = {&pr, &pb};
+  for (int f = 0; f < 2; f++) {
+    const qb_pq_file_meta *m = &files[f]->m;
+    int64_t row = 0;
+    for (uint32_t g = 0; g < m->n_row_groups; g++) {
+      const uint8_t *minp = NULL, *maxp = NULL;
+      size_t minn = 0, maxn = 0;
+      for (int64_t i = row; i < row + m->row_groups[g].num_rows && i < N; i++) {
+        if (!valid[i]) continue;
+        const uint8_t *p = data + off[i];
+        size_t n = (size_t)(off[i + 1] - off[i]);
+        if (!minp || ref_cmp(p, n, minp, minn) < 0) minp = p, minn = n;
+        if (!maxp || ref_cmp(p, n, maxp, maxn) > 0) maxp = p, maxn = n;
+      }
+      row += m->row_groups[g].num_rows;
+      const qb_pq_statistics *st = &m->row_groups[g].columns[0].meta_data.statistics;
+      CHECK(minp && st->min_value.n == minn && !ref_cmp(st->min_value.p, st->min_value.n, minp, minn));
+      CHECK(maxp && st->max_value.n == maxn && !ref_cmp(st->max_value.p, st->max_value.n, maxp, maxn));
+    }
+    CHECK_EQ_INT(row, N);
+  }
+  pq_free(&pr);
+  pq_free(&pb);
+  qb_pq_write_result_free(rr);
+  qb_pq_write_result_free(rb);
+  free(off), free(data), free(valid), free(rep), free(rows), free(items);
+  qb_pq_schema_free(s);
+}
+
 QB_TEST(batch_repeats_that_lie)
 {
   qb_err e = QB_ERR_INIT;

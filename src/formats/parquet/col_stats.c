@@ -186,10 +186,15 @@ int qb_pq_col_stats_bytes(qb_pq_col_stats *s, const uint8_t *p, size_t n, qb_err
     s->has_minmax = true;
     return QB_OK;
   }
-  /* unsigned order: a differing first byte decides without a full comparison (most values of a column) */
-  if (s->order == QB_PQ_ORD_BYTES && n && s->min_b.n && s->max_b.n && p[0] > s->min_b.p[0] &&
-      p[0] < s->max_b.p[0])
-    return QB_OK;
+  /* unsigned order: heads strictly between min's and max's decide without a full comparison (most values
+   * of a column), and a head below min's or above max's makes a new bound at once */
+  if (s->order == QB_PQ_ORD_BYTES) {
+    uint64_t h = qb_pq_bytes_head8(p, n), lo = qb_pq_bytes_head8(s->min_b.p, s->min_b.n);
+    uint64_t hi = qb_pq_bytes_head8(s->max_b.p, s->max_b.n);
+    if (h > lo && h < hi) return QB_OK;
+    if (h < lo) return set_buf(&s->min_b, p, n, err);
+    if (h > hi) return set_buf(&s->max_b, p, n, err);
+  }
   if (cmp_bytes(s, p, n, s->min_b.p, s->min_b.n) < 0) return set_buf(&s->min_b, p, n, err);
   if (cmp_bytes(s, p, n, s->max_b.p, s->max_b.n) > 0) return set_buf(&s->max_b, p, n, err);
   return QB_OK;

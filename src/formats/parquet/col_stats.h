@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "formats/parquet/meta.h"
 #include "qberg/parquet.h"
@@ -86,6 +87,24 @@ void qb_pq_col_stats_i32_array(qb_pq_col_stats *s, const int32_t *v, size_t n);
 void qb_pq_col_stats_i64_array(qb_pq_col_stats *s, const int64_t *v, size_t n);
 void qb_pq_col_stats_float_array(qb_pq_col_stats *s, const float *v, size_t n);
 void qb_pq_col_stats_double_array(qb_pq_col_stats *s, const double *v, size_t n);
+
+/**
+ * The first 8 bytes of a value as a big-endian number, zero-padded when shorter: a strictly smaller head
+ * means a strictly smaller value in unsigned byte order (QB_PQ_ORD_BYTES), and a strictly larger one a
+ * larger value (a zero pad is below any byte a longer value has there, and a value that is a prefix of
+ * another sorts first). Equal heads decide nothing. Values of a column that share no long prefix with its
+ * current min and max (ids of other experiments) are placed by this one compare, without a memcmp.
+ */
+static inline uint64_t qb_pq_bytes_head8(const uint8_t *p, size_t n)
+{
+  uint64_t x = 0;
+  if (n >= 8) memcpy(&x, p, 8);
+  else if (n) memcpy(&x, p, n);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  x = __builtin_bswap64(x);
+#endif
+  return x;
+}
 
 /** BYTE_ARRAY / FLBA values (copied when they become the new min or max). QB_OK or QB_ENOMEM. */
 int qb_pq_col_stats_bytes(qb_pq_col_stats *s, const uint8_t *p, size_t n, qb_err *err);

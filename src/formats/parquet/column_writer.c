@@ -757,13 +757,14 @@ static inline size_t value_row(const uint8_t *rep, size_t k, size_t s) { return 
 /* Unsigned lexicographic order (QB_PQ_ORD_BYTES). */
 static inline int cmp_unsigned_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 {
-  int r = memcmp(a, b, an < bn ? an : bn);
+  size_t n = an < bn ? an : bn;
+  int r = n ? memcmp(a, b, n) : 0; /* a chunk bound may be empty (no buffer) */
   return r ? r : (an > bn) - (an < bn);
 }
 
 /* PLAIN BYTE_ARRAY rows: staged in their PLAIN layout (4-byte length, bytes) into `data` reserved once for
- * the run; min and max found among the run's values and folded into the statistics once (for unsigned byte
- * order). *src as in qb_pq_colw_put_batch. */
+ * the run; the chunk's min and max widened by the run's values, folded into the statistics once when they
+ * moved (for unsigned byte order). *src as in qb_pq_colw_put_batch. */
 static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, size_t *src,
                            qb_err *err)
 {
@@ -782,8 +783,14 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
   }
   if ((rc = data_reserve(c, total, err)) != QB_OK) return rc;
   uint8_t *dst = c->data.p + c->data.n;
-  const uint8_t *minp = NULL, *maxp = NULL;
-  size_t minn = 0, maxn = 0, m = 0;
+  /* the run's bounds start as the chunk's: a run's values mostly share one experiment's prefix, and
+   * against its own first value each would need a full compare, against the chunk's (other experiments)
+   * their heads decide */
+  const qb_pq_col_stats *st = &c->stats;
+  bool have = st->has_minmax, new_min = false, new_max = false;
+  const uint8_t *minp = st->min_b.p, *maxp = st->max_b.p;
+  size_t minn = st->min_b.n, maxn = st->max_b.n, m = 0;
+  uint64_t minh = qb_pq_bytes_head8(minp, minn), maxh = qb_pq_bytes_head8(maxp, maxn); /* their heads */
   const uint8_t *p = NULL;
   size_t n = 0;
   for (size_t k = i; k < i + run; k++) {
@@ -798,21 +805,26 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
     dst += 4 + n;
     m++;
     if (again) continue;
-    if (!minp) {
+    uint64_t h = qb_pq_bytes_head8(p, n);
+    if (!have) {
       minp = maxp = p;
       minn = maxn = n;
-    } else if (cmp_unsigned_bytes(p, n, minp, minn) < 0) {
-      minp = p, minn = n;
-    } else if (cmp_unsigned_bytes(p, n, maxp, maxn) > 0) {
-      maxp = p, maxn = n;
+      minh = maxh = h;
+      have = new_min = new_max = true;
+    } else if (h > minh && h < maxh) {
+      continue; /* neither bound: decided by the heads */
+    } else if (h < minh || (h == minh && cmp_unsigned_bytes(p, n, minp, minn) < 0)) {
+      minp = p, minn = n, minh = h, new_min = true;
+    } else if (h > maxh || (h == maxh && cmp_unsigned_bytes(p, n, maxp, maxn) > 0)) {
+      maxp = p, maxn = n, maxh = h, new_max = true;
     }
   }
   *src = s;
   c->data.n = (size_t)(dst - c->data.p);
   c->n_values += (uint32_t)m;
   c->stats.null_count += run - m;
-  if (minp && (rc = qb_pq_col_stats_bytes(&c->stats, minp, minn, err)) != QB_OK) return rc;
-  if (minp && (rc = qb_pq_col_stats_bytes(&c->stats, maxp, maxn, err)) != QB_OK) return rc;
+  if (new_min && (rc = qb_pq_col_stats_bytes(&c->stats, minp, minn, err)) != QB_OK) return rc;
+  if (new_max && (rc = qb_pq_col_stats_bytes(&c->stats, maxp, maxn, err)) != QB_OK) return rc;
   return QB_OK;
 }
 
@@ -1044,6 +1056,88 @@ static int dict_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t
   return QB_OK;
 }
 
+/* dict_run for 4- and 8-byte numbers without declared repeats (INT32, FLOAT as 4; INT64, DOUBLE as 8;
+ * `width` a constant in each caller): the value read, looked up, its statistics and the scan for the rows
+ * repeating it by its bits, one loop for the type, with what dict_value and scan_run do per row. Same
+ * values, indices, runs and statistics as dict_run. */
+static inline __attribute__((always_inline)) int dict_run_num(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
+                                                              size_t run, size_t *src, size_t *done, size_t width,
+                                                              qb_err *err)
+{
+  int rc;
+  const uint8_t *valid = b->valid, *base = b->values;
+  bool is_float = c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
+  size_t end = i + run, k = i, s = *src;
+  while (k < end && c->use_dict) { /* stage_repeats may fall back to PLAIN mid-run */
+    s = k;
+    if (valid && !valid[k]) {
+      c->stats.null_count++;
+      k++;
+      continue;
+    }
+    uint64_t bits;
+    uint32_t idx;
+    bool added;
+    if (width == 4) {
+      uint32_t x;
+      memcpy(&x, base + k * 4, 4);
+      bits = x;
+      rc = qb_pq_dict_put_u32(&c->dict, x, &idx, &added, err);
+    } else {
+      memcpy(&bits, base + k * 8, 8);
+      rc = qb_pq_dict_put_u64(&c->dict, bits, &idx, &added, err);
+    }
+    if (rc) return rc;
+    if (is_float) { /* NaN counts are per value, min and max move only on a new entry */
+      double d;
+      if (width == 4) {
+        float f;
+        uint32_t x = (uint32_t)bits;
+        memcpy(&f, &x, 4);
+        d = f;
+      } else {
+        memcpy(&d, &bits, 8);
+      }
+      if (added || isnan(d)) qb_pq_col_stats_double(&c->stats, d);
+    } else if (added) {
+      if (width == 4) qb_pq_col_stats_i32(&c->stats, (int32_t)(uint32_t)bits);
+      else qb_pq_col_stats_int(&c->stats, (int64_t)bits);
+    }
+    if ((rc = stage_index(c, idx, added, err)) != QB_OK) return rc;
+    if (!c->use_dict) {
+      k++;
+      break;
+    }
+    /* the rows after it holding the same bits or null (scan_run) */
+    size_t j = k + 1, nulls = 0;
+    for (; j < end; j++) {
+      if (valid && !valid[j]) {
+        nulls++;
+        continue;
+      }
+      uint64_t y;
+      if (width == 4) {
+        uint32_t x;
+        memcpy(&x, base + j * 4, 4);
+        y = x;
+      } else {
+        memcpy(&y, base + j * 8, 8);
+      }
+      if (y != bits) break;
+    }
+    size_t same = j - k - 1 - nulls;
+    if (!same) {
+      c->stats.null_count += nulls;
+      k = j;
+      continue;
+    }
+    if ((rc = stage_repeats(c, b, s, k, j, same, nulls, &k, err)) != QB_OK) return rc;
+  }
+  *src = s;
+  *done = k - i;
+  return QB_OK;
+}
+
 /* Rows [i, i + run) of a batch: values and null counts (levels are staged by the caller). *src as in
  * qb_pq_colw_put_batch. */
 static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, size_t *src, qb_err *err)
@@ -1052,7 +1146,11 @@ static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_
   const uint8_t *valid = b->valid, *rep = b->repeats;
   if (c->use_dict && c->type != QB_PQ_BOOLEAN) {
     size_t done;
-    if ((rc = dict_run(c, b, i, run, src, &done, err)) != QB_OK) return rc;
+    bool num4 = c->type == QB_PQ_INT32 || c->type == QB_PQ_FLOAT, num8 = c->type == QB_PQ_INT64 || c->type == QB_PQ_DOUBLE;
+    if (!rep && num4) rc = dict_run_num(c, b, i, run, src, &done, 4, err);
+    else if (!rep && num8) rc = dict_run_num(c, b, i, run, src, &done, 8, err);
+    else rc = dict_run(c, b, i, run, src, &done, err);
+    if (rc) return rc;
     i += done;
     run -= done;
     if (!run) return QB_OK;

@@ -166,16 +166,26 @@ static int write_bit_packed_group(qb_pq_rle_encoder *e, qb_err *err)
     e->bp_header_at = e->out->n - 1;
   }
   size_t w = (size_t)e->bit_width;
-  if ((rc = qb_buf_reserve(e->out, w, err))) return enc_fail(e, rc);
+  /* 4 bytes of slack: the last store below may write up to 3 bytes past the group */
+  if (e->out->cap - e->out->n < w + 4 && (rc = qb_buf_reserve(e->out, w + 4, err))) return enc_fail(e, rc);
   /* eight w-bit values are exactly w bytes, least significant bit first: through a 64-bit accumulator
-   * (fewer than 8 bits wait in it between values, so w ≤ 32 more always fit), a byte at a time */
+   * that holds fewer than 32 bits between values (so w ≤ 32 more always fit), stored 4 bytes at a time;
+   * the bits left at the end are a whole number of bytes (8w - 32k), stored as one more word of which
+   * only those bytes count */
   uint8_t *dst = e->out->p + e->out->n;
   uint64_t acc = 0, mask = w >= 32 ? 0xFFFFFFFFu : ((uint64_t)1 << w) - 1;
   unsigned bits = 0;
   for (unsigned i = 0; i < 8; i++) {
     acc |= ((uint64_t)e->buffered[i] & mask) << bits;
-    for (bits += (unsigned)w; bits >= 8; bits -= 8, acc >>= 8) *dst++ = (uint8_t)acc;
+    bits += (unsigned)w;
+    if (bits >= 32) {
+      qb_put_le32(dst, (uint32_t)acc);
+      dst += 4;
+      acc >>= 32;
+      bits -= 32;
+    }
   }
+  if (bits) qb_put_le32(dst, (uint32_t)acc);
   e->out->n += w;
   e->n_buffered = 0;
   e->repeat = 0;
@@ -202,7 +212,8 @@ static int write_rle_run(qb_pq_rle_encoder *e, qb_err *err)
   return QB_OK;
 }
 
-int qb_pq_rle_encoder_put(qb_pq_rle_encoder *e, uint32_t v, qb_err *err)
+/* One value (qb_pq_rle_encoder_put): inline in put_many's loop, which runs it for the values around runs. */
+static inline __attribute__((always_inline)) int put_value(qb_pq_rle_encoder *e, uint32_t v, qb_err *err)
 {
   if (e->rc) return e->rc == QB_EINVAL ? QB_FAIL(err, QB_EINVAL, "RLE hybrid: invalid encoder") : e->rc;
   if (e->bit_width < 32 && (v >> e->bit_width))
@@ -221,6 +232,8 @@ int qb_pq_rle_encoder_put(qb_pq_rle_encoder *e, uint32_t v, qb_err *err)
   e->buffered[e->n_buffered++] = v;
   return e->n_buffered == 8 ? write_bit_packed_group(e, err) : QB_OK;
 }
+
+int qb_pq_rle_encoder_put(qb_pq_rle_encoder *e, uint32_t v, qb_err *err) { return put_value(e, v, err); }
 
 int qb_pq_rle_encoder_finish(qb_pq_rle_encoder *e, qb_err *err)
 {
@@ -257,16 +270,16 @@ int qb_pq_rle_encoder_put_many(qb_pq_rle_encoder *e, const uint32_t *v, size_t n
       continue;
     }
     if (e->n_buffered == 0 && e->repeat == 0 && i + 8 <= n && !e->rc) {
-      /* eight values without two equal neighbours: what eight puts do (each restarts the repeat count,
-       * the eighth writes the bit-packed group), at once */
+      /* eight values, not all equal, after a written group or run (no repeat counted): what eight puts
+       * do, at once. Only the eighth of eight equal values brings the repeat count to 8 (it starts at 1
+       * on the first), so they all end up buffered and the eighth put writes the bit-packed group. */
       const uint32_t *g = v + i;
-      uint32_t any = g[0];
-      bool distinct = true;
+      uint32_t any = g[0], diff = 0;
       for (int k = 1; k < 8; k++) {
-        distinct &= g[k] != g[k - 1];
+        diff |= g[k] ^ g[0];
         any |= g[k];
       }
-      if (distinct && (e->bit_width >= 32 || !(any >> e->bit_width))) {
+      if (diff && (e->bit_width >= 32 || !(any >> e->bit_width))) {
         memcpy(e->buffered, g, sizeof e->buffered);
         e->n_buffered = 8;
         e->prev = g[7];
@@ -276,7 +289,7 @@ int qb_pq_rle_encoder_put_many(qb_pq_rle_encoder *e, const uint32_t *v, size_t n
         continue;
       }
     }
-    int rc = qb_pq_rle_encoder_put(e, v[i++], err);
+    int rc = put_value(e, v[i++], err);
     if (rc) return rc;
   }
   return QB_OK;

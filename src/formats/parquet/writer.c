@@ -326,9 +326,20 @@ int qb_pq_column_batch_validate(const qb_pq_node *leaf, const qb_pq_column_batch
   const int64_t *off = b->offsets;
   if (!off) return QB_FAIL(err, QB_EINVAL, "column %s: BYTE_ARRAY column without offsets", leaf->path);
   if (off[0] < 0) return QB_FAIL(err, QB_EINVAL, "column %s: negative offset", leaf->path);
-  /* a value length outside 0 .. UINT32_MAX (offsets decreasing, or a value over 4 GiB) sets a high bit */
-  uint64_t lens = 0;
-  for (size_t i = 0; i < n_rows; i++) lens |= (uint64_t)off[i + 1] - (uint64_t)off[i];
+  /* a value length outside 0 .. UINT32_MAX (offsets decreasing, or a value over 4 GiB) sets a high bit;
+   * blocks of 8 rows as pairs of 64-bit lanes (gcc and clang vector extension: SSE2 on x86-64, scalar
+   * elsewhere), folded once at the end (gcc -O2 leaves a loop of unknown count unvectorised) */
+  typedef uint64_t u64x2 __attribute__((vector_size(16)));
+  u64x2 acc = {0, 0};
+  size_t i8 = n_rows & ~(size_t)7;
+  for (size_t i = 0; i < i8; i += 8) {
+    u64x2 lo[4], hi[4];
+    memcpy(lo, off + i, sizeof lo);
+    memcpy(hi, off + i + 1, sizeof hi);
+    acc |= (hi[0] - lo[0]) | (hi[1] - lo[1]) | (hi[2] - lo[2]) | (hi[3] - lo[3]);
+  }
+  uint64_t lens = acc[0] | acc[1];
+  for (size_t i = i8; i < n_rows; i++) lens |= (uint64_t)off[i + 1] - (uint64_t)off[i];
   for (size_t i = 0; (lens >> 32) && i < n_rows; i++)
     if (off[i + 1] < off[i] || off[i + 1] - off[i] > (int64_t)UINT32_MAX)
       return QB_FAIL(err, QB_EINVAL, "column %s: row %zu: bad offsets %lld..%lld", leaf->path, i, (long long)off[i],
