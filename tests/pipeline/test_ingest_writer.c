@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 #include "io/faulty.h"
@@ -28,6 +29,19 @@ static int threads_now(void)
   while ((e = readdir(d)))
     if (e->d_name[0] != '.') n++;
   closedir(d);
+  return n;
+}
+
+/* The tasks of the process once a joined thread is gone: pthread_join returns when the kernel clears the
+ * thread's tid at exit, a moment before the task leaves /proc/self/task, so the count is polled (up to
+ * 2 s) until it is back to `want`; a thread that was never joined keeps it higher. */
+static int threads_settled(int want)
+{
+  int n = threads_now();
+  for (int i = 0; i < 2000 && n > want; i++) {
+    nanosleep(&(struct timespec){0, 1000000}, NULL);
+    n = threads_now();
+  }
   return n;
 }
 
@@ -88,8 +102,9 @@ static int run(outcome *o, const char *raw, unsigned at, unsigned threads, qb_er
     opts.no_features = true;
     opts.threads = threads;
     qb_err e = QB_ERR_INIT;
+    int before = threads_now();
     o->rc = qb_ingest_run(rep, cat, &opts, &e);
-    o->threads_after = threads_now();
+    o->threads_after = threads_settled(before);
     o->ran_threads = rep->threads;
     snprintf(o->msg, sizeof o->msg, "%s", o->rc ? e.msg : "");
     mask(o->msg, wh);
