@@ -820,35 +820,39 @@ typedef struct obj {
 
 static int skip_value(ps *s, int depth);
 
+/* Whether the n bytes at p (the caller checked they are there) equal lit: overlapping 8-byte (4-byte
+ * below 8) compares, the last ending with lit, which the compiler turns into immediates for a literal. */
+static inline bool bytes_are(const uint8_t *p, const char *lit, size_t n)
+{
+  uint64_t a, b;
+  if (n < 4) {
+    for (size_t i = 0; i < n; i++)
+      if (p[i] != (uint8_t)lit[i]) return false;
+    return true;
+  }
+  if (n < 8) {
+    uint32_t c, d, e, f;
+    memcpy(&c, p, 4);
+    memcpy(&d, lit, 4);
+    memcpy(&e, p + n - 4, 4);
+    memcpy(&f, lit + n - 4, 4);
+    return c == d && e == f;
+  }
+  for (size_t i = 0; i + 8 < n; i += 8) {
+    memcpy(&a, p + i, 8);
+    memcpy(&b, lit + i, 8);
+    if (a != b) return false;
+  }
+  memcpy(&a, p + n - 8, 8);
+  memcpy(&b, lit + n - 8, 8);
+  return a == b;
+}
+
 /* Whether p (at a '"') starts the JSON string that is exactly f's name: the name, then '"'. */
 static inline bool key_is(const uint8_t *p, const uint8_t *end, const field *f)
 {
   size_t n = f->len;
-  if ((size_t)(end - p) < n + 2 || p[n + 1] != '"') return false;
-  const uint8_t *k = p + 1;
-  const char *nm = f->name;
-  if (n >= 8) { /* overlapping 8-byte compares: the last one ends with the name */
-    uint64_t a, b;
-    for (size_t i = 0; i + 8 < n; i += 8) {
-      memcpy(&a, k + i, 8);
-      memcpy(&b, nm + i, 8);
-      if (a != b) return false;
-    }
-    memcpy(&a, k + n - 8, 8);
-    memcpy(&b, nm + n - 8, 8);
-    return a == b;
-  }
-  if (n >= 4) {
-    uint32_t a, b, c, d;
-    memcpy(&a, k, 4);
-    memcpy(&b, nm, 4);
-    memcpy(&c, k + n - 4, 4);
-    memcpy(&d, nm + n - 4, 4);
-    return a == b && c == d;
-  }
-  for (size_t i = 0; i < n; i++)
-    if (k[i] != (uint8_t)nm[i]) return false;
-  return true;
+  return (size_t)(end - p) >= n + 2 && p[n + 1] == '"' && bytes_are(p + 1, f->name, n);
 }
 
 static int obj_begin(ps *s, const char *what)
@@ -1072,29 +1076,6 @@ static int read_coefficients(ps *s, qb_vqe_term *t)
     pop(s);
   }
   return rc;
-}
-
-/* Whether the n bytes at p (n >= 4; the caller checked they are there) equal lit: overlapping 8-byte
- * (4-byte below 8) compares, which the compiler turns into immediates for a literal. */
-static inline bool bytes_are(const uint8_t *p, const char *lit, size_t n)
-{
-  uint64_t a, b;
-  if (n < 8) {
-    uint32_t c, d, e, f;
-    memcpy(&c, p, 4);
-    memcpy(&d, lit, 4);
-    memcpy(&e, p + n - 4, 4);
-    memcpy(&f, lit + n - 4, 4);
-    return c == d && e == f;
-  }
-  for (size_t i = 0; i + 8 < n; i += 8) {
-    memcpy(&a, p + i, 8);
-    memcpy(&b, lit + i, 8);
-    if (a != b) return false;
-  }
-  memcpy(&a, p + n - 8, 8);
-  memcpy(&b, lit + n - 8, 8);
-  return a == b;
 }
 
 #define LIT_IS(p, end, lit) ((size_t)((end) - (p)) >= sizeof lit - 1 && bytes_are(p, lit, sizeof lit - 1))
