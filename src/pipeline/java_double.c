@@ -276,6 +276,133 @@ static int estimate_dec_exp(uint64_t fract_bits, int bin_exp)
   return d < i ? i - 1 : i;
 }
 
+
+static size_t format_digits(char t[QB_JAVA_DOUBLE_MAX], bool neg, const digits *g);
+
+static const uint64_t pow10_u64[20] = {UINT64_C(1),
+                                       UINT64_C(10),
+                                       UINT64_C(100),
+                                       UINT64_C(1000),
+                                       UINT64_C(10000),
+                                       UINT64_C(100000),
+                                       UINT64_C(1000000),
+                                       UINT64_C(10000000),
+                                       UINT64_C(100000000),
+                                       UINT64_C(1000000000),
+                                       UINT64_C(10000000000),
+                                       UINT64_C(100000000000),
+                                       UINT64_C(1000000000000),
+                                       UINT64_C(10000000000000),
+                                       UINT64_C(100000000000000),
+                                       UINT64_C(1000000000000000),
+                                       UINT64_C(10000000000000000),
+                                       UINT64_C(100000000000000000),
+                                       UINT64_C(1000000000000000000),
+                                       UINT64_C(10000000000000000000)};
+
+/* y < 10^8 as eight ASCII digits in memory order (leading zeros kept), four lanes at a time: 4-digit halves
+ * in 32-bit lanes, then 2-digit quarters in 16-bit lanes, then digits in bytes. Each lane's product stays
+ * inside its lane (9999 * 10486 < 2^32, 99 * 103 < 2^16); x * 10486 >> 20 is x / 100 for x < 43,699 and
+ * x * 103 >> 10 is x / 10 for x < 179. */
+static inline __attribute__((always_inline)) uint64_t eight_digits(uint32_t y)
+{
+  uint64_t hi = y / 10000, x = hi | (uint64_t)(y - (uint32_t)hi * 10000) << 32;
+  uint64_t t = ((x * 10486) >> 20) & UINT64_C(0x0000007F0000007F);
+  x = t | (x - t * 100) << 16;
+  t = ((x * 103) >> 10) & UINT64_C(0x000F000F000F000F);
+  x = t | (x - t * 10) << 8;
+  return x | UINT64_C(0x3030303030303030);
+}
+
+/* The long loop of dtoa (below) for s = 2^S, with the digits and the stopping step computed instead of
+ * stepped through, and the text written into t; 0 when it does not apply (dtoa then runs the loop).
+ *
+ * Java, exact here: on entry b = b0, m = m0, s, tens = 10 s are the long loop's non-negative values (Bbits,
+ * tenSbits < 64). With S <= 58 and 2 m0 <= s nothing wraps where it matters: while the loop goes on,
+ * b >= m and b + m <= tens, so m <= tens / 2 = 5 s <= 5 * 2^58, and the next 10 m is below 2^64 — either
+ * exact or negative, and a negative m makes Java set low = high = true, the same as exact arithmetic would
+ * (m > tens then, so b < m and b + m > tens); the first step's 10 m0 <= 5 s is exact.
+ *
+ * After the first digit (q = b0 / s in 1..9), Java's step k + 1 tests b = 10 R_k, m = 10 M_k with
+ * R_k = b0 10^k mod s and M_k = m0 10^k: it stops iff R_k < M_k (low) or R_k + M_k > s (high), and then
+ * holds the k + 1 digits Q_k = floor(b0 10^k / s). The stop test is monotone in k: if R_k < M_k then either
+ * 10 M_k > s / 2 (every R stops) or 10 R_k < s and R_{k+1} = 10 R_k < M_{k+1}; the high side is the mirror
+ * image (s - R_{k+1} = 10 (s - R_k)). So the first stopping k is found from K, the first k with
+ * 2 M_k > s (where every R stops), walking down while the step below also stops. R_k is the low S bits of
+ * b0 10^k, so the low 64 bits of that product are enough. Rounding is Java's: up when high and (not low,
+ * or 2 R > s, or 2 R == s and the last digit odd); a carry out of the first digit leaves a 1 followed by
+ * zeros (as many digits as before) and one more decade. */
+static inline __attribute__((always_inline)) size_t shift_loop(char *t, bool neg, int dec_exp, uint64_t b0, uint64_t m0, int S)
+{
+  const uint64_t s = (uint64_t)1 << S, mask = s - 1;
+  if (S > 58 || b0 >= 10 * s) return 0;
+  if (b0 < s) { /* first quotient 0: Java drops it unless this step stops (then leave it to the loop) */
+    if (b0 < m0 || b0 + m0 > s) return 0;
+    b0 *= 10;
+    m0 *= 10;
+    dec_exp--;
+    if (b0 < s) return 0;
+  } else if (dec_exp < -3 || dec_exp >= 8) {
+    return 0; /* E-form: the first step may not stop (rare here: leave it to the loop) */
+  }
+  if (2 * m0 > s) return 0;
+  /* K, the first k with m0 10^k > 2^(S-1): with 2^a <= m0 < 2^(a+1) and x = S - 1 - a >= 0 it is the
+   * first k with 10^k > 2^(x-1) (floor((x - 1) log10 2) + 1, as no power of ten is one of two) or the
+   * next one (10^k > 2^x is enough) */
+  const int x = S - 1 - (63 - __builtin_clzll(m0));
+  int K = x > 0 ? (((x - 1) * 78913) >> 18) + 1 : 0;
+  K += m0 * pow10_u64[K] <= s >> 1;
+  /* b0 < 10 s <= 10 * 2^58 and 10^K <= 10 s / (2 m0) < 2^62; Q_K < 10^(K+1) and K <= 18 (2 * 10^18 >
+   * 2^58), so Q fits in 64 bits */
+  int k = K;
+  uint64_t R = b0 * pow10_u64[K] & mask, M = m0 * pow10_u64[K];
+  while (k > 0) {
+    uint64_t R1 = b0 * pow10_u64[k - 1] & mask, M1 = m0 * pow10_u64[k - 1];
+    if (R1 >= M1 && R1 + M1 <= s) break; /* step k - 1 goes on: k is the first that stops */
+    R = R1, M = M1, k--;
+  }
+  uint64_t Q = (uint64_t)(((u128)b0 * pow10_u64[k]) >> S);
+  int n = k + 1; /* digits */
+  bool low = R < M, high = R + M > s;
+  if (high && (!low || 2 * R > s || (2 * R == s && (Q & 1)))) {
+    Q++;
+    if (Q == pow10_u64[n]) { /* 99..9 + 1: "10..0", n digits, one more decade */
+      Q = pow10_u64[n - 1];
+      dec_exp++;
+    }
+  }
+  int e = dec_exp + 1; /* value = 0.DIGITS * 10^e */
+  size_t i = neg;
+  t[0] = '-';
+  if (n <= 17 && e <= 1 && e > -3) {
+    /* the 17 digits of Q 10^(17-n): first digit, then two words of eight */
+    uint64_t T = Q * pow10_u64[17 - n], d0 = T / pow10_u64[16], r = T - d0 * pow10_u64[16];
+    uint64_t hi = r / 100000000, w1 = eight_digits((uint32_t)hi), w2 = eight_digits((uint32_t)(r - hi * 100000000));
+    if (e == 1) { /* d.ddd, at least one digit after the point (a zero of T's padding) */
+      t[i] = (char)('0' + d0);
+      t[i + 1] = '.';
+      memcpy(t + i + 2, &w1, 8);
+      memcpy(t + i + 10, &w2, 8);
+      i += 2 + (size_t)(n > 1 ? n - 1 : 1);
+    } else { /* 0.DIGITS, 0.0DIGITS, 0.00DIGITS */
+      memcpy(t + i, "0.00", 4);
+      i += (size_t)(2 - e);
+      t[i] = (char)('0' + d0);
+      memcpy(t + i + 1, &w1, 8);
+      memcpy(t + i + 9, &w2, 8);
+      i += (size_t)n;
+    }
+    t[i] = '\0';
+    return i;
+  }
+  digits g; /* other layouts: E-form below 1e-3, 18 or 19 digits, a carry to 10 */
+  for (int j = n - 1; j >= 0; j--, Q /= 10) g.d[j] = (char)('0' + Q % 10);
+  g.first = 0;
+  g.n = n;
+  g.dec_exponent = e;
+  return format_digits(t, neg, &g);
+}
+
 static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significant_bits)
 {
   const int tail_zeros = __builtin_ctzll(fract_bits);
@@ -598,6 +725,21 @@ size_t qb_java_double_to_string(char out[QB_JAVA_DOUBLE_MAX], double d)
   bool neg = (bits >> 63) != 0;
   uint64_t fract = bits & SIGNIF_MASK;
   int bin_exp = (int)((bits >> EXP_SHIFT) & 0x7ff);
+  if (fract != 0 && bin_exp >= EXP_BIAS - 8 && bin_exp <= EXP_BIAS + 3) {
+    /* Most doubles printed (2^-8 <= |d| < 16, not a power of two) go straight to shift_loop with dtoa's
+     * long-loop values, which for a normal double with bin_exp = E and a decimal-exponent estimate D in
+     * -3..0 (B5 = -D, S5 = 0) come out as: B2 = B5 after the tail zeros (tz) leave, S2 = n_tiny =
+     * 52 - tz - E, M2 = B5 - tz - 1; when B5 <= n_tiny the common factor is 2^B5, and M2 = -tz - 1 < 0 then
+     * shifts everything by tz + 1: b = fract * 5^B5 * 2, s = 2^(53 - E - B5), m = 5^B5, Bbits = 54 +
+     * n5bits[B5] (54..61: the long loop, not the int one), tenSbits = S2 + 4 < 64. n_tiny >= 1 keeps
+     * the exact-integer path out. (Powers of two halve m and are left to dtoa.) */
+    const int E = bin_exp - EXP_BIAS, D = estimate_dec_exp(fract, E), B5 = -D, S = 53 - E - B5;
+    const int n_tiny = 52 - __builtin_ctzll(fract) - E;
+    if (D <= 0 && D >= -3 && n_tiny >= 1 && n_tiny >= B5 && S <= 58) {
+      size_t len = shift_loop(out, neg, D, (fract | FRACT_HOB) * 2 * (uint64_t)long5[B5], (uint64_t)long5[B5], S);
+      if (len) return len;
+    }
+  }
   const char *special = NULL;
   if (bin_exp == 0x7ff)
     special = fract ? "NaN" : neg ? "-Infinity" : "Infinity";
