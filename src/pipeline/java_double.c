@@ -365,9 +365,8 @@ static inline void sixteen_digits(char *dst, uint32_t hi, uint32_t lo)
  * 10 M_k > s / 2 (every R stops) or 10 R_k < s and R_{k+1} = 10 R_k < M_{k+1}; the high side is the mirror
  * image (s - R_{k+1} = 10 (s - R_k)). So the first stopping k is found from K, the first k with
  * 2 M_k > s (where every R stops), walking down while the step below also stops. R_k is the low S bits of
- * b0 10^k, so the low 64 bits of that product are enough. Rounding is Java's: up when high and (not low,
- * or 2 R > s, or 2 R == s and the last digit odd); a carry out of the first digit leaves a 1 followed by
- * zeros (as many digits as before) and one more decade. */
+ * b0 10^k, so the low 64 bits of that product are enough. Rounding is Java's (see below); a carry out of
+ * the first digit leaves a 1 followed by zeros (as many digits as before) and one more decade. */
 static inline __attribute__((always_inline)) size_t shift_loop(char *t, bool neg, int dec_exp, uint64_t b0, uint64_t m0, int S)
 {
   const uint64_t s = (uint64_t)1 << S, mask = s - 1;
@@ -400,13 +399,13 @@ static inline __attribute__((always_inline)) size_t shift_loop(char *t, bool neg
   if (M > UINT64_MAX / 10) return 0; /* Java's last m wraps to a positive value (S = 59 only) */
   uint64_t Q = (uint64_t)(((u128)b0 * pow10_u64[k]) >> S);
   int n = k + 1; /* digits */
-  bool low = R < M, high = R + M > s;
-  if (high && (!low || 2 * R > s || (2 * R == s && (Q & 1)))) {
-    Q++;
-    if (Q == pow10_u64[n]) { /* 99..9 + 1: "10..0", n digits, one more decade */
-      Q = pow10_u64[n - 1];
-      dec_exp++;
-    }
+  /* Java rounds up when high and not low, or when both and 2 R > s or 2 R == s with an odd last digit.
+   * At a stopping step that is just 2 R + (Q & 1) > s: high and not low (R >= M, R > s - M) give 2 R > s,
+   * low and not high (R < M, R <= s - M) give 2 R < s, and 2 R == s is low exactly when it is high. */
+  Q += 2 * R + (Q & 1) > s;
+  if (Q == pow10_u64[n]) { /* 99..9 + 1: "10..0", n digits, one more decade */
+    Q = pow10_u64[n - 1];
+    dec_exp++;
   }
   int e = dec_exp + 1; /* value = 0.DIGITS * 10^e */
   size_t i = neg;
