@@ -318,12 +318,10 @@ static inline __attribute__((always_inline)) uint64_t eight_digits(uint32_t y)
  * stepped through, and the text written into t; 0 when it does not apply (dtoa then runs the loop).
  *
  * Java, exact here: on entry b = b0, m = m0, s, tens = 10 s are the long loop's non-negative values (Bbits,
- * tenSbits < 64, so S <= 59). With 2 m0 <= s nothing wraps before the last step: while the loop goes on,
- * b >= m and b + m <= tens, so m <= tens / 2 = 5 s < 2^62; the first step's 10 m0 <= 5 s is exact. The
- * last step's m = 10 M (M below) is exact or, from 2^63, negative, and a negative m makes Java set
- * low = high = true, the same as exact arithmetic would (m > tens then, so b < m and b + m > tens); from
- * 2^64 it would wrap to a positive value, which can only happen for S = 59 (10 M <= 50 s), and those
- * values are left to the loop.
+ * tenSbits < 64). With S <= 58 and 2 m0 <= s nothing wraps where it matters: while the loop goes on,
+ * b >= m and b + m <= tens, so m <= tens / 2 = 5 s <= 5 * 2^58, and the next 10 m is below 2^64 — either
+ * exact or negative, and a negative m makes Java set low = high = true, the same as exact arithmetic would
+ * (m > tens then, so b < m and b + m > tens); the first step's 10 m0 <= 5 s is exact.
  *
  * After the first digit (q = b0 / s in 1..9), Java's step k + 1 tests b = 10 R_k, m = 10 M_k with
  * R_k = b0 10^k mod s and M_k = m0 10^k: it stops iff R_k < M_k (low) or R_k + M_k > s (high), and then
@@ -336,7 +334,7 @@ static inline __attribute__((always_inline)) uint64_t eight_digits(uint32_t y)
 static inline __attribute__((always_inline)) size_t shift_loop(char *t, bool neg, int dec_exp, uint64_t b0, uint64_t m0, int S)
 {
   const uint64_t s = (uint64_t)1 << S, mask = s - 1;
-  if (S > 59 || b0 >= 10 * s) return 0;
+  if (S > 58 || b0 >= 10 * s) return 0;
   if (b0 < s) { /* first quotient 0: Java drops it unless this step stops (then leave it to the loop) */
     if (b0 < m0 || b0 + m0 > s) return 0;
     b0 *= 10;
@@ -353,8 +351,8 @@ static inline __attribute__((always_inline)) size_t shift_loop(char *t, bool neg
   const int x = S - 1 - (63 - __builtin_clzll(m0));
   int K = x > 0 ? (((x - 1) * 78913) >> 18) + 1 : 0;
   K += m0 * pow10_u64[K] <= s >> 1;
-  /* b0 < 10 s <= 10 * 2^59 and 10^K <= 10 s / (2 m0) < 2^62; Q_k < 10^(k+1), so Q fits in 64 bits
-   * for K <= 18 (2 * 10^18 > 2^59 when m0 = 1) */
+  /* b0 < 10 s <= 10 * 2^58 and 10^K <= 10 s / (2 m0) < 2^62; Q_K < 10^(K+1) and K <= 18 (2 * 10^18 >
+   * 2^58), so Q fits in 64 bits */
   int k = K;
   uint64_t R = b0 * pow10_u64[K] & mask, M = m0 * pow10_u64[K];
   while (k > 0) {
@@ -362,7 +360,6 @@ static inline __attribute__((always_inline)) size_t shift_loop(char *t, bool neg
     if (R1 >= M1 && R1 + M1 <= s) break; /* step k - 1 goes on: k is the first that stops */
     R = R1, M = M1, k--;
   }
-  if (M > UINT64_MAX / 10) return 0; /* Java's last m wraps to a positive value (S = 59 only) */
   uint64_t Q = (uint64_t)(((u128)b0 * pow10_u64[k]) >> S);
   int n = k + 1; /* digits */
   /* Java rounds up when high and not low, or when both and 2 R > s or 2 R == s with an odd last digit.
@@ -720,13 +717,28 @@ static size_t format_digits(char t[QB_JAVA_DOUBLE_MAX], bool neg, const digits *
   return i;
 }
 
-/* Every double shift_loop does not take: specials, zero, then dtoa's general paths. Kept out of line so
- * that the common path does not save and restore the registers these need. */
-static __attribute__((noinline)) size_t to_string_general(char out[QB_JAVA_DOUBLE_MAX], uint64_t bits)
+size_t qb_java_double_to_string(char out[QB_JAVA_DOUBLE_MAX], double d)
 {
+  uint64_t bits;
+  memcpy(&bits, &d, sizeof bits);
   bool neg = (bits >> 63) != 0;
   uint64_t fract = bits & SIGNIF_MASK;
   int bin_exp = (int)((bits >> EXP_SHIFT) & 0x7ff);
+  if (fract != 0 && bin_exp >= EXP_BIAS - 8 && bin_exp <= EXP_BIAS + 3) {
+    /* Most doubles printed (2^-8 <= |d| < 16, not a power of two) go straight to shift_loop with dtoa's
+     * long-loop values, which for a normal double with bin_exp = E and a decimal-exponent estimate D in
+     * -3..0 (B5 = -D, S5 = 0) come out as: B2 = B5 after the tail zeros (tz) leave, S2 = n_tiny =
+     * 52 - tz - E, M2 = B5 - tz - 1; when B5 <= n_tiny the common factor is 2^B5, and M2 = -tz - 1 < 0 then
+     * shifts everything by tz + 1: b = fract * 5^B5 * 2, s = 2^(53 - E - B5), m = 5^B5, Bbits = 54 +
+     * n5bits[B5] (54..61: the long loop, not the int one), tenSbits = S2 + 4 < 64. n_tiny >= 1 keeps
+     * the exact-integer path out. (Powers of two halve m and are left to dtoa.) */
+    const int E = bin_exp - EXP_BIAS, D = estimate_dec_exp(fract, E), B5 = -D, S = 53 - E - B5;
+    const int n_tiny = 52 - __builtin_ctzll(fract) - E;
+    if (D <= 0 && D >= -3 && n_tiny >= 1 && n_tiny >= B5 && S <= 58) {
+      size_t len = shift_loop(out, neg, D, (fract | FRACT_HOB) * 2 * (uint64_t)long5[B5], (uint64_t)long5[B5], S);
+      if (len) return len;
+    }
+  }
   const char *special = NULL;
   if (bin_exp == 0x7ff)
     special = fract ? "NaN" : neg ? "-Infinity" : "Infinity";
@@ -752,29 +764,4 @@ static __attribute__((noinline)) size_t to_string_general(char out[QB_JAVA_DOUBL
   digits g; /* dtoa sets every field; format_digits copies unset bytes past the digits but never reads them */
   dtoa(&g, bin_exp, fract, n_significant_bits);
   return format_digits(out, neg, &g);
-}
-
-size_t qb_java_double_to_string(char out[QB_JAVA_DOUBLE_MAX], double d)
-{
-  uint64_t bits;
-  memcpy(&bits, &d, sizeof bits);
-  const bool neg = (bits >> 63) != 0;
-  const uint64_t fract = bits & SIGNIF_MASK;
-  const int bin_exp = (int)((bits >> EXP_SHIFT) & 0x7ff);
-  if (fract != 0 && bin_exp >= EXP_BIAS - 9 && bin_exp <= EXP_BIAS + 3) {
-    /* Most doubles printed (2^-9 <= |d| < 16, not a power of two) go straight to shift_loop with dtoa's
-     * long-loop values, which for a normal double with bin_exp = E and a decimal-exponent estimate D in
-     * -3..0 (B5 = -D, S5 = 0) come out as: B2 = B5 after the tail zeros (tz) leave, S2 = n_tiny =
-     * 52 - tz - E, M2 = B5 - tz - 1; when B5 <= n_tiny the common factor is 2^B5, and M2 = -tz - 1 < 0 then
-     * shifts everything by tz + 1: b = fract * 5^B5 * 2, s = 2^(53 - E - B5), m = 5^B5, Bbits = 54 +
-     * n5bits[B5] (54..61: the long loop, not the int one), tenSbits = S2 + 4 < 64 for S2 <= 59. n_tiny >= 1 keeps
-     * the exact-integer path out. (Powers of two halve m and are left to dtoa.) */
-    const int E = bin_exp - EXP_BIAS, D = estimate_dec_exp(fract, E), B5 = -D, S = 53 - E - B5;
-    const int n_tiny = 52 - __builtin_ctzll(fract) - E;
-    if (D <= 0 && D >= -3 && n_tiny >= 1 && n_tiny >= B5 && S <= 59) {
-      size_t len = shift_loop(out, neg, D, (fract | FRACT_HOB) * 2 * (uint64_t)long5[B5], (uint64_t)long5[B5], S);
-      if (len) return len;
-    }
-  }
-  return to_string_general(out, bits);
 }
