@@ -354,11 +354,11 @@ static inline __attribute__((always_inline)) size_t shift_loop(char *t, bool neg
   /* b0 < 10 s <= 10 * 2^58 and 10^K <= 10 s / (2 m0) < 2^62; Q_K < 10^(K+1) and K <= 18 (2 * 10^18 >
    * 2^58), so Q fits in 64 bits */
   int k = K;
-  uint64_t R = b0 * pow10_u64[K] & mask, M = m0 * pow10_u64[K];
+  uint64_t R = b0 * pow10_u64[K] & mask; /* M_k = m0 10^k is only needed for the test */
   while (k > 0) {
     uint64_t R1 = b0 * pow10_u64[k - 1] & mask, M1 = m0 * pow10_u64[k - 1];
     if (R1 >= M1 && R1 + M1 <= s) break; /* step k - 1 goes on: k is the first that stops */
-    R = R1, M = M1, k--;
+    R = R1, k--;
   }
   uint64_t Q = (uint64_t)(((u128)b0 * pow10_u64[k]) >> S);
   int n = k + 1; /* digits */
@@ -717,28 +717,13 @@ static size_t format_digits(char t[QB_JAVA_DOUBLE_MAX], bool neg, const digits *
   return i;
 }
 
-size_t qb_java_double_to_string(char out[QB_JAVA_DOUBLE_MAX], double d)
+/* Every double shift_loop does not take: specials, zero, then dtoa's general paths. Out of line, so that
+ * the common path does not save and restore the registers these need. */
+static __attribute__((noinline)) size_t to_string_general(char out[QB_JAVA_DOUBLE_MAX], uint64_t bits)
 {
-  uint64_t bits;
-  memcpy(&bits, &d, sizeof bits);
   bool neg = (bits >> 63) != 0;
   uint64_t fract = bits & SIGNIF_MASK;
   int bin_exp = (int)((bits >> EXP_SHIFT) & 0x7ff);
-  if (fract != 0 && bin_exp >= EXP_BIAS - 8 && bin_exp <= EXP_BIAS + 3) {
-    /* Most doubles printed (2^-8 <= |d| < 16, not a power of two) go straight to shift_loop with dtoa's
-     * long-loop values, which for a normal double with bin_exp = E and a decimal-exponent estimate D in
-     * -3..0 (B5 = -D, S5 = 0) come out as: B2 = B5 after the tail zeros (tz) leave, S2 = n_tiny =
-     * 52 - tz - E, M2 = B5 - tz - 1; when B5 <= n_tiny the common factor is 2^B5, and M2 = -tz - 1 < 0 then
-     * shifts everything by tz + 1: b = fract * 5^B5 * 2, s = 2^(53 - E - B5), m = 5^B5, Bbits = 54 +
-     * n5bits[B5] (54..61: the long loop, not the int one), tenSbits = S2 + 4 < 64. n_tiny >= 1 keeps
-     * the exact-integer path out. (Powers of two halve m and are left to dtoa.) */
-    const int E = bin_exp - EXP_BIAS, D = estimate_dec_exp(fract, E), B5 = -D, S = 53 - E - B5;
-    const int n_tiny = 52 - __builtin_ctzll(fract) - E;
-    if (D <= 0 && D >= -3 && n_tiny >= 1 && n_tiny >= B5 && S <= 58) {
-      size_t len = shift_loop(out, neg, D, (fract | FRACT_HOB) * 2 * (uint64_t)long5[B5], (uint64_t)long5[B5], S);
-      if (len) return len;
-    }
-  }
   const char *special = NULL;
   if (bin_exp == 0x7ff)
     special = fract ? "NaN" : neg ? "-Infinity" : "Infinity";
@@ -764,4 +749,29 @@ size_t qb_java_double_to_string(char out[QB_JAVA_DOUBLE_MAX], double d)
   digits g; /* dtoa sets every field; format_digits copies unset bytes past the digits but never reads them */
   dtoa(&g, bin_exp, fract, n_significant_bits);
   return format_digits(out, neg, &g);
+}
+
+size_t qb_java_double_to_string(char out[QB_JAVA_DOUBLE_MAX], double d)
+{
+  uint64_t bits;
+  memcpy(&bits, &d, sizeof bits);
+  const bool neg = (bits >> 63) != 0;
+  const uint64_t fract = bits & SIGNIF_MASK;
+  const int bin_exp = (int)((bits >> EXP_SHIFT) & 0x7ff);
+  if (fract != 0 && bin_exp >= EXP_BIAS - 8 && bin_exp <= EXP_BIAS + 3) {
+    /* Most doubles printed (2^-8 <= |d| < 16, not a power of two) go straight to shift_loop with dtoa's
+     * long-loop values, which for a normal double with bin_exp = E and a decimal-exponent estimate D in
+     * -3..0 (B5 = -D, S5 = 0) come out as: B2 = B5 after the tail zeros (tz) leave, S2 = n_tiny =
+     * 52 - tz - E, M2 = B5 - tz - 1; when B5 <= n_tiny the common factor is 2^B5, and M2 = -tz - 1 < 0 then
+     * shifts everything by tz + 1: b = fract * 5^B5 * 2, s = 2^(53 - E - B5), m = 5^B5, Bbits = 54 +
+     * n5bits[B5] (54..61: the long loop, not the int one), tenSbits = S2 + 4 < 64. n_tiny >= 1 keeps
+     * the exact-integer path out. (Powers of two halve m and are left to dtoa.) */
+    const int E = bin_exp - EXP_BIAS, D = estimate_dec_exp(fract, E), B5 = -D, S = 53 - E - B5;
+    const int n_tiny = 52 - __builtin_ctzll(fract) - E;
+    if (D <= 0 && D >= -3 && n_tiny >= 1 && n_tiny >= B5 && S <= 58) {
+      size_t len = shift_loop(out, neg, D, (fract | FRACT_HOB) * 2 * (uint64_t)long5[B5], (uint64_t)long5[B5], S);
+      if (len) return len;
+    }
+  }
+  return to_string_general(out, bits);
 }
