@@ -329,8 +329,9 @@ static inline __attribute__((always_inline)) uint64_t eight_digits(uint32_t y)
  * 10 M_k > s / 2 (every R stops) or 10 R_k < s and R_{k+1} = 10 R_k < M_{k+1}; the high side is the mirror
  * image (s - R_{k+1} = 10 (s - R_k)). So the first stopping k is found from K, the first k with
  * 2 M_k > s (where every R stops), walking down while the step below also stops. R_k is the low S bits of
- * b0 10^k, so the low 64 bits of that product are enough. Rounding is Java's (see below); a carry out of
- * the first digit leaves a 1 followed by zeros (as many digits as before) and one more decade. */
+ * b0 10^k, so the low 64 bits of that product are enough. Rounding: see below. Equality never decides a
+ * test: R_k is a multiple of 2^(k+1) and M_k an odd multiple of 2^k (or both one power higher after a
+ * dropped first digit), and S > k + 1 (S >= 50, k <= 18): R_k + M_k is an odd multiple of 2^k, s is not. */
 static inline __attribute__((always_inline)) size_t shift_loop(char *t, bool neg, int dec_exp, uint64_t b0, uint64_t m0, int S)
 {
   const uint64_t s = (uint64_t)1 << S, mask = s - 1;
@@ -366,10 +367,11 @@ static inline __attribute__((always_inline)) size_t shift_loop(char *t, bool neg
    * At a stopping step that is just 2 R + (Q & 1) > s: high and not low (R >= M, R > s - M) give 2 R > s,
    * low and not high (R < M, R <= s - M) give 2 R < s, and 2 R == s is low exactly when it is high. */
   Q += 2 * R + (Q & 1) > s;
-  if (Q == pow10_u64[n]) { /* 99..9 + 1: "10..0", n digits, one more decade */
-    Q = pow10_u64[n - 1];
-    dec_exp++;
-  }
+  /* 99..9 rounded up (Java: "10..0", one more decade) cannot happen here: with k >= 1 step k - 1 would
+   * have stopped already (its distance to the next integer is a tenth of step k's), and with k = 0 the
+   * value would lie within half an ulp below 10^(1-D), which no double below 10 and no double nearest
+   * 1, 0.1, 0.01, 1e-3 or 1e-4 does. Left to dtoa all the same. */
+  if (Q == pow10_u64[n]) return 0;
   int e = dec_exp + 1; /* value = 0.DIGITS * 10^e */
   size_t i = neg;
   t[0] = '-';
@@ -394,7 +396,7 @@ static inline __attribute__((always_inline)) size_t shift_loop(char *t, bool neg
     t[i] = '\0';
     return i;
   }
-  digits g; /* other layouts: E-form below 1e-3, 18 or 19 digits, a carry to 10 */
+  digits g; /* other layouts: E-form below 1e-3 (after a dropped first digit), 18 or 19 digits */
   for (int j = n - 1; j >= 0; j--, Q /= 10) g.d[j] = (char)('0' + Q % 10);
   g.first = 0;
   g.n = n;

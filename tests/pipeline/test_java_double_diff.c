@@ -2,8 +2,9 @@
 /* Differential test: qb_java_double_to_string (optimised) against the unoptimised reference port kept in
  * tests/support/java_double_ref.c, byte for byte, on random bit patterns and on the value families the
  * VQE generator and Spark data produce (energies, parameters, coefficients, short decimals, integers up to
- * 2^63, powers of two and ten, subnormals, the plain/E-form boundaries 1e-3 and 1e7, 17-digit values).
- * About 1 M doubles by default (~4 s); QB_JDOUBLE_DIFF_N=<count> runs that many in total (e.g. 24000000). */
+ * 2^63, powers of two and ten, subnormals, the plain/E-form boundaries 1e-3 and 1e7, 17-digit values), and
+ * densely on the range the computed long loop (shift_loop: 2^-8 <= |d| < 16) serves and its edges.
+ * About 1.2 M doubles by default (~5 s); QB_JDOUBLE_DIFF_N=<count> runs 1.2 times that many in total. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -138,5 +139,53 @@ QB_TEST(boundaries_and_17_digits)
     }
   }
   for (long i = count_for(10); i > 0; i--) same(decimal(17, (int)(rnd() % 640) - 340)); /* 17 digits */
+  EXPECT(bad_total == 0);
+}
+
+/* shift_loop (2^-8 <= |d| < 16, not a power of two, decimal-exponent estimate -3..0): every exponent from
+ * 2^-10 to 2^5 (both sides of the range), full-precision and few-bit significands (the digit loop ends on
+ * ties, 2 R == s, and on short digit strings), short and 17-digit decimals, the generator's coefficient and
+ * parameter shapes, and the neighbours of where the estimate is one too high (just below 10^k) and where
+ * the first digit's rounding carries (9.99..., 0.0999...). */
+QB_TEST(shift_loop_range)
+{
+  bad_total = 0;
+  for (long i = count_for(20); i > 0; i--) {
+    uint64_t r = rnd();
+    double v;
+    switch (i % 6) {
+    case 0: v = from_bits(r >> 12 | (uint64_t)(1023 - 10 + (int)(rnd() % 16)) << 52); break;
+    case 1: v = ldexp((double)(r >> (11 + rnd() % 53) | 1), -(int)(rnd() % 64)); break; /* few bits */
+    case 2: v = decimal(1 + (int)(rnd() % 17), -(int)(rnd() % 5)); break;
+    case 3: { /* sums of two normals, like the generator's coefficients (normal * 0.1) */
+      double u1 = uni(), u2 = uni();
+      v = sqrt(-2.0 * log(u1 > 0 ? u1 : 0x1.0p-53)) * cos(2 * 3.141592653589793 * u2) * 0.1;
+      break;
+    }
+    case 4: v = uni() * 2 * 3.141592653589793 + (uni() - 0.5) * 0.1; break; /* parameters and steps */
+    default: v = decimal(16 + (int)(rnd() % 2), -(int)(rnd() % 4)) * (1 + (double)(r % 5) * 0x1p-52); break;
+    }
+    same(v);
+    same(-v);
+  }
+  static const double edges[] = {0x1p-8, 0x1p-9, 16.0, 8.0, 10.0, 1.0, 0.1, 0.01, 1e-3, 2e-3, 4e-3, 5e-3,
+                                 9.5, 0.95, 0.095, 0.0095, 0.5, 0.25, 0.75, 3.0, 7.0, 1.5};
+  for (size_t c = 0; c < sizeof edges / sizeof edges[0]; c++) {
+    double up = edges[c], down = edges[c];
+    for (int k = 0; k < 2000; k++) {
+      same(up), same(down);
+      up = nextafter(up, INFINITY);
+      down = nextafter(down, 0);
+    }
+  }
+  for (int d = 1; d <= 17; d++) /* 9.99..9, 0.99..9, 0.099..9, 0.0099..9 and their neighbours */
+    for (int e = 0; e >= -3; e--) {
+      char t[40];
+      int n = snprintf(t, sizeof t, "0.");
+      for (int j = 0; j < d; j++) t[n++] = '9';
+      snprintf(t + n, sizeof t - (size_t)n, "e%d", e + 1);
+      double p = strtod(t, NULL);
+      same(p), same(nextafter(p, 0)), same(nextafter(p, INFINITY));
+    }
   EXPECT(bad_total == 0);
 }
