@@ -11,7 +11,7 @@
 #define QB_JAVA_DOUBLE_MAX 32
 
 /** Write Double.toString(d) into out (NUL-terminated); returns its length. NaN, "Infinity", "-Infinity".
- *  All QB_JAVA_DOUBLE_MAX bytes of out are written (those past the NUL are unspecified). */
+ *  Any of the QB_JAVA_DOUBLE_MAX bytes of out may be written (those past the NUL are unspecified). */
 size_t qb_java_double_to_string(char out[QB_JAVA_DOUBLE_MAX], double d);
 
 #endif
