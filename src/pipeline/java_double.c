@@ -15,6 +15,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define EXP_SHIFT 52
 #define FRACT_HOB (UINT64_C(1) << EXP_SHIFT)
@@ -300,11 +303,35 @@ static const uint64_t pow10_u64[20] = {UINT64_C(1),
                                        UINT64_C(1000000000000000000),
                                        UINT64_C(10000000000000000000)};
 
-/* y < 10^8 as eight ASCII digits in memory order (leading zeros kept), four lanes at a time: 4-digit halves
- * in 32-bit lanes, then 2-digit quarters in 16-bit lanes, then digits in bytes. Each lane's product stays
- * inside its lane (9999 * 10486 < 2^32, 99 * 103 < 2^16); x * 10486 >> 20 is x / 100 for x < 43,699 and
- * x * 103 >> 10 is x / 10 for x < 179. */
-static inline __attribute__((always_inline)) uint64_t eight_digits(uint32_t y)
+/* hi and lo (each < 10^8) as sixteen ASCII digits at dst, leading zeros kept. */
+#if defined(__SSE2__)
+/* SSE2 (baseline on x86-64), after W. Mula's 8-digit conversion: both numbers split into 4-digit halves
+ * (x * 0xd1b71759 >> 45 is x / 10000 for x < 10^8), each half spread over four 16-bit lanes and divided
+ * by 1000, 100, 10, 1 (a multiply-high by a reciprocal, then by a power of two), then each lane minus ten
+ * times its left neighbour is one digit. Checked on all 10^8 inputs. */
+static inline __attribute__((always_inline)) void sixteen_digits(char *dst, uint32_t hi, uint32_t lo)
+{
+  const __m128i x = _mm_set_epi64x((long long)lo, (long long)hi);
+  const __m128i q = _mm_srli_epi64(_mm_mul_epu32(x, _mm_set1_epi32((int)0xd1b71759)), 45);
+  const __m128i r = _mm_sub_epi32(x, _mm_mul_epu32(q, _mm_set1_epi32(10000)));
+  const __m128i div = _mm_set_epi16(-32768, 13108, 5243, 8389, -32768, 13108, 5243, 8389);
+  const __m128i sh = _mm_set_epi16(-32768, 1 << 13, 1 << 11, 1 << 7, -32768, 1 << 13, 1 << 11, 1 << 7);
+  __m128i v[2];
+  for (int j = 0; j < 2; j++) {
+    __m128i v1 = _mm_slli_epi64(j ? _mm_unpackhi_epi16(q, r) : _mm_unpacklo_epi16(q, r), 2); /* 4 abcd, 4 efgh */
+    __m128i v2 = _mm_unpacklo_epi16(v1, v1);
+    v2 = _mm_unpacklo_epi32(v2, v2);
+    __m128i v4 = _mm_mulhi_epu16(_mm_mulhi_epu16(v2, div), sh); /* a, ab, abc, abcd, e, ef, efg, efgh */
+    v[j] = _mm_sub_epi16(v4, _mm_slli_epi64(_mm_mullo_epi16(v4, _mm_set1_epi16(10)), 16));
+  }
+  _mm_storeu_si128((__m128i *)(void *)dst, _mm_add_epi8(_mm_packus_epi16(v[0], v[1]), _mm_set1_epi8('0')));
+}
+#else
+/* y < 10^8 as eight ASCII digits in memory order, four lanes at a time: 4-digit halves in 32-bit lanes,
+ * then 2-digit quarters in 16-bit lanes, then digits in bytes. Each lane's product stays inside its lane
+ * (9999 * 10486 < 2^32, 99 * 103 < 2^16); x * 10486 >> 20 is x / 100 for x < 43,699 and x * 103 >> 10 is
+ * x / 10 for x < 179. (Little-endian byte order.) */
+static inline uint64_t eight_digits(uint32_t y)
 {
   uint64_t hi = y / 10000, x = hi | (uint64_t)(y - (uint32_t)hi * 10000) << 32;
   uint64_t t = ((x * 10486) >> 20) & UINT64_C(0x0000007F0000007F);
@@ -313,6 +340,13 @@ static inline __attribute__((always_inline)) uint64_t eight_digits(uint32_t y)
   x = t | (x - t * 10) << 8;
   return x | UINT64_C(0x3030303030303030);
 }
+static inline void sixteen_digits(char *dst, uint32_t hi, uint32_t lo)
+{
+  uint64_t w1 = eight_digits(hi), w2 = eight_digits(lo);
+  memcpy(dst, &w1, 8);
+  memcpy(dst + 8, &w2, 8);
+}
+#endif
 
 /* The long loop of dtoa (below) for s = 2^S, with the digits and the stopping step computed instead of
  * stepped through, and the text written into t; 0 when it does not apply (dtoa then runs the loop).
@@ -378,19 +412,17 @@ static inline __attribute__((always_inline)) size_t shift_loop(char *t, bool neg
   if (n <= 17 && e <= 1 && e > -3) {
     /* the 17 digits of Q 10^(17-n): first digit, then two words of eight */
     uint64_t T = Q * pow10_u64[17 - n], d0 = T / pow10_u64[16], r = T - d0 * pow10_u64[16];
-    uint64_t hi = r / 100000000, w1 = eight_digits((uint32_t)hi), w2 = eight_digits((uint32_t)(r - hi * 100000000));
+    uint64_t hi = r / 100000000, lo = r - hi * 100000000;
     if (e == 1) { /* d.ddd, at least one digit after the point (a zero of T's padding) */
       t[i] = (char)('0' + d0);
       t[i + 1] = '.';
-      memcpy(t + i + 2, &w1, 8);
-      memcpy(t + i + 10, &w2, 8);
+      sixteen_digits(t + i + 2, (uint32_t)hi, (uint32_t)lo);
       i += 2 + (size_t)(n > 1 ? n - 1 : 1);
     } else { /* 0.DIGITS, 0.0DIGITS, 0.00DIGITS */
       memcpy(t + i, "0.00", 4);
       i += (size_t)(2 - e);
       t[i] = (char)('0' + d0);
-      memcpy(t + i + 1, &w1, 8);
-      memcpy(t + i + 9, &w2, 8);
+      sixteen_digits(t + i + 1, (uint32_t)hi, (uint32_t)lo);
       i += (size_t)n;
     }
     t[i] = '\0';
