@@ -6,9 +6,11 @@
  *    arithmetic depending on the operand sizes — the int/long variants use Java's wrapping arithmetic and
  *    a strict `>` in the high test while the big-integer one uses `>=`, so all three are kept separate;
  *  - E-notation outside 1e-3 <= |d| < 1e7 forces at least two digits before the stopping test applies.
- * Speed (same digits): the long loop tests only every fourth or second step where the stop test is
- * monotone, the big-integer loop runs on 128-bit words when its numbers fit. The unoptimised port is kept
- * in tests/support/java_double_ref.c as the oracle of test_java_double_diff. */
+ * Speed (same digits): for 2^-8 <= |d| < 16 (nearly every number of the experiment-id text) the long
+ * loop's outcome is computed instead of stepped through (shift_loop); elsewhere the long loop tests only
+ * every fourth or second step where the stop test is monotone, and the big-integer loop runs on 128-bit
+ * words when its numbers fit. The unoptimised port is kept in tests/support/java_double_ref.c as the
+ * oracle of test_java_double_diff. */
 #include "pipeline/java_double.h"
 
 #include <math.h>
@@ -279,7 +281,6 @@ static int estimate_dec_exp(uint64_t fract_bits, int bin_exp)
   return d < i ? i - 1 : i;
 }
 
-
 static size_t format_digits(char t[QB_JAVA_DOUBLE_MAX], bool neg, const digits *g);
 
 static const uint64_t pow10_u64[20] = {UINT64_C(1),
@@ -410,7 +411,7 @@ static inline __attribute__((always_inline)) size_t shift_loop(char *t, bool neg
   size_t i = neg;
   t[0] = '-';
   if (n <= 17 && e <= 1 && e > -3) {
-    /* the 17 digits of Q 10^(17-n): first digit, then two words of eight */
+    /* the 17 digits of Q 10^(17-n): the first, then sixteen (the padding zeros lie past the text) */
     uint64_t T = Q * pow10_u64[17 - n], d0 = T / pow10_u64[16], r = T - d0 * pow10_u64[16];
     uint64_t hi = r / 100000000, lo = r - hi * 100000000;
     if (e == 1) { /* d.ddd, at least one digit after the point (a zero of T's padding) */
