@@ -327,7 +327,7 @@ int qb_pq_zstd_compress(void **zctx, qb_buf *out, int level, const uint8_t *src,
 
 /* ---- zstd over PLAIN string rows ---------------------------------------------------------------------- */
 
-#if defined(ZSTD_VERSION_NUMBER) && ZSTD_VERSION_NUMBER >= 10500
+#if defined(ZSTD_VERSION_NUMBER) && ZSTD_VERSION_NUMBER >= 10502 /* ZSTD_compressSequences, ZSTD_ps_* */
 #define QB_ZSTD_ROWS 1
 #endif
 
@@ -453,6 +453,25 @@ int qb_pq_zstd_compress_rows(void **zctx, qb_buf *seqs, qb_buf *out, const uint8
   return QB_OK;
 #else
   (void)seqs;
+  return qb_pq_zstd_compress(zctx, out, QB_PQ_LEVEL_DEFAULT, src, n, err);
+#endif
+}
+
+int qb_pq_zstd_compress_floats(void **zctx, qb_buf *out, const uint8_t *src, size_t n, qb_err *err)
+{
+#ifdef QB_ZSTD_ROWS
+  int rc;
+  ZSTD_CCtx *z;
+  if ((rc = zstd_ctx(&z, zctx, QB_PQ_LEVEL_DEFAULT, err)) != QB_OK) return rc;
+  /* for this frame only: the context's other pages keep zstd's choice (ZSTD_ps_auto: Huffman at level 1).
+   * The reset ends the session ZSTD_compressSequences leaves open, which refuses this parameter. */
+  ZSTD_CCtx_reset(z, ZSTD_reset_session_only);
+  if (ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_literalCompressionMode, ZSTD_ps_disable)))
+    return QB_FAIL(err, QB_EINTERNAL, "zstd: the library refuses uncompressed literals");
+  rc = qb_pq_zstd_compress(zctx, out, QB_PQ_LEVEL_DEFAULT, src, n, err);
+  ZSTD_CCtx_setParameter(z, ZSTD_c_literalCompressionMode, ZSTD_ps_auto);
+  return rc;
+#else
   return qb_pq_zstd_compress(zctx, out, QB_PQ_LEVEL_DEFAULT, src, n, err);
 #endif
 }

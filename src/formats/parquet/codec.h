@@ -82,6 +82,17 @@ int qb_pq_zstd_compress(void **zctx, qb_buf *out, int level, const uint8_t *src,
  * @return QB_OK, QB_ENOMEM (context, `seqs`, `out`), QB_ELIMIT, QB_EINTERNAL (libzstd failure)
  */
 int qb_pq_zstd_compress_rows(void **zctx, qb_buf *seqs, qb_buf *out, const uint8_t *src, size_t n, qb_err *err);
+/* PLAIN FLOAT/DOUBLE pages at the default level keep zstd's matches but store the literals raw
+ * (ZSTD_c_literalCompressionMode uncompressed): random mantissas leave Huffman coding only the sign and
+ * exponent bytes to gain on, and it cost more than half of zstd's time on these pages. On the 3.3 MB of
+ * such pages in the 2,000-file ingest: 62 M → 14 M instructions, 2.99 → 3.15 MB out (gain 9 % → 4 %: below
+ * the chunk probe's 1/16, so most such chunks are now stored, compressor.h). docs/BENCHMARKS.md, session 19. */
+
+/**
+ * qb_pq_zstd_compress at QB_PQ_LEVEL_DEFAULT (same context) with the literals of this frame stored raw.
+ * @return as qb_pq_zstd_compress
+ */
+int qb_pq_zstd_compress_floats(void **zctx, qb_buf *out, const uint8_t *src, size_t n, qb_err *err);
 /** NULL-safe. */
 void qb_pq_zstd_free(void *zctx);
 

@@ -32,6 +32,12 @@ int qb_pq_compressor_run_rows(qb_pq_compressor *c, qb_buf *out, const uint8_t *s
   return qb_pq_zstd_compress_rows(&c->zctx, &c->seqs, out, src, n, err);
 }
 
+int qb_pq_compressor_run_floats(qb_pq_compressor *c, qb_buf *out, const uint8_t *src, size_t n, qb_err *err)
+{
+  if (c->codec != QB_PQ_ZSTD || c->level != QB_PQ_LEVEL_DEFAULT) return qb_pq_compressor_run(c, out, src, n, err);
+  return qb_pq_zstd_compress_floats(&c->zctx, out, src, n, err);
+}
+
 /* ---- per-chunk codec -------------------------------------------------------------------------------------- */
 
 static void chunk_reset(qb_pq_chunk_codec *cc)
@@ -45,13 +51,13 @@ void qb_pq_chunk_codec_init(qb_pq_chunk_codec *cc, qb_pq_compressor *z)
 {
   cc->z = z;
   cc->skip = NULL;
-  cc->byte_array = false;
+  cc->type = QB_PQ_INT32;
   chunk_reset(cc);
 }
 
-void qb_pq_chunk_codec_byte_array(qb_pq_chunk_codec *cc, bool byte_array)
+void qb_pq_chunk_codec_type(qb_pq_chunk_codec *cc, qb_pq_type type)
 {
-  cc->byte_array = byte_array;
+  cc->type = type;
 }
 
 void qb_pq_chunk_codec_share(qb_pq_chunk_codec *cc, uint8_t *skip)
