@@ -435,7 +435,11 @@ int qb_pq_zstd_compress_rows(void **zctx, qb_buf *seqs, qb_buf *out, const uint8
   qb_buf_reset(seqs);
   if ((rc = qb_buf_reserve(seqs, rows * sizeof(ZSTD_Sequence), err)) != QB_OK) return rc;
   ZSTD_Sequence *seq = (ZSTD_Sequence *)(void *)seqs->p;
-  size_t ns = rows_sequences(src, n, seq);
+  size_t ns = rows_sequences(src, n, seq), matched = 0;
+  for (size_t i = 0; i < ns; i++) matched += seq[i].matchLength;
+  /* long literal runs (text, JSON, values unlike the row before) may hold repeats only a search finds */
+  if (n - matched > (ns + 1) * QB_PQ_ZSTD_ROWS_MAX_LITERALS)
+    return qb_pq_zstd_compress(zctx, out, QB_PQ_LEVEL_DEFAULT, src, n, err);
   ZSTD_CCtx *z;
   if ((rc = zstd_ctx(&z, zctx, QB_PQ_LEVEL_DEFAULT, err)) != QB_OK) return rc;
   size_t cap = ZSTD_compressBound(n);

@@ -73,11 +73,16 @@ int qb_pq_zstd_compress(void **zctx, qb_buf *out, int level, const uint8_t *src,
  * picks for any page. */
 #define QB_PQ_ZSTD_ROWS_MIN_MATCH 4
 #define QB_PQ_ZSTD_ROWS_MAX_OFFSET (1u << 17)
+/* Pages whose literal runs between those matches average more than this many bytes go to zstd's own search
+ * after all: long values (text, JSON) or values unlike the row before may repeat further back, which only
+ * a search finds. The ingest's runs average 1-12 bytes (ids: the digits that differ; labels: 12 letters). */
+#define QB_PQ_ZSTD_ROWS_MAX_LITERALS 32
 
 /**
  * qb_pq_zstd_compress at QB_PQ_LEVEL_DEFAULT (same context) for a body that may be PLAIN strings: when
  * [src, src+n) is exactly ≥ 2 [u32 LE length][bytes] rows (v1 levels, [u32 length][RLE], parse as one
- * more), one frame from the row matches above; otherwise qb_pq_zstd_compress. Either way `out` gets one
+ * more) and the row matches above leave short literal runs, one frame from them; otherwise
+ * qb_pq_zstd_compress. Either way `out` gets one
  * standard zstd frame that decompresses to the input. `seqs` is scratch (16 bytes a row), kept by the caller.
  * @return QB_OK, QB_ENOMEM (context, `seqs`, `out`), QB_ELIMIT, QB_EINTERNAL (libzstd failure)
  */
