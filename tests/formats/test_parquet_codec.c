@@ -153,6 +153,141 @@ QB_TEST(zstd_default_parameters_and_explicit_levels)
   qb_buf_free(&run);
 }
 
+/* PLAIN BYTE_ARRAY rows: [u32 LE length][bytes] */
+static void put_row(qb_buf *b, const char *v, size_t n)
+{
+  uint8_t len[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
+  qb_err err = QB_ERR_INIT;
+  CHECK_OK(qb_buf_append(b, len, 4, &err), &err);
+  if (n) CHECK_OK(qb_buf_append(b, v, n, &err), &err);
+}
+
+/* Compress `in` with one of the page paths of the writer's context and check the frame decompresses to it
+ * (libzstd and qb_pq_decompress); *size gets the frame's size. */
+static void zstd_path_round_trip(qb_pq_compressor *z, int path, const qb_buf *in, size_t *size)
+{
+  *size = 0;
+  qb_err err = QB_ERR_INIT;
+  qb_buf out;
+  qb_buf_init(&out, QB_BUF_NOLIMIT);
+  CHECK_OK(qb_buf_append(&out, "hdr", 3, &err), &err); /* compression appends */
+  if (path == 0) CHECK_OK(qb_pq_compressor_run(z, &out, in->p, in->n, &err), &err);
+  else if (path == 1) CHECK_OK(qb_pq_compressor_run_rows(z, &out, in->p, in->n, &err), &err);
+  else CHECK_OK(qb_pq_compressor_run_floats(z, &out, in->p, in->n, &err), &err);
+  CHECK(memcmp(out.p, "hdr", 3) == 0);
+  uint8_t *back = malloc(in->n + 1);
+  CHECK(ZSTD_decompress(back, in->n, out.p + 3, out.n - 3) == in->n);
+  CHECK(in->n == 0 || memcmp(back, in->p, in->n) == 0);
+  memset(back, 0, in->n);
+  CHECK_OK(qb_pq_decompress(QB_PQ_ZSTD, back, in->n, out.p + 3, out.n - 3, &err), &err);
+  CHECK(in->n == 0 || memcmp(back, in->p, in->n) == 0);
+  free(back);
+  *size = out.n - 3;
+  qb_buf_free(&out);
+}
+
+static size_t zstd_path(qb_pq_compressor *z, int path, const qb_buf *in)
+{
+  size_t n;
+  zstd_path_round_trip(z, path, in, &n);
+  return n;
+}
+
+QB_TEST(zstd_rows_and_floats_round_trip)
+{
+  char v[300];
+  qb_buf ids, labels, mixed, odd, big, lv, dbl;
+  qb_buf *all[] = {&ids, &labels, &mixed, &odd, &big, &lv, &dbl};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) qb_buf_init(all[i], QB_BUF_NOLIMIT);
+  const char *hex = "9abd9edab89a29325959d1908e13c6cb6c7f518bf72bd9c8799189c3f9548d4f";
+  uint64_t x = 88172645463325252ull;
+  long long iter = 0;
+  for (int r = 0; r < 20000; r++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    /* parameter ids: one id per row, a random iteration number every 12 rows (qberg generate's) */
+    if (r % 12 == 0) iter = (long long)(x % 2000000) - 1000000;
+    put_row(&ids, v, (size_t)snprintf(v, sizeof v, "%s_iter_%lld_param_%d", hex, iter, r % 12));
+    /* Pauli labels: 12 random letters of 4 */
+    for (int k = 0; k < 12; k++) v[k] = "IXYZ"[(x >> (2 * k)) & 3];
+    put_row(&labels, v, 12);
+    /* term ids: varying lengths; every length change is a candidate miss */
+    put_row(&mixed, v, (size_t)snprintf(v, sizeof v, "%s_term_%lld", hex, (long long)(x % 2000000) - 1000000));
+  }
+  /* empty and one-byte values, a value longer than the longest offset used */
+  put_row(&odd, "", 0);
+  put_row(&odd, "", 0);
+  put_row(&odd, "a", 1);
+  put_row(&odd, "a", 1);
+  put_row(&odd, "abcd", 4);
+  put_row(&odd, "abcd", 4);
+  uint8_t *huge = make_input(1, 200000);
+  put_row(&big, (const char *)huge, 200000);
+  put_row(&big, (const char *)huge, 200000);
+  put_row(&big, "tail", 4);
+  free(huge);
+  /* a v1 page: [u32 length][RLE levels] in front of the rows parse as one more row */
+  uint8_t levels[] = {3, 0, 0, 0, 0xf8, 0xba, 0x01};
+  qb_err err = QB_ERR_INIT;
+  CHECK_OK(qb_buf_append(&lv, levels, sizeof levels, &err), &err);
+  CHECK_OK(qb_buf_append(&lv, ids.p, 50000, &err), &err); /* rows cut mid-value: zstd's own search */
+  for (int r = 0; r < 4000; r++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    double d = (double)(x >> 11) / 9007199254740992.0 * 6.28;
+    CHECK_OK(qb_buf_append(&dbl, &d, 8, &err), &err);
+  }
+
+  qb_pq_compressor z;
+  qb_pq_compressor_init(&z, QB_PQ_ZSTD, QB_PQ_LEVEL_DEFAULT);
+  /* every path on one context, in turns: each frame stands alone */
+  for (int round = 0; round < 2; round++) {
+    size_t ids_rows = zstd_path(&z, 1, &ids), ids_plain = zstd_path(&z, 0, &ids);
+    /* one match a row: ~3 bytes of ~89 (zstd's search, which also finds the 12-row period, ~2.3) */
+    CHECK(ids_rows < ids.n / 25);
+    CHECK(ids_plain < ids.n / 25);
+    size_t lab_rows = zstd_path(&z, 1, &labels), lab_plain = zstd_path(&z, 0, &labels);
+    CHECK(lab_rows < lab_plain);         /* 7-byte matches in random letters were noise */
+    CHECK(lab_rows < labels.n / 3);
+    size_t dbl_raw = zstd_path(&z, 2, &dbl), dbl_huf = zstd_path(&z, 0, &dbl);
+    CHECK(dbl_raw >= dbl_huf);           /* Huffman gains a little on the exponent bytes, */
+    CHECK(dbl_raw <= dbl.n + 64);        /* the raw literals cost nothing beyond the frame */
+    size_t mixed_rows = zstd_path(&z, 1, &mixed);
+    CHECK(mixed_rows < mixed.n / 10);
+    zstd_path(&z, 1, &odd);
+    size_t big_rows = zstd_path(&z, 1, &big);
+    CHECK(big_rows < 2000);              /* long values: zstd's own search (the rows path left 200 KB literal) */
+    zstd_path(&z, 1, &lv);
+    CHECK(zstd_path(&z, 1, &dbl) == dbl_huf); /* not rows: zstd's own search, the same frame */
+  }
+  /* a page that is exactly rows after v1 levels */
+  qb_buf_reset(&lv);
+  CHECK_OK(qb_buf_append(&lv, levels, sizeof levels, &err), &err);
+  CHECK_OK(qb_buf_append(&lv, ids.p, ids.n, &err), &err);
+  CHECK(zstd_path(&z, 1, &lv) < ids.n / 25);
+  qb_pq_compressor_free(&z);
+  /* an explicit level is zstd's own on every path: the frame qb_pq_compress writes */
+  qb_pq_compressor_init(&z, QB_PQ_ZSTD, 1);
+  qb_buf one;
+  qb_buf_init(&one, QB_BUF_NOLIMIT);
+  CHECK_OK(qb_pq_compress(&one, QB_PQ_ZSTD, 1, ids.p, ids.n, &err), &err);
+  CHECK(zstd_path(&z, 1, &ids) == one.n);
+  qb_buf_reset(&one);
+  CHECK_OK(qb_pq_compress(&one, QB_PQ_ZSTD, 1, dbl.p, dbl.n, &err), &err);
+  CHECK(zstd_path(&z, 2, &dbl) == one.n);
+  qb_buf_free(&one);
+  qb_pq_compressor_free(&z);
+  /* other codecs ignore the page kind */
+  qb_pq_compressor_init(&z, QB_PQ_SNAPPY, QB_PQ_LEVEL_DEFAULT);
+  qb_buf_init(&one, QB_BUF_NOLIMIT);
+  CHECK_OK(qb_pq_compressor_run_rows(&z, &one, ids.p, ids.n, &err), &err);
+  uint8_t *back = malloc(ids.n);
+  CHECK_OK(qb_pq_decompress(QB_PQ_SNAPPY, back, ids.n, one.p, one.n, &err), &err);
+  CHECK(memcmp(back, ids.p, ids.n) == 0);
+  free(back);
+  qb_buf_free(&one);
+  qb_pq_compressor_free(&z);
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) qb_buf_free(all[i]);
+}
+
 QB_TEST(size_mismatch_messages)
 {
   qb_err err = QB_ERR_INIT;

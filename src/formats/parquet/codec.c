@@ -11,10 +11,12 @@
 #include <string.h>
 #include <strings.h>
 #include <zlib.h>
+/* ZSTD_compressSequences (zstd ≥ 1.4.10, exported by the shared library; see qb_pq_zstd_compress_rows) */
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 #include <zstd_errors.h>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if (defined(__x86_64__) || defined(__SSE2__)) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define QB_CRC_FOLD 1 /* PCLMULQDQ page CRCs when the CPU has it (see crc_fold) */
 #endif
@@ -292,9 +294,9 @@ static int zstd_default_ctx(ZSTD_CCtx *z)
          !ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_minMatch, QB_PQ_ZSTD_DEFAULT_MIN_MATCH));
 }
 
-int qb_pq_zstd_compress(void **zctx, qb_buf *out, int level, const uint8_t *src, size_t n, qb_err *err)
+/* The context in *zctx, created (for `level`) on first use. */
+static int zstd_ctx(ZSTD_CCtx **out, void **zctx, int level, qb_err *err)
 {
-  int rc;
   ZSTD_CCtx *z = *zctx;
   if (!z) {
     if (!(z = ZSTD_createCCtx())) return QB_FAIL(err, QB_ENOMEM, "zstd: cannot create a context");
@@ -304,6 +306,15 @@ int qb_pq_zstd_compress(void **zctx, qb_buf *out, int level, const uint8_t *src,
     }
     *zctx = z;
   }
+  *out = z;
+  return QB_OK;
+}
+
+int qb_pq_zstd_compress(void **zctx, qb_buf *out, int level, const uint8_t *src, size_t n, qb_err *err)
+{
+  int rc;
+  ZSTD_CCtx *z;
+  if ((rc = zstd_ctx(&z, zctx, level, err)) != QB_OK) return rc;
   size_t cap = ZSTD_compressBound(n);
   if ((rc = qb_buf_reserve(out, cap, err)) != QB_OK) return rc;
   /* an explicit level is zstd's own, parameters and all (the bytes of ZSTD_compress at that level) */
@@ -312,6 +323,161 @@ int qb_pq_zstd_compress(void **zctx, qb_buf *out, int level, const uint8_t *src,
   if (ZSTD_isError(got)) return QB_FAIL(err, QB_EINTERNAL, "zstd: %s", ZSTD_getErrorName(got));
   out->n += got;
   return QB_OK;
+}
+
+/* ---- zstd over PLAIN string rows ---------------------------------------------------------------------- */
+
+#if defined(ZSTD_VERSION_NUMBER) && ZSTD_VERSION_NUMBER >= 10502 /* ZSTD_compressSequences, ZSTD_ps_* */
+#define QB_ZSTD_ROWS 1
+#endif
+
+#ifdef QB_ZSTD_ROWS
+
+static uint32_t rd_le32(const uint8_t *p)
+{
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Bytes from `a` (ahead) equal to those from `b` (behind it), stopping at `end`: 16 at a time with SSE2
+ * (the ids' matches run 70-90 bytes), else 8, then one. */
+static size_t rows_common(const uint8_t *a, const uint8_t *b, const uint8_t *end)
+{
+  const uint8_t *s = a;
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+  while (end - a >= 16) {
+    __m128i eq = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)a),
+                                _mm_loadu_si128((const __m128i *)(const void *)b));
+    unsigned m = (unsigned)_mm_movemask_epi8(eq);
+    if (m != 0xffff) return (size_t)(a - s) + (size_t)__builtin_ctz(~m);
+    a += 16;
+    b += 16;
+  }
+#elif defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  while (end - a >= 8) {
+    uint64_t x, y;
+    memcpy(&x, a, 8);
+    memcpy(&y, b, 8);
+    if (x != y) return (size_t)(a - s) + (size_t)(__builtin_ctzll(x ^ y) >> 3);
+    a += 8;
+    b += 8;
+  }
+#endif
+  while (a < end && *a == *b) a++, b++;
+  return (size_t)(a - s);
+}
+
+/* The number of [u32 LE length][bytes] rows that make up exactly [src, src+n), or 0. */
+static size_t rows_count(const uint8_t *src, size_t n)
+{
+  size_t at = 0, rows = 0;
+  while (n - at >= 4) {
+    uint32_t len = rd_le32(src + at);
+    if (len > n - at - 4) return 0;
+    at += 4 + (size_t)len;
+    rows++;
+  }
+  return at == n ? rows : 0;
+}
+
+/* One match per row (see QB_PQ_ZSTD_ROWS_MIN_MATCH in codec.h): against the row before when the two have
+ * the same length (the match starts at the length prefix); otherwise against the last row of the same
+ * length, and against the row before from the value (after the prefixes) when that covers more. Offsets
+ * stay ≤ QB_PQ_ZSTD_ROWS_MAX_OFFSET, inside any window zstd picks for the page. Returns the number of
+ * sequences written to `seq`. */
+static size_t rows_sequences(const uint8_t *src, size_t n, ZSTD_Sequence *seq)
+{
+  size_t same[64]; /* by length & 63: the last row's start, n for none */
+  for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) same[i] = n;
+  const uint8_t *end = src + n;
+  size_t ns = 0, lit = 0, prev = 0, p = 4 + (size_t)rd_le32(src);
+  same[rd_le32(src) & 63] = 0;
+  while (p < n) {
+    uint32_t len = rd_le32(src + p);
+    if (p >= lit && p - prev <= QB_PQ_ZSTD_ROWS_MAX_OFFSET) {
+      size_t off = p - prev, at = p, c = 0;
+      if (rd_le32(src + prev) == len) {
+        c = rows_common(src + p, src + prev, end);
+      } else {
+        size_t q = same[len & 63];
+        if (q != n && rd_le32(src + q) == len && p - q <= QB_PQ_ZSTD_ROWS_MAX_OFFSET) {
+          c = rows_common(src + p, src + q, end);
+          off = p - q;
+        }
+        /* the row before shares the value's start (term ids: the experiment id; the numbers differ) */
+        if (c < QB_PQ_ZSTD_ROWS_MIN_MATCH + 4) {
+          size_t c1 = rows_common(src + p + 4, src + prev + 4, end);
+          if (c1 > c) at = p + 4, c = c1, off = p - prev;
+        }
+      }
+      if (c >= QB_PQ_ZSTD_ROWS_MIN_MATCH) {
+        seq[ns].offset = (unsigned)off;
+        seq[ns].litLength = (unsigned)(at - lit);
+        seq[ns].matchLength = (unsigned)c;
+        seq[ns].rep = 0;
+        ns++;
+        lit = at + c;
+      }
+    }
+    same[len & 63] = p;
+    prev = p;
+    p += 4 + (size_t)len;
+  }
+  return ns;
+}
+#endif
+
+int qb_pq_zstd_compress_rows(void **zctx, qb_buf *seqs, qb_buf *out, const uint8_t *src, size_t n, qb_err *err)
+{
+#ifdef QB_ZSTD_ROWS
+  int rc;
+  size_t rows = n <= UINT32_MAX ? rows_count(src, n) : 0;
+  if (rows < 2) return qb_pq_zstd_compress(zctx, out, QB_PQ_LEVEL_DEFAULT, src, n, err);
+  qb_buf_reset(seqs);
+  if ((rc = qb_buf_reserve(seqs, rows * sizeof(ZSTD_Sequence), err)) != QB_OK) return rc;
+  ZSTD_Sequence *seq = (ZSTD_Sequence *)(void *)seqs->p;
+  size_t ns = rows_sequences(src, n, seq), matched = 0;
+  for (size_t i = 0; i < ns; i++) matched += seq[i].matchLength;
+  /* long literal runs (text, JSON, values unlike the row before) may hold repeats only a search finds */
+  if (n - matched > (ns + 1) * QB_PQ_ZSTD_ROWS_MAX_LITERALS)
+    return qb_pq_zstd_compress(zctx, out, QB_PQ_LEVEL_DEFAULT, src, n, err);
+  ZSTD_CCtx *z;
+  if ((rc = zstd_ctx(&z, zctx, QB_PQ_LEVEL_DEFAULT, err)) != QB_OK) return rc;
+  size_t cap = ZSTD_compressBound(n);
+  if ((rc = qb_buf_reserve(out, cap, err)) != QB_OK) return rc;
+  /* The context's parameters (level 1, zstd_default_ctx) still choose the entropy coding; the block
+   * delimiters are zstd's own (ZSTD_c_blockDelimiters left at ZSTD_sf_noBlockDelimiters). */
+  size_t got = ZSTD_compressSequences(z, out->p + out->n, cap, seq, ns, src, n);
+  if (ZSTD_isError(got)) {
+    /* not expected (every match ≥ 4 bytes fits zstd's sequence store); zstd's own search still works */
+    ZSTD_CCtx_reset(z, ZSTD_reset_session_only);
+    got = ZSTD_compress2(z, out->p + out->n, cap, src, n);
+  }
+  if (ZSTD_isError(got)) return QB_FAIL(err, QB_EINTERNAL, "zstd: %s", ZSTD_getErrorName(got));
+  out->n += got;
+  return QB_OK;
+#else
+  (void)seqs;
+  return qb_pq_zstd_compress(zctx, out, QB_PQ_LEVEL_DEFAULT, src, n, err);
+#endif
+}
+
+int qb_pq_zstd_compress_floats(void **zctx, qb_buf *out, const uint8_t *src, size_t n, qb_err *err)
+{
+#ifdef QB_ZSTD_ROWS
+  int rc;
+  ZSTD_CCtx *z;
+  if ((rc = zstd_ctx(&z, zctx, QB_PQ_LEVEL_DEFAULT, err)) != QB_OK) return rc;
+  /* for this frame only: the context's other pages keep zstd's choice (ZSTD_ps_auto: Huffman at level 1).
+   * The reset ends the session ZSTD_compressSequences leaves open, which refuses this parameter. */
+  ZSTD_CCtx_reset(z, ZSTD_reset_session_only);
+  if (ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_literalCompressionMode, ZSTD_ps_disable)))
+    return QB_FAIL(err, QB_EINTERNAL, "zstd: the library refuses uncompressed literals");
+  rc = qb_pq_zstd_compress(zctx, out, QB_PQ_LEVEL_DEFAULT, src, n, err);
+  ZSTD_CCtx_setParameter(z, ZSTD_c_literalCompressionMode, ZSTD_ps_auto);
+  return rc;
+#else
+  return qb_pq_zstd_compress(zctx, out, QB_PQ_LEVEL_DEFAULT, src, n, err);
+#endif
 }
 
 void qb_pq_zstd_free(void *zctx)

@@ -58,6 +58,46 @@ int qb_pq_compress(qb_buf *out, qb_pq_codec codec, int level, const uint8_t *src
  * @return QB_OK, QB_ENOMEM (context, `out`), QB_ELIMIT, QB_EINTERNAL (libzstd failure)
  */
 int qb_pq_zstd_compress(void **zctx, qb_buf *out, int level, const uint8_t *src, size_t n, qb_err *err);
+/* PLAIN BYTE_ARRAY pages ([u32 LE length][bytes] per value) at the default level skip zstd's match finder:
+ * each row is matched against the row before it (from its length prefix, or from its value when the
+ * lengths differ, then against the last row of the same length if that covers more), and zstd entropy-codes
+ * those sequences (ZSTD_compressSequences: a standard frame). The ingest's id columns repeat a 64-char
+ * experiment id on every row, so the row before holds the best match; zstd level 1's fast search found it
+ * too but spent ~250 instructions a row looking (and took two sequences a row on parameter_id). On the
+ * 156 MB of pages the 2,000-file ingest compresses: 1,470 M → 1,248 M zstd instructions (−15 %) and
+ * 14.69 → 14.54 MB out (−1.0 %): parameter_id −9 % instructions and −4 % bytes, term_label (12-letter
+ * Pauli strings: zstd's 7-byte matches were mostly noise) −37 % and −14 %, term_id −4 % and +10 % bytes
+ * (random numbers after the id; zstd found older rows with the same length). docs/BENCHMARKS.md, session 19.
+ * Matches shorter than QB_PQ_ZSTD_ROWS_MIN_MATCH are literals (4: a length prefix; 6 and 8 wrote 6 % more
+ * bytes); offsets above QB_PQ_ZSTD_ROWS_MAX_OFFSET are not used, which keeps them inside the window zstd
+ * picks for any page. */
+#define QB_PQ_ZSTD_ROWS_MIN_MATCH 4
+#define QB_PQ_ZSTD_ROWS_MAX_OFFSET (1u << 17)
+/* Pages whose literal runs between those matches average more than this many bytes go to zstd's own search
+ * after all: long values (text, JSON) or values unlike the row before may repeat further back, which only
+ * a search finds. The ingest's runs average 1-12 bytes (ids: the digits that differ; labels: 12 letters). */
+#define QB_PQ_ZSTD_ROWS_MAX_LITERALS 32
+
+/**
+ * qb_pq_zstd_compress at QB_PQ_LEVEL_DEFAULT (same context) for a body that may be PLAIN strings: when
+ * [src, src+n) is exactly ≥ 2 [u32 LE length][bytes] rows (v1 levels, [u32 length][RLE], parse as one
+ * more) and the row matches above leave short literal runs, one frame from them; otherwise
+ * qb_pq_zstd_compress. Either way `out` gets one
+ * standard zstd frame that decompresses to the input. `seqs` is scratch (16 bytes a row), kept by the caller.
+ * @return QB_OK, QB_ENOMEM (context, `seqs`, `out`), QB_ELIMIT, QB_EINTERNAL (libzstd failure)
+ */
+int qb_pq_zstd_compress_rows(void **zctx, qb_buf *seqs, qb_buf *out, const uint8_t *src, size_t n, qb_err *err);
+/* PLAIN FLOAT/DOUBLE pages at the default level keep zstd's matches but store the literals raw
+ * (ZSTD_c_literalCompressionMode uncompressed): random mantissas leave Huffman coding only the sign and
+ * exponent bytes to gain on, and it cost more than half of zstd's time on these pages. On the 3.3 MB of
+ * such pages in the 2,000-file ingest: 62 M → 14 M instructions, 2.99 → 3.15 MB out (gain 9 % → 4 %: below
+ * the chunk probe's 1/16, so most such chunks are now stored, compressor.h). docs/BENCHMARKS.md, session 19. */
+
+/**
+ * qb_pq_zstd_compress at QB_PQ_LEVEL_DEFAULT (same context) with the literals of this frame stored raw.
+ * @return as qb_pq_zstd_compress
+ */
+int qb_pq_zstd_compress_floats(void **zctx, qb_buf *out, const uint8_t *src, size_t n, qb_err *err);
 /** NULL-safe. */
 void qb_pq_zstd_free(void *zctx);
 

@@ -45,6 +45,7 @@ void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_o
   c->o = o;
   qb_pq_chunk_codec_init(&c->cz, z);
   c->type = leaf->type;
+  qb_pq_chunk_codec_type(&c->cz, c->type);
   c->width = qb_pq_node_value_width(leaf);
   c->max_def = col->max_def;
   c->max_rep = col->max_rep;

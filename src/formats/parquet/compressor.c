@@ -9,6 +9,7 @@ void qb_pq_compressor_init(qb_pq_compressor *c, qb_pq_codec codec, int level)
   c->codec = codec;
   c->level = level;
   c->zctx = NULL;
+  qb_buf_init(&c->seqs, QB_BUF_NOLIMIT);
 }
 
 void qb_pq_compressor_free(qb_pq_compressor *c)
@@ -16,12 +17,25 @@ void qb_pq_compressor_free(qb_pq_compressor *c)
   if (!c) return;
   qb_pq_zstd_free(c->zctx);
   c->zctx = NULL;
+  qb_buf_free(&c->seqs);
 }
 
 int qb_pq_compressor_run(qb_pq_compressor *c, qb_buf *out, const uint8_t *src, size_t n, qb_err *err)
 {
   if (c->codec != QB_PQ_ZSTD) return qb_pq_compress(out, c->codec, c->level, src, n, err);
   return qb_pq_zstd_compress(&c->zctx, out, c->level, src, n, err);
+}
+
+int qb_pq_compressor_run_rows(qb_pq_compressor *c, qb_buf *out, const uint8_t *src, size_t n, qb_err *err)
+{
+  if (c->codec != QB_PQ_ZSTD || c->level != QB_PQ_LEVEL_DEFAULT) return qb_pq_compressor_run(c, out, src, n, err);
+  return qb_pq_zstd_compress_rows(&c->zctx, &c->seqs, out, src, n, err);
+}
+
+int qb_pq_compressor_run_floats(qb_pq_compressor *c, qb_buf *out, const uint8_t *src, size_t n, qb_err *err)
+{
+  if (c->codec != QB_PQ_ZSTD || c->level != QB_PQ_LEVEL_DEFAULT) return qb_pq_compressor_run(c, out, src, n, err);
+  return qb_pq_zstd_compress_floats(&c->zctx, out, src, n, err);
 }
 
 /* ---- per-chunk codec -------------------------------------------------------------------------------------- */
@@ -37,7 +51,13 @@ void qb_pq_chunk_codec_init(qb_pq_chunk_codec *cc, qb_pq_compressor *z)
 {
   cc->z = z;
   cc->skip = NULL;
+  cc->type = QB_PQ_INT32;
   chunk_reset(cc);
+}
+
+void qb_pq_chunk_codec_type(qb_pq_chunk_codec *cc, qb_pq_type type)
+{
+  cc->type = type;
 }
 
 void qb_pq_chunk_codec_share(qb_pq_chunk_codec *cc, uint8_t *skip)

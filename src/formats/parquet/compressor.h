@@ -15,11 +15,18 @@ typedef struct qb_pq_compressor {
   qb_pq_codec codec;
   int level;   /* QB_PQ_LEVEL_DEFAULT (0) = the codec's default */
   void *zctx;  /* ZSTD_CCtx, created on first use */
+  qb_buf seqs; /* zstd sequences of string pages (qb_pq_zstd_compress_rows) */
 } qb_pq_compressor;
 
 void qb_pq_compressor_init(qb_pq_compressor *c, qb_pq_codec codec, int level);
 /** Append the compression of [src, src+n) to `out`, as qb_pq_compress does. */
 int qb_pq_compressor_run(qb_pq_compressor *c, qb_buf *out, const uint8_t *src, size_t n, qb_err *err);
+/** The same for a body of PLAIN BYTE_ARRAY values (v1: after the levels): zstd at the default level
+ * takes qb_pq_zstd_compress_rows (codec.h); other codecs and levels as qb_pq_compressor_run. */
+int qb_pq_compressor_run_rows(qb_pq_compressor *c, qb_buf *out, const uint8_t *src, size_t n, qb_err *err);
+/** The same for a body of PLAIN FLOAT or DOUBLE values: zstd at the default level takes
+ * qb_pq_zstd_compress_floats (codec.h); other codecs and levels as qb_pq_compressor_run. */
+int qb_pq_compressor_run_floats(qb_pq_compressor *c, qb_buf *out, const uint8_t *src, size_t n, qb_err *err);
 /** NULL-safe. */
 void qb_pq_compressor_free(qb_pq_compressor *c);
 
@@ -45,12 +52,17 @@ typedef struct qb_pq_chunk_codec {
   bool decided;        /* the chunk's first page was written: its codec is fixed */
   bool store;          /* the chunk is UNCOMPRESSED */
   bool closing;        /* the page being written ends the chunk (qb_pq_chunk_codec_closing) */
+  qb_pq_type type;     /* the column's physical type: picks zstd's way with PLAIN pages (qb_pq_page_write) */
   size_t extra;        /* with `closing`: the bytes of the dictionary page still to come */
   uint64_t in, out;    /* compressed pages of the chunk: body bytes before and after */
 } qb_pq_chunk_codec;
 
 /** Every chunk in z's codec until qb_pq_chunk_codec_share is called. Cannot fail. */
 void qb_pq_chunk_codec_init(qb_pq_chunk_codec *cc, qb_pq_compressor *z);
+/** The column's physical type (INT32 after init): qb_pq_page_write compresses BYTE_ARRAY PLAIN and
+ * dictionary pages with qb_pq_compressor_run_rows, FLOAT and DOUBLE PLAIN pages with
+ * qb_pq_compressor_run_floats. */
+void qb_pq_chunk_codec_type(qb_pq_chunk_codec *cc, qb_pq_type type);
 /** Choose chunk codecs by the rules above, learning in `*skip` (one byte per column, zero at first, shared
  * by the writers of one data set: qb_pq_write_options.codec_skip). Call before any page. */
 void qb_pq_chunk_codec_share(qb_pq_chunk_codec *cc, uint8_t *skip);

@@ -18,7 +18,16 @@ int qb_pq_page_write(qb_buf *out, qb_pq_page_header *h, const uint8_t *raw, size
   if (h->type == QB_PQ_PAGE_DATA_V2) h->data_page_header_v2.is_compressed = compress;
   if (compress) {
     qb_buf_reset(scratch);
-    if ((rc = qb_pq_compressor_run(cc->z, scratch, body, body_n, err)) != QB_OK) return rc;
+    /* PLAIN values by type (codec.h): strings (data pages, and dictionary pages, whose values are PLAIN
+     * too) one row match each; floating point without Huffman-coded literals */
+    bool plain = h->type == QB_PQ_PAGE_DICTIONARY ||
+                 (h->type == QB_PQ_PAGE_DATA && h->data_page_header.encoding == QB_PQ_PLAIN) ||
+                 (h->type == QB_PQ_PAGE_DATA_V2 && h->data_page_header_v2.encoding == QB_PQ_PLAIN);
+    if (plain && cc->type == QB_PQ_BYTE_ARRAY) rc = qb_pq_compressor_run_rows(cc->z, scratch, body, body_n, err);
+    else if (plain && (cc->type == QB_PQ_DOUBLE || cc->type == QB_PQ_FLOAT))
+      rc = qb_pq_compressor_run_floats(cc->z, scratch, body, body_n, err);
+    else rc = qb_pq_compressor_run(cc->z, scratch, body, body_n, err);
+    if (rc != QB_OK) return rc;
     stored = scratch->p;
     stored_n = scratch->n;
     qb_pq_chunk_codec_count(cc, body_n, stored_n);
