@@ -30,6 +30,19 @@
 #define DICT_PROBE_VALUES 8192
 #define DICT_PROBE_AGAIN 256
 
+/* First-page values at which a chunk's dictionary is judged a first time, strictly: dropped when it loses
+ * by the probe's rule (dict_loses) while at most 1 value in DICT_EARLY_REPEAT_DIV repeats an earlier one.
+ * Ids, labels and measurements (term labels, coefficients, parameter ids and values) are that distinct;
+ * the long probe hashed 8,192 of them (a chunk under 8,192 values: all of them, for the page-end rule)
+ * into a dictionary it then threw away. A dictionary with more repeats goes on to DICT_PROBE_VALUES.
+ * Values drawn at random from K distinct ones repeat about n^2/2K times in their first n, so 16 or fewer
+ * repeats in 1,024 means K of 32,768 or more, for which the dictionary also loses at 8,192 (8-byte values:
+ * ~7,250 distinct, 58 KB of dictionary and 13 KB of indices against 64 KB PLAIN); what the early judgement gives
+ * up is a column that starts with 1,024 (almost) distinct values and repeats them only later (a cycle of
+ * 1,010-8,000 values, or distinct values then one constant), which it writes PLAIN (docs/PARQUET.md). */
+#define DICT_PROBE_EARLY 1024
+#define DICT_EARLY_REPEAT_DIV 64
+
 /* First-page values on which a chunk's string pages without dictionary judge DELTA_BYTE_ARRAY (see
  * dba_decide): enough to see an id column's shape, few enough that the rest of the page is staged split. */
 #define DBA_PROBE_VALUES 1024
@@ -55,7 +68,8 @@ void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_o
   c->dict_allowed = o->dictionary && c->type != QB_PQ_BOOLEAN &&
                     !(c->type == QB_PQ_FIXED_LEN_BYTE_ARRAY && o->data_page_version == 1);
   c->use_dict = c->dict_allowed;
-  c->probe = DICT_PROBE_VALUES;
+  c->probe = DICT_PROBE_EARLY;
+  c->probe_early = true;
   c->dba = dba_initial(c);
   bool numeric = c->type == QB_PQ_INT32 || c->type == QB_PQ_INT64 || c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
   qb_pq_dict_init(&c->dict, c->width, numeric);
@@ -68,7 +82,10 @@ void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_o
 void qb_pq_colw_share_lost(qb_pq_colw *c, uint8_t *lost)
 {
   c->lost = lost;
-  if (*lost && c->dict_allowed) c->probe = DICT_PROBE_AGAIN;
+  if (*lost && c->dict_allowed) {
+    c->probe = DICT_PROBE_AGAIN;
+    c->probe_early = false;
+  }
 }
 
 void qb_pq_colw_no_dictionary(qb_pq_colw *c) { c->dict_allowed = c->use_dict = false; }
@@ -311,14 +328,24 @@ static int after_index(qb_pq_colw *c, bool added, qb_err *err)
   if (added && dict_too_big(c)) return fall_back(c, err);
   /* another file of the data set dropped this column's dictionary: judge this one now (on a new value
    * only, which rows and batches stage alike, so both still write the same file) */
-  if (added && c->lost && *c->lost && c->probe > c->n_values && c->probe > DICT_PROBE_AGAIN)
+  if (added && c->lost && *c->lost && c->probe > c->n_values && c->probe > DICT_PROBE_AGAIN) {
     c->probe = c->n_values > DICT_PROBE_AGAIN ? c->n_values : DICT_PROBE_AGAIN;
-  if (c->n_values == c->probe && !c->first_page_done && dict_loses(c)) {
-    c->probe_dropped = true;
-    if (c->lost) *c->lost = 1;
-    return fall_back(c, err);
+    c->probe_early = false; /* the hint's judgement is by the plain rule */
   }
-  return QB_OK;
+  if (c->n_values != c->probe || c->first_page_done) return QB_OK;
+  if (c->probe_early) { /* the strict first judgement; a dictionary it keeps is judged again later */
+    c->probe_early = false;
+    bool distinct = (uint64_t)(c->n_values - c->dict.n) * DICT_EARLY_REPEAT_DIV <= c->n_values;
+    if (!distinct || !dict_loses(c)) {
+      c->probe = DICT_PROBE_VALUES;
+      return QB_OK;
+    }
+  } else if (!dict_loses(c)) {
+    return QB_OK;
+  }
+  c->probe_dropped = true;
+  if (c->lost) *c->lost = 1;
+  return fall_back(c, err);
 }
 
 /* Dictionary mode: stage index `idx` of a value; `added` says whether the dictionary grew. Forced inline:
@@ -1295,7 +1322,8 @@ static void reset_chunk(qb_pq_colw *c)
     qb_buf_init(bufs[i], QB_BUF_NOLIMIT);
   }
   c->use_dict = c->dict_allowed;
-  c->probe = c->probe_dropped ? DICT_PROBE_AGAIN : DICT_PROBE_VALUES;
+  c->probe = c->probe_dropped ? DICT_PROBE_AGAIN : DICT_PROBE_EARLY;
+  c->probe_early = !c->probe_dropped;
   c->dict_pages = c->first_page_done = c->probe_dropped = false;
   c->num_values = c->data_uncompressed = c->data_compressed = 0;
   c->n_dict_pages_enc = c->n_plain_pages = c->n_dba_pages = 0;
