@@ -996,10 +996,31 @@ static inline int dict_value(qb_pq_colw *c, const qb_pq_column_batch *b, size_t 
 /* Repeats of at least this many values are staged as a run (qb_pq_colw_run), fewer one by one. */
 #define RUN_MIN 16
 
+/* Dictionary mode: `count` more copies of index `idx` (values, no nulls among them) staged at once, as a
+ * run when long. */
+static int stage_copies(qb_pq_colw *c, uint32_t idx, size_t count, bool nan, size_t value_bytes, qb_err *err)
+{
+  int rc;
+  if (count >= RUN_MIN) { /* a long run (a record-constant column over a record): kept as a run */
+    qb_pq_colw_run run = {(uint32_t)(c->vals.n / 4), idx, (uint32_t)count};
+    if ((rc = push(&c->runs, &run, sizeof run, err)) != QB_OK) return rc;
+  } else if (count) {
+    if ((rc = qb_buf_reserve(&c->vals, count * 4, err)) != QB_OK) return rc;
+    uint32_t *dst = (uint32_t *)(void *)(c->vals.p + c->vals.n);
+    for (size_t r = 0; r < count; r++) dst[r] = idx;
+    c->vals.n += count * 4;
+  }
+  c->n_values += (uint32_t)count;
+  if (nan) c->stats.nan_count += count;
+  c->page_value_bytes += count * value_bytes;
+  return QB_OK;
+}
+
 /* Dictionary mode: row k's value (held by row v) was just staged; rows (k, j) repeat it (`same` values) or
- * are null. They reuse its index without a lookup, staged at once unless the run reaches the first-page
- * probe, which must be checked on its exact value (as rows do): then one at a time, stopping where the
- * chunk falls back to PLAIN. Returns through *out_next the first row not consumed. */
+ * are null. They reuse its index without a lookup, staged at once; a run that reaches the first-page probe
+ * stages the value at the probe on its own (checked on that exact value, as rows do), the copies before
+ * and after it at once, or with nulls among them one at a time, stopping where the chunk falls back to
+ * PLAIN. Returns through *out_next the first row not consumed. */
 static int stage_repeats(qb_pq_colw *c, const qb_pq_column_batch *b, size_t v, size_t k, size_t j, size_t same,
                          size_t nulls, size_t *out_next, qb_err *err)
 {
@@ -1012,35 +1033,40 @@ static int stage_repeats(qb_pq_colw *c, const qb_pq_column_batch *b, size_t v, s
   size_t value_bytes = c->type == QB_PQ_BYTE_ARRAY ? (size_t)(b->offsets[v + 1] - b->offsets[v]) : 0;
   *out_next = j;
   if (!c->first_page_done && c->n_values < c->probe && same >= c->probe - c->n_values) {
-    for (size_t r = k + 1; r < j; r++) {
-      if (b->valid && !b->valid[r]) {
-        c->stats.null_count++;
-        continue;
+    if (nulls) {
+      for (size_t r = k + 1; r < j; r++) {
+        if (b->valid && !b->valid[r]) {
+          c->stats.null_count++;
+          continue;
+        }
+        c->stats.nan_count += nan; /* NaN counts are per value */
+        c->page_value_bytes += value_bytes;
+        if ((rc = stage_index(c, idx, false, err)) != QB_OK) return rc;
+        if (!c->use_dict) {
+          *out_next = r + 1;
+          return QB_OK;
+        }
       }
-      c->stats.nan_count += nan; /* NaN counts are per value */
+      return QB_OK;
+    }
+    /* rows (k, j) are `same` values: the m-th is row k + m */
+    size_t left = same;
+    while (!c->first_page_done && c->n_values < c->probe && left >= c->probe - c->n_values) {
+      size_t before = c->probe - c->n_values - 1;
+      if ((rc = stage_copies(c, idx, before, nan, value_bytes, err)) != QB_OK) return rc;
+      c->stats.nan_count += nan;
       c->page_value_bytes += value_bytes;
-      if ((rc = stage_index(c, idx, false, err)) != QB_OK) return rc;
+      if ((rc = stage_index(c, idx, false, err)) != QB_OK) return rc; /* the probe judges here */
+      left -= before + 1;
       if (!c->use_dict) {
-        *out_next = r + 1;
+        *out_next = j - left;
         return QB_OK;
       }
     }
-    return QB_OK;
+    return stage_copies(c, idx, left, nan, value_bytes, err);
   }
-  if (same >= RUN_MIN) { /* a long run (a record-constant column over a record): kept as a run */
-    qb_pq_colw_run run = {(uint32_t)(c->vals.n / 4), idx, (uint32_t)same};
-    if ((rc = push(&c->runs, &run, sizeof run, err)) != QB_OK) return rc;
-  } else {
-    if ((rc = qb_buf_reserve(&c->vals, same * 4, err)) != QB_OK) return rc;
-    uint32_t *dst = (uint32_t *)(void *)(c->vals.p + c->vals.n);
-    for (size_t r = 0; r < same; r++) dst[r] = idx;
-    c->vals.n += same * 4;
-  }
-  c->n_values += (uint32_t)same;
   c->stats.null_count += nulls;
-  if (nan) c->stats.nan_count += same;
-  c->page_value_bytes += same * value_bytes;
-  return QB_OK;
+  return stage_copies(c, idx, same, nan, value_bytes, err);
 }
 
 /* Dictionary mode: a value equal to the previous non-null row's reuses its index without a lookup
