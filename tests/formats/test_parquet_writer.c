@@ -1376,6 +1376,59 @@ QB_TEST(dict_lost_hint_across_files)
   qb_pq_schema_free(s);
 }
 
+/* The early dictionary judgement (1,024 first-page values): a dictionary that loses there while at most
+ * 1 value in 64 repeats an earlier one is dropped at once, also inside a run of equal values that reaches
+ * value 1,024, by rows and batches alike, even when the rest of the page would have made it pay (the rule
+ * trades that case for not hashing the first 8,192 values of ids and measurements); with more repeats it
+ * stays and the page-end rule keeps it. Strings alike. */
+QB_TEST(early_probe_drops_an_almost_distinct_dictionary)
+{
+  qb_err e = QB_ERR_INIT;
+  enum { N = 20000 };
+  static double v[N];
+  static qb_value rows[N], items[N];
+  qb_pq_schema *s = one_column(QB_PQ_DOUBLE, QB_PQ_REQUIRED);
+  for (int mode = 0; mode < 3; mode++) {
+    for (int i = 0; i < N; i++) {
+      v[i] = i * 0.5;
+      if (mode == 1 && i % 40 == 39 && i < 1020) v[i] = v[i - 1]; /* 25 repeats in the first 1,024 */
+      if (mode == 2 && i % 80 == 79 && i < 1020) v[i] = v[i - 1]; /* 12 (+3 in the run): 15 ≤ 1,024 / 64 */
+      if (i >= 1020 && i < 1100) v[i] = 1e9;                       /* a run across value 1,024 */
+      if (i >= 1100) v[i] = 7.0;                                   /* then one value: a dictionary would pay */
+      items[i] = vf64(v[i]);
+      rows[i] = vseq(QB_V_STRUCT, &items[i], 1);
+    }
+    qb_pq_column_batch col = {v, NULL, NULL, NULL}, rest = {v + 1010, NULL, NULL, NULL};
+    char path[512];
+    int dp = -1;
+    CHECK(rows_and_batches_same_file(s, NULL, rows, &col, &rest, N, 1010, path, &e));
+    CHECK(double_chunk_is(path, v, N, &dp, &e));
+    CHECK_EQ_INT(dp * 10 + mode, (mode == 1 ? 10 : 0) + mode); /* the mode in the message */
+  }
+  qb_pq_schema_free(s);
+  /* strings: 1,024 distinct ids, then one repeated name */
+  static char data[N * 12];
+  static int64_t off[N + 1];
+  for (int repeats = 0; repeats < 2; repeats++) {
+    off[0] = 0;
+    for (int i = 0; i < N; i++) {
+      int id = repeats && i % 30 == 29 ? i - 1 : i; /* 34 repeats in the first 1,024 */
+      off[i + 1] = off[i] + (i < 1024 ? snprintf(data + off[i], 12, "id-%06d", id) : snprintf(data + off[i], 12, "name"));
+      items[i] = vbin(data + off[i], (size_t)(off[i + 1] - off[i]));
+      rows[i] = vseq(QB_V_STRUCT, &items[i], 1);
+    }
+    qb_pq_schema *t = one_column(QB_PQ_BYTE_ARRAY, QB_PQ_REQUIRED);
+    qb_pq_column_batch col = {data, off, NULL, NULL}, rest = {data, off + 600, NULL, NULL};
+    char path[512];
+    CHECK(rows_and_batches_same_file(t, NULL, rows, &col, &rest, N, 600, path, &e));
+    pqfile pf;
+    CHECK_OK(pq_load(&pf, path, &e), &e);
+    CHECK_EQ_INT(pf.m.row_groups[0].columns[0].meta_data.has_dictionary_page_offset, repeats);
+    pq_free(&pf);
+    qb_pq_schema_free(t);
+  }
+}
+
 /* Write one-column batch `col` (`n` rows in batches of `step`) with options `o` into a new file: its path
  * into `path` (512 bytes). */
 static bool write_batches(const qb_pq_schema *s, const qb_pq_write_options *o, const qb_pq_column_batch *col,

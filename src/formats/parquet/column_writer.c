@@ -30,6 +30,19 @@
 #define DICT_PROBE_VALUES 8192
 #define DICT_PROBE_AGAIN 256
 
+/* First-page values at which a chunk's dictionary is judged a first time, strictly: dropped when it loses
+ * by the probe's rule (dict_loses) while at most 1 value in DICT_EARLY_REPEAT_DIV repeats an earlier one.
+ * Ids, labels and measurements (term labels, coefficients, parameter ids and values) are that distinct;
+ * the long probe hashed 8,192 of them (a chunk under 8,192 values: all of them, for the page-end rule)
+ * into a dictionary it then threw away. A dictionary with more repeats goes on to DICT_PROBE_VALUES.
+ * Values drawn at random from K distinct ones repeat about n^2/2K times in their first n, so 16 or fewer
+ * repeats in 1,024 means K of 32,768 or more, for which the dictionary also loses at 8,192 (8-byte values:
+ * ~7,250 distinct, 58 KB of dictionary and 13 KB of indices against 64 KB PLAIN); what the early judgement gives
+ * up is a column that starts with 1,024 (almost) distinct values and repeats them only later (a cycle of
+ * 1,010-8,000 values, or distinct values then one constant), which it writes PLAIN (docs/PARQUET.md). */
+#define DICT_PROBE_EARLY 1024
+#define DICT_EARLY_REPEAT_DIV 64
+
 /* First-page values on which a chunk's string pages without dictionary judge DELTA_BYTE_ARRAY (see
  * dba_decide): enough to see an id column's shape, few enough that the rest of the page is staged split. */
 #define DBA_PROBE_VALUES 1024
@@ -56,7 +69,8 @@ void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_o
   c->dict_allowed = o->dictionary && c->type != QB_PQ_BOOLEAN &&
                     !(c->type == QB_PQ_FIXED_LEN_BYTE_ARRAY && o->data_page_version == 1);
   c->use_dict = c->dict_allowed;
-  c->probe = DICT_PROBE_VALUES;
+  c->probe = DICT_PROBE_EARLY;
+  c->probe_early = true;
   c->dba = dba_initial(c);
   bool numeric = c->type == QB_PQ_INT32 || c->type == QB_PQ_INT64 || c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
   qb_pq_dict_init(&c->dict, c->width, numeric);
@@ -69,7 +83,10 @@ void qb_pq_colw_init(qb_pq_colw *c, const qb_pq_column *col, const qb_pq_write_o
 void qb_pq_colw_share_lost(qb_pq_colw *c, uint8_t *lost)
 {
   c->lost = lost;
-  if (*lost && c->dict_allowed) c->probe = DICT_PROBE_AGAIN;
+  if (*lost && c->dict_allowed) {
+    c->probe = DICT_PROBE_AGAIN;
+    c->probe_early = false;
+  }
 }
 
 void qb_pq_colw_no_dictionary(qb_pq_colw *c) { c->dict_allowed = c->use_dict = false; }
@@ -312,14 +329,24 @@ static int after_index(qb_pq_colw *c, bool added, qb_err *err)
   if (added && dict_too_big(c)) return fall_back(c, err);
   /* another file of the data set dropped this column's dictionary: judge this one now (on a new value
    * only, which rows and batches stage alike, so both still write the same file) */
-  if (added && c->lost && *c->lost && c->probe > c->n_values && c->probe > DICT_PROBE_AGAIN)
+  if (added && c->lost && *c->lost && c->probe > c->n_values && c->probe > DICT_PROBE_AGAIN) {
     c->probe = c->n_values > DICT_PROBE_AGAIN ? c->n_values : DICT_PROBE_AGAIN;
-  if (c->n_values == c->probe && !c->first_page_done && dict_loses(c)) {
-    c->probe_dropped = true;
-    if (c->lost) *c->lost = 1;
-    return fall_back(c, err);
+    c->probe_early = false; /* the hint's judgement is by the plain rule */
   }
-  return QB_OK;
+  if (c->n_values != c->probe || c->first_page_done) return QB_OK;
+  if (c->probe_early) { /* the strict first judgement; a dictionary it keeps is judged again later */
+    c->probe_early = false;
+    bool distinct = (uint64_t)(c->n_values - c->dict.n) * DICT_EARLY_REPEAT_DIV <= c->n_values;
+    if (!distinct || !dict_loses(c)) {
+      c->probe = DICT_PROBE_VALUES;
+      return QB_OK;
+    }
+  } else if (!dict_loses(c)) {
+    return QB_OK;
+  }
+  c->probe_dropped = true;
+  if (c->lost) *c->lost = 1;
+  return fall_back(c, err);
 }
 
 /* Dictionary mode: stage index `idx` of a value; `added` says whether the dictionary grew. Forced inline:
@@ -970,10 +997,31 @@ static inline int dict_value(qb_pq_colw *c, const qb_pq_column_batch *b, size_t 
 /* Repeats of at least this many values are staged as a run (qb_pq_colw_run), fewer one by one. */
 #define RUN_MIN 16
 
+/* Dictionary mode: `count` more copies of index `idx` (values, no nulls among them) staged at once, as a
+ * run when long. */
+static int stage_copies(qb_pq_colw *c, uint32_t idx, size_t count, bool nan, size_t value_bytes, qb_err *err)
+{
+  int rc;
+  if (count >= RUN_MIN) { /* a long run (a record-constant column over a record): kept as a run */
+    qb_pq_colw_run run = {(uint32_t)(c->vals.n / 4), idx, (uint32_t)count};
+    if ((rc = push(&c->runs, &run, sizeof run, err)) != QB_OK) return rc;
+  } else if (count) {
+    if ((rc = qb_buf_reserve(&c->vals, count * 4, err)) != QB_OK) return rc;
+    uint32_t *dst = (uint32_t *)(void *)(c->vals.p + c->vals.n);
+    for (size_t r = 0; r < count; r++) dst[r] = idx;
+    c->vals.n += count * 4;
+  }
+  c->n_values += (uint32_t)count;
+  if (nan) c->stats.nan_count += count;
+  c->page_value_bytes += count * value_bytes;
+  return QB_OK;
+}
+
 /* Dictionary mode: row k's value (held by row v) was just staged; rows (k, j) repeat it (`same` values) or
- * are null. They reuse its index without a lookup, staged at once unless the run reaches the first-page
- * probe, which must be checked on its exact value (as rows do): then one at a time, stopping where the
- * chunk falls back to PLAIN. Returns through *out_next the first row not consumed. */
+ * are null. They reuse its index without a lookup, staged at once; a run that reaches the first-page probe
+ * stages the value at the probe on its own (checked on that exact value, as rows do), the copies before
+ * and after it at once, or with nulls among them one at a time, stopping where the chunk falls back to
+ * PLAIN. Returns through *out_next the first row not consumed. */
 static int stage_repeats(qb_pq_colw *c, const qb_pq_column_batch *b, size_t v, size_t k, size_t j, size_t same,
                          size_t nulls, size_t *out_next, qb_err *err)
 {
@@ -986,35 +1034,40 @@ static int stage_repeats(qb_pq_colw *c, const qb_pq_column_batch *b, size_t v, s
   size_t value_bytes = c->type == QB_PQ_BYTE_ARRAY ? (size_t)(b->offsets[v + 1] - b->offsets[v]) : 0;
   *out_next = j;
   if (!c->first_page_done && c->n_values < c->probe && same >= c->probe - c->n_values) {
-    for (size_t r = k + 1; r < j; r++) {
-      if (b->valid && !b->valid[r]) {
-        c->stats.null_count++;
-        continue;
+    if (nulls) {
+      for (size_t r = k + 1; r < j; r++) {
+        if (b->valid && !b->valid[r]) {
+          c->stats.null_count++;
+          continue;
+        }
+        c->stats.nan_count += nan; /* NaN counts are per value */
+        c->page_value_bytes += value_bytes;
+        if ((rc = stage_index(c, idx, false, err)) != QB_OK) return rc;
+        if (!c->use_dict) {
+          *out_next = r + 1;
+          return QB_OK;
+        }
       }
-      c->stats.nan_count += nan; /* NaN counts are per value */
+      return QB_OK;
+    }
+    /* rows (k, j) are `same` values: the m-th is row k + m */
+    size_t left = same;
+    while (!c->first_page_done && c->n_values < c->probe && left >= c->probe - c->n_values) {
+      size_t before = c->probe - c->n_values - 1;
+      if ((rc = stage_copies(c, idx, before, nan, value_bytes, err)) != QB_OK) return rc;
+      c->stats.nan_count += nan;
       c->page_value_bytes += value_bytes;
-      if ((rc = stage_index(c, idx, false, err)) != QB_OK) return rc;
+      if ((rc = stage_index(c, idx, false, err)) != QB_OK) return rc; /* the probe judges here */
+      left -= before + 1;
       if (!c->use_dict) {
-        *out_next = r + 1;
+        *out_next = j - left;
         return QB_OK;
       }
     }
-    return QB_OK;
+    return stage_copies(c, idx, left, nan, value_bytes, err);
   }
-  if (same >= RUN_MIN) { /* a long run (a record-constant column over a record): kept as a run */
-    qb_pq_colw_run run = {(uint32_t)(c->vals.n / 4), idx, (uint32_t)same};
-    if ((rc = push(&c->runs, &run, sizeof run, err)) != QB_OK) return rc;
-  } else {
-    if ((rc = qb_buf_reserve(&c->vals, same * 4, err)) != QB_OK) return rc;
-    uint32_t *dst = (uint32_t *)(void *)(c->vals.p + c->vals.n);
-    for (size_t r = 0; r < same; r++) dst[r] = idx;
-    c->vals.n += same * 4;
-  }
-  c->n_values += (uint32_t)same;
   c->stats.null_count += nulls;
-  if (nan) c->stats.nan_count += same;
-  c->page_value_bytes += same * value_bytes;
-  return QB_OK;
+  return stage_copies(c, idx, same, nan, value_bytes, err);
 }
 
 /* Dictionary mode: a value equal to the previous non-null row's reuses its index without a lookup
@@ -1296,7 +1349,8 @@ static void reset_chunk(qb_pq_colw *c)
     qb_buf_init(bufs[i], QB_BUF_NOLIMIT);
   }
   c->use_dict = c->dict_allowed;
-  c->probe = c->probe_dropped ? DICT_PROBE_AGAIN : DICT_PROBE_VALUES;
+  c->probe = c->probe_dropped ? DICT_PROBE_AGAIN : DICT_PROBE_EARLY;
+  c->probe_early = !c->probe_dropped;
   c->dict_pages = c->first_page_done = c->probe_dropped = false;
   c->num_values = c->data_uncompressed = c->data_compressed = 0;
   c->n_dict_pages_enc = c->n_plain_pages = c->n_dba_pages = 0;

@@ -35,6 +35,7 @@ typedef struct qb_pq_colw {
   bool dict_pages;                /* some finished page of this chunk is dictionary-encoded */
   bool first_page_done;           /* parquet-java judges the dictionary on the first page only */
   uint32_t probe;                 /* first-page values after which a losing dictionary is dropped at once */
+  bool probe_early;               /* the probe at `probe` is the strict early one (see DICT_PROBE_EARLY) */
   bool probe_dropped;             /* this chunk's dictionary was dropped on its first page */
   uint8_t *lost;                  /* NULL or the column's byte of qb_pq_write_options.dict_lost */
   qb_pq_dict dict;
