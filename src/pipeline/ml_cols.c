@@ -35,7 +35,7 @@ void qb_ml__cols_free(qb_ml_cols *c)
     qb_buf_free(&c->cols[i].offsets);
     qb_buf_free(&c->cols[i].valid);
   }
-  c->n_cols = c->n_rows = c->room_rows = 0;
+  c->n_cols = c->n_rows = 0;
 }
 
 void qb_ml__cols_clear(qb_ml_cols *c)
@@ -45,7 +45,7 @@ void qb_ml__cols_clear(qb_ml_cols *c)
     qb_buf_reset(&c->cols[i].offsets);
     qb_buf_reset(&c->cols[i].valid);
   }
-  c->n_rows = c->room_rows = 0;
+  c->n_rows = 0;
 }
 
 /* Room for `extra` more bytes (the capacity test inline: this runs for every cell). */
@@ -54,54 +54,29 @@ static inline int room(qb_buf *b, size_t extra, qb_err *err)
   return b->cap - b->n >= extra ? QB_OK : qb_buf_reserve(b, extra, err);
 }
 
-/* Rows of room made at once in the fixed-width buffers: the per-cell stores then test no capacity. */
-#define ROOM_ROWS 256
-
-/* Room for ROOM_ROWS more rows in every column's valid bytes, fixed-width values and string offsets. */
-static int make_room(qb_ml_cols *c, qb_err *err)
-{
-  for (size_t i = 0; i < c->n_cols; i++) {
-    qb_ml_col *col = &c->cols[i];
-    int rc = room(&col->valid, ROOM_ROWS, err);
-    if (rc == QB_OK && col->width) rc = room(&col->values, ROOM_ROWS * col->width, err);
-    /* + offsets[0]; a string column's values are reserved value by value */
-    if (rc == QB_OK && !col->width) rc = room(&col->offsets, (ROOM_ROWS + 1) * 8, err);
-    if (rc) return rc;
-  }
-  c->room_rows = c->n_rows + ROOM_ROWS;
-  return QB_OK;
-}
-
-/* One cell; make_room made room for it in valid, in a fixed-width column's values and in offsets. */
 static int put(qb_ml_col *col, size_t i, const qb_value *v, qb_err *err)
 {
   bool ok = v->kind != QB_V_NULL;
   if (ok && v->kind != col->kind)
     return QB_FAIL(err, QB_EINTERNAL, "ML column %zu: a value of kind %d where kind %d belongs", i, (int)v->kind,
                    (int)col->kind);
+  int rc = room(&col->valid, 1, err);
+  if (rc) return rc;
   col->valid.p[col->valid.n++] = ok;
-  uint8_t *dst = col->values.p + col->values.n;
-  switch (col->width) {
-  case 8: /* INT64 and DOUBLE: the union's first eight bytes */
-    if (ok) memcpy(dst, &v->u, 8);
-    else memset(dst, 0, 8);
-    col->values.n += 8;
+  if (col->width) {
+    if ((rc = room(&col->values, 8, err))) return rc;
+    uint8_t *dst = col->values.p + col->values.n;
+    col->values.n += col->width;
+    if (!ok) memset(dst, 0, col->width);
+    else if (col->kind == QB_V_BOOL) *dst = v->u.b ? 1 : 0;
+    else if (col->kind == QB_V_INT32) memcpy(dst, &v->u.i32, 4);
+    else if (col->kind == QB_V_INT64) memcpy(dst, &v->u.i64, 8);
+    else memcpy(dst, &v->u.f64, 8);
     return QB_OK;
-  case 4:
-    if (ok) memcpy(dst, &v->u.i32, 4);
-    else memset(dst, 0, 4);
-    col->values.n += 4;
-    return QB_OK;
-  case 1:
-    *dst = ok && v->u.b ? 1 : 0;
-    col->values.n += 1;
-    return QB_OK;
-  default: break;
   }
   size_t n = ok ? v->u.bytes.n : 0;
   /* values reserved even when every value is null or empty: the batch needs a values pointer */
-  int rc = room(&col->values, n ? n : 1, err);
-  if (rc) return rc;
+  if ((rc = room(&col->values, n ? n : 1, err)) || (rc = room(&col->offsets, 16, err))) return rc;
   if (col->offsets.n == 0) { /* offsets[0] */
     memset(col->offsets.p, 0, 8);
     col->offsets.n = 8;
@@ -118,10 +93,6 @@ int qb_ml__cols_append(qb_ml_cols *c, const qb_value *row, qb_err *err)
 {
   if (row->kind != QB_V_STRUCT || row->u.seq.n != c->n_cols)
     return QB_FAIL(err, QB_EINTERNAL, "ML row: %zu values for %zu columns", row->u.seq.n, c->n_cols);
-  if (c->n_rows == c->room_rows) {
-    int rc = make_room(c, err);
-    if (rc) return rc;
-  }
   for (size_t i = 0; i < c->n_cols; i++) {
     int rc = put(&c->cols[i], i, &row->u.seq.items[i], err);
     if (rc) return rc; /* the caller abandons the whole transaction: a partial row is never written */

@@ -169,18 +169,8 @@ typedef struct experiment {
   bool done;
 } experiment;
 
-/* The experiment of the previous row read: a data file holds an experiment's iterations together (the
- * ingest writes them record by record), so most rows skip the map lookup. */
-typedef struct id_cache {
-  bool set;
-  size_t n;
-  experiment *e; /* NULL: an experiment stored before (pass one) or not new (pass two) */
-  uint8_t id[96];
-} id_cache;
-
 typedef struct job {
   qb_features_report *rep;
-  id_cache last;
   qb_arena arena;   /* experiments and their context strings */
   qb_map exps;      /* experiment_id -> experiment*, the new experiments of vqe_iterations */
   /* 64-bit digests of the experiment ids stored in each ML table, and of the ids of vqe_iterations found in
@@ -218,7 +208,6 @@ static int scan_columns(job *j, qb_table *t, int src, const char *const *cols, s
   o.n_columns = n;
   if (src >= 0 && j->incr) o.after_snapshot_id = j->after[src];
   qb_scan *s = NULL;
-  j->last.set = false;
   int rc = qb_scan_new(&s, t, &o, err);
   if (o.after_snapshot_id != QB_UNASSIGNED && (rc == QB_ENOTFOUND || rc == QB_EUNSUPPORTED)) {
     /* the position was expired, or a snapshot since is not an append: the run reads the tables whole */
@@ -247,20 +236,6 @@ static int scan_columns(job *j, qb_table *t, int src, const char *const *cols, s
 }
 
 static bool is_str(const qb_value *v) { return v->kind == QB_V_STRING; }
-
-static bool cache_hit(const id_cache *c, const qb_value *id)
-{
-  return c->set && id->u.bytes.n == c->n && !memcmp(id->u.bytes.p, c->id, c->n);
-}
-
-static void cache_put(id_cache *c, const qb_value *id, experiment *e)
-{
-  c->set = id->u.bytes.n <= sizeof c->id;
-  if (!c->set) return;
-  c->n = id->u.bytes.n;
-  memcpy(c->id, id->u.bytes.p, c->n);
-  c->e = e;
-}
 
 static uint64_t id_digest(const qb_value *id) { return qb_hash_bytes(id->u.bytes.p, id->u.bytes.n); }
 
@@ -297,14 +272,9 @@ static int on_iter_id(job *j, const qb_value *items, qb_err *err)
     j->null_id_rows++;
     return QB_OK;
   }
-  if (cache_hit(&j->last, &items[0])) {
-    if (j->last.e) j->last.e->expected++;
-    return QB_OK; /* else stored before: seen_old has it */
-  }
   void **slot = qb_map_get(&j->exps, items[0].u.bytes.p, items[0].u.bytes.n);
   if (slot) {
     ((experiment *)*slot)->expected++;
-    cache_put(&j->last, &items[0], *slot);
     return QB_OK;
   }
   uint64_t h = id_digest(&items[0]);
@@ -319,20 +289,14 @@ static int on_iter_id(job *j, const qb_value *items, qb_err *err)
   /* incremental: both tables were committed by the same runs (equal positions), so they hold the same
    * experiments and ml_run_summary's ids (one row per experiment) answer for both */
   bool in_iter = j->incr ? in_summary : qb_u64set_has(&j->stored[QB_ML_ITERATION_FEATURES], h);
-  if (in_iter && in_summary) {
-    int rc = qb_u64set_add(&j->seen_old, h, err);
-    if (rc == QB_OK) cache_put(&j->last, &items[0], NULL);
-    return rc;
-  }
+  if (in_iter && in_summary) return qb_u64set_add(&j->seen_old, h, err);
   experiment *e = qb_arena_calloc(&j->arena, 1, sizeof *e);
   if (!e) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   e->expected = 1;
   e->want_iter = !in_iter;
   e->want_summary = !in_summary;
   for (int i = 0; i < QB_ML_CTX_N; i++) e->ctx[i] = qb_value_null();
-  int rc = qb_map_put(&j->exps, items[0].u.bytes.p, items[0].u.bytes.n, e, NULL, err);
-  if (rc == QB_OK) cache_put(&j->last, &items[0], e);
-  return rc;
+  return qb_map_put(&j->exps, items[0].u.bytes.p, items[0].u.bytes.n, e, NULL, err);
 }
 
 static experiment *lookup_new(job *j, const qb_value *id)
@@ -536,13 +500,7 @@ static void read_double(const qb_value *v, double *out, uint8_t *nulls, uint8_t 
 
 static int on_iteration(job *j, const qb_value *v, qb_err *err)
 {
-  experiment *e;
-  if (is_str(&v[0]) && cache_hit(&j->last, &v[0])) {
-    e = j->last.e;
-  } else {
-    e = lookup_new(j, &v[0]);
-    if (is_str(&v[0])) cache_put(&j->last, &v[0], e);
-  }
+  experiment *e = lookup_new(j, &v[0]);
   if (!e || e->done) return QB_OK;
   if (has_null_key(e)) { /* dropped wholesale: its window features would be thrown away */
     j->rep->rows_dropped++;

@@ -85,7 +85,6 @@ typedef struct qb_ml_col {
 
 typedef struct qb_ml_cols {
   size_t n_cols, n_rows;
-  size_t room_rows;   /* rows the fixed-width buffers (valid, values, offsets) have room for */
   qb_ml_col cols[QB_ML_MAX_COLUMNS];
   qb_pq_column_batch batch[QB_ML_MAX_COLUMNS];
 } qb_ml_cols;
