@@ -139,6 +139,16 @@ QB_API int64_t qb_scan_snapshot_id(const qb_scan *s);
  */
 QB_API int qb_scan_next(const qb_value **row, qb_scan *s, qb_err *err) QB_WUR;
 
+/**
+ * The next rows at once, row-major: (*rows)[r * n + i] is field i of row r, n = qb_scan_row_type's field
+ * count; *n_rows (at most max_rows, 0: a default of 1024) is 0 at the end. The same rows, values and order
+ * as qb_scan_next returns, but a data file whose read columns are all top-level, non-repeated primitives,
+ * without deletes, read by a scan without a filter, is read column by column (no row assembly); other
+ * files return one row per call. Valid until the next call. Do not mix with qb_scan_next or
+ * qb_scan_next_file on one scan.
+ */
+QB_API int qb_scan_next_rows(const qb_value **rows, size_t *n_rows, qb_scan *s, size_t max_rows, qb_err *err) QB_WUR;
+
 /** One data file the scan will read, with the deletes that apply to it (qb_scan_next_file). */
 typedef struct qb_scan_task {
   const qb_manifest_entry *entry;        /* the data file's entry (sequence numbers inherited) */

@@ -451,6 +451,106 @@ int qb_data_reader__next(const qb_value **row, int64_t *pos, qb_data_reader *r, 
   return QB_OK;
 }
 
+/* ---- whole batches of flat rows ------------------------------------------------------------------------ */
+
+/* Conversions the bulk path reproduces (apply's leaves); anything else goes through the row path. */
+static bool flat_conv(const conv *cv)
+{
+  switch (cv->kind) {
+  case C_SAME:
+  case C_CONST:
+  case C_I32_I64:
+  case C_F32_F64:
+  case C_TO_STRING:
+  case C_TO_BYTES: return true;
+  default: return false;
+  }
+}
+
+bool qb_data_reader__flat(const qb_data_reader *r, const size_t *top, size_t n_top)
+{
+  if (r->scan) {
+    /* all top-level columns read are primitives: the batch's columns are then the scan row's items */
+    size_t nf = qb_pq_scan_num_fields(r->scan);
+    for (size_t k = 0; k < nf; k++) {
+      const qb_pq_field *f = qb_pq_scan_field(r->scan, k);
+      if (f->kind != QB_PQ_F_PRIMITIVE || qb_pq_node_max_rep(f->node) > 0) return false;
+    }
+  }
+  for (size_t i = 0; i < n_top; i++) {
+    if (top[i] >= r->root.n_children) return false;
+    const conv *cv = &r->root.children[top[i]];
+    if (!flat_conv(cv)) return false;
+    if (cv->kind != C_CONST && (!r->scan || (size_t)cv->src >= qb_pq_scan_num_fields(r->scan))) return false;
+  }
+  return true;
+}
+
+/* One column of a batch into every n-th value of out (primitive()'s values, then apply's leaf conversion). */
+static void flat_column(qb_value *out, size_t stride, const qb_pq_batch_column *c, size_t n, conv_kind ck)
+{
+  qb_vkind kind = c->kind;
+  if (ck == C_I32_I64 && kind == QB_V_INT32) kind = QB_V_INT64;
+  else if (ck == C_F32_F64 && kind == QB_V_FLOAT) kind = QB_V_DOUBLE;
+  else if (ck == C_TO_STRING) kind = QB_V_STRING;
+  else if (ck == C_TO_BYTES) kind = QB_V_BYTES;
+  const uint8_t *nulls = c->nulls;
+  for (size_t i = 0; i < n; i++, out += stride) {
+    if (nulls && nulls[i]) {
+      *out = qb_value_null();
+      continue;
+    }
+    out->kind = kind;
+    switch (c->kind) {
+    case QB_V_BOOL: out->u.b = ((const uint8_t *)c->values)[i] != 0; break;
+    case QB_V_INT32:
+      if (kind == QB_V_INT64) out->u.i64 = ((const int32_t *)c->values)[i];
+      else out->u.i32 = ((const int32_t *)c->values)[i];
+      break;
+    case QB_V_FLOAT:
+      if (kind == QB_V_DOUBLE) out->u.f64 = ((const float *)c->values)[i];
+      else out->u.f32 = ((const float *)c->values)[i];
+      break;
+    case QB_V_INT64: out->u.i64 = ((const int64_t *)c->values)[i]; break;
+    case QB_V_DOUBLE: out->u.f64 = ((const double *)c->values)[i]; break;
+    default: {
+      const qb_slice *sl = &((const qb_slice *)c->values)[i];
+      out->u.bytes.p = sl->p;
+      out->u.bytes.n = sl->n;
+    }
+    }
+  }
+}
+
+int qb_data_reader__next_rows(qb_value *out, size_t *n_rows, qb_data_reader *r, const size_t *top, size_t n_top,
+                              size_t max_rows, qb_err *err)
+{
+  *n_rows = 0;
+  if (!r->scan) return QB_OK;
+  qb_pq_batch b;
+  int rc = qb_pq_scan_next_batch(&b, r->scan, max_rows, err);
+  if (rc) return qb_err_wrap(err, "%s", qb_pq_reader_path(r->pq));
+  size_t n = b.n_rows;
+  if (!n) return QB_OK;
+  /* positions as qb_data_reader__next keeps them */
+  size_t g = qb_pq_scan_row_groups_read(r->scan) + qb_pq_scan_row_groups_skipped(r->scan) - 1;
+  if (g != r->last_rg) {
+    r->last_rg = g;
+    r->in_rg = 0;
+  }
+  r->in_rg += (int64_t)n;
+  for (size_t i = 0; i < n_top; i++) {
+    const conv *cv = &r->root.children[top[i]];
+    if (cv->kind == C_CONST) {
+      for (size_t k = 0; k < n; k++) out[k * n_top + i] = cv->constant;
+      continue;
+    }
+    flat_column(out + i, n_top, &b.columns[cv->src], n, cv->kind);
+  }
+  *n_rows = n;
+  return QB_OK;
+}
+
 void qb_data_reader__counts(const qb_data_reader *r, uint64_t *rg_read, uint64_t *rg_skipped)
 {
   *rg_read = r->scan ? qb_pq_scan_row_groups_read(r->scan) : 0;

@@ -5,6 +5,7 @@
  * group at a time, dropping deleted rows and rows the filter rejects. An incremental scan (Java
  * IncrementalAppendScan) reads only the files the append snapshots after a start snapshot added. */
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,8 +58,14 @@ struct qb_scan {
   qb_scan_metrics m;
   int rc;
   qb_err first;
-  int mode; /* 0 unused, 1 rows, 2 files */
+  int mode; /* 0 unused, 1 rows, 2 files, 3 rows in bulk */
   bool done;
+  /* qb_scan_next_rows: the selected fields' top-level positions (flat_sel: all selected fields are
+   * top-level primitives), whether the open file is read in bulk, and the rows handed out */
+  size_t *sel_top;
+  bool flat_sel, dr_flat;
+  qb_value *bulk;
+  size_t bulk_cap;
 };
 
 /* ---- snapshot selection ------------------------------------------------------------------------------ */
@@ -217,6 +224,13 @@ static int select_columns(qb_scan *s, const qb_scan_options *o, qb_err *err)
   for (size_t i = 0; i < n + nf; i++) {
     const qb_schema_entry *e = qb_schema__entry(s->schema, i < n ? sel[i] : ids[i - n]);
     if (e && e->path_len) s->needed_base[e->path[0]] = true;
+  }
+  if (!(s->sel_top = qb_ice__alloc(&s->arena, n ? n : 1, sizeof *s->sel_top, err))) return QB_ENOMEM;
+  s->flat_sel = true;
+  for (size_t i = 0; i < n; i++) {
+    const qb_schema_entry *e = qb_schema__entry(s->schema, sel[i]);
+    if (!e || e->in_collection || e->path_len != 1 || !qb_type_is_primitive(e->field->type)) s->flat_sel = false;
+    else s->sel_top[i] = e->path[0];
   }
   return QB_OK;
 }
@@ -411,6 +425,7 @@ void qb_scan_free(qb_scan *s)
   qb_delete_index__free(s->deletes);
   free(s->specs);
   free(s->task_files);
+  free(s->bulk);
   qb_arena_release(&s->arena);
   free(s);
 }
@@ -518,7 +533,7 @@ int qb_scan_next_file(const qb_scan_task **task, qb_scan *s, qb_err *err)
     if (err) *err = s->first;
     return s->rc;
   }
-  if (s->mode == 1) return QB_FAIL(err, QB_EINVAL, "this scan already returns rows");
+  if (s->mode == 1 || s->mode == 3) return QB_FAIL(err, QB_EINVAL, "this scan already returns rows");
   s->mode = 2;
   int rc = plan_next(task, s, err);
   return rc ? poison(s, rc, err) : QB_OK;
@@ -558,29 +573,21 @@ static int start_file(qb_scan *s, const qb_scan_task *task, qb_err *err)
   if (qb_table_metadata_spec_by_id(s->tbl.md, task->spec_id) != s->mr_spec) o.spec = NULL;
   rc = qb_data_reader__open(&s->dr, s->tbl.io, path, &o, err);
   free(path);
+  /* bulk reads: every row of the file is returned as read (no deletes, no filter) */
+  s->dr_flat = rc == QB_OK && s->mode == 3 && s->flat_sel && task->n_deletes == 0 && s->filter->op == QB_EXPR_TRUE &&
+               qb_data_reader__flat(s->dr, s->sel_top, s->n_sel);
   return rc;
 }
 
-static int rows_next(const qb_value **row, qb_scan *s, qb_err *err)
+/* The next returned row of the open file into s->out; *row NULL at the file's end. */
+static int file_row(const qb_value **row, qb_scan *s, qb_err *err)
 {
-  int rc;
+  *row = NULL;
   for (;;) {
-    if (s->limit && s->m.rows_returned >= s->limit) {
-      end_file(s);
-      return QB_OK;
-    }
-    if (!s->dr) {
-      const qb_scan_task *task;
-      if ((rc = plan_next(&task, s, err)) || !task) return rc;
-      if ((rc = start_file(s, task, err))) return rc;
-    }
     const qb_value *r;
     int64_t pos;
-    if ((rc = qb_data_reader__next(&r, &pos, s->dr, err))) return rc;
-    if (!r) {
-      end_file(s);
-      continue;
-    }
+    int rc = qb_data_reader__next(&r, &pos, s->dr, err);
+    if (rc || !r) return rc;
     s->m.rows_read++;
     if (qb_delete_index__deleted(s->deletes, r, pos)) {
       s->m.rows_deleted++;
@@ -602,6 +609,70 @@ static int rows_next(const qb_value **row, qb_scan *s, qb_err *err)
   }
 }
 
+/* Open the next data file when none is; *more false at the end of the scan. */
+static int ensure_file(bool *more, qb_scan *s, qb_err *err)
+{
+  *more = true;
+  if (s->dr) return QB_OK;
+  const qb_scan_task *task;
+  int rc = plan_next(&task, s, err);
+  if (rc || !task) {
+    *more = false;
+    return rc;
+  }
+  return start_file(s, task, err);
+}
+
+static int rows_next(const qb_value **row, qb_scan *s, qb_err *err)
+{
+  int rc;
+  for (;;) {
+    if (s->limit && s->m.rows_returned >= s->limit) {
+      end_file(s);
+      return QB_OK;
+    }
+    bool more;
+    if ((rc = ensure_file(&more, s, err)) || !more) return rc;
+    if ((rc = file_row(row, s, err)) || *row) return rc;
+    end_file(s);
+  }
+}
+
+static int rows_bulk(const qb_value **rows, size_t *n_rows, qb_scan *s, size_t max_rows, qb_err *err)
+{
+  int rc;
+  for (;;) {
+    if (s->limit && s->m.rows_returned >= s->limit) {
+      end_file(s);
+      return QB_OK;
+    }
+    bool more;
+    if ((rc = ensure_file(&more, s, err)) || !more) return rc;
+    if (!s->dr_flat) { /* deletes, a filter or nested columns: the row path, one row per call */
+      const qb_value *row;
+      if ((rc = file_row(&row, s, err))) return rc;
+      if (row) {
+        *rows = s->out_items;
+        *n_rows = 1;
+        return QB_OK;
+      }
+    } else {
+      size_t max = max_rows;
+      if (s->limit && s->limit - s->m.rows_returned < max) max = (size_t)(s->limit - s->m.rows_returned);
+      size_t n;
+      if ((rc = qb_data_reader__next_rows(s->bulk, &n, s->dr, s->sel_top, s->n_sel, max, err))) return rc;
+      if (n) {
+        s->m.rows_read += n;
+        s->m.rows_returned += n;
+        *rows = s->bulk;
+        *n_rows = n;
+        return QB_OK;
+      }
+    }
+    end_file(s);
+  }
+}
+
 int qb_scan_next(const qb_value **row, qb_scan *s, qb_err *err)
 {
   *row = NULL;
@@ -609,8 +680,33 @@ int qb_scan_next(const qb_value **row, qb_scan *s, qb_err *err)
     if (err) *err = s->first;
     return s->rc;
   }
-  if (s->mode == 2) return QB_FAIL(err, QB_EINVAL, "this scan already returns files");
+  if (s->mode == 2 || s->mode == 3)
+    return QB_FAIL(err, QB_EINVAL, "this scan already returns %s", s->mode == 2 ? "files" : "rows in bulk");
   s->mode = 1;
   int rc = rows_next(row, s, err);
+  return rc ? poison(s, rc, err) : QB_OK;
+}
+
+int qb_scan_next_rows(const qb_value **rows, size_t *n_rows, qb_scan *s, size_t max_rows, qb_err *err)
+{
+  *rows = NULL;
+  *n_rows = 0;
+  if (s->rc) {
+    if (err) *err = s->first;
+    return s->rc;
+  }
+  if (s->mode == 1 || s->mode == 2)
+    return QB_FAIL(err, QB_EINVAL, "this scan already returns %s", s->mode == 1 ? "rows one by one" : "files");
+  s->mode = 3;
+  if (max_rows == 0) max_rows = 1024;
+  size_t width = s->n_sel ? s->n_sel : 1;
+  if (max_rows > SIZE_MAX / sizeof(qb_value) / width) max_rows = SIZE_MAX / sizeof(qb_value) / width;
+  if (s->bulk_cap < max_rows) {
+    qb_value *b = realloc(s->bulk, max_rows * width * sizeof *b);
+    if (!b) return poison(s, QB_FAIL(err, QB_ENOMEM, "out of memory"), err);
+    s->bulk = b;
+    s->bulk_cap = max_rows;
+  }
+  int rc = rows_bulk(rows, n_rows, s, max_rows, err);
   return rc ? poison(s, rc, err) : QB_OK;
 }

@@ -72,6 +72,17 @@ int qb_data_reader__open(qb_data_reader **out, qb_fileio *io, const char *path, 
 /* The next row (QB_V_STRUCT with one item per top-level schema field) and its position in the file
  * (0-based, counting rows of skipped row groups). *row NULL at the end; valid until the next call. */
 int qb_data_reader__next(const qb_value **row, int64_t *pos, qb_data_reader *r, qb_err *err);
+/* Whether qb_data_reader__next_rows can read the top-level fields `top` (indexes into the schema's
+ * fields) of this file: every column the file reads is a non-repeated primitive, and every field in `top`
+ * is one of them (widened or retyped as the row path does) or a constant. */
+bool qb_data_reader__flat(const qb_data_reader *r, const size_t *top, size_t n_top);
+/* Up to `max_rows` next rows as the fields `top`, row-major: out[row * n_top + i] is field top[i] of the
+ * row, the same value qb_data_reader__next's row holds (only when qb_data_reader__flat; `out` has room
+ * for max_rows * n_top values). Column by column: no row is assembled. *n_rows 0 at the end. Strings
+ * point into the file's pages, valid until the next call. Use it or qb_data_reader__next on a reader,
+ * not both. */
+int qb_data_reader__next_rows(qb_value *out, size_t *n_rows, qb_data_reader *r, const size_t *top, size_t n_top,
+                              size_t max_rows, qb_err *err);
 void qb_data_reader__counts(const qb_data_reader *r, uint64_t *rg_read, uint64_t *rg_skipped);
 void qb_data_reader__close(qb_data_reader *r);
 

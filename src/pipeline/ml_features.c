@@ -216,8 +216,11 @@ static int scan_columns(job *j, qb_table *t, int src, const char *const *cols, s
     j->need_full = true;
     return QB_OK;
   }
-  const qb_value *row;
-  while (rc == QB_OK && (rc = qb_scan_next(&row, s, err)) == QB_OK && row) rc = fn(j, row->u.seq.items, err);
+  /* in bulk: the data files of these tables are flat, so their columns are read without assembling rows */
+  const qb_value *rows;
+  size_t n_rows;
+  while (rc == QB_OK && (rc = qb_scan_next_rows(&rows, &n_rows, s, 0, err)) == QB_OK && n_rows)
+    for (size_t r = 0; rc == QB_OK && r < n_rows; r++) rc = fn(j, rows + r * n, err);
   if (s) {
     qb_scan_metrics m;
     qb_scan_get_metrics(s, &m);
