@@ -244,3 +244,50 @@ QB_TEST(batched_exclusive_publish)
   CHECK(!dir_has_tmp(p));
   qb_fileio_free(io);
 }
+
+/* read_all_sized: a right hint, one too small or too large (the file changed since it was listed), an empty
+ * file, a file: URI, and the errors of qb_fileio_read_all (absent, a directory, over the limit). The result
+ * always NUL-terminated and the whole current file. */
+QB_TEST(read_all_sized_hints)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  char p[600], e[600], d[512];
+  snprintf(d, sizeof d, "%s/sized", qb_test_tmpdir()); /* a new directory per call */
+  snprintf(p, sizeof p, "%s/f.json", d);
+  snprintf(e, sizeof e, "%s/empty.json", d);
+  CHECK_OK(qb_fileio_write_all(io, p, "0123456789", 10, QB_CREATE_EXCLUSIVE, &err), &err);
+  CHECK_OK(qb_fileio_write_all(io, e, "", 0, QB_CREATE_EXCLUSIVE, &err), &err);
+  static const uint64_t hints[] = {10, 0, 9, 11, 4096};
+  for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++) {
+    uint8_t *all = NULL;
+    size_t n = 0;
+    CHECK_OK(qb_fileio_read_all_sized(&all, &n, io, p, hints[i], 100, &err), &err);
+    CHECK(n == 10 && !memcmp(all, "0123456789", 11)); /* with the NUL */
+    free(all);
+  }
+  char *uri = qb_str_printf("file://%s", p);
+  uint8_t *all = NULL;
+  size_t n = 0;
+  CHECK_OK(qb_fileio_read_all_sized(&all, &n, io, uri, 10, 100, &err), &err);
+  CHECK(n == 10 && !memcmp(all, "0123456789", 11));
+  free(all);
+  free(uri);
+  CHECK_OK(qb_fileio_read_all_sized(&all, &n, io, e, 0, 100, &err), &err);
+  CHECK(n == 0 && all && all[0] == '\0');
+  free(all);
+  CHECK_OK(qb_fileio_read_all_sized(&all, &n, io, e, 5, 100, &err), &err);
+  CHECK(n == 0 && all && all[0] == '\0');
+  free(all);
+  /* the limit holds whatever the hint says */
+  CHECK_FAIL(qb_fileio_read_all_sized(&all, &n, io, p, 10, 9, &err), QB_ELIMIT, &err, "more than the limit");
+  CHECK(all == NULL && n == 0);
+  CHECK_FAIL(qb_fileio_read_all_sized(&all, &n, io, p, 5, 9, &err), QB_ELIMIT, &err, "more than the limit");
+  CHECK(all == NULL && n == 0);
+  CHECK_FAIL(qb_fileio_read_all_sized(&all, &n, io, d, 10, 100, &err), QB_EINVAL, &err, "not a regular file");
+  CHECK_OK(qb_fileio_delete(io, p, &err), &err);
+  CHECK_FAIL(qb_fileio_read_all_sized(&all, &n, io, p, 10, 100, &err), QB_ENOTFOUND, &err, "No such file");
+  CHECK(all == NULL && n == 0);
+  qb_fileio_free(io);
+}
