@@ -54,8 +54,8 @@ $(BUILD)/qberg: $(CLI_OBJ) $(BUILD)/libqberg.a
 
 $(BUILD)/qberg.pc: Makefile
 	@mkdir -p $(dir $@)
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: qberg\nDescription: Apache Iceberg tables in C\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lqberg\nLibs.private: -lsnappy -lpthread -lm\nCflags: -I$${includedir}\n' \
-	  '$(PREFIX)' "$$(sed -n 's/^#define QB_VERSION "\(.*\)"/\1/p' include/qberg/common.h)" '$(PKGS)' > $@
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: qberg\nDescription: Apache Iceberg tables in C\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lqberg\nLibs.private: -lsnappy -ldl -lpthread -lm\nCflags: -I$${includedir}\n' \
+	  '$(PREFIX)' "$$(sed -n 's/^#define QB_VERSION "\(.*\)"/\1/p' include/qberg/common.h)" '$(LINK_PKGS)' > $@
 
 # One test binary per tests/<layer>/test_<module>.c, linked with the harness and the static library.
 define TEST_RULE
