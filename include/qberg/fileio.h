@@ -91,13 +91,6 @@ QB_API void qb_writer_abort(qb_writer *w);
 /** Whole-object helpers. read_all fails with QB_ELIMIT beyond max_bytes; *out is malloc'd (+1 NUL byte). */
 QB_API int qb_fileio_read_all(uint8_t **out, size_t *out_n, qb_fileio *io, const char *path, size_t max_bytes,
                               qb_err *err) QB_WUR;
-/**
- * qb_fileio_read_all of an object whose size is already known (a listing just reported it as `size_hint`):
- * the same result and errors, for less when the hint is right (locally: open, one read, close; no stat).
- * A wrong hint (the object changed since) is no error: the object is then read as qb_fileio_read_all does.
- */
-QB_API int qb_fileio_read_all_sized(uint8_t **out, size_t *out_n, qb_fileio *io, const char *path,
-                                    uint64_t size_hint, size_t max_bytes, qb_err *err) QB_WUR;
 QB_API int qb_fileio_write_all(qb_fileio *io, const char *path, const void *p, size_t n, qb_create_mode mode,
                                qb_err *err) QB_WUR;
 /** QB_ENOTFOUND when absent. */

@@ -104,15 +104,6 @@ int qb_fileio_read_all(uint8_t **out, size_t *out_n, qb_fileio *io, const char *
   return QB_OK;
 }
 
-int qb_fileio_read_all_sized(uint8_t **out, size_t *out_n, qb_fileio *io, const char *path, uint64_t size_hint,
-                             size_t max_bytes, qb_err *err)
-{
-  if (!io->ops->read_sized) return qb_fileio_read_all(out, out_n, io, path, max_bytes, err);
-  *out = NULL;
-  *out_n = 0;
-  return io->ops->read_sized(io, path, size_hint, max_bytes, out, out_n, err);
-}
-
 int qb_fileio_write_all(qb_fileio *io, const char *path, const void *p, size_t n, qb_create_mode mode, qb_err *err)
 {
   qb_writer *w;

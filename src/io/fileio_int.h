@@ -18,9 +18,6 @@ struct qb_fileio_ops {
   int (*copy)(qb_fileio *io, const char *src, const char *dst, qb_err *err);         /* NULL: read + write */
   int (*probe)(qb_fileio *io, const char *uri, qb_err *err); /* NULL: nothing to probe; updates io->caps */
   bool batched_publish; /* honours QB_CREATE_EXCLUSIVE_BATCHED; false: qb_fileio_create passes EXCLUSIVE */
-  /* qb_fileio_read_all_sized; NULL: qb_fileio_read_all (the hint saves nothing on that backend) */
-  int (*read_sized)(qb_fileio *io, const char *path, uint64_t size_hint, size_t max_bytes, uint8_t **out,
-                    size_t *out_n, qb_err *err);
 };
 
 /* Directory operations, optional as a whole (NULL on object stores: fileio.c emulates or skips them).

@@ -95,35 +95,6 @@ static int local_open_read(qb_fileio *io, const char *path, qb_file **out, qb_er
   return QB_OK;
 }
 
-/* A whole file whose size a listing has just reported: open, one read of size_hint + 1 bytes, close. Getting
- * exactly size_hint bytes is the whole file (a regular file's read returns less than asked only at its end),
- * so the fstat and the exact-size pread of qb_fileio_read_all are not needed: one system call in five less per
- * raw file of an ingest (the listing's fstatat, open, fstat, pread, close). Any other outcome (the file changed
- * since the listing, is gone, is no regular file, a read error) closes and takes qb_fileio_read_all, so the
- * results and errors are exactly its own. */
-static int local_read_sized(qb_fileio *io, const char *path, uint64_t size_hint, size_t max_bytes, uint8_t **out,
-                            size_t *out_n, qb_err *err)
-{
-  if (size_hint > max_bytes || size_hint >= SIZE_MAX) return qb_fileio_read_all(out, out_n, io, path, max_bytes, err);
-  size_t want = (size_t)size_hint;
-  int fd = open(local_path(path), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return qb_fileio_read_all(out, out_n, io, path, max_bytes, err);
-  uint8_t *p = malloc(want + 1);
-  ssize_t r = -1;
-  if (p) do
-      r = read(fd, p, want + 1);
-    while (r < 0 && errno == EINTR);
-  close(fd);
-  if (r < 0 || (size_t)r != want) {
-    free(p);
-    return qb_fileio_read_all(out, out_n, io, path, max_bytes, err);
-  }
-  p[want] = '\0';
-  *out = p;
-  *out_n = want;
-  return QB_OK;
-}
-
 /* mkdir -p of `dir` (a writable path, restored on return): the directory itself is tried first and the walk
  * goes up only on ENOENT, so when its parent exists it costs one mkdir, not one per level (an ingest
  * batch writes hundreds of files under a handful of existing directories). Returns 0 or an errno. */
@@ -529,7 +500,6 @@ static const struct qb_fileio_ops local_ops = {
     .list = local_list,
     .free = local_free,
     .batched_publish = true,
-    .read_sized = local_read_sized,
 };
 
 int qb_fileio_local_new(qb_fileio **out, qb_err *err)
