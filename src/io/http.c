@@ -72,7 +72,8 @@ static struct curl_lib {
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc;
-static char load_msg[256]; /* why libcurl could not be loaded; "" when it was */
+static bool loaded;        /* every pointer of `lib` is set */
+static char load_msg[256]; /* why not, when not */
 
 static bool load_curl(void)
 {
@@ -114,7 +115,8 @@ static bool load_curl(void)
 
 static void global_init(void)
 {
-  global_rc = load_curl() ? curl_global_init(CURL_GLOBAL_DEFAULT) : CURLE_FAILED_INIT;
+  loaded = load_curl();
+  global_rc = loaded ? curl_global_init(CURL_GLOBAL_DEFAULT) : CURLE_FAILED_INIT;
 }
 
 static void share_lock(CURL *c, curl_lock_data data, curl_lock_access access, void *ud)
@@ -133,7 +135,9 @@ int qb_http_new(qb_http **out, const qb_http_opts *opts, qb_err *err)
 {
   *out = NULL;
   pthread_once(&global_once, global_init);
-  if (load_msg[0]) return QB_FAIL(err, QB_EUNSUPPORTED, "HTTP needs libcurl, which could not be loaded: %s", load_msg);
+  if (!loaded)
+    return QB_FAIL(err, QB_EUNSUPPORTED, "HTTP needs libcurl, which could not be loaded: %s",
+                   load_msg[0] ? load_msg : CURL_SONAME);
   if (global_rc != CURLE_OK)
     return QB_FAIL(err, QB_EINTERNAL, "libcurl initialisation failed: %s", curl_easy_strerror(global_rc));
   qb_http *h = calloc(1, sizeof *h);

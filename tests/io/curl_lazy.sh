@@ -21,7 +21,8 @@ set +e
 QB_CURL_LIBRARY=/nonexistent/libcurl.so.4 "$QBERG" s3 ls "s3://qb-none/x" >out.txt 2>err.txt
 rc=$?
 set -e
-[ $rc != 0 ] && grep -q "libcurl, which could not be loaded" err.txt && ok || bad "s3 without libcurl: rc=$rc $(cat err.txt)"
+[ $rc != 0 ] && grep -q "libcurl, which could not be loaded" err.txt && ok \
+  || bad "s3 without libcurl: rc=$rc $(cat err.txt)"
 # and with it (the default soname), the same command reaches the network layer: a connection error, not a load error
 set +e
 "$QBERG" s3 ls "s3://qb-none/x" >out.txt 2>err.txt
