@@ -12,7 +12,9 @@ PKGS    := libcurl openssl json-c libzstd liblz4 libbrotlienc libbrotlidec zlib
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla -Wno-unused-parameter
 CPPFLAGS_ALL := -Iinclude -Isrc -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS_ALL   := -std=c11 $(WARN) $(OPT) $(SAN) -fPIC -fvisibility=hidden -pthread $(CFLAGS)
-LDLIBS_ALL   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy -lpthread -lm $(LDLIBS)
+# libcurl is not linked: src/io/http.c loads it on first use (dlopen), so its headers are needed, not its library
+LINK_PKGS := libcrypto json-c libzstd liblz4 libbrotlienc libbrotlidec zlib
+LDLIBS_ALL   := $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -lsnappy -ldl -lpthread -lm $(LDLIBS)
 LDFLAGS_ALL  := $(SAN) -pthread $(LDFLAGS)
 
 LIB_SRC   := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
@@ -52,8 +54,8 @@ $(BUILD)/qberg: $(CLI_OBJ) $(BUILD)/libqberg.a
 
 $(BUILD)/qberg.pc: Makefile
 	@mkdir -p $(dir $@)
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: qberg\nDescription: Apache Iceberg tables in C\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lqberg\nLibs.private: -lsnappy -lpthread -lm\nCflags: -I$${includedir}\n' \
-	  '$(PREFIX)' "$$(sed -n 's/^#define QB_VERSION "\(.*\)"/\1/p' include/qberg/common.h)" '$(PKGS)' > $@
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: qberg\nDescription: Apache Iceberg tables in C\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lqberg\nLibs.private: -lsnappy -ldl -lpthread -lm\nCflags: -I$${includedir}\n' \
+	  '$(PREFIX)' "$$(sed -n 's/^#define QB_VERSION "\(.*\)"/\1/p' include/qberg/common.h)" '$(LINK_PKGS)' > $@
 
 # One test binary per tests/<layer>/test_<module>.c, linked with the harness and the static library.
 define TEST_RULE

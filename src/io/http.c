@@ -5,7 +5,10 @@
 #include "io/http.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,9 +29,95 @@ struct qb_http {
   int n_idle;
 };
 
+/* libcurl is loaded on the first qb_http_new (dlopen), not linked: with the two dozen libraries it pulls in
+ * (TLS, HTTP/2, SSH, Kerberos, LDAP, IDN...) it cost every process start ~6 ms of CPU, ~270 page faults and
+ * ~10 M instructions of relocations (docs/BENCHMARKS.md, "Session 19: iosys"), and most qberg processes
+ * never speak HTTP (a local ingest, every test). The calls below go through these pointers (the macros
+ * replace curl.h's type-checking wrappers, which would call the linked symbols). */
+static struct curl_lib {
+  CURLcode (*global_init)(long flags);
+  CURLSH *(*share_init)(void);
+  CURLSHcode (*share_setopt)(CURLSH *share, CURLSHoption option, ...);
+  CURLSHcode (*share_cleanup)(CURLSH *share);
+  CURL *(*easy_init)(void);
+  CURLcode (*easy_setopt)(CURL *curl, CURLoption option, ...);
+  CURLcode (*easy_perform)(CURL *curl);
+  void (*easy_cleanup)(CURL *curl);
+  void (*easy_reset)(CURL *curl);
+  CURLcode (*easy_getinfo)(CURL *curl, CURLINFO info, ...);
+  const char *(*easy_strerror)(CURLcode code);
+  struct curl_slist *(*slist_append)(struct curl_slist *list, const char *s);
+  void (*slist_free_all)(struct curl_slist *list);
+} lib;
+
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#undef curl_share_setopt
+#define curl_global_init(...) lib.global_init(__VA_ARGS__)
+#define curl_share_init(...) lib.share_init(__VA_ARGS__)
+#define curl_share_setopt(...) lib.share_setopt(__VA_ARGS__)
+#define curl_share_cleanup(...) lib.share_cleanup(__VA_ARGS__)
+#define curl_easy_init(...) lib.easy_init(__VA_ARGS__)
+#define curl_easy_setopt(...) lib.easy_setopt(__VA_ARGS__)
+#define curl_easy_perform(...) lib.easy_perform(__VA_ARGS__)
+#define curl_easy_cleanup(...) lib.easy_cleanup(__VA_ARGS__)
+#define curl_easy_reset(...) lib.easy_reset(__VA_ARGS__)
+#define curl_easy_getinfo(...) lib.easy_getinfo(__VA_ARGS__)
+#define curl_easy_strerror(...) lib.easy_strerror(__VA_ARGS__)
+#define curl_slist_append(...) lib.slist_append(__VA_ARGS__)
+#define curl_slist_free_all(...) lib.slist_free_all(__VA_ARGS__)
+
+/* QB_CURL_LIBRARY (tests: a missing file) overrides the soname; libcurl's ABI has been .so.4 since 2006. */
+#define CURL_SONAME "libcurl.so.4"
+
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc;
-static void global_init(void) { global_rc = curl_global_init(CURL_GLOBAL_DEFAULT); }
+static bool loaded;        /* every pointer of `lib` is set */
+static char load_msg[256]; /* why not, when not */
+
+static bool load_curl(void)
+{
+  const char *name = getenv("QB_CURL_LIBRARY");
+  if (!name || !*name) name = CURL_SONAME;
+  void *so = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+  if (!so) {
+    const char *e = dlerror();
+    snprintf(load_msg, sizeof load_msg, "%s", e ? e : name);
+    return false;
+  }
+  static const struct {
+    const char *sym;
+    size_t off;
+  } syms[] = {
+#define SYM(field, name) {name, offsetof(struct curl_lib, field)}
+      SYM(global_init, "curl_global_init"),   SYM(share_init, "curl_share_init"),
+      SYM(share_setopt, "curl_share_setopt"), SYM(share_cleanup, "curl_share_cleanup"),
+      SYM(easy_init, "curl_easy_init"),       SYM(easy_setopt, "curl_easy_setopt"),
+      SYM(easy_perform, "curl_easy_perform"), SYM(easy_cleanup, "curl_easy_cleanup"),
+      SYM(easy_reset, "curl_easy_reset"),     SYM(easy_getinfo, "curl_easy_getinfo"),
+      SYM(easy_strerror, "curl_easy_strerror"), SYM(slist_append, "curl_slist_append"),
+      SYM(slist_free_all, "curl_slist_free_all"),
+#undef SYM
+  };
+  for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+    void *f = dlsym(so, syms[i].sym);
+    if (!f) {
+      snprintf(load_msg, sizeof load_msg, "%s: no symbol %s", name, syms[i].sym);
+      dlclose(so);
+      memset(&lib, 0, sizeof lib);
+      return false;
+    }
+    /* POSIX: a function's address from dlsym fits a function pointer; memcpy keeps ISO C quiet about it */
+    memcpy((char *)&lib + syms[i].off, &f, sizeof f);
+  }
+  return true; /* never dlclose'd: handles and callbacks live until exit */
+}
+
+static void global_init(void)
+{
+  loaded = load_curl();
+  global_rc = loaded ? curl_global_init(CURL_GLOBAL_DEFAULT) : CURLE_FAILED_INIT;
+}
 
 static void share_lock(CURL *c, curl_lock_data data, curl_lock_access access, void *ud)
 {
@@ -46,6 +135,9 @@ int qb_http_new(qb_http **out, const qb_http_opts *opts, qb_err *err)
 {
   *out = NULL;
   pthread_once(&global_once, global_init);
+  if (!loaded)
+    return QB_FAIL(err, QB_EUNSUPPORTED, "HTTP needs libcurl, which could not be loaded: %s",
+                   load_msg[0] ? load_msg : CURL_SONAME);
   if (global_rc != CURLE_OK)
     return QB_FAIL(err, QB_EINTERNAL, "libcurl initialisation failed: %s", curl_easy_strerror(global_rc));
   qb_http *h = calloc(1, sizeof *h);
