@@ -95,12 +95,26 @@ static int local_open_read(qb_fileio *io, const char *path, qb_file **out, qb_er
   return QB_OK;
 }
 
+static int fsync_parent(const char *p);
+
+/* mkdir of one directory that survives a crash: a new directory's name lives in its parent, which is
+ * fsync'd (the writer fsyncs only the directory a file is published in, so without this a data file could
+ * outlive a power loss while the partition directory holding it did not). An existing directory costs the
+ * mkdir alone. Returns 0, or -1 with errno (EEXIST included: the caller decides what it means). */
+static int mkdir_durable(const char *dir)
+{
+  if (mkdir(dir, 0777) != 0) return -1;
+  if (fsync_parent(dir) != 0) return -1;
+  return 0;
+}
+
 /* mkdir -p of `dir` (a writable path, restored on return): the directory itself is tried first and the walk
  * goes up only on ENOENT, so when its parent exists it costs one mkdir, not one per level (an ingest
- * batch writes hundreds of files under a handful of existing directories). Returns 0 or an errno. */
+ * batch writes hundreds of files under a handful of existing directories). Each directory created is made
+ * durable in its parent (mkdir_durable), parents first. Returns 0 or an errno. */
 static int mkdir_p(char *dir)
 {
-  if (mkdir(dir, 0777) == 0 || errno == EEXIST) return 0;
+  if (mkdir_durable(dir) == 0 || errno == EEXIST) return 0;
   if (errno != ENOENT) return errno;
   char *slash = strrchr(dir, '/');
   while (slash && slash > dir && slash[1] == '\0') { /* "a/b/": the slash that ends the parent */
@@ -114,7 +128,7 @@ static int mkdir_p(char *dir)
   int e = mkdir_p(dir);
   *slash = '/';
   if (e) return e;
-  return mkdir(dir, 0777) == 0 || errno == EEXIST ? 0 : errno;
+  return mkdir_durable(dir) == 0 || errno == EEXIST ? 0 : errno;
 }
 
 /* mkdir -p of the parent directory of `p`. Callers try their open/rename first and come here only on
@@ -137,15 +151,24 @@ static int fsync_parent(const char *p)
 {
   char dir[PATH_MAX];
   const char *slash = strrchr(p, '/');
-  if (!slash) return fsync(AT_FDCWD) == 0 ? 0 : 0;
-  size_t n = slash == p ? 1 : (size_t)(slash - p);
-  if (n >= sizeof dir) return -1;
-  memcpy(dir, p, n);
-  dir[n] = '\0';
+  if (!slash) { /* a name in the working directory */
+    dir[0] = '.';
+    dir[1] = '\0';
+  } else {
+    size_t n = slash == p ? 1 : (size_t)(slash - p);
+    if (n >= sizeof dir) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    memcpy(dir, p, n);
+    dir[n] = '\0';
+  }
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return -1;
   int r = fsync(fd);
+  int e = errno;
   close(fd);
+  errno = e;
   return r;
 }
 
