@@ -1098,6 +1098,13 @@ static inline bool read_term_fast(ps *s, qb_vqe_term *t)
   s->p = q + 24;
   if (!read_double_fast(s, &t->real, QB_VQE_F_COEFF_REAL)) goto undo;
   q = s->p;
+  /* the writers' imaginary part is the integer 0 (Hamiltonians are real): as read_double_fast reads it */
+  if (LIT_IS(q, end, ",\"imaginary\":0}}")) {
+    t->imaginary = 0.0;
+    s->int_fields |= QB_VQE_F_COEFF_IMAG;
+    s->p = q + 16;
+    return true;
+  }
   if (!LIT_IS(q, end, ",\"imaginary\":")) goto undo;
   s->p = q + 13;
   if (!read_double_fast(s, &t->imaginary, QB_VQE_F_COEFF_IMAG)) goto undo;
