@@ -20,6 +20,10 @@
 
 #include "util/decimal_pow5.h"
 
+_Static_assert(QB_DECIMAL_POW5_MIN == QB_DECIMAL__POW5_MIN && QB_DECIMAL_POW5_MAX == QB_DECIMAL__POW5_MAX,
+               "decimal.h's bounds of the power table are decimal_pow5.h's");
+const uint64_t (*const qb_decimal__pow5)[2] = qb_decimal_pow5;
+
 /* The decimal value w * 10^q, with `truncated` set when nonzero digits were dropped after the 19th. */
 typedef struct decimal {
   qb_decimal_acc a;

@@ -87,10 +87,53 @@ static inline void qb_decimal_acc_frac_digits8(qb_decimal_acc *a, uint64_t x)
 /* qb_decimal_acc_to_double past its inline cases (decimal.c). */
 bool qb_decimal__acc_to_double_rest(double *out, const qb_decimal_acc *a, bool neg);
 
+/* The 128-bit mantissas of 10^q for q in [QB_DECIMAL__POW5_MIN, QB_DECIMAL__POW5_MAX] (decimal.c, from
+ * decimal_pow5.h, whose bounds it checks against these), for the inline Eisel-Lemire step below. */
+#define QB_DECIMAL__POW5_MIN (-348)
+#define QB_DECIMAL__POW5_MAX 347
+extern const uint64_t (*const qb_decimal__pow5)[2];
+
+/* Eisel-Lemire's usual case inline (17-digit fractions miss Clinger's path; see decimal.c for the
+ * algorithm): w != 0, nothing truncated, and the product's low bits clear of the carry and halfway tests.
+ * false, deciding nothing, for everything else: the out-of-line rest then decides as before, so the result
+ * is the same bit for bit (tests/util/test_decimal.c compares both with strtod). */
+static inline bool qb_decimal__lemire_inline(double *out, uint64_t w, int64_t q, bool neg)
+{
+#if defined(__SIZEOF_INT128__)
+  if (q < QB_DECIMAL__POW5_MIN || q > QB_DECIMAL__POW5_MAX) return false;
+  const uint64_t *p5 = qb_decimal__pow5[q - QB_DECIMAL__POW5_MIN];
+  int clz = __builtin_clzll(w);
+  __extension__ typedef unsigned __int128 u128;
+  u128 r = (u128)(w << clz) * p5[0];
+  uint64_t hi = (uint64_t)(r >> 64), lo = (uint64_t)r;
+  if ((hi & 0x1ff) == 0x1ff) return false; /* the next 64 bits of 10^q could carry in: the rest adds them */
+  uint64_t msb = hi >> 63;
+  uint64_t m = hi >> (msb + 9); /* 54 bits: the 53 of the result and one rounding bit */
+  if (lo == 0 && (hi & 0x1ff) == 0 && (m & 3) == 1) return false; /* maybe exactly halfway */
+  /* floor(q * log2(10)) (217706 / 2^16 ~ log2(10)) kept non-negative for the shift: 1200 * 2^16 >
+   * 217706 * 348 */
+  int64_t fl = ((217706 * q + INT64_C(1200) * 65536) >> 16) - 1200;
+  uint64_t e2 = (uint64_t)(fl + 64 + 1023 - clz) - (1 ^ msb);
+  m += m & 1;
+  m >>= 1;
+  if (m >> 53) { /* rounding carried into a new bit */
+    m >>= 1;
+    e2++;
+  }
+  if (e2 - 1 >= 0x7ff - 1) return false; /* subnormal or infinite */
+  uint64_t bits = (uint64_t)neg << 63 | e2 << 52 | (m & ((UINT64_C(1) << 52) - 1));
+  memcpy(out, &bits, sizeof bits);
+  return true;
+#else
+  (void)out, (void)w, (void)q, (void)neg;
+  return false;
+#endif
+}
+
 /** *out = the value of the accumulated digits (negated if `neg`), or false when undecided. A true result
- * is always finite: values beyond the double range (and subnormal ones) are left undecided. Zero and
- * Clinger's fast path (w and 10^|q| exact doubles: one IEEE operation rounds once, correctly) inline,
- * as tokenizers meet them most; the rest in decimal.c. */
+ * is always finite: values beyond the double range (and subnormal ones) are left undecided. Zero,
+ * Clinger's fast path (w and 10^|q| exact doubles: one IEEE operation rounds once, correctly) and
+ * Eisel-Lemire's usual case inline, as tokenizers meet them most; the rest in decimal.c. */
 static inline bool qb_decimal_acc_to_double(double *out, const qb_decimal_acc *a, bool neg)
 {
 #if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
@@ -103,6 +146,7 @@ static inline bool qb_decimal_acc_to_double(double *out, const qb_decimal_acc *a
     return true;
   }
 #endif
+  if (!a->truncated && a->w && qb_decimal__lemire_inline(out, a->w, a->q, neg)) return true;
   return qb_decimal__acc_to_double_rest(out, a, neg);
 }
 

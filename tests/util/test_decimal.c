@@ -3,6 +3,7 @@
  * generated inputs — every random double in its shortest, 15-, 16- and 17-digit forms, random digit strings
  * with exponents across the whole range, subnormals, and exact halfway points with their neighbours. */
 #include <float.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -146,6 +147,40 @@ QB_TEST(measurement_like)
     snprintf(s, sizeof s, "%.17g", d);
     same_as_strtod(s);
     snprintf(s, sizeof s, "%.17e", d);
+    same_as_strtod(s);
+  }
+  CHECK_EQ_INT(mismatches, 0);
+}
+
+/* The generator's and the writers' shapes, which decimal.h's inline Eisel-Lemire step decides: a double in
+ * [0, 2 pi) or in +-[1e-3, 10) in its shortest, 16- and 17-digit forms ("2.5944937983139154",
+ * "-0.018390618365841934"), and 17- to 19-digit mantissas w with q in [-25, 0], whose products reach the
+ * inline step's hand-overs (low 9 bits all ones, exact products) too. 4.5 million inputs. */
+QB_TEST(generator_shapes_and_inline_eisel_lemire)
+{
+  mismatches = 0;
+  char s[64];
+  for (int i = 0; i < 1000000; i++) {
+    double d = ldexp((double)(rnd() >> 11), -53);
+    d = (i & 1) ? d * 6.283185307179586 : d * pow(10.0, (double)(int)(rnd() % 4) - 3) * 10.0;
+    if (rnd() & 1) d = -d;
+    for (int prec = 16; prec <= 17; prec++) {
+      snprintf(s, sizeof s, "%.*g", prec, d);
+      same_as_strtod(s);
+    }
+    for (int prec = 1; prec <= 17; prec++) { /* the shortest, as Python's repr writes it */
+      snprintf(s, sizeof s, "%.*g", prec, d);
+      if (strtod(s, NULL) == d) break;
+    }
+    same_as_strtod(s);
+  }
+  for (int i = 0; i < 1500000; i++) {
+    int nd = 17 + (int)(rnd() % 3), q = -(int)(rnd() % 26);
+    uint64_t w = 1 + (int)(rnd() % 9);
+    for (int k = 1; k < nd; k++) w = w * 10 + rnd() % 10;
+    if (i % 3 == 0) w -= w % 1000; /* trailing zeros: exact products */
+    int n = snprintf(s, sizeof s, "%s%" PRIu64, rnd() & 1 ? "-" : "", w);
+    snprintf(s + n, sizeof s - (size_t)n, "e%d", q);
     same_as_strtod(s);
   }
   CHECK_EQ_INT(mismatches, 0);
