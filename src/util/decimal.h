@@ -134,7 +134,7 @@ static inline bool qb_decimal__lemire_inline(double *out, uint64_t w, int64_t q,
  * is always finite: values beyond the double range (and subnormal ones) are left undecided. Zero,
  * Clinger's fast path (w and 10^|q| exact doubles: one IEEE operation rounds once, correctly) and
  * Eisel-Lemire's usual case inline, as tokenizers meet them most; the rest in decimal.c. */
-static inline bool qb_decimal_acc_to_double(double *out, const qb_decimal_acc *a, bool neg)
+static inline __attribute__((always_inline)) bool qb_decimal_acc_to_double(double *out, const qb_decimal_acc *a, bool neg)
 {
 #if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
   static const double p10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
