@@ -411,6 +411,14 @@ QB_TEST(term_template_and_other_spellings_agree)
       {"{\"label\":\"Z\x01\",\"coefficients\":{\"real\":0.5,\"imaginary\":0}}", NULL,
        "hamiltonian[1].label: control character U+0001 must be escaped"},
       {"{\"label\":\"ZZ\",\"coefficients\":{\"real\":0.5}}", NULL, "coefficients.imaginary: missing required field"},
+      /* the imaginary 0 and the closing braces are one literal of the template: its neighbours are not */
+      {"{\"label\":\"ZZ\",\"coefficients\":{\"real\":0.5,\"imaginary\":-0}}",
+       "{\"coefficients\":{\"imaginary\":-0,\"real\":0.5},\"label\":\"ZZ\"}", NULL},
+      {"{\"label\":\"ZZ\",\"coefficients\":{\"real\":0.5,\"imaginary\":0 }}",
+       "{\"coefficients\":{\"imaginary\":0,\"real\":0.5},\"label\":\"ZZ\"}", NULL},
+      {"{\"label\":\"ZZ\",\"coefficients\":{\"real\":0.5,\"imaginary\":00}}", NULL,
+       "hamiltonian[1].coefficients.imaginary: invalid number: leading zero"},
+      {"{\"label\":\"ZZ\",\"coefficients\":{\"real\":0.5,\"imaginary\":0}}}", NULL, "expected ',' or ']', got '}'"},
   };
   qb_err err = QB_ERR_INIT;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
