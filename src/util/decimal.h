@@ -147,7 +147,13 @@ static inline __attribute__((always_inline)) bool qb_decimal_acc_to_double(doubl
   }
 #endif
   if (!a->truncated && a->w && qb_decimal__lemire_inline(out, a->w, a->q, neg)) return true;
-  return qb_decimal__acc_to_double_rest(out, a, neg);
+  /* copies for the call, so that neither the caller's accumulator nor what holds *out need live in memory
+   * on the paths above */
+  qb_decimal_acc rest = *a;
+  double x;
+  if (!qb_decimal__acc_to_double_rest(&x, &rest, neg)) return false;
+  *out = x;
+  return true;
 }
 
 #endif
