@@ -24,7 +24,12 @@ void qb_buf_free(qb_buf *b)
 
 void qb_buf_reset(qb_buf *b) { b->n = 0; }
 
-int qb_buf_reserve(qb_buf *b, size_t extra, qb_err *err)
+/* The external definitions of the inline functions in buf.h (C11 6.7.4). */
+extern inline int qb_buf_reserve(qb_buf *b, size_t extra, qb_err *err);
+extern inline int qb_buf_append(qb_buf *b, const void *p, size_t n, qb_err *err);
+extern inline int qb_buf_putc(qb_buf *b, uint8_t c, qb_err *err);
+
+int qb_buf__grow(qb_buf *b, size_t extra, qb_err *err)
 {
   if (extra > b->max || b->n > b->max - extra) {
     size_t n = b->n;
@@ -44,17 +49,6 @@ int qb_buf_reserve(qb_buf *b, size_t extra, qb_err *err)
   b->cap = cap;
   return QB_OK;
 }
-
-int qb_buf_append(qb_buf *b, const void *p, size_t n, qb_err *err)
-{
-  int rc = qb_buf_reserve(b, n, err);
-  if (rc) return rc;
-  if (n) memcpy(b->p + b->n, p, n);
-  b->n += n;
-  return QB_OK;
-}
-
-int qb_buf_putc(qb_buf *b, uint8_t c, qb_err *err) { return qb_buf_append(b, &c, 1, err); }
 
 int qb_buf_puts(qb_buf *b, const char *s, qb_err *err) { return qb_buf_append(b, s, strlen(s), err); }
 

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "qberg/err.h"
 
@@ -22,10 +23,42 @@ void qb_buf_init(qb_buf *b, size_t max_bytes);
 void qb_buf_free(qb_buf *b);
 /** Drop the contents, keep the allocation. */
 void qb_buf_reset(qb_buf *b);
+/* The growth path of qb_buf_reserve (the limit test, realloc); callers use qb_buf_reserve. */
+int qb_buf__grow(qb_buf *b, size_t extra, qb_err *err);
+
+/* qb_buf_reserve, qb_buf_append and qb_buf_putc are C99 inline definitions (buf.c emits the external
+ * ones): most calls fit the capacity already (the Thrift and Avro writers append one to ten bytes at a
+ * time, hundreds of thousands of times per ingest), and a call plus the limit arithmetic cost more than the
+ * copy. The test here is the one qb_buf__grow would pass without growing: room for extra + 1 (the NUL
+ * qb_buf_cstr may add) and n + extra within the hard cap. */
+
 /** Make room for `extra` more bytes; QB_OK, QB_ENOMEM or QB_ELIMIT (err may be NULL). */
-int qb_buf_reserve(qb_buf *b, size_t extra, qb_err *err);
-int qb_buf_append(qb_buf *b, const void *p, size_t n, qb_err *err);
-int qb_buf_putc(qb_buf *b, uint8_t c, qb_err *err);
+inline int qb_buf_reserve(qb_buf *b, size_t extra, qb_err *err)
+{
+  if (extra < b->cap - b->n && b->n + extra <= b->max) return QB_OK;
+  return qb_buf__grow(b, extra, err);
+}
+
+inline int qb_buf_append(qb_buf *b, const void *p, size_t n, qb_err *err)
+{
+  if (!(n < b->cap - b->n && b->n + n <= b->max)) {
+    int rc = qb_buf__grow(b, n, err);
+    if (rc) return rc;
+  }
+  if (n) memcpy(b->p + b->n, p, n);
+  b->n += n;
+  return QB_OK;
+}
+
+inline int qb_buf_putc(qb_buf *b, uint8_t c, qb_err *err)
+{
+  if (!(1 < b->cap - b->n && b->n + 1 <= b->max)) {
+    int rc = qb_buf__grow(b, 1, err);
+    if (rc) return rc;
+  }
+  b->p[b->n++] = c;
+  return QB_OK;
+}
 int qb_buf_puts(qb_buf *b, const char *s, qb_err *err);
 int qb_buf_printf(qb_buf *b, qb_err *err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /** Keep the buffer NUL-terminated without counting the NUL in n (for text). */

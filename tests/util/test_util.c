@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Tests of src/util: error chain, arena, buffer, hash map and set, clock overrides. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "harness.h"
 #include "util/arena.h"
@@ -75,6 +76,37 @@ QB_TEST(buf_limit)
   uint8_t le[8];
   qb_put_le64(le, 0x0102030405060708ULL);
   CHECK(le[0] == 8 && qb_le64(le) == 0x0102030405060708ULL);
+}
+
+/* qb_buf_reserve/append/putc test the capacity inline (buf.h): within the allocation the hard cap still
+ * holds, to the byte, and a failing call frees as the out-of-line path does. */
+QB_TEST(buf_inline_paths_keep_the_limit)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_buf b;
+  qb_buf_init(&b, 300);
+  CHECK_OK(qb_buf_append(&b, "x", 1, &err), &err);
+  CHECK(b.cap >= 256); /* the first growth allocates more than the cap leaves room for */
+  for (int i = 1; i < 299; i++) CHECK_OK(qb_buf_putc(&b, (uint8_t)('a' + i % 26), &err), &err);
+  CHECK_EQ_INT(b.n, 299);
+  CHECK_OK(qb_buf_reserve(&b, 1, &err), &err);
+  CHECK_OK(qb_buf_append(&b, "z", 1, &err), &err); /* n == max: allowed */
+  CHECK_EQ_INT(b.n, 300);
+  CHECK(b.p[0] == 'x' && b.p[1] == 'b' && b.p[299] == 'z');
+  CHECK_OK(qb_buf_append(&b, "", 0, &err), &err);
+  CHECK_FAIL(qb_buf_reserve(&b, 1, &err), QB_ELIMIT, &err, "limit of 300 bytes");
+  CHECK(b.p == NULL && b.n == 0 && b.cap == 0);
+  qb_buf_init(&b, 20);
+  CHECK_OK(qb_buf_append(&b, "0123456789", 10, &err), &err);
+  CHECK(b.cap > 20); /* the allocation outgrows the cap: the inline test must not trust it */
+  CHECK_OK(qb_buf_append(&b, "0123456789", 10, &err), &err);
+  CHECK_FAIL(qb_buf_putc(&b, '!', &err), QB_ELIMIT, &err, "limit of 20 bytes");
+  CHECK(b.p == NULL && b.n == 0);
+  qb_buf_init(&b, QB_BUF_NOLIMIT);
+  for (int i = 0; i < 1000; i++) CHECK_OK(qb_buf_append(&b, "abcd", 4, &err), &err);
+  CHECK_EQ_INT(b.n, 4000);
+  CHECK(b.cap > b.n && memcmp(b.p + 3996, "abcd", 4) == 0);
+  qb_buf_free(&b);
 }
 
 QB_TEST(map_and_set)
