@@ -35,7 +35,7 @@ void qb_ml__cols_free(qb_ml_cols *c)
     qb_buf_free(&c->cols[i].offsets);
     qb_buf_free(&c->cols[i].valid);
   }
-  c->n_cols = c->n_rows = 0;
+  c->n_cols = c->n_rows = c->room_rows = 0;
 }
 
 void qb_ml__cols_clear(qb_ml_cols *c)
@@ -46,25 +46,41 @@ void qb_ml__cols_clear(qb_ml_cols *c)
     qb_buf_reset(&c->cols[i].valid);
   }
   c->n_rows = 0;
+  c->room_rows = 0; /* the capacities stay, but counting again costs one make_room per clear */
 }
 
-/* Room for `extra` more bytes (the capacity test inline: this runs for every cell). */
+/* Room for `extra` more bytes (the capacity test inline: this runs for every string cell). */
 static inline int room(qb_buf *b, size_t extra, qb_err *err)
 {
   return b->cap - b->n >= extra ? QB_OK : qb_buf_reserve(b, extra, err);
 }
 
+/* Rows made room for at once: the per-cell capacity tests of the valid, fixed-width and offsets buffers
+ * become one test per row (string bytes, of unknown length, keep theirs). */
+#define ROOM_ROWS 256
+
+static int make_room(qb_ml_cols *c, qb_err *err)
+{
+  for (size_t i = 0; i < c->n_cols; i++) {
+    qb_ml_col *col = &c->cols[i];
+    int rc = room(&col->valid, ROOM_ROWS, err);
+    if (!rc) rc = col->width ? room(&col->values, ROOM_ROWS * col->width, err)
+                             : room(&col->offsets, (ROOM_ROWS + 1) * 8, err); /* + offsets[0] */
+    if (rc) return rc;
+  }
+  c->room_rows = ROOM_ROWS;
+  return QB_OK;
+}
+
+/* One cell; the valid, fixed-width values and offsets buffers have room (make_room). */
 static int put(qb_ml_col *col, size_t i, const qb_value *v, qb_err *err)
 {
   bool ok = v->kind != QB_V_NULL;
   if (ok && v->kind != col->kind)
     return QB_FAIL(err, QB_EINTERNAL, "ML column %zu: a value of kind %d where kind %d belongs", i, (int)v->kind,
                    (int)col->kind);
-  int rc = room(&col->valid, 1, err);
-  if (rc) return rc;
   col->valid.p[col->valid.n++] = ok;
   if (col->width) {
-    if ((rc = room(&col->values, 8, err))) return rc;
     uint8_t *dst = col->values.p + col->values.n;
     col->values.n += col->width;
     if (!ok) memset(dst, 0, col->width);
@@ -76,7 +92,8 @@ static int put(qb_ml_col *col, size_t i, const qb_value *v, qb_err *err)
   }
   size_t n = ok ? v->u.bytes.n : 0;
   /* values reserved even when every value is null or empty: the batch needs a values pointer */
-  if ((rc = room(&col->values, n ? n : 1, err)) || (rc = room(&col->offsets, 16, err))) return rc;
+  int rc = room(&col->values, n ? n : 1, err);
+  if (rc) return rc;
   if (col->offsets.n == 0) { /* offsets[0] */
     memset(col->offsets.p, 0, 8);
     col->offsets.n = 8;
@@ -93,10 +110,15 @@ int qb_ml__cols_append(qb_ml_cols *c, const qb_value *row, qb_err *err)
 {
   if (row->kind != QB_V_STRUCT || row->u.seq.n != c->n_cols)
     return QB_FAIL(err, QB_EINTERNAL, "ML row: %zu values for %zu columns", row->u.seq.n, c->n_cols);
-  for (size_t i = 0; i < c->n_cols; i++) {
-    int rc = put(&c->cols[i], i, &row->u.seq.items[i], err);
-    if (rc) return rc; /* the caller abandons the whole transaction: a partial row is never written */
+  int rc = c->room_rows ? QB_OK : make_room(c, err);
+  for (size_t i = 0; rc == QB_OK && i < c->n_cols; i++) rc = put(&c->cols[i], i, &row->u.seq.items[i], err);
+  /* on failure the caller abandons the whole transaction: a partial row is never written; the room is
+   * counted again from scratch should it append after all */
+  if (rc) {
+    c->room_rows = 0;
+    return rc;
   }
+  c->room_rows--;
   c->n_rows++;
   return QB_OK;
 }

@@ -197,6 +197,12 @@ typedef struct job {
   uint64_t null_id_rows;
   uint64_t buffered;
   int32_t date;
+  /* The experiment of the last id looked up, with a copy of the id: rows of an experiment are contiguous
+   * in a data file, so most rows repeat the previous row's id and need no qb_map_get (which hashes the
+   * whole id). last == NULL: none (ids longer than last_id are not cached). */
+  experiment *last;
+  size_t last_n;
+  char last_id[128];
 } job;
 
 /* Scan `cols` of a table: source `src` (0..SRC_COUNT, read after j->after[src]) or an ML table (src -1). */
@@ -237,6 +243,23 @@ static int scan_columns(job *j, qb_table *t, int src, const char *const *cols, s
 
 static bool is_str(const qb_value *v) { return v->kind == QB_V_STRING; }
 
+/* The cached experiment of string id `id`, or NULL when it is not the last one looked up. */
+static inline experiment *last_exp(const job *j, const qb_value *id)
+{
+  return j->last && id->u.bytes.n == j->last_n && !memcmp(id->u.bytes.p, j->last_id, j->last_n) ? j->last : NULL;
+}
+
+static void remember(job *j, experiment *e, const qb_value *id)
+{
+  if (id->u.bytes.n > sizeof j->last_id) {
+    j->last = NULL;
+    return;
+  }
+  memcpy(j->last_id, id->u.bytes.p, id->u.bytes.n);
+  j->last_n = id->u.bytes.n;
+  j->last = e;
+}
+
 static uint64_t id_digest(const qb_value *id) { return qb_hash_bytes(id->u.bytes.p, id->u.bytes.n); }
 
 static int add_stored(job *j, qb_u64set *set, const qb_value *items, qb_err *err)
@@ -272,9 +295,13 @@ static int on_iter_id(job *j, const qb_value *items, qb_err *err)
     j->null_id_rows++;
     return QB_OK;
   }
-  void **slot = qb_map_get(&j->exps, items[0].u.bytes.p, items[0].u.bytes.n);
-  if (slot) {
-    ((experiment *)*slot)->expected++;
+  experiment *hit = last_exp(j, &items[0]);
+  if (!hit) {
+    void **slot = qb_map_get(&j->exps, items[0].u.bytes.p, items[0].u.bytes.n);
+    if (slot) remember(j, hit = *slot, &items[0]);
+  }
+  if (hit) {
+    hit->expected++;
     return QB_OK;
   }
   uint64_t h = id_digest(&items[0]);
@@ -296,14 +323,20 @@ static int on_iter_id(job *j, const qb_value *items, qb_err *err)
   e->want_iter = !in_iter;
   e->want_summary = !in_summary;
   for (int i = 0; i < QB_ML_CTX_N; i++) e->ctx[i] = qb_value_null();
-  return qb_map_put(&j->exps, items[0].u.bytes.p, items[0].u.bytes.n, e, NULL, err);
+  int rc = qb_map_put(&j->exps, items[0].u.bytes.p, items[0].u.bytes.n, e, NULL, err);
+  if (rc == QB_OK) remember(j, e, &items[0]);
+  return rc;
 }
 
 static experiment *lookup_new(job *j, const qb_value *id)
 {
   if (!is_str(id)) return NULL;
+  experiment *e = last_exp(j, id);
+  if (e) return e;
   void **slot = qb_map_get(&j->exps, id->u.bytes.p, id->u.bytes.n);
-  return slot ? *slot : NULL;
+  if (!slot) return NULL;
+  remember(j, e = *slot, id);
+  return e;
 }
 
 /* A context row of an experiment without iterations in what was read and not stored: should its iterations
@@ -655,6 +688,7 @@ static void reset_compute(job *j)
     if (j->exps.slots[i].key) free(((experiment *)j->exps.slots[i].value)->rows);
   qb_map_free(&j->exps);
   qb_map_init(&j->exps);
+  j->last = NULL; /* its experiment was in the arena released below */
   qb_arena_release(&j->arena);
   qb_arena_init(&j->arena, 64 << 10);
   qb_u64set_free(&j->seen_old);

@@ -85,6 +85,7 @@ typedef struct qb_ml_col {
 
 typedef struct qb_ml_cols {
   size_t n_cols, n_rows;
+  size_t room_rows; /* rows that fit every valid, fixed-width values and offsets buffer without a reserve */
   qb_ml_col cols[QB_ML_MAX_COLUMNS];
   qb_pq_column_batch batch[QB_ML_MAX_COLUMNS];
 } qb_ml_cols;

@@ -4,6 +4,7 @@
  * rolling frames, sample deviation for n < 2, regr_slope, division by zero, Spark's NaN order. The sample
  * and generated data are checked against DuckDB in tests/pipeline/ml_features.sh. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "harness.h"
@@ -206,4 +207,57 @@ QB_TEST(nan_orders_above_numbers)
   CHECK(bl(&s.iter[1][I_NEWMIN], true));
   CHECK(s.sum[S_MAX].kind == QB_V_DOUBLE && isnan(s.sum[S_MAX].u.f64));
   CHECK(dbl(&s.sum[S_MIN], 1));
+}
+
+/* The ML tables' column buffers (ml_cols.c): room is made 256 rows at a time, so rows across several such
+ * steps, a clear and appends after it must come out as appended: values, offsets, validity. */
+QB_TEST(ml_cols_keep_every_row_across_room_steps_and_clears)
+{
+  static const char *const types[5] = {"string", "long", "int", "double", "boolean"};
+  qb_ml_cols c;
+  qb_err err = QB_ERR_INIT;
+  CHECK_OK(qb_ml__cols_init(&c, types, 5, &err), &err);
+  for (int round = 0; round < 2; round++) {
+    size_t n = round ? 300 : 700; /* 700: three room steps; 300 after the clear */
+    char text[32];
+    for (size_t i = 0; i < n; i++) {
+      qb_value cells[5];
+      bool null = i % 7 == 3;
+      int len = snprintf(text, sizeof text, "e%zu", i * (size_t)(round + 1));
+      cells[0] = null ? qb_value_null() : (qb_value){.kind = QB_V_STRING, .u.bytes = {(uint8_t *)text, (size_t)len}};
+      cells[1] = null ? qb_value_null() : qb_value_i64((int64_t)i * 1000003);
+      cells[2] = qb_value_i32((int32_t)i - 5);
+      cells[3] = qb_value_f64((double)i / 4);
+      cells[4] = qb_value_bool(i % 2 == 0);
+      qb_value row = {.kind = QB_V_STRUCT, .u.seq = {cells, 5}};
+      CHECK_OK(qb_ml__cols_append(&c, &row, &err), &err);
+    }
+    CHECK(c.n_rows == n);
+    const qb_pq_column_batch *b = qb_ml__cols_batch(&c);
+    for (size_t i = 0; i < n; i++) {
+      bool null = i % 7 == 3;
+      int len = snprintf(text, sizeof text, "e%zu", i * (size_t)(round + 1));
+      CHECK(b[0].valid[i] == !null && b[1].valid[i] == !null && b[2].valid[i] && b[3].valid[i] && b[4].valid[i]);
+      int64_t from = b[0].offsets[i], to = b[0].offsets[i + 1];
+      CHECK(to - from == (null ? 0 : len));
+      CHECK(null || !memcmp((const uint8_t *)b[0].values + from, text, (size_t)len));
+      int64_t l;
+      int32_t k;
+      double d;
+      memcpy(&l, (const uint8_t *)b[1].values + 8 * i, 8);
+      memcpy(&k, (const uint8_t *)b[2].values + 4 * i, 4);
+      memcpy(&d, (const uint8_t *)b[3].values + 8 * i, 8);
+      CHECK(l == (null ? 0 : (int64_t)i * 1000003));
+      CHECK(k == (int32_t)i - 5 && d == (double)i / 4);
+      CHECK(((const uint8_t *)b[4].values)[i] == (i % 2 == 0));
+    }
+    CHECK(b[0].offsets[0] == 0);
+    qb_ml__cols_clear(&c);
+    CHECK(c.n_rows == 0);
+  }
+  /* a cell of the wrong kind fails the row; the caller abandons the buffers */
+  qb_value bad[5] = {qb_value_null(), qb_value_f64(1), qb_value_null(), qb_value_null(), qb_value_null()};
+  qb_value row = {.kind = QB_V_STRUCT, .u.seq = {bad, 5}};
+  CHECK_FAIL(qb_ml__cols_append(&c, &row, &err), QB_EINTERNAL, &err, "kind");
+  qb_ml__cols_free(&c);
 }
