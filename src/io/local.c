@@ -130,12 +130,20 @@ static int parent_of(const char *p, char dir[PATH_MAX])
   return 0;
 }
 
-/* Adds the directory holding `p` to the set to sync (once: a directory already in it is not added again).
- * Returns 0, or -1 with errno. */
+static const struct qb_fileio_ops local_ops;
+
+/* The local FileIO behind `io`, or NULL when `io` is another FileIO that borrowed this file's directory
+ * operations (a wrapper copying the vtable passes itself): those sync each directory at once, as before the
+ * set existed. */
+static local_io *as_local(qb_fileio *io) { return io && io->ops == &local_ops ? (local_io *)io : NULL; }
+
+/* Adds the directory holding `p` to the set to sync (once: a directory already in it is not added again);
+ * without a set (io NULL), fsyncs it now. Returns 0, or -1 with errno. */
 static int mark_parent_dirty(local_io *io, const char *p)
 {
   char dir[PATH_MAX];
   if (parent_of(p, dir) != 0) return -1;
+  if (!io) return fsync_dir(dir);
   pthread_mutex_lock(&io->mu);
   int r = 0;
   size_t i = 0;
@@ -169,6 +177,7 @@ static int mark_parent_dirty(local_io *io, const char *p)
  * empty must not go on to publish while another thread is still syncing the directories it took out. */
 static int sync_dirty(local_io *io)
 {
+  if (!io) return 0;
   pthread_mutex_lock(&io->mu);
   int r = 0, e = 0;
   size_t kept = 0;
@@ -386,7 +395,7 @@ static int local_create(qb_fileio *io, const char *path, qb_create_mode mode, qb
   memset(w, 0, offsetof(local_writer, buf));
   w->fd = -1;
   w->mode = mode;
-  w->io = (local_io *)io;
+  w->io = as_local(io);
   const char *slash = strrchr(p, '/');
   int dirlen = slash ? (int)(slash - p + 1) : 0;
   w->base.ops = &local_writer_ops;
@@ -404,7 +413,7 @@ static int local_create(qb_fileio *io, const char *path, qb_create_mode mode, qb
   }
   w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (w->fd < 0 && errno == ENOENT) { /* the first file of its directory */
-    if ((rc = make_parents((local_io *)io, p, err)) != QB_OK) {
+    if ((rc = make_parents(as_local(io), p, err)) != QB_OK) {
       lw_free(w);
       return rc;
     }
@@ -568,11 +577,11 @@ static int local_mkdir(qb_fileio *io, const char *dir, qb_err *err)
   const char *p = local_path(dir);
   char *d = strdup(p);
   if (!d) return QB_FAIL(err, QB_ENOMEM, "%s: out of memory", dir);
-  int e = mkdir_p((local_io *)io, d);
+  int e = mkdir_p(as_local(io), d);
   free(d);
   if (e) return QB_FAIL_ERRNO(err, QB_EIO, e, "%s: creating directory", dir);
   /* an explicit mkdir (a namespace) is durable when it returns */
-  if (sync_dirty((local_io *)io) != 0) return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync of its parent", dir);
+  if (sync_dirty(as_local(io)) != 0) return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync of its parent", dir);
   return QB_OK;
 }
 
@@ -588,9 +597,9 @@ static int local_rmdir(qb_fileio *io, const char *dir, qb_err *err)
 static int local_rename(qb_fileio *io, const char *from, const char *to, qb_err *err)
 {
   const char *pf = local_path(from), *pt = local_path(to);
-  int rc = make_parents((local_io *)io, pt, err);
+  int rc = make_parents(as_local(io), pt, err);
   if (rc) return rc;
-  if (sync_dirty((local_io *)io) != 0)
+  if (sync_dirty(as_local(io)) != 0)
     return QB_FAIL_ERRNO(err, QB_EIO, errno, "renaming %s: fsync of the directories written before it", from);
   if (renameat2(AT_FDCWD, pf, AT_FDCWD, pt, RENAME_NOREPLACE) != 0) {
     if (errno != EINVAL && errno != ENOSYS) {
