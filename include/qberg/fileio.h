@@ -26,10 +26,13 @@ typedef enum {
   QB_CREATE_OVERWRITE_VOLATILE = 2, /* as OVERWRITE, but need not survive a power loss (locally: no fsync);
                                        for hints and lock objects, which are rewritten anyway */
   QB_CREATE_EXCLUSIVE_BATCHED = 3,  /* as EXCLUSIVE, and the bytes are as durable, but the new name is made
-                                       durable only by the next durable publish in the same directory
-                                       (locally: no directory fsync; that publish's fsync covers both names).
-                                       For a file referred to only by files written after it in its directory:
-                                       a manifest, then its manifest list. Elsewhere the same as EXCLUSIVE. */
+                                       durable only by the next durable (non-batched, non-volatile) publish
+                                       through the same FileIO, before that publish's name appears (locally:
+                                       the directory joins the FileIO's set of directories to sync, and that
+                                       publish fsyncs each once). For a file referred to only by files written
+                                       after it through the same FileIO: data files, manifests and the
+                                       manifest list of a commit, all referred to by its version file.
+                                       Elsewhere the same as EXCLUSIVE. */
 } qb_create_mode;
 
 typedef struct qb_stat {

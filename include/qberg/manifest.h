@@ -263,9 +263,9 @@ typedef struct qb_manifest_write_options {
   unsigned version;    /* QB_MANIFEST_WRITE_OPTIONS_VERSION */
   qb_avro_codec codec; /* default deflate, as Java (write.avro.compression-codec gzip) */
   int level;           /* 0: the codec's default */
-  /* version 2: publish with QB_CREATE_EXCLUSIVE_BATCHED (locally no directory fsync): the caller writes a
-   * file durably into the same directory before anything refers to this one (a manifest list after its
-   * manifests); false: QB_CREATE_EXCLUSIVE */
+  /* version 2: publish with QB_CREATE_EXCLUSIVE_BATCHED (locally no directory fsync): the caller publishes
+   * a file durably through the same FileIO before anything refers to this one (a commit's version file after
+   * its manifests and manifest list); false: QB_CREATE_EXCLUSIVE */
   bool batched;
 } qb_manifest_write_options;
 

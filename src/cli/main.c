@@ -3,6 +3,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__ /* defined by the libc headers above */
+#include <malloc.h>
+#endif
 
 #include "cli.h"
 
@@ -57,8 +60,24 @@ static void usage(FILE *f)
     fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 }
 
+/* glibc's allocator, tuned for the process (the library leaves the allocator alone): by default a freed block
+ * of 128 KiB or more goes back to the kernel (munmap, or a trim of the heap top once 128 KiB are free) and the
+ * threshold only grows as such blocks are freed, so an ingest's per-file and per-column buffers, a few
+ * hundred KiB to a few MiB each, were unmapped and faulted in again page by page: 15.6k page faults for a
+ * 55 MB peak at 2,000 files, 18% of the kernel's cycles. Fixed thresholds keep blocks under 4 MiB in the heap
+ * and trim only past 16 MiB of free top, which leaves the faults of first use (12.8k) and adds ~2.5 MB of
+ * peak RSS (docs/BENCHMARKS.md, "Session 20: fsys"). Larger blocks are still mmapped and returned. */
+static void tune_allocator(void)
+{
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  mallopt(M_TRIM_THRESHOLD, 16 << 20);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+  tune_allocator();
   qb_cli cli = {0};
   cli.warehouse = getenv("QBERG_WAREHOUSE");
   int i = 1;

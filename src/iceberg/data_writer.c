@@ -407,7 +407,11 @@ static int start_file(part_file **out, qb_data_writer *w, const qb_value *vals, 
     p->recorded = qb_str_printf("%s/%s", w->location, rel);
     if (!p->physical || !p->recorded) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
   }
-  if (rc == QB_OK) rc = qb_fileio_create(&p->sink, w->tbl.io, p->physical, QB_CREATE_EXCLUSIVE, err);
+  /* Batched: the data file's bytes are fsynced at close, but its name (and any partition directory created
+   * for it) is made durable by the next durable publish through the table's FileIO, which syncs every such
+   * directory once before its own name appears: the commit's manifest list or version, the first files that
+   * refer to this one (docs/CATALOG.md, "Durability"). */
+  if (rc == QB_OK) rc = qb_fileio_create(&p->sink, w->tbl.io, p->physical, QB_CREATE_EXCLUSIVE_BATCHED, err);
   if (rc == QB_OK) rc = qb_pq_writer_open(&p->pq, p->sink, w->pq_schema, &w->wo, err);
   free(ppath);
   free(rel);

@@ -262,9 +262,9 @@ static int open_manifest(qb_manifest_writer **w, char **recorded, size_t *idx, q
   char name[80], *physical = NULL;
   snprintf(name, sizeof name, "%s-m%d.avro", p->uuid, p->manifest_counter++);
   int rc = new_path(p, base, name, &physical, recorded, err);
-  /* Batched publish: the manifest list, written after every manifest into the same metadata/ directory and
-   * before the version that refers to it, fsyncs that directory with the manifests' names in it, so a
-   * directory fsync per manifest would only repeat it (docs/CATALOG.md, "Durability"). */
+  /* Batched publish: the version file, written after every manifest and the manifest list and referring to
+   * them through the list, syncs metadata/ with their names in it before it appears, so a directory fsync
+   * per manifest would only repeat it (docs/CATALOG.md, "Durability"). */
   qb_manifest_write_options mo = QB_MANIFEST_WRITE_OPTIONS_INIT;
   mo.batched = true;
   if (rc == QB_OK)
@@ -782,8 +782,12 @@ int qb_producer__apply(qb_producer *p, const qb_tbl *base, int attempt, qb_metad
   char name[128];
   snprintf(name, sizeof name, "snap-%lld-%d-%s.avro", (long long)p->snapshot_id, attempt, p->uuid);
   if ((rc = new_path(p, base, name, &list_physical, &list_recorded, err))) goto done;
+  /* Batched too: the version file, the one file that refers to the list, is a durable publish through the
+   * same FileIO and syncs metadata/ (with the manifests' and the list's names in it) before it appears. */
+  qb_manifest_write_options lo = QB_MANIFEST_WRITE_OPTIONS_INIT;
+  lo.batched = true;
   if ((rc = qb_manifest_list_writer_open(&lw, base->io, list_physical, p->snapshot_id,
-                                         p->parent ? p->parent->snapshot_id : QB_UNASSIGNED, p->seq, NULL, err)))
+                                         p->parent ? p->parent->snapshot_id : QB_UNASSIGNED, p->seq, &lo, err)))
     goto done;
   if ((rc = track(p, list_physical, NULL, err))) goto done;
   for (size_t i = 0; i < p->n_adds; i++) {

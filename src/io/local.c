@@ -2,7 +2,9 @@
 /* Local-disk FileIO. Writes go to a hidden temporary file in the target directory, are fsync'd, then
  * published with rename(2) (overwrite) or renameat2(RENAME_NOREPLACE) (create-exclusive: fails with EEXIST
  * atomically; link(2) where the file system lacks it), and the directory is fsync'd so the name survives a
- * crash. */
+ * crash. Directory fsyncs that can wait (a new directory's entry in its parent, a batched publish's name) go
+ * into the FileIO's set of directories to sync instead, and the next durable non-batched publish fsyncs each
+ * directory in it once, before its own name appears (docs/CATALOG.md, "Durability"). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +32,17 @@ static const char *local_path(const char *path)
   if (qb_str_has_prefix(path, "file:")) return path + 5;
   return path;
 }
+
+/* The local FileIO: the set of directories whose new entries (created directories, batched publishes) are
+ * not yet durable. A commit creates a handful of partition directories and publishes one file in each;
+ * syncing each directory at the moment it changed cost one fsync per mkdir plus one per data file, the same
+ * directory (the table's, data/, a date partition) several times over. */
+typedef struct local_io {
+  qb_fileio base;
+  pthread_mutex_t mu; /* guards the set, and is held across its fsyncs: see sync_dirty */
+  char **dirty;
+  size_t n_dirty, cap_dirty;
+} local_io;
 
 typedef struct local_file {
   qb_file base;
@@ -95,26 +108,112 @@ static int local_open_read(qb_fileio *io, const char *path, qb_file **out, qb_er
   return QB_OK;
 }
 
-static int fsync_parent(const char *p);
+static int fsync_dir(const char *dir);
 
-/* mkdir of one directory that survives a crash: a new directory's name lives in its parent, which is
- * fsync'd (the writer fsyncs only the directory a file is published in, so without this a data file could
- * outlive a power loss while the partition directory holding it did not). An existing directory costs the
- * mkdir alone. Returns 0, or -1 with errno (EEXIST included: the caller decides what it means). */
-static int mkdir_durable(const char *dir)
+/* The directory part of `p` into `dir` ("." for a bare name, "/" for a name under the root). Returns 0, or
+ * -1 with errno ENAMETOOLONG. */
+static int parent_of(const char *p, char dir[PATH_MAX])
+{
+  const char *slash = strrchr(p, '/');
+  if (!slash) { /* a name in the working directory */
+    dir[0] = '.';
+    dir[1] = '\0';
+    return 0;
+  }
+  size_t n = slash == p ? 1 : (size_t)(slash - p);
+  if (n >= PATH_MAX) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  memcpy(dir, p, n);
+  dir[n] = '\0';
+  return 0;
+}
+
+static const struct qb_fileio_ops local_ops;
+
+/* The local FileIO behind `io`, or NULL when `io` is another FileIO that borrowed this file's directory
+ * operations (a wrapper copying the vtable passes itself): those sync each directory at once, as before the
+ * set existed. */
+static local_io *as_local(qb_fileio *io) { return io && io->ops == &local_ops ? (local_io *)io : NULL; }
+
+/* Adds the directory holding `p` to the set to sync (once: a directory already in it is not added again);
+ * without a set (io NULL), fsyncs it now. Returns 0, or -1 with errno. */
+static int mark_parent_dirty(local_io *io, const char *p)
+{
+  char dir[PATH_MAX];
+  if (parent_of(p, dir) != 0) return -1;
+  if (!io) return fsync_dir(dir);
+  pthread_mutex_lock(&io->mu);
+  int r = 0;
+  size_t i = 0;
+  while (i < io->n_dirty && strcmp(io->dirty[i], dir) != 0) i++;
+  if (i == io->n_dirty) {
+    char *d = strdup(dir);
+    if (d && io->n_dirty == io->cap_dirty) {
+      size_t cap = io->cap_dirty ? io->cap_dirty * 2 : 16;
+      char **g = realloc(io->dirty, cap * sizeof *g);
+      if (g) {
+        io->dirty = g;
+        io->cap_dirty = cap;
+      } else {
+        free(d);
+        d = NULL;
+      }
+    }
+    if (d)
+      io->dirty[io->n_dirty++] = d;
+    else {
+      errno = ENOMEM;
+      r = -1;
+    }
+  }
+  pthread_mutex_unlock(&io->mu);
+  return r;
+}
+
+/* fsync of every directory in the set, each once; a synced directory leaves the set, one that failed stays
+ * (and the error is returned: -1 with errno). The lock is held across the fsyncs: a thread that finds the set
+ * empty must not go on to publish while another thread is still syncing the directories it took out. */
+static int sync_dirty(local_io *io)
+{
+  if (!io) return 0;
+  pthread_mutex_lock(&io->mu);
+  int r = 0, e = 0;
+  size_t kept = 0;
+  for (size_t i = 0; i < io->n_dirty; i++) {
+    if (fsync_dir(io->dirty[i]) == 0) {
+      free(io->dirty[i]);
+      continue;
+    }
+    if (!r) e = errno;
+    r = -1;
+    io->dirty[kept++] = io->dirty[i];
+  }
+  io->n_dirty = kept;
+  pthread_mutex_unlock(&io->mu);
+  if (r) errno = e;
+  return r;
+}
+
+/* mkdir of one directory: its name lives in its parent, which goes into the set to sync (the next durable
+ * publish syncs it, so a data file cannot outlive a power loss while the partition directory holding it did
+ * not). An existing directory costs the mkdir alone. Returns 0, or -1 with errno (EEXIST included: the
+ * caller decides what it means). */
+static int mkdir_durable(local_io *io, const char *dir)
 {
   if (mkdir(dir, 0777) != 0) return -1;
-  if (fsync_parent(dir) != 0) return -1;
+  if (mark_parent_dirty(io, dir) != 0) return -1;
   return 0;
 }
 
 /* mkdir -p of `dir` (a writable path, restored on return): the directory itself is tried first and the walk
  * goes up only on ENOENT, so when its parent exists it costs one mkdir, not one per level (an ingest
- * batch writes hundreds of files under a handful of existing directories). Each directory created is made
- * durable in its parent (mkdir_durable), parents first. Returns 0 or an errno. */
-static int mkdir_p(char *dir)
+ * batch writes hundreds of files under a handful of existing directories). Each directory created goes into
+ * the set to sync with its parent (mkdir_durable). Returns 0 or an errno. */
+static int mkdir_p(local_io *io, char *dir)
 {
-  if (mkdir_durable(dir) == 0 || errno == EEXIST) return 0;
+  if (mkdir_durable(io, dir) == 0 || errno == EEXIST) return 0;
   if (errno != ENOENT) return errno;
   char *slash = strrchr(dir, '/');
   while (slash && slash > dir && slash[1] == '\0') { /* "a/b/": the slash that ends the parent */
@@ -125,15 +224,15 @@ static int mkdir_p(char *dir)
   }
   if (!slash || slash == dir) return ENOENT;
   *slash = '\0';
-  int e = mkdir_p(dir);
+  int e = mkdir_p(io, dir);
   *slash = '/';
   if (e) return e;
-  return mkdir_durable(dir) == 0 || errno == EEXIST ? 0 : errno;
+  return mkdir_durable(io, dir) == 0 || errno == EEXIST ? 0 : errno;
 }
 
 /* mkdir -p of the parent directory of `p`. Callers try their open/rename first and come here only on
  * ENOENT: an existing directory then costs no system call at all. */
-static int make_parents(const char *p, qb_err *err)
+static int make_parents(local_io *io, const char *p, qb_err *err)
 {
   char tmp[PATH_MAX];
   const char *slash = strrchr(p, '/');
@@ -142,7 +241,7 @@ static int make_parents(const char *p, qb_err *err)
   if (n >= sizeof tmp) return QB_FAIL(err, QB_EINVAL, "%s: path too long", p);
   memcpy(tmp, p, n);
   tmp[n] = '\0';
-  int e = mkdir_p(tmp);
+  int e = mkdir_p(io, tmp);
   if (e) return QB_FAIL_ERRNO(err, QB_EIO, e, "%s: creating directory %s", p, tmp);
   return QB_OK;
 }
@@ -150,19 +249,12 @@ static int make_parents(const char *p, qb_err *err)
 static int fsync_parent(const char *p)
 {
   char dir[PATH_MAX];
-  const char *slash = strrchr(p, '/');
-  if (!slash) { /* a name in the working directory */
-    dir[0] = '.';
-    dir[1] = '\0';
-  } else {
-    size_t n = slash == p ? 1 : (size_t)(slash - p);
-    if (n >= sizeof dir) {
-      errno = ENAMETOOLONG;
-      return -1;
-    }
-    memcpy(dir, p, n);
-    dir[n] = '\0';
-  }
+  if (parent_of(p, dir) != 0) return -1;
+  return fsync_dir(dir);
+}
+
+static int fsync_dir(const char *dir)
+{
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return -1;
   int r = fsync(fd);
@@ -174,6 +266,7 @@ static int fsync_parent(const char *p)
 
 typedef struct local_writer {
   qb_writer base;
+  local_io *io;
   int fd;
   qb_create_mode mode;
   char *final_path; /* local path to publish */
@@ -268,15 +361,22 @@ static int lw_close(qb_writer *wb, qb_err *err)
   if (rc == QB_OK && durable && fsync(w->fd) != 0) rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync", wb->path);
   if (close(w->fd) != 0 && rc == QB_OK) rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: close", wb->path);
   w->fd = -1;
+  bool batched = w->mode == QB_CREATE_EXCLUSIVE_BATCHED;
+  /* a durable publish may make files reachable that were published (or directories created) before it:
+   * their names are made durable first, before this name appears */
+  if (rc == QB_OK && durable && !batched && sync_dirty(w->io) != 0)
+    rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync of the directories written before it", wb->path);
   if (rc == QB_OK) {
-    if (w->mode == QB_CREATE_EXCLUSIVE || w->mode == QB_CREATE_EXCLUSIVE_BATCHED) {
+    if (w->mode == QB_CREATE_EXCLUSIVE || batched) {
       rc = publish_exclusive(w->tmp_path, w->final_path, wb->path, err);
     } else if (rename(w->tmp_path, w->final_path) != 0) {
       rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: publishing (rename)", wb->path);
     }
   }
-  /* batched: the next durable publish in this directory fsyncs it, with this name in it */
-  if (rc == QB_OK && durable && w->mode != QB_CREATE_EXCLUSIVE_BATCHED && fsync_parent(w->final_path) != 0)
+  /* batched: the next durable publish through this FileIO fsyncs the directory, with this name in it */
+  if (rc == QB_OK && batched && mark_parent_dirty(w->io, w->final_path) != 0)
+    rc = QB_FAIL_ERRNO(err, QB_ENOMEM, errno, "%s: recording the directory to sync", wb->path);
+  if (rc == QB_OK && durable && !batched && fsync_parent(w->final_path) != 0)
     rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync of the directory", wb->path);
   if (rc != QB_OK) unlink(w->tmp_path);
   lw_free(w);
@@ -295,6 +395,7 @@ static int local_create(qb_fileio *io, const char *path, qb_create_mode mode, qb
   memset(w, 0, offsetof(local_writer, buf));
   w->fd = -1;
   w->mode = mode;
+  w->io = as_local(io);
   const char *slash = strrchr(p, '/');
   int dirlen = slash ? (int)(slash - p + 1) : 0;
   w->base.ops = &local_writer_ops;
@@ -312,7 +413,7 @@ static int local_create(qb_fileio *io, const char *path, qb_create_mode mode, qb
   }
   w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (w->fd < 0 && errno == ENOENT) { /* the first file of its directory */
-    if ((rc = make_parents(p, err)) != QB_OK) {
+    if ((rc = make_parents(as_local(io), p, err)) != QB_OK) {
       lw_free(w);
       return rc;
     }
@@ -476,9 +577,12 @@ static int local_mkdir(qb_fileio *io, const char *dir, qb_err *err)
   const char *p = local_path(dir);
   char *d = strdup(p);
   if (!d) return QB_FAIL(err, QB_ENOMEM, "%s: out of memory", dir);
-  int e = mkdir_p(d);
+  int e = mkdir_p(as_local(io), d);
   free(d);
-  return e ? QB_FAIL_ERRNO(err, QB_EIO, e, "%s: creating directory", dir) : QB_OK;
+  if (e) return QB_FAIL_ERRNO(err, QB_EIO, e, "%s: creating directory", dir);
+  /* an explicit mkdir (a namespace) is durable when it returns */
+  if (sync_dirty(as_local(io)) != 0) return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync of its parent", dir);
+  return QB_OK;
 }
 
 static int local_rmdir(qb_fileio *io, const char *dir, qb_err *err)
@@ -493,8 +597,10 @@ static int local_rmdir(qb_fileio *io, const char *dir, qb_err *err)
 static int local_rename(qb_fileio *io, const char *from, const char *to, qb_err *err)
 {
   const char *pf = local_path(from), *pt = local_path(to);
-  int rc = make_parents(pt, err);
+  int rc = make_parents(as_local(io), pt, err);
   if (rc) return rc;
+  if (sync_dirty(as_local(io)) != 0)
+    return QB_FAIL_ERRNO(err, QB_EIO, errno, "renaming %s: fsync of the directories written before it", from);
   if (renameat2(AT_FDCWD, pf, AT_FDCWD, pt, RENAME_NOREPLACE) != 0) {
     if (errno != EINVAL && errno != ENOSYS) {
       if (errno == EEXIST) return QB_FAIL(err, QB_EEXISTS, "renaming %s: %s already exists", from, to);
@@ -510,7 +616,17 @@ static int local_rename(qb_fileio *io, const char *from, const char *to, qb_err 
 
 static const struct qb_fileio_dir_ops local_dir_ops = {local_list_dir, local_mkdir, local_rmdir, local_rename};
 
-static void local_free(qb_fileio *io) { free(io); }
+/* Directories still in the set hold only names nothing durable refers to yet (files of a commit that
+ * failed or never came); they are synced anyway, at no cost when the set is empty, as a last courtesy. */
+static void local_free(qb_fileio *io)
+{
+  local_io *l = (local_io *)io;
+  (void)sync_dirty(l);
+  for (size_t i = 0; i < l->n_dirty; i++) free(l->dirty[i]);
+  free(l->dirty);
+  pthread_mutex_destroy(&l->mu);
+  free(l);
+}
 
 static const struct qb_fileio_ops local_ops = {
     .name = "local",
@@ -527,11 +643,15 @@ static const struct qb_fileio_ops local_ops = {
 
 int qb_fileio_local_new(qb_fileio **out, qb_err *err)
 {
-  qb_fileio *io = calloc(1, sizeof *io);
-  if (!io) return QB_FAIL(err, QB_ENOMEM, "out of memory");
-  io->ops = &local_ops;
-  io->dir = &local_dir_ops;
-  io->caps = local_ops.caps;
-  *out = io;
+  local_io *l = calloc(1, sizeof *l);
+  if (!l) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  if (pthread_mutex_init(&l->mu, NULL) != 0) {
+    free(l);
+    return QB_FAIL(err, QB_ENOMEM, "out of memory (mutex)");
+  }
+  l->base.ops = &local_ops;
+  l->base.dir = &local_dir_ops;
+  l->base.caps = local_ops.caps;
+  *out = &l->base;
   return QB_OK;
 }

@@ -15,10 +15,13 @@
 #include "util/str.h"
 
 /* fsync as the library calls it, recorded: this executable's definition is the one the static library
- * links to, and it asks the kernel itself. The test below reads which directories were made durable. */
+ * links to, and it asks the kernel itself. The tests below read which directories were made durable, and
+ * whether `watched` (a file whose publish is the commit point) had appeared when each fsync ran. */
 static char synced[64][PATH_MAX];
+static bool synced_after[64]; /* `watched` existed when this fsync ran */
 static int n_synced;
 static int recording;
+static const char *watched;
 
 int fsync(int fd)
 {
@@ -26,19 +29,35 @@ int fsync(int fd)
     char link[64];
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(link, synced[n_synced], PATH_MAX - 1);
-    if (n > 0) synced[n_synced++][n] = '\0';
+    if (n > 0) {
+      synced_after[n_synced] = watched && access(watched, F_OK) == 0;
+      synced[n_synced++][n] = '\0';
+    }
   }
   return (int)syscall(SYS_fsync, fd);
 }
 
-static bool was_synced(const char *path)
+/* How many recorded fsyncs were of `path`; `before`/`after` count those that ran before / after `watched`
+ * appeared (either may be NULL). */
+static int times_synced(const char *path, int *before, int *after)
 {
   char real[PATH_MAX];
-  if (!realpath(path, real)) return false;
-  for (int i = 0; i < n_synced; i++)
-    if (!strcmp(synced[i], real)) return true;
-  return false;
+  int n = 0, b = 0, a = 0;
+  if (realpath(path, real))
+    for (int i = 0; i < n_synced; i++)
+      if (!strcmp(synced[i], real)) {
+        n++;
+        if (synced_after[i])
+          a++;
+        else
+          b++;
+      }
+  if (before) *before = b;
+  if (after) *after = a;
+  return n;
 }
+
+static bool was_synced(const char *path) { return times_synced(path, NULL, NULL) > 0; }
 
 static int count_cb(void *ctx, const char *path, const qb_stat *st, qb_err *err)
 {
@@ -274,9 +293,12 @@ QB_TEST(batched_exclusive_publish)
   qb_fileio_free(io);
 }
 
-/* A file published under directories that did not exist is durable only if each new directory's name is:
- * the parent of every directory created on the way is fsync'd (ext4 without a journal, XFS and others can
- * otherwise lose the directory entry, and the data file with it, after a power loss). */
+/* A file published under directories that did not exist is durable only if each new directory's name is
+ * (ext4 without a journal, XFS and others can otherwise lose the directory entry, and the data file with
+ * it, after a power loss). A commit's files (data files, manifests, the list: batched publishes) and the
+ * directories created for them leave their directory fsyncs to the FileIO's set; the next durable publish
+ * (the version file) fsyncs every directory in it once, before its own name appears, then its own
+ * directory. */
 QB_TEST(new_directories_are_synced_into_their_parents)
 {
   qb_err err = QB_ERR_INIT;
@@ -284,42 +306,79 @@ QB_TEST(new_directories_are_synced_into_their_parents)
   CHECK_OK(qb_fileio_local_new(&io, &err), &err);
   char *top = qb_str_printf("%s/durable", qb_test_tmpdir());
   CHECK(mkdir(top, 0777) == 0);
-  char *p = qb_str_printf("%s/data/d=2026-11-27/b=sto3g/part-0.parquet", top);
+  char *p = qb_str_printf("%s/data/d=2026-11-27/b=sto3g/part-0.parquet", top),
+       *p2 = qb_str_printf("%s/data/d=2026-11-27/b=sto3g/part-1.parquet", top),
+       *p3 = qb_str_printf("%s/data/d=2026-11-27/b=6-31g/part-2.parquet", top),
+       *man = qb_str_printf("%s/metadata/m0.avro", top), *list = qb_str_printf("%s/metadata/snap.avro", top),
+       *ver = qb_str_printf("%s/metadata/v1.metadata.json", top);
   n_synced = 0;
   recording = 1;
-  CHECK_OK(qb_fileio_write_all(io, p, "PAR1", 4, QB_CREATE_EXCLUSIVE, &err), &err);
+  watched = ver;
+  CHECK_OK(qb_fileio_write_all(io, p, "PAR1", 4, QB_CREATE_EXCLUSIVE_BATCHED, &err), &err);
+  CHECK_EQ_INT(n_synced, 1); /* the file's bytes only: its directories wait for the commit point */
+  CHECK_OK(qb_fileio_write_all(io, p2, "PAR1", 4, QB_CREATE_EXCLUSIVE_BATCHED, &err), &err);
+  CHECK_OK(qb_fileio_write_all(io, p3, "PAR1", 4, QB_CREATE_EXCLUSIVE_BATCHED, &err), &err);
+  CHECK_OK(qb_fileio_write_all(io, man, "m", 1, QB_CREATE_EXCLUSIVE_BATCHED, &err), &err);
+  CHECK_OK(qb_fileio_write_all(io, list, "l", 1, QB_CREATE_EXCLUSIVE_BATCHED, &err), &err);
+  CHECK_EQ_INT(n_synced, 5); /* bytes of the five files, no directory yet */
+  /* a volatile publish (the hint) does not sync the set */
+  char *hint = qb_str_printf("%s/metadata/version-hint.text", top);
+  CHECK_OK(qb_fileio_write_all(io, hint, "1", 1, QB_CREATE_OVERWRITE_VOLATILE, &err), &err);
+  CHECK_EQ_INT(n_synced, 5);
+  CHECK_OK(qb_fileio_write_all(io, ver, "{}", 2, QB_CREATE_EXCLUSIVE, &err), &err);
   recording = 0;
   char *data = qb_str_printf("%s/data", top), *d = qb_str_printf("%s/data/d=2026-11-27", top),
-       *b = qb_str_printf("%s/data/d=2026-11-27/b=sto3g", top);
-  CHECK(was_synced(top)); /* holds "data" */
-  CHECK(was_synced(data)); /* holds "d=..." */
-  CHECK(was_synced(d));    /* holds "b=..." */
-  CHECK(was_synced(b));    /* holds the file (the publish's own fsync) */
+       *b = qb_str_printf("%s/data/d=2026-11-27/b=sto3g", top), *b2 = qb_str_printf("%s/data/d=2026-11-27/b=6-31g", top),
+       *meta = qb_str_printf("%s/metadata", top);
+  /* every directory on the path of a committed file, once, before the version appeared */
+  const char *const dirs[] = {top, data, d, b, b2};
+  for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+    int before, after;
+    CHECK_EQ_INT(times_synced(dirs[i], &before, &after), 1);
+    CHECK_EQ_INT(before, 1);
+  }
+  /* metadata/: once before (the manifests' and the list's names), once after (the version's own) */
+  int before, after;
+  CHECK_EQ_INT(times_synced(meta, &before, &after), 2);
+  CHECK_EQ_INT(before, 1);
+  CHECK_EQ_INT(after, 1);
+  CHECK_EQ_INT(n_synced, 5 + 1 + 5 + 2); /* five files' bytes, the version's, five directories, metadata/ twice */
 
-  /* existing directories cost no directory fsync beyond the publish's own */
-  char *q = qb_str_printf("%s/data/d=2026-11-27/b=sto3g/part-1.parquet", top);
+  /* the set is empty after the commit point: a durable publish in an existing directory costs its bytes and
+   * its directory */
+  char *q = qb_str_printf("%s/data/d=2026-11-27/b=sto3g/part-3.parquet", top);
   n_synced = 0;
   recording = 1;
+  watched = NULL;
   CHECK_OK(qb_fileio_write_all(io, q, "PAR1", 4, QB_CREATE_EXCLUSIVE, &err), &err);
   recording = 0;
   CHECK_EQ_INT(n_synced, 2); /* the file's bytes (under its temporary name) and its directory */
   CHECK(was_synced(b));
   CHECK(!was_synced(d));
 
-  /* qb_fileio_mkdir too */
-  char *m = qb_str_printf("%s/meta/x", top), *meta = qb_str_printf("%s/meta", top);
+  /* qb_fileio_mkdir is durable when it returns */
+  char *m = qb_str_printf("%s/meta/x", top), *meta2 = qb_str_printf("%s/meta", top);
   n_synced = 0;
   recording = 1;
   CHECK_OK(qb_fileio_mkdir(io, m, &err), &err);
   recording = 0;
-  CHECK(was_synced(top) && was_synced(meta));
+  CHECK(was_synced(top) && was_synced(meta2));
+  CHECK_EQ_INT(n_synced, 2);
   free(m);
+  free(meta2);
   free(meta);
+  free(hint);
   free(q);
   free(data);
   free(d);
   free(b);
+  free(b2);
   free(p);
+  free(p2);
+  free(p3);
+  free(man);
+  free(list);
+  free(ver);
   free(top);
   qb_fileio_free(io);
 }
