@@ -366,13 +366,19 @@ static size_t rows_common(const uint8_t *a, const uint8_t *b, const uint8_t *end
   return (size_t)(a - s);
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define QB_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define QB_ALWAYS_INLINE inline
+#endif
+
 typedef size_t (*rows_common_fn)(const uint8_t *a, const uint8_t *b, const uint8_t *end);
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define QB_ROWS_AVX2 1
-/* rows_common 32 bytes at a time, on CPUs with AVX2 (picked per page, rows_common_pick): an 80-byte id
- * match takes three compares instead of six, ~25 instructions less a row (BENCHMARKS.md session 20). */
-__attribute__((target("avx2"))) static size_t rows_common_avx2(const uint8_t *a, const uint8_t *b,
+/* rows_common 32 bytes at a time, on CPUs with AVX2 (rows_sequences picks it per page): an 80-byte id
+ * match takes three compares instead of six (BENCHMARKS.md session 20). */
+__attribute__((target("avx2"))) static QB_ALWAYS_INLINE size_t rows_common_avx2(const uint8_t *a, const uint8_t *b,
                                                                const uint8_t *end)
 {
   const uint8_t *s = a;
@@ -387,14 +393,6 @@ __attribute__((target("avx2"))) static size_t rows_common_avx2(const uint8_t *a,
   return (size_t)(a - s) + rows_common(a, b, end);
 }
 #endif
-
-static rows_common_fn rows_common_pick(void)
-{
-#ifdef QB_ROWS_AVX2
-  if (__builtin_cpu_supports("avx2")) return rows_common_avx2;
-#endif
-  return rows_common;
-}
 
 /* The number of [u32 LE length][bytes] rows that make up exactly [src, src+n), or 0. */
 static size_t rows_count(const uint8_t *src, size_t n)
@@ -414,9 +412,11 @@ static size_t rows_count(const uint8_t *src, size_t n)
  * length, and against the row before from the value (after the prefixes) when that covers more. Offsets
  * stay ≤ QB_PQ_ZSTD_ROWS_MAX_OFFSET, inside any window zstd picks for the page. Returns the number of
  * sequences written to `seq`, and in *matched the bytes they cover. */
-static size_t rows_sequences(const uint8_t *src, size_t n, ZSTD_Sequence *seq, size_t *matched)
+/* `common` is a constant in each caller below, so the compare is inlined into the loop (a call a row
+ * cost ~10 instructions of argument moves and spills). */
+static QB_ALWAYS_INLINE size_t rows_sequences_with(const uint8_t *src, size_t n, ZSTD_Sequence *seq,
+                                                   size_t *matched, rows_common_fn common)
 {
-  rows_common_fn common = rows_common_pick();
   size_t same[64]; /* by length & 63: the last row's start, n for none */
   for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) same[i] = n;
   const uint8_t *end = src + n;
@@ -456,6 +456,22 @@ static size_t rows_sequences(const uint8_t *src, size_t n, ZSTD_Sequence *seq, s
   }
   *matched = sum;
   return ns;
+}
+
+#ifdef QB_ROWS_AVX2
+__attribute__((target("avx2"))) static size_t rows_sequences_avx2(const uint8_t *src, size_t n,
+                                                                  ZSTD_Sequence *seq, size_t *matched)
+{
+  return rows_sequences_with(src, n, seq, matched, rows_common_avx2);
+}
+#endif
+
+static size_t rows_sequences(const uint8_t *src, size_t n, ZSTD_Sequence *seq, size_t *matched)
+{
+#ifdef QB_ROWS_AVX2
+  if (__builtin_cpu_supports("avx2")) return rows_sequences_avx2(src, n, seq, matched);
+#endif
+  return rows_sequences_with(src, n, seq, matched, rows_common);
 }
 #endif
 
