@@ -291,8 +291,8 @@ QB_TEST(zstd_rows_and_floats_round_trip)
 /* The row matcher's compares (32 bytes at a time with AVX2, else 16, then one; codec.c rows_common*):
  * rows sharing 0-99 bytes with the row before, every difference at another position within and across the
  * compare widths, each page also cut 0-2 rows short (the last compare meets the page's end inside a
- * width). Every frame must decompress to its page, and a page of 96-byte rows that differ in one byte (a ~100-byte match
- * a row) compresses to a few bytes a row. */
+ * width). Every frame must decompress to its page, and a page of 96-byte rows that differ in one byte
+ * (a ~100-byte match a row) compresses to a few bytes a row. */
 QB_TEST(zstd_rows_match_lengths)
 {
   qb_err err = QB_ERR_INIT;

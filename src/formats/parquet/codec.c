@@ -378,8 +378,9 @@ typedef size_t (*rows_common_fn)(const uint8_t *a, const uint8_t *b, const uint8
 #define QB_ROWS_AVX2 1
 /* rows_common 32 bytes at a time, on CPUs with AVX2 (rows_sequences picks it per page): an 80-byte id
  * match takes three compares instead of six (BENCHMARKS.md session 20). */
-__attribute__((target("avx2"))) static QB_ALWAYS_INLINE size_t rows_common_avx2(const uint8_t *a, const uint8_t *b,
-                                                               const uint8_t *end)
+__attribute__((target("avx2"))) static QB_ALWAYS_INLINE size_t rows_common_avx2(const uint8_t *a,
+                                                                                const uint8_t *b,
+                                                                                const uint8_t *end)
 {
   const uint8_t *s = a;
   while (end - a >= 32) {
@@ -411,9 +412,9 @@ static size_t rows_count(const uint8_t *src, size_t n)
  * the same length (the match starts at the length prefix); otherwise against the last row of the same
  * length, and against the row before from the value (after the prefixes) when that covers more. Offsets
  * stay ≤ QB_PQ_ZSTD_ROWS_MAX_OFFSET, inside any window zstd picks for the page. Returns the number of
- * sequences written to `seq`, and in *matched the bytes they cover. */
-/* `common` is a constant in each caller below, so the compare is inlined into the loop (a call a row
- * cost ~10 instructions of argument moves and spills). */
+ * sequences written to `seq`, and in *matched the bytes they cover. `common` is a constant in each caller
+ * below (rows_sequences), so the compare is inlined into the loop: a call a row cost ~10 instructions of
+ * argument moves and spills. */
 static QB_ALWAYS_INLINE size_t rows_sequences_with(const uint8_t *src, size_t n, ZSTD_Sequence *seq,
                                                    size_t *matched, rows_common_fn common)
 {
