@@ -288,6 +288,50 @@ QB_TEST(zstd_rows_and_floats_round_trip)
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) qb_buf_free(all[i]);
 }
 
+/* The row matcher's compares (32 bytes at a time with AVX2, else 16, then one; codec.c rows_common*):
+ * rows sharing 0-99 bytes with the row before, every difference at another position within and across the
+ * compare widths, each page also cut 0-2 rows short (the last compare meets the page's end inside a
+ * width). Every frame must decompress to its page, and a page of 96-byte rows that differ in one byte
+ * (a ~100-byte match a row) compresses to a few bytes a row. */
+QB_TEST(zstd_rows_match_lengths)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_buf page;
+  qb_buf_init(&page, QB_BUF_NOLIMIT);
+  qb_pq_compressor z;
+  qb_pq_compressor_init(&z, QB_PQ_ZSTD, QB_PQ_LEVEL_DEFAULT);
+  char v[96];
+  memset(v, 'a', sizeof v);
+  for (int r = 0; r < 2000; r++) {
+    v[r % 96] = (char)('b' + r % 23); /* the row before differs here only */
+    put_row(&page, v, sizeof v);
+  }
+  size_t all = zstd_path(&z, 1, &page);
+  CHECK(all < page.n / 20);
+  /* the same rows, cut to rows of every length 1..99 that share a prefix of every length */
+  qb_buf cut;
+  qb_buf_init(&cut, QB_BUF_NOLIMIT);
+  for (size_t len = 1; len < 100; len++) {
+    qb_buf_reset(&cut);
+    char w[100];
+    memset(w, 'x', sizeof w);
+    for (size_t r = 0; r < 64; r++) {
+      w[(r * 7) % len] ^= 1; /* a difference at (r * 7) % len: a match of 4 + that many bytes */
+      put_row(&cut, w, len);
+    }
+    zstd_path(&z, 1, &cut);
+    /* shorter pages of the same rows */
+    qb_buf head;
+    qb_buf_init(&head, QB_BUF_NOLIMIT);
+    CHECK_OK(qb_buf_append(&head, cut.p, cut.n - (len + 4) * (len % 3), &err), &err);
+    zstd_path(&z, 1, &head);
+    qb_buf_free(&head);
+  }
+  qb_buf_free(&cut);
+  qb_buf_free(&page);
+  qb_pq_compressor_free(&z);
+}
+
 QB_TEST(size_mismatch_messages)
 {
   qb_err err = QB_ERR_INIT;

@@ -366,6 +366,35 @@ static size_t rows_common(const uint8_t *a, const uint8_t *b, const uint8_t *end
   return (size_t)(a - s);
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define QB_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define QB_ALWAYS_INLINE inline
+#endif
+
+typedef size_t (*rows_common_fn)(const uint8_t *a, const uint8_t *b, const uint8_t *end);
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define QB_ROWS_AVX2 1
+/* rows_common 32 bytes at a time, on CPUs with AVX2 (rows_sequences picks it per page): an 80-byte id
+ * match takes three compares instead of six (BENCHMARKS.md session 20). */
+__attribute__((target("avx2"))) static QB_ALWAYS_INLINE size_t rows_common_avx2(const uint8_t *a,
+                                                                                const uint8_t *b,
+                                                                                const uint8_t *end)
+{
+  const uint8_t *s = a;
+  while (end - a >= 32) {
+    __m256i eq = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(const void *)a),
+                                   _mm256_loadu_si256((const __m256i *)(const void *)b));
+    unsigned m = (unsigned)_mm256_movemask_epi8(eq);
+    if (m != 0xffffffffu) return (size_t)(a - s) + (size_t)__builtin_ctz(~m);
+    a += 32;
+    b += 32;
+  }
+  return (size_t)(a - s) + rows_common(a, b, end);
+}
+#endif
+
 /* The number of [u32 LE length][bytes] rows that make up exactly [src, src+n), or 0. */
 static size_t rows_count(const uint8_t *src, size_t n)
 {
@@ -383,29 +412,32 @@ static size_t rows_count(const uint8_t *src, size_t n)
  * the same length (the match starts at the length prefix); otherwise against the last row of the same
  * length, and against the row before from the value (after the prefixes) when that covers more. Offsets
  * stay ≤ QB_PQ_ZSTD_ROWS_MAX_OFFSET, inside any window zstd picks for the page. Returns the number of
- * sequences written to `seq`. */
-static size_t rows_sequences(const uint8_t *src, size_t n, ZSTD_Sequence *seq)
+ * sequences written to `seq`, and in *matched the bytes they cover. `common` is a constant in each caller
+ * below (rows_sequences), so the compare is inlined into the loop: a call a row cost ~10 instructions of
+ * argument moves and spills. */
+static QB_ALWAYS_INLINE size_t rows_sequences_with(const uint8_t *src, size_t n, ZSTD_Sequence *seq,
+                                                   size_t *matched, rows_common_fn common)
 {
   size_t same[64]; /* by length & 63: the last row's start, n for none */
   for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) same[i] = n;
   const uint8_t *end = src + n;
-  size_t ns = 0, lit = 0, prev = 0, p = 4 + (size_t)rd_le32(src);
+  size_t ns = 0, lit = 0, prev = 0, p = 4 + (size_t)rd_le32(src), sum = 0;
   same[rd_le32(src) & 63] = 0;
   while (p < n) {
     uint32_t len = rd_le32(src + p);
     if (p >= lit && p - prev <= QB_PQ_ZSTD_ROWS_MAX_OFFSET) {
       size_t off = p - prev, at = p, c = 0;
       if (rd_le32(src + prev) == len) {
-        c = rows_common(src + p, src + prev, end);
+        c = common(src + p, src + prev, end);
       } else {
         size_t q = same[len & 63];
         if (q != n && rd_le32(src + q) == len && p - q <= QB_PQ_ZSTD_ROWS_MAX_OFFSET) {
-          c = rows_common(src + p, src + q, end);
+          c = common(src + p, src + q, end);
           off = p - q;
         }
         /* the row before shares the value's start (term ids: the experiment id; the numbers differ) */
         if (c < QB_PQ_ZSTD_ROWS_MIN_MATCH + 4) {
-          size_t c1 = rows_common(src + p + 4, src + prev + 4, end);
+          size_t c1 = common(src + p + 4, src + prev + 4, end);
           if (c1 > c) at = p + 4, c = c1, off = p - prev;
         }
       }
@@ -415,6 +447,7 @@ static size_t rows_sequences(const uint8_t *src, size_t n, ZSTD_Sequence *seq)
         seq[ns].matchLength = (unsigned)c;
         seq[ns].rep = 0;
         ns++;
+        sum += c;
         lit = at + c;
       }
     }
@@ -422,7 +455,24 @@ static size_t rows_sequences(const uint8_t *src, size_t n, ZSTD_Sequence *seq)
     prev = p;
     p += 4 + (size_t)len;
   }
+  *matched = sum;
   return ns;
+}
+
+#ifdef QB_ROWS_AVX2
+__attribute__((target("avx2"))) static size_t rows_sequences_avx2(const uint8_t *src, size_t n,
+                                                                  ZSTD_Sequence *seq, size_t *matched)
+{
+  return rows_sequences_with(src, n, seq, matched, rows_common_avx2);
+}
+#endif
+
+static size_t rows_sequences(const uint8_t *src, size_t n, ZSTD_Sequence *seq, size_t *matched)
+{
+#ifdef QB_ROWS_AVX2
+  if (__builtin_cpu_supports("avx2")) return rows_sequences_avx2(src, n, seq, matched);
+#endif
+  return rows_sequences_with(src, n, seq, matched, rows_common);
 }
 #endif
 
@@ -435,8 +485,7 @@ int qb_pq_zstd_compress_rows(void **zctx, qb_buf *seqs, qb_buf *out, const uint8
   qb_buf_reset(seqs);
   if ((rc = qb_buf_reserve(seqs, rows * sizeof(ZSTD_Sequence), err)) != QB_OK) return rc;
   ZSTD_Sequence *seq = (ZSTD_Sequence *)(void *)seqs->p;
-  size_t ns = rows_sequences(src, n, seq), matched = 0;
-  for (size_t i = 0; i < ns; i++) matched += seq[i].matchLength;
+  size_t matched, ns = rows_sequences(src, n, seq, &matched);
   /* long literal runs (text, JSON, values unlike the row before) may hold repeats only a search finds */
   if (n - matched > (ns + 1) * QB_PQ_ZSTD_ROWS_MAX_LITERALS)
     return qb_pq_zstd_compress(zctx, out, QB_PQ_LEVEL_DEFAULT, src, n, err);

@@ -70,7 +70,11 @@ int qb_pq_zstd_compress(void **zctx, qb_buf *out, int level, const uint8_t *src,
  * (random numbers after the id; zstd found older rows with the same length). docs/BENCHMARKS.md, session 19.
  * Matches shorter than QB_PQ_ZSTD_ROWS_MIN_MATCH are literals (4: a length prefix; 6 and 8 wrote 6 % more
  * bytes); offsets above QB_PQ_ZSTD_ROWS_MAX_OFFSET are not used, which keeps them inside the window zstd
- * picks for any page. */
+ * picks for any page. Matches are measured 32 bytes at a time where the CPU has AVX2 (else 16, SSE2): the
+ * same sequences, hence the same frames, either way. zstd cuts the blocks (ZSTD_c_blockDelimiters stays
+ * ZSTD_sf_noBlockDelimiters): explicit delimiters at our own 128 KiB cuts saved zstd's sequence split but
+ * cost as much in its delimiter scan and need ZSTD_c_searchForExternalRepcodes (docs/BENCHMARKS.md,
+ * session 20). */
 #define QB_PQ_ZSTD_ROWS_MIN_MATCH 4
 #define QB_PQ_ZSTD_ROWS_MAX_OFFSET (1u << 17)
 /* Pages whose literal runs between those matches average more than this many bytes go to zstd's own search
