@@ -127,9 +127,6 @@ static inline int reserve_hinted(qb_buf *b, size_t extra, size_t hint, qb_err *e
  * its v1 length prefix) and hands the buffer to the page writer as the page body, without a copy. */
 #define DATA_HEAD 16
 
-/* Capacity of `data` from which it grows to a whole page at once (see data_reserve). */
-#define DATA_JUMP ((size_t)16 << 10)
-
 /* Bytes of PLAIN values staged in `data` (after its headroom). */
 static inline size_t data_bytes(const qb_pq_colw *c) { return c->data.n ? c->data.n - DATA_HEAD : 0; }
 
@@ -137,13 +134,6 @@ static inline size_t data_bytes(const qb_pq_colw *c) { return c->data.n ? c->dat
 static inline int data_reserve(qb_pq_colw *c, size_t extra, qb_err *err)
 {
   size_t head = c->data.n ? 0 : DATA_HEAD;
-  /* Past DATA_JUMP bytes a page of PLAIN values mostly runs on to the page size: take room for the whole
-   * page at once rather than doubling there (each doubling copies what is staged; a 1 MiB page copied
-   * ~1 MiB over six reallocs). The room not written is address space, not resident memory. */
-  if (c->data.cap >= DATA_JUMP && c->data.cap - c->data.n <= head + extra) {
-    size_t page = c->o->page_size_bytes + DATA_HEAD;
-    if (page > c->data.n + extra) extra = page - c->data.n;
-  }
   int rc = reserve_hinted(&c->data, head + extra, c->hint_data, err);
   if (rc) return rc;
   c->data.n += head;
