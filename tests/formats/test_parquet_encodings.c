@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "formats/parquet/dict_builder.h"
 #include "formats/parquet/encodings.h"
 #include "formats/parquet/meta.h"
 #include "harness.h"
@@ -1054,4 +1055,42 @@ QB_TEST(real_delta_pages_match_upstream_csv)
   qb_arena_release(&a);
   free(file);
   free(csv);
+}
+
+/* Number dictionary slots hold a folded tag of the key: 8-byte keys whose tags collide (hi ^ lo equal)
+ * must still be told apart by their values, across growth, and keep first-seen indices. */
+QB_TEST(dict_u64_tag_collisions)
+{
+  qb_pq_dict d;
+  qb_pq_dict_init(&d, 8, true);
+  qb_err err;
+  enum { N = 5000 };
+  for (int pass = 0; pass < 2; pass++) {
+    for (uint32_t i = 0; i < N; i++) {
+      /* (i, 0) and (0, i) fold to the same tag i; keys alternate so `last` never short-cuts */
+      uint64_t k = (i & 1) ? (uint64_t)(i / 2 + 1) << 32 : (uint64_t)(i / 2 + 1);
+      uint32_t idx = 0;
+      bool added = false;
+      CHECK_OK(qb_pq_dict_put_u64(&d, k, &idx, &added, &err), &err);
+      CHECK_EQ_INT(idx, i);
+      CHECK(added == (pass == 0));
+    }
+  }
+  CHECK_EQ_INT(d.n, N);
+  qb_pq_dict_free(&d);
+  /* 4-byte keys: the tag is the key */
+  qb_pq_dict_init(&d, 4, true);
+  for (uint32_t i = 0; i < 3000; i++) {
+    uint32_t idx = 0;
+    bool added = false;
+    CHECK_OK(qb_pq_dict_put_u32(&d, i * 2654435761u, &idx, &added, &err), &err);
+    CHECK(added && idx == i);
+  }
+  for (uint32_t i = 0; i < 3000; i++) {
+    uint32_t idx = 0;
+    bool added = true;
+    CHECK_OK(qb_pq_dict_put_u32(&d, i * 2654435761u, &idx, &added, &err), &err);
+    CHECK(!added && idx == i);
+  }
+  qb_pq_dict_free(&d);
 }

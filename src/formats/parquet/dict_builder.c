@@ -63,29 +63,22 @@ void qb_pq_dict_free(qb_pq_dict *d)
 {
   if (!d) return;
   free(d->slots);
+  free(d->nslots);
   qb_buf_free(&d->values);
   qb_buf_free(&d->ends);
   qb_buf_free(&d->hashes);
   d->slots = NULL;
+  d->nslots = NULL;
   d->mask = 0;
   d->n = 0;
   d->last = 0;
 }
 
-/* The slot an entry starts probing from (grow: no bytes are re-hashed, numbers re-mix in one multiply). */
+/* The slot a bytes-keyed entry starts probing from (grow: no bytes are re-hashed). */
 static size_t entry_slot(const qb_pq_dict *d, uint32_t i)
 {
   if (d->width == 0) return (size_t)((const uint64_t *)(const void *)d->hashes.p)[i] & d->mask;
-  const uint8_t *v = qb_pq_dict_fixed(d, i);
-  if (!d->numeric) return (size_t)hash_bytes(v, d->width) & d->mask;
-  if (d->width == 4) {
-    uint32_t b;
-    memcpy(&b, v, 4);
-    return qb_pq_dict__slot(d, b);
-  }
-  uint64_t b;
-  memcpy(&b, v, 8);
-  return qb_pq_dict__slot(d, b);
+  return (size_t)hash_bytes(qb_pq_dict_fixed(d, i), d->width) & d->mask;
 }
 
 /* The first table and value buffers, sized for the hint (the previous chunk's dictionary). */
@@ -107,12 +100,35 @@ static int grow(qb_pq_dict *d, qb_err *err)
 {
   size_t cap = (d->mask + 1) * 4;
   int rc;
-  if (!d->slots && (rc = first_alloc(d, &cap, err)) != QB_OK) return rc;
-  uint32_t *slots = calloc(cap, sizeof *slots);
-  if (!slots) return QB_FAIL(err, QB_ENOMEM, "dictionary: out of memory for %zu slots", cap);
+  if (!(d->numeric ? (void *)d->nslots : (void *)d->slots) && (rc = first_alloc(d, &cap, err)) != QB_OK) return rc;
   size_t mask = cap - 1;
   unsigned shift = 64;
   while (((size_t)1 << (64 - shift)) < cap) shift--;
+  if (d->numeric) {
+    uint64_t *ns = calloc(cap, sizeof *ns);
+    if (!ns) return QB_FAIL(err, QB_ENOMEM, "dictionary: out of memory for %zu slots", cap);
+    free(d->nslots);
+    d->nslots = ns;
+    d->mask = mask;
+    d->shift = shift;
+    for (uint32_t i = 0; i < d->n; i++) {
+      const uint8_t *p = qb_pq_dict_fixed(d, i);
+      uint64_t key = 0;
+      if (d->width == 4) {
+        uint32_t b;
+        memcpy(&b, p, 4);
+        key = b;
+      } else {
+        memcpy(&key, p, 8);
+      }
+      size_t s = qb_pq_dict__slot(d, key);
+      while (ns[s]) s = (s + 1) & mask;
+      ns[s] = (uint64_t)qb_pq_dict__tag(key) << 32 | (i + 1);
+    }
+    return QB_OK;
+  }
+  uint32_t *slots = calloc(cap, sizeof *slots);
+  if (!slots) return QB_FAIL(err, QB_ENOMEM, "dictionary: out of memory for %zu slots", cap);
   free(d->slots);
   d->slots = slots;
   d->mask = mask;
@@ -133,10 +149,11 @@ static inline int add_fixed(qb_pq_dict *d, const void *bits, size_t width, size_
   int rc;
   if (s == SIZE_MAX || (size_t)d->n + 1 > (d->mask + 1) / 2) {
     if ((rc = grow(d, err)) != QB_OK) return rc;
-    for (s = qb_pq_dict__slot(d, key); d->slots[s];) s = (s + 1) & d->mask;
+    for (s = qb_pq_dict__slot(d, key); d->nslots[s];) s = (s + 1) & d->mask;
   }
   if ((rc = app(&d->values, bits, width, err)) != QB_OK) return rc;
-  d->slots[s] = d->last = ++d->n;
+  d->last = ++d->n;
+  d->nslots[s] = (uint64_t)qb_pq_dict__tag(key) << 32 | d->n;
   d->plain_bytes += width;
   *out_idx = d->n - 1;
   *out_new = true;

@@ -23,7 +23,10 @@
 typedef struct qb_pq_dict {
   size_t width;        /* value width in bytes; 0 = BYTE_ARRAY */
   bool numeric;        /* 4/8-byte numbers (put_u32/put_u64), else keyed by bytes (put_bytes) */
-  uint32_t *slots;     /* hash index: 0 = empty, else entry + 1 */
+  uint32_t *slots;     /* bytes-keyed hash index: 0 = empty, else entry + 1 */
+  uint64_t *nslots;    /* numeric hash index (slots stays NULL): 0 = empty, else tag << 32 | entry + 1, the
+                        * tag (qb_pq_dict__tag) rejecting most non-matching slots without reading the value
+                        * array (4-byte keys: the tag is the key, so no value read at all) */
   size_t mask;         /* slot count - 1 (power of two) */
   unsigned shift;      /* 64 - log2(slot count): numbers take their slot from a product's top bits */
   uint32_t n;          /* entries */
@@ -60,6 +63,9 @@ static inline size_t qb_pq_dict__slot(const qb_pq_dict *d, uint64_t x)
   return (size_t)(((x ^ (x >> 32)) * 0x9E3779B97F4A7C15ULL) >> d->shift);
 }
 
+/* A number's slot tag: 4-byte keys whole, 8-byte keys folded. */
+static inline uint32_t qb_pq_dict__tag(uint64_t x) { return (uint32_t)(x ^ (x >> 32)); }
+
 /* The lookups inline (the column writer calls them per value): the previous value, then the probe; only a
  * value to add leaves for the out-of-line part, at the empty slot the probe ended on. */
 #define QB_PQ_DICT_PUT_FIXED(T, ADD)                                                       \
@@ -70,10 +76,12 @@ static inline size_t qb_pq_dict__slot(const qb_pq_dict *d, uint64_t x)
     return QB_OK;                                                                          \
   }                                                                                        \
   size_t s = SIZE_MAX;                                                                     \
-  if (d->slots) {                                                                          \
-    for (s = qb_pq_dict__slot(d, bits); d->slots[s]; s = (s + 1) & d->mask) {              \
-      uint32_t e = d->slots[s];                                                            \
-      if (vals[e - 1] == bits) {                                                           \
+  if (d->nslots) {                                                                         \
+    uint32_t tag = qb_pq_dict__tag(bits);                                                  \
+    uint64_t v;                                                                            \
+    for (s = qb_pq_dict__slot(d, bits); (v = d->nslots[s]) != 0; s = (s + 1) & d->mask) {   \
+      uint32_t e = (uint32_t)v;                                                            \
+      if ((uint32_t)(v >> 32) == tag && (sizeof(T) == 4 || vals[e - 1] == bits)) {         \
         d->last = e;                                                                       \
         *out_idx = e - 1;                                                                  \
         *out_new = false;                                                                  \

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Micro-benchmark of the number dictionary (src/formats/parquet/dict_builder.h) alone: DOUBLE values drawn
+ * from a pool of DISTINCT values (measurement-like: most puts hit, a pool's first puts add), in chunks of
+ * CHUNK values with a reset between chunks (a column chunk each), as the column writer uses it.
+ * Prints one JSON line: values, distinct, rounds, best ns per put over the rounds, and a checksum of the
+ * indices (the same for two builds that assign the same entry indices).
+ *   dict_bench [--rounds N] [--count N] [--distinct N] [--chunk N] */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "formats/parquet/dict_builder.h"
+
+static uint64_t rng_s = 42;
+static uint64_t next_u64(void)
+{
+  uint64_t z = (rng_s += UINT64_C(0x9e3779b97f4a7c15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+static double now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+  size_t rounds = 20, count = 2000000, distinct = 60000, chunk = 250000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    size_t v = (size_t)strtoull(argv[i + 1], NULL, 10);
+    if (!strcmp(argv[i], "--rounds")) rounds = v;
+    else if (!strcmp(argv[i], "--count")) count = v;
+    else if (!strcmp(argv[i], "--distinct")) distinct = v;
+    else if (!strcmp(argv[i], "--chunk")) chunk = v;
+  }
+  if (!distinct || !chunk) return 2;
+  uint64_t *pool = malloc(distinct * sizeof *pool), *vals = malloc(count * sizeof *vals);
+  if (!pool || !vals) return 1;
+  for (size_t i = 0; i < distinct; i++) {
+    double d = (double)(next_u64() >> 11) * 0x1.0p-53 * 4.0 - 2.0; /* energies/expectations in [-2, 2) */
+    memcpy(&pool[i], &d, 8);
+  }
+  for (size_t i = 0; i < count; i++) vals[i] = pool[next_u64() % distinct];
+  qb_pq_dict d;
+  qb_pq_dict_init(&d, 8, true);
+  double best = 1e30;
+  uint64_t sum = 0;
+  for (size_t r = 0; r < rounds; r++) {
+    sum = 0;
+    double t0 = now_ns();
+    for (size_t i = 0; i < count; i++) {
+      if (i % chunk == 0) qb_pq_dict_reset(&d);
+      uint32_t idx;
+      bool added;
+      qb_err err;
+      if (qb_pq_dict_put_u64(&d, vals[i], &idx, &added, &err) != QB_OK) return 1;
+      sum = sum * 31 + idx;
+    }
+    double ns = (now_ns() - t0) / (double)count;
+    if (ns < best) best = ns;
+  }
+  qb_pq_dict_free(&d);
+  printf("{\"values\":%zu,\"distinct\":%zu,\"rounds\":%zu,\"best_ns_per_put\":%.3f,\"checksum\":%llu}\n", count, distinct,
+         rounds, best, (unsigned long long)sum);
+  free(pool);
+  free(vals);
+  return 0;
+}
