@@ -135,19 +135,7 @@ static inline __attribute__((always_inline)) bool eisel_lemire(uint64_t *bits, u
     hi = mhi;
     lo = mlo;
   }
-  uint64_t msb = hi >> 63;
-  uint64_t m = hi >> (msb + 9); /* 54 bits: the 53 of the result and one rounding bit */
-  e2 -= 1 ^ msb;
-  if (lo == 0 && (hi & 0x1ff) == 0 && (m & 3) == 1) return false; /* maybe exactly halfway */
-  m += m & 1;
-  m >>= 1;
-  if (m >> 53) { /* rounding carried into a new bit */
-    m >>= 1;
-    e2++;
-  }
-  if (e2 - 1 >= 0x7ff - 1) return false; /* subnormal or infinite */
-  *bits = e2 << 52 | (m & ((UINT64_C(1) << 52) - 1));
-  return true;
+  return qb_decimal__lemire_round(bits, hi, lo, e2);
 }
 
 static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;

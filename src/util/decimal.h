@@ -93,6 +93,28 @@ bool qb_decimal__acc_to_double_rest(double *out, const qb_decimal_acc *a, bool n
 #define QB_DECIMAL__POW5_MAX 347
 extern const uint64_t (*const qb_decimal__pow5)[2];
 
+/* The end of Eisel-Lemire, shared by the inline usual case below and decimal.c's full one: hi:lo is the
+ * product of the normalised mantissa and 10^q's top bits (carry already added), e2 the biased binary exponent
+ * its top bit would stand for with the top bit at 2^63. *bits = the positive result; false when the product
+ * may be exactly halfway, or the result is subnormal or infinite. */
+static inline __attribute__((always_inline)) bool qb_decimal__lemire_round(uint64_t *bits, uint64_t hi,
+                                                                           uint64_t lo, uint64_t e2)
+{
+  uint64_t msb = hi >> 63;
+  uint64_t m = hi >> (msb + 9); /* 54 bits: the 53 of the result and one rounding bit */
+  e2 -= 1 ^ msb;
+  if (lo == 0 && (hi & 0x1ff) == 0 && (m & 3) == 1) return false; /* maybe exactly halfway */
+  m += m & 1;
+  m >>= 1;
+  if (m >> 53) { /* rounding carried into a new bit */
+    m >>= 1;
+    e2++;
+  }
+  if (e2 - 1 >= 0x7ff - 1) return false; /* subnormal or infinite */
+  *bits = e2 << 52 | (m & ((UINT64_C(1) << 52) - 1));
+  return true;
+}
+
 /* Eisel-Lemire's usual case inline (17-digit fractions miss Clinger's path; see decimal.c for the
  * algorithm): w != 0, nothing truncated, and the product's low bits clear of the carry and halfway tests.
  * false, deciding nothing, for everything else: the out-of-line rest then decides as before, so the result
@@ -107,21 +129,12 @@ static inline bool qb_decimal__lemire_inline(double *out, uint64_t w, int64_t q,
   u128 r = (u128)(w << clz) * p5[0];
   uint64_t hi = (uint64_t)(r >> 64), lo = (uint64_t)r;
   if ((hi & 0x1ff) == 0x1ff) return false; /* the next 64 bits of 10^q could carry in: the rest adds them */
-  uint64_t msb = hi >> 63;
-  uint64_t m = hi >> (msb + 9); /* 54 bits: the 53 of the result and one rounding bit */
-  if (lo == 0 && (hi & 0x1ff) == 0 && (m & 3) == 1) return false; /* maybe exactly halfway */
   /* floor(q * log2(10)) (217706 / 2^16 ~ log2(10)) kept non-negative for the shift: 1200 * 2^16 >
    * 217706 * 348 */
   int64_t fl = ((217706 * q + INT64_C(1200) * 65536) >> 16) - 1200;
-  uint64_t e2 = (uint64_t)(fl + 64 + 1023 - clz) - (1 ^ msb);
-  m += m & 1;
-  m >>= 1;
-  if (m >> 53) { /* rounding carried into a new bit */
-    m >>= 1;
-    e2++;
-  }
-  if (e2 - 1 >= 0x7ff - 1) return false; /* subnormal or infinite */
-  uint64_t bits = (uint64_t)neg << 63 | e2 << 52 | (m & ((UINT64_C(1) << 52) - 1));
+  uint64_t bits;
+  if (!qb_decimal__lemire_round(&bits, hi, lo, (uint64_t)(fl + 64 + 1023 - clz))) return false;
+  bits |= (uint64_t)neg << 63;
   memcpy(out, &bits, sizeof bits);
   return true;
 #else
