@@ -332,6 +332,52 @@ QB_TEST(zstd_rows_match_lengths)
   qb_pq_compressor_free(&z);
 }
 
+/* Edge pages on the rows path (qb_pq_zstd_compress_rows), each through libzstd and our reader: an empty
+ * page, one row, one empty row; a page of 1-byte rows whose second row starts a match over the whole rest of
+ * the page (a match longer than zstd's 128 KiB block, split by zstd); a page of exactly 128 KiB; rows of
+ * random bytes and random lengths over alphabets of 2..256 letters (short matches, literal runs of every
+ * size, pages across block boundaries). */
+QB_TEST(zstd_rows_edge_pages)
+{
+  qb_pq_compressor z;
+  qb_pq_compressor_init(&z, QB_PQ_ZSTD, QB_PQ_LEVEL_DEFAULT);
+  qb_buf page;
+  qb_buf_init(&page, QB_BUF_NOLIMIT);
+  zstd_path(&z, 1, &page); /* empty */
+  put_row(&page, "only", 4);
+  zstd_path(&z, 1, &page); /* one row */
+  qb_buf_reset(&page);
+  put_row(&page, "", 0);
+  zstd_path(&z, 1, &page); /* one empty row */
+  qb_buf_reset(&page);
+  for (int r = 0; r < 300000; r++) put_row(&page, "a", 1);
+  CHECK(page.n > 4 * 128 * 1024);
+  CHECK(zstd_path(&z, 1, &page) < 1000); /* one match of 1.5 MB */
+  qb_buf_reset(&page);
+  char v[300];
+  memset(v, 'q', sizeof v);
+  while (page.n + 68 <= 128 * 1024) put_row(&page, v, 64);
+  put_row(&page, v, 128 * 1024 - page.n - 4);
+  CHECK(page.n == 128 * 1024);
+  CHECK(zstd_path(&z, 1, &page) < 1000);
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  const unsigned alphabets[] = {2, 4, 10, 16, 64, 256};
+  for (size_t a = 0; a < sizeof alphabets / sizeof alphabets[0]; a++) {
+    for (size_t rows = 2; rows < 40000; rows = rows * 5 + 3) {
+      qb_buf_reset(&page);
+      for (size_t r = 0; r < rows; r++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = (size_t)(x % 24);
+        for (size_t k = 0; k < len; k++) v[k] = (char)((x >> (k % 56)) % alphabets[a] + (x >> 60));
+        put_row(&page, v, len);
+      }
+      zstd_path(&z, 1, &page);
+    }
+  }
+  qb_buf_free(&page);
+  qb_pq_compressor_free(&z);
+}
+
 QB_TEST(size_mismatch_messages)
 {
   qb_err err = QB_ERR_INIT;
