@@ -382,16 +382,20 @@ __attribute__((target("avx2"))) static QB_ALWAYS_INLINE size_t rows_common_avx2(
                                                                                 const uint8_t *b,
                                                                                 const uint8_t *end)
 {
-  const uint8_t *s = a;
-  while (end - a >= 32) {
-    __m256i eq = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(const void *)a),
-                                   _mm256_loadu_si256((const __m256i *)(const void *)b));
-    unsigned m = (unsigned)_mm256_movemask_epi8(eq);
-    if (m != 0xffffffffu) return (size_t)(a - s) + (size_t)__builtin_ctz(~m);
-    a += 32;
-    b += 32;
+  /* one index for both rows against the last whole step's start: a step is a load, a compare and two tests */
+  size_t lim = (size_t)(end - a), i = 0;
+  if (lim >= 32) {
+    const size_t last = lim - 32;
+    for (;;) {
+      __m256i eq = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(a + i)),
+                                     _mm256_loadu_si256((const __m256i *)(const void *)(b + i)));
+      unsigned m = (unsigned)_mm256_movemask_epi8(eq);
+      if (m != 0xffffffffu) return i + (size_t)__builtin_ctz(~m);
+      i += 32;
+      if (i > last) break;
+    }
   }
-  return (size_t)(a - s) + rows_common(a, b, end);
+  return i + rows_common(a + i, b + i, end);
 }
 #endif
 
@@ -421,12 +425,14 @@ static QB_ALWAYS_INLINE size_t rows_sequences_with(const uint8_t *src, size_t n,
   size_t same[64]; /* by length & 63: the last row's start, n for none */
   for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) same[i] = n;
   const uint8_t *end = src + n;
-  size_t ns = 0, lit = 0, prev = 0, p = 4 + (size_t)rd_le32(src), sum = 0;
+  ZSTD_Sequence *sq = seq; /* the next sequence: a pointer, not an index, keeps the loop's state in registers */
+  size_t lit = 0, prev = 0, p = 4 + (size_t)rd_le32(src), sum = 0;
   same[rd_le32(src) & 63] = 0;
   while (p < n) {
     uint32_t len = rd_le32(src + p);
-    if (p >= lit && p - prev <= QB_PQ_ZSTD_ROWS_MAX_OFFSET) {
-      size_t off = p - prev, at = p, c = 0;
+    size_t off = p - prev;
+    if (p >= lit && off <= QB_PQ_ZSTD_ROWS_MAX_OFFSET) {
+      size_t at = p, c = 0;
       if (rd_le32(src + prev) == len) {
         c = common(src + p, src + prev, end);
       } else {
@@ -442,11 +448,11 @@ static QB_ALWAYS_INLINE size_t rows_sequences_with(const uint8_t *src, size_t n,
         }
       }
       if (c >= QB_PQ_ZSTD_ROWS_MIN_MATCH) {
-        seq[ns].offset = (unsigned)off;
-        seq[ns].litLength = (unsigned)(at - lit);
-        seq[ns].matchLength = (unsigned)c;
-        seq[ns].rep = 0;
-        ns++;
+        sq->offset = (unsigned)off;
+        sq->litLength = (unsigned)(at - lit);
+        sq->matchLength = (unsigned)c;
+        sq->rep = 0;
+        sq++;
         sum += c;
         lit = at + c;
       }
@@ -456,7 +462,7 @@ static QB_ALWAYS_INLINE size_t rows_sequences_with(const uint8_t *src, size_t n,
     p += 4 + (size_t)len;
   }
   *matched = sum;
-  return ns;
+  return (size_t)(sq - seq);
 }
 
 #ifdef QB_ROWS_AVX2
