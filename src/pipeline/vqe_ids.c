@@ -243,7 +243,14 @@ static void j_molecule_data(jw *w)
 /* j_num at o, which has QB_JAVA_DOUBLE_MAX + 2 bytes of room; returns the bytes written. */
 static inline size_t num_at(char *o, double v, bool as_long)
 {
-  if (as_long) return qb_spark_long_text(o, (int64_t)v);
+  if (as_long) {
+    int64_t x = (int64_t)v;
+    if ((uint64_t)x < 10) { /* 0..9: the integral imaginary parts (all 0 in the generated data) */
+      o[0] = (char)('0' + x);
+      return 1;
+    }
+    return qb_spark_long_text(o, x);
+  }
   if (isfinite(v)) return qb_java_double_to_string(o, v);
   o[0] = '"'; /* Jackson writes NaN and Infinity as strings */
   size_t n = 1 + qb_java_double_to_string(o + 1, v);
