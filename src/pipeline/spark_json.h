@@ -8,13 +8,86 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "util/buf.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* The escape Jackson writes for byte c into out (2 or 6 bytes), or 0 when c is copied as it is. */
 size_t qb_spark_json_escape(char out[6], unsigned char c);
 /* How many bytes from p on (at most n) qb_spark_json_escape copies as they are (8 bytes at a time). */
 size_t qb_spark_json_plain_run(const char *p, size_t n);
+/* The room qb_spark_json_escaped_into needs at `o` for n input bytes: 6 per byte (\u00XX) and 16 for its
+ * whole-vector stores, which may write past the bytes it returns. */
+#define QB_SPARK_JSON_ESCAPED_ROOM(n) (6 * (n) + 16)
+
+/* p[0, n) with Jackson's escapes (as qb_spark_json_escape, no quotes) at o, which has
+ * QB_SPARK_JSON_ESCAPED_ROOM(n) bytes of room (any of them may be written); returns the bytes that belong to
+ * the text. Inline for the experiment-id text's many short strings (Hamiltonian labels, 2-16 bytes in the
+ * generated data, and the ansatz's lines): the bytes are copied 16 (or 8) at a time as they are tested, a
+ * tail shorter than a vector is tested and copied as the last 16 (or 8) bytes of the string while no
+ * escape has shifted the output against the input, and no call is made per run or per '\n'. */
+static inline size_t qb_spark_json_escaped_into(char *o, const char *p, size_t n)
+{
+  char *start = o;
+  size_t i = 0;
+#ifdef __SSE2__
+  /* bytes <= 0x1f (unsigned: max(x, 0x1f) == 0x1f), '"' and '\\' flagged, as qb_spark_json_plain_run */
+  const __m128i ctl = _mm_set1_epi8(0x1f), quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+#define QB__JSON_HITS(x)                                                                                      \
+  (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8((x), ctl), ctl),                      \
+                                           _mm_or_si128(_mm_cmpeq_epi8((x), quote), _mm_cmpeq_epi8((x), bslash))))
+  while (i + 16 <= n) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+    _mm_storeu_si128((__m128i *)(void *)o, x); /* room: o - start <= 6 * i + 1 and i + 16 <= n */
+    unsigned m = QB__JSON_HITS(x);
+    if (!m) {
+      o += 16, i += 16;
+      continue;
+    }
+    unsigned k = (unsigned)__builtin_ctz(m);
+    o += k, i += k;
+    unsigned char c = (unsigned char)p[i++];
+    if (c == '\n') o[0] = '\\', o[1] = 'n', o += 2;
+    else o += qb_spark_json_escape(o, c);
+  }
+  if (i < n && n >= 16 && (size_t)(o - start) == i) { /* no escape yet: the output is the input so far */
+    size_t r = n - i;                                   /* 1..15 bytes left: test the last 16 */
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + n - 16));
+    if (!(QB__JSON_HITS(x) >> (16 - r))) {
+      _mm_storeu_si128((__m128i *)(void *)(start + n - 16), x); /* rewrites 16 - r equal bytes */
+      return n;
+    }
+  }
+#undef QB__JSON_HITS
+#endif
+  if (n - i >= 8 && (size_t)(o - start) == i) { /* 8..15 bytes left (or no SSE2), no escape yet */
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t a, b;
+    memcpy(&a, p + i, 8);
+    memcpy(&b, p + n - 8, 8);
+    /* as qb_spark_json_plain_run: a word without an escaped byte raises no alarm */
+#define QB__JSON_ALARM(x)                                                                                     \
+  ((((x) - ones * 0x20) & ~(x)) | ((((x) ^ (ones * '"')) - ones) & ~((x) ^ (ones * '"'))) |                   \
+   ((((x) ^ (ones * '\\')) - ones) & ~((x) ^ (ones * '\\'))))
+    if (!((QB__JSON_ALARM(a) | QB__JSON_ALARM(b)) & highs) && n - i <= 16) {
+      memcpy(start + i, &a, 8);
+      memcpy(start + n - 8, &b, 8);
+      return n;
+    }
+#undef QB__JSON_ALARM
+  }
+  for (; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (c >= 0x20 && c != '"' && c != '\\') *o++ = (char)c;
+    else o += qb_spark_json_escape(o, c);
+  }
+  return (size_t)(o - start);
+}
+
 /* Long.toString(v): decimal digits with a leading '-' (at most 20 chars, no NUL). */
 size_t qb_spark_long_text(char out[20], int64_t v);
 

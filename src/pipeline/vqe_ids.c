@@ -109,17 +109,17 @@ static inline char *j_room(jw *w, size_t n)
 
 #define J_LIT(w, s) j_put((w), (s), sizeof(s) - 1)
 
-/* A string with Jackson's escapes: runs without escapes are copied whole. */
+/* A string with Jackson's escapes, escaped straight into the stage a chunk at a time (the ansatz's OpenQASM
+ * text is ~1.5 KB with a '\n' per line). */
 static void j_str(jw *w, qb_vqe_str s)
 {
+  enum { CHUNK = 512 }; /* QB_SPARK_JSON_ESCAPED_ROOM(CHUNK) fits an empty stage */
+  _Static_assert(QB_SPARK_JSON_ESCAPED_ROOM(CHUNK) <= sizeof(((jw *)0)->stage), "j_str chunk");
   j_putc(w, '"');
   for (size_t i = 0; i < s.n;) {
-    size_t run = qb_spark_json_plain_run(s.p + i, s.n - i);
-    j_put(w, s.p + i, run);
-    i += run;
-    if (i == s.n) break;
-    char esc[6];
-    j_put(w, esc, qb_spark_json_escape(esc, (unsigned char)s.p[i++]));
+    size_t k = s.n - i < CHUNK ? s.n - i : CHUNK;
+    w->n += qb_spark_json_escaped_into(j_room(w, QB_SPARK_JSON_ESCAPED_ROOM(k)), s.p + i, k);
+    i += k;
   }
   j_putc(w, '"');
 }
@@ -243,7 +243,14 @@ static void j_molecule_data(jw *w)
 /* j_num at o, which has QB_JAVA_DOUBLE_MAX + 2 bytes of room; returns the bytes written. */
 static inline size_t num_at(char *o, double v, bool as_long)
 {
-  if (as_long) return qb_spark_long_text(o, (int64_t)v);
+  if (as_long) {
+    int64_t x = (int64_t)v;
+    if ((uint64_t)x < 10) { /* 0..9: the integral imaginary parts (all 0 in the generated data) */
+      o[0] = (char)('0' + x);
+      return 1;
+    }
+    return qb_spark_long_text(o, x);
+  }
   if (isfinite(v)) return qb_java_double_to_string(o, v);
   o[0] = '"'; /* Jackson writes NaN and Infinity as strings */
   size_t n = 1 + qb_java_double_to_string(o + 1, v);
@@ -251,21 +258,13 @@ static inline size_t num_at(char *o, double v, bool as_long)
   return n + 1;
 }
 
-/* j_str at o, which has 6 * s.n + 2 bytes of room; returns the bytes written. */
+/* j_str at o, which has QB_SPARK_JSON_ESCAPED_ROOM(s.n) + 2 bytes of room; returns the bytes written. */
 static inline size_t str_at(char *o, qb_vqe_str s)
 {
-  char *start = o;
-  *o++ = '"';
-  for (size_t i = 0; i < s.n;) {
-    size_t run = qb_spark_json_plain_run(s.p + i, s.n - i);
-    memcpy(o, s.p + i, run);
-    o += run;
-    i += run;
-    if (i == s.n) break;
-    o += qb_spark_json_escape(o, (unsigned char)s.p[i++]);
-  }
-  *o++ = '"';
-  return (size_t)(o - start);
+  o[0] = '"';
+  size_t n = 1 + qb_spark_json_escaped_into(o + 1, s.p, s.n);
+  o[n] = '"';
+  return n + 1;
 }
 
 #define LIT_AT(o, s) (memcpy((o), (s), sizeof(s) - 1), sizeof(s) - 1)
@@ -277,7 +276,8 @@ static void j_term(jw *w, const qb_vqe_term *t)
 {
   bool re_long = qb_vqe_types_as_long(w->t, w->r, QB_VQE_F_COEFF_REAL);
   bool im_long = qb_vqe_types_as_long(w->t, w->r, QB_VQE_F_COEFF_IMAG);
-  size_t label_max = t->label.n <= (sizeof w->stage - 128) / 6 ? 6 * t->label.n + 2 : SIZE_MAX;
+  size_t label_max =
+      t->label.n <= (sizeof w->stage - 128) / 6 - 3 ? QB_SPARK_JSON_ESCAPED_ROOM(t->label.n) + 2 : SIZE_MAX;
   size_t need = label_max == SIZE_MAX ? SIZE_MAX : 64 + 2 * (QB_JAVA_DOUBLE_MAX + 2) + label_max;
   if (need > sizeof w->stage - w->n) j_flush(w);
   if (need > sizeof w->stage) { /* a label longer than the stage: piece by piece */

@@ -667,7 +667,16 @@ static int hamiltonian_terms_cols(rows *w)
   if (!ids) return c->rc;
   for (size_t i = 0; i < k; i++) {
     const qb_vqe_term *t = &r->hamiltonian[i];
-    if (t->label.n) memcpy(labels->values.p + labels->values.n, t->label.p, t->label.n);
+    uint8_t *dst = labels->values.p + labels->values.n;
+    if (t->label.n >= 8 && t->label.n <= 16) { /* two overlapping words (no call per label), within the label */
+      uint64_t a, b;
+      memcpy(&a, t->label.p, 8);
+      memcpy(&b, t->label.p + t->label.n - 8, 8);
+      memcpy(dst, &a, 8);
+      memcpy(dst + t->label.n - 8, &b, 8);
+    } else if (t->label.n) {
+      memcpy(dst, t->label.p, t->label.n);
+    }
     labels->values.n += t->label.n;
     qb_vqe__close_bytes(labels);
     memcpy(re + 8 * i, &t->real, 8);

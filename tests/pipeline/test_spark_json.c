@@ -493,3 +493,44 @@ QB_TEST(plain_runs_match_the_byte_loop)
   }
   EXPECT(bad == 0);
 }
+
+/* qb_spark_json_escaped_into (16 or 8 bytes at a time, a tail tested as the string's last vector) against
+ * escaping byte by byte: every length 0..80 (a vector, two, a tail of every size), escapes at every offset
+ * (none, one, several: the output then lags the input), the input and the room allocated to their exact
+ * sizes so that ASan sees any read past the string or write past QB_SPARK_JSON_ESCAPED_ROOM. */
+QB_TEST(escaped_into_matches_the_byte_loop)
+{
+  static const unsigned char pool[] = {'"', '\\', 0x00, 0x01, 0x08, 0x09, 0x0a, 0x0c, 0x0d, 0x1f,
+                                       0x20, 0x7f, 0x80, 0xc3, 0xe9, 0xff, '/', 0x21, 'I', 'Z'};
+  uint64_t x = 0x9e3779b97f4a7c15ULL;
+  int bad = 0;
+  for (int iter = 0; iter < 40000; iter++) {
+    size_t n = (size_t)(iter % 81);
+    char *s = malloc(n ? n : 1), *o = malloc(QB_SPARK_JSON_ESCAPED_ROOM(n));
+    if (!s || !o) {
+      free(s), free(o);
+      EXPECT(0);
+      return;
+    }
+    int mode = (iter / 81) % 4; /* 0: plain, 1: one escape, 2: a few, 3: many */
+    size_t one = n ? (size_t)(x % n) : 0;
+    for (size_t i = 0; i < n; i++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      bool esc = mode == 1 ? i == one : mode == 2 ? x % 16 == 0 : mode == 3 ? x % 2 == 0 : false;
+      s[i] = esc ? (char)pool[(x >> 8) % sizeof pool] : (char)(0x20 + (x >> 16) % 95); /* printable ASCII */
+      if (!esc && (s[i] == '"' || s[i] == '\\')) s[i] = 'q';
+    }
+    char ref[6 * 81];
+    size_t ref_n = 0;
+    for (size_t i = 0; i < n; i++) {
+      size_t len = qb_spark_json_escape(ref + ref_n, (unsigned char)s[i]);
+      if (!len) ref[ref_n] = s[i], len = 1;
+      ref_n += len;
+    }
+    size_t got = qb_spark_json_escaped_into(o, s, n);
+    if (got != ref_n || memcmp(o, ref, ref_n)) bad++;
+    free(s);
+    free(o);
+  }
+  EXPECT(bad == 0);
+}
