@@ -516,6 +516,44 @@ QB_TEST(read_once_cached_uncached_and_fallbacks)
   CHECK_FAIL(qb_fileio_read_once(&(uint8_t *){NULL}, &(size_t){0}, io, "/nonexistent/once", 10, &err),
              QB_ENOTFOUND, &err, "/nonexistent/once");
 
+  /* after a run of cached files only every 8th file is asked about: 20 cached reads, then 9 uncached files
+   * (each its own: a file read through the cache is cached after it). The first question among them finds
+   * the batch uncached, and every file after it is asked and read past the cache. */
+  drop_cached(p);
+  if (cached_pages(p) == 0) {
+    uint8_t *got = NULL;
+    size_t n = 0;
+    CHECK_OK(qb_fileio_read_all(&got, &n, io, p, 1 << 20, &err), &err);
+    free(got);
+    n_direct_reads = 0;
+    pread_watch = 1;
+    for (int i = 0; i < 20; i++) {
+      CHECK_OK(qb_fileio_read_once(&got, &n, io, p, 1 << 20, &err), &err);
+      free(got);
+    }
+    pread_watch = 0;
+    CHECK_EQ_INT(n_direct_reads, 0);
+    char *q[9];
+    for (int i = 0; i < 9; i++) {
+      q[i] = qb_str_printf("%s/once/run%d.bin", qb_test_tmpdir(), i);
+      CHECK_OK(qb_fileio_write_all(io, q[i], want + i, 5000, QB_CREATE_OVERWRITE, &err), &err);
+      drop_cached(q[i]);
+    }
+    int first_direct = -1;
+    for (int i = 0; i < 9; i++) {
+      n_direct_reads = 0;
+      pread_watch = 1;
+      CHECK_OK(qb_fileio_read_once(&got, &n, io, q[i], 1 << 20, &err), &err);
+      pread_watch = 0;
+      CHECK(n == 5000 && !memcmp(got, want + i, 5000));
+      free(got);
+      if (n_direct_reads && first_direct < 0) first_direct = i;
+      if (first_direct >= 0) CHECK_EQ_INT(n_direct_reads, 1);
+      free(q[i]);
+    }
+    CHECK(first_direct >= 0 && first_direct < 8);
+  }
+
   /* tmpfs (no O_DIRECT before Linux 6.6, and its pages never leave the cache): the same bytes */
   char shm[64];
   snprintf(shm, sizeof shm, "/dev/shm/qberg-once-%d.bin", (int)getpid());
