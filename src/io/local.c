@@ -119,10 +119,11 @@ static bool not_cached(int fd)
  * machine that does not keep it there (or the first time) reading through it costs the kernel more than the
  * copy: readahead, a folio per 4 KiB allocated and inserted, then copied and later evicted (~8% of an
  * ingest's cycles at 20,000 uncached files). So a file whose first page is not cached (not_cached; after a
- * run of cached files only every CACHED_RUN-th file is asked) is read with O_DIRECT (set on this descriptor, which only this read uses): whole blocks from the disk
- * straight into the aligned buffer. A cached file (just written, or read before) is read as before, from
- * the cache. (preadv2 with RWF_NOWAIT cannot tell the two apart here: on a miss it fails with EAGAIN but first
- * starts readahead of the range, io_uring's semantics, so the file would be read twice.)
+ * run of cached files only every CACHED_RUN-th file is asked) is read with O_DIRECT (set on this
+ * descriptor, which only this read uses): whole blocks from the disk straight into the aligned buffer. A
+ * cached file (just written, or read before) is read as before, from the cache. (preadv2 with RWF_NOWAIT
+ * cannot tell the two apart: on a miss it fails with EAGAIN but first starts readahead of the range,
+ * io_uring's semantics, so the file would be read twice.)
  * Any surprise on the O_DIRECT path (a file system without it or wanting other alignments: EINVAL; a short
  * read that leaves an unaligned offset before the end; any error) falls back to the ordinary pread for the
  * rest, which reports errors as lf_pread does. The bytes are the same whichever way they came. A file that
