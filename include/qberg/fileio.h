@@ -94,6 +94,15 @@ QB_API void qb_writer_abort(qb_writer *w);
 /** Whole-object helpers. read_all fails with QB_ELIMIT beyond max_bytes; *out is malloc'd (+1 NUL byte). */
 QB_API int qb_fileio_read_all(uint8_t **out, size_t *out_n, qb_fileio *io, const char *path, size_t max_bytes,
                               qb_err *err) QB_WUR;
+/**
+ * As qb_fileio_read_all (same limit, errors and free()-able buffer with its NUL byte), for a file the caller
+ * reads once and not again soon (an ingest's raw input): the backend may read it past its cache. Local: a
+ * file already in the page cache is copied from it; one that is not is read with O_DIRECT and not added to
+ * it (no page-cache insert and copy), falling back to an ordinary read where the file system refuses
+ * O_DIRECT (tmpfs, some network file systems). Files read repeatedly (metadata) should use read_all.
+ */
+QB_API int qb_fileio_read_once(uint8_t **out, size_t *out_n, qb_fileio *io, const char *path, size_t max_bytes,
+                               qb_err *err) QB_WUR;
 QB_API int qb_fileio_write_all(qb_fileio *io, const char *path, const void *p, size_t n, qb_create_mode mode,
                                qb_err *err) QB_WUR;
 /** QB_ENOTFOUND when absent. */

@@ -63,7 +63,7 @@ static void ff_close(qb_file *fb)
   free(ff);
 }
 
-static const struct qb_file_ops faulty_file_ops = {ff_pread, ff_close};
+static const struct qb_file_ops faulty_file_ops = {ff_pread, ff_close, NULL};
 
 static int fo_open_read(qb_fileio *io, const char *path, qb_file **out, qb_err *err)
 {

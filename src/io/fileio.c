@@ -74,7 +74,9 @@ void qb_writer_abort(qb_writer *w)
   if (w) w->ops->abort(w);
 }
 
-int qb_fileio_read_all(uint8_t **out, size_t *out_n, qb_fileio *io, const char *path, size_t max_bytes, qb_err *err)
+/* read_all and read_once: `once` lets the backend read the file past its cache (qb_file_ops.read_once). */
+static int read_whole(uint8_t **out, size_t *out_n, qb_fileio *io, const char *path, size_t max_bytes, bool once,
+                      qb_err *err)
 {
   *out = NULL;
   *out_n = 0;
@@ -87,21 +89,39 @@ int qb_fileio_read_all(uint8_t **out, size_t *out_n, qb_fileio *io, const char *
     return QB_FAIL(err, QB_ELIMIT, "%s: %llu bytes is more than the limit of %zu", path, (unsigned long long)size,
                    max_bytes);
   }
-  uint8_t *p = malloc((size_t)size + 1);
-  if (!p) {
+  uint8_t *p = NULL;
+  if (once && size && f->ops->read_once) {
+    rc = f->ops->read_once(f, &p, err);
     qb_file_close(f);
-    return QB_FAIL(err, QB_ENOMEM, "%s: out of memory reading %llu bytes", path, (unsigned long long)size);
-  }
-  rc = qb_file_pread(f, p, (size_t)size, 0, err);
-  qb_file_close(f);
-  if (rc) {
-    free(p);
-    return rc;
+    if (rc) return rc;
+  } else {
+    p = malloc((size_t)size + 1);
+    if (!p) {
+      qb_file_close(f);
+      return QB_FAIL(err, QB_ENOMEM, "%s: out of memory reading %llu bytes", path, (unsigned long long)size);
+    }
+    rc = qb_file_pread(f, p, (size_t)size, 0, err);
+    qb_file_close(f);
+    if (rc) {
+      free(p);
+      return rc;
+    }
   }
   p[size] = '\0';
   *out = p;
   *out_n = (size_t)size;
   return QB_OK;
+}
+
+int qb_fileio_read_all(uint8_t **out, size_t *out_n, qb_fileio *io, const char *path, size_t max_bytes, qb_err *err)
+{
+  return read_whole(out, out_n, io, path, max_bytes, false, err);
+}
+
+int qb_fileio_read_once(uint8_t **out, size_t *out_n, qb_fileio *io, const char *path, size_t max_bytes,
+                        qb_err *err)
+{
+  return read_whole(out, out_n, io, path, max_bytes, true, err);
 }
 
 int qb_fileio_write_all(qb_fileio *io, const char *path, const void *p, size_t n, qb_create_mode mode, qb_err *err)

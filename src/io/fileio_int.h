@@ -39,6 +39,10 @@ struct qb_fileio {
 struct qb_file_ops {
   int (*pread)(qb_file *f, void *buf, size_t n, uint64_t offset, qb_err *err);
   void (*close)(qb_file *f);
+  /* Optional (NULL: malloc + pread). The whole file, read once: its `size` (> 0) bytes from offset 0 into a
+   * new free()-able buffer of at least size + 1 bytes (*out), with pread's errors and messages. A backend
+   * may keep what it reads out of its cache (local: O_DIRECT). Only close may follow. */
+  int (*read_once)(qb_file *f, uint8_t **out, qb_err *err);
 };
 
 struct qb_file {

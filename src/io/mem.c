@@ -26,7 +26,7 @@ static void mem_close(qb_file *f)
   free(f);
 }
 
-static const struct qb_file_ops mem_file_ops = {mem_pread, mem_close};
+static const struct qb_file_ops mem_file_ops = {mem_pread, mem_close, NULL};
 
 int qb_file_from_memory(qb_file **out, const void *p, size_t n, const char *name, qb_err *err)
 {

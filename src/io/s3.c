@@ -282,7 +282,7 @@ static void sf_close(qb_file *fb)
   free(f);
 }
 
-static const struct qb_file_ops s3_file_ops = {sf_pread, sf_close};
+static const struct qb_file_ops s3_file_ops = {sf_pread, sf_close, NULL};
 
 static int s3_open_read(qb_fileio *io, const char *path, qb_file **out, qb_err *err)
 {

@@ -369,7 +369,7 @@ static int for_each_record(qb_fileio *io, const raw_file *f, record_fn fn, void 
 {
   uint8_t *data = NULL;
   size_t n = 0;
-  int rc = qb_fileio_read_all(&data, &n, io, f->path, QB_VQE_MAX_FILE_BYTES, err);
+  int rc = qb_fileio_read_once(&data, &n, io, f->path, QB_VQE_MAX_FILE_BYTES, err);
   if (rc == QB_OK) rc = each_record(f, data, n, fn, ctx, n_records, err);
   free(data);
   return rc;
@@ -851,7 +851,7 @@ static int one_pass_file(ingest_run *r, size_t i, qb_vqe_types *seen, qb_err *er
   qb_vqe_reader *rd = NULL;
   const qb_vqe_record *rec = NULL;
   bool single = false;
-  int frc = qb_fileio_read_all(&data, &n, r->io, f->path, QB_VQE_MAX_FILE_BYTES, &fe);
+  int frc = qb_fileio_read_once(&data, &n, r->io, f->path, QB_VQE_MAX_FILE_BYTES, &fe);
   if (frc == QB_OK) frc = qb_vqe_reader_open(&rd, f->path, data, n, &fe);
   while (frc == QB_OK && (frc = qb_vqe_reader_next(&rec, rd, &fe)) == QB_OK && rec) {
     r->nrec[i]++;

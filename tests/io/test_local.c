@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Local FileIO: atomic publish, create-exclusive, range reads, listing, URIs. */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +37,54 @@ int fsync(int fd)
     }
   }
   return (int)syscall(SYS_fsync, fd);
+}
+
+/* pread as the library calls it, watched: while `pread_watch` is set, each call records whether its
+ * descriptor reads with O_DIRECT, and O_DIRECT reads can be made to misbehave as some file systems do. */
+static int pread_watch;
+static int n_direct_reads, n_plain_reads;
+static enum { DIO_OK, DIO_EINVAL, DIO_SHORT, DIO_EOF } dio_mode;
+
+ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+  if (pread_watch) {
+    bool direct = ((int)syscall(SYS_fcntl, fd, F_GETFL) & O_DIRECT) != 0;
+    if (!direct) n_plain_reads++;
+    if (direct) {
+      n_direct_reads++;
+      if (dio_mode == DIO_EINVAL) { /* a file system that refuses O_DIRECT, or these alignments */
+        errno = EINVAL;
+        return -1;
+      }
+      if (dio_mode == DIO_EOF) return 0;               /* the file shrank since its size was taken */
+      if (dio_mode == DIO_SHORT && n > 100) n = 100; /* a short read leaving an unaligned offset */
+    }
+  }
+  return (ssize_t)syscall(SYS_pread64, fd, buf, n, off);
+}
+
+/* Pages of `path` in the page cache (cachestat(2), Linux 6.5), or -1 when the kernel cannot tell. */
+static long cached_pages(const char *path)
+{
+  struct {
+    uint64_t off, len;
+  } range = {0, 0};
+  uint64_t cs[5];
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return -1;
+  long r = syscall(451 /* cachestat */, fd, &range, cs, 0);
+  close(fd);
+  return r == 0 ? (long)cs[0] : -1;
+}
+
+/* Drops `path` from the page cache (its pages are clean: the FileIO fsync'd them). */
+static void drop_cached(const char *path)
+{
+  int fd = open(path, O_RDONLY);
+  if (fd >= 0) {
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    close(fd);
+  }
 }
 
 /* How many recorded fsyncs were of `path`; `before`/`after` count those that ran before / after `watched`
@@ -380,5 +430,144 @@ QB_TEST(new_directories_are_synced_into_their_parents)
   free(list);
   free(ver);
   free(top);
+  qb_fileio_free(io);
+}
+
+/* read_once gives read_all's bytes and errors whichever way it reads: a file not in the page cache with
+ * O_DIRECT (and it stays out of the cache), a cached one from the cache, sizes on and off the 4 KiB blocks,
+ * the empty file, a file over the limit, and O_DIRECT refused or cut short (the ordinary read takes over). */
+QB_TEST(read_once_cached_uncached_and_fallbacks)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  size_t sizes[] = {0, 1, 4095, 4096, 4097, 3 * 4096 + 5, 100000};
+  uint8_t *want = malloc(100000);
+  CHECK(want != NULL);
+  for (size_t i = 0; i < 100000; i++) want[i] = (uint8_t)(i * 131 + (i >> 9));
+  char *p = qb_str_printf("%s/once/f.bin", qb_test_tmpdir());
+  for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+    size_t size = sizes[k];
+    CHECK_OK(qb_fileio_write_all(io, p, want, size, QB_CREATE_OVERWRITE, &err), &err);
+    for (int cached = 0; cached < 2; cached++) {
+      drop_cached(p);
+      if (cached) { /* read once through the cache: every page is there */
+        uint8_t *all;
+        size_t n;
+        CHECK_OK(qb_fileio_read_all(&all, &n, io, p, size, &err), &err);
+        free(all);
+      }
+      /* where the kernel can tell, and the file system lets a file leave the cache (not tmpfs) */
+      bool expect_direct = !cached && size && cached_pages(p) == 0;
+      uint8_t *got = NULL;
+      size_t n = 7;
+      n_direct_reads = n_plain_reads = 0;
+      pread_watch = 1;
+      CHECK_OK(qb_fileio_read_once(&got, &n, io, p, size, &err), &err);
+      pread_watch = 0;
+      CHECK_EQ_INT(n, size);
+      CHECK(got && got[size] == '\0' && !memcmp(got, want, size));
+      free(got);
+      if (expect_direct) {
+        CHECK_EQ_INT(n_direct_reads, 1);
+        CHECK_EQ_INT(n_plain_reads, 0);
+        CHECK_EQ_INT(cached_pages(p), 0); /* read past the cache, not into it */
+      } else {
+        CHECK_EQ_INT(n_direct_reads, 0);
+        CHECK_EQ_INT(n_plain_reads, size ? 1 : 0);
+      }
+    }
+    uint8_t *none = NULL;
+    size_t n_none = 0;
+    if (size) CHECK_FAIL(qb_fileio_read_once(&none, &n_none, io, p, size - 1, &err), QB_ELIMIT, &err, "f.bin");
+    CHECK(none == NULL && n_none == 0);
+  }
+
+  /* O_DIRECT refused (EINVAL), or cut short at an unaligned offset: the ordinary read does the rest */
+  size_t size = 3 * 4096 + 5;
+  CHECK_OK(qb_fileio_write_all(io, p, want, size, QB_CREATE_OVERWRITE, &err), &err);
+  for (int mode = DIO_EINVAL; mode <= DIO_SHORT; mode++) {
+    drop_cached(p);
+    bool direct = cached_pages(p) == 0;
+    uint8_t *got = NULL;
+    size_t n = 0;
+    n_direct_reads = n_plain_reads = 0;
+    dio_mode = mode;
+    pread_watch = 1;
+    CHECK_OK(qb_fileio_read_once(&got, &n, io, p, 1 << 20, &err), &err);
+    pread_watch = 0;
+    dio_mode = DIO_OK;
+    CHECK(n == size && got && got[size] == '\0' && !memcmp(got, want, size));
+    free(got);
+    if (direct) CHECK(n_direct_reads == 1 && n_plain_reads >= 1);
+  }
+  /* a file that ends before its size (shrunk since the stat): "truncated", as read_all says it */
+  drop_cached(p);
+  if (cached_pages(p) == 0) {
+    uint8_t *got = NULL;
+    size_t n = 0;
+    dio_mode = DIO_EOF;
+    pread_watch = 1;
+    CHECK_FAIL(qb_fileio_read_once(&got, &n, io, p, 1 << 20, &err), QB_ECORRUPT, &err, "truncated");
+    pread_watch = 0;
+    dio_mode = DIO_OK;
+    CHECK(got == NULL && n == 0);
+  }
+  CHECK_FAIL(qb_fileio_read_once(&(uint8_t *){NULL}, &(size_t){0}, io, "/nonexistent/once", 10, &err),
+             QB_ENOTFOUND, &err, "/nonexistent/once");
+
+  /* after a run of cached files only every 8th file is asked about: 20 cached reads, then 9 uncached files
+   * (each its own: a file read through the cache is cached after it). The first question among them finds
+   * the batch uncached, and every file after it is asked and read past the cache. */
+  drop_cached(p);
+  if (cached_pages(p) == 0) {
+    uint8_t *got = NULL;
+    size_t n = 0;
+    CHECK_OK(qb_fileio_read_all(&got, &n, io, p, 1 << 20, &err), &err);
+    free(got);
+    n_direct_reads = 0;
+    pread_watch = 1;
+    for (int i = 0; i < 20; i++) {
+      CHECK_OK(qb_fileio_read_once(&got, &n, io, p, 1 << 20, &err), &err);
+      free(got);
+    }
+    pread_watch = 0;
+    CHECK_EQ_INT(n_direct_reads, 0);
+    char *q[9];
+    for (int i = 0; i < 9; i++) {
+      q[i] = qb_str_printf("%s/once/run%d.bin", qb_test_tmpdir(), i);
+      CHECK_OK(qb_fileio_write_all(io, q[i], want + i, 5000, QB_CREATE_OVERWRITE, &err), &err);
+      drop_cached(q[i]);
+    }
+    int first_direct = -1;
+    for (int i = 0; i < 9; i++) {
+      n_direct_reads = 0;
+      pread_watch = 1;
+      CHECK_OK(qb_fileio_read_once(&got, &n, io, q[i], 1 << 20, &err), &err);
+      pread_watch = 0;
+      CHECK(n == 5000 && !memcmp(got, want + i, 5000));
+      free(got);
+      if (n_direct_reads && first_direct < 0) first_direct = i;
+      if (first_direct >= 0) CHECK_EQ_INT(n_direct_reads, 1);
+      free(q[i]);
+    }
+    CHECK(first_direct >= 0 && first_direct < 8);
+  }
+
+  /* tmpfs (no O_DIRECT before Linux 6.6, and its pages never leave the cache): the same bytes */
+  char shm[64];
+  snprintf(shm, sizeof shm, "/dev/shm/qberg-once-%d.bin", (int)getpid());
+  if (qb_fileio_write_all(io, shm, want, 100000, QB_CREATE_OVERWRITE, &err) == QB_OK) {
+    uint8_t *got = NULL;
+    size_t n = 0;
+    CHECK_OK(qb_fileio_read_once(&got, &n, io, shm, 100000, &err), &err);
+    CHECK(n == 100000 && got && got[n] == '\0' && !memcmp(got, want, n));
+    free(got);
+    unlink(shm);
+  } else {
+    qb_err_clear(&err);
+  }
+  free(want);
+  free(p);
   qb_fileio_free(io);
 }
