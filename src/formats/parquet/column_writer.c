@@ -240,23 +240,32 @@ static size_t page_estimate(const qb_pq_colw *c)
  * memory beyond STAGED_PAGE_FACTOR page sizes closes the page too. */
 #define STAGED_PAGE_FACTOR 4
 
-static bool page_full(const qb_pq_colw *c)
+/* Bytes the open page holds staged in memory (levels as int16, dictionary indices as u32). */
+static inline size_t staged_bytes(const qb_pq_colw *c)
 {
-  if (c->o->page_row_limit && c->n_rows >= c->o->page_row_limit) return true;
-  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + staged_value_bytes(c);
-  return page_estimate(c) >= c->o->page_size_bytes || staged / STAGED_PAGE_FACTOR >= c->o->page_size_bytes;
+  return c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + staged_value_bytes(c);
 }
 
-uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c)
+/* page_full on the page's staged_bytes and page_estimate, computed by the caller. */
+static inline bool page_full_sized(const qb_pq_colw *c, size_t staged, size_t est)
+{
+  if (c->o->page_row_limit && c->n_rows >= c->o->page_row_limit) return true;
+  return est >= c->o->page_size_bytes || staged / STAGED_PAGE_FACTOR >= c->o->page_size_bytes;
+}
+
+static bool page_full(const qb_pq_colw *c) { return page_full_sized(c, staged_bytes(c), page_estimate(c)); }
+
+/* qb_pq_colw_buffered_bytes on the open page's staged_bytes and page_estimate, computed by the caller. */
+static inline uint64_t buffered_sized(const qb_pq_colw *c, size_t staged, size_t est)
 {
   /* The open page counts with what it holds in memory when that exceeds its encoded estimate (levels
    * staged as int16, dictionary indices as u32): the row-group budget bounds memory, not file bytes. */
-  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + staged_value_bytes(c);
-  size_t est = page_estimate(c);
   uint64_t n = c->pages.n + (staged > est ? staged : est);
   if (c->use_dict || c->dict_pages) n += c->dict.plain_bytes;
   return n;
 }
+
+uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c) { return buffered_sized(c, staged_bytes(c), page_estimate(c)); }
 
 /* Turn the open page's dictionary indices into PLAIN values; the rest of the chunk stays PLAIN. */
 static int fall_back(qb_pq_colw *c, qb_err *err)
@@ -1307,10 +1316,11 @@ static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_
 #define BATCH_RESERVE_ROWS 4096
 
 int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0, size_t n, size_t *src,
-                         qb_err *err)
+                         uint64_t *out_buffered, qb_err *err)
 {
   int rc;
-  size_t i = row0, end = row0 + n;
+  size_t i = row0, end = row0 + n, staged = 0, est = 0;
+  bool sized = false; /* staged and est are the open page's (no page finished since they were computed) */
   uint32_t limit = c->o->page_row_limit;
   /* A chunk's staging buffers start empty (reset_chunk releases them): size the values for this batch's
    * rows, or the previous chunk's largest page, at once rather than by doubling from 256 bytes (about one
@@ -1348,8 +1358,14 @@ int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0
     i += run;
     c->n_levels += (uint32_t)run;
     c->n_rows += (uint32_t)run;
-    if (page_full(c) && (rc = finish_page(c, err)) != QB_OK) return rc;
+    staged = staged_bytes(c), est = page_estimate(c), sized = true;
+    if (page_full_sized(c, staged, est)) {
+      sized = false;
+      if ((rc = finish_page(c, err)) != QB_OK) return rc;
+    }
   }
+  /* the page test's sizes give the buffered bytes too (the caller sums them for its row group) */
+  *out_buffered = sized ? buffered_sized(c, staged, est) : qb_pq_colw_buffered_bytes(c);
   return QB_OK;
 }
 
