@@ -344,10 +344,18 @@ int qb_pq_column_batch_validate(const qb_pq_node *leaf, const qb_pq_column_batch
   u64x2 acc = {0, 0};
   size_t i8 = n_rows & ~(size_t)7;
   for (size_t i = 0; i < i8; i += 8) {
-    u64x2 lo[4], hi[4];
-    memcpy(lo, off + i, sizeof lo);
-    memcpy(hi, off + i + 1, sizeof hi);
-    acc |= (hi[0] - lo[0]) | (hi[1] - lo[1]) | (hi[2] - lo[2]) | (hi[3] - lo[3]);
+    /* one variable per lane pair: through arrays gcc kept the copies on the stack (a store and a load
+     * more per pair) */
+    u64x2 l0, l1, l2, l3, h0, h1, h2, h3;
+    memcpy(&l0, off + i, 16);
+    memcpy(&l1, off + i + 2, 16);
+    memcpy(&l2, off + i + 4, 16);
+    memcpy(&l3, off + i + 6, 16);
+    memcpy(&h0, off + i + 1, 16);
+    memcpy(&h1, off + i + 3, 16);
+    memcpy(&h2, off + i + 5, 16);
+    memcpy(&h3, off + i + 7, 16);
+    acc |= (h0 - l0) | (h1 - l1) | (h2 - l2) | (h3 - l3);
   }
   uint64_t lens = acc[0] | acc[1];
   for (size_t i = i8; i < n_rows; i++) lens |= (uint64_t)off[i + 1] - (uint64_t)off[i];
