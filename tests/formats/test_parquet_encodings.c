@@ -159,6 +159,34 @@ QB_TEST(rle_hybrid_round_trip_all_bit_widths)
       for (int pat = 0; pat < 3; pat++) rle_round_trip(bw, lens[l], pat);
 }
 
+/* A bit-packed group of eight values for every width, against packing bit by bit (LSB first): the
+ * encoder has one unrolled packer per width. */
+QB_TEST(rle_hybrid_bit_packed_group_every_width)
+{
+  for (int bw = 1; bw <= 32; bw++) {
+    uint64_t mask = bw == 32 ? 0xffffffffu : ((uint64_t)1 << bw) - 1;
+    for (int round = 0; round < 20; round++) {
+      uint32_t v[8];
+      for (int i = 0; i < 8; i++) v[i] = (uint32_t)(rnd() & mask);
+      v[1] = v[0] ^ 1; /* not all equal: one bit-packed group */
+      if (round == 0)
+        for (int i = 0; i < 8; i++) v[i] = i % 2 ? (uint32_t)mask : 0; /* all ones and zeros */
+      uint8_t want[1 + 32];
+      memset(want, 0, sizeof want);
+      want[0] = 1 << 1 | 1; /* one group, bit-packed */
+      for (int i = 0; i < 8; i++)
+        for (int b = 0; b < bw; b++)
+          if (v[i] >> b & 1) want[1 + (i * bw + b) / 8] |= (uint8_t)(1u << ((i * bw + b) % 8));
+      qb_err err = QB_ERR_INIT;
+      qb_buf out;
+      qb_buf_init(&out, QB_BUF_NOLIMIT);
+      CHECK_OK(qb_pq_rle_encode(&out, v, 8, bw, &err), &err);
+      CHECK(out.n == (size_t)(1 + bw) && !memcmp(out.p, want, out.n));
+      qb_buf_free(&out);
+    }
+  }
+}
+
 /* qb_pq_rle_encode's bulk paths (runs counted at once, groups of eight distinct neighbours packed at once)
  * write the bytes that feeding qb_pq_rle_encoder_put one value at a time writes. */
 QB_TEST(rle_hybrid_bulk_equals_put)

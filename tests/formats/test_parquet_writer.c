@@ -1217,6 +1217,69 @@ QB_TEST(probe_drops_a_losing_dictionary)
   qb_pq_schema_free(s);
 }
 
+/* PLAIN strings in batches: runs without a null (given a `valid` array of ones) take the dense staging
+ * loop, runs with nulls the general one; an OPTIONAL and a REQUIRED column: the same file as rows, the
+ * values read back, and statistics that are the values' bounds. */
+QB_TEST(batch_plain_strings_dense_runs)
+{
+  qb_err e = QB_ERR_INIT;
+  enum { N = 6000 };
+  static char data[N * 24];
+  static int64_t off[N + 1];
+  static uint8_t valid[N], ones[N];
+  static qb_value rows[N], items[N];
+  for (int req = 0; req < 2; req++) {
+    off[0] = 0;
+    for (int i = 0; i < N; i++) {
+      ones[i] = 1;
+      valid[i] = req || !(i >= 2000 && i < 2600 && i % 5 == 0); /* nulls in a few runs only */
+      /* distinct, with a shared prefix and heads that tie (8 equal first bytes) or not */
+      int n = valid[i] ? snprintf(data + off[i], 24, i % 3 ? "exp_%04d_it_%05d" : "%c%07d", i % 3 ? i % 97 : 'a' + i % 26,
+                                  (i * 7919) % 100000)
+                       : 0;
+      off[i + 1] = off[i] + n;
+      items[i] = valid[i] ? vbin(data + off[i], (size_t)n) : V_NULL;
+      rows[i] = vseq(QB_V_STRUCT, &items[i], 1);
+    }
+    qb_pq_schema *s = one_column(QB_PQ_BYTE_ARRAY, req ? QB_PQ_REQUIRED : QB_PQ_OPTIONAL);
+    const uint8_t *vv = req ? ones : valid;
+    qb_pq_column_batch col = {data, off, vv, NULL}, rest = {data, off + 2345, vv + 2345, NULL};
+    char path[512];
+    CHECK(rows_and_batches_same_file(s, NULL, rows, &col, &rest, N, 2345, path, &e));
+    pqfile pf;
+    chunk *c = malloc(sizeof *c);
+    CHECK_OK(pq_load(&pf, path, &e), &e);
+    CHECK_OK(read_chunk(c, &pf, 0, 0, 0, req ? 0 : 1, &e), &e);
+    size_t k = 0;
+    for (size_t i = 0; i < N; i++)
+      if (valid[i]) {
+        CHECK(k < c->nv && strlen(c->sv[k]) == (size_t)(off[i + 1] - off[i]) &&
+              !memcmp(c->sv[k], data + off[i], (size_t)(off[i + 1] - off[i])));
+        k++;
+      }
+    CHECK(k == c->nv && c->plain_data_pages > 0 && c->dba_data_pages == 0 && c->dict_pages == 0);
+    free(c);
+    const qb_pq_column_meta *m = &pf.m.row_groups[0].columns[0].meta_data;
+    CHECK(!m->has_dictionary_page_offset && m->statistics.has_min_value && m->statistics.has_max_value);
+    /* the first row group's bounds are those of its rows' values (unsigned byte order) */
+    size_t rg_rows = (size_t)pf.m.row_groups[0].num_rows;
+    const char *lo = NULL, *hi = NULL;
+    size_t lon = 0, hin = 0;
+    for (size_t i = 0; i < rg_rows; i++) {
+      if (!valid[i]) continue;
+      const char *p = data + off[i];
+      size_t n = (size_t)(off[i + 1] - off[i]);
+      int c1 = lo ? memcmp(p, lo, n < lon ? n : lon) : -1, c2 = hi ? memcmp(p, hi, n < hin ? n : hin) : 1;
+      if (!lo || c1 < 0 || (c1 == 0 && n < lon)) lo = p, lon = n;
+      if (!hi || c2 > 0 || (c2 == 0 && n > hin)) hi = p, hin = n;
+    }
+    CHECK(m->statistics.min_value.n == lon && !memcmp(m->statistics.min_value.p, lo, lon));
+    CHECK(m->statistics.max_value.n == hin && !memcmp(m->statistics.max_value.p, hi, hin));
+    pq_free(&pf);
+    qb_pq_schema_free(s);
+  }
+}
+
 /* Read back the one DOUBLE column of `path`: whether it has a dictionary page and whether its values are
  * `v` bit for bit. */
 static bool double_chunk_is(const char *path, const double *v, size_t n, int *dict_pages, qb_err *e)

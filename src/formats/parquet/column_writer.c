@@ -240,23 +240,32 @@ static size_t page_estimate(const qb_pq_colw *c)
  * memory beyond STAGED_PAGE_FACTOR page sizes closes the page too. */
 #define STAGED_PAGE_FACTOR 4
 
-static bool page_full(const qb_pq_colw *c)
+/* Bytes the open page holds staged in memory (levels as int16, dictionary indices as u32). */
+static inline size_t staged_bytes(const qb_pq_colw *c)
 {
-  if (c->o->page_row_limit && c->n_rows >= c->o->page_row_limit) return true;
-  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + staged_value_bytes(c);
-  return page_estimate(c) >= c->o->page_size_bytes || staged / STAGED_PAGE_FACTOR >= c->o->page_size_bytes;
+  return c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + staged_value_bytes(c);
 }
 
-uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c)
+/* page_full on the page's staged_bytes and page_estimate, computed by the caller. */
+static inline bool page_full_sized(const qb_pq_colw *c, size_t staged, size_t est)
+{
+  if (c->o->page_row_limit && c->n_rows >= c->o->page_row_limit) return true;
+  return est >= c->o->page_size_bytes || staged / STAGED_PAGE_FACTOR >= c->o->page_size_bytes;
+}
+
+static bool page_full(const qb_pq_colw *c) { return page_full_sized(c, staged_bytes(c), page_estimate(c)); }
+
+/* qb_pq_colw_buffered_bytes on the open page's staged_bytes and page_estimate, computed by the caller. */
+static inline uint64_t buffered_sized(const qb_pq_colw *c, size_t staged, size_t est)
 {
   /* The open page counts with what it holds in memory when that exceeds its encoded estimate (levels
    * staged as int16, dictionary indices as u32): the row-group budget bounds memory, not file bytes. */
-  size_t staged = c->def.n + 2 * (size_t)c->def_implicit + c->rep.n + staged_value_bytes(c);
-  size_t est = page_estimate(c);
   uint64_t n = c->pages.n + (staged > est ? staged : est);
   if (c->use_dict || c->dict_pages) n += c->dict.plain_bytes;
   return n;
 }
+
+uint64_t qb_pq_colw_buffered_bytes(const qb_pq_colw *c) { return buffered_sized(c, staged_bytes(c), page_estimate(c)); }
 
 /* Turn the open page's dictionary indices into PLAIN values; the rest of the chunk stays PLAIN. */
 static int fall_back(qb_pq_colw *c, qb_err *err)
@@ -790,6 +799,50 @@ static inline int cmp_unsigned_bytes(const uint8_t *a, size_t an, const uint8_t 
   return r ? r : (an > bn) - (an < bn);
 }
 
+/* plain_bytes_run's loop for rows that are all values, none a declared repeat (ids, labels): each row's
+ * end offset is the next row's start (one offset read per row), the first row opens the run's bounds when
+ * the chunk has none, then one head test per row. Same staging and statistics as the general loop. */
+static int plain_bytes_dense(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, qb_err *err)
+{
+  int rc;
+  const uint8_t *base = b->values;
+  const int64_t *off = b->offsets + i;
+  if ((rc = data_reserve(c, 4 * run + (size_t)(off[run] - off[0]), err)) != QB_OK) return rc;
+  uint8_t *dst = c->data.p + c->data.n;
+  const qb_pq_col_stats *st = &c->stats;
+  const uint8_t *minp = st->min_b.p, *maxp = st->max_b.p;
+  size_t minn = st->min_b.n, maxn = st->max_b.n, k = 0;
+  bool new_min = false, new_max = false;
+  int64_t end = off[0];
+  if (!st->has_minmax) {
+    minp = maxp = base + off[0];
+    minn = maxn = (size_t)(off[1] - off[0]);
+    new_min = new_max = true;
+  }
+  uint64_t minh = qb_pq_bytes_head8(minp, minn), maxh = qb_pq_bytes_head8(maxp, maxn);
+  for (; k < run; k++) {
+    int64_t start = end;
+    end = off[k + 1];
+    const uint8_t *p = base + start;
+    size_t n = (size_t)(end - start); /* ≤ UINT32_MAX: checked by the writer */
+    qb_put_le32(dst, (uint32_t)n);
+    memcpy(dst + 4, p, n);
+    dst += 4 + n;
+    uint64_t h = qb_pq_bytes_head8(p, n);
+    if (h > minh && h < maxh) continue; /* neither bound: decided by the heads */
+    if (h < minh || (h == minh && cmp_unsigned_bytes(p, n, minp, minn) < 0)) {
+      minp = p, minn = n, minh = h, new_min = true;
+    } else if (h > maxh || (h == maxh && cmp_unsigned_bytes(p, n, maxp, maxn) > 0)) {
+      maxp = p, maxn = n, maxh = h, new_max = true;
+    }
+  }
+  c->data.n = (size_t)(dst - c->data.p);
+  c->n_values += (uint32_t)run;
+  if (new_min && (rc = qb_pq_col_stats_bytes(&c->stats, minp, minn, err)) != QB_OK) return rc;
+  if (new_max && (rc = qb_pq_col_stats_bytes(&c->stats, maxp, maxn, err)) != QB_OK) return rc;
+  return QB_OK;
+}
+
 /* PLAIN BYTE_ARRAY rows: staged in their PLAIN layout (4-byte length, bytes) into `data` reserved once for
  * the run; the chunk's min and max widened by the run's values, folded into the statistics once when they
  * moved (for unsigned byte order). *src as in qb_pq_colw_put_batch. */
@@ -799,6 +852,10 @@ static int plain_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i,
   int rc;
   const uint8_t *base = b->values, *valid = b->valid, *rep = b->repeats;
   const int64_t *off = b->offsets;
+  if (!rep && !valid && run) {
+    *src = i + run - 1;
+    return plain_bytes_dense(c, b, i, run, err);
+  }
   size_t total = 4 * run, s = *src;
   if (!rep) {
     total += (size_t)(off[i + run] - off[i]);
@@ -1194,9 +1251,18 @@ static inline __attribute__((always_inline)) int dict_run_num(qb_pq_colw *c, con
 
 /* Rows [i, i + run) of a batch: values and null counts (levels are staged by the caller). *src as in
  * qb_pq_colw_put_batch. */
-static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, size_t *src, qb_err *err)
+static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t run, size_t *src, bool nulls,
+                     qb_err *err)
 {
   int rc;
+  /* rows without a null among them: the loops below take the no-validity path (one test per run, not a
+   * load and a test per row; PLAIN numbers are then one copy) */
+  qb_pq_column_batch dense;
+  if (!nulls && b->valid) {
+    dense = *b;
+    dense.valid = NULL;
+    b = &dense;
+  }
   const uint8_t *valid = b->valid, *rep = b->repeats;
   if (c->use_dict && c->type != QB_PQ_BOOLEAN) {
     size_t done;
@@ -1250,10 +1316,11 @@ static int batch_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_
 #define BATCH_RESERVE_ROWS 4096
 
 int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0, size_t n, size_t *src,
-                         qb_err *err)
+                         uint64_t *out_buffered, qb_err *err)
 {
   int rc;
-  size_t i = row0, end = row0 + n;
+  size_t i = row0, end = row0 + n, staged = 0, est = 0;
+  bool sized = false; /* staged and est are the open page's (no page finished since they were computed) */
   uint32_t limit = c->o->page_row_limit;
   /* A chunk's staging buffers start empty (reset_chunk releases them): size the values for this batch's
    * rows, or the previous chunk's largest page, at once rather than by doubling from 256 bytes (about one
@@ -1268,10 +1335,11 @@ int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0
     size_t run = end - i;
     if (limit && run > limit - c->n_rows) run = limit - c->n_rows;
     if (run > BATCH_CHECK_EVERY) run = BATCH_CHECK_EVERY;
+    /* a REQUIRED column has no null (qb_pq_column_batch_validate), whatever `valid` holds */
+    uint8_t nulls = 0;
     if (c->max_def) {
       /* levels stay implicit while the page has no null (one branch-free pass finds out) */
       const uint8_t *valid = b->valid ? b->valid + i : NULL;
-      uint8_t nulls = 0;
       for (size_t k = 0; valid && k < run; k++) nulls |= valid[k] == 0;
       if (!nulls && c->def.n == 0) {
         c->def_implicit += (uint32_t)run;
@@ -1286,12 +1354,18 @@ int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0
         c->def.n += run * 2;
       }
     }
-    if ((rc = batch_run(c, b, i, run, src, err)) != QB_OK) return rc;
+    if ((rc = batch_run(c, b, i, run, src, nulls != 0, err)) != QB_OK) return rc;
     i += run;
     c->n_levels += (uint32_t)run;
     c->n_rows += (uint32_t)run;
-    if (page_full(c) && (rc = finish_page(c, err)) != QB_OK) return rc;
+    staged = staged_bytes(c), est = page_estimate(c), sized = true;
+    if (page_full_sized(c, staged, est)) {
+      sized = false;
+      if ((rc = finish_page(c, err)) != QB_OK) return rc;
+    }
   }
+  /* the page test's sizes give the buffered bytes too (the caller sums them for its row group) */
+  *out_buffered = sized ? buffered_sized(c, staged, est) : qb_pq_colw_buffered_bytes(c);
   return QB_OK;
 }
 

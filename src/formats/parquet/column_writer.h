@@ -112,10 +112,11 @@ int qb_pq_colw_end_rows(qb_pq_colw *c, qb_err *err);
  * (validated by the caller), finishing pages as they fill. A declared repeat holds no value of its own
  * (qb_pq_column_batch.repeats): *src is, on entry, the row of `b` holding row0 - 1's value (read only when
  * row0 repeats; it may precede row0 by any distance, e.g. rows another file took), and on return the row
- * holding the last row's value, for the call that continues the batch.
+ * holding the last row's value, for the call that continues the batch. On QB_OK *out_buffered is
+ * qb_pq_colw_buffered_bytes(c) after the rows (from the sizes the last page test computed anyway).
  */
 int qb_pq_colw_put_batch(qb_pq_colw *c, const qb_pq_column_batch *b, size_t row0, size_t n, size_t *src,
-                         qb_err *err);
+                         uint64_t *out_buffered, qb_err *err);
 
 /** Bytes this chunk holds in memory (finished pages, dictionary, open page estimate): the row-group
  * size measure. */

@@ -156,6 +156,25 @@ static int end_bit_packed_run(qb_pq_rle_encoder *e)
   return QB_OK;
 }
 
+/* Eight w-bit values packed into w bytes at dst (and up to 3 bytes of slack after them). */
+static inline __attribute__((always_inline)) void pack8(uint8_t *dst, const uint32_t *v, unsigned w)
+{
+  uint64_t acc = 0, mask = w >= 32 ? 0xFFFFFFFFu : ((uint64_t)1 << w) - 1;
+  unsigned bits = 0;
+#pragma GCC unroll 8
+  for (unsigned i = 0; i < 8; i++) {
+    acc |= ((uint64_t)v[i] & mask) << bits;
+    bits += w;
+    if (bits >= 32) {
+      qb_put_le32(dst, (uint32_t)acc);
+      dst += 4;
+      acc >>= 32;
+      bits -= 32;
+    }
+  }
+  if (bits) qb_put_le32(dst, (uint32_t)acc);
+}
+
 static int write_bit_packed_group(qb_pq_rle_encoder *e, qb_err *err)
 {
   /* ≤ 63 groups per run keeps the header one byte, so it can be reserved before the run's length is known. */
@@ -173,19 +192,19 @@ static int write_bit_packed_group(qb_pq_rle_encoder *e, qb_err *err)
    * the bits left at the end are a whole number of bytes (8w - 32k), stored as one more word of which
    * only those bytes count */
   uint8_t *dst = e->out->p + e->out->n;
-  uint64_t acc = 0, mask = w >= 32 ? 0xFFFFFFFFu : ((uint64_t)1 << w) - 1;
-  unsigned bits = 0;
-  for (unsigned i = 0; i < 8; i++) {
-    acc |= ((uint64_t)e->buffered[i] & mask) << bits;
-    bits += (unsigned)w;
-    if (bits >= 32) {
-      qb_put_le32(dst, (uint32_t)acc);
-      dst += 4;
-      acc >>= 32;
-      bits -= 32;
-    }
+  /* one unrolled copy per width: the shifts and stores are constants then (a loop over a variable
+   * width was ~130 instructions a group) */
+  switch (w) {
+#define PACK_CASE(W) \
+  case W: pack8(dst, e->buffered, W); break;
+    PACK_CASE(0) PACK_CASE(1) PACK_CASE(2) PACK_CASE(3) PACK_CASE(4) PACK_CASE(5) PACK_CASE(6) PACK_CASE(7)
+    PACK_CASE(8) PACK_CASE(9) PACK_CASE(10) PACK_CASE(11) PACK_CASE(12) PACK_CASE(13) PACK_CASE(14)
+    PACK_CASE(15) PACK_CASE(16) PACK_CASE(17) PACK_CASE(18) PACK_CASE(19) PACK_CASE(20) PACK_CASE(21)
+    PACK_CASE(22) PACK_CASE(23) PACK_CASE(24) PACK_CASE(25) PACK_CASE(26) PACK_CASE(27) PACK_CASE(28)
+    PACK_CASE(29) PACK_CASE(30) PACK_CASE(31)
+#undef PACK_CASE
+  default: pack8(dst, e->buffered, 32); break;
   }
-  if (bits) qb_put_le32(dst, (uint32_t)acc);
   e->out->n += w;
   e->n_buffered = 0;
   e->repeat = 0;
@@ -300,7 +319,7 @@ int qb_pq_rle_encoder_put_run(qb_pq_rle_encoder *e, uint32_t v, size_t count, qb
   /* one put at a time until the value is inside an RLE run (at most about 16), then every further put
    * would only count */
   for (; count && !(e->repeat >= 8 && e->prev == v && !e->rc); count--) {
-    int rc = qb_pq_rle_encoder_put(e, v, err);
+    int rc = put_value(e, v, err);
     if (rc) return rc;
   }
   e->repeat += count;
@@ -395,7 +414,7 @@ int qb_pq_levels_encode(qb_buf *out, const int16_t *levels, size_t n, int max_le
     }
     if (levels[i] < 0 || levels[i] > max_level)
       return QB_FAIL(err, QB_EINVAL, "levels: level %d at index %zu outside 0..%d", levels[i], i, max_level);
-    if ((rc = qb_pq_rle_encoder_put(&e, (uint32_t)levels[i], err))) return rc;
+    if ((rc = put_value(&e, (uint32_t)levels[i], err))) return rc;
     i++;
   }
   if ((rc = qb_pq_rle_encoder_finish(&e, err))) return rc;

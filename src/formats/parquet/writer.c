@@ -28,6 +28,8 @@ struct qb_pq_writer {
   const qb_pq_schema *schema;  /* borrowed */
   qb_pq_write_options o;       /* copy; key_value and created_by point into `arena` */
   uint64_t buffered;           /* buffered_bytes() as of the last row or row group written */
+  bool buffered_now;           /* `buffered` is buffered_bytes() now (set by maybe_flush: no column changed
+                                * since; write_batch then sizes its sub-batch without summing again) */
   qb_arena arena;              /* footer strings: created_by, key/values, schema elements */
   qb_arena rg_arena;           /* one row group's column chunks and statistics, until they are encoded */
   qb_pq_compressor z;          /* shared by every column: one page is compressed at a time */
@@ -254,14 +256,22 @@ static int flush_row_group(qb_pq_writer *w, qb_err *err)
   return QB_OK;
 }
 
-static int maybe_flush(qb_pq_writer *w, qb_err *err)
+/* maybe_flush where `buffered` is buffered_bytes(w), summed by the caller. */
+static int flush_if_full(qb_pq_writer *w, uint64_t buffered, qb_err *err)
 {
-  /* Summing every column is a per-row cost: do it once here and keep the result for qb_pq_writer_bytes. */
-  w->buffered = buffered_bytes(w);
+  w->buffered = buffered;
+  w->buffered_now = true;
   if (w->buffered < w->o.row_group_size_bytes) return QB_OK;
   int rc = flush_row_group(w, err);
   w->buffered = buffered_bytes(w);
+  w->buffered_now = rc == QB_OK; /* a failed flush poisons the writer anyway */
   return rc;
+}
+
+static int maybe_flush(qb_pq_writer *w, qb_err *err)
+{
+  /* Summing every column is a per-row cost: do it once here and keep the result for qb_pq_writer_bytes. */
+  return flush_if_full(w, buffered_bytes(w), err);
 }
 
 int qb_pq_writer_write_row(qb_pq_writer *w, const qb_value *row, qb_err *err)
@@ -270,6 +280,7 @@ int qb_pq_writer_write_row(qb_pq_writer *w, const qb_value *row, qb_err *err)
   qb_err local = QB_ERR_INIT;
   if (!err) err = &local;
   if (w->poison_rc) return fail_poisoned(w, err);
+  w->buffered_now = false;
   if (w->flat_rows) {
     /* a rejected row leaves no trace: qb_pq_shred_flat checks the whole row before the first value */
     if ((rc = qb_pq_shred_flat(w->cols, w->schema, row, err)) == QB_EINVAL)
@@ -333,10 +344,18 @@ int qb_pq_column_batch_validate(const qb_pq_node *leaf, const qb_pq_column_batch
   u64x2 acc = {0, 0};
   size_t i8 = n_rows & ~(size_t)7;
   for (size_t i = 0; i < i8; i += 8) {
-    u64x2 lo[4], hi[4];
-    memcpy(lo, off + i, sizeof lo);
-    memcpy(hi, off + i + 1, sizeof hi);
-    acc |= (hi[0] - lo[0]) | (hi[1] - lo[1]) | (hi[2] - lo[2]) | (hi[3] - lo[3]);
+    /* one variable per lane pair: through arrays gcc kept the copies on the stack (a store and a load
+     * more per pair) */
+    u64x2 l0, l1, l2, l3, h0, h1, h2, h3;
+    memcpy(&l0, off + i, 16);
+    memcpy(&l1, off + i + 2, 16);
+    memcpy(&l2, off + i + 4, 16);
+    memcpy(&l3, off + i + 6, 16);
+    memcpy(&h0, off + i + 1, 16);
+    memcpy(&h1, off + i + 3, 16);
+    memcpy(&h2, off + i + 5, 16);
+    memcpy(&h3, off + i + 7, 16);
+    acc |= (h0 - l0) | (h1 - l1) | (h2 - l2) | (h3 - l3);
   }
   uint64_t lens = acc[0] | acc[1];
   for (size_t i = i8; i < n_rows; i++) lens |= (uint64_t)off[i + 1] - (uint64_t)off[i];
@@ -376,22 +395,27 @@ static int write_batch(qb_pq_writer *w, const qb_pq_column_batch *cols, size_t r
   while (row < end) {
     /* size the sub-batch so the row group closes near its target: rows left at the current bytes/row */
     size_t sub = BATCH_ROWS_FIRST;
-    uint64_t have = buffered_bytes(w);
+    uint64_t have = w->buffered_now ? w->buffered : buffered_bytes(w);
     uint64_t per_row = w->rg_rows ? have / w->rg_rows + 1 : w->bytes_per_row;
     if (per_row) {
       uint64_t left = have < w->o.row_group_size_bytes ? (w->o.row_group_size_bytes - have) / per_row + 1 : 1;
       sub = left < BATCH_ROWS_MAX ? (size_t)left : BATCH_ROWS_MAX;
     }
     if (sub > end - row) sub = end - row;
-    for (size_t c = 0; c < w->n_cols; c++)
-      if ((rc = qb_pq_colw_put_batch(&w->cols[c], &cols[c], row, sub, &src[c], err)) != QB_OK) {
+    w->buffered_now = false;
+    uint64_t buffered = 0; /* buffered_bytes(w) after the sub-batch, from what each column's page test sized */
+    for (size_t c = 0; c < w->n_cols; c++) {
+      uint64_t bytes;
+      if ((rc = qb_pq_colw_put_batch(&w->cols[c], &cols[c], row, sub, &src[c], &bytes, err)) != QB_OK) {
         qb_err_wrap(err, "column %s", w->cols[c].col->leaf->path);
         return poison(w, rc, err);
       }
+      buffered += bytes;
+    }
     row += sub;
     w->rows += sub;
     w->rg_rows += sub;
-    if ((rc = maybe_flush(w, err)) != QB_OK) return poison(w, rc, err);
+    if ((rc = flush_if_full(w, buffered, err)) != QB_OK) return poison(w, rc, err);
   }
   return QB_OK;
 }
