@@ -4,9 +4,6 @@
 
 #include <math.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "pipeline/java_double.h"
 
@@ -37,26 +34,15 @@ size_t qb_spark_json_plain_run(const char *p, size_t n)
 {
   size_t i = 0;
 #ifdef __SSE2__
-  /* 16 bytes per step: bytes <= 0x1f (unsigned: max(x, 0x1f) == 0x1f), '"' and '\\' flagged in a mask */
-  const __m128i ctl = _mm_set1_epi8(0x1f), quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-  for (; i + 16 <= n; i += 16) {
-    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, ctl), ctl),
-                               _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)));
-    unsigned m = (unsigned)_mm_movemask_epi8(hit);
+  for (; i + 16 <= n; i += 16) { /* 16 bytes per step */
+    unsigned m = qb_spark_json__hits16(_mm_loadu_si128((const __m128i *)(const void *)(p + i)));
     if (m) return i + (size_t)__builtin_ctz(m);
   }
 #endif
-  /* per byte: < 0x20 sets the high bit of (x - 0x20) & ~x; '"' and '\\' zero a byte of x ^ 0x22.. or
-   * x ^ 0x5c.. (has-zero-byte). Borrows only raise false alarms above a true one: the word holding the
-   * first alarm is re-checked byte by byte. */
-  const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t x, q, b;
+  for (; i + 8 <= n; i += 8) { /* 8 bytes per step; the word of the first alarm is re-checked byte by byte */
+    uint64_t x;
     memcpy(&x, p + i, 8);
-    q = x ^ (ones * '"');
-    b = x ^ (ones * '\\');
-    if ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs) break;
+    if (qb_spark_json__alarm8(x)) break;
   }
   for (; i < n; i++) { /* the bytes qb_spark_json_escape escapes, tested inline (short strings end here) */
     unsigned char c = (unsigned char)p[i];

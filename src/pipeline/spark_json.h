@@ -16,6 +16,27 @@
 #include <emmintrin.h>
 #endif
 
+/* The bytes Jackson escapes (<= 0x1f, '"', '\\') found many at a time, for qb_spark_json_plain_run and
+ * qb_spark_json_escaped_into. */
+#ifdef __SSE2__
+/* Bit k set when byte k of x is escaped (unsigned: max(x, 0x1f) == 0x1f flags the bytes <= 0x1f). */
+static inline unsigned qb_spark_json__hits16(__m128i x)
+{
+  const __m128i ctl = _mm_set1_epi8(0x1f), quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+  return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, ctl), ctl),
+                                                  _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash))));
+}
+#endif
+/* Nonzero when a byte of the word x may be escaped: < 0x20 sets the high bit of (x - 0x20) & ~x; '"' and
+ * '\\' zero a byte of x ^ 0x22.. or x ^ 0x5c.. (has-zero-byte). Borrows only raise false alarms above a true
+ * one, so a word without an escaped byte raises none. */
+static inline uint64_t qb_spark_json__alarm8(uint64_t x)
+{
+  const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+  return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs;
+}
+
 /* The escape Jackson writes for byte c into out (2 or 6 bytes), or 0 when c is copied as it is. */
 size_t qb_spark_json_escape(char out[6], unsigned char c);
 /* How many bytes from p on (at most n) qb_spark_json_escape copies as they are (8 bytes at a time). */
@@ -35,15 +56,10 @@ static inline size_t qb_spark_json_escaped_into(char *o, const char *p, size_t n
   char *start = o;
   size_t i = 0;
 #ifdef __SSE2__
-  /* bytes <= 0x1f (unsigned: max(x, 0x1f) == 0x1f), '"' and '\\' flagged, as qb_spark_json_plain_run */
-  const __m128i ctl = _mm_set1_epi8(0x1f), quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-#define QB__JSON_HITS(x)                                                                                      \
-  (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8((x), ctl), ctl),                      \
-                                           _mm_or_si128(_mm_cmpeq_epi8((x), quote), _mm_cmpeq_epi8((x), bslash))))
   while (i + 16 <= n) {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
     _mm_storeu_si128((__m128i *)(void *)o, x); /* room: o - start <= 6 * i + 1 and i + 16 <= n */
-    unsigned m = QB__JSON_HITS(x);
+    unsigned m = qb_spark_json__hits16(x);
     if (!m) {
       o += 16, i += 16;
       continue;
@@ -57,28 +73,21 @@ static inline size_t qb_spark_json_escaped_into(char *o, const char *p, size_t n
   if (i < n && n >= 16 && (size_t)(o - start) == i) { /* no escape yet: the output is the input so far */
     size_t r = n - i;                                   /* 1..15 bytes left: test the last 16 */
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + n - 16));
-    if (!(QB__JSON_HITS(x) >> (16 - r))) {
+    if (!(qb_spark_json__hits16(x) >> (16 - r))) {
       _mm_storeu_si128((__m128i *)(void *)(start + n - 16), x); /* rewrites 16 - r equal bytes */
       return n;
     }
   }
-#undef QB__JSON_HITS
 #endif
   if (n - i >= 8 && (size_t)(o - start) == i) { /* 8..15 bytes left (or no SSE2), no escape yet */
-    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     uint64_t a, b;
     memcpy(&a, p + i, 8);
     memcpy(&b, p + n - 8, 8);
-    /* as qb_spark_json_plain_run: a word without an escaped byte raises no alarm */
-#define QB__JSON_ALARM(x)                                                                                     \
-  ((((x) - ones * 0x20) & ~(x)) | ((((x) ^ (ones * '"')) - ones) & ~((x) ^ (ones * '"'))) |                   \
-   ((((x) ^ (ones * '\\')) - ones) & ~((x) ^ (ones * '\\'))))
-    if (!((QB__JSON_ALARM(a) | QB__JSON_ALARM(b)) & highs) && n - i <= 16) {
+    if (!(qb_spark_json__alarm8(a) | qb_spark_json__alarm8(b)) && n - i <= 16) {
       memcpy(start + i, &a, 8);
       memcpy(start + n - 8, &b, 8);
       return n;
     }
-#undef QB__JSON_ALARM
   }
   for (; i < n; i++) {
     unsigned char c = (unsigned char)p[i];
