@@ -4,7 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #ifdef __GLIBC__ /* defined by the libc headers above */
+#include <gnu/libc-version.h>
 #include <malloc.h>
+#include <stdio.h>
+#include <sys/auxv.h>
+#include <unistd.h>
 #endif
 
 #include "cli.h"
@@ -75,6 +79,70 @@ static void tune_allocator(void)
 #endif
 }
 
+/* Transparent huge pages for the heap, for the verbs that write data files. An ingest streams every value
+ * through column buffers, dictionaries and zstd tables tens of MiB wide; with 4 KiB pages their TLB misses
+ * (two-level page walks on a VM) and first-touch faults cost 6-14% of an ingest's cycles, which glibc's
+ * glibc.malloc.hugetlb=1 (2.35+: the heap and mmapped blocks advised MADV_HUGEPAGE, the heap grown in 2 MiB
+ * steps) removes for ~5 MB more peak RSS (docs/BENCHMARKS.md, "Session 22: thp"). glibc reads tunables only
+ * at start-up, so the CLI executes itself once more with the tunable added to GLIBC_TUNABLES, keeping the
+ * caller's other tunables; the library never touches the allocator (an embedding program sets the tunable
+ * itself, docs/PIPELINE.md "Memory"). Not done when the caller set glibc.malloc.hugetlb (any value), when
+ * QBERG_HUGEPAGES=0, when the kernel has THP off ("never") or glibc is older, under valgrind or a sanitizer
+ * (their allocators replace glibc's), or for a secure-execution process (glibc drops GLIBC_TUNABLES there,
+ * which would loop). Any failure leaves the process running as it is. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define QB_FOREIGN_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define QB_FOREIGN_MALLOC 1
+#endif
+#endif
+static void want_huge_pages(const char *verb, char **argv)
+{
+#if defined(__GLIBC__) && defined(__linux__) && !defined(QB_FOREIGN_MALLOC)
+  static const char *const heavy[] = {"ingest", "features", "maintain", "append"};
+  bool wanted = false;
+  for (size_t i = 0; i < sizeof heavy / sizeof heavy[0]; i++) wanted |= !strcmp(verb, heavy[i]);
+  const char *off = getenv("QBERG_HUGEPAGES"), *tun = getenv("GLIBC_TUNABLES"), *pre = getenv("LD_PRELOAD");
+  if (!wanted || (off && !strcmp(off, "0")) || (tun && strstr(tun, "glibc.malloc.hugetlb")) ||
+      (pre && strstr(pre, "vgpreload")) || getauxval(AT_SECURE))
+    return;
+  unsigned major = 0, minor = 0;
+  if (sscanf(gnu_get_libc_version(), "%u.%u", &major, &minor) != 2 || major < 2 || (major == 2 && minor < 35))
+    return;
+  char mode[128] = "";
+  FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+  if (!f) return;
+  bool got = fgets(mode, sizeof mode, f) != NULL;
+  fclose(f);
+  if (!got || strstr(mode, "[never]") || !(strstr(mode, "[madvise]") || strstr(mode, "[always]"))) return;
+  static const char add[] = "glibc.malloc.hugetlb=1";
+  size_t n = tun ? strlen(tun) : 0;
+  char *v = malloc(n + sizeof add + 1);
+  if (!v) return;
+  if (n) {
+    memcpy(v, tun, n);
+    v[n++] = ':';
+  }
+  memcpy(v + n, add, sizeof add);
+  char *saved = tun ? strdup(tun) : NULL;
+  if ((tun && !saved) || setenv("GLIBC_TUNABLES", v, 1)) {
+    free(v);
+    free(saved);
+    return;
+  }
+  free(v);
+  execv("/proc/self/exe", argv);
+  /* still here: run as we are, with the caller's environment */
+  if (saved) setenv("GLIBC_TUNABLES", saved, 1);
+  else unsetenv("GLIBC_TUNABLES");
+  free(saved);
+#else
+  (void)verb;
+  (void)argv;
+#endif
+}
+
 int main(int argc, char **argv)
 {
   tune_allocator();
@@ -112,6 +180,7 @@ int main(int argc, char **argv)
     usage(stderr);
     return QB_EXIT_USAGE;
   }
+  want_huge_pages(argv[i], argv);
   cli.argc = argc - i;
   cli.argv = argv + i;
   /* --json is accepted after the verb too: verbs see it as a global flag */
