@@ -70,12 +70,17 @@ static void usage(FILE *f)
  * hundred KiB to a few MiB each, were unmapped and faulted in again page by page: 15.6k page faults for a
  * 55 MB peak at 2,000 files, 18% of the kernel's cycles. Fixed thresholds keep blocks under 4 MiB in the heap
  * and trim only past 16 MiB of free top, which leaves the faults of first use (12.8k) and adds ~2.5 MB of
- * peak RSS (docs/BENCHMARKS.md, "Session 20: fsys"). Larger blocks are still mmapped and returned. */
+ * peak RSS (docs/BENCHMARKS.md, "Session 20: fsys"). Larger blocks are still mmapped and returned.
+ * One arena for all threads: an ingest's writer thread frees the column buffers the reading thread
+ * allocated and allocates its own pages, and with an arena of its own the two heaps fragmented each other:
+ * 124-133 MiB peak RSS for 1 GB of raw input on two threads against 102-108 MiB with one arena, at the same
+ * CPU and wall time (docs/BENCHMARKS.md, "Session 22: thp"). */
 static void tune_allocator(void)
 {
 #ifdef __GLIBC__
   mallopt(M_MMAP_THRESHOLD, 4 << 20);
   mallopt(M_TRIM_THRESHOLD, 16 << 20);
+  mallopt(M_ARENA_MAX, 1);
 #endif
 }
 
