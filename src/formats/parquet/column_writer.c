@@ -114,11 +114,15 @@ static inline int push(qb_buf *b, const void *p, size_t n, qb_err *err)
   return QB_OK;
 }
 
+/* Slack over a hint: the column's next chunk may need a little more than its previous one (a page closes
+ * after the run that crossed the page size), and a few percent spare saves doubling a full page. */
+static inline size_t hint_slack(size_t hint) { return hint + hint / 16; }
+
 /* qb_buf_reserve; a buffer's first reservation of the chunk takes at least `hint` bytes (see the hints in
- * column_writer.h). */
+ * column_writer.h), plus a little slack, exactly: qb_buf_reserve would round a 1.04 MB page up to 2 MiB. */
 static inline int reserve_hinted(qb_buf *b, size_t extra, size_t hint, qb_err *err)
 {
-  if (!b->cap && hint > extra) extra = hint;
+  if (!b->cap && hint > extra) return qb_buf_reserve_exact(b, hint_slack(hint), err);
   return qb_buf_reserve(b, extra, err);
 }
 
@@ -134,7 +138,19 @@ static inline size_t data_bytes(const qb_pq_colw *c) { return c->data.n ? c->dat
 static inline int data_reserve(qb_pq_colw *c, size_t extra, qb_err *err)
 {
   size_t head = c->data.n ? 0 : DATA_HEAD;
-  int rc = reserve_hinted(&c->data, head + extra, c->hint_data, err);
+  int rc;
+  size_t n = c->data.n, want = head + extra;
+  if (want >= c->data.cap - n && c->data.cap && want < (size_t)-1 / 4 - n) {
+    /* Growing a page's strings by doubling: a page closes after the run that crosses the page size, so
+     * past it doubling would only add unused capacity (a 1 MiB page would hold 2 MiB, then hinted to the
+     * next chunk); stop at the page size plus slack, or what this run needs. */
+    size_t cap = c->data.cap * 2, top = hint_slack((size_t)c->o->page_size_bytes) + DATA_HEAD;
+    while (cap <= n + want) cap *= 2;
+    if (cap > top) cap = n + want + 1 > top ? n + want + 1 : top;
+    rc = qb_buf_reserve_exact(&c->data, cap - n - 1, err);
+  } else {
+    rc = reserve_hinted(&c->data, want, c->hint_data, err);
+  }
   if (rc) return rc;
   c->data.n += head;
   return QB_OK;
@@ -673,7 +689,8 @@ static int finish_page(qb_pq_colw *c, qb_err *err)
   }
   c->first_page_done = true;
 
-  if (!c->pages.cap && c->hint_pages && (rc = qb_buf_reserve(&c->pages, c->hint_pages, err)) != QB_OK) return rc;
+  if (!c->pages.cap && c->hint_pages && (rc = qb_buf_reserve_exact(&c->pages, hint_slack(c->hint_pages), err)) != QB_OK)
+    return rc;
 
   qb_pq_encoding enc = dict ? (v2 ? QB_PQ_RLE_DICTIONARY : QB_PQ_PLAIN_DICTIONARY)
                             : dba ? QB_PQ_DELTA_BYTE_ARRAY : QB_PQ_PLAIN;
