@@ -50,6 +50,25 @@ int qb_buf__grow(qb_buf *b, size_t extra, qb_err *err)
   return QB_OK;
 }
 
+int qb_buf_reserve_exact(qb_buf *b, size_t extra, qb_err *err)
+{
+  if (extra < b->cap - b->n && b->n + extra <= b->max) return QB_OK;
+  if (extra > b->max || b->n > b->max - extra) return qb_buf__grow(b, extra, err); /* the limit error */
+  size_t need = b->n + extra + 1;
+  if (need < b->n) {
+    qb_buf_free(b);
+    return QB_FAIL(err, QB_ENOMEM, "out of memory growing a buffer past %zu bytes", (size_t)-1);
+  }
+  uint8_t *p = realloc(b->p, need);
+  if (!p) {
+    qb_buf_free(b);
+    return QB_FAIL(err, QB_ENOMEM, "out of memory growing a buffer to %zu bytes", need);
+  }
+  b->p = p;
+  b->cap = need;
+  return QB_OK;
+}
+
 int qb_buf_puts(qb_buf *b, const char *s, qb_err *err) { return qb_buf_append(b, s, strlen(s), err); }
 
 int qb_buf_printf(qb_buf *b, qb_err *err, const char *fmt, ...)

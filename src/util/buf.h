@@ -26,6 +26,10 @@ void qb_buf_reset(qb_buf *b);
 /* The growth path of qb_buf_reserve (the limit test, realloc); callers use qb_buf_reserve. */
 int qb_buf__grow(qb_buf *b, size_t extra, qb_err *err);
 
+/** Like qb_buf_reserve, but a growth allocates exactly n + extra + 1 bytes (no doubling): for callers that
+ * know the final size, where rounding up to a power of two would hold up to twice the memory. */
+int qb_buf_reserve_exact(qb_buf *b, size_t extra, qb_err *err);
+
 /* qb_buf_reserve, qb_buf_append and qb_buf_putc are C99 inline definitions (buf.c emits the external
  * ones): most calls fit the capacity already (the Thrift and Avro writers append one to ten bytes at a
  * time, hundreds of thousands of times per ingest), and a call plus the limit arithmetic cost more than the

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "formats/parquet/codec.h"
+#include "formats/parquet/column_writer.h"
 #include "formats/parquet/encodings.h"
 #include "formats/parquet/meta.h"
 #include "harness.h"
@@ -1766,6 +1767,73 @@ QB_TEST(zstd_default_level)
   CHECK(c->nv == N && c->iv[N - 1] == v[N - 1]);
   free(c);
   for (int k = 0; k < 3; k++) pq_free(&pf[k]);
+  qb_pq_schema_free(s);
+}
+
+/* The column writer's PLAIN string staging (`data`) keeps its capacity near what a page needs: growing
+ * past the page size it stops at the page size + 1/16 in its size class (≤ 9/8; doubling would hold twice
+ * a page), and after a row-group flush the column's next chunk reserves its previous largest page + 1/16
+ * at once, in its size class.
+ * Written straight through the column writer to see its buffers; the file is read back. */
+QB_TEST(column_staging_sized_to_the_page)
+{
+  qb_err e = QB_ERR_INIT;
+  enum { PAGE = 64 << 10, ROWS = 7, LEN = 50, BATCHES = 1000 };
+  static char data[ROWS * BATCHES * LEN];
+  static int64_t off[ROWS * BATCHES + 1];
+  for (int i = 0; i < ROWS * BATCHES; i++) { /* distinct values, no shared structure to speak of */
+    for (int k = 0; k < LEN; k++) data[i * LEN + k] = (char)('a' + (i * 31 + k * 7 + (i >> 3) * k) % 26);
+    off[i + 1] = (int64_t)(i + 1) * LEN;
+  }
+  qb_pq_schema *s = one_column(QB_PQ_BYTE_ARRAY, QB_PQ_REQUIRED);
+  qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+  o.dictionary = false;
+  o.page_size_bytes = PAGE;
+  qb_pq_compressor z;
+  qb_pq_compressor_init(&z, o.codec, o.compression_level);
+  qb_pq_colw c;
+  qb_pq_colw_init(&c, &s->columns[0], &o, &z);
+  qb_pq_column_batch col = {data, off, NULL, NULL};
+  /* a page's staged bytes end within a batch of the page size (+ the headroom for the levels) */
+  const size_t top = (PAGE + PAGE / 16 + 16 + 1) / 8 * 9, page_max = PAGE + ROWS * (LEN + 4) + 16;
+  size_t max_cap = 0, max_n = 0, row = 0, src = 0;
+  uint64_t buffered;
+  while (c.pages.n == 0 || c.data.n < PAGE / 2) { /* the first page and half of the second */
+    size_t before = c.data.n, pages = c.pages.n;
+    CHECK_OK(qb_pq_colw_put_batch(&c, &col, row, ROWS, &src, &buffered, &e), &e);
+    row += ROWS;
+    if (c.data.cap > max_cap) max_cap = c.data.cap;
+    /* a page closes after the batch that filled it: it held this batch's rows after `before` */
+    size_t n = c.pages.n != pages ? before + ROWS * (LEN + 4) : c.data.n;
+    if (n > max_n) max_n = n;
+  }
+  CHECK(max_n >= PAGE && max_n <= page_max);
+  CHECK(max_cap >= max_n && max_cap <= top); /* doubling would have reached 2 * 64 KiB */
+  CHECK(c.data.cap == max_cap);              /* the second page reuses the first one's buffer */
+  /* flush the row group to a file */
+  wfile f;
+  memset(&f, 0, sizeof f);
+  snprintf(f.path, sizeof f.path, "%s/staging.parquet", qb_test_tmpdir());
+  CHECK_OK(qb_fileio_local_new(&f.io, &e), &e);
+  CHECK_OK(qb_fileio_create(&f.sink, f.io, f.path, QB_CREATE_OVERWRITE, &e), &e);
+  qb_arena a;
+  qb_arena_init(&a, 4096);
+  qb_pq_col_stats fs;
+  qb_pq_col_stats_init(&fs, s->columns[0].leaf);
+  qb_pq_column_chunk cc;
+  CHECK_OK(qb_pq_colw_flush(&cc, &c, f.sink, 0, &a, &fs, &e), &e);
+  CHECK(c.data.cap == 0 && c.pages.cap == 0); /* released with the row group */
+  CHECK(cc.meta_data.num_values == (int64_t)row);
+  /* the next chunk's first batch reserves the previous chunk's largest page + 1/16, exactly */
+  CHECK_OK(qb_pq_colw_put_batch(&c, &col, row, ROWS, &src, &buffered, &e), &e);
+  size_t want = max_n + max_n / 16 + 1;
+  CHECK(c.data.cap >= want && c.data.cap <= want / 8 * 9 + 1 && c.data.cap < 2 * PAGE);
+  CHECK_OK(qb_writer_close(f.sink, &e), &e);
+  qb_fileio_free(f.io);
+  qb_pq_col_stats_free(&fs);
+  qb_arena_release(&a);
+  qb_pq_colw_free(&c);
+  qb_pq_compressor_free(&z);
   qb_pq_schema_free(s);
 }
 

@@ -109,6 +109,28 @@ QB_TEST(buf_inline_paths_keep_the_limit)
   qb_buf_free(&b);
 }
 
+/* qb_buf_reserve_exact: a growth allocates exactly n + extra + 1 (the NUL qb_buf_cstr may add), keeps the
+ * bytes, allocates nothing when there is room, and fails like qb_buf_reserve past the hard cap. */
+QB_TEST(buf_reserve_exact)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_buf b;
+  qb_buf_init(&b, 5000);
+  CHECK_OK(qb_buf_reserve_exact(&b, 1000, &err), &err);
+  CHECK_EQ_INT(b.cap, 1001);
+  CHECK_OK(qb_buf_append(&b, "abc", 3, &err), &err);
+  uint8_t *p = b.p;
+  CHECK_OK(qb_buf_reserve_exact(&b, 997, &err), &err); /* fits: no reallocation */
+  CHECK(b.p == p && b.cap == 1001);
+  CHECK_OK(qb_buf_reserve_exact(&b, 2000, &err), &err);
+  CHECK_EQ_INT(b.cap, 2004);
+  CHECK(b.n == 3 && memcmp(b.p, "abc", 3) == 0);
+  CHECK_OK(qb_buf_reserve_exact(&b, 4997, &err), &err); /* n + extra == max: allowed */
+  CHECK_FAIL(qb_buf_reserve_exact(&b, 4998, &err), QB_ELIMIT, &err, "limit of 5000 bytes");
+  CHECK(b.p == NULL && b.n == 0 && b.cap == 0);
+  qb_buf_free(&b);
+}
+
 QB_TEST(map_and_set)
 {
   qb_err err = QB_ERR_INIT;
