@@ -530,7 +530,7 @@ int qb_pq_zstd_compress_rows(void **zctx, qb_buf *seqs, qb_buf *out, const uint8
   /* long literal runs (text, JSON, values unlike the row before) may hold repeats only a search finds: a
    * quicker one (QB_PQ_ZSTD_FALLBACK_TARGET) that still Huffman-codes the literals */
   if (n - matched > (ns + 1) * QB_PQ_ZSTD_ROWS_MAX_LITERALS) {
-    if (n > rows * QB_PQ_ZSTD_FALLBACK_SHORT) return zstd_default_frame(z, out, src, n, ZSTD_ps_auto, 0, err);
+    if (n / rows > QB_PQ_ZSTD_FALLBACK_SHORT) return zstd_default_frame(z, out, src, n, ZSTD_ps_auto, 0, err);
     return zstd_default_frame(z, out, src, n, ZSTD_ps_enable, QB_PQ_ZSTD_FALLBACK_TARGET, err);
   }
   size_t cap = ZSTD_compressBound(n);
