@@ -3,6 +3,7 @@
  * zstd's default-level parameters (codec.h) against libzstd's own levels. */
 #include <lz4.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_c_literalCompressionMode: the reference frames of zstd_page_kind_parameters */
 #include <zstd.h>
 
 #include "formats/parquet/codec.h"
@@ -376,6 +377,131 @@ QB_TEST(zstd_rows_edge_pages)
   }
   qb_buf_free(&page);
   qb_pq_compressor_free(&z);
+}
+
+/* libzstd's own frame of `in` with the default level's parameters (codec.h) and this literal mode and
+ * target length: what each page kind's frame must be, byte for byte. */
+static void zstd_reference(qb_buf *out, const qb_buf *in, ZSTD_paramSwitch_e literals, int target)
+{
+  qb_err err = QB_ERR_INIT;
+  ZSTD_CCtx *c = ZSTD_createCCtx();
+  CHECK(c != NULL);
+  CHECK(!ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, QB_PQ_ZSTD_DEFAULT_LEVEL)));
+  CHECK(!ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_hashLog, QB_PQ_ZSTD_DEFAULT_HASH_LOG)));
+  CHECK(!ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_minMatch, QB_PQ_ZSTD_DEFAULT_MIN_MATCH)));
+  CHECK(!ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_literalCompressionMode, literals)));
+  CHECK(!ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_targetLength, target)));
+  qb_buf_reset(out);
+  CHECK_OK(qb_buf_reserve(out, ZSTD_compressBound(in->n), &err), &err);
+  size_t got = ZSTD_compress2(c, out->p, ZSTD_compressBound(in->n), in->p, in->n);
+  CHECK(!ZSTD_isError(got));
+  out->n = ZSTD_isError(got) ? 0 : got;
+  ZSTD_freeCCtx(c);
+}
+
+/* The frame of `in` on path 0 (run), 1 (rows) or 2 (floats) of `z`, in `out`, after the round trip checks. */
+static void zstd_path_frame(qb_pq_compressor *z, int path, const qb_buf *in, qb_buf *out)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_buf_reset(out);
+  if (path == 0) CHECK_OK(qb_pq_compressor_run(z, out, in->p, in->n, &err), &err);
+  else if (path == 1) CHECK_OK(qb_pq_compressor_run_rows(z, out, in->p, in->n, &err), &err);
+  else CHECK_OK(qb_pq_compressor_run_floats(z, out, in->p, in->n, &err), &err);
+  uint8_t *back = malloc(in->n + 1);
+  CHECK(ZSTD_decompress(back, in->n, out->p, out->n) == in->n);
+  CHECK(in->n == 0 || memcmp(back, in->p, in->n) == 0);
+  free(back);
+}
+
+static bool same_bytes(const qb_buf *a, const qb_buf *b)
+{
+  return a->n == b->n && (a->n == 0 || memcmp(a->p, b->p, a->n) == 0);
+}
+
+/* Each page kind's zstd parameters at the default level (codec.h: QB_PQ_ZSTD_SMALL_RAW, _FLOATS_TARGET,
+ * _FALLBACK_SHORT, _FALLBACK_TARGET): the frame is libzstd's own for those parameters, and one context
+ * writes every page's frame as a fresh context would, whatever page came before (each frame sets its own
+ * literal mode and target length; the rows path resets them for ZSTD_compressSequences). */
+QB_TEST(zstd_page_kind_parameters)
+{
+  qb_err err = QB_ERR_INIT;
+  enum { SMALL, EXACT, FLOATS, HEX, TEXT, IDS, DBL_RUN, KINDS };
+  qb_buf page[KINDS], fresh[KINDS], ref, got;
+  for (int k = 0; k < KINDS; k++) qb_buf_init(&page[k], QB_BUF_NOLIMIT), qb_buf_init(&fresh[k], QB_BUF_NOLIMIT);
+  qb_buf_init(&ref, QB_BUF_NOLIMIT);
+  qb_buf_init(&got, QB_BUF_NOLIMIT);
+  const int path[KINDS] = {0, 0, 2, 1, 1, 1, 0};
+  uint8_t *col = make_input(2, QB_PQ_ZSTD_SMALL_RAW); /* a few symbols: Huffman would code them in ~2 bits */
+  CHECK_OK(qb_buf_append(&page[SMALL], col, QB_PQ_ZSTD_SMALL_RAW - 1, &err), &err);
+  CHECK_OK(qb_buf_append(&page[EXACT], col, QB_PQ_ZSTD_SMALL_RAW, &err), &err);
+  free(col);
+  uint64_t x = 0x2545f4914f6cdd1dull;
+  for (int r = 0; r < 6000; r++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    double d = (double)(x >> 11) / 9007199254740992.0 * 3.14;
+    CHECK_OK(qb_buf_append(&page[FLOATS], &d, 8, &err), &err);
+  }
+  CHECK_OK(qb_buf_append(&page[DBL_RUN], page[FLOATS].p, page[FLOATS].n, &err), &err);
+  char v[200];
+  for (int r = 0; r < 3000; r++) { /* 64-hex ids (the experiment ids' dictionaries): 68 bytes a row */
+    for (int k = 0; k < 64; k++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      v[k] = "0123456789abcdef"[x & 15];
+    }
+    put_row(&page[HEX], v, 64);
+  }
+  for (int r = 0; r < 1000; r++) { /* text-like values of 196 bytes, unlike the row before */
+    for (int k = 0; k < 196; k++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      v[k] = (char)('a' + x % 26);
+    }
+    put_row(&page[TEXT], v, 196);
+  }
+  size_t n;
+  uint8_t *ids = id_page(6000, false, &n); /* row-matched: ZSTD_compressSequences */
+  CHECK_OK(qb_buf_append(&page[IDS], ids, n, &err), &err);
+  free(ids);
+  CHECK(page[HEX].n <= 3000 * (size_t)QB_PQ_ZSTD_FALLBACK_SHORT && page[TEXT].n > 1000 * (size_t)QB_PQ_ZSTD_FALLBACK_SHORT);
+
+  /* each kind on a fresh context, against libzstd's frame for that kind's parameters */
+  for (int k = 0; k < KINDS; k++) {
+    qb_pq_compressor z;
+    qb_pq_compressor_init(&z, QB_PQ_ZSTD, QB_PQ_LEVEL_DEFAULT);
+    zstd_path_frame(&z, path[k], &page[k], &fresh[k]);
+    qb_pq_compressor_free(&z);
+  }
+  zstd_reference(&ref, &page[SMALL], ZSTD_ps_disable, 0); /* raw literals under QB_PQ_ZSTD_SMALL_RAW */
+  CHECK(same_bytes(&fresh[SMALL], &ref));
+  zstd_reference(&got, &page[SMALL], ZSTD_ps_auto, 0);
+  CHECK(got.n < ref.n); /* Huffman would have coded them smaller: the parameter took effect */
+  zstd_reference(&ref, &page[EXACT], ZSTD_ps_auto, 0);
+  CHECK(same_bytes(&fresh[EXACT], &ref));
+  zstd_reference(&ref, &page[FLOATS], ZSTD_ps_disable, QB_PQ_ZSTD_FLOATS_TARGET);
+  CHECK(same_bytes(&fresh[FLOATS], &ref));
+  zstd_reference(&ref, &page[DBL_RUN], ZSTD_ps_auto, 0); /* the same doubles not as PLAIN floats */
+  CHECK(same_bytes(&fresh[DBL_RUN], &ref));
+  zstd_reference(&ref, &page[HEX], ZSTD_ps_enable, QB_PQ_ZSTD_FALLBACK_TARGET);
+  CHECK(same_bytes(&fresh[HEX], &ref));
+  CHECK(fresh[HEX].n < page[HEX].n * 6 / 10); /* hex digits still Huffman-coded (~4 bits of 8) */
+  zstd_reference(&ref, &page[TEXT], ZSTD_ps_auto, 0);  /* long values: zstd's full search */
+  CHECK(same_bytes(&fresh[TEXT], &ref));
+  CHECK(fresh[IDS].n < page[IDS].n / 25);                /* the row matches */
+
+  /* one context, the kinds in three orders: every frame is the fresh context's */
+  const int orders[3][KINDS] = {{0, 1, 2, 3, 4, 5, 6}, {6, 5, 4, 3, 2, 1, 0}, {2, 5, 0, 3, 5, 6, 4}};
+  qb_pq_compressor z;
+  qb_pq_compressor_init(&z, QB_PQ_ZSTD, QB_PQ_LEVEL_DEFAULT);
+  for (int o = 0; o < 3; o++) {
+    for (int i = 0; i < KINDS; i++) {
+      int k = orders[o][i];
+      zstd_path_frame(&z, path[k], &page[k], &got);
+      CHECK(same_bytes(&got, &fresh[k]));
+    }
+  }
+  qb_pq_compressor_free(&z);
+  for (int k = 0; k < KINDS; k++) qb_buf_free(&page[k]), qb_buf_free(&fresh[k]);
+  qb_buf_free(&ref);
+  qb_buf_free(&got);
 }
 
 QB_TEST(size_mismatch_messages)

@@ -310,26 +310,59 @@ static int zstd_ctx(ZSTD_CCtx **out, void **zctx, int level, qb_err *err)
   return QB_OK;
 }
 
+#if defined(ZSTD_VERSION_NUMBER) && ZSTD_VERSION_NUMBER >= 10502 /* ZSTD_compressSequences, ZSTD_ps_* */
+#define QB_ZSTD_ROWS 1
+#else
+/* before 1.5.2 the same values of ZSTD_c_literalCompressionMode were named ZSTD_lcm_auto/_huffman/_uncompressed */
+typedef int ZSTD_paramSwitch_e;
+#define ZSTD_ps_auto 0
+#define ZSTD_ps_enable 1
+#define ZSTD_ps_disable 2
+#endif
+
+/* One frame of the default level's context with this frame's literal coding and ZSTD_c_targetLength
+ * (codec.h: QB_PQ_ZSTD_SMALL_RAW, _FALLBACK_TARGET, _FLOATS_TARGET). Both are set for every frame, so no
+ * frame inherits another page kind's choice; the reset ends the session ZSTD_compressSequences leaves open,
+ * which refuses parameter changes. */
+static int zstd_frame_params(ZSTD_CCtx *z, ZSTD_paramSwitch_e literals, int target, qb_err *err)
+{
+  ZSTD_CCtx_reset(z, ZSTD_reset_session_only);
+  if (ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_literalCompressionMode, literals)) ||
+      ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_targetLength, target)))
+    return QB_FAIL(err, QB_EINTERNAL, "zstd: the library refuses the page's literal mode or target length");
+  return QB_OK;
+}
+
+static int zstd_default_frame(ZSTD_CCtx *z, qb_buf *out, const uint8_t *src, size_t n, ZSTD_paramSwitch_e literals,
+                              int target, qb_err *err)
+{
+  int rc;
+  size_t cap = ZSTD_compressBound(n);
+  if ((rc = qb_buf_reserve(out, cap, err)) != QB_OK) return rc;
+  if ((rc = zstd_frame_params(z, literals, target, err)) != QB_OK) return rc;
+  size_t got = ZSTD_compress2(z, out->p + out->n, cap, src, n);
+  if (ZSTD_isError(got)) return QB_FAIL(err, QB_EINTERNAL, "zstd: %s", ZSTD_getErrorName(got));
+  out->n += got;
+  return QB_OK;
+}
+
 int qb_pq_zstd_compress(void **zctx, qb_buf *out, int level, const uint8_t *src, size_t n, qb_err *err)
 {
   int rc;
   ZSTD_CCtx *z;
   if ((rc = zstd_ctx(&z, zctx, level, err)) != QB_OK) return rc;
+  if (level == QB_PQ_LEVEL_DEFAULT)
+    return zstd_default_frame(z, out, src, n, n < QB_PQ_ZSTD_SMALL_RAW ? ZSTD_ps_disable : ZSTD_ps_auto, 0, err);
   size_t cap = ZSTD_compressBound(n);
   if ((rc = qb_buf_reserve(out, cap, err)) != QB_OK) return rc;
   /* an explicit level is zstd's own, parameters and all (the bytes of ZSTD_compress at that level) */
-  size_t got = level == QB_PQ_LEVEL_DEFAULT ? ZSTD_compress2(z, out->p + out->n, cap, src, n)
-                                            : ZSTD_compressCCtx(z, out->p + out->n, cap, src, n, level);
+  size_t got = ZSTD_compressCCtx(z, out->p + out->n, cap, src, n, level);
   if (ZSTD_isError(got)) return QB_FAIL(err, QB_EINTERNAL, "zstd: %s", ZSTD_getErrorName(got));
   out->n += got;
   return QB_OK;
 }
 
 /* ---- zstd over PLAIN string rows ---------------------------------------------------------------------- */
-
-#if defined(ZSTD_VERSION_NUMBER) && ZSTD_VERSION_NUMBER >= 10502 /* ZSTD_compressSequences, ZSTD_ps_* */
-#define QB_ZSTD_ROWS 1
-#endif
 
 #ifdef QB_ZSTD_ROWS
 
@@ -492,15 +525,20 @@ int qb_pq_zstd_compress_rows(void **zctx, qb_buf *seqs, qb_buf *out, const uint8
   if ((rc = qb_buf_reserve(seqs, rows * sizeof(ZSTD_Sequence), err)) != QB_OK) return rc;
   ZSTD_Sequence *seq = (ZSTD_Sequence *)(void *)seqs->p;
   size_t matched, ns = rows_sequences(src, n, seq, &matched);
-  /* long literal runs (text, JSON, values unlike the row before) may hold repeats only a search finds */
-  if (n - matched > (ns + 1) * QB_PQ_ZSTD_ROWS_MAX_LITERALS)
-    return qb_pq_zstd_compress(zctx, out, QB_PQ_LEVEL_DEFAULT, src, n, err);
   ZSTD_CCtx *z;
   if ((rc = zstd_ctx(&z, zctx, QB_PQ_LEVEL_DEFAULT, err)) != QB_OK) return rc;
+  /* long literal runs (text, JSON, values unlike the row before) may hold repeats only a search finds: a
+   * quicker one (QB_PQ_ZSTD_FALLBACK_TARGET) that still Huffman-codes the literals */
+  if (n - matched > (ns + 1) * QB_PQ_ZSTD_ROWS_MAX_LITERALS) {
+    if (n / rows > QB_PQ_ZSTD_FALLBACK_SHORT) return zstd_default_frame(z, out, src, n, ZSTD_ps_auto, 0, err);
+    return zstd_default_frame(z, out, src, n, ZSTD_ps_enable, QB_PQ_ZSTD_FALLBACK_TARGET, err);
+  }
   size_t cap = ZSTD_compressBound(n);
   if ((rc = qb_buf_reserve(out, cap, err)) != QB_OK) return rc;
-  /* The context's parameters (level 1, zstd_default_ctx) still choose the entropy coding; the block
-   * delimiters are zstd's own (ZSTD_c_blockDelimiters left at ZSTD_sf_noBlockDelimiters). */
+  /* The context's parameters (level 1, zstd_default_ctx; literals and target length back to zstd's choice
+   * after another page kind's frame) still choose the entropy coding; the block delimiters are zstd's own
+   * (ZSTD_c_blockDelimiters left at ZSTD_sf_noBlockDelimiters). */
+  if ((rc = zstd_frame_params(z, ZSTD_ps_auto, 0, err)) != QB_OK) return rc;
   size_t got = ZSTD_compressSequences(z, out->p + out->n, cap, seq, ns, src, n);
   if (ZSTD_isError(got)) {
     /* not expected (every match ≥ 4 bytes fits zstd's sequence store); zstd's own search still works */
@@ -518,21 +556,10 @@ int qb_pq_zstd_compress_rows(void **zctx, qb_buf *seqs, qb_buf *out, const uint8
 
 int qb_pq_zstd_compress_floats(void **zctx, qb_buf *out, const uint8_t *src, size_t n, qb_err *err)
 {
-#ifdef QB_ZSTD_ROWS
   int rc;
   ZSTD_CCtx *z;
   if ((rc = zstd_ctx(&z, zctx, QB_PQ_LEVEL_DEFAULT, err)) != QB_OK) return rc;
-  /* for this frame only: the context's other pages keep zstd's choice (ZSTD_ps_auto: Huffman at level 1).
-   * The reset ends the session ZSTD_compressSequences leaves open, which refuses this parameter. */
-  ZSTD_CCtx_reset(z, ZSTD_reset_session_only);
-  if (ZSTD_isError(ZSTD_CCtx_setParameter(z, ZSTD_c_literalCompressionMode, ZSTD_ps_disable)))
-    return QB_FAIL(err, QB_EINTERNAL, "zstd: the library refuses uncompressed literals");
-  rc = qb_pq_zstd_compress(zctx, out, QB_PQ_LEVEL_DEFAULT, src, n, err);
-  ZSTD_CCtx_setParameter(z, ZSTD_c_literalCompressionMode, ZSTD_ps_auto);
-  return rc;
-#else
-  return qb_pq_zstd_compress(zctx, out, QB_PQ_LEVEL_DEFAULT, src, n, err);
-#endif
+  return zstd_default_frame(z, out, src, n, ZSTD_ps_disable, QB_PQ_ZSTD_FLOATS_TARGET, err);
 }
 
 void qb_pq_zstd_free(void *zctx)

@@ -30,6 +30,13 @@
  * cost 8-24 % fewer instructions but wrote 24-53 % more bytes. */
 #define QB_PQ_ZSTD_DEFAULT_HASH_LOG 8
 #define QB_PQ_ZSTD_DEFAULT_MIN_MATCH 7
+/* Pages under this many bytes at the default level store their literals raw (ZSTD_c_literalCompressionMode
+ * uncompressed; qb_pq_zstd_compress and every path that falls back to it): building and writing a Huffman
+ * table costs a frame ~20,000 instructions whatever its size, and on small pages (the ingest's dictionary
+ * indices, dictionaries of numbers, levels) it saves a few dozen bytes. 2,000-file ingest: 10.6 M fewer
+ * instructions, 21 KB more in 26.3 MB of data files (256: 4 M and 1.4 KB; 1024: 15.5 M and 46 KB on the
+ * replayed pages). docs/BENCHMARKS.md, session 22. */
+#define QB_PQ_ZSTD_SMALL_RAW 512
 
 /**
  * Decompress `src` into exactly `dst_len` bytes at `dst` (the page's uncompressed_page_size). Producing
@@ -54,7 +61,9 @@ int qb_pq_compress(qb_buf *out, qb_pq_codec codec, int level, const uint8_t *src
  * Append the zstd compression of [src, src+n) to `out` (one frame) with the context `*zctx`: created on
  * the first call, kept for the next ones, which must pass the same `level` (its parameters are set once);
  * release it with qb_pq_zstd_free. QB_PQ_LEVEL_DEFAULT: QB_PQ_ZSTD_DEFAULT_LEVEL with the parameters
- * above; any other level: zstd's own parameters for that level.
+ * above (raw literals under QB_PQ_ZSTD_SMALL_RAW bytes); any other level: zstd's own parameters for that
+ * level. The default level's paths below set their frame's literal mode and target length every time, so
+ * frames of one context do not depend on the order of the pages.
  * @return QB_OK, QB_ENOMEM (context, `out`), QB_ELIMIT, QB_EINTERNAL (libzstd failure)
  */
 int qb_pq_zstd_compress(void **zctx, qb_buf *out, int level, const uint8_t *src, size_t n, qb_err *err);
@@ -85,13 +94,22 @@ int qb_pq_zstd_compress(void **zctx, qb_buf *out, int level, const uint8_t *src,
  * after all: long values (text, JSON) or values unlike the row before may repeat further back, which only
  * a search finds. The ingest's runs average 1-12 bytes (ids: the digits that differ; labels: 12 letters). */
 #define QB_PQ_ZSTD_ROWS_MAX_LITERALS 32
+/* Of those pages, the ones of short values (at most QB_PQ_ZSTD_FALLBACK_SHORT bytes a row with the length
+ * prefix: ids, hashes) search with ZSTD_c_targetLength QB_PQ_ZSTD_FALLBACK_TARGET (zstd's fast strategy
+ * steps further past bytes that matched nothing), the literals still Huffman-coded (ZSTD_ps_enable: at
+ * level 1 any target length turns them off otherwise, 2x the bytes of hex). The ingest's are 64-hex
+ * experiment ids (dictionaries, the ML tables' ids), which seldom repeat: 9.2 M fewer instructions at
+ * 2,000 files, 8 KB more. Longer values (text such as the OPENQASM ansatz, 14 % larger with the quick
+ * search) keep zstd's full search. docs/BENCHMARKS.md, session 22. */
+#define QB_PQ_ZSTD_FALLBACK_SHORT 128
+#define QB_PQ_ZSTD_FALLBACK_TARGET 4
 
 /**
  * qb_pq_zstd_compress at QB_PQ_LEVEL_DEFAULT (same context) for a body that may be PLAIN strings: when
  * [src, src+n) is exactly ≥ 2 [u32 LE length][bytes] rows (v1 levels, [u32 length][RLE], parse as one
- * more) and the row matches above leave short literal runs, one frame from them; otherwise
- * qb_pq_zstd_compress. Either way `out` gets one
- * standard zstd frame that decompresses to the input. `seqs` is scratch (16 bytes a row), kept by the caller.
+ * more) and the row matches above leave short literal runs, one frame from them; pages of such rows with
+ * long literal runs, zstd's search (QB_PQ_ZSTD_FALLBACK_*); otherwise qb_pq_zstd_compress. Either way `out`
+ * gets one standard zstd frame that decompresses to the input. `seqs` is scratch (16 bytes a row), kept by the caller.
  * @return QB_OK, QB_ENOMEM (context, `seqs`, `out`), QB_ELIMIT, QB_EINTERNAL (libzstd failure)
  */
 int qb_pq_zstd_compress_rows(void **zctx, qb_buf *seqs, qb_buf *out, const uint8_t *src, size_t n, qb_err *err);
@@ -100,9 +118,14 @@ int qb_pq_zstd_compress_rows(void **zctx, qb_buf *seqs, qb_buf *out, const uint8
  * exponent bytes to gain on, and it cost more than half of zstd's time on these pages. On the 3.3 MB of
  * such pages in the 2,000-file ingest: 62 M → 14 M instructions, 2.99 → 3.15 MB out (gain 9 % → 4 %: below
  * the chunk probe's 1/16, so most such chunks are now stored, compressor.h). docs/BENCHMARKS.md, session 19. */
+/* ZSTD_c_targetLength of those frames' search (see QB_PQ_ZSTD_FALLBACK_TARGET): random mantissas seldom
+ * match. The float pages the 2,000-file ingest compresses (3.4 MB, mostly the chunk probes and the ML
+ * tables): 8.0 M fewer instructions, 13 KB more (4: 6.3 M and 10 KB; 16: 9.9 M and 20 KB). */
+#define QB_PQ_ZSTD_FLOATS_TARGET 8
 
 /**
- * qb_pq_zstd_compress at QB_PQ_LEVEL_DEFAULT (same context) with the literals of this frame stored raw.
+ * qb_pq_zstd_compress at QB_PQ_LEVEL_DEFAULT (same context) with the literals of this frame stored raw and
+ * ZSTD_c_targetLength QB_PQ_ZSTD_FLOATS_TARGET.
  * @return as qb_pq_zstd_compress
  */
 int qb_pq_zstd_compress_floats(void **zctx, qb_buf *out, const uint8_t *src, size_t n, qb_err *err);
