@@ -120,7 +120,7 @@ static void want_huge_pages(const char *verb, char **argv)
   if (!f) return;
   bool got = fgets(mode, sizeof mode, f) != NULL;
   fclose(f);
-  if (!got || strstr(mode, "[never]") || !(strstr(mode, "[madvise]") || strstr(mode, "[always]"))) return;
+  if (!got || !(strstr(mode, "[madvise]") || strstr(mode, "[always]"))) return; /* "[never]", or unknown */
   static const char add[] = "glibc.malloc.hugetlb=1";
   size_t n = tun ? strlen(tun) : 0;
   char *v = malloc(n + sizeof add + 1);

@@ -29,6 +29,19 @@ extern inline int qb_buf_reserve(qb_buf *b, size_t extra, qb_err *err);
 extern inline int qb_buf_append(qb_buf *b, const void *p, size_t n, qb_err *err);
 extern inline int qb_buf_putc(qb_buf *b, uint8_t c, qb_err *err);
 
+/* The capacity of `b` set to `cap` bytes (> n); on failure the buffer is freed, as every failed growth does. */
+static int set_cap(qb_buf *b, size_t cap, qb_err *err)
+{
+  uint8_t *p = realloc(b->p, cap);
+  if (!p) {
+    qb_buf_free(b);
+    return QB_FAIL(err, QB_ENOMEM, "out of memory growing a buffer to %zu bytes", cap);
+  }
+  b->p = p;
+  b->cap = cap;
+  return QB_OK;
+}
+
 int qb_buf__grow(qb_buf *b, size_t extra, qb_err *err)
 {
   if (extra > b->max || b->n > b->max - extra) {
@@ -40,14 +53,7 @@ int qb_buf__grow(qb_buf *b, size_t extra, qb_err *err)
   if (need <= b->cap) return QB_OK;
   size_t cap = b->cap ? b->cap : 256;
   while (cap < need) cap = cap > ((size_t)-1) / 2 ? need : cap * 2;
-  uint8_t *p = realloc(b->p, cap);
-  if (!p) {
-    qb_buf_free(b);
-    return QB_FAIL(err, QB_ENOMEM, "out of memory growing a buffer to %zu bytes", cap);
-  }
-  b->p = p;
-  b->cap = cap;
-  return QB_OK;
+  return set_cap(b, cap, err);
 }
 
 int qb_buf_reserve_exact(qb_buf *b, size_t extra, qb_err *err)
@@ -59,14 +65,7 @@ int qb_buf_reserve_exact(qb_buf *b, size_t extra, qb_err *err)
     qb_buf_free(b);
     return QB_FAIL(err, QB_ENOMEM, "out of memory growing a buffer past %zu bytes", (size_t)-1);
   }
-  uint8_t *p = realloc(b->p, need);
-  if (!p) {
-    qb_buf_free(b);
-    return QB_FAIL(err, QB_ENOMEM, "out of memory growing a buffer to %zu bytes", need);
-  }
-  b->p = p;
-  b->cap = need;
-  return QB_OK;
+  return set_cap(b, need, err);
 }
 
 int qb_buf_puts(qb_buf *b, const char *s, qb_err *err) { return qb_buf_append(b, s, strlen(s), err); }
