@@ -103,6 +103,35 @@ QB_API int qb_fileio_read_all(uint8_t **out, size_t *out_n, qb_fileio *io, const
  */
 QB_API int qb_fileio_read_once(uint8_t **out, size_t *out_n, qb_fileio *io, const char *path, size_t max_bytes,
                                qb_err *err) QB_WUR;
+/**
+ * A directory held open while a batch reads the files it listed there (an ingest's raw files): each read opens
+ * the file relative to the directory (locally openat(2) on the directory's descriptor: no walk of the whole
+ * path per file) and may take the listed size as a hint instead of asking the file system for it.
+ * Semantics of the held directory: the reads see the directory that was open when the reader was made, the
+ * one the listing saw. If it is renamed (or another directory is moved to its name) while the reader is open,
+ * the reads still find the files in it under its new name, not in whatever now has the old name; close the
+ * reader and make a new one to follow the name. Hold it for one batch, not across batches. A missing
+ * directory is QB_ENOTFOUND. Backends without directories (S3) read each file by its path. One thread at a
+ * time per reader.
+ */
+typedef struct qb_dir_reader qb_dir_reader;
+#define QB_SIZE_UNKNOWN UINT64_MAX
+QB_API int qb_fileio_dir_reader_open(qb_dir_reader **out, qb_fileio *io, const char *dir, qb_err *err) QB_WUR;
+/** The directory as given to qb_fileio_dir_reader_open, without a trailing '/' (borrowed). */
+QB_API const char *qb_dir_reader_dir(const qb_dir_reader *d);
+/**
+ * qb_fileio_read_once of `path`, which should be the reader's directory, '/' and a name (a path elsewhere is
+ * read by its path through the FileIO). The contract is read_once's: the limit (QB_ELIMIT), free()-able buffer
+ * with its NUL byte, QB_ENOTFOUND for a missing file, errors naming `path` ("not a regular file",
+ * "truncated", "open", "read at offset"). `size_hint` is the size the listing saw, or QB_SIZE_UNKNOWN: a
+ * hint only. The bytes are the file's as it is when read: a file that changed size since the listing (or was
+ * replaced) is read whole at its new size, and the limit applies to that size (locally: a read that does not
+ * end at the hinted size asks the file system for the size, and reads on or fails as read_once would).
+ */
+QB_API int qb_dir_reader_read_once(uint8_t **out, size_t *out_n, qb_dir_reader *d, const char *path,
+                                   uint64_t size_hint, size_t max_bytes, qb_err *err) QB_WUR;
+/** NULL-safe. */
+QB_API void qb_dir_reader_close(qb_dir_reader *d);
 QB_API int qb_fileio_write_all(qb_fileio *io, const char *path, const void *p, size_t n, qb_create_mode mode,
                                qb_err *err) QB_WUR;
 /** QB_ENOTFOUND when absent. */

@@ -124,6 +124,59 @@ int qb_fileio_read_once(uint8_t **out, size_t *out_n, qb_fileio *io, const char 
   return read_whole(out, out_n, io, path, max_bytes, true, err);
 }
 
+int qb_fileio_dir_reader_open(qb_dir_reader **out, qb_fileio *io, const char *dir, qb_err *err)
+{
+  *out = NULL;
+  size_t n = strlen(dir);
+  while (n > 1 && dir[n - 1] == '/') n--; /* "a/b/" names "a/b"; "/" stays */
+  char *d = strndup(dir, n);
+  if (!d) return QB_FAIL(err, QB_ENOMEM, "%s: out of memory", dir);
+  qb_dir_reader *r = NULL;
+  int rc = QB_OK;
+  if (io->ops->dir_reader_open) {
+    rc = io->ops->dir_reader_open(io, d, &r, err);
+  } else if (!(r = calloc(1, sizeof *r))) {
+    rc = QB_FAIL(err, QB_ENOMEM, "%s: out of memory", dir);
+  }
+  if (rc) {
+    free(d);
+    return rc;
+  }
+  r->io = io;
+  r->dir = d;
+  r->dir_n = n;
+  *out = r;
+  return QB_OK;
+}
+
+const char *qb_dir_reader_dir(const qb_dir_reader *d) { return d->dir; }
+
+int qb_dir_reader_read_once(uint8_t **out, size_t *out_n, qb_dir_reader *d, const char *path, uint64_t size_hint,
+                            size_t max_bytes, qb_err *err)
+{
+  *out = NULL;
+  *out_n = 0;
+  /* the name in the directory: `path` is dir + "/" + name (dir "/": "/" + name) */
+  size_t n = d->dir_n;
+  const char *name = NULL;
+  if (d->ops && !strncmp(path, d->dir, n)) {
+    if (n == 1 && d->dir[0] == '/')
+      name = path + 1;
+    else if (path[n] == '/')
+      name = path + n + 1;
+  }
+  if (!name || !*name || strchr(name, '/')) return qb_fileio_read_once(out, out_n, d->io, path, max_bytes, err);
+  return d->ops->read_once(d, path, name, size_hint, max_bytes, out, out_n, err);
+}
+
+void qb_dir_reader_close(qb_dir_reader *d)
+{
+  if (!d) return;
+  if (d->ops) d->ops->close(d);
+  free(d->dir);
+  free(d);
+}
+
 int qb_fileio_write_all(qb_fileio *io, const char *path, const void *p, size_t n, qb_create_mode mode, qb_err *err)
 {
   qb_writer *w;

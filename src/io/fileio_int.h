@@ -18,6 +18,25 @@ struct qb_fileio_ops {
   int (*copy)(qb_fileio *io, const char *src, const char *dst, qb_err *err);         /* NULL: read + write */
   int (*probe)(qb_fileio *io, const char *uri, qb_err *err); /* NULL: nothing to probe; updates io->caps */
   bool batched_publish; /* honours QB_CREATE_EXCLUSIVE_BATCHED; false: qb_fileio_create passes EXCLUSIVE */
+  /* Optional (NULL: qb_fileio_dir_reader_open makes a reader that reads each file by its path). A reader of
+   * `dir` (as given, no trailing '/') holding what the backend needs to open names in it (local: the
+   * directory's descriptor); *out's ops set, `io` and `dir` filled by the caller. */
+  int (*dir_reader_open)(qb_fileio *io, const char *dir, qb_dir_reader **out, qb_err *err);
+};
+
+struct qb_dir_reader_ops {
+  /* The file `name` (no '/') of the directory, read once as qb_fileio_read_once reads it; `path` is the whole
+   * path, for messages. `size_hint`: the size the listing saw (QB_SIZE_UNKNOWN: none). */
+  int (*read_once)(qb_dir_reader *d, const char *path, const char *name, uint64_t size_hint, size_t max_bytes,
+                   uint8_t **out, size_t *out_n, qb_err *err);
+  void (*close)(qb_dir_reader *d); /* frees what the backend holds, not `dir` nor the struct's base */
+};
+
+struct qb_dir_reader {
+  const struct qb_dir_reader_ops *ops; /* NULL: by path through `io` */
+  qb_fileio *io;
+  char *dir; /* owned */
+  size_t dir_n;
 };
 
 /* Directory operations, optional as a whole (NULL on object stores: fileio.c emulates or skips them).

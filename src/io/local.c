@@ -43,7 +43,8 @@ typedef struct local_io {
   pthread_mutex_t mu; /* guards the set, and is held across its fsyncs: see sync_dirty */
   char **dirty;
   size_t n_dirty, cap_dirty;
-  unsigned cached_run; /* read_once: files in a row found (or taken as) cached; atomic, a hint only */
+  int run; /* read_once: > 0, files in a row found (or taken as) cached; < 0, minus as many not cached;
+             * atomic, a hint only (see CACHE_RUN) */
 } local_io;
 
 typedef struct local_file {
@@ -97,11 +98,27 @@ struct local_cachestat {
   uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
 };
 
-/* After this many cached files in a row, read_once asks only about every CACHED_RUN-th file and reads the
- * others from the cache unasked: a batch's raw files are all cached (just written or read) or all not, and
- * each question is a system call (~+0.4% of a cached ingest's cycles when every file asked). A batch that
- * turns uncached is noticed at the next question, and from then on every file is asked again. */
-#define CACHED_RUN 8u
+/* After this many files in a row found cached (or not cached), read_once asks only about every CACHE_RUN-th
+ * file and takes the others as the run says, unasked: a batch's raw files are all cached (just written or
+ * read) or all not, and each question is a system call (~+0.4% of a cached ingest's cycles when every file
+ * asked). A batch that turns the other way is noticed at the next question, and from then on every file is
+ * asked again. A cached file taken as not cached is read with O_DIRECT: the same bytes (the kernel writes
+ * any dirty page of the range back first), from the disk instead of the cache. */
+#define CACHE_RUN 8
+
+static bool run_ask(int run)
+{
+  int a = run < 0 ? -run : run;
+  return a < CACHE_RUN || a % CACHE_RUN == 0;
+}
+
+/* The run after a file found (or taken as) `uncached`; kept within +-2^30 (then it stays on a multiple of
+ * CACHE_RUN, still asking every CACHE_RUN-th file). */
+static int run_next(int run, bool uncached)
+{
+  if (uncached) return run >= 0 ? -1 : run > -(1 << 30) ? run - 1 : run + 1 - CACHE_RUN;
+  return run <= 0 ? 1 : run < (1 << 30) ? run + 1 : run - CACHE_RUN + 1;
+}
 
 /* Whether the file's first page is not in the page cache: one cachestat, which reads nothing and starts no
  * I/O. Only the first page: asking about the whole file walked every page's slot in the cache (~2,000
@@ -119,7 +136,7 @@ static bool not_cached(int fd)
  * machine that does not keep it there (or the first time) reading through it costs the kernel more than the
  * copy: readahead, a folio per 4 KiB allocated and inserted, then copied and later evicted (~8% of an
  * ingest's cycles at 20,000 uncached files). So a file whose first page is not cached (not_cached; after a
- * run of cached files only every CACHED_RUN-th file is asked) is read with O_DIRECT (set on this
+ * run of files only every CACHE_RUN-th file is asked) is read with O_DIRECT (set on this
  * descriptor, which only this read uses): whole blocks from the disk straight into the aligned buffer. A
  * cached file (just written, or read before) is read as before, from the cache. (preadv2 with RWF_NOWAIT
  * cannot tell the two apart: on a miss it fails with EAGAIN but first starts readahead of the range,
@@ -140,11 +157,12 @@ static int lf_read_once(qb_file *f, uint8_t **out, qb_err *err)
     return QB_FAIL(err, QB_ENOMEM, "%s: out of memory reading %zu bytes", f->path, size);
   uint8_t *p = mem;
   size_t off = 0;
-  unsigned run = lf->io ? __atomic_load_n(&lf->io->cached_run, __ATOMIC_RELAXED) : 0;
-  bool ask = run < CACHED_RUN || run % CACHED_RUN == 0, uncached = ask && not_cached(lf->fd);
-  if (lf->io) __atomic_store_n(&lf->io->cached_run, uncached ? 0 : run + 1, __ATOMIC_RELAXED);
-  int fl = uncached ? fcntl(lf->fd, F_GETFL) : -1;
-  if (fl >= 0 && fcntl(lf->fd, F_SETFL, fl | O_DIRECT) == 0) {
+  int run = lf->io ? __atomic_load_n(&lf->io->run, __ATOMIC_RELAXED) : 0;
+  bool uncached = run_ask(run) ? not_cached(lf->fd) : run < 0;
+  if (lf->io) __atomic_store_n(&lf->io->run, run_next(run, uncached), __ATOMIC_RELAXED);
+  /* the descriptor's status flags are known: local_open_read opened it O_RDONLY (F_SETFL ignores the access
+   * mode), so no F_GETFL */
+  if (uncached && fcntl(lf->fd, F_SETFL, O_DIRECT) == 0) {
     size_t want = (size + DIO_ALIGN - 1) & ~(size_t)(DIO_ALIGN - 1);
     while (off < size && off % DIO_ALIGN == 0) {
       ssize_t r = pread(lf->fd, p + off, want - off, (off_t)off);
@@ -159,7 +177,7 @@ static int lf_read_once(qb_file *f, uint8_t **out, qb_err *err)
     }
     if (off > size) off = size; /* the file grew: its first `size` bytes */
     /* the rest, if any, reads ordinarily: the offset left may be unaligned */
-    if (off < size && fcntl(lf->fd, F_SETFL, fl) != 0) {
+    if (off < size && fcntl(lf->fd, F_SETFL, 0) != 0) {
       int e = errno;
       free(p);
       return QB_FAIL_ERRNO(err, QB_EIO, e, "%s: read at offset %zu", f->path, off);
@@ -203,6 +221,158 @@ static int local_open_read(qb_fileio *io, const char *path, qb_file **out, qb_er
   lf->fd = fd;
   lf->io = as_local(io);
   *out = &lf->base;
+  return QB_OK;
+}
+
+/* A directory held open for a batch's reads (qb_fileio_dir_reader_open): its descriptor, for openat(2). */
+typedef struct local_dir {
+  qb_dir_reader base;
+  int fd;
+  local_io *io; /* NULL when opened through a wrapper of this FileIO */
+} local_dir;
+
+/* The size the file system gives, for a read that did not end at the hinted size: QB_OK with *size, or the
+ * error ("not a regular file", the limit) naming `path`. */
+static int fd_size(int fd, const char *path, size_t max_bytes, uint64_t *size, qb_err *err)
+{
+  struct stat st;
+  if (fstat(fd, &st) != 0) return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: stat", path);
+  if (!S_ISREG(st.st_mode)) return QB_FAIL(err, QB_EINVAL, "%s: not a regular file", path);
+  if ((uint64_t)st.st_size > max_bytes)
+    return QB_FAIL(err, QB_ELIMIT, "%s: %llu bytes is more than the limit of %zu", path,
+                   (unsigned long long)st.st_size, max_bytes);
+  *size = (uint64_t)st.st_size;
+  return QB_OK;
+}
+
+/* read_once of `name` in the held directory: 3 system calls for a file whose size the listing gave (openat,
+ * pread, close; cachestat for a file the run asks about, see CACHE_RUN), where read_once by path takes 7
+ * (open, fstat, cachestat, fcntl, pread, close, plus the walk of every component of the path in open).
+ * - A file taken as not cached is opened with O_DIRECT at once when the run before it was not cached (an
+ *   F_SETFL only when the question says otherwise), and read into a 4096-aligned buffer of round_up(hint + 1,
+ *   4096) bytes with one pread of the whole buffer: whole blocks, straight from the disk.
+ * - The read ending at the hinted size is taken as the file's end: the listing's stat said so, and a pread
+ *   of a regular file returns less than asked only at its end. No fstat then.
+ * - Any other outcome (the file ended before the hint or filled the buffer: changed or replaced since the
+ *   listing; no hint) asks fstat for the size, checks it is a regular file within the limit, and reads the
+ *   rest, if any, with the ordinary pread ("truncated" if it ends before that size). A directory put in the
+ *   file's place fails EISDIR at the read (or EINVAL at an O_DIRECT open, then opened plainly): "not a
+ *   regular file".
+ * - O_DIRECT refused (EINVAL at open or at the read: tmpfs before 6.6, some network file systems) or a read
+ *   that leaves an unaligned offset: the ordinary pread for the rest, as lf_read_once does. */
+static int ld_read_once(qb_dir_reader *dr, const char *path, const char *name, uint64_t hint, size_t max_bytes,
+                        uint8_t **out, size_t *out_n, qb_err *err)
+{
+  local_dir *d = (local_dir *)dr;
+  if (hint >= SIZE_MAX - DIO_ALIGN || hint > max_bytes) hint = QB_SIZE_UNKNOWN; /* fstat decides */
+  int run = d->io ? __atomic_load_n(&d->io->run, __ATOMIC_RELAXED) : 0;
+  bool direct = run < 0;
+  int fd = openat(d->fd, name, O_RDONLY | O_CLOEXEC | (direct ? O_DIRECT : 0));
+  if (fd < 0 && direct && errno == EINVAL) { /* no O_DIRECT here (or a directory in the file's place) */
+    direct = false;
+    fd = openat(d->fd, name, O_RDONLY | O_CLOEXEC);
+  }
+  if (fd < 0) return QB_FAIL_ERRNO(err, errno == ENOENT ? QB_ENOTFOUND : QB_EIO, errno, "%s: open", path);
+  int rc = QB_OK;
+  uint64_t size = hint;
+  bool known = hint != QB_SIZE_UNKNOWN; /* false: fstat's size, exact */
+  if (!known && (rc = fd_size(fd, path, max_bytes, &size, err)) != QB_OK) {
+    close(fd);
+    return rc;
+  }
+  bool uncached = run_ask(run) ? not_cached(fd) : run < 0;
+  if (d->io) __atomic_store_n(&d->io->run, run_next(run, uncached), __ATOMIC_RELAXED);
+  if (uncached != direct && fcntl(fd, F_SETFL, uncached ? O_DIRECT : 0) == 0) direct = uncached;
+  size_t cap = ((size_t)size + 1 + DIO_ALIGN - 1) & ~(size_t)(DIO_ALIGN - 1);
+  void *mem = NULL;
+  if (posix_memalign(&mem, DIO_ALIGN, cap) != 0) {
+    close(fd);
+    return QB_FAIL(err, QB_ENOMEM, "%s: out of memory reading %llu bytes", path, (unsigned long long)size);
+  }
+  uint8_t *p = mem;
+  size_t off = 0;
+  /* known: up to the whole buffer, one byte past the hint, so a file that grew shows it; else the size */
+  size_t want = known ? cap : (size_t)size;
+  while (rc == QB_OK && off < want) {
+    if (direct && off % DIO_ALIGN) { /* a short O_DIRECT read: the rest ordinarily */
+      if (fcntl(fd, F_SETFL, 0) != 0) {
+        rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: read at offset %zu", path, off);
+        break;
+      }
+      direct = false;
+    }
+    /* O_DIRECT reads whole blocks: up to the buffer's end (cap is a multiple of the block) */
+    ssize_t r = pread(fd, p + off, (direct ? cap : want) - off, (off_t)off);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if (direct && errno == EINVAL && fcntl(fd, F_SETFL, 0) == 0) { /* O_DIRECT refused after all */
+        direct = false;
+        continue;
+      }
+      if (errno == EISDIR)
+        rc = QB_FAIL(err, QB_EINVAL, "%s: not a regular file", path);
+      else
+        rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: read at offset %zu", path, off);
+      break;
+    }
+    if (r == 0) break;
+    off += (size_t)r;
+    if (off == size) break; /* the end the listing (or fstat) gave */
+  }
+  if (rc == QB_OK && off != size && known) {
+    /* not the listed size: the file changed since the listing; the file system says how big it is now */
+    uint64_t now;
+    if ((rc = fd_size(fd, path, max_bytes, &now, err)) == QB_OK) {
+      size = now;
+      known = false;
+      if ((size_t)size + 1 > cap) { /* it grew: a larger buffer; the rest is read ordinarily */
+        uint8_t *g = realloc(p, (size_t)size + 1);
+        if (!g) rc = QB_FAIL(err, QB_ENOMEM, "%s: out of memory reading %llu bytes", path, (unsigned long long)size);
+        else p = g;
+      }
+      if (rc == QB_OK && direct && off < size && fcntl(fd, F_SETFL, 0) != 0)
+        rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: read at offset %zu", path, off);
+      while (rc == QB_OK && off < size) {
+        ssize_t r = pread(fd, p + off, (size_t)size - off, (off_t)off);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: read at offset %zu", path, off);
+        else if (r == 0) break;
+        else off += (size_t)r;
+      }
+    }
+  }
+  if (rc == QB_OK && off < size)
+    rc = QB_FAIL(err, QB_ECORRUPT, "%s: truncated: file ended at offset %zu", path, off);
+  close(fd);
+  if (rc) {
+    free(p);
+    return rc;
+  }
+  p[size] = '\0'; /* a file that grew past fstat's size between the two: its first `size` bytes */
+  *out = p;
+  *out_n = (size_t)size;
+  return QB_OK;
+}
+
+static void ld_close(qb_dir_reader *dr) { close(((local_dir *)dr)->fd); }
+
+static const struct qb_dir_reader_ops local_dir_reader_ops = {ld_read_once, ld_close};
+
+static int local_dir_reader_open(qb_fileio *io, const char *dir, qb_dir_reader **out, qb_err *err)
+{
+  const char *p = local_path(dir);
+  /* O_PATH: the descriptor only anchors openat, no read permission on the directory needed */
+  int fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return QB_FAIL_ERRNO(err, errno == ENOENT || errno == ENOTDIR ? QB_ENOTFOUND : QB_EIO, errno, "%s: open", dir);
+  local_dir *d = calloc(1, sizeof *d);
+  if (!d) {
+    close(fd);
+    return QB_FAIL(err, QB_ENOMEM, "%s: out of memory", dir);
+  }
+  d->base.ops = &local_dir_reader_ops;
+  d->fd = fd;
+  d->io = as_local(io);
+  *out = &d->base;
   return QB_OK;
 }
 
@@ -737,6 +907,7 @@ static const struct qb_fileio_ops local_ops = {
     .list = local_list,
     .free = local_free,
     .batched_publish = true,
+    .dir_reader_open = local_dir_reader_open,
 };
 
 int qb_fileio_local_new(qb_fileio **out, qb_err *err)

@@ -201,6 +201,10 @@ struct ingest_run {
   const qb_ingest_options *opts;
   qb_ingest_report *rep;
   qb_fileio *io;
+  /* the directory of the raw files being read, held for the batch (qb_dir_reader: each file opened relative
+   * to it, its listed size as the hint); NULL with raw_dir set when it could not be opened (read by path) */
+  qb_dir_reader *raw_reader;
+  char *raw_dir;
   table_state ts[QB_VQE_FEATURE_TABLES];
   row_sink sinks[QB_VQE_FEATURE_TABLES];
   qb_table *meta_t, *ledger_t, *rejects_t;
@@ -364,12 +368,34 @@ static int each_record(const raw_file *f, const uint8_t *data, size_t n, record_
   return rc;
 }
 
-static int for_each_record(qb_fileio *io, const raw_file *f, record_fn fn, void *ctx, uint64_t *n_records,
+/* Raw file f's bytes (qb_fileio_read_once's contract), read through a reader of its directory held for the
+ * batch: the files are sorted by name within a folder, so the reader changes only where the folder does. A
+ * directory renamed during the batch is read on under its new name (docs/PIPELINE.md "Reading raw files").
+ * A directory that cannot be opened leaves the reads to the path, which report the error per file. */
+static int read_raw(ingest_run *r, const raw_file *f, uint8_t **data, size_t *n, qb_err *err)
+{
+  const char *slash = strrchr(f->path, '/');
+  if (slash) {
+    size_t dn = slash == f->path ? 1 : (size_t)(slash - f->path);
+    if (!r->raw_dir || strncmp(r->raw_dir, f->path, dn) != 0 || r->raw_dir[dn] != '\0') {
+      qb_dir_reader_close(r->raw_reader);
+      r->raw_reader = NULL;
+      free(r->raw_dir);
+      if (!(r->raw_dir = strndup(f->path, dn))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+      qb_err de = QB_ERR_INIT;
+      if (qb_fileio_dir_reader_open(&r->raw_reader, r->io, r->raw_dir, &de) != QB_OK) qb_err_clear(&de);
+    }
+  }
+  if (!slash || !r->raw_reader) return qb_fileio_read_once(data, n, r->io, f->path, QB_VQE_MAX_FILE_BYTES, err);
+  return qb_dir_reader_read_once(data, n, r->raw_reader, f->path, f->size, QB_VQE_MAX_FILE_BYTES, err);
+}
+
+static int for_each_record(ingest_run *r, const raw_file *f, record_fn fn, void *ctx, uint64_t *n_records,
                            qb_err *err)
 {
   uint8_t *data = NULL;
   size_t n = 0;
-  int rc = qb_fileio_read_once(&data, &n, io, f->path, QB_VQE_MAX_FILE_BYTES, err);
+  int rc = read_raw(r, f, &data, &n, err);
   if (rc == QB_OK) rc = each_record(f, data, n, fn, ctx, n_records, err);
   free(data);
   return rc;
@@ -521,7 +547,7 @@ static int learn_types_from(ingest_run *r, size_t from, qb_vqe_types *seen, qb_e
   for (size_t i = from; rc == QB_OK && i < r->files.n; i++) {
     qb_err fe = QB_ERR_INIT;
     qb_vqe_types probe = *seen;
-    int frc = for_each_record(r->io, &r->files.v[i], learn_types, &probe, &r->nrec[i], &fe);
+    int frc = for_each_record(r, &r->files.v[i], learn_types, &probe, &r->nrec[i], &fe);
     rc = settle_file(r, i, seen, &probe, frc, &fe, err);
     done += r->files.v[i].size;
     progress(r, "types", i + 1 - from, r->files.n - from, done, total);
@@ -730,7 +756,7 @@ static int on_record(void *ctx, const qb_vqe_record *rec, qb_err *err)
  * batch's types (and so in other files' ids). The batch fails before any commit; the next one lists again. */
 static int reread_file(ingest_run *r, size_t i, record_fn fn, void *ctx, qb_err *err)
 {
-  int rc = for_each_record(r->io, &r->files.v[i], fn, ctx, NULL, err);
+  int rc = for_each_record(r, &r->files.v[i], fn, ctx, NULL, err);
   if (rc == QB_ENOTFOUND)
     return qb_err_wrap(err, "raw file %s vanished after its first read; nothing was committed, rerun the batch",
                        r->files.v[i].path);
@@ -851,7 +877,7 @@ static int one_pass_file(ingest_run *r, size_t i, qb_vqe_types *seen, qb_err *er
   qb_vqe_reader *rd = NULL;
   const qb_vqe_record *rec = NULL;
   bool single = false;
-  int frc = qb_fileio_read_once(&data, &n, r->io, f->path, QB_VQE_MAX_FILE_BYTES, &fe);
+  int frc = read_raw(r, f, &data, &n, &fe);
   if (frc == QB_OK) frc = qb_vqe_reader_open(&rd, f->path, data, n, &fe);
   while (frc == QB_OK && (frc = qb_vqe_reader_next(&rec, rd, &fe)) == QB_OK && rec) {
     r->nrec[i]++;
@@ -1072,6 +1098,8 @@ static void run_free(ingest_run *r)
   qb_raw_list_free(&r->files);
   qb_ledger_close(&r->ledger);
   qb_vqe_nums_free(&r->nums);
+  qb_dir_reader_close(r->raw_reader);
+  free(r->raw_dir);
 }
 
 /* The ML phase's question about an experiment of this batch's rows, answered from the index instead of
