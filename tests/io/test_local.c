@@ -63,6 +63,15 @@ ssize_t pread(int fd, void *buf, size_t n, off_t off)
   return (ssize_t)syscall(SYS_pread64, fd, buf, n, off);
 }
 
+/* fstat as the library calls it, counted: the directory reader must not ask for a size the listing gave. */
+static int n_fstat;
+
+int fstat(int fd, struct stat *st)
+{
+  n_fstat++;
+  return (int)syscall(SYS_fstat, fd, st);
+}
+
 /* Pages of `path` in the page cache (cachestat(2), Linux 6.5), or -1 when the kernel cannot tell. */
 static long cached_pages(const char *path)
 {
@@ -569,5 +578,182 @@ QB_TEST(read_once_cached_uncached_and_fallbacks)
   }
   free(want);
   free(p);
+  qb_fileio_free(io);
+}
+
+/* One read through a directory reader: the bytes and NUL of `want`/`size`, and the reads it took. */
+static bool dir_read_is(qb_dir_reader *d, const char *path, uint64_t hint, const uint8_t *want, size_t size,
+                        int *fstats)
+{
+  qb_err err = QB_ERR_INIT;
+  uint8_t *got = NULL;
+  size_t n = 7;
+  n_fstat = 0;
+  int rc = qb_dir_reader_read_once(&got, &n, d, path, hint, 1 << 20, &err);
+  if (fstats) *fstats = n_fstat;
+  bool ok = rc == QB_OK && n == size && got && got[size] == '\0' && !memcmp(got, want, size);
+  if (!ok) fprintf(stderr, "  %s (hint %llu): rc %d n %zu: %s\n", path, (unsigned long long)hint, rc, n, err.msg);
+  free(got);
+  return ok;
+}
+
+/* The directory reader reads what read_once reads: with the listed size as the hint (no fstat), without one,
+ * and with a wrong one (a file changed since the listing: its bytes as they are now, the limit applied to
+ * them), cached or not, on and off the 4 KiB blocks; a file gone is QB_ENOTFOUND and a directory in a file's
+ * place "not a regular file", each naming the path. */
+QB_TEST(dir_reader_reads_by_hint_and_survives_changes)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  size_t sizes[] = {0, 1, 4095, 4096, 4097, 3 * 4096 + 5, 100000};
+  uint8_t *want = malloc(200000);
+  CHECK(want != NULL);
+  for (size_t i = 0; i < 200000; i++) want[i] = (uint8_t)(i * 131 + (i >> 9));
+  char *dir = qb_str_printf("%s/dr", qb_test_tmpdir());
+  char *p = qb_str_printf("%s/f.json", dir);
+  CHECK_OK(qb_fileio_write_all(io, p, want, 1, QB_CREATE_OVERWRITE, &err), &err);
+  qb_dir_reader *d;
+  char *slashed = qb_str_printf("%s/", dir);
+  CHECK_OK(qb_fileio_dir_reader_open(&d, io, slashed, &err), &err);
+  CHECK_EQ_STR(qb_dir_reader_dir(d), dir);
+  free(slashed);
+  for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+    size_t size = sizes[k];
+    CHECK_OK(qb_fileio_write_all(io, p, want, size, QB_CREATE_OVERWRITE, &err), &err);
+    for (int cached = 0; cached < 2; cached++) {
+      drop_cached(p);
+      if (cached) {
+        uint8_t *all;
+        size_t n;
+        CHECK_OK(qb_fileio_read_all(&all, &n, io, p, size, &err), &err);
+        free(all);
+      }
+      bool expect_direct = !cached && cached_pages(p) == 0;
+      int fstats;
+      /* a FileIO of its own: no run of earlier files decides unasked (see the run of files below) */
+      qb_fileio *fresh;
+      qb_dir_reader *fd;
+      CHECK_OK(qb_fileio_local_new(&fresh, &err), &err);
+      CHECK_OK(qb_fileio_dir_reader_open(&fd, fresh, dir, &err), &err);
+      n_direct_reads = n_plain_reads = 0;
+      pread_watch = 1;
+      bool ok = dir_read_is(fd, p, size, want, size, &fstats);
+      pread_watch = 0;
+      qb_dir_reader_close(fd);
+      qb_fileio_free(fresh);
+      CHECK(ok);
+      CHECK_EQ_INT(fstats, 0); /* the hint held: no fstat */
+      if (expect_direct && size) { /* one O_DIRECT read, the file still out of the cache */
+        CHECK_EQ_INT(n_direct_reads, 1);
+        CHECK_EQ_INT(n_plain_reads, 0);
+        CHECK_EQ_INT(cached_pages(p), 0);
+      } else if (!expect_direct && size) { /* (an empty file has no page to find cached) */
+        CHECK_EQ_INT(n_direct_reads, 0);
+        CHECK_EQ_INT(n_plain_reads, 1);
+      }
+      drop_cached(p);
+      CHECK(dir_read_is(d, p, QB_SIZE_UNKNOWN, want, size, &fstats)); /* no hint: fstat's size */
+      CHECK_EQ_INT(fstats, 1);
+      /* a stale hint, smaller or larger (the file grew or shrank since the listing): the file as it is */
+      CHECK(dir_read_is(d, p, size / 2, want, size, &fstats));
+      CHECK_EQ_INT(fstats, size / 2 == size ? 0 : 1);
+      drop_cached(p);
+      CHECK(dir_read_is(d, p, size + 5000, want, size, &fstats));
+      CHECK_EQ_INT(fstats, 1);
+    }
+    /* the limit: on the file's size, whatever the hint said */
+    uint8_t *none = NULL;
+    size_t n_none = 0;
+    if (size) {
+      CHECK_FAIL(qb_dir_reader_read_once(&none, &n_none, d, p, size, size - 1, &err), QB_ELIMIT, &err, "f.json");
+      CHECK_FAIL(qb_dir_reader_read_once(&none, &n_none, d, p, 0, size - 1, &err), QB_ELIMIT, &err, "f.json");
+    }
+    CHECK(none == NULL && n_none == 0);
+  }
+  /* O_DIRECT refused at the read (EINVAL), or cut short at an unaligned offset: the ordinary read goes on */
+  size_t size = 3 * 4096 + 5;
+  CHECK_OK(qb_fileio_write_all(io, p, want, size, QB_CREATE_OVERWRITE, &err), &err);
+  for (int mode = DIO_EINVAL; mode <= DIO_SHORT; mode++) {
+    drop_cached(p);
+    bool direct = cached_pages(p) == 0;
+    n_direct_reads = n_plain_reads = 0;
+    dio_mode = mode;
+    pread_watch = 1;
+    bool ok = dir_read_is(d, p, size, want, size, NULL);
+    pread_watch = 0;
+    dio_mode = DIO_OK;
+    CHECK(ok);
+    if (direct) CHECK(n_direct_reads == 1 && n_plain_reads >= 1);
+  }
+  /* the file removed since the listing; a directory put in its place */
+  CHECK_OK(qb_fileio_delete(io, p, &err), &err);
+  uint8_t *got = NULL;
+  size_t n = 0;
+  CHECK_FAIL(qb_dir_reader_read_once(&got, &n, d, p, size, 1 << 20, &err), QB_ENOTFOUND, &err, p);
+  CHECK(mkdir(p, 0755) == 0);
+  CHECK_FAIL(qb_dir_reader_read_once(&got, &n, d, p, size, 1 << 20, &err), QB_EINVAL, &err, "not a regular file");
+  CHECK_FAIL(qb_dir_reader_read_once(&got, &n, d, p, QB_SIZE_UNKNOWN, 1 << 20, &err), QB_EINVAL, &err,
+             "not a regular file");
+  CHECK(got == NULL && n == 0);
+  CHECK(rmdir(p) == 0);
+  /* a path outside the reader's directory is read by its path */
+  char *other = qb_str_printf("%s/elsewhere.json", qb_test_tmpdir());
+  CHECK_OK(qb_fileio_write_all(io, other, want, 777, QB_CREATE_OVERWRITE, &err), &err);
+  CHECK(dir_read_is(d, other, 777, want, 777, NULL));
+  char *sub = qb_str_printf("%s/sub/g.json", dir);
+  CHECK_OK(qb_fileio_write_all(io, sub, want + 1, 99, QB_CREATE_OVERWRITE, &err), &err);
+  CHECK(dir_read_is(d, sub, 99, want + 1, 99, NULL));
+
+  /* the directory renamed during the batch: the reader reads on in it under its new name, not in the new
+   * directory that took the old name; a new reader follows the name */
+  CHECK_OK(qb_fileio_write_all(io, p, want + 2, 5000, QB_CREATE_OVERWRITE, &err), &err);
+  char *moved = qb_str_printf("%s/dr-moved", qb_test_tmpdir());
+  CHECK(rename(dir, moved) == 0);
+  CHECK(dir_read_is(d, p, 5000, want + 2, 5000, NULL));
+  CHECK_OK(qb_fileio_write_all(io, p, want + 3, 4000, QB_CREATE_OVERWRITE, &err), &err); /* a new dr/ */
+  CHECK(dir_read_is(d, p, 5000, want + 2, 5000, NULL));
+  qb_dir_reader_close(d);
+  CHECK_OK(qb_fileio_dir_reader_open(&d, io, dir, &err), &err);
+  CHECK(dir_read_is(d, p, 4000, want + 3, 4000, NULL));
+  qb_dir_reader_close(d);
+  qb_dir_reader_close(NULL);
+  /* a run of uncached files: after 8 in a row only every 8th is asked, the others are opened with O_DIRECT
+   * unasked; a cached file among them is read past the cache, with the same bytes */
+  qb_fileio *io2;
+  CHECK_OK(qb_fileio_local_new(&io2, &err), &err);
+  CHECK_OK(qb_fileio_dir_reader_open(&d, io2, dir, &err), &err);
+  drop_cached(p);
+  if (cached_pages(p) == 0) {
+    int direct = 0;
+    for (int i = 0; i < 20; i++) {
+      drop_cached(p);
+      if (i >= 12) { /* cached from here on: files 12..15 taken as uncached, 16 asked */
+        uint8_t *all;
+        size_t n_all;
+        CHECK_OK(qb_fileio_read_all(&all, &n_all, io2, p, 1 << 20, &err), &err);
+        free(all);
+      }
+      n_direct_reads = 0;
+      pread_watch = 1;
+      bool ok = dir_read_is(d, p, 4000, want + 3, 4000, NULL);
+      pread_watch = 0;
+      CHECK(ok);
+      direct += n_direct_reads;
+      if (i < 12) CHECK_EQ_INT(n_direct_reads, 1);
+      if (i > 16) CHECK_EQ_INT(n_direct_reads, 0);
+    }
+    CHECK_EQ_INT(direct, 16);
+  }
+  qb_dir_reader_close(d);
+  qb_fileio_free(io2);
+  /* a missing directory */
+  CHECK_FAIL(qb_fileio_dir_reader_open(&d, io, "/nonexistent/dr", &err), QB_ENOTFOUND, &err, "/nonexistent/dr");
+  free(moved);
+  free(sub);
+  free(other);
+  free(p);
+  free(dir);
+  free(want);
   qb_fileio_free(io);
 }
