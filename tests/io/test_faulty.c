@@ -82,3 +82,31 @@ QB_TEST(fail_after_publish_and_truncation_and_stall)
   qb_fileio_free(io);
   free(p);
 }
+
+/* A directory reader over a FileIO without directory readers of its own (this wrapper) reads each file by
+ * its path through that FileIO: its faults reach the reads. */
+QB_TEST(dir_reader_over_a_wrapper_reads_by_path)
+{
+  char *dir = qb_str_printf("%s/drw", qb_test_tmpdir());
+  char *p = qb_str_printf("%s/a.json", dir);
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *clean = wrap(QB_FAULT_FAIL, 0, false);
+  CHECK(clean);
+  CHECK_OK(qb_fileio_write_all(clean, p, "{\"x\":1}", 7, QB_CREATE_OVERWRITE, &err), &err);
+  qb_fileio_free(clean);
+  qb_fileio *io = wrap(QB_FAULT_FAIL, 1, false); /* the first call: the read's open */
+  CHECK(io);
+  qb_dir_reader *d;
+  CHECK_OK(qb_fileio_dir_reader_open(&d, io, dir, &err), &err);
+  uint8_t *got = NULL;
+  size_t n = 0;
+  CHECK(qb_dir_reader_read_once(&got, &n, d, p, 7, 100, &err) != QB_OK);
+  CHECK(qb_fileio_faulty_fired(io));
+  CHECK_OK(qb_dir_reader_read_once(&got, &n, d, p, 7, 100, &err), &err);
+  CHECK(n == 7 && !memcmp(got, "{\"x\":1}", 8));
+  free(got);
+  qb_dir_reader_close(d);
+  qb_fileio_free(io);
+  free(p);
+  free(dir);
+}
