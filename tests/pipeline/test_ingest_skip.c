@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "io/faulty.h"
@@ -15,6 +17,7 @@
 #include "qberg/pipeline.h"
 #include "qberg/scan.h"
 #include "qberg/vqe.h"
+#include "util/str.h"
 
 /* Rows of column `col` of `ident`; those containing `needle` into *matching (NULL: not counted). A table
  * without a snapshot has none. */
@@ -250,5 +253,107 @@ QB_TEST(vanished_late_file_inside_the_range_is_found_when_it_reappears)
   CHECK_EQ_INT((long long)r->files_new, 0);
   CHECK_EQ_INT((long long)r->ledger_rows_read, 0);
   CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".molecules", "experiment_id", NULL, NULL, &err), 5);
+  teardown(&f);
+}
+
+/* The local FileIO reads a batch's raw files through a reader of their folder held for the batch
+ * (qb_dir_reader): what happens to the folder and its files between the listing and the reads. */
+typedef struct mid_batch {
+  fixture *f;
+  int what; /* 1: rename the folder (and put an empty one at its name); 2: delete file 12; 3: grow file 12 */
+  bool done;
+} mid_batch;
+
+/* The raw file with counter `counter` in `dir` (malloc'd), or NULL. */
+static char *raw_file_named(const char *dir, unsigned counter)
+{
+  DIR *d = opendir(dir);
+  if (!d) return NULL;
+  char want[32], *out = NULL;
+  snprintf(want, sizeof want, "%u-", counter);
+  struct dirent *e;
+  while (!out && (e = readdir(d)))
+    if (!strncmp(e->d_name, want, strlen(want))) out = qb_str_printf("%s/%s", dir, e->d_name);
+  closedir(d);
+  return out;
+}
+
+static void on_progress(void *ctx, const qb_ingest_progress *p)
+{
+  mid_batch *m = ctx;
+  if (m->done || strcmp(p->phase, "rows") != 0 || p->files_done != 1) return;
+  m->done = true;
+  char from[600], to[600];
+  snprintf(from, sizeof from, "%s/experiment.vqe", m->f->raw);
+  snprintf(to, sizeof to, "%s/moved.vqe", m->f->raw);
+  char *f12 = raw_file_named(from, 12);
+  if (m->what == 1 && rename(from, to) == 0) (void)mkdir(from, 0755);
+  if (m->what == 2 && f12) (void)unlink(f12);
+  if (m->what == 3 && f12) { /* the same record with trailing blanks: longer than listed */
+    FILE *fp = fopen(f12, "a");
+    if (fp) {
+      for (int i = 0; i < 9000; i++) fputc(' ', fp);
+      fclose(fp);
+    }
+  }
+  free(f12);
+}
+
+static int local_batch(fixture *f, mid_batch *m, qb_err *err)
+{
+  qb_ingest_options o = QB_INGEST_OPTIONS_INIT;
+  o.raw = f->raw;
+  o.no_features = true;
+  o.progress = on_progress;
+  o.progress_ctx = m;
+  return qb_ingest_run(f->rep, f->cat, &o, err);
+}
+
+QB_TEST(folder_renamed_mid_batch_is_read_on_under_the_listed_names)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, 4, &err), &err);
+  mid_batch m = {&f, 1, false};
+  CHECK_OK(local_batch(&f, &m, &err), &err);
+  CHECK(m.done);
+  qb_ingest_report *r = f.rep;
+  CHECK_EQ_INT((long long)r->files_new, 4);
+  CHECK_EQ_INT((long long)r->files_skipped, 0);
+  CHECK_EQ_INT((long long)r->records, 4);
+  long long listed = -1;
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".ingested_files", "file", "/experiment.vqe/", &listed, &err), 4);
+  CHECK_EQ_INT(listed, 4);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".molecules", "experiment_id", NULL, NULL, &err), 4);
+  teardown(&f);
+}
+
+QB_TEST(file_deleted_mid_batch_is_skipped)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, 4, &err), &err);
+  mid_batch m = {&f, 2, false};
+  CHECK_OK(local_batch(&f, &m, &err), &err); /* file 12 gone at its open: skipped, named */
+  qb_ingest_report *r = f.rep;
+  CHECK_EQ_INT((long long)r->files_skipped, 1);
+  CHECK_EQ_INT((long long)r->records, 3);
+  CHECK(strstr(r->skipped[0].file, "/experiment.vqe/12-") != NULL);
+  CHECK(strstr(r->skipped[0].reason, "/experiment.vqe/12-") != NULL);
+  teardown(&f);
+}
+
+QB_TEST(file_grown_mid_batch_is_read_whole)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, 4, &err), &err);
+  mid_batch m = {&f, 3, false};
+  CHECK_OK(local_batch(&f, &m, &err), &err); /* file 12 longer than listed: read whole, accepted */
+  CHECK(m.done);
+  qb_ingest_report *r = f.rep;
+  CHECK_EQ_INT((long long)r->files_skipped, 0);
+  CHECK_EQ_INT((long long)r->files_rejected, 0);
+  CHECK_EQ_INT((long long)r->records, 4);
   teardown(&f);
 }
