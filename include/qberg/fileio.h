@@ -99,7 +99,10 @@ QB_API int qb_fileio_read_all(uint8_t **out, size_t *out_n, qb_fileio *io, const
  * reads once and not again soon (an ingest's raw input): the backend may read it past its cache. Local: a
  * file already in the page cache is copied from it; one that is not is read with O_DIRECT and not added to
  * it (no page-cache insert and copy), falling back to an ordinary read where the file system refuses
- * O_DIRECT (tmpfs, some network file systems). Files read repeatedly (metadata) should use read_all.
+ * O_DIRECT (tmpfs, some network file systems). After 8 files in a row found the same way (cached, or not),
+ * only every 8th file is asked and the others are read as the run says: a cached file in a run of uncached
+ * ones is read with O_DIRECT (the same bytes, from the disk). Files read repeatedly (metadata) should use
+ * read_all.
  */
 QB_API int qb_fileio_read_once(uint8_t **out, size_t *out_n, qb_fileio *io, const char *path, size_t max_bytes,
                                qb_err *err) QB_WUR;
