@@ -513,7 +513,7 @@ static int write_row(job *j, int k, const qb_value *row, qb_err *err)
   return rc;
 }
 
-static int write_iter_row(void *ctx, const qb_value *row, qb_err *err) { return write_row(ctx, 0, row, err); }
+static int flush_iter_rows(void *ctx, qb_err *err) { return flush_rows(ctx, QB_ML_ITERATION_FEATURES, err); }
 static int write_summary_row(void *ctx, const qb_value *row, qb_err *err) { return write_row(ctx, 1, row, err); }
 
 static const char *const iteration_cols[] = {"experiment_id",  "iteration_step",       "iteration_energy",
@@ -564,9 +564,17 @@ static int on_iteration(job *j, const qb_value *v, qb_err *err)
   j->rep->iterations_read++;
   if (e->n_rows < e->expected) return QB_OK;
 
-  /* complete: every iteration counted in pass one is here (same snapshot) */
-  int rc = qb_ml__experiment(e->rows, e->n_rows, e->id, e->ctx, j->date, e->want_iter ? write_iter_row : NULL,
-                             e->want_summary ? write_summary_row : NULL, j, err);
+  /* complete: every iteration counted in pass one is here (same snapshot); its iteration rows go to the
+   * columns directly (qb_ml__experiment_cols), the summary row through write_row */
+  int rc = QB_OK;
+  qb_ml_iter_sink sink = {&j->cols[QB_ML_ITERATION_FEATURES], ML_BATCH_ROWS, flush_iter_rows};
+  if (e->want_iter && !j->txn[QB_ML_ITERATION_FEATURES])
+    rc = qb_txn_begin(&j->txn[QB_ML_ITERATION_FEATURES], j->ml[QB_ML_ITERATION_FEATURES], QB_TXN_FAST_APPEND, NULL,
+                      err);
+  if (rc == QB_OK)
+    rc = qb_ml__experiment_cols(e->rows, e->n_rows, e->id, e->ctx, j->date, e->want_iter ? &sink : NULL,
+                                e->want_summary ? write_summary_row : NULL, j, err);
+  if (rc == QB_OK && e->want_iter) j->rep->rows[QB_ML_ITERATION_FEATURES] += e->n_rows;
   j->buffered -= e->n_rows;
   free(e->rows);
   e->rows = NULL;
