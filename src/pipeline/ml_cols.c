@@ -125,13 +125,18 @@ int qb_ml__cols_append(qb_ml_cols *c, const qb_value *row, qb_err *err)
 
 int qb_ml__cols_reserve(qb_ml_cols *c, size_t rows, qb_err *err)
 {
-  c->room_rows = 0; /* the row-at-a-time room is counted again on the next qb_ml__cols_append */
-  for (size_t i = 0; i < c->n_cols; i++) {
-    qb_ml_col *col = &c->cols[i];
-    int rc = room(&col->valid, rows, err);
-    if (!rc) rc = col->width ? room(&col->values, rows * col->width, err) : room(&col->offsets, (rows + 1) * 8, err);
-    if (rc) return rc;
+  if (c->room_rows < rows) { /* room made ROOM_ROWS rows at a time, as for qb_ml__cols_append */
+    size_t want = rows > ROOM_ROWS ? rows : ROOM_ROWS;
+    c->room_rows = 0;
+    for (size_t i = 0; i < c->n_cols; i++) {
+      qb_ml_col *col = &c->cols[i];
+      int rc = room(&col->valid, want, err);
+      if (!rc) rc = col->width ? room(&col->values, want * col->width, err) : room(&col->offsets, (want + 1) * 8, err);
+      if (rc) return rc;
+    }
+    c->room_rows = want;
   }
+  c->room_rows -= rows; /* the caller fills them */
   return QB_OK;
 }
 
@@ -193,11 +198,7 @@ int qb_ml__cols_fill(qb_ml_cols *c, size_t k, const qb_value *v, size_t count, q
   return QB_OK;
 }
 
-void qb_ml__cols_add_rows(qb_ml_cols *c, size_t count)
-{
-  c->n_rows += count;
-  c->room_rows = 0;
-}
+void qb_ml__cols_add_rows(qb_ml_cols *c, size_t count) { c->n_rows += count; }
 
 const qb_pq_column_batch *qb_ml__cols_batch(qb_ml_cols *c)
 {

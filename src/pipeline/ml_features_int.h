@@ -118,7 +118,8 @@ int qb_ml__cols_append(qb_ml_cols *c, const qb_value *row, qb_err *err);
 /* Whole rows staged column by column (qb_ml__experiment_cols: the columns constant over an experiment are
  * filled for all its rows at once, the others written row by row into bytes it claims after a reserve).
  * The caller reserves, fills or writes every column for `count` rows, then adds them. */
-/** Room for `rows` more rows in every valid, fixed-width values and offsets buffer (string bytes excluded). */
+/** Room for `rows` more rows in every valid, fixed-width values and offsets buffer (string bytes excluded;
+ *  made at least 256 rows at a time, counted in room_rows). */
 int qb_ml__cols_reserve(qb_ml_cols *c, size_t rows, qb_err *err);
 /** `count` copies of `v` (the column's kind or NULL) in column k; room reserved for them. */
 int qb_ml__cols_fill(qb_ml_cols *c, size_t k, const qb_value *v, size_t count, qb_err *err);
