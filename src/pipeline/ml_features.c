@@ -159,6 +159,8 @@ static const char *const src_names[SRC_COUNT] = {"vqe_results", "ansatz_info", "
 
 typedef struct experiment {
   const char *id;      /* the map's key (owned by the map) */
+  size_t id_len;
+  struct experiment *next; /* the experiment first seen after this one in pass one */
   uint64_t expected;   /* its rows in vqe_iterations (pass one) */
   bool want_iter;      /* missing from ml_iteration_features */
   bool want_summary;   /* missing from ml_run_summary */
@@ -201,6 +203,7 @@ typedef struct job {
    * in a data file, so most rows repeat the previous row's id and need no qb_map_get (which hashes the
    * whole id). last == NULL: none (ids longer than last_id are not cached). */
   experiment *last;
+  experiment *first_new, *last_new; /* the new experiments in pass one's order (linked by next) */
   size_t last_n;
   char last_id[128];
 } job;
@@ -324,7 +327,12 @@ static int on_iter_id(job *j, const qb_value *items, qb_err *err)
   e->want_summary = !in_summary;
   for (int i = 0; i < QB_ML_CTX_N; i++) e->ctx[i] = qb_value_null();
   int rc = qb_map_put(&j->exps, items[0].u.bytes.p, items[0].u.bytes.n, e, NULL, err);
-  if (rc == QB_OK) remember(j, e, &items[0]);
+  if (rc == QB_OK) {
+    remember(j, e, &items[0]);
+    if (j->last_new) j->last_new->next = e;
+    else j->first_new = e;
+    j->last_new = e;
+  }
   return rc;
 }
 
@@ -333,6 +341,13 @@ static experiment *lookup_new(job *j, const qb_value *id)
   if (!is_str(id)) return NULL;
   experiment *e = last_exp(j, id);
   if (e) return e;
+  /* the context tables and pass two mostly hold the experiments in pass one's order: try the one after
+   * the last found before hashing the id */
+  e = j->last ? j->last->next : j->first_new;
+  if (e && e->id_len == id->u.bytes.n && !memcmp(e->id, id->u.bytes.p, e->id_len)) {
+    remember(j, e, id);
+    return e;
+  }
   void **slot = qb_map_get(&j->exps, id->u.bytes.p, id->u.bytes.n);
   if (!slot) return NULL;
   remember(j, e = *slot, id);
@@ -696,7 +711,7 @@ static void reset_compute(job *j)
     if (j->exps.slots[i].key) free(((experiment *)j->exps.slots[i].value)->rows);
   qb_map_free(&j->exps);
   qb_map_init(&j->exps);
-  j->last = NULL; /* its experiment was in the arena released below */
+  j->last = j->first_new = j->last_new = NULL; /* their experiments were in the arena released below */
   qb_arena_release(&j->arena);
   qb_arena_init(&j->arena, 64 << 10);
   qb_u64set_free(&j->seen_old);
@@ -735,7 +750,11 @@ static int compute(job *j, qb_err *err)
   rep->experiments_seen = (j->incr ? stored : j->seen_old.count) + j->exps.count;
   rep->experiments_new = j->exps.count;
   for (size_t i = 0; i < j->exps.cap; i++)
-    if (j->exps.slots[i].key) ((experiment *)j->exps.slots[i].value)->id = j->exps.slots[i].key;
+    if (j->exps.slots[i].key) {
+      experiment *e = j->exps.slots[i].value;
+      e->id = j->exps.slots[i].key;
+      e->id_len = j->exps.slots[i].key_len;
+    }
   rep->rows_dropped = j->null_id_rows;
 
   /* context of the new experiments (LEFT JOIN USING experiment_id, fan-out refused) */
