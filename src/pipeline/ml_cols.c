@@ -123,6 +123,83 @@ int qb_ml__cols_append(qb_ml_cols *c, const qb_value *row, qb_err *err)
   return QB_OK;
 }
 
+int qb_ml__cols_reserve(qb_ml_cols *c, size_t rows, qb_err *err)
+{
+  if (c->room_rows < rows) { /* room made ROOM_ROWS rows at a time, as for qb_ml__cols_append */
+    size_t want = rows > ROOM_ROWS ? rows : ROOM_ROWS;
+    c->room_rows = 0;
+    for (size_t i = 0; i < c->n_cols; i++) {
+      qb_ml_col *col = &c->cols[i];
+      int rc = room(&col->valid, want, err);
+      if (!rc) rc = col->width ? room(&col->values, want * col->width, err) : room(&col->offsets, (want + 1) * 8, err);
+      if (rc) return rc;
+    }
+    c->room_rows = want;
+  }
+  c->room_rows -= rows; /* the caller fills them */
+  return QB_OK;
+}
+
+int qb_ml__cols_fill(qb_ml_cols *c, size_t k, const qb_value *v, size_t count, qb_err *err)
+{
+  qb_ml_col *col = &c->cols[k];
+  bool ok = v->kind != QB_V_NULL;
+  if (ok && v->kind != col->kind)
+    return QB_FAIL(err, QB_EINTERNAL, "ML column %zu: a value of kind %d where kind %d belongs", k, (int)v->kind,
+                   (int)col->kind);
+  memset(col->valid.p + col->valid.n, ok, count);
+  col->valid.n += count;
+  uint8_t *dst = col->values.p + col->values.n;
+  /* constant-size stores per width (a copy of col->width bytes would be a memcpy call per cell) */
+  switch (col->width) {
+  case 1: memset(dst, ok && v->u.b ? 1 : 0, count); break;
+  case 4: {
+    int32_t x = ok ? v->u.i32 : 0;
+    for (size_t r = 0; r < count; r++) memcpy(dst + r * 4, &x, 4);
+    break;
+  }
+  case 8: {
+    uint64_t x = 0;
+    if (ok && col->kind == QB_V_INT64) memcpy(&x, &v->u.i64, 8);
+    else if (ok) memcpy(&x, &v->u.f64, 8);
+    for (size_t r = 0; r < count; r++) memcpy(dst + r * 8, &x, 8);
+    break;
+  }
+  default: break;
+  }
+  if (col->width) {
+    col->values.n += count * col->width;
+    return QB_OK;
+  }
+  size_t n = ok ? v->u.bytes.n : 0;
+  int rc = room(&col->values, n ? n * count : 1, err); /* a values pointer even when all are null or empty */
+  if (rc) return rc;
+  if (col->offsets.n == 0) { /* offsets[0] */
+    memset(col->offsets.p, 0, 8);
+    col->offsets.n = 8;
+  }
+  uint8_t *base = col->values.p + col->values.n;
+  if (n) { /* the string once, then the copies doubled: log2(count) memcpy calls instead of count */
+    memcpy(base, v->u.bytes.p, n);
+    for (size_t done = n, total = n * count; done < total;) {
+      size_t step = done < total - done ? done : total - done;
+      memcpy(base + done, base, step);
+      done += step;
+    }
+  }
+  uint8_t *off = col->offsets.p + col->offsets.n;
+  int64_t end = (int64_t)col->values.n;
+  for (size_t r = 0; r < count; r++) {
+    end += (int64_t)n;
+    memcpy(off + r * 8, &end, 8);
+  }
+  col->values.n += n * count;
+  col->offsets.n += count * 8;
+  return QB_OK;
+}
+
+void qb_ml__cols_add_rows(qb_ml_cols *c, size_t count) { c->n_rows += count; }
+
 const qb_pq_column_batch *qb_ml__cols_batch(qb_ml_cols *c)
 {
   for (size_t i = 0; i < c->n_cols; i++) {

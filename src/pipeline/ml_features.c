@@ -158,7 +158,9 @@ enum { SRC_RESULTS = 0, SRC_ANSATZ, SRC_MOLECULES, SRC_PERF, SRC_COUNT };
 static const char *const src_names[SRC_COUNT] = {"vqe_results", "ansatz_info", "molecules", "performance_metrics"};
 
 typedef struct experiment {
-  const char *id;      /* the map's key (owned by the map) */
+  const char *id;      /* NUL-terminated, in the arena */
+  size_t id_len;
+  struct experiment *next; /* the experiment first seen after this one in pass one */
   uint64_t expected;   /* its rows in vqe_iterations (pass one) */
   bool want_iter;      /* missing from ml_iteration_features */
   bool want_summary;   /* missing from ml_run_summary */
@@ -172,7 +174,10 @@ typedef struct experiment {
 typedef struct job {
   qb_features_report *rep;
   qb_arena arena;   /* experiments and their context strings */
-  qb_map exps;      /* experiment_id -> experiment*, the new experiments of vqe_iterations */
+  /* the new experiments of vqe_iterations by id: open addressing over id_hash (ix_cap a power of two, at
+   * most half full), and in pass one's order from first_new (linked by next) */
+  experiment **ix;
+  size_t ix_cap, n_new;
   /* 64-bit digests of the experiment ids stored in each ML table, and of the ids of vqe_iterations found in
    * both (counted only). A collision (p ~ n^2 / 2^65) would skip a new experiment: with 10^6 experiments
    * ~3e-8 per run, the ingest's key de-duplication makes the same trade (docs/PIPELINE.md). */
@@ -198,9 +203,10 @@ typedef struct job {
   uint64_t buffered;
   int32_t date;
   /* The experiment of the last id looked up, with a copy of the id: rows of an experiment are contiguous
-   * in a data file, so most rows repeat the previous row's id and need no qb_map_get (which hashes the
+   * in a data file, so most rows repeat the previous row's id and need no find_new (which hashes the
    * whole id). last == NULL: none (ids longer than last_id are not cached). */
   experiment *last;
+  experiment *first_new, *last_new;
   size_t last_n;
   char last_id[128];
 } job;
@@ -262,6 +268,68 @@ static void remember(job *j, experiment *e, const qb_value *id)
 
 static uint64_t id_digest(const qb_value *id) { return qb_hash_bytes(id->u.bytes.p, id->u.bytes.n); }
 
+/* The index of new experiments hashes ids a word at a time (qb_map's byte-serial FNV-1a costs ~6
+ * instructions per byte, and a context row's id rarely repeats the previous row's). */
+static uint64_t id_hash(const uint8_t *p, size_t n)
+{
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+  for (; n >= 8; p += 8, n -= 8) {
+    memcpy(&w, p, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+  }
+  w = 0;
+  memcpy(&w, p, n);
+  h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 29);
+}
+
+static experiment *find_new(const job *j, const uint8_t *p, size_t n)
+{
+  if (!j->ix_cap) return NULL;
+  for (size_t i = (size_t)id_hash(p, n) & (j->ix_cap - 1);; i = (i + 1) & (j->ix_cap - 1)) {
+    experiment *e = j->ix[i];
+    if (!e || (e->id_len == n && !memcmp(e->id, p, n))) return e;
+  }
+}
+
+static void ix_put(experiment **ix, size_t cap, experiment *e)
+{
+  size_t i = (size_t)id_hash((const uint8_t *)e->id, e->id_len) & (cap - 1);
+  while (ix[i]) i = (i + 1) & (cap - 1);
+  ix[i] = e;
+}
+
+/* e (id set, not yet indexed) joins the new experiments. */
+static int add_new(job *j, experiment *e, qb_err *err)
+{
+  if ((j->n_new + 1) * 2 > j->ix_cap) {
+    size_t cap = j->ix_cap ? j->ix_cap * 2 : 1024;
+    experiment **ix = calloc(cap, sizeof *ix);
+    if (!ix) return QB_FAIL(err, QB_ENOMEM, "out of memory indexing %zu experiments", j->n_new + 1);
+    for (experiment *x = j->first_new; x; x = x->next) ix_put(ix, cap, x);
+    free(j->ix);
+    j->ix = ix;
+    j->ix_cap = cap;
+  }
+  ix_put(j->ix, j->ix_cap, e);
+  j->n_new++;
+  if (j->last_new) j->last_new->next = e;
+  else j->first_new = e;
+  j->last_new = e;
+  return QB_OK;
+}
+
+/* Forget the new experiments (their memory is the arena's; their buffered rows are freed here). */
+static void drop_new(job *j)
+{
+  for (experiment *e = j->first_new; e; e = e->next) free(e->rows);
+  free(j->ix);
+  j->ix = NULL;
+  j->ix_cap = j->n_new = 0;
+  j->first_new = j->last_new = NULL;
+}
+
 static int add_stored(job *j, qb_u64set *set, const qb_value *items, qb_err *err)
 {
   if (!is_str(&items[0])) return QB_OK;
@@ -297,8 +365,8 @@ static int on_iter_id(job *j, const qb_value *items, qb_err *err)
   }
   experiment *hit = last_exp(j, &items[0]);
   if (!hit) {
-    void **slot = qb_map_get(&j->exps, items[0].u.bytes.p, items[0].u.bytes.n);
-    if (slot) remember(j, hit = *slot, &items[0]);
+    hit = find_new(j, items[0].u.bytes.p, items[0].u.bytes.n);
+    if (hit) remember(j, hit, &items[0]);
   }
   if (hit) {
     hit->expected++;
@@ -323,7 +391,13 @@ static int on_iter_id(job *j, const qb_value *items, qb_err *err)
   e->want_iter = !in_iter;
   e->want_summary = !in_summary;
   for (int i = 0; i < QB_ML_CTX_N; i++) e->ctx[i] = qb_value_null();
-  int rc = qb_map_put(&j->exps, items[0].u.bytes.p, items[0].u.bytes.n, e, NULL, err);
+  char *id = qb_arena_alloc(&j->arena, items[0].u.bytes.n + 1);
+  if (!id) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  memcpy(id, items[0].u.bytes.p, items[0].u.bytes.n);
+  id[items[0].u.bytes.n] = '\0';
+  e->id = id;
+  e->id_len = items[0].u.bytes.n;
+  int rc = add_new(j, e, err);
   if (rc == QB_OK) remember(j, e, &items[0]);
   return rc;
 }
@@ -333,9 +407,8 @@ static experiment *lookup_new(job *j, const qb_value *id)
   if (!is_str(id)) return NULL;
   experiment *e = last_exp(j, id);
   if (e) return e;
-  void **slot = qb_map_get(&j->exps, id->u.bytes.p, id->u.bytes.n);
-  if (!slot) return NULL;
-  remember(j, e = *slot, id);
+  e = find_new(j, id->u.bytes.p, id->u.bytes.n);
+  if (e) remember(j, e, id);
   return e;
 }
 
@@ -513,7 +586,7 @@ static int write_row(job *j, int k, const qb_value *row, qb_err *err)
   return rc;
 }
 
-static int write_iter_row(void *ctx, const qb_value *row, qb_err *err) { return write_row(ctx, 0, row, err); }
+static int flush_iter_rows(void *ctx, qb_err *err) { return flush_rows(ctx, QB_ML_ITERATION_FEATURES, err); }
 static int write_summary_row(void *ctx, const qb_value *row, qb_err *err) { return write_row(ctx, 1, row, err); }
 
 static const char *const iteration_cols[] = {"experiment_id",  "iteration_step",       "iteration_energy",
@@ -564,9 +637,17 @@ static int on_iteration(job *j, const qb_value *v, qb_err *err)
   j->rep->iterations_read++;
   if (e->n_rows < e->expected) return QB_OK;
 
-  /* complete: every iteration counted in pass one is here (same snapshot) */
-  int rc = qb_ml__experiment(e->rows, e->n_rows, e->id, e->ctx, j->date, e->want_iter ? write_iter_row : NULL,
-                             e->want_summary ? write_summary_row : NULL, j, err);
+  /* complete: every iteration counted in pass one is here (same snapshot); its iteration rows go to the
+   * columns directly (qb_ml__experiment_cols), the summary row through write_row */
+  int rc = QB_OK;
+  qb_ml_iter_sink sink = {&j->cols[QB_ML_ITERATION_FEATURES], ML_BATCH_ROWS, flush_iter_rows};
+  if (e->want_iter && !j->txn[QB_ML_ITERATION_FEATURES])
+    rc = qb_txn_begin(&j->txn[QB_ML_ITERATION_FEATURES], j->ml[QB_ML_ITERATION_FEATURES], QB_TXN_FAST_APPEND, NULL,
+                      err);
+  if (rc == QB_OK)
+    rc = qb_ml__experiment_cols(e->rows, e->n_rows, e->id, e->ctx, j->date, e->want_iter ? &sink : NULL,
+                                e->want_summary ? write_summary_row : NULL, j, err);
+  if (rc == QB_OK && e->want_iter) j->rep->rows[QB_ML_ITERATION_FEATURES] += e->n_rows;
   j->buffered -= e->n_rows;
   free(e->rows);
   e->rows = NULL;
@@ -684,10 +765,7 @@ static int set_positions(job *j, qb_txn *txn, qb_err *err)
 /* Forget what an abandoned incremental read found (nothing was committed; the read counters stay). */
 static void reset_compute(job *j)
 {
-  for (size_t i = 0; i < j->exps.cap; i++)
-    if (j->exps.slots[i].key) free(((experiment *)j->exps.slots[i].value)->rows);
-  qb_map_free(&j->exps);
-  qb_map_init(&j->exps);
+  drop_new(j);
   j->last = NULL; /* its experiment was in the arena released below */
   qb_arena_release(&j->arena);
   qb_arena_init(&j->arena, 64 << 10);
@@ -724,10 +802,8 @@ static int compute(job *j, qb_err *err)
   if (rc || j->need_full || j->need_ids) return rc;
   /* incremental: every experiment of the data read before is stored (nothing pending) */
   uint64_t stored = j->use_membership ? j->summary_rows : j->stored[QB_ML_RUN_SUMMARY].count;
-  rep->experiments_seen = (j->incr ? stored : j->seen_old.count) + j->exps.count;
-  rep->experiments_new = j->exps.count;
-  for (size_t i = 0; i < j->exps.cap; i++)
-    if (j->exps.slots[i].key) ((experiment *)j->exps.slots[i].value)->id = j->exps.slots[i].key;
+  rep->experiments_seen = (j->incr ? stored : j->seen_old.count) + j->n_new;
+  rep->experiments_new = j->n_new;
   rep->rows_dropped = j->null_id_rows;
 
   /* context of the new experiments (LEFT JOIN USING experiment_id, fan-out refused) */
@@ -743,9 +819,7 @@ static int compute(job *j, qb_err *err)
   if (rc == QB_OK && !j->need_full && !j->need_ids)
     rc = scan_columns(j, j->src[SRC_PERF], 1 + SRC_PERF, perf_cols, sizeof perf_cols / sizeof *perf_cols, on_perf, err);
   if (rc || j->need_full || j->need_ids) return rc;
-  for (size_t i = 0; i < j->exps.cap; i++) {
-    experiment *e = j->exps.slots[i].key ? j->exps.slots[i].value : NULL;
-    if (!e) continue;
+  for (experiment *e = j->first_new; e; e = e->next) {
     /* a new experiment's iterations are all in the appended data, its context rows need not be: a missing
      * one may sit in older data (and a second one there would be a fan-out) */
     if (j->incr && e->seen != (1u << SRC_COUNT) - 1) {
@@ -761,9 +835,8 @@ static int compute(job *j, qb_err *err)
   rc = scan_columns(j, j->iters, 0, iteration_cols, sizeof iteration_cols / sizeof *iteration_cols, on_iteration, err);
   if (rc == QB_OK && j->need_full) /* the same range as pass one, which opened */
     return QB_FAIL(err, QB_EINTERNAL, "vqe_iterations: the incremental read failed in pass two");
-  for (size_t i = 0; rc == QB_OK && i < j->exps.cap; i++) {
-    experiment *e = j->exps.slots[i].key ? j->exps.slots[i].value : NULL;
-    if (e && !e->done)
+  for (experiment *e = j->first_new; rc == QB_OK && e; e = e->next) {
+    if (!e->done)
       rc = QB_FAIL(err, QB_EINTERNAL, "experiment %s: %zu of %llu iterations read twice", e->id, e->n_rows,
                    (unsigned long long)e->expected);
   }
@@ -830,7 +903,6 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
   memset(&j, 0, sizeof j);
   j.rep = rep;
   qb_arena_init(&j.arena, 64 << 10);
-  qb_map_init(&j.exps);
   qb_u64set_init(&j.seen_old);
   for (int t = 0; t < QB_ML_TABLE_COUNT; t++) {
     qb_u64set_init(&j.stored[t]);
@@ -907,8 +979,7 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
   if (rc == QB_OK) rc = write_audit(&j, batch, meta.processing_timestamp_us, meta.processing_date, err);
 
 done:
-  for (size_t i = 0; i < j.exps.cap; i++)
-    if (j.exps.slots[i].key) free(((experiment *)j.exps.slots[i].value)->rows);
+  drop_new(&j);
   for (int t = 0; t < QB_ML_TABLE_COUNT; t++) {
     qb_txn_abort(j.txn[t]);
     qb_ml__cols_free(&j.cols[t]);
@@ -918,7 +989,6 @@ done:
   for (int s = 0; s < SRC_COUNT; s++) qb_table_free(j.src[s]);
   qb_table_free(j.iters);
   qb_table_free(j.meta);
-  qb_map_free(&j.exps);
   qb_u64set_free(&j.seen_old);
   qb_arena_release(&j.arena);
   rep->seconds = (double)(qb_mono_ns() - t0) / 1e9;

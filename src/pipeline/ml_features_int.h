@@ -72,6 +72,21 @@ typedef int (*qb_ml_row_fn)(void *ctx, const qb_value *row, qb_err *err);
 int qb_ml__experiment(qb_ml_iter *rows, size_t n, const char *experiment_id, const qb_value *ctx, int32_t date,
                       qb_ml_row_fn iter_fn, qb_ml_row_fn summary_fn, void *fn_ctx, qb_err *err);
 
+/** Where qb_ml__experiment_cols stages ml_iteration_features rows: `cols`, handed on by flush(fn_ctx) each
+ *  time they hold batch_rows rows — the batches qb_ml__cols_append row by row with that bound makes. */
+typedef struct qb_ml_iter_sink {
+  struct qb_ml_cols *cols;
+  size_t batch_rows;                     /* >= 1 */
+  int (*flush)(void *ctx, qb_err *err);
+} qb_ml_iter_sink;
+
+/**
+ * qb_ml__experiment with the iteration rows staged in sink->cols (the same values, row order and batches
+ * as iter_fn + qb_ml__cols_append + a flush at batch_rows), without a qb_value row per iteration.
+ */
+int qb_ml__experiment_cols(qb_ml_iter *rows, size_t n, const char *experiment_id, const qb_value *ctx, int32_t date,
+                           const qb_ml_iter_sink *sink, qb_ml_row_fn summary_fn, void *fn_ctx, qb_err *err);
+
 /* ---- ml_cols.c: rows staged column by column for qb_txn_write_batch ---- */
 
 #define QB_ML_MAX_COLUMNS QB_ML_SUMMARY_COLUMNS
@@ -100,6 +115,16 @@ void qb_ml__cols_clear(qb_ml_cols *c);
 /** Append one row (QB_V_STRUCT, one value per column, of the column's kind or NULL). On failure the
  *  buffers hold part of a row: the caller abandons them. */
 int qb_ml__cols_append(qb_ml_cols *c, const qb_value *row, qb_err *err);
+/* Whole rows staged column by column (qb_ml__experiment_cols: the columns constant over an experiment are
+ * filled for all its rows at once, the others written row by row into bytes it claims after a reserve).
+ * The caller reserves, fills or writes every column for `count` rows, then adds them. */
+/** Room for `rows` more rows in every valid, fixed-width values and offsets buffer (string bytes excluded;
+ *  made at least 256 rows at a time, counted in room_rows). */
+int qb_ml__cols_reserve(qb_ml_cols *c, size_t rows, qb_err *err);
+/** `count` copies of `v` (the column's kind or NULL) in column k; room reserved for them. */
+int qb_ml__cols_fill(qb_ml_cols *c, size_t k, const qb_value *v, size_t count, qb_err *err);
+/** `count` rows are complete in every column. */
+void qb_ml__cols_add_rows(qb_ml_cols *c, size_t count);
 /** The buffered rows as qb_txn_write_batch takes them; valid until the next append or clear. */
 const qb_pq_column_batch *qb_ml__cols_batch(qb_ml_cols *c);
 

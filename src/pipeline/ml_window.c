@@ -112,8 +112,69 @@ static int cmp_iter(const void *pa, const void *pb)
 
 /* ---- the experiment ------------------------------------------------------------------------------------ */
 
-int qb_ml__experiment(qb_ml_iter *rows, size_t n, const char *experiment_id, const qb_value *ctx, int32_t date,
-                      qb_ml_row_fn iter_fn, qb_ml_row_fn summary_fn, void *fn_ctx, qb_err *err)
+/* The ml_iteration_features columns that change from row to row of an experiment (iteration_step, energy
+ * .. mean_param_change), with their kinds; the other 20 hold the experiment's id, context,
+ * convergence_iteration and date. */
+static const uint8_t varying_cols[] = {1, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26};
+static const qb_vkind varying_kind[] = {QB_V_INT64,  QB_V_DOUBLE, QB_V_DOUBLE, QB_V_DOUBLE, QB_V_DOUBLE,
+                                        QB_V_DOUBLE, QB_V_DOUBLE, QB_V_DOUBLE, QB_V_DOUBLE, QB_V_BOOL,
+                                        QB_V_INT32,  QB_V_DOUBLE, QB_V_DOUBLE, QB_V_DOUBLE};
+#define N_VARYING (sizeof varying_cols / sizeof *varying_cols)
+
+/* Where the varying cells of a chunk's rows go: the valid and values bytes of its first row per column. */
+typedef struct chunk_out {
+  uint8_t *valid[N_VARYING], *values[N_VARYING];
+} chunk_out;
+
+/* Rows of the experiment start in sink->cols, `count` of them: room made, the constant columns filled and
+ * the varying ones' bytes claimed (written row by row through `out`; qb_value kinds are fixed by the code
+ * below, the columns' checked here once). */
+static int sink_start(const qb_ml_iter_sink *sink, const qb_value *it, size_t count, chunk_out *out, qb_err *err)
+{
+  qb_ml_cols *c = sink->cols;
+  int rc = qb_ml__cols_reserve(c, count, err);
+  for (size_t k = 0, v = 0; rc == QB_OK && k < QB_ML_ITER_COLUMNS; k++) {
+    qb_ml_col *col = &c->cols[k];
+    if (v < N_VARYING && varying_cols[v] == k) {
+      if (col->kind != varying_kind[v])
+        return QB_FAIL(err, QB_EINTERNAL, "ML column %zu: kind %d where kind %d belongs", k, (int)varying_kind[v],
+                       (int)col->kind);
+      out->valid[v] = col->valid.p + col->valid.n;
+      out->values[v] = col->values.p + col->values.n;
+      col->valid.n += count;
+      col->values.n += count * col->width;
+      v++;
+      continue;
+    }
+    rc = qb_ml__cols_fill(c, k, &it[k], count, err);
+  }
+  return rc;
+}
+
+/* Row r of the chunk: its varying cells (NULL or of varying_kind) as Parquet PLAIN bytes and validity. */
+static inline void sink_row(const chunk_out *out, size_t r, const qb_value *it)
+{
+  for (size_t v = 0; v < N_VARYING; v++) {
+    const qb_value *x = &it[varying_cols[v]];
+    bool ok = x->kind != QB_V_NULL;
+    out->valid[v][r] = ok;
+    if (varying_kind[v] == QB_V_BOOL) {
+      out->values[v][r] = ok && x->u.b ? 1 : 0;
+    } else if (varying_kind[v] == QB_V_INT32) {
+      int32_t y = ok ? x->u.i32 : 0;
+      memcpy(out->values[v] + r * 4, &y, 4);
+    } else {
+      uint64_t y = 0;
+      if (ok && varying_kind[v] == QB_V_INT64) memcpy(&y, &x->u.i64, 8);
+      else if (ok) memcpy(&y, &x->u.f64, 8);
+      memcpy(out->values[v] + r * 8, &y, 8);
+    }
+  }
+}
+
+static int experiment(qb_ml_iter *rows, size_t n, const char *experiment_id, const qb_value *ctx, int32_t date,
+                      qb_ml_row_fn iter_fn, const qb_ml_iter_sink *sink, qb_ml_row_fn summary_fn, void *fn_ctx,
+                      qb_err *err)
 {
   if (!n) return QB_FAIL(err, QB_EINTERNAL, "experiment %s: no iterations", experiment_id);
   qsort(rows, n, sizeof *rows, cmp_iter);
@@ -158,6 +219,20 @@ int qb_ml__experiment(qb_ml_iter *rows, size_t n, const char *experiment_id, con
   bool pdn_any = false;
   int32_t since = 0;
   size_t tail_from = n > TRAJECTORY_HEAD ? n - TRAJECTORY_HEAD : 0;
+  /* the iteration row: the constant columns set once, the varying ones per row */
+  qb_value it[QB_ML_ITER_COLUMNS];
+  it[0] = eid;
+  for (size_t k = 0; k < 12; k++) it[2 + k] = ctx[QB_ML_CTX_MOLECULE_NAME + k]; /* molecule_name .. default_shots */
+  it[27] = ctx[QB_ML_CTX_TOTAL_ITERATIONS];
+  it[28] = ctx[QB_ML_CTX_FINAL_ENERGY];
+  it[29] = ctx[QB_ML_CTX_CONVERGED];
+  it[30] = have_conv ? qb_value_i64(conv) : v_null();
+  it[31] = ctx[QB_ML_CTX_VQE_TIME];
+  it[32] = ctx[QB_ML_CTX_TOTAL_TIME];
+  it[33] = qb_value_i32(date);
+  size_t chunk_rows = 0, chunk_left = 0; /* sink: rows of the started chunk, of them not yet put */
+  chunk_out out;
+
   int rc = QB_OK;
   for (size_t i = 0; rc == QB_OK && i < n; i++) {
     const qb_ml_iter *r = &rows[i];
@@ -181,23 +256,10 @@ int qb_ml__experiment(qb_ml_iter *rows, size_t n, const char *experiment_id, con
       pdn_any = true;
     }
 
-    if (iter_fn) {
-      qb_value it[QB_ML_ITER_COLUMNS];
-      size_t k = 0;
-      it[k++] = eid;
+    if (iter_fn || sink) {
+      size_t k = 1;
       it[k++] = s_null ? v_null() : qb_value_i64(r->step);
-      it[k++] = ctx[QB_ML_CTX_MOLECULE_NAME];
-      it[k++] = ctx[QB_ML_CTX_NUM_ATOMS];
-      it[k++] = ctx[QB_ML_CTX_NUM_QUBITS];
-      it[k++] = ctx[QB_ML_CTX_CHARGE];
-      it[k++] = ctx[QB_ML_CTX_MULTIPLICITY];
-      it[k++] = ctx[QB_ML_CTX_BASIS_SET];
-      it[k++] = ctx[QB_ML_CTX_OPTIMIZER];
-      it[k++] = ctx[QB_ML_CTX_ANSATZ_TYPE];
-      it[k++] = ctx[QB_ML_CTX_ANSATZ_REPS];
-      it[k++] = ctx[QB_ML_CTX_INIT_STRATEGY];
-      it[k++] = ctx[QB_ML_CTX_SEED];
-      it[k++] = ctx[QB_ML_CTX_DEFAULT_SHOTS];
+      k = 14;
       it[k++] = v_opt(e_null, r->energy);
       it[k++] = v_opt(r->nulls & QB_ML_NULL_STD, r->energy_std);
       it[k++] = v_opt(r->nulls & QB_ML_NULL_DELTA, r->energy_delta);
@@ -216,18 +278,25 @@ int qb_ml__experiment(qb_ml_iter *rows, size_t n, const char *experiment_id, con
       it[k++] = avg_value(&roll_avg);
       it[k++] = stddev_samp_value(&roll_m);
       it[k++] = div_value(!pdn_any, pdn_sum, s_null, s); /* mean_param_change */
-      it[k++] = ctx[QB_ML_CTX_TOTAL_ITERATIONS];
-      it[k++] = ctx[QB_ML_CTX_FINAL_ENERGY];
-      it[k++] = ctx[QB_ML_CTX_CONVERGED];
-      it[k++] = have_conv ? qb_value_i64(conv) : v_null();
-      it[k++] = ctx[QB_ML_CTX_VQE_TIME];
-      it[k++] = ctx[QB_ML_CTX_TOTAL_TIME];
-      it[k++] = qb_value_i32(date);
+    }
+    if (iter_fn) {
       qb_value row;
       row.kind = QB_V_STRUCT;
       row.u.seq.items = it;
-      row.u.seq.n = k;
+      row.u.seq.n = QB_ML_ITER_COLUMNS;
       rc = iter_fn(fn_ctx, &row, err);
+    } else if (sink) {
+      /* a chunk ends where a row-by-row append would flush: the same batches */
+      if (!chunk_left) {
+        size_t have = sink->cols->n_rows, cap = have < sink->batch_rows ? sink->batch_rows - have : 1;
+        chunk_rows = chunk_left = n - i < cap ? n - i : cap;
+        rc = sink_start(sink, it, chunk_rows, &out, err);
+      }
+      if (rc == QB_OK) sink_row(&out, chunk_rows - chunk_left, it);
+      if (rc == QB_OK && --chunk_left == 0) {
+        qb_ml__cols_add_rows(sink->cols, chunk_rows);
+        if (sink->cols->n_rows >= sink->batch_rows) rc = sink->flush(fn_ctx, err);
+      }
     }
 
     /* group aggregates (§7.3) */
@@ -304,4 +373,16 @@ int qb_ml__experiment(qb_ml_iter *rows, size_t n, const char *experiment_id, con
   row.u.seq.items = sm;
   row.u.seq.n = k;
   return summary_fn(fn_ctx, &row, err);
+}
+
+int qb_ml__experiment(qb_ml_iter *rows, size_t n, const char *experiment_id, const qb_value *ctx, int32_t date,
+                      qb_ml_row_fn iter_fn, qb_ml_row_fn summary_fn, void *fn_ctx, qb_err *err)
+{
+  return experiment(rows, n, experiment_id, ctx, date, iter_fn, NULL, summary_fn, fn_ctx, err);
+}
+
+int qb_ml__experiment_cols(qb_ml_iter *rows, size_t n, const char *experiment_id, const qb_value *ctx, int32_t date,
+                           const qb_ml_iter_sink *sink, qb_ml_row_fn summary_fn, void *fn_ctx, qb_err *err)
+{
+  return experiment(rows, n, experiment_id, ctx, date, NULL, sink, summary_fn, fn_ctx, err);
 }

@@ -261,3 +261,99 @@ QB_TEST(ml_cols_keep_every_row_across_room_steps_and_clears)
   CHECK_FAIL(qb_ml__cols_append(&c, &row, &err), QB_EINTERNAL, &err, "kind");
   qb_ml__cols_free(&c);
 }
+
+/* qb_ml__experiment_cols (the ingest's and qberg features' path) must stage exactly what iter_fn rows
+ * appended with qb_ml__cols_append and flushed at the same bound would: every batch's valid, values and
+ * offsets bytes, for experiments that start, span and end batches, with null and non-null context. */
+static const char *const iter_types[QB_ML_ITER_COLUMNS] = {
+    "string", "long",   "string", "int",    "long",   "long",   "long",    "string", "string",
+    "string", "long",   "string", "long",   "long",   "double", "double",  "double", "double",
+    "double", "double", "double", "double", "boolean", "int",   "double",  "double", "double",
+    "int",    "double", "boolean", "long",  "double", "double", "date"};
+
+typedef struct staged {
+  qb_ml_cols cols;
+  qb_buf log; /* every flushed batch: per column its valid, values and offsets bytes */
+  size_t batch_rows, flushes;
+} staged;
+
+static int log_batch(void *ctx, qb_err *err)
+{
+  staged *st = ctx;
+  int rc = QB_OK;
+  for (size_t k = 0; rc == QB_OK && k < st->cols.n_cols; k++) {
+    qb_ml_col *col = &st->cols.cols[k];
+    size_t lens[3] = {col->valid.n, col->values.n, col->offsets.n};
+    rc = qb_buf_append(&st->log, lens, sizeof lens, err);
+    if (rc == QB_OK) rc = qb_buf_append(&st->log, col->valid.p, col->valid.n, err);
+    if (rc == QB_OK) rc = qb_buf_append(&st->log, col->values.p, col->values.n, err);
+    if (rc == QB_OK) rc = qb_buf_append(&st->log, col->offsets.p, col->offsets.n, err);
+  }
+  st->flushes++;
+  qb_ml__cols_clear(&st->cols);
+  return rc;
+}
+
+static int append_logged(void *ctx, const qb_value *row, qb_err *err)
+{
+  staged *st = ctx;
+  int rc = qb_ml__cols_append(&st->cols, row, err);
+  if (rc == QB_OK && st->cols.n_rows >= st->batch_rows) rc = log_batch(st, err);
+  return rc;
+}
+
+static qb_value str_v(const char *p) { return (qb_value){.kind = QB_V_STRING, .u.bytes = {(const uint8_t *)p, strlen(p)}}; }
+
+QB_TEST(experiment_cols_stage_the_batches_rows_append)
+{
+  qb_err err = QB_ERR_INIT;
+  /* 300 rows: more than the 256 rows of room made at once */
+  static const size_t sizes[] = {3, 1, 9, 5, 4, 2, 11, 300, 7};
+  static const size_t bounds[] = {1, 2, 3, 5, 6, 250, 4096};
+  static qb_ml_iter a[300], b[300];
+  for (size_t bi = 0; bi < sizeof bounds / sizeof *bounds; bi++) {
+    size_t bound = bounds[bi];
+    staged ref, got;
+    memset(&ref, 0, sizeof ref);
+    memset(&got, 0, sizeof got);
+    CHECK_OK(qb_ml__cols_init(&ref.cols, iter_types, QB_ML_ITER_COLUMNS, &err), &err);
+    CHECK_OK(qb_ml__cols_init(&got.cols, iter_types, QB_ML_ITER_COLUMNS, &err), &err);
+    qb_buf_init(&ref.log, QB_BUF_NOLIMIT);
+    qb_buf_init(&got.log, QB_BUF_NOLIMIT);
+    ref.batch_rows = got.batch_rows = bound;
+    qb_ml_iter_sink to = {&got.cols, bound, log_batch};
+    for (size_t x = 0; x < sizeof sizes / sizeof *sizes; x++) {
+      qb_value ctx[QB_ML_CTX_N];
+      for (int i = 0; i < QB_ML_CTX_N; i++) ctx[i] = qb_value_null();
+      if (x % 2 == 0) { /* odd experiments keep a null context */
+        ctx[QB_ML_CTX_MOLECULE_NAME] = str_v(x ? "LiH" : "");
+        ctx[QB_ML_CTX_NUM_ATOMS] = qb_value_i32(2);
+        ctx[QB_ML_CTX_NUM_QUBITS] = qb_value_i64(4 + (int64_t)x);
+        ctx[QB_ML_CTX_BASIS_SET] = str_v("sto-3g");
+        ctx[QB_ML_CTX_OPTIMIZER] = str_v("COBYLA");
+        ctx[QB_ML_CTX_SEED] = qb_value_i64(-7);
+        ctx[QB_ML_CTX_TOTAL_ITERATIONS] = qb_value_i32((int32_t)sizes[x]);
+        ctx[QB_ML_CTX_FINAL_ENERGY] = qb_value_f64(-1.5);
+        ctx[QB_ML_CTX_CONVERGED] = qb_value_bool(x == 2);
+        ctx[QB_ML_CTX_VQE_TIME] = qb_value_f64(0.25);
+      }
+      for (size_t i = 0; i < sizes[x]; i++)
+        a[i] = it((int64_t)((i * 7) % sizes[x]), -1.0 - (double)i / 3, -1.0 - (double)i / 2, 0.5 * (double)i,
+                  i == 1 ? QB_ML_NULL_STD : i == 4 ? QB_ML_NULL_STEP : 0);
+      memcpy(b, a, sizeof a);
+      char id[16];
+      snprintf(id, sizeof id, "exp-%zu", x);
+      CHECK_OK(qb_ml__experiment(a, sizes[x], id, ctx, 20001, append_logged, NULL, &ref, &err), &err);
+      CHECK_OK(qb_ml__experiment_cols(b, sizes[x], id, ctx, 20001, &to, NULL, &got, &err), &err);
+      CHECK(ref.cols.n_rows == got.cols.n_rows);
+    }
+    CHECK_OK(log_batch(&ref, &err), &err); /* the rows left, as the commit's flush */
+    CHECK_OK(log_batch(&got, &err), &err);
+    CHECK(ref.flushes == got.flushes && ref.flushes >= 342 / bound);
+    CHECK(ref.log.n == got.log.n && !memcmp(ref.log.p, got.log.p, ref.log.n));
+    qb_buf_free(&ref.log);
+    qb_buf_free(&got.log);
+    qb_ml__cols_free(&ref.cols);
+    qb_ml__cols_free(&got.cols);
+  }
+}
