@@ -786,6 +786,53 @@ static __attribute__((noinline)) size_t to_string_general(char out[QB_JAVA_DOUBL
   return format_digits(out, neg, &g);
 }
 
+/* Whether shift_loop would print d as the plain decimal D * 10^e10: the same entry conditions, then only
+ * the step the text implies is tested instead of walking to it. With the first digit at 10^dec_exp (after
+ * a dropped first quotient, as shift_loop does) the text's n digits are Java's steps 0..k, k = n - 1 =
+ * dec_exp - e10. Java prints them iff step k stops, step k - 1 does not (the test is monotone, see
+ * shift_loop: so no earlier step stops either) and the rounded quotient Q_k equals D. Java's text is
+ * then 0.DIGITS * 10^(dec_exp + 1) with n digits in shift_loop's layouts, which is the canonical plain
+ * text of D * 10^e10: "d.ddd" (e = 1, n >= 2 so at least one digit after the point) or "0.0ddd"
+ * (e <= 0), -e10 digits after the point either way. Anything shift_loop leaves to dtoa answers false. */
+bool qb_java_double_text_is(double d, uint64_t D, int e10)
+{
+  uint64_t bits;
+  memcpy(&bits, &d, sizeof bits);
+  const uint64_t fract = bits & SIGNIF_MASK;
+  const int bin_exp = (int)((bits >> EXP_SHIFT) & 0x7ff);
+  if (fract == 0 || bin_exp < EXP_BIAS - 8 || bin_exp > EXP_BIAS + 3 || e10 >= 0 || e10 < -19) return false;
+  const int E = bin_exp - EXP_BIAS, Dx = estimate_dec_exp(fract, E), B5 = -Dx, S = 53 - E - B5;
+  const int n_tiny = 52 - __builtin_ctzll(fract) - E;
+  if (!(Dx <= 0 && Dx >= -3 && n_tiny >= 1 && n_tiny >= B5 && S <= 58)) return false;
+  /* shift_loop's set-up, test for test */
+  uint64_t b0 = (fract | FRACT_HOB) * 2 * (uint64_t)long5[B5], m0 = (uint64_t)long5[B5];
+  const uint64_t s = (uint64_t)1 << S, mask = s - 1;
+  int dec_exp = Dx;
+  if (b0 >= 10 * s) return false;
+  if (b0 < s) {
+    if (b0 < m0 || b0 + m0 > s) return false;
+    b0 *= 10;
+    m0 *= 10;
+    dec_exp--;
+    if (b0 < s) return false;
+  } else if (dec_exp < -3 || dec_exp >= 8) {
+    return false;
+  }
+  if (2 * m0 > s) return false;
+  const int e = dec_exp + 1, k = dec_exp - e10;
+  /* k <= 18 keeps 10^k and Q in shift_loop's bounds; e in -2..1 is its plain layout; k >= 1: n >= 2 */
+  if (k < 1 || k > 18 || e > 1 || e <= -3) return false;
+  /* step k - 1 must not stop (if M_{k-1} > s it does) and step k must */
+  const uint64_t R1 = b0 * pow10_u64[k - 1] & mask, M1 = m0 * pow10_u64[k - 1];
+  if (M1 > s || R1 < M1 || R1 + M1 > s) return false;
+  const u128 P = (u128)b0 * pow10_u64[k];
+  const uint64_t R = (uint64_t)P & mask, M = 10 * M1; /* M1 <= s <= 2^58: no wrap */
+  if (R >= M && R + M <= s) return false; /* step k goes on: Java prints more digits */
+  uint64_t Q = (uint64_t)(P >> S);
+  Q += 2 * R + (Q & 1) > s;
+  return Q == D && Q != pow10_u64[k + 1];
+}
+
 size_t qb_java_double_to_string(char out[QB_JAVA_DOUBLE_MAX], double d)
 {
   uint64_t bits;
