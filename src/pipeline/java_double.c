@@ -265,25 +265,10 @@ static void roundup(digits *out)
   out->d[i] = (char)(q + 1);
 }
 
-/* floor(log10(d)) estimate, computed in double exactly as the JDK does (may be one too high). */
-static int estimate_dec_exp(uint64_t fract_bits, int bin_exp)
-{
-  uint64_t bits = ((uint64_t)EXP_BIAS << EXP_SHIFT) | (fract_bits & SIGNIF_MASK);
-  double d2;
-  memcpy(&d2, &bits, sizeof d2);
-  /* one operation per statement: no fused multiply-add may change the rounding */
-  double t = d2 - 1.5;
-  t = t * 0.289529654;
-  t = t + 0.176091259;
-  double u = (double)bin_exp * 0.301029995663981;
-  double d = t + u;
-  int i = (int)d; /* floor: |d| < 400 */
-  return d < i ? i - 1 : i;
-}
 
 static size_t format_digits(char t[QB_JAVA_DOUBLE_MAX], bool neg, const digits *g);
 
-static const uint64_t pow10_u64[20] = {UINT64_C(1),
+const uint64_t qb_java__pow10_u64[20] = {UINT64_C(1),
                                        UINT64_C(10),
                                        UINT64_C(100),
                                        UINT64_C(1000),
@@ -386,17 +371,17 @@ static inline __attribute__((always_inline)) size_t shift_loop(char *t, bool neg
    * next one (10^k > 2^x is enough) */
   const int x = S - 1 - (63 - __builtin_clzll(m0));
   int K = x > 0 ? (((x - 1) * 78913) >> 18) + 1 : 0;
-  K += m0 * pow10_u64[K] <= s >> 1;
+  K += m0 * qb_java__pow10_u64[K] <= s >> 1;
   /* b0 < 10 s <= 10 * 2^58 and 10^K <= 10 s / (2 m0) < 2^62; Q_K < 10^(K+1) and K <= 18 (2 * 10^18 >
    * 2^58), so Q fits in 64 bits */
   int k = K;
-  uint64_t R = b0 * pow10_u64[K] & mask; /* M_k = m0 10^k is only needed for the test */
+  uint64_t R = b0 * qb_java__pow10_u64[K] & mask; /* M_k = m0 10^k is only needed for the test */
   while (k > 0) {
-    uint64_t R1 = b0 * pow10_u64[k - 1] & mask, M1 = m0 * pow10_u64[k - 1];
+    uint64_t R1 = b0 * qb_java__pow10_u64[k - 1] & mask, M1 = m0 * qb_java__pow10_u64[k - 1];
     if (R1 >= M1 && R1 + M1 <= s) break; /* step k - 1 goes on: k is the first that stops */
     R = R1, k--;
   }
-  uint64_t Q = (uint64_t)(((u128)b0 * pow10_u64[k]) >> S);
+  uint64_t Q = (uint64_t)(((u128)b0 * qb_java__pow10_u64[k]) >> S);
   int n = k + 1; /* digits */
   /* Java rounds up when high and not low, or when both and 2 R > s or 2 R == s with an odd last digit.
    * At a stopping step that is just 2 R + (Q & 1) > s: high and not low (R >= M, R > s - M) give 2 R > s,
@@ -406,13 +391,13 @@ static inline __attribute__((always_inline)) size_t shift_loop(char *t, bool neg
    * have stopped already (its distance to the next integer is a tenth of step k's), and with k = 0 the
    * value would lie within half an ulp below 10^(1-D), which no double below 10 and no double nearest
    * 1, 0.1, 0.01, 1e-3 or 1e-4 does. Left to dtoa all the same. */
-  if (Q == pow10_u64[n]) return 0;
+  if (Q == qb_java__pow10_u64[n]) return 0;
   int e = dec_exp + 1; /* value = 0.DIGITS * 10^e */
   size_t i = neg;
   t[0] = '-';
   if (n <= 17 && e <= 1 && e > -3) {
     /* the 17 digits of Q 10^(17-n): the first, then sixteen (the padding zeros lie past the text) */
-    uint64_t T = Q * pow10_u64[17 - n], d0 = T / pow10_u64[16], r = T - d0 * pow10_u64[16];
+    uint64_t T = Q * qb_java__pow10_u64[17 - n], d0 = T / qb_java__pow10_u64[16], r = T - d0 * qb_java__pow10_u64[16];
     uint64_t hi = r / 100000000, lo = r - hi * 100000000;
     if (e == 1) { /* d.ddd, at least one digit after the point (a zero of T's padding) */
       t[i] = (char)('0' + d0);
@@ -457,7 +442,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
     return;
   }
 
-  int dec_exp = estimate_dec_exp(fract_bits, bin_exp);
+  int dec_exp = qb_java__estimate_dec_exp(fract_bits, bin_exp);
   int B5 = dec_exp < 0 ? -dec_exp : 0;
   int B2 = B5 + n_tiny_bits + bin_exp;
   int S5 = dec_exp > 0 ? dec_exp : 0;
@@ -786,53 +771,6 @@ static __attribute__((noinline)) size_t to_string_general(char out[QB_JAVA_DOUBL
   return format_digits(out, neg, &g);
 }
 
-/* Whether shift_loop would print d as the plain decimal D * 10^e10: the same entry conditions, then only
- * the step the text implies is tested instead of walking to it. With the first digit at 10^dec_exp (after
- * a dropped first quotient, as shift_loop does) the text's n digits are Java's steps 0..k, k = n - 1 =
- * dec_exp - e10. Java prints them iff step k stops, step k - 1 does not (the test is monotone, see
- * shift_loop: so no earlier step stops either) and the rounded quotient Q_k equals D. Java's text is
- * then 0.DIGITS * 10^(dec_exp + 1) with n digits in shift_loop's layouts, which is the canonical plain
- * text of D * 10^e10: "d.ddd" (e = 1, n >= 2 so at least one digit after the point) or "0.0ddd"
- * (e <= 0), -e10 digits after the point either way. Anything shift_loop leaves to dtoa answers false. */
-bool qb_java_double_text_is(double d, uint64_t D, int e10)
-{
-  uint64_t bits;
-  memcpy(&bits, &d, sizeof bits);
-  const uint64_t fract = bits & SIGNIF_MASK;
-  const int bin_exp = (int)((bits >> EXP_SHIFT) & 0x7ff);
-  if (fract == 0 || bin_exp < EXP_BIAS - 8 || bin_exp > EXP_BIAS + 3 || e10 >= 0 || e10 < -19) return false;
-  const int E = bin_exp - EXP_BIAS, Dx = estimate_dec_exp(fract, E), B5 = -Dx, S = 53 - E - B5;
-  const int n_tiny = 52 - __builtin_ctzll(fract) - E;
-  if (!(Dx <= 0 && Dx >= -3 && n_tiny >= 1 && n_tiny >= B5 && S <= 58)) return false;
-  /* shift_loop's set-up, test for test */
-  uint64_t b0 = (fract | FRACT_HOB) * 2 * (uint64_t)long5[B5], m0 = (uint64_t)long5[B5];
-  const uint64_t s = (uint64_t)1 << S, mask = s - 1;
-  int dec_exp = Dx;
-  if (b0 >= 10 * s) return false;
-  if (b0 < s) {
-    if (b0 < m0 || b0 + m0 > s) return false;
-    b0 *= 10;
-    m0 *= 10;
-    dec_exp--;
-    if (b0 < s) return false;
-  } else if (dec_exp < -3 || dec_exp >= 8) {
-    return false;
-  }
-  if (2 * m0 > s) return false;
-  const int e = dec_exp + 1, k = dec_exp - e10;
-  /* k <= 18 keeps 10^k and Q in shift_loop's bounds; e in -2..1 is its plain layout; k >= 1: n >= 2 */
-  if (k < 1 || k > 18 || e > 1 || e <= -3) return false;
-  /* step k - 1 must not stop (if M_{k-1} > s it does) and step k must */
-  const uint64_t R1 = b0 * pow10_u64[k - 1] & mask, M1 = m0 * pow10_u64[k - 1];
-  if (M1 > s || R1 < M1 || R1 + M1 > s) return false;
-  const u128 P = (u128)b0 * pow10_u64[k];
-  const uint64_t R = (uint64_t)P & mask, M = 10 * M1; /* M1 <= s <= 2^58: no wrap */
-  if (R >= M && R + M <= s) return false; /* step k goes on: Java prints more digits */
-  uint64_t Q = (uint64_t)(P >> S);
-  Q += 2 * R + (Q & 1) > s;
-  return Q == D && Q != pow10_u64[k + 1];
-}
-
 size_t qb_java_double_to_string(char out[QB_JAVA_DOUBLE_MAX], double d)
 {
   uint64_t bits;
@@ -848,7 +786,7 @@ size_t qb_java_double_to_string(char out[QB_JAVA_DOUBLE_MAX], double d)
      * shifts everything by tz + 1: b = fract * 5^B5 * 2, s = 2^(53 - E - B5), m = 5^B5, Bbits = 54 +
      * n5bits[B5] (54..61: the long loop, not the int one), tenSbits = S2 + 4 < 64. n_tiny >= 1 keeps
      * the exact-integer path out. (Powers of two halve m and are left to dtoa.) */
-    const int E = bin_exp - EXP_BIAS, D = estimate_dec_exp(fract, E), B5 = -D, S = 53 - E - B5;
+    const int E = bin_exp - EXP_BIAS, D = qb_java__estimate_dec_exp(fract, E), B5 = -D, S = 53 - E - B5;
     const int n_tiny = 52 - __builtin_ctzll(fract) - E;
     if (D <= 0 && D >= -3 && n_tiny >= 1 && n_tiny >= B5 && S <= 58) {
       size_t len = shift_loop(out, neg, D, (fract | FRACT_HOB) * 2 * (uint64_t)long5[B5], (uint64_t)long5[B5], S);
