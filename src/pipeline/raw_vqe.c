@@ -1147,8 +1147,8 @@ static inline __attribute__((always_inline)) bool read_term_fast(ps *s, qb_vqe_t
   numtok tok;
   if (!read_double_fast_tok(s, &t->real, QB_VQE_F_COEFF_REAL, &tok)) goto undo;
   /* the experiment-id text prints the real with Double.toString: keep the source text when it is that
-   * text (most writers print the shortest round trip, which Java's digits usually are); it starts at
-   * q + 24 = label end + 25, where qb_vqe_term_real_text finds it */
+   * text (most writers print the shortest round trip, which Java's digits usually are) */
+  t->real_text = (const char *)tok.text;
   t->real_text_n = tok.plain && tok.e10 >= -19 && qb_java_double_text_is(t->real, tok.digits, (int)tok.e10)
                        ? (uint8_t)tok.len
                        : 0;

@@ -265,9 +265,8 @@ static inline size_t real_at(char *o, const qb_vqe_term *t, bool as_long)
 {
   size_t n = t->real_text_n;
   if (!n || as_long) return num_at(o, t->real, as_long);
-  const char *text = qb_vqe_term_real_text(t);
-  memcpy(o, text, 16);
-  if (n > 16) memcpy(o + n - 16, text + n - 16, 16);
+  memcpy(o, t->real_text, 16);
+  if (n > 16) memcpy(o + n - 16, t->real_text + n - 16, 16);
   return n;
 }
 
