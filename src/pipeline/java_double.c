@@ -785,7 +785,8 @@ size_t qb_java_double_to_string(char out[QB_JAVA_DOUBLE_MAX], double d)
      * 52 - tz - E, M2 = B5 - tz - 1; when B5 <= n_tiny the common factor is 2^B5, and M2 = -tz - 1 < 0 then
      * shifts everything by tz + 1: b = fract * 5^B5 * 2, s = 2^(53 - E - B5), m = 5^B5, Bbits = 54 +
      * n5bits[B5] (54..61: the long loop, not the int one), tenSbits = S2 + 4 < 64. n_tiny >= 1 keeps
-     * the exact-integer path out. (Powers of two halve m and are left to dtoa.) */
+     * the exact-integer path out. (Powers of two halve m and are left to dtoa.) qb_java_double_text_is
+     * (java_double.h) repeats these conditions and shift_loop's early returns: change them together. */
     const int E = bin_exp - EXP_BIAS, D = qb_java__estimate_dec_exp(fract, E), B5 = -D, S = 53 - E - B5;
     const int n_tiny = 52 - __builtin_ctzll(fract) - E;
     if (D <= 0 && D >= -3 && n_tiny >= 1 && n_tiny >= B5 && S <= 58) {
