@@ -265,25 +265,10 @@ static void roundup(digits *out)
   out->d[i] = (char)(q + 1);
 }
 
-/* floor(log10(d)) estimate, computed in double exactly as the JDK does (may be one too high). */
-static int estimate_dec_exp(uint64_t fract_bits, int bin_exp)
-{
-  uint64_t bits = ((uint64_t)EXP_BIAS << EXP_SHIFT) | (fract_bits & SIGNIF_MASK);
-  double d2;
-  memcpy(&d2, &bits, sizeof d2);
-  /* one operation per statement: no fused multiply-add may change the rounding */
-  double t = d2 - 1.5;
-  t = t * 0.289529654;
-  t = t + 0.176091259;
-  double u = (double)bin_exp * 0.301029995663981;
-  double d = t + u;
-  int i = (int)d; /* floor: |d| < 400 */
-  return d < i ? i - 1 : i;
-}
 
 static size_t format_digits(char t[QB_JAVA_DOUBLE_MAX], bool neg, const digits *g);
 
-static const uint64_t pow10_u64[20] = {UINT64_C(1),
+const uint64_t qb_java__pow10_u64[20] = {UINT64_C(1),
                                        UINT64_C(10),
                                        UINT64_C(100),
                                        UINT64_C(1000),
@@ -386,17 +371,17 @@ static inline __attribute__((always_inline)) size_t shift_loop(char *t, bool neg
    * next one (10^k > 2^x is enough) */
   const int x = S - 1 - (63 - __builtin_clzll(m0));
   int K = x > 0 ? (((x - 1) * 78913) >> 18) + 1 : 0;
-  K += m0 * pow10_u64[K] <= s >> 1;
+  K += m0 * qb_java__pow10_u64[K] <= s >> 1;
   /* b0 < 10 s <= 10 * 2^58 and 10^K <= 10 s / (2 m0) < 2^62; Q_K < 10^(K+1) and K <= 18 (2 * 10^18 >
    * 2^58), so Q fits in 64 bits */
   int k = K;
-  uint64_t R = b0 * pow10_u64[K] & mask; /* M_k = m0 10^k is only needed for the test */
+  uint64_t R = b0 * qb_java__pow10_u64[K] & mask; /* M_k = m0 10^k is only needed for the test */
   while (k > 0) {
-    uint64_t R1 = b0 * pow10_u64[k - 1] & mask, M1 = m0 * pow10_u64[k - 1];
+    uint64_t R1 = b0 * qb_java__pow10_u64[k - 1] & mask, M1 = m0 * qb_java__pow10_u64[k - 1];
     if (R1 >= M1 && R1 + M1 <= s) break; /* step k - 1 goes on: k is the first that stops */
     R = R1, k--;
   }
-  uint64_t Q = (uint64_t)(((u128)b0 * pow10_u64[k]) >> S);
+  uint64_t Q = (uint64_t)(((u128)b0 * qb_java__pow10_u64[k]) >> S);
   int n = k + 1; /* digits */
   /* Java rounds up when high and not low, or when both and 2 R > s or 2 R == s with an odd last digit.
    * At a stopping step that is just 2 R + (Q & 1) > s: high and not low (R >= M, R > s - M) give 2 R > s,
@@ -406,13 +391,13 @@ static inline __attribute__((always_inline)) size_t shift_loop(char *t, bool neg
    * have stopped already (its distance to the next integer is a tenth of step k's), and with k = 0 the
    * value would lie within half an ulp below 10^(1-D), which no double below 10 and no double nearest
    * 1, 0.1, 0.01, 1e-3 or 1e-4 does. Left to dtoa all the same. */
-  if (Q == pow10_u64[n]) return 0;
+  if (Q == qb_java__pow10_u64[n]) return 0;
   int e = dec_exp + 1; /* value = 0.DIGITS * 10^e */
   size_t i = neg;
   t[0] = '-';
   if (n <= 17 && e <= 1 && e > -3) {
     /* the 17 digits of Q 10^(17-n): the first, then sixteen (the padding zeros lie past the text) */
-    uint64_t T = Q * pow10_u64[17 - n], d0 = T / pow10_u64[16], r = T - d0 * pow10_u64[16];
+    uint64_t T = Q * qb_java__pow10_u64[17 - n], d0 = T / qb_java__pow10_u64[16], r = T - d0 * qb_java__pow10_u64[16];
     uint64_t hi = r / 100000000, lo = r - hi * 100000000;
     if (e == 1) { /* d.ddd, at least one digit after the point (a zero of T's padding) */
       t[i] = (char)('0' + d0);
@@ -457,7 +442,7 @@ static void dtoa(digits *out, int bin_exp, uint64_t fract_bits, int n_significan
     return;
   }
 
-  int dec_exp = estimate_dec_exp(fract_bits, bin_exp);
+  int dec_exp = qb_java__estimate_dec_exp(fract_bits, bin_exp);
   int B5 = dec_exp < 0 ? -dec_exp : 0;
   int B2 = B5 + n_tiny_bits + bin_exp;
   int S5 = dec_exp > 0 ? dec_exp : 0;
@@ -800,8 +785,9 @@ size_t qb_java_double_to_string(char out[QB_JAVA_DOUBLE_MAX], double d)
      * 52 - tz - E, M2 = B5 - tz - 1; when B5 <= n_tiny the common factor is 2^B5, and M2 = -tz - 1 < 0 then
      * shifts everything by tz + 1: b = fract * 5^B5 * 2, s = 2^(53 - E - B5), m = 5^B5, Bbits = 54 +
      * n5bits[B5] (54..61: the long loop, not the int one), tenSbits = S2 + 4 < 64. n_tiny >= 1 keeps
-     * the exact-integer path out. (Powers of two halve m and are left to dtoa.) */
-    const int E = bin_exp - EXP_BIAS, D = estimate_dec_exp(fract, E), B5 = -D, S = 53 - E - B5;
+     * the exact-integer path out. (Powers of two halve m and are left to dtoa.) qb_java_double_text_is
+     * (java_double.h) repeats these conditions and shift_loop's early returns: change them together. */
+    const int E = bin_exp - EXP_BIAS, D = qb_java__estimate_dec_exp(fract, E), B5 = -D, S = 53 - E - B5;
     const int n_tiny = 52 - __builtin_ctzll(fract) - E;
     if (D <= 0 && D >= -3 && n_tiny >= 1 && n_tiny >= B5 && S <= 58) {
       size_t len = shift_loop(out, neg, D, (fract | FRACT_HOB) * 2 * (uint64_t)long5[B5], (uint64_t)long5[B5], S);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/java_double.h"
 #include "util/decimal.h"
 
 #if defined(__SSE2__)
@@ -383,6 +384,11 @@ typedef struct numtok {
   bool nonfinite; /* special, or a number beyond the double range such as 1e400 */
   int64_t i;
   double d;
+  /* parse_number_fast only: a fraction without exponent (-?int.frac), its significant digits and
+   * -(digits after the point), for qb_java_double_text_is */
+  bool plain;
+  uint64_t digits;
+  int64_t e10;
 } numtok;
 
 /* Spark reads with allowNonNumericNumbers: NaN, Infinity, +Infinity, -Infinity, INF, +INF, -INF. */
@@ -589,8 +595,12 @@ static inline __attribute__((always_inline)) bool parse_number_fast(ps *s, numto
     e10 = -(int64_t)(q - f);
   }
   if (nd > QB_DECIMAL_ACC_DIGITS) return false;
+  t->plain = !is_int;
+  t->digits = w;
+  t->e10 = e10;
   if (q < end && !is_delim_byte[*q]) {
     if ((*q | 0x20) != 'e') return false;
+    t->plain = false;
     is_int = false;
     q++;
     bool eneg = false;
@@ -646,11 +656,13 @@ static bool at_number(const ps *s)
 /* read_double's usual case, inlined into the loops that read numbers: a token parse_number_fast decides
  * that read_double accepts as it is (a finite fraction, or an integer within 2^53). Anything else leaves
  * the cursor where it was and returns false: read_double_slow then decides and words every error. */
-static inline __attribute__((always_inline)) bool read_double_fast(ps *s, double *out, unsigned float_bit)
+static inline __attribute__((always_inline)) bool read_double_fast_tok(ps *s, double *out, unsigned float_bit,
+                                                                       numtok *tok)
 {
   numtok t;
   const uint8_t *start = s->p;
   if (start >= s->end || !parse_number_fast(s, &t)) return false;
+  *tok = t;
   if (t.is_int) {
     if (!t.int_fits || t.i > EXACT_INT_LIMIT || t.i < -EXACT_INT_LIMIT) {
       s->p = start;
@@ -662,6 +674,13 @@ static inline __attribute__((always_inline)) bool read_double_fast(ps *s, double
   }
   *out = t.d;
   return true;
+}
+
+/* The token is not needed: the compiler drops the copy. */
+static inline __attribute__((always_inline)) bool read_double_fast(ps *s, double *out, unsigned float_bit)
+{
+  numtok t;
+  return read_double_fast_tok(s, out, float_bit, &t);
 }
 
 static __attribute__((noinline)) int read_double_slow(ps *s, double *out, unsigned float_bit)
@@ -1125,7 +1144,14 @@ static inline __attribute__((always_inline)) bool read_term_fast(ps *s, qb_vqe_t
   s->p = ++q;
   if (!LIT_IS(q, end, ",\"coefficients\":{\"real\":")) goto undo;
   s->p = q + 24;
-  if (!read_double_fast(s, &t->real, QB_VQE_F_COEFF_REAL)) goto undo;
+  numtok tok;
+  if (!read_double_fast_tok(s, &t->real, QB_VQE_F_COEFF_REAL, &tok)) goto undo;
+  /* the experiment-id text prints the real with Double.toString: keep the source text when it is that
+   * text (most writers print the shortest round trip, which Java's digits usually are) */
+  t->real_text = (const char *)tok.text;
+  t->real_text_n = tok.plain && tok.e10 >= -19 && qb_java_double_text_is(t->real, tok.digits, (int)tok.e10)
+                       ? (uint8_t)tok.len
+                       : 0;
   q = s->p;
   /* the writers' imaginary part is the integer 0 (Hamiltonians are real): as read_double_fast reads it */
   if (LIT_IS(q, end, ",\"imaginary\":0}}")) {

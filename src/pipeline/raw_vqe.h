@@ -27,6 +27,12 @@ typedef struct qb_vqe_doubles {
 typedef struct qb_vqe_term { /* HamiltonianTerm */
   qb_vqe_str label;
   double real, imaginary;
+  /* When real_text_n > 0: real's source text, real_text_n bytes at real_text in the input (followed
+   * there by at least 13 more bytes), is exactly Double.toString(real), so the experiment-id text may
+   * copy it instead of printing real (qb_java_double_text_is). Set by the JSON reader for a term in the
+   * writers' layout; 0 for every other term and for Avro records. Whoever changes real clears it. */
+  uint8_t real_text_n;
+  const char *real_text;
 } qb_vqe_term;
 
 typedef struct qb_vqe_iteration { /* VQEProcess */

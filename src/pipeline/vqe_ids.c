@@ -258,6 +258,18 @@ static inline size_t num_at(char *o, double v, bool as_long)
   return n + 1;
 }
 
+/* num_at of a term's real: its source text when the reader found it to be Java's (2..21 significant
+ * digits and at most 23 bytes; 13 or more input bytes follow it), copied as one or two overlapping
+ * 16-byte words (o has QB_JAVA_DOUBLE_MAX + 2 = 34 bytes of room; what lands past the text is scratch). */
+static inline size_t real_at(char *o, const qb_vqe_term *t, bool as_long)
+{
+  size_t n = t->real_text_n;
+  if (!n || as_long) return num_at(o, t->real, as_long);
+  memcpy(o, t->real_text, 16);
+  if (n > 16) memcpy(o + n - 16, t->real_text + n - 16, 16);
+  return n;
+}
+
 /* j_str at o, which has QB_SPARK_JSON_ESCAPED_ROOM(s.n) + 2 bytes of room; returns the bytes written. */
 static inline size_t str_at(char *o, qb_vqe_str s)
 {
@@ -305,7 +317,7 @@ static void j_term(jw *w, const qb_vqe_term *t)
     o += LIT_AT(o, "{\"label\":");
     o += str_at(o, t->label);
     o += LIT_AT(o, ",\"coefficients\":{\"real\":");
-    o += num_at(o, t->real, re_long);
+    o += real_at(o, t, re_long);
     o += LIT_AT(o, ",\"imaginary\":");
     o += num_at(o, t->imaginary, im_long);
     o += LIT_AT(o, "}}");
@@ -313,7 +325,7 @@ static void j_term(jw *w, const qb_vqe_term *t)
     o += LIT_AT(o, "{\"coefficients\":{\"imaginary\":");
     o += num_at(o, t->imaginary, im_long);
     o += LIT_AT(o, ",\"real\":");
-    o += num_at(o, t->real, re_long);
+    o += real_at(o, t, re_long);
     o += LIT_AT(o, "},\"label\":");
     o += str_at(o, t->label);
     *o++ = '}';

@@ -189,3 +189,173 @@ QB_TEST(shift_loop_range)
     }
   EXPECT(bad_total == 0);
 }
+
+/* ---- qb_java_double_text_is: a reader keeps a number's source text only if it is Java's ---- */
+
+/* A plain decimal's digits and exponent as the JSON reader gives them (-?int.frac, no leading zeros, at
+ * most 19 significant digits); false for any other shape. */
+static bool plain_digits(const char *t, uint64_t *D, int *e10)
+{
+  const char *p = t + (*t == '-');
+  if (p[0] == '0' ? p[1] != '.' : !(p[0] >= '1' && p[0] <= '9')) return false;
+  uint64_t w = 0;
+  int nd = 0, frac = 0;
+  bool dot = false;
+  for (; *p; p++) {
+    if (*p == '.') {
+      if (dot) return false;
+      dot = true;
+      continue;
+    }
+    if (*p < '0' || *p > '9') return false;
+    if (w || *p != '0') {
+      if (++nd > 19) return false;
+      w = w * 10 + (uint64_t)(*p - '0');
+    }
+    frac += dot;
+  }
+  if (!dot || frac == 0) return false;
+  *D = w;
+  *e10 = -frac;
+  return true;
+}
+
+/* v printed with p + 1 significant digits (C's correct rounding), in plain form; false if not plain */
+static bool plain_text(char *out, size_t cap, double v, int p)
+{
+  char e[64], digs[40];
+  snprintf(e, sizeof e, "%.*e", p, v);
+  const char *q = e;
+  bool neg = *q == '-';
+  q += neg;
+  int nd = 0;
+  for (; *q && *q != 'e'; q++)
+    if (*q != '.') digs[nd++] = *q;
+  int x = atoi(q + 1), n = 0;
+  if (neg) out[n++] = '-';
+  if (x >= 0) {
+    if (nd <= x + 1) return false;
+    memcpy(out + n, digs, (size_t)x + 1);
+    n += x + 1;
+    out[n++] = '.';
+    memcpy(out + n, digs + x + 1, (size_t)(nd - x - 1));
+    n += nd - x - 1;
+  } else {
+    out[n++] = '0';
+    out[n++] = '.';
+    for (int z = 0; z < -x - 1; z++) out[n++] = '0';
+    memcpy(out + n, digs, (size_t)nd);
+    n += nd;
+  }
+  out[n] = '\0';
+  (void)cap;
+  return true;
+}
+
+static long text_checked, text_kept, text_bad, own_seen, own_kept;
+
+/* If the check keeps text t for d, t must be Java's text of d. */
+static bool text_for(const char *t, uint64_t D, int e10, double d)
+{
+  text_checked++;
+  if (!qb_java_double_text_is(d, D, e10)) return false;
+  text_kept++;
+  char got[QB_JAVA_DOUBLE_MAX + 8], want[JAVA_DOUBLE_REF_MAX + 8];
+  qb_java_double_to_string(got, d);
+  java_double_ref_to_string(want, d);
+  if (strcmp(t, got) || strcmp(t, want)) {
+    if (text_bad++ < 10) fprintf(stderr, "  kept %s for %a, Java prints %s (reference %s)\n", t, d, got, want);
+  }
+  return true;
+}
+
+/* One candidate source text, for the double it parses to (what the reader asks) and, as the contract
+ * allows any double, for doubles near it that the text does not parse to. */
+static void text_candidate(const char *t, bool own)
+{
+  uint64_t D;
+  int e10;
+  if (!plain_digits(t, &D, &e10)) return;
+  double d = strtod(t, NULL);
+  bool kept = text_for(t, D, e10, d);
+  if (own) own_seen++, own_kept += kept;
+  double lo = d, hi = d;
+  for (int i = 0; i < 3; i++) {
+    lo = nextafter(lo, 0);
+    hi = nextafter(hi, d < 0 ? -INFINITY : INFINITY);
+    text_for(t, D, e10, lo);
+    text_for(t, D, e10, hi);
+  }
+  text_for(t, D, e10, d * (1 + 0x1p-30));
+}
+
+/* Java's own text, the C-rounded texts of 1..17 digits (the shortest round trip among them), and Java's
+ * text one unit off in its last digit or one digit longer. */
+static void text_candidates(double v)
+{
+  char j[QB_JAVA_DOUBLE_MAX + 8], t[64];
+  size_t n = qb_java_double_to_string(j, v);
+  text_candidate(j, true);
+  for (int p = 0; p <= 16; p++)
+    if (plain_text(t, sizeof t, v, p)) text_candidate(t, false);
+  memcpy(t, j, n + 1);
+  if (n >= 3 && t[n - 1] >= '1' && t[n - 1] <= '8') {
+    t[n - 1]++;
+    text_candidate(t, false);
+    t[n - 1] -= 2;
+    text_candidate(t, false);
+    t[n - 1]++;
+  }
+  static const char tails[] = "0159";
+  for (int i = 0; i < 4; i++) {
+    t[n] = tails[i];
+    t[n + 1] = '\0';
+    text_candidate(t, false);
+  }
+}
+
+QB_TEST(text_is_kept_only_when_it_is_javas_text)
+{
+  text_checked = text_kept = text_bad = own_seen = own_kept = 0;
+  long n = count_for(10);
+  for (long i = 0; i < n; i++) {
+    uint64_t r = rnd();
+    double v;
+    switch (r % 6) {
+    case 0: v = ldexp(1.0 + uni(), (int)(rnd() % 16) - 10); break; /* 2^-10 .. 2^6, random bits */
+    case 1: { /* coefficients: mostly 0.01 .. 0.2, some larger */
+      double u1 = uni(), u2 = uni();
+      v = sqrt(-2.0 * log(u1 > 0 ? u1 : 0x1.0p-53)) * cos(2 * 3.141592653589793 * u2) * 0.1;
+      break;
+    }
+    case 2: v = uni() * 2 * 3.141592653589793; break; /* parameters */
+    case 3: v = decimal(1 + (int)(rnd() % 17), -(int)(rnd() % 5)); break; /* short and long decimals */
+    case 4: v = from_bits((rnd() & 0x000FFFFFFFFFFFFFULL) | ((uint64_t)(1015 + rnd() % 13) << 52)); break;
+    default: v = ldexp((double)(r >> (11 + rnd() % 53) | 1), -(int)(rnd() % 64)); break; /* few bits, ties */
+    }
+    text_candidates(v);
+    text_candidates(-v);
+  }
+  static const double edges[] = {0x1p-8, 16.0, 10.0, 1.0, 0.1, 0.01, 5e-3, 9.5, 0.95, 0.095, 0.5, 3.0};
+  for (size_t c = 0; c < sizeof edges / sizeof edges[0]; c++) {
+    double up = edges[c], down = edges[c];
+    for (int k = 0; k < 300; k++) {
+      text_candidates(up), text_candidates(down);
+      up = nextafter(up, INFINITY);
+      down = nextafter(down, 0);
+    }
+  }
+  fprintf(stderr, "  %ld texts checked, %ld kept; Java's own texts kept %ld of %ld\n", text_checked, text_kept,
+          own_kept, own_seen);
+  EXPECT(text_bad == 0);
+  /* the check is not vacuous: most of Java's own texts in the served range are recognised */
+  EXPECT(own_kept * 2 > own_seen);
+  /* shapes it must refuse whatever the value: no point, exponent, one digit, outside the range */
+  EXPECT(!qb_java_double_text_is(0.25, 25, -2)); /* a power of two: left to dtoa */
+  EXPECT(!qb_java_double_text_is(0.3, 3, -1));   /* one significant digit */
+  EXPECT(!qb_java_double_text_is(0.30, 30, -2)); /* trailing zero: Java prints 0.3 */
+  EXPECT(!qb_java_double_text_is(1e-3 * 1.5, 15, -4));
+  EXPECT(!qb_java_double_text_is(20.5, 205, -1));
+  EXPECT(qb_java_double_text_is(0.08570723518187925, 8570723518187925, -17));
+  EXPECT(qb_java_double_text_is(-3.380864145282007, 3380864145282007, -15));
+}

@@ -453,6 +453,79 @@ QB_TEST(experiment_id_term_labels)
   qb_arena_release(&a);
 }
 
+/* The Hamiltonian coefficients' kept source texts (real_text_n, qb_java_double_text_is): the experiment-id
+ * text of every good sample, and of a generated record, is the same with the texts kept and with every
+ * real printed by Double.toString, and the generated record keeps most of them (the path is taken). */
+QB_TEST(experiment_text_same_with_kept_coefficient_texts)
+{
+  qb_err err = QB_ERR_INIT;
+  size_t kept = 0, terms = 0;
+  for (size_t i = 0; i < sizeof vqe_good_samples / sizeof vqe_good_samples[0] + 1; i++) {
+    qb_arena a;
+    qb_arena_init(&a, 0);
+    qb_vqe_record r;
+    char *data = NULL;
+    if (i < sizeof vqe_good_samples / sizeof vqe_good_samples[0]) {
+      size_t n;
+      data = vqe_read_data(vqe_good_samples[i], &n);
+      CHECK(data != NULL);
+      CHECK_OK(vqe_parse_one(&r, &a, vqe_good_samples[i], data, &err), &err);
+    } else { /* the writers' layout with generator-like coefficients, negative and positive */
+      static const double re[] = {-3.380864145282007, 0.08570723518187925, 0.0328133040837576,
+                                  -0.018390618365841934, 0.10603686080787385, 1.5, 0.25, 12.125,
+                                  0.001953125, 7.0, 0.30000000000000004, -0.1};
+      size_t n;
+      char *base = vqe_read_data(vqe_good_samples[0], &n);
+      CHECK(base != NULL);
+      qb_buf b;
+      qb_buf_init(&b, QB_BUF_NOLIMIT);
+      const char *h = strstr(base, "\"hamiltonian\":[");
+      CHECK(h != NULL);
+      const char *h_end = strchr(h, ']');
+      CHECK(h_end != NULL);
+      CHECK_OK(qb_buf_append(&b, base, (size_t)(h - base) + 15, &err), &err);
+      for (size_t k = 0; k < sizeof re / sizeof re[0]; k++) {
+        char num[32], t[128];
+        for (int p = 1; p <= 17; p++) { /* the shortest round trip, as the writers print */
+          snprintf(num, sizeof num, "%.*g", p, re[k]);
+          if (strtod(num, NULL) == re[k]) break;
+        }
+        snprintf(t, sizeof t, "%s{\"label\":\"XZ%zu\",\"coefficients\":{\"real\":%s,\"imaginary\":0}}",
+                 k ? "," : "", k, num);
+        CHECK_OK(qb_buf_puts(&b, t, &err), &err);
+      }
+      CHECK_OK(qb_buf_puts(&b, h_end, &err), &err);
+      CHECK_OK(qb_buf_cstr(&b, &err), &err);
+      free(base);
+      data = (char *)b.p; /* owned: freed below */
+      CHECK_OK(vqe_parse_one(&r, &a, "generated", data, &err), &err);
+    }
+    qb_vqe_types t;
+    qb_vqe_types_init(&t);
+    qb_vqe_types_add(&t, &r);
+    char *with = NULL, *without = NULL;
+    size_t with_n = 0, without_n = 0;
+    CHECK_OK(qb_vqe_experiment_text(&with, &with_n, &r, &t, &err), &err);
+    qb_vqe_term *v = (qb_vqe_term *)r.hamiltonian;
+    for (size_t k = 0; k < r.n_hamiltonian; k++) {
+      terms += i == sizeof vqe_good_samples / sizeof vqe_good_samples[0];
+      if (i == sizeof vqe_good_samples / sizeof vqe_good_samples[0]) kept += v[k].real_text_n > 0;
+      v[k].real_text_n = 0;
+    }
+    CHECK_OK(qb_vqe_experiment_text(&without, &without_n, &r, &t, &err), &err);
+    CHECK(with_n == without_n && memcmp(with, without, with_n) == 0);
+    free(with);
+    free(without);
+    free(data);
+    qb_arena_release(&a);
+  }
+  /* kept: the five generator-like values, 1.5 and 0.30000000000000004 (two or more digits, 2^-8 <= |x| <
+   * 16, not a power of two); printed: 0.25 and 0.001953125 (powers of two), 12.125 (Java's estimate 1:
+   * dtoa), 7 (an integer token), -0.1 (one digit) */
+  CHECK(terms == 12);
+  CHECK_EQ_INT(kept, 7);
+}
+
 /* qb_spark_json_plain_run (16, then 8 bytes at a time) against the byte loop it replaces, and the escaped string
  * against escaping byte by byte, on random bytes where escapes sit at every offset of a word. */
 QB_TEST(plain_runs_match_the_byte_loop)
