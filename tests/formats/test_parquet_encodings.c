@@ -1122,35 +1122,3 @@ QB_TEST(dict_u64_tag_collisions)
   }
   qb_pq_dict_free(&d);
 }
-
-/* A dictionary without a hint starts at a small table (64 slots) and grows fourfold: byte keys keep their
- * first-seen indices across every growth, and a reset's hint sizes the next table at once. */
-QB_TEST(dict_bytes_grow_from_small_table)
-{
-  qb_pq_dict d;
-  qb_pq_dict_init(&d, 0, false);
-  qb_err err;
-  char key[32];
-  for (int pass = 0; pass < 2; pass++) {
-    for (uint32_t i = 0; i < 700; i++) {
-      int n = snprintf(key, sizeof key, "value-%u", i);
-      uint32_t idx = 0;
-      bool added = false;
-      CHECK_OK(qb_pq_dict_put_bytes(&d, (const uint8_t *)key, (size_t)n, &idx, &added, &err), &err);
-      CHECK_EQ_INT(idx, i);
-      CHECK(added == (pass == 0));
-      if (pass == 0 && i == 0) CHECK_EQ_INT(d.mask + 1, 64);
-    }
-  }
-  CHECK_EQ_INT(d.n, 700);
-  CHECK(d.mask + 1 >= 1400);
-  size_t len = 0;
-  const uint8_t *v = qb_pq_dict_bytes(&d, 699, &len);
-  CHECK(len == 9 && memcmp(v, "value-699", 9) == 0);
-  qb_pq_dict_reset(&d);
-  uint32_t idx = 1;
-  bool added = false;
-  CHECK_OK(qb_pq_dict_put_bytes(&d, (const uint8_t *)"x", 1, &idx, &added, &err), &err);
-  CHECK(added && idx == 0 && d.mask + 1 >= 1400);
-  qb_pq_dict_free(&d);
-}

@@ -5,11 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A chunk's first table (without a hint: a file's first chunk of the column): most chunks of a fan-out
- * write hold a few dozen distinct values, and calloc clears the whole table (1,024 slots were 8 KiB of
- * memset per numeric column per file); a larger dictionary grows fourfold from here (one rehash of
- * <= 32 entries more). Table sizes do not change the dictionary's entry order or the bytes written. */
-#define MIN_SLOTS 64
+#define MIN_SLOTS 1024
 
 static uint64_t hash_bytes(const uint8_t *p, size_t n)
 {
