@@ -379,8 +379,15 @@ static int fsync_dir(const char *dir)
  * remembers it (no_direct_writes) so later files do not try. Every byte goes through the staging buffer (one
  * user-space copy, as the kernel's copy into the cache was): the caller's pieces are neither aligned in
  * memory nor block-sized. */
-#define DIO_WSTART (1024 * 1024)
+#ifndef LOCAL_DIO_WRITES
+#define LOCAL_DIO_WRITES 1
+#endif
+#ifndef DIO_WSTART
+#define DIO_WSTART (256 * 1024)
+#endif
+#ifndef DIO_WBUF
 #define DIO_WBUF (1024 * 1024)
+#endif
 
 typedef struct local_writer {
   qb_writer base;
@@ -464,14 +471,14 @@ static int begin_direct(local_writer *w, const uint8_t **s, size_t *n, qb_err *e
     w->no_dio = true;
     return QB_OK;
   }
-  if (set_direct(w->fd, true) != 0) { /* EINVAL: this file system has no O_DIRECT */
+  if (LOCAL_DIO_WRITES && set_direct(w->fd, true) != 0) { /* EINVAL: this file system has no O_DIRECT */
     free(b);
     w->no_dio = true;
     if (errno == EINVAL) __atomic_store_n(&w->io->no_direct_writes, 1, __ATOMIC_RELAXED);
     return QB_OK;
   }
   w->dbuf = b;
-  w->direct = true;
+  w->direct = LOCAL_DIO_WRITES;
   return QB_OK;
 }
 
