@@ -43,7 +43,7 @@ typedef struct qb_stat {
 /**
  * The local-disk backend: fsync'd writes, create-exclusive via link(2). A file being written that passes
  * 256 KiB (a Parquet data file; not metadata) continues with O_DIRECT: whole 4 KiB blocks from an aligned
- * 1 MiB staging buffer go to the disk without entering the page cache, the tail with O_DIRECT cleared; a
+ * 256 KiB staging buffer go to the disk without entering the page cache, the tail with O_DIRECT cleared; a
  * file system that refuses O_DIRECT (EINVAL) gets ordinary writes, and the FileIO does not try again. The
  * bytes, the fsync before publishing and the publish are the same either way; such a file is read from the
  * disk afterwards, not from the cache.

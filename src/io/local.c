@@ -378,16 +378,13 @@ static int fsync_dir(const char *dir)
  * network file systems, larger alignments) gets ordinary writes for the rest of that file, and the FileIO
  * remembers it (no_direct_writes) so later files do not try. Every byte goes through the staging buffer (one
  * user-space copy, as the kernel's copy into the cache was): the caller's pieces are neither aligned in
- * memory nor block-sized. */
-#ifndef LOCAL_DIO_WRITES
-#define LOCAL_DIO_WRITES 1
-#endif
-#ifndef DIO_WSTART
+ * memory nor block-sized. Such a file is not in the cache afterwards: a reader soon after (the ingest's
+ * feature phase scans the data files it wrote) reads it from the disk (docs/BENCHMARKS.md, "Session 23:
+ * diow"). Larger buffered writes (1 MiB) instead saved less kernel work: the cost is per folio. DIO_WBUF:
+ * a fan-out writer has several large files open at once, each with its buffer (1 MiB buffers: +12 MiB peak
+ * RSS at 2,000 files, 256 KiB: +2.5 MiB, for the same kernel work within noise). */
 #define DIO_WSTART (256 * 1024)
-#endif
-#ifndef DIO_WBUF
-#define DIO_WBUF (1024 * 1024)
-#endif
+#define DIO_WBUF (256 * 1024)
 
 typedef struct local_writer {
   qb_writer base;
@@ -471,14 +468,14 @@ static int begin_direct(local_writer *w, const uint8_t **s, size_t *n, qb_err *e
     w->no_dio = true;
     return QB_OK;
   }
-  if (LOCAL_DIO_WRITES && set_direct(w->fd, true) != 0) { /* EINVAL: this file system has no O_DIRECT */
+  if (set_direct(w->fd, true) != 0) { /* EINVAL: this file system has no O_DIRECT */
     free(b);
     w->no_dio = true;
     if (errno == EINVAL) __atomic_store_n(&w->io->no_direct_writes, 1, __ATOMIC_RELAXED);
     return QB_OK;
   }
   w->dbuf = b;
-  w->direct = LOCAL_DIO_WRITES;
+  w->direct = true;
   return QB_OK;
 }
 

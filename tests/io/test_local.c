@@ -712,7 +712,8 @@ QB_TEST(direct_writes_around_block_boundaries)
   CHECK_OK(qb_fileio_create(&w, io, q, QB_CREATE_EXCLUSIVE, &err), &err);
   n_direct_writes = 0;
   write_watch = 1;
-  for (size_t off = 0; off < 3 * DIO_START + (1u << 20); off += 70001) CHECK_OK(qb_writer_write(w, want + off, 70001, &err), &err);
+  for (size_t off = 0; off < 3 * DIO_START + (1u << 20); off += 70001)
+    CHECK_OK(qb_writer_write(w, want + off, 70001, &err), &err);
   write_watch = 0;
   CHECK(n_direct_writes > 0);
   qb_writer_abort(w);
