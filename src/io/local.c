@@ -412,9 +412,14 @@ static int set_direct(int fd, bool on)
 
 /* The FileIO's file system refuses O_DIRECT writes: this file continues with ordinary writes (the bytes of
  * the refused write are written again that way by the caller), later files do not try. */
+static void remember_refusal(local_io *io)
+{
+  if (io) __atomic_store_n(&io->no_direct_writes, 1, __ATOMIC_RELAXED);
+}
+
 static int refuse_direct(local_writer *w)
 {
-  __atomic_store_n(&w->io->no_direct_writes, 1, __ATOMIC_RELAXED);
+  remember_refusal(w->io);
   w->direct = false;
   return set_direct(w->fd, false);
 }
@@ -452,7 +457,7 @@ static int begin_direct(local_writer *w, const uint8_t **s, size_t *n, qb_err *e
   uint64_t at = w->flushed + w->n;
   size_t head = (size_t)(-at & (DIO_ALIGN - 1));
   if (head > *n) return QB_OK; /* not there yet: buffered, and asked again at the next piece */
-  if (__atomic_load_n(&w->io->no_direct_writes, __ATOMIC_RELAXED)) {
+  if (w->io && __atomic_load_n(&w->io->no_direct_writes, __ATOMIC_RELAXED)) { /* io NULL: a wrapper's writer */
     w->no_dio = true;
     return QB_OK;
   }
@@ -471,7 +476,7 @@ static int begin_direct(local_writer *w, const uint8_t **s, size_t *n, qb_err *e
   if (set_direct(w->fd, true) != 0) { /* EINVAL: this file system has no O_DIRECT */
     free(b);
     w->no_dio = true;
-    if (errno == EINVAL) __atomic_store_n(&w->io->no_direct_writes, 1, __ATOMIC_RELAXED);
+    if (errno == EINVAL) remember_refusal(w->io);
     return QB_OK;
   }
   w->dbuf = b;
