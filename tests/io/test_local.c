@@ -635,7 +635,7 @@ QB_TEST(direct_writes_around_block_boundaries)
   qb_err err = QB_ERR_INIT;
   qb_fileio *io;
   CHECK_OK(qb_fileio_local_new(&io, &err), &err);
-  size_t max = 5 * DIO_START + 12345;
+  size_t max = (3u << 20) + 12345; /* several MiB: several staging buffers' worth */
   uint8_t *want = malloc(max);
   CHECK(want != NULL);
   for (size_t i = 0; i < max; i++) want[i] = (uint8_t)(i * 2654435761u >> 11);
@@ -653,6 +653,9 @@ QB_TEST(direct_writes_around_block_boundaries)
                     2 * DIO_START - 1,
                     2 * DIO_START,
                     2 * DIO_START + 1,
+                    (1u << 20) - 1,
+                    1u << 20,
+                    (1u << 20) + 1,
                     max};
   /* one piece; pieces smaller than the writer's 64 KiB buffer; pieces larger than it and unaligned (the
    * Parquet writer's pages); pieces crossing the threshold at every kind of offset */
@@ -712,8 +715,7 @@ QB_TEST(direct_writes_around_block_boundaries)
   CHECK_OK(qb_fileio_create(&w, io, q, QB_CREATE_EXCLUSIVE, &err), &err);
   n_direct_writes = 0;
   write_watch = 1;
-  for (size_t off = 0; off < 3 * DIO_START + (1u << 20); off += 70001)
-    CHECK_OK(qb_writer_write(w, want + off, 70001, &err), &err);
+  for (size_t off = 0; off + 70001 <= max; off += 70001) CHECK_OK(qb_writer_write(w, want + off, 70001, &err), &err);
   write_watch = 0;
   CHECK(n_direct_writes > 0);
   qb_writer_abort(w);
