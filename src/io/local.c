@@ -474,9 +474,9 @@ static int begin_direct(local_writer *w, const uint8_t **s, size_t *n, qb_err *e
     return QB_OK;
   }
   if (set_direct(w->fd, true) != 0) { /* EINVAL: this file system has no O_DIRECT */
+    if (errno == EINVAL) remember_refusal(w->io);
     free(b);
     w->no_dio = true;
-    if (errno == EINVAL) remember_refusal(w->io);
     return QB_OK;
   }
   w->dbuf = b;
