@@ -40,7 +40,14 @@ typedef struct qb_stat {
   int64_t mtime_ms; /* last modification, ms since epoch; 0 if unknown */
 } qb_stat;
 
-/** The local-disk backend: fsync'd writes, create-exclusive via link(2). */
+/**
+ * The local-disk backend: fsync'd writes, create-exclusive via link(2). A file being written that passes
+ * 256 KiB (a Parquet data file; not metadata) continues with O_DIRECT: whole 4 KiB blocks from an aligned
+ * 256 KiB staging buffer go to the disk without entering the page cache, the tail with O_DIRECT cleared; a
+ * file system that refuses O_DIRECT (EINVAL) gets ordinary writes, and the FileIO does not try again. The
+ * bytes, the fsync before publishing and the publish are the same either way; such a file is read from the
+ * disk afterwards, not from the cache.
+ */
 QB_API int qb_fileio_local_new(qb_fileio **out, qb_err *err) QB_WUR;
 /**
  * The backend for `uri` by its scheme: s3://, s3a://, s3n:// → S3 (endpoint, region and credentials from `cfg`,

@@ -45,6 +45,7 @@ typedef struct local_io {
   size_t n_dirty, cap_dirty;
   int run; /* read_once: > 0, files in a row found (or taken as) cached; < 0, minus as many not cached;
              * atomic, a hint only (see CACHE_RUN) */
+  int no_direct_writes; /* a file's O_DIRECT write was refused (EINVAL): later files do not try; atomic */
 } local_io;
 
 typedef struct local_file {
@@ -532,6 +533,29 @@ static int fsync_dir(const char *dir)
   return r;
 }
 
+/* Large files are written past the page cache. Buffered, each 4 KiB of a file cost the kernel a page-cache
+ * folio allocated, its buffer heads and delayed allocation (ext4_da_write_begin), the copy, and at fsync the
+ * writeback walking those folios again (~3.5% of an ingest's cycles at 20,000 files, whose Parquet data files
+ * are MBs). With O_DIRECT whole blocks go from an aligned buffer to the disk: the kernel allocates the extent
+ * and submits the I/O, no folios. A file starts buffered (metadata JSON, manifests and small data files never
+ * pass DIO_WSTART: the cache keeps them for the reads that follow soon); once its offset passes DIO_WSTART,
+ * the bytes up to the next DIO_ALIGN boundary are written buffered and O_DIRECT is set on the descriptor
+ * (which only this writer uses); from then on bytes are staged in a DIO_ALIGN-aligned buffer of DIO_WBUF
+ * bytes and written a full buffer at a time; at close the whole blocks left go with O_DIRECT and the tail
+ * (< DIO_ALIGN bytes) with O_DIRECT cleared. Nothing else changes: the fsync before publishing still makes
+ * the size and the extents durable (and flushes the disk's write cache), and the publish protocol is the
+ * same. A file system that refuses O_DIRECT (fcntl or a write fails with EINVAL: tmpfs before 6.6, some
+ * network file systems, larger alignments) gets ordinary writes for the rest of that file, and the FileIO
+ * remembers it (no_direct_writes) so later files do not try. Every byte goes through the staging buffer (one
+ * user-space copy, as the kernel's copy into the cache was): the caller's pieces are neither aligned in
+ * memory nor block-sized. Such a file is not in the cache afterwards: a reader soon after (the ingest's
+ * feature phase scans the data files it wrote) reads it from the disk (docs/BENCHMARKS.md, "Session 23:
+ * diow"). Larger buffered writes (1 MiB) instead saved less kernel work: the cost is per folio. DIO_WBUF:
+ * a fan-out writer has several large files open at once, each with its buffer (1 MiB buffers: +12 MiB peak
+ * RSS at 2,000 files, 256 KiB: +2.5 MiB, for the same kernel work within noise). */
+#define DIO_WSTART (256 * 1024)
+#define DIO_WBUF (256 * 1024)
+
 typedef struct local_writer {
   qb_writer base;
   local_io *io;
@@ -539,40 +563,145 @@ typedef struct local_writer {
   qb_create_mode mode;
   char *final_path; /* local path to publish */
   char *tmp_path;
-  size_t n;
+  uint64_t flushed; /* bytes handed to the kernel: the descriptor's offset */
+  uint8_t *dbuf;    /* staging buffer (DIO_WBUF, aligned) once the file passed DIO_WSTART; NULL before */
+  size_t dn;        /* bytes in dbuf */
+  bool direct;      /* O_DIRECT is set on fd */
+  bool no_dio;      /* this file stays buffered (the FileIO said so, or the switch failed) */
+  size_t n;         /* bytes in buf (only before dbuf exists) */
   uint8_t buf[LOCAL_WBUF];
 } local_writer;
 
-static int lw_flush(local_writer *w, qb_err *err)
+/* Clear (on = false) or set O_DIRECT on `fd`. */
+static int set_direct(int fd, bool on)
 {
-  size_t off = 0;
-  while (off < w->n) {
-    ssize_t r = write(w->fd, w->buf + off, w->n - off);
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0) return -1;
+  return fcntl(fd, F_SETFL, on ? fl | O_DIRECT : fl & ~O_DIRECT);
+}
+
+/* The FileIO's file system refuses O_DIRECT writes: this file continues with ordinary writes (the bytes of
+ * the refused write are written again that way by the caller), later files do not try. */
+static void remember_refusal(local_io *io)
+{
+  if (io) __atomic_store_n(&io->no_direct_writes, 1, __ATOMIC_RELAXED);
+}
+
+static int refuse_direct(local_writer *w)
+{
+  remember_refusal(w->io);
+  w->direct = false;
+  return set_direct(w->fd, false);
+}
+
+/* All `n` bytes at the descriptor's offset. An O_DIRECT write refused with EINVAL (the file system, or an
+ * offset left unaligned by a short write) is retried as an ordinary one. */
+static int write_all(local_writer *w, const uint8_t *p, size_t n, qb_err *err)
+{
+  while (n) {
+    ssize_t r = write(w->fd, p, n);
     if (r < 0) {
       if (errno == EINTR) continue;
+      if (errno == EINVAL && w->direct && refuse_direct(w) == 0) continue;
       return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: write", w->base.path);
     }
-    off += (size_t)r;
+    p += r;
+    n -= (size_t)r;
+    w->flushed += (uint64_t)r;
   }
-  w->n = 0;
   return QB_OK;
+}
+
+static int lw_flush(local_writer *w, qb_err *err)
+{
+  int rc = write_all(w, w->buf, w->n, err);
+  w->n = 0;
+  return rc;
+}
+
+/* Switch to staging in dbuf if the file has passed DIO_WSTART; `*s`/`*n` lose the bytes written buffered to
+ * reach the block boundary. Leaves dbuf NULL (keep writing buffered) when the boundary is not reached within
+ * this piece, and sets no_dio when O_DIRECT cannot be had (then the file stays buffered). */
+static int begin_direct(local_writer *w, const uint8_t **s, size_t *n, qb_err *err)
+{
+  uint64_t at = w->flushed + w->n;
+  size_t head = (size_t)(-at & (DIO_ALIGN - 1));
+  if (head > *n) return QB_OK; /* not there yet: buffered, and asked again at the next piece */
+  if (w->io && __atomic_load_n(&w->io->no_direct_writes, __ATOMIC_RELAXED)) { /* io NULL: a wrapper's writer */
+    w->no_dio = true;
+    return QB_OK;
+  }
+  int rc;
+  if (w->n + head > LOCAL_WBUF && (rc = lw_flush(w, err)) != QB_OK) return rc;
+  memcpy(w->buf + w->n, *s, head);
+  w->n += head;
+  *s += head;
+  *n -= head;
+  if ((rc = lw_flush(w, err)) != QB_OK) return rc;
+  void *b;
+  if (posix_memalign(&b, DIO_ALIGN, DIO_WBUF) != 0) { /* no memory for it: buffered, as before */
+    w->no_dio = true;
+    return QB_OK;
+  }
+  if (set_direct(w->fd, true) != 0) { /* EINVAL: this file system has no O_DIRECT */
+    if (errno == EINVAL) remember_refusal(w->io);
+    free(b);
+    w->no_dio = true;
+    return QB_OK;
+  }
+  w->dbuf = b;
+  w->direct = true;
+  return QB_OK;
+}
+
+/* Append to dbuf, writing it whenever full. */
+static int stage(local_writer *w, const uint8_t *s, size_t n, qb_err *err)
+{
+  while (n) {
+    size_t k = DIO_WBUF - w->dn;
+    if (k > n) k = n;
+    memcpy(w->dbuf + w->dn, s, k);
+    w->dn += k;
+    s += k;
+    n -= k;
+    if (w->dn == DIO_WBUF) {
+      int rc = write_all(w, w->dbuf, DIO_WBUF, err);
+      w->dn = 0;
+      if (rc) return rc;
+    }
+  }
+  return QB_OK;
+}
+
+/* The bytes still staged: whole blocks (O_DIRECT), then the tail with O_DIRECT cleared. */
+static int flush_staged(local_writer *w, qb_err *err)
+{
+  size_t whole = w->dn & ~(size_t)(DIO_ALIGN - 1);
+  int rc = write_all(w, w->dbuf, whole, err);
+  if (rc == QB_OK && w->dn > whole) {
+    if (w->direct) {
+      if (set_direct(w->fd, false) != 0) return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fcntl", w->base.path);
+      w->direct = false;
+    }
+    rc = write_all(w, w->dbuf + whole, w->dn - whole, err);
+  }
+  w->dn = 0;
+  return rc;
 }
 
 static int lw_write(qb_writer *wb, const void *p, size_t n, qb_err *err)
 {
   local_writer *w = (local_writer *)wb;
   const uint8_t *s = p;
+  if (!w->dbuf && !w->no_dio && w->flushed + w->n + n >= DIO_WSTART) {
+    int rc = begin_direct(w, &s, &n, err);
+    if (rc) return rc;
+  }
+  if (w->dbuf) return stage(w, s, n, err);
   if (n >= LOCAL_WBUF) {
     /* a large piece goes to the file as it is: gathering it in the buffer would only copy it once more */
     int rc = lw_flush(w, err);
-    while (rc == QB_OK && n) {
-      ssize_t r = write(w->fd, s, n);
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: write", w->base.path);
-      s += r;
-      n -= (size_t)r;
-    }
-    return rc;
+    return rc ? rc : write_all(w, s, n, err);
   }
   while (n) {
     if (w->n == LOCAL_WBUF) {
@@ -594,6 +723,7 @@ static void lw_free(local_writer *w)
   free(w->base.path);
   free(w->final_path);
   free(w->tmp_path);
+  free(w->dbuf);
   free(w);
 }
 
@@ -624,7 +754,7 @@ static int publish_exclusive(const char *tmp, const char *final, const char *pat
 static int lw_close(qb_writer *wb, qb_err *err)
 {
   local_writer *w = (local_writer *)wb;
-  int rc = lw_flush(w, err);
+  int rc = w->dbuf ? flush_staged(w, err) : lw_flush(w, err);
   bool durable = w->mode != QB_CREATE_OVERWRITE_VOLATILE;
   if (rc == QB_OK && durable && fsync(w->fd) != 0) rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: fsync", wb->path);
   if (close(w->fd) != 0 && rc == QB_OK) rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: close", wb->path);

@@ -72,6 +72,31 @@ int fstat(int fd, struct stat *st)
   return (int)syscall(SYS_fstat, fd, st);
 }
 
+/* write as the library calls it, watched: while `write_watch` is set, each call records whether its
+ * descriptor writes with O_DIRECT and whether such a write is aligned (buffer, length and file offset), and
+ * O_DIRECT writes can be refused as a file system without it does. */
+static int write_watch;
+static int n_direct_writes, n_plain_writes, n_misaligned_writes;
+static bool refuse_direct_writes;
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+  if (write_watch) {
+    bool direct = ((int)syscall(SYS_fcntl, fd, F_GETFL) & O_DIRECT) != 0;
+    if (!direct) n_plain_writes++;
+    if (direct) {
+      n_direct_writes++;
+      off_t at = lseek(fd, 0, SEEK_CUR);
+      if ((uintptr_t)buf % 4096 || n % 4096 || at < 0 || at % 4096) n_misaligned_writes++;
+      if (refuse_direct_writes) {
+        errno = EINVAL;
+        return -1;
+      }
+    }
+  }
+  return (ssize_t)syscall(SYS_write, fd, buf, n);
+}
+
 /* Pages of `path` in the page cache (cachestat(2), Linux 6.5), or -1 when the kernel cannot tell. */
 static long cached_pages(const char *path)
 {
@@ -754,6 +779,141 @@ QB_TEST(dir_reader_reads_by_hint_and_survives_changes)
   free(other);
   free(p);
   free(dir);
+  free(want);
+  qb_fileio_free(io);
+}
+
+/* The local writer's threshold (src/io/local.c DIO_WSTART): a file passing it is written with O_DIRECT. */
+#define DIO_START (256u * 1024)
+
+/* Write `size` bytes of `want` to `path` in pieces of `piece` bytes (0: one piece), watched. */
+static void write_pieces(qb_fileio *io, const char *path, const uint8_t *want, size_t size, size_t piece)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_writer *w;
+  CHECK_OK(qb_fileio_create(&w, io, path, QB_CREATE_OVERWRITE, &err), &err);
+  n_direct_writes = n_plain_writes = n_misaligned_writes = 0;
+  write_watch = 1;
+  for (size_t off = 0; off < size || (!size && !off);) {
+    size_t k = piece && size - off > piece ? piece : size - off;
+    CHECK_OK(qb_writer_write(w, want + off, k, &err), &err);
+    off += k;
+    if (!size) break;
+  }
+  CHECK_EQ_INT(qb_writer_offset(w), (int64_t)size);
+  CHECK_OK(qb_writer_close(w, &err), &err);
+  write_watch = 0;
+}
+
+static void check_content(qb_fileio *io, const char *path, const uint8_t *want, size_t size)
+{
+  qb_err err = QB_ERR_INIT;
+  uint8_t *got = NULL;
+  size_t n = 1;
+  CHECK_OK(qb_fileio_read_all(&got, &n, io, path, size, &err), &err);
+  CHECK_EQ_INT(n, size);
+  CHECK(got && !memcmp(got, want, size));
+  free(got);
+}
+
+QB_TEST(direct_writes_around_block_boundaries)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  size_t max = (3u << 20) + 12345; /* several MiB: several staging buffers' worth */
+  uint8_t *want = malloc(max);
+  CHECK(want != NULL);
+  for (size_t i = 0; i < max; i++) want[i] = (uint8_t)(i * 2654435761u >> 11);
+  size_t sizes[] = {0,
+                    1,
+                    4095,
+                    4096,
+                    4097,
+                    DIO_START - 1,
+                    DIO_START,
+                    DIO_START + 1,
+                    DIO_START + 4095,
+                    DIO_START + 4096,
+                    DIO_START + 4097,
+                    2 * DIO_START - 1,
+                    2 * DIO_START,
+                    2 * DIO_START + 1,
+                    (1u << 20) - 1,
+                    1u << 20,
+                    (1u << 20) + 1,
+                    max};
+  /* one piece; pieces smaller than the writer's 64 KiB buffer; pieces larger than it and unaligned (the
+   * Parquet writer's pages); pieces crossing the threshold at every kind of offset */
+  size_t pieces[] = {0, 1000, 4097, 70001, 300007, DIO_START + 3};
+  char *p = qb_str_printf("%s/dio/f.bin", qb_test_tmpdir());
+  for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+    for (size_t j = 0; j < sizeof pieces / sizeof pieces[0]; j++) {
+      size_t size = sizes[k];
+      if (size < 4 * DIO_START && pieces[j] && pieces[j] < 4096) continue; /* enough small writes */
+      write_pieces(io, p, want, size, pieces[j]);
+      CHECK_EQ_INT(n_misaligned_writes, 0);
+      if (size < DIO_START) CHECK_EQ_INT(n_direct_writes, 0);
+      /* past the threshold and a block after it: at least that block went past the cache (on a file
+       * system with O_DIRECT; tmpdir is on one where the tests run, else nothing was refused either) */
+      if (size >= DIO_START + 2 * 4096) CHECK(n_direct_writes > 0);
+      if (size >= 3 * DIO_START) {
+        long cached = cached_pages(p); /* the direct blocks are not in the cache, the first MiB is */
+        CHECK(cached < 0 || (size_t)cached <= (DIO_START + 2 * 4096) / 4096 + 1);
+      }
+      check_content(io, p, want, size);
+    }
+
+  /* a file system that refuses O_DIRECT writes: the refused bytes are written again, the rest of the file
+   * is written the ordinary way, and the FileIO's later files do not try */
+  refuse_direct_writes = true;
+  write_pieces(io, p, want, max, 70001);
+  CHECK_EQ_INT(n_direct_writes, 1);
+  check_content(io, p, want, max);
+  write_pieces(io, p, want, max, 0);
+  CHECK_EQ_INT(n_direct_writes, 0);
+  check_content(io, p, want, max);
+  refuse_direct_writes = false;
+  write_pieces(io, p, want, max, 0); /* remembered while the FileIO lives */
+  CHECK_EQ_INT(n_direct_writes, 0);
+  qb_fileio_free(io);
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  write_pieces(io, p, want, max, 0); /* a new FileIO tries again */
+  CHECK(n_direct_writes > 0);
+  check_content(io, p, want, max);
+
+  /* tmpfs (O_DIRECT refused before Linux 6.6, accepted as a no-op since): the same bytes either way */
+  char *shm_dir = qb_str_printf("/dev/shm/qberg-dio-%d", (int)getpid());
+  char *shm = qb_str_printf("%s/f.bin", shm_dir);
+  qb_writer *w;
+  if (access("/dev/shm", W_OK) == 0) {
+    write_pieces(io, shm, want, max, 70001);
+    CHECK_EQ_INT(n_misaligned_writes, 0);
+    check_content(io, shm, want, max);
+    CHECK_OK(qb_fileio_delete(io, shm, &err), &err);
+    CHECK_OK(qb_fileio_rmdir(io, shm_dir, &err), &err);
+  }
+  free(shm);
+  free(shm_dir);
+
+  /* abort mid-file, after direct writes and with bytes staged: nothing is published, no temporary file */
+  char *q = qb_str_printf("%s/dio/aborted.bin", qb_test_tmpdir());
+  CHECK_OK(qb_fileio_create(&w, io, q, QB_CREATE_EXCLUSIVE, &err), &err);
+  n_direct_writes = 0;
+  write_watch = 1;
+  for (size_t off = 0; off + 70001 <= max; off += 70001) CHECK_OK(qb_writer_write(w, want + off, 70001, &err), &err);
+  write_watch = 0;
+  CHECK(n_direct_writes > 0);
+  qb_writer_abort(w);
+  CHECK(access(q, F_OK) != 0);
+  char *dir = qb_str_printf("%s/dio", qb_test_tmpdir());
+  CHECK(!dir_has_tmp(dir));
+  /* and the same name can then be created exclusively */
+  CHECK_OK(qb_fileio_write_all(io, q, want, DIO_START + 5000, QB_CREATE_EXCLUSIVE, &err), &err);
+  check_content(io, q, want, DIO_START + 5000);
+  free(dir);
+  free(q);
+  free(p);
   free(want);
   qb_fileio_free(io);
 }
