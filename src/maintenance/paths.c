@@ -191,20 +191,6 @@ void qb_maint__pathset_free(qb_maint_pathset *s)
   memset(s, 0, sizeof *s);
 }
 
-/* Paths share long prefixes and are tens of bytes: mix eight bytes at a time, not one (FNV) */
-static uint64_t path_hash(const char *p, size_t n)
-{
-  uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
-  for (; n >= 8; p += 8, n -= 8) {
-    memcpy(&w, p, 8);
-    h = (h ^ w) * 0xff51afd7ed558ccdULL;
-    h ^= h >> 32;
-  }
-  w = 0;
-  memcpy(&w, p, n);
-  return qb_hash_u64(h ^ w);
-}
-
 static size_t pathset_find(const qb_maint_pathset *s, const char *key, size_t n, uint64_t h)
 {
   size_t i = (size_t)h & (s->cap - 1);
@@ -217,7 +203,7 @@ bool qb_maint__pathset_has(const qb_maint_pathset *s, const char *key)
 {
   if (!s->cap) return false;
   size_t n = strlen(key);
-  return s->slots[pathset_find(s, key, n, path_hash(key, n))].key != NULL;
+  return s->slots[pathset_find(s, key, n, qb_hash_words(key, n))].key != NULL;
 }
 
 int qb_maint__pathset_add(qb_maint_pathset *s, const char *key, const char *value, bool *added, qb_err *err)
@@ -238,7 +224,7 @@ int qb_maint__pathset_add(qb_maint_pathset *s, const char *key, const char *valu
     s->cap = cap;
   }
   size_t n = strlen(key);
-  uint64_t h = path_hash(key, n);
+  uint64_t h = qb_hash_words(key, n);
   qb_maint_pathset_slot *slot = &s->slots[pathset_find(s, key, n, h)];
   if (slot->key) return QB_OK;
   char *k = qb_arena_memdup(&s->arena, key, n + 1);

@@ -174,7 +174,7 @@ typedef struct experiment {
 typedef struct job {
   qb_features_report *rep;
   qb_arena arena;   /* experiments and their context strings */
-  /* the new experiments of vqe_iterations by id: open addressing over id_hash (ix_cap a power of two, at
+  /* the new experiments of vqe_iterations by id: open addressing over qb_hash_words (ix_cap a power of two, at
    * most half full), and in pass one's order from first_new (linked by next) */
   experiment **ix;
   size_t ix_cap, n_new;
@@ -268,26 +268,10 @@ static void remember(job *j, experiment *e, const qb_value *id)
 
 static uint64_t id_digest(const qb_value *id) { return qb_hash_bytes(id->u.bytes.p, id->u.bytes.n); }
 
-/* The index of new experiments hashes ids a word at a time (qb_map's byte-serial FNV-1a costs ~6
- * instructions per byte, and a context row's id rarely repeats the previous row's). */
-static uint64_t id_hash(const uint8_t *p, size_t n)
-{
-  uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
-  for (; n >= 8; p += 8, n -= 8) {
-    memcpy(&w, p, 8);
-    h = (h ^ w) * 0xff51afd7ed558ccdULL;
-    h ^= h >> 32;
-  }
-  w = 0;
-  memcpy(&w, p, n);
-  h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-  return h ^ (h >> 29);
-}
-
 static experiment *find_new(const job *j, const uint8_t *p, size_t n)
 {
   if (!j->ix_cap) return NULL;
-  for (size_t i = (size_t)id_hash(p, n) & (j->ix_cap - 1);; i = (i + 1) & (j->ix_cap - 1)) {
+  for (size_t i = (size_t)qb_hash_words(p, n) & (j->ix_cap - 1);; i = (i + 1) & (j->ix_cap - 1)) {
     experiment *e = j->ix[i];
     if (!e || (e->id_len == n && !memcmp(e->id, p, n))) return e;
   }
@@ -295,7 +279,7 @@ static experiment *find_new(const job *j, const uint8_t *p, size_t n)
 
 static void ix_put(experiment **ix, size_t cap, experiment *e)
 {
-  size_t i = (size_t)id_hash((const uint8_t *)e->id, e->id_len) & (cap - 1);
+  size_t i = (size_t)qb_hash_words(e->id, e->id_len) & (cap - 1);
   while (ix[i]) i = (i + 1) & (cap - 1);
   ix[i] = e;
 }

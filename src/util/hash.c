@@ -11,6 +11,20 @@ uint64_t qb_hash_bytes(const void *p, size_t n)
   return qb_hash_bytes_final(qb_hash_bytes_update(QB_HASH_BYTES_INIT, p, n));
 }
 
+uint64_t qb_hash_words(const void *p, size_t n)
+{
+  const uint8_t *b = p;
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+  for (; n >= 8; b += 8, n -= 8) {
+    memcpy(&w, b, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+  }
+  w = 0;
+  memcpy(&w, b, n);
+  return qb_hash_u64(h ^ w);
+}
+
 void qb_map_init(qb_map *m) { memset(m, 0, sizeof *m); }
 
 void qb_map_free(qb_map *m)

@@ -22,6 +22,11 @@ static inline uint64_t qb_hash_u64(uint64_t x)
 
 uint64_t qb_hash_bytes(const void *p, size_t n);
 
+/* A hash of the same strength as qb_hash_bytes for in-memory tables, eight bytes at a time (FNV-1a costs ~6
+ * instructions per byte): for keys of tens of bytes looked up often (paths, experiment ids). Not stable
+ * across versions: never persist it. */
+uint64_t qb_hash_words(const void *p, size_t n);
+
 /* qb_hash_bytes in pieces, for keys that share a prefix (hash the prefix once, then each rest):
  * qb_hash_bytes(p, n) == qb_hash_bytes_final(qb_hash_bytes_update(QB_HASH_BYTES_INIT, p, n)), and
  * update(update(s, a, na), b, nb) == update(s, a + b, na + nb). */
