@@ -6,8 +6,8 @@
 # expires N-1 of them: 2N-1 manifest lists and manifests read, 2N-1 files deleted. Prints wall, user and system
 # time and peak RSS of the expire process (goals: <= 1 s per 10,000 snapshots on local disk, RSS <= 128 MiB),
 # and checks the table still scans to N rows. The floor of the system time is printed too: `rm` of the same
-# files (those the expire deleted) in a copy of the table made before it. On tmpfs (/dev/shm) so a shared disk's fsync noise does not hide
-# the algorithmic cost. N=... overrides the size.
+# files (those the expire deleted) in a copy of the table made before it. On tmpfs (/dev/shm) so a shared
+# disk's fsync noise does not hide the algorithmic cost. N=... overrides the size.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -26,7 +26,7 @@ files=$(find "$tmp/bench/h" -type f | wc -l)
 cp -a "$tmp/bench/h" "$tmp/floor"
 echo "history: $N snapshots, $files files, built in $(python3 -c "print('%.1f' % ($t1 - $t0))") s"
 python3 - "$BUILD/qberg" "$tmp" "$N" <<'PY'
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
 qberg, wh, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
 t = time.monotonic()
@@ -44,11 +44,10 @@ print("expire %d snapshots: wall %.2f s, user %.2f s, sys %.2f s (cpu %.2f s), p
       % (d["expired"], wall, user, sys_, user + sys_, r1.ru_maxrss / 1024, d["deleted"]["manifest_lists"],
          d["deleted"]["manifests"], d["manifests_read"]))
 # the floor: rm of the same files (those the expire deleted, found in the copy made before it), one process
-import os
 gone = []
-for d, _, names in os.walk(wh + "/floor"):
+for dirpath, _, names in os.walk(wh + "/floor"):
     for f in names:
-        p = os.path.join(d, f)
+        p = os.path.join(dirpath, f)
         if not os.path.exists(wh + "/bench/h/" + os.path.relpath(p, wh + "/floor")):
             gone.append(p)
 r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
