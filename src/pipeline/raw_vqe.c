@@ -775,12 +775,18 @@ static int array_after(ps *s, bool *more)
   return expect_char(s, ']', "',' or ']'");
 }
 
-/* Grow an arena array geometrically (the old block stays in the arena until it is released). */
+/* Grow an arena array geometrically: in place when it is the arena's last block (nothing was allocated
+ * since it grew last: the usual case, as the elements are read into it), else into a new block (the old
+ * one stays in the arena until it is released). */
 static int grow(ps *s, void **v, size_t *cap, size_t used, size_t elem)
 {
   if (used < *cap) return QB_OK;
   size_t ncap = *cap ? *cap * 2 : 8;
   if (ncap > SIZE_MAX / elem) return fail_nomem(s);
+  if (*cap && qb_arena_extend(s->a, *v, *cap * elem, ncap * elem)) {
+    *cap = ncap;
+    return QB_OK;
+  }
   void *nv = qb_arena_alloc(s->a, ncap * elem);
   if (!nv) return fail_nomem(s);
   if (used) memcpy(nv, *v, used * elem);

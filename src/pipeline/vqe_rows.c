@@ -698,16 +698,12 @@ static int derive(qb_vqe_table t, const qb_vqe_record *rec, const char *experime
     return QB_FAIL(err, QB_EINVAL, "qb_vqe_rows: missing argument");
   qb_arena a;
   qb_arena_init(&a, cols ? 64 : 16 * 1024);
-  rows w = {.r = rec,
-            .eid = experiment_id,
-            .eid_n = strnlen(experiment_id, 64),
-            .types = types,
-            .meta = meta,
-            .fn = fn,
-            .ctx = ctx,
-            .err = err,
-            .a = &a,
-            .cols = cols};
+  /* Field by field: an initializer would zero items[] and id[] too (~830 bytes, nine times per record),
+   * which the row path writes before it reads and the columnar path never uses. */
+  rows w;
+  w.r = rec, w.eid = experiment_id, w.eid_n = strnlen(experiment_id, 64), w.types = types, w.meta = meta;
+  w.fn = fn, w.ctx = ctx, w.err = err, w.a = &a, w.cols = cols, w.n = 0;
+  w.prefix_col = 0, w.prefix_n = 0, w.meta_col = 0, w.has_prefix = false, w.has_meta = false;
   size_t from = cols ? cols->n_rows : 0;
   int rc;
   switch (t) {

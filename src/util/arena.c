@@ -60,6 +60,25 @@ void *qb_arena_alloc(qb_arena *a, size_t n)
 #endif
 }
 
+void *qb_arena_extend(qb_arena *a, void *p, size_t old_n, size_t new_n)
+{
+#ifdef QB_DEBUG_ARENA
+  (void)a, (void)p, (void)old_n, (void)new_n;
+  return NULL; /* every block its own malloc: ASan keeps seeing the old block's bounds */
+#else
+  qb_arena_chunk *c = a->head;
+  if (!c || !p || new_n < old_n || new_n > SIZE_MAX - 64) return NULL;
+  size_t old_need = (old_n ? old_n + 15 : 16) & ~(size_t)15, need = (new_n + 15) & ~(size_t)15;
+  /* p is the head chunk's last block: it ends where the chunk's used bytes end (alloc rounds to 16) */
+  if (c->used < old_need || (unsigned char *)p != c->data + c->used - old_need) return NULL;
+  size_t start = c->used - old_need;
+  if (c->cap - start < need) return NULL;
+  c->used = start + need;
+  a->total_bytes += new_n - old_n;
+  return p;
+#endif
+}
+
 void *qb_arena_calloc(qb_arena *a, size_t n, size_t size)
 {
   if (size && n > SIZE_MAX / size) return NULL;

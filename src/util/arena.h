@@ -18,6 +18,12 @@ void qb_arena_init(qb_arena *a, size_t chunk_size);
 void *qb_arena_alloc(qb_arena *a, size_t n);
 /** Zeroed; NULL on overflow of n*size or ENOMEM. */
 void *qb_arena_calloc(qb_arena *a, size_t n, size_t size);
+/** Grow p, the block of old_n bytes that qb_arena_alloc (or this function) returned last from `a`, to new_n
+ * (>= old_n) bytes where it is, when the chunk holding it has the room: returns p, its first old_n bytes
+ * unchanged. NULL when it cannot (p was not the last block, no room, or -DQB_DEBUG_ARENA): nothing changed,
+ * the caller allocates a new block and copies. For arrays grown while they are parsed, which are nearly
+ * always the last block: no copy of what was read so far. */
+void *qb_arena_extend(qb_arena *a, void *p, size_t old_n, size_t new_n);
 char *qb_arena_strdup(qb_arena *a, const char *s);
 char *qb_arena_strndup(qb_arena *a, const char *s, size_t n);
 void *qb_arena_memdup(qb_arena *a, const void *p, size_t n);

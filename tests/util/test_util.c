@@ -62,6 +62,44 @@ QB_TEST(arena)
   qb_arena_release(&a);
 }
 
+/* qb_arena_extend grows the last block in place while its chunk has room, and refuses (changing nothing)
+ * for any other block, past the chunk's end, or a shrink; the data read so far stays put. */
+QB_TEST(arena_extend_last_block)
+{
+  qb_arena a;
+  qb_arena_init(&a, 256);
+  unsigned char *p = qb_arena_alloc(&a, 24);
+  CHECK(p != NULL);
+  for (int i = 0; i < 24; i++) p[i] = (unsigned char)i;
+#ifdef QB_DEBUG_ARENA
+  CHECK(qb_arena_extend(&a, p, 24, 48) == NULL); /* every block its own malloc */
+#else
+  CHECK(qb_arena_extend(&a, p, 24, 48) == p);
+  CHECK(qb_arena_extend(&a, p, 48, 200) == p);
+  for (int i = 0; i < 24; i++) CHECK(p[i] == i);
+  memset(p, 7, 200);
+  CHECK(qb_arena_extend(&a, p, 200, 40) == NULL);  /* not a shrink */
+  CHECK(qb_arena_extend(&a, p, 200, 300) == NULL); /* past the chunk: the caller copies */
+  CHECK(qb_arena_extend(&a, p, 100, 150) == NULL); /* a size it was not given: not at the chunk's end */
+  unsigned char *q = qb_arena_alloc(&a, 16);       /* the rest of the chunk (208 + 16 <= 256) */
+  CHECK(q == p + 208);
+  memset(q, 9, 16);
+  CHECK(qb_arena_extend(&a, p, 200, 208) == NULL); /* no longer the last block */
+  CHECK(qb_arena_extend(&a, q, 16, 32) == p + 208); /* the last block, 240 bytes used */
+  CHECK(qb_arena_extend(&a, q, 32, 64) == NULL);    /* 208 + 64 > 256 */
+  for (int i = 0; i < 200; i++) CHECK(p[i] == 7);
+  for (int i = 0; i < 16; i++) CHECK(q[i] == 9);
+  unsigned char *r = qb_arena_alloc(&a, 64); /* a new chunk becomes the head */
+  CHECK(r != NULL && qb_arena_extend(&a, r, 64, 100) == r);
+  CHECK(qb_arena_extend(&a, q, 32, 40) == NULL); /* q's chunk is no longer the head */
+#endif
+  CHECK(qb_arena_extend(&a, NULL, 0, 16) == NULL);
+  qb_arena_release(&a);
+  qb_arena_init(&a, 64);
+  CHECK(qb_arena_extend(&a, p, 24, 48) == NULL); /* an empty arena holds no block */
+  qb_arena_release(&a);
+}
+
 QB_TEST(buf_limit)
 {
   qb_err err = QB_ERR_INIT;
