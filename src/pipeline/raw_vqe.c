@@ -38,6 +38,11 @@ typedef struct ps {
   seg path[MAX_PATH];
   int depth;
   unsigned float_fields, int_fields;
+  /* the last string parse_string read: its text between the quotes, and whether that text is Jackson's
+   * escaping of the decoded string (qb_vqe_record.ansatz_json) */
+  const uint8_t *str_raw;
+  size_t str_raw_n;
+  bool str_jackson;
 } ps;
 
 /* ---- errors ---- */
@@ -300,6 +305,9 @@ static int parse_string(ps *s, qb_vqe_str *out)
     q += n;
   }
   size_t raw_n = (size_t)(q - start);
+  s->str_raw = start;
+  s->str_raw_n = raw_n;
+  s->str_jackson = true; /* pass 1 let no raw '"', '\\' or control byte through: Jackson copies the rest */
   if (!escaped) {
     out->p = (const char *)start;
     out->n = raw_n;
@@ -343,7 +351,7 @@ static int parse_string(ps *s, qb_vqe_str *out)
     switch (e) {
     case '"': o[n++] = '"'; break;
     case '\\': o[n++] = '\\'; break;
-    case '/': o[n++] = '/'; break;
+    case '/': o[n++] = '/', s->str_jackson = false; break; /* Jackson writes '/' as it is */
     case 'b': o[n++] = '\b'; break;
     case 'f': o[n++] = '\f'; break;
     case 'n': o[n++] = '\n'; break;
@@ -351,6 +359,7 @@ static int parse_string(ps *s, qb_vqe_str *out)
     case 't': o[n++] = '\t'; break;
     case 'u': {
       uint32_t cp, lo;
+      s->str_jackson = false; /* Jackson's \u00XX for the other C0 controls is not worth matching */
       if (q - r < 4 || hex4(r, &cp)) return fail(s, "invalid \\u escape in string");
       r += 4;
       if (cp >= 0xdc00 && cp <= 0xdfff) return fail(s, "invalid \\u escape in string: unpaired surrogate");
@@ -1245,7 +1254,13 @@ static int read_initial_data(ps *s, qb_vqe_record *r)
     case 3: rc = read_int(s, &r->num_parameters); break;
     case 4: rc = read_doubles(s, &r->initial_parameters, QB_VQE_F_INITIAL_PARAMETERS); break;
     case 5: rc = read_string(s, &r->optimizer); break;
-    case 6: rc = read_string(s, &r->ansatz); break;
+    case 6:
+      if (!(rc = read_string(s, &r->ansatz)) && s->str_jackson) {
+        r->ansatz_json.p = (const char *)s->str_raw;
+        r->ansatz_json.n = s->str_raw_n;
+        r->ansatz_json_of = r->ansatz;
+      }
+      break;
     case 7: rc = read_string(s, &r->noise_backend); break;
     case 8: rc = read_nullable(s, "int", rd_int, &r->default_shots, &r->has_default_shots); break;
     case 9: rc = read_int(s, &r->ansatz_reps); break;

@@ -91,6 +91,12 @@ struct qb_vqe_record {
   int32_t num_parameters;
   qb_vqe_doubles initial_parameters;
   qb_vqe_str optimizer, ansatz, noise_backend;
+  /* When ansatz_json.p is set and ansatz is still ansatz_json_of (same pointer and length): ansatz's source
+   * text between its quotes in the input, which is exactly Jackson's escaping of it (its only escapes are
+   * \" \\ \b \f \n \r \t; every other byte is one Jackson copies), so the experiment-id text may copy it
+   * instead of escaping the decoded text again (~1.5 KB of OpenQASM with a '\n' per line). Set by the JSON
+   * reader; {NULL, 0} for Avro records and for a text with any other escape (\/, \uXXXX). */
+  qb_vqe_str ansatz_json, ansatz_json_of;
   bool has_default_shots;
   int32_t default_shots;
   int32_t ansatz_reps;

@@ -378,7 +378,15 @@ static void j_initial_data(jw *w)
       continue; /* null or absent: omitted */
     j_key(w, &first, id_names[f]);
     switch (f) {
-    case ID_ANSATZ: j_str(w, r->ansatz); break;
+    case ID_ANSATZ:
+      if (r->ansatz_json.p && r->ansatz_json_of.p == r->ansatz.p && r->ansatz_json_of.n == r->ansatz.n) {
+        j_putc(w, '"'); /* the reader's text is already Jackson's escaping (raw_vqe.h) */
+        j_put(w, r->ansatz_json.p, r->ansatz_json.n);
+        j_putc(w, '"');
+      } else {
+        j_str(w, r->ansatz);
+      }
+      break;
     case ID_ANSATZ_NAME: j_str(w, r->ansatz_name); break;
     case ID_ANSATZ_REPS: j_long(w, r->ansatz_reps); break;
     case ID_BACKEND: j_str(w, r->backend); break;

@@ -526,6 +526,80 @@ QB_TEST(experiment_text_same_with_kept_coefficient_texts)
   CHECK_EQ_INT(kept, 7);
 }
 
+/* The ansatz's kept source text (qb_vqe_record.ansatz_json): kept exactly when its escapes are all Jackson's
+ * two-byte ones, equal to the bytes between its quotes, and the experiment-id text is the same with it kept
+ * as with the decoded ansatz escaped again; every good sample, and sample 0 with other ansatz texts. */
+QB_TEST(experiment_text_same_with_kept_ansatz_text)
+{
+  static const struct {
+    const char *raw; /* the JSON text between the ansatz's quotes */
+    bool kept;
+  } cases[] = {
+      {"", true},
+      {"OPENQASM 3.0;", true},
+      {"OPENQASM 3.0;\\ninclude \\\"stdgates.inc\\\";\\ninput float[64] _\xce\xb8_0_;\\n", true},
+      {"a\\tb\\bc\\fd\\re\\\\f\\\"", true},
+      {"\\n\\n\\n", true},
+      {"x\x7f\xc3\xa9/y", true},       /* DEL, non-ASCII and a bare '/' are copied by Jackson too */
+      {"a\\/b", false},                /* Jackson writes '/' bare */
+      {"a\\u0001b", false},            /* \u escapes are not matched, even Jackson's own */
+      {"a\\u00e9b", false},            /* a non-ASCII character escaped */
+      {"line\\nq\\u0041", false},      /* one \u among kept escapes */
+  };
+  qb_err err = QB_ERR_INIT;
+  size_t n_good = sizeof vqe_good_samples / sizeof vqe_good_samples[0];
+  size_t n_cases = sizeof cases / sizeof cases[0];
+  size_t kept = 0;
+  for (size_t i = 0; i < n_good + n_cases; i++) {
+    qb_arena a;
+    qb_arena_init(&a, 0);
+    qb_vqe_record r;
+    size_t n;
+    char *data = vqe_read_data(vqe_good_samples[i < n_good ? i : 0], &n);
+    CHECK(data != NULL);
+    const char *raw = NULL;
+    if (i >= n_good) { /* sample 0 with its ansatz string replaced by cases[i - n_good].raw */
+      raw = cases[i - n_good].raw;
+      char *at = strstr(data, "\"ansatz\":\"");
+      CHECK(at != NULL);
+      char *from = at + 10, *to = from;
+      while (*to != '"') to += *to == '\\' ? 2 : 1;
+      qb_buf b;
+      qb_buf_init(&b, QB_BUF_NOLIMIT);
+      CHECK_OK(qb_buf_append(&b, data, (size_t)(from - data), &err), &err);
+      CHECK_OK(qb_buf_puts(&b, raw, &err), &err);
+      CHECK_OK(qb_buf_puts(&b, to, &err), &err);
+      CHECK_OK(qb_buf_cstr(&b, &err), &err);
+      free(data);
+      data = (char *)b.p; /* owned: freed below */
+    }
+    CHECK_OK(vqe_parse_one(&r, &a, "ansatz", data, &err), &err);
+    if (raw) {
+      EXPECT(cases[i - n_good].kept == (r.ansatz_json.p != NULL));
+      if (r.ansatz_json.p) EXPECT(r.ansatz_json.n == strlen(raw) && !memcmp(r.ansatz_json.p, raw, r.ansatz_json.n));
+    }
+    if (r.ansatz_json.p) {
+      kept++;
+      EXPECT(r.ansatz_json_of.p == r.ansatz.p && r.ansatz_json_of.n == r.ansatz.n);
+    }
+    qb_vqe_types t;
+    qb_vqe_types_init(&t);
+    qb_vqe_types_add(&t, &r);
+    char *with = NULL, *without = NULL;
+    size_t with_n = 0, without_n = 0;
+    CHECK_OK(qb_vqe_experiment_text(&with, &with_n, &r, &t, &err), &err);
+    r.ansatz_json.p = NULL; /* the decoded ansatz escaped again */
+    r.ansatz_json.n = 0;
+    CHECK_OK(qb_vqe_experiment_text(&without, &without_n, &r, &t, &err), &err);
+    EXPECT(with_n == without_n && memcmp(with, without, with_n) == 0);
+    free(with);
+    free(without);
+    free(data);
+    qb_arena_release(&a);
+  }
+  EXPECT(kept >= n_good + 6); /* every good sample's ansatz (Jackson-escaped OpenQASM) and six cases */
+}
+
 /* qb_spark_json_plain_run (16, then 8 bytes at a time) against the byte loop it replaces, and the escaped string
  * against escaping byte by byte, on random bytes where escapes sit at every offset of a word. */
 QB_TEST(plain_runs_match_the_byte_loop)
