@@ -1156,6 +1156,7 @@ static inline __attribute__((always_inline)) bool read_term_fast(ps *s, qb_vqe_t
   if (q >= end || *q != '"') return false;
   t->label.p = (const char *)lab;
   t->label.n = (size_t)(q - lab);
+  t->label_plain = t->label.p; /* plain_run_end stops at '"', '\\', < 0x20 and >= 0x80 */
   s->p = ++q;
   if (!LIT_IS(q, end, ",\"coefficients\":{\"real\":")) goto undo;
   s->p = q + 24;

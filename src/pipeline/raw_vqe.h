@@ -33,6 +33,10 @@ typedef struct qb_vqe_term { /* HamiltonianTerm */
    * writers' layout; 0 for every other term and for Avro records. Whoever changes real clears it. */
   uint8_t real_text_n;
   const char *real_text;
+  /* == label.p when the reader saw that label has no byte Jackson escapes (ASCII 0x20..0x7e but '"' and
+   * '\\', and DEL: what the term template's plain run takes), so the experiment-id text copies it without
+   * testing each byte again; NULL when unknown. A label replaced by another pointer is tested as before. */
+  const char *label_plain;
 } qb_vqe_term;
 
 typedef struct qb_vqe_iteration { /* VQEProcess */

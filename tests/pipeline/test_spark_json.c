@@ -526,6 +526,69 @@ QB_TEST(experiment_text_same_with_kept_coefficient_texts)
   CHECK_EQ_INT(kept, 7);
 }
 
+/* Hamiltonian labels copied without a per-byte test (qb_vqe_term.label_plain): set exactly for the labels the
+ * term template read (no escape, nothing Jackson escapes), and the experiment-id text is the same with them
+ * copied as with every label escaped; labels of every length 1..20 (the word copies at 4, 8 and 16 bytes,
+ * the escaping path above 16), with DEL and punctuation, and escaped ones read by the member reader. */
+QB_TEST(experiment_text_same_with_plain_labels)
+{
+  static const char *labels[] = {"X", "XY", "XYZ", "XYZI", "XYZIX", "XYZIXY", "IIIIIII", "ZZZZZZZZ", "XYZIXYZIX",
+                                 "XYZIXYZIXY", "XYZIXYZIXYZ", "XYZIXYZIXYZI", "X\x7fZ ~!#$%&'()", "XYZIXYZIXYZIXY",
+                                 "XYZIXYZIXYZIXYZ", "XYZIXYZIXYZIXYZI", "XYZIXYZIXYZIXYZIX", "XYZIXYZIXYZIXYZIXYZI",
+                                 "A\\\"B", "new\\nline", "\\u0041BC"};
+  enum { N_LABELS = sizeof labels / sizeof labels[0], N_ESCAPED = 3 };
+  qb_err err = QB_ERR_INIT;
+  qb_arena a;
+  qb_arena_init(&a, 0);
+  size_t n;
+  char *base = vqe_read_data(vqe_good_samples[0], &n);
+  CHECK(base != NULL);
+  qb_buf b;
+  qb_buf_init(&b, QB_BUF_NOLIMIT);
+  const char *h = strstr(base, "\"hamiltonian\":[");
+  CHECK(h != NULL);
+  const char *h_end = strchr(h, ']');
+  CHECK(h_end != NULL);
+  CHECK_OK(qb_buf_append(&b, base, (size_t)(h - base) + 15, &err), &err);
+  for (size_t k = 0; k < N_LABELS; k++) {
+    char t[128];
+    snprintf(t, sizeof t, "%s{\"label\":\"%s\",\"coefficients\":{\"real\":0.%zu25,\"imaginary\":0}}", k ? "," : "",
+             labels[k], k + 1);
+    CHECK_OK(qb_buf_puts(&b, t, &err), &err);
+  }
+  CHECK_OK(qb_buf_puts(&b, h_end, &err), &err);
+  CHECK_OK(qb_buf_cstr(&b, &err), &err);
+  free(base);
+  qb_vqe_record r;
+  CHECK_OK(vqe_parse_one(&r, &a, "labels", (const char *)b.p, &err), &err);
+  CHECK(r.n_hamiltonian == N_LABELS);
+  qb_vqe_term *v = (qb_vqe_term *)r.hamiltonian;
+  for (size_t k = 0; k < N_LABELS; k++) {
+    bool plain = k < N_LABELS - N_ESCAPED;
+    EXPECT(plain == (v[k].label_plain != NULL));
+    if (plain) EXPECT(v[k].label_plain == v[k].label.p && v[k].label.n == strlen(labels[k]));
+  }
+  for (int avro = 0; avro < 2; avro++) {
+    qb_vqe_types t;
+    qb_vqe_types_init(&t);
+    qb_vqe_types_add(&t, &r);
+    if (avro) t.flags |= QB_VQE_TYPES_AVRO;
+    char *with = NULL, *without = NULL;
+    size_t with_n = 0, without_n = 0;
+    const char *kept[N_LABELS];
+    CHECK_OK(qb_vqe_experiment_text(&with, &with_n, &r, &t, &err), &err);
+    for (size_t k = 0; k < N_LABELS; k++) kept[k] = v[k].label_plain, v[k].label_plain = NULL;
+    CHECK_OK(qb_vqe_experiment_text(&without, &without_n, &r, &t, &err), &err);
+    for (size_t k = 0; k < N_LABELS; k++) v[k].label_plain = kept[k];
+    EXPECT(with_n == without_n && memcmp(with, without, with_n) == 0);
+    EXPECT(strstr(with, "\"label\":\"X\x7fZ ~!#$%&'()\"") != NULL);
+    free(with);
+    free(without);
+  }
+  qb_buf_free(&b);
+  qb_arena_release(&a);
+}
+
 /* The ansatz's kept source text (qb_vqe_record.ansatz_json): kept exactly when its escapes are all Jackson's
  * two-byte ones, equal to the bytes between its quotes, and the experiment-id text is the same with it kept
  * as with the decoded ansatz escaped again; every good sample, and sample 0 with other ansatz texts. */
