@@ -44,7 +44,7 @@ static void chunk_reset(qb_pq_chunk_codec *cc)
 {
   cc->decided = cc->store = cc->closing = false;
   cc->extra = 0;
-  cc->in = cc->out = 0;
+  cc->in = cc->out = cc->searched = 0;
 }
 
 void qb_pq_chunk_codec_init(qb_pq_chunk_codec *cc, qb_pq_compressor *z)
@@ -87,17 +87,26 @@ bool qb_pq_chunk_codec_compresses(qb_pq_chunk_codec *cc, size_t n)
   return !cc->store && cc->z->codec != QB_PQ_UNCOMPRESSED;
 }
 
-void qb_pq_chunk_codec_count(qb_pq_chunk_codec *cc, size_t in, size_t out)
+void qb_pq_chunk_codec_count(qb_pq_chunk_codec *cc, size_t in, size_t out, bool searched)
 {
   cc->in += in;
   cc->out += out;
+  if (searched) cc->searched += in;
+}
+
+/* What the chunk's compression must save to be kept on (compressor.h): 1/QB_PQ_PROBE_MIN_GAIN of its
+ * bytes, but 1/QB_PQ_PROBE_MIN_GAIN_SEARCH of those zstd's search compressed at the default level. */
+static uint64_t chunk_min_gain(const qb_pq_chunk_codec *cc)
+{
+  if (cc->z->codec != QB_PQ_ZSTD || cc->z->level != QB_PQ_LEVEL_DEFAULT) return cc->in / QB_PQ_PROBE_MIN_GAIN;
+  return (cc->in - cc->searched) / QB_PQ_PROBE_MIN_GAIN + cc->searched / QB_PQ_PROBE_MIN_GAIN_SEARCH;
 }
 
 qb_pq_codec qb_pq_chunk_codec_end(qb_pq_chunk_codec *cc)
 {
   qb_pq_codec codec = cc->store ? QB_PQ_UNCOMPRESSED : cc->z->codec;
   if (cc->skip && !cc->store && cc->in >= QB_PQ_PROBE_MIN_BYTES &&
-      cc->in - (cc->out < cc->in ? cc->out : cc->in) < cc->in / QB_PQ_PROBE_MIN_GAIN)
+      cc->in - (cc->out < cc->in ? cc->out : cc->in) < chunk_min_gain(cc))
     *cc->skip = QB_PQ_STORE_CHUNKS;
   chunk_reset(cc);
   return codec;
