@@ -32,13 +32,11 @@
 #define QB_PQ_ZSTD_DEFAULT_MIN_MATCH 7
 /* Pages under this many bytes at the default level store their literals raw (ZSTD_c_literalCompressionMode
  * uncompressed; qb_pq_zstd_compress and every path that falls back to it): building and writing a Huffman
- * table costs a frame ~20,000 instructions whatever its size, and Huffman ~10 more a byte; on the ingest's
- * small pages (dictionary indices, dictionaries of numbers, levels, small tables' columns) it saved 2-8 %
- * of them, the matches stay. 512 bytes (session 22): 10.6 M fewer instructions at 2,000 files, 21 KB more.
- * 16 KiB (session 25; pages of 512 B-16 KiB there: 1.6 MB in 238 pages): 14.7 M fewer instructions and
- * ~5 M fewer cycles, 61 KB (0.23 %) more in 26.4 MB of data files; the pages from 16 KiB up are PLAIN
- * integers whose literals Huffman shrinks by 15-20 % (raw there: +460 KB). docs/BENCHMARKS.md. */
-#define QB_PQ_ZSTD_SMALL_RAW 16384
+ * table costs a frame ~20,000 instructions whatever its size, and on small pages (the ingest's dictionary
+ * indices, dictionaries of numbers, levels) it saves a few dozen bytes. 2,000-file ingest: 10.6 M fewer
+ * instructions, 21 KB more in 26.3 MB of data files (256: 4 M and 1.4 KB; 1024: 15.5 M and 46 KB on the
+ * replayed pages). docs/BENCHMARKS.md, session 22. */
+#define QB_PQ_ZSTD_SMALL_RAW 512
 
 /**
  * Decompress `src` into exactly `dst_len` bytes at `dst` (the page's uncompressed_page_size). Producing

@@ -45,21 +45,21 @@ void qb_pq_compressor_free(qb_pq_compressor *c);
 #define QB_PQ_PROBE_MIN_GAIN 16
 #define QB_PQ_STORE_CHUNKS 15
 /* At zstd's default level (QB_PQ_LEVEL_DEFAULT) the page bytes zstd compresses with its own search and
- * Huffman-coded literals (qb_pq_compressor_run: integers, dictionary indices, levels; not the PLAIN strings
- * and floats of qb_pq_compressor_run_rows / _floats) must save 1/QB_PQ_PROBE_MIN_GAIN_SEARCH (20 %) of
- * themselves: there the literal Huffman is nearly all of zstd's work, ~16 instructions a byte against ~4
- * on the id strings, so a chunk of random integers that saves 16 % buys 10 KB per million instructions
- * where the string columns buy 30-250 KB. A chunk's threshold is the sum over its compressed pages (a
- * dictionary page of strings and a data page of indices each by its own rule). A column whose chunk fails
- * only this rule (it saved 1/16 or more) stores QB_PQ_STORE_CHUNKS_SEARCH chunks, not QB_PQ_STORE_CHUNKS:
- * every 4th chunk compressed keeps a quarter of their gain, which holds the files' growth under 1.5 %
- * together with QB_PQ_ZSTD_SMALL_RAW (codec.h). On the 2,000-file ingest: the random term_index
- * (hamiltonian_terms) and parameter_index (optimal_parameters) columns, which saved 15-16 %, are stored in
- * 3 of 4 chunks; initial_parameters' parameter_index (23-31 %) and the dictionary indices (mostly > 40 %)
- * stay compressed (docs/BENCHMARKS.md, session 25). An explicit compression level keeps 1/QB_PQ_PROBE_MIN_GAIN
- * and QB_PQ_STORE_CHUNKS for every page. */
+ * Huffman-coded literals (qb_pq_compressor_run: integers, dictionary indices, levels, DELTA_BYTE_ARRAY; not
+ * the PLAIN strings and floats of qb_pq_compressor_run_rows / _floats) must save 1/QB_PQ_PROBE_MIN_GAIN_SEARCH
+ * (20 %) of themselves: there the literal Huffman is nearly all of zstd's work, ~16 instructions a byte
+ * against ~4 on the id strings, so a chunk of random integers that saves 16 % buys 10 KB per million
+ * instructions where the string columns buy 30-250 KB. A chunk's threshold is the sum over its compressed
+ * pages (a dictionary page of strings and a data page of indices each by its own rule). A column whose
+ * chunk fails only this rule (it saved 1/16 or more) stores QB_PQ_STORE_CHUNKS_SEARCH chunks, not
+ * QB_PQ_STORE_CHUNKS: every 8th chunk compressed keeps an eighth of its gain, and the files' growth well
+ * under 1.5 %. On the 2,000-file ingest: the random term_index (hamiltonian_terms) and parameter_index
+ * (optimal_parameters) columns, which saved 15-16 %, are stored in 7 of 8 chunks (~35 M fewer instructions,
+ * files +1.3 %); initial_parameters' parameter_index (23-31 %) and the dictionary indices (mostly > 40 %)
+ * stay compressed (docs/BENCHMARKS.md, session 25). An explicit compression level keeps
+ * 1/QB_PQ_PROBE_MIN_GAIN and QB_PQ_STORE_CHUNKS for every page. */
 #define QB_PQ_PROBE_MIN_GAIN_SEARCH 5
-#define QB_PQ_STORE_CHUNKS_SEARCH 3
+#define QB_PQ_STORE_CHUNKS_SEARCH 7
 
 /** One column's codec for the chunk being written (see the constants above). */
 typedef struct qb_pq_chunk_codec {
