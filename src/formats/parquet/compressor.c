@@ -44,7 +44,7 @@ static void chunk_reset(qb_pq_chunk_codec *cc)
 {
   cc->decided = cc->store = cc->closing = false;
   cc->extra = 0;
-  cc->in = cc->out = 0;
+  cc->in = cc->out = cc->searched = 0;
 }
 
 void qb_pq_chunk_codec_init(qb_pq_chunk_codec *cc, qb_pq_compressor *z)
@@ -87,18 +87,32 @@ bool qb_pq_chunk_codec_compresses(qb_pq_chunk_codec *cc, size_t n)
   return !cc->store && cc->z->codec != QB_PQ_UNCOMPRESSED;
 }
 
-void qb_pq_chunk_codec_count(qb_pq_chunk_codec *cc, size_t in, size_t out)
+void qb_pq_chunk_codec_count(qb_pq_chunk_codec *cc, size_t in, size_t out, bool searched)
 {
   cc->in += in;
   cc->out += out;
+  if (searched) cc->searched += in;
+}
+
+/* How many of the column's next chunks to store after this compressed chunk (compressor.h): it must save
+ * 1/QB_PQ_PROBE_MIN_GAIN of its bytes, and at the default zstd level 1/QB_PQ_PROBE_MIN_GAIN_SEARCH of those
+ * zstd's search compressed. */
+static uint8_t chunk_store_next(const qb_pq_chunk_codec *cc)
+{
+  if (cc->in < QB_PQ_PROBE_MIN_BYTES) return 0;
+  uint64_t saved = cc->in - (cc->out < cc->in ? cc->out : cc->in);
+  if (saved < cc->in / QB_PQ_PROBE_MIN_GAIN) return QB_PQ_STORE_CHUNKS;
+  if (cc->z->codec != QB_PQ_ZSTD || cc->z->level != QB_PQ_LEVEL_DEFAULT) return 0;
+  if (saved < (cc->in - cc->searched) / QB_PQ_PROBE_MIN_GAIN + cc->searched / QB_PQ_PROBE_MIN_GAIN_SEARCH)
+    return QB_PQ_STORE_CHUNKS_SEARCH;
+  return 0;
 }
 
 qb_pq_codec qb_pq_chunk_codec_end(qb_pq_chunk_codec *cc)
 {
   qb_pq_codec codec = cc->store ? QB_PQ_UNCOMPRESSED : cc->z->codec;
-  if (cc->skip && !cc->store && cc->in >= QB_PQ_PROBE_MIN_BYTES &&
-      cc->in - (cc->out < cc->in ? cc->out : cc->in) < cc->in / QB_PQ_PROBE_MIN_GAIN)
-    *cc->skip = QB_PQ_STORE_CHUNKS;
+  uint8_t next = cc->skip && !cc->store ? chunk_store_next(cc) : 0;
+  if (next) *cc->skip = next;
   chunk_reset(cc);
   return codec;
 }

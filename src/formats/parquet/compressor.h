@@ -44,6 +44,22 @@ void qb_pq_compressor_free(qb_pq_compressor *c);
  * again). */
 #define QB_PQ_PROBE_MIN_GAIN 16
 #define QB_PQ_STORE_CHUNKS 15
+/* At zstd's default level (QB_PQ_LEVEL_DEFAULT) the page bytes zstd compresses with its own search and
+ * Huffman-coded literals (qb_pq_compressor_run: integers, dictionary indices, levels, DELTA_BYTE_ARRAY; not
+ * the PLAIN strings and floats of qb_pq_compressor_run_rows / _floats) must save 1/QB_PQ_PROBE_MIN_GAIN_SEARCH
+ * (20 %) of themselves: there the literal Huffman is nearly all of zstd's work, ~16 instructions a byte
+ * against ~4 on the id strings, so a chunk of random integers that saves 16 % buys 10 KB per million
+ * instructions where the string columns buy 30-250 KB. A chunk's threshold is the sum over its compressed
+ * pages (a dictionary page of strings and a data page of indices each by its own rule). A column whose
+ * chunk fails only this rule (it saved 1/16 or more) stores QB_PQ_STORE_CHUNKS_SEARCH chunks, not
+ * QB_PQ_STORE_CHUNKS: every 8th chunk compressed keeps an eighth of its gain, and the files' growth well
+ * under 1.5 %. On the 2,000-file ingest: the random term_index (hamiltonian_terms) and parameter_index
+ * (optimal_parameters) columns, which saved 15-16 %, are stored in 7 of 8 chunks (~35 M fewer instructions,
+ * files +1.3 %); initial_parameters' parameter_index (23-31 %) and the dictionary indices (mostly > 40 %)
+ * stay compressed (docs/BENCHMARKS.md, session 25). An explicit compression level keeps
+ * 1/QB_PQ_PROBE_MIN_GAIN and QB_PQ_STORE_CHUNKS for every page. */
+#define QB_PQ_PROBE_MIN_GAIN_SEARCH 5
+#define QB_PQ_STORE_CHUNKS_SEARCH 7
 
 /** One column's codec for the chunk being written (see the constants above). */
 typedef struct qb_pq_chunk_codec {
@@ -55,6 +71,7 @@ typedef struct qb_pq_chunk_codec {
   qb_pq_type type;     /* the column's physical type: picks zstd's way with PLAIN pages (qb_pq_page_write) */
   size_t extra;        /* with `closing`: the bytes of the dictionary page still to come */
   uint64_t in, out;    /* compressed pages of the chunk: body bytes before and after */
+  uint64_t searched;   /* of `in`: bytes of pages compressed by qb_pq_compressor_run (zstd's search) */
 } qb_pq_chunk_codec;
 
 /** Every chunk in z's codec until qb_pq_chunk_codec_share is called. Cannot fail. */
@@ -70,8 +87,9 @@ void qb_pq_chunk_codec_share(qb_pq_chunk_codec *cc, uint8_t *skip);
 void qb_pq_chunk_codec_closing(qb_pq_chunk_codec *cc, size_t dict_bytes);
 /** Whether pages of the chunk are compressed; fixes the chunk's codec on its first page, of `n` bytes. */
 bool qb_pq_chunk_codec_compresses(qb_pq_chunk_codec *cc, size_t n);
-/** Count a compressed page (body bytes before and after) for the chunk's probe. */
-void qb_pq_chunk_codec_count(qb_pq_chunk_codec *cc, size_t in, size_t out);
+/** Count a compressed page (body bytes before and after) for the chunk's probe; `searched`: the page went
+ * through qb_pq_compressor_run, not qb_pq_compressor_run_rows or _floats (QB_PQ_PROBE_MIN_GAIN_SEARCH). */
+void qb_pq_chunk_codec_count(qb_pq_chunk_codec *cc, size_t in, size_t out, bool searched);
 /** After the chunk's last page: its codec (ColumnMetaData.codec); learns and resets for the next chunk. */
 qb_pq_codec qb_pq_chunk_codec_end(qb_pq_chunk_codec *cc);
 

@@ -23,14 +23,18 @@ int qb_pq_page_write(qb_buf *out, qb_pq_page_header *h, const uint8_t *raw, size
     bool plain = h->type == QB_PQ_PAGE_DICTIONARY ||
                  (h->type == QB_PQ_PAGE_DATA && h->data_page_header.encoding == QB_PQ_PLAIN) ||
                  (h->type == QB_PQ_PAGE_DATA_V2 && h->data_page_header_v2.encoding == QB_PQ_PLAIN);
+    bool searched = false;
     if (plain && cc->type == QB_PQ_BYTE_ARRAY) rc = qb_pq_compressor_run_rows(cc->z, scratch, body, body_n, err);
     else if (plain && (cc->type == QB_PQ_DOUBLE || cc->type == QB_PQ_FLOAT))
       rc = qb_pq_compressor_run_floats(cc->z, scratch, body, body_n, err);
-    else rc = qb_pq_compressor_run(cc->z, scratch, body, body_n, err);
+    else {
+      searched = true;
+      rc = qb_pq_compressor_run(cc->z, scratch, body, body_n, err);
+    }
     if (rc != QB_OK) return rc;
     stored = scratch->p;
     stored_n = scratch->n;
-    qb_pq_chunk_codec_count(cc, body_n, stored_n);
+    qb_pq_chunk_codec_count(cc, body_n, stored_n, searched);
   }
   if (raw_n + body_n > INT32_MAX || raw_n + stored_n > INT32_MAX)
     return QB_FAIL(err, QB_EINVAL, "page of %zu bytes exceeds the 2 GiB page limit", raw_n + body_n);
