@@ -340,11 +340,8 @@ static int fall_back(qb_pq_colw *c, qb_err *err)
   qb_buf_free(&c->vals);
   c->vals = plain; /* BYTE_ARRAY: empty, the values are in `data` */
   c->use_dict = false;
-  /* No page refers to the dictionary yet: drop it now (its memory counts against the row group). Its size
-   * is no hint for the column's next chunk, which judges its dictionary again after DICT_PROBE_AGAIN
-   * values: sized by it, that chunk's first table spread those few values over up to 512 KiB of fresh
-   * slots (a cache miss, often a page fault, per value); a next chunk that keeps its dictionary grows it. */
-  if (!c->dict_pages) qb_pq_dict_drop(&c->dict);
+  /* No page refers to the dictionary yet: drop it now (its memory counts against the row group). */
+  if (!c->dict_pages) qb_pq_dict_reset(&c->dict);
   return QB_OK;
 }
 

@@ -59,14 +59,6 @@ void qb_pq_dict_reset(qb_pq_dict *d)
   d->hint_bytes = hint_bytes;
 }
 
-void qb_pq_dict_drop(qb_pq_dict *d)
-{
-  size_t width = d->width;
-  bool numeric = d->numeric;
-  qb_pq_dict_free(d);
-  qb_pq_dict_init(d, width, numeric);
-}
-
 void qb_pq_dict_free(qb_pq_dict *d)
 {
   if (!d) return;

@@ -56,8 +56,6 @@ typedef struct qb_pq_dict {
 void qb_pq_dict_init(qb_pq_dict *d, size_t width, bool numeric);
 /** Forget every entry and release the memory; remember the size as the next dictionary's hint. */
 void qb_pq_dict_reset(qb_pq_dict *d);
-/** Forget every entry, release the memory and forget the hint too (a dictionary dropped as losing). */
-void qb_pq_dict_drop(qb_pq_dict *d);
 /** NULL-safe. */
 void qb_pq_dict_free(qb_pq_dict *d);
 
