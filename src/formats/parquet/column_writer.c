@@ -1213,6 +1213,51 @@ static inline __attribute__((always_inline)) int dict_run_num(qb_pq_colw *c, con
   bool is_float = c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
   size_t end = i + run, k = i, s = *src;
   while (k < end && c->use_dict) { /* stage_repeats may fall back to PLAIN mid-run */
+    if (!valid && !is_float && c->dict.direct) {
+      /* A direct dictionary without nulls (an index or step column: a parameter's index on each of its
+       * iteration's rows): the rows whose value the array holds and whose next row holds another value
+       * stage their index in one tight loop, as the loop below would (a lookup without add, no repeats to
+       * scan, no statistics), stopping short of the probe's value, which goes the long way. */
+      size_t lim = end;
+      if (c->probe > c->n_values && (size_t)(c->probe - c->n_values - 1) < lim - k) lim = k + (c->probe - c->n_values - 1);
+      const uint32_t *dir = c->dict.direct;
+      uint64_t dcap = c->dict.dcap;
+      if ((rc = qb_buf_reserve(&c->vals, (lim - k) * 4, err)) != QB_OK) return rc;
+      uint32_t *dst = (uint32_t *)(void *)(c->vals.p + c->vals.n);
+      size_t k0 = k;
+      uint64_t x, y = 0;
+      if (k < lim) {
+        if (width == 4) {
+          uint32_t x4;
+          memcpy(&x4, base + k * 4, 4);
+          y = x4;
+        } else {
+          memcpy(&y, base + k * 8, 8);
+        }
+      }
+      for (; k < lim; k++) {
+        uint32_t e;
+        x = y;
+        if (x >= dcap || (e = dir[x]) == 0) break;
+        if (k + 1 < end) {
+          if (width == 4) {
+            uint32_t x4;
+            memcpy(&x4, base + (k + 1) * 4, 4);
+            y = x4;
+          } else {
+            memcpy(&y, base + (k + 1) * 8, 8);
+          }
+          if (y == x) break;
+        }
+        dst[k - k0] = e - 1;
+      }
+      c->vals.n += (k - k0) * 4;
+      c->n_values += (uint32_t)(k - k0);
+      if (k == end) {
+        s = k - 1;
+        break;
+      }
+    }
     s = k;
     if (valid && !valid[k]) {
       c->stats.null_count++;
