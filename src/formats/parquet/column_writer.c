@@ -1200,6 +1200,11 @@ static int dict_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t
   return QB_OK;
 }
 
+/* Rows ahead whose dictionary slot dict_run_num asks the cache for. */
+#ifndef DICT_PREFETCH
+#define DICT_PREFETCH 4
+#endif
+
 /* dict_run for 4- and 8-byte numbers without declared repeats (INT32, FLOAT as 4; INT64, DOUBLE as 8;
  * `width` a constant in each caller): the value read, looked up, its statistics and the scan for the rows
  * repeating it by its bits, one loop for the type, with what dict_value and scan_run do per row. Same
@@ -1267,6 +1272,21 @@ static inline __attribute__((always_inline)) int dict_run_num(qb_pq_colw *c, con
     uint64_t bits;
     uint32_t idx;
     bool added;
+    /* a hash table's slots are read at random, a cache miss per lookup once the table left the cache
+     * (between two batches of a column, every other column and file ran): ask for the slot of the value
+     * DICT_PREFETCH rows ahead now, so that line is on its way while the rows between are done (a hint:
+     * a row that turns out null or repeated, or a table grown in between, costs the hint only) */
+    if (c->dict.nslots && k + DICT_PREFETCH < end && (!valid || valid[k + DICT_PREFETCH])) { /* null: unset */
+      uint64_t ahead;
+      if (width == 4) {
+        uint32_t x;
+        memcpy(&x, base + (k + DICT_PREFETCH) * 4, 4);
+        ahead = x;
+      } else {
+        memcpy(&ahead, base + (k + DICT_PREFETCH) * 8, 8);
+      }
+      __builtin_prefetch(c->dict.nslots + qb_pq_dict__slot(&c->dict, ahead));
+    }
     if (width == 4) {
       uint32_t x;
       memcpy(&x, base + k * 4, 4);
