@@ -1122,3 +1122,71 @@ QB_TEST(dict_u64_tag_collisions)
   }
   qb_pq_dict_free(&d);
 }
+
+/* Small number keys (below QB_PQ_DICT_DIRECT_MAX) are looked up in a direct array until the first larger
+ * key, which builds the hash table from the entries so far: indices stay first-seen, whichever structure
+ * found or added a key, for 4- and 8-byte keys, across resets, and with more direct entries than the first
+ * hash table would hold. */
+QB_TEST(dict_direct_small_keys)
+{
+  qb_err err;
+  enum { N = 3000 };
+  static uint64_t keys[N];
+  /* distinct keys in [0, 4096) in a scrambled order (an odd multiplier permutes mod 4096): 0 and 4095
+   * included */
+  for (uint32_t i = 0; i < N; i++) keys[i] = (uint64_t)((i * 2731u + 4095u) & 4095u);
+  for (int width = 4; width <= 8; width += 4) {
+    qb_pq_dict d;
+    qb_pq_dict_init(&d, (size_t)width, true);
+    for (int round = 0; round < 2; round++) { /* the second after a reset (sized by its hint) */
+      for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < N; i++) {
+          uint32_t idx = UINT32_MAX;
+          bool added = !pass;
+          if (width == 4) CHECK_OK(qb_pq_dict_put_u32(&d, (uint32_t)keys[i], &idx, &added, &err), &err);
+          else CHECK_OK(qb_pq_dict_put_u64(&d, keys[i], &idx, &added, &err), &err);
+          CHECK_EQ_INT(idx, i);
+          CHECK(added == (pass == 0));
+        }
+        CHECK(d.direct != NULL && d.nslots == NULL);
+      }
+      /* a key just out of range, then one with high bits: the hash table takes over with all entries */
+      uint64_t big[2] = {QB_PQ_DICT_DIRECT_MAX, width == 4 ? 0xFFFFFFFFu : 0x3FF0000000000000ULL};
+      for (int b = 0; b < 2; b++) {
+        uint32_t idx = 0;
+        bool added = false;
+        if (width == 4) CHECK_OK(qb_pq_dict_put_u32(&d, (uint32_t)big[b], &idx, &added, &err), &err);
+        else CHECK_OK(qb_pq_dict_put_u64(&d, big[b], &idx, &added, &err), &err);
+        CHECK(added && idx == (uint32_t)(N + b));
+        CHECK(d.direct == NULL && d.nslots != NULL);
+      }
+      for (uint32_t i = 0; i < N + 2; i++) {
+        uint64_t k = i < N ? keys[i] : big[i - N];
+        uint32_t idx = UINT32_MAX;
+        bool added = true;
+        if (width == 4) CHECK_OK(qb_pq_dict_put_u32(&d, (uint32_t)k, &idx, &added, &err), &err);
+        else CHECK_OK(qb_pq_dict_put_u64(&d, k, &idx, &added, &err), &err);
+        CHECK(!added && idx == i);
+        uint32_t k4 = (uint32_t)k;
+        CHECK_EQ_INT(memcmp(qb_pq_dict_fixed(&d, i), width == 4 ? (const void *)&k4 : (const void *)&k, (size_t)width), 0);
+      }
+      CHECK_EQ_INT(d.n, N + 2);
+      CHECK(d.plain_bytes == (size_t)(N + 2) * (size_t)width);
+      qb_pq_dict_reset(&d);
+      CHECK(d.n == 0 && d.direct == NULL && d.nslots == NULL);
+    }
+    qb_pq_dict_free(&d);
+  }
+  /* a large first key never makes a direct array */
+  qb_pq_dict d;
+  qb_pq_dict_init(&d, 8, true);
+  uint32_t idx;
+  bool added;
+  CHECK_OK(qb_pq_dict_put_u64(&d, 0x4000000000000000ULL, &idx, &added, &err), &err);
+  CHECK(added && idx == 0 && d.direct == NULL && d.nslots != NULL);
+  CHECK_OK(qb_pq_dict_put_u64(&d, 7, &idx, &added, &err), &err);
+  CHECK(added && idx == 1 && d.direct == NULL);
+  CHECK_OK(qb_pq_dict_put_u64(&d, 7, &idx, &added, &err), &err);
+  CHECK(!added && idx == 1);
+  qb_pq_dict_free(&d);
+}

@@ -1373,6 +1373,58 @@ QB_TEST(batch_numeric_dictionary_equals_rows)
   }
 }
 
+/* Small integer keys make a direct dictionary (dict_builder.h); the batch path stages the rows found in
+ * its array whose next row differs in one tight loop (dict_run_num). Index cycles (a parameter's index on
+ * each of its iteration's rows) with new keys late, runs of equal values, nulls in one stretch, the
+ * probes (1,024 and 8,192 values) inside tight stretches, keys beyond the direct range mid-chunk: the
+ * batches write the rows' file byte for byte, and it reads back the values. */
+QB_TEST(batch_direct_dictionary_equals_rows)
+{
+  qb_err e = QB_ERR_INIT;
+  enum { N = 20000 };
+  static int32_t i32[N];
+  static int64_t i64[N], want[N];
+  static uint8_t valid[N];
+  static qb_value rows[N], items[N];
+  chunk *c = malloc(sizeof *c);
+  for (int t = 0; t < 2; t++) {
+    for (int mode = 0; mode < 3; mode++) {
+      size_t nv = 0;
+      for (int i = 0; i < N; i++) {
+        int64_t v = mode == 1 ? (i / 3) % 50 : i % (i < 10000 ? 37 : 61);
+        if (mode == 1 && i >= 9000 && i < 9040) v = 7;   /* a run kept as a run */
+        if (mode == 2 && i >= 15000 && i < 15011) v = 5000 + i; /* out of direct range: the hash table */
+        valid[i] = !(mode == 2 && i >= 3000 && i < 3100 && i % 3);
+        i32[i] = (int32_t)v;
+        i64[i] = v;
+        items[i] = valid[i] ? (t ? vi64(v) : vi32((int32_t)v)) : V_NULL;
+        rows[i] = vseq(QB_V_STRUCT, &items[i], 1);
+        if (valid[i]) want[nv++] = v;
+      }
+      const void *vals = t ? (const void *)i64 : (const void *)i32;
+      size_t w = t ? 8 : 4, cut = 8200;
+      qb_pq_schema *s = one_column(t ? QB_PQ_INT64 : QB_PQ_INT32, QB_PQ_OPTIONAL);
+      qb_pq_column_batch col = {vals, NULL, valid, NULL}, rest = {(const uint8_t *)vals + cut * w, NULL, valid + cut, NULL};
+      qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
+      o.page_row_limit = 3001;
+      char path[512];
+      CHECK(rows_and_batches_same_file(s, &o, rows, &col, &rest, N, cut, path, &e));
+      pqfile pf;
+      CHECK_OK(pq_load(&pf, path, &e), &e);
+      CHECK_EQ_INT(pf.m.n_row_groups, 1);
+      CHECK_OK(read_chunk(c, &pf, 0, 0, 0, 1, &e), &e);
+      CHECK(c->dict_pages == 1 && c->plain_data_pages == 0 && c->dict_data_pages == 7);
+      CHECK_EQ_INT(c->nv, nv);
+      bool same = true;
+      for (size_t k = 0; k < nv; k++) same &= c->iv[k] == want[k];
+      CHECK(same);
+      pq_free(&pf);
+      qb_pq_schema_free(s);
+    }
+  }
+  free(c);
+}
+
 /* The dictionary hint shared by the files of one data set (qb_pq_write_options.dict_lost): a file whose
  * dictionary loses sets the column's byte; the files after it (and files open at the time, from their next
  * new value) judge their dictionary from 256 values on instead of 8,192, by the same rule on their own

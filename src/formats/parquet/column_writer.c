@@ -1200,6 +1200,11 @@ static int dict_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t
   return QB_OK;
 }
 
+/* Rows ahead whose dictionary slot dict_run_num asks the cache for. */
+#ifndef DICT_PREFETCH
+#define DICT_PREFETCH 4
+#endif
+
 /* dict_run for 4- and 8-byte numbers without declared repeats (INT32, FLOAT as 4; INT64, DOUBLE as 8;
  * `width` a constant in each caller): the value read, looked up, its statistics and the scan for the rows
  * repeating it by its bits, one loop for the type, with what dict_value and scan_run do per row. Same
@@ -1213,6 +1218,51 @@ static inline __attribute__((always_inline)) int dict_run_num(qb_pq_colw *c, con
   bool is_float = c->type == QB_PQ_FLOAT || c->type == QB_PQ_DOUBLE;
   size_t end = i + run, k = i, s = *src;
   while (k < end && c->use_dict) { /* stage_repeats may fall back to PLAIN mid-run */
+    if (!valid && !is_float && c->dict.direct) {
+      /* A direct dictionary without nulls (an index or step column: a parameter's index on each of its
+       * iteration's rows): the rows whose value the array holds and whose next row holds another value
+       * stage their index in one tight loop, as the loop below would (a lookup without add, no repeats to
+       * scan, no statistics), stopping short of the probe's value, which goes the long way. */
+      size_t lim = end;
+      if (c->probe > c->n_values && (size_t)(c->probe - c->n_values - 1) < lim - k) lim = k + (c->probe - c->n_values - 1);
+      const uint32_t *dir = c->dict.direct;
+      uint64_t dcap = c->dict.dcap;
+      if ((rc = qb_buf_reserve(&c->vals, (lim - k) * 4, err)) != QB_OK) return rc;
+      uint32_t *dst = (uint32_t *)(void *)(c->vals.p + c->vals.n);
+      size_t k0 = k;
+      uint64_t x, y = 0;
+      if (k < lim) {
+        if (width == 4) {
+          uint32_t x4;
+          memcpy(&x4, base + k * 4, 4);
+          y = x4;
+        } else {
+          memcpy(&y, base + k * 8, 8);
+        }
+      }
+      for (; k < lim; k++) {
+        uint32_t e;
+        x = y;
+        if (x >= dcap || (e = dir[x]) == 0) break;
+        if (k + 1 < end) {
+          if (width == 4) {
+            uint32_t x4;
+            memcpy(&x4, base + (k + 1) * 4, 4);
+            y = x4;
+          } else {
+            memcpy(&y, base + (k + 1) * 8, 8);
+          }
+          if (y == x) break;
+        }
+        dst[k - k0] = e - 1;
+      }
+      c->vals.n += (k - k0) * 4;
+      c->n_values += (uint32_t)(k - k0);
+      if (k == end) {
+        s = k - 1;
+        break;
+      }
+    }
     s = k;
     if (valid && !valid[k]) {
       c->stats.null_count++;
@@ -1222,6 +1272,21 @@ static inline __attribute__((always_inline)) int dict_run_num(qb_pq_colw *c, con
     uint64_t bits;
     uint32_t idx;
     bool added;
+    /* a hash table's slots are read at random, a cache miss per lookup once the table left the cache
+     * (between two batches of a column, every other column and file ran): ask for the slot of the value
+     * DICT_PREFETCH rows ahead now, so that line is on its way while the rows between are done (a hint:
+     * a row that turns out null or repeated, or a table grown in between, costs the hint only) */
+    if (c->dict.nslots && k + DICT_PREFETCH < end && (!valid || valid[k + DICT_PREFETCH])) { /* null: unset */
+      uint64_t ahead;
+      if (width == 4) {
+        uint32_t x;
+        memcpy(&x, base + (k + DICT_PREFETCH) * 4, 4);
+        ahead = x;
+      } else {
+        memcpy(&ahead, base + (k + DICT_PREFETCH) * 8, 8);
+      }
+      __builtin_prefetch(c->dict.nslots + qb_pq_dict__slot(&c->dict, ahead));
+    }
     if (width == 4) {
       uint32_t x;
       memcpy(&x, base + k * 4, 4);

@@ -64,11 +64,14 @@ void qb_pq_dict_free(qb_pq_dict *d)
   if (!d) return;
   free(d->slots);
   free(d->nslots);
+  free(d->direct);
   qb_buf_free(&d->values);
   qb_buf_free(&d->ends);
   qb_buf_free(&d->hashes);
   d->slots = NULL;
   d->nslots = NULL;
+  d->direct = NULL;
+  d->dcap = 0;
   d->mask = 0;
   d->n = 0;
   d->last = 0;
@@ -85,9 +88,10 @@ static size_t entry_slot(const qb_pq_dict *d, uint32_t i)
 static int first_alloc(qb_pq_dict *d, size_t *out_cap, qb_err *err)
 {
   size_t cap = MIN_SLOTS;
-  while (cap / 2 < (size_t)d->hint_n + 1) cap *= 2;
+  /* the entries a direct dictionary already holds too */
+  while (cap / 2 < (size_t)(d->hint_n > d->n ? d->hint_n : d->n) + 1) cap *= 2;
   *out_cap = cap;
-  if (!d->hint_n) return QB_OK;
+  if (!d->hint_n || d->values.cap) return QB_OK;
   int rc = qb_buf_reserve(&d->values, d->hint_bytes, err);
   if (!rc && d->width == 0) rc = qb_buf_reserve(&d->ends, (size_t)d->hint_n * 8, err);
   if (!rc && d->width == 0) rc = qb_buf_reserve(&d->hashes, (size_t)d->hint_n * 8, err);
@@ -141,12 +145,45 @@ static int grow(qb_pq_dict *d, qb_err *err)
   return QB_OK;
 }
 
+/* A direct dictionary (see qb_pq_dict.direct; also the first entry of an empty one): add `key` (below
+ * QB_PQ_DICT_DIRECT_MAX), growing the array to a power of two past it. */
+static int add_direct(qb_pq_dict *d, const void *bits, size_t width, uint64_t key, uint32_t *out_idx, bool *out_new,
+                      qb_err *err)
+{
+  int rc;
+  if (key >= d->dcap) {
+    uint32_t cap = d->dcap ? d->dcap : 64;
+    while (cap <= key) cap *= 2;
+    uint32_t *dir = realloc(d->direct, (size_t)cap * sizeof *dir);
+    if (!dir) return QB_FAIL(err, QB_ENOMEM, "dictionary: out of memory for %u direct slots", cap);
+    memset(dir + d->dcap, 0, (size_t)(cap - d->dcap) * sizeof *dir);
+    d->direct = dir;
+    d->dcap = cap;
+  }
+  if (!d->values.cap && d->hint_n && (rc = qb_buf_reserve(&d->values, d->hint_bytes, err)) != QB_OK) return rc;
+  if ((rc = app(&d->values, bits, width, err)) != QB_OK) return rc;
+  d->last = ++d->n;
+  d->direct[key] = d->n;
+  d->plain_bytes += width;
+  *out_idx = d->n - 1;
+  *out_new = true;
+  return QB_OK;
+}
+
 /* The lookup missed (qb_pq_dict_put_u32/u64, inline): add the value at empty slot `s`, or after the table
  * is made or grown (s == SIZE_MAX or the load factor would pass 1/2). */
 static inline int add_fixed(qb_pq_dict *d, const void *bits, size_t width, size_t s, uint64_t key, uint32_t *out_idx,
                             bool *out_new, qb_err *err)
 {
   int rc;
+  if (!d->nslots) { /* empty or direct */
+    if (key < QB_PQ_DICT_DIRECT_MAX) return add_direct(d, bits, width, key, out_idx, out_new, err);
+    /* the first key out of direct range: the hash table from here on (grow indexes the entries so far) */
+    free(d->direct);
+    d->direct = NULL;
+    d->dcap = 0;
+    s = SIZE_MAX;
+  }
   if (s == SIZE_MAX || (size_t)d->n + 1 > (d->mask + 1) / 2) {
     if ((rc = grow(d, err)) != QB_OK) return rc;
     for (s = qb_pq_dict__slot(d, key); d->nslots[s];) s = (s + 1) & d->mask;

@@ -36,12 +36,21 @@ typedef struct qb_pq_dict {
   size_t plain_bytes;  /* size of the PLAIN dictionary page these entries make */
   uint32_t last;       /* entry + 1 of the previous put, 0 = none: runs of one value (an experiment's
                         * id on each of its rows) skip hashing and probing */
+  uint32_t *direct;    /* numbers, while every key is below QB_PQ_DICT_DIRECT_MAX (counts, indices, steps,
+                        * sizes; nslots stays NULL): direct[key] = entry + 1, 0 = absent, for keys below
+                        * dcap. A lookup is one load from an array of a few cache lines (the hash table
+                        * spreads even 100 small keys over 100 lines of 8 KiB); the first larger key
+                        * builds the hash table from the entries and frees it */
+  uint32_t dcap;       /* direct's length (a power of two), 0 = none */
   /* entries and value bytes of the last dictionary reset while not empty: the next one (the column's
    * next chunk) is sized for as many at its first put, rather than grown by doubling (each growth a
    * rehash or a realloc copy) */
   uint32_t hint_n;
   size_t hint_bytes;
 } qb_pq_dict;
+
+/** Keys below this are looked up directly while a numeric dictionary holds no other (16 KiB at most). */
+#define QB_PQ_DICT_DIRECT_MAX 4096u
 
 /** `numeric`: the column is INT32/FLOAT (width 4) or INT64/DOUBLE (width 8) and uses put_u32/put_u64. */
 void qb_pq_dict_init(qb_pq_dict *d, size_t width, bool numeric);
@@ -50,8 +59,8 @@ void qb_pq_dict_reset(qb_pq_dict *d);
 /** NULL-safe. */
 void qb_pq_dict_free(qb_pq_dict *d);
 
-/* The out-of-line part of qb_pq_dict_put_u32/u64: add a value the probe did not find, at the empty slot
- * `s` it ended on (SIZE_MAX: no table yet). */
+/* The out-of-line part of qb_pq_dict_put_u32/u64: add a value the lookup did not find, at the empty slot
+ * `s` its probe ended on (SIZE_MAX: no hash table, the dictionary is empty or direct). */
 int qb_pq_dict__add_u32(qb_pq_dict *d, uint32_t bits, size_t s, uint32_t *out_idx, bool *out_new, qb_err *err);
 int qb_pq_dict__add_u64(qb_pq_dict *d, uint64_t bits, size_t s, uint32_t *out_idx, bool *out_new, qb_err *err);
 
@@ -66,9 +75,20 @@ static inline size_t qb_pq_dict__slot(const qb_pq_dict *d, uint64_t x)
 /* A number's slot tag: 4-byte keys whole, 8-byte keys folded. */
 static inline uint32_t qb_pq_dict__tag(uint64_t x) { return (uint32_t)(x ^ (x >> 32)); }
 
-/* The lookups inline (the column writer calls them per value): the previous value, then the probe; only a
- * value to add leaves for the out-of-line part, at the empty slot the probe ended on. */
+/* The lookups inline (the column writer calls them per value): a small key by its direct slot, else the
+ * previous value, then the probe; only a value to add leaves for the out-of-line part, at the empty slot
+ * the probe ended on (SIZE_MAX: no hash table). Each path finds the one entry holding the value, and a new
+ * value is entry n whichever path added it, so the indices do not depend on the path. */
 #define QB_PQ_DICT_PUT_FIXED(T, ADD)                                                       \
+  if (d->direct) {                                                                         \
+    uint32_t de;                                                                           \
+    if (bits < d->dcap && (de = d->direct[bits]) != 0) {                                   \
+      *out_idx = de - 1;                                                                   \
+      *out_new = false;                                                                    \
+      return QB_OK;                                                                        \
+    }                                                                                      \
+    return ADD(d, bits, SIZE_MAX, out_idx, out_new, err);                                  \
+  }                                                                                        \
   const T *vals = (const T *)(const void *)d->values.p;                                    \
   if (d->last && vals[d->last - 1] == bits) {                                              \
     *out_idx = d->last - 1;                                                                \
