@@ -65,7 +65,9 @@ struct qb_data_writer {
   size_t max_open;
   int32_t sort_order_id;
   qb_map open;          /* partition key -> part_file */
-  part_file *last;      /* the file of the previous row (rows arrive grouped: skips the map lookup) */
+  /* the files of the last rows routed, newest first (NULL: none): rows arrive grouped, and a batch's runs
+   * alternate among a few partitions, so most routes find their file here without the map's hashing */
+  part_file *recent[4];
   size_t n_open;
   unsigned epoch;       /* g_open_epoch when the budget was last shared */
   qb_data_file **files; /* finished */
@@ -381,7 +383,8 @@ static int finish(qb_data_writer *w, part_file *p, qb_err *err)
     w->n_open--;
     open_files_add(1, false);
   }
-  if (w->last == p) w->last = NULL;
+  for (size_t i = 0; i < sizeof w->recent / sizeof w->recent[0]; i++)
+    if (w->recent[i] == p) w->recent[i] = NULL;
   part_free(p);
   return rc;
 }
@@ -464,8 +467,18 @@ static int route(part_file **out, qb_data_writer *w, qb_err *err)
   size_t np = w->spec->n_fields;
   int rc = partition_key(&w->key, w->pvals, np, err);
   if (rc) return rc;
-  part_file *p = w->last;
-  if (!p || p->key_n != w->key.n || memcmp(p->key, w->key.p, w->key.n)) {
+  const size_t nr = sizeof w->recent / sizeof w->recent[0];
+  part_file *p = NULL;
+  size_t at = nr - 1; /* where p was in recent[] (moved to the front below); the oldest entry drops out */
+  for (size_t i = 0; i < nr; i++) {
+    part_file *q = w->recent[i];
+    if (q && q->key_n == w->key.n && !memcmp(q->key, w->key.p, w->key.n)) {
+      p = q;
+      at = i;
+      break;
+    }
+  }
+  if (!p) {
     void **slot = qb_map_get(&w->open, w->key.p, w->key.n);
     p = slot ? *slot : NULL;
   }
@@ -483,7 +496,8 @@ static int route(part_file **out, qb_data_writer *w, qb_err *err)
     open_files_add(1, true);
   }
   if (w->epoch != atomic_load_explicit(&g_open_epoch, memory_order_relaxed)) share_budget(w);
-  w->last = p;
+  memmove(&w->recent[1], &w->recent[0], at * sizeof w->recent[0]);
+  w->recent[0] = p;
   *out = p;
   return QB_OK;
 }
@@ -606,13 +620,18 @@ static int write_run(qb_data_writer *w, const qb_pq_column_batch *cols, size_t r
 {
   const qb_type *st = qb_schema_struct(w->schema);
   size_t nf = st->n_fields;
-  /* every row before `row` went to a file: w->bsrc says where row - 1's values are */
-  for (size_t c = 0; c < nf; c++)
+  /* every row before `row` went to a file: w->bsrc says where row - 1's values are. Only the partition
+   * source columns are read (qb_partition_spec_eval looks at nothing else, and every column of a batch is
+   * top-level), so only they are filled: a run costs its partition's columns, not the table's width. */
+  size_t np = w->spec->n_fields;
+  for (size_t k = 0; k < np; k++) {
+    size_t c = w->psrc[k];
     w->norm[c] = cell_value(&st->fields[c], qb_pq_schema_column(w->pq_schema, c), &cols[c],
                             value_row(cols[c].repeats, row, w->bsrc[c]));
+  }
   qb_value nrow = {.kind = QB_V_STRUCT, .u.seq = {w->norm, nf}};
   int rc;
-  if (w->spec->n_fields && (rc = qb_partition_spec_eval(w->pvals, w->pscratch, w->spec, w->schema, &nrow, err)))
+  if (np && (rc = qb_partition_spec_eval(w->pvals, w->pscratch, w->spec, w->schema, &nrow, err)))
     return poison(w, qb_err_wrap(err, "partitioning a row"), err);
   while (n) {
     part_file *p;

@@ -350,10 +350,17 @@ void qb_jw_str(qb_jw *w, const char *s) { qb_jw_strn(w, s, strlen(s)); }
 
 void qb_jw_i64(qb_jw *w, int64_t v)
 {
-  char tmp[24];
+  /* digits written backwards by hand: snprintf's format machinery was ~700 instructions a number, and a
+   * commit's metadata and manifests write thousands (ids, sizes, counts, timestamps) */
+  char tmp[24], *e = tmp + sizeof tmp, *d = e;
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v; /* INT64_MIN has no positive int64_t */
+  do {
+    *--d = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) *--d = '-';
   before_value(w);
-  int n = snprintf(tmp, sizeof tmp, "%" PRId64, v);
-  put(w, tmp, (size_t)n);
+  put(w, d, (size_t)(e - d));
 }
 
 void qb_jw_bool(qb_jw *w, bool v)
