@@ -1205,6 +1205,19 @@ static int dict_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, size_t
 #define DICT_PREFETCH 4
 #endif
 
+/* Row k's value bits in a batch of 4- or 8-byte numbers (`width` a constant in dict_run_num's callers). */
+static inline uint64_t num_bits(const uint8_t *base, size_t k, size_t width)
+{
+  if (width == 4) {
+    uint32_t x;
+    memcpy(&x, base + k * 4, 4);
+    return x;
+  }
+  uint64_t x;
+  memcpy(&x, base + k * 8, 8);
+  return x;
+}
+
 /* dict_run for 4- and 8-byte numbers without declared repeats (INT32, FLOAT as 4; INT64, DOUBLE as 8;
  * `width` a constant in each caller): the value read, looked up, its statistics and the scan for the rows
  * repeating it by its bits, one loop for the type, with what dict_value and scan_run do per row. Same
@@ -1231,29 +1244,12 @@ static inline __attribute__((always_inline)) int dict_run_num(qb_pq_colw *c, con
       uint32_t *dst = (uint32_t *)(void *)(c->vals.p + c->vals.n);
       size_t k0 = k;
       uint64_t x, y = 0;
-      if (k < lim) {
-        if (width == 4) {
-          uint32_t x4;
-          memcpy(&x4, base + k * 4, 4);
-          y = x4;
-        } else {
-          memcpy(&y, base + k * 8, 8);
-        }
-      }
+      if (k < lim) y = num_bits(base, k, width);
       for (; k < lim; k++) {
         uint32_t e;
         x = y;
         if (x >= dcap || (e = dir[x]) == 0) break;
-        if (k + 1 < end) {
-          if (width == 4) {
-            uint32_t x4;
-            memcpy(&x4, base + (k + 1) * 4, 4);
-            y = x4;
-          } else {
-            memcpy(&y, base + (k + 1) * 8, 8);
-          }
-          if (y == x) break;
-        }
+        if (k + 1 < end && (y = num_bits(base, k + 1, width)) == x) break;
         dst[k - k0] = e - 1;
       }
       c->vals.n += (k - k0) * 4;
@@ -1277,25 +1273,11 @@ static inline __attribute__((always_inline)) int dict_run_num(qb_pq_colw *c, con
      * DICT_PREFETCH rows ahead now, so that line is on its way while the rows between are done (a hint:
      * a row that turns out null or repeated, or a table grown in between, costs the hint only) */
     if (c->dict.nslots && k + DICT_PREFETCH < end && (!valid || valid[k + DICT_PREFETCH])) { /* null: unset */
-      uint64_t ahead;
-      if (width == 4) {
-        uint32_t x;
-        memcpy(&x, base + (k + DICT_PREFETCH) * 4, 4);
-        ahead = x;
-      } else {
-        memcpy(&ahead, base + (k + DICT_PREFETCH) * 8, 8);
-      }
-      __builtin_prefetch(c->dict.nslots + qb_pq_dict__slot(&c->dict, ahead));
+      __builtin_prefetch(c->dict.nslots + qb_pq_dict__slot(&c->dict, num_bits(base, k + DICT_PREFETCH, width)));
     }
-    if (width == 4) {
-      uint32_t x;
-      memcpy(&x, base + k * 4, 4);
-      bits = x;
-      rc = qb_pq_dict_put_u32(&c->dict, x, &idx, &added, err);
-    } else {
-      memcpy(&bits, base + k * 8, 8);
-      rc = qb_pq_dict_put_u64(&c->dict, bits, &idx, &added, err);
-    }
+    bits = num_bits(base, k, width);
+    if (width == 4) rc = qb_pq_dict_put_u32(&c->dict, (uint32_t)bits, &idx, &added, err);
+    else rc = qb_pq_dict_put_u64(&c->dict, bits, &idx, &added, err);
     if (rc) return rc;
     if (is_float) { /* NaN counts are per value, min and max move only on a new entry */
       double d;
@@ -1324,15 +1306,7 @@ static inline __attribute__((always_inline)) int dict_run_num(qb_pq_colw *c, con
         nulls++;
         continue;
       }
-      uint64_t y;
-      if (width == 4) {
-        uint32_t x;
-        memcpy(&x, base + j * 4, 4);
-        y = x;
-      } else {
-        memcpy(&y, base + j * 8, 8);
-      }
-      if (y != bits) break;
+      if (num_bits(base, j, width) != bits) break;
     }
     size_t same = j - k - 1 - nulls;
     if (!same) {
