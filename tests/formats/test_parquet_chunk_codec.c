@@ -67,6 +67,21 @@ static void fill(data *d, size_t rgs, size_t random_until, uint64_t seed)
 
 /* Write `d` as one row group per RG_ROWS rows; codecs[rg][col] read back from the footer; every value is
  * checked against `d` with the reader. Returns the number of row groups, -1 on failure. */
+/* Close the Parquet writer and its sink after writing ended with `rc`: the file published when all went
+ * well, else abandoned; the first failure is returned. */
+static int finish(qb_pq_writer *w, qb_writer *sink, int rc, qb_err *err)
+{
+  if (w) {
+    int rc2 = qb_pq_writer_close(w, NULL, rc ? NULL : err);
+    if (!rc) rc = rc2;
+  }
+  if (sink) {
+    if (!rc) rc = qb_writer_close(sink, err);
+    else qb_writer_abort(sink);
+  }
+  return rc;
+}
+
 static int write_and_read(const data *d, const qb_pq_write_options *o, qb_pq_codec codecs[][2], qb_err *err)
 {
   static int seq;
@@ -89,14 +104,7 @@ static int write_and_read(const data *d, const qb_pq_write_options *o, qb_pq_cod
     qb_pq_writer_set_row_group_size(w, 1);
     if (!rc) rc = qb_pq_writer_write_batch(w, last, 1, err);
   }
-  if (w) {
-    int rc2 = qb_pq_writer_close(w, NULL, rc ? NULL : err);
-    if (!rc) rc = rc2;
-  }
-  if (sink) {
-    if (!rc) rc = qb_writer_close(sink, err);
-    else qb_writer_abort(sink);
-  }
+  rc = finish(w, sink, rc, err);
   int n_rgs = -1;
   qb_pq_reader *r = NULL;
   if (!rc) rc = qb_pq_reader_open_path(&r, io, path, NULL, err);
@@ -308,14 +316,7 @@ static int write_wide(const qb_pq_write_options *o, qb_pq_codec *codecs, qb_err 
     qb_pq_writer_set_row_group_size(w, 1);
     if (!rc) rc = qb_pq_writer_write_batch(w, &last, 1, err);
   }
-  if (w) {
-    int rc2 = qb_pq_writer_close(w, NULL, rc ? NULL : err);
-    if (!rc) rc = rc2;
-  }
-  if (sink) {
-    if (!rc) rc = qb_writer_close(sink, err);
-    else qb_writer_abort(sink);
-  }
+  rc = finish(w, sink, rc, err);
   int n_rgs = -1;
   qb_pq_reader *r = NULL;
   if (!rc) rc = qb_pq_reader_open_path(&r, io, path, NULL, err);

@@ -453,6 +453,23 @@ QB_TEST(experiment_id_term_labels)
   qb_arena_release(&a);
 }
 
+/* Good sample 0 with its Hamiltonian's terms replaced by `terms` (the JSON text between the brackets), into
+ * `out` (initialised here, NUL-terminated; the caller frees it). */
+static int sample0_with_terms(qb_buf *out, const qb_buf *terms, qb_err *err)
+{
+  size_t n;
+  char *base = vqe_read_data(vqe_good_samples[0], &n);
+  const char *h = base ? strstr(base, "\"hamiltonian\":[") : NULL, *h_end = h ? strchr(h, ']') : NULL;
+  qb_buf_init(out, QB_BUF_NOLIMIT);
+  int rc = h_end ? QB_OK : QB_FAIL(err, QB_EINVAL, "good sample 0: no Hamiltonian array");
+  if (!rc) rc = qb_buf_append(out, base, (size_t)(h - base) + 15, err);
+  if (!rc) rc = qb_buf_append(out, terms->p, terms->n, err);
+  if (!rc) rc = qb_buf_puts(out, h_end, err);
+  if (!rc) rc = qb_buf_cstr(out, err);
+  free(base);
+  return rc;
+}
+
 /* The Hamiltonian coefficients' kept source texts (real_text_n, qb_java_double_text_is): the experiment-id
  * text of every good sample, and of a generated record, is the same with the texts kept and with every
  * real printed by Double.toString, and the generated record keeps most of them (the path is taken). */
@@ -474,16 +491,8 @@ QB_TEST(experiment_text_same_with_kept_coefficient_texts)
       static const double re[] = {-3.380864145282007, 0.08570723518187925, 0.0328133040837576,
                                   -0.018390618365841934, 0.10603686080787385, 1.5, 0.25, 12.125,
                                   0.001953125, 7.0, 0.30000000000000004, -0.1};
-      size_t n;
-      char *base = vqe_read_data(vqe_good_samples[0], &n);
-      CHECK(base != NULL);
-      qb_buf b;
-      qb_buf_init(&b, QB_BUF_NOLIMIT);
-      const char *h = strstr(base, "\"hamiltonian\":[");
-      CHECK(h != NULL);
-      const char *h_end = strchr(h, ']');
-      CHECK(h_end != NULL);
-      CHECK_OK(qb_buf_append(&b, base, (size_t)(h - base) + 15, &err), &err);
+      qb_buf b, tb;
+      qb_buf_init(&tb, QB_BUF_NOLIMIT);
       for (size_t k = 0; k < sizeof re / sizeof re[0]; k++) {
         char num[32], t[128];
         for (int p = 1; p <= 17; p++) { /* the shortest round trip, as the writers print */
@@ -492,11 +501,10 @@ QB_TEST(experiment_text_same_with_kept_coefficient_texts)
         }
         snprintf(t, sizeof t, "%s{\"label\":\"XZ%zu\",\"coefficients\":{\"real\":%s,\"imaginary\":0}}",
                  k ? "," : "", k, num);
-        CHECK_OK(qb_buf_puts(&b, t, &err), &err);
+        CHECK_OK(qb_buf_puts(&tb, t, &err), &err);
       }
-      CHECK_OK(qb_buf_puts(&b, h_end, &err), &err);
-      CHECK_OK(qb_buf_cstr(&b, &err), &err);
-      free(base);
+      CHECK_OK(sample0_with_terms(&b, &tb, &err), &err);
+      qb_buf_free(&tb);
       data = (char *)b.p; /* owned: freed below */
       CHECK_OK(vqe_parse_one(&r, &a, "generated", data, &err), &err);
     }
@@ -540,25 +548,16 @@ QB_TEST(experiment_text_same_with_plain_labels)
   qb_err err = QB_ERR_INIT;
   qb_arena a;
   qb_arena_init(&a, 0);
-  size_t n;
-  char *base = vqe_read_data(vqe_good_samples[0], &n);
-  CHECK(base != NULL);
-  qb_buf b;
-  qb_buf_init(&b, QB_BUF_NOLIMIT);
-  const char *h = strstr(base, "\"hamiltonian\":[");
-  CHECK(h != NULL);
-  const char *h_end = strchr(h, ']');
-  CHECK(h_end != NULL);
-  CHECK_OK(qb_buf_append(&b, base, (size_t)(h - base) + 15, &err), &err);
+  qb_buf b, tb;
+  qb_buf_init(&tb, QB_BUF_NOLIMIT);
   for (size_t k = 0; k < N_LABELS; k++) {
     char t[128];
     snprintf(t, sizeof t, "%s{\"label\":\"%s\",\"coefficients\":{\"real\":0.%zu25,\"imaginary\":0}}", k ? "," : "",
              labels[k], k + 1);
-    CHECK_OK(qb_buf_puts(&b, t, &err), &err);
+    CHECK_OK(qb_buf_puts(&tb, t, &err), &err);
   }
-  CHECK_OK(qb_buf_puts(&b, h_end, &err), &err);
-  CHECK_OK(qb_buf_cstr(&b, &err), &err);
-  free(base);
+  CHECK_OK(sample0_with_terms(&b, &tb, &err), &err);
+  qb_buf_free(&tb);
   qb_vqe_record r;
   CHECK_OK(vqe_parse_one(&r, &a, "labels", (const char *)b.p, &err), &err);
   CHECK(r.n_hamiltonian == N_LABELS);
