@@ -9,15 +9,25 @@
 
 #include "util/arena.h"
 
-/* Hand-offs queued or being written. A slice is at most ~SLICE_BYTES (ingest.c) plus one record's rows,
- * so the queue holds ~1 MiB and still absorbs the slices that fill together (the tables of one record). */
-#define QUEUE_ITEMS 4
+/* Hand-offs queued or being written: at most QUEUE_ITEMS, and at most QUEUE_BYTES of column slices and
+ * row chunks (qb_vqe_cols_bytes, the chunk's arena), except that one hand-off larger than that always fits
+ * an empty queue. The writer's hand-offs cost unevenly: most take 10-200 us (a slice's values staged), but
+ * one in ~17 runs 1-8 ms (a page's or row group's encode, zstd and write), during which the deriving
+ * thread hands over ~20 more. A queue of 4 slices filled within the first of those milliseconds: at 20,000
+ * files each thread then waited ~2 s for the other (the deriving thread for room, the writer for work) and
+ * two threads were ~1.3 CPUs. 8 MiB absorbs the long hand-offs (each thread waits ~0.4 s; docs/BENCHMARKS.md,
+ * "Session 26"); a slice is at most ~SLICE_BYTES (ingest.c) plus one record's rows, so the queue holds
+ * ~32 full slices and many more of the small ones (row chunks, the last slices of a batch). */
+#define QUEUE_ITEMS 64
+#define QUEUE_BYTES ((size_t)8 << 20)
 /* Rows copied for qb_txn_write (tables with list columns; re-checked experiments) per queued chunk. */
 #define ROW_CHUNK_BYTES ((size_t)256 << 10)
 /* Empty buffer sets kept per table for the deriving thread's next slice. A set dropped and made anew
  * grows its buffers again (reallocs and copies); at 2,000 files 3 spares made 11 sets in all and dropped
- * none (1 spare: 446 made, 438 dropped, +15 M instructions of realloc copies at 300 files). */
-#define SPARES 3
+ * none with a queue of 4 (1 spare: 446 made, 438 dropped, +15 M instructions of realloc copies at 300
+ * files). With the 8 MiB queue more sets are in flight at once; 4 spares kept peak RSS at 1 GB of raw input
+ * at 113.6 MiB (8 spares: 123.2 MiB, no faster). */
+#define SPARES 4
 
 typedef struct row_op {
   qb_table *table;
@@ -37,6 +47,7 @@ typedef struct item {
   qb_txn **txn;
   qb_vqe_cols cols;
   row_chunk *rows;
+  size_t bytes; /* counted against QUEUE_BYTES */
 } item;
 
 struct qb_ingest_writer {
@@ -45,6 +56,7 @@ struct qb_ingest_writer {
   pthread_cond_t work;  /* an item was queued, or stop */
   pthread_cond_t space; /* an item was done */
   item ring[QUEUE_ITEMS];
+  size_t bytes;   /* of the queued items, ring[head] included */
   size_t head, n; /* ring[head] is the item being written (it stays queued until done) */
   bool stop;
   int rc; /* the thread's first error, kept in `first` */
@@ -120,6 +132,7 @@ static void *thread_main(void *arg)
     it->rows = NULL;
     w->head = (w->head + 1) % QUEUE_ITEMS;
     w->n--;
+    w->bytes -= it->bytes;
     pthread_cond_broadcast(&w->space);
     pthread_mutex_unlock(&w->mu);
     qb_vqe_cols_free(&drop);
@@ -162,13 +175,20 @@ static int failed_locked(qb_ingest_writer *w, qb_err *err)
   return w->rc;
 }
 
+/* Whether `it` must wait: the queue is full by count, or by bytes unless it is empty. */
+static bool full_locked(const qb_ingest_writer *w, const item *it)
+{
+  return w->n == QUEUE_ITEMS || (w->n && w->bytes + it->bytes > QUEUE_BYTES);
+}
+
 /* Queue `it` (moved: zeroed on return), waiting for room. */
 static int push_locked(qb_ingest_writer *w, item *it, qb_err *err)
 {
-  while (w->n == QUEUE_ITEMS && !w->rc) pthread_cond_wait(&w->space, &w->mu);
+  while (full_locked(w, it) && !w->rc) pthread_cond_wait(&w->space, &w->mu);
   if (w->rc) return failed_locked(w, err);
   w->ring[(w->head + w->n) % QUEUE_ITEMS] = *it;
   w->n++;
+  w->bytes += it->bytes;
   pthread_cond_signal(&w->work);
   return QB_OK;
 }
@@ -177,7 +197,7 @@ static int push_locked(qb_ingest_writer *w, item *it, qb_err *err)
 static int push_rows_locked(qb_ingest_writer *w, qb_err *err)
 {
   if (!w->rows) return QB_OK;
-  item it = {.t = -1, .rows = w->rows};
+  item it = {.t = -1, .rows = w->rows, .bytes = w->rows->arena.total_bytes};
   int rc = push_locked(w, &it, err);
   if (rc == QB_OK) w->rows = NULL;
   return rc;
@@ -195,7 +215,7 @@ int qb_ingest_writer_put_cols(qb_ingest_writer *w, int t, qb_table *table, qb_tx
   pthread_mutex_unlock(&w->mu);
   if (rc) return rc;
   if (!have && (rc = qb_vqe_cols_init(&empty, (qb_vqe_table)t, err))) return rc;
-  item it = {.t = t, .table = table, .txn = txn, .cols = *cols};
+  item it = {.t = t, .table = table, .txn = txn, .cols = *cols, .bytes = qb_vqe_cols_bytes(cols)};
   pthread_mutex_lock(&w->mu);
   rc = push_locked(w, &it, err);
   pthread_mutex_unlock(&w->mu);
