@@ -30,7 +30,9 @@
 # step started from is printed. Compare runs of the same CACHE only (session 23: the two cases differ in
 # kernel time by ~25%).
 # Prints wall and CPU seconds, ratios on CPU time (robust on a shared machine) and on wall time (what a user
-# waits for; compare runs with THREADS=1 and THREADS=2, on an idle machine), peak RSS (/usr/bin/time).
+# waits for; compare runs with THREADS=1 and THREADS=2, on an idle machine; the wall ratio is printed for the
+# median-CPU run and for the median wall of the REPEAT runs), peak RSS (/usr/bin/time). THREADS=2 is both
+# tools' default on this 2-core machine (qberg: a writer thread; DuckDB: one thread per core).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build}
@@ -93,7 +95,9 @@ const median = (name) => {
   const runs = [];
   for (let i = 1; i <= Number(repeat); i++) runs.push({ ...t(`${name}${i}`), i });
   const sorted = [...runs].sort((a, b) => a.cpu - b.cpu);
-  return { ...sorted[Math.floor(sorted.length / 2)], all: runs.map((r) => r.cpu.toFixed(2)).join(' ') };
+  const byWall = [...runs].sort((a, b) => a.wall - b.wall);
+  return { ...sorted[Math.floor(sorted.length / 2)], all: runs.map((r) => r.cpu.toFixed(2)).join(' '),
+    walls: runs.map((r) => r.wall.toFixed(2)).join(' '), medWall: byWall[Math.floor(byWall.length / 2)].wall };
 };
 const dry = median('dry'), jsonc = t('jsonc'), ing = median('ingest'), flat = median('flat'), duck = t('duck');
 const dj = rd('duck.json'), ij = rd(`ingest${ing.i}.json`);
@@ -122,7 +126,11 @@ console.log(`DuckDB / qberg ingest (cpu): ${(duck.cpu / ing.cpu).toFixed(2)}x  (
   `/ qberg ingest --no-features, the same tables as DuckDB: ${(duck.cpu / flat.cpu).toFixed(2)}x`);
 console.log(`qberg ingest / parse-only (cpu): ${(ing.cpu / dry.cpu).toFixed(2)}x  (goal <= 1.5x); ` +
   `/ a plain json-c parse: ${(ing.cpu / jsonc.cpu).toFixed(2)}x (bench/ingest_floor.sh: the floor)`);
-console.log(`DuckDB / qberg ingest (wall, ${threads} thread${threads === '1' ? '' : 's'} each): ${(duck.wall / ing.wall).toFixed(2)}x`);
+// with two threads the goal is a wall-time one (what a user waits for; the CPU of two threads is ~ that of one):
+// the median of the REPEAT runs by wall time, each printed
+console.log(`DuckDB / qberg ingest (wall, ${threads} thread${threads === '1' ? '' : 's'} each): ${(duck.wall / ing.wall).toFixed(2)}x; ` +
+  `/ the median wall of the ${repeat} ingest runs (${ing.walls} s): ${(duck.wall / ing.medWall).toFixed(2)}x` +
+  `${threads === '1' ? '' : '  (goal >= 10x)'}`);
 console.log(`qberg ingest / parse-only (wall; the parse is one thread): ${(ing.wall / dry.wall).toFixed(2)}x`);
 if (ij.features) {
   const wall = ij.elapsed_ms / 1000;
