@@ -9,7 +9,9 @@
 #      iteration (re-checked row by row: rows through the row path, after a drain) and again a fractional
 #      imaginary part (the batch types equal batch 1's, so the re-delivered ids match);
 #   3. a batch whose speculated types hold (one pass), with the columnar path and with every row through
-#      qb_txn_write (QB_INGEST_ROW_PATH=1: row chunks).
+#      qb_txn_write (QB_INGEST_ROW_PATH=1: row chunks);
+#   4. a record whose hamiltonian_terms slice (120,360 rows, ~40 MB by qb_vqe_cols_bytes) is larger than the
+#      writer's whole queue.
 # The --json report says how many threads ran.
 set -u
 pass=0 fail=0
@@ -122,7 +124,24 @@ run avrotwo 2 $B1
 check ".avro only, one pass: every file of the warehouse has the same bytes" \
   '[ "$(field "$TMPDIR/avrotwo.$B1.json" passes)" = 1 ] && [ "$(field "$TMPDIR/avrotwo.$B1.json" records)" = 6 ] && same avroone avrotwo'
 
-# 4. the option
+# 4. one record whose Hamiltonian (120,000 terms) makes a hamiltonian_terms slice larger than the writer's
+#    whole queue (8 MiB of slices, ingest_writer.c): it enters the empty queue alone; same bytes as one thread
+rm -rf "$TMPDIR/raw"
+mkdir -p "$R"
+cp "$S"/*.json "$R/"
+python3 - "$(ls "$S"/*.json | head -n 1)" "$R/5000-1764189999000000000.json" <<'PY'
+import json, sys
+d = json.loads(open(sys.argv[1]).read())
+h = d["vqe_result"]["initial_data"]["hamiltonian"]  # repeated to 120,000 terms: another experiment_id
+d["vqe_result"]["initial_data"]["hamiltonian"] = [dict(h[i % len(h)]) for i in range(120000)]
+open(sys.argv[2], "w").write(json.dumps(d, separators=(",", ":")))
+PY
+run bigone 1 $B1
+run bigtwo 2 $B1
+check "a slice larger than the queue: exit 0, 120,000 more terms, every file the same bytes" \
+  '[ "$(cat "$TMPDIR/bigtwo.$B1.rc")" = 0 ] && [ "$(field "$TMPDIR/bigtwo.$B1.json" tables.8.rows)" -gt 120000 ] && same bigone bigtwo'
+
+# 5. the option
 rm -rf "$W"
 "$QBERG" -w "$W" ingest --raw "$TMPDIR/raw" --threads 8 --dry-run --json >"$TMPDIR/dry.json"
 check "--dry-run parses on one thread" '[ "$(field "$TMPDIR/dry.json" threads)" = 1 ]'
