@@ -7,10 +7,24 @@
 
 #define MIN_SLOTS 1024
 
+/* Two lanes of 8 bytes each per step: the multiply chains of the lanes overlap, so an 80-byte id waits for
+ * five dependent multiplies rather than ten. Only lookups depend on the hash (entry order does not), so
+ * it may change without changing a file. */
 static uint64_t hash_bytes(const uint8_t *p, size_t n)
 {
-  uint64_t h = 0x243F6A8885A308D3ULL ^ ((uint64_t)n * 0x9E3779B97F4A7C15ULL);
-  while (n >= 8) {
+  uint64_t h = 0x243F6A8885A308D3ULL ^ ((uint64_t)n * 0x9E3779B97F4A7C15ULL), g = 0x13198A2E03707344ULL;
+  while (n >= 16) {
+    uint64_t k, j;
+    memcpy(&k, p, 8);
+    memcpy(&j, p + 8, 8);
+    h = (h ^ k) * 0xBF58476D1CE4E5B9ULL;
+    g = (g ^ j) * 0x94D049BB133111EBULL;
+    h ^= h >> 31;
+    g ^= g >> 29;
+    p += 16;
+    n -= 16;
+  }
+  if (n >= 8) {
     uint64_t k;
     memcpy(&k, p, 8);
     h = (h ^ k) * 0xBF58476D1CE4E5B9ULL;
@@ -20,7 +34,7 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
   }
   uint64_t k = 0;
   memcpy(&k, p, n);
-  h = (h ^ k) * 0x94D049BB133111EBULL;
+  h = (h ^ k ^ (g * 0x9E3779B97F4A7C15ULL)) * 0x94D049BB133111EBULL;
   return h ^ (h >> 32);
 }
 
@@ -81,7 +95,9 @@ static inline uint64_t bytes_slot(uint64_t h, uint32_t e1) { return (h >> 32) <<
 /* The first table and value buffers, sized for the hint (the previous chunk's dictionary). */
 static int first_alloc(qb_pq_dict *d, size_t *out_cap, qb_err *err)
 {
-  size_t cap = MIN_SLOTS;
+  /* bytes-keyed slots are 8 bytes like the numbers' (tag and entry): half as many make the same 4 KiB
+   * first table as the 4-byte slots before them */
+  size_t cap = d->numeric ? MIN_SLOTS : MIN_SLOTS / 2;
   /* the entries a direct dictionary already holds too */
   while (cap / 2 < (size_t)(d->hint_n > d->n ? d->hint_n : d->n) + 1) cap *= 2;
   *out_cap = cap;
