@@ -4,7 +4,10 @@
  * CHUNK values with a reset between chunks (a column chunk each), as the column writer uses it.
  * Prints one JSON line: values, distinct, rounds, best ns per put over the rounds, and a checksum of the
  * indices (the same for two builds that assign the same entry indices).
- *   dict_bench [--rounds N] [--count N] [--distinct N] [--chunk N] */
+ * --bytes 1: BYTE_ARRAY values instead, ids as the pipeline makes them (a 64-character hex experiment id,
+ * `_iter_`, a number, `_param_`, a number: 80-90 bytes sharing their head within an experiment), in the
+ * order of a record's rows (one experiment's ids together).
+ *   dict_bench [--rounds N] [--count N] [--distinct N] [--chunk N] [--bytes 1] */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,16 +32,62 @@ static double now_ns(void)
   return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* --bytes: ids `distinct` apart, each put `count / distinct` times over in record order (ids of one
+ * experiment, then the next), like iteration_parameters' parameter_id across chunks. */
+static int bench_bytes(size_t rounds, size_t count, size_t distinct, size_t chunk)
+{
+  if (!distinct || !chunk) return 2;
+  char (*ids)[96] = malloc(distinct * sizeof *ids);
+  size_t *lens = malloc(distinct * sizeof *lens);
+  if (!ids || !lens) return 1;
+  char eid[65];
+  for (size_t i = 0; i < distinct; i++) {
+    if (i % 600 == 0) { /* a new experiment: 40 iterations x 15 parameters */
+      for (int k = 0; k < 64; k++) eid[k] = "0123456789abcdef"[next_u64() & 15];
+      eid[64] = 0;
+    }
+    lens[i] = (size_t)snprintf(ids[i], sizeof ids[i], "%s_iter_%zu_param_%zu", eid, (i % 600) / 15 * 7919 % 100000,
+                               i % 15);
+  }
+  qb_pq_dict d;
+  qb_pq_dict_init(&d, 0, false);
+  double best = 1e30;
+  uint64_t sum = 0;
+  for (size_t r = 0; r < rounds; r++) {
+    sum = 0;
+    double t0 = now_ns();
+    for (size_t i = 0; i < count; i++) {
+      if (i % chunk == 0) qb_pq_dict_reset(&d);
+      size_t v = i % distinct;
+      uint32_t idx;
+      bool added;
+      qb_err err;
+      if (qb_pq_dict_put_bytes(&d, (const uint8_t *)ids[v], lens[v], &idx, &added, &err) != QB_OK) return 1;
+      sum = sum * 31 + idx;
+    }
+    double ns = (now_ns() - t0) / (double)count;
+    if (ns < best) best = ns;
+  }
+  qb_pq_dict_free(&d);
+  printf("{\"values\":%zu,\"distinct\":%zu,\"rounds\":%zu,\"bytes\":1,\"best_ns_per_put\":%.3f,\"checksum\":%llu}\n",
+         count, distinct, rounds, best, (unsigned long long)sum);
+  free(ids);
+  free(lens);
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
-  size_t rounds = 20, count = 2000000, distinct = 60000, chunk = 250000;
+  size_t rounds = 20, count = 2000000, distinct = 60000, chunk = 250000, bytes = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     size_t v = (size_t)strtoull(argv[i + 1], NULL, 10);
     if (!strcmp(argv[i], "--rounds")) rounds = v;
     else if (!strcmp(argv[i], "--count")) count = v;
     else if (!strcmp(argv[i], "--distinct")) distinct = v;
     else if (!strcmp(argv[i], "--chunk")) chunk = v;
+    else if (!strcmp(argv[i], "--bytes")) bytes = v;
   }
+  if (bytes) return bench_bytes(rounds, count, distinct, chunk);
   if (!distinct || !chunk) return 2;
   uint64_t *pool = malloc(distinct * sizeof *pool), *vals = malloc(count * sizeof *vals);
   if (!pool || !vals) return 1;

@@ -1123,6 +1123,85 @@ QB_TEST(dict_u64_tag_collisions)
   qb_pq_dict_free(&d);
 }
 
+/* Bytes-keyed slots hold the hash's top 32 bits as a tag, and growth rehashes from the tags alone: ids that
+ * share a long head (an experiment's id and a suffix), prefixes of one another, the empty value and
+ * 150,000 keys (a few full 32-bit tag collisions among them, by the birthday bound) keep first-seen indices
+ * across growth, are found again in another order, and a reset dictionary (sized by its hint) starts over. */
+QB_TEST(dict_bytes_tags_across_growth)
+{
+  enum { N = 150000 };
+  static char keys[N][96];
+  static size_t lens[N];
+  const char *head = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  for (int i = 0; i < N; i++) {
+    switch (i % 4) {
+    case 0: lens[i] = (size_t)snprintf(keys[i], sizeof keys[i], "%s_iter_%d_param_%d", head, i / 15, i % 15); break;
+    case 1: lens[i] = (size_t)snprintf(keys[i], sizeof keys[i], "%d", i); break;
+    case 2: lens[i] = (size_t)snprintf(keys[i], sizeof keys[i], "%.*s%d", i % 60, head, i); break;
+    default: lens[i] = (size_t)snprintf(keys[i], sizeof keys[i], "XYZI%07d", i); break;
+    }
+  }
+  lens[1] = 0; /* the empty value */
+  qb_pq_dict d;
+  qb_pq_dict_init(&d, 0, false);
+  qb_err err;
+  for (int pass = 0; pass < 2; pass++) {
+    for (int k = 0; k < N; k++) {
+      int i = pass ? (int)(((uint64_t)k * 7919) % N) : k; /* the second pass in another order */
+      uint32_t idx = 0;
+      bool added = false;
+      CHECK_OK(qb_pq_dict_put_bytes(&d, (const uint8_t *)keys[i], lens[i], &idx, &added, &err), &err);
+      CHECK_EQ_INT(idx, i);
+      CHECK(added == (pass == 0));
+    }
+  }
+  CHECK_EQ_INT(d.n, N);
+  size_t n = 0;
+  const uint8_t *p = qb_pq_dict_bytes(&d, 4, &n);
+  CHECK(n == lens[4] && memcmp(p, keys[4], n) == 0);
+  qb_pq_dict_reset(&d);
+  for (int k = 0; k < 3000; k++) {
+    uint32_t idx = 0;
+    bool added = false;
+    CHECK_OK(qb_pq_dict_put_bytes(&d, (const uint8_t *)keys[N - 1 - k], lens[N - 1 - k], &idx, &added, &err), &err);
+    CHECK(added && idx == (uint32_t)k);
+  }
+  qb_pq_dict_free(&d);
+  /* FLBA keys (width 16) use the same slots */
+  qb_pq_dict_init(&d, 16, false);
+  for (int pass = 0; pass < 2; pass++) {
+    for (int i = 0; i < 5000; i++) {
+      uint8_t key[16] = {0};
+      memcpy(key, &i, sizeof i);
+      key[15] = 0x5a;
+      uint32_t idx = 0;
+      bool added = false;
+      CHECK_OK(qb_pq_dict_put_bytes(&d, key, 16, &idx, &added, &err), &err);
+      CHECK(idx == (uint32_t)i && added == (pass == 0));
+    }
+  }
+  qb_pq_dict_free(&d);
+}
+
+/* qb_pq_bytes_eq agrees with memcmp for every length up to 40 and a difference at each position (the
+ * word loads of short keys overlap; the tail word is compared first). */
+QB_TEST(bytes_eq_matches_memcmp)
+{
+  uint8_t a[48], b[48];
+  for (size_t n = 0; n <= 40; n++) {
+    for (size_t i = 0; i < sizeof a; i++) a[i] = b[i] = (uint8_t)(i * 37 + 1);
+    CHECK(qb_pq_bytes_eq(a, b, n));
+    for (size_t at = 0; at < n; at++) {
+      b[at] ^= 0x80;
+      CHECK(!qb_pq_bytes_eq(a, b, n));
+      CHECK(qb_pq_bytes_eq(a, b, at)); /* the bytes before the difference */
+      b[at] ^= 0x80;
+    }
+    b[n] ^= 1; /* a difference just past n is not seen */
+    CHECK(qb_pq_bytes_eq(a, b, n));
+  }
+}
+
 /* Small number keys (below QB_PQ_DICT_DIRECT_MAX) are looked up in a direct array until the first larger
  * key, which builds the hash table from the entries so far: indices stay first-seen, whichever structure
  * found or added a key, for 4- and 8-byte keys, across resets, and with more direct entries than the first

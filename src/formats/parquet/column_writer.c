@@ -989,21 +989,6 @@ static int dba_bytes_run(qb_pq_colw *c, const qb_pq_column_batch *b, size_t i, s
   return QB_OK;
 }
 
-/* Bytes equality for runs of strings: most unequal neighbours differ in their first word, equal ones
- * (an experiment's 64-character id on each of its rows) need every byte. */
-static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
-{
-  if (n >= 8) {
-    uint64_t x, y;
-    memcpy(&x, a, 8);
-    memcpy(&y, b, 8);
-    return x == y && !memcmp(a + 8, b + 8, n - 8);
-  }
-  for (size_t i = 0; i < n; i++)
-    if (a[i] != b[i]) return false;
-  return true;
-}
-
 /* Rows (k, end) of a batch that hold row k's value (bit pattern; fixed width `width`, else offsets) or
  * are null, up to the first that holds another value, which is returned. OUT: *out_same values,
  * *out_nulls nulls among them. One loop per width: the comparison is a register compare for 4 and 8
@@ -1052,7 +1037,7 @@ static size_t scan_run(const qb_pq_column_batch *b, size_t width, size_t k, size
         nulls++;
         continue;
       }
-      if ((size_t)(off[j + 1] - off[j]) != n || !same_bytes(base + off[j], x, n)) break;
+      if ((size_t)(off[j + 1] - off[j]) != n || !qb_pq_bytes_eq(base + off[j], x, n)) break;
     }
   }
   *out_same = j - k - 1 - nulls;

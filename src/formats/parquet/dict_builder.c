@@ -7,10 +7,24 @@
 
 #define MIN_SLOTS 1024
 
+/* Two lanes of 8 bytes each per step: the multiply chains of the lanes overlap, so an 80-byte id waits for
+ * five dependent multiplies rather than ten. Only lookups depend on the hash (entry order does not), so
+ * it may change without changing a file. */
 static uint64_t hash_bytes(const uint8_t *p, size_t n)
 {
-  uint64_t h = 0x243F6A8885A308D3ULL ^ ((uint64_t)n * 0x9E3779B97F4A7C15ULL);
-  while (n >= 8) {
+  uint64_t h = 0x243F6A8885A308D3ULL ^ ((uint64_t)n * 0x9E3779B97F4A7C15ULL), g = 0x13198A2E03707344ULL;
+  while (n >= 16) {
+    uint64_t k, j;
+    memcpy(&k, p, 8);
+    memcpy(&j, p + 8, 8);
+    h = (h ^ k) * 0xBF58476D1CE4E5B9ULL;
+    g = (g ^ j) * 0x94D049BB133111EBULL;
+    h ^= h >> 31;
+    g ^= g >> 29;
+    p += 16;
+    n -= 16;
+  }
+  if (n >= 8) {
     uint64_t k;
     memcpy(&k, p, 8);
     h = (h ^ k) * 0xBF58476D1CE4E5B9ULL;
@@ -20,7 +34,7 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
   }
   uint64_t k = 0;
   memcpy(&k, p, n);
-  h = (h ^ k) * 0x94D049BB133111EBULL;
+  h = (h ^ k ^ (g * 0x9E3779B97F4A7C15ULL)) * 0x94D049BB133111EBULL;
   return h ^ (h >> 32);
 }
 
@@ -43,7 +57,6 @@ void qb_pq_dict_init(qb_pq_dict *d, size_t width, bool numeric)
   d->numeric = numeric;
   qb_buf_init(&d->values, QB_BUF_NOLIMIT);
   qb_buf_init(&d->ends, QB_BUF_NOLIMIT);
-  qb_buf_init(&d->hashes, QB_BUF_NOLIMIT);
 }
 
 void qb_pq_dict_reset(qb_pq_dict *d)
@@ -67,7 +80,6 @@ void qb_pq_dict_free(qb_pq_dict *d)
   free(d->direct);
   qb_buf_free(&d->values);
   qb_buf_free(&d->ends);
-  qb_buf_free(&d->hashes);
   d->slots = NULL;
   d->nslots = NULL;
   d->direct = NULL;
@@ -77,24 +89,21 @@ void qb_pq_dict_free(qb_pq_dict *d)
   d->last = 0;
 }
 
-/* The slot a bytes-keyed entry starts probing from (grow: no bytes are re-hashed). */
-static size_t entry_slot(const qb_pq_dict *d, uint32_t i)
-{
-  if (d->width == 0) return (size_t)((const uint64_t *)(const void *)d->hashes.p)[i] & d->mask;
-  return (size_t)hash_bytes(qb_pq_dict_fixed(d, i), d->width) & d->mask;
-}
+/* A bytes-keyed slot: the hash's top 32 bits as the tag, the entry + 1 below. */
+static inline uint64_t bytes_slot(uint64_t h, uint32_t e1) { return (h >> 32) << 32 | e1; }
 
 /* The first table and value buffers, sized for the hint (the previous chunk's dictionary). */
 static int first_alloc(qb_pq_dict *d, size_t *out_cap, qb_err *err)
 {
-  size_t cap = MIN_SLOTS;
+  /* bytes-keyed slots are 8 bytes like the numbers' (tag and entry): half as many make the same 4 KiB
+   * first table as the 4-byte slots before them */
+  size_t cap = d->numeric ? MIN_SLOTS : MIN_SLOTS / 2;
   /* the entries a direct dictionary already holds too */
   while (cap / 2 < (size_t)(d->hint_n > d->n ? d->hint_n : d->n) + 1) cap *= 2;
   *out_cap = cap;
   if (!d->hint_n || d->values.cap) return QB_OK;
   int rc = qb_buf_reserve(&d->values, d->hint_bytes, err);
   if (!rc && d->width == 0) rc = qb_buf_reserve(&d->ends, (size_t)d->hint_n * 8, err);
-  if (!rc && d->width == 0) rc = qb_buf_reserve(&d->hashes, (size_t)d->hint_n * 8, err);
   return rc;
 }
 
@@ -131,17 +140,22 @@ static int grow(qb_pq_dict *d, qb_err *err)
     }
     return QB_OK;
   }
-  uint32_t *slots = calloc(cap, sizeof *slots);
+  uint64_t *slots = calloc(cap, sizeof *slots);
   if (!slots) return QB_FAIL(err, QB_ENOMEM, "dictionary: out of memory for %zu slots", cap);
-  free(d->slots);
+  /* the old slots' tags are their hashes' top 32 bits, all a first slot needs (cap <= 2^32) */
+  uint64_t *old = d->slots;
+  size_t old_cap = old ? d->mask + 1 : 0;
+  for (size_t i = 0; i < old_cap; i++) {
+    uint64_t v = old[i];
+    if (!v) continue;
+    size_t s = (size_t)(((v >> 32) << 32) >> shift);
+    while (slots[s]) s = (s + 1) & mask;
+    slots[s] = v;
+  }
+  free(old);
   d->slots = slots;
   d->mask = mask;
   d->shift = shift;
-  for (uint32_t i = 0; i < d->n; i++) {
-    size_t s = entry_slot(d, i);
-    while (slots[s]) s = (s + 1) & mask;
-    slots[s] = i + 1;
-  }
   return QB_OK;
 }
 
@@ -214,49 +228,41 @@ int qb_pq_dict_put_bytes(qb_pq_dict *d, const uint8_t *p, size_t n, uint32_t *ou
   if (d->last) {
     size_t ln = d->width;
     const uint8_t *lv = d->width ? qb_pq_dict_fixed(d, d->last - 1) : qb_pq_dict_bytes(d, d->last - 1, &ln);
-    if (ln == n && (n == 0 || memcmp(lv, p, n) == 0)) {
+    if (ln == n && qb_pq_bytes_eq(lv, p, n)) {
       *out_idx = d->last - 1;
       *out_new = false;
       return QB_OK;
     }
   }
   if (!d->slots && (rc = grow(d, err)) != QB_OK) return rc;
-  uint64_t h = hash_bytes(p, n);
-  size_t s = (size_t)h & d->mask;
-  const uint64_t *hashes = (const uint64_t *)(const void *)d->hashes.p;
-  for (;;) {
-    uint32_t e = d->slots[s];
-    if (!e) break;
-    /* BYTE_ARRAY: the stored hash first, so a colliding slot costs no read of its entry's bytes */
-    if (!d->width && hashes[e - 1] != h) {
-      s = (s + 1) & d->mask;
-      continue;
-    }
+  uint64_t h = hash_bytes(p, n), tag = h >> 32;
+  size_t s = (size_t)(h >> d->shift);
+  for (uint64_t v; (v = d->slots[s]) != 0; s = (s + 1) & d->mask) {
+    if (v >> 32 != tag) continue; /* another hash: its entry's bytes are not read */
+    uint32_t e = (uint32_t)v;
     size_t en = d->width;
     const uint8_t *ev = d->width ? qb_pq_dict_fixed(d, e - 1) : qb_pq_dict_bytes(d, e - 1, &en);
-    if (en == n && (n == 0 || memcmp(ev, p, n) == 0)) {
+    if (en == n && qb_pq_bytes_eq(ev, p, n)) {
       d->last = e;
       *out_idx = e - 1;
       *out_new = false;
       return QB_OK;
     }
-    s = (s + 1) & d->mask;
   }
   if ((size_t)d->n + 1 > (d->mask + 1) / 2) {
     if ((rc = grow(d, err)) != QB_OK) return rc;
-    s = (size_t)h & d->mask;
-    while (d->slots[s]) s = (s + 1) & d->mask;
+    for (s = (size_t)(h >> d->shift); d->slots[s];) s = (s + 1) & d->mask;
   }
   if ((rc = app(&d->values, p, n, err)) != QB_OK) return rc;
   if (d->width == 0) {
     uint64_t end = d->values.n;
     if ((rc = app(&d->ends, &end, 8, err)) != QB_OK) return rc;
-    if ((rc = app(&d->hashes, &h, 8, err)) != QB_OK) return rc;
     d->plain_bytes += 4 + n;
   } else {
     d->plain_bytes += n;
   }
-  d->slots[s] = d->last = ++d->n;
+  d->last = ++d->n;
+  d->slots[s] = bytes_slot(h, d->n);
   *out_idx = d->n - 1;
   *out_new = true;
   return QB_OK;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "qberg/err.h"
 #include "util/buf.h"
@@ -23,7 +24,11 @@
 typedef struct qb_pq_dict {
   size_t width;        /* value width in bytes; 0 = BYTE_ARRAY */
   bool numeric;        /* 4/8-byte numbers (put_u32/put_u64), else keyed by bytes (put_bytes) */
-  uint32_t *slots;     /* bytes-keyed hash index: 0 = empty, else entry + 1 */
+  uint64_t *slots;     /* bytes-keyed hash index: 0 = empty, else tag << 32 | entry + 1, the tag being the
+                        * hash's top 32 bits: a probe reads an entry's bytes only when the tag matches, so
+                        * collisions and new values touch nothing but the slot array. The first slot is
+                        * the hash's top log2(slots) bits, which the tag holds too: growing rehashes no
+                        * bytes (tables stay at or below 2^32 slots) */
   uint64_t *nslots;    /* numeric hash index (slots stays NULL): 0 = empty, else tag << 32 | entry + 1, the
                         * tag (qb_pq_dict__tag) rejecting most non-matching slots without reading the value
                         * array (4-byte keys: the tag is the key, so no value read at all) */
@@ -32,7 +37,6 @@ typedef struct qb_pq_dict {
   uint32_t n;          /* entries */
   qb_buf values;       /* fixed width: n * width bytes; BYTE_ARRAY: the bytes of all entries back to back */
   qb_buf ends;         /* BYTE_ARRAY: u64 end offset of each entry in `values` */
-  qb_buf hashes;       /* BYTE_ARRAY: u64 hash of each entry (rehash without re-reading bytes) */
   size_t plain_bytes;  /* size of the PLAIN dictionary page these entries make */
   uint32_t last;       /* entry + 1 of the previous put, 0 = none: runs of one value (an experiment's
                         * id on each of its rows) skip hashing and probing */
@@ -125,6 +129,34 @@ static inline int qb_pq_dict_put_u32(qb_pq_dict *d, uint32_t bits, uint32_t *out
 static inline int qb_pq_dict_put_u64(qb_pq_dict *d, uint64_t bits, uint32_t *out_idx, bool *out_new, qb_err *err)
 {
   QB_PQ_DICT_PUT_FIXED(uint64_t, qb_pq_dict__add_u64);
+}
+
+/* Equality of two n-byte strings without a libc call for short ones. The last word is compared first:
+ * the pipeline's ids (an experiment's 64-character id and a suffix) share their head and differ at the
+ * end, so most unequal neighbours are told apart by one load each. */
+static inline bool qb_pq_bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+  if (n >= 8) {
+    uint64_t x, y;
+    memcpy(&x, a + n - 8, 8);
+    memcpy(&y, b + n - 8, 8);
+    if (x != y) return false;
+    if (n > 16) return memcmp(a, b, n - 8) == 0;
+    memcpy(&x, a, 8); /* 8..16 bytes: the head word overlaps the tail one */
+    memcpy(&y, b, 8);
+    return x == y;
+  }
+  if (n >= 4) {
+    uint32_t x, y, u, v;
+    memcpy(&x, a, 4);
+    memcpy(&y, b, 4);
+    memcpy(&u, a + n - 4, 4);
+    memcpy(&v, b + n - 4, 4);
+    return x == y && u == v;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (a[i] != b[i]) return false;
+  return true;
 }
 
 /** FLBA/INT96 (n == width) and BYTE_ARRAY (width 0). */
