@@ -335,7 +335,8 @@ static void *ra_main(void *arg)
     bool whole = false, cached = false;
     int fd = openat(d->fd, s->name, O_RDONLY | O_CLOEXEC | O_DIRECT);
     if (fd >= 0) {
-      if (!not_cached(fd)) { /* cached after all (or cannot tell): the caller reads it, and the run learns */
+      /* asked as the caller's run asks: every CACHE_RUN-th file (a batch is cached or not as a whole) */
+      if (s->k % CACHE_RUN == 0 && !not_cached(fd)) { /* cached (or cannot tell): the caller reads it */
         cached = true;
       } else {
         ssize_t r;
@@ -401,6 +402,9 @@ static void ra_fill(local_dir *d)
   read_ahead *ra = d->ra;
   if (!ra->started) ra_start(d);
   if (!ra->n_threads) return;
+  /* topped up only once half empty, then in one go: the helpers are woken once per ~32 files, not per file
+   * (each wake-up is a futex call and a context switch on each side) */
+  if (ra->count > RA_SLOTS / 2 || ra->bytes > RA_BYTES / 2) return;
   bool queued = false;
   while (!ra->plan_end && ra->count < RA_SLOTS) {
     const char *path = NULL;
