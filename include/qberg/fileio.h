@@ -140,6 +140,29 @@ QB_API const char *qb_dir_reader_dir(const qb_dir_reader *d);
  */
 QB_API int qb_dir_reader_read_once(uint8_t **out, size_t *out_n, qb_dir_reader *d, const char *path,
                                    uint64_t size_hint, size_t max_bytes, qb_err *err) QB_WUR;
+/**
+ * The k-th file (k = 0, 1, ...) of a read-ahead plan: its path and size hint as qb_dir_reader_read_once will
+ * be given them (the path borrowed for the call only); false past the plan's end.
+ */
+typedef bool (*qb_dir_plan_fn)(void *ctx, size_t k, const char **path, uint64_t *size_hint);
+/**
+ * A read-ahead plan: the files the next reads through `d` will ask for, in this order (an ingest's listing).
+ * A backend may read planned files before they are asked for; the local FileIO does so only for files that
+ * are not in the page cache (a batch it finds cached reads as without a plan: no thread, no extra system
+ * call), with up to 2 helper threads and a window of up to 8 MiB of files read ahead (docs/CATALOG.md,
+ * "Reading raw files ahead"). Backends without read-ahead ignore the plan.
+ * The reads return what they return without a plan, with the same errors: a file read ahead is handed over
+ * only when it was read whole at its hinted size, anything else (gone, replaced by a directory, changed size,
+ * an error, the limit) is read again when asked for, as without a plan, and the error is that read's. Its
+ * bytes are the file's as they were when read ahead (a file rewritten in place since then: the earlier
+ * bytes), as for any file read once before it changed.
+ * `fn` is called only from within calls on `d` (this one, read_once), on the thread making them, until the
+ * plan is replaced or `d` closed; `ctx` must live until then. A read of the plan's next file, or of one up to
+ * 64 files further on (the files skipped are dropped), follows the plan; any other path is read as without a
+ * plan. A new plan replaces the old (files read ahead for the old are dropped); fn NULL removes it.
+ * qb_dir_reader_close waits for reads in flight and frees every file read ahead.
+ */
+QB_API void qb_dir_reader_plan(qb_dir_reader *d, qb_dir_plan_fn fn, void *ctx);
 /** NULL-safe. */
 QB_API void qb_dir_reader_close(qb_dir_reader *d);
 QB_API int qb_fileio_write_all(qb_fileio *io, const char *path, const void *p, size_t n, qb_create_mode mode,

@@ -169,6 +169,11 @@ int qb_dir_reader_read_once(uint8_t **out, size_t *out_n, qb_dir_reader *d, cons
   return d->ops->read_once(d, path, name, size_hint, max_bytes, out, out_n, err);
 }
 
+void qb_dir_reader_plan(qb_dir_reader *d, qb_dir_plan_fn fn, void *ctx)
+{
+  if (d && d->ops && d->ops->plan) d->ops->plan(d, fn, ctx);
+}
+
 void qb_dir_reader_close(qb_dir_reader *d)
 {
   if (!d) return;

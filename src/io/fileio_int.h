@@ -30,6 +30,8 @@ struct qb_dir_reader_ops {
   int (*read_once)(qb_dir_reader *d, const char *path, const char *name, uint64_t size_hint, size_t max_bytes,
                    uint8_t **out, size_t *out_n, qb_err *err);
   void (*close)(qb_dir_reader *d); /* frees what the backend holds, not `dir` nor the struct's base */
+  /* Optional (NULL: plans ignored): qb_dir_reader_plan's contract. */
+  void (*plan)(qb_dir_reader *d, qb_dir_plan_fn fn, void *ctx);
 };
 
 struct qb_dir_reader {

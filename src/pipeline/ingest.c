@@ -205,6 +205,10 @@ struct ingest_run {
    * to it, its listed size as the hint); NULL with raw_dir set when it could not be opened (read by path) */
   qb_dir_reader *raw_reader;
   char *raw_dir;
+  size_t raw_dir_n;
+  /* the reader's read-ahead plan (qb_dir_reader_plan): the listing's files from plan_from on, in raw_dir;
+   * plan_next: the file after the last read (a pass that goes back or jumps far ahead plans anew) */
+  size_t plan_from, plan_next;
   table_state ts[QB_VQE_FEATURE_TABLES];
   row_sink sinks[QB_VQE_FEATURE_TABLES];
   qb_table *meta_t, *ledger_t, *rejects_t;
@@ -368,6 +372,20 @@ static int each_record(const raw_file *f, const uint8_t *data, size_t n, record_
   return rc;
 }
 
+/* The read-ahead plan of the raw files' reader: the listing's files from plan_from on, while they are in
+ * raw_dir (the listing is sorted by folder, then name: the order the passes read them in). */
+static bool raw_plan(void *ctx, size_t k, const char **path, uint64_t *size)
+{
+  ingest_run *r = ctx;
+  size_t i = r->plan_from + k, dn = r->raw_dir_n;
+  if (i < r->plan_from || i >= r->files.n) return false;
+  const raw_file *f = &r->files.v[i];
+  if (strncmp(f->path, r->raw_dir, dn) != 0 || f->path[dn] != '/' || strchr(f->path + dn + 1, '/')) return false;
+  *path = f->path;
+  *size = f->size;
+  return true;
+}
+
 /* Raw file f's bytes (qb_fileio_read_once's contract), read through a reader of its directory held for the
  * batch: the files are sorted by name within a folder, so the reader changes only where the folder does. A
  * directory renamed during the batch is read on under its new name (docs/PIPELINE.md "Reading raw files").
@@ -382,11 +400,21 @@ static int read_raw(ingest_run *r, const raw_file *f, uint8_t **data, size_t *n,
       r->raw_reader = NULL;
       free(r->raw_dir);
       if (!(r->raw_dir = strndup(f->path, dn))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+      r->raw_dir_n = dn;
       qb_err de = QB_ERR_INIT;
       if (qb_fileio_dir_reader_open(&r->raw_reader, r->io, r->raw_dir, &de) != QB_OK) qb_err_clear(&de);
+      r->plan_next = SIZE_MAX; /* plan the new reader */
     }
   }
   if (!slash || !r->raw_reader) return qb_fileio_read_once(data, n, r->io, f->path, QB_VQE_MAX_FILE_BYTES, err);
+  /* files read in listing order from here: a plan, so that uncached ones are read ahead (the reader follows
+   * a pass skipping a few files; one going back, as the next pass does, or far ahead starts a new plan) */
+  size_t i = (size_t)(f - r->files.v);
+  if (i < r->plan_next || i - r->plan_next > 32) {
+    r->plan_from = i;
+    qb_dir_reader_plan(r->raw_reader, raw_plan, r);
+  }
+  r->plan_next = i + 1;
   return qb_dir_reader_read_once(data, n, r->raw_reader, f->path, f->size, QB_VQE_MAX_FILE_BYTES, err);
 }
 
@@ -1095,10 +1123,10 @@ static void run_free(ingest_run *r)
   free(r->skipped);
   free(r->recheck);
   free(r->nrec);
+  qb_dir_reader_close(r->raw_reader); /* before the files its plan names */
   qb_raw_list_free(&r->files);
   qb_ledger_close(&r->ledger);
   qb_vqe_nums_free(&r->nums);
-  qb_dir_reader_close(r->raw_reader);
   free(r->raw_dir);
 }
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,20 @@ ssize_t pread(int fd, void *buf, size_t n, off_t off)
     }
   }
   return (ssize_t)syscall(SYS_pread64, fd, buf, n, off);
+}
+
+/* openat as the library calls it, counted (atomically: the read-ahead's helper threads open files too):
+ * opens with O_DIRECT and without. */
+static int n_direct_opens, n_plain_opens;
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+  va_list ap;
+  va_start(ap, flags);
+  int mode = (flags & O_CREAT) ? va_arg(ap, int) : 0;
+  va_end(ap);
+  __atomic_add_fetch((flags & O_DIRECT) ? &n_direct_opens : &n_plain_opens, 1, __ATOMIC_RELAXED);
+  return (int)syscall(SYS_openat, dirfd, path, flags, mode);
 }
 
 /* fstat as the library calls it, counted: the directory reader must not ask for a size the listing gave. */
@@ -778,6 +793,182 @@ QB_TEST(dir_reader_reads_by_hint_and_survives_changes)
   free(sub);
   free(other);
   free(p);
+  free(dir);
+  free(want);
+  qb_fileio_free(io);
+}
+
+/* A read-ahead plan over test files: names[k] in `dir`, with hints[k]. */
+typedef struct test_plan {
+  char **paths;
+  const uint64_t *hints;
+  size_t n;
+  size_t calls;
+} test_plan;
+
+static bool plan_at(void *ctx, size_t k, const char **path, uint64_t *hint)
+{
+  test_plan *tp = ctx;
+  tp->calls++;
+  if (k >= tp->n) return false;
+  *path = tp->paths[k];
+  *hint = tp->hints[k];
+  return true;
+}
+
+/* Every file of the plan read through `d`, in order: each read's result (rc, bytes, message) written to
+ * `out` as text, to compare a reader with a plan against one without. */
+static void read_all_planned(qb_dir_reader *d, test_plan *tp, qb_buf *out)
+{
+  for (size_t k = 0; k < tp->n; k++) {
+    qb_err err = QB_ERR_INIT;
+    uint8_t *got = NULL;
+    size_t n = 0;
+    int rc = qb_dir_reader_read_once(&got, &n, d, tp->paths[k], tp->hints[k], 200000, &err);
+    char line[1200];
+    unsigned long sum = 0;
+    for (size_t i = 0; got && i < n; i++) sum = sum * 31 + got[i];
+    snprintf(line, sizeof line, "%zu rc %d n %zu sum %lu nul %d msg %s\n", k, rc, n, sum, got ? got[n] == 0 : -1,
+             rc ? err.msg : "");
+    qb_err be = QB_ERR_INIT;
+    CHECK(qb_buf_append(out, line, strlen(line) + 1, &be) == QB_OK);
+    out->n--; /* kept NUL-terminated */
+    free(got);
+    qb_err_clear(&err);
+  }
+}
+
+/* Read-ahead (qb_dir_reader_plan): uncached planned files are read by the helpers, O_DIRECT, past the cache,
+ * and each read returns what a reader without a plan returns, errors included (a file gone, a directory in
+ * its place, one grown or shrunk since the listing, one over the limit); a window larger than the plan; a
+ * cached batch starts no read-ahead; a reader closed with files read ahead frees them (valgrind). */
+QB_TEST(dir_reader_plan_reads_ahead_with_the_same_results)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  uint8_t *want = malloc(300000);
+  CHECK(want != NULL);
+  for (size_t i = 0; i < 300000; i++) want[i] = (uint8_t)(i * 7 + (i >> 11));
+  char *dir = qb_str_printf("%s/ra", qb_test_tmpdir());
+  enum { N = 12 };
+  /* sizes as written; hints as listed (file 5 grew, 6 shrank, 7 is over the limit of 200000) */
+  size_t sizes[N] = {5000, 4096, 4095, 1, 100000, 9000, 3000, 250000, 8192, 77, 6000, 40000};
+  uint64_t hints[N] = {5000, 4096, 4095, 1, 100000, 8000, 4000, 250000, 8192, 77, 6000, 40000};
+  char *paths[N];
+  for (int k = 0; k < N; k++) {
+    paths[k] = qb_str_printf("%s/%02d.json", dir, k);
+    CHECK_OK(qb_fileio_write_all(io, paths[k], want + k, sizes[k], QB_CREATE_OVERWRITE, &err), &err);
+  }
+  CHECK_OK(qb_fileio_delete(io, paths[3], &err), &err); /* listed, gone before the batch read it */
+  CHECK_OK(qb_fileio_delete(io, paths[9], &err), &err);
+  CHECK(mkdir(paths[9], 0755) == 0); /* a directory in its place */
+  test_plan tp = {paths, hints, N, 0};
+
+  /* without a plan: the expected results */
+  qb_buf plain, ahead, warm;
+  qb_buf_init(&plain, QB_BUF_NOLIMIT);
+  qb_buf_init(&ahead, QB_BUF_NOLIMIT);
+  qb_buf_init(&warm, QB_BUF_NOLIMIT);
+  qb_dir_reader *d;
+  for (int k = 0; k < N; k++) drop_cached(paths[k]);
+  bool cold = cached_pages(paths[0]) == 0;
+  qb_fileio *fresh;
+  CHECK_OK(qb_fileio_local_new(&fresh, &err), &err);
+  CHECK_OK(qb_fileio_dir_reader_open(&d, fresh, dir, &err), &err);
+  read_all_planned(d, &tp, &plain);
+  qb_dir_reader_close(d);
+  qb_fileio_free(fresh);
+
+  /* with a plan, cold: the same results; every other existing file opened once, by a helper, O_DIRECT */
+  for (int k = 0; k < N; k++) drop_cached(paths[k]);
+  CHECK_OK(qb_fileio_local_new(&fresh, &err), &err);
+  CHECK_OK(qb_fileio_dir_reader_open(&d, fresh, dir, &err), &err);
+  qb_dir_reader_plan(d, plan_at, &tp);
+  __atomic_store_n(&n_direct_opens, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&n_plain_opens, 0, __ATOMIC_RELAXED);
+  read_all_planned(d, &tp, &ahead);
+  qb_dir_reader_close(d);
+  qb_fileio_free(fresh);
+  CHECK_EQ_STR((const char *)ahead.p, (const char *)plain.p);
+  if (cold) {
+    /* file 0 by the caller (asked: not cached, read with O_DIRECT set after the open); 1..11 by the helpers,
+     * with O_DIRECT; those not handed over (3 gone, 5 and 6 resized, 7 over the limit, 9 a directory) again by
+     * the caller, which opens with O_DIRECT as the run says (9's EINVAL: once more without) */
+    int direct = __atomic_load_n(&n_direct_opens, __ATOMIC_RELAXED);
+    int plainly = __atomic_load_n(&n_plain_opens, __ATOMIC_RELAXED);
+    if (direct < N - 1 || direct + plainly > N - 1 + 1 + 6)
+      fprintf(stderr, "  opens: %d with O_DIRECT, %d without\n", direct, plainly);
+    CHECK(direct >= N - 1);
+    CHECK(direct + plainly <= N - 1 + 1 + 6);
+    int handed[] = {0, 1, 2, 4, 8, 10, 11}; /* (a resized file's rest is read ordinarily, into the cache) */
+    for (size_t j = 0; j < sizeof handed / sizeof handed[0]; j++)
+      CHECK_EQ_INT(cached_pages(paths[handed[j]]), 0); /* read past the cache */
+  }
+
+  /* cached: no helper opens anything (the reads find every file cached; the plan of the regular files only:
+   * a directory's first page is never cached, and the run takes it as an uncached file) */
+  for (int k = 0; k < N; k++) {
+    uint8_t *all;
+    size_t n;
+    if (k != 3 && k != 9) {
+      CHECK_OK(qb_fileio_read_all(&all, &n, io, paths[k], 300000, &err), &err);
+      free(all);
+    }
+  }
+  CHECK_OK(qb_fileio_local_new(&fresh, &err), &err);
+  CHECK_OK(qb_fileio_dir_reader_open(&d, fresh, dir, &err), &err);
+  char *rpaths[7];
+  uint64_t rhints[7];
+  int regular[7] = {0, 1, 2, 4, 8, 10, 11};
+  for (int j = 0; j < 7; j++) {
+    rpaths[j] = paths[regular[j]];
+    rhints[j] = hints[regular[j]];
+  }
+  test_plan rp = {rpaths, rhints, 7, 0};
+  qb_buf regular_plain;
+  qb_buf_init(&regular_plain, QB_BUF_NOLIMIT);
+  read_all_planned(d, &rp, &regular_plain); /* no plan yet */
+  qb_dir_reader_plan(d, plan_at, &rp);
+  __atomic_store_n(&n_direct_opens, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&n_plain_opens, 0, __ATOMIC_RELAXED);
+  read_all_planned(d, &rp, &warm);
+  qb_dir_reader_close(d);
+  qb_fileio_free(fresh);
+  CHECK_EQ_STR((const char *)warm.p, (const char *)regular_plain.p);
+  CHECK_EQ_INT(__atomic_load_n(&n_direct_opens, __ATOMIC_RELAXED), 0);
+  CHECK_EQ_INT(__atomic_load_n(&n_plain_opens, __ATOMIC_RELAXED), 7); /* the caller's, one per file */
+  CHECK_EQ_INT(rp.calls, 7); /* one look at the plan per read */
+  qb_buf_free(&regular_plain);
+
+  /* reads that leave the plan: skipping files (dropped from the window), going back (read as unplanned), a
+   * path not planned; then the reader closed with files still read ahead (valgrind: nothing leaks) */
+  for (int k = 0; k < N; k++) drop_cached(paths[k]);
+  CHECK_OK(qb_fileio_local_new(&fresh, &err), &err);
+  CHECK_OK(qb_fileio_dir_reader_open(&d, fresh, dir, &err), &err);
+  qb_dir_reader_plan(d, plan_at, &tp);
+  CHECK(dir_read_is(d, paths[0], hints[0], want + 0, sizes[0], NULL));
+  CHECK(dir_read_is(d, paths[4], hints[4], want + 4, sizes[4], NULL));
+  CHECK(dir_read_is(d, paths[2], hints[2], want + 2, sizes[2], NULL));
+  CHECK(dir_read_is(d, paths[8], hints[8], want + 8, sizes[8], NULL));
+  char *other = qb_str_printf("%s/other.json", dir);
+  CHECK_OK(qb_fileio_write_all(io, other, want, 333, QB_CREATE_OVERWRITE, &err), &err);
+  CHECK(dir_read_is(d, other, 333, want, 333, NULL));
+  qb_dir_reader_plan(d, plan_at, &tp); /* a new plan: the window dropped */
+  CHECK(dir_read_is(d, paths[1], hints[1], want + 1, sizes[1], NULL));
+  qb_dir_reader_plan(d, NULL, NULL); /* no plan */
+  CHECK(dir_read_is(d, paths[2], hints[2], want + 2, sizes[2], NULL));
+  qb_dir_reader_plan(d, plan_at, &tp);
+  CHECK(dir_read_is(d, paths[0], hints[0], want + 0, sizes[0], NULL)); /* the window fills ... */
+  qb_dir_reader_close(d);                                            /* ... and is dropped at close */
+  qb_fileio_free(fresh);
+
+  CHECK(rmdir(paths[9]) == 0);
+  for (int k = 0; k < N; k++) free(paths[k]);
+  free(other);
+  qb_buf_free(&plain);
+  qb_buf_free(&ahead);
+  qb_buf_free(&warm);
   free(dir);
   free(want);
   qb_fileio_free(io);
