@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "io/fileio_int.h"
 #include "util/clock.h"
 #include "util/str.h"
+#include "util/thread.h"
 
 /* Small: a fan-out writer keeps dozens of files open (one buffer each), and the big writes (a Parquet
  * column chunk's pages) bypass the buffer anyway. */
@@ -388,12 +388,8 @@ static void ra_start(local_dir *d)
   pthread_mutex_init(&ra->mu, NULL);
   pthread_cond_init(&ra->work, NULL);
   pthread_cond_init(&ra->done, NULL);
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  while (ra->n_threads < RA_THREADS && pthread_create(&ra->th[ra->n_threads], NULL, ra_main, d) == 0)
+  while (ra->n_threads < RA_THREADS && qb_thread_start_quiet(&ra->th[ra->n_threads], ra_main, d) == 0)
     ra->n_threads++;
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* Queues the plan's next files while the window has room (the caller's read found the batch uncached). */

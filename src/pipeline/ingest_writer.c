@@ -4,10 +4,10 @@
 #include "pipeline/ingest_writer.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 
 #include "util/arena.h"
+#include "util/thread.h"
 
 /* Hand-offs queued or being written: at most QUEUE_ITEMS, and at most QUEUE_BYTES of column slices and
  * row chunks (qb_vqe_cols_bytes, the chunk's arena), except that one hand-off larger than that always fits
@@ -152,11 +152,7 @@ int qb_ingest_writer_new(qb_ingest_writer **out, qb_err *err)
   pthread_cond_init(&w->work, NULL);
   pthread_cond_init(&w->space, NULL);
   /* Signals go to the caller's thread (qberg ingest --watch stops between batches on SIGINT/SIGTERM). */
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, &old);
-  int prc = pthread_create(&w->thread, NULL, thread_main, w);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  int prc = qb_thread_start_quiet(&w->thread, thread_main, w);
   if (prc) {
     pthread_cond_destroy(&w->space);
     pthread_cond_destroy(&w->work);
