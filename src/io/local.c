@@ -274,7 +274,7 @@ typedef struct read_ahead {
   pthread_cond_t work, done;
   pthread_t th[RA_THREADS];
   int n_threads;
-  bool started; /* mu/work/done initialised (threads tried) */
+  bool started; /* mu, work and done initialised (threads tried) */
   bool stop;
 } read_ahead;
 
