@@ -103,8 +103,9 @@ asan:
 	@ASAN_OPTIONS=detect_leaks=1 QB_SANITIZED=1 tests/run.sh build-asan
 
 # ThreadSanitizer (clang) over the tests of the code that runs on two threads: the ingest's writer thread
-# (s3.sh: raw files read from S3 while the writer thread writes to an S3 warehouse).
-TSAN_BINS    ?= test_ingest_writer
+# (s3.sh: raw files read from S3 while the writer thread writes to an S3 warehouse) and the ML job's worker
+# (util/worker.c; threads.sh runs qberg features on two threads).
+TSAN_BINS    ?= test_ingest_writer test_worker
 TSAN_SCRIPTS ?= tests/pipeline/threads.sh tests/pipeline/s3.sh
 tsan:
 	@$(MAKE) --no-print-directory BUILD=build-tsan CC=clang OPT='-O1 -g' SAN='-fsanitize=thread' \

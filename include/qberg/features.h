@@ -47,10 +47,14 @@ typedef struct qb_features_options {
    * ml_run_summary (one row per stored experiment). NULL: read the column. */
   qb_features_membership_fn membership;
   void *membership_ctx;
+  /* version 3. 1: one thread; 2: the ML tables' rows are encoded and written on a second thread while
+   * the calling thread reads and computes (the same bytes); 0: 2 when the process may run on two CPUs or
+   * more (more than 2 is 2). Older option structs run as 0. */
+  unsigned threads;
 } qb_features_options;
 
-#define QB_FEATURES_OPTIONS_VERSION 2
-#define QB_FEATURES_OPTIONS_INIT {QB_FEATURES_OPTIONS_VERSION, NULL, -1, NULL, NULL}
+#define QB_FEATURES_OPTIONS_VERSION 3
+#define QB_FEATURES_OPTIONS_INIT {QB_FEATURES_OPTIONS_VERSION, NULL, -1, NULL, NULL, 0}
 
 /** What one run did. */
 typedef struct qb_features_report {
@@ -66,6 +70,7 @@ typedef struct qb_features_report {
   int64_t snapshot_ids[QB_ML_TABLE_COUNT]; /* new snapshot per table, -1 when nothing was appended */
   char versions[QB_ML_TABLE_COUNT][48];    /* the tag written, or "no_changes" */
   double seconds;                          /* wall time of the run */
+  unsigned threads;                        /* threads the run used (1 or 2) */
   /* What was read. The five source tables (vqe_iterations and the four context tables) are read
    * incrementally — only the data files appended since the snapshots the ML tables last consumed — unless
    * `full_scan_reason` says why they were read whole. */

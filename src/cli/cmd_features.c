@@ -10,7 +10,7 @@
 static void usage(FILE *f)
 {
   fprintf(f,
-          "usage: qberg [-w WAREHOUSE] features [--batch-id UUID] [--json]\n"
+          "usage: qberg [-w WAREHOUSE] features [--batch-id UUID] [--threads N] [--json]\n"
           "\n"
           "Compute quantum_features.ml_iteration_features and ml_run_summary for the experiments of\n"
           "vqe_iterations that are not in them yet (qberg ingest does this after each batch unless\n"
@@ -18,17 +18,20 @@ static void usage(FILE *f)
           "processing_metadata. Iterations whose molecule_name, optimizer, basis_set or num_qubits is null\n"
           "are dropped and counted; a context table with two rows for one experiment stops the run.\n"
           "Only the data appended to the source tables since the last run is read, unless the report says why\n"
-          "the whole tables were (first run, a delete or overwrite since, experiments pending).\n");
+          "the whole tables were (first run, a delete or overwrite since, experiments pending).\n"
+          "--threads N: 1 runs on one thread; 2 encodes and writes the ML tables' Parquet files on a second\n"
+          "thread while the first reads and computes (the same files); default 2 on two or more CPUs.\n");
 }
 
 void qb_cli_features_print(const qb_features_report *r, bool json)
 {
   if (json) {
     printf("{\"batch_id\":\"%s\",\"experiments_seen\":%llu,\"experiments_new\":%llu,\"experiments_dropped\":%llu,"
-           "\"rows_dropped\":%llu,\"iterations_read\":%llu,\"max_buffered_rows\":%llu,\"seconds\":%.3f,\"tables\":[",
+           "\"rows_dropped\":%llu,\"iterations_read\":%llu,\"max_buffered_rows\":%llu,\"seconds\":%.3f,\"threads\":%u,"
+           "\"tables\":[",
            r->batch_id, (unsigned long long)r->experiments_seen, (unsigned long long)r->experiments_new,
            (unsigned long long)r->experiments_dropped, (unsigned long long)r->rows_dropped,
-           (unsigned long long)r->iterations_read, (unsigned long long)r->max_buffered_rows, r->seconds);
+           (unsigned long long)r->iterations_read, (unsigned long long)r->max_buffered_rows, r->seconds, r->threads);
     for (int t = 0; t < QB_ML_TABLE_COUNT; t++)
       printf("%s{\"table\":\"%s\",\"rows\":%lld,\"version\":\"%s\",\"snapshot_id\":%lld}", t ? "," : "",
              qb_ml_table_name((qb_ml_table)t), (long long)r->rows[t], r->versions[t], (long long)r->snapshot_ids[t]);
@@ -66,9 +69,15 @@ int qb_cmd_features(qb_cli *cli)
   for (int i = 1; i < cli->argc; i++) {
     const char *a = cli->argv[i];
     if (!strcmp(a, "--json")) continue;
-    if (!strcmp(a, "--batch-id") && i + 1 < cli->argc)
+    if (!strcmp(a, "--batch-id") && i + 1 < cli->argc) {
       o.batch_id = cli->argv[++i];
-    else
+    } else if (!strcmp(a, "--threads") && i + 1 < cli->argc) {
+      char *end;
+      long n = strtol(cli->argv[++i], &end, 10);
+      if (*end || end == cli->argv[i] || n < 1 || n > 1024)
+        return qb_cli_usage_error("features", "--threads takes a number from 1 to 1024 (more than 2 is 2)");
+      o.threads = (unsigned)n;
+    } else
       return qb_cli_usage_error("features", "unexpected argument '%s'", a);
   }
   qb_cli_catalog c;

@@ -6,7 +6,6 @@
  * row, the index, the ledger and the rejections — in that order, so a reader that trusts
  * processing_metadata never sees half a batch, and a crash only causes a rerun. One function per phase;
  * qb_ingest_run lists them. */
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "util/clock.h"
 #include "util/hash.h"
 #include "util/str.h"
+#include "util/thread.h"
 
 #define LEDGER_TABLE QB_LEDGER_TABLE
 #define REJECTS_TABLE QB_VQE_NAMESPACE ".rejected_inputs"
@@ -1158,16 +1158,7 @@ static int run_batch(ingest_run *r, qb_err *err)
 
 /* Threads for the batch: opts->threads, 0 (or an options struct older than the field) meaning 2 when this
  * process may run on two CPUs or more. One writer thread is all the pipeline can use: more are 2. */
-static unsigned batch_threads(const qb_ingest_options *o)
-{
-  unsigned n = o->version >= 3 ? o->threads : 0;
-  if (n == 0) {
-    cpu_set_t set;
-    long cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
-    n = cpus >= 2 ? 2 : 1;
-  }
-  return n >= 2 ? 2 : 1;
-}
+static unsigned batch_threads(const qb_ingest_options *o) { return qb_thread_count(o->version >= 3 ? o->threads : 0); }
 
 int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_options *opts, qb_err *err)
 {
@@ -1206,7 +1197,7 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
     r->writer = NULL;
     if (rc == QB_OK && !opts->no_features) { /* the ML tables of the experiments this batch added */
       qb_features_options fo = {QB_FEATURES_OPTIONS_VERSION, r->batch, r->meta.processing_timestamp_us,
-                                batch_membership, r};
+                                batch_membership, r, batch_threads(opts)};
       rc = qb_features_run(&rep->features, cat, &fo, err);
     }
   }

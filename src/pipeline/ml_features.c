@@ -18,6 +18,8 @@
 #include "util/clock.h"
 #include "util/hash.h"
 #include "util/str.h"
+#include "util/thread.h"
+#include "util/worker.h"
 
 /* ---- tables -------------------------------------------------------------------------------------------- */
 
@@ -171,6 +173,21 @@ typedef struct experiment {
   bool done;
 } experiment;
 
+/* With two threads the ML tables' rows are written (qb_txn_write_batch: encoding, dictionaries, pages) on a
+ * worker while this thread reads the sources and computes the next experiments: each full set of columns
+ * goes to the worker in one of ML_SETS slots per table, and the set the slot held before (written and
+ * cleared by then) becomes the one staged into. 3 sets: the occasional long write (a page or row group
+ * flushed) does not stop the computing thread. */
+#define ML_SETS 3
+
+struct job;
+typedef struct ml_slot {
+  struct job *j;
+  int k;           /* ML table */
+  qb_ml_cols cols; /* rows being written by the worker, or an empty set */
+  uint64_t seq;    /* the worker's job number writing them (0: none yet) */
+} ml_slot;
+
 typedef struct job {
   qb_features_report *rep;
   qb_arena arena;   /* experiments and their context strings */
@@ -198,6 +215,14 @@ typedef struct job {
   qb_table *iters, *src[SRC_COUNT], *ml[QB_ML_TABLE_COUNT], *meta;
   qb_txn *txn[QB_ML_TABLE_COUNT];
   qb_ml_cols cols[QB_ML_TABLE_COUNT]; /* rows not yet handed to txn[t] */
+  /* Two threads: txn[t] is begun and written by `worker` (the transactions are this thread's again after
+   * qb_worker_drain; `begun` says whether txn[t] was asked for). The random draws of txn begins and data
+   * file names then happen in the same order as on one thread (FIFO), so the files are the same bytes. */
+  unsigned threads;
+  qb_worker *worker;
+  bool begun[QB_ML_TABLE_COUNT];
+  ml_slot slot[QB_ML_TABLE_COUNT][ML_SETS];
+  int next_slot[QB_ML_TABLE_COUNT];
   bool was_empty[QB_ML_TABLE_COUNT];
   uint64_t null_id_rows;
   uint64_t buffered;
@@ -549,21 +574,55 @@ static bool has_null_key(const experiment *e)
  * the per-batch costs of qb_txn_write_batch small. */
 #define ML_BATCH_ROWS 4096
 
-/* Hand ML table k's staged rows to its transaction. */
+static int begin_job(void *arg, qb_err *err)
+{
+  ml_slot *s = arg;
+  return qb_txn_begin(&s->j->txn[s->k], s->j->ml[s->k], QB_TXN_FAST_APPEND, NULL, err);
+}
+
+/* ML table k's transaction, begun once (on the worker when there is one, in its queue's order). */
+static int begin_txn(job *j, int k, qb_err *err)
+{
+  if (j->begun[k]) return QB_OK;
+  j->begun[k] = true;
+  if (!j->worker) return qb_txn_begin(&j->txn[k], j->ml[k], QB_TXN_FAST_APPEND, NULL, err);
+  /* the slot only names the table here: begin_job reads s->j and s->k, never s->cols */
+  return qb_worker_submit(j->worker, begin_job, &j->slot[k][0], NULL, err);
+}
+
+static int write_job(void *arg, qb_err *err)
+{
+  ml_slot *s = arg;
+  int rc = qb_txn_write_batch(s->j->txn[s->k], qb_ml__cols_batch(&s->cols), s->cols.n_rows, err);
+  qb_ml__cols_clear(&s->cols);
+  return rc;
+}
+
+/* Hand ML table k's staged rows to its transaction: written here, or queued for the worker in exchange for
+ * the empty set of the slot it wrote longest ago. */
 static int flush_rows(job *j, int k, qb_err *err)
 {
   qb_ml_cols *c = &j->cols[k];
   if (!c->n_rows) return QB_OK;
-  int rc = qb_txn_write_batch(j->txn[k], qb_ml__cols_batch(c), c->n_rows, err);
-  qb_ml__cols_clear(c);
-  return rc;
+  if (!j->worker) {
+    int rc = qb_txn_write_batch(j->txn[k], qb_ml__cols_batch(c), c->n_rows, err);
+    qb_ml__cols_clear(c);
+    return rc;
+  }
+  ml_slot *s = &j->slot[k][j->next_slot[k]];
+  int rc = qb_worker_wait(j->worker, s->seq, err);
+  if (rc) return rc;
+  qb_ml_cols full = *c;
+  *c = s->cols;
+  s->cols = full;
+  j->next_slot[k] = (j->next_slot[k] + 1) % ML_SETS;
+  return qb_worker_submit(j->worker, write_job, s, &s->seq, err);
 }
 
 /* Rows of ML table k (0: iteration features, 1: run summary) go into one transaction begun on the first. */
 static int write_row(job *j, int k, const qb_value *row, qb_err *err)
 {
-  int rc = QB_OK;
-  if (!j->txn[k]) rc = qb_txn_begin(&j->txn[k], j->ml[k], QB_TXN_FAST_APPEND, NULL, err);
+  int rc = begin_txn(j, k, err);
   if (rc == QB_OK) rc = qb_ml__cols_append(&j->cols[k], row, err);
   if (rc == QB_OK) j->rep->rows[k]++;
   if (rc == QB_OK && j->cols[k].n_rows >= ML_BATCH_ROWS) rc = flush_rows(j, k, err);
@@ -625,9 +684,7 @@ static int on_iteration(job *j, const qb_value *v, qb_err *err)
    * columns directly (qb_ml__experiment_cols), the summary row through write_row */
   int rc = QB_OK;
   qb_ml_iter_sink sink = {&j->cols[QB_ML_ITERATION_FEATURES], ML_BATCH_ROWS, flush_iter_rows};
-  if (e->want_iter && !j->txn[QB_ML_ITERATION_FEATURES])
-    rc = qb_txn_begin(&j->txn[QB_ML_ITERATION_FEATURES], j->ml[QB_ML_ITERATION_FEATURES], QB_TXN_FAST_APPEND, NULL,
-                      err);
+  if (e->want_iter) rc = begin_txn(j, QB_ML_ITERATION_FEATURES, err);
   if (rc == QB_OK)
     rc = qb_ml__experiment_cols(e->rows, e->n_rows, e->id, e->ctx, j->date, e->want_iter ? &sink : NULL,
                                 e->want_summary ? write_summary_row : NULL, j, err);
@@ -746,9 +803,12 @@ static int set_positions(job *j, qb_txn *txn, qb_err *err)
   return rc ? rc : qb_txn_set_summary(txn, QB_ML_PENDING_KEY, val, err);
 }
 
-/* Forget what an abandoned incremental read found (nothing was committed; the read counters stay). */
-static void reset_compute(job *j)
+/* Forget what an abandoned incremental read found (nothing was committed; the read counters stay). The
+ * worker finishes what it was given first: the transactions are then this thread's to abort. */
+static int reset_compute(job *j, qb_err *err)
 {
+  int rc = j->worker ? qb_worker_drain(j->worker, err) : QB_OK;
+  if (rc) return rc;
   drop_new(j);
   j->last = NULL; /* its experiment was in the arena released below */
   qb_arena_release(&j->arena);
@@ -760,6 +820,7 @@ static void reset_compute(job *j)
     qb_u64set_init(&j->stored[t]);
     qb_txn_abort(j->txn[t]);
     j->txn[t] = NULL;
+    j->begun[t] = false;
     qb_ml__cols_clear(&j->cols[t]);
     j->rep->rows[t] = 0;
   }
@@ -768,6 +829,7 @@ static void reset_compute(job *j)
   r->iterations_read = r->max_buffered_rows = 0;
   j->null_id_rows = j->buffered = j->orphans = 0;
   j->need_full = j->need_ids = false;
+  return QB_OK;
 }
 
 /* §7.1 steps 2–6: stored ids, pass one, context, pass two (rows into the transactions). Returns QB_OK with
@@ -886,6 +948,7 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
   job j;
   memset(&j, 0, sizeof j);
   j.rep = rep;
+  j.threads = qb_thread_count(opts && opts->version >= 3 ? opts->threads : 0);
   qb_arena_init(&j.arena, 64 << 10);
   qb_u64set_init(&j.seen_old);
   for (int t = 0; t < QB_ML_TABLE_COUNT; t++) {
@@ -914,7 +977,18 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
     const char *types[QB_ML_MAX_COLUMNS];
     for (size_t i = 0; i < n; i++) types[i] = cols[i].type;
     rc = qb_ml__cols_init(&j.cols[t], types, n, err);
+    for (int i = 0; rc == QB_OK && j.threads > 1 && i < ML_SETS; i++) {
+      j.slot[t][i].j = &j;
+      j.slot[t][i].k = t;
+      rc = qb_ml__cols_init(&j.slot[t][i].cols, types, n, err);
+    }
   }
+  /* a worker that cannot start (EAGAIN: the process's thread limit) leaves the run on one thread */
+  if (rc == QB_OK && j.threads > 1) {
+    qb_err werr = QB_ERR_INIT;
+    if (qb_worker_new(&j.worker, 2 * ML_SETS + 2, &werr) != QB_OK) j.worker = NULL;
+  }
+  rep->threads = j.worker ? 2 : 1;
   if (rc == QB_OK) rc = load_table(&j.iters, cat, "vqe_iterations", err);
   for (int s = 0; rc == QB_OK && s < SRC_COUNT; s++) rc = load_table(&j.src[s], cat, src_names[s], err);
   if (rc == QB_OK) rc = load_table(&j.meta, cat, "processing_metadata", err);
@@ -932,25 +1006,32 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
   if (rc == QB_OK) rc = choose_read(&j, err);
   if (rc == QB_OK) rc = compute(&j, err);
   if (rc == QB_OK && j.need_ids) { /* the batch could not answer for an experiment: read the stored ids */
-    reset_compute(&j);
+    rc = reset_compute(&j, err);
     j.use_membership = false;
-    rc = compute(&j, err);
+    if (rc == QB_OK) rc = compute(&j, err);
   }
   if (rc == QB_OK && j.need_full) { /* what the incremental read found cannot be decided from it: redo whole */
-    reset_compute(&j);
+    rc = reset_compute(&j, err);
     j.incr = j.use_membership = false;
     snprintf(rep->stored_ids_reason, sizeof rep->stored_ids_reason, "whole-table run");
-    rc = compute(&j, err);
+    if (rc == QB_OK) rc = compute(&j, err);
   }
   rep->incremental = j.incr;
   if (rc) goto done;
 
   /* commit each table with its tag, then the audit row */
   for (int t = 0; rc == QB_OK && t < QB_ML_TABLE_COUNT; t++) {
-    if (!j.txn[t]) continue;
+    if (!j.begun[t]) continue;
+    /* the last rows, then the transaction is this thread's again (flush, drain, commit per table: the
+     * random draws in the order of one thread) */
+    if ((rc = flush_rows(&j, t, err)) == QB_OK && j.worker) rc = qb_worker_drain(j.worker, err);
+    if (rc) {
+      qb_err_wrap(err, "committing %s", table_names[t]);
+      break;
+    }
     snprintf(rep->versions[t], sizeof rep->versions[t], "%s%s", j.was_empty[t] ? "v_" : "v_incr_", hex);
     qb_txn_result res;
-    if ((rc = flush_rows(&j, t, err)) == QB_OK && (rc = set_positions(&j, j.txn[t], err)) == QB_OK &&
+    if ((rc = set_positions(&j, j.txn[t], err)) == QB_OK &&
         (rc = qb_txn_set_summary(j.txn[t], "qberg.batch-id", batch, err)) == QB_OK &&
         (rc = qb_txn_tag(j.txn[t], rep->versions[t], -1, err)) == QB_OK) {
       rc = qb_txn_commit(j.txn[t], &res, err);
@@ -963,10 +1044,12 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
   if (rc == QB_OK) rc = write_audit(&j, batch, meta.processing_timestamp_us, meta.processing_date, err);
 
 done:
+  qb_worker_free(j.worker); /* joined before its transactions are aborted */
   drop_new(&j);
   for (int t = 0; t < QB_ML_TABLE_COUNT; t++) {
     qb_txn_abort(j.txn[t]);
     qb_ml__cols_free(&j.cols[t]);
+    for (int i = 0; i < ML_SETS; i++) qb_ml__cols_free(&j.slot[t][i].cols);
     qb_table_free(j.ml[t]);
     qb_u64set_free(&j.stored[t]);
   }

@@ -10,4 +10,8 @@
  * --watch` stops between batches. The caller's mask is unchanged on return. Returns pthread_create's. */
 int qb_thread_start_quiet(pthread_t *th, void *(*fn)(void *), void *arg);
 
+/** Threads a job that can use two (the ingest batch, the ML feature job) runs on: `asked` when given (more
+ * than 2 is 2), else (0) 2 when the process may run on two or more CPUs, 1 otherwise. */
+unsigned qb_thread_count(unsigned asked);
+
 #endif

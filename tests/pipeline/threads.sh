@@ -11,7 +11,8 @@
 #   3. a batch whose speculated types hold (one pass), with the columnar path and with every row through
 #      qb_txn_write (QB_INGEST_ROW_PATH=1: row chunks);
 #   4. a record whose hamiltonian_terms slice (120,360 rows, ~40 MB by qb_vqe_cols_bytes) is larger than the
-#      writer's whole queue.
+#      writer's whole queue;
+#   5. qberg features on one and on two threads (the ML tables' rows written on a worker thread).
 # The --json report says how many threads ran.
 set -u
 pass=0 fail=0
@@ -141,7 +142,35 @@ run bigtwo 2 $B1
 check "a slice larger than the queue: exit 0, 120,000 more terms, every file the same bytes" \
   '[ "$(cat "$TMPDIR/bigtwo.$B1.rc")" = 0 ] && [ "$(field "$TMPDIR/bigtwo.$B1.json" tables.8.rows)" -gt 120000 ] && same bigone bigtwo'
 
-# 5. the option
+# 5. the ML job (qberg features --threads 2: its rows written on a worker thread, src/pipeline/ml_features.c):
+#    ~23,000 iteration rows, so that several column sets (4,096 rows each) are in the worker's hands at once
+rm -rf "$TMPDIR/raw" "$W"
+mkdir -p "$R"
+"$QBERG" generate --experiments 1200 --iterations 15-35 --seed 35 --first-counter 6000 --out "$TMPDIR/g5" >/dev/null
+cp "$TMPDIR"/g5/experiment.vqe/*.json "$R/"
+"$QBERG" -w "$W" ingest --raw "$TMPDIR/raw" --batch-id $B1 --threads 1 --no-features >/dev/null
+cp -a "$W" "$TMPDIR/mlsrc"
+mv "$W" "$TMPDIR/mlone"
+features() { # NAME THREADS: qberg features on the source warehouse, kept as $TMPDIR/NAME
+  rm -rf "$W"
+  cp -a "$TMPDIR/mlsrc" "$W"
+  "$QBERG" -w "$W" features --batch-id $B2 --threads "$2" --json >"$TMPDIR/$1.json" 2>"$TMPDIR/$1.err"
+  echo $? >"$TMPDIR/$1.rc"
+  rm -rf "$TMPDIR/$1"
+  mv "$W" "$TMPDIR/$1"
+}
+features mlone 1
+features mltwo 2
+check "features: exit 0, 1 and 2 threads reported, over 20,000 iteration rows" \
+  '[ "$(cat "$TMPDIR/mltwo.rc")" = 0 ] && [ "$(field "$TMPDIR/mlone.json" threads)" = 1 ] && [ "$(field "$TMPDIR/mltwo.json" threads)" = 2 ] && [ "$(field "$TMPDIR/mltwo.json" tables.0.rows)" -gt 20000 ]'
+check "features: the same rows and every file of the warehouse the same bytes" \
+  '[ "$(field "$TMPDIR/mlone.json" tables)" = "$(field "$TMPDIR/mltwo.json" tables)" ] && same mlone mltwo'
+"$QBERG" features --help | grep -q -- "--threads N"
+check "features --help documents --threads" '[ $? = 0 ]'
+"$QBERG" -w "$TMPDIR/mltwo" features --threads x >/dev/null 2>&1
+check "features --threads x is a usage error" '[ $? = 2 ]'
+
+# 6. the option
 rm -rf "$W"
 "$QBERG" -w "$W" ingest --raw "$TMPDIR/raw" --threads 8 --dry-run --json >"$TMPDIR/dry.json"
 check "--dry-run parses on one thread" '[ "$(field "$TMPDIR/dry.json" threads)" = 1 ]'
