@@ -187,6 +187,18 @@ QB_API int qb_fileio_copy(qb_fileio *io, const char *src, const char *dst, qb_er
 typedef int (*qb_list_fn)(void *ctx, const char *path, const qb_stat *st, qb_err *err);
 QB_API int qb_fileio_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err) QB_WUR;
 
+/**
+ * qb_fileio_list where learning a file's size costs a call of its own (a local disk: one stat(2) per file):
+ * `want(ctx, path)` is asked first and, when it returns false, the file is skipped (`fn` is not called for
+ * it) without that call. `want` may take the file into account itself (count it, note it). Backends whose
+ * listing gives sizes anyway (S3) do not ask `want`: every file goes to `fn`, as with qb_fileio_list, so
+ * `fn` must handle any file `want` would have taken. A directory entry whose type the file system does not
+ * give is stat'ed first, then asked about. Same order and paths as qb_fileio_list.
+ */
+typedef bool (*qb_list_want_fn)(void *ctx, const char *path);
+QB_API int qb_fileio_list_filtered(qb_fileio *io, const char *prefix, qb_list_want_fn want, qb_list_fn fn, void *ctx,
+                                   qb_err *err) QB_WUR;
+
 /*
  * Directories. Local disks have them; object stores only have key prefixes, so there a "directory" exists
  * while some object lies under it: list_dir is emulated with a prefix listing, mkdir and rmdir do nothing.

@@ -211,6 +211,14 @@ int qb_fileio_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, 
   return io->ops->list(io, prefix, fn, ctx, err);
 }
 
+int qb_fileio_list_filtered(qb_fileio *io, const char *prefix, qb_list_want_fn want, qb_list_fn fn, void *ctx,
+                            qb_err *err)
+{
+  /* a backend that learns sizes with its listing (S3) has nothing to save: every file goes to fn */
+  if (io->ops->list_filtered) return io->ops->list_filtered(io, prefix, want, fn, ctx, err);
+  return qb_fileio_list(io, prefix, fn, ctx, err);
+}
+
 /* list_dir on a store without directories: one prefix listing of "dir/", reduced to the first path segment
  * of each key (a key with a further '/' means a sub-prefix, reported once as a directory). */
 typedef struct emu_dir {

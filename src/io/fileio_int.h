@@ -13,6 +13,9 @@ struct qb_fileio_ops {
   int (*stat)(qb_fileio *io, const char *path, qb_stat *out, qb_err *err);
   int (*remove)(qb_fileio *io, const char *path, qb_err *err);
   int (*list)(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err);
+  /* Optional (NULL: `list`, asking `want` before `fn`): qb_fileio_list_filtered, skipping before a stat. */
+  int (*list_filtered)(qb_fileio *io, const char *prefix, qb_list_want_fn want, qb_list_fn fn, void *ctx,
+                       qb_err *err);
   void (*free)(qb_fileio *io);
   int (*remove_many)(qb_fileio *io, const char *const *paths, size_t n, qb_err *err); /* NULL: one by one */
   int (*copy)(qb_fileio *io, const char *src, const char *dst, qb_err *err);         /* NULL: read + write */

@@ -1167,9 +1167,10 @@ static int local_remove_many(qb_fileio *io, const char *const *paths, size_t n, 
   return QB_OK;
 }
 
-/* Walk `dir` recursively; report regular files whose path starts with `prefix`. Hidden temporary files of
+/* Walk `dir` recursively; report regular files whose path starts with `prefix` (and that `want`, when
+ * given, wants: asked before the stat when readdir gives the entry's type). Hidden temporary files of
  * unfinished writers (".name.<hex>.tmp") are reported too: orphan cleanup must see them. */
-static int walk(const char *dir, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err)
+static int walk(const char *dir, const char *prefix, qb_list_want_fn want, qb_list_fn fn, void *ctx, qb_err *err)
 {
   DIR *d = opendir(dir);
   if (!d) {
@@ -1198,11 +1199,13 @@ static int walk(const char *dir, const char *prefix, qb_list_fn fn, void *ctx, q
     /* the entry's type from readdir where the file system gives it: a directory needs no stat, and a file
      * is stat'ed relative to the open directory (no walk of the whole path again) */
     if (e->d_type == DT_DIR) {
-      if (under) rc = walk(p, prefix, fn, ctx, err);
+      if (under) rc = walk(p, prefix, want, fn, ctx, err);
+    } else if (under && e->d_type == DT_REG && n >= plen && want && !want(ctx, p)) {
+      /* skipped before its stat */
     } else if (under && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
       if (S_ISDIR(st.st_mode)) {
-        rc = walk(p, prefix, fn, ctx, err);
-      } else if (S_ISREG(st.st_mode) && n >= plen) {
+        rc = walk(p, prefix, want, fn, ctx, err);
+      } else if (S_ISREG(st.st_mode) && n >= plen && (e->d_type == DT_REG || !want || want(ctx, p))) {
         qb_stat qs = {(uint64_t)st.st_size, (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000};
         rc = fn(ctx, p, &qs, err);
       }
@@ -1213,11 +1216,12 @@ static int walk(const char *dir, const char *prefix, qb_list_fn fn, void *ctx, q
   return rc;
 }
 
-static int local_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err)
+static int local_list_filtered(qb_fileio *io, const char *prefix, qb_list_want_fn want, qb_list_fn fn, void *ctx,
+                               qb_err *err)
 {
   const char *p = local_path(prefix);
   struct stat st;
-  if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) return walk(p, p, fn, ctx, err);
+  if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) return walk(p, p, want, fn, ctx, err);
   /* a prefix that is not a directory: walk its parent and filter by the prefix */
   char dir[PATH_MAX];
   const char *slash = strrchr(p, '/');
@@ -1228,7 +1232,12 @@ static int local_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ct
   else
     dir[0] = '.';
   dir[n] = '\0';
-  return walk(dir, p, fn, ctx, err);
+  return walk(dir, p, want, fn, ctx, err);
+}
+
+static int local_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err)
+{
+  return local_list_filtered(io, prefix, NULL, fn, ctx, err);
 }
 
 static int local_list_dir(qb_fileio *io, const char *dir, qb_dir_fn fn, void *ctx, qb_err *err)
@@ -1316,6 +1325,7 @@ static const struct qb_fileio_ops local_ops = {
     .remove = local_remove,
     .remove_many = local_remove_many,
     .list = local_list,
+    .list_filtered = local_list_filtered,
     .free = local_free,
     .batched_publish = true,
     .dir_reader_open = local_dir_reader_open,

@@ -365,6 +365,8 @@ typedef struct list_ctx {
   qb_raw_list *out;
   int pass; /* 1: every file; 2: only the ranges of mismatching folders */
   uint64_t listed;
+  int rc;    /* want_listed's failure (it cannot return one), with its message in err */
+  qb_err err;
 } list_ctx;
 
 static int keep(qb_raw_list *out, const char *path, const char *base, uint64_t size, qb_err *err)
@@ -382,6 +384,59 @@ static int keep(qb_raw_list *out, const char *path, const char *base, uint64_t s
   f->size = size;
   f->patterned = parse_base(base, &f->counter, &f->nano);
   out->n++;
+  return QB_OK;
+}
+
+/* Pass one, before the listing stats the file (on_listed's pass one for the files whose size is not needed
+ * yet): a raw file inside its folder's recorded range is only counted (decided after the listing by the
+ * folder's count and sum); one in the last batch's range is a candidate that is most likely in the ledger,
+ * kept without its size (qb_ledger_discover stats the few that turn out new). Every other file is listed
+ * with its size, through on_listed. */
+static bool want_listed(void *ctx, const char *path)
+{
+  list_ctx *c = ctx;
+  if (c->pass != 1 || c->rc) return c->pass != 1;
+  size_t dn;
+  const char *base;
+  split(path, &dn, &base);
+  if (base[0] == '.' || (!qb_str_has_suffix(base, ".json") && !qb_str_has_suffix(base, ".avro"))) return false;
+  qb_ledger_dir *d = find_dir(c->l, path, dn);
+  if (!d) return true;
+  bool inside = within(&d->r, base);
+  if (!inside && !within(&d->t, base)) return true;
+  uint64_t h = qb_hash_bytes(path, strlen(path));
+  c->listed++;
+  d->listed = true;
+  if (inside) {
+    add(&d->l, h);
+    return false;
+  }
+  add(&d->lt, h);
+  c->rc = keep(c->out, path, base, QB_SIZE_UNKNOWN, &c->err);
+  return false;
+}
+
+/* The sizes of the files kept without one (want_listed) that are new after all: stat'ed one by one. A file
+ * gone since the listing leaves the batch, as if listed a moment later. */
+static int stat_unsized(qb_raw_list *out, qb_fileio *io, qb_err *err)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < out->n; i++) {
+    qb_raw_file *f = &out->v[i];
+    if (f->size == QB_SIZE_UNKNOWN) {
+      qb_stat st;
+      int rc = qb_fileio_stat(io, f->path, &st, err);
+      if (rc == QB_ENOTFOUND) {
+        qb_err_clear(err);
+        free(f->path);
+        continue;
+      }
+      if (rc) return rc;
+      f->size = st.size_bytes;
+    }
+    out->v[k++] = *f;
+  }
+  out->n = k;
   return QB_OK;
 }
 
@@ -455,8 +510,12 @@ int qb_ledger_discover(qb_raw_list *out, uint64_t *listed, qb_ledger *l, qb_file
                        qb_err *err)
 {
   memset(out, 0, sizeof *out);
-  list_ctx c = {l, out, 1, 0};
-  int rc = qb_fileio_list(io, prefix, on_listed, &c, err);
+  list_ctx c = {l, out, 1, 0, QB_OK, QB_ERR_INIT};
+  int rc = qb_fileio_list_filtered(io, prefix, want_listed, on_listed, &c, err);
+  if (rc == QB_OK && c.rc) {
+    rc = c.rc;
+    *err = c.err;
+  }
   bool again = false;
   for (size_t i = 0; rc == QB_OK && i < l->n_dirs; i++) {
     qb_ledger_dir *d = &l->dirs[i];
@@ -472,6 +531,7 @@ int qb_ledger_discover(qb_raw_list *out, uint64_t *listed, qb_ledger *l, qb_file
   }
   if (rc) return qb_err_wrap(err, "listing raw files under %s", prefix);
   if ((rc = settle_candidates(l, out, err))) return rc;
+  if ((rc = stat_unsized(out, io, err))) return qb_err_wrap(err, "listing raw files under %s", prefix);
   /* the next summary's sets: what this listing showed of the ledger in each folder's next range; a folder
    * not listed (another --raw) keeps its set plus the files that join its range */
   for (size_t i = 0; i < l->n_dirs; i++) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "io/faulty.h"
 #include "qberg/fileio.h"
 #include "util/buf.h"
 #include "util/str.h"
@@ -216,6 +217,64 @@ QB_TEST(write_read_exclusive_list)
   qb_fileio_free(io);
   free(p);
   free(uri);
+}
+
+/* qb_fileio_list_filtered: `want` is asked about every file before its stat; the files it declines never
+ * reach fn, the others arrive with their sizes; a backend without the filtered listing (here the fault
+ * wrapper over the local one) gives every file to fn and asks nothing. */
+typedef struct filt {
+  int asked, listed;
+  uint64_t sizes;
+  char seen[8][64];
+} filt;
+
+static bool want_not_skip(void *ctx, const char *path)
+{
+  filt *f = ctx;
+  f->asked++;
+  return !strstr(path, "skip");
+}
+
+static int filt_cb(void *ctx, const char *path, const qb_stat *st, qb_err *err)
+{
+  filt *f = ctx;
+  if (f->listed < 8) snprintf(f->seen[f->listed], sizeof f->seen[0], "%s", strrchr(path, '/') + 1);
+  f->listed++;
+  f->sizes += st->size_bytes;
+  return QB_OK;
+}
+
+QB_TEST(list_filtered_asks_before_the_stat)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  const char *dir = qb_test_tmpdir();
+  const char *names[] = {"a-skip.json", "b.json", "sub/c-skip.json", "sub/d.json"};
+  for (int i = 0; i < 4; i++) {
+    char *p = qb_str_printf("%s/raw/%s", dir, names[i]);
+    CHECK_OK(qb_fileio_write_all(io, p, "0123456789", (size_t)(3 + i), QB_CREATE_OVERWRITE, &err), &err);
+    free(p);
+  }
+  char *root = qb_str_printf("%s/raw", dir);
+  filt f = {0};
+  CHECK_OK(qb_fileio_list_filtered(io, root, want_not_skip, filt_cb, &f, &err), &err);
+  CHECK_EQ_INT(f.asked, 4);
+  CHECK_EQ_INT(f.listed, 2);
+  CHECK_EQ_INT(f.sizes, 4 + 6); /* b.json 4 bytes, sub/d.json 6 */
+  CHECK(!strstr(f.seen[0], "skip") && !strstr(f.seen[1], "skip"));
+
+  qb_fileio *fo;
+  qb_fault_plan plan = {0};
+  CHECK_OK(qb_fileio_faulty_new(&fo, io, false, &plan, &err), &err);
+  filt g = {0};
+  CHECK_OK(qb_fileio_list_filtered(fo, root, want_not_skip, filt_cb, &g, &err), &err);
+  CHECK_EQ_INT(g.asked, 0);
+  CHECK_EQ_INT(g.listed, 4);
+  CHECK_EQ_INT(g.sizes, 3 + 4 + 5 + 6);
+  qb_fileio_free(fo);
+  qb_fileio_free(io);
+  free(root);
 }
 
 /* Many deletions at once run on a few threads: every file goes, absent files are fine, and a path that cannot
