@@ -162,6 +162,7 @@ static const char *const src_names[SRC_COUNT] = {"vqe_results", "ansatz_info", "
 typedef struct experiment {
   const char *id;      /* NUL-terminated, in the arena */
   size_t id_len;
+  uint64_t id_hash;    /* qb_hash_words of the id (its slot in the index) */
   struct experiment *next; /* the experiment first seen after this one in pass one */
   uint64_t expected;   /* its rows in vqe_iterations (pass one) */
   bool want_iter;      /* missing from ml_iteration_features */
@@ -192,8 +193,10 @@ typedef struct job {
   qb_features_report *rep;
   qb_arena arena;   /* experiments and their context strings */
   /* the new experiments of vqe_iterations by id: open addressing over qb_hash_words (ix_cap a power of two, at
-   * most half full), and in pass one's order from first_new (linked by next) */
-  experiment **ix;
+   * most half full), and in pass one's order from first_new (linked by next). A slot keeps the id's hash:
+   * a probe reads an experiment (another cache line, then its id, a third) only when the hashes match —
+   * the ~120,000 lookups of 20,000 new experiments were ~15% of the ML job's computing thread. */
+  struct ix_slot *ix;
   size_t ix_cap, n_new;
   /* 64-bit digests of the experiment ids stored in each ML table, and of the ids of vqe_iterations found in
    * both (counted only). A collision (p ~ n^2 / 2^65) would skip a new experiment: with 10^6 experiments
@@ -293,20 +296,26 @@ static void remember(job *j, experiment *e, const qb_value *id)
 
 static uint64_t id_digest(const qb_value *id) { return qb_hash_bytes(id->u.bytes.p, id->u.bytes.n); }
 
+typedef struct ix_slot {
+  uint64_t h;
+  experiment *e; /* NULL: empty */
+} ix_slot;
+
 static experiment *find_new(const job *j, const uint8_t *p, size_t n)
 {
   if (!j->ix_cap) return NULL;
-  for (size_t i = (size_t)qb_hash_words(p, n) & (j->ix_cap - 1);; i = (i + 1) & (j->ix_cap - 1)) {
-    experiment *e = j->ix[i];
-    if (!e || (e->id_len == n && !memcmp(e->id, p, n))) return e;
+  uint64_t h = qb_hash_words(p, n);
+  for (size_t i = (size_t)h & (j->ix_cap - 1);; i = (i + 1) & (j->ix_cap - 1)) {
+    const ix_slot *s = &j->ix[i];
+    if (!s->e || (s->h == h && s->e->id_len == n && !memcmp(s->e->id, p, n))) return s->e;
   }
 }
 
-static void ix_put(experiment **ix, size_t cap, experiment *e)
+static void ix_put(ix_slot *ix, size_t cap, experiment *e)
 {
-  size_t i = (size_t)qb_hash_words(e->id, e->id_len) & (cap - 1);
-  while (ix[i]) i = (i + 1) & (cap - 1);
-  ix[i] = e;
+  size_t i = (size_t)e->id_hash & (cap - 1);
+  while (ix[i].e) i = (i + 1) & (cap - 1);
+  ix[i] = (ix_slot){e->id_hash, e};
 }
 
 /* e (id set, not yet indexed) joins the new experiments. */
@@ -314,7 +323,7 @@ static int add_new(job *j, experiment *e, qb_err *err)
 {
   if ((j->n_new + 1) * 2 > j->ix_cap) {
     size_t cap = j->ix_cap ? j->ix_cap * 2 : 1024;
-    experiment **ix = calloc(cap, sizeof *ix);
+    ix_slot *ix = calloc(cap, sizeof *ix);
     if (!ix) return QB_FAIL(err, QB_ENOMEM, "out of memory indexing %zu experiments", j->n_new + 1);
     for (experiment *x = j->first_new; x; x = x->next) ix_put(ix, cap, x);
     free(j->ix);
@@ -406,6 +415,7 @@ static int on_iter_id(job *j, const qb_value *items, qb_err *err)
   id[items[0].u.bytes.n] = '\0';
   e->id = id;
   e->id_len = items[0].u.bytes.n;
+  e->id_hash = qb_hash_words(id, e->id_len);
   int rc = add_new(j, e, err);
   if (rc == QB_OK) remember(j, e, &items[0]);
   return rc;
