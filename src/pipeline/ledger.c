@@ -62,8 +62,7 @@ int qb_ledger__cmp_base(const char *a, const char *b)
 static int cmp_raw(const void *a, const void *b)
 {
   const qb_raw_file *x = a, *y = b;
-  const char *sx = strrchr(x->path, '/'), *sy = strrchr(y->path, '/');
-  size_t dx = sx ? (size_t)(sx - x->path) : 0, dy = sy ? (size_t)(sy - y->path) : 0;
+  size_t dx = x->dir_len, dy = y->dir_len;
   int c = strncmp(x->path, y->path, dx < dy ? dx : dy);
   if (c || dx != dy) return c ? c : (dx < dy ? -1 : 1);
   if (x->patterned != y->patterned) return x->patterned ? -1 : 1;
@@ -382,6 +381,7 @@ static int keep(qb_raw_list *out, const char *path, const char *base, uint64_t s
   memset(f, 0, sizeof *f);
   if (!(f->path = strdup(path))) return QB_FAIL(err, QB_ENOMEM, "out of memory listing raw files");
   f->size = size;
+  f->dir_len = (size_t)(base - path) - (base > path); /* split's: the folder without its '/' */
   f->patterned = parse_base(base, &f->counter, &f->nano);
   out->n++;
   return QB_OK;

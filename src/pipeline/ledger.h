@@ -16,6 +16,7 @@
 /** A listed raw file; "{counter}-{unix_nano}.json|.avro" names are `patterned` and sort by the numbers. */
 typedef struct qb_raw_file {
   char *path;
+  size_t dir_len; /* of path's folder (up to its last '/') */
   uint64_t size;
   uint64_t counter, nano;
   bool patterned;
