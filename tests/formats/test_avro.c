@@ -9,6 +9,7 @@
 #include "formats/avro/binary.h"
 #include "formats/avro/datum.h"
 #include "harness.h"
+#include "io/faulty.h"
 #include "qberg/avro.h"
 #include "qberg/fileio.h"
 #include "util/arena.h"
@@ -1052,6 +1053,50 @@ QB_TEST(corrupt_inputs_exact_errors)
     EXPECT(rc == tab[i].code && strstr(err.msg, tab[i].msg));
     qb_buf_free(&b);
   }
+}
+
+/* A read that fails is that failure (QB_EIO with its message), wherever it happens: the magic, the header,
+ * a block. (The magic's read once reported an I/O error as "bad magic", QB_ECORRUPT.) */
+QB_TEST(read_failures_stay_io_errors)
+{
+  qb_buf b;
+  ocf_header(&b, PART_SCHEMA, NULL, SYNC);
+  ocf_block(&b, 2, "020261020a00020261020a00", SYNC);
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *local;
+  CHECK_OK(qb_fileio_local_new(&local, &err), &err);
+  char *path = qb_str_printf("%s/m1.avro", qb_test_tmpdir());
+  CHECK_OK(qb_fileio_write_all(local, path, b.p, b.n, QB_CREATE_OVERWRITE, &err), &err);
+  qb_avro_read_options o = QB_AVRO_READ_OPTIONS_INIT;
+  o.read_ahead_bytes = 8; /* several reads: the magic, the header, the block */
+  int fired = 0;
+  for (unsigned at = 2; at < 40; at++) { /* call 1 opens the file */
+    qb_fileio *io;
+    qb_fault_plan plan = {at, QB_FAULT_FAIL, QB_EIO, 0, false};
+    CHECK_OK(qb_fileio_faulty_new(&io, local, false, &plan, &err), &err);
+    qb_avro_reader *r = NULL;
+    int rc = qb_avro_reader_open_path(&r, io, path, &o, &err);
+    const qb_value *v = NULL;
+    size_t n = 0;
+    while (rc == QB_OK && (rc = qb_avro_reader_next(&v, r, &err)) == QB_OK && v) n++;
+    qb_avro_reader_close(r);
+    bool hit = qb_fileio_faulty_fired(io);
+    qb_fileio_free(io);
+    if (!hit) {
+      CHECK_EQ_INT(rc, QB_OK);
+      CHECK_EQ_INT(n, 2);
+      break;
+    }
+    fired++;
+    if (rc != QB_EIO || !strstr(err.msg, "injected fault")) fprintf(stderr, "  call %u: %s\n", at, err.msg);
+    CHECK_EQ_INT(rc, QB_EIO);
+    CHECK(strstr(err.msg, "injected fault") != NULL);
+    qb_err_clear(&err);
+  }
+  CHECK(fired >= 3);
+  free(path);
+  qb_fileio_free(local);
+  qb_buf_free(&b);
 }
 
 QB_TEST(corrupt_framing)

@@ -153,7 +153,9 @@ static int parse_header(qb_avro_reader *r, qb_map *keys, qb_err *err)
   uint64_t pos = 4;
   size_t cap = 0;
   int rc;
-  if (r->size < 4 || (rc = window(&p, r, 0, 4, err)) || memcmp(p, "Obj\x01", 4))
+  /* a failed read is that failure (an I/O error stays QB_EIO, with its message), not a bad file */
+  if (r->size >= 4 && (rc = window(&p, r, 0, 4, err))) return qb_err_wrap(err, "reading the magic");
+  if (r->size < 4 || memcmp(p, "Obj\x01", 4))
     return QB_FAIL(err, QB_ECORRUPT, "not an Avro object container file (bad magic)");
   for (;;) {
     int64_t count, size;
