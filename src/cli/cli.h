@@ -29,6 +29,9 @@ typedef struct qb_cli_cmd {
 int qb_cli_fail(const qb_err *err);
 /* Print "qberg VERB: <message>" and "try 'qberg VERB --help'"; returns QB_EXIT_USAGE. */
 int qb_cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The value of a verb's "--threads N" (1 to 1024; the library takes more than 2 as 2) into *out; returns 0,
+ * or QB_EXIT_USAGE after printing the usage error. */
+int qb_cli_threads_arg(unsigned *out, const char *verb, const char *arg);
 /* True when argv holds -h or --help. */
 bool qb_cli_wants_help(int argc, char **argv);
 

@@ -72,11 +72,8 @@ int qb_cmd_features(qb_cli *cli)
     if (!strcmp(a, "--batch-id") && i + 1 < cli->argc) {
       o.batch_id = cli->argv[++i];
     } else if (!strcmp(a, "--threads") && i + 1 < cli->argc) {
-      char *end;
-      long n = strtol(cli->argv[++i], &end, 10);
-      if (*end || end == cli->argv[i] || n < 1 || n > 1024)
-        return qb_cli_usage_error("features", "--threads takes a number from 1 to 1024 (more than 2 is 2)");
-      o.threads = (unsigned)n;
+      int st = qb_cli_threads_arg(&o.threads, "features", cli->argv[++i]);
+      if (st) return st;
     } else
       return qb_cli_usage_error("features", "unexpected argument '%s'", a);
   }

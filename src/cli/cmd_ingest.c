@@ -231,11 +231,8 @@ int qb_cmd_ingest(qb_cli *cli)
       if (*end || !(interval >= 0.05 && interval <= 86400))
         return qb_cli_usage_error("ingest", "--interval takes seconds between 0.05 and 86400");
     } else if (!strcmp(a, "--threads") && i + 1 < cli->argc) {
-      char *end;
-      long n = strtol(cli->argv[++i], &end, 10);
-      if (*end || end == cli->argv[i] || n < 1 || n > 1024)
-        return qb_cli_usage_error("ingest", "--threads takes a number from 1 to 1024 (more than 2 is 2)");
-      o.threads = (unsigned)n;
+      int st = qb_cli_threads_arg(&o.threads, "ingest", cli->argv[++i]);
+      if (st) return st;
     } else if (!strcmp(a, "--raw") && i + 1 < cli->argc) {
       o.raw = cli->argv[++i];
     } else if (!strcmp(a, "--batch-id") && i + 1 < cli->argc) {

@@ -36,6 +36,16 @@ int qb_cli_usage_error(const char *verb, const char *fmt, ...)
   return QB_EXIT_USAGE;
 }
 
+int qb_cli_threads_arg(unsigned *out, const char *verb, const char *arg)
+{
+  char *end;
+  long n = strtol(arg, &end, 10);
+  if (*end || end == arg || n < 1 || n > 1024)
+    return qb_cli_usage_error(verb, "--threads takes a number from 1 to 1024 (more than 2 is 2)");
+  *out = (unsigned)n;
+  return 0;
+}
+
 bool qb_cli_wants_help(int argc, char **argv)
 {
   for (int i = 1; i < argc; i++) {

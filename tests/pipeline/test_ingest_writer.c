@@ -6,44 +6,17 @@
  * feature table's data file (the writer thread's work) fails the batch with nothing committed, and no
  * thread is left running after qb_ingest_run returns. */
 #include <ctype.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "harness.h"
+#include "support/task_count.h"
 #include "io/faulty.h"
 #include "qberg/catalog.h"
 #include "qberg/fileio.h"
 #include "qberg/pipeline.h"
 #include "qberg/vqe.h"
-
-/* Threads of this process (entries of /proc/self/task). */
-static int threads_now(void)
-{
-  DIR *d = opendir("/proc/self/task");
-  if (!d) return -1;
-  int n = 0;
-  struct dirent *e;
-  while ((e = readdir(d)))
-    if (e->d_name[0] != '.') n++;
-  closedir(d);
-  return n;
-}
-
-/* The tasks of the process once a joined thread is gone: pthread_join returns when the kernel clears the
- * thread's tid at exit, a moment before the task leaves /proc/self/task, so the count is polled (up to
- * 2 s) until it is back to `want`; a thread that was never joined keeps it higher. */
-static int threads_settled(int want)
-{
-  int n = threads_now();
-  for (int i = 0; i < 2000 && n > want; i++) {
-    nanosleep(&(struct timespec){0, 1000000}, NULL);
-    n = threads_now();
-  }
-  return n;
-}
 
 typedef struct outcome {
   int rc;
@@ -102,9 +75,9 @@ static int run(outcome *o, const char *raw, unsigned at, unsigned threads, qb_er
     opts.no_features = true;
     opts.threads = threads;
     qb_err e = QB_ERR_INIT;
-    int before = threads_now();
+    int before = test_threads_now();
     o->rc = qb_ingest_run(rep, cat, &opts, &e);
-    o->threads_after = threads_settled(before);
+    o->threads_after = test_threads_settled(before);
     o->ran_threads = rep->threads;
     snprintf(o->msg, sizeof o->msg, "%s", o->rc ? e.msg : "");
     mask(o->msg, wh);
@@ -147,7 +120,7 @@ QB_TEST(a_fault_anywhere_ends_as_on_one_thread)
   int grc = qb_vqe_generate(local, raw, &g, &err);
   qb_fileio_free(local);
   CHECK_OK(grc, &err);
-  int base = threads_now();
+  int base = test_threads_now();
 
   outcome clean1, clean2;
   CHECK_OK(run(&clean1, raw, 0, 1, &err), &err);

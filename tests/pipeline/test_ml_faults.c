@@ -4,13 +4,12 @@
  * (io/faulty.h) fails its Nth call for N across a whole run. Each faulty run fails with the injected fault
  * named or succeeds; no thread is left running; and a run without faults afterwards leaves both ML tables
  * with exactly one summary row per experiment and every iteration once — nothing lost, nothing doubled. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "harness.h"
+#include "support/task_count.h"
 #include "io/faulty.h"
 #include "qberg/catalog.h"
 #include "qberg/features.h"
@@ -20,29 +19,6 @@
 #include "qberg/table.h"
 #include "qberg/vqe.h"
 #include "util/hash.h"
-
-static int threads_now(void)
-{
-  DIR *d = opendir("/proc/self/task");
-  if (!d) return -1;
-  int n = 0;
-  struct dirent *e;
-  while ((e = readdir(d)))
-    if (e->d_name[0] != '.') n++;
-  closedir(d);
-  return n;
-}
-
-/* The task count once joined threads have left /proc/self/task (polled up to 2 s; see test_ingest_writer). */
-static int threads_settled(int want)
-{
-  int n = threads_now();
-  for (int i = 0; i < 2000 && n > want; i++) {
-    nanosleep(&(struct timespec){0, 1000000}, NULL);
-    n = threads_now();
-  }
-  return n;
-}
 
 /* A warehouse at `wh` holding one ingest batch of the files under `raw`, without the ML tables. */
 static int ingest(const char *wh, const char *raw, qb_err *err)
@@ -166,7 +142,7 @@ QB_TEST(a_fault_anywhere_then_a_clean_run_completes_the_tables)
   CHECK_EQ_INT(run_rc, QB_OK);
   CHECK(calls > 20);
 
-  int before = threads_now();
+  int before = test_threads_now();
   bool slow = getenv("QB_VALGRIND") || getenv("QB_SANITIZED");
   unsigned samples = slow ? 8 : 24, step = calls / samples ? calls / samples : 1, failed = 0;
   for (unsigned at = 1; at <= calls; at += step) {
@@ -180,7 +156,7 @@ QB_TEST(a_fault_anywhere_then_a_clean_run_completes_the_tables)
           fprintf(stderr, "  call %u, %u threads: %s\n", at, threads, msg);
         CHECK(strstr(msg, "injected fault at call") != NULL);
       }
-      CHECK_EQ_INT(threads_settled(before), before); /* the worker was joined, on failure too */
+      CHECK_EQ_INT(test_threads_settled(before), before); /* the worker was joined, on failure too */
       /* then a run without faults: the tables complete, every row once */
       CHECK_OK(features(&run_rc, msg, sizeof msg, &c, wh, 0, threads, &err), &err);
       if (run_rc) fprintf(stderr, "  call %u, %u threads, the clean run after: %s\n", at, threads, msg);
