@@ -387,6 +387,12 @@ static int keep(qb_raw_list *out, const char *path, const char *base, uint64_t s
   return QB_OK;
 }
 
+/* .json: Redpanda Connect; .avro: Kafka Connect's S3 sink (Object Container Files). Others: temp files. */
+static bool is_raw_name(const char *base)
+{
+  return base[0] != '.' && (qb_str_has_suffix(base, ".json") || qb_str_has_suffix(base, ".avro"));
+}
+
 /* Pass one, before the listing stats the file (on_listed's pass one for the files whose size is not needed
  * yet): a raw file inside its folder's recorded range is only counted (decided after the listing by the
  * folder's count and sum); one in the last batch's range is a candidate that is most likely in the ledger,
@@ -395,11 +401,12 @@ static int keep(qb_raw_list *out, const char *path, const char *base, uint64_t s
 static bool want_listed(void *ctx, const char *path)
 {
   list_ctx *c = ctx;
-  if (c->pass != 1 || c->rc) return c->pass != 1;
+  if (c->pass != 1) return true;
+  if (c->rc) return false; /* failed: the listing's end reports it */
   size_t dn;
   const char *base;
   split(path, &dn, &base);
-  if (base[0] == '.' || (!qb_str_has_suffix(base, ".json") && !qb_str_has_suffix(base, ".avro"))) return false;
+  if (!is_raw_name(base)) return false;
   qb_ledger_dir *d = find_dir(c->l, path, dn);
   if (!d) return true;
   bool inside = within(&d->r, base);
@@ -447,8 +454,7 @@ static int on_listed(void *ctx, const char *path, const qb_stat *st, qb_err *err
   size_t dn;
   const char *base;
   split(path, &dn, &base);
-  /* .json: Redpanda Connect; .avro: Kafka Connect's S3 sink (Object Container Files). Others: temp files. */
-  if (base[0] == '.' || (!qb_str_has_suffix(base, ".json") && !qb_str_has_suffix(base, ".avro"))) return QB_OK;
+  if (!is_raw_name(base)) return QB_OK;
   qb_ledger_dir *d = find_dir(l, path, dn);
   bool inside = d && within(&d->r, base);
   uint64_t h = qb_hash_bytes(path, strlen(path));

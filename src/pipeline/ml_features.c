@@ -221,7 +221,6 @@ typedef struct job {
   /* Two threads: txn[t] is begun and written by `worker` (the transactions are this thread's again after
    * qb_worker_drain; `begun` says whether txn[t] was asked for). The random draws of txn begins and data
    * file names then happen in the same order as on one thread (FIFO), so the files are the same bytes. */
-  unsigned threads;
   qb_worker *worker;
   bool begun[QB_ML_TABLE_COUNT];
   ml_slot slot[QB_ML_TABLE_COUNT][ML_SETS];
@@ -958,7 +957,7 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
   job j;
   memset(&j, 0, sizeof j);
   j.rep = rep;
-  j.threads = qb_thread_count(opts && opts->version >= 3 ? opts->threads : 0);
+  unsigned threads = qb_thread_count(opts && opts->version >= 3 ? opts->threads : 0);
   qb_arena_init(&j.arena, 64 << 10);
   qb_u64set_init(&j.seen_old);
   for (int t = 0; t < QB_ML_TABLE_COUNT; t++) {
@@ -987,14 +986,14 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
     const char *types[QB_ML_MAX_COLUMNS];
     for (size_t i = 0; i < n; i++) types[i] = cols[i].type;
     rc = qb_ml__cols_init(&j.cols[t], types, n, err);
-    for (int i = 0; rc == QB_OK && j.threads > 1 && i < ML_SETS; i++) {
+    for (int i = 0; rc == QB_OK && threads > 1 && i < ML_SETS; i++) {
       j.slot[t][i].j = &j;
       j.slot[t][i].k = t;
       rc = qb_ml__cols_init(&j.slot[t][i].cols, types, n, err);
     }
   }
   /* a worker that cannot start (EAGAIN: the process's thread limit) leaves the run on one thread */
-  if (rc == QB_OK && j.threads > 1) {
+  if (rc == QB_OK && threads > 1) {
     qb_err werr = QB_ERR_INIT;
     if (qb_worker_new(&j.worker, 2 * ML_SETS + 2, &werr) != QB_OK) j.worker = NULL;
   }
