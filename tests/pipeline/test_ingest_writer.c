@@ -26,6 +26,7 @@ typedef struct outcome {
   int committed;      /* feature tables with a snapshot */
   int threads_after;  /* threads of the process when qb_ingest_run returned */
   unsigned ran_threads;
+  uint64_t parsed_ahead; /* files the writer thread parsed for the deriving thread */
 } outcome;
 
 /* Mask what differs between two runs: the warehouse folder, UUIDs and snapshot ids (they draw from a
@@ -48,8 +49,10 @@ static void mask(char *s, const char *wh)
   }
 }
 
-/* One batch of the files under `raw` into a fresh warehouse whose FileIO fails call `at` (0: none). */
-static int run(outcome *o, const char *raw, unsigned at, unsigned threads, qb_err *err)
+/* One batch of the files under `raw` into a fresh warehouse whose FileIO fails call `at` (0: none), read
+ * through a raw FileIO that fails its call `raw_at` (0: none; then o->calls and o->fired are the raw
+ * FileIO's). */
+static int run_faults(outcome *o, const char *raw, unsigned at, unsigned raw_at, unsigned threads, qb_err *err)
 {
   memset(o, 0, sizeof *o);
   char wh[512];
@@ -59,8 +62,11 @@ static int run(outcome *o, const char *raw, unsigned at, unsigned threads, qb_er
   int rc = qb_fileio_local_new(&local, err);
   if (rc == QB_OK) rc = qb_fileio_faulty_new(&io, local, true, &plan, err);
   else qb_fileio_free(local);
-  qb_fileio *raw_io = NULL;
-  if (rc == QB_OK) rc = qb_fileio_local_new(&raw_io, err);
+  qb_fileio *raw_io = NULL, *raw_local = NULL;
+  qb_fault_plan raw_plan = {raw_at, QB_FAULT_FAIL, QB_EIO, 0, false};
+  if (rc == QB_OK) rc = qb_fileio_local_new(&raw_local, err);
+  if (rc == QB_OK) rc = qb_fileio_faulty_new(&raw_io, raw_local, true, &raw_plan, err);
+  else qb_fileio_free(raw_local);
   qb_catalog *cat = NULL;
   qb_catalog_options co = QB_CATALOG_OPTIONS_INIT;
   co.io = io;
@@ -79,10 +85,11 @@ static int run(outcome *o, const char *raw, unsigned at, unsigned threads, qb_er
     o->rc = qb_ingest_run(rep, cat, &opts, &e);
     o->threads_after = test_threads_settled(before);
     o->ran_threads = rep->threads;
+    o->parsed_ahead = rep->files_parsed_ahead;
     snprintf(o->msg, sizeof o->msg, "%s", o->rc ? e.msg : "");
     mask(o->msg, wh);
-    o->calls = qb_fileio_faulty_calls(io);
-    o->fired = qb_fileio_faulty_fired(io);
+    o->calls = qb_fileio_faulty_calls(raw_at ? raw_io : io);
+    o->fired = qb_fileio_faulty_fired(raw_at ? raw_io : io);
   }
   qb_catalog_free(cat);
   /* what the batch left, through a FileIO without faults */
@@ -103,6 +110,11 @@ static int run(outcome *o, const char *raw, unsigned at, unsigned threads, qb_er
   qb_fileio_free(raw_io);
   free(rep);
   return rc;
+}
+
+static int run(outcome *o, const char *raw, unsigned at, unsigned threads, qb_err *err)
+{
+  return run_faults(o, raw, at, 0, threads, err);
 }
 
 QB_TEST(a_fault_anywhere_ends_as_on_one_thread)
@@ -175,4 +187,64 @@ QB_TEST(a_fault_anywhere_ends_as_on_one_thread)
     }
   }
   CHECK(data_faults >= 3);
+}
+
+/* On two threads the writer thread reads and parses raw files ahead of the deriving thread when its queue
+ * is empty (ingest.c, "ahead"). A failed raw read at any call number fails the batch as on one thread:
+ * the same code, the read's error on a raw file, nothing committed, no thread left running. (The file named
+ * may differ: the two threads' reads of neighbouring files can come in either order.) */
+QB_TEST(a_raw_read_fault_anywhere_ends_as_on_one_thread)
+{
+  qb_err err = QB_ERR_INIT;
+  char raw[512];
+  snprintf(raw, sizeof raw, "%s/raw", qb_test_tmpdir());
+  qb_fileio *local = NULL;
+  CHECK_OK(qb_fileio_local_new(&local, &err), &err);
+  qb_vqe_gen_options g = QB_VQE_GEN_OPTIONS_INIT;
+  g.seed = 11;
+  g.count = 40;
+  g.min_iterations = 3;
+  g.max_iterations = 6;
+  int grc = qb_vqe_generate(local, raw, &g, &err);
+  qb_fileio_free(local);
+  CHECK_OK(grc, &err);
+  int base = test_threads_now();
+  outcome clean1, clean2;
+  CHECK_OK(run_faults(&clean1, raw, 0, 0, 1, &err), &err);
+  CHECK_OK(run_faults(&clean2, raw, 0, 0, 2, &err), &err);
+  CHECK_EQ_INT(clean2.rc, QB_OK);
+  CHECK_EQ_INT(clean2.ran_threads, 2);
+  CHECK_EQ_INT(clean2.committed, QB_VQE_FEATURE_TABLES);
+  CHECK_EQ_INT(clean1.parsed_ahead, 0);
+  CHECK(clean2.parsed_ahead > 0); /* the writer thread did parse files ahead (it is idle at the start) */
+  CHECK(clean2.parsed_ahead <= 40);
+  int after = clean2.threads_after;
+  CHECK(after == base || (getenv("TSAN_OPTIONS") && after == base + 1));
+  /* the raw FileIO's calls of a clean batch: the listing, then the files' reads */
+  outcome probe;
+  CHECK_OK(run_faults(&probe, raw, 0, 1000000, 1, &err), &err);
+  unsigned raw_calls = probe.calls;
+  CHECK(raw_calls >= 40);
+  bool slow = getenv("QB_VALGRIND") || getenv("QB_SANITIZED");
+  unsigned step = slow ? raw_calls / 8 : 1, file_faults = 0;
+  for (unsigned at = 1; at <= raw_calls; at += step ? step : 1) {
+    outcome o1, o2;
+    CHECK_OK(run_faults(&o1, raw, 0, at, 1, &err), &err);
+    CHECK_OK(run_faults(&o2, raw, 0, at, 2, &err), &err);
+    if (o1.rc != o2.rc || o1.committed != o2.committed)
+      fprintf(stderr, "  raw call %u: 1 thread: %d '%s' (%d committed); 2 threads: %d '%s' (%d committed)\n", at,
+              o1.rc, o1.msg, o1.committed, o2.rc, o2.msg, o2.committed);
+    CHECK(o1.fired && o2.fired);
+    CHECK_EQ_INT(o1.rc, QB_EIO);
+    CHECK_EQ_INT(o2.rc, QB_EIO);
+    CHECK_EQ_INT(o1.committed, 0);
+    CHECK_EQ_INT(o2.committed, 0);
+    CHECK(strstr(o2.msg, "injected fault at call") != NULL);
+    CHECK_EQ_INT(o2.threads_after, after); /* the writer thread was joined, its parses ahead stopped */
+    if (strstr(o1.msg, ".json")) {
+      file_faults++;
+      CHECK(strstr(o2.msg, ".json") != NULL); /* a raw file's read failed on two threads too */
+    }
+  }
+  CHECK(file_faults >= (slow ? 4u : 30u));
 }

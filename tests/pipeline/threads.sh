@@ -68,6 +68,8 @@ check "batch 1: exit 1 with the 6 bad samples rejected, both" \
   '[ "$(cat "$TMPDIR/one.$B1.rc")" = 1 ] && [ "$(cat "$TMPDIR/two.$B1.rc")" = 1 ] && [ "$(field "$TMPDIR/two.$B1.json" files_rejected)" = 6 ]'
 check "batch 1: the report says 1 and 2 threads" \
   '[ "$(field "$TMPDIR/one.$B1.json" threads)" = 1 ] && [ "$(field "$TMPDIR/two.$B1.json" threads)" = 2 ]'
+check "batch 1: on 2 threads the writer thread parsed raw files ahead (none on 1)" \
+  '[ "$(field "$TMPDIR/one.$B1.json" parsed_ahead)" = 0 ] && [ "$(field "$TMPDIR/two.$B1.json" parsed_ahead)" -gt 0 ]'
 check "batch 1: the late fractional imaginary part made it two passes (rows discarded mid-batch)" \
   '[ "$(field "$TMPDIR/two.$B1.json" passes)" = 2 ] && [ "$(field "$TMPDIR/two.$B1.json" records)" = 253 ]'
 check "batch 1: same rows per table" \
