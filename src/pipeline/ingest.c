@@ -1095,7 +1095,7 @@ static int one_pass(ingest_run *r, qb_err *err)
       progress(r, "types", i + 1 - from, r->files.n - from, types_done, types_total);
     }
   }
-  ahead_stop(a); /* before any other read of a raw file: the reader state is the thread's until joined */
+  ahead_stop(a); /* before any other read of a raw file (the second pass, the re-checks) */
   if (rc) return rc;
   if (r->spec.on && !spec_holds(r, &seen) && (rc = spec_discard(r, err))) return rc;
   r->rep->passes = r->spec.on ? 1 : 2;
