@@ -128,7 +128,8 @@ static void *thread_main(void *arg)
   for (;;) {
     while (!w->n && !w->stop) {
       w->poked = false;
-      if (w->idle && !w->rc && idle_step(w)) continue;
+      /* also after a failure: the idle work is the caller's (it may wait for it), and writes nothing */
+      if (w->idle && idle_step(w)) continue;
       if (!w->n && !w->stop && !w->poked) pthread_cond_wait(&w->work, &w->mu);
     }
     if (w->stop) break;

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "harness.h"
+#include "qberg/fileio.h"
+#include "qberg/vqe.h"
 
 const char vqe_e1_record[] =
     "{\"vqe_result\":{\"initial_data\":{\"backend\":\"aer_simulator\",\"num_qubits\":2,\"hamiltonian\":["
@@ -74,4 +76,21 @@ char *vqe_read_data(const char *rel, size_t *n)
   buf[len] = '\0';
   if (n) *n = len;
   return buf;
+}
+
+int vqe_generate_raw(char *dir, size_t dir_n, const char *name, uint64_t seed, uint64_t count, uint32_t min_it,
+                     uint32_t max_it, qb_err *err)
+{
+  snprintf(dir, dir_n, "%s/%s", qb_test_tmpdir(), name);
+  qb_fileio *local = NULL;
+  int rc = qb_fileio_local_new(&local, err);
+  if (rc) return rc;
+  qb_vqe_gen_options g = QB_VQE_GEN_OPTIONS_INIT;
+  g.seed = seed;
+  g.count = count;
+  g.min_iterations = min_it;
+  g.max_iterations = max_it;
+  rc = qb_vqe_generate(local, dir, &g, err);
+  qb_fileio_free(local);
+  return rc;
 }
