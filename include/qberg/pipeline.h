@@ -36,8 +36,7 @@ typedef struct qb_ingest_options {
   bool no_features;  /* skip the ML feature tables (qb_features_run) after the batch */
   /* threads of a batch (version >= 3): 1 parses, derives and writes on the calling thread; 2 moves the
    * feature tables' Parquet encoding, compression and data-file writes to one writer thread fed in order
-   * (the same bytes as 1), which reads and parses raw files ahead when it has nothing to write; more is 2;
-   * 0 (and older option structs): 2 when the process may use two CPUs */
+   * (the same bytes as 1); more is 2; 0 (and older option structs): 2 when the process may use two CPUs */
   unsigned threads;
 } qb_ingest_options;
 
@@ -90,9 +89,6 @@ typedef struct qb_ingest_report {
   /* why the experiment index's Bloom filter named by its current snapshot was not used ("" when it was, or
    * none is named): the entries were read instead, and this batch's index commit replaced the file */
   char index_filter_error[1024];
-  /* raw files of the one pass that the writer thread read and parsed ahead, in its idle time, for the
-   * deriving thread (threads 2; docs/PIPELINE.md "Threads"); the others were parsed by the deriving thread */
-  uint64_t files_parsed_ahead;
 } qb_ingest_report;
 
 /**

@@ -37,9 +37,8 @@ static void usage(FILE *f)
           "After each batch the ML feature tables are computed for the new experiments (qberg features),\n"
           "unless --no-features.\n"
           "--threads N: 1 runs a batch on one thread; 2 writes the feature tables' Parquet files (encoding,\n"
-          "compression, file writes) on a second thread while the first parses and derives rows; with\n"
-          "nothing to write, the second reads and parses the next raw files. The files are the same bytes\n"
-          "either way. N > 2 is taken as 2 (one writer thread is all a batch uses).\n"
+          "compression, file writes) on a second thread while the first parses and derives rows. The files\n"
+          "are the same bytes either way. N > 2 is taken as 2 (one writer thread is all a batch uses).\n"
           "Default: 2 when the process may run on two CPUs or more, else 1.\n");
 }
 
@@ -111,13 +110,12 @@ static void print_files_json(const qb_ingest_reject *v, size_t n)
 static void print_json(const qb_ingest_report *r)
 {
   printf("{\"batch_id\":\"%s\",\"files_seen\":%llu,\"files_new\":%llu,\"files_rejected\":%llu,\"records\":%llu,"
-         "\"bytes\":%llu,\"elapsed_ms\":%lld,\"threads\":%u,\"parsed_ahead\":%llu,\"experiments\":{\"new\":%llu,\"known\":%llu,"
+         "\"bytes\":%llu,\"elapsed_ms\":%lld,\"threads\":%u,\"experiments\":{\"new\":%llu,\"known\":%llu,"
          "\"rechecked\":%llu,\"recovered\":%llu},\"passes\":%u,\"stored_reads\":{\"ledger_rows\":%llu,"
          "\"index_entries\":%llu},\"tables\":[",
          r->batch_id, (unsigned long long)r->files_seen, (unsigned long long)r->files_new,
          (unsigned long long)r->files_rejected, (unsigned long long)r->records, (unsigned long long)r->bytes,
-         (long long)r->elapsed_ms, r->threads, (unsigned long long)r->files_parsed_ahead,
-         (unsigned long long)r->experiments_new,
+         (long long)r->elapsed_ms, r->threads, (unsigned long long)r->experiments_new,
          (unsigned long long)r->experiments_known, (unsigned long long)r->experiments_rechecked,
          (unsigned long long)r->experiments_recovered, r->passes,
          (unsigned long long)r->ledger_rows_read, (unsigned long long)r->index_entries_read);

@@ -6,7 +6,6 @@
  * row, the index, the ledger and the rejections — in that order, so a reader that trusts
  * processing_metadata never sees half a batch, and a crash only causes a rerun. One function per phase;
  * qb_ingest_run lists them. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,11 +386,6 @@ static bool raw_plan(void *ctx, size_t k, const char **path, uint64_t *size)
   return true;
 }
 
-/* Pass one's parses ahead of the file being derived, by the writer thread (one_pass): at most this many
- * files, and this many listed bytes unless one file is more. */
-#define AHEAD_FILES 16
-#define AHEAD_BYTES ((uint64_t)8 << 20)
-
 /* Raw file f's bytes (qb_fileio_read_once's contract), read through a reader of its directory held for the
  * batch: the files are sorted by name within a folder, so the reader changes only where the folder does. A
  * directory renamed during the batch is read on under its new name (docs/PIPELINE.md "Reading raw files").
@@ -416,12 +410,11 @@ static int read_raw(ingest_run *r, const raw_file *f, uint8_t **data, size_t *n,
   /* files read in listing order from here: a plan, so that uncached ones are read ahead (the reader follows
    * a pass skipping a few files; one going back, as the next pass does, or far ahead starts a new plan) */
   size_t i = (size_t)(f - r->files.v);
-  /* two threads parse ahead (one_pass): a file may come a few files after its successor */
-  if (i + AHEAD_FILES < r->plan_next || (i >= r->plan_next && i - r->plan_next > 32)) {
+  if (i < r->plan_next || i - r->plan_next > 32) {
     r->plan_from = i;
     qb_dir_reader_plan(r->raw_reader, raw_plan, r);
   }
-  if (i + 1 > r->plan_next || r->plan_next == SIZE_MAX) r->plan_next = i + 1;
+  r->plan_next = i + 1;
   return qb_dir_reader_read_once(data, n, r->raw_reader, f->path, f->size, QB_VQE_MAX_FILE_BYTES, err);
 }
 
@@ -573,22 +566,27 @@ static int settle_file(ingest_run *r, size_t i, qb_vqe_types *seen, const qb_vqe
   return QB_OK;
 }
 
-/* Pass one alone (--dry-run): the batch's types into r->types, and the rejections. */
+/* Pass one over files [from, n): the types into `seen`, and the rejections. */
+static int learn_types_from(ingest_run *r, size_t from, qb_vqe_types *seen, qb_err *err)
+{
+  uint64_t total = 0, done = 0;
+  for (size_t i = from; i < r->files.n; i++) total += r->files.v[i].size;
+  int rc = QB_OK;
+  for (size_t i = from; rc == QB_OK && i < r->files.n; i++) {
+    qb_err fe = QB_ERR_INIT;
+    qb_vqe_types probe = *seen;
+    int frc = for_each_record(r, &r->files.v[i], learn_types, &probe, &r->nrec[i], &fe);
+    rc = settle_file(r, i, seen, &probe, frc, &fe, err);
+    done += r->files.v[i].size;
+    progress(r, "types", i + 1 - from, r->files.n - from, done, total);
+  }
+  return rc;
+}
+
 static int learn_batch_types(ingest_run *r, qb_err *err)
 {
   qb_vqe_types_init(&r->types);
-  uint64_t total = 0, done = 0;
-  for (size_t i = 0; i < r->files.n; i++) total += r->files.v[i].size;
-  int rc = QB_OK;
-  for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
-    qb_err fe = QB_ERR_INIT;
-    qb_vqe_types probe = r->types;
-    int frc = for_each_record(r, &r->files.v[i], learn_types, &probe, &r->nrec[i], &fe);
-    rc = settle_file(r, i, &r->types, &probe, frc, &fe, err);
-    done += r->files.v[i].size;
-    progress(r, "types", i + 1, r->files.n, done, total);
-  }
-  return rc;
+  return learn_types_from(r, 0, &r->types, err);
 }
 
 /* ---- phase 3: rows of batches the index does not cover (an interrupted run) -------------------------- */
@@ -894,191 +892,38 @@ static int spec_record(void *ctx, const qb_vqe_record *rec, qb_err *err)
   return on_record(&c->rc, rec, err);
 }
 
-/* ---- pass one's reads and parses, ahead on the writer thread when it is idle ---------------------------- */
-
-/* With a writer thread the deriving thread is the batch's bottleneck (~90-95% busy against the writer's
- * ~60-70%), and ~22% of its time is reading and parsing raw files, which depend on nothing the batch has
- * derived. So the writer thread, whenever its queue is empty (qb_ingest_writer_set_idle), reads and parses
- * the next files, up to AHEAD_FILES (AHEAD_BYTES of listed size) past the one being derived; the deriving
- * thread takes each file's parse in turn, or parses the file itself when nobody has claimed it yet (it
- * never waits for a parse that was not started). Files are claimed in listing order, under `mu`; each is
- * parsed by the thread that claimed it; the outcome is settled by the deriving thread exactly where it was
- * before: the same settlements, rejections, rows and bytes. (A third thread for the parses was tried first:
- * on two CPUs it made ~5x the context switches and no batch faster; docs/BENCHMARKS.md, session 28.) */
-
-/* File i read and parsed: what pass one learns from the file alone, before the batch's types so far are
- * known. Its bytes and reader stay for the rows: a single record is derived from this parse; a file that
- * may hold several is parsed once more (one_pass_file). */
-typedef struct parsed_file {
-  uint8_t *data;
-  size_t n;
-  qb_vqe_reader *rd;
-  const qb_vqe_record *rec; /* single: the file's one record (in rd) */
-  bool single;
-  qb_vqe_types types; /* of the file's records alone */
-  uint64_t nrec;
-  int frc; /* the read's or the parse's outcome; fe its error */
-  qb_err fe;
-} parsed_file;
-
-typedef struct ahead {
-  ingest_run *r;
-  qb_ingest_writer *writer; /* NULL: every file is parsed by the deriving thread when its turn comes */
-  pthread_mutex_t mu;
-  pthread_cond_t parsed_cv; /* the writer thread finished a parse */
-  pthread_mutex_t read_mu;  /* read_raw: the raw reader state of ingest_run */
-  size_t take;              /* the file the deriving thread takes next (the ones before it are released) */
-  size_t next;              /* the first file no thread has claimed */
-  uint64_t bytes;           /* listed bytes of the files claimed and not released */
-  bool parsed[AHEAD_FILES]; /* the writer thread's claim in slot k is parsed */
-  uint64_t taken_ahead;     /* files whose parse the deriving thread took from the writer thread */
-  bool window_full;         /* the writer thread found no file to claim in the window and sleeps */
-  bool all_ahead;           /* QB_INGEST_PARSE_AHEAD=all: the deriving thread waits for every file's parse */
-  parsed_file slot[AHEAD_FILES];
-} ahead;
-
-static void parse_file(ahead *a, size_t i, parsed_file *p)
+/* File i, parsed once: records, types, accepted or rejected, and while speculating its rows. A file whose
+ * first record may not be its last (several records; Avro containers) is parsed to its end before any row
+ * is derived and then once more: a later record's rejection must leave no row of the earlier ones. */
+static int one_pass_file(ingest_run *r, size_t i, qb_vqe_types *seen, qb_err *err)
 {
-  ingest_run *r = a->r;
   const raw_file *f = &r->files.v[i];
-  p->data = NULL, p->n = 0, p->rd = NULL, p->rec = NULL, p->single = false, p->nrec = 0;
-  p->fe = (qb_err)QB_ERR_INIT;
-  qb_vqe_types_init(&p->types);
+  qb_err fe = QB_ERR_INIT;
+  qb_vqe_types probe = *seen;
+  uint8_t *data = NULL;
+  size_t n = 0;
+  qb_vqe_reader *rd = NULL;
   const qb_vqe_record *rec = NULL;
-  pthread_mutex_lock(&a->read_mu);
-  int frc = read_raw(r, f, &p->data, &p->n, &p->fe);
-  pthread_mutex_unlock(&a->read_mu);
-  if (frc == QB_OK) frc = qb_vqe_reader_open(&p->rd, f->path, p->data, p->n, &p->fe);
-  while (frc == QB_OK && (frc = qb_vqe_reader_next(&rec, p->rd, &p->fe)) == QB_OK && rec) {
-    p->nrec++;
-    qb_vqe_types_add(&p->types, rec);
-    if (p->nrec == 1 && qb_vqe_reader__at_end(p->rd)) {
-      p->single = true;
-      p->rec = rec;
+  bool single = false;
+  int frc = read_raw(r, f, &data, &n, &fe);
+  if (frc == QB_OK) frc = qb_vqe_reader_open(&rd, f->path, data, n, &fe);
+  while (frc == QB_OK && (frc = qb_vqe_reader_next(&rec, rd, &fe)) == QB_OK && rec) {
+    r->nrec[i]++;
+    qb_vqe_types_add(&probe, rec);
+    if (r->nrec[i] == 1 && qb_vqe_reader__at_end(rd)) {
+      single = true;
       break;
     }
   }
-  if (frc == QB_OK && !p->nrec) frc = QB_FAIL(&p->fe, QB_ECORRUPT, "%s: no record in the file", f->path);
-  p->frc = frc;
-}
-
-static void parsed_release(parsed_file *p)
-{
-  qb_vqe_reader_close(p->rd);
-  free(p->data);
-  p->rd = NULL, p->data = NULL, p->rec = NULL;
-}
-
-/* The writer thread's idle work: claim and parse the next file within the window. */
-static bool ahead_idle(void *ctx)
-{
-  ahead *a = ctx;
-  const raw_list *files = &a->r->files;
-  pthread_mutex_lock(&a->mu);
-  size_t i = a->next;
-  bool claim = i < files->n && i < a->take + AHEAD_FILES &&
-               (i == a->take || a->bytes + files->v[i].size <= AHEAD_BYTES);
-  if (claim) {
-    a->next++;
-    a->bytes += files->v[i].size;
-    a->parsed[i % AHEAD_FILES] = false;
-  }
-  a->window_full = !claim && i < files->n;
-  pthread_mutex_unlock(&a->mu);
-  if (!claim) return false;
-  parse_file(a, i, &a->slot[i % AHEAD_FILES]);
-  pthread_mutex_lock(&a->mu);
-  a->parsed[i % AHEAD_FILES] = true;
-  pthread_cond_signal(&a->parsed_cv);
-  pthread_mutex_unlock(&a->mu);
-  return true;
-}
-
-static int ahead_start(ahead **out, ingest_run *r, qb_err *err)
-{
-  ahead *a = calloc(1, sizeof *a);
-  if (!(*out = a)) return QB_FAIL(err, QB_ENOMEM, "out of memory");
-  a->r = r;
-  a->writer = r->writer;
-  pthread_mutex_init(&a->mu, NULL);
-  pthread_cond_init(&a->parsed_cv, NULL);
-  pthread_mutex_init(&a->read_mu, NULL);
-  /* QB_INGEST_PARSE_AHEAD=all (tests): the writer thread parses every file, so its path is taken whatever
-   * the scheduling (threads.sh compares the bytes, test_ingest_writer the faults) */
-  const char *all = getenv("QB_INGEST_PARSE_AHEAD");
-  a->all_ahead = a->writer && all && !strcmp(all, "all");
-  if (a->writer) qb_ingest_writer_set_idle(a->writer, ahead_idle, a);
-  return QB_OK;
-}
-
-/* File i's parse; i in order from the first file on, each released (ahead_release) before the next. */
-static parsed_file *ahead_take(ahead *a, size_t i)
-{
-  parsed_file *p = &a->slot[i % AHEAD_FILES];
-  pthread_mutex_lock(&a->mu);
-  bool mine = a->next == i && !a->all_ahead;
-  if (mine) {
-    a->next++;
-    a->bytes += a->r->files.v[i].size;
-  }
-  if (!mine && a->next == i) { /* all_ahead: not claimed yet; the writer thread may be asleep */
-    pthread_mutex_unlock(&a->mu);
-    qb_ingest_writer_poke(a->writer);
-    pthread_mutex_lock(&a->mu);
-  }
-  while (!mine && (a->next <= i || !a->parsed[i % AHEAD_FILES])) pthread_cond_wait(&a->parsed_cv, &a->mu);
-  a->taken_ahead += !mine;
-  pthread_mutex_unlock(&a->mu);
-  if (mine) parse_file(a, i, p);
-  return p;
-}
-
-static void ahead_release(ahead *a, size_t i)
-{
-  parsed_release(&a->slot[i % AHEAD_FILES]);
-  pthread_mutex_lock(&a->mu);
-  a->take = i + 1;
-  a->bytes -= a->r->files.v[i].size;
-  /* the window half empty again: wake the writer thread if it stopped at the window's end (asleep until
-   * the next hand-off otherwise); every AHEAD_FILES / 2 files at most */
-  bool poke = a->writer && a->window_full && a->next - a->take <= AHEAD_FILES / 2;
-  if (poke) a->window_full = false;
-  pthread_mutex_unlock(&a->mu);
-  if (poke) qb_ingest_writer_poke(a->writer);
-}
-
-/* The writer thread stops parsing (a parse in progress finishes first); what it parsed and nobody took is
- * freed. Before any other read of a raw file. */
-static void ahead_stop(ahead *a)
-{
-  if (!a) return;
-  if (a->writer) qb_ingest_writer_set_idle(a->writer, NULL, NULL);
-  a->r->rep->files_parsed_ahead += a->taken_ahead;
-  for (size_t k = 0; k < AHEAD_FILES; k++) parsed_release(&a->slot[k]);
-  pthread_mutex_destroy(&a->read_mu);
-  pthread_cond_destroy(&a->parsed_cv);
-  pthread_mutex_destroy(&a->mu);
-  free(a);
-}
-
-/* File i, parsed once: records, types, accepted or rejected, and while speculating its rows. A file whose
- * first record may not be its last (several records; Avro containers) is parsed to its end before any row
- * is derived and then once more: a later record's rejection must leave no row of the earlier ones. After
- * the speculation stopped, only the types and the rejections (the rest of pass one). */
-static int one_pass_file(ingest_run *r, ahead *a, size_t i, qb_vqe_types *seen, qb_err *err)
-{
-  parsed_file *p = ahead_take(a, i);
-  qb_vqe_types probe = *seen;
-  qb_vqe__types_merge(&probe, &p->types);
-  r->nrec[i] = p->nrec;
-  int rc = settle_file(r, i, seen, &probe, p->frc, &p->fe, err);
+  if (frc == QB_OK && !r->nrec[i]) frc = QB_FAIL(&fe, QB_ECORRUPT, "%s: no record in the file", f->path);
+  int rc = settle_file(r, i, seen, &probe, frc, &fe, err);
   if (rc == QB_OK && r->ok[i] && r->spec.on) {
     spec_record_ctx c = {{r, i}, seen};
-    rc = p->single ? spec_record(&c, p->rec, err)
-                   : each_record(&r->files.v[i], p->data, p->n, spec_record, &c, NULL, err);
+    rc = single ? spec_record(&c, rec, err) : each_record(f, data, n, spec_record, &c, NULL, err);
     if (rc == QB_OK && r->spec.on) r->rep->records += r->nrec[i];
   }
-  ahead_release(a, i);
+  qb_vqe_reader_close(rd);
+  free(data);
   return rc;
 }
 
@@ -1087,26 +932,16 @@ static int one_pass(ingest_run *r, qb_err *err)
   qb_vqe_types seen;
   qb_vqe_types_init(&seen);
   spec_begin(r);
-  uint64_t total = 0, done = 0, types_total = 0, types_done = 0;
+  uint64_t total = 0, done = 0;
   for (size_t i = 0; i < r->files.n; i++) total += r->files.v[i].size;
-  ahead *a = NULL;
-  int rc = ahead_start(&a, r, err);
-  size_t from = 0; /* the first file after the speculation stopped: progress phase "types" from there */
-  for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
-    if (!r->spec.on && !from) {
-      from = i;
-      types_total = total - done;
-    }
-    rc = one_pass_file(r, a, i, &seen, err);
+  int rc = QB_OK;
+  size_t i = 0;
+  for (; rc == QB_OK && r->spec.on && i < r->files.n; i++) {
+    rc = one_pass_file(r, i, &seen, err);
     done += r->files.v[i].size;
-    if (!from) {
-      progress(r, "rows", i + 1, r->files.n, done, total);
-    } else {
-      types_done += r->files.v[i].size;
-      progress(r, "types", i + 1 - from, r->files.n - from, types_done, types_total);
-    }
+    progress(r, "rows", i + 1, r->files.n, done, total);
   }
-  ahead_stop(a); /* before any other read of a raw file (the second pass, the re-checks) */
+  if (rc == QB_OK && !r->spec.on) rc = learn_types_from(r, i, &seen, err); /* the rest of pass one */
   if (rc) return rc;
   if (r->spec.on && !spec_holds(r, &seen) && (rc = spec_discard(r, err))) return rc;
   r->rep->passes = r->spec.on ? 1 : 2;

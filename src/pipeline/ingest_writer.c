@@ -65,10 +65,6 @@ struct qb_ingest_writer {
   qb_vqe_cols spare[QB_VQE_FEATURE_TABLES][SPARES];
   int n_spare[QB_VQE_FEATURE_TABLES];
   row_chunk *rows; /* the chunk being gathered (caller's side) */
-  bool (*idle)(void *ctx); /* qb_ingest_writer_set_idle */
-  void *idle_ctx;
-  bool in_idle; /* the thread is in idle(), without the lock */
-  bool poked;   /* qb_ingest_writer_poke since the thread last looked for idle work */
 };
 
 static void chunk_free(row_chunk *c)
@@ -107,31 +103,12 @@ static int run_item(item *it, qb_err *err)
   return rc;
 }
 
-/* One call of the idle work (caller holds the lock; it is released during the call). */
-static bool idle_step(qb_ingest_writer *w)
-{
-  bool (*fn)(void *) = w->idle;
-  void *ctx = w->idle_ctx;
-  w->in_idle = true;
-  pthread_mutex_unlock(&w->mu);
-  bool did = fn(ctx);
-  pthread_mutex_lock(&w->mu);
-  w->in_idle = false;
-  if (!w->idle) pthread_cond_broadcast(&w->space); /* qb_ingest_writer_set_idle(NULL) waits for this */
-  return did;
-}
-
 static void *thread_main(void *arg)
 {
   qb_ingest_writer *w = arg;
   pthread_mutex_lock(&w->mu);
   for (;;) {
-    while (!w->n && !w->stop) {
-      w->poked = false;
-      /* also after a failure: the idle work is the caller's (it may wait for it), and writes nothing */
-      if (w->idle && idle_step(w)) continue;
-      if (!w->n && !w->stop && !w->poked) pthread_cond_wait(&w->work, &w->mu);
-    }
+    while (!w->n && !w->stop) pthread_cond_wait(&w->work, &w->mu);
     if (w->stop) break;
     item *it = &w->ring[w->head];
     bool failed = w->rc != QB_OK;
@@ -309,24 +286,6 @@ int qb_ingest_writer_drain(qb_ingest_writer *w, qb_err *err)
   if (rc == QB_OK && w->rc) rc = failed_locked(w, err);
   pthread_mutex_unlock(&w->mu);
   return rc;
-}
-
-void qb_ingest_writer_set_idle(qb_ingest_writer *w, bool (*fn)(void *ctx), void *ctx)
-{
-  pthread_mutex_lock(&w->mu);
-  w->idle = fn;
-  w->idle_ctx = ctx;
-  if (fn) pthread_cond_signal(&w->work);
-  while (!fn && w->in_idle) pthread_cond_wait(&w->space, &w->mu);
-  pthread_mutex_unlock(&w->mu);
-}
-
-void qb_ingest_writer_poke(qb_ingest_writer *w)
-{
-  pthread_mutex_lock(&w->mu);
-  w->poked = true;
-  pthread_cond_signal(&w->work);
-  pthread_mutex_unlock(&w->mu);
 }
 
 void qb_ingest_writer_free(qb_ingest_writer *w)

@@ -5,8 +5,6 @@
 #ifndef QB_PIPELINE_INGEST_WRITER_H
 #define QB_PIPELINE_INGEST_WRITER_H
 
-#include <stdbool.h>
-
 #include "pipeline/vqe_cols.h"
 #include "qberg/table.h"
 
@@ -37,17 +35,6 @@ int qb_ingest_writer_put_row(qb_ingest_writer *w, qb_table *table, qb_txn **txn,
 /** Wait until everything handed over is written; the transactions are the caller's again. Returns the
  * thread's first error (with its message as the write reported it), every time once it failed. */
 int qb_ingest_writer_drain(qb_ingest_writer *w, qb_err *err);
-
-/**
- * Work for the thread's idle moments (the ingest's parses ahead): with nothing queued, the thread calls
- * fn(ctx), with no lock held, again and again while it returns true (it did something), and sleeps until the
- * next hand-off once it returns false. Never while a hand-off waits: writes come first. fn must not touch
- * the transactions. fn NULL removes it, and returns only once a call in progress has returned.
- */
-void qb_ingest_writer_set_idle(qb_ingest_writer *w, bool (*fn)(void *ctx), void *ctx);
-
-/** There may be idle work again (fn returned false before): a thread asleep with nothing queued looks. */
-void qb_ingest_writer_poke(qb_ingest_writer *w);
 
 /** Stop the thread (what is still queued is dropped) and join it. NULL-safe. */
 void qb_ingest_writer_free(qb_ingest_writer *w);

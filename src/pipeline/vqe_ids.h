@@ -23,15 +23,6 @@ static inline bool qb_vqe_types_as_long(const qb_vqe_types *t, const qb_vqe_reco
   return !((t->float_fields | r->float_fields) & bit);
 }
 
-/* t takes the records `more` was given (qb_vqe_types_add over both sets): the union of the bits, the sum of
- * the counts. Pass one parses a file's records into types of their own, ahead of the batch's (ingest.c). */
-static inline void qb_vqe__types_merge(qb_vqe_types *t, const qb_vqe_types *more)
-{
-  t->float_fields |= more->float_fields;
-  t->flags |= more->flags;
-  t->n_records += more->n_records;
-}
-
 /* The QB_VQE_F_* fields through which rec's ids and rows depend on the batch types: those holding integer
  * tokens only (a field with a fraction anywhere in the record is double whatever the batch says, and one
  * with no number prints the same under both types). */

@@ -306,9 +306,6 @@ static int local_batch(fixture *f, mid_batch *m, qb_err *err)
   o.no_features = true;
   o.progress = on_progress;
   o.progress_ctx = m;
-  /* one thread: on two, the writer thread may read file 12 ahead, before the change after file 1 (it is then
-   * processed as read, as a file changed after its read is on one thread) */
-  o.threads = 1;
   return qb_ingest_run(f->rep, f->cat, &o, err);
 }
 

@@ -27,7 +27,6 @@ typedef struct outcome {
   int committed;      /* feature tables with a snapshot */
   int threads_after;  /* threads of the process when qb_ingest_run returned */
   unsigned ran_threads;
-  uint64_t parsed_ahead; /* files the writer thread parsed for the deriving thread */
 } outcome;
 
 /* Mask what differs between two runs: the warehouse folder, UUIDs and snapshot ids (they draw from a
@@ -52,9 +51,8 @@ static void mask(char *s, const char *wh)
 
 /* One batch of the files under `raw` into a fresh warehouse whose FileIO fails call `at` (0: none), read
  * through a raw FileIO that fails its call `raw_at` (0: none; then o->calls and o->fired are the raw
- * FileIO's). all_ahead: QB_INGEST_PARSE_AHEAD=all for the batch (the writer thread parses every file). */
-static int run_faults(outcome *o, const char *raw, unsigned at, unsigned raw_at, unsigned threads, bool all_ahead,
-                      qb_err *err)
+ * FileIO's). */
+static int run_faults(outcome *o, const char *raw, unsigned at, unsigned raw_at, unsigned threads, qb_err *err)
 {
   memset(o, 0, sizeof *o);
   char wh[512];
@@ -84,12 +82,9 @@ static int run_faults(outcome *o, const char *raw, unsigned at, unsigned raw_at,
     opts.threads = threads;
     qb_err e = QB_ERR_INIT;
     int before = test_threads_now();
-    if (all_ahead) setenv("QB_INGEST_PARSE_AHEAD", "all", 1);
     o->rc = qb_ingest_run(rep, cat, &opts, &e);
-    unsetenv("QB_INGEST_PARSE_AHEAD");
     o->threads_after = test_threads_settled(before);
     o->ran_threads = rep->threads;
-    o->parsed_ahead = rep->files_parsed_ahead;
     snprintf(o->msg, sizeof o->msg, "%s", o->rc ? e.msg : "");
     mask(o->msg, wh);
     o->calls = qb_fileio_faulty_calls(raw_at ? raw_io : io);
@@ -118,7 +113,7 @@ static int run_faults(outcome *o, const char *raw, unsigned at, unsigned raw_at,
 
 static int run(outcome *o, const char *raw, unsigned at, unsigned threads, qb_err *err)
 {
-  return run_faults(o, raw, at, 0, threads, false, err);
+  return run_faults(o, raw, at, 0, threads, err);
 }
 
 QB_TEST(a_fault_anywhere_ends_as_on_one_thread)
@@ -183,10 +178,9 @@ QB_TEST(a_fault_anywhere_ends_as_on_one_thread)
   CHECK(data_faults >= 3);
 }
 
-/* On two threads the writer thread reads and parses raw files ahead of the deriving thread when its queue
- * is empty (ingest.c, "ahead"). A failed raw read at any call number fails the batch as on one thread:
- * the same code and message (the same raw file), nothing committed, no thread left running. With
- * QB_INGEST_PARSE_AHEAD=all every file of the 2-thread batch is parsed by the writer thread. */
+/* The other side of the threads' error paths: a failed raw read (the calling thread's, at any call number of
+ * the raw FileIO: the listing, a file's read) while the writer thread may hold slices fails the batch as on
+ * one thread: the same code and message, nothing committed, the writer thread joined. */
 QB_TEST(a_raw_read_fault_anywhere_ends_as_on_one_thread)
 {
   qb_err err = QB_ERR_INIT;
@@ -194,33 +188,25 @@ QB_TEST(a_raw_read_fault_anywhere_ends_as_on_one_thread)
   CHECK_OK(vqe_generate_raw(raw, sizeof raw, "raw_reads", 11, 40, 3, 6, &err), &err);
   int base = test_threads_now();
   outcome clean1, clean2;
-  CHECK_OK(run_faults(&clean1, raw, 0, 0, 1, false, &err), &err);
-  CHECK_OK(run_faults(&clean2, raw, 0, 0, 2, false, &err), &err);
+  CHECK_OK(run_faults(&clean1, raw, 0, 0, 1, &err), &err);
+  CHECK_OK(run_faults(&clean2, raw, 0, 0, 2, &err), &err);
+  CHECK_EQ_INT(clean1.rc, QB_OK);
   CHECK_EQ_INT(clean2.rc, QB_OK);
   CHECK_EQ_INT(clean2.ran_threads, 2);
   CHECK_EQ_INT(clean2.committed, QB_VQE_FEATURE_TABLES);
-  CHECK_EQ_INT(clean1.parsed_ahead, 0);
-  CHECK(clean2.parsed_ahead <= 40); /* how many depends on the scheduling */
-  /* below, the writer thread parses every file of a 2-thread batch (the path under test, whatever the
-   * scheduling): a raw read fault then hits the same file on both thread counts */
-  outcome all2;
-  CHECK_OK(run_faults(&all2, raw, 0, 0, 2, true, &err), &err);
-  CHECK_EQ_INT(all2.rc, QB_OK);
-  CHECK_EQ_INT(all2.parsed_ahead, 40);
-  CHECK_EQ_INT(all2.committed, QB_VQE_FEATURE_TABLES);
   int after = clean2.threads_after;
   CHECK(after == base || (getenv("TSAN_OPTIONS") && after == base + 1));
   /* the raw FileIO's calls of a clean batch: the listing, then the files' reads */
   outcome probe;
-  CHECK_OK(run_faults(&probe, raw, 0, 1000000, 1, false, &err), &err);
+  CHECK_OK(run_faults(&probe, raw, 0, 1000000, 1, &err), &err);
   unsigned raw_calls = probe.calls;
   CHECK(raw_calls >= 40);
   bool slow = getenv("QB_VALGRIND") || getenv("QB_SANITIZED");
   unsigned step = slow ? raw_calls / 8 : 1, file_faults = 0;
   for (unsigned at = 1; at <= raw_calls; at += step ? step : 1) {
     outcome o1, o2;
-    CHECK_OK(run_faults(&o1, raw, 0, at, 1, false, &err), &err);
-    CHECK_OK(run_faults(&o2, raw, 0, at, 2, true, &err), &err);
+    CHECK_OK(run_faults(&o1, raw, 0, at, 1, &err), &err);
+    CHECK_OK(run_faults(&o2, raw, 0, at, 2, &err), &err);
     if (o1.rc != o2.rc || o1.committed != o2.committed)
       fprintf(stderr, "  raw call %u: 1 thread: %d '%s' (%d committed); 2 threads: %d '%s' (%d committed)\n", at,
               o1.rc, o1.msg, o1.committed, o2.rc, o2.msg, o2.committed);
@@ -230,7 +216,7 @@ QB_TEST(a_raw_read_fault_anywhere_ends_as_on_one_thread)
     CHECK_EQ_INT(o1.committed, 0);
     CHECK_EQ_INT(o2.committed, 0);
     CHECK(strstr(o2.msg, "injected fault at call") != NULL);
-    CHECK_EQ_INT(o2.threads_after, after); /* the writer thread was joined, its parses ahead stopped */
+    CHECK_EQ_INT(o2.threads_after, after); /* the writer thread was joined */
     CHECK_EQ_STR(o2.msg, o1.msg);
     file_faults += strstr(o1.msg, ".json") != NULL; /* a raw file's read failed, not the listing */
   }
