@@ -116,25 +116,36 @@ static int run(outcome *o, const char *raw, unsigned at, unsigned threads, qb_er
   return run_faults(o, raw, at, 0, threads, err);
 }
 
+/* Batches of `raw` without a fault on 1 and 2 threads: both commit every table. *after: the process's
+ * threads after the 2-thread batch, as many as before it (its writer thread joined); -1 if a check failed. */
+static void clean_runs(outcome *c1, outcome *c2, const char *raw, int *after)
+{
+  qb_err err = QB_ERR_INIT;
+  *after = -1;
+  int base = test_threads_now();
+  CHECK_OK(run(c1, raw, 0, 1, &err), &err);
+  CHECK_OK(run(c2, raw, 0, 2, &err), &err);
+  CHECK_EQ_INT(c1->rc, QB_OK);
+  CHECK_EQ_INT(c2->rc, QB_OK);
+  CHECK_EQ_INT(c1->ran_threads, 1);
+  CHECK_EQ_INT(c2->ran_threads, 2);
+  CHECK_EQ_INT(c1->committed, QB_VQE_FEATURE_TABLES);
+  CHECK_EQ_INT(c2->committed, QB_VQE_FEATURE_TABLES);
+  /* ThreadSanitizer starts a thread of its own with the first pthread_create */
+  CHECK(c2->threads_after == base || (getenv("TSAN_OPTIONS") && c2->threads_after == base + 1));
+  *after = c2->threads_after;
+}
+
 QB_TEST(a_fault_anywhere_ends_as_on_one_thread)
 {
   qb_err err = QB_ERR_INIT;
   char raw[512];
   CHECK_OK(vqe_generate_raw(raw, sizeof raw, "raw", 9, 24, 5, 12, &err), &err);
-  int base = test_threads_now();
-
   outcome clean1, clean2;
-  CHECK_OK(run(&clean1, raw, 0, 1, &err), &err);
-  CHECK_OK(run(&clean2, raw, 0, 2, &err), &err);
-  CHECK_EQ_INT(clean1.rc, QB_OK);
-  CHECK_EQ_INT(clean2.rc, QB_OK);
-  CHECK_EQ_INT(clean1.ran_threads, 1);
-  CHECK_EQ_INT(clean2.ran_threads, 2);
-  CHECK_EQ_INT(clean2.committed, QB_VQE_FEATURE_TABLES);
+  int after;
+  clean_runs(&clean1, &clean2, raw, &after);
+  CHECK(after >= 0);
   CHECK_EQ_INT(clean1.calls, clean2.calls); /* the same warehouse calls */
-  /* ThreadSanitizer starts a thread of its own with the first pthread_create */
-  int after = clean2.threads_after;
-  CHECK(after == base || (getenv("TSAN_OPTIONS") && after == base + 1));
 
   /* ~30 call numbers spread over the batch, then ~12 between the last table set-up call and the first
    * commit found: the pass, where the writer thread writes data files as row groups fill (fewer under
@@ -186,16 +197,10 @@ QB_TEST(a_raw_read_fault_anywhere_ends_as_on_one_thread)
   qb_err err = QB_ERR_INIT;
   char raw[512];
   CHECK_OK(vqe_generate_raw(raw, sizeof raw, "raw_reads", 11, 40, 3, 6, &err), &err);
-  int base = test_threads_now();
   outcome clean1, clean2;
-  CHECK_OK(run_faults(&clean1, raw, 0, 0, 1, &err), &err);
-  CHECK_OK(run_faults(&clean2, raw, 0, 0, 2, &err), &err);
-  CHECK_EQ_INT(clean1.rc, QB_OK);
-  CHECK_EQ_INT(clean2.rc, QB_OK);
-  CHECK_EQ_INT(clean2.ran_threads, 2);
-  CHECK_EQ_INT(clean2.committed, QB_VQE_FEATURE_TABLES);
-  int after = clean2.threads_after;
-  CHECK(after == base || (getenv("TSAN_OPTIONS") && after == base + 1));
+  int after;
+  clean_runs(&clean1, &clean2, raw, &after);
+  CHECK(after >= 0);
   /* the raw FileIO's calls of a clean batch: the listing, then the files' reads */
   outcome probe;
   CHECK_OK(run_faults(&probe, raw, 0, 1000000, 1, &err), &err);
