@@ -4,7 +4,8 @@
  * calls in the same order as one thread, so --threads 2 must end exactly as --threads 1 — the same code and
  * message (the failed data file named, the qb_err context chain), the same tables committed. A fault in a
  * feature table's data file (the writer thread's work) fails the batch with nothing committed, and no
- * thread is left running after qb_ingest_run returns. */
+ * thread is left running after qb_ingest_run returns. The raw files' FileIO, failed at its Nth call the same
+ * way, ends both thread counts alike too. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>

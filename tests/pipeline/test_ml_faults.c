@@ -10,6 +10,7 @@
 
 #include "harness.h"
 #include "support/task_count.h"
+#include "support/vqe_support.h"
 #include "io/faulty.h"
 #include "qberg/catalog.h"
 #include "qberg/features.h"
@@ -107,19 +108,10 @@ QB_TEST(a_fault_anywhere_then_a_clean_run_completes_the_tables)
   qb_err err = QB_ERR_INIT;
   const char *dir = qb_test_tmpdir();
   char raw[512], base[600], wh[600], cmd[2048];
-  snprintf(raw, sizeof raw, "%s/raw", dir);
   snprintf(base, sizeof base, "%s/base", dir);
   snprintf(wh, sizeof wh, "%s/wh", dir);
-  qb_fileio *local = NULL;
-  CHECK_OK(qb_fileio_local_new(&local, &err), &err);
-  qb_vqe_gen_options g = QB_VQE_GEN_OPTIONS_INIT;
-  g.seed = 11;
-  g.count = 40;
-  g.min_iterations = 80; /* ~4,000 iteration rows: the worker gets more than one column set */
-  g.max_iterations = 120;
-  int grc = qb_vqe_generate(local, raw, &g, &err);
-  qb_fileio_free(local);
-  CHECK_OK(grc, &err);
+  /* 80-120 iterations a run, ~4,000 iteration rows: the worker gets more than one column set */
+  CHECK_OK(vqe_generate_raw(raw, sizeof raw, "raw", 11, 40, 80, 120, &err), &err);
   CHECK_OK(ingest(base, raw, &err), &err);
 
   /* a clean run: the expected rows and the number of calls a run makes */
