@@ -220,6 +220,22 @@ QB_API int qb_fileio_rmdir(qb_fileio *io, const char *dir, qb_err *err) QB_WUR;
  * Parents of `to` are created. QB_EUNSUPPORTED unless qb_fileio_can(io, QB_IO_RENAME).
  */
 QB_API int qb_fileio_rename(qb_fileio *io, const char *from, const char *to, qb_err *err) QB_WUR;
+/** An exclusive lock this process holds (qb_fileio_lock). */
+typedef struct qb_file_lock qb_file_lock;
+/**
+ * Take the exclusive lock named by the file `path` without waiting (the file is created when missing; its
+ * directory must exist). Held until qb_fileio_unlock or until the process ends, however it ends: a process
+ * killed mid-work leaves no lock behind (local: flock(2) on the file, which stays where it is). `note`
+ * (one line: who holds it, since when) replaces the file's text once taken, for whoever finds it held.
+ * QB_ECONFLICT when another holder has it, the message quoting that holder's note; QB_EUNSUPPORTED when
+ * the backend has no such lock (object stores: a lock there is a lease that must be renewed). Not
+ * reentrant: taking a path this process already holds is QB_ECONFLICT too. Advisory: it excludes only
+ * those who take it.
+ */
+QB_API int qb_fileio_lock(qb_file_lock **out, qb_fileio *io, const char *path, const char *note,
+                          qb_err *err) QB_WUR;
+/** Release the lock (NULL-safe). */
+QB_API void qb_fileio_unlock(qb_file_lock *l);
 /**
  * The one spelling of a storage URI, for comparing paths: s3a://b/k and s3n://b/k become s3://b/k; file:///p,
  * file:/p and p become p with "//" and "/./" collapsed and no trailing '/'. *out is malloc'd.

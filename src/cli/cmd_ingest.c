@@ -270,6 +270,14 @@ int qb_cmd_ingest(qb_cli *cli)
   do {
     int rc = qb_ingest_run(r, c.cat, &o, &err);
     progress_clear(&ps);
+    if (rc == QB_ECONFLICT && watch) {
+      /* another run holds the warehouse (or won a commit race): nothing of this batch is visible; its
+       * files are still new at the next poll */
+      fprintf(stderr, "qberg: %s; trying again in %g s\n", err.msg, interval);
+      qb_err_clear(&err);
+      nap((int64_t)(interval * 1000));
+      continue;
+    }
     if (rc) {
       status = qb_cli_fail(&err);
       break;

@@ -287,6 +287,18 @@ int qb_fileio_delete_many(qb_fileio *io, const char *const *paths, size_t n, qb_
   return QB_OK;
 }
 
+int qb_fileio_lock(qb_file_lock **out, qb_fileio *io, const char *path, const char *note, qb_err *err)
+{
+  *out = NULL;
+  if (!io->ops->lock) return QB_FAIL(err, QB_EUNSUPPORTED, "%s: backend %s has no lock", path, io->ops->name);
+  return io->ops->lock(io, path, note ? note : "", out, err);
+}
+
+void qb_fileio_unlock(qb_file_lock *l)
+{
+  if (l) l->release(l);
+}
+
 int qb_fileio_copy(qb_fileio *io, const char *src, const char *dst, qb_err *err)
 {
   return io->ops->copy ? io->ops->copy(io, src, dst, err) : qb_fileio__copy_stream(io, src, dst, err);

@@ -25,6 +25,13 @@ struct qb_fileio_ops {
    * `dir` (as given, no trailing '/') holding what the backend needs to open names in it (local: the
    * directory's descriptor); *out's ops set, `io` and `dir` filled by the caller. */
   int (*dir_reader_open)(qb_fileio *io, const char *dir, qb_dir_reader **out, qb_err *err);
+  /* Optional (NULL: QB_EUNSUPPORTED): qb_fileio_lock's contract; *out's release set by the backend. */
+  int (*lock)(qb_fileio *io, const char *path, const char *note, qb_file_lock **out, qb_err *err);
+};
+
+/* A held lock: the backend's struct starts with this. */
+struct qb_file_lock {
+  void (*release)(qb_file_lock *l); /* unlocks and frees */
 };
 
 struct qb_dir_reader_ops {

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -1316,6 +1317,61 @@ static void local_free(qb_fileio *io)
   free(l);
 }
 
+/* qb_fileio_lock: flock(2), so the kernel drops the lock with the last descriptor of the process, however
+ * it ends; the file itself stays (unlinking it would let a second taker lock a new file while the first
+ * still holds the old one). The note is written after the lock is taken and emptied before it is released,
+ * so a reader that finds the lock held may see no note (a holder starting, or a program other than qberg
+ * holding the file) or, after a crash, the crashed holder's until the next holder writes its own. */
+typedef struct local_lock {
+  qb_file_lock base;
+  int fd;
+} local_lock;
+
+static void local_unlock(qb_file_lock *l)
+{
+  local_lock *ll = (local_lock *)l;
+  /* the note goes with the lock (a crash leaves it: the next holder replaces it) */
+  if (ftruncate(ll->fd, 0) != 0) {
+  }
+  close(ll->fd); /* releases the flock */
+  free(ll);
+}
+
+static int local_lock_take(qb_fileio *io, const char *path, const char *note, qb_file_lock **out, qb_err *err)
+{
+  (void)io;
+  int fd = open(local_path(path), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: open for the lock", path);
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int e = errno;
+    if (e != EWOULDBLOCK) {
+      close(fd);
+      return QB_FAIL_ERRNO(err, QB_EIO, e, "%s: flock", path);
+    }
+    char held[256];
+    ssize_t n = pread(fd, held, sizeof held - 1, 0);
+    close(fd);
+    size_t k = n > 0 ? (size_t)n : 0;
+    while (k && (held[k - 1] == '\n' || held[k - 1] == ' ')) k--;
+    held[k] = '\0';
+    for (size_t i = 0; i < k; i++)
+      if ((unsigned char)held[i] < 0x20) held[i] = ' ';
+    return QB_FAIL(err, QB_ECONFLICT, "%s is held by %s", path, k ? held : "another process (no note: starting, or not qberg)");
+  }
+  local_lock *l = malloc(sizeof *l);
+  if (!l) {
+    close(fd);
+    return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  }
+  l->base.release = local_unlock;
+  l->fd = fd;
+  /* the note only informs: a failure to write it leaves the lock held and good */
+  size_t nn = strlen(note);
+  if (ftruncate(fd, 0) == 0 && pwrite(fd, note, nn, 0) == (ssize_t)nn) (void)pwrite(fd, "\n", 1, (off_t)nn);
+  *out = &l->base;
+  return QB_OK;
+}
+
 static const struct qb_fileio_ops local_ops = {
     .name = "local",
     .caps = QB_IO_CREATE_EXCL | QB_IO_LIST | QB_IO_RENAME,
@@ -1329,6 +1385,7 @@ static const struct qb_fileio_ops local_ops = {
     .free = local_free,
     .batched_publish = true,
     .dir_reader_open = local_dir_reader_open,
+    .lock = local_lock_take,
 };
 
 int qb_fileio_local_new(qb_fileio **out, qb_err *err)

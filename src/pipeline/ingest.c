@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pipeline/experiment_index.h"
+#include "pipeline/ingest_lock.h"
 #include "pipeline/ingest_writer.h"
 #include "pipeline/ledger.h"
 #include "pipeline/vqe_cols.h"
@@ -1182,7 +1183,10 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
     r->ts[t].columnar = !(row_path && *row_path == '1') && qb_vqe_table_is_flat((qb_vqe_table)t) &&
                         qb_vqe_cols_init(&r->ts[t].cols, (qb_vqe_table)t, err) == QB_OK;
   }
-  int rc = open_tables(r, err);
+  /* one batch at a time (ingest_lock.h); a dry run writes nothing and takes no lock */
+  qb_file_lock *lock = NULL;
+  int rc = opts->dry_run ? QB_OK : qb__ingest_lock(&lock, cat, "ingest", err);
+  if (rc == QB_OK) rc = open_tables(r, err);
   if (rc == QB_OK) rc = discover(r, err);
   if (rc == QB_OK && opts->dry_run) {
     rc = learn_batch_types(r, err);
@@ -1208,5 +1212,7 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
   memcpy(batch, r->batch, sizeof batch);
   run_free(r);
   free(r);
-  return rc ? qb_err_wrap(err, "ingest batch %s", batch) : QB_OK;
+  qb_fileio_unlock(lock);
+  if (!rc) return QB_OK;
+  return batch[0] ? qb_err_wrap(err, "ingest batch %s", batch) : qb_err_wrap(err, "ingest");
 }

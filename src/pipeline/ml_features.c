@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/ingest_lock.h"
 #include "pipeline/ml_features_int.h"
 #include "qberg/features.h"
 #include "qberg/scan.h"
@@ -950,7 +951,7 @@ static int write_audit(job *j, const char *batch, int64_t ts_us, int32_t date, q
   return rc ? qb_err_wrap(err, "writing processing_metadata") : QB_OK;
 }
 
-int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_options *opts, qb_err *err)
+static int features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_options *opts, qb_err *err)
 {
   int64_t t0 = qb_mono_ns();
   memset(rep, 0, sizeof *rep);
@@ -1069,4 +1070,21 @@ done:
   qb_arena_release(&j.arena);
   rep->seconds = (double)(qb_mono_ns() - t0) / 1e9;
   return rc ? qb_err_wrap(err, "ML features (batch %s)", batch) : QB_OK;
+}
+
+/* A run on its own holds the warehouse's ingest lock (ingest_lock.h); an ingest's ML phase (membership set)
+ * runs under its batch's. */
+int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_options *opts, qb_err *err)
+{
+  qb_file_lock *lock = NULL;
+  if (!(opts && opts->version >= 2 && opts->membership)) {
+    int rc = qb__ingest_lock(&lock, cat, "features", err);
+    if (rc) {
+      memset(rep, 0, sizeof *rep);
+      return qb_err_wrap(err, "ML features");
+    }
+  }
+  int rc = features_run(rep, cat, opts, err);
+  qb_fileio_unlock(lock);
+  return rc;
 }

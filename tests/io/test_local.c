@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -1165,5 +1167,70 @@ QB_TEST(direct_writes_around_block_boundaries)
   free(q);
   free(p);
   free(want);
+  qb_fileio_free(io);
+}
+
+/* qb_fileio_lock: exclusive between holders in this process and in others, the holder's note in the
+ * refusal, released by unlock and by the death of the holding process (SIGKILL), the file left in place. */
+QB_TEST(lock_excludes_and_dies_with_its_holder)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  char *dir = qb_str_printf("%s/lock", qb_test_tmpdir());
+  char *p = qb_str_printf("%s/_l.lock", dir);
+  qb_file_lock *a = NULL, *b = NULL;
+  /* the directory must exist */
+  CHECK_FAIL(qb_fileio_lock(&a, io, p, "x", &err), QB_EIO, &err, "_l.lock: open for the lock");
+  CHECK(a == NULL);
+  CHECK_OK(qb_fileio_mkdir(io, dir, &err), &err);
+  CHECK_OK(qb_fileio_lock(&a, io, p, "holder one (pid 1)", &err), &err);
+  CHECK(a != NULL);
+  /* a second taker in the same process is refused, with the holder's note */
+  qb_err_clear(&err);
+  CHECK_FAIL(qb_fileio_lock(&b, io, p, "holder two", &err), QB_ECONFLICT, &err,
+             "_l.lock is held by holder one (pid 1)");
+  CHECK(b == NULL);
+  /* released: the next taker gets it and its note replaces the last */
+  qb_fileio_unlock(a);
+  struct stat st;
+  CHECK(stat(p, &st) == 0 && st.st_size == 0); /* the note went with the lock; the file stays */
+  CHECK_OK(qb_fileio_lock(&b, io, p, "holder two", &err), &err);
+  qb_fileio_unlock(b);
+
+  /* another process holds it: refused here until that process is killed */
+  int ready[2];
+  CHECK(pipe(ready) == 0);
+  pid_t child = fork();
+  CHECK(child >= 0);
+  if (child == 0) {
+    qb_err e = QB_ERR_INIT;
+    qb_fileio *cio;
+    qb_file_lock *l;
+    if (qb_fileio_local_new(&cio, &e) || qb_fileio_lock(&l, cio, p, "the child", &e)) _exit(1);
+    if (write(ready[1], "k", 1) != 1) _exit(1);
+    for (;;) pause();
+  }
+  close(ready[1]);
+  char c = 0;
+  CHECK(read(ready[0], &c, 1) == 1 && c == 'k');
+  close(ready[0]);
+  CHECK_FAIL(qb_fileio_lock(&a, io, p, "parent", &err), QB_ECONFLICT, &err, "held by the child");
+  CHECK(kill(child, SIGKILL) == 0);
+  int status;
+  CHECK(waitpid(child, &status, 0) == child && WIFSIGNALED(status));
+  CHECK_OK(qb_fileio_lock(&a, io, p, "parent", &err), &err);
+  qb_fileio_unlock(a);
+  qb_fileio_unlock(NULL); /* NULL-safe */
+
+  /* a backend without locks says so (the faulty wrapper passes no lock through) */
+  qb_fileio *fio;
+  qb_fault_plan plan = {0};
+  CHECK_OK(qb_fileio_faulty_new(&fio, io, false, &plan, &err), &err);
+  CHECK_FAIL(qb_fileio_lock(&a, fio, p, "x", &err), QB_EUNSUPPORTED, &err, "has no lock");
+  CHECK(a == NULL);
+  qb_fileio_free(fio);
+  free(dir);
+  free(p);
   qb_fileio_free(io);
 }
