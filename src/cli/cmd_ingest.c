@@ -250,7 +250,12 @@ int qb_cmd_ingest(qb_cli *cli)
   if (st) return st;
   qb_err err = QB_ERR_INIT;
   qb_fileio *raw_io = NULL;
-  if (strstr(o.raw, "://") && strncmp(o.raw, "file:", 5) && qb_fileio_for_uri(&raw_io, o.raw, c.cfg, &err)) {
+  /* the raw source gets its own FileIO when it or the warehouse is on an object store (raw files on S3 for
+   * a local warehouse, a local folder for a warehouse on S3); both local share the catalog's */
+  const char *wh = qb_catalog_warehouse(c.cat);
+  bool raw_remote = strstr(o.raw, "://") && strncmp(o.raw, "file:", 5);
+  bool wh_remote = strstr(wh, "://") && strncmp(wh, "file:", 5);
+  if ((raw_remote || wh_remote) && qb_fileio_for_uri(&raw_io, o.raw, c.cfg, &err)) {
     qb_cli_catalog_close(&c);
     return qb_cli_fail(&err);
   }
