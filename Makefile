@@ -104,8 +104,9 @@ asan:
 
 # ThreadSanitizer (clang) over the tests of the code that runs on two threads: the ingest's writer thread
 # (s3.sh: raw files read from S3 while the writer thread writes to an S3 warehouse) and the ML job's worker
-# (util/worker.c; threads.sh runs qberg features on two threads, test_ml_faults under warehouse faults).
-TSAN_BINS    ?= test_ingest_writer test_worker test_ml_faults
+# (util/worker.c; threads.sh runs qberg features on two threads, test_ml_faults under warehouse faults), and
+# a catalog lease's renewal thread (test_lease).
+TSAN_BINS    ?= test_ingest_writer test_worker test_ml_faults test_lease
 TSAN_SCRIPTS ?= tests/pipeline/threads.sh tests/pipeline/s3.sh
 tsan:
 	@$(MAKE) --no-print-directory BUILD=build-tsan CC=clang OPT='-O1 -g' SAN='-fsanitize=thread' \

@@ -50,6 +50,30 @@ QB_API const char *qb_catalog_warehouse(const qb_catalog *cat);
 /** The FileIO the catalog uses. Borrowed. */
 QB_API qb_fileio *qb_catalog_io(const qb_catalog *cat);
 
+/* ---- leases: exclusion for work longer than one commit, on any store ---- */
+
+typedef struct qb_catalog_lease qb_catalog_lease;
+/**
+ * Take the lease on the folder `dir` of the catalog's store (a path or URI; created as needed), waiting at
+ * most `wait_ms` for a holder ahead (< 0: a lease and 10 s more, long enough to break the ticket of a holder
+ * that died): QB_ECONFLICT after, naming the ticket waited behind. For stores
+ * without a kernel lock (object stores: local files use qb_fileio_lock). The commit lock's protocol
+ * (docs/CATALOG.md "The lock": Lamport's bakery, one object per contender under dir/_qberg_lock/) with the
+ * catalog's lease (lock_lease_ms, default 30 s): a thread of the lease renews it every lease/8 while it is
+ * held. A holder that dies leaves its ticket, which the next taker breaks once it has stayed unchanged for
+ * a lease; so a holder must not write once qb_catalog_lease_check fails.
+ */
+QB_API int qb_catalog_lease_take(qb_catalog_lease **out, qb_catalog *cat, const char *dir, int64_t wait_ms,
+                                 qb_err *err) QB_WUR;
+/**
+ * Fencing, right before each write the lease protects: QB_OK only while the lease is surely held (renewed
+ * in time, its ticket still there); QB_ECONFLICT, with the cause, once it was or may have been lost (a
+ * renewal failed or came too late): stop writing; what was written before stays.
+ */
+QB_API int qb_catalog_lease_check(qb_catalog_lease *l, qb_err *err) QB_WUR;
+/** Stop renewing, remove the ticket (best effort) and free. NULL-safe. */
+QB_API void qb_catalog_lease_release(qb_catalog_lease *l);
+
 /* ---- namespaces: dotted names ("db", "a.b"), each part one directory under the warehouse ---- */
 
 /** Receives one name: a namespace ("a.b") or a table identifier ("a.b.t"). Non-zero stops the walk. */
@@ -92,6 +116,14 @@ QB_API const char *qb_table_location(const qb_table *t);
 QB_API const char *qb_table_metadata_path(const qb_table *t);
 /** Its version number N (v<N>.metadata.json, <N>-<uuid>.metadata.json), -1 if the name carries none. */
 QB_API int64_t qb_table_version(const qb_table *t);
+/**
+ * The Hadoop layout's version-hint.text is written after each new metadata version, so a writer that dies
+ * in between (or whose hint write fails) leaves it naming an older version until the table's next commit.
+ * qberg, Java and iceberg-go probe forward from it; a reader that trusts it alone (DuckDB) sees that older
+ * version. If the table was found with such a hint, write the current version into it (*repaired, may be
+ * NULL, says whether it did). A table loaded from an explicit metadata file is left alone.
+ */
+QB_API int qb_table_repair_version_hint(qb_table *t, bool *repaired, qb_err *err) QB_WUR;
 /** The metadata JSON (decompressed; p[n] is a NUL byte). Borrowed, valid until the next refresh or commit.
  * After a commit the handle keeps the parsed metadata only: the document is serialised on the first call
  * (the bytes that were published); {NULL, 0} if that runs out of memory. */

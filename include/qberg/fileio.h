@@ -223,8 +223,8 @@ QB_API int qb_fileio_rename(qb_fileio *io, const char *from, const char *to, qb_
 /** An exclusive lock this process holds (qb_fileio_lock). */
 typedef struct qb_file_lock qb_file_lock;
 /**
- * Take the exclusive lock named by the file `path` without waiting (the file is created when missing; its
- * directory must exist). Held until qb_fileio_unlock or until the process ends, however it ends: a process
+ * Take the exclusive lock named by the file `path` without waiting (the file and its folders are created
+ * when missing). Held until qb_fileio_unlock or until the process ends, however it ends: a process
  * killed mid-work leaves no lock behind (local: flock(2) on the file, which stays where it is). `note`
  * (one line: who holds it, since when) replaces the file's text once taken, for whoever finds it held.
  * QB_ECONFLICT when another holder has it, the message quoting that holder's note; QB_EUNSUPPORTED when

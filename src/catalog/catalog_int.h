@@ -27,6 +27,7 @@ struct qb_table {
   bool pinned;     /* loaded from an explicit metadata file: refresh keeps it */
   char *path;      /* current metadata file */
   int64_t version; /* -1 when the file name carries no version */
+  bool hint_stale; /* the version hint, a number, named another version when this one was found */
   uint8_t *json;   /* NUL-terminated; NULL after a commit until asked for (qb_table__json: made from md) */
   size_t json_n;   /* its length, also while json is NULL */
   qb_table_metadata *md; /* parsed on first use (qb_table_get_metadata) */
@@ -57,7 +58,7 @@ int qb_catalog__resolve(qb_catalog *cat, const char *table, char **root_out, cha
 
 /* The load algorithm on metadata/: hint, probe forward, listing. QB_ENOTFOUND when there is no metadata. */
 int qb_hadoop__find_current(qb_fileio *io, const char *meta_dir, char **path_out, int64_t *version_out,
-                            qb_err *err);
+                            bool *hint_stale, qb_err *err);
 /* Probe v<from+1>, v<from+2>, ... in every name form; *out = the last version that exists (>= from). */
 int qb_hadoop__probe_forward(qb_fileio *io, const char *meta_dir, int64_t from, int64_t *out, char **path_out,
                              qb_err *err);

@@ -315,6 +315,7 @@ static int do_commit(committer *c, qb_metadata_fn fn, void *ctx, qb_commit_info 
       if (base_md && qb_meta_info_from(&next, o.md, &e) == QB_OK && next.delete_after_commit)
         info->deleted_metadata = delete_old_metadata(c, base_md, o.md, o.path);
       qb_table__set(t, o.path, version, o.json, o.n);
+      t->hint_stale = !info->hint_written;
       t->md = o.md;
       qb_metadata_json_free(o.doc);
       break;

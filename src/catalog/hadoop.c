@@ -349,16 +349,19 @@ static int read_hint(qb_fileio *io, const char *meta_dir, char **out, qb_err *er
 }
 
 int qb_hadoop__find_current(qb_fileio *io, const char *meta_dir, char **path_out, int64_t *version_out,
-                            qb_err *err)
+                            bool *hint_stale, qb_err *err)
 {
   *path_out = NULL;
   *version_out = -1;
+  if (hint_stale) *hint_stale = false;
+  int64_t hint_number = -1;
   char *hint, *path = NULL;
   int64_t version = -1;
   int rc = read_hint(io, meta_dir, &hint, err);
   if (rc) return rc;
   int64_t hv;
   if (hint && hint[0] >= '0' && hint[0] <= '9' && qb_str_to_i64(hint, &hv) && hv >= 0 && hv <= INT32_MAX) {
+    hint_number = hv;
     /* a hint naming a missing version (deleted files, a hint written by hand): fall back to listing,
      * as iceberg-go does, rather than fail as Java does */
     rc = find_version_file(io, meta_dir, hv, &path, err);
@@ -412,6 +415,9 @@ int qb_hadoop__find_current(qb_fileio *io, const char *meta_dir, char **path_out
       version = last;
     }
   }
+  /* a number that is not the current version: a writer died between its version and the hint, or the
+   * hint's write failed (qb_table_repair_version_hint) */
+  if (hint_stale) *hint_stale = hint_number >= 0 && version >= 0 && hint_number != version;
   *path_out = path;
   *version_out = version;
   return QB_OK;

@@ -241,10 +241,12 @@ int qb_lock__acquire(qb_lock **out, qb_fileio *io, const char *meta_dir, const q
   if (poll_max_ms < 2) poll_max_ms = 2;
   int64_t queue_max_ms = l->lease_ns / 1000000 / 8;
   int64_t backoff_ms = 1;
-  bool in_queue = false;
+  bool in_queue = false, looked = false;
   char blocker[160] = "";
   while (rc == QB_OK) {
-    if (qb_mono_ns() > o->deadline_ns) {
+    /* the deadline counts once the queue has been looked at: a free lock is taken even when the deadline
+     * has passed already (a deadline of now: take it if free, else fail) */
+    if (looked && qb_mono_ns() > o->deadline_ns) {
       rc = QB_FAIL(err, QB_ECONFLICT, "timed out waiting for the commit lock %s (waiting behind %s)", l->dir,
                    blocker[0] ? blocker : "?");
       break;
@@ -271,6 +273,7 @@ int qb_lock__acquire(qb_lock **out, qb_fileio *io, const char *meta_dir, const q
     scan s;
     if ((rc = do_scan(l, &s, false, err)) != QB_OK) break;
     if (!s.blocked && (rc = do_scan(l, &s, true, err)) != QB_OK) break;
+    looked = true;
     if (!s.own_present || qb_mono_ns() - l->renewed_ns >= l->lease_ns / 2) {
       leave_queue(l);
       in_queue = false;

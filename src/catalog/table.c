@@ -53,7 +53,10 @@ static int load_version(qb_table *t, const char *file, qb_err *err)
      * (write.metadata.delete-after-commit.enabled) once newer versions pushed it out of the metadata-log.
      * Then a newer version exists: look again. */
     for (int tries = 0;; tries++) {
-      if ((rc = qb_hadoop__find_current(t->cat->io, t->meta_dir, &path, &version, err)) != QB_OK) return rc;
+      bool stale = false;
+      if ((rc = qb_hadoop__find_current(t->cat->io, t->meta_dir, &path, &version, &stale, err)) != QB_OK)
+        return rc;
+      t->hint_stale = stale;
       if (unchanged(t, path, version)) {
         free(path);
         return QB_OK;
@@ -141,6 +144,17 @@ const char *qb_table_name(const qb_table *t) { return t->name; }
 const char *qb_table_location(const qb_table *t) { return t->root; }
 const char *qb_table_metadata_path(const qb_table *t) { return t->path; }
 int64_t qb_table_version(const qb_table *t) { return t->version; }
+
+int qb_table_repair_version_hint(qb_table *t, bool *repaired, qb_err *err)
+{
+  if (repaired) *repaired = false;
+  if (t->pinned || !t->hint_stale || t->version < 0) return QB_OK;
+  int rc = qb_hadoop__write_hint(t->cat->io, t->meta_dir, t->version, err);
+  if (rc) return qb_err_wrap(err, "%s: repairing its version hint", t->name);
+  t->hint_stale = false;
+  if (repaired) *repaired = true;
+  return QB_OK;
+}
 
 int qb_table__json(qb_slice *out, qb_table *t, qb_err *err)
 {

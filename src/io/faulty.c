@@ -207,6 +207,13 @@ static int fo_probe(qb_fileio *io, const char *uri, qb_err *err)
   return rc;
 }
 
+/* The inner store's lock, not counted and never failed: the fault plans number the calls of the work a
+ * lock protects, which are the same with and without it (a store without locks: QB_EUNSUPPORTED). */
+static int fo_lock(qb_fileio *io, const char *path, const char *note, qb_file_lock **out, qb_err *err)
+{
+  return qb_fileio_lock(out, ((faulty_io *)io)->inner, path, note, err);
+}
+
 static void fo_free(qb_fileio *io)
 {
   faulty_io *f = (faulty_io *)io;
@@ -225,6 +232,7 @@ static const struct qb_fileio_ops faulty_ops = {
     .remove_many = fo_remove_many,
     .copy = fo_copy,
     .probe = fo_probe,
+    .lock = fo_lock,
 };
 
 int qb_fileio_faulty_new(qb_fileio **out, qb_fileio *inner, bool owns_inner, const qb_fault_plan *plan, qb_err *err)

@@ -1339,8 +1339,13 @@ static void local_unlock(qb_file_lock *l)
 
 static int local_lock_take(qb_fileio *io, const char *path, const char *note, qb_file_lock **out, qb_err *err)
 {
-  (void)io;
-  int fd = open(local_path(path), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  const char *p = local_path(path);
+  int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0 && errno == ENOENT) { /* its folder first */
+    int rc = make_parents(as_local(io), p, err);
+    if (rc) return rc;
+    fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  }
   if (fd < 0) return QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: open for the lock", path);
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int e = errno;

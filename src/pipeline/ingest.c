@@ -14,6 +14,7 @@
 #include "pipeline/experiment_index.h"
 #include "pipeline/ingest_lock.h"
 #include "pipeline/ingest_writer.h"
+#include "pipeline/ml_features_int.h"
 #include "pipeline/ledger.h"
 #include "pipeline/vqe_cols.h"
 #include "pipeline/vqe_ids.h"
@@ -202,6 +203,7 @@ struct ingest_run {
   const qb_ingest_options *opts;
   qb_ingest_report *rep;
   qb_fileio *io;
+  qb_ingest_lock *lock; /* the warehouse's, for the batch (NULL: a dry run) */
   /* the directory of the raw files being read, held for the batch (qb_dir_reader: each file opened relative
    * to it, its listed size as the hint); NULL with raw_dir set when it could not be opened (read by path) */
   qb_dir_reader *raw_reader;
@@ -484,6 +486,13 @@ static int open_tables(ingest_run *r, qb_err *err)
     rc = ensure_json_table(&r->rejects_t, r->cat, REJECTS_TABLE, rejects_schema_json,
                            "raw files qberg ingest rejected, with the reason", err);
   if (rc == QB_OK) rc = qb_expidx_open(&r->ix, r->cat, err);
+  /* Under the warehouse's lock, no other ingest commits: a version hint left naming an older version (a run
+   * killed between publishing a version and its hint) names the current one again, for the readers that
+   * trust the hint alone (DuckDB), also when this batch commits nothing to the table. */
+  qb_table *held[QB_VQE_FEATURE_TABLES + 4] = {r->meta_t, r->ledger_t, r->rejects_t, r->ix.table};
+  for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) held[4 + t] = r->ts[t].table;
+  for (size_t i = 0; rc == QB_OK && i < sizeof held / sizeof held[0]; i++)
+    if (held[i] && r->lock) rc = qb_table_repair_version_hint(held[i], NULL, err); /* a dry run writes nothing */
   return rc;
 }
 
@@ -1147,13 +1156,15 @@ static qb_features_membership batch_membership(void *ctx, const char *experiment
 /* The phases after discovery, in their crash-safe order: data tables, audit row, index, ledger. */
 static int run_batch(ingest_run *r, qb_err *err)
 {
+  /* each commit phase starts only while the batch surely holds the warehouse (on an object store a lease
+   * whose renewals failed may be someone else's by now: the batch stops as if it had crashed there) */
   int rc = recover_uncovered(r, err);
   if (rc == QB_OK) rc = one_pass(r, err);
   if (rc == QB_OK) rc = recheck_deferred(r, err);
-  if (rc == QB_OK) rc = commit_tables(r, err);
-  if (rc == QB_OK) rc = write_audit(r, err);
-  if (rc == QB_OK) rc = commit_index(r, err);
-  if (rc == QB_OK) rc = record_files(r, err);
+  if (rc == QB_OK && (rc = qb__ingest_lock_check(r->lock, err)) == QB_OK) rc = commit_tables(r, err);
+  if (rc == QB_OK && (rc = qb__ingest_lock_check(r->lock, err)) == QB_OK) rc = write_audit(r, err);
+  if (rc == QB_OK && (rc = qb__ingest_lock_check(r->lock, err)) == QB_OK) rc = commit_index(r, err);
+  if (rc == QB_OK && (rc = qb__ingest_lock_check(r->lock, err)) == QB_OK) rc = record_files(r, err);
   return rc;
 }
 
@@ -1184,8 +1195,7 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
                         qb_vqe_cols_init(&r->ts[t].cols, (qb_vqe_table)t, err) == QB_OK;
   }
   /* one batch at a time (ingest_lock.h); a dry run writes nothing and takes no lock */
-  qb_file_lock *lock = NULL;
-  int rc = opts->dry_run ? QB_OK : qb__ingest_lock(&lock, cat, "ingest", err);
+  int rc = opts->dry_run ? QB_OK : qb__ingest_lock(&r->lock, cat, "ingest", err);
   if (rc == QB_OK) rc = open_tables(r, err);
   if (rc == QB_OK) rc = discover(r, err);
   if (rc == QB_OK && opts->dry_run) {
@@ -1199,10 +1209,11 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
     rc = run_batch(r, err);
     qb_ingest_writer_free(r->writer); /* idle since commit_tables; its spare buffers go before the ML phase */
     r->writer = NULL;
-    if (rc == QB_OK && !opts->no_features) { /* the ML tables of the experiments this batch added */
+    if (rc == QB_OK && !opts->no_features && (rc = qb__ingest_lock_check(r->lock, err)) == QB_OK) {
+      /* the ML tables of the experiments this batch added */
       qb_features_options fo = {QB_FEATURES_OPTIONS_VERSION, r->batch, r->meta.processing_timestamp_us,
                                 batch_membership, r, batch_threads(opts)};
-      rc = qb_features_run(&rep->features, cat, &fo, err);
+      rc = qb__features_run_locked(&rep->features, cat, &fo, r->lock, err);
     }
   }
   rep->index_entries_read = r->ix.entries_read;
@@ -1210,9 +1221,10 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
   rep->elapsed_ms = qb_now_ms() - r->t0_ms;
   char batch[37];
   memcpy(batch, r->batch, sizeof batch);
+  qb_ingest_lock *lock = r->lock;
   run_free(r);
   free(r);
-  qb_fileio_unlock(lock);
+  qb__ingest_unlock(lock);
   if (!rc) return QB_OK;
   return batch[0] ? qb_err_wrap(err, "ingest batch %s", batch) : qb_err_wrap(err, "ingest");
 }

@@ -15,17 +15,38 @@
 #include "util/clock.h"
 #include "util/str.h"
 
-int qb__ingest_lock(qb_file_lock **out, qb_catalog *cat, const char *verb, qb_err *err)
+struct qb_ingest_lock {
+  qb_file_lock *file;      /* local */
+  qb_catalog_lease *lease; /* object stores */
+};
+
+/* How long a run waits on an object store for the lease a holder has (an ingest that ended releases it at
+ * once; one that died leaves it for the catalog's lease): QBERG_INGEST_LEASE_WAIT_MS, else a lease + 10 s. */
+static int64_t lease_wait_ms(void)
+{
+  const char *v = getenv("QBERG_INGEST_LEASE_WAIT_MS");
+  char *end;
+  long long ms = v && *v ? strtoll(v, &end, 10) : -1;
+  return v && *v && !*end && ms >= 0 ? (int64_t)ms : -1;
+}
+
+int qb__ingest_lock(qb_ingest_lock **out, qb_catalog *cat, const char *verb, qb_err *err)
 {
   *out = NULL;
   qb_fileio *io = qb_catalog_io(cat);
   const char *wh = qb_catalog_warehouse(cat);
+  if (!wh) return QB_FAIL(err, QB_EINVAL, "the pipeline's tables need a catalog with a warehouse");
   size_t n = strlen(wh);
   while (n > 1 && wh[n - 1] == '/') n--;
   char *dir = qb_str_printf("%.*s/%s", (int)n, wh, QB_VQE_NAMESPACE);
   char *path = dir ? qb_str_printf("%s/%s", dir, QB_INGEST_LOCK_NAME) : NULL;
-  if (!path) {
+  char *lease_dir = dir ? qb_str_printf("%s/%s", dir, QB_INGEST_LEASE_NAME) : NULL;
+  qb_ingest_lock *l = calloc(1, sizeof *l);
+  if (!path || !lease_dir || !l) {
     free(dir);
+    free(path);
+    free(lease_dir);
+    free(l);
     return QB_FAIL(err, QB_ENOMEM, "out of memory");
   }
   char host[64] = "?", when[32] = "?";
@@ -36,18 +57,37 @@ int qb__ingest_lock(qb_file_lock **out, qb_catalog *cat, const char *verb, qb_er
   if (gmtime_r(&now, &tm)) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
   char note[160];
   snprintf(note, sizeof note, "qberg %s (pid %ld on %s, since %s)", verb, (long)getpid(), host, when);
-  int rc = qb_fileio_mkdir(io, dir, err);
-  if (rc == QB_OK) {
-    rc = qb_fileio_lock(out, io, path, note, err);
-    if (rc == QB_EUNSUPPORTED) {
-      qb_err_clear(err);
-      rc = QB_OK;
-    } else if (rc == QB_ECONFLICT) {
-      qb_err_wrap(err, "another run is writing the %s tables of this warehouse; one batch at a time: run again "
-                       "when it has ended", QB_VQE_NAMESPACE);
-    }
+  int rc = qb_fileio_lock(&l->file, io, path, note, err);
+  if (rc == QB_EUNSUPPORTED) { /* an object store */
+    qb_err_clear(err);
+    int64_t wait = lease_wait_ms();
+    rc = qb_catalog_lease_take(&l->lease, cat, lease_dir, wait >= 0 ? wait : -1, err);
   }
+  if (rc == QB_ECONFLICT)
+    qb_err_wrap(err, "another run is writing the %s tables of this warehouse; one batch at a time: run again "
+                     "when it has ended", QB_VQE_NAMESPACE);
   free(path);
+  free(lease_dir);
   free(dir);
-  return rc;
+  if (rc) {
+    qb__ingest_unlock(l);
+    return rc;
+  }
+  *out = l;
+  return QB_OK;
+}
+
+int qb__ingest_lock_check(qb_ingest_lock *l, qb_err *err)
+{
+  if (!l || !l->lease) return QB_OK;
+  int rc = qb_catalog_lease_check(l->lease, err);
+  return rc ? qb_err_wrap(err, "the warehouse's ingest lease") : QB_OK;
+}
+
+void qb__ingest_unlock(qb_ingest_lock *l)
+{
+  if (!l) return;
+  qb_fileio_unlock(l->file);
+  qb_catalog_lease_release(l->lease);
+  free(l);
 }

@@ -7,13 +7,22 @@
 #include "qberg/catalog.h"
 #include "qberg/fileio.h"
 
-/* The file the lock is taken on, under the namespace's folder: '_' hides it from Iceberg tools' listings
- * (Java's HiddenPathFilter) and it is no table's file (the orphan scans look inside tables). */
+/* Local warehouses: flock(2) on this file under the namespace's folder ('_' hides it from Iceberg tools'
+ * listings; it is no table's file, and the orphan scans look inside tables). */
 #define QB_INGEST_LOCK_NAME "_qberg_ingest.lock"
+/* Object stores: a catalog lease (qb_catalog_lease_take) on this folder under the namespace's. */
+#define QB_INGEST_LEASE_NAME "_qberg_ingest"
 
-/* Take the warehouse's ingest lock for `verb` ("ingest", "features"), without waiting: *out is the held
- * lock, or NULL when the warehouse's store has no lock (object stores: the batch runs unlocked, as the
- * docs say). QB_ECONFLICT, naming the holder, when another run holds it. */
-int qb__ingest_lock(qb_file_lock **out, qb_catalog *cat, const char *verb, qb_err *err);
+typedef struct qb_ingest_lock qb_ingest_lock;
+
+/* Take the warehouse's ingest lock for `verb` ("ingest", "features"). Local: without waiting. Object
+ * stores: waiting up to a lease and 10 s more for a holder ahead (a holder that died leaves its ticket for a
+ * lease; QBERG_INGEST_LEASE_WAIT_MS sets the wait). QB_ECONFLICT, naming the holder, when another run holds it. */
+int qb__ingest_lock(qb_ingest_lock **out, qb_catalog *cat, const char *verb, qb_err *err);
+/* Before each commit of the batch: QB_ECONFLICT once the lock may be lost (an object store's lease whose
+ * renewals failed); always QB_OK for a local lock. NULL-safe (QB_OK). */
+int qb__ingest_lock_check(qb_ingest_lock *l, qb_err *err);
+/* NULL-safe. */
+void qb__ingest_unlock(qb_ingest_lock *l);
 
 #endif

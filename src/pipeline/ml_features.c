@@ -951,7 +951,8 @@ static int write_audit(job *j, const char *batch, int64_t ts_us, int32_t date, q
   return rc ? qb_err_wrap(err, "writing processing_metadata") : QB_OK;
 }
 
-static int features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_options *opts, qb_err *err)
+int qb__features_run_locked(qb_features_report *rep, qb_catalog *cat, const qb_features_options *opts,
+                            qb_ingest_lock *lock, qb_err *err)
 {
   int64_t t0 = qb_mono_ns();
   memset(rep, 0, sizeof *rep);
@@ -1005,6 +1006,8 @@ static int features_run(qb_features_report *rep, qb_catalog *cat, const qb_featu
   for (int t = 0; rc == QB_OK && t < QB_ML_TABLE_COUNT; t++) {
     const qb_table_metadata *md;
     rc = ensure_ml_table(&j.ml[t], cat, (qb_ml_table)t, err);
+    /* under the warehouse's lock: a hint a killed run left stale names the current version again */
+    if (rc == QB_OK && lock) rc = qb_table_repair_version_hint(j.ml[t], NULL, err);
     if (rc == QB_OK) rc = qb_table_get_metadata(&md, j.ml[t], err);
     if (rc == QB_OK) j.was_empty[t] = qb_table_metadata_current_snapshot_id(md) < 0;
   }
@@ -1032,6 +1035,7 @@ static int features_run(qb_features_report *rep, qb_catalog *cat, const qb_featu
   /* commit each table with its tag, then the audit row */
   for (int t = 0; rc == QB_OK && t < QB_ML_TABLE_COUNT; t++) {
     if (!j.begun[t]) continue;
+    if ((rc = qb__ingest_lock_check(lock, err)) != QB_OK) break; /* a lost lease: write no more */
     /* the last rows, then the transaction is this thread's again (flush, drain, commit per table: the
      * random draws in the order of one thread) */
     if ((rc = flush_rows(&j, t, err)) == QB_OK && j.worker) rc = qb_worker_drain(j.worker, err);
@@ -1072,11 +1076,11 @@ done:
   return rc ? qb_err_wrap(err, "ML features (batch %s)", batch) : QB_OK;
 }
 
-/* A run on its own holds the warehouse's ingest lock (ingest_lock.h); an ingest's ML phase (membership set)
- * runs under its batch's. */
+/* A run on its own holds the warehouse's ingest lock (ingest_lock.h); an ingest's ML phase runs under its
+ * batch's (qb__features_run_locked). */
 int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_options *opts, qb_err *err)
 {
-  qb_file_lock *lock = NULL;
+  qb_ingest_lock *lock = NULL;
   if (!(opts && opts->version >= 2 && opts->membership)) {
     int rc = qb__ingest_lock(&lock, cat, "features", err);
     if (rc) {
@@ -1084,7 +1088,7 @@ int qb_features_run(qb_features_report *rep, qb_catalog *cat, const qb_features_
       return qb_err_wrap(err, "ML features");
     }
   }
-  int rc = features_run(rep, cat, opts, err);
-  qb_fileio_unlock(lock);
+  int rc = qb__features_run_locked(rep, cat, opts, lock, err);
+  qb__ingest_unlock(lock);
   return rc;
 }

@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pipeline/ingest_lock.h"
 #include "qberg/err.h"
+#include "qberg/features.h"
 #include "qberg/parquet.h"
 #include "qberg/value.h"
 #include "util/buf.h"
@@ -127,5 +129,10 @@ int qb_ml__cols_fill(qb_ml_cols *c, size_t k, const qb_value *v, size_t count, q
 void qb_ml__cols_add_rows(qb_ml_cols *c, size_t count);
 /** The buffered rows as qb_txn_write_batch takes them; valid until the next append or clear. */
 const qb_pq_column_batch *qb_ml__cols_batch(qb_ml_cols *c);
+
+/* qb_features_run under a warehouse lock the caller holds (the ingest's ML phase): the lock is checked
+ * before each commit (qb__ingest_lock_check); NULL: none. */
+int qb__features_run_locked(qb_features_report *rep, qb_catalog *cat, const qb_features_options *opts,
+                            qb_ingest_lock *lock, qb_err *err);
 
 #endif
