@@ -105,9 +105,9 @@ asan:
 # ThreadSanitizer (clang) over the tests of the code that runs on two threads: the ingest's writer thread
 # (s3.sh: raw files read from S3 while the writer thread writes to an S3 warehouse) and the ML job's worker
 # (util/worker.c; threads.sh runs qberg features on two threads, test_ml_faults under warehouse faults), and
-# a catalog lease's renewal thread (test_lease).
+# a catalog lease's renewal thread (test_lease; one_batch_s3.sh: the ingest's lease on radosgw).
 TSAN_BINS    ?= test_ingest_writer test_worker test_ml_faults test_lease
-TSAN_SCRIPTS ?= tests/pipeline/threads.sh tests/pipeline/s3.sh
+TSAN_SCRIPTS ?= tests/pipeline/threads.sh tests/pipeline/s3.sh tests/pipeline/one_batch_s3.sh
 tsan:
 	@$(MAKE) --no-print-directory BUILD=build-tsan CC=clang OPT='-O1 -g' SAN='-fsanitize=thread' \
 	  build-tsan/qberg $(TSAN_BINS:%=build-tsan/tests/%)
