@@ -21,13 +21,19 @@ struct qb_ingest_lock {
 };
 
 /* How long a run waits on an object store for the lease a holder has (an ingest that ended releases it at
- * once; one that died leaves it for the catalog's lease): QBERG_INGEST_LEASE_WAIT_MS, else a lease + 10 s. */
-static int64_t lease_wait_ms(void)
+ * once; one that died leaves it for the catalog's lease): QBERG_INGEST_LEASE_WAIT_MS, else (-1) a lease and
+ * 10 s more. */
+static int lease_wait_ms(int64_t *out, qb_err *err)
 {
+  *out = -1;
   const char *v = getenv("QBERG_INGEST_LEASE_WAIT_MS");
+  if (!v || !*v) return QB_OK;
   char *end;
-  long long ms = v && *v ? strtoll(v, &end, 10) : -1;
-  return v && *v && !*end && ms >= 0 ? (int64_t)ms : -1;
+  long long ms = strtoll(v, &end, 10);
+  if (*end || ms < 0)
+    return QB_FAIL(err, QB_EINVAL, "QBERG_INGEST_LEASE_WAIT_MS must be a number of ms, 0 or more, not '%s'", v);
+  *out = (int64_t)ms;
+  return QB_OK;
 }
 
 int qb__ingest_lock(qb_ingest_lock **out, qb_catalog *cat, const char *verb, qb_err *err)
@@ -60,8 +66,9 @@ int qb__ingest_lock(qb_ingest_lock **out, qb_catalog *cat, const char *verb, qb_
   int rc = qb_fileio_lock(&l->file, io, path, note, err);
   if (rc == QB_EUNSUPPORTED) { /* an object store */
     qb_err_clear(err);
-    int64_t wait = lease_wait_ms();
-    rc = qb_catalog_lease_take(&l->lease, cat, lease_dir, wait >= 0 ? wait : -1, err);
+    int64_t wait;
+    rc = lease_wait_ms(&wait, err);
+    if (rc == QB_OK) rc = qb_catalog_lease_take(&l->lease, cat, lease_dir, wait, err);
   }
   if (rc == QB_ECONFLICT)
     qb_err_wrap(err, "another run is writing the %s tables of this warehouse; one batch at a time: run again "

@@ -69,6 +69,10 @@ check "no wait: the run behind a held lease fails with QB_ECONFLICT (exit $rc; $
   '[ $rc = 1 ] && grep -q "QB_ECONFLICT: ingest: another run is writing the quantum_features tables of this warehouse; one batch at a time" "$TMPDIR/w3.err" && grep -q "_qberg_ingest" "$TMPDIR/w3.err"'
 check "no wait: the holder's batch is whole, stored once" '[ "$(rows "$W3" molecules)" = 30 ] && [ "$(distinct "$W3" molecules)" = 30 ]'
 check "no wait: a free lease is taken at once" 'QBERG_INGEST_LEASE_WAIT_MS=0 "$QBERG" -w "$W3" ingest --raw "$R" >/dev/null 2>&1'
+rc=0
+QBERG_INGEST_LEASE_WAIT_MS=soon "$QBERG" -w "$W3" ingest --raw "$R" >/dev/null 2>"$TMPDIR/bad.err" || rc=$?
+check "a wait that is not a number is refused, naming the variable (exit $rc)" \
+  '[ $rc = 1 ] && grep -q "QBERG_INGEST_LEASE_WAIT_MS must be a number of ms, 0 or more, not .soon." "$TMPDIR/bad.err"'
 
 echo "one_batch_s3.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
