@@ -254,7 +254,7 @@ int qb_cmd_ingest(qb_cli *cli)
    * a local warehouse, a local folder for a warehouse on S3); both local share the catalog's */
   const char *wh = qb_catalog_warehouse(c.cat);
   bool raw_remote = strstr(o.raw, "://") && strncmp(o.raw, "file:", 5);
-  bool wh_remote = strstr(wh, "://") && strncmp(wh, "file:", 5);
+  bool wh_remote = wh && strstr(wh, "://") && strncmp(wh, "file:", 5);
   if ((raw_remote || wh_remote) && qb_fileio_for_uri(&raw_io, o.raw, c.cfg, &err)) {
     qb_cli_catalog_close(&c);
     return qb_cli_fail(&err);

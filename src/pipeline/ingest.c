@@ -1158,13 +1158,12 @@ static int run_batch(ingest_run *r, qb_err *err)
 {
   /* each commit phase starts only while the batch surely holds the warehouse (on an object store a lease
    * whose renewals failed may be someone else's by now: the batch stops as if it had crashed there) */
+  static int (*const commits[])(ingest_run *, qb_err *) = {commit_tables, write_audit, commit_index, record_files};
   int rc = recover_uncovered(r, err);
   if (rc == QB_OK) rc = one_pass(r, err);
   if (rc == QB_OK) rc = recheck_deferred(r, err);
-  if (rc == QB_OK && (rc = qb__ingest_lock_check(r->lock, err)) == QB_OK) rc = commit_tables(r, err);
-  if (rc == QB_OK && (rc = qb__ingest_lock_check(r->lock, err)) == QB_OK) rc = write_audit(r, err);
-  if (rc == QB_OK && (rc = qb__ingest_lock_check(r->lock, err)) == QB_OK) rc = commit_index(r, err);
-  if (rc == QB_OK && (rc = qb__ingest_lock_check(r->lock, err)) == QB_OK) rc = record_files(r, err);
+  for (size_t i = 0; rc == QB_OK && i < sizeof commits / sizeof commits[0]; i++)
+    if ((rc = qb__ingest_lock_check(r->lock, err)) == QB_OK) rc = commits[i](r, err);
   return rc;
 }
 
