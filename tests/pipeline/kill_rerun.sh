@@ -7,9 +7,7 @@
 # appends nothing. dedup.sh and ledger_adversarial.sh put the warehouse by hand in the states a crash
 # leaves; here the kernel picks them (each round prints where its kill left the tables).
 set -eu
-R="$TMPDIR/raw"
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+. "$QB_ROOT/tests/lib/pipeline.sh" # check, finish; W and R (raw source) under $TMPDIR
 TABLES="molecules ansatz_info performance_metrics vqe_results initial_parameters optimal_parameters vqe_iterations iteration_parameters hamiltonian_terms ml_iteration_features ml_run_summary"
 # one line per table: its name, row count and a digest of its rows (sorted JSON lines, processing_* dropped)
 content() {
@@ -107,5 +105,4 @@ grep -v ": clean: " "$TMPDIR/fsck.out" | head -20 || true # what fsck found, if 
 "$QBERG" -w "$W" ingest --raw "$R" --json >"$TMPDIR/again.json"
 check "one more ingest appends nothing" '[ "$(appended "$TMPDIR/again.json")" = "0 0 0 0 0 0 0 0 0" ]'
 
-echo "kill_rerun.sh: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish kill_rerun.sh

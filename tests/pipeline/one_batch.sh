@@ -4,11 +4,8 @@
 # Here: a run that finds the lock held fails at once, naming the holder, and writes nothing; a dry run
 # needs no lock; --watch waits for it; ingests started together store each row once.
 set -eu
-W="$TMPDIR/wh"
-R="$TMPDIR/raw"
+. "$QB_ROOT/tests/lib/pipeline.sh" # check, finish; W and R (raw source) under $TMPDIR
 L="$W/quantum_features/_qberg_ingest.lock"
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
 rows() { "$QBERG" -w "$1" scan "quantum_features.$2" --columns experiment_id --format csv 2>/dev/null | tail -n +2 | wc -l; }
 wait_for() { for _ in $(seq 1 200); do if eval "$1"; then return 0; fi; sleep 0.1; done; return 1; }
 "$QBERG" generate --experiments 40 --seed 8 --iterations 3-8 --out "$R" >/dev/null
@@ -64,5 +61,4 @@ check "together: the same rows as the watched warehouse" \
   '[ "$(rows "$W2" iteration_parameters)" = "$(rows "$W" iteration_parameters)" ] && [ "$(rows "$W2" hamiltonian_terms)" = "$(rows "$W" hamiltonian_terms)" ]'
 check "the lock file stays, empty, after the runs" '[ -f "$W2/quantum_features/_qberg_ingest.lock" ] && [ ! -s "$W2/quantum_features/_qberg_ingest.lock" ]'
 
-echo "one_batch.sh: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish one_batch.sh

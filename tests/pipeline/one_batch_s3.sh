@@ -9,9 +9,7 @@ export S3_ENDPOINT=$QB_S3_ENDPOINT S3_ACCESS_KEY=$QB_S3_ACCESS_KEY S3_SECRET_KEY
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_ENDPOINT_URL QBERG_CONFIG || true
 export QBERG_LOCK_LEASE_MS=2000
 B=qbone-$$
-R="$TMPDIR/raw"
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+. "$QB_ROOT/tests/lib/pipeline.sh" # check, finish; W and R (raw source) under $TMPDIR
 rows() { "$QBERG" -w "$1" scan "quantum_features.$2" --columns experiment_id --format csv 2>/dev/null | tail -n +2 | wc -l; }
 distinct() { "$QBERG" -w "$1" scan "quantum_features.$2" --columns experiment_id --format csv 2>/dev/null | tail -n +2 | sort -u | wc -l; }
 appended() { python3 -c 'import json,sys; print(sum(t["rows"] for t in json.load(open(sys.argv[1]))["tables"]))' "$1"; }
@@ -74,5 +72,4 @@ QBERG_INGEST_LEASE_WAIT_MS=soon "$QBERG" -w "$W3" ingest --raw "$R" >/dev/null 2
 check "a wait that is not a number is refused, naming the variable (exit $rc)" \
   '[ $rc = 1 ] && grep -q "QBERG_INGEST_LEASE_WAIT_MS must be a number of ms, 0 or more, not .soon." "$TMPDIR/bad.err"'
 
-echo "one_batch_s3.sh: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish one_batch_s3.sh
