@@ -234,8 +234,12 @@ static int local_open_read(qb_fileio *io, const char *path, qb_file **out, qb_er
  * blocks on a cold inode under AIO as well, io_uring may be disabled (sysctl, seccomp) and has no Debian
  * library here; one thread's blocking preads keep up with the parse (~200 us of disk for ~400 us of CPU per
  * file), the second overlaps two requests when the disk is slower than the parse.
- * - Only when the caller's reads find the batch not cached (the run, see CACHE_RUN): a cached batch starts
- *   no thread and makes no extra system call; the plan costs it one callback and one strcmp per read.
+ * - Only when the caller's reads find two files in a row not cached (the run, see CACHE_RUN): a cached batch
+ *   starts no thread and makes no extra system call; the plan costs it one callback and one strcmp per read.
+ *   A cached batch that the kernel trims a few pages at a time (DAMON's reclaim does, on some machines) may
+ *   still start them: the helpers ask about every file, leave the cached ones to the caller, and the first
+ *   one found cached pauses the window (its queued files dropped) until the caller's reads again find two
+ *   uncached files in a row.
  * - The same bytes and errors: a helper reads with O_DIRECT into an aligned buffer as ld_read_once does and
  *   hands a file over only when one pread returned exactly its hinted size; everything else (gone, a
  *   directory, EINVAL, a short or longer read, a file found cached) is read again by ld_read_once when asked
@@ -275,6 +279,8 @@ typedef struct read_ahead {
   pthread_cond_t work, done;
   pthread_t th[RA_THREADS];
   int n_threads;
+  bool paused; /* a helper found a planned file cached: nothing more queued until the caller's own reads find
+                * two uncached files in a row */
   bool started; /* mu, work and done initialised (threads tried) */
   bool stop;
 } read_ahead;
@@ -336,8 +342,11 @@ static void *ra_main(void *arg)
     bool whole = false, cached = false;
     int fd = openat(d->fd, s->name, O_RDONLY | O_CLOEXEC | O_DIRECT);
     if (fd >= 0) {
-      /* asked as the caller's run asks: every CACHE_RUN-th file (a batch is cached or not as a whole) */
-      if (s->k % CACHE_RUN == 0 && !not_cached(fd)) { /* cached (or cannot tell): the caller reads it */
+      /* every file asked, not every CACHE_RUN-th as the caller's run asks: the question costs a system call
+       * here, off the caller's path, and a cached file read from the disk costs far more (a page cache that
+       * the kernel trims a few files at a time, as DAMON does, started the helpers on a cached batch, which
+       * then read most of it past the cache) */
+      if (!not_cached(fd)) { /* cached (or cannot tell): the caller reads it */
         cached = true;
       } else {
         ssize_t r;
@@ -397,6 +406,7 @@ static void ra_start(local_dir *d)
 static void ra_fill(local_dir *d)
 {
   read_ahead *ra = d->ra;
+  if (ra->paused) return;
   if (!ra->started) ra_start(d);
   if (!ra->n_threads) return;
   /* topped up only once half empty, then in one go: the helpers are woken once per ~32 files, not per file
@@ -473,6 +483,17 @@ static int ra_take(local_dir *d, const char *path, uint64_t hint, size_t max_byt
     }
     *cached = s->cached;
     ra_pop(ra);
+    if (*cached) { /* the batch (or this part of it) is cached: the files queued after it are not read */
+      ra->paused = true;
+      while (ra->count && ra->slots[(ra->head + ra->count - 1) % RA_SLOTS].state == RA_QUEUED) {
+        ra_slot *t = &ra->slots[(ra->head + ra->count - 1) % RA_SLOTS];
+        free(t->buf);
+        t->buf = NULL;
+        ra->bytes -= t->cap;
+        ra->count--;
+      }
+      ra->fill = ra->count ? ra->slots[(ra->head + ra->count - 1) % RA_SLOTS].k + 1 : ra->cursor;
+    }
   }
   pthread_mutex_unlock(&ra->mu);
   return served;
@@ -491,6 +512,7 @@ static void ld_plan(qb_dir_reader *dr, qb_dir_plan_fn fn, void *ctx)
   ra->ctx = ctx;
   ra->cursor = ra->fill = 0;
   ra->plan_end = false;
+  ra->paused = false;
 }
 
 /* read_once of `name` in the held directory: 3 system calls for a file whose size the listing gave (openat,
@@ -542,7 +564,12 @@ static int ld_read_once(qb_dir_reader *dr, const char *path, const char *name, u
   bool uncached = run_ask(run) ? not_cached(fd) : run < 0;
   if (d->io) __atomic_store_n(&d->io->run, run_next(run, uncached), __ATOMIC_RELAXED);
   if (uncached != direct && fcntl(fd, F_SETFL, uncached ? O_DIRECT : 0) == 0) direct = uncached;
-  if (uncached && planned) ra_fill(d); /* the next files are read while this one is */
+  /* the next files are read while this one is, once two files in a row were not cached: one alone is more
+   * often a cached batch with a page or two evicted than the start of an uncached one */
+  if (uncached && run < 0 && planned) {
+    d->ra->paused = false;
+    ra_fill(d);
+  }
   size_t cap = ((size_t)size + 1 + DIO_ALIGN - 1) & ~(size_t)(DIO_ALIGN - 1);
   void *mem = NULL;
   if (posix_memalign(&mem, DIO_ALIGN, cap) != 0) {
