@@ -70,6 +70,17 @@ QB_API int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *
  */
 QB_API int qb_data_writer_write_batch(qb_data_writer *w, const qb_pq_column_batch *cols, size_t n_rows,
                                       qb_err *err) QB_WUR;
+/**
+ * Take rows and batches laid out in `input`'s top-level columns from now on, instead of the table's current
+ * schema's: columns are matched by field id, so a writer whose rows follow an older schema of the table
+ * (a column added, renamed, moved or dropped since) writes each value into the column it belongs to.
+ * - A column of the table that `input` lacks (added since) is written as null; QB_EINVAL if it is required.
+ * - A column of `input` that the table lacks (dropped since) is not written.
+ * - A column both have must have the same type (qb_type_equal): else QB_EINVAL naming it and both types.
+ * The files are still written in the table's current schema (its names, order and field ids). `input` is
+ * copied; NULL returns to the table's schema. Before the first write (QB_EINVAL after).
+ */
+QB_API int qb_data_writer_set_input_schema(qb_data_writer *w, const qb_schema *input, qb_err *err) QB_WUR;
 /** Finish every open file. After QB_OK the files are listed by qb_data_writer_file. */
 QB_API int qb_data_writer_close(qb_data_writer *w, qb_err *err) QB_WUR;
 /** Files finished so far (all of them after close), in the order they were finished. Borrowed. */
@@ -129,6 +140,13 @@ QB_API int qb_txn_begin(qb_txn **out, qb_table *t, qb_txn_op op, const qb_txn_op
 QB_API int qb_txn_write(qb_txn *txn, const qb_value *row, qb_err *err) QB_WUR;
 /** qb_data_writer_write_batch through the transaction's data writer (see qb_txn_write). */
 QB_API int qb_txn_write_batch(qb_txn *txn, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err) QB_WUR;
+/**
+ * Rows and batches written through the transaction follow `schema`, matched to the table's current schema
+ * by field id (qb_data_writer_set_input_schema: added columns written as null, dropped ones not written, a
+ * changed type QB_EINVAL). For a writer built against a fixed schema (a pipeline) while users may evolve
+ * the table. Checked at once; before the transaction's first write. `schema` is copied.
+ */
+QB_API int qb_txn_set_write_schema(qb_txn *txn, const qb_schema *schema, qb_err *err) QB_WUR;
 /** Add a data file (or, for QB_TXN_ROW_DELTA, a delete file) written elsewhere, partitioned by spec
  * `spec_id` (-1: the table's default spec); copied. */
 QB_API int qb_txn_add_file(qb_txn *txn, const qb_data_file *f, int32_t spec_id, qb_err *err) QB_WUR;

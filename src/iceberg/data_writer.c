@@ -87,6 +87,16 @@ struct qb_data_writer {
   size_t *plast;                /* per partition field, while a batch is split: the row holding the value
                                  * of its column in the row before the one looked at */
   uint8_t *no_dict;             /* per leaf column: written without dictionary (wo.no_dictionary) */
+  /* rows and batches laid out in another schema (qb_data_writer_set_input_schema); in_map NULL: in `schema`
+   * itself. in_map[j]: the input column holding the table's top-level column j, or -1 (written as null) */
+  long *in_map;
+  size_t in_n;                  /* the input's top-level columns */
+  qb_value *in_row;             /* scratch: a row in the table's order */
+  qb_pq_column_batch *in_cols;  /* scratch: a batch in the table's order */
+  uint8_t *zeros;               /* an all-null column's validity, offsets and values (zeros_n bytes) */
+  size_t zeros_n;
+  bool wrote;                   /* a row or batch was given (the input schema is fixed from then on) */
+  qb_value row_view;            /* the struct over in_row */
   qb_buf key;
   int rc;
   qb_err first;
@@ -502,12 +512,108 @@ static int route(part_file **out, qb_data_writer *w, qb_err *err)
   return QB_OK;
 }
 
+int qb_data_writer_set_input_schema(qb_data_writer *w, const qb_schema *input, qb_err *err)
+{
+  if (w->wrote) return QB_FAIL(err, QB_EINVAL, "the input schema is set before the first row");
+  free(w->in_map);
+  free(w->in_row);
+  free(w->in_cols);
+  w->in_map = NULL, w->in_row = NULL, w->in_cols = NULL, w->in_n = 0;
+  if (!input) return QB_OK;
+  const qb_type *st = qb_schema_struct(w->schema), *in = qb_schema_struct(input);
+  size_t nf = st->n_fields;
+  bool same = in->n_fields == nf;
+  for (size_t j = 0; same && j < nf; j++)
+    same = in->fields[j].id == st->fields[j].id && qb_type_equal(in->fields[j].type, st->fields[j].type);
+  if (same) return QB_OK; /* the table's own layout: nothing to map */
+  long *map = malloc((nf ? nf : 1) * sizeof *map);
+  if (!map) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  for (size_t j = 0; j < nf; j++) {
+    const qb_field *f = &st->fields[j];
+    map[j] = -1;
+    for (size_t i = 0; i < in->n_fields && map[j] < 0; i++)
+      if (in->fields[i].id == f->id) map[j] = (long)i;
+    if (map[j] < 0 && f->required) {
+      free(map);
+      return QB_FAIL(err, QB_EINVAL, "column %s (field id %d) is required, and the rows have no such column",
+                     f->name, (int)f->id);
+    }
+    if (map[j] >= 0 && !qb_type_equal(in->fields[map[j]].type, f->type)) {
+      char want[128], got[128];
+      qb_type_to_string(want, sizeof want, f->type);
+      qb_type_to_string(got, sizeof got, in->fields[map[j]].type);
+      const char *was = in->fields[map[j]].name;
+      free(map);
+      return QB_FAIL(err, QB_EINVAL, "column %s (field id %d) is %s in the table, the rows' %s is %s", f->name,
+                     (int)f->id, want, was, got);
+    }
+  }
+  w->in_row = calloc(nf ? nf : 1, sizeof *w->in_row);
+  w->in_cols = calloc(nf ? nf : 1, sizeof *w->in_cols);
+  if (!w->in_row || !w->in_cols) {
+    free(map);
+    return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  }
+  w->in_map = map;
+  w->in_n = in->n_fields;
+  return QB_OK;
+}
+
+/* `row` (in the input schema) as a row of the table's schema: the writer's scratch row, or `row` itself. */
+static int input_row(qb_data_writer *w, const qb_value **row, qb_err *err)
+{
+  if (!w->in_map) return QB_OK;
+  const qb_value *r = *row;
+  if (!r || r->kind != QB_V_STRUCT || r->u.seq.n != w->in_n)
+    return QB_FAIL(err, QB_EINVAL, "a row is a struct of %zu columns", w->in_n);
+  size_t nf = qb_schema_struct(w->schema)->n_fields;
+  for (size_t j = 0; j < nf; j++) w->in_row[j] = w->in_map[j] < 0 ? qb_value_null() : r->u.seq.items[w->in_map[j]];
+  w->row_view = (qb_value){.kind = QB_V_STRUCT, .u.seq = {w->in_row, nf}};
+  *row = &w->row_view;
+  return QB_OK;
+}
+
+/* `cols` (in the input schema) as the table's columns: the writer's scratch batch, or `cols` itself. A
+ * column the input lacks reads as null from a shared buffer of zeros: validity 0, offsets 0, values 0. */
+static int input_batch(qb_data_writer *w, const qb_pq_column_batch **cols, size_t n_rows, qb_err *err)
+{
+  if (!w->in_map || !*cols) return QB_OK;
+  size_t nf = qb_schema_struct(w->schema)->n_fields, need = 0;
+  for (size_t j = 0; j < nf; j++) {
+    if (w->in_map[j] >= 0) continue;
+    size_t width = qb_pq_node_value_width(qb_pq_schema_column(w->pq_schema, j));
+    size_t b = (n_rows + 1) * (width > 8 ? width : 8);
+    if (b > need) need = b;
+  }
+  if (need > w->zeros_n) {
+    uint8_t *z = calloc(1, need);
+    if (!z) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    free(w->zeros);
+    w->zeros = z;
+    w->zeros_n = need;
+  }
+  for (size_t j = 0; j < nf; j++) {
+    if (w->in_map[j] >= 0) {
+      w->in_cols[j] = (*cols)[w->in_map[j]];
+      continue;
+    }
+    bool bytes = qb_pq_node_type(qb_pq_schema_column(w->pq_schema, j)) == QB_PQ_BYTE_ARRAY;
+    w->in_cols[j] = (qb_pq_column_batch){w->zeros, bytes ? (const int64_t *)(const void *)w->zeros : NULL, w->zeros,
+                                         NULL};
+  }
+  *cols = w->in_cols;
+  return QB_OK;
+}
+
 int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
 {
   if (w->rc) {
     if (err) *err = w->first;
     return w->rc;
   }
+  w->wrote = true;
+  int irc = input_row(w, &row, err);
+  if (irc) return irc;
   const qb_type *st = qb_schema_struct(w->schema);
   if (!row || row->kind != QB_V_STRUCT || row->u.seq.n != st->n_fields)
     return QB_FAIL(err, QB_EINVAL, "a row is a struct of %zu columns", st->n_fields);
@@ -662,8 +768,10 @@ int qb_data_writer_write_batch(qb_data_writer *w, const qb_pq_column_batch *cols
     if (err) *err = w->first;
     return w->rc;
   }
+  w->wrote = true;
   if (n_rows == 0) return QB_OK;
-  int rc = check_batch(w, cols, n_rows, err);
+  int rc = input_batch(w, &cols, n_rows, err);
+  if (rc == QB_OK) rc = check_batch(w, cols, n_rows, err);
   if (rc) return qb_err_wrap(err, "writing a batch");
   /* when every partition source column declares its repeats, rows repeating all of them are skipped
    * without comparisons: up to the first row that is not a repeat in some column, one memchr per column
@@ -726,6 +834,10 @@ static void release(qb_data_writer *w, bool delete_files)
   free(w->written);
   free(w->files);
   free(w->norm);
+  free(w->in_map);
+  free(w->in_row);
+  free(w->in_cols);
+  free(w->zeros);
   free(w->pscratch);
   free(w->pvals);
   free(w->psrc);

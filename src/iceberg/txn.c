@@ -177,6 +177,14 @@ int qb_txn_write_batch(qb_txn *txn, const qb_pq_column_batch *cols, size_t n_row
   return rc == QB_EINVAL ? rc : poison(txn, rc, err);
 }
 
+int qb_txn_set_write_schema(qb_txn *txn, const qb_schema *schema, qb_err *err)
+{
+  int rc = open_writer(txn, err);
+  if (rc) return rc;
+  /* a schema that does not fit is the caller's mistake, not a broken transaction: it stays usable */
+  return qb_data_writer_set_input_schema(txn->writer, schema, err);
+}
+
 int qb_txn_write(qb_txn *txn, const qb_value *row, qb_err *err)
 {
   int rc = open_writer(txn, err);

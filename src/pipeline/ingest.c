@@ -14,6 +14,7 @@
 #include "pipeline/experiment_index.h"
 #include "pipeline/ingest_lock.h"
 #include "pipeline/ingest_writer.h"
+#include "pipeline/table_binding.h"
 #include "pipeline/ml_features_int.h"
 #include "pipeline/ledger.h"
 #include "pipeline/vqe_cols.h"
@@ -53,10 +54,26 @@ typedef qb_raw_list raw_list;
 
 /* ---- tables ------------------------------------------------------------------------------------------ */
 
-static int ensure_table(qb_table **out, qb_catalog *cat, const char *ident, const qb_schema *schema,
+/* The table `ident`, created in `*schema` when missing. An existing one may have been evolved by users since
+ * (qberg alter, Spark): *schema is then bound to it (qb_vqe__bind_schema), and a change the pipeline cannot
+ * write through (a column's type, a required column added) fails here, before the batch writes anything. */
+static int ensure_table(qb_table **out, qb_catalog *cat, const char *ident, qb_schema **schema,
                         const qb_partition_spec *spec, const char *comment, const char *const *plain, qb_err *err)
 {
   int rc = qb_table_load(out, cat, ident, err);
+  if (rc == QB_OK) {
+    qb_schema *bound = NULL;
+    rc = qb_vqe__bind_schema(&bound, *out, *schema, err);
+    if (rc == QB_OK) rc = qb_vqe__check_table(*out, bound, err);
+    if (rc == QB_OK) {
+      qb_schema_free(*schema);
+      *schema = bound;
+    } else {
+      qb_schema_free(bound);
+      qb_table_free(*out);
+      *out = NULL;
+    }
+  }
   if (rc != QB_ENOTFOUND) return rc;
   /* Small row groups bound the batch's memory: a batch writes up to ~45 partition files at once (nine
    * tables x basis sets x backends), each buffering one row group (Iceberg's default: 128 MiB). */
@@ -68,7 +85,7 @@ static int ensure_table(qb_table **out, qb_catalog *cat, const char *ident, cons
     props[n++] = (qb_kv){keys[i], "false"};
   }
   if (comment) props[n++] = (qb_kv){"comment", comment};
-  qb_table_def def = {schema, spec, NULL, props, n};
+  qb_table_def def = {*schema, spec, NULL, props, n};
   rc = qb_catalog_create_table_def(out, cat, ident, &def, NULL, err);
   if (rc == QB_EEXISTS) return qb_table_load(out, cat, ident, err); /* created concurrently */
   return rc;
@@ -93,7 +110,7 @@ static const char *const *plain_columns(qb_vqe_table t)
   }
 }
 
-static int ensure_vqe_table(qb_table **out, qb_catalog *cat, qb_vqe_table t, qb_err *err)
+static int ensure_vqe_table(qb_table **out, qb_schema **schema_out, qb_catalog *cat, qb_vqe_table t, qb_err *err)
 {
   const qb_vqe_table_desc *d = qb_vqe_table_describe(t);
   qb_schema *schema = NULL;
@@ -104,18 +121,20 @@ static int ensure_vqe_table(qb_table **out, qb_catalog *cat, qb_vqe_table t, qb_
   int rc = qb_vqe_table_schema(&schema, t, err);
   if (rc == QB_OK) rc = qb_vqe_table_partition_spec(&spec, fields, t, err);
   if (rc == QB_OK)
-    rc = ensure_table(out, cat, ident, schema, spec.n_fields ? &spec : NULL, d->comment, plain_columns(t), err);
-  qb_schema_free(schema);
+    rc = ensure_table(out, cat, ident, &schema, spec.n_fields ? &spec : NULL, d->comment, plain_columns(t), err);
+  if (rc == QB_OK) *schema_out = schema;
+  else qb_schema_free(schema);
   return rc ? qb_err_wrap(err, "table %s", ident) : QB_OK;
 }
 
-static int ensure_json_table(qb_table **out, qb_catalog *cat, const char *ident, const char *schema_json,
-                             const char *comment, qb_err *err)
+static int ensure_json_table(qb_table **out, qb_schema **schema_out, qb_catalog *cat, const char *ident,
+                             const char *schema_json, const char *comment, qb_err *err)
 {
   qb_schema *schema = NULL;
   int rc = qb_schema_parse_json(&schema, schema_json, strlen(schema_json), err);
-  if (rc == QB_OK) rc = ensure_table(out, cat, ident, schema, NULL, comment, NULL, err);
-  qb_schema_free(schema);
+  if (rc == QB_OK) rc = ensure_table(out, cat, ident, &schema, NULL, comment, NULL, err);
+  if (rc == QB_OK) *schema_out = schema;
+  else qb_schema_free(schema);
   return rc ? qb_err_wrap(err, "table %s", ident) : QB_OK;
 }
 
@@ -175,6 +194,7 @@ static uint64_t key_digest(const qb_vqe_table_desc *d, const qb_value *row)
 
 typedef struct table_state {
   qb_table *table;
+  qb_schema *schema; /* the pipeline's: rows are written and read by its field ids (table_binding.h) */
   const qb_vqe_table_desc *desc;
   qb_u64set keys; /* exact key digests: rows of interrupted batches and of re-checked experiments */
   qb_txn *txn;    /* opened on the first new row */
@@ -215,6 +235,7 @@ struct ingest_run {
   table_state ts[QB_VQE_FEATURE_TABLES];
   row_sink sinks[QB_VQE_FEATURE_TABLES];
   qb_table *meta_t, *ledger_t, *rejects_t;
+  qb_schema *meta_schema, *ledger_schema, *rejects_schema; /* the pipeline's (see table_state.schema) */
   /* threads > 1: the feature tables' writes run here, in hand-off order; their transactions are the
    * writer's until qb_ingest_writer_drain (ingest_writer.h) */
   qb_ingest_writer *writer;
@@ -261,7 +282,7 @@ static uint64_t mix_key(int t, uint64_t key)
 
 static int begin_txn(table_state *ts, qb_err *err)
 {
-  return ts->txn ? QB_OK : qb_txn_begin(&ts->txn, ts->table, QB_TXN_FAST_APPEND, NULL, err);
+  return ts->txn ? QB_OK : qb_vqe__txn_begin(&ts->txn, ts->table, QB_TXN_FAST_APPEND, ts->schema, err);
 }
 
 /* Write table t's buffered rows (before any row-path write to it, so rows keep their order), or hand them
@@ -271,7 +292,7 @@ static int flush_cols(ingest_run *r, int t, qb_err *err)
   table_state *ts = &r->ts[t];
   size_t n = ts->cols.n_rows;
   if (!n) return QB_OK;
-  if (r->writer) return qb_ingest_writer_put_cols(r->writer, t, ts->table, &ts->txn, &ts->cols, err);
+  if (r->writer) return qb_ingest_writer_put_cols(r->writer, t, ts->table, ts->schema, &ts->txn, &ts->cols, err);
   int rc = qb_txn_write_batch(ts->txn, qb_vqe_cols_batch(&ts->cols), n, err);
   qb_vqe_cols_truncate(&ts->cols, 0);
   return rc;
@@ -343,7 +364,7 @@ static int on_row(void *ctx, const qb_value *row, qb_err *err)
   if (rc) return rc;
   ts->rows++;
   r->rec_keyset += mix_key(s->t, key);
-  if (r->writer) return qb_ingest_writer_put_row(r->writer, ts->table, &ts->txn, row, err);
+  if (r->writer) return qb_ingest_writer_put_row(r->writer, ts->table, ts->schema, &ts->txn, row, err);
   return qb_txn_write(ts->txn, row, err);
 }
 
@@ -473,17 +494,17 @@ static int open_tables(ingest_run *r, qb_err *err)
   int rc = qb_catalog_create_namespace(r->cat, QB_VQE_NAMESPACE, err);
   if (rc == QB_EEXISTS) rc = QB_OK;
   for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
-    rc = ensure_vqe_table(&r->ts[t].table, r->cat, (qb_vqe_table)t, err);
+    rc = ensure_vqe_table(&r->ts[t].table, &r->ts[t].schema, r->cat, (qb_vqe_table)t, err);
     const qb_table_metadata *md;
     if (rc == QB_OK) rc = qb_table_get_metadata(&md, r->ts[t].table, err);
     if (rc == QB_OK) r->ts[t].was_empty = qb_table_metadata_current_snapshot_id(md) < 0;
   }
-  if (rc == QB_OK) rc = ensure_vqe_table(&r->meta_t, r->cat, QB_VQE_PROCESSING_METADATA, err);
+  if (rc == QB_OK) rc = ensure_vqe_table(&r->meta_t, &r->meta_schema, r->cat, QB_VQE_PROCESSING_METADATA, err);
   if (rc == QB_OK)
-    rc = ensure_json_table(&r->ledger_t, r->cat, LEDGER_TABLE, ledger_schema_json,
+    rc = ensure_json_table(&r->ledger_t, &r->ledger_schema, r->cat, LEDGER_TABLE, ledger_schema_json,
                            "raw files processed by qberg ingest (accepted and rejected)", err);
   if (rc == QB_OK)
-    rc = ensure_json_table(&r->rejects_t, r->cat, REJECTS_TABLE, rejects_schema_json,
+    rc = ensure_json_table(&r->rejects_t, &r->rejects_schema, r->cat, REJECTS_TABLE, rejects_schema_json,
                            "raw files qberg ingest rejected, with the reason", err);
   if (rc == QB_OK) rc = qb_expidx_open(&r->ix, r->cat, err);
   /* Under the warehouse's lock, no other ingest commits: a version hint left naming an older version (a run
@@ -604,7 +625,7 @@ static int learn_batch_types(ingest_run *r, qb_err *err)
 /* The batch ids of the snapshots of `t` after the one the index covers; *full when some snapshot was not
  * written by a qberg batch (or the covered one is no ancestor): then every row of the table is read. */
 static int uncovered_batches(qb_expr **filter, bool *full, const qb_table_metadata *md, int64_t covered,
-                             qb_err *err)
+                             const char *batch_col, qb_err *err)
 {
   *filter = NULL;
   *full = false;
@@ -639,7 +660,7 @@ static int uncovered_batches(qb_expr **filter, bool *full, const qb_table_metada
     return QB_OK;
   }
   if (!n) return QB_OK;
-  return qb_expr_predicate(filter, QB_EXPR_IN, "processing_batch_id", ids, n, err);
+  return qb_expr_predicate(filter, QB_EXPR_IN, batch_col, ids, n, err);
 }
 
 /* Read the key columns (and experiment_id) of the rows `filter` selects into ts->keys; with `exps`, also
@@ -654,12 +675,15 @@ static int load_keys(table_state *ts, int t, const qb_expr *filter, qb_expidx_ma
     if (d->key_columns[i] == 0) eid = i; /* experiment_id is column 0 of every feature table */
   }
   if (eid == n) cols[n] = d->columns[0].name;
+  /* by field id: the names the table has now (a user may have renamed a column since) */
+  int rc = qb_vqe__column_names(cols, ts->table, ts->schema, cols, eid == n ? n + 1 : n, err);
+  if (rc) return rc;
   qb_scan_options o = QB_SCAN_OPTIONS_INIT;
   o.columns = cols;
   o.n_columns = eid == n ? n + 1 : n;
   o.filter = filter;
   qb_scan *s = NULL;
-  int rc = qb_scan_new(&s, ts->table, &o, err);
+  rc = qb_scan_new(&s, ts->table, &o, err);
   const qb_value *row;
   while (rc == QB_OK && (rc = qb_scan_next(&row, s, err)) == QB_OK && row) {
     uint64_t h = 0x5157424b4559ULL;
@@ -687,7 +711,10 @@ static int recover_uncovered(ingest_run *r, qb_err *err)
     if (cur < 0 || cur == r->ix.covers[t]) continue;
     qb_expr *filter = NULL;
     bool full;
-    rc = uncovered_batches(&filter, &full, md, r->ix.covers[t], err);
+    static const char *const batch_col[] = {"processing_batch_id"};
+    const char *col;
+    rc = qb_vqe__column_names(&col, r->ts[t].table, r->ts[t].schema, batch_col, 1, err);
+    if (rc == QB_OK) rc = uncovered_batches(&filter, &full, md, r->ix.covers[t], col, err);
     if (rc == QB_OK && (filter || full)) rc = load_keys(&r->ts[t], t, filter, &r->recovered, err);
     qb_expr_free(filter);
   }
@@ -973,11 +1000,16 @@ static int recheck_deferred(ingest_run *r, qb_err *err)
     ids[i].u.bytes.p = (const uint8_t *)r->deferred_ids[i];
     ids[i].u.bytes.n = 64;
   }
-  qb_expr *filter = NULL;
-  rc = qb_expr_predicate(&filter, QB_EXPR_IN, "experiment_id", ids, r->n_deferred, err);
+  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
+    static const char *const id_col[] = {"experiment_id"};
+    const char *col;
+    qb_expr *filter = NULL;
+    rc = qb_vqe__column_names(&col, r->ts[t].table, r->ts[t].schema, id_col, 1, err);
+    if (rc == QB_OK) rc = qb_expr_predicate(&filter, QB_EXPR_IN, col, ids, r->n_deferred, err);
+    if (rc == QB_OK) rc = load_keys(&r->ts[t], t, filter, NULL, err);
+    qb_expr_free(filter);
+  }
   free(ids);
-  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) rc = load_keys(&r->ts[t], t, filter, NULL, err);
-  qb_expr_free(filter);
   r->only_deferred = true;
   for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
     if (!r->recheck[i]) continue;
@@ -1019,7 +1051,15 @@ static int commit_tables(ingest_run *r, qb_err *err)
 
 static int on_meta_row(void *ctx, const qb_value *row, qb_err *err)
 {
-  return qb_table_append_rows(ctx, row, 1, NULL, NULL, err);
+  ingest_run *r = ctx;
+  qb_txn *txn = NULL;
+  int rc = qb_vqe__txn_begin(&txn, r->meta_t, QB_TXN_APPEND, r->meta_schema, err);
+  if (rc == QB_OK && (rc = qb_txn_write(txn, row, err)) == QB_OK) {
+    rc = qb_txn_commit(txn, NULL, err);
+    txn = NULL;
+  }
+  qb_txn_abort(txn);
+  return rc;
 }
 
 static int write_audit(ingest_run *r, qb_err *err)
@@ -1038,7 +1078,7 @@ static int write_audit(ingest_run *r, qb_err *err)
     while (prev > topic && prev[-1] != '/') prev--;
     snprintf(topic_buf, sizeof topic_buf, "%.*s", (int)(slash - prev), prev);
   }
-  int rc = qb_vqe_metadata_row(&r->meta, versions, counts, topic_buf, on_meta_row, r->meta_t, err);
+  int rc = qb_vqe_metadata_row(&r->meta, versions, counts, topic_buf, on_meta_row, r, err);
   return rc ? qb_err_wrap(err, "writing processing_metadata") : QB_OK;
 }
 
@@ -1074,7 +1114,8 @@ static int record_files(ingest_run *r, qb_err *err)
   int rc = QB_OK;
   for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
     if (r->skipped[i]) continue;
-    if (!txn && (rc = qb_txn_begin(&txn, r->ledger_t, QB_TXN_FAST_APPEND, NULL, err)) != QB_OK) break;
+    if (!txn && (rc = qb_vqe__txn_begin(&txn, r->ledger_t, QB_TXN_FAST_APPEND, r->ledger_schema, err)) != QB_OK)
+      break;
     qb_value items[6] = {str_value(r->files.v[i].path), str_value(r->ok[i] ? "ingested" : "rejected"),
                          i64_value((int64_t)r->nrec[i]), i64_value((int64_t)r->files.v[i].size),
                          str_value(r->batch), i64_value(r->meta.processing_timestamp_us)};
@@ -1094,7 +1135,8 @@ static int record_files(ingest_run *r, qb_err *err)
   }
   for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
     if (r->ok[i] || r->skipped[i]) continue;
-    if (!txn && (rc = qb_txn_begin(&txn, r->rejects_t, QB_TXN_FAST_APPEND, NULL, err)) != QB_OK) break;
+    if (!txn && (rc = qb_vqe__txn_begin(&txn, r->rejects_t, QB_TXN_FAST_APPEND, r->rejects_schema, err)) != QB_OK)
+      break;
     qb_value items[4] = {str_value(r->files.v[i].path), str_value(r->reasons[i] ? r->reasons[i] : ""),
                          str_value(r->batch), i64_value(r->meta.processing_timestamp_us)};
     qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 4}};
@@ -1116,12 +1158,16 @@ static void run_free(ingest_run *r)
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
     qb_txn_abort(r->ts[t].txn);
     qb_table_free(r->ts[t].table);
+    qb_schema_free(r->ts[t].schema);
     qb_u64set_free(&r->ts[t].keys);
     qb_vqe_cols_free(&r->ts[t].cols);
   }
   qb_table_free(r->meta_t);
   qb_table_free(r->ledger_t);
   qb_table_free(r->rejects_t);
+  qb_schema_free(r->meta_schema);
+  qb_schema_free(r->ledger_schema);
+  qb_schema_free(r->rejects_schema);
   qb_expidx_close(&r->ix);
   qb_expidx_map_free(&r->recovered);
   qb_expidx_map_free(&r->added);

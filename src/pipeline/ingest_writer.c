@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "pipeline/table_binding.h"
 #include "util/arena.h"
 #include "util/thread.h"
 
@@ -31,6 +32,7 @@
 
 typedef struct row_op {
   qb_table *table;
+  const qb_schema *schema;
   qb_txn **txn;
   qb_value row;
 } row_op;
@@ -44,6 +46,7 @@ typedef struct row_chunk {
 typedef struct item {
   int t;          /* table index of `cols`; -1: a row chunk */
   qb_table *table;
+  const qb_schema *schema;
   qb_txn **txn;
   qb_vqe_cols cols;
   row_chunk *rows;
@@ -82,23 +85,23 @@ static void item_free(item *it)
   it->rows = NULL;
 }
 
-static int begin(qb_table *table, qb_txn **txn, qb_err *err)
+static int begin(qb_table *table, const qb_schema *schema, qb_txn **txn, qb_err *err)
 {
-  return *txn ? QB_OK : qb_txn_begin(txn, table, QB_TXN_FAST_APPEND, NULL, err);
+  return *txn ? QB_OK : qb_vqe__txn_begin(txn, table, QB_TXN_FAST_APPEND, schema, err);
 }
 
 static int run_item(item *it, qb_err *err)
 {
   int rc = QB_OK;
   if (it->t >= 0) {
-    if ((rc = begin(it->table, it->txn, err)) == QB_OK)
+    if ((rc = begin(it->table, it->schema, it->txn, err)) == QB_OK)
       rc = qb_txn_write_batch(*it->txn, qb_vqe_cols_batch(&it->cols), it->cols.n_rows, err);
     qb_vqe_cols_truncate(&it->cols, 0);
     return rc;
   }
   for (size_t i = 0; rc == QB_OK && i < it->rows->n; i++) {
     row_op *op = &it->rows->ops[i];
-    if ((rc = begin(op->table, op->txn, err)) == QB_OK) rc = qb_txn_write(*op->txn, &op->row, err);
+    if ((rc = begin(op->table, op->schema, op->txn, err)) == QB_OK) rc = qb_txn_write(*op->txn, &op->row, err);
   }
   return rc;
 }
@@ -199,8 +202,8 @@ static int push_rows_locked(qb_ingest_writer *w, qb_err *err)
   return rc;
 }
 
-int qb_ingest_writer_put_cols(qb_ingest_writer *w, int t, qb_table *table, qb_txn **txn, qb_vqe_cols *cols,
-                              qb_err *err)
+int qb_ingest_writer_put_cols(qb_ingest_writer *w, int t, qb_table *table, const qb_schema *schema, qb_txn **txn,
+                              qb_vqe_cols *cols, qb_err *err)
 {
   if (t < 0 || t >= QB_VQE_FEATURE_TABLES) return QB_FAIL(err, QB_EINVAL, "no feature table %d", t);
   pthread_mutex_lock(&w->mu);
@@ -211,7 +214,7 @@ int qb_ingest_writer_put_cols(qb_ingest_writer *w, int t, qb_table *table, qb_tx
   pthread_mutex_unlock(&w->mu);
   if (rc) return rc;
   if (!have && (rc = qb_vqe_cols_init(&empty, (qb_vqe_table)t, err))) return rc;
-  item it = {.t = t, .table = table, .txn = txn, .cols = *cols, .bytes = qb_vqe_cols_bytes(cols)};
+  item it = {.t = t, .table = table, .schema = schema, .txn = txn, .cols = *cols, .bytes = qb_vqe_cols_bytes(cols)};
   pthread_mutex_lock(&w->mu);
   rc = push_locked(w, &it, err);
   pthread_mutex_unlock(&w->mu);
@@ -246,7 +249,8 @@ static int copy_value(qb_value *out, const qb_value *v, qb_arena *a, qb_err *err
   return QB_OK;
 }
 
-int qb_ingest_writer_put_row(qb_ingest_writer *w, qb_table *table, qb_txn **txn, const qb_value *row, qb_err *err)
+int qb_ingest_writer_put_row(qb_ingest_writer *w, qb_table *table, const qb_schema *schema, qb_txn **txn,
+                             const qb_value *row, qb_err *err)
 {
   /* w->rows is the caller's alone until queued; only the failure check needs the lock */
   pthread_mutex_lock(&w->mu);
@@ -268,6 +272,7 @@ int qb_ingest_writer_put_row(qb_ingest_writer *w, qb_table *table, qb_txn **txn,
   }
   row_op *op = &c->ops[c->n];
   op->table = table;
+  op->schema = schema;
   op->txn = txn;
   if ((rc = copy_value(&op->row, row, &c->arena, err))) return rc;
   c->n++;

@@ -20,17 +20,18 @@ int qb_ingest_writer_new(qb_ingest_writer **out, qb_err *err);
 
 /**
  * Hand over the rows of `*cols` (feature table `t`): the thread writes them with qb_txn_write_batch to
- * `*txn`, which it begins on `table` (QB_TXN_FAST_APPEND) when NULL. `*cols` is swapped for an empty set
+ * `*txn`, which it begins on `table` (QB_TXN_FAST_APPEND, the rows in `schema`: qb_vqe__txn_begin) when NULL;
+ * `schema` is borrowed until drain. `*cols` is swapped for an empty set
  * of buffers of the same table (a spare the thread returned, or a new one). Blocks while the queue is
  * full. Returns the thread's first error, if any (then nothing more is written).
  */
-int qb_ingest_writer_put_cols(qb_ingest_writer *w, int t, qb_table *table, qb_txn **txn, qb_vqe_cols *cols,
-                              qb_err *err);
+int qb_ingest_writer_put_cols(qb_ingest_writer *w, int t, qb_table *table, const qb_schema *schema, qb_txn **txn,
+                              qb_vqe_cols *cols, qb_err *err);
 
 /** Hand over a copy of `row` for qb_txn_write to `*txn` (begun as in put_cols). Rows are gathered in
  * chunks; a chunk is queued before the next put_cols and at drain, so the order holds. */
-int qb_ingest_writer_put_row(qb_ingest_writer *w, qb_table *table, qb_txn **txn, const qb_value *row,
-                             qb_err *err);
+int qb_ingest_writer_put_row(qb_ingest_writer *w, qb_table *table, const qb_schema *schema, qb_txn **txn,
+                             const qb_value *row, qb_err *err);
 
 /** Wait until everything handed over is written; the transactions are the caller's again. Returns the
  * thread's first error (with its message as the write reported it), every time once it failed. */

@@ -11,6 +11,7 @@
 
 #include "pipeline/ingest_lock.h"
 #include "pipeline/ml_features_int.h"
+#include "pipeline/table_binding.h"
 #include "qberg/features.h"
 #include "qberg/scan.h"
 #include "qberg/table.h"
@@ -133,24 +134,36 @@ int qb_ml_table_schema(qb_schema **out, qb_partition_spec *spec, qb_partition_fi
   return QB_OK;
 }
 
-static int ensure_ml_table(qb_table **out, qb_catalog *cat, qb_ml_table t, qb_err *err)
+/* The ML table `t`, created when missing; *schema_out: the pipeline's schema of it (rows are written by its
+ * field ids, table_binding.h), checked against an existing table's before anything is written. */
+static int ensure_ml_table(qb_table **out, qb_schema **schema_out, qb_catalog *cat, qb_ml_table t, qb_err *err)
 {
   char ident[128];
   snprintf(ident, sizeof ident, "%s.%s", QB_VQE_NAMESPACE, table_names[t]);
-  int rc = qb_table_load(out, cat, ident, err);
-  if (rc != QB_ENOTFOUND) return rc ? qb_err_wrap(err, "table %s", ident) : QB_OK;
   qb_schema *schema = NULL;
   qb_partition_field fields[2];
   qb_partition_spec spec;
-  rc = qb_ml_table_schema(&schema, &spec, fields, t, err);
+  int rc = qb_ml_table_schema(&schema, &spec, fields, t, err);
+  if (rc == QB_OK) rc = qb_table_load(out, cat, ident, err);
   if (rc == QB_OK) {
+    qb_schema *bound = NULL;
+    rc = qb_vqe__bind_schema(&bound, *out, schema, err);
+    if (rc == QB_OK) rc = qb_vqe__check_table(*out, bound, err);
+    qb_schema_free(schema);
+    schema = bound;
+    if (rc) {
+      qb_table_free(*out);
+      *out = NULL;
+    }
+  } else if (rc == QB_ENOTFOUND) {
     /* as the seed's CTAS: Iceberg 1.10 defaults (zstd), no comment */
     qb_kv props[1] = {{"write.parquet.compression-codec", "zstd"}};
     qb_table_def def = {schema, &spec, NULL, props, 1};
     rc = qb_catalog_create_table_def(out, cat, ident, &def, NULL, err);
     if (rc == QB_EEXISTS) rc = qb_table_load(out, cat, ident, err); /* created concurrently */
   }
-  qb_schema_free(schema);
+  if (rc == QB_OK) *schema_out = schema;
+  else qb_schema_free(schema);
   return rc ? qb_err_wrap(err, "table %s", ident) : QB_OK;
 }
 
@@ -217,6 +230,8 @@ typedef struct job {
   uint64_t summary_rows;       /* ml_run_summary's total-records (one row per experiment) */
   const char *batch;
   qb_table *iters, *src[SRC_COUNT], *ml[QB_ML_TABLE_COUNT], *meta;
+  /* the pipeline's schemas of those tables: columns are read and written by their field ids */
+  qb_schema *iters_schema, *src_schema[SRC_COUNT], *ml_schema[QB_ML_TABLE_COUNT], *meta_schema;
   qb_txn *txn[QB_ML_TABLE_COUNT];
   qb_ml_cols cols[QB_ML_TABLE_COUNT]; /* rows not yet handed to txn[t] */
   /* Two threads: txn[t] is begun and written by `worker` (the transactions are this thread's again after
@@ -240,15 +255,20 @@ typedef struct job {
 } job;
 
 /* Scan `cols` of a table: source `src` (0..SRC_COUNT, read after j->after[src]) or an ML table (src -1). */
-static int scan_columns(job *j, qb_table *t, int src, const char *const *cols, size_t n,
+static int scan_columns(job *j, qb_table *t, const qb_schema *schema, int src, const char *const *cols, size_t n,
                         int (*fn)(job *, const qb_value *, qb_err *), qb_err *err)
 {
+  /* by field id: the names the table has now (a user may have renamed a column since) */
+  const char *now[16];
+  if (n > sizeof now / sizeof now[0]) return QB_FAIL(err, QB_EINTERNAL, "scan_columns: too many columns");
+  int rc = qb_vqe__column_names(now, t, schema, cols, n, err);
+  if (rc) return rc;
   qb_scan_options o = QB_SCAN_OPTIONS_INIT;
-  o.columns = cols;
+  o.columns = now;
   o.n_columns = n;
   if (src >= 0 && j->incr) o.after_snapshot_id = j->after[src];
   qb_scan *s = NULL;
-  int rc = qb_scan_new(&s, t, &o, err);
+  rc = qb_scan_new(&s, t, &o, err);
   if (o.after_snapshot_id != QB_UNASSIGNED && (rc == QB_ENOTFOUND || rc == QB_EUNSUPPORTED)) {
     /* the position was expired, or a snapshot since is not an append: the run reads the tables whole */
     snprintf(j->rep->full_scan_reason, sizeof j->rep->full_scan_reason, "%.190s", err->msg);
@@ -587,7 +607,7 @@ static bool has_null_key(const experiment *e)
 static int begin_job(void *arg, qb_err *err)
 {
   ml_slot *s = arg;
-  return qb_txn_begin(&s->j->txn[s->k], s->j->ml[s->k], QB_TXN_FAST_APPEND, NULL, err);
+  return qb_vqe__txn_begin(&s->j->txn[s->k], s->j->ml[s->k], QB_TXN_FAST_APPEND, s->j->ml_schema[s->k], err);
 }
 
 /* ML table k's transaction, begun once (on the worker when there is one, in its queue's order). */
@@ -595,7 +615,7 @@ static int begin_txn(job *j, int k, qb_err *err)
 {
   if (j->begun[k]) return QB_OK;
   j->begun[k] = true;
-  if (!j->worker) return qb_txn_begin(&j->txn[k], j->ml[k], QB_TXN_FAST_APPEND, NULL, err);
+  if (!j->worker) return qb_vqe__txn_begin(&j->txn[k], j->ml[k], QB_TXN_FAST_APPEND, j->ml_schema[k], err);
   /* the slot only names the table here: begin_job reads s->j and s->k, never s->cols */
   return qb_worker_submit(j->worker, begin_job, &j->slot[k][0], NULL, err);
 }
@@ -851,10 +871,10 @@ static int compute(job *j, qb_err *err)
   int rc = QB_OK;
   /* per ML table, so that a crash between the two commits is completed by the next run (a full one: the
    * tables then record different positions) */
-  if (!j->incr && !j->was_empty[0]) rc = scan_columns(j, j->ml[0], -1, id_col, 1, on_stored_iter, err);
+  if (!j->incr && !j->was_empty[0]) rc = scan_columns(j, j->ml[0], j->ml_schema[0], -1, id_col, 1, on_stored_iter, err);
   if (rc == QB_OK && !j->was_empty[1] && !j->use_membership)
-    rc = scan_columns(j, j->ml[1], -1, id_col, 1, on_stored_summary, err);
-  if (rc == QB_OK) rc = scan_columns(j, j->iters, 0, id_col, 1, on_iter_id, err);
+    rc = scan_columns(j, j->ml[1], j->ml_schema[1], -1, id_col, 1, on_stored_summary, err);
+  if (rc == QB_OK) rc = scan_columns(j, j->iters, j->iters_schema, 0, id_col, 1, on_iter_id, err);
   if (rc || j->need_full || j->need_ids) return rc;
   /* incremental: every experiment of the data read before is stored (nothing pending) */
   uint64_t stored = j->use_membership ? j->summary_rows : j->stored[QB_ML_RUN_SUMMARY].count;
@@ -864,16 +884,16 @@ static int compute(job *j, qb_err *err)
 
   /* context of the new experiments (LEFT JOIN USING experiment_id, fan-out refused) */
   if (rep->experiments_new == 0) return QB_OK;
-  rc = scan_columns(j, j->src[SRC_RESULTS], 1 + SRC_RESULTS, results_cols, sizeof results_cols / sizeof *results_cols,
+  rc = scan_columns(j, j->src[SRC_RESULTS], j->src_schema[SRC_RESULTS], 1 + SRC_RESULTS, results_cols, sizeof results_cols / sizeof *results_cols,
                     on_results, err);
   if (rc == QB_OK && !j->need_full && !j->need_ids)
-    rc = scan_columns(j, j->src[SRC_ANSATZ], 1 + SRC_ANSATZ, ansatz_cols, sizeof ansatz_cols / sizeof *ansatz_cols,
+    rc = scan_columns(j, j->src[SRC_ANSATZ], j->src_schema[SRC_ANSATZ], 1 + SRC_ANSATZ, ansatz_cols, sizeof ansatz_cols / sizeof *ansatz_cols,
                       on_ansatz, err);
   if (rc == QB_OK && !j->need_full && !j->need_ids)
-    rc = scan_columns(j, j->src[SRC_MOLECULES], 1 + SRC_MOLECULES, molecules_cols,
+    rc = scan_columns(j, j->src[SRC_MOLECULES], j->src_schema[SRC_MOLECULES], 1 + SRC_MOLECULES, molecules_cols,
                       sizeof molecules_cols / sizeof *molecules_cols, on_molecules, err);
   if (rc == QB_OK && !j->need_full && !j->need_ids)
-    rc = scan_columns(j, j->src[SRC_PERF], 1 + SRC_PERF, perf_cols, sizeof perf_cols / sizeof *perf_cols, on_perf, err);
+    rc = scan_columns(j, j->src[SRC_PERF], j->src_schema[SRC_PERF], 1 + SRC_PERF, perf_cols, sizeof perf_cols / sizeof *perf_cols, on_perf, err);
   if (rc || j->need_full || j->need_ids) return rc;
   for (experiment *e = j->first_new; e; e = e->next) {
     /* a new experiment's iterations are all in the appended data, its context rows need not be: a missing
@@ -888,7 +908,7 @@ static int compute(job *j, qb_err *err)
   }
 
   /* pass two */
-  rc = scan_columns(j, j->iters, 0, iteration_cols, sizeof iteration_cols / sizeof *iteration_cols, on_iteration, err);
+  rc = scan_columns(j, j->iters, j->iters_schema, 0, iteration_cols, sizeof iteration_cols / sizeof *iteration_cols, on_iteration, err);
   if (rc == QB_OK && j->need_full) /* the same range as pass one, which opened */
     return QB_FAIL(err, QB_EINTERNAL, "vqe_iterations: the incremental read failed in pass two");
   for (experiment *e = j->first_new; rc == QB_OK && e; e = e->next) {
@@ -901,13 +921,25 @@ static int compute(job *j, qb_err *err)
 
 /* ---- the run -------------------------------------------------------------------------------------------- */
 
-static int load_table(qb_table **out, qb_catalog *cat, const char *name, qb_err *err)
+/* A VQE table the ML features read (`write`: and write), with the pipeline's schema of it in *schema_out. */
+static int load_table(qb_table **out, qb_schema **schema_out, qb_catalog *cat, const char *name, bool write,
+                      qb_err *err)
 {
   char ident[128];
   snprintf(ident, sizeof ident, "%s.%s", QB_VQE_NAMESPACE, name);
-  int rc = qb_table_load(out, cat, ident, err);
+  qb_vqe_table vt;
+  int rc = qb_vqe_table_lookup(&vt, name, err);
+  if (rc == QB_OK) rc = qb_vqe_table_schema(schema_out, vt, err);
+  if (rc == QB_OK) rc = qb_table_load(out, cat, ident, err);
   if (rc == QB_ENOTFOUND)
     return qb_err_wrap(err, "the ML features need %s: run qberg ingest first", ident);
+  qb_schema *bound = NULL;
+  if (rc == QB_OK) rc = qb_vqe__bind_schema(&bound, *out, *schema_out, err);
+  if (rc == QB_OK) {
+    qb_schema_free(*schema_out);
+    *schema_out = bound;
+  }
+  if (rc == QB_OK && write) rc = qb_vqe__check_table(*out, *schema_out, err);
   return rc ? qb_err_wrap(err, "table %s", ident) : QB_OK;
 }
 
@@ -947,7 +979,13 @@ static int write_audit(job *j, const char *batch, int64_t ts_us, int32_t date, q
   items[4].u.seq.n = items[5].u.seq.n = items[6].u.seq.n = QB_ML_TABLE_COUNT;
   items[7] = str_value(info);
   qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 8}};
-  int rc = qb_table_append_rows(j->meta, &row, 1, NULL, NULL, err);
+  qb_txn *txn = NULL;
+  int rc = qb_vqe__txn_begin(&txn, j->meta, QB_TXN_APPEND, j->meta_schema, err);
+  if (rc == QB_OK && (rc = qb_txn_write(txn, &row, err)) == QB_OK) {
+    rc = qb_txn_commit(txn, NULL, err);
+    txn = NULL;
+  }
+  qb_txn_abort(txn);
   return rc ? qb_err_wrap(err, "writing processing_metadata") : QB_OK;
 }
 
@@ -1000,12 +1038,13 @@ int qb__features_run_locked(qb_features_report *rep, qb_catalog *cat, const qb_f
     if (qb_worker_new(&j.worker, 2 * ML_SETS + 2, &werr) != QB_OK) j.worker = NULL;
   }
   rep->threads = j.worker ? 2 : 1;
-  if (rc == QB_OK) rc = load_table(&j.iters, cat, "vqe_iterations", err);
-  for (int s = 0; rc == QB_OK && s < SRC_COUNT; s++) rc = load_table(&j.src[s], cat, src_names[s], err);
-  if (rc == QB_OK) rc = load_table(&j.meta, cat, "processing_metadata", err);
+  if (rc == QB_OK) rc = load_table(&j.iters, &j.iters_schema, cat, "vqe_iterations", false, err);
+  for (int s = 0; rc == QB_OK && s < SRC_COUNT; s++)
+    rc = load_table(&j.src[s], &j.src_schema[s], cat, src_names[s], false, err);
+  if (rc == QB_OK) rc = load_table(&j.meta, &j.meta_schema, cat, "processing_metadata", true, err);
   for (int t = 0; rc == QB_OK && t < QB_ML_TABLE_COUNT; t++) {
     const qb_table_metadata *md;
-    rc = ensure_ml_table(&j.ml[t], cat, (qb_ml_table)t, err);
+    rc = ensure_ml_table(&j.ml[t], &j.ml_schema[t], cat, (qb_ml_table)t, err);
     /* under the warehouse's lock: a hint a killed run left stale names the current version again */
     if (rc == QB_OK && lock) rc = qb_table_repair_version_hint(j.ml[t], NULL, err);
     if (rc == QB_OK) rc = qb_table_get_metadata(&md, j.ml[t], err);
@@ -1065,11 +1104,17 @@ done:
     qb_ml__cols_free(&j.cols[t]);
     for (int i = 0; i < ML_SETS; i++) qb_ml__cols_free(&j.slot[t][i].cols);
     qb_table_free(j.ml[t]);
+    qb_schema_free(j.ml_schema[t]);
     qb_u64set_free(&j.stored[t]);
   }
-  for (int s = 0; s < SRC_COUNT; s++) qb_table_free(j.src[s]);
+  for (int s = 0; s < SRC_COUNT; s++) {
+    qb_table_free(j.src[s]);
+    qb_schema_free(j.src_schema[s]);
+  }
   qb_table_free(j.iters);
   qb_table_free(j.meta);
+  qb_schema_free(j.iters_schema);
+  qb_schema_free(j.meta_schema);
   qb_u64set_free(&j.seen_old);
   qb_arena_release(&j.arena);
   rep->seconds = (double)(qb_mono_ns() - t0) / 1e9;

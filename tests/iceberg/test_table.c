@@ -1198,6 +1198,93 @@ QB_TEST(schema_evolution_reads_old_and_new_files)
   teardown(&f);
 }
 
+/* qb_txn_set_write_schema: a writer built for the table's first schema (a pipeline) keeps writing rows and
+ * batches in that layout after users evolved the table, and each value lands in its column by field id: a
+ * column moved (n, first), renamed (energy to e), dropped (ts: not written) or added (note: null). A type
+ * that changed, or a required column the rows lack, fails at once naming the column; the input schema is
+ * set before the first row. Before, rows were taken by position: n's values went into id, and so on. */
+QB_TEST(write_schema_matches_columns_by_field_id)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, "basis", NULL, 0, &err), &err);
+  qb_schema_change *c;
+  CHECK_OK(qb_schema_change_begin(&c, f.t, &err), &err);
+  CHECK_OK(qb_schema_add_column(c, NULL, "note", qb_type_primitive(QB_T_STRING), NULL, &err), &err);
+  CHECK_OK(qb_schema_rename_column(c, "energy", "e", &err), &err);
+  CHECK_OK(qb_schema_drop_column(c, "ts", &err), &err);
+  CHECK_OK(qb_schema_move_column(c, "n", NULL, &err), &err);
+  CHECK_OK(qb_schema_change_commit(c, NULL, &err), &err);
+
+  /* rows 0..2 one by one, 3..5 as a batch, all in the first schema's layout: id, basis, ts, energy, n */
+  qb_txn *txn;
+  CHECK_OK(qb_txn_begin(&txn, f.t, QB_TXN_APPEND, NULL, &err), &err);
+  CHECK_OK(qb_txn_set_write_schema(txn, f.schema, &err), &err);
+  qb_value items[5];
+  for (int64_t i = 0; i < 3; i++) {
+    qb_value r = row_of(items, i, bases[i % 3], TS0 + i, (double)i / 2, (int32_t)(100 + i));
+    CHECK_OK(qb_txn_write(txn, &r, &err), &err);
+  }
+  CHECK_FAIL(qb_txn_set_write_schema(txn, f.schema, &err), QB_EINVAL, &err, "before the first row");
+  int64_t ids[3] = {3, 4, 5}, ts[3] = {TS0, TS0, TS0};
+  double energy[3] = {1.5, 2.0, 2.5};
+  int32_t n[3] = {103, 104, 105};
+  const char basis_bytes[] = "sto-3g6-31gcc-pvdz";
+  int64_t offs[4] = {0, 6, 11, 18};
+  qb_pq_column_batch cols[5] = {{ids, NULL, NULL, NULL}, {basis_bytes, offs, NULL, NULL}, {ts, NULL, NULL, NULL},
+                                {energy, NULL, NULL, NULL}, {n, NULL, NULL, NULL}};
+  CHECK_OK(qb_txn_write_batch(txn, cols, 3, &err), &err);
+  qb_txn_result r;
+  CHECK_OK(qb_txn_commit(txn, &r, &err), &err);
+  CHECK_EQ_INT(r.added_records, 6);
+
+  /* read back by the current names */
+  const char *names[] = {"n", "id", "basis", "e", "note"};
+  qb_scan_options o = QB_SCAN_OPTIONS_INIT;
+  o.columns = names;
+  o.n_columns = 5;
+  qb_scan *s = NULL;
+  CHECK_OK(qb_scan_new(&s, f.t, &o, &err), &err);
+  int seen = 0;
+  const qb_value *row;
+  while (qb_scan_next(&row, s, &err) == QB_OK && row) {
+    const qb_value *v = row->u.seq.items;
+    int64_t id = v[1].u.i64;
+    CHECK(id >= 0 && id < 6);
+    CHECK_EQ_INT(v[0].kind, QB_V_INT32);
+    CHECK_EQ_INT(v[0].u.i32, 100 + id);
+    CHECK(v[2].kind == QB_V_STRING && v[2].u.bytes.n == strlen(bases[id % 3]) &&
+          !memcmp(v[2].u.bytes.p, bases[id % 3], v[2].u.bytes.n));
+    CHECK(v[3].kind == QB_V_DOUBLE && v[3].u.f64 == (double)id / 2);
+    CHECK_EQ_INT(v[4].kind, QB_V_NULL);
+    seen++;
+  }
+  qb_scan_free(s);
+  CHECK_EQ_INT(seen, 6);
+
+  /* the table's own schema: nothing to map; a type that changed, and a required column the rows lack, fail */
+  const qb_table_metadata *md;
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  CHECK_OK(qb_txn_begin(&txn, f.t, QB_TXN_APPEND, NULL, &err), &err);
+  CHECK_OK(qb_txn_set_write_schema(txn, qb_table_metadata_current_schema(md), &err), &err);
+  const char *as_float = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+                         "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"
+                         "{\"id\":4,\"name\":\"energy\",\"required\":false,\"type\":\"float\"}]}";
+  qb_schema *bad = NULL;
+  CHECK_OK(qb_schema_parse_json(&bad, as_float, strlen(as_float), &err), &err);
+  CHECK_FAIL(qb_txn_set_write_schema(txn, bad, &err), QB_EINVAL, &err,
+             "column e (field id 4) is double in the table, the rows' energy is float");
+  qb_schema_free(bad);
+  const char *no_id = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+                      "{\"id\":2,\"name\":\"basis\",\"required\":false,\"type\":\"string\"}]}";
+  CHECK_OK(qb_schema_parse_json(&bad, no_id, strlen(no_id), &err), &err);
+  CHECK_FAIL(qb_txn_set_write_schema(txn, bad, &err), QB_EINVAL, &err,
+             "column id (field id 1) is required, and the rows have no such column");
+  qb_schema_free(bad);
+  qb_txn_abort(txn);
+  teardown(&f);
+}
+
 QB_TEST(partition_evolution_reads_both_specs)
 {
   qb_err err = QB_ERR_INIT;

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The pipeline's tables bound by field id (see table_binding.h). */
+#include "pipeline/table_binding.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "qberg/schema.h"
+#include "qberg/table_metadata.h"
+
+int qb_vqe__txn_begin(qb_txn **out, qb_table *table, qb_txn_op op, const qb_schema *schema, qb_err *err)
+{
+  *out = NULL;
+  qb_txn *txn = NULL;
+  int rc = qb_txn_begin(&txn, table, op, NULL, err);
+  if (rc) return rc;
+  if ((rc = qb_txn_set_write_schema(txn, schema, err)) != QB_OK) {
+    qb_txn_abort(txn);
+    return qb_err_wrap(err, "table %s, as the pipeline writes it", qb_table_name(table));
+  }
+  *out = txn;
+  return QB_OK;
+}
+
+int qb_vqe__txn_begin_vqe(qb_txn **out, qb_table *table, qb_vqe_table t, qb_err *err)
+{
+  *out = NULL;
+  qb_schema *schema = NULL;
+  int rc = qb_vqe_table_schema(&schema, t, err);
+  if (rc == QB_OK) rc = qb_vqe__txn_begin(out, table, QB_TXN_FAST_APPEND, schema, err);
+  qb_schema_free(schema);
+  return rc;
+}
+
+int qb_vqe__check_table(qb_table *table, const qb_schema *schema, qb_err *err)
+{
+  qb_txn *txn = NULL;
+  int rc = qb_vqe__txn_begin(&txn, table, QB_TXN_FAST_APPEND, schema, err);
+  qb_txn_abort(txn); /* nothing was written */
+  return rc;
+}
+
+int qb_vqe__column_names(const char **out, qb_table *table, const qb_schema *schema, const char *const *names,
+                         size_t n, qb_err *err)
+{
+  const qb_table_metadata *md = NULL;
+  int rc = qb_table_get_metadata(&md, table, err);
+  if (rc) return rc;
+  const qb_schema *now = qb_table_metadata_current_schema(md);
+  for (size_t i = 0; i < n; i++) {
+    const qb_field *f = qb_schema_find_field_by_name(schema, names[i]);
+    if (!f) return QB_FAIL(err, QB_EINTERNAL, "the pipeline's schema has no column %s", names[i]);
+    const char *name = qb_schema_field_name(now, f->id);
+    if (!name)
+      return QB_FAIL(err, QB_EINVAL,
+                     "table %s: column %s (field id %d), which the pipeline reads, was dropped from the table; "
+                     "add it back (qberg alter %s add-column %s TYPE) for the pipeline to fill it again",
+                     qb_table_name(table), names[i], (int)f->id, qb_table_name(table), names[i]);
+    out[i] = name;
+  }
+  return QB_OK;
+}
+
+int qb_vqe__bind_schema(qb_schema **out, qb_table *table, const qb_schema *schema, qb_err *err)
+{
+  *out = NULL;
+  const qb_table_metadata *md = NULL;
+  int rc = qb_table_get_metadata(&md, table, err);
+  if (rc) return rc;
+  const qb_schema *now = qb_table_metadata_current_schema(md);
+  size_t n = qb_schema_n_fields(schema);
+  const qb_field *f = qb_schema_fields(schema);
+  qb_field *bound = malloc((n ? n : 1) * sizeof *bound);
+  if (!bound) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  memcpy(bound, f, n * sizeof *bound);
+  for (size_t i = 0; i < n; i++) {
+    if (qb_schema_find_field(now, f[i].id)) continue;
+    const qb_field *by_name = qb_schema_find_field_by_name(now, f[i].name);
+    /* a top-level column of the same type whose id no column of the pipeline uses: the one re-added */
+    bool top = false, taken = false;
+    for (size_t k = 0; by_name && k < qb_schema_n_fields(now); k++) top |= &qb_schema_fields(now)[k] == by_name;
+    for (size_t k = 0; top && k < n; k++) taken |= f[k].id == by_name->id;
+    if (top && !taken && qb_type_equal(by_name->type, f[i].type)) bound[i].id = by_name->id;
+  }
+  rc = qb_schema_new(out, qb_schema_id(schema), bound, n, NULL, 0, err);
+  free(bound);
+  return rc;
+}
