@@ -76,7 +76,9 @@ QB_API int qb_data_writer_write_batch(qb_data_writer *w, const qb_pq_column_batc
  * (a column added, renamed, moved or dropped since) writes each value into the column it belongs to.
  * - A column of the table that `input` lacks (added since) is written as null; QB_EINVAL if it is required.
  * - A column of `input` that the table lacks (dropped since) is not written.
- * - A column both have must have the same type (qb_type_equal): else QB_EINVAL naming it and both types.
+ * - A column both have must have the same type, else QB_EINVAL naming it and both types. Nested types need
+ *   the same shape only: their inner field ids, names and requiredness may differ (another engine numbers
+ *   them its own way); each value is checked against the table's type as it is written.
  * The files are still written in the table's current schema (its names, order and field ids). `input` is
  * copied; NULL returns to the table's schema. Before the first write (QB_EINVAL after).
  */

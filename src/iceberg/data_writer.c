@@ -512,6 +512,25 @@ static int route(part_file **out, qb_data_writer *w, qb_err *err)
   return QB_OK;
 }
 
+/* Whether values of type `a` can be written as `b`: the same type, nested types compared by shape only (the
+ * ids, names, docs and requiredness of their inner fields may differ: a table created by another engine
+ * numbers them its own way, and the row's nested values are positional; the writer checks each value
+ * against the table's type as it writes it). */
+static bool same_shape(const qb_type *a, const qb_type *b)
+{
+  if (a->id != b->id) return false;
+  switch (a->id) {
+  case QB_T_LIST: return same_shape(a->element, b->element);
+  case QB_T_MAP: return same_shape(a->key, b->key) && same_shape(a->value, b->value);
+  case QB_T_STRUCT:
+    if (a->n_fields != b->n_fields) return false;
+    for (size_t i = 0; i < a->n_fields; i++)
+      if (!same_shape(a->fields[i].type, b->fields[i].type)) return false;
+    return true;
+  default: return qb_type_equal(a, b);
+  }
+}
+
 int qb_data_writer_set_input_schema(qb_data_writer *w, const qb_schema *input, qb_err *err)
 {
   if (w->wrote) return QB_FAIL(err, QB_EINVAL, "the input schema is set before the first row");
@@ -524,7 +543,7 @@ int qb_data_writer_set_input_schema(qb_data_writer *w, const qb_schema *input, q
   size_t nf = st->n_fields;
   bool same = in->n_fields == nf;
   for (size_t j = 0; same && j < nf; j++)
-    same = in->fields[j].id == st->fields[j].id && qb_type_equal(in->fields[j].type, st->fields[j].type);
+    same = in->fields[j].id == st->fields[j].id && same_shape(in->fields[j].type, st->fields[j].type);
   if (same) return QB_OK; /* the table's own layout: nothing to map */
   long *map = malloc((nf ? nf : 1) * sizeof *map);
   if (!map) return QB_FAIL(err, QB_ENOMEM, "out of memory");
@@ -538,7 +557,7 @@ int qb_data_writer_set_input_schema(qb_data_writer *w, const qb_schema *input, q
       return QB_FAIL(err, QB_EINVAL, "column %s (field id %d) is required, and the rows have no such column",
                      f->name, (int)f->id);
     }
-    if (map[j] >= 0 && !qb_type_equal(in->fields[map[j]].type, f->type)) {
+    if (map[j] >= 0 && !same_shape(in->fields[map[j]].type, f->type)) {
       char want[128], got[128];
       qb_type_to_string(want, sizeof want, f->type);
       qb_type_to_string(got, sizeof got, in->fields[map[j]].type);

@@ -3,6 +3,7 @@
  * the experiment_id, so "is this row stored?" reduces to "is this experiment stored, and with which keys?".
  * One row per experiment and batch: a 64-bit digest of the id and a 64-bit multiset digest of its keys. */
 #include "pipeline/experiment_index.h"
+#include "pipeline/table_binding.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,7 +302,10 @@ int qb_expidx_commit(qb_expidx *ix, const qb_expidx_map *added, const int64_t co
 {
   if (!added->count) return QB_OK;
   qb_txn *txn = NULL;
-  int rc = qb_txn_begin(&txn, ix->table, QB_TXN_FAST_APPEND, NULL, err);
+  qb_schema *schema = NULL; /* the rows' layout, matched to the table's by field id (table_binding.h) */
+  int rc = qb_schema_parse_json(&schema, index_schema_json, strlen(index_schema_json), err);
+  if (rc == QB_OK) rc = qb_vqe__txn_begin(&txn, ix->table, QB_TXN_FAST_APPEND, schema, err);
+  qb_schema_free(schema);
   for (size_t i = 0; rc == QB_OK && i < added->cap; i++) {
     if (!added->keys[i]) continue;
     qb_value items[4];
