@@ -531,6 +531,49 @@ static bool same_shape(const qb_type *a, const qb_type *b)
   }
 }
 
+/* Appends `s` to buf (capacity n, *used so far), cut at the end; stays NUL-terminated. */
+static void put_text(char *buf, size_t n, size_t *used, const char *s)
+{
+  size_t k = strlen(s);
+  if (*used + 1 >= n) return;
+  if (k > n - 1 - *used) k = n - 1 - *used;
+  memcpy(buf + *used, s, k);
+  *used += k;
+  buf[*used] = 0;
+}
+
+/* `t` as text for a message: primitives as the spec writes them, nested types with what they hold
+ * (list<string>, map<string, long>, struct<double, long>), cut at the buffer's end (n > 0). */
+static void shape_text(char *buf, size_t n, size_t *used, const qb_type *t)
+{
+  char p[64];
+  switch (t->id) {
+  case QB_T_LIST:
+    put_text(buf, n, used, "list<");
+    shape_text(buf, n, used, t->element);
+    put_text(buf, n, used, ">");
+    return;
+  case QB_T_MAP:
+    put_text(buf, n, used, "map<");
+    shape_text(buf, n, used, t->key);
+    put_text(buf, n, used, ", ");
+    shape_text(buf, n, used, t->value);
+    put_text(buf, n, used, ">");
+    return;
+  case QB_T_STRUCT:
+    put_text(buf, n, used, "struct<");
+    for (size_t i = 0; i < t->n_fields; i++) {
+      if (i) put_text(buf, n, used, ", ");
+      shape_text(buf, n, used, t->fields[i].type);
+    }
+    put_text(buf, n, used, ">");
+    return;
+  default:
+    qb_type_to_string(p, sizeof p, t);
+    put_text(buf, n, used, p);
+  }
+}
+
 int qb_data_writer_set_input_schema(qb_data_writer *w, const qb_schema *input, qb_err *err)
 {
   if (w->wrote) return QB_FAIL(err, QB_EINVAL, "the input schema is set before the first row");
@@ -558,9 +601,10 @@ int qb_data_writer_set_input_schema(qb_data_writer *w, const qb_schema *input, q
                      f->name, (int)f->id);
     }
     if (map[j] >= 0 && !same_shape(in->fields[map[j]].type, f->type)) {
-      char want[128], got[128];
-      qb_type_to_string(want, sizeof want, f->type);
-      qb_type_to_string(got, sizeof got, in->fields[map[j]].type);
+      char want[160] = "", got[160] = "";
+      size_t wn = 0, gn = 0;
+      shape_text(want, sizeof want, &wn, f->type);
+      shape_text(got, sizeof got, &gn, in->fields[map[j]].type);
       const char *was = in->fields[map[j]].name;
       free(map);
       return QB_FAIL(err, QB_EINVAL, "column %s (field id %d) is %s in the table, the rows' %s is %s", f->name,

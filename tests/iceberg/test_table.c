@@ -1285,6 +1285,65 @@ QB_TEST(write_schema_matches_columns_by_field_id)
   teardown(&f);
 }
 
+/* qb_txn_set_write_schema with nested columns numbered another way (a table created by another engine): the
+ * list's element id and requiredness differ, the shape is the same, so the rows are written as they are;
+ * a list of another element type is refused. */
+QB_TEST(write_schema_compares_nested_types_by_shape)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_catalog *cat;
+  CHECK_OK(qb_catalog_open(&cat, qb_test_tmpdir(), NULL, &err), &err);
+  CHECK_OK(qb_catalog_create_namespace(cat, "n", &err), &err);
+  const char *table_json = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+                           "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"
+                           "{\"id\":2,\"name\":\"tags\",\"required\":false,\"type\":{\"type\":\"list\","
+                           "\"element-id\":3,\"element\":\"string\",\"element-required\":false}}]}";
+  const char *input_json = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+                           "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"
+                           "{\"id\":2,\"name\":\"tags\",\"required\":false,\"type\":{\"type\":\"list\","
+                           "\"element-id\":9,\"element\":\"string\",\"element-required\":true}}]}";
+  const char *other_json = "{\"type\":\"struct\",\"schema-id\":0,\"fields\":["
+                           "{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"},"
+                           "{\"id\":2,\"name\":\"tags\",\"required\":false,\"type\":{\"type\":\"list\","
+                           "\"element-id\":3,\"element\":\"long\",\"element-required\":false}}]}";
+  qb_schema *ts = NULL, *in = NULL, *other = NULL;
+  CHECK_OK(qb_schema_parse_json(&ts, table_json, strlen(table_json), &err), &err);
+  CHECK_OK(qb_schema_parse_json(&in, input_json, strlen(input_json), &err), &err);
+  CHECK_OK(qb_schema_parse_json(&other, other_json, strlen(other_json), &err), &err);
+  qb_table *t;
+  qb_table_def def = {ts, NULL, NULL, NULL, 0};
+  CHECK_OK(qb_catalog_create_table_def(&t, cat, "n.l", &def, NULL, &err), &err);
+  qb_txn *txn;
+  CHECK_OK(qb_txn_begin(&txn, t, QB_TXN_APPEND, NULL, &err), &err);
+  CHECK_FAIL(qb_txn_set_write_schema(txn, other, &err), QB_EINVAL, &err,
+             "column tags (field id 2) is list<string> in the table, the rows' tags is list<long>");
+  CHECK_OK(qb_txn_set_write_schema(txn, in, &err), &err);
+  qb_value tags[2] = {{.kind = QB_V_STRING, .u.bytes = {(const uint8_t *)"a", 1}},
+                      {.kind = QB_V_STRING, .u.bytes = {(const uint8_t *)"bc", 2}}};
+  qb_value items[2] = {{.kind = QB_V_INT64, .u.i64 = 7}, {.kind = QB_V_LIST, .u.seq = {tags, 2}}};
+  qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 2}};
+  CHECK_OK(qb_txn_write(txn, &row, &err), &err);
+  CHECK_OK(qb_txn_commit(txn, NULL, &err), &err);
+  qb_scan *s = NULL;
+  CHECK_OK(qb_scan_new(&s, t, NULL, &err), &err);
+  const qb_value *got;
+  CHECK_OK(qb_scan_next(&got, s, &err), &err);
+  CHECK(got != NULL);
+  if (got) {
+    char *txt = NULL;
+    size_t tn;
+    CHECK_OK(qb_row_to_json(&txt, &tn, qb_schema_struct(ts), got, &err), &err);
+    CHECK_EQ_STR(txt, "{\"id\":7,\"tags\":[\"a\",\"bc\"]}");
+    free(txt);
+  }
+  qb_scan_free(s);
+  qb_table_free(t);
+  qb_schema_free(ts);
+  qb_schema_free(in);
+  qb_schema_free(other);
+  qb_catalog_free(cat);
+}
+
 QB_TEST(partition_evolution_reads_both_specs)
 {
   qb_err err = QB_ERR_INIT;
