@@ -546,32 +546,21 @@ static void put_text(char *buf, size_t n, size_t *used, const char *s)
  * (list<string>, map<string, long>, struct<double, long>), cut at the buffer's end (n > 0). */
 static void shape_text(char *buf, size_t n, size_t *used, const qb_type *t)
 {
-  char p[64];
-  switch (t->id) {
-  case QB_T_LIST:
-    put_text(buf, n, used, "list<");
-    shape_text(buf, n, used, t->element);
-    put_text(buf, n, used, ">");
-    return;
-  case QB_T_MAP:
-    put_text(buf, n, used, "map<");
-    shape_text(buf, n, used, t->key);
-    put_text(buf, n, used, ", ");
-    shape_text(buf, n, used, t->value);
-    put_text(buf, n, used, ">");
-    return;
-  case QB_T_STRUCT:
-    put_text(buf, n, used, "struct<");
-    for (size_t i = 0; i < t->n_fields; i++) {
-      if (i) put_text(buf, n, used, ", ");
-      shape_text(buf, n, used, t->fields[i].type);
-    }
-    put_text(buf, n, used, ">");
-    return;
-  default:
+  if (t->id != QB_T_LIST && t->id != QB_T_MAP && t->id != QB_T_STRUCT) {
+    char p[64];
     qb_type_to_string(p, sizeof p, t);
     put_text(buf, n, used, p);
+    return;
   }
+  /* what the nested type holds: its element, its key and value, or its fields' types */
+  size_t k = t->id == QB_T_LIST ? 1 : t->id == QB_T_MAP ? 2 : t->n_fields;
+  put_text(buf, n, used, t->id == QB_T_LIST ? "list<" : t->id == QB_T_MAP ? "map<" : "struct<");
+  for (size_t i = 0; i < k; i++) {
+    const qb_type *c = t->id == QB_T_LIST ? t->element : t->id == QB_T_MAP ? (i ? t->value : t->key) : t->fields[i].type;
+    if (i) put_text(buf, n, used, ", ");
+    shape_text(buf, n, used, c);
+  }
+  put_text(buf, n, used, ">");
 }
 
 int qb_data_writer_set_input_schema(qb_data_writer *w, const qb_schema *input, qb_err *err)
