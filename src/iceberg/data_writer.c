@@ -96,6 +96,7 @@ struct qb_data_writer {
   uint8_t *zeros;               /* an all-null column's validity, offsets and values (zeros_n bytes) */
   size_t zeros_n;
   bool wrote;                   /* a row or batch was given (the input schema is fixed from then on) */
+  bool flat;                    /* every top-level column of `schema` is primitive (leaf j is column j) */
   qb_value row_view;            /* the struct over in_row */
   qb_buf key;
   int rc;
@@ -516,16 +517,16 @@ static int route(part_file **out, qb_data_writer *w, qb_err *err)
  * ids, names, docs and requiredness of their inner fields may differ: a table created by another engine
  * numbers them its own way, and the row's nested values are positional; the writer checks each value
  * against the table's type as it writes it). */
-static bool same_shape(const qb_type *a, const qb_type *b)
+bool qb_data_writer__same_shape(const qb_type *a, const qb_type *b)
 {
   if (a->id != b->id) return false;
   switch (a->id) {
-  case QB_T_LIST: return same_shape(a->element, b->element);
-  case QB_T_MAP: return same_shape(a->key, b->key) && same_shape(a->value, b->value);
+  case QB_T_LIST: return qb_data_writer__same_shape(a->element, b->element);
+  case QB_T_MAP: return qb_data_writer__same_shape(a->key, b->key) && qb_data_writer__same_shape(a->value, b->value);
   case QB_T_STRUCT:
     if (a->n_fields != b->n_fields) return false;
     for (size_t i = 0; i < a->n_fields; i++)
-      if (!same_shape(a->fields[i].type, b->fields[i].type)) return false;
+      if (!qb_data_writer__same_shape(a->fields[i].type, b->fields[i].type)) return false;
     return true;
   default: return qb_type_equal(a, b);
   }
@@ -575,7 +576,7 @@ int qb_data_writer_set_input_schema(qb_data_writer *w, const qb_schema *input, q
   size_t nf = st->n_fields;
   bool same = in->n_fields == nf;
   for (size_t j = 0; same && j < nf; j++)
-    same = in->fields[j].id == st->fields[j].id && same_shape(in->fields[j].type, st->fields[j].type);
+    same = in->fields[j].id == st->fields[j].id && qb_data_writer__same_shape(in->fields[j].type, st->fields[j].type);
   if (same) return QB_OK; /* the table's own layout: nothing to map */
   long *map = malloc((nf ? nf : 1) * sizeof *map);
   if (!map) return QB_FAIL(err, QB_ENOMEM, "out of memory");
@@ -589,7 +590,7 @@ int qb_data_writer_set_input_schema(qb_data_writer *w, const qb_schema *input, q
       return QB_FAIL(err, QB_EINVAL, "column %s (field id %d) is required, and the rows have no such column",
                      f->name, (int)f->id);
     }
-    if (map[j] >= 0 && !same_shape(in->fields[map[j]].type, f->type)) {
+    if (map[j] >= 0 && !qb_data_writer__same_shape(in->fields[map[j]].type, f->type)) {
       char want[160] = "", got[160] = "";
       size_t wn = 0, gn = 0;
       shape_text(want, sizeof want, &wn, f->type);
@@ -608,6 +609,8 @@ int qb_data_writer_set_input_schema(qb_data_writer *w, const qb_schema *input, q
   }
   w->in_map = map;
   w->in_n = in->n_fields;
+  w->flat = true;
+  for (size_t j = 0; j < nf; j++) w->flat = w->flat && qb_type_is_primitive(st->fields[j].type);
   return QB_OK;
 }
 
@@ -657,15 +660,9 @@ static int input_batch(qb_data_writer *w, const qb_pq_column_batch **cols, size_
   return QB_OK;
 }
 
-int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
+/* A row in the table's schema (qb_data_writer_write after the input mapping). */
+static int write_row(qb_data_writer *w, const qb_value *row, qb_err *err)
 {
-  if (w->rc) {
-    if (err) *err = w->first;
-    return w->rc;
-  }
-  w->wrote = true;
-  int irc = input_row(w, &row, err);
-  if (irc) return irc;
   const qb_type *st = qb_schema_struct(w->schema);
   if (!row || row->kind != QB_V_STRUCT || row->u.seq.n != st->n_fields)
     return QB_FAIL(err, QB_EINVAL, "a row is a struct of %zu columns", st->n_fields);
@@ -689,6 +686,17 @@ int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
   w->rows++;
   if (qb_pq_writer_bytes(p->pq) >= w->target && (rc = finish(w, p, err))) return poison(w, rc, err);
   return QB_OK;
+}
+
+int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
+{
+  if (w->rc) {
+    if (err) *err = w->first;
+    return w->rc;
+  }
+  w->wrote = true;
+  int rc = input_row(w, &row, err);
+  return rc ? rc : write_row(w, row, err);
 }
 
 /* ---- columnar batches -------------------------------------------------------------------------------- */
@@ -814,6 +822,65 @@ static int write_run(qb_data_writer *w, const qb_pq_column_batch *cols, size_t r
   return QB_OK;
 }
 
+/* The leaf column of top-level column j of the table's schema (its index among the Parquet leaves), for
+ * a primitive j: the leaves of the columns before it counted. */
+static size_t leaf_of(const qb_data_writer *w, size_t j)
+{
+  size_t leaf = 0;
+  const qb_type *st = qb_schema_struct(w->schema);
+  for (size_t i = 0; i < j; i++) {
+    const qb_field *f = &st->fields[i];
+    /* leaves of a nested column: its fields' paths in the Parquet schema start with its name */
+    if (qb_type_is_primitive(f->type)) {
+      leaf++;
+      continue;
+    }
+    size_t nl = qb_pq_schema_n_columns(w->pq_schema), k = strlen(f->name);
+    while (leaf < nl) {
+      const char *path = qb_pq_node_path(qb_pq_schema_column(w->pq_schema, leaf));
+      if (strncmp(path, f->name, k) || path[k] != '.') break;
+      leaf++;
+    }
+  }
+  return leaf;
+}
+
+/* A batch in the input schema for a table that has columns the batch path cannot write (nested ones, which
+ * a user added since: the input lacks them): the rows one by one, the nested columns null. */
+static int batch_as_rows(qb_data_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
+{
+  const qb_type *st = qb_schema_struct(w->schema);
+  size_t nf = st->n_fields;
+  int rc = QB_OK;
+  size_t *leaf = calloc(nf ? nf : 1, sizeof *leaf), *src = calloc(nf ? nf : 1, sizeof *src);
+  qb_value *items = calloc(nf ? nf : 1, sizeof *items);
+  if (!leaf || !src || !items) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+  for (size_t j = 0; rc == QB_OK && j < nf; j++) {
+    if (w->in_map[j] < 0) continue;
+    if (!qb_type_is_primitive(st->fields[j].type))
+      rc = QB_FAIL(err, QB_EINVAL, "column %s: write_batch needs primitive columns; use write", st->fields[j].name);
+    else if ((leaf[j] = leaf_of(w, j)) >= qb_pq_schema_n_columns(w->pq_schema))
+      rc = QB_FAIL(err, QB_EINTERNAL, "column %s: no leaf column", st->fields[j].name);
+    else
+      rc = qb_pq_column_batch_validate(qb_pq_schema_column(w->pq_schema, leaf[j]), &cols[w->in_map[j]], n_rows, err);
+  }
+  for (size_t i = 0; rc == QB_OK && i < n_rows; i++) {
+    for (size_t j = 0; j < nf; j++) {
+      items[j] = qb_value_null();
+      if (w->in_map[j] < 0) continue;
+      const qb_pq_column_batch *b = &cols[w->in_map[j]];
+      if (!(b->repeats && b->repeats[i])) src[j] = i;
+      items[j] = cell_value(&st->fields[j], qb_pq_schema_column(w->pq_schema, leaf[j]), b, src[j]);
+    }
+    qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, nf}};
+    rc = write_row(w, &row, err);
+  }
+  free(leaf);
+  free(src);
+  free(items);
+  return rc;
+}
+
 int qb_data_writer_write_batch(qb_data_writer *w, const qb_pq_column_batch *cols, size_t n_rows, qb_err *err)
 {
   if (w->rc) {
@@ -822,6 +889,7 @@ int qb_data_writer_write_batch(qb_data_writer *w, const qb_pq_column_batch *cols
   }
   w->wrote = true;
   if (n_rows == 0) return QB_OK;
+  if (w->in_map && cols && !w->flat) return batch_as_rows(w, cols, n_rows, err);
   int rc = input_batch(w, &cols, n_rows, err);
   if (rc == QB_OK) rc = check_batch(w, cols, n_rows, err);
   if (rc) return qb_err_wrap(err, "writing a batch");

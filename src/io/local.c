@@ -291,6 +291,7 @@ typedef struct local_dir {
   int fd;
   local_io *io; /* NULL when opened through a wrapper of this FileIO */
   read_ahead *ra; /* NULL until a plan is given */
+  bool last_uncached; /* the last file this reader read was not cached (read-ahead starts at two in a row) */
 } local_dir;
 
 /* The size the file system gives, for a read that did not end at the hinted size: QB_OK with *size, or the
@@ -493,6 +494,7 @@ static int ra_take(local_dir *d, const char *path, uint64_t hint, size_t max_byt
         ra->count--;
       }
       ra->fill = ra->count ? ra->slots[(ra->head + ra->count - 1) % RA_SLOTS].k + 1 : ra->cursor;
+      ra->plan_end = false; /* the dropped files are the plan's again */
     }
   }
   pthread_mutex_unlock(&ra->mu);
@@ -541,6 +543,7 @@ static int ld_read_once(qb_dir_reader *dr, const char *path, const char *name, u
       int run = __atomic_load_n(&d->io->run, __ATOMIC_RELAXED);
       __atomic_store_n(&d->io->run, run_next(run, true), __ATOMIC_RELAXED);
     }
+    d->last_uncached = true;
     ra_fill(d);
     return QB_OK;
   }
@@ -566,10 +569,11 @@ static int ld_read_once(qb_dir_reader *dr, const char *path, const char *name, u
   if (uncached != direct && fcntl(fd, F_SETFL, uncached ? O_DIRECT : 0) == 0) direct = uncached;
   /* the next files are read while this one is, once two files in a row were not cached: one alone is more
    * often a cached batch with a page or two evicted than the start of an uncached one */
-  if (uncached && run < 0 && planned) {
+  if (uncached && d->last_uncached && planned) {
     d->ra->paused = false;
     ra_fill(d);
   }
+  d->last_uncached = uncached;
   size_t cap = ((size_t)size + 1 + DIO_ALIGN - 1) & ~(size_t)(DIO_ALIGN - 1);
   void *mem = NULL;
   if (posix_memalign(&mem, DIO_ALIGN, cap) != 0) {

@@ -112,9 +112,8 @@ static void parse_covers(int64_t covers[QB_VQE_FEATURE_TABLES], const char *s)
 
 static int load_entries(qb_expidx *ix, qb_err *err)
 {
-  const char *cols[2] = {"experiment_digest", "keyset_digest"};
   qb_scan_options o = QB_SCAN_OPTIONS_INIT;
-  o.columns = cols;
+  o.columns = (const char *const *)ix->cols;
   o.n_columns = 2;
   qb_scan *s = NULL;
   int rc = qb_scan_new(&s, ix->table, &o, err);
@@ -201,17 +200,26 @@ int qb_expidx_open(qb_expidx *ix, qb_catalog *cat, qb_err *err)
   memset(ix, 0, sizeof *ix);
   ix->io = qb_catalog_io(cat);
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) ix->covers[t] = -1;
-  int rc = qb_table_load(&ix->table, cat, QB_EXPIDX_TABLE, err);
+  qb_schema *schema = NULL;
+  int rc = qb_schema_parse_json(&schema, index_schema_json, strlen(index_schema_json), err);
+  if (rc == QB_OK) rc = qb_table_load(&ix->table, cat, QB_EXPIDX_TABLE, err);
   if (rc == QB_ENOTFOUND) {
-    qb_schema *schema = NULL;
-    rc = qb_schema_parse_json(&schema, index_schema_json, strlen(index_schema_json), err);
     qb_kv props[2] = {{"write.parquet.compression-codec", "zstd"},
                       {"comment", "qberg ingest: one entry per stored experiment, for key de-duplication"}};
     qb_table_def def = {schema, NULL, NULL, props, 2};
-    if (rc == QB_OK) rc = qb_catalog_create_table_def(&ix->table, cat, QB_EXPIDX_TABLE, &def, NULL, err);
+    rc = qb_catalog_create_table_def(&ix->table, cat, QB_EXPIDX_TABLE, &def, NULL, err);
     if (rc == QB_EEXISTS) rc = qb_table_load(&ix->table, cat, QB_EXPIDX_TABLE, err);
-    qb_schema_free(schema);
   }
+  /* users may have evolved it as any table: its rows are written and read by field id, and a change qberg
+   * cannot write through fails here, before the batch writes anything */
+  static const char *const names[2] = {"experiment_digest", "keyset_digest"};
+  if (rc == QB_OK) rc = qb_vqe__bind_schema(&ix->schema, ix->table, schema, err);
+  qb_schema_free(schema);
+  if (rc == QB_OK) rc = qb_vqe__check_table(ix->table, ix->schema, err);
+  const char *now[2];
+  if (rc == QB_OK) rc = qb_vqe__column_names(now, ix->table, ix->schema, names, 2, err);
+  for (int i = 0; rc == QB_OK && i < 2; i++)
+    if (!(ix->cols[i] = strdup(now[i]))) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
   if (rc) return qb_err_wrap(err, "table %s", QB_EXPIDX_TABLE);
   const qb_table_metadata *md;
   rc = qb_table_get_metadata(&md, ix->table, err);
@@ -302,10 +310,7 @@ int qb_expidx_commit(qb_expidx *ix, const qb_expidx_map *added, const int64_t co
 {
   if (!added->count) return QB_OK;
   qb_txn *txn = NULL;
-  qb_schema *schema = NULL; /* the rows' layout, matched to the table's by field id (table_binding.h) */
-  int rc = qb_schema_parse_json(&schema, index_schema_json, strlen(index_schema_json), err);
-  if (rc == QB_OK) rc = qb_vqe__txn_begin(&txn, ix->table, QB_TXN_FAST_APPEND, schema, err);
-  qb_schema_free(schema);
+  int rc = qb_vqe__txn_begin(&txn, ix->table, QB_TXN_FAST_APPEND, ix->schema, err);
   for (size_t i = 0; rc == QB_OK && i < added->cap; i++) {
     if (!added->keys[i]) continue;
     qb_value items[4];
@@ -358,6 +363,11 @@ void qb_expidx_close(qb_expidx *ix)
 {
   if (!ix) return;
   qb_table_free(ix->table);
+  qb_schema_free(ix->schema);
+  ix->schema = NULL;
+  free(ix->cols[0]);
+  free(ix->cols[1]);
+  ix->cols[0] = ix->cols[1] = NULL;
   qb_expidx_map_free(&ix->stored);
   qb_bloom_free(&ix->bloom);
   free(ix->bloom_path);

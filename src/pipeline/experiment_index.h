@@ -39,6 +39,8 @@ uint64_t qb_expidx_digest(const char *experiment_id, size_t n);
 
 typedef struct qb_expidx {
   qb_table *table;
+  qb_schema *schema;     /* the index's rows as qberg writes them, bound to the table (table_binding.h) */
+  char *cols[2];         /* the table's current names of experiment_digest and keyset_digest; owned */
   qb_fileio *io;
   /* The entries committed before this batch: `stored` once `loaded`; before that, `bloom` (when
    * `have_bloom`) says which digests may be stored. An index without a filter (written before it, or

@@ -68,11 +68,12 @@ static int ensure_table(qb_table **out, qb_catalog *cat, const char *ident, qb_s
     if (rc == QB_OK) {
       qb_schema_free(*schema);
       *schema = bound;
-    } else {
-      qb_schema_free(bound);
-      qb_table_free(*out);
-      *out = NULL;
+      return QB_OK;
     }
+    qb_schema_free(bound);
+    qb_table_free(*out);
+    *out = NULL;
+    return rc;
   }
   if (rc != QB_ENOTFOUND) return rc;
   /* Small row groups bound the batch's memory: a batch writes up to ~45 partition files at once (nine
@@ -521,7 +522,7 @@ static int open_tables(ingest_run *r, qb_err *err)
 
 static int discover(ingest_run *r, qb_err *err)
 {
-  int rc = qb_ledger_open(&r->ledger, r->ledger_t, err);
+  int rc = qb_ledger_open(&r->ledger, r->ledger_t, r->ledger_schema, err);
   if (rc == QB_OK) rc = qb_ledger_discover(&r->files, &r->rep->files_seen, &r->ledger, r->io, r->opts->raw, err);
   r->rep->ledger_rows_read = r->ledger.rows_read;
   if (rc) return rc;

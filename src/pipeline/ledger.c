@@ -6,6 +6,7 @@
  * in the range differs (a late file with an old name, a deleted or restored raw file) falls back to reading
  * the whole `file` column, as does a ledger without the summary (older warehouses, foreign commits). */
 #include "pipeline/ledger.h"
+#include "pipeline/table_binding.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -288,7 +289,7 @@ static bool usable_summary(qb_ledger *l, const qb_snapshot *cur)
  * summary's ranges, and those outside the folder's range read into d->rows. */
 static int read_rows(qb_ledger *l, bool all, qb_err *err)
 {
-  const char *cols[1] = {"file"};
+  const char *cols[1] = {l->file_col};
   qb_scan_options o = QB_SCAN_OPTIONS_INIT;
   o.columns = cols;
   o.n_columns = 1;
@@ -329,14 +330,19 @@ static int read_rows(qb_ledger *l, bool all, qb_err *err)
   return rc ? qb_err_wrap(err, "reading the ledger %s", QB_LEDGER_TABLE) : QB_OK;
 }
 
-int qb_ledger_open(qb_ledger *l, qb_table *table, qb_err *err)
+int qb_ledger_open(qb_ledger *l, qb_table *table, const qb_schema *schema, qb_err *err)
 {
   memset(l, 0, sizeof *l);
   l->table = table;
   l->base = l->current = -1;
   qb_u64set_init(&l->seen);
+  static const char *const file_col[] = {"file"};
+  const char *now;
+  int rc = qb_vqe__column_names(&now, table, schema, file_col, 1, err);
+  if (rc) return rc;
+  if (!(l->file_col = strdup(now))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   const qb_table_metadata *md;
-  int rc = qb_table_get_metadata(&md, table, err);
+  rc = qb_table_get_metadata(&md, table, err);
   if (rc) return rc;
   const qb_snapshot *cur = qb_table_metadata_current_snapshot(md);
   if (!cur) return QB_OK; /* no row */
@@ -577,4 +583,6 @@ void qb_ledger_close(qb_ledger *l)
   if (!l) return;
   free_dirs(l);
   qb_u64set_free(&l->seen);
+  free(l->file_col);
+  l->file_col = NULL;
 }

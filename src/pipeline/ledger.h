@@ -52,6 +52,7 @@ typedef struct qb_ledger_dir {
 
 typedef struct qb_ledger {
   qb_table *table; /* borrowed */
+  char *file_col; /* the table's current name of the `file` column (users may rename it); owned */
   qb_ledger_dir *dirs;
   size_t n_dirs, cap_dirs, last_hit;
   int64_t base;     /* the summary's base snapshot: rows after it are read when a listed file is outside the ranges */
@@ -62,8 +63,9 @@ typedef struct qb_ledger {
   uint64_t rows_read;
 } qb_ledger;
 
-/** Read the summary of the ledger's current snapshot (and every row when it has no usable one). */
-int qb_ledger_open(qb_ledger *l, qb_table *table, qb_err *err);
+/** Read the summary of the ledger's current snapshot (and every row when it has no usable one). `schema`:
+ * the pipeline's schema of the ledger (its `file` column is read by field id). */
+int qb_ledger_open(qb_ledger *l, qb_table *table, const qb_schema *schema, qb_err *err);
 /**
  * List `prefix` (.json and .avro files, not hidden) into `out` the files not in the ledger, sorted by
  * folder, then counter and nanoseconds; *listed counts every listed raw file.

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iceberg/data_writer_int.h"
 #include "qberg/schema.h"
 #include "qberg/table_metadata.h"
 
@@ -80,7 +81,7 @@ int qb_vqe__bind_schema(qb_schema **out, qb_table *table, const qb_schema *schem
     bool top = false, taken = false;
     for (size_t k = 0; by_name && k < qb_schema_n_fields(now); k++) top |= &qb_schema_fields(now)[k] == by_name;
     for (size_t k = 0; top && k < n; k++) taken |= f[k].id == by_name->id;
-    if (top && !taken && qb_type_equal(by_name->type, f[i].type)) bound[i].id = by_name->id;
+    if (top && !taken && qb_data_writer__same_shape(by_name->type, f[i].type)) bound[i].id = by_name->id;
   }
   rc = qb_schema_new(out, qb_schema_id(schema), bound, n, NULL, 0, err);
   free(bound);

@@ -4,8 +4,11 @@
 # column, silently; an added column failed the batch ("a row is a struct of 14 columns").
 # Here a warehouse whose tables were evolved (a column added, renamed, moved, dropped, dropped and added
 # back; an ML table's column renamed) takes a second delivery, and every value lands in the column it
-# belongs to: the rows equal those of a control warehouse that took the same files unchanged. A change the
-# pipeline cannot write through (a column's type widened) fails the batch before it writes anything.
+# belongs to: the rows equal those of a control warehouse that took the same files unchanged. Also: a
+# nested column added to a table the pipeline writes column by column (written row by row, null); a nested
+# column dropped and added back; qberg's own tables (the ledger, the experiment index) with a column
+# renamed, read and written by id. A change the pipeline cannot write through (a column's type widened)
+# fails the batch before it writes anything.
 set -eu
 . "$QB_ROOT/tests/lib/pipeline.sh" # check, finish; W, R and T (raw source) under $TMPDIR
 C="$TMPDIR/control"
@@ -29,8 +32,18 @@ alter performance_metrics drop-column total_time
 alter performance_metrics add-column total_time double # added back: a new field id
 alter ml_run_summary rename-column final_energy last_energy
 alter processing_metadata add-column operator string
+list='{"type":"list","element-id":1,"element":"string","element-required":false}'
+alter vqe_results add-column tags "$list"     # nested, in a table written as column batches
+alter ml_iteration_features add-column tags "$list"
+alter molecules drop-column atom_symbols
+alter molecules add-column atom_symbols "$list" # a nested column added back: new ids inside and out
+alter ingested_files rename-column file path_name
+alter experiment_index rename-column experiment_digest exp_digest
 
 cp "$TMPDIR"/r2/experiment.vqe/* "$T"/
+# one experiment of the first delivery again, under a new name: the index's entries are read to compare it
+first=$(ls "$TMPDIR"/r1/experiment.vqe | head -1)
+cp "$TMPDIR/r1/experiment.vqe/$first" "$T/150-${first#*-}"
 rc=0
 ingest "$W" w2 || rc=$?
 check "second delivery into the evolved warehouse: exit 0 (got $rc: $(head -c 300 "$TMPDIR/w2.err"))" '[ $rc = 0 ]'
@@ -56,22 +69,23 @@ def rows(name, evolved):
         out.append(r)
     return out
 w, c = rows("w", True), rows("c", False)
-# the evolved warehouse's own columns: "note" is null everywhere; initial_parameter_value is gone; the
-# total_time added back holds the second delivery's values and null for the first's
-notes = [r.pop("note", None) for r in w]
-if any(n is not None for n in notes):
-    sys.exit(f"{t}: a note column holds values")
+# the evolved warehouse's own columns: "note" and "tags" are null everywhere; initial_parameter_value is
+# gone; total_time and atom_symbols, added back, hold the second delivery's values and null for the first's
+for col in ("note", "tags"):
+    if any(r.pop(col, None) is not None for r in w):
+        sys.exit(f"{t}: the added column {col} holds values")
 for r in c:
     if t == "initial_parameters":
         r.pop("initial_parameter_value")
 key = lambda r: json.dumps(r, sort_keys=True)
-if t == "performance_metrics":
-    first = {r["experiment_id"] for r in w if r["total_time"] is None}
+readded = {"performance_metrics": "total_time", "molecules": "atom_symbols"}.get(t)
+if readded:
+    first = {r["experiment_id"] for r in w if r[readded] is None}
     if len(first) != 12:
-        sys.exit(f"{t}: {len(first)} experiments without total_time, expected the first delivery's 12")
+        sys.exit(f"{t}: {len(first)} experiments without {readded}, expected the first delivery's 12")
     for r in w + c:
         if r["experiment_id"] in first:
-            r["total_time"] = None
+            r[readded] = None
 ws, cs = sorted(map(key, w)), sorted(map(key, c))
 if ws != cs:
     diff = sorted(set(ws) ^ set(cs))[:2]
@@ -87,6 +101,10 @@ check "hamiltonian_terms: the second delivery's coefficients are in coeff_real (
   '[ "$("$QBERG" -w "$W" scan quantum_features.hamiltonian_terms --format csv --columns coeff_imag | tail -n +2 | sort -u)" = "0.0" ]'
 check "processing_metadata: the new column is null, the rows are there" \
   '[ "$("$QBERG" -w "$W" scan quantum_features.processing_metadata --format csv --columns operator | tail -n +2 | sort -u)" = "" ] && [ "$("$QBERG" -w "$W" scan quantum_features.processing_metadata --format csv --columns processing_name | tail -n +2 | wc -l)" = 4 ]'
+check "the ledger (file renamed path_name) lists every file once: 21 in the evolved warehouse" \
+  '[ "$("$QBERG" -w "$W" scan quantum_features.ingested_files --format csv --columns path_name | tail -n +2 | sort -u | wc -l)" = 21 ]'
+check "a third run of the same files appends nothing (the ledger is read by id)" \
+  'ingest "$W" w2b && grep -q "no_changes" "$TMPDIR/w2b.out" && ! grep -q "v_incr" "$TMPDIR/w2b.out"'
 check "fsck of the evolved warehouse is clean" '"$QBERG" -w "$W" fsck --all >"$TMPDIR/fsck.out" 2>&1'
 
 # a change the pipeline cannot write through: term_index widened from int to long
