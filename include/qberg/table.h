@@ -79,8 +79,10 @@ QB_API int qb_data_writer_write_batch(qb_data_writer *w, const qb_pq_column_batc
  * - A column both have must have the same type, else QB_EINVAL naming it and both types. Nested types need
  *   the same shape only: their inner field ids, names and requiredness may differ (another engine numbers
  *   them its own way); each value is checked against the table's type as it is written.
- * The files are still written in the table's current schema (its names, order and field ids). `input` is
- * copied; NULL returns to the table's schema. Before the first write (QB_EINVAL after).
+ * The files are still written in the table's current schema (its names, order and field ids). Batches for
+ * a table that has gained a nested column (which the batch path cannot write) are written row by row, that
+ * column null. `input` is not kept; NULL returns to the table's schema. Before the first write (QB_EINVAL
+ * after).
  */
 QB_API int qb_data_writer_set_input_schema(qb_data_writer *w, const qb_schema *input, qb_err *err) QB_WUR;
 /** Finish every open file. After QB_OK the files are listed by qb_data_writer_file. */
