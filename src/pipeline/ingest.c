@@ -1249,10 +1249,12 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
     rep->passes = 1;
     for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) rep->records += r->ok[i] ? r->nrec[i] : 0;
   } else if (rc == QB_OK && !(opts->skip_if_idle && !r->files.n)) {
+    /* the ML phase's tables too, as users may have evolved them: checked before the batch writes anything */
+    if (!opts->no_features) rc = qb__features_check(cat, err);
     /* a writer thread that cannot start (EAGAIN: the process's thread limit) leaves the batch on one */
     qb_err werr = QB_ERR_INIT;
-    if (batch_threads(opts) > 1 && qb_ingest_writer_new(&r->writer, &werr) == QB_OK) rep->threads = 2;
-    rc = run_batch(r, err);
+    if (rc == QB_OK && batch_threads(opts) > 1 && qb_ingest_writer_new(&r->writer, &werr) == QB_OK) rep->threads = 2;
+    if (rc == QB_OK) rc = run_batch(r, err);
     qb_ingest_writer_free(r->writer); /* idle since commit_tables; its spare buffers go before the ML phase */
     r->writer = NULL;
     if (rc == QB_OK && !opts->no_features && (rc = qb__ingest_lock_check(r->lock, err)) == QB_OK) {

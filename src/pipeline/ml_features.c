@@ -989,6 +989,52 @@ static int write_audit(job *j, const char *batch, int64_t ts_us, int32_t date, q
   return rc ? qb_err_wrap(err, "writing processing_metadata") : QB_OK;
 }
 
+int qb__features_check(qb_catalog *cat, qb_err *err)
+{
+  const char *now[16];
+  static const char *const id_col[] = {"experiment_id"};
+  struct {
+    const char *table;
+    const char *const *cols;
+    size_t n;
+  } reads[] = {{"vqe_iterations", iteration_cols, sizeof iteration_cols / sizeof *iteration_cols},
+               {"vqe_results", results_cols, sizeof results_cols / sizeof *results_cols},
+               {"ansatz_info", ansatz_cols, sizeof ansatz_cols / sizeof *ansatz_cols},
+               {"molecules", molecules_cols, sizeof molecules_cols / sizeof *molecules_cols},
+               {"performance_metrics", perf_cols, sizeof perf_cols / sizeof *perf_cols},
+               {"processing_metadata", NULL, 0}};
+  int rc = QB_OK;
+  for (size_t i = 0; rc == QB_OK && i < sizeof reads / sizeof reads[0]; i++) {
+    qb_table *t = NULL;
+    qb_schema *schema = NULL;
+    rc = load_table(&t, &schema, cat, reads[i].table, reads[i].n == 0, err);
+    if (rc == QB_OK && reads[i].n) rc = qb_vqe__column_names(now, t, schema, reads[i].cols, reads[i].n, err);
+    qb_table_free(t);
+    qb_schema_free(schema);
+  }
+  for (int k = 0; rc == QB_OK && k < QB_ML_TABLE_COUNT; k++) {
+    char ident[128];
+    snprintf(ident, sizeof ident, "%s.%s", QB_VQE_NAMESPACE, table_names[k]);
+    qb_table *t = NULL;
+    qb_schema *schema = NULL, *bound = NULL;
+    qb_partition_field fields[2];
+    qb_partition_spec spec;
+    rc = qb_ml_table_schema(&schema, &spec, fields, (qb_ml_table)k, err);
+    if (rc == QB_OK && (rc = qb_table_load(&t, cat, ident, err)) == QB_ENOTFOUND) {
+      qb_err_clear(err); /* created by the ML phase */
+      rc = QB_OK;
+    } else if (rc == QB_OK) {
+      rc = qb_vqe__bind_schema(&bound, t, schema, err);
+      if (rc == QB_OK) rc = qb_vqe__check_table(t, bound, err);
+      if (rc == QB_OK) rc = qb_vqe__column_names(now, t, bound, id_col, 1, err);
+    }
+    qb_table_free(t);
+    qb_schema_free(schema);
+    qb_schema_free(bound);
+  }
+  return rc ? qb_err_wrap(err, "the ML features") : QB_OK;
+}
+
 int qb__features_run_locked(qb_features_report *rep, qb_catalog *cat, const qb_features_options *opts,
                             qb_ingest_lock *lock, qb_err *err)
 {

@@ -130,6 +130,13 @@ void qb_ml__cols_add_rows(qb_ml_cols *c, size_t count);
 /** The buffered rows as qb_txn_write_batch takes them; valid until the next append or clear. */
 const qb_pq_column_batch *qb_ml__cols_batch(qb_ml_cols *c);
 
+/* Whether the ML phase can run on the warehouse's tables as users may have evolved them (docs/PIPELINE.md
+ * "Schema changes"), without writing anything: the columns it reads are in the source tables (by field id),
+ * and the ML tables that exist take its rows. The ingest asks before its batch writes anything, so such a
+ * change fails the run there, not after the feature tables were committed. QB_EINVAL naming the table and
+ * the column otherwise. */
+int qb__features_check(qb_catalog *cat, qb_err *err);
+
 /* qb_features_run under a warehouse lock the caller holds (the ingest's ML phase): the lock is checked
  * before each commit (qb__ingest_lock_check); NULL: none. */
 int qb__features_run_locked(qb_features_report *rep, qb_catalog *cat, const qb_features_options *opts,

@@ -119,4 +119,28 @@ check "a widened column: exit 1 (got $rc)" '[ $rc = 1 ]'
 check "a widened column: the error names the table, the column and both types ($(head -c 400 "$TMPDIR/w3.err"))" \
   'grep -q "table quantum_features.hamiltonian_terms" "$TMPDIR/w3.err" && grep -q "column term_index (field id [0-9]*) is long in the table, the rows. term_index is int" "$TMPDIR/w3.err"'
 check "a widened column: no table got a snapshot ($before / $(snaps))" '[ "$before" = "$(snaps)" ]'
+# the ML phase's needs are checked before the batch too: a column it reads dropped from a source table, or
+# an ML table's column widened, fails the run before any table gets a snapshot (the ML phase runs after the
+# feature tables' commits)
+W2="$TMPDIR/wh2"
+rm -rf "$T" && mkdir -p "$T" && cp "$TMPDIR"/r1/experiment.vqe/* "$T"/
+check "a second warehouse" 'ingest "$W2" x1'
+snaps2() { for t in molecules vqe_results processing_metadata ml_run_summary ingested_files; do
+  "$QBERG" -w "$W2" snapshots "quantum_features.$t" | wc -l; done | tr '\n' ' '; }
+"$QBERG" -w "$W2" alter quantum_features.vqe_results drop-column optimizer >/dev/null
+before=$(snaps2)
+cp "$TMPDIR"/r2/experiment.vqe/* "$T"/
+rc=0
+ingest "$W2" x2 || rc=$?
+check "an ML source column dropped: exit 1, naming it and how to add it back ($(head -c 400 "$TMPDIR/x2.err"))" \
+  '[ $rc = 1 ] && grep -q "table quantum_features.vqe_results: column optimizer (field id [0-9]*), which the pipeline reads, was dropped" "$TMPDIR/x2.err" && grep -q "add-column optimizer" "$TMPDIR/x2.err"'
+check "an ML source column dropped: no table got a snapshot ($before / $(snaps2))" '[ "$before" = "$(snaps2)" ]'
+"$QBERG" -w "$W2" alter quantum_features.vqe_results add-column optimizer string >/dev/null
+"$QBERG" -w "$W2" alter quantum_features.ml_run_summary widen num_atoms long >/dev/null
+before=$(snaps2)
+rc=0
+ingest "$W2" x3 || rc=$?
+check "an ML table's column widened: exit 1, naming it ($(head -c 400 "$TMPDIR/x3.err"))" \
+  '[ $rc = 1 ] && grep -q "table quantum_features.ml_run_summary" "$TMPDIR/x3.err" && grep -q "column num_atoms (field id [0-9]*) is long in the table, the rows. num_atoms is int" "$TMPDIR/x3.err"'
+check "an ML table's column widened: no table got a snapshot ($before / $(snaps2))" '[ "$before" = "$(snaps2)" ]'
 finish schema_evolution
