@@ -557,7 +557,9 @@ static void shape_text(char *buf, size_t n, size_t *used, const qb_type *t)
   size_t k = t->id == QB_T_LIST ? 1 : t->id == QB_T_MAP ? 2 : t->n_fields;
   put_text(buf, n, used, t->id == QB_T_LIST ? "list<" : t->id == QB_T_MAP ? "map<" : "struct<");
   for (size_t i = 0; i < k; i++) {
-    const qb_type *c = t->id == QB_T_LIST ? t->element : t->id == QB_T_MAP ? (i ? t->value : t->key) : t->fields[i].type;
+    const qb_type *c = t->id == QB_T_LIST  ? t->element
+                       : t->id == QB_T_MAP ? (i ? t->value : t->key)
+                                           : t->fields[i].type;
     if (i) put_text(buf, n, used, ", ");
     shape_text(buf, n, used, c);
   }

@@ -213,9 +213,8 @@ int qb_expidx_open(qb_expidx *ix, qb_catalog *cat, qb_err *err)
   /* users may have evolved it as any table: its rows are written and read by field id, and a change qberg
    * cannot write through fails here, before the batch writes anything */
   static const char *const names[2] = {"experiment_digest", "keyset_digest"};
-  if (rc == QB_OK) rc = qb_vqe__bind_schema(&ix->schema, ix->table, schema, err);
+  if (rc == QB_OK) rc = qb_vqe__bind_schema(&ix->schema, ix->table, schema, true, err);
   qb_schema_free(schema);
-  if (rc == QB_OK) rc = qb_vqe__check_table(ix->table, ix->schema, err);
   const char *now[2];
   if (rc == QB_OK) rc = qb_vqe__column_names(now, ix->table, ix->schema, names, 2, err);
   for (int i = 0; rc == QB_OK && i < 2; i++)

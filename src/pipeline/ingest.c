@@ -55,22 +55,21 @@ typedef qb_raw_list raw_list;
 /* ---- tables ------------------------------------------------------------------------------------------ */
 
 /* The table `ident`, created in `*schema` when missing. An existing one may have been evolved by users since
- * (qberg alter, Spark): *schema is then bound to it (qb_vqe__bind_schema), and a change the pipeline cannot
- * write through (a column's type, a required column added) fails here, before the batch writes anything. */
+ * (qberg alter, Spark): *schema is then bound to it and checked (qb_vqe__bind_schema), and a change the
+ * pipeline cannot write through (a column's type, a required column added) fails here, before the batch
+ * writes anything. */
 static int ensure_table(qb_table **out, qb_catalog *cat, const char *ident, qb_schema **schema,
                         const qb_partition_spec *spec, const char *comment, const char *const *plain, qb_err *err)
 {
   int rc = qb_table_load(out, cat, ident, err);
   if (rc == QB_OK) {
     qb_schema *bound = NULL;
-    rc = qb_vqe__bind_schema(&bound, *out, *schema, err);
-    if (rc == QB_OK) rc = qb_vqe__check_table(*out, bound, err);
+    rc = qb_vqe__bind_schema(&bound, *out, *schema, true, err);
     if (rc == QB_OK) {
       qb_schema_free(*schema);
       *schema = bound;
       return QB_OK;
     }
-    qb_schema_free(bound);
     qb_table_free(*out);
     *out = NULL;
     return rc;

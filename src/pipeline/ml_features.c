@@ -147,8 +147,7 @@ static int ensure_ml_table(qb_table **out, qb_schema **schema_out, qb_catalog *c
   if (rc == QB_OK) rc = qb_table_load(out, cat, ident, err);
   if (rc == QB_OK) {
     qb_schema *bound = NULL;
-    rc = qb_vqe__bind_schema(&bound, *out, schema, err);
-    if (rc == QB_OK) rc = qb_vqe__check_table(*out, bound, err);
+    rc = qb_vqe__bind_schema(&bound, *out, schema, true, err);
     qb_schema_free(schema);
     schema = bound;
     if (rc) {
@@ -294,6 +293,15 @@ static int scan_columns(job *j, qb_table *t, const qb_schema *schema, int src, c
   qb_scan_free(s);
   return rc ? qb_err_wrap(err, "reading %s", qb_table_name(t)) : QB_OK;
 }
+
+/* Columns `cols` of context source `src` (SRC_*). */
+static int scan_source(job *j, int src, const char *const *cols, size_t n, int (*fn)(job *, const qb_value *, qb_err *),
+                       qb_err *err)
+{
+  return scan_columns(j, j->src[src], j->src_schema[src], 1 + src, cols, n, fn, err);
+}
+
+#define COUNT(a) (sizeof(a) / sizeof *(a))
 
 static bool is_str(const qb_value *v) { return v->kind == QB_V_STRING; }
 
@@ -884,16 +892,13 @@ static int compute(job *j, qb_err *err)
 
   /* context of the new experiments (LEFT JOIN USING experiment_id, fan-out refused) */
   if (rep->experiments_new == 0) return QB_OK;
-  rc = scan_columns(j, j->src[SRC_RESULTS], j->src_schema[SRC_RESULTS], 1 + SRC_RESULTS, results_cols, sizeof results_cols / sizeof *results_cols,
-                    on_results, err);
+  rc = scan_source(j, SRC_RESULTS, results_cols, COUNT(results_cols), on_results, err);
   if (rc == QB_OK && !j->need_full && !j->need_ids)
-    rc = scan_columns(j, j->src[SRC_ANSATZ], j->src_schema[SRC_ANSATZ], 1 + SRC_ANSATZ, ansatz_cols, sizeof ansatz_cols / sizeof *ansatz_cols,
-                      on_ansatz, err);
+    rc = scan_source(j, SRC_ANSATZ, ansatz_cols, COUNT(ansatz_cols), on_ansatz, err);
   if (rc == QB_OK && !j->need_full && !j->need_ids)
-    rc = scan_columns(j, j->src[SRC_MOLECULES], j->src_schema[SRC_MOLECULES], 1 + SRC_MOLECULES, molecules_cols,
-                      sizeof molecules_cols / sizeof *molecules_cols, on_molecules, err);
+    rc = scan_source(j, SRC_MOLECULES, molecules_cols, COUNT(molecules_cols), on_molecules, err);
   if (rc == QB_OK && !j->need_full && !j->need_ids)
-    rc = scan_columns(j, j->src[SRC_PERF], j->src_schema[SRC_PERF], 1 + SRC_PERF, perf_cols, sizeof perf_cols / sizeof *perf_cols, on_perf, err);
+    rc = scan_source(j, SRC_PERF, perf_cols, COUNT(perf_cols), on_perf, err);
   if (rc || j->need_full || j->need_ids) return rc;
   for (experiment *e = j->first_new; e; e = e->next) {
     /* a new experiment's iterations are all in the appended data, its context rows need not be: a missing
@@ -908,7 +913,7 @@ static int compute(job *j, qb_err *err)
   }
 
   /* pass two */
-  rc = scan_columns(j, j->iters, j->iters_schema, 0, iteration_cols, sizeof iteration_cols / sizeof *iteration_cols, on_iteration, err);
+  rc = scan_columns(j, j->iters, j->iters_schema, 0, iteration_cols, COUNT(iteration_cols), on_iteration, err);
   if (rc == QB_OK && j->need_full) /* the same range as pass one, which opened */
     return QB_FAIL(err, QB_EINTERNAL, "vqe_iterations: the incremental read failed in pass two");
   for (experiment *e = j->first_new; rc == QB_OK && e; e = e->next) {
@@ -934,12 +939,11 @@ static int load_table(qb_table **out, qb_schema **schema_out, qb_catalog *cat, c
   if (rc == QB_ENOTFOUND)
     return qb_err_wrap(err, "the ML features need %s: run qberg ingest first", ident);
   qb_schema *bound = NULL;
-  if (rc == QB_OK) rc = qb_vqe__bind_schema(&bound, *out, *schema_out, err);
+  if (rc == QB_OK) rc = qb_vqe__bind_schema(&bound, *out, *schema_out, write, err);
   if (rc == QB_OK) {
     qb_schema_free(*schema_out);
     *schema_out = bound;
   }
-  if (rc == QB_OK && write) rc = qb_vqe__check_table(*out, *schema_out, err);
   return rc ? qb_err_wrap(err, "table %s", ident) : QB_OK;
 }
 
@@ -1024,8 +1028,7 @@ int qb__features_check(qb_catalog *cat, qb_err *err)
       qb_err_clear(err); /* created by the ML phase */
       rc = QB_OK;
     } else if (rc == QB_OK) {
-      rc = qb_vqe__bind_schema(&bound, t, schema, err);
-      if (rc == QB_OK) rc = qb_vqe__check_table(t, bound, err);
+      rc = qb_vqe__bind_schema(&bound, t, schema, true, err);
       if (rc == QB_OK) rc = qb_vqe__column_names(now, t, bound, id_col, 1, err);
     }
     qb_table_free(t);

@@ -33,7 +33,8 @@ int qb_vqe__txn_begin_vqe(qb_txn **out, qb_table *table, qb_vqe_table t, qb_err 
   return rc;
 }
 
-int qb_vqe__check_table(qb_table *table, const qb_schema *schema, qb_err *err)
+/* Whether the pipeline can write `table` in `schema`: a transaction begun with it and aborted. */
+static int check_table(qb_table *table, const qb_schema *schema, qb_err *err)
 {
   qb_txn *txn = NULL;
   int rc = qb_vqe__txn_begin(&txn, table, QB_TXN_FAST_APPEND, schema, err);
@@ -62,7 +63,7 @@ int qb_vqe__column_names(const char **out, qb_table *table, const qb_schema *sch
   return QB_OK;
 }
 
-int qb_vqe__bind_schema(qb_schema **out, qb_table *table, const qb_schema *schema, qb_err *err)
+int qb_vqe__bind_schema(qb_schema **out, qb_table *table, const qb_schema *schema, bool writes, qb_err *err)
 {
   *out = NULL;
   const qb_table_metadata *md = NULL;
@@ -85,5 +86,9 @@ int qb_vqe__bind_schema(qb_schema **out, qb_table *table, const qb_schema *schem
   }
   rc = qb_schema_new(out, qb_schema_id(schema), bound, n, NULL, 0, err);
   free(bound);
+  if (rc == QB_OK && writes && (rc = check_table(table, *out, err)) != QB_OK) {
+    qb_schema_free(*out);
+    *out = NULL;
+  }
   return rc;
 }

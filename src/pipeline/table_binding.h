@@ -24,13 +24,11 @@ int qb_vqe__txn_begin_vqe(qb_txn **out, qb_table *table, qb_vqe_table t, qb_err 
  * The pipeline's schema `schema` of `table` as bound to the table's current schema, into *out (free with
  * qb_schema_free): each top-level column keeps its field id, except one the table no longer has by id but
  * has by name with the same type (a user dropped it and added it back, which gives it a new id): that one
- * takes the table's id, so the pipeline fills and reads the column the user re-added.
+ * takes the table's id, so the pipeline fills and reads the column the user re-added. `writes`: the
+ * pipeline writes the table, and whether it can (as qb_vqe__txn_begin checks it) is checked too, before a
+ * batch writes anything: QB_EINVAL naming the table and the column otherwise (*out NULL then).
  */
-int qb_vqe__bind_schema(qb_schema **out, qb_table *table, const qb_schema *schema, qb_err *err);
-
-/** Whether the pipeline can write `table` in `schema` (as qb_vqe__txn_begin checks it), before a batch
- * writes anything: QB_OK, or QB_EINVAL naming the table and the column. */
-int qb_vqe__check_table(qb_table *table, const qb_schema *schema, qb_err *err);
+int qb_vqe__bind_schema(qb_schema **out, qb_table *table, const qb_schema *schema, bool writes, qb_err *err);
 
 /**
  * The current names in `table` of the columns the pipeline calls names[0..n) in `schema`, matched by field
