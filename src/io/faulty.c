@@ -172,6 +172,7 @@ static int fo_create(qb_fileio *io, const char *path, qb_create_mode mode, qb_wr
 static int fo_stat(qb_fileio *io, const char *path, qb_stat *out, qb_err *err)
 {
   faulty_io *f = (faulty_io *)io;
+  if (f->plan.before_stat) f->plan.before_stat(f->plan.before_stat_ctx, path);
   SIMPLE("stat", qb_fileio_stat(f->inner, path, out, err), path);
 }
 

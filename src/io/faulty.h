@@ -20,6 +20,10 @@ typedef struct qb_fault_plan {
   qb_code code;       /* for the failures; 0: QB_EIO */
   unsigned stall_ms;
   bool sticky;        /* every call from `at` on is hit, not only the one */
+  /* Called before each stat is passed on (NULL: none): a test changes the store between a read and the
+   * stat that follows it, as a producer still writing a file does. */
+  void (*before_stat)(void *ctx, const char *path);
+  void *before_stat_ctx;
 } qb_fault_plan;
 
 /**

@@ -567,33 +567,60 @@ static void add_skip(qb_ingest_report *rep, const char *file, const char *reason
   snprintf(j->reason, sizeof j->reason, "%s", reason);
 }
 
+/* Whether raw file f is gone or changed (size or modification time) since the listing. A file that a
+ * producer is still writing (a local copy in progress, a writer that does not write under a '.' name and
+ * rename) fails to parse, truncated; a rejection is final, so such a file is skipped instead and the next
+ * batch reads it whole (the producer's own write after the read changes its size, or its time). Asked only of files about to be rejected: one stat each (S3: a HEAD). A stat that
+ * fails otherwise leaves the rejection as it was. */
+static bool changed_since_listing(ingest_run *r, const raw_file *f)
+{
+  qb_stat st;
+  qb_err e = QB_ERR_INIT;
+  int rc = qb_fileio_stat(r->io, f->path, &st, &e);
+  qb_err_clear(&e);
+  if (rc == QB_ENOTFOUND) return true;
+  if (rc != QB_OK) return false;
+  /* times compared in whole seconds: S3 lists them to the millisecond, its HEAD to the second */
+  return st.size_bytes != f->size || (f->mtime_ms && st.mtime_ms && st.mtime_ms / 1000 != f->mtime_ms / 1000);
+}
+
 /* The outcome of parsing file i: accepted (`seen` takes the file's types: a rejected file must not change
  * the batch's types), rejected with its reason, skipped, or a fatal error that stops the batch. Only the
  * read returns QB_ENOTFOUND (the reader's errors are QB_ECORRUPT, QB_ELIMIT, QB_EUNSUPPORTED): the file was
  * deleted or moved since the listing (an S3 404 too). It is skipped, not rejected: rejections are final,
  * and a file that reappears (a retention job restoring it, a producer rewriting it) must be processed then.
- * It never enters the ledger, so the ledger's range summary stays the set of the files it records. */
+ * So is a file that fails to parse and has changed since the listing (changed_since_listing). A skipped file
+ * never enters the ledger, so the ledger's range summary stays the set of the files it records. */
 static int settle_file(ingest_run *r, size_t i, qb_vqe_types *seen, const qb_vqe_types *probe, int frc,
                        const qb_err *fe, qb_err *err)
 {
+  const raw_file *f = &r->files.v[i];
   if (frc == QB_ENOTFOUND) {
     r->skipped[i] = true;
-    add_skip(r->rep, r->files.v[i].path, fe->msg);
-    return QB_OK;
-  }
-  r->rep->bytes += r->files.v[i].size;
-  if (frc == QB_OK) {
-    *seen = *probe;
-    r->ok[i] = true;
+    add_skip(r->rep, f->path, fe->msg);
     return QB_OK;
   }
   if (fatal_code(frc)) {
     *err = *fe;
     return frc;
   }
+  if (frc != QB_OK && changed_since_listing(r, f)) {
+    char why[sizeof r->rep->skipped[0].reason];
+    snprintf(why, sizeof why, "changed while the batch read it (still being written?), left for the next batch: %.900s",
+             fe->msg);
+    r->skipped[i] = true;
+    add_skip(r->rep, f->path, why);
+    return QB_OK;
+  }
+  r->rep->bytes += f->size;
+  if (frc == QB_OK) {
+    *seen = *probe;
+    r->ok[i] = true;
+    return QB_OK;
+  }
   r->reasons[i] = strdup(fe->msg);
   if (!r->reasons[i]) return QB_FAIL(err, QB_ENOMEM, "out of memory");
-  add_reject(r->rep, r->files.v[i].path, fe->msg);
+  add_reject(r->rep, f->path, fe->msg);
   return QB_OK;
 }
 

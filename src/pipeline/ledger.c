@@ -374,7 +374,7 @@ typedef struct list_ctx {
   qb_err err;
 } list_ctx;
 
-static int keep(qb_raw_list *out, const char *path, const char *base, uint64_t size, qb_err *err)
+static int keep(qb_raw_list *out, const char *path, const char *base, const qb_stat *st, qb_err *err)
 {
   if (out->n == out->cap) {
     size_t cap = out->cap ? out->cap * 2 : 256;
@@ -386,7 +386,8 @@ static int keep(qb_raw_list *out, const char *path, const char *base, uint64_t s
   qb_raw_file *f = &out->v[out->n];
   memset(f, 0, sizeof *f);
   if (!(f->path = strdup(path))) return QB_FAIL(err, QB_ENOMEM, "out of memory listing raw files");
-  f->size = size;
+  f->size = st->size_bytes;
+  f->mtime_ms = st->mtime_ms;
   f->dir_len = (size_t)(base - path) - (base > path); /* split's: the folder without its '/' */
   f->patterned = parse_base(base, &f->counter, &f->nano);
   out->n++;
@@ -425,7 +426,8 @@ static bool want_listed(void *ctx, const char *path)
     return false;
   }
   add(&d->lt, h);
-  c->rc = keep(c->out, path, base, QB_SIZE_UNKNOWN, &c->err);
+  qb_stat unknown = {QB_SIZE_UNKNOWN, 0};
+  c->rc = keep(c->out, path, base, &unknown, &c->err);
   return false;
 }
 
@@ -446,6 +448,7 @@ static int stat_unsized(qb_raw_list *out, qb_fileio *io, qb_err *err)
       }
       if (rc) return rc;
       f->size = st.size_bytes;
+      f->mtime_ms = st.mtime_ms;
     }
     out->v[k++] = *f;
   }
@@ -466,7 +469,7 @@ static int on_listed(void *ctx, const char *path, const qb_stat *st, qb_err *err
   uint64_t h = qb_hash_bytes(path, strlen(path));
   if (c->pass == 2) {
     if (!inside || !d->mismatch) return QB_OK; /* decided by pass one */
-    if (!qb_u64set_has(&l->seen, h)) return keep(c->out, path, base, st->size_bytes, err);
+    if (!qb_u64set_has(&l->seen, h)) return keep(c->out, path, base, st, err);
     add(&d->l, h);
     return QB_OK;
   }
@@ -477,7 +480,7 @@ static int on_listed(void *ctx, const char *path, const qb_stat *st, qb_err *err
     return QB_OK;
   }
   if (d && within(&d->t, base)) add(&d->lt, h);
-  return keep(c->out, path, base, st->size_bytes, err); /* a candidate: decided after the listing */
+  return keep(c->out, path, base, st, err); /* a candidate: decided after the listing */
 }
 
 /* Candidates in the ledger leave `out` (and count in the folder's next set). */

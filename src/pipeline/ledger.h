@@ -18,6 +18,7 @@ typedef struct qb_raw_file {
   char *path;
   size_t dir_len; /* of path's folder (up to its last '/') */
   uint64_t size;
+  int64_t mtime_ms; /* as listed (qb_stat); 0 if unknown */
   uint64_t counter, nano;
   bool patterned;
 } qb_raw_file;

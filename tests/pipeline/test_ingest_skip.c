@@ -4,6 +4,7 @@
  * rejected_inputs, and the next batch that lists it processes it, with the ledger's range summary still
  * deciding without reading stored rows. The raw FileIO is io/faulty.h's wrapper failing one call. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +85,7 @@ static void teardown(fixture *f)
 static int batch(fixture *f, unsigned fail_at, bool *fired, qb_err *err)
 {
   qb_fileio *local = NULL, *io = NULL;
-  qb_fault_plan plan = {fail_at, QB_FAULT_FAIL, QB_ENOTFOUND, 0, false};
+  qb_fault_plan plan = {fail_at, QB_FAULT_FAIL, QB_ENOTFOUND, 0, false, NULL, NULL};
   int rc = qb_fileio_local_new(&local, err);
   if (rc == QB_OK) rc = qb_fileio_faulty_new(&io, local, true, &plan, err);
   else qb_fileio_free(local);
@@ -355,5 +356,113 @@ QB_TEST(file_grown_mid_batch_is_read_whole)
   CHECK_EQ_INT((long long)r->files_skipped, 0);
   CHECK_EQ_INT((long long)r->files_rejected, 0);
   CHECK_EQ_INT((long long)r->records, 4);
+  teardown(&f);
+}
+
+/* A producer still writing raw file 12 (no '.' name and rename): the batch lists and reads it half written,
+ * and the producer finishes it before the stat that precedes a rejection. */
+typedef struct writer_race {
+  char *path;
+  uint8_t *whole;
+  size_t n;
+  bool finish; /* finish the file at the stat (false: the producer stalls, the file stays half written) */
+  int stats;
+} writer_race;
+
+static void finish_at_stat(void *ctx, const char *path)
+{
+  writer_race *w = ctx;
+  if (strcmp(path, w->path) != 0) return;
+  w->stats++;
+  FILE *fp = w->finish ? fopen(w->path, "wb") : NULL;
+  if (fp) {
+    (void)fwrite(w->whole, 1, w->n, fp);
+    fclose(fp);
+  }
+}
+
+/* File 12 cut to half its bytes; its whole bytes kept in *w. */
+static int half_write(fixture *f, writer_race *w, qb_err *err)
+{
+  char dir[600];
+  snprintf(dir, sizeof dir, "%s/experiment.vqe", f->raw);
+  if (!(w->path = raw_file_named(dir, 12))) return QB_FAIL(err, QB_ENOTFOUND, "no raw file 12 in %s", dir);
+  qb_fileio *io = qb_catalog_io(f->cat);
+  int rc = qb_fileio_read_all(&w->whole, &w->n, io, w->path, SIZE_MAX, err);
+  if (rc == QB_OK && truncate(w->path, (off_t)(w->n / 2)) != 0)
+    rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "truncating %s", w->path);
+  return rc;
+}
+
+static int race_batch(fixture *f, writer_race *w, qb_err *err)
+{
+  qb_fileio *local = NULL, *io = NULL;
+  qb_fault_plan plan = {0};
+  plan.before_stat = finish_at_stat;
+  plan.before_stat_ctx = w;
+  int rc = qb_fileio_local_new(&local, err);
+  if (rc == QB_OK) rc = qb_fileio_faulty_new(&io, local, true, &plan, err);
+  else qb_fileio_free(local);
+  qb_ingest_options o = QB_INGEST_OPTIONS_INIT;
+  o.raw = f->raw;
+  o.raw_io = io;
+  o.no_features = true;
+  if (rc == QB_OK) rc = qb_ingest_run(f->rep, f->cat, &o, err);
+  qb_fileio_free(io);
+  return rc;
+}
+
+QB_TEST(file_finished_while_read_is_skipped_then_ingested_whole)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, 4, &err), &err);
+  writer_race w = {0};
+  w.finish = true;
+  CHECK_OK(half_write(&f, &w, &err), &err);
+  CHECK_OK(race_batch(&f, &w, &err), &err);
+  qb_ingest_report *r = f.rep;
+  CHECK_EQ_INT(w.stats, 1); /* asked once, when the parse failed */
+  CHECK_EQ_INT((long long)r->files_new, 4);
+  CHECK_EQ_INT((long long)r->files_rejected, 0);
+  CHECK_EQ_INT((long long)r->files_skipped, 1);
+  CHECK_EQ_INT((long long)r->records, 3);
+  CHECK(strstr(r->skipped[0].file, "/experiment.vqe/12-") != NULL);
+  CHECK(strstr(r->skipped[0].reason, "changed while the batch read it") != NULL);
+  CHECK(strstr(r->skipped[0].reason, "unexpected end of input") != NULL);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".ingested_files", "file", NULL, NULL, &err), 3);
+  /* the next batch reads the finished file: nothing rejected, all four experiments stored */
+  memset(f.rep, 0, sizeof *f.rep);
+  CHECK_OK(batch(&f, 0, NULL, &err), &err);
+  CHECK_EQ_INT((long long)r->files_new, 1);
+  CHECK_EQ_INT((long long)r->files_rejected, 0);
+  CHECK_EQ_INT((long long)r->records, 1);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".ingested_files", "file", NULL, NULL, &err), 4);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".molecules", "experiment_id", NULL, NULL, &err), 4);
+  free(w.path);
+  free(w.whole);
+  teardown(&f);
+}
+
+QB_TEST(file_cut_and_unchanged_is_rejected)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, 4, &err), &err);
+  writer_race w = {0};
+  CHECK_OK(half_write(&f, &w, &err), &err);
+  CHECK_OK(race_batch(&f, &w, &err), &err); /* the same size and time as listed: a broken file */
+  qb_ingest_report *r = f.rep;
+  CHECK_EQ_INT(w.stats, 1);
+  CHECK_EQ_INT((long long)r->files_rejected, 1);
+  CHECK_EQ_INT((long long)r->files_skipped, 0);
+  CHECK_EQ_INT((long long)r->records, 3);
+  CHECK(strstr(r->rejects[0].file, "/experiment.vqe/12-") != NULL);
+  CHECK(strstr(r->rejects[0].reason, "unexpected end of input") != NULL);
+  long long cut = -1;
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".rejected_inputs", "file", "/experiment.vqe/12-", &cut, &err), 1);
+  CHECK_EQ_INT(cut, 1);
+  free(w.path);
+  free(w.whole);
   teardown(&f);
 }
