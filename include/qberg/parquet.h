@@ -137,6 +137,10 @@ QB_API int qb_pq_codec_parse(qb_pq_codec *out, const char *name, qb_err *err) QB
  * written; LZO cannot be read. */
 QB_API bool qb_pq_codec_available(qb_pq_codec c, bool for_write);
 
+/** Whether files can be written with codec `c` at `level` (0: the codec's default): QB_OK, or QB_EINVAL
+ * saying why (a codec this build cannot write, a level outside the codec's range). The writer's own check. */
+QB_API int qb_pq_codec_check_write(qb_pq_codec c, int level, qb_err *err) QB_WUR;
+
 /* ---- schema tree ----------------------------------------------------------------------------------- */
 
 /**

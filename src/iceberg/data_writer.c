@@ -4,6 +4,7 @@
  * write.target-file-size-bytes, and every finished file becomes a data_file with its metrics
  * (qb_data_file_from_parquet under the table's metrics config). */
 #include <stdatomic.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -115,7 +116,13 @@ static int options(qb_data_writer *w, const qb_data_writer_options *o, qb_err *e
   if (codec && (rc = qb_pq_codec_parse(&wo.codec, codec, err)))
     return qb_err_wrap(err, "table property write.parquet.compression-codec");
   if ((rc = qb_tbl__prop_i64(&v, md, "write.parquet.compression-level", 0, err))) return rc;
-  wo.compression_level = (int)v;
+  wo.compression_level = v < INT_MIN ? INT_MIN : v > INT_MAX ? INT_MAX : (int)v;
+  /* checked here, where the properties can be named (the Parquet writer checks again, per file) */
+  if ((rc = qb_pq_codec_check_write(wo.codec, wo.compression_level, err)))
+    return qb_err_wrap(err, "table properties write.parquet.compression-codec=%s, write.parquet.compression-level=%s",
+                       codec ? codec : "(default zstd)",
+                       qb_table_metadata_property(md, "write.parquet.compression-level") ?
+                       qb_table_metadata_property(md, "write.parquet.compression-level") : "(default)");
   if ((rc = qb_tbl__prop_i64(&v, md, "write.parquet.row-group-size-bytes", (int64_t)128 << 20, err))) return rc;
   if (v <= 0) return QB_FAIL(err, QB_EINVAL, "write.parquet.row-group-size-bytes must be positive");
   wo.row_group_size_bytes = (uint64_t)v;

@@ -17,7 +17,10 @@ int qb_vqe__txn_begin(qb_txn **out, qb_table *table, qb_txn_op op, const qb_sche
   if (rc) return rc;
   if ((rc = qb_txn_set_write_schema(txn, schema, err)) != QB_OK) {
     qb_txn_abort(txn);
-    return qb_err_wrap(err, "table %s, as the pipeline writes it", qb_table_name(table));
+    const char *name = qb_table_name(table);
+    /* the table named once: the data writer's errors name it already */
+    if (err && name && strstr(err->msg, name)) return qb_err_wrap(err, "as the pipeline writes it");
+    return qb_err_wrap(err, "table %s, as the pipeline writes it", name ? name : "?");
   }
   *out = txn;
   return QB_OK;

@@ -37,6 +37,23 @@ grep -q '^qberg: QB_ENOTFOUND: loading table db.nope: ' "$TMPDIR/err" || fail "m
 grep -q 'no warehouse is set' "$TMPDIR/err" || fail "no warehouse message"
 q info 2>/dev/null; [ $? = 2 ] || fail "info without TABLE"
 q alter db.t frobnicate x 2>/dev/null; [ $? = 2 ] || fail "alter with an unknown action"
+# a Parquet codec or level the writers would refuse is refused by alter, naming the properties; nothing changes
+for kv in write.parquet.compression-codec=lz4 write.parquet.compression-codec=lzo write.parquet.compression-codec=bogus \
+  write.parquet.compression-level=99 write.parquet.compression-level=x; do
+  q alter db.t set-property "$kv" 2>"$TMPDIR/err"; [ $? = 1 ] || fail "alter accepted $kv"
+  grep -q "^qberg: QB_EINVAL: table db.t: nothing changed: write.parquet.compression-" "$TMPDIR/err" ||
+    fail "$kv message: $(cat "$TMPDIR/err")"
+done
+grep -q 'compression-level=x: not an integer' "$TMPDIR/err" || fail "level x: $(cat "$TMPDIR/err")"
+q alter db.t set-property write.parquet.compression-codec=lz4 2>"$TMPDIR/err"
+grep -q 'codec LZ4 (Hadoop framing, deprecated by Parquet) cannot be written: use lz4_raw' "$TMPDIR/err" || fail "lz4"
+[ "$(q alter db.t set-property write.parquet.compression-codec=gzip)" = 4 ] || fail "gzip refused"
+q alter db.t set-property write.parquet.compression-level=12 2>"$TMPDIR/err"; [ $? = 1 ] || fail "gzip level 12"
+grep -q 'compression-codec=gzip, write.parquet.compression-level=12: compression level 12 is out of range for GZIP (0-9)' \
+  "$TMPDIR/err" || fail "gzip 12: $(cat "$TMPDIR/err")"
+[ "$(q alter db.t set-property write.parquet.compression-codec=zstd write.parquet.compression-level=12)" = 5 ] ||
+  fail "zstd 12 refused"
+[ "$(q alter db.t unset-property write.parquet.compression-codec write.parquet.compression-level)" = 6 ] || fail "unset"
 q create db.t --schema "$SCHEMA" 2>"$TMPDIR/err"; [ $? = 1 ] || fail "create twice"
 grep -q 'QB_EEXISTS' "$TMPDIR/err" || fail "create twice message"
 q create db.z --schema '{"type":"struct","fields":[{"id":1}]}' 2>"$TMPDIR/err"; [ $? = 1 ] || fail "bad schema"
@@ -84,7 +101,7 @@ q rename db.t other.t
 [ "$(q tables)" = "db.c_exclusive
 db.c_lock
 other.t" ] || fail "tables after rename: $(q tables)"
-q --json info other.t | js 'assert d["version"]==3 and d["directory"].endswith("/other/t")'
+q --json info other.t | js 'assert d["version"]==6 and d["directory"].endswith("/other/t")'
 q drop other.t --purge
 q drop db.c_lock
 [ "$(q tables)" = db.c_exclusive ] || fail "tables after drop"

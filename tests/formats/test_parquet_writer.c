@@ -2296,7 +2296,7 @@ QB_TEST(bad_options)
   qb_pq_write_options o = QB_PQ_WRITE_OPTIONS_INIT;
   wfile f;
   o.codec = QB_PQ_LZ4;
-  CHECK_FAIL(wopen(&f, s, &o, &e), QB_EINVAL, &e, "parquet writer: codec LZ4 cannot be written");
+  CHECK_FAIL(wopen(&f, s, &o, &e), QB_EINVAL, &e, "parquet writer: codec LZ4 (Hadoop framing, deprecated by Parquet) cannot be written: use lz4_raw");
   qb_writer_abort(f.sink);
   qb_fileio_free(f.io);
   o = (qb_pq_write_options)QB_PQ_WRITE_OPTIONS_INIT;

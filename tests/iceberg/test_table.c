@@ -386,6 +386,37 @@ QB_TEST(compression_level_property)
   CHECK(size[2] != size[1] && size[2] != size[0]);
 }
 
+/* A codec or level the Parquet writer cannot write (set by another engine, or before qberg's alter checked
+ * them) fails the data writer's open, naming both properties, before any file is written. */
+QB_TEST(unwritable_codec_or_level_names_the_properties)
+{
+  static const struct {
+    const char *codec, *level, *want;
+  } cases[] = {
+      {"lz4", NULL, "table properties write.parquet.compression-codec=lz4, write.parquet.compression-level=(default): "
+                    "codec LZ4 (Hadoop framing, deprecated by Parquet) cannot be written: use lz4_raw"},
+      {"lzo", NULL, "compression-codec=lzo, write.parquet.compression-level=(default): codec LZO cannot be written"},
+      {NULL, "23", "compression-codec=zstd, write.parquet.compression-level=23: compression level 23 is out "
+                   "of range for ZSTD"},
+      {"gzip", "-1", "compression-codec=gzip, write.parquet.compression-level=-1: compression level -1 is out of range "
+                     "for GZIP (0-9)"},
+      {"brotli", "12", "compression level 12 is out of range for BROTLI (0-11)"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    qb_err err = QB_ERR_INIT;
+    fixture f;
+    qb_kv props[2];
+    size_t n = 0;
+    if (cases[k].codec) props[n++] = (qb_kv){"write.parquet.compression-codec", cases[k].codec};
+    if (cases[k].level) props[n++] = (qb_kv){"write.parquet.compression-level", cases[k].level};
+    CHECK_OK(setup(&f, "", props, n, &err), &err);
+    qb_data_writer *w = NULL;
+    CHECK_FAIL(qb_data_writer_open(&w, f.t, NULL, &err), QB_EINVAL, &err, cases[k].want);
+    CHECK(w == NULL);
+    teardown(&f);
+  }
+}
+
 QB_TEST(time_travel_by_id_tag_and_time)
 {
   qb_err err = QB_ERR_INIT;

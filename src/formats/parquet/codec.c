@@ -47,6 +47,20 @@ int qb_pq_codec_parse(qb_pq_codec *out, const char *name, qb_err *err)
                  name ? name : "(null)");
 }
 
+int qb_pq_codec_check_write(qb_pq_codec c, int level, qb_err *err)
+{
+  if (c == QB_PQ_LZ4)
+    return QB_FAIL(err, QB_EINVAL, "codec LZ4 (Hadoop framing, deprecated by Parquet) cannot be written: use lz4_raw");
+  if (!qb_pq_codec_available(c, true))
+    return QB_FAIL(err, QB_EINVAL, "codec %s cannot be written (uncompressed, snappy, gzip, zstd, lz4_raw, brotli)",
+                   qb_pq_codec_name(c));
+  if ((c == QB_PQ_GZIP && (level < 0 || level > 9)) || (c == QB_PQ_ZSTD && level > 22) ||
+      (c == QB_PQ_BROTLI && (level < 0 || level > 11)))
+    return QB_FAIL(err, QB_EINVAL, "compression level %d is out of range for %s (%s)", level, qb_pq_codec_name(c),
+                   c == QB_PQ_GZIP ? "0-9" : c == QB_PQ_ZSTD ? "at most 22" : "0-11");
+  return QB_OK;
+}
+
 bool qb_pq_codec_available(qb_pq_codec c, bool for_write)
 {
   switch (c) {

@@ -93,12 +93,8 @@ static int check_options(const qb_pq_write_options *o, qb_err *err)
   if (o->version != QB_PQ_WRITE_OPTIONS_VERSION)
     return QB_FAIL(err, QB_EINVAL, "write options version %u, this library knows %d", o->version,
                    QB_PQ_WRITE_OPTIONS_VERSION);
-  if (!qb_pq_codec_available(o->codec, true))
-    return QB_FAIL(err, QB_EINVAL, "codec %s cannot be written", qb_pq_codec_name(o->codec));
-  int lvl = o->compression_level;
-  if ((o->codec == QB_PQ_GZIP && (lvl < 0 || lvl > 9)) || (o->codec == QB_PQ_ZSTD && lvl > 22) ||
-      (o->codec == QB_PQ_BROTLI && (lvl < 0 || lvl > 11)))
-    return QB_FAIL(err, QB_EINVAL, "compression level %d is out of range for %s", lvl, qb_pq_codec_name(o->codec));
+  int rc = qb_pq_codec_check_write(o->codec, o->compression_level, err);
+  if (rc) return rc;
   if (o->data_page_version != 1 && o->data_page_version != 2)
     return QB_FAIL(err, QB_EINVAL, "data page version %d (want 1 or 2)", o->data_page_version);
   if (o->row_group_size_bytes == 0 || o->page_size_bytes == 0)
