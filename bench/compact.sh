@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Compaction of 10,000 small files (qb_compact through tests/tools/compact_run): a table gets FILES one-row
-# data files (write.target-file-size-bytes=1 makes the writer roll after every row) in FILES/1000 appends,
+# data files (write.target-file-size-bytes=1 with qberg.write.roll-min-rows=1 makes the writer roll after
+# every row) in FILES/1000 appends,
 # then one compaction rewrites them into 128 MiB files. Prints the time and the peak RSS (goal <= 128 MiB)
 # of the compaction, and checks the rows and fsck afterwards. On tmpfs (/dev/shm) when writable, so fsync
 # noise of a shared disk does not hide the cost. FILES=10000 overrides the count.
@@ -18,7 +19,7 @@ tmp=$(mktemp -d "$base/qberg-compact.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 schema='{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"},{"id":2,"name":"name","required":false,"type":"string"},{"id":3,"name":"v","required":false,"type":"double"}]}'
-"$Q" -w "$tmp/wh" create db.t --schema "$schema" --property write.target-file-size-bytes=1 >/dev/null
+"$Q" -w "$tmp/wh" create db.t --schema "$schema" --property write.target-file-size-bytes=1 --property qberg.write.roll-min-rows=1 >/dev/null
 per=1000
 t0=$(date +%s.%N)
 for ((b = 0; b < FILES / per; b++)); do

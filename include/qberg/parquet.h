@@ -434,9 +434,21 @@ QB_API void qb_pq_writer_abort(qb_pq_writer *w);
 
 /** Rows accepted so far. */
 QB_API uint64_t qb_pq_writer_rows(const qb_pq_writer *w);
-/** Estimated file size so far: bytes already given to the sink plus the open row group's buffered pages,
- * dictionaries and open-page estimates (for callers that roll files by size; the footer is not counted). */
+/** Estimated file size so far (for callers that roll files by size; the footer is not counted): bytes
+ * already given to the sink plus the open row group's buffered pages, dictionaries and open-page
+ * estimates, which are mostly uncompressed: they are scaled by the ratio of written to buffered bytes of
+ * this file's row groups written so far, or before the first by qb_pq_writer_size_hint's (none: taken as
+ * written, so a file rolled before its first row group is written would come out several times smaller
+ * than its target). */
 QB_API uint64_t qb_pq_writer_bytes(const qb_pq_writer *w);
+/** A ratio of written to buffered bytes (`out_bytes` / `in_bytes`, in_bytes > 0; 0 is ignored) for
+ * qb_pq_writer_bytes to use until this file's first row group is written: an earlier file's, of the same
+ * columns (qb_pq_writer_size_ratio). */
+QB_API void qb_pq_writer_size_hint(qb_pq_writer *w, uint64_t out_bytes, uint64_t in_bytes);
+/** The bytes this file's written row groups took (out) and had buffered (in); both 0 before the first. */
+QB_API void qb_pq_writer_size_ratio(const qb_pq_writer *w, uint64_t *out_bytes, uint64_t *in_bytes);
+/** Write the open row group out now (nothing if it is empty); errors poison the writer as a write's do. */
+QB_API int qb_pq_writer_flush_row_group(qb_pq_writer *w, qb_err *err) QB_WUR;
 /** Change the row group size limit of an open writer (bytes, > 0; 0 is ignored): callers that keep many
  * writers open share one memory budget this way. The open row group is written out at the next row that
  * finds it at or over the new limit. */

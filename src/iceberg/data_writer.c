@@ -63,6 +63,10 @@ struct qb_data_writer {
   char *schema_json;
   qb_metrics_config *metrics;
   uint64_t target;
+  /* written / buffered bytes of the row groups of the files finished so far: each new file's size estimate
+   * starts from them (qb_pq_writer_size_hint), as the buffered bytes are mostly uncompressed */
+  uint64_t ratio_out, ratio_in;
+  uint64_t roll_min_rows; /* qb_data_writer__roll_min_rows */
   size_t max_open;
   int32_t sort_order_id;
   qb_map open;          /* partition key -> part_file */
@@ -106,6 +110,16 @@ struct qb_data_writer {
 
 /* ---- options from table properties ------------------------------------------------------------------- */
 
+int qb_data_writer__roll_min_rows(uint64_t *out, const qb_table_metadata *md, qb_err *err)
+{
+  int64_t v;
+  int rc = qb_tbl__prop_i64(&v, md, QB_ROLL_MIN_ROWS_PROP, QB_DATA_WRITER_ROLL_MIN_ROWS, err);
+  if (rc) return rc;
+  if (v < 1) return QB_FAIL(err, QB_EINVAL, "table property %s must be at least 1", QB_ROLL_MIN_ROWS_PROP);
+  *out = (uint64_t)v;
+  return QB_OK;
+}
+
 static int options(qb_data_writer *w, const qb_data_writer_options *o, qb_err *err)
 {
   const qb_table_metadata *md = w->tbl.md;
@@ -148,6 +162,7 @@ static int options(qb_data_writer *w, const qb_data_writer_options *o, qb_err *e
     w->target = (uint64_t)v;
   }
   w->max_open = o->max_open_files ? o->max_open_files : DEFAULT_MAX_OPEN_FILES;
+  if ((rc = qb_data_writer__roll_min_rows(&w->roll_min_rows, md, err))) return rc;
   /* Java writes the table schema into the footer as "iceberg.schema" */
   if ((rc = qb_schema_to_json(&w->schema_json, w->schema, err))) return rc;
   w->footer[0] = (qb_pq_kv){"iceberg.schema", w->schema_json};
@@ -363,7 +378,18 @@ static int finish(qb_data_writer *w, part_file *p, qb_err *err)
 {
   qb_pq_write_result *res = NULL;
   qb_data_file *f = NULL;
-  int rc = qb_pq_writer_close(p->pq, &res, err);
+  /* the last row group written first, so that the ratio counts the whole file (a file of one row group,
+   * the usual one when the target is below the row group size, would add nothing) */
+  int rc = qb_pq_writer_flush_row_group(p->pq, err);
+  if (rc == QB_OK) {
+    uint64_t out, in;
+    qb_pq_writer_size_ratio(p->pq, &out, &in);
+    w->ratio_out += out;
+    w->ratio_in += in;
+    rc = qb_pq_writer_close(p->pq, &res, err);
+  } else {
+    qb_pq_writer_abort(p->pq);
+  }
   p->pq = NULL;
   if (rc == QB_OK) {
     rc = qb_writer_close(p->sink, err);
@@ -434,6 +460,7 @@ static int start_file(part_file **out, qb_data_writer *w, const qb_value *vals, 
    * refer to this one (docs/CATALOG.md, "Durability"). */
   if (rc == QB_OK) rc = qb_fileio_create(&p->sink, w->tbl.io, p->physical, QB_CREATE_EXCLUSIVE_BATCHED, err);
   if (rc == QB_OK) rc = qb_pq_writer_open(&p->pq, p->sink, w->pq_schema, &w->wo, err);
+  if (rc == QB_OK) qb_pq_writer_size_hint(p->pq, w->ratio_out, w->ratio_in);
   free(ppath);
   free(rel);
   if (rc) {
@@ -480,6 +507,23 @@ static int poison(qb_data_writer *w, int rc, qb_err *err)
 
 /* The open file of the partition in w->pvals (opened if needed: the least recently written one is finished
  * beyond max_open_files). Errors are the writer's poison. */
+/* Finish p's file when it has reached the target size (and QB_DATA_WRITER_ROLL_MIN_ROWS rows). While no row group of this write has been written,
+ * the estimate is the buffered, uncompressed size, several times the file's: the row group is written out
+ * first, which gives the ratio (a target below the row group size made files 1/16 of it, and compaction
+ * then rewrote them on every run). */
+static int roll_at_target(qb_data_writer *w, part_file *p, qb_err *err)
+{
+  if (p->rows < w->roll_min_rows || qb_pq_writer_bytes(p->pq) < w->target) return QB_OK;
+  uint64_t out, in;
+  qb_pq_writer_size_ratio(p->pq, &out, &in);
+  if (!in && !w->ratio_in) {
+    int rc = qb_pq_writer_flush_row_group(p->pq, err);
+    if (rc) return rc;
+    if (qb_pq_writer_bytes(p->pq) < w->target) return QB_OK;
+  }
+  return finish(w, p, err);
+}
+
 static int route(part_file **out, qb_data_writer *w, qb_err *err)
 {
   size_t np = w->spec->n_fields;
@@ -693,7 +737,7 @@ static int write_row(qb_data_writer *w, const qb_value *row, qb_err *err)
   p->rows++;
   p->last_used = ++w->tick;
   w->rows++;
-  if (qb_pq_writer_bytes(p->pq) >= w->target && (rc = finish(w, p, err))) return poison(w, rc, err);
+  if ((rc = roll_at_target(w, p, err))) return poison(w, rc, err);
   return QB_OK;
 }
 
@@ -826,7 +870,7 @@ static int write_run(qb_data_writer *w, const qb_pq_column_batch *cols, size_t r
     w->rows += slice;
     row += slice;
     n -= slice;
-    if (qb_pq_writer_bytes(p->pq) >= w->target && (rc = finish(w, p, err))) return poison(w, rc, err);
+    if ((rc = roll_at_target(w, p, err))) return poison(w, rc, err);
   }
   return QB_OK;
 }

@@ -7,6 +7,18 @@
 #include "iceberg/table_int.h"
 #include "qberg/table.h"
 
+/* A file is rolled at the target size only once it holds this many rows (Java's RollingFileWriter checks
+ * the size only every 1,000 rows): a target smaller than a few rows' bytes plus a footer would otherwise
+ * make a file per row. Compaction takes a file over its size limit as splittable only with twice as many
+ * (else such files would be rewritten into themselves on every run). The table property
+ * QB_ROLL_MIN_ROWS_PROP (an integer >= 1) sets another minimum (1: a file per row at a tiny target, as
+ * bench/compact.sh makes its 10,000 small files). */
+#define QB_DATA_WRITER_ROLL_MIN_ROWS 100
+#define QB_ROLL_MIN_ROWS_PROP "qberg.write.roll-min-rows"
+/* The table's minimum rows per rolled file (QB_ROLL_MIN_ROWS_PROP or the default); QB_EINVAL naming the
+ * property for a value that is not an integer >= 1. */
+int qb_data_writer__roll_min_rows(uint64_t *out, const qb_table_metadata *md, qb_err *err);
+
 /* parquet_schema.c: the Parquet schema of `schema`, finished. */
 int qb_data_writer__parquet_schema(qb_pq_schema **out, const qb_schema *schema, qb_err *err);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "catalog/catalog_int.h"
+#include "iceberg/data_writer_int.h"
 #include "iceberg/partition_tuple.h"
 #include "iceberg/table_int.h"
 #include "qberg/compact.h"
@@ -51,6 +52,7 @@ typedef struct plan {
   size_t n_proj;
   int64_t target, min_size, max_size;
   int32_t min_input;
+  uint64_t roll_min_rows; /* the writer's (qb_data_writer__roll_min_rows): a file too large is split only with 2x */
   cfile *files;
   size_t n_files, cap_files;
   cgroup *groups;
@@ -202,7 +204,8 @@ static int add_candidate(plan *p, const qb_manifest_entry *e, int32_t spec_id, c
   gr->bytes += e->data_file.file_size_in_bytes;
   gr->deletes |= nd > 0;
   gr->old_spec |= spec_id != p->spec->spec_id;
-  gr->too_large |= e->data_file.file_size_in_bytes > p->max_size;
+  gr->too_large |= e->data_file.file_size_in_bytes > p->max_size &&
+                   (uint64_t)e->data_file.record_count >= 2 * p->roll_min_rows;
   return QB_OK;
 }
 
@@ -261,8 +264,11 @@ static int on_data(plan *p, const qb_manifest_entry *e, int32_t spec_id, qb_err 
   if (rc) return rc;
   bool sel;
   if ((rc = selected(&sel, p, f, spec_id, err))) return rc;
-  /* Java SizeBasedFileRewriter: too small, too large, or with deletes; files of older specs always */
-  bool candidate = sel && (f->file_size_in_bytes < p->min_size || f->file_size_in_bytes > p->max_size || nd > 0 ||
+  /* Java SizeBasedFileRewriter: too small, too large, or with deletes; files of older specs always. A file
+   * too large that the writer would not split (too few rows for two files) is left: else a target below a
+   * few rows' size would rewrite such files on every run. */
+  bool too_large = f->file_size_in_bytes > p->max_size && (uint64_t)f->record_count >= 2 * p->roll_min_rows;
+  bool candidate = sel && (f->file_size_in_bytes < p->min_size || too_large || nd > 0 ||
                            spec_id != p->spec->spec_id);
   if (!candidate) return mark_deletes(p, dels, nd, true, err);
   return add_candidate(p, e, spec_id, dels, nd, err);
@@ -284,6 +290,7 @@ static int make_plan(plan *p, qb_table *t, const qb_compact_options *o, qb_err *
   p->min_size = p->target / 4 * 3;       /* Java MIN_FILE_SIZE_DEFAULT_RATIO 0.75 */
   p->max_size = p->target / 10 * 18;     /* Java MAX_FILE_SIZE_DEFAULT_RATIO 1.80 */
   if (p->max_size < p->target) p->max_size = INT64_MAX; /* overflowed */
+  if ((rc = qb_data_writer__roll_min_rows(&p->roll_min_rows, md, err))) return rc;
   p->min_input = o && o->min_input_files > 0 ? o->min_input_files : DEFAULT_MIN_INPUT;
   if (o && o->min_input_files < 0) return QB_FAIL(err, QB_EINVAL, "min input files must be positive");
   if (o && o->partition_filter) {

@@ -357,6 +357,38 @@ QB_TEST(rolling_files_at_target_size)
   teardown(&f);
 }
 
+/* Files come out near write.target-file-size-bytes when the target is below the row group size (so that
+ * a file is one row group, its buffered bytes uncompressed until it is written): the estimate scales them
+ * by the compression ratio learned from the first row group and the files finished before. They were 1/16
+ * of the target, and `maintain compact` (which rewrites files under 3/4 of the target) then rewrote every
+ * such file on every run. */
+QB_TEST(files_near_the_target_size_when_compressed)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  qb_kv props[] = {{"write.target-file-size-bytes", "65536"}};
+  CHECK_OK(setup(&f, "", props, 1, &err), &err);
+  qb_txn_result r;
+  CHECK_OK(append_range(f.t, QB_TXN_APPEND, 0, 200000, NULL, &r, &err), &err);
+  qb_scan_options so = QB_SCAN_OPTIONS_INIT;
+  qb_scan *sc = NULL;
+  CHECK_OK(qb_scan_new(&sc, f.t, &so, &err), &err);
+  size_t n = 0, in_range = 0;
+  int64_t total = 0;
+  const qb_scan_task *task;
+  while (qb_scan_next_file(&task, sc, &err) == QB_OK && task) {
+    int64_t size = task->entry->data_file.file_size_in_bytes;
+    n++;
+    total += task->entry->data_file.record_count;
+    in_range += size >= 65536 / 4 * 3 && size <= 65536 / 10 * 18;
+  }
+  qb_scan_free(sc);
+  CHECK_EQ_INT(total, 200000);
+  CHECK(n >= 4);
+  CHECK(in_range + 1 >= n); /* all but the last */
+  teardown(&f);
+}
+
 /* write.parquet.compression-level is honoured: unset, zstd writes at its default (level 1 with a smaller
  * hash table and 7-byte matches, formats/parquet/codec.h), so level 1 set explicitly (zstd's own level 1)
  * writes other bytes, and so does level 19. */
@@ -781,8 +813,11 @@ QB_TEST(write_batch_rolls_files_like_write)
   CHECK_OK(qb_data_writer_close(wb, &err), &err);
   size_t na = qb_data_writer_n_files(wa), nb = qb_data_writer_n_files(wb);
   CHECK(na > 3);
-  /* the row path finishes a file at the first row whose estimated size reaches the target; the batch path's
-   * files end within a few rows of the same place */
+  /* the row path finishes a file at the first row whose estimated size reaches the target; the batch path
+   * checks between slices, so its files end near the same place. The estimate scales the buffered bytes by
+   * the compression ratio of the row groups written so far, which depends on where each path wrote its
+   * first row group (the row path at the row that reached the target, the batch path at a slice's end):
+   * the row counts agree within 10 % */
   int64_t lo = INT64_MAX, hi = 0, recs = 0;
   for (size_t i = 0; i + 1 < na; i++) {
     int64_t rc = qb_data_writer_file(wa, i)->record_count;
@@ -792,7 +827,7 @@ QB_TEST(write_batch_rolls_files_like_write)
   for (size_t i = 0; i < nb; i++) {
     const qb_data_file *fb = qb_data_writer_file(wb, i);
     recs += fb->record_count;
-    if (i + 1 < nb) CHECK(fb->record_count >= lo - 3 && fb->record_count <= hi + 3);
+    if (i + 1 < nb) CHECK(fb->record_count >= lo - lo / 10 && fb->record_count <= hi + hi / 10);
   }
   CHECK_EQ_INT(recs, BN);
   CHECK(nb + 1 >= na && nb <= na + 1);
@@ -910,7 +945,7 @@ QB_TEST(write_batch_repeats_without_values)
   CHECK_OK(qb_data_writer_close(wb, &err), &err);
   CHECK_OK(qb_data_writer_close(wc, &err), &err);
   size_t nf = qb_data_writer_n_files(wb);
-  CHECK(nf > 20); /* 9 partitions (3 days x 2 bases + null), rolled */
+  CHECK(nf >= 18); /* 9 partitions (3 days x 2 bases + null), rolled */
   CHECK_EQ_INT(qb_data_writer_n_files(wc), nf);
   for (size_t i = 0; i < nf && i < qb_data_writer_n_files(wc); i++) {
     const qb_data_file *x = qb_data_writer_file(wb, i), *y = qb_data_writer_file(wc, i);

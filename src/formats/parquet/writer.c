@@ -46,6 +46,10 @@ struct qb_pq_writer {
   size_t n_rgs, cap_rgs;
   uint64_t rg_rows, rows;
   uint64_t bytes_per_row;      /* of the last row group written (0 before the first): batch sizing */
+  /* The open row group's buffered bytes are mostly uncompressed; qb_pq_writer_bytes scales them by the
+   * ratio of bytes written to bytes buffered of the row groups written so far (staged_out / staged_in),
+   * or, before the first, by the caller's hint (qb_pq_writer_size_hint; hint_in 0: none, taken as 1). */
+  uint64_t staged_in, staged_out, hint_in, hint_out;
   bool flat;                   /* write_batch allowed */
   bool flat_rows;              /* every root field a leaf: write_row shreds with qb_pq_shred_flat */
   const char *not_flat;        /* else: the first column that is not flat */
@@ -193,6 +197,8 @@ void qb_pq_writer_set_row_group_size(qb_pq_writer *w, uint64_t bytes)
   if (w && bytes) w->o.row_group_size_bytes = bytes;
 }
 
+static int flush_row_group(qb_pq_writer *w, qb_err *err);
+
 static uint64_t buffered_bytes(const qb_pq_writer *w)
 {
   uint64_t n = 0;
@@ -202,7 +208,31 @@ static uint64_t buffered_bytes(const qb_pq_writer *w)
 
 uint64_t qb_pq_writer_bytes(const qb_pq_writer *w)
 {
-  return qb_writer_offset(w->sink) - w->base + w->buffered;
+  uint64_t written = qb_writer_offset(w->sink) - w->base, in = w->staged_in, out = w->staged_out;
+  if (!in) in = w->hint_in, out = w->hint_out;
+  if (!in) return written + w->buffered;
+  return written + (uint64_t)((double)w->buffered * ((double)out / (double)in)) + 1;
+}
+
+void qb_pq_writer_size_hint(qb_pq_writer *w, uint64_t out_bytes, uint64_t in_bytes)
+{
+  if (w && in_bytes) w->hint_in = in_bytes, w->hint_out = out_bytes;
+}
+
+void qb_pq_writer_size_ratio(const qb_pq_writer *w, uint64_t *out_bytes, uint64_t *in_bytes)
+{
+  *out_bytes = w->staged_out;
+  *in_bytes = w->staged_in;
+}
+
+int qb_pq_writer_flush_row_group(qb_pq_writer *w, qb_err *err)
+{
+  if (w->poison_rc) return fail_poisoned(w, err);
+  int rc = flush_row_group(w, err);
+  if (rc) return poison(w, rc, err);
+  w->buffered = buffered_bytes(w);
+  w->buffered_now = true;
+  return QB_OK;
 }
 
 static int flush_row_group(qb_pq_writer *w, qb_err *err)
@@ -223,6 +253,7 @@ static int flush_row_group(qb_pq_writer *w, qb_err *err)
   rg.n_columns = (uint32_t)w->n_cols;
   rg.has_file_offset = rg.has_total_compressed_size = true;
   rg.file_offset = (int64_t)(qb_writer_offset(w->sink) - w->base);
+  uint64_t staged = buffered_bytes(w);
   for (size_t i = 0; i < w->n_cols; i++) {
     qb_pq_column_chunk *cc = &rg.columns[i];
     rc = qb_pq_colw_flush(cc, &w->cols[i], w->sink, w->base, &w->rg_arena, &w->file_stats[i], err);
@@ -234,6 +265,8 @@ static int flush_row_group(qb_pq_writer *w, qb_err *err)
   }
   rg.num_rows = (int64_t)w->rg_rows;
   w->bytes_per_row = (uint64_t)rg.total_compressed_size / w->rg_rows + 1;
+  w->staged_in += staged;
+  w->staged_out += qb_writer_offset(w->sink) - w->base - (uint64_t)rg.file_offset;
   if (w->n_rgs <= INT16_MAX) {
     rg.has_ordinal = true;
     rg.ordinal = (int16_t)w->n_rgs;
