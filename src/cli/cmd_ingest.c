@@ -129,6 +129,10 @@ static void print_json(const qb_ingest_report *r)
   print_files_json(r->skipped, r->n_skipped);
   printf(",\"index_filter_error\":");
   qb_cli_json_str(stdout, r->index_filter_error);
+  printf(",\"tables_replaced\":[");
+  for (int t = 0, k = 0; t < QB_VQE_FEATURE_TABLES; t++)
+    if (r->tables_replaced[t]) printf("%s\"%s\"", k++ ? "," : "", qb_vqe_table_describe((qb_vqe_table)t)->name);
+  printf("],\"keysets_untrusted\":%s", r->keysets_untrusted ? "true" : "false");
   if (r->features.batch_id[0]) { /* the ML phase ran */
     printf(",\"features\":");
     qb_cli_features_print(&r->features, true);
@@ -161,6 +165,13 @@ static void print_summary(const qb_ingest_report *r)
   if (r->index_filter_error[0])
     printf("experiment index: its Bloom filter was not used (%s): entries read, the file replaced\n",
            r->index_filter_error);
+  for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++)
+    if (r->tables_replaced[t])
+      fprintf(stderr,
+              "warning: %s.%s was dropped and created again (or emptied) since the last batch: its earlier "
+              "rows are gone. Stored experiments met again are compared row by row from now on, so delivering "
+              "their raw files again (under new names) puts their rows back.\n",
+              QB_VQE_NAMESPACE, qb_vqe_table_describe((qb_vqe_table)t)->name);
   if (r->files_skipped)
     printf("skipped: %llu raw files gone since the listing (not recorded: a later batch processes them if they "
            "reappear)\n",

@@ -21,6 +21,8 @@ static const char index_schema_json[] =
     "{\"id\":4,\"name\":\"processing_timestamp\",\"required\":false,\"type\":\"timestamptz\"}]}";
 
 #define COVERS_KEY "qberg.covers"
+#define COVERS_UUID_KEY "qberg.covers-uuid"
+#define UNTRUSTED_KEY "qberg.keysets-untrusted"
 #define BLOOM_KEY "qberg.bloom"
 #define BLOOM_BASE_KEY "qberg.bloom-base" /* the snapshot the filter was built on */
 
@@ -107,6 +109,21 @@ static void parse_covers(int64_t covers[QB_VQE_FEATURE_TABLES], const char *s)
     if (end == s) break;
     covers[t] = v;
     s = *end == ',' ? end + 1 : end;
+  }
+}
+
+/* "qberg.covers-uuid" = nine table uuids in table order, comma-separated (empty: none recorded). */
+static void parse_uuids(char uuids[QB_VQE_FEATURE_TABLES][40], const char *s)
+{
+  for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) uuids[t][0] = '\0';
+  for (int t = 0; s && t < QB_VQE_FEATURE_TABLES; t++) {
+    const char *end = strchr(s, ',');
+    size_t n = end ? (size_t)(end - s) : strlen(s);
+    if (n < sizeof uuids[t]) {
+      memcpy(uuids[t], s, n);
+      uuids[t][n] = '\0';
+    }
+    s = end ? end + 1 : NULL;
   }
 }
 
@@ -230,6 +247,9 @@ int qb_expidx_open(qb_expidx *ix, qb_catalog *cat, qb_err *err)
     return QB_OK;
   }
   parse_covers(ix->covers, qb_snapshot_summary_get(cur, COVERS_KEY));
+  parse_uuids(ix->covers_uuid, qb_snapshot_summary_get(cur, COVERS_UUID_KEY));
+  const char *untrusted = qb_snapshot_summary_get(cur, UNTRUSTED_KEY);
+  ix->keysets_untrusted = untrusted && !strcmp(untrusted, "true");
   if ((rc = named_bloom(&ix->named_bloom, md, err))) return rc;
   const char *bloom = current_bloom(md);
   if (bloom) read_bloom(ix, bloom);
@@ -305,7 +325,8 @@ static int write_bloom(char **path, int64_t *base, qb_expidx *ix, const qb_bloom
 }
 
 int qb_expidx_commit(qb_expidx *ix, const qb_expidx_map *added, const int64_t covers[QB_VQE_FEATURE_TABLES],
-                     const char *batch_id, int64_t timestamp_us, qb_err *err)
+                     const char *const uuids[QB_VQE_FEATURE_TABLES], const char *batch_id, int64_t timestamp_us,
+                     qb_err *err)
 {
   if (!added->count) return QB_OK;
   qb_txn *txn = NULL;
@@ -330,6 +351,12 @@ int qb_expidx_commit(qb_expidx *ix, const qb_expidx_map *added, const int64_t co
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++)
     n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%lld", t ? "," : "", (long long)covers[t]);
   if (rc == QB_OK) rc = qb_txn_set_summary(txn, COVERS_KEY, buf, err);
+  char ubuf[QB_VQE_FEATURE_TABLES * 40 + 1];
+  n = 0;
+  for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++)
+    n += (size_t)snprintf(ubuf + n, sizeof ubuf - n, "%s%.39s", t ? "," : "", uuids && uuids[t] ? uuids[t] : "");
+  if (rc == QB_OK) rc = qb_txn_set_summary(txn, COVERS_UUID_KEY, ubuf, err);
+  if (rc == QB_OK && ix->keysets_untrusted) rc = qb_txn_set_summary(txn, UNTRUSTED_KEY, "true", err);
   if (rc == QB_OK) rc = qb_txn_set_summary(txn, "qberg.batch-id", batch_id, err);
   qb_bloom next = {0};
   char *path = NULL;

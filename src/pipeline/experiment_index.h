@@ -55,6 +55,13 @@ typedef struct qb_expidx {
   int64_t opened_at; /* the snapshot current at open (-1: none): what `bloom` and `stored` describe */
   /* per feature table: the snapshot id the index covers (-1: none; the index was never committed) */
   int64_t covers[QB_VQE_FEATURE_TABLES];
+  /* per feature table: its table uuid when the index covered it ("": not recorded, an older qberg) */
+  char covers_uuid[QB_VQE_FEATURE_TABLES][40];
+  /* The key-set digests cannot be trusted: a feature table was replaced (dropped and created again) since
+   * they were computed, so an experiment's digest counts rows the table no longer holds. Every stored
+   * experiment a batch meets again is then compared row by row. Sticky: every later index commit keeps
+   * it (qberg.keysets-untrusted). */
+  bool keysets_untrusted;
   uint64_t entries_read; /* index rows read by this batch */
 } qb_expidx;
 
@@ -69,11 +76,12 @@ int qb_expidx_lookup(bool *found, uint64_t *keyset, qb_expidx *ix, uint64_t exp,
 int qb_expidx_stored(const qb_expidx *ix, uint64_t exp);
 /**
  * Append the batch's entries (`added`) and record that the index now covers `covers` (the feature
- * tables' snapshot ids after the batch), with a Bloom filter of every entry written next to the index's data
+ * tables' snapshot ids after the batch) of the tables `uuids` (NULL entries: not recorded), with a Bloom filter of every entry written next to the index's data
  * files and named in the same commit. Nothing is committed when `added` is empty.
  */
 int qb_expidx_commit(qb_expidx *ix, const qb_expidx_map *added, const int64_t covers[QB_VQE_FEATURE_TABLES],
-                     const char *batch_id, int64_t timestamp_us, qb_err *err);
+                     const char *const uuids[QB_VQE_FEATURE_TABLES], const char *batch_id, int64_t timestamp_us,
+                     qb_err *err);
 /** NULL-safe on a zeroed struct. */
 void qb_expidx_close(qb_expidx *ix);
 

@@ -472,6 +472,28 @@ static qb_value i64_value(int64_t x)
 
 /* ---- phase 0: batch identity and tables -------------------------------------------------------------- */
 
+/* Feature tables replaced since the index covered them: another table uuid than the one it recorded, or
+ * no snapshot where it covered one (a table dropped and created again by this run, or an index written
+ * before uuids were recorded). The index's key-set digests then count rows that are gone: an experiment
+ * met again would be dropped whole as stored, and the table would never get its rows back. From now on
+ * (qb_expidx.keysets_untrusted, kept by every later index commit) stored experiments are compared row by
+ * row, as the seed's anti join does. */
+static int find_replaced(ingest_run *r, qb_err *err)
+{
+  for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
+    const qb_table_metadata *md;
+    int rc = qb_table_get_metadata(&md, r->ts[t].table, err);
+    if (rc) return rc;
+    const char *uuid = qb_table_metadata_uuid(md), *was = r->ix.covers_uuid[t];
+    bool replaced = (was[0] && uuid && strcmp(uuid, was) != 0) ||
+                    (r->ix.covers[t] >= 0 && qb_table_metadata_current_snapshot_id(md) < 0);
+    r->rep->tables_replaced[t] = replaced;
+    if (replaced) r->ix.keysets_untrusted = true;
+  }
+  r->rep->keysets_untrusted = r->ix.keysets_untrusted;
+  return QB_OK;
+}
+
 static int open_tables(ingest_run *r, qb_err *err)
 {
   const qb_ingest_options *o = r->opts;
@@ -507,6 +529,7 @@ static int open_tables(ingest_run *r, qb_err *err)
     rc = ensure_json_table(&r->rejects_t, &r->rejects_schema, r->cat, REJECTS_TABLE, rejects_schema_json,
                            "raw files qberg ingest rejected, with the reason", err);
   if (rc == QB_OK) rc = qb_expidx_open(&r->ix, r->cat, err);
+  if (rc == QB_OK) rc = find_replaced(r, err);
   /* Under the warehouse's lock, no other ingest commits: a version hint left naming an older version (a run
    * killed between publishing a version and its hint) names the current one again, for the readers that
    * trust the hint alone (DuckDB), also when this batch commits nothing to the table. */
@@ -822,7 +845,7 @@ static int on_record(void *ctx, const qb_vqe_record *rec, qb_err *err)
   if ((rc = qb_expidx_lookup(&is_stored, &stored, &r->ix, exp, err)) != QB_OK) return rc;
   if (is_stored) {
     /* stored: the same key multiset means every key is stored, so the seed's anti join drops every row */
-    if (stored && !qb_expidx_map_get(&r->recovered, exp, NULL)) {
+    if (stored && !r->ix.keysets_untrusted && !qb_expidx_map_get(&r->recovered, exp, NULL)) {
       if ((rc = derive_rows(r, rec, id, MODE_DIGEST, err)) != QB_OK) return rc;
       if (qb_expidx_add(QB_EXPIDX_EMPTY, r->rec_keyset) == stored) {
         r->rep->experiments_known++;
@@ -1124,12 +1147,15 @@ static int commit_index(ingest_run *r, qb_err *err)
     if (rc == QB_OK && created) *v = stored ? 0 : r->recovered.vals[i];
   }
   int64_t covers[QB_VQE_FEATURE_TABLES];
+  const char *uuids[QB_VQE_FEATURE_TABLES];
   for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
     const qb_table_metadata *md;
     rc = qb_table_get_metadata(&md, r->ts[t].table, err);
     if (rc == QB_OK) covers[t] = qb_table_metadata_current_snapshot_id(md);
+    if (rc == QB_OK) uuids[t] = qb_table_metadata_uuid(md);
   }
-  if (rc == QB_OK) rc = qb_expidx_commit(&r->ix, &r->added, covers, r->batch, r->meta.processing_timestamp_us, err);
+  if (rc == QB_OK)
+    rc = qb_expidx_commit(&r->ix, &r->added, covers, uuids, r->batch, r->meta.processing_timestamp_us, err);
   return rc;
 }
 

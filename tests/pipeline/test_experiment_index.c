@@ -72,7 +72,7 @@ QB_TEST(index_table_round_trip)
   CHECK_OK(qb_expidx_map_ref(&v, &created, &added, 200, &err), &err);
   *v = 0;
   int64_t covers[QB_VQE_FEATURE_TABLES] = {1, 2, 3, 4, 5, 6, 7, 8, -1};
-  CHECK_OK(qb_expidx_commit(&ix, &added, covers, "b1", 0, &err), &err);
+  CHECK_OK(qb_expidx_commit(&ix, &added, covers, NULL, "b1", 0, &err), &err);
   qb_expidx_close(&ix);
   /* a second batch writes experiment 100 again: it was re-checked, so its entry becomes unknown */
   CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
@@ -88,7 +88,7 @@ QB_TEST(index_table_round_trip)
   CHECK_EQ_INT((long long)ix.entries_read, 2);
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) CHECK_EQ_INT((long long)ix.covers[t], (long long)covers[t]);
   covers[8] = 9;
-  CHECK_OK(qb_expidx_commit(&ix, &added, covers, "b2", 0, &err), &err);
+  CHECK_OK(qb_expidx_commit(&ix, &added, covers, NULL, "b2", 0, &err), &err);
   qb_expidx_close(&ix);
   CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
   CHECK_OK(qb_expidx_lookup(&found, &got, &ix, 100, &err), &err);
@@ -167,7 +167,7 @@ QB_TEST(index_without_filter_falls_back_and_filter_grows)
     CHECK_OK(qb_expidx_map_ref(&v, &created, &added, i * 7919, &err), &err);
     *v = i;
   }
-  CHECK_OK(qb_expidx_commit(&ix, &added, covers, "b1", 0, &err), &err);
+  CHECK_OK(qb_expidx_commit(&ix, &added, covers, NULL, "b1", 0, &err), &err);
   char *first = strdup(ix.bloom_path ? ix.bloom_path : "");
   qb_expidx_close(&ix);
   CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
@@ -192,7 +192,7 @@ QB_TEST(index_without_filter_falls_back_and_filter_grows)
     CHECK_OK(qb_expidx_map_ref(&v, &created, &added, (1000000 + i) * 7919, &err), &err);
     *v = i;
   }
-  CHECK_OK(qb_expidx_commit(&ix, &added, covers, "b2", 0, &err), &err);
+  CHECK_OK(qb_expidx_commit(&ix, &added, covers, NULL, "b2", 0, &err), &err);
   qb_expidx_close(&ix);
   CHECK_OK(qb_expidx_open(&ix, cat, &err), &err);
   CHECK(ix.have_bloom && !ix.loaded && ix.bloom.m > first_m);
@@ -227,7 +227,7 @@ QB_TEST(filter_of_a_commit_retried_onto_another_parent_is_not_trusted)
   qb_expidx_map_init(&added);
   CHECK_OK(qb_expidx_map_ref(&v, &created, &added, 1111, &err), &err);
   *v = 1;
-  CHECK_OK(qb_expidx_commit(&ix, &added, covers, "b1", 0, &err), &err);
+  CHECK_OK(qb_expidx_commit(&ix, &added, covers, NULL, "b1", 0, &err), &err);
   qb_expidx_close(&ix);
   qb_expidx_map_free(&added);
   /* a and b both start from b1's snapshot (and its filter) */
@@ -237,12 +237,12 @@ QB_TEST(filter_of_a_commit_retried_onto_another_parent_is_not_trusted)
   qb_expidx_map_init(&added);
   CHECK_OK(qb_expidx_map_ref(&v, &created, &added, 2222, &err), &err);
   *v = 2;
-  CHECK_OK(qb_expidx_commit(&b, &added, covers, "b2", 0, &err), &err);
+  CHECK_OK(qb_expidx_commit(&b, &added, covers, NULL, "b2", 0, &err), &err);
   qb_expidx_map_free(&added);
   qb_expidx_map_init(&added);
   CHECK_OK(qb_expidx_map_ref(&v, &created, &added, 3333, &err), &err);
   *v = 3;
-  CHECK_OK(qb_expidx_commit(&a, &added, covers, "b3", 0, &err), &err); /* retried onto b2's snapshot */
+  CHECK_OK(qb_expidx_commit(&a, &added, covers, NULL, "b3", 0, &err), &err); /* retried onto b2's snapshot */
   qb_expidx_map_free(&added);
   qb_expidx_close(&a);
   qb_expidx_close(&b);
@@ -277,7 +277,7 @@ static int commit_one(qb_catalog *cat, uint64_t digest, const char *batch, char 
   int rc = qb_expidx_open(&ix, cat, err);
   if (rc == QB_OK) rc = qb_expidx_map_ref(&v, &created, &added, digest, err);
   if (rc == QB_OK) *v = digest;
-  if (rc == QB_OK) rc = qb_expidx_commit(&ix, &added, covers, batch, 0, err);
+  if (rc == QB_OK) rc = qb_expidx_commit(&ix, &added, covers, NULL, batch, 0, err);
   qb_expidx_close(&ix);
   qb_expidx_map_free(&added);
   if (rc == QB_OK && bloom_path) {
