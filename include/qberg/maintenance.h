@@ -105,6 +105,7 @@ typedef struct qb_orphan_report {
   int64_t too_young;  /* unreferenced but modified after the cutoff (or of unknown age): kept */
   int64_t hidden;     /* names starting with '.' or '_' (Java HiddenPathFilter): kept */
   int64_t orphans;    /* deleted, or that would be (dry run) */
+  int64_t temp_files; /* of the orphans, temporary files a killed qberg writer left (".name.<16 hex>.tmp") */
   qb_maint_deletions deleted;
 } qb_orphan_report;
 
@@ -113,8 +114,10 @@ typedef struct qb_orphan_report {
  * the valid set is the current metadata file and every file of its metadata-log, version-hint.text, metadata
  * files of the current version or newer, and for every snapshot of the current metadata its manifest list,
  * manifests, data and delete files (all entries) and statistics files. Paths are compared normalised.
- * Files modified at or after the cutoff are kept: a writer may be about to commit them. Any error while
- * building the valid set fails the operation before anything is deleted.
+ * Files modified at or after the cutoff are kept: a writer may be about to commit them. Hidden names ('.' or
+ * '_' below the table) are kept, except qberg's own temporary files (".name.<16 hex>.tmp", left by a killed
+ * writer), judged by the name they were to get. Any error while building the valid set fails the operation
+ * before anything is deleted.
  */
 QB_API int qb_remove_orphan_files(qb_table *t, const qb_orphan_options *opts, qb_orphan_report *out,
                                   qb_err *err) QB_WUR;

@@ -1106,6 +1106,7 @@ static int local_create(qb_fileio *io, const char *path, qb_create_mode mode, qb
   w->base.ops = &local_writer_ops;
   w->base.path = strdup(path);
   w->final_path = strdup(p);
+  /* remove-orphans matches exactly this form to take what a killed writer left (maintenance/remove_orphans.c) */
   w->tmp_path = qb_str_printf("%.*s.%s.%016llx.tmp", dirlen, p, slash ? slash + 1 : p,
                               (unsigned long long)qb_random_u64());
   if (!w->base.path || !w->final_path || !w->tmp_path) {

@@ -97,14 +97,32 @@ static int collect(orphan_ctx *c, qb_err *err)
   return rc;
 }
 
-/* Java HiddenPathFilter: a name starting with '_' or '.' (but not a partition directory "_x=1") below the
- * table directory: the catalog's lock directory, .crc sidecars, Spark's _SUCCESS markers. */
-static bool hidden(const char *rel)
+/* A temporary file of a qberg writer, named by io/local.c "." + name + "." + 16 lowercase hex digits + ".tmp":
+ * the length of the name it was to be published under, else 0. A killed writer leaves it behind (the rename
+ * never came) and nothing else removes it. Matched strictly: any other hidden name is another tool's. */
+static size_t temp_target_len(const char *s, size_t len)
 {
+  if (len < 23 || s[0] != '.' || memcmp(s + len - 4, ".tmp", 4) || s[len - 21] != '.') return 0;
+  for (size_t i = len - 20; i < len - 4; i++)
+    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+  return len - 22;
+}
+
+/* Java HiddenPathFilter: a name starting with '_' or '.' (but not a partition directory "_x=1") below the
+ * table directory: the catalog's lock directory, .crc sidecars, Spark's _SUCCESS markers. A qberg temporary
+ * file (*temp set) is judged by the name it was to get, so it is hidden only where that file would be. */
+static bool hidden(const char *rel, bool *temp)
+{
+  *temp = false;
   for (const char *s = rel; *s;) {
-    const char *e = strchr(s, '/');
-    size_t len = e ? (size_t)(e - s) : strlen(s);
-    if (len && (s[0] == '.' || s[0] == '_') && !memchr(s, '=', len)) return true;
+    const char *e = strchr(s, '/'), *name = s;
+    size_t len = e ? (size_t)(e - s) : strlen(s), n = len, target = e ? 0 : temp_target_len(s, len);
+    if (target) {
+      *temp = true;
+      name = s + 1;
+      n = target;
+    }
+    if (n && (name[0] == '.' || name[0] == '_') && !memchr(name, '=', n)) return true;
     s = e ? e + 1 : s + len;
   }
   return false;
@@ -135,9 +153,10 @@ static int on_listed(void *ctx, const char *path, const qb_stat *st, qb_err *err
   int rc = QB_OK;
   const char *rel = norm + strlen(c->m->root_norm);
   char *key = NULL;
+  bool temp;
   if (!qb_maint__inside(c->m, norm)) {
     c->rep->hidden++; /* not ours to judge */
-  } else if (hidden(rel)) {
+  } else if (hidden(rel, &temp)) {
     c->rep->hidden++;
   } else if ((rc = qb_maint__key(&key, c->m, path, err)) == QB_OK) {
     if (qb_maint__pathset_has(&c->valid, key) || newer_metadata(c, rel) || freed_marker(rel)) {
@@ -158,6 +177,7 @@ static int on_listed(void *ctx, const char *path, const qb_stat *st, qb_err *err
       if (rc == QB_OK) {
         c->n_orphans++;
         c->rep->orphans++;
+        c->rep->temp_files += temp;
       }
     }
   }

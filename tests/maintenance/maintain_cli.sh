@@ -81,12 +81,25 @@ mkdir -p "$T/data/basis=a"
 echo x >"$T/data/basis=a/old-orphan.parquet"; touch -d '5 days ago' "$T/data/basis=a/old-orphan.parquet"
 echo x >"$T/data/young-orphan.parquet"
 echo x >"$W/db/outside.parquet"; touch -d '5 days ago' "$W/db/outside.parquet"
+# a killed writer's temporary files (io/local.c names them ".NAME.<16 hex>.tmp"): the old one is an orphan, the
+# young one may still be written; another tool's hidden file is not ours to delete, however old
+tmp_old="$T/data/basis=a/.00000-0-killed.parquet.0123456789abcdef.tmp"
+tmp_young="$T/data/basis=a/.00001-0-writing.parquet.fedcba9876543210.tmp"
+crc="$T/data/basis=a/.old-orphan.parquet.crc"
+echo x >"$tmp_old"; touch -d '5 days ago' "$tmp_old"
+echo x >"$tmp_young"
+echo x >"$crc"; touch -d '5 days ago' "$crc"
 out=$(q maintain remove-orphans db.t)
 echo "$out" | grep -qx "would delete orphan $T/data/basis=a/old-orphan.parquet" || fail "orphan dry run: $out"
-[ -f "$T/data/basis=a/old-orphan.parquet" ] || fail "dry run deleted"
-out=$(q maintain remove-orphans db.t --delete)
+echo "$out" | grep -qx "would delete orphan $tmp_old" || fail "temporary file in the dry run: $out"
+echo "$out" | grep -q ' 2 too young, 1 hidden, 2 orphans (1 temporary files); ' || fail "dry run summary: $out"
+[ -f "$T/data/basis=a/old-orphan.parquet" ] && [ -f "$tmp_old" ] || fail "dry run deleted"
+out=$(q --json maintain remove-orphans db.t --delete)
+echo "$out" | js 'assert d["orphans"]==2 and d["temp_files"]==1 and d["deleted"]["orphans"]==2 and d["hidden"]==1, d'
 [ -f "$T/data/basis=a/old-orphan.parquet" ] && fail "old orphan kept: $out"
+[ -f "$tmp_old" ] && fail "old temporary file kept: $out"
 [ -f "$T/data/young-orphan.parquet" ] && [ -f "$W/db/outside.parquet" ] || fail "young/outside deleted"
+[ -f "$tmp_young" ] && [ -f "$crc" ] || fail "young temporary or foreign hidden file deleted"
 check_reads orphans
 
 # clean metadata: refused without the property, then with it
