@@ -114,7 +114,11 @@ static int parse_args(args *a, qb_cli *cli)
   bool known = false;
   for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) known |= !strcmp(a->verb, verbs[i]);
   if (!known) return qb_cli_usage_error("maintain", "unknown verb '%s'", a->verb);
-  int64_t now = (int64_t)time(NULL) * 1000;
+  /* to the millisecond: a clock truncated to the second moved every cutoff up to a second back, so
+   * "--older-than 0s" straight after a commit kept the snapshots it replaced */
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
   for (int i = 2; i < cli->argc; i++) {
     const char *o = cli->argv[i], *v = i + 1 < cli->argc ? cli->argv[i + 1] : NULL;
     bool takes = !strcmp(o, "--older-than") || !strcmp(o, "--retain-last") || !strcmp(o, "--target-size") ||

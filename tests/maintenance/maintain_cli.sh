@@ -126,6 +126,20 @@ for l in open(sys.argv[1]):
 q maintain all | grep -q '^other.u: clean-metadata: ' || fail "text report"
 check_reads all
 
+# --older-than counts from now to the millisecond: straight after a commit, "0s" expires the snapshot before it.
+# Started early in a second, so that both commits and the expiry fall into one second, where a clock truncated
+# to the second (the cutoff up to 1 s early) expired nothing.
+W2=$TMPDIR/wh2
+q2() { "$QBERG" -w "$W2" "$@"; }
+q2 ns create db
+q2 create db.r --schema '{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}' >/dev/null
+while [ $((10#$(date +%N) / 1000000)) -ge 100 ]; do sleep 0.01; done
+q2 append db.r "$TMPDIR/u.jsonl" >/dev/null
+q2 append db.r "$TMPDIR/u.jsonl" >/dev/null
+q2 --json maintain expire-snapshots db.r --older-than 0s | js 'assert d["snapshots"]==2 and d["expired"]==1, d'
+q2 --json maintain expire-snapshots db.r --older-than 0s | js 'assert d["snapshots"]==1 and d["expired"]==0, d'
+q2 scan db.r --format jsonl | grep -c . | grep -qx 2 || fail "rows after expiring with --older-than 0s"
+
 # usage errors
 set +e
 q maintain expire-snapshots >/dev/null 2>&1; [ $? = 2 ] || fail "no table: exit 2"
