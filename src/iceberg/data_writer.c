@@ -507,10 +507,10 @@ static int poison(qb_data_writer *w, int rc, qb_err *err)
 
 /* The open file of the partition in w->pvals (opened if needed: the least recently written one is finished
  * beyond max_open_files). Errors are the writer's poison. */
-/* Finish p's file when it has reached the target size (and QB_DATA_WRITER_ROLL_MIN_ROWS rows). While no row group of this write has been written,
- * the estimate is the buffered, uncompressed size, several times the file's: the row group is written out
- * first, which gives the ratio (a target below the row group size made files 1/16 of it, and compaction
- * then rewrote them on every run). */
+/* Finish p's file when it has reached the target size and holds w->roll_min_rows rows. While no row group
+ * of this write has been written, the estimate is the buffered, uncompressed size, several times the
+ * file's: the row group is written out first, which gives the ratio (a target below the row group size
+ * made files 1/16 of it, and compaction then rewrote them on every run). */
 static int roll_at_target(qb_data_writer *w, part_file *p, qb_err *err)
 {
   if (p->rows < w->roll_min_rows || qb_pq_writer_bytes(p->pq) < w->target) return QB_OK;

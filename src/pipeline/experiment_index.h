@@ -76,8 +76,9 @@ int qb_expidx_lookup(bool *found, uint64_t *keyset, qb_expidx *ix, uint64_t exp,
 int qb_expidx_stored(const qb_expidx *ix, uint64_t exp);
 /**
  * Append the batch's entries (`added`) and record that the index now covers `covers` (the feature
- * tables' snapshot ids after the batch) of the tables `uuids` (NULL entries: not recorded), with a Bloom filter of every entry written next to the index's data
- * files and named in the same commit. Nothing is committed when `added` is empty.
+ * tables' snapshot ids after the batch) of the tables `uuids` (NULL entries: not recorded), with a Bloom
+ * filter of every entry written next to the index's data files and named in the same commit; a
+ * `keysets_untrusted` index stays so. Nothing is committed when `added` is empty.
  */
 int qb_expidx_commit(qb_expidx *ix, const qb_expidx_map *added, const int64_t covers[QB_VQE_FEATURE_TABLES],
                      const char *const uuids[QB_VQE_FEATURE_TABLES], const char *batch_id, int64_t timestamp_us,

@@ -593,8 +593,9 @@ static void add_skip(qb_ingest_report *rep, const char *file, const char *reason
 /* Whether raw file f is gone or changed (size or modification time) since the listing. A file that a
  * producer is still writing (a local copy in progress, a writer that does not write under a '.' name and
  * rename) fails to parse, truncated; a rejection is final, so such a file is skipped instead and the next
- * batch reads it whole (the producer's own write after the read changes its size, or its time). Asked only of files about to be rejected: one stat each (S3: a HEAD). A stat that
- * fails otherwise leaves the rejection as it was. */
+ * batch reads it whole (the producer's own write after the read changes its size, or its time). Asked
+ * only of files about to be rejected: one stat each (S3: a HEAD). A stat that fails otherwise leaves the
+ * rejection as it was. */
 static bool changed_since_listing(ingest_run *r, const raw_file *f)
 {
   qb_stat st;

@@ -95,10 +95,21 @@ int qb_err_wrap(qb_err *err, const char *fmt, ...)
   va_end(ap);
   if (n < 0) return err->code;
   size_t plen = strlen(prefix), mlen = strnlen(err->msg, sizeof err->msg - 1);
-  /* New message: prefix + ": " + old message, truncated to fit. */
+  /* New message: prefix + ": " + old message. When it does not fit, the old message loses its middle, not
+   * its end: the root cause is last (contexts are prepended), and long paths in the contexts must not
+   * push it out ("<path>: <path>: creating d" hid "File name too long"). */
+  static const char cut[] = " [...] ";
+  size_t cn = sizeof cut - 1;
   if (plen + 2 >= sizeof err->msg) plen = sizeof err->msg - 3;
   size_t keep = sizeof err->msg - 1 - plen - 2;
-  if (mlen > keep) mlen = keep;
+  if (mlen > keep && keep > 2 * cn) {
+    size_t tail = (keep - cn) / 2 + (keep - cn) % 2, head = keep - cn - tail;
+    memmove(err->msg + head + cn, err->msg + mlen - tail, tail);
+    memcpy(err->msg + head, cut, cn);
+    mlen = keep;
+  } else if (mlen > keep) {
+    mlen = keep;
+  }
   memmove(err->msg + plen + 2, err->msg, mlen);
   memcpy(err->msg, prefix, plen);
   err->msg[plen] = ':';

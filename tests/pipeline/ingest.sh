@@ -59,5 +59,36 @@ for t in molecules iteration_parameters hamiltonian_terms; do
 done
 f=$(find "$W/quantum_features/vqe_results/data" -name '*.parquet' | head -n 1)
 check "DuckDB reads a vqe_results data file" 'node "$QB_ORACLES/parquet-rows.mjs" "$f" >/dev/null 2>&1'
+# A basis_set or backend too long for a partition directory's name (NAME_MAX) is rejected with the file
+# and field, and the other files of the batch are ingested: it failed the whole batch at the first write,
+# and every batch after it, since the file was never recorded.
+LP="$TMPDIR/longpart"
+"$QBERG" generate --experiments 3 --seed 5 --iterations 3-4 --out "$LP/raw" >/dev/null
+set -- "$LP"/raw/experiment.vqe/*.json
+python3 - "$1" "$2" <<'PY'
+import re, sys
+a, b = sys.argv[1], sys.argv[2]
+s = open(a).read()
+open(a, "w").write(re.sub(r'"backend":"[^"]*"', lambda m: '"backend":"' + "b" * 300 + '"', s, count=1))
+s = open(b).read()  # 20 emoji as JSON escapes (4 UTF-8 bytes each)
+emoji = "\\ud83d\\ude00" * 20
+open(b, "w").write(re.sub(r'"basis_set":"[^"]*"', lambda m: '"basis_set":"' + emoji + '"', s, count=1))
+PY
+rc=0
+"$QBERG" -w "$LP/wh" ingest --raw "$LP/raw" --json >"$LP/run.json" 2>/dev/null || rc=$?
+check "long partition values: exit 1 (rejections)" '[ $rc = 1 ]'
+check "long partition values: 2 rejected, 1 ingested" \
+  'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"files_rejected\"]==2 and d[\"records\"]==1, d" "$LP/run.json"'
+"$QBERG" -w "$LP/wh" scan quantum_features.rejected_inputs --columns reason --format csv >"$LP/reasons"
+check "long backend: the reason names the field and sizes" \
+  'grep -q "record 0: vqe_result.initial_data.backend: a value of 300 bytes (300 in a partition directory.s name) is too long" "$LP/reasons"'
+check "long basis_set: escaped size counted (20 emoji: 80 bytes, 240 escaped)" \
+  'grep -q "record 0: basis_set: a value of 80 bytes (240 in a partition directory.s name)" "$LP/reasons"'
+check "long partition values: the good file's rows are stored" \
+  '[ "$("$QBERG" -w "$LP/wh" scan quantum_features.vqe_results --format csv | tail -n +2 | wc -l)" = 1 ]'
+rc=0
+"$QBERG" -w "$LP/wh" ingest --raw "$LP/raw" >/dev/null 2>&1 || rc=$?
+check "long partition values: the next batch has nothing to do (exit 0)" '[ $rc = 0 ]'
+
 echo "ingest.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -34,6 +34,25 @@ QB_TEST(err_truncates_long_chain)
   for (int i = 0; i < 200; i++) qb_err_wrap(&err, "context level %d", i);
   CHECK(strlen(err.msg) < sizeof err.msg);
   CHECK(qb_str_has_prefix(err.msg, "context level 199: context level 198"));
+  CHECK(qb_str_has_suffix(err.msg, ": context level 0: root")); /* the root cause survives */
+  CHECK(strstr(err.msg, " [...] ") != NULL);
+}
+
+/* Long paths in the contexts (a partition directory name past NAME_MAX, named twice) must not push the
+ * root cause out of the message. */
+QB_TEST(err_keeps_the_root_cause_after_long_contexts)
+{
+  qb_err err = QB_ERR_INIT;
+  char path[480];
+  memset(path, 'b', sizeof path - 1);
+  path[sizeof path - 1] = '\0';
+  QB_FAIL_ERRNO(&err, QB_EIO, 36, "creating directory %s", path);
+  qb_err_wrap(&err, "%s", path);
+  qb_err_wrap(&err, "%s", path);
+  qb_err_wrap(&err, "ingest batch %d", 7);
+  CHECK(strlen(err.msg) < sizeof err.msg);
+  CHECK(qb_str_has_prefix(err.msg, "ingest batch 7: bbbb"));
+  CHECK(qb_str_has_suffix(err.msg, ": File name too long"));
 }
 
 QB_TEST(err_errno)
