@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -255,6 +256,24 @@ int qb_cmd_ingest(qb_cli *cli)
   if (!o.raw) return qb_cli_usage_error("ingest", "--raw DIR|URI is required");
   if (watch && o.dry_run) return qb_cli_usage_error("ingest", "--dry-run is one pass: not with --watch");
   if (watch && o.batch_id) return qb_cli_usage_error("ingest", "--batch-id names one batch: not with --watch");
+  /* A local --raw that is not a folder is a typo, not an empty delivery: the library lists a missing folder
+   * as empty (a watched folder may be removed and made again between polls), so it is checked here, once,
+   * before the warehouse is created or a processing_metadata row written. */
+  bool raw_remote = strstr(o.raw, "://") && strncmp(o.raw, "file:", 5);
+  if (!raw_remote) {
+    const char *path = !strncmp(o.raw, "file://", 7) ? o.raw + 7 : !strncmp(o.raw, "file:", 5) ? o.raw + 5 : o.raw;
+    struct stat st;
+    qb_err e = QB_ERR_INIT;
+    if (stat(path, &st) != 0) {
+      QB_FAIL_ERRNO(&e, errno == ENOENT ? QB_ENOTFOUND : QB_EIO, errno, "ingest: --raw %s", o.raw);
+      return qb_cli_fail(&e);
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      QB_FAIL(&e, QB_EINVAL, "ingest: --raw %s is not a folder (a folder of topic folders, or one topic folder)",
+              o.raw);
+      return qb_cli_fail(&e);
+    }
+  }
   if (watch) install_handlers(); /* before the catalog opens: a signal during setup still stops cleanly */
   qb_cli_catalog c;
   int st = qb_cli_catalog_open(&c, cli, "ingest", NULL);
@@ -264,7 +283,6 @@ int qb_cmd_ingest(qb_cli *cli)
   /* the raw source gets its own FileIO when it or the warehouse is on an object store (raw files on S3 for
    * a local warehouse, a local folder for a warehouse on S3); both local share the catalog's */
   const char *wh = qb_catalog_warehouse(c.cat);
-  bool raw_remote = strstr(o.raw, "://") && strncmp(o.raw, "file:", 5);
   bool wh_remote = wh && strstr(wh, "://") && strncmp(wh, "file:", 5);
   if ((raw_remote || wh_remote) && qb_fileio_for_uri(&raw_io, o.raw, c.cfg, &err)) {
     qb_cli_catalog_close(&c);

@@ -90,5 +90,15 @@ rc=0
 "$QBERG" -w "$LP/wh" ingest --raw "$LP/raw" >/dev/null 2>&1 || rc=$?
 check "long partition values: the next batch has nothing to do (exit 0)" '[ $rc = 0 ]'
 
+# a mistyped --raw is an error before anything is created (it was read as an empty delivery: exit 0, a
+# warehouse made and no_changes rows appended); so is a file
+rc=0
+"$QBERG" -w "$TMPDIR/nowh" ingest --raw "$TMPDIR/no-such-raw" 2>"$TMPDIR/noraw.err" >/dev/null || rc=$?
+check "missing --raw: exit 1 naming it, nothing created" \
+  '[ $rc = 1 ] && grep -q "^qberg: QB_ENOTFOUND: ingest: --raw $TMPDIR/no-such-raw: No such file or directory" "$TMPDIR/noraw.err" && [ ! -e "$TMPDIR/nowh" ]'
+rc=0
+"$QBERG" -w "$TMPDIR/nowh" ingest --raw "$LP/run.json" --watch 2>"$TMPDIR/noraw.err" >/dev/null || rc=$?
+check "a file as --raw: exit 1 (also with --watch)" '[ $rc = 1 ] && grep -q "is not a folder" "$TMPDIR/noraw.err"'
+
 echo "ingest.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
