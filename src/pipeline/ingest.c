@@ -494,6 +494,36 @@ static int find_replaced(ingest_run *r, qb_err *err)
   return QB_OK;
 }
 
+/* A --batch-id given again after its batch completed (its processing_metadata row is written after the
+ * data tables) would move that batch's v_/v_incr_ tags to this one and record two runs under one id: it
+ * is refused. A batch that did not complete (a crash, a failed run) may be run again under its id, as a
+ * scheduler's retry does: its rows are recovered first (phase 3). One filtered scan, only for a given id. */
+static int check_batch_id_unused(ingest_run *r, qb_err *err)
+{
+  static const char *const col[] = {"processing_batch_id"};
+  const char *name;
+  int rc = qb_vqe__column_names(&name, r->meta_t, r->meta_schema, col, 1, err);
+  qb_value id = str_value(r->batch);
+  qb_expr *filter = NULL;
+  if (rc == QB_OK) rc = qb_expr_predicate(&filter, QB_EXPR_EQ, name, &id, 1, err);
+  qb_scan_options o = QB_SCAN_OPTIONS_INIT;
+  o.columns = &name;
+  o.n_columns = 1;
+  o.filter = filter;
+  qb_scan *s = NULL;
+  const qb_value *row = NULL;
+  if (rc == QB_OK) rc = qb_scan_new(&s, r->meta_t, &o, err);
+  if (rc == QB_OK) rc = qb_scan_next(&row, s, err);
+  qb_scan_free(s);
+  qb_expr_free(filter);
+  if (rc) return qb_err_wrap(err, "looking for batch id %s in %s", r->batch, QB_VQE_NAMESPACE ".processing_metadata");
+  if (row)
+    return QB_FAIL(err, QB_EEXISTS,
+                   "batch id %s names a batch that completed (it has a row in %s.processing_metadata): a batch id "
+                   "names one batch; give a new one, or none", r->batch, QB_VQE_NAMESPACE);
+  return QB_OK;
+}
+
 static int open_tables(ingest_run *r, qb_err *err)
 {
   const qb_ingest_options *o = r->opts;
@@ -522,6 +552,7 @@ static int open_tables(ingest_run *r, qb_err *err)
     if (rc == QB_OK) r->ts[t].was_empty = qb_table_metadata_current_snapshot_id(md) < 0;
   }
   if (rc == QB_OK) rc = ensure_vqe_table(&r->meta_t, &r->meta_schema, r->cat, QB_VQE_PROCESSING_METADATA, err);
+  if (rc == QB_OK && o->batch_id) rc = check_batch_id_unused(r, err);
   if (rc == QB_OK)
     rc = ensure_json_table(&r->ledger_t, &r->ledger_schema, r->cat, LEDGER_TABLE, ledger_schema_json,
                            "raw files processed by qberg ingest (accepted and rejected)", err);

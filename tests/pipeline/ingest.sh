@@ -100,5 +100,23 @@ rc=0
 "$QBERG" -w "$TMPDIR/nowh" ingest --raw "$LP/run.json" --watch 2>"$TMPDIR/noraw.err" >/dev/null || rc=$?
 check "a file as --raw: exit 1 (also with --watch)" '[ $rc = 1 ] && grep -q "is not a folder" "$TMPDIR/noraw.err"'
 
+# --batch-id: a batch that did not complete may be run again under its id (a scheduler's retry); one that
+# completed may not (its tags would move to the new batch's snapshots, two runs under one id)
+BI="$TMPDIR/batchid" B=0e4c2a8e-2f7b-4c4e-9d0a-1b2c3d4e5f60
+"$QBERG" generate --experiments 2 --seed 8 --out "$BI/a" >/dev/null
+"$QBERG" generate --experiments 2 --seed 9 --first-counter 40 --out "$BI/b" >/dev/null
+"$QBERG" -w "$BI/wh" ingest --raw "$BI/a" --no-features >/dev/null
+"$QBERG" -w "$BI/wh" alter quantum_features.processing_metadata set-property write.parquet.page-size-bytes=0 >/dev/null
+rc=0; "$QBERG" -w "$BI/wh" ingest --raw "$BI/b" --batch-id $B --no-features >/dev/null 2>&1 || rc=$?
+"$QBERG" -w "$BI/wh" alter quantum_features.processing_metadata unset-property write.parquet.page-size-bytes >/dev/null
+rc2=0; "$QBERG" -w "$BI/wh" ingest --raw "$BI/b" --batch-id $B --no-features >/dev/null 2>&1 || rc2=$?
+check "--batch-id: a failed batch runs again under its id" '[ $rc = 1 ] && [ $rc2 = 0 ]'
+snaps=$("$QBERG" -w "$BI/wh" snapshots quantum_features.vqe_results | wc -l)
+rc=0; "$QBERG" -w "$BI/wh" ingest --raw "$BI/b" --batch-id $B --no-features >/dev/null 2>"$BI/err" || rc=$?
+check "--batch-id of a completed batch: refused, nothing committed" \
+  '[ $rc = 1 ] && grep -q "QB_EEXISTS: .*batch id $B names a batch that completed" "$BI/err" && [ "$("$QBERG" -w "$BI/wh" snapshots quantum_features.vqe_results | wc -l)" = "$snaps" ]'
+check "--batch-id: its tag is where the completed batch put it" \
+  '"$QBERG" -w "$BI/wh" refs quantum_features.vqe_results | grep -q "v_incr_${B//-/}"'
+
 echo "ingest.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
