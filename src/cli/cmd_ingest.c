@@ -191,8 +191,7 @@ static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
 {
-  (void)sig;
-  stop_requested = 1;
+  stop_requested = sig ? sig : 1; /* which signal, for the closing message */
 }
 
 static void install_handlers(void)
@@ -325,6 +324,10 @@ int qb_cmd_ingest(qb_cli *cli)
     if (!watch && r->files_rejected) status = QB_EXIT_ERROR;
     if (watch) nap((int64_t)(interval * 1000));
   } while (watch && !stop_requested);
+  /* a watcher stopped by a signal says so (a supervisor's log shows why it ended, and that no batch was cut) */
+  if (watch && stop_requested && status == QB_EXIT_OK)
+    fprintf(stderr, "qberg: ingest --watch stopped by %s between batches\n",
+            stop_requested == SIGINT ? "SIGINT" : stop_requested == SIGTERM ? "SIGTERM" : "a signal");
 out:
   free(r);
   qb_fileio_free(raw_io);

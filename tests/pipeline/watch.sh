@@ -28,6 +28,7 @@ set +e
 wait $pid; rc=$?
 set -e
 check "SIGTERM: exit 0 (got $rc; $(head -c 300 "$TMPDIR/err"))" '[ $rc = 0 ]'
+check "SIGTERM: says so on stderr" 'grep -q "^qberg: ingest --watch stopped by SIGTERM between batches$" "$TMPDIR/err"'
 python3 - "$TMPDIR/out.jsonl" >"$TMPDIR/sum" <<'PY'
 import json, sys
 b = [json.loads(l) for l in open(sys.argv[1])]
@@ -50,6 +51,7 @@ set +e
 wait $pid; rc=$?
 set -e
 check "SIGINT during the sleep: exit 0 promptly (got $rc)" '[ $rc = 0 ]'
+check "SIGINT: says so" 'grep -q "^qberg: ingest --watch stopped by SIGINT between batches$" "$TMPDIR/out2"'
 check "usage: --watch with --batch-id is an error" '! "$QBERG" -w "$W" ingest --raw "$R" --watch --batch-id x 2>/dev/null'
 echo "watch.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
