@@ -17,11 +17,28 @@ static bool value_is_nan(const qb_value *v)
 }
 
 /* Range test shared by both evaluators: can a value in [lo, hi] (either may be absent) satisfy e? */
-static bool range_might_match(const qb_bexpr *e, const qb_value *lo, const qb_value *hi)
+static bool range_might_match(const qb_bexpr *e, const qb_value *lo_in, const qb_value *hi_in)
 {
   const qb_type *t = e->type;
   /* Java: a NaN bound (old writers) says nothing */
-  if ((lo && value_is_nan(lo)) || (hi && value_is_nan(hi))) return true;
+  if ((lo_in && value_is_nan(lo_in)) || (hi_in && value_is_nan(hi_in))) return true;
+  /* Values compare in Java's order (-0.0 < 0.0), but a writer may record a zero bound without the sign of
+   * the zeros it holds (Parquet tells readers to assume so): a zero lower bound is taken as -0.0 and a zero
+   * upper bound as +0.0, so that "d < 0" keeps a file whose -0.0 rows the row filter keeps */
+  qb_value lo_w, hi_w;
+  const qb_value *lo = lo_in, *hi = hi_in;
+  if (lo && ((lo->kind == QB_V_DOUBLE && lo->u.f64 == 0) || (lo->kind == QB_V_FLOAT && lo->u.f32 == 0))) {
+    lo_w = *lo;
+    if (lo_w.kind == QB_V_DOUBLE) lo_w.u.f64 = -0.0;
+    else lo_w.u.f32 = -0.0f;
+    lo = &lo_w;
+  }
+  if (hi && ((hi->kind == QB_V_DOUBLE && hi->u.f64 == 0) || (hi->kind == QB_V_FLOAT && hi->u.f32 == 0))) {
+    hi_w = *hi;
+    if (hi_w.kind == QB_V_DOUBLE) hi_w.u.f64 = 0.0;
+    else hi_w.u.f32 = 0.0f;
+    hi = &hi_w;
+  }
   switch (e->op) {
   case QB_EXPR_LT: return !lo || qb_ice__value_cmp(t, lo, &e->values[0]) < 0;
   case QB_EXPR_LE: return !lo || qb_ice__value_cmp(t, lo, &e->values[0]) <= 0;

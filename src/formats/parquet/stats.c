@@ -257,7 +257,10 @@ bool qb_pq__value_cmp(int *out, const qb_value *a, const qb_value *b, const qb_p
   case QB_PQ_V_FLOAT:
   case QB_PQ_V_DOUBLE:
     if (!as_double(&dx, a) || !as_double(&dy, b) || isnan(dx) || isnan(dy)) return false;
+    /* Java's Double.compare order, the row filter's (iceberg/value_text.c): -0.0 < 0.0. With IEEE's
+     * -0.0 == 0.0 a row group whose min is -0.0 was skipped for "d < 0", whose rows the filter keeps */
     *out = (dx > dy) - (dx < dy);
+    if (!*out && dx == 0) *out = (int)!signbit(dx) - (int)!signbit(dy);
     return true;
   case QB_PQ_V_UINT:
     if (!as_i64(&x, a) || !as_i64(&y, b)) return false;
@@ -324,6 +327,14 @@ static bool pred_may_match(const qb_pq_scan *s, size_t rg, const qb_pq_pred *p)
   }
   if (all_null) return false; /* a comparison with null is never true */
   const qb_pq_field *f = &p->leaf->pub;
+  /* Parquet's rule for readers: a zero min may stand for -0.0 and a zero max for +0.0 (writers may have
+   * dropped the sign; qberg writes -0.0 and +0.0 there) */
+  if (f->vtype == QB_PQ_V_FLOAT || f->vtype == QB_PQ_V_DOUBLE) {
+    if (st.has_min && st.min.kind == QB_V_DOUBLE && st.min.u.f64 == 0) st.min.u.f64 = -0.0;
+    if (st.has_min && st.min.kind == QB_V_FLOAT && st.min.u.f32 == 0) st.min.u.f32 = -0.0f;
+    if (st.has_max && st.max.kind == QB_V_DOUBLE && st.max.u.f64 == 0) st.max.u.f64 = 0.0;
+    if (st.has_max && st.max.kind == QB_V_FLOAT && st.max.u.f32 == 0) st.max.u.f32 = 0.0f;
+  }
   switch (p->op) {
   case QB_PQ_OP_EQ:
     if (st.has_min && qb_pq__value_cmp(&c, &p->value, &st.min, f) && c < 0) return false;
