@@ -70,18 +70,37 @@ static int parse_args(scan_args *a, qb_cli *cli)
   return QB_EXIT_OK;
 }
 
-static void csv_field(const char *s)
+/* One CSV field of n bytes (a string may hold NUL bytes: they are written as they are, inside quotes, as
+ * DuckDB's and Python's CSV writers do; a C string would end the value there). */
+static void csv_field(const char *s, size_t n)
 {
-  if (!strpbrk(s, ",\"\n\r")) {
-    fputs(s, stdout);
+  bool quote = false;
+  for (size_t i = 0; i < n && !quote; i++)
+    quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r' || !s[i];
+  if (!quote) {
+    fwrite(s, 1, n, stdout);
     return;
   }
   putchar('"');
-  for (; *s; s++) {
-    if (*s == '"') putchar('"');
-    putchar(*s);
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '"') putchar('"');
+    putchar(s[i]);
   }
   putchar('"');
+}
+
+/* The table format's text of a string holding NUL bytes: each shown as \0 (the text qb_value_to_text made
+ * ends at the first). NULL when the string holds none. */
+static char *nul_visible(const qb_value *v)
+{
+  if (v->kind != QB_V_STRING || !memchr(v->u.bytes.p, 0, v->u.bytes.n)) return NULL;
+  char *out = malloc(2 * v->u.bytes.n + 1), *o = out;
+  for (size_t i = 0; out && i < v->u.bytes.n; i++) {
+    if (v->u.bytes.p[i]) *o++ = (char)v->u.bytes.p[i];
+    else *o++ = '\\', *o++ = '0';
+  }
+  if (out) *o = '\0';
+  return out;
 }
 
 static void print_metrics(qb_cli *cli, const qb_scan *s, const qb_expr *filter)
@@ -165,7 +184,7 @@ static int run_rows(qb_scan *s, out_format fmt)
   } else if (fmt == F_CSV) {
     for (size_t c = 0; c < rt->n_fields; c++) {
       if (c) putchar(',');
-      csv_field(rt->fields[c].name);
+      csv_field(rt->fields[c].name, strlen(rt->fields[c].name));
     }
     putchar('\n');
   }
@@ -200,9 +219,17 @@ static int run_rows(qb_scan *s, out_format fmt)
       }
       if (fmt == F_CSV) {
         if (c) putchar(',');
-        if (v->kind != QB_V_NULL) csv_field(txt);
+        if (v->kind == QB_V_STRING) csv_field((const char *)v->u.bytes.p, v->u.bytes.n);
+        else if (v->kind != QB_V_NULL) csv_field(txt, strlen(txt));
         free(txt);
-      } else if (!tab.flushed) {
+        continue;
+      }
+      char *shown = nul_visible(v);
+      if (shown) {
+        free(txt);
+        txt = shown;
+      }
+      if (!tab.flushed) {
         size_t w = strlen(txt);
         if (w > tab.width[c]) tab.width[c] = w > 80 ? 80 : w;
         tab.cells[tab.n_buffered * tab.n_cols + c] = txt;

@@ -172,10 +172,10 @@ int qb_partition_spec_eval(qb_value *out, uint8_t (*scratch)[16], const qb_parti
 }
 
 /* java.net.URLEncoder (UTF-8): keep [A-Za-z0-9.*_-], space -> '+', every other byte -> %XX. */
-static int url_escape(qb_buf *b, const char *s, qb_err *err)
+static int url_escape(qb_buf *b, const char *s, size_t n, qb_err *err)
 {
   static const char hex[] = "0123456789ABCDEF";
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+  for (const unsigned char *p = (const unsigned char *)s, *end = p + n; p < end; p++) {
     unsigned char c = *p;
     int rc;
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
@@ -209,9 +209,12 @@ int qb_partition_spec_path(char **out, const qb_partition_spec *spec, const qb_s
     if (!rc) rc = qb_transform_result_type(&rt, &f->transform, src->type, err);
     if (!rc) rc = qb_transform_human_string(&human, &f->transform, rt, &partition[i], err);
     if (!rc && i > 0) rc = qb_buf_putc(&b, '/', err);
-    if (!rc) rc = url_escape(&b, f->name, err);
+    if (!rc) rc = url_escape(&b, f->name, strlen(f->name), err);
     if (!rc) rc = qb_buf_putc(&b, '=', err);
-    if (!rc) rc = url_escape(&b, human, err);
+    /* a string value is its own human string (Java's): escaped by its length, as it may hold NUL bytes */
+    const qb_value *pv = &partition[i];
+    if (!rc && pv->kind == QB_V_STRING) rc = url_escape(&b, (const char *)pv->u.bytes.p, pv->u.bytes.n, err);
+    else if (!rc) rc = url_escape(&b, human, strlen(human), err);
     free(human);
     if (rc && i < spec->n_fields) qb_err_wrap(err, "partition field '%s'", f->name);
   }
