@@ -121,16 +121,18 @@ W3="$TMPDIR/wh3" R3="$TMPDIR/raw3"
 "$QBERG" -w "$W3" ingest --raw "$R3/b" --no-features >/dev/null 2>"$TMPDIR/d1.err"
 check "dropped table: the batch warns, naming it" \
   'grep -q "^warning: quantum_features.ansatz_info was dropped and created again" "$TMPDIR/d1.err"'
-mkdir -p "$R3/c/experiment.vqe"
-for f in "$R3"/a/experiment.vqe/*.json; do cp "$f" "$R3/c/experiment.vqe/7$(basename "$f")"; done
+redeliver() { # redeliver FROM TO DIGIT: FROM's files again in TO, under new names (DIGIT before each)
+  mkdir -p "$R3/$2/experiment.vqe"
+  for f in "$R3/$1"/experiment.vqe/*.json; do cp "$f" "$R3/$2/experiment.vqe/$3$(basename "$f")"; done
+}
+redeliver a c 7
 "$QBERG" -w "$W3" ingest --raw "$R3/c" --no-features --json >"$TMPDIR/d2.json"
 check "dropped table: re-delivered experiments are re-checked" '[ "$(field "$TMPDIR/d2.json" experiments.rechecked)" = 5 ]'
 got=$(appended "$TMPDIR/d2.json")
 check "dropped table: only its rows are appended ($got)" '[ "$got" = "0 5 0 0 0 0 0 0 0" ]'
 check "dropped table: the index stays untrusted, no table named again" \
   '[ "$(field "$TMPDIR/d2.json" keysets_untrusted)" = True ] && [ "$(field "$TMPDIR/d2.json" tables_replaced)" = "[]" ]'
-mkdir -p "$R3/d/experiment.vqe"
-for f in "$R3"/c/experiment.vqe/*.json; do cp "$f" "$R3/d/experiment.vqe/8$(basename "$f")"; done
+redeliver c d 8
 "$QBERG" -w "$W3" ingest --raw "$R3/d" --no-features --json >"$TMPDIR/d3.json"
 check "dropped table: a further re-delivery appends nothing" '[ "$(appended "$TMPDIR/d3.json")" = "0 0 0 0 0 0 0 0 0" ]'
 # the same files into a warehouse that never lost the table: the same rows everywhere

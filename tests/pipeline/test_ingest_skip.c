@@ -80,14 +80,13 @@ static void teardown(fixture *f)
   free(f->rep);
 }
 
-/* One batch; the raw files read through a wrapper whose call number `fail_at` fails with QB_ENOTFOUND
- * (0: no fault). *fired says whether it did. */
-static int batch(fixture *f, unsigned fail_at, bool *fired, qb_err *err)
+/* One batch; the raw files read through the faulty wrapper with `plan`. *fired says whether its fault
+ * fired. batch: call number `fail_at` fails with QB_ENOTFOUND (0: no fault). */
+static int batch_with(fixture *f, const qb_fault_plan *plan, bool *fired, qb_err *err)
 {
   qb_fileio *local = NULL, *io = NULL;
-  qb_fault_plan plan = {fail_at, QB_FAULT_FAIL, QB_ENOTFOUND, 0, false, NULL, NULL};
   int rc = qb_fileio_local_new(&local, err);
-  if (rc == QB_OK) rc = qb_fileio_faulty_new(&io, local, true, &plan, err);
+  if (rc == QB_OK) rc = qb_fileio_faulty_new(&io, local, true, plan, err);
   else qb_fileio_free(local);
   qb_ingest_options o = QB_INGEST_OPTIONS_INIT;
   o.raw = f->raw;
@@ -97,6 +96,12 @@ static int batch(fixture *f, unsigned fail_at, bool *fired, qb_err *err)
   if (fired) *fired = io && qb_fileio_faulty_fired(io);
   qb_fileio_free(io);
   return rc;
+}
+
+static int batch(fixture *f, unsigned fail_at, bool *fired, qb_err *err)
+{
+  qb_fault_plan plan = {fail_at, QB_FAULT_FAIL, QB_ENOTFOUND, 0, false, NULL, NULL};
+  return batch_with(f, &plan, fired, err);
 }
 
 /* Calls on the raw FileIO of a first batch: 1 the listing, then per file (in counter order) open, read. */
@@ -396,20 +401,10 @@ static int half_write(fixture *f, writer_race *w, qb_err *err)
 
 static int race_batch(fixture *f, writer_race *w, qb_err *err)
 {
-  qb_fileio *local = NULL, *io = NULL;
   qb_fault_plan plan = {0};
   plan.before_stat = finish_at_stat;
   plan.before_stat_ctx = w;
-  int rc = qb_fileio_local_new(&local, err);
-  if (rc == QB_OK) rc = qb_fileio_faulty_new(&io, local, true, &plan, err);
-  else qb_fileio_free(local);
-  qb_ingest_options o = QB_INGEST_OPTIONS_INIT;
-  o.raw = f->raw;
-  o.raw_io = io;
-  o.no_features = true;
-  if (rc == QB_OK) rc = qb_ingest_run(f->rep, f->cat, &o, err);
-  qb_fileio_free(io);
-  return rc;
+  return batch_with(f, &plan, NULL, err);
 }
 
 QB_TEST(file_finished_while_read_is_skipped_then_ingested_whole)
