@@ -627,7 +627,10 @@ typedef enum {
 /** `column op value` on a non-repeated primitive column, used only to skip whole row groups by their
  * statistics (rows of a row group that may match are all returned). The value is in the column's value
  * representation (qb_pq_vtype): e.g. a TIMESTAMP as QB_V_INT64 micros, a STRING as QB_V_STRING; integers
- * may be given as INT32 or INT64, floating point as FLOAT or DOUBLE. */
+ * may be given as INT32 or INT64, floating point as FLOAT or DOUBLE (not NaN). Floating point orders as Java's
+ * Double.compare does: -0.0 < 0.0 and NaN above every number; a zero min counts as -0.0 and a zero max as
+ * +0.0 (writers may drop the sign), and a row group that may hold NaN (nan_count absent or not 0) is kept
+ * for GT and GE. */
 typedef struct qb_pq_predicate {
   const char *column; /* dotted path of the column (field path or path_in_schema), or NULL: use field_id */
   int32_t field_id;

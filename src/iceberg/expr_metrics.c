@@ -16,6 +16,25 @@ static bool value_is_nan(const qb_value *v)
   return (v->kind == QB_V_FLOAT && isnan(v->u.f32)) || (v->kind == QB_V_DOUBLE && isnan(v->u.f64));
 }
 
+static const qb_value *nan_lookup(const void *ctx, int32_t field_id)
+{
+  (void)field_id;
+  return ctx;
+}
+
+/* Would a NaN satisfy e in the row filter? It orders above every number there (Java's Double.compare), so
+ * "d > 5" holds for it, while lower and upper bounds leave NaN out: a file or manifest that may hold NaN
+ * must not be pruned by its bounds for such an e, or a NaN row comes back or not depending on its
+ * neighbours. */
+static bool nan_satisfies(const qb_bexpr *e)
+{
+  qb_value nan;
+  if (e->type->id == QB_T_DOUBLE) nan = (qb_value){.kind = QB_V_DOUBLE, .u.f64 = (double)NAN};
+  else if (e->type->id == QB_T_FLOAT) nan = (qb_value){.kind = QB_V_FLOAT, .u.f32 = NAN};
+  else return false;
+  return qb_bexpr__eval(e, nan_lookup, &nan);
+}
+
 /* Range test shared by both evaluators: can a value in [lo, hi] (either may be absent) satisfy e? */
 static bool range_might_match(const qb_bexpr *e, const qb_value *lo_in, const qb_value *hi_in)
 {
@@ -89,6 +108,7 @@ static bool metrics_pred(const qb_bexpr *e, const mctx *c)
   case QB_EXPR_NOT_IN: return true;
   default: break;
   }
+  if (!nulls_only && !(has_nans && nans == 0) && nan_satisfies(e)) return true;
   if (nulls_only || nans_only) return false; /* no non-null, non-NaN value to compare */
   qb_value lo, hi;
   bool has_lo = decode_bound(&lo, &f->lower_bounds, id, e->type);
@@ -137,6 +157,7 @@ static bool summary_pred(const qb_bexpr *e, const sctx *c)
   case QB_EXPR_NOT_IN: return true;
   default: break;
   }
+  if (s->contains_nan != 0 && nan_satisfies(e)) return true;
   if (!s->lower_bound.p) return s->contains_nan == 1 ? false : !s->contains_null ? true : false;
   qb_value lo, hi;
   bool has_lo = qb_bound_decode(&lo, e->type, s->lower_bound, NULL) == QB_OK;

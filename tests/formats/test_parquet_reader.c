@@ -277,10 +277,12 @@ QB_TEST(row_group_skipping_by_statistics)
   int64_t lo, hi;
   CHECK_OK(scan_pred(&rows, &read, &skipped, fx.r, p, &lo, &hi, &err), &err);
   CHECK(read == 1 && lo == 0 && hi == 2047);
-  /* doubles, by field id; an INT64 value is accepted for a DOUBLE column */
+  /* doubles, by field id; an INT64 value is accepted for a DOUBLE column. DuckDB writes no nan_count: any
+   * row group may hold NaN, which orders above 12000 (Java's Double.compare, the row filter's) and is left
+   * out of max, so GT keeps them all; LT still skips */
   qb_pq_predicate q = {NULL, 3, QB_PQ_OP_GT, {.kind = QB_V_DOUBLE, .u.f64 = 12000.0}};
   CHECK_OK(scan_pred(&rows, &read, &skipped, fx.r, q, &lo, &hi, &err), &err);
-  CHECK(read == 1 && lo == 6144);
+  CHECK(read == 4 && lo == 0);
   q.value = i64v(3071);
   q.op = QB_PQ_OP_LT;
   CHECK_OK(scan_pred(&rows, &read, &skipped, fx.r, q, &lo, &hi, &err), &err);

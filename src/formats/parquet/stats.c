@@ -334,6 +334,10 @@ static bool pred_may_match(const qb_pq_scan *s, size_t rg, const qb_pq_pred *p)
     if (st.has_min && st.min.kind == QB_V_FLOAT && st.min.u.f32 == 0) st.min.u.f32 = -0.0f;
     if (st.has_max && st.max.kind == QB_V_DOUBLE && st.max.u.f64 == 0) st.max.u.f64 = 0.0;
     if (st.has_max && st.max.kind == QB_V_FLOAT && st.max.u.f32 == 0) st.max.u.f32 = 0.0f;
+    /* NaN orders above every number there too (the row filter keeps it for "d > 5"), but min and max leave
+     * it out: a row group that may hold NaN (no nan_count, as most writers give, or one above 0) is kept
+     * for > and >=, else a NaN row would be returned or not depending on its neighbours */
+    if ((p->op == QB_PQ_OP_GT || p->op == QB_PQ_OP_GE) && (!st.has_nan_count || st.nan_count > 0)) return true;
   }
   switch (p->op) {
   case QB_PQ_OP_EQ:
