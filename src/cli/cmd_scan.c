@@ -49,6 +49,9 @@ static int parse_args(scan_args *a, qb_cli *cli)
         !strcmp(s, "--limit")) {
       if (i + 1 >= cli->argc) return qb_cli_usage_error("scan", "%s needs a value", s);
       const char *v = cli->argv[++i];
+      size_t vn = strlen(v);
+      if (!strcmp(s, "--columns") && (!vn || v[0] == ',' || v[vn - 1] == ',' || strstr(v, ",,")))
+        return qb_cli_usage_error("scan", "--columns wants column names separated by commas, not '%s'", v);
       if (!strcmp(s, "--columns")) a->columns = v;
       else if (!strcmp(s, "--where")) a->where = v;
       else if (!strcmp(s, "--as-of")) a->as_of = v;
