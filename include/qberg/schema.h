@@ -213,6 +213,9 @@ QB_API int qb_partition_spec_eval(qb_value *out, uint8_t (*scratch)[16], const q
  */
 QB_API int qb_partition_spec_path(char **out, const qb_partition_spec *spec, const qb_schema *schema,
                                   const qb_value *partition, qb_err *err) QB_WUR;
+/** The bytes `n` bytes of `s` take once escaped into a partition path as qb_partition_spec_path escapes them
+ * (a directory name is limited by the file system: callers check values before writing). */
+QB_API size_t qb_partition_escaped_len(const char *s, size_t n);
 
 /* ---- sort orders ----------------------------------------------------------------------------- */
 

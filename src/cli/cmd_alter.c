@@ -10,21 +10,19 @@
 #include "cli_evolve.h"
 #include "qberg/parquet.h"
 
-/* A property's value after the change: set, removed (NULL) or as it is. */
-static const char *value_after(const qb_table_metadata *md, const char *key, const qb_kv *set, size_t n_set,
-                               const char *const *rm, size_t n_rm)
+/* A property's value after `set` is applied: set there, or as it is. */
+static const char *value_after(const qb_table_metadata *md, const char *key, const qb_kv *set, size_t n_set)
 {
   const char *v = qb_table_metadata_property(md, key);
   for (size_t i = 0; i < n_set; i++)
     if (!strcmp(set[i].key, key)) v = set[i].value;
-  for (size_t i = 0; i < n_rm; i++)
-    if (!strcmp(rm[i], key)) v = NULL;
   return v;
 }
 
-/* The Parquet codec and level qberg's writers would use after a change of either: refused here, with the
- * properties named, rather than by the next write to the table (Java takes any value and fails the write). */
-static int check_codec(qb_table *t, const qb_kv *set, size_t n_set, const char *const *rm, size_t n_rm, qb_err *err)
+/* The Parquet codec and level qberg's writers would use after `set` changes either: refused here, with the
+ * properties named, rather than by the next write to the table (Java takes any value and fails the write).
+ * unset-property is not checked: the next write names the properties if the level left does not fit zstd. */
+static int check_codec(qb_table *t, const qb_kv *set, size_t n_set, qb_err *err)
 {
   static const char codec_key[] = "write.parquet.compression-codec", level_key[] = "write.parquet.compression-level";
   bool touched = false;
@@ -33,8 +31,8 @@ static int check_codec(qb_table *t, const qb_kv *set, size_t n_set, const char *
   const qb_table_metadata *md;
   int rc = qb_table_get_metadata(&md, t, err);
   if (rc) return rc;
-  const char *codec = value_after(md, codec_key, set, n_set, rm, n_rm);
-  const char *level = value_after(md, level_key, set, n_set, rm, n_rm);
+  const char *codec = value_after(md, codec_key, set, n_set);
+  const char *level = value_after(md, level_key, set, n_set);
   qb_pq_codec c = QB_PQ_ZSTD;
   if (codec && (rc = qb_pq_codec_parse(&c, codec, err))) return qb_err_wrap(err, "%s=%s", codec_key, codec);
   long long lv = 0;
@@ -91,7 +89,7 @@ int qb_cmd_alter(qb_cli *cli)
   if ((st = qb_cli_load_table(cat, args[0], &t)) == QB_EXIT_OK) {
     qb_err err = QB_ERR_INIT;
     qb_commit_info info;
-    int rc = set ? check_codec(t, kv, k, NULL, 0, &err) : QB_OK;
+    int rc = set ? check_codec(t, kv, k, &err) : QB_OK;
     if (rc) qb_err_wrap(&err, "table %s: nothing changed", args[0]);
     else
       rc = set ? qb_table_set_properties(t, kv, k, NULL, 0, &info, &err)

@@ -129,14 +129,13 @@ static int options(qb_data_writer *w, const qb_data_writer_options *o, qb_err *e
   int rc;
   if (codec && (rc = qb_pq_codec_parse(&wo.codec, codec, err)))
     return qb_err_wrap(err, "table property write.parquet.compression-codec");
+  const char *level = qb_table_metadata_property(md, "write.parquet.compression-level");
   if ((rc = qb_tbl__prop_i64(&v, md, "write.parquet.compression-level", 0, err))) return rc;
   wo.compression_level = v < INT_MIN ? INT_MIN : v > INT_MAX ? INT_MAX : (int)v;
   /* checked here, where the properties can be named (the Parquet writer checks again, per file) */
   if ((rc = qb_pq_codec_check_write(wo.codec, wo.compression_level, err)))
     return qb_err_wrap(err, "table properties write.parquet.compression-codec=%s, write.parquet.compression-level=%s",
-                       codec ? codec : "(default zstd)",
-                       qb_table_metadata_property(md, "write.parquet.compression-level") ?
-                       qb_table_metadata_property(md, "write.parquet.compression-level") : "(default)");
+                       codec ? codec : "(default zstd)", level ? level : "(default)");
   if ((rc = qb_tbl__prop_i64(&v, md, "write.parquet.row-group-size-bytes", (int64_t)128 << 20, err))) return rc;
   if (v <= 0) return QB_FAIL(err, QB_EINVAL, "write.parquet.row-group-size-bytes must be positive");
   wo.row_group_size_bytes = (uint64_t)v;
@@ -505,8 +504,6 @@ static int poison(qb_data_writer *w, int rc, qb_err *err)
   return rc;
 }
 
-/* The open file of the partition in w->pvals (opened if needed: the least recently written one is finished
- * beyond max_open_files). Errors are the writer's poison. */
 /* Finish p's file when it has reached the target size and holds w->roll_min_rows rows. While no row group
  * of this write has been written, the estimate is the buffered, uncompressed size, several times the
  * file's: the row group is written out first, which gives the ratio (a target below the row group size
@@ -524,6 +521,8 @@ static int roll_at_target(qb_data_writer *w, part_file *p, qb_err *err)
   return finish(w, p, err);
 }
 
+/* The open file of the partition in w->pvals (opened if needed: the least recently written one is finished
+ * beyond max_open_files). Errors are the writer's poison. */
 static int route(part_file **out, qb_data_writer *w, qb_err *err)
 {
   size_t np = w->spec->n_fields;

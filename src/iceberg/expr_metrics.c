@@ -35,6 +35,16 @@ static bool nan_satisfies(const qb_bexpr *e)
   return qb_bexpr__eval(e, nan_lookup, &nan);
 }
 
+/* `v`, or when it is a float or double zero, *w: that zero as -0.0 (`lower`) or +0.0. */
+static const qb_value *zero_signed(qb_value *w, const qb_value *v, bool lower)
+{
+  if (!v || !((v->kind == QB_V_DOUBLE && v->u.f64 == 0) || (v->kind == QB_V_FLOAT && v->u.f32 == 0))) return v;
+  *w = *v;
+  if (w->kind == QB_V_DOUBLE) w->u.f64 = lower ? -0.0 : 0.0;
+  else w->u.f32 = lower ? -0.0f : 0.0f;
+  return w;
+}
+
 /* Range test shared by both evaluators: can a value in [lo, hi] (either may be absent) satisfy e? */
 static bool range_might_match(const qb_bexpr *e, const qb_value *lo_in, const qb_value *hi_in)
 {
@@ -45,19 +55,7 @@ static bool range_might_match(const qb_bexpr *e, const qb_value *lo_in, const qb
    * the zeros it holds (Parquet tells readers to assume so): a zero lower bound is taken as -0.0 and a zero
    * upper bound as +0.0, so that "d < 0" keeps a file whose -0.0 rows the row filter keeps */
   qb_value lo_w, hi_w;
-  const qb_value *lo = lo_in, *hi = hi_in;
-  if (lo && ((lo->kind == QB_V_DOUBLE && lo->u.f64 == 0) || (lo->kind == QB_V_FLOAT && lo->u.f32 == 0))) {
-    lo_w = *lo;
-    if (lo_w.kind == QB_V_DOUBLE) lo_w.u.f64 = -0.0;
-    else lo_w.u.f32 = -0.0f;
-    lo = &lo_w;
-  }
-  if (hi && ((hi->kind == QB_V_DOUBLE && hi->u.f64 == 0) || (hi->kind == QB_V_FLOAT && hi->u.f32 == 0))) {
-    hi_w = *hi;
-    if (hi_w.kind == QB_V_DOUBLE) hi_w.u.f64 = 0.0;
-    else hi_w.u.f32 = 0.0f;
-    hi = &hi_w;
-  }
+  const qb_value *lo = zero_signed(&lo_w, lo_in, true), *hi = zero_signed(&hi_w, hi_in, false);
   switch (e->op) {
   case QB_EXPR_LT: return !lo || qb_ice__value_cmp(t, lo, &e->values[0]) < 0;
   case QB_EXPR_LE: return !lo || qb_ice__value_cmp(t, lo, &e->values[0]) <= 0;

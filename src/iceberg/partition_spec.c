@@ -171,15 +171,28 @@ int qb_partition_spec_eval(qb_value *out, uint8_t (*scratch)[16], const qb_parti
   return QB_OK;
 }
 
-/* java.net.URLEncoder (UTF-8): keep [A-Za-z0-9.*_-], space -> '+', every other byte -> %XX. */
+/* java.net.URLEncoder (UTF-8) keeps [A-Za-z0-9.*_-] as they are */
+static bool url_keeps(unsigned char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+         c == '*' || c == '_';
+}
+
+size_t qb_partition_escaped_len(const char *s, size_t n)
+{
+  size_t out = 0;
+  for (size_t i = 0; i < n; i++) out += url_keeps((unsigned char)s[i]) || s[i] == ' ' ? 1 : 3;
+  return out;
+}
+
+/* java.net.URLEncoder (UTF-8): url_keeps, space -> '+', every other byte -> %XX. */
 static int url_escape(qb_buf *b, const char *s, size_t n, qb_err *err)
 {
   static const char hex[] = "0123456789ABCDEF";
   for (const unsigned char *p = (const unsigned char *)s, *end = p + n; p < end; p++) {
     unsigned char c = *p;
     int rc;
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-        c == '*' || c == '_') {
+    if (url_keeps(c)) {
       rc = qb_buf_putc(b, c, err);
     } else if (c == ' ') {
       rc = qb_buf_putc(b, '+', err);

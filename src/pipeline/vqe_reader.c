@@ -4,13 +4,13 @@
  * that is emptied when the next one is read, so memory follows the largest record (or Avro block). */
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/raw_vqe.h"
 #include "qberg/avro.h"
+#include "qberg/schema.h"
 #include "util/arena.h"
 
 struct qb_vqe_reader {
@@ -98,20 +98,6 @@ static int next_avro(const qb_vqe_record **out, qb_vqe_reader *r, qb_err *err)
   return QB_OK;
 }
 
-/* The bytes of `v` as java.net.URLEncoder writes it into a partition path (kept: [A-Za-z0-9.*_-], space as
- * '+', any other byte as %XX): Iceberg's data/<field>=<value>/ directory names. */
-static size_t url_escaped_len(const qb_vqe_str *v)
-{
-  size_t n = 0;
-  for (size_t i = 0; i < v->n; i++) {
-    unsigned char c = (unsigned char)v->p[i];
-    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                c == '-' || c == '*' || c == '_' || c == ' ';
-    n += keep ? 1 : 3;
-  }
-  return n;
-}
-
 /* basis_set and backend partition most feature tables by identity (data/basis_set=<v>/backend=<v>/): a
  * value whose directory name a file system refuses (NAME_MAX, 255 bytes: "backend=" plus 247 escaped
  * bytes) would fail the whole batch at the first file written into it, and every batch after it, since the
@@ -125,7 +111,7 @@ static int check_partition_values(const qb_vqe_record *rec, const char *name, ui
     const qb_vqe_str *v;
   } f[2] = {{"basis_set", &rec->basis_set}, {"vqe_result.initial_data.backend", &rec->backend}};
   for (int i = 0; i < 2; i++) {
-    size_t n = url_escaped_len(f[i].v);
+    size_t n = qb_partition_escaped_len(f[i].v->p, f[i].v->n);
     if (n > max)
       return QB_FAIL(err, QB_ECORRUPT,
                      "%s: record %" PRIu64 ": %s: a value of %zu bytes (%zu in a partition directory's name) is "
