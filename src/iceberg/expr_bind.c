@@ -3,6 +3,7 @@
  * become values of the column's type, and NOT is pushed down to the predicates so that the pruning
  * evaluators only see monotone operators. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,64 @@ mismatch:;
   return QB_FAIL(err, QB_EINVAL, "the literal does not fit type %s", tn);
 }
 
+/* Whether a number literal lies beyond the range of an int, long or float column: 1 above its largest value, -1
+ * below its smallest, 0 inside (or not a number: convert_lit judges it). Java's Literal.to gives these
+ * literals aboveMax()/belowMin() and the binder turns their predicates into constants; bind_pred does the
+ * same, with SQL's answer for null rows. */
+static int lit_side(const qb_lit *l, const qb_type *t)
+{
+  const qb_value *v = &l->v;
+  double x;
+  if (t->id == QB_T_INT || t->id == QB_T_LONG) {
+    if (l->number_text) { /* only digits: an integer the parser could not hold in 64 bits */
+      const uint8_t *p = v->u.bytes.p, *end = p + v->u.bytes.n;
+      int sign = p < end && *p == '-' ? -1 : 1;
+      if (p < end && (*p == '-' || *p == '+')) p++;
+      if (p == end) return 0;
+      while (p < end && *p >= '0' && *p <= '9') p++;
+      return p == end ? sign : 0;
+    }
+    if (t->id == QB_T_LONG || v->kind != QB_V_INT64) return 0;
+    return v->u.i64 > INT32_MAX ? 1 : v->u.i64 < INT32_MIN ? -1 : 0;
+  }
+  if (t->id != QB_T_FLOAT) return 0;
+  if (l->number_text) {
+    char buf[64];
+    if (v->u.bytes.n >= sizeof buf) return 0;
+    memcpy(buf, v->u.bytes.p, v->u.bytes.n);
+    buf[v->u.bytes.n] = 0;
+    x = strtod(buf, NULL);
+  } else if (v->kind == QB_V_INT32 || v->kind == QB_V_INT64) {
+    x = v->kind == QB_V_INT32 ? v->u.i32 : (double)v->u.i64;
+  } else if (v->kind == QB_V_DOUBLE) {
+    x = v->u.f64;
+  } else {
+    return 0;
+  }
+  if (!isfinite(x)) return 0; /* infinities and NaN are float values */
+  return x > FLT_MAX ? 1 : x < -FLT_MAX ? -1 : 0;
+}
+
+/* A predicate against a literal beyond the column's range (lit_side): as the same predicate against a value
+ * between the column's extreme and the literal, which no row holds. Against the extreme c itself: x < big and
+ * x <= big become x <= c (every value but null; for floats not NaN, which orders above every number);
+ * x > big becomes x > c (no int; the float +inf and NaN), and so on; = is false and != holds for every
+ * non-null row. */
+static const qb_bexpr *beyond_range(qb_arena *a, qb_expr_op op, int side, const qb_field *f)
+{
+  if (op == QB_EXPR_EQ) return &qb_bexpr__false;
+  if (op == QB_EXPR_NE) return qb_bexpr__pred(a, QB_EXPR_NOT_NULL, f->id, f->type, NULL, 0);
+  qb_value *c = qb_arena_calloc(a, 1, sizeof *c);
+  if (!c) return NULL;
+  if (f->type->id == QB_T_INT) *c = (qb_value){.kind = QB_V_INT32, .u.i32 = side > 0 ? INT32_MAX : INT32_MIN};
+  else if (f->type->id == QB_T_LONG) *c = (qb_value){.kind = QB_V_INT64, .u.i64 = side > 0 ? INT64_MAX : INT64_MIN};
+  else *c = (qb_value){.kind = QB_V_FLOAT, .u.f32 = side > 0 ? FLT_MAX : -FLT_MAX};
+  bool below_lit = op == QB_EXPR_LT || op == QB_EXPR_LE; /* rows under the literal */
+  if (side > 0) op = below_lit ? QB_EXPR_LE : QB_EXPR_GT;
+  else op = below_lit ? QB_EXPR_LT : QB_EXPR_GE;
+  return qb_bexpr__pred(a, op, f->id, f->type, c, 1);
+}
+
 static int bind_pred(const qb_bexpr **out, const qb_expr *e, bool negate, const qb_schema *s, qb_arena *a,
                      qb_err *err)
 {
@@ -164,11 +223,21 @@ static int bind_pred(const qb_bexpr **out, const qb_expr *e, bool negate, const 
     return QB_FAIL(err, QB_ENOMEM, "out of memory");
   size_t n = 0;
   for (size_t i = 0; i < e->n_lits; i++) {
+    int side = lit_side(&e->lits[i], f->type);
+    if (side && (op == QB_EXPR_IN || op == QB_EXPR_NOT_IN)) continue; /* no row holds it */
+    if (side) {
+      *out = beyond_range(a, op, side, f);
+      return *out ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
+    }
     int rc = convert_lit(&vals[n], &e->lits[i], f->type, a, err);
     if (rc) return qb_err_wrap(err, "column '%s'", e->column);
     bool dup = false; /* IN lists: drop repeats */
     for (size_t k = 0; k < n && !dup; k++) dup = qb_ice__value_cmp(f->type, &vals[k], &vals[n]) == 0;
     if (!dup) n++;
+  }
+  if (n == 0 && e->n_lits) { /* IN / NOT IN of values beyond the column's range only */
+    *out = op == QB_EXPR_IN ? &qb_bexpr__false : qb_bexpr__pred(a, QB_EXPR_NOT_NULL, f->id, f->type, NULL, 0);
+    return *out ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
   }
   /* NaN never compares equal: Java rewrites x = NaN to isNaN(x) and refuses orderings with NaN */
   if (n == 1 && is_floating(f->type)) {

@@ -3,6 +3,7 @@
  * filter, delete, replace partitions, rewrite, tags, branches), conflicts between concurrent
  * transactions, time travel, schema and partition evolution reading old and new files, and pruning
  * counted by the scan's metrics. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1682,6 +1683,122 @@ QB_TEST(signed_zero_and_nan_rows_do_not_depend_on_neighbours)
       }
       qb_table_free(t);
     }
+  }
+  qb_schema_free(schema);
+  qb_catalog_free(cat);
+}
+
+/* A literal beyond a column's range (i < 3000000000 on an int, l > 99999999999999999999 on a long, f = 1e300
+ * on a float) is compared as a number, as SQL does: every non-null row lies below 3000000000, none equals it.
+ * Before, the int and long cases were an error ("does not fit a 32-bit int", "is not an integer") and the
+ * float literal became infinity, so f = 1e300 gave the +inf row and f > 1e300 did not. The reference below
+ * compares the rows' values with the literal's text in long double, NaN above every number, null never
+ * matching; each filter runs on one file and on one row group per row (statistics pruning). */
+#define BR_SCHEMA                                                                                                  \
+  "{\"type\":\"struct\",\"schema-id\":0,\"fields\":[{\"id\":1,\"name\":\"id\",\"required\":true,\"type\":\"long\"}," \
+  "{\"id\":2,\"name\":\"i\",\"required\":false,\"type\":\"int\"},"                                                \
+  "{\"id\":3,\"name\":\"l\",\"required\":false,\"type\":\"long\"},"                                               \
+  "{\"id\":4,\"name\":\"f\",\"required\":false,\"type\":\"float\"}]}"
+
+static bool br_cmp_holds(const char *op, long double v, long double lit)
+{
+  int c = isnan(v) ? 1 : v < lit ? -1 : v > lit ? 1 : 0;
+  if (!strcmp(op, "<")) return c < 0;
+  if (!strcmp(op, "<=")) return c <= 0;
+  if (!strcmp(op, ">")) return c > 0;
+  if (!strcmp(op, ">=")) return c >= 0;
+  if (!strcmp(op, "=")) return c == 0;
+  return c != 0;
+}
+
+QB_TEST(literals_beyond_a_columns_range_filter_as_sql)
+{
+  enum { N = 7 };
+  static const bool i_null[N] = {0, 0, 0, 0, 1, 0, 0}, f_null[N] = {0, 0, 0, 0, 0, 0, 1};
+  static const int32_t iv[N] = {INT32_MIN, -1, 0, INT32_MAX, 0, 7, 5};
+  static const int64_t lv[N] = {INT64_MIN, -1, 0, INT64_MAX, 0, 7, 5};
+  const float fv[N] = {-INFINITY, -FLT_MAX, 1.5f, FLT_MAX, INFINITY, NAN, 0};
+  static const char *const ops[] = {"<", "<=", ">", ">=", "=", "!="};
+  static const char *const int_lits[] = {"3000000000", "-3000000000", "99999999999999999999", "-99999999999999999999"};
+  static const char *const float_lits[] = {"1e300", "-1e300", "3.5e38", "-3.5e38"};
+  static const struct {
+    char col;
+    const char *op, *list; /* the literals of an IN list, as written */
+  } lists[] = {{'i', "IN", "0, 3000000000"},        {'i', "IN", "3000000000"},
+               {'i', "NOT IN", "3000000000, -3000000000"}, {'i', "NOT IN", "0, 3000000000"},
+               {'l', "IN", "7, 99999999999999999999"}, {'l', "NOT IN", "-99999999999999999999"},
+               {'f', "IN", "1.5, 1e300"},            {'f', "NOT IN", "1e300, 1.5"}};
+  qb_err err = QB_ERR_INIT;
+  qb_catalog *cat;
+  qb_schema *schema;
+  CHECK_OK(qb_catalog_open(&cat, qb_test_tmpdir(), NULL, &err), &err);
+  CHECK_OK(qb_catalog_create_namespace(cat, "db", &err), &err);
+  CHECK_OK(qb_schema_parse_json(&schema, BR_SCHEMA, strlen(BR_SCHEMA), &err), &err);
+  qb_kv one_row_per_group = {"write.parquet.row-group-size-bytes", "1"};
+  for (int layout = 0; layout < 2; layout++) {
+    char name[32];
+    snprintf(name, sizeof name, "db.br%d", layout);
+    qb_table_def def = {schema, NULL, NULL, layout ? &one_row_per_group : NULL, layout ? 1u : 0u};
+    qb_table *t;
+    CHECK_OK(qb_catalog_create_table_def(&t, cat, name, &def, NULL, &err), &err);
+    qb_txn *txn;
+    CHECK_OK(qb_txn_begin(&txn, t, QB_TXN_APPEND, NULL, &err), &err);
+    for (int k = 0; k < N; k++) {
+      qb_value items[4] = {{.kind = QB_V_INT64, .u.i64 = INT64_C(1) << k},
+                           {.kind = i_null[k] ? QB_V_NULL : QB_V_INT32, .u.i32 = iv[k]},
+                           {.kind = i_null[k] ? QB_V_NULL : QB_V_INT64, .u.i64 = lv[k]},
+                           {.kind = f_null[k] ? QB_V_NULL : QB_V_FLOAT, .u.f32 = fv[k]}};
+      qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 4}};
+      CHECK_OK(qb_txn_write(txn, &row, &err), &err);
+    }
+    qb_txn_result r;
+    CHECK_OK(qb_txn_commit(txn, &r, &err), &err);
+    scan_out s;
+    char where[96];
+    for (int col = 0; col < 3; col++) {
+      const char *const *lits = col == 2 ? float_lits : int_lits;
+      for (size_t li = 0; li < 4; li++) {
+        if (col == 1 && li < 2) continue; /* 3000000000 is a long */
+        long double lit = strtold(lits[li], NULL);
+        for (size_t o = 0; o < sizeof ops / sizeof *ops; o++) {
+          snprintf(where, sizeof where, "%s %s %s", col == 0 ? "i" : col == 1 ? "l" : "f", ops[o], lits[li]);
+          int64_t want = 0;
+          for (int k = 0; k < N; k++) {
+            bool null = col == 2 ? f_null[k] : i_null[k];
+            long double v = col == 0 ? (long double)iv[k] : col == 1 ? (long double)lv[k] : (long double)fv[k];
+            if (!null && br_cmp_holds(ops[o], v, lit)) want |= INT64_C(1) << k;
+          }
+          CHECK_OK(scan_count(&s, t, where, NULL, &err), &err);
+          if (s.id_sum != want)
+            fprintf(stderr, "  layout %d: %s gave ids %lld, want %lld\n", layout, where, (long long)s.id_sum,
+                    (long long)want);
+          EXPECT(s.id_sum == want);
+        }
+      }
+    }
+    for (size_t li = 0; li < sizeof lists / sizeof *lists; li++) {
+      snprintf(where, sizeof where, "%c %s (%s)", lists[li].col, lists[li].op, lists[li].list);
+      bool in_op = !strcmp(lists[li].op, "IN");
+      int64_t want = 0;
+      for (int k = 0; k < N; k++) {
+        int col = lists[li].col == 'i' ? 0 : lists[li].col == 'l' ? 1 : 2;
+        bool null = col == 2 ? f_null[k] : i_null[k];
+        long double v = col == 0 ? (long double)iv[k] : col == 1 ? (long double)lv[k] : (long double)fv[k];
+        bool member = false;
+        for (const char *p = lists[li].list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+          member = member || (!isnan(v) && v == strtold(p, NULL));
+        if (!null && member == in_op) want |= INT64_C(1) << k;
+      }
+      CHECK_OK(scan_count(&s, t, where, NULL, &err), &err);
+      if (s.id_sum != want)
+        fprintf(stderr, "  layout %d: %s gave ids %lld, want %lld\n", layout, where, (long long)s.id_sum,
+                (long long)want);
+      EXPECT(s.id_sum == want);
+    }
+    /* what is not a number of the column's kind stays an error */
+    CHECK_FAIL(scan_count(&s, t, "i < 1e10", NULL, &err), QB_EINVAL, &err, "1e10 is not an integer");
+    qb_err_clear(&err);
+    qb_table_free(t);
   }
   qb_schema_free(schema);
   qb_catalog_free(cat);
