@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Rows as JSON: one JSON object per row keyed by column name (qberg scan --format jsonl, qberg append),
  * with values in the text forms of value_text.c. */
+#include <inttypes.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -257,6 +259,11 @@ static int decode(qb_value *out, const qb_type *t, const json_object *j, const c
     break;
   case json_type_int:
     if (t->id == QB_T_DECIMAL || t->id == QB_T_FLOAT || t->id == QB_T_DOUBLE) goto as_text;
+    /* json-c keeps 2^63 .. 2^64 - 1 as an unsigned value and get_int64 saturates it: refuse, not clamp */
+    if (json_object_get_int64(j) == INT64_MAX && json_object_get_uint64(j) > (uint64_t)INT64_MAX) {
+      rc = QB_FAIL(err, QB_EINVAL, "%" PRIu64 " is out of the range of a 64-bit signed integer", json_object_get_uint64(j));
+      break;
+    }
     v = (qb_value){.kind = QB_V_INT64, .u.i64 = json_object_get_int64(j)};
     rc = qb_ice__value_canon(out, t, &v, a, err);
     break;
@@ -276,9 +283,40 @@ static int decode(qb_value *out, const qb_type *t, const json_object *j, const c
   return rc ? qb_err_wrap(err, "column %s", name) : QB_OK;
 }
 
+/* json-c saturates integer tokens beyond [-2^63, 2^64 - 1] (and does not keep their text, as it does for
+ * fractional ones): 99999999999999999999 would become 18446744073709551615 in any column, a decimal or
+ * double too. Such tokens are refused before parsing; written as strings they keep every digit. */
+static int check_integer_tokens(const char *s, size_t n, qb_err *err)
+{
+  static const char max_neg[] = "9223372036854775808", max_pos[] = "18446744073709551615";
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (c == '"') {
+      for (i++; i < n && s[i] != '"'; i++)
+        if (s[i] == '\\') i++;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) continue;
+    size_t start = i, d0 = i + (c == '-');
+    for (i = d0; i < n && s[i] >= '0' && s[i] <= '9'; i++) {}
+    size_t nd = i - d0;
+    bool fraction = false;
+    for (; i < n && ((s[i] >= '0' && s[i] <= '9') || strchr(".eE+-", s[i])); i++) fraction = true;
+    const char *lim = c == '-' ? max_neg : max_pos;
+    size_t nl = strlen(lim);
+    if (!fraction && (nd > nl || (nd == nl && memcmp(s + d0, lim, nl) > 0)))
+      return QB_FAIL(err, QB_EINVAL, "integer %.*s is out of the 64-bit range (write a decimal as a JSON string)",
+                     (int)(i - start < 64 ? i - start : 64), s + start);
+    i--;
+  }
+  return QB_OK;
+}
+
 int qb_row_decoder_parse(const qb_value **row, qb_row_decoder *d, const char *json, size_t n, qb_err *err)
 {
   *row = NULL;
+  int rc0 = check_integer_tokens(json, n, err);
+  if (rc0) return rc0;
   qb_arena_release(&d->arena);
   qb_arena_init(&d->arena, 4 << 10);
   json_object *j;

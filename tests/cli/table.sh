@@ -93,6 +93,19 @@ grep -q 'QB_ENOTFOUND' "$TMPDIR/err" || fail "as-of message"
 q scan db.t --format xml 2>/dev/null; [ $? = 2 ] || fail "format exit"
 echo '{"id":"x"}' | q append db.t - 2>"$TMPDIR/err"; [ $? = 1 ] || fail "bad row exit"
 grep -q "stdin line 1: column id: 'x' is not a long" "$TMPDIR/err" || fail "bad row message: $(cat "$TMPDIR/err")"
+# integers beyond 64 bits are refused, not clamped (json-c saturates them: 2^63 became 2^63 - 1, a decimal's
+# 99999999999999999999 became 18446744073709551615), and nothing is committed
+snaps=$(q snapshots db.t | wc -l)
+echo '{"id":9223372036854775808}' | q append db.t - 2>"$TMPDIR/err"; [ $? = 1 ] || fail "2^63 as a long accepted"
+grep -q "column id: 9223372036854775808 is out of the range of a 64-bit signed integer" "$TMPDIR/err" ||
+  fail "2^63 message: $(cat "$TMPDIR/err")"
+for big in -9223372036854775809 18446744073709551616; do
+  echo "{\"id\":$big}" | q append db.t - 2>"$TMPDIR/err"; [ $? = 1 ] || fail "$big as a long accepted"
+  grep -q "integer $big is out of the 64-bit range (write a decimal as a JSON string)" "$TMPDIR/err" ||
+    fail "$big message: $(cat "$TMPDIR/err")"
+done
+echo '{"id":1,"e":99999999999999999999}' | q append db.t - 2>/dev/null; [ $? = 1 ] || fail "20-digit decimal token accepted"
+[ "$(q snapshots db.t | wc -l)" = "$snaps" ] || fail "a refused append committed"
 q alter db.t widen basis long 2>"$TMPDIR/err"; [ $? = 1 ] || fail "bad widen exit"
 grep -q "cannot change 'basis' from string to long" "$TMPDIR/err" || fail "widen message"
 q alter db.t add-column 2>/dev/null; [ $? = 2 ] || fail "add-column usage"
