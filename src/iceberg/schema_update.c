@@ -449,6 +449,11 @@ int qb_schema_change__apply(qb_schema_change *c, const qb_table_metadata *base, 
   qb_schema *s = NULL;
   rc = st ? qb_schema_new(&s, 0, st->fields, st->n_fields, c->identifier, c->n_identifier, err)
           : QB_FAIL(err, QB_ENOMEM, "out of memory");
+  /* The default spec must still bind (the data writer checks the same rule on every write): a column
+   * added or renamed to the name of a partition field sourced elsewhere would leave the table unwritable. */
+  const qb_partition_spec *spec = qb_table_metadata_default_spec(base);
+  if (rc == QB_OK && spec && (rc = qb_partition_spec_validate(spec, s, err)))
+    rc = qb_err_wrap(err, "this schema change conflicts with the default partition spec %d", (int)spec->spec_id);
   if (rc == QB_OK) rc = qb_metadata_builder_add_schema(b, s, NULL, err);
   if (rc == QB_OK) rc = qb_metadata_builder_set_current_schema(b, -1, err);
   qb_schema_free(s);

@@ -74,6 +74,18 @@ q --json schema db.t | js 'n=[f["name"] for f in d["fields"]]; assert n==["note"
 printf '%s\n' '{"note":"n","id":11,"basis":"c","ts":"2024-01-03T00:00:00Z","energy":"123456789.5","pos":{"x":1.5,"y":2.5}}' | q append db.t - >/dev/null
 [ "$(q scan db.t --format jsonl --where 'id = 11')" = '{"note":"n","id":11,"basis":"c","ts":"2024-01-03T00:00:00+00:00","energy":"123456789.500","pos":{"x":1.5,"y":2.5}}' ] || fail "new row: $(q scan db.t --format jsonl --where 'id = 11')"
 [ "$(q scan db.t --format jsonl --columns pos.y --where 'pos.y > 2')" = '{"pos.y":2.5}' ] || fail "nested column"
+# a column may not take the name of a partition field sourced from another column: the writer refuses
+# such a spec on every append, so the alter is refused and commits nothing (it was committed before)
+q alter db.t rename-column basis b2 >/dev/null
+v=$(q --json info db.t | js 'print(d["version"])')
+set +e
+q alter db.t add-column basis string 2>"$TMPDIR/err"; [ $? = 1 ] || fail "add-column named like a partition field"
+grep -q "conflicts with the default partition spec 0: partition field 'basis': name conflicts with a schema column" \
+  "$TMPDIR/err" || fail "partition name conflict message: $(cat "$TMPDIR/err")"
+q alter db.t rename-column note basis 2>/dev/null; [ $? = 1 ] || fail "rename onto a partition field's name"
+set -e
+[ "$(q --json info db.t | js 'print(d["version"])')" = "$v" ] || fail "a refused alter committed"
+q alter db.t rename-column b2 basis >/dev/null
 q alter db.t add-partition-field 'bucket(4,id)' >/dev/null
 q alter db.t drop-partition-field basis >/dev/null
 q schema db.t | grep -q '^\*partition spec 2:' || fail "new default spec"
