@@ -431,6 +431,21 @@ static int check_lineage(fsck *f, const qb_table_metadata *md, const char *mdpat
   return rc;
 }
 
+/* The default partition spec must bind to the current schema (the rule every data writer applies: a spec
+ * naming a column that is not there, or a partition name taken by another column, fails every append). */
+static int check_default_spec(fsck *f, const qb_table_metadata *md, const char *mdpath, qb_err *err)
+{
+  const qb_partition_spec *spec = qb_table_metadata_default_spec(md);
+  const qb_schema *schema = qb_table_metadata_current_schema(md);
+  if (!spec || !schema) return QB_OK;
+  qb_err why = {0};
+  if (qb_partition_spec_validate(spec, schema, &why) == QB_OK) return QB_OK;
+  char e[64], g[32];
+  snprintf(e, sizeof e, "a spec that binds to schema %d (the current one)", (int)qb_schema_id(schema));
+  snprintf(g, sizeof g, "spec %d", (int)spec->spec_id);
+  return problem(f, "partition-spec", mdpath, -1, "default-spec-id", e, g, why.msg, err);
+}
+
 /* ---- metadata files and the version hint ------------------------------------------------------------------ */
 
 typedef struct newest {
@@ -518,6 +533,7 @@ int qb_fsck(qb_table *t, const qb_fsck_options *opts, qb_fsck_report *out, qb_er
   qb_map_init(&f.files);
   rc = check_metadata_files(&f, t, md, err);
   if (rc == QB_OK) rc = check_lineage(&f, md, qb_table_metadata_path(t), err);
+  if (rc == QB_OK) rc = check_default_spec(&f, md, qb_table_metadata_path(t), err);
   for (size_t i = 0; rc == QB_OK && i < qb_table_metadata_n_snapshots(md); i++)
     rc = check_snapshot(&f, qb_table_metadata_snapshot_at(md, i), err);
   for (size_t i = 0; i < f.manifests.cap; i++)

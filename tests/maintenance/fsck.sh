@@ -107,6 +107,17 @@ PY
 expect_rc 1 "dangling ref" "$Q" -w "$T/x" fsck db.t
 expect_line "ref line" "ref 'gone' points to snapshot 42, which is not in 'snapshots'"
 
+# a default spec whose source column is not in the schema: every append fails, fsck used to call it clean
+fresh; m=$(meta)
+python3 - "$m" <<'PY'
+import json, sys
+p = sys.argv[1]; d = json.load(open(p))
+d["partition-specs"][0]["fields"][0]["source-id"] = 99
+json.dump(d, open(p, "w"))
+PY
+expect_rc 1 "default spec without its source column" "$Q" -w "$T/x" fsck db.t
+expect_line "partition-spec line" "^db\\.t: partition-spec: .*/metadata/v5\\.metadata\\.json: default-spec-id: expected a spec that binds to schema 0 \\(the current one\\), found spec 0: partition field 'p': cannot find source column 99$"
+
 fresh; rm "$(ls "$T/x/db/t/metadata/"snap-*.avro | head -n 1)"
 expect_rc 1 "missing manifest list" "$Q" -w "$T/x" fsck db.t
 expect_line "list line" '^db\.t: missing: .*snap-.*\.avro \(snapshot [0-9]+\): expected exists, found absent$'
