@@ -4,6 +4,7 @@
  * in UTC, decimals as BigDecimal.toString, uuids in 8-4-4-4-12 form, binary as hex). */
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -449,6 +450,10 @@ int qb_ice__value_parse(qb_value *out, const qb_type *t, const char *s, size_t n
       d = strtod(buf, &end);
       if (*end || end == buf || !isfinite(d)) goto bad_number;
     }
+    /* a finite number beyond the float range is refused, not stored as infinity (Float.parseFloat's way) */
+    if (t->id == QB_T_FLOAT && isfinite(d) && (d > FLT_MAX || d < -FLT_MAX))
+      return QB_FAIL(err, QB_EINVAL, "'%.*s' is beyond the range of a float (%g)", (int)(n > 64 ? 64 : n), s,
+                     (double)FLT_MAX);
     if (t->id == QB_T_FLOAT) *out = (qb_value){.kind = QB_V_FLOAT, .u.f32 = (float)d};
     else *out = (qb_value){.kind = QB_V_DOUBLE, .u.f64 = d};
     return QB_OK;
