@@ -35,6 +35,11 @@ int qb_cli_threads_arg(unsigned *out, const char *verb, const char *arg);
 /* True when argv holds -h or --help. */
 bool qb_cli_wants_help(int argc, char **argv);
 
+/* A string value holding NUL bytes as text for a person (cli_text.c): each NUL shown as \0, where the text
+ * of qb_value_to_text or qb_transform_human_string ends at the first. NULL when the value is not such a
+ * string (or on ENOMEM); the caller frees it. */
+char *qb_cli_nul_visible(const qb_value *v);
+
 /* The configuration (cli_config.c): --config FILE, environment, qberg.conf, spark-defaults.conf, with
  * -w/--warehouse as an explicit option. */
 int qb_cli_config(qb_config **out, const qb_cli *cli, qb_err *err);

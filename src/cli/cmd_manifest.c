@@ -110,7 +110,10 @@ static void print_partition(const qb_manifest_reader *r, const qb_value *p)
                                 ? &spec->fields[i].transform
                                 : &identity;
     printf("%s%s=", i ? ", " : "", pt->fields[i].name);
-    if (qb_transform_human_string(&s, t, pt->fields[i].type, &p->u.seq.items[i], &e) == QB_OK) printf("%s", s);
+    /* a string value (identity, truncate) is its own text and may hold NUL bytes */
+    if ((s = qb_cli_nul_visible(&p->u.seq.items[i])) ||
+        qb_transform_human_string(&s, t, pt->fields[i].type, &p->u.seq.items[i], &e) == QB_OK)
+      printf("%s", s);
     else printf("?");
     free(s);
   }

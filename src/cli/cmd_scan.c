@@ -92,20 +92,6 @@ static void csv_field(const char *s, size_t n)
   putchar('"');
 }
 
-/* The table format's text of a string holding NUL bytes: each shown as \0 (the text qb_value_to_text made
- * ends at the first). NULL when the string holds none. */
-static char *nul_visible(const qb_value *v)
-{
-  if (v->kind != QB_V_STRING || !memchr(v->u.bytes.p, 0, v->u.bytes.n)) return NULL;
-  char *out = malloc(2 * v->u.bytes.n + 1), *o = out;
-  for (size_t i = 0; out && i < v->u.bytes.n; i++) {
-    if (v->u.bytes.p[i]) *o++ = (char)v->u.bytes.p[i];
-    else *o++ = '\\', *o++ = '0';
-  }
-  if (out) *o = '\0';
-  return out;
-}
-
 static void print_metrics(qb_cli *cli, const qb_scan *s, const qb_expr *filter)
 {
   qb_scan_metrics m;
@@ -227,7 +213,7 @@ static int run_rows(qb_scan *s, out_format fmt)
         free(txt);
         continue;
       }
-      char *shown = nul_visible(v);
+      char *shown = qb_cli_nul_visible(v);
       if (shown) {
         free(txt);
         txt = shown;

@@ -198,6 +198,8 @@ printf '{"id":1,"s":"x\\u0000y"}\n{"id":2,"s":"plain"}\n' >"$TMPDIR/nul.jsonl"
 "$QBERG" -w "$Z" scan db.nul --where "id = 1" --columns id,s | grep -q '^1 *| x\\0y$' || fail "table NUL"
 [ -d "$Z/db/nul/data/s=x%00y" ] || fail "partition dir of a NUL: $(ls "$Z/db/nul/data")"
 [ "$("$QBERG" -w "$Z" scan db.nul --where "id = 1" --columns s --format jsonl)" = '{"s":"x\u0000y"}' ] || fail "jsonl NUL"
+m=$(ls "$Z"/db/nul/metadata/*-m0.avro)
+"$QBERG" -w "$Z" manifest "$m" | grep -qF 'partition={s=x\0y}' || fail "manifest text NUL: $("$QBERG" -w "$Z" manifest "$m")"
 set +e
 for c in "" "id," ",id" "id,,s"; do
   "$QBERG" -w "$Z" scan db.nul --columns "$c" >/dev/null 2>"$TMPDIR/cols.err"
