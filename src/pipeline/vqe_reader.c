@@ -37,6 +37,67 @@ static void parse_schema(void)
     schema = NULL;
 }
 
+/* The writer's type inside a union with null (a nullable field), or the type itself. */
+static const qb_avro_node *bare(const qb_avro_node *n)
+{
+  const qb_avro_node *b = qb_avro_node_type(n) == QB_AVRO_UNION ? qb_avro_node_non_null(n) : n;
+  return b ? b : n;
+}
+
+/* A field of the writer's records under `w` (matched to the reader's `rd`) that the reader schema does not
+ * have, written to path (".foo" after the path so far); false when there is none. The JSON path rejects such
+ * fields inside the structs of the experiment_id text (PIPELINE.md "Unknown fields"): Spark's to_json would
+ * print them, so qberg's id could not be Spark's. */
+static bool unknown_field(const qb_avro_node *w, const qb_avro_node *rd, char *path, size_t cap)
+{
+  w = bare(w);
+  rd = bare(rd);
+  size_t len = strlen(path);
+  if (qb_avro_node_type(w) == QB_AVRO_ARRAY && qb_avro_node_type(rd) == QB_AVRO_ARRAY) {
+    snprintf(path + len, cap - len, "[]");
+    if (unknown_field(qb_avro_node_child(w, 0), qb_avro_node_child(rd, 0), path, cap)) return true;
+  } else if (qb_avro_node_type(w) == QB_AVRO_RECORD && qb_avro_node_type(rd) == QB_AVRO_RECORD) {
+    for (size_t i = 0; i < qb_avro_node_size(w); i++) {
+      const char *name = qb_avro_node_field_name(w, i);
+      int k = qb_avro_node_field_index(rd, name);
+      snprintf(path + len, cap - len, ".%s", name);
+      if (k < 0) return true;
+      if (unknown_field(qb_avro_node_child(w, i), qb_avro_node_child(rd, (size_t)k), path, cap)) return true;
+    }
+  }
+  path[len] = '\0';
+  return false;
+}
+
+/* The id structs (molecule.molecule_data, vqe_result.initial_data) of the file's writer schema against the
+ * reader's: QB_ECORRUPT naming the first field the reader schema lacks. */
+static int check_id_structs(const qb_vqe_reader *r, qb_err *err)
+{
+  static const char *const paths[][2] = {{"molecule", "molecule_data"}, {"vqe_result", "initial_data"}};
+  const qb_avro_node *w = qb_avro_schema_root(qb_avro_reader_writer_schema(r->avro));
+  const qb_avro_node *rd = qb_avro_schema_root(schema);
+  for (size_t p = 0; p < sizeof paths / sizeof paths[0]; p++) {
+    const qb_avro_node *wn = w, *rn = rd;
+    for (int d = 0; d < 2 && wn && rn; d++) {
+      wn = bare(wn);
+      rn = bare(rn);
+      int wi = qb_avro_node_type(wn) == QB_AVRO_RECORD ? qb_avro_node_field_index(wn, paths[p][d]) : -1;
+      int ri = qb_avro_node_field_index(rn, paths[p][d]);
+      wn = wi < 0 ? NULL : qb_avro_node_child(wn, (size_t)wi);
+      rn = ri < 0 ? NULL : qb_avro_node_child(rn, (size_t)ri);
+    }
+    if (!wn || !rn) continue; /* absent: the records say so, field by field */
+    char path[256];
+    snprintf(path, sizeof path, "%s.%s", paths[p][0], paths[p][1]);
+    if (unknown_field(wn, rn, path, sizeof path))
+      return QB_FAIL(err, QB_ECORRUPT,
+                     "%s: writer schema field %s: unknown field (not in the VQEDecoratedResult schema; it would "
+                     "change experiment_id)",
+                     r->name, path);
+  }
+  return QB_OK;
+}
+
 static int open_avro(qb_vqe_reader *r, const void *data, size_t n, qb_err *err)
 {
   pthread_once(&schema_once, parse_schema);
@@ -52,7 +113,8 @@ static int open_avro(qb_vqe_reader *r, const void *data, size_t n, qb_err *err)
   rc = qb_avro_reader_open(&r->avro, r->file, &o, err);
   /* a writer schema that cannot become a VQEDecoratedResult is bad input, not a bad call */
   if (rc == QB_EINVAL) err->code = QB_ECORRUPT;
-  return rc ? qb_err_wrap(err, "%s: not a VQEDecoratedResult container", r->name) : QB_OK;
+  if (rc) return qb_err_wrap(err, "%s: not a VQEDecoratedResult container", r->name);
+  return check_id_structs(r, err);
 }
 
 int qb_vqe_reader_open(qb_vqe_reader **out, const char *name, const void *data, size_t n, qb_err *err)

@@ -257,6 +257,71 @@ static void expect_rejected(const char *schema, const char *from, const char *to
   EXPECT(rc == code && strstr(err.msg, want));
 }
 
+/* `s` with every occurrence of `from` replaced by `to` (malloc'd). */
+static char *edit_all(const char *s, const char *from, const char *to)
+{
+  char *out = strdup(s);
+  for (char *next; out && strstr(out, from); out = next) {
+    next = edit(out, from, to);
+    free(out);
+    if (next && strstr(to, from)) break; /* would never end */
+  }
+  return out;
+}
+
+/* A writer schema with a field the reader schema lacks inside the structs of the experiment_id text is
+ * rejected, as the JSON path rejects such a member: Spark's to_json would print the field, so qberg's id could
+ * not be Spark's. Before, the field was skipped and the id was that of the record without it. Elsewhere
+ * (a top-level field) such a field is still skipped. */
+QB_TEST(unknown_writer_fields_in_the_id_structs_reject_the_file)
+{
+  char *s1 = edit(producer_schema, "{\"name\":\"exact_estimator\",\"type\":\"boolean\",\"default\":false}",
+                  "{\"name\":\"exact_estimator\",\"type\":\"boolean\",\"default\":false},{\"name\":\"foo\",\"type\":\"long\"}");
+  expect_rejected(s1, "\"exact_estimator\":false}", "\"exact_estimator\":false,\"foo\":5}", QB_ECORRUPT,
+                  "bad.avro: writer schema field vqe_result.initial_data.foo: unknown field (not in the "
+                  "VQEDecoratedResult schema; it would change experiment_id)");
+  free(s1);
+  char *s2 = edit(producer_schema, "{\"name\":\"units\",\"type\":\"string\"},",
+                  "{\"name\":\"units\",\"type\":\"string\"},{\"name\":\"unit_system\",\"type\":\"string\"},");
+  expect_rejected(s2, "\"units\":\"angstrom\",", "\"units\":\"angstrom\",\"unit_system\":\"si\",", QB_ECORRUPT,
+                  "bad.avro: writer schema field molecule.molecule_data.unit_system: unknown field");
+  free(s2);
+  /* inside the terms' coefficients: every term of the record carries the field */
+  qb_err err = QB_ERR_INIT;
+  char *s3 = edit(producer_schema, "{\"name\":\"imaginary\",\"type\":\"double\"}",
+                  "{\"name\":\"imaginary\",\"type\":\"double\"},{\"name\":\"phase\",\"type\":\"double\"}");
+  char *rec = edit_all(vqe_e1_record, "\"imaginary\":0}}", "\"imaginary\":0,\"phase\":1.5} }");
+  CHECK(s3 && rec);
+  const char *recs[1] = {rec};
+  uint8_t *ocf = NULL;
+  size_t n = 0;
+  CHECK_OK(write_ocf(&ocf, &n, s3, recs, 1, &err), &err);
+  qb_vqe_reader *rd = NULL;
+  int rc = qb_vqe_reader_open(&rd, "phase.avro", ocf, n, &err);
+  qb_vqe_reader_close(rd);
+  free(ocf);
+  EXPECT(rc == QB_ECORRUPT &&
+         strstr(err.msg, "phase.avro: writer schema field vqe_result.initial_data.hamiltonian[].coefficients.phase"));
+  free(s3);
+  free(rec);
+  /* a field outside them is skipped, and the record reads as before */
+  char *s4 = edit(producer_schema, "{\"name\":\"performance_end\",\"type\":[\"null\",\"string\"],\"default\":null}",
+                  "{\"name\":\"performance_end\",\"type\":[\"null\",\"string\"],\"default\":null},"
+                  "{\"name\":\"extra_top\",\"type\":\"long\"}");
+  rec = edit(vqe_e1_record, "\"performance_end\":null}", "\"performance_end\":null,\"extra_top\":1}");
+  CHECK(s4 && rec);
+  recs[0] = rec;
+  CHECK_OK(write_ocf(&ocf, &n, s4, recs, 1, &err), &err);
+  const qb_vqe_record *r = NULL;
+  rc = qb_vqe_reader_open(&rd, "top.avro", ocf, n, &err);
+  if (!rc) rc = qb_vqe_reader_next(&r, rd, &err);
+  EXPECT(rc == QB_OK && r && r->n_hamiltonian == 2 && r->n_iterations == 2);
+  qb_vqe_reader_close(rd);
+  free(ocf);
+  free(s4);
+  free(rec);
+}
+
 QB_TEST(bad_values_and_containers)
 {
   expect_rejected(producer_schema, "\"minimum\":-1.2", "\"minimum\":\"NaN\"", QB_ECORRUPT,
