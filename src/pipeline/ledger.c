@@ -525,8 +525,15 @@ int qb_ledger_discover(qb_raw_list *out, uint64_t *listed, qb_ledger *l, qb_file
                        qb_err *err)
 {
   memset(out, 0, sizeof *out);
+  /* --raw names a folder: list "<folder>/", so that on an object store, where a listing is a key prefix,
+   * s3://b/in/vqe does not also take s3://b/in/vqe-archive/ (a local listing gives the same paths either way) */
+  size_t pn = strlen(prefix);
+  bool add_slash = pn && prefix[pn - 1] != '/';
+  char *folder = add_slash ? qb_str_printf("%s/", prefix) : NULL;
+  if (add_slash && !folder) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  const char *listing = folder ? folder : prefix;
   list_ctx c = {l, out, 1, 0, QB_OK, QB_ERR_INIT};
-  int rc = qb_fileio_list_filtered(io, prefix, want_listed, on_listed, &c, err);
+  int rc = qb_fileio_list_filtered(io, listing, want_listed, on_listed, &c, err);
   if (rc == QB_OK && c.rc) {
     rc = c.rc;
     *err = c.err;
@@ -542,8 +549,9 @@ int qb_ledger_discover(qb_raw_list *out, uint64_t *listed, qb_ledger *l, qb_file
   if (rc == QB_OK && again && !l->all_read) rc = read_rows(l, true, err);
   if (rc == QB_OK && again) {
     c.pass = 2;
-    rc = qb_fileio_list(io, prefix, on_listed, &c, err);
+    rc = qb_fileio_list(io, listing, on_listed, &c, err);
   }
+  free(folder);
   if (rc) return qb_err_wrap(err, "listing raw files under %s", prefix);
   if ((rc = settle_candidates(l, out, err))) return rc;
   if ((rc = stat_unsized(out, io, err))) return qb_err_wrap(err, "listing raw files under %s", prefix);

@@ -48,6 +48,14 @@ check "S3 warehouse: same vqe_iterations" '[ "$(sorted_rows "s3://$B/warehouse")
 "$QBERG" -w "s3://$B/warehouse" ingest --raw "s3://$B/experiments/experiment.vqe/" --json >s3.json
 check "S3 warehouse: 2 new objects, 2 new experiments ($(appended s3.json))" \
   '[ "$(appended s3.json | cut -d" " -f1-3)" = "2 0 2" ]'
+# --raw is a folder, not a key prefix: without its trailing '/', a sibling folder whose name extends it
+# (experiment.vqe-old/) is not read
+"$QBERG" s3 put "$TMPDIR/local/experiment.vqe/99-1.json" "s3://$B/experiments/experiment.vqe-old/1-1.json"
+"$QBERG" -w "$TMPDIR/wh4" ingest --raw "s3://$B/experiments/experiment.vqe" --json >s4.json 2>/dev/null || true
+seen=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["files_seen"])' s4.json)
+in_folder=$("$QBERG" s3 ls "s3://$B/experiments/experiment.vqe/" 2>/dev/null | wc -l)
+check "--raw without '/': only the folder's $in_folder objects, not the sibling experiment.vqe-old/ ($seen)" \
+  '[ "$seen" = "$in_folder" ] && ! grep -q "experiment.vqe-old" s4.json'
 "$QBERG" s3 rm -r "s3://$B/" >/dev/null 2>&1 || true
 echo "s3.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
