@@ -339,7 +339,8 @@ static int apply(void *ctx, const qb_commit_base *base, qb_metadata_builder *b, 
   int64_t seq = qb_table_metadata_last_sequence_number(md) + 1;
   char rel[128];
   snprintf(rel, sizeof rel, "metadata/snap-%lld-%d-%s.avro", (long long)r->snapshot_id, base->attempt, r->uuid);
-  if ((rc = qb_tbl__new_path(&phys, &rec, &r->m->view, rel, err))) return rc;
+  /* view, not r->m->view: a retry refreshed the handle, which freed the metadata r->m->view was planned on */
+  if ((rc = qb_tbl__new_path(&phys, &rec, &view.view, rel, err))) return rc;
   if ((rc = remember_written(r, phys, true, err))) goto done;
   if ((rc = qb_manifest_list_writer_open(&lw, r->m->io, phys, r->snapshot_id, head->snapshot_id, seq, NULL, err)))
     goto done;

@@ -452,6 +452,44 @@ QB_TEST(rewrite_manifests_clusters_by_partition)
   teardown(&f);
 }
 
+/* A rewrite planned on a stale handle loses its first commit attempt; the retry refreshes the handle (freeing
+ * the metadata the rewrite was planned on) and must still record its manifest list under the table's location:
+ * it recorded "/metadata/snap-….avro" (the location read from freed metadata), leaving the table unreadable. */
+QB_TEST(rewrite_manifests_retry_after_a_lost_race_keeps_the_location)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, true, &err), &err);
+  for (int k = 0; k < 4; k++) {
+    set_now(T0 + k * 1000);
+    CHECK_OK(append_range(f.t, QB_TXN_FAST_APPEND, k * 30, k * 30 + 30, NULL, NULL, &err), &err);
+  }
+  qb_table *other;
+  CHECK_OK(qb_table_load(&other, f.cat, "db.t", &err), &err);
+  set_now(T0 + 5000);
+  CHECK_OK(append_range(other, QB_TXN_FAST_APPEND, 120, 150, NULL, NULL, &err), &err); /* f.t is now stale */
+  qb_table_free(other);
+  qb_rewrite_manifests_options o = QB_REWRITE_MANIFESTS_OPTIONS_INIT;
+  o.target_size_bytes = 1;
+  qb_rewrite_manifests_report rep;
+  set_now(T0 + 10000);
+  CHECK_OK(qb_rewrite_manifests(f.t, &o, &rep, &err), &err);
+  CHECK(rep.attempts >= 2);
+  const qb_table_metadata *md;
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  const qb_snapshot *cur = qb_table_metadata_current_snapshot(md);
+  CHECK(cur && cur->snapshot_id == rep.snapshot_id && cur->manifest_list);
+  EXPECT(!strncmp(cur->manifest_list, f.dir, strlen(f.dir)));
+  if (strncmp(cur->manifest_list, f.dir, strlen(f.dir)))
+    fprintf(stderr, "manifest list recorded as '%s', table at '%s'\n", cur->manifest_list, f.dir);
+  uint64_t rows;
+  int64_t sum;
+  CHECK_OK(scan_sum(&rows, &sum, f.t, -1, &err), &err);
+  CHECK_EQ_INT(rows, 150);
+  CHECK_EQ_INT(sum, 149 * 150 / 2);
+  teardown(&f);
+}
+
 /* ---- orphans ---- */
 
 static void write_file(const char *p, int64_t mtime_ms)
