@@ -526,14 +526,18 @@ int qb_ledger_discover(qb_raw_list *out, uint64_t *listed, qb_ledger *l, qb_file
 {
   memset(out, 0, sizeof *out);
   /* --raw names a folder: list "<folder>/", so that on an object store, where a listing is a key prefix,
-   * s3://b/in/vqe does not also take s3://b/in/vqe-archive/ (a local listing gives the same paths either way) */
-  size_t pn = strlen(prefix);
-  bool add_slash = pn && prefix[pn - 1] != '/';
-  char *folder = add_slash ? qb_str_printf("%s/", prefix) : NULL;
-  if (add_slash && !folder) return QB_FAIL(err, QB_ENOMEM, "out of memory");
-  const char *listing = folder ? folder : prefix;
+   * s3://b/in/vqe does not also take s3://b/in/vqe-archive/. Spelled one way (qb_uri_normalize: a local
+   * "./in", "in//" and "in/" all list as "in/"), as the listing's paths are the ledger's keys: each spelling
+   * read every file again. */
+  char *norm = NULL, *folder = NULL;
+  int rc = qb_uri_normalize(&norm, prefix, err);
+  if (rc) return qb_err_wrap(err, "raw files under %s", prefix);
+  size_t pn = strlen(norm);
+  folder = pn && norm[pn - 1] != '/' ? qb_str_printf("%s/", norm) : norm;
+  if (folder != norm) free(norm);
+  if (!folder) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   list_ctx c = {l, out, 1, 0, QB_OK, QB_ERR_INIT};
-  int rc = qb_fileio_list_filtered(io, listing, want_listed, on_listed, &c, err);
+  rc = qb_fileio_list_filtered(io, folder, want_listed, on_listed, &c, err);
   if (rc == QB_OK && c.rc) {
     rc = c.rc;
     *err = c.err;
@@ -549,7 +553,7 @@ int qb_ledger_discover(qb_raw_list *out, uint64_t *listed, qb_ledger *l, qb_file
   if (rc == QB_OK && again && !l->all_read) rc = read_rows(l, true, err);
   if (rc == QB_OK && again) {
     c.pass = 2;
-    rc = qb_fileio_list(io, listing, on_listed, &c, err);
+    rc = qb_fileio_list(io, folder, on_listed, &c, err);
   }
   free(folder);
   if (rc) return qb_err_wrap(err, "listing raw files under %s", prefix);

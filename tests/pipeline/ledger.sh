@@ -91,4 +91,20 @@ check "then nothing read" '[ "$(run b22)" = "17 0 0" ]'
 check "every raw file once in the ledger (16 + the foreign row + 2 of the other source)" \
   '[ "$(ledger_files | uniq -d | wc -l)" = 0 ] && [ "$(ledger_files | wc -l)" = 19 ]'
 
+# --raw spelled another way names the same folder: its files keep their ledger keys (each spelling read every
+# file again: "$R/", "$R//", "..././raw" and "./raw" were keys of their own)
+spelled() { # spelled NAME RAW [DIR]: a batch of RAW run from DIR; prints files_seen files_new
+  (cd "${3:-$TMPDIR}" && "$QBERG" -w "$W" ingest --raw "$2" --no-features --json >"$TMPDIR/$1.json" 2>"$TMPDIR/$1.err") || true
+  jfields "$1" files_seen files_new
+}
+R=$R_MAIN
+check "--raw R/: nothing new" '[ "$(spelled s1 "$R/")" = "17 0" ]'
+check "--raw R//: nothing new" '[ "$(spelled s2 "$R//")" = "17 0" ]'
+check "--raw ..././raw: nothing new" '[ "$(spelled s3 "$(dirname "$R")/./$(basename "$R")")" = "17 0" ]'
+check "--raw file:R: nothing new" '[ "$(spelled s4 "file:$R")" = "17 0" ]'
+# a relative --raw is a key of its own (relative to where qberg runs: docs/PIPELINE.md), then stable
+check "--raw raw from its parent: keyed anew, the index knows the experiments" '[ "$(spelled s5 raw "$(dirname "$R")")" = "17 17" ]'
+check "--raw ./raw/ after it: nothing new" '[ "$(spelled s6 ./raw/ "$(dirname "$R")")" = "17 0" ]'
+check "no ledger key twice" '[ "$(ledger_files | uniq -d | wc -l)" = 0 ]'
+
 finish ledger.sh
