@@ -84,11 +84,13 @@ QB_API int qb_catalog_create_namespace(qb_catalog *cat, const char *ns, qb_err *
 /** Remove an empty namespace: QB_ENOTFOUND if absent, QB_EINVAL if it holds anything. */
 QB_API int qb_catalog_drop_namespace(qb_catalog *cat, const char *ns, qb_err *err) QB_WUR;
 /** The namespaces directly under `parent` (NULL or "" = the warehouse root), sorted. Hidden
- * directories (".x", "_x") and table directories are not namespaces. */
+ * directories (".x", "_x") and table directories are not namespaces. QB_ENOTFOUND for a namespace that is
+ * not there, and at the root for a warehouse that does not exist (no folder, a missing bucket, an S3 prefix
+ * holding no object): "warehouse W does not exist: <cause>". An existing empty warehouse lists nothing. */
 QB_API int qb_catalog_list_namespaces(qb_catalog *cat, const char *parent, qb_catalog_name_fn fn, void *ctx,
                                       qb_err *err) QB_WUR;
 /** The tables directly in `ns` as full identifiers ("ns.t"), sorted; `ns` NULL or "" = every table of the
- * warehouse, at any depth. */
+ * warehouse, at any depth. QB_ENOTFOUND as qb_catalog_list_namespaces. */
 QB_API int qb_catalog_list_tables(qb_catalog *cat, const char *ns, qb_catalog_name_fn fn, void *ctx,
                                   qb_err *err) QB_WUR;
 

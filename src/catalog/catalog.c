@@ -240,6 +240,17 @@ int qb_catalog_drop_namespace(qb_catalog *cat, const char *ns, qb_err *err)
   return rc ? qb_err_wrap(err, "dropping namespace %s", ns) : QB_OK;
 }
 
+/* A listing found no folder: a namespace that is not there, or, at the top, no warehouse at all. A warehouse
+ * that is missing (a mistyped -w, an S3 bucket that does not exist: ListObjects' 404 NoSuchBucket) is an
+ * error, not an empty warehouse: fsck --all and maintain all said "clean" and exited 0 for it. The cause
+ * stays in the message. */
+static int not_found(qb_err *err, bool top, const char *what, const char *name, const char *dir)
+{
+  if (top) return qb_err_wrap(err, "warehouse %s does not exist", dir);
+  qb_err_clear(err);
+  return QB_FAIL(err, QB_ENOTFOUND, "no %s %s (%s)", what, name, dir);
+}
+
 int qb_catalog_list_namespaces(qb_catalog *cat, const char *parent, qb_catalog_name_fn fn, void *ctx, qb_err *err)
 {
   bool top = !parent || !*parent;
@@ -250,10 +261,7 @@ int qb_catalog_list_namespaces(qb_catalog *cat, const char *parent, qb_catalog_n
   if (rc) return rc;
   names subs;
   rc = subdirs(cat->io, dir, &subs, err);
-  if (rc == QB_ENOTFOUND) {
-    qb_err_clear(err);
-    rc = top ? QB_OK : QB_FAIL(err, QB_ENOTFOUND, "no namespace %s (%s)", parent, dir);
-  }
+  if (rc == QB_ENOTFOUND) rc = not_found(err, top, "namespace", parent, dir);
   for (size_t i = 0; rc == QB_OK && i < subs.n; i++) {
     char *p = qb_path_join(dir, subs.v[i]);
     bool table = false;
@@ -313,10 +321,7 @@ int qb_catalog_list_tables(qb_catalog *cat, const char *ns, qb_catalog_name_fn f
     if (rc == QB_OK && !(prefix = qb_str_printf("%s.", ns))) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
   }
   if (rc == QB_OK) rc = walk_tables(cat, dir, prefix, all, 0, fn, ctx, err);
-  if (rc == QB_ENOTFOUND) {
-    qb_err_clear(err);
-    rc = all ? QB_OK : QB_FAIL(err, QB_ENOTFOUND, "no namespace %s (%s)", ns, dir);
-  }
+  if (rc == QB_ENOTFOUND) rc = not_found(err, all, "namespace", ns, dir);
   free(dir);
   free(prefix);
   return rc;

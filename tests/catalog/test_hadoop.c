@@ -468,7 +468,9 @@ QB_TEST(namespaces)
   qb_catalog *cat;
   CHECK_OK(qb_catalog_open(&cat, wh, NULL, &err), &err);
   char buf[1024] = "";
-  CHECK_OK(qb_catalog_list_namespaces(cat, NULL, collect_cb, buf, &err), &err); /* no warehouse dir yet */
+  /* no warehouse folder yet: an error, not an empty warehouse (a mistyped -w made fsck --all say "clean") */
+  CHECK_FAIL(qb_catalog_list_namespaces(cat, NULL, collect_cb, buf, &err), QB_ENOTFOUND, &err, "/wh does not exist");
+  CHECK_FAIL(qb_catalog_list_tables(cat, NULL, collect_cb, buf, &err), QB_ENOTFOUND, &err, "/wh does not exist");
   CHECK_EQ_STR(buf, "");
   CHECK_OK(qb_catalog_create_namespace(cat, "b", &err), &err);
   CHECK_OK(qb_catalog_create_namespace(cat, "a", &err), &err);

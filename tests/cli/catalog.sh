@@ -116,4 +116,12 @@ D=$QB_TEST_DATA/iceberg
 "$QBERG" --json info "$D/icebird-athena-example" | js 'assert d["current-snapshot-id"]==6838723292707092922'
 "$QBERG" --json refs "$D/icebird-athena-example" | js 'assert d==[{"name":"main","type":"branch","snapshot-id":6838723292707092922,"max-ref-age-ms":None,"min-snapshots-to-keep":None,"max-snapshot-age-ms":None}], d'
 "$QBERG" --json info "$D/duckdb-lineitem-v1-gz-nohint" | js 'assert d["version"]==2 and d["format-version"]==1'
+# a warehouse that does not exist (a mistyped -w) is an error for the verbs that list it, not an empty one
+for verb in tables namespaces "fsck --all" "maintain all"; do
+  rc=0; "$QBERG" -w "$TMPDIR/no-such-wh" $verb >/dev/null 2>"$TMPDIR/err" || rc=$?
+  [ $rc = 1 ] || { echo "FAIL: $verb on a missing warehouse exited $rc"; exit 1; }
+  grep -q "QB_ENOTFOUND: warehouse $TMPDIR/no-such-wh does not exist" "$TMPDIR/err" ||
+    { echo "FAIL: $verb message: $(cat "$TMPDIR/err")"; exit 1; }
+done
+[ ! -e "$TMPDIR/no-such-wh" ] || { echo "FAIL: listing a missing warehouse created it"; exit 1; }
 echo "catalog.sh: all checks passed"
