@@ -30,9 +30,10 @@ void qb_cli_alter_evolve_usage(void)
          "       qberg [-w WAREHOUSE] alter TABLE add-partition-field 'day(ts)'|'bucket(16,id)'|col [NAME]\n"
          "       qberg [-w WAREHOUSE] alter TABLE drop-partition-field NAME\n"
          "TYPE is a primitive type (long, string, decimal(9,2), timestamptz, ...) or an Iceberg JSON type for\n"
-         "nested columns, e.g. '{\"type\":\"struct\",\"fields\":[{\"id\":0,\"name\":\"x\",\"required\":false,"
+         "nested columns, e.g. '{\"type\":\"struct\",\"fields\":[{\"id\":1,\"name\":\"x\",\"required\":false,"
          "\"type\":\"double\"}]}'\n"
-         "(ids in it are ignored: new columns get fresh ids). Data written before stays readable by field id.\n");
+         "(its ids must be positive and distinct, as in any Iceberg schema, but are not kept: new columns get\n"
+         "fresh ids). Data written before stays readable by field id.\n");
 }
 
 /* A primitive type name or a JSON type (wrapped in a one-column schema to reuse the schema parser); the
