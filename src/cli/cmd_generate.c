@@ -9,14 +9,15 @@
 
 static void usage(void)
 {
-  printf("usage: qberg generate --experiments N --out DIR|URI [--seed S] [--first-counter N]\n"
+  printf("usage: qberg generate [--experiments N] --out DIR|URI [--seed S] [--first-counter N]\n"
          "                      [--iterations MIN-MAX] [--format json|avro]\n"
          "\n"
-         "Write N raw VQE result files as DIR/experiment.vqe/{counter}-{unix_nano}.json, as Redpanda Connect\n"
-         "writes them (or .avro Object Container Files, as Kafka Connect's S3 sink writes them): molecules\n"
-         "H2, LiH, H2O, He2, BeH2, N2, NH3, He; basis sets sto3g, 6-31g, cc-pvdz with the matching qubit\n"
-         "counts and Pauli Hamiltonians; several backends and optimizers; decreasing noisy energies.\n"
-         "Iterations per run MIN-MAX (default 50-500, most runs near MIN). Same seed, same files.\n");
+         "Write N raw VQE result files (default 1) as DIR/experiment.vqe/{counter}-{unix_nano}.json, as\n"
+         "Redpanda Connect writes them (or .avro Object Container Files, as Kafka Connect's S3 sink writes\n"
+         "them): molecules H2, LiH, H2O, He2, BeH2, N2, NH3, He; basis sets sto3g, 6-31g, cc-pvdz with the\n"
+         "matching qubit counts and Pauli Hamiltonians; several backends and optimizers; decreasing noisy\n"
+         "energies. Iterations per run MIN-MAX (default 50-500, most runs near MIN). Same seed (default 1),\n"
+         "same files.\n");
 }
 
 int qb_cmd_generate(qb_cli *cli)
