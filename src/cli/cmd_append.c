@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* qberg append TABLE FILE.jsonl|- [--tag NAME] [--branch B] [--fast] [--replace-partitions] [--overwrite EXPR]:
+/* qberg append TABLE FILE.jsonl|- [--tag NAME] [--branch B] [--fast | --replace-partitions | --overwrite EXPR]:
  * rows as JSON lines, written through the partitioned writer and committed as one snapshot. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,8 +11,9 @@
 
 static void usage(void)
 {
-  printf("usage: qberg [-w WAREHOUSE] append TABLE FILE.jsonl|- [--tag NAME] [--branch NAME] [--fast]\n"
-         "                                   [--replace-partitions | --overwrite EXPR] [--summary K=V]... [--json]\n\n"
+  printf("usage: qberg [-w WAREHOUSE] append TABLE FILE.jsonl|- [--tag NAME] [--branch NAME]\n"
+         "                                   [--fast | --replace-partitions | --overwrite EXPR] [--summary K=V]...\n"
+         "                                   [--json]\n\n"
          "Append rows given as JSON objects, one per line (members named like the columns; dates, timestamps,\n"
          "decimals and uuids as strings, binary as hex), to TABLE in one snapshot. Rows are routed to one\n"
          "Parquet file per partition and files roll at write.target-file-size-bytes.\n"
@@ -23,6 +24,7 @@ static void usage(void)
          "  --overwrite EXPR      delete the rows matching EXPR in the same commit (copy-on-write: files whose\n"
          "                        rows all match are removed, files where only some match are rewritten\n"
          "                        without them; rows where EXPR is null are kept)\n"
+         "  (--fast, --replace-partitions and --overwrite exclude each other)\n"
          "  --summary K=V         extra snapshot summary entry\n"
          "Prints the new snapshot id (--json: an object with the counts).\n");
 }
@@ -37,17 +39,20 @@ int qb_cmd_append(qb_cli *cli)
   const char *summary[32];
   size_t n_summary = 0;
   qb_txn_op op = QB_TXN_APPEND;
+  unsigned modes = 0; /* bits of --fast, --replace-partitions, --overwrite: one transaction kind each */
   for (int i = 1; i < cli->argc; i++) {
     const char *a = cli->argv[i];
     if (!strcmp(a, "--json")) continue;
     if (!strcmp(a, "--fast")) {
       op = QB_TXN_FAST_APPEND;
+      modes |= 1;
     } else if (!strcmp(a, "--replace-partitions")) {
       op = QB_TXN_REPLACE_PARTITIONS;
+      modes |= 2;
     } else if (!strcmp(a, "--tag") || !strcmp(a, "--branch") || !strcmp(a, "--summary") || !strcmp(a, "--overwrite")) {
       if (i + 1 >= cli->argc) return qb_cli_usage_error("append", "%s needs a value", a);
       const char *v = cli->argv[++i];
-      if (a[2] == 'o') overwrite = v, op = QB_TXN_OVERWRITE;
+      if (a[2] == 'o') overwrite = v, op = QB_TXN_OVERWRITE, modes |= 4;
       else if (a[2] == 't') tag = v;
       else if (a[2] == 'b') branch = v;
       else if (n_summary < 32 && strchr(v, '=') && v[0] != '=') summary[n_summary++] = v;
@@ -63,6 +68,7 @@ int qb_cmd_append(qb_cli *cli)
     }
   }
   if (!table || !file) return qb_cli_usage_error("append", "needs TABLE and FILE.jsonl (or - for stdin)");
+  if (modes & (modes - 1)) return qb_cli_usage_error("append", "--fast, --replace-partitions and --overwrite exclude each other");
   qb_err err = QB_ERR_INIT;
   qb_expr *filter = NULL;
   if (overwrite && qb_expr_parse(&filter, overwrite, &err)) return qb_cli_usage_error("append", "%s", err.msg);

@@ -122,6 +122,15 @@ q alter db.t widen basis long 2>"$TMPDIR/err"; [ $? = 1 ] || fail "bad widen exi
 grep -q "cannot change 'basis' from string to long" "$TMPDIR/err" || fail "widen message"
 q alter db.t add-column 2>/dev/null; [ $? = 2 ] || fail "add-column usage"
 q delete db.t 2>/dev/null; [ $? = 2 ] || fail "delete without --where"
+# --fast, --replace-partitions and --overwrite are three transaction kinds: combined they are a usage error,
+# nothing committed (before, the last one silently won, or the run failed with a library message)
+for modes in "--replace-partitions --overwrite id=1" "--overwrite id=1 --replace-partitions" "--fast --overwrite id=1" \
+  "--overwrite id=1 --fast" "--fast --replace-partitions"; do
+  # shellcheck disable=SC2086
+  echo '{"id":1}' | q append db.t - $modes 2>"$TMPDIR/err"; [ $? = 2 ] || fail "append $modes exit"
+  grep -q 'exclude each other' "$TMPDIR/err" || fail "append $modes message: $(cat "$TMPDIR/err")"
+done
+[ "$(q snapshots db.t | wc -l)" = "$snaps" ] || fail "a refused append mode committed"
 set -e
 
 # -0.0 and 0.0: the row filter orders them as Java does (-0.0 < 0.0, and 0.0 != -0.0), and pruning by row
