@@ -32,6 +32,9 @@ int qb_cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((fo
 /* The value of a verb's "--threads N" (1 to 1024; the library takes more than 2 as 2) into *out; returns 0,
  * or QB_EXIT_USAGE after printing the usage error. */
 int qb_cli_threads_arg(unsigned *out, const char *verb, const char *arg);
+/* The value of a verb's "--batch-id UUID" (a lowercase 8-4-4-4-12 UUID: processing_batch_id, the
+ * v_<hex32> tags) into *out; returns 0, or QB_EXIT_USAGE after printing the usage error. */
+int qb_cli_batch_id_arg(const char **out, const char *verb, const char *arg);
 /* True when argv holds -h or --help. */
 bool qb_cli_wants_help(int argc, char **argv);
 

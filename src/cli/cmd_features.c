@@ -70,7 +70,8 @@ int qb_cmd_features(qb_cli *cli)
     const char *a = cli->argv[i];
     if (!strcmp(a, "--json")) continue;
     if (!strcmp(a, "--batch-id") && i + 1 < cli->argc) {
-      o.batch_id = cli->argv[++i];
+      int st = qb_cli_batch_id_arg(&o.batch_id, "features", cli->argv[++i]);
+      if (st) return st;
     } else if (!strcmp(a, "--threads") && i + 1 < cli->argc) {
       int st = qb_cli_threads_arg(&o.threads, "features", cli->argv[++i]);
       if (st) return st;

@@ -225,7 +225,7 @@ int qb_cmd_ingest(qb_cli *cli)
     return QB_EXIT_OK;
   }
   qb_ingest_options o = QB_INGEST_OPTIONS_INIT;
-  bool watch = false;
+  bool watch = false, interval_given = false;
   double interval = 10;
   for (int i = 1; i < cli->argc; i++) {
     const char *a = cli->argv[i];
@@ -241,19 +241,22 @@ int qb_cmd_ingest(qb_cli *cli)
       interval = strtod(cli->argv[++i], &end);
       if (*end || !(interval >= 0.05 && interval <= 86400))
         return qb_cli_usage_error("ingest", "--interval takes seconds between 0.05 and 86400");
+      interval_given = true;
     } else if (!strcmp(a, "--threads") && i + 1 < cli->argc) {
       int st = qb_cli_threads_arg(&o.threads, "ingest", cli->argv[++i]);
       if (st) return st;
     } else if (!strcmp(a, "--raw") && i + 1 < cli->argc) {
       o.raw = cli->argv[++i];
     } else if (!strcmp(a, "--batch-id") && i + 1 < cli->argc) {
-      o.batch_id = cli->argv[++i];
+      int st = qb_cli_batch_id_arg(&o.batch_id, "ingest", cli->argv[++i]);
+      if (st) return st;
     } else {
       return qb_cli_usage_error("ingest", "unexpected argument '%s'", a);
     }
   }
   if (!o.raw) return qb_cli_usage_error("ingest", "--raw DIR|URI is required");
   if (watch && o.dry_run) return qb_cli_usage_error("ingest", "--dry-run is one pass: not with --watch");
+  if (interval_given && !watch) return qb_cli_usage_error("ingest", "--interval is the polling period of --watch");
   if (watch && o.batch_id) return qb_cli_usage_error("ingest", "--batch-id names one batch: not with --watch");
   /* A local --raw that is not a folder is a typo, not an empty delivery: the library lists a missing folder
    * as empty (a watched folder may be removed and made again between polls), so it is checked here, once,

@@ -46,6 +46,21 @@ int qb_cli_threads_arg(unsigned *out, const char *verb, const char *arg)
   return 0;
 }
 
+int qb_cli_batch_id_arg(const char **out, const char *verb, const char *arg)
+{
+  /* one spelling per batch: the id is compared as text (a completed batch, recovery) and names the tags */
+  size_t i = 0;
+  for (; arg[i] && i < 36; i++) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? arg[i] != '-' : !((arg[i] >= '0' && arg[i] <= '9') || (arg[i] >= 'a' && arg[i] <= 'f'))) break;
+  }
+  if (i != 36 || arg[i])
+    return qb_cli_usage_error(verb, "--batch-id takes a UUID in lowercase (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), not '%s'",
+                              arg);
+  *out = arg;
+  return 0;
+}
+
 bool qb_cli_wants_help(int argc, char **argv)
 {
   for (int i = 1; i < argc; i++) {

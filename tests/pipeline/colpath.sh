@@ -15,9 +15,10 @@ mkdir -p "$R"
 cp "$QB_TEST_DATA"/vqe/experiments/experiment.vqe/*.json "$R/"
 "$QBERG" generate --experiments 25 --seed 5 --iterations 5-30 --first-counter 100 --out "$TMPDIR/g" >/dev/null
 cp "$TMPDIR"/g/experiment.vqe/*.json "$R/"
-ingest() { # WAREHOUSE BATCH [row]
-  if [ "${3:-}" = row ]; then QB_INGEST_ROW_PATH=1 "$QBERG" -w "$1" ingest --raw "$TMPDIR/raw/experiments" --batch-id "$2" --json
-  else "$QBERG" -w "$1" ingest --raw "$TMPDIR/raw/experiments" --batch-id "$2" --json; fi >"$TMPDIR/$2.$(basename "$1").json"
+ingest() { # WAREHOUSE BATCH [row]: BATCH b1, b2, ... (batch id 00000000-0000-4000-8000-00000000000N)
+  local id=00000000-0000-4000-8000-00000000000${2#b}
+  if [ "${3:-}" = row ]; then QB_INGEST_ROW_PATH=1 "$QBERG" -w "$1" ingest --raw "$TMPDIR/raw/experiments" --batch-id "$id" --json
+  else "$QBERG" -w "$1" ingest --raw "$TMPDIR/raw/experiments" --batch-id "$id" --json; fi >"$TMPDIR/$2.$(basename "$1").json"
 }
 rows() { "$QBERG" -w "$1" scan "quantum_features.$2" --format jsonl | sort; }
 # manifest entries without what depends on page and row-group cuts: paths, sizes, split offsets

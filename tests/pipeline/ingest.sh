@@ -117,6 +117,16 @@ check "--batch-id of a completed batch: refused, nothing committed" \
   '[ $rc = 1 ] && grep -q "QB_EEXISTS: .*batch id $B names a batch that completed" "$BI/err" && [ "$("$QBERG" -w "$BI/wh" snapshots quantum_features.vqe_results | wc -l)" = "$snaps" ]'
 check "--batch-id: its tag is where the completed batch put it" \
   '"$QBERG" -w "$BI/wh" refs quantum_features.vqe_results | grep -q "v_incr_${B//-/}"'
+# --batch-id is a lowercase UUID (processing_batch_id, the v_<hex32> tags): other text is a usage error, before
+# anything is written (before, "a b/c" became the tag "v_incr_a b/c" and a longer id was cut to 36 characters)
+for bad in "hello world/x" 0E4C2A8E-2F7B-4C4E-9D0A-1B2C3D4E5F60 0e4c2a8e-2f7b-4c4e-9d0a-1b2c3d4e5f601 0e4c2a8e2f7b4c4e9d0a1b2c3d4e5f60; do
+  rc=0; "$QBERG" -w "$BI/wh2" ingest --raw "$BI/a" --batch-id "$bad" >/dev/null 2>"$BI/err" || rc=$?
+  rc2=0; "$QBERG" -w "$BI/wh" features --batch-id "$bad" >/dev/null 2>>"$BI/err" || rc2=$?
+  check "--batch-id '$bad': usage error, nothing written" \
+    '[ $rc = 2 ] && [ $rc2 = 2 ] && [ "$(grep -c "takes a UUID in lowercase" "$BI/err")" = 2 ] && [ ! -e "$BI/wh2" ]'
+done
+rc=0; "$QBERG" -w "$BI/wh2" ingest --raw "$BI/a" --interval 5 >/dev/null 2>"$BI/err" || rc=$?
+check "--interval without --watch: usage error" '[ $rc = 2 ] && grep -q "polling period of --watch" "$BI/err" && [ ! -e "$BI/wh2" ]'
 
 echo "ingest.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -52,6 +52,6 @@ wait $pid; rc=$?
 set -e
 check "SIGINT during the sleep: exit 0 promptly (got $rc)" '[ $rc = 0 ]'
 check "SIGINT: says so" 'grep -q "^qberg: ingest --watch stopped by SIGINT between batches$" "$TMPDIR/out2"'
-check "usage: --watch with --batch-id is an error" '! "$QBERG" -w "$W" ingest --raw "$R" --watch --batch-id x 2>/dev/null'
+check "usage: --watch with --batch-id is an error" '! "$QBERG" -w "$W" ingest --raw "$R" --watch --batch-id 0e4c2a8e-2f7b-4c4e-9d0a-1b2c3d4e5f60 2>/dev/null'
 echo "watch.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
