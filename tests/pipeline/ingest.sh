@@ -117,6 +117,15 @@ check "--batch-id of a completed batch: refused, nothing committed" \
   '[ $rc = 1 ] && grep -q "QB_EEXISTS: .*batch id $B names a batch that completed" "$BI/err" && [ "$("$QBERG" -w "$BI/wh" snapshots quantum_features.vqe_results | wc -l)" = "$snaps" ]'
 check "--batch-id: its tag is where the completed batch put it" \
   '"$QBERG" -w "$BI/wh" refs quantum_features.vqe_results | grep -q "v_incr_${B//-/}"'
+# qberg features on its own: a batch id whose ML run completed is refused the same way (before, the second run
+# wrote a second audit row under the id and moved the ML tables' v_incr_ tag to its snapshot)
+rc=0; "$QBERG" -w "$BI/wh" features --batch-id $B >/dev/null 2>&1 || rc=$?
+"$QBERG" generate --experiments 1 --seed 10 --first-counter 60 --out "$BI/b" >/dev/null
+"$QBERG" -w "$BI/wh" ingest --raw "$BI/b" --no-features >/dev/null
+ml_snaps=$("$QBERG" -w "$BI/wh" snapshots quantum_features.ml_run_summary | wc -l)
+rc2=0; "$QBERG" -w "$BI/wh" features --batch-id $B >/dev/null 2>"$BI/err" || rc2=$?
+check "features --batch-id of a completed ML run: refused, nothing committed" \
+  '[ $rc = 0 ] && [ $rc2 = 1 ] && grep -q "QB_EEXISTS: .*batch id $B names an ML run that completed" "$BI/err" && [ "$("$QBERG" -w "$BI/wh" snapshots quantum_features.ml_run_summary | wc -l)" = "$ml_snaps" ] && [ "$("$QBERG" -w "$BI/wh" scan quantum_features.processing_metadata --where "processing_batch_id = '"'"'$B'"'"'" --format csv | wc -l)" = 3 ]'
 # --batch-id is a lowercase UUID (processing_batch_id, the v_<hex32> tags): other text is a usage error, before
 # anything is written (before, "a b/c" became the tag "v_incr_a b/c" and a longer id was cut to 36 characters)
 for bad in "hello world/x" 0E4C2A8E-2F7B-4C4E-9D0A-1B2C3D4E5F60 0e4c2a8e-2f7b-4c4e-9d0a-1b2c3d4e5f601 0e4c2a8e2f7b4c4e9d0a1b2c3d4e5f60; do
