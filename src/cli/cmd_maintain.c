@@ -343,7 +343,7 @@ static int run_one(out *o, qb_table *t)
     rc = qb_expire_snapshots(t, &x, &r, &err);
     files_done(o);
     if (rc == QB_OK) {
-      if (!o->cli->json) printf("%s: expire-snapshots: ", o->table);
+      if (!o->cli->json) printf("%s: expire-snapshots%s: ", o->table, a->dry_run ? " (dry run)" : "");
       report_expire(o->cli, &r);
     }
   } else if (!strcmp(a->verb, "remove-orphans")) {
@@ -380,7 +380,7 @@ static int run_one(out *o, qb_table *t)
     rc = qb_rewrite_manifests(t, &x, &r, &err);
     files_done(o);
     if (rc == QB_OK) {
-      if (!o->cli->json) printf("%s: rewrite-manifests: ", o->table);
+      if (!o->cli->json) printf("%s: rewrite-manifests%s: ", o->table, a->dry_run ? " (dry run)" : "");
       report_rewrite(o->cli, &r);
     }
   } else if (!strcmp(a->verb, "compact")) {
@@ -404,7 +404,7 @@ static int run_one(out *o, qb_table *t)
       if (!r.ran[s]) continue;
       const char *name = qb_maintain_step_name((qb_maintain_step)s);
       if (o->cli->json) printf("%s\"%s\":{", s ? "," : "", name);
-      else printf("%s: %s: ", o->table, name);
+      else printf("%s: %s%s: ", o->table, name, x.dry_run ? " (dry run)" : "");
       if (r.errors[s].code) {
         if (o->cli->json) {
           printf("\"error\":");

@@ -44,7 +44,7 @@ check_reads initial
 # dry run: lists, changes nothing
 find "$T" -type f | sort >"$TMPDIR/files0"
 out=$(q maintain expire-snapshots db.t --older-than 3d --dry-run)
-echo "$out" | grep -q '^db.t: expire-snapshots: expired 5 of 7 snapshots' || fail "dry run: $out"
+echo "$out" | grep -q '^db.t: expire-snapshots (dry run): expired 5 of 7 snapshots' || fail "dry run: $out"
 echo "$out" | grep -q '^would delete manifest-list ' || fail "dry run lists files: $out"
 find "$T" -type f | sort | cmp -s - "$TMPDIR/files0" || fail "dry run changed files"
 echo "$out" | sed -n 's/^would delete [a-z-]* //p' | sort >"$TMPDIR/would"
@@ -72,6 +72,10 @@ q --json maintain compact db.t --min-input-files 2 | js 'assert d["files_in"]>=6
 check_reads compact
 
 # rewrite manifests: one manifest per partition group, same rows everywhere
+# a dry run says so in its line (before, "N manifests replaced by M" read as done)
+q maintain rewrite-manifests db.t --dry-run | grep -q '^db.t: rewrite-manifests (dry run): [0-9]* manifests replaced by 1 ' ||
+  fail "rewrite dry run text: $(q maintain rewrite-manifests db.t --dry-run)"
+q maintain all db.t --dry-run | grep -q '^db.t: rewrite-manifests (dry run): ' || fail "all --dry-run text: $(q maintain all db.t --dry-run)"
 q --json maintain rewrite-manifests db.t | js 'assert d["replaced"]>=2 and d["created"]==1 and d["snapshot_id"]>0, d'
 q --json snapshots db.t | grep -q '"operation":"replace"' || fail "replace snapshot"
 check_reads rewrite
