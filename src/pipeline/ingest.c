@@ -6,6 +6,7 @@
  * row, the index, the ledger and the rejections — in that order, so a reader that trusts
  * processing_metadata never sees half a batch, and a crash only causes a rerun. One function per phase;
  * qb_ingest_run lists them. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,9 @@ typedef qb_raw_list raw_list;
  * (qberg alter, Spark): *schema is then bound to it and checked (qb_vqe__bind_schema), and a change the
  * pipeline cannot write through (a column's type, a required column added) fails here, before the batch
  * writes anything. */
-static int ensure_table(qb_table **out, qb_catalog *cat, const char *ident, qb_schema **schema,
+/* The table `ident` of `cat`, or, when it is not there, a new one made in `create_cat` (cat itself, or a dry
+ * run's scratch catalog: ingest_run.scratch). */
+static int ensure_table(qb_table **out, qb_catalog *cat, qb_catalog *create_cat, const char *ident, qb_schema **schema,
                         const qb_partition_spec *spec, const char *comment, const char *const *plain, qb_err *err)
 {
   int rc = qb_table_load(out, cat, ident, err);
@@ -86,8 +89,9 @@ static int ensure_table(qb_table **out, qb_catalog *cat, const char *ident, qb_s
   }
   if (comment) props[n++] = (qb_kv){"comment", comment};
   qb_table_def def = {*schema, spec, NULL, props, n};
-  rc = qb_catalog_create_table_def(out, cat, ident, &def, NULL, err);
-  if (rc == QB_EEXISTS) return qb_table_load(out, cat, ident, err); /* created concurrently */
+  qb_err_clear(err);
+  rc = qb_catalog_create_table_def(out, create_cat, ident, &def, NULL, err);
+  if (rc == QB_EEXISTS) return qb_table_load(out, create_cat, ident, err); /* created concurrently */
   return rc;
 }
 
@@ -110,7 +114,8 @@ static const char *const *plain_columns(qb_vqe_table t)
   }
 }
 
-static int ensure_vqe_table(qb_table **out, qb_schema **schema_out, qb_catalog *cat, qb_vqe_table t, qb_err *err)
+static int ensure_vqe_table(qb_table **out, qb_schema **schema_out, qb_catalog *cat, qb_catalog *create_cat,
+                            qb_vqe_table t, qb_err *err)
 {
   const qb_vqe_table_desc *d = qb_vqe_table_describe(t);
   qb_schema *schema = NULL;
@@ -121,18 +126,19 @@ static int ensure_vqe_table(qb_table **out, qb_schema **schema_out, qb_catalog *
   int rc = qb_vqe_table_schema(&schema, t, err);
   if (rc == QB_OK) rc = qb_vqe_table_partition_spec(&spec, fields, t, err);
   if (rc == QB_OK)
-    rc = ensure_table(out, cat, ident, &schema, spec.n_fields ? &spec : NULL, d->comment, plain_columns(t), err);
+    rc = ensure_table(out, cat, create_cat, ident, &schema, spec.n_fields ? &spec : NULL, d->comment,
+                      plain_columns(t), err);
   if (rc == QB_OK) *schema_out = schema;
   else qb_schema_free(schema);
   return rc ? qb_err_wrap(err, "table %s", ident) : QB_OK;
 }
 
-static int ensure_json_table(qb_table **out, qb_schema **schema_out, qb_catalog *cat, const char *ident,
-                             const char *schema_json, const char *comment, qb_err *err)
+static int ensure_json_table(qb_table **out, qb_schema **schema_out, qb_catalog *cat, qb_catalog *create_cat,
+                             const char *ident, const char *schema_json, const char *comment, qb_err *err)
 {
   qb_schema *schema = NULL;
   int rc = qb_schema_parse_json(&schema, schema_json, strlen(schema_json), err);
-  if (rc == QB_OK) rc = ensure_table(out, cat, ident, &schema, NULL, comment, NULL, err);
+  if (rc == QB_OK) rc = ensure_table(out, cat, create_cat, ident, &schema, NULL, comment, NULL, err);
   if (rc == QB_OK) *schema_out = schema;
   else qb_schema_free(schema);
   return rc ? qb_err_wrap(err, "table %s", ident) : QB_OK;
@@ -220,6 +226,10 @@ typedef struct row_sink {
 
 struct ingest_run {
   qb_catalog *cat;
+  /* a dry run's tables that are not in the warehouse yet (a first batch) are made here, in a temporary
+   * folder removed at the end, so that the dry run writes nothing to the warehouse */
+  qb_catalog *scratch;
+  char *scratch_dir;
   const qb_ingest_options *opts;
   qb_ingest_report *rep;
   qb_fileio *io;
@@ -524,6 +534,45 @@ static int check_batch_id_unused(ingest_run *r, qb_err *err)
   return QB_OK;
 }
 
+/* The dry run's scratch catalog (ingest_run.scratch), in a new folder under $TMPDIR. */
+static int open_scratch(ingest_run *r, qb_err *err)
+{
+  const char *tmp = getenv("TMPDIR");
+  r->scratch_dir = qb_str_printf("%s/qberg-dry-run.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (!r->scratch_dir) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  if (!mkdtemp(r->scratch_dir)) {
+    int e = errno;
+    free(r->scratch_dir);
+    r->scratch_dir = NULL;
+    return QB_FAIL_ERRNO(err, QB_EIO, e, "dry run: cannot make a scratch folder under %s", tmp && *tmp ? tmp : "/tmp");
+  }
+  int rc = qb_catalog_open(&r->scratch, r->scratch_dir, NULL, err);
+  if (rc == QB_OK) rc = qb_catalog_create_namespace(r->scratch, QB_VQE_NAMESPACE, err);
+  return rc ? qb_err_wrap(err, "dry run: scratch catalog in %s", r->scratch_dir) : QB_OK;
+}
+
+static int drop_scratch_table(void *ctx, const char *name, qb_err *err)
+{
+  return qb_catalog_drop_table(ctx, name, true, err);
+}
+
+/* Removes the scratch catalog's tables and folder (its tables' handles are freed before). Best effort: a
+ * failure leaves a folder under $TMPDIR and changes nothing else. */
+static void close_scratch(ingest_run *r)
+{
+  if (r->scratch) {
+    qb_err e = QB_ERR_INIT;
+    if (qb_catalog_list_tables(r->scratch, QB_VQE_NAMESPACE, drop_scratch_table, r->scratch, &e) == QB_OK &&
+        qb_catalog_drop_namespace(r->scratch, QB_VQE_NAMESPACE, &e) != QB_OK)
+      qb_err_clear(&e); /* the folder stays: rmdir below fails too */
+    qb_catalog_free(r->scratch);
+    r->scratch = NULL;
+  }
+  if (r->scratch_dir) (void)rmdir(r->scratch_dir);
+  free(r->scratch_dir);
+  r->scratch_dir = NULL;
+}
+
 static int open_tables(ingest_run *r, qb_err *err)
 {
   const qb_ingest_options *o = r->opts;
@@ -543,23 +592,37 @@ static int open_tables(ingest_run *r, qb_err *err)
     snprintf(r->rep->versions[t], sizeof r->rep->versions[t], "no_changes");
   }
 
-  int rc = qb_catalog_create_namespace(r->cat, QB_VQE_NAMESPACE, err);
+  int rc = o->dry_run ? open_scratch(r, err) : qb_catalog_create_namespace(r->cat, QB_VQE_NAMESPACE, err);
   if (rc == QB_EEXISTS) rc = QB_OK;
+  qb_catalog *mk = o->dry_run ? r->scratch : r->cat; /* where a missing table is made */
   for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
-    rc = ensure_vqe_table(&r->ts[t].table, &r->ts[t].schema, r->cat, (qb_vqe_table)t, err);
+    rc = ensure_vqe_table(&r->ts[t].table, &r->ts[t].schema, r->cat, mk, (qb_vqe_table)t, err);
     const qb_table_metadata *md;
     if (rc == QB_OK) rc = qb_table_get_metadata(&md, r->ts[t].table, err);
     if (rc == QB_OK) r->ts[t].was_empty = qb_table_metadata_current_snapshot_id(md) < 0;
   }
-  if (rc == QB_OK) rc = ensure_vqe_table(&r->meta_t, &r->meta_schema, r->cat, QB_VQE_PROCESSING_METADATA, err);
+  if (rc == QB_OK) rc = ensure_vqe_table(&r->meta_t, &r->meta_schema, r->cat, mk, QB_VQE_PROCESSING_METADATA, err);
   if (rc == QB_OK && o->batch_id) rc = check_batch_id_unused(r, err);
   if (rc == QB_OK)
-    rc = ensure_json_table(&r->ledger_t, &r->ledger_schema, r->cat, LEDGER_TABLE, ledger_schema_json,
+    rc = ensure_json_table(&r->ledger_t, &r->ledger_schema, r->cat, mk, LEDGER_TABLE, ledger_schema_json,
                            "raw files processed by qberg ingest (accepted and rejected)", err);
   if (rc == QB_OK)
-    rc = ensure_json_table(&r->rejects_t, &r->rejects_schema, r->cat, REJECTS_TABLE, rejects_schema_json,
+    rc = ensure_json_table(&r->rejects_t, &r->rejects_schema, r->cat, mk, REJECTS_TABLE, rejects_schema_json,
                            "raw files qberg ingest rejected, with the reason", err);
-  if (rc == QB_OK) rc = qb_expidx_open(&r->ix, r->cat, err);
+  if (rc == QB_OK) {
+    qb_catalog *ix_cat = r->cat;
+    if (o->dry_run) { /* the index where it is, else an empty one in the scratch catalog */
+      qb_table *probe = NULL;
+      rc = qb_table_load(&probe, r->cat, QB_EXPIDX_TABLE, err);
+      qb_table_free(probe);
+      if (rc == QB_ENOTFOUND) {
+        qb_err_clear(err);
+        rc = QB_OK;
+        ix_cat = r->scratch;
+      }
+    }
+    if (rc == QB_OK) rc = qb_expidx_open(&r->ix, ix_cat, err);
+  }
   if (rc == QB_OK) rc = find_replaced(r, err);
   /* Under the warehouse's lock, no other ingest commits: a version hint left naming an older version (a run
    * killed between publishing a version and its hint) names the current one again, for the readers that
@@ -1269,6 +1332,7 @@ static void run_free(ingest_run *r)
   qb_ledger_close(&r->ledger);
   qb_vqe_nums_free(&r->nums);
   free(r->raw_dir);
+  close_scratch(r); /* after every table handle */
 }
 
 /* The ML phase's question about an experiment of this batch's rows, answered from the index instead of

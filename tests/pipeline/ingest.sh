@@ -137,5 +137,22 @@ done
 rc=0; "$QBERG" -w "$BI/wh2" ingest --raw "$BI/a" --interval 5 >/dev/null 2>"$BI/err" || rc=$?
 check "--interval without --watch: usage error" '[ $rc = 2 ] && grep -q "polling period of --watch" "$BI/err" && [ ! -e "$BI/wh2" ]'
 
+# --dry-run writes nothing: on a new warehouse it made the namespace and all 13 tables; now its missing tables
+# live in a scratch catalog under $TMPDIR, removed at the end, and an existing warehouse keeps every byte
+DR="$TMPDIR/dryrun"
+newfiles() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["files_new"])' "$1"; }
+mkdir -p "$DR/tmp"
+"$QBERG" generate --experiments 4 --out "$DR/raw" >/dev/null
+rc=0; TMPDIR="$DR/tmp" "$QBERG" -w "$DR/wh" ingest --raw "$DR/raw" --dry-run --json >"$DR/d1.json" 2>"$DR/err" || rc=$?
+check "--dry-run on a new warehouse: 4 new files, nothing created, no scratch left" \
+  '[ $rc = 0 ] && [ "$(newfiles "$DR/d1.json")" = 4 ] && [ ! -e "$DR/wh" ] && [ -z "$(ls -A "$DR/tmp")" ]'
+"$QBERG" -w "$DR/wh" ingest --raw "$DR/raw" --no-features >/dev/null
+"$QBERG" generate --experiments 2 --seed 9 --first-counter 100 --out "$DR/raw" >/dev/null
+(cd "$DR/wh" && find . -type f -exec md5sum {} + | sort) >"$DR/before"
+rc=0; TMPDIR="$DR/tmp" "$QBERG" -w "$DR/wh" ingest --raw "$DR/raw" --dry-run --json >"$DR/d2.json" 2>"$DR/err" || rc=$?
+(cd "$DR/wh" && find . -type f -exec md5sum {} + | sort) >"$DR/after"
+check "--dry-run on a warehouse without the ML tables: 2 new files, every file unchanged, no scratch left" \
+  '[ $rc = 0 ] && [ "$(newfiles "$DR/d2.json")" = 2 ] && cmp -s "$DR/before" "$DR/after" && [ -z "$(ls -A "$DR/tmp")" ]'
+
 echo "ingest.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
