@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* qberg generate: realistic raw VQE result files, seeded and reproducible. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,11 +72,17 @@ int qb_cmd_generate(qb_cli *cli)
   qb_fileio_free(io);
   qb_config_free(cfg);
   if (rc) return qb_cli_fail(&err);
-  if (cli->json)
-    printf("{\"files\":%llu,\"out\":\"%s/experiment.vqe\",\"seed\":%llu,\"format\":\"%s\"}\n",
-           (unsigned long long)o.count, out, (unsigned long long)o.seed, o.avro ? "avro" : "json");
-  else
+  if (cli->json) {
+    size_t n = strlen(out) + sizeof "/experiment.vqe";
+    char *dir = malloc(n);
+    if (dir) snprintf(dir, n, "%s/experiment.vqe", out);
+    printf("{\"files\":%llu,\"out\":", (unsigned long long)o.count);
+    qb_cli_json_str(stdout, dir ? dir : out); /* a path may hold quotes, backslashes, control bytes */
+    printf(",\"seed\":%llu,\"format\":\"%s\"}\n", (unsigned long long)o.seed, o.avro ? "avro" : "json");
+    free(dir);
+  } else {
     printf("wrote %llu raw files to %s/experiment.vqe (seed %llu)\n", (unsigned long long)o.count, out,
            (unsigned long long)o.seed);
+  }
   return QB_EXIT_OK;
 }

@@ -76,5 +76,9 @@ check "the ledger lists the 40 .avro files" '[ "$(cat "$TMPDIR/n_avro")" = 40 ]'
 "$QBERG" -w "$TMPDIR/wh" ingest --raw "$TMPDIR/raw" >"$TMPDIR/again.txt"
 check "the summary says nothing new on a rerun" 'grep -q "80 raw files, 0 new, 0 rejected" "$TMPDIR/again.txt"'
 check "the summary lists the nine tables" '[ "$(grep -cE "^(molecules|hamiltonian_terms) .* no_changes" "$TMPDIR/again.txt")" = 2 ]'
+# --json names the folder as a JSON string, escaped (a quote in the path broke the object)
+Q="$TMPDIR/q\"uote"
+check "--json with a quote in --out is valid JSON naming the folder" \
+  '[ "$("$QBERG" --json generate --experiments 1 --out "$Q" | python3 -c "import json,sys; print(json.load(sys.stdin)[\"out\"])")" = "$Q/experiment.vqe" ]'
 echo "generate.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
