@@ -55,14 +55,13 @@ typedef qb_raw_list raw_list;
 
 /* ---- tables ------------------------------------------------------------------------------------------ */
 
-/* The table `ident`, created in `*schema` when missing. An existing one may have been evolved by users since
- * (qberg alter, Spark): *schema is then bound to it and checked (qb_vqe__bind_schema), and a change the
- * pipeline cannot write through (a column's type, a required column added) fails here, before the batch
- * writes anything. */
-/* The table `ident` of `cat`, or, when it is not there, a new one made in `create_cat` (cat itself, or a dry
- * run's scratch catalog: ingest_run.scratch). */
-static int ensure_table(qb_table **out, qb_catalog *cat, qb_catalog *create_cat, const char *ident, qb_schema **schema,
-                        const qb_partition_spec *spec, const char *comment, const char *const *plain, qb_err *err)
+/* The table `ident` of `cat`, created in `*schema` when missing, in `create_cat` (cat itself, or a dry run's
+ * scratch catalog: ingest_run.scratch). An existing one may have been evolved by users since (qberg alter,
+ * Spark): *schema is then bound to it and checked (qb_vqe__bind_schema), and a change the pipeline cannot
+ * write through (a column's type, a required column added) fails here, before the batch writes anything. */
+static int ensure_table(qb_table **out, qb_catalog *cat, qb_catalog *create_cat, const char *ident,
+                        qb_schema **schema, const qb_partition_spec *spec, const char *comment,
+                        const char *const *plain, qb_err *err)
 {
   int rc = qb_table_load(out, cat, ident, err);
   if (rc == QB_OK) {
