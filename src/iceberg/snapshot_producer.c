@@ -693,7 +693,9 @@ int qb_producer__apply(qb_producer *p, const qb_tbl *base, int attempt, qb_metad
   p->io = base->io;
   p->schema = qb_table_metadata_current_schema(md);
   p->parent = branch_head(md, s->branch);
-  p->seq = qb_table_metadata_last_sequence_number(md) + 1;
+  /* Java TableMetadata.nextSequenceNumber: v1 tables have no sequence numbers (all 0, no
+   * last-sequence-number to advance); a v1 snapshot numbered 1 made the table unloadable */
+  p->seq = qb_table_metadata_format_version(md) > 1 ? qb_table_metadata_last_sequence_number(md) + 1 : 0;
   if (!p->snapshot_id || qb_table_metadata_snapshot_by_id(md, p->snapshot_id)) p->snapshot_id = new_snapshot_id(md);
   memset(&p->delta, 0, sizeof p->delta);
   memset(&p->result, 0, sizeof p->result);
