@@ -291,6 +291,19 @@ static int rewrite_group(rewrite *r, const group *g, bool dry_run, int64_t *crea
   return rc;
 }
 
+/* A snapshot's manifest list, its recorded path taken under the table's directory (tables of other engines
+ * record s3a:// or relative locations) */
+static int open_list(qb_manifest_list_reader **lr, const qb_maint_tbl *m, const qb_snapshot *snap, qb_err *err)
+{
+  if (!snap->manifest_list) return qb_manifest_list_reader_open_snapshot(lr, m->io, snap, err);
+  char *path;
+  int rc = qb_tbl__path(&path, &m->view, snap->manifest_list, err);
+  if (rc) return rc;
+  rc = qb_manifest_list_reader_open(lr, m->io, path, err);
+  free(path);
+  return rc;
+}
+
 /* ---- the commit ---- */
 
 typedef struct list_check {
@@ -346,7 +359,7 @@ static int apply(void *ctx, const qb_commit_base *base, qb_metadata_builder *b, 
     goto done;
   for (size_t i = 0; rc == QB_OK && i < r->n_out; i++) rc = qb_manifest_list_writer_append(lw, r->out[i], err);
   r->kept = 0;
-  if (rc == QB_OK) rc = qb_manifest_list_reader_open_snapshot(&lr, r->m->io, head, err);
+  if (rc == QB_OK) rc = open_list(&lr, &view, head, err);
   const qb_manifest_file *mf;
   while (rc == QB_OK && (rc = qb_manifest_list_reader_next(&mf, lr, err)) == QB_OK && mf) {
     char *key;
@@ -403,7 +416,7 @@ done:
 static int collect_groups(rewrite *r, const qb_snapshot *head, qb_err *err)
 {
   qb_manifest_list_reader *lr;
-  int rc = qb_manifest_list_reader_open_snapshot(&lr, r->m->io, head, err);
+  int rc = open_list(&lr, r->m, head, err);
   const qb_manifest_file *mf;
   while (rc == QB_OK && (rc = qb_manifest_list_reader_next(&mf, lr, err)) == QB_OK && mf) {
     group *g = NULL;
