@@ -56,6 +56,14 @@ static bool range_might_match(const qb_bexpr *e, const qb_value *lo_in, const qb
    * upper bound as +0.0, so that "d < 0" keeps a file whose -0.0 rows the row filter keeps */
   qb_value lo_w, hi_w;
   const qb_value *lo = zero_signed(&lo_w, lo_in, true), *hi = zero_signed(&hi_w, hi_in, false);
+  /* uuids: values compare as Java's UUID.compareTo (signed halves), but Parquet statistics, and so the
+   * column bounds of every writer, order them by unsigned bytes, while partition summaries follow the
+   * signed order. The two orders agree within each half (first byte below or from 0x80); bounds in
+   * different halves, or a single bound, say nothing in the signed order (under the unsigned one they
+   * span the signed extremes), so only two bounds in the same half prune. */
+  if (t->id == QB_T_UUID &&
+      (!lo || !hi || !lo->u.bytes.n || !hi->u.bytes.n || ((lo->u.bytes.p[0] ^ hi->u.bytes.p[0]) & 0x80)))
+    return true;
   switch (e->op) {
   case QB_EXPR_LT: return !lo || qb_ice__value_cmp(t, lo, &e->values[0]) < 0;
   case QB_EXPR_LE: return !lo || qb_ice__value_cmp(t, lo, &e->values[0]) <= 0;
