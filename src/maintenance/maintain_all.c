@@ -61,6 +61,11 @@ int qb_maintain_table(qb_table *t, const qb_maintain_options *opts, qb_maintain_
         break;
       }
       case QB_MAINTAIN_REWRITE_MANIFESTS: {
+        /* refused on format v1 tables (qb_rewrite_manifests): not a failure of the routine, which would
+         * otherwise fail on every run for such a table */
+        const qb_table_metadata *md;
+        if ((rc = qb_table_get_metadata(&md, t, e))) break;
+        if (qb_table_metadata_format_version(md) < 2) continue;
         qb_rewrite_manifests_options x = QB_REWRITE_MANIFESTS_OPTIONS_INIT;
         x.dry_run = o->dry_run;
         rc = qb_rewrite_manifests(t, &x, &rep.rewrite, e);

@@ -159,6 +159,13 @@ for name in icebird-java-bunnies duckdb-equality-deletes; do
     fail "$name: icebird after rewrite-manifests"
 done
 
+# 'all' on a format v1 table: rewrite-manifests (which refuses v1) is left out of the routine instead of
+# failing it on every run
+cp -r "$QB_TEST_DATA/iceberg/duckdb-name-mapping" "$TMPDIR/v1t"
+"$QBERG" maintain all "$TMPDIR/v1t" >"$TMPDIR/all-v1" 2>&1 || fail "all on a v1 table: $(cat "$TMPDIR/all-v1")"
+grep -q 'rewrite-manifests' "$TMPDIR/all-v1" && fail "all on v1 ran rewrite-manifests: $(cat "$TMPDIR/all-v1")"
+[ "$("$QBERG" scan "$TMPDIR/v1t" --format csv | tail -n +2 | wc -l)" = 10000 ] || fail "v1 rows after all"
+
 # usage errors
 set +e
 q maintain expire-snapshots >/dev/null 2>&1; [ $? = 2 ] || fail "no table: exit 2"
