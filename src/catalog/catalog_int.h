@@ -85,6 +85,13 @@ int qb_hadoop__free_version(qb_fileio *io, const char *meta_dir, const char *uui
                             qb_err *err);
 /* Does a marker of `version` exist, of any table that lived here (creating v1: the uuid is not known)? */
 int qb_hadoop__version_freed_any(qb_fileio *io, const char *meta_dir, int64_t version, bool *out, qb_err *err);
+/* What the marker of `version` says of the file it freed: *known, with the size and qb_hash_bytes of its JSON
+ * text (gunzipped) — a publisher of v<N> that finds the marker compares them with its own document, to tell
+ * its own file freed after it was published (it stands) from another file of that number (ours is a fork).
+ * *known is false without a marker, or for an empty one (written before qberg recorded identities, or of a
+ * file that could not be read). */
+int qb_hadoop__freed_identity(qb_fileio *io, const char *meta_dir, int64_t version, const char *uuid, bool *known,
+                              uint64_t *size, uint64_t *hash, qb_err *err);
 /* Does the marker of `version` exist? */
 int qb_hadoop__version_freed(qb_fileio *io, const char *meta_dir, int64_t version, const char *uuid, bool *out,
                              qb_err *err);

@@ -9,6 +9,7 @@
 
 #include "catalog/catalog_int.h"
 #include "util/clock.h"
+#include "util/hash.h"
 #include "util/str.h"
 
 typedef struct committer {
@@ -137,6 +138,18 @@ static int descends_from_ours(committer *c, const char *next, const attempt_out 
   return QB_OK;
 }
 
+/* qb_hash_bytes of the document this attempt published (its JSON text, before any gzip), as a freed marker
+ * records the file it freed (qb_hadoop__freed_identity). */
+static uint64_t published_hash(const attempt_out *o)
+{
+  if (o->json) return qb_hash_bytes(o->json, o->n);
+  size_t n_parts;
+  const qb_slice *parts = qb_metadata_json_parts(o->doc, &n_parts);
+  uint64_t h = QB_HASH_BYTES_INIT;
+  for (size_t i = 0; i < n_parts; i++) h = qb_hash_bytes_update(h, parts[i].p, parts[i].n);
+  return qb_hash_bytes_final(h);
+}
+
 static int check_not_resurrected(committer *c, const qb_commit_base *base, attempt_out *o, bool list, qb_err *err)
 {
   qb_err e = QB_ERR_INIT;
@@ -155,7 +168,22 @@ static int check_not_resurrected(committer *c, const qb_commit_base *base, attem
    * the change twice. Ours stands if the next version descends from it (its metadata-log ends with our
    * file and last-updated-ms), or is gone with ours gone too; a resurrected number has neither (its old
    * successor names the old file's time, and our file is still there). */
-  if (rc == QB_OK && (stale || max > ours_v)) {
+  /* A marker that records the file it freed decides at once: ours (freed after newer commits built on it)
+   * stands, another file of our number means ours is a fork. The next version's metadata-log cannot always
+   * tell: two writers building on one base within a millisecond give the same last-updated-ms, and a fork
+   * of the freed file was taken for it (an acknowledged commit lost in create_race_deleting_old_metadata). */
+  bool decided = false;
+  if (rc == QB_OK && stale && !c->creating) {
+    bool known = false;
+    uint64_t fsize = 0, fhash = 0;
+    rc = qb_hadoop__freed_identity(c->cat->io, c->t->meta_dir, ours_v, qb_table_metadata_uuid(base->metadata),
+                                   &known, &fsize, &fhash, &e);
+    if (rc == QB_OK && known) {
+      stale = !(fsize == o->n && fhash == published_hash(o));
+      decided = true;
+    }
+  }
+  if (rc == QB_OK && !decided && (stale || max > ours_v)) {
     char *next = qb_hadoop__version_path(c->t->meta_dir, ours_v + 1, QB_MDNAME_PLAIN);
     bool ours = false;
     rc = next ? descends_from_ours(c, next, o, &ours, &e) : QB_FAIL(&e, QB_ENOMEM, "out of memory");

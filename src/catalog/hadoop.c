@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "catalog/catalog_int.h"
+#include "util/hash.h"
 #include "util/str.h"
 
 char *qb_path_join(const char *dir, const char *name)
@@ -99,7 +100,16 @@ int qb_hadoop__mark_freed(qb_fileio *io, const char *meta_dir, const char *uuid,
   if (version) *version = v;
   char *mark = qb_hadoop__freed_marker(meta_dir, v, uuid);
   if (!mark) return QB_FAIL(err, QB_ENOMEM, "out of memory");
-  int rc = qb_fileio_write_all(io, mark, "", 0, QB_CREATE_OVERWRITE, err);
+  /* the identity of the file freed (qb_hadoop__freed_identity); a file that cannot be read leaves an empty
+   * marker, which says only that the number was used */
+  char text[64] = "";
+  uint8_t *json = NULL;
+  size_t n = 0;
+  qb_err e = QB_ERR_INIT;
+  if (qb_hadoop__read_metadata(io, version_file, &json, &n, &e) == QB_OK)
+    snprintf(text, sizeof text, "size=%zu hash=%016llx\n", n, (unsigned long long)qb_hash_bytes(json, n));
+  free(json);
+  int rc = qb_fileio_write_all(io, mark, text, strlen(text), QB_CREATE_OVERWRITE, err);
   free(mark);
   return rc ? qb_err_wrap(err, "marking version %lld freed before deleting %s", (long long)v, version_file) : QB_OK;
 }
@@ -152,6 +162,28 @@ static int freed_any_cb(void *ctx, const char *name, bool is_dir, qb_err *err)
     f->found = true;
     return 1; /* stop */
   }
+  return QB_OK;
+}
+
+int qb_hadoop__freed_identity(qb_fileio *io, const char *meta_dir, int64_t version, const char *uuid, bool *known,
+                              uint64_t *size, uint64_t *hash, qb_err *err)
+{
+  *known = false;
+  char *mark = qb_hadoop__freed_marker(meta_dir, version, uuid);
+  if (!mark) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  uint8_t *text = NULL;
+  size_t n = 0;
+  int rc = qb_fileio_read_all(&text, &n, io, mark, 256, err);
+  free(mark);
+  if (rc == QB_ENOTFOUND) {
+    qb_err_clear(err);
+    return QB_OK;
+  }
+  if (rc) return rc;
+  unsigned long long s, h;
+  *known = sscanf((const char *)text, "size=%llu hash=%llx", &s, &h) == 2; /* read_all ends it with a NUL */
+  if (*known) *size = s, *hash = h;
+  free(text);
   return QB_OK;
 }
 

@@ -997,6 +997,47 @@ QB_TEST(stale_writer_on_a_version_clean_metadata_freed)
   free(wh);
 }
 
+/* A stale writer publishes v2 again after delete-after-commit freed it, and v3 (built on the freed v2) is still
+ * there: v3's metadata-log names v2 with the freed file's last-updated-ms. Writers that build on one base
+ * within the same millisecond give equal times (pinned here with QB_TEST_NOW), and the stale writer's v2 was
+ * taken for the freed one: its commit was acknowledged and lost (seen in create_race_deleting_old_metadata
+ * under load). The freed marker records the freed file's size and hash, so the fork is told apart: taken
+ * back, and the change lands on a fresh base. */
+QB_TEST(stale_writer_same_millisecond_as_the_freed_version)
+{
+  setenv("QB_TEST_NOW", "1795694400000", 1); /* unix ms: the test documents use it too */
+  qb_err err = QB_ERR_INIT;
+  char *wh = qb_str_printf("%s/wh", qb_test_tmpdir());
+  qb_catalog *cat;
+  CHECK_OK(qb_catalog_open(&cat, wh, NULL, &err), &err);
+  qbt_make mk = {"{\"write.metadata.previous-versions-max\":\"1\","
+                 "\"write.metadata.delete-after-commit.enabled\":\"true\"}"};
+  qb_table *t, *stale;
+  CHECK_OK(qb_catalog_create_table(&t, cat, "db.t", qbt_make_table, &mk, NULL, &err), &err);
+  CHECK_OK(qb_table_load(&stale, cat, "db.t", &err), &err);
+  CHECK_OK(commit_keys(t, "w", 3, &err), &err); /* v2..v4; v4's log keeps v3, so v1 and v2 are freed */
+  CHECK_EQ_INT(qb_table_version(t), 4);
+  char *v2 = qb_str_printf("%s/db/t/metadata/v2.metadata.json", wh);
+  char *v3 = qb_str_printf("%s/db/t/metadata/v3.metadata.json", wh);
+  CHECK(!file_exists(v2) && file_exists(v3));
+  qbt_setprop ps = {"w-stale", "1", 0, 0, 0};
+  qb_commit_info info;
+  CHECK_OK(qb_table_commit(stale, qbt_set_property, &ps, &info, &err), &err);
+  EXPECT(info.attempts == 2 && info.version == 5);
+  qb_table *u;
+  CHECK_OK(qb_table_load(&u, cat, "db.t", &err), &err);
+  EXPECT(qb_table_version(u) == 5);
+  qb_table_free(u);
+  EXPECT(has_key(cat, "w-stale") && has_key(cat, "w-0") && has_key(cat, "w-2"));
+  free(v2);
+  free(v3);
+  qb_table_free(t);
+  qb_table_free(stale);
+  qb_catalog_free(cat);
+  free(wh);
+  unsetenv("QB_TEST_NOW");
+}
+
 /* A writer descheduled between its create-exclusive publish of v6 and its freed-marker check, while other
  * commits build v7..v9 on v6 and `clean-metadata --force` frees v6 (and with `keep` = 1 also v7): the
  * marker then names the writer's OWN, legitimate version. Its commit must stand (one attempt, version 6);
