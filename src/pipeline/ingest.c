@@ -509,28 +509,13 @@ static int find_replaced(ingest_run *r, qb_err *err)
  * scheduler's retry does: its rows are recovered first (phase 3). One filtered scan, only for a given id. */
 static int check_batch_id_unused(ingest_run *r, qb_err *err)
 {
-  static const char *const col[] = {"processing_batch_id"};
-  const char *name;
-  int rc = qb_vqe__column_names(&name, r->meta_t, r->meta_schema, col, 1, err);
-  qb_value id = str_value(r->batch);
-  qb_expr *filter = NULL;
-  if (rc == QB_OK) rc = qb_expr_predicate(&filter, QB_EXPR_EQ, name, &id, 1, err);
-  qb_scan_options o = QB_SCAN_OPTIONS_INIT;
-  o.columns = &name;
-  o.n_columns = 1;
-  o.filter = filter;
-  qb_scan *s = NULL;
-  const qb_value *row = NULL;
-  if (rc == QB_OK) rc = qb_scan_new(&s, r->meta_t, &o, err);
-  if (rc == QB_OK) rc = qb_scan_next(&row, s, err);
-  qb_scan_free(s);
-  qb_expr_free(filter);
-  if (rc) return qb_err_wrap(err, "looking for batch id %s in %s", r->batch, QB_VQE_NAMESPACE ".processing_metadata");
-  if (row)
-    return QB_FAIL(err, QB_EEXISTS,
-                   "batch id %s names a batch that completed (it has a row in %s.processing_metadata): a batch id "
-                   "names one batch; give a new one, or none", r->batch, QB_VQE_NAMESPACE);
-  return QB_OK;
+  bool used;
+  int rc = qb_vqe__audit_row_exists(&used, r->meta_t, r->meta_schema, r->batch, NULL, err);
+  if (rc == QB_OK && used)
+    rc = QB_FAIL(err, QB_EEXISTS,
+                 "batch id %s names a batch that completed (it has a row in %s.processing_metadata): a batch id "
+                 "names one batch; give a new one, or none", r->batch, QB_VQE_NAMESPACE);
+  return rc;
 }
 
 /* The dry run's scratch catalog (ingest_run.scratch), in a new folder under $TMPDIR. */

@@ -998,36 +998,14 @@ static int write_audit(job *j, const char *batch, int64_t ts_us, int32_t date, q
  * id: refused, as the ingest refuses a completed batch id. One filtered scan, only for a given id. */
 static int check_batch_id_unused(job *j, const char *batch, qb_err *err)
 {
-  static const char *const cols[] = {"processing_batch_id", "processing_name"};
-  const char *names[2];
-  int rc = qb_vqe__column_names(names, j->meta, j->meta_schema, cols, 2, err);
-  qb_value id = str_value(batch), name = str_value(QB_ML_PROCESSING_NAME);
-  qb_expr *a = NULL, *b = NULL, *filter = NULL;
-  if (rc == QB_OK) rc = qb_expr_predicate(&a, QB_EXPR_EQ, names[0], &id, 1, err);
-  if (rc == QB_OK) rc = qb_expr_predicate(&b, QB_EXPR_EQ, names[1], &name, 1, err);
-  if (rc == QB_OK) {
-    rc = qb_expr_and(&filter, a, b, err);
-    a = b = NULL;
-  }
-  qb_scan_options o = QB_SCAN_OPTIONS_INIT;
-  o.columns = names;
-  o.n_columns = 1;
-  o.filter = filter;
-  qb_scan *s = NULL;
-  const qb_value *row = NULL;
-  if (rc == QB_OK) rc = qb_scan_new(&s, j->meta, &o, err);
-  if (rc == QB_OK) rc = qb_scan_next(&row, s, err);
-  qb_scan_free(s);
-  qb_expr_free(a);
-  qb_expr_free(b);
-  qb_expr_free(filter);
-  if (rc) return qb_err_wrap(err, "looking for batch id %s in %s.processing_metadata", batch, QB_VQE_NAMESPACE);
-  if (row)
-    return QB_FAIL(err, QB_EEXISTS,
-                   "batch id %s names an ML run that completed (it has a %s row in %s.processing_metadata): a "
-                   "batch id names one run; give a new one, or none",
-                   batch, QB_ML_PROCESSING_NAME, QB_VQE_NAMESPACE);
-  return QB_OK;
+  bool used;
+  int rc = qb_vqe__audit_row_exists(&used, j->meta, j->meta_schema, batch, QB_ML_PROCESSING_NAME, err);
+  if (rc == QB_OK && used)
+    rc = QB_FAIL(err, QB_EEXISTS,
+                 "batch id %s names an ML run that completed (it has a %s row in %s.processing_metadata): a "
+                 "batch id names one run; give a new one, or none",
+                 batch, QB_ML_PROCESSING_NAME, QB_VQE_NAMESPACE);
+  return rc;
 }
 
 int qb__features_check(qb_catalog *cat, qb_err *err)

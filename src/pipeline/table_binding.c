@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "iceberg/data_writer_int.h"
+#include "qberg/scan.h"
 #include "qberg/schema.h"
 #include "qberg/table_metadata.h"
 
@@ -94,4 +95,43 @@ int qb_vqe__bind_schema(qb_schema **out, qb_table *table, const qb_schema *schem
     *out = NULL;
   }
   return rc;
+}
+
+static qb_value text_value(const char *s)
+{
+  return (qb_value){.kind = QB_V_STRING, .u.bytes = {(const uint8_t *)s, strlen(s)}};
+}
+
+int qb_vqe__audit_row_exists(bool *out, qb_table *meta, const qb_schema *schema, const char *batch,
+                             const char *processing_name, qb_err *err)
+{
+  static const char *const cols[] = {"processing_batch_id", "processing_name"};
+  const char *names[2];
+  size_t n_cols = processing_name ? 2 : 1;
+  *out = false;
+  int rc = qb_vqe__column_names(names, meta, schema, cols, n_cols, err);
+  qb_value values[2] = {text_value(batch), text_value(processing_name ? processing_name : "")};
+  qb_expr *filter = NULL;
+  for (size_t i = 0; rc == QB_OK && i < n_cols; i++) {
+    qb_expr *p = NULL, *both = NULL;
+    rc = qb_expr_predicate(&p, QB_EXPR_EQ, names[i], &values[i], 1, err);
+    if (rc == QB_OK && filter) {
+      rc = qb_expr_and(&both, filter, p, err); /* takes both */
+      filter = NULL;
+      p = both;
+    }
+    if (rc == QB_OK) filter = p;
+  }
+  qb_scan_options o = QB_SCAN_OPTIONS_INIT;
+  o.columns = names;
+  o.n_columns = 1;
+  o.filter = filter;
+  qb_scan *s = NULL;
+  const qb_value *row = NULL;
+  if (rc == QB_OK) rc = qb_scan_new(&s, meta, &o, err);
+  if (rc == QB_OK) rc = qb_scan_next(&row, s, err);
+  *out = rc == QB_OK && row;
+  qb_scan_free(s);
+  qb_expr_free(filter);
+  return rc ? qb_err_wrap(err, "looking for batch id %s in %s.processing_metadata", batch, QB_VQE_NAMESPACE) : QB_OK;
 }

@@ -38,4 +38,12 @@ int qb_vqe__bind_schema(qb_schema **out, qb_table *table, const qb_schema *schem
 int qb_vqe__column_names(const char **out, qb_table *table, const qb_schema *schema, const char *const *names,
                          size_t n, qb_err *err);
 
+/**
+ * Whether processing_metadata (`meta`, read as the pipeline's `schema`) holds a row of `batch`
+ * (processing_batch_id) and, unless `processing_name` is NULL, of that processing_name: *out. One filtered
+ * scan; the --batch-id checks of ingest and features (a completed run's id is refused).
+ */
+int qb_vqe__audit_row_exists(bool *out, qb_table *meta, const qb_schema *schema, const char *batch,
+                             const char *processing_name, qb_err *err);
+
 #endif
