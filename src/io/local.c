@@ -200,15 +200,20 @@ static const struct qb_file_ops local_file_ops = {lf_pread, lf_close, lf_read_on
 static int local_open_read(qb_fileio *io, const char *path, qb_file **out, qb_err *err)
 {
   const char *p = local_path(path);
-  int fd = open(p, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever (the fstat below
+   * then refuses it); no effect on a regular file's reads */
+  int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return QB_FAIL_ERRNO(err, errno == ENOENT ? QB_ENOTFOUND : QB_EIO, errno, "%s: open", path);
   struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (fstat(fd, &st) != 0) {
     int e = errno;
     close(fd);
-    if (e == 0 || S_ISDIR(st.st_mode)) return QB_FAIL(err, QB_EINVAL, "%s: not a regular file", path);
     return QB_FAIL_ERRNO(err, QB_EIO, e, "%s: stat", path);
+  }
+  if (!S_ISREG(st.st_mode)) { /* a directory, FIFO, device or socket (errno says nothing here) */
+    close(fd);
+    return QB_FAIL(err, QB_EINVAL, "%s: not a regular file", path);
   }
   local_file *lf = calloc(1, sizeof *lf);
   char *pc = strdup(path);
@@ -341,7 +346,7 @@ static void *ra_main(void *arg)
     s->state = RA_BUSY; /* the caller leaves a busy slot alone (waits for it): its fields are ours */
     pthread_mutex_unlock(&ra->mu);
     bool whole = false, cached = false;
-    int fd = openat(d->fd, s->name, O_RDONLY | O_CLOEXEC | O_DIRECT);
+    int fd = openat(d->fd, s->name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_DIRECT);
     if (fd >= 0) {
       /* every file asked, not every CACHE_RUN-th as the caller's run asks: the question costs a system call
        * here, off the caller's path, and a cached file read from the disk costs far more (a page cache that
@@ -551,10 +556,11 @@ static int ld_read_once(qb_dir_reader *dr, const char *path, const char *name, u
   if (ahead_cached && d->io) __atomic_store_n(&d->io->run, 0, __ATOMIC_RELAXED);
   int run = d->io ? __atomic_load_n(&d->io->run, __ATOMIC_RELAXED) : 0;
   bool direct = run < 0;
-  int fd = openat(d->fd, name, O_RDONLY | O_CLOEXEC | (direct ? O_DIRECT : 0));
+  /* O_NONBLOCK: a FIFO in the file's place must not wait for a writer (its read fails ESPIPE) */
+  int fd = openat(d->fd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (direct ? O_DIRECT : 0));
   if (fd < 0 && direct && errno == EINVAL) { /* no O_DIRECT here (or a directory in the file's place) */
     direct = false;
-    fd = openat(d->fd, name, O_RDONLY | O_CLOEXEC);
+    fd = openat(d->fd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   }
   if (fd < 0) return QB_FAIL_ERRNO(err, errno == ENOENT ? QB_ENOTFOUND : QB_EIO, errno, "%s: open", path);
   int rc = QB_OK;
@@ -600,7 +606,7 @@ static int ld_read_once(qb_dir_reader *dr, const char *path, const char *name, u
         direct = false;
         continue;
       }
-      if (errno == EISDIR)
+      if (errno == EISDIR || errno == ESPIPE) /* a directory or a FIFO */
         rc = QB_FAIL(err, QB_EINVAL, "%s: not a regular file", path);
       else
         rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: read at offset %zu", path, off);

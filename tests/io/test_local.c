@@ -1237,6 +1237,42 @@ QB_TEST(direct_writes_around_block_boundaries)
   qb_fileio_free(io);
 }
 
+/* A named pipe where a file is expected (a table's version-hint.text, a data file, a raw input) is "not a
+ * regular file", naming the path, at once: opening a FIFO for reading used to wait for a writer forever
+ * (qberg parquet cat, info, scan hung). The alarm turns a regression into a failure instead of a hang. */
+QB_TEST(fifo_is_not_a_regular_file_and_does_not_block)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_fileio *io;
+  CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+  char *dir = qb_str_printf("%s/fifo", qb_test_tmpdir());
+  char *p = qb_str_printf("%s/hint.text", dir);
+  CHECK(mkdir(dir, 0755) == 0);
+  CHECK(mkfifo(p, 0644) == 0);
+  alarm(20);
+  qb_file *f = NULL;
+  CHECK_FAIL(qb_fileio_open_read(&f, io, p, &err), QB_EINVAL, &err, "not a regular file");
+  CHECK(f == NULL && strstr(err.msg, p) != NULL);
+  uint8_t *got = NULL;
+  size_t n = 0;
+  CHECK_FAIL(qb_fileio_read_all(&got, &n, io, p, 1 << 20, &err), QB_EINVAL, &err, "not a regular file");
+  CHECK_FAIL(qb_fileio_read_once(&got, &n, io, p, 1 << 20, &err), QB_EINVAL, &err, "not a regular file");
+  qb_dir_reader *d;
+  CHECK_OK(qb_fileio_dir_reader_open(&d, io, dir, &err), &err);
+  CHECK_FAIL(qb_dir_reader_read_once(&got, &n, d, p, 0, 1 << 20, &err), QB_EINVAL, &err, "not a regular file");
+  CHECK_FAIL(qb_dir_reader_read_once(&got, &n, d, p, 100, 1 << 20, &err), QB_EINVAL, &err, "not a regular file");
+  CHECK_FAIL(qb_dir_reader_read_once(&got, &n, d, p, QB_SIZE_UNKNOWN, 1 << 20, &err), QB_EINVAL, &err,
+             "not a regular file");
+  CHECK(strstr(err.msg, p) != NULL);
+  CHECK(got == NULL && n == 0);
+  alarm(0);
+  qb_dir_reader_close(d);
+  CHECK(unlink(p) == 0 && rmdir(dir) == 0);
+  free(p);
+  free(dir);
+  qb_fileio_free(io);
+}
+
 /* qb_fileio_lock: exclusive between holders in this process and in others, the holder's note in the
  * refusal, released by unlock and by the death of the holding process (SIGKILL), the file left in place. */
 QB_TEST(lock_excludes_and_dies_with_its_holder)
