@@ -512,6 +512,84 @@ QB_TEST(hostile_footers)
   free(file);
 }
 
+/* A DECIMAL whose scale and precision are impossible (LogicalTypes.md: precision >= 1, 0 <= scale <=
+ * precision) is not a decimal: the column reads as its physical type. A damaged footer with scale INT32_MIN
+ * made qberg parquet cat negate INT32_MIN (UBSan) and INT32_MAX print 2^31 digits per value. Checked on
+ * dec12 (INT64 DECIMAL(12,2)) of duckdb_v2_brotli.parquet, through logicalType and the legacy fields. */
+QB_TEST(impossible_decimal_scale_reads_as_physical)
+{
+  size_t n;
+  uint8_t *file = slurp("qberg/duckdb_v2_brotli.parquet", &n);
+  CHECK(file);
+  static const struct {
+    bool legacy;
+    int32_t scale, precision;
+    bool decimal;
+  } cases[] = {{false, 2, 12, true},          {false, INT32_MIN, 12, false}, {false, INT32_MAX, 12, false},
+               {false, -1, 12, false},        {false, 13, 12, false},        {false, 0, 0, false},
+               {true, 2, 12, true},           {true, INT32_MIN, 12, false},  {true, 5, 3, false}};
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    qb_err err = QB_ERR_INIT;
+    qb_arena a;
+    qb_arena_init(&a, 0);
+    qb_pq_file_meta m;
+    const uint8_t *fp;
+    size_t fn;
+    CHECK_OK(footer(&m, &fp, &fn, file, n, &a, &err), &err);
+    qb_pq_schema_element *e = NULL;
+    for (uint32_t i = 0; i < m.n_schema; i++)
+      if (!strcmp(m.schema[i].name, "dec12")) e = &m.schema[i];
+    CHECK(e && e->has_logical_type && e->logical_type.kind == QB_PQ_LT_DECIMAL && e->logical_type.scale == 2);
+    if (cases[k].legacy) {
+      e->has_logical_type = false;
+      e->has_converted_type = e->has_scale = e->has_precision = true;
+      e->converted_type = QB_PQ_CT_DECIMAL;
+      e->scale = cases[k].scale;
+      e->precision = cases[k].precision;
+    } else {
+      e->logical_type.scale = cases[k].scale;
+      e->logical_type.precision = cases[k].precision;
+    }
+    /* the file with the new footer: the same bytes before it */
+    qb_buf b;
+    qb_buf_init(&b, QB_BUF_NOLIMIT);
+    size_t body = (size_t)(fp - file);
+    CHECK_OK(qb_buf_append(&b, file, body, &err), &err);
+    CHECK_OK(qb_pq_file_meta_encode(&b, &m, &err), &err);
+    uint8_t tail[8] = {0, 0, 0, 0, 'P', 'A', 'R', '1'};
+    qb_put_le32(tail, (uint32_t)(b.n - body));
+    CHECK_OK(qb_buf_append(&b, tail, sizeof tail, &err), &err);
+    qb_file *f;
+    qb_pq_reader *r;
+    CHECK_OK(qb_file_from_memory(&f, b.p, b.n, "dec.parquet", &err), &err);
+    CHECK_OK(qb_pq_reader_open(&r, f, NULL, &err), &err);
+    const qb_pq_field *fd = qb_pq_reader_column_field(r, 8);
+    CHECK(fd && !strcmp(fd->name, "dec12"));
+    if (cases[k].decimal) {
+      CHECK(fd->vtype == QB_PQ_V_DECIMAL && fd->scale == cases[k].scale && fd->precision == cases[k].precision);
+    } else {
+      CHECK_EQ_INT(fd->vtype, QB_PQ_V_INT);
+    }
+    /* row 1: the unscaled 125 either way */
+    qb_pq_scan_options so = QB_PQ_SCAN_OPTIONS_INIT;
+    const char *cols[] = {"dec12"};
+    so.columns = cols;
+    so.n_columns = 1;
+    qb_pq_scan *s;
+    const qb_value *row;
+    CHECK_OK(qb_pq_scan_new(&s, r, &so, &err), &err);
+    CHECK_OK(qb_pq_scan_next(&row, s, &err), &err);
+    CHECK_OK(qb_pq_scan_next(&row, s, &err), &err);
+    CHECK(row && row->u.seq.items[0].kind == QB_V_INT64 && row->u.seq.items[0].u.i64 == 125);
+    qb_pq_scan_free(s);
+    qb_pq_reader_close(r);
+    qb_file_close(f);
+    qb_buf_free(&b);
+    qb_arena_release(&a);
+  }
+  free(file);
+}
+
 QB_TEST(page_header_round_trip)
 {
   qb_err err = QB_ERR_INIT;

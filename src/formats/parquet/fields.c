@@ -25,9 +25,17 @@ static bool is_map_annot(const qb_pq_node *n)
          (n->converted == QB_PQ_CT_MAP || n->converted == QB_PQ_CT_MAP_KEY_VALUE);
 }
 
+/* LogicalTypes.md DECIMAL: precision ≥ 1 and 0 ≤ scale ≤ precision. Any other pair is not a decimal: a
+ * scale of INT32_MIN or INT32_MAX from a damaged footer would print 2^31 digits per value. */
+static bool decimal_fits(int32_t scale, int32_t precision)
+{
+  return precision >= 1 && scale >= 0 && scale <= precision;
+}
+
 /* The value type of a leaf: logicalType when present and valid for the physical type, else ConvertedType,
- * else the physical type. An annotation that does not fit its physical type is ignored, and so is an
- * unknown logicalType (unknown-logical-type.parquet: "fall back to the physical type"). */
+ * else the physical type. An annotation that does not fit its physical type is ignored (a DECIMAL also when
+ * its scale and precision are impossible), and so is an unknown logicalType (unknown-logical-type.parquet:
+ * "fall back to the physical type"). */
 static void resolve_vtype(qb_pq_field *f, const qb_pq_node *n)
 {
   qb_pq_type t = n->type;
@@ -52,7 +60,8 @@ static void resolve_vtype(qb_pq_field *f, const qb_pq_node *n)
     if (t == QB_PQ_BYTE_ARRAY) f->vtype = QB_PQ_V_STRING;
     return;
   case QB_PQ_LT_DECIMAL:
-    if (ints || bin) f->vtype = QB_PQ_V_DECIMAL, f->scale = lt->scale, f->precision = lt->precision;
+    if ((ints || bin) && decimal_fits(lt->scale, lt->precision))
+      f->vtype = QB_PQ_V_DECIMAL, f->scale = lt->scale, f->precision = lt->precision;
     return;
   case QB_PQ_LT_DATE:
     if (t == QB_PQ_INT32) f->vtype = QB_PQ_V_DATE;
@@ -82,7 +91,7 @@ static void resolve_vtype(qb_pq_field *f, const qb_pq_node *n)
     if (t == QB_PQ_BYTE_ARRAY) f->vtype = QB_PQ_V_STRING;
     break;
   case QB_PQ_CT_DECIMAL:
-    if ((ints || bin) && n->has_scale_precision)
+    if ((ints || bin) && n->has_scale_precision && decimal_fits(n->scale, n->precision))
       f->vtype = QB_PQ_V_DECIMAL, f->scale = n->scale, f->precision = n->precision;
     break;
   case QB_PQ_CT_DATE:
