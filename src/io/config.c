@@ -195,7 +195,11 @@ static int read_lines(const char *path, bool sep_ws, line_fn fn, void *ctx, qb_e
       break;
     }
     if (!strchr(line, '\n') && !feof(f)) {
-      rc = QB_FAIL(err, QB_EINVAL, "%s:%d: line longer than %d bytes", path, no, CONF_LINE_MAX);
+      /* fgets stopped at the buffer's end, or the line holds a NUL byte (strlen stops there) */
+      if (strlen(line) < sizeof line - 1)
+        rc = QB_FAIL(err, QB_EINVAL, "%s:%d: NUL byte in the line (not a text file?)", path, no);
+      else
+        rc = QB_FAIL(err, QB_EINVAL, "%s:%d: line longer than %d bytes", path, no, CONF_LINE_MAX);
       break;
     }
     char *s = trim(line);

@@ -70,6 +70,15 @@ set +e
 set -e
 [ $rc = 1 ] && grep -q "QB_EINVAL: bad.conf:2: unknown key 's3.endpiont'" err && ok || bad "typo: $(cat err)"
 [ $rc2 = 1 ] && grep -q "nonexistent.conf" err2 && ok || bad "missing --config file"
+# a NUL byte in a short line is said as such (it was "line longer than 8192 bytes"); a long line still is
+printf 'warehouse = /data/wh\ns3.region = us\000x\n' >nul.conf
+awk 'BEGIN { printf "s3.region = "; for (i = 0; i < 9000; i++) printf "x"; print "" }' >long.conf
+set +e
+"$QBERG" --config nul.conf s3 config >/dev/null 2>err; rc=$?
+"$QBERG" --config long.conf s3 config >/dev/null 2>err2; rc2=$?
+set -e
+[ $rc = 1 ] && grep -q "QB_EINVAL: nul.conf:2: NUL byte in the line" err && ok || bad "NUL byte: $(cat err)"
+[ $rc2 = 1 ] && grep -q "QB_EINVAL: long.conf:1: line longer than 8192 bytes" err2 && ok || bad "long line: $(cat err2)"
 
 # two Spark catalogs with a warehouse: ambiguous unless one is chosen
 rm qberg.conf
