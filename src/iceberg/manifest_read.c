@@ -21,6 +21,7 @@ struct qb_manifest_reader {
   const qb_schema *table_schema;
   int format_version;
   qb_manifest_content content;
+  bool content_known; /* said by the "content" header key or the manifest list entry */
   bool inherit; /* a manifest list entry was given */
   int64_t inherit_snapshot_id, inherit_seq;
   uint64_t n_read;
@@ -109,8 +110,10 @@ static int read_header(qb_manifest_reader *r, const qb_manifest_read_options *o,
     else if (!(v.n == 4 && !memcmp(v.p, "data", 4)))
       return QB_FAIL(err, QB_ECORRUPT, "content metadata '%.*s' is not \"data\" or \"deletes\"", (int)(v.n > 32 ? 32 : v.n),
                      (const char *)v.p);
+    r->content_known = true;
   } else if (o->manifest) {
     r->content = o->manifest->content;
+    r->content_known = true;
   }
   r->table_schema = o->schema;
   if (!r->table_schema && qb_avro_reader_meta(r->avro, "schema", &v)) {
@@ -210,6 +213,12 @@ static int decode(qb_manifest_reader *r, const qb_value *v, qb_err *err)
   e->file_sequence_number = qb_manifest__opt_i64(&x[QB_ME_FILE_SEQ]);
   int rc = qb_data_file__from_value(&e->data_file, &x[QB_ME_DATA_FILE], &r->rec, err);
   if (rc) return rc;
+  /* a manifest holds data files or delete files, not both: readers of one kind skip the other, so a delete
+   * file in a data manifest lost its rows from a scan with no error */
+  if (r->content_known && (e->data_file.content == QB_CONTENT_DATA) != (r->content == QB_MANIFEST_DATA))
+    return QB_FAIL(err, QB_ECORRUPT, "data_file.content %d (%s) in a %s manifest", (int)e->data_file.content,
+                   e->data_file.content == QB_CONTENT_DATA ? "data" : "deletes",
+                   r->content == QB_MANIFEST_DATA ? "data" : "delete");
   if (e->data_file.partition.u.seq.n != r->ptype.n_fields)
     return QB_FAIL(err, QB_ECORRUPT, "partition has %zu values, the spec %zu fields", e->data_file.partition.u.seq.n,
                    r->ptype.n_fields);
