@@ -137,6 +137,9 @@ int qb_data_file__from_value(qb_data_file *out, const qb_value *v, qb_arena *a, 
     return QB_FAIL(err, QB_ECORRUPT, "data_file.content %lld is not 0, 1 or 2", (long long)content);
   out->content = (qb_file_content)content;
   int rc = need_string(&out->file_path, &x[QB_DF_FILE_PATH], "file_path", a, err);
+  /* an empty path names no file: reading it failed with ": open: No such file or directory", naming
+   * neither the manifest nor the entry */
+  if (!rc && !*out->file_path) rc = QB_FAIL(err, QB_ECORRUPT, "data_file.file_path is empty");
   if (!rc) rc = need_string(&out->file_format, &x[QB_DF_FILE_FORMAT], "file_format", a, err);
   if (rc) return rc;
   out->partition = x[QB_DF_PARTITION];

@@ -1058,6 +1058,22 @@ QB_TEST(corrupt_entries_are_clear_errors)
     }
     qb_manifest_reader_close(r);
   }
+  /* an empty file_path is no file: the error names the manifest and the entry */
+  CHECK_OK(qb_manifest__entry_schema(&schema, &owned, &pt, QB_MANIFEST_SCHEMA_WRITE, &err), &err);
+  snprintf(out, sizeof out, "%s/empty-path.avro", qb_test_tmpdir());
+  CHECK_OK(qb_fileio_create(&dst, io, out, QB_CREATE_EXCLUSIVE, &err), &err);
+  CHECK_OK(qb_avro_writer_open(&w, dst, schema, NULL, &err), &err);
+  static const char nopath[] = "{\"status\":1,\"snapshot_id\":1,\"sequence_number\":null,\"file_sequence_number\":null,"
+                               "\"data_file\":{\"content\":0,\"file_path\":\"\",\"file_format\":\"PARQUET\",\"partition\":{},"
+                               "\"record_count\":1,\"file_size_in_bytes\":1}}";
+  CHECK_OK(qb_avro_writer_append_json(w, nopath, strlen(nopath), &err), &err);
+  CHECK_OK(qb_avro_writer_close(w, &err), &err);
+  CHECK_OK(qb_writer_close(dst, &err), &err);
+  qb_avro_schema_free(owned);
+  CHECK_OK(qb_manifest_reader_open(&r, io, out, NULL, &err), &err);
+  CHECK_FAIL(qb_manifest_reader_next(&e, r, &err), QB_ECORRUPT, &err,
+             "empty-path.avro: entry 0 (block 0): data_file.file_path is empty");
+  qb_manifest_reader_close(r);
 
   /* a manifest cut short: the Avro layer's error, prefixed with the manifest's path */
   uint8_t *bytes;
