@@ -301,7 +301,7 @@ static int check_integer_tokens(const char *s, size_t n, qb_err *err)
     for (i = d0; i < n && s[i] >= '0' && s[i] <= '9'; i++) {}
     size_t nd = i - d0;
     bool fraction = false;
-    for (; i < n && ((s[i] >= '0' && s[i] <= '9') || strchr(".eE+-", s[i])); i++) fraction = true;
+    for (; i < n && s[i] && ((s[i] >= '0' && s[i] <= '9') || strchr(".eE+-", s[i])); i++) fraction = true;
     const char *lim = c == '-' ? max_neg : max_pos;
     size_t nl = strlen(lim);
     if (!fraction && (nd > nl || (nd == nl && memcmp(s + d0, lim, nl) > 0)))
