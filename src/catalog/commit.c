@@ -196,7 +196,9 @@ static int check_not_resurrected(committer *c, const qb_commit_base *base, attem
                    o->path, (long long)base->version, e.msg);
   }
   if (!stale) return QB_OK;
-  if (qb_fileio_delete(c->cat->io, o->path, &e) != QB_OK)
+  int drc = qb_fileio_delete(c->cat->io, o->path, &e);
+  if (drc == QB_ENOTFOUND) drc = QB_OK; /* already gone: a cleaner freed the fork */
+  if (drc != QB_OK)
     return QB_FAIL(err, QB_ECOMMIT_UNKNOWN,
                    "%s was published on version %lld, which newer commits had left behind, and cannot be taken "
                    "back: %s",

@@ -109,7 +109,15 @@ int qb_hadoop__mark_freed(qb_fileio *io, const char *meta_dir, const char *uuid,
   if (qb_hadoop__read_metadata(io, version_file, &json, &n, &e) == QB_OK)
     snprintf(text, sizeof text, "size=%zu hash=%016llx\n", n, (unsigned long long)qb_hash_bytes(json, n));
   free(json);
-  int rc = qb_fileio_write_all(io, mark, text, strlen(text), QB_CREATE_OVERWRITE, err);
+  /* exclusive: the first freer's identity stands. A later freer of the same number frees a fork published
+   * on it since (clean-metadata deletes any version outside the log), and recording the fork would make it
+   * vouch for itself: its writer's check would take it for its own freed version and acknowledge a commit
+   * that is in no version. */
+  int rc = qb_fileio_write_all(io, mark, text, strlen(text), QB_CREATE_EXCLUSIVE, err);
+  if (rc == QB_EEXISTS) {
+    qb_err_clear(err);
+    rc = QB_OK;
+  }
   free(mark);
   return rc ? qb_err_wrap(err, "marking version %lld freed before deleting %s", (long long)v, version_file) : QB_OK;
 }

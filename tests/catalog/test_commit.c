@@ -1038,6 +1038,78 @@ QB_TEST(stale_writer_same_millisecond_as_the_freed_version)
   unsetenv("QB_TEST_NOW");
 }
 
+/* A stale writer's fork of a freed v2 is freed again by `clean-metadata --force` between its publish and its
+ * marker check. The marker must keep the first freer's identity: overwritten with the fork's own, the check
+ * took the fork for the writer's own freed version and acknowledged a commit that is in no version (found by a
+ * review). The fork is taken back (already gone) and the change lands on a fresh base. */
+typedef struct fork_clean {
+  const char *wh;
+  int failed;
+} fork_clean;
+
+static void fork_clean_interleave(void *ctx)
+{
+  fork_clean *o = ctx;
+  qb_err err = QB_ERR_INIT;
+  qb_catalog *cat;
+  qb_table *t;
+  if (qb_catalog_open(&cat, o->wh, NULL, &err)) {
+    o->failed = 1;
+    return;
+  }
+  if (qb_table_load(&t, cat, "db.t", &err)) {
+    o->failed = 2;
+  } else {
+    qb_clean_metadata_options co = QB_CLEAN_METADATA_OPTIONS_INIT;
+    co.force = true;
+    qb_clean_metadata_report rep;
+    if (qb_clean_metadata(t, &co, &rep, &err)) o->failed = 3;
+    qb_table_free(t);
+  }
+  qb_catalog_free(cat);
+}
+
+QB_TEST(fork_freed_again_by_a_cleaner_is_taken_back)
+{
+  qb_err err = QB_ERR_INIT;
+  char *wh = qb_str_printf("%s/wh", qb_test_tmpdir());
+  qb_catalog *plain;
+  CHECK_OK(qb_catalog_open(&plain, wh, NULL, &err), &err);
+  qbt_make mk = {"{\"write.metadata.previous-versions-max\":\"1\","
+                 "\"write.metadata.delete-after-commit.enabled\":\"true\"}"};
+  qb_table *t;
+  CHECK_OK(qb_catalog_create_table(&t, plain, "db.t", qbt_make_table, &mk, NULL, &err), &err);
+  wrap_io *w = wrap_new(true);
+  CHECK(w != NULL);
+  qb_catalog *cat;
+  CHECK_OK(open_cat(&cat, wh, QB_COMMIT_EXCLUSIVE, 0, &w->base, &err), &err);
+  qb_table *stale;
+  CHECK_OK(qb_table_load(&stale, cat, "db.t", &err), &err); /* base v1 */
+  CHECK_OK(commit_keys(t, "w", 3, &err), &err);              /* v2..v4: v1 and v2 freed */
+  CHECK_EQ_INT(qb_table_version(t), 4);
+  fork_clean o = {wh, 0};
+  w->after_suffix = "/v2.metadata.json";
+  w->after = fork_clean_interleave;
+  w->after_ctx = &o;
+  qbt_setprop ps = {"w-stale", "1", 0, 0, 0};
+  qb_commit_info info;
+  CHECK_OK(qb_table_commit(stale, qbt_set_property, &ps, &info, &err), &err);
+  CHECK_EQ_INT(o.failed, 0);
+  CHECK(w->after == NULL); /* the cleaner ran */
+  EXPECT(info.attempts == 2 && info.version == 5);
+  qb_table *u;
+  CHECK_OK(qb_table_load(&u, plain, "db.t", &err), &err);
+  EXPECT(qb_table_version(u) == 5);
+  qb_table_free(u);
+  EXPECT(has_key(plain, "w-stale") && has_key(plain, "w-2"));
+  qb_table_free(t);
+  qb_table_free(stale);
+  qb_catalog_free(cat);
+  qb_fileio_free(&w->base);
+  qb_catalog_free(plain);
+  free(wh);
+}
+
 /* A writer descheduled between its create-exclusive publish of v6 and its freed-marker check, while other
  * commits build v7..v9 on v6 and `clean-metadata --force` frees v6 (and with `keep` = 1 also v7): the
  * marker then names the writer's OWN, legitimate version. Its commit must stand (one attempt, version 6);
