@@ -183,24 +183,29 @@ static int lit_side(const qb_lit *l, const qb_type *t)
     return 0;
   }
   if (!isfinite(x)) return 0; /* infinities and NaN are float values */
-  return x > FLT_MAX ? 1 : x < -FLT_MAX ? -1 : 0;
+  /* beyond only when it rounds past the largest float: an in-range literal is rounded to float (convert_lit),
+   * so 3.4028235e38, the text of the largest float, is that float (Java's aboveMax compares unrounded) */
+  float f = (float)x;
+  return isinf(f) ? (f > 0 ? 1 : -1) : 0;
 }
 
-/* A predicate against a literal beyond the column's range (lit_side): as the same predicate against a value
- * between the column's extreme and the literal, which no row holds. Against the extreme c itself: x < big and
- * x <= big become x <= c (every value but null; for floats not NaN, which orders above every number);
- * x > big becomes x > c (no int; the float +inf and NaN), and so on; = is false and != holds for every
- * non-null row. */
+/* A predicate against a literal beyond the column's range (lit_side): = is false and != holds for every
+ * non-null row; on int and long columns every value lies on one side of the literal, so an ordering is
+ * NOT NULL or false; on a float column it compares with the largest finite float c instead: x < big and
+ * x <= big become x <= c (not +inf, nor NaN, which orders above every number), x > big becomes x > c (+inf
+ * and NaN), and so on. */
 static const qb_bexpr *beyond_range(qb_arena *a, qb_expr_op op, int side, const qb_field *f)
 {
+  bool below_lit = op == QB_EXPR_LT || op == QB_EXPR_LE; /* rows under the literal */
   if (op == QB_EXPR_EQ) return &qb_bexpr__false;
-  if (op == QB_EXPR_NE) return qb_bexpr__pred(a, QB_EXPR_NOT_NULL, f->id, f->type, NULL, 0);
+  /* integers: every row lies on one side, so the predicate is NOT NULL or false outright (a comparison with
+   * the extreme would reach transforms that overflow there: truncate(10, INT32_MIN) wraps) */
+  if (op == QB_EXPR_NE || (f->type->id != QB_T_FLOAT && below_lit == (side > 0)))
+    return qb_bexpr__pred(a, QB_EXPR_NOT_NULL, f->id, f->type, NULL, 0);
+  if (f->type->id != QB_T_FLOAT) return &qb_bexpr__false;
   qb_value *c = qb_arena_calloc(a, 1, sizeof *c);
   if (!c) return NULL;
-  if (f->type->id == QB_T_INT) *c = (qb_value){.kind = QB_V_INT32, .u.i32 = side > 0 ? INT32_MAX : INT32_MIN};
-  else if (f->type->id == QB_T_LONG) *c = (qb_value){.kind = QB_V_INT64, .u.i64 = side > 0 ? INT64_MAX : INT64_MIN};
-  else *c = (qb_value){.kind = QB_V_FLOAT, .u.f32 = side > 0 ? FLT_MAX : -FLT_MAX};
-  bool below_lit = op == QB_EXPR_LT || op == QB_EXPR_LE; /* rows under the literal */
+  *c = (qb_value){.kind = QB_V_FLOAT, .u.f32 = side > 0 ? FLT_MAX : -FLT_MAX};
   if (side > 0) op = below_lit ? QB_EXPR_LE : QB_EXPR_GT;
   else op = below_lit ? QB_EXPR_LT : QB_EXPR_GE;
   return qb_bexpr__pred(a, op, f->id, f->type, c, 1);

@@ -450,8 +450,9 @@ int qb_ice__value_parse(qb_value *out, const qb_type *t, const char *s, size_t n
       d = strtod(buf, &end);
       if (*end || end == buf || !isfinite(d)) goto bad_number;
     }
-    /* a finite number beyond the float range is refused, not stored as infinity (Float.parseFloat's way) */
-    if (t->id == QB_T_FLOAT && isfinite(d) && (d > FLT_MAX || d < -FLT_MAX))
+    /* a finite number beyond the float range is refused, not stored as infinity (Float.parseFloat's way);
+     * one that rounds to the largest float (3.4028235e38, the text scan prints for it) is that float */
+    if (t->id == QB_T_FLOAT && isfinite(d) && isinf((float)d))
       return QB_FAIL(err, QB_EINVAL, "'%.*s' is beyond the range of a float (%g)", (int)(n > 64 ? 64 : n), s,
                      (double)FLT_MAX);
     if (t->id == QB_T_FLOAT) *out = (qb_value){.kind = QB_V_FLOAT, .u.f32 = (float)d};

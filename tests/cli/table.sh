@@ -178,6 +178,17 @@ rc=0; "$QBERG" -w "$Z" append db.n1 "$TMPDIR/fbig.jsonl" 2>"$TMPDIR/err" || rc=$
 grep -q "column f: '3.5e38' is beyond the range of a float" "$TMPDIR/err" || fail "float range message: $(cat "$TMPDIR/err")"
 [ "$(ids n1 "f >= -3.5e38")" = "1 2 " ] || fail "f >= -3.5e38: $(ids n1 "f >= -3.5e38")"
 [ "$(ids n1 "id < 99999999999999999999")" = "1 2 " ] || fail "id < 2^66: $(ids n1 "id < 99999999999999999999")"
+# ... and the text scan prints for the largest float (3.4028235E38) is that float, in a filter and in append;
+# an int literal beyond the range is no comparison with INT32_MIN, which truncate(10, _) wraps (pruning lost
+# the INT32_MIN row's partitions)
+TR='{"type":"struct","fields":[{"id":1,"name":"f","required":false,"type":"float"},{"id":2,"name":"i","required":false,"type":"int"}]}'
+"$QBERG" -w "$Z" create db.tr --schema "$TR" --partition 'truncate(10,i)' >/dev/null
+printf '{"f":3.4028235e38,"i":-2147483648}\n{"f":1,"i":5}\n{"f":2,"i":2147483647}\n' >"$TMPDIR/tr.jsonl"
+"$QBERG" -w "$Z" append db.tr "$TMPDIR/tr.jsonl" >/dev/null
+trn() { "$QBERG" -w "$Z" scan db.tr --where "$1" --format csv | tail -n +2 | wc -l; }
+[ "$(trn "f = 3.4028235e38")" = 1 ] || fail "f = the largest float's text: $(trn "f = 3.4028235e38")"
+[ "$(trn "i > -3000000000")" = 3 ] || fail "i > -3000000000 under truncate(10, i): $(trn "i > -3000000000")"
+[ "$(trn "i < 3000000000")" = 3 ] || fail "i < 3000000000 under truncate(10, i): $(trn "i < 3000000000")"
 # Another engine may write a zero min as +0.0 for a row group holding -0.0 (Parquet tells readers to assume
 # so): the footer's -0.0 statistics of a qberg file rewritten to +0.0 in place, "d < 0" still finds the row
 PZ='{"type":"struct","fields":[{"id":1,"name":"d","required":false,"type":"double"}]}'
