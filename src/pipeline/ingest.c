@@ -55,11 +55,17 @@ typedef qb_raw_list raw_list;
 
 /* ---- tables ------------------------------------------------------------------------------------------ */
 
-/* The table `ident` of `cat`, created in `*schema` when missing, in `create_cat` (cat itself, or a dry run's
- * scratch catalog: ingest_run.scratch). An existing one may have been evolved by users since (qberg alter,
- * Spark): *schema is then bound to it and checked (qb_vqe__bind_schema), and a change the pipeline cannot
- * write through (a column's type, a required column added) fails here, before the batch writes anything. */
-static int ensure_table(qb_table **out, qb_catalog *cat, qb_catalog *create_cat, const char *ident,
+/* Where a missing table is made: fn gives the catalog (a dry run's scratch catalog, opened on first use). */
+typedef struct make_in {
+  int (*fn)(void *ctx, qb_catalog **out, qb_err *err);
+  void *ctx;
+} make_in;
+
+/* The table `ident` of `cat`, created in `*schema` when missing: in `cat`, or with `mk` in the catalog it
+ * gives. An existing one may have been evolved by users since (qberg alter, Spark): *schema is then bound to
+ * it and checked (qb_vqe__bind_schema), and a change the pipeline cannot write through (a column's type, a
+ * required column added) fails here, before the batch writes anything. */
+static int ensure_table(qb_table **out, qb_catalog *cat, const make_in *mk, const char *ident,
                         qb_schema **schema, const qb_partition_spec *spec, const char *comment,
                         const char *const *plain, qb_err *err)
 {
@@ -89,6 +95,8 @@ static int ensure_table(qb_table **out, qb_catalog *cat, qb_catalog *create_cat,
   if (comment) props[n++] = (qb_kv){"comment", comment};
   qb_table_def def = {*schema, spec, NULL, props, n};
   qb_err_clear(err);
+  qb_catalog *create_cat = cat;
+  if (mk && (rc = mk->fn(mk->ctx, &create_cat, err))) return rc;
   rc = qb_catalog_create_table_def(out, create_cat, ident, &def, NULL, err);
   if (rc == QB_EEXISTS) return qb_table_load(out, create_cat, ident, err); /* created concurrently */
   return rc;
@@ -113,7 +121,7 @@ static const char *const *plain_columns(qb_vqe_table t)
   }
 }
 
-static int ensure_vqe_table(qb_table **out, qb_schema **schema_out, qb_catalog *cat, qb_catalog *create_cat,
+static int ensure_vqe_table(qb_table **out, qb_schema **schema_out, qb_catalog *cat, const make_in *mk,
                             qb_vqe_table t, qb_err *err)
 {
   const qb_vqe_table_desc *d = qb_vqe_table_describe(t);
@@ -125,19 +133,19 @@ static int ensure_vqe_table(qb_table **out, qb_schema **schema_out, qb_catalog *
   int rc = qb_vqe_table_schema(&schema, t, err);
   if (rc == QB_OK) rc = qb_vqe_table_partition_spec(&spec, fields, t, err);
   if (rc == QB_OK)
-    rc = ensure_table(out, cat, create_cat, ident, &schema, spec.n_fields ? &spec : NULL, d->comment,
-                      plain_columns(t), err);
+    rc = ensure_table(out, cat, mk, ident, &schema, spec.n_fields ? &spec : NULL, d->comment, plain_columns(t),
+                      err);
   if (rc == QB_OK) *schema_out = schema;
   else qb_schema_free(schema);
   return rc ? qb_err_wrap(err, "table %s", ident) : QB_OK;
 }
 
-static int ensure_json_table(qb_table **out, qb_schema **schema_out, qb_catalog *cat, qb_catalog *create_cat,
+static int ensure_json_table(qb_table **out, qb_schema **schema_out, qb_catalog *cat, const make_in *mk,
                              const char *ident, const char *schema_json, const char *comment, qb_err *err)
 {
   qb_schema *schema = NULL;
   int rc = qb_schema_parse_json(&schema, schema_json, strlen(schema_json), err);
-  if (rc == QB_OK) rc = ensure_table(out, cat, create_cat, ident, &schema, NULL, comment, NULL, err);
+  if (rc == QB_OK) rc = ensure_table(out, cat, mk, ident, &schema, NULL, comment, NULL, err);
   if (rc == QB_OK) *schema_out = schema;
   else qb_schema_free(schema);
   return rc ? qb_err_wrap(err, "table %s", ident) : QB_OK;
@@ -518,9 +526,13 @@ static int check_batch_id_unused(ingest_run *r, qb_err *err)
   return rc;
 }
 
-/* The dry run's scratch catalog (ingest_run.scratch), in a new folder under $TMPDIR. */
-static int open_scratch(ingest_run *r, qb_err *err)
+/* The dry run's scratch catalog (ingest_run.scratch), opened on first use in a new folder under $TMPDIR: a
+ * dry run of a warehouse that has every table needs none (and no usable $TMPDIR). A make_in function. */
+static int open_scratch(void *ctx, qb_catalog **out, qb_err *err)
 {
+  ingest_run *r = ctx;
+  *out = r->scratch;
+  if (r->scratch) return QB_OK;
   const char *tmp = getenv("TMPDIR");
   r->scratch_dir = qb_str_printf("%s/qberg-dry-run.XXXXXX", tmp && *tmp ? tmp : "/tmp");
   if (!r->scratch_dir) return QB_FAIL(err, QB_ENOMEM, "out of memory");
@@ -532,6 +544,7 @@ static int open_scratch(ingest_run *r, qb_err *err)
   }
   int rc = qb_catalog_open(&r->scratch, r->scratch_dir, NULL, err);
   if (rc == QB_OK) rc = qb_catalog_create_namespace(r->scratch, QB_VQE_NAMESPACE, err);
+  *out = r->scratch;
   return rc ? qb_err_wrap(err, "dry run: scratch catalog in %s", r->scratch_dir) : QB_OK;
 }
 
@@ -576,9 +589,9 @@ static int open_tables(ingest_run *r, qb_err *err)
     snprintf(r->rep->versions[t], sizeof r->rep->versions[t], "no_changes");
   }
 
-  int rc = o->dry_run ? open_scratch(r, err) : qb_catalog_create_namespace(r->cat, QB_VQE_NAMESPACE, err);
+  int rc = o->dry_run ? QB_OK : qb_catalog_create_namespace(r->cat, QB_VQE_NAMESPACE, err);
   if (rc == QB_EEXISTS) rc = QB_OK;
-  qb_catalog *mk = o->dry_run ? r->scratch : r->cat; /* where a missing table is made */
+  const make_in scratch = {open_scratch, r}, *mk = o->dry_run ? &scratch : NULL; /* where missing tables go */
   for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
     rc = ensure_vqe_table(&r->ts[t].table, &r->ts[t].schema, r->cat, mk, (qb_vqe_table)t, err);
     const qb_table_metadata *md;
@@ -601,8 +614,7 @@ static int open_tables(ingest_run *r, qb_err *err)
       qb_table_free(probe);
       if (rc == QB_ENOTFOUND) {
         qb_err_clear(err);
-        rc = QB_OK;
-        ix_cat = r->scratch;
+        rc = open_scratch(r, &ix_cat, err);
       }
     }
     if (rc == QB_OK) rc = qb_expidx_open(&r->ix, ix_cat, err);

@@ -153,6 +153,8 @@ rc=0; TMPDIR="$DR/tmp" "$QBERG" -w "$DR/wh" ingest --raw "$DR/raw" --dry-run --j
 (cd "$DR/wh" && find . -type f -exec md5sum {} + | sort) >"$DR/after"
 check "--dry-run on a warehouse without the ML tables: 2 new files, every file unchanged, no scratch left" \
   '[ $rc = 0 ] && [ "$(newfiles "$DR/d2.json")" = 2 ] && cmp -s "$DR/before" "$DR/after" && [ -z "$(ls -A "$DR/tmp")" ]'
+rc=0; TMPDIR=/nonexistent "$QBERG" -w "$DR/wh" ingest --raw "$DR/raw" --dry-run >/dev/null 2>"$DR/err" || rc=$?
+check "--dry-run of a warehouse that has its tables needs no scratch folder (TMPDIR unusable)" '[ $rc = 0 ]'
 
 echo "ingest.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
