@@ -244,9 +244,21 @@ int qb_catalog_drop_namespace(qb_catalog *cat, const char *ns, qb_err *err)
  * that is missing (a mistyped -w, an S3 bucket that does not exist: ListObjects' 404 NoSuchBucket) is an
  * error, not an empty warehouse: fsck --all and maintain all said "clean" and exited 0 for it. The cause
  * stays in the message. */
-static int not_found(qb_err *err, bool top, const char *what, const char *name, const char *dir)
+static int not_found(qb_fileio *io, qb_err *err, bool top, const char *what, const char *name, const char *dir)
 {
-  if (top) return qb_err_wrap(err, "warehouse %s does not exist", dir);
+  if (top) {
+    /* a namespace dropped while the walk went down it is not a missing warehouse: the root still lists (the
+     * walk is cut short, as before) */
+    names probe = {0};
+    qb_err e = QB_ERR_INIT;
+    int again = subdirs(io, dir, &probe, &e);
+    names_free(&probe);
+    if (again == QB_OK) {
+      qb_err_clear(err);
+      return QB_OK;
+    }
+    return qb_err_wrap(err, "warehouse %s does not exist", dir);
+  }
   qb_err_clear(err);
   return QB_FAIL(err, QB_ENOTFOUND, "no %s %s (%s)", what, name, dir);
 }
@@ -261,7 +273,7 @@ int qb_catalog_list_namespaces(qb_catalog *cat, const char *parent, qb_catalog_n
   if (rc) return rc;
   names subs;
   rc = subdirs(cat->io, dir, &subs, err);
-  if (rc == QB_ENOTFOUND) rc = not_found(err, top, "namespace", parent, dir);
+  if (rc == QB_ENOTFOUND) rc = not_found(cat->io, err, top, "namespace", parent, dir);
   for (size_t i = 0; rc == QB_OK && i < subs.n; i++) {
     char *p = qb_path_join(dir, subs.v[i]);
     bool table = false;
@@ -321,7 +333,7 @@ int qb_catalog_list_tables(qb_catalog *cat, const char *ns, qb_catalog_name_fn f
     if (rc == QB_OK && !(prefix = qb_str_printf("%s.", ns))) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
   }
   if (rc == QB_OK) rc = walk_tables(cat, dir, prefix, all, 0, fn, ctx, err);
-  if (rc == QB_ENOTFOUND) rc = not_found(err, all, "namespace", ns, dir);
+  if (rc == QB_ENOTFOUND) rc = not_found(cat->io, err, all, "namespace", ns, dir);
   free(dir);
   free(prefix);
   return rc;
