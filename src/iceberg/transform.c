@@ -159,7 +159,13 @@ static int64_t floor_div(int64_t a, int64_t b)
   return q;
 }
 
-static int64_t floor_mod(int64_t a, int64_t b) { return a - floor_div(a, b) * b; }
+/* From the remainder, not a - floor_div(a, b) * b: that product overflows for a near INT64_MIN (UBSan, on
+ * truncate of INT64_MIN; found by a review). */
+static int64_t floor_mod(int64_t a, int64_t b)
+{
+  int64_t m = a % b;
+  return m != 0 && ((m < 0) != (b < 0)) ? m + b : m;
+}
 
 /* Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's civil_from_days). */
 static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)

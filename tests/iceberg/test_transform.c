@@ -120,6 +120,16 @@ QB_TEST(truncate_vectors)
     CHECK_OK(qb_transform_apply(&out, scratch, &t, &lt, &b, &err), &err);
     CHECK_EQ_INT(out.u.i64, ints[i].want);
   }
+  /* the extremes: INT64_MAX truncates down; INT64_MIN has no long below it (an error, where the remainder's
+   * computation overflowed before: UBSan); INT32_MIN wraps as Java's int arithmetic does */
+  qb_value e = i64v(INT64_MAX);
+  CHECK_OK(qb_transform_apply(&out, scratch, &t, &lt, &e, &err), &err);
+  CHECK(out.u.i64 == INT64_MAX - 7);
+  e = i64v(INT64_MIN);
+  CHECK_FAIL(qb_transform_apply(&out, scratch, &t, &lt, &e, &err), QB_EINVAL, &err, "truncate[10] overflows");
+  e = i64v(INT64_MIN + 8);
+  CHECK_OK(qb_transform_apply(&out, scratch, &t, &lt, &e, &err), &err);
+  CHECK(out.u.i64 == INT64_MIN + 8);
   /* decimal(9,2) 10.65 -> 10.60 and -0.05 -> -0.10 (unscaled, W at the column scale) */
   qb_value d = i32v(1065);
   CHECK_OK(qb_transform_apply(&out, scratch, &t, &dec, &d, &err), &err);
