@@ -1042,14 +1042,17 @@ QB_TEST(stale_writer_same_millisecond_as_the_freed_version)
  * marker check. The marker must keep the first freer's identity: overwritten with the fork's own, the check
  * took the fork for the writer's own freed version and acknowledged a commit that is in no version (found by a
  * review). The fork is taken back (already gone) and the change lands on a fresh base. */
-typedef struct fork_clean {
+/* Work another process does while a writer is paused after publishing (wrap_io's `after` hook): `commits`
+ * property commits, then `clean-metadata --force`. `failed` says which step went wrong. */
+typedef struct freeing_work {
   const char *wh;
+  int commits;
   int failed;
-} fork_clean;
+} freeing_work;
 
-static void fork_clean_interleave(void *ctx)
+static void freeing_work_run(void *ctx)
 {
-  fork_clean *o = ctx;
+  freeing_work *o = ctx;
   qb_err err = QB_ERR_INIT;
   qb_catalog *cat;
   qb_table *t;
@@ -1060,10 +1063,11 @@ static void fork_clean_interleave(void *ctx)
   if (qb_table_load(&t, cat, "db.t", &err)) {
     o->failed = 2;
   } else {
+    if (o->commits && commit_keys(t, "other", o->commits, &err)) o->failed = 3;
     qb_clean_metadata_options co = QB_CLEAN_METADATA_OPTIONS_INIT;
     co.force = true;
     qb_clean_metadata_report rep;
-    if (qb_clean_metadata(t, &co, &rep, &err)) o->failed = 3;
+    if (!o->failed && qb_clean_metadata(t, &co, &rep, &err)) o->failed = 4;
     qb_table_free(t);
   }
   qb_catalog_free(cat);
@@ -1087,9 +1091,9 @@ QB_TEST(fork_freed_again_by_a_cleaner_is_taken_back)
   CHECK_OK(qb_table_load(&stale, cat, "db.t", &err), &err); /* base v1 */
   CHECK_OK(commit_keys(t, "w", 3, &err), &err);              /* v2..v4: v1 and v2 freed */
   CHECK_EQ_INT(qb_table_version(t), 4);
-  fork_clean o = {wh, 0};
+  freeing_work o = {wh, 0, 0}; /* the cleaner alone */
   w->after_suffix = "/v2.metadata.json";
-  w->after = fork_clean_interleave;
+  w->after = freeing_work_run;
   w->after_ctx = &o;
   qbt_setprop ps = {"w-stale", "1", 0, 0, 0};
   qb_commit_info info;
@@ -1114,35 +1118,6 @@ QB_TEST(fork_freed_again_by_a_cleaner_is_taken_back)
  * commits build v7..v9 on v6 and `clean-metadata --force` frees v6 (and with `keep` = 1 also v7): the
  * marker then names the writer's OWN, legitimate version. Its commit must stand (one attempt, version 6);
  * taking it "back" and retrying would apply the change twice (the table would end at v10). */
-typedef struct own_freed {
-  const char *wh;
-  int keep;   /* write.metadata.previous-versions-max */
-  int failed; /* the interleaved work went wrong */
-} own_freed;
-
-static void own_freed_interleave(void *ctx)
-{
-  own_freed *o = ctx;
-  qb_err err = QB_ERR_INIT;
-  qb_catalog *cat;
-  qb_table *t;
-  if (qb_catalog_open(&cat, o->wh, NULL, &err)) {
-    o->failed = 1;
-    return;
-  }
-  if (qb_table_load(&t, cat, "db.t", &err)) {
-    o->failed = 2;
-  } else {
-    if (commit_keys(t, "other", 3, &err)) o->failed = 3;
-    qb_clean_metadata_options co = QB_CLEAN_METADATA_OPTIONS_INIT;
-    co.force = true;
-    qb_clean_metadata_report rep;
-    if (!o->failed && qb_clean_metadata(t, &co, &rep, &err)) o->failed = 4;
-    qb_table_free(t);
-  }
-  qb_catalog_free(cat);
-}
-
 static void own_version_freed_after_publish(int keep, bool builder)
 {
   qb_err err = QB_ERR_INIT;
@@ -1157,14 +1132,14 @@ static void own_version_freed_after_publish(int keep, bool builder)
   qb_table_free(t);
   wrap_io *w = wrap_new(true);
   CHECK(w != NULL);
-  own_freed o = {wh, keep, 0};
+  freeing_work o = {wh, 3, 0};
   qb_catalog *cat;
   CHECK_OK(open_cat(&cat, wh, QB_COMMIT_EXCLUSIVE, 0, &w->base, &err), &err);
   CHECK_OK(qb_table_load(&t, cat, "db.t", &err), &err);
   CHECK_OK(commit_keys(t, "w", 4, &err), &err);
   CHECK_EQ_INT(qb_table_version(t), 5);
   w->after_suffix = "/v6.metadata.json";
-  w->after = own_freed_interleave;
+  w->after = freeing_work_run;
   w->after_ctx = &o;
   qbt_setprop mine = {"mine", "1", 0, 0, 0};
   qb_commit_info info;
