@@ -261,6 +261,12 @@ struct ingest_run {
   qb_expidx_map recovered; /* experiments with rows in snapshots the index does not cover -> key-set digest */
   qb_expidx_map added;     /* experiments this batch wrote to -> their key-set digest after the batch */
   qb_expidx_map deferred;  /* stored experiments whose rows must be compared one by one */
+  /* vqe_iterations' dropDuplicates(experiment_id, iteration_step) over the batch (batch_steps): per
+   * experiment the steps taken so far, a range first..last (steps_pack) or STEPS_SET: each in step_set */
+  qb_expidx_map steps;
+  qb_u64set step_set;
+  qb_vqe_iteration *step_buf; /* the iterations of a record whose steps an earlier record took in part */
+  size_t step_cap;
   char (*deferred_ids)[65];
   size_t n_deferred, cap_deferred;
   raw_list files;
@@ -865,16 +871,107 @@ static int recover_uncovered(ingest_run *r, qb_err *err)
 
 /* ---- phase 4: pass two, derive, de-duplicate and write ----------------------------------------------- */
 
+/* vqe_iterations is dropDuplicates(experiment_id, iteration_step) over the whole batch, before the anti
+ * join (spec §4.7): a step of an experiment is derived once per batch, from the first record that has it
+ * (the same experiment delivered twice, or run again, in one batch). The other tables keep in-batch
+ * duplicates. The steps an experiment's records took so far: a range first..last, which the usual steps
+ * 1..n keep (8 bytes per experiment), or STEPS_SET with each step in step_set. */
+#define STEPS_SET UINT64_C(0x00000000ffffffff) /* first 0 > last -1: no range */
+
+static uint64_t steps_pack(int64_t first, int64_t last) { return (uint64_t)(uint32_t)first << 32 | (uint32_t)last; }
+static int64_t steps_first(uint64_t v) { return (int32_t)(uint32_t)(v >> 32); }
+static int64_t steps_last(uint64_t v) { return (int32_t)(uint32_t)v; }
+static uint64_t step_key(uint64_t exp, int64_t step) { return qb_hash_u64(exp ^ qb_hash_u64((uint64_t)step + 1)); }
+
+static bool steps_taken(const ingest_run *r, uint64_t exp, uint64_t v, int64_t step)
+{
+  if (v == STEPS_SET) return qb_u64set_has(&r->step_set, step_key(exp, step));
+  return step >= steps_first(v) && step <= steps_last(v);
+}
+
+/* the record's steps are one range (consecutive, increasing) */
+static bool steps_range(const qb_vqe_record *rec, int64_t *first, int64_t *last)
+{
+  if (!rec->n_iterations) return false;
+  for (size_t i = 1; i < rec->n_iterations; i++)
+    if ((int64_t)rec->iterations[i].iteration != (int64_t)rec->iterations[0].iteration + (int64_t)i) return false;
+  *first = rec->iterations[0].iteration;
+  *last = rec->iterations[rec->n_iterations - 1].iteration;
+  return true;
+}
+
+static int steps_add_record(ingest_run *r, uint64_t exp, const qb_vqe_record *rec, qb_err *err)
+{
+  int rc = QB_OK;
+  for (size_t i = 0; rc == QB_OK && i < rec->n_iterations; i++)
+    rc = qb_u64set_add(&r->step_set, step_key(exp, rec->iterations[i].iteration), err);
+  return rc;
+}
+
+/* *view: the record as vqe_iterations sees it, without the steps earlier records of the batch took. */
+static int batch_steps(ingest_run *r, const char *id, const qb_vqe_record *rec, qb_vqe_record *view, qb_err *err)
+{
+  uint64_t exp = qb_expidx_digest(id, 64), *v;
+  bool created;
+  int rc = qb_expidx_map_ref(&v, &created, &r->steps, exp, err);
+  if (rc) return rc;
+  int64_t a = 0, b = 0;
+  bool range = steps_range(rec, &a, &b);
+  *view = *rec;
+  if (created) {
+    *v = range ? steps_pack(a, b) : STEPS_SET;
+    return range ? QB_OK : steps_add_record(r, exp, rec, err);
+  }
+  if (r->step_cap < rec->n_iterations) {
+    qb_vqe_iteration *buf = realloc(r->step_buf, rec->n_iterations * sizeof *buf);
+    if (!buf) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    r->step_buf = buf;
+    r->step_cap = rec->n_iterations;
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < rec->n_iterations; i++)
+    if (!steps_taken(r, exp, *v, rec->iterations[i].iteration)) r->step_buf[k++] = rec->iterations[i];
+  view->iterations = r->step_buf;
+  view->n_iterations = k;
+  if (*v != STEPS_SET) {
+    int64_t f = steps_first(*v), l = steps_last(*v);
+    if (range && a <= l + 1 && b + 1 >= f) { /* overlapping or adjacent: still one range */
+      *v = steps_pack(a < f ? a : f, b > l ? b : l);
+      return QB_OK;
+    }
+    /* at most as many steps as the earlier records had iterations */
+    for (int64_t s = f; rc == QB_OK && s <= l; s++) rc = qb_u64set_add(&r->step_set, step_key(exp, s), err);
+    *v = STEPS_SET;
+  }
+  return rc ? rc : steps_add_record(r, exp, rec, err);
+}
+
+static void steps_reset(ingest_run *r)
+{
+  qb_expidx_map_free(&r->steps);
+  qb_expidx_map_init(&r->steps);
+  qb_u64set_free(&r->step_set);
+  qb_u64set_init(&r->step_set);
+}
+
 static int derive_rows(ingest_run *r, const qb_vqe_record *rec, const char *id, row_mode mode, qb_err *err)
 {
   r->mode = mode;
   r->rec_keyset = 0;
   memset(r->rec_rows, 0, sizeof r->rec_rows);
   int rc = QB_OK;
-  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++)
+  for (int t = 0; rc == QB_OK && t < QB_VQE_FEATURE_TABLES; t++) {
+    const qb_vqe_record *in = rec;
+    qb_vqe_record view;
+    if (t == QB_VQE_VQE_ITERATIONS && mode != MODE_DIGEST) {
+      if ((rc = batch_steps(r, id, rec, &view, err)) != QB_OK) break;
+      r->ts[t].dups += (int64_t)(rec->n_iterations - view.n_iterations);
+      in = &view;
+    }
     rc = mode == MODE_WRITE && r->ts[t].columnar
-             ? derive_cols(r, t, rec, id, err)
-             : qb_vqe_rows((qb_vqe_table)t, rec, id, &r->types, &r->meta, on_row, &r->sinks[t], err);
+             ? derive_cols(r, t, in, id, err)
+             : qb_vqe_rows((qb_vqe_table)t, in, id, &r->types, &r->meta, on_row, &r->sinks[t], err);
+  }
   return rc;
 }
 
@@ -1050,6 +1147,7 @@ static int spec_discard(ingest_run *r, qb_err *err)
   qb_expidx_map_init(&r->added);
   qb_expidx_map_free(&r->deferred);
   qb_expidx_map_init(&r->deferred);
+  steps_reset(r);
   r->n_deferred = 0;
   memset(r->recheck, 0, (r->files.n ? r->files.n : 1) * sizeof *r->recheck);
   r->spec.on = false;
@@ -1316,6 +1414,9 @@ static void run_free(ingest_run *r)
   qb_expidx_map_free(&r->recovered);
   qb_expidx_map_free(&r->added);
   qb_expidx_map_free(&r->deferred);
+  qb_expidx_map_free(&r->steps);
+  qb_u64set_free(&r->step_set);
+  free(r->step_buf);
   free(r->deferred_ids);
   for (size_t i = 0; r->reasons && i < r->files.n; i++) free(r->reasons[i]);
   free(r->reasons);

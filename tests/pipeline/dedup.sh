@@ -149,5 +149,33 @@ W5="$TMPDIR/wh5"
 "$QBERG" -w "$W5" ingest --raw "$R3/b" --no-features --json >"$TMPDIR/d5.json"
 check "dropped tables: --json names them" '[ "$(field "$TMPDIR/d5.json" tables_replaced)" = "['"'"'molecules'"'"', '"'"'hamiltonian_terms'"'"']" ]'
 
+# the same experiment in two files of one batch (a redelivery, or the run repeated with other results):
+# the seed's vqe_iterations is dropDuplicates(experiment_id, iteration_step) over the whole batch, so one row
+# per step; the other tables keep in-batch duplicates (found by exploreE)
+R6="$TMPDIR/raw6"
+W6="$TMPDIR/wh6"
+mkdir -p "$R6/a/experiment.vqe" "$R6/b/experiment.vqe"
+S1="$QB_TEST_DATA/vqe/experiments/experiment.vqe/1-1764161042873512960.json"
+cp "$S1" "$R6/a/experiment.vqe/1-100.json"
+cp "$S1" "$R6/a/experiment.vqe/2-200.json"
+python3 - "$S1" "$R6" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+it = r['vqe_result']['iteration_list']
+more = [dict(x, iteration=x['iteration'] + 6, result=x['result'] - 1) for x in it]  # steps 7..18
+r['vqe_result']['iteration_list'] = more
+open(sys.argv[2] + '/b/experiment.vqe/3-300.json', 'w').write(json.dumps(r, separators=(',', ':')))
+open(sys.argv[2] + '/b/experiment.vqe/4-400.json', 'w').write(json.dumps(r, separators=(',', ':')))
+PY
+"$QBERG" -w "$W6" ingest --raw "$R6/a" --no-features --json >"$TMPDIR/e6a.json"
+check "one experiment twice in a batch: molecules keeps both rows, vqe_iterations one per step" \
+  '[ "$(stored "$W6")" = "2 2 2 2 48 48 12 576 30 " ]'
+check "one experiment twice in a batch: the dropped steps are counted as duplicates" \
+  '[ "$(python3 -c "import json,sys; print([t[\"duplicates\"] for t in json.load(open(sys.argv[1]))[\"tables\"]][6])" "$TMPDIR/e6a.json")" = 12 ]'
+# appended twice with steps 7..18: steps 7..12 are stored, 13..18 new, once
+"$QBERG" -w "$W6" ingest --raw "$R6/b" --no-features >/dev/null
+check "stored experiment twice in a batch with new steps: each new step once" \
+  '[ "$(stored "$W6")" = "2 2 2 2 48 48 18 864 30 " ] && [ "$(keys_dupes "$W6" | cut -d" " -f4)" = 0 ]'
+
 echo "dedup.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
