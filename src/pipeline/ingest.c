@@ -275,7 +275,15 @@ struct ingest_run {
   bool *recheck;   /* per file: holds a deferred record */
   uint64_t *nrec;  /* per file: records */
   char **reasons;  /* per file: why it was rejected */
-  qb_vqe_types types; /* the batch's types; during the one pass, the speculated ones (spec) */
+  qb_vqe_types types; /* the current topic's types; during the one pass, the speculated ones (spec) */
+  /* Spark reads, infers the schema of, and processes each topic folder on its own (spec §2.1), so a batch's
+   * types are per topic: topic[i] is file i's (topic_of), and r->types with spec.fixed / spec.fixed_order
+   * are those of topic `cur` (use_topic swaps them with tt / tfixed / torder; tseen: the types of each
+   * topic's accepted files so far) */
+  size_t *topic, n_topics, cur;
+  qb_vqe_types *tt, *tseen;
+  unsigned *tfixed;
+  bool *torder;
   struct {
     bool on;           /* rows derived so far hold under the speculated types */
     unsigned fixed;    /* QB_VQE_F_* bits some derived record depends on (qb_vqe_types_deps) */
@@ -638,6 +646,77 @@ static int open_tables(ingest_run *r, qb_err *err)
 
 /* ---- phase 1: the raw files not in the ledger --------------------------------------------------------- */
 
+/* The topic of each file: the first folder below --raw (a folder of topic folders, the seed's
+ * S3_BUCKET_URL), or --raw itself for the files directly in it (one topic folder given). */
+static int find_topics(ingest_run *r, qb_err *err)
+{
+  size_t n = r->files.n ? r->files.n : 1;
+  r->topic = calloc(n, sizeof *r->topic);
+  r->tt = calloc(n, sizeof *r->tt);
+  r->tseen = calloc(n, sizeof *r->tseen);
+  r->tfixed = calloc(n, sizeof *r->tfixed);
+  r->torder = calloc(n, sizeof *r->torder);
+  size_t *name_at = calloc(n, sizeof *name_at), *name_n = calloc(n, sizeof *name_n); /* topic -> file, length */
+  char *norm = NULL;
+  int rc = !r->topic || !r->tt || !r->tseen || !r->tfixed || !r->torder || !name_at || !name_n
+               ? QB_FAIL(err, QB_ENOMEM, "out of memory")
+               : qb_uri_normalize(&norm, r->opts->raw, err);
+  size_t fn = norm ? strlen(norm) : 0;
+  while (fn && norm[fn - 1] == '/') fn--;
+  r->n_topics = 0;
+  for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
+    const char *p = r->files.v[i].path;
+    size_t len = r->files.v[i].dir_len; /* not below --raw as spelled: its own folder */
+    if (!strncmp(p, norm, fn) && p[fn] == '/') {
+      const char *slash = strchr(p + fn + 1, '/');
+      len = slash ? (size_t)(slash - p) : fn;
+    }
+    size_t t = r->n_topics;
+    if (t && name_n[t - 1] == len && !memcmp(r->files.v[name_at[t - 1]].path, p, len)) t--; /* sorted */
+    for (size_t k = 0; t == r->n_topics && k < r->n_topics; k++)
+      if (name_n[k] == len && !memcmp(r->files.v[name_at[k]].path, p, len)) t = k;
+    if (t == r->n_topics) {
+      name_at[t] = i;
+      name_n[t] = len;
+      r->n_topics++;
+    }
+    r->topic[i] = t;
+  }
+  for (size_t t = 0; t < n && r->tt; t++) {
+    qb_vqe_types_init(&r->tt[t]);
+    qb_vqe_types_init(&r->tseen[t]);
+  }
+  free(norm);
+  free(name_at);
+  free(name_n);
+  return rc ? qb_err_wrap(err, "raw files under %s", r->opts->raw) : QB_OK;
+}
+
+static void save_topic(ingest_run *r)
+{
+  r->tt[r->cur] = r->types;
+  r->tfixed[r->cur] = r->spec.fixed;
+  r->torder[r->cur] = r->spec.fixed_order;
+}
+
+/* Make topic t the current one: r->types and the speculation's fixed bits are its own. */
+static void use_topic(ingest_run *r, size_t t)
+{
+  if (t == r->cur) return;
+  save_topic(r);
+  r->cur = t;
+  r->types = r->tt[t];
+  r->spec.fixed = r->tfixed[t];
+  r->spec.fixed_order = r->torder[t];
+}
+
+/* Every topic's types are its final ones (pass one is complete): tseen. */
+static void topics_final(ingest_run *r)
+{
+  for (size_t t = 0; t < r->n_topics; t++) r->tt[t] = r->tseen[t];
+  r->types = r->tt[r->cur];
+}
+
 static int discover(ingest_run *r, qb_err *err)
 {
   int rc = qb_ledger_open(&r->ledger, r->ledger_t, r->ledger_schema, err);
@@ -654,7 +733,7 @@ static int discover(ingest_run *r, qb_err *err)
   r->skipped = calloc(n, sizeof *r->skipped);
   if (!r->ok || !r->recheck || !r->nrec || !r->reasons || !r->skipped)
     return QB_FAIL(err, QB_ENOMEM, "out of memory");
-  return QB_OK;
+  return find_topics(r, err);
 }
 
 /* ---- phase 2: pass one, the batch's types and the rejections ----------------------------------------- */
@@ -744,15 +823,15 @@ static int settle_file(ingest_run *r, size_t i, qb_vqe_types *seen, const qb_vqe
   return QB_OK;
 }
 
-/* Pass one over files [from, n): the types into `seen`, and the rejections. */
-static int learn_types_from(ingest_run *r, size_t from, qb_vqe_types *seen, qb_err *err)
+/* Pass one over files [from, n): the types into their topic's tseen, and the rejections. */
+static int learn_types_from(ingest_run *r, size_t from, qb_err *err)
 {
   uint64_t total = 0, done = 0;
   for (size_t i = from; i < r->files.n; i++) total += r->files.v[i].size;
   int rc = QB_OK;
   for (size_t i = from; rc == QB_OK && i < r->files.n; i++) {
     qb_err fe = QB_ERR_INIT;
-    qb_vqe_types probe = *seen;
+    qb_vqe_types *seen = &r->tseen[r->topic[i]], probe = *seen;
     int frc = for_each_record(r, &r->files.v[i], learn_types, &probe, &r->nrec[i], &fe);
     rc = settle_file(r, i, seen, &probe, frc, &fe, err);
     done += r->files.v[i].size;
@@ -763,8 +842,9 @@ static int learn_types_from(ingest_run *r, size_t from, qb_vqe_types *seen, qb_e
 
 static int learn_batch_types(ingest_run *r, qb_err *err)
 {
-  qb_vqe_types_init(&r->types);
-  return learn_types_from(r, 0, &r->types, err);
+  int rc = learn_types_from(r, 0, err);
+  topics_final(r);
+  return rc;
 }
 
 /* ---- phase 3: rows of batches the index does not cover (an interrupted run) -------------------------- */
@@ -1075,6 +1155,7 @@ static int derive_and_write(ingest_run *r, qb_err *err)
   for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
     if (!r->ok[i]) continue;
     record_ctx c = {r, i};
+    use_topic(r, r->topic[i]);
     rc = reread_file(r, i, on_record, &c, err);
     if (rc == QB_OK) r->rep->records += r->nrec[i];
     done += r->files.v[i].size;
@@ -1098,10 +1179,16 @@ static int derive_and_write(ingest_run *r, qb_err *err)
  * listed file is named *.avro. */
 static void spec_begin(ingest_run *r)
 {
-  qb_vqe_types_init(&r->types);
-  r->types.float_fields = QB_VQE_F_ALL & ~QB_VQE_F_COEFF_IMAG;
+  for (size_t t = 0; t < r->n_topics; t++) {
+    qb_vqe_types_init(&r->tt[t]);
+    r->tt[t].float_fields = QB_VQE_F_ALL & ~QB_VQE_F_COEFF_IMAG;
+    r->tfixed[t] = 0;
+    r->torder[t] = false;
+  }
   for (size_t i = 0; i < r->files.n; i++)
-    if (qb_str_has_suffix(r->files.v[i].path, ".avro")) r->types.flags |= QB_VQE_TYPES_AVRO;
+    if (qb_str_has_suffix(r->files.v[i].path, ".avro")) r->tt[r->topic[i]].flags |= QB_VQE_TYPES_AVRO;
+  r->cur = 0;
+  r->types = r->tt[0];
   r->spec.on = true;
   r->spec.fixed = 0;
   r->spec.fixed_order = false;
@@ -1123,10 +1210,15 @@ static bool spec_admit(ingest_run *r, const qb_vqe_types *seen, const qb_vqe_rec
   return true;
 }
 
-static bool spec_holds(const ingest_run *r, const qb_vqe_types *final)
+static bool spec_holds(ingest_run *r)
 {
-  if ((r->types.float_fields ^ final->float_fields) & r->spec.fixed) return false;
-  return !(r->spec.fixed_order && ((r->types.flags ^ final->flags) & QB_VQE_TYPES_AVRO));
+  save_topic(r);
+  for (size_t t = 0; t < r->n_topics; t++) {
+    const qb_vqe_types *used = &r->tt[t], *final = &r->tseen[t];
+    if ((used->float_fields ^ final->float_fields) & r->tfixed[t]) return false;
+    if (r->torder[t] && ((used->flags ^ final->flags) & QB_VQE_TYPES_AVRO)) return false;
+  }
+  return true;
 }
 
 /* Drop what the speculation derived: the open transactions (with their data files) and the
@@ -1205,23 +1297,22 @@ static int one_pass_file(ingest_run *r, size_t i, qb_vqe_types *seen, qb_err *er
 
 static int one_pass(ingest_run *r, qb_err *err)
 {
-  qb_vqe_types seen;
-  qb_vqe_types_init(&seen);
   spec_begin(r);
   uint64_t total = 0, done = 0;
   for (size_t i = 0; i < r->files.n; i++) total += r->files.v[i].size;
   int rc = QB_OK;
   size_t i = 0;
   for (; rc == QB_OK && r->spec.on && i < r->files.n; i++) {
-    rc = one_pass_file(r, i, &seen, err);
+    use_topic(r, r->topic[i]);
+    rc = one_pass_file(r, i, &r->tseen[r->topic[i]], err);
     done += r->files.v[i].size;
     progress(r, "rows", i + 1, r->files.n, done, total);
   }
-  if (rc == QB_OK && !r->spec.on) rc = learn_types_from(r, i, &seen, err); /* the rest of pass one */
+  if (rc == QB_OK && !r->spec.on) rc = learn_types_from(r, i, err); /* the rest of pass one */
   if (rc) return rc;
-  if (r->spec.on && !spec_holds(r, &seen) && (rc = spec_discard(r, err))) return rc;
+  if (r->spec.on && !spec_holds(r) && (rc = spec_discard(r, err))) return rc;
   r->rep->passes = r->spec.on ? 1 : 2;
-  r->types = seen;
+  topics_final(r);
   return r->spec.on ? QB_OK : derive_and_write(r, err);
 }
 
@@ -1253,6 +1344,7 @@ static int recheck_deferred(ingest_run *r, qb_err *err)
   for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) {
     if (!r->recheck[i]) continue;
     record_ctx c = {r, i};
+    use_topic(r, r->topic[i]);
     rc = reread_file(r, i, on_record, &c, err);
   }
   r->only_deferred = false;
@@ -1417,6 +1509,11 @@ static void run_free(ingest_run *r)
   qb_expidx_map_free(&r->steps);
   qb_u64set_free(&r->step_set);
   free(r->step_buf);
+  free(r->topic);
+  free(r->tt);
+  free(r->tseen);
+  free(r->tfixed);
+  free(r->torder);
   free(r->deferred_ids);
   for (size_t i = 0; r->reasons && i < r->files.n; i++) free(r->reasons[i]);
   free(r->reasons);

@@ -137,5 +137,25 @@ batch avro "$TMPDIR"/av/experiment.vqe/*.avro
 check "avro only: one pass, ids equal the reference" \
   '[ "$(field "$TMPDIR/avro.json" passes)" = 1 ] && same_as_reference avro "$TMPDIR"/av/experiment.vqe/*.avro'
 
+# topics: Spark infers each topic folder's schema on its own (spec §2.1), so a topic's ids do not depend on
+# another topic's files: sample 1 keeps EXPECTED.md's id next to a topic with a fractional imaginary part
+# and one with an .avro file (found by exploreE)
+T="$TMPDIR/topics"
+mkdir -p "$T/a.frac" "$T/b.avro" "$T/experiment.vqe"
+cp "$D/1-1764161042873512960.json" "$T/experiment.vqe/"
+python3 - "$D/2-1764161104108080851.json" "$T/a.frac/1-1.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r['vqe_result']['initial_data']['hamiltonian'][0]['coefficients']['imaginary'] = 0.5
+open(sys.argv[2], 'w').write(json.dumps(r, separators=(',', ':')))
+PY
+"$QBERG" generate --experiments 1 --seed 3 --format avro --out "$TMPDIR/tav" >/dev/null
+cp "$TMPDIR"/tav/experiment.vqe/*.avro "$T/b.avro/"
+"$QBERG" -w "$TMPDIR/wt" ingest --raw "$T" --no-features --json >"$TMPDIR/topics.json"
+check "topics: sample 1 keeps its id beside other topics' types" \
+  '"$QBERG" -w "$TMPDIR/wt" scan quantum_features.molecules --columns experiment_id --format csv | grep -qx 682c1a6a3678d907355ce5aff1a3d33ed50cd4df169f3ac65bed414cd6e3330f'
+check "topics: every id equals the reference of its own topic" \
+  '[ "$(stored_keys "$TMPDIR/wt")" = "$( (reference_keys "$T"/a.frac/*.json; reference_keys "$T"/b.avro/*.avro; reference_keys "$T"/experiment.vqe/*.json) | LC_ALL=C sort)" ]'
+
 echo "onepass.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
