@@ -199,6 +199,7 @@ typedef struct cleanup {
   qb_maint_pathset queued;    /* keys of files queued for deletion */
   qb_maint_pathset listed;    /* recorded paths of manifests the removed snapshots' lists already gave */
   qb_maint_pathset seen;      /* recorded paths of the candidates' live files already settled */
+  qb_maint_pathset kept_stats; /* keys of the statistics files kept snapshots name */
   qb_u64set read;              /* removed snapshots whose manifest list was read whole */
   int64_t cur_snap;            /* the removed snapshot whose list is being read */
   char *key;                   /* the current entry's key (reused) */
@@ -287,7 +288,7 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
                        int64_t *manifests_read, qb_err *err)
 {
   const qb_table_metadata *md = m->view.md;
-  cleanup cl = {m, d, {0}, {0}, false, {0}, {0}, {0}, {0}, {0}, -1, NULL, 0, 0};
+  cleanup cl = {m, d, {0}, {0}, false, {0}, {0}, {0}, {0}, {0}, {0}, -1, NULL, 0, 0};
   qb_u64set_init(&cl.read);
   qb_maint__pathset_init(&cl.kept);
   qb_maint__pathset_init(&cl.cand);
@@ -295,6 +296,7 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
   qb_maint__pathset_init(&cl.queued);
   qb_maint__pathset_init(&cl.listed);
   qb_maint__pathset_init(&cl.seen);
+  qb_maint__pathset_init(&cl.kept_stats);
   int rc = QB_OK;
   for (size_t i = 0; rc == QB_OK && i < qb_table_metadata_n_snapshots(md); i++) {
     const qb_snapshot *s = qb_table_metadata_snapshot_at(md, i);
@@ -316,6 +318,21 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
       rc = QB_OK;
     }
   }
+  /* statistics files the kept snapshots name: one Puffin file may serve several snapshots (Java deletes the
+   * statistics files of the metadata before expiration minus those of the metadata after) */
+  for (int kind = 0; rc == QB_OK && kind < 2; kind++) {
+    size_t ns;
+    const qb_statistics_file *st =
+        kind ? qb_table_metadata_partition_statistics(md, &ns) : qb_table_metadata_statistics(md, &ns);
+    for (size_t i = 0; rc == QB_OK && i < ns; i++) {
+      if (skip && qb_u64set_has(skip, (uint64_t)st[i].snapshot_id)) continue;
+      char *p;
+      bool put;
+      if ((rc = qb_maint__statistics_path(&p, st[i].json, err)) == QB_OK && p)
+        rc = put_path(&cl.kept_stats, &cl, p, NULL, &put, err);
+      free(p);
+    }
+  }
   for (size_t i = 0; rc == QB_OK && cl.cand_live && i < cl.kept.cap; i++) {
     if (!cl.kept.slots[i].key) continue;
     rc = qb_maint__manifest_files(m, cl.kept.slots[i].value, on_kept_file, &cl, err);
@@ -335,7 +352,12 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
       if (cl.cand.slots[i].key) queue(d, m, QB_MAINT_MANIFEST, cl.cand.slots[i].value);
     for (size_t i = 0; i < c->n_snaps; i++)
       if (c->snaps[i].list) queue(d, m, QB_MAINT_MANIFEST_LIST, c->snaps[i].list);
-    for (size_t i = 0; i < c->n_stats; i++) queue(d, m, QB_MAINT_STATISTICS, c->stats[i]);
+    for (size_t i = 0; i < c->n_stats; i++) {
+      bool put = false;
+      qb_err e = QB_ERR_INIT; /* a key that cannot be made: the file stays */
+      if (put_path(&cl.queued, &cl, c->stats[i], &cl.kept_stats, &put, &e) == QB_OK && put)
+        queue(d, m, QB_MAINT_STATISTICS, c->stats[i]);
+    }
     qb_maint__deleter_flush(d);
   } else {
     for (size_t i = 0; i < d->n; i++) free(d->paths[i]); /* files queued before the failure stay */
@@ -348,6 +370,7 @@ static int clean_files(const qb_maint_tbl *m, const qb_u64set *skip, const expir
   qb_maint__pathset_free(&cl.queued);
   qb_maint__pathset_free(&cl.listed);
   qb_maint__pathset_free(&cl.seen);
+  qb_maint__pathset_free(&cl.kept_stats);
   qb_u64set_free(&cl.read);
   free(cl.key);
   return rc;

@@ -166,6 +166,38 @@ cp -r "$QB_TEST_DATA/iceberg/duckdb-name-mapping" "$TMPDIR/v1t"
 grep -q 'rewrite-manifests' "$TMPDIR/all-v1" && fail "all on v1 ran rewrite-manifests: $(cat "$TMPDIR/all-v1")"
 [ "$("$QBERG" scan "$TMPDIR/v1t" --format csv | tail -n +2 | wc -l)" = 10000 ] || fail "v1 rows after all"
 
+# statistics files: one Puffin file named by an expired snapshot and a kept one stays (Java deletes the
+# statistics files before expiration minus those after); one only expired snapshots name goes. Before, every
+# statistics file of an expired snapshot was deleted, and the current snapshot's entry named a missing file.
+W3=$TMPDIR/wh3
+q3() { "$QBERG" -w "$W3" "$@"; }
+q3 ns create db
+QB_TEST_NOW=$((NOW_MS - 20 * DAY)) q3 create db.s --schema '{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}' >/dev/null
+for k in 1 2 3; do
+  echo "{\"id\":$k}" >"$TMPDIR/s.jsonl"
+  QB_TEST_NOW=$((NOW_MS - (11 - k) * DAY)) q3 append db.s "$TMPDIR/s.jsonl" >/dev/null
+done
+python3 - "$W3/db/s" <<'PY'
+import json, sys
+d = sys.argv[1]; v = int(open(d + '/metadata/version-hint.text').read())
+m = json.load(open(f'{d}/metadata/v{v}.metadata.json'))
+ids = [s['snapshot-id'] for s in m['snapshots']]
+def stats(i, name):
+    open(f'{d}/metadata/{name}', 'wb').write(b'PFA1' + bytes(20) + b'PFA1')
+    return {"snapshot-id": i, "statistics-path": f"{m['location']}/metadata/{name}", "file-size-in-bytes": 28,
+            "file-footer-size-in-bytes": 4, "blob-metadata": []}
+m['statistics'] = [stats(ids[0], 'shared.stats'), stats(ids[1], 'own.stats'), stats(ids[2], 'shared.stats')]
+m['metadata-log'].append({"timestamp-ms": m['last-updated-ms'], "metadata-file": f"{m['location']}/metadata/v{v}.metadata.json"})
+json.dump(m, open(f'{d}/metadata/v{v + 1}.metadata.json', 'w'))
+open(d + '/metadata/version-hint.text', 'w').write(str(v + 1))
+PY
+out=$(q3 maintain expire-snapshots db.s --older-than 5d --dry-run)
+echo "$out" | grep -qx "would delete statistics $W3/db/s/metadata/own.stats" || fail "statistics dry run: $out"
+echo "$out" | grep -q 'shared.stats' && fail "dry run would delete a kept snapshot's statistics file: $out"
+q3 --json maintain expire-snapshots db.s --older-than 5d | js 'assert d["expired"]==2 and d["deleted"]["statistics"]==1, d'
+[ -f "$W3/db/s/metadata/shared.stats" ] || fail "expire deleted the statistics file the current snapshot names"
+[ -f "$W3/db/s/metadata/own.stats" ] && fail "the expired snapshot's own statistics file stayed"
+
 # usage errors
 set +e
 q maintain expire-snapshots >/dev/null 2>&1; [ $? = 2 ] || fail "no table: exit 2"
