@@ -190,7 +190,7 @@ QB_API int qb_rewrite_manifests(qb_table *t, const qb_rewrite_manifests_options 
 
 typedef struct qb_maintain_options {
   unsigned version;             /* QB_MAINTAIN_OPTIONS_VERSION */
-  int64_t expire_older_than_ms; /* -1: now minus 7 days */
+  int64_t expire_older_than_ms; /* -1: the table's history.expire.max-snapshot-age-ms, else now minus 7 days */
   int64_t orphan_older_than_ms; /* -1: now minus 3 days */
   bool dry_run;                 /* every step only reports */
   int64_t now_ms;               /* 0: the clock */

@@ -29,8 +29,9 @@ static void usage(void)
          "  compact [--target-size BYTES] [--min-input-files N] [--partition FILTER] [--dry-run]\n"
          "      bin-pack small data files per partition (a replace snapshot)\n"
          "  all [--dry-run] [--warehouse WH]\n"
-         "      expire (older than 7 days; tags kept), compact, rewrite manifests, remove orphans older\n"
-         "      than 3 days (deleting), clean metadata; on every table of the warehouse unless TABLE is given\n\n"
+         "      expire (older than history.expire.max-snapshot-age-ms, else 7 days; tags kept), compact,\n"
+         "      rewrite manifests, remove orphans older than 3 days (deleting), clean metadata; on every\n"
+         "      table of the warehouse unless TABLE is given\n\n"
          "DURATION: N[ms|s|m|h|d|w] (e.g. 7d, 36h); TIMESTAMP: 2026-01-31[T10:00:00[Z]] or epoch milliseconds.\n"
          "--verbose (or --dry-run) lists every file deleted (or that would be). Exit 1 if any table failed.\n");
 }

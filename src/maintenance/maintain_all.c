@@ -46,7 +46,13 @@ int qb_maintain_table(qb_table *t, const qb_maintain_options *opts, qb_maintain_
       switch ((qb_maintain_step)step) {
       case QB_MAINTAIN_EXPIRE: {
         qb_expire_options x = QB_EXPIRE_OPTIONS_INIT;
-        x.older_than_ms = o->expire_older_than_ms >= 0 ? o->expire_older_than_ms : now - 7 * DAY_MS;
+        /* a table that sets its retention (history.expire.max-snapshot-age-ms) keeps it: an explicit cutoff
+         * would override the property, and the routine runs over tables that chose 30 days as over the rest */
+        const qb_table_metadata *md;
+        if ((rc = qb_table_get_metadata(&md, t, e))) break;
+        x.older_than_ms = o->expire_older_than_ms >= 0 ? o->expire_older_than_ms
+                          : qb_table_metadata_property(md, "history.expire.max-snapshot-age-ms") ? -1
+                                                                                                : now - 7 * DAY_MS;
         x.dry_run = o->dry_run;
         x.now_ms = now;
         x.on_file = o->on_file;

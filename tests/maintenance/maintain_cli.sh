@@ -198,6 +198,18 @@ q3 --json maintain expire-snapshots db.s --older-than 5d | js 'assert d["expired
 [ -f "$W3/db/s/metadata/shared.stats" ] || fail "expire deleted the statistics file the current snapshot names"
 [ -f "$W3/db/s/metadata/own.stats" ] && fail "the expired snapshot's own statistics file stayed"
 
+# 'all' keeps a table's own retention: history.expire.max-snapshot-age-ms of 30 days keeps snapshots 10 days old
+# (before, the routine's 7-day cutoff overrode the property); a table without it still expires after 7 days
+QB_TEST_NOW=$((NOW_MS - 40 * DAY)) q3 create db.keep30 --schema '{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}' >/dev/null
+QB_TEST_NOW=$((NOW_MS - 40 * DAY)) q3 create db.keep7 --schema '{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}' >/dev/null
+q3 alter db.keep30 set-property history.expire.max-snapshot-age-ms=$((30 * DAY)) >/dev/null
+for k in 1 2 3; do
+  echo "{\"id\":$k}" >"$TMPDIR/s.jsonl"
+  for t in keep30 keep7; do QB_TEST_NOW=$((NOW_MS - (13 - k) * DAY)) q3 append db.$t "$TMPDIR/s.jsonl" >/dev/null; done
+done
+q3 --json maintain all db.keep30 | js 'assert d["expire-snapshots"]["expired"]==0, d'
+q3 --json maintain all db.keep7 | js 'assert d["expire-snapshots"]["expired"]==2, d'
+
 # usage errors
 set +e
 q maintain expire-snapshots >/dev/null 2>&1; [ $? = 2 ] || fail "no table: exit 2"
