@@ -103,7 +103,8 @@ typedef struct qb_orphan_report {
   int64_t listed;     /* files under the table directory */
   int64_t referenced; /* of those, reachable from the kept metadata */
   int64_t too_young;  /* unreferenced but modified after the cutoff (or of unknown age): kept */
-  int64_t hidden;     /* names starting with '.' or '_' (Java HiddenPathFilter): kept */
+  int64_t hidden;     /* names starting with '.' or '_' (Java HiddenPathFilter), files of a table nested in this
+                       * one's directory: kept */
   int64_t orphans;    /* deleted, or that would be (dry run) */
   int64_t temp_files; /* of the orphans, temporary files a killed qberg writer left (".name.<16 hex>.tmp") */
   qb_maint_deletions deleted;

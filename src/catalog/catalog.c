@@ -211,6 +211,50 @@ static int dir_state(qb_fileio *io, const char *dir, bool *exists, bool *nonempt
   return QB_OK;
 }
 
+static int held_cb(void *ctx, const char *name, bool is_dir, qb_err *err)
+{
+  (void)err;
+  /* a table's own folders, hidden ones (neither namespaces nor tables) and files hold nothing */
+  if (!is_dir || name[0] == '.' || name[0] == '_' || !strcmp(name, "metadata") || !strcmp(name, "data"))
+    return QB_OK;
+  char **first = ctx;
+  if (!(*first = strdup(name))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  return 1; /* stop */
+}
+
+int qb_catalog__check_place(qb_catalog *cat, const char *name, const char *dir, bool table, qb_err *err)
+{
+  int rc = QB_OK;
+  /* no enclosing namespace of a dotted name may be a table */
+  if (cat->warehouse && !is_uri(name) && !strchr(name, '/') && name[0] != '.') {
+    for (const char *dot = strchr(name, '.'); rc == QB_OK && dot; dot = strchr(dot + 1, '.')) {
+      char *outer = qb_str_printf("%.*s", (int)(dot - name), name), *outer_dir = NULL;
+      bool is_table = false;
+      rc = outer ? dotted_path(cat, outer, "namespace", &outer_dir, err) : QB_FAIL(err, QB_ENOMEM, "out of memory");
+      if (rc == QB_OK) rc = qb_hadoop__is_table_dir(cat->io, outer_dir, &is_table, err);
+      if (rc == QB_OK && is_table)
+        rc = QB_FAIL(err, QB_EINVAL, "%s is a table (%s), not a namespace: %s would lie inside its directory, "
+                     "where its maintenance takes every file for its own", outer, outer_dir, name);
+      free(outer);
+      free(outer_dir);
+    }
+  }
+  /* a table made of a namespace that holds tables or namespaces would hold them the same way */
+  char *held = NULL;
+  if (rc == QB_OK && table) {
+    rc = qb_fileio_list_dir(cat->io, dir, held_cb, &held, err);
+    if (rc == 1 || rc == QB_ENOTFOUND) {
+      qb_err_clear(err);
+      rc = QB_OK;
+    }
+    if (rc == QB_OK && held)
+      rc = QB_FAIL(err, QB_EINVAL, "%s is a namespace holding '%s': a table there would take its files for its own",
+                   dir, held);
+  }
+  free(held);
+  return rc;
+}
+
 int qb_catalog_create_namespace(qb_catalog *cat, const char *ns, qb_err *err)
 {
   char *dir;
@@ -221,6 +265,7 @@ int qb_catalog_create_namespace(qb_catalog *cat, const char *ns, qb_err *err)
   if (rc == QB_OK && exists) rc = qb_hadoop__is_table_dir(cat->io, dir, &table, err);
   if (rc == QB_OK && exists)
     rc = QB_FAIL(err, QB_EEXISTS, "namespace %s: %s already exists%s", ns, dir, table ? " (a table)" : "");
+  if (rc == QB_OK) rc = qb_catalog__check_place(cat, ns, dir, false, err);
   if (rc == QB_OK) rc = qb_fileio_mkdir(cat->io, dir, err);
   free(dir);
   return rc ? qb_err_wrap(err, "creating namespace %s", ns) : QB_OK;
@@ -505,6 +550,7 @@ int qb_catalog_rename_table(qb_catalog *cat, const char *table, const char *new_
   if (rc == QB_OK) rc = qb_catalog__resolve(cat, new_name, &to, &file2, err);
   if (rc == QB_OK && file2) rc = QB_FAIL(err, QB_EINVAL, "new name %s is a metadata file, not a table", new_name);
   if (rc == QB_OK && !strcmp(from, to)) rc = QB_FAIL(err, QB_EINVAL, "%s and %s are the same table", table, new_name);
+  if (rc == QB_OK) rc = qb_catalog__check_place(cat, new_name, to, false, err);
   if (rc == QB_OK) rc = qb_fileio_rename(cat->io, from, to, err);
   free(from);
   free(to);

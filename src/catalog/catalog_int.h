@@ -55,6 +55,10 @@ const char *qb_path_base(const char *path);
 
 /* Resolve TABLE (see catalog.h) to its directory, and to the metadata file when one was named. */
 int qb_catalog__resolve(qb_catalog *cat, const char *table, char **root_out, char **file_out, qb_err *err);
+/* Whether a table (`table`) or namespace named `name`, in directory `dir`, may be made there: no enclosing
+ * namespace of a dotted name is a table, and a new table's directory holds no namespace or table. Nested, the
+ * outer table's orphan removal and drop would delete the inner one's files as its own. QB_EINVAL if not. */
+int qb_catalog__check_place(qb_catalog *cat, const char *name, const char *dir, bool table, qb_err *err);
 
 /* The load algorithm on metadata/: hint, probe forward, listing. QB_ENOTFOUND when there is no metadata. */
 int qb_hadoop__find_current(qb_fileio *io, const char *meta_dir, char **path_out, int64_t *version_out,

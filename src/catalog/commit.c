@@ -402,6 +402,7 @@ static int create_with(qb_table **out, qb_catalog *cat, const char *table, qb_me
   if (file) rc = QB_FAIL(err, QB_EINVAL, "name a table directory or identifier, not a metadata file");
   if (rc == QB_OK) rc = qb_hadoop__is_table_dir(cat->io, root, &exists, err);
   if (rc == QB_OK && exists) rc = QB_FAIL(err, QB_EEXISTS, "table %s already exists (%s)", table, root);
+  if (rc == QB_OK) rc = qb_catalog__check_place(cat, table, root, true, err);
   if (rc == QB_OK) {
     t = calloc(1, sizeof *t);
     if (!t || !(t->name = strdup(table)) || !(t->root = strdup(root)) || !(t->meta_dir = qb_path_join(root, "metadata")))

@@ -28,7 +28,9 @@ typedef struct orphan_ctx {
   int64_t cutoff;
   int64_t version;  /* the current metadata version (-1 unknown) */
   qb_orphan_report *rep;
+  qb_maint_pathset nested; /* directories (relative) below the table's that are tables themselves */
   char **orphans; /* deleted only once the whole listing succeeded */
+  bool *temp;     /* orphans[i] is a temporary file */
   size_t n_orphans, cap_orphans;
 } orphan_ctx;
 
@@ -143,6 +145,39 @@ static bool freed_marker(const char *rel)
   return !strncmp(rel, "metadata-freed/", 15) && rel[15] == 'v' && !strchr(rel + 15, '/');
 }
 
+/* A table's own file below this table's directory ("x/metadata/v1.metadata.json", the version hint): x is
+ * another table (a Hadoop catalog made one inside this one's directory before create refused it), whose files
+ * are not this table's orphans. Its directory relative to ours goes into `nested`. */
+static int note_nested(orphan_ctx *c, const char *rel, qb_err *err)
+{
+  const char *base = strrchr(rel, '/');
+  if (!base || base - rel < 9 || memcmp(base - 9, "/metadata", 9)) return QB_OK;
+  int64_t v;
+  if (strcmp(base + 1, "version-hint.text") && qb_hadoop__parse_name(base + 1, &v) == QB_MDNAME_NONE) return QB_OK;
+  char *dir = qb_str_printf("%.*s", (int)(base - 9 - rel), rel);
+  int rc = dir ? qb_maint__pathset_add(&c->nested, dir, NULL, NULL, err) : QB_FAIL(err, QB_ENOMEM, "out of memory");
+  free(dir);
+  return rc;
+}
+
+/* Whether the listed `path` lies in a nested table's directory */
+static bool in_nested(const orphan_ctx *c, const char *path)
+{
+  if (!c->nested.count) return false;
+  char *norm;
+  qb_err e = QB_ERR_INIT;
+  if (qb_uri_normalize(&norm, path, &e)) return true; /* cannot tell: keep it */
+  bool in = false;
+  char *rel = norm + strlen(c->m->root_norm);
+  for (char *s = strchr(rel, '/'); s && !in; s = strchr(s + 1, '/')) {
+    *s = '\0';
+    in = qb_maint__pathset_has(&c->nested, rel);
+    *s = '/';
+  }
+  free(norm);
+  return in;
+}
+
 static int on_listed(void *ctx, const char *path, const qb_stat *st, qb_err *err)
 {
   orphan_ctx *c = ctx;
@@ -158,6 +193,8 @@ static int on_listed(void *ctx, const char *path, const qb_stat *st, qb_err *err
     c->rep->hidden++; /* not ours to judge */
   } else if (hidden(rel, &temp)) {
     c->rep->hidden++;
+  } else if ((rc = note_nested(c, rel, err)) != QB_OK) {
+    /* out of memory */
   } else if ((rc = qb_maint__key(&key, c->m, path, err)) == QB_OK) {
     if (qb_maint__pathset_has(&c->valid, key) || newer_metadata(c, rel) || freed_marker(rel)) {
       c->rep->referenced++;
@@ -167,14 +204,15 @@ static int on_listed(void *ctx, const char *path, const qb_stat *st, qb_err *err
       if (c->n_orphans == c->cap_orphans) {
         size_t cap = c->cap_orphans ? 2 * c->cap_orphans : 64;
         char **g = realloc(c->orphans, cap * sizeof *g);
-        if (!g) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
-        else {
-          c->orphans = g;
-          c->cap_orphans = cap;
-        }
+        if (g) c->orphans = g;
+        bool *tg = g ? realloc(c->temp, cap * sizeof *tg) : NULL;
+        if (tg) c->temp = tg;
+        if (!g || !tg) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+        else c->cap_orphans = cap;
       }
       if (rc == QB_OK && !(c->orphans[c->n_orphans] = strdup(path))) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
       if (rc == QB_OK) {
+        c->temp[c->n_orphans] = temp;
         c->n_orphans++;
         c->rep->orphans++;
         c->rep->temp_files += temp;
@@ -199,9 +237,10 @@ int qb_remove_orphan_files(qb_table *t, const qb_orphan_options *opts, qb_orphan
   qb_maint_deleter d;
   qb_maint__deleter_init(&d, m.io, o->dry_run, o->on_file, o->ctx, &rep.deleted);
   orphan_ctx c = {&m, o, {0}, {0}, NULL, 0, o->older_than_ms >= 0 ? o->older_than_ms : now - DEFAULT_WINDOW_MS,
-                  qb_table_version(t), &rep, NULL, 0, 0};
+                  qb_table_version(t), &rep, {0}, NULL, NULL, 0, 0};
   qb_maint__pathset_init(&c.valid);
   qb_maint__pathset_init(&c.manifests);
+  qb_maint__pathset_init(&c.nested);
   if (!qb_tbl__prop_bool(m.view.md, "gc.enabled", true))
     rc = QB_FAIL(err, QB_EINVAL, "cannot remove orphan files: gc.enabled is false");
   if (rc == QB_OK) rc = collect(&c, err);
@@ -213,11 +252,21 @@ int qb_remove_orphan_files(qb_table *t, const qb_orphan_options *opts, qb_orphan
   }
   if (rc == QB_OK) rc = qb_fileio_list(m.io, prefix, on_listed, &c, err);
   for (size_t i = 0; i < c.n_orphans; i++) {
-    if (rc == QB_OK) qb_maint__delete(&d, QB_MAINT_ORPHAN, c.orphans[i]);
-    else free(c.orphans[i]);
+    if (rc == QB_OK && in_nested(&c, c.orphans[i])) { /* another table's: not ours to judge */
+      rep.orphans--;
+      rep.temp_files -= c.temp[i];
+      rep.hidden++;
+      free(c.orphans[i]);
+    } else if (rc == QB_OK) {
+      qb_maint__delete(&d, QB_MAINT_ORPHAN, c.orphans[i]);
+    } else {
+      free(c.orphans[i]);
+    }
   }
   qb_maint__deleter_flush(&d);
   free(c.orphans);
+  free(c.temp);
+  qb_maint__pathset_free(&c.nested);
   free(prefix);
   qb_maint__pathset_free(&c.valid);
   qb_maint__pathset_free(&c.manifests);

@@ -61,6 +61,18 @@ grep -q '^qberg: QB_ECORRUPT: --schema: ' "$TMPDIR/err" || fail "bad schema mess
 QBERG_COMMIT_MODE=sideways q alter db.t set-property k=w 2>/dev/null; [ $? = 2 ] || fail "bad QBERG_COMMIT_MODE"
 q ns drop db 2>"$TMPDIR/err"; [ $? = 1 ] || fail "dropping a non-empty namespace"
 grep -q 'is not empty' "$TMPDIR/err" || fail "non-empty namespace message"
+# no table or namespace inside a table's directory, no table over a namespace holding one: the outer table's
+# remove-orphans took the inner one's files for its own (and drop removed them); before, all four were made
+q create db.t.x --schema "$SCHEMA" 2>"$TMPDIR/err"; [ $? = 1 ] || fail "a table inside table db.t"
+grep -q '^qberg: QB_EINVAL: creating table db.t.x: db.t is a table ' "$TMPDIR/err" || fail "nested table message: $(cat "$TMPDIR/err")"
+q ns create db.t.sub 2>"$TMPDIR/err"; [ $? = 1 ] || fail "a namespace inside table db.t"
+q ns create db.holder; q create db.holder.y --schema "$SCHEMA" >/dev/null
+q rename db.holder.y db.t.y 2>"$TMPDIR/err"; [ $? = 1 ] || fail "renamed into table db.t"
+q create db.holder --schema "$SCHEMA" 2>"$TMPDIR/err"; [ $? = 1 ] || fail "a table over namespace db.holder"
+grep -q "QB_EINVAL: creating table db.holder: $W/db/holder is a namespace holding 'y'" "$TMPDIR/err" ||
+  fail "table over a namespace message: $(cat "$TMPDIR/err")"
+[ ! -e "$W/db/t/x" ] && [ ! -e "$W/db/t/sub" ] && [ ! -e "$W/db/t/y" ] && [ ! -e "$W/db/holder/metadata" ] || fail "left something"
+q drop db.holder.y >/dev/null; q ns drop db.holder
 set -e
 
 # concurrent commits through the CLI: 8 processes x 25 commits (x 10 with the lock; tests/catalog/test_commit.c

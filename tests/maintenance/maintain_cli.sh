@@ -210,6 +210,21 @@ done
 q3 --json maintain all db.keep30 | js 'assert d["expire-snapshots"]["expired"]==0, d'
 q3 --json maintain all db.keep7 | js 'assert d["expire-snapshots"]["expired"]==2, d'
 
+# a table already inside another's directory (create made db.outer.inner before it refused to; moved here
+# by hand) is not the outer table's orphans: remove-orphans deleted every file of it, metadata included
+q3 create db.outer --schema '{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}' >/dev/null
+q3 create db.inner --schema '{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}' >/dev/null
+echo '{"id":1}' >"$TMPDIR/s.jsonl"
+q3 append db.outer "$TMPDIR/s.jsonl" >/dev/null
+q3 append db.inner "$TMPDIR/s.jsonl" >/dev/null
+mv "$W3/db/inner" "$W3/db/outer/inner"
+echo x >"$W3/db/outer/data/stray.parquet"
+find "$W3/db/outer" -exec touch -d '5 days ago' {} +
+out=$(q3 maintain remove-orphans db.outer --delete --verbose)
+[ "$(echo "$out" | grep -c '^deleted orphan ')" = 1 ] && echo "$out" | grep -qx "deleted orphan $W3/db/outer/data/stray.parquet" ||
+  fail "remove-orphans around a nested table: $out"
+"$QBERG" scan "$W3/db/outer/inner" --format csv | grep -qx 1 || fail "the nested table lost its files"
+
 # usage errors
 set +e
 q maintain expire-snapshots >/dev/null 2>&1; [ $? = 2 ] || fail "no table: exit 2"
