@@ -224,8 +224,9 @@ int qb_data_writer__open(qb_data_writer **out, const qb_tbl *t, const qb_schema 
   w->spec = spec = sp;
   schema = sc;
   qb_buf_init(&w->key, 1 << 20);
-  const qb_sort_order *so = qb_table_metadata_default_sort_order(t->md);
-  w->sort_order_id = so ? so->order_id : 0;
+  /* rows are written in the order they come, never sorted: the files are in the unsorted order (0), whatever
+   * the table's default (sort_order_id is a claim about the file; Spark sorts before it makes it) */
+  w->sort_order_id = 0;
   size_t nf = qb_schema_n_fields(schema), np = spec->n_fields;
   w->norm = calloc(nf ? nf : 1, sizeof *w->norm);
   w->pscratch = calloc(np ? np : 1, sizeof *w->pscratch);

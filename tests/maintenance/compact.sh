@@ -119,6 +119,23 @@ set -- $sizes
 after=$("$Q" -w "$T/vq" scan $IP --columns parameter_id --format csv | tail -n +2 | sort | md5sum)
 [ "$before" = "$after" ] && ok || bad "rows changed by the compactions"
 
+# a table with a sort order (Spark's WRITE ORDERED BY): appends and compaction write rows as they come, so their
+# files are recorded in the unsorted order 0; before, they claimed the table's order 1 (id ASC) for rows 3,1,2
+"$Q" -w "$T/so" create db.s --schema '{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}' >/dev/null
+python3 - "$T/so/db/s/metadata" <<'PY'
+import json, sys
+d = sys.argv[1]; v = int(open(d + '/version-hint.text').read())
+m = json.load(open(f'{d}/v{v}.metadata.json'))
+m['sort-orders'].append({"order-id": 1, "fields": [{"transform": "identity", "source-id": 1, "direction": "asc", "null-order": "nulls-first"}]})
+m['default-sort-order-id'] = 1
+json.dump(m, open(f'{d}/v{v + 1}.metadata.json', 'w')); open(d + '/version-hint.text', 'w').write(str(v + 1))
+PY
+printf '{"id":3}\n{"id":1}\n{"id":2}\n' >"$T/unsorted.jsonl"
+"$Q" -w "$T/so" append db.s "$T/unsorted.jsonl" >/dev/null && "$Q" -w "$T/so" append db.s "$T/unsorted.jsonl" >/dev/null &&
+  "$Q" -w "$T/so" maintain compact db.s --min-input-files 2 >/dev/null || bad "sorted table: append or compact"
+ids=$(for m in "$T"/so/db/s/metadata/*-m*.avro; do "$Q" manifest "$m" --json; done | grep -o '"sort_order_id":[^,}]*' | sort | uniq -c)
+[ "$(echo "$ids" | awk '{print $2}')" = '"sort_order_id":0' ] && ok || bad "sort order ids of unsorted files: $ids"
+
 rm -rf "$T"
 echo "compact: $pass passed, $fail failed"
 [ "$fail" = 0 ]
