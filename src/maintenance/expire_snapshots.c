@@ -401,6 +401,7 @@ int qb_expire_snapshots(qb_table *t, const qb_expire_options *opts, qb_expire_re
       qb_commit_info info;
       rc = qb_table_commit_update(t, apply, &c, &info, err);
       if (rc == QB_OK) {
+        rep.snapshots = c.snapshots; /* of the version the commit built on, as the count expired is */
         rep.version = info.version;
         rep.attempts = info.attempts;
         rc = qb_maint__open(&m, t, err);

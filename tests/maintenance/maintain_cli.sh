@@ -225,6 +225,17 @@ out=$(q3 maintain remove-orphans db.outer --delete --verbose)
   fail "remove-orphans around a nested table: $out"
 "$QBERG" scan "$W3/db/outer/inner" --format csv | grep -qx 1 || fail "the nested table lost its files"
 
+# expiring through a handle behind the head (an older metadata file named): both counts are of the version the
+# commit built on (before: "expired 3 of 2 snapshots", the total of the older file, the count of the head)
+QB_TEST_NOW=$((NOW_MS - 20 * DAY)) q3 create db.stale --schema '{"type":"struct","fields":[{"id":1,"name":"id","required":true,"type":"long"}]}' >/dev/null
+for k in 1 2 3 4; do
+  echo "{\"id\":$k}" >"$TMPDIR/s.jsonl"
+  QB_TEST_NOW=$((NOW_MS - (11 - k) * DAY)) q3 append db.stale "$TMPDIR/s.jsonl" >/dev/null
+done
+q3 --json maintain expire-snapshots "$W3/db/stale/metadata/v3.metadata.json" --older-than 0s |
+  js 'assert d["snapshots"]==4 and d["expired"]==3, d'
+[ "$(q3 scan db.stale --format csv | tail -n +2 | sort | tr '\n' ' ')" = "1 2 3 4 " ] || fail "rows after expiring through an older file"
+
 # usage errors
 set +e
 q maintain expire-snapshots >/dev/null 2>&1; [ $? = 2 ] || fail "no table: exit 2"
