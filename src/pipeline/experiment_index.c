@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iceberg/table_int.h"
 #include "qberg/scan.h"
 #include "util/hash.h"
 #include "util/str.h"
@@ -174,8 +175,10 @@ static const char *current_bloom(const qb_table_metadata *md)
 /* The filter file the newest snapshot naming one names, used or not (damaged, unreadable, built on another
  * parent): after the next commit names a new filter, no current snapshot can use it. Only a name this
  * writer gives its filters, in this table's data folder, is returned: a summary is table metadata anyone
- * may write, and the path is deleted. */
-static int named_bloom(char **out, const qb_table_metadata *md, qb_err *err)
+ * may write, and the path is deleted. The summary records the path under the table's recorded location,
+ * as manifests record data files; *out is where the file is now (qb_tbl__path: a moved or copied
+ * warehouse deletes its own file, never the one at the old place). */
+static int named_bloom(char **out, const qb_table *t, const qb_table_metadata *md, qb_err *err)
 {
   *out = NULL;
   const char *v = NULL;
@@ -190,8 +193,9 @@ static int named_bloom(char **out, const qb_table_metadata *md, qb_err *err)
   const char *name = v + strlen(dir);
   bool ours = !strncmp(v, dir, strlen(dir)) && qb_str_has_suffix(name, ".bin") && !strchr(name, '/');
   free(dir);
-  if (ours && !(*out = strdup(v))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
-  return QB_OK;
+  if (!ours) return QB_OK;
+  qb_tbl view = {NULL, md, qb_table_location(t), QB_EXPIDX_TABLE};
+  return qb_tbl__path(out, &view, v, err);
 }
 
 /* A missing or unreadable filter is not an error: the entries are loaded instead, the next commit writes a
@@ -250,9 +254,15 @@ int qb_expidx_open(qb_expidx *ix, qb_catalog *cat, qb_err *err)
   parse_uuids(ix->covers_uuid, qb_snapshot_summary_get(cur, COVERS_UUID_KEY));
   const char *untrusted = qb_snapshot_summary_get(cur, UNTRUSTED_KEY);
   ix->keysets_untrusted = untrusted && !strcmp(untrusted, "true");
-  if ((rc = named_bloom(&ix->named_bloom, md, err))) return rc;
+  if ((rc = named_bloom(&ix->named_bloom, ix->table, md, err))) return rc;
   const char *bloom = current_bloom(md);
-  if (bloom) read_bloom(ix, bloom);
+  if (bloom) {
+    qb_tbl view = {ix->io, md, qb_table_location(ix->table), QB_EXPIDX_TABLE};
+    char *at = NULL;
+    if ((rc = qb_tbl__path(&at, &view, bloom, err))) return rc;
+    read_bloom(ix, at);
+    free(at);
+  }
   if (ix->have_bloom) return QB_OK;
   ix->loaded = true;
   return load_entries(ix, err);
@@ -306,22 +316,28 @@ static int next_bloom(qb_bloom *out, qb_expidx *ix, const qb_expidx_map *added, 
 }
 
 /* Write the filter next to the index's data files, under a name of its own (a rerun of the batch id
- * must not replace the file a committed snapshot names). */
-static int write_bloom(char **path, int64_t *base, qb_expidx *ix, const qb_bloom *b, const char *batch_id,
-                       qb_err *err)
+ * must not replace the file a committed snapshot names): in the table's directory (*physical), recorded
+ * under its location (*path), as the data writer places and records data files — the recorded location
+ * may name where the warehouse was before it was moved or copied. */
+static int write_bloom(char **path, char **physical, int64_t *base, qb_expidx *ix, const qb_bloom *b,
+                       const char *batch_id, qb_err *err)
 {
   const qb_table_metadata *md;
   int rc = qb_table_get_metadata(&md, ix->table, err);
   if (rc) return rc;
   *base = ix->opened_at; /* not the table's current snapshot: a commit may have refreshed it since */
-  *path = qb_str_printf("%s/data/bloom-%s-%lld.bin", qb_table_metadata_location(md), batch_id, (long long)*base);
-  if (!*path) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  char *rel = qb_str_printf("data/bloom-%s-%lld.bin", batch_id, (long long)*base);
+  if (!rel) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  qb_tbl view = {ix->io, md, qb_table_location(ix->table), QB_EXPIDX_TABLE};
+  rc = qb_tbl__new_path(physical, path, &view, rel, err);
+  free(rel);
+  if (rc) return rc;
   uint8_t *data = NULL;
   size_t n = 0;
   rc = qb_bloom_encode(&data, &n, b, err);
-  if (rc == QB_OK) rc = qb_fileio_write_all(ix->io, *path, data, n, QB_CREATE_OVERWRITE, err);
+  if (rc == QB_OK) rc = qb_fileio_write_all(ix->io, *physical, data, n, QB_CREATE_OVERWRITE, err);
   free(data);
-  return rc ? qb_err_wrap(err, "writing %s", *path) : QB_OK;
+  return rc ? qb_err_wrap(err, "writing %s", *physical) : QB_OK;
 }
 
 int qb_expidx_commit(qb_expidx *ix, const qb_expidx_map *added, const int64_t covers[QB_VQE_FEATURE_TABLES],
@@ -359,10 +375,10 @@ int qb_expidx_commit(qb_expidx *ix, const qb_expidx_map *added, const int64_t co
   if (rc == QB_OK && ix->keysets_untrusted) rc = qb_txn_set_summary(txn, UNTRUSTED_KEY, "true", err);
   if (rc == QB_OK) rc = qb_txn_set_summary(txn, "qberg.batch-id", batch_id, err);
   qb_bloom next = {0};
-  char *path = NULL;
+  char *path = NULL, *physical = NULL;
   if (rc == QB_OK) rc = next_bloom(&next, ix, added, err);
   int64_t base = -1;
-  if (rc == QB_OK) rc = write_bloom(&path, &base, ix, &next, batch_id, err);
+  if (rc == QB_OK) rc = write_bloom(&path, &physical, &base, ix, &next, batch_id, err);
   qb_bloom_free(&next);
   if (rc == QB_OK) rc = qb_txn_set_summary(txn, BLOOM_KEY, path, err);
   char base_s[24];
@@ -376,10 +392,11 @@ int qb_expidx_commit(qb_expidx *ix, const qb_expidx_map *added, const int64_t co
   qb_err ignored = QB_ERR_INIT;
   /* the filter the current snapshot no longer names (best effort: a leftover file is only garbage, which
    * remove-orphans deletes once no retained snapshot names it) */
-  const char *unused = rc == QB_OK ? ix->named_bloom : rc != QB_ECOMMIT_UNKNOWN ? path : NULL;
-  if (unused && path && !strcmp(unused, path)) unused = NULL; /* a rerun of the batch on the same base */
+  const char *unused = rc == QB_OK ? ix->named_bloom : rc != QB_ECOMMIT_UNKNOWN ? physical : NULL;
+  if (unused && physical && !strcmp(unused, physical)) unused = NULL; /* a rerun of the batch on the same base */
   if (unused && qb_fileio_delete(ix->io, unused, &ignored) != QB_OK) qb_err_clear(&ignored);
   free(path);
+  free(physical);
   if (rc) return qb_err_wrap(err, "committing %s", QB_EXPIDX_TABLE);
   memcpy(ix->covers, covers, sizeof ix->covers);
   return QB_OK;

@@ -49,7 +49,7 @@ typedef struct qb_expidx {
   bool loaded, have_bloom;
   qb_bloom bloom;
   char *bloom_path;
-  char *named_bloom;     /* the filter file the index's history names last (used or not): deleted after
+  char *named_bloom;     /* where the filter file the index's history names last is (used or not): deleted after
                             the next commit names a new one */
   char bloom_error[1024]; /* why a named filter was not used ("": used, or none named) */
   int64_t opened_at; /* the snapshot current at open (-1: none): what `bloom` and `stored` describe */

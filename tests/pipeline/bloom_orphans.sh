@@ -2,7 +2,8 @@
 # docs/MAINTENANCE.md "remove-orphans"): the filter a kept snapshot names (`qberg.bloom`) is reachable, so
 # remove-orphans with a cutoff in the future keeps the live filter and deletes a stale one (left by a batch
 # that failed before its index commit); a damaged filter is reported, not used, replaced and deleted by the
-# next index commit. The report's skipped_inputs is present (a vanished file: test_ingest_skip.c).
+# next index commit; a moved or copied warehouse keeps its filter in its own directory. The report's
+# skipped_inputs is present (a vanished file: test_ingest_skip.c).
 set -eu
 . "$QB_ROOT/tests/lib/pipeline.sh"
 IX="$W/quantum_features/experiment_index"
@@ -44,4 +45,26 @@ gen 1 50 5
 check "and is used" '[ "$(run b5 | cut -d" " -f1-3)" = "1 1 0" ]'
 check "molecules: one row per experiment (8)" 'molecules_once 8'
 check "fsck of the index is clean" '"$QBERG" -w "$W" fsck quantum_features.experiment_index >/dev/null'
+
+# A warehouse moved elsewhere keeps its recorded locations: the filter is still read, written and deleted in
+# the table's directory. It was written under the old location (recreating that tree, or failing every
+# batch at the index commit when the old path could not be made: here a file stands there), and a copy of
+# a warehouse deleted the original's filter.
+cur=$(blooms)
+cp -a "$W" "$TMPDIR/copy"
+mv "$W" "$TMPDIR/moved"
+echo "not a directory" >"$W"
+W0=$W W="$TMPDIR/moved" IX="$W/quantum_features/experiment_index"
+gen 1 60 6
+check "moved warehouse: the batch commits, the filter used (1 new, no entry read)" '[ "$(run b6 | cut -d" " -f1-3)" = "1 1 0" ]'
+check "moved warehouse: the new filter is in the table's directory, the old one deleted" \
+  '[ "$(blooms | wc -l)" = 1 ] && [ "$(jfields b6 index_filter_error)" = "" ]'
+rm -f "$W0"
+gen 1 70 7
+check "moved warehouse: the next batch uses that filter" '[ "$(run b7 | cut -d" " -f1-3)" = "1 1 0" ]'
+check "moved warehouse: nothing written at the old location" '[ ! -e "$W0" ]'
+check "the copy's filter is untouched" '[ "$(find "$TMPDIR/copy" -name "bloom-*.bin" | wc -l)" = 1 ] && [ -f "$TMPDIR/copy/${cur#"$W0"/}" ]'
+"$QBERG" -w "$W" maintain remove-orphans quantum_features.experiment_index --older-than "$future" --delete >/dev/null
+check "moved warehouse: remove-orphans keeps the live filter" '[ "$(blooms | wc -l)" = 1 ]'
+check "moved warehouse: molecules: one row per experiment (10)" 'molecules_once 10'
 finish bloom_orphans.sh
