@@ -215,6 +215,9 @@ typedef struct table_state {
   qb_vqe_cols cols;
   bool was_empty;
   int64_t rows, dups;
+  /* a --batch-id run again after a crash: the rows and tag an earlier attempt of this batch committed here */
+  int64_t earlier_rows;
+  char earlier_tag[48];
 } table_state;
 
 /* How a record's rows meet the stored ones (docs/PIPELINE.md "De-duplication"). */
@@ -928,6 +931,32 @@ static int load_keys(table_state *ts, int t, const qb_expr *filter, qb_expidx_ma
   return rc ? qb_err_wrap(err, "reading the stored keys of %s", d->name) : QB_OK;
 }
 
+/* A batch id run again (--batch-id after a crash): the snapshots of `t` that an earlier attempt of this
+ * batch committed after the one the index covers. Their rows are recovered and so not appended again; the
+ * audit row counts them and names their tag, not `no_changes` for a table that holds the batch's rows. */
+static void earlier_attempt(ingest_run *r, table_state *ts, const qb_table_metadata *md, int64_t covered)
+{
+  const qb_snapshot *s = qb_table_metadata_current_snapshot(md);
+  for (size_t hops = 0; s && s->snapshot_id != covered && hops <= qb_table_metadata_n_snapshots(md); hops++) {
+    const char *b = qb_snapshot_summary_get(s, "qberg.batch-id");
+    const char *added = qb_snapshot_summary_get(s, "added-records");
+    int64_t n;
+    if (b && !strcmp(b, r->batch) && (!s->operation || strcmp(s->operation, "replace")) && added &&
+        qb_str_to_i64(added, &n))
+      ts->earlier_rows += n;
+    s = s->has_parent ? qb_table_metadata_snapshot_by_id(md, s->parent_id) : NULL;
+  }
+  static const char *const prefixes[2] = {"v_incr_", "v_"};
+  for (int i = 0; i < 2 && ts->earlier_rows && !ts->earlier_tag[0]; i++) {
+    char name[sizeof ts->earlier_tag];
+    snprintf(name, sizeof name, "%s%s", prefixes[i], r->hex);
+    const qb_ref *ref = qb_table_metadata_ref(md, name);
+    const qb_snapshot *at = ref ? qb_table_metadata_snapshot_by_id(md, ref->snapshot_id) : NULL;
+    const char *b = at ? qb_snapshot_summary_get(at, "qberg.batch-id") : NULL;
+    if (b && !strcmp(b, r->batch)) snprintf(ts->earlier_tag, sizeof ts->earlier_tag, "%s", name);
+  }
+}
+
 static int recover_uncovered(ingest_run *r, qb_err *err)
 {
   int rc = QB_OK;
@@ -944,6 +973,7 @@ static int recover_uncovered(ingest_run *r, qb_err *err)
     if (rc == QB_OK) rc = uncovered_batches(&filter, &full, md, r->ix.covers[t], col, err);
     if (rc == QB_OK && (filter || full)) rc = load_keys(&r->ts[t], t, filter, &r->recovered, err);
     qb_expr_free(filter);
+    if (rc == QB_OK && r->opts->batch_id) earlier_attempt(r, &r->ts[t], md, r->ix.covers[t]);
   }
   r->rep->experiments_recovered = r->recovered.count;
   return rc;
@@ -1398,8 +1428,11 @@ static int write_audit(ingest_run *r, qb_err *err)
   const char *versions[QB_VQE_FEATURE_TABLES];
   int64_t counts[QB_VQE_FEATURE_TABLES];
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
-    versions[t] = r->rep->versions[t];
-    counts[t] = r->rep->rows[t];
+    const table_state *ts = &r->ts[t];
+    /* with the rows an earlier attempt of this batch id committed (this attempt's tag, if it appended too) */
+    bool none = !strcmp(r->rep->versions[t], "no_changes");
+    versions[t] = ts->earlier_tag[0] && none ? ts->earlier_tag : r->rep->versions[t];
+    counts[t] = r->rep->rows[t] + (ts->earlier_tag[0] ? ts->earlier_rows : 0);
   }
   const char *topic = r->files.n ? r->files.v[0].path : "";
   char topic_buf[256] = "";

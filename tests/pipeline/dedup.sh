@@ -177,5 +177,28 @@ check "one experiment twice in a batch: the dropped steps are counted as duplica
 check "stored experiment twice in a batch with new steps: each new step once" \
   '[ "$(stored "$W6")" = "2 2 2 2 48 48 18 864 30 " ] && [ "$(keys_dupes "$W6" | cut -d" " -f4)" = 0 ]'
 
+# a batch run again under its --batch-id after a crash that left 2 of its 9 tables committed (the
+# scheduler's retry, docs/PIPELINE.md "Reports, progress, watch"): its audit row names the tag and counts
+# the rows the first attempt committed, not `no_changes` (it did, though the tables hold the batch's rows)
+W7="$TMPDIR/wh6" R7="$TMPDIR/raw6" B7=11111111-2222-3333-4444-555555555555
+mkdir -p "$R7/experiment.vqe" && cp "$TMPDIR"/g1/experiment.vqe/*.json "$R7/experiment.vqe/"
+"$QBERG" -w "$W7" ingest --raw "$R7" --no-features >/dev/null
+rm -rf "$TMPDIR/before7" && cp -a "$W7" "$TMPDIR/before7"
+cp "$TMPDIR"/g2/experiment.vqe/*.json "$R7/experiment.vqe/"
+"$QBERG" -w "$W7" ingest --raw "$R7" --no-features --batch-id $B7 --json >"$TMPDIR/r7.json"
+for t in performance_metrics vqe_results initial_parameters optimal_parameters vqe_iterations iteration_parameters \
+         hamiltonian_terms processing_metadata experiment_index ingested_files rejected_inputs; do
+  rm -rf "$W7/quantum_features/$t" && cp -a "$TMPDIR/before7/quantum_features/$t" "$W7/quantum_features/$t"
+done
+"$QBERG" -w "$W7" ingest --raw "$R7" --no-features --batch-id $B7 --json >"$TMPDIR/r7r.json"
+audit7() { "$QBERG" -w "$W7" scan quantum_features.processing_metadata --where "processing_batch_id = '$B7'" \
+             --columns table_versions,record_counts --format jsonl; }
+check "batch id retried: the audit row names the batch's tag in all nine tables" \
+  '[ "$(audit7 | python3 -c "import json,sys; print(set(json.load(sys.stdin)[\"table_versions\"]))")" = "{'"'"'v_incr_${B7//-/}'"'"'}" ]'
+check "batch id retried: its record counts are the clean run's" \
+  '[ "$(audit7 | python3 -c "import json,sys; print(*json.load(sys.stdin)[\"record_counts\"])")" = "$(appended "$TMPDIR/r7.json")" ]'
+check "batch id retried: the retry appended only to the 7 tables the crash left out" \
+  '[ "$(appended "$TMPDIR/r7r.json" | cut -d" " -f1-2)" = "0 0" ] && [ "$(appended "$TMPDIR/r7r.json" | cut -d" " -f3)" != 0 ]'
+
 echo "dedup.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
