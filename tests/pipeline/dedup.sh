@@ -180,7 +180,7 @@ check "stored experiment twice in a batch with new steps: each new step once" \
 # a batch run again under its --batch-id after a crash that left 2 of its 9 tables committed (the
 # scheduler's retry, docs/PIPELINE.md "Reports, progress, watch"): its audit row names the tag and counts
 # the rows the first attempt committed, not `no_changes` (it did, though the tables hold the batch's rows)
-W7="$TMPDIR/wh6" R7="$TMPDIR/raw6" B7=11111111-2222-3333-4444-555555555555
+W7="$TMPDIR/wh7" R7="$TMPDIR/raw7" B7=11111111-2222-3333-4444-555555555555
 mkdir -p "$R7/experiment.vqe" && cp "$TMPDIR"/g1/experiment.vqe/*.json "$R7/experiment.vqe/"
 "$QBERG" -w "$W7" ingest --raw "$R7" --no-features >/dev/null
 rm -rf "$TMPDIR/before7" && cp -a "$W7" "$TMPDIR/before7"
