@@ -215,7 +215,7 @@ typedef struct table_state {
   qb_vqe_cols cols;
   bool was_empty;
   int64_t rows, dups;
-  /* a --batch-id run again after a crash: the rows and tag an earlier attempt of this batch committed here */
+  /* rows and the latest tag of interrupted batches committed here (earlier_attempt) */
   int64_t earlier_rows;
   char earlier_tag[48];
 } table_state;
@@ -931,30 +931,52 @@ static int load_keys(table_state *ts, int t, const qb_expr *filter, qb_expidx_ma
   return rc ? qb_err_wrap(err, "reading the stored keys of %s", d->name) : QB_OK;
 }
 
-/* A batch id run again (--batch-id after a crash): the snapshots of `t` that an earlier attempt of this
- * batch committed after the one the index covers. Their rows are recovered and so not appended again; the
- * audit row counts them and names their tag, not `no_changes` for a table that holds the batch's rows. */
-static void earlier_attempt(ingest_run *r, table_state *ts, const qb_table_metadata *md, int64_t covered)
+/* Interrupted batches (a crash after some of their tables committed, before their audit row): the snapshots
+ * of `t` after the one the index covers that batches without a processing_metadata row committed — this
+ * batch's own earlier attempt (--batch-id run again) or another batch's. Their rows are recovered and so not
+ * appended again, and no other audit row names them: this batch's row counts them and, for a table it
+ * appends nothing to, names the tag of the latest of them instead of `no_changes`, so a reader going by
+ * processing_metadata and tags sees those rows with the rest of their experiments' rows, which this batch
+ * appends to the other tables. The walk stops at a snapshot no qberg batch wrote, or at an audited one. */
+static int earlier_attempt(ingest_run *r, table_state *ts, const qb_table_metadata *md, int64_t covered, qb_err *err)
 {
   const qb_snapshot *s = qb_table_metadata_current_snapshot(md);
-  for (size_t hops = 0; s && s->snapshot_id != covered && hops <= qb_table_metadata_n_snapshots(md); hops++) {
+  const char *latest = NULL, *checked = NULL;
+  int rc = QB_OK;
+  for (size_t hops = 0; rc == QB_OK && s && s->snapshot_id != covered && hops <= qb_table_metadata_n_snapshots(md);
+       hops++) {
     const char *b = qb_snapshot_summary_get(s, "qberg.batch-id");
-    const char *added = qb_snapshot_summary_get(s, "added-records");
-    int64_t n;
-    if (b && !strcmp(b, r->batch) && (!s->operation || strcmp(s->operation, "replace")) && added &&
-        qb_str_to_i64(added, &n))
-      ts->earlier_rows += n;
+    if (!b) break;
+    if (!s->operation || strcmp(s->operation, "replace")) { /* compaction: the same rows in other files */
+      if (strcmp(b, r->batch) && (!checked || strcmp(b, checked))) {
+        bool audited = false;
+        rc = qb_vqe__audit_row_exists(&audited, r->meta_t, r->meta_schema, b, NULL, err);
+        if (rc || audited) break;
+        checked = b;
+      }
+      const char *added = qb_snapshot_summary_get(s, "added-records");
+      int64_t n;
+      if (added && qb_str_to_i64(added, &n)) ts->earlier_rows += n;
+      if (!latest) latest = b;
+    }
     s = s->has_parent ? qb_table_metadata_snapshot_by_id(md, s->parent_id) : NULL;
   }
+  if (rc) return qb_err_wrap(err, "looking for interrupted batches in %s", ts->desc->name);
+  char hex[33];
+  size_t hn = 0;
+  for (const char *p = latest; p && *p && hn < 32; p++)
+    if (*p != '-') hex[hn++] = *p;
+  hex[hn] = '\0';
   static const char *const prefixes[2] = {"v_incr_", "v_"};
-  for (int i = 0; i < 2 && ts->earlier_rows && !ts->earlier_tag[0]; i++) {
+  for (int i = 0; i < 2 && latest && ts->earlier_rows && !ts->earlier_tag[0]; i++) {
     char name[sizeof ts->earlier_tag];
-    snprintf(name, sizeof name, "%s%s", prefixes[i], r->hex);
+    snprintf(name, sizeof name, "%s%s", prefixes[i], hex);
     const qb_ref *ref = qb_table_metadata_ref(md, name);
     const qb_snapshot *at = ref ? qb_table_metadata_snapshot_by_id(md, ref->snapshot_id) : NULL;
     const char *b = at ? qb_snapshot_summary_get(at, "qberg.batch-id") : NULL;
-    if (b && !strcmp(b, r->batch)) snprintf(ts->earlier_tag, sizeof ts->earlier_tag, "%s", name);
+    if (b && !strcmp(b, latest)) snprintf(ts->earlier_tag, sizeof ts->earlier_tag, "%s", name);
   }
+  return QB_OK;
 }
 
 static int recover_uncovered(ingest_run *r, qb_err *err)
@@ -973,7 +995,7 @@ static int recover_uncovered(ingest_run *r, qb_err *err)
     if (rc == QB_OK) rc = uncovered_batches(&filter, &full, md, r->ix.covers[t], col, err);
     if (rc == QB_OK && (filter || full)) rc = load_keys(&r->ts[t], t, filter, &r->recovered, err);
     qb_expr_free(filter);
-    if (rc == QB_OK && r->opts->batch_id) earlier_attempt(r, &r->ts[t], md, r->ix.covers[t]);
+    if (rc == QB_OK) rc = earlier_attempt(r, &r->ts[t], md, r->ix.covers[t], err);
   }
   r->rep->experiments_recovered = r->recovered.count;
   return rc;
@@ -1429,7 +1451,7 @@ static int write_audit(ingest_run *r, qb_err *err)
   int64_t counts[QB_VQE_FEATURE_TABLES];
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
     const table_state *ts = &r->ts[t];
-    /* with the rows an earlier attempt of this batch id committed (this attempt's tag, if it appended too) */
+    /* with the rows interrupted batches committed (this batch's tag, if it appended too) */
     bool none = !strcmp(r->rep->versions[t], "no_changes");
     versions[t] = ts->earlier_tag[0] && none ? ts->earlier_tag : r->rep->versions[t];
     counts[t] = r->rep->rows[t] + (ts->earlier_tag[0] ? ts->earlier_rows : 0);

@@ -58,6 +58,22 @@ check "rerun after the crash: same rows as the clean run" '[ "$(stored "$W")" = 
 check "rerun after the crash: no key stored twice" '[ "$(keys_dupes "$W")" = "0 0 0 0 0 0 " ]'
 check "rerun after the crash: only the 4 uncommitted tables get rows" \
   '[ "$(appended "$TMPDIR/b3r.json" | cut -d" " -f1-5)" = "0 0 0 0 0" ] && [ "$(appended "$TMPDIR/b3r.json" | cut -d" " -f6)" != 0 ]'
+# the rerun's audit row accounts for the rows the interrupted batch committed: the 5 tables it appends nothing
+# to are named by the interrupted batch's tag with its rows counted (not no_changes and 0), so every table at
+# the tag the audit row names holds the same experiments (found by exploreA)
+audit() { "$QBERG" -w "$W" scan quantum_features.processing_metadata --where "processing_batch_id = '$1'" \
+            --columns "$2" --format jsonl | python3 -c 'import json,sys
+print(*[v for v in (json.loads(l)[sys.argv[1]] for l in sys.stdin) if len(v) == 9][0])' "$2"; } # the nine tables' row
+B3=$(field "$TMPDIR/b3.json" batch_id) B3R=$(field "$TMPDIR/b3r.json" batch_id)
+check "rerun after the crash: its audit row names the interrupted batch's tag for the 5 tables it committed" \
+  '[ "$(audit "$B3R" table_versions | cut -d" " -f1-5)" = "$(printf "v_incr_${B3//-/} %.0s" 1 2 3 4 5 | sed "s/ $//")" ]'
+check "rerun after the crash: its audit row counts the interrupted batch's rows there" \
+  '[ "$(audit "$B3R" record_counts | cut -d" " -f1-5)" = "$(appended "$TMPDIR/b3.json" | cut -d" " -f1-5)" ]'
+tagged_ids() { # the experiments of each table at the tag the audit row of batch $1 names
+  paste -d" " <(echo $TABLES | tr " " "\n") <(audit "$1" table_versions | tr " " "\n") | while read -r t v; do
+    "$QBERG" -w "$W" scan "quantum_features.$t" --as-of "$v" --columns experiment_id --format csv | tail -n +2 | sort -u | md5sum
+  done | sort -u | wc -l; }
+check "rerun after the crash: every table at the tag its audit row names holds the same experiments" '[ "$(tagged_ids "$B3R")" = 1 ]'
 ingest b3rr
 check "second rerun appends nothing" '[ "$(appended "$TMPDIR/b3rr.json")" = "0 0 0 0 0 0 0 0 0" ] && [ "$(field "$TMPDIR/b3rr.json" files_new)" = 0 ]'
 
@@ -71,6 +87,9 @@ for t in experiment_index ingested_files; do
   rm -rf "$W/quantum_features/$t" && cp -a "$TMPDIR/before/quantum_features/$t" "$W/quantum_features/$t"
 done
 ingest b4r
+B4R=$(field "$TMPDIR/b4r.json" batch_id)
+check "crash before the index: the batch has its own audit row, the rerun's names none of its tags" \
+  '[ "$(audit "$B4R" table_versions)" = "$(printf "no_changes %.0s" 1 2 3 4 5 6 7 8 9 | sed "s/ $//")" ] && [ "$(audit "$B4R" record_counts)" = "0 0 0 0 0 0 0 0 0" ]'
 check "crash before the index: the rerun appends nothing" '[ "$(appended "$TMPDIR/b4r.json")" = "0 0 0 0 0 0 0 0 0" ]'
 check "crash before the index: 3 files processed again, 3 experiments recovered" \
   '[ "$(field "$TMPDIR/b4r.json" files_new)" = 3 ] && [ "$(field "$TMPDIR/b4r.json" experiments.recovered)" = 3 ]'
