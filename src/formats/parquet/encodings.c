@@ -493,11 +493,14 @@ static int dbp_block_begin(qb_pq_dbp_decoder *d, qb_err *err)
   return QB_OK;
 }
 
-/* Load miniblock d->mini (its width is only validated now: absent miniblocks may carry garbage widths). */
+/* Load miniblock d->mini (its width is only validated now: absent miniblocks may carry garbage widths).
+ * INT32 pages may have widths up to 64 too: DuckDB computes INT32 deltas in 64 bits (width 33 when they
+ * span more than 2^32) and parquet-java reads both types with one 64-bit reader; the sums wrap mod 2^64 and
+ * an INT32 value is their low 32 bits, which is what 32-bit arithmetic gives. */
 static int dbp_mini_load(qb_pq_dbp_decoder *d, qb_err *err)
 {
   unsigned w = d->widths[d->mini];
-  if (w > (d->is_int32 ? 32u : 64u))
+  if (w > 64u)
     return QB_FAIL(err, QB_ECORRUPT, "DELTA_BINARY_PACKED: miniblock bit width %u at byte %zu", w,
                    (size_t)(d->widths + d->mini - d->start));
   size_t bytes = (size_t)w * d->per_miniblock / 8;
