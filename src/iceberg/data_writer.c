@@ -80,6 +80,7 @@ struct qb_data_writer {
   char **written;       /* physical paths of finished files (abort deletes them) */
   uint64_t rows, tick;
   qb_value *norm;       /* scratch: a normalised row */
+  qb_arena nest;        /* scratch: nested values of the last row that normalising changed */
   uint8_t (*pscratch)[16];
   qb_value *pvals;
   size_t *psrc;                 /* per partition field: the top-level column of its source (batches) */
@@ -276,18 +277,47 @@ int qb_data_writer__open(qb_data_writer **out, const qb_tbl *t, const qb_schema 
 
 /* ---- rows --------------------------------------------------------------------------------------------- */
 
-/* A top-level value in the kind the Parquet column wants (ints/longs, floats/doubles, decimal widths). */
-static int normalise(qb_value *out, const qb_field *f, const qb_value *v, qb_err *err)
+/* A value in the kind the Parquet column wants (ints/longs, floats/doubles, decimal widths), at any depth:
+ * the canonical form (qb_ice__value_canon, what `qberg append` parses) holds a decimal(P <= 9) as INT64
+ * where its Parquet column is INT32. Nested sequences with a changed item are copied into `a`; `col` names
+ * the top-level column in errors. */
+static int normalise_value(qb_value *out, const qb_type *t, const char *col, const qb_value *v, qb_arena *a,
+                           int depth, qb_err *err)
 {
   *out = *v;
   if (v->kind == QB_V_NULL) return QB_OK;
-  const qb_type *t = f->type;
+  if (t->id == QB_T_STRUCT || t->id == QB_T_LIST || t->id == QB_T_MAP) {
+    size_t n = v->u.seq.n * (t->id == QB_T_MAP ? 2 : 1);
+    bool fits = t->id == QB_T_STRUCT ? v->kind == QB_V_STRUCT && v->u.seq.n == t->n_fields
+                                     : v->kind == (t->id == QB_T_LIST ? QB_V_LIST : QB_V_MAP);
+    if (!fits || depth > 64) return QB_OK; /* the Parquet writer says what does not fit */
+    qb_value *copy = NULL;
+    for (size_t i = 0; i < n; i++) {
+      const qb_type *it = t->id == QB_T_STRUCT ? t->fields[i].type
+                          : t->id == QB_T_LIST ? t->element
+                                               : (i % 2 ? t->value : t->key);
+      qb_value x;
+      int rc = normalise_value(&x, it, col, &v->u.seq.items[i], a, depth + 1, err);
+      if (rc) return rc;
+      const qb_value *in = &v->u.seq.items[i];
+      bool changed = x.kind != in->kind || ((x.kind == QB_V_STRUCT || x.kind == QB_V_LIST || x.kind == QB_V_MAP) &&
+                                             x.u.seq.items != in->u.seq.items);
+      if (!copy && changed) {
+        copy = qb_arena_alloc(a, n * sizeof *copy);
+        if (!copy) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+        memcpy(copy, v->u.seq.items, n * sizeof *copy);
+        out->u.seq.items = copy;
+      }
+      if (copy) copy[i] = x;
+    }
+    return QB_OK;
+  }
   switch (t->id) {
   case QB_T_INT:
   case QB_T_DATE:
     if (v->kind == QB_V_INT64) {
       if (v->u.i64 < INT32_MIN || v->u.i64 > INT32_MAX)
-        return QB_FAIL(err, QB_EINVAL, "column %s: %lld does not fit an int", f->name, (long long)v->u.i64);
+        return QB_FAIL(err, QB_EINVAL, "column %s: %lld does not fit an int", col, (long long)v->u.i64);
       *out = (qb_value){.kind = QB_V_INT32, .u.i32 = (int32_t)v->u.i64};
     }
     return QB_OK;
@@ -307,16 +337,21 @@ static int normalise(qb_value *out, const qb_field *f, const qb_value *v, qb_err
     return QB_OK;
   case QB_T_DECIMAL: {
     qb_i128 x;
-    if (!qb_ice__decimal_of(v, &x)) return QB_FAIL(err, QB_EINVAL, "column %s: a decimal needs INT32, INT64 or BYTES", f->name);
+    if (!qb_ice__decimal_of(v, &x)) return QB_FAIL(err, QB_EINVAL, "column %s: a decimal needs INT32, INT64 or BYTES", col);
     if (t->precision <= 9) *out = (qb_value){.kind = QB_V_INT32, .u.i32 = (int32_t)x};
     else if (t->precision <= 18) *out = (qb_value){.kind = QB_V_INT64, .u.i64 = (int64_t)x};
-    else if (v->kind != QB_V_BYTES) return QB_FAIL(err, QB_EINVAL, "column %s: decimal(%d) values are BYTES", f->name, t->precision);
+    else if (v->kind != QB_V_BYTES) return QB_FAIL(err, QB_EINVAL, "column %s: decimal(%d) values are BYTES", col, t->precision);
     if ((t->precision <= 9 && (qb_i128)out->u.i32 != x) || (t->precision <= 18 && t->precision > 9 && (qb_i128)out->u.i64 != x))
-      return QB_FAIL(err, QB_EINVAL, "column %s: decimal value out of range", f->name);
+      return QB_FAIL(err, QB_EINVAL, "column %s: decimal value out of range", col);
     return QB_OK;
   }
   default: return QB_OK;
   }
+}
+
+static int normalise(qb_value *out, const qb_field *f, const qb_value *v, qb_arena *a, qb_err *err)
+{
+  return normalise_value(out, f->type, f->name, v, a, 0, err);
 }
 
 /* The map key of a partition tuple: kind-tagged bytes of each value. */
@@ -720,10 +755,12 @@ static int write_row(qb_data_writer *w, const qb_value *row, qb_err *err)
   if (!row || row->kind != QB_V_STRUCT || row->u.seq.n != st->n_fields)
     return QB_FAIL(err, QB_EINVAL, "a row is a struct of %zu columns", st->n_fields);
   int rc;
+  qb_arena_release(&w->nest);
+  qb_arena_init(&w->nest, 4096);
   for (size_t i = 0; i < st->n_fields; i++) {
     if (row->u.seq.items[i].kind == QB_V_NULL && st->fields[i].required)
       return QB_FAIL(err, QB_EINVAL, "column %s is required but null", st->fields[i].name);
-    if ((rc = normalise(&w->norm[i], &st->fields[i], &row->u.seq.items[i], err))) return rc;
+    if ((rc = normalise(&w->norm[i], &st->fields[i], &row->u.seq.items[i], &w->nest, err))) return rc;
   }
   qb_value nrow = {.kind = QB_V_STRUCT, .u.seq = {w->norm, st->n_fields}};
   size_t np = w->spec->n_fields;
@@ -1007,6 +1044,7 @@ static void release(qb_data_writer *w, bool delete_files)
   free(w->written);
   free(w->files);
   free(w->norm);
+  qb_arena_release(&w->nest);
   free(w->in_map);
   free(w->in_row);
   free(w->in_cols);

@@ -265,4 +265,16 @@ uq() { "$QBERG" -w "$U" scan db.u --where "$1" --format csv | tail -n +2 | cut -
 [ "$(uq "u < '00000000-0000-0000-0000-000000000001'")" = "f0 " ] || fail "uuid < (signed order)"
 "$QBERG" -w "$U" scan db.u --where "u = '10000000-0000-0000-0000-000000000000'" --explain | grep -q '1 pruned by metrics' ||
   fail "the one-half file is still pruned"
+# decimals of precision <= 9 inside structs, lists and maps (their Parquet columns are INT32; append parses
+# them as 64-bit unscaled values, which only top-level columns were narrowed from: "expected INT32, got INT64")
+N=$TMPDIR/nwh
+"$QBERG" -w "$N" ns create db >/dev/null
+"$QBERG" -w "$N" create db.n --schema '{"type":"struct","fields":[{"id":1,"name":"s","required":false,"type":{"type":"struct","fields":[{"id":2,"name":"d","required":false,"type":"decimal(7, 2)"},{"id":3,"name":"l","required":false,"type":"decimal(12, 1)"}]}},{"id":4,"name":"a","required":false,"type":{"type":"list","element-id":5,"element-required":false,"element":"decimal(9, 0)"}},{"id":6,"name":"m","required":false,"type":{"type":"map","key-id":7,"key":"decimal(3, 1)","value-id":8,"value-required":false,"value":{"type":"list","element-id":9,"element-required":true,"element":"decimal(1, 1)"}}}]}' >/dev/null
+printf '%s\n' '{"s":{"d":"-12345.67","l":"3.5"},"a":["7",null,"-999999999"],"m":[{"key":"-1.5","value":["0.9","-0.1"]},{"key":"99.9","value":[]}]}' \
+  '{"s":null,"a":[],"m":null}' >"$TMPDIR/n.jsonl"
+"$QBERG" -w "$N" append db.n "$TMPDIR/n.jsonl" >/dev/null 2>"$TMPDIR/n.err" || fail "nested decimals: $(cat "$TMPDIR/n.err")"
+got=$("$QBERG" -w "$N" scan db.n --format jsonl | sort)
+want='{"s":null,"a":[],"m":null}
+{"s":{"d":"-12345.67","l":"3.5"},"a":["7",null,"-999999999"],"m":[{"key":"-1.5","value":["0.9","-0.1"]},{"key":"99.9","value":[]}]}'
+[ "$got" = "$want" ] || fail "nested decimals read back: $got"
 echo "table cli: ok"
