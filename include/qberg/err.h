@@ -40,7 +40,8 @@ typedef struct qb_err {
 /** Set `err` (if non-NULL) and evaluate to `code`. Use as `return QB_FAIL(err, QB_EINVAL, "bad %s", x);` */
 #define QB_FAIL(err, code, ...) qb_err_set((err), (code), __FILE__ ":" QB__STR(__LINE__), __VA_ARGS__)
 
-/** Like QB_FAIL but appends strerror(errno_value) and records it in os_code. */
+/** Like QB_FAIL but appends strerror(errno_value) and records it in os_code; a message too long for both loses
+ * its middle (" [...] "), never the appended cause. */
 #define QB_FAIL_ERRNO(err, code, errno_value, ...) \
   qb_err_set_os((err), (code), (errno_value), __FILE__ ":" QB__STR(__LINE__), __VA_ARGS__)
 

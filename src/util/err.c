@@ -51,6 +51,20 @@ const char *qb_strerror(qb_code code)
   return full[code];
 }
 
+/* Shortens msg[0..mlen) to at most `keep` bytes by replacing its middle with " [...] " (its end, the root
+ * cause, and its start stay); returns the new length. Not terminated. */
+static size_t shrink_middle(char *msg, size_t mlen, size_t keep)
+{
+  static const char cut[] = " [...] ";
+  size_t cn = sizeof cut - 1;
+  if (mlen <= keep) return mlen;
+  if (keep <= 2 * cn) return keep;
+  size_t tail = (keep - cn) / 2 + (keep - cn) % 2, head = keep - cn - tail;
+  memmove(msg + head + cn, msg + mlen - tail, tail);
+  memcpy(msg + head, cut, cn);
+  return keep;
+}
+
 static int vset(qb_err *err, qb_code code, int os_code, const char *origin, const char *fmt, va_list ap)
 {
   if (!err) return code;
@@ -78,8 +92,12 @@ int qb_err_set_os(qb_err *err, qb_code code, int os_code, const char *origin, co
   int rc = vset(err, code, os_code, origin, fmt, ap);
   va_end(ap);
   if (err && os_code) {
-    size_t n = strlen(err->msg);
-    snprintf(err->msg + n, sizeof err->msg - n, ": %s", strerror(os_code));
+    /* the OS cause goes last; a message too long for it loses its middle (as in qb_err_wrap), not the cause */
+    char cause[128];
+    int cn = snprintf(cause, sizeof cause, ": %s", strerror(os_code));
+    size_t n = strlen(err->msg), room = sizeof err->msg - 1;
+    if (cn > 0 && (size_t)cn < sizeof cause && n + (size_t)cn > room) n = shrink_middle(err->msg, n, room - (size_t)cn);
+    snprintf(err->msg + n, sizeof err->msg - n, "%s", cause);
   }
   return rc;
 }
@@ -98,18 +116,8 @@ int qb_err_wrap(qb_err *err, const char *fmt, ...)
   /* New message: prefix + ": " + old message. When it does not fit, the old message loses its middle, not
    * its end: the root cause is last (contexts are prepended), and long paths in the contexts must not
    * push it out ("<path>: <path>: creating d" hid "File name too long"). */
-  static const char cut[] = " [...] ";
-  size_t cn = sizeof cut - 1;
   if (plen + 2 >= sizeof err->msg) plen = sizeof err->msg - 3;
-  size_t keep = sizeof err->msg - 1 - plen - 2;
-  if (mlen > keep && keep > 2 * cn) {
-    size_t tail = (keep - cn) / 2 + (keep - cn) % 2, head = keep - cn - tail;
-    memmove(err->msg + head + cn, err->msg + mlen - tail, tail);
-    memcpy(err->msg + head, cut, cn);
-    mlen = keep;
-  } else if (mlen > keep) {
-    mlen = keep;
-  }
+  mlen = shrink_middle(err->msg, mlen, sizeof err->msg - 1 - plen - 2);
   memmove(err->msg + plen + 2, err->msg, mlen);
   memcpy(err->msg, prefix, plen);
   err->msg[plen] = ':';

@@ -55,6 +55,22 @@ QB_TEST(err_keeps_the_root_cause_after_long_contexts)
   CHECK(qb_str_has_suffix(err.msg, ": File name too long"));
 }
 
+/* A first message longer than the buffer (a partition path of a 1,200-byte string value) must keep the OS
+ * cause: it was appended after the truncated message, where there was no room left. */
+QB_TEST(err_keeps_the_os_cause_of_a_long_message)
+{
+  qb_err err = QB_ERR_INIT;
+  char path[1500];
+  memset(path, 'y', sizeof path - 1);
+  path[sizeof path - 1] = '\0';
+  QB_FAIL_ERRNO(&err, QB_EIO, 36, "creating directory %s", path);
+  CHECK(strlen(err.msg) < sizeof err.msg);
+  CHECK(qb_str_has_prefix(err.msg, "creating directory yyyy"));
+  CHECK(qb_str_has_suffix(err.msg, "yyyy: File name too long"));
+  CHECK(strstr(err.msg, " [...] ") != NULL);
+  CHECK_EQ_INT(err.os_code, 36);
+}
+
 QB_TEST(err_errno)
 {
   qb_err err = QB_ERR_INIT;
