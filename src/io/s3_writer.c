@@ -346,6 +346,22 @@ static void multipart_etag(const s3_writer *w, char out[64])
   snprintf(out + 32, 32, "-%d", w->n_parts);
 }
 
+/* A final error after an attempt that may have reached the store (its answer was lost, then a retry failed):
+ * the object may be there all the same, so the write is QB_ECOMMIT_UNKNOWN, not a failure the caller may clean
+ * up after (publish reads the version back; a transaction keeps the files it wrote). */
+static int fail_maybe_applied(const qb_http_resp *resp, const char *what, qb_err *err)
+{
+  int rc = qb_s3__fail(resp, what, err);
+  if (!resp->ambiguous) return rc;
+  if (err) {
+    err->code = QB_ECOMMIT_UNKNOWN;
+    err->retryable = false;
+    size_t ml = strlen(err->msg);
+    snprintf(err->msg + ml, sizeof err->msg - ml, " (an earlier attempt whose answer was lost may have written it)");
+  }
+  return QB_ECOMMIT_UNKNOWN;
+}
+
 /* Did an earlier attempt of ours already publish the object? (its ETag equals what we would have produced) */
 static bool landed(s3_writer *w, const char *expected_etag)
 {
@@ -384,10 +400,10 @@ static int complete(s3_writer *w, qb_err *err)
         free(w->upload_id);
         w->upload_id = NULL;
       } else {
-        rc = qb_s3__fail(&resp, what, err);
+        rc = fail_maybe_applied(&resp, what, err);
       }
     } else if (rc == QB_OK && !ok2xx(&resp)) {
-      rc = qb_s3__fail(&resp, what, err);
+      rc = fail_maybe_applied(&resp, what, err);
     } else if (rc == QB_OK) {
       rc = qb_s3__error_in_body(&answer, what, err);
     }
@@ -456,7 +472,7 @@ static int put_single(s3_writer *w, bool excl, qb_err *err)
       qb_http_resp_free(&resp);
       continue;
     } else {
-      rc = qb_s3__fail(&resp, w->what, err);
+      rc = fail_maybe_applied(&resp, w->what, err);
     }
     qb_http_resp_free(&resp);
     return rc;

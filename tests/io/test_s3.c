@@ -808,3 +808,37 @@ QB_TEST(multipart_failure_aborts_the_upload)
   free(ep);
   free(log);
 }
+
+/* The answer to a conditional PUT is lost (the store applied it), and the retry gets a final 4xx: the object is
+ * there, so the write is QB_ECOMMIT_UNKNOWN (the caller must look), never a plain failure its caller may clean
+ * up after. A commit took such a failure for a failed commit, deleted its files and left its version published
+ * (found by exploreD). */
+QB_TEST(lost_answer_then_final_4xx_is_commit_unknown)
+{
+  proxy px;
+  char *log = qb_str_printf("%s/lost4xx.log", qb_test_tmpdir());
+  char *seq = qb_str_printf("--sequence=PUT /%s/lost-4xx/v3=drop-after,403:AccessDenied", test_bucket());
+  CHECK(proxy_start(&px, 0.0, seq, log) == 0);
+  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
+  qb_fileio *io = open_io(ep, NULL, 3);
+  CHECK(io);
+  qb_err err = QB_ERR_INIT;
+  char *p = uri("lost-4xx/v3.metadata.json");
+  int rc = qb_fileio_write_all(io, p, "ours", 4, QB_CREATE_EXCLUSIVE, &err);
+  CHECK_EQ_INT(rc, QB_ECOMMIT_UNKNOWN);
+  CHECK(strstr(err.msg, "HTTP 403 AccessDenied") && strstr(err.msg, "may have written it"));
+  CHECK(!err.retryable && err.os_code == 403);
+  uint8_t *got;
+  size_t n;
+  CHECK_OK(qb_fileio_read_all(&got, &n, io, p, 100, &err), &err);
+  CHECK(n == 4 && !memcmp(got, "ours", 4));
+  free(got);
+  qb_fileio_free(io);
+  proxy_stop(&px);
+  CHECK_EQ_INT(log_count(log, "drop-after PUT"), 1);
+  CHECK_EQ_INT(log_count(log, "403:AccessDenied PUT"), 1);
+  free(p);
+  free(seq);
+  free(ep);
+  free(log);
+}

@@ -8,7 +8,13 @@ signature intact) to UPSTREAM and, for about RATE of them, misbehaves instead:
   503          answer 503 SlowDown without forwarding
   500          answer 500 InternalError without forwarding
 and delays another RATE/2 of them by 0.1-0.6 s. Prints "PORT <n>" when listening; exits when stdin closes, or after --max-seconds.
-Usage: faultproxy.py UPSTREAM_PORT [--rate 0.1] [--seed 1] [--max-seconds 600] [--log FILE]"""
+--sequence "NEEDLE=A1,A2,..." scripts the answers to the requests whose "METHOD target" contains NEEDLE: the
+first such request gets A1, the second A2, ..., later ones pass (several sequences: separate them with ';').
+Besides the kinds above (and pass): 400:CODE / 403:CODE / 200:CODE answer that status with an S3 <Error> of
+that CODE without forwarding (200: the error document some S3 calls send after their status line);
+no-etag forwards and drops the ETag header; half-body forwards and answers the first half of the body (with
+a Content-Length that says so: a malformed document, not a broken transfer).
+Usage: faultproxy.py UPSTREAM_PORT [--rate 0.1] [--seed 1] [--max-seconds 600] [--log FILE] [--sequence S]"""
 import argparse, http.client, os, random, socket, sys, threading, time
 from socketserver import ThreadingMixIn, TCPServer, StreamRequestHandler
 
@@ -21,11 +27,27 @@ ap.add_argument("--log")
 ap.add_argument("--fail-match", help="answer 500 to every request whose target contains this")
 ap.add_argument("--ignore-conditional", action="store_true",
                 help="turn a 412 answer to a conditional PUT into 200, as a store ignoring If-None-Match would")
+ap.add_argument("--sequence", help="NEEDLE=ACTION,ACTION,...[;NEEDLE=...]: scripted answers (see above)")
 args = ap.parse_args()
+sequences = []  # [needle, [actions], used]
+for part in (args.sequence or "").split(";"):
+    if part:
+        needle, _, acts = part.partition("=")
+        sequences.append([needle, acts.split(","), 0])
 rng = random.Random(args.seed)
 lock = threading.Lock()
 counts = {}
 logf = open(args.log, "a") if args.log else None
+
+def scripted(method, target):
+    with lock:
+        for seq in sequences:
+            if seq[0] in method + " " + target:
+                seq[2] += 1
+                if seq[2] <= len(seq[1]):
+                    return seq[1][seq[2] - 1]
+                return None
+    return None
 
 def decide():
     with lock:
@@ -68,15 +90,19 @@ class Handler(StreamRequestHandler):
                 kind, delay = decide()
                 if args.fail_match and args.fail_match in target:
                     kind = "500"
+                sc = scripted(method, target)
+                if sc is not None:
+                    kind = sc
                 if logf:
                     logf.write("%s %s %s\n" % (kind, method, target[:120])); logf.flush()
                 if kind == "drop-before":
                     return
-                if kind in ("503", "500"):
-                    code = "SlowDown" if kind == "503" else "InternalError"
+                if kind in ("503", "500") or kind[:4] in ("400:", "403:", "200:"):
+                    status, code = (kind, "SlowDown" if kind == "503" else "InternalError") if kind in ("503", "500") \
+                        else kind.split(":", 1)
                     b = (ERR % code).encode()
                     self.wfile.write(("HTTP/1.1 %s %s\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n\r\n"
-                                      % (kind, "Slow Down" if kind == "503" else "Internal Server Error", len(b))).encode())
+                                      % (status, "Injected", len(b))).encode())
                     if method != "HEAD":
                         self.wfile.write(b)
                     self.wfile.flush()
@@ -93,12 +119,16 @@ class Handler(StreamRequestHandler):
                 data = resp.read()
                 if kind == "drop-after":
                     return
+                if kind == "half-body":
+                    data = data[: len(data) // 2]
                 status, reason = resp.status, resp.reason
                 if args.ignore_conditional and method == "PUT" and status == 412:
                     status, reason, data = 200, "OK", b""
                 out = ["HTTP/1.1 %d %s" % (status, reason)]
                 for n, v in resp.getheaders():
                     if n.lower() in ("transfer-encoding", "connection", "content-length"):
+                        continue
+                    if kind == "no-etag" and n.lower() == "etag":
                         continue
                     out.append("%s: %s" % (n, v))
                 if method == "HEAD":
