@@ -80,9 +80,22 @@ int qb_publish__version(const qb_publish *p, char **path_out, qb_err *err)
   if (p->exclusive) {
     rc = write_parts(p->io, path, parts, n_parts, QB_CREATE_EXCLUSIVE, err);
     if (rc == QB_EEXISTS) {
+      /* Another writer's version, or our own: on S3 an attempt whose answer was lost can have landed, and its
+       * retry is refused (412) when the store's ETag does not let the writer recognise its object (SSE-KMS,
+       * SSE-C, a failed HEAD). Taking our own version for a lost race rebuilt the change on top of itself and
+       * failed, deleting the files the published version names. Read it: our bytes = committed. */
+      qb_err e2 = QB_ERR_INIT;
+      int rb = read_back(p->io, path, parts, n_parts, n, &e2);
       qb_err_clear(err);
-      rc = QB_FAIL(err, QB_ECONFLICT, "version %lld was committed by another writer (%s exists)",
-                   (long long)p->version, path);
+      if (rb == QB_OK) {
+        rc = QB_OK;
+      } else if (rb == QB_ECONFLICT || rb == QB_ENOTFOUND) {
+        rc = QB_FAIL(err, QB_ECONFLICT, "version %lld was committed by another writer (%s exists)",
+                     (long long)p->version, path);
+      } else {
+        *err = e2; /* cannot tell whose it is: QB_ECOMMIT_UNKNOWN */
+        rc = rb;
+      }
     }
   } else {
     /* Under the lock nobody else should publish; a version already there means a writer that lost its
