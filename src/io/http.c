@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libcurl glue (see http.h). Retried: connection failures and resets, timeouts, 5xx except 501, 429; an attempt
- * that failed after the request may have reached the server marks the response `ambiguous`, so callers can
- * tell "our conditional PUT already landed" from "someone else's object" (S3 has no idempotency keys). */
+/* libcurl glue (see http.h). Retried: connection failures and resets, timeouts, 5xx except 501, 429, S3's
+ * 400 RequestTimeout; an attempt that failed after the request may have reached the server marks the response
+ * `ambiguous`, so callers can tell "our conditional PUT already landed" from "someone else's object" (S3 has no
+ * idempotency keys). */
 #include "io/http.h"
 
 #include <curl/curl.h>
@@ -360,6 +361,17 @@ static bool retryable_curl(CURLcode c)
  * answer "503 SlowDown" is one of them. 4xx are final: the caller decides what 404/409/412 mean. */
 static bool retryable_status(long s) { return (s >= 500 && s != 501) || s == 429; }
 
+/* S3's "400 RequestTimeout" ("Your socket connection to the server was not read from or written to within the
+ * timeout period") is a slow moment on the way, not a bad request: the AWS SDKs retry it, and so do we. */
+static bool retryable_answer(const qb_http_resp *r)
+{
+  static const char code[] = "<Code>RequestTimeout</Code>";
+  if (r->status != 400 || r->err_body.n < sizeof code - 1) return false;
+  for (size_t i = 0; i + sizeof code - 1 <= r->err_body.n; i++)
+    if (!memcmp(r->err_body.p + i, code, sizeof code - 1)) return true;
+  return false;
+}
+
 static void free_attempt(qb_http_attempt *at)
 {
   free(at->url);
@@ -477,7 +489,7 @@ int qb_http_perform(qb_http *h, const qb_http_req *q, qb_http_prepare_fn prepare
       last = cc;
       snprintf(last_msg, sizeof last_msg, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
       again = retryable_curl(cc);
-    } else if (retryable_status(resp->status)) {
+    } else if (retryable_status(resp->status) || retryable_answer(resp)) {
       again = true;
     }
     if (again && attempt <= h->o.max_retries) {

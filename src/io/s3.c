@@ -153,7 +153,7 @@ int qb_s3__fail(const qb_http_resp *resp, const char *what, qb_err *err)
                    hint, rid[0] ? " [request id " : "", rid, rid[0] ? "]" : "");
   if (err) {
     err->os_code = (int)st;
-    err->retryable = st >= 500 || st == 429 || st == 409;
+    err->retryable = st >= 500 || st == 429 || st == 409 || (st == 400 && !strcmp(scode, "RequestTimeout"));
   }
   return rc;
 }

@@ -842,3 +842,37 @@ QB_TEST(lost_answer_then_final_4xx_is_commit_unknown)
   free(ep);
   free(log);
 }
+
+/* S3's "400 RequestTimeout" (a body not sent in time) is retried, as the AWS SDKs do; another 400 is final. It
+ * failed the whole operation at once (found by exploreD). */
+QB_TEST(request_timeout_400_is_retried)
+{
+  proxy px;
+  char *log = qb_str_printf("%s/rt400.log", qb_test_tmpdir());
+  char *seq = qb_str_printf("--sequence=PUT /%s/rt400/slow=400:RequestTimeout,400:RequestTimeout;"
+                            "PUT /%s/rt400/bad=400:InvalidArgument",
+                            test_bucket(), test_bucket());
+  CHECK(proxy_start(&px, 0.0, seq, log) == 0);
+  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
+  qb_fileio *io = open_io(ep, NULL, 3);
+  CHECK(io);
+  qb_err err = QB_ERR_INIT;
+  char *slow = uri("rt400/slow"), *bad = uri("rt400/bad");
+  CHECK_OK(qb_fileio_write_all(io, slow, "body", 4, QB_CREATE_OVERWRITE, &err), &err);
+  uint8_t *got;
+  size_t n;
+  CHECK_OK(qb_fileio_read_all(&got, &n, io, slow, 100, &err), &err);
+  CHECK(n == 4 && !memcmp(got, "body", 4));
+  free(got);
+  CHECK_FAIL(qb_fileio_write_all(io, bad, "x", 1, QB_CREATE_OVERWRITE, &err), QB_EINVAL, &err,
+             "HTTP 400 InvalidArgument");
+  qb_fileio_free(io);
+  proxy_stop(&px);
+  CHECK_EQ_INT(log_count(log, "400:RequestTimeout PUT"), 2);
+  CHECK_EQ_INT(log_count(log, "PUT /"), 4); /* two refused, the third stored; the bad one once */
+  free(slow);
+  free(bad);
+  free(seq);
+  free(ep);
+  free(log);
+}
