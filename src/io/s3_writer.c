@@ -385,14 +385,18 @@ static int complete(s3_writer *w, qb_err *err)
   if (rc == QB_OK) rc = qb_buf_puts(&body, "</CompleteMultipartUpload>", err);
   char *what = qb_str_printf("CompleteMultipartUpload %s (%d parts)", w->base.path, w->n_parts);
   if (rc == QB_OK && !what) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
-  if (rc == QB_OK) {
+  /* a 200 whose body is <Error>InternalError</Error> (or SlowDown) did not complete: S3 says to retry it */
+  bool earlier = false; /* an earlier Complete of ours may have completed the upload after all */
+  for (int attempt = 1; rc == QB_OK; attempt++) {
     qb_sigv4_kv q[] = {{"uploadId", w->upload_id}};
     qb_sigv4_kv h[] = {{"Content-Type", "application/xml"}};
     s3_req r = {.method = "POST", .bucket = w->u.bucket, .key = w->u.key, .query = q, .nq = 1, .hdrs = h, .nh = 1,
                 .body = body.p, .body_n = body.n, .sink = &answer, .what = what};
     qb_http_resp resp;
     rc = qb_s3__do(w->s, &r, &resp, err);
-    if (rc == QB_OK && resp.status == 404 && resp.ambiguous) {
+    if (rc != QB_OK) break;
+    resp.ambiguous = resp.ambiguous || earlier;
+    if (resp.status == 404 && resp.ambiguous) {
       /* NoSuchUpload after a lost answer: the first Complete may have worked. Check the object's ETag. */
       char expect[64];
       multipart_etag(w, expect);
@@ -402,12 +406,22 @@ static int complete(s3_writer *w, qb_err *err)
       } else {
         rc = fail_maybe_applied(&resp, what, err);
       }
-    } else if (rc == QB_OK && !ok2xx(&resp)) {
+    } else if (!ok2xx(&resp)) {
       rc = fail_maybe_applied(&resp, what, err);
-    } else if (rc == QB_OK) {
-      rc = qb_s3__error_in_body(&answer, what, err);
+    } else {
+      qb_err e = QB_ERR_INIT;
+      rc = qb_s3__error_in_body(&answer, what, &e);
+      if (rc != QB_OK && e.retryable && attempt <= qb_http_options(qb_s3__http(w->s))->max_retries) {
+        earlier = resp.ambiguous;
+        qb_http_resp_free(&resp);
+        sleep_ms(qb_http_backoff_ms(qb_s3__http(w->s), attempt));
+        rc = QB_OK;
+        continue;
+      }
+      if (rc != QB_OK && err) *err = e;
     }
     qb_http_resp_free(&resp);
+    break;
   }
   if (rc == QB_OK) {
     free(w->upload_id); /* completed: nothing to abort */

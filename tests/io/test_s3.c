@@ -876,3 +876,38 @@ QB_TEST(request_timeout_400_is_retried)
   free(ep);
   free(log);
 }
+
+/* CompleteMultipartUpload may answer 200 and then an <Error> (its status line goes out before the work is done);
+ * InternalError and SlowDown there did not complete the upload and are retried, as S3 asks. The upload was
+ * aborted at once (found by exploreD). */
+QB_TEST(complete_200_internal_error_is_retried)
+{
+  proxy px;
+  char *log = qb_str_printf("%s/complete200.log", qb_test_tmpdir());
+  char *seq = qb_str_printf("--sequence=POST /%s/mp200/obj?uploadId=200:InternalError,200:SlowDown", test_bucket());
+  CHECK(proxy_start(&px, 0.0, seq, log) == 0);
+  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
+  qb_fileio *io = open_io(ep, NULL, 3);
+  CHECK(io);
+  qb_err err = QB_ERR_INIT;
+  size_t size = 11u << 20; /* three parts */
+  uint8_t *data = malloc(size);
+  fill(data, size, 11);
+  char *p = uri("mp200/obj");
+  CHECK_OK(qb_fileio_write_all(io, p, data, size, QB_CREATE_OVERWRITE, &err), &err);
+  uint8_t *got;
+  size_t n;
+  CHECK_OK(qb_fileio_read_all(&got, &n, io, p, size, &err), &err);
+  CHECK(n == size && !memcmp(got, data, size));
+  free(got);
+  qb_fileio_free(io);
+  proxy_stop(&px);
+  CHECK_EQ_INT(log_count(log, "POST /") - log_count(log, "?uploads"), 3); /* three Completes */
+  CHECK_EQ_INT(log_count(log, "200:SlowDown POST"), 1);
+  CHECK_EQ_INT(log_count(log, "DELETE /"), 0); /* never aborted */
+  free(p);
+  free(data);
+  free(seq);
+  free(ep);
+  free(log);
+}
