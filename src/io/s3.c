@@ -355,12 +355,14 @@ typedef struct delete_state {
   char key[512], code[64], message[256];
   char first_key[512], first_code[64], first_message[256];
   size_t failed;
+  bool result; /* the root is <DeleteResult> */
 } delete_state;
 
 static int delete_cb(void *ctx, qb_xml_event ev, const char *path, const char *t, size_t n, qb_err *err)
 {
   delete_state *d = ctx;
   if (ev == QB_XML_OPEN) {
+    if (!strcmp(path, "DeleteResult")) d->result = true;
     if (!strcmp(path, "DeleteResult/Error")) d->key[0] = d->code[0] = d->message[0] = '\0';
     return QB_OK;
   }
@@ -412,10 +414,14 @@ static int delete_batch(s3_io *s, const char *bucket, char *const *keys, size_t 
     if (rc == QB_OK && !ok2xx(&resp)) rc = qb_s3__fail(&resp, what, err);
     qb_http_resp_free(&resp);
   }
+  /* a 200 whose body is an <Error> document deleted nothing (it was counted as every key deleted) */
+  if (rc == QB_OK) rc = qb_s3__error_in_body(&answer, what, err);
   if (rc == QB_OK) {
     delete_state d = {0};
     rc = qb_xml_walk((const char *)answer.p, answer.n, delete_cb, &d, err);
-    if (rc == QB_OK && d.failed)
+    if (rc == QB_OK && !d.result)
+      rc = QB_FAIL(err, QB_ECORRUPT, "%s: the answer is not a DeleteResult: nothing is known to be deleted", what);
+    else if (rc == QB_OK && d.failed)
       rc = QB_FAIL(err, QB_EIO, "%s: %zu not deleted, first s3://%s/%s: %s: %s", what, d.failed, bucket, d.first_key,
                    d.first_code, d.first_message);
     else if (rc)

@@ -911,3 +911,31 @@ QB_TEST(complete_200_internal_error_is_retried)
   free(ep);
   free(log);
 }
+
+/* A DeleteObjects answered 200 with an <Error> document (or anything but a DeleteResult) deleted nothing: it is
+ * an error. It was counted as every key deleted ("qberg s3 rm -r" said so; found by exploreD). */
+QB_TEST(delete_objects_error_document_is_an_error)
+{
+  proxy px;
+  char *log = qb_str_printf("%s/delerr.log", qb_test_tmpdir());
+  char *seq = qb_str_printf("--sequence=POST /%s?delete=200:InternalError", test_bucket());
+  CHECK(proxy_start(&px, 0.0, seq, log) == 0);
+  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
+  qb_fileio *io = open_io(ep, NULL, 3);
+  CHECK(io);
+  qb_err err = QB_ERR_INIT;
+  char *paths[2] = {uri("delerr/a"), uri("delerr/b")};
+  for (int i = 0; i < 2; i++) CHECK_OK(qb_fileio_write_all(io, paths[i], "x", 1, QB_CREATE_OVERWRITE, &err), &err);
+  CHECK_FAIL(qb_fileio_delete_many(io, (const char *const *)paths, 2, &err), QB_EIO, &err,
+             "(2 keys): InternalError: injected by faultproxy");
+  qb_stat st;
+  for (int i = 0; i < 2; i++) CHECK_OK(qb_fileio_stat(io, paths[i], &st, &err), &err);
+  CHECK_OK(qb_fileio_delete_many(io, (const char *const *)paths, 2, &err), &err);
+  for (int i = 0; i < 2; i++) CHECK_FAIL(qb_fileio_stat(io, paths[i], &st, &err), QB_ENOTFOUND, &err, "404");
+  qb_fileio_free(io);
+  proxy_stop(&px);
+  for (int i = 0; i < 2; i++) free(paths[i]);
+  free(seq);
+  free(ep);
+  free(log);
+}
