@@ -727,7 +727,8 @@ int qb_s3_bucket_list(qb_fileio *io, qb_s3_bucket_fn fn, void *ctx, qb_err *err)
   if (rc == QB_OK && !ok2xx(&resp)) rc = qb_s3__fail(&resp, "ListBuckets", err);
   qb_http_resp_free(&resp);
   buckets_ctx b = {fn, ctx, "", 0};
-  if (rc == QB_OK) rc = qb_xml_walk((const char *)body.p, body.n, buckets_cb, &b, err);
+  if (rc == QB_OK && (rc = qb_xml_walk((const char *)body.p, body.n, buckets_cb, &b, err)) == QB_ECORRUPT)
+    qb_err_wrap(err, "ListBuckets");
   qb_buf_free(&body);
   return rc;
 }

@@ -175,7 +175,8 @@ static int initiate(s3_writer *w, qb_err *err)
   if (rc == QB_OK && !ok2xx(&resp)) rc = qb_s3__fail(&resp, what, err);
   if (what) qb_http_resp_free(&resp);
   upload_id_ctx c = {NULL};
-  if (rc == QB_OK) rc = qb_xml_walk((const char *)body.p, body.n, upload_id_cb, &c, err);
+  if (rc == QB_OK && (rc = qb_xml_walk((const char *)body.p, body.n, upload_id_cb, &c, err)) == QB_ECORRUPT)
+    qb_err_wrap(err, "%s", what);
   if (rc == QB_OK && (!c.id || !c.id[0])) rc = QB_FAIL(err, QB_ECORRUPT, "%s: the answer has no UploadId", what);
   if (rc == QB_OK) {
     w->upload_id = c.id;

@@ -939,3 +939,37 @@ QB_TEST(delete_objects_error_document_is_an_error)
   free(ep);
   free(log);
 }
+
+static int no_bucket(void *ctx, const char *name, int64_t created_ms, qb_err *err)
+{
+  (void)ctx, (void)name, (void)created_ms, (void)err;
+  return QB_OK;
+}
+
+/* A malformed XML answer names the request and the object: it was "malformed XML at byte 117: unterminated
+ * tag" alone for CreateMultipartUpload and ListBuckets (found by exploreD). */
+QB_TEST(malformed_xml_answers_name_the_request)
+{
+  proxy px;
+  char *log = qb_str_printf("%s/badxml.log", qb_test_tmpdir());
+  char *seq = qb_str_printf("--sequence=GET /=half-body;POST /%s/badxml/obj?uploads=half-body", test_bucket());
+  CHECK(proxy_start(&px, 0.0, seq, log) == 0);
+  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
+  qb_fileio *io = open_io(ep, NULL, 3);
+  CHECK(io);
+  qb_err err = QB_ERR_INIT;
+  CHECK_FAIL(qb_s3_bucket_list(io, no_bucket, NULL, &err), QB_ECORRUPT, &err, "ListBuckets: malformed XML");
+  size_t size = 6u << 20; /* multipart */
+  uint8_t *data = calloc(1, size);
+  char *p = uri("badxml/obj");
+  char *want = qb_str_printf("CreateMultipartUpload %s: malformed XML", p);
+  CHECK_FAIL(qb_fileio_write_all(io, p, data, size, QB_CREATE_OVERWRITE, &err), QB_ECORRUPT, &err, want);
+  qb_fileio_free(io);
+  proxy_stop(&px);
+  free(want);
+  free(p);
+  free(data);
+  free(seq);
+  free(ep);
+  free(log);
+}
