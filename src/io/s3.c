@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "io/fileio_int.h"
 #include "io/http.h"
@@ -218,6 +219,13 @@ typedef struct s3_file {
   size_t ra_n;
 } s3_file;
 
+static void sleep_ms(long ms)
+{
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0) {
+  }
+}
+
 static int fetch(s3_file *f, void *dst, size_t n, uint64_t off, qb_err *err)
 {
   char range[64];
@@ -226,27 +234,46 @@ static int fetch(s3_file *f, void *dst, size_t n, uint64_t off, qb_err *err)
   char *what = qb_str_printf("GET %s (bytes %llu-%llu)", f->base.path, (unsigned long long)off,
                              (unsigned long long)(off + n - 1));
   if (!what) return QB_FAIL(err, QB_ENOMEM, "out of memory");
-  s3_req r = {.method = "GET", .bucket = f->u.bucket, .key = f->u.key, .hdrs = h, .nh = 1, .dst = dst,
-              .dst_cap = n, .dst_skip = off, .what = what};
-  qb_http_resp resp;
-  int rc = qb_s3__do(f->s, &r, &resp, err);
-  if (rc == QB_OK && resp.status == 416)
-    rc = QB_FAIL(err, QB_ECORRUPT, "%s: truncated: the object ends before offset %llu", what,
-                 (unsigned long long)off);
-  else if (rc == QB_OK && resp.status == 404)
-    rc = QB_FAIL(err, QB_ENOTFOUND, "%s: the object was deleted since it was opened", what);
-  else if (rc == QB_OK && !ok2xx(&resp))
-    rc = qb_s3__fail(&resp, what, err);
-  if (rc == QB_OK && resp.status == 206 && resp.content_range[0]) {
-    const char *slash = strrchr(resp.content_range, '/');
-    int64_t total;
-    if (slash && qb_str_to_i64(slash + 1, &total) && (uint64_t)total != f->base.size)
+  int rc;
+  for (int attempt = 1;; attempt++) {
+    s3_req r = {.method = "GET", .bucket = f->u.bucket, .key = f->u.key, .hdrs = h, .nh = 1, .dst = dst,
+                .dst_cap = n, .dst_skip = off, .what = what};
+    qb_http_resp resp;
+    rc = qb_s3__do(f->s, &r, &resp, err);
+    if (rc == QB_OK && resp.status == 416)
+      rc = QB_FAIL(err, QB_ECORRUPT, "%s: truncated: the object ends before offset %llu", what,
+                   (unsigned long long)off);
+    else if (rc == QB_OK && resp.status == 404)
+      rc = QB_FAIL(err, QB_ENOTFOUND, "%s: the object was deleted since it was opened", what);
+    else if (rc == QB_OK && !ok2xx(&resp))
+      rc = qb_s3__fail(&resp, what, err);
+    int64_t total = -1;
+    if (rc == QB_OK && resp.status == 206 && resp.content_range[0]) {
+      const char *slash = strrchr(resp.content_range, '/');
+      if (!slash || !qb_str_to_i64(slash + 1, &total)) total = -1;
+    } else if (rc == QB_OK && resp.status == 200 && resp.has_length) {
+      total = (int64_t)resp.content_length; /* the whole object */
+    }
+    if (rc == QB_OK && total >= 0 && (uint64_t)total != f->base.size)
       rc = QB_FAIL(err, QB_ECORRUPT, "%s: the object changed since it was opened (%lld bytes, was %llu)", what,
                    (long long)total, (unsigned long long)f->base.size);
+    /* fewer bytes than asked of an object of the size it had: the answer was cut short on the way (a body that
+     * ended with its own Content-Length). Not the object's fault: try again, then QB_EIO. It was QB_ECORRUPT
+     * "truncated", which ingest takes for a bad file and rejects for good (found by exploreD). */
+    bool short_answer = rc == QB_OK && resp.dst_n != n;
+    size_t got = resp.dst_n;
+    qb_http_resp_free(&resp);
+    if (short_answer && attempt <= qb_http_options(f->s->http)->max_retries) {
+      sleep_ms(qb_http_backoff_ms(f->s->http, attempt));
+      continue;
+    }
+    if (short_answer) {
+      rc = QB_FAIL(err, QB_EIO, "%s: the answers were cut short (%zu of %zu bytes, %d attempts)", what, got, n,
+                   attempt);
+      if (err) err->retryable = true;
+    }
+    break;
   }
-  if (rc == QB_OK && resp.dst_n != n)
-    rc = QB_FAIL(err, QB_ECORRUPT, "%s: truncated: got %zu of %zu bytes", what, resp.dst_n, n);
-  qb_http_resp_free(&resp);
   free(what);
   return rc;
 }

@@ -973,3 +973,39 @@ QB_TEST(malformed_xml_answers_name_the_request)
   free(ep);
   free(log);
 }
+
+/* A ranged GET answered with fewer bytes than asked (a body cut short with its own Content-Length) of an object
+ * that still has its size is a transfer problem: retried, then QB_EIO (retryable). It was QB_ECORRUPT
+ * "truncated", which ingest takes for a bad raw file and rejects for good (found by exploreD). */
+QB_TEST(short_range_answer_is_retried_not_corrupt)
+{
+  proxy px;
+  char *log = qb_str_printf("%s/short.log", qb_test_tmpdir());
+  char *seq = qb_str_printf("--sequence=GET /%s/short/once=half-body;GET /%s/short/always=half-body,half-body,"
+                            "half-body,half-body",
+                            test_bucket(), test_bucket());
+  CHECK(proxy_start(&px, 0.0, seq, log) == 0);
+  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
+  qb_fileio *io = open_io(ep, NULL, 3);
+  CHECK(io);
+  qb_err err = QB_ERR_INIT;
+  char *once = uri("short/once"), *always = uri("short/always");
+  const char *body = "0123456789abcdefghijklmnopqrstuvwxyz";
+  CHECK_OK(qb_fileio_write_all(io, once, body, strlen(body), QB_CREATE_OVERWRITE, &err), &err);
+  CHECK_OK(qb_fileio_write_all(io, always, body, strlen(body), QB_CREATE_OVERWRITE, &err), &err);
+  uint8_t *got;
+  size_t n;
+  CHECK_OK(qb_fileio_read_all(&got, &n, io, once, 100, &err), &err);
+  CHECK(n == strlen(body) && !memcmp(got, body, n));
+  free(got);
+  CHECK_FAIL(qb_fileio_read_all(&got, &n, io, always, 100, &err), QB_EIO, &err, "cut short (18 of 36 bytes, 4 attempts)");
+  CHECK(err.retryable);
+  qb_fileio_free(io);
+  proxy_stop(&px);
+  CHECK_EQ_INT(log_count(log, "half-body GET"), 5);
+  free(once);
+  free(always);
+  free(seq);
+  free(ep);
+  free(log);
+}
