@@ -279,8 +279,9 @@ int qb_data_writer__open(qb_data_writer **out, const qb_tbl *t, const qb_schema 
 
 /* A value in the kind the Parquet column wants (ints/longs, floats/doubles, decimal widths), at any depth:
  * the canonical form (qb_ice__value_canon, what `qberg append` parses) holds a decimal(P <= 9) as INT64
- * where its Parquet column is INT32. Nested sequences with a changed item are copied into `a`; `col` names
- * the top-level column in errors. */
+ * where its Parquet column is INT32, and a decimal of precision > 18 given as INT32/INT64 (read from a file
+ * written before the column was widened past 18 digits) becomes its big-endian bytes. Nested sequences with
+ * a changed item, and those bytes, are copied into `a`; `col` names the top-level column in errors. */
 static int normalise_value(qb_value *out, const qb_type *t, const char *col, const qb_value *v, qb_arena *a,
                            int depth, qb_err *err)
 {
@@ -340,7 +341,11 @@ static int normalise_value(qb_value *out, const qb_type *t, const char *col, con
     if (!qb_ice__decimal_of(v, &x)) return QB_FAIL(err, QB_EINVAL, "column %s: a decimal needs INT32, INT64 or BYTES", col);
     if (t->precision <= 9) *out = (qb_value){.kind = QB_V_INT32, .u.i32 = (int32_t)x};
     else if (t->precision <= 18) *out = (qb_value){.kind = QB_V_INT64, .u.i64 = (int64_t)x};
-    else if (v->kind != QB_V_BYTES) return QB_FAIL(err, QB_EINVAL, "column %s: decimal(%d) values are BYTES", col, t->precision);
+    else if (v->kind != QB_V_BYTES) { /* read from a file written before the column was widened past 18 digits */
+      uint8_t *dec = qb_arena_alloc(a, 16);
+      if (!dec) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+      *out = (qb_value){.kind = QB_V_BYTES, .u.bytes = {dec, qb_ice__decimal_bytes(x, dec)}};
+    }
     if ((t->precision <= 9 && (qb_i128)out->u.i32 != x) || (t->precision <= 18 && t->precision > 9 && (qb_i128)out->u.i64 != x))
       return QB_FAIL(err, QB_EINVAL, "column %s: decimal value out of range", col);
     return QB_OK;
