@@ -244,13 +244,18 @@ static int bind_pred(const qb_bexpr **out, const qb_expr *e, bool negate, const 
     *out = op == QB_EXPR_IN ? &qb_bexpr__false : qb_bexpr__pred(a, QB_EXPR_NOT_NULL, f->id, f->type, NULL, 0);
     return *out ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
   }
-  /* NaN never compares equal: Java rewrites x = NaN to isNaN(x) and refuses orderings with NaN */
+  /* NaN never compares equal: Java rewrites x = NaN to isNaN(x) and refuses orderings with NaN. x != NaN is
+   * notNaN(x) AND notNull(x): a comparison with null is not true (SQL), while notNaN(null) is */
   if (n == 1 && is_floating(f->type)) {
     double d = vals[0].kind == QB_V_FLOAT ? vals[0].u.f32 : vals[0].u.f64;
     if (isnan(d)) {
       if (op == QB_EXPR_EQ || op == QB_EXPR_IN) op = QB_EXPR_IS_NAN, n = 0;
-      else if (op == QB_EXPR_NE || op == QB_EXPR_NOT_IN) op = QB_EXPR_NOT_NAN, n = 0;
-      else return QB_FAIL(err, QB_EINVAL, "column '%s': NaN cannot be ordered; use IS NAN", e->column);
+      else if (op == QB_EXPR_NE || op == QB_EXPR_NOT_IN) {
+        const qb_bexpr *nn = qb_bexpr__pred(a, QB_EXPR_NOT_NULL, f->id, f->type, NULL, 0);
+        const qb_bexpr *nan = qb_bexpr__pred(a, QB_EXPR_NOT_NAN, f->id, f->type, NULL, 0);
+        *out = nn && nan ? qb_bexpr__and(a, nan, nn) : NULL;
+        return *out ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
+      } else return QB_FAIL(err, QB_EINVAL, "column '%s': NaN cannot be ordered; use IS NAN", e->column);
     }
   }
   *out = qb_bexpr__pred(a, op, f->id, f->type, vals, n);

@@ -1688,6 +1688,54 @@ QB_TEST(signed_zero_and_nan_rows_do_not_depend_on_neighbours)
   qb_catalog_free(cat);
 }
 
+/* x != 'NaN' and x NOT IN ('NaN') are comparisons: not true for a null x (SQL), as x != 1.5 and
+ * x NOT IN (1.5, 'NaN') are. Before, they were bound to notNaN(x) alone, which holds for null, so they
+ * returned the null rows (and delete --where "d != 'NaN'" deleted them). NOT (x IS NAN) keeps them (Java's
+ * notNaN). Row ids: 1 NaN, 2 1.5, 4 null. */
+QB_TEST(nan_inequality_does_not_select_nulls)
+{
+  static const struct {
+    const char *where;
+    int64_t want;
+  } cases[] = {
+      {"d != 'NaN'", 2},       {"d <> 'NaN'", 2},        {"d NOT IN ('NaN')", 2}, {"NOT (d = 'NaN')", 2},
+      {"NOT (d IN ('NaN'))", 2}, {"d != 'NaN' OR id = 4", 6}, {"NOT (d != 'NaN')", 1}, {"d = 'NaN'", 1},
+      {"d NOT IN (1.5, 'NaN')", 0}, {"d != 1.5", 1},        {"NOT (d IS NAN)", 6},   {"f != 'NaN'", 2},
+      {"f NOT IN ('NaN')", 2},
+  };
+  qb_err err = QB_ERR_INIT;
+  qb_catalog *cat;
+  qb_schema *schema;
+  CHECK_OK(qb_catalog_open(&cat, qb_test_tmpdir(), NULL, &err), &err);
+  CHECK_OK(qb_catalog_create_namespace(cat, "db", &err), &err);
+  CHECK_OK(qb_schema_parse_json(&schema, ZN_SCHEMA, strlen(ZN_SCHEMA), &err), &err);
+  qb_table_def def = {schema, NULL, NULL, NULL, 0};
+  qb_table *t;
+  CHECK_OK(qb_catalog_create_table_def(&t, cat, "db.nn", &def, NULL, &err), &err);
+  qb_txn *txn;
+  CHECK_OK(qb_txn_begin(&txn, t, QB_TXN_APPEND, NULL, &err), &err);
+  const double dv[3] = {NAN, 1.5, 0};
+  for (int k = 0; k < 3; k++) {
+    qb_value items[3] = {{.kind = QB_V_INT64, .u.i64 = INT64_C(1) << k},
+                         {.kind = k == 2 ? QB_V_NULL : QB_V_DOUBLE, .u.f64 = dv[k]},
+                         {.kind = k == 2 ? QB_V_NULL : QB_V_FLOAT, .u.f32 = (float)dv[k]}};
+    qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 3}};
+    CHECK_OK(qb_txn_write(txn, &row, &err), &err);
+  }
+  qb_txn_result r;
+  CHECK_OK(qb_txn_commit(txn, &r, &err), &err);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    scan_out s;
+    CHECK_OK(scan_count(&s, t, cases[i].where, NULL, &err), &err);
+    if (s.id_sum != cases[i].want)
+      fprintf(stderr, "  %s gave ids %lld, want %lld\n", cases[i].where, (long long)s.id_sum, (long long)cases[i].want);
+    EXPECT(s.id_sum == cases[i].want);
+  }
+  qb_table_free(t);
+  qb_schema_free(schema);
+  qb_catalog_free(cat);
+}
+
 /* A literal beyond a column's range (i < 3000000000 on an int, l > 99999999999999999999 on a long, f = 1e300
  * on a float) is compared as a number, as SQL does: every non-null row lies below 3000000000, none equals it.
  * Before, the int and long cases were an error ("does not fit a 32-bit int", "is not an integer") and the
