@@ -40,23 +40,6 @@ static bool shift(qb_value *out, const qb_type *t, const qb_value *v, int delta)
   return false;
 }
 
-/* truncate(W, x) of an int is x - ((x % W) + W) % W in Java's int arithmetic, which wraps for the few x
- * just above INT32_MIN when INT32_MIN is not a multiple of W: their partition value is the one `*wrapped`
- * near INT32_MAX, out of the order a range projection relies on. True when `w` has such a partition. */
-static bool int_truncate_wraps(int64_t w, int32_t *wrapped)
-{
-  int64_t lowest = (int64_t)INT32_MIN - ((((int64_t)INT32_MIN % w) + w) % w);
-  *wrapped = (int32_t)(uint32_t)(uint64_t)lowest;
-  return lowest < INT32_MIN;
-}
-
-static bool int_truncate_wrapped(int64_t w, const qb_value *v)
-{
-  if (v->kind != QB_V_INT32) return true; /* not expected for an int column: assume the worst */
-  int64_t x = v->u.i32;
-  return x - (((x % w) + w) % w) < INT32_MIN;
-}
-
 static int project_pred(const qb_bexpr **out, const qb_bexpr *e, const qb_partition_field *pf, const qb_type *src,
                         qb_arena *a, qb_err *err)
 {
@@ -93,27 +76,12 @@ static int project_pred(const qb_bexpr **out, const qb_bexpr *e, const qb_partit
     break;
   default: return QB_OK; /* !=, NOT IN, NaN tests: any partition may hold such rows */
   }
-  /* A range over an int truncate partition: the wrapped partition holds the lowest values, so an upper
-   * bound keeps it besides the partitions up to t(v), and a lower bound inside the wrapped values prunes
-   * nothing (its t(v) is the wrapped value, above every other partition's). = and IN agree with the data. */
-  int32_t wrapped = 0;
-  bool wraps = k == QB_TR_TRUNCATE && src->id == QB_T_INT && op != QB_EXPR_EQ && op != QB_EXPR_IN &&
-               int_truncate_wraps(pf->transform.param, &wrapped);
-  if (wraps && op == QB_EXPR_GE && int_truncate_wrapped(pf->transform.param, lit)) return QB_OK;
   size_t n = op == QB_EXPR_IN ? e->n_values : 1;
   qb_value *vals = qb_arena_calloc(a, n, sizeof *vals);
   if (!vals) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   for (size_t i = 0; i < n; i++)
     if ((rc = apply(&vals[i], pf, src, rt, op == QB_EXPR_IN ? &e->values[i] : lit, a, err))) return rc;
   *out = qb_bexpr__pred(a, op, pf->field_id, rt, vals, n);
-  if (*out && wraps && op == QB_EXPR_LE && !int_truncate_wrapped(pf->transform.param, lit)) {
-    qb_value *w = qb_arena_calloc(a, 1, sizeof *w);
-    if (!w) return QB_FAIL(err, QB_ENOMEM, "out of memory");
-    w->kind = QB_V_INT32;
-    w->u.i32 = wrapped;
-    const qb_bexpr *eq = qb_bexpr__pred(a, QB_EXPR_EQ, pf->field_id, rt, w, 1);
-    *out = eq ? qb_bexpr__or(a, *out, eq) : NULL;
-  }
   return *out ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
 }
 
