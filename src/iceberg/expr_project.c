@@ -40,6 +40,73 @@ static bool shift(qb_value *out, const qb_type *t, const qb_value *v, int delta)
   return false;
 }
 
+/* truncate[W] of an int or long whose bucket starts below the type's minimum: the bucket of INT32_MIN (W not a
+ * power of two) goes down to INT32_MIN - floor_mod(INT32_MIN, W), which Java's int arithmetic wraps to a value
+ * near INT32_MAX (-2147483650 → 2147483646 for W = 10; qberg's writer gives the same, so the tables agree), and
+ * likewise for longs (qberg refuses to write those, other engines wrap). The partition holding the rows near
+ * the minimum is then at the top of the order: a projection must not prune it for x <= v, nor compute a
+ * bound from a literal in that bucket. `bits` 32 or 64; *wrapped the partition value Java gives x. */
+static bool trunc_wraps(int64_t x, int64_t w, int bits, int64_t *wrapped)
+{
+  int64_t r = x % w;
+  if (r < 0) r += w;
+  int64_t min = bits == 32 ? INT32_MIN : INT64_MIN;
+  if (x >= min + r) return false;
+  if (bits == 32) *wrapped = (int32_t)(uint32_t)((uint64_t)x - (uint64_t)r);
+  else *wrapped = (int64_t)((uint64_t)x - (uint64_t)r);
+  return true;
+}
+
+static const qb_bexpr *int_pred(qb_arena *a, qb_expr_op op, const qb_partition_field *pf, const qb_type *rt, int64_t v)
+{
+  qb_value *val = qb_arena_calloc(a, 1, sizeof *val);
+  if (!val) return NULL;
+  *val = rt->id == QB_T_INT ? (qb_value){.kind = QB_V_INT32, .u.i32 = (int32_t)v} : (qb_value){.kind = QB_V_INT64, .u.i64 = v};
+  return qb_bexpr__pred(a, op, pf->field_id, rt, val, 1);
+}
+
+/* The projection of e (=, IN, or a range already turned into <= / >= of `lit`) through truncate[W] of an int
+ * or long, wrapping as Java does (trunc_wraps). A long column may have been an int when older files were
+ * written (int→long): their INT32_MIN bucket holds the int's wrapped value, kept too. */
+static int project_int_truncate(const qb_bexpr **out, const qb_bexpr *e, qb_expr_op op, const qb_value *lit,
+                                const qb_partition_field *pf, const qb_type *src, const qb_type *rt, qb_arena *a,
+                                qb_err *err)
+{
+  int64_t w = pf->transform.param, wv;
+  int bits = src->id == QB_T_INT ? 32 : 64;
+  *out = &qb_bexpr__true;
+  const qb_bexpr *acc = &qb_bexpr__false, *p;
+  if (op == QB_EXPR_EQ || op == QB_EXPR_IN) {
+    for (size_t i = 0; i < e->n_values; i++) {
+      const qb_value *v = &e->values[i];
+      int64_t x = v->kind == QB_V_INT32 ? v->u.i32 : v->u.i64, r = x % w;
+      if (r < 0) r += w;
+      int64_t t = trunc_wraps(x, w, bits, &wv) ? wv : x - r;
+      if (!(p = int_pred(a, QB_EXPR_EQ, pf, rt, t)) || !(acc = qb_bexpr__or(a, acc, p))) goto oom;
+      if (bits == 64 && x >= INT32_MIN && trunc_wraps(x, w, 32, &wv) &&
+          (!(p = int_pred(a, QB_EXPR_EQ, pf, rt, wv)) || !(acc = qb_bexpr__or(a, acc, p))))
+        goto oom;
+    }
+    *out = acc;
+    return QB_OK;
+  }
+  int64_t x = lit->kind == QB_V_INT32 ? lit->u.i32 : lit->u.i64, r = x % w;
+  if (r < 0) r += w;
+  if (trunc_wraps(x, w, bits, &wv)) return QB_OK; /* the bound's bucket wrapped: no pruning */
+  if (!(acc = int_pred(a, op, pf, rt, x - r))) goto oom;
+  if (op == QB_EXPR_LE) { /* the buckets of the minimum, wrapped to the top, hold rows <= x */
+    if (trunc_wraps(bits == 32 ? INT32_MIN : INT64_MIN, w, bits, &wv) && (!(p = int_pred(a, QB_EXPR_EQ, pf, rt, wv)) || !(acc = qb_bexpr__or(a, acc, p))))
+      goto oom;
+    if (bits == 64 && x >= INT32_MIN && trunc_wraps(INT32_MIN, w, 32, &wv) &&
+        (!(p = int_pred(a, QB_EXPR_EQ, pf, rt, wv)) || !(acc = qb_bexpr__or(a, acc, p))))
+      goto oom;
+  }
+  *out = acc;
+  return QB_OK;
+oom:
+  return QB_FAIL(err, QB_ENOMEM, "out of memory");
+}
+
 static int project_pred(const qb_bexpr **out, const qb_bexpr *e, const qb_partition_field *pf, const qb_type *src,
                         qb_arena *a, qb_err *err)
 {
@@ -76,6 +143,8 @@ static int project_pred(const qb_bexpr **out, const qb_bexpr *e, const qb_partit
     break;
   default: return QB_OK; /* !=, NOT IN, NaN tests: any partition may hold such rows */
   }
+  if (k == QB_TR_TRUNCATE && (src->id == QB_T_INT || src->id == QB_T_LONG))
+    return project_int_truncate(out, e, op, lit, pf, src, rt, a, err);
   size_t n = op == QB_EXPR_IN ? e->n_values : 1;
   qb_value *vals = qb_arena_calloc(a, n, sizeof *vals);
   if (!vals) return QB_FAIL(err, QB_ENOMEM, "out of memory");
