@@ -214,11 +214,25 @@ static qb_avro_plan *new_plan(cctx *c, qb_avro_op op, const qb_avro_node *w, con
 
 static int compile(cctx *c, const qb_avro_node *w, const qb_avro_node *r, const qb_avro_plan **out);
 
-/* Same kind of type, ignoring names (see the file comment); fixed sizes must agree. */
+/* A fixed decimal(P,S) read as a fixed decimal(P',S), P' >= P: Iceberg widens decimal columns, and a manifest
+ * written before holds the partition value of such a column in the narrower fixed (decimal_5_2, 3 bytes) while
+ * the reader's partition type is the current one (decimal_7_2, 4 bytes). The writer's bytes are the same
+ * big-endian number; they are returned as they are (Java reads them with the file's own fixed size). */
+static bool decimal_widens(const qb_avro_node *w, const qb_avro_node *r)
+{
+  int64_t wp, rp, ws = 0, rs = 0;
+  if (!w->logical || !r->logical || strcmp(w->logical, "decimal") || strcmp(r->logical, "decimal")) return false;
+  if (!qb_avro_node_int_prop(w, "precision", &wp) || !qb_avro_node_int_prop(r, "precision", &rp)) return false;
+  (void)qb_avro_node_int_prop(w, "scale", &ws);
+  (void)qb_avro_node_int_prop(r, "scale", &rs);
+  return ws == rs && rp >= wp && r->size >= w->size;
+}
+
+/* Same kind of type, ignoring names (see the file comment); fixed sizes must agree (but decimal_widens). */
 static bool same_type(const qb_avro_node *w, const qb_avro_node *r)
 {
   if (w->type != r->type) return false;
-  return w->type != QB_AVRO_FIXED || w->size == r->size;
+  return w->type != QB_AVRO_FIXED || w->size == r->size || decimal_widens(w, r);
 }
 
 static bool promotable(qb_avro_type w, qb_avro_type r)
