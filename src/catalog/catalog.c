@@ -214,8 +214,10 @@ static int dir_state(qb_fileio *io, const char *dir, bool *exists, bool *nonempt
 static int held_cb(void *ctx, const char *name, bool is_dir, qb_err *err)
 {
   (void)err;
-  /* a table's own folders, hidden ones (neither namespaces nor tables) and files hold nothing */
-  if (!is_dir || name[0] == '.' || name[0] == '_' || !strcmp(name, "metadata") || !strcmp(name, "data"))
+  /* a table's own folders (metadata-freed: a dropped table's markers, docs/CATALOG.md), hidden ones (neither
+   * namespaces nor tables) and files hold nothing */
+  if (!is_dir || name[0] == '.' || name[0] == '_' || !strcmp(name, "metadata") || !strcmp(name, "data") ||
+      !strcmp(name, "metadata-freed"))
     return QB_OK;
   char **first = ctx;
   if (!(*first = strdup(name))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
