@@ -536,10 +536,15 @@ static int check_batch_id_unused(ingest_run *r, qb_err *err)
 {
   bool used;
   int rc = qb_vqe__audit_row_exists(&used, r->meta_t, r->meta_schema, r->batch, NULL, err);
+  bool ml = true; /* a batch stopped after its row, before its ML run's (a crash, a failed ML phase) */
+  if (rc == QB_OK && used && !r->opts->no_features)
+    rc = qb_vqe__audit_row_exists(&ml, r->meta_t, r->meta_schema, r->batch, QB_ML_PROCESSING_NAME, err);
   if (rc == QB_OK && used)
     rc = QB_FAIL(err, QB_EEXISTS,
                  "batch id %s names a batch that completed (it has a row in %s.processing_metadata): a batch id "
-                 "names one batch; give a new one, or none", r->batch, QB_VQE_NAMESPACE);
+                 "names one batch; give a new one, or none%s%s%s",
+                 r->batch, QB_VQE_NAMESPACE, ml ? "" : " (its ML run did not complete: `qberg features --batch-id ",
+                 ml ? "" : r->batch, ml ? "" : "` completes it)");
   return rc;
 }
 

@@ -115,6 +115,10 @@ snaps=$("$QBERG" -w "$BI/wh" snapshots quantum_features.vqe_results | wc -l)
 rc=0; "$QBERG" -w "$BI/wh" ingest --raw "$BI/b" --batch-id $B --no-features >/dev/null 2>"$BI/err" || rc=$?
 check "--batch-id of a completed batch: refused, nothing committed" \
   '[ $rc = 1 ] && grep -q "QB_EEXISTS: .*batch id $B names a batch that completed" "$BI/err" && [ "$("$QBERG" -w "$BI/wh" snapshots quantum_features.vqe_results | wc -l)" = "$snaps" ]'
+# the batch ran --no-features: run again with the ML phase, the refusal says how to complete its ML run
+rc=0; "$QBERG" -w "$BI/wh" ingest --raw "$BI/b" --batch-id $B >/dev/null 2>"$BI/err" || rc=$?
+check "--batch-id of a completed batch without its ML run: refused, pointing to qberg features" \
+  '[ $rc = 1 ] && grep -q "its ML run did not complete: .qberg features --batch-id $B. completes it" "$BI/err"'
 check "--batch-id: its tag is where the completed batch put it" \
   '"$QBERG" -w "$BI/wh" refs quantum_features.vqe_results | grep -q "v_incr_${B//-/}"'
 # qberg features on its own: a batch id whose ML run completed is refused the same way (before, the second run
