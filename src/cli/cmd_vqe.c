@@ -62,14 +62,22 @@ static int for_records(files *f, char **paths, int n, bool *bad, record_fn each,
   return QB_EXIT_OK;
 }
 
+/* the batch's types, one set per kind of file (JSON 0, .avro 1): JSON records are typed by
+ * the JSON files alone, as ingest types a topic's JSON files apart from its .avro files (docs/PIPELINE.md) */
+static int kind(const char *path)
+{
+  size_t n = strlen(path);
+  return n >= 5 && !strcmp(path + n - 5, ".avro");
+}
+
 static int add_types(void *ctx, const char *path, const qb_vqe_record *rec, qb_err *err)
 {
-  qb_vqe_types_add(ctx, rec);
+  qb_vqe_types_add(&((qb_vqe_types *)ctx)[kind(path)], rec);
   return QB_OK;
 }
 
 typedef struct rows_ctx {
-  qb_vqe_types types;
+  qb_vqe_types types[2]; /* by source kind (add_types) */
   qb_vqe_meta meta;
   int table; /* -1: all feature tables */
   qb_vqe_table current;
@@ -95,17 +103,17 @@ static int record_rows(void *ctx, const char *path, const qb_vqe_record *rec, qb
 {
   rows_ctx *c = ctx;
   char eid[65];
-  int rc = qb_vqe_experiment_id(eid, rec, &c->types, err);
+  int rc = qb_vqe_experiment_id(eid, rec, &c->types[kind(path)], err);
   for (int t = 0; !rc && t < QB_VQE_FEATURE_TABLES; t++) {
     if (c->table >= 0 && t != c->table) continue;
     c->current = (qb_vqe_table)t;
-    rc = qb_vqe_rows(c->current, rec, eid, &c->types, &c->meta, print_row, c, err);
+    rc = qb_vqe_rows(c->current, rec, eid, &c->types[kind(path)], &c->meta, print_row, c, err);
   }
   return rc;
 }
 
 typedef struct id_ctx {
-  qb_vqe_types types;
+  qb_vqe_types types[2]; /* by source kind (add_types) */
   bool text, json;
 } id_ctx;
 
@@ -115,7 +123,7 @@ static int record_id(void *ctx, const char *path, const qb_vqe_record *rec, qb_e
   if (c->text) {
     char *text;
     size_t n;
-    int rc = qb_vqe_experiment_text(&text, &n, rec, &c->types, err);
+    int rc = qb_vqe_experiment_text(&text, &n, rec, &c->types[kind(path)], err);
     if (rc) return rc;
     fwrite(text, 1, n, stdout);
     putchar('\n');
@@ -123,7 +131,7 @@ static int record_id(void *ctx, const char *path, const qb_vqe_record *rec, qb_e
     return QB_OK;
   }
   char eid[65];
-  int rc = qb_vqe_experiment_id(eid, rec, &c->types, err);
+  int rc = qb_vqe_experiment_id(eid, rec, &c->types[kind(path)], err);
   if (rc) return rc;
   if (c->json)
     printf("{\"file\":\"%s\",\"experiment_id\":\"%s\"}\n", path, eid);
@@ -230,9 +238,10 @@ int qb_cmd_vqe(qb_cli *cli)
   files f = {0};
   qb_err err = QB_ERR_INIT;
   if (status == QB_EXIT_OK && qb_fileio_local_new(&f.io, &err)) status = qb_cli_fail(&err);
-  /* pass 1: the batch's inferred types (every file), pass 2: ids and rows */
-  qb_vqe_types *types = rows ? &rc_ctx.types : &id_ctx_v.types;
-  qb_vqe_types_init(types);
+  /* pass 1: the batch's inferred types (every file, by kind), pass 2: ids and rows */
+  qb_vqe_types *types = rows ? rc_ctx.types : id_ctx_v.types;
+  qb_vqe_types_init(&types[0]);
+  qb_vqe_types_init(&types[1]);
   if (status == QB_EXIT_OK) status = for_records(&f, paths, n, bad, add_types, types);
   if (status == QB_EXIT_OK && rows) {
     char uuid[37];

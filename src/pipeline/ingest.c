@@ -655,7 +655,10 @@ static int open_tables(ingest_run *r, qb_err *err)
 /* ---- phase 1: the raw files not in the ledger --------------------------------------------------------- */
 
 /* The topic of each file: the first folder below --raw (a folder of topic folders, the seed's
- * S3_BUCKET_URL), or --raw itself for the files directly in it (one topic folder given). */
+ * S3_BUCKET_URL), or --raw itself for the files directly in it (one topic folder given). A topic's `.avro`
+ * files and its JSON files are typed apart: Spark reads only the `.avro` files of a topic that has any
+ * (spec §2.1), so it gives the JSON records there no id; qberg gives them the id they have in a topic of
+ * JSON files alone, which no `.avro` file in the batch changes. */
 static int find_topics(ingest_run *r, qb_err *err)
 {
   size_t n = r->files.n ? r->files.n : 1;
@@ -665,8 +668,9 @@ static int find_topics(ingest_run *r, qb_err *err)
   r->tfixed = calloc(n, sizeof *r->tfixed);
   r->torder = calloc(n, sizeof *r->torder);
   size_t *name_at = calloc(n, sizeof *name_at), *name_n = calloc(n, sizeof *name_n); /* topic -> file, length */
+  bool *name_avro = calloc(n, sizeof *name_avro);
   char *norm = NULL;
-  int rc = !r->topic || !r->tt || !r->tseen || !r->tfixed || !r->torder || !name_at || !name_n
+  int rc = !r->topic || !r->tt || !r->tseen || !r->tfixed || !r->torder || !name_at || !name_n || !name_avro
                ? QB_FAIL(err, QB_ENOMEM, "out of memory")
                : qb_uri_normalize(&norm, r->opts->raw, err);
   size_t fn = norm ? strlen(norm) : 0;
@@ -679,13 +683,16 @@ static int find_topics(ingest_run *r, qb_err *err)
       const char *slash = strchr(p + fn + 1, '/');
       len = slash ? (size_t)(slash - p) : fn;
     }
+    bool avro = qb_str_has_suffix(p, ".avro");
     size_t t = r->n_topics;
-    if (t && name_n[t - 1] == len && !memcmp(r->files.v[name_at[t - 1]].path, p, len)) t--; /* sorted */
+    if (t && name_n[t - 1] == len && name_avro[t - 1] == avro && !memcmp(r->files.v[name_at[t - 1]].path, p, len))
+      t--; /* sorted */
     for (size_t k = 0; t == r->n_topics && k < r->n_topics; k++)
-      if (name_n[k] == len && !memcmp(r->files.v[name_at[k]].path, p, len)) t = k;
+      if (name_n[k] == len && name_avro[k] == avro && !memcmp(r->files.v[name_at[k]].path, p, len)) t = k;
     if (t == r->n_topics) {
       name_at[t] = i;
       name_n[t] = len;
+      name_avro[t] = avro;
       r->n_topics++;
     }
     r->topic[i] = t;
@@ -697,6 +704,7 @@ static int find_topics(ingest_run *r, qb_err *err)
   free(norm);
   free(name_at);
   free(name_n);
+  free(name_avro);
   return rc ? qb_err_wrap(err, "raw files under %s", r->opts->raw) : QB_OK;
 }
 
