@@ -692,6 +692,13 @@ static inline __attribute__((always_inline)) bool read_double_fast(ps *s, double
   return read_double_fast_tok(s, out, float_bit, &t);
 }
 
+/* Beyond 2^53 an integer is a double only when its low bits are zero (9137676287411802112 is one). */
+static bool int_is_a_double(int64_t i)
+{
+  double d = (double)i;
+  return d >= -9223372036854775808.0 && d < 9223372036854775808.0 && (int64_t)d == i;
+}
+
 static __attribute__((noinline)) int read_double_slow(ps *s, double *out, unsigned float_bit)
 {
   ws(s);
@@ -705,8 +712,8 @@ static __attribute__((noinline)) int read_double_slow(ps *s, double *out, unsign
   if (t.special) return fail(s, "non-finite number %.*s is not accepted", (int)t.len, t.text);
   if (t.nonfinite) return fail(s, "number %.*s is out of the range of a double", (int)t.len, t.text);
   if (t.is_int) {
-    if (!t.int_fits || t.i > EXACT_INT_LIMIT || t.i < -EXACT_INT_LIMIT)
-      return fail(s, "integer %.*s has no exact double value (|x| > 2^53)", (int)t.len, t.text);
+    if (!t.int_fits || ((t.i > EXACT_INT_LIMIT || t.i < -EXACT_INT_LIMIT) && !int_is_a_double(t.i)))
+      return fail(s, "integer %.*s has no exact double value", (int)t.len, t.text);
     s->int_fields |= float_bit;
   } else {
     s->float_fields |= float_bit;

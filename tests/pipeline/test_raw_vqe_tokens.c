@@ -4,6 +4,7 @@
  * numbers (the one-scan path and the validating scan it hands over to) against strtod; keys matched
  * against the field expected next, out of order, escaped or repeated. */
 #include <json-c/json.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -158,7 +159,12 @@ QB_TEST(random_numbers_match_strtod)
     double want = strtod(tok, NULL);
     bool is_int = !strpbrk(tok, ".eE");
     if (is_int && want == 0) want = 0.0; /* Spark reads the token -0 as the long 0 */
-    bool accept = isfinite(want) && strlen(tok) <= 64 && (!is_int || fabs(want) <= 9007199254740992.0);
+    /* an integer token is a double when it is one exactly (any beyond 2^53 with zero low bits) */
+    errno = 0;
+    long long ll = is_int ? strtoll(tok, NULL, 10) : 0;
+    bool exact_int = errno != ERANGE && (fabs(want) <= 9007199254740992.0 ||
+                                         (want < 9223372036854775808.0 && (long long)want == ll));
+    bool accept = isfinite(want) && strlen(tok) <= 64 && (!is_int || exact_int);
     qb_arena a;
     qb_arena_init(&a, 0);
     qb_vqe_record r;
@@ -404,7 +410,7 @@ QB_TEST(term_template_and_other_spellings_agree)
       {"{\"label\":\"ZZ\",\"coefficients\":{\"real\":0.5,\"imaginary\":1e400}}", NULL,
        "hamiltonian[1].coefficients.imaginary: number 1e400 is out of the range of a double"},
       {"{\"label\":\"ZZ\",\"coefficients\":{\"real\":9007199254740993,\"imaginary\":0}}", NULL,
-       "hamiltonian[1].coefficients.real: integer 9007199254740993 has no exact double value (|x| > 2^53)"},
+       "hamiltonian[1].coefficients.real: integer 9007199254740993 has no exact double value"},
       {"{\"label\":\"ZZ\",\"coefficients\":{\"real\":0.5,\"imaginary\":0,\"x\":1}}", NULL,
        "hamiltonian[1].coefficients.x: unknown field"},
       {"{\"label\":\"ZZ\",\"coefficients\":{\"real\":0.5,\"imaginary\":0}", NULL, "expected ',' or '}', got ']'"},
@@ -445,6 +451,40 @@ QB_TEST(term_template_and_other_spellings_agree)
     free(text);
     qb_arena_release(&a);
   }
+}
+
+/* Beyond 2^53 an integer token with zero low bits is a double, exactly: accepted, where the message said
+ * "no exact double value (|x| > 2^53)" of any such token (found by exploreE). */
+QB_TEST(integer_beyond_2_53_that_is_a_double_is_accepted)
+{
+  static const struct {
+    const char *tok;
+    double want;
+  } ok[] = {{"9137676287411802112", 9137676287411802112.0}, {"-9223372036854775808", -9223372036854775808.0},
+            {"9007199254740994", 9007199254740994.0}};
+  qb_err err = QB_ERR_INIT;
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+    char by[64];
+    snprintf(by, sizeof by, "\"vqe_time\":%s,", ok[i].tok);
+    char *text = record_with("\"vqe_time\":1,", by);
+    CHECK(text != NULL);
+    qb_arena a;
+    qb_arena_init(&a, 0);
+    qb_vqe_record r;
+    CHECK_OK(vqe_parse_one(&r, &a, "t.json", text, &err), &err);
+    EXPECT(r.vqe_time == ok[i].want);
+    qb_arena_release(&a);
+    free(text);
+  }
+  char *text = record_with("\"vqe_time\":1,", "\"vqe_time\":9137676287411802113,");
+  CHECK(text != NULL);
+  qb_arena a;
+  qb_arena_init(&a, 0);
+  qb_vqe_record r;
+  CHECK_FAIL(vqe_parse_one(&r, &a, "t.json", text, &err), QB_ECORRUPT, &err,
+             "vqe_time: integer 9137676287411802113 has no exact double value");
+  qb_arena_release(&a);
+  free(text);
 }
 
 /* The element index in a message, whichever element of a number array is bad and whatever blanks sit
