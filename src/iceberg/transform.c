@@ -295,9 +295,9 @@ int qb_transform_apply(qb_value *out, uint8_t scratch[16], const qb_transform *t
         out->u.i32 = (int32_t)(x - floor_mod(x, w));
       } else {
         out->kind = QB_V_INT64;
-        int64_t r = floor_mod(x, w);
-        if (x < INT64_MIN + r) return QB_FAIL(err, QB_EINVAL, "truncate[%d] overflows for %" PRId64, (int)w, x);
-        out->u.i64 = x - r;
+        /* below INT64_MIN for the bucket of INT64_MIN: wraps to near INT64_MAX, as Java's long arithmetic
+         * (an int's wraps the same way in 32 bits above); scans keep that partition (expr_project.c) */
+        out->u.i64 = (int64_t)((uint64_t)x - (uint64_t)floor_mod(x, w));
       }
       return QB_OK;
     case QB_T_DECIMAL: {
