@@ -655,7 +655,8 @@ static int open_tables(ingest_run *r, qb_err *err)
 /* ---- phase 1: the raw files not in the ledger --------------------------------------------------------- */
 
 /* The topic of each file: the first folder below --raw (a folder of topic folders, the seed's
- * S3_BUCKET_URL), or --raw itself for the files directly in it (one topic folder given). A topic's `.avro`
+ * S3_BUCKET_URL), or --raw itself for the files directly in it and below folders named k=v (one topic
+ * folder given, e.g. with Kafka Connect's partition=N folders; no topic name holds '='). A topic's `.avro`
  * files and its JSON files are typed apart: Spark reads only the `.avro` files of a topic that has any
  * (spec §2.1), so it gives the JSON records there no id; qberg gives them the id they have in a topic of
  * JSON files alone, which no `.avro` file in the batch changes. */
@@ -682,6 +683,9 @@ static int find_topics(ingest_run *r, qb_err *err)
     if (!strncmp(p, norm, fn) && p[fn] == '/') {
       const char *slash = strchr(p + fn + 1, '/');
       len = slash ? (size_t)(slash - p) : fn;
+      /* a Kafka topic name has no '=' ([a-zA-Z0-9._-]): a folder such as Kafka Connect's partition=N is a
+       * partition of the topic folder given, whose files are one topic (Spark reads a topic recursively) */
+      if (slash && memchr(p + fn + 1, '=', (size_t)(slash - (p + fn + 1)))) len = fn;
     }
     bool avro = qb_str_has_suffix(p, ".avro");
     size_t t = r->n_topics;

@@ -172,5 +172,16 @@ check "one topic of .avro and JSON files: the JSON record's id is its id alone" 
 check "one topic of .avro and JSON files: qberg vqe id agrees" \
   '[ "$("$QBERG" vqe id "$M/experiment.vqe/1-1.json" "$M"/experiment.vqe/*.avro | head -1 | cut -c1-64)" = "$alone" ]'
 
+# a topic folder given as --raw with Kafka Connect's partition=N folders: one topic (a topic name holds no
+# '='), typed as the same files side by side in one folder (found by a review: each folder was a topic)
+K="$TMPDIR/kc/experiment.vqe" F="$TMPDIR/flat/experiment.vqe"
+mkdir -p "$K/partition=0" "$K/partition=1" "$F"
+cp "$D/1-1764161042873512960.json" "$K/partition=0/" && cp "$T/a.frac/1-1.json" "$K/partition=1/"
+cp "$D/1-1764161042873512960.json" "$T/a.frac/1-1.json" "$F/"
+"$QBERG" -w "$TMPDIR/wk" ingest --raw "$K" --no-features >/dev/null
+"$QBERG" -w "$TMPDIR/wf" ingest --raw "$F" --no-features >/dev/null
+check "partition=N folders of a topic folder: one topic, the ids of its files side by side" \
+  '[ "$(stored_keys "$TMPDIR/wk")" = "$(stored_keys "$TMPDIR/wf")" ] && ! "$QBERG" -w "$TMPDIR/wk" scan quantum_features.molecules --columns experiment_id --format csv | grep -qx 682c1a6a3678d907355ce5aff1a3d33ed50cd4df169f3ac65bed414cd6e3330f'
+
 echo "onepass.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
