@@ -809,19 +809,44 @@ QB_TEST(multipart_failure_aborts_the_upload)
   free(log);
 }
 
+/* A fault proxy answering by the `--sequence` rules `seq` (taken), logging to <tmp>/<name>.log, and a FileIO
+ * through it with 3 retries: the setup of the cases below. sequenced_stop closes both; sq.log stays for
+ * log_count until the case frees it. */
+typedef struct sequenced {
+  proxy px;
+  char *log;
+  qb_fileio *io;
+} sequenced;
+
+static bool sequenced_start(sequenced *sq, const char *name, char *seq)
+{
+  sq->log = qb_str_printf("%s/%s.log", qb_test_tmpdir(), name);
+  sq->io = NULL;
+  int rc = proxy_start(&sq->px, 0.0, seq, sq->log);
+  free(seq);
+  if (rc != 0) return false;
+  char *ep = qb_str_printf("http://127.0.0.1:%d", sq->px.port);
+  sq->io = open_io(ep, NULL, 3);
+  free(ep);
+  return sq->io != NULL;
+}
+
+static void sequenced_stop(sequenced *sq)
+{
+  qb_fileio_free(sq->io);
+  sq->io = NULL;
+  proxy_stop(&sq->px);
+}
+
 /* The answer to a conditional PUT is lost (the store applied it), and the retry gets a final 4xx: the object is
  * there, so the write is QB_ECOMMIT_UNKNOWN (the caller must look), never a plain failure its caller may clean
  * up after. A commit took such a failure for a failed commit, deleted its files and left its version published
  * (found by exploreD). */
 QB_TEST(lost_answer_then_final_4xx_is_commit_unknown)
 {
-  proxy px;
-  char *log = qb_str_printf("%s/lost4xx.log", qb_test_tmpdir());
-  char *seq = qb_str_printf("--sequence=PUT /%s/lost-4xx/v3=drop-after,403:AccessDenied", test_bucket());
-  CHECK(proxy_start(&px, 0.0, seq, log) == 0);
-  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
-  qb_fileio *io = open_io(ep, NULL, 3);
-  CHECK(io);
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "lost4xx", qb_str_printf("--sequence=PUT /%s/lost-4xx/v3=drop-after,403:AccessDenied", test_bucket())));
+  qb_fileio *io = sq.io;
   qb_err err = QB_ERR_INIT;
   char *p = uri("lost-4xx/v3.metadata.json");
   int rc = qb_fileio_write_all(io, p, "ours", 4, QB_CREATE_EXCLUSIVE, &err);
@@ -833,29 +858,22 @@ QB_TEST(lost_answer_then_final_4xx_is_commit_unknown)
   CHECK_OK(qb_fileio_read_all(&got, &n, io, p, 100, &err), &err);
   CHECK(n == 4 && !memcmp(got, "ours", 4));
   free(got);
-  qb_fileio_free(io);
-  proxy_stop(&px);
-  CHECK_EQ_INT(log_count(log, "drop-after PUT"), 1);
-  CHECK_EQ_INT(log_count(log, "403:AccessDenied PUT"), 1);
+  sequenced_stop(&sq);
+  CHECK_EQ_INT(log_count(sq.log, "drop-after PUT"), 1);
+  CHECK_EQ_INT(log_count(sq.log, "403:AccessDenied PUT"), 1);
   free(p);
-  free(seq);
-  free(ep);
-  free(log);
+  free(sq.log);
 }
 
 /* S3's "400 RequestTimeout" (a body not sent in time) is retried, as the AWS SDKs do; another 400 is final. It
  * failed the whole operation at once (found by exploreD). */
 QB_TEST(request_timeout_400_is_retried)
 {
-  proxy px;
-  char *log = qb_str_printf("%s/rt400.log", qb_test_tmpdir());
-  char *seq = qb_str_printf("--sequence=PUT /%s/rt400/slow=400:RequestTimeout,400:RequestTimeout;"
-                            "PUT /%s/rt400/bad=400:InvalidArgument",
-                            test_bucket(), test_bucket());
-  CHECK(proxy_start(&px, 0.0, seq, log) == 0);
-  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
-  qb_fileio *io = open_io(ep, NULL, 3);
-  CHECK(io);
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "rt400", qb_str_printf("--sequence=PUT /%s/rt400/slow=400:RequestTimeout,400:RequestTimeout;"
+                                            "PUT /%s/rt400/bad=400:InvalidArgument",
+                                            test_bucket(), test_bucket())));
+  qb_fileio *io = sq.io;
   qb_err err = QB_ERR_INIT;
   char *slow = uri("rt400/slow"), *bad = uri("rt400/bad");
   CHECK_OK(qb_fileio_write_all(io, slow, "body", 4, QB_CREATE_OVERWRITE, &err), &err);
@@ -866,15 +884,12 @@ QB_TEST(request_timeout_400_is_retried)
   free(got);
   CHECK_FAIL(qb_fileio_write_all(io, bad, "x", 1, QB_CREATE_OVERWRITE, &err), QB_EINVAL, &err,
              "HTTP 400 InvalidArgument");
-  qb_fileio_free(io);
-  proxy_stop(&px);
-  CHECK_EQ_INT(log_count(log, "400:RequestTimeout PUT"), 2);
-  CHECK_EQ_INT(log_count(log, "PUT /"), 4); /* two refused, the third stored; the bad one once */
+  sequenced_stop(&sq);
+  CHECK_EQ_INT(log_count(sq.log, "400:RequestTimeout PUT"), 2);
+  CHECK_EQ_INT(log_count(sq.log, "PUT /"), 4); /* two refused, the third stored; the bad one once */
   free(slow);
   free(bad);
-  free(seq);
-  free(ep);
-  free(log);
+  free(sq.log);
 }
 
 /* CompleteMultipartUpload may answer 200 and then an <Error> (its status line goes out before the work is done);
@@ -882,13 +897,9 @@ QB_TEST(request_timeout_400_is_retried)
  * aborted at once (found by exploreD). */
 QB_TEST(complete_200_internal_error_is_retried)
 {
-  proxy px;
-  char *log = qb_str_printf("%s/complete200.log", qb_test_tmpdir());
-  char *seq = qb_str_printf("--sequence=POST /%s/mp200/obj?uploadId=200:InternalError,200:SlowDown", test_bucket());
-  CHECK(proxy_start(&px, 0.0, seq, log) == 0);
-  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
-  qb_fileio *io = open_io(ep, NULL, 3);
-  CHECK(io);
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "complete200", qb_str_printf("--sequence=POST /%s/mp200/obj?uploadId=200:InternalError,200:SlowDown", test_bucket())));
+  qb_fileio *io = sq.io;
   qb_err err = QB_ERR_INIT;
   size_t size = 11u << 20; /* three parts */
   uint8_t *data = malloc(size);
@@ -900,29 +911,22 @@ QB_TEST(complete_200_internal_error_is_retried)
   CHECK_OK(qb_fileio_read_all(&got, &n, io, p, size, &err), &err);
   CHECK(n == size && !memcmp(got, data, size));
   free(got);
-  qb_fileio_free(io);
-  proxy_stop(&px);
-  CHECK_EQ_INT(log_count(log, "POST /") - log_count(log, "?uploads"), 3); /* three Completes */
-  CHECK_EQ_INT(log_count(log, "200:SlowDown POST"), 1);
-  CHECK_EQ_INT(log_count(log, "DELETE /"), 0); /* never aborted */
+  sequenced_stop(&sq);
+  CHECK_EQ_INT(log_count(sq.log, "POST /") - log_count(sq.log, "?uploads"), 3); /* three Completes */
+  CHECK_EQ_INT(log_count(sq.log, "200:SlowDown POST"), 1);
+  CHECK_EQ_INT(log_count(sq.log, "DELETE /"), 0); /* never aborted */
   free(p);
   free(data);
-  free(seq);
-  free(ep);
-  free(log);
+  free(sq.log);
 }
 
 /* A DeleteObjects answered 200 with an <Error> document (or anything but a DeleteResult) deleted nothing: it is
  * an error. It was counted as every key deleted ("qberg s3 rm -r" said so; found by exploreD). */
 QB_TEST(delete_objects_error_document_is_an_error)
 {
-  proxy px;
-  char *log = qb_str_printf("%s/delerr.log", qb_test_tmpdir());
-  char *seq = qb_str_printf("--sequence=POST /%s?delete=200:InternalError", test_bucket());
-  CHECK(proxy_start(&px, 0.0, seq, log) == 0);
-  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
-  qb_fileio *io = open_io(ep, NULL, 3);
-  CHECK(io);
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "delerr", qb_str_printf("--sequence=POST /%s?delete=200:InternalError", test_bucket())));
+  qb_fileio *io = sq.io;
   qb_err err = QB_ERR_INIT;
   char *paths[2] = {uri("delerr/a"), uri("delerr/b")};
   for (int i = 0; i < 2; i++) CHECK_OK(qb_fileio_write_all(io, paths[i], "x", 1, QB_CREATE_OVERWRITE, &err), &err);
@@ -932,12 +936,9 @@ QB_TEST(delete_objects_error_document_is_an_error)
   for (int i = 0; i < 2; i++) CHECK_OK(qb_fileio_stat(io, paths[i], &st, &err), &err);
   CHECK_OK(qb_fileio_delete_many(io, (const char *const *)paths, 2, &err), &err);
   for (int i = 0; i < 2; i++) CHECK_FAIL(qb_fileio_stat(io, paths[i], &st, &err), QB_ENOTFOUND, &err, "404");
-  qb_fileio_free(io);
-  proxy_stop(&px);
+  sequenced_stop(&sq);
   for (int i = 0; i < 2; i++) free(paths[i]);
-  free(seq);
-  free(ep);
-  free(log);
+  free(sq.log);
 }
 
 static int no_bucket(void *ctx, const char *name, int64_t created_ms, qb_err *err)
@@ -950,13 +951,9 @@ static int no_bucket(void *ctx, const char *name, int64_t created_ms, qb_err *er
  * tag" alone for CreateMultipartUpload and ListBuckets (found by exploreD). */
 QB_TEST(malformed_xml_answers_name_the_request)
 {
-  proxy px;
-  char *log = qb_str_printf("%s/badxml.log", qb_test_tmpdir());
-  char *seq = qb_str_printf("--sequence=GET /=half-body;POST /%s/badxml/obj?uploads=half-body", test_bucket());
-  CHECK(proxy_start(&px, 0.0, seq, log) == 0);
-  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
-  qb_fileio *io = open_io(ep, NULL, 3);
-  CHECK(io);
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "badxml", qb_str_printf("--sequence=GET /=half-body;POST /%s/badxml/obj?uploads=half-body", test_bucket())));
+  qb_fileio *io = sq.io;
   qb_err err = QB_ERR_INIT;
   CHECK_FAIL(qb_s3_bucket_list(io, no_bucket, NULL, &err), QB_ECORRUPT, &err, "ListBuckets: malformed XML");
   size_t size = 6u << 20; /* multipart */
@@ -964,14 +961,11 @@ QB_TEST(malformed_xml_answers_name_the_request)
   char *p = uri("badxml/obj");
   char *want = qb_str_printf("CreateMultipartUpload %s: malformed XML", p);
   CHECK_FAIL(qb_fileio_write_all(io, p, data, size, QB_CREATE_OVERWRITE, &err), QB_ECORRUPT, &err, want);
-  qb_fileio_free(io);
-  proxy_stop(&px);
+  sequenced_stop(&sq);
   free(want);
   free(p);
   free(data);
-  free(seq);
-  free(ep);
-  free(log);
+  free(sq.log);
 }
 
 /* A ranged GET answered with fewer bytes than asked (a body cut short with its own Content-Length) of an object
@@ -979,15 +973,11 @@ QB_TEST(malformed_xml_answers_name_the_request)
  * "truncated", which ingest takes for a bad raw file and rejects for good (found by exploreD). */
 QB_TEST(short_range_answer_is_retried_not_corrupt)
 {
-  proxy px;
-  char *log = qb_str_printf("%s/short.log", qb_test_tmpdir());
-  char *seq = qb_str_printf("--sequence=GET /%s/short/once=half-body;GET /%s/short/always=half-body,half-body,"
-                            "half-body,half-body",
-                            test_bucket(), test_bucket());
-  CHECK(proxy_start(&px, 0.0, seq, log) == 0);
-  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
-  qb_fileio *io = open_io(ep, NULL, 3);
-  CHECK(io);
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "short", qb_str_printf("--sequence=GET /%s/short/once=half-body;GET /%s/short/always=half-body,half-body,"
+                                            "half-body,half-body",
+                                            test_bucket(), test_bucket())));
+  qb_fileio *io = sq.io;
   qb_err err = QB_ERR_INIT;
   char *once = uri("short/once"), *always = uri("short/always");
   const char *body = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -1000,12 +990,9 @@ QB_TEST(short_range_answer_is_retried_not_corrupt)
   free(got);
   CHECK_FAIL(qb_fileio_read_all(&got, &n, io, always, 100, &err), QB_EIO, &err, "cut short (18 of 36 bytes, 4 attempts)");
   CHECK(err.retryable);
-  qb_fileio_free(io);
-  proxy_stop(&px);
-  CHECK_EQ_INT(log_count(log, "half-body GET"), 5);
+  sequenced_stop(&sq);
+  CHECK_EQ_INT(log_count(sq.log, "half-body GET"), 5);
   free(once);
   free(always);
-  free(seq);
-  free(ep);
-  free(log);
+  free(sq.log);
 }
