@@ -43,6 +43,24 @@ typedef struct qb_ingest_options {
 #define QB_INGEST_OPTIONS_VERSION 3
 #define QB_INGEST_OPTIONS_INIT {QB_INGEST_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, false, false, false, 0}
 
+/* The phases of a run, in their order (docs/PIPELINE.md "Where the time goes"). */
+typedef enum qb_ingest_phase {
+  QB_INGEST_PHASE_OPEN,     /* the ingest lock, creating or loading the tables, checking the ML tables */
+  QB_INGEST_PHASE_DISCOVER, /* listing the raw files, the ledger's answer which are new */
+  QB_INGEST_PHASE_RECOVER,  /* reading back the keys of interrupted batches (usually nothing) */
+  QB_INGEST_PHASE_ROWS,     /* reading, parsing, deriving and writing the rows (both passes, the re-checks) */
+  QB_INGEST_PHASE_COMMIT,   /* the writer's last row groups, closing the data files, the nine tables' commits */
+  QB_INGEST_PHASE_AUDIT,    /* the processing_metadata row */
+  QB_INGEST_PHASE_INDEX,    /* the experiment index */
+  QB_INGEST_PHASE_LEDGER,   /* the ledger and rejected_inputs */
+  QB_INGEST_PHASE_FEATURES, /* the ML feature tables */
+  QB_INGEST_PHASES
+} qb_ingest_phase;
+
+/** The phase's short name ("open", "discover", "recover", "rows", "commit", "audit", "index", "ledger",
+ * "features"); "?" out of range. */
+QB_API const char *qb_ingest_phase_name(int phase);
+
 #define QB_INGEST_MAX_REJECTS 64 /* rejections kept in the report (all are recorded in the table) */
 #define QB_INGEST_MAX_SKIPPED 16 /* vanished files kept in the report */
 
@@ -78,6 +96,10 @@ typedef struct qb_ingest_report {
   uint64_t ledger_rows_read;
   uint64_t index_entries_read;
   int64_t elapsed_ms;
+  /* wall time of each phase in microseconds, from the monotonic clock (QB_TEST_NOW, which pins
+   * elapsed_ms, does not touch these); a phase the run did not reach is 0. Their sum is the run's time
+   * but for the report itself (~nothing) */
+  int64_t phase_us[QB_INGEST_PHASES];
   unsigned threads; /* threads the batch ran on (1 for --dry-run, an idle skip, or when none could start) */
   qb_features_report features; /* the ML phase, run after the batch (features.seconds: its wall time) */
   /* raw files listed but gone when read (QB_ENOTFOUND: deleted or moved since the listing, an S3 404):

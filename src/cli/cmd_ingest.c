@@ -133,7 +133,10 @@ static void print_json(const qb_ingest_report *r)
   printf(",\"tables_replaced\":[");
   for (int t = 0, k = 0; t < QB_VQE_FEATURE_TABLES; t++)
     if (r->tables_replaced[t]) printf("%s\"%s\"", k++ ? "," : "", qb_vqe_table_describe((qb_vqe_table)t)->name);
-  printf("],\"keysets_untrusted\":%s", r->keysets_untrusted ? "true" : "false");
+  printf("],\"keysets_untrusted\":%s,\"phases_ms\":{", r->keysets_untrusted ? "true" : "false");
+  for (int p = 0; p < QB_INGEST_PHASES; p++)
+    printf("%s\"%s\":%.3f", p ? "," : "", qb_ingest_phase_name(p), (double)r->phase_us[p] / 1000.0);
+  printf("}");
   if (r->features.batch_id[0]) { /* the ML phase ran */
     printf(",\"features\":");
     qb_cli_features_print(&r->features, true);
@@ -153,6 +156,12 @@ static void print_summary(const qb_ingest_report *r)
   printf("experiments: %llu new, %llu already stored, %llu re-checked row by row, %llu recovered\n",
          (unsigned long long)r->experiments_new, (unsigned long long)r->experiments_known,
          (unsigned long long)r->experiments_rechecked, (unsigned long long)r->experiments_recovered);
+  /* where the time went (docs/PIPELINE.md "Where the time goes"); phases under a millisecond left out */
+  printf("time:");
+  for (int p = 0, k = 0; p < QB_INGEST_PHASES; p++)
+    if (r->phase_us[p] >= 1000)
+      printf("%s %s %.3f s", k++ ? "," : "", qb_ingest_phase_name(p), (double)r->phase_us[p] / 1e6);
+  printf("\n");
   printf("%-22s %10s %10s  %-40s %s\n", "table", "rows", "duplicate", "version", "snapshot");
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
     printf("%-22s %10lld %10lld  %-40s ", qb_vqe_table_describe((qb_vqe_table)t)->name, (long long)r->rows[t],

@@ -295,6 +295,8 @@ struct ingest_run {
   qb_vqe_meta meta;
   char batch[37], hex[33];
   int64_t t0_ms;
+  qb_ingest_phase phase; /* the phase running since phase_ns (report->phase_us) */
+  int64_t phase_ns;
   /* the record being derived */
   qb_vqe_nums nums; /* its initial_parameters' texts, kept by the experiment id for the rows */
   row_mode mode;
@@ -412,6 +414,15 @@ static void progress(ingest_run *r, const char *phase, uint64_t files_done, uint
 
 /* Read a raw file and run fn on each record; a parse error is returned with the file named. */
 typedef int (*record_fn)(void *ctx, const qb_vqe_record *rec, qb_err *err);
+
+/* Ends the phase running (its wall time goes to the report) and starts `next`. */
+static void phase_next(ingest_run *r, qb_ingest_phase next)
+{
+  int64_t now = qb_mono_ns();
+  r->rep->phase_us[r->phase] += (now - r->phase_ns) / 1000;
+  r->phase = next;
+  r->phase_ns = now;
+}
 
 static int each_record(const raw_file *f, const uint8_t *data, size_t n, record_fn fn, void *ctx,
                        uint64_t *n_records, qb_err *err)
@@ -1620,11 +1631,17 @@ static int run_batch(ingest_run *r, qb_err *err)
   /* each commit phase starts only while the batch surely holds the warehouse (on an object store a lease
    * whose renewals failed may be someone else's by now: the batch stops as if it had crashed there) */
   static int (*const commits[])(ingest_run *, qb_err *) = {commit_tables, write_audit, commit_index, record_files};
+  static const qb_ingest_phase phases[] = {QB_INGEST_PHASE_COMMIT, QB_INGEST_PHASE_AUDIT, QB_INGEST_PHASE_INDEX,
+                                            QB_INGEST_PHASE_LEDGER};
+  phase_next(r, QB_INGEST_PHASE_RECOVER);
   int rc = recover_uncovered(r, err);
+  phase_next(r, QB_INGEST_PHASE_ROWS);
   if (rc == QB_OK) rc = one_pass(r, err);
   if (rc == QB_OK) rc = recheck_deferred(r, err);
-  for (size_t i = 0; rc == QB_OK && i < sizeof commits / sizeof commits[0]; i++)
+  for (size_t i = 0; rc == QB_OK && i < sizeof commits / sizeof commits[0]; i++) {
+    phase_next(r, phases[i]);
     if ((rc = qb__ingest_lock_check(r->lock, err)) == QB_OK) rc = commits[i](r, err);
+  }
   return rc;
 }
 
@@ -1644,6 +1661,8 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
   r->rep = rep;
   r->io = opts->raw_io ? opts->raw_io : qb_catalog_io(cat);
   r->t0_ms = qb_now_ms();
+  r->phase = QB_INGEST_PHASE_OPEN;
+  r->phase_ns = qb_mono_ns();
   qb_vqe_nums_init(&r->nums);
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) {
     r->ts[t].desc = qb_vqe_table_describe((qb_vqe_table)t);
@@ -1657,13 +1676,16 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
   /* one batch at a time (ingest_lock.h); a dry run writes nothing and takes no lock */
   int rc = opts->dry_run ? QB_OK : qb__ingest_lock(&r->lock, cat, "ingest", err);
   if (rc == QB_OK) rc = open_tables(r, err);
+  phase_next(r, QB_INGEST_PHASE_DISCOVER);
   if (rc == QB_OK) rc = discover(r, err);
   if (rc == QB_OK && opts->dry_run) {
+    phase_next(r, QB_INGEST_PHASE_ROWS);
     rc = learn_batch_types(r, err);
     rep->passes = 1;
     for (size_t i = 0; rc == QB_OK && i < r->files.n; i++) rep->records += r->ok[i] ? r->nrec[i] : 0;
   } else if (rc == QB_OK && !(opts->skip_if_idle && !r->files.n)) {
     /* the ML phase's tables too, as users may have evolved them: checked before the batch writes anything */
+    phase_next(r, QB_INGEST_PHASE_OPEN);
     if (!opts->no_features) rc = qb__features_check(cat, err);
     /* a writer thread that cannot start (EAGAIN: the process's thread limit) leaves the batch on one */
     qb_err werr = QB_ERR_INIT;
@@ -1673,6 +1695,7 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
     r->writer = NULL;
     if (rc == QB_OK && !opts->no_features && (rc = qb__ingest_lock_check(r->lock, err)) == QB_OK) {
       /* the ML tables of the experiments this batch added */
+      phase_next(r, QB_INGEST_PHASE_FEATURES);
       qb_features_options fo = {QB_FEATURES_OPTIONS_VERSION, r->batch, r->meta.processing_timestamp_us,
                                 batch_membership, r, batch_threads(opts)};
       rc = qb__features_run_locked(&rep->features, cat, &fo, r->lock, err);
@@ -1681,6 +1704,7 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
   rep->index_entries_read = r->ix.entries_read;
   snprintf(rep->index_filter_error, sizeof rep->index_filter_error, "%s", r->ix.bloom_error);
   rep->elapsed_ms = qb_now_ms() - r->t0_ms;
+  phase_next(r, r->phase);
   char batch[37];
   memcpy(batch, r->batch, sizeof batch);
   qb_ingest_lock *lock = r->lock;
@@ -1689,4 +1713,11 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
   qb__ingest_unlock(lock);
   if (!rc) return QB_OK;
   return batch[0] ? qb_err_wrap(err, "ingest batch %s", batch) : qb_err_wrap(err, "ingest");
+}
+
+const char *qb_ingest_phase_name(int phase)
+{
+  static const char *const names[QB_INGEST_PHASES] = {"open",  "discover", "recover", "rows",    "commit",
+                                                      "audit", "index",    "ledger",  "features"};
+  return phase >= 0 && phase < QB_INGEST_PHASES ? names[phase] : "?";
 }

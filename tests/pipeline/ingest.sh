@@ -160,5 +160,32 @@ check "--dry-run on a warehouse without the ML tables: 2 new files, every file u
 rc=0; TMPDIR=/nonexistent "$QBERG" -w "$DR/wh" ingest --raw "$DR/raw" --dry-run >/dev/null 2>"$DR/err" || rc=$?
 check "--dry-run of a warehouse that has its tables needs no scratch folder (TMPDIR unusable)" '[ $rc = 0 ]'
 
+
+# --json's phases_ms and the summary's "time:" line (docs/PIPELINE.md "Where the time goes")
+PH="$TMPDIR/phases"
+mkdir -p "$PH/raw"
+"$QBERG" generate --experiments 6 --seed 31 --out "$PH/raw" >/dev/null
+phases() { # FILE WALL_MS NO_FEATURES(0|1): the nine phases in order, each >= 0, their sum within the wall time
+  python3 -c '
+import json,sys
+d=json.load(open(sys.argv[1])); wall=float(sys.argv[2]); nofeat=sys.argv[3]=="1"
+p=d["phases_ms"]
+names=["open","discover","recover","rows","commit","audit","index","ledger","features"]
+ok=list(p)==names and all(isinstance(v,(int,float)) and v>=0 for v in p.values())
+ok=ok and sum(p.values())<=wall and p["rows"]>0 and p["commit"]>0 and p["audit"]>0 and p["ledger"]>0
+ok=ok and ((p["features"]==0) if nofeat else (p["features"]>0))
+print("ok" if ok else "bad: %r (wall %s ms)" % (p, wall))' "$@"
+}
+t0=$(date +%s%N); "$QBERG" -w "$PH/wh" ingest --raw "$PH/raw" --json --no-features >"$PH/a.json"; t1=$(date +%s%N)
+check "--json phases_ms: nine phases in order, rows/commit/audit/ledger timed, features 0 with --no-features, sum within the wall time" \
+  '[ "$(phases "$PH/a.json" $(((t1 - t0) / 1000000 + 1)) 1)" = ok ]'
+"$QBERG" generate --experiments 3 --seed 32 --first-counter 50 --out "$PH/raw" >/dev/null
+t0=$(date +%s%N); "$QBERG" -w "$PH/wh" ingest --raw "$PH/raw" --json >"$PH/b.json"; t1=$(date +%s%N)
+check "--json phases_ms of a second batch with the ML phase: features timed" \
+  '[ "$(phases "$PH/b.json" $(((t1 - t0) / 1000000 + 1)) 0)" = ok ]'
+"$QBERG" generate --experiments 20 --seed 33 --first-counter 80 --out "$PH/raw" >/dev/null
+"$QBERG" -w "$PH/wh" ingest --raw "$PH/raw" >"$PH/summary"
+check "the summary has a time: line naming the rows and commit phases" \
+  'grep -Eq "^time: .*rows [0-9]+\.[0-9]{3} s, commit [0-9]+\.[0-9]{3} s" "$PH/summary"'
 echo "ingest.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
