@@ -648,6 +648,50 @@ static int open_parent_list(qb_manifest_list_reader **lr, qb_producer *p, qb_err
   return rc;
 }
 
+/* A parent manifest the v2 list cannot record as it is: a v1 snapshot's inline "manifests" (no manifest list)
+ * or an old v1 list entry carry neither the length nor the file and row counts. Java's GenericManifestFile(file,
+ * specId) takes the length from the file; the counts are those of its entries. Others are returned as they are
+ * (*out NULL). */
+static int complete_manifest(qb_manifest_file **out, qb_producer *p, const qb_manifest_file *mf, qb_err *err)
+{
+  *out = NULL;
+  if (mf->manifest_length >= 0 && mf->added_files_count >= 0 && mf->existing_files_count >= 0 &&
+      mf->deleted_files_count >= 0 && mf->added_rows_count >= 0 && mf->existing_rows_count >= 0 &&
+      mf->deleted_rows_count >= 0)
+    return QB_OK;
+  char *path;
+  int rc = qb_tbl__path(&path, p->base, mf->manifest_path, err);
+  if (rc) return rc;
+  qb_manifest_file *c = NULL;
+  qb_manifest_reader *r = NULL;
+  qb_stat st;
+  if ((rc = qb_manifest_file_copy(&c, mf, err)) == QB_OK && (rc = qb_fileio_stat(p->base->io, path, &st, err)) == QB_OK) {
+    c->manifest_length = (int64_t)st.size_bytes;
+    c->added_files_count = c->existing_files_count = c->deleted_files_count = 0;
+    c->added_rows_count = c->existing_rows_count = c->deleted_rows_count = 0;
+    qb_manifest_read_options ro = QB_MANIFEST_READ_OPTIONS_INIT;
+    ro.manifest = mf;
+    rc = qb_manifest_reader_open(&r, p->base->io, path, &ro, err);
+  }
+  while (rc == QB_OK) {
+    const qb_manifest_entry *e;
+    if ((rc = qb_manifest_reader_next(&e, r, err)) || !e) break;
+    int64_t rows = e->data_file.record_count > 0 ? e->data_file.record_count : 0;
+    if (e->status == QB_ENTRY_ADDED) c->added_files_count++, c->added_rows_count += rows;
+    else if (e->status == QB_ENTRY_EXISTING) c->existing_files_count++, c->existing_rows_count += rows;
+    else c->deleted_files_count++, c->deleted_rows_count += rows;
+  }
+  qb_manifest_reader_close(r);
+  if (rc) {
+    qb_manifest_file_free(c);
+    rc = qb_err_wrap(err, "manifest %s of snapshot %" PRId64, path, p->parent ? p->parent->snapshot_id : -1);
+  } else {
+    *out = c;
+  }
+  free(path);
+  return rc;
+}
+
 /* MergeAppend: when a spec has at least min-count-to-merge data manifests, its manifests below the target
  * size (and the new one) are merged into one, new entries ADDED and the others EXISTING. */
 static int merge_manifests(qb_manifest_file **out, qb_producer *p, int32_t spec_id, int64_t target, qb_err *err)
@@ -813,7 +857,9 @@ int qb_producer__apply(qb_producer *p, const qb_tbl *base, int attempt, qb_metad
   bool removes = s->n_removed || rm.filter || rm.replaced, merging = false;
   for (size_t k = 0; k < n_merges; k++) merging = merging || merges[k].active;
   if ((rc = open_parent_list(&lr, p, err))) goto done;
-  if (lr && !removes && !merging) { /* all of them unchanged: copied block by block where the format allows */
+  /* all of them unchanged: copied block by block where the format allows (v1 lists and inline manifests go
+   * through the loop below, which completes entries without length or counts) */
+  if (lr && !removes && !merging && qb_manifest_list_reader_format_version(lr) != 1) {
     if ((rc = qb_manifest_list_writer__append_rest(lw, lr, NULL, err))) goto done;
     qb_manifest_list_reader_close(lr);
     lr = NULL;
@@ -850,6 +896,7 @@ int qb_producer__apply(qb_producer *p, const qb_tbl *base, int attempt, qb_metad
       if (r.filter && (rc = qb_bexpr__project(&r.proj, r.filter, r.spec, p->schema, &p->arena, err))) goto done;
       if ((rc = filter_manifest(&rewritten, p, mf, &r, err))) goto done;
     }
+    if (!rewritten && (rc = complete_manifest(&rewritten, p, mf, err))) goto done;
     rc = qb_manifest_list_writer_append(lw, rewritten ? rewritten : mf, err);
     qb_manifest_file_free(rewritten);
     if (rc) goto done;

@@ -34,5 +34,22 @@ first=$("$QBERG" snapshots "$TMPDIR/inl" | awk 'NR == 2 {print $1}')
 [ "$(rows "$TMPDIR/inl" --as-of "$first" 2>&1)" = 3 ] && ok || bad "inline v1 old snapshot"
 "$QBERG" fsck "$TMPDIR/inl" --deep >"$TMPDIR/fsck" 2>&1 && ok || bad "fsck inline: $(tail -3 "$TMPDIR/fsck")"
 
+# append to it: the new list carries the inline manifests with their length (from the file) and counts (from
+# their entries), as Java's GenericManifestFile does; before, every append failed ("path, length and spec id
+# are required")
+cp -r "$data/duckdb-v1-inline-manifests" "$TMPDIR/inl2"
+printf '{"id":10,"category":"gamma","amount":5}\n' >"$TMPDIR/r2.jsonl"
+"$QBERG" append "$TMPDIR/inl2" "$TMPDIR/r2.jsonl" >/dev/null && ok || bad "append to inline v1 table"
+"$QBERG" append "$TMPDIR/inl2" "$TMPDIR/r2.jsonl" --fast >/dev/null && ok || bad "fast append to inline v1 table"
+[ "$(rows "$TMPDIR/inl2" 2>&1)" = 5 ] && ok || bad "inline v1 after appends: $(rows "$TMPDIR/inl2" 2>&1 | tail -c 300)"
+[ "$(rows "$TMPDIR/inl2" --where "category = 'alpha'")" = 2 ] && ok || bad "inline v1 old rows after append"
+"$QBERG" fsck "$TMPDIR/inl2" --deep >"$TMPDIR/fsck" 2>&1 && ok || bad "fsck inline after append: $(tail -3 "$TMPDIR/fsck")"
+node "$QB_ORACLES/avro-dump.mjs" "$(ls -t "$TMPDIR"/inl2/metadata/snap-*.avro | head -1)" --records-only >"$TMPDIR/list.jsonl" && ok || bad "avsc reads the new list"
+node -e '
+const recs = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+const old = recs.find(r => r.manifest_path.endsWith("d65f86b0-b799-467f-b1f4-9c697e4c4fc7-m0.avro"));
+process.exit(old && old.manifest_length === 6147 && old.added_files_count === 2 && old.added_rows_count === 3 ? 0 : 1);' \
+  "$TMPDIR/list.jsonl" && ok || bad "inline manifest entry in the new list: $(cat "$TMPDIR/list.jsonl")"
+
 echo "v1_writes: $pass passed, $fail failed"
 [ "$fail" = 0 ]
