@@ -16,7 +16,8 @@
 typedef struct eqset {
   size_t n_ids;
   int32_t ids[MAX_EQ_IDS];
-  qb_map keys; /* serialised key tuples */
+  qb_schema *hist; /* the key columns' schema when the read schema lacks some of them (dropped since), else NULL */
+  qb_map keys;     /* serialised key tuples */
 } eqset;
 
 struct qb_delete_index {
@@ -54,6 +55,7 @@ static void eqset_free(eqset *s)
 {
   if (!s) return;
   qb_map_free(&s->keys);
+  qb_schema_free(s->hist);
   free(s);
 }
 
@@ -270,6 +272,50 @@ static int build_key(qb_buf *b, const qb_schema *schema, const qb_value *row, co
   return QB_OK;
 }
 
+/* Whether every key column of `s` is a primitive column of `schema` outside lists and maps */
+static bool holds_keys(const qb_schema *schema, const eqset *s, int32_t *missing)
+{
+  for (size_t i = 0; i < s->n_ids; i++) {
+    const qb_schema_entry *e = qb_schema__entry(schema, s->ids[i]);
+    if (!e || e->in_collection || !e->path_len || !qb_type_is_primitive(e->field->type)) {
+      *missing = s->ids[i];
+      return false;
+    }
+  }
+  return true;
+}
+
+/* The schema the key columns are read with: the read schema when it holds them all; else (a key column was
+ * dropped after the delete file was written: the delete still applies, its values are in the data files and
+ * its type in the table's older schemas, as iceberg-go #1951 resolves it) the top-level fields holding them in
+ * the newest schema of the table that has them all. Such deletes are turned into positions per data file. */
+static int key_schema(const qb_schema **out, eqset *s, const qb_delete_index *x, qb_err *err)
+{
+  int32_t missing = 0, ignored;
+  *out = x->schema;
+  if (holds_keys(x->schema, s, &missing)) return QB_OK;
+  const qb_table_metadata *md = x->t->md;
+  for (size_t i = md ? qb_table_metadata_n_schemas(md) : 0; i-- > 0;) {
+    const qb_schema *hs = qb_table_metadata_schema_at(md, i);
+    if (!holds_keys(hs, s, &ignored)) continue;
+    const qb_type *st = qb_schema_struct(hs);
+    qb_field fields[MAX_EQ_IDS];
+    size_t n = 0;
+    for (size_t k = 0; k < s->n_ids; k++) {
+      const qb_field *top = &st->fields[qb_schema__entry(hs, s->ids[k])->path[0]];
+      bool seen = false;
+      for (size_t j = 0; j < n && !seen; j++) seen = fields[j].id == top->id;
+      if (!seen) fields[n++] = *top;
+    }
+    int rc = qb_schema_new(&s->hist, qb_schema_id(hs), fields, n, NULL, 0, err);
+    if (rc) return rc;
+    *out = s->hist;
+    return QB_OK;
+  }
+  return QB_FAIL(err, QB_EUNSUPPORTED, "equality field id %d is not a primitive column of any schema of the table",
+                 (int)missing);
+}
+
 static int load_eqset(eqset **out, qb_delete_index *x, const qb_data_file *del, qb_err *err)
 {
   eqset *s = calloc(1, sizeof *s);
@@ -277,23 +323,23 @@ static int load_eqset(eqset **out, qb_delete_index *x, const qb_data_file *del, 
   qb_map_init(&s->keys);
   s->n_ids = del->n_equality_ids;
   memcpy(s->ids, del->equality_ids, s->n_ids * sizeof *s->ids);
-  const qb_type *st = qb_schema_struct(x->schema);
-  bool *needed = calloc(st->n_fields ? st->n_fields : 1, sizeof *needed);
+  const qb_schema *ks;
+  bool *needed = NULL;
   char *path = NULL;
   qb_data_reader *r = NULL;
-  int rc = needed ? qb_tbl__path(&path, x->t, del->file_path, err) : QB_FAIL(err, QB_ENOMEM, "out of memory");
-  for (size_t i = 0; rc == QB_OK && i < s->n_ids; i++) {
-    const qb_schema_entry *e = qb_schema__entry(x->schema, s->ids[i]);
-    if (!e || e->in_collection || !e->path_len || !qb_type_is_primitive(e->field->type))
-      rc = QB_FAIL(err, QB_EUNSUPPORTED, "equality field id %d is not a primitive column of the schema", s->ids[i]);
-    else needed[e->path[0]] = true;
+  int rc = key_schema(&ks, s, x, err);
+  if (rc == QB_OK) {
+    const qb_type *st = qb_schema_struct(ks);
+    needed = calloc(st->n_fields ? st->n_fields : 1, sizeof *needed);
+    rc = needed ? qb_tbl__path(&path, x->t, del->file_path, err) : QB_FAIL(err, QB_ENOMEM, "out of memory");
   }
-  qb_data_reader_opts o = {x->schema, needed, x->mapping, NULL, NULL, NULL, 0};
+  for (size_t i = 0; rc == QB_OK && i < s->n_ids; i++) needed[qb_schema__entry(ks, s->ids[i])->path[0]] = true;
+  qb_data_reader_opts o = {ks, needed, x->mapping, NULL, NULL, NULL, 0};
   if (rc == QB_OK) rc = qb_data_reader__open(&r, x->t->io, path, &o, err);
   while (rc == QB_OK) {
     const qb_value *row;
     if ((rc = qb_data_reader__next(&row, NULL, r, err)) || !row) break;
-    if ((rc = build_key(&x->key, x->schema, row, s->ids, s->n_ids, err))) break;
+    if ((rc = build_key(&x->key, ks, row, s->ids, s->n_ids, err))) break;
     rc = qb_map_put(&s->keys, x->key.p ? x->key.p : (const uint8_t *)"", x->key.n, (void *)1, NULL, err);
   }
   qb_data_reader__close(r);
@@ -305,6 +351,29 @@ static int load_eqset(eqset **out, qb_delete_index *x, const qb_data_file *del, 
   }
   free(path);
   free(needed);
+  return rc;
+}
+
+/* An equality delete keyed on columns the read schema no longer has: the positions of the data file's rows it
+ * deletes, found by reading the file's key columns with the schema that still has them. */
+static int eq_positions(qb_delete_index *x, const qb_data_file *f, const eqset *s, qb_err *err)
+{
+  char *path;
+  int rc = qb_tbl__path(&path, x->t, f->file_path, err);
+  if (rc) return rc;
+  qb_data_reader *r = NULL;
+  qb_data_reader_opts o = {s->hist, NULL, x->mapping, NULL, NULL, NULL, 0};
+  rc = qb_data_reader__open(&r, x->t->io, path, &o, err);
+  while (rc == QB_OK) {
+    const qb_value *row;
+    int64_t pos;
+    if ((rc = qb_data_reader__next(&row, &pos, r, err)) || !row) break;
+    if ((rc = build_key(&x->key, s->hist, row, s->ids, s->n_ids, err))) break;
+    if (qb_map_get(&s->keys, x->key.p ? x->key.p : (const uint8_t *)"", x->key.n)) rc = add_pos(x, pos, err);
+  }
+  qb_data_reader__close(r);
+  if (rc) qb_err_wrap(err, "data file %s: key columns of equality deletes", path);
+  free(path);
   return rc;
 }
 
@@ -327,6 +396,10 @@ int qb_delete_index__begin_file(qb_delete_index *x, const qb_data_file *f, const
         eqset_free(s);
         return rc;
       }
+    }
+    if (s->hist) {
+      if ((rc = eq_positions(x, f, s, err))) return rc;
+      continue;
     }
     if (x->n_eq == x->cap_eq) {
       size_t nc = x->cap_eq ? x->cap_eq * 2 : 8;
