@@ -109,7 +109,12 @@ int qb_clean_metadata(qb_table *t, const qb_clean_metadata_options *opts, qb_cle
   rc = keep_path(&c, qb_table_metadata_path(t), err);
   size_t n;
   const qb_metadata_log_entry *log = qb_table_metadata_metadata_log(m.view.md, &n);
-  for (size_t i = 0; rc == QB_OK && i < n; i++) rc = keep_path(&c, log[i].metadata_file, err);
+  for (size_t i = 0; rc == QB_OK && i < n; i++) {
+    char *own = qb_maint__logged_metadata_file(&m, log[i].metadata_file);
+    rc = keep_path(&c, log[i].metadata_file, err);
+    if (rc == QB_OK && own) rc = keep_path(&c, own, err);
+    free(own);
+  }
   char *dir = qb_str_printf("%s/metadata", qb_table_location(t));
   if (rc == QB_OK && !dir) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
   if (rc == QB_OK) rc = qb_fileio_list_dir(m.io, dir, on_entry, &c, err);

@@ -35,6 +35,12 @@ int qb_maint__key_into(char **buf, size_t *cap, const qb_maint_tbl *m, const cha
 /* The path to delete for `recorded`, or *out NULL when it must not be deleted: outside the table
  * directory once resolved and normalised, a ".." segment, an unparsable URI. malloc'd. */
 int qb_maint__deletable(char **out, const qb_maint_tbl *m, const char *recorded, qb_err *err);
+/* The file a metadata-log entry names, where this table keeps it: `<directory>/metadata/<name>` for an entry
+ * whose name is a metadata file name in a metadata/ directory, whatever the rest of its spelling (the log
+ * records each file where it was written: a table copied or moved since, or opened under another location
+ * than the one recorded, spells it differently, yet a Hadoop table's metadata files only ever live in its own
+ * metadata/ directory), else NULL. malloc'd. */
+char *qb_maint__logged_metadata_file(const qb_maint_tbl *m, const char *logged);
 /* Same test for a path listed under the table directory (physical already). */
 bool qb_maint__inside(const qb_maint_tbl *m, const char *normalized);
 /* A set of path keys, each with an optional string value (a recorded path), all stored in one arena: the

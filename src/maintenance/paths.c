@@ -235,3 +235,14 @@ int qb_maint__pathset_add(qb_maint_pathset *s, const char *key, const char *valu
   if (added) *added = true;
   return QB_OK;
 }
+
+char *qb_maint__logged_metadata_file(const qb_maint_tbl *m, const char *logged)
+{
+  const char *base = qb_path_base(logged);
+  size_t bl = strlen(base), ll = strlen(logged);
+  int64_t v;
+  if (qb_hadoop__parse_name(base, &v) == QB_MDNAME_NONE || ll < bl + 10 ||
+      strncmp(logged + ll - bl - 10, "/metadata/", 10) != 0)
+    return NULL;
+  return qb_str_printf("%s/metadata/%s", qb_table_location(m->t), base);
+}

@@ -70,7 +70,12 @@ static int collect(orphan_ctx *c, qb_err *err)
   int rc = add_valid(c, qb_table_metadata_path(c->m->t), err);
   size_t n;
   const qb_metadata_log_entry *log = qb_table_metadata_metadata_log(md, &n);
-  for (size_t i = 0; rc == QB_OK && i < n; i++) rc = add_valid(c, log[i].metadata_file, err);
+  for (size_t i = 0; rc == QB_OK && i < n; i++) {
+    char *own = qb_maint__logged_metadata_file(c->m, log[i].metadata_file);
+    rc = add_valid(c, log[i].metadata_file, err);
+    if (rc == QB_OK && own) rc = add_valid(c, own, err);
+    free(own);
+  }
   char *hint = qb_str_printf("%s/metadata/version-hint.text", qb_table_location(c->m->t));
   if (!hint) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   if (rc == QB_OK) rc = add_valid(c, hint, err);

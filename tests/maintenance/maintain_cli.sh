@@ -159,6 +159,23 @@ for name in icebird-java-bunnies duckdb-equality-deletes; do
     fail "$name: icebird after rewrite-manifests"
 done
 
+# a table of another engine whose location is not its directory (s3a://…), committed to by qberg and then moved:
+# the metadata-log names the files qberg logged by the directory they were written in; remove-orphans and
+# clean-metadata find them in the table's metadata/ directory by name. Before, both took every such file of
+# the log for an orphan or an old version and deleted it.
+F=$TMPDIR/foreign-moved
+cp -r "$QB_TEST_DATA/iceberg/icebird-java-bunnies" "$F"
+chmod -R u+w "$F"
+"$QBERG" alter "$F" set-property k=v >/dev/null || fail "alter 1 on the foreign table"
+"$QBERG" alter "$F" set-property k=w >/dev/null || fail "alter 2 on the foreign table"
+mv "$F" "$F-2"
+find "$F-2" -exec touch -d '5 days ago' {} +
+out=$("$QBERG" maintain remove-orphans "$F-2" --delete --verbose)
+echo "$out" | grep -q 'metadata.json' && fail "remove-orphans deleted files of the metadata-log: $out"
+out=$("$QBERG" maintain clean-metadata "$F-2" --force --dry-run)
+echo "$out" | grep -q 'would delete' && fail "clean-metadata would delete files of the metadata-log: $out"
+[ "$(ls "$F-2"/metadata/*.metadata.json | wc -l)" = 7 ] || fail "metadata files of the moved table: $(ls "$F-2/metadata")"
+
 # 'all' on a format v1 table: rewrite-manifests (which refuses v1) is left out of the routine instead of
 # failing it on every run
 cp -r "$QB_TEST_DATA/iceberg/duckdb-name-mapping" "$TMPDIR/v1t"
