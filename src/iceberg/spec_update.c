@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Partition spec evolution (spec "Partition Evolution"; Java BaseUpdatePartitionSpec): add and remove
  * partition fields of the default spec and commit the result as a new default spec. Files written under
- * older specs keep their spec id and are still pruned by it; v2 drops removed fields instead of keeping
- * them as void transforms. */
+ * older specs keep their spec id and are still pruned by it; v2 drops removed fields, v1 keeps them as void
+ * transforms (v1 partition field ids are implicit, 1000, 1001, ... by position: Java's v1 rule). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@ struct qb_spec_change {
   qb_arena arena;
   const qb_schema *schema;  /* the current schema (borrowed from the metadata: valid until the commit) */
   int32_t start_spec_id;
+  bool v1; /* format v1: removed fields stay as void transforms, with their ids */
   qb_partition_field fields[MAX_FIELDS];
   size_t n;
   int rc;
@@ -51,6 +52,7 @@ int qb_spec_change__new(qb_spec_change **out, qb_table *t, const qb_table_metada
   qb_arena_init(&c->arena, 2048);
   c->schema = qb_table_metadata_current_schema(md);
   c->start_spec_id = spec->spec_id;
+  c->v1 = qb_table_metadata_format_version(md) == 1;
   for (size_t i = 0; i < spec->n_fields; i++) {
     c->fields[i] = spec->fields[i];
     if (!(c->fields[i].name = qb_arena_strdup(&c->arena, spec->fields[i].name))) {
@@ -103,6 +105,15 @@ int qb_spec_add_field(qb_spec_change *c, const char *source, const qb_transform 
     name = buf;
   }
   for (size_t i = 0; i < c->n; i++) {
+    if (!strcmp(c->fields[i].name, name) && c->v1 && c->fields[i].transform.kind == QB_TR_VOID) {
+      /* Java (v1): the removed field the new one replaces is renamed name_<field id> */
+      char renamed[600];
+      snprintf(renamed, sizeof renamed, "%s_%d", name, (int)c->fields[i].field_id);
+      char *nm = qb_arena_strdup(&c->arena, renamed);
+      if (!nm) return fail(c, QB_FAIL(err, QB_ENOMEM, "out of memory"), err);
+      c->fields[i].name = nm;
+      continue;
+    }
     if (!strcmp(c->fields[i].name, name))
       return fail(c, QB_FAIL(err, QB_EINVAL, "the spec already has a partition field named '%s'", name), err);
     if (c->fields[i].source_id == f->id && c->fields[i].transform.kind == transform->kind &&
@@ -121,6 +132,10 @@ int qb_spec_remove_field(qb_spec_change *c, const char *name, qb_err *err)
   if (rc) return rc;
   for (size_t i = 0; i < c->n; i++)
     if (!strcmp(c->fields[i].name, name)) {
+      if (c->v1) { /* Java BaseUpdatePartitionSpec: v1 keeps the field, id and name, as a void transform */
+        c->fields[i].transform = (qb_transform){.kind = QB_TR_VOID};
+        return QB_OK;
+      }
       memmove(&c->fields[i], &c->fields[i + 1], (c->n - i - 1) * sizeof c->fields[0]);
       c->n--;
       return QB_OK;

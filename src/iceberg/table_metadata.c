@@ -770,9 +770,16 @@ int qb_metadata_builder_add_spec(qb_metadata_builder *b, const qb_partition_spec
   if ((rc = qb_partition_spec__copy(&copy, &md->arena, spec, err))) return done(b, rc, err);
   copy.spec_id = id;
   /* Java freshSpec: in v2 a field equal to an existing one (same source, transform, name) keeps its
-   * id; every other field gets last-partition-id + 1. */
+   * id; every other field gets last-partition-id + 1. In v1 a field that comes with an id keeps it (a field
+   * removed by a spec update stays as a void transform with its id: v1 ids are 1000, 1001, ... by position)
+   * and a new one gets last-partition-id + 1. */
   qb_partition_field *f = (qb_partition_field *)copy.fields;
   for (size_t i = 0; i < copy.n_fields; i++) {
+    if (md->format_version == 1) { /* no recycling of ids in v1 (Java recycles from v2 on) */
+      if (f[i].field_id < 1000) f[i].field_id = ++md->last_partition_id;
+      else if (f[i].field_id > md->last_partition_id) md->last_partition_id = f[i].field_id;
+      continue;
+    }
     int32_t reuse = 0;
     for (size_t s = 0; s < md->n_specs && !reuse; s++)
       for (size_t k = 0; k < md->specs[s].n_fields && !reuse; k++) {
