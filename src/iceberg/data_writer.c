@@ -783,6 +783,34 @@ static int write_row(qb_data_writer *w, const qb_value *row, qb_err *err)
   return QB_OK;
 }
 
+int qb_data_writer__partition_of(qb_data_writer *w, const qb_value *row, const uint8_t **key, size_t *n,
+                                 qb_err *err)
+{
+  if (w->rc) {
+    if (err) *err = w->first;
+    return w->rc;
+  }
+  int rc = input_row(w, &row, err);
+  if (rc) return rc;
+  const qb_type *st = qb_schema_struct(w->schema);
+  if (!row || row->kind != QB_V_STRUCT || row->u.seq.n != st->n_fields)
+    return QB_FAIL(err, QB_EINVAL, "a row is a struct of %zu columns", st->n_fields);
+  qb_arena_release(&w->nest);
+  qb_arena_init(&w->nest, 4096);
+  for (size_t i = 0; i < st->n_fields; i++)
+    if ((rc = normalise(&w->norm[i], &st->fields[i], &row->u.seq.items[i], &w->nest, err))) return rc;
+  qb_value nrow = {.kind = QB_V_STRUCT, .u.seq = {w->norm, st->n_fields}};
+  size_t np = w->spec->n_fields;
+  if (np && (rc = qb_partition_spec_eval(w->pvals, w->pscratch, w->spec, w->schema, &nrow, err)))
+    return qb_err_wrap(err, "partitioning a row");
+  if ((rc = partition_key(&w->key, w->pvals, np, err))) return rc;
+  *key = w->key.p ? w->key.p : (const uint8_t *)"";
+  *n = w->key.n;
+  return QB_OK;
+}
+
+size_t qb_data_writer__max_open(const qb_data_writer *w) { return w->max_open; }
+
 int qb_data_writer_write(qb_data_writer *w, const qb_value *row, qb_err *err)
 {
   if (w->rc) {

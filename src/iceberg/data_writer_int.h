@@ -30,4 +30,13 @@ int qb_data_writer__open(qb_data_writer **out, const qb_tbl *t, const qb_schema 
  * same type, nested types by shape (their inner ids, names and requiredness may differ). */
 bool qb_data_writer__same_shape(const qb_type *a, const qb_type *b);
 
+/* data_writer.c: the partition a row (of the writer's input schema) would be written under, as the bytes the
+ * writer keys its open files by (valid until the next call on `w`); nothing is written. The number of files
+ * the writer keeps open at once (beyond it, the least recently written is finished). For callers that
+ * route a row stream through the writer in passes of at most that many partitions (compaction into a new
+ * spec: without it, every row of a partition beyond the limit started a new file). */
+int qb_data_writer__partition_of(qb_data_writer *w, const qb_value *row, const uint8_t **key, size_t *n,
+                                 qb_err *err);
+size_t qb_data_writer__max_open(const qb_data_writer *w);
+
 #endif

@@ -350,8 +350,33 @@ static void written_release(written *w, qb_fileio *io, bool delete_files)
   memset(w, 0, sizeof *w);
 }
 
-/* Stream the rows of one data file, deletes applied, into the writer. */
-static int copy_rows(plan *p, const cfile *c, qb_data_writer *w, qb_err *err)
+/* The target partitions of one pass over a group's files (old-spec groups: their rows fan out to partitions
+ * of the current spec). A row goes to the writer when its partition is taken by this pass: already taken, or
+ * new while fewer than the writer keeps open are; partitions of earlier passes are done; any other row is
+ * left for a later pass. So no open file is finished early, which made a file per row beyond the limit. */
+typedef struct passes {
+  qb_map done, taken; /* partition keys */
+  size_t n_taken, limit;
+  bool more; /* rows were left for another pass */
+} passes;
+
+static int pass_takes(bool *take, passes *ps, qb_data_writer *w, const qb_value *row, qb_err *err)
+{
+  const uint8_t *key;
+  size_t n;
+  int rc = qb_data_writer__partition_of(w, row, &key, &n, err);
+  if (rc) return rc;
+  *take = false;
+  if (qb_map_get(&ps->done, key, n)) return QB_OK;
+  if (qb_map_get(&ps->taken, key, n)) return *take = true, QB_OK;
+  if (ps->n_taken >= ps->limit) return ps->more = true, QB_OK;
+  ps->n_taken++;
+  *take = true;
+  return qb_map_put(&ps->taken, key, n, (void *)1, NULL, err);
+}
+
+/* Stream the rows of one data file, deletes applied, into the writer (those of this pass only, with `ps`). */
+static int copy_rows(plan *p, const cfile *c, qb_data_writer *w, passes *ps, qb_err *err)
 {
   int rc = qb_delete_index__begin_file(p->dx, c->f, c->dels, c->n_dels, err);
   if (rc) return rc;
@@ -368,6 +393,11 @@ static int copy_rows(plan *p, const cfile *c, qb_data_writer *w, qb_err *err)
     int64_t pos;
     if ((rc = qb_data_reader__next(&row, &pos, r, err)) || !row) break;
     if (qb_delete_index__deleted(p->dx, row, pos)) continue;
+    bool take = true;
+    if (ps && ((rc = pass_takes(&take, ps, w, row, err)) || !take)) {
+      if (rc) break;
+      continue;
+    }
     if ((rc = qb_data_writer_write(w, row, err))) break;
   }
   qb_data_reader__close(r);
@@ -382,13 +412,30 @@ static int rewrite_group(plan *p, qb_table *t, qb_txn *txn, const cgroup *gr, wr
   qb_data_writer *w;
   int rc = qb_data_writer_open(&w, t, &wo, err);
   if (rc) return rc;
-  for (size_t i = gr->first; rc == QB_OK && i != SIZE_MAX; i = p->files[i].next) {
-    const cfile *c = &p->files[i];
-    if ((rc = copy_rows(p, c, w, err))) break;
-    if ((rc = qb_txn_remove_file(txn, c->f->file_path, err))) break;
-    rep->files_in++;
-    rep->bytes_in += c->f->file_size_in_bytes;
+  /* a group of the current spec writes one partition; an old spec's may fan out to many: in passes */
+  passes ps = {.limit = qb_data_writer__max_open(w)};
+  qb_map_init(&ps.done);
+  qb_map_init(&ps.taken);
+  for (size_t pass = 0; rc == QB_OK; pass++) {
+    for (size_t i = gr->first; rc == QB_OK && i != SIZE_MAX; i = p->files[i].next) {
+      const cfile *c = &p->files[i];
+      if ((rc = copy_rows(p, c, w, gr->old_spec ? &ps : NULL, err))) break;
+      if (pass) continue;
+      if ((rc = qb_txn_remove_file(txn, c->f->file_path, err))) break;
+      rep->files_in++;
+      rep->bytes_in += c->f->file_size_in_bytes;
+    }
+    if (rc || !ps.more) break;
+    for (size_t k = 0; rc == QB_OK && k < ps.taken.cap; k++) /* this pass's partitions are complete */
+      if (ps.taken.slots[k].key)
+        rc = qb_map_put(&ps.done, ps.taken.slots[k].key, ps.taken.slots[k].key_len, (void *)1, NULL, err);
+    qb_map_free(&ps.taken);
+    qb_map_init(&ps.taken);
+    ps.n_taken = 0;
+    ps.more = false;
   }
+  qb_map_free(&ps.done);
+  qb_map_free(&ps.taken);
   if (rc == QB_OK) rc = qb_data_writer_close(w, err);
   if (rc) {
     qb_data_writer_abort(w);
