@@ -456,6 +456,20 @@ int qb_schema_change__apply(qb_schema_change *c, const qb_table_metadata *base, 
     rc = qb_err_wrap(err, "this schema change conflicts with the default partition spec %d", (int)spec->spec_id);
   if (rc == QB_OK) rc = qb_metadata_builder_add_schema(b, s, NULL, err);
   if (rc == QB_OK) rc = qb_metadata_builder_set_current_schema(b, -1, err);
+  /* A table with a name mapping (files written without field ids) gets it updated as Java's SchemaUpdate
+   * does: the new names, the new columns. A mapping that does not parse stays as it is (Java logs and goes
+   * on): the schema change does not depend on it, and scans report the mapping's own error. */
+  const char *nm = qb_table_metadata_property(base, "schema.name-mapping.default");
+  char *updated = NULL;
+  qb_err nerr = QB_ERR_INIT;
+  if (rc == QB_OK && nm && qb_name_mapping__update(&updated, nm, cur, s, &nerr) == QB_OK && updated) {
+    qb_kv kv = {"schema.name-mapping.default", updated};
+    rc = qb_metadata_builder_set_properties(b, &kv, 1, err);
+  } else if (rc == QB_OK && nm && nerr.code == QB_ENOMEM) {
+    rc = QB_FAIL(err, QB_ENOMEM, "updating schema.name-mapping.default: out of memory");
+  }
+  free(updated);
+  qb_err_clear(&nerr);
   qb_schema_free(s);
   qb_arena_release(&a);
   return rc;

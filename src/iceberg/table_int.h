@@ -50,6 +50,13 @@ struct qb_name_mapping {
 int qb_name_mapping__parse(const qb_name_mapping **out, const char *json, qb_arena *a, qb_err *err);
 /* The entry of `level` that lists `name`, or NULL. */
 const qb_name_mapping *qb_name_mapping__find(const qb_name_mapping *level, const char *name);
+/* The mapping `json` brought in step with a schema change from `old` to `now`, as Java's SchemaUpdate does
+ * (MappingUtil.update): a renamed field's entry gets the new name too (files written before keep theirs), an
+ * added field gets an entry (with its nested fields) under its container's entry when that is mapped.
+ * Unlike Java, a name another entry of the level lists stays with it (the renamed or added field does not
+ * get it: moving it would re-point files written before). Dropped fields keep their entries. *out is a new
+ * malloc'd text, or NULL when nothing changed. */
+int qb_name_mapping__update(char **out, const char *json, const qb_schema *old, const qb_schema *now, qb_err *err);
 
 /* ---- data_reader.c ---- */
 
