@@ -285,13 +285,15 @@ static int pushdown(qb_scan *s, qb_err *err)
   return QB_OK;
 }
 
-static spec_filter *filter_for_spec(qb_scan *s, int32_t spec_id, qb_err *err)
+static spec_filter *filter_for_spec(qb_scan *s, const qb_manifest_file *mf, qb_err *err)
 {
+  int32_t spec_id = mf->partition_spec_id;
   for (size_t i = 0; i < s->n_specs; i++)
     if (s->specs[i].spec_id == spec_id) return &s->specs[i];
   const qb_partition_spec *spec = qb_table_metadata_spec_by_id(s->tbl.md, spec_id);
   if (!spec) {
-    QB_FAIL(err, QB_ECORRUPT, "a manifest names partition spec %d, which the table does not have", spec_id);
+    QB_FAIL(err, QB_ECORRUPT, "manifest %s: the manifest list names partition spec %d, which the table does not have",
+            mf->manifest_path, spec_id);
     return NULL;
   }
   spec_filter *ns = realloc(s->specs, (s->n_specs + 1) * sizeof *ns);
@@ -302,9 +304,7 @@ static spec_filter *filter_for_spec(qb_scan *s, int32_t spec_id, qb_err *err)
   s->specs = ns;
   spec_filter *f = &s->specs[s->n_specs];
   f->spec_id = spec_id;
-  f->readable = true;
-  for (size_t i = 0; i < spec->n_fields; i++)
-    if (!qb_schema_find_field(s->schema, spec->fields[i].source_id)) f->readable = false;
+  f->readable = qb_tbl__spec_binds(spec, s->schema);
   f->proj = &qb_bexpr__true;
   if (f->readable && qb_bexpr__project(&f->proj, s->filter, spec, s->schema, &s->arena, err)) return NULL;
   s->n_specs++;
@@ -332,21 +332,10 @@ static int open_list_of(qb_scan *s, const qb_snapshot *snap, qb_err *err)
 
 static int open_list(qb_scan *s, qb_err *err) { return open_list_of(s, s->snap, err); }
 
-static int open_manifest(qb_manifest_reader **out, qb_scan *s, const qb_manifest_file *mf, const spec_filter *sf,
-                         qb_err *err)
+/* As every reader of the table's manifests does (fsck checks them this way too) */
+static int open_manifest(qb_manifest_reader **out, qb_scan *s, const qb_manifest_file *mf, qb_err *err)
 {
-  char *path;
-  int rc = qb_tbl__path(&path, &s->tbl, mf->manifest_path, err);
-  if (rc) return rc;
-  qb_manifest_read_options ro = QB_MANIFEST_READ_OPTIONS_INIT;
-  ro.manifest = mf;
-  if (sf->readable) {
-    ro.spec = qb_table_metadata_spec_by_id(s->tbl.md, sf->spec_id);
-    ro.schema = s->schema;
-  }
-  rc = qb_manifest_reader_open(out, s->tbl.io, path, &ro, err);
-  free(path);
-  return rc;
+  return qb_tbl__open_manifest(out, &s->tbl, s->schema, mf, err);
 }
 
 /* Read every delete manifest of the snapshot into the delete index (Java reads them before the data). */
@@ -364,10 +353,10 @@ static int index_deletes(qb_scan *s, qb_err *err)
     if ((rc = qb_manifest_list_reader_next(&mf, s->list, err)) || !mf) break;
     if (mf->content != QB_MANIFEST_DELETES) continue;
     s->m.delete_manifests++;
-    spec_filter *sf = filter_for_spec(s, mf->partition_spec_id, err);
+    spec_filter *sf = filter_for_spec(s, mf, err);
     if (!sf) return err->code;
     qb_manifest_reader *r;
-    if ((rc = open_manifest(&r, s, mf, sf, err))) return rc;
+    if ((rc = open_manifest(&r, s, mf, err))) return rc;
     for (;;) {
       const qb_manifest_entry *e;
       if ((rc = qb_manifest_reader_next(&e, r, err)) || !e) break;
@@ -465,13 +454,13 @@ static int plan_next(const qb_scan_task **task, qb_scan *s, qb_err *err)
         s->m.manifests_skipped++;
         continue;
       }
-      spec_filter *sf = filter_for_spec(s, mf->partition_spec_id, err);
+      spec_filter *sf = filter_for_spec(s, mf, err);
       if (!sf) return err->code;
       if (!qb_bexpr__summary_might_match(sf->proj, mf, qb_table_metadata_spec_by_id(s->tbl.md, sf->spec_id))) {
         s->m.manifests_skipped++;
         continue;
       }
-      if ((rc = open_manifest(&s->mr, s, mf, sf, err))) return rc;
+      if ((rc = open_manifest(&s->mr, s, mf, err))) return rc;
       s->mr_spec = qb_manifest_reader_spec(s->mr);
       s->mr_proj = sf->readable ? sf->proj : &qb_bexpr__true;
       s->mr_spec_id = sf->spec_id;

@@ -76,23 +76,29 @@ void qb_tbl__delete_quietly(qb_fileio *io, const char *path)
   if (qb_fileio_delete(io, path, &e) != QB_OK) qb_err_clear(&e);
 }
 
+bool qb_tbl__spec_binds(const qb_partition_spec *spec, const qb_schema *schema)
+{
+  for (size_t i = 0; i < spec->n_fields; i++)
+    if (!qb_schema_find_field(schema, spec->fields[i].source_id)) return false;
+  return true;
+}
+
 int qb_tbl__open_manifest(qb_manifest_reader **out, const qb_tbl *t, const qb_schema *schema,
                           const qb_manifest_file *mf, qb_err *err)
 {
-  char *path;
-  int rc = qb_tbl__path(&path, t, mf->manifest_path, err);
-  if (rc) return rc;
+  *out = NULL;
   qb_manifest_read_options ro = QB_MANIFEST_READ_OPTIONS_INIT;
   ro.manifest = mf;
   ro.spec = qb_table_metadata_spec_by_id(t->md, mf->partition_spec_id);
-  ro.schema = ro.spec ? schema : NULL;
+  if (!ro.spec)
+    return QB_FAIL(err, QB_ECORRUPT, "manifest %s: the manifest list names partition spec %d, which the table does not have",
+                   mf->manifest_path, (int)mf->partition_spec_id);
+  if (qb_tbl__spec_binds(ro.spec, schema)) ro.schema = schema;
+  else ro.spec = NULL; /* its source columns are gone from `schema` (dropped since): the file's own types */
+  char *path;
+  int rc = qb_tbl__path(&path, t, mf->manifest_path, err);
+  if (rc) return rc;
   rc = qb_manifest_reader_open(out, t->io, path, &ro, err);
-  if (rc == QB_EINVAL) { /* the spec's source columns are gone from the current schema: the file's own types */
-    qb_err_clear(err);
-    ro.spec = NULL;
-    ro.schema = NULL;
-    rc = qb_manifest_reader_open(out, t->io, path, &ro, err);
-  }
   free(path);
   return rc;
 }

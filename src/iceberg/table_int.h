@@ -28,8 +28,12 @@ int qb_tbl__new_path(char **physical, char **recorded, const qb_tbl *t, const ch
 /* An integer table property (Java PropertyUtil.propertyAsLong): `def` when absent, QB_EINVAL when junk. */
 int qb_tbl__prop_i64(int64_t *out, const qb_table_metadata *md, const char *key, int64_t def, qb_err *err);
 bool qb_tbl__prop_bool(const qb_table_metadata *md, const char *key, bool def);
-/* Open manifest `mf` of the table with its partition values typed by its spec over `schema`; when the spec's
- * source columns are gone from `schema` (dropped since), with the file's own types. Errors are not wrapped. */
+/* Whether every source column of `spec` is in `schema` (a spec whose columns were dropped since does not). */
+bool qb_tbl__spec_binds(const qb_partition_spec *spec, const qb_schema *schema);
+/* Open manifest `mf` of the table as a scan reads it: its partition values typed by the table's spec of that
+ * id over `schema`; when the spec's source columns are gone from `schema` (dropped since), with the file's own
+ * types. QB_ECORRUPT when the table has no spec of that id; QB_EINVAL when the file was written with another
+ * spec; QB_ECORRUPT when its partition record cannot be read as the spec's types. Errors are not wrapped. */
 int qb_tbl__open_manifest(qb_manifest_reader **out, const qb_tbl *t, const qb_schema *schema,
                           const qb_manifest_file *mf, qb_err *err);
 /* Delete a file we wrote and no longer need; failures leave an orphan, nothing worse. */

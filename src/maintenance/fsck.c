@@ -11,12 +11,14 @@
 #include "iceberg/table_int.h"
 #include "qberg/fsck.h"
 #include "util/hash.h"
+#include "util/str.h"
 
 #define CLOCK_SKEW_MS 60000 /* Java TableMetadata: snapshots may be up to one minute out of order */
 
 /* What one distinct manifest holds (entries by status, live files and rows by content). */
 typedef struct mstat {
   bool readable;
+  int32_t spec_id;       /* the partition spec it was read with (the one its header names) */
   int64_t n_status[3];   /* entries by status: existing, added, deleted */
   int64_t rows_status[3];
   int64_t live_data_files, live_data_records;
@@ -30,6 +32,7 @@ typedef struct fsck {
   qb_tbl v;
   const qb_fsck_options *o;
   qb_fsck_report *rep;
+  const qb_schema *schema; /* the current one: manifests are read with it, as a scan of the table reads them */
   qb_map manifests;  /* path -> mstat* */
   qb_map files;      /* data/delete file paths already checked */
 } fsck;
@@ -127,19 +130,23 @@ static int check_file(fsck *f, const qb_data_file *df, int64_t snap, qb_err *err
 
 /* ---- manifests ------------------------------------------------------------------------------------------- */
 
+/* Read as a scan reads it (qb_tbl__open_manifest): partition values typed by the table's spec over the current
+ * schema, so whatever makes a scan fail on the manifest is reported. */
 static int read_manifest(mstat *m, fsck *f, const qb_manifest_file *mf, int64_t snap, qb_err *err)
 {
-  char *path;
-  int rc = qb_tbl__path(&path, &f->v, mf->manifest_path, err);
-  if (rc) return rc;
-  qb_manifest_read_options ro = QB_MANIFEST_READ_OPTIONS_INIT;
-  ro.manifest = mf;
+  if (!qb_table_metadata_spec_by_id(f->v.md, mf->partition_spec_id)) {
+    char g[32];
+    snprintf(g, sizeof g, "%d", (int)mf->partition_spec_id);
+    return problem(f, "partition-spec", mf->manifest_path, snap, "partition_spec_id", "a spec of the table", g,
+                   "the manifest list names a partition spec the table does not have: no scan can read the manifest",
+                   err);
+  }
   qb_manifest_reader *r;
   qb_err e = QB_ERR_INIT;
-  rc = qb_manifest_reader_open(&r, f->v.io, path, &ro, &e);
-  free(path);
+  int rc = qb_tbl__open_manifest(&r, &f->v, f->schema, mf, &e);
   if (rc == QB_ENOMEM) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   if (rc) return problem(f, "unreadable", mf->manifest_path, snap, NULL, NULL, NULL, e.msg, err);
+  m->spec_id = qb_manifest_reader_spec(r)->spec_id;
   for (;;) {
     const qb_manifest_entry *en;
     if ((rc = qb_manifest_reader_next(&en, r, &e)) || !en) break;
@@ -308,6 +315,16 @@ static int check_snapshot(fsck *f, const qb_snapshot *s, qb_err *err)
     if (!m->readable) {
       all_readable = false;
       continue;
+    }
+    if (m->spec_id != mf->partition_spec_id) { /* read once, from another list that named its spec right */
+      char e1[32], g1[32];
+      snprintf(e1, sizeof e1, "%d", (int)m->spec_id);
+      snprintf(g1, sizeof g1, "%d", (int)mf->partition_spec_id);
+      char *why = qb_str_printf("the entry of %s: the manifest was written with partition spec %s", mf->manifest_path, e1);
+      rc = why ? problem(f, "partition-spec", list, s->snapshot_id, "partition_spec_id", e1, g1, why, err)
+               : QB_FAIL(err, QB_ENOMEM, "out of memory");
+      free(why);
+      if (rc) goto done;
     }
     if ((rc = check_counts(f, mf, m, s->snapshot_id, err))) goto done;
     t.records += m->live_data_records;
@@ -528,7 +545,7 @@ int qb_fsck(qb_table *t, const qb_fsck_options *opts, qb_fsck_report *out, qb_er
   const qb_table_metadata *md;
   int rc = qb_table_get_metadata(&md, t, err);
   if (rc) return qb_err_wrap(err, "fsck %s", qb_table_name(t));
-  fsck f = {{t->cat->io, md, t->root, t->name}, opts, &rep, {0}, {0}};
+  fsck f = {{t->cat->io, md, t->root, t->name}, opts, &rep, qb_table_metadata_current_schema(md), {0}, {0}};
   qb_map_init(&f.manifests);
   qb_map_init(&f.files);
   rc = check_metadata_files(&f, t, md, err);

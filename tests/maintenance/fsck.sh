@@ -122,6 +122,49 @@ fresh; rm "$(ls "$T/x/db/t/metadata/"snap-*.avro | head -n 1)"
 expect_rc 1 "missing manifest list" "$Q" -w "$T/x" fsck db.t
 expect_line "list line" '^db\.t: missing: .*snap-.*\.avro \(snapshot [0-9]+\): expected exists, found absent$'
 
+# manifests are read as a scan reads them (the table's spec types over the current schema): whatever makes
+# every scan fail is a problem, where fsck used to read the file's own partition types and call it clean
+scan_fails() { # name: the scan of the damaged copy must fail, or the case tests nothing
+  if "$Q" -w "$T/x" scan db.t >/dev/null 2>&1; then bad "$1: the scan did not fail"; else ok; fi
+}
+fresh; m=$(meta)
+python3 - "$m" <<'PY'
+import json, sys
+p = sys.argv[1]; d = json.load(open(p))
+d["schemas"][-1]["fields"][1]["type"] = "int"   # p: string -> int, the manifests hold strings
+json.dump(d, open(p, "w"))
+PY
+scan_fails "partition type"
+expect_rc 1 "partition type the spec cannot read" "$Q" -w "$T/x" fsck db.t
+expect_line "partition type line" '^db\.t: unreadable: .*-m0\.avro \(snapshot [0-9]+\): .*data_file\.partition\.p: .*cannot be read'
+fresh; m=$(meta)
+python3 - "$m" <<'PY'
+import json, sys
+p = sys.argv[1]; d = json.load(open(p))
+d["partition-specs"][0]["spec-id"] = 1; d["default-spec-id"] = 1; d["last-partition-id"] = 1000
+json.dump(d, open(p, "w"))
+PY
+scan_fails "spec missing"
+expect_rc 1 "spec the table does not have" "$Q" -w "$T/x" fsck db.t
+expect_line "spec missing line" '^db\.t: partition-spec: .*-m0\.avro \(snapshot [0-9]+\): partition_spec_id: expected a spec of the table, found 0: the manifest list names a partition spec the table does not have'
+# the newest list names spec 1 for a manifest written with spec 0 (older lists name it right)
+fresh; m=$(meta)
+python3 - "$m" <<'PY'
+import json, sys
+p = sys.argv[1]; d = json.load(open(p))
+s = dict(d["partition-specs"][0]); s["spec-id"] = 1; d["partition-specs"].append(s)
+json.dump(d, open(p, "w"))
+PY
+l=$(ls -t "$T/x/db/t/metadata/"snap-*.avro | head -n 1)
+lmeta=(); while IFS= read -r kv; do lmeta+=(--meta "$kv"); done < <("$Q" avro cat "$l" --meta |
+  node -e 'const m=JSON.parse(require("fs").readFileSync(0,"utf8")); for (const k in m) if (!k.startsWith("avro.")) console.log(k+"="+m[k])')
+"$Q" avro cat "$l" --schema >"$T/ls.json" && "$Q" avro cat "$l" | sed 's/"partition_spec_id":0/"partition_spec_id":1/' >"$T/l.jsonl" &&
+  "$Q" avro write "$l" --schema "$T/ls.json" --input "$T/l.jsonl" "${lmeta[@]}" || bad "list rewrite"
+scan_fails "list spec id"
+expect_rc 1 "list names another spec" "$Q" -w "$T/x" fsck db.t
+[ "$(grep -vc ': partition-spec: \|written with partition spec 0, not 1$\|PROBLEMS' "$T/out")" = 0 ] && ok || { bad "list spec: only partition-spec problems"; cat "$T/out"; }
+expect_line "list spec line" '^db\.t: partition-spec: .*snap-.*\.avro \(snapshot [0-9]+\): partition_spec_id: expected 0, found 1: the entry of .*-m0\.avro: the manifest was written with partition spec 0$'
+
 rm -rf "$T"
 echo "fsck: $pass passed, $fail failed"
 [ "$fail" = 0 ]
