@@ -422,13 +422,16 @@ static int cmp_md(const void *a, const void *b)
   return strcmp(x->name, y->name);
 }
 
-/* Delete every file and directory under dir (files first, then the emptied directories). */
-static int remove_tree(qb_fileio *io, const char *dir, int depth, qb_err *err);
+/* Delete every file and directory under dir (files first, then the emptied directories), except the
+ * directories of other tables nested in it (made by versions before create refused nesting): they are not
+ * the dropped table's, so they and the directories above them stay; *kept says whether any did. */
+static int remove_tree(qb_fileio *io, const char *dir, int depth, bool *kept, qb_err *err);
 
 typedef struct tree_ctx {
   qb_fileio *io;
   const char *dir;
   int depth;
+  bool kept;
 } tree_ctx;
 
 static int tree_cb(void *ctx, const char *name, bool is_dir, qb_err *err)
@@ -436,14 +439,28 @@ static int tree_cb(void *ctx, const char *name, bool is_dir, qb_err *err)
   tree_ctx *t = ctx;
   char *p = qb_path_join(t->dir, name);
   if (!p) return QB_FAIL(err, QB_ENOMEM, "out of memory");
-  int rc = is_dir ? remove_tree(t->io, p, t->depth + 1, err) : qb_fileio_delete(t->io, p, err);
+  int rc;
+  if (is_dir) {
+    bool nested = false, kept = false;
+    rc = qb_hadoop__is_table_dir(t->io, p, &nested, err);
+    if (rc == QB_OK && !nested) rc = remove_tree(t->io, p, t->depth + 1, &kept, err);
+    t->kept |= nested || kept;
+  } else {
+    rc = qb_fileio_delete(t->io, p, err);
+  }
   free(p);
   return rc;
 }
 
-/* On a store without directories: one listing of the prefix, deleted in batches (S3 DeleteObjects). */
+/* On a store without directories: one listing of the prefix for the nested tables' directories (a
+ * "D/metadata/" holding a metadata file or version hint, D not empty), then one deleting the rest in batches
+ * (S3 DeleteObjects). */
 typedef struct batch {
   qb_fileio *io;
+  size_t prefix_len;
+  char **nested; /* "D/" relative to the prefix */
+  size_t n_nested;
+  bool listing_nested;
   char *paths[1000];
   size_t n;
 } batch;
@@ -458,13 +475,31 @@ static int batch_flush(batch *b, qb_err *err)
 
 static int batch_cb(void *ctx, const char *path, const qb_stat *st, qb_err *err)
 {
+  (void)st;
   batch *b = ctx;
+  const char *rel = path + b->prefix_len;
+  if (b->listing_nested) {
+    const char *base = strrchr(rel, '/');
+    int64_t v;
+    if (!base || base - rel < 10 || memcmp(base - 9, "/metadata", 9) ||
+        (strcmp(base + 1, QB_VERSION_HINT) && qb_hadoop__parse_name(base + 1, &v) == QB_MDNAME_NONE))
+      return QB_OK;
+    char **g = realloc(b->nested, (b->n_nested + 1) * sizeof *g);
+    if (!g) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    b->nested = g;
+    if (!(g[b->n_nested] = qb_str_printf("%.*s", (int)(base - 8 - rel), rel))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    b->n_nested++;
+    return QB_OK;
+  }
+  for (size_t i = 0; i < b->n_nested; i++)
+    if (!strncmp(rel, b->nested[i], strlen(b->nested[i]))) return QB_OK;
   if (!(b->paths[b->n] = strdup(path))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   return ++b->n == sizeof b->paths / sizeof b->paths[0] ? batch_flush(b, err) : QB_OK;
 }
 
-static int remove_tree(qb_fileio *io, const char *dir, int depth, qb_err *err)
+static int remove_tree(qb_fileio *io, const char *dir, int depth, bool *kept, qb_err *err)
 {
+  *kept = false;
   if (depth > 64) return QB_FAIL(err, QB_ELIMIT, "%s: directories nested more than 64 deep", dir);
   if (!qb_fileio_can(io, QB_IO_RENAME)) {
     char *prefix = qb_str_printf("%s/", dir);
@@ -474,20 +509,28 @@ static int remove_tree(qb_fileio *io, const char *dir, int depth, qb_err *err)
       return QB_FAIL(err, QB_ENOMEM, "out of memory");
     }
     b->io = io;
+    b->prefix_len = strlen(prefix);
+    b->listing_nested = true;
     int rc = qb_fileio_list(io, prefix, batch_cb, b, err);
+    b->listing_nested = false;
+    if (rc == QB_OK) rc = qb_fileio_list(io, prefix, batch_cb, b, err);
     if (rc == QB_OK) rc = batch_flush(b, err);
+    *kept = b->n_nested > 0;
     for (size_t i = 0; i < b->n; i++) free(b->paths[i]);
+    for (size_t i = 0; i < b->n_nested; i++) free(b->nested[i]);
+    free(b->nested);
     free(b);
     free(prefix);
     return rc;
   }
-  tree_ctx t = {io, dir, depth};
+  tree_ctx t = {io, dir, depth, false};
   int rc = qb_fileio_list_dir(io, dir, tree_cb, &t, err);
   if (rc == QB_ENOTFOUND) {
     qb_err_clear(err);
     rc = QB_OK;
   }
-  return rc ? rc : qb_fileio_rmdir(io, dir, err);
+  *kept = t.kept;
+  return rc || t.kept ? rc : qb_fileio_rmdir(io, dir, err);
 }
 
 int qb_catalog_drop_table(qb_catalog *cat, const char *table, bool purge, qb_err *err)
@@ -514,7 +557,8 @@ int qb_catalog_drop_table(qb_catalog *cat, const char *table, bool purge, qb_err
    * table, which would make a table created here later look like a resurrected v1 (QB_EEXISTS) */
   if (rc == QB_OK) {
     char *freed = qb_str_printf("%s-freed", meta);
-    rc = freed ? remove_tree(cat->io, freed, 1, err) : QB_FAIL(err, QB_ENOMEM, "out of memory");
+    bool kept;
+    rc = freed ? remove_tree(cat->io, freed, 1, &kept, err) : QB_FAIL(err, QB_ENOMEM, "out of memory");
     free(freed);
   }
   if (rc == QB_OK) rc = qb_fileio_list_dir(cat->io, meta, md_cb, &m, err);
@@ -531,7 +575,8 @@ int qb_catalog_drop_table(qb_catalog *cat, const char *table, bool purge, qb_err
     rc = h ? qb_fileio_delete(cat->io, h, err) : QB_FAIL(err, QB_ENOMEM, "out of memory");
     free(h);
   }
-  if (rc == QB_OK) rc = remove_tree(cat->io, root, 0, err);
+  bool kept; /* tables nested in the directory stay (their own drop removes them) */
+  if (rc == QB_OK) rc = remove_tree(cat->io, root, 0, &kept, err);
   for (size_t i = 0; i < m.n; i++) free(m.v[i].name);
   free(m.v);
   free(meta);

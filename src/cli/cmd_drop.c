@@ -12,7 +12,8 @@ int qb_cmd_drop(qb_cli *cli)
            "files first and oldest first, so an interrupted drop never makes an older version current.\n"
            "--purge also deletes the files the table references outside its directory (data and delete\n"
            "files, manifests, manifest lists, statistics), read from its manifests; with gc.enabled=false\n"
-           "data and delete files outside the directory are kept.\n");
+           "data and delete files outside the directory are kept. A table nested in the directory (made\n"
+           "before create refused nesting) is another table: it stays.\n");
     return QB_EXIT_OK;
   }
   const char *table = NULL;

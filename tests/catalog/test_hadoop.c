@@ -601,3 +601,50 @@ QB_TEST(store_without_directories)
   qb_fileio_free(io);
   free(wh);
 }
+
+/* A table nested in a table's directory (made before create refused nesting) is another table: dropping the
+ * outer one (plain or purge) leaves it loadable, on a FileIO with directories and on one without (listing
+ * and batch deletes, as on S3); the outer table's own files all go. */
+QB_TEST(drop_leaves_nested_table)
+{
+  for (int store = 0; store < 2; store++) {
+    for (int purge = 0; purge < 2; purge++) {
+      qb_err err = QB_ERR_INIT;
+      qb_fileio *io;
+      CHECK_OK(qb_fileio_local_new(&io, &err), &err);
+      if (store) {
+        io->dir = NULL;
+        io->caps &= ~(unsigned)QB_IO_RENAME;
+      }
+      char *wh = qb_str_printf("%s/nest%d%d", qb_test_tmpdir(), store, purge);
+      qb_catalog_options o = QB_CATALOG_OPTIONS_INIT;
+      o.io = io;
+      qb_catalog *cat;
+      CHECK_OK(qb_catalog_open(&cat, wh, &o, &err), &err);
+      CHECK_OK(qb_catalog_create_table(NULL, cat, "db.t", qbt_make_table, NULL, NULL, &err), &err);
+      CHECK_OK(qb_catalog_create_table(NULL, cat, "db.u", qbt_make_table, NULL, NULL, &err), &err);
+      char *cmd = qb_str_printf("mv %s/db/u %s/db/t/u && mkdir -p %s/db/t/data/p=1 && echo x > %s/db/t/data/p=1/f",
+                                wh, wh, wh, wh);
+      CHECK(system(cmd) == 0);
+      qb_table *t;
+      CHECK_OK(qb_table_load(&t, cat, "db.t.u", &err), &err);
+      qb_table_free(t);
+      CHECK_OK(qb_catalog_drop_table(cat, "db.t", purge, &err), &err);
+      CHECK_FAIL(qb_table_load(&t, cat, "db.t", &err), QB_ENOTFOUND, &err, "no metadata");
+      CHECK_OK(qb_table_load(&t, cat, "db.t.u", &err), &err);
+      qb_table_free(t);
+      char *p = qb_str_printf("%s/db/t/data", wh), *m = qb_str_printf("%s/db/t/metadata/v1.metadata.json", wh);
+      CHECK(!file_exists(p) || store); /* without directories, an emptied one is no object to remove */
+      CHECK(!file_exists(m));
+      free(p);
+      p = qb_str_printf("%s/db/t/data/p=1/f", wh);
+      CHECK(!file_exists(p));
+      free(p);
+      free(m);
+      free(cmd);
+      qb_catalog_free(cat);
+      qb_fileio_free(io);
+      free(wh);
+    }
+  }
+}
