@@ -551,6 +551,11 @@ int qb_data_reader__next_rows(qb_value *out, size_t *n_rows, qb_data_reader *r, 
   return QB_OK;
 }
 
+bool qb_data_reader__from_file(const qb_data_reader *r, size_t top)
+{
+  return top < r->root.n_children && r->root.children[top].kind != C_CONST;
+}
+
 void qb_data_reader__counts(const qb_data_reader *r, uint64_t *rg_read, uint64_t *rg_skipped)
 {
   *rg_read = r->scan ? qb_pq_scan_row_groups_read(r->scan) : 0;

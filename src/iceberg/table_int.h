@@ -94,6 +94,9 @@ bool qb_data_reader__flat(const qb_data_reader *r, const size_t *top, size_t n_t
  * not both. */
 int qb_data_reader__next_rows(qb_value *out, size_t *n_rows, qb_data_reader *r, const size_t *top, size_t n_top,
                               size_t max_rows, qb_err *err);
+/* Whether top-level field `top` of the schema is read from the file (not a constant: partition value,
+ * initial-default or null for a column the file lacks). */
+bool qb_data_reader__from_file(const qb_data_reader *r, size_t top);
 void qb_data_reader__counts(const qb_data_reader *r, uint64_t *rg_read, uint64_t *rg_skipped);
 void qb_data_reader__close(qb_data_reader *r);
 

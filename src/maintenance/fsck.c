@@ -3,6 +3,7 @@
  * "Manifests", "Sequence Numbers", "Snapshot References" and the Hadoop layout's version hint: streams every
  * manifest list and distinct manifest once, stats (deep: reads) every distinct data and delete file once. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 #include "catalog/catalog_int.h"
 #include "iceberg/table_int.h"
 #include "qberg/fsck.h"
+#include "qberg/scan.h"
+#include "util/buf.h"
 #include "util/hash.h"
 #include "util/str.h"
 
@@ -33,6 +36,8 @@ typedef struct fsck {
   const qb_fsck_options *o;
   qb_fsck_report *rep;
   const qb_schema *schema; /* the current one: manifests are read with it, as a scan of the table reads them */
+  const qb_name_mapping *mapping; /* schema.name-mapping.default, for data files without field ids */
+  qb_arena arena;
   qb_map manifests;  /* path -> mstat* */
   qb_map files;      /* data/delete file paths already checked */
 } fsck;
@@ -80,7 +85,9 @@ static int check_exists(bool *ok, bool *exists, fsck *f, const char *recorded, c
 
 /* ---- data and delete files ------------------------------------------------------------------------------ */
 
-static int check_parquet(fsck *f, const qb_data_file *df, int64_t snap, qb_err *err)
+static int check_values(fsck *f, const qb_data_file *df, const qb_partition_spec *spec, int64_t snap, qb_err *err);
+
+static int check_parquet(fsck *f, const qb_data_file *df, const qb_partition_spec *spec, int64_t snap, qb_err *err)
 {
   char *path;
   int rc = qb_tbl__path(&path, &f->v, df->file_path, err);
@@ -110,10 +117,230 @@ static int check_parquet(fsck *f, const qb_data_file *df, int64_t snap, qb_err *
   if (rc) return problem(f, "unreadable", df->file_path, snap, NULL, NULL, NULL, e.msg, err);
   if (rows != df->record_count) return problem_i64(f, "record-count", df->file_path, snap, "record_count (rows read)",
                                                    df->record_count, rows, err);
-  return QB_OK;
+  return df->content == QB_CONTENT_DATA ? check_values(f, df, spec, snap, err) : QB_OK;
 }
 
-static int check_file(fsck *f, const qb_data_file *df, int64_t snap, qb_err *err)
+/* ---- deep: the rows of a data file against what its manifest entry says about them ---------------------- */
+
+/* What one top-level primitive column of the file holds */
+typedef struct colstat {
+  int64_t nulls, nans;
+  bool any; /* a value neither null nor NaN was seen: min and max hold */
+  qb_value min, max;
+  qb_buf min_buf, max_buf; /* the bytes of string/binary/decimal extremes (the rows' are valid for one row) */
+} colstat;
+
+/* One partition field whose source is a top-level column of the file */
+typedef struct pcheck {
+  size_t top;
+  const qb_type *result;
+  bool done; /* a mismatch was reported: once per file and field */
+} pcheck;
+
+static bool is_nan(const qb_value *v)
+{
+  return (v->kind == QB_V_FLOAT && isnan(v->u.f32)) || (v->kind == QB_V_DOUBLE && isnan(v->u.f64));
+}
+
+static int keep_value(qb_value *dst, qb_buf *b, const qb_value *v, qb_err *err)
+{
+  *dst = *v;
+  if (v->kind != QB_V_STRING && v->kind != QB_V_BYTES) return QB_OK;
+  qb_buf_reset(b);
+  int rc = qb_buf_append(b, v->u.bytes.p, v->u.bytes.n, err);
+  dst->u.bytes.p = b->p ? b->p : (const uint8_t *)"";
+  return rc;
+}
+
+static char *text_of(const qb_type *t, const qb_value *v)
+{
+  char *out = NULL;
+  qb_err e = QB_ERR_INIT;
+  if (qb_value_to_text(&out, t, v, &e)) return NULL;
+  return out;
+}
+
+/* A problem whose expected and found values are typed values (text forms) */
+static int problem_values(fsck *f, const char *check, const qb_data_file *df, int64_t snap, const char *field,
+                          const char *exp_prefix, const qb_type *et, const qb_value *ev, const qb_type *gt,
+                          const qb_value *gv, const char *detail, qb_err *err)
+{
+  char *e = text_of(et, ev), *g = text_of(gt, gv);
+  char *exp = qb_str_printf("%s%s", exp_prefix, e ? e : "?");
+  int rc = exp ? problem(f, check, df->file_path, snap, field, exp, g ? g : "?", detail, err)
+               : QB_FAIL(err, QB_ENOMEM, "out of memory");
+  free(e);
+  free(g);
+  free(exp);
+  return rc;
+}
+
+/* A zero float/double bound stands for -0.0 (lower) or +0.0 (upper): writers record zeros without their
+ * sign, and scans read them so (expr_metrics.c) */
+static void zero_signed(qb_value *v, bool lower)
+{
+  if (v->kind == QB_V_DOUBLE && v->u.f64 == 0) v->u.f64 = lower ? -0.0 : 0.0;
+  if (v->kind == QB_V_FLOAT && v->u.f32 == 0) v->u.f32 = lower ? -0.0f : 0.0f;
+}
+
+static int compare_column(fsck *f, const qb_data_file *df, int64_t snap, const qb_field *fl, const colstat *c,
+                          qb_err *err)
+{
+  char field[160];
+  int64_t n;
+  int rc = QB_OK;
+  if (qb_counts_get(&df->null_value_counts, fl->id, &n) && n != c->nulls) {
+    snprintf(field, sizeof field, "null_value_counts of %s (field %d)", fl->name, (int)fl->id);
+    rc = problem_i64(f, "metrics", df->file_path, snap, field, c->nulls, n, err);
+  }
+  if (rc == QB_OK && (fl->type->id == QB_T_FLOAT || fl->type->id == QB_T_DOUBLE) &&
+      qb_counts_get(&df->nan_value_counts, fl->id, &n) && n != c->nans) {
+    snprintf(field, sizeof field, "nan_value_counts of %s (field %d)", fl->name, (int)fl->id);
+    rc = problem_i64(f, "metrics", df->file_path, snap, field, c->nans, n, err);
+  }
+  if (rc == QB_OK && qb_counts_get(&df->value_counts, fl->id, &n) && n != df->record_count) {
+    snprintf(field, sizeof field, "value_counts of %s (field %d)", fl->name, (int)fl->id);
+    rc = problem_i64(f, "metrics", df->file_path, snap, field, df->record_count, n, err);
+  }
+  /* uuid bounds follow the writers' unsigned byte order, values Java's signed one: scans use them only
+   * within one half (expr_metrics.c); they are not judged here */
+  if (!c->any || fl->type->id == QB_T_UUID) return rc;
+  for (int lower = 1; rc == QB_OK && lower >= 0; lower--) {
+    qb_slice b;
+    qb_value bv;
+    qb_err ignored = QB_ERR_INIT;
+    if (!qb_bounds_get(lower ? &df->lower_bounds : &df->upper_bounds, fl->id, &b) || !b.p ||
+        qb_bound_decode(&bv, fl->type, b, &ignored) || is_nan(&bv))
+      continue;
+    zero_signed(&bv, lower);
+    const qb_value *ext = lower ? &c->min : &c->max;
+    int cmp = qb_ice__value_cmp(fl->type, &bv, ext);
+    if (lower ? cmp <= 0 : cmp >= 0) continue;
+    snprintf(field, sizeof field, "%s of %s (field %d)", lower ? "lower_bounds" : "upper_bounds", fl->name,
+             (int)fl->id);
+    rc = problem_values(f, "metrics", df, snap, field, lower ? "<= " : ">= ", fl->type, ext, fl->type, &bv,
+                        "the file holds a value outside the bounds: scans filtering on the column skip it", err);
+  }
+  return rc;
+}
+
+/* Read the data file as a scan does (the current schema, the name mapping) and compare its rows with the
+ * entry's null/NaN/value counts, lower/upper bounds and partition values: the statistics scans prune by. */
+static int check_values(fsck *f, const qb_data_file *df, const qb_partition_spec *spec, int64_t snap, qb_err *err)
+{
+  const qb_type *st = qb_schema_struct(f->schema);
+  size_t n = st->n_fields, np = spec ? spec->n_fields : 0;
+  char *path;
+  int rc = qb_tbl__path(&path, &f->v, df->file_path, err);
+  if (rc) return rc;
+  qb_data_reader_opts o;
+  memset(&o, 0, sizeof o);
+  o.schema = f->schema;
+  o.mapping = f->mapping;
+  o.spec = spec; /* identity columns the file lacks come from the partition, as in a scan */
+  o.partition = spec ? &df->partition : NULL;
+  qb_data_reader *r = NULL;
+  qb_err e = QB_ERR_INIT;
+  colstat *cs = calloc(n ? n : 1, sizeof *cs);
+  pcheck *pc = calloc(np ? np : 1, sizeof *pc);
+  if (!cs || !pc) {
+    rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++) {
+    qb_buf_init(&cs[i].min_buf, QB_BUF_NOLIMIT);
+    qb_buf_init(&cs[i].max_buf, QB_BUF_NOLIMIT);
+  }
+  int orc = qb_data_reader__open(&r, f->v.io, path, &o, &e);
+  for (size_t k = 0; orc == QB_OK && k < np; k++) {
+    const qb_partition_field *pf = &spec->fields[k];
+    pc[k].done = true;
+    for (size_t i = 0; i < n; i++) {
+      qb_err ignored = QB_ERR_INIT;
+      if (st->fields[i].id == pf->source_id && qb_data_reader__from_file(r, i) &&
+          qb_type_is_primitive(st->fields[i].type) && pf->transform.kind != QB_TR_UNKNOWN &&
+          qb_transform_result_type(&pc[k].result, &pf->transform, st->fields[i].type, &ignored) == QB_OK) {
+        pc[k].top = i;
+        pc[k].done = false;
+      }
+    }
+  }
+  bool part_ok = df->partition.kind == QB_V_STRUCT && df->partition.u.seq.n == np;
+  int64_t pos;
+  const qb_value *row;
+  while (orc == QB_OK && rc == QB_OK) {
+    if ((orc = qb_data_reader__next(&row, &pos, r, &e)) || !row) break;
+    for (size_t i = 0; rc == QB_OK && i < n; i++) {
+      const qb_field *fl = &st->fields[i];
+      if (!qb_type_is_primitive(fl->type) || !qb_data_reader__from_file(r, i)) continue;
+      const qb_value *v = &row->u.seq.items[i];
+      colstat *c = &cs[i];
+      if (v->kind == QB_V_NULL) {
+        c->nulls++;
+      } else if (is_nan(v)) {
+        c->nans++;
+      } else {
+        if (!c->any || qb_ice__value_cmp(fl->type, v, &c->min) < 0) rc = keep_value(&c->min, &c->min_buf, v, err);
+        if (rc == QB_OK && (!c->any || qb_ice__value_cmp(fl->type, v, &c->max) > 0))
+          rc = keep_value(&c->max, &c->max_buf, v, err);
+        c->any = true;
+      }
+    }
+    for (size_t k = 0; rc == QB_OK && part_ok && k < np; k++) {
+      if (pc[k].done) continue;
+      const qb_field *src = &st->fields[pc[k].top];
+      const qb_value *want = &df->partition.u.seq.items[k];
+      qb_value tv;
+      uint8_t scratch[16];
+      qb_err ignored = QB_ERR_INIT;
+      if (qb_transform_apply(&tv, scratch, &spec->fields[k].transform, src->type, &row->u.seq.items[pc[k].top],
+                             &ignored))
+        continue;
+      bool same = tv.kind == QB_V_NULL || want->kind == QB_V_NULL
+                      ? tv.kind == want->kind
+                      : qb_ice__value_cmp(pc[k].result, &tv, want) == 0;
+      const qb_value *sv = &row->u.seq.items[pc[k].top];
+      if (!same && src->type->id == QB_T_LONG && sv->kind == QB_V_INT64 && sv->u.i64 >= INT32_MIN &&
+          sv->u.i64 <= INT32_MAX && spec->fields[k].transform.kind == QB_TR_TRUNCATE && want->kind != QB_V_NULL) {
+        /* written while the column was an int (int→long): truncate wrapped in int arithmetic near INT32_MIN,
+         * and scans look for that value too (expr_project.c) */
+        qb_value iv = {.kind = QB_V_INT32, .u.i32 = (int32_t)sv->u.i64}, it;
+        same = qb_transform_apply(&it, scratch, &spec->fields[k].transform, qb_type_primitive(QB_T_INT), &iv,
+                                  &ignored) == QB_OK &&
+               it.kind == QB_V_INT32 && qb_ice__value_cmp(pc[k].result, &(qb_value){.kind = QB_V_INT64, .u.i64 = it.u.i32}, want) == 0;
+      }
+      if (same) continue;
+      pc[k].done = true;
+      char field[160], *rowtext = text_of(src->type, &row->u.seq.items[pc[k].top]);
+      snprintf(field, sizeof field, "partition %s", spec->fields[k].name);
+      char *why = qb_str_printf("row %" PRId64 " holds %s = %s: scans filtering on %s skip it", pos, src->name,
+                                rowtext ? rowtext : "?", src->name);
+      rc = why ? problem_values(f, "partition", df, snap, field, "", pc[k].result, &tv, pc[k].result, want, why, err)
+               : QB_FAIL(err, QB_ENOMEM, "out of memory");
+      free(why);
+      free(rowtext);
+    }
+  }
+  if (rc == QB_OK && orc == QB_ENOMEM) rc = QB_FAIL(err, QB_ENOMEM, "out of memory reading %s", df->file_path);
+  else if (rc == QB_OK && orc)
+    rc = problem(f, "unreadable", df->file_path, snap, NULL, NULL, NULL, e.msg, err); /* as a scan would fail */
+  else
+    for (size_t i = 0; rc == QB_OK && i < n; i++)
+      if (qb_type_is_primitive(st->fields[i].type) && qb_data_reader__from_file(r, i))
+        rc = compare_column(f, df, snap, &st->fields[i], &cs[i], err);
+done:
+  qb_data_reader__close(r);
+  for (size_t i = 0; cs && i < n; i++) {
+    qb_buf_free(&cs[i].min_buf);
+    qb_buf_free(&cs[i].max_buf);
+  }
+  free(cs);
+  free(pc);
+  free(path);
+  return rc;
+}
+
+static int check_file(fsck *f, const qb_data_file *df, const qb_partition_spec *spec, int64_t snap, qb_err *err)
 {
   if (qb_map_has_str(&f->files, df->file_path)) return QB_OK;
   int rc = qb_map_put_str(&f->files, df->file_path, NULL, err);
@@ -125,7 +352,7 @@ static int check_file(fsck *f, const qb_data_file *df, int64_t snap, qb_err *err
       !ok || !f->o->deep)
     return rc;
   if (df->file_format && strcasecmp(df->file_format, "parquet")) return QB_OK; /* only Parquet is read */
-  return check_parquet(f, df, snap, err);
+  return check_parquet(f, df, spec, snap, err);
 }
 
 /* ---- manifests ------------------------------------------------------------------------------------------- */
@@ -191,7 +418,7 @@ static int read_manifest(mstat *m, fsck *f, const qb_manifest_file *mf, int64_t 
                         err)))
         break;
     }
-    if ((rc = check_file(f, df, snap, err))) break;
+    if ((rc = check_file(f, df, qb_manifest_reader_spec(r), snap, err))) break;
   }
   qb_manifest_reader_close(r);
   if (rc == QB_ENOMEM) return rc;
@@ -545,10 +772,14 @@ int qb_fsck(qb_table *t, const qb_fsck_options *opts, qb_fsck_report *out, qb_er
   const qb_table_metadata *md;
   int rc = qb_table_get_metadata(&md, t, err);
   if (rc) return qb_err_wrap(err, "fsck %s", qb_table_name(t));
-  fsck f = {{t->cat->io, md, t->root, t->name}, opts, &rep, qb_table_metadata_current_schema(md), {0}, {0}};
+  fsck f = {{t->cat->io, md, t->root, t->name}, opts, &rep, qb_table_metadata_current_schema(md), NULL, {0}, {0}, {0}};
+  qb_arena_init(&f.arena, 4096);
   qb_map_init(&f.manifests);
   qb_map_init(&f.files);
-  rc = check_metadata_files(&f, t, md, err);
+  const char *nm = qb_table_metadata_property(md, "schema.name-mapping.default");
+  if (nm && opts->deep) rc = qb_name_mapping__parse(&f.mapping, nm, &f.arena, err);
+  if (rc == QB_OK && !f.schema) rc = QB_FAIL(err, QB_ECORRUPT, "the table has no current schema");
+  if (rc == QB_OK) rc = check_metadata_files(&f, t, md, err);
   if (rc == QB_OK) rc = check_lineage(&f, md, qb_table_metadata_path(t), err);
   if (rc == QB_OK) rc = check_default_spec(&f, md, qb_table_metadata_path(t), err);
   for (size_t i = 0; rc == QB_OK && i < qb_table_metadata_n_snapshots(md); i++)
@@ -557,6 +788,7 @@ int qb_fsck(qb_table *t, const qb_fsck_options *opts, qb_fsck_report *out, qb_er
     if (f.manifests.slots[i].key) free(f.manifests.slots[i].value);
   qb_map_free(&f.manifests);
   qb_map_free(&f.files);
+  qb_arena_release(&f.arena);
   if (out) *out = rep;
   return rc ? qb_err_wrap(err, "fsck %s", qb_table_name(t)) : QB_OK;
 }
