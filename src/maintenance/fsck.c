@@ -29,6 +29,9 @@ typedef struct mstat {
   /* ADDED / DELETED entries of the snapshot that wrote the manifest (its added_snapshot_id) */
   int64_t own_added_data_files, own_added_records, own_deleted_data_files, own_deleted_records;
   int64_t own_added_delete_files, own_removed_delete_files;
+  const char *path;  /* the manifest (arena) */
+  const char **live; /* its live data files (arena strings; the array malloc'd) */
+  size_t n_live, cap_live;
 } mstat;
 
 typedef struct fsck {
@@ -357,6 +360,20 @@ static int check_file(fsck *f, const qb_data_file *df, const qb_partition_spec *
 
 /* ---- manifests ------------------------------------------------------------------------------------------- */
 
+static int keep_live(mstat *m, fsck *f, const char *path, qb_err *err)
+{
+  if (m->n_live == m->cap_live) {
+    size_t cap = m->cap_live ? 2 * m->cap_live : 16;
+    const char **g = realloc(m->live, cap * sizeof *g);
+    if (!g) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    m->live = g;
+    m->cap_live = cap;
+  }
+  if (!(m->live[m->n_live] = qb_arena_strdup(&f->arena, path))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  m->n_live++;
+  return QB_OK;
+}
+
 /* Read as a scan reads it (qb_tbl__open_manifest): partition values typed by the table's spec over the current
  * schema, so whatever makes a scan fail on the manifest is reported. */
 static int read_manifest(mstat *m, fsck *f, const qb_manifest_file *mf, int64_t snap, qb_err *err)
@@ -403,6 +420,7 @@ static int read_manifest(mstat *m, fsck *f, const qb_manifest_file *mf, int64_t 
     if (data) {
       m->live_data_files++;
       m->live_data_records += df->record_count;
+      if ((rc = keep_live(m, f, df->file_path, err))) break;
     } else if (df->content == QB_CONTENT_POSITION_DELETES) {
       m->live_pos_files++;
       m->live_pos_records += df->record_count;
@@ -439,6 +457,7 @@ static int manifest_stat(mstat **out, fsck *f, const qb_manifest_file *mf, int64
     return rc;
   }
   f->rep->manifests++;
+  if (!(m->path = qb_arena_strdup(&f->arena, mf->manifest_path))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   bool ok, exists;
   if ((rc = check_exists(&ok, &exists, f, mf->manifest_path, "manifest_length", mf->manifest_length, snap, err)))
     return rc;
@@ -508,6 +527,8 @@ static int check_snapshot(fsck *f, const qb_snapshot *s, qb_err *err)
   qb_manifest_list_reader *lr = NULL;
   qb_err e = QB_ERR_INIT;
   const char *list = s->manifest_list ? s->manifest_list : "(inline manifests)";
+  qb_map seen; /* the snapshot's live data files -> the manifest listing them */
+  qb_map_init(&seen);
   f->rep->snapshots++;
   if (s->manifest_list) {
     f->rep->manifest_lists++;
@@ -554,6 +575,19 @@ static int check_snapshot(fsck *f, const qb_snapshot *s, qb_err *err)
       if (rc) goto done;
     }
     if ((rc = check_counts(f, mf, m, s->snapshot_id, err))) goto done;
+    for (size_t i = 0; i < m->n_live; i++) {
+      void **first = qb_map_get(&seen, m->live[i], strlen(m->live[i]));
+      if (!first) {
+        if ((rc = qb_map_put_str(&seen, m->live[i], (void *)m->path, err))) goto done;
+        continue;
+      }
+      char *why = qb_str_printf("live in %s and %s of the snapshot: scans return its rows twice", (const char *)*first,
+                                m->path);
+      rc = why ? problem(f, "duplicate", m->live[i], s->snapshot_id, NULL, "live once", "live twice", why, err)
+               : QB_FAIL(err, QB_ENOMEM, "out of memory");
+      free(why);
+      if (rc) goto done;
+    }
     t.records += m->live_data_records;
     t.data_files += m->live_data_files;
     t.delete_files += m->live_pos_files + m->live_eq_files;
@@ -590,6 +624,7 @@ static int check_snapshot(fsck *f, const qb_snapshot *s, qb_err *err)
   for (size_t i = 0; rc == QB_OK && i < sizeof keys / sizeof keys[0]; i++)
     rc = check_summary_key(f, s, list, keys[i].key, keys[i].v, err);
 done:
+  qb_map_free(&seen);
   qb_manifest_list_reader_close(lr);
   return rc;
 }
@@ -785,7 +820,11 @@ int qb_fsck(qb_table *t, const qb_fsck_options *opts, qb_fsck_report *out, qb_er
   for (size_t i = 0; rc == QB_OK && i < qb_table_metadata_n_snapshots(md); i++)
     rc = check_snapshot(&f, qb_table_metadata_snapshot_at(md, i), err);
   for (size_t i = 0; i < f.manifests.cap; i++)
-    if (f.manifests.slots[i].key) free(f.manifests.slots[i].value);
+    if (f.manifests.slots[i].key) {
+      mstat *m = f.manifests.slots[i].value;
+      free(m->live);
+      free(m);
+    }
   qb_map_free(&f.manifests);
   qb_map_free(&f.files);
   qb_arena_release(&f.arena);

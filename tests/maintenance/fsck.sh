@@ -206,6 +206,11 @@ fresh; first_manifest_edit '
 for r in recs: r["data_file"]["partition"]["p"]="c"'
 expect_rc 1 "partition value the rows contradict" "$Q" -w "$T/x" fsck db.t --deep
 expect_line "partition line" '^db\.t: partition: .*\.parquet \(snapshot [0-9]+\): partition p: expected [ab], found c: row 0 holds p = [ab]: scans filtering on p skip it$'
+# a data file live twice in a snapshot: every scan returns its rows twice (found even when the writer's
+# counts and summary agree with the entries, which they do not here)
+fresh; first_manifest_edit 'recs.append(recs[0])'
+expect_rc 1 "data file live twice" "$Q" -w "$T/x" fsck db.t
+expect_line "duplicate line" '^db\.t: duplicate: .*/data/p=./.*\.parquet \(snapshot [0-9]+\): expected live once, found live twice: live in .*-m0\.avro and .*-m0\.avro of the snapshot: scans return its rows twice$'
 # no false alarm: truncate of an int column near its minimum wraps as Java's int arithmetic does, and stays
 # so after int -> long (scans look for the wrapped value too); NaN, -0.0 and long strings in the bounds
 "$Q" -w "$T/e" create db.e --schema '{"type":"struct","fields":[{"id":1,"name":"i","required":false,"type":"int"},{"id":2,"name":"d","required":false,"type":"double"},{"id":3,"name":"s","required":false,"type":"string"}]}' \
