@@ -74,16 +74,26 @@ static int check_exists(bool *ok, bool *exists, fsck *f, const char *recorded, c
   qb_stat st;
   qb_err e = QB_ERR_INIT;
   rc = qb_fileio_stat(f->v.io, path, &st, &e);
+  /* a table moved or copied (or recording relative / s3a:// locations) is checked where it is now: say where */
+  char *at = strcmp(path, recorded) ? qb_str_printf("looked for at %s", path) : NULL;
   free(path);
-  if (rc == QB_ENOTFOUND) return problem(f, "missing", recorded, snap, NULL, "exists", "absent", NULL, err);
-  if (rc) return problem(f, "unreadable", recorded, snap, NULL, NULL, NULL, e.msg, err);
-  *exists = true;
-  *ok = true; /* it exists: a wrong size is reported, reading it may still find more */
-  if (size >= 0 && (int64_t)st.size_bytes != size) {
-    *ok = false;
-    return problem_i64(f, "size", recorded, snap, field, size, (int64_t)st.size_bytes, err);
+  if (rc == QB_ENOTFOUND) {
+    rc = problem(f, "missing", recorded, snap, NULL, "exists", "absent", at, err);
+  } else if (rc) {
+    rc = problem(f, "unreadable", recorded, snap, NULL, NULL, NULL, e.msg, err);
+  } else {
+    *exists = true;
+    *ok = true; /* it exists: a wrong size is reported, reading it may still find more */
+    if (size >= 0 && (int64_t)st.size_bytes != size) {
+      *ok = false;
+      char ev[32], gv[32];
+      snprintf(ev, sizeof ev, "%" PRId64, size);
+      snprintf(gv, sizeof gv, "%" PRId64, (int64_t)st.size_bytes);
+      rc = problem(f, "size", recorded, snap, field, ev, gv, at, err);
+    }
   }
-  return QB_OK;
+  free(at);
+  return rc;
 }
 
 /* ---- data and delete files ------------------------------------------------------------------------------ */

@@ -54,7 +54,7 @@ done
 # DuckDB's test tables record file sizes that are not the sizes of the files shipped with them
 # (the data was regenerated upstream): fsck says so, and says nothing else
 expect_rc 1 "corpus sizes" "$Q" fsck "$D/iceberg/duckdb-partition-decimal"
-expect_line "corpus size line" '^.*duckdb-partition-decimal: size: data/persistent/partition_decimal_bigint/data/partition_col=1E-11/00000-10-4717372f-0d80-4b5e-8c27-9a5a4b938f4c-00005.parquet \(snapshot 7397340839278125996\): file_size_in_bytes: expected 991, found 492$'
+expect_line "corpus size line" '^.*duckdb-partition-decimal: size: data/persistent/partition_decimal_bigint/data/partition_col=1E-11/00000-10-4717372f-0d80-4b5e-8c27-9a5a4b938f4c-00005.parquet \(snapshot 7397340839278125996\): file_size_in_bytes: expected 991, found 492: looked for at .*/iceberg/duckdb-partition-decimal/data/partition_col=1E-11/00000-10-4717372f-0d80-4b5e-8c27-9a5a4b938f4c-00005\.parquet$'
 [ "$(grep -c ': size: ' "$T/out")" = 10 ] && [ "$(grep -vc ': size: \|PROBLEMS' "$T/out")" = 0 ] && ok || bad "corpus: only size problems"
 
 # --- injected problems, each on a fresh copy ---
@@ -64,11 +64,11 @@ datafile() { ls "$T/x/db/t/data/p=b/"*.parquet | sort | head -n 1; }
 
 fresh; f=$(datafile); rm "$f"
 expect_rc 1 "missing data file" "$Q" -w "$T/x" fsck db.t
-expect_line "missing line" "^db\\.t: missing: .*/data/p=b/${f##*/} \\(snapshot [0-9]+\\): expected exists, found absent$"
+expect_line "missing line" "^db\\.t: missing: .*/data/p=b/${f##*/} \\(snapshot [0-9]+\\): expected exists, found absent: looked for at $T/x/db/t/data/p=b/${f##*/}$"
 
 fresh; f=$(datafile); size=$(stat -c %s "$f"); truncate -s $((size - 7)) "$f"
 expect_rc 1 "truncated data file" "$Q" -w "$T/x" fsck db.t
-expect_line "size line" "^db\\.t: size: .*/data/p=b/${f##*/} \\(snapshot [0-9]+\\): file_size_in_bytes: expected $size, found $((size - 7))$"
+expect_line "size line" "^db\\.t: size: .*/data/p=b/${f##*/} \\(snapshot [0-9]+\\): file_size_in_bytes: expected $size, found $((size - 7)): looked for at $T/x/db/t/data/p=b/${f##*/}$"
 
 fresh; printf 2 >"$T/x/db/t/metadata/version-hint.text"
 expect_rc 1 "old version hint" "$Q" -w "$T/x" fsck db.t
@@ -120,7 +120,7 @@ expect_line "partition-spec line" "^db\\.t: partition-spec: .*/metadata/v5\\.met
 
 fresh; rm "$(ls "$T/x/db/t/metadata/"snap-*.avro | head -n 1)"
 expect_rc 1 "missing manifest list" "$Q" -w "$T/x" fsck db.t
-expect_line "list line" '^db\.t: missing: .*snap-.*\.avro \(snapshot [0-9]+\): expected exists, found absent$'
+expect_line "list line" "^db\\.t: missing: .*snap-.*\\.avro \\(snapshot [0-9]+\\): expected exists, found absent: looked for at $T/x/db/t/metadata/snap-.*\\.avro$"
 
 # manifests are read as a scan reads them (the table's spec types over the current schema): whatever makes
 # every scan fail is a problem, where fsck used to read the file's own partition types and call it clean
