@@ -774,6 +774,11 @@ static int check_metadata_files(fsck *f, qb_table *t, const qb_table_metadata *m
   size_t n = 0;
   qb_err e = QB_ERR_INIT;
   int hrc = qb_fileio_read_all(&buf, &n, f->v.io, hint_path, 4096, &e);
+  /* listed after the hint is read: the version a hint names was published before the hint was written, so
+   * the listing has it unless it is gone (a commit in between only adds newer versions) */
+  newest nw = {-1};
+  qb_err le = QB_ERR_INIT;
+  bool listed = cur >= 0 && qb_fileio_list_dir(f->v.io, t->meta_dir, on_meta_entry, &nw, &le) == QB_OK;
   if (hrc == QB_OK) {
     char text[128];
     size_t k = n < sizeof text - 1 ? n : sizeof text - 1;
@@ -786,7 +791,16 @@ static int check_metadata_files(fsck *f, qb_table *t, const qb_table_metadata *m
     bool match;
     if (end != text && !*end) match = hv == cur;
     else match = !strncmp(base, text, k) && (base[k] == '.' || base[k] == 0);
-    if (!match) {
+    if (!match && end != text && !*end && listed && hv > cur && hv > nw.version) {
+      /* the hint is written after its version is published: that version existed, and is gone */
+      char *lost = qb_str_printf("%s/v%lld.metadata.json", t->meta_dir, hv);
+      char *why = qb_str_printf("the version hint names v%lld, the table's last commit; without it the table loads "
+                                "v%lld: that commit is lost", hv, (long long)cur);
+      rc = lost && why ? problem(f, "missing", lost, -1, NULL, "exists", "absent", why, err)
+                       : QB_FAIL(err, QB_ENOMEM, "out of memory");
+      free(lost);
+      free(why);
+    } else if (!match) {
       char want[64];
       snprintf(want, sizeof want, "%" PRId64, cur);
       rc = problem(f, "version-hint", hint_path, -1, NULL, want, text, "the hint does not name the newest metadata",
@@ -799,9 +813,7 @@ static int check_metadata_files(fsck *f, qb_table *t, const qb_table_metadata *m
   free(hint_path);
   if (rc) return rc;
   /* nothing newer than the version loaded */
-  newest nw = {-1};
-  e = (qb_err)QB_ERR_INIT;
-  if (cur >= 0 && qb_fileio_list_dir(f->v.io, t->meta_dir, on_meta_entry, &nw, &e) == QB_OK && nw.version > cur)
+  if (listed && nw.version > cur)
     rc = problem_i64(f, "version-hint", t->meta_dir, -1, "newest metadata version", nw.version, cur, err);
   return rc;
 }

@@ -74,6 +74,11 @@ fresh; printf 2 >"$T/x/db/t/metadata/version-hint.text"
 expect_rc 1 "old version hint" "$Q" -w "$T/x" fsck db.t
 expect_line "hint line" '^db\.t: version-hint: .*/metadata/version-hint.text: expected 5, found 2: the hint does not name the newest metadata$'
 
+# the last commit's metadata file lost: the table loads the version before; not a stale hint but a lost commit
+fresh; rm "$T/x/db/t/metadata/v5.metadata.json"
+expect_rc 1 "newest metadata lost" "$Q" -w "$T/x" fsck db.t
+expect_line "lost commit line" '^db\.t: missing: .*/metadata/v5\.metadata\.json: expected exists, found absent: the version hint names v5, the table.s last commit; without it the table loads v4: that commit is lost$'
+
 fresh; m=$(meta)
 python3 - "$m" <<'PY'
 import json, sys
