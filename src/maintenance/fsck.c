@@ -29,6 +29,7 @@ typedef struct mstat {
   /* ADDED / DELETED entries of the snapshot that wrote the manifest (its added_snapshot_id) */
   int64_t own_added_data_files, own_added_records, own_deleted_data_files, own_deleted_records;
   int64_t own_added_delete_files, own_removed_delete_files;
+  int64_t data_entries, delete_entries; /* by content, every status */
   const char *path;  /* the manifest (arena) */
   const char **live; /* its live data files (arena strings; the array malloc'd) */
   size_t n_live, cap_live;
@@ -410,6 +411,8 @@ static int read_manifest(mstat *m, fsck *f, const qb_manifest_file *mf, int64_t 
     m->rows_status[st] += df->record_count;
     bool own = en->snapshot_id == mf->added_snapshot_id;
     bool data = df->content == QB_CONTENT_DATA;
+    if (data) m->data_entries++;
+    else m->delete_entries++;
     if (st == QB_ENTRY_ADDED && own) {
       if (data) {
         m->own_added_data_files++;
@@ -585,6 +588,18 @@ static int check_snapshot(fsck *f, const qb_snapshot *s, qb_err *err)
       if (rc) goto done;
     }
     if ((rc = check_counts(f, mf, m, s->snapshot_id, err))) goto done;
+    /* scans read data files from data manifests only, delete files from delete manifests only */
+    bool as_deletes = mf->content == QB_MANIFEST_DELETES;
+    if (as_deletes ? m->data_entries > 0 : m->delete_entries > 0) {
+      char *why = qb_str_printf("%s holds %s files: scans %s", m->path, as_deletes ? "data" : "delete",
+                                as_deletes ? "skip them (a delete manifest is read for deletes only)"
+                                           : "do not apply them (a data manifest is read for data files only)");
+      rc = why ? problem(f, "manifest-content", list, s->snapshot_id, "content", as_deletes ? "data" : "deletes",
+                         as_deletes ? "deletes" : "data", why, err)
+               : QB_FAIL(err, QB_ENOMEM, "out of memory");
+      free(why);
+      if (rc) goto done;
+    }
     for (size_t i = 0; i < m->n_live; i++) {
       void **first = qb_map_get(&seen, m->live[i], strlen(m->live[i]));
       if (!first) {

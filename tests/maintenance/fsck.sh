@@ -216,6 +216,11 @@ expect_line "partition line" '^db\.t: partition: .*\.parquet \(snapshot [0-9]+\)
 fresh; first_manifest_edit 'recs.append(recs[0])'
 expect_rc 1 "data file live twice" "$Q" -w "$T/x" fsck db.t
 expect_line "duplicate line" '^db\.t: duplicate: .*/data/p=./.*\.parquet \(snapshot [0-9]+\): expected live once, found live twice: live in .*-m0\.avro and .*-m0\.avro of the snapshot: scans return its rows twice$'
+# the newest list says content=deletes for a manifest of data files: every scan skips its rows
+fresh; l=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([x for x in d["snapshots"] if x["snapshot-id"]==d["current-snapshot-id"]][0]["manifest-list"].split("/")[-1])' "$(meta)")
+avro_edit "$T/x/db/t/metadata/$l" 'recs[0]["content"]=1' || bad "list content edit"
+expect_rc 1 "data manifest listed as deletes" "$Q" -w "$T/x" fsck db.t
+expect_line "content line" '^db\.t: manifest-content: .*snap-.*\.avro \(snapshot [0-9]+\): content: expected data, found deletes: .*-m0\.avro holds data files: scans skip them \(a delete manifest is read for deletes only\)$'
 # no false alarm: truncate of an int column near its minimum wraps as Java's int arithmetic does, and stays
 # so after int -> long (scans look for the wrapped value too); NaN, -0.0 and long strings in the bounds
 "$Q" -w "$T/e" create db.e --schema '{"type":"struct","fields":[{"id":1,"name":"i","required":false,"type":"int"},{"id":2,"name":"d","required":false,"type":"double"},{"id":3,"name":"s","required":false,"type":"string"}]}' \
