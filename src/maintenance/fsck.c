@@ -19,6 +19,17 @@
 #define CLOCK_SKEW_MS 60000 /* Java TableMetadata: snapshots may be up to one minute out of order */
 
 /* What one distinct manifest holds (entries by status, live files and rows by content). */
+/* What the live entries of a manifest hold for one partition field (for the list's partition summaries) */
+typedef struct pstat {
+  const qb_type *type; /* the field's result type */
+  bool has_null, has_nan, any;
+  qb_value min, max;
+  qb_buf min_buf, max_buf;
+} pstat;
+
+static int keep_value(qb_value *dst, qb_buf *b, const qb_value *v, qb_err *err);
+static bool is_nan(const qb_value *v);
+
 typedef struct mstat {
   bool readable;
   int32_t spec_id;       /* the partition spec it was read with (the one its header names) */
@@ -30,6 +41,8 @@ typedef struct mstat {
   int64_t own_added_data_files, own_added_records, own_deleted_data_files, own_deleted_records;
   int64_t own_added_delete_files, own_removed_delete_files;
   int64_t data_entries, delete_entries; /* by content, every status */
+  struct pstat *parts; /* per field of its spec (n_parts; 0 when the spec does not bind to the schema) */
+  size_t n_parts;
   const char *path;  /* the manifest (arena) */
   const char **live; /* its live data files (arena strings; the array malloc'd) */
   size_t n_live, cap_live;
@@ -401,8 +414,22 @@ static int read_manifest(mstat *m, fsck *f, const qb_manifest_file *mf, int64_t 
   int rc = qb_tbl__open_manifest(&r, &f->v, f->schema, mf, &e);
   if (rc == QB_ENOMEM) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   if (rc) return problem(f, "unreadable", mf->manifest_path, snap, NULL, NULL, NULL, e.msg, err);
-  m->spec_id = qb_manifest_reader_spec(r)->spec_id;
-  for (;;) {
+  const qb_partition_spec *rspec = qb_manifest_reader_spec(r);
+  m->spec_id = rspec->spec_id;
+  if (rspec->n_fields && qb_tbl__spec_binds(rspec, f->schema)) {
+    if (!(m->parts = calloc(rspec->n_fields, sizeof *m->parts))) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+    for (size_t k = 0; rc == QB_OK && k < rspec->n_fields; k++) {
+      pstat *ps = &m->parts[m->n_parts++];
+      qb_buf_init(&ps->min_buf, QB_BUF_NOLIMIT);
+      qb_buf_init(&ps->max_buf, QB_BUF_NOLIMIT);
+      const qb_field *src = qb_schema_find_field(f->schema, rspec->fields[k].source_id);
+      qb_err ignored = QB_ERR_INIT;
+      if (!src || rspec->fields[k].transform.kind == QB_TR_UNKNOWN ||
+          qb_transform_result_type(&ps->type, &rspec->fields[k].transform, src->type, &ignored))
+        ps->type = NULL; /* not judged */
+    }
+  }
+  while (rc == QB_OK) {
     const qb_manifest_entry *en;
     if ((rc = qb_manifest_reader_next(&en, r, &e)) || !en) break;
     const qb_data_file *df = &en->data_file;
@@ -430,6 +457,23 @@ static int read_manifest(mstat *m, fsck *f, const qb_manifest_file *mf, int64_t 
       }
     }
     if (st == QB_ENTRY_DELETED) continue;
+    for (size_t k = 0; rc == QB_OK && df->partition.kind == QB_V_STRUCT && k < m->n_parts && k < df->partition.u.seq.n;
+         k++) {
+      pstat *ps = &m->parts[k];
+      const qb_value *v = &df->partition.u.seq.items[k];
+      if (!ps->type) continue;
+      if (v->kind == QB_V_NULL) {
+        ps->has_null = true;
+      } else if (is_nan(v)) {
+        ps->has_nan = true;
+      } else {
+        if (!ps->any || qb_ice__value_cmp(ps->type, v, &ps->min) < 0) rc = keep_value(&ps->min, &ps->min_buf, v, err);
+        if (rc == QB_OK && (!ps->any || qb_ice__value_cmp(ps->type, v, &ps->max) > 0))
+          rc = keep_value(&ps->max, &ps->max_buf, v, err);
+        ps->any = true;
+      }
+    }
+    if (rc) break;
     if (data) {
       m->live_data_files++;
       m->live_data_records += df->record_count;
@@ -492,6 +536,61 @@ static int check_counts(fsck *f, const qb_manifest_file *mf, const mstat *m, int
       rc = problem_i64(f, "manifest-count", mf->manifest_path, snap, files_names[s], m->n_status[s], files[s], err);
     if (rc == QB_OK && rows[s] != QB_UNASSIGNED && rows[s] != m->rows_status[s])
       rc = problem_i64(f, "manifest-count", mf->manifest_path, snap, rows_names[s], m->rows_status[s], rows[s], err);
+  }
+  return rc;
+}
+
+/* The list entry's partition field summaries against the manifest's live entries: scans skip a whole manifest
+ * by them (expr_metrics.c summary_pred), so a summary its entries contradict hides their rows. */
+static int check_summaries(fsck *f, const qb_snapshot *s, const char *list, const qb_manifest_file *mf,
+                           const mstat *m, qb_err *err)
+{
+  int rc = QB_OK;
+  const qb_partition_spec *spec = qb_table_metadata_spec_by_id(f->v.md, mf->partition_spec_id);
+  for (size_t k = 0; rc == QB_OK && spec && mf->partitions && k < mf->n_partitions && k < m->n_parts; k++) {
+    const pstat *ps = &m->parts[k];
+    const qb_partition_field_summary *sm = &mf->partitions[k];
+    if (!ps->type || k >= spec->n_fields) continue;
+    char field[160];
+    const char *exp = NULL, *got = NULL, *what = "partition values outside the summary";
+    qb_value bv;
+    const qb_value *ext = NULL;
+    qb_err ignored = QB_ERR_INIT;
+    if (ps->has_null && !sm->contains_null) {
+      snprintf(field, sizeof field, "partitions contains_null of %s", spec->fields[k].name);
+      exp = "true", got = "false", what = "a null partition value";
+    } else if (ps->has_nan && sm->contains_nan == 0) {
+      snprintf(field, sizeof field, "partitions contains_nan of %s", spec->fields[k].name);
+      exp = "true", got = "false", what = "a NaN partition value";
+    } else if (ps->any && !sm->lower_bound.p && (sm->contains_null || sm->contains_nan == 1)) {
+      snprintf(field, sizeof field, "partitions lower_bound of %s", spec->fields[k].name);
+      exp = "a bound", got = "absent (only nulls or NaN)", what = "partition values that are not null";
+    } else if (ps->any && sm->lower_bound.p && qb_bound_decode(&bv, ps->type, sm->lower_bound, &ignored) == QB_OK &&
+               !is_nan(&bv) && qb_ice__value_cmp(ps->type, &bv, &ps->min) > 0) {
+      snprintf(field, sizeof field, "partitions lower_bound of %s", spec->fields[k].name);
+      ext = &ps->min;
+    } else if (ps->any && sm->upper_bound.p && qb_bound_decode(&bv, ps->type, sm->upper_bound, &ignored) == QB_OK &&
+               !is_nan(&bv) && qb_ice__value_cmp(ps->type, &bv, &ps->max) < 0) {
+      snprintf(field, sizeof field, "partitions upper_bound of %s", spec->fields[k].name);
+      ext = &ps->max;
+    } else {
+      continue;
+    }
+    char *why = qb_str_printf("%s holds %s: scans filtering on %s skip the manifest", m->path, what,
+                              spec->fields[k].name);
+    if (!why) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    if (ext) {
+      char *e = text_of(ps->type, ext), *g = text_of(ps->type, &bv);
+      char *ee = qb_str_printf("%s %s", ext == &ps->min ? "<=" : ">=", e ? e : "?");
+      rc = ee ? problem(f, "partition-summary", list, s->snapshot_id, field, ee, g ? g : "?", why, err)
+              : QB_FAIL(err, QB_ENOMEM, "out of memory");
+      free(e);
+      free(g);
+      free(ee);
+    } else {
+      rc = problem(f, "partition-summary", list, s->snapshot_id, field, exp, got, why, err);
+    }
+    free(why);
   }
   return rc;
 }
@@ -588,6 +687,7 @@ static int check_snapshot(fsck *f, const qb_snapshot *s, qb_err *err)
       if (rc) goto done;
     }
     if ((rc = check_counts(f, mf, m, s->snapshot_id, err))) goto done;
+    if ((rc = check_summaries(f, s, list, mf, m, err))) goto done;
     /* scans read data files from data manifests only, delete files from delete manifests only */
     bool as_deletes = mf->content == QB_MANIFEST_DELETES;
     if (as_deletes ? m->data_entries > 0 : m->delete_entries > 0) {
@@ -859,6 +959,11 @@ int qb_fsck(qb_table *t, const qb_fsck_options *opts, qb_fsck_report *out, qb_er
   for (size_t i = 0; i < f.manifests.cap; i++)
     if (f.manifests.slots[i].key) {
       mstat *m = f.manifests.slots[i].value;
+      for (size_t k = 0; k < m->n_parts; k++) {
+        qb_buf_free(&m->parts[k].min_buf);
+        qb_buf_free(&m->parts[k].max_buf);
+      }
+      free(m->parts);
       free(m->live);
       free(m);
     }

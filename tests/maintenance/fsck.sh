@@ -221,6 +221,11 @@ fresh; l=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([x
 avro_edit "$T/x/db/t/metadata/$l" 'recs[0]["content"]=1' || bad "list content edit"
 expect_rc 1 "data manifest listed as deletes" "$Q" -w "$T/x" fsck db.t
 expect_line "content line" '^db\.t: manifest-content: .*snap-.*\.avro \(snapshot [0-9]+\): content: expected data, found deletes: .*-m0\.avro holds data files: scans skip them \(a delete manifest is read for deletes only\)$'
+# the newest list's partition summary says p >= "b" for a manifest holding "a": scans for p = 'a' skip it
+fresh; l=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([x for x in d["snapshots"] if x["snapshot-id"]==d["current-snapshot-id"]][0]["manifest-list"].split("/")[-1])' "$(meta)")
+avro_edit "$T/x/db/t/metadata/$l" 'for r in recs: r["partitions"][0]["lower_bound"]={"$hex":"62"}' || bad "summary edit"
+expect_rc 1 "partition summary hiding rows" "$Q" -w "$T/x" fsck db.t
+expect_line "summary bound line" '^db\.t: partition-summary: .*snap-.*\.avro \(snapshot [0-9]+\): partitions lower_bound of p: expected <= a, found b: .*-m0\.avro holds partition values outside the summary: scans filtering on p skip the manifest$'
 # no false alarm: truncate of an int column near its minimum wraps as Java's int arithmetic does, and stays
 # so after int -> long (scans look for the wrapped value too); NaN, -0.0 and long strings in the bounds
 "$Q" -w "$T/e" create db.e --schema '{"type":"struct","fields":[{"id":1,"name":"i","required":false,"type":"int"},{"id":2,"name":"d","required":false,"type":"double"},{"id":3,"name":"s","required":false,"type":"string"}]}' \
