@@ -350,6 +350,14 @@ static int do_commit(committer *c, qb_metadata_fn fn, void *ctx, qb_commit_info 
       qb_metadata_json_free(o.doc);
       break;
     }
+    /* A base that was stale (the handle's version, on the first attempt) may name files a concurrent
+     * expire-snapshots or compaction has deleted since: the change could not be built on it. That is a
+     * lost race, not a missing file, when the table has moved on: retry on the new head. */
+    if (rc == QB_ENOTFOUND && !o.retry && !c->creating && base_md) {
+      qb_err e = QB_ERR_INIT;
+      int64_t was = base.version;
+      if (qb_table_refresh(t, &e) == QB_OK && t->version != was) o.retry = true;
+    }
     if (!o.retry || c->creating) break; /* creating: v1 exists, someone else created the table */
     failures++;
     int64_t elapsed_ms = (qb_mono_ns() - start) / 1000000;

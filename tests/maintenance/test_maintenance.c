@@ -490,6 +490,44 @@ QB_TEST(rewrite_manifests_retry_after_a_lost_race_keeps_the_location)
   teardown(&f);
 }
 
+/* A writer whose handle was loaded before another process committed and then expired the snapshot the
+ * handle had as current (a maintenance cron job next to `qberg ingest`): its commit reads that snapshot's
+ * manifest list, which is gone. It lost a race like any other and retries on the new head; it failed with
+ * QB_ENOTFOUND "reading manifest list …: No such file or directory" (found by exploreH). */
+QB_TEST(commit_on_a_handle_whose_snapshot_was_expired_meanwhile_retries)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, false, &err), &err);
+  set_now(T0);
+  CHECK_OK(append_range(f.t, QB_TXN_FAST_APPEND, 0, 10, NULL, NULL, &err), &err);
+  qb_expire_options o = QB_EXPIRE_OPTIONS_INIT;
+  o.retain_last = 1;
+  qb_expire_report rep;
+  /* a merge append, then a fast append, each on a handle made stale */
+  for (int round = 0; round < 2; round++) {
+    qb_table *other;
+    CHECK_OK(qb_table_load(&other, f.cat, "db.t", &err), &err);
+    set_now(T0 + 1000 + round * 10000);
+    CHECK_OK(append_range(other, QB_TXN_FAST_APPEND, 100 + round, 101 + round, NULL, NULL, &err), &err);
+    o.now_ms = o.older_than_ms = T0 + 2000 + round * 10000;
+    CHECK_OK(qb_expire_snapshots(other, &o, &rep, &err), &err);
+    qb_table_free(other);
+    CHECK(rep.expired >= 1); /* f.t's current snapshot, its manifest list deleted */
+    set_now(T0 + 3000 + round * 10000);
+    CHECK_OK(append_range(f.t, round ? QB_TXN_FAST_APPEND : QB_TXN_APPEND, 10 + round * 5, 15 + round * 5, NULL,
+                          NULL, &err),
+             &err);
+  }
+  CHECK_OK(delete_where(f.t, "id >= 100", &err), &err);
+  uint64_t rows;
+  int64_t sum;
+  CHECK_OK(scan_sum(&rows, &sum, f.t, -1, &err), &err);
+  CHECK_EQ_INT(rows, 20);
+  CHECK_EQ_INT(sum, 19 * 20 / 2);
+  teardown(&f);
+}
+
 /* ---- orphans ---- */
 
 static void write_file(const char *p, int64_t mtime_ms)
