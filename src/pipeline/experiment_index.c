@@ -150,6 +150,23 @@ static int load_entries(qb_expidx *ix, qb_err *err)
   return rc ? qb_err_wrap(err, "reading %s", QB_EXPIDX_TABLE) : QB_OK;
 }
 
+/* The snapshot whose summary says what the current entries cover (qberg.covers, its uuids, whether the
+ * key-set digests are trusted): the newest one carrying qberg.covers when every snapshot after it is a
+ * compaction (`replace`: the same rows), else the current one. A compaction of the index (`maintain
+ * compact`, `maintain all`) writes no qberg summary; reading only the current snapshot made the next batch
+ * take every feature table's rows for an interrupted batch's: it read the keys of all of them, called every
+ * stored experiment "recovered" and appended a second index entry for each (found by exploreH). */
+static const qb_snapshot *covering_snapshot(const qb_table_metadata *md, const qb_snapshot *cur)
+{
+  const qb_snapshot *s = cur;
+  for (size_t hops = 0; s && hops <= qb_table_metadata_n_snapshots(md); hops++) {
+    if (qb_snapshot_summary_get(s, COVERS_KEY)) return s;
+    if (!s->operation || strcmp(s->operation, "replace") || !s->has_parent) return cur;
+    s = qb_table_metadata_snapshot_by_id(md, s->parent_id);
+  }
+  return cur;
+}
+
 /* The filter that describes the current snapshot's entries: the newest snapshot's, when every snapshot
  * after it is a compaction (`replace`: the same rows), and when that snapshot's parent is the one the filter
  * was built on: a commit that lost a race is retried onto the winner's snapshot, whose entries its filter
@@ -250,9 +267,10 @@ int qb_expidx_open(qb_expidx *ix, qb_catalog *cat, qb_err *err)
     ix->loaded = true; /* nothing stored */
     return QB_OK;
   }
-  parse_covers(ix->covers, qb_snapshot_summary_get(cur, COVERS_KEY));
-  parse_uuids(ix->covers_uuid, qb_snapshot_summary_get(cur, COVERS_UUID_KEY));
-  const char *untrusted = qb_snapshot_summary_get(cur, UNTRUSTED_KEY);
+  const qb_snapshot *summ = covering_snapshot(md, cur);
+  parse_covers(ix->covers, qb_snapshot_summary_get(summ, COVERS_KEY));
+  parse_uuids(ix->covers_uuid, qb_snapshot_summary_get(summ, COVERS_UUID_KEY));
+  const char *untrusted = qb_snapshot_summary_get(summ, UNTRUSTED_KEY);
   ix->keysets_untrusted = untrusted && !strcmp(untrusted, "true");
   if ((rc = named_bloom(&ix->named_bloom, ix->table, md, err))) return rc;
   const char *bloom = current_bloom(md);
