@@ -49,6 +49,11 @@ typedef struct qb_fsck_report {
  * Check `t` at the version it is loaded at: every snapshot kept in its metadata, every manifest list,
  * manifest, data and delete file they reference (each distinct file once; manifests streamed entry by
  * entry, so memory grows with the number of distinct files, not their entries).
+ * When a check finds problems and the table has meanwhile moved on to a newer version (a concurrent
+ * expire-snapshots deletes files of the version being checked), `t` is refreshed and checked again, up to 3
+ * checks; only the last check's problems reach the callback (they are held until then; beyond 4,096 they
+ * are passed on as found, without a second check). A table loaded from an explicit metadata file is
+ * checked once, at that version.
  * Problems are reported through opts->on_problem and counted; they are not errors: the call returns
  * QB_OK with out->problems > 0. Errors are failures to check at all (the metadata cannot be parsed,
  * out of memory, the callback's code).
