@@ -595,13 +595,28 @@ static int s3_copy(qb_fileio *io, const char *src, const char *dst, qb_err *err)
   }
   if (rc == QB_OK) rc = qb_buf_printf(&source, err, "/%s/", a.bucket);
   if (rc == QB_OK) rc = qb_sigv4_uri_encode(&source, a.key, strlen(a.key), true, err);
-  if (rc == QB_OK) {
+  /* a 200 whose body is <Error>InternalError</Error> (or SlowDown) did not copy: S3 says to retry it, as for
+   * CompleteMultipartUpload (a copy is idempotent). It was final at once (found by exploreI). */
+  for (int attempt = 1; rc == QB_OK; attempt++) {
     qb_sigv4_kv h[] = {{"x-amz-copy-source", (const char *)source.p}};
     s3_req r = {.method = "PUT", .bucket = b.bucket, .key = b.key, .hdrs = h, .nh = 1, .sink = &body, .what = what};
     rc = qb_s3__do(s, &r, &resp, err);
-    if (rc == QB_OK && !ok2xx(&resp)) rc = qb_s3__fail(&resp, what, err);
-    if (rc == QB_OK) rc = qb_s3__error_in_body(&body, what, err);
+    if (rc != QB_OK) break;
+    if (!ok2xx(&resp)) {
+      rc = qb_s3__fail(&resp, what, err);
+    } else {
+      qb_err e = QB_ERR_INIT;
+      rc = qb_s3__error_in_body(&body, what, &e);
+      if (rc != QB_OK && e.retryable && attempt <= qb_http_options(s->http)->max_retries) {
+        qb_http_resp_free(&resp);
+        sleep_ms(qb_http_backoff_ms(s->http, attempt));
+        rc = QB_OK;
+        continue;
+      }
+      if (rc != QB_OK && err) *err = e;
+    }
     qb_http_resp_free(&resp);
+    break;
   }
   free(what);
   qb_buf_free(&body);

@@ -920,6 +920,35 @@ QB_TEST(complete_200_internal_error_is_retried)
   free(sq.log);
 }
 
+/* CopyObject may answer 200 and then an <Error>, as CompleteMultipartUpload does; InternalError and SlowDown there
+ * did not copy and are retried (a copy is idempotent). It failed at once (found by exploreI). */
+QB_TEST(copy_200_internal_error_is_retried)
+{
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "copy200", qb_str_printf("--sequence=PUT /%s/cp200/dst=200:InternalError,200:SlowDown;"
+                                              "PUT /%s/cp200/never=200:InternalError,200:InternalError,"
+                                              "200:InternalError,200:InternalError",
+                                              test_bucket(), test_bucket())));
+  qb_fileio *io = sq.io;
+  qb_err err = QB_ERR_INIT;
+  char *src = uri("cp200/src"), *dst = uri("cp200/dst"), *never = uri("cp200/never");
+  CHECK_OK(qb_fileio_write_all(io, src, "copied", 6, QB_CREATE_OVERWRITE, &err), &err);
+  CHECK_OK(qb_fileio_copy(io, src, dst, &err), &err);
+  uint8_t *got;
+  size_t n;
+  CHECK_OK(qb_fileio_read_all(&got, &n, io, dst, 100, &err), &err);
+  CHECK(n == 6 && !memcmp(got, "copied", 6));
+  free(got);
+  CHECK_FAIL(qb_fileio_copy(io, src, never, &err), QB_EIO, &err, "InternalError: injected by faultproxy");
+  CHECK(err.retryable);
+  sequenced_stop(&sq);
+  CHECK_EQ_INT(log_count(sq.log, "PUT /") - 1, 3 + 4); /* three copies to dst, four (1 + 3 retries) to never */
+  free(src);
+  free(dst);
+  free(never);
+  free(sq.log);
+}
+
 /* A DeleteObjects answered 200 with an <Error> document (or anything but a DeleteResult) deleted nothing: it is
  * an error. It was counted as every key deleted ("qberg s3 rm -r" said so; found by exploreD). */
 QB_TEST(delete_objects_error_document_is_an_error)
