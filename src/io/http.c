@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libcurl glue (see http.h). Retried: connection failures and resets, timeouts, 5xx except 501, 429, S3's
- * 400 RequestTimeout; an attempt that failed after the request may have reached the server marks the response
+/* libcurl glue (see http.h). Retried: connection failures and resets, timeouts, junk left on a kept-alive
+ * connection, 5xx except 501, 429, S3's 400 RequestTimeout; an attempt that failed after the request may have reached the server marks the response
  * `ambiguous`, so callers can tell "our conditional PUT already landed" from "someone else's object" (S3 has no
  * idempotency keys). */
 #include "io/http.h"
@@ -470,6 +470,11 @@ int qb_http_perform(qb_http *h, const qb_http_req *q, qb_http_prepare_fn prepare
     long connects = 0;
     if (reused && curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0)
       resp->ambiguous = true;
+    /* An answer that is no HTTP ("Received HTTP/0.9 when not allowed") on a kept-alive connection is what an
+     * earlier answer left behind (a body longer than its Content-Length): the connection is dropped (below)
+     * and the request sent again on another, like a reset one (the server may have applied it: ambiguous).
+     * It was final, failing a read one fresh connection would have served (found by exploreI). */
+    bool stale = cc == CURLE_UNSUPPORTED_PROTOCOL && reused && connects == 0;
     release(h, c, cc == CURLE_OK);
     if (cc == CURLE_OK && resp->status == 0) cc = CURLE_WEIRD_SERVER_REPLY;
     char *url = at.url;
@@ -488,7 +493,7 @@ int qb_http_perform(qb_http *h, const qb_http_req *q, qb_http_prepare_fn prepare
     if (cc != CURLE_OK) {
       last = cc;
       snprintf(last_msg, sizeof last_msg, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
-      again = retryable_curl(cc);
+      again = retryable_curl(cc) || stale;
     } else if (retryable_status(resp->status) || retryable_answer(resp)) {
       again = true;
     }
@@ -503,7 +508,7 @@ int qb_http_perform(qb_http *h, const qb_http_req *q, qb_http_prepare_fn prepare
       rc = QB_FAIL(err, QB_ENET, "%s: %.200s: %s (curl error %d)", what, url, last_msg, (int)last);
       if (err) {
         err->os_code = (int)last;
-        err->retryable = retryable_curl(last);
+        err->retryable = retryable_curl(last) || stale;
         size_t ml = strlen(err->msg);
         if (attempt > 1) snprintf(err->msg + ml, sizeof err->msg - ml, " after %d attempts", attempt);
       }

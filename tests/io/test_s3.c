@@ -949,6 +949,29 @@ QB_TEST(copy_200_internal_error_is_retried)
   free(sq.log);
 }
 
+/* An answer whose body runs past its Content-Length leaves junk on the kept-alive connection: the next request on
+ * it reads "HTTP/0.9" and is sent again on a fresh connection. It failed with curl error 1 (found by exploreI). */
+QB_TEST(junk_on_a_kept_alive_connection_is_retried)
+{
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "junk", qb_str_printf("--sequence=GET /%s/junk/obj=long-body", test_bucket())));
+  qb_fileio *io = sq.io;
+  qb_err err = QB_ERR_INIT;
+  char *p = uri("junk/obj");
+  uint8_t data[3000];
+  fill(data, sizeof data, 17);
+  CHECK_OK(qb_fileio_write_all(io, p, data, sizeof data, QB_CREATE_OVERWRITE, &err), &err);
+  uint8_t *got;
+  size_t n;
+  CHECK_OK(qb_fileio_read_all(&got, &n, io, p, sizeof data, &err), &err);
+  CHECK(n == sizeof data && !memcmp(got, data, n));
+  free(got);
+  sequenced_stop(&sq);
+  CHECK_EQ_INT(log_count(sq.log, "long-body GET"), 1);
+  free(p);
+  free(sq.log);
+}
+
 /* A DeleteObjects answered 200 with an <Error> document (or anything but a DeleteResult) deleted nothing: it is
  * an error. It was counted as every key deleted ("qberg s3 rm -r" said so; found by exploreD). */
 QB_TEST(delete_objects_error_document_is_an_error)

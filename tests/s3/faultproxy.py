@@ -13,7 +13,9 @@ first such request gets A1, the second A2, ..., later ones pass (several sequenc
 Besides the kinds above (and pass): 400:CODE / 403:CODE / 200:CODE answer that status with an S3 <Error> of
 that CODE without forwarding (200: the error document some S3 calls send after their status line);
 no-etag forwards and drops the ETag header; half-body forwards and answers the first half of the body (with
-a Content-Length that says so: a malformed document, not a broken transfer).
+a Content-Length that says so: a malformed document, not a broken transfer); long-body forwards and answers
+the whole body under a Content-Length of half of it, keeping the connection: the rest is junk in front of the
+next answer on that connection.
 Usage: faultproxy.py UPSTREAM_PORT [--rate 0.1] [--seed 1] [--max-seconds 600] [--log FILE] [--sequence S]"""
 import argparse, http.client, os, random, socket, sys, threading, time
 from socketserver import ThreadingMixIn, TCPServer, StreamRequestHandler
@@ -136,7 +138,7 @@ class Handler(StreamRequestHandler):
                     if cl is not None:
                         out.append("Content-Length: %s" % cl)
                 else:
-                    out.append("Content-Length: %d" % len(data))
+                    out.append("Content-Length: %d" % (len(data) // 2 if kind == "long-body" else len(data)))
                 self.wfile.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1"))
                 if method != "HEAD":
                     if kind == "cut-body" and len(data) > 1:
