@@ -33,8 +33,10 @@ static int hit(faulty_io *f)
 
 static int injected(faulty_io *f, const char *op, const char *path, qb_err *err)
 {
-  return QB_FAIL(err, f->plan.code ? f->plan.code : QB_EIO, "%s: %s: injected fault at call %u", path, op,
-                 __atomic_load_n(&f->calls, __ATOMIC_ACQUIRE));
+  int rc = QB_FAIL(err, f->plan.code ? f->plan.code : QB_EIO, "%s: %s: injected fault at call %u", path, op,
+                   __atomic_load_n(&f->calls, __ATOMIC_ACQUIRE));
+  if (err) err->retryable = f->plan.retryable;
+  return rc;
 }
 
 /* ---- files ---- */

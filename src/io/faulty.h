@@ -24,6 +24,7 @@ typedef struct qb_fault_plan {
    * stat that follows it, as a producer still writing a file does. */
   void (*before_stat)(void *ctx, const char *path);
   void *before_stat_ctx;
+  bool retryable;     /* the injected failure is marked retryable (an S3 object replaced while read) */
 } qb_fault_plan;
 
 /**

@@ -254,9 +254,13 @@ static int fetch(s3_file *f, void *dst, size_t n, uint64_t off, qb_err *err)
     } else if (rc == QB_OK && resp.status == 200 && resp.has_length) {
       total = (int64_t)resp.content_length; /* the whole object */
     }
-    if (rc == QB_OK && total >= 0 && (uint64_t)total != f->base.size)
+    /* replaced while read (a producer rewriting it): not the object's fault, and reading it again reads the new
+     * one whole, so `retryable`; ingest skips such a raw file for the next batch (found by exploreI) */
+    if (rc == QB_OK && total >= 0 && (uint64_t)total != f->base.size) {
       rc = QB_FAIL(err, QB_ECORRUPT, "%s: the object changed since it was opened (%lld bytes, was %llu)", what,
                    (long long)total, (unsigned long long)f->base.size);
+      if (err) err->retryable = true;
+    }
     /* fewer bytes than asked of an object of the size it had: the answer was cut short on the way (a body that
      * ended with its own Content-Length). Not the object's fault: try again, then QB_EIO. It was QB_ECORRUPT
      * "truncated", which ingest takes for a bad file and rejects for good (found by exploreD). */

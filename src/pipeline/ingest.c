@@ -819,7 +819,8 @@ static bool changed_since_listing(ingest_run *r, const raw_file *f)
  * read returns QB_ENOTFOUND (the reader's errors are QB_ECORRUPT, QB_ELIMIT, QB_EUNSUPPORTED): the file was
  * deleted or moved since the listing (an S3 404 too). It is skipped, not rejected: rejections are final,
  * and a file that reappears (a retention job restoring it, a producer rewriting it) must be processed then.
- * So is a file that fails to parse and has changed since the listing (changed_since_listing). A skipped file
+ * So is a file that fails to parse and has changed since the listing (changed_since_listing), and one whose
+ * read failed with a retryable error (an object replaced while read). A skipped file
  * never enters the ledger, so the ledger's range summary stays the set of the files it records. */
 static int settle_file(ingest_run *r, size_t i, qb_vqe_types *seen, const qb_vqe_types *probe, int frc,
                        const qb_err *fe, qb_err *err)
@@ -834,7 +835,10 @@ static int settle_file(ingest_run *r, size_t i, qb_vqe_types *seen, const qb_vqe
     *err = *fe;
     return frc;
   }
-  if (frc != QB_OK && changed_since_listing(r, f)) {
+  /* a retryable error (S3: the object was replaced between its HEAD and a GET, "changed since it was opened";
+   * a 400 RequestTimeout after the last retry) is no fault of the file: skipped without asking the store again.
+   * It was rejected for good whenever that stat failed or found the listed size again (found by exploreI). */
+  if (frc != QB_OK && (fe->retryable || changed_since_listing(r, f))) {
     char why[sizeof r->rep->skipped[0].reason];
     snprintf(why, sizeof why, "changed while the batch read it (still being written?), left for the next batch: %.900s",
              fe->msg);

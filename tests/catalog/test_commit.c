@@ -1288,7 +1288,7 @@ static void fault_loop(qb_commit_mode mode, qb_fault_kind kind, qb_code code)
     CHECK_OK(qb_hadoop__write_hint(qb_catalog_io(clean), meta, version, &err), &err);
     qb_fileio *local, *io;
     CHECK_OK(qb_fileio_local_new(&local, &err), &err);
-    qb_fault_plan plan = {at, kind, code, 0, false, NULL, NULL};
+    qb_fault_plan plan = {at, kind, code, 0, false, NULL, NULL, false};
     CHECK_OK(qb_fileio_faulty_new(&io, local, true, &plan, &err), &err);
     qb_catalog *cat;
     CHECK_OK(open_cat(&cat, wh, mode, 1000, io, &err), &err);

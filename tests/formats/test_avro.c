@@ -1072,7 +1072,7 @@ QB_TEST(read_failures_stay_io_errors)
   int fired = 0;
   for (unsigned at = 2; at < 40; at++) { /* call 1 opens the file */
     qb_fileio *io;
-    qb_fault_plan plan = {at, QB_FAULT_FAIL, QB_EIO, 0, false, NULL, NULL};
+    qb_fault_plan plan = {at, QB_FAULT_FAIL, QB_EIO, 0, false, NULL, NULL, false};
     CHECK_OK(qb_fileio_faulty_new(&io, local, false, &plan, &err), &err);
     qb_avro_reader *r = NULL;
     int rc = qb_avro_reader_open_path(&r, io, path, &o, &err);

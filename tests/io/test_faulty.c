@@ -10,7 +10,7 @@ static qb_fileio *wrap(qb_fault_kind kind, unsigned at, bool sticky)
   qb_fileio *local, *io;
   qb_err err = QB_ERR_INIT;
   if (qb_fileio_local_new(&local, &err)) return NULL;
-  qb_fault_plan plan = {at, kind, 0, 200, sticky, NULL, NULL};
+  qb_fault_plan plan = {at, kind, 0, 200, sticky, NULL, NULL, false};
   if (qb_fileio_faulty_new(&io, local, true, &plan, &err)) return NULL;
   return io;
 }

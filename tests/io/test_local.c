@@ -1328,7 +1328,7 @@ QB_TEST(lock_excludes_and_dies_with_its_holder)
   /* the faulty wrapper passes the lock through to its store, uncounted and never failed (its plans
    * number the calls of the work under the lock) */
   qb_fileio *fio;
-  qb_fault_plan plan = {1, QB_FAULT_FAIL, QB_EIO, 0, true, NULL, NULL};
+  qb_fault_plan plan = {1, QB_FAULT_FAIL, QB_EIO, 0, true, NULL, NULL, false};
   CHECK_OK(qb_fileio_faulty_new(&fio, io, false, &plan, &err), &err);
   CHECK_OK(qb_fileio_lock(&a, fio, p, "through the wrapper", &err), &err);
   CHECK_FAIL(qb_fileio_lock(&b, io, p, "x", &err), QB_ECONFLICT, &err, "held by through the wrapper");

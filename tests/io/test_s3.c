@@ -972,6 +972,28 @@ QB_TEST(junk_on_a_kept_alive_connection_is_retried)
   free(sq.log);
 }
 
+/* An object replaced between its open (HEAD) and a read: QB_ECORRUPT "changed since it was opened", retryable (a
+ * read of it again reads the new object whole), so ingest skips such a raw file for the next batch instead of
+ * rejecting it for good (found by exploreI). */
+QB_TEST(object_replaced_while_open_is_corrupt_and_retryable)
+{
+  qb_fileio *io = open_io(NULL, NULL, 0);
+  CHECK(io);
+  qb_err err = QB_ERR_INIT;
+  char *p = uri("replaced/obj");
+  CHECK_OK(qb_fileio_write_all(io, p, "first", 5, QB_CREATE_OVERWRITE, &err), &err);
+  qb_file *f;
+  CHECK_OK(qb_fileio_open_read(&f, io, p, &err), &err);
+  CHECK_OK(qb_fileio_write_all(io, p, "second!", 7, QB_CREATE_OVERWRITE, &err), &err);
+  char buf[5];
+  CHECK_FAIL(qb_file_pread(f, buf, 5, 0, &err), QB_ECORRUPT, &err, "changed since it was opened (7 bytes, was 5)");
+  CHECK(err.retryable);
+  qb_file_close(f);
+  CHECK_OK(qb_fileio_delete(io, p, &err), &err);
+  free(p);
+  qb_fileio_free(io);
+}
+
 /* A DeleteObjects answered 200 with an <Error> document (or anything but a DeleteResult) deleted nothing: it is
  * an error. It was counted as every key deleted ("qberg s3 rm -r" said so; found by exploreD). */
 QB_TEST(delete_objects_error_document_is_an_error)

@@ -100,7 +100,7 @@ static int batch_with(fixture *f, const qb_fault_plan *plan, bool *fired, qb_err
 
 static int batch(fixture *f, unsigned fail_at, bool *fired, qb_err *err)
 {
-  qb_fault_plan plan = {fail_at, QB_FAULT_FAIL, QB_ENOTFOUND, 0, false, NULL, NULL};
+  qb_fault_plan plan = {fail_at, QB_FAULT_FAIL, QB_ENOTFOUND, 0, false, NULL, NULL, false};
   return batch_with(f, &plan, fired, err);
 }
 
@@ -149,6 +149,31 @@ QB_TEST(vanished_on_open_is_skipped_and_ingested_when_listed_again)
   CHECK_EQ_INT((long long)r->files_new, 0);
   CHECK_EQ_INT((long long)r->ledger_rows_read, 0);
   CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".ingested_files", "file", NULL, NULL, &err), 3);
+  teardown(&f);
+}
+
+/* S3: the object replaced between its HEAD and a GET ("changed since it was opened", QB_ECORRUPT, retryable),
+ * while the stat that follows finds it as listed (it failed, or the producer wrote it back): skipped, and the
+ * next batch ingests it. It was rejected for good (found by exploreI). */
+QB_TEST(replaced_while_read_is_skipped_though_stat_finds_it_as_listed)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, 3, &err), &err);
+  bool fired = false;
+  qb_fault_plan plan = {READ_OF(1), QB_FAULT_FAIL, QB_ECORRUPT, 0, false, NULL, NULL, true};
+  CHECK_OK(batch_with(&f, &plan, &fired, &err), &err);
+  CHECK(fired);
+  qb_ingest_report *r = f.rep;
+  CHECK_EQ_INT((long long)r->files_rejected, 0);
+  CHECK_EQ_INT((long long)r->files_skipped, 1);
+  CHECK_EQ_INT((long long)r->records, 2);
+  CHECK(strstr(r->skipped[0].file, "/experiment.vqe/11-") != NULL);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".rejected_inputs", "file", NULL, NULL, &err), 0);
+  CHECK_OK(batch(&f, 0, NULL, &err), &err);
+  CHECK_EQ_INT((long long)r->files_new, 1);
+  CHECK_EQ_INT((long long)r->files_rejected, 0);
+  CHECK_EQ_INT(count_rows(f.cat, QB_VQE_NAMESPACE ".molecules", "experiment_id", NULL, NULL, &err), 3);
   teardown(&f);
 }
 

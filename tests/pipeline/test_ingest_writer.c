@@ -59,12 +59,12 @@ static int run_faults(outcome *o, const char *raw, unsigned at, unsigned raw_at,
   char wh[512];
   snprintf(wh, sizeof wh, "%s/wh", qb_test_tmpdir());
   qb_fileio *local = NULL, *io = NULL;
-  qb_fault_plan plan = {at, QB_FAULT_FAIL, QB_EIO, 0, false, NULL, NULL};
+  qb_fault_plan plan = {at, QB_FAULT_FAIL, QB_EIO, 0, false, NULL, NULL, false};
   int rc = qb_fileio_local_new(&local, err);
   if (rc == QB_OK) rc = qb_fileio_faulty_new(&io, local, true, &plan, err);
   else qb_fileio_free(local);
   qb_fileio *raw_io = NULL, *raw_local = NULL;
-  qb_fault_plan raw_plan = {raw_at, QB_FAULT_FAIL, QB_EIO, 0, false, NULL, NULL};
+  qb_fault_plan raw_plan = {raw_at, QB_FAULT_FAIL, QB_EIO, 0, false, NULL, NULL, false};
   if (rc == QB_OK) rc = qb_fileio_local_new(&raw_local, err);
   if (rc == QB_OK) rc = qb_fileio_faulty_new(&raw_io, raw_local, true, &raw_plan, err);
   else qb_fileio_free(raw_local);

@@ -45,7 +45,7 @@ static int features(int *run_rc, char *msg, size_t msg_n, unsigned *calls, const
                     unsigned threads, qb_err *err)
 {
   qb_fileio *local = NULL, *io = NULL;
-  qb_fault_plan plan = {at, QB_FAULT_FAIL, QB_EIO, 0, false, NULL, NULL};
+  qb_fault_plan plan = {at, QB_FAULT_FAIL, QB_EIO, 0, false, NULL, NULL, false};
   int rc = qb_fileio_local_new(&local, err);
   if (rc == QB_OK) rc = qb_fileio_faulty_new(&io, local, true, &plan, err);
   else qb_fileio_free(local);
