@@ -65,6 +65,7 @@ typedef struct qb_http_resp {
   char request_id[128];    /* x-amz-request-id (or Garage/RGW's equivalent) */
   char content_range[128];
   char last_modified[64];
+  char write_id[64];       /* x-amz-meta-qberg-write-id: the writer that stored the object (S3 writer) */
   qb_buf err_body;         /* body of a non-2xx answer (first 64 KiB); qb_http_resp_free */
 } qb_http_resp;
 

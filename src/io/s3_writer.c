@@ -13,6 +13,7 @@
 #include "io/s3_int.h"
 #include "io/s3_xml.h"
 #include "io/uri.h"
+#include "util/clock.h"
 #include "util/str.h"
 
 #define PART_MAX ((size_t)5 << 30)
@@ -22,6 +23,7 @@
 #define FIRST_BUF ((size_t)64 << 10)
 #define XML_MAX ((size_t)4 << 20)
 #define CONFLICT_RETRIES 5
+#define WRITE_ID_HEADER "x-amz-meta-qberg-write-id"
 
 typedef struct part_job {
   int no;
@@ -40,6 +42,7 @@ typedef struct s3_writer {
   qb_uri u;
   qb_create_mode mode;
   char *what; /* "PUT s3://b/k" */
+  char write_id[37]; /* a UUID sent as x-amz-meta-qberg-write-id: our object, whatever its ETag (see landed) */
   uint8_t *buf; /* the part being filled */
   size_t n, cap;
   char *upload_id;
@@ -168,8 +171,9 @@ static int initiate(s3_writer *w, qb_err *err)
   qb_buf_init(&body, XML_MAX);
   char *what = qb_str_printf("CreateMultipartUpload %s", w->base.path);
   qb_sigv4_kv q[] = {{"uploads", ""}};
-  s3_req r = {.method = "POST", .bucket = w->u.bucket, .key = w->u.key, .query = q, .nq = 1, .sink = &body,
-              .what = what};
+  qb_sigv4_kv h[] = {{WRITE_ID_HEADER, w->write_id}};
+  s3_req r = {.method = "POST", .bucket = w->u.bucket, .key = w->u.key, .query = q, .nq = 1, .hdrs = h, .nh = 1,
+              .sink = &body, .what = what};
   qb_http_resp resp;
   int rc = what ? qb_s3__do(w->s, &r, &resp, err) : QB_FAIL(err, QB_ENOMEM, "out of memory");
   if (rc == QB_OK && !ok2xx(&resp)) rc = qb_s3__fail(&resp, what, err);
@@ -363,14 +367,17 @@ static int fail_maybe_applied(const qb_http_resp *resp, const char *what, qb_err
   return QB_ECOMMIT_UNKNOWN;
 }
 
-/* Did an earlier attempt of ours already publish the object? (its ETag equals what we would have produced) */
+/* Did an earlier attempt of ours already publish the object? Its write id is ours (no other writer has that
+ * UUID), or its ETag equals what we would have produced (an object written by an older qberg, a store that drops
+ * user metadata). The ETag alone failed where the store makes it otherwise: SSE-KMS and SSE-C single PUTs, a
+ * multipart ETag not derived from the part ETags, so such a write ended QB_ECOMMIT_UNKNOWN or QB_EEXISTS though
+ * the object was ours (found by exploreI). */
 static bool landed(s3_writer *w, const char *expected_etag)
 {
-  if (!expected_etag[0]) return false;
   qb_http_resp resp;
   qb_err ignored = QB_ERR_INIT;
   if (qb_s3__head(w->s, w->u.bucket, w->u.key, &resp, w->what, &ignored) != QB_OK) return false;
-  bool same = !strcmp(resp.etag, expected_etag);
+  bool same = !strcmp(resp.write_id, w->write_id) || (expected_etag[0] && !strcmp(resp.etag, expected_etag));
   qb_http_resp_free(&resp);
   return same;
 }
@@ -460,8 +467,8 @@ static int put_single(s3_writer *w, bool excl, qb_err *err)
   /* unless the store is known to honour If-None-Match, look first: a cheap, early QB_EEXISTS (not atomic) */
   if (excl && qb_s3__cond_state(w->s) != QB_S3_COND_HONOURED && (rc = head_absent(w, err)) != QB_OK) return rc;
   for (int attempt = 1;; attempt++) {
-    qb_sigv4_kv h[2] = {{"Content-MD5", md5b64}, {"If-None-Match", "*"}};
-    s3_req r = {.method = "PUT", .bucket = w->u.bucket, .key = w->u.key, .hdrs = h, .nh = cond ? 2 : 1,
+    qb_sigv4_kv h[3] = {{"Content-MD5", md5b64}, {WRITE_ID_HEADER, w->write_id}, {"If-None-Match", "*"}};
+    s3_req r = {.method = "PUT", .bucket = w->u.bucket, .key = w->u.key, .hdrs = h, .nh = cond ? 3 : 2,
                 .body = w->buf, .body_n = w->n, .what = w->what};
     qb_http_resp resp;
     rc = qb_s3__do(w->s, &r, &resp, err);
@@ -539,6 +546,7 @@ int qb_s3__create(qb_fileio *io, const char *path, qb_create_mode mode, qb_write
   w->base.ops = &s3_writer_ops;
   w->s = (s3_io *)io;
   w->mode = mode;
+  qb_uuid_v4(w->write_id);
   w->parallel = qb_s3__parallel(w->s);
   if (w->parallel > MAX_PARALLEL) w->parallel = MAX_PARALLEL;
   w->base.path = strdup(path);

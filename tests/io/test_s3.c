@@ -994,6 +994,52 @@ QB_TEST(object_replaced_while_open_is_corrupt_and_retryable)
   qb_fileio_free(io);
 }
 
+/* The answer to a write is lost (the store applied it) and the retry is refused (404 NoSuchUpload for a Complete,
+ * 412 for a create-exclusive PUT): the object is recognised as ours by the write id qberg sends as user metadata,
+ * also when its ETag is not what qberg computes (SSE-KMS, SSE-C, another multipart-ETag formula; here the proxy
+ * answers the HEAD with another ETag). It was QB_ECOMMIT_UNKNOWN / QB_EEXISTS. Someone else's object is never
+ * taken for ours (found by exploreI). */
+QB_TEST(lost_answer_recognised_by_write_id_whatever_the_etag)
+{
+  const char *b = test_bucket();
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "writeid", qb_str_printf("--sequence=POST /%s/wid/big?uploadId=drop-after,404:NoSuchUpload;"
+                                              "HEAD /%s/wid/big=other-etag;PUT /%s/wid/v1=drop-after;"
+                                              "HEAD /%s/wid/v1=other-etag;PUT /%s/wid/v2=pass,drop-after;"
+                                              "HEAD /%s/wid/v2=other-etag", b, b, b, b, b, b)));
+  qb_fileio *io = sq.io;
+  qb_err err = QB_ERR_INIT;
+  char *dir = uri("wid"), *big = uri("wid/big"), *v1 = uri("wid/v1"), *v2 = uri("wid/v2");
+  unsigned caps = 0;
+  CHECK_OK(qb_fileio_probe(io, dir, &caps, &err), &err); /* honoured: no HEAD before a create-exclusive PUT */
+  CHECK(qb_fileio_can(io, QB_IO_CREATE_EXCL));
+  size_t size = 11u << 20; /* three parts */
+  uint8_t *data = malloc(size);
+  fill(data, size, 23);
+  CHECK_OK(qb_fileio_write_all(io, big, data, size, QB_CREATE_OVERWRITE, &err), &err);
+  CHECK_OK(qb_fileio_write_all(io, v1, "ours", 4, QB_CREATE_EXCLUSIVE, &err), &err);
+  CHECK_OK(qb_fileio_write_all(io, v2, "theirs", 6, QB_CREATE_EXCLUSIVE, &err), &err);
+  CHECK_FAIL(qb_fileio_write_all(io, v2, "ours", 4, QB_CREATE_EXCLUSIVE, &err), QB_EEXISTS, &err, "412");
+  uint8_t *got;
+  size_t n;
+  CHECK_OK(qb_fileio_read_all(&got, &n, io, big, size, &err), &err);
+  CHECK(n == size && !memcmp(got, data, size));
+  free(got);
+  CHECK_OK(qb_fileio_read_all(&got, &n, io, v2, 100, &err), &err);
+  CHECK(n == 6 && !memcmp(got, "theirs", 6));
+  free(got);
+  sequenced_stop(&sq);
+  CHECK_EQ_INT(log_count(sq.log, "other-etag HEAD"), 3);
+  CHECK_EQ_INT(log_count(sq.log, "404:NoSuchUpload POST"), 1);
+  CHECK_EQ_INT(log_count(sq.log, "DELETE /") - 1, 0); /* the probe's delete; no upload aborted */
+  free(data);
+  free(dir);
+  free(big);
+  free(v1);
+  free(v2);
+  free(sq.log);
+}
+
 /* A DeleteObjects answered 200 with an <Error> document (or anything but a DeleteResult) deleted nothing: it is
  * an error. It was counted as every key deleted ("qberg s3 rm -r" said so; found by exploreD). */
 QB_TEST(delete_objects_error_document_is_an_error)

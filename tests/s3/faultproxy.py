@@ -10,12 +10,13 @@ signature intact) to UPSTREAM and, for about RATE of them, misbehaves instead:
 and delays another RATE/2 of them by 0.1-0.6 s. Prints "PORT <n>" when listening; exits when stdin closes, or after --max-seconds.
 --sequence "NEEDLE=A1,A2,..." scripts the answers to the requests whose "METHOD target" contains NEEDLE: the
 first such request gets A1, the second A2, ..., later ones pass (several sequences: separate them with ';').
-Besides the kinds above (and pass): 400:CODE / 403:CODE / 200:CODE answer that status with an S3 <Error> of
+Besides the kinds above (and pass): 400:CODE / 403:CODE / 404:CODE / 200:CODE answer that status with an S3 <Error> of
 that CODE without forwarding (200: the error document some S3 calls send after their status line);
 no-etag forwards and drops the ETag header; half-body forwards and answers the first half of the body (with
 a Content-Length that says so: a malformed document, not a broken transfer); long-body forwards and answers
 the whole body under a Content-Length of half of it, keeping the connection: the rest is junk in front of the
-next answer on that connection.
+next answer on that connection; other-etag forwards and replaces the ETag by another one of the same shape
+(a store, or an encryption, that makes ETags its own way).
 Usage: faultproxy.py UPSTREAM_PORT [--rate 0.1] [--seed 1] [--max-seconds 600] [--log FILE] [--sequence S]"""
 import argparse, http.client, os, random, socket, sys, threading, time
 from socketserver import ThreadingMixIn, TCPServer, StreamRequestHandler
@@ -99,7 +100,7 @@ class Handler(StreamRequestHandler):
                     logf.write("%s %s %s\n" % (kind, method, target[:120])); logf.flush()
                 if kind == "drop-before":
                     return
-                if kind in ("503", "500") or kind[:4] in ("400:", "403:", "200:"):
+                if kind in ("503", "500") or kind[:4] in ("400:", "403:", "404:", "200:"):
                     status, code = (kind, "SlowDown" if kind == "503" else "InternalError") if kind in ("503", "500") \
                         else kind.split(":", 1)
                     b = (ERR % code).encode()
@@ -132,6 +133,9 @@ class Handler(StreamRequestHandler):
                         continue
                     if kind == "no-etag" and n.lower() == "etag":
                         continue
+                    if kind == "other-etag" and n.lower() == "etag":
+                        dash = v.find("-")
+                        v = '"0123456789abcdef0123456789abcdef%s"' % (v[dash:].strip('"') if dash >= 0 else "")
                     out.append("%s: %s" % (n, v))
                 if method == "HEAD":
                     cl = resp.getheader("Content-Length")
