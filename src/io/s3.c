@@ -136,8 +136,21 @@ int qb_s3__fail(const qb_http_resp *resp, const char *what, qb_err *err)
                       : st == 412   ? "PreconditionFailed"
                       : st >= 500   ? "ServerError"
                                     : "Error";
+  /* credentials refused whatever the status: AWS answers an expired session token with 400 ExpiredToken, which
+   * was QB_EINVAL (a bad argument), so ingest rejected every raw file read after the expiry for good (found by
+   * exploreI) */
+  static const char *const auth_codes[] = {"ExpiredToken", "InvalidToken", "TokenRefreshRequired",
+                                           "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied",
+                                           "AuthorizationHeaderMalformed", "MissingSecurityHeader",
+                                           "InvalidSecurity", "RequestTimeTooSkewed"};
+  for (size_t i = 0; i < sizeof auth_codes / sizeof auth_codes[0]; i++)
+    if (st >= 400 && st < 500 && !strcmp(e.code, auth_codes[i])) code = QB_EAUTH;
   const char *hint = "";
-  if (!strcmp(scode, "SignatureDoesNotMatch"))
+  if (!strcmp(scode, "ExpiredToken") || !strcmp(scode, "TokenRefreshRequired"))
+    hint = " (the session token s3.session-token has expired: renew the credentials)";
+  else if (!strcmp(scode, "InvalidToken"))
+    hint = " (check the session token s3.session-token)";
+  else if (!strcmp(scode, "SignatureDoesNotMatch"))
     hint = " (check the secret key s3.secret-access-key, and s3.region)";
   else if (!strcmp(scode, "InvalidAccessKeyId"))
     hint = " (check the access key s3.access-key-id)";

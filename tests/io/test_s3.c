@@ -1040,6 +1040,29 @@ QB_TEST(lost_answer_recognised_by_write_id_whatever_the_etag)
   free(sq.log);
 }
 
+/* An expired session token is "400 ExpiredToken" on AWS: QB_EAUTH with a hint, as a 403 is. It was QB_EINVAL, which
+ * ingest took for a bad raw file and rejected for good (found by exploreI). */
+QB_TEST(expired_token_400_is_an_auth_error)
+{
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "token", qb_str_printf("--sequence=GET /%s/token/obj=400:ExpiredToken;"
+                                            "PUT /%s/token/obj=pass,400:InvalidToken", test_bucket(), test_bucket())));
+  qb_fileio *io = sq.io;
+  qb_err err = QB_ERR_INIT;
+  char *p = uri("token/obj");
+  CHECK_OK(qb_fileio_write_all(io, p, "x", 1, QB_CREATE_OVERWRITE, &err), &err);
+  uint8_t *got;
+  size_t n;
+  CHECK_FAIL(qb_fileio_read_all(&got, &n, io, p, 100, &err), QB_EAUTH, &err,
+             "HTTP 400 ExpiredToken: injected by faultproxy (the session token s3.session-token has expired");
+  CHECK(!err.retryable && err.os_code == 400);
+  CHECK_FAIL(qb_fileio_write_all(io, p, "y", 1, QB_CREATE_OVERWRITE, &err), QB_EAUTH, &err,
+             "(check the session token s3.session-token)");
+  sequenced_stop(&sq);
+  free(p);
+  free(sq.log);
+}
+
 /* A DeleteObjects answered 200 with an <Error> document (or anything but a DeleteResult) deleted nothing: it is
  * an error. It was counted as every key deleted ("qberg s3 rm -r" said so; found by exploreD). */
 QB_TEST(delete_objects_error_document_is_an_error)
