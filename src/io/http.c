@@ -271,7 +271,8 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
     /* a new status line (after a 100 Continue, too): forget earlier headers */
     const char *s = memchr(p, ' ', n);
     r->status = s ? strtol(s + 1, NULL, 10) : 0;
-    r->etag[0] = r->request_id[0] = r->content_range[0] = r->last_modified[0] = r->write_id[0] = '\0';
+    r->etag[0] = r->request_id[0] = r->content_range[0] = r->last_modified[0] = r->write_id[0] =
+        r->bucket_region[0] = '\0';
     r->has_length = false;
     return n;
   }
@@ -290,6 +291,8 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
     copy_value(r->last_modified, sizeof r->last_modified, v, vn);
   else if (kn == 25 && !strncasecmp(p, "x-amz-meta-qberg-write-id", 25))
     copy_value(r->write_id, sizeof r->write_id, v, vn);
+  else if (kn == 19 && !strncasecmp(p, "x-amz-bucket-region", 19))
+    copy_value(r->bucket_region, sizeof r->bucket_region, v, vn);
   else if (kn == 14 && !strncasecmp(p, "Content-Length", 14)) {
     char tmp[32];
     copy_value(tmp, sizeof tmp, v, vn);

@@ -66,6 +66,7 @@ typedef struct qb_http_resp {
   char content_range[128];
   char last_modified[64];
   char write_id[64];       /* x-amz-meta-qberg-write-id: the writer that stored the object (S3 writer) */
+  char bucket_region[64];  /* x-amz-bucket-region (AWS: with a 301 or 400 for a bucket of another region) */
   qb_buf err_body;         /* body of a non-2xx answer (first 64 KiB); qb_http_resp_free */
 } qb_http_resp;
 

@@ -134,6 +134,8 @@ int qb_s3__fail(const qb_http_resp *resp, const char *what, qb_err *err)
                       : st == 404   ? "NotFound"
                       : st == 403   ? "Forbidden"
                       : st == 412   ? "PreconditionFailed"
+                      : st == 301   ? "PermanentRedirect"
+                      : st == 307   ? "TemporaryRedirect"
                       : st >= 500   ? "ServerError"
                                     : "Error";
   /* credentials refused whatever the status: AWS answers an expired session token with 400 ExpiredToken, which
@@ -146,7 +148,16 @@ int qb_s3__fail(const qb_http_resp *resp, const char *what, qb_err *err)
   for (size_t i = 0; i < sizeof auth_codes / sizeof auth_codes[0]; i++)
     if (st >= 400 && st < 500 && !strcmp(e.code, auth_codes[i])) code = QB_EAUTH;
   const char *hint = "";
-  if (!strcmp(scode, "ExpiredToken") || !strcmp(scode, "TokenRefreshRequired"))
+  char region_hint[128];
+  if (resp->bucket_region[0] && (st == 301 || st == 400 || st == 403)) {
+    /* AWS names the bucket's region when we asked the wrong one: a HEAD's 301 has no body to say more. It was
+     * "HTTP 301 Error" alone (found by exploreI) */
+    snprintf(region_hint, sizeof region_hint, " (the bucket is in region %.60s: set s3.region to it)",
+             resp->bucket_region);
+    hint = region_hint;
+  } else if (st == 301 || st == 307) {
+    hint = " (the store redirects elsewhere: check s3.endpoint and s3.region)";
+  } else if (!strcmp(scode, "ExpiredToken") || !strcmp(scode, "TokenRefreshRequired"))
     hint = " (the session token s3.session-token has expired: renew the credentials)";
   else if (!strcmp(scode, "InvalidToken"))
     hint = " (check the session token s3.session-token)";

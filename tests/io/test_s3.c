@@ -1063,6 +1063,24 @@ QB_TEST(expired_token_400_is_an_auth_error)
   free(sq.log);
 }
 
+/* A bucket of another region: AWS answers 301 with x-amz-bucket-region (a HEAD's 301 has no body). The message
+ * names that region and s3.region; it was "HTTP 301 Error" alone (found by exploreI). */
+QB_TEST(redirect_301_names_the_bucket_region)
+{
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "r301", qb_str_printf("--sequence=HEAD /%s/r301/obj=301:PermanentRedirect", test_bucket())));
+  qb_fileio *io = sq.io;
+  qb_err err = QB_ERR_INIT;
+  char *p = uri("r301/obj");
+  qb_stat st;
+  CHECK_FAIL(qb_fileio_stat(io, p, &st, &err), QB_EIO, &err,
+             "HTTP 301 PermanentRedirect (the bucket is in region eu-west-1: set s3.region to it)");
+  CHECK(!err.retryable && err.os_code == 301);
+  sequenced_stop(&sq);
+  free(p);
+  free(sq.log);
+}
+
 /* A DeleteObjects answered 200 with an <Error> document (or anything but a DeleteResult) deleted nothing: it is
  * an error. It was counted as every key deleted ("qberg s3 rm -r" said so; found by exploreD). */
 QB_TEST(delete_objects_error_document_is_an_error)

@@ -10,8 +10,9 @@ signature intact) to UPSTREAM and, for about RATE of them, misbehaves instead:
 and delays another RATE/2 of them by 0.1-0.6 s. Prints "PORT <n>" when listening; exits when stdin closes, or after --max-seconds.
 --sequence "NEEDLE=A1,A2,..." scripts the answers to the requests whose "METHOD target" contains NEEDLE: the
 first such request gets A1, the second A2, ..., later ones pass (several sequences: separate them with ';').
-Besides the kinds above (and pass): 400:CODE / 403:CODE / 404:CODE / 200:CODE answer that status with an S3 <Error> of
-that CODE without forwarding (200: the error document some S3 calls send after their status line);
+Besides the kinds above (and pass): 301:CODE / 400:CODE / 403:CODE / 404:CODE / 200:CODE answer that status with an S3 <Error> of
+that CODE without forwarding (301 with x-amz-bucket-region: eu-west-1, as AWS answers for a bucket of
+another region; 200: the error document some S3 calls send after their status line);
 no-etag forwards and drops the ETag header; half-body forwards and answers the first half of the body (with
 a Content-Length that says so: a malformed document, not a broken transfer); long-body forwards and answers
 the whole body under a Content-Length of half of it, keeping the connection: the rest is junk in front of the
@@ -100,12 +101,13 @@ class Handler(StreamRequestHandler):
                     logf.write("%s %s %s\n" % (kind, method, target[:120])); logf.flush()
                 if kind == "drop-before":
                     return
-                if kind in ("503", "500") or kind[:4] in ("400:", "403:", "404:", "200:"):
+                if kind in ("503", "500") or kind[:4] in ("301:", "400:", "403:", "404:", "200:"):
                     status, code = (kind, "SlowDown" if kind == "503" else "InternalError") if kind in ("503", "500") \
                         else kind.split(":", 1)
                     b = (ERR % code).encode()
-                    self.wfile.write(("HTTP/1.1 %s %s\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n\r\n"
-                                      % (status, "Injected", len(b))).encode())
+                    region = "x-amz-bucket-region: eu-west-1\r\n" if status == "301" else ""
+                    self.wfile.write(("HTTP/1.1 %s %s\r\nContent-Type: application/xml\r\n%sContent-Length: %d\r\n\r\n"
+                                      % (status, "Injected", region, len(b))).encode())
                     if method != "HEAD":
                         self.wfile.write(b)
                     self.wfile.flush()
