@@ -1081,6 +1081,28 @@ QB_TEST(redirect_301_names_the_bucket_region)
   free(sq.log);
 }
 
+/* The answer to the probe's first PUT is lost after the store applied it: the retry's 412 is our own write (the
+ * key is a fresh UUID), so the probe goes on and finds the condition honoured, and deletes its object. It failed
+ * with "HTTP 412 PreconditionFailed" and left the object behind (found by exploreI). */
+QB_TEST(probe_survives_a_lost_answer)
+{
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "probelost", qb_str_printf("--sequence=PUT /%s/probelost/.qberg-probe=drop-after", test_bucket())));
+  qb_fileio *io = sq.io;
+  qb_err err = QB_ERR_INIT;
+  char *dir = uri("probelost/");
+  unsigned caps = 0;
+  CHECK_OK(qb_fileio_probe(io, dir, &caps, &err), &err);
+  CHECK(qb_fileio_s3_conditional_put(io) == QB_S3_COND_HONOURED);
+  int n = 0;
+  CHECK_OK(qb_fileio_list(io, dir, count_cb, &n, &err), &err);
+  CHECK_EQ_INT(n, 0);
+  sequenced_stop(&sq);
+  CHECK_EQ_INT(log_count(sq.log, "drop-after PUT"), 1);
+  free(dir);
+  free(sq.log);
+}
+
 /* A DeleteObjects answered 200 with an <Error> document (or anything but a DeleteResult) deleted nothing: it is
  * an error. It was counted as every key deleted ("qberg s3 rm -r" said so; found by exploreD). */
 QB_TEST(delete_objects_error_document_is_an_error)
