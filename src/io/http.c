@@ -510,7 +510,15 @@ int qb_http_perform(qb_http *h, const qb_http_req *q, qb_http_prepare_fn prepare
     }
     if (cc != CURLE_OK) {
       /* the URL carries no credentials (header auth only), so it may be shown */
-      rc = QB_FAIL(err, QB_ENET, "%s: %.200s: %s (curl error %d)", what, url, last_msg, (int)last);
+      /* an answer that is no HTTP on a fresh connection: the endpoint is another service (Garage's RPC port 3901
+       * instead of its S3 port 3900, say); "Received HTTP/0.9 when not allowed" alone did not say so (found by
+       * exploreI) */
+      const char *hint = last == CURLE_UNSUPPORTED_PROTOCOL && !stale
+                             ? " (the server does not answer HTTP: check the endpoint and its port)"
+                         : last == CURLE_PEER_FAILED_VERIFICATION
+                             ? " (the server's TLS certificate is not trusted: s3.tls-verify=false for a test setup)"
+                             : "";
+      rc = QB_FAIL(err, QB_ENET, "%s: %.200s: %s (curl error %d)%s", what, url, last_msg, (int)last, hint);
       if (err) {
         err->os_code = (int)last;
         err->retryable = retryable_curl(last) || stale;

@@ -1103,6 +1103,23 @@ QB_TEST(probe_survives_a_lost_answer)
   free(sq.log);
 }
 
+/* An endpoint that does not speak HTTP (Garage's RPC port instead of its S3 port): the error says so. It was
+ * "Received HTTP/0.9 when not allowed (curl error 1)" alone (found by exploreI). */
+QB_TEST(not_http_endpoint_says_so)
+{
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "nothttp", qb_str_printf("--sequence=HEAD /%s/nothttp/obj=not-http", test_bucket())));
+  qb_err err = QB_ERR_INIT;
+  char *p = uri("nothttp/obj");
+  qb_stat st;
+  CHECK_FAIL(qb_fileio_stat(sq.io, p, &st, &err), QB_ENET, &err,
+             "(curl error 1) (the server does not answer HTTP: check the endpoint and its port)");
+  sequenced_stop(&sq);
+  CHECK_EQ_INT(log_count(sq.log, "not-http HEAD"), 1); /* a fresh connection: not retried */
+  free(p);
+  free(sq.log);
+}
+
 /* A DeleteObjects answered 200 with an <Error> document (or anything but a DeleteResult) deleted nothing: it is
  * an error. It was counted as every key deleted ("qberg s3 rm -r" said so; found by exploreD). */
 QB_TEST(delete_objects_error_document_is_an_error)

@@ -16,7 +16,7 @@ another region; 200: the error document some S3 calls send after their status li
 no-etag forwards and drops the ETag header; half-body forwards and answers the first half of the body (with
 a Content-Length that says so: a malformed document, not a broken transfer); long-body forwards and answers
 the whole body under a Content-Length of half of it, keeping the connection: the rest is junk in front of the
-next answer on that connection; other-etag forwards and replaces the ETag by another one of the same shape
+next answer on that connection; not-http answers an SSH banner and closes (a wrong port); other-etag forwards and replaces the ETag by another one of the same shape
 (a store, or an encryption, that makes ETags its own way).
 Usage: faultproxy.py UPSTREAM_PORT [--rate 0.1] [--seed 1] [--max-seconds 600] [--log FILE] [--sequence S]"""
 import argparse, http.client, os, random, socket, sys, threading, time
@@ -100,6 +100,9 @@ class Handler(StreamRequestHandler):
                 if logf:
                     logf.write("%s %s %s\n" % (kind, method, target[:120])); logf.flush()
                 if kind == "drop-before":
+                    return
+                if kind == "not-http":
+                    self.wfile.write(b"SSH-2.0-OpenSSH_9.2\r\n"); self.wfile.flush()
                     return
                 if kind in ("503", "500") or kind[:4] in ("301:", "400:", "403:", "404:", "200:"):
                     status, code = (kind, "SlowDown" if kind == "503" else "InternalError") if kind in ("503", "500") \
