@@ -45,6 +45,19 @@ static int append(qb_table *t, int64_t from, int n, qb_err *err)
 }
 
 /* Rewrite the data manifest of the current snapshot with record_count + 1 on its first entry. */
+/* db.t in a new warehouse: rows 0..4, then 100..106, in two appends (two snapshots, two data files). */
+static int table_of_two_appends(qb_catalog **cat, qb_table **t, qb_schema **schema, qb_err *err)
+{
+  int rc = qb_catalog_open(cat, qb_test_tmpdir(), NULL, err);
+  if (rc == QB_OK) rc = qb_catalog_create_namespace(*cat, "db", err);
+  if (rc == QB_OK) rc = qb_schema_parse_json(schema, SCHEMA_JSON, strlen(SCHEMA_JSON), err);
+  qb_table_def def = {rc == QB_OK ? *schema : NULL, NULL, NULL, NULL, 0};
+  if (rc == QB_OK) rc = qb_catalog_create_table_def(t, *cat, "db.t", &def, NULL, err);
+  if (rc == QB_OK) rc = append(*t, 0, 5, err);
+  if (rc == QB_OK) rc = append(*t, 100, 7, err);
+  return rc;
+}
+
 static int corrupt_count(char *file_out, size_t cap, int64_t *count_out, qb_table *t, qb_err *err)
 {
   const qb_table_metadata *md;
@@ -109,13 +122,7 @@ QB_TEST(fsck_clean_then_wrong_record_count)
   qb_catalog *cat;
   qb_table *t;
   qb_schema *schema;
-  CHECK_OK(qb_catalog_open(&cat, qb_test_tmpdir(), NULL, &err), &err);
-  CHECK_OK(qb_catalog_create_namespace(cat, "db", &err), &err);
-  CHECK_OK(qb_schema_parse_json(&schema, SCHEMA_JSON, strlen(SCHEMA_JSON), &err), &err);
-  qb_table_def def = {schema, NULL, NULL, NULL, 0};
-  CHECK_OK(qb_catalog_create_table_def(&t, cat, "db.t", &def, NULL, &err), &err);
-  CHECK_OK(append(t, 0, 5, &err), &err);
-  CHECK_OK(append(t, 100, 7, &err), &err);
+  CHECK_OK(table_of_two_appends(&cat, &t, &schema, &err), &err);
 
   seen s;
   memset(&s, 0, sizeof s);
@@ -179,13 +186,7 @@ QB_TEST(fsck_of_a_version_expired_meanwhile_checks_the_new_one)
   qb_catalog *cat;
   qb_table *t, *stale;
   qb_schema *schema;
-  CHECK_OK(qb_catalog_open(&cat, qb_test_tmpdir(), NULL, &err), &err);
-  CHECK_OK(qb_catalog_create_namespace(cat, "db", &err), &err);
-  CHECK_OK(qb_schema_parse_json(&schema, SCHEMA_JSON, strlen(SCHEMA_JSON), &err), &err);
-  qb_table_def def = {schema, NULL, NULL, NULL, 0};
-  CHECK_OK(qb_catalog_create_table_def(&t, cat, "db.t", &def, NULL, &err), &err);
-  CHECK_OK(append(t, 0, 5, &err), &err);
-  CHECK_OK(append(t, 100, 7, &err), &err);
+  CHECK_OK(table_of_two_appends(&cat, &t, &schema, &err), &err);
   CHECK_OK(qb_table_load(&stale, cat, "db.t", &err), &err);
   /* another writer: a compaction-like overwrite of everything, then expiry of the older snapshots */
   qb_txn *txn;
