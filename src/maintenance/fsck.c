@@ -54,6 +54,7 @@ typedef struct fsck {
   qb_fsck_report *rep;
   const qb_schema *schema; /* the current one: manifests are read with it, as a scan of the table reads them */
   const qb_name_mapping *mapping; /* schema.name-mapping.default, for data files without field ids */
+  bool mapping_broken;            /* it does not parse: every scan fails, rows are not read as a scan reads them */
   qb_arena arena;
   qb_map manifests;  /* path -> mstat* */
   qb_map files;      /* data/delete file paths already checked */
@@ -144,7 +145,7 @@ static int check_parquet(fsck *f, const qb_data_file *df, const qb_partition_spe
   if (rc) return problem(f, "unreadable", df->file_path, snap, NULL, NULL, NULL, e.msg, err);
   if (rows != df->record_count) return problem_i64(f, "record-count", df->file_path, snap, "record_count (rows read)",
                                                    df->record_count, rows, err);
-  return df->content == QB_CONTENT_DATA ? check_values(f, df, spec, snap, err) : QB_OK;
+  return df->content == QB_CONTENT_DATA && !f->mapping_broken ? check_values(f, df, spec, snap, err) : QB_OK;
 }
 
 /* ---- deep: the rows of a data file against what its manifest entry says about them ---------------------- */
@@ -940,12 +941,24 @@ static int fsck_once(qb_table *t, const qb_fsck_options *opts, qb_fsck_report *r
   const qb_table_metadata *md;
   int rc = qb_table_get_metadata(&md, t, err);
   if (rc) return rc;
-  fsck f = {{t->cat->io, md, t->root, t->name}, opts, rep, qb_table_metadata_current_schema(md), NULL, {0}, {0}, {0}};
+  fsck f = {{t->cat->io, md, t->root, t->name}, opts, rep, qb_table_metadata_current_schema(md), NULL, false, {0}, {0}, {0}};
   qb_arena_init(&f.arena, 4096);
   qb_map_init(&f.manifests);
   qb_map_init(&f.files);
+  /* a scan parses the mapping before it reads anything: one that does not parse fails every scan */
   const char *nm = qb_table_metadata_property(md, "schema.name-mapping.default");
-  if (nm && opts->deep) rc = qb_name_mapping__parse(&f.mapping, nm, &f.arena, err);
+  qb_err me = QB_ERR_INIT;
+  int mrc = nm ? qb_name_mapping__parse(&f.mapping, nm, &f.arena, &me) : QB_OK;
+  if (mrc == QB_ENOMEM) {
+    rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+  } else if (mrc) {
+    f.mapping = NULL;
+    f.mapping_broken = true;
+    char *why = qb_str_printf("%s: every scan of the table fails", me.msg);
+    rc = why ? problem(&f, "name-mapping", qb_table_metadata_path(t), -1, NULL, NULL, NULL, why, err)
+             : QB_FAIL(err, QB_ENOMEM, "out of memory");
+    free(why);
+  }
   if (rc == QB_OK && !f.schema) rc = QB_FAIL(err, QB_ECORRUPT, "the table has no current schema");
   if (rc == QB_OK) rc = check_metadata_files(&f, t, md, err);
   if (rc == QB_OK) rc = check_lineage(&f, md, qb_table_metadata_path(t), err);

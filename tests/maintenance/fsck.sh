@@ -234,6 +234,16 @@ expect_line "summary bound line" '^db\.t: partition-summary: .*snap-.*\.avro \(s
   "$Q" -w "$T/e" append db.e "$T/e.jsonl" >/dev/null && "$Q" -w "$T/e" alter db.e widen i long >/dev/null || bad "edge table"
 expect_rc 0 "edge values deep" "$Q" -w "$T/e" fsck db.e --deep
 
+# a name mapping that does not parse fails every scan (the scan parses it first): a problem, with --deep too
+# (which used to stop with the parse error; without --deep the table was called clean)
+fresh; "$Q" -w "$T/x" alter db.t set-property 'schema.name-mapping.default=[{"field-id":1' >/dev/null || bad "set a broken mapping"
+scan_fails "broken name mapping"
+for deep in "" --deep; do
+  expect_rc 1 "broken name mapping $deep" "$Q" -w "$T/x" fsck db.t $deep
+  expect_line "name-mapping line $deep" '^db\.t: name-mapping: .*/metadata/v[0-9]+\.metadata\.json: schema\.name-mapping\.default: invalid JSON .*: every scan of the table fails$'
+  [ "$(grep -vc ': name-mapping: \|PROBLEMS' "$T/out")" = 0 ] && ok || { bad "broken name mapping $deep: only that problem"; cat "$T/out"; }
+done
+
 rm -rf "$T"
 echo "fsck: $pass passed, $fail failed"
 [ "$fail" = 0 ]
