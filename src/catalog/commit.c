@@ -352,7 +352,9 @@ static int do_commit(committer *c, qb_metadata_fn fn, void *ctx, qb_commit_info 
     }
     /* A base that was stale (the handle's version, on the first attempt) may name files a concurrent
      * expire-snapshots or compaction has deleted since: the change could not be built on it. That is a
-     * lost race, not a missing file, when the table has moved on: retry on the new head. */
+     * lost race, not a missing file, when the table has moved on: retry on the new head. Any attempt's
+     * QB_ENOTFOUND is taken so (a refreshed base can go stale as well before the callback reads it); a
+     * file really missing fails at once on an idle table, after the retry limit on a busy one. */
     if (rc == QB_ENOTFOUND && !o.retry && !c->creating && base_md) {
       qb_err e = QB_ERR_INIT;
       int64_t was = base.version;
