@@ -753,8 +753,10 @@ static int input_batch(qb_data_writer *w, const qb_pq_column_batch **cols, size_
   return QB_OK;
 }
 
-/* A row in the table's schema (qb_data_writer_write after the input mapping). */
-static int write_row(qb_data_writer *w, const qb_value *row, qb_err *err)
+/* A row in the table's schema (after the input mapping) checked and normalised into w->norm (values in
+ * w->nest), and its partition values into w->pvals: the steps a write and qb_data_writer__partition_of
+ * share. */
+static int prepare_row(qb_data_writer *w, const qb_value *row, qb_err *err)
 {
   const qb_type *st = qb_schema_struct(w->schema);
   if (!row || row->kind != QB_V_STRUCT || row->u.seq.n != st->n_fields)
@@ -768,9 +770,17 @@ static int write_row(qb_data_writer *w, const qb_value *row, qb_err *err)
     if ((rc = normalise(&w->norm[i], &st->fields[i], &row->u.seq.items[i], &w->nest, err))) return rc;
   }
   qb_value nrow = {.kind = QB_V_STRUCT, .u.seq = {w->norm, st->n_fields}};
-  size_t np = w->spec->n_fields;
-  if (np && (rc = qb_partition_spec_eval(w->pvals, w->pscratch, w->spec, w->schema, &nrow, err)))
+  if (w->spec->n_fields && (rc = qb_partition_spec_eval(w->pvals, w->pscratch, w->spec, w->schema, &nrow, err)))
     return qb_err_wrap(err, "partitioning a row");
+  return QB_OK;
+}
+
+/* A row in the table's schema (qb_data_writer_write after the input mapping). */
+static int write_row(qb_data_writer *w, const qb_value *row, qb_err *err)
+{
+  int rc = prepare_row(w, row, err);
+  if (rc) return rc;
+  qb_value nrow = {.kind = QB_V_STRUCT, .u.seq = {w->norm, qb_schema_struct(w->schema)->n_fields}};
   part_file *p;
   if ((rc = route(&p, w, err))) return poison(w, rc, err);
   rc = qb_pq_writer_write_row(p->pq, &nrow, err);
@@ -791,19 +801,9 @@ int qb_data_writer__partition_of(qb_data_writer *w, const qb_value *row, const u
     return w->rc;
   }
   int rc = input_row(w, &row, err);
+  if (rc == QB_OK) rc = prepare_row(w, row, err);
+  if (rc == QB_OK) rc = partition_key(&w->key, w->pvals, w->spec->n_fields, err);
   if (rc) return rc;
-  const qb_type *st = qb_schema_struct(w->schema);
-  if (!row || row->kind != QB_V_STRUCT || row->u.seq.n != st->n_fields)
-    return QB_FAIL(err, QB_EINVAL, "a row is a struct of %zu columns", st->n_fields);
-  qb_arena_release(&w->nest);
-  qb_arena_init(&w->nest, 4096);
-  for (size_t i = 0; i < st->n_fields; i++)
-    if ((rc = normalise(&w->norm[i], &st->fields[i], &row->u.seq.items[i], &w->nest, err))) return rc;
-  qb_value nrow = {.kind = QB_V_STRUCT, .u.seq = {w->norm, st->n_fields}};
-  size_t np = w->spec->n_fields;
-  if (np && (rc = qb_partition_spec_eval(w->pvals, w->pscratch, w->spec, w->schema, &nrow, err)))
-    return qb_err_wrap(err, "partitioning a row");
-  if ((rc = partition_key(&w->key, w->pvals, np, err))) return rc;
   *key = w->key.p ? w->key.p : (const uint8_t *)"";
   *n = w->key.n;
   return QB_OK;
