@@ -102,9 +102,10 @@ typedef struct qb_ingest_report {
   int64_t phase_us[QB_INGEST_PHASES];
   unsigned threads; /* threads the batch ran on (1 for --dry-run, an idle skip, or when none could start) */
   qb_features_report features; /* the ML phase, run after the batch (features.seconds: its wall time) */
-  /* raw files listed but gone when read (QB_ENOTFOUND: deleted or moved since the listing, an S3 404):
-   * of files_new, neither ingested nor rejected nor recorded in the ledger, so a batch that lists them
-   * again processes them; `skipped` keeps the first QB_INGEST_MAX_SKIPPED with the read error */
+  /* raw files listed but gone or changed when read (QB_ENOTFOUND: deleted or moved since the listing, an
+   * S3 404; or replaced while being read): of files_new, neither ingested nor rejected nor recorded in the
+   * ledger, so a batch that lists them again processes them; `skipped` keeps the first
+   * QB_INGEST_MAX_SKIPPED with the read error */
   uint64_t files_skipped;
   size_t n_skipped;
   qb_ingest_reject skipped[QB_INGEST_MAX_SKIPPED];
