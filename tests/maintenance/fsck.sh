@@ -160,7 +160,11 @@ p = sys.argv[1]; d = json.load(open(p))
 s = dict(d["partition-specs"][0]); s["spec-id"] = 1; d["partition-specs"].append(s)
 json.dump(d, open(p, "w"))
 PY
-l=$(ls -t "$T/x/db/t/metadata/"snap-*.avro | head -n 1)
+# the current snapshot's list, by the metadata (not ls -t: the copy gives every file the same mtime)
+l="$T/x/db/t/metadata/$(python3 -c '
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+print(os.path.basename(next(s for s in d["snapshots"] if s["snapshot-id"] == d["current-snapshot-id"])["manifest-list"]))' "$m")"
 lmeta=(); while IFS= read -r kv; do lmeta+=(--meta "$kv"); done < <("$Q" avro cat "$l" --meta |
   node -e 'const m=JSON.parse(require("fs").readFileSync(0,"utf8")); for (const k in m) if (!k.startsWith("avro.")) console.log(k+"="+m[k])')
 "$Q" avro cat "$l" --schema >"$T/ls.json" && "$Q" avro cat "$l" | sed 's/"partition_spec_id":0/"partition_spec_id":1/' >"$T/l.jsonl" &&
