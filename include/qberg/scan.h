@@ -108,8 +108,9 @@ typedef struct qb_scan_options {
 
 /**
  * Resolve `text` as `qberg scan --as-of` does: a snapshot id of the table, else a ref name, else a
- * timestamp ("2024-01-31T10:00:00[.fff][Z|+hh:mm]", "2024-01-31", or epoch milliseconds) into `opts`.
- * QB_ENOTFOUND when it names nothing of the table.
+ * timestamp ("2024-01-31T10:00:00[.fff][Z|+hh:mm]", "2024-01-31", or epoch milliseconds up to the end of
+ * year 9999) into `opts`. QB_ENOTFOUND when it names nothing of the table, and for a larger number that is
+ * no snapshot id of the table (an expired snapshot: never taken for a time, which would read the current one).
  */
 QB_API int qb_scan_options_as_of(qb_scan_options *opts, const qb_table_metadata *md, const char *text,
                                  qb_err *err) QB_WUR;

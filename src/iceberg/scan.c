@@ -68,6 +68,9 @@ struct qb_scan {
   size_t bulk_cap;
 };
 
+/* 9999-12-31T23:59:59.999Z */
+#define QB_AS_OF_MAX_EPOCH_MS 253402300799999LL
+
 /* ---- snapshot selection ------------------------------------------------------------------------------ */
 
 int qb_scan__snapshot_as_of(const qb_snapshot **out, const qb_table_metadata *md, int64_t ts_ms, qb_err *err)
@@ -105,7 +108,14 @@ int qb_scan_options_as_of(qb_scan_options *opts, const qb_table_metadata *md, co
     opts->ref = text;
     return QB_OK;
   }
-  if (qb_str_to_i64(text, &v) && v >= 0) { /* epoch milliseconds */
+  if (qb_str_to_i64(text, &v) && v >= 0) {
+    /* epoch milliseconds, up to the end of year 9999: a larger number is a snapshot id that is not (or no
+     * longer) in the table; read as a time it would silently select the current snapshot */
+    if (v > QB_AS_OF_MAX_EPOCH_MS)
+      return QB_FAIL(err, QB_ENOTFOUND,
+                     "no snapshot %lld in the table (expired, or never one of its snapshots); a time is epoch "
+                     "milliseconds or an ISO-8601 timestamp",
+                     (long long)v);
     opts->as_of_ms = v;
     return QB_OK;
   }

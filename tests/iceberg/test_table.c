@@ -479,6 +479,12 @@ QB_TEST(time_travel_by_id_tag_and_time)
   qb_scan *sc;
   qb_scan_options o = QB_SCAN_OPTIONS_INIT;
   CHECK_FAIL(qb_scan_options_as_of(&o, md, "no-such-tag", &err), QB_ENOTFOUND, &err, "neither a snapshot id");
+  /* a snapshot id the table does not have (expired) is not a time: it would read the current snapshot */
+  qb_scan_options o2 = QB_SCAN_OPTIONS_INIT;
+  CHECK_FAIL(qb_scan_options_as_of(&o2, md, "5234234234234234234", &err), QB_ENOTFOUND, &err, "no snapshot 5234234234234234234");
+  CHECK_EQ_INT(o2.as_of_ms, -1);
+  CHECK_OK(qb_scan_options_as_of(&o2, md, "253402300799999", &err), &err); /* the last ms of year 9999 */
+  CHECK_EQ_INT(o2.as_of_ms, 253402300799999LL);
   CHECK_OK(qb_scan_options_as_of(&o, md, "1999-01-01T00:00:00Z", &err), &err);
   CHECK_FAIL(qb_scan_new(&sc, f.t, &o, &err), QB_ENOTFOUND, &err, "no snapshot was current");
   teardown(&f);
