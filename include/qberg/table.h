@@ -253,7 +253,8 @@ QB_API int qb_spec_parse_field(qb_transform *tr, char **source, char *text, qb_e
 /**
  * Create or move a tag or branch (Java ManageSnapshots). `ref->snapshot_id` -1 means the current snapshot;
  * retention fields -1 are unset (tags take only max_ref_age_ms). An existing ref of that name is an error
- * (QB_EEXISTS) unless `replace`; "main" can only be a branch.
+ * (QB_EEXISTS) unless `replace`, which moves it keeping the retention fields left -1 (as Java's
+ * replaceBranch/replaceTag); "main" can only be a branch.
  */
 QB_API int qb_table_set_ref(qb_table *t, const qb_ref *ref, bool replace, qb_commit_info *info, qb_err *err) QB_WUR;
 /** Remove a tag or branch other than main. QB_ENOTFOUND if absent. */

@@ -15,7 +15,8 @@ static void usage(void)
          "                                 [--min-snapshots-to-keep N] [--max-snapshot-age-ms MS] [--replace]\n"
          "       qberg [-w WAREHOUSE] tag TABLE NAME --remove\n\n"
          "Point tag NAME (or, with --branch, branch NAME) at a snapshot (default: the current one) in a\n"
-         "metadata-only commit. An existing ref of that name is an error unless --replace. --remove deletes\n"
+         "metadata-only commit. An existing ref of that name is an error unless --replace, which moves it and\n"
+         "keeps its retention settings except those given. --remove deletes\n"
          "the tag or branch (never main). Prints the new metadata version.\n");
 }
 

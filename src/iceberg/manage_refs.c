@@ -23,6 +23,11 @@ int qb_refs__set(const qb_ref *ref, bool replace, const qb_table_metadata *base,
   if (old && old->type != r.type)
     return QB_FAIL(err, QB_EINVAL, "'%s' is a %s; remove it before creating a %s of that name", r.name,
                    old->type == QB_REF_TAG ? "tag" : "branch", r.type == QB_REF_TAG ? "tag" : "branch");
+  if (old) { /* a move keeps the retention it does not set (Java SnapshotRef.builderFrom in replaceBranch/Tag) */
+    if (r.max_ref_age_ms == -1) r.max_ref_age_ms = old->max_ref_age_ms;
+    if (r.min_snapshots_to_keep == -1) r.min_snapshots_to_keep = old->min_snapshots_to_keep;
+    if (r.max_snapshot_age_ms == -1) r.max_snapshot_age_ms = old->max_snapshot_age_ms;
+  }
   return qb_metadata_builder_set_ref(b, &r, err);
 }
 

@@ -1132,6 +1132,24 @@ QB_TEST(refs_and_branches)
   const qb_table_metadata *md;
   CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
   CHECK_EQ_INT(qb_table_metadata_ref(md, "v1")->max_ref_age_ms, 86400000);
+  /* moving a ref keeps the retention the move does not set (Java replaceTag/replaceBranch) */
+  qb_ref back = QB_REF_INIT("v1", r1.snapshot_id, QB_REF_TAG);
+  CHECK_OK(qb_table_set_ref(f.t, &back, true, NULL, &err), &err);
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  CHECK_EQ_INT(qb_table_metadata_ref(md, "v1")->snapshot_id, r1.snapshot_id);
+  CHECK_EQ_INT(qb_table_metadata_ref(md, "v1")->max_ref_age_ms, 86400000);
+  qb_ref dev = QB_REF_INIT("dev", r2.snapshot_id, QB_REF_BRANCH);
+  dev.min_snapshots_to_keep = 3;
+  dev.max_snapshot_age_ms = 7200000;
+  CHECK_OK(qb_table_set_ref(f.t, &dev, true, NULL, &err), &err);
+  qb_ref dev_back = QB_REF_INIT("dev", r1.snapshot_id, QB_REF_BRANCH);
+  dev_back.max_snapshot_age_ms = 60000;
+  CHECK_OK(qb_table_set_ref(f.t, &dev_back, true, NULL, &err), &err);
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  const qb_ref *d = qb_table_metadata_ref(md, "dev");
+  CHECK_EQ_INT(d->snapshot_id, r1.snapshot_id);
+  CHECK_EQ_INT(d->min_snapshots_to_keep, 3);
+  CHECK_EQ_INT(d->max_snapshot_age_ms, 60000);
   CHECK_OK(qb_table_remove_ref(f.t, "v1", NULL, &err), &err);
   CHECK_FAIL(qb_table_remove_ref(f.t, "v1", NULL, &err), QB_ENOTFOUND, &err, "no branch or tag");
   CHECK_FAIL(qb_table_remove_ref(f.t, "main", NULL, &err), QB_EINVAL, &err, "main cannot be removed");
