@@ -17,7 +17,7 @@ static void usage(void)
          "Append rows given as JSON objects, one per line (members named like the columns; dates, timestamps,\n"
          "decimals and uuids as strings, binary as hex), to TABLE in one snapshot. Rows are routed to one\n"
          "Parquet file per partition and files roll at write.target-file-size-bytes.\n"
-         "  --tag NAME            also tag the new snapshot (same commit)\n"
+         "  --tag NAME            also tag the new snapshot (same commit); NAME must be new\n"
          "  --branch NAME         commit to this branch (created at the new snapshot if absent)\n"
          "  --fast                fast append: never merge manifests\n"
          "  --replace-partitions  replace every file in the partitions the rows fall in (dynamic overwrite)\n"
@@ -94,7 +94,18 @@ int qb_cmd_append(qb_cli *cli)
   if ((st = qb_cli_load_table(cc.cat, table, &t))) goto out;
   qb_txn_options o = QB_TXN_OPTIONS_INIT;
   o.branch = branch;
-  if (qb_table_get_metadata(&md, t, &err) || qb_txn_begin(&txn, t, op, &o, &err) ||
+  if (qb_table_get_metadata(&md, t, &err)) goto fail;
+  /* --tag creates a tag, as `qberg tag` does without --replace: moving an existing one here would take its
+   * protection from the snapshot it tagged (and its max-ref-age-ms) without a word */
+  const qb_ref *existing = tag ? qb_table_metadata_ref(md, tag) : NULL;
+  if (existing) {
+    QB_FAIL(&err, QB_EEXISTS,
+            "ref '%s' already exists (%s at snapshot %" PRId64 "): nothing appended; choose another name, or move "
+            "it after the append with 'qberg tag %s %s --snapshot ID --replace'",
+            tag, existing->type == QB_REF_TAG ? "tag" : "branch", existing->snapshot_id, table, tag);
+    goto fail;
+  }
+  if (qb_txn_begin(&txn, t, op, &o, &err) ||
       qb_row_decoder_new(&dec, qb_table_metadata_current_schema(md), &err) ||
       (filter && qb_txn_remove_where(txn, filter, &err)))
     goto fail;

@@ -27,6 +27,13 @@ q scan db.t | tail -1 | grep -qx '(6 rows)' || fail "table footer"
 [ "$(q scan db.t --format jsonl --columns basis,id --where "basis IN ('b')" | head -1)" = '{"basis":"b","id":2}' ] || fail "columns"
 [ "$(q scan db.t --format jsonl --as-of first | wc -l)" = 3 ] || fail "as-of tag"
 [ "$(q scan db.t --format jsonl --as-of "$s1" | wc -l)" = 3 ] || fail "as-of id"
+# append --tag NAME with an existing NAME is refused before anything is written (it moved the tag silently)
+set +e
+q append db.t "$TMPDIR/r1.jsonl" --tag first >/dev/null 2>"$TMPDIR/err"; [ $? = 1 ] || fail "append --tag existing: exit"
+set -e
+grep -q "QB_EEXISTS: ref 'first' already exists (tag at snapshot $s1): nothing appended" "$TMPDIR/err" || fail "append --tag existing: $(cat "$TMPDIR/err")"
+[ "$(q --json refs db.t | js 'print([r["snapshot-id"] for r in d if r["name"]=="first"][0])')" = "$s1" ] || fail "append --tag existing moved the tag"
+[ "$(q scan db.t --format jsonl | wc -l)" = 6 ] || fail "append --tag existing appended rows"
 [ "$(q scan db.t --format jsonl --limit 4 | wc -l)" = 4 ] || fail "limit"
 
 # explain: a point query on one basis and day reads one file of six
