@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "iceberg/partition_tuple.h"
 #include "iceberg/scan_int.h"
@@ -73,6 +75,18 @@ struct qb_scan {
 
 /* ---- snapshot selection ------------------------------------------------------------------------------ */
 
+/* epoch milliseconds as 2024-01-31T10:00:00.000Z (UTC), for messages */
+static void fmt_ms(char *buf, size_t cap, int64_t ms)
+{
+  time_t sec = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
+  struct tm tm;
+  char day[32];
+  if (gmtime_r(&sec, &tm) && strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm))
+    snprintf(buf, cap, "%s.%03dZ", day, (int)(ms - (int64_t)sec * 1000));
+  else
+    snprintf(buf, cap, "%lld ms", (long long)ms);
+}
+
 int qb_scan__snapshot_as_of(const qb_snapshot **out, const qb_table_metadata *md, int64_t ts_ms, qb_err *err)
 {
   size_t n;
@@ -92,7 +106,21 @@ int qb_scan__snapshot_as_of(const qb_snapshot **out, const qb_table_metadata *md
         best = s;
         break;
       }
-  if (!best) return QB_FAIL(err, QB_ENOTFOUND, "no snapshot was current at or before %lld ms", (long long)ts_ms);
+  if (!best) {
+    char when[40], first[40];
+    fmt_ms(when, sizeof when, ts_ms);
+    const qb_snapshot *oldest = NULL; /* the first log entry whose snapshot exists: where time travel starts */
+    for (size_t i = 0; i < n && !oldest; i++) {
+      oldest = qb_table_metadata_snapshot_by_id(md, log[i].snapshot_id);
+      if (oldest) fmt_ms(first, sizeof first, log[i].timestamp_ms);
+    }
+    if (!oldest)
+      return QB_FAIL(err, QB_ENOTFOUND, "no snapshot was current at or before %s (%lld ms)", when, (long long)ts_ms);
+    return QB_FAIL(err, QB_ENOTFOUND,
+                   "no snapshot was current at or before %s (%lld ms): the table's history starts at %s (snapshot "
+                   "%lld); snapshots current before that were expired or did not exist",
+                   when, (long long)ts_ms, first, (long long)oldest->snapshot_id);
+  }
   *out = best;
   return QB_OK;
 }
