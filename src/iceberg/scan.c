@@ -92,12 +92,19 @@ int qb_scan__snapshot_as_of(const qb_snapshot **out, const qb_table_metadata *md
   size_t n;
   const qb_snapshot_log_entry *log = qb_table_metadata_snapshot_log(md, &n);
   const qb_snapshot *best = NULL;
-  /* Java SnapshotUtil.nullableSnapshotIdAsOfTime: the last log entry at or before the time; entries whose
-   * snapshot was expired are passed over (DuckDB does the same) */
-  for (size_t i = 0; i < n; i++) {
-    if (log[i].timestamp_ms > ts_ms) continue;
-    const qb_snapshot *s = qb_table_metadata_snapshot_by_id(md, log[i].snapshot_id);
-    if (s) best = s;
+  /* Java SnapshotUtil.nullableSnapshotIdAsOfTime: the last log entry at or before the time. If its snapshot
+   * is no longer in the table (a log left with gaps by an engine that filters it on expiration), the state at
+   * that time is gone: an error, as in Java and PyIceberg; the entry before it was not current then. */
+  const qb_snapshot_log_entry *at = NULL;
+  for (size_t i = 0; i < n; i++)
+    if (log[i].timestamp_ms <= ts_ms) at = &log[i];
+  if (at && !(best = qb_table_metadata_snapshot_by_id(md, at->snapshot_id))) {
+    char when[40], made[40];
+    fmt_ms(when, sizeof when, ts_ms);
+    fmt_ms(made, sizeof made, at->timestamp_ms);
+    return QB_FAIL(err, QB_ENOTFOUND,
+                   "snapshot %lld, current at %s (made current at %s), is no longer in the table (expired)",
+                   (long long)at->snapshot_id, when, made);
   }
   if (!n) /* no log: the newest snapshot of main's ancestry committed by then */
     for (const qb_snapshot *s = qb_table_metadata_current_snapshot(md); s;
