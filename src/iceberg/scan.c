@@ -156,8 +156,16 @@ int qb_scan_options_as_of(qb_scan_options *opts, const qb_table_metadata *md, co
   }
   qb_err e = QB_ERR_INIT;
   if (qb_ice__parse_timestamp(&v, text, strlen(text), &e) == QB_OK) {
-    opts->as_of_ms = v >= 0 ? v / 1000 : -((-v + 999) / 1000);
-    return QB_OK;
+    int64_t ms = v >= 0 ? v / 1000 : -((-v + 999) / 1000);
+    if (ms >= 0) {
+      opts->as_of_ms = ms;
+      return QB_OK;
+    }
+    /* before 1970: as_of_ms -1 means "unset" (the current snapshot), so resolve the time here */
+    const qb_snapshot *snap;
+    int rc = qb_scan__snapshot_as_of(&snap, md, ms, err);
+    if (rc == QB_OK) opts->snapshot_id = snap->snapshot_id;
+    return rc;
   }
   return QB_FAIL(err, QB_ENOTFOUND, "'%s' is neither a snapshot id, a branch or tag, nor a timestamp", text);
 }

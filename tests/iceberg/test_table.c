@@ -485,6 +485,12 @@ QB_TEST(time_travel_by_id_tag_and_time)
   CHECK_EQ_INT(o2.as_of_ms, -1);
   CHECK_OK(qb_scan_options_as_of(&o2, md, "253402300799999", &err), &err); /* the last ms of year 9999 */
   CHECK_EQ_INT(o2.as_of_ms, 253402300799999LL);
+  /* a time before 1970 is a time too (as_of_ms -1 would mean "unset": the current snapshot) */
+  qb_scan_options o3 = QB_SCAN_OPTIONS_INIT;
+  CHECK_FAIL(qb_scan_options_as_of(&o3, md, "1969-12-31T23:59:59Z", &err), QB_ENOTFOUND, &err,
+             "no snapshot was current at or before 1969-12-31T23:59:59.000Z");
+  CHECK_EQ_INT(o3.as_of_ms, -1);
+  CHECK_EQ_INT(o3.snapshot_id, QB_UNASSIGNED);
   CHECK_OK(qb_scan_options_as_of(&o, md, "1999-01-01T00:00:00Z", &err), &err);
   CHECK_FAIL(qb_scan_new(&sc, f.t, &o, &err), QB_ENOTFOUND, &err,
              "no snapshot was current at or before 1999-01-01T00:00:00.000Z (915148800000 ms): the table's history "
