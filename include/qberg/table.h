@@ -168,8 +168,8 @@ QB_API int qb_txn_remove_file(qb_txn *txn, const char *path, qb_err *err) QB_WUR
 QB_API int qb_txn_remove_where(qb_txn *txn, const qb_expr *filter, qb_err *err) QB_WUR;
 /** An extra snapshot summary entry (e.g. "batch-id"). */
 QB_API int qb_txn_set_summary(qb_txn *txn, const char *key, const char *value, qb_err *err) QB_WUR;
-/** Also point tag `name` at the new snapshot in the same commit (replacing an existing tag of that name).
- * max_ref_age_ms: -1 for none. */
+/** Also point tag `name` at the new snapshot in the same commit (replacing an existing tag of that name,
+ * which keeps its max-ref-age-ms unless one is given). max_ref_age_ms: -1 for none (or the existing tag's). */
 QB_API int qb_txn_tag(qb_txn *txn, const char *name, int64_t max_ref_age_ms, qb_err *err) QB_WUR;
 /**
  * Write the manifests and the manifest list, and commit the snapshot with optimistic concurrency: after a

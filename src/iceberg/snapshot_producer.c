@@ -954,6 +954,7 @@ int qb_producer__apply(qb_producer *p, const qb_tbl *base, int attempt, qb_metad
       rc = QB_FAIL(err, QB_EINVAL, "'%s' is a branch, not a tag", s->tag);
       goto done;
     }
+    if (old && tag.max_ref_age_ms == -1) tag.max_ref_age_ms = old->max_ref_age_ms; /* a move keeps it */
     if ((rc = qb_metadata_builder_set_ref(b, &tag, err))) goto done;
   }
   p->result.snapshot_id = p->snapshot_id;

@@ -1158,6 +1158,12 @@ QB_TEST(refs_and_branches)
   CHECK_EQ_INT(d->snapshot_id, r1.snapshot_id);
   CHECK_EQ_INT(d->min_snapshots_to_keep, 3);
   CHECK_EQ_INT(d->max_snapshot_age_ms, 60000);
+  /* so does a transaction's qb_txn_tag that moves an existing tag */
+  qb_txn_result r3;
+  CHECK_OK(append_range(f.t, QB_TXN_APPEND, 5, 7, "v1", &r3, &err), &err);
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  CHECK_EQ_INT(qb_table_metadata_ref(md, "v1")->snapshot_id, r3.snapshot_id);
+  CHECK_EQ_INT(qb_table_metadata_ref(md, "v1")->max_ref_age_ms, 86400000);
   CHECK_OK(qb_table_remove_ref(f.t, "v1", NULL, &err), &err);
   CHECK_FAIL(qb_table_remove_ref(f.t, "v1", NULL, &err), QB_ENOTFOUND, &err, "no branch or tag");
   CHECK_FAIL(qb_table_remove_ref(f.t, "main", NULL, &err), QB_EINVAL, &err, "main cannot be removed");
