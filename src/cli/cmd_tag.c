@@ -16,8 +16,8 @@ static void usage(void)
          "       qberg [-w WAREHOUSE] tag TABLE NAME --remove\n\n"
          "Point tag NAME (or, with --branch, branch NAME) at a snapshot (default: the current one) in a\n"
          "metadata-only commit. An existing ref of that name is an error unless --replace, which moves it and\n"
-         "keeps its retention settings except those given. --remove deletes\n"
-         "the tag or branch (never main). Prints the new metadata version.\n");
+         "keeps its retention settings except those given. --remove deletes the tag or branch (never\n"
+         "main; with --branch only a branch). Prints the new metadata version.\n");
 }
 
 static int num(const char *s, int64_t *out)
@@ -63,6 +63,9 @@ int qb_cmd_tag(qb_cli *cli)
     }
   }
   if (np < 2) return qb_cli_usage_error("tag", "needs TABLE and NAME");
+  if (remove && (replace || ref.snapshot_id >= 0 || ref.max_ref_age_ms >= 0 || ref.min_snapshots_to_keep >= 0 ||
+                 ref.max_snapshot_age_ms >= 0))
+    return qb_cli_usage_error("tag", "--remove takes no --snapshot, --replace or retention option");
   if (!branch && (ref.min_snapshots_to_keep >= 0 || ref.max_snapshot_age_ms >= 0))
     return qb_cli_usage_error("tag", "tags have no snapshot retention; use --branch");
   ref.name = pos[1];
@@ -74,7 +77,15 @@ int qb_cmd_tag(qb_cli *cli)
   if ((st = qb_cli_load_table(cc.cat, pos[0], &t)) == QB_EXIT_OK) {
     qb_err err = QB_ERR_INIT;
     qb_commit_info info;
-    int rc = remove ? qb_table_remove_ref(t, ref.name, &info, &err) : qb_table_set_ref(t, &ref, replace, &info, &err);
+    /* --branch --remove removes a branch: a tag of that name stays (Java removeBranch refuses a tag) */
+    const qb_table_metadata *md;
+    const qb_ref *old = NULL;
+    int rc = remove && branch ? qb_table_get_metadata(&md, t, &err) : QB_OK;
+    if (rc == QB_OK && remove && branch && (old = qb_table_metadata_ref(md, ref.name)) && old->type == QB_REF_TAG)
+      rc = QB_FAIL(&err, QB_EINVAL, "'%s' is a tag, not a branch: nothing removed (remove it without --branch)",
+                   ref.name);
+    if (rc == QB_OK)
+      rc = remove ? qb_table_remove_ref(t, ref.name, &info, &err) : qb_table_set_ref(t, &ref, replace, &info, &err);
     if (rc) st = qb_cli_fail(&err);
     else if (cli->json) printf("{\"version\":%" PRId64 ",\"attempts\":%d}\n", info.version, info.attempts);
     else printf("%" PRId64 "\n", info.version);

@@ -72,6 +72,11 @@ q --json files db.t | head -1 | js 'assert d["partition"].startswith("ts_day=202
 set +e
 q tag db.t v1 2>"$TMPDIR/err"; [ $? = 1 ] || fail "tag twice exit"
 grep -q '^qberg: QB_EEXISTS: .*ref .v1. already exists' "$TMPDIR/err" || fail "tag twice message: $(cat "$TMPDIR/err")"
+# --branch --remove removes only a branch (it removed the tag v1); --remove takes no other option
+q tag db.t v1 --branch --remove 2>"$TMPDIR/err"; [ $? = 1 ] || fail "--branch --remove of a tag: exit"
+grep -q "'v1' is a tag, not a branch: nothing removed" "$TMPDIR/err" || fail "--branch --remove of a tag: $(cat "$TMPDIR/err")"
+q tag db.t v1 --remove --snapshot "$s1" 2>/dev/null; [ $? = 2 ] || fail "--remove --snapshot: usage"
+q --json refs db.t | js 'assert any(r["name"]=="v1" for r in d), d' || fail "v1 removed"
 set -e
 q tag db.t v1 --snapshot "$s1" --replace >/dev/null
 [ "$(q scan db.t --format jsonl --as-of v1 | wc -l)" = 3 ] || fail "moved tag"
