@@ -40,7 +40,8 @@ int qb_cmd_schema(qb_cli *cli)
 {
   if (qb_cli_wants_help(cli->argc, cli->argv)) {
     printf("usage: qberg [-w WAREHOUSE] schema TABLE [--as-of ID|REF|TIME] [--json]\n\n"
-           "Print the table's current schema (or the schema a snapshot was written with): field ids, names,\n"
+           "Print the table's current schema, or with --as-of the one a scan there reads with (a snapshot id's,\n"
+           "tag's or time's snapshot schema; the current schema for a branch, as Java): field ids, names,\n"
            "types, required columns, docs; then the partition specs, the default one marked with '*'.\n"
            "--json prints the schema object as Iceberg writes it in table metadata.\n");
     return QB_EXIT_OK;

@@ -49,6 +49,12 @@ set -e
 grep -q "snapshot ${gap% *}, current at .*, is no longer in the table (expired)" "$TMPDIR/err" || fail "as-of a gap: $(cat "$TMPDIR/err")"
 [ "$("$QBERG" -w "$G" scan db.g --as-of "$(( ${gap#* } - 1 ))" --format csv | tail -n +2)" = 1 ] || fail "as-of before the gap"
 
+# schema --as-of a branch prints the current schema (what a scan of the branch reads with), and says so
+"$QBERG" -w "$G" tag db.g br --branch >/dev/null
+"$QBERG" -w "$G" alter db.g add-column extra string >/dev/null
+"$QBERG" -w "$G" schema db.g --as-of br | grep -q 'extra: string' || fail "schema --as-of a branch: current schema"
+"$QBERG" -w "$G" schema --help | grep -q 'the current schema for a branch' || fail "schema --help on branches"
+
 # append --tag NAME with an existing NAME is refused before anything is written (it moved the tag silently)
 set +e
 q append db.t "$TMPDIR/r1.jsonl" --tag first >/dev/null 2>"$TMPDIR/err"; [ $? = 1 ] || fail "append --tag existing: exit"
