@@ -9,6 +9,7 @@
 #include "qberg/scan.h"
 
 #define TABLE_SAMPLE 1000 /* rows that size the columns of --format table */
+#define TABLE_MAX_COLS 80 /* a wider cell is cut to this many terminal columns, ending in "…" */
 
 typedef enum { F_TABLE, F_CSV, F_JSONL } out_format;
 
@@ -30,7 +31,8 @@ static void usage(void)
          "  --where     filter: = != < <= > >= IN (...) NOT IN (...) IS [NOT] NULL IS [NOT] NAN AND OR NOT,\n"
          "              e.g. \"day >= '2024-01-01' AND basis IN ('sto-3g', '6-31g') AND NOT energy IS NULL\"\n"
          "  --as-of     a snapshot id, a branch or tag name, or a time (2024-01-31T10:00:00Z, epoch ms)\n"
-         "  --format    table (default), csv (header line, RFC 4180 quoting, null empty) or jsonl\n"
+         "  --format    table (default; one line a row: control characters and backslashes escaped, cells\n"
+         "              cut at 80 columns with …), csv (header line, RFC 4180 quoting, null empty) or jsonl\n"
          "  --limit     stop after N rows\n"
          "  --explain   plan only: manifests and data files total, pruned, to read (--json: an object)\n");
 }
@@ -135,19 +137,46 @@ typedef struct table_out {
   bool flushed;
 } table_out;
 
+/* One cell of --format table, padded to the column's width in terminal columns (not bytes). */
+static void table_cell(const table_out *t, size_t c, const char *cell)
+{
+  if (!cell) cell = ""; /* a header name that could not be escaped (ENOMEM) */
+  if (c) fputs(" | ", stdout);
+  fputs(cell, stdout);
+  for (size_t w = qb_cli_text_width(cell); w < t->width[c]; w++) putchar(' ');
+}
+
 static void table_row(const table_out *t, char *const *cells)
 {
-  for (size_t c = 0; c < t->n_cols; c++) printf("%s%-*s", c ? " | " : "", (int)t->width[c], cells[c]);
+  for (size_t c = 0; c < t->n_cols; c++) table_cell(t, c, cells[c]);
   printf("\n");
+}
+
+/* The text of a cell: a string escaped to one line (control characters, backslashes, bytes that are not
+ * UTF-8), any value cut to TABLE_MAX_COLS columns; NULL on ENOMEM. Takes txt (malloc'd) in every case. */
+static char *table_text(char *txt, const qb_value *v)
+{
+  if (v && v->kind == QB_V_STRING) {
+    free(txt);
+    txt = qb_cli_text_escape((const char *)v->u.bytes.p, v->u.bytes.n);
+  }
+  return qb_cli_text_fit(txt, TABLE_MAX_COLS);
 }
 
 static void table_flush(table_out *t, const qb_type *rt)
 {
   char **hdr = calloc(t->n_cols ? t->n_cols : 1, sizeof *hdr);
-  for (size_t c = 0; hdr && c < t->n_cols; c++) hdr[c] = (char *)rt->fields[c].name;
+  for (size_t c = 0; hdr && c < t->n_cols; c++) {
+    const char *name = rt->fields[c].name;
+    hdr[c] = qb_cli_text_fit(qb_cli_text_escape(name, strlen(name)), TABLE_MAX_COLS);
+  }
   if (hdr) table_row(t, hdr);
-  for (size_t c = 0; c < t->n_cols; c++) printf("%s%.*s", c ? "-+-" : "", (int)t->width[c], "--------------------------------------------------------------------------------");
+  for (size_t c = 0; c < t->n_cols; c++) {
+    if (c) fputs("-+-", stdout);
+    for (size_t w = 0; w < t->width[c]; w++) putchar('-');
+  }
   printf("\n");
+  for (size_t c = 0; hdr && c < t->n_cols; c++) free(hdr[c]);
   free(hdr);
   for (size_t r = 0; r < t->n_buffered; r++) table_row(t, t->cells + r * t->n_cols);
   for (size_t i = 0; i < t->n_buffered * t->n_cols; i++) free(t->cells[i]);
@@ -169,7 +198,12 @@ static int run_rows(qb_scan *s, out_format fmt)
       QB_FAIL(&err, QB_ENOMEM, "out of memory");
       return qb_cli_fail(&err);
     }
-    for (size_t c = 0; c < rt->n_fields; c++) tab.width[c] = strlen(rt->fields[c].name);
+    for (size_t c = 0; c < rt->n_fields; c++) {
+      const char *name = rt->fields[c].name;
+      char *hdr = qb_cli_text_fit(qb_cli_text_escape(name, strlen(name)), TABLE_MAX_COLS);
+      tab.width[c] = hdr ? qb_cli_text_width(hdr) : strlen(name);
+      free(hdr);
+    }
   } else if (fmt == F_CSV) {
     for (size_t c = 0; c < rt->n_fields; c++) {
       if (c) putchar(',');
@@ -213,17 +247,17 @@ static int run_rows(qb_scan *s, out_format fmt)
         free(txt);
         continue;
       }
-      char *shown = qb_cli_nul_visible(v);
-      if (shown) {
-        free(txt);
-        txt = shown;
+      if (!(txt = table_text(txt, v))) {
+        QB_FAIL(&err, QB_ENOMEM, "out of memory");
+        st = qb_cli_fail(&err);
+        goto done;
       }
       if (!tab.flushed) {
-        size_t w = strlen(txt);
-        if (w > tab.width[c]) tab.width[c] = w > 80 ? 80 : w;
+        size_t w = qb_cli_text_width(txt);
+        if (w > tab.width[c]) tab.width[c] = w;
         tab.cells[tab.n_buffered * tab.n_cols + c] = txt;
       } else {
-        printf("%s%-*s", c ? " | " : "", (int)tab.width[c], txt);
+        table_cell(&tab, c, txt);
         free(txt);
       }
     }

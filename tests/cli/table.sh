@@ -298,6 +298,22 @@ printf '{"id":1,"s":"x\\u0000y"}\n{"id":2,"s":"plain"}\n' >"$TMPDIR/nul.jsonl"
 [ "$("$QBERG" -w "$Z" scan db.nul --where "id = 1" --columns s --format jsonl)" = '{"s":"x\u0000y"}' ] || fail "jsonl NUL"
 m=$(ls "$Z"/db/nul/metadata/*-m0.avro)
 "$QBERG" -w "$Z" manifest "$m" | grep -qF 'partition={s=x\0y}' || fail "manifest text NUL: $("$QBERG" -w "$Z" manifest "$m")"
+# --format table keeps one row on one line and its columns aligned: control characters and backslashes
+# escaped (\n \t \xNN \\), widths in terminal columns (CJK and emoji 2), cells over 80 columns cut with …;
+# before, a newline split the row and wide characters (counted in bytes) shifted the columns after them
+"$QBERG" -w "$Z" create db.tf --schema '{"type":"struct","fields":[{"id":1,"name":"id","required":false,"type":"long"},{"id":2,"name":"s","required":false,"type":"string"},{"id":3,"name":"x","required":false,"type":"int"}]}' >/dev/null
+printf '%s\n' '{"id":1,"s":"two\nlines\tand\u0001c\\","x":1}' '{"id":2,"s":"\u4e2d\u6587\ud83d\ude00","x":2}' \
+  "{\"id\":3,\"s\":\"$(printf 'y%.0s' $(seq 200))\",\"x\":3}" | "$QBERG" -w "$Z" append db.tf - >/dev/null
+"$QBERG" -w "$Z" scan db.tf >"$TMPDIR/tf.out"
+[ "$(wc -l <"$TMPDIR/tf.out")" = 6 ] || fail "table format: one line per row: $(cat "$TMPDIR/tf.out")"
+grep -qF '| two\nlines\tand\x01c\\ ' "$TMPDIR/tf.out" || fail "table format escapes: $(cat "$TMPDIR/tf.out")"
+python3 - "$TMPDIR/tf.out" <<'PY' || fail "table format alignment: $(cat "$TMPDIR/tf.out")"
+import sys, unicodedata
+rows = [r for i, r in enumerate(open(sys.argv[1], encoding='utf-8').read().split('\n')[:5]) if i != 1]
+w = lambda s: sum(2 if unicodedata.east_asian_width(c) in 'WF' else 1 for c in s)
+assert len({w(r[:r.rfind('|')]) for r in rows}) == 1, rows
+assert rows[3].split(' | ')[1] == 'y' * 79 + '\u2026', rows[3]
+PY
 set +e
 for c in "" "id," ",id" "id,,s"; do
   "$QBERG" -w "$Z" scan db.nul --columns "$c" >/dev/null 2>"$TMPDIR/cols.err"
