@@ -16,6 +16,7 @@ typedef enum { F_TABLE, F_CSV, F_JSONL } out_format;
 typedef struct scan_args {
   const char *table, *columns, *where, *as_of;
   out_format format;
+  bool format_given; /* --format on the command line */
   uint64_t limit;
   bool explain;
 } scan_args;
@@ -34,7 +35,8 @@ static void usage(void)
          "  --format    table (default; one line a row: control characters and backslashes escaped, cells\n"
          "              cut at 80 columns with …), csv (header line, RFC 4180 quoting, null empty) or jsonl\n"
          "  --limit     stop after N rows\n"
-         "  --explain   plan only: manifests and data files total, pruned, to read (--json: an object)\n");
+         "  --explain   plan only: manifests and data files total, pruned, to read (--json: an object)\n"
+         "  --json      rows as JSON lines (the same as --format jsonl)\n");
 }
 
 static int parse_args(scan_args *a, qb_cli *cli)
@@ -66,12 +68,20 @@ static int parse_args(scan_args *a, qb_cli *cli)
       else if (!strcmp(v, "csv")) a->format = F_CSV;
       else if (!strcmp(v, "jsonl")) a->format = F_JSONL;
       else return qb_cli_usage_error("scan", "--format is table, csv or jsonl, not '%s'", v);
+      a->format_given = !strcmp(s, "--format") || a->format_given;
       continue;
     }
     if (s[0] == '-' || a->table) return qb_cli_usage_error("scan", "unexpected argument '%s'", s);
     a->table = s;
   }
   if (!a->table) return qb_cli_usage_error("scan", "missing TABLE");
+  /* --json asks for JSON: the rows as JSON lines (the table layout is not JSON) */
+  if (cli->json && !a->explain) {
+    if (a->format_given && a->format != F_JSONL)
+      return qb_cli_usage_error("scan", "--json prints rows as JSON lines; it does not go with --format %s",
+                                a->format == F_CSV ? "csv" : "table");
+    a->format = F_JSONL;
+  }
   return QB_EXIT_OK;
 }
 

@@ -24,6 +24,13 @@ q scan db.t --format csv --where "id = 2" | head -1 | grep -qx 'id,basis,ts,e' |
 [ "$(q scan db.t --format csv --where 'id = 3' | sed -n 2p)" = '3,a,2024-01-02T00:00:00+00:00,' ] || fail "csv null"
 [ "$(q scan db.t --format jsonl --where 'id = 1' --limit 1)" = '{"id":1,"basis":"a","ts":"2024-01-01T10:00:00+00:00","e":"1.500"}' ] || fail "jsonl: $(q scan db.t --format jsonl --where 'id = 1' --limit 1)"
 q scan db.t | tail -1 | grep -qx '(6 rows)' || fail "table footer"
+# --json asks for JSON: rows as JSON lines (before, the text table was printed); with --format csv a usage error
+[ "$(q --json scan db.t --where 'id = 1' --limit 1)" = '{"id":1,"basis":"a","ts":"2024-01-01T10:00:00+00:00","e":"1.500"}' ] ||
+  fail "scan --json: $(q --json scan db.t --where 'id = 1' --limit 1)"
+set +e
+q scan db.t --json --format csv >/dev/null 2>"$TMPDIR/jc.err"
+[ $? = 2 ] && grep -q -- "--json prints rows as JSON lines" "$TMPDIR/jc.err" || fail "scan --json --format csv"
+set -e
 [ "$(q scan db.t --format jsonl --columns basis,id --where "basis IN ('b')" | head -1)" = '{"basis":"b","id":2}' ] || fail "columns"
 [ "$(q scan db.t --format jsonl --as-of first | wc -l)" = 3 ] || fail "as-of tag"
 [ "$(q scan db.t --format jsonl --as-of "$s1" | wc -l)" = 3 ] || fail "as-of id"
