@@ -33,7 +33,8 @@ static void usage(void)
          "              e.g. \"day >= '2024-01-01' AND basis IN ('sto-3g', '6-31g') AND NOT energy IS NULL\"\n"
          "  --as-of     a snapshot id, a branch or tag name, or a time (2024-01-31T10:00:00Z, epoch ms)\n"
          "  --format    table (default; one line a row: control characters and backslashes escaped, cells\n"
-         "              cut at 80 columns with …), csv (header line, RFC 4180 quoting, null empty) or jsonl\n"
+         "              cut at 80 columns with …), csv (header line, RFC 4180 quoting, null empty, an\n"
+         "              empty value \"\") or jsonl\n"
          "  --limit     stop after N rows\n"
          "  --explain   plan only: manifests and data files total, pruned, to read (--json: an object)\n"
          "  --json      rows as JSON lines (the same as --format jsonl)\n");
@@ -86,10 +87,11 @@ static int parse_args(scan_args *a, qb_cli *cli)
 }
 
 /* One CSV field of n bytes (a string may hold NUL bytes: they are written as they are, inside quotes, as
- * DuckDB's and Python's CSV writers do; a C string would end the value there). */
+ * DuckDB's and Python's CSV writers do; a C string would end the value there). An empty value is written
+ * "" so that it differs from null, which is nothing (PostgreSQL's and DuckDB's CSV do the same). */
 static void csv_field(const char *s, size_t n)
 {
-  bool quote = false;
+  bool quote = n == 0;
   for (size_t i = 0; i < n && !quote; i++)
     quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r' || !s[i];
   if (!quote) {

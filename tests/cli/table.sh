@@ -22,6 +22,10 @@ q --json append db.t "$TMPDIR/r1.jsonl" | js 'assert d["added-records"]==3 and d
 q scan db.t --format csv --where "id = 2" | head -1 | grep -qx 'id,basis,ts,e' || fail "csv header"
 [ "$(q scan db.t --format csv --where 'id = 2' | sed -n 2p)" = '2,b,2024-01-02T10:30:00+00:00,-0.125' ] || fail "csv row: $(q scan db.t --format csv --where 'id = 2')"
 [ "$(q scan db.t --format csv --where 'id = 3' | sed -n 2p)" = '3,a,2024-01-02T00:00:00+00:00,' ] || fail "csv null"
+# an empty string is "" and null is nothing (before, both were nothing: csv could not tell them apart)
+q create db.ce --schema '{"type":"struct","fields":[{"id":1,"name":"i","required":false,"type":"int"},{"id":2,"name":"s","required":false,"type":"string"},{"id":3,"name":"b","required":false,"type":"binary"}]}' >/dev/null
+printf '%s\n' '{"i":1,"s":"","b":""}' '{"i":2,"s":null,"b":null}' | q append db.ce - >/dev/null
+[ "$(q scan db.ce --format csv | sort | tr '\n' ' ')" = '1,"","" 2,, i,s,b ' ] || fail "csv empty vs null: $(q scan db.ce --format csv)"
 [ "$(q scan db.t --format jsonl --where 'id = 1' --limit 1)" = '{"id":1,"basis":"a","ts":"2024-01-01T10:00:00+00:00","e":"1.500"}' ] || fail "jsonl: $(q scan db.t --format jsonl --where 'id = 1' --limit 1)"
 q scan db.t | tail -1 | grep -qx '(6 rows)' || fail "table footer"
 # --json asks for JSON: rows as JSON lines (before, the text table was printed); with --format csv a usage error
