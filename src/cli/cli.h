@@ -38,10 +38,6 @@ int qb_cli_batch_id_arg(const char **out, const char *verb, const char *arg);
 /* True when argv holds -h or --help. */
 bool qb_cli_wants_help(int argc, char **argv);
 
-/* A string value holding NUL bytes as text for a person (cli_text.c): each NUL shown as \0, where the text
- * of qb_value_to_text or qb_transform_human_string ends at the first. NULL when the value is not such a
- * string (or on ENOMEM); the caller frees it. */
-char *qb_cli_nul_visible(const qb_value *v);
 /* n bytes of text as one line for a person (cli_text.c): a backslash as \\, NUL \0, newline \n, tab \t,
  * carriage return \r, the other ASCII controls and DEL as \xNN, C1 controls as \u00NN, each byte that is
  * not part of well-formed UTF-8 as \xNN; other UTF-8 as it is. NULL on ENOMEM; the caller frees it. */
@@ -50,6 +46,9 @@ char *qb_cli_text_escape(const char *s, size_t n);
 size_t qb_cli_text_width(const char *s);
 /* s (malloc'd, owned by the call) cut to at most max_cols columns, ending in "…" when cut; NULL on ENOMEM. */
 char *qb_cli_text_fit(char *s, size_t max_cols);
+/* A name or value from a table's metadata (ref, property, column, doc, summary) on stdout for a person,
+ * escaped as qb_cli_text_escape does so that it stays on its line, then spaces up to pad columns. */
+void qb_cli_put_text(const char *s, size_t pad);
 
 /* The configuration (cli_config.c): --config FILE, environment, qberg.conf, spark-defaults.conf, with
  * -w/--warehouse as an explicit option. */

@@ -6,18 +6,6 @@
 
 #include "cli.h"
 
-char *qb_cli_nul_visible(const qb_value *v)
-{
-  if (v->kind != QB_V_STRING || !memchr(v->u.bytes.p, 0, v->u.bytes.n)) return NULL;
-  char *out = malloc(2 * v->u.bytes.n + 1), *o = out;
-  for (size_t i = 0; out && i < v->u.bytes.n; i++) {
-    if (v->u.bytes.p[i]) *o++ = (char)v->u.bytes.p[i];
-    else *o++ = '\\', *o++ = '0';
-  }
-  if (out) *o = '\0';
-  return out;
-}
-
 /* The code point of the well-formed UTF-8 sequence at s[0..n) into *cp; returns its length, 0 when the bytes
  * there are not one (a stray continuation byte, a truncated, overlong or surrogate sequence, above U+10FFFF). */
 static size_t utf8_decode(uint32_t *cp, const unsigned char *s, size_t n)
@@ -126,4 +114,13 @@ char *qb_cli_text_fit(char *s, size_t max_cols)
   }
   memcpy(out + i, "\xE2\x80\xA6", 4); /* U+2026 and the terminating NUL */
   return out;
+}
+
+void qb_cli_put_text(const char *s, size_t pad)
+{
+  char *e = s ? qb_cli_text_escape(s, strlen(s)) : NULL;
+  const char *shown = e ? e : s ? s : "";
+  fputs(shown, stdout);
+  for (size_t w = qb_cli_text_width(shown); w < pad; w++) putchar(' ');
+  free(e);
 }

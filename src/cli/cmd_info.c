@@ -12,7 +12,9 @@ static void print_type(const qb_type *t)
   case QB_T_STRUCT:
     printf("struct<");
     for (size_t i = 0; i < t->n_fields; i++) {
-      printf("%s%s: ", i ? ", " : "", t->fields[i].name);
+      printf("%s", i ? ", " : "");
+      qb_cli_put_text(t->fields[i].name, 0);
+      printf(": ");
       print_type(t->fields[i].type);
     }
     printf(">");
@@ -72,7 +74,9 @@ static void text(qb_table *t, const qb_table_metadata *md)
   printf("schema %d:\n", (int)qb_schema_id(s));
   const qb_field *f = qb_schema_fields(s);
   for (size_t i = 0; i < qb_schema_n_fields(s); i++) {
-    printf("  %4d  %s: ", (int)f[i].id, f[i].name);
+    printf("  %4d  ", (int)f[i].id);
+    qb_cli_put_text(f[i].name, 0);
+    printf(": ");
     print_type(f[i].type);
     printf("%s\n", f[i].required ? " (required)" : "");
   }
@@ -90,7 +94,13 @@ static void text(qb_table *t, const qb_table_metadata *md)
   size_t np = qb_table_metadata_n_properties(md);
   const qb_kv *p = qb_table_metadata_properties(md);
   printf("properties:%s\n", np ? "" : " none");
-  for (size_t i = 0; i < np; i++) printf("  %s = %s\n", p[i].key, p[i].value);
+  for (size_t i = 0; i < np; i++) {
+    printf("  ");
+    qb_cli_put_text(p[i].key, 0);
+    printf(" = ");
+    qb_cli_put_text(p[i].value, 0);
+    printf("\n");
+  }
 }
 
 static void json(qb_table *t, const qb_table_metadata *md)

@@ -109,10 +109,13 @@ static void print_partition(const qb_manifest_reader *r, const qb_value *p)
     const qb_transform *t = spec && i < spec->n_fields && spec->fields[i].transform.kind != QB_TR_UNKNOWN
                                 ? &spec->fields[i].transform
                                 : &identity;
-    printf("%s%s=", i ? ", " : "", pt->fields[i].name);
-    /* a string value (identity, truncate) is its own text and may hold NUL bytes */
-    if ((s = qb_cli_nul_visible(&p->u.seq.items[i])) ||
-        qb_transform_human_string(&s, t, pt->fields[i].type, &p->u.seq.items[i], &e) == QB_OK)
+    const qb_value *v = &p->u.seq.items[i];
+    printf("%s", i ? ", " : "");
+    qb_cli_put_text(pt->fields[i].name, 0);
+    printf("=");
+    /* a string value (identity, truncate) is its own text and may hold NUL bytes, newlines, commas */
+    if (v->kind == QB_V_STRING && (s = qb_cli_text_escape((const char *)v->u.bytes.p, v->u.bytes.n))) printf("%s", s);
+    else if (v->kind != QB_V_STRING && qb_transform_human_string(&s, t, pt->fields[i].type, v, &e) == QB_OK)
       printf("%s", s);
     else printf("?");
     free(s);

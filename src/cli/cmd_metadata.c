@@ -23,7 +23,9 @@ static void print_type(const qb_type *t)
   case QB_T_STRUCT:
     printf("struct<");
     for (size_t i = 0; i < t->n_fields; i++) {
-      printf("%s%s: ", i ? ", " : "", t->fields[i].name);
+      printf("%s", i ? ", " : "");
+      qb_cli_put_text(t->fields[i].name, 0);
+      printf(": ");
       print_type(t->fields[i].type);
     }
     printf(">");
@@ -81,9 +83,15 @@ static void show(const qb_table_metadata *md)
     printf("\n");
     for (size_t k = 0; k < qb_schema_n_fields(s); k++) {
       const qb_field *f = &qb_schema_fields(s)[k];
-      printf("    %d: %s: %s ", (int)f->id, f->name, f->required ? "required" : "optional");
+      printf("    %d: ", (int)f->id);
+      qb_cli_put_text(f->name, 0);
+      printf(": %s ", f->required ? "required" : "optional");
       print_type(f->type);
-      if (f->doc) printf(" (%s)", f->doc);
+      if (f->doc) {
+        printf(" (");
+        qb_cli_put_text(f->doc, 0);
+        printf(")");
+      }
       if (f->initial_default) printf(" initial-default=%s", f->initial_default);
       printf("\n");
     }
@@ -118,8 +126,13 @@ static void show(const qb_table_metadata *md)
   }
 
   printf("properties: %zu\n", qb_table_metadata_n_properties(md));
-  for (size_t i = 0; i < qb_table_metadata_n_properties(md); i++)
-    printf("  %s = %s\n", qb_table_metadata_properties(md)[i].key, qb_table_metadata_properties(md)[i].value);
+  for (size_t i = 0; i < qb_table_metadata_n_properties(md); i++) {
+    printf("  ");
+    qb_cli_put_text(qb_table_metadata_properties(md)[i].key, 0);
+    printf(" = ");
+    qb_cli_put_text(qb_table_metadata_properties(md)[i].value, 0);
+    printf("\n");
+  }
 
   int64_t cs = qb_table_metadata_current_snapshot_id(md);
   if (cs == -1)
@@ -138,13 +151,21 @@ static void show(const qb_table_metadata *md)
     printf("\n");
     if (s->manifest_list) printf("    manifest-list: %s\n", s->manifest_list);
     for (size_t k = 0; k < s->n_manifests; k++) printf("    manifest: %s\n", s->manifests[k]);
-    for (size_t k = 0; k < s->n_summary; k++) printf("    %s = %s\n", s->summary[k].key, s->summary[k].value);
+    for (size_t k = 0; k < s->n_summary; k++) {
+      printf("    ");
+      qb_cli_put_text(s->summary[k].key, 0);
+      printf(" = ");
+      qb_cli_put_text(s->summary[k].value, 0);
+      printf("\n");
+    }
   }
 
   printf("refs: %zu\n", qb_table_metadata_n_refs(md));
   for (size_t i = 0; i < qb_table_metadata_n_refs(md); i++) {
     const qb_ref *r = qb_table_metadata_ref_at(md, i);
-    printf("  %s: %s -> %" PRId64, r->name, r->type == QB_REF_TAG ? "tag" : "branch", r->snapshot_id);
+    printf("  ");
+    qb_cli_put_text(r->name, 0);
+    printf(": %s -> %" PRId64, r->type == QB_REF_TAG ? "tag" : "branch", r->snapshot_id);
     if (r->min_snapshots_to_keep != -1) printf(" min-snapshots-to-keep %d", (int)r->min_snapshots_to_keep);
     if (r->max_snapshot_age_ms != -1) printf(" max-snapshot-age-ms %" PRId64, r->max_snapshot_age_ms);
     if (r->max_ref_age_ms != -1) printf(" max-ref-age-ms %" PRId64, r->max_ref_age_ms);

@@ -56,7 +56,8 @@ int qb_cmd_refs(qb_cli *cli)
                type, r->snapshot_id, opt_num(a, r->max_ref_age_ms, "null"),
                opt_num(b, r->min_snapshots_to_keep, "null"), opt_num(c, r->max_snapshot_age_ms, "null"));
       } else {
-        printf("%-20s %-7s %-20" PRId64 " %-15s %-22s %s\n", r->name, type, r->snapshot_id,
+        qb_cli_put_text(r->name, 20);
+        printf(" %-7s %-20" PRId64 " %-15s %-22s %s\n", type, r->snapshot_id,
                opt_num(a, r->max_ref_age_ms, "-"), opt_num(b, r->min_snapshots_to_keep, "-"),
                opt_num(c, r->max_snapshot_age_ms, "-"));
       }

@@ -14,8 +14,13 @@ static void print_field(int32_t id, const char *name, bool required, const qb_ty
 {
   char tn[64];
   qb_type_to_string(tn, sizeof tn, t);
-  printf("%*s%-6d %s: %s%s", depth * 2, "", (int)id, name, tn, required ? " (required)" : "");
-  if (doc) printf("  -- %s", doc);
+  printf("%*s%-6d ", depth * 2, "", (int)id);
+  qb_cli_put_text(name, 0);
+  printf(": %s%s", tn, required ? " (required)" : "");
+  if (doc) {
+    printf("  -- ");
+    qb_cli_put_text(doc, 0);
+  }
   printf("\n");
   print_type(t, depth + 1);
 }

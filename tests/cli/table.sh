@@ -325,6 +325,20 @@ w = lambda s: sum(2 if unicodedata.east_asian_width(c) in 'WF' else 1 for c in s
 assert len({w(r[:r.rfind('|')]) for r in rows}) == 1, rows
 assert rows[3].split(' | ')[1] == 'y' * 79 + '\u2026', rows[3]
 PY
+# text forms keep a name or value with a newline on its line (escaped as scan's table does): refs, info,
+# metadata show, schema, manifest partition values; before, "a=x\n  b = y" showed as two properties
+"$QBERG" -w "$Z" create db.nl --schema '{"type":"struct","fields":[{"id":1,"name":"p","required":false,"type":"string","doc":"d\nd"}]}' --partition p >/dev/null
+printf '{"p":"g\\nh"}\n' | "$QBERG" -w "$Z" append db.nl - >/dev/null
+"$QBERG" -w "$Z" tag db.nl "$(printf 'tag\nfake')" >/dev/null
+"$QBERG" -w "$Z" alter db.nl set-property "$(printf 'a=x\n  b = y')" >/dev/null
+"$QBERG" -w "$Z" info db.nl | grep -qx '  a = x\\n  b = y' || fail "info property: $("$QBERG" -w "$Z" info db.nl)"
+"$QBERG" -w "$Z" refs db.nl | grep -q '^tag\\nfake  *tag ' || fail "refs: $("$QBERG" -w "$Z" refs db.nl)"
+[ "$("$QBERG" -w "$Z" refs db.nl | wc -l)" = 3 ] || fail "refs lines"
+"$QBERG" -w "$Z" schema db.nl | grep -qx '  1      p: string  -- d\\nd' || fail "schema doc: $("$QBERG" -w "$Z" schema db.nl)"
+mv=$(ls "$Z"/db/nl/metadata/v*.metadata.json | sort -V | tail -1)
+"$QBERG" metadata show "$mv" | grep -qx '  tag\\nfake: tag -> [0-9]*' || fail "metadata show ref: $("$QBERG" metadata show "$mv")"
+"$QBERG" metadata show "$mv" | grep -qx '  a = x\\n  b = y' || fail "metadata show property"
+"$QBERG" manifest "$(ls "$Z"/db/nl/metadata/*-m0.avro)" | grep -qF 'partition={p=g\nh}' || fail "manifest partition newline"
 set +e
 for c in "" "id," ",id" "id,,s"; do
   "$QBERG" -w "$Z" scan db.nul --columns "$c" >/dev/null 2>"$TMPDIR/cols.err"
