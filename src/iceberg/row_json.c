@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/avro/json_text.h"
 #include "formats/json/json.h"
 #include "iceberg/expr_int.h"
 
@@ -14,17 +15,23 @@
 
 /* ---- writing ----------------------------------------------------------------------------------------- */
 
+/* A JSON string of n bytes. JSON text is UTF-8 (RFC 8259 section 8.1): a byte that is not part of
+ * well-formed UTF-8 (a foreign writer's string column may hold any bytes) is written U+FFFD, as
+ * `qberg parquet cat` and `avro cat` write it, not copied into the output. */
 static int json_string(qb_buf *b, const char *s, size_t n, qb_err *err)
 {
   int rc = qb_buf_putc(b, '"', err);
-  for (size_t i = 0; rc == QB_OK && i < n; i++) {
+  for (size_t i = 0, len = 1; rc == QB_OK && i < n; i += len) {
     unsigned char c = (unsigned char)s[i];
+    len = 1;
     if (c == '"' || c == '\\') rc = qb_buf_printf(b, err, "\\%c", c);
     else if (c == '\n') rc = qb_buf_puts(b, "\\n", err);
     else if (c == '\t') rc = qb_buf_puts(b, "\\t", err);
     else if (c == '\r') rc = qb_buf_puts(b, "\\r", err);
     else if (c < 0x20) rc = qb_buf_printf(b, err, "\\u%04x", c);
-    else rc = qb_buf_putc(b, c, err);
+    else if (c < 0x80) rc = qb_buf_putc(b, c, err);
+    else if (!(len = qb_avro__utf8_len((const uint8_t *)s + i, n - i))) rc = qb_buf_puts(b, "\\ufffd", err), len = 1;
+    else rc = qb_buf_append(b, s + i, len, err);
   }
   return rc ? rc : qb_buf_putc(b, '"', err);
 }

@@ -1531,6 +1531,31 @@ QB_TEST(values_text_and_json_rows)
   qb_schema_free(s);
 }
 
+/* A string column of a foreign file may hold bytes that are not UTF-8; the JSON of the row must still be
+ * UTF-8 (RFC 8259): each such byte is U+FFFD, as parquet cat and avro cat write it (before, the raw bytes were
+ * copied into scan --format jsonl, which no JSON reader took). Map keys go the same way. */
+QB_TEST(json_rows_hold_only_utf8)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_schema *s;
+  const char *js = "{\"type\":\"struct\",\"fields\":[{\"id\":1,\"name\":\"s\",\"required\":false,\"type\":\"string\"},"
+                   "{\"id\":2,\"name\":\"m\",\"required\":false,\"type\":{\"type\":\"map\",\"key-id\":3,"
+                   "\"key\":\"string\",\"value-id\":4,\"value-required\":false,\"value\":\"int\"}}]}";
+  CHECK_OK(qb_schema_parse_json(&s, js, strlen(js), &err), &err);
+  static const uint8_t bad[] = "a\xff\xc3(\xe2\x82\xac\xed\xa0\x80\xf0\x9f\x98\x80z";
+  qb_value pair[2] = {{.kind = QB_V_STRING, .u.bytes = {bad, 2}}, {.kind = QB_V_INT32, .u.i32 = 1}};
+  qb_value items[2] = {{.kind = QB_V_STRING, .u.bytes = {bad, sizeof bad - 1}},
+                       {.kind = QB_V_MAP, .u.seq = {pair, 1}}};
+  qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 2}};
+  char *out;
+  size_t n;
+  CHECK_OK(qb_row_to_json(&out, &n, qb_schema_struct(s), &row, &err), &err);
+  /* \xff and a lone \xc3 bad; the euro sign and the emoji kept; the encoded surrogate (3 bytes) bad */
+  CHECK_EQ_STR(out, "{\"s\":\"a\\ufffd\\ufffd(\xe2\x82\xac\\ufffd\\ufffd\\ufffd\xf0\x9f\x98\x80z\",\"m\":{\"a\\ufffd\":1}}");
+  free(out);
+  qb_schema_free(s);
+}
+
 /* ---- the pipeline's shape: identity partitions on processing_date, basis_set, backend ------------------ */
 
 typedef struct gen {

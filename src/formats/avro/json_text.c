@@ -6,8 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates, <= U+10FFFF), or 0. */
-static size_t utf8_len(const uint8_t *p, size_t n)
+size_t qb_avro__utf8_len(const uint8_t *p, size_t n)
 {
   uint8_t c = p[0];
   size_t len;
@@ -29,7 +28,7 @@ static size_t utf8_len(const uint8_t *p, size_t n)
 bool qb_avro__utf8_valid(const uint8_t *p, size_t n)
 {
   for (size_t i = 0, len; i < n; i += len)
-    if (!(len = utf8_len(p + i, n - i))) return false;
+    if (!(len = qb_avro__utf8_len(p + i, n - i))) return false;
   return true;
 }
 
@@ -51,7 +50,7 @@ int qb_avro__json_str(qb_buf *b, const char *s, size_t n, qb_err *err)
     else if (c == '\b') esc = "\\b";
     else if (c == '\f') esc = "\\f";
     else if (c < 0x20 || c == 0x7f) snprintf(tmp, sizeof tmp, "\\u%04x", c), esc = tmp;
-    else if (c >= 0x80 && !(len = utf8_len(p + i, n - i))) esc = "\xef\xbf\xbd", len = 1; /* U+FFFD */
+    else if (c >= 0x80 && !(len = qb_avro__utf8_len(p + i, n - i))) esc = "\xef\xbf\xbd", len = 1; /* U+FFFD */
     if (!esc) {
       run += len;
       i += len;
