@@ -42,6 +42,8 @@ bool qb_cli_wants_help(int argc, char **argv);
  * carriage return \r, the other ASCII controls and DEL as \xNN, C1 controls as \u00NN, each byte that is
  * not part of well-formed UTF-8 as \xNN; other UTF-8 as it is. NULL on ENOMEM; the caller frees it. */
 char *qb_cli_text_escape(const char *s, size_t n);
+/* Length of the well-formed UTF-8 sequence at s[0..n), or 0 when the bytes there are not one. */
+size_t qb_cli_utf8_len(const char *s, size_t n);
 /* Terminal columns of a UTF-8 text (wide East Asian characters and emoji 2, combining marks 0). */
 size_t qb_cli_text_width(const char *s);
 /* s (malloc'd, owned by the call) cut to at most max_cols columns, ending in "…" when cut; NULL on ENOMEM. */

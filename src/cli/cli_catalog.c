@@ -86,7 +86,15 @@ void qb_cli_json_str(FILE *f, const char *s)
 {
   fputc('"', f);
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\')
+    size_t avail = 1;
+    while (avail < 4 && p[avail]) avail++;
+    size_t len = *p < 0x80 ? 1 : qb_cli_utf8_len((const char *)p, avail);
+    if (len > 1) { /* a UTF-8 sequence as it is */
+      fwrite(p, 1, len, f);
+      p += len - 1;
+    } else if (!len) /* a byte that is not UTF-8 (a directory name, a crafted metadata file): JSON is UTF-8 */
+      fputs("\\ufffd", f);
+    else if (*p == '"' || *p == '\\')
       fprintf(f, "\\%c", *p);
     else if (*p == '\n')
       fputs("\\n", f);

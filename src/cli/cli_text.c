@@ -50,6 +50,12 @@ static size_t cp_width(uint32_t c)
   return 1;
 }
 
+size_t qb_cli_utf8_len(const char *s, size_t n)
+{
+  uint32_t cp;
+  return n ? utf8_decode(&cp, (const unsigned char *)s, n) : 0;
+}
+
 char *qb_cli_text_escape(const char *s, size_t n)
 {
   /* at most 6 bytes of output per input byte (\u0085 for the 2 bytes of a C1 control) */

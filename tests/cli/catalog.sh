@@ -28,6 +28,11 @@ q info "$W/db/t/metadata/v2.metadata.json" | grep -q '^version: *2$' || fail "in
 [ "$(q --json snapshots db.t)" = '[]' ] || fail "snapshots of an empty table"
 [ "$(q --json refs db.t)" = '[]' ] || fail "refs of an empty table"
 [ "$(q --json history db.t)" = '[]' ] || fail "history of an empty table"
+# --json is UTF-8 whatever the names hold: a table directory whose name is not UTF-8 is listed with U+FFFD
+# (before, the raw byte went out and no JSON reader took the list)
+mkdir -p "$W/db/$(printf 'b\xffd')" && cp -r "$W/db/t/metadata" "$W/db/$(printf 'b\xffd')/"
+[ "$(q --json tables db)" = '["db.b\ufffdd","db.t"]' ] || fail "tables --json of a non-UTF-8 name: $(q --json tables db)"
+rm -rf "$W/db/$(printf 'b\xffd')"
 
 # errors: exit 1 with the code word, usage mistakes exit 2
 set +e
