@@ -28,7 +28,8 @@ static void usage(void)
          "Read the rows of a table: position and equality deletes applied, then the filter. Manifests and\n"
          "data files that cannot match the filter are not read (partition summaries, partition values through\n"
          "the partition transforms, column bounds).\n"
-         "  --columns   columns to return (dotted names reach into structs); default all top-level columns\n"
+         "  --columns   columns to return (dotted names reach into structs; \"a,b\" quotes a name holding a\n"
+         "              comma or a quote, \"\" for a quote); default all top-level columns\n"
          "  --where     filter: = != < <= > >= IN (...) NOT IN (...) IS [NOT] NULL IS [NOT] NAN AND OR NOT,\n"
          "              e.g. \"day >= '2024-01-01' AND basis IN ('sto-3g', '6-31g') AND NOT energy IS NULL\"\n"
          "  --as-of     a snapshot id, a branch or tag name, or a time (2024-01-31T10:00:00Z, epoch ms)\n"
@@ -54,9 +55,6 @@ static int parse_args(scan_args *a, qb_cli *cli)
         !strcmp(s, "--limit")) {
       if (i + 1 >= cli->argc) return qb_cli_usage_error("scan", "%s needs a value", s);
       const char *v = cli->argv[++i];
-      size_t vn = strlen(v);
-      if (!strcmp(s, "--columns") && (!vn || v[0] == ',' || v[vn - 1] == ',' || strstr(v, ",,")))
-        return qb_cli_usage_error("scan", "--columns wants column names separated by commas, not '%s'", v);
       if (!strcmp(s, "--columns")) a->columns = v;
       else if (!strcmp(s, "--where")) a->where = v;
       else if (!strcmp(s, "--as-of")) a->as_of = v;
@@ -84,6 +82,35 @@ static int parse_args(scan_args *a, qb_cli *cli)
     a->format = F_JSONL;
   }
   return QB_EXIT_OK;
+}
+
+/* Split --columns in place into cols (room for strlen(s) + 1 names): names separated by commas, a name in
+ * double quotes ("" for a quote) when it holds a comma or a quote, as in --where. Returns false on an empty
+ * name or an unterminated quote. */
+static bool split_columns(const char **cols, size_t *n_cols, char *s)
+{
+  char *w = s; /* the unquoted names are written back over s: never ahead of the reading */
+  *n_cols = 0;
+  for (;;) {
+    char *start = w;
+    if (*s == '"') {
+      for (s++;; s++) {
+        if (!*s) return false;
+        if (*s == '"' && s[1] != '"') break;
+        *w++ = *s;
+        if (*s == '"') s++;
+      }
+      if (*++s && *s != ',') return false;
+    } else {
+      while (*s && *s != ',') *w++ = *s++;
+    }
+    bool more = *s == ',';
+    if (more) s++;
+    *w++ = '\0';
+    if (!*start) return false;
+    cols[(*n_cols)++] = start;
+    if (!more) return true;
+  }
 }
 
 /* One CSV field of n bytes (a string may hold NUL bytes: they are written as they are, inside quotes, as
@@ -305,7 +332,13 @@ int qb_cmd_scan(qb_cli *cli)
   size_t n_cols = 0;
   if (cols_buf) {
     cols = calloc(strlen(cols_buf) + 1, sizeof *cols);
-    for (char *tok = strtok(cols_buf, ","); cols && tok; tok = strtok(NULL, ",")) cols[n_cols++] = tok;
+    if (cols && !split_columns(cols, &n_cols, cols_buf)) {
+      free(cols);
+      free(cols_buf);
+      qb_expr_free(filter);
+      return qb_cli_usage_error("scan", "--columns wants column names separated by commas (a name holding a comma "
+                                        "or a quote in double quotes), not '%s'", a.columns);
+    }
   }
   qb_cli_catalog cc;
   qb_table *t = NULL;

@@ -340,11 +340,16 @@ mv=$(ls "$Z"/db/nl/metadata/v*.metadata.json | sort -V | tail -1)
 "$QBERG" metadata show "$mv" | grep -qx '  a = x\\n  b = y' || fail "metadata show property"
 "$QBERG" manifest "$(ls "$Z"/db/nl/metadata/*-m0.avro)" | grep -qF 'partition={p=g\nh}' || fail "manifest partition newline"
 set +e
-for c in "" "id," ",id" "id,,s"; do
+for c in "" "id," ",id" "id,,s" '"id' '"id"x' '""'; do
   "$QBERG" -w "$Z" scan db.nul --columns "$c" >/dev/null 2>"$TMPDIR/cols.err"
   [ $? = 2 ] && grep -q -- "--columns wants column names separated by commas" "$TMPDIR/cols.err" || fail "--columns '$c'"
 done
 set -e
+# --columns names a column holding a comma or a quote in double quotes (before, the name was cut at its comma)
+"$QBERG" -w "$Z" create db.qc --schema '{"type":"struct","fields":[{"id":1,"name":"a, \"b\"","required":false,"type":"int"},{"id":2,"name":"c","required":false,"type":"int"}]}' >/dev/null
+echo '{"a, \"b\"":1,"c":2}' | "$QBERG" -w "$Z" append db.qc - >/dev/null
+[ "$("$QBERG" -w "$Z" scan db.qc --columns 'c,"a, ""b"""' --format jsonl)" = '{"c":2,"a, \"b\"":1}' ] ||
+  fail "--columns with a quoted name: $("$QBERG" -w "$Z" scan db.qc --columns 'c,"a, ""b"""' --format jsonl 2>&1)"
 # uuid filters: rows compare as Java's UUID.compareTo (signed halves) but column bounds come from Parquet
 # statistics (unsigned bytes); a file holding uuids from both halves was pruned for `u = v` of a uuid it holds
 U=$TMPDIR/uwh
