@@ -385,7 +385,7 @@ static int parse_decimal(qb_i128 *out, const char *s, size_t n, int32_t precisio
     if (!isdigit((unsigned char)ch)) goto bad;
     any = true;
     if (v != 0 || ch != '0') ndig++;
-    if (ndig > 38) goto bad;
+    if (ndig > 38) goto range; /* a number, but more digits than any decimal holds */
     v = v * 10 + (ch - '0');
     if (dot) frac++;
   }

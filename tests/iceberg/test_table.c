@@ -1527,6 +1527,9 @@ QB_TEST(values_text_and_json_rows)
   CHECK_FAIL(qb_row_decoder_parse(&row, d, "{\"zz\":1}", 8, &err), QB_EINVAL, &err, "no column named 'zz'");
   CHECK_FAIL(qb_row_decoder_parse(&row, d, "{\"d\":\"2023-02-29\"}", 18, &err), QB_EINVAL, &err, "is not a date");
   CHECK_FAIL(qb_row_decoder_parse(&row, d, "{\"m\":\"1.234\"}", 13, &err), QB_EINVAL, &err, "more than 2 digits");
+  /* 39 digits: a number too wide for any decimal, not "not a decimal number" */
+  line = "{\"m\":\"100000000000000000000000000000000000000\"}";
+  CHECK_FAIL(qb_row_decoder_parse(&row, d, line, strlen(line), &err), QB_EINVAL, &err, "does not fit decimal(9, 2)");
   qb_row_decoder_free(d);
   qb_schema_free(s);
 }
