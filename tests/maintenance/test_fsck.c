@@ -33,6 +33,17 @@ static int collect(void *ctx, const qb_fsck_problem *p, qb_err *err)
   return QB_OK;
 }
 
+/* Options of a deep check whose problems are collected into *s (emptied). */
+static qb_fsck_options deep_into(seen *s)
+{
+  memset(s, 0, sizeof *s);
+  qb_fsck_options o = QB_FSCK_OPTIONS_INIT;
+  o.deep = true;
+  o.on_problem = collect;
+  o.ctx = s;
+  return o;
+}
+
 static int append(qb_table *t, int64_t from, int n, qb_err *err)
 {
   qb_value items[64][2], rows[64];
@@ -125,11 +136,7 @@ QB_TEST(fsck_clean_then_wrong_record_count)
   CHECK_OK(table_of_two_appends(&cat, &t, &schema, &err), &err);
 
   seen s;
-  memset(&s, 0, sizeof s);
-  qb_fsck_options o = QB_FSCK_OPTIONS_INIT;
-  o.deep = true;
-  o.on_problem = collect;
-  o.ctx = &s;
+  qb_fsck_options o = deep_into(&s);
   qb_fsck_report rep;
   CHECK_OK(qb_fsck(t, &o, &rep, &err), &err);
   CHECK_EQ_INT(rep.problems, 0);
@@ -205,11 +212,7 @@ QB_TEST(fsck_of_a_version_expired_meanwhile_checks_the_new_one)
   CHECK(xr.deleted.data_files >= 2); /* the files the stale handle's version references */
 
   seen s;
-  memset(&s, 0, sizeof s);
-  qb_fsck_options o = QB_FSCK_OPTIONS_INIT;
-  o.deep = true;
-  o.on_problem = collect;
-  o.ctx = &s;
+  qb_fsck_options o = deep_into(&s);
   qb_fsck_report rep;
   CHECK_OK(qb_fsck(stale, &o, &rep, &err), &err);
   if (s.n) fprintf(stderr, "  first problem: %s %s\n", s.check[0], s.file[0]);
