@@ -7,13 +7,14 @@
 int qb_cmd_drop(qb_cli *cli)
 {
   if (qb_cli_wants_help(cli->argc, cli->argv)) {
-    printf("usage: qberg [-w WAREHOUSE] drop TABLE [--purge]\n\n"
+    printf("usage: qberg [-w WAREHOUSE] drop TABLE [--purge] [--json]\n\n"
            "Remove the table's directory (as Java's HadoopCatalog does: the directory is the table), metadata\n"
            "files first and oldest first, so an interrupted drop never makes an older version current.\n"
            "--purge also deletes the files the table references outside its directory (data and delete\n"
            "files, manifests, manifest lists, statistics), read from its manifests; with gc.enabled=false\n"
            "data and delete files outside the directory are kept. A table nested in the directory (made\n"
-           "before create refused nesting) is another table: it stays.\n");
+           "before create refused nesting) is another table: it stays. Prints nothing, or with --json\n"
+           "{\"table\": TABLE, \"dropped\": true, \"purge\": BOOL}.\n");
     return QB_EXIT_OK;
   }
   const char *table = NULL;
@@ -37,5 +38,11 @@ int qb_cmd_drop(qb_cli *cli)
   qb_err err = QB_ERR_INIT;
   int rc = qb_catalog_drop_table(cat, table, purge, &err);
   qb_cli_catalog_close(&cc);
-  return rc ? qb_cli_fail(&err) : QB_EXIT_OK;
+  if (rc) return qb_cli_fail(&err);
+  if (cli->json) { /* text: silent on success */
+    printf("{\"table\":");
+    qb_cli_json_str(stdout, table);
+    printf(",\"dropped\":true,\"purge\":%s}\n", purge ? "true" : "false");
+  }
+  return QB_EXIT_OK;
 }

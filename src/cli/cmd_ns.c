@@ -6,13 +6,14 @@
 
 static void usage(FILE *f)
 {
-  fprintf(f, "usage: qberg [-w WAREHOUSE] ns create NAMESPACE\n"
-             "       qberg [-w WAREHOUSE] ns drop NAMESPACE\n"
+  fprintf(f, "usage: qberg [-w WAREHOUSE] ns create NAMESPACE [--json]\n"
+             "       qberg [-w WAREHOUSE] ns drop NAMESPACE [--json]\n"
              "       qberg [-w WAREHOUSE] ns list [PARENT] [--json]\n\n"
              "create: make the namespace directory (and its parents); an existing one is an error.\n"
              "drop:   remove an empty namespace; one holding anything is an error.\n"
              "list:   as 'qberg namespaces'.\n"
-             "Names are dotted (a.b = <warehouse>/a/b).\n");
+             "Names are dotted (a.b = <warehouse>/a/b). create and drop print nothing, or with --json\n"
+             "{\"namespace\": NAME, \"created\"|\"dropped\": true}.\n");
 }
 
 int qb_cmd_ns(qb_cli *cli)
@@ -36,5 +37,11 @@ int qb_cmd_ns(qb_cli *cli)
   qb_err err = QB_ERR_INIT;
   int rc = create ? qb_catalog_create_namespace(cat, args[1], &err) : qb_catalog_drop_namespace(cat, args[1], &err);
   qb_cli_catalog_close(&cc);
-  return rc ? qb_cli_fail(&err) : QB_EXIT_OK;
+  if (rc) return qb_cli_fail(&err);
+  if (cli->json) { /* text: silent on success; --json: what was done, as the other verbs answer */
+    printf("{\"namespace\":");
+    qb_cli_json_str(stdout, args[1]);
+    printf(",\"%s\":true}\n", create ? "created" : "dropped");
+  }
+  return QB_EXIT_OK;
 }

@@ -5,11 +5,12 @@
 int qb_cmd_rename(qb_cli *cli)
 {
   if (qb_cli_wants_help(cli->argc, cli->argv)) {
-    printf("usage: qberg [-w WAREHOUSE] rename TABLE NEW\n\n"
+    printf("usage: qberg [-w WAREHOUSE] rename TABLE NEW [--json]\n\n"
            "Move the table's directory to NEW (an identifier such as db.other, or a path), never over an\n"
            "existing one. Local warehouses only: object stores cannot rename. The metadata keeps the paths it\n"
            "recorded (Iceberg stores absolute paths): qberg resolves them against the table's directory, but\n"
-           "Spark/Java will not find the old files of a renamed table (docs/CATALOG.md).\n");
+           "Spark/Java will not find the old files of a renamed table (docs/CATALOG.md). Prints nothing, or\n"
+           "with --json {\"table\": TABLE, \"renamed_to\": NEW}.\n");
     return QB_EXIT_OK;
   }
   const char *args[2];
@@ -23,5 +24,13 @@ int qb_cmd_rename(qb_cli *cli)
   qb_err err = QB_ERR_INIT;
   int rc = qb_catalog_rename_table(cat, args[0], args[1], &err);
   qb_cli_catalog_close(&cc);
-  return rc ? qb_cli_fail(&err) : QB_EXIT_OK;
+  if (rc) return qb_cli_fail(&err);
+  if (cli->json) { /* text: silent on success */
+    printf("{\"table\":");
+    qb_cli_json_str(stdout, args[0]);
+    printf(",\"renamed_to\":");
+    qb_cli_json_str(stdout, args[1]);
+    printf("}\n");
+  }
+  return QB_EXIT_OK;
 }

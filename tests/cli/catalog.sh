@@ -141,4 +141,16 @@ for verb in tables namespaces "fsck --all" "maintain all"; do
     { echo "FAIL: $verb message: $(cat "$TMPDIR/err")"; exit 1; }
 done
 [ ! -e "$TMPDIR/no-such-wh" ] || { echo "FAIL: listing a missing warehouse created it"; exit 1; }
+# ns create/drop, rename and drop answer --json with what they did (they printed nothing), and stay silent
+# without it
+J="$TMPDIR/jsonverbs"
+qj() { "$QBERG" -w "$J" "$@"; }
+qj --json ns create 'j"s' | js 'assert d=={"namespace":"j\"s","created":True}, d'
+[ -z "$(qj ns create plain)" ] || fail "ns create printed text"
+qj create 'j"s.t' --schema '{"type":"struct","fields":[{"id":1,"name":"a","required":false,"type":"long"}]}' >/dev/null
+qj rename 'j"s.t' 'j"s.u' --json | js 'assert d=={"table":"j\"s.t","renamed_to":"j\"s.u"}, d'
+qj drop 'j"s.u' --purge --json | js 'assert d=={"table":"j\"s.u","dropped":True,"purge":True}, d'
+qj --json ns drop 'j"s' | js 'assert d=={"namespace":"j\"s","dropped":True}, d'
+[ -z "$(qj ns drop plain)" ] || fail "ns drop printed text"
+[ "$(qj tables)" = "" ] || fail "tables left: $(qj tables)"
 echo "catalog.sh: all checks passed"
