@@ -73,11 +73,19 @@ int qb_cli_load_table(qb_catalog *cat, const char *table, qb_table **out)
 
 void qb_cli_print_ms(FILE *f, int64_t ms)
 {
-  time_t s = (time_t)(ms / 1000);
+  /* floored, so a time before 1970 prints as one too (-1001 ms is 1969-12-31T23:59:58.999Z); it printed
+   * the raw number, where `info` gave the time */
+  int64_t sec = ms / 1000, frac = ms % 1000;
+  if (frac < 0) {
+    frac += 1000;
+    sec--;
+  }
+  time_t s = (time_t)sec;
   struct tm tm;
   char buf[32];
-  if (ms >= 0 && gmtime_r(&s, &tm) && strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm))
-    fprintf(f, "%s.%03dZ", buf, (int)(ms % 1000));
+  if (gmtime_r(&s, &tm) && tm.tm_year >= -1900 && tm.tm_year <= 9999 - 1900 &&
+      strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm))
+    fprintf(f, "%s.%03dZ", buf, (int)frac);
   else
     fprintf(f, "%" PRId64, ms);
 }

@@ -3,9 +3,9 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
+#include "cli_catalog.h"
 
 static void usage(FILE *f)
 {
@@ -48,17 +48,6 @@ static void print_type(const qb_type *t)
   }
 }
 
-static void print_ms(int64_t ms)
-{
-  time_t s = (time_t)(ms / 1000);
-  struct tm tm;
-  char buf[32];
-  if (ms >= 0 && gmtime_r(&s, &tm) && strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm))
-    printf("%s.%03dZ", buf, (int)(ms % 1000));
-  else
-    printf("%" PRId64, ms);
-}
-
 static void show(const qb_table_metadata *md)
 {
   const char *uuid = qb_table_metadata_uuid(md);
@@ -66,7 +55,7 @@ static void show(const qb_table_metadata *md)
   printf("table-uuid: %s\n", uuid ? uuid : "(none)");
   printf("location: %s\n", qb_table_metadata_location(md));
   printf("last-updated-ms: %" PRId64 " (", qb_table_metadata_last_updated_ms(md));
-  print_ms(qb_table_metadata_last_updated_ms(md));
+  qb_cli_print_ms(stdout, qb_table_metadata_last_updated_ms(md));
   printf(")\n");
   printf("last-sequence-number: %" PRId64 "\n", qb_table_metadata_last_sequence_number(md));
   printf("last-column-id: %d\n", (int)qb_table_metadata_last_column_id(md));
@@ -144,7 +133,7 @@ static void show(const qb_table_metadata *md)
     const qb_snapshot *s = qb_table_metadata_snapshot_at(md, i);
     printf("  %" PRId64 "%s seq %" PRId64 " at ", s->snapshot_id, s->snapshot_id == cs ? " (current)" : "",
            s->sequence_number);
-    print_ms(s->timestamp_ms);
+    qb_cli_print_ms(stdout, s->timestamp_ms);
     printf(" %s", s->operation ? s->operation : "(no summary)");
     if (s->has_parent) printf(" parent %" PRId64, s->parent_id);
     if (s->has_schema_id) printf(" schema %d", (int)s->schema_id);
@@ -176,14 +165,14 @@ static void show(const qb_table_metadata *md)
   printf("snapshot-log: %zu\n", n);
   for (size_t i = 0; i < n; i++) {
     printf("  ");
-    print_ms(sl[i].timestamp_ms);
+    qb_cli_print_ms(stdout, sl[i].timestamp_ms);
     printf(" %" PRId64 "\n", sl[i].snapshot_id);
   }
   const qb_metadata_log_entry *ml = qb_table_metadata_metadata_log(md, &n);
   printf("metadata-log: %zu\n", n);
   for (size_t i = 0; i < n; i++) {
     printf("  ");
-    print_ms(ml[i].timestamp_ms);
+    qb_cli_print_ms(stdout, ml[i].timestamp_ms);
     printf(" %s\n", ml[i].metadata_file);
   }
   qb_table_metadata_statistics(md, &n);

@@ -153,4 +153,21 @@ qj drop 'j"s.u' --purge --json | js 'assert d=={"table":"j\"s.u","dropped":True,
 qj --json ns drop 'j"s' | js 'assert d=={"namespace":"j\"s","dropped":True}, d'
 [ -z "$(qj ns drop plain)" ] || fail "ns drop printed text"
 [ "$(qj tables)" = "" ] || fail "tables left: $(qj tables)"
+# a commit time before 1970 prints as a time in snapshots, history and metadata show, as in info (it printed
+# the raw number: -1001)
+cp -r "$QB_TEST_DATA/iceberg/duckdb-is-null" "$TMPDIR/old1969"
+python3 - "$TMPDIR/old1969" <<'PY'
+import glob, json, sys
+p = sorted(glob.glob(sys.argv[1] + "/metadata/*.metadata.json"))[-1]
+d = json.load(open(p))
+cur = d["current-snapshot-id"]
+for s in d["snapshots"]:
+    if s["snapshot-id"] == cur: s["timestamp-ms"] = -1001
+for e in d["snapshot-log"]:
+    if e["snapshot-id"] == cur: e["timestamp-ms"] = -1001
+json.dump(d, open(p, "w"))
+PY
+"$QBERG" snapshots "$TMPDIR/old1969" | grep -q "^1222714758486840798 .* 1969-12-31T23:59:58.999Z " || fail "snapshots before 1970: $("$QBERG" snapshots "$TMPDIR/old1969")"
+"$QBERG" history "$TMPDIR/old1969" | grep -q "^1969-12-31T23:59:58.999Z 1222714758486840798 " || fail "history before 1970: $("$QBERG" history "$TMPDIR/old1969")"
+"$QBERG" metadata show "$(ls "$TMPDIR"/old1969/metadata/*.metadata.json | sort | tail -n 1)" | grep -q "1969-12-31T23:59:58.999Z" || fail "metadata show before 1970"
 echo "catalog.sh: all checks passed"
