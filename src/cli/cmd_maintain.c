@@ -167,6 +167,13 @@ static int parse_args(args *a, qb_cli *cli)
   if (orphans && a->delete_ && a->dry_run_given)
     return qb_cli_usage_error("maintain", "--delete and --dry-run contradict each other");
   if (orphans) a->dry_run = !a->delete_; /* dry run unless asked to delete */
+  /* A short window deletes the files of a commit still being written (an ingest's data files before its
+   * commit publishes them): that commit then fails, nothing committed is lost, but the work is. Spark's
+   * procedure refuses windows under a day; the window is the user's call here, said once. */
+  if (orphans && a->delete_ && a->older_than_ms >= 0 && now - a->older_than_ms < 3600 * 1000)
+    fprintf(stderr, "qberg: warning: remove-orphans --older-than under 1h also deletes the files of commits still "
+                    "being written (an ingest, an append, a compaction), which then fail; the window must exceed "
+                    "the longest write (docs/MAINTENANCE.md)\n");
   return QB_EXIT_OK;
 }
 

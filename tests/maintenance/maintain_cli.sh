@@ -259,4 +259,12 @@ q maintain expire-snapshots >/dev/null 2>&1; [ $? = 2 ] || fail "no table: exit 
 q maintain expire-snapshots db.t --older-than yesterday >/dev/null 2>&1; [ $? = 2 ] || fail "bad duration: exit 2"
 q maintain remove-orphans db.t --delete --dry-run >/dev/null 2>&1; [ $? = 2 ] || fail "contradiction: exit 2"
 q maintain expire-snapshots nope.t >/dev/null 2>&1; [ $? = 1 ] || fail "missing table: exit 1"
+# a window under an hour with --delete warns that commits being written lose their files; none otherwise
+q maintain remove-orphans db.t --older-than 0s --delete >/dev/null 2>"$TMPDIR/w0" || fail "remove-orphans 0s"
+grep -q "warning: remove-orphans --older-than under 1h also deletes the files of commits still being written" "$TMPDIR/w0" ||
+  fail "no warning for --older-than 0s --delete: $(cat "$TMPDIR/w0")"
+q maintain remove-orphans db.t --older-than 2h --delete >/dev/null 2>"$TMPDIR/w1" || fail "remove-orphans 2h"
+q maintain remove-orphans db.t --older-than 0s >/dev/null 2>>"$TMPDIR/w1" || fail "remove-orphans 0s dry run"
+q maintain remove-orphans db.t --delete >/dev/null 2>>"$TMPDIR/w1" || fail "remove-orphans default window"
+[ ! -s "$TMPDIR/w1" ] || fail "warning without a short window and --delete: $(cat "$TMPDIR/w1")"
 echo "maintain_cli: ok"
