@@ -46,6 +46,7 @@ typedef struct rewrite {
   bool *is_list;              /* written[i] is a manifest list (one per attempt) */
   size_t winning_list;        /* the list of the attempt last applied */
   int64_t entries, kept;
+  bool stale_plan; /* the commit found manifests of the plan replaced by another writer */
 } rewrite;
 
 /* ---- partition tuples as byte strings whose memcmp order is the tuple order (nulls first) ---- */
@@ -345,9 +346,11 @@ static int apply(void *ctx, const qb_commit_base *base, qb_metadata_builder *b, 
   if (head->snapshot_id != r->parent_id) { /* Java validateDeletedManifests: each replaced one must be there */
     list_check c = {r, 0};
     if ((rc = qb_maint__snapshot_manifests(&view, head, check_replaced, &c, err))) return rc;
-    if (c.found != r->replaced.count)
+    if (c.found != r->replaced.count) {
+      r->stale_plan = true;
       return QB_FAIL(err, QB_ECONFLICT, "%zu of the %zu manifests being rewritten were replaced concurrently",
                      r->replaced.count - c.found, r->replaced.count);
+    }
   }
   int64_t seq = qb_table_metadata_last_sequence_number(md) + 1;
   char rel[128];
@@ -444,17 +447,20 @@ static int collect_groups(rewrite *r, const qb_snapshot *head, qb_err *err)
   return rc;
 }
 
-int qb_rewrite_manifests(qb_table *t, const qb_rewrite_manifests_options *opts, qb_rewrite_manifests_report *out,
-                         qb_err *err)
+/* One plan of the rewrite on the table's current head, committed; *stale_plan when the commit found
+ * manifests of the plan replaced by another writer meanwhile. */
+static int rewrite_once(qb_table *t, const qb_rewrite_manifests_options *o, qb_rewrite_manifests_report *out,
+                        bool *stale_plan, qb_err *err)
 {
-  qb_rewrite_manifests_options defaults = QB_REWRITE_MANIFESTS_OPTIONS_INIT;
-  const qb_rewrite_manifests_options *o = opts ? opts : &defaults;
   qb_rewrite_manifests_report rep;
   memset(&rep, 0, sizeof rep);
   rep.snapshot_id = rep.version = -1;
   qb_maint_tbl m;
   int rc = qb_maint__open(&m, t, err);
-  if (rc) return qb_err_wrap(err, "rewriting manifests of %s", qb_table_name(t));
+  if (rc) {
+    *out = rep;
+    return rc;
+  }
   rewrite r;
   memset(&r, 0, sizeof r);
   r.m = &m;
@@ -511,6 +517,29 @@ int qb_rewrite_manifests(qb_table *t, const qb_rewrite_manifests_options *opts, 
   free(r.groups);
   qb_map_free(&r.replaced);
   qb_maint__close(&m);
+  *out = rep;
+  *stale_plan = r.stale_plan;
+  return rc;
+}
+
+/* Plans made on a head whose manifests another writer replaced before the commit (two `maintain all` at
+ * once, a compaction meanwhile) are made again on the new head, which may need nothing any more: the
+ * rewrite failed with QB_ECONFLICT there. */
+#define REPLANS 3
+
+int qb_rewrite_manifests(qb_table *t, const qb_rewrite_manifests_options *opts, qb_rewrite_manifests_report *out,
+                         qb_err *err)
+{
+  qb_rewrite_manifests_options defaults = QB_REWRITE_MANIFESTS_OPTIONS_INIT;
+  const qb_rewrite_manifests_options *o = opts ? opts : &defaults;
+  qb_rewrite_manifests_report rep;
+  int rc;
+  for (int plan = 1;; plan++) {
+    bool stale = false;
+    rc = rewrite_once(t, o, &rep, &stale, err);
+    qb_err e = QB_ERR_INIT;
+    if (rc != QB_ECONFLICT || !stale || plan == REPLANS || qb_table_refresh(t, &e) != QB_OK) break;
+  }
   if (out) *out = rep;
   return rc ? qb_err_wrap(err, "rewriting manifests of %s", qb_table_name(t)) : QB_OK;
 }

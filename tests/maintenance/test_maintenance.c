@@ -490,6 +490,40 @@ QB_TEST(rewrite_manifests_retry_after_a_lost_race_keeps_the_location)
   teardown(&f);
 }
 
+/* Two manifest rewrites at once (two `maintain all` from cron): the second planned on manifests the first
+ * replaced before it committed. It plans again on the new head, where they are already clustered, and
+ * commits nothing; it failed with QB_ECONFLICT "... were replaced concurrently". */
+QB_TEST(rewrite_manifests_planned_on_manifests_replaced_meanwhile_plans_again)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, true, &err), &err);
+  for (int k = 0; k < 4; k++) {
+    set_now(T0 + k * 1000);
+    CHECK_OK(append_range(f.t, QB_TXN_FAST_APPEND, k * 30, k * 30 + 30, NULL, NULL, &err), &err);
+  }
+  qb_table *other;
+  CHECK_OK(qb_table_load(&other, f.cat, "db.t", &err), &err);
+  qb_rewrite_manifests_options o = QB_REWRITE_MANIFESTS_OPTIONS_INIT;
+  qb_rewrite_manifests_report first, second;
+  set_now(T0 + 5000);
+  CHECK_OK(qb_rewrite_manifests(other, &o, &first, &err), &err); /* f.t planned on the old manifests */
+  CHECK(first.snapshot_id > 0 && first.replaced >= 2);
+  set_now(T0 + 6000);
+  CHECK_OK(qb_rewrite_manifests(f.t, &o, &second, &err), &err);
+  CHECK_EQ_INT(second.snapshot_id, -1); /* nothing left to cluster */
+  const qb_table_metadata *md;
+  CHECK_OK(qb_table_get_metadata(&md, f.t, &err), &err);
+  CHECK(qb_table_metadata_current_snapshot(md)->snapshot_id == first.snapshot_id);
+  uint64_t rows;
+  int64_t sum;
+  CHECK_OK(scan_sum(&rows, &sum, f.t, -1, &err), &err);
+  CHECK_EQ_INT(rows, 120);
+  CHECK_EQ_INT(sum, 119 * 120 / 2);
+  qb_table_free(other);
+  teardown(&f);
+}
+
 /* A writer whose handle was loaded before another process committed and then expired the snapshot the
  * handle had as current (a maintenance cron job next to `qberg ingest`): its commit reads that snapshot's
  * manifest list, which is gone. It lost a race like any other and retries on the new head; it failed with
