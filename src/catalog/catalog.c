@@ -484,6 +484,10 @@ static int batch_cb(void *ctx, const char *path, const qb_stat *st, qb_err *err)
     if (!base || base - rel < 10 || memcmp(base - 9, "/metadata", 9) ||
         (strcmp(base + 1, QB_VERSION_HINT) && qb_hadoop__parse_name(base + 1, &v) == QB_MDNAME_NONE))
       return QB_OK;
+    /* once per nested table (and not inside one already found): every metadata file of it matched, so the
+     * second pass compared each object with each of them */
+    for (size_t i = 0; i < b->n_nested; i++)
+      if (!strncmp(rel, b->nested[i], strlen(b->nested[i]))) return QB_OK;
     char **g = realloc(b->nested, (b->n_nested + 1) * sizeof *g);
     if (!g) return QB_FAIL(err, QB_ENOMEM, "out of memory");
     b->nested = g;
