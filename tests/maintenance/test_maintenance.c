@@ -452,6 +452,18 @@ QB_TEST(rewrite_manifests_clusters_by_partition)
   teardown(&f);
 }
 
+/* A partitioned table of four fast appends (four manifests, rows 0..119, one a second apart from T0), and a
+ * second handle on it in *other. */
+static int four_manifests_two_handles(fixture *f, qb_table **other, qb_err *err)
+{
+  int rc = setup(f, true, err);
+  for (int k = 0; rc == QB_OK && k < 4; k++) {
+    set_now(T0 + k * 1000);
+    rc = append_range(f->t, QB_TXN_FAST_APPEND, k * 30, k * 30 + 30, NULL, NULL, err);
+  }
+  return rc ? rc : qb_table_load(other, f->cat, "db.t", err);
+}
+
 /* A rewrite planned on a stale handle loses its first commit attempt; the retry refreshes the handle (freeing
  * the metadata the rewrite was planned on) and must still record its manifest list under the table's location:
  * it recorded "/metadata/snap-….avro" (the location read from freed metadata), leaving the table unreadable. */
@@ -459,13 +471,8 @@ QB_TEST(rewrite_manifests_retry_after_a_lost_race_keeps_the_location)
 {
   qb_err err = QB_ERR_INIT;
   fixture f;
-  CHECK_OK(setup(&f, true, &err), &err);
-  for (int k = 0; k < 4; k++) {
-    set_now(T0 + k * 1000);
-    CHECK_OK(append_range(f.t, QB_TXN_FAST_APPEND, k * 30, k * 30 + 30, NULL, NULL, &err), &err);
-  }
   qb_table *other;
-  CHECK_OK(qb_table_load(&other, f.cat, "db.t", &err), &err);
+  CHECK_OK(four_manifests_two_handles(&f, &other, &err), &err);
   set_now(T0 + 5000);
   CHECK_OK(append_range(other, QB_TXN_FAST_APPEND, 120, 150, NULL, NULL, &err), &err); /* f.t is now stale */
   qb_table_free(other);
@@ -497,13 +504,8 @@ QB_TEST(rewrite_manifests_planned_on_manifests_replaced_meanwhile_plans_again)
 {
   qb_err err = QB_ERR_INIT;
   fixture f;
-  CHECK_OK(setup(&f, true, &err), &err);
-  for (int k = 0; k < 4; k++) {
-    set_now(T0 + k * 1000);
-    CHECK_OK(append_range(f.t, QB_TXN_FAST_APPEND, k * 30, k * 30 + 30, NULL, NULL, &err), &err);
-  }
   qb_table *other;
-  CHECK_OK(qb_table_load(&other, f.cat, "db.t", &err), &err);
+  CHECK_OK(four_manifests_two_handles(&f, &other, &err), &err);
   qb_rewrite_manifests_options o = QB_REWRITE_MANIFESTS_OPTIONS_INIT;
   qb_rewrite_manifests_report first, second;
   set_now(T0 + 5000);
