@@ -45,7 +45,11 @@ static void mask(char *s, const char *wh)
       i++;
     if (i == 36) memset(p, 'u', 36);
     for (i = 0; p[i] >= '0' && p[i] <= '9';) i++;
-    if (i >= 12) memset(p, 'n', i); /* snapshot ids */
+    if (i >= 12) { /* snapshot ids, as one 'n': a random id has 18 or 19 digits (about 1 in 9 has 18) */
+      *p = 'n';
+      memmove(p + 1, p + i, strlen(p + i) + 1);
+      i = 1;
+    }
     if (i) p += i - 1;
   }
 }
