@@ -1639,6 +1639,14 @@ QB_TEST(point_query_on_basis_set_and_backend)
   "{\"id\":2,\"name\":\"d\",\"required\":false,\"type\":\"double\"},"                                            \
   "{\"id\":3,\"name\":\"f\",\"required\":false,\"type\":\"float\"}]}"
 
+/* A catalog in the test's folder with namespace db, and ZN_SCHEMA parsed. */
+static int zn_catalog(qb_catalog **cat, qb_schema **schema, qb_err *err)
+{
+  int rc = qb_catalog_open(cat, qb_test_tmpdir(), NULL, err);
+  if (rc == QB_OK) rc = qb_catalog_create_namespace(*cat, "db", err);
+  return rc ? rc : qb_schema_parse_json(schema, ZN_SCHEMA, strlen(ZN_SCHEMA), err);
+}
+
 /* The row filter's order, written out independently: Java's Double.compare (-0.0 < 0.0, NaN above all). */
 static int java_cmp(double a, double b)
 {
@@ -1701,9 +1709,7 @@ QB_TEST(signed_zero_and_nan_rows_do_not_depend_on_neighbours)
   qb_err err = QB_ERR_INIT;
   qb_catalog *cat;
   qb_schema *schema;
-  CHECK_OK(qb_catalog_open(&cat, qb_test_tmpdir(), NULL, &err), &err);
-  CHECK_OK(qb_catalog_create_namespace(cat, "db", &err), &err);
-  CHECK_OK(qb_schema_parse_json(&schema, ZN_SCHEMA, strlen(ZN_SCHEMA), &err), &err);
+  CHECK_OK(zn_catalog(&cat, &schema, &err), &err);
   qb_partition_field by_d = {2, 1000, "d", {QB_TR_IDENTITY, 0, NULL}};
   qb_partition_spec spec = {0, 1, &by_d};
   qb_kv one_row_per_group = {"write.parquet.row-group-size-bytes", "1"};
@@ -1772,9 +1778,7 @@ QB_TEST(nan_inequality_does_not_select_nulls)
   qb_err err = QB_ERR_INIT;
   qb_catalog *cat;
   qb_schema *schema;
-  CHECK_OK(qb_catalog_open(&cat, qb_test_tmpdir(), NULL, &err), &err);
-  CHECK_OK(qb_catalog_create_namespace(cat, "db", &err), &err);
-  CHECK_OK(qb_schema_parse_json(&schema, ZN_SCHEMA, strlen(ZN_SCHEMA), &err), &err);
+  CHECK_OK(zn_catalog(&cat, &schema, &err), &err);
   qb_table_def def = {schema, NULL, NULL, NULL, 0};
   qb_table *t;
   CHECK_OK(qb_catalog_create_table_def(&t, cat, "db.nn", &def, NULL, &err), &err);
