@@ -45,8 +45,21 @@ typedef struct qb_maint_deletions {
 
 /* ---- expire snapshots ------------------------------------------------------------------------------- */
 
+/** A ref removed or a snapshot expired by qb_expire_snapshots (qb_expire_options.on_item). */
+typedef struct qb_expire_item {
+  const char *ref;      /* the ref's name; NULL for an expired snapshot (valid during the call only) */
+  bool branch;          /* the ref is a branch (else a tag) */
+  bool dangling;        /* the ref's snapshot is not in the table (else it outlived its max-ref-age-ms) */
+  int64_t snapshot_id;  /* the expired snapshot, or the one the ref pointed at */
+  int64_t timestamp_ms; /* that snapshot's commit time; -1 for a dangling ref */
+} qb_expire_item;
+
+/** Told about every ref removed, then every snapshot expired, once the commit succeeded (dry run: once
+ * they are known), in metadata order, before the file cleanup's outcome is known. */
+typedef void (*qb_expire_item_fn)(void *ctx, const qb_expire_item *item);
+
 typedef struct qb_expire_options {
-  unsigned version;      /* QB_EXPIRE_OPTIONS_VERSION */
+  unsigned version;      /* QB_EXPIRE_OPTIONS_VERSION (1: without on_item) */
   int64_t older_than_ms; /* expire snapshots older than this (ms since epoch); -1: now minus the table
                             property history.expire.max-snapshot-age-ms (5 days) */
   int32_t retain_last;   /* keep at least this many ancestors of every branch head; -1: the property
@@ -54,11 +67,12 @@ typedef struct qb_expire_options {
   bool dry_run;          /* compute and report; commit and delete nothing */
   int64_t now_ms;        /* 0: the clock */
   qb_maint_file_fn on_file;
-  void *ctx;
+  void *ctx;             /* passed to on_file and on_item */
+  qb_expire_item_fn on_item; /* version 2 */
 } qb_expire_options;
 
-#define QB_EXPIRE_OPTIONS_VERSION 1
-#define QB_EXPIRE_OPTIONS_INIT {QB_EXPIRE_OPTIONS_VERSION, -1, -1, false, 0, NULL, NULL}
+#define QB_EXPIRE_OPTIONS_VERSION 2
+#define QB_EXPIRE_OPTIONS_INIT {QB_EXPIRE_OPTIONS_VERSION, -1, -1, false, 0, NULL, NULL, NULL}
 
 typedef struct qb_expire_report {
   int64_t snapshots;         /* snapshots before */

@@ -186,6 +186,10 @@ typedef struct out {
   bool list_files;
   int n_files; /* JSON: files printed in the current object */
   int64_t failures;
+  char *items;  /* JSON: expire-snapshots' removed refs and expired snapshots, printed after the counts */
+  size_t items_len;
+  FILE *items_f;
+  int n_refs, n_snaps;
 } out;
 
 static void on_file(void *ctx, qb_maint_file_kind kind, const char *path, const qb_err *failure)
@@ -207,6 +211,39 @@ static void on_file(void *ctx, qb_maint_file_kind kind, const char *path, const 
     printf("}");
   } else if (!failure) {
     printf("%s %s %s\n", o->a->dry_run ? "would delete" : "deleted", qb_maint_file_kind_name(kind), path);
+  }
+}
+
+/* expire-snapshots: each ref removed and snapshot expired, listed as files are (dry run or --verbose) and
+ * always in --json (as "removed_refs" and "expired_snapshots"). */
+static void on_item(void *ctx, const qb_expire_item *it)
+{
+  out *o = ctx;
+  const char *why = it->dangling ? "its snapshot is gone" : "older than its max-ref-age-ms";
+  if (o->cli->json) {
+    if (!o->items_f) return;
+    if (it->ref) {
+      fprintf(o->items_f, "%s{\"name\":", o->n_refs++ ? "," : "\"removed_refs\":[");
+      qb_cli_json_str(o->items_f, it->ref);
+      fprintf(o->items_f, ",\"type\":\"%s\",\"snapshot_id\":%" PRId64 ",\"reason\":\"%s\"}",
+              it->branch ? "branch" : "tag", it->snapshot_id, it->dangling ? "dangling" : "max-ref-age");
+    } else {
+      if (!o->n_snaps++) fprintf(o->items_f, "%s\"expired_snapshots\":[", o->n_refs ? "]," : "");
+      else fputc(',', o->items_f);
+      fprintf(o->items_f, "{\"snapshot_id\":%" PRId64 ",\"timestamp_ms\":%" PRId64 "}", it->snapshot_id,
+              it->timestamp_ms);
+    }
+    return;
+  }
+  if (!o->list_files) return;
+  if (it->ref) {
+    printf("%s %s ", o->a->dry_run ? "would remove" : "removed", it->branch ? "branch" : "tag");
+    qb_cli_put_text(it->ref, 0);
+    printf(" (snapshot %" PRId64 ": %s)\n", it->snapshot_id, why);
+  } else {
+    printf("%s snapshot %" PRId64 " (", o->a->dry_run ? "would expire" : "expired", it->snapshot_id);
+    qb_cli_print_ms(stdout, it->timestamp_ms);
+    printf(")\n");
   }
 }
 
@@ -346,14 +383,24 @@ static int run_one(out *o, qb_table *t)
     x.retain_last = (int32_t)a->retain_last;
     x.dry_run = a->dry_run;
     x.on_file = on_file;
+    x.on_item = on_item;
     x.ctx = o;
+    if (o->cli->json) o->items_f = open_memstream(&o->items, &o->items_len);
     qb_expire_report r;
     rc = qb_expire_snapshots(t, &x, &r, &err);
     files_done(o);
+    if (o->items_f) {
+      if (o->n_refs || o->n_snaps) fputs("],", o->items_f);
+      if (fclose(o->items_f)) o->items_len = 0;
+      o->items_f = NULL;
+    }
     if (rc == QB_OK) {
       if (!o->cli->json) printf("%s: expire-snapshots%s: ", o->table, a->dry_run ? " (dry run)" : "");
+      if (o->cli->json && o->items) fwrite(o->items, 1, o->items_len, stdout);
       report_expire(o->cli, &r);
     }
+    free(o->items);
+    o->items = NULL;
   } else if (!strcmp(a->verb, "remove-orphans")) {
     qb_orphan_options x = QB_ORPHAN_OPTIONS_INIT;
     x.older_than_ms = a->older_than_ms;
@@ -487,7 +534,7 @@ int qb_cmd_maintain(qb_cli *cli)
   }
   int failed = 0;
   for (size_t i = 0; st == QB_EXIT_OK && i < ns.n; i++) {
-    out o = {cli, &a, ns.v[i], a.verbose || a.dry_run, 0, 0};
+    out o = {cli, &a, ns.v[i], a.verbose || a.dry_run, 0, 0, NULL, 0, NULL, 0, 0};
     qb_table *t;
     qb_err e = QB_ERR_INIT;
     if (qb_table_load(&t, cc.cat, ns.v[i], &e)) {

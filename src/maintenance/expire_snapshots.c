@@ -26,12 +26,15 @@ typedef struct expire_ctx {
   size_t n_ids;
   const char **refs; /* refs removed (borrowed from the base: only used inside the attempt) */
   size_t n_refs;
+  qb_expire_item *items; /* for on_item: refs removed (names owned), then snapshots removed */
+  size_t n_items;
   int64_t refs_removed;
   removed_snap *snaps;
   size_t n_snaps;
   char **stats; /* statistics files of removed snapshots */
   size_t n_stats;
   int64_t snapshots;
+  bool want_items; /* the caller passed on_item */
 } expire_ctx;
 
 static void ctx_reset(expire_ctx *c)
@@ -42,6 +45,10 @@ static void ctx_reset(expire_ctx *c)
     free(c->snaps[i].manifests);
   }
   for (size_t i = 0; i < c->n_stats; i++) free(c->stats[i]);
+  for (size_t i = 0; i < c->n_items; i++) free((char *)c->items[i].ref);
+  free(c->items);
+  c->items = NULL;
+  c->n_items = 0;
   free(c->snaps);
   free(c->stats);
   free(c->ids);
@@ -140,10 +147,28 @@ static int compute(expire_ctx *c, const qb_table_metadata *md, qb_err *err)
   for (size_t i = 0; rc == QB_OK && i < nr; i++)
     if (!kept_ref[i]) c->refs[c->n_refs++] = qb_table_metadata_ref_at(md, i)->name;
   c->refs_removed = (int64_t)c->n_refs;
+  if (rc == QB_OK && c->want_items && !(c->items = calloc(c->n_refs + n + 1, sizeof *c->items)))
+    rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+  for (size_t i = 0; rc == QB_OK && c->items && i < nr; i++) {
+    const qb_ref *r = qb_table_metadata_ref_at(md, i);
+    if (kept_ref[i]) continue;
+    const qb_snapshot *s = lookup(&by_id, r->snapshot_id);
+    qb_expire_item *it = &c->items[c->n_items];
+    if (!(it->ref = strdup(r->name))) {
+      rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+      break;
+    }
+    c->n_items++;
+    it->branch = r->type == QB_REF_BRANCH;
+    it->dangling = s == NULL;
+    it->snapshot_id = r->snapshot_id;
+    it->timestamp_ms = s ? s->timestamp_ms : -1;
+  }
   for (size_t i = 0; rc == QB_OK && i < n; i++) {
     const qb_snapshot *s = qb_table_metadata_snapshot_at(md, i);
     if (qb_u64set_has(&retain, (uint64_t)s->snapshot_id)) continue;
     c->ids[c->n_ids++] = s->snapshot_id;
+    if (c->items) c->items[c->n_items++] = (qb_expire_item){NULL, false, false, s->snapshot_id, s->timestamp_ms};
     removed_snap *r = &c->snaps[c->n_snaps++];
     if (s->manifest_list && !(r->list = strdup(s->manifest_list))) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
     if (rc == QB_OK && s->n_manifests) {
@@ -387,6 +412,8 @@ int qb_expire_snapshots(qb_table *t, const qb_expire_options *opts, qb_expire_re
   memset(&c, 0, sizeof c);
   c.o = o;
   c.now = o->now_ms ? o->now_ms : qb_now_ms();
+  qb_expire_item_fn on_item = o->version >= 2 ? o->on_item : NULL;
+  c.want_items = on_item != NULL;
   qb_maint_tbl m;
   qb_u64set skip;
   qb_u64set_init(&skip);
@@ -409,6 +436,8 @@ int qb_expire_snapshots(qb_table *t, const qb_expire_options *opts, qb_expire_re
     }
     rep.expired = (int64_t)c.n_ids;
     rep.refs_removed = c.refs_removed;
+    if (on_item && rc == QB_OK)
+      for (size_t i = 0; i < c.n_items; i++) on_item(o->ctx, &c.items[i]);
     if (rc == QB_OK && c.n_ids) {
       qb_maint_deleter d;
       qb_maint__deleter_init(&d, m.io, o->dry_run, o->on_file, o->ctx, &rep.deleted);

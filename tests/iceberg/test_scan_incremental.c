@@ -175,7 +175,7 @@ QB_TEST(incremental_start_not_an_ancestor)
   /* expired: s1 is gone from the metadata */
   CHECK_OK(scan_after(&o, f.t, s1, QB_SCAN_OPTIONS_VERSION, &err), &err);
   CHECK_EQ_INT(o.rows, 20);
-  qb_expire_options eo = {QB_EXPIRE_OPTIONS_VERSION, INT64_MAX / 2, 2, false, 0, NULL, NULL};
+  qb_expire_options eo = {QB_EXPIRE_OPTIONS_VERSION, INT64_MAX / 2, 2, false, 0, NULL, NULL, NULL};
   qb_expire_report er;
   CHECK_OK(qb_expire_snapshots(f.t, &eo, &er, &err), &err);
   CHECK(er.expired >= 1);

@@ -41,17 +41,29 @@ check_reads() {
 check_reads initial
 [ "$(snapshots | wc -l)" = 7 ] || fail "7 snapshots"
 
+# a tag past its max-ref-age-ms on the first snapshot (which expires anyway): the dry run names it, with its
+# name escaped, and each snapshot it would expire (before, only their counts)
+first=$(snapshots | head -1)
+q tag db.t "old
+tag" --snapshot "$first" --max-ref-age-ms 1 >/dev/null
 # dry run: lists, changes nothing
 find "$T" -type f | sort >"$TMPDIR/files0"
 out=$(q maintain expire-snapshots db.t --older-than 3d --dry-run)
+echo "$out" | grep -qxF "would remove tag old\ntag (snapshot $first: older than its max-ref-age-ms)" || fail "dry run names the tag: $out"
+[ "$(echo "$out" | grep -c '^would expire snapshot [0-9]* (20[0-9-]*T[0-9:.]*Z)$')" = 5 ] || fail "dry run names 5 snapshots: $out"
+echo "$out" | sed -n 's/^would expire snapshot \([0-9]*\) .*/\1/p' | sort >"$TMPDIR/would_snaps"
 echo "$out" | grep -q '^db.t: expire-snapshots (dry run): expired 5 of 7 snapshots' || fail "dry run: $out"
 echo "$out" | grep -q '^would delete manifest-list ' || fail "dry run lists files: $out"
 find "$T" -type f | sort | cmp -s - "$TMPDIR/files0" || fail "dry run changed files"
 echo "$out" | sed -n 's/^would delete [a-z-]* //p' | sort >"$TMPDIR/would"
 
 # for real: the tag keeps its snapshot, so the deleted batch's file stays; exactly the listed files go
-q --json maintain expire-snapshots db.t --older-than 3d |
-  js 'assert d["expired"]==5 and d["deleted"]["failed"]==0 and d["deleted"]["manifest_lists"]==5, d'
+q --json maintain expire-snapshots db.t --older-than 3d >"$TMPDIR/exp.json"
+js 'assert d["expired"]==5 and d["deleted"]["failed"]==0 and d["deleted"]["manifest_lists"]==5, d
+assert d["removed_refs"]==[{"name":"old\ntag","type":"tag","snapshot_id":'"$first"',"reason":"max-ref-age"}], d
+print("\n".join(sorted(str(s["snapshot_id"]) for s in d["expired_snapshots"])))' <"$TMPDIR/exp.json" >"$TMPDIR/expired_snaps" ||
+  fail "expire --json: $(cat "$TMPDIR/exp.json")"
+cmp -s "$TMPDIR/expired_snaps" "$TMPDIR/would_snaps" || fail "expired other snapshots than the dry run named"
 [ "$(snapshots | wc -l)" = 2 ] || fail "2 snapshots left"
 q refs db.t | grep -q keep || fail "tag kept"
 find "$T" -type f | sort >"$TMPDIR/files1"

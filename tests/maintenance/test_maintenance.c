@@ -335,6 +335,74 @@ QB_TEST(expire_honours_tag_then_deletes_unique_files)
   teardown(&f);
 }
 
+typedef struct items_seen {
+  char text[512];
+  size_t len;
+} items_seen;
+
+static void on_item(void *ctx, const qb_expire_item *it)
+{
+  items_seen *s = ctx;
+  int n = it->ref ? snprintf(s->text + s->len, sizeof s->text - s->len, "%s %s %s %lld %lld;",
+                             it->branch ? "branch" : "tag", it->ref, it->dangling ? "dangling" : "aged",
+                             (long long)it->snapshot_id, (long long)it->timestamp_ms)
+                  : snprintf(s->text + s->len, sizeof s->text - s->len, "snap %lld %lld;", (long long)it->snapshot_id,
+                             (long long)it->timestamp_ms);
+  if (n > 0 && (size_t)n < sizeof s->text - s->len) s->len += (size_t)n;
+}
+
+/* The dry run names what the run then removes: refs first (a tag past its max-ref-age-ms, a branch whose
+ * snapshot is gone), then the snapshots in metadata order, with their commit times; version-1 options
+ * (no on_item) still work. */
+QB_TEST(expire_names_the_refs_and_snapshots_it_removes)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, false, &err), &err);
+  int64_t ids[5];
+  char s1_file[1024] = "";
+  CHECK_OK(build_history(&f, ids, s1_file, sizeof s1_file, &err), &err);
+  qb_ref aged = QB_REF_INIT("aged", ids[2], QB_REF_TAG);
+  aged.max_ref_age_ms = DAY_MS;
+  CHECK_OK(qb_table_set_ref(f.t, &aged, false, NULL, &err), &err);
+  qb_expire_options o = QB_EXPIRE_OPTIONS_INIT;
+  o.now_ms = T0 + 10 * DAY_MS;
+  o.older_than_ms = T0 + 5 * DAY_MS;
+  o.retain_last = 1;
+  o.dry_run = true;
+  items_seen dry = {"", 0}, real = {"", 0};
+  o.on_item = on_item;
+  o.ctx = &dry;
+  qb_expire_report rep;
+  CHECK_OK(qb_expire_snapshots(f.t, &o, &rep, &err), &err);
+  char want[512];
+  snprintf(want, sizeof want, "tag aged aged %lld %lld;snap %lld %lld;snap %lld %lld;snap %lld %lld;", (long long)ids[2],
+           (long long)(T0 + 3 * DAY_MS), (long long)ids[0], (long long)(T0 + DAY_MS), (long long)ids[2],
+           (long long)(T0 + 3 * DAY_MS), (long long)ids[3], (long long)(T0 + 4 * DAY_MS));
+  CHECK_EQ_STR(dry.text, want);
+  CHECK_EQ_INT(rep.refs_removed, 1);
+  CHECK_EQ_INT(rep.expired, 3);
+  /* version 1 of the options: on_item is not read (a caller built against the old header) */
+  qb_expire_options v1 = o;
+  v1.version = 1;
+  v1.ctx = &real;
+  CHECK_OK(qb_expire_snapshots(f.t, &v1, &rep, &err), &err);
+  CHECK_EQ_INT(real.len, 0);
+  CHECK_EQ_INT(rep.expired, 3);
+  /* the run reports what the dry run named */
+  o.dry_run = false;
+  o.ctx = &real;
+  CHECK_OK(qb_expire_snapshots(f.t, &o, &rep, &err), &err);
+  CHECK_EQ_STR(real.text, want);
+  CHECK(rep.version >= 0);
+  /* nothing left to remove: no items */
+  real.len = 0;
+  real.text[0] = 0;
+  CHECK_OK(qb_expire_snapshots(f.t, &o, &rep, &err), &err);
+  CHECK_EQ_INT(real.len, 0);
+  teardown(&f);
+}
+
 /* ---- rewrite manifests ---- */
 
 typedef struct entry_seen {
