@@ -18,7 +18,7 @@ static void usage(void)
          "decimals and uuids as strings, binary as hex), to TABLE in one snapshot. Rows are routed to one\n"
          "Parquet file per partition and files roll at write.target-file-size-bytes.\n"
          "  --tag NAME            also tag the new snapshot (same commit); NAME must be new\n"
-         "  --branch NAME         commit to this branch (created at the new snapshot if absent)\n"
+         "  --branch NAME         commit to this branch (created from main's snapshot if absent: said on stderr)\n"
          "  --fast                fast append: never merge manifests\n"
          "  --replace-partitions  replace every file in the partitions the rows fall in (dynamic overwrite)\n"
          "  --overwrite EXPR      delete the rows matching EXPR in the same commit (copy-on-write: files whose\n"
@@ -105,6 +105,9 @@ int qb_cmd_append(qb_cli *cli)
             tag, existing->type == QB_REF_TAG ? "tag" : "branch", existing->snapshot_id, table, tag);
     goto fail;
   }
+  /* a branch the append creates is said so on stderr: a misspelled --branch would otherwise fork the table
+   * silently (Java's toBranch creates it too) */
+  bool new_branch = branch && !qb_table_metadata_ref(md, branch);
   if (qb_txn_begin(&txn, t, op, &o, &err) ||
       qb_row_decoder_new(&dec, qb_table_metadata_current_schema(md), &err) ||
       (filter && qb_txn_remove_where(txn, filter, &err)))
@@ -136,11 +139,18 @@ int qb_cmd_append(qb_cli *cli)
   if (rc) goto fail;
   if (cli->json)
     printf("{\"snapshot-id\":%" PRId64 ",\"sequence-number\":%" PRId64 ",\"version\":%" PRId64
-           ",\"attempts\":%d,\"added-files\":%" PRIu64 ",\"added-records\":%" PRIu64 ",\"removed-files\":%" PRIu64 "}\n",
+           ",\"attempts\":%d,\"added-files\":%" PRIu64 ",\"added-records\":%" PRIu64 ",\"removed-files\":%" PRIu64
+           ",\"branch-created\":%s}\n",
            res.snapshot_id, res.sequence_number, res.version, res.attempts, res.added_files, res.added_records,
-           res.removed_files);
+           res.removed_files, new_branch ? "true" : "false");
   else
     printf("%" PRId64 "\n", res.snapshot_id);
+  if (new_branch && !cli->json) {
+    char *name = qb_cli_text_escape(branch, strlen(branch));
+    fprintf(stderr, "qberg append: created branch %s (it did not exist) from the main branch's snapshot; "
+                    "'qberg tag %s %s --branch --remove' undoes it\n", name ? name : branch, table, name ? name : branch);
+    free(name);
+  }
   goto out;
 fail:
   st = qb_cli_fail(&err);

@@ -103,6 +103,16 @@ q append db.t "$TMPDIR/r1.jsonl" --branch dev >/dev/null
 [ "$(q scan db.t --format jsonl | wc -l)" = 6 ] || fail "main untouched"
 q tag db.t dev --remove >/dev/null
 q --json refs db.t | js 'assert sorted(r["name"] for r in d)==["first","main","v1"], d'
+# --branch naming no ref creates the branch from main's snapshot (as Java's toBranch), and says so on stderr
+# and in --json (a misspelled name forked the table silently); an existing branch gets no note
+q create db.nb --schema "$SCHEMA" >/dev/null
+q append db.nb "$TMPDIR/r1.jsonl" >/dev/null
+q append db.nb "$TMPDIR/r1.jsonl" --branch devv >/dev/null 2>"$TMPDIR/err"
+grep -qF "created branch devv (it did not exist) from the main branch's snapshot; 'qberg tag db.nb devv --branch --remove' undoes it" "$TMPDIR/err" || fail "new branch note: $(cat "$TMPDIR/err")"
+[ "$(q scan db.nb --format jsonl --as-of devv | wc -l)" = "$(($(wc -l <"$TMPDIR/r1.jsonl") * 2))" ] || fail "new branch starts at main"
+q --json append db.nb "$TMPDIR/r1.jsonl" --branch devv 2>"$TMPDIR/err" | js 'assert d["branch-created"] is False, d'
+[ -s "$TMPDIR/err" ] && fail "note for an existing branch: $(cat "$TMPDIR/err")"
+q --json append db.nb "$TMPDIR/r1.jsonl" --branch dev3 | js 'assert d["branch-created"] is True, d'
 
 # overwrite, replace partitions, delete
 printf '%s\n' '{"id":10,"basis":"a","ts":"2024-01-01T01:00:00Z","e":"0"}' >"$TMPDIR/r2.jsonl"
