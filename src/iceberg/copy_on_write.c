@@ -83,7 +83,7 @@ static int on_file(cow *c, const qb_manifest_entry *e, int32_t spec_id, const qb
   const qb_delete_file *const *dels;
   size_t nd;
   int rc = qb_delete_index__for(&dels, &nd, c->dx, f, spec_id, e->sequence_number, err);
-  if (rc == QB_OK) rc = qb_delete_index__begin_file(c->dx, f, dels, nd, err);
+  if (rc == QB_OK) rc = qb_delete_index__begin_file(c->dx, f, spec, dels, nd, err);
   if (rc) return rc;
   bool *needed = c->needed + c->n_top;
   memcpy(needed, c->needed, c->n_top * sizeof *needed);

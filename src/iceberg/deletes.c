@@ -355,14 +355,18 @@ static int load_eqset(eqset **out, qb_delete_index *x, const qb_data_file *del, 
 }
 
 /* An equality delete keyed on columns the read schema no longer has: the positions of the data file's rows it
- * deletes, found by reading the file's key columns with the schema that still has them. */
-static int eq_positions(qb_delete_index *x, const qb_data_file *f, const eqset *s, qb_err *err)
+ * deletes, found by reading the file's key columns with the schema that still has them. A key column the file
+ * does not hold is its identity partition value, as in a scan (Hive-migrated files do not store their
+ * partition columns); read without it, such a key was null and the delete matched nothing (found by
+ * exploreO). */
+static int eq_positions(qb_delete_index *x, const qb_data_file *f, const qb_partition_spec *spec, const eqset *s,
+                        qb_err *err)
 {
   char *path;
   int rc = qb_tbl__path(&path, x->t, f->file_path, err);
   if (rc) return rc;
   qb_data_reader *r = NULL;
-  qb_data_reader_opts o = {s->hist, NULL, x->mapping, NULL, NULL, NULL, 0};
+  qb_data_reader_opts o = {s->hist, NULL, x->mapping, spec, spec ? &f->partition : NULL, NULL, 0};
   rc = qb_data_reader__open(&r, x->t->io, path, &o, err);
   while (rc == QB_OK) {
     const qb_value *row;
@@ -377,8 +381,8 @@ static int eq_positions(qb_delete_index *x, const qb_data_file *f, const eqset *
   return rc;
 }
 
-int qb_delete_index__begin_file(qb_delete_index *x, const qb_data_file *f, const qb_delete_file *const *dels,
-                                size_t n, qb_err *err)
+int qb_delete_index__begin_file(qb_delete_index *x, const qb_data_file *f, const qb_partition_spec *spec,
+                                const qb_delete_file *const *dels, size_t n, qb_err *err)
 {
   x->n_pos = 0;
   x->n_eq = 0;
@@ -398,7 +402,7 @@ int qb_delete_index__begin_file(qb_delete_index *x, const qb_data_file *f, const
       }
     }
     if (s->hist) {
-      if ((rc = eq_positions(x, f, s, err))) return rc;
+      if ((rc = eq_positions(x, f, spec, s, err))) return rc;
       continue;
     }
     if (x->n_eq == x->cap_eq) {

@@ -607,7 +607,8 @@ static int start_file(qb_scan *s, const qb_scan_task *task, qb_err *err)
     }
   }
   s->m.delete_files_applied += task->n_deletes;
-  int rc = qb_delete_index__begin_file(s->deletes, f, dels, task->n_deletes, err);
+  int rc = qb_delete_index__begin_file(s->deletes, f, qb_table_metadata_spec_by_id(s->tbl.md, task->spec_id), dels,
+                                       task->n_deletes, err);
   if (rc) return rc;
   char *path;
   if ((rc = qb_tbl__path(&path, &s->tbl, f->file_path, err))) return rc;

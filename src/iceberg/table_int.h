@@ -130,10 +130,11 @@ size_t qb_delete_index__count(const qb_delete_index *x);
  * seq > data_seq in the same partition or from an unpartitioned spec. *out borrowed until the next call. */
 int qb_delete_index__for(const qb_delete_file *const **out, size_t *n, qb_delete_index *x, const qb_data_file *f,
                          int32_t spec_id, int64_t data_seq, qb_err *err);
-/* Prepare to filter the rows of data file `f`: loads the positions deleted from it and the equality
- * delete sets (cached across files). Then qb_delete_index__deleted says whether a row is gone. */
-int qb_delete_index__begin_file(qb_delete_index *x, const qb_data_file *f, const qb_delete_file *const *dels,
-                                size_t n, qb_err *err);
+/* Prepare to filter the rows of data file `f` (of partition spec `spec`, NULL: none): loads the positions
+ * deleted from it and the equality delete sets (cached across files). Then qb_delete_index__deleted says
+ * whether a row is gone. */
+int qb_delete_index__begin_file(qb_delete_index *x, const qb_data_file *f, const qb_partition_spec *spec,
+                                const qb_delete_file *const *dels, size_t n, qb_err *err);
 bool qb_delete_index__deleted(qb_delete_index *x, const qb_value *row, int64_t pos);
 /* Field ids the equality deletes of the current file need in rows. */
 void qb_delete_index__free(qb_delete_index *x);

@@ -378,12 +378,12 @@ static int pass_takes(bool *take, passes *ps, qb_data_writer *w, const qb_value 
 /* Stream the rows of one data file, deletes applied, into the writer (those of this pass only, with `ps`). */
 static int copy_rows(plan *p, const cfile *c, qb_data_writer *w, passes *ps, qb_err *err)
 {
-  int rc = qb_delete_index__begin_file(p->dx, c->f, c->dels, c->n_dels, err);
+  const qb_partition_spec *spec = qb_table_metadata_spec_by_id(p->v.md, c->spec_id);
+  int rc = qb_delete_index__begin_file(p->dx, c->f, spec, c->dels, c->n_dels, err);
   if (rc) return rc;
   char *path;
   if ((rc = qb_tbl__path(&path, &p->v, c->f->file_path, err))) return rc;
-  qb_data_reader_opts ro = {p->schema, NULL, p->mapping, qb_table_metadata_spec_by_id(p->v.md, c->spec_id),
-                            &c->f->partition, NULL, 0};
+  qb_data_reader_opts ro = {p->schema, NULL, p->mapping, spec, &c->f->partition, NULL, 0};
   qb_data_reader *r;
   rc = qb_data_reader__open(&r, p->v.io, path, &ro, err);
   free(path);
