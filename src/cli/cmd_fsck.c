@@ -117,7 +117,8 @@ int qb_cmd_fsck(qb_cli *cli)
            "references exists with its recorded size (metadata-log, manifest lists, manifests, data and delete\n"
            "files), manifest list counts match the manifests, snapshot summaries add up, sequence numbers,\n"
            "parents and refs are consistent, the version hint names the newest metadata. --deep also reads\n"
-           "every data and delete file: the footer's row count and every row against record_count.\n"
+           "every data and delete file: the footer's row count and every row against record_count, the\n"
+           "rows of data files against their statistics and partition, delete files as scans apply them.\n"
            "Prints one line per problem (file, field, expected, found) and a line per table.\n"
            "Exit status: 0 clean, 1 any problem or a table that could not be checked.\n");
     return QB_EXIT_OK;

@@ -172,7 +172,10 @@ static int add_pos(qb_delete_index *x, int64_t p, qb_err *err)
   return QB_OK;
 }
 
-static int load_positions(qb_delete_index *x, const qb_data_file *data, const qb_data_file *del, qb_err *err)
+/* Every row of position delete file `del` as scans read it (file_path, pos); with `only`, row groups whose
+ * file_path statistics exclude it are skipped. `fn` gets each row (*fn_failed when it fails). */
+static int read_positions(qb_delete_index *x, const qb_data_file *del, const char *only, qb_delete_row_fn fn, void *ctx,
+                          bool *fn_failed, qb_err *err)
 {
   char *path;
   int rc = qb_tbl__path(&path, x->t, del->file_path, err);
@@ -185,19 +188,18 @@ static int load_positions(qb_delete_index *x, const qb_data_file *data, const qb
   int32_t ids[2] = {FILE_PATH_ID, POS_ID};
   const char *names[2] = {"file_path", "pos"};
   qb_pq_predicate pred = {NULL, FILE_PATH_ID, QB_PQ_OP_EQ,
-                          {.kind = QB_V_STRING, .u.bytes = {(const uint8_t *)data->file_path, strlen(data->file_path)}}};
+                          {.kind = QB_V_STRING, .u.bytes = {(const uint8_t *)only, only ? strlen(only) : 0}}};
   if (fp && fpos) { /* row groups of other data files are skipped by their file_path statistics */
     so.field_ids = ids;
     so.n_field_ids = 2;
-    so.predicates = &pred;
-    so.n_predicates = 1;
+    so.predicates = only ? &pred : NULL;
+    so.n_predicates = only ? 1 : 0;
   } else {
     so.columns = names;
     so.n_columns = 2;
   }
   if ((rc = qb_pq_scan_new(&s, r, &so, err))) goto done;
-  size_t pn = strlen(data->file_path);
-  for (;;) {
+  for (int64_t row_no = 0;; row_no++) {
     const qb_value *row;
     if ((rc = qb_pq_scan_next(&row, s, err)) || !row) break;
     const qb_value *a = &row->u.seq.items[0], *b = &row->u.seq.items[1];
@@ -205,15 +207,38 @@ static int load_positions(qb_delete_index *x, const qb_data_file *data, const qb
       rc = QB_FAIL(err, QB_ECORRUPT, "a position delete row without file_path or pos");
       break;
     }
-    if (a->u.bytes.n != pn || memcmp(a->u.bytes.p, data->file_path, pn)) continue;
-    if ((rc = add_pos(x, b->kind == QB_V_INT64 ? b->u.i64 : b->u.i32, err))) break;
+    if ((rc = fn(ctx, a->u.bytes.p, a->u.bytes.n, b->kind == QB_V_INT64 ? b->u.i64 : b->u.i32, row_no, err))) {
+      *fn_failed = true;
+      break;
+    }
   }
 done:
   qb_pq_scan_free(s);
   qb_pq_reader_close(r);
-  if (rc) qb_err_wrap(err, "position delete file %s", path);
+  if (rc && !*fn_failed) qb_err_wrap(err, "position delete file %s", path);
   free(path);
   return rc;
+}
+
+typedef struct pos_of {
+  qb_delete_index *x;
+  const char *path;
+  size_t n;
+} pos_of;
+
+static int add_if_named(void *ctx, const uint8_t *path, size_t n, int64_t pos, int64_t row, qb_err *err)
+{
+  (void)row;
+  pos_of *p = ctx;
+  if (n != p->n || memcmp(path, p->path, n)) return QB_OK;
+  return add_pos(p->x, pos, err);
+}
+
+static int load_positions(qb_delete_index *x, const qb_data_file *data, const qb_data_file *del, qb_err *err)
+{
+  pos_of p = {x, data->file_path, strlen(data->file_path)};
+  bool fn_failed = false;
+  return read_positions(x, del, data->file_path, add_if_named, &p, &fn_failed, err);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -428,4 +453,38 @@ bool qb_delete_index__deleted(qb_delete_index *x, const qb_value *row, int64_t p
     if (qb_map_get(&s->keys, x->key.p ? x->key.p : (const uint8_t *)"", x->key.n)) return true;
   }
   return false;
+}
+
+static int ignore_row(void *ctx, const uint8_t *path, size_t n, int64_t pos, int64_t row, qb_err *err)
+{
+  (void)ctx, (void)path, (void)n, (void)pos, (void)row, (void)err;
+  return QB_OK;
+}
+
+int qb_delete_index__verify(qb_delete_index *x, const qb_data_file *del, bool read, qb_delete_row_fn fn, void *ctx,
+                            bool *fn_failed, qb_err *err)
+{
+  *fn_failed = false;
+  if (del->content == QB_CONTENT_POSITION_DELETES)
+    return read ? read_positions(x, del, NULL, fn ? fn : ignore_row, ctx, fn_failed, err) : QB_OK;
+  if (!del->equality_ids || !del->n_equality_ids)
+    return QB_FAIL(err, QB_ECORRUPT, "equality delete file %s has no equality_ids", del->file_path);
+  if (del->n_equality_ids > MAX_EQ_IDS)
+    return QB_FAIL(err, QB_ELIMIT, "equality delete file %s has more than %d equality ids", del->file_path,
+                   MAX_EQ_IDS);
+  eqset *s = NULL;
+  int rc;
+  if (read) {
+    rc = load_eqset(&s, x, del, err);
+  } else {
+    const qb_schema *ks;
+    if (!(s = calloc(1, sizeof *s))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    qb_map_init(&s->keys);
+    s->n_ids = del->n_equality_ids;
+    memcpy(s->ids, del->equality_ids, s->n_ids * sizeof *s->ids);
+    rc = key_schema(&ks, s, x, err);
+    if (rc) qb_err_wrap(err, "equality delete file %s", del->file_path);
+  }
+  eqset_free(s);
+  return rc;
 }

@@ -136,6 +136,15 @@ int qb_delete_index__for(const qb_delete_file *const **out, size_t *n, qb_delete
 int qb_delete_index__begin_file(qb_delete_index *x, const qb_data_file *f, const qb_partition_spec *spec,
                                 const qb_delete_file *const *dels, size_t n, qb_err *err);
 bool qb_delete_index__deleted(qb_delete_index *x, const qb_value *row, int64_t pos);
+/* One row of a position delete file: the data file path it names (not NUL-terminated) and the position. */
+typedef int (*qb_delete_row_fn)(void *ctx, const uint8_t *path, size_t path_len, int64_t pos, int64_t row,
+                                qb_err *err);
+/* fsck: whether delete file `del` can be applied as scans apply it, failing as a scan would. An equality delete
+ * needs equality ids that are primitive columns of some schema of the table; with `read`, its key columns are
+ * read as scans read them. A position delete (only with `read`) is read as scans read it (file_path and pos),
+ * each row passed to `fn` (NULL: none); *fn_failed says whether an error came from `fn`. */
+int qb_delete_index__verify(qb_delete_index *x, const qb_data_file *del, bool read, qb_delete_row_fn fn, void *ctx,
+                            bool *fn_failed, qb_err *err);
 /* Field ids the equality deletes of the current file need in rows. */
 void qb_delete_index__free(qb_delete_index *x);
 

@@ -58,6 +58,7 @@ typedef struct fsck {
   qb_arena arena;
   qb_map manifests;  /* path -> mstat* */
   qb_map files;      /* data/delete file paths already checked */
+  qb_delete_index *deletes; /* delete files are read through it, as scans read them (made when first needed) */
 } fsck;
 
 static int problem(fsck *f, const char *check, const char *file, int64_t snap, const char *field, const char *expected,
@@ -368,6 +369,86 @@ done:
   return rc;
 }
 
+/* ---- delete files, as scans apply them ----------------------------------------------------------------- */
+
+#define FILE_PATH_ID 2147483546 /* position delete files' reserved field ids */
+
+typedef struct pos_check {
+  fsck *f;
+  const qb_data_file *df;
+  int64_t snap;
+  qb_slice lo, hi; /* the entry's file_path bounds (p NULL: none) */
+  bool bounds_done, ref_done;
+} pos_check;
+
+static int bytes_cmp(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+  int c = memcmp(a, b, an < bn ? an : bn);
+  return c ? c : (an > bn) - (an < bn);
+}
+
+/* One row of a position delete file: scans apply it only to the data file its entry's referenced_data_file
+ * names, and skip the file for data files outside its file_path bounds, so a row naming another file is lost. */
+static int check_pos_row(void *ctx, const uint8_t *path, size_t n, int64_t pos, int64_t row, qb_err *err)
+{
+  (void)pos;
+  pos_check *c = ctx;
+  const qb_data_file *df = c->df;
+  int rc = QB_OK;
+  const char *ref = df->referenced_data_file;
+  if (!c->ref_done && ref && bytes_cmp(path, n, (const uint8_t *)ref, strlen(ref))) {
+    c->ref_done = true;
+    char *found = qb_str_printf("%.*s", (int)n, (const char *)path);
+    char *why = qb_str_printf("row %" PRId64 " deletes from another data file than the one referenced: scans apply "
+                              "the file to the referenced one only, the row's delete is lost", row);
+    rc = found && why ? problem(c->f, "delete-file", df->file_path, c->snap, "referenced_data_file", ref, found, why,
+                                err)
+                      : QB_FAIL(err, QB_ENOMEM, "out of memory");
+    free(found);
+    free(why);
+  }
+  bool below = c->lo.p && bytes_cmp(path, n, c->lo.p, c->lo.n) < 0, above = c->hi.p && bytes_cmp(path, n, c->hi.p, c->hi.n) > 0;
+  if (rc == QB_OK && !c->bounds_done && (below || above)) {
+    c->bounds_done = true;
+    const qb_slice *b = below ? &c->lo : &c->hi;
+    char *exp = qb_str_printf("%s %.*s", below ? "<=" : ">=", (int)n, (const char *)path);
+    char *found = qb_str_printf("%.*s", (int)b->n, (const char *)b->p);
+    char *why = qb_str_printf("row %" PRId64 " names a data file outside the bounds: scans do not apply the file to it, "
+                              "the row's delete is lost", row);
+    rc = exp && found && why ? problem(c->f, "metrics", df->file_path, c->snap,
+                                       below ? "lower_bounds of file_path (field 2147483546)"
+                                             : "upper_bounds of file_path (field 2147483546)",
+                                       exp, found, why, err)
+                             : QB_FAIL(err, QB_ENOMEM, "out of memory");
+    free(exp);
+    free(found);
+    free(why);
+  }
+  return rc;
+}
+
+/* A delete file as scans apply it (deletes.c): an equality delete's ids must be key columns of the table (deep:
+ * its key columns read as scans read them), a position delete's rows (deep) read as file_path and pos and held
+ * against its referenced_data_file and file_path bounds. Before, delete files were only decoded raw: fsck
+ * called tables clean whose scans failed on a delete file, or lost its deletes (found by exploreO). */
+static int check_delete(fsck *f, const qb_data_file *df, int64_t snap, bool read, qb_err *err)
+{
+  int rc = QB_OK;
+  if (!f->deletes && (rc = qb_delete_index__new(&f->deletes, &f->v, f->schema, f->mapping, err))) return rc;
+  pos_check c = {f, df, snap, {0}, {0}, false, false};
+  qb_bounds_get(&df->lower_bounds, FILE_PATH_ID, &c.lo);
+  qb_bounds_get(&df->upper_bounds, FILE_PATH_ID, &c.hi);
+  qb_err e = QB_ERR_INIT;
+  bool fn_failed = false;
+  rc = qb_delete_index__verify(f->deletes, df, read, check_pos_row, &c, &fn_failed, &e);
+  if (rc && fn_failed) {
+    *err = e; /* reporting a problem failed */
+    return rc;
+  }
+  if (rc == QB_ENOMEM) return QB_FAIL(err, QB_ENOMEM, "out of memory reading %s", df->file_path);
+  return rc ? problem(f, "unreadable", df->file_path, snap, NULL, NULL, NULL, e.msg, err) : QB_OK;
+}
+
 static int check_file(fsck *f, const qb_data_file *df, const qb_partition_spec *spec, int64_t snap, qb_err *err)
 {
   if (qb_map_has_str(&f->files, df->file_path)) return QB_OK;
@@ -375,12 +456,23 @@ static int check_file(fsck *f, const qb_data_file *df, const qb_partition_spec *
   if (rc) return rc;
   if (df->content == QB_CONTENT_DATA) f->rep->data_files++;
   else f->rep->delete_files++;
+  /* equality ids are checked without reading: a scan fails on them before it reads the file */
+  bool ids_ok = true;
+  if (df->content == QB_CONTENT_EQUALITY_DELETES) {
+    int64_t before = f->rep->problems;
+    if ((rc = check_delete(f, df, snap, false, err))) return rc;
+    ids_ok = f->rep->problems == before;
+  }
   bool ok, exists;
   if ((rc = check_exists(&ok, &exists, f, df->file_path, "file_size_in_bytes", df->file_size_in_bytes, snap, err)) ||
       !ok || !f->o->deep)
     return rc;
   if (df->file_format && strcasecmp(df->file_format, "parquet")) return QB_OK; /* only Parquet is read */
-  return check_parquet(f, df, spec, snap, err);
+  int64_t before = f->rep->problems;
+  if ((rc = check_parquet(f, df, spec, snap, err)) || df->content == QB_CONTENT_DATA || !ids_ok ||
+      f->rep->problems != before)
+    return rc;
+  return check_delete(f, df, snap, true, err);
 }
 
 /* ---- manifests ------------------------------------------------------------------------------------------- */
@@ -941,7 +1033,8 @@ static int fsck_once(qb_table *t, const qb_fsck_options *opts, qb_fsck_report *r
   const qb_table_metadata *md;
   int rc = qb_table_get_metadata(&md, t, err);
   if (rc) return rc;
-  fsck f = {{t->cat->io, md, t->root, t->name}, opts, rep, qb_table_metadata_current_schema(md), NULL, false, {0}, {0}, {0}};
+  fsck f = {{t->cat->io, md, t->root, t->name}, opts, rep, qb_table_metadata_current_schema(md), NULL, false, {0}, {0}, {0},
+            NULL};
   qb_arena_init(&f.arena, 4096);
   qb_map_init(&f.manifests);
   qb_map_init(&f.files);
@@ -978,6 +1071,7 @@ static int fsck_once(qb_table *t, const qb_fsck_options *opts, qb_fsck_report *r
     }
   qb_map_free(&f.manifests);
   qb_map_free(&f.files);
+  qb_delete_index__free(f.deletes);
   qb_arena_release(&f.arena);
   return rc;
 }

@@ -243,3 +243,142 @@ QB_TEST(fsck_options_version)
   o.version = 99;
   CHECK_FAIL(qb_fsck(NULL, &o, NULL, &err), QB_EINVAL, &err, "fsck options version 99");
 }
+
+/* ---- delete files read as scans apply them ---- */
+
+typedef enum { DEL_BOUNDS, DEL_REF, DEL_NOCOLS, DEL_BADID, DEL_STRINGKEY } del_kind;
+
+/* Commit one delete file of `kind` against `data` (its rows 1 and 2, or id 3): position deletes whose file_path
+ * bounds exclude `data`, whose referenced_data_file is another file, or without file_path/pos columns; equality
+ * deletes on a field id no schema has, or on id written as a string. */
+static int add_bad_delete(qb_table *t, const char *data, del_kind kind, qb_err *err)
+{
+  const qb_table_metadata *md;
+  int rc = qb_table_get_metadata(&md, t, err);
+  if (rc) return rc;
+  char path[1200];
+  snprintf(path, sizeof path, "%s/data/del-%d.parquet", qb_table_metadata_location(md), (int)kind);
+  bool pos = kind == DEL_BOUNDS || kind == DEL_REF || kind == DEL_NOCOLS;
+  qb_pq_schema *sc;
+  qb_pq_logical_type str = {.kind = QB_PQ_LT_STRING};
+  qb_value items[2][2], rows[2];
+  size_t n = 0;
+  if ((rc = qb_pq_schema_new(&sc, "table", err))) return rc;
+  if (pos) {
+    bool named = kind != DEL_NOCOLS;
+    rc = qb_pq_schema_add_primitive(NULL, sc, qb_pq_schema_root(sc), named ? "file_path" : "a", QB_PQ_REQUIRED,
+                                    QB_PQ_BYTE_ARRAY, 0, &str, named ? 2147483546 : 5, err);
+    if (rc == QB_OK)
+      rc = qb_pq_schema_add_primitive(NULL, sc, qb_pq_schema_root(sc), named ? "pos" : "b", QB_PQ_REQUIRED,
+                                      QB_PQ_INT64, 0, NULL, named ? 2147483545 : 6, err);
+    for (; n < 2; n++) {
+      items[n][0] = (qb_value){.kind = QB_V_STRING, .u.bytes = {(const uint8_t *)data, strlen(data)}};
+      items[n][1] = (qb_value){.kind = QB_V_INT64, .u.i64 = (int64_t)n + 1};
+      rows[n] = (qb_value){.kind = QB_V_STRUCT, .u.seq = {items[n], 2}};
+    }
+  } else {
+    bool s = kind == DEL_STRINGKEY;
+    rc = qb_pq_schema_add_primitive(NULL, sc, qb_pq_schema_root(sc), "id", QB_PQ_REQUIRED,
+                                    s ? QB_PQ_BYTE_ARRAY : QB_PQ_INT64, 0, s ? &str : NULL, 1, err);
+    items[0][0] = s ? (qb_value){.kind = QB_V_STRING, .u.bytes = {(const uint8_t *)"3", 1}}
+                    : (qb_value){.kind = QB_V_INT64, .u.i64 = 3};
+    rows[n++] = (qb_value){.kind = QB_V_STRUCT, .u.seq = {items[0], 1}};
+  }
+  if (rc == QB_OK) rc = qb_pq_schema_finish(sc, err);
+  qb_fileio *io = NULL;
+  qb_writer *w;
+  qb_pq_writer *pw;
+  qb_pq_write_result *res = NULL;
+  if (rc == QB_OK) rc = qb_fileio_local_new(&io, err);
+  if (rc == QB_OK && (rc = qb_fileio_create(&w, io, path, QB_CREATE_EXCLUSIVE, err)) == QB_OK) {
+    rc = qb_pq_writer_open(&pw, w, sc, NULL, err);
+    for (size_t i = 0; rc == QB_OK && i < n; i++) rc = qb_pq_writer_write_row(pw, &rows[i], err);
+    if (rc == QB_OK) rc = qb_pq_writer_close(pw, &res, err);
+    else qb_pq_writer_abort(pw);
+    if (rc == QB_OK) rc = qb_writer_close(w, err);
+    else qb_writer_abort(w);
+  }
+  qb_fileio_free(io);
+  qb_pq_schema_free(sc);
+  static const int32_t id1[] = {1}, id99[] = {99};
+  static const qb_column_bound lo[] = {{2147483546, {(const uint8_t *)"zzz", 3}}};
+  qb_data_file df = {.content = pos ? QB_CONTENT_POSITION_DELETES : QB_CONTENT_EQUALITY_DELETES,
+                     .file_path = path, .file_format = "PARQUET",
+                     .partition = {.kind = QB_V_STRUCT, .u.seq = {NULL, 0}}, .sort_order_id = QB_UNASSIGNED,
+                     .equality_ids = pos ? NULL : kind == DEL_BADID ? id99 : id1, .n_equality_ids = pos ? 0 : 1,
+                     .lower_bounds = {kind == DEL_BOUNDS ? 1 : 0, kind == DEL_BOUNDS ? lo : NULL},
+                     .referenced_data_file = kind == DEL_REF ? "/elsewhere/other.parquet" : NULL};
+  qb_txn *txn = NULL;
+  if (rc == QB_OK) {
+    df.record_count = (int64_t)res->record_count;
+    df.file_size_in_bytes = (int64_t)res->file_size_bytes;
+    rc = qb_txn_begin(&txn, t, QB_TXN_ROW_DELTA, NULL, err);
+  }
+  qb_pq_write_result_free(res);
+  if (rc == QB_OK && (rc = qb_txn_add_file(txn, &df, -1, err))) qb_txn_abort(txn);
+  else if (rc == QB_OK) rc = qb_txn_commit(txn, NULL, err);
+  return rc;
+}
+
+/* fsck decoded delete files raw and called the table clean while scans lost their deletes (a position delete
+ * file whose file_path bounds or referenced_data_file exclude the data file its rows name) or failed on them
+ * (no file_path/pos columns, an equality id that no schema has, a key column of another type). They are now
+ * read as scans apply them (found by exploreO). */
+QB_TEST(fsck_reads_delete_files_as_scans_apply_them)
+{
+  qb_err err = QB_ERR_INIT;
+  qb_catalog *cat;
+  qb_table *t;
+  qb_schema *schema;
+  CHECK_OK(table_of_two_appends(&cat, &t, &schema, &err), &err);
+  qb_scan *sc;
+  const qb_scan_task *task;
+  CHECK_OK(qb_scan_new(&sc, t, NULL, &err), &err);
+  CHECK_OK(qb_scan_next_file(&task, sc, &err), &err);
+  CHECK(task != NULL);
+  char data[600];
+  snprintf(data, sizeof data, "%s", task->entry->data_file.file_path);
+  qb_scan_free(sc);
+  static const struct {
+    del_kind kind;
+    const char *check, *field, *expected, *found;
+  } cases[] = {
+      {DEL_BOUNDS, "metrics", "lower_bounds of file_path (field 2147483546)", NULL, "zzz"},
+      {DEL_REF, "delete-file", "referenced_data_file", "/elsewhere/other.parquet", NULL},
+      {DEL_NOCOLS, "unreadable", "", "", ""},
+      {DEL_BADID, "unreadable", "", "", ""},
+      {DEL_STRINGKEY, "unreadable", "", "", ""},
+  };
+  seen s;
+  qb_fsck_options o = deep_into(&s);
+  qb_fsck_report rep;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    CHECK_OK(add_bad_delete(t, data, cases[i].kind, &err), &err);
+    memset(&s, 0, sizeof s);
+    CHECK_OK(qb_fsck(t, &o, &rep, &err), &err);
+    CHECK_EQ_INT(rep.problems, (int64_t)i + 1); /* one per delete file so far */
+    CHECK_EQ_INT(rep.delete_files, (int64_t)i + 1);
+    int hit = 0;
+    for (int k = 0; k < s.n && k < 8; k++) {
+      char want[64];
+      snprintf(want, sizeof want, "del-%d.parquet", (int)cases[i].kind);
+      if (!strstr(s.file[k], want)) continue;
+      hit++;
+      CHECK_EQ_STR(s.check[k], cases[i].check);
+      CHECK_EQ_STR(s.field[k], cases[i].field);
+      if (cases[i].expected) CHECK_EQ_STR(s.expected[k], cases[i].expected);
+      if (cases[i].found) CHECK_EQ_STR(s.found[k], cases[i].found);
+    }
+    CHECK_EQ_INT(hit, 1);
+  }
+  /* without --deep, the equality id no schema has is found from the manifest alone */
+  memset(&s, 0, sizeof s);
+  o.deep = false;
+  CHECK_OK(qb_fsck(t, &o, &rep, &err), &err);
+  CHECK_EQ_INT(rep.problems, 1);
+  CHECK_EQ_STR(s.check[0], "unreadable");
+  CHECK(strstr(s.file[0], "del-3.parquet") != NULL);
+  qb_table_free(t);
+  qb_schema_free(schema);
+  qb_catalog_free(cat);
+}
