@@ -337,8 +337,11 @@ int qb_catalog_list_namespaces(qb_catalog *cat, const char *parent, qb_catalog_n
   return rc;
 }
 
-/* Tables under dir named prefix + entry; recurse into namespaces when `deep` (depth-bounded: symlink loops). */
-static int walk_tables(qb_catalog *cat, const char *dir, const char *prefix, bool deep, int depth,
+/* Tables under dir named prefix + entry; recurse into namespaces when `deep` (depth-bounded: symlink loops).
+ * With `deep`, the directory of a table is walked too, but for its metadata/ and data/: a table nested in it
+ * (made by versions before create refused nesting) is a table (loaded, dropped and kept by remove-orphans as
+ * one) and was neither listed nor checked by fsck --all or maintained by maintain all (found by exploreO). */
+static int walk_tables(qb_catalog *cat, const char *dir, const char *prefix, bool deep, bool in_table, int depth,
                        qb_catalog_name_fn fn, void *ctx, qb_err *err)
 {
   if (depth > 32) return QB_FAIL(err, QB_ELIMIT, "%s: namespaces nested more than 32 deep", dir);
@@ -346,15 +349,15 @@ static int walk_tables(qb_catalog *cat, const char *dir, const char *prefix, boo
   int rc = subdirs(cat->io, dir, &subs, err);
   if (rc) return rc;
   for (size_t i = 0; rc == QB_OK && i < subs.n; i++) {
+    if (in_table && (!strcmp(subs.v[i], "metadata") || !strcmp(subs.v[i], "data"))) continue;
     char *p = qb_path_join(dir, subs.v[i]);
     char *full = qb_str_printf("%s%s", prefix, subs.v[i]);
     bool table = false;
     rc = p && full ? qb_hadoop__is_table_dir(cat->io, p, &table, err) : QB_FAIL(err, QB_ENOMEM, "out of memory");
-    if (rc == QB_OK && table) {
-      rc = fn(ctx, full, err);
-    } else if (rc == QB_OK && deep && !strchr(subs.v[i], '.')) {
+    if (rc == QB_OK && table) rc = fn(ctx, full, err);
+    if (rc == QB_OK && deep && !strchr(subs.v[i], '.')) {
       char *sub_prefix = qb_str_printf("%s.", full);
-      rc = sub_prefix ? walk_tables(cat, p, sub_prefix, deep, depth + 1, fn, ctx, err)
+      rc = sub_prefix ? walk_tables(cat, p, sub_prefix, deep, table, depth + 1, fn, ctx, err)
                       : QB_FAIL(err, QB_ENOMEM, "out of memory");
       free(sub_prefix);
     }
@@ -379,7 +382,7 @@ int qb_catalog_list_tables(qb_catalog *cat, const char *ns, qb_catalog_name_fn f
     rc = dotted_path(cat, ns, "namespace", &dir, err);
     if (rc == QB_OK && !(prefix = qb_str_printf("%s.", ns))) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
   }
-  if (rc == QB_OK) rc = walk_tables(cat, dir, prefix, all, 0, fn, ctx, err);
+  if (rc == QB_OK) rc = walk_tables(cat, dir, prefix, all, false, 0, fn, ctx, err);
   if (rc == QB_ENOTFOUND) rc = not_found(cat->io, err, all, "namespace", ns, dir);
   free(dir);
   free(prefix);

@@ -24,8 +24,9 @@ int qb_cmd_tables(qb_cli *cli)
 {
   if (qb_cli_wants_help(cli->argc, cli->argv)) {
     printf("usage: qberg [-w WAREHOUSE] tables [NAMESPACE] [--json]\n\n"
-           "List the tables of the warehouse as identifiers (db.table), sorted: every table at any depth, or\n"
-           "only those directly in NAMESPACE. A table is a directory whose metadata/ holds metadata files.\n");
+           "List the tables of the warehouse as identifiers (db.table), sorted: every table at any depth (tables\n"
+           "nested in another table's directory by old versions included, as db.t.u), or only those directly\n"
+           "in NAMESPACE. A table is a directory whose metadata/ holds metadata files.\n");
     return QB_EXIT_OK;
   }
   const char *args[1];
