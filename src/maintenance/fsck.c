@@ -40,6 +40,7 @@ typedef struct mstat {
   /* ADDED / DELETED entries of the snapshot that wrote the manifest (its added_snapshot_id) */
   int64_t own_added_data_files, own_added_records, own_deleted_data_files, own_deleted_records;
   int64_t own_added_delete_files, own_removed_delete_files;
+  int64_t writer; /* the snapshot that wrote it (QB_UNASSIGNED: unknown, an inline manifest without such entries) */
   int64_t data_entries, delete_entries; /* by content, every status */
   struct pstat *parts; /* per field of its spec (n_parts; 0 when the spec does not bind to the schema) */
   size_t n_parts;
@@ -493,7 +494,7 @@ static int keep_live(mstat *m, fsck *f, const char *path, qb_err *err)
 
 /* Read as a scan reads it (qb_tbl__open_manifest): partition values typed by the table's spec over the current
  * schema, so whatever makes a scan fail on the manifest is reported. */
-static int read_manifest(mstat *m, fsck *f, const qb_manifest_file *mf, int64_t snap, qb_err *err)
+static int read_manifest(mstat *m, fsck *f, const qb_manifest_file *mf, bool inline_list, int64_t snap, qb_err *err)
 {
   if (!qb_table_metadata_spec_by_id(f->v.md, mf->partition_spec_id)) {
     char g[32];
@@ -529,7 +530,11 @@ static int read_manifest(mstat *m, fsck *f, const qb_manifest_file *mf, int64_t 
     int st = en->status;
     m->n_status[st]++;
     m->rows_status[st] += df->record_count;
-    bool own = en->snapshot_id == mf->added_snapshot_id;
+    /* a list names the snapshot that wrote the manifest; an inline (v1 "manifests") one does not: the snapshot
+     * listing it stands in for it (Java BaseSnapshot), although it may list older snapshots' manifests too.
+     * There the ADDED and DELETED entries name it. */
+    if (inline_list && st != QB_ENTRY_EXISTING && m->writer == QB_UNASSIGNED) m->writer = en->snapshot_id;
+    bool own = en->snapshot_id == m->writer;
     bool data = df->content == QB_CONTENT_DATA;
     if (data) m->data_entries++;
     else m->delete_entries++;
@@ -595,7 +600,8 @@ static int read_manifest(mstat *m, fsck *f, const qb_manifest_file *mf, int64_t 
   return rc;
 }
 
-static int manifest_stat(mstat **out, fsck *f, const qb_manifest_file *mf, int64_t snap, qb_err *err)
+static int manifest_stat(mstat **out, fsck *f, const qb_manifest_file *mf, bool inline_list, int64_t snap,
+                         qb_err *err)
 {
   *out = qb_map_get_str(&f->manifests, mf->manifest_path);
   if (*out) return QB_OK;
@@ -607,11 +613,12 @@ static int manifest_stat(mstat **out, fsck *f, const qb_manifest_file *mf, int64
     return rc;
   }
   f->rep->manifests++;
+  m->writer = inline_list ? QB_UNASSIGNED : mf->added_snapshot_id;
   if (!(m->path = qb_arena_strdup(&f->arena, mf->manifest_path))) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   bool ok, exists;
   if ((rc = check_exists(&ok, &exists, f, mf->manifest_path, "manifest_length", mf->manifest_length, snap, err)))
     return rc;
-  if (exists) rc = read_manifest(m, f, mf, snap, err);
+  if (exists) rc = read_manifest(m, f, mf, inline_list, snap, err);
   *out = m;
   return rc;
 }
@@ -764,7 +771,7 @@ static int check_snapshot(fsck *f, const qb_snapshot *s, qb_err *err)
         goto done;
     }
     mstat *m;
-    if ((rc = manifest_stat(&m, f, mf, s->snapshot_id, err))) goto done;
+    if ((rc = manifest_stat(&m, f, mf, !s->manifest_list, s->snapshot_id, err))) goto done;
     if (!m->readable) {
       all_readable = false;
       continue;
@@ -811,7 +818,7 @@ static int check_snapshot(fsck *f, const qb_snapshot *s, qb_err *err)
     t.delete_files += m->live_pos_files + m->live_eq_files;
     t.pos_deletes += m->live_pos_records;
     t.eq_deletes += m->live_eq_records;
-    if (mf->added_snapshot_id == s->snapshot_id) {
+    if (m->writer == s->snapshot_id) { /* counted for the snapshot that wrote the manifest only */
       t.added_files += m->own_added_data_files;
       t.added_records += m->own_added_records;
       t.deleted_files += m->own_deleted_data_files;

@@ -248,6 +248,26 @@ for deep in "" --deep; do
   [ "$(grep -vc ': name-mapping: \|PROBLEMS' "$T/out")" = 0 ] && ok || { bad "broken name mapping $deep: only that problem"; cat "$T/out"; }
 done
 
+# a format v1 table whose snapshots list their manifests inline, the later one its predecessor's too (as old
+# writers did): each snapshot's added-* summary counts only the entries it added; the later snapshot was said
+# to have added its predecessor's files as well (found by exploreO)
+cp -r "$D/iceberg/duckdb-v1-inline-manifests" "$T/v1"
+echo '{"id":9,"category":"alpha","amount":1}' >"$T/v1.jsonl"
+"$Q" append "$T/v1" "$T/v1.jsonl" >/dev/null || bad "append to the v1 table"
+python3 - "$T/v1/metadata" <<'PY'
+import glob, json, os, sys
+d = sys.argv[1]
+m = json.load(open(d + '/v3.metadata.json'))
+s = m['snapshots'][-1]
+pre = os.path.dirname(m['snapshots'][0]['manifests'][0]) + '/'
+s['manifests'] = [pre + os.path.basename(x) for x in sorted(glob.glob(d + '/*-m0.avro'))]
+del s['manifest-list']
+json.dump(m, open(d + '/v4.metadata.json', 'w'))
+open(d + '/version-hint.text', 'w').write('4')
+PY
+expect_rc 0 "v1 inline manifests of two snapshots" "$Q" fsck "$T/v1" --deep
+expect_line "v1 inline manifests line" ': clean: 2 snapshots, 2 manifests, 3 data files, 0 delete files, 3 metadata files, 4 rows read$'
+
 rm -rf "$T"
 echo "fsck: $pass passed, $fail failed"
 [ "$fail" = 0 ]
