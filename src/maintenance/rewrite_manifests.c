@@ -472,7 +472,7 @@ static int rewrite_once(qb_table *t, const qb_rewrite_manifests_options *o, qb_r
   if (r.target <= 0) rc = qb_tbl__prop_i64(&r.target, md, "commit.manifest.target-size-bytes", DEFAULT_TARGET, err);
   if (rc == QB_OK && r.target <= 0) r.target = DEFAULT_TARGET;
   if (rc == QB_OK && qb_table_metadata_format_version(md) < 2)
-    rc = QB_FAIL(err, QB_EUNSUPPORTED, "rewriting manifests of a format v1 table is not supported");
+    rc = QB_FAIL(err, QB_EUNSUPPORTED, "the table is format v1: qberg rewrites the manifests of v2 tables only");
   if (rc == QB_OK && head) {
     r.parent_id = head->snapshot_id;
     do r.snapshot_id = (int64_t)(qb_random_u64() & INT64_MAX);

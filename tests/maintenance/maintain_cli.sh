@@ -194,6 +194,10 @@ cp -r "$QB_TEST_DATA/iceberg/duckdb-name-mapping" "$TMPDIR/v1t"
 "$QBERG" maintain all "$TMPDIR/v1t" >"$TMPDIR/all-v1" 2>&1 || fail "all on a v1 table: $(cat "$TMPDIR/all-v1")"
 grep -q 'rewrite-manifests' "$TMPDIR/all-v1" && fail "all on v1 ran rewrite-manifests: $(cat "$TMPDIR/all-v1")"
 [ "$("$QBERG" scan "$TMPDIR/v1t" --format csv | tail -n +2 | wc -l)" = 10000 ] || fail "v1 rows after all"
+# alone it refuses, saying why once (the message repeated its own context: "rewriting manifests of X:
+# rewriting manifests of a format v1 table …")
+"$QBERG" maintain rewrite-manifests "$TMPDIR/v1t" 2>"$TMPDIR/rw-v1" && fail "rewrite-manifests on v1 succeeded"
+grep -qx "qberg maintain rewrite-manifests: $TMPDIR/v1t: QB_EUNSUPPORTED: rewriting manifests of $TMPDIR/v1t: the table is format v1: qberg rewrites the manifests of v2 tables only" "$TMPDIR/rw-v1" || fail "rewrite-manifests v1 message: $(cat "$TMPDIR/rw-v1")"
 
 # statistics files: one Puffin file named by an expired snapshot and a kept one stays (Java deletes the
 # statistics files before expiration minus those after); one only expired snapshots name goes. Before, every
