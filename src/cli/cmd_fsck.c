@@ -105,6 +105,11 @@ static int check_one(void *ctx, const char *name, qb_err *unused)
     if (rc->deep) printf(", %" PRId64 " rows read", rep.rows_read);
     if (rep.problems) printf(", %" PRId64 " problems", rep.problems);
     printf("\n");
+  } else {
+    /* on stdout too: a report kept from stdout (fsck --all > report) listed only the tables it could check */
+    printf("%s: NOT CHECKED: %s: ", name, qb_code_name(err.code));
+    qb_cli_put_text(err.msg, 0);
+    printf("\n");
   }
   return QB_OK;
 }

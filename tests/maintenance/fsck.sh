@@ -268,6 +268,15 @@ PY
 expect_rc 0 "v1 inline manifests of two snapshots" "$Q" fsck "$T/v1" --deep
 expect_line "v1 inline manifests line" ': clean: 2 snapshots, 2 manifests, 3 data files, 0 delete files, 3 metadata files, 4 rows read$'
 
+# a table that cannot be checked is named on stdout as well (it was only on stderr): --all with one table
+# whose metadata does not parse
+"$Q" -w "$T/nc" create db.a --schema "$schema" >/dev/null && "$Q" -w "$T/nc" create db.b --schema "$schema" >/dev/null
+echo '{bad' >"$(ls "$T"/nc/db/b/metadata/*.metadata.json | tail -1)"
+"$Q" -w "$T/nc" fsck --all >"$T/out" 2>/dev/null; rc=$?
+if [ $rc = 1 ]; then ok; else bad "fsck --all with an unreadable table: exit $rc"; fi
+expect_line "unreadable table on stdout" '^db\.b: NOT CHECKED: QB_ECORRUPT: .*invalid JSON at offset 1'
+expect_line "readable table on stdout" '^db\.a: clean: 0 snapshots'
+
 rm -rf "$T"
 echo "fsck: $pass passed, $fail failed"
 [ "$fail" = 0 ]
