@@ -117,17 +117,33 @@ static int layer_set(layer *l, int k, const char *v, size_t vn, const char *src,
 
 static int from_env(layer *l, qb_err *err)
 {
+  int rc = QB_OK;
+  /* QBERG_<KEY> first, for every key but the credentials (QBERG_S3_CONDITIONAL_PUT=false): the variable named
+   * for qberg is the most specific, so a QBERG_S3_REGION for Garage is not overridden by an AWS_REGION the
+   * shell exports for something else */
+  for (int k = 0; k < K_COUNT && rc == QB_OK; k++) {
+    if (k == K_ACCESS || k == K_SECRET || k == K_TOKEN) continue;
+    char var[64] = "QBERG_";
+    size_t n = 6;
+    for (const char *c = key_names[k]; *c && n < sizeof var - 1; c++)
+      var[n++] = isalnum((unsigned char)*c) ? (char)toupper((unsigned char)*c) : '_';
+    var[n] = '\0';
+    const char *v = getenv(var);
+    if (v && *v) {
+      char src[80];
+      snprintf(src, sizeof src, "env %s", var);
+      rc = layer_set(l, k, v, strlen(v), src, err);
+    }
+  }
   static const struct {
     int key;
     const char *var;
   } named[] = {
-      {K_WAREHOUSE, "QBERG_WAREHOUSE"},    {K_ENDPOINT, "S3_ENDPOINT"},
-      {K_ENDPOINT, "AWS_ENDPOINT_URL_S3"}, {K_ENDPOINT, "AWS_ENDPOINT_URL"},
-      {K_REGION, "S3_REGION"},             {K_REGION, "AWS_REGION"},
-      {K_REGION, "AWS_DEFAULT_REGION"},    {K_GARAGE_ENDPOINT, "GARAGE_ADMIN_ENDPOINT"},
-      {K_GARAGE_TOKEN, "GARAGE_ADMIN_TOKEN"},
+      {K_ENDPOINT, "S3_ENDPOINT"},          {K_ENDPOINT, "AWS_ENDPOINT_URL_S3"},
+      {K_ENDPOINT, "AWS_ENDPOINT_URL"},     {K_REGION, "S3_REGION"},
+      {K_REGION, "AWS_REGION"},             {K_REGION, "AWS_DEFAULT_REGION"},
+      {K_GARAGE_ENDPOINT, "GARAGE_ADMIN_ENDPOINT"}, {K_GARAGE_TOKEN, "GARAGE_ADMIN_TOKEN"},
   };
-  int rc = QB_OK;
   for (size_t i = 0; i < sizeof named / sizeof named[0] && rc == QB_OK; i++) {
     const char *v = getenv(named[i].var);
     if (v && *v) {
@@ -136,10 +152,13 @@ static int from_env(layer *l, qb_err *err)
       rc = layer_set(l, named[i].key, v, strlen(v), src, err);
     }
   }
-  /* credentials as a set: the seed's S3_ACCESS_KEY/S3_SECRET_KEY, then the AWS trio */
-  static const char *const sets[][3] = {{"S3_ACCESS_KEY", "S3_SECRET_KEY", NULL},
-                                        {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}};
-  for (size_t i = 0; i < 2 && rc == QB_OK && !l->value[K_ACCESS]; i++) {
+  /* credentials as a set, from the first set whose access key is set and from no other: qberg's own
+   * variables, the seed's S3_ACCESS_KEY/S3_SECRET_KEY, then the AWS trio */
+  static const char *const sets[][3] = {
+      {"QBERG_S3_ACCESS_KEY_ID", "QBERG_S3_SECRET_ACCESS_KEY", "QBERG_S3_SESSION_TOKEN"},
+      {"S3_ACCESS_KEY", "S3_SECRET_KEY", NULL},
+      {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}};
+  for (size_t i = 0; i < sizeof sets / sizeof sets[0] && rc == QB_OK && !l->value[K_ACCESS]; i++) {
     const char *a = getenv(sets[i][0]);
     if (!a || !*a) continue;
     const char *s = getenv(sets[i][1]), *t = sets[i][2] ? getenv(sets[i][2]) : NULL;
@@ -148,21 +167,8 @@ static int from_env(layer *l, qb_err *err)
     rc = layer_set(l, K_ACCESS, a, strlen(a), src, err);
     snprintf(src, sizeof src, "env %s", sets[i][1]);
     if (rc == QB_OK && s && *s) rc = layer_set(l, K_SECRET, s, strlen(s), src, err);
-    if (rc == QB_OK && t && *t) rc = layer_set(l, K_TOKEN, t, strlen(t), "env AWS_SESSION_TOKEN", err);
-  }
-  /* and QBERG_<KEY> for every key: QBERG_S3_CONDITIONAL_PUT=false */
-  for (int k = 0; k < K_COUNT && rc == QB_OK; k++) {
-    char var[64] = "QBERG_";
-    size_t n = 6;
-    for (const char *c = key_names[k]; *c && n < sizeof var - 1; c++)
-      var[n++] = isalnum((unsigned char)*c) ? (char)toupper((unsigned char)*c) : '_';
-    var[n] = '\0';
-    const char *v = getenv(var);
-    if (v && *v && (k != K_ACCESS || !l->value[K_ACCESS])) {
-      char src[80];
-      snprintf(src, sizeof src, "env %s", var);
-      rc = layer_set(l, k, v, strlen(v), src, err);
-    }
+    snprintf(src, sizeof src, "env %s", sets[i][2] ? sets[i][2] : "");
+    if (rc == QB_OK && t && *t) rc = layer_set(l, K_TOKEN, t, strlen(t), src, err);
   }
   return rc;
 }

@@ -61,6 +61,18 @@ S3_ENDPOINT=http://env:3900 QBERG_WAREHOUSE=s3://env/wh QBERG_S3_CONDITIONAL_PUT
 [ "$(src s3.conditional-put c5)" = "env QBERG_S3_CONDITIONAL_PUT" ] && ok || bad "QBERG_<KEY>"
 QBERG_WAREHOUSE=s3://env/wh "$QBERG" s3 config >c6
 [ "$(src warehouse c6)" = "env QBERG_WAREHOUSE" ] && ok || bad "QBERG_WAREHOUSE"
+# QBERG_<KEY> is the most specific variable: it wins over the generic AWS_* / S3_* ones (a shell exporting
+# AWS_REGION for AWS did override QBERG_S3_REGION for Garage), and credentials stay one set: a
+# QBERG_S3_SECRET_ACCESS_KEY was paired with an S3_ACCESS_KEY from another variable set
+AWS_REGION=eu-west-1 QBERG_S3_REGION=garage AWS_ENDPOINT_URL=https://aws.example QBERG_S3_ENDPOINT=http://g:3900 \
+  "$QBERG" s3 config >c6b
+[ "$(val s3.region c6b)" = "garage" ] && [ "$(val s3.endpoint c6b)" = "http://g:3900" ] && ok || bad "QBERG_<KEY> over AWS_*: $(cat c6b)"
+AWS_ACCESS_KEY_ID=GKaws AWS_SECRET_ACCESS_KEY=awssecret QBERG_S3_ACCESS_KEY_ID=GKq QBERG_S3_SECRET_ACCESS_KEY=qsecret \
+  QBERG_S3_SESSION_TOKEN=qtok "$QBERG" s3 config >c6c
+[ "$(val s3.access-key-id c6c)" = "GKq" ] && [ "$(src s3.secret-access-key c6c)" = "env QBERG_S3_SECRET_ACCESS_KEY" ] \
+  && [ "$(src s3.session-token c6c)" = "env QBERG_S3_SESSION_TOKEN" ] && ok || bad "QBERG_ credential set: $(cat c6c)"
+S3_ACCESS_KEY=GKenv QBERG_S3_SECRET_ACCESS_KEY=qsecret "$QBERG" s3 config >c6d
+[ "$(val s3.access-key-id c6d)" = "GKenv" ] && [ -z "$(val s3.secret-access-key c6d)" ] && ok || bad "secret borrowed from another set: $(cat c6d)"
 
 # --config names the file; a typo is an error naming file:line
 printf 'warehouse = /data/wh\ns3.endpiont = x\n' >bad.conf
