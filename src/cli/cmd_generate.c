@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* qberg generate: realistic raw VQE result files, seeded and reproducible. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,17 @@ static void usage(void)
          "matching qubit counts and Pauli Hamiltonians; several backends and optimizers; decreasing noisy\n"
          "energies. Iterations per run MIN-MAX (default 50-500, most runs near MIN). Same seed (default 1),\n"
          "same files.\n");
+}
+
+/* A count, seed or counter: decimal digits only. strtoull takes "-1" (as 2^64-1: --experiments -1 wrote files
+ * until the disk was full), leading blanks and out-of-range values (ERANGE, as 2^64-1). */
+static bool parse_u64(const char *v, unsigned long long *out)
+{
+  if (*v < '0' || *v > '9') return false;
+  char *end;
+  errno = 0;
+  *out = strtoull(v, &end, 10);
+  return !*end && errno != ERANGE;
 }
 
 int qb_cmd_generate(qb_cli *cli)
@@ -41,15 +53,21 @@ int qb_cmd_generate(qb_cli *cli)
         return qb_cli_usage_error("generate", "--format is json or avro, not '%s'", v);
       o.avro = !strcmp(v, "avro");
     } else if (!strcmp(a, "--iterations")) {
-      unsigned long lo = strtoul(v, &end, 10), hi = lo;
-      if (end != v && *end == '-') hi = strtoul(end + 1, &end, 10);
-      if (*end || lo < 1 || hi < lo || hi > 100000)
+      unsigned long lo = 0, hi = 0;
+      bool ok = *v >= '0' && *v <= '9';
+      if (ok) hi = lo = strtoul(v, &end, 10);
+      if (ok && *end == '-') {
+        ok = end[1] >= '0' && end[1] <= '9';
+        if (ok) hi = strtoul(end + 1, &end, 10);
+      }
+      if (!ok || *end || lo < 1 || hi < lo || hi > 100000)
         return qb_cli_usage_error("generate", "--iterations MIN-MAX with 1 <= MIN <= MAX <= 100000");
       o.min_iterations = (uint32_t)lo;
       o.max_iterations = (uint32_t)hi;
     } else {
-      unsigned long long n = strtoull(v, &end, 10);
-      if (*end || end == v) return qb_cli_usage_error("generate", "%s needs a number", a);
+      unsigned long long n;
+      if (!parse_u64(v, &n))
+        return qb_cli_usage_error("generate", "%s takes a whole number from 0 to 18446744073709551615, not '%s'", a, v);
       if (!strcmp(a, "--experiments"))
         o.count = n;
       else if (!strcmp(a, "--seed"))
@@ -61,6 +79,8 @@ int qb_cmd_generate(qb_cli *cli)
     }
   }
   if (!out) return qb_cli_usage_error("generate", "--out DIR|URI is required");
+  if (o.count && o.first_counter > UINT64_MAX - (o.count - 1))
+    return qb_cli_usage_error("generate", "--first-counter + --experiments goes past 18446744073709551615");
   qb_err err = QB_ERR_INIT;
   qb_fileio *io = NULL;
   qb_config *cfg = NULL;

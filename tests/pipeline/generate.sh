@@ -80,5 +80,14 @@ check "the summary lists the nine tables" '[ "$(grep -cE "^(molecules|hamiltonia
 Q="$TMPDIR/q\"uote"
 check "--json with a quote in --out is valid JSON naming the folder" \
   '[ "$("$QBERG" --json generate --experiments 1 --out "$Q" | python3 -c "import json,sys; print(json.load(sys.stdin)[\"out\"])")" = "$Q/experiment.vqe" ]'
+# counts, seeds and counters are whole numbers: "-1" was taken as 2^64-1 (--experiments -1 wrote files until
+# the disk was full, --seed -1 printed seed 18446744073709551615), so were values past 2^64-1
+for bad in "--experiments -1" "--experiments 99999999999999999999" "--seed -1" "--first-counter -5" \
+  "--experiments ' 3'" "--iterations -3" "--first-counter 18446744073709551615 --experiments 2"; do
+  rc=0; rm -rf "$TMPDIR/neg"
+  eval "timeout 5 \"\$QBERG\" generate $bad --out \"\$TMPDIR/neg\"" >/dev/null 2>"$TMPDIR/neg.err" || rc=$?
+  check "generate $bad: usage error, nothing written (rc $rc: $(head -n 1 "$TMPDIR/neg.err"))" \
+    '[ $rc = 2 ] && [ ! -e "$TMPDIR/neg" ] && grep -q "^qberg generate: " "$TMPDIR/neg.err"'
+done
 echo "generate.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
