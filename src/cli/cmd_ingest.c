@@ -32,7 +32,8 @@ static void usage(FILE *f)
           "the next batch that lists it.\n"
           "\n"
           "--watch polls the source every --interval seconds (default 10) and runs a batch when new files\n"
-          "appear, until SIGINT or SIGTERM, which stop it between batches (exit 0). --json prints one JSON\n"
+          "appear, until SIGINT or SIGTERM, which stop it between batches (exit 0); a second one during a\n"
+          "batch ends it at once, as a kill (the next run recovers the batch). --json prints one JSON\n"
           "object per batch. On a terminal, stderr shows progress (files, MB/s, ETA).\n"
           "--dry-run reads and checks the new files (records, rejections) and writes nothing.\n"
           "After each batch the ML feature tables are computed for the new experiments (qberg features),\n"
@@ -196,11 +197,28 @@ static void print_summary(const qb_ingest_report *r)
 
 /* ---- --watch ---- */
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, in_batch;
 
+/* The first SIGINT/SIGTERM lets the batch in flight finish (and says so: a batch over a large backlog runs for
+ * minutes, and a Ctrl-C that shows nothing gets pressed again); a second one during that batch ends the process
+ * at once with the signal's default action, as a kill would: the next batch recovers what this one committed
+ * (docs/PIPELINE.md "Crash safety"). Only async-signal-safe calls here. */
 static void on_signal(int sig)
 {
+  if (stop_requested && in_batch) {
+    static const char msg[] = "\nqberg: second signal: ending the batch now; the next run recovers it\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    signal(sig, SIG_DFL);
+    raise(sig); /* delivered when the handler returns */
+    return;
+  }
   stop_requested = sig ? sig : 1; /* which signal, for the closing message */
+  if (in_batch) {
+    static const char msg[] = "\nqberg: stopping after the batch in flight (a second SIGINT or SIGTERM ends it now)\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+  }
 }
 
 static void install_handlers(void)
@@ -313,7 +331,10 @@ int qb_cmd_ingest(qb_cli *cli)
     goto out;
   }
   do {
+    if (stop_requested) break; /* a signal before the batch began (setup): no batch starts after it */
+    in_batch = watch;
     int rc = qb_ingest_run(r, c.cat, &o, &err);
+    in_batch = 0;
     progress_clear(&ps);
     if (rc == QB_ECONFLICT && watch) {
       /* another run holds the warehouse (or won a commit race): nothing of this batch is visible; its
