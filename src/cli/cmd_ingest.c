@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,6 +61,18 @@ static int64_t mono_ms(void)
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Draw one progress line, cut to the terminal's width: a line that wraps leaves its first rows behind at
+ * every redraw ("\r\033[K" clears only the row the cursor is on), which on a narrow terminal scrolled the
+ * screen full of copies. The width is asked at each draw (the window may be resized). */
+static void progress_line(const char *line)
+{
+  struct winsize ws;
+  size_t n = strlen(line);
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && n > (size_t)ws.ws_col - 1)
+    n = (size_t)ws.ws_col - 1; /* the last column would wrap on some terminals */
+  fprintf(stderr, "\r\033[K%.*s", (int)n, line);
+}
+
 static void on_progress(void *ctx, const qb_ingest_progress *p)
 {
   progress_state *s = ctx;
@@ -68,9 +81,11 @@ static void on_progress(void *ctx, const qb_ingest_progress *p)
   if (!last && now - s->last_ms < 100) return;
   s->last_ms = now;
   s->shown = true;
+  char line[256];
   if (!strcmp(p->phase, "commit")) {
-    fprintf(stderr, "\r\033[Kcommitting tables %llu/%llu", (unsigned long long)p->files_done,
-            (unsigned long long)p->files_total);
+    snprintf(line, sizeof line, "committing tables %llu/%llu", (unsigned long long)p->files_done,
+             (unsigned long long)p->files_total);
+    progress_line(line);
     return;
   }
   if (s->phase != p->phase) {
@@ -82,9 +97,10 @@ static void on_progress(void *ctx, const qb_ingest_progress *p)
   double eta = p->bytes_done && p->bytes_total > p->bytes_done
                    ? secs * (double)(p->bytes_total - p->bytes_done) / (double)p->bytes_done
                    : 0;
-  fprintf(stderr, "\r\033[K%s pass: %llu/%llu files  %.1f/%.1f MB  %.1f MB/s  ETA %.0fs",
-          !strcmp(p->phase, "types") ? "type" : "row", (unsigned long long)p->files_done,
-          (unsigned long long)p->files_total, (double)p->bytes_done / 1e6, (double)p->bytes_total / 1e6, mbs, eta);
+  snprintf(line, sizeof line, "%s pass: %llu/%llu files  %.1f/%.1f MB  %.1f MB/s  ETA %.0fs",
+           !strcmp(p->phase, "types") ? "type" : "row", (unsigned long long)p->files_done,
+           (unsigned long long)p->files_total, (double)p->bytes_done / 1e6, (double)p->bytes_total / 1e6, mbs, eta);
+  progress_line(line);
 }
 
 static void progress_clear(progress_state *s)

@@ -187,5 +187,39 @@ check "--json phases_ms of a second batch with the ML phase: features timed" \
 "$QBERG" -w "$PH/wh" ingest --raw "$PH/raw" >"$PH/summary"
 check "the summary has a time: line naming the rows and commit phases" \
   'grep -Eq "^time: .*rows [0-9]+\.[0-9]{3} s, commit [0-9]+\.[0-9]{3} s" "$PH/summary"'
+# the progress line on a terminal (stderr a pty 24 columns wide, stdout a file) is cut to the width: the
+# ~70-column line wrapped, and each redraw ("\r\033[K" clears one row) left its first rows on the screen
+"$QBERG" generate --experiments 30 --iterations 5-20 --seed 31 --out "$TMPDIR/tty_raw" >/dev/null
+python3 - "$QBERG" "$TMPDIR/tty_wh" "$TMPDIR/tty_raw" "$TMPDIR/tty_out" >"$TMPDIR/tty_res" <<'PY'
+import fcntl, os, pty, struct, subprocess, sys, termios
+q, wh, raw, out = sys.argv[1:]
+master, slave = pty.openpty()
+fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 24, 0, 0))
+with open(out, "w") as so:
+    p = subprocess.Popen([q, "-w", wh, "ingest", "--raw", raw, "--threads", "1"], stdout=so, stderr=slave)
+os.close(slave)
+data = b""
+while True:
+    try:
+        b = os.read(master, 65536)
+    except OSError:
+        break
+    if not b:
+        break
+    data += b
+rc = p.wait()
+text = data.decode("latin-1").replace("\x1b[K", "")
+cols, row, col, rows = 24, 0, 0, 0
+for c in text:  # the screen rows a 24-column terminal fills
+    if c == "\r": col = 0
+    elif c == "\n": row, col = row + 1, 0
+    else:
+        if col == cols: row, col = row + 1, 0
+        col += 1
+    rows = max(rows, row)
+print(rc, "row pass" in text or "committing" in text, rows + 1)
+PY
+check "progress on a 24-column terminal stays on one row ($(cat "$TMPDIR/tty_res"): rc, drawn, rows)" \
+  '[ "$(cat "$TMPDIR/tty_res")" = "0 True 1" ] && grep -q "^batch .*30 new" "$TMPDIR/tty_out"'
 echo "ingest.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
