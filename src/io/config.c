@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/buf.h"
@@ -190,6 +191,11 @@ static int read_lines(const char *path, bool sep_ws, line_fn fn, void *ctx, qb_e
 {
   FILE *f = fopen(path, "r");
   if (!f) return QB_FAIL_ERRNO(err, errno == ENOENT ? QB_ENOTFOUND : QB_EIO, errno, "%s", path);
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen opens a folder; reading it said "read error" */
+    fclose(f);
+    return QB_FAIL(err, QB_EINVAL, "%s: is a folder, not a settings file", path);
+  }
   char line[CONF_LINE_MAX];
   int rc = QB_OK, no = 0;
   size_t total = 0;
@@ -227,7 +233,7 @@ static int read_lines(const char *path, bool sep_ws, line_fn fn, void *ctx, qb_e
     }
     rc = fn(ctx, path, no, trim(s), v, err);
   }
-  if (rc == QB_OK && ferror(f)) rc = QB_FAIL(err, QB_EIO, "%s: read error", path);
+  if (rc == QB_OK && ferror(f)) rc = QB_FAIL_ERRNO(err, QB_EIO, errno, "%s: read error", path);
   fclose(f);
   return rc;
 }
@@ -237,6 +243,9 @@ static int conf_line(void *ctx, const char *file, int line, char *key, char *val
   layer *l = ctx;
   int k = key_index(key);
   if (k < 0) return QB_FAIL(err, QB_EINVAL, "%s:%d: unknown key '%s' (see docs/S3.md)", file, line, key);
+  /* a second definition was dropped silently (the first won): an override appended at the end had no effect */
+  if (l->value[k])
+    return QB_FAIL(err, QB_EINVAL, "%s:%d: '%s' is set again (first at %s): keep one", file, line, key, l->source[k]);
   char src[600];
   snprintf(src, sizeof src, "%.560s:%d", file, line);
   return layer_set(l, k, value, strlen(value), src, err);
@@ -426,7 +435,11 @@ int qb_config_load(qb_config **out, const qb_config_options *opts, qb_err *err)
     else if (exists("qberg.conf")) conf = "qberg.conf";
     else if (exists(home_conf)) conf = home_conf;
   }
-  if (rc == QB_OK && conf) rc = read_lines(conf, false, conf_line, &l, err);
+  if (rc == QB_OK && conf) {
+    rc = read_lines(conf, false, conf_line, &l, err);
+    if (rc && !opts->config_file && conf != home_conf && strcmp(conf, "qberg.conf"))
+      qb_err_wrap(err, "$QBERG_CONFIG"); /* where the name came from: a stale variable is not a typed path */
+  }
   merge(c, &l);
   layer_free(&l);
 

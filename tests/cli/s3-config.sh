@@ -92,6 +92,20 @@ set -e
 [ $rc = 1 ] && grep -q "QB_EINVAL: nul.conf:2: NUL byte in the line" err && ok || bad "NUL byte: $(cat err)"
 [ $rc2 = 1 ] && grep -q "QB_EINVAL: long.conf:1: line longer than 8192 bytes" err2 && ok || bad "long line: $(cat err2)"
 
+# a key set twice was taken from its first line silently (an override appended at the end did nothing); a
+# folder given as the file said only "read error"; a $QBERG_CONFIG that is not there did not say where the
+# name came from
+printf 'warehouse = /data/wh\ns3.region = us\nwarehouse = /other/wh\n' >dup.conf
+mkdir -p conf.d
+set +e
+"$QBERG" --config dup.conf s3 config >/dev/null 2>err; rc=$?
+"$QBERG" --config conf.d s3 config >/dev/null 2>err2; rc2=$?
+QBERG_CONFIG=$TMPDIR/gone.conf "$QBERG" s3 config >/dev/null 2>err3; rc3=$?
+set -e
+[ $rc = 1 ] && grep -q "QB_EINVAL: dup.conf:3: 'warehouse' is set again (first at dup.conf:1)" err && ok || bad "duplicate key: $(cat err)"
+[ $rc2 = 1 ] && grep -q "QB_EINVAL: conf.d: is a folder, not a settings file" err2 && ok || bad "folder: $(cat err2)"
+[ $rc3 = 1 ] && grep -q 'QB_ENOTFOUND: \$QBERG_CONFIG: .*gone.conf' err3 && ok || bad "QBERG_CONFIG: $(cat err3)"
+
 # two Spark catalogs with a warehouse: ambiguous unless one is chosen
 rm qberg.conf
 cat >>spark/spark-defaults.conf <<'CONF'
