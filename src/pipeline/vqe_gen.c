@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/avro/ocf_writer.h"
 #include "pipeline/raw_vqe.h"
 #include "qberg/avro.h"
 #include "qberg/vqe.h"
@@ -519,6 +520,18 @@ static int write_avro(qb_fileio *io, const char *path, const qb_avro_schema *sch
   o.codec = QB_AVRO_CODEC_DEFLATE;
   int rc = qb_fileio_create(&w, io, path, QB_CREATE_OVERWRITE, err);
   if (!rc) rc = qb_avro_writer_open(&aw, w, schema, &o, err);
+  if (!rc) {
+    /* the sync marker from the record (its file name and text), not random: same seed, same bytes, as for
+     * .json files, whichever folder they are written to */
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    uint64_t h0 = qb_hash_bytes_final(
+        qb_hash_bytes_update(qb_hash_bytes_update(QB_HASH_BYTES_INIT, base, strlen(base)), text, n));
+    uint64_t h1 = qb_hash_u64(h0 ^ 0x9e3779b97f4a7c15ull);
+    uint8_t sync[16];
+    memcpy(sync, &h0, 8);
+    memcpy(sync + 8, &h1, 8);
+    qb_avro__writer_set_sync(aw, sync);
+  }
   if (!rc) rc = qb_avro_writer_append_json(aw, text, n, err);
   if (aw) {
     int rc2 = qb_avro_writer_close(aw, err);

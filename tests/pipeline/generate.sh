@@ -44,6 +44,8 @@ check "labels fit the qubits, energies decrease ($(grep bad "$TMPDIR/facts"))" '
 
 # the same records as .avro containers: the same rows, and both kinds ingest in one batch
 $G --experiments 40 --seed 5 --format avro --out "$TMPDIR/av" >/dev/null
+$G --experiments 40 --seed 5 --format avro --out "$TMPDIR/av2" >/dev/null
+check "same seed, same .avro bytes (the sync marker was random)" 'diff -r "$TMPDIR/av" "$TMPDIR/av2" >/dev/null'
 check "40 .avro files" '[ "$(ls "$TMPDIR/av/experiment.vqe" | grep -c "\.avro$")" = 40 ]'
 check ".avro files are Object Container Files" '[ "$(head -c 4 "$(ls "$TMPDIR"/av/experiment.vqe/*.avro | head -n 1)" | od -An -c | tr -d " ")" = "Obj001" ]'
 per_table() { python3 -c '

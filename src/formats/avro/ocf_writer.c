@@ -8,6 +8,7 @@
 
 #include "formats/avro/codec.h"
 #include "formats/avro/datum.h"
+#include "formats/avro/ocf_writer.h"
 #include "util/clock.h"
 
 /* A block is never larger than what our reader accepts by default (max_block_bytes). */
@@ -73,6 +74,11 @@ int qb_avro_writer_open(qb_avro_writer **out, qb_writer *dst, const qb_avro_sche
   }
   *out = w;
   return QB_OK;
+}
+
+void qb_avro__writer_set_sync(qb_avro_writer *w, const uint8_t sync[16])
+{
+  if (w && !w->header_done) memcpy(w->sync, sync, 16);
 }
 
 void qb_avro_writer_abort(qb_avro_writer *w)
