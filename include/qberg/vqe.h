@@ -228,7 +228,8 @@ typedef struct qb_vqe_gen_options {
 QB_API int qb_vqe_gen_record(char **out, size_t *out_n, char name[64], const qb_vqe_gen_options *o,
                              uint64_t index, qb_err *err) QB_WUR;
 /** Write o->count records as `dir`/experiment.vqe/{counter}-{unix_nano}.json (.avro with o->avro)
- *  through `io`. */
+ *  through `io`. A file already there with the same bytes is left as it is; one with other bytes is never
+ *  replaced: QB_EEXISTS naming it (an ingest keys raw files by name), the files before it written. */
 QB_API int qb_vqe_generate(qb_fileio *io, const char *dir, const qb_vqe_gen_options *o, qb_err *err) QB_WUR;
 
 #endif

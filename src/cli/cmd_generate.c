@@ -19,7 +19,8 @@ static void usage(void)
          "them): molecules H2, LiH, H2O, He2, BeH2, N2, NH3, He; basis sets sto3g, 6-31g, cc-pvdz with the\n"
          "matching qubit counts and Pauli Hamiltonians; several backends and optimizers; decreasing noisy\n"
          "energies. Iterations per run MIN-MAX (default 50-500, most runs near MIN). Same seed (default 1),\n"
-         "same files.\n");
+         "same files. A file of the same name already in DIR is never replaced: the same bytes are left,\n"
+         "other contents are an error (an ingest may have recorded that name).\n");
 }
 
 /* A count, seed or counter: decimal digits only. strtoull takes "-1" (as 2^64-1: --experiments -1 wrote files

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/buf_writer.h"
 #include "io/fileio_int.h"
 
 typedef struct mem_file {
@@ -44,5 +45,50 @@ int qb_file_from_memory(qb_file **out, const void *p, size_t n, const char *name
   f->base.size = n;
   f->base.path = path;
   *out = &f->base;
+  return QB_OK;
+}
+
+/* ---- a writer into a qb_buf (io/buf_writer.h) ---- */
+
+typedef struct buf_writer {
+  qb_writer base;
+  qb_buf *dst; /* borrowed */
+} buf_writer;
+
+static int buf_write(qb_writer *w, const void *p, size_t n, qb_err *err)
+{
+  return qb_buf_append(((buf_writer *)w)->dst, p, n, err);
+}
+
+static void buf_abort(qb_writer *w)
+{
+  if (!w) return;
+  free(w->path);
+  free(w);
+}
+
+static int buf_close(qb_writer *w, qb_err *err)
+{
+  (void)err;
+  buf_abort(w);
+  return QB_OK;
+}
+
+static const struct qb_writer_ops buf_writer_ops = {buf_write, buf_close, buf_abort};
+
+int qb_fileio__buf_writer(qb_writer **out, qb_buf *dst, qb_err *err)
+{
+  *out = NULL;
+  buf_writer *w = calloc(1, sizeof *w);
+  char *path = strdup("<memory>");
+  if (!w || !path) {
+    free(w);
+    free(path);
+    return QB_FAIL(err, QB_ENOMEM, "memory writer: out of memory");
+  }
+  w->base.ops = &buf_writer_ops;
+  w->base.path = path;
+  w->dst = dst;
+  *out = &w->base;
   return QB_OK;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "formats/avro/ocf_writer.h"
+#include "io/buf_writer.h"
 #include "pipeline/raw_vqe.h"
 #include "qberg/avro.h"
 #include "qberg/vqe.h"
@@ -511,28 +512,29 @@ int qb_vqe_gen_record(char **out_text, size_t *out_n, char name[64], const qb_vq
 
 /* One record as an Object Container File, as Kafka Connect's S3 sink with the AvroConverter writes it:
  * the producer's schema (raw_vqe_avro.c), deflate blocks. */
-static int write_avro(qb_fileio *io, const char *path, const qb_avro_schema *schema, const char *text, size_t n,
+/* One record as a one-record Object Container File, built in `out` (reset first). */
+static int avro_bytes(qb_buf *dst, const char *name, const qb_avro_schema *schema, const char *text, size_t n,
                       qb_err *err)
 {
+  qb_buf_reset(dst);
   qb_writer *w = NULL;
   qb_avro_writer *aw = NULL;
   qb_avro_write_options o = QB_AVRO_WRITE_OPTIONS_INIT;
   o.codec = QB_AVRO_CODEC_DEFLATE;
-  int rc = qb_fileio_create(&w, io, path, QB_CREATE_OVERWRITE, err);
+  int rc = qb_fileio__buf_writer(&w, dst, err);
   if (!rc) rc = qb_avro_writer_open(&aw, w, schema, &o, err);
   if (!rc) {
     /* the sync marker from the record (its file name and text), not random: same seed, same bytes, as for
      * .json files, whichever folder they are written to */
-    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     uint64_t h0 = qb_hash_bytes_final(
-        qb_hash_bytes_update(qb_hash_bytes_update(QB_HASH_BYTES_INIT, base, strlen(base)), text, n));
+        qb_hash_bytes_update(qb_hash_bytes_update(QB_HASH_BYTES_INIT, name, strlen(name)), text, n));
     uint64_t h1 = qb_hash_u64(h0 ^ 0x9e3779b97f4a7c15ull);
     uint8_t sync[16];
     memcpy(sync, &h0, 8);
     memcpy(sync + 8, &h1, 8);
     qb_avro__writer_set_sync(aw, sync);
+    rc = qb_avro_writer_append_json(aw, text, n, err);
   }
-  if (!rc) rc = qb_avro_writer_append_json(aw, text, n, err);
   if (aw) {
     int rc2 = qb_avro_writer_close(aw, err);
     if (!rc) rc = rc2;
@@ -546,6 +548,34 @@ static int write_avro(qb_fileio *io, const char *path, const qb_avro_schema *sch
   return rc;
 }
 
+/* Write a raw file unless it is there: generate never replaces one (an ingest keys its ledger by name, so a
+ * file replaced with other contents would never be read again). The same bytes already there are left as
+ * they are (the same command run twice); other bytes are QB_EEXISTS. */
+static int write_new(qb_fileio *io, const char *path, const void *p, size_t n, qb_err *err)
+{
+  qb_stat st;
+  qb_err probe = QB_ERR_INIT;
+  int rc = qb_fileio_stat(io, path, &st, &probe);
+  if (rc == QB_ENOTFOUND) return qb_fileio_write_all(io, path, p, n, QB_CREATE_OVERWRITE, err);
+  if (rc) {
+    *err = probe;
+    return rc;
+  }
+  bool same = st.size_bytes == n;
+  if (same) {
+    uint8_t *old = NULL;
+    size_t on = 0;
+    if ((rc = qb_fileio_read_all(&old, &on, io, path, n + 1, err)) != QB_OK) return rc;
+    same = on == n && (n == 0 || memcmp(old, p, n) == 0);
+    free(old);
+  }
+  if (same) return QB_OK;
+  return QB_FAIL(err, QB_EEXISTS,
+                 "a file of that name is there with other contents (written with other options?): generate does not "
+                 "replace a raw file, which an ingest may have recorded by name; write to an empty --out, or choose "
+                 "--first-counter past it");
+}
+
 int qb_vqe_generate(qb_fileio *io, const char *dir, const qb_vqe_gen_options *o, qb_err *err)
 {
   if (!io || !dir || !o) return QB_FAIL(err, QB_EINVAL, "qb_vqe_generate: missing argument");
@@ -555,6 +585,8 @@ int qb_vqe_generate(qb_fileio *io, const char *dir, const qb_vqe_gen_options *o,
     if (rc) return rc;
   }
   int rc = QB_OK;
+  qb_buf bytes;
+  qb_buf_init(&bytes, QB_BUF_NOLIMIT);
   size_t dn = strlen(dir);
   while (dn > 1 && dir[dn - 1] == '/') dn--;
   for (uint64_t i = 0; rc == QB_OK && i < o->count; i++) {
@@ -568,11 +600,16 @@ int qb_vqe_generate(qb_fileio *io, const char *dir, const qb_vqe_gen_options *o,
       break;
     }
     snprintf(path, sizeof path, "%.*s/experiment.vqe/%s", (int)dn, dir, name);
-    rc = o->avro ? write_avro(io, path, schema, text, n, err)
-                 : qb_fileio_write_all(io, path, text, n, QB_CREATE_OVERWRITE, err);
+    if (o->avro) {
+      rc = avro_bytes(&bytes, name, schema, text, n, err);
+      if (!rc) rc = write_new(io, path, bytes.p, bytes.n, err);
+    } else {
+      rc = write_new(io, path, text, n, err);
+    }
     free(text);
     if (rc) qb_err_wrap(err, "writing %s", path);
   }
+  qb_buf_free(&bytes);
   qb_avro_schema_free(schema);
   return rc;
 }

@@ -91,5 +91,17 @@ for bad in "--experiments -1" "--experiments 99999999999999999999" "--seed -1" "
   check "generate $bad: usage error, nothing written (rc $rc: $(head -n 1 "$TMPDIR/neg.err"))" \
     '[ $rc = 2 ] && [ ! -e "$TMPDIR/neg" ] && grep -q "^qberg generate: " "$TMPDIR/neg.err"'
 done
+# an existing folder: the same command again leaves the same files; other options would have replaced the
+# files under the same names with other contents, silently (an ingest that recorded them never reads them again)
+$G --experiments 3 --seed 41 --out "$TMPDIR/re" >/dev/null
+(cd "$TMPDIR/re" && md5sum experiment.vqe/*) >"$TMPDIR/re.md5"
+rc=0; $G --experiments 3 --seed 41 --out "$TMPDIR/re" >/dev/null 2>&1 || rc=$?
+check "the same generate twice into one folder: ok (rc $rc)" '[ $rc = 0 ]'
+rc=0; "$QBERG" generate --experiments 3 --seed 41 --iterations 2-3 --out "$TMPDIR/re" >/dev/null 2>"$TMPDIR/re.err" || rc=$?
+check "other options over existing files: QB_EEXISTS naming the file, files unchanged (rc $rc: $(cat "$TMPDIR/re.err"))" \
+  '[ $rc = 1 ] && grep -q "QB_EEXISTS: writing .*/re/experiment.vqe/1-[0-9]*.json: a file of that name is there with other contents" "$TMPDIR/re.err" && (cd "$TMPDIR/re" && md5sum -c --quiet "$TMPDIR/re.md5")'
+rc=0; $G --experiments 2 --seed 41 --format avro --out "$TMPDIR/re" >/dev/null 2>&1 || rc=$?
+rc2=0; $G --experiments 2 --seed 41 --format avro --out "$TMPDIR/re" >/dev/null 2>&1 || rc2=$?
+check ".avro next to .json of the same names, twice: ok (rc $rc $rc2)" '[ $rc = 0 ] && [ $rc2 = 0 ] && [ "$(ls "$TMPDIR/re/experiment.vqe" | wc -l)" = 5 ]'
 echo "generate.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
