@@ -33,7 +33,7 @@ static void usage(FILE *f)
           "the next batch that lists it.\n"
           "\n"
           "--watch polls the source every --interval seconds (default 10) and runs a batch when new files\n"
-          "appear, until SIGINT or SIGTERM, which stop it between batches (exit 0); a second one during a\n"
+          "appear, until SIGINT, SIGTERM or SIGHUP, which stop it between batches (exit 0); a second one during a\n"
           "batch ends it at once, as a kill (the next run recovers the batch). --json prints one JSON\n"
           "object per batch. On a terminal, stderr shows progress (files, MB/s, ETA).\n"
           "--dry-run reads and checks the new files (records, rejections) and writes nothing.\n"
@@ -246,6 +246,10 @@ static void install_handlers(void)
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  /* a terminal's hangup (its window closed) stops the watcher as SIGTERM does, rather than cutting the batch
+   * in flight; under nohup (SIGHUP ignored) it stays ignored */
+  struct sigaction old;
+  if (sigaction(SIGHUP, NULL, &old) == 0 && old.sa_handler != SIG_IGN) sigaction(SIGHUP, &sa, NULL);
 }
 
 /* Sleep `ms`, waking early when a stop was requested. */
@@ -376,7 +380,10 @@ int qb_cmd_ingest(qb_cli *cli)
   /* a watcher stopped by a signal says so (a supervisor's log shows why it ended, and that no batch was cut) */
   if (watch && stop_requested && status == QB_EXIT_OK)
     fprintf(stderr, "qberg: ingest --watch stopped by %s between batches\n",
-            stop_requested == SIGINT ? "SIGINT" : stop_requested == SIGTERM ? "SIGTERM" : "a signal");
+            stop_requested == SIGINT    ? "SIGINT"
+            : stop_requested == SIGTERM ? "SIGTERM"
+            : stop_requested == SIGHUP  ? "SIGHUP"
+                                        : "a signal");
 out:
   free(r);
   qb_fileio_free(raw_io);

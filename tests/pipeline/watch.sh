@@ -73,6 +73,28 @@ n3=$("$QBERG" -w "$W3" scan quantum_features.vqe_results --columns experiment_id
 n3all=$("$QBERG" -w "$W3" scan quantum_features.vqe_results --columns experiment_id --format csv | tail -n +2 | wc -l)
 check "the rerun recovers the cut batch: 120 experiments once each (got $n3 distinct of $n3all)" '[ "$n3" = 120 ] && [ "$n3all" = 120 ]'
 check "fsck after the cut batch" '"$QBERG" -w "$W3" fsck --all >/dev/null'
+# SIGHUP (the terminal closed) stops it as SIGTERM does (it killed the process, mid-batch if one ran);
+# under nohup (SIGHUP ignored when started) it stays ignored
+"$QBERG" -w "$W" ingest --raw "$R" --watch --interval 0.2 >/dev/null 2>"$TMPDIR/err4" &
+pid=$!
+sleep 0.5
+kill -HUP $pid
+set +e
+wait $pid; rc=$?
+set -e
+check "SIGHUP: exit 0 and says so (got $rc; $(cat "$TMPDIR/err4"))" \
+  '[ $rc = 0 ] && grep -q "^qberg: ingest --watch stopped by SIGHUP between batches$" "$TMPDIR/err4"'
+(trap '' HUP; exec "$QBERG" -w "$W" ingest --raw "$R" --watch --interval 0.2 >/dev/null 2>"$TMPDIR/err5") &
+pid=$!
+sleep 0.5
+kill -HUP $pid
+sleep 0.3
+alive=0; kill -0 $pid 2>/dev/null && alive=1
+kill -TERM $pid 2>/dev/null || true
+set +e
+wait $pid
+set -e
+check "SIGHUP ignored at start (nohup): still ignored" '[ $alive = 1 ]'
 check "usage: --watch with --batch-id is an error" '! "$QBERG" -w "$W" ingest --raw "$R" --watch --batch-id 0e4c2a8e-2f7b-4c4e-9d0a-1b2c3d4e5f60 2>/dev/null'
 echo "watch.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
