@@ -248,6 +248,18 @@ static int conf_line(void *ctx, const char *file, int line, char *key, char *val
     return QB_FAIL(err, QB_EINVAL, "%s:%d: '%s' is set again (first at %s): keep one", file, line, key, l->source[k]);
   char src[600];
   snprintf(src, sizeof src, "%.560s:%d", file, line);
+  /* a relative local path in the file is relative to the file's folder, not to where qberg runs: a
+   * ~/.config/qberg/qberg.conf saying "warehouse = wh" named a new, empty warehouse in every folder qberg was
+   * run from (and an ingest there filled it) */
+  const char *slash = strrchr(file, '/');
+  if ((k == K_WAREHOUSE || k == K_SPARK_DEFAULTS) && slash && *value && value[0] != '/' && !strstr(value, "://") &&
+      strncmp(value, "file:", 5)) {
+    char *path = qb_str_printf("%.*s/%s", (int)(slash - file), file, value);
+    if (!path) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+    int rc = layer_set(l, k, path, strlen(path), src, err);
+    free(path);
+    return rc;
+  }
   return layer_set(l, k, value, strlen(value), src, err);
 }
 

@@ -106,6 +106,18 @@ set -e
 [ $rc2 = 1 ] && grep -q "QB_EINVAL: conf.d: is a folder, not a settings file" err2 && ok || bad "folder: $(cat err2)"
 [ $rc3 = 1 ] && grep -q 'QB_ENOTFOUND: \$QBERG_CONFIG: .*gone.conf' err3 && ok || bad "QBERG_CONFIG: $(cat err3)"
 
+# a relative warehouse (or spark-defaults) in a settings file is relative to the file's folder: from
+# ~/.config/qberg/qberg.conf it named a new, empty warehouse in whatever folder qberg ran in
+mkdir -p sub/deeper
+printf 'warehouse = wh\n' >sub/qb.conf
+(cd sub/deeper && "$QBERG" --config ../qb.conf s3 config) >c9
+[ "$(val warehouse c9)" = "../wh" ] && ok || bad "relative warehouse in --config ../qb.conf: $(cat c9)"
+"$QBERG" --config "$TMPDIR/sub/qb.conf" s3 config >c10
+[ "$(val warehouse c10)" = "$TMPDIR/sub/wh" ] && ok || bad "relative warehouse in an absolute --config: $(cat c10)"
+printf 'warehouse = wh\n' >qb2.conf
+"$QBERG" --config qb2.conf s3 config >c11
+[ "$(val warehouse c11)" = "wh" ] && ok || bad "relative warehouse in ./qb2.conf: $(cat c11)"
+
 # two Spark catalogs with a warehouse: ambiguous unless one is chosen
 rm qberg.conf
 cat >>spark/spark-defaults.conf <<'CONF'
