@@ -192,6 +192,8 @@ int main(int argc, char **argv)
         cli.warehouse = argv[++i];
     } else if (!strncmp(a, "--warehouse=", 12)) {
       cli.warehouse = a + 12;
+    } else if (!strncmp(a, "--config=", 9)) { /* as --warehouse=: it was "unknown option" */
+      cli.config = a + 9;
     } else if (!strcmp(a, "--json")) {
       cli.json = true;
     } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {

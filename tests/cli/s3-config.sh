@@ -117,6 +117,8 @@ printf 'warehouse = wh\n' >sub/qb.conf
 printf 'warehouse = wh\n' >qb2.conf
 "$QBERG" --config qb2.conf s3 config >c11
 [ "$(val warehouse c11)" = "wh" ] && ok || bad "relative warehouse in ./qb2.conf: $(cat c11)"
+"$QBERG" --config=qb2.conf s3 config >c12
+[ "$(src warehouse c12)" = "qb2.conf:1" ] && ok || bad "--config=FILE (as --warehouse=): $(cat c12)"
 
 # two Spark catalogs with a warehouse: ambiguous unless one is chosen
 rm qberg.conf
