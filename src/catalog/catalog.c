@@ -88,7 +88,7 @@ static int dotted_path(qb_catalog *cat, const char *name, const char *what, char
 {
   *out = NULL;
   if (!cat->warehouse)
-    return QB_FAIL(err, QB_EINVAL, "%s '%s' is a name in the warehouse, but no warehouse is set (-w or QBERG_WAREHOUSE)",
+    return QB_FAIL(err, QB_EINVAL, "%s '%s' is a name in the warehouse, but no warehouse is set (-w, QBERG_WAREHOUSE or qberg.conf)",
                    what, name);
   for (const char *p = name;;) {
     const char *dot = strchr(p, '.');
@@ -315,7 +315,7 @@ int qb_catalog_list_namespaces(qb_catalog *cat, const char *parent, qb_catalog_n
   bool top = !parent || !*parent;
   char *dir;
   int rc = top ? (cat->warehouse ? ((dir = strdup(cat->warehouse)) ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory"))
-                                 : QB_FAIL(err, QB_EINVAL, "no warehouse is set (-w or QBERG_WAREHOUSE)"))
+                                 : QB_FAIL(err, QB_EINVAL, "no warehouse is set (-w, QBERG_WAREHOUSE or qberg.conf)"))
                : dotted_path(cat, parent, "namespace", &dir, err);
   if (rc) return rc;
   names subs;
@@ -374,7 +374,7 @@ int qb_catalog_list_tables(qb_catalog *cat, const char *ns, qb_catalog_name_fn f
   char *dir = NULL, *prefix = NULL;
   int rc;
   if (all) {
-    if (!cat->warehouse) return QB_FAIL(err, QB_EINVAL, "no warehouse is set (-w or QBERG_WAREHOUSE)");
+    if (!cat->warehouse) return QB_FAIL(err, QB_EINVAL, "no warehouse is set (-w, QBERG_WAREHOUSE or qberg.conf)");
     dir = strdup(cat->warehouse);
     prefix = strdup("");
     rc = dir && prefix ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");

@@ -243,6 +243,9 @@ static int conf_line(void *ctx, const char *file, int line, char *key, char *val
   layer *l = ctx;
   int k = key_index(key);
   if (k < 0) return QB_FAIL(err, QB_EINVAL, "%s:%d: unknown key '%s' (see docs/S3.md)", file, line, key);
+  /* "key =" set the key to "", which hid the later sources and then read as unset ("no warehouse is set") */
+  if (!*value)
+    return QB_FAIL(err, QB_EINVAL, "%s:%d: '%s' has no value (remove the line to leave it unset)", file, line, key);
   /* a second definition was dropped silently (the first won): an override appended at the end had no effect */
   if (l->value[k])
     return QB_FAIL(err, QB_EINVAL, "%s:%d: '%s' is set again (first at %s): keep one", file, line, key, l->source[k]);

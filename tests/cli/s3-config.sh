@@ -105,6 +105,12 @@ set -e
 [ $rc = 1 ] && grep -q "QB_EINVAL: dup.conf:3: 'warehouse' is set again (first at dup.conf:1)" err && ok || bad "duplicate key: $(cat err)"
 [ $rc2 = 1 ] && grep -q "QB_EINVAL: conf.d: is a folder, not a settings file" err2 && ok || bad "folder: $(cat err2)"
 [ $rc3 = 1 ] && grep -q 'QB_ENOTFOUND: \$QBERG_CONFIG: .*gone.conf' err3 && ok || bad "QBERG_CONFIG: $(cat err3)"
+# "warehouse =" set it to "", which read as unset: "no warehouse is set (-w or QBERG_WAREHOUSE)"
+printf 's3.region = us\nwarehouse =\n' >empty.conf
+set +e
+"$QBERG" --config empty.conf tables >/dev/null 2>err; rc=$?
+set -e
+[ $rc = 1 ] && grep -q "QB_EINVAL: empty.conf:2: 'warehouse' has no value" err && ok || bad "empty value: $(cat err)"
 
 # a relative warehouse (or spark-defaults) in a settings file is relative to the file's folder: from
 # ~/.config/qberg/qberg.conf it named a new, empty warehouse in whatever folder qberg ran in
