@@ -50,8 +50,9 @@ static void usage(FILE *f)
 typedef struct progress_state {
   int64_t last_ms;
   bool shown;
-  const char *phase;      /* the phase shown; rates and ETA count from its start */
-  int64_t phase_start_ms; /* elapsed_ms when it started */
+  const char *phase;      /* the phase shown; rates and ETA count from its first report */
+  int64_t phase_start_ms; /* elapsed_ms at that report */
+  uint64_t phase_bytes0;  /* bytes_done at that report (the first file's bytes, read before it) */
 } progress_state;
 
 static int64_t mono_ms(void)
@@ -91,15 +92,24 @@ static void on_progress(void *ctx, const qb_ingest_progress *p)
   if (s->phase != p->phase) {
     s->phase = p->phase;
     s->phase_start_ms = p->elapsed_ms;
+    s->phase_bytes0 = p->bytes_done;
   }
+  /* the rate of the bytes read since the phase's first report (that report's bytes were read in a time not
+   * known here: counting them over no time said "0.0 MB/s  ETA 0s" with every file still to read) */
   double secs = (double)(p->elapsed_ms - s->phase_start_ms) / 1000.0;
-  double mbs = secs > 0 ? (double)p->bytes_done / 1e6 / secs : 0;
-  double eta = p->bytes_done && p->bytes_total > p->bytes_done
-                   ? secs * (double)(p->bytes_total - p->bytes_done) / (double)p->bytes_done
-                   : 0;
-  snprintf(line, sizeof line, "%s pass: %llu/%llu files  %.1f/%.1f MB  %.1f MB/s  ETA %.0fs",
-           !strcmp(p->phase, "types") ? "type" : "row", (unsigned long long)p->files_done,
-           (unsigned long long)p->files_total, (double)p->bytes_done / 1e6, (double)p->bytes_total / 1e6, mbs, eta);
+  uint64_t since = p->bytes_done - s->phase_bytes0;
+  const char *what = !strcmp(p->phase, "types") ? "type" : "row";
+  int k = snprintf(line, sizeof line, "%s pass: %llu/%llu files  %.1f/%.1f MB", what, (unsigned long long)p->files_done,
+                   (unsigned long long)p->files_total, (double)p->bytes_done / 1e6, (double)p->bytes_total / 1e6);
+  if (k > 0 && (size_t)k < sizeof line) {
+    if (secs > 0 && since > 0) {
+      double bps = (double)since / secs;
+      double eta = p->bytes_total > p->bytes_done ? (double)(p->bytes_total - p->bytes_done) / bps : 0;
+      snprintf(line + k, sizeof line - (size_t)k, "  %.1f MB/s  ETA %.0fs", bps / 1e6, eta);
+    } else if (p->files_done < p->files_total) {
+      snprintf(line + k, sizeof line - (size_t)k, "  -- MB/s  ETA --");
+    }
+  }
   progress_line(line);
 }
 
@@ -338,7 +348,7 @@ int qb_cmd_ingest(qb_cli *cli)
     return qb_cli_fail(&err);
   }
   o.raw_io = raw_io;
-  progress_state ps = {0, false, NULL, 0};
+  progress_state ps = {0, false, NULL, 0, 0};
   if (!cli->json && isatty(STDERR_FILENO)) {
     o.progress = on_progress;
     o.progress_ctx = &ps;

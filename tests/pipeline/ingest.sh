@@ -221,5 +221,29 @@ print(rc, "row pass" in text or "committing" in text, rows + 1)
 PY
 check "progress on a 24-column terminal stays on one row ($(cat "$TMPDIR/tty_res"): rc, drawn, rows)" \
   '[ "$(cat "$TMPDIR/tty_res")" = "0 True 1" ] && grep -q "^batch .*30 new" "$TMPDIR/tty_out"'
+# its first frame, one file read, has no rate yet: it said "0.0 MB/s  ETA 0s" with 29 files to go
+rm -rf "$TMPDIR/tty_wh"
+python3 - "$QBERG" "$TMPDIR/tty_wh" "$TMPDIR/tty_raw" >"$TMPDIR/tty_first" <<'PY'
+import os, pty, re, subprocess, sys
+q, wh, raw = sys.argv[1:]
+master, slave = pty.openpty()
+p = subprocess.Popen([q, "-w", wh, "ingest", "--raw", raw, "--threads", "1", "--no-features"], stdout=subprocess.DEVNULL, stderr=slave)
+os.close(slave)
+data = b""
+while True:
+    try:
+        b = os.read(master, 65536)
+    except OSError:
+        break
+    if not b:
+        break
+    data += b
+p.wait()
+frames = [f for f in data.decode("latin-1").replace("\x1b[K", "").split("\r") if f.startswith("row pass")]
+first = frames[0] if frames else ""
+m = re.match(r"row pass: (\d+)/(\d+) ", first)
+print("ok" if m and int(m.group(1)) < int(m.group(2)) and "ETA 0s" not in first and "ETA --" in first else "bad: " + first)
+PY
+check "the first progress frame shows no rate or ETA yet ($(cat "$TMPDIR/tty_first"))" '[ "$(cat "$TMPDIR/tty_first")" = ok ]'
 echo "ingest.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
