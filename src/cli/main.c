@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* qberg: the command-line front end. Exit codes: 0 ok, 1 error, 2 usage. */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __GLIBC__ /* defined by the libc headers above */
@@ -173,6 +175,20 @@ static void want_huge_pages(const char *verb, char **argv)
 #endif
 }
 
+/* A verb's output that did not reach stdout (a full disk under `scan ... > out.csv`, /dev/full, a closed
+ * descriptor) was lost with exit 0: the verb's status stands only when every byte was written. */
+static int stdout_checked(int status)
+{
+  errno = 0;
+  bool bad = fflush(stdout) != 0;
+  int e = errno;
+  bad |= ferror(stdout) != 0;
+  if (!bad) return status;
+  fprintf(stderr, "qberg: QB_EIO: writing standard output: %s (the output is incomplete)\n",
+          e ? strerror(e) : "write error");
+  return status == QB_EXIT_OK ? QB_EXIT_ERROR : status;
+}
+
 int main(int argc, char **argv)
 {
   tune_allocator();
@@ -229,7 +245,7 @@ int main(int argc, char **argv)
     }
   }
   for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
-    if (!strcmp(cli.argv[0], commands[k].name)) return commands[k].run(&cli);
+    if (!strcmp(cli.argv[0], commands[k].name)) return stdout_checked(commands[k].run(&cli));
   fprintf(stderr, "qberg: unknown verb '%s'\n", cli.argv[0]);
   usage(stderr);
   return QB_EXIT_USAGE;

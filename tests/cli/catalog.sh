@@ -170,4 +170,12 @@ PY
 "$QBERG" snapshots "$TMPDIR/old1969" | grep -q "^1222714758486840798 .* 1969-12-31T23:59:58.999Z " || fail "snapshots before 1970: $("$QBERG" snapshots "$TMPDIR/old1969")"
 "$QBERG" history "$TMPDIR/old1969" | grep -q "^1969-12-31T23:59:58.999Z 1222714758486840798 " || fail "history before 1970: $("$QBERG" history "$TMPDIR/old1969")"
 "$QBERG" metadata show "$(ls "$TMPDIR"/old1969/metadata/*.metadata.json | sort | tail -n 1)" | grep -q "1969-12-31T23:59:58.999Z" || fail "metadata show before 1970"
+# output that cannot be written (a full disk under `scan > out.csv`) is an error: it was lost with exit 0
+if [ -w /dev/full ]; then
+  rc=0; q tables >/dev/full 2>"$TMPDIR/err" || rc=$?
+  [ $rc = 1 ] && grep -q "^qberg: QB_EIO: writing standard output: No space left on device" "$TMPDIR/err" \
+    || fail "tables > /dev/full: rc $rc, $(cat "$TMPDIR/err")"
+  rc=0; q scan db.t --format csv >/dev/full 2>/dev/null || rc=$?
+  [ $rc = 1 ] || fail "scan > /dev/full: rc $rc"
+fi
 echo "catalog.sh: all checks passed"
