@@ -113,10 +113,14 @@ static void on_progress(void *ctx, const qb_ingest_progress *p)
   progress_line(line);
 }
 
+/* After a batch: the next one (--watch) starts its phases afresh. Its "rows" phase was taken for the one of the
+ * batch before, timed from that batch's start: rates of 0.0 MB/s and negative ETAs. */
 static void progress_clear(progress_state *s)
 {
   if (s->shown) fprintf(stderr, "\r\033[K");
   s->shown = false;
+  s->phase = NULL;
+  s->last_ms = 0;
 }
 
 /* ---- output ---- */

@@ -95,6 +95,44 @@ set +e
 wait $pid
 set -e
 check "SIGHUP ignored at start (nohup): still ignored" '[ $alive = 1 ]'
+# progress on a terminal across batches: a second batch's "rows" phase was timed from the first batch's start
+# (0.0 MB/s, negative ETAs)
+$QBERG generate --experiments 30 --iterations 50-120 --seed 24 --out "$TMPDIR/g4" >/dev/null
+$QBERG generate --experiments 30 --iterations 50-120 --seed 25 --first-counter 200 --out "$TMPDIR/g5" >/dev/null
+python3 - "$QBERG" "$TMPDIR/wh5" "$TMPDIR/raw5" "$TMPDIR/g4/experiment.vqe" "$TMPDIR/g5/experiment.vqe" >"$TMPDIR/tty5" <<'PY'
+import os, pty, re, select, shutil, signal, subprocess, sys, time
+q, wh, raw, src1, src2 = sys.argv[1:]
+os.makedirs(raw + "/experiment.vqe")
+master, slave = pty.openpty()
+def deliver(src):
+    for f in sorted(os.listdir(src)):
+        tmp = os.path.join(raw, "experiment.vqe", "." + f)
+        shutil.copy(os.path.join(src, f), tmp)
+        os.rename(tmp, os.path.join(raw, "experiment.vqe", f))
+p = subprocess.Popen([q, "-w", wh, "ingest", "--raw", raw, "--watch", "--interval", "0.2", "--threads", "1",
+                      "--no-features"], stdout=subprocess.DEVNULL, stderr=slave)
+os.close(slave)
+data = b""
+def pump(t):
+    global data
+    end = time.time() + t
+    while time.time() < end:
+        if select.select([master], [], [], 0.05)[0]:
+            try:
+                data += os.read(master, 65536)
+            except OSError:
+                return
+deliver(src1); pump(4)
+mark = len(data)
+deliver(src2); pump(4)
+p.send_signal(signal.SIGTERM); pump(1); p.wait()
+frames = lambda b: [f for f in b.decode("latin-1").replace("\x1b[K", "").split("\r") if f.startswith("row pass")]
+second = frames(data[mark:])
+neg = [f for f in frames(data) if "ETA -" in f and "ETA --" not in f]
+rated = [f for f in second if re.search(r"  [0-9.]*[1-9][0-9.]* MB/s  ETA [0-9]", f)]
+print("ok" if second and not neg and rated else "bad: second %r negative %r" % (second[:4], neg[:2]))
+PY
+check "a second batch's progress has its own rate, no negative ETA ($(cat "$TMPDIR/tty5"))" '[ "$(cat "$TMPDIR/tty5")" = ok ]'
 check "usage: --watch with --batch-id is an error" '! "$QBERG" -w "$W" ingest --raw "$R" --watch --batch-id 0e4c2a8e-2f7b-4c4e-9d0a-1b2c3d4e5f60 2>/dev/null'
 echo "watch.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
