@@ -26,7 +26,8 @@ int qb_cli_config(qb_config **out, const qb_cli *cli, qb_err *err)
 int qb_cli_config_option(qb_config *cfg, const char *verb, const char *kv, qb_err *err)
 {
   const char *eq = strchr(kv, '=');
-  if (!eq || eq == kv) return QB_FAIL(err, QB_EINVAL, "qberg %s: -o expects KEY=VALUE, got '%s'", verb, kv);
+  (void)verb; /* the callers' usage error names the verb ("qberg s3: qberg s3: -o expects" said it twice) */
+  if (!eq || eq == kv) return QB_FAIL(err, QB_EINVAL, "-o expects KEY=VALUE, got '%s'", kv);
   char key[128];
   snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
   return qb_config_set(cfg, key, eq + 1, err);

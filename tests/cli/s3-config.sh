@@ -123,6 +123,10 @@ printf 'warehouse = wh\n' >sub/qb.conf
 printf 'warehouse = wh\n' >qb2.conf
 "$QBERG" --config qb2.conf s3 config >c11
 [ "$(val warehouse c11)" = "wh" ] && ok || bad "relative warehouse in ./qb2.conf: $(cat c11)"
+set +e
+"$QBERG" s3 -o =1 config >/dev/null 2>err; rc=$?
+set -e
+[ $rc = 2 ] && [ "$(head -n 1 err)" = "qberg s3: -o expects KEY=VALUE, got '=1'" ] && ok || bad "-o =1: $(cat err)"
 "$QBERG" --config=qb2.conf s3 config >c12
 [ "$(src warehouse c12)" = "qb2.conf:1" ] && ok || bad "--config=FILE (as --warehouse=): $(cat c12)"
 
