@@ -47,6 +47,8 @@ static void usage(FILE *f)
 
 /* ---- progress (stderr, TTY only) ---- */
 
+static volatile sig_atomic_t line_open; /* a progress line is on stderr, not ended by a newline (signal notes) */
+
 typedef struct progress_state {
   int64_t last_ms;
   bool shown;
@@ -82,6 +84,7 @@ static void on_progress(void *ctx, const qb_ingest_progress *p)
   if (!last && now - s->last_ms < 100) return;
   s->last_ms = now;
   s->shown = true;
+  line_open = 1;
   char line[256];
   if (!strcmp(p->phase, "commit")) {
     snprintf(line, sizeof line, "committing tables %llu/%llu", (unsigned long long)p->files_done,
@@ -119,6 +122,7 @@ static void progress_clear(progress_state *s)
 {
   if (s->shown) fprintf(stderr, "\r\033[K");
   s->shown = false;
+  line_open = 0;
   s->phase = NULL;
   s->last_ms = 0;
 }
@@ -228,6 +232,14 @@ static void print_summary(const qb_ingest_report *r)
 /* ---- --watch ---- */
 
 static volatile sig_atomic_t stop_requested, in_batch;
+/* A note from the signal handler: on a new line when a progress line is open, else as a line of its own
+ * (a leading blank line in a supervisor's log said nothing). */
+static void signal_note(const char *msg, size_t n)
+{
+  size_t skip = line_open ? 0 : 1; /* msg starts with '\n' */
+  ssize_t w = write(STDERR_FILENO, msg + skip, n - skip);
+  (void)w;
+}
 
 /* The first SIGINT/SIGTERM lets the batch in flight finish (and says so: a batch over a large backlog runs for
  * minutes, and a Ctrl-C that shows nothing gets pressed again); a second one during that batch ends the process
@@ -237,17 +249,16 @@ static void on_signal(int sig)
 {
   if (stop_requested && in_batch) {
     static const char msg[] = "\nqberg: second signal: ending the batch now; the next run recovers it\n";
-    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
-    (void)w;
+    signal_note(msg, sizeof msg - 1);
     signal(sig, SIG_DFL);
     raise(sig); /* delivered when the handler returns */
     return;
   }
   stop_requested = sig ? sig : 1; /* which signal, for the closing message */
   if (in_batch) {
-    static const char msg[] = "\nqberg: stopping after the batch in flight (a second SIGINT or SIGTERM ends it now)\n";
-    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
-    (void)w;
+    static const char msg[] = "\nqberg: stopping after the batch in flight (a second signal ends it now)\n";
+    signal_note(msg, sizeof msg - 1);
+    line_open = 0;
   }
 }
 

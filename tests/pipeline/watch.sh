@@ -68,6 +68,7 @@ wait $pid; rc=$?
 set -e
 check "second SIGTERM during a batch: ended by it (got $rc; $(tr '\n' ' ' <"$TMPDIR/err3" | head -c 300))" '[ $rc = 143 ]'
 check "first signal: says the batch in flight finishes" 'grep -q "^qberg: stopping after the batch in flight" "$TMPDIR/err3"'
+check "the notes are lines of their own, no blank line when stderr is no terminal" '! grep -q "^\$" "$TMPDIR/err3"'
 "$QBERG" -w "$W3" ingest --raw "$TMPDIR/g3" >/dev/null
 n3=$("$QBERG" -w "$W3" scan quantum_features.vqe_results --columns experiment_id --format csv | tail -n +2 | sort -u | wc -l)
 n3all=$("$QBERG" -w "$W3" scan quantum_features.vqe_results --columns experiment_id --format csv | tail -n +2 | wc -l)
