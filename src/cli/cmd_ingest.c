@@ -218,8 +218,8 @@ static void print_summary(const qb_ingest_report *r)
               "their raw files again (under new names) puts their rows back.\n",
               QB_VQE_NAMESPACE, qb_vqe_table_describe((qb_vqe_table)t)->name);
   if (r->files_skipped)
-    printf("skipped: %llu raw files gone or changed since the listing (not recorded: a later batch processes "
-           "them if they are there then)\n",
+    printf("skipped: %llu raw files, not recorded: gone or changed since the listing (a later batch processes "
+           "them if they are there then), or a path that is not valid UTF-8 (until renamed); each named on stderr\n",
            (unsigned long long)r->files_skipped);
   for (size_t i = 0; i < r->n_skipped && i < 10; i++) fprintf(stderr, "skipped %s\n", r->skipped[i].reason);
   for (size_t i = 0; i < r->n_rejects && i < 10; i++) fprintf(stderr, "rejected %s\n", r->rejects[i].reason);

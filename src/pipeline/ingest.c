@@ -748,12 +748,48 @@ static void topics_final(ingest_run *r)
   r->types = r->tt[r->cur];
 }
 
+static void add_skip(qb_ingest_report *rep, const char *file, const char *reason);
+
+/* A path that is not valid UTF-8 for the report: each byte that is not part of well-formed UTF-8 as \xNN
+ * (a backslash as \\), into out[cap]. */
+static void escape_path(char *out, size_t cap, const char *p)
+{
+  size_t o = 0, n = strlen(p);
+  for (size_t i = 0; i < n && o + 5 < cap;) {
+    size_t k = 1;
+    while (k <= 4 && i + k <= n && !qb_vqe_utf8_valid(p + i, k)) k++;
+    if (k <= 4 && i + k <= n && p[i] != '\\') {
+      if (o + k >= cap) break;
+      memcpy(out + o, p + i, k);
+      o += k;
+      i += k;
+    } else {
+      o += (size_t)snprintf(out + o, cap - o, p[i] == '\\' ? "\\\\" : "\\x%02x", (unsigned char)p[i]);
+      i++;
+    }
+  }
+  out[o] = 0;
+}
+
 static int discover(ingest_run *r, qb_err *err)
 {
   int rc = qb_ledger_open(&r->ledger, r->ledger_t, r->ledger_schema, err);
   if (rc == QB_OK) rc = qb_ledger_discover(&r->files, &r->rep->files_seen, &r->ledger, r->io, r->opts->raw, err);
   r->rep->ledger_rows_read = r->ledger.rows_read;
   if (rc) return rc;
+  /* raw files whose path is not valid UTF-8: skipped in every batch until renamed (their path would go into
+   * string columns, which every reader of the tables refuses then), and said so */
+  uint64_t named = r->ledger.bad_paths < QB_LEDGER_BAD_PATHS ? r->ledger.bad_paths : QB_LEDGER_BAD_PATHS;
+  for (uint64_t i = 0; i < named; i++) {
+    char esc[sizeof r->rep->skipped[0].file], why[sizeof r->rep->skipped[0].reason];
+    escape_path(esc, sizeof esc, r->ledger.bad_path[i]);
+    snprintf(why, sizeof why,
+             "%.700s: its path is not valid UTF-8 (bytes shown as \\xNN), and Iceberg strings (the ledger's file "
+             "column, processing_metadata) must be: rename it; it is left out of every batch until then",
+             esc);
+    add_skip(r->rep, esc, why);
+  }
+  r->rep->files_skipped += r->ledger.bad_paths - named; /* counted, not named */
   size_t k = r->files.n;
   r->rep->files_new = k;
   size_t n = k ? k : 1;

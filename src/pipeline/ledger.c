@@ -6,6 +6,7 @@
  * in the range differs (a late file with an old name, a deleted or restored raw file) falls back to reading
  * the whole `file` column, as does a ledger without the summary (older warehouses, foreign commits). */
 #include "pipeline/ledger.h"
+#include "pipeline/raw_vqe.h"
 #include "pipeline/table_binding.h"
 
 #include <inttypes.h>
@@ -400,6 +401,19 @@ static bool is_raw_name(const char *base)
   return base[0] != '.' && (qb_str_has_suffix(base, ".json") || qb_str_has_suffix(base, ".avro"));
 }
 
+/* A raw file whose path is not valid UTF-8 is left out (ledger.h); pass one notes it. */
+static bool bad_path(list_ctx *c, const char *path)
+{
+  if (qb_vqe_utf8_valid(path, strlen(path))) return false;
+  qb_ledger *l = c->l;
+  if (c->pass == 1) {
+    if (l->bad_paths < QB_LEDGER_BAD_PATHS && !(l->bad_path[l->bad_paths] = strdup(path)) && !c->rc)
+      c->rc = QB_FAIL(&c->err, QB_ENOMEM, "out of memory listing raw files");
+    l->bad_paths++;
+  }
+  return true;
+}
+
 /* Pass one, before the listing stats the file (on_listed's pass one for the files whose size is not needed
  * yet): a raw file inside its folder's recorded range is only counted (decided after the listing by the
  * folder's count and sum); one in the last batch's range is a candidate that is most likely in the ledger,
@@ -413,7 +427,7 @@ static bool want_listed(void *ctx, const char *path)
   size_t dn;
   const char *base;
   split(path, &dn, &base);
-  if (!is_raw_name(base)) return false;
+  if (!is_raw_name(base) || bad_path(c, path)) return false;
   qb_ledger_dir *d = find_dir(c->l, path, dn);
   if (!d) return true;
   bool inside = within(&d->r, base);
@@ -464,6 +478,10 @@ static int on_listed(void *ctx, const char *path, const qb_stat *st, qb_err *err
   const char *base;
   split(path, &dn, &base);
   if (!is_raw_name(base)) return QB_OK;
+  if (bad_path(c, path)) { /* S3 lists without asking want_listed */
+    if (c->rc) *err = c->err;
+    return c->rc;
+  }
   qb_ledger_dir *d = find_dir(l, path, dn);
   bool inside = d && within(&d->r, base);
   uint64_t h = qb_hash_bytes(path, strlen(path));
@@ -600,4 +618,6 @@ void qb_ledger_close(qb_ledger *l)
   qb_u64set_free(&l->seen);
   free(l->file_col);
   l->file_col = NULL;
+  for (uint64_t i = 0; i < l->bad_paths && i < QB_LEDGER_BAD_PATHS; i++) free(l->bad_path[i]);
+  l->bad_paths = 0;
 }

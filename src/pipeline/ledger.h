@@ -62,14 +62,22 @@ typedef struct qb_ledger {
   bool all_read, tail_read;
   qb_u64set seen;   /* path hashes of the ledger rows read */
   uint64_t rows_read;
+  /* raw files whose path is not valid UTF-8, left out of the listing (Iceberg strings, the ledger's `file`
+   * and processing_metadata's source_data_info among them, must be UTF-8): their count, and the first
+   * QB_LEDGER_BAD_PATHS of them (owned) */
+  uint64_t bad_paths;
+  char *bad_path[8];
 } qb_ledger;
+
+#define QB_LEDGER_BAD_PATHS 8
 
 /** Read the summary of the ledger's current snapshot (and every row when it has no usable one). `schema`:
  * the pipeline's schema of the ledger (its `file` column is read by field id). */
 int qb_ledger_open(qb_ledger *l, qb_table *table, const qb_schema *schema, qb_err *err);
 /**
  * List `prefix` (.json and .avro files, not hidden) into `out` the files not in the ledger, sorted by
- * folder, then counter and nanoseconds; *listed counts every listed raw file.
+ * folder, then counter and nanoseconds; *listed counts every listed raw file. A raw file whose path is not
+ * valid UTF-8 is neither listed nor counted: l->bad_paths counts them (the caller reports them).
  */
 int qb_ledger_discover(qb_raw_list *out, uint64_t *listed, qb_ledger *l, qb_fileio *io, const char *prefix,
                        qb_err *err);

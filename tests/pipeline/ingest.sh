@@ -245,5 +245,27 @@ m = re.match(r"row pass: (\d+)/(\d+) ", first)
 print("ok" if m and int(m.group(1)) < int(m.group(2)) and "ETA 0s" not in first and "ETA --" in first else "bad: " + first)
 PY
 check "the first progress frame shows no rate or ETA yet ($(cat "$TMPDIR/tty_first"))" '[ "$(cat "$TMPDIR/tty_first")" = ok ]'
+# a raw topic folder whose name is not valid UTF-8 (a Latin-1 name): its files are skipped, named on stderr with
+# the byte as \xff, in every batch until renamed; before, the path went raw into the ledger's file column and
+# processing_metadata, and DuckDB refused both tables ("Invalid string encoding")
+U="$TMPDIR/utf"
+bad="$U/raw/topic$(printf '\xff')"
+mkdir -p "$bad" "$U/raw/ok"
+cp "$D"/experiments/experiment.vqe/*.json "$U/raw/ok/"
+ls "$D"/experiments/experiment.vqe/*.json | head -2 | xargs -I{} cp {} "$bad/"
+"$QBERG" -w "$U/wh" --json ingest --raw "$U/raw" --no-features >"$U/r1.json" 2>"$U/err1" || true
+check "a non-UTF-8 folder's files are skipped, the others ingested" \
+  '[ "$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d[\"files_skipped\"], d[\"files_new\"], all(\"topic\\\\xff/\" in s[\"file\"] and \"not valid UTF-8\" in s[\"reason\"] for s in d[\"skipped_inputs\"]))" "$U/r1.json")" = "2 8 True" ]'
+ok_dd=1
+for f in $(find "$U/wh/quantum_features/ingested_files" "$U/wh/quantum_features/processing_metadata" -name '*.parquet'); do
+  node "$QB_ORACLES/parquet-rows.mjs" "$f" >/dev/null 2>>"$U/dd" || ok_dd=0
+done
+check "DuckDB reads the ledger and processing_metadata ($(head -c 300 "$U/dd" 2>/dev/null))" '[ $ok_dd = 1 ]'
+"$QBERG" -w "$U/wh" ingest --raw "$U/raw" --no-features >/dev/null 2>"$U/err2" || true
+check "the next batch skips them again and says why on stderr" 'grep -q "topic\\\\xff/.*: its path is not valid UTF-8" "$U/err2"'
+mv "$bad" "$U/raw/topic_latin1"
+"$QBERG" -w "$U/wh" --json ingest --raw "$U/raw" --no-features >"$U/r3.json" 2>/dev/null || true
+check "renamed, they are ingested" \
+  '[ "$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d[\"files_skipped\"], d[\"files_new\"])" "$U/r3.json")" = "0 2" ]'
 echo "ingest.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
