@@ -16,6 +16,7 @@
 #include "io/uri.h"
 #include "qberg/s3.h"
 #include "util/clock.h"
+#include "util/hash.h"
 #include "util/str.h"
 
 #define S3_MIN_PART ((size_t)5 << 20)      /* S3: every part but the last is at least 5 MiB */
@@ -526,13 +527,37 @@ typedef struct list_ctx {
   qb_list_fn fn;
   void *ctx;
   qb_buf path;
+  qb_buf last;          /* the greatest key reported so far */
+  bool any;             /* `last` is set */
+  qb_u64set recent[2];  /* hashes of the keys of the previous page and of this one */
+  int cur;              /* recent[cur] is this page's */
 } list_ctx;
 
+/* S3 lists keys in ascending byte order, each once. A key that does not come after the last one reported is a
+ * repeat when it was on this page or the one before (a store whose pages overlap, or that repeats an entry):
+ * it is skipped. Every key was reported as often as the store listed it: ingest read a repeated raw file twice
+ * in one batch and committed its rows twice (found by exploreM). Any other key out of order is reported (never
+ * lost). */
 static int list_entry(void *ctx, const qb_s3_list_entry *e, qb_err *err)
 {
   list_ctx *l = ctx;
+  uint64_t h = qb_hash_bytes(e->key, e->key_n);
+  bool after = true;
+  if (l->any) {
+    size_t m = e->key_n < l->last.n ? e->key_n : l->last.n;
+    int c = memcmp(e->key, l->last.p, m);
+    after = c > 0 || (c == 0 && e->key_n > l->last.n);
+  }
+  if (!after && (qb_u64set_has(&l->recent[0], h) || qb_u64set_has(&l->recent[1], h))) return QB_OK;
+  int rc = qb_u64set_add(&l->recent[l->cur], h, err);
+  if (rc) return rc;
+  if (after) {
+    qb_buf_reset(&l->last);
+    if ((rc = qb_buf_append(&l->last, e->key, e->key_n, err))) return rc;
+    l->any = true;
+  }
   qb_buf_reset(&l->path);
-  int rc = qb_buf_printf(&l->path, err, "s3://%s/", l->bucket);
+  rc = qb_buf_printf(&l->path, err, "s3://%s/", l->bucket);
   if (rc == QB_OK) rc = qb_buf_append(&l->path, e->key, e->key_n, err);
   if (rc == QB_OK) rc = qb_buf_cstr(&l->path, err);
   if (rc) return rc;
@@ -546,8 +571,11 @@ static int s3_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, 
   qb_uri u;
   int rc = s3_uri(&u, prefix, true, err);
   if (rc) return rc;
-  list_ctx l = {u.bucket, fn, ctx, {0}};
+  list_ctx l = {.bucket = u.bucket, .fn = fn, .ctx = ctx};
   qb_buf_init(&l.path, 1 << 20);
+  qb_buf_init(&l.last, 1 << 20);
+  qb_u64set_init(&l.recent[0]);
+  qb_u64set_init(&l.recent[1]);
   qb_buf page;
   qb_buf_init(&page, S3_XML_MAX);
   char *token = NULL;
@@ -564,6 +592,10 @@ static int s3_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, 
     if (rc == QB_OK && !ok2xx(&resp)) rc = qb_s3__fail(&resp, what, err);
     qb_http_resp_free(&resp);
     if (rc) break;
+    /* this page's keys go into the set that held the page before the previous one */
+    l.cur = pages % 2;
+    qb_u64set_free(&l.recent[l.cur]);
+    qb_u64set_init(&l.recent[l.cur]);
     qb_s3_list_page pg;
     rc = qb_s3_list_parse(&pg, (const char *)page.p, page.n, list_entry, &l, err);
     if (rc) {
@@ -586,6 +618,9 @@ static int s3_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, 
   free(what);
   qb_buf_free(&page);
   qb_buf_free(&l.path);
+  qb_buf_free(&l.last);
+  qb_u64set_free(&l.recent[0]);
+  qb_u64set_free(&l.recent[1]);
   qb_uri__free(&u);
   return rc;
 }

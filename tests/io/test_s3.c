@@ -1040,6 +1040,30 @@ QB_TEST(lost_answer_recognised_by_write_id_whatever_the_etag)
   free(sq.log);
 }
 
+/* A listing that shows a key twice (a store repeating an entry, pages that overlap) reports it once: ingest read
+ * such a raw file twice in one batch and committed its rows twice (found by exploreM). */
+QB_TEST(listing_that_repeats_keys_reports_each_once)
+{
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "duplist", qb_str_printf("--sequence=duplist%%2F=dup-list")));
+  qb_fileio *io = sq.io;
+  qb_err err = QB_ERR_INIT;
+  const char *keys[] = {"duplist/a", "duplist/b", "duplist/c"};
+  for (size_t i = 0; i < 3; i++) {
+    char *p = uri(keys[i]);
+    CHECK_OK(qb_fileio_write_all(io, p, "x", 1, QB_CREATE_OVERWRITE, &err), &err);
+    free(p);
+  }
+  char *pre = uri("duplist/");
+  int n = 0;
+  CHECK_OK(qb_fileio_list(io, pre, count_cb, &n, &err), &err);
+  CHECK_EQ_INT(n, 3);
+  sequenced_stop(&sq);
+  CHECK_EQ_INT(log_count(sq.log, "dup-list GET"), 1);
+  free(pre);
+  free(sq.log);
+}
+
 /* An expired session token is "400 ExpiredToken" on AWS: QB_EAUTH with a hint, as a 403 is. It was QB_EINVAL, which
  * ingest took for a bad raw file and rejected for good (found by exploreI). */
 QB_TEST(expired_token_400_is_an_auth_error)

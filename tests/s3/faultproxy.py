@@ -17,7 +17,8 @@ no-etag forwards and drops the ETag header; half-body forwards and answers the f
 a Content-Length that says so: a malformed document, not a broken transfer); long-body forwards and answers
 the whole body under a Content-Length of half of it, keeping the connection: the rest is junk in front of the
 next answer on that connection; not-http answers an SSH banner and closes (a wrong port); other-etag forwards and replaces the ETag by another one of the same shape
-(a store, or an encryption, that makes ETags its own way).
+(a store, or an encryption, that makes ETags its own way); dup-list forwards a ListObjectsV2 and repeats its
+first and last <Contents> at the end of the page (a store that lists a key twice, or pages that overlap).
 Usage: faultproxy.py UPSTREAM_PORT [--rate 0.1] [--seed 1] [--max-seconds 600] [--log FILE] [--sequence S]"""
 import argparse, http.client, os, random, socket, sys, threading, time
 from socketserver import ThreadingMixIn, TCPServer, StreamRequestHandler
@@ -129,6 +130,11 @@ class Handler(StreamRequestHandler):
                     return
                 if kind == "half-body":
                     data = data[: len(data) // 2]
+                if kind == "dup-list" and b"<Contents>" in data:
+                    first = data[data.index(b"<Contents>"): data.index(b"</Contents>") + 11]
+                    last = data[data.rindex(b"<Contents>"): data.rindex(b"</Contents>") + 11]
+                    end = data.rindex(b"</Contents>") + 11
+                    data = data[:end] + last + first + data[end:]
                 status, reason = resp.status, resp.reason
                 if args.ignore_conditional and method == "PUT" and status == 412:
                     status, reason, data = 200, "OK", b""
