@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "io/s3_xml.h"
 #include "util/clock.h"
 #include "util/str.h"
 
@@ -274,6 +275,7 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
     r->etag[0] = r->request_id[0] = r->content_range[0] = r->last_modified[0] = r->write_id[0] =
         r->bucket_region[0] = '\0';
     r->has_length = false;
+    r->retry_after_ms = 0;
     return n;
   }
   const char *colon = memchr(p, ':', n);
@@ -293,7 +295,20 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
     copy_value(r->write_id, sizeof r->write_id, v, vn);
   else if (kn == 19 && !strncasecmp(p, "x-amz-bucket-region", 19))
     copy_value(r->bucket_region, sizeof r->bucket_region, v, vn);
-  else if (kn == 14 && !strncasecmp(p, "Content-Length", 14)) {
+  else if (kn == 11 && !strncasecmp(p, "Retry-After", 11)) {
+    /* seconds, or an HTTP date (RFC 9110 10.2.3) */
+    char tmp[64];
+    copy_value(tmp, sizeof tmp, v, vn);
+    int64_t sec;
+    if (qb_str_to_i64(tmp, &sec)) {
+      r->retry_after_ms = sec <= 0 ? 0 : sec >= QB_HTTP_RETRY_AFTER_MAX_MS / 1000 ? QB_HTTP_RETRY_AFTER_MAX_MS
+                                                                                  : (long)sec * 1000;
+    } else {
+      int64_t at = qb_s3_parse_time(tmp), now = qb_now_ms();
+      r->retry_after_ms = at <= now ? 0 : at - now >= QB_HTTP_RETRY_AFTER_MAX_MS ? QB_HTTP_RETRY_AFTER_MAX_MS
+                                                                                : (long)(at - now);
+    }
+  } else if (kn == 14 && !strncasecmp(p, "Content-Length", 14)) {
     char tmp[32];
     copy_value(tmp, sizeof tmp, v, vn);
     int64_t len;
@@ -446,8 +461,9 @@ int qb_http_perform(qb_http *h, const qb_http_req *q, qb_http_prepare_fn prepare
   int rc = QB_OK;
   CURLcode last = CURLE_OK;
   char last_msg[CURL_ERROR_SIZE + 1] = "";
+  long pause_ms = 0; /* before the next attempt */
   for (int attempt = 1;; attempt++) {
-    if (attempt > 1) sleep_ms(qb_http_backoff_ms(h, attempt - 1));
+    if (attempt > 1) sleep_ms(pause_ms);
     qb_http_attempt at = {0};
     if ((rc = prepare(ctx, &at, err)) != QB_OK) {
       free_attempt(&at);
@@ -460,6 +476,7 @@ int qb_http_perform(qb_http *h, const qb_http_req *q, qb_http_prepare_fn prepare
       return QB_FAIL(err, QB_ENOMEM, "%s: out of memory (curl handle)", what);
     }
     resp->status = 0;
+    resp->retry_after_ms = 0;
     resp->dst_n = 0;
     resp->attempts = attempt;
     qb_buf_reset(&resp->err_body);
@@ -505,6 +522,10 @@ int qb_http_perform(qb_http *h, const qb_http_req *q, qb_http_prepare_fn prepare
     if (again && attempt <= h->o.max_retries) {
       /* a request refused at connect never reached the server; anything later may have been applied */
       if (cc != CURLE_COULDNT_CONNECT) resp->ambiguous = true;
+      /* a throttling answer (503 SlowDown, 429) may say how long to wait: retrying sooner only gets throttled
+       * again. It was ignored, the retries spent within ~1 s (found by exploreM) */
+      pause_ms = qb_http_backoff_ms(h, attempt);
+      if (cc == CURLE_OK && resp->retry_after_ms > pause_ms) pause_ms = resp->retry_after_ms;
       free(url);
       continue;
     }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The only libcurl user in qberg: one HTTP/1.1 request at a time per call, connections reused through a pool of
  * easy handles (plus a share for DNS and TLS sessions), timeouts, and retries with exponential backoff and
- * jitter on 5xx, 429 and connection failures — never on other 4xx answers, which the caller interprets. */
+ * jitter on 5xx, 429 and connection failures — never on other 4xx answers, which the caller interprets. A
+ * retried answer's Retry-After is honoured, up to QB_HTTP_RETRY_AFTER_MAX_MS. */
 #ifndef QB_IO_HTTP_H
 #define QB_IO_HTTP_H
 
@@ -25,6 +26,9 @@ typedef struct qb_http_opts {
 } qb_http_opts;
 
 #define QB_HTTP_OPTS_INIT {5000, 30000, 0, 6, 50, 2000, true}
+
+/* The longest pause a server's Retry-After gets before a retry (a longer one waits this long). */
+#define QB_HTTP_RETRY_AFTER_MAX_MS 20000L
 
 /** Thread-safe: one qb_http serves any number of threads. */
 int qb_http_new(qb_http **out, const qb_http_opts *opts, qb_err *err);
@@ -67,6 +71,7 @@ typedef struct qb_http_resp {
   char last_modified[64];
   char write_id[64];       /* x-amz-meta-qberg-write-id: the writer that stored the object (S3 writer) */
   char bucket_region[64];  /* x-amz-bucket-region (AWS: with a 301 or 400 for a bucket of another region) */
+  long retry_after_ms;     /* Retry-After of the answer (seconds or an HTTP date), 0 = none */
   qb_buf err_body;         /* body of a non-2xx answer (first 64 KiB); qb_http_resp_free */
 } qb_http_resp;
 

@@ -1040,6 +1040,31 @@ QB_TEST(lost_answer_recognised_by_write_id_whatever_the_etag)
   free(sq.log);
 }
 
+/* 503 SlowDown with "Retry-After: 2": the retry waits 2 s, not the 10 ms backoff (the retries were spent within
+ * ~1 s whatever the server asked; found by exploreM). */
+QB_TEST(retry_after_is_honoured)
+{
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "retryafter", qb_str_printf("--sequence=GET /%s/retryafter/obj=slowdown-after:2",
+                                                         test_bucket())));
+  qb_fileio *io = sq.io;
+  qb_err err = QB_ERR_INIT;
+  char *p = uri("retryafter/obj");
+  CHECK_OK(qb_fileio_write_all(io, p, "x", 1, QB_CREATE_OVERWRITE, &err), &err);
+  int64_t t0 = qb_mono_ns();
+  uint8_t *got = NULL;
+  size_t n;
+  CHECK_OK(qb_fileio_read_all(&got, &n, io, p, 100, &err), &err);
+  int64_t ms = (qb_mono_ns() - t0) / 1000000;
+  CHECK(n == 1 && got[0] == 'x');
+  CHECK(ms >= 1900 && ms < 10000);
+  free(got);
+  sequenced_stop(&sq);
+  CHECK_EQ_INT(log_count(sq.log, "slowdown-after:2 GET"), 1);
+  free(p);
+  free(sq.log);
+}
+
 /* A listing that shows a key twice (a store repeating an entry, pages that overlap) reports it once: ingest read
  * such a raw file twice in one batch and committed its rows twice (found by exploreM). */
 QB_TEST(listing_that_repeats_keys_reports_each_once)

@@ -18,7 +18,7 @@ a Content-Length that says so: a malformed document, not a broken transfer); lon
 the whole body under a Content-Length of half of it, keeping the connection: the rest is junk in front of the
 next answer on that connection; not-http answers an SSH banner and closes (a wrong port); other-etag forwards and replaces the ETag by another one of the same shape
 (a store, or an encryption, that makes ETags its own way); dup-list forwards a ListObjectsV2 and repeats its
-first and last <Contents> at the end of the page (a store that lists a key twice, or pages that overlap).
+first and last <Contents> at the end of the page; slowdown-after:N answers 503 SlowDown with Retry-After: N (a store that lists a key twice, or pages that overlap).
 Usage: faultproxy.py UPSTREAM_PORT [--rate 0.1] [--seed 1] [--max-seconds 600] [--log FILE] [--sequence S]"""
 import argparse, http.client, os, random, socket, sys, threading, time
 from socketserver import ThreadingMixIn, TCPServer, StreamRequestHandler
@@ -105,6 +105,14 @@ class Handler(StreamRequestHandler):
                 if kind == "not-http":
                     self.wfile.write(b"SSH-2.0-OpenSSH_9.2\r\n"); self.wfile.flush()
                     return
+                if kind.startswith("slowdown-after:"):
+                    b = (ERR % "SlowDown").encode()
+                    self.wfile.write(("HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nRetry-After: %s\r\n"
+                                      "Content-Length: %d\r\n\r\n" % (kind.split(":", 1)[1], len(b))).encode())
+                    if method != "HEAD":
+                        self.wfile.write(b)
+                    self.wfile.flush()
+                    continue
                 if kind in ("503", "500") or kind[:4] in ("301:", "400:", "403:", "404:", "200:"):
                     status, code = (kind, "SlowDown" if kind == "503" else "InternalError") if kind in ("503", "500") \
                         else kind.split(":", 1)
