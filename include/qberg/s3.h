@@ -34,7 +34,8 @@ typedef struct qb_s3_options {
   int parallel_parts;            /* parts uploaded at once per writer; 0: 4 */
   int max_retries;               /* -1: 6 (7 attempts) */
   long connect_timeout_ms;       /* 0: 5000 */
-  long stall_timeout_ms;         /* a transfer without progress for this long fails (and is retried); 0: 30000 */
+  long stall_timeout_ms;         /* a transfer without progress for this long fails (and is retried); 0: 30000;
+                                  * whole seconds (rounded up), under 1000 is QB_EINVAL */
   long retry_base_ms;            /* first backoff, doubling up to 2 s, with jitter; 0: 50 */
 } qb_s3_options;
 

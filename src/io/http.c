@@ -419,7 +419,9 @@ static CURLcode run_once(qb_http *h, CURL *c, const qb_http_req *q, const qb_htt
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->o.connect_timeout_ms);
-  long stall_s = h->o.stall_timeout_ms / 1000;
+  /* curl counts a stall in whole seconds: rounded up, so a transfer is never given up sooner than asked. It was
+   * rounded down, 1,900 ms failing a pause of 1.3 s (found by exploreM) */
+  long stall_s = (h->o.stall_timeout_ms + 999) / 1000;
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_s < 1 ? 1L : stall_s);
   if (h->o.request_timeout_ms > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->o.request_timeout_ms);

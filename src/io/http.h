@@ -17,7 +17,7 @@ typedef struct qb_http qb_http;
 
 typedef struct qb_http_opts {
   long connect_timeout_ms; /* TCP/TLS connect */
-  long stall_timeout_ms;   /* abort a transfer that moved no byte for this long (whole seconds, >= 1 s) */
+  long stall_timeout_ms;   /* abort a transfer that moved no byte for this long (>= 1 s; whole seconds, rounded up) */
   long request_timeout_ms; /* whole request; 0 = none (large transfers) */
   int max_retries;         /* extra attempts after the first */
   long retry_base_ms;      /* first backoff; doubles per attempt */

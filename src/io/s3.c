@@ -917,6 +917,9 @@ int qb_fileio_s3_new(qb_fileio **out, const qb_s3_options *o, qb_err *err)
     return QB_FAIL(err, QB_EINVAL, "S3 part size %zu is outside 5 MiB..5 GiB", o->part_size_bytes);
   if (o->parallel_parts < 0 || o->parallel_parts > S3_MAX_PARALLEL)
     return QB_FAIL(err, QB_EINVAL, "S3 parallel parts %d is outside 1..%d", o->parallel_parts, S3_MAX_PARALLEL);
+  if (o->stall_timeout_ms > 0 && o->stall_timeout_ms < 1000)
+    return QB_FAIL(err, QB_EINVAL, "S3 stall timeout %ld ms is under 1 s (it counts whole seconds)",
+                   o->stall_timeout_ms);
   bool has_key = o->access_key_id && *o->access_key_id;
   if (has_key != (o->secret_access_key && *o->secret_access_key))
     return QB_FAIL(err, QB_EINVAL, "S3 credentials: %s is set but not %s", has_key ? "the access key" : "the secret key",

@@ -1065,6 +1065,45 @@ QB_TEST(retry_after_is_honoured)
   free(sq.log);
 }
 
+/* s3.stall-timeout-ms=1900 tolerates a pause of 1.3 s (curl counts whole seconds: rounded up); it was rounded
+ * down to 1 s, failing the read (found by exploreM). Under 1 s is refused. */
+QB_TEST(stall_timeout_rounds_up_to_whole_seconds)
+{
+  proxy px;
+  char *log = qb_str_printf("%s/stall.log", qb_test_tmpdir());
+  char *seq = qb_str_printf("--sequence=GET /%s/stall/obj=pause-body:1.3", test_bucket());
+  CHECK(proxy_start(&px, 0.0, seq, log) == 0);
+  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
+  qb_s3_options o = QB_S3_OPTIONS_INIT;
+  o.endpoint = ep;
+  o.region = "garage";
+  o.access_key_id = getenv("QB_S3_ACCESS_KEY");
+  o.secret_access_key = getenv("QB_S3_SECRET_KEY");
+  o.max_retries = 0;
+  o.stall_timeout_ms = 1900;
+  qb_fileio *io = NULL;
+  qb_err err = QB_ERR_INIT;
+  CHECK_OK(qb_fileio_s3_new(&io, &o, &err), &err);
+  char *p = uri("stall/obj");
+  CHECK_OK(qb_fileio_write_all(io, p, "x", 1, QB_CREATE_OVERWRITE, &err), &err);
+  uint8_t *got = NULL;
+  size_t n;
+  CHECK_OK(qb_fileio_read_all(&got, &n, io, p, 100, &err), &err);
+  CHECK(n == 1 && got && got[0] == 'x');
+  free(got);
+  qb_fileio_free(io);
+  proxy_stop(&px);
+  CHECK_EQ_INT(log_count(log, "pause-body:1.3 GET"), 1);
+  o.stall_timeout_ms = 500;
+  io = NULL;
+  CHECK_FAIL(qb_fileio_s3_new(&io, &o, &err), QB_EINVAL, &err, "S3 stall timeout 500 ms is under 1 s");
+  CHECK(io == NULL);
+  free(p);
+  free(ep);
+  free(seq);
+  free(log);
+}
+
 /* A listing that shows a key twice (a store repeating an entry, pages that overlap) reports it once: ingest read
  * such a raw file twice in one batch and committed its rows twice (found by exploreM). */
 QB_TEST(listing_that_repeats_keys_reports_each_once)

@@ -18,7 +18,8 @@ a Content-Length that says so: a malformed document, not a broken transfer); lon
 the whole body under a Content-Length of half of it, keeping the connection: the rest is junk in front of the
 next answer on that connection; not-http answers an SSH banner and closes (a wrong port); other-etag forwards and replaces the ETag by another one of the same shape
 (a store, or an encryption, that makes ETags its own way); dup-list forwards a ListObjectsV2 and repeats its
-first and last <Contents> at the end of the page; slowdown-after:N answers 503 SlowDown with Retry-After: N (a store that lists a key twice, or pages that overlap).
+first and last <Contents> at the end of the page; slowdown-after:N answers 503 SlowDown with Retry-After: N; pause-body:S forwards and sends the
+answer's head, then pauses S seconds before its body (a store that lists a key twice, or pages that overlap).
 Usage: faultproxy.py UPSTREAM_PORT [--rate 0.1] [--seed 1] [--max-seconds 600] [--log FILE] [--sequence S]"""
 import argparse, http.client, os, random, socket, sys, threading, time
 from socketserver import ThreadingMixIn, TCPServer, StreamRequestHandler
@@ -168,6 +169,9 @@ class Handler(StreamRequestHandler):
                         self.wfile.write(data[: len(data) // 2])
                         self.wfile.flush()
                         return
+                    if kind.startswith("pause-body:"):
+                        self.wfile.flush()
+                        time.sleep(float(kind.split(":", 1)[1]))
                     self.wfile.write(data)
                 self.wfile.flush()
         except (ConnectionError, socket.timeout, ValueError, http.client.HTTPException):
