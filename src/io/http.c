@@ -273,7 +273,7 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
     const char *s = memchr(p, ' ', n);
     r->status = s ? strtol(s + 1, NULL, 10) : 0;
     r->etag[0] = r->request_id[0] = r->content_range[0] = r->last_modified[0] = r->write_id[0] =
-        r->bucket_region[0] = '\0';
+        r->bucket_region[0] = r->location[0] = '\0';
     r->has_length = false;
     r->retry_after_ms = 0;
     return n;
@@ -295,6 +295,8 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
     copy_value(r->write_id, sizeof r->write_id, v, vn);
   else if (kn == 19 && !strncasecmp(p, "x-amz-bucket-region", 19))
     copy_value(r->bucket_region, sizeof r->bucket_region, v, vn);
+  else if (kn == 8 && !strncasecmp(p, "Location", 8))
+    copy_value(r->location, sizeof r->location, v, vn);
   else if (kn == 11 && !strncasecmp(p, "Retry-After", 11)) {
     /* seconds, or an HTTP date (RFC 9110 10.2.3) */
     char tmp[64];

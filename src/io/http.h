@@ -71,6 +71,8 @@ typedef struct qb_http_resp {
   char last_modified[64];
   char write_id[64];       /* x-amz-meta-qberg-write-id: the writer that stored the object (S3 writer) */
   char bucket_region[64];  /* x-amz-bucket-region (AWS: with a 301 or 400 for a bucket of another region) */
+  char location[1024];     /* Location (a redirect) */
+  char redirect_shown[300]; /* set by the S3 layer: where a redirect not followed pointed */
   long retry_after_ms;     /* Retry-After of the answer (seconds or an HTTP date), 0 = none */
   qb_buf err_body;         /* body of a non-2xx answer (first 64 KiB); qb_http_resp_free */
 } qb_http_resp;

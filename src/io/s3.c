@@ -53,6 +53,8 @@ typedef struct sign_ctx {
   const s3_req *r;
   const char *phash;
   char sha[65];
+  /* where a redirect sent the request (NULL: s->scheme, s->host, s->region) */
+  const char *to_scheme, *to_host, *to_region;
 } sign_ctx;
 
 static int prepare(void *ctx, qb_http_attempt *a, qb_err *err)
@@ -61,7 +63,14 @@ static int prepare(void *ctx, qb_http_attempt *a, qb_err *err)
   s3_io *s = c->s;
   const s3_req *r = c->r;
   bool vhost = r->bucket && !s->path_style;
-  char *host = vhost ? qb_str_printf("%s.%s", r->bucket, s->host) : strdup(s->host);
+  char *host;
+  if (c->to_host) { /* redirected: the bucket is in the host name when the store put it there */
+    size_t bn = r->bucket ? strlen(r->bucket) : 0;
+    vhost = bn && !strncmp(c->to_host, r->bucket, bn) && c->to_host[bn] == '.';
+    host = strdup(c->to_host);
+  } else {
+    host = vhost ? qb_str_printf("%s.%s", r->bucket, s->host) : strdup(s->host);
+  }
   char *path;
   if (!r->bucket)
     path = strdup("/");
@@ -75,12 +84,13 @@ static int prepare(void *ctx, qb_http_attempt *a, qb_err *err)
   h[nh++] = (qb_sigv4_kv){"Host", host};
   for (size_t i = 0; i < r->nh && i < S3_MAX_HDRS; i++) h[nh++] = r->hdrs[i];
   /* anonymous requests are signed with a throw-away key only to get the canonical URL, and sent unsigned */
-  qb_sigv4_creds cr = {s->akid ? s->akid : "anonymous", s->secret ? s->secret : "", s->token, s->region, "s3"};
+  qb_sigv4_creds cr = {s->akid ? s->akid : "anonymous", s->secret ? s->secret : "", s->token,
+                       c->to_region ? c->to_region : s->region, "s3"};
   qb_sigv4_request sr = {r->method, path, false, r->query, r->nq, h, nh, c->phash, true, qb_now_ms()};
   qb_sigv4_result sg = {0};
   if (rc == QB_OK) rc = qb_sigv4_sign(&sg, &cr, &sr, err);
   if (rc == QB_OK) {
-    a->url = qb_str_printf("%s://%s%s%s%s", s->scheme, host, sg.canonical_uri, sg.canonical_query[0] ? "?" : "",
+    a->url = qb_str_printf("%s://%s%s%s%s", c->to_scheme ? c->to_scheme : s->scheme, host, sg.canonical_uri, sg.canonical_query[0] ? "?" : "",
                            sg.canonical_query);
     a->headers[a->n_headers++] = qb_str_printf("Host: %s", host);
     if (s->akid) {
@@ -101,6 +111,113 @@ static int prepare(void *ctx, qb_http_attempt *a, qb_err *err)
   return rc;
 }
 
+/* The host name of an authority "h", "h:port", "[v6]:port": its length. */
+static size_t host_name_len(const char *a)
+{
+  if (a[0] == '[') {
+    const char *e = strchr(a, ']');
+    return e ? (size_t)(e - a) + 1 : strlen(a);
+  }
+  const char *colon = strrchr(a, ':');
+  return colon ? (size_t)(colon - a) : strlen(a);
+}
+
+static bool is_aws(const char *host, size_t n)
+{
+  static const char *const sfx[] = {".amazonaws.com", ".amazonaws.com.cn"};
+  for (size_t i = 0; i < 2; i++) {
+    size_t k = strlen(sfx[i]);
+    if (n > k && !strncasecmp(host + n - k, sfx[i], k)) return true;
+  }
+  return false;
+}
+
+/* The region in an AWS S3 host name: "b.s3.eu-west-1.amazonaws.com", "s3-eu-west-1.amazonaws.com"; "" if none. */
+static void aws_region(char *out, size_t cap, const char *host, size_t n)
+{
+  out[0] = '\0';
+  const char *end = strstr(host, ".amazonaws.com");
+  if (!end || (size_t)(end - host) > n) return;
+  for (const char *p = host; p < end; p++) {
+    if ((p == host || p[-1] == '.') && !strncmp(p, "s3", 2) && (p[2] == '.' || p[2] == '-')) {
+      const char *r = p + 3;
+      size_t rn = (size_t)(end - r);
+      if (rn && rn < cap && !memchr(r, '.', rn)) {
+        memcpy(out, r, rn);
+        out[rn] = '\0';
+      }
+      return;
+    }
+  }
+}
+
+typedef struct redirect {
+  char scheme[8];
+  char host[512];
+  char region[64];
+} redirect;
+
+/* Where a 301/307 answer sends the request: its Location, or the <Endpoint> of AWS's 301 PermanentRedirect.
+ * Followed only to the same host name (another port) or from AWS to AWS, never from https to http: the request
+ * carries our signature. `shown` gets the target for the message when it is not followed. */
+static bool redirect_target(const s3_io *s, const sign_ctx *c, const qb_http_resp *resp, redirect *to, char *shown,
+                            size_t shown_cap)
+{
+  shown[0] = '\0';
+  if (resp->status != 301 && resp->status != 307) return false;
+  const char *cur_scheme = c->to_scheme ? c->to_scheme : s->scheme;
+  const char *auth;
+  size_t an;
+  if (resp->location[0]) {
+    const char *l = resp->location;
+    if (qb_str_has_prefix(l, "https://")) snprintf(to->scheme, sizeof to->scheme, "https"), l += 8;
+    else if (qb_str_has_prefix(l, "http://")) snprintf(to->scheme, sizeof to->scheme, "http"), l += 7;
+    else return false; /* a relative Location: S3 does not send one */
+    auth = l;
+    an = strcspn(l, "/?#");
+  } else {
+    qb_s3_error e;
+    qb_err ignored = QB_ERR_INIT;
+    if (qb_s3_error_parse(&e, (const char *)resp->err_body.p, resp->err_body.n, &ignored) != QB_OK)
+      e.endpoint[0] = '\0';
+    const char *cur = c->to_host ? c->to_host : s->host;
+    const char *b = c->r->bucket;
+    size_t bn = b ? strlen(b) : 0;
+    if (!e.endpoint[0] && resp->bucket_region[0] && is_aws(cur, host_name_len(cur))) {
+      /* AWS's 301 to a HEAD has no body: the bucket's region names its endpoint */
+      bool vh = bn && !strncmp(cur, b, bn) && cur[bn] == '.';
+      snprintf(e.endpoint, sizeof e.endpoint, "%s%ss3.%.60s.amazonaws.com", vh ? b : "", vh ? "." : "",
+               resp->bucket_region);
+    }
+    if (!e.endpoint[0]) return false;
+    snprintf(to->scheme, sizeof to->scheme, "%s", cur_scheme);
+    an = strcspn(e.endpoint, "/?#");
+    if (an == 0 || an >= sizeof to->host) return false;
+    memcpy(to->host, e.endpoint, an);
+    to->host[an] = '\0';
+    auth = to->host;
+  }
+  if (!shown[0]) snprintf(shown, shown_cap, "%s://%.*s", to->scheme, (int)an, auth);
+  if (an == 0 || an >= sizeof to->host) return false;
+  memmove(to->host, auth, an);
+  to->host[an] = '\0';
+  if (!strcmp(cur_scheme, "https") && strcmp(to->scheme, "https")) return false;
+  const char *cur = c->to_host ? c->to_host : s->host;
+  size_t cn = host_name_len(cur), tn = host_name_len(to->host);
+  /* a virtual-hosted request's host carries the bucket: compare what follows it */
+  const char *ch = cur, *th = to->host;
+  bool same = (cn == tn && !strncasecmp(ch, th, cn)) ||
+              (is_aws(ch, cn) && is_aws(th, tn));
+  if (!same) {
+    const char *dot = memchr(th, '.', tn);
+    same = dot && (size_t)(tn - (size_t)(dot + 1 - th)) == cn && !strncasecmp(dot + 1, ch, cn);
+  }
+  if (!same) return false;
+  if (resp->bucket_region[0]) snprintf(to->region, sizeof to->region, "%s", resp->bucket_region);
+  else aws_region(to->region, sizeof to->region, th, tn);
+  return true;
+}
+
 int qb_s3__do(s3_io *s, const s3_req *r, qb_http_resp *resp, qb_err *err)
 {
   sign_ctx c = {.s = s, .r = r};
@@ -114,7 +231,25 @@ int qb_s3__do(s3_io *s, const s3_req *r, qb_http_resp *resp, qb_err *err)
   }
   memset(resp, 0, sizeof *resp);
   qb_http_req hr = {r->method, r->body, r->body_n, r->dst, r->dst_cap, r->dst_skip, r->sink, r->what};
-  return qb_http_perform(s->http, &hr, prepare, &c, resp, err);
+  int rc = qb_http_perform(s->http, &hr, prepare, &c, resp, err);
+  /* 307 TemporaryRedirect (S3, right after a bucket is created in another region) and 301 PermanentRedirect
+   * (AWS: the bucket is in another region, <Endpoint> names where) are followed, re-signed for the new host and
+   * region, up to 3 times. They were final, the request failing (found by exploreM). */
+  redirect to[3];
+  char shown[300];
+  for (int hop = 0; rc == QB_OK && hop < 3 && redirect_target(s, &c, resp, &to[hop], shown, sizeof shown); hop++) {
+    c.to_scheme = to[hop].scheme;
+    c.to_host = to[hop].host;
+    if (to[hop].region[0]) c.to_region = to[hop].region;
+    bool amb = resp->ambiguous; /* an attempt before the redirect may have been applied */
+    qb_http_resp_free(resp);
+    memset(resp, 0, sizeof *resp);
+    rc = qb_http_perform(s->http, &hr, prepare, &c, resp, err);
+    resp->ambiguous = resp->ambiguous || amb;
+  }
+  if (rc == QB_OK && (resp->status == 301 || resp->status == 307) && shown[0])
+    snprintf(resp->redirect_shown, sizeof resp->redirect_shown, "%s", shown);
+  return rc;
 }
 
 /* An S3 error answer as a clear message: what, status, S3 code, message, request id, and a hint. */
@@ -149,12 +284,17 @@ int qb_s3__fail(const qb_http_resp *resp, const char *what, qb_err *err)
   for (size_t i = 0; i < sizeof auth_codes / sizeof auth_codes[0]; i++)
     if (st >= 400 && st < 500 && !strcmp(e.code, auth_codes[i])) code = QB_EAUTH;
   const char *hint = "";
-  char region_hint[128];
+  char region_hint[400];
   if (resp->bucket_region[0] && (st == 301 || st == 400 || st == 403)) {
     /* AWS names the bucket's region when we asked the wrong one: a HEAD's 301 has no body to say more. It was
      * "HTTP 301 Error" alone (found by exploreI) */
     snprintf(region_hint, sizeof region_hint, " (the bucket is in region %.60s: set s3.region to it)",
              resp->bucket_region);
+    hint = region_hint;
+  } else if ((st == 301 || st == 307) && resp->redirect_shown[0]) {
+    /* not followed (another host, or https to http): the message names where */
+    snprintf(region_hint, sizeof region_hint, " (the store redirects to %.80s: set s3.endpoint to it)",
+             resp->redirect_shown);
     hint = region_hint;
   } else if (st == 301 || st == 307) {
     hint = " (the store redirects elsewhere: check s3.endpoint and s3.region)";

@@ -275,6 +275,7 @@ static int error_cb(void *ctx, qb_xml_event ev, const char *path, const char *t,
   else if (!strcmp(leaf, "Message")) copy_text(e->message, sizeof e->message, t, n);
   else if (!strcmp(leaf, "Key")) copy_text(e->key, sizeof e->key, t, n);
   else if (!strcmp(leaf, "RequestId")) copy_text(e->request_id, sizeof e->request_id, t, n);
+  else if (!strcmp(leaf, "Endpoint")) copy_text(e->endpoint, sizeof e->endpoint, t, n);
   return QB_OK;
 }
 

@@ -32,6 +32,7 @@ typedef struct qb_s3_error {
   char message[256];
   char key[256];
   char request_id[128];
+  char endpoint[256]; /* <Endpoint>: where a 301 PermanentRedirect says to send the request */
 } qb_s3_error;
 
 /** Parse an <Error> body; QB_OK with code[0]=='\0' when the document is not one. */

@@ -1104,6 +1104,42 @@ QB_TEST(stall_timeout_rounds_up_to_whole_seconds)
   free(log);
 }
 
+/* 307 TemporaryRedirect (S3 right after a bucket is made in another region) and 301 PermanentRedirect with an
+ * <Endpoint> are followed, re-signed for the new host (radosgw checks the signature), for reads, writes and HEAD;
+ * a redirect to another host is not followed and the message names it. They failed "HTTP 307
+ * TemporaryRedirect (the store redirects elsewhere ...)" (found by exploreM). */
+QB_TEST(redirects_are_followed_to_the_same_host)
+{
+  const char *ep = getenv("QB_S3_ENDPOINT"); /* http://127.0.0.1:PORT: the proxy's host, another port */
+  const char *b = test_bucket();
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "redir", qb_str_printf("--sequence=PUT /%s/redir/obj=307>%s;HEAD /%s/redir/obj=307>%s;"
+                                                    "GET /%s/redir/obj=301>%s;HEAD /%s/redir/far=307>http://localhost:%s",
+                                                    b, ep, b, ep, b, ep + 7, b, strrchr(ep, ':') + 1)));
+  qb_fileio *io = sq.io;
+  qb_err err = QB_ERR_INIT;
+  char *p = uri("redir/obj"), *far = uri("redir/far");
+  CHECK_OK(qb_fileio_write_all(io, p, "moved", 5, QB_CREATE_OVERWRITE, &err), &err);
+  uint8_t *got = NULL;
+  size_t n;
+  CHECK_OK(qb_fileio_read_all(&got, &n, io, p, 100, &err), &err); /* HEAD (307), then GET (301) */
+  CHECK(n == 5 && got && !memcmp(got, "moved", 5));
+  free(got);
+  qb_stat st;
+  CHECK_OK(qb_fileio_stat(io, p, &st, &err), &err);
+  CHECK(st.size_bytes == 5);
+  char *want = qb_str_printf("HTTP 307 TemporaryRedirect (the store redirects to "
+                             "http://localhost:%s: set s3.endpoint to it)", strrchr(ep, ':') + 1);
+  CHECK_FAIL(qb_fileio_stat(io, far, &st, &err), QB_EIO, &err, want);
+  sequenced_stop(&sq);
+  CHECK_EQ_INT(log_count(sq.log, "307>"), 3);
+  CHECK_EQ_INT(log_count(sq.log, "301>"), 1);
+  free(want);
+  free(p);
+  free(far);
+  free(sq.log);
+}
+
 /* A listing that shows a key twice (a store repeating an entry, pages that overlap) reports it once: ingest read
  * such a raw file twice in one batch and committed its rows twice (found by exploreM). */
 QB_TEST(listing_that_repeats_keys_reports_each_once)

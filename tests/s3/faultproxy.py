@@ -19,7 +19,8 @@ the whole body under a Content-Length of half of it, keeping the connection: the
 next answer on that connection; not-http answers an SSH banner and closes (a wrong port); other-etag forwards and replaces the ETag by another one of the same shape
 (a store, or an encryption, that makes ETags its own way); dup-list forwards a ListObjectsV2 and repeats its
 first and last <Contents> at the end of the page; slowdown-after:N answers 503 SlowDown with Retry-After: N; pause-body:S forwards and sends the
-answer's head, then pauses S seconds before its body (a store that lists a key twice, or pages that overlap).
+answer's head, then pauses S seconds before its body; 307>ORIGIN answers 307 TemporaryRedirect with Location
+ORIGIN + the request's target, 301>HOST 301 PermanentRedirect whose <Endpoint> is HOST (no Location) (a store that lists a key twice, or pages that overlap).
 Usage: faultproxy.py UPSTREAM_PORT [--rate 0.1] [--seed 1] [--max-seconds 600] [--log FILE] [--sequence S]"""
 import argparse, http.client, os, random, socket, sys, threading, time
 from socketserver import ThreadingMixIn, TCPServer, StreamRequestHandler
@@ -106,6 +107,18 @@ class Handler(StreamRequestHandler):
                 if kind == "not-http":
                     self.wfile.write(b"SSH-2.0-OpenSSH_9.2\r\n"); self.wfile.flush()
                     return
+                if kind[:4] in ("307>", "301>"):
+                    if kind[:3] == "307":
+                        b = (ERR % "TemporaryRedirect").encode()
+                        head = "HTTP/1.1 307 Temporary Redirect\r\nLocation: %s%s\r\n" % (kind[4:], target)
+                    else:
+                        b = (ERR % "PermanentRedirect").replace("</Error>", "<Endpoint>%s</Endpoint></Error>" % kind[4:]).encode()
+                        head = "HTTP/1.1 301 Moved Permanently\r\n"
+                    self.wfile.write(("%sContent-Type: application/xml\r\nContent-Length: %d\r\n\r\n" % (head, len(b))).encode())
+                    if method != "HEAD":
+                        self.wfile.write(b)
+                    self.wfile.flush()
+                    continue
                 if kind.startswith("slowdown-after:"):
                     b = (ERR % "SlowDown").encode()
                     self.wfile.write(("HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nRetry-After: %s\r\n"
