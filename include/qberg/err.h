@@ -29,7 +29,8 @@ typedef struct qb_err {
   int os_code;        /* errno, HTTP status or CURLcode of the root cause; 0 if none */
   bool retryable;     /* worth retrying the whole operation */
   const char *origin; /* "src/io/s3.c:214" where QB_FAIL set it (static string) */
-  char msg[1024];     /* outermost context first: "a: b: root cause"; fixed, works on ENOMEM */
+  char msg[1024];     /* outermost context first: "a: b: root cause"; fixed, works on ENOMEM; a longer message
+                       * loses its middle (" [...] "), never its end */
 } qb_err;
 
 #define QB_ERR_INIT {QB_OK, 0, false, NULL, {0}}

@@ -72,7 +72,14 @@ static int vset(qb_err *err, qb_code code, int os_code, const char *origin, cons
   err->os_code = os_code;
   err->origin = origin;
   err->retryable = (code == QB_ECONFLICT);
-  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+  /* a message longer than msg loses its middle, not its end, where the cause is: "PUT s3://b/<1,100-byte
+   * key>: HTTP 400 KeyTooLongError" was cut inside the key, without a reason (found by exploreM) */
+  char big[4096];
+  int n = vsnprintf(big, sizeof big, fmt, ap);
+  size_t len = n < 0 ? 0 : (size_t)n < sizeof big ? (size_t)n : sizeof big - 1;
+  len = shrink_middle(big, len, sizeof err->msg - 1);
+  memcpy(err->msg, big, len);
+  err->msg[len] = '\0';
   return code;
 }
 

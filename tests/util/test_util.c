@@ -71,6 +71,21 @@ QB_TEST(err_keeps_the_os_cause_of_a_long_message)
   CHECK_EQ_INT(err.os_code, 36);
 }
 
+/* A first message longer than the buffer keeps its end, the cause (an S3 key of 1,100 bytes in "PUT s3://b/k:
+ * HTTP 400 KeyTooLongError" hid the status and code; found by exploreM). */
+QB_TEST(err_keeps_the_end_of_a_long_message)
+{
+  qb_err err = QB_ERR_INIT;
+  char key[1101];
+  memset(key, 'k', sizeof key - 1);
+  key[sizeof key - 1] = '\0';
+  QB_FAIL(&err, QB_EINVAL, "PUT s3://b/%s: HTTP 400 KeyTooLongError: Your key is too long", key);
+  CHECK(strlen(err.msg) < sizeof err.msg);
+  CHECK(qb_str_has_prefix(err.msg, "PUT s3://b/kkkk"));
+  CHECK(qb_str_has_suffix(err.msg, "kkkk: HTTP 400 KeyTooLongError: Your key is too long"));
+  CHECK(strstr(err.msg, " [...] ") != NULL);
+}
+
 QB_TEST(err_errno)
 {
   qb_err err = QB_ERR_INIT;
