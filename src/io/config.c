@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/config_int.h"
 #include "util/buf.h"
 #include "util/str.h"
 
@@ -73,6 +74,9 @@ static const char *const key_names[K_COUNT + 1] = {
 struct qb_config {
   char *value[K_COUNT];
   char *source[K_COUNT];
+  /* how it was loaded, to load it again (qb_config__credentials) */
+  char *config_file, *spark_defaults, *spark_catalog;
+  bool ignore_env;
 };
 
 /* One source's findings before they are merged. */
@@ -476,12 +480,72 @@ int qb_config_load(qb_config **out, const qb_config_options *opts, qb_err *err)
   layer_free(&l);
   free(home_conf);
   free(spark_auto);
+  c->ignore_env = opts->ignore_env;
+  if (rc == QB_OK && ((opts->config_file && !(c->config_file = strdup(opts->config_file))) ||
+                      (opts->spark_defaults && !(c->spark_defaults = strdup(opts->spark_defaults))) ||
+                      (opts->spark_catalog && !(c->spark_catalog = strdup(opts->spark_catalog)))))
+    rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
   if (rc) {
     qb_config_free(c);
     return rc;
   }
   *out = c;
   return QB_OK;
+}
+
+int qb_config__clone(qb_config **out, const qb_config *c, qb_err *err)
+{
+  *out = NULL;
+  qb_config *n = calloc(1, sizeof *n);
+  bool ok = n != NULL;
+  for (int k = 0; ok && k < K_COUNT; k++) {
+    if (c->value[k] && !(n->value[k] = strdup(c->value[k]))) ok = false;
+    if (ok && c->source[k] && !(n->source[k] = strdup(c->source[k]))) ok = false;
+  }
+  if (ok && c->config_file && !(n->config_file = strdup(c->config_file))) ok = false;
+  if (ok && c->spark_defaults && !(n->spark_defaults = strdup(c->spark_defaults))) ok = false;
+  if (ok && c->spark_catalog && !(n->spark_catalog = strdup(c->spark_catalog))) ok = false;
+  if (!ok) {
+    qb_config_free(n);
+    return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  }
+  n->ignore_env = c->ignore_env;
+  *out = n;
+  return QB_OK;
+}
+
+int qb_config__credentials(const qb_config *c, char **akid, char **secret, char **token, qb_err *err)
+{
+  *akid = *secret = *token = NULL;
+  const qb_config *from = c;
+  qb_config *fresh = NULL;
+  /* credentials given as options stay; the others are read again from their sources (environment, qberg.conf,
+   * spark-defaults.conf), where a credential helper may have written new ones */
+  bool explicit = c->source[K_ACCESS] && !strcmp(c->source[K_ACCESS], "option");
+  if (!explicit) {
+    qb_config_options o = QB_CONFIG_OPTIONS_INIT;
+    o.config_file = c->config_file;
+    o.spark_defaults = c->spark_defaults;
+    o.spark_catalog = c->spark_catalog;
+    o.ignore_env = c->ignore_env;
+    int rc = qb_config_load(&fresh, &o, err);
+    if (rc) return qb_err_wrap(err, "reading the S3 credentials again");
+    /* options that are not credentials keep applying: the catalog, a spark-defaults chosen by option */
+    from = fresh;
+  }
+  const char *v[3] = {from->value[K_ACCESS], from->value[K_SECRET], from->value[K_TOKEN]};
+  char **dst[3] = {akid, secret, token};
+  int rc = QB_OK;
+  for (int i = 0; i < 3; i++)
+    if (v[i] && *v[i] && !(*dst[i] = strdup(v[i]))) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
+  qb_config_free(fresh);
+  if (rc) {
+    for (int i = 0; i < 3; i++) {
+      free(*dst[i]);
+      *dst[i] = NULL;
+    }
+  }
+  return rc;
 }
 
 int qb_config_set(qb_config *c, const char *key, const char *value, qb_err *err)
@@ -521,6 +585,9 @@ void qb_config_free(qb_config *c)
     free(c->value[k]);
     free(c->source[k]);
   }
+  free(c->config_file);
+  free(c->spark_defaults);
+  free(c->spark_catalog);
   free(c);
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "io/fileio_int.h"
+#include "io/s3_int.h"
 #include "io/uri.h"
 #include "qberg/config.h"
 #include "util/hash.h"
@@ -349,6 +350,11 @@ int qb_fileio_for_uri(qb_fileio **out, const char *uri, const qb_config *cfg, qb
   qb_s3_options o;
   rc = qb_config_s3_options(&o, cfg, err);
   if (rc == QB_OK) rc = qb_fileio_s3_new(out, &o, err);
+  /* credentials refused as expired are read again from the configuration's sources (docs/S3.md) */
+  if (rc == QB_OK && o.access_key_id && (rc = qb_s3__creds_from(*out, cfg, err)) != QB_OK) {
+    qb_fileio_free(*out);
+    *out = NULL;
+  }
   qb_config_free(own);
   return rc ? qb_err_wrap(err, "opening %s", uri) : QB_OK;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "io/config_int.h"
 #include "io/fileio_int.h"
 #include "io/http.h"
 #include "io/s3_int.h"
@@ -36,7 +37,12 @@ struct s3_io {
   char *scheme; /* "http" | "https" */
   char *host;   /* "127.0.0.1:7480" */
   bool path_style;
-  char *region, *akid, *secret, *token;
+  char *region;
+  /* credentials: read by every request, replaced when a refused token is renewed (cred_mu, cred_gen) */
+  pthread_mutex_t cred_mu;
+  char *akid, *secret, *token;
+  unsigned cred_gen;
+  qb_config *creds_from; /* where to read them again; NULL: given once (qb_fileio_s3_new) */
   bool unsigned_payload;
   size_t part_size;
   int parallel;
@@ -55,6 +61,7 @@ typedef struct sign_ctx {
   char sha[65];
   /* where a redirect sent the request (NULL: s->scheme, s->host, s->region) */
   const char *to_scheme, *to_host, *to_region;
+  unsigned cred_gen; /* s->cred_gen of the credentials the last attempt was signed with */
 } sign_ctx;
 
 static int prepare(void *ctx, qb_http_attempt *a, qb_err *err)
@@ -84,6 +91,8 @@ static int prepare(void *ctx, qb_http_attempt *a, qb_err *err)
   h[nh++] = (qb_sigv4_kv){"Host", host};
   for (size_t i = 0; i < r->nh && i < S3_MAX_HDRS; i++) h[nh++] = r->hdrs[i];
   /* anonymous requests are signed with a throw-away key only to get the canonical URL, and sent unsigned */
+  pthread_mutex_lock(&s->cred_mu);
+  c->cred_gen = s->cred_gen;
   qb_sigv4_creds cr = {s->akid ? s->akid : "anonymous", s->secret ? s->secret : "", s->token,
                        c->to_region ? c->to_region : s->region, "s3"};
   qb_sigv4_request sr = {r->method, path, false, r->query, r->nq, h, nh, c->phash, true, qb_now_ms()};
@@ -105,6 +114,7 @@ static int prepare(void *ctx, qb_http_attempt *a, qb_err *err)
     for (size_t i = 0; i < a->n_headers; i++)
       if (!a->headers[i]) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
   }
+  pthread_mutex_unlock(&s->cred_mu);
   qb_sigv4_result_free(&sg);
   free(host);
   free(path);
@@ -149,6 +159,57 @@ static void aws_region(char *out, size_t cap, const char *host, size_t n)
       return;
     }
   }
+}
+
+/* An answer that refuses the credentials themselves (not their permissions): a HEAD's answer has no body. */
+static bool creds_refused(const s3_req *r, const qb_http_resp *resp)
+{
+  if (resp->status != 400 && resp->status != 403) return false;
+  qb_s3_error e;
+  qb_err ignored = QB_ERR_INIT;
+  if (qb_s3_error_parse(&e, (const char *)resp->err_body.p, resp->err_body.n, &ignored) != QB_OK) e.code[0] = '\0';
+  if (!e.code[0]) return !strcmp(r->method, "HEAD");
+  return !strcmp(e.code, "ExpiredToken") || !strcmp(e.code, "TokenRefreshRequired") ||
+         !strcmp(e.code, "InvalidToken") || !strcmp(e.code, "InvalidAccessKeyId");
+}
+
+static void free_creds(char *akid, char *secret, char *token)
+{
+  free(akid);
+  if (secret) OPENSSL_cleanse(secret, strlen(secret));
+  free(secret);
+  free(token);
+}
+
+static bool same_str(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
+
+/* Whether credentials newer than those of generation `used` are there now: another thread renewed them, or they
+ * are read again from their sources and differ. */
+static bool renew_creds(s3_io *s, unsigned used)
+{
+  pthread_mutex_lock(&s->cred_mu);
+  bool newer = s->cred_gen != used;
+  pthread_mutex_unlock(&s->cred_mu);
+  if (newer) return true;
+  char *akid, *secret, *token;
+  qb_err ignored = QB_ERR_INIT;
+  if (qb_config__credentials(s->creds_from, &akid, &secret, &token, &ignored) != QB_OK) return false;
+  if (!akid || !secret) { /* none, or half a set (a file being rewritten): keep ours */
+    free_creds(akid, secret, token);
+    return false;
+  }
+  pthread_mutex_lock(&s->cred_mu);
+  newer = s->cred_gen != used;
+  if (!newer && !(same_str(akid, s->akid) && same_str(secret, s->secret) && same_str(token, s->token))) {
+    char *oa = s->akid, *os = s->secret, *ot = s->token;
+    s->akid = akid, s->secret = secret, s->token = token;
+    akid = oa, secret = os, token = ot;
+    s->cred_gen++;
+    newer = true;
+  }
+  pthread_mutex_unlock(&s->cred_mu);
+  free_creds(akid, secret, token);
+  return newer;
 }
 
 typedef struct redirect {
@@ -242,6 +303,16 @@ int qb_s3__do(s3_io *s, const s3_req *r, qb_http_resp *resp, qb_err *err)
     c.to_host = to[hop].host;
     if (to[hop].region[0]) c.to_region = to[hop].region;
     bool amb = resp->ambiguous; /* an attempt before the redirect may have been applied */
+    qb_http_resp_free(resp);
+    memset(resp, 0, sizeof *resp);
+    rc = qb_http_perform(s->http, &hr, prepare, &c, resp, err);
+    resp->ambiguous = resp->ambiguous || amb;
+  }
+  /* credentials refused as expired (or unknown): read them again once, where they came from; a credential helper
+   * renews a session token in qberg.conf while a long `ingest --watch` runs. It failed at the first expiry,
+   * the watcher exiting (found by exploreM) */
+  if (rc == QB_OK && s->creds_from && creds_refused(r, resp) && renew_creds(s, c.cred_gen)) {
+    bool amb = resp->ambiguous;
     qb_http_resp_free(resp);
     memset(resp, 0, sizeof *resp);
     rc = qb_http_perform(s->http, &hr, prepare, &c, resp, err);
@@ -983,6 +1054,15 @@ int qb_s3_bucket_list(qb_fileio *io, qb_s3_bucket_fn fn, void *ctx, qb_err *err)
   return rc;
 }
 
+int qb_s3__creds_from(qb_fileio *io, const qb_config *cfg, qb_err *err)
+{
+  if (!io || io->ops != &s3_ops) return QB_OK;
+  s3_io *s = (s3_io *)io;
+  qb_config_free(s->creds_from);
+  s->creds_from = NULL;
+  return cfg ? qb_config__clone(&s->creds_from, cfg, err) : QB_OK;
+}
+
 /* ---------------------------------------------------------------- construction */
 
 static void s3_free(qb_fileio *io)
@@ -992,10 +1072,9 @@ static void s3_free(qb_fileio *io)
   free(s->scheme);
   free(s->host);
   free(s->region);
-  free(s->akid);
-  if (s->secret) OPENSSL_cleanse(s->secret, strlen(s->secret));
-  free(s->secret);
-  free(s->token);
+  free_creds(s->akid, s->secret, s->token);
+  qb_config_free(s->creds_from);
+  pthread_mutex_destroy(&s->cred_mu);
   free(s);
 }
 
@@ -1070,6 +1149,7 @@ int qb_fileio_s3_new(qb_fileio **out, const qb_s3_options *o, qb_err *err)
   s->base.impl = s;
   s->base.caps = s3_ops.caps;
   s->region = strdup(o->region && *o->region ? o->region : "us-east-1");
+  pthread_mutex_init(&s->cred_mu, NULL);
   s->akid = dup_or_null(o->access_key_id);
   s->secret = dup_or_null(o->secret_access_key);
   s->token = dup_or_null(o->session_token);

@@ -7,6 +7,7 @@
 #include "io/fileio_int.h"
 #include "io/http.h"
 #include "io/s3_sigv4.h"
+#include "qberg/config.h"
 #include "qberg/s3.h"
 
 typedef struct s3_io s3_io;
@@ -41,6 +42,10 @@ int qb_s3__error_in_body(const qb_buf *body, const char *what, qb_err *err);
 int qb_s3__head(s3_io *s, const char *bucket, const char *key, qb_http_resp *resp, const char *what, qb_err *err);
 
 int qb_s3__create(qb_fileio *io, const char *path, qb_create_mode mode, qb_writer **out, qb_err *err);
+
+/** Read the credentials again from `cfg`'s sources (a copy is kept) when the store refuses them as expired or
+ * unknown; a FileIO that is not S3 is left alone. */
+int qb_s3__creds_from(qb_fileio *io, const qb_config *cfg, qb_err *err);
 
 void qb_s3__set_cond_state(s3_io *s, qb_s3_cond_state st);
 qb_s3_cond_state qb_s3__cond_state(const s3_io *s);

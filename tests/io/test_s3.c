@@ -1140,6 +1140,59 @@ QB_TEST(redirects_are_followed_to_the_same_host)
   free(sq.log);
 }
 
+static void write_conf(const char *path, const char *endpoint, const char *akid)
+{
+  FILE *f = fopen(path, "w");
+  fprintf(f, "s3.endpoint = %s\ns3.region = garage\ns3.access-key-id = %s\ns3.secret-access-key = %s\n"
+             "s3.max-retries = 0\n", endpoint, akid, getenv("QB_S3_SECRET_KEY"));
+  fclose(f);
+}
+
+/* Credentials refused as expired or unknown are read again from the configuration's sources, once: a credential
+ * helper renews them in qberg.conf while `ingest --watch` runs. A watcher died at the first expiry (found by
+ * exploreM). Unchanged credentials are not sent again. */
+QB_TEST(refused_credentials_are_read_again_from_the_config)
+{
+  char *conf = qb_str_printf("%s/renew.conf", qb_test_tmpdir());
+  write_conf(conf, getenv("QB_S3_ENDPOINT"), "QBTESTNOSUCHKEY00001"); /* not a key radosgw knows */
+  qb_config_options co = QB_CONFIG_OPTIONS_INIT;
+  co.config_file = conf;
+  co.ignore_env = true;
+  qb_config *cfg = NULL;
+  qb_err err = QB_ERR_INIT;
+  CHECK_OK(qb_config_load(&cfg, &co, &err), &err);
+  char *p = uri("renew/obj");
+  qb_fileio *io = NULL;
+  CHECK_OK(qb_fileio_for_uri(&io, p, cfg, &err), &err);
+  qb_config_free(cfg); /* the FileIO keeps what it needs */
+  CHECK_FAIL(qb_fileio_write_all(io, p, "x", 1, QB_CREATE_OVERWRITE, &err), QB_EAUTH, &err,
+             "HTTP 403 InvalidAccessKeyId");
+  write_conf(conf, getenv("QB_S3_ENDPOINT"), getenv("QB_S3_ACCESS_KEY")); /* the helper renews them */
+  CHECK_OK(qb_fileio_write_all(io, p, "x", 1, QB_CREATE_OVERWRITE, &err), &err);
+  qb_fileio_free(io);
+  /* an expired token with nothing new in the configuration: one request, the error as it was */
+  proxy px;
+  char *log = qb_str_printf("%s/renew.log", qb_test_tmpdir());
+  char *seq = qb_str_printf("--sequence=GET /%s/renew/obj=400:ExpiredToken", test_bucket());
+  CHECK(proxy_start(&px, 0.0, seq, log) == 0);
+  char *ep = qb_str_printf("http://127.0.0.1:%d", px.port);
+  write_conf(conf, ep, getenv("QB_S3_ACCESS_KEY"));
+  CHECK_OK(qb_config_load(&cfg, &co, &err), &err);
+  CHECK_OK(qb_fileio_for_uri(&io, p, cfg, &err), &err);
+  qb_config_free(cfg);
+  uint8_t *got = NULL;
+  size_t n;
+  CHECK_FAIL(qb_fileio_read_all(&got, &n, io, p, 100, &err), QB_EAUTH, &err, "HTTP 400 ExpiredToken");
+  qb_fileio_free(io);
+  proxy_stop(&px);
+  CHECK_EQ_INT(log_count(log, "GET /"), 1);
+  free(ep);
+  free(seq);
+  free(log);
+  free(p);
+  free(conf);
+}
+
 /* A listing that shows a key twice (a store repeating an entry, pages that overlap) reports it once: ingest read
  * such a raw file twice in one batch and committed its rows twice (found by exploreM). */
 QB_TEST(listing_that_repeats_keys_reports_each_once)
