@@ -717,7 +717,15 @@ static int s3_remove_many(qb_fileio *io, const char *const *paths, size_t n, qb_
       for (size_t k = 0; k < nk; k++) free(keys[k]);
       nk = 0;
     }
-    if (i < n && rc == QB_OK) {
+    /* a key with a byte XML 1.0 cannot carry (below 0x20 but TAB, LF, CR) cannot be in a DeleteObjects request:
+     * it gets a DELETE of its own. It failed the whole call, "byte 0x01 cannot be sent in an XML request",
+     * naming no key and deleting none (found by exploreM) */
+    bool alone = false;
+    for (const unsigned char *k = (const unsigned char *)(i < n ? u.key : ""); *k && !alone; k++)
+      alone = *k < 0x20 && *k != '\t' && *k != '\n' && *k != '\r';
+    if (alone && rc == QB_OK) {
+      rc = s3_remove(io, paths[i], err);
+    } else if (i < n && rc == QB_OK) {
       free(bucket);
       bucket = u.bucket;
       keys[nk++] = u.key;

@@ -250,8 +250,13 @@ int qb_xml_escape(qb_buf *b, const char *s, qb_err *err)
     case '>': rc = qb_buf_puts(b, "&gt;", err); break;
     case '"': rc = qb_buf_puts(b, "&quot;", err); break;
     case '\'': rc = qb_buf_puts(b, "&apos;", err); break;
+    /* as references: a parser turns a raw CR (and CR LF) into LF, so DeleteObjects of "a\rb" deleted "a\nb" (absent:
+     * reported deleted) and the object stayed (found by exploreM) */
+    case '\r': rc = qb_buf_puts(b, "&#13;", err); break;
+    case '\n': rc = qb_buf_puts(b, "&#10;", err); break;
+    case '\t': rc = qb_buf_puts(b, "&#9;", err); break;
     default:
-      if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+      if (*p < 0x20)
         return QB_FAIL(err, QB_EINVAL, "byte 0x%02x cannot be sent in an XML request", *p);
       rc = qb_buf_putc(b, *p, err);
     }

@@ -1193,6 +1193,31 @@ QB_TEST(refused_credentials_are_read_again_from_the_config)
   free(conf);
 }
 
+/* qb_fileio_delete_many of keys holding CR (sent raw, the store read LF: "deleted" and still there) or a byte
+ * XML cannot carry (the whole call failed, naming no key): all of them are gone (found by exploreM). */
+QB_TEST(delete_many_of_keys_with_control_bytes)
+{
+  qb_fileio *io = open_io(NULL, NULL, -1);
+  qb_err err = QB_ERR_INIT;
+  const char *keys[] = {"ctl/cr\rx", "ctl/crlf\r\ny", "ctl/one\x01z", "ctl/tab\tw", "ctl/plain"};
+  char *paths[5];
+  for (size_t i = 0; i < 5; i++) {
+    paths[i] = uri(keys[i]);
+    CHECK_OK(qb_fileio_write_all(io, paths[i], "v", 1, QB_CREATE_OVERWRITE, &err), &err);
+  }
+  char *pre = uri("ctl/");
+  int n = 0;
+  CHECK_OK(qb_fileio_list(io, pre, count_cb, &n, &err), &err);
+  CHECK_EQ_INT(n, 5);
+  CHECK_OK(qb_fileio_delete_many(io, (const char *const *)paths, 5, &err), &err);
+  n = 0;
+  CHECK_OK(qb_fileio_list(io, pre, count_cb, &n, &err), &err);
+  CHECK_EQ_INT(n, 0);
+  for (size_t i = 0; i < 5; i++) free(paths[i]);
+  free(pre);
+  qb_fileio_free(io);
+}
+
 /* A listing that shows a key twice (a store repeating an entry, pages that overlap) reports it once: ingest read
  * such a raw file twice in one batch and committed its rows twice (found by exploreM). */
 QB_TEST(listing_that_repeats_keys_reports_each_once)

@@ -135,6 +135,10 @@ QB_TEST(times_and_escaping)
   CHECK_OK(qb_xml_escape(&b, "a&b<c>\"d'", &err), &err);
   CHECK_EQ_STR((char *)b.p, "a&amp;b&lt;c&gt;&quot;d&apos;");
   qb_buf_reset(&b);
+  /* CR, LF and TAB as references: a parser normalises a raw CR to LF (found by exploreM) */
+  CHECK_OK(qb_xml_escape(&b, "a\rb\nc\td", &err), &err);
+  CHECK_EQ_STR((char *)b.p, "a&#13;b&#10;c&#9;d");
+  qb_buf_reset(&b);
   CHECK_FAIL(qb_xml_escape(&b, "bad\x01key", &err), QB_EINVAL, &err, "cannot be sent in an XML request");
   qb_buf_free(&b);
 }
