@@ -61,6 +61,7 @@ typedef struct sign_ctx {
   char sha[65];
   /* where a redirect sent the request (NULL: s->scheme, s->host, s->region) */
   const char *to_scheme, *to_host, *to_region;
+  bool to_vhost; /* the bucket is in to_host */
   unsigned cred_gen; /* s->cred_gen of the credentials the last attempt was signed with */
 } sign_ctx;
 
@@ -72,8 +73,7 @@ static int prepare(void *ctx, qb_http_attempt *a, qb_err *err)
   bool vhost = r->bucket && !s->path_style;
   char *host;
   if (c->to_host) { /* redirected: the bucket is in the host name when the store put it there */
-    size_t bn = r->bucket ? strlen(r->bucket) : 0;
-    vhost = bn && !strncmp(c->to_host, r->bucket, bn) && c->to_host[bn] == '.';
+    vhost = r->bucket && c->to_vhost;
     host = strdup(c->to_host);
   } else {
     host = vhost ? qb_str_printf("%s.%s", r->bucket, s->host) : strdup(s->host);
@@ -216,6 +216,7 @@ typedef struct redirect {
   char scheme[8];
   char host[512];
   char region[64];
+  bool vhost; /* the bucket is in the host name */
 } redirect;
 
 /* Where a 301/307 answer sends the request: its Location, or the <Endpoint> of AWS's 301 PermanentRedirect.
@@ -236,6 +237,12 @@ static bool redirect_target(const s3_io *s, const sign_ctx *c, const qb_http_res
     else return false; /* a relative Location: S3 does not send one */
     auth = l;
     an = strcspn(l, "/?#");
+    /* path style when the path starts with the bucket and the host does not */
+    const char *b = c->r->bucket, *path = l + an;
+    size_t bn = b ? strlen(b) : 0;
+    bool in_host = bn && an > bn && !strncmp(l, b, bn) && l[bn] == '.';
+    bool in_path = bn && path[0] == '/' && !strncmp(path + 1, b, bn) && strchr("/?", path[1 + bn]);
+    to->vhost = in_host && in_path ? !s->path_style : in_host;
   } else {
     qb_s3_error e;
     qb_err ignored = QB_ERR_INIT;
@@ -253,6 +260,7 @@ static bool redirect_target(const s3_io *s, const sign_ctx *c, const qb_http_res
     if (!e.endpoint[0]) return false;
     snprintf(to->scheme, sizeof to->scheme, "%s", cur_scheme);
     an = strcspn(e.endpoint, "/?#");
+    to->vhost = bn && an > bn && !strncmp(e.endpoint, b, bn) && e.endpoint[bn] == '.';
     if (an == 0 || an >= sizeof to->host) return false;
     memcpy(to->host, e.endpoint, an);
     to->host[an] = '\0';
@@ -301,6 +309,7 @@ int qb_s3__do(s3_io *s, const s3_req *r, qb_http_resp *resp, qb_err *err)
   for (int hop = 0; rc == QB_OK && hop < 3 && redirect_target(s, &c, resp, &to[hop], shown, sizeof shown); hop++) {
     c.to_scheme = to[hop].scheme;
     c.to_host = to[hop].host;
+    c.to_vhost = to[hop].vhost;
     if (to[hop].region[0]) c.to_region = to[hop].region;
     bool amb = resp->ambiguous; /* an attempt before the redirect may have been applied */
     qb_http_resp_free(resp);
