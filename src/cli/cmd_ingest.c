@@ -375,6 +375,7 @@ int qb_cmd_ingest(qb_cli *cli)
     status = QB_EXIT_ERROR;
     goto out;
   }
+  bool polled = false; /* a poll went through */
   do {
     if (stop_requested) break; /* a signal before the batch began (setup): no batch starts after it */
     in_batch = watch;
@@ -389,10 +390,20 @@ int qb_cmd_ingest(qb_cli *cli)
       nap((int64_t)(interval * 1000));
       continue;
     }
+    /* the store unreachable or failing (no answer, 5xx) after every retry, once the watcher has polled
+     * successfully (a wrong endpoint still fails at once): an interrupted batch is recovered by the next one,
+     * as after a kill, so the watcher polls on. It exited 1 when a store restarted (found by exploreM) */
+    if (watch && polled && (rc == QB_ENET || (rc == QB_EIO && err.retryable))) {
+      fprintf(stderr, "qberg: %s; trying again in %g s\n", err.msg, interval);
+      qb_err_clear(&err);
+      nap((int64_t)(interval * 1000));
+      continue;
+    }
     if (rc) {
       status = qb_cli_fail(&err);
       break;
     }
+    polled = true;
     if (!watch || r->files_new) {
       if (cli->json)
         print_json(r);

@@ -21,7 +21,7 @@ next answer on that connection; not-http answers an SSH banner and closes (a wro
 first and last <Contents> at the end of the page; slowdown-after:N answers 503 SlowDown with Retry-After: N; pause-body:S forwards and sends the
 answer's head, then pauses S seconds before its body; 307>ORIGIN answers 307 TemporaryRedirect with Location
 ORIGIN + the request's target, 301>HOST 301 PermanentRedirect whose <Endpoint> is HOST (no Location) (a store that lists a key twice, or pages that overlap).
-Usage: faultproxy.py UPSTREAM_PORT [--rate 0.1] [--seed 1] [--max-seconds 600] [--log FILE] [--sequence S]"""
+Usage: faultproxy.py UPSTREAM_PORT [--port P] [--rate 0.1] [--seed 1] [--max-seconds 600] [--log FILE] [--sequence S]"""
 import argparse, http.client, os, random, socket, sys, threading, time
 from socketserver import ThreadingMixIn, TCPServer, StreamRequestHandler
 
@@ -31,6 +31,7 @@ ap.add_argument("--rate", type=float, default=0.1)
 ap.add_argument("--seed", type=int, default=1)
 ap.add_argument("--max-seconds", type=float, default=600)
 ap.add_argument("--log")
+ap.add_argument("--port", type=int, default=0, help="listen on this port (default: any free one)")
 ap.add_argument("--fail-match", help="answer 500 to every request whose target contains this")
 ap.add_argument("--ignore-conditional", action="store_true",
                 help="turn a 412 answer to a conditional PUT into 200, as a store ignoring If-None-Match would")
@@ -197,7 +198,7 @@ class Server(ThreadingMixIn, TCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-srv = Server(("127.0.0.1", 0), Handler)
+srv = Server(("127.0.0.1", args.port), Handler)
 print("PORT %d" % srv.server_address[1], flush=True)
 threading.Thread(target=srv.serve_forever, daemon=True).start()
 timer = threading.Timer(args.max_seconds, lambda: os._exit(3))  # bounded in time, whatever happens
