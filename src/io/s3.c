@@ -496,6 +496,15 @@ static int fetch(s3_file *f, void *dst, size_t n, uint64_t off, qb_err *err)
     if (rc == QB_OK && resp.status == 206 && resp.content_range[0]) {
       const char *slash = strrchr(resp.content_range, '/');
       if (!slash || !qb_str_to_i64(slash + 1, &total)) total = -1;
+      /* the bytes must be the ones asked for: a store (or a cache on the way) that answered another range was
+       * taken at its word, its bytes returned as ours when the length matched (found by exploreM) */
+      unsigned long long a, b;
+      if (total == (int64_t)f->base.size && sscanf(resp.content_range, "bytes %llu-%llu/", &a, &b) == 2 &&
+          a != off) {
+        rc = QB_FAIL(err, QB_EIO, "%s: the store answered another range (Content-Range: %s)", what,
+                     resp.content_range);
+        if (err) err->retryable = true;
+      }
     } else if (rc == QB_OK && resp.status == 200 && resp.has_length) {
       total = (int64_t)resp.content_length; /* the whole object */
     }

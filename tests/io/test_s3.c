@@ -1218,6 +1218,28 @@ QB_TEST(delete_many_of_keys_with_control_bytes)
   qb_fileio_free(io);
 }
 
+/* A 206 answer of another range than asked (same length): an error, retryable; its bytes were returned as the
+ * range asked for (found by exploreM). */
+QB_TEST(answer_of_another_range_is_an_error)
+{
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "shift", qb_str_printf("--sequence=GET /%s/shift/obj=shift-range,shift-range,shift-range,"
+                                                    "shift-range", test_bucket())));
+  qb_fileio *io = sq.io;
+  qb_err err = QB_ERR_INIT;
+  char *p = uri("shift/obj");
+  CHECK_OK(qb_fileio_write_all(io, p, "0123456789", 10, QB_CREATE_OVERWRITE, &err), &err);
+  uint8_t *got = NULL;
+  size_t n = 0;
+  CHECK_FAIL(qb_fileio_read_all(&got, &n, io, p, 100, &err), QB_EIO, &err,
+             "the store answered another range (Content-Range: bytes 1-10/10)");
+  CHECK(err.retryable);
+  free(got);
+  sequenced_stop(&sq);
+  free(p);
+  free(sq.log);
+}
+
 /* A listing that shows a key twice (a store repeating an entry, pages that overlap) reports it once: ingest read
  * such a raw file twice in one batch and committed its rows twice (found by exploreM). */
 QB_TEST(listing_that_repeats_keys_reports_each_once)

@@ -19,7 +19,8 @@ the whole body under a Content-Length of half of it, keeping the connection: the
 next answer on that connection; not-http answers an SSH banner and closes (a wrong port); other-etag forwards and replaces the ETag by another one of the same shape
 (a store, or an encryption, that makes ETags its own way); dup-list forwards a ListObjectsV2 and repeats its
 first and last <Contents> at the end of the page; slowdown-after:N answers 503 SlowDown with Retry-After: N; pause-body:S forwards and sends the
-answer's head, then pauses S seconds before its body; 307>ORIGIN answers 307 TemporaryRedirect with Location
+answer's head, then pauses S seconds before its body; shift-range forwards a ranged GET
+and answers it as the range one byte further (Content-Range a+1-b+1, the body shifted: another range, same length); 307>ORIGIN answers 307 TemporaryRedirect with Location
 ORIGIN + the request's target, 301>HOST 301 PermanentRedirect whose <Endpoint> is HOST (no Location) (a store that lists a key twice, or pages that overlap).
 Usage: faultproxy.py UPSTREAM_PORT [--port P] [--rate 0.1] [--seed 1] [--max-seconds 600] [--log FILE] [--sequence S]"""
 import argparse, http.client, os, random, socket, sys, threading, time
@@ -167,6 +168,11 @@ class Handler(StreamRequestHandler):
                         continue
                     if kind == "no-etag" and n.lower() == "etag":
                         continue
+                    if kind == "shift-range" and n.lower() == "content-range":
+                        r, _, total = v.split(" ")[1].partition("/")
+                        a, b = r.split("-")
+                        v = "bytes %d-%d/%s" % (int(a) + 1, int(b) + 1, total)
+                        data = data[1:] + b"?"
                     if kind == "other-etag" and n.lower() == "etag":
                         dash = v.find("-")
                         v = '"0123456789abcdef0123456789abcdef%s"' % (v[dash:].strip('"') if dash >= 0 else "")
