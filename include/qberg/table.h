@@ -193,7 +193,8 @@ QB_API int qb_table_append_rows(qb_table *t, const qb_value *rows, size_t n, con
 typedef int (*qb_row_source_fn)(void *ctx, const qb_value **row, qb_err *err);
 
 /**
- * Append every row `next` produces (streamed: memory stays bounded by the open files' row groups) as one
+ * Append every row `next` produces (streamed: memory stays bounded by the open files' row groups, plus an
+ * entry of about 1 KB per file written until the commit) as one
  * snapshot, tagged `tag` (NULL: no tag) in the same commit. An error from `next` aborts the transaction
  * and deletes the files written so far.
  */

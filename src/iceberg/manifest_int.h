@@ -94,8 +94,13 @@ int qb_data_file__to_value(qb_value *out, const qb_data_file *f, const qb_type *
  * width, int -> long widening, …). `scratch` holds converted bytes. */
 int qb_manifest__partition_value(qb_value *out, uint8_t scratch[16], const qb_type *t, const qb_value *in,
                                  qb_err *err);
-/* A zeroed data file that owns an arena (*arena, for its contents); freed with qb_data_file_free. */
-int qb_data_file__new_owned(qb_data_file **out, qb_arena **arena, qb_err *err);
+/* A zeroed data file that owns an arena (*arena, for its contents, in chunks of chunk_size bytes; 0: 4 KiB);
+ * freed with qb_data_file_free. */
+int qb_data_file__new_owned(qb_data_file **out, qb_arena **arena, size_t chunk_size, qb_err *err);
+/* The bytes qb_data_file__copy_into takes from an arena for f: qb_data_file_copy's arena is one chunk of it. */
+size_t qb_data_file__copy_size(const qb_data_file *f);
+/* The arena bytes an owned data file (qb_data_file_copy, qb_data_file_from_parquet) holds. */
+size_t qb_data_file__held_bytes(const qb_data_file *f);
 /* Deep copy of a data file's contents into `a` (out may then outlive src). */
 int qb_data_file__copy_into(qb_data_file *out, const qb_data_file *src, qb_arena *a, qb_err *err);
 

@@ -120,6 +120,13 @@ char *qb_arena_sprintf(qb_arena *a, const char *fmt, ...)
   return q;
 }
 
+size_t qb_arena_reserved_bytes(const qb_arena *a)
+{
+  size_t n = 0;
+  for (const qb_arena_chunk *c = a->head; c; c = c->next) n += c->cap;
+  return n;
+}
+
 void qb_arena_release(qb_arena *a)
 {
   if (!a) return;

@@ -28,6 +28,8 @@ char *qb_arena_strdup(qb_arena *a, const char *s);
 char *qb_arena_strndup(qb_arena *a, const char *s, size_t n);
 void *qb_arena_memdup(qb_arena *a, const void *p, size_t n);
 char *qb_arena_sprintf(qb_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Bytes of the chunks the arena holds (what it costs, free tails included; for bounds in tests). */
+size_t qb_arena_reserved_bytes(const qb_arena *a);
 /** Free every chunk; the arena may be reused after qb_arena_init. NULL-safe. */
 void qb_arena_release(qb_arena *a);
 
