@@ -95,6 +95,9 @@ typedef struct qb_ingest_report {
    * ledger rows (0 unless a listed range changed or the ledger predates its summary) and index entries */
   uint64_t ledger_rows_read;
   uint64_t index_entries_read;
+  /* rows of the feature tables whose keys were read: those of interrupted batches (or every row, when the
+   * position the index covers is unknown) and of re-checked experiments; 0 in normal operation */
+  uint64_t key_rows_read;
   int64_t elapsed_ms;
   /* wall time of each phase in microseconds, from the monotonic clock (QB_TEST_NOW, which pins
    * elapsed_ms, does not touch these); a phase the run did not reach is 0. Their sum is the run's time

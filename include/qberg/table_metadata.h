@@ -180,6 +180,21 @@ QB_API int qb_snapshot_summary_build(qb_kv **out, size_t *n_out, const qb_summar
 /** A summary value of `s` (not "operation"), or NULL. */
 QB_API const char *qb_snapshot_summary_get(const qb_snapshot *s, const char *key);
 
+/* A `replace` snapshot qberg commits (compaction, manifest rewrite: the same rows) carries its parent's
+ * `qberg.*` summary entries (state an application such as qberg ingest recorded with those rows; not
+ * `qberg.batch-id`, which names the commit's writer) and records whose they are: QB_SUMMARY_CARRIED_FROM =
+ * the snapshot that wrote them (through a chain of replace snapshots), QB_SUMMARY_CARRIED_PARENT = that
+ * snapshot's parent (-1: none). So they outlive the expiry of the snapshot that wrote them. */
+#define QB_SUMMARY_CARRIED_FROM "qberg.carried-from"
+#define QB_SUMMARY_CARRIED_PARENT "qberg.carried-from-parent"
+
+/**
+ * The snapshot whose `qberg.*` summary entries and rows `s` holds (*id) and that snapshot's parent
+ * (*parent, -1: none): for a `replace` snapshot that carries them, the snapshot it carries them from (which
+ * may have expired); else `s` itself and its parent.
+ */
+QB_API void qb_snapshot_origin(const qb_snapshot *s, int64_t *id, int64_t *parent);
+
 /* ---- builder --------------------------------------------------------------------------------- */
 
 /**

@@ -148,13 +148,13 @@ static void print_json(const qb_ingest_report *r)
   printf("{\"batch_id\":\"%s\",\"files_seen\":%llu,\"files_new\":%llu,\"files_rejected\":%llu,\"records\":%llu,"
          "\"bytes\":%llu,\"elapsed_ms\":%lld,\"threads\":%u,\"experiments\":{\"new\":%llu,\"known\":%llu,"
          "\"rechecked\":%llu,\"recovered\":%llu},\"passes\":%u,\"stored_reads\":{\"ledger_rows\":%llu,"
-         "\"index_entries\":%llu},\"tables\":[",
+         "\"index_entries\":%llu,\"key_rows\":%llu},\"tables\":[",
          r->batch_id, (unsigned long long)r->files_seen, (unsigned long long)r->files_new,
          (unsigned long long)r->files_rejected, (unsigned long long)r->records, (unsigned long long)r->bytes,
          (long long)r->elapsed_ms, r->threads, (unsigned long long)r->experiments_new,
          (unsigned long long)r->experiments_known, (unsigned long long)r->experiments_rechecked,
          (unsigned long long)r->experiments_recovered, r->passes,
-         (unsigned long long)r->ledger_rows_read, (unsigned long long)r->index_entries_read);
+         (unsigned long long)r->ledger_rows_read, (unsigned long long)r->index_entries_read, (unsigned long long)r->key_rows_read);
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++)
     printf("%s{\"table\":\"%s\",\"rows\":%lld,\"duplicates\":%lld,\"version\":\"%s\",\"snapshot_id\":%lld}",
            t ? "," : "", qb_vqe_table_describe((qb_vqe_table)t)->name, (long long)r->rows[t],

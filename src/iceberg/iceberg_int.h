@@ -164,6 +164,10 @@ int qb_ref__validate(const qb_ref *r, qb_err *err);
 
 /* summary.c */
 int qb_kv__copy(qb_kv **out, qb_arena *a, const qb_kv *src, size_t n, qb_err *err);
+/* The entries a `replace` snapshot committed on `parent` carries (QB_SUMMARY_CARRIED_FROM): appended to
+ * extra[*n..cap) (values point into `parent` and `ids`), skipping keys already there; none when they do not
+ * all fit (readers then find no carried state: what they did before). */
+void qb_summary__carry(qb_kv *extra, size_t *n, size_t cap, char ids[2][24], const qb_snapshot *parent);
 
 /* Arena helpers that report ENOMEM through err. */
 void *qb_ice__alloc(qb_arena *a, size_t n, size_t size, qb_err *err);

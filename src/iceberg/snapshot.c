@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "iceberg/iceberg_int.h"
+#include "util/str.h"
 
 static int summary_from_json(qb_snapshot *s, qb_arena *a, const json_object *o, qb_err *err)
 {
@@ -137,4 +138,18 @@ const char *qb_snapshot_summary_get(const qb_snapshot *s, const char *key)
   for (size_t i = 0; i < s->n_summary; i++)
     if (!strcmp(s->summary[i].key, key)) return s->summary[i].value;
   return NULL;
+}
+
+void qb_snapshot_origin(const qb_snapshot *s, int64_t *id, int64_t *parent)
+{
+  *id = s->snapshot_id;
+  *parent = s->has_parent ? s->parent_id : -1;
+  if (!s->operation || strcmp(s->operation, "replace")) return;
+  const char *f = qb_snapshot_summary_get(s, QB_SUMMARY_CARRIED_FROM);
+  const char *p = qb_snapshot_summary_get(s, QB_SUMMARY_CARRIED_PARENT);
+  int64_t a, b;
+  if (f && p && qb_str_to_i64(f, &a) && qb_str_to_i64(p, &b)) {
+    *id = a;
+    *parent = b;
+  }
 }

@@ -924,12 +924,16 @@ int qb_producer__apply(qb_producer *p, const qb_tbl *base, int attempt, qb_metad
 
   /* the snapshot */
   p->delta.changed_partition_count = (int64_t)p->changed.count;
-  qb_kv extra[66];
+  qb_kv extra[130];
   size_t n_extra = 0;
   for (size_t i = 0; i < s->n_extra && n_extra < 62; i++) extra[n_extra++] = s->extra[i];
   if (s->op == QB_TXN_REPLACE_PARTITIONS) extra[n_extra++] = (qb_kv){"replace-partitions", "true"};
   extra[n_extra++] = (qb_kv){"engine-name", "qberg"};
   extra[n_extra++] = (qb_kv){"engine-version", QB_VERSION};
+  char carried_ids[2][24];
+  /* the same rows as the parent: its qberg.* state goes on (the parent may expire) */
+  if (!strcmp(operation(p), "replace"))
+    qb_summary__carry(extra, &n_extra, sizeof extra / sizeof extra[0], carried_ids, p->parent);
   if ((rc = qb_snapshot_summary_build(&summary, &n_summary, &p->delta, extra, n_extra, p->parent, err))) goto done;
   qb_snapshot snap = {0};
   snap.snapshot_id = p->snapshot_id;

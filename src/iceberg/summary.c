@@ -22,6 +22,35 @@ int qb_kv__copy(qb_kv **out, qb_arena *a, const qb_kv *src, size_t n, qb_err *er
   return QB_OK;
 }
 
+static bool has_key(const qb_kv *kv, size_t n, const char *key)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(kv[i].key, key)) return true;
+  return false;
+}
+
+void qb_summary__carry(qb_kv *extra, size_t *n, size_t cap, char ids[2][24], const qb_snapshot *parent)
+{
+  if (!parent) return;
+  int64_t from, from_parent;
+  qb_snapshot_origin(parent, &from, &from_parent);
+  size_t k = *n;
+  for (size_t i = 0; i < parent->n_summary; i++) {
+    const qb_kv *e = &parent->summary[i];
+    if (strncmp(e->key, "qberg.", 6) || !strcmp(e->key, "qberg.batch-id") || !strcmp(e->key, QB_SUMMARY_CARRIED_FROM) ||
+        !strcmp(e->key, QB_SUMMARY_CARRIED_PARENT) || has_key(extra, k, e->key))
+      continue;
+    if (k + 3 > cap) return; /* does not fit with the two ids: nothing carried */
+    extra[k++] = *e;
+  }
+  if (k + 2 > cap || has_key(extra, k, QB_SUMMARY_CARRIED_FROM) || has_key(extra, k, QB_SUMMARY_CARRIED_PARENT)) return;
+  snprintf(ids[0], sizeof ids[0], "%" PRId64, from);
+  snprintf(ids[1], sizeof ids[1], "%" PRId64, from_parent);
+  extra[k++] = (qb_kv){QB_SUMMARY_CARRIED_FROM, ids[0]};
+  extra[k++] = (qb_kv){QB_SUMMARY_CARRIED_PARENT, ids[1]};
+  *n = k;
+}
+
 typedef struct entry {
   const char *key;
   char value[24];

@@ -383,13 +383,15 @@ static int apply(void *ctx, const qb_commit_base *base, qb_metadata_builder *b, 
   snprintf(kept, sizeof kept, "%lld", (long long)r->kept);
   snprintf(replaced, sizeof replaced, "%zu", r->replaced.count);
   snprintf(entries, sizeof entries, "%lld", (long long)r->entries);
-  qb_kv extra[] = {{"manifests-created", created}, {"manifests-kept", kept},   {"manifests-replaced", replaced},
-                   {"entries-processed", entries}, {"engine-name", "qberg"}, {"engine-version", QB_VERSION}};
+  qb_kv extra[70] = {{"manifests-created", created}, {"manifests-kept", kept},   {"manifests-replaced", replaced},
+                     {"entries-processed", entries}, {"engine-name", "qberg"}, {"engine-version", QB_VERSION}};
+  size_t n_extra = 6;
+  char carried_ids[2][24];
+  qb_summary__carry(extra, &n_extra, sizeof extra / sizeof extra[0], carried_ids, head); /* a replace: same rows */
   qb_summary_delta delta;
   memset(&delta, 0, sizeof delta);
   delta.changed_partition_count = -1;
-  if ((rc = qb_snapshot_summary_build(&summary, &n_summary, &delta, extra, sizeof extra / sizeof extra[0], head, err)))
-    goto done;
+  if ((rc = qb_snapshot_summary_build(&summary, &n_summary, &delta, extra, n_extra, head, err))) goto done;
   qb_snapshot snap;
   memset(&snap, 0, sizeof snap);
   snap.snapshot_id = r->snapshot_id;

@@ -152,10 +152,12 @@ static int load_entries(qb_expidx *ix, qb_err *err)
 
 /* The snapshot whose summary says what the current entries cover (qberg.covers, its uuids, whether the
  * key-set digests are trusted): the newest one carrying qberg.covers when every snapshot after it is a
- * compaction (`replace`: the same rows), else the current one. A compaction of the index (`maintain
- * compact`, `maintain all`) writes no qberg summary; reading only the current snapshot made the next batch
+ * compaction (`replace`: the same rows), else the current one. A compaction of the index by another engine
+ * or an older qberg writes no qberg summary; reading only the current snapshot made the next batch
  * take every feature table's rows for an interrupted batch's: it read the keys of all of them, called every
- * stored experiment "recovered" and appended a second index entry for each (found by exploreH). */
+ * stored experiment "recovered" and appended a second index entry for each (found by exploreH). A qberg
+ * compaction carries the summary of the snapshot it replaced (QB_SUMMARY_CARRIED_FROM), so this is found
+ * on it even once that snapshot expired (before, that one batch read every stored key again: exploreN). */
 static const qb_snapshot *covering_snapshot(const qb_table_metadata *md, const qb_snapshot *cur)
 {
   const qb_snapshot *s = cur;
@@ -170,7 +172,8 @@ static const qb_snapshot *covering_snapshot(const qb_table_metadata *md, const q
 /* The filter that describes the current snapshot's entries: the newest snapshot's, when every snapshot
  * after it is a compaction (`replace`: the same rows), and when that snapshot's parent is the one the filter
  * was built on: a commit that lost a race is retried onto the winner's snapshot, whose entries its filter
- * lacks (they would pass for not stored, and their experiments' rows be written twice). */
+ * lacks (they would pass for not stored, and their experiments' rows be written twice). A qberg compaction
+ * carries the filter with the parent of the snapshot that wrote it (qb_snapshot_origin). */
 static const char *current_bloom(const qb_table_metadata *md)
 {
   const qb_snapshot *s = qb_table_metadata_current_snapshot(md);
@@ -180,7 +183,9 @@ static const char *current_bloom(const qb_table_metadata *md)
       const char *b = qb_snapshot_summary_get(s, BLOOM_BASE_KEY);
       char *end;
       long long base = b && *b ? strtoll(b, &end, 10) : -2;
-      if (!b || !*b || *end || base != (s->has_parent ? s->parent_id : -1)) return NULL;
+      int64_t origin, parent; /* a compaction carries the filter of the snapshot that wrote it */
+      qb_snapshot_origin(s, &origin, &parent);
+      if (!b || !*b || *end || base != parent) return NULL;
       return v;
     }
     if (!s->operation || strcmp(s->operation, "replace") || !s->has_parent) return NULL;

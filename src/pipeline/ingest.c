@@ -217,6 +217,7 @@ typedef struct table_state {
   int64_t rows, dups;
   /* rows and the latest tag of interrupted batches committed here (earlier_attempt) */
   int64_t earlier_rows;
+  uint64_t key_rows_read; /* stored rows whose keys load_keys read (interrupted batches, re-checks) */
   char earlier_tag[48];
 } table_state;
 
@@ -932,7 +933,9 @@ static int uncovered_batches(qb_expr **filter, bool *full, const qb_table_metada
   const qb_snapshot *s = qb_table_metadata_current_snapshot(md);
   bool reached = false;
   while (s) {
-    if (s->snapshot_id == covered) {
+    int64_t origin, parent;
+    qb_snapshot_origin(s, &origin, &parent);
+    if (s->snapshot_id == covered || origin == covered) { /* or a compaction of it (which it may outlive) */
       reached = true;
       break;
     }
@@ -946,6 +949,10 @@ static int uncovered_batches(qb_expr **filter, bool *full, const qb_table_metada
       return QB_OK;
     }
     if (!s->has_parent) break;
+    if (s->parent_id == covered) { /* the covered snapshot may have expired since */
+      reached = true;
+      break;
+    }
     const qb_snapshot *p = qb_table_metadata_snapshot_by_id(md, s->parent_id);
     if (!p) { /* expired history: which batches wrote the older rows is unknown */
       *full = true;
@@ -987,6 +994,7 @@ static int load_keys(table_state *ts, int t, const qb_expr *filter, qb_expidx_ma
     uint64_t h = 0x5157424b4559ULL;
     for (size_t i = 0; i < n; i++) h = value_digest(h, &row->u.seq.items[i]);
     rc = qb_u64set_add(&ts->keys, h, err);
+    ts->key_rows_read++;
     const qb_value *e = &row->u.seq.items[eid];
     if (rc == QB_OK && exps && e->kind == QB_V_STRING) {
       uint64_t *v;
@@ -1742,6 +1750,7 @@ int qb_ingest_run(qb_ingest_report *rep, qb_catalog *cat, const qb_ingest_option
     }
   }
   rep->index_entries_read = r->ix.entries_read;
+  for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++) rep->key_rows_read += r->ts[t].key_rows_read;
   snprintf(rep->index_filter_error, sizeof rep->index_filter_error, "%s", r->ix.bloom_error);
   rep->elapsed_ms = qb_now_ms() - r->t0_ms;
   phase_next(r, r->phase);

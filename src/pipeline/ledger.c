@@ -276,14 +276,30 @@ int qb_ledger_summary(char **out, const qb_ledger *l, qb_err *err)
 
 /* ---- reading ----------------------------------------------------------------------------------------- */
 
-/* A summary is used only on the snapshot that carries it, whose parent is its base: then the rows after
- * the base are the ones that snapshot appended. Anything else (a compaction, a foreign append, a commit
- * that retried onto another parent) makes the batch read every row, and write a new summary. */
+/* A summary is used only on the snapshot that wrote it, whose parent is its base: then the rows after
+ * the base are the ones that snapshot appended — or on a compaction of it (`replace`: the same rows),
+ * which carries the summary with the parent of the snapshot that wrote it (qb_snapshot_origin; before, a
+ * `maintain compact` or `maintain all` of the ledger made the next batch read every row). Anything else (a
+ * foreign append, a commit that retried onto another parent) makes the batch read every row, and write a
+ * new summary. */
 static bool usable_summary(qb_ledger *l, const qb_snapshot *cur)
 {
   const char *v = cur ? qb_snapshot_summary_get(cur, QB_LEDGER_SUMMARY_KEY) : NULL;
   if (!v || !qb_ledger__parse(l, v)) return false;
-  return cur->has_parent ? cur->parent_id == l->base : l->base == -1;
+  int64_t origin, parent;
+  qb_snapshot_origin(cur, &origin, &parent);
+  return parent == l->base;
+}
+
+/* `base` is on the current snapshot's parent chain, every snapshot between them kept */
+static bool reaches(const qb_table_metadata *md, int64_t base)
+{
+  const qb_snapshot *s = qb_table_metadata_current_snapshot(md);
+  for (size_t hops = 0; s && hops <= qb_table_metadata_n_snapshots(md); hops++) {
+    if (s->snapshot_id == base) return true;
+    s = s->has_parent ? qb_table_metadata_snapshot_by_id(md, s->parent_id) : NULL;
+  }
+  return false;
 }
 
 /* Ledger rows (all, or those after l->base): their path hashes into l->seen, their names into the next
@@ -295,12 +311,13 @@ static int read_rows(qb_ledger *l, bool all, qb_err *err)
   o.columns = cols;
   o.n_columns = 1;
   if (!all && l->base != -1) {
-    /* the base expired (`maintain expire-snapshots` keeps the current snapshot, not its parent): an
-     * incremental scan from it fails, and every row is read instead (the same answer, as on a mismatch) */
+    /* the base expired (`maintain expire-snapshots` keeps the current snapshot, not its parent), or a
+     * snapshot between (the one a compaction replaced): an incremental scan from it fails, and every row
+     * is read instead (the same answer, as on a mismatch) */
     const qb_table_metadata *md;
     int rc = qb_table_get_metadata(&md, l->table, err);
     if (rc) return rc;
-    if (!qb_table_metadata_snapshot_by_id(md, l->base)) all = true;
+    if (!reaches(md, l->base)) all = true;
   }
   if (!all) o.after_snapshot_id = l->base;
   qb_scan *s = NULL;

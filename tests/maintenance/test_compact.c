@@ -190,3 +190,76 @@ QB_TEST(compact_min_input_and_target)
   CHECK_EQ_INT(st.rows, 800);
   teardown(&f);
 }
+
+/* the current snapshot of t */
+static const qb_snapshot *head(qb_table *t, qb_err *err)
+{
+  const qb_table_metadata *md;
+  if (qb_table_refresh(t, err) || qb_table_get_metadata(&md, t, err)) return NULL;
+  return qb_table_metadata_current_snapshot(md);
+}
+
+/* A compaction and a manifest rewrite (replace: the same rows) carry the qberg.* summary entries of the
+ * snapshot they replace, not its qberg.batch-id, and name it (qberg.carried-from, through the chain) with
+ * its parent: an application's state recorded with the rows (qberg ingest's qberg.covers, qberg.bloom,
+ * qberg.ledger-ranges) outlives that snapshot's expiry (found by exploreN). */
+QB_TEST(compact_carries_qberg_summary)
+{
+  qb_err err = QB_ERR_INIT;
+  fx f;
+  setup(&f);
+  for (int i = 0; i < 3; i++) CHECK_OK(append(f.t, i * 1000, 50, &err), &err);
+  qb_txn *txn = NULL;
+  CHECK_OK(qb_txn_begin(&txn, f.t, QB_TXN_APPEND, NULL, &err), &err);
+  qb_value items[2] = {{.kind = QB_V_INT64, .u.i64 = 9}, {.kind = QB_V_STRING, .u.bytes = {(const uint8_t *)"x", 1}}};
+  qb_value row = {.kind = QB_V_STRUCT, .u.seq = {items, 2}};
+  CHECK_OK(qb_txn_write(txn, &row, &err), &err);
+  CHECK_OK(qb_txn_set_summary(txn, "qberg.state", "A", &err), &err);
+  CHECK_OK(qb_txn_set_summary(txn, "qberg.batch-id", "b4", &err), &err);
+  CHECK_OK(qb_txn_commit(txn, NULL, &err), &err);
+  const qb_snapshot *s = head(f.t, &err);
+  CHECK(s != NULL);
+  int64_t writer = s->snapshot_id, writer_parent = s->parent_id, id, parent;
+  qb_snapshot_origin(s, &id, &parent); /* an append: itself */
+  CHECK_EQ_INT(id, writer);
+  CHECK_EQ_INT(parent, writer_parent);
+
+  qb_compact_options o = {0, 2, NULL, false};
+  qb_compact_report rep;
+  CHECK_OK(qb_compact(f.t, &o, &rep, &err), &err);
+  CHECK(rep.snapshot_id > 0);
+  s = head(f.t, &err);
+  CHECK(s != NULL && !strcmp(s->operation, "replace"));
+  CHECK_EQ_STR(qb_snapshot_summary_get(s, "qberg.state"), "A");
+  CHECK(qb_snapshot_summary_get(s, "qberg.batch-id") == NULL);
+  qb_snapshot_origin(s, &id, &parent);
+  CHECK_EQ_INT(id, writer);
+  CHECK_EQ_INT(parent, writer_parent);
+
+  /* a second replace on top (more files, compacted again): still the writer */
+  for (int i = 0; i < 2; i++) CHECK_OK(append(f.t, 5000 + i * 1000, 10, &err), &err);
+  s = head(f.t, &err);
+  CHECK(s != NULL && qb_snapshot_summary_get(s, "qberg.state") == NULL); /* an append without it */
+  CHECK_OK(qb_txn_begin(&txn, f.t, QB_TXN_APPEND, NULL, &err), &err);
+  CHECK_OK(qb_txn_write(txn, &row, &err), &err);
+  CHECK_OK(qb_txn_set_summary(txn, "qberg.state", "B", &err), &err);
+  CHECK_OK(qb_txn_commit(txn, NULL, &err), &err);
+  s = head(f.t, &err);
+  CHECK(s != NULL);
+  writer = s->snapshot_id;
+  writer_parent = s->parent_id;
+  CHECK_OK(qb_compact(f.t, &o, &rep, &err), &err);
+  qb_rewrite_manifests_options ro = {QB_REWRITE_MANIFESTS_OPTIONS_VERSION, 0, false};
+  qb_rewrite_manifests_report rr;
+  CHECK_OK(qb_rewrite_manifests(f.t, &ro, &rr, &err), &err);
+  s = head(f.t, &err);
+  CHECK(s != NULL && !strcmp(s->operation, "replace") && s->parent_id != writer); /* two replaces on the writer */
+  CHECK_EQ_STR(qb_snapshot_summary_get(s, "qberg.state"), "B");
+  qb_snapshot_origin(s, &id, &parent);
+  CHECK_EQ_INT(id, writer);
+  CHECK_EQ_INT(parent, writer_parent);
+  stats st;
+  CHECK_OK(table_stats(&st, f.t, &err), &err);
+  CHECK_EQ_INT(st.rows, 150 + 1 + 20 + 1);
+  teardown(&f);
+}

@@ -52,6 +52,7 @@ check "after a compaction of the index: 1 new experiment, nothing recovered, no 
   '[ "$(run b7c | cut -d" " -f1-4)" = "1 1 0 0" ] && [ "$(jfields b7c experiments.recovered)" = 0 ]'
 check "after a compaction of the index: one entry added ($before before, $(entries) now)" '[ "$(entries)" = $((before + 1)) ]'
 
+
 # a crash after the index commit, before the ledger's: the rerun processes the files again, the filter
 # holds their experiments, the entries are read and every row is dropped
 rm -rf "$TMPDIR/ledger.before" && cp -a "$W/quantum_features/ingested_files" "$TMPDIR/ledger.before"
@@ -63,5 +64,27 @@ check "after the crash: the 2 files again, both experiments known, no row append
 check "then nothing new" '[ "$(run b10 | cut -d" " -f1)" = 0 ]'
 check "after the crash and rerun: 18 experiments, each once" 'molecules_once 18'
 check "fsck of the index table is clean" '"$QBERG" -w "$W" fsck quantum_features.experiment_index >/dev/null'
+
+# `maintain all` run daily with no batch for a week: the first run compacts (replace snapshots), a later one
+# expires every snapshot before them that no tag keeps (all of the index's and the ledger's) and removes
+# orphans. A replace snapshot carries the summary of the one it replaced (qberg.covers, the filter, the
+# ledger's ranges), so the next batch reads no stored key, no index entry and no ledger row, recovers
+# nothing and adds one entry (before, the index snapshot holding qberg.covers expired: the batch read every
+# stored key and entered every stored experiment a second time). The clock is moved forward from here on.
+before=$(entries)
+day=86400000 now=$(($(date +%s) * 1000))
+QB_TEST_NOW=$((now + day)) "$QBERG" -w "$W" maintain all >/dev/null 2>&1
+QB_TEST_NOW=$((now + 9 * day)) "$QBERG" -w "$W" maintain all >/dev/null 2>&1
+export QB_TEST_NOW=$((now + 9 * day + 1000))
+nsnap() { "$QBERG" -w "$W" snapshots "quantum_features.$1" --json | grep -o '"snapshot-id"' | wc -l; }
+check "a week of maintain all: one snapshot left in the index and the ledger" \
+  '[ "$(nsnap experiment_index) $(nsnap ingested_files)" = "1 1" ]'
+gen 1 66 11 100000000000000000 # named after every stored file
+check "after a week of maintain all: 1 new experiment, nothing recovered, nothing read" \
+  '[ "$(run b11 | cut -d" " -f1-4)" = "1 1 0 0" ] &&
+   [ "$(jfields b11 experiments.recovered stored_reads.key_rows stored_reads.ledger_rows index_filter_error)" = "0 0 0 " ]'
+check "after a week of maintain all: one entry added ($before before, $(entries) now)" '[ "$(entries)" = $((before + 1)) ]'
+check "after a week of maintain all: 19 experiments, each once" 'molecules_once 19'
+check "fsck of the index table is still clean" '"$QBERG" -w "$W" fsck quantum_features.experiment_index >/dev/null'
 
 finish expidx.sh
