@@ -518,9 +518,39 @@ static qb_value i64_value(int64_t x)
 
 /* ---- phase 0: batch identity and tables -------------------------------------------------------------- */
 
+/* Whether `covered` (a snapshot the index covers) is on the current snapshot's parent chain: 1 yes (it, or
+ * a compaction of it that names it as parent or qberg.carried-from), 0 no (the chain ends at its root
+ * without it: main was moved back or elsewhere, a rollback), -1 cannot tell (a parent expired). */
+static int covered_is_ancestor(const qb_table_metadata *md, int64_t covered)
+{
+  const qb_snapshot *s = qb_table_metadata_current_snapshot(md);
+  for (size_t hops = 0; s && hops <= qb_table_metadata_n_snapshots(md); hops++) {
+    int64_t origin, parent;
+    qb_snapshot_origin(s, &origin, &parent);
+    if (s->snapshot_id == covered || origin == covered || (s->has_parent && s->parent_id == covered)) return 1;
+    if (!s->has_parent) return 0;
+    s = qb_table_metadata_snapshot_by_id(md, s->parent_id);
+  }
+  return -1;
+}
+
+/* `anc` is `of` or one of its ancestors (both kept) */
+static bool is_ancestor(const qb_table_metadata *md, int64_t anc, int64_t of)
+{
+  const qb_snapshot *s = qb_table_metadata_snapshot_by_id(md, of);
+  for (size_t hops = 0; s && hops <= qb_table_metadata_n_snapshots(md); hops++) {
+    if (s->snapshot_id == anc) return true;
+    s = s->has_parent ? qb_table_metadata_snapshot_by_id(md, s->parent_id) : NULL;
+  }
+  return false;
+}
+
 /* Feature tables replaced since the index covered them: another table uuid than the one it recorded, or
  * no snapshot where it covered one (a table dropped and created again by this run, or an index written
- * before uuids were recorded). The index's key-set digests then count rows that are gone: an experiment
+ * before uuids were recorded), or rolled back: its main branch moved to a snapshot the covered one does not
+ * descend from (`qberg tag TABLE main --branch --snapshot ID --replace`, e.g. to an older batch's tag; before,
+ * the experiments of the batches undone were dropped as stored when delivered again, and that table never
+ * got their rows back: found by exploreN). The index's key-set digests then count rows that are gone: an experiment
  * met again would be dropped whole as stored, and the table would never get its rows back. From now on
  * (qb_expidx.keysets_untrusted, kept by every later index commit) stored experiments are compared row by
  * row, as the seed's anti join does. */
@@ -531,8 +561,9 @@ static int find_replaced(ingest_run *r, qb_err *err)
     int rc = qb_table_get_metadata(&md, r->ts[t].table, err);
     if (rc) return rc;
     const char *uuid = qb_table_metadata_uuid(md), *was = r->ix.covers_uuid[t];
-    bool replaced = (was[0] && uuid && strcmp(uuid, was) != 0) ||
-                    (r->ix.covers[t] >= 0 && qb_table_metadata_current_snapshot_id(md) < 0);
+    int64_t covered = r->ix.covers[t], cur = qb_table_metadata_current_snapshot_id(md);
+    bool replaced = (was[0] && uuid && strcmp(uuid, was) != 0) || (covered >= 0 && cur < 0) ||
+                    (covered >= 0 && cur != covered && covered_is_ancestor(md, covered) == 0);
     r->rep->tables_replaced[t] = replaced;
     if (replaced) r->ix.keysets_untrusted = true;
   }
@@ -961,7 +992,9 @@ static int uncovered_batches(qb_expr **filter, bool *full, const qb_table_metada
     s = p;
   }
   if (!reached && covered != -1) {
-    *full = true;
+    /* rolled back to an ancestor of the covered snapshot: every row is one the index covers (find_replaced
+     * made it re-check the experiments the rollback took away); else (moved elsewhere) all are read */
+    *full = !is_ancestor(md, qb_table_metadata_current_snapshot_id(md), covered);
     return QB_OK;
   }
   if (!n) return QB_OK;

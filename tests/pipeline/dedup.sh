@@ -168,6 +168,23 @@ W5="$TMPDIR/wh5"
 "$QBERG" -w "$W5" ingest --raw "$R3/b" --no-features --json >"$TMPDIR/d5.json"
 check "dropped tables: --json names them" '[ "$(field "$TMPDIR/d5.json" tables_replaced)" = "['"'"'molecules'"'"', '"'"'hamiltonian_terms'"'"']" ]'
 
+# A feature table rolled back (its main branch moved to the first batch's tag): the second batch's rows are
+# gone from it alone. The next batch names it (tables_replaced, the warning) and re-checks stored
+# experiments, so the second batch's files delivered again put its rows back there and append nothing
+# elsewhere (before, they were dropped as stored and the table never got them back: found by exploreN)
+W7="$TMPDIR/wh7"
+for d in a b; do "$QBERG" -w "$W7" ingest --raw "$R3/$d" --no-features >/dev/null; done
+first=$("$QBERG" -w "$W7" refs quantum_features.vqe_results --json | python3 -c 'import json,sys
+print([r["snapshot-id"] for r in json.load(sys.stdin) if r["name"].startswith("v_") and not r["name"].startswith("v_incr_")][0])')
+"$QBERG" -w "$W7" tag quantum_features.vqe_results main --branch --snapshot "$first" --replace >/dev/null
+redeliver b e 6
+"$QBERG" -w "$W7" ingest --raw "$R3/e" --no-features --json >"$TMPDIR/d7.json" 2>"$TMPDIR/d7.err"
+check "rolled back table: --json names it" '[ "$(field "$TMPDIR/d7.json" tables_replaced)" = "['"'"'vqe_results'"'"']" ]'
+got=$(appended "$TMPDIR/d7.json")
+check "rolled back table: only its rows are appended ($got), nothing re-read in full" \
+  '[ "$got" = "0 0 0 4 0 0 0 0 0" ] && [ "$(field "$TMPDIR/d7.json" experiments.recovered)" = 0 ]'
+check "rolled back table: rows equal a warehouse never rolled back" '[ "$(stored "$W7")" = "$(stored "$W4")" ]'
+
 # the same experiment in two files of one batch (a redelivery, or the run repeated with other results):
 # the seed's vqe_iterations is dropDuplicates(experiment_id, iteration_step) over the whole batch, so one row
 # per step; the other tables keep in-batch duplicates (found by exploreE)
