@@ -1046,7 +1046,8 @@ static int load_keys(table_state *ts, int t, const qb_expr *filter, qb_expidx_ma
  * appended again, and no other audit row names them: this batch's row counts them and, for a table it
  * appends nothing to, names the tag of the latest of them instead of `no_changes`, so a reader going by
  * processing_metadata and tags sees those rows with the rest of their experiments' rows, which this batch
- * appends to the other tables. The walk stops at a snapshot no qberg batch wrote, or at an audited one. */
+ * appends to the other tables. The walk passes over compactions and stops at a snapshot no qberg batch wrote,
+ * or at an audited one. */
 static int earlier_attempt(ingest_run *r, table_state *ts, const qb_table_metadata *md, int64_t covered, qb_err *err)
 {
   const qb_snapshot *s = qb_table_metadata_current_snapshot(md);
@@ -1054,9 +1055,16 @@ static int earlier_attempt(ingest_run *r, table_state *ts, const qb_table_metada
   int rc = QB_OK;
   for (size_t hops = 0; rc == QB_OK && s && s->snapshot_id != covered && hops <= qb_table_metadata_n_snapshots(md);
        hops++) {
+    int64_t origin, parent;
+    qb_snapshot_origin(s, &origin, &parent);
+    bool replace = s->operation && !strcmp(s->operation, "replace");
+    if (replace && origin == covered) break; /* a compaction of the covered snapshot */
     const char *b = qb_snapshot_summary_get(s, "qberg.batch-id");
-    if (!b) break;
-    if (!s->operation || strcmp(s->operation, "replace")) { /* compaction: the same rows in other files */
+    /* a compaction (the same rows in other files; it names no batch) is passed over: before, one between the
+     * crash and the rerun stopped the walk, and the rerun's audit row said no_changes for the tables the
+     * interrupted batch had committed (found by exploreN) */
+    if (!b && !replace) break;
+    if (!replace) {
       if (strcmp(b, r->batch) && (!checked || strcmp(b, checked))) {
         bool audited = false;
         rc = qb_vqe__audit_row_exists(&audited, r->meta_t, r->meta_schema, b, NULL, err);

@@ -52,6 +52,13 @@ for t in optimal_parameters vqe_iterations iteration_parameters hamiltonian_term
   rm -rf "$W/quantum_features/$t" && cp -a "$TMPDIR/before/quantum_features/$t" "$W/quantum_features/$t"
 done
 check "crash simulated: fewer rows than the clean run" '[ "$(stored "$W")" != "$ref3" ]'
+# maintenance between the crash and the rerun: compactions of two of the tables the batch committed (they
+# stopped the walk to the interrupted batch's snapshots: the audit row said no_changes there; exploreN)
+"$QBERG" -w "$W" maintain rewrite-manifests quantum_features.molecules >/dev/null
+"$QBERG" -w "$W" maintain compact quantum_features.ansatz_info --min-input-files 2 >/dev/null
+check "crash simulated: two tables compacted since" \
+  '[ "$("$QBERG" -w "$W" snapshots quantum_features.molecules --json | grep -c "\"replace\"")" = 1 ] &&
+   [ "$("$QBERG" -w "$W" snapshots quantum_features.ansatz_info --json | grep -c "\"replace\"")" = 1 ]'
 ingest b3r
 check "rerun recovers the interrupted batch's experiments" '[ "$(field "$TMPDIR/b3r.json" experiments.recovered)" = 4 ]'
 check "rerun after the crash: same rows as the clean run" '[ "$(stored "$W")" = "$ref3" ]'
