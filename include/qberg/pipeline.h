@@ -116,7 +116,8 @@ typedef struct qb_ingest_report {
    * none is named): the entries were read instead, and this batch's index commit replaced the file */
   char index_filter_error[1024];
   /* feature tables replaced (dropped and created again, or emptied, or rolled back: main moved to a snapshot
-   * the covered one does not descend from) since the experiment index covered them: earlier rows are gone, and stored experiments met again are compared row by row, so a
+   * the covered one does not descend from, or rows deleted: a delete/overwrite snapshot after the covered
+   * one) since the experiment index covered them: earlier rows are gone, and stored experiments met again are compared row by row, so a
    * re-delivered raw file puts back its rows there (docs/PIPELINE.md "De-duplication") */
   bool tables_replaced[QB_VQE_FEATURE_TABLES];
   /* the index's key-set digests are not trusted (a table was replaced, in this batch or before) */

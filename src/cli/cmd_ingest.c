@@ -213,9 +213,8 @@ static void print_summary(const qb_ingest_report *r)
   for (int t = 0; t < QB_VQE_FEATURE_TABLES; t++)
     if (r->tables_replaced[t])
       fprintf(stderr,
-              "warning: %s.%s was dropped and created again (or emptied, or rolled back: its main branch moved "
-              "to a snapshot the last batch's does not descend from) since the last batch: some of its earlier "
-              "rows are gone. Stored experiments met again are compared row by row from now on, so delivering "
+              "warning: %s.%s was dropped and created again (or emptied, rolled back to an earlier snapshot, or "
+              "had rows deleted) since the last batch: some of its earlier rows are gone. Stored experiments met again are compared row by row from now on, so delivering "
               "their raw files again (under new names) puts their rows back.\n",
               QB_VQE_NAMESPACE, qb_vqe_table_describe((qb_vqe_table)t)->name);
   if (r->files_skipped)

@@ -520,14 +520,18 @@ static qb_value i64_value(int64_t x)
 
 /* Whether `covered` (a snapshot the index covers) is on the current snapshot's parent chain: 1 yes (it, or
  * a compaction of it that names it as parent or qberg.carried-from), 0 no (the chain ends at its root
- * without it: main was moved back or elsewhere, a rollback), -1 cannot tell (a parent expired). */
-static int covered_is_ancestor(const qb_table_metadata *md, int64_t covered)
+ * without it: main was moved back or elsewhere, a rollback), -1 cannot tell (a parent expired). *removed:
+ * a snapshot after it removed rows (`delete`, `overwrite`: `qberg delete --where`, another engine's). */
+static int covered_is_ancestor(const qb_table_metadata *md, int64_t covered, bool *removed)
 {
   const qb_snapshot *s = qb_table_metadata_current_snapshot(md);
+  *removed = false;
   for (size_t hops = 0; s && hops <= qb_table_metadata_n_snapshots(md); hops++) {
     int64_t origin, parent;
     qb_snapshot_origin(s, &origin, &parent);
-    if (s->snapshot_id == covered || origin == covered || (s->has_parent && s->parent_id == covered)) return 1;
+    if (s->snapshot_id == covered || origin == covered) return 1;
+    if (s->operation && (!strcmp(s->operation, "delete") || !strcmp(s->operation, "overwrite"))) *removed = true;
+    if (s->has_parent && s->parent_id == covered) return 1;
     if (!s->has_parent) return 0;
     s = qb_table_metadata_snapshot_by_id(md, s->parent_id);
   }
@@ -550,7 +554,8 @@ static bool is_ancestor(const qb_table_metadata *md, int64_t anc, int64_t of)
  * before uuids were recorded), or rolled back: its main branch moved to a snapshot the covered one does not
  * descend from (`qberg tag TABLE main --branch --snapshot ID --replace`, e.g. to an older batch's tag; before,
  * the experiments of the batches undone were dropped as stored when delivered again, and that table never
- * got their rows back: found by exploreN). The index's key-set digests then count rows that are gone: an experiment
+ * got their rows back: found by exploreN), or rows deleted since (a `delete` or `overwrite` snapshot after
+ * the covered one: the same loss; a documented limit before). The index's key-set digests then count rows that are gone: an experiment
  * met again would be dropped whole as stored, and the table would never get its rows back. From now on
  * (qb_expidx.keysets_untrusted, kept by every later index commit) stored experiments are compared row by
  * row, as the seed's anti join does. */
@@ -562,8 +567,9 @@ static int find_replaced(ingest_run *r, qb_err *err)
     if (rc) return rc;
     const char *uuid = qb_table_metadata_uuid(md), *was = r->ix.covers_uuid[t];
     int64_t covered = r->ix.covers[t], cur = qb_table_metadata_current_snapshot_id(md);
+    bool removed = false;
     bool replaced = (was[0] && uuid && strcmp(uuid, was) != 0) || (covered >= 0 && cur < 0) ||
-                    (covered >= 0 && cur != covered && covered_is_ancestor(md, covered) == 0);
+                    (covered >= 0 && cur != covered && (covered_is_ancestor(md, covered, &removed) == 0 || removed));
     r->rep->tables_replaced[t] = replaced;
     if (replaced) r->ix.keysets_untrusted = true;
   }
@@ -971,8 +977,9 @@ static int uncovered_batches(qb_expr **filter, bool *full, const qb_table_metada
       break;
     }
     const char *b = qb_snapshot_summary_get(s, "qberg.batch-id");
-    if (s->operation && !strcmp(s->operation, "replace")) {
-      /* compaction: the same rows in other files */
+    if (s->operation && (!strcmp(s->operation, "replace") || !strcmp(s->operation, "delete"))) {
+      /* compaction: the same rows in other files; a delete adds none (find_replaced made the batch
+       * re-check stored experiments for the rows it removed) */
     } else if (b && n < sizeof ids / sizeof ids[0]) {
       ids[n++] = str_value(b);
     } else {

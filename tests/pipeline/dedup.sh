@@ -192,6 +192,22 @@ check "rolled back table: only its rows are appended ($got), nothing re-read in 
   '[ "$got" = "0 0 0 4 0 0 0 0 0" ] && [ "$(field "$TMPDIR/d7.json" experiments.recovered)" = 0 ]'
 check "rolled back table: rows equal a warehouse never rolled back" '[ "$(stored "$W7")" = "$(stored "$W4")" ]'
 
+# rows of one experiment deleted from a table (qberg delete --where): the next batch names the table and
+# re-checks stored experiments, so the experiment's file delivered again puts those rows back and appends
+# nothing elsewhere (before, they were dropped as stored: found by exploreN)
+W8="$TMPDIR/wh8" W9="$TMPDIR/wh9"
+"$QBERG" -w "$W8" ingest --raw "$R3/a" --no-features >/dev/null
+"$QBERG" -w "$W9" ingest --raw "$R3/a" --no-features >/dev/null
+gone=$("$QBERG" -w "$W8" scan quantum_features.optimal_parameters --columns experiment_id --format csv | tail -n +2 | head -n 1)
+"$QBERG" -w "$W8" delete quantum_features.optimal_parameters --where "experiment_id = '$gone'" >/dev/null
+redeliver a f 5
+"$QBERG" -w "$W8" ingest --raw "$R3/f" --no-features --json >"$TMPDIR/d8.json"
+check "deleted rows: --json names the table" '[ "$(field "$TMPDIR/d8.json" tables_replaced)" = "['"'"'optimal_parameters'"'"']" ]'
+got=$(appended "$TMPDIR/d8.json")
+check "deleted rows: only that table gets rows ($got)" \
+  '[ "$(echo $got | cut -d" " -f1-5)" = "0 0 0 0 0" ] && [ "$(echo $got | cut -d" " -f7-9)" = "0 0 0" ] && [ "$(echo $got | cut -d" " -f6)" != 0 ]'
+check "deleted rows: rows equal a warehouse that kept them" '[ "$(stored "$W8")" = "$(stored "$W9")" ]'
+
 # the same experiment in two files of one batch (a redelivery, or the run repeated with other results):
 # the seed's vqe_iterations is dropDuplicates(experiment_id, iteration_step) over the whole batch, so one row
 # per step; the other tables keep in-batch duplicates (found by exploreE)
