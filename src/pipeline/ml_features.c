@@ -741,9 +741,27 @@ static int on_iteration(job *j, const qb_value *v, qb_err *err)
 static const char *source_name(int i) { return i == 0 ? "vqe_iterations" : src_names[i - 1]; }
 static qb_table *source_table(job *j, int i) { return i == 0 ? j->iters : j->src[i - 1]; }
 
+/* `s` was committed right on top of `pos` (-1: none), or on compactions of it (`replace`: no rows added; one
+ * that outlived `pos` names it as qberg.carried-from). Before, a `maintain compact` or `rewrite-manifests`
+ * of a source table made the next batch read every stored id (found by exploreN). */
+static bool on_top_of(const qb_table_metadata *md, const qb_snapshot *s, int64_t pos)
+{
+  int64_t at = s->has_parent ? s->parent_id : -1;
+  for (size_t hops = 0; hops <= qb_table_metadata_n_snapshots(md); hops++) {
+    if (at == pos) return true;
+    const qb_snapshot *p = at >= 0 ? qb_table_metadata_snapshot_by_id(md, at) : NULL;
+    if (!p || !p->operation || strcmp(p->operation, "replace")) return false;
+    int64_t origin, parent;
+    qb_snapshot_origin(p, &origin, &parent);
+    if (origin == pos) return true;
+    at = p->has_parent ? p->parent_id : -1;
+  }
+  return false;
+}
+
 /* May the ingest batch's membership replace ml_run_summary's ids? Only when what the incremental read sees
  * is exactly that batch: each source's current snapshot is the recorded position, or the batch's append
- * right on top of it. Rows stored before it were then all consumed by earlier runs and, nothing being
+ * right on top of it (or on compactions of it: on_top_of). Rows stored before it were then all consumed by earlier runs and, nothing being
  * pending, are all in ml_run_summary, which is what "stored before the batch" answers. */
 static void choose_membership(job *j, qb_table *summary)
 {
@@ -760,8 +778,7 @@ static void choose_membership(job *j, qb_table *summary)
     const qb_snapshot *s = NULL;
     if (qb_table_get_metadata(&md, source_table(j, i), &e) == QB_OK) s = qb_table_metadata_current_snapshot(md);
     const char *b = s ? qb_snapshot_summary_get(s, "qberg.batch-id") : NULL;
-    if (!s || !b || strcmp(b, j->batch) || !s->operation || strcmp(s->operation, "append") ||
-        (s->has_parent ? s->parent_id != pos : pos != -1))
+    if (!s || !b || strcmp(b, j->batch) || !s->operation || strcmp(s->operation, "append") || !on_top_of(md, s, pos))
       why = "a source table changed since the ML tables' position by more than this ingest batch's append";
   }
   int64_t total = -1;
