@@ -253,6 +253,27 @@ typedef struct job {
   char last_id[128];
 } job;
 
+/* Where an incremental read of `t` after `pos` starts: `pos`, or when it expired, a kept compaction of it
+ * (`replace`, qberg.carried-from = pos: the same rows) on the current snapshot's parent chain — before,
+ * `maintain all` a week after the last batch (a compaction, then the expiry of the snapshot it replaced,
+ * once no tag kept it) made the next run read the source tables whole (found by exploreN). */
+static int64_t read_after(qb_table *t, int64_t pos)
+{
+  const qb_table_metadata *md;
+  qb_err e = QB_ERR_INIT;
+  if (pos < 0 || qb_table_get_metadata(&md, t, &e) != QB_OK) return pos;
+  if (qb_table_metadata_snapshot_by_id(md, pos)) return pos;
+  int64_t at = pos;
+  const qb_snapshot *s = qb_table_metadata_current_snapshot(md);
+  for (size_t hops = 0; s && hops <= qb_table_metadata_n_snapshots(md); hops++) {
+    int64_t origin, parent;
+    qb_snapshot_origin(s, &origin, &parent);
+    if (origin == pos && s->operation && !strcmp(s->operation, "replace")) at = s->snapshot_id; /* the oldest */
+    s = s->has_parent ? qb_table_metadata_snapshot_by_id(md, s->parent_id) : NULL;
+  }
+  return at;
+}
+
 /* Scan `cols` of a table: source `src` (0..SRC_COUNT, read after j->after[src]) or an ML table (src -1). */
 static int scan_columns(job *j, qb_table *t, const qb_schema *schema, int src, const char *const *cols, size_t n,
                         int (*fn)(job *, const qb_value *, qb_err *), qb_err *err)
@@ -265,7 +286,7 @@ static int scan_columns(job *j, qb_table *t, const qb_schema *schema, int src, c
   qb_scan_options o = QB_SCAN_OPTIONS_INIT;
   o.columns = now;
   o.n_columns = n;
-  if (src >= 0 && j->incr) o.after_snapshot_id = j->after[src];
+  if (src >= 0 && j->incr) o.after_snapshot_id = read_after(t, j->after[src]);
   qb_scan *s = NULL;
   rc = qb_scan_new(&s, t, &o, err);
   if (o.after_snapshot_id != QB_UNASSIGNED && (rc == QB_ENOTFOUND || rc == QB_EUNSUPPORTED)) {
@@ -811,8 +832,11 @@ static int choose_read(job *j, qb_err *err)
     if (rc) return rc;
     cur[t] = qb_table_metadata_current_snapshot(md);
     if (!cur[t]) why = "first run of the ML tables";
-    /* a compaction of the ML table (replace: same rows) keeps the positions of the snapshot it replaced */
-    while (cur[t] && cur[t]->operation && !strcmp(cur[t]->operation, "replace")) {
+    /* a compaction of the ML table (replace: same rows) keeps the positions of the snapshot it replaced; a
+     * qberg compaction carries them (a pending count is always recorded with them), even once that
+     * snapshot expired */
+    while (cur[t] && cur[t]->operation && !strcmp(cur[t]->operation, "replace") &&
+           !qb_snapshot_summary_get(cur[t], QB_ML_PENDING_KEY)) {
       cur[t] = cur[t]->has_parent ? qb_table_metadata_snapshot_by_id(md, cur[t]->parent_id) : NULL;
       if (!cur[t] && !why) why = "an ML table was compacted and the snapshot before the compaction expired";
     }

@@ -152,5 +152,36 @@ cp "$TMPDIR"/b5/experiment.vqe/*.json "$R/experiment.vqe/"
 check "after compacting the sources: incremental, 2 new, no stored id read" \
   '[ "$(js "$TMPDIR/run5.json" "(d[\"features\"][\"incremental\"], d[\"features\"][\"experiments_new\"], d[\"features\"][\"stored_ids_read\"], d[\"features\"][\"stored_ids_reason\"])")" = "(True, 2, 0, '"''"')" ]'
 
+# 8. tags that age out (history.expire.max-ref-age-ms) and `maintain all` run daily for a week without a
+#    batch: the snapshots the ML tables recorded as positions, and the ML tables' own before their
+#    compaction, expire; the compactions carry them (qberg.carried-from), so the next batch still reads
+#    incrementally, no stored id, and gives the ML rows of a warehouse never maintained (found by exploreN)
+W8="$TMPDIR/wh8" W9="$TMPDIR/wh9" R8="$TMPDIR/raw8/experiments"
+mkdir -p "$R8/experiment.vqe"
+for b in b3 b4; do # two batches: two snapshots of every table to compact
+  cp "$TMPDIR"/$b/experiment.vqe/*.json "$R8/experiment.vqe/"
+  for w in "$W8" "$W9"; do "$QBERG" -w "$w" ingest --raw "$R8" >/dev/null; done
+done
+for t in $("$QBERG" -w "$W8" tables quantum_features | awk '{print $1}'); do
+  "$QBERG" -w "$W8" alter "$t" set-property history.expire.max-ref-age-ms=86400000 >/dev/null
+done
+day=86400000 now=$(($(date +%s) * 1000))
+QB_TEST_NOW=$((now + day)) "$QBERG" -w "$W8" maintain all >/dev/null 2>&1
+QB_TEST_NOW=$((now + 9 * day)) "$QBERG" -w "$W8" maintain all >/dev/null 2>&1
+check "a week of maintain all: one snapshot left in vqe_iterations and ml_run_summary" \
+  '[ "$("$QBERG" -w "$W8" snapshots quantum_features.vqe_iterations --json | grep -o "\"snapshot-id\"" | wc -l)" = 1 ] &&
+   [ "$("$QBERG" -w "$W8" snapshots quantum_features.ml_run_summary --json | grep -o "\"snapshot-id\"" | wc -l)" = 1 ]'
+check "a week of maintain all: vqe_iterations and ml_run_summary compacted" \
+  '"$QBERG" -w "$W8" snapshots quantum_features.vqe_iterations | tail -n 1 | grep -q " replace " &&
+   "$QBERG" -w "$W8" snapshots quantum_features.ml_run_summary | tail -n 1 | grep -q " replace "'
+cp "$TMPDIR"/b5/experiment.vqe/*.json "$R8/experiment.vqe/"
+QB_TEST_NOW=$((now + 9 * day + 1000)) "$QBERG" -w "$W8" ingest --raw "$R8" --json >"$TMPDIR/run8.json"
+QB_TEST_NOW=$((now + 9 * day + 1000)) "$QBERG" -w "$W9" ingest --raw "$R8" >/dev/null # the same processing_date
+check "after a week of maintain all: incremental, 2 new, no stored id read" \
+  '[ "$(js "$TMPDIR/run8.json" "(d[\"features\"][\"incremental\"], d[\"features\"][\"experiments_new\"], d[\"features\"][\"stored_ids_read\"])")" = "(True, 2, 0)" ]'
+for t in ml_iteration_features ml_run_summary; do
+  check "after a week of maintain all: $t = a warehouse never maintained" 'cmp -s <(ml_rows "$W8" $t) <(ml_rows "$W9" $t)'
+done
+
 echo "ml_incremental.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
