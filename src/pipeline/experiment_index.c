@@ -185,8 +185,15 @@ static const char *current_bloom(const qb_table_metadata *md)
       long long base = b && *b ? strtoll(b, &end, 10) : -2;
       int64_t origin, parent; /* a compaction carries the filter of the snapshot that wrote it */
       qb_snapshot_origin(s, &origin, &parent);
-      if (!b || !*b || *end || base != parent) return NULL;
-      return v;
+      if (!b || !*b || *end) return NULL;
+      if (base == parent) return v;
+      /* retried onto a compaction of the base (`maintain compact` while the batch ran): the same entries
+       * (before, the next batch loaded every entry and rebuilt the filter: found by exploreN) */
+      const qb_snapshot *p = parent >= 0 ? qb_table_metadata_snapshot_by_id(md, parent) : NULL;
+      int64_t p_origin, p_parent;
+      if (!p || !p->operation || strcmp(p->operation, "replace")) return NULL;
+      qb_snapshot_origin(p, &p_origin, &p_parent);
+      return p_origin == base || (p->has_parent && p->parent_id == base) ? v : NULL;
     }
     if (!s->operation || strcmp(s->operation, "replace") || !s->has_parent) return NULL;
     s = qb_table_metadata_snapshot_by_id(md, s->parent_id);
