@@ -187,6 +187,9 @@ QB_API const char *qb_snapshot_summary_get(const qb_snapshot *s, const char *key
  * snapshot's parent (-1: none). So they outlive the expiry of the snapshot that wrote them. */
 #define QB_SUMMARY_CARRIED_FROM "qberg.carried-from"
 #define QB_SUMMARY_CARRIED_PARENT "qberg.carried-from-parent"
+/* QB_SUMMARY_CARRIED_OPERATION = the `operation` of that snapshot (whether it removed rows: `delete`,
+ * `overwrite`), known once it expired. */
+#define QB_SUMMARY_CARRIED_OPERATION "qberg.carried-from-operation"
 
 /**
  * The snapshot whose `qberg.*` summary entries and rows `s` holds (*id) and that snapshot's parent

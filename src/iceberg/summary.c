@@ -34,20 +34,28 @@ void qb_summary__carry(qb_kv *extra, size_t *n, size_t cap, char ids[2][24], con
   if (!parent) return;
   int64_t from, from_parent;
   qb_snapshot_origin(parent, &from, &from_parent);
+  /* the writer's operation: whether it removed rows stays known once it expired (a reader that met the
+   * writer's `delete` only through this compaction took the rows for all there: exploreR) */
+  const char *op = from == parent->snapshot_id ? parent->operation
+                                               : qb_snapshot_summary_get(parent, QB_SUMMARY_CARRIED_OPERATION);
   size_t k = *n;
   for (size_t i = 0; i < parent->n_summary; i++) {
     const qb_kv *e = &parent->summary[i];
     if (strncmp(e->key, "qberg.", 6) || !strcmp(e->key, "qberg.batch-id") || !strcmp(e->key, QB_SUMMARY_CARRIED_FROM) ||
-        !strcmp(e->key, QB_SUMMARY_CARRIED_PARENT) || has_key(extra, k, e->key))
+        !strcmp(e->key, QB_SUMMARY_CARRIED_PARENT) || !strcmp(e->key, QB_SUMMARY_CARRIED_OPERATION) ||
+        has_key(extra, k, e->key))
       continue;
-    if (k + 3 > cap) return; /* does not fit with the two ids: nothing carried */
+    if (k + 4 > cap) return; /* does not fit with the two ids and the operation: nothing carried */
     extra[k++] = *e;
   }
-  if (k + 2 > cap || has_key(extra, k, QB_SUMMARY_CARRIED_FROM) || has_key(extra, k, QB_SUMMARY_CARRIED_PARENT)) return;
+  if (k + 3 > cap || has_key(extra, k, QB_SUMMARY_CARRIED_FROM) || has_key(extra, k, QB_SUMMARY_CARRIED_PARENT) ||
+      has_key(extra, k, QB_SUMMARY_CARRIED_OPERATION))
+    return;
   snprintf(ids[0], sizeof ids[0], "%" PRId64, from);
   snprintf(ids[1], sizeof ids[1], "%" PRId64, from_parent);
   extra[k++] = (qb_kv){QB_SUMMARY_CARRIED_FROM, ids[0]};
   extra[k++] = (qb_kv){QB_SUMMARY_CARRIED_PARENT, ids[1]};
+  if (op && *op) extra[k++] = (qb_kv){QB_SUMMARY_CARRIED_OPERATION, op};
   *n = k;
 }
 

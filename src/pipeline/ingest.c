@@ -531,6 +531,18 @@ static int covered_is_ancestor(const qb_table_metadata *md, int64_t covered, boo
     qb_snapshot_origin(s, &origin, &parent);
     if (s->snapshot_id == covered || origin == covered) return 1;
     if (s->operation && (!strcmp(s->operation, "delete") || !strcmp(s->operation, "overwrite"))) *removed = true;
+    /* a compaction carrying the rows of another snapshot, which may have expired: its operation (carried) says
+     * whether it removed rows, and the chain goes on at its parent. Walking the compaction's parent instead
+     * stopped at the expired writer, so a `delete --where` compacted and expired before the next batch was not
+     * seen and the deleted experiment's rows were dropped as stored when delivered again (found by exploreR) */
+    const char *op = origin != s->snapshot_id ? qb_snapshot_summary_get(s, QB_SUMMARY_CARRIED_OPERATION) : NULL;
+    if (op) {
+      if (!strcmp(op, "delete") || !strcmp(op, "overwrite")) *removed = true;
+      if (parent == covered) return 1;
+      if (parent < 0) return 0;
+      s = qb_table_metadata_snapshot_by_id(md, parent);
+      continue;
+    }
     if (s->has_parent && s->parent_id == covered) return 1;
     if (!s->has_parent) return 0;
     s = qb_table_metadata_snapshot_by_id(md, s->parent_id);

@@ -232,6 +232,7 @@ QB_TEST(compact_carries_qberg_summary)
   CHECK(s != NULL && !strcmp(s->operation, "replace"));
   CHECK_EQ_STR(qb_snapshot_summary_get(s, "qberg.state"), "A");
   CHECK(qb_snapshot_summary_get(s, "qberg.batch-id") == NULL);
+  CHECK_EQ_STR(qb_snapshot_summary_get(s, QB_SUMMARY_CARRIED_OPERATION), "append"); /* the writer's (exploreR) */
   qb_snapshot_origin(s, &id, &parent);
   CHECK_EQ_INT(id, writer);
   CHECK_EQ_INT(parent, writer_parent);
@@ -255,6 +256,7 @@ QB_TEST(compact_carries_qberg_summary)
   s = head(f.t, &err);
   CHECK(s != NULL && !strcmp(s->operation, "replace") && s->parent_id != writer); /* two replaces on the writer */
   CHECK_EQ_STR(qb_snapshot_summary_get(s, "qberg.state"), "B");
+  CHECK_EQ_STR(qb_snapshot_summary_get(s, QB_SUMMARY_CARRIED_OPERATION), "append"); /* through the chain */
   qb_snapshot_origin(s, &id, &parent);
   CHECK_EQ_INT(id, writer);
   CHECK_EQ_INT(parent, writer_parent);

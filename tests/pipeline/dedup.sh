@@ -208,6 +208,22 @@ check "deleted rows: only that table gets rows ($got)" \
   '[ "$(echo $got | cut -d" " -f1-5)" = "0 0 0 0 0" ] && [ "$(echo $got | cut -d" " -f7-9)" = "0 0 0" ] && [ "$(echo $got | cut -d" " -f6)" != 0 ]'
 check "deleted rows: rows equal a warehouse that kept them" '[ "$(stored "$W8")" = "$(stored "$W9")" ]'
 
+# the same delete, then the table's manifests rewritten and the delete snapshot expired before the next
+# batch (maintain all a week later): the rewrite carries the delete's operation, so the batch still sees it
+# (before, the walk stopped at the expired snapshot and the rows were dropped as stored: found by exploreR)
+W10="$TMPDIR/wh10"
+"$QBERG" -w "$W10" ingest --raw "$R3/a" --no-features >/dev/null
+gone=$("$QBERG" -w "$W10" scan quantum_features.optimal_parameters --columns experiment_id --format csv | tail -n +2 | head -n 1)
+"$QBERG" -w "$W10" delete quantum_features.optimal_parameters --where "experiment_id = '$gone'" >/dev/null
+"$QBERG" -w "$W10" maintain rewrite-manifests quantum_features.optimal_parameters >/dev/null
+"$QBERG" -w "$W10" maintain expire-snapshots quantum_features.optimal_parameters --older-than 0s --retain-last 1 >/dev/null
+check "deleted, compacted, expired: the delete snapshot is gone" \
+  '[ "$("$QBERG" -w "$W10" snapshots quantum_features.optimal_parameters --json | python3 -c "import json,sys
+print(\" \".join(s[\"operation\"] for s in json.load(sys.stdin)))")" = "append replace" ]'
+"$QBERG" -w "$W10" ingest --raw "$R3/f" --no-features --json >"$TMPDIR/d10.json"
+check "deleted, compacted, expired: --json names the table" '[ "$(field "$TMPDIR/d10.json" tables_replaced)" = "['"'"'optimal_parameters'"'"']" ]'
+check "deleted, compacted, expired: rows equal a warehouse that kept them" '[ "$(stored "$W10")" = "$(stored "$W9")" ]'
+
 # the same experiment in two files of one batch (a redelivery, or the run repeated with other results):
 # the seed's vqe_iterations is dropDuplicates(experiment_id, iteration_step) over the whole batch, so one row
 # per step; the other tables keep in-batch duplicates (found by exploreE)
