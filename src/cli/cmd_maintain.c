@@ -186,9 +186,10 @@ typedef struct out {
   bool list_files;
   int n_files; /* JSON: files printed in the current object */
   int64_t failures;
-  char *items;  /* JSON: expire-snapshots' removed refs and expired snapshots, printed after the counts */
-  size_t items_len;
-  FILE *items_f;
+  /* JSON: expire-snapshots' removed refs and expired snapshots (array elements), printed before the counts */
+  char *items, *snaps;
+  size_t items_len, snaps_len;
+  FILE *items_f, *snaps_f;
   int n_refs, n_snaps;
 } out;
 
@@ -221,16 +222,18 @@ static void on_item(void *ctx, const qb_expire_item *it)
   out *o = ctx;
   const char *why = it->dangling ? "its snapshot is gone" : "older than its max-ref-age-ms";
   if (o->cli->json) {
-    if (!o->items_f) return;
+    /* both arrays always (docs/MAINTENANCE.md), empty ones too: an empty one was left out, so a reader's
+     * d["expired_snapshots"] failed when nothing expired (found by exploreR) */
+    if (!o->items_f || !o->snaps_f) return;
     if (it->ref) {
-      fprintf(o->items_f, "%s{\"name\":", o->n_refs++ ? "," : "\"removed_refs\":[");
+      if (o->n_refs++) fputc(',', o->items_f);
+      fputs("{\"name\":", o->items_f);
       qb_cli_json_str(o->items_f, it->ref);
       fprintf(o->items_f, ",\"type\":\"%s\",\"snapshot_id\":%" PRId64 ",\"reason\":\"%s\"}",
               it->branch ? "branch" : "tag", it->snapshot_id, it->dangling ? "dangling" : "max-ref-age");
     } else {
-      if (!o->n_snaps++) fprintf(o->items_f, "%s\"expired_snapshots\":[", o->n_refs ? "]," : "");
-      else fputc(',', o->items_f);
-      fprintf(o->items_f, "{\"snapshot_id\":%" PRId64 ",\"timestamp_ms\":%" PRId64 "}", it->snapshot_id,
+      if (o->n_snaps++) fputc(',', o->snaps_f);
+      fprintf(o->snaps_f, "{\"snapshot_id\":%" PRId64 ",\"timestamp_ms\":%" PRId64 "}", it->snapshot_id,
               it->timestamp_ms);
     }
     return;
@@ -385,22 +388,27 @@ static int run_one(out *o, qb_table *t)
     x.on_file = on_file;
     x.on_item = on_item;
     x.ctx = o;
-    if (o->cli->json) o->items_f = open_memstream(&o->items, &o->items_len);
+    if (o->cli->json) {
+      o->items_f = open_memstream(&o->items, &o->items_len);
+      o->snaps_f = open_memstream(&o->snaps, &o->snaps_len);
+    }
     qb_expire_report r;
     rc = qb_expire_snapshots(t, &x, &r, &err);
     files_done(o);
-    if (o->items_f) {
-      if (o->n_refs || o->n_snaps) fputs("],", o->items_f);
-      if (fclose(o->items_f)) o->items_len = 0;
-      o->items_f = NULL;
-    }
+    bool listed = o->items_f && o->snaps_f;
+    if (o->items_f && fclose(o->items_f)) listed = false;
+    if (o->snaps_f && fclose(o->snaps_f)) listed = false;
+    o->items_f = o->snaps_f = NULL;
     if (rc == QB_OK) {
       if (!o->cli->json) printf("%s: expire-snapshots%s: ", o->table, a->dry_run ? " (dry run)" : "");
-      if (o->cli->json && o->items) fwrite(o->items, 1, o->items_len, stdout);
+      if (o->cli->json && listed)
+        printf("\"removed_refs\":[%.*s],\"expired_snapshots\":[%.*s],", (int)o->items_len, o->items,
+               (int)o->snaps_len, o->snaps);
       report_expire(o->cli, &r);
     }
     free(o->items);
-    o->items = NULL;
+    free(o->snaps);
+    o->items = o->snaps = NULL;
   } else if (!strcmp(a->verb, "remove-orphans")) {
     qb_orphan_options x = QB_ORPHAN_OPTIONS_INIT;
     x.older_than_ms = a->older_than_ms;
@@ -534,7 +542,7 @@ int qb_cmd_maintain(qb_cli *cli)
   }
   int failed = 0;
   for (size_t i = 0; st == QB_EXIT_OK && i < ns.n; i++) {
-    out o = {cli, &a, ns.v[i], a.verbose || a.dry_run, 0, 0, NULL, 0, NULL, 0, 0};
+    out o = {cli, &a, ns.v[i], a.verbose || a.dry_run, 0, 0, NULL, NULL, 0, 0, NULL, NULL, 0, 0};
     qb_table *t;
     qb_err e = QB_ERR_INIT;
     if (qb_table_load(&t, cc.cat, ns.v[i], &e)) {

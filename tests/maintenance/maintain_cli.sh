@@ -65,6 +65,10 @@ print("\n".join(sorted(str(s["snapshot_id"]) for s in d["expired_snapshots"])))'
   fail "expire --json: $(cat "$TMPDIR/exp.json")"
 cmp -s "$TMPDIR/expired_snaps" "$TMPDIR/would_snaps" || fail "expired other snapshots than the dry run named"
 [ "$(snapshots | wc -l)" = 2 ] || fail "2 snapshots left"
+# nothing left to expire: both arrays are still there, empty (they were left out: found by exploreR)
+q --json maintain expire-snapshots db.t --older-than 3d >"$TMPDIR/exp2.json"
+js 'assert d["expired"]==0 and d["removed_refs"]==[] and d["expired_snapshots"]==[], d' <"$TMPDIR/exp2.json" ||
+  fail "expire --json with nothing to expire: $(cat "$TMPDIR/exp2.json")"
 q refs db.t | grep -q keep || fail "tag kept"
 find "$T" -type f | sort >"$TMPDIR/files1"
 comm -23 "$TMPDIR/files0" "$TMPDIR/files1" >"$TMPDIR/gone"
