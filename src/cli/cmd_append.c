@@ -108,6 +108,11 @@ int qb_cmd_append(qb_cli *cli)
   /* a branch the append creates is said so on stderr: a misspelled --branch would otherwise fork the table
    * silently (Java's toBranch creates it too) */
   bool new_branch = branch && !qb_table_metadata_ref(md, branch);
+  /* main of a table without a snapshot is not a branch the append forks (the first append makes it, as without
+   * --branch): the note called it created "from the main branch's snapshot" and offered to remove it, which is
+   * refused; a new branch of such a table starts empty, not from main (found by exploreR) */
+  if (new_branch && !strcmp(branch, "main")) new_branch = false;
+  bool from_main = qb_table_metadata_current_snapshot_id(md) >= 0;
   if (qb_txn_begin(&txn, t, op, &o, &err) ||
       qb_row_decoder_new(&dec, qb_table_metadata_current_schema(md), &err) ||
       (filter && qb_txn_remove_where(txn, filter, &err)))
@@ -147,8 +152,9 @@ int qb_cmd_append(qb_cli *cli)
     printf("%" PRId64 "\n", res.snapshot_id);
   if (new_branch && !cli->json) {
     char *name = qb_cli_text_escape(branch, strlen(branch));
-    fprintf(stderr, "qberg append: created branch %s (it did not exist) from the main branch's snapshot; "
-                    "'qberg tag %s %s --branch --remove' undoes it\n", name ? name : branch, table, name ? name : branch);
+    fprintf(stderr, "qberg append: created branch %s (it did not exist) %s; 'qberg tag %s %s --branch --remove' undoes it\n",
+            name ? name : branch, from_main ? "from the main branch's snapshot" : "holding only these rows (main has no snapshot)",
+            table, name ? name : branch);
     free(name);
   }
   goto out;

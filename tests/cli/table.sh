@@ -113,6 +113,15 @@ grep -qF "created branch devv (it did not exist) from the main branch's snapshot
 q --json append db.nb "$TMPDIR/r1.jsonl" --branch devv 2>"$TMPDIR/err" | js 'assert d["branch-created"] is False, d'
 [ -s "$TMPDIR/err" ] && fail "note for an existing branch: $(cat "$TMPDIR/err")"
 q --json append db.nb "$TMPDIR/r1.jsonl" --branch dev3 | js 'assert d["branch-created"] is True, d'
+# a table without a snapshot: --branch main is the first append (no note, no advice to remove main, which is
+# refused), and a new branch starts empty, not from main (the note said so: found by exploreR)
+q create db.nb0 --schema "$SCHEMA" >/dev/null
+q --json append db.nb0 "$TMPDIR/r1.jsonl" --branch main 2>"$TMPDIR/err" | js 'assert d["branch-created"] is False, d'
+[ -s "$TMPDIR/err" ] && fail "note for main of an empty table: $(cat "$TMPDIR/err")"
+q create db.nb1 --schema "$SCHEMA" >/dev/null
+q append db.nb1 "$TMPDIR/r1.jsonl" --branch dev >/dev/null 2>"$TMPDIR/err"
+grep -qF "created branch dev (it did not exist) holding only these rows (main has no snapshot);" "$TMPDIR/err" ||
+  fail "new branch of an empty table: $(cat "$TMPDIR/err")"
 
 # overwrite, replace partitions, delete
 printf '%s\n' '{"id":10,"basis":"a","ts":"2024-01-01T01:00:00Z","e":"0"}' >"$TMPDIR/r2.jsonl"
