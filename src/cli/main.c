@@ -206,10 +206,22 @@ int main(int argc, char **argv)
         cli.config = argv[++i];
       else
         cli.warehouse = argv[++i];
-    } else if (!strncmp(a, "--warehouse=", 12)) {
-      cli.warehouse = a + 12;
-    } else if (!strncmp(a, "--config=", 9)) { /* as --warehouse=: it was "unknown option" */
-      cli.config = a + 9;
+      if (!*argv[i]) { /* as 'warehouse =' in qberg.conf: "" read as unset, or as a file named "" */
+        fprintf(stderr, "qberg: %s needs a value, not an empty one\n", a);
+        return QB_EXIT_USAGE;
+      }
+    } else if (!strncmp(a, "--warehouse=", 12) || !strncmp(a, "--config=", 9)) {
+      /* --config= was "unknown option"; an empty value is refused as for -w "": --config= said
+       * "QB_ENOTFOUND: : No such file or directory", --warehouse= "no warehouse is set" (found by exploreR) */
+      const char *v = strchr(a, '=') + 1;
+      if (!*v) {
+        fprintf(stderr, "qberg: %.*s needs a value, not an empty one\n", (int)(v - 1 - a), a);
+        return QB_EXIT_USAGE;
+      }
+      if (a[2] == 'w')
+        cli.warehouse = v;
+      else
+        cli.config = v;
     } else if (!strcmp(a, "--json")) {
       cli.json = true;
     } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {

@@ -129,6 +129,14 @@ set -e
 [ $rc = 2 ] && [ "$(head -n 1 err)" = "qberg s3: -o expects KEY=VALUE, got '=1'" ] && ok || bad "-o =1: $(cat err)"
 "$QBERG" --config=qb2.conf s3 config >c12
 [ "$(src warehouse c12)" = "qb2.conf:1" ] && ok || bad "--config=FILE (as --warehouse=): $(cat c12)"
+# an empty value is a usage error naming the option (--config= said "QB_ENOTFOUND: : No such file or
+# directory", --warehouse= and -w "" that no warehouse is set: found by exploreR)
+for o in --config= --warehouse= "-w ''" "--config ''"; do
+  set +e
+  eval "\"\$QBERG\" $o s3 config" >/dev/null 2>err; rc=$?
+  set -e
+  [ $rc = 2 ] && grep -q "^qberg: --*[a-z]* needs a value, not an empty one$" err && ok || bad "empty $o: rc $rc $(cat err)"
+done
 
 # two Spark catalogs with a warehouse: ambiguous unless one is chosen
 rm qberg.conf
