@@ -63,7 +63,7 @@ static void cf_close(qb_file *f)
   free(f);
 }
 
-static const struct qb_file_ops cnt_file_ops = {cf_pread, cf_close};
+static const struct qb_file_ops cnt_file_ops = {.pread = cf_pread, .close = cf_close};
 
 static int c_open(qb_fileio *io, const char *path, qb_file **out, qb_err *err)
 {
@@ -153,9 +153,19 @@ static int counting_io(qb_fileio **out, qb_fileio *inner, qb_err *err)
   cnt_io *c = calloc(1, sizeof *c);
   if (!c) return QB_FAIL(err, QB_ENOMEM, "out of memory");
   c->inner = inner;
-  c->ops = (struct qb_fileio_ops){"counting", inner->ops->caps, c_open, c_create, c_stat, c_remove, c_list, c_free,
-                                  NULL, NULL, inner->ops->probe ? c_probe : NULL};
-  c->dir = (struct qb_fileio_dir_ops){c_list_dir, c_mkdir, c_rmdir, c_rename};
+  /* designated: the vtable grows optional slots; those left NULL fall back to the counted calls above. The
+   * publish mode is the inner store's, so a commit here does what it does on that store. */
+  c->ops = (struct qb_fileio_ops){.name = "counting",
+                                  .caps = inner->ops->caps,
+                                  .open_read = c_open,
+                                  .create = c_create,
+                                  .stat = c_stat,
+                                  .remove = c_remove,
+                                  .list = c_list,
+                                  .free = c_free,
+                                  .probe = inner->ops->probe ? c_probe : NULL,
+                                  .batched_publish = inner->ops->batched_publish};
+  c->dir = (struct qb_fileio_dir_ops){.list_dir = c_list_dir, .mkdir = c_mkdir, .rmdir = c_rmdir, .rename = c_rename};
   c->base.ops = &c->ops;
   c->base.impl = c;
   c->base.dir = inner->dir ? &c->dir : NULL;

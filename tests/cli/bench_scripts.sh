@@ -1,0 +1,16 @@
+# The benchmark scripts (bench/*.sh) at their smallest sizes, for what they claim besides timings (no timing is
+# checked): they build and run, compare the same work, and fail (non-zero, naming the failure) when a tool fails
+# instead of printing a figure. Run from another directory, as a user may.
+#   commit.sh   builds bench/commit_bench (its FileIO wrapper fills internal vtables) and runs
+set -u
+pass=0 fail=0
+check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
+build=$(realpath --relative-to="$QB_ROOT" "$QB_BUILD") # the scripts take BUILD relative to the repository
+cd "$TMPDIR"
+
+out=$(BUILD=$build CHECKPOINTS=10,20 REAL_CHECKPOINTS=10,20 SAMPLES=2 S3=no bash "$QB_ROOT/bench/commit.sh" 2>&1)
+rc=$?
+check "commit.sh runs (exit $rc): $(tail -n 3 <<<"$out")" '[ $rc = 0 ]'
+
+echo "bench_scripts.sh: $pass passed, $fail failed"
+[ "$fail" = 0 ]
