@@ -3,7 +3,9 @@
 # S3 throughput against radosgw on 127.0.0.1: qberg (`qberg s3 put` / `qberg s3 cat`) against curl doing the same
 # transfers (a single PUT with curl's own SigV4 and UNSIGNED-PAYLOAD; a plain GET). Prints MB/s (10^6 bytes/s)
 # and the ratio qberg/curl (> 1: qberg is faster).
-# Starts radosgw with tests/s3/rgw-ctl when QB_S3_ENDPOINT is not set. SIZE_MB (default 256), RUNS (default 3).
+# Starts radosgw with tests/s3/rgw-ctl when QB_S3_ENDPOINT is not set. SIZE_MB (default 128), RUNS (default 3).
+# Every transfer must succeed, and both uploads must read back as the bytes sent: a failed run fails the bench
+# (exit 1, naming the command) instead of being timed; the bucket is emptied on every exit.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${QB_S3_ENDPOINT:-}" ]; then exec bash "$root/tests/s3/rgw-ctl" run -- bash "$0" "$@"; fi
@@ -11,17 +13,19 @@ QBERG=$root/${BUILD:-build}/qberg
 SIZE_MB=${SIZE_MB:-128}
 RUNS=${RUNS:-3}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 export S3_ENDPOINT=$QB_S3_ENDPOINT S3_ACCESS_KEY=$QB_S3_ACCESS_KEY S3_SECRET_KEY=$QB_S3_SECRET_KEY S3_REGION=garage
 B=qbbench-$$
 "$QBERG" s3 mb "s3://$B"
+trap '"$QBERG" s3 rm -r "s3://$B/" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 head -c $((SIZE_MB << 20)) /dev/urandom >"$tmp/data"
 C=(curl -sf --aws-sigv4 "aws:amz:garage:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD")
 
-best() { # the best of RUNS timings of "$@", in seconds
-  local b=999999 t0 t1 s
+best() { # the best of RUNS timings of "$@", in seconds; fails (naming the command) when a run fails: called in
+  # $(...), where errexit does not reach, so a failed transfer would otherwise be timed like a good one
+  local b=999999 t0 t1 s rc
   for _ in $(seq "$RUNS"); do
-    t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N)
+    t0=$(date +%s.%N); rc=0; "$@" >/dev/null || rc=$?; t1=$(date +%s.%N)
+    [ "$rc" = 0 ] || { echo "s3.sh: failed (exit $rc): $*" >&2; return 1; }
     b=$(awk -v a="$t0" -v b="$t1" -v m="$b" 'BEGIN{s=b-a; print (s<m)?s:m}')
   done
   echo "$b"
@@ -34,8 +38,8 @@ q_up_u=$(best "$QBERG" s3 -o s3.unsigned-payload=true put "$tmp/data" "s3://$B/q
 c_up=$(best "${C[@]}" -T "$tmp/data" "$S3_ENDPOINT/$B/c")
 q_down=$(best "$QBERG" s3 cat "s3://$B/q")
 c_down=$(best "${C[@]}" -o /dev/null "$S3_ENDPOINT/$B/c")
-"$QBERG" s3 cat "s3://$B/q" | cmp -s - "$tmp/data" || { echo "bench: qberg download differs" >&2; exit 1; }
-"$QBERG" s3 rm -r "s3://$B/" 2>/dev/null
+"$QBERG" s3 cat "s3://$B/q" | cmp -s - "$tmp/data" || { echo "s3.sh: qberg's upload or download differs" >&2; exit 1; }
+"${C[@]}" "$S3_ENDPOINT/$B/c" | cmp -s - "$tmp/data" || { echo "s3.sh: curl's upload or download differs" >&2; exit 1; }
 printf '%-44s %8s %8s\n' "transfer of $SIZE_MB MiB (best of $RUNS)" "MB/s" "÷ curl"
 printf '%-44s %8s %8s\n' "upload   qberg (signed payload, 4×8 MiB parts)" "$(mbps "$q_up")" "$(ratio "$c_up" "$q_up")"
 printf '%-44s %8s %8s\n' "upload   qberg (unsigned payload)" "$(mbps "$q_up_u")" "$(ratio "$c_up" "$q_up_u")"

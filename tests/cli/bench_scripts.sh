@@ -5,6 +5,10 @@
 #               publish the last synthetic checkpoint's document (the real-history cross-check used to share
 #               the warehouse, so a smaller CHECKPOINTS had the Python floor time the 1,000-snapshot table's)
 #   compact.sh  FILES not a multiple of 1,000 (500: FILES/1000 appends made none, then "rows lost")
+#   s3.sh       a failing `qberg s3 put` fails the bench (each transfer was timed in $(...), where errexit does
+#               not reach: the failure was printed as a throughput and a ratio); a stand-in qberg and a closed
+#               port, so no S3 server is needed: the stand-in fails the signed upload only and keeps the
+#               unsigned one's bytes for `s3 cat` (so the old script's read-back check passed)
 set -u
 pass=0 fail=0
 check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
@@ -26,6 +30,24 @@ check "compact.sh FILES=500 makes and compacts 500 one-row files" \
 out=$(BUILD=$build FILES=0 bash "$QB_ROOT/bench/compact.sh" 2>&1)
 rc=$?
 check "compact.sh FILES=0 is a usage error (exit $rc): $out" '[ $rc = 2 ] && grep -q "FILES must be" <<<"$out"'
+
+mkdir -p "$TMPDIR/fake"
+cat >"$TMPDIR/fake/qberg" <<W
+#!/usr/bin/env bash
+case "\$*" in
+  "s3 put "*) echo "qberg: simulated upload failure" >&2; exit 1 ;;
+  "s3 -o s3.unsigned-payload=true put "*) cp "\$5" "$TMPDIR/fake/stored" ;;
+  "s3 cat "*) cat "$TMPDIR/fake/stored" ;;
+esac
+W
+chmod +x "$TMPDIR/fake/qberg"
+fake=$(realpath --relative-to="$QB_ROOT" "$TMPDIR/fake")
+out=$(BUILD=$fake QB_S3_ENDPOINT=http://127.0.0.1:9 QB_S3_ACCESS_KEY=k QB_S3_SECRET_KEY=s SIZE_MB=1 RUNS=1 \
+  bash "$QB_ROOT/bench/s3.sh" 2>&1)
+rc=$?
+check "s3.sh fails when qberg's upload fails (exit $rc): $out" '[ $rc != 0 ]'
+check "s3.sh names the failed command" 'grep -q "s3.sh: failed (exit 1): .*s3 put" <<<"$out"'
+check "s3.sh prints no throughput after a failed transfer" '! grep -q "MB/s" <<<"$out"'
 
 echo "bench_scripts.sh: $pass passed, $fail failed"
 [ "$fail" = 0 ]
