@@ -43,7 +43,8 @@ cpu ingest "$Q" -w "$tmp/wh" ingest --raw "$tmp/raw" --threads 1
 
 # The uncompressed pages: the first file creates the tables, the rest is ingested with codec uncompressed.
 mkdir -p "$tmp/first/experiment.vqe" "$tmp/rest/experiment.vqe"
-first=$(ls "$topic" | sort -t- -k1,1n | head -1)
+# sed, not head: head would exit after one line and sort die of SIGPIPE (pipefail: a silent exit 141)
+first=$(ls "$topic" | sort -t- -k1,1n | sed -n 1p)
 cp "$topic/$first" "$tmp/first/experiment.vqe/"
 for f in "$topic"/*.json; do [ "$(basename "$f")" = "$first" ] || ln "$f" "$tmp/rest/experiment.vqe/"; done
 "$Q" -w "$tmp/whu" ingest --raw "$tmp/first" >/dev/null

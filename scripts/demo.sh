@@ -15,10 +15,10 @@ echo "== 1. generate 40 raw VQE results (as Redpanda Connect writes them to raw-
 echo
 echo "== 2. first batch: qberg -w demo/warehouse ingest --raw demo/raw/experiments"
 "$Q" -w "$W" ingest --raw demo/raw/experiments
-first_tag=$("$Q" -w "$W" refs quantum_features.vqe_results | awk '$2 == "tag" {print $1}' | head -n 1)
+first_tag=$("$Q" -w "$W" refs quantum_features.vqe_results | awk '$2 == "tag" && !n++ {print $1}')
 echo
 echo "== 3. the same files again: nothing new"
-"$Q" -w "$W" ingest --raw demo/raw/experiments | head -n 1
+"$Q" -w "$W" ingest --raw demo/raw/experiments | sed -n 1p
 echo
 echo "== 4. 10 more results arrive, and the second batch appends only them (tag v_incr_...)"
 "$Q" generate --experiments 10 --seed 2 --first-counter 41 --iterations 5-60 --out demo/raw/experiments >/dev/null
@@ -26,7 +26,7 @@ echo "== 4. 10 more results arrive, and the second batch appends only them (tag 
 echo
 echo "== 4b. the same 10 results re-delivered under new file names: the experiment index drops them whole"
 "$Q" generate --experiments 10 --seed 2 --first-counter 1041 --iterations 5-60 --out demo/raw/experiments >/dev/null
-"$Q" -w "$W" ingest --raw demo/raw/experiments | head -n 2
+"$Q" -w "$W" ingest --raw demo/raw/experiments | sed -n 1,2p
 echo
 echo "== 5. the warehouse"
 "$Q" -w "$W" tables
