@@ -3,7 +3,8 @@
 # instead of printing a figure. Run from another directory, as a user may.
 #   commit.sh   builds bench/commit_bench (its FileIO wrapper fills internal vtables) and runs; both floors
 #               publish the last synthetic checkpoint's document (the real-history cross-check used to share
-#               the warehouse, so a smaller CHECKPOINTS had the Python floor time the 1,000-snapshot table's)
+#               the warehouse, so a smaller CHECKPOINTS had the Python floor time the 1,000-snapshot table's);
+#               the requests per commit are the documented 9
 #   compact.sh  FILES not a multiple of 1,000 (500: FILES/1000 appends made none, then "rows lost")
 #   s3.sh       a failing `qberg s3 put` fails the bench (each transfer was timed in $(...), where errexit does
 #               not reach: the failure was printed as a throughput and a ratio); a stand-in qberg and a closed
@@ -25,6 +26,9 @@ check "commit.sh runs (exit $rc): $(tail -n 3 <<<"$out")" '[ $rc = 0 ]'
 size() { grep -o "^$1 publishing the 20-snapshot metadata file alone ([0-9.]* MB)" <<<"$out" | grep -o '([0-9.]* MB)'; }
 io=$(size 'floor (CPU):') py=$(size 'floor:')
 check "commit.sh: both floors publish the 20-snapshot document ('$io' vs '$py')" '[ -n "$io" ] && [ "$io" = "$py" ]'
+# storage requests per append commit (docs/BENCHMARKS.md, docs/CATALOG.md): 8, and the freed-marker lookup
+req=$(awk '$2 == "synthetic" {print $NF}' <<<"$out" | sort -u | tr '\n' ' ')
+check "commit.sh: 9 requests per append commit, as documented (got: $req)" '[ "$req" = "9.0 " ]'
 
 out=$(BUILD=$build FILES=500 bash "$QB_ROOT/bench/compact.sh" 2>&1)
 rc=$?
