@@ -33,6 +33,11 @@ best() { # the best of RUNS timings of "$@", in seconds; fails (naming the comma
 mbps() { awk -v n="$SIZE_MB" -v s="$1" 'BEGIN{printf "%.1f", n*1.048576/s}'; }
 ratio() { awk -v c="$1" -v q="$2" 'BEGIN{printf "%.2f", c/q}'; }
 
+# untimed: the first write into a new bucket costs radosgw ~2 s (measured at 4 MiB: 2.09 s, then 0.18 s), which
+# RUNS=1 would otherwise charge to whichever transfer comes first (qberg's signed upload)
+head -c 65536 "$tmp/data" >"$tmp/warm"
+"$QBERG" s3 put "$tmp/warm" "s3://$B/warm" >/dev/null || { echo "s3.sh: failed: qberg s3 put (warm-up)" >&2; exit 1; }
+"${C[@]}" -T "$tmp/warm" "$S3_ENDPOINT/$B/warm" >/dev/null || { echo "s3.sh: failed: curl PUT (warm-up)" >&2; exit 1; }
 q_up=$(best "$QBERG" s3 put "$tmp/data" "s3://$B/q")
 q_up_u=$(best "$QBERG" s3 -o s3.unsigned-payload=true put "$tmp/data" "s3://$B/q")
 c_up=$(best "${C[@]}" -T "$tmp/data" "$S3_ENDPOINT/$B/c")

@@ -7,9 +7,11 @@
 #               the requests per commit are the documented 9
 #   compact.sh  FILES not a multiple of 1,000 (500: FILES/1000 appends made none, then "rows lost")
 #   s3.sh       a failing `qberg s3 put` fails the bench (each transfer was timed in $(...), where errexit does
-#               not reach: the failure was printed as a throughput and a ratio); a stand-in qberg and a closed
-#               port, so no S3 server is needed: the stand-in fails the signed upload only and keeps the
-#               unsigned one's bytes for `s3 cat` (so the old script's read-back check passed)
+#               not reach: the failure was printed as a throughput and a ratio); a stand-in qberg and curl, so
+#               no S3 server is needed: the stand-in qberg fails the signed upload only and keeps the
+#               unsigned one's bytes for `s3 cat` (so the old script's read-back check passed); and an untimed
+#               write warms the new bucket first (radosgw's first write into it took ~2 s, which RUNS=1 charged
+#               to qberg's signed upload: 2 MB/s instead of ~33 at 4 MiB)
 #   all         no `| head` (the scripts and scripts/demo.sh run under pipefail): head exits after its lines,
 #               the writer before it dies of SIGPIPE (exit 141) and errexit ends the script without a word
 #               (ingest_floor.sh picked its first file so: at its default 2,000 files it always stopped there,
@@ -42,20 +44,36 @@ check "compact.sh FILES=0 is a usage error (exit $rc): $out" '[ $rc = 2 ] && gre
 mkdir -p "$TMPDIR/fake"
 cat >"$TMPDIR/fake/qberg" <<W
 #!/usr/bin/env bash
+echo "\$*" >>"$TMPDIR/fake/calls"
 case "\$*" in
-  "s3 put "*) echo "qberg: simulated upload failure" >&2; exit 1 ;;
+  "s3 put "*/q) echo "qberg: simulated upload failure" >&2; exit 1 ;;
   "s3 -o s3.unsigned-payload=true put "*) cp "\$5" "$TMPDIR/fake/stored" ;;
   "s3 cat "*) cat "$TMPDIR/fake/stored" ;;
 esac
 W
-chmod +x "$TMPDIR/fake/qberg"
+mkdir -p "$TMPDIR/fake/bin"
+cat >"$TMPDIR/fake/bin/curl" <<W
+#!/usr/bin/env bash
+# a curl that succeeds: keeps an upload (-T FILE), replays it on a GET to stdout
+for ((i = 1; i <= \$#; i++)); do
+  case "\${!i}" in
+    -T) j=\$((i + 1)); cp "\${!j}" "$TMPDIR/fake/curl-stored"; exit 0 ;;
+    -o) exit 0 ;;
+  esac
+done
+cat "$TMPDIR/fake/curl-stored"
+W
+chmod +x "$TMPDIR/fake/qberg" "$TMPDIR/fake/bin/curl"
 fake=$(realpath --relative-to="$QB_ROOT" "$TMPDIR/fake")
-out=$(BUILD=$fake QB_S3_ENDPOINT=http://127.0.0.1:9 QB_S3_ACCESS_KEY=k QB_S3_SECRET_KEY=s SIZE_MB=1 RUNS=1 \
+out=$(PATH="$TMPDIR/fake/bin:$PATH" BUILD=$fake QB_S3_ENDPOINT=http://127.0.0.1:9 QB_S3_ACCESS_KEY=k QB_S3_SECRET_KEY=s SIZE_MB=1 RUNS=1 \
   bash "$QB_ROOT/bench/s3.sh" 2>&1)
 rc=$?
 check "s3.sh fails when qberg's upload fails (exit $rc): $out" '[ $rc != 0 ]'
 check "s3.sh names the failed command" 'grep -q "s3.sh: failed (exit 1): .*s3 put" <<<"$out"'
 check "s3.sh prints no throughput after a failed transfer" '! grep -q "MB/s" <<<"$out"'
+# the first write into a new bucket is slow on radosgw (~2 s): an untimed one goes before the timed uploads
+check "s3.sh writes into the bucket before its first timed upload: $(cat "$TMPDIR/fake/calls")" \
+  'sed -n 2p "$TMPDIR/fake/calls" | grep -q "^s3 put .*/warm$"'
 
 heads=$(grep -n '^[^#]*| *head\b' "$QB_ROOT"/bench/*.sh "$QB_ROOT"/scripts/demo.sh)
 check "no | head under pipefail: $heads" '[ -z "$heads" ]'
