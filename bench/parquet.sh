@@ -5,7 +5,7 @@
 # date, timestamp, bool), zstd. qberg writes through the columnar batch API; DuckDB copies an in-memory
 # table of the same rows. Reads decode every column. Prints both timings and the ratios
 # (DuckDB time / qberg time: > 1 means qberg is faster). ROWS=N overrides the row count, CODEC=snappy|gzip|
-# uncompressed the codec (both engines), REPEAT=N (default 3) the runs per step: the best run counts, as
+# uncompressed|brotli|lz4_raw the codec (both engines), REPEAT=N (default 3) the runs per step: the best run counts, as
 # usual on a shared machine.
 # Ratios use CPU seconds (robust on a shared machine); wall seconds are shown too.
 set -euo pipefail

@@ -7,7 +7,7 @@
 import { duck, sqlStr } from '../tests/oracles/lib-duck.mjs';
 
 const [src, out, codec = 'zstd', repeat = '1'] = process.argv.slice(2);
-if (!out || !/^[a-z_]+$/.test(codec)) {
+if (!out || !/^[a-z0-9_]+$/.test(codec)) { // lz4_raw too
   console.error('usage: parquet_duck.mjs QBERG.parquet OUT.parquet [CODEC [REPEAT]]');
   process.exit(2);
 }
