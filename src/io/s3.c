@@ -29,6 +29,7 @@
 #define S3_READAHEAD ((size_t)1 << 20)     /* small reads fetch this much around them */
 #define S3_XML_MAX ((size_t)16 << 20)      /* one XML answer (a ListObjectsV2 page is ~300 KiB) */
 #define S3_DELETE_BATCH 1000               /* DeleteObjects takes at most 1,000 keys */
+#define S3_LIST_MAX_STALLED 100            /* truncated listing pages in a row without a new key: a store looping */
 #define S3_COND_CONFLICT_RETRIES 5         /* 409 ConditionalRequestConflict: another conditional write in flight */
 
 struct s3_io {
@@ -766,6 +767,7 @@ typedef struct list_ctx {
   qb_buf path;
   qb_buf last;          /* the greatest key reported so far */
   bool any;             /* `last` is set */
+  size_t advanced;      /* keys that came after `last` (progress) */
   qb_u64set recent[2];  /* hashes of the keys of the previous page and of this one */
   int cur;              /* recent[cur] is this page's */
 } list_ctx;
@@ -785,10 +787,12 @@ static int list_entry(void *ctx, const qb_s3_list_entry *e, qb_err *err)
     int c = memcmp(e->key, l->last.p, m);
     after = c > 0 || (c == 0 && e->key_n > l->last.n);
   }
-  if (!after && (qb_u64set_has(&l->recent[0], h) || qb_u64set_has(&l->recent[1], h))) return QB_OK;
+  /* a skipped repeat stays in this page's set too: a key repeated on three pages in a row was reported twice */
+  bool repeat = !after && (qb_u64set_has(&l->recent[0], h) || qb_u64set_has(&l->recent[1], h));
   int rc = qb_u64set_add(&l->recent[l->cur], h, err);
-  if (rc) return rc;
+  if (rc || repeat) return rc;
   if (after) {
+    l->advanced++;
     qb_buf_reset(&l->last);
     if ((rc = qb_buf_append(&l->last, e->key, e->key_n, err))) return rc;
     l->any = true;
@@ -816,6 +820,9 @@ static int s3_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, 
   qb_buf page;
   qb_buf_init(&page, S3_XML_MAX);
   char *token = NULL;
+  qb_u64set tokens; /* hashes of the continuation tokens followed */
+  qb_u64set_init(&tokens);
+  int stalled = 0;  /* pages in a row without a new key */
   char *what = qb_str_printf("ListObjectsV2 s3://%s/%s", u.bucket, u.key);
   if (!what) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
   for (int pages = 0; rc == QB_OK; pages++) {
@@ -834,6 +841,7 @@ static int s3_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, 
     qb_u64set_free(&l.recent[l.cur]);
     qb_u64set_init(&l.recent[l.cur]);
     qb_s3_list_page pg;
+    size_t advanced_before = l.advanced;
     rc = qb_s3_list_parse(&pg, (const char *)page.p, page.n, list_entry, &l, err);
     if (rc) {
       if (rc == QB_ECORRUPT) qb_err_wrap(err, "%s: page %d", what, pages + 1);
@@ -843,9 +851,25 @@ static int s3_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, 
       free(pg.next_token);
       break;
     }
-    if (token && !strcmp(token, pg.next_token)) {
+    /* a token seen before (A, B, A: not only the one just sent) or pages without a new key for too long would
+     * make the listing go on forever; it did, `s3 ls` of a store cycling its tokens never ending (found by
+     * exploreV) */
+    uint64_t th = qb_hash_bytes(pg.next_token, strlen(pg.next_token));
+    stalled = l.advanced != advanced_before ? 0 : stalled + 1;
+    if (qb_u64set_has(&tokens, th)) {
+      rc = QB_FAIL(err, QB_ECORRUPT, "%s: the server repeats continuation token '%.80s' after %d pages: the listing would never end",
+                   what, pg.next_token, pages + 1);
       free(pg.next_token);
-      rc = QB_FAIL(err, QB_ECORRUPT, "%s: the server repeats continuation token '%s'", what, token);
+      break;
+    }
+    if (stalled >= S3_LIST_MAX_STALLED) {
+      rc = QB_FAIL(err, QB_ECORRUPT, "%s: %d pages in a row without a new key (continuation token '%.80s'): the listing would never end",
+                   what, stalled, pg.next_token);
+      free(pg.next_token);
+      break;
+    }
+    if ((rc = qb_u64set_add(&tokens, th, err))) {
+      free(pg.next_token);
       break;
     }
     free(token);
@@ -853,6 +877,7 @@ static int s3_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, 
   }
   free(token);
   free(what);
+  qb_u64set_free(&tokens);
   qb_buf_free(&page);
   qb_buf_free(&l.path);
   qb_buf_free(&l.last);

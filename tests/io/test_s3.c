@@ -1264,6 +1264,29 @@ QB_TEST(listing_that_repeats_keys_reports_each_once)
   free(sq.log);
 }
 
+/* A store whose continuation tokens cycle (A, B, A) is an error naming the prefix, not a listing without end: only
+ * a token equal to the one just sent was caught, `s3 ls` looping forever (found by exploreV). */
+QB_TEST(listing_whose_tokens_cycle_is_an_error)
+{
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "tokcycle",
+                        qb_str_printf("--sequence=tokcycle%%2F=list-token:A,list-token:B,list-token:A,list-token:B,"
+                                      "list-token:A,list-token:B,list-token:A,list-token:B")));
+  qb_fileio *io = sq.io;
+  qb_err err = QB_ERR_INIT;
+  char *p = uri("tokcycle/a");
+  CHECK_OK(qb_fileio_write_all(io, p, "x", 1, QB_CREATE_OVERWRITE, &err), &err);
+  free(p);
+  char *pre = uri("tokcycle/");
+  int n = 0;
+  CHECK_FAIL(qb_fileio_list(io, pre, count_cb, &n, &err), QB_ECORRUPT, &err, "repeats continuation token 'A'");
+  CHECK(strstr(err.msg, pre) != NULL);
+  CHECK_EQ_INT(n, 1);
+  sequenced_stop(&sq);
+  free(pre);
+  free(sq.log);
+}
+
 /* An expired session token is "400 ExpiredToken" on AWS: QB_EAUTH with a hint, as a 403 is. It was QB_EINVAL, which
  * ingest took for a bad raw file and rejected for good (found by exploreI). */
 QB_TEST(expired_token_400_is_an_auth_error)

@@ -18,7 +18,8 @@ a Content-Length that says so: a malformed document, not a broken transfer); lon
 the whole body under a Content-Length of half of it, keeping the connection: the rest is junk in front of the
 next answer on that connection; not-http answers an SSH banner and closes (a wrong port); other-etag forwards and replaces the ETag by another one of the same shape
 (a store, or an encryption, that makes ETags its own way); dup-list forwards a ListObjectsV2 and repeats its
-first and last <Contents> at the end of the page; slowdown-after:N answers 503 SlowDown with Retry-After: N; pause-body:S forwards and sends the
+first and last <Contents> at the end of the page; slowdown-after:N answers 503 SlowDown with Retry-After: N; list-token:T forwards a ListObjectsV2 and answers its page as truncated, continued by token T;
+pause-body:S forwards and sends the
 answer's head, then pauses S seconds before its body; shift-range forwards a ranged GET
 and answers it as the range one byte further (Content-Range a+1-b+1, the body shifted: another range, same length); 307>ORIGIN answers 307 TemporaryRedirect with Location
 ORIGIN + the request's target, 301>HOST 301 PermanentRedirect whose <Endpoint> is HOST (no Location) (a store that lists a key twice, or pages that overlap).
@@ -159,6 +160,13 @@ class Handler(StreamRequestHandler):
                     last = data[data.rindex(b"<Contents>"): data.rindex(b"</Contents>") + 11]
                     end = data.rindex(b"</Contents>") + 11
                     data = data[:end] + last + first + data[end:]
+                if kind.startswith("list-token:") and b"<ListBucketResult" in data:
+                    import re
+                    tok = kind.split(":", 1)[1].encode()
+                    data = re.sub(rb"<IsTruncated>[a-z]*</IsTruncated>", b"<IsTruncated>true</IsTruncated>", data)
+                    data = re.sub(rb"<NextContinuationToken>[^<]*</NextContinuationToken>", b"", data)
+                    data = data.replace(b"</ListBucketResult>",
+                                        b"<NextContinuationToken>" + tok + b"</NextContinuationToken></ListBucketResult>")
                 status, reason = resp.status, resp.reason
                 if args.ignore_conditional and method == "PUT" and status == 412:
                     status, reason, data = 200, "OK", b""
