@@ -523,12 +523,12 @@ int qb_http_perform(qb_http *h, const qb_http_req *q, qb_http_prepare_fn prepare
     } else if (retryable_status(resp->status) || retryable_answer(resp)) {
       again = true;
     }
-    if (again && attempt <= h->o.max_retries) {
+    if (again && attempt + q->retries_spent <= h->o.max_retries) {
       /* a request refused at connect never reached the server; anything later may have been applied */
       if (cc != CURLE_COULDNT_CONNECT) resp->ambiguous = true;
       /* a throttling answer (503 SlowDown, 429) may say how long to wait: retrying sooner only gets throttled
        * again. It was ignored, the retries spent within ~1 s (found by exploreM) */
-      pause_ms = qb_http_backoff_ms(h, attempt);
+      pause_ms = qb_http_backoff_ms(h, attempt + q->retries_spent);
       if (cc == CURLE_OK && resp->retry_after_ms > pause_ms) pause_ms = resp->retry_after_ms;
       free(url);
       continue;

@@ -56,6 +56,8 @@ typedef struct qb_http_req {
   uint64_t dst_skip;    /* bytes of a 200 answer to skip first (the server ignored our Range) */
   qb_buf *sink;         /* ... or into this growable buffer (reset per attempt); NULL: discarded */
   const char *what;     /* "GET s3://b/k" for messages */
+  int retries_spent;    /* retries an earlier perform of the same request used (after a redirect): they count
+                         * against max_retries */
 } qb_http_req;
 
 typedef struct qb_http_resp {
@@ -73,6 +75,7 @@ typedef struct qb_http_resp {
   char bucket_region[64];  /* x-amz-bucket-region (AWS: with a 301 or 400 for a bucket of another region) */
   char location[1024];     /* Location (a redirect) */
   char redirect_shown[300]; /* set by the S3 layer: where a redirect not followed pointed */
+  bool redirect_loop;       /* set by the S3 layer: still redirected after the hops it follows */
   long retry_after_ms;     /* Retry-After of the answer (seconds or an HTTP date), 0 = none */
   qb_buf err_body;         /* body of a non-2xx answer (first 64 KiB); qb_http_resp_free */
 } qb_http_resp;

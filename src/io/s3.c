@@ -300,14 +300,19 @@ int qb_s3__do(s3_io *s, const s3_req *r, qb_http_resp *resp, qb_err *err)
     c.phash = c.sha;
   }
   memset(resp, 0, sizeof *resp);
-  qb_http_req hr = {r->method, r->body, r->body_n, r->dst, r->dst_cap, r->dst_skip, r->sink, r->what};
+  qb_http_req hr = {r->method, r->body, r->body_n, r->dst, r->dst_cap, r->dst_skip, r->sink, r->what, 0};
   int rc = qb_http_perform(s->http, &hr, prepare, &c, resp, err);
   /* 307 TemporaryRedirect (S3, right after a bucket is created in another region) and 301 PermanentRedirect
    * (AWS: the bucket is in another region, <Endpoint> names where) are followed, re-signed for the new host and
    * region, up to 3 times. They were final, the request failing (found by exploreM). */
+  /* One retry budget (s3.max-retries) for the whole request: each hop and the renewal below started a new one,
+   * a store answering 503, 503, 307 getting 4 x (retries + 1) attempts, 5 x with a renewal, where the
+   * documentation promised retries + 1 (found by exploreV). A hop or a renewal is one more attempt at least. */
   redirect to[3];
   char shown[300];
-  for (int hop = 0; rc == QB_OK && hop < 3 && redirect_target(s, &c, resp, &to[hop], shown, sizeof shown); hop++) {
+  int hop = 0;
+  for (; rc == QB_OK && hop < 3 && redirect_target(s, &c, resp, &to[hop], shown, sizeof shown); hop++) {
+    hr.retries_spent += resp->attempts - 1;
     c.to_scheme = to[hop].scheme;
     c.to_host = to[hop].host;
     c.to_vhost = to[hop].vhost;
@@ -321,7 +326,11 @@ int qb_s3__do(s3_io *s, const s3_req *r, qb_http_resp *resp, qb_err *err)
   /* credentials refused as expired (or unknown): read them again once, where they came from; a credential helper
    * renews a session token in qberg.conf while a long `ingest --watch` runs. It failed at the first expiry,
    * the watcher exiting (found by exploreM) */
+  redirect extra;
+  char extra_shown[300];
+  bool loop = rc == QB_OK && hop == 3 && redirect_target(s, &c, resp, &extra, extra_shown, sizeof extra_shown);
   if (rc == QB_OK && s->creds_from && creds_refused(r, resp) && renew_creds(s, c.cred_gen)) {
+    hr.retries_spent += resp->attempts - 1;
     bool amb = resp->ambiguous;
     qb_http_resp_free(resp);
     memset(resp, 0, sizeof *resp);
@@ -330,6 +339,10 @@ int qb_s3__do(s3_io *s, const s3_req *r, qb_http_resp *resp, qb_err *err)
   }
   if (rc == QB_OK && (resp->status == 301 || resp->status == 307) && shown[0])
     snprintf(resp->redirect_shown, sizeof resp->redirect_shown, "%s", shown);
+  if (rc == QB_OK && loop && (resp->status == 301 || resp->status == 307)) {
+    resp->redirect_loop = true;
+    snprintf(resp->redirect_shown, sizeof resp->redirect_shown, "%s", extra_shown);
+  }
   return rc;
 }
 
@@ -371,6 +384,11 @@ int qb_s3__fail(const qb_http_resp *resp, const char *what, qb_err *err)
      * "HTTP 301 Error" alone (found by exploreI) */
     snprintf(region_hint, sizeof region_hint, " (the bucket is in region %.60s: set s3.region to it)",
              resp->bucket_region);
+    hint = region_hint;
+  } else if ((st == 301 || st == 307) && resp->redirect_loop) {
+    /* it said "set s3.endpoint to it", naming the endpoint already set (found by exploreV) */
+    snprintf(region_hint, sizeof region_hint, " (redirected again after 3 redirects followed, to %.80s: a loop?)",
+             resp->redirect_shown);
     hint = region_hint;
   } else if ((st == 301 || st == 307) && resp->redirect_shown[0]) {
     /* not followed (another host, or https to http): the message names where */

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -516,7 +517,15 @@ typedef struct proxy {
   int port;
 } proxy;
 
+static int proxy_start2(proxy *px, double rate, const char *extra, const char *extra2, const char *log);
+
 static int proxy_start(proxy *px, double rate, const char *extra, const char *log)
+{
+  return proxy_start2(px, rate, extra, NULL, log);
+}
+
+/* extra2: a second option (NULL: none) */
+static int proxy_start2(proxy *px, double rate, const char *extra, const char *extra2, const char *log)
 {
   int in[2], out[2];
   if (pipe(in) || pipe(out)) return -1;
@@ -533,7 +542,7 @@ static int proxy_start(proxy *px, double rate, const char *extra, const char *lo
     close(in[1]);
     close(out[0]);
     char *av[] = {"python3", script, (char *)port, "--rate", rate_s, "--seed", "5", "--max-seconds", "300",
-                  "--log", (char *)log, (char *)extra, NULL};
+                  "--log", (char *)log, (char *)extra, (char *)extra2, NULL};
     execvp("python3", av);
     _exit(127);
   }
@@ -546,6 +555,19 @@ static int proxy_start(proxy *px, double rate, const char *extra, const char *lo
   while (k < sizeof line - 1 && read(out[0], line + k, 1) == 1 && line[k] != '\n') k++;
   close(out[0]);
   return sscanf(line, "PORT %d", &px->port) == 1 ? 0 : -1;
+}
+
+/* A TCP port free a moment ago (for a proxy that must know its own address) */
+static int free_port(void)
+{
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t n = sizeof a;
+  int port = -1;
+  if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof a) && !getsockname(fd, (struct sockaddr *)&a, &n))
+    port = ntohs(a.sin_port);
+  if (fd >= 0) close(fd);
+  return port;
 }
 
 static void proxy_stop(proxy *px)
@@ -1138,6 +1160,66 @@ QB_TEST(redirects_are_followed_to_the_same_host)
   free(p);
   free(far);
   free(sq.log);
+}
+
+/* One retry budget for a request and its redirects: a 307 after two 503s, then 503s at the target, is
+ * s3.max-retries + 1 attempts and one for the hop. Each hop started a new budget: 4 x (retries + 1) attempts
+ * (5 x with a credential renewal) where retries + 1 were promised (found by exploreV). */
+QB_TEST(redirect_shares_the_retry_budget)
+{
+  const char *b = test_bucket();
+  char *logb = qb_str_printf("%s/budget-b.log", qb_test_tmpdir());
+  proxy pb; /* the redirect's target: 503 to every HEAD of the key */
+  char *seqb = qb_str_printf("--sequence=HEAD /%s/budget/obj=503,503,503,503,503,503,503,503", b);
+  CHECK(proxy_start(&pb, 0.0, seqb, logb) == 0);
+  free(seqb);
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "budget-a", qb_str_printf("--sequence=HEAD /%s/budget/obj=503,503,307>http://127.0.0.1:%d",
+                                                       b, pb.port)));
+  qb_err err = QB_ERR_INIT;
+  char *p = uri("budget/obj");
+  qb_stat st;
+  CHECK_FAIL(qb_fileio_stat(sq.io, p, &st, &err), QB_EIO, &err, "HTTP 503");
+  sequenced_stop(&sq);
+  proxy_stop(&pb);
+  CHECK_EQ_INT(log_count(sq.log, "HEAD"), 3);
+  CHECK_EQ_INT(log_count(logb, "503 HEAD"), 2); /* 3 retries: two at the first host, one at the target */
+  free(p);
+  free(logb);
+  free(sq.log);
+}
+
+/* A store redirecting in a loop: the error says so instead of "set s3.endpoint to" the endpoint already set. */
+QB_TEST(redirect_loop_says_so)
+{
+  const char *b = test_bucket();
+  int port = free_port();
+  CHECK(port > 0);
+  char *self = qb_str_printf("307>http://127.0.0.1:%d", port);
+  char *seq = qb_str_printf("--sequence=HEAD /%s/redirloop=%s,%s,%s,%s,%s", b, self, self, self, self, self);
+  char *portopt = qb_str_printf("--port=%d", port);
+  char *log = qb_str_printf("%s/redirloop.log", qb_test_tmpdir());
+  proxy px;
+  CHECK(proxy_start2(&px, 0.0, seq, portopt, log) == 0);
+  char *ep = qb_str_printf("http://127.0.0.1:%d", port);
+  qb_fileio *io = open_io(ep, NULL, 3);
+  qb_err err = QB_ERR_INIT;
+  char *p = uri("redirloop");
+  qb_stat st;
+  int rc = qb_fileio_stat(io, p, &st, &err);
+  qb_fileio_free(io);
+  proxy_stop(&px);
+  CHECK_EQ_INT(rc, QB_EIO);
+  CHECK(strstr(err.msg, "HTTP 307 TemporaryRedirect") != NULL);
+  CHECK(strstr(err.msg, "redirected again after 3 redirects followed") != NULL);
+  CHECK(strstr(err.msg, "set s3.endpoint") == NULL);
+  CHECK_EQ_INT(log_count(log, "307>"), 4);
+  free(p);
+  free(ep);
+  free(log);
+  free(portopt);
+  free(seq);
+  free(self);
 }
 
 static void write_conf(const char *path, const char *endpoint, const char *akid)
