@@ -122,6 +122,9 @@ typedef struct qb_orphan_report {
   int64_t orphans;    /* deleted, or that would be (dry run) */
   int64_t temp_files; /* of the orphans, temporary files a killed qberg writer left (".name.<16 hex>.tmp") */
   qb_maint_deletions deleted;
+  int64_t uploads;         /* S3: unfinished multipart uploads under the table begun before the cutoff (a killed
+                            * writer's), aborted (dry run: that would be) */
+  int64_t uploads_failed;  /* of those, the aborts that failed */
 } qb_orphan_report;
 
 /**
@@ -132,7 +135,8 @@ typedef struct qb_orphan_report {
  * Files modified at or after the cutoff are kept: a writer may be about to commit them. Hidden names ('.' or
  * '_' below the table) are kept, except qberg's own temporary files (".name.<16 hex>.tmp", left by a killed
  * writer), judged by the name they were to get. Any error while building the valid set fails the operation
- * before anything is deleted.
+ * before anything is deleted. On S3, the unfinished multipart uploads under the table begun before the cutoff
+ * (a killed writer's, whose parts are kept and billed until aborted) are aborted too.
  */
 QB_API int qb_remove_orphan_files(qb_table *t, const qb_orphan_options *opts, qb_orphan_report *out,
                                   qb_err *err) QB_WUR;

@@ -54,6 +54,15 @@ typedef int (*qb_s3_bucket_fn)(void *ctx, const char *name, int64_t created_ms, 
 /** Every bucket the credentials can see (ListBuckets). */
 QB_API int qb_s3_bucket_list(qb_fileio *io, qb_s3_bucket_fn fn, void *ctx, qb_err *err) QB_WUR;
 
+/* An unfinished multipart upload: begun (CreateMultipartUpload), neither completed nor aborted. A killed writer
+ * leaves one; its parts take space (and are billed on AWS) until it is aborted. */
+typedef int (*qb_s3_upload_fn)(void *ctx, const char *uri, const char *upload_id, int64_t initiated_ms, qb_err *err);
+/** Every unfinished multipart upload whose key starts with the key of `prefix_uri` ("s3://b/pre"), in key order
+ * (ListMultipartUploads). */
+QB_API int qb_s3_upload_list(qb_fileio *io, const char *prefix_uri, qb_s3_upload_fn fn, void *ctx, qb_err *err) QB_WUR;
+/** Abort one (AbortMultipartUpload): its parts are freed. One already gone (404 NoSuchUpload) is QB_OK. */
+QB_API int qb_s3_upload_abort(qb_fileio *io, const char *uri, const char *upload_id, qb_err *err) QB_WUR;
+
 /* ---- Garage admin API v2 (http://HOST:3903/v2/<Operation>, Authorization: Bearer <admin token>) ---- */
 
 typedef struct qb_garage_init_options {

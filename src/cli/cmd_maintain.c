@@ -287,13 +287,16 @@ static void report_orphans(const qb_cli *cli, const qb_orphan_report *r)
 {
   if (cli->json) {
     printf("\"listed\":%" PRId64 ",\"referenced\":%" PRId64 ",\"too_young\":%" PRId64 ",\"hidden\":%" PRId64
-           ",\"orphans\":%" PRId64 ",\"temp_files\":%" PRId64 ",",
-           r->listed, r->referenced, r->too_young, r->hidden, r->orphans, r->temp_files);
+           ",\"orphans\":%" PRId64 ",\"temp_files\":%" PRId64 ",\"uploads\":%" PRId64 ",\"uploads_failed\":%" PRId64 ",",
+           r->listed, r->referenced, r->too_young, r->hidden, r->orphans, r->temp_files, r->uploads,
+           r->uploads_failed);
     deletions_json(&r->deleted);
   } else {
     printf("%" PRId64 " files listed, %" PRId64 " referenced, %" PRId64 " too young, %" PRId64 " hidden, %" PRId64
            " orphans (%" PRId64 " temporary files); ",
            r->listed, r->referenced, r->too_young, r->hidden, r->orphans, r->temp_files);
+    if (r->uploads || r->uploads_failed)
+      printf("%" PRId64 " unfinished multipart uploads (%" PRId64 " failed); ", r->uploads, r->uploads_failed);
     deletions_text(&r->deleted);
   }
 }

@@ -16,6 +16,11 @@ static void usage(FILE *f)
           "\n"
           "  mb s3://BUCKET                 create a bucket (fine if it is already yours)\n"
           "  ls [s3://BUCKET[/PREFIX]]      list buckets, or every object under the prefix\n"
+          "  ls --uploads s3://BUCKET[/PREFIX]\n"
+          "                                 unfinished multipart uploads (a killed writer's): time, id, path\n"
+          "  abort-uploads [--older-than D] s3://BUCKET[/PREFIX]\n"
+          "                                 abort the unfinished uploads begun more than D ago (7d, 36h, 90m,\n"
+          "                                 30s; default 1d: a younger one may be a writer still at work)\n"
           "  cat s3://BUCKET/KEY            write an object to stdout\n"
           "  put [--exclusive] FILE|- s3://BUCKET/KEY\n"
           "                                 upload a file or stdin (multipart when large); --exclusive fails if\n"
@@ -77,6 +82,54 @@ static int print_object(void *ctx, const char *path, const qb_stat *st, qb_err *
   if (st->mtime_ms && gmtime_r(&t, &tm)) strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
   printf("%12llu  %s  %s\n", (unsigned long long)st->size_bytes, when, path);
   return QB_OK;
+}
+
+typedef struct uploads_ctx {
+  const qb_cli *cli;
+  qb_fileio *io;
+  int64_t before_ms; /* abort those begun before this; -1: list only */
+  uint64_t n, aborted;
+} uploads_ctx;
+
+static int on_upload(void *ctx, const char *uri, const char *upload_id, int64_t initiated_ms, qb_err *err)
+{
+  uploads_ctx *u = ctx;
+  u->n++;
+  if (u->before_ms >= 0) {
+    if (initiated_ms >= u->before_ms) return QB_OK;
+    int rc = qb_s3_upload_abort(u->io, uri, upload_id, err);
+    if (rc == QB_OK) u->aborted++;
+    return rc;
+  }
+  if (u->cli->json) {
+    printf("{\"path\":");
+    json_str(uri);
+    printf(",\"upload_id\":");
+    json_str(upload_id);
+    printf(",\"initiated_ms\":%lld}\n", (long long)initiated_ms);
+    return QB_OK;
+  }
+  char when[32] = "-";
+  time_t t = (time_t)(initiated_ms / 1000);
+  struct tm tm;
+  if (initiated_ms && gmtime_r(&t, &tm)) strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+  printf("%s  %s  %s\n", when, upload_id, uri);
+  return QB_OK;
+}
+
+/* "7d", "36h", "90m", "30s", "2w" → milliseconds; -1 if not one */
+static int64_t duration_ms(const char *s)
+{
+  char *end;
+  long long v = strtoll(s, &end, 10);
+  if (end == s || v < 0 || s[0] == '-') return -1;
+  static const struct {
+    const char *unit;
+    int64_t ms;
+  } units[] = {{"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}, {"w", 7 * 86400000LL}};
+  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+    if (!strcmp(end, units[i].unit)) return v > INT64_MAX / units[i].ms / 2 ? -1 : v * units[i].ms;
+  return -1;
 }
 
 static int do_cat(qb_fileio *io, const char *uri, qb_err *err)
@@ -217,9 +270,14 @@ int qb_cmd_s3(qb_cli *cli)
   /* the command's own arguments, without --json */
   char **args = calloc((size_t)cli->argc + 1, sizeof *args);
   int na = 0;
-  bool recursive = false, excl = false;
+  bool recursive = false, excl = false, uploads = false;
+  const char *older = "1d";
   for (; i < cli->argc && args; i++) {
     if (!strcmp(cli->argv[i], "--json")) continue;
+    if (!strcmp(cmd, "ls") && !strcmp(cli->argv[i], "--uploads")) uploads = true;
+    else if (!strcmp(cmd, "abort-uploads") && !strcmp(cli->argv[i], "--older-than") && i + 1 < cli->argc)
+      older = cli->argv[++i];
+    else
     if (!strcmp(cmd, "rm") && !strcmp(cli->argv[i], "-r")) recursive = true;
     else if (!strcmp(cmd, "put") && !strcmp(cli->argv[i], "--exclusive")) excl = true;
     else args[na++] = cli->argv[i];
@@ -234,8 +292,13 @@ int qb_cmd_s3(qb_cli *cli)
     else if (!(lib = open_io(&io, cfg, &err))) lib = qb_s3_bucket_create(io, args[0], &err);
   } else if (!strcmp(cmd, "ls")) {
     if (na > 1) rc = qb_cli_usage_error("s3", "ls expects at most one URI");
+    else if (uploads && na != 1) rc = qb_cli_usage_error("s3", "ls --uploads expects one s3://BUCKET[/PREFIX]");
     else if (!(lib = open_io(&io, cfg, &err))) {
-      if (na == 0) {
+      if (uploads) {
+        uploads_ctx u = {cli, io, -1, 0, 0};
+        lib = qb_s3_upload_list(io, args[0], on_upload, &u, &err);
+        if (!lib && !cli->json) fprintf(stderr, "%llu unfinished uploads\n", (unsigned long long)u.n);
+      } else if (na == 0) {
         lib = qb_s3_bucket_list(io, print_bucket, cli, &err);
       } else {
         ls_ctx l = {cli, 0, 0};
@@ -243,6 +306,22 @@ int qb_cmd_s3(qb_cli *cli)
         if (!lib && !cli->json) fprintf(stderr, "%llu objects, %llu bytes\n", (unsigned long long)l.n,
                                         (unsigned long long)l.bytes);
       }
+    }
+  } else if (!strcmp(cmd, "abort-uploads")) {
+    int64_t d = duration_ms(older);
+    if (na != 1) rc = qb_cli_usage_error("s3", "abort-uploads expects one s3://BUCKET[/PREFIX]");
+    else if (d < 0) rc = qb_cli_usage_error("s3", "--older-than: '%s' is not a duration (7d, 36h, 90m, 30s)", older);
+    else if (!(lib = open_io(&io, cfg, &err))) {
+      struct timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      uploads_ctx u = {cli, io, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - d, 0, 0};
+      lib = qb_s3_upload_list(io, args[0], on_upload, &u, &err);
+      if (cli->json && !lib)
+        printf("{\"aborted\":%llu,\"kept\":%llu}\n", (unsigned long long)u.aborted,
+               (unsigned long long)(u.n - u.aborted));
+      else if (!cli->json)
+        fprintf(stderr, "qberg s3 abort-uploads: %llu aborted, %llu younger than %s kept\n",
+                (unsigned long long)u.aborted, (unsigned long long)(u.n - u.aborted), older);
     }
   } else if (!strcmp(cmd, "cat")) {
     if (na < 1) rc = qb_cli_usage_error("s3", "cat expects URIs");

@@ -427,6 +427,115 @@ int qb_s3_list_parse(qb_s3_list_page *out, const char *doc, size_t n, qb_s3_list
   return rc;
 }
 
+/* ---- ListMultipartUploads */
+
+typedef struct uploads_state {
+  qb_s3_uploads_page *page;
+  bool url_encoded;
+  qb_buf recs; /* per upload: u32 key_n, key\0, upload id\0, i64 initiated; reported once EncodingType is known */
+  qb_buf key;
+  char id[1024];
+  int64_t initiated;
+  bool has_key, has_id;
+} uploads_state;
+
+static int set_str(char **dst, const char *t, size_t n, qb_err *err)
+{
+  free(*dst);
+  *dst = strndup(t, n);
+  return *dst ? QB_OK : QB_FAIL(err, QB_ENOMEM, "out of memory");
+}
+
+static int uploads_cb(void *ctx, qb_xml_event ev, const char *path, const char *t, size_t n, qb_err *err)
+{
+  uploads_state *st = ctx;
+  if (strncmp(path, "ListMultipartUploadsResult", 26))
+    return QB_FAIL(err, QB_ECORRUPT, "not a ListMultipartUploads answer (%s)", path);
+  const char *p = path + 26;
+  if (ev == QB_XML_OPEN) {
+    if (!strcmp(p, "/Upload")) {
+      qb_buf_reset(&st->key);
+      st->id[0] = '\0';
+      st->initiated = 0;
+      st->has_key = st->has_id = false;
+    }
+    return QB_OK;
+  }
+  if (!strcmp(p, "/IsTruncated")) {
+    st->page->truncated = n == 4 && !memcmp(t, "true", 4);
+  } else if (!strcmp(p, "/NextKeyMarker")) {
+    return n ? set_str(&st->page->next_key_marker, t, n, err) : QB_OK;
+  } else if (!strcmp(p, "/NextUploadIdMarker")) {
+    return n ? set_str(&st->page->next_upload_id_marker, t, n, err) : QB_OK;
+  } else if (!strcmp(p, "/EncodingType")) {
+    st->url_encoded = n == 3 && !memcmp(t, "url", 3);
+  } else if (!strcmp(p, "/Upload/Key")) {
+    qb_buf_reset(&st->key);
+    int rc = qb_buf_append(&st->key, t, n, err);
+    if (rc) return rc;
+    st->has_key = true;
+  } else if (!strcmp(p, "/Upload/UploadId")) {
+    if (n == 0 || n >= sizeof st->id) return QB_FAIL(err, QB_ECORRUPT, "ListMultipartUploads: bad UploadId");
+    copy_text(st->id, sizeof st->id, t, n);
+    st->has_id = true;
+  } else if (!strcmp(p, "/Upload/Initiated")) {
+    char tmp[64];
+    copy_text(tmp, sizeof tmp, t, n);
+    st->initiated = qb_s3_parse_time(tmp);
+    if (st->initiated < 0) st->initiated = 0;
+  } else if (!strcmp(p, "/Upload")) {
+    if (!st->has_key || !st->has_id)
+      return QB_FAIL(err, QB_ECORRUPT, "ListMultipartUploads: an upload without a Key or an UploadId");
+    uint32_t kn = (uint32_t)st->key.n;
+    int rc = qb_buf_append(&st->recs, &kn, sizeof kn, err);
+    if (rc == QB_OK) rc = qb_buf_append(&st->recs, st->key.p, kn, err);
+    if (rc == QB_OK) rc = qb_buf_append(&st->recs, "", 1, err);
+    if (rc == QB_OK) rc = qb_buf_append(&st->recs, st->id, strlen(st->id) + 1, err);
+    if (rc == QB_OK) rc = qb_buf_append(&st->recs, &st->initiated, sizeof st->initiated, err);
+    return rc;
+  }
+  return QB_OK;
+}
+
+void qb_s3_uploads_page_free(qb_s3_uploads_page *p)
+{
+  free(p->next_key_marker);
+  free(p->next_upload_id_marker);
+  p->next_key_marker = p->next_upload_id_marker = NULL;
+}
+
+int qb_s3_uploads_parse(qb_s3_uploads_page *out, const char *doc, size_t n, qb_s3_upload_entry_fn fn, void *ctx,
+                        qb_err *err)
+{
+  memset(out, 0, sizeof *out);
+  uploads_state st = {.page = out};
+  qb_buf_init(&st.key, TEXT_MAX);
+  qb_buf_init(&st.recs, QB_BUF_NOLIMIT);
+  int rc = qb_xml_walk(doc, n, uploads_cb, &st, err);
+  uint8_t *p = st.recs.p, *end = p + st.recs.n;
+  while (rc == QB_OK && p && p < end) {
+    uint32_t kn;
+    memcpy(&kn, p, 4);
+    char *key = (char *)p + 4, *id = key + kn + 1;
+    int64_t initiated;
+    size_t idn = strlen(id);
+    memcpy(&initiated, id + idn + 1, 8);
+    size_t key_n = st.url_encoded ? url_decode_inplace(key, kn) : kn;
+    qb_s3_upload_entry e = {key, key_n, id, initiated};
+    out->n_uploads++;
+    if (fn) rc = fn(ctx, &e, err);
+    p = (uint8_t *)id + idn + 1 + 8;
+  }
+  qb_buf_free(&st.key);
+  qb_buf_free(&st.recs);
+  if (rc == QB_OK && st.url_encoded && out->next_key_marker)
+    url_decode_inplace(out->next_key_marker, strlen(out->next_key_marker));
+  if (rc == QB_OK && out->truncated && !out->next_key_marker)
+    rc = QB_FAIL(err, QB_ECORRUPT, "ListMultipartUploads: truncated page without NextKeyMarker");
+  if (rc) qb_s3_uploads_page_free(out);
+  return rc;
+}
+
 static int month_index(const char *m)
 {
   static const char *const names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",

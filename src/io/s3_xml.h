@@ -57,6 +57,28 @@ typedef struct qb_s3_list_page {
 
 int qb_s3_list_parse(qb_s3_list_page *out, const char *doc, size_t n, qb_s3_list_fn fn, void *ctx, qb_err *err);
 
+/* One page of ListMultipartUploads: the uploads begun and neither completed nor aborted. */
+typedef struct qb_s3_upload_entry {
+  const char *key; /* decoded (encoding-type=url undone) */
+  size_t key_n;
+  const char *upload_id;
+  int64_t initiated_ms; /* 0 when absent or unreadable */
+} qb_s3_upload_entry;
+
+typedef int (*qb_s3_upload_entry_fn)(void *ctx, const qb_s3_upload_entry *e, qb_err *err);
+
+typedef struct qb_s3_uploads_page {
+  bool truncated;
+  char *next_key_marker;       /* malloc'd, NULL when absent */
+  char *next_upload_id_marker; /* malloc'd, NULL when absent */
+  size_t n_uploads;
+} qb_s3_uploads_page;
+
+/** Parse a ListMultipartUploadsResult; a truncated page without NextKeyMarker is QB_ECORRUPT. */
+int qb_s3_uploads_parse(qb_s3_uploads_page *out, const char *doc, size_t n, qb_s3_upload_entry_fn fn, void *ctx,
+                        qb_err *err);
+void qb_s3_uploads_page_free(qb_s3_uploads_page *p);
+
 /** ISO-8601 "2009-10-12T17:50:30.000Z" or RFC 1123 "Mon, 12 Oct 2009 17:50:30 GMT" → ms since epoch; -1 if bad. */
 int64_t qb_s3_parse_time(const char *s);
 

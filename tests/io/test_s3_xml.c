@@ -142,3 +142,64 @@ QB_TEST(times_and_escaping)
   CHECK_FAIL(qb_xml_escape(&b, "bad\x01key", &err), QB_EINVAL, &err, "cannot be sent in an XML request");
   qb_buf_free(&b);
 }
+
+typedef struct uploads_seen {
+  char keys[4][128];
+  char ids[4][64];
+  int64_t initiated[4];
+  int n;
+} uploads_seen;
+
+static int collect_upload(void *ctx, const qb_s3_upload_entry *e, qb_err *err)
+{
+  (void)err;
+  uploads_seen *u = ctx;
+  if (u->n < 4) {
+    snprintf(u->keys[u->n], 128, "%.*s", (int)e->key_n, e->key);
+    snprintf(u->ids[u->n], 64, "%s", e->upload_id);
+    u->initiated[u->n] = e->initiated_ms;
+  }
+  u->n++;
+  return QB_OK;
+}
+
+/* ListMultipartUploads (the AWS API Reference's example, encoding-type=url): what `s3 ls --uploads` and
+ * remove-orphans read to find a killed writer's uploads (found by exploreV). */
+QB_TEST(list_multipart_uploads_page)
+{
+  const char *doc =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<ListMultipartUploadsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+      "<Bucket>b</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker>"
+      "<NextKeyMarker>wh/t/data/b%20c.parquet</NextKeyMarker><NextUploadIdMarker>id-2</NextUploadIdMarker>"
+      "<Upload><Key>wh/t/data/a.parquet</Key><UploadId>id-1</UploadId><Initiator><ID>x</ID></Initiator>"
+      "<StorageClass>STANDARD</StorageClass><Initiated>2010-11-10T20:48:33.000Z</Initiated></Upload>"
+      "<Upload><Key>wh/t/data/b%20c.parquet</Key><UploadId>id-2</UploadId></Upload>"
+      "<EncodingType>url</EncodingType><MaxUploads>2</MaxUploads><IsTruncated>true</IsTruncated>"
+      "</ListMultipartUploadsResult>";
+  uploads_seen u = {0};
+  qb_s3_uploads_page pg;
+  qb_err err = QB_ERR_INIT;
+  CHECK_OK(qb_s3_uploads_parse(&pg, doc, strlen(doc), collect_upload, &u, &err), &err);
+  CHECK_EQ_INT(u.n, 2);
+  CHECK(pg.truncated);
+  CHECK_EQ_STR(pg.next_key_marker, "wh/t/data/b c.parquet");
+  CHECK_EQ_STR(pg.next_upload_id_marker, "id-2");
+  CHECK_EQ_STR(u.keys[0], "wh/t/data/a.parquet");
+  CHECK_EQ_STR(u.ids[0], "id-1");
+  CHECK_EQ_INT(u.initiated[0], 1289422113000LL);
+  CHECK_EQ_STR(u.keys[1], "wh/t/data/b c.parquet");
+  CHECK_EQ_INT(u.initiated[1], 0);
+  qb_s3_uploads_page_free(&pg);
+  const char *bad[] = {
+      "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated></ListMultipartUploadsResult>",
+      "<ListMultipartUploadsResult><Upload><Key>k</Key></Upload></ListMultipartUploadsResult>",
+      "<ListBucketResult></ListBucketResult>",
+      "<ListMultipartUploadsResult><Upload><Key>k</Key>",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    qb_err e = QB_ERR_INIT;
+    EXPECT(qb_s3_uploads_parse(&pg, bad[i], strlen(bad[i]), collect_upload, &u, &e) == QB_ECORRUPT);
+    EXPECT(pg.next_key_marker == NULL);
+  }
+}

@@ -1,7 +1,8 @@
 # qberg maintain on an S3 warehouse (radosgw, started by tests/s3/rgw-ctl when not running): expire deletes the
 # expired snapshots' manifest lists and the files only they reached, through DeleteObjects; remove-orphans lists
 # the table prefix, deletes an unreferenced object and never one of a sibling table whose key merely starts
-# with the same characters ("t" vs "tx"); rows read the same before and after.
+# with the same characters ("t" vs "tx"), and aborts the multipart uploads killed writers left under the table
+# (`s3 ls --uploads`, `s3 abort-uploads` too); rows read the same before and after.
 set -eu
 if [ -z "${QB_S3_ENDPOINT:-}" ]; then exec bash "$QB_ROOT/tests/s3/rgw-ctl" run -- bash "$0" "$@"; fi
 cd "$TMPDIR"
@@ -38,9 +39,23 @@ q scan db.t --format jsonl | sort | cmp -s - rows0 || fail "rows changed by expi
 printf x | "$QBERG" s3 put - "$W/db/t/data/orphan.parquet"
 printf x | "$QBERG" s3 put - "$W/db/tx/data/keep.parquet"
 printf x | "$QBERG" s3 put - "s3a://$B/wh/db/t/data/basis=a/orphan2.parquet"
+# multipart uploads of killed writers (the table's and the sibling's): aborted with the orphans, the sibling's kept
+for k in t tx; do
+  ( head -c 12000000 /dev/zero; sleep 30 ) | "$QBERG" s3 put - "$W/db/$k/data/killed.parquet" & pid=$!
+  for _ in $(seq 100); do "$QBERG" s3 ls --uploads "$W/db/$k/" 2>/dev/null | grep -q killed && break; sleep 0.1; done
+  kill -9 $pid; wait $pid 2>/dev/null || true
+done
+"$QBERG" s3 ls --uploads "$W/db/t/" 2>/dev/null | grep -q "$W/db/t/data/killed.parquet" || fail "s3 ls --uploads"
+q --json maintain remove-orphans db.t --older-than $((NOW_MS + 3600000)) | js 'assert d["uploads"]==1 and d["uploads_failed"]==0, d'
+"$QBERG" s3 ls --uploads "$W/db/t/" 2>/dev/null | grep -q killed || fail "dry run aborted the upload"
 q maintain remove-orphans db.t --older-than $((NOW_MS + 3600000)) | grep -q "would delete orphan s3://$B/wh/db/t/data/orphan.parquet" || fail "dry run lists the orphan"
 q --json maintain remove-orphans db.t --older-than $((NOW_MS + 3600000)) --delete | js 'assert d["orphans"]==2 and d["deleted"]["orphans"]==2, d'
 "$QBERG" s3 cat "$W/db/t/data/orphan.parquet" >/dev/null 2>&1 && fail "orphan kept"
+[ -z "$("$QBERG" s3 ls --uploads "$W/db/t/" 2>/dev/null)" ] || fail "the killed writer's upload was not aborted"
+"$QBERG" s3 ls --uploads "$W/db/tx/" 2>/dev/null | grep -q killed || fail "the sibling table's upload was aborted"
+"$QBERG" s3 abort-uploads "$W/db/tx/" 2>err && grep -q "0 aborted, 1 younger than 1d kept" err || fail "abort-uploads default window: $(cat err)"
+"$QBERG" s3 abort-uploads --older-than 0s "$W/db/tx/" 2>err && grep -q "1 aborted" err || fail "abort-uploads: $(cat err)"
+[ -z "$("$QBERG" s3 ls --uploads "$W/db/tx/" 2>/dev/null)" ] || fail "abort-uploads left the upload"
 [ "$("$QBERG" s3 cat "$W/db/tx/data/keep.parquet")" = x ] || fail "sibling table's object deleted"
 q scan db.t --format jsonl | sort | cmp -s - rows0 || fail "rows changed by remove-orphans"
 "$QBERG" s3 rm -r "s3://$B/" >/dev/null 2>&1 || true
