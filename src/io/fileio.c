@@ -250,7 +250,8 @@ int qb_fileio_list_dir(qb_fileio *io, const char *dir, qb_dir_fn fn, void *ctx, 
   if (!prefix) return QB_FAIL(err, QB_ENOMEM, "%s: out of memory", dir);
   emu_dir e = {strlen(prefix), {0}};
   qb_map_init(&e.seen);
-  int rc = qb_fileio_list(io, prefix, emu_dir_cb, &e, err);
+  int rc = io->ops->list_shallow ? io->ops->list_shallow(io, prefix, emu_dir_cb, &e, err)
+                                 : qb_fileio_list(io, prefix, emu_dir_cb, &e, err);
   free(prefix);
   if (rc == QB_OK && e.seen.count == 0) rc = QB_FAIL(err, QB_ENOTFOUND, "%s: no such directory", dir);
   for (size_t i = 0; rc == QB_OK && i < e.seen.cap; i++)

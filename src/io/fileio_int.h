@@ -16,6 +16,10 @@ struct qb_fileio_ops {
   /* Optional (NULL: `list`, asking `want` before `fn`): qb_fileio_list_filtered, skipping before a stat. */
   int (*list_filtered)(qb_fileio *io, const char *prefix, qb_list_want_fn want, qb_list_fn fn, void *ctx,
                        qb_err *err);
+  /* Optional (NULL: list_dir lists everything below and keeps the first path segments): the keys directly below
+   * `prefix` (which ends in '/') and, once each, its sub-prefixes as paths ending in '/' (S3: delimiter '/').
+   * Listing the warehouse's namespaces read every data file's key (found by exploreV). */
+  int (*list_shallow)(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err);
   void (*free)(qb_fileio *io);
   int (*remove_many)(qb_fileio *io, const char *const *paths, size_t n, qb_err *err); /* NULL: one by one */
   int (*copy)(qb_fileio *io, const char *src, const char *dst, qb_err *err);         /* NULL: read + write */

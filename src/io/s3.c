@@ -776,6 +776,18 @@ static int s3_remove_many(qb_fileio *io, const char *const *paths, size_t n, qb_
   return rc;
 }
 
+static int s3_list_impl(qb_fileio *io, const char *prefix, bool shallow, qb_list_fn fn, void *ctx, qb_err *err);
+
+static int s3_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err)
+{
+  return s3_list_impl(io, prefix, false, fn, ctx, err);
+}
+
+static int s3_list_shallow(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err)
+{
+  return s3_list_impl(io, prefix, true, fn, ctx, err);
+}
+
 /* ---------------------------------------------------------------- unfinished multipart uploads */
 
 typedef struct uploads_ctx {
@@ -922,7 +934,7 @@ static int list_entry(void *ctx, const qb_s3_list_entry *e, qb_err *err)
   return l->fn(l->ctx, (const char *)l->path.p, &st, err);
 }
 
-static int s3_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, qb_err *err)
+static int s3_list_impl(qb_fileio *io, const char *prefix, bool shallow, qb_list_fn fn, void *ctx, qb_err *err)
 {
   s3_io *s = (s3_io *)io;
   qb_uri u;
@@ -943,8 +955,9 @@ static int s3_list(qb_fileio *io, const char *prefix, qb_list_fn fn, void *ctx, 
   if (!what) rc = QB_FAIL(err, QB_ENOMEM, "out of memory");
   for (int pages = 0; rc == QB_OK; pages++) {
     /* encoding-type=url: keys may hold bytes XML 1.0 cannot carry */
-    qb_sigv4_kv q[5] = {{"list-type", "2"}, {"prefix", u.key}, {"max-keys", "1000"}, {"encoding-type", "url"}};
+    qb_sigv4_kv q[6] = {{"list-type", "2"}, {"prefix", u.key}, {"max-keys", "1000"}, {"encoding-type", "url"}};
     size_t nq = 4;
+    if (shallow) q[nq++] = (qb_sigv4_kv){"delimiter", "/"};
     if (token) q[nq++] = (qb_sigv4_kv){"continuation-token", token};
     s3_req r = {.method = "GET", .bucket = u.bucket, .query = q, .nq = nq, .sink = &page, .what = what};
     qb_http_resp resp;
@@ -1253,6 +1266,7 @@ static const struct qb_fileio_ops s3_ops = {
     .stat = s3_stat,
     .remove = s3_remove,
     .list = s3_list,
+    .list_shallow = s3_list_shallow,
     .free = s3_free,
     .remove_many = s3_remove_many,
     .copy = s3_copy,

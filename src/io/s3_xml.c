@@ -333,7 +333,8 @@ static size_t url_decode_inplace(char *s, size_t n)
 static int emit(list_state *st, char *key, size_t key_n, uint64_t size, int64_t mtime, const char *etag, qb_err *err)
 {
   if (st->url_encoded) key_n = url_decode_inplace(key, key_n);
-  qb_s3_list_entry e = {key, key_n, size, mtime, etag};
+  qb_s3_list_entry e = {key, key_n, size, mtime, etag, size == UINT64_MAX && mtime == -1};
+  if (e.is_prefix) e.size = 0, e.mtime_ms = 0;
   st->page->n_keys++;
   return st->fn ? st->fn(st->ctx, &e, err) : QB_OK;
 }
@@ -383,6 +384,17 @@ static int list_cb(void *ctx, qb_xml_event ev, const char *path, const char *t, 
     size_t en = n;
     if (en >= 2 && e[0] == '"' && e[en - 1] == '"') e++, en -= 2;
     copy_text(st->etag, sizeof st->etag, e, en);
+  } else if (!strcmp(p, "/CommonPrefixes/Prefix")) {
+    /* a record like a key's, size UINT64_MAX and mtime -1 saying it is a prefix */
+    uint64_t size = UINT64_MAX;
+    int64_t mtime = -1;
+    uint32_t lens[2] = {(uint32_t)n, 0};
+    int rc = qb_buf_append(&st->pending, &size, sizeof size, err);
+    if (rc == QB_OK) rc = qb_buf_append(&st->pending, &mtime, sizeof mtime, err);
+    if (rc == QB_OK) rc = qb_buf_append(&st->pending, lens, sizeof lens, err);
+    if (rc == QB_OK) rc = qb_buf_append(&st->pending, t, n, err);
+    if (rc == QB_OK) rc = qb_buf_append(&st->pending, "\0", 2, err);
+    if (rc) return rc;
   } else if (!strcmp(p, "/Contents")) {
     if (!st->has_key) return QB_FAIL(err, QB_ECORRUPT, "ListObjectsV2: an entry without a Key");
     /* buffer the record (size, mtime, key_n, etag_n, key\0, etag\0): EncodingType may follow the entries */

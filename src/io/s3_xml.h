@@ -45,6 +45,7 @@ typedef struct qb_s3_list_entry {
   uint64_t size;
   int64_t mtime_ms;
   const char *etag;
+  bool is_prefix; /* a <CommonPrefixes> entry (delimiter given): key is the sub-prefix, ending in it */
 } qb_s3_list_entry;
 
 typedef int (*qb_s3_list_fn)(void *ctx, const qb_s3_list_entry *e, qb_err *err);

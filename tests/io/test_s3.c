@@ -1369,6 +1369,66 @@ QB_TEST(listing_whose_tokens_cycle_is_an_error)
   free(sq.log);
 }
 
+typedef struct dir_seen {
+  char names[8][32];
+  bool dirs[8];
+  int n;
+} dir_seen;
+
+static int dir_cb(void *ctx, const char *name, bool is_dir, qb_err *err)
+{
+  (void)err;
+  dir_seen *d = ctx;
+  for (int i = 0; i < d->n && i < 8; i++)
+    if (!strcmp(d->names[i], name)) return QB_OK;
+  if (d->n < 8) {
+    snprintf(d->names[d->n], 32, "%s", name);
+    d->dirs[d->n] = is_dir;
+  }
+  d->n++;
+  return QB_OK;
+}
+
+static bool dir_has(const dir_seen *d, const char *name, bool is_dir)
+{
+  for (int i = 0; i < d->n && i < 8; i++)
+    if (!strcmp(d->names[i], name)) return d->dirs[i] == is_dir;
+  return false;
+}
+
+/* list_dir (namespaces, tables, metadata/) asks for one level (delimiter '/'): it listed every key below the
+ * directory, every data file of every table, to keep the first segment of each (found by exploreV). */
+QB_TEST(list_dir_lists_one_level)
+{
+  sequenced sq;
+  CHECK(sequenced_start(&sq, "shallow", qb_str_printf("--sequence=nothing=pass")));
+  qb_fileio *io = sq.io;
+  qb_err err = QB_ERR_INIT;
+  const char *keys[] = {"shallow/a/x1", "shallow/a/x2", "shallow/a/deep/x3", "shallow/b", "shallow/c/", "shallow/",
+                        "shallow2/z"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    char *p = uri(keys[i]);
+    CHECK_OK(qb_fileio_write_all(io, p, "x", 1, QB_CREATE_OVERWRITE, &err), &err);
+    free(p);
+  }
+  char *dir = uri("shallow");
+  dir_seen d = {0};
+  CHECK_OK(qb_fileio_list_dir(io, dir, dir_cb, &d, &err), &err);
+  CHECK_EQ_INT(d.n, 3);
+  CHECK(dir_has(&d, "a", true));
+  CHECK(dir_has(&d, "b", false));
+  CHECK(dir_has(&d, "c", true));
+  char *missing = uri("shallow-none");
+  dir_seen e = {0};
+  CHECK_FAIL(qb_fileio_list_dir(io, missing, dir_cb, &e, &err), QB_ENOTFOUND, &err, "no such directory");
+  sequenced_stop(&sq);
+  CHECK_EQ_INT(log_count(sq.log, "list-type=2"), 2);
+  CHECK_EQ_INT(log_count(sq.log, "delimiter=%2F"), 2);
+  free(missing);
+  free(dir);
+  free(sq.log);
+}
+
 /* An expired session token is "400 ExpiredToken" on AWS: QB_EAUTH with a hint, as a 403 is. It was QB_EINVAL, which
  * ingest took for a bad raw file and rejected for good (found by exploreI). */
 QB_TEST(expired_token_400_is_an_auth_error)

@@ -203,3 +203,24 @@ QB_TEST(list_multipart_uploads_page)
     EXPECT(pg.next_key_marker == NULL);
   }
 }
+
+/* delimiter '/': <CommonPrefixes> come as entries marked is_prefix, url-decoded, in the page's order. */
+QB_TEST(list_common_prefixes)
+{
+  const char *doc =
+      "<ListBucketResult><Name>b</Name><Prefix>wh%2F</Prefix><Delimiter>%2F</Delimiter>"
+      "<IsTruncated>false</IsTruncated>"
+      "<Contents><Key>wh%2Fa.txt</Key><Size>3</Size></Contents>"
+      "<CommonPrefixes><Prefix>wh%2Fdb%20x%2F</Prefix></CommonPrefixes>"
+      "<EncodingType>url</EncodingType></ListBucketResult>";
+  collected c = {0};
+  qb_s3_list_page pg;
+  qb_err err = QB_ERR_INIT;
+  CHECK_OK(qb_s3_list_parse(&pg, doc, strlen(doc), collect, &c, &err), &err);
+  CHECK_EQ_INT(c.n, 2);
+  CHECK_EQ_STR(c.keys[0], "wh/a.txt");
+  CHECK_EQ_INT(c.sizes[0], 3);
+  CHECK_EQ_STR(c.keys[1], "wh/db x/");
+  CHECK_EQ_INT(c.sizes[1], 0);
+  free(pg.next_token);
+}
