@@ -25,7 +25,7 @@ static void usage(FILE *f)
           "  put [--exclusive] FILE|- s3://BUCKET/KEY\n"
           "                                 upload a file or stdin (multipart when large); --exclusive fails if\n"
           "                                 the key exists\n"
-          "  rm [-r] URI...                 delete objects; -r: everything under each prefix\n"
+          "  rm [-r] URI...                 delete objects; -r: each object and everything under it (URI/)\n"
           "  probe s3://BUCKET[/PREFIX]     does the store honour If-None-Match: * (atomic create-exclusive)?\n"
           "  config                         the effective settings and where each comes from (secrets hidden)\n"
           "\n"
@@ -209,6 +209,14 @@ static int do_rm(qb_fileio *io, char **uris, int n, bool recursive, qb_err *err)
       memcpy(prefix + len, "/", 2);
     }
     rc = qb_fileio_list(io, prefix ? prefix : u, collect_cb, &c, err);
+    /* and the object of that very name, as `rm -r FILE` removes the file: "rm -r s3://b/file" said "0 objects
+     * deleted" and kept it (found by exploreV) */
+    qb_stat st;
+    if (rc == QB_OK && prefix) {
+      rc = qb_fileio_stat(io, u, &st, err);
+      if (rc == QB_OK) rc = collect_cb(&c, u, &st, err);
+      else if (rc == QB_ENOTFOUND) qb_err_clear(err), rc = QB_OK;
+    }
     free(prefix);
   }
   if (rc == QB_OK) rc = qb_fileio_delete_many(io, (const char *const *)c.p, c.n, err);

@@ -36,6 +36,11 @@ set -e
 printf x | "$QBERG" s3 put - "s3://$B/dir2/keep" && ok || bad "put dir2/keep"
 "$QBERG" s3 rm -r "s3://$B/dir" 2>err && grep -q "2 objects deleted" err && ok || bad "rm -r dir: $(cat err)"
 [ "$("$QBERG" s3 cat "s3://$B/dir2/keep")" = x ] && ok || bad "rm -r s3://b/dir deleted dir2/"
+# rm -r of a plain object deletes it (it said "0 objects deleted" and kept it), and dir3 with dir3/
+printf f | "$QBERG" s3 put - "s3://$B/file3" && printf d | "$QBERG" s3 put - "s3://$B/dir3" && \
+  printf e | "$QBERG" s3 put - "s3://$B/dir3/x" && ok || bad "put file3, dir3, dir3/x"
+"$QBERG" s3 rm -r "s3://$B/file3" 2>err && grep -q "1 objects deleted" err && ok || bad "rm -r file3: $(cat err)"
+"$QBERG" s3 rm -r "s3://$B/dir3" 2>err && grep -q "2 objects deleted" err && ok || bad "rm -r dir3: $(cat err)"
 "$QBERG" s3 rm -r "s3://$B/" 2>err && grep -q "1 objects deleted" err && ok || bad "rm -r bucket: $(cat err)"
 [ -z "$("$QBERG" s3 ls "s3://$B/" 2>/dev/null)" ] && ok || bad "bucket not empty"
 # a wrong secret: exit 1 with the S3 error code, and the secret is nowhere in the output
