@@ -25,6 +25,10 @@
  * budget / open files (never more than write.parquet.row-group-size-bytes), which bounds memory. */
 #define ROW_GROUP_BUDGET ((uint64_t)64 << 20)
 #define MIN_ROW_GROUP_BYTES ((uint64_t)1 << 20)
+/* One file's share when few are open (the ML tables' one or two files, an append or a compaction into one
+ * partition): a whole 64 MiB row group of ml_iteration_features' doubles (they barely compress) plus the
+ * dictionaries took the ML phase of a 1 GB batch to 174 MiB of RSS. */
+#define MAX_ROW_GROUP_SHARE ((uint64_t)16 << 20)
 
 /* Open files of every writer, and a counter bumped when that changes: a writer re-shares its files'
  * budget on its next row when another writer opened or finished a file. */
@@ -530,6 +534,7 @@ static void share_budget(qb_data_writer *w)
   size_t open = atomic_load(&g_open_files);
   uint64_t share = ROW_GROUP_BUDGET / (open ? open : 1);
   if (share < MIN_ROW_GROUP_BYTES) share = MIN_ROW_GROUP_BYTES;
+  if (share > MAX_ROW_GROUP_SHARE) share = MAX_ROW_GROUP_SHARE;
   if (share > w->wo.row_group_size_bytes) share = w->wo.row_group_size_bytes;
   for (size_t i = 0; i < w->open.cap; i++) {
     part_file *p = w->open.slots[i].key ? w->open.slots[i].value : NULL;

@@ -419,6 +419,48 @@ QB_TEST(compression_level_property)
   CHECK(size[2] != size[1] && size[2] != size[0]);
 }
 
+/* One open file gets at most 16 MiB of the shared 64 MiB row-group budget: with the whole budget, the ML
+ * phase of an ingest (one ml_iteration_features file of barely compressible doubles) held a 64 MiB row
+ * group plus its dictionaries, 174 MiB of RSS for a 1 GB batch (docs/PIPELINE.md "Memory"). */
+QB_TEST(one_open_file_row_groups_at_most_16_mib)
+{
+  qb_err err = QB_ERR_INIT;
+  fixture f;
+  CHECK_OK(setup(&f, "", NULL, 0, &err), &err);
+  qb_data_writer *w;
+  CHECK_OK(qb_data_writer_open(&w, f.t, NULL, &err), &err);
+  qb_value items[5];
+  uint64_t x = 88172645463325252ULL;
+  const int64_t n = 1200000; /* ~27 MB compressed: random values */
+  for (int64_t i = 0; i < n; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    double e;
+    memcpy(&e, &x, 8);
+    if (e != e) e = (double)i;
+    qb_value r = row_of(items, (int64_t)(x >> 1), bases[i % 3], (int64_t)(x >> 3), e, (int32_t)x);
+    CHECK_OK(qb_data_writer_write(w, &r, &err), &err);
+  }
+  CHECK_OK(qb_data_writer_close(w, &err), &err);
+  CHECK_EQ_INT(qb_data_writer_n_files(w), 1);
+  qb_fileio *io = NULL;
+  qb_pq_reader *pr = NULL;
+  const char *path = qb_data_writer_file(w, 0)->file_path;
+  CHECK_OK(qb_fileio_for_uri(&io, path, NULL, &err), &err);
+  CHECK_OK(qb_pq_reader_open_path(&pr, io, path, NULL, &err), &err);
+  size_t groups = qb_pq_reader_num_row_groups(pr);
+  CHECK(groups >= 2);
+  for (size_t i = 0; i < groups; i++) {
+    qb_pq_row_group_info g;
+    CHECK_OK(qb_pq_reader_row_group(&g, pr, i, &err), &err);
+    CHECK(g.total_compressed_size <= (int64_t)17 << 20);
+  }
+  CHECK_EQ_INT(qb_pq_reader_num_rows(pr), n);
+  qb_pq_reader_close(pr);
+  qb_fileio_free(io);
+  qb_data_writer_free(w);
+  teardown(&f);
+}
+
 /* A codec or level the Parquet writer cannot write (set by another engine, or before qberg's alter checked
  * them) fails the data writer's open, naming both properties, before any file is written. */
 QB_TEST(unwritable_codec_or_level_names_the_properties)
