@@ -425,6 +425,16 @@ int qb_s3__fail(const qb_http_resp *resp, const char *what, qb_err *err)
 
 static bool ok2xx(const qb_http_resp *r) { return r->status >= 200 && r->status < 300; }
 
+/* One request whose answer must be 2xx (its body goes to r->sink); any other status is the store's error. */
+static int do_2xx(s3_io *s, const s3_req *r, qb_err *err)
+{
+  qb_http_resp resp;
+  int rc = qb_s3__do(s, r, &resp, err);
+  if (rc == QB_OK && !ok2xx(&resp)) rc = qb_s3__fail(&resp, r->what, err);
+  qb_http_resp_free(&resp);
+  return rc;
+}
+
 /* A 200 answer whose body is an <Error> (CopyObject and CompleteMultipartUpload do this: the status line is
  * sent before the work is done). */
 int qb_s3__error_in_body(const qb_buf *body, const char *what, qb_err *err)
@@ -713,10 +723,7 @@ static int delete_batch(s3_io *s, const char *bucket, char *const *keys, size_t 
     qb_sigv4_kv q[] = {{"delete", ""}};
     s3_req r = {.method = "POST", .bucket = bucket, .query = q, .nq = 1, .hdrs = h, .nh = 2, .body = body.p,
                 .body_n = body.n, .sink = &answer, .what = what};
-    qb_http_resp resp;
-    rc = qb_s3__do(s, &r, &resp, err);
-    if (rc == QB_OK && !ok2xx(&resp)) rc = qb_s3__fail(&resp, what, err);
-    qb_http_resp_free(&resp);
+    rc = do_2xx(s, &r, err);
   }
   /* a 200 whose body is an <Error> document deleted nothing (it was counted as every key deleted) */
   if (rc == QB_OK) rc = qb_s3__error_in_body(&answer, what, err);
@@ -831,10 +838,7 @@ int qb_s3_upload_list(qb_fileio *io, const char *prefix_uri, qb_s3_upload_fn fn,
     if (key_marker) q[nq++] = (qb_sigv4_kv){"key-marker", key_marker};
     if (id_marker) q[nq++] = (qb_sigv4_kv){"upload-id-marker", id_marker};
     s3_req r = {.method = "GET", .bucket = u.bucket, .query = q, .nq = nq, .sink = &page, .what = what};
-    qb_http_resp resp;
-    rc = qb_s3__do(s, &r, &resp, err);
-    if (rc == QB_OK && !ok2xx(&resp)) rc = qb_s3__fail(&resp, what, err);
-    qb_http_resp_free(&resp);
+    rc = do_2xx(s, &r, err);
     if (rc) break;
     qb_s3_uploads_page pg;
     rc = qb_s3_uploads_parse(&pg, (const char *)page.p, page.n, upload_entry, &uc, err);
@@ -960,10 +964,7 @@ static int s3_list_impl(qb_fileio *io, const char *prefix, bool shallow, qb_list
     if (shallow) q[nq++] = (qb_sigv4_kv){"delimiter", "/"};
     if (token) q[nq++] = (qb_sigv4_kv){"continuation-token", token};
     s3_req r = {.method = "GET", .bucket = u.bucket, .query = q, .nq = nq, .sink = &page, .what = what};
-    qb_http_resp resp;
-    rc = qb_s3__do(s, &r, &resp, err);
-    if (rc == QB_OK && !ok2xx(&resp)) rc = qb_s3__fail(&resp, what, err);
-    qb_http_resp_free(&resp);
+    rc = do_2xx(s, &r, err);
     if (rc) break;
     /* this page's keys go into the set that held the page before the previous one */
     l.cur = pages % 2;

@@ -292,19 +292,28 @@ static int build_history(fixture *f, int64_t ids[5], char *s1_file, size_t cap, 
   return QB_OK;
 }
 
+/* The expire cases' table: build_history's five snapshots; options expiring, at day 10, what is older than
+ * s5 (day 5), keeping one ancestor of each branch. */
+static int expire_history(fixture *f, int64_t ids[5], char *s1_file, size_t cap, qb_expire_options *o, qb_err *err)
+{
+  int rc = setup(f, false, err);
+  if (rc == QB_OK) rc = build_history(f, ids, s1_file, cap, err);
+  *o = (qb_expire_options)QB_EXPIRE_OPTIONS_INIT;
+  o->now_ms = T0 + 10 * DAY_MS;
+  o->older_than_ms = T0 + 5 * DAY_MS; /* s5's time: everything before it is old */
+  o->retain_last = 1;
+  return rc;
+}
+
 QB_TEST(expire_honours_tag_then_deletes_unique_files)
 {
   qb_err err = QB_ERR_INIT;
   fixture f;
-  CHECK_OK(setup(&f, false, &err), &err);
   int64_t ids[5];
   char s1_file[1024] = "";
-  CHECK_OK(build_history(&f, ids, s1_file, sizeof s1_file, &err), &err);
+  qb_expire_options o;
+  CHECK_OK(expire_history(&f, ids, s1_file, sizeof s1_file, &o, &err), &err);
   CHECK(s1_file[0] && exists(s1_file));
-  qb_expire_options o = QB_EXPIRE_OPTIONS_INIT;
-  o.now_ms = T0 + 10 * DAY_MS;
-  o.older_than_ms = T0 + 5 * DAY_MS; /* s5's time: everything before it is old */
-  o.retain_last = 1;
   qb_expire_report rep;
   /* dry run: nothing changes */
   o.dry_run = true;
@@ -351,24 +360,19 @@ static void on_item(void *ctx, const qb_expire_item *it)
   if (n > 0 && (size_t)n < sizeof s->text - s->len) s->len += (size_t)n;
 }
 
-/* The dry run names what the run then removes: refs first (a tag past its max-ref-age-ms, a branch whose
- * snapshot is gone), then the snapshots in metadata order, with their commit times; version-1 options
- * (no on_item) still work. */
+/* The dry run names what the run then removes: refs first (here a tag past its max-ref-age-ms), then the
+ * snapshots in metadata order, with their commit times; version-1 options (no on_item) still work. */
 QB_TEST(expire_names_the_refs_and_snapshots_it_removes)
 {
   qb_err err = QB_ERR_INIT;
   fixture f;
-  CHECK_OK(setup(&f, false, &err), &err);
   int64_t ids[5];
   char s1_file[1024] = "";
-  CHECK_OK(build_history(&f, ids, s1_file, sizeof s1_file, &err), &err);
+  qb_expire_options o;
+  CHECK_OK(expire_history(&f, ids, s1_file, sizeof s1_file, &o, &err), &err);
   qb_ref aged = QB_REF_INIT("aged", ids[2], QB_REF_TAG);
   aged.max_ref_age_ms = DAY_MS;
   CHECK_OK(qb_table_set_ref(f.t, &aged, false, NULL, &err), &err);
-  qb_expire_options o = QB_EXPIRE_OPTIONS_INIT;
-  o.now_ms = T0 + 10 * DAY_MS;
-  o.older_than_ms = T0 + 5 * DAY_MS;
-  o.retain_last = 1;
   o.dry_run = true;
   items_seen dry = {"", 0}, real = {"", 0};
   o.on_item = on_item;

@@ -190,13 +190,16 @@ check "the summary has a time: line naming the rows and commit phases" \
 # the progress line on a terminal (stderr a pty 24 columns wide, stdout a file) is cut to the width: the
 # ~70-column line wrapped, and each redraw ("\r\033[K" clears one row) left its first rows on the screen
 "$QBERG" generate --experiments 30 --iterations 5-20 --seed 31 --out "$TMPDIR/tty_raw" >/dev/null
-python3 - "$QBERG" "$TMPDIR/tty_wh" "$TMPDIR/tty_raw" "$TMPDIR/tty_out" >"$TMPDIR/tty_res" <<'PY'
+# pty_run.py COLS OUT TTY CMD...: CMD with stdout to OUT and stderr on a pty COLS wide (0: size unset) whose
+# bytes go to TTY; prints CMD's exit status
+cat >"$TMPDIR/pty_run.py" <<'PY'
 import fcntl, os, pty, struct, subprocess, sys, termios
-q, wh, raw, out = sys.argv[1:]
+cols, out, tty = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 master, slave = pty.openpty()
-fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 24, 0, 0))
+if cols:
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
 with open(out, "w") as so:
-    p = subprocess.Popen([q, "-w", wh, "ingest", "--raw", raw, "--threads", "1"], stdout=so, stderr=slave)
+    p = subprocess.Popen(sys.argv[4:], stdout=so, stderr=slave)
 os.close(slave)
 data = b""
 while True:
@@ -207,8 +210,14 @@ while True:
     if not b:
         break
     data += b
-rc = p.wait()
-text = data.decode("latin-1").replace("\x1b[K", "")
+open(tty, "wb").write(data)
+print(p.wait())
+PY
+rc=$(python3 "$TMPDIR/pty_run.py" 24 "$TMPDIR/tty_out" "$TMPDIR/tty_bytes" "$QBERG" -w "$TMPDIR/tty_wh" ingest --raw "$TMPDIR/tty_raw" --threads 1)
+python3 - "$rc" "$TMPDIR/tty_bytes" >"$TMPDIR/tty_res" <<'PY'
+import sys
+rc, path = sys.argv[1:]
+text = open(path, "rb").read().decode("latin-1").replace("\x1b[K", "")
 cols, row, col, rows = 24, 0, 0, 0
 for c in text:  # the screen rows a 24-column terminal fills
     if c == "\r": col = 0
@@ -223,23 +232,10 @@ check "progress on a 24-column terminal stays on one row ($(cat "$TMPDIR/tty_res
   '[ "$(cat "$TMPDIR/tty_res")" = "0 True 1" ] && grep -q "^batch .*30 new" "$TMPDIR/tty_out"'
 # its first frame, one file read, has no rate yet: it said "0.0 MB/s  ETA 0s" with 29 files to go
 rm -rf "$TMPDIR/tty_wh"
-python3 - "$QBERG" "$TMPDIR/tty_wh" "$TMPDIR/tty_raw" >"$TMPDIR/tty_first" <<'PY'
-import os, pty, re, subprocess, sys
-q, wh, raw = sys.argv[1:]
-master, slave = pty.openpty()
-p = subprocess.Popen([q, "-w", wh, "ingest", "--raw", raw, "--threads", "1", "--no-features"], stdout=subprocess.DEVNULL, stderr=slave)
-os.close(slave)
-data = b""
-while True:
-    try:
-        b = os.read(master, 65536)
-    except OSError:
-        break
-    if not b:
-        break
-    data += b
-p.wait()
-frames = [f for f in data.decode("latin-1").replace("\x1b[K", "").split("\r") if f.startswith("row pass")]
+python3 "$TMPDIR/pty_run.py" 0 /dev/null "$TMPDIR/tty_bytes" "$QBERG" -w "$TMPDIR/tty_wh" ingest --raw "$TMPDIR/tty_raw" --threads 1 --no-features >/dev/null
+python3 - "$TMPDIR/tty_bytes" >"$TMPDIR/tty_first" <<'PY'
+import re, sys
+frames = [f for f in open(sys.argv[1], "rb").read().decode("latin-1").replace("\x1b[K", "").split("\r") if f.startswith("row pass")]
 first = frames[0] if frames else ""
 m = re.match(r"row pass: (\d+)/(\d+) ", first)
 print("ok" if m and int(m.group(1)) < int(m.group(2)) and "ETA 0s" not in first and "ETA --" in first else "bad: " + first)
