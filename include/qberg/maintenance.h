@@ -25,10 +25,11 @@ typedef enum qb_maint_file_kind {
   QB_MAINT_MANIFEST_LIST,
   QB_MAINT_STATISTICS,    /* statistics or partition statistics file */
   QB_MAINT_METADATA,      /* a metadata JSON file */
-  QB_MAINT_ORPHAN         /* a file no kept metadata reaches */
+  QB_MAINT_ORPHAN,        /* a file no kept metadata reaches */
+  QB_MAINT_UPLOAD         /* S3: an unfinished multipart upload (remove-orphans aborts it; not in qb_maint_deletions) */
 } qb_maint_file_kind;
 
-/** "data", "deletes", "manifest", "manifest-list", "statistics", "metadata", "orphan". */
+/** "data", "deletes", "manifest", "manifest-list", "statistics", "metadata", "orphan", "upload". */
 QB_API const char *qb_maint_file_kind_name(qb_maint_file_kind kind);
 
 /**
@@ -124,7 +125,8 @@ typedef struct qb_orphan_report {
   qb_maint_deletions deleted;
   int64_t uploads;         /* S3: unfinished multipart uploads under the table begun before the cutoff (a killed
                             * writer's), aborted (dry run: that would be) */
-  int64_t uploads_failed;  /* of those, the aborts that failed */
+  int64_t uploads_failed;  /* of those, the aborts that failed, plus 1 when listing them failed (each told to
+                            * on_file as QB_MAINT_UPLOAD with its error; a store answering 501 is skipped) */
 } qb_orphan_report;
 
 /**

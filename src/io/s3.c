@@ -838,7 +838,14 @@ int qb_s3_upload_list(qb_fileio *io, const char *prefix_uri, qb_s3_upload_fn fn,
     if (key_marker) q[nq++] = (qb_sigv4_kv){"key-marker", key_marker};
     if (id_marker) q[nq++] = (qb_sigv4_kv){"upload-id-marker", id_marker};
     s3_req r = {.method = "GET", .bucket = u.bucket, .query = q, .nq = nq, .sink = &page, .what = what};
-    rc = do_2xx(s, &r, err);
+    qb_http_resp resp;
+    rc = qb_s3__do(s, &r, &resp, err);
+    /* a store without ListMultipartUploads answers 501 NotImplemented: QB_EUNSUPPORTED, as documented (it was
+     * QB_EIO, and remove-orphans counted it as a failure on every run: exploreR2) */
+    if (rc == QB_OK && resp.status == 501)
+      rc = QB_FAIL(err, QB_EUNSUPPORTED, "%s: HTTP 501: the store does not implement ListMultipartUploads", what);
+    else if (rc == QB_OK && !ok2xx(&resp)) rc = qb_s3__fail(&resp, what, err);
+    qb_http_resp_free(&resp);
     if (rc) break;
     qb_s3_uploads_page pg;
     rc = qb_s3_uploads_parse(&pg, (const char *)page.p, page.n, upload_entry, &uc, err);

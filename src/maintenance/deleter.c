@@ -27,6 +27,7 @@ static void count(qb_maint_deletions *c, qb_maint_file_kind kind)
   case QB_MAINT_STATISTICS: c->statistics++; break;
   case QB_MAINT_METADATA: c->metadata++; break;
   case QB_MAINT_ORPHAN: c->orphans++; break;
+  case QB_MAINT_UPLOAD: break; /* counted in qb_orphan_report.uploads */
   }
 }
 

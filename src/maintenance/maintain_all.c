@@ -19,6 +19,7 @@ const char *qb_maint_file_kind_name(qb_maint_file_kind kind)
   case QB_MAINT_STATISTICS: return "statistics";
   case QB_MAINT_METADATA: return "metadata";
   case QB_MAINT_ORPHAN: return "orphan";
+  case QB_MAINT_UPLOAD: return "upload";
   }
   return "?";
 }

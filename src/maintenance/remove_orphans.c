@@ -238,9 +238,11 @@ static int on_upload(void *ctx, const char *uri, const char *upload_id, int64_t 
   (void)err;
   if (initiated_ms <= 0 || initiated_ms >= c->cutoff || in_nested(c, uri)) return QB_OK;
   c->rep->uploads++;
-  if (c->o->dry_run) return QB_OK;
   qb_err e = QB_ERR_INIT;
-  if (qb_s3_upload_abort(c->m->io, uri, upload_id, &e) != QB_OK) c->rep->uploads_failed++;
+  bool failed = !c->o->dry_run && qb_s3_upload_abort(c->m->io, uri, upload_id, &e) != QB_OK;
+  c->rep->uploads_failed += failed;
+  /* told like a file: a failure was only counted, its reason dropped and the exit status 0 (found by exploreR2) */
+  if (c->o->on_file) c->o->on_file(c->o->ctx, QB_MAINT_UPLOAD, uri, failed ? &e : NULL);
   return QB_OK;
 }
 
@@ -285,9 +287,13 @@ int qb_remove_orphan_files(qb_table *t, const qb_orphan_options *opts, qb_orphan
   }
   qb_maint__deleter_flush(&d);
   if (rc == QB_OK) {
-    qb_err e = QB_ERR_INIT; /* a store without ListMultipartUploads: the orphans are what matters */
+    qb_err e = QB_ERR_INIT; /* a store without ListMultipartUploads (501, or not S3): nothing to abort */
     int urc = qb_s3_upload_list(m.io, prefix, on_upload, &c, &e);
-    if (urc != QB_OK && urc != QB_EUNSUPPORTED) rep.uploads_failed++;
+    if (urc != QB_OK && urc != QB_EUNSUPPORTED) {
+      /* a refused listing (403: no s3:ListBucketMultipartUploads) was "(1 failed)", no reason, exit 0 */
+      rep.uploads_failed++;
+      if (o->on_file) o->on_file(o->ctx, QB_MAINT_UPLOAD, prefix, &e);
+    }
   }
   free(c.orphans);
   free(c.temp);

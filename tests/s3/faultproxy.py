@@ -10,7 +10,7 @@ signature intact) to UPSTREAM and, for about RATE of them, misbehaves instead:
 and delays another RATE/2 of them by 0.1-0.6 s. Prints "PORT <n>" when listening; exits when stdin closes, or after --max-seconds.
 --sequence "NEEDLE=A1,A2,..." scripts the answers to the requests whose "METHOD target" contains NEEDLE: the
 first such request gets A1, the second A2, ..., later ones pass (several sequences: separate them with ';').
-Besides the kinds above (and pass): 301:CODE / 400:CODE / 403:CODE / 404:CODE / 200:CODE answer that status with an S3 <Error> of
+Besides the kinds above (and pass): 301:CODE / 400:CODE / 403:CODE / 404:CODE / 501:CODE / 200:CODE answer that status with an S3 <Error> of
 that CODE without forwarding (301 with x-amz-bucket-region: eu-west-1, as AWS answers for a bucket of
 another region; 200: the error document some S3 calls send after their status line);
 no-etag forwards and drops the ETag header; half-body forwards and answers the first half of the body (with
@@ -130,7 +130,7 @@ class Handler(StreamRequestHandler):
                         self.wfile.write(b)
                     self.wfile.flush()
                     continue
-                if kind in ("503", "500") or kind[:4] in ("301:", "400:", "403:", "404:", "200:"):
+                if kind in ("503", "500") or kind[:4] in ("301:", "400:", "403:", "404:", "501:", "200:"):
                     status, code = (kind, "SlowDown" if kind == "503" else "InternalError") if kind in ("503", "500") \
                         else kind.split(":", 1)
                     b = (ERR % code).encode()
