@@ -874,6 +874,7 @@ int qb_s3_upload_list(qb_fileio *io, const char *prefix_uri, qb_s3_upload_fn fn,
   qb_u64set_free(&seen);
   qb_buf_free(&page);
   qb_buf_free(&uc.path);
+  qb_uri__free(&u); /* it leaked, here and in qb_s3_upload_abort (found by exploreR2) */
   return rc;
 }
 
@@ -886,7 +887,10 @@ int qb_s3_upload_abort(qb_fileio *io, const char *uri, const char *upload_id, qb
   int rc = s3_uri(&u, uri, false, err);
   if (rc) return rc;
   char *what = qb_str_printf("AbortMultipartUpload %s (upload %.100s)", uri, upload_id);
-  if (!what) return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  if (!what) {
+    qb_uri__free(&u);
+    return QB_FAIL(err, QB_ENOMEM, "out of memory");
+  }
   qb_sigv4_kv q[] = {{"uploadId", upload_id}};
   s3_req r = {.method = "DELETE", .bucket = u.bucket, .key = u.key, .query = q, .nq = 1, .what = what};
   qb_http_resp resp;
@@ -894,6 +898,7 @@ int qb_s3_upload_abort(qb_fileio *io, const char *uri, const char *upload_id, qb
   if (rc == QB_OK && !ok2xx(&resp) && resp.status != 404) rc = qb_s3__fail(&resp, what, err);
   qb_http_resp_free(&resp);
   free(what);
+  qb_uri__free(&u);
   return rc;
 }
 
