@@ -20,7 +20,8 @@ static void usage(FILE *f)
           "                                 unfinished multipart uploads (a killed writer's): time, id, path\n"
           "  abort-uploads [--older-than D] s3://BUCKET[/PREFIX]\n"
           "                                 abort the unfinished uploads begun more than D ago (7d, 36h, 90m,\n"
-          "                                 30s; default 1d: a younger one may be a writer still at work)\n"
+          "                                 30s; default 1d: a younger one may be a writer still at work; one of\n"
+          "                                 unknown age is kept unless D is 0)\n"
           "  cat s3://BUCKET/KEY            write an object to stdout\n"
           "  put [--exclusive] FILE|- s3://BUCKET/KEY\n"
           "                                 upload a file or stdin (multipart when large); --exclusive fails if\n"
@@ -88,7 +89,8 @@ typedef struct uploads_ctx {
   const qb_cli *cli;
   qb_fileio *io;
   int64_t before_ms; /* abort those begun before this; -1: list only */
-  uint64_t n, aborted;
+  bool all;          /* --older-than 0: those of unknown age too */
+  uint64_t n, aborted, unknown;
 } uploads_ctx;
 
 static int on_upload(void *ctx, const char *uri, const char *upload_id, int64_t initiated_ms, qb_err *err)
@@ -96,7 +98,10 @@ static int on_upload(void *ctx, const char *uri, const char *upload_id, int64_t 
   uploads_ctx *u = ctx;
   u->n++;
   if (u->before_ms >= 0) {
-    if (initiated_ms >= u->before_ms) return QB_OK;
+    /* an upload whose <Initiated> is missing read as begun in 1970 and was aborted, though it may be a writer's
+     * still at work; remove-orphans keeps such uploads too (found by exploreR2) */
+    if (initiated_ms <= 0 && !u->all) u->unknown++;
+    if ((initiated_ms <= 0 && !u->all) || initiated_ms >= u->before_ms) return QB_OK;
     int rc = qb_s3_upload_abort(u->io, uri, upload_id, err);
     if (rc == QB_OK) u->aborted++;
     return rc;
@@ -303,7 +308,7 @@ int qb_cmd_s3(qb_cli *cli)
     else if (uploads && na != 1) rc = qb_cli_usage_error("s3", "ls --uploads expects one s3://BUCKET[/PREFIX]");
     else if (!(lib = open_io(&io, cfg, &err))) {
       if (uploads) {
-        uploads_ctx u = {cli, io, -1, 0, 0};
+        uploads_ctx u = {cli, io, -1, false, 0, 0, 0};
         lib = qb_s3_upload_list(io, args[0], on_upload, &u, &err);
         if (!lib && !cli->json) fprintf(stderr, "%llu unfinished uploads\n", (unsigned long long)u.n);
       } else if (na == 0) {
@@ -322,14 +327,15 @@ int qb_cmd_s3(qb_cli *cli)
     else if (!(lib = open_io(&io, cfg, &err))) {
       struct timespec ts;
       clock_gettime(CLOCK_REALTIME, &ts);
-      uploads_ctx u = {cli, io, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - d, 0, 0};
+      uploads_ctx u = {cli, io, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - d, d == 0, 0, 0, 0};
       lib = qb_s3_upload_list(io, args[0], on_upload, &u, &err);
       if (cli->json && !lib)
         printf("{\"aborted\":%llu,\"kept\":%llu}\n", (unsigned long long)u.aborted,
                (unsigned long long)(u.n - u.aborted));
       else if (!cli->json)
-        fprintf(stderr, "qberg s3 abort-uploads: %llu aborted, %llu younger than %s kept\n",
-                (unsigned long long)u.aborted, (unsigned long long)(u.n - u.aborted), older);
+        fprintf(stderr, "qberg s3 abort-uploads: %llu aborted, %llu younger than %s kept%s\n",
+                (unsigned long long)u.aborted, (unsigned long long)(u.n - u.aborted - u.unknown), older,
+                u.unknown ? ", and some of unknown age (no <Initiated>; --older-than 0s aborts them)" : "");
     }
   } else if (!strcmp(cmd, "cat")) {
     if (na < 1) rc = qb_cli_usage_error("s3", "cat expects URIs");
